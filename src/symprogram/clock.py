@@ -1,0 +1,112 @@
+"""Time is injected: nothing in symprogram calls ``datetime.now()`` itself.
+
+A :class:`Clock` is anything with a ``now()`` returning a timezone-aware UTC
+``datetime``. :class:`SystemClock` reads the real time; :class:`FixedClock` is for
+tests and demos and can be moved forward.
+
+Example:
+    >>> from datetime import datetime, timedelta, timezone
+    >>> clock = FixedClock(datetime(2011, 1, 14, tzinfo=timezone.utc))
+    >>> clock.advance(timedelta(days=1)).date().isoformat()
+    '2011-01-15'
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol, runtime_checkable
+
+from symprogram.errors import ValidationError
+
+__all__ = ["Clock", "FixedClock", "SystemClock", "ensure_utc", "start_of_day"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Source of the current instant."""
+
+    def now(self) -> datetime:
+        """Return the current instant as a timezone-aware UTC ``datetime``."""
+        ...
+
+
+class SystemClock:
+    """The real clock of the machine, in UTC."""
+
+    def now(self) -> datetime:
+        """Return the current instant in UTC."""
+        return datetime.now(UTC)
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+class FixedClock:
+    """A clock that stands still until told to move; safe to share between threads.
+
+    Args:
+        start: the instant the clock shows; must be timezone-aware.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._now = ensure_utc(start, field="start")
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """Return the instant the clock is set to."""
+        with self._lock:
+            return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move the clock forward by ``delta`` (never backward) and return the new instant."""
+        if delta < timedelta(0):
+            raise ValidationError(
+                "a clock only moves forward", field="delta", code="clock_backwards"
+            )
+        with self._lock:
+            self._now = self._now + delta
+            return self._now
+
+    def set(self, instant: datetime) -> datetime:
+        """Move the clock to ``instant``, which must not be before the current one."""
+        instant = ensure_utc(instant, field="instant")
+        with self._lock:
+            if instant < self._now:
+                raise ValidationError(
+                    "a clock only moves forward", field="instant", code="clock_backwards"
+                )
+            self._now = instant
+            return self._now
+
+    def __repr__(self) -> str:
+        return f"FixedClock({self._now.isoformat()})"
+
+
+def ensure_utc(value: object, *, field: str = "at") -> datetime:
+    """Return ``value`` as a UTC ``datetime``.
+
+    A ``date`` is read as the start of that day in UTC. A naive ``datetime`` is
+    refused: symprogram never guesses a time zone.
+
+    Raises:
+        ValidationError: ``value`` is not a date/datetime, or is naive.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise ValidationError(
+                "a timezone-aware datetime is required (naive datetimes are ambiguous)",
+                field=field,
+                code="naive_datetime",
+            )
+        return value.astimezone(UTC)
+    if isinstance(value, date):
+        return start_of_day(value)
+    raise ValidationError(
+        f"expected a datetime, got {type(value).__name__}", field=field, code="invalid_instant"
+    )
+
+
+def start_of_day(day: date) -> datetime:
+    """Return midnight UTC at the start of ``day``."""
+    return datetime.combine(day, time.min, tzinfo=UTC)

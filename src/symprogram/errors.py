@@ -1,0 +1,167 @@
+"""Every error a caller of symprogram can cause.
+
+All of them derive from :class:`SymprogramError`, carry a stable machine-readable
+``code``, a human message and, where there is one, the offending ``field``. Each
+subclass also inherits the builtin it is closest to, so ``except LookupError``
+keeps working for :class:`NotFound`, ``except ValueError`` for
+:class:`ValidationError` and so on.
+
+A subclass has a default ``code``; a raise site may refine it with a more
+specific, equally stable code (``ValidationError("...", field="email",
+code="invalid_email")``). Codes are lower-case ``snake_case`` and never change
+once released.
+
+Example:
+    >>> from symprogram.errors import ValidationError
+    >>> try:
+    ...     raise ValidationError("not an email address", field="email", code="invalid_email")
+    ... except ValueError as exc:
+    ...     (exc.code, exc.field)
+    ('invalid_email', 'email')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+__all__ = [
+    "CatalogueError",
+    "ConcurrencyError",
+    "Conflict",
+    "IllegalTransition",
+    "IntegrityError",
+    "LimitExceeded",
+    "NotFound",
+    "PermissionDenied",
+    "StorageError",
+    "SymprogramError",
+    "TokenError",
+    "ValidationError",
+]
+
+
+class SymprogramError(Exception):
+    """Base class of every error symprogram raises on purpose.
+
+    Attributes:
+        code: stable, machine-readable identifier of the failure.
+        message: human-readable explanation.
+        field: name of the offending input field, or ``None``.
+        details: extra, JSON-friendly facts about the failure.
+    """
+
+    default_code: ClassVar[str] = "symprogram_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code: str = code or self.default_code
+        self.details: dict[str, Any] = dict(details or {})
+
+    def __str__(self) -> str:
+        where = f" (field: {self.field})" if self.field else ""
+        return f"[{self.code}] {self.message}{where}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, code={self.code!r}, "
+            f"field={self.field!r})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.message, self.field, self.code, self.details))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly description, e.g. for an HTTP error body."""
+        return {
+            "error": type(self).__name__,
+            "code": self.code,
+            "message": self.message,
+            "field": self.field,
+            "details": dict(self.details),
+        }
+
+
+def _rebuild(
+    cls: type[SymprogramError],
+    message: str,
+    field: str | None,
+    code: str,
+    details: dict[str, Any],
+) -> SymprogramError:
+    return cls(message, field=field, code=code, details=details)
+
+
+class ValidationError(SymprogramError, ValueError):
+    """Input that breaks a rule: a malformed email, an unknown language, ..."""
+
+    default_code = "invalid"
+
+
+class LimitExceeded(ValidationError):
+    """Input beyond a documented limit (too long, too many, too large)."""
+
+    default_code = "limit_exceeded"
+
+
+class CatalogueError(ValidationError):
+    """A catalogue data file (service levels, documents, awards, ...) is invalid."""
+
+    default_code = "catalogue_invalid"
+
+
+class NotFound(SymprogramError, LookupError):
+    """The thing asked for does not exist."""
+
+    default_code = "not_found"
+
+
+class Conflict(SymprogramError):
+    """The request contradicts the current state (duplicate, already claimed, ...)."""
+
+    default_code = "conflict"
+
+
+class ConcurrencyError(Conflict):
+    """A write was based on a stale version; it was refused, nothing was overwritten."""
+
+    default_code = "stale_version"
+
+
+class IllegalTransition(Conflict):
+    """A life-cycle step that is not allowed from the current status."""
+
+    default_code = "illegal_transition"
+
+
+class TokenError(SymprogramError, ValueError):
+    """A single-use secret is unknown, expired or already used."""
+
+    default_code = "token_invalid"
+
+
+class PermissionDenied(SymprogramError, PermissionError):
+    """The actor may not do this (terms not accepted, consent missing, ...)."""
+
+    default_code = "forbidden"
+
+
+class StorageError(SymprogramError, OSError):
+    """The storage backend failed; the unit of work was rolled back."""
+
+    default_code = "storage_error"
+
+
+class IntegrityError(StorageError):
+    """Stored data is corrupt or was tampered with."""
+
+    default_code = "integrity_error"

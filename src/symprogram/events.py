@@ -1,0 +1,353 @@
+"""Domain events and the append-only, tamper-evident ledger that records them.
+
+A :class:`DomainEvent` is a fact that happened to a subject (a candidate, a
+consent subject, ...) at an instant. Services append events to a :class:`Ledger`
+(the account history, the consent ledger): one stream per subject, positions
+1, 2, 3, ... with no gaps, each :class:`LedgerEntry` chained to the previous one
+by a SHA-256 (or, with a secret key, HMAC-SHA-256) hash. A head record kept
+beside each stream remembers the length and last hash, so that removing the
+newest entries is detected as well as editing, reordering or removing any other.
+
+Personal data can be erased from an entry without breaking the chain: the chain
+covers a salted digest of the entry's data, and :meth:`Ledger.erase` drops the
+data and the salt but keeps the digest, a pseudonymous proof that *something*
+was recorded then.
+
+Example:
+    >>> from datetime import datetime, timezone
+    >>> from symprogram.storage.memory import MemoryStore
+    >>> store, ledger = MemoryStore(), Ledger("history")
+    >>> at = datetime(2011, 1, 15, tzinfo=timezone.utc)
+    >>> with store.transaction() as tx:
+    ...     _ = ledger.append(tx, "SP-1", "registered", {"email": "a@example.com"}, at)
+    ...     ledger.verify(tx, "SP-1").ok
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+import attrs
+
+from symprogram.clock import ensure_utc
+from symprogram.errors import IntegrityError, ValidationError
+from symprogram.persistence import Transaction, check_key
+from symprogram.serialization import canonical_json, make_converter
+
+__all__ = [
+    "DomainEvent",
+    "Ledger",
+    "LedgerEntry",
+    "Problem",
+    "Verification",
+]
+
+GENESIS = "0" * 64
+_CONVERTER = make_converter()
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@attrs.frozen
+class DomainEvent:
+    """Base of every domain event: something that happened to ``subject`` at ``at``.
+
+    Subclasses are frozen attrs classes adding their own fields; :attr:`name`
+    defaults to the class name in ``snake_case``.
+    """
+
+    name: ClassVar[str] = ""
+
+    subject: str
+    at: datetime
+
+    @classmethod
+    def event_name(cls) -> str:
+        """The stable name recorded in the ledger."""
+        return cls.name or _snake(cls.__name__)
+
+    def payload(self) -> dict[str, Any]:
+        """The event's own fields (without subject and instant) as JSON-friendly data."""
+        raw: dict[str, Any] = _CONVERTER.unstructure(self)
+        raw.pop("subject", None)
+        raw.pop("at", None)
+        return raw
+
+
+@attrs.frozen
+class LedgerEntry:
+    """One entry of a hash-chained stream.
+
+    Attributes:
+        subject: whose stream this is.
+        position: 1-based, gap-free position in the stream.
+        kind: the event name, e.g. ``"candidate_registered"``.
+        at: when it happened (UTC).
+        data: the event's data; ``None`` once erased.
+        digest: salted SHA-256 of the data, kept after erasure.
+        prev_hash: the previous entry's hash (64 zeros for the first).
+        hash: this entry's chain hash.
+        erased: whether the personal data was erased.
+    """
+
+    subject: str
+    position: int
+    kind: str
+    at: datetime
+    data: dict[str, Any] | None
+    digest: str
+    prev_hash: str
+    hash: str
+    erased: bool = False
+
+
+@attrs.frozen
+class Problem:
+    """A defect found by :meth:`Ledger.verify`."""
+
+    position: int
+    code: str
+    message: str
+
+
+@attrs.frozen
+class Verification:
+    """The result of verifying one stream: ``ok`` and the problems found."""
+
+    subject: str
+    length: int
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def raise_for_problems(self) -> None:
+        """Raise :class:`IntegrityError` (code ``ledger_tampered``) if anything was found."""
+        if self.problems:
+            first = self.problems[0]
+            raise IntegrityError(
+                f"ledger of {self.subject!r} fails verification at position "
+                f"{first.position}: {first.message}",
+                code="ledger_tampered",
+                details={"problems": [attrs.asdict(p) for p in self.problems]},
+            )
+
+
+class Ledger:
+    """A family of append-only, hash-chained streams, one per subject.
+
+    Args:
+        name: the family, e.g. ``"history"`` or ``"consent"``; streams are named
+            ``"<name>:<subject>"``.
+        key: optional secret; with it the chain uses HMAC-SHA-256, so nobody
+            without the key can forge a consistent chain.
+    """
+
+    HEAD_KIND = "ledger_head"
+
+    def __init__(self, name: str, key: bytes | None = None) -> None:
+        self.name = check_key(name, "name")
+        if key is not None and not isinstance(key, bytes | bytearray):
+            raise ValidationError("ledger key must be bytes", field="key", code="invalid_key")
+        self._key = bytes(key) if key is not None else None
+
+    def stream(self, subject: str) -> str:
+        """The stream name of ``subject``."""
+        return f"{self.name}:{check_key(subject, 'subject')}"
+
+    # -- hashing -----------------------------------------------------------------
+    def _digest(self, salt: str, data: Mapping[str, Any]) -> str:
+        return hashlib.sha256((salt + canonical_json(data)).encode("utf-8")).hexdigest()
+
+    def _chain(self, prev_hash: str, subject: str, position: int, kind: str, at: str, digest: str) -> str:
+        body = canonical_json([prev_hash, subject, position, kind, at, digest]).encode("utf-8")
+        if self._key is not None:
+            return hmac.new(self._key, body, hashlib.sha256).hexdigest()
+        return hashlib.sha256(body).hexdigest()
+
+    # -- writing -----------------------------------------------------------------
+    def append(
+        self,
+        tx: Transaction,
+        subject: str,
+        kind: str,
+        data: Mapping[str, Any],
+        at: datetime,
+    ) -> LedgerEntry:
+        """Append an entry to ``subject``'s stream in ``tx`` and return it."""
+        stream = self.stream(subject)
+        check_key(kind, "kind")
+        instant = ensure_utc(at).isoformat()
+        head = self._head(tx, subject)
+        position = head[0] + 1
+        prev_hash = head[1]
+        salt = secrets.token_hex(16)
+        payload = dict(data)
+        digest = self._digest(salt, payload)
+        chain = self._chain(prev_hash, subject, position, kind, instant, digest)
+        raw = {
+            "kind": kind,
+            "at": instant,
+            "data": payload,
+            "salt": salt,
+            "digest": digest,
+            "prev": prev_hash,
+            "hash": chain,
+        }
+        tx.append(stream, position, canonical_json(raw))
+        self._save_head(tx, subject, position, chain)
+        return LedgerEntry(subject, position, kind, ensure_utc(at), payload, digest, prev_hash, chain)
+
+    def _head(self, tx: Transaction, subject: str) -> tuple[int, str, int]:
+        record = tx.load(self.HEAD_KIND, self.stream(subject))
+        if record is None:
+            return 0, GENESIS, 0
+        raw = json.loads(record.data)
+        return int(raw["length"]), str(raw["hash"]), record.version
+
+    def _save_head(self, tx: Transaction, subject: str, length: int, chain: str) -> None:
+        _, _, version = self._head(tx, subject)
+        tx.save(
+            self.HEAD_KIND,
+            self.stream(subject),
+            canonical_json({"length": length, "hash": chain}),
+            version,
+        )
+
+    def erase(self, tx: Transaction, subject: str) -> int:
+        """Drop the data and salt of every entry of ``subject``, keeping the chain intact.
+
+        Returns the number of entries erased.
+        """
+        stream = self.stream(subject)
+        count = 0
+        for position, text in tx.read(stream):
+            raw = json.loads(text)
+            if raw.get("data") is None:
+                continue
+            raw["data"] = None
+            raw["salt"] = None
+            tx.rewrite(stream, position, canonical_json(raw))
+            count += 1
+        return count
+
+    # -- reading -----------------------------------------------------------------
+    def entries(self, tx: Transaction, subject: str, *, after: int = 0) -> list[LedgerEntry]:
+        """Return ``subject``'s entries after position ``after``, oldest first.
+
+        Raises:
+            IntegrityError: an entry cannot be parsed (the file was tampered with).
+        """
+        return list(self.iter_entries(tx, subject, after=after))
+
+    def iter_entries(self, tx: Transaction, subject: str, *, after: int = 0) -> Iterator[LedgerEntry]:
+        """Yield ``subject``'s entries after ``after`` in order, reading in batches."""
+        stream = self.stream(subject)
+        cursor = after
+        while True:
+            batch = tx.read(stream, after=cursor, limit=1000)
+            for position, text in batch:
+                yield self._parse(subject, position, text)
+            if len(batch) < 1000:
+                return
+            cursor = batch[-1][0]
+
+    def _parse(self, subject: str, position: int, text: str) -> LedgerEntry:
+        try:
+            raw = json.loads(text)
+            data = raw["data"]
+            return LedgerEntry(
+                subject=subject,
+                position=position,
+                kind=str(raw["kind"]),
+                at=ensure_utc(datetime.fromisoformat(raw["at"])),
+                data=None if data is None else dict(data),
+                digest=str(raw["digest"]),
+                prev_hash=str(raw["prev"]),
+                hash=str(raw["hash"]),
+                erased=data is None,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
+            raise IntegrityError(
+                f"ledger entry {position} of {subject!r} is unreadable",
+                code="ledger_corrupt",
+                details={"position": position},
+            ) from exc
+
+    def verify(self, tx: Transaction, subject: str) -> Verification:
+        """Check ``subject``'s whole stream: every hash, every link, every position, the head.
+
+        Never raises for a defect; it reports it (call
+        :meth:`Verification.raise_for_problems` to turn that into an error).
+        """
+        stream = self.stream(subject)
+        problems: list[Problem] = []
+        prev = GENESIS
+        expected = 1
+        last = 0
+        cursor = 0
+        while True:
+            batch = tx.read(stream, after=cursor, limit=1000)
+            for position, text in batch:
+                last = position
+                if position != expected:
+                    problems.append(
+                        Problem(expected, "gap", f"entry {expected} is missing")
+                    )
+                expected = position + 1
+                try:
+                    raw = json.loads(text)
+                    data = raw["data"]
+                    salt = raw["salt"]
+                    digest = str(raw["digest"])
+                    if data is not None:
+                        if not isinstance(salt, str) or self._digest(salt, data) != digest:
+                            problems.append(
+                                Problem(position, "data_altered", "the data does not match its digest")
+                            )
+                    at = ensure_utc(datetime.fromisoformat(raw["at"])).isoformat()
+                    if raw["prev"] != prev:
+                        problems.append(
+                            Problem(position, "broken_link", "does not follow the previous entry")
+                        )
+                    chain = self._chain(raw["prev"], subject, position, str(raw["kind"]), at, digest)
+                    if chain != raw["hash"]:
+                        problems.append(
+                            Problem(position, "hash_mismatch", "the entry was altered")
+                        )
+                    prev = str(raw["hash"])
+                except (ValueError, KeyError, TypeError, AttributeError, ValidationError):
+                    problems.append(Problem(position, "unreadable", "the entry cannot be parsed"))
+                    prev = ""
+            if len(batch) < 1000:
+                break
+            cursor = batch[-1][0]
+        try:
+            length, head_hash, _ = self._head(tx, subject)
+        except (ValueError, KeyError, TypeError):
+            problems.append(Problem(last, "head_unreadable", "the stream head cannot be parsed"))
+        else:
+            if length != last or (last and head_hash != prev):
+                problems.append(
+                    Problem(
+                        last,
+                        "truncated",
+                        f"the stream head records {length} entries, {last} were found",
+                    )
+                )
+        return Verification(subject, last, tuple(problems))

@@ -1,0 +1,102 @@
+"""The notifier port: how symprogram hands messages to the host application.
+
+symprogram never sends email itself. Services build a :class:`Message`
+(activation link, password reset, security notice, verification code, ...) and
+hand it to a :class:`Notifier` *after* their unit of work has committed, so no
+message is ever sent for a change that was rolled back. :class:`Outbox` keeps
+messages in memory, for tests and the demo.
+
+Example:
+    >>> outbox = Outbox()
+    >>> outbox.send(Message(to="a@example.com", kind="activation", subject="Activate",
+    ...                     body="Your code", data={"token": "s3cret"}))
+    >>> outbox.last("activation").data["token"]
+    's3cret'
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from symprogram.errors import NotFound
+
+__all__ = ["Message", "Notifier", "Outbox"]
+
+
+def _frozen_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value or {})
+
+
+@attrs.frozen
+class Message:
+    """A message for the host application to deliver.
+
+    Attributes:
+        to: the recipient address (already normalized).
+        kind: a stable message kind, e.g. ``"activation"``, ``"password_reset"``.
+        subject: a readable subject line.
+        body: a readable plain-text body.
+        data: machine-readable values (tokens, codes, IDs) for the host's own templates.
+    """
+
+    to: str
+    kind: str
+    subject: str
+    body: str
+    data: dict[str, Any] = attrs.field(factory=dict, converter=_frozen_dict)
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """Receives messages to deliver."""
+
+    def send(self, message: Message) -> None:
+        """Deliver (or queue) ``message``."""
+        ...
+
+
+class Outbox:
+    """A :class:`Notifier` that keeps every message in memory, in order. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._messages: list[Message] = []
+        self._lock = threading.Lock()
+
+    def send(self, message: Message) -> None:
+        """Keep ``message``."""
+        with self._lock:
+            self._messages.append(message)
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """Every message so far, oldest first."""
+        with self._lock:
+            return tuple(self._messages)
+
+    def to(self, address: str) -> tuple[Message, ...]:
+        """The messages sent to ``address``."""
+        return tuple(m for m in self.messages if m.to == address)
+
+    def last(self, kind: str | None = None, *, to: str | None = None) -> Message:
+        """The newest message (of ``kind``, to ``to``).
+
+        Raises:
+            NotFound: there is none (code ``message_not_found``).
+        """
+        for message in reversed(self.messages):
+            if (kind is None or message.kind == kind) and (to is None or message.to == to):
+                return message
+        raise NotFound("no such message in the outbox", code="message_not_found")
+
+    def clear(self) -> None:
+        """Forget every message."""
+        with self._lock:
+            self._messages.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._messages)

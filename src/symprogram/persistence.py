@@ -1,0 +1,269 @@
+"""The storage port: what every adapter implements, and typed repositories over it.
+
+symprogram stores three shapes of data, whatever the backend:
+
+* **records** — versioned aggregates, one JSON document per ``(kind, key)``, with
+  optimistic concurrency: a save names the version it was based on, and a stale
+  one raises :class:`~symprogram.errors.ConcurrencyError` instead of overwriting;
+* **unique index entries** — ``(index, value) -> key``, e.g. a normalized email
+  pointing at a candidate; a second owner of the same value is refused;
+* **streams** — append-only sequences of JSON entries (account history, consent
+  ledger) with gap-free positions; appending at a taken position is refused.
+
+An adapter provides a :class:`Store` whose :meth:`Store.transaction` yields a
+:class:`Transaction`: a unit of work that commits everything on a clean exit and
+nothing at all if the block raises. Contexts (accounts, awards, ...) never talk
+to an adapter directly: they declare the repositories they need as protocols in
+their ``ports.py`` and build them on :class:`Repository` and :class:`Stream`.
+
+Limits enforced by every adapter (see :data:`MAX_KEY_LENGTH`): kinds, keys,
+index names and values are at most 255 characters and may not contain NUL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+
+import attrs
+import cattrs
+
+from symprogram.errors import (
+    ConcurrencyError,
+    Conflict,
+    IntegrityError,
+    LimitExceeded,
+    NotFound,
+    ValidationError,
+)
+from symprogram.serialization import canonical_json, dumps, loads, make_converter
+
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "Record",
+    "Repository",
+    "Store",
+    "Transaction",
+    "check_key",
+]
+
+MAX_KEY_LENGTH = 255
+"""Longest kind, key, index name, index value or stream name, in characters."""
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Record:
+    """A stored aggregate: its kind, key, version (1 after the first save) and JSON data."""
+
+    kind: str
+    key: str
+    version: int
+    data: str
+
+
+def check_key(value: object, field: str) -> str:
+    """Validate a storage key component and return it.
+
+    Raises:
+        ValidationError: not a non-empty string, or contains NUL.
+        LimitExceeded: longer than :data:`MAX_KEY_LENGTH`.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValidationError(f"{field} must be a non-empty string", field=field, code="invalid_key")
+    if "\x00" in value:
+        raise ValidationError(f"{field} may not contain NUL", field=field, code="invalid_key")
+    if len(value) > MAX_KEY_LENGTH:
+        raise LimitExceeded(
+            f"{field} is longer than {MAX_KEY_LENGTH} characters",
+            field=field,
+            code="key_too_long",
+            details={"limit": MAX_KEY_LENGTH, "length": len(value)},
+        )
+    return value
+
+
+@runtime_checkable
+class Transaction(Protocol):
+    """One unit of work against a store. Obtained from :meth:`Store.transaction`."""
+
+    def load(self, kind: str, key: str) -> Record | None:
+        """Return the record, or ``None`` if there is none."""
+        ...
+
+    def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
+        """Write a record based on ``expected_version`` (0: it must not exist yet).
+
+        Returns the new version. Raises ConcurrencyError if the stored version differs.
+        """
+        ...
+
+    def delete(self, kind: str, key: str, expected_version: int) -> None:
+        """Delete a record at ``expected_version``; ConcurrencyError if stale, NotFound if absent."""
+        ...
+
+    def scan(
+        self, kind: str, *, prefix: str = "", after: str | None = None, limit: int = 500
+    ) -> list[Record]:
+        """Return up to ``limit`` records of ``kind`` whose key starts with ``prefix``
+        and sorts (by code point) after ``after``, in key order."""
+        ...
+
+    def index_put(self, index: str, value: str, key: str) -> None:
+        """Point ``value`` at ``key`` in a unique index; Conflict if another key holds it."""
+        ...
+
+    def index_get(self, index: str, value: str) -> str | None:
+        """Return the key ``value`` points at, or ``None``."""
+        ...
+
+    def index_delete(self, index: str, value: str) -> None:
+        """Remove ``value`` from the index (no error if absent)."""
+        ...
+
+    def append(self, stream: str, position: int, data: str) -> None:
+        """Append an entry at ``position`` (1 + the current length).
+
+        Raises ConcurrencyError if that position is taken or leaves a gap.
+        """
+        ...
+
+    def read(self, stream: str, *, after: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
+        """Return ``(position, data)`` entries after position ``after``, in order."""
+        ...
+
+    def stream_length(self, stream: str) -> int:
+        """Return the number of entries in ``stream`` (its last position)."""
+        ...
+
+    def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
+        """Return stream names starting with ``prefix`` after ``after``, in order."""
+        ...
+
+    def rewrite(self, stream: str, position: int, data: str) -> None:
+        """Replace an existing entry's data (erasure only: contexts re-verify afterwards)."""
+        ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A storage backend: a factory of units of work."""
+
+    def transaction(self, *, readonly: bool = False) -> AbstractContextManager[Transaction]:
+        """Open a unit of work; committed on a clean exit, rolled back on an exception."""
+        ...
+
+    def close(self) -> None:
+        """Release the backend's resources. Idempotent."""
+        ...
+
+
+class Repository(Generic[T]):
+    """Typed access to one kind of versioned aggregate inside a transaction.
+
+    The aggregate type must be an attrs class with an ``int`` field named
+    ``version`` (0 for an aggregate never saved). :meth:`add` and :meth:`save`
+    return the aggregate carrying its new version.
+
+    Args:
+        tx: the unit of work.
+        kind: the record kind, e.g. ``"candidate"``.
+        cls: the aggregate class.
+        key: function returning an aggregate's key.
+        converter: the cattrs converter (default: :func:`make_converter`).
+    """
+
+    def __init__(
+        self,
+        tx: Transaction,
+        kind: str,
+        cls: type[T],
+        key: Callable[[T], str],
+        converter: cattrs.Converter | None = None,
+    ) -> None:
+        self.tx = tx
+        self.kind = kind
+        self.cls = cls
+        self._key = key
+        self._conv = converter or _CONVERTER
+
+    def _decode(self, record: Record) -> T:
+        try:
+            obj = loads(record.data, self.cls, converter=self._conv)
+        except ValidationError as exc:
+            raise IntegrityError(
+                f"stored {self.kind} {record.key!r} is unreadable: {exc.message}",
+                code="record_corrupt",
+                details={"kind": self.kind, "key": record.key},
+            ) from exc
+        return attrs.evolve(obj, version=record.version)  # type: ignore[misc]
+
+    def _encode(self, obj: T) -> str:
+        raw = self._conv.unstructure(obj)
+        raw.pop("version", None)
+        return canonical_json(raw)
+
+    def find(self, key: str) -> T | None:
+        """Return the aggregate with ``key``, or ``None``."""
+        record = self.tx.load(self.kind, key)
+        return None if record is None else self._decode(record)
+
+    def get(self, key: str) -> T:
+        """Return the aggregate with ``key``.
+
+        Raises:
+            NotFound: there is none (code ``<kind>_not_found``).
+        """
+        found = self.find(key)
+        if found is None:
+            raise NotFound(
+                f"no {self.kind.replace('_', ' ')} {key!r}",
+                code=f"{self.kind}_not_found",
+                details={"key": key},
+            )
+        return found
+
+    def add(self, obj: T) -> T:
+        """Store a new aggregate; Conflict (code ``<kind>_exists``) if the key is taken."""
+        key = self._key(obj)
+        try:
+            version = self.tx.save(self.kind, key, self._encode(obj), 0)
+        except ConcurrencyError as exc:
+            raise Conflict(
+                f"{self.kind.replace('_', ' ')} {key!r} already exists",
+                code=f"{self.kind}_exists",
+                details={"key": key},
+            ) from exc
+        return attrs.evolve(obj, version=version)  # type: ignore[misc]
+
+    def save(self, obj: T) -> T:
+        """Store a changed aggregate based on its ``version``; ConcurrencyError if stale."""
+        version = self.tx.save(
+            self.kind, self._key(obj), self._encode(obj), obj.version  # type: ignore[attr-defined]
+        )
+        return attrs.evolve(obj, version=version)  # type: ignore[misc]
+
+    def remove(self, obj: T) -> None:
+        """Delete the aggregate at its ``version``."""
+        self.tx.delete(self.kind, self._key(obj), obj.version)  # type: ignore[attr-defined]
+
+    def iterate(self, *, prefix: str = "", batch: int = 500) -> Iterator[T]:
+        """Yield every aggregate whose key starts with ``prefix``, in key order, in batches."""
+        after: str | None = None
+        while True:
+            records = self.tx.scan(self.kind, prefix=prefix, after=after, limit=batch)
+            for record in records:
+                yield self._decode(record)
+            if len(records) < batch:
+                return
+            after = records[-1].key
+
+
+_CONVERTER = make_converter()
+
+
+def encode(obj: Any) -> str:
+    """Serialize any model with the shared converter (canonical JSON)."""
+    return dumps(obj, converter=_CONVERTER)

@@ -1,0 +1,67 @@
+"""Storage adapters: in-memory, SQLite (the embedded default) and SQLAlchemy.
+
+Every adapter implements :class:`symprogram.persistence.Store` and passes the
+same contract suite, :mod:`symprogram.testing.contract`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from symprogram.errors import ValidationError
+from symprogram.persistence import Store
+
+__all__ = ["open_store"]
+
+ENVIRONMENT_VARIABLE = "SYMPROGRAM_STORAGE"
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open a store from a URL.
+
+    The backend is chosen by the explicit ``url`` first, then the environment
+    variable ``SYMPROGRAM_STORAGE``, then the default (in memory).
+
+    * ``memory://`` — :class:`~symprogram.storage.memory.MemoryStore`;
+    * ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
+      ``sqlite://`` or ``sqlite:///:memory:`` —
+      :class:`~symprogram.storage.sqlite.SQLiteStore`;
+    * any other SQLAlchemy URL (``postgresql+psycopg://...``,
+      ``mysql+pymysql://...``) — :class:`~symprogram.storage.sqlalchemy.SQLAlchemyStore`
+      (install the ``sql`` extra).
+
+    Raises:
+        ValidationError: the URL is not understood (code ``invalid_storage_url``).
+    """
+    if url is None:
+        url = os.environ.get(ENVIRONMENT_VARIABLE) or "memory://"
+    if not isinstance(url, str) or not url:
+        raise ValidationError("storage URL must be a string", field="url", code="invalid_storage_url")
+    if url == "memory://":
+        from symprogram.storage.memory import MemoryStore
+
+        return MemoryStore()
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        from symprogram.storage.sqlite import SQLiteStore
+
+        rest = url[len("sqlite://") :]
+        if rest in ("", "/", "/:memory:"):
+            return SQLiteStore(":memory:")
+        if not rest.startswith("/"):
+            raise ValidationError(
+                "SQLite URLs look like sqlite:///relative.db or sqlite:////absolute.db",
+                field="url",
+                code="invalid_storage_url",
+            )
+        return SQLiteStore(rest[1:])
+    if "://" in url:
+        try:
+            from symprogram.storage.sqlalchemy import SQLAlchemyStore
+        except ImportError as exc:  # pragma: no cover - depends on installed extras
+            raise ValidationError(
+                "this URL needs the SQLAlchemy adapter: pip install 'symprogram[sql]'",
+                field="url",
+                code="sql_extra_missing",
+            ) from exc
+        return SQLAlchemyStore.from_url(url)
+    raise ValidationError(f"unknown storage URL {url!r}", field="url", code="invalid_storage_url")

@@ -1,0 +1,73 @@
+"""Pieces shared by the adapters: argument checks and the per-thread ambient unit of work."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Generic, TypeVar
+
+from symprogram.errors import ValidationError
+from symprogram.persistence import check_key
+
+TX = TypeVar("TX")
+
+
+def check_version(value: object) -> int:
+    """Validate an expected version (a non-negative int)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(
+            "expected_version must be a non-negative integer",
+            field="expected_version",
+            code="invalid_version",
+        )
+    return value
+
+
+def check_text(value: object, field: str) -> str:
+    """Validate stored data text."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be a string", field=field, code="invalid_data")
+    return value
+
+
+def check_limit(value: object) -> int:
+    """Validate a page size."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError("limit must be a positive integer", field="limit", code="invalid_limit")
+    return value
+
+
+def check_position(value: object, field: str = "position") -> int:
+    """Validate a stream position (>= 0 for ``after``, >= 1 for an entry)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(
+            f"{field} must be a non-negative integer", field=field, code="invalid_position"
+        )
+    return value
+
+
+def check_pair(kind: str, key: str) -> None:
+    """Validate a ``(kind, key)`` pair."""
+    check_key(kind, "kind")
+    check_key(key, "key")
+
+
+class Ambient(Generic[TX]):
+    """Remembers the unit of work open in each thread, so nested blocks join it."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def current(self) -> TX | None:
+        """The transaction open in this thread, if any."""
+        return getattr(self._local, "tx", None)
+
+    @contextmanager
+    def bind(self, tx: TX) -> Iterator[TX]:
+        """Make ``tx`` this thread's ambient transaction for the block."""
+        self._local.tx = tx
+        try:
+            yield tx
+        finally:
+            self._local.tx = None

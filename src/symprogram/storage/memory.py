@@ -1,0 +1,288 @@
+"""The in-memory adapter: fast, thread-safe, gone when the process ends.
+
+Units of work are serialized by one lock, so they are serializable; each keeps an
+undo log and a block that raises is rolled back completely. Nested
+``store.transaction()`` blocks in the same thread join the open unit of work.
+
+Example:
+    >>> store = MemoryStore()
+    >>> with store.transaction() as tx:
+    ...     tx.save("note", "n1", '{"text": "hello"}', 0)
+    1
+    >>> with store.transaction() as tx:
+    ...     tx.load("note", "n1").version
+    1
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from symprogram.errors import ConcurrencyError, Conflict, NotFound, StorageError
+from symprogram.persistence import Record, check_key
+from symprogram.storage._base import (
+    Ambient,
+    check_limit,
+    check_pair,
+    check_position,
+    check_text,
+    check_version,
+)
+
+__all__ = ["MemoryStore", "MemoryTransaction"]
+
+
+class _State:
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, tuple[int, str]]] = {}
+        self.keys: dict[str, list[str]] = {}
+        self.index: dict[tuple[str, str], str] = {}
+        self.streams: dict[str, list[str]] = {}
+        self.stream_names: list[str] = []
+
+
+class MemoryTransaction:
+    """A unit of work on a :class:`MemoryStore` (see :class:`symprogram.persistence.Transaction`)."""
+
+    def __init__(self, state: _State, readonly: bool) -> None:
+        self._s = state
+        self._undo: list[Callable[[], None]] = []
+        self.readonly = readonly
+
+    def _writable(self) -> None:
+        if self.readonly:
+            raise StorageError("this unit of work is read-only", code="read_only_transaction")
+
+    # -- records -------------------------------------------------------------
+    def load(self, kind: str, key: str) -> Record | None:
+        check_pair(kind, key)
+        found = self._s.records.get(kind, {}).get(key)
+        return None if found is None else Record(kind, key, found[0], found[1])
+
+    def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
+        check_pair(kind, key)
+        check_text(data, "data")
+        check_version(expected_version)
+        self._writable()
+        table = self._s.records.setdefault(kind, {})
+        current = table.get(key)
+        current_version = 0 if current is None else current[0]
+        if current_version != expected_version:
+            raise ConcurrencyError(
+                f"{kind} {key!r} is at version {current_version}, not {expected_version}",
+                details={"kind": kind, "key": key, "current": current_version},
+            )
+        table[key] = (current_version + 1, data)
+        if current is None:
+            keys = self._s.keys.setdefault(kind, [])
+            bisect.insort(keys, key)
+
+            def undo_insert() -> None:
+                del table[key]
+                keys.remove(key)
+
+            self._undo.append(undo_insert)
+        else:
+            self._undo.append(lambda: table.__setitem__(key, current))
+        return current_version + 1
+
+    def delete(self, kind: str, key: str, expected_version: int) -> None:
+        check_pair(kind, key)
+        check_version(expected_version)
+        self._writable()
+        table = self._s.records.get(kind, {})
+        current = table.get(key)
+        if current is None:
+            raise NotFound(f"no {kind} {key!r}", code="record_not_found")
+        if current[0] != expected_version:
+            raise ConcurrencyError(
+                f"{kind} {key!r} is at version {current[0]}, not {expected_version}",
+                details={"kind": kind, "key": key, "current": current[0]},
+            )
+        del table[key]
+        keys = self._s.keys[kind]
+        keys.remove(key)
+
+        def undo_delete() -> None:
+            table[key] = current
+            bisect.insort(keys, key)
+
+        self._undo.append(undo_delete)
+
+    def scan(
+        self, kind: str, *, prefix: str = "", after: str | None = None, limit: int = 500
+    ) -> list[Record]:
+        check_key(kind, "kind")
+        check_limit(limit)
+        keys = self._s.keys.get(kind, [])
+        table = self._s.records.get(kind, {})
+        if after is not None and after >= prefix:
+            i = bisect.bisect_right(keys, after)
+        else:
+            i = bisect.bisect_left(keys, prefix)
+        out: list[Record] = []
+        while i < len(keys) and len(out) < limit:
+            key = keys[i]
+            if not key.startswith(prefix):
+                break
+            version, data = table[key]
+            out.append(Record(kind, key, version, data))
+            i += 1
+        return out
+
+    # -- unique index ----------------------------------------------------------
+    def index_put(self, index: str, value: str, key: str) -> None:
+        check_key(index, "index")
+        check_key(value, "value")
+        check_key(key, "key")
+        self._writable()
+        slot = (index, value)
+        current = self._s.index.get(slot)
+        if current == key:
+            return
+        if current is not None:
+            raise Conflict(
+                f"{index} {value!r} is already taken",
+                code="duplicate",
+                details={"index": index},
+            )
+        self._s.index[slot] = key
+        self._undo.append(lambda: self._s.index.pop(slot, None))
+
+    def index_get(self, index: str, value: str) -> str | None:
+        check_key(index, "index")
+        check_key(value, "value")
+        return self._s.index.get((index, value))
+
+    def index_delete(self, index: str, value: str) -> None:
+        check_key(index, "index")
+        check_key(value, "value")
+        self._writable()
+        slot = (index, value)
+        current = self._s.index.pop(slot, None)
+        if current is not None:
+            self._undo.append(lambda: self._s.index.__setitem__(slot, current))
+
+    # -- streams ---------------------------------------------------------------
+    def append(self, stream: str, position: int, data: str) -> None:
+        check_key(stream, "stream")
+        check_position(position)
+        check_text(data, "data")
+        self._writable()
+        entries = self._s.streams.get(stream)
+        length = 0 if entries is None else len(entries)
+        if position != length + 1:
+            raise ConcurrencyError(
+                f"stream {stream!r} has {length} entries; cannot append at {position}",
+                code="stream_position_taken",
+                details={"stream": stream, "length": length},
+            )
+        if entries is None:
+            entries = self._s.streams[stream] = []
+            names = self._s.stream_names
+            bisect.insort(names, stream)
+
+            def undo_new() -> None:
+                del self._s.streams[stream]
+                names.remove(stream)
+
+            self._undo.append(undo_new)
+        else:
+            self._undo.append(entries.pop)
+        entries.append(data)
+
+    def read(self, stream: str, *, after: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
+        check_key(stream, "stream")
+        check_position(after, "after")
+        if limit is not None:
+            check_limit(limit)
+        entries = self._s.streams.get(stream, [])
+        end = len(entries) if limit is None else min(len(entries), after + limit)
+        return [(i + 1, entries[i]) for i in range(after, end)]
+
+    def stream_length(self, stream: str) -> int:
+        check_key(stream, "stream")
+        return len(self._s.streams.get(stream, ()))
+
+    def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
+        check_limit(limit)
+        names = self._s.stream_names
+        if after is not None and after >= prefix:
+            i = bisect.bisect_right(names, after)
+        else:
+            i = bisect.bisect_left(names, prefix)
+        out: list[str] = []
+        while i < len(names) and len(out) < limit and names[i].startswith(prefix):
+            out.append(names[i])
+            i += 1
+        return out
+
+    def rewrite(self, stream: str, position: int, data: str) -> None:
+        check_key(stream, "stream")
+        check_position(position)
+        check_text(data, "data")
+        self._writable()
+        entries = self._s.streams.get(stream, [])
+        if not 1 <= position <= len(entries):
+            raise NotFound(f"no entry {position} in {stream!r}", code="stream_entry_not_found")
+        old = entries[position - 1]
+        entries[position - 1] = data
+        self._undo.append(lambda: entries.__setitem__(position - 1, old))
+
+    # -- completion ------------------------------------------------------------
+    def _rollback(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    def _commit(self) -> None:
+        self._undo.clear()
+
+
+class MemoryStore:
+    """A :class:`symprogram.persistence.Store` kept in process memory."""
+
+    def __init__(self) -> None:
+        self._state = _State()
+        self._lock = threading.RLock()
+        self._ambient: Ambient[MemoryTransaction] = Ambient()
+        self._closed = False
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[MemoryTransaction]:
+        """Open a unit of work: all of it is kept on a clean exit, none of it on an exception."""
+        current = self._ambient.current()
+        if current is not None:
+            if current.readonly and not readonly:
+                raise StorageError(
+                    "cannot write inside a read-only unit of work", code="read_only_transaction"
+                )
+            yield current
+            return
+        if self._closed:
+            raise StorageError("the store is closed", code="store_closed")
+        with self._lock:
+            tx = MemoryTransaction(self._state, readonly)
+            with self._ambient.bind(tx):
+                try:
+                    yield tx
+                except BaseException:
+                    tx._rollback()
+                    raise
+                else:
+                    tx._commit()
+
+    def close(self) -> None:
+        """Mark the store closed; later units of work are refused."""
+        self._closed = True
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "MemoryStore()"

@@ -1,0 +1,436 @@
+"""The SQLite adapter (stdlib ``sqlite3``): the embedded default.
+
+* WAL journal, a busy timeout, ``secure_delete`` (erased data is overwritten, not
+  left in free pages) and ``synchronous=NORMAL``;
+* write units of work start with ``BEGIN IMMEDIATE`` so concurrent writers, in
+  threads or in other processes, queue instead of losing updates;
+* the schema is versioned with ``PRAGMA user_version`` and migrated forward on
+  open; a file written by a newer symprogram is refused, and so is a file that is
+  not a symprogram database;
+* every ``sqlite3`` error is translated into a :class:`~symprogram.errors.StorageError`
+  (``database_busy``, ``database_corrupt``, ...), and the unit of work is rolled back.
+
+Example:
+    >>> store = SQLiteStore(":memory:")
+    >>> with store.transaction() as tx:
+    ...     tx.save("note", "n1", '{"text": "hello"}', 0)
+    1
+    >>> store.close()
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from symprogram.errors import (
+    ConcurrencyError,
+    Conflict,
+    IntegrityError,
+    NotFound,
+    StorageError,
+    ValidationError,
+)
+from symprogram.persistence import Record, check_key
+from symprogram.storage._base import (
+    Ambient,
+    check_limit,
+    check_pair,
+    check_position,
+    check_text,
+    check_version,
+)
+
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStore", "SQLiteTransaction"]
+
+APPLICATION_ID = 0x53594D50  # "SYMP"
+"""Written to ``PRAGMA application_id`` so foreign files are recognised."""
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE IF NOT EXISTS sp_records (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS sp_index (
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            key TEXT NOT NULL,
+            PRIMARY KEY (name, value)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS sp_streams (
+            stream TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (stream, position)
+        ) WITHOUT ROWID""",
+    ),
+)
+
+SCHEMA_VERSION = len(_MIGRATIONS)
+"""The schema version this release writes; older files are migrated forward on open."""
+
+
+def _translate(exc: sqlite3.Error) -> StorageError:
+    text = str(exc)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return StorageError(f"the database is busy: {text}", code="database_busy")
+    if isinstance(exc, sqlite3.DatabaseError) and (
+        "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered
+    ):
+        return IntegrityError(f"the database file is damaged: {text}", code="database_corrupt")
+    if "readonly" in lowered or "read-only" in lowered:
+        return StorageError(f"the database is read-only: {text}", code="database_read_only")
+    if "unable to open" in lowered:
+        return StorageError(f"cannot open the database: {text}", code="database_unavailable")
+    return StorageError(f"SQLite failed: {text}", code="storage_error")
+
+
+def _as_text(value: Any, what: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise IntegrityError(f"{what} is not text in the database", code="database_corrupt")
+
+
+def _as_int(value: Any, what: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise IntegrityError(f"{what} is not an integer in the database", code="database_corrupt")
+
+
+class SQLiteTransaction:
+    """A unit of work on a :class:`SQLiteStore` (see :class:`symprogram.persistence.Transaction`)."""
+
+    def __init__(self, conn: sqlite3.Connection, readonly: bool) -> None:
+        self._conn = conn
+        self.readonly = readonly
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise _translate(exc) from exc
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        cursor = self._run(sql, params)
+        try:
+            return cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise _translate(exc) from exc
+
+    def _writable(self) -> None:
+        if self.readonly:
+            raise StorageError("this unit of work is read-only", code="read_only_transaction")
+
+    # -- records -------------------------------------------------------------
+    def load(self, kind: str, key: str) -> Record | None:
+        check_pair(kind, key)
+        rows = self._rows(
+            "SELECT version, data FROM sp_records WHERE kind = ? AND key = ?", (kind, key)
+        )
+        if not rows:
+            return None
+        version, data = rows[0]
+        return Record(kind, key, _as_int(version, "a version"), _as_text(data, "a record"))
+
+    def _version(self, kind: str, key: str) -> int | None:
+        rows = self._rows("SELECT version FROM sp_records WHERE kind = ? AND key = ?", (kind, key))
+        return None if not rows else _as_int(rows[0][0], "a version")
+
+    def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
+        check_pair(kind, key)
+        check_text(data, "data")
+        check_version(expected_version)
+        self._writable()
+        current = self._version(kind, key)
+        current_version = current or 0
+        if current_version != expected_version:
+            raise ConcurrencyError(
+                f"{kind} {key!r} is at version {current_version}, not {expected_version}",
+                details={"kind": kind, "key": key, "current": current_version},
+            )
+        if current is None:
+            self._run(
+                "INSERT INTO sp_records (kind, key, version, data) VALUES (?, ?, 1, ?)",
+                (kind, key, data),
+            )
+        else:
+            self._run(
+                "UPDATE sp_records SET version = ?, data = ? WHERE kind = ? AND key = ?",
+                (current + 1, data, kind, key),
+            )
+        return current_version + 1
+
+    def delete(self, kind: str, key: str, expected_version: int) -> None:
+        check_pair(kind, key)
+        check_version(expected_version)
+        self._writable()
+        current = self._version(kind, key)
+        if current is None:
+            raise NotFound(f"no {kind} {key!r}", code="record_not_found")
+        if current != expected_version:
+            raise ConcurrencyError(
+                f"{kind} {key!r} is at version {current}, not {expected_version}",
+                details={"kind": kind, "key": key, "current": current},
+            )
+        self._run("DELETE FROM sp_records WHERE kind = ? AND key = ?", (kind, key))
+
+    def scan(
+        self, kind: str, *, prefix: str = "", after: str | None = None, limit: int = 500
+    ) -> list[Record]:
+        check_key(kind, "kind")
+        check_limit(limit)
+        if not isinstance(prefix, str):
+            raise ValidationError("prefix must be a string", field="prefix", code="invalid_key")
+        if after is not None and after >= prefix:
+            bound, op = after, ">"
+        else:
+            bound, op = prefix, ">="
+        rows = self._rows(
+            f"SELECT key, version, data FROM sp_records WHERE kind = ? AND key {op} ? "  # noqa: S608
+            "AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?",
+            (kind, bound, len(prefix), prefix, limit),
+        )
+        return [
+            Record(kind, _as_text(k, "a key"), _as_int(v, "a version"), _as_text(d, "a record"))
+            for k, v, d in rows
+        ]
+
+    # -- unique index ----------------------------------------------------------
+    def index_put(self, index: str, value: str, key: str) -> None:
+        check_key(index, "index")
+        check_key(value, "value")
+        check_key(key, "key")
+        self._writable()
+        current = self.index_get(index, value)
+        if current == key:
+            return
+        if current is not None:
+            raise Conflict(
+                f"{index} {value!r} is already taken", code="duplicate", details={"index": index}
+            )
+        self._run("INSERT INTO sp_index (name, value, key) VALUES (?, ?, ?)", (index, value, key))
+
+    def index_get(self, index: str, value: str) -> str | None:
+        check_key(index, "index")
+        check_key(value, "value")
+        rows = self._rows("SELECT key FROM sp_index WHERE name = ? AND value = ?", (index, value))
+        return None if not rows else _as_text(rows[0][0], "an index key")
+
+    def index_delete(self, index: str, value: str) -> None:
+        check_key(index, "index")
+        check_key(value, "value")
+        self._writable()
+        self._run("DELETE FROM sp_index WHERE name = ? AND value = ?", (index, value))
+
+    # -- streams ---------------------------------------------------------------
+    def stream_length(self, stream: str) -> int:
+        check_key(stream, "stream")
+        rows = self._rows("SELECT MAX(position) FROM sp_streams WHERE stream = ?", (stream,))
+        value = rows[0][0] if rows else None
+        return 0 if value is None else _as_int(value, "a position")
+
+    def append(self, stream: str, position: int, data: str) -> None:
+        check_key(stream, "stream")
+        check_position(position)
+        check_text(data, "data")
+        self._writable()
+        length = self.stream_length(stream)
+        if position != length + 1:
+            raise ConcurrencyError(
+                f"stream {stream!r} has {length} entries; cannot append at {position}",
+                code="stream_position_taken",
+                details={"stream": stream, "length": length},
+            )
+        self._run(
+            "INSERT INTO sp_streams (stream, position, data) VALUES (?, ?, ?)",
+            (stream, position, data),
+        )
+
+    def read(self, stream: str, *, after: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
+        check_key(stream, "stream")
+        check_position(after, "after")
+        if limit is not None:
+            check_limit(limit)
+        rows = self._rows(
+            "SELECT position, data FROM sp_streams WHERE stream = ? AND position > ? "
+            "ORDER BY position LIMIT ?",
+            (stream, after, -1 if limit is None else limit),
+        )
+        return [(_as_int(p, "a position"), _as_text(d, "an entry")) for p, d in rows]
+
+    def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
+        check_limit(limit)
+        if after is not None and after >= prefix:
+            bound, op = after, ">"
+        else:
+            bound, op = prefix, ">="
+        rows = self._rows(
+            f"SELECT DISTINCT stream FROM sp_streams WHERE stream {op} ? "  # noqa: S608
+            "AND substr(stream, 1, ?) = ? ORDER BY stream LIMIT ?",
+            (bound, len(prefix), prefix, limit),
+        )
+        return [_as_text(r[0], "a stream name") for r in rows]
+
+    def rewrite(self, stream: str, position: int, data: str) -> None:
+        check_key(stream, "stream")
+        check_position(position)
+        check_text(data, "data")
+        self._writable()
+        cursor = self._run(
+            "UPDATE sp_streams SET data = ? WHERE stream = ? AND position = ?",
+            (data, stream, position),
+        )
+        if cursor.rowcount != 1:
+            raise NotFound(f"no entry {position} in {stream!r}", code="stream_entry_not_found")
+
+
+class SQLiteStore:
+    """A :class:`symprogram.persistence.Store` in one SQLite file.
+
+    Args:
+        path: the database file (created if missing), or ``":memory:"``.
+        timeout: seconds to wait for another writer before ``database_busy``.
+
+    Raises:
+        StorageError: the file cannot be opened, is not a symprogram database
+            (``not_a_symprogram_database``) or was written by a newer release
+            (``schema_too_new``).
+        IntegrityError: the file is damaged (``database_corrupt``).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+        self.path = os.fspath(path)
+        if "\x00" in self.path:
+            raise ValidationError("path may not contain NUL", field="path", code="invalid_path")
+        self._lock = threading.RLock()
+        self._ambient: Ambient[SQLiteTransaction] = Ambient()
+        self._closed = False
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise _translate(exc) from exc
+        try:
+            self._configure(timeout)
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _exec(self, sql: str) -> list[Any]:
+        try:
+            return self._conn.execute(sql).fetchall()
+        except sqlite3.Error as exc:
+            raise _translate(exc) from exc
+
+    def _configure(self, timeout: float) -> None:
+        self._exec(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if self.path != ":memory:":
+            self._exec("PRAGMA journal_mode = WAL")
+        self._exec("PRAGMA synchronous = NORMAL")
+        self._exec("PRAGMA secure_delete = ON")
+        self._exec("PRAGMA foreign_keys = ON")
+
+    def _migrate(self) -> None:
+        self._exec("BEGIN IMMEDIATE")
+        try:
+            app_id = _as_int(self._exec("PRAGMA application_id")[0][0], "application_id")
+            version = _as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
+            tables = self._exec("SELECT count(*) FROM sqlite_master")[0][0]
+            if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables and version == 0):
+                raise StorageError(
+                    f"{self.path} is not a symprogram database",
+                    code="not_a_symprogram_database",
+                )
+            if version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"{self.path} has schema version {version}; this release knows up to "
+                    f"{SCHEMA_VERSION}: upgrade symprogram",
+                    code="schema_too_new",
+                    details={"found": version, "supported": SCHEMA_VERSION},
+                )
+            for number in range(version, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[number]:
+                    self._exec(statement)
+            if version < SCHEMA_VERSION:
+                self._exec(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if app_id == 0:
+                self._exec(f"PRAGMA application_id = {APPLICATION_ID}")
+            self._exec("COMMIT")
+        except BaseException:
+            self._rollback_quietly()
+            raise
+
+    def _rollback_quietly(self) -> None:
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open file."""
+        with self._lock:
+            return _as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[SQLiteTransaction]:
+        """Open a unit of work: committed on a clean exit, rolled back on an exception.
+
+        A nested block in the same thread joins the open unit of work.
+        """
+        current = self._ambient.current()
+        if current is not None:
+            if current.readonly and not readonly:
+                raise StorageError(
+                    "cannot write inside a read-only unit of work", code="read_only_transaction"
+                )
+            yield current
+            return
+        with self._lock:
+            if self._closed:
+                raise StorageError("the store is closed", code="store_closed")
+            self._exec("BEGIN" if readonly else "BEGIN IMMEDIATE")
+            tx = SQLiteTransaction(self._conn, readonly)
+            with self._ambient.bind(tx):
+                try:
+                    yield tx
+                except BaseException:
+                    self._rollback_quietly()
+                    raise
+                try:
+                    self._exec("COMMIT")
+                except BaseException:
+                    self._rollback_quietly()
+                    raise
+
+    def close(self) -> None:
+        """Close the connection. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self._conn.close()
+            except sqlite3.Error as exc:  # pragma: no cover - close rarely fails
+                raise _translate(exc) from exc
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self.path!r})"
