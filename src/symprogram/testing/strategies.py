@@ -1,0 +1,138 @@
+"""Hypothesis strategies for every public symprogram model.
+
+Each function returns a strategy of valid instances and accepts per-field
+keyword overrides, each either a strategy or a plain value::
+
+    from symprogram.testing import strategies as sps
+
+    @given(sps.decisions(allowed=True))
+    def test_something(decision): ...
+
+:func:`register_all` registers them with ``st.register_type_strategy`` so that
+``st.from_type(Model)`` works; it runs when :mod:`symprogram.testing` is imported
+and through Hypothesis' entry point.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from symprogram.decisions import Decision, Reason
+from symprogram.errors import ValidationError
+
+__all__ = [
+    "CONTEXT_MODULES",
+    "build",
+    "decisions",
+    "instants",
+    "reasons",
+    "register_all",
+    "reason_codes",
+]
+
+CONTEXT_MODULES = (
+    "symprogram.testing._kernel",
+    "symprogram.testing._accounts",
+    "symprogram.testing._awards",
+    "symprogram.testing._entitlements",
+    "symprogram.testing._consent",
+)
+
+_REGISTERED = False
+
+
+def _as_strategy(value: Any) -> st.SearchStrategy[Any]:
+    return value if isinstance(value, st.SearchStrategy) else st.just(value)
+
+
+def build(
+    cls: Any, fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
+) -> st.SearchStrategy[Any]:
+    """Build ``cls`` from ``fields`` with ``overrides`` applied (strategies or plain values).
+
+    Raises:
+        ValidationError: an override names a field the model does not have
+            (code ``unknown_field``).
+    """
+    unknown = sorted(set(overrides) - set(fields))
+    if unknown:
+        raise ValidationError(
+            f"{cls.__name__} has no field(s) {', '.join(unknown)}",
+            field=unknown[0],
+            code="unknown_field",
+        )
+    merged = {**fields, **{k: _as_strategy(v) for k, v in overrides.items()}}
+    return st.builds(cls, **merged)
+
+
+def instants(
+    min_value: datetime = datetime(2000, 1, 1, tzinfo=UTC),
+    max_value: datetime = datetime(2040, 1, 1, tzinfo=UTC),
+) -> st.SearchStrategy[datetime]:
+    """Timezone-aware UTC instants between ``min_value`` and ``max_value`` (whole microseconds)."""
+    if min_value.tzinfo is None or max_value.tzinfo is None:
+        raise ValidationError("bounds must be timezone-aware", code="naive_datetime")
+    if min_value > max_value:
+        raise ValidationError("min_value is after max_value", code="invalid_range")
+    lo = min_value.astimezone(UTC).replace(tzinfo=None)
+    hi = max_value.astimezone(UTC).replace(tzinfo=None)
+    return st.datetimes(min_value=lo, max_value=hi).map(lambda d: d.replace(tzinfo=UTC))
+
+
+def reason_codes() -> st.SearchStrategy[str]:
+    """Stable-looking reason codes: lower-case snake_case."""
+    return st.from_regex(r"[a-z][a-z0-9]{0,11}(_[a-z0-9]{1,8}){0,3}", fullmatch=True)
+
+
+def reasons(**overrides: Any) -> st.SearchStrategy[Reason]:
+    """Strategy for :class:`~symprogram.decisions.Reason`."""
+    return build(
+        Reason,
+        {
+            "code": reason_codes(),
+            "message": st.text(max_size=40),
+            "facts": st.dictionaries(reason_codes(), st.text(max_size=10), max_size=3),
+        },
+        overrides,
+    )
+
+
+def decisions(**overrides: Any) -> st.SearchStrategy[Decision]:
+    """Strategy for :class:`~symprogram.decisions.Decision`."""
+    return build(
+        Decision,
+        {
+            "allowed": st.booleans(),
+            "reasons": st.lists(reasons(), max_size=3).map(tuple),
+            "hint": st.none() | st.text(max_size=40),
+            "at": st.none() | instants(),
+            "details": st.dictionaries(reason_codes(), st.text(max_size=10), max_size=3),
+        },
+        overrides,
+    )
+
+
+def register_all() -> None:
+    """Register every model's strategy with Hypothesis (idempotent)."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    st.register_type_strategy(Reason, reasons())
+    st.register_type_strategy(Decision, decisions())
+    st.register_type_strategy(timedelta, st.timedeltas(min_value=timedelta(0)))
+    for name in CONTEXT_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register()
+    _REGISTERED = True
+
+
+register_all()

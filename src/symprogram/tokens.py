@@ -1,0 +1,453 @@
+"""Single-use, expiring secrets: account activation, password reset, e-mail verification.
+
+* **Secrets** come from :func:`secrets.token_urlsafe` with 32 random bytes
+  (256 bits, well above the 128 bits the design asks for), as 43 URL-safe
+  characters that fit in a link (:func:`new_secret`).
+* **Only the SHA-256 hex digest is stored** (:func:`digest`); the plain secret
+  is returned exactly once, by :meth:`Tokens.issue`, to be sent to its owner. A
+  stolen copy of the store cannot be turned back into working links.
+* **Comparison is in constant time** (:func:`hmac.compare_digest`).
+* **Single use**: :meth:`Tokens.consume` marks the token used in the same unit
+  of work; the versioned write makes a concurrent second use fail with
+  :class:`~symprogram.errors.ConcurrencyError`, so a token is never valid twice.
+* **Revocation**: "old tokens die when the password or e-mail changes". Each
+  ``(purpose, subject)`` pair has a generation counter (record kind
+  ``token_generation``); every token remembers the generation it was issued in,
+  and :meth:`Tokens.revoke_all` increments the counter, which refuses every
+  older token with ``token_revoked``.
+* **Resend limits**: the generation record also keeps the instants of the last
+  :data:`ISSUE_HISTORY` issues for the pair, so a caller can enforce "at most
+  three activation e-mails an hour" with :meth:`Tokens.count_issued`.
+
+Errors (:class:`~symprogram.errors.TokenError` codes, checked in this order):
+``token_invalid`` (unknown secret, wrong purpose), ``token_used``,
+``token_revoked``, ``token_expired`` (``now >= expires_at``).
+
+Example:
+    >>> from datetime import datetime, timedelta, timezone
+    >>> from symprogram.storage.memory import MemoryStore
+    >>> store, tokens = MemoryStore(), Tokens()
+    >>> now = datetime(2011, 1, 14, tzinfo=timezone.utc)
+    >>> with store.transaction() as tx:
+    ...     secret = tokens.issue(tx, purpose="activation", subject="c-1",
+    ...                           ttl=timedelta(days=2), now=now)
+    >>> with store.transaction() as tx:
+    ...     tokens.consume(tx, purpose="activation", secret=secret, now=now).subject
+    'c-1'
+    >>> with store.transaction() as tx:
+    ...     tokens.consume(tx, purpose="activation", secret=secret, now=now)
+    Traceback (most recent call last):
+    symprogram.errors.TokenError: [token_used] this link was already used (field: secret)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import attrs
+
+from symprogram.clock import ensure_utc
+from symprogram.errors import LimitExceeded, TokenError, ValidationError
+from symprogram.persistence import Repository, Transaction
+
+__all__ = [
+    "GENERATION_KIND",
+    "ISSUE_HISTORY",
+    "MAX_SECRET_LENGTH",
+    "MAX_SUBJECT_LENGTH",
+    "MAX_TTL",
+    "SECRET_BYTES",
+    "TOKEN_KIND",
+    "TokenGeneration",
+    "TokenPurpose",
+    "TokenRecord",
+    "Tokens",
+    "check",
+    "digest",
+    "new_secret",
+]
+
+SECRET_BYTES = 32
+"""Random bytes in a secret (256 bits)."""
+
+MAX_SECRET_LENGTH = 256
+"""Longest secret text accepted for checking; longer input is refused unhashed."""
+
+MAX_SUBJECT_LENGTH = 200
+"""Longest subject (e.g. a candidate key)."""
+
+MAX_TTL = timedelta(days=366)
+"""Longest lifetime of a token."""
+
+ISSUE_HISTORY = 32
+"""How many issue instants per ``(purpose, subject)`` are kept for resend limits."""
+
+TOKEN_KIND = "token"  # noqa: S105 - a record kind, not a password
+"""Record kind of :class:`TokenRecord` (keyed by digest)."""
+
+GENERATION_KIND = "token_generation"
+"""Record kind of :class:`TokenGeneration` (keyed by ``purpose:subject``)."""
+
+_PURPOSE = re.compile(r"[a-z][a-z0-9_]{0,47}")
+_SECRET_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+class TokenPurpose(StrEnum):
+    """The purposes symprogram itself uses; any ``snake_case`` string is accepted too."""
+
+    ACTIVATION = "activation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name
+    EMAIL_VERIFICATION = "email_verification"
+
+
+@attrs.frozen
+class TokenRecord:
+    """What is stored about an issued token: never the secret, only its digest.
+
+    Attributes:
+        digest: SHA-256 hex digest of the secret (the record's key).
+        purpose: what the token may be used for, e.g. ``"password_reset"``.
+        subject: whom it is for, e.g. a candidate key.
+        issued_at: when it was issued (UTC).
+        expires_at: first instant at which it is no longer valid (UTC).
+        used_at: when it was consumed, or ``None``.
+        generation: the ``(purpose, subject)`` generation it was issued in.
+        version: storage version (0 until saved).
+    """
+
+    digest: str
+    purpose: str
+    subject: str
+    issued_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    generation: int = 0
+    version: int = 0
+
+
+@attrs.frozen
+class TokenGeneration:
+    """Per ``(purpose, subject)`` state: the current generation and recent issues.
+
+    Attributes:
+        purpose: the token purpose.
+        subject: the token subject.
+        generation: tokens issued in an older generation are revoked.
+        issued: instants of the last :data:`ISSUE_HISTORY` issues, oldest first.
+        version: storage version (0 until saved).
+    """
+
+    purpose: str
+    subject: str
+    generation: int = 0
+    issued: tuple[datetime, ...] = ()
+    version: int = 0
+
+
+def new_secret() -> str:
+    """Return a fresh secret: 32 random bytes from :mod:`secrets`, URL-safe base64 (43 chars)."""
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def _check_secret(secret: object) -> str:
+    if not isinstance(secret, str):
+        raise ValidationError(
+            f"a token secret is text, not {type(secret).__name__}",
+            field="secret",
+            code="invalid_token_secret",
+        )
+    if len(secret) > MAX_SECRET_LENGTH:
+        raise LimitExceeded(
+            f"a token secret is at most {MAX_SECRET_LENGTH} characters",
+            field="secret",
+            code="token_secret_too_long",
+            details={"limit": MAX_SECRET_LENGTH, "length": len(secret)},
+        )
+    return secret
+
+
+def digest(secret: str) -> str:
+    """Return the SHA-256 hex digest of ``secret``: the only form ever stored.
+
+    Raises:
+        ValidationError: ``secret`` is not a string (code ``invalid_token_secret``).
+        LimitExceeded: longer than :data:`MAX_SECRET_LENGTH` (code ``token_secret_too_long``).
+
+    Example:
+        >>> digest("abc")[:16]
+        'ba7816bf8f01cfea'
+    """
+    secret = _check_secret(secret)
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _check_purpose(purpose: object) -> str:
+    if not isinstance(purpose, str) or not _PURPOSE.fullmatch(purpose):
+        raise ValidationError(
+            "a token purpose is 1-48 characters of a-z, 0-9 and _, starting with a letter",
+            field="purpose",
+            code="invalid_token_purpose",
+        )
+    return str.__str__(purpose)
+
+
+def _check_subject(subject: object) -> str:
+    if not isinstance(subject, str) or not subject or "\x00" in subject:
+        raise ValidationError(
+            "a token subject is a non-empty string without NUL",
+            field="subject",
+            code="invalid_token_subject",
+        )
+    if len(subject) > MAX_SUBJECT_LENGTH:
+        raise LimitExceeded(
+            f"a token subject is at most {MAX_SUBJECT_LENGTH} characters",
+            field="subject",
+            code="token_subject_too_long",
+            details={"limit": MAX_SUBJECT_LENGTH, "length": len(subject)},
+        )
+    return str.__str__(subject)
+
+
+def _check_ttl(ttl: object) -> timedelta:
+    if not isinstance(ttl, timedelta) or not timedelta(0) < ttl <= MAX_TTL:
+        raise ValidationError(
+            f"a token lifetime is a timedelta above zero and at most {MAX_TTL.days} days",
+            field="ttl",
+            code="invalid_token_ttl",
+        )
+    return ttl
+
+
+def check(
+    record: TokenRecord | None,
+    secret: str,
+    purpose: str,
+    now: datetime,
+    *,
+    current_generation: int,
+) -> None:
+    """Refuse a token that may not be used now; return ``None`` if it may.
+
+    A pure function: it reads nothing but its arguments.
+
+    Args:
+        record: the stored record found for ``digest(secret)``, or ``None``.
+        secret: the secret presented.
+        purpose: the purpose it is presented for.
+        now: the current instant (timezone-aware).
+        current_generation: the current generation of ``(purpose, subject)``.
+
+    Raises:
+        TokenError: ``token_invalid`` (no record, digest or purpose mismatch),
+            ``token_used``, ``token_revoked`` (issued in an older generation) or
+            ``token_expired`` (``now >= expires_at``), checked in that order.
+        ValidationError: malformed ``secret``, ``purpose`` or ``now``.
+    """
+    presented = digest(secret)
+    purpose = _check_purpose(purpose)
+    now = ensure_utc(now, field="now")
+    if record is None or not hmac.compare_digest(record.digest, presented):
+        raise TokenError("this link is not valid", field="secret", code="token_invalid")
+    if record.purpose != purpose:
+        raise TokenError("this link is not valid", field="secret", code="token_invalid")
+    if record.used_at is not None:
+        raise TokenError("this link was already used", field="secret", code="token_used")
+    if record.generation < current_generation:
+        raise TokenError(
+            "this link was replaced by a newer one", field="secret", code="token_revoked"
+        )
+    if now >= record.expires_at:
+        raise TokenError(
+            "this link has expired",
+            field="secret",
+            code="token_expired",
+            details={"expired_at": record.expires_at.isoformat()},
+        )
+
+
+class Tokens:
+    """Issue, check and consume single-use tokens inside a unit of work.
+
+    Stateless: every method takes the :class:`~symprogram.persistence.Transaction`
+    to work in, so a token is issued or consumed together with the change it
+    belongs to (all or nothing).
+    """
+
+    def _tokens(self, tx: Transaction) -> Repository[TokenRecord]:
+        return Repository(tx, TOKEN_KIND, TokenRecord, key=lambda r: r.digest)
+
+    def _generations(self, tx: Transaction) -> Repository[TokenGeneration]:
+        return Repository(
+            tx, GENERATION_KIND, TokenGeneration, key=lambda g: f"{g.purpose}:{g.subject}"
+        )
+
+    def _generation(self, tx: Transaction, purpose: str, subject: str) -> TokenGeneration:
+        found = self._generations(tx).find(f"{purpose}:{subject}")
+        return TokenGeneration(purpose, subject) if found is None else found
+
+    def _store_generation(self, tx: Transaction, state: TokenGeneration) -> None:
+        repo = self._generations(tx)
+        if state.version == 0:
+            repo.add(state)
+        else:
+            repo.save(state)
+
+    def issue(
+        self,
+        tx: Transaction,
+        *,
+        purpose: str,
+        subject: str,
+        ttl: timedelta,
+        now: datetime,
+    ) -> str:
+        """Issue a token and return its plain secret; this is the only time it is seen.
+
+        Args:
+            tx: the unit of work.
+            purpose: e.g. :attr:`TokenPurpose.ACTIVATION`.
+            subject: whom it is for, e.g. a candidate key.
+            ttl: lifetime, above zero and at most :data:`MAX_TTL`.
+            now: the current instant (timezone-aware).
+
+        Raises:
+            ValidationError: malformed purpose (``invalid_token_purpose``),
+                subject (``invalid_token_subject``), ttl (``invalid_token_ttl``)
+                or instant.
+        """
+        purpose = _check_purpose(purpose)
+        subject = _check_subject(subject)
+        ttl = _check_ttl(ttl)
+        now = ensure_utc(now, field="now")
+        try:
+            expires_at = now + ttl
+        except OverflowError as exc:
+            raise ValidationError(
+                "the token would expire after the year 9999", field="ttl", code="invalid_token_ttl"
+            ) from exc
+        state = self._generation(tx, purpose, subject)
+        secret = new_secret()
+        self._tokens(tx).add(
+            TokenRecord(
+                digest=digest(secret),
+                purpose=purpose,
+                subject=subject,
+                issued_at=now,
+                expires_at=expires_at,
+                generation=state.generation,
+            )
+        )
+        issued = (*state.issued, now)[-ISSUE_HISTORY:]
+        self._store_generation(tx, attrs.evolve(state, issued=issued))
+        return secret
+
+    def _find(self, tx: Transaction, purpose: str, secret: str, now: datetime) -> TokenRecord:
+        presented = digest(secret)
+        purpose = _check_purpose(purpose)
+        record = None
+        if set(secret) <= _SECRET_ALPHABET:
+            record = self._tokens(tx).find(presented)
+        current = 0
+        if record is not None and record.purpose == purpose:
+            current = self._generation(tx, purpose, record.subject).generation
+        check(record, secret, purpose, now, current_generation=current)
+        assert record is not None  # check() refuses a missing record
+        return record
+
+    def verify(self, tx: Transaction, *, purpose: str, secret: str, now: datetime) -> TokenRecord:
+        """Check a token without consuming it and return its record.
+
+        Raises:
+            TokenError: see :func:`check`.
+            ValidationError: malformed input.
+        """
+        return self._find(tx, purpose, secret, now)
+
+    def peek(
+        self, tx: Transaction, *, purpose: str, secret: str, now: datetime
+    ) -> TokenRecord | None:
+        """Like :meth:`verify`, but return ``None`` instead of raising :class:`TokenError`.
+
+        Raises:
+            ValidationError: malformed input.
+        """
+        try:
+            return self._find(tx, purpose, secret, now)
+        except TokenError:
+            return None
+
+    def consume(self, tx: Transaction, *, purpose: str, secret: str, now: datetime) -> TokenRecord:
+        """Check a token, mark it used and return the used record.
+
+        Raises:
+            TokenError: see :func:`check`; after a successful call the same
+                secret always gets ``token_used``.
+            ConcurrencyError: another unit of work consumed it at the same time.
+            ValidationError: malformed input.
+        """
+        record = self._find(tx, purpose, secret, now)
+        return self._tokens(tx).save(attrs.evolve(record, used_at=ensure_utc(now, field="now")))
+
+    def revoke_all(self, tx: Transaction, *, purpose: str, subject: str) -> int:
+        """Revoke every outstanding token of ``(purpose, subject)``; return the new generation.
+
+        Call it when the password or e-mail address changes. Tokens issued
+        afterwards are valid as usual.
+
+        Raises:
+            ValidationError: malformed purpose or subject.
+        """
+        purpose = _check_purpose(purpose)
+        subject = _check_subject(subject)
+        state = self._generation(tx, purpose, subject)
+        state = attrs.evolve(state, generation=state.generation + 1)
+        self._store_generation(tx, state)
+        return state.generation
+
+    def count_issued(self, tx: Transaction, *, purpose: str, subject: str, since: datetime) -> int:
+        """Return how many tokens of ``(purpose, subject)`` were issued at or after ``since``.
+
+        Counts are exact up to :data:`ISSUE_HISTORY`; beyond that they stay at
+        that number, which is enough for a resend limit.
+
+        Example:
+            ``if tokens.count_issued(tx, purpose=p, subject=s, since=now - hour) >= 3:``
+            refuse to send another e-mail.
+
+        Raises:
+            ValidationError: malformed purpose, subject or instant.
+        """
+        purpose = _check_purpose(purpose)
+        subject = _check_subject(subject)
+        since = ensure_utc(since, field="since")
+        state = self._generation(tx, purpose, subject)
+        return sum(1 for at in state.issued if at >= since)
+
+    def purge(self, tx: Transaction, *, before: datetime, limit: int = 1000) -> int:
+        """Delete up to ``limit`` token records that expired before ``before``; return how many.
+
+        A purged token is afterwards refused as ``token_invalid``.
+
+        Raises:
+            ValidationError: malformed instant or limit.
+        """
+        before = ensure_utc(before, field="before")
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ValidationError(
+                "limit must be a positive integer", field="limit", code="invalid_limit"
+            )
+        repo = self._tokens(tx)
+        doomed = []
+        for record in repo.iterate():
+            if record.expires_at < before:
+                doomed.append(record)
+                if len(doomed) >= limit:
+                    break
+        for record in doomed:
+            repo.remove(record)
+        return len(doomed)

@@ -1,0 +1,115 @@
+"""The SQLite adapter passes the storage contract suite, and handles its own file safely."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from symprogram.errors import IntegrityError, StorageError
+from symprogram.persistence import Store
+from symprogram.storage.sqlite import SCHEMA_VERSION, SQLiteStore
+from symprogram.testing.contract import PersistentStoreContract, StoreContract
+
+
+class TestSQLiteStore(PersistentStoreContract):
+    """SQLiteStore on a file against the shared contract."""
+
+    def make_store(self, tmp_path: Path) -> Store:
+        return SQLiteStore(tmp_path / "contract.db")
+
+    def reopen_store(self, store: Store, tmp_path: Path) -> Store:
+        store.close()
+        return SQLiteStore(tmp_path / "contract.db")
+
+
+class TestSQLiteMemoryDatabase(StoreContract):
+    """SQLiteStore on ':memory:' against the shared contract."""
+
+    def make_store(self, tmp_path: Path) -> Store:
+        return SQLiteStore(":memory:")
+
+
+def test_new_file_gets_the_current_schema_version(tmp_path: Path) -> None:
+    """A new database file is created at the current schema version, in WAL mode."""
+    with SQLiteStore(tmp_path / "new.db") as store:
+        assert SCHEMA_VERSION == store.schema_version
+    conn = sqlite3.connect(tmp_path / "new.db")
+    try:
+        assert "wal" == conn.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_file_from_a_newer_release_is_refused(tmp_path: Path) -> None:
+    """A file whose schema version is newer than this release raises schema_too_new."""
+    SQLiteStore(tmp_path / "future.db").close()
+    conn = sqlite3.connect(tmp_path / "future.db")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StorageError) as info:
+        SQLiteStore(tmp_path / "future.db")
+    assert "schema_too_new" == info.value.code
+
+
+def test_foreign_database_is_refused(tmp_path: Path) -> None:
+    """An SQLite file of another application raises not_a_symprogram_database."""
+    conn = sqlite3.connect(tmp_path / "other.db")
+    conn.execute("CREATE TABLE invoices (id INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StorageError) as info:
+        SQLiteStore(tmp_path / "other.db")
+    assert "not_a_symprogram_database" == info.value.code
+
+
+def test_garbage_file_is_reported_as_corrupt(tmp_path: Path) -> None:
+    """A file that is not a database at all raises IntegrityError database_corrupt."""
+    path = tmp_path / "garbage.db"
+    path.write_bytes(b"this is not an sqlite database" * 200)
+    with pytest.raises(IntegrityError) as info:
+        SQLiteStore(path)
+    assert "database_corrupt" == info.value.code
+
+
+def test_tampered_column_types_are_integrity_errors(tmp_path: Path) -> None:
+    """A record whose data was replaced by a non-text value raises IntegrityError on load."""
+    with SQLiteStore(tmp_path / "t.db") as store, store.transaction() as tx:
+        tx.save("thing", "a", "{}", 0)
+    conn = sqlite3.connect(tmp_path / "t.db")
+    conn.execute("UPDATE sp_records SET data = X'00FF', version = 'x'")
+    conn.commit()
+    conn.close()
+    with SQLiteStore(tmp_path / "t.db") as store:
+        with pytest.raises(IntegrityError), store.transaction(readonly=True) as tx:
+            tx.load("thing", "a")
+
+
+def test_unopenable_path_is_a_storage_error(tmp_path: Path) -> None:
+    """A path inside a missing directory raises StorageError, not sqlite3.Error."""
+    with pytest.raises(StorageError):
+        SQLiteStore(tmp_path / "missing" / "dir" / "x.db")
+
+
+def test_closed_store_refuses_units_of_work(tmp_path: Path) -> None:
+    """After close(), opening a unit of work raises store_closed; close is idempotent."""
+    store = SQLiteStore(tmp_path / "c.db")
+    store.close()
+    store.close()
+    with pytest.raises(StorageError) as info, store.transaction():
+        pass
+    assert "store_closed" == info.value.code
+
+
+def test_migration_is_idempotent_across_reopen(tmp_path: Path) -> None:
+    """Opening the same file many times keeps the schema and the data."""
+    with SQLiteStore(tmp_path / "m.db") as store, store.transaction() as tx:
+        tx.save("thing", "a", "1", 0)
+    for _ in range(3):
+        with SQLiteStore(tmp_path / "m.db") as store:
+            assert SCHEMA_VERSION == store.schema_version
+            with store.transaction(readonly=True) as tx:
+                record = tx.load("thing", "a")
+                assert record is not None
+                assert "1" == record.data
