@@ -22,12 +22,18 @@ import attrs
 __all__ = ["Decision", "Reason"]
 
 
-def _freeze_facts(value: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+def _freeze_reasons(value: Iterable[Reason]) -> tuple[Reason, ...]:
+    return tuple(value)
+
+
+def _freeze_facts(
+    value: Mapping[str, Any] | Iterable[tuple[str, Any]] | None,
+) -> tuple[tuple[str, Any], ...]:
     if not value:
         return ()
-    if isinstance(value, tuple):
-        return tuple(value)
-    return tuple(sorted((str(k), v) for k, v in value.items()))
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), v) for k, v in value.items()))
+    return tuple(sorted((str(k), v) for k, v in value))
 
 
 @attrs.frozen
@@ -65,7 +71,7 @@ class Decision:
     """
 
     allowed: bool
-    reasons: tuple[Reason, ...] = attrs.field(default=(), converter=tuple)
+    reasons: tuple[Reason, ...] = attrs.field(default=(), converter=_freeze_reasons)
     hint: str | None = None
     at: datetime | None = None
     details: tuple[tuple[str, Any], ...] = attrs.field(default=(), converter=_freeze_facts)
@@ -122,4 +128,4 @@ class Decision:
 
     def with_reasons(self, reasons: Iterable[Reason]) -> Decision:
         """Return a copy with ``reasons`` appended."""
-        return attrs.evolve(self, reasons=(*self.reasons, *reasons))
+        return attrs.evolve(self, reasons=self.reasons + tuple(reasons))

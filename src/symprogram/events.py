@@ -174,7 +174,9 @@ class Ledger:
     def _digest(self, salt: str, data: Mapping[str, Any]) -> str:
         return hashlib.sha256((salt + canonical_json(data)).encode("utf-8")).hexdigest()
 
-    def _chain(self, prev_hash: str, subject: str, position: int, kind: str, at: str, digest: str) -> str:
+    def _chain(
+        self, prev_hash: str, subject: str, position: int, kind: str, at: str, digest: str
+    ) -> str:
         body = canonical_json([prev_hash, subject, position, kind, at, digest]).encode("utf-8")
         if self._key is not None:
             return hmac.new(self._key, body, hashlib.sha256).hexdigest()
@@ -211,7 +213,9 @@ class Ledger:
         }
         tx.append(stream, position, canonical_json(raw))
         self._save_head(tx, subject, position, chain)
-        return LedgerEntry(subject, position, kind, ensure_utc(at), payload, digest, prev_hash, chain)
+        return LedgerEntry(
+            subject, position, kind, ensure_utc(at), payload, digest, prev_hash, chain
+        )
 
     def _head(self, tx: Transaction, subject: str) -> tuple[int, str, int]:
         record = tx.load(self.HEAD_KIND, self.stream(subject))
@@ -255,7 +259,9 @@ class Ledger:
         """
         return list(self.iter_entries(tx, subject, after=after))
 
-    def iter_entries(self, tx: Transaction, subject: str, *, after: int = 0) -> Iterator[LedgerEntry]:
+    def iter_entries(
+        self, tx: Transaction, subject: str, *, after: int = 0
+    ) -> Iterator[LedgerEntry]:
         """Yield ``subject``'s entries after ``after`` in order, reading in batches."""
         stream = self.stream(subject)
         cursor = after
@@ -306,30 +312,29 @@ class Ledger:
             for position, text in batch:
                 last = position
                 if position != expected:
-                    problems.append(
-                        Problem(expected, "gap", f"entry {expected} is missing")
-                    )
+                    problems.append(Problem(expected, "gap", f"entry {expected} is missing"))
                 expected = position + 1
                 try:
                     raw = json.loads(text)
                     data = raw["data"]
                     salt = raw["salt"]
                     digest = str(raw["digest"])
-                    if data is not None:
-                        if not isinstance(salt, str) or self._digest(salt, data) != digest:
-                            problems.append(
-                                Problem(position, "data_altered", "the data does not match its digest")
-                            )
+                    if data is not None and (
+                        not isinstance(salt, str) or self._digest(salt, data) != digest
+                    ):
+                        problems.append(
+                            Problem(position, "data_altered", "the data does not match its digest")
+                        )
                     at = ensure_utc(datetime.fromisoformat(raw["at"])).isoformat()
                     if raw["prev"] != prev:
                         problems.append(
                             Problem(position, "broken_link", "does not follow the previous entry")
                         )
-                    chain = self._chain(raw["prev"], subject, position, str(raw["kind"]), at, digest)
+                    chain = self._chain(
+                        raw["prev"], subject, position, str(raw["kind"]), at, digest
+                    )
                     if chain != raw["hash"]:
-                        problems.append(
-                            Problem(position, "hash_mismatch", "the entry was altered")
-                        )
+                        problems.append(Problem(position, "hash_mismatch", "the entry was altered"))
                     prev = str(raw["hash"])
                 except (ValueError, KeyError, TypeError, AttributeError, ValidationError):
                     problems.append(Problem(position, "unreadable", "the entry cannot be parsed"))

@@ -72,7 +72,9 @@ def check_key(value: object, field: str) -> str:
         LimitExceeded: longer than :data:`MAX_KEY_LENGTH`.
     """
     if not isinstance(value, str) or not value:
-        raise ValidationError(f"{field} must be a non-empty string", field=field, code="invalid_key")
+        raise ValidationError(
+            f"{field} must be a non-empty string", field=field, code="invalid_key"
+        )
     if "\x00" in value:
         raise ValidationError(f"{field} may not contain NUL", field=field, code="invalid_key")
     if len(value) > MAX_KEY_LENGTH:
@@ -101,7 +103,10 @@ class Transaction(Protocol):
         ...
 
     def delete(self, kind: str, key: str, expected_version: int) -> None:
-        """Delete a record at ``expected_version``; ConcurrencyError if stale, NotFound if absent."""
+        """Delete a record at ``expected_version``.
+
+        Raises ConcurrencyError if stale, NotFound if absent.
+        """
         ...
 
     def scan(
@@ -130,7 +135,9 @@ class Transaction(Protocol):
         """
         ...
 
-    def read(self, stream: str, *, after: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
+    def read(
+        self, stream: str, *, after: int = 0, limit: int | None = None
+    ) -> list[tuple[int, str]]:
         """Return ``(position, data)`` entries after position ``after``, in order."""
         ...
 
@@ -241,7 +248,10 @@ class Repository(Generic[T]):
     def save(self, obj: T) -> T:
         """Store a changed aggregate based on its ``version``; ConcurrencyError if stale."""
         version = self.tx.save(
-            self.kind, self._key(obj), self._encode(obj), obj.version  # type: ignore[attr-defined]
+            self.kind,
+            self._key(obj),
+            self._encode(obj),
+            obj.version,  # type: ignore[attr-defined]
         )
         return attrs.evolve(obj, version=version)  # type: ignore[misc]
 

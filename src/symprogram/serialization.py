@@ -71,6 +71,17 @@ def _sorted_key(item: Any) -> Any:
     return json.dumps(item, sort_keys=True, default=str)
 
 
+def _first_validation_error(exc: BaseException) -> ValidationError | None:
+    """Find a symprogram ValidationError inside cattrs' exception groups."""
+    if isinstance(exc, ValidationError):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _first_validation_error(inner)
+        if found is not None:
+            return found
+    return None
+
+
 def make_converter() -> cattrs.Converter:
     """Return a new converter that round-trips every symprogram model through JSON."""
     conv = _make_json_converter()
@@ -121,7 +132,14 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
         return conv.structure(raw, cls)
     except ValidationError:
         raise
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
+    except cattrs.BaseValidationError as exc:
+        inner = _first_validation_error(exc)
+        if inner is not None:
+            raise inner from exc
+        raise ValidationError(
+            f"data does not fit {getattr(cls, '__name__', cls)}: {exc}", code="invalid_data"
+        ) from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ValidationError(
             f"data does not fit {getattr(cls, '__name__', cls)}: {exc}", code="invalid_data"
         ) from exc

@@ -36,7 +36,9 @@ def open_store(url: str | None = None) -> Store:
     if url is None:
         url = os.environ.get(ENVIRONMENT_VARIABLE) or "memory://"
     if not isinstance(url, str) or not url:
-        raise ValidationError("storage URL must be a string", field="url", code="invalid_storage_url")
+        raise ValidationError(
+            "storage URL must be a string", field="url", code="invalid_storage_url"
+        )
     if url == "memory://":
         from symprogram.storage.memory import MemoryStore
 
@@ -56,12 +58,15 @@ def open_store(url: str | None = None) -> Store:
         return SQLiteStore(rest[1:])
     if "://" in url:
         try:
-            from symprogram.storage.sqlalchemy import SQLAlchemyStore
+            from symprogram.storage.sqlalchemy import (  # type: ignore[import-not-found,unused-ignore]
+                SQLAlchemyStore,
+            )
         except ImportError as exc:  # pragma: no cover - depends on installed extras
             raise ValidationError(
                 "this URL needs the SQLAlchemy adapter: pip install 'symprogram[sql]'",
                 field="url",
                 code="sql_extra_missing",
             ) from exc
-        return SQLAlchemyStore.from_url(url)
+        store: Store = SQLAlchemyStore.from_url(url)
+        return store
     raise ValidationError(f"unknown storage URL {url!r}", field="url", code="invalid_storage_url")

@@ -34,7 +34,9 @@ def check_text(value: object, field: str) -> str:
 def check_limit(value: object) -> int:
     """Validate a page size."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError("limit must be a positive integer", field="limit", code="invalid_limit")
+        raise ValidationError(
+            "limit must be a positive integer", field="limit", code="invalid_limit"
+        )
     return value
 
 

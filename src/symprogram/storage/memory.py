@@ -45,7 +45,7 @@ class _State:
 
 
 class MemoryTransaction:
-    """A unit of work on a :class:`MemoryStore` (see :class:`symprogram.persistence.Transaction`)."""
+    """A unit of work on a :class:`MemoryStore` (a :class:`~symprogram.persistence.Transaction`)."""
 
     def __init__(self, state: _State, readonly: bool) -> None:
         self._s = state
@@ -150,7 +150,10 @@ class MemoryTransaction:
                 details={"index": index},
             )
         self._s.index[slot] = key
-        self._undo.append(lambda: self._s.index.pop(slot, None))
+        def undo_put() -> None:
+            self._s.index.pop(slot, None)
+
+        self._undo.append(undo_put)
 
     def index_get(self, index: str, value: str) -> str | None:
         check_key(index, "index")
@@ -191,10 +194,17 @@ class MemoryTransaction:
 
             self._undo.append(undo_new)
         else:
-            self._undo.append(entries.pop)
+            added = entries
+
+            def undo_append() -> None:
+                added.pop()
+
+            self._undo.append(undo_append)
         entries.append(data)
 
-    def read(self, stream: str, *, after: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
+    def read(
+        self, stream: str, *, after: int = 0, limit: int | None = None
+    ) -> list[tuple[int, str]]:
         check_key(stream, "stream")
         check_position(after, "after")
         if limit is not None:

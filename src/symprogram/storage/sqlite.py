@@ -107,7 +107,7 @@ def _as_int(value: Any, what: str) -> int:
 
 
 class SQLiteTransaction:
-    """A unit of work on a :class:`SQLiteStore` (see :class:`symprogram.persistence.Transaction`)."""
+    """A unit of work on a :class:`SQLiteStore` (a :class:`~symprogram.persistence.Transaction`)."""
 
     def __init__(self, conn: sqlite3.Connection, readonly: bool) -> None:
         self._conn = conn
@@ -255,7 +255,9 @@ class SQLiteTransaction:
             (stream, position, data),
         )
 
-    def read(self, stream: str, *, after: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
+    def read(
+        self, stream: str, *, after: int = 0, limit: int | None = None
+    ) -> list[tuple[int, str]]:
         check_key(stream, "stream")
         check_position(after, "after")
         if limit is not None:

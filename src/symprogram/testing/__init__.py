@@ -35,4 +35,3 @@ def _hypothesis_setup_hook() -> None:
             RuntimeWarning,
             stacklevel=2,
         )
-

@@ -51,7 +51,7 @@ __all__ = ["PersistentStoreContract", "StoreContract", "keys", "texts"]
 def keys() -> st.SearchStrategy[str]:
     """Valid storage keys: 1-255 characters of any Unicode except NUL and surrogates."""
     return st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
         min_size=1,
         max_size=40,
     )
@@ -59,7 +59,7 @@ def keys() -> st.SearchStrategy[str]:
 
 def texts() -> st.SearchStrategy[str]:
     """Arbitrary stored data text (JSON text in practice), including quotes and escapes."""
-    return st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200).map(
+    return st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=200).map(
         lambda s: '{"v": ' + _json_string(s) + "}"
     )
 

@@ -1,0 +1,192 @@
+"""Text checks shared by the accounts models: lengths, control characters, emails, languages.
+
+Private: the public limits are re-exported from :mod:`symprogram.accounts.models`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+from symprogram.errors import LimitExceeded, ValidationError
+
+MAX_EMAIL_LENGTH = 254
+_PHONE = re.compile(r"\+?[0-9][0-9 ().\-/]{2,30}")
+_LINE_BREAKS = frozenset("\u2028\u2029\u0085")
+_MULTILINE_ALLOWED = frozenset("\n\t")
+
+
+def _check_type(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"{field} must be text, not {type(value).__name__}", field=field, code="invalid_type"
+        )
+    return str.__str__(value)
+
+
+def _check_unicode(value: str, field: str) -> None:
+    for ch in value:
+        if unicodedata.category(ch) == "Cs":
+            raise ValidationError(
+                f"{field} contains a lone surrogate, which is not valid Unicode",
+                field=field,
+                code="invalid_unicode",
+            )
+
+
+def _check_length(value: str, field: str, limit: int) -> None:
+    if len(value) > limit:
+        raise LimitExceeded(
+            f"{field} is at most {limit} characters",
+            field=field,
+            code="text_too_long",
+            details={"limit": limit, "length": len(value)},
+        )
+
+
+def line(value: object, field: str, limit: int) -> str:
+    """Return a required single-line text, stripped of surrounding whitespace.
+
+    Raises:
+        ValidationError: not text (``invalid_type``), empty (``field_required``),
+            a control character or line break (``control_characters``), a lone
+            surrogate (``invalid_unicode``).
+        LimitExceeded: longer than ``limit`` (``text_too_long``).
+    """
+    text = _check_type(value, field)
+    _check_length(text, field, limit * 4)
+    text = text.strip()
+    _check_unicode(text, field)
+    if not text:
+        raise ValidationError(f"{field} is required", field=field, code="field_required")
+    _check_length(text, field, limit)
+    for ch in text:
+        if unicodedata.category(ch) == "Cc" or ch in _LINE_BREAKS:
+            raise ValidationError(
+                f"{field} may not contain control characters or line breaks",
+                field=field,
+                code="control_characters",
+                details={"character": f"U+{ord(ch):04X}"},
+            )
+    return text
+
+
+def optional_line(value: object, field: str, limit: int) -> str | None:
+    """Like :func:`line`, but ``None`` or blank text gives ``None``."""
+    if value is None:
+        return None
+    text = _check_type(value, field)
+    if not text.strip():
+        return None
+    return line(text, field, limit)
+
+
+def paragraph(value: object, field: str, limit: int) -> str:
+    """Return a required multi-line text: line breaks and tabs allowed, other controls not.
+
+    ``\\r\\n`` and lone ``\\r`` become ``\\n``; surrounding whitespace is stripped.
+    """
+    text = _check_type(value, field)
+    _check_length(text, field, limit * 4)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    _check_unicode(text, field)
+    if not text:
+        raise ValidationError(f"{field} is required", field=field, code="field_required")
+    _check_length(text, field, limit)
+    for ch in text:
+        if unicodedata.category(ch) == "Cc" and ch not in _MULTILINE_ALLOWED:
+            raise ValidationError(
+                f"{field} may not contain control characters",
+                field=field,
+                code="control_characters",
+                details={"character": f"U+{ord(ch):04X}"},
+            )
+    return text
+
+
+def email(value: object, field: str = "email") -> str:
+    """Return the normalized form of an e-mail address (no network look-up).
+
+    Raises:
+        ValidationError: not an address (``invalid_email``) or not text.
+        LimitExceeded: longer than 254 characters (``text_too_long``).
+    """
+    text = _check_type(value, field).strip()
+    _check_length(text, field, MAX_EMAIL_LENGTH)
+    _check_unicode(text, field)
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(
+            f"not a valid e-mail address: {exc}", field=field, code="invalid_email"
+        ) from exc
+    normalized: str = result.normalized
+    _check_length(normalized, field, MAX_EMAIL_LENGTH)
+    return normalized
+
+
+def email_key(normalized: str) -> str:
+    """Return the unique-index value of a normalized address: SHA-256 of its casefolded form.
+
+    Addresses differing only in case belong to the same person; hashing keeps
+    the index free of personal data and within the storage key limit.
+    """
+    return hashlib.sha256(normalized.casefold().encode("utf-8")).hexdigest()
+
+
+def phone(value: object, field: str = "phone") -> str | None:
+    """Return a telephone number as typed (digits, spaces, ``+ ( ) . - /``), or ``None``.
+
+    Raises:
+        ValidationError: anything else (``invalid_phone``).
+        LimitExceeded: longer than 32 characters (``text_too_long``).
+    """
+    text = optional_line(value, field, 32)
+    if text is None:
+        return None
+    if not _PHONE.fullmatch(text) or sum(ch.isdigit() for ch in text) < 3:
+        raise ValidationError(
+            "a telephone number has digits, spaces and + ( ) . - / only",
+            field=field,
+            code="invalid_phone",
+        )
+    return text
+
+
+def language(value: object, field: str = "preferred_language") -> str:
+    """Return the canonical BCP 47 form of a preferred language, via :mod:`symprogram.i18n`.
+
+    Raises:
+        ValidationError: not a known language (``unknown_language``).
+    """
+    text = line(value, field, 35)
+    from babel import Locale, UnknownLocaleError
+
+    from symprogram.i18n import LanguageTag
+
+    try:
+        tag = LanguageTag.parse(text)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"unknown language {text!r}", field=field, code="unknown_language"
+        ) from exc
+    canonical = str(tag)
+    try:
+        Locale.parse(canonical.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError) as exc:
+        raise ValidationError(
+            f"unknown language {text!r}", field=field, code="unknown_language"
+        ) from exc
+    return canonical
+
+
+def names_match(a: str, b: str) -> bool:
+    """Whether two personal names are the same, ignoring case, spacing and compatibility forms."""
+
+    def fold(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+    return fold(a) == fold(b)

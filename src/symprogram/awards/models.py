@@ -1,0 +1,654 @@
+"""The awards models: catalogue entries, requirement trees, evidence, grants, kits, disclosures.
+
+Everything here is a frozen attrs class; enumerations are :class:`enum.StrEnum`
+so that they serialize as readable strings. Constructors validate their input and
+raise :class:`~symprogram.errors.ValidationError` (never a bare ``ValueError``).
+
+The program (seed 000) has "accreditation and certification awards"; a candidate
+reviews their "awards progress", receives "certification achievement kits" and
+can "publish your certifications to third parties via email".
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from symprogram.clock import ensure_utc
+from symprogram.errors import ValidationError
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "AtLeast",
+    "AwardDefinition",
+    "AwardGrant",
+    "AwardHolding",
+    "AwardKind",
+    "AwardStatus",
+    "CandidateAwards",
+    "DisclosedAward",
+    "Disclosure",
+    "DisclosureStatus",
+    "DisclosureView",
+    "ExamDefinition",
+    "ExamPassed",
+    "ExamRef",
+    "ExamResult",
+    "HoldsAward",
+    "KitAddress",
+    "KitFulfilment",
+    "KitStatus",
+    "MinimumCredits",
+    "Progress",
+    "PublishedDisclosure",
+    "Renewal",
+    "Requirement",
+    "RequirementStatus",
+    "VerificationRecord",
+]
+
+
+class AwardKind(enum.StrEnum):
+    """The two kinds of award of the program: "accreditation and certification"."""
+
+    ACCREDITATION = "accreditation"
+    CERTIFICATION = "certification"
+
+
+class AwardStatus(enum.StrEnum):
+    """Status of a held award as of an instant."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class KitStatus(enum.StrEnum):
+    """Status of an achievement kit: queued -> shipped -> delivered."""
+
+    QUEUED = "queued"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+
+
+class DisclosureStatus(enum.StrEnum):
+    """Status of a disclosure (a publication to a third party) as of an instant."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+# -- small validators ------------------------------------------------------------
+
+
+def _utc(field: str) -> Any:
+    def convert(value: Any) -> datetime:
+        return ensure_utc(value, field=field)
+
+    return convert
+
+
+def _utc_or_none(field: str) -> Any:
+    def convert(value: Any) -> datetime | None:
+        return None if value is None else ensure_utc(value, field=field)
+
+    return convert
+
+
+def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            f"{attribute.name} must be a non-empty string",
+            field=attribute.name,
+            code=f"invalid_{attribute.name}",
+        )
+
+
+def _optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _text(instance, attribute, value)
+
+
+def _non_negative_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(
+            f"{attribute.name} must be a non-negative integer",
+            field=attribute.name,
+            code=f"invalid_{attribute.name}",
+        )
+
+
+def _str_tuple(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+# -- requirements (catalogue data, never stored) ---------------------------------
+
+
+@attrs.frozen
+class ExamRef:
+    """An accepted exam: its code and, optionally, one exact version.
+
+    Written ``"250-315"`` (any version) or ``"250-315@12.1"`` in catalogue files.
+    """
+
+    code: str = attrs.field(validator=_text)
+    version: str | None = attrs.field(default=None, validator=_optional_text)
+
+    @classmethod
+    def parse(cls, text: str) -> ExamRef:
+        """Parse ``"CODE"`` or ``"CODE@VERSION"``.
+
+        Raises:
+            ValidationError: empty code or version (code ``invalid_exam_ref``).
+        """
+        if not isinstance(text, str):
+            raise ValidationError("an exam reference is a string", code="invalid_exam_ref")
+        code, sep, version = text.partition("@")
+        if not code.strip() or (sep and not version.strip()):
+            raise ValidationError(f"bad exam reference {text!r}", code="invalid_exam_ref")
+        return cls(code.strip(), version.strip() if sep else None)
+
+    def __str__(self) -> str:
+        return self.code if self.version is None else f"{self.code}@{self.version}"
+
+
+@attrs.frozen
+class ExamPassed:
+    """Met by a passed result of any accepted exam (or its replacement) scoring at least
+    ``min_score`` (when given)."""
+
+    exams: tuple[ExamRef, ...]
+    min_score: int | None = None
+    label: str | None = None
+
+    def describe(self) -> str:
+        """A readable description."""
+        names = " or ".join(str(e) for e in self.exams)
+        if self.min_score is not None:
+            return f"pass exam {names} with a score of at least {self.min_score}"
+        return f"pass exam {names}"
+
+
+@attrs.frozen
+class HoldsAward:
+    """Met when the candidate holds ``award_id`` active on the date asked about."""
+
+    award_id: str
+    label: str | None = None
+
+    def describe(self) -> str:
+        """A readable description."""
+        return f"hold the active award {self.award_id}"
+
+
+@attrs.frozen
+class MinimumCredits:
+    """Met when passed exams (optionally only ``exams``) are worth at least ``credits``.
+
+    Each exam code counts once, however many times it was passed.
+    """
+
+    credits: int
+    exams: tuple[str, ...] | None = None
+    label: str | None = None
+
+    def describe(self) -> str:
+        """A readable description."""
+        scope = "" if self.exams is None else f" from exams {', '.join(self.exams)}"
+        return f"earn at least {self.credits} credits{scope}"
+
+
+@attrs.frozen
+class AllOf:
+    """Met when every child is met."""
+
+    children: tuple[Requirement, ...]
+    label: str | None = None
+
+    def describe(self) -> str:
+        """A readable description."""
+        return f"all of {len(self.children)} requirements"
+
+
+@attrs.frozen
+class AnyOf:
+    """Met when at least one child is met."""
+
+    children: tuple[Requirement, ...]
+    label: str | None = None
+
+    def describe(self) -> str:
+        """A readable description."""
+        return f"any one of {len(self.children)} requirements"
+
+
+@attrs.frozen
+class AtLeast:
+    """N-of-M: met when at least ``n`` of the children are met."""
+
+    n: int
+    children: tuple[Requirement, ...]
+    label: str | None = None
+
+    def describe(self) -> str:
+        """A readable description."""
+        return f"{self.n} of {len(self.children)} requirements"
+
+
+Requirement = AllOf | AnyOf | AtLeast | ExamPassed | HoldsAward | MinimumCredits
+"""A node of a requirements tree."""
+
+
+@attrs.frozen
+class ExamDefinition:
+    """An exam of the program catalogue.
+
+    Attributes:
+        code: the exam code, e.g. ``"250-315"``.
+        title: readable title.
+        versions: known versions, oldest first (may be empty).
+        pass_score: the lowest passing score.
+        max_score: the highest possible score.
+        credits: credits a pass is worth (see :class:`MinimumCredits`).
+        retired_on: from this day on the exam can no longer be taken.
+        replaced_by: the exam that replaces it; a pass of the replacement meets
+            every requirement naming this exam.
+    """
+
+    code: str
+    title: str
+    versions: tuple[str, ...] = ()
+    pass_score: int = 70
+    max_score: int = 100
+    credits: int = 0
+    retired_on: date | None = None
+    replaced_by: str | None = None
+
+
+@attrs.frozen
+class AwardDefinition:
+    """An accreditation or certification of the program catalogue.
+
+    Attributes:
+        award_id: stable identifier, e.g. ``"scs-endpoint-protection"``.
+        name: readable name.
+        kind: accreditation or certification.
+        requires: what earning it takes.
+        validity: how long a grant or a renewal lasts; ``None``: it never expires.
+        includes: lower awards renewed together with this one.
+        renewal: what renewing takes (evidence since the current period began);
+            ``None``: renewal only needs the award to be active.
+        renewal_window: renewal is only possible this long before expiry; ``None``:
+            at any time while active.
+        retired_on: from this day on it is no longer issued (holders keep it until
+            it expires, but cannot renew it).
+        kit: whether earning it queues an achievement kit.
+    """
+
+    award_id: str
+    name: str
+    kind: AwardKind
+    requires: Requirement
+    validity: timedelta | None = None
+    includes: tuple[str, ...] = ()
+    renewal: Requirement | None = None
+    renewal_window: timedelta | None = None
+    retired_on: date | None = None
+    kit: bool = False
+
+
+# -- evidence and grants (stored) ------------------------------------------------
+
+
+@attrs.frozen
+class ExamResult:
+    """A recorded exam result (e.g. from a claimed score report).
+
+    Attributes:
+        result_id: identifier of the record.
+        exam_code: the exam taken.
+        version: the exam version taken, if known.
+        score: the score obtained.
+        passed: whether the score reached the exam's pass score.
+        taken_at: when the exam was taken.
+        recorded_at: when the result was recorded.
+    """
+
+    result_id: str = attrs.field(validator=_text)
+    exam_code: str = attrs.field(validator=_text)
+    version: str | None = attrs.field(validator=_optional_text)
+    score: int = attrs.field(validator=_non_negative_int)
+    passed: bool
+    taken_at: datetime = attrs.field(converter=_utc("taken_at"))
+    recorded_at: datetime = attrs.field(converter=_utc("recorded_at"))
+
+
+@attrs.frozen
+class Renewal:
+    """One renewal of a grant: when, and the expiry before and after."""
+
+    at: datetime = attrs.field(converter=_utc("at"))
+    previous_expiry: datetime = attrs.field(converter=_utc("previous_expiry"))
+    new_expiry: datetime = attrs.field(converter=_utc("new_expiry"))
+    via: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.new_expiry < self.previous_expiry:
+            raise ValidationError(
+                "a renewal never shortens validity", field="new_expiry", code="renewal_shortens"
+            )
+
+
+@attrs.frozen
+class AwardGrant:
+    """One period of holding an award, from its grant to its expiry or revocation.
+
+    Attributes:
+        grant_id: identifier of the grant.
+        award_id: the award granted.
+        granted_at: start of validity.
+        expires_at: the expiry as first granted (``None``: never expires).
+        renewals: renewals, oldest first, each extending the expiry.
+        revoked_at: when it was revoked, if it was.
+        revoke_reason: why.
+    """
+
+    grant_id: str = attrs.field(validator=_text)
+    award_id: str = attrs.field(validator=_text)
+    granted_at: datetime = attrs.field(converter=_utc("granted_at"))
+    expires_at: datetime | None = attrs.field(default=None, converter=_utc_or_none("expires_at"))
+    renewals: tuple[Renewal, ...] = attrs.field(default=(), converter=tuple)
+    revoked_at: datetime | None = attrs.field(default=None, converter=_utc_or_none("revoked_at"))
+    revoke_reason: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.expires_at is not None and self.expires_at <= self.granted_at:
+            raise ValidationError(
+                "an award expires after it is granted", field="expires_at", code="invalid_validity"
+            )
+        if self.revoked_at is not None and self.revoked_at < self.granted_at:
+            raise ValidationError(
+                "an award is revoked after it is granted", field="revoked_at", code="invalid_revocation"
+            )
+
+    def expiry_as_of(self, at: datetime) -> datetime | None:
+        """The expiry known at ``at`` (renewals made later are not counted)."""
+        expiry = self.expires_at
+        for renewal in self.renewals:
+            if renewal.at <= at:
+                expiry = renewal.new_expiry
+        return expiry
+
+    @property
+    def current_expiry(self) -> datetime | None:
+        """The expiry after every renewal."""
+        return self.renewals[-1].new_expiry if self.renewals else self.expires_at
+
+    def status_at(self, at: datetime) -> AwardStatus | None:
+        """The status as of ``at``; ``None`` before it was granted."""
+        if at < self.granted_at:
+            return None
+        if self.revoked_at is not None and at >= self.revoked_at:
+            return AwardStatus.REVOKED
+        expiry = self.expiry_as_of(at)
+        if expiry is not None and at >= expiry:
+            return AwardStatus.EXPIRED
+        return AwardStatus.ACTIVE
+
+    def ended_at(self, at: datetime) -> datetime | None:
+        """When this grant ended (expiry or revocation) if it ended by ``at``, else ``None``."""
+        status = self.status_at(at)
+        if status is AwardStatus.REVOKED:
+            return self.revoked_at
+        if status is AwardStatus.EXPIRED:
+            return self.expiry_as_of(at)
+        return None
+
+    @property
+    def period_start(self) -> datetime:
+        """Start of the current validity period (the grant or the last renewal)."""
+        return self.renewals[-1].at if self.renewals else self.granted_at
+
+
+@attrs.frozen
+class CandidateAwards:
+    """Aggregate: a candidate's exam results, grants, kits and disclosures (by ID)."""
+
+    candidate_id: str = attrs.field(validator=_text)
+    results: tuple[ExamResult, ...] = attrs.field(default=(), converter=tuple)
+    grants: tuple[AwardGrant, ...] = attrs.field(default=(), converter=tuple)
+    kit_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    disclosure_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    version: int = 0
+
+    def grants_of(self, award_id: str) -> tuple[AwardGrant, ...]:
+        """The grants of ``award_id``, oldest first."""
+        return tuple(g for g in self.grants if g.award_id == award_id)
+
+    def latest_grant(self, award_id: str, at: datetime | None = None) -> AwardGrant | None:
+        """The newest grant of ``award_id`` (granted at or before ``at`` when given)."""
+        found = None
+        for grant in self.grants:
+            if grant.award_id == award_id and (at is None or grant.granted_at <= at):
+                found = grant
+        return found
+
+
+@attrs.frozen
+class AwardHolding:
+    """How a candidate holds an award as of an instant (what :meth:`awards_of` returns)."""
+
+    award_id: str
+    name: str
+    kind: AwardKind
+    status: AwardStatus
+    grant_id: str
+    granted_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None = None
+
+
+@attrs.frozen
+class RequirementStatus:
+    """The evaluation of one requirement node for a candidate at an instant.
+
+    Attributes:
+        path: position in the tree, e.g. ``"requires.all_of[1]"``.
+        description: readable description.
+        met: whether it is met.
+        fraction: how far along, from 0.0 to 1.0 (1.0 exactly when met).
+        children: the evaluation of the child nodes.
+    """
+
+    path: str
+    description: str
+    met: bool
+    fraction: float
+    children: tuple[RequirementStatus, ...] = ()
+
+    def leaves(self) -> tuple[RequirementStatus, ...]:
+        """Every leaf below (or this node, if it is a leaf), in order."""
+        if not self.children:
+            return (self,)
+        return tuple(leaf for child in self.children for leaf in child.leaves())
+
+
+@attrs.frozen
+class Progress:
+    """A candidate's progress towards an award as of ``at``.
+
+    Attributes:
+        candidate_id: whose progress.
+        award_id: towards which award.
+        at: as of when.
+        met: whether every requirement is met.
+        percentage: 0-100, rounded down (100 exactly when met).
+        satisfied: leaf requirements met.
+        missing: leaf requirements still needed (alternatives of an alternative
+            already met are not listed).
+        tree: the whole evaluated tree.
+    """
+
+    candidate_id: str
+    award_id: str
+    at: datetime
+    met: bool
+    percentage: int
+    satisfied: tuple[RequirementStatus, ...]
+    missing: tuple[RequirementStatus, ...]
+    tree: RequirementStatus
+
+
+# -- achievement kits ----------------------------------------------------------
+
+
+@attrs.frozen
+class KitAddress:
+    """Where an achievement kit goes: the candidate's current contact details."""
+
+    name: str = attrs.field(validator=_text)
+    email: str = attrs.field(validator=_text)
+    postal_address: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    country: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.postal_address or not all(
+            isinstance(line, str) and line.strip() for line in self.postal_address
+        ):
+            raise ValidationError(
+                "a postal address needs at least one non-empty line",
+                field="postal_address",
+                code="invalid_postal_address",
+            )
+
+
+@attrs.frozen
+class KitFulfilment:
+    """Aggregate: an achievement kit queued when an award was earned.
+
+    Status moves queued -> shipped -> delivered, never back.
+    """
+
+    kit_id: str = attrs.field(validator=_text)
+    candidate_id: str = attrs.field(validator=_text)
+    award_id: str = attrs.field(validator=_text)
+    grant_id: str = attrs.field(validator=_text)
+    address: KitAddress
+    status: KitStatus
+    queued_at: datetime = attrs.field(converter=_utc("queued_at"))
+    shipped_at: datetime | None = attrs.field(default=None, converter=_utc_or_none("shipped_at"))
+    delivered_at: datetime | None = attrs.field(
+        default=None, converter=_utc_or_none("delivered_at")
+    )
+    tracking: str | None = None
+    version: int = 0
+
+
+# -- disclosures -----------------------------------------------------------------
+
+
+@attrs.frozen
+class Disclosure:
+    """Aggregate: awards a candidate published to a third party by email.
+
+    The recipient is kept only as a salted SHA-256 hash and the verification
+    code only as its SHA-256 digest.
+
+    Attributes:
+        disclosure_id: identifier.
+        candidate_id: who published.
+        award_ids: the awards chosen (and nothing else is ever shown).
+        holder_name: the candidate's name, shown to the verifier.
+        recipient_hash: salted SHA-256 of the normalized recipient address.
+        recipient_salt: the per-disclosure salt (hex), or ``None`` when the
+            service-wide salt was used.
+        code_digest: SHA-256 hex digest of the verification code.
+        created_at: when it was published.
+        expires_at: when it stops showing anything.
+        revoked_at: when the candidate revoked it, if they did.
+    """
+
+    disclosure_id: str = attrs.field(validator=_text)
+    candidate_id: str = attrs.field(validator=_text)
+    award_ids: tuple[str, ...] = attrs.field(converter=tuple)
+    holder_name: str
+    recipient_hash: str
+    recipient_salt: str | None
+    code_digest: str
+    created_at: datetime = attrs.field(converter=_utc("created_at"))
+    expires_at: datetime = attrs.field(converter=_utc("expires_at"))
+    revoked_at: datetime | None = attrs.field(default=None, converter=_utc_or_none("revoked_at"))
+    version: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if not self.award_ids:
+            raise ValidationError(
+                "a disclosure names at least one award", field="award_ids", code="invalid_award_ids"
+            )
+        if self.expires_at <= self.created_at:
+            raise ValidationError(
+                "a disclosure expires after it is created", field="expires_at", code="invalid_expiry"
+            )
+
+    def status_at(self, at: datetime) -> DisclosureStatus:
+        """The status as of ``at``."""
+        if self.revoked_at is not None and at >= self.revoked_at:
+            return DisclosureStatus.REVOKED
+        if at >= self.expires_at:
+            return DisclosureStatus.EXPIRED
+        return DisclosureStatus.ACTIVE
+
+
+@attrs.frozen
+class PublishedDisclosure:
+    """What :meth:`AwardsService.publish` returns: the record and the one-time plain code."""
+
+    disclosure: Disclosure
+    code: str = attrs.field(repr=False)
+
+
+@attrs.frozen
+class DisclosedAward:
+    """One disclosed award with its *current* status."""
+
+    award_id: str
+    name: str
+    kind: AwardKind
+    status: AwardStatus
+    granted_at: datetime
+    expires_at: datetime | None
+
+
+@attrs.frozen
+class DisclosureView:
+    """What a third party sees when verifying a code.
+
+    For a revoked or expired disclosure, ``awards`` is empty, ``holder_name`` is
+    ``None`` and ``reason`` says why (``"disclosure_revoked"``,
+    ``"disclosure_expired"``).
+    """
+
+    disclosure_id: str
+    status: DisclosureStatus
+    verified_at: datetime
+    holder_name: str | None
+    awards: tuple[DisclosedAward, ...] = ()
+    expires_at: datetime | None = None
+    reason: str | None = None
+
+
+@attrs.frozen
+class VerificationRecord:
+    """One logged verification of a disclosure."""
+
+    disclosure_id: str
+    at: datetime
+    outcome: str

@@ -1,0 +1,188 @@
+"""The hash-chained ledger detects every edit, removal, reordering and truncation."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symprogram.errors import IntegrityError, ValidationError
+from symprogram.events import DomainEvent, Ledger
+from symprogram.persistence import Store
+from symprogram.storage.memory import MemoryStore
+from symprogram.storage.sqlite import SQLiteStore
+
+T0 = datetime(2011, 1, 15, tzinfo=UTC)
+HEALTH = [HealthCheck.function_scoped_fixture]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Each ledger test runs on both adapters."""
+    s: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "l.db")
+    yield s
+    s.close()
+
+
+def _fill(store: Store, ledger: Ledger, subject: str, n: int) -> None:
+    with store.transaction() as tx:
+        for i in range(n):
+            ledger.append(tx, subject, "event", {"i": i, "name": f"n{i}"}, T0 + timedelta(i))
+
+
+def test_appended_entries_read_back_in_order_and_verify(store: Store) -> None:
+    """Entries come back in append order with gap-free positions and verify cleanly."""
+    ledger = Ledger("history")
+    _fill(store, ledger, "S1", 5)
+    with store.transaction(readonly=True) as tx:
+        entries = ledger.entries(tx, "S1")
+        assert [1, 2, 3, 4, 5] == [e.position for e in entries]
+        assert [{"i": i, "name": f"n{i}"} for i in range(5)] == [e.data for e in entries]
+        assert entries[0].prev_hash == "0" * 64
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
+        assert ledger.verify(tx, "S1").ok
+
+
+@settings(max_examples=25, suppress_health_check=HEALTH)
+@given(n=st.integers(1, 6), data=st.data())
+def test_any_single_edited_entry_is_detected(store: Store, n: int, data: st.DataObject) -> None:
+    """Changing any field of any one entry makes verify() report a problem at that entry."""
+    ledger = Ledger(f"edit{n}")
+    subject = f"S{data.draw(st.integers(0, 10**9))}"
+    _fill(store, ledger, subject, n)
+    position = data.draw(st.integers(1, n))
+    field = data.draw(st.sampled_from(["kind", "at", "data", "prev", "hash", "digest"]))
+    with store.transaction() as tx:
+        raw = json.loads(tx.read(ledger.stream(subject))[position - 1][1])
+        if field == "data":
+            raw["data"]["i"] = -1
+        elif field == "at":
+            raw["at"] = "1999-01-01T00:00:00+00:00"
+        else:
+            raw[field] = raw[field] + "x"
+        tx.rewrite(ledger.stream(subject), position, json.dumps(raw))
+    with store.transaction(readonly=True) as tx:
+        result = ledger.verify(tx, subject)
+    assert not result.ok
+    assert position in [p.position for p in result.problems]
+
+
+@settings(max_examples=20, suppress_health_check=HEALTH)
+@given(n=st.integers(2, 6), data=st.data())
+def test_swapped_entries_are_detected(store: Store, n: int, data: st.DataObject) -> None:
+    """Swapping the contents of two entries breaks verification."""
+    ledger = Ledger(f"swap{n}")
+    subject = f"S{data.draw(st.integers(0, 10**9))}"
+    _fill(store, ledger, subject, n)
+    a = data.draw(st.integers(1, n - 1))
+    b = data.draw(st.integers(a + 1, n))
+    with store.transaction() as tx:
+        entries = dict(tx.read(ledger.stream(subject)))
+        tx.rewrite(ledger.stream(subject), a, entries[b])
+        tx.rewrite(ledger.stream(subject), b, entries[a])
+    with store.transaction(readonly=True) as tx:
+        assert not ledger.verify(tx, subject).ok
+
+
+def test_removed_newest_entry_is_detected_through_the_head(tmp_path: Path) -> None:
+    """Deleting the newest entries from the file is reported as truncation."""
+    path = tmp_path / "t.db"
+    ledger = Ledger("history")
+    with SQLiteStore(path) as store:
+        _fill(store, ledger, "S1", 3)
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM sp_streams WHERE position = 3")
+    conn.commit()
+    conn.close()
+    with SQLiteStore(path) as store, store.transaction(readonly=True) as tx:
+        result = ledger.verify(tx, "S1")
+    assert ["truncated"] == [p.code for p in result.problems]
+    with pytest.raises(IntegrityError) as info:
+        result.raise_for_problems()
+    assert "ledger_tampered" == info.value.code
+
+
+def test_removed_middle_entry_is_detected(tmp_path: Path) -> None:
+    """Deleting an entry in the middle is reported as a gap."""
+    path = tmp_path / "m.db"
+    ledger = Ledger("history")
+    with SQLiteStore(path) as store:
+        _fill(store, ledger, "S1", 4)
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM sp_streams WHERE position = 2")
+    conn.commit()
+    conn.close()
+    with SQLiteStore(path) as store, store.transaction(readonly=True) as tx:
+        codes = [p.code for p in ledger.verify(tx, "S1").problems]
+    assert "gap" in codes
+
+
+def test_unreadable_entry_is_reported_not_raised(store: Store) -> None:
+    """Garbage in an entry is a verification problem; reading it raises IntegrityError."""
+    ledger = Ledger("history")
+    _fill(store, ledger, "S1", 2)
+    with store.transaction() as tx:
+        tx.rewrite(ledger.stream("S1"), 1, "not json")
+    with store.transaction(readonly=True) as tx:
+        assert "unreadable" in [p.code for p in ledger.verify(tx, "S1").problems]
+        with pytest.raises(IntegrityError):
+            ledger.entries(tx, "S1")
+
+
+def test_erasure_keeps_the_chain_verifiable_and_drops_the_data(store: Store) -> None:
+    """Erase removes data and salt but the chain and digests still verify."""
+    ledger = Ledger("consent")
+    _fill(store, ledger, "S1", 3)
+    with store.transaction() as tx:
+        assert 3 == ledger.erase(tx, "S1")
+        assert 0 == ledger.erase(tx, "S1")
+    with store.transaction(readonly=True) as tx:
+        entries = ledger.entries(tx, "S1")
+        assert [None, None, None] == [e.data for e in entries]
+        assert all(e.erased for e in entries)
+        assert all("n0" not in text for _, text in tx.read(ledger.stream("S1")))
+        assert ledger.verify(tx, "S1").ok
+
+
+def test_keyed_chain_cannot_be_verified_without_the_key(store: Store) -> None:
+    """With an HMAC key, the same entries fail verification under another key."""
+    _fill(store, Ledger("history", key=b"secret-one"), "S1", 2)
+    with store.transaction(readonly=True) as tx:
+        assert Ledger("history", key=b"secret-one").verify(tx, "S1").ok
+        assert not Ledger("history", key=b"secret-two").verify(tx, "S1").ok
+        assert not Ledger("history").verify(tx, "S1").ok
+
+
+def test_bad_ledger_arguments_raise_validation_errors() -> None:
+    """A non-bytes key, empty subject or naive instant raise ValidationError."""
+    with pytest.raises(ValidationError):
+        Ledger("history", key="text")  # type: ignore[arg-type]
+    ledger = Ledger("history")
+    store = MemoryStore()
+    with pytest.raises(ValidationError), store.transaction() as tx:
+        ledger.append(tx, "", "event", {}, T0)
+    with pytest.raises(ValidationError), store.transaction() as tx:
+        ledger.append(tx, "S1", "event", {}, datetime(2011, 1, 15))
+    with store.transaction(readonly=True) as tx:
+        assert [] == tx.streams()
+
+
+def test_domain_event_names_are_snake_case() -> None:
+    """An event's recorded name defaults to its class name in snake_case."""
+
+    class CandidateRegistered(DomainEvent):
+        pass
+
+    event = CandidateRegistered("S1", T0)
+    assert "candidate_registered" == event.event_name()
+    assert {} == event.payload()
