@@ -960,7 +960,8 @@ def direction(tag: str | LanguageTag) -> Literal["ltr", "rtl"]:
 
     Agrees with Babel's ``Locale.text_direction`` for every CLDR locale, and also
     answers for tags CLDR has no locale for (``az-Arab``); an unknown language is
-    ``"ltr"``.
+    ``"ltr"``, and so is vertical Mongolian script (Babel's ``"ttb"``), which is
+    what an HTML ``dir`` attribute needs.
 
     Raises:
         ValidationError: ``tag`` is not a valid language tag.

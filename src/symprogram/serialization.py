@@ -1,8 +1,8 @@
 """One cattrs converter for every model, JSON in and out.
 
 :func:`make_converter` builds a fresh converter (never a shared mutable global):
-instants are ISO 8601 strings in UTC, dates ISO dates, enumerations their string
-values, tuples and frozensets JSON arrays (frozensets sorted, so the output is
+instants are ISO 8601 strings in UTC, dates ISO dates, candidate IDs their
+display form, enumerations their string values, tuples and frozensets JSON arrays (frozensets sorted, so the output is
 canonical). :func:`dumps` / :func:`loads` use a module-private converter built
 once by :func:`make_converter` for convenience.
 
@@ -27,6 +27,7 @@ import cattrs
 from cattrs.preconf.json import make_converter as _make_json_converter
 
 from symprogram.errors import ValidationError
+from symprogram.ids import CandidateId
 
 __all__ = ["canonical_json", "dumps", "loads", "make_converter"]
 
@@ -89,6 +90,8 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(date, lambda d: d.isoformat())
     conv.register_structure_hook(date, _structure_date)
+    conv.register_unstructure_hook(CandidateId, str)
+    conv.register_structure_hook(CandidateId, lambda v, _: CandidateId.parse(v))
     conv.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
     conv.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=float(v)))
 

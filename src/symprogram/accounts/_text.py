@@ -5,6 +5,7 @@ Private: the public limits are re-exported from :mod:`symprogram.accounts.models
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -117,6 +118,11 @@ def email(value: object, field: str = "email") -> str:
     text = _check_type(value, field).strip()
     _check_length(text, field, MAX_EMAIL_LENGTH)
     _check_unicode(text, field)
+    return _email(text, field)
+
+
+@functools.lru_cache(maxsize=4096)
+def _email(text: str, field: str) -> str:
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -162,7 +168,11 @@ def language(value: object, field: str = "preferred_language") -> str:
     Raises:
         ValidationError: not a known language (``unknown_language``).
     """
-    text = line(value, field, 35)
+    return _language(line(value, field, 35), field)
+
+
+@functools.lru_cache(maxsize=1024)
+def _language(text: str, field: str) -> str:
     from babel import Locale, UnknownLocaleError
 
     from symprogram.i18n import LanguageTag

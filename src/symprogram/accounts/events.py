@@ -1,0 +1,180 @@
+"""Events appended to a candidate's account history (``program.history``).
+
+Every change the accounts service makes appends one of these, in the same unit
+of work as the change. The history entry's ``kind`` is the class name in
+``snake_case`` (e.g. ``candidate_registered``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from symprogram.events import DomainEvent
+
+__all__ = [
+    "AccountStatusChanged",
+    "ActivationSent",
+    "CandidateRegistered",
+    "ContactDetailsReviewed",
+    "ContactDetailsUpdated",
+    "EmailChangeRequested",
+    "EmailChanged",
+    "FieldChange",
+    "IncidentMessagePosted",
+    "IncidentOpened",
+    "IncidentStatusChanged",
+    "NotificationPreferenceChanged",
+    "PasswordChanged",
+    "PasswordResetRequested",
+    "RegistrationAttempted",
+    "ScoreReportClaimRefused",
+    "ScoreReportClaimed",
+    "TermsAccepted",
+]
+
+
+@attrs.frozen
+class TermsAccepted(DomainEvent):
+    """The candidate acknowledged a version of the Terms of Use (not an agreement to participate)."""
+
+    acceptance_id: str
+    terms_version: str
+    terms_digest: str
+    path: str
+    accepted_at: datetime
+
+
+@attrs.frozen
+class CandidateRegistered(DomainEvent):
+    """A new account was created and a candidate ID issued; it is pending activation."""
+
+    email: str
+    given_name: str
+    family_name: str
+    company_name: str
+    partner_company: str
+    preferred_language: str
+
+
+@attrs.frozen
+class RegistrationAttempted(DomainEvent):
+    """Somebody tried to register again with this account's e-mail address; the owner was told."""
+
+
+@attrs.frozen
+class ActivationSent(DomainEvent):
+    """An activation link was sent."""
+
+    expires_at: datetime
+
+
+@attrs.frozen
+class AccountStatusChanged(DomainEvent):
+    """The account moved from ``previous`` to ``status`` (activation, suspension, closure ...)."""
+
+    previous: str
+    status: str
+    reason: str | None = None
+
+
+@attrs.frozen
+class FieldChange:
+    """One changed contact field: its name, old value and new value (JSON-friendly)."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+@attrs.frozen
+class ContactDetailsUpdated(DomainEvent):
+    """Contact details changed; ``changes`` lists every changed field with old and new value."""
+
+    changes: tuple[FieldChange, ...]
+
+
+@attrs.frozen
+class ContactDetailsReviewed(DomainEvent):
+    """The candidate confirmed their contact details are still current."""
+
+
+@attrs.frozen
+class EmailChangeRequested(DomainEvent):
+    """A new address was given; it takes effect once verified."""
+
+    new_email: str
+
+
+@attrs.frozen
+class EmailChanged(DomainEvent):
+    """The new address was verified and is now the account's address."""
+
+    previous_email: str
+    email: str
+
+
+@attrs.frozen
+class PasswordChanged(DomainEvent):
+    """The password changed (``method``: ``reset`` or ``change``); older reset links died."""
+
+    method: str
+
+
+@attrs.frozen
+class PasswordResetRequested(DomainEvent):
+    """A password reset link was sent to the account's address."""
+
+    expires_at: datetime
+
+
+@attrs.frozen
+class ScoreReportClaimed(DomainEvent):
+    """A score report was claimed into the account."""
+
+    registration_number: str
+    exam_code: str
+
+
+@attrs.frozen
+class ScoreReportClaimRefused(DomainEvent):
+    """A claim of an already claimed score report was refused and an incident opened."""
+
+    registration_number: str
+    incident_id: str
+
+
+@attrs.frozen
+class NotificationPreferenceChanged(DomainEvent):
+    """A notification category was switched on or off."""
+
+    category: str
+    enabled: bool
+
+
+@attrs.frozen
+class IncidentOpened(DomainEvent):
+    """An incident was logged for follow-up."""
+
+    incident_id: str
+    category: str
+    title: str
+
+
+@attrs.frozen
+class IncidentMessagePosted(DomainEvent):
+    """A message was added to an incident."""
+
+    incident_id: str
+    author: str
+
+
+@attrs.frozen
+class IncidentStatusChanged(DomainEvent):
+    """An incident moved from ``previous`` to ``status``."""
+
+    incident_id: str
+    previous: str
+    status: str

@@ -1,0 +1,184 @@
+"""What the accounts service needs from outside, and what it offers other contexts.
+
+* The repositories it keeps its aggregates in (implemented for every storage
+  adapter by :mod:`symprogram.accounts.storage` on the generic storage port);
+* :class:`PasswordHasher`, the password hashing port (default:
+  :class:`~symprogram.accounts.passwords.ScryptHasher`);
+* :class:`MarketingConsent`, the question it asks the consent context before
+  newsletters and offers (an adapter in ``program.py`` answers it; accounts
+  never imports the consent context);
+* :class:`CandidateDirectory`, the small read API other contexts (awards) use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from symprogram.accounts.models import (
+    Candidate,
+    ContactDetails,
+    Incident,
+    ScoreReport,
+    TermsAcceptance,
+)
+
+__all__ = [
+    "AcceptanceRepository",
+    "CandidateDirectory",
+    "CandidateRepository",
+    "CredentialRepository",
+    "IncidentRepository",
+    "MarketingConsent",
+    "PasswordHasher",
+    "RequestLog",
+    "ScoreReportRepository",
+]
+
+
+@runtime_checkable
+class PasswordHasher(Protocol):
+    """Turns passwords into self-describing hashes and checks them."""
+
+    def hash(self, password: str) -> str:
+        """Return an encoded hash of ``password`` (algorithm, parameters, salt, digest)."""
+        ...
+
+    def verify(self, password: str, encoded: str) -> bool:
+        """Whether ``password`` matches ``encoded``; constant time; ``False`` for junk."""
+        ...
+
+
+@runtime_checkable
+class MarketingConsent(Protocol):
+    """The consent context's answer to "may we send this person marketing of this kind?".
+
+    Consulted for the ``newsletters`` and ``offers`` categories only; when it
+    says no, those categories are effectively off whatever the candidate chose.
+    """
+
+    def may_contact(self, subject: str, category: str, at: datetime) -> bool:
+        """Whether ``subject`` (a candidate ID) may receive ``category`` messages at ``at``."""
+        ...
+
+
+@runtime_checkable
+class CandidateDirectory(Protocol):
+    """The read API other contexts need (the awards context wraps it in its own protocol)."""
+
+    def get(self, candidate_id: str) -> Candidate:
+        """Return the candidate; NotFound (``candidate_not_found``) if unknown."""
+        ...
+
+    def contact_details(self, candidate_id: str) -> ContactDetails:
+        """Return the candidate's current contact details."""
+        ...
+
+    def has_accepted_current_terms(self, candidate_id: str) -> bool:
+        """Whether the candidate accepted the Terms of Use version currently in effect."""
+        ...
+
+
+class CandidateRepository(Protocol):
+    """Candidates by ID, with a unique index of e-mail addresses."""
+
+    def find(self, candidate_id: str) -> Candidate | None:
+        """Return the candidate, or ``None``."""
+        ...
+
+    def get(self, candidate_id: str) -> Candidate:
+        """Return the candidate; NotFound (``candidate_not_found``) if unknown."""
+        ...
+
+    def add(self, candidate: Candidate) -> Candidate:
+        """Store a new candidate and index its e-mail address."""
+        ...
+
+    def save(self, candidate: Candidate) -> Candidate:
+        """Store a changed candidate (optimistic concurrency)."""
+        ...
+
+    def find_by_email(self, email: str) -> Candidate | None:
+        """Return the owner of a normalized address, or ``None``."""
+        ...
+
+    def move_email(self, candidate: Candidate, old_email: str, new_email: str) -> None:
+        """Point the e-mail index from ``old_email`` to ``new_email`` for ``candidate``."""
+        ...
+
+    def iterate(self) -> Iterator[Candidate]:
+        """Yield every candidate in key order."""
+        ...
+
+
+class CredentialRepository(Protocol):
+    """Password hashes, kept apart from the candidate aggregate."""
+
+    def password_hash(self, candidate_id: str) -> str | None:
+        """Return the stored hash, or ``None``."""
+        ...
+
+    def set_password_hash(self, candidate_id: str, encoded: str, at: datetime) -> None:
+        """Store a new hash."""
+        ...
+
+
+class AcceptanceRepository(Protocol):
+    """Terms acceptances, bound or waiting for their registration."""
+
+    def find(self, acceptance_id: str) -> TermsAcceptance | None:
+        """Return the acceptance, or ``None``."""
+        ...
+
+    def add(self, acceptance: TermsAcceptance) -> TermsAcceptance:
+        """Store a new acceptance."""
+        ...
+
+    def save(self, acceptance: TermsAcceptance) -> TermsAcceptance:
+        """Store a changed acceptance."""
+        ...
+
+
+class ScoreReportRepository(Protocol):
+    """Score reports by registration number."""
+
+    def find(self, registration_number: str) -> ScoreReport | None:
+        """Return the report, or ``None``."""
+        ...
+
+    def add(self, report: ScoreReport) -> ScoreReport:
+        """Store a new report; Conflict (``score_report_exists``) if the number is taken."""
+        ...
+
+    def save(self, report: ScoreReport) -> ScoreReport:
+        """Store a changed report."""
+        ...
+
+
+class IncidentRepository(Protocol):
+    """Support incidents by ID."""
+
+    def get(self, incident_id: str) -> Incident:
+        """Return the incident; NotFound (``incident_not_found``) if unknown."""
+        ...
+
+    def add(self, incident: Incident) -> Incident:
+        """Store a new incident."""
+        ...
+
+    def save(self, incident: Incident) -> Incident:
+        """Store a changed incident."""
+        ...
+
+
+class RequestLog(Protocol):
+    """Recent request instants per ``(purpose, e-mail)``, for rate limits that reveal nothing."""
+
+    def recent(self, purpose: str, email: str) -> tuple[datetime, ...]:
+        """Return the kept request instants, oldest first."""
+        ...
+
+    def note(self, purpose: str, email: str, at: datetime, keep: int) -> None:
+        """Remember a request at ``at``, keeping the newest ``keep`` instants."""
+        ...

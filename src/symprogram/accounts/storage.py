@@ -1,0 +1,148 @@
+"""The accounts repositories, built on the generic storage port (every adapter gets them).
+
+Record kinds: ``candidate`` (key: candidate ID), ``account_credential`` (key:
+candidate ID), ``terms_acceptance`` (key: acceptance ID), ``score_report``
+(key: registration number), ``incident`` (key: incident ID) and
+``account_request_log`` (key: purpose and SHA-256 of the address). The unique
+index ``candidate_email`` maps the SHA-256 of a casefolded address to its
+candidate, so addresses differing only in case have one owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import attrs
+
+from symprogram.accounts import _text
+from symprogram.accounts.models import Candidate, Incident, ScoreReport, TermsAcceptance
+from symprogram.errors import Conflict
+from symprogram.persistence import Repository, Transaction
+
+__all__ = ["AccountsStorage", "Credential", "RequestRecord"]
+
+EMAIL_INDEX = "candidate_email"
+
+
+@attrs.frozen
+class Credential:
+    """A candidate's password hash, stored apart from the candidate.
+
+    Attributes:
+        candidate_id: whose it is.
+        password_hash: the encoded hash.
+        changed_at: when the password was last set.
+        version: storage version.
+    """
+
+    candidate_id: str
+    password_hash: str
+    changed_at: datetime
+    version: int = 0
+
+
+@attrs.frozen
+class RequestRecord:
+    """Recent request instants for one ``(purpose, address digest)``."""
+
+    key: str
+    instants: tuple[datetime, ...] = ()
+    version: int = 0
+
+
+class _Candidates:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._repo = Repository(tx, "candidate", Candidate, key=lambda c: c.candidate_id)
+
+    def find(self, candidate_id: str) -> Candidate | None:
+        return self._repo.find(candidate_id)
+
+    def get(self, candidate_id: str) -> Candidate:
+        return self._repo.get(candidate_id)
+
+    def add(self, candidate: Candidate) -> Candidate:
+        try:
+            self._tx.index_put(EMAIL_INDEX, _text.email_key(candidate.contact.email), candidate.candidate_id)
+        except Conflict as exc:
+            raise Conflict("this e-mail address is taken", field="email", code="email_taken") from exc
+        return self._repo.add(candidate)
+
+    def save(self, candidate: Candidate) -> Candidate:
+        return self._repo.save(candidate)
+
+    def find_by_email(self, email: str) -> Candidate | None:
+        key = self._tx.index_get(EMAIL_INDEX, _text.email_key(email))
+        return None if key is None else self._repo.find(key)
+
+    def move_email(self, candidate: Candidate, old_email: str, new_email: str) -> None:
+        try:
+            self._tx.index_put(EMAIL_INDEX, _text.email_key(new_email), candidate.candidate_id)
+        except Conflict as exc:
+            raise Conflict("this e-mail address is taken", field="email", code="email_taken") from exc
+        if _text.email_key(old_email) != _text.email_key(new_email):
+            self._tx.index_delete(EMAIL_INDEX, _text.email_key(old_email))
+
+    def iterate(self) -> Iterator[Candidate]:
+        return self._repo.iterate()
+
+
+class _Credentials:
+    def __init__(self, tx: Transaction) -> None:
+        self._repo = Repository(tx, "account_credential", Credential, key=lambda c: c.candidate_id)
+
+    def password_hash(self, candidate_id: str) -> str | None:
+        found = self._repo.find(candidate_id)
+        return None if found is None else found.password_hash
+
+    def set_password_hash(self, candidate_id: str, encoded: str, at: datetime) -> None:
+        found = self._repo.find(candidate_id)
+        if found is None:
+            self._repo.add(Credential(candidate_id, encoded, at))
+        else:
+            self._repo.save(attrs.evolve(found, password_hash=encoded, changed_at=at))
+
+
+class _RequestLog:
+    def __init__(self, tx: Transaction) -> None:
+        self._repo = Repository(tx, "account_request_log", RequestRecord, key=lambda r: r.key)
+
+    @staticmethod
+    def _key(purpose: str, email: str) -> str:
+        return f"{purpose}:{_text.email_key(email)}"
+
+    def recent(self, purpose: str, email: str) -> tuple[datetime, ...]:
+        found = self._repo.find(self._key(purpose, email))
+        return () if found is None else found.instants
+
+    def note(self, purpose: str, email: str, at: datetime, keep: int) -> None:
+        key = self._key(purpose, email)
+        found = self._repo.find(key)
+        if found is None:
+            self._repo.add(RequestRecord(key, (at,)))
+        else:
+            self._repo.save(attrs.evolve(found, instants=(*found.instants, at)[-keep:]))
+
+
+class AccountsStorage:
+    """Every accounts repository inside one unit of work.
+
+    Args:
+        tx: the unit of work.
+    """
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.candidates = _Candidates(tx)
+        self.credentials = _Credentials(tx)
+        self.acceptances: Repository[TermsAcceptance] = Repository(
+            tx, "terms_acceptance", TermsAcceptance, key=lambda a: a.acceptance_id
+        )
+        self.score_reports: Repository[ScoreReport] = Repository(
+            tx, "score_report", ScoreReport, key=lambda r: r.registration_number
+        )
+        self.incidents: Repository[Incident] = Repository(
+            tx, "incident", Incident, key=lambda i: i.incident_id
+        )
+        self.requests = _RequestLog(tx)

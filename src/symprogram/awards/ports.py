@@ -1,0 +1,84 @@
+"""What the awards service needs from the outside: candidates and storage.
+
+:class:`CandidateDirectory` is the small protocol the accounts context satisfies
+(the awards context never imports accounts; ``program.py`` wires them).
+:class:`AwardsRepository` is the storage the service needs; the default
+implementation, :class:`symprogram.awards.storage.AwardsStorage`, is built on the
+generic storage port and so works on every adapter.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from symprogram.awards.models import (
+    CandidateAwards,
+    Disclosure,
+    KitAddress,
+    KitFulfilment,
+    VerificationRecord,
+)
+from symprogram.persistence import Transaction
+
+__all__ = ["AwardsRepository", "CandidateDirectory"]
+
+
+@runtime_checkable
+class CandidateDirectory(Protocol):
+    """The candidates of the program, as the awards context sees them."""
+
+    def exists(self, candidate_id: str) -> bool:
+        """Whether ``candidate_id`` is a known candidate."""
+        ...
+
+    def contact_details(self, candidate_id: str) -> KitAddress:
+        """The candidate's current contact details (name, email, postal address).
+
+        "keep all of your contact information current ... (i.e. important emails,
+        certification achievement kits, etc)" (seed 000).
+        """
+        ...
+
+    def has_accepted_current_terms(self, candidate_id: str) -> bool:
+        """Whether the candidate accepted the Terms of Use currently in force."""
+        ...
+
+
+class AwardsRepository(Protocol):
+    """Storage of the awards context, used inside one unit of work ``tx``."""
+
+    def candidate(self, tx: Transaction, candidate_id: str) -> CandidateAwards:
+        """The candidate's aggregate (a fresh, unsaved one if there is none)."""
+        ...
+
+    def save_candidate(self, tx: Transaction, state: CandidateAwards) -> CandidateAwards:
+        """Add or save the aggregate; returns it with its new version."""
+        ...
+
+    def kit(self, tx: Transaction, kit_id: str) -> KitFulfilment:
+        """The kit ``kit_id`` (NotFound ``kit_not_found``)."""
+        ...
+
+    def save_kit(self, tx: Transaction, kit: KitFulfilment) -> KitFulfilment:
+        """Add or save a kit."""
+        ...
+
+    def disclosure(self, tx: Transaction, disclosure_id: str) -> Disclosure:
+        """The disclosure ``disclosure_id`` (NotFound ``disclosure_not_found``)."""
+        ...
+
+    def disclosure_by_code(self, tx: Transaction, code_digest: str) -> Disclosure | None:
+        """The disclosure whose code has digest ``code_digest``, if any."""
+        ...
+
+    def save_disclosure(self, tx: Transaction, disclosure: Disclosure) -> Disclosure:
+        """Add or save a disclosure (and index its code digest)."""
+        ...
+
+    def log_verification(self, tx: Transaction, record: VerificationRecord) -> None:
+        """Append a verification to the disclosure's log."""
+        ...
+
+    def verifications(self, tx: Transaction, disclosure_id: str) -> tuple[VerificationRecord, ...]:
+        """Every logged verification of ``disclosure_id``, oldest first."""
+        ...

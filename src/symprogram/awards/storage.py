@@ -1,0 +1,109 @@
+"""Storage of the awards context on the generic storage port (every adapter).
+
+Record kinds: ``award_candidate`` (key: candidate ID), ``award_kit`` (key: kit
+ID), ``award_disclosure`` (key: disclosure ID). Unique index
+``award_disclosure_code``: SHA-256 digest of a verification code -> disclosure
+ID. Streams ``award_verifications:<disclosure ID>``: the verification log, and
+``award_verifications:-`` for codes that matched nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from symprogram.awards.models import (
+    CandidateAwards,
+    Disclosure,
+    KitFulfilment,
+    VerificationRecord,
+)
+from symprogram.errors import IntegrityError
+from symprogram.persistence import Repository, Transaction
+from symprogram.serialization import canonical_json
+
+__all__ = ["CODE_INDEX", "UNKNOWN_CODE_LOG", "AwardsStorage"]
+
+CODE_INDEX = "award_disclosure_code"
+"""Unique index: verification code digest -> disclosure ID."""
+
+UNKNOWN_CODE_LOG = "-"
+"""Disclosure ID under which verifications of unknown codes are logged."""
+
+
+def _log_stream(disclosure_id: str) -> str:
+    return f"award_verifications:{disclosure_id}"
+
+
+class AwardsStorage:
+    """The default :class:`~symprogram.awards.ports.AwardsRepository`."""
+
+    def _candidates(self, tx: Transaction) -> Repository[CandidateAwards]:
+        return Repository(tx, "award_candidate", CandidateAwards, key=lambda c: c.candidate_id)
+
+    def _kits(self, tx: Transaction) -> Repository[KitFulfilment]:
+        return Repository(tx, "award_kit", KitFulfilment, key=lambda k: k.kit_id)
+
+    def _disclosures(self, tx: Transaction) -> Repository[Disclosure]:
+        return Repository(tx, "award_disclosure", Disclosure, key=lambda d: d.disclosure_id)
+
+    def candidate(self, tx: Transaction, candidate_id: str) -> CandidateAwards:
+        """The candidate's aggregate (a fresh one, version 0, if there is none)."""
+        found = self._candidates(tx).find(candidate_id)
+        return found if found is not None else CandidateAwards(candidate_id)
+
+    def save_candidate(self, tx: Transaction, state: CandidateAwards) -> CandidateAwards:
+        """Add (version 0) or save the aggregate."""
+        repo = self._candidates(tx)
+        return repo.add(state) if state.version == 0 else repo.save(state)
+
+    def kit(self, tx: Transaction, kit_id: str) -> KitFulfilment:
+        """The kit (NotFound ``kit_not_found``)."""
+        return self._kits(tx).get(kit_id)
+
+    def save_kit(self, tx: Transaction, kit: KitFulfilment) -> KitFulfilment:
+        """Add or save a kit."""
+        repo = self._kits(tx)
+        return repo.add(kit) if kit.version == 0 else repo.save(kit)
+
+    def disclosure(self, tx: Transaction, disclosure_id: str) -> Disclosure:
+        """The disclosure (NotFound ``disclosure_not_found``)."""
+        return self._disclosures(tx).get(disclosure_id)
+
+    def disclosure_by_code(self, tx: Transaction, code_digest: str) -> Disclosure | None:
+        """The disclosure whose verification code has this digest, if any."""
+        key = tx.index_get(CODE_INDEX, code_digest)
+        return None if key is None else self._disclosures(tx).find(key)
+
+    def save_disclosure(self, tx: Transaction, disclosure: Disclosure) -> Disclosure:
+        """Add (and index its code digest) or save a disclosure."""
+        repo = self._disclosures(tx)
+        if disclosure.version == 0:
+            tx.index_put(CODE_INDEX, disclosure.code_digest, disclosure.disclosure_id)
+            return repo.add(disclosure)
+        return repo.save(disclosure)
+
+    def log_verification(self, tx: Transaction, record: VerificationRecord) -> None:
+        """Append ``record`` to its disclosure's verification log."""
+        stream = _log_stream(record.disclosure_id)
+        position = tx.stream_length(stream) + 1
+        data = {"at": record.at.isoformat(), "outcome": record.outcome}
+        tx.append(stream, position, canonical_json(data))
+
+    def verifications(self, tx: Transaction, disclosure_id: str) -> tuple[VerificationRecord, ...]:
+        """The verification log of ``disclosure_id``, oldest first."""
+        out = []
+        for position, text in tx.read(_log_stream(disclosure_id)):
+            try:
+                raw = json.loads(text)
+                out.append(
+                    VerificationRecord(
+                        disclosure_id, datetime.fromisoformat(raw["at"]), str(raw["outcome"])
+                    )
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise IntegrityError(
+                    f"verification log entry {position} of {disclosure_id!r} is unreadable",
+                    code="record_corrupt",
+                ) from exc
+        return tuple(out)

@@ -1,0 +1,90 @@
+"""What the consent service needs from storage, and what it offers other contexts.
+
+Storage: the service keeps three kinds of versioned aggregates on the generic
+port (:class:`symprogram.persistence.Repository` satisfies :class:`Aggregates`)
+and one hash-chained ledger stream per subject (:class:`symprogram.events.Ledger`):
+
+* ``consent_state`` — the projection of a subject's ledger (:class:`ConsentState`);
+* ``consent_file`` — the personal information held and the requests (:class:`SubjectFile`);
+* ``consent_policy`` — policy versions published through the service.
+
+Other contexts ask consent questions through the two small protocols below;
+:class:`~symprogram.consent.service.ConsentService` satisfies both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Protocol, TypeVar, runtime_checkable
+
+from symprogram.decisions import Decision
+
+__all__ = [
+    "FILE_KIND",
+    "POLICY_KIND",
+    "STATE_KIND",
+    "Aggregates",
+    "ConsentChecker",
+    "ContactPreferences",
+]
+
+STATE_KIND = "consent_state"
+"""Record kind of the per-subject projection."""
+
+FILE_KIND = "consent_file"
+"""Record kind of the personal information held about a subject."""
+
+POLICY_KIND = "consent_policy"
+"""Record kind of published policy versions (keyed by zero-padded sequence)."""
+
+T = TypeVar("T")
+
+
+class Aggregates(Protocol[T]):
+    """The repository operations the service uses (satisfied by ``Repository``)."""
+
+    def find(self, key: str) -> T | None:
+        """Return the aggregate with ``key``, or ``None``."""
+        ...
+
+    def add(self, obj: T) -> T:
+        """Store a new aggregate."""
+        ...
+
+    def save(self, obj: T) -> T:
+        """Store a changed aggregate based on its version."""
+        ...
+
+    def remove(self, obj: T) -> None:
+        """Delete the aggregate at its version."""
+        ...
+
+    def iterate(self, *, prefix: str = "", batch: int = 500) -> Iterator[T]:
+        """Yield every aggregate in key order, in batches."""
+        ...
+
+
+@runtime_checkable
+class ConsentChecker(Protocol):
+    """Asked by other contexts (e.g. entitlements before remote access)."""
+
+    def has_consented(self, subject: str, purpose: str, at: datetime | None = None) -> bool:
+        """Whether ``purpose`` may be pursued for ``subject`` at ``at`` (default: now)."""
+        ...
+
+
+@runtime_checkable
+class ContactPreferences(Protocol):
+    """Asked by other contexts before contacting someone (newsletters, offers)."""
+
+    def may_contact(
+        self,
+        subject: str,
+        category: str,
+        at: datetime | None = None,
+        *,
+        channel: str = "email",
+    ) -> Decision:
+        """May ``subject`` be contacted about ``category`` through ``channel``?"""
+        ...

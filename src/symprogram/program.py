@@ -1,0 +1,158 @@
+"""The one place that wires clock, storage, notifier and the four services together.
+
+Example:
+    >>> from symprogram import Program
+    >>> with Program.in_memory() as program:
+    ...     program.history.verify("SP-0000-0000-0000-0").ok
+    True
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from symprogram.clock import Clock, SystemClock
+from symprogram.errors import ValidationError
+from symprogram.history import AccountHistory
+from symprogram.notify import Notifier, Outbox
+from symprogram.persistence import Store
+from symprogram.storage import open_store
+
+if TYPE_CHECKING:
+    from symprogram.accounts import AccountsService
+    from symprogram.awards import AwardsService
+    from symprogram.consent import ConsentService
+    from symprogram.entitlements import EntitlementsService
+
+__all__ = ["Program"]
+
+
+class Program:
+    """A partner and customer program: accounts, awards, entitlements and consent.
+
+    Args:
+        store: the storage backend (see :func:`symprogram.storage.open_store`).
+        clock: the source of time (default: :class:`~symprogram.clock.SystemClock`).
+        notifier: receives activation, reset, security and verification messages
+            (default: an in-memory :class:`~symprogram.notify.Outbox`).
+        ledger_key: optional secret for HMAC-chained ledgers (history and consent).
+        options: per-service keyword options, keyed by service name, e.g.
+            ``{"entitlements": {"catalogue": my_catalogue}}``; they are passed to
+            the service constructors unchanged.
+
+    Services are created on first use and share the store, clock and notifier.
+    A ``Program`` is a context manager that closes its store.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        notifier: Notifier | None = None,
+        ledger_key: bytes | None = None,
+        options: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        if not isinstance(store, Store):
+            raise ValidationError(
+                "store must be a symprogram Store", field="store", code="invalid_store"
+            )
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        if not isinstance(self.clock, Clock):
+            raise ValidationError(
+                "clock must have a now() method", field="clock", code="invalid_clock"
+            )
+        self.notifier: Notifier = notifier if notifier is not None else Outbox()
+        self._ledger_key = ledger_key
+        self._options = {k: dict(v) for k, v in (options or {}).items()}
+        unknown = sorted(set(self._options) - {"accounts", "awards", "entitlements", "consent"})
+        if unknown:
+            raise ValidationError(
+                f"unknown service(s) in options: {', '.join(unknown)}",
+                field="options",
+                code="unknown_service",
+            )
+        self.history = AccountHistory(store, key=ledger_key)
+
+    # -- construction -------------------------------------------------------------
+    @classmethod
+    def in_memory(cls, *, clock: Clock | None = None, **kwargs: Any) -> Program:
+        """A program kept in memory: for tests, demos and prototypes."""
+        from symprogram.storage.memory import MemoryStore
+
+        return cls(MemoryStore(), clock=clock, **kwargs)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, clock: Clock | None = None, **kwargs: Any) -> Program:
+        """A program on the storage named by ``url``.
+
+        ``sqlite:///path.db`` (the embedded default), ``memory://``, or any
+        SQLAlchemy URL with the ``sql`` extra installed. Without ``url``, the
+        ``SYMPROGRAM_STORAGE`` environment variable, then memory.
+        """
+        return cls(open_store(url), clock=clock, **kwargs)
+
+    def now(self) -> datetime:
+        """The program clock's current instant."""
+        return self.clock.now()
+
+    # -- services -----------------------------------------------------------------
+    @cached_property
+    def consent(self) -> ConsentService:
+        """Privacy policies, the consent ledger, opt-outs and requests."""
+        from symprogram.consent import ConsentService
+
+        return ConsentService(
+            self.store, self.clock, ledger_key=self._ledger_key, **self._options.get("consent", {})
+        )
+
+    @cached_property
+    def accounts(self) -> AccountsService:
+        """Candidate registration and the account life cycle."""
+        from symprogram._bridges import consent_as_marketing_consent
+        from symprogram.accounts import AccountsService
+
+        options = dict(self._options.get("accounts", {}))
+        options.setdefault("marketing_consent", consent_as_marketing_consent(self.consent))
+        return AccountsService(
+            self.store, self.clock, history=self.history, notifier=self.notifier, **options
+        )
+
+    @cached_property
+    def awards(self) -> AwardsService:
+        """Accreditations and certifications, progress, renewal, kits and publishing."""
+        from symprogram._bridges import accounts_as_candidate_directory
+        from symprogram.awards import AwardsService
+
+        options = dict(self._options.get("awards", {}))
+        options.setdefault("candidates", accounts_as_candidate_directory(self.accounts))
+        return AwardsService(
+            self.store, self.clock, history=self.history, notifier=self.notifier, **options
+        )
+
+    @cached_property
+    def entitlements(self) -> EntitlementsService:
+        """Handbook access by service level and language, escalation and remote access."""
+        from symprogram._bridges import consent_as_remote_access_consent
+        from symprogram.entitlements import EntitlementsService
+
+        options = dict(self._options.get("entitlements", {}))
+        options.setdefault("remote_access_consent", consent_as_remote_access_consent(self.consent))
+        return EntitlementsService(self.store, self.clock, **options)
+
+    # -- life cycle -----------------------------------------------------------------
+    def close(self) -> None:
+        """Close the store. Idempotent."""
+        self.store.close()
+
+    def __enter__(self) -> Program:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Program(store={self.store!r}, clock={self.clock!r})"

@@ -1,0 +1,186 @@
+"""Strategies for the kernel models: IDs, tokens, language tags, ledger entries, messages."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from symprogram.events import LedgerEntry, Problem, Verification
+from symprogram.i18n import LanguageTag, Negotiation
+from symprogram.ids import CandidateId
+from symprogram.notify import Message
+from symprogram.tokens import TokenGeneration, TokenPurpose, TokenRecord
+
+__all__ = [
+    "candidate_ids",
+    "language_tags",
+    "ledger_entries",
+    "messages",
+    "negotiations",
+    "register",
+    "token_generations",
+    "token_records",
+    "verifications",
+]
+
+# Tags every Babel release knows, covering scripts, regions and right-to-left languages.
+_KNOWN_TAGS = (
+    "en", "en-GB", "en-US", "he", "he-IL", "id", "th", "tr", "zh-Hans", "zh-Hant",
+    "zh-Hans-CN", "zh-Hant-TW", "fr", "fr-CA", "de", "de-AT", "it", "ja", "ko", "pt",
+    "pt-BR", "pt-PT", "ru", "es", "es-419", "es-MX", "ar", "fa", "sr-Latn", "sr-Cyrl",
+)  # fmt: skip
+
+
+def _st(value: Any) -> st.SearchStrategy[Any]:
+    return value if isinstance(value, st.SearchStrategy) else st.just(value)
+
+
+def _build(cls: Any, fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]) -> Any:
+    from symprogram.testing.strategies import build
+
+    return build(cls, fields, overrides)
+
+
+def _hex64() -> st.SearchStrategy[str]:
+    return st.binary(min_size=8, max_size=8).map(lambda b: hashlib.sha256(b).hexdigest())
+
+
+def candidate_ids() -> st.SearchStrategy[CandidateId]:
+    """Valid candidate IDs (random bodies, correct check character)."""
+    return st.integers(0, 2**60 - 1).map(lambda n: CandidateId.generate(_FixedBits(n)))
+
+
+class _FixedBits:
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def getrandbits(self, k: int, /) -> int:
+        return self.value & ((1 << k) - 1)
+
+
+def language_tags() -> st.SearchStrategy[LanguageTag]:
+    """Canonical language tags drawn from well-known CLDR locales."""
+    return st.sampled_from(_KNOWN_TAGS).map(LanguageTag.parse)
+
+
+def negotiations(**overrides: Any) -> st.SearchStrategy[Negotiation]:
+    """Negotiation results (match, requested, steps, fallback)."""
+    return _build(
+        Negotiation,
+        {
+            "match": st.none() | language_tags(),
+            "requested": st.none() | language_tags(),
+            "steps": st.lists(st.text(max_size=30), max_size=3).map(tuple),
+            "fallback": st.booleans(),
+        },
+        overrides,
+    )
+
+
+def token_records(**overrides: Any) -> st.SearchStrategy[TokenRecord]:
+    """Stored token records: issued before they expire, never used unless overridden."""
+    from symprogram.testing.strategies import instants
+
+    def make(issued: Any, ttl: timedelta, **rest: Any) -> TokenRecord:
+        return TokenRecord(issued_at=issued, expires_at=issued + ttl, **rest)
+
+    fields: dict[str, Any] = {
+        "digest": _hex64(),
+        "purpose": st.sampled_from(list(TokenPurpose)).map(str),
+        "subject": st.text(min_size=1, max_size=20),
+        "used_at": st.none(),
+        "generation": st.integers(0, 5),
+    }
+    unknown = sorted(set(overrides) - set(fields) - {"issued_at", "ttl"})
+    if unknown:
+        return _build(TokenRecord, fields, overrides)  # raises unknown_field
+    issued = _st(overrides.pop("issued_at", instants()))
+    ttl = _st(overrides.pop("ttl", st.timedeltas(timedelta(minutes=1), timedelta(days=30))))
+    merged = {**fields, **{k: _st(v) for k, v in overrides.items()}}
+    return st.builds(make, issued, ttl, **merged)
+
+
+def token_generations(**overrides: Any) -> st.SearchStrategy[TokenGeneration]:
+    """Per-(purpose, subject) generation counters."""
+    from symprogram.testing.strategies import instants
+
+    return _build(
+        TokenGeneration,
+        {
+            "purpose": st.sampled_from(list(TokenPurpose)).map(str),
+            "subject": st.text(min_size=1, max_size=20),
+            "generation": st.integers(0, 5),
+            "issued": st.lists(instants(), max_size=3).map(lambda xs: tuple(sorted(xs))),
+        },
+        overrides,
+    )
+
+
+def ledger_entries(**overrides: Any) -> st.SearchStrategy[LedgerEntry]:
+    """Ledger entries as read back from a stream (hashes are well-formed, not chained)."""
+    from symprogram.testing.strategies import instants
+
+    return _build(
+        LedgerEntry,
+        {
+            "subject": st.text(min_size=1, max_size=20),
+            "position": st.integers(1, 1000),
+            "kind": st.from_regex(r"[a-z]{1,10}(_[a-z]{1,8}){0,2}", fullmatch=True),
+            "at": instants(),
+            "data": st.none() | st.dictionaries(st.text(max_size=8), st.integers(), max_size=3),
+            "digest": _hex64(),
+            "prev_hash": _hex64(),
+            "hash": _hex64(),
+            "erased": st.booleans(),
+        },
+        overrides,
+    )
+
+
+def verifications(**overrides: Any) -> st.SearchStrategy[Verification]:
+    """Ledger verification results, with or without problems."""
+    problems = st.builds(
+        Problem,
+        position=st.integers(1, 100),
+        code=st.sampled_from(["gap", "hash_mismatch", "broken_link", "truncated"]),
+        message=st.text(max_size=20),
+    )
+    return _build(
+        Verification,
+        {
+            "subject": st.text(min_size=1, max_size=20),
+            "length": st.integers(0, 100),
+            "problems": st.lists(problems, max_size=3).map(tuple),
+        },
+        overrides,
+    )
+
+
+def messages(**overrides: Any) -> st.SearchStrategy[Message]:
+    """Messages handed to a notifier."""
+    return _build(
+        Message,
+        {
+            "to": st.emails(),
+            "kind": st.sampled_from(["activation", "password_reset", "security_notice"]),
+            "subject": st.text(max_size=40),
+            "body": st.text(max_size=80),
+            "data": st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3),
+        },
+        overrides,
+    )
+
+
+def register() -> None:
+    """Register the kernel strategies with Hypothesis."""
+    st.register_type_strategy(CandidateId, candidate_ids())
+    st.register_type_strategy(LanguageTag, language_tags())
+    st.register_type_strategy(Negotiation, negotiations())
+    st.register_type_strategy(TokenRecord, token_records())
+    st.register_type_strategy(TokenGeneration, token_generations())
+    st.register_type_strategy(LedgerEntry, ledger_entries())
+    st.register_type_strategy(Verification, verifications())
+    st.register_type_strategy(Message, messages())
