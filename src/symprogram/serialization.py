@@ -2,9 +2,10 @@
 
 :func:`make_converter` builds a fresh converter (never a shared mutable global):
 instants are ISO 8601 strings in UTC, dates ISO dates, candidate IDs their
-display form, enumerations their string values, tuples and frozensets JSON arrays (frozensets sorted, so the output is
-canonical). :func:`dumps` / :func:`loads` use a module-private converter built
-once by :func:`make_converter` for convenience.
+display form, enumerations their string values, tuples and frozensets JSON
+arrays (frozensets sorted, so the output is canonical). :func:`dumps` and
+:func:`loads` use a module-private converter built once by
+:func:`make_converter`, for convenience.
 
 Example:
     >>> import attrs

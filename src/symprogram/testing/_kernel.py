@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
@@ -26,6 +26,8 @@ __all__ = [
     "verifications",
 ]
 
+T = TypeVar("T")
+
 # Tags every Babel release knows, covering scripts, regions and right-to-left languages.
 _KNOWN_TAGS = (
     "en", "en-GB", "en-US", "he", "he-IL", "id", "th", "tr", "zh-Hans", "zh-Hant",
@@ -38,7 +40,9 @@ def _st(value: Any) -> st.SearchStrategy[Any]:
     return value if isinstance(value, st.SearchStrategy) else st.just(value)
 
 
-def _build(cls: Any, fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]) -> Any:
+def _build(
+    cls: type[T], fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
+) -> st.SearchStrategy[T]:
     from symprogram.testing.strategies import build
 
     return build(cls, fields, overrides)

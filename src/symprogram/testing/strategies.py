@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
@@ -43,6 +43,7 @@ CONTEXT_MODULES = (
 )
 
 _REGISTERED = False
+T = TypeVar("T")
 
 
 def _as_strategy(value: Any) -> st.SearchStrategy[Any]:
@@ -50,8 +51,8 @@ def _as_strategy(value: Any) -> st.SearchStrategy[Any]:
 
 
 def build(
-    cls: Any, fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
-) -> st.SearchStrategy[Any]:
+    cls: type[T], fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
+) -> st.SearchStrategy[T]:
     """Build ``cls`` from ``fields`` with ``overrides`` applied (strategies or plain values).
 
     Raises:
