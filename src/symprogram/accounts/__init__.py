@@ -1,1 +1,129 @@
-"""Placeholder."""
+"""Candidate accounts of the accreditation & certification program (seeds 000 and 001).
+
+Terms of Use acceptance, registration with an issued candidate ID, activation,
+the account life cycle, contact details kept current, e-mail changes, forgotten
+passwords, score report claims, notification preferences, support incidents,
+and the account history every change is written to.
+
+Example:
+    >>> from datetime import datetime, timezone
+    >>> from symprogram.clock import FixedClock
+    >>> from symprogram.history import AccountHistory
+    >>> from symprogram.notify import Outbox
+    >>> from symprogram.storage.memory import MemoryStore
+    >>> store, outbox = MemoryStore(), Outbox()
+    >>> accounts = AccountsService(
+    ...     store, FixedClock(datetime(2011, 1, 15, tzinfo=timezone.utc)),
+    ...     history=AccountHistory(store), notifier=outbox, hasher=ScryptHasher(n=2**4))
+    >>> receipt = accounts.accept_terms(path=AcceptancePath.CREATE_ACCOUNT)
+    >>> _ = accounts.register(
+    ...     terms_receipt=receipt.token, email="ada@example.com",
+    ...     password="a long passphrase", given_name="Ada", family_name="Lovelace",
+    ...     company_name="Analytical Engines", partner_company="Babbage & Co",
+    ...     preferred_language="en-GB")
+    >>> candidate = accounts.activate(outbox.last("activation").data["token"])
+    >>> candidate.status
+    <AccountStatus.ACTIVE: 'active'>
+"""
+
+from symprogram.accounts.events import (
+    AccountStatusChanged,
+    ActivationSent,
+    CandidateRegistered,
+    ContactDetailsReviewed,
+    ContactDetailsUpdated,
+    EmailChanged,
+    EmailChangeRequested,
+    FieldChange,
+    IncidentMessagePosted,
+    IncidentOpened,
+    IncidentStatusChanged,
+    NotificationPreferenceChanged,
+    PasswordChanged,
+    PasswordResetRequested,
+    RegistrationAttempted,
+    ScoreReportClaimed,
+    ScoreReportClaimRefused,
+    TermsAccepted,
+)
+from symprogram.accounts.models import (
+    MANDATORY_CATEGORIES,
+    MARKETING_CATEGORIES,
+    AcceptancePath,
+    AccountSettings,
+    AccountStatus,
+    Candidate,
+    ContactDetails,
+    Incident,
+    IncidentCategory,
+    IncidentMessage,
+    IncidentStatus,
+    MessageAuthor,
+    NotificationCategory,
+    NotificationPreferences,
+    NotificationSetting,
+    PostalAddress,
+    RegistrationReceipt,
+    ScoreReport,
+    TermsAcceptance,
+    TermsReceipt,
+    TermsVersion,
+    normalize_email,
+    normalize_registration_number,
+)
+from symprogram.accounts.passwords import ScryptHasher
+from symprogram.accounts.ports import CandidateDirectory, MarketingConsent, PasswordHasher
+from symprogram.accounts.service import KEEP, AccountsService, Keep
+from symprogram.accounts.terms import TermsCatalogue
+
+__all__ = [
+    "KEEP",
+    "MANDATORY_CATEGORIES",
+    "MARKETING_CATEGORIES",
+    "AcceptancePath",
+    "AccountSettings",
+    "AccountStatus",
+    "AccountStatusChanged",
+    "AccountsService",
+    "ActivationSent",
+    "Candidate",
+    "CandidateDirectory",
+    "CandidateRegistered",
+    "ContactDetails",
+    "ContactDetailsReviewed",
+    "ContactDetailsUpdated",
+    "EmailChangeRequested",
+    "EmailChanged",
+    "FieldChange",
+    "Incident",
+    "IncidentCategory",
+    "IncidentMessage",
+    "IncidentMessagePosted",
+    "IncidentOpened",
+    "IncidentStatus",
+    "IncidentStatusChanged",
+    "Keep",
+    "MarketingConsent",
+    "MessageAuthor",
+    "NotificationCategory",
+    "NotificationPreferenceChanged",
+    "NotificationPreferences",
+    "NotificationSetting",
+    "PasswordChanged",
+    "PasswordHasher",
+    "PasswordResetRequested",
+    "PostalAddress",
+    "RegistrationAttempted",
+    "RegistrationReceipt",
+    "ScoreReport",
+    "ScoreReportClaimRefused",
+    "ScoreReportClaimed",
+    "ScryptHasher",
+    "TermsAcceptance",
+    "TermsAccepted",
+    "TermsCatalogue",
+    "TermsReceipt",
+    "TermsVersion",
+    "normalize_email",
+    "normalize_registration_number",
+]

@@ -38,7 +38,7 @@ __all__ = [
 
 @attrs.frozen
 class TermsAccepted(DomainEvent):
-    """The candidate acknowledged a version of the Terms of Use (not an agreement to participate)."""
+    """The candidate acknowledged a Terms of Use version (not an agreement to participate)."""
 
     acceptance_id: str
     terms_version: str

@@ -35,10 +35,10 @@ combining characters and emoji included, is stored and read back unchanged.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -85,6 +85,8 @@ __all__ = [
     "TermsReceipt",
     "TermsVersion",
     "normalize_email",
+    "normalize_registration_number",
+    "text_digest",
 ]
 
 MAX_EMAIL_LENGTH = _text.MAX_EMAIL_LENGTH
@@ -136,31 +138,26 @@ def normalize_email(value: object, *, field: str = "email") -> str:
     return _text.email(value, field)
 
 
-def _utc(field: str) -> Any:
-    def convert(value: object) -> datetime:
-        return ensure_utc(value, field=field)
-
-    return convert
+_E = TypeVar("_E", bound=StrEnum)
 
 
-def _opt_utc(field: str) -> Any:
-    def convert(value: object) -> datetime | None:
-        return None if value is None else ensure_utc(value, field=field)
+def _enum_value(cls: type[_E], value: object, field: str) -> _E:
+    try:
+        return cls(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        allowed = ", ".join(m.value for m in cls)
+        raise ValidationError(
+            f"{field} must be one of {allowed}", field=field, code=f"invalid_{field}"
+        ) from exc
 
-    return convert
 
-
-def _enum(cls: type[StrEnum], field: str) -> Any:
-    def convert(value: object) -> StrEnum:
-        try:
-            return cls(value)
-        except ValueError as exc:
-            allowed = ", ".join(m.value for m in cls)
-            raise ValidationError(
-                f"{field} must be one of {allowed}", field=field, code=f"invalid_{field}"
-            ) from exc
-
-    return convert
+def _details(value: object) -> tuple[tuple[str, str], ...]:
+    try:
+        return tuple(sorted((str(k), str(x)) for k, x in value))  # type: ignore[attr-defined]
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            "details are (name, value) pairs", field="details", code="invalid_type"
+        ) from exc
 
 
 def _version_field(value: object) -> int:
@@ -169,6 +166,137 @@ def _version_field(value: object) -> int:
             "version must be a non-negative integer", field="version", code="invalid_version"
         )
     return value
+
+
+# -- field converters (named functions, as mypy's attrs plugin requires) ---------------
+
+
+def _utc_effective(value: object) -> datetime:
+    return ensure_utc(value, field="effective")
+
+
+def _utc_accepted_at(value: object) -> datetime:
+    return ensure_utc(value, field="accepted_at")
+
+
+def _utc_registered_at(value: object) -> datetime:
+    return ensure_utc(value, field="registered_at")
+
+
+def _utc_status_changed_at(value: object) -> datetime:
+    return ensure_utc(value, field="status_changed_at")
+
+
+def _utc_contact_reviewed_at(value: object) -> datetime:
+    return ensure_utc(value, field="contact_reviewed_at")
+
+
+def _utc_requested_at(value: object) -> datetime:
+    return ensure_utc(value, field="requested_at")
+
+
+def _utc_recorded_at(value: object) -> datetime:
+    return ensure_utc(value, field="recorded_at")
+
+
+def _utc_at(value: object) -> datetime:
+    return ensure_utc(value, field="at")
+
+
+def _utc_opened_at(value: object) -> datetime:
+    return ensure_utc(value, field="opened_at")
+
+
+def _utc_updated_at(value: object) -> datetime:
+    return ensure_utc(value, field="updated_at")
+
+
+def _opt_utc_expires_at(value: object) -> datetime | None:
+    return None if value is None else ensure_utc(value, field="expires_at")
+
+
+def _opt_utc_claimed_at(value: object) -> datetime | None:
+    return None if value is None else ensure_utc(value, field="claimed_at")
+
+
+def _opt_utc_resolved_at(value: object) -> datetime | None:
+    return None if value is None else ensure_utc(value, field="resolved_at")
+
+
+def _enum_path(value: object) -> AcceptancePath:
+    return _enum_value(AcceptancePath, value, "path")
+
+
+def _enum_status(value: object) -> AccountStatus:
+    return _enum_value(AccountStatus, value, "status")
+
+
+def _enum_incident_status(value: object) -> IncidentStatus:
+    return _enum_value(IncidentStatus, value, "status")
+
+
+def _enum_author(value: object) -> MessageAuthor:
+    return _enum_value(MessageAuthor, value, "author")
+
+
+def _enum_category(value: object) -> IncidentCategory:
+    return _enum_value(IncidentCategory, value, "category")
+
+
+def _score_score(value: object) -> int:
+    return _score_value(value, "score")
+
+
+def _score_passing_score(value: object) -> int:
+    return _score_value(value, "passing_score")
+
+
+def _line_title(value: object) -> str:
+    return _text.line(value, "title", 200)
+
+
+def _paragraph_text(value: object) -> str:
+    return _text.paragraph(value, "text", 200_000)
+
+
+def _line_city(value: object) -> str:
+    return _text.line(value, "city", MAX_CITY_LENGTH)
+
+
+def _optional_line_region(value: object) -> str | None:
+    return _text.optional_line(value, "region", MAX_CITY_LENGTH)
+
+
+def _optional_line_postal_code(value: object) -> str | None:
+    return _text.optional_line(value, "postal_code", MAX_POSTAL_CODE_LENGTH)
+
+
+def _line_given_name(value: object) -> str:
+    return _text.line(value, "given_name", MAX_NAME_LENGTH)
+
+
+def _line_family_name(value: object) -> str:
+    return _text.line(value, "family_name", MAX_NAME_LENGTH)
+
+
+def _line_company_name(value: object) -> str:
+    return _text.line(value, "company_name", MAX_COMPANY_LENGTH)
+
+
+def _line_partner_company(value: object) -> str:
+    return _text.line(value, "partner_company", MAX_COMPANY_LENGTH)
+
+
+def _line_candidate_name(value: object) -> str:
+    return _text.line(value, "candidate_name", MAX_REPORT_NAME_LENGTH)
+
+
+def _line_test_centre(value: object) -> str:
+    return _text.line(value, "test_centre", MAX_TEST_CENTRE_LENGTH)
+
+
+def _paragraph_body(value: object) -> str:
+    return _text.paragraph(value, "body", MAX_INCIDENT_MESSAGE_LENGTH)
 
 
 # -- enumerations ------------------------------------------------------------------------
@@ -273,11 +401,7 @@ def _positive_delta(field: str) -> Any:
 
 def _positive_int(field: str, maximum: int = 1_000) -> Any:
     def check(_: object, __: attrs.Attribute[Any], value: object) -> None:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not 1 <= value <= maximum
-        ):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
             raise ValidationError(
                 f"{field} must be an integer from 1 to {maximum}",
                 field=field,
@@ -354,15 +478,14 @@ def _paths(value: object) -> frozenset[AcceptancePath]:
             field="acceptance_paths",
             code="invalid_acceptance_path",
         )
-    convert = _enum(AcceptancePath, "acceptance_path")
-    paths = frozenset(convert(v) for v in value)
+    paths = frozenset(_enum_value(AcceptancePath, v, "acceptance_path") for v in value)
     if not paths:
         raise ValidationError(
             "a terms version offers at least one acceptance path",
             field="acceptance_paths",
             code="invalid_acceptance_path",
         )
-    return paths  # type: ignore[return-value]
+    return paths
 
 
 def text_digest(text: str) -> str:
@@ -386,10 +509,10 @@ class TermsVersion:
     """
 
     version: str = attrs.field(converter=_terms_version)
-    effective: datetime = attrs.field(converter=_utc("effective"))
-    title: str = attrs.field(converter=lambda v: _text.line(v, "title", 200))
-    text: str = attrs.field(converter=lambda v: _text.paragraph(v, "text", 200_000))
-    digest: str
+    effective: datetime = attrs.field(converter=_utc_effective)
+    title: str = attrs.field(converter=_line_title)
+    text: str = attrs.field(converter=_paragraph_text)
+    digest: str = attrs.field()
     acceptance_paths: frozenset[AcceptancePath] = attrs.field(
         default=frozenset(AcceptancePath), converter=_paths
     )
@@ -410,7 +533,7 @@ class TermsVersion:
         effective: datetime,
         title: str,
         text: str,
-        acceptance_paths: frozenset[AcceptancePath] = frozenset(AcceptancePath),
+        acceptance_paths: Iterable[AcceptancePath | str] = tuple(AcceptancePath),
     ) -> TermsVersion:
         """Build a version, computing the digest of ``text`` (after normalizing line ends)."""
         clean = _text.paragraph(text, "text", 200_000)
@@ -445,8 +568,8 @@ class TermsAcceptance:
     acceptance_id: str
     terms_version: str = attrs.field(converter=_terms_version)
     terms_digest: str
-    path: AcceptancePath = attrs.field(converter=_enum(AcceptancePath, "path"))
-    accepted_at: datetime = attrs.field(converter=_utc("accepted_at"))
+    path: AcceptancePath = attrs.field(converter=_enum_path)
+    accepted_at: datetime = attrs.field(converter=_utc_accepted_at)
     candidate_id: str | None = None
     version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))
 
@@ -471,10 +594,14 @@ class TermsReceipt:
 
     acceptance: TermsAcceptance
     token: str | None = attrs.field(default=None, repr=False)
-    expires_at: datetime | None = attrs.field(default=None, converter=_opt_utc("expires_at"))
+    expires_at: datetime | None = attrs.field(default=None, converter=_opt_utc_expires_at)
 
 
 # -- contact details ------------------------------------------------------------------------
+
+
+_NOT_COUNTRIES = frozenset({"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
+"""CLDR region codes that are not countries (unknown region, pseudo-locales, unions)."""
 
 
 def _country(value: object) -> str:
@@ -482,7 +609,13 @@ def _country(value: object) -> str:
     from babel import Locale
 
     territories = Locale("en").territories
-    if len(text) != 2 or not text.isascii() or not text.isalpha() or text not in territories:
+    if (
+        len(text) != 2
+        or not text.isascii()
+        or not text.isalpha()
+        or text not in territories
+        or text in _NOT_COUNTRIES
+    ):
         raise ValidationError(
             f"unknown country code {text!r} (use ISO 3166-1 alpha-2, e.g. 'US')",
             field="country",
@@ -530,14 +663,12 @@ class PostalAddress:
     """
 
     lines: tuple[str, ...] = attrs.field(converter=_address_lines)
-    city: str = attrs.field(converter=lambda v: _text.line(v, "city", MAX_CITY_LENGTH))
+    city: str = attrs.field(converter=_line_city)
     country: str = attrs.field(converter=_country)
-    region: str | None = attrs.field(
-        default=None, converter=lambda v: _text.optional_line(v, "region", MAX_CITY_LENGTH)
-    )
+    region: str | None = attrs.field(default=None, converter=_optional_line_region)
     postal_code: str | None = attrs.field(
         default=None,
-        converter=lambda v: _text.optional_line(v, "postal_code", MAX_POSTAL_CODE_LENGTH),
+        converter=_optional_line_postal_code,
     )
 
 
@@ -573,16 +704,10 @@ class ContactDetails:
     """
 
     email: str = attrs.field(converter=normalize_email)
-    given_name: str = attrs.field(converter=lambda v: _text.line(v, "given_name", MAX_NAME_LENGTH))
-    family_name: str = attrs.field(
-        converter=lambda v: _text.line(v, "family_name", MAX_NAME_LENGTH)
-    )
-    company_name: str = attrs.field(
-        converter=lambda v: _text.line(v, "company_name", MAX_COMPANY_LENGTH)
-    )
-    partner_company: str = attrs.field(
-        converter=lambda v: _text.line(v, "partner_company", MAX_COMPANY_LENGTH)
-    )
+    given_name: str = attrs.field(converter=_line_given_name)
+    family_name: str = attrs.field(converter=_line_family_name)
+    company_name: str = attrs.field(converter=_line_company_name)
+    partner_company: str = attrs.field(converter=_line_partner_company)
     preferred_language: str = attrs.field(converter=_text.language)
     phone: str | None = attrs.field(default=None, converter=_text.phone)
     postal_address: PostalAddress | None = attrs.field(default=None, converter=_address)
@@ -601,8 +726,10 @@ def _categories(value: object) -> frozenset[NotificationCategory]:
         raise ValidationError(
             "enabled is a collection of categories", field="enabled", code="invalid_type"
         )
-    convert = _enum(NotificationCategory, "category")
-    return frozenset(convert(v) for v in value) | MANDATORY_CATEGORIES  # type: ignore[operator]
+    return (
+        frozenset(_enum_value(NotificationCategory, v, "category") for v in value)
+        | MANDATORY_CATEGORIES
+    )
 
 
 @attrs.frozen
@@ -669,11 +796,11 @@ class Candidate:
     """
 
     candidate_id: str
-    status: AccountStatus = attrs.field(converter=_enum(AccountStatus, "status"))
+    status: AccountStatus = attrs.field(converter=_enum_status)
     contact: ContactDetails
-    registered_at: datetime = attrs.field(converter=_utc("registered_at"))
-    status_changed_at: datetime = attrs.field(converter=_utc("status_changed_at"))
-    contact_reviewed_at: datetime = attrs.field(converter=_utc("contact_reviewed_at"))
+    registered_at: datetime = attrs.field(converter=_utc_registered_at)
+    status_changed_at: datetime = attrs.field(converter=_utc_status_changed_at)
+    contact_reviewed_at: datetime = attrs.field(converter=_utc_contact_reviewed_at)
     terms: TermsAcceptance | None = None
     preferences: NotificationPreferences = NotificationPreferences()
     pending_email: str | None = None
@@ -702,7 +829,7 @@ class RegistrationReceipt:
     """
 
     email: str
-    requested_at: datetime = attrs.field(converter=_utc("requested_at"))
+    requested_at: datetime = attrs.field(converter=_utc_requested_at)
     reference: str
     next_step: str = "check_email"
 
@@ -710,7 +837,18 @@ class RegistrationReceipt:
 # -- score reports --------------------------------------------------------------------------
 
 
-def _registration_number(value: object) -> str:
+def normalize_registration_number(value: object) -> str:
+    """Return a registration number in its stored form: stripped, upper case.
+
+    Raises:
+        ValidationError: anything but ASCII letters, digits and hyphens
+            (``invalid_registration_number``).
+        LimitExceeded: longer than :data:`MAX_REGISTRATION_NUMBER_LENGTH` (``text_too_long``).
+
+    Example:
+        >>> normalize_registration_number(" ab-123 ")
+        'AB-123'
+    """
     text = _text.line(value, "registration_number", MAX_REGISTRATION_NUMBER_LENGTH).upper()
     if not all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in text):
         raise ValidationError(
@@ -732,17 +870,14 @@ def _exam_code(value: object) -> str:
     return text
 
 
-def _score(field: str) -> Any:
-    def convert(value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_SCORE:
-            raise ValidationError(
-                f"{field} is a whole number from 0 to {_MAX_SCORE}",
-                field=field,
-                code="invalid_score",
-            )
-        return value
-
-    return convert
+def _score_value(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_SCORE:
+        raise ValidationError(
+            f"{field} is a whole number from 0 to {_MAX_SCORE}",
+            field=field,
+            code="invalid_score",
+        )
+    return value
 
 
 def _exam_date(value: object) -> date:
@@ -770,21 +905,17 @@ class ScoreReport:
         version: storage version.
     """
 
-    registration_number: str = attrs.field(converter=_registration_number)
+    registration_number: str = attrs.field(converter=normalize_registration_number)
     exam_code: str = attrs.field(converter=_exam_code)
-    candidate_name: str = attrs.field(
-        converter=lambda v: _text.line(v, "candidate_name", MAX_REPORT_NAME_LENGTH)
-    )
+    candidate_name: str = attrs.field(converter=_line_candidate_name)
     email: str = attrs.field(converter=normalize_email)
-    score: int = attrs.field(converter=_score("score"))
-    passing_score: int = attrs.field(converter=_score("passing_score"))
+    score: int = attrs.field(converter=_score_score)
+    passing_score: int = attrs.field(converter=_score_passing_score)
     exam_date: date = attrs.field(converter=_exam_date)
-    test_centre: str = attrs.field(
-        converter=lambda v: _text.line(v, "test_centre", MAX_TEST_CENTRE_LENGTH)
-    )
-    recorded_at: datetime = attrs.field(converter=_utc("recorded_at"))
+    test_centre: str = attrs.field(converter=_line_test_centre)
+    recorded_at: datetime = attrs.field(converter=_utc_recorded_at)
     claimed_by: str | None = None
-    claimed_at: datetime | None = attrs.field(default=None, converter=_opt_utc("claimed_at"))
+    claimed_at: datetime | None = attrs.field(default=None, converter=_opt_utc_claimed_at)
     version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))
 
     @property
@@ -811,15 +942,19 @@ class IncidentMessage:
         at: when it was posted.
     """
 
-    author: MessageAuthor = attrs.field(converter=_enum(MessageAuthor, "author"))
-    body: str = attrs.field(
-        converter=lambda v: _text.paragraph(v, "body", MAX_INCIDENT_MESSAGE_LENGTH)
-    )
-    at: datetime = attrs.field(converter=_utc("at"))
+    author: MessageAuthor = attrs.field(converter=_enum_author)
+    body: str = attrs.field(converter=_paragraph_body)
+    at: datetime = attrs.field(converter=_utc_at)
 
 
 def _messages(value: object) -> tuple[IncidentMessage, ...]:
-    items = tuple(value)  # type: ignore[call-overload]
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(m, IncidentMessage) for m in value
+    ):
+        raise ValidationError(
+            "messages are IncidentMessage objects", field="messages", code="invalid_type"
+        )
+    items = tuple(value)
     if len(items) > MAX_INCIDENT_MESSAGES:
         raise LimitExceeded(
             f"an incident holds at most {MAX_INCIDENT_MESSAGES} messages",
@@ -850,16 +985,12 @@ class Incident:
 
     incident_id: str
     candidate_id: str
-    title: str = attrs.field(
-        converter=lambda v: _text.line(v, "title", MAX_INCIDENT_TITLE_LENGTH)
-    )
-    category: IncidentCategory = attrs.field(converter=_enum(IncidentCategory, "category"))
-    status: IncidentStatus = attrs.field(converter=_enum(IncidentStatus, "status"))
-    opened_at: datetime = attrs.field(converter=_utc("opened_at"))
-    updated_at: datetime = attrs.field(converter=_utc("updated_at"))
-    resolved_at: datetime | None = attrs.field(default=None, converter=_opt_utc("resolved_at"))
+    title: str = attrs.field(converter=_line_title)
+    category: IncidentCategory = attrs.field(converter=_enum_category)
+    status: IncidentStatus = attrs.field(converter=_enum_incident_status)
+    opened_at: datetime = attrs.field(converter=_utc_opened_at)
+    updated_at: datetime = attrs.field(converter=_utc_updated_at)
+    resolved_at: datetime | None = attrs.field(default=None, converter=_opt_utc_resolved_at)
     messages: tuple[IncidentMessage, ...] = attrs.field(default=(), converter=_messages)
-    details: tuple[tuple[str, str], ...] = attrs.field(
-        default=(), converter=lambda v: tuple(sorted((str(k), str(x)) for k, x in v))
-    )
+    details: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_details)
     version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))

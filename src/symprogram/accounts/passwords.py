@@ -55,7 +55,9 @@ class ScryptHasher:
         self, *, n: int = 2**15, r: int = 8, p: int = 1, salt_bytes: int = 16, dklen: int = 32
     ) -> None:
         ok = (
-            all(isinstance(v, int) and not isinstance(v, bool) for v in (n, r, p, salt_bytes, dklen))
+            all(
+                isinstance(v, int) and not isinstance(v, bool) for v in (n, r, p, salt_bytes, dklen)
+            )
             and 2 <= n <= _MAX_N
             and n & (n - 1) == 0
             and 1 <= r <= 32

@@ -149,7 +149,11 @@ def change_status(
         status_reason=reason if target in (AccountStatus.SUSPENDED, AccountStatus.CLOSED) else None,
     )
     event = AccountStatusChanged(
-        candidate.candidate_id, at, previous=str(candidate.status), status=str(target), reason=reason
+        candidate.candidate_id,
+        at,
+        previous=str(candidate.status),
+        status=str(target),
+        reason=reason,
     )
     return updated, event
 
@@ -157,7 +161,9 @@ def change_status(
 # -- terms -----------------------------------------------------------------------------------
 
 
-def terms_status(acceptance: TermsAcceptance | None, current: TermsVersion, at: datetime) -> Decision:
+def terms_status(
+    acceptance: TermsAcceptance | None, current: TermsVersion, at: datetime
+) -> Decision:
     """Whether an account's latest acceptance covers the terms in effect at ``at``.
 
     Reason codes: ``terms_accepted``, ``terms_not_accepted`` (never accepted),
@@ -476,9 +482,7 @@ def add_incident_message(incident: Incident, message: IncidentMessage) -> Incide
             field="incident_id",
             code="incident_closed",
         )
-    return attrs.evolve(
-        incident, messages=(*incident.messages, message), updated_at=message.at
-    )
+    return attrs.evolve(incident, messages=(*incident.messages, message), updated_at=message.at)
 
 
 # -- rate limits -------------------------------------------------------------------------------

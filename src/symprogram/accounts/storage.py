@@ -64,9 +64,13 @@ class _Candidates:
 
     def add(self, candidate: Candidate) -> Candidate:
         try:
-            self._tx.index_put(EMAIL_INDEX, _text.email_key(candidate.contact.email), candidate.candidate_id)
+            self._tx.index_put(
+                EMAIL_INDEX, _text.email_key(candidate.contact.email), candidate.candidate_id
+            )
         except Conflict as exc:
-            raise Conflict("this e-mail address is taken", field="email", code="email_taken") from exc
+            raise Conflict(
+                "this e-mail address is taken", field="email", code="email_taken"
+            ) from exc
         return self._repo.add(candidate)
 
     def save(self, candidate: Candidate) -> Candidate:
@@ -80,7 +84,9 @@ class _Candidates:
         try:
             self._tx.index_put(EMAIL_INDEX, _text.email_key(new_email), candidate.candidate_id)
         except Conflict as exc:
-            raise Conflict("this e-mail address is taken", field="email", code="email_taken") from exc
+            raise Conflict(
+                "this e-mail address is taken", field="email", code="email_taken"
+            ) from exc
         if _text.email_key(old_email) != _text.email_key(new_email):
             self._tx.index_delete(EMAIL_INDEX, _text.email_key(old_email))
 

@@ -129,7 +129,9 @@ class TermsCatalogue:
         found = self._by_name.get(version) if isinstance(version, str) else None
         if found is None:
             raise NotFound(
-                f"no terms version {version!r}", field="terms_version", code="terms_version_not_found"
+                f"no terms version {version!r}",
+                field="terms_version",
+                code="terms_version_not_found",
             )
         return found
 

@@ -47,7 +47,7 @@ Error codes: ``catalogue_not_found``, ``invalid_toml``, ``unsupported_format``,
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -55,7 +55,6 @@ from typing import Any
 
 import attrs
 
-from symprogram.errors import CatalogueError, NotFound, ValidationError
 from symprogram.awards.models import (
     AllOf,
     AnyOf,
@@ -69,13 +68,22 @@ from symprogram.awards.models import (
     MinimumCredits,
     Requirement,
 )
+from symprogram.errors import CatalogueError, NotFound, ValidationError
 
 __all__ = ["FORMAT", "AwardCatalogue", "requirement_children"]
 
 FORMAT = 1
 """The catalogue file format this release reads."""
 
-_EXAM_KEYS = {"title", "versions", "pass_score", "max_score", "credits", "retired_on", "replaced_by"}
+_EXAM_KEYS = {
+    "title",
+    "versions",
+    "pass_score",
+    "max_score",
+    "credits",
+    "retired_on",
+    "replaced_by",
+}
 _AWARD_KEYS = {
     "name",
     "kind",
@@ -176,9 +184,7 @@ class AwardCatalogue:
     @classmethod
     def default(cls) -> AwardCatalogue:
         """The catalogue shipped with symprogram (``symprogram/data/awards/program.toml``)."""
-        text = (
-            resources.files("symprogram.data.awards").joinpath("program.toml").read_text("utf-8")
-        )
+        text = resources.files("symprogram.data.awards").joinpath("program.toml").read_text("utf-8")
         return cls.loads(text, source="symprogram/data/awards/program.toml")
 
     @classmethod
@@ -238,6 +244,41 @@ class AwardCatalogue:
         exams = {code: _parse_exam(code, entry) for code, entry in exams_raw.items()}
         awards = {aid: _parse_award(aid, entry) for aid, entry in awards_raw.items()}
         catalogue = cls(exams=exams, awards=awards, name=name.strip())
+        catalogue._check_references()
+        return catalogue
+
+    @classmethod
+    def of(
+        cls,
+        exams: Iterable[ExamDefinition],
+        awards: Iterable[AwardDefinition],
+        *,
+        name: str = "program",
+    ) -> AwardCatalogue:
+        """Build and validate a catalogue from model objects (references, cycles).
+
+        Raises:
+            CatalogueError: a duplicate code or ID, an unknown reference or a cycle.
+        """
+        exam_map: dict[str, ExamDefinition] = {}
+        for exam in exams:
+            if exam.code in exam_map:
+                raise _bad(f"exam {exam.code!r} is defined twice", f"exams.{exam.code}")
+            exam_map[exam.code] = exam
+        award_map: dict[str, AwardDefinition] = {}
+        for award in awards:
+            if award.award_id in award_map:
+                raise _bad(f"award {award.award_id!r} is defined twice", f"awards.{award.award_id}")
+            if award.award_id in award.includes:
+                raise _bad(
+                    f"awards.{award.award_id} includes itself",
+                    f"awards.{award.award_id}.includes",
+                    code="includes_cycle",
+                )
+            award_map[award.award_id] = award
+        if not award_map:
+            raise _bad("awards must be a non-empty table", "awards")
+        catalogue = cls(exams=exam_map, awards=award_map, name=name)
         catalogue._check_references()
         return catalogue
 
@@ -431,10 +472,9 @@ def _parse_exam(code: Any, raw: Any) -> ExamDefinition:
     versions = _strings(raw.get("versions", []), f"{field}.versions")
     if len(set(versions)) != len(versions):
         raise _bad(f"{field}.versions has duplicates", f"{field}.versions")
-    pass_score = _int(raw, "pass_score", field, 70)
-    max_score = _int(raw, "max_score", field, 100)
-    credits = _int(raw, "credits", field, 0)
-    assert pass_score is not None and max_score is not None and credits is not None
+    pass_score = _int(raw, "pass_score", field, 70) or 0
+    max_score = _int(raw, "max_score", field, 100) or 0
+    credits = _int(raw, "credits", field, 0) or 0
     if not 0 <= pass_score <= max_score or max_score <= 0:
         raise _bad(
             f"{field}: need 0 <= pass_score <= max_score and max_score > 0",
@@ -472,7 +512,7 @@ def _parse_award(award_id: Any, raw: Any) -> AwardDefinition:
     name = _string(raw, "name", field)
     kind_raw = raw.get("kind")
     try:
-        kind = AwardKind(kind_raw)
+        kind = AwardKind(str(kind_raw))
     except ValueError:
         raise _bad(
             f"{field}.kind must be 'accreditation' or 'certification', not {kind_raw!r}",
@@ -492,7 +532,8 @@ def _parse_award(award_id: Any, raw: Any) -> AwardDefinition:
     window = _days(raw, "renewal_window_days", field)
     if window is not None and validity is None:
         raise _bad(
-            f"{field}: a renewal window needs a validity", f"{field}.renewal_window_days",
+            f"{field}: a renewal window needs a validity",
+            f"{field}.renewal_window_days",
             code="invalid_validity",
         )
     assert name is not None
@@ -571,8 +612,11 @@ def _parse_node(raw: Any, field: str) -> Requirement:
             raise _bad(exc.message, f"{field}.exam", code="invalid_requirement") from exc
         min_score = _int(raw, "min_score", field)
         if min_score is not None and min_score < 0:
-            raise _bad(f"{field}.min_score must not be negative", f"{field}.min_score",
-                       code="invalid_score")
+            raise _bad(
+                f"{field}.min_score must not be negative",
+                f"{field}.min_score",
+                code="invalid_score",
+            )
         return ExamPassed(refs, min_score, label)
     if kind == "award":
         award_id = _string(raw, "award", field)
@@ -581,7 +625,8 @@ def _parse_node(raw: Any, field: str) -> Requirement:
     credits = _int(raw, "credits", field)
     assert credits is not None
     if credits <= 0:
-        raise _bad(f"{field}.credits must be positive", f"{field}.credits",
-                   code="invalid_requirement")
+        raise _bad(
+            f"{field}.credits must be positive", f"{field}.credits", code="invalid_requirement"
+        )
     exams = _strings(raw["from_exams"], f"{field}.from_exams") if "from_exams" in raw else None
     return MinimumCredits(credits, exams, label)

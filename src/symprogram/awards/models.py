@@ -86,18 +86,12 @@ class DisclosureStatus(enum.StrEnum):
 # -- small validators ------------------------------------------------------------
 
 
-def _utc(field: str) -> Any:
-    def convert(value: Any) -> datetime:
-        return ensure_utc(value, field=field)
-
-    return convert
+def _to_utc(value: Any) -> datetime:
+    return ensure_utc(value, field="at")
 
 
-def _utc_or_none(field: str) -> Any:
-    def convert(value: Any) -> datetime | None:
-        return None if value is None else ensure_utc(value, field=field)
-
-    return convert
+def _to_utc_or_none(value: Any) -> datetime | None:
+    return None if value is None else ensure_utc(value, field="at")
 
 
 def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -162,8 +156,11 @@ class ExamRef:
 
 @attrs.frozen
 class ExamPassed:
-    """Met by a passed result of any accepted exam (or its replacement) scoring at least
-    ``min_score`` (when given)."""
+    """Met by a passed result of any accepted exam scoring at least ``min_score`` (when given).
+
+    An exam named by code alone is also accepted through the chain of exams that
+    replaced it; an exam pinned to a version is accepted in that version only.
+    """
 
     exams: tuple[ExamRef, ...]
     min_score: int | None = None
@@ -260,7 +257,7 @@ class ExamDefinition:
         credits: credits a pass is worth (see :class:`MinimumCredits`).
         retired_on: from this day on the exam can no longer be taken.
         replaced_by: the exam that replaces it; a pass of the replacement meets
-            every requirement naming this exam.
+            every requirement naming this exam by code alone.
     """
 
     code: str
@@ -327,17 +324,17 @@ class ExamResult:
     version: str | None = attrs.field(validator=_optional_text)
     score: int = attrs.field(validator=_non_negative_int)
     passed: bool
-    taken_at: datetime = attrs.field(converter=_utc("taken_at"))
-    recorded_at: datetime = attrs.field(converter=_utc("recorded_at"))
+    taken_at: datetime = attrs.field(converter=_to_utc)
+    recorded_at: datetime = attrs.field(converter=_to_utc)
 
 
 @attrs.frozen
 class Renewal:
     """One renewal of a grant: when, and the expiry before and after."""
 
-    at: datetime = attrs.field(converter=_utc("at"))
-    previous_expiry: datetime = attrs.field(converter=_utc("previous_expiry"))
-    new_expiry: datetime = attrs.field(converter=_utc("new_expiry"))
+    at: datetime = attrs.field(converter=_to_utc)
+    previous_expiry: datetime = attrs.field(converter=_to_utc)
+    new_expiry: datetime = attrs.field(converter=_to_utc)
     via: str | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -363,10 +360,10 @@ class AwardGrant:
 
     grant_id: str = attrs.field(validator=_text)
     award_id: str = attrs.field(validator=_text)
-    granted_at: datetime = attrs.field(converter=_utc("granted_at"))
-    expires_at: datetime | None = attrs.field(default=None, converter=_utc_or_none("expires_at"))
-    renewals: tuple[Renewal, ...] = attrs.field(default=(), converter=tuple)
-    revoked_at: datetime | None = attrs.field(default=None, converter=_utc_or_none("revoked_at"))
+    granted_at: datetime = attrs.field(converter=_to_utc)
+    expires_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
+    renewals: tuple[Renewal, ...] = ()
+    revoked_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
     revoke_reason: str | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -376,7 +373,9 @@ class AwardGrant:
             )
         if self.revoked_at is not None and self.revoked_at < self.granted_at:
             raise ValidationError(
-                "an award is revoked after it is granted", field="revoked_at", code="invalid_revocation"
+                "an award is revoked after it is granted",
+                field="revoked_at",
+                code="invalid_revocation",
             )
 
     def expiry_as_of(self, at: datetime) -> datetime | None:
@@ -423,10 +422,10 @@ class CandidateAwards:
     """Aggregate: a candidate's exam results, grants, kits and disclosures (by ID)."""
 
     candidate_id: str = attrs.field(validator=_text)
-    results: tuple[ExamResult, ...] = attrs.field(default=(), converter=tuple)
-    grants: tuple[AwardGrant, ...] = attrs.field(default=(), converter=tuple)
-    kit_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    disclosure_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    results: tuple[ExamResult, ...] = ()
+    grants: tuple[AwardGrant, ...] = ()
+    kit_ids: tuple[str, ...] = ()
+    disclosure_ids: tuple[str, ...] = ()
     version: int = 0
 
     def grants_of(self, award_id: str) -> tuple[AwardGrant, ...]:
@@ -543,11 +542,9 @@ class KitFulfilment:
     grant_id: str = attrs.field(validator=_text)
     address: KitAddress
     status: KitStatus
-    queued_at: datetime = attrs.field(converter=_utc("queued_at"))
-    shipped_at: datetime | None = attrs.field(default=None, converter=_utc_or_none("shipped_at"))
-    delivered_at: datetime | None = attrs.field(
-        default=None, converter=_utc_or_none("delivered_at")
-    )
+    queued_at: datetime = attrs.field(converter=_to_utc)
+    shipped_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
+    delivered_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
     tracking: str | None = None
     version: int = 0
 
@@ -578,14 +575,14 @@ class Disclosure:
 
     disclosure_id: str = attrs.field(validator=_text)
     candidate_id: str = attrs.field(validator=_text)
-    award_ids: tuple[str, ...] = attrs.field(converter=tuple)
+    award_ids: tuple[str, ...]
     holder_name: str
     recipient_hash: str
     recipient_salt: str | None
     code_digest: str
-    created_at: datetime = attrs.field(converter=_utc("created_at"))
-    expires_at: datetime = attrs.field(converter=_utc("expires_at"))
-    revoked_at: datetime | None = attrs.field(default=None, converter=_utc_or_none("revoked_at"))
+    created_at: datetime = attrs.field(converter=_to_utc)
+    expires_at: datetime = attrs.field(converter=_to_utc)
+    revoked_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -595,7 +592,9 @@ class Disclosure:
             )
         if self.expires_at <= self.created_at:
             raise ValidationError(
-                "a disclosure expires after it is created", field="expires_at", code="invalid_expiry"
+                "a disclosure expires after it is created",
+                field="expires_at",
+                code="invalid_expiry",
             )
 
     def status_at(self, at: datetime) -> DisclosureStatus:

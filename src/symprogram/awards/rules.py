@@ -7,9 +7,14 @@ is cheap: the catalogue is in memory and evaluation only walks the tree.
 Evidence windows
     An award that was held before and has ended (expired or revoked) must be
     *earned again* ("once expired, renewal requires earning again"): only exam
-    results taken after the end of the last ended grant count towards it.
-    Renewal requirements count only results taken since the current validity
-    period began.
+    results taken strictly after the end of the last ended grant count towards
+    it. Renewal requirements count only results taken strictly after the current
+    validity period began (the grant or the last renewal).
+
+Retired exams
+    A requirement naming an exam by code alone (``"ST0-085"``) is also met by a
+    pass of the exam that replaced it, transitively. A requirement pinned to one
+    version (``"250-310@11.0"``) is met by that version only.
 
 Progress
     Each leaf scores 0 or 1 (credits: the share of credits earned, capped at 1),
@@ -97,9 +102,7 @@ class Evidence:
 
 def active_awards(state: CandidateAwards, at: datetime) -> frozenset[str]:
     """The awards ``state`` holds active at ``at``."""
-    return frozenset(
-        g.award_id for g in state.grants if g.status_at(at) is AwardStatus.ACTIVE
-    )
+    return frozenset(g.award_id for g in state.grants if g.status_at(at) is AwardStatus.ACTIVE)
 
 
 def _window_start(state: CandidateAwards, award_id: str, at: datetime) -> datetime | None:
@@ -119,7 +122,7 @@ def evidence_for(
     if since is not None:
         start = since if start is None else max(start, since)
     results = tuple(
-        r for r in state.results if r.taken_at <= at and (start is None or r.taken_at >= start)
+        r for r in state.results if r.taken_at <= at and (start is None or r.taken_at > start)
     )
     return Evidence(results, active_awards(state, at))
 
@@ -129,7 +132,7 @@ def evidence_for(
 
 def _exam_met(node: ExamPassed, evidence: Evidence, catalogue: AwardCatalogue) -> bool:
     for ref in node.exams:
-        chain = catalogue.replacements(ref.code)
+        chain = catalogue.replacements(ref.code) if ref.version is None else (ref.code,)
         for result in evidence.results:
             if not result.passed or result.exam_code not in chain:
                 continue
@@ -269,9 +272,7 @@ def issuable(award: AwardDefinition, at: datetime) -> Decision:
     return Decision.allow(at=at)
 
 
-def earnable(
-    state: CandidateAwards, at: datetime, catalogue: AwardCatalogue
-) -> tuple[str, ...]:
+def earnable(state: CandidateAwards, at: datetime, catalogue: AwardCatalogue) -> tuple[str, ...]:
     """Awards ``state`` could be granted at ``at`` (not active, issued, requirements met).
 
     Does not account for awards that become held by granting others; see
@@ -342,9 +343,7 @@ def _replace_grant(state: CandidateAwards, new: AwardGrant) -> CandidateAwards:
 def _active_grant(state: CandidateAwards, award_id: str, at: datetime) -> AwardGrant:
     latest = state.latest_grant(award_id, at)
     if latest is None:
-        raise IllegalTransition(
-            f"{award_id} is not held", field="award_id", code="award_not_held"
-        )
+        raise IllegalTransition(f"{award_id} is not held", field="award_id", code="award_not_held")
     status = latest.status_at(at)
     if status is AwardStatus.EXPIRED:
         raise IllegalTransition(
@@ -353,9 +352,7 @@ def _active_grant(state: CandidateAwards, award_id: str, at: datetime) -> AwardG
             code="award_expired",
         )
     if status is AwardStatus.REVOKED:
-        raise IllegalTransition(
-            f"{award_id} was revoked", field="award_id", code="award_revoked"
-        )
+        raise IllegalTransition(f"{award_id} was revoked", field="award_id", code="award_revoked")
     return latest
 
 
@@ -373,11 +370,15 @@ def can_renew(
     if not issuable(award, at):
         reasons.append(Reason("award_retired", f"{award.award_id} is retired"))
     expiry = current.expiry_as_of(at)
-    if award.renewal_window is not None and expiry is not None and at < expiry - award.renewal_window:
-        opens = expiry - award.renewal_window
+    window = award.renewal_window
+    if window is not None and expiry is not None and at < expiry - window:
+        opens = expiry - window
         reasons.append(
-            Reason("renewal_too_early", f"renewal opens on {opens.isoformat()}",
-                   {"opens_at": opens.isoformat()})
+            Reason(
+                "renewal_too_early",
+                f"renewal opens on {opens.isoformat()}",
+                {"opens_at": opens.isoformat()},
+            )
         )
     if award.renewal is not None:
         evidence = evidence_for(state, award.award_id, at, since=current.period_start)
@@ -428,7 +429,9 @@ def renew(
     if not decision:
         first = decision.reasons[0]
         raise _RENEW_ERRORS.get(first.code, Conflict)(
-            first.message, field="award_id", code=first.code,
+            first.message,
+            field="award_id",
+            code=first.code,
             details={"reasons": list(decision.codes)},
         )
     done: list[tuple[AwardGrant, Renewal]] = []
@@ -508,7 +511,10 @@ def kit_shipped(
     """
     _kit_step(kit, KitStatus.QUEUED, KitStatus.SHIPPED)
     return attrs.evolve(
-        kit, status=KitStatus.SHIPPED, shipped_at=max(at, kit.queued_at), address=address,
+        kit,
+        status=KitStatus.SHIPPED,
+        shipped_at=max(at, kit.queued_at),
+        address=address,
         tracking=tracking,
     )
 

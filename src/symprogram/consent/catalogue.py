@@ -204,6 +204,10 @@ class PolicyCatalogue:
         index = bisect.bisect_right(self._dates, at) - 1
         return self._policies[index] if index >= 0 else None
 
+    def rank_at(self, at: datetime) -> int:
+        """The rank of the policy in effect at ``at`` (-1 if none)."""
+        return bisect.bisect_right(self._dates, at) - 1
+
     def get(self, version: str) -> Policy:
         """The policy ``version``.
 

@@ -177,7 +177,8 @@ def channel_topic(channel: ContactChannel | str) -> str:
     Raises:
         ValidationError: not a known contact channel (code ``invalid_channel``).
     """
-    return CHANNEL_PREFIX + _enum(ContactChannel, channel, "channel").value
+    member: ContactChannel = _enum(ContactChannel, channel, "channel")
+    return CHANNEL_PREFIX + member.value
 
 
 def _enum(cls: type[Any], value: object, field: str) -> Any:
@@ -272,18 +273,16 @@ def _texts(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _utc(field: str) -> Any:
-    def convert(value: object) -> datetime:
-        return ensure_utc(value, field=field)
-
-    return convert
+def _utc(value: object) -> datetime:
+    return ensure_utc(value, field="at")
 
 
-def _opt_utc(field: str) -> Any:
-    def convert(value: object) -> datetime | None:
-        return None if value is None else ensure_utc(value, field=field)
+def _effective_utc(value: object) -> datetime:
+    return ensure_utc(value, field="effective_at")
 
-    return convert
+
+def _opt_utc(value: object) -> datetime | None:
+    return None if value is None else ensure_utc(value, field="at")
 
 
 def _unique(items: Iterable[Any], key: str, field: str) -> None:
@@ -414,7 +413,7 @@ class Policy:
     """
 
     version: str
-    effective_at: datetime = attrs.field(converter=_utc("effective_at"))
+    effective_at: datetime = attrs.field(converter=_effective_utc)
     title: str = attrs.field(validator=_nonempty("title"))
     sites: tuple[str, ...] = attrs.field(converter=_texts)
     purposes: tuple[Purpose, ...] = attrs.field(converter=tuple)
@@ -574,7 +573,7 @@ class PublishedPolicy:
 
     sequence: int
     policy: Policy
-    published_at: datetime = attrs.field(converter=_utc("published_at"))
+    published_at: datetime = attrs.field(converter=_utc)
     version: int = 0
 
 
@@ -596,7 +595,7 @@ class ChoiceState:
 
     topic: str
     choice: Choice = attrs.field(converter=Choice)
-    at: datetime = attrs.field(converter=_utc("at"))
+    at: datetime = attrs.field(converter=_utc)
     channel: Channel = attrs.field(converter=Channel)
     policy_version: str
     position: int
@@ -607,7 +606,7 @@ class SeenPolicy:
     """A policy version the subject was shown or notified of, first at ``at``."""
 
     policy_version: str
-    at: datetime = attrs.field(converter=_utc("at"))
+    at: datetime = attrs.field(converter=_utc)
 
 
 @attrs.frozen
@@ -629,9 +628,9 @@ class ConsentState:
     choices: tuple[ChoiceState, ...] = ()
     seen: tuple[SeenPolicy, ...] = ()
     sites: tuple[str, ...] = ()
-    last_at: datetime | None = attrs.field(default=None, converter=_opt_utc("last_at"))
+    last_at: datetime | None = attrs.field(default=None, converter=_opt_utc)
     length: int = 0
-    erased_at: datetime | None = attrs.field(default=None, converter=_opt_utc("erased_at"))
+    erased_at: datetime | None = attrs.field(default=None, converter=_opt_utc)
     version: int = 0
 
     def choice(self, topic: str) -> ChoiceState | None:
@@ -679,7 +678,7 @@ class DataItem:
     name: str
     value: str
     activity: str
-    collected_at: datetime = attrs.field(converter=_utc("collected_at"))
+    collected_at: datetime = attrs.field(converter=_utc)
 
 
 @attrs.frozen
@@ -688,7 +687,7 @@ class Collection:
 
     activity: str
     items: tuple[str, ...]
-    at: datetime = attrs.field(converter=_utc("at"))
+    at: datetime = attrs.field(converter=_utc)
     channel: Channel = attrs.field(converter=Channel)
     policy_version: str
     site: str | None = None
@@ -711,12 +710,12 @@ class CorrectionRequest:
     id: str
     subject: str
     changes: tuple[tuple[str, str], ...]
-    requested_at: datetime = attrs.field(converter=_utc("requested_at"))
+    requested_at: datetime = attrs.field(converter=_utc)
     channel: Channel = attrs.field(converter=Channel)
     status: CorrectionStatus = attrs.field(
         default=CorrectionStatus.OPEN, converter=CorrectionStatus
     )
-    completed_at: datetime | None = attrs.field(default=None, converter=_opt_utc("completed_at"))
+    completed_at: datetime | None = attrs.field(default=None, converter=_opt_utc)
 
 
 @attrs.frozen

@@ -208,10 +208,7 @@ def _denied(item: ChoiceState) -> Reason:
 
 
 def _notified(state: ConsentState, rank: int, at: datetime, catalogue: PolicyCatalogue) -> bool:
-    for seen in state.seen:
-        if seen.at <= at and catalogue.rank(seen.policy_version) >= rank:
-            return True
-    return False
+    return any(seen.at <= at and catalogue.rank(seen.policy_version) >= rank for seen in state.seen)
 
 
 def decide(

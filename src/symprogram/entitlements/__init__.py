@@ -1,1 +1,86 @@
-"""Placeholder."""
+"""Enterprise support entitlements (seed 001).
+
+Which gated support documents (handbooks, escalation guide, remote-access
+terms, language table, policy, terms) a reader may open at any instant, and in
+which language; the support agreements, courtesy and temporary entitlements and
+support extensions behind that; local language telephone support; support cases
+escalated through the Global Escalation Process; and remote sessions that need
+express consent to the current Remote Access Standard Terms.
+
+Example:
+    >>> from datetime import datetime, timezone
+    >>> from symprogram.clock import FixedClock
+    >>> from symprogram.storage.memory import MemoryStore
+    >>> clock = FixedClock(datetime(2011, 1, 14, tzinfo=timezone.utc))
+    >>> service = EntitlementsService(MemoryStore(), clock)
+    >>> service.decide(Reader.anonymous(), "business_critical_services_handbook").codes
+    ('public_before_login_requirement', 'language_fallback_english')
+"""
+
+from symprogram.entitlements.catalogue import (
+    Access,
+    AccessRule,
+    Document,
+    EntitlementCatalogue,
+    EscalationLevel,
+    LocalSite,
+    RemoteAccessTerms,
+    ServiceLevel,
+    TelephoneLine,
+)
+from symprogram.entitlements.models import (
+    AccessibleDocument,
+    Agreement,
+    AgreementStatus,
+    CaseStatus,
+    CustomerEntitlements,
+    EscalationStep,
+    Grant,
+    GrantKind,
+    LanguageOutcome,
+    ProductLifecycle,
+    Reader,
+    Release,
+    RemoteSession,
+    Severity,
+    StatusChange,
+    SupportCase,
+    SupportExtension,
+)
+from symprogram.entitlements.ports import InMemoryRemoteAccessConsent, RemoteAccessConsent
+from symprogram.entitlements.rules import LanguageChoice, choose_language
+from symprogram.entitlements.service import EntitlementsService
+
+__all__ = [
+    "Access",
+    "AccessRule",
+    "AccessibleDocument",
+    "Agreement",
+    "AgreementStatus",
+    "CaseStatus",
+    "CustomerEntitlements",
+    "Document",
+    "EntitlementCatalogue",
+    "EntitlementsService",
+    "EscalationLevel",
+    "EscalationStep",
+    "Grant",
+    "GrantKind",
+    "InMemoryRemoteAccessConsent",
+    "LanguageChoice",
+    "LanguageOutcome",
+    "LocalSite",
+    "ProductLifecycle",
+    "Reader",
+    "Release",
+    "RemoteAccessConsent",
+    "RemoteAccessTerms",
+    "RemoteSession",
+    "ServiceLevel",
+    "Severity",
+    "StatusChange",
+    "SupportCase",
+    "SupportExtension",
+    "TelephoneLine",
+    "choose_language",
+]

@@ -32,7 +32,7 @@ from datetime import date, datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
@@ -216,18 +216,22 @@ class _Checker:
     def __init__(self, sources: Mapping[str, str]) -> None:
         self.sources = sources
 
-    def fail(self, section: str, entry: str, problem: str, *, key: str | None = None) -> Any:
+    def fail(self, section: str, entry: str, problem: str, *, key: str | None = None) -> NoReturn:
         where = entry if key is None else f"{entry}.{key}"
         raise CatalogueError(
             f"{self.sources.get(section, '<data>')}: {where}: {problem}",
             field=where,
-            details={"file": self.sources.get(section, "<data>"), "entry": entry, "problem": problem},
+            details={
+                "file": self.sources.get(section, "<data>"),
+                "entry": entry,
+                "problem": problem,
+            },
         )
 
     def table(self, value: object, section: str, entry: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
             self.fail(section, entry, "must be a table")
-        return value  # type: ignore[return-value]
+        return value
 
     def tables(self, value: object, section: str) -> list[Mapping[str, Any]]:
         if value is None:
@@ -255,7 +259,7 @@ class _Checker:
         value = table.get(key)
         if not isinstance(value, str) or not value.strip():
             self.fail(section, entry, "must be a non-blank string", key=key)
-        return value  # type: ignore[return-value]
+        return value
 
     def optional_text(
         self, table: Mapping[str, Any], key: str, section: str, entry: str, default: str = ""
@@ -265,13 +269,13 @@ class _Checker:
         value = table[key]
         if not isinstance(value, str):
             self.fail(section, entry, "must be a string", key=key)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def integer(self, table: Mapping[str, Any], key: str, section: str, entry: str) -> int:
         value = table.get(key)
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(section, entry, "must be an integer", key=key)
-        return value  # type: ignore[return-value]
+        return value
 
     def boolean(
         self, table: Mapping[str, Any], key: str, section: str, entry: str, default: bool
@@ -279,26 +283,27 @@ class _Checker:
         value = table.get(key, default)
         if not isinstance(value, bool):
             self.fail(section, entry, "must be true or false", key=key)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def strings(self, table: Mapping[str, Any], key: str, section: str, entry: str) -> list[str]:
         value = table.get(key)
         if not isinstance(value, list) or not value:
             self.fail(section, entry, "must be a non-empty array of strings", key=key)
-        for item in value:  # type: ignore[union-attr]
+        for item in value:
             if not isinstance(item, str) or not item.strip():
                 self.fail(section, entry, "must be a non-empty array of strings", key=key)
-        return list(value)  # type: ignore[arg-type]
+        return list(value)
 
     def tag(self, value: str, section: str, entry: str, key: str) -> str:
         try:
             return str(parse_tag(value))
-        except SymprogramError as exc:
+        except SymprogramError:
             self.fail(section, entry, f"{value!r} is not a valid language tag", key=key)
-            raise AssertionError from exc  # pragma: no cover - fail() raises
 
     def tags(self, table: Mapping[str, Any], key: str, section: str, entry: str) -> list[str]:
-        result = [self.tag(v, section, entry, key) for v in self.strings(table, key, section, entry)]
+        result = [
+            self.tag(v, section, entry, key) for v in self.strings(table, key, section, entry)
+        ]
         if len(set(result)) != len(result):
             self.fail(section, entry, "lists a language twice", key=key)
         return result
@@ -319,7 +324,6 @@ class _Checker:
                 self.fail(section, entry, f"{value!r} is not an ISO date or instant", key=key)
             return self.instant(parsed, section, entry, key)
         self.fail(section, entry, "must be a date or an instant", key=key)
-        raise AssertionError  # pragma: no cover - fail() raises
 
 
 def _entry_name(section: str, index: int, table: Mapping[str, Any], key: str = "id") -> str:
@@ -478,7 +482,7 @@ class EntitlementCatalogue:
                 field="catalogue",
                 details={"file": source, "entry": "catalogue", "problem": "must be a table"},
             )
-        check = _Checker(sources if sources is not None else {key: source for key in data})
+        check = _Checker(sources if sources is not None else dict.fromkeys(data, source))
         unknown = sorted(set(data) - _SECTIONS)
         if unknown:
             check.fail(unknown[0], unknown[0], "unknown section")
@@ -590,7 +594,9 @@ def _languages(check: _Checker, raw: object) -> tuple[str, tuple[tuple[str, str]
     regions: dict[str, str] = {}
     for key, value in regions_raw.items():
         if not isinstance(value, str):
-            check.fail(section, section, "must map languages to region codes", key="default_regions")
+            check.fail(
+                section, section, "must map languages to region codes", key="default_regions"
+            )
         regions[key] = value
     try:
         negotiate([], [fallback], default_regions=regions, default=fallback)
@@ -599,13 +605,11 @@ def _languages(check: _Checker, raw: object) -> tuple[str, tuple[tuple[str, str]
     return fallback, tuple(sorted(regions.items()))
 
 
-def _access_rules(
-    check: _Checker, raw: object, section: str, entry: str
-) -> tuple[AccessRule, ...]:
+def _access_rules(check: _Checker, raw: object, section: str, entry: str) -> tuple[AccessRule, ...]:
     if not isinstance(raw, list) or not raw:
         check.fail(section, entry, "must be a non-empty array of access rules", key="access")
     rules: list[AccessRule] = []
-    for j, item in enumerate(raw):  # type: ignore[arg-type]
+    for j, item in enumerate(raw):
         key = f"access[{j}]"
         table = check.table(item, section, f"{entry}.{key}")
         check.keys(table, section, f"{entry}.{key}", ("access",), ("from",))
@@ -616,9 +620,7 @@ def _access_rules(
             check.fail(
                 section, entry, f"{value!r} is not one of public, login, entitlement", key=key
             )
-        start = (
-            None if "from" not in table else check.instant(table["from"], section, entry, key)
-        )
+        start = None if "from" not in table else check.instant(table["from"], section, entry, key)
         rules.append(AccessRule(access, start))
     bases = [rule for rule in rules if rule.effective_from is None]
     if len(bases) != 1:
@@ -682,7 +684,9 @@ def _sites(check: _Checker, raw: object) -> list[LocalSite]:
     for i, table in enumerate(check.tables(raw, section)):
         entry = _entry_name(section, i, table, "language")
         check.keys(table, section, entry, ("language", "name", "url"))
-        language = check.tag(check.text(table, "language", section, entry), section, entry, "language")
+        language = check.tag(
+            check.text(table, "language", section, entry), section, entry, "language"
+        )
         if language in sites:
             check.fail(section, entry, "a second site for this language", key="language")
         url = check.text(table, "url", section, entry)
@@ -692,9 +696,7 @@ def _sites(check: _Checker, raw: object) -> list[LocalSite]:
     return list(sites.values())
 
 
-def _telephone(
-    check: _Checker, raw: object, fallback: str
-) -> tuple[str, list[TelephoneLine]]:
+def _telephone(check: _Checker, raw: object, fallback: str) -> tuple[str, list[TelephoneLine]]:
     section = "telephone_support"
     if raw is None:
         return fallback, []
@@ -718,7 +720,15 @@ def _telephone(
             line,
             section,
             entry,
-            ("region", "area", "countries", "languages", "english_hours", "local_hours", "time_zone"),
+            (
+                "region",
+                "area",
+                "countries",
+                "languages",
+                "english_hours",
+                "local_hours",
+                "time_zone",
+            ),
         )
         languages = check.tags(line, "languages", section, entry)
         if languages[0] != primary:

@@ -13,16 +13,20 @@ escalation levels) live in :mod:`symprogram.entitlements.catalogue`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from symprogram.clock import ensure_utc
+from symprogram.decisions import Decision
+from symprogram.entitlements.catalogue import Document
 from symprogram.errors import LimitExceeded, ValidationError
 
 __all__ = [
+    "AccessibleDocument",
     "Agreement",
     "AgreementStatus",
     "CaseStatus",
@@ -40,6 +44,8 @@ __all__ = [
     "SupportCase",
     "SupportExtension",
 ]
+
+E = TypeVar("E", bound=enum.StrEnum)
 
 MAX_TEXT = 255
 """Longest identifier, name or product, in characters."""
@@ -132,17 +138,22 @@ def _optional_utc(value: object) -> Any:
     return None if value is None else _utc(value)
 
 
-def _str_set(field: str) -> Callable[[object], frozenset[str]]:
-    def convert(value: object) -> frozenset[str]:
-        if isinstance(value, str) or not isinstance(value, Iterable):
-            raise ValidationError(
-                f"{field} must be a collection of names, not a single string",
-                field=field,
-                code=f"invalid_{field}",
-            )
-        return frozenset(value)
+def _str_set(value: object, field: str) -> frozenset[str]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"{field} must be a collection of names, not a single string",
+            field=field,
+            code=f"invalid_{field}",
+        )
+    return frozenset(value)
 
-    return convert
+
+def _to_products(value: object) -> frozenset[str]:
+    return _str_set(value, "products")
+
+
+def _to_releases(value: object) -> frozenset[str]:
+    return _str_set(value, "releases")
 
 
 def _names(_: Any, attribute: attrs.Attribute[Any], value: frozenset[object]) -> None:
@@ -169,21 +180,18 @@ def _window(instance: Any, _: Any, value: date) -> None:
         )
 
 
-def _enum(cls: type[enum.StrEnum], field: str) -> Any:
-    def convert(value: object) -> Any:
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(value)
-        except ValueError:
-            allowed = ", ".join(member.value for member in cls)
-            raise ValidationError(
-                f"{field} must be one of {allowed}, got {value!r}",
-                field=field,
-                code=f"invalid_{field}",
-            ) from None
-
-    return convert
+def _member(cls: type[E], value: object, field: str) -> E:
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls(value)  # type: ignore[arg-type]
+    except ValueError:
+        allowed = ", ".join(member.value for member in cls)
+        raise ValidationError(
+            f"{field} must be one of {allowed}, got {value!r}",
+            field=field,
+            code=f"invalid_{field}",
+        ) from None
 
 
 def _bool(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -259,6 +267,22 @@ class LanguageOutcome(enum.StrEnum):
     FALLBACK = "fallback"
 
 
+def _to_status(value: object) -> AgreementStatus:
+    return _member(AgreementStatus, value, "status")
+
+
+def _to_kind(value: object) -> GrantKind:
+    return _member(GrantKind, value, "kind")
+
+
+def _to_severity(value: object) -> Severity:
+    return _member(Severity, value, "severity")
+
+
+def _to_case_status(value: object) -> CaseStatus:
+    return _member(CaseStatus, value, "status")
+
+
 # ---------------------------------------------------------------------------- reader
 
 
@@ -301,7 +325,7 @@ class StatusChange:
         reason: why.
     """
 
-    status: AgreementStatus = attrs.field(converter=_enum(AgreementStatus, "status"))
+    status: AgreementStatus = attrs.field(converter=_to_status)
     at: datetime = attrs.field(converter=_utc, validator=_instant)
     by: str = attrs.field(validator=_text())
     reason: str = attrs.field(validator=_text(MAX_NOTE))
@@ -323,7 +347,7 @@ def _changes(value: Iterable[StatusChange]) -> tuple[StatusChange, ...]:
 
 
 def _ordered_changes(_: Any, __: Any, value: tuple[StatusChange, ...]) -> None:
-    for earlier, later in zip(value, value[1:], strict=False):
+    for earlier, later in itertools.pairwise(value):
         if later.at < earlier.at:
             raise ValidationError(
                 "status changes must be in time order",
@@ -354,7 +378,7 @@ class Agreement:
     agreement_id: str = attrs.field(validator=_text())
     customer_id: str = attrs.field(validator=_text())
     level: str = attrs.field(validator=_text())
-    products: frozenset[str] = attrs.field(converter=_str_set("products"), validator=[_non_empty, _names])
+    products: frozenset[str] = attrs.field(converter=_to_products, validator=[_non_empty, _names])
     starts_on: date = attrs.field(validator=_date)
     ends_on: date = attrs.field(validator=[_date, _window])
     created_at: datetime = attrs.field(converter=_utc, validator=_instant)
@@ -408,9 +432,9 @@ class Grant:
 
     grant_id: str = attrs.field(validator=_text())
     customer_id: str = attrs.field(validator=_text())
-    kind: GrantKind = attrs.field(converter=_enum(GrantKind, "kind"))
+    kind: GrantKind = attrs.field(converter=_to_kind)
     level: str = attrs.field(validator=_text())
-    products: frozenset[str] = attrs.field(converter=_str_set("products"), validator=[_non_empty, _names])
+    products: frozenset[str] = attrs.field(converter=_to_products, validator=[_non_empty, _names])
     starts_on: date = attrs.field(validator=_date)
     ends_on: date = attrs.field(validator=[_date, _window])
     reason: str = attrs.field(validator=_text(MAX_NOTE))
@@ -458,7 +482,7 @@ class SupportExtension:
     extension_id: str = attrs.field(validator=_text())
     customer_id: str = attrs.field(validator=_text())
     product: str = attrs.field(validator=_text())
-    releases: frozenset[str] = attrs.field(converter=_str_set("releases"), validator=[_non_empty, _names])
+    releases: frozenset[str] = attrs.field(converter=_to_releases, validator=[_non_empty, _names])
     starts_on: date = attrs.field(validator=_date)
     ends_on: date = attrs.field(validator=[_date, _window])
     created_at: datetime = attrs.field(converter=_utc, validator=_instant)
@@ -680,14 +704,12 @@ class SupportCase:
     case_id: str = attrs.field(validator=_text())
     customer_id: str = attrs.field(validator=_text())
     product: str = attrs.field(validator=_text())
-    severity: Severity = attrs.field(converter=_enum(Severity, "severity"))
+    severity: Severity = attrs.field(converter=_to_severity)
     summary: str = attrs.field(validator=_text(MAX_NOTE))
     opened_at: datetime = attrs.field(converter=_utc, validator=_instant)
     opened_by: str = attrs.field(validator=_text())
     release: str | None = attrs.field(default=None, validator=_optional_text())
-    status: CaseStatus = attrs.field(
-        default=CaseStatus.OPEN, converter=_enum(CaseStatus, "status")
-    )
+    status: CaseStatus = attrs.field(default=CaseStatus.OPEN, converter=_to_case_status)
     escalation_level: int = attrs.field(default=0, validator=_non_negative)
     escalations: tuple[EscalationStep, ...] = attrs.field(default=(), converter=_steps)
     remote_sessions: tuple[RemoteSession, ...] = attrs.field(default=(), converter=_sessions)
@@ -702,3 +724,16 @@ class SupportCase:
             if session.session_id == session_id:
                 return session
         return None
+
+
+@attrs.frozen
+class AccessibleDocument:
+    """A document a reader may open, with the decision that says so (and in which language).
+
+    Attributes:
+        document: the catalogue document.
+        decision: the allowed decision, with the served language in its details.
+    """
+
+    document: Document
+    decision: Decision

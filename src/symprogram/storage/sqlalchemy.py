@@ -49,11 +49,12 @@ from __future__ import annotations
 
 import random
 import re
+import sqlite3
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -102,6 +103,7 @@ _PREFIX_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}\Z")
 _URL_PREFIX_PARAMETER = "symprogram_table_prefix"
 _LOCK_NAMESPACE = 0x53594D50  # "SYMP": high half of the PostgreSQL advisory lock key
 _LOCK_WAIT_SECONDS = 60
+_STATEMENT_HEADROOM = 16 * 1024  # bytes of a statement besides the data: SQL text, keys
 
 
 # -- data text ---------------------------------------------------------------------
@@ -226,12 +228,23 @@ _MYSQL_DUPLICATE = 1062
 _MYSQL_PACKET_TOO_LARGE = 1153
 
 
+_MYSQL_DRIVERS = ("pymysql", "MySQLdb", "mariadb", "mysql", "asyncmy", "aiomysql")
+
+
+def _is_mysql_error(orig: BaseException | None) -> bool:
+    return type(orig).__module__.split(".")[0] in _MYSQL_DRIVERS
+
+
 def _sqlstate(orig: BaseException | None) -> str | None:
+    if _is_mysql_error(orig):
+        return None  # MySQL drivers' SQLSTATEs are coarse: use the error number
     state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return state if isinstance(state, str) else None
 
 
 def _errno(orig: BaseException | None) -> int | None:
+    if not _is_mysql_error(orig):
+        return None
     number = getattr(orig, "errno", None)
     if isinstance(number, int) and not isinstance(number, bool):
         return number
@@ -242,11 +255,12 @@ def _errno(orig: BaseException | None) -> int | None:
 
 
 def _is_duplicate(error: exc.DBAPIError) -> bool:
+    number = _errno(error.orig)
+    if number is not None:
+        return number == _MYSQL_DUPLICATE
     state = _sqlstate(error.orig)
     if state is not None:
         return state == "23505"
-    if _errno(error.orig) == _MYSQL_DUPLICATE:
-        return True
     text = str(error.orig).lower()
     return "unique constraint" in text or "duplicate" in text
 
@@ -273,7 +287,7 @@ def _translate(error: BaseException, *, during: str = "statement") -> Symprogram
     lost = bool(error.connection_invalidated)
     if state is not None:
         lost = lost or state.startswith("08") or state in ("57P01", "57P02")
-    if number is not None and state is None:
+    if number is not None:
         lost = lost or number in _MYSQL_LOST
     if lost:
         if during == "commit":
@@ -299,7 +313,7 @@ def _translate(error: BaseException, *, during: str = "statement") -> Symprogram
         return _storage_error(f"the database refused: {first}", code, retryable, sqlstate=state)
     if state is not None and state.startswith("28"):
         return _storage_error(f"access denied: {first}", "access_denied", False, sqlstate=state)
-    if number is not None and state is None:
+    if number is not None:
         if number == _MYSQL_PACKET_TOO_LARGE:
             return LimitExceeded(
                 f"the data is larger than the server accepts (max_allowed_packet): {first}",
@@ -317,7 +331,9 @@ def _translate(error: BaseException, *, during: str = "statement") -> Symprogram
     if "no such table" in lowered:
         return _storage_error(f"the tables are missing: {first}", "schema_missing", False)
     if during == "connect":
-        return _storage_error(f"cannot connect to the database: {first}", "database_unavailable", True)
+        return _storage_error(
+            f"cannot connect to the database: {first}", "database_unavailable", True
+        )
     return _storage_error(f"the database failed: {first}", "storage_error", False)
 
 
@@ -417,15 +433,25 @@ class _MigrationRace(Exception):
 
 
 class SQLAlchemyTransaction:
-    """A unit of work on a :class:`SQLAlchemyStore` (see :class:`symprogram.persistence.Transaction`).
+    """A unit of work on a :class:`SQLAlchemyStore`.
+
+    It implements :class:`symprogram.persistence.Transaction`.
 
     Attributes:
         readonly: whether writes are refused.
     """
 
-    def __init__(self, conn: Connection, tables: _Tables, readonly: bool, joined: bool) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        tables: _Tables,
+        readonly: bool,
+        joined: bool,
+        max_data_bytes: int | None = None,
+    ) -> None:
         self._conn = conn
         self._t = tables
+        self._max_data_bytes = max_data_bytes
         self._dialect = conn.dialect.name
         self.readonly = readonly
         self._joined = joined
@@ -454,14 +480,30 @@ class SQLAlchemyTransaction:
         if self.readonly:
             raise StorageError("this unit of work is read-only", code="read_only_transaction")
 
+    def _stored(self, data: str) -> str:
+        """The data as stored, checked against the server's statement size limit."""
+        stored = _encode_data(data)
+        limit = self._max_data_bytes
+        if limit is not None and 4 * len(stored) > limit:
+            size = len(stored.encode("utf-8"))
+            if size > limit:
+                raise LimitExceeded(
+                    f"data of {size} bytes is larger than the server accepts ({limit} bytes)",
+                    field="data",
+                    code="data_too_large",
+                    details={"limit": limit, "length": size},
+                )
+        return stored
+
     def _insert_new(self, table: sa.Table, values: dict[str, Any]) -> bool:
         """Insert a row; False (and no harm done to the transaction) if its key exists."""
+        first = table.primary_key.columns.values()[0]
         if self._dialect == "postgresql":
             pg_stmt = pg_dialect.insert(table).values(values).on_conflict_do_nothing()
-            return self._exec(pg_stmt).rowcount == 1
-        if self._dialect == "sqlite":
+            return bool(self._rows(pg_stmt.returning(first)))
+        if self._dialect == "sqlite" and sqlite3.sqlite_version_info >= (3, 35):
             lite_stmt = sqlite_dialect.insert(table).values(values).on_conflict_do_nothing()
-            return self._exec(lite_stmt).rowcount == 1
+            return bool(self._rows(lite_stmt.returning(first)))
         statement = sa.insert(table).values(values)
         if self._dialect in ("mysql", "mariadb"):
             # InnoDB rolls back only the failed statement on a duplicate key.
@@ -486,8 +528,8 @@ class SQLAlchemyTransaction:
         return True
 
     # -- records -------------------------------------------------------------
-    def _pair(self, kind: object, key: object) -> None:
-        check_pair(kind, key)  # type: ignore[arg-type]
+    def _pair(self, kind: str, key: str) -> None:
+        check_pair(kind, key)
         _check_storable_key(kind, "kind")
         _check_storable_key(key, "key")
 
@@ -495,9 +537,7 @@ class SQLAlchemyTransaction:
         """Return the record, or ``None`` if there is none."""
         self._pair(kind, key)
         r = self._t.records
-        rows = self._rows(
-            sa.select(r.c.version, r.c.data).where(r.c.kind == kind, r.c.key == key)
-        )
+        rows = self._rows(sa.select(r.c.version, r.c.data).where(r.c.kind == kind, r.c.key == key))
         if not rows:
             return None
         version, data = rows[0]
@@ -531,7 +571,7 @@ class SQLAlchemyTransaction:
         check_version(expected_version)
         self._writable()
         r = self._t.records
-        stored = _encode_data(data)
+        stored = self._stored(data)
         if expected_version == 0:
             values = {"kind": kind, "key": key, "version": 1, "data": stored}
             if not self._insert_new(r, values):
@@ -620,7 +660,9 @@ class SQLAlchemyTransaction:
             return
         if current is None and self.index_get(index, value) == key:
             return
-        raise Conflict(f"{index} {value!r} is already taken", code="duplicate", details={"index": index})
+        raise Conflict(
+            f"{index} {value!r} is already taken", code="duplicate", details={"index": index}
+        )
 
     def index_get(self, index: str, value: str) -> str | None:
         """Return the key ``value`` points at, or ``None``."""
@@ -660,7 +702,7 @@ class SQLAlchemyTransaction:
         self._writable()
         length = self.stream_length(stream)
         if position == length + 1 and self._insert_new(
-            self._t.streams, {"stream": stream, "position": position, "data": _encode_data(data)}
+            self._t.streams, {"stream": stream, "position": position, "data": self._stored(data)}
         ):
             return
         if position == length + 1:
@@ -671,7 +713,9 @@ class SQLAlchemyTransaction:
             details={"stream": stream, "length": length},
         )
 
-    def read(self, stream: str, *, after: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
+    def read(
+        self, stream: str, *, after: int = 0, limit: int | None = None
+    ) -> list[tuple[int, str]]:
         """Return ``(position, data)`` entries after position ``after``, in order."""
         _check_storable_key(stream, "stream")
         check_position(after, "after")
@@ -686,9 +730,7 @@ class SQLAlchemyTransaction:
         if limit is not None:
             statement = statement.limit(limit)
         rows = self._rows(statement)
-        return [
-            (_as_int(p, "a position"), _decode_data(_as_text(d, "an entry"))) for p, d in rows
-        ]
+        return [(_as_int(p, "a position"), _decode_data(_as_text(d, "an entry"))) for p, d in rows]
 
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
         """Return stream names starting with ``prefix`` after ``after``, in order."""
@@ -723,7 +765,7 @@ class SQLAlchemyTransaction:
         result = self._exec(
             sa.update(s)
             .where(s.c.stream == stream, s.c.position == position)
-            .values(data=_encode_data(data))
+            .values(data=self._stored(data))
         )
         if result.rowcount != 1:
             raise NotFound(f"no entry {position} in {stream!r}", code="stream_entry_not_found")
@@ -737,6 +779,8 @@ def _check_bound(value: object, field: str) -> str:
 
 def _range(column: sa.ColumnElement[Any], prefix: str, after: str | None) -> Any:
     """The WHERE condition for names starting with ``prefix`` and sorting after ``after``."""
+    if "\x00" in prefix or _SURROGATE.search(prefix):
+        return None  # no stored name holds NUL or a lone surrogate
     lower = _lower_bound(prefix, after)
     if lower is None:
         return None
@@ -797,11 +841,21 @@ class SQLAlchemyStore:
         self._bound: Connection | None = None
         self._serial: threading.RLock | None = None
         self._sleep: Callable[[float], None] = time.sleep
-        self._tables = _Tables(self.table_prefix, engine.dialect)
-        if migrate:
-            self._migrate()
-        else:
-            self._check_schema()
+        try:
+            conn = engine.connect()  # also lets the dialect learn the server (MariaDB or MySQL)
+        except exc.SQLAlchemyError as error:
+            raise _translate(error, during="connect") from error
+        try:
+            self._tables = _Tables(self.table_prefix, conn.dialect)
+            self._max_data_bytes = _max_data_bytes(conn)
+            if migrate:
+                self._migrate(conn)
+            else:
+                self._check_schema(conn)
+        except exc.SQLAlchemyError as error:
+            raise _translate(error) from error
+        finally:
+            _close_quietly(conn)
 
     # -- construction --------------------------------------------------------
     @classmethod
@@ -945,8 +999,9 @@ class SQLAlchemyStore:
         value = conn.execute(sa.select(sa.func.max(schema.c.version))).scalar()
         return 0 if value is None else _as_int(value, "a schema version")
 
-    def _check_schema(self) -> None:
-        version = self.schema_version
+    def _check_schema(self, conn: Connection) -> None:
+        version = self._read_version(conn)
+        _rollback_quietly(conn)
         if version > SCHEMA_VERSION:
             raise _too_new(version)
         if version == 0:
@@ -962,30 +1017,21 @@ class SQLAlchemyStore:
                 details={"found": version, "supported": SCHEMA_VERSION},
             )
 
-    def _migrate(self) -> None:
-        try:
-            conn = self.engine.connect()
-        except exc.SQLAlchemyError as error:
-            raise _translate(error, during="connect") from error
-        try:
-            with self._schema_lock(conn):
-                for attempt in range(6):
-                    try:
-                        self._migrate_once(conn)
-                        return
-                    except (_MigrationRace, exc.SQLAlchemyError) as error:
-                        _rollback_quietly(conn)
-                        if attempt == 5:
-                            if isinstance(error, exc.SQLAlchemyError):
-                                raise _translate(error) from error
-                            raise StorageError(
-                                "the schema kept changing while migrating", code="migration_failed"
-                            ) from error
-                        self._sleep(0.05 * (attempt + 1))
-        except exc.SQLAlchemyError as error:
-            raise _translate(error) from error
-        finally:
-            _close_quietly(conn)
+    def _migrate(self, conn: Connection) -> None:
+        with self._schema_lock(conn):
+            for attempt in range(6):
+                try:
+                    self._migrate_once(conn)
+                    return
+                except (_MigrationRace, exc.SQLAlchemyError) as error:
+                    _rollback_quietly(conn)
+                    if attempt == 5:
+                        if isinstance(error, exc.SQLAlchemyError):
+                            raise _translate(error) from error
+                        raise StorageError(
+                            "the schema kept changing while migrating", code="migration_failed"
+                        ) from error
+                    self._sleep(0.05 * (attempt + 1))
 
     def _migrate_once(self, conn: Connection) -> None:
         t = self._tables
@@ -1031,9 +1077,7 @@ class SQLAlchemyStore:
                 params = {"n": name[:64], "w": _LOCK_WAIT_SECONDS}
                 got = conn.execute(sa.text("SELECT GET_LOCK(:n, :w)"), params).scalar()
                 if got != 1:
-                    raise StorageError(
-                        "another process holds the schema lock", code="lock_timeout"
-                    )
+                    raise StorageError("another process holds the schema lock", code="lock_timeout")
                 unlock = sa.text("SELECT RELEASE_LOCK(:n)")
             conn.commit()
         except exc.SQLAlchemyError:
@@ -1116,7 +1160,9 @@ class SQLAlchemyStore:
                     raise _translate(error, during="begin") from error
                 finally:
                     conn.info.pop("symprogram_immediate", None)
-                tx = SQLAlchemyTransaction(conn, self._tables, readonly, joined=False)
+                tx = SQLAlchemyTransaction(
+                    conn, self._tables, readonly, joined=False, max_data_bytes=self._max_data_bytes
+                )
                 with self._ambient.bind(tx):
                     try:
                         yield tx
@@ -1137,7 +1183,9 @@ class SQLAlchemyStore:
             savepoint = host.begin_nested()
         except exc.SQLAlchemyError as error:
             raise _joined_error(error) from error
-        tx = SQLAlchemyTransaction(host, self._tables, readonly, joined=True)
+        tx = SQLAlchemyTransaction(
+            host, self._tables, readonly, joined=True, max_data_bytes=self._max_data_bytes
+        )
         with self._ambient.bind(tx):
             try:
                 yield tx
@@ -1246,6 +1294,17 @@ class SQLAlchemyStore:
         return f"SQLAlchemyStore({url!r}, table_prefix={self.table_prefix!r}{bound})"
 
 
+def _max_data_bytes(conn: Connection) -> int | None:
+    """The largest data text one statement can carry (MariaDB's max_allowed_packet), or None."""
+    if conn.dialect.name not in ("mysql", "mariadb"):
+        return None
+    packet = conn.execute(sa.text("SELECT @@max_allowed_packet")).scalar()
+    _rollback_quietly(conn)
+    if not isinstance(packet, int):
+        return None
+    return max(1024, packet - _STATEMENT_HEADROOM)
+
+
 def _too_new(version: int) -> StorageError:
     return StorageError(
         f"the database has symprogram schema version {version}; this release knows up to "
@@ -1275,25 +1334,23 @@ def _check_prefix(prefix: object) -> str:
 
 def _rollback_quietly(target: Connection | sa.Transaction) -> None:
     try:
-        if isinstance(target, Connection):
-            target.rollback()
-        elif target.is_active:
+        if isinstance(target, Connection) or target.is_active:
             target.rollback()
     except (exc.SQLAlchemyError, OSError):
         pass
 
 
 def _close_quietly(conn: Connection) -> None:
-    try:
+    with suppress(exc.SQLAlchemyError, OSError):
         conn.close()
-    except (exc.SQLAlchemyError, OSError):
-        pass
 
 
 def _create_engine(url: str | URL, engine_kwargs: dict[str, Any]) -> tuple[Engine, str | None]:
     """Create an engine with symprogram's defaults; also return the URL's table prefix."""
     if not isinstance(url, str | URL) or not url:
-        raise ValidationError("storage URL must be a string", field="url", code="invalid_storage_url")
+        raise ValidationError(
+            "storage URL must be a string", field="url", code="invalid_storage_url"
+        )
     try:
         parsed = sa.make_url(url)
     except (exc.ArgumentError, ValueError) as error:

@@ -1,0 +1,339 @@
+"""Hypothesis strategies for the accounts models.
+
+Every function returns a strategy of *valid* instances and accepts per-field
+keyword overrides, each a strategy or a plain value; an unknown field raises
+:class:`~symprogram.errors.ValidationError` (code ``unknown_field``) at once.
+
+Example:
+    >>> from symprogram.accounts import AccountStatus
+    >>> strategy = candidates(status=AccountStatus.ACTIVE)
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from symprogram.accounts.models import (
+    AcceptancePath,
+    AccountSettings,
+    AccountStatus,
+    Candidate,
+    ContactDetails,
+    Incident,
+    IncidentCategory,
+    IncidentMessage,
+    IncidentStatus,
+    MessageAuthor,
+    NotificationCategory,
+    NotificationPreferences,
+    NotificationSetting,
+    PostalAddress,
+    RegistrationReceipt,
+    ScoreReport,
+    TermsAcceptance,
+    TermsReceipt,
+    TermsVersion,
+)
+from symprogram.errors import ValidationError
+from symprogram.ids import CandidateId
+from symprogram.testing.strategies import build, instants
+
+__all__ = [
+    "LANGUAGES",
+    "account_settings",
+    "candidate_ids",
+    "candidates",
+    "contact_details",
+    "emails",
+    "incident_messages",
+    "incidents",
+    "names",
+    "notification_preferences",
+    "notification_settings",
+    "passwords",
+    "postal_addresses",
+    "register",
+    "registration_receipts",
+    "score_reports",
+    "terms_acceptances",
+    "terms_receipts",
+    "terms_versions",
+]
+
+LANGUAGES = ("en", "en-GB", "de", "fr", "ja", "he", "ar", "pt-BR", "zh-Hant-TW", "tr", "th")
+"""Preferred languages the strategies draw from (canonical BCP 47)."""
+
+_SINGLE_LINE = st.characters(
+    blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\x85"
+)
+
+
+def _single_line(max_size: int) -> st.SearchStrategy[str]:
+    return st.text(_SINGLE_LINE, min_size=1, max_size=max_size).filter(
+        lambda s: bool(s.strip()) and s == s.strip()
+    )
+
+
+def names(max_size: int = 30) -> st.SearchStrategy[str]:
+    """Single-line texts as a name field stores them: hostile Unicode welcome, no controls."""
+    if not isinstance(max_size, int) or max_size < 1:
+        raise ValidationError("max_size must be a positive integer", code="invalid_argument")
+    return _single_line(max_size)
+
+
+def emails() -> st.SearchStrategy[str]:
+    """Plain ASCII e-mail addresses in normalized form."""
+    return st.from_regex(
+        r"[a-z0-9]{1,12}(\.[a-z0-9]{1,6})?@[a-z]{2,12}\.(com|org|net)", fullmatch=True
+    )
+
+
+def passwords() -> st.SearchStrategy[str]:
+    """Passwords the default policy accepts (16-40 printable characters, not all the same)."""
+    return st.text(
+        st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=16, max_size=40
+    ).filter(lambda p: len(set(p)) > 3)
+
+
+def candidate_ids() -> st.SearchStrategy[str]:
+    """Candidate IDs in display form, e.g. ``SP-7Q2M-0KXD-9HZT-4``."""
+    return st.integers(min_value=0, max_value=2**32).map(
+        lambda seed: CandidateId.generate(random.Random(seed)).display
+    )
+
+
+def _digests() -> st.SearchStrategy[str]:
+    return st.text("0123456789abcdef", min_size=64, max_size=64)
+
+
+def _paragraphs(max_size: int = 200) -> st.SearchStrategy[str]:
+    alphabet = st.characters(blacklist_categories=("Cc", "Cs")) | st.sampled_from("\n\t")
+    return st.text(alphabet, min_size=1, max_size=max_size).filter(
+        lambda s: bool(s.strip()) and s == s.strip()
+    )
+
+
+def terms_versions(**overrides: Any) -> st.SearchStrategy[TermsVersion]:
+    """Strategy for :class:`TermsVersion` (built with ``create`` so the digest matches)."""
+    fields = {
+        "version": st.from_regex(r"20[0-9]{2}\.[0-9]{1,3}", fullmatch=True),
+        "effective": instants(),
+        "title": names(40),
+        "text": _paragraphs(),
+        "acceptance_paths": st.frozensets(st.sampled_from(AcceptancePath), min_size=1),
+    }
+    unknown = sorted(set(overrides) - set(fields))
+    if unknown:
+        raise ValidationError(
+            f"TermsVersion has no field(s) {', '.join(unknown)}",
+            field=unknown[0],
+            code="unknown_field",
+        )
+    merged = {
+        **fields,
+        **{k: v if isinstance(v, st.SearchStrategy) else st.just(v) for k, v in overrides.items()},
+    }
+    return st.fixed_dictionaries(merged).map(lambda kw: TermsVersion.create(**kw))
+
+
+def terms_acceptances(**overrides: Any) -> st.SearchStrategy[TermsAcceptance]:
+    """Strategy for :class:`TermsAcceptance` (bound or not yet bound)."""
+    fields = {
+        "acceptance_id": st.text("0123456789abcdef", min_size=32, max_size=32),
+        "terms_version": st.just("2007.507"),
+        "terms_digest": _digests(),
+        "path": st.sampled_from(AcceptancePath),
+        "accepted_at": instants(),
+        "candidate_id": st.none() | candidate_ids(),
+        "version": st.just(0),
+    }
+    return build(TermsAcceptance, fields, overrides)
+
+
+def terms_receipts(**overrides: Any) -> st.SearchStrategy[TermsReceipt]:
+    """Strategy for :class:`TermsReceipt`."""
+    fields = {
+        "acceptance": terms_acceptances(),
+        "token": st.none() | st.from_regex(r"[A-Za-z0-9_-]{43}", fullmatch=True),
+        "expires_at": st.none() | instants(),
+    }
+    return build(TermsReceipt, fields, overrides)
+
+
+def postal_addresses(**overrides: Any) -> st.SearchStrategy[PostalAddress]:
+    """Strategy for :class:`PostalAddress`."""
+    fields = {
+        "lines": st.lists(names(40), min_size=1, max_size=4).map(tuple),
+        "city": names(30),
+        "country": st.sampled_from(("US", "GB", "DE", "IL", "TH", "TR", "JP", "BR")),
+        "region": st.none() | names(20),
+        "postal_code": st.none() | st.from_regex(r"[0-9A-Z]{3,8}", fullmatch=True),
+    }
+    return build(PostalAddress, fields, overrides)
+
+
+def contact_details(**overrides: Any) -> st.SearchStrategy[ContactDetails]:
+    """Strategy for :class:`ContactDetails`."""
+    fields = {
+        "email": emails(),
+        "given_name": names(),
+        "family_name": names(),
+        "company_name": names(40),
+        "partner_company": names(40),
+        "preferred_language": st.sampled_from(LANGUAGES),
+        "phone": st.none() | st.from_regex(r"\+[1-9][0-9]{6,12}", fullmatch=True),
+        "postal_address": st.none() | postal_addresses(),
+    }
+    return build(ContactDetails, fields, overrides)
+
+
+def notification_preferences(**overrides: Any) -> st.SearchStrategy[NotificationPreferences]:
+    """Strategy for :class:`NotificationPreferences`."""
+    fields = {"enabled": st.frozensets(st.sampled_from(NotificationCategory))}
+    return build(NotificationPreferences, fields, overrides)
+
+
+def notification_settings(**overrides: Any) -> st.SearchStrategy[NotificationSetting]:
+    """Strategy for :class:`NotificationSetting`."""
+    fields = {
+        "category": st.sampled_from(NotificationCategory),
+        "chosen": st.booleans(),
+        "effective": st.booleans(),
+        "mandatory": st.booleans(),
+        "reason": st.sampled_from(
+            ("mandatory", "chosen", "not_chosen", "consent_withheld", "account_closed")
+        ),
+    }
+    return build(NotificationSetting, fields, overrides)
+
+
+def candidates(**overrides: Any) -> st.SearchStrategy[Candidate]:
+    """Strategy for :class:`Candidate`."""
+    fields = {
+        "candidate_id": candidate_ids(),
+        "status": st.sampled_from(AccountStatus),
+        "contact": contact_details(),
+        "registered_at": instants(),
+        "status_changed_at": instants(),
+        "contact_reviewed_at": instants(),
+        "terms": st.none() | terms_acceptances(),
+        "preferences": notification_preferences(),
+        "pending_email": st.none() | emails(),
+        "score_reports": st.lists(
+            st.from_regex(r"[A-Z0-9]{4,12}", fullmatch=True), max_size=3, unique=True
+        ).map(tuple),
+        "incidents": st.lists(
+            st.from_regex(r"INC-[0-9A-F]{12}", fullmatch=True), max_size=3, unique=True
+        ).map(tuple),
+        "status_reason": st.none() | names(40),
+        "version": st.just(0),
+    }
+    return build(Candidate, fields, overrides)
+
+
+def registration_receipts(**overrides: Any) -> st.SearchStrategy[RegistrationReceipt]:
+    """Strategy for :class:`RegistrationReceipt`."""
+    fields = {
+        "email": emails(),
+        "requested_at": instants(),
+        "reference": st.from_regex(r"[0-9A-F]{16}", fullmatch=True),
+        "next_step": st.just("check_email"),
+    }
+    return build(RegistrationReceipt, fields, overrides)
+
+
+def score_reports(**overrides: Any) -> st.SearchStrategy[ScoreReport]:
+    """Strategy for :class:`ScoreReport` (unclaimed unless ``claimed_by`` is overridden)."""
+    fields = {
+        "registration_number": st.from_regex(r"[A-Z0-9]{4,12}", fullmatch=True),
+        "exam_code": st.from_regex(r"[0-9]{3}-[0-9]{3}", fullmatch=True),
+        "candidate_name": names(40),
+        "email": emails(),
+        "score": st.integers(0, 100),
+        "passing_score": st.integers(0, 100),
+        "exam_date": st.dates(date(2000, 1, 1), date(2039, 12, 31)),
+        "test_centre": names(40),
+        "recorded_at": instants(),
+        "claimed_by": st.none(),
+        "claimed_at": st.none(),
+        "version": st.just(0),
+    }
+    return build(ScoreReport, fields, overrides)
+
+
+def incident_messages(**overrides: Any) -> st.SearchStrategy[IncidentMessage]:
+    """Strategy for :class:`IncidentMessage`."""
+    fields = {
+        "author": st.sampled_from(MessageAuthor),
+        "body": _paragraphs(),
+        "at": instants(),
+    }
+    return build(IncidentMessage, fields, overrides)
+
+
+def incidents(**overrides: Any) -> st.SearchStrategy[Incident]:
+    """Strategy for :class:`Incident`."""
+    fields = {
+        "incident_id": st.from_regex(r"INC-[0-9A-F]{12}", fullmatch=True),
+        "candidate_id": candidate_ids(),
+        "title": names(60),
+        "category": st.sampled_from(IncidentCategory),
+        "status": st.sampled_from(IncidentStatus),
+        "opened_at": instants(),
+        "updated_at": instants(),
+        "resolved_at": st.none() | instants(),
+        "messages": st.lists(incident_messages(), max_size=3).map(tuple),
+        "details": st.dictionaries(
+            st.from_regex(r"[a-z_]{1,12}", fullmatch=True), names(20), max_size=2
+        ).map(lambda d: tuple(d.items())),
+        "version": st.just(0),
+    }
+    return build(Incident, fields, overrides)
+
+
+def account_settings(**overrides: Any) -> st.SearchStrategy[AccountSettings]:
+    """Strategy for :class:`AccountSettings`."""
+
+    def deltas() -> st.SearchStrategy[timedelta]:
+        return st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=400))
+
+    fields = {
+        "activation_ttl": deltas(),
+        "resend_limit": st.integers(1, 10),
+        "resend_window": deltas(),
+        "reset_ttl": deltas(),
+        "reset_limit": st.integers(1, 10),
+        "email_verification_ttl": deltas(),
+        "terms_receipt_ttl": deltas(),
+        "contact_review_period": deltas(),
+        "incident_reopen_window": deltas(),
+        "password_min_length": st.integers(8, 20),
+    }
+    return build(AccountSettings, fields, overrides)
+
+
+MODELS: dict[type, Any] = {
+    AccountSettings: account_settings,
+    Candidate: candidates,
+    ContactDetails: contact_details,
+    Incident: incidents,
+    IncidentMessage: incident_messages,
+    NotificationPreferences: notification_preferences,
+    NotificationSetting: notification_settings,
+    PostalAddress: postal_addresses,
+    RegistrationReceipt: registration_receipts,
+    ScoreReport: score_reports,
+    TermsAcceptance: terms_acceptances,
+    TermsReceipt: terms_receipts,
+    TermsVersion: terms_versions,
+}
+
+
+def register() -> None:
+    """Register a strategy for every accounts model with ``st.register_type_strategy``."""
+    for model, factory in MODELS.items():
+        st.register_type_strategy(model, factory())

@@ -1,0 +1,681 @@
+"""Strategies for the awards models: catalogues, requirements, grants, kits, disclosures.
+
+Every function returns a strategy of *valid* instances and accepts per-field
+keyword overrides, each a strategy or a plain value; an unknown field name raises
+:class:`~symprogram.errors.ValidationError` (code ``unknown_field``) at once.
+
+Example:
+    >>> from symprogram.testing._awards import award_grants
+    >>> strategy = award_grants(award_id="sts-endpoint")
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import types
+import typing
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+
+import attrs
+from hypothesis import strategies as st
+
+from symprogram.awards import events as _events
+from symprogram.awards.catalogue import AwardCatalogue
+from symprogram.awards.models import (
+    AllOf,
+    AnyOf,
+    AtLeast,
+    AwardDefinition,
+    AwardGrant,
+    AwardHolding,
+    AwardKind,
+    AwardStatus,
+    CandidateAwards,
+    DisclosedAward,
+    Disclosure,
+    DisclosureStatus,
+    DisclosureView,
+    ExamDefinition,
+    ExamPassed,
+    ExamRef,
+    ExamResult,
+    HoldsAward,
+    KitAddress,
+    KitFulfilment,
+    KitStatus,
+    MinimumCredits,
+    Progress,
+    PublishedDisclosure,
+    Renewal,
+    Requirement,
+    RequirementStatus,
+    VerificationRecord,
+)
+from symprogram.errors import ValidationError
+from symprogram.testing.strategies import instants
+
+__all__ = [
+    "award_catalogues",
+    "award_definitions",
+    "award_events_of",
+    "award_grants",
+    "award_holdings",
+    "award_ids",
+    "candidate_awards",
+    "disclosed_awards",
+    "disclosure_views",
+    "disclosures",
+    "exam_definitions",
+    "exam_refs",
+    "exam_results",
+    "kit_addresses",
+    "kit_fulfilments",
+    "progresses",
+    "published_disclosures",
+    "register",
+    "renewals",
+    "requirement_statuses",
+    "requirements",
+    "verification_records",
+]
+
+T = TypeVar("T")
+
+_LO = datetime(2005, 1, 1, tzinfo=UTC)
+_HI = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def _st(value: Any) -> st.SearchStrategy[Any]:
+    return value if isinstance(value, st.SearchStrategy) else st.just(value)
+
+
+def _check(cls: type[Any], overrides: dict[str, Any]) -> None:
+    names = {a.name for a in attrs.fields(cls)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise ValidationError(
+            f"{cls.__name__} has no field(s) {', '.join(unknown)}",
+            field=unknown[0],
+            code="unknown_field",
+        )
+
+
+def _composite(
+    cls: type[T],
+    overrides: dict[str, Any],
+    defaults: Callable[[Callable[[str, st.SearchStrategy[Any]], Any]], dict[str, Any]],
+) -> st.SearchStrategy[T]:
+    """Build ``cls`` drawing each field from its override or from ``defaults``' strategy.
+
+    ``defaults`` receives ``pick(name, default_strategy)`` and returns the fields,
+    so that later defaults may depend on earlier draws.
+    """
+    _check(cls, overrides)
+
+    @st.composite
+    def strategy(draw: st.DrawFn) -> T:
+        def pick(name: str, default: st.SearchStrategy[Any]) -> Any:
+            return draw(_st(overrides[name]) if name in overrides else default)
+
+        return cls(**defaults(pick))
+
+    return strategy()
+
+
+_ident = st.from_regex(r"[a-z][a-z0-9]{1,8}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
+_hex = st.binary(min_size=8, max_size=8).map(bytes.hex)
+_words = st.text(
+    alphabet=st.characters(codec="ascii", categories=("L", "N", "Zs")), min_size=1, max_size=30
+).filter(lambda s: s.strip() != "")
+
+
+def award_ids() -> st.SearchStrategy[str]:
+    """Award or exam identifiers like ``"sts-endpoint"``."""
+    return _ident
+
+
+def exam_refs(**overrides: Any) -> st.SearchStrategy[ExamRef]:
+    """Strategy for :class:`ExamRef`."""
+    return _composite(
+        ExamRef,
+        overrides,
+        lambda pick: {
+            "code": pick("code", _ident),
+            "version": pick("version", st.none() | st.sampled_from(["1", "2.0", "12.1"])),
+        },
+    )
+
+
+def requirements(
+    exam_codes: tuple[str, ...] = ("e1", "e2", "e3"),
+    award_ids: tuple[str, ...] = (),
+    *,
+    max_leaves: int = 6,
+) -> st.SearchStrategy[Requirement]:
+    """Requirement trees over the given exams and awards (each a valid catalogue node)."""
+    return _requirements(tuple(exam_codes), tuple(award_ids), max_leaves)
+
+
+@functools.lru_cache(maxsize=256)
+def _requirements(
+    exam_codes: tuple[str, ...], award_ids: tuple[str, ...], max_leaves: int
+) -> st.SearchStrategy[Requirement]:
+    if not exam_codes:
+        raise ValidationError("exam_codes may not be empty", field="exam_codes", code="invalid")
+    if max_leaves < 1:
+        raise ValidationError("max_leaves must be positive", field="max_leaves", code="invalid")
+    leaves: list[st.SearchStrategy[Requirement]] = [
+        st.builds(
+            ExamPassed,
+            st.lists(st.sampled_from(exam_codes), min_size=1, max_size=2, unique=True).map(
+                lambda codes: tuple(ExamRef(c) for c in codes)
+            ),
+            st.none() | st.integers(0, 100),
+        ),
+        st.builds(
+            MinimumCredits,
+            st.integers(1, 60),
+            st.none()
+            | st.lists(st.sampled_from(exam_codes), min_size=1, max_size=3, unique=True).map(tuple),
+        ),
+    ]
+    if award_ids:
+        leaves.append(st.builds(HoldsAward, st.sampled_from(award_ids)))
+    leaf = st.one_of(*leaves)
+
+    def extend(children: st.SearchStrategy[Requirement]) -> st.SearchStrategy[Requirement]:
+        kids = st.lists(children, min_size=1, max_size=3).map(tuple)
+        return st.one_of(
+            st.builds(AllOf, kids),
+            st.builds(AnyOf, kids),
+            kids.flatmap(lambda k: st.integers(1, len(k)).map(lambda n: AtLeast(n, k))),
+        )
+
+    return st.recursive(leaf, extend, max_leaves=max_leaves)
+
+
+def exam_definitions(**overrides: Any) -> st.SearchStrategy[ExamDefinition]:
+    """Strategy for :class:`ExamDefinition` (never retired unless overridden)."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        max_score = pick("max_score", st.integers(1, 1000))
+        return {
+            "code": pick("code", _ident),
+            "title": pick("title", _words),
+            "versions": pick(
+                "versions", st.lists(st.sampled_from(["1", "2", "3"]), unique=True).map(tuple)
+            ),
+            "pass_score": pick("pass_score", st.integers(0, max_score)),
+            "max_score": max_score,
+            "credits": pick("credits", st.integers(0, 30)),
+            "retired_on": pick("retired_on", st.none()),
+            "replaced_by": pick("replaced_by", st.none()),
+        }
+
+    return _composite(ExamDefinition, overrides, fields)
+
+
+def award_definitions(**overrides: Any) -> st.SearchStrategy[AwardDefinition]:
+    """Strategy for :class:`AwardDefinition` over exams ``e1``-``e3`` (no award references)."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        validity = pick("validity", st.none() | st.integers(1, 1000).map(_days))
+        return {
+            "award_id": pick("award_id", _ident),
+            "name": pick("name", _words),
+            "kind": pick("kind", st.sampled_from(AwardKind)),
+            "requires": pick("requires", requirements()),
+            "validity": validity,
+            "includes": pick("includes", st.just(())),
+            "renewal": pick("renewal", st.none() | requirements()),
+            "renewal_window": pick(
+                "renewal_window",
+                st.none() if validity is None else st.none() | st.integers(1, 90).map(_days),
+            ),
+            "retired_on": pick("retired_on", st.none() | st.dates(date(2005, 1, 1))),
+            "kit": pick("kit", st.booleans()),
+        }
+
+    return _composite(AwardDefinition, overrides, fields)
+
+
+def _days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
+@st.composite
+def _catalogue(draw: st.DrawFn, n_exams: int, n_awards: int) -> AwardCatalogue:
+    codes = tuple(f"E{i}" for i in range(n_exams))
+    exams = [
+        ExamDefinition(
+            code=c,
+            title=f"Exam {c}",
+            pass_score=draw(st.integers(0, 100)),
+            credits=draw(st.integers(0, 30)),
+        )
+        for c in codes
+    ]
+    awards: list[AwardDefinition] = []
+    for i in range(n_awards):
+        earlier = tuple(a.award_id for a in awards)
+        awards.append(
+            AwardDefinition(
+                award_id=f"A{i}",
+                name=f"Award {i}",
+                kind=draw(st.sampled_from(AwardKind)),
+                requires=draw(requirements(codes, earlier)),
+                validity=draw(st.none() | st.integers(1, 800).map(_days)),
+                includes=tuple(draw(st.lists(st.sampled_from(earlier), unique=True)))
+                if earlier
+                else (),
+                kit=draw(st.booleans()),
+            )
+        )
+    return AwardCatalogue.of(exams, awards, name="generated")
+
+
+def award_catalogues(
+    *, min_exams: int = 1, max_exams: int = 5, min_awards: int = 1, max_awards: int = 5
+) -> st.SearchStrategy[AwardCatalogue]:
+    """Valid, acyclic catalogues over exams ``E0..`` and awards ``A0..``."""
+    if not 1 <= min_exams <= max_exams or not 1 <= min_awards <= max_awards:
+        raise ValidationError("need 1 <= min <= max", field="min_exams", code="invalid")
+    return st.tuples(
+        st.integers(min_exams, max_exams), st.integers(min_awards, max_awards)
+    ).flatmap(lambda t: _catalogue(*t))
+
+
+def exam_results(**overrides: Any) -> st.SearchStrategy[ExamResult]:
+    """Strategy for :class:`ExamResult` (recorded at or after it was taken)."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        taken = pick("taken_at", instants(_LO, _HI))
+        return {
+            "result_id": pick("result_id", _hex),
+            "exam_code": pick("exam_code", _ident),
+            "version": pick("version", st.none() | st.sampled_from(["1", "2"])),
+            "score": pick("score", st.integers(0, 100)),
+            "passed": pick("passed", st.booleans()),
+            "taken_at": taken,
+            "recorded_at": pick(
+                "recorded_at", st.integers(0, 10**6).map(lambda s: taken + timedelta(seconds=s))
+            ),
+        }
+
+    return _composite(ExamResult, overrides, fields)
+
+
+def renewals(**overrides: Any) -> st.SearchStrategy[Renewal]:
+    """Strategy for :class:`Renewal` (never shortening)."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        previous = pick("previous_expiry", instants(_LO, _HI))
+        return {
+            "at": pick("at", st.integers(1, 90).map(lambda d: previous - timedelta(days=d))),
+            "previous_expiry": previous,
+            "new_expiry": pick(
+                "new_expiry", st.integers(0, 1000).map(lambda d: previous + timedelta(days=d))
+            ),
+            "via": pick("via", st.none() | _ident),
+        }
+
+    return _composite(Renewal, overrides, fields)
+
+
+def award_grants(**overrides: Any) -> st.SearchStrategy[AwardGrant]:
+    """Strategy for :class:`AwardGrant`: consistent renewals and revocation."""
+
+    @st.composite
+    def renewal_chain(draw: st.DrawFn, granted: datetime, expires: datetime | None) -> Any:
+        if expires is None:
+            return ()
+        out = []
+        current = expires
+        for _ in range(draw(st.integers(0, 3))):
+            at = current - timedelta(days=draw(st.integers(1, 30)))
+            at = max(at, granted)
+            new = current + timedelta(days=draw(st.integers(1, 800)))
+            out.append(Renewal(at, current, new))
+            current = new
+        return tuple(out)
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        granted = pick("granted_at", instants(_LO, _HI))
+        expires = pick(
+            "expires_at",
+            st.none() | st.integers(31, 1000).map(lambda d: granted + timedelta(days=d)),
+        )
+        return {
+            "grant_id": pick("grant_id", _hex),
+            "award_id": pick("award_id", _ident),
+            "granted_at": granted,
+            "expires_at": expires,
+            "renewals": pick("renewals", renewal_chain(granted, expires)),
+            "revoked_at": pick(
+                "revoked_at",
+                st.none() | st.integers(0, 2000).map(lambda d: granted + timedelta(days=d)),
+            ),
+            "revoke_reason": pick("revoke_reason", st.none() | _words),
+        }
+
+    return _composite(AwardGrant, overrides, fields)
+
+
+def candidate_awards(**overrides: Any) -> st.SearchStrategy[CandidateAwards]:
+    """Strategy for :class:`CandidateAwards`."""
+    return _composite(
+        CandidateAwards,
+        overrides,
+        lambda pick: {
+            "candidate_id": pick("candidate_id", _ident),
+            "results": pick("results", st.lists(exam_results(), max_size=4).map(tuple)),
+            "grants": pick("grants", st.lists(award_grants(), max_size=3).map(tuple)),
+            "kit_ids": pick("kit_ids", st.lists(_hex, max_size=2, unique=True).map(tuple)),
+            "disclosure_ids": pick(
+                "disclosure_ids", st.lists(_hex, max_size=2, unique=True).map(tuple)
+            ),
+            "version": pick("version", st.integers(0, 5)),
+        },
+    )
+
+
+def award_holdings(**overrides: Any) -> st.SearchStrategy[AwardHolding]:
+    """Strategy for :class:`AwardHolding`."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        granted = pick("granted_at", instants(_LO, _HI))
+        status = pick("status", st.sampled_from(AwardStatus))
+        return {
+            "award_id": pick("award_id", _ident),
+            "name": pick("name", _words),
+            "kind": pick("kind", st.sampled_from(AwardKind)),
+            "status": status,
+            "grant_id": pick("grant_id", _hex),
+            "granted_at": granted,
+            "expires_at": pick(
+                "expires_at",
+                st.none() | st.integers(1, 1000).map(lambda d: granted + timedelta(days=d)),
+            ),
+            "revoked_at": pick(
+                "revoked_at",
+                st.just(granted) if status is AwardStatus.REVOKED else st.none(),
+            ),
+        }
+
+    return _composite(AwardHolding, overrides, fields)
+
+
+def requirement_statuses(**overrides: Any) -> st.SearchStrategy[RequirementStatus]:
+    """Strategy for leaf :class:`RequirementStatus` values (``fraction`` 1.0 iff met)."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        met = pick("met", st.booleans())
+        return {
+            "path": pick("path", st.just("requires")),
+            "description": pick("description", _words),
+            "met": met,
+            "fraction": pick(
+                "fraction", st.just(1.0) if met else st.floats(0, 1, exclude_max=True)
+            ),
+            "children": pick("children", st.just(())),
+        }
+
+    return _composite(RequirementStatus, overrides, fields)
+
+
+def progresses(**overrides: Any) -> st.SearchStrategy[Progress]:
+    """Strategy for :class:`Progress` over a single-leaf tree."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        tree = pick("tree", requirement_statuses())
+        return {
+            "candidate_id": pick("candidate_id", _ident),
+            "award_id": pick("award_id", _ident),
+            "at": pick("at", instants(_LO, _HI)),
+            "met": pick("met", st.just(tree.met)),
+            "percentage": pick("percentage", st.just(int(tree.fraction * 100))),
+            "satisfied": pick("satisfied", st.just((tree,) if tree.met else ())),
+            "missing": pick("missing", st.just(() if tree.met else (tree,))),
+            "tree": tree,
+        }
+
+    return _composite(Progress, overrides, fields)
+
+
+def kit_addresses(**overrides: Any) -> st.SearchStrategy[KitAddress]:
+    """Strategy for :class:`KitAddress`."""
+    return _composite(
+        KitAddress,
+        overrides,
+        lambda pick: {
+            "name": pick("name", _words),
+            "email": pick("email", _ident.map(lambda s: f"{s}@example.com")),
+            "postal_address": pick(
+                "postal_address", st.lists(_words, min_size=1, max_size=3).map(tuple)
+            ),
+            "country": pick("country", st.none() | st.sampled_from(["US", "GB", "DE", "JP"])),
+        },
+    )
+
+
+def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[KitFulfilment]:
+    """Strategy for :class:`KitFulfilment` with instants consistent with its status."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        queued = pick("queued_at", instants(_LO, _HI))
+        status = pick("status", st.sampled_from(KitStatus))
+        shipped = (
+            None
+            if status is KitStatus.QUEUED
+            else queued + timedelta(days=pick("_shipping_days", st.integers(0, 30)))
+        )
+        delivered = (
+            None
+            if status is not KitStatus.DELIVERED or shipped is None
+            else shipped + timedelta(days=2)
+        )
+        return {
+            "kit_id": pick("kit_id", _hex),
+            "candidate_id": pick("candidate_id", _ident),
+            "award_id": pick("award_id", _ident),
+            "grant_id": pick("grant_id", _hex),
+            "address": pick("address", kit_addresses()),
+            "status": status,
+            "queued_at": queued,
+            "shipped_at": pick("shipped_at", st.just(shipped)),
+            "delivered_at": pick("delivered_at", st.just(delivered)),
+            "tracking": pick("tracking", st.none() if shipped is None else st.none() | _hex),
+            "version": pick("version", st.integers(0, 5)),
+        }
+
+    return _composite(KitFulfilment, overrides, fields)
+
+
+def disclosures(**overrides: Any) -> st.SearchStrategy[Disclosure]:
+    """Strategy for :class:`Disclosure`."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        created = pick("created_at", instants(_LO, _HI))
+        salt = pick(
+            "recipient_salt", st.none() | st.binary(min_size=16, max_size=16).map(bytes.hex)
+        )
+        return {
+            "disclosure_id": pick("disclosure_id", _hex),
+            "candidate_id": pick("candidate_id", _ident),
+            "award_ids": pick(
+                "award_ids", st.lists(_ident, min_size=1, max_size=3, unique=True).map(tuple)
+            ),
+            "holder_name": pick("holder_name", _words),
+            "recipient_hash": pick(
+                "recipient_hash", st.binary(min_size=32, max_size=32).map(bytes.hex)
+            ),
+            "recipient_salt": salt,
+            "code_digest": pick(
+                "code_digest",
+                st.binary(min_size=8, max_size=32).map(lambda b: hashlib.sha256(b).hexdigest()),
+            ),
+            "created_at": created,
+            "expires_at": pick(
+                "expires_at",
+                st.integers(1, 365 * 24).map(lambda h: created + timedelta(hours=h)),
+            ),
+            "revoked_at": pick(
+                "revoked_at",
+                st.none() | st.integers(0, 365 * 24).map(lambda h: created + timedelta(hours=h)),
+            ),
+            "version": pick("version", st.integers(0, 5)),
+        }
+
+    return _composite(Disclosure, overrides, fields)
+
+
+def published_disclosures(**overrides: Any) -> st.SearchStrategy[PublishedDisclosure]:
+    """Strategy for :class:`PublishedDisclosure` (the code matches the digest)."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        code = pick("code", st.binary(min_size=16, max_size=24).map(bytes.hex))
+        digest = hashlib.sha256(code.encode("utf-8")).hexdigest()
+        return {
+            "disclosure": pick("disclosure", disclosures(code_digest=digest)),
+            "code": code,
+        }
+
+    return _composite(PublishedDisclosure, overrides, fields)
+
+
+def disclosed_awards(**overrides: Any) -> st.SearchStrategy[DisclosedAward]:
+    """Strategy for :class:`DisclosedAward`."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        granted = pick("granted_at", instants(_LO, _HI))
+        return {
+            "award_id": pick("award_id", _ident),
+            "name": pick("name", _words),
+            "kind": pick("kind", st.sampled_from(AwardKind)),
+            "status": pick("status", st.sampled_from(AwardStatus)),
+            "granted_at": granted,
+            "expires_at": pick(
+                "expires_at",
+                st.none() | st.integers(1, 1000).map(lambda d: granted + timedelta(days=d)),
+            ),
+        }
+
+    return _composite(DisclosedAward, overrides, fields)
+
+
+def disclosure_views(**overrides: Any) -> st.SearchStrategy[DisclosureView]:
+    """Strategy for :class:`DisclosureView`: an inactive view shows nothing."""
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        status = pick("status", st.sampled_from(DisclosureStatus))
+        active = status is DisclosureStatus.ACTIVE
+        at = pick("verified_at", instants(_LO, _HI))
+        return {
+            "disclosure_id": pick("disclosure_id", _hex),
+            "status": status,
+            "verified_at": at,
+            "holder_name": pick("holder_name", _words if active else st.none()),
+            "awards": pick(
+                "awards",
+                st.lists(disclosed_awards(), max_size=3).map(tuple) if active else st.just(()),
+            ),
+            "expires_at": pick(
+                "expires_at", st.just(at + timedelta(days=1)) if active else st.none()
+            ),
+            "reason": pick("reason", st.none() if active else st.just(f"disclosure_{status}")),
+        }
+
+    return _composite(DisclosureView, overrides, fields)
+
+
+def verification_records(**overrides: Any) -> st.SearchStrategy[VerificationRecord]:
+    """Strategy for :class:`VerificationRecord`."""
+    return _composite(
+        VerificationRecord,
+        overrides,
+        lambda pick: {
+            "disclosure_id": pick("disclosure_id", _hex),
+            "at": pick("at", instants(_LO, _HI)),
+            "outcome": pick(
+                "outcome",
+                st.sampled_from(
+                    ["shown", "disclosure_revoked", "disclosure_expired", "recipient_mismatch"]
+                ),
+            ),
+        },
+    )
+
+
+_EVENT_CLASSES = tuple(getattr(_events, name) for name in _events.__all__)
+
+
+def _for_type(tp: Any) -> st.SearchStrategy[Any]:
+    if tp is str:
+        return _ident
+    if tp is int:
+        return st.integers(0, 100)
+    if tp is bool:
+        return st.booleans()
+    if tp is datetime:
+        return instants(_LO, _HI)
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        return st.one_of(*(st.none() if a is type(None) else _for_type(a) for a in args))
+    if origin is tuple:
+        return st.lists(_for_type(args[0]), max_size=3).map(tuple)
+    raise ValidationError(f"no strategy for {tp!r}", code="invalid")  # pragma: no cover
+
+
+def award_events_of(cls: type[T], **overrides: Any) -> st.SearchStrategy[T]:
+    """Strategy for one awards domain event class (e.g. :class:`AwardGranted`)."""
+    if cls not in _EVENT_CLASSES:
+        raise ValidationError(f"{cls!r} is not an awards event", field="cls", code="invalid")
+    hints = typing.get_type_hints(cls)
+    names = [a.name for a in attrs.fields(cls)]  # type: ignore[arg-type]
+    return _composite(
+        cls,
+        overrides,
+        lambda pick: {name: pick(name, _for_type(hints[name])) for name in names},
+    )
+
+
+def register() -> None:
+    """Register a strategy for every awards model with ``st.register_type_strategy``."""
+    pairs: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
+        (ExamRef, exam_refs()),
+        (ExamDefinition, exam_definitions()),
+        (AwardDefinition, award_definitions()),
+        (AwardCatalogue, award_catalogues()),
+        (ExamResult, exam_results()),
+        (Renewal, renewals()),
+        (AwardGrant, award_grants()),
+        (CandidateAwards, candidate_awards()),
+        (AwardHolding, award_holdings()),
+        (RequirementStatus, requirement_statuses()),
+        (Progress, progresses()),
+        (KitAddress, kit_addresses()),
+        (KitFulfilment, kit_fulfilments()),
+        (Disclosure, disclosures()),
+        (PublishedDisclosure, published_disclosures()),
+        (DisclosedAward, disclosed_awards()),
+        (DisclosureView, disclosure_views()),
+        (VerificationRecord, verification_records()),
+        (ExamPassed, requirements(max_leaves=1).filter(lambda r: isinstance(r, ExamPassed))),
+        (MinimumCredits, st.builds(MinimumCredits, st.integers(1, 60))),
+        (HoldsAward, st.builds(HoldsAward, _ident)),
+        (AllOf, st.builds(AllOf, st.lists(requirements(), min_size=1, max_size=3).map(tuple))),
+        (AnyOf, st.builds(AnyOf, st.lists(requirements(), min_size=1, max_size=3).map(tuple))),
+        (
+            AtLeast,
+            st.lists(requirements(), min_size=1, max_size=3)
+            .map(tuple)
+            .flatmap(lambda k: st.integers(1, len(k)).map(lambda n: AtLeast(n, k))),
+        ),
+    ]
+    pairs.extend((cls, award_events_of(cls)) for cls in _EVENT_CLASSES)
+    for cls, strategy in pairs:
+        st.register_type_strategy(cls, strategy)

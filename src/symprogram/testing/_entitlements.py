@@ -1,0 +1,478 @@
+"""Hypothesis strategies for the entitlements models.
+
+Every function returns a strategy of *valid* instances and accepts per-field
+keyword overrides, each a strategy or a plain value; an unknown field raises
+:class:`~symprogram.errors.ValidationError` (code ``unknown_field``) at once.
+Windows (``starts_on`` / ``ends_on``) stay ordered whichever end is overridden.
+
+Example:
+    >>> from symprogram.entitlements import AgreementStatus
+    >>> strategy = agreements(level="essential_support")
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+
+from symprogram.decisions import Decision
+from symprogram.entitlements import (
+    Access,
+    AccessibleDocument,
+    AccessRule,
+    Agreement,
+    AgreementStatus,
+    CaseStatus,
+    CustomerEntitlements,
+    Document,
+    EntitlementCatalogue,
+    EscalationLevel,
+    EscalationStep,
+    Grant,
+    GrantKind,
+    LanguageChoice,
+    LanguageOutcome,
+    LocalSite,
+    ProductLifecycle,
+    Reader,
+    Release,
+    RemoteAccessTerms,
+    RemoteSession,
+    ServiceLevel,
+    Severity,
+    StatusChange,
+    SupportCase,
+    SupportExtension,
+    TelephoneLine,
+)
+from symprogram.errors import ValidationError
+from symprogram.testing.strategies import build, instants
+
+__all__ = [
+    "DOCUMENT_IDS",
+    "LANGUAGES",
+    "LEVEL_IDS",
+    "PRODUCTS",
+    "access_rules",
+    "accessible_documents",
+    "agreements",
+    "customer_entitlements",
+    "customer_ids",
+    "documents",
+    "entitlement_catalogues",
+    "escalation_levels",
+    "escalation_steps",
+    "grants",
+    "language_choices",
+    "languages",
+    "local_sites",
+    "product_lifecycles",
+    "readers",
+    "register",
+    "releases",
+    "remote_access_terms",
+    "remote_sessions",
+    "service_levels",
+    "status_changes",
+    "support_cases",
+    "support_extensions",
+    "telephone_lines",
+    "windows",
+]
+
+T = TypeVar("T")
+
+LEVEL_IDS = ("basic_maintenance", "essential_support", "business_critical_services")
+"""The service levels of the default catalogue, lowest first."""
+
+DOCUMENT_IDS = tuple(doc.id for doc in EntitlementCatalogue.default().documents)
+"""The documents of the default catalogue."""
+
+PRODUCTS = ("Backup Exec", "NetBackup", "Endpoint Protection", "Enterprise Vault")
+"""Example product names."""
+
+LANGUAGES = (
+    "th", "he", "iw", "id", "in", "tr", "ja", "zh-TW", "zh-CN", "pt-BR", "de-AT", "en-GB",
+    "en", "fr", "ko", "ru", "es", "it", "xx",
+)  # fmt: skip
+"""Reader languages the strategies draw from (the issue's decision table, and more)."""
+
+_DAY_MIN = date(2009, 1, 1)
+_DAY_MAX = date(2014, 12, 31)
+
+
+def _as(value: Any) -> st.SearchStrategy[Any]:
+    return value if isinstance(value, st.SearchStrategy) else st.just(value)
+
+
+def _check(cls: type[Any], fields: tuple[str, ...], overrides: dict[str, Any]) -> None:
+    unknown = sorted(set(overrides) - set(fields))
+    if unknown:
+        raise ValidationError(
+            f"{cls.__name__} has no field(s) {', '.join(unknown)}",
+            field=unknown[0],
+            code="unknown_field",
+        )
+
+
+def _names(max_size: int = 20) -> st.SearchStrategy[str]:
+    return st.text(
+        st.characters(whitelist_categories=("Lu", "Ll", "Nd"), max_codepoint=0x24F),
+        min_size=1,
+        max_size=max_size,
+    )
+
+
+def customer_ids() -> st.SearchStrategy[str]:
+    """Customer ids such as ``"C-1042"``."""
+    return st.integers(1, 99_999).map(lambda n: f"C-{n}")
+
+
+def languages() -> st.SearchStrategy[str]:
+    """One reader language tag from :data:`LANGUAGES`."""
+    return st.sampled_from(LANGUAGES)
+
+
+def windows(starts_on: Any = None, ends_on: Any = None) -> st.SearchStrategy[tuple[date, date]]:
+    """Ordered ``(starts_on, ends_on)`` pairs; either end may be fixed (value or strategy)."""
+    if starts_on is not None and ends_on is not None:
+        return st.tuples(_as(starts_on), _as(ends_on)).filter(lambda w: w[0] <= w[1])
+    if starts_on is not None:
+        return _as(starts_on).flatmap(
+            lambda s: st.tuples(st.just(s), st.dates(min_value=s, max_value=s + timedelta(900)))
+        )
+    if ends_on is not None:
+        return _as(ends_on).flatmap(
+            lambda e: st.tuples(st.dates(min_value=e - timedelta(900), max_value=e), st.just(e))
+        )
+    return st.dates(_DAY_MIN, _DAY_MAX).flatmap(
+        lambda s: st.tuples(st.just(s), st.dates(min_value=s, max_value=s + timedelta(900)))
+    )
+
+
+def _windowed(
+    cls: type[T], fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
+) -> st.SearchStrategy[T]:
+    _check(cls, (*fields, "starts_on", "ends_on"), overrides)
+    rest = {k: v for k, v in overrides.items() if k not in ("starts_on", "ends_on")}
+    return windows(overrides.get("starts_on"), overrides.get("ends_on")).flatmap(
+        lambda w: build(cls, {**fields, "starts_on": st.just(w[0]), "ends_on": st.just(w[1])}, rest)
+    )
+
+
+# ---------------------------------------------------------------------- catalogue
+
+
+def service_levels(**overrides: Any) -> st.SearchStrategy[ServiceLevel]:
+    """Strategy for :class:`~symprogram.entitlements.ServiceLevel`."""
+    fields = {
+        "id": st.sampled_from(LEVEL_IDS),
+        "name": _names(),
+        "rank": st.integers(1, 10),
+        "description": st.text(max_size=30),
+    }
+    return build(ServiceLevel, fields, overrides)
+
+
+def access_rules(**overrides: Any) -> st.SearchStrategy[AccessRule]:
+    """Strategy for :class:`~symprogram.entitlements.AccessRule`."""
+    fields = {"access": st.sampled_from(Access), "effective_from": st.none() | instants()}
+    return build(AccessRule, fields, overrides)
+
+
+def documents(**overrides: Any) -> st.SearchStrategy[Document]:
+    """Documents of the default catalogue (overrides give modified copies)."""
+    catalogue = EntitlementCatalogue.default()
+    base = st.sampled_from(catalogue.documents)
+    if not overrides:
+        return base
+    fields = ("id", "title", "languages", "local_sites", "min_level", "access")
+    _check(Document, fields, overrides)
+    return base.flatmap(
+        lambda doc: build(
+            Document, {name: st.just(getattr(doc, name)) for name in fields}, overrides
+        )
+    )
+
+
+def local_sites(**overrides: Any) -> st.SearchStrategy[LocalSite]:
+    """Local-language sites of the default catalogue (overrides give modified copies)."""
+    base = st.sampled_from(EntitlementCatalogue.default().local_sites)
+    if not overrides:
+        return base
+    fields = ("language", "name", "url")
+    _check(LocalSite, fields, overrides)
+    return base.flatmap(
+        lambda site: build(
+            LocalSite, {name: st.just(getattr(site, name)) for name in fields}, overrides
+        )
+    )
+
+
+def telephone_lines(**overrides: Any) -> st.SearchStrategy[TelephoneLine]:
+    """Telephone support lines of the default catalogue (overrides give modified copies)."""
+    base = st.sampled_from(EntitlementCatalogue.default().telephone_lines)
+    if not overrides:
+        return base
+    fields = (
+        "region", "area", "countries", "languages", "english_hours", "local_hours", "time_zone",
+    )  # fmt: skip
+    _check(TelephoneLine, fields, overrides)
+    return base.flatmap(
+        lambda line: build(
+            TelephoneLine, {name: st.just(getattr(line, name)) for name in fields}, overrides
+        )
+    )
+
+
+def escalation_levels(**overrides: Any) -> st.SearchStrategy[EscalationLevel]:
+    """Strategy for :class:`~symprogram.entitlements.EscalationLevel`."""
+    fields = {"rank": st.integers(1, 6), "name": _names(), "description": st.text(max_size=30)}
+    return build(EscalationLevel, fields, overrides)
+
+
+def remote_access_terms(**overrides: Any) -> st.SearchStrategy[RemoteAccessTerms]:
+    """Strategy for :class:`~symprogram.entitlements.RemoteAccessTerms`."""
+    fields = {
+        "document": st.just("remote_access_standard_terms"),
+        "version": st.sampled_from(("2011-01", "2012-06", "2014-01")),
+    }
+    return build(RemoteAccessTerms, fields, overrides)
+
+
+def entitlement_catalogues() -> st.SearchStrategy[EntitlementCatalogue]:
+    """The default catalogue (immutable, shared)."""
+    return st.just(EntitlementCatalogue.default())
+
+
+def language_choices(**overrides: Any) -> st.SearchStrategy[LanguageChoice]:
+    """Strategy for :class:`~symprogram.entitlements.LanguageChoice` (consistent values)."""
+    fields = {
+        "outcome": st.sampled_from(LanguageOutcome),
+        "language": st.sampled_from(("en", "he", "th", "ja", "zh-Hans")),
+        "name": _names(),
+        "direction": st.sampled_from(("ltr", "rtl")),
+        "site_url": st.none() | st.just("https://support.example.com/ja/"),
+        "requested": st.none() | languages(),
+        "steps": st.lists(st.text(max_size=20), max_size=3).map(tuple),
+    }
+    return build(LanguageChoice, fields, overrides)
+
+
+# ----------------------------------------------------------------------- holdings
+
+
+def readers(**overrides: Any) -> st.SearchStrategy[Reader]:
+    """Strategy for :class:`~symprogram.entitlements.Reader`."""
+    fields = {"customer_id": st.none() | customer_ids(), "logged_in": st.booleans()}
+    return build(Reader, fields, overrides)
+
+
+def status_changes(**overrides: Any) -> st.SearchStrategy[StatusChange]:
+    """Strategy for :class:`~symprogram.entitlements.StatusChange`."""
+    fields = {
+        "status": st.sampled_from(AgreementStatus),
+        "at": instants(),
+        "by": _names(),
+        "reason": _names(40),
+    }
+    return build(StatusChange, fields, overrides)
+
+
+def agreements(**overrides: Any) -> st.SearchStrategy[Agreement]:
+    """Strategy for :class:`~symprogram.entitlements.Agreement` (no status changes by default)."""
+    fields = {
+        "agreement_id": st.integers(1, 99_999).map(lambda n: f"A-{n}"),
+        "customer_id": customer_ids(),
+        "level": st.sampled_from(LEVEL_IDS),
+        "products": st.frozensets(st.sampled_from(PRODUCTS), min_size=1),
+        "created_at": instants(),
+        "created_by": _names(),
+        "status_changes": st.just(()),
+    }
+    return _windowed(Agreement, fields, overrides)
+
+
+def grants(**overrides: Any) -> st.SearchStrategy[Grant]:
+    """Strategy for :class:`~symprogram.entitlements.Grant` (not revoked by default)."""
+    fields = {
+        "grant_id": st.integers(1, 999).map(lambda n: f"grant-{n}"),
+        "customer_id": customer_ids(),
+        "kind": st.sampled_from(GrantKind),
+        "level": st.sampled_from(LEVEL_IDS),
+        "products": st.frozensets(st.sampled_from(PRODUCTS), min_size=1),
+        "reason": _names(40),
+        "approver": st.just("approver"),
+        "granted_by": st.just("agent"),
+        "granted_at": instants(),
+        "revoked_at": st.none(),
+        "revoked_by": st.none(),
+        "revocation_reason": st.none(),
+    }
+    return _windowed(Grant, fields, overrides)
+
+
+def support_extensions(**overrides: Any) -> st.SearchStrategy[SupportExtension]:
+    """Strategy for :class:`~symprogram.entitlements.SupportExtension`."""
+    fields = {
+        "extension_id": st.integers(1, 99_999).map(lambda n: f"X-{n}"),
+        "customer_id": customer_ids(),
+        "product": st.sampled_from(PRODUCTS),
+        "releases": st.frozensets(st.sampled_from(("10.0", "11.0", "12.5")), min_size=1),
+        "created_at": instants(),
+        "created_by": _names(),
+        "status_changes": st.just(()),
+    }
+    return _windowed(SupportExtension, fields, overrides)
+
+
+def customer_entitlements(**overrides: Any) -> st.SearchStrategy[CustomerEntitlements]:
+    """Strategy for :class:`~symprogram.entitlements.CustomerEntitlements` (one customer)."""
+    fields = ("customer_id", "agreements", "grants", "extensions", "version")
+    _check(CustomerEntitlements, fields, overrides)
+
+    def holdings(customer: str) -> st.SearchStrategy[CustomerEntitlements]:
+        defaults = {
+            "customer_id": st.just(customer),
+            "agreements": st.lists(
+                agreements(customer_id=customer), max_size=3, unique_by=lambda a: a.agreement_id
+            ).map(tuple),
+            "grants": st.lists(
+                grants(customer_id=customer), max_size=2, unique_by=lambda g: g.grant_id
+            ).map(tuple),
+            "extensions": st.lists(
+                support_extensions(customer_id=customer),
+                max_size=1,
+                unique_by=lambda e: e.extension_id,
+            ).map(tuple),
+            "version": st.just(0),
+        }
+        rest = {k: v for k, v in overrides.items() if k != "customer_id"}
+        return build(CustomerEntitlements, defaults, rest)
+
+    return _as(overrides.get("customer_id", customer_ids())).flatmap(holdings)
+
+
+def releases(**overrides: Any) -> st.SearchStrategy[Release]:
+    """Strategy for :class:`~symprogram.entitlements.Release` (end of life after end of support)."""
+    fields = ("release", "end_of_standard_support", "end_of_life")
+    _check(Release, fields, overrides)
+    eoss = _as(overrides.get("end_of_standard_support", st.dates(_DAY_MIN, _DAY_MAX)))
+
+    def with_eol(day: date) -> st.SearchStrategy[Release]:
+        defaults = {
+            "release": st.sampled_from(("10.0", "11.0", "12.5")),
+            "end_of_standard_support": st.just(day),
+            "end_of_life": st.none() | st.dates(min_value=day, max_value=day + timedelta(1000)),
+        }
+        rest = {k: v for k, v in overrides.items() if k != "end_of_standard_support"}
+        return build(Release, defaults, rest)
+
+    return eoss.flatmap(with_eol)
+
+
+def product_lifecycles(**overrides: Any) -> st.SearchStrategy[ProductLifecycle]:
+    """Strategy for :class:`~symprogram.entitlements.ProductLifecycle`."""
+    fields = {
+        "product": st.sampled_from(PRODUCTS),
+        "releases": st.lists(releases(), max_size=3, unique_by=lambda r: r.release).map(tuple),
+        "version": st.just(0),
+    }
+    return build(ProductLifecycle, fields, overrides)
+
+
+# -------------------------------------------------------------------------- cases
+
+
+def escalation_steps(**overrides: Any) -> st.SearchStrategy[EscalationStep]:
+    """Strategy for :class:`~symprogram.entitlements.EscalationStep` (one level up)."""
+    fields = ("from_level", "to_level", "at", "by", "reason")
+    _check(EscalationStep, fields, overrides)
+
+    def step(level: int) -> st.SearchStrategy[EscalationStep]:
+        defaults = {
+            "from_level": st.just(level),
+            "to_level": st.just(level + 1),
+            "at": instants(),
+            "by": _names(),
+            "reason": _names(40),
+        }
+        return build(
+            EscalationStep, defaults, {k: v for k, v in overrides.items() if k != "from_level"}
+        )
+
+    return _as(overrides.get("from_level", st.integers(0, 3))).flatmap(step)
+
+
+def remote_sessions(**overrides: Any) -> st.SearchStrategy[RemoteSession]:
+    """Strategy for :class:`~symprogram.entitlements.RemoteSession` (open by default)."""
+    fields = {
+        "session_id": st.integers(1, 9).map(lambda n: f"remote-{n}"),
+        "terms_version": st.just("2011-01"),
+        "started_at": instants(),
+        "started_by": _names(),
+        "ended_at": st.none(),
+        "ended_by": st.none(),
+    }
+    return build(RemoteSession, fields, overrides)
+
+
+def support_cases(**overrides: Any) -> st.SearchStrategy[SupportCase]:
+    """Strategy for :class:`~symprogram.entitlements.SupportCase` (open, not escalated)."""
+    fields = {
+        "case_id": st.integers(1, 999_999).map(lambda n: f"CASE-{n}"),
+        "customer_id": customer_ids(),
+        "product": st.sampled_from(PRODUCTS),
+        "severity": st.sampled_from(Severity),
+        "summary": _names(60),
+        "opened_at": instants(),
+        "opened_by": _names(),
+        "release": st.none() | st.sampled_from(("10.0", "11.0", "12.5")),
+        "status": st.just(CaseStatus.OPEN),
+        "escalation_level": st.just(0),
+        "escalations": st.just(()),
+        "remote_sessions": st.just(()),
+        "closed_at": st.none(),
+        "version": st.just(0),
+    }
+    return build(SupportCase, fields, overrides)
+
+
+def accessible_documents(**overrides: Any) -> st.SearchStrategy[AccessibleDocument]:
+    """Strategy for :class:`~symprogram.entitlements.AccessibleDocument` (allowed decisions)."""
+    fields = {
+        "document": documents(),
+        "decision": st.builds(Decision, allowed=st.just(True), at=instants()),
+    }
+    return build(AccessibleDocument, fields, overrides)
+
+
+def register() -> None:
+    """Register a strategy for every entitlements model with Hypothesis."""
+    pairs: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
+        (ServiceLevel, service_levels()),
+        (AccessRule, access_rules()),
+        (Document, documents()),
+        (LocalSite, local_sites()),
+        (TelephoneLine, telephone_lines()),
+        (EscalationLevel, escalation_levels()),
+        (RemoteAccessTerms, remote_access_terms()),
+        (EntitlementCatalogue, entitlement_catalogues()),
+        (LanguageChoice, language_choices()),
+        (Reader, readers()),
+        (StatusChange, status_changes()),
+        (Agreement, agreements()),
+        (Grant, grants()),
+        (SupportExtension, support_extensions()),
+        (CustomerEntitlements, customer_entitlements()),
+        (Release, releases()),
+        (ProductLifecycle, product_lifecycles()),
+        (EscalationStep, escalation_steps()),
+        (RemoteSession, remote_sessions()),
+        (SupportCase, support_cases()),
+        (AccessibleDocument, accessible_documents()),
+    ]
+    for cls, strategy in pairs:
+        st.register_type_strategy(cls, strategy)

@@ -1,0 +1,247 @@
+"""The accounts models: validation, limits, serialization and strategies."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from accounts_helpers import make_store
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symprogram.accounts import (
+    AccountSettings,
+    Candidate,
+    ContactDetails,
+    Incident,
+    IncidentMessage,
+    NotificationPreferences,
+    NotificationSetting,
+    PostalAddress,
+    RegistrationReceipt,
+    ScoreReport,
+    TermsAcceptance,
+    TermsReceipt,
+    TermsVersion,
+    normalize_email,
+)
+from symprogram.accounts.models import MAX_INCIDENT_MESSAGES
+from symprogram.accounts.storage import AccountsStorage
+from symprogram.errors import LimitExceeded, SymprogramError, ValidationError
+from symprogram.serialization import dumps, loads
+from symprogram.testing import _accounts as sa
+
+MODELS = [
+    AccountSettings,
+    Candidate,
+    ContactDetails,
+    Incident,
+    IncidentMessage,
+    NotificationPreferences,
+    NotificationSetting,
+    PostalAddress,
+    RegistrationReceipt,
+    ScoreReport,
+    TermsAcceptance,
+    TermsReceipt,
+    TermsVersion,
+]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_from_type_works_after_register(model: type) -> None:
+    """``st.from_type`` builds every accounts model once the strategies are registered."""
+    sa.register()
+
+    @settings(max_examples=5, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.from_type(model))
+    def check(value: Any) -> None:
+        assert model == type(value)
+
+    check()
+
+
+def test_strategy_refuses_unknown_override() -> None:
+    """A strategy given a field the model lacks raises ValidationError unknown_field."""
+    for factory in (sa.candidates, sa.terms_versions, sa.score_reports):
+        with pytest.raises(ValidationError) as info:
+            factory(bogus=1)
+        assert "unknown_field" == info.value.code
+
+
+@settings(max_examples=40)
+@given(sa.candidates())
+def test_candidate_json_round_trip(candidate: Candidate) -> None:
+    """Every candidate survives the JSON converter unchanged."""
+    assert candidate == loads(dumps(candidate), Candidate)
+
+
+@settings(max_examples=30)
+@given(sa.incidents())
+def test_incident_json_round_trip(incident: Incident) -> None:
+    """Every incident survives the JSON converter unchanged."""
+    assert incident == loads(dumps(incident), Incident)
+
+
+@settings(max_examples=20)
+@given(sa.terms_versions(), sa.score_reports(), sa.terms_acceptances())
+def test_other_models_json_round_trip(
+    version: TermsVersion, report: ScoreReport, acceptance: TermsAcceptance
+) -> None:
+    """Terms versions, score reports and acceptances survive the JSON converter."""
+    assert version == loads(dumps(version), TermsVersion)
+    assert report == loads(dumps(report), ScoreReport)
+    assert acceptance == loads(dumps(acceptance), TermsAcceptance)
+
+
+@pytest.mark.parametrize("adapter", ["memory", "sqlite"])
+def test_hostile_candidates_round_trip_in_storage(adapter: str, tmp_path: Any) -> None:
+    """Candidates with any allowed Unicode are read back exactly as stored, on each adapter."""
+    store = make_store(adapter, tmp_path)
+
+    @settings(max_examples=25, deadline=None)
+    @given(sa.candidates())
+    def check(candidate: Candidate) -> None:
+        with store.transaction() as tx:
+            repo = AccountsStorage(tx).candidates
+            taken = repo.find_by_email(candidate.contact.email)
+            if repo.find(candidate.candidate_id) is not None or taken is not None:
+                return
+            saved = repo.add(candidate)
+        with store.transaction(readonly=True) as tx:
+            assert saved == AccountsStorage(tx).candidates.get(candidate.candidate_id)
+
+    check()
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("plainaddress", "invalid_email"),
+        ("a@b", "invalid_email"),
+        (42, "invalid_type"),
+        ("\ud800@example.com", "invalid_unicode"),
+    ],
+)
+def test_normalize_email_refuses_non_addresses(value: object, code: str) -> None:
+    """Non-addresses raise ValidationError with a stable code and field email."""
+    with pytest.raises(ValidationError) as info:
+        normalize_email(value)
+    assert (code, "email") == (info.value.code, info.value.field)
+
+
+def test_normalize_email_keeps_local_part_and_lowers_domain() -> None:
+    """The domain is lower-cased and surrounding space stripped."""
+    assert "Ada@example.com" == normalize_email("  Ada@EXAMPLE.COM ")
+
+
+def base_contact(**overrides: Any) -> ContactDetails:
+    """A valid ContactDetails with overrides."""
+    values: dict[str, Any] = {
+        "email": "ada@example.com",
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "company_name": "AE",
+        "partner_company": "B&C",
+        "preferred_language": "iw",
+    }
+    values.update(overrides)
+    return ContactDetails(**values)
+
+
+def test_language_is_canonicalized() -> None:
+    """Legacy language codes are stored in their canonical form."""
+    assert "he" == base_contact().preferred_language
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error", "code"),
+    [
+        ("given_name", "A\u2028B", ValidationError, "control_characters"),
+        ("given_name", "A\tB", ValidationError, "control_characters"),
+        ("given_name", "\udfff", ValidationError, "invalid_unicode"),
+        ("given_name", None, ValidationError, "invalid_type"),
+        ("partner_company", "p" * 201, LimitExceeded, "text_too_long"),
+        ("preferred_language", "", ValidationError, "field_required"),
+        ("preferred_language", "en-Latn-US-x-" + "a" * 40, LimitExceeded, "text_too_long"),
+        ("preferred_language", "qq", ValidationError, "unknown_language"),
+        ("postal_address", "12 Main St", ValidationError, "invalid_type"),
+    ],
+)
+def test_contact_field_errors(
+    field: str, value: object, error: type[SymprogramError], code: str
+) -> None:
+    """Each bad contact field raises its error class and code."""
+    with pytest.raises(error) as info:
+        base_contact(**{field: value})
+    assert code == info.value.code
+
+
+def test_postal_address_limits() -> None:
+    """Addresses need 1-4 lines and a known country."""
+    with pytest.raises(LimitExceeded) as info:
+        PostalAddress(lines=["a"] * 5, city="c", country="US")
+    assert "too_many_address_lines" == info.value.code
+    with pytest.raises(ValidationError) as info2:
+        PostalAddress(lines=["  "], city="c", country="US")
+    assert "field_required" == info2.value.code
+    with pytest.raises(ValidationError) as info3:
+        PostalAddress(lines=["a"], city="c", country="ZZ")
+    assert "unknown_country" == info3.value.code
+
+
+def test_score_report_validation() -> None:
+    """Scores are bounded integers, dates are dates, numbers are ASCII."""
+    good: dict[str, Any] = {
+        "registration_number": "abc-1",
+        "exam_code": "250-251",
+        "candidate_name": "Ada",
+        "email": "ada@example.com",
+        "score": 80,
+        "passing_score": 70,
+        "exam_date": date(2011, 1, 1),
+        "test_centre": "MV",
+        "recorded_at": datetime(2011, 1, 2, tzinfo=UTC),
+    }
+    report = ScoreReport(**good)
+    assert ("ABC-1", True) == (report.registration_number, report.passed)
+    for field, value, code in (
+        ("score", -1, "invalid_score"),
+        ("score", True, "invalid_score"),
+        ("exam_date", datetime(2011, 1, 1, tzinfo=UTC), "invalid_date"),
+        ("registration_number", "ñ1", "invalid_registration_number"),
+        ("recorded_at", datetime(2011, 1, 2), "naive_datetime"),
+    ):
+        with pytest.raises(ValidationError) as info:
+            ScoreReport(**{**good, field: value})
+        assert code == info.value.code
+
+
+def test_incident_message_limit() -> None:
+    """An incident holds at most MAX_INCIDENT_MESSAGES messages."""
+    at = datetime(2011, 1, 1, tzinfo=UTC)
+    message = IncidentMessage("candidate", "hi", at)
+    with pytest.raises(LimitExceeded) as info:
+        Incident(
+            "INC-1",
+            "SP-0000-0000-0001-2",
+            "t",
+            "general",
+            "open",
+            at,
+            at,
+            messages=(message,) * (MAX_INCIDENT_MESSAGES + 1),
+        )
+    assert "too_many_messages" == info.value.code
+
+
+def test_settings_are_validated() -> None:
+    """Non-positive durations and limits are refused with invalid_setting."""
+    from datetime import timedelta
+
+    for kwargs in ({"resend_limit": 0}, {"reset_ttl": timedelta(0)}, {"password_min_length": True}):
+        with pytest.raises(ValidationError) as info:
+            AccountSettings(**kwargs)
+        assert "invalid_setting" == info.value.code

@@ -1,0 +1,47 @@
+"""Helpers shared by the entitlements tests: an environment on a store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from symprogram.clock import FixedClock
+from symprogram.entitlements import EntitlementsService, InMemoryRemoteAccessConsent
+from symprogram.persistence import Store
+from symprogram.storage.memory import MemoryStore
+from symprogram.storage.sqlite import SQLiteStore
+
+START = datetime(2012, 3, 1, 9, 0, tzinfo=UTC)
+KINDS = ("entitlements_customer", "entitlements_case", "entitlements_product", "ledger_head")
+INDEXES = ("entitlements_agreement_id", "entitlements_extension_id")
+
+
+class Env:
+    """A service with its store, clock and remote-access consent."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.clock = FixedClock(START)
+        self.consent = InMemoryRemoteAccessConsent()
+        self.service = EntitlementsService(store, self.clock, remote_access_consent=self.consent)
+
+    def snapshot(self, *index_values: str) -> dict[str, Any]:
+        """Every record, stream and the given index values the context stored."""
+        out: dict[str, Any] = {}
+        with self.store.transaction(readonly=True) as tx:
+            for kind in KINDS:
+                out[kind] = [(r.key, r.version, r.data) for r in tx.scan(kind, limit=10_000)]
+            for name in tx.streams(prefix="entitlements:", limit=10_000):
+                out[name] = tx.read(name)
+            for index in INDEXES:
+                for value in index_values:
+                    out[f"{index}:{value}"] = tx.index_get(index, value)
+        return out
+
+
+def make_store(kind: str, tmp_path: Path) -> Store:
+    """A fresh store of ``kind`` ("memory" or "sqlite")."""
+    if kind == "memory":
+        return MemoryStore()
+    return SQLiteStore(str(tmp_path / "entitlements.db"))

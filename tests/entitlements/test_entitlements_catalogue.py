@@ -1,0 +1,148 @@
+# ruff: noqa: E501
+"""The entitlements catalogue: the default data, validation errors, file loading, order."""
+
+from __future__ import annotations
+
+import copy
+import random
+import tomllib
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from symprogram.clock import FixedClock
+from symprogram.entitlements import EntitlementCatalogue, EntitlementsService, Reader
+from symprogram.errors import CatalogueError
+from symprogram.storage.memory import MemoryStore
+
+
+def default_data() -> dict[str, Any]:
+    """The default catalogue's TOML sections, merged."""
+    merged: dict[str, Any] = {}
+    root = resources.files("symprogram").joinpath("data", "entitlements")
+    for item in root.iterdir():
+        if item.name.endswith(".toml"):
+            merged.update(tomllib.loads(item.read_text(encoding="utf-8")))
+    return merged
+
+
+def test_default_catalogue_from_the_seed() -> None:
+    """The default catalogue ranks the seed's three levels and lists its seven documents."""
+    catalogue = EntitlementCatalogue.default()
+    assert ["basic_maintenance", "essential_support", "business_critical_services"] == [
+        level.id for level in catalogue.service_levels
+    ]
+    assert 7 == len(catalogue.documents)
+    assert ("en", "he", "id", "th", "tr") == catalogue.document(
+        "technical_support_policy"
+    ).languages  # type: ignore[union-attr]
+    assert 9 == len(catalogue.local_sites)
+    assert all(line.languages[0] == "en" for line in catalogue.telephone_lines)
+    assert catalogue is EntitlementCatalogue.load(None)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "problem"),
+    [
+        (lambda d: d["service_level"][1].update(rank=1), "service_level[1] 'essential_support'.rank", "duplicate rank"),
+        (lambda d: d["document"][0].update(min_level="gold"), "document[0] 'essential_support_basic_maintenance_handbook'.min_level", "unknown service level 'gold'"),
+        (lambda d: d["document"][5].update(languages=["he"]), "document[5] 'technical_support_policy'.languages", "must exist in the fallback language 'en'"),
+        (lambda d: d["document"][5].update(languages=["en", "not a tag"]), "document[5] 'technical_support_policy'.languages", "'not a tag' is not a valid language tag"),
+        (lambda d: d["document"][0].update(access=[{"access": "secret"}]), "document[0] 'essential_support_basic_maintenance_handbook'.access[0]", "'secret' is not one of public, login, entitlement"),
+        (lambda d: d["document"][0].update(access=[{"access": "public", "from": "2011-01-15"}]), "document[0] 'essential_support_basic_maintenance_handbook'.access", "exactly one access rule must have no 'from'"),
+        (lambda d: d["document"][0].update(colour="red"), "document[0] 'essential_support_basic_maintenance_handbook'.colour", "unknown key 'colour'"),
+        (lambda d: d["local_site"][0].update(url="ftp://x"), "local_site[0] 'zh-Hans'.url", "must be an http(s) URL"),
+        (lambda d: d["telephone_support"]["line"][0].update(languages=["de", "en"]), "telephone_support.line[0] 'United States and Canada'.languages", "the primary language 'en' must come first"),
+        (lambda d: d["escalation"]["level"][1].update(rank=7), "escalation.level", "ranks must be 1, 2, 3, ... without gaps"),
+        (lambda d: d["remote_access"].update(terms_document="nope"), "remote_access.terms_document", "unknown document 'nope'"),
+        (lambda d: d.update(extra={}), "extra", "unknown section"),
+    ],
+)  # fmt: skip
+def test_invalid_entries_are_named(mutate: Any, field: str, problem: str) -> None:
+    """Each invalid entry raises CatalogueError (catalogue_invalid) naming the entry and problem."""
+    data = default_data()
+    data["telephone_support"]["line"].sort(
+        key=lambda line: line["area"] != "United States and Canada"
+    )
+    mutate(data)
+    with pytest.raises(CatalogueError) as caught:
+        EntitlementCatalogue.from_mapping(data)
+    assert ("catalogue_invalid", field, problem) == (
+        caught.value.code,
+        caught.value.field,
+        caught.value.details["problem"],
+    )
+
+
+def test_load_from_files(tmp_path: Path) -> None:
+    """A host's own directory or single file replaces the default; broken files are reported."""
+    root = resources.files("symprogram").joinpath("data", "entitlements")
+    one = tmp_path / "all.toml"
+    one.write_text(
+        "\n".join(
+            item.read_text(encoding="utf-8")
+            for item in sorted(root.iterdir(), key=lambda i: i.name)
+        ),
+        encoding="utf-8",
+    )
+    loaded = EntitlementCatalogue.load(one)
+    assert EntitlementCatalogue.default().documents == loaded.documents
+    directory = tmp_path / "dir"
+    directory.mkdir()
+    (directory / "a.toml").write_text(
+        '[remote_access]\nterms_document = "x"\nterms_version = "1"\n'
+    )
+    (directory / "b.toml").write_text(
+        '[remote_access]\nterms_document = "y"\nterms_version = "2"\n'
+    )
+    with pytest.raises(CatalogueError) as twice:
+        EntitlementCatalogue.load(directory)
+    assert "defined twice" == twice.value.details["problem"]
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[service_level]\n")
+    with pytest.raises(CatalogueError) as bad:
+        EntitlementCatalogue.load(broken)
+    assert ("catalogue_invalid", str(broken)) == (bad.value.code, bad.value.details["file"])
+    with pytest.raises(CatalogueError) as missing:
+        EntitlementCatalogue.load(tmp_path / "missing.toml")
+    assert "not found" == missing.value.details["problem"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_catalogue_order_does_not_matter(seed: int) -> None:
+    """Shuffling every list of the catalogue gives the same catalogue and the same decisions."""
+    rnd = random.Random(seed)
+    data = copy.deepcopy(default_data())
+    for key in ("service_level", "document", "local_site"):
+        rnd.shuffle(data[key])
+    for document in data["document"]:
+        rnd.shuffle(document["languages"])
+        rnd.shuffle(document["access"])
+    rnd.shuffle(data["telephone_support"]["line"])
+    rnd.shuffle(data["escalation"]["level"])
+    shuffled = EntitlementCatalogue.from_mapping(data)
+    default = EntitlementCatalogue.default()
+    assert default.documents == shuffled.documents
+    assert default.service_levels == shuffled.service_levels
+    clock = FixedClock(datetime(2012, 1, 1, tzinfo=UTC))
+    one = EntitlementsService(MemoryStore(), clock)
+    two = EntitlementsService(MemoryStore(), clock, catalogue=shuffled)
+    for service in (one, two):
+        service.add_agreement(
+            "C-1",
+            agreement_id="A-1",
+            level="essential_support",
+            products=["NetBackup"],
+            starts_on=datetime(2011, 1, 1).date(),
+            ends_on=datetime(2013, 1, 1).date(),
+            by="sales",
+        )
+    reader = Reader("C-1", logged_in=True)
+    for document in default.documents:
+        for languages in ("he,ja;q=0.5", "zh,pt", "xx", "pt-PT;q=0.9,de;q=0.9"):
+            assert one.decide(reader, document.id, languages) == two.decide(
+                reader, document.id, languages
+            )
