@@ -31,6 +31,8 @@ def _freeze_facts(
 ) -> tuple[tuple[str, Any], ...]:
     if not value:
         return ()
+    if isinstance(value, tuple):
+        return value
     if isinstance(value, Mapping):
         return tuple(sorted((str(k), v) for k, v in value.items()))
     return tuple(sorted((str(k), v) for k, v in value))

@@ -15,8 +15,8 @@ from symprogram.accounts import (
     NotificationCategory,
     NotificationPreferences,
     TermsCatalogue,
+    rules,
 )
-from symprogram.accounts import rules
 from symprogram.errors import Conflict, IllegalTransition, ValidationError
 from symprogram.testing import _accounts as sa
 from symprogram.testing.strategies import instants

@@ -499,3 +499,33 @@ def test_history_verifies_after_a_full_lifecycle(env: Env) -> None:
         "disclosure_verified",
         "disclosure_revoked",
     } == {e.kind for e in env.history.read("ada")}
+
+
+def test_reads_refuse_naive_instants_and_unknown_candidates(env: Env) -> None:
+    """progress and awards_of refuse a naive instant and an unknown candidate."""
+    naive = datetime(2012, 1, 1)
+    assert_refused(
+        env,
+        lambda: env.service.progress("ada", "scs-endpoint", naive),
+        ValidationError,
+        "naive_datetime",
+    )
+    assert_refused(
+        env, lambda: env.service.awards_of("ada", naive), ValidationError, "naive_datetime"
+    )
+    assert_refused(env, lambda: env.service.awards_of("ghost"), NotFound, "candidate_not_found")
+
+
+def test_progress_all_covers_the_catalogue_and_grants_of_lists_ended_grants(env: Env) -> None:
+    """progress_all reports every award; grants_of keeps expired grants after re-earning."""
+    assert list(env.service.catalogue.awards) == [
+        p.award_id for p in env.service.progress_all("ada")
+    ]
+    earn_scs_endpoint(env)
+    env.clock.advance(timedelta(days=800))
+    env.service.record_exam_result("ada", "250-315", 90, taken_at=env.clock.now())
+    env.service.evaluate("ada")
+    grants = [g for g in env.service.grants_of("ada") if g.award_id == "scs-endpoint"]
+    assert [AwardStatus.EXPIRED, AwardStatus.ACTIVE] == [
+        g.status_at(env.clock.now()) for g in grants
+    ]

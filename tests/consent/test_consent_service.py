@@ -187,8 +187,11 @@ def test_other_contexts_protocols(consent: ConsentService) -> None:
     assert False is consent.has_consented("cust-1", "remote_access")
     consent.grant("cust-1", "remote_access", channel="web_form", evidence="terms v3 accepted")
     assert True is consent.has_consented("cust-1", "remote_access")
+    assert "terms v3 accepted" == consent.granted_evidence("cust-1", "remote_access")
+    assert None is consent.granted_evidence("cust-1", "remote_access", at=T0 - DAY)
     consent.opt_out("cust-1", "newsletters", channel="email_reply")
     assert ("opted_out",) == consent.may_contact("cust-1", "newsletters").codes
+    assert None is consent.granted_evidence("cust-1", "newsletters")
 
 
 # -- time ----------------------------------------------------------------------------

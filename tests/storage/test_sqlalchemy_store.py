@@ -86,10 +86,32 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     opener.cleanup()
 
 
+_SHARED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _drop_shared_tables() -> Iterator[None]:
+    """Drop the tables shared by the ``store`` fixture after the module."""
+    yield
+    for url, prefix in _SHARED.items():
+        SQLAlchemyStore.from_url(url, table_prefix=prefix).drop_tables()
+    _SHARED.clear()
+
+
 @pytest.fixture
 def store(opener: Opener) -> Iterator[SQLAlchemyStore]:
-    """A fresh store on each backend."""
-    store = opener()
+    """An empty store on each backend (one prefix per server, emptied before each test)."""
+    if opener.url.startswith("sqlite"):
+        store = opener()
+    else:
+        known = opener.url in _SHARED
+        prefix = _SHARED.setdefault(opener.url, f"s{uuid.uuid4().hex[:12]}_")
+        store = SQLAlchemyStore.from_url(opener.url, table_prefix=prefix)
+        if known:
+            with store.engine.begin() as conn:
+                for table in store.metadata.sorted_tables:
+                    if not table.name.endswith("schema"):
+                        conn.execute(sa.delete(table))
     yield store
     store.close()
 

@@ -394,6 +394,30 @@ def _site(value: object, field: str = "site") -> str:
     return value
 
 
+def _purposes(value: Iterable[Purpose]) -> tuple[Purpose, ...]:
+    return tuple(value)
+
+
+def _activities(value: Iterable[Activity]) -> tuple[Activity, ...]:
+    return tuple(value)
+
+
+def _recipients(value: Iterable[Recipient]) -> tuple[Recipient, ...]:
+    return tuple(value)
+
+
+def _transfers(value: Iterable[Transfer]) -> tuple[Transfer, ...]:
+    return tuple(value)
+
+
+def _referrals(value: Iterable[Referral]) -> tuple[Referral, ...]:
+    return tuple(value)
+
+
+def _cobranded(value: Iterable[CoBrandedSite]) -> tuple[CoBrandedSite, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Policy:
     """One version of the privacy policy.
@@ -416,12 +440,12 @@ class Policy:
     effective_at: datetime = attrs.field(converter=_effective_utc)
     title: str = attrs.field(validator=_nonempty("title"))
     sites: tuple[str, ...] = attrs.field(converter=_texts)
-    purposes: tuple[Purpose, ...] = attrs.field(converter=tuple)
-    activities: tuple[Activity, ...] = attrs.field(default=(), converter=tuple)
-    recipients: tuple[Recipient, ...] = attrs.field(default=(), converter=tuple)
-    transfers: tuple[Transfer, ...] = attrs.field(default=(), converter=tuple)
-    referrals: tuple[Referral, ...] = attrs.field(default=(), converter=tuple)
-    cobranded_sites: tuple[CoBrandedSite, ...] = attrs.field(default=(), converter=tuple)
+    purposes: tuple[Purpose, ...] = attrs.field(converter=_purposes)
+    activities: tuple[Activity, ...] = attrs.field(default=(), converter=_activities)
+    recipients: tuple[Recipient, ...] = attrs.field(default=(), converter=_recipients)
+    transfers: tuple[Transfer, ...] = attrs.field(default=(), converter=_transfers)
+    referrals: tuple[Referral, ...] = attrs.field(default=(), converter=_referrals)
+    cobranded_sites: tuple[CoBrandedSite, ...] = attrs.field(default=(), converter=_cobranded)
     forum_notice: str = ""
 
     def __attrs_post_init__(self) -> None:

@@ -538,6 +538,39 @@ class ConsentService:
         """
         return self.may_use(subject, purpose, at=at).allowed
 
+    def granted_evidence(
+        self, subject: str, purpose: str | CookieCategory, at: datetime | None = None
+    ) -> str | None:
+        """The evidence of the grant that allows ``purpose`` at ``at``, or ``None``.
+
+        For consents bound to a document version (e.g. entitlements' remote-access
+        terms: ``grant(s, "remote_access", channel=..., evidence="terms:2011-01")``)
+        the caller compares the evidence with the version it needs.
+        """
+        subject = check_subject(subject)
+        catalogue = self._policies()
+        purpose_id = self._purpose(purpose, catalogue)
+        instant = self._instant(at)
+        with self._store.transaction(readonly=True) as tx:
+            state = self._load_state(tx, subject)
+            if (
+                state is not None
+                and state.erased_at is None
+                and state.last_at is not None
+                and state.last_at > instant
+            ):
+                state = rules.replay(subject, self._entries(tx, subject), until=instant)
+            if not rules.decide(state, catalogue, purpose_id, instant).allowed or state is None:
+                return None
+            item = state.choice(purpose_id)
+            if item is None or item.choice is not Choice.GRANTED:
+                return None
+            entry = next(self.ledger.iter_entries(tx, subject, after=item.position - 1), None)
+        if entry is None or entry.data is None:
+            return None
+        evidence = entry.data.get("evidence")
+        return evidence if isinstance(evidence, str) else None
+
     def may_contact(
         self,
         subject: str,

@@ -48,7 +48,28 @@ from symprogram.entitlements import (
     TelephoneLine,
 )
 from symprogram.errors import ValidationError
-from symprogram.testing.strategies import build, instants
+
+T = TypeVar("T")
+
+# ``symprogram.testing.strategies`` imports this module to register it: import
+# its helpers lazily so that importing this module first works too.
+
+
+def build(
+    cls: type[T], fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
+) -> st.SearchStrategy[T]:
+    """:func:`symprogram.testing.strategies.build`."""
+    from symprogram.testing.strategies import build as _build
+
+    return _build(cls, fields, overrides)
+
+
+def instants(*args: Any) -> st.SearchStrategy[Any]:
+    """:func:`symprogram.testing.strategies.instants`."""
+    from symprogram.testing.strategies import instants as _instants
+
+    return _instants(*args)
+
 
 __all__ = [
     "DOCUMENT_IDS",
@@ -81,8 +102,6 @@ __all__ = [
     "telephone_lines",
     "windows",
 ]
-
-T = TypeVar("T")
 
 LEVEL_IDS = ("basic_maintenance", "essential_support", "business_critical_services")
 """The service levels of the default catalogue, lowest first."""

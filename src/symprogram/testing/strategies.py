@@ -16,7 +16,7 @@ and through Hypothesis' entry point.
 from __future__ import annotations
 
 import importlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
@@ -43,6 +43,7 @@ CONTEXT_MODULES = (
 )
 
 _REGISTERED = False
+_DONE: set[str] = set()
 T = TypeVar("T")
 
 
@@ -118,22 +119,25 @@ def decisions(**overrides: Any) -> st.SearchStrategy[Decision]:
 
 
 def register_all() -> None:
-    """Register every model's strategy with Hypothesis (idempotent)."""
+    """Register every model's strategy with Hypothesis (idempotent).
+
+    A context module still being imported (Hypothesis' entry point can run while
+    one of them imports Hypothesis) is skipped and registered on the next call.
+    """
     global _REGISTERED
-    if _REGISTERED:
-        return
-    st.register_type_strategy(Reason, reasons())
-    st.register_type_strategy(Decision, decisions())
-    st.register_type_strategy(timedelta, st.timedeltas(min_value=timedelta(0)))
+    if not _REGISTERED:
+        st.register_type_strategy(Reason, reasons())
+        st.register_type_strategy(Decision, decisions())
+        _REGISTERED = True
     for name in CONTEXT_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register()
-    _REGISTERED = True
+        if name in _DONE:
+            continue
+        module = importlib.import_module(name)
+        register = getattr(module, "register", None)
+        if register is None:  # partially initialized: its own import will finish first
+            continue
+        register()
+        _DONE.add(name)
 
 
 register_all()
