@@ -112,11 +112,11 @@ class Program:
     @cached_property
     def accounts(self) -> AccountsService:
         """Candidate registration and the account life cycle."""
-        from symprogram._bridges import consent_as_marketing_consent
+        from symprogram._bridges import ConsentMarketing
         from symprogram.accounts import AccountsService
 
         options = dict(self._options.get("accounts", {}))
-        options.setdefault("marketing_consent", consent_as_marketing_consent(self.consent))
+        options.setdefault("marketing_consent", ConsentMarketing(self.consent))
         return AccountsService(
             self.store, self.clock, history=self.history, notifier=self.notifier, **options
         )
@@ -124,11 +124,11 @@ class Program:
     @cached_property
     def awards(self) -> AwardsService:
         """Accreditations and certifications, progress, renewal, kits and publishing."""
-        from symprogram._bridges import accounts_as_candidate_directory
+        from symprogram._bridges import AccountsCandidateDirectory
         from symprogram.awards import AwardsService
 
         options = dict(self._options.get("awards", {}))
-        options.setdefault("candidates", accounts_as_candidate_directory(self.accounts))
+        options.setdefault("candidates", AccountsCandidateDirectory(self.accounts))
         return AwardsService(
             self.store, self.clock, history=self.history, notifier=self.notifier, **options
         )
@@ -136,11 +136,11 @@ class Program:
     @cached_property
     def entitlements(self) -> EntitlementsService:
         """Handbook access by service level and language, escalation and remote access."""
-        from symprogram._bridges import consent_as_remote_access_consent
+        from symprogram._bridges import ConsentRemoteAccess
         from symprogram.entitlements import EntitlementsService
 
         options = dict(self._options.get("entitlements", {}))
-        options.setdefault("remote_access_consent", consent_as_remote_access_consent(self.consent))
+        options.setdefault("remote_access_consent", ConsentRemoteAccess(self.consent))
         return EntitlementsService(self.store, self.clock, **options)
 
     # -- life cycle -----------------------------------------------------------------

@@ -13,7 +13,6 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 import sqlalchemy as sa
@@ -45,29 +44,35 @@ def empty(store: SQLAlchemyStore) -> None:
                 conn.execute(sa.delete(table))
 
 
+_OPENED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _drop_tables_afterwards() -> Iterator[None]:
+    """Drop the server tables the module's stores used."""
+    yield
+    for url, prefix in _OPENED.items():
+        SQLAlchemyStore.from_url(url, table_prefix=prefix).drop_tables()
+    _OPENED.clear()
+
+
 class _SQLAlchemyContract(PersistentStoreContract):
-    """Opens the stores of a test class under one fresh table prefix, emptied before each
-    test, and drops the tables after the class."""
+    """Opens server stores under one fresh table prefix per server, emptied before each
+    test (SQLite gets a new file per test)."""
 
     backend = "sqlite"
-    opened: ClassVar[dict[str, str]] = {}
 
     def url(self, tmp_path: Path) -> str:
         if self.backend == "sqlite":
             return f"sqlite+pysqlite:///{tmp_path}/contract.db"
         return server_url(self.backend)
 
-    @pytest.fixture(scope="class", autouse=True)
-    def _drop_tables_afterwards(self) -> Iterator[None]:
-        type(self).opened = {}
-        yield
-        for url, prefix in type(self).opened.items():
-            SQLAlchemyStore.from_url(url, table_prefix=prefix).drop_tables()
-
     def make_store(self, tmp_path: Path) -> Store:
         url = self.url(tmp_path)
-        known = url in type(self).opened
-        prefix = type(self).opened.setdefault(url, f"t{uuid.uuid4().hex[:12]}_")
+        if self.backend == "sqlite":
+            return SQLAlchemyStore.from_url(url)
+        known = url in _OPENED
+        prefix = _OPENED.setdefault(url, f"t{uuid.uuid4().hex[:12]}_")
         store = SQLAlchemyStore.from_url(url, table_prefix=prefix)
         if known:
             empty(store)

@@ -1,0 +1,109 @@
+"""Small adapters through which one context answers another's protocol.
+
+The contexts never import each other (see DESIGN.md); :class:`~symprogram.Program`
+wires them with these adapters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from symprogram.errors import NotFound, ValidationError
+
+if TYPE_CHECKING:
+    from symprogram.accounts import AccountsService
+    from symprogram.awards.models import KitAddress
+    from symprogram.consent import ConsentService
+
+__all__ = [
+    "REMOTE_ACCESS_PURPOSE",
+    "AccountsCandidateDirectory",
+    "ConsentMarketing",
+    "ConsentRemoteAccess",
+    "remote_access_evidence",
+]
+
+REMOTE_ACCESS_PURPOSE = "remote_access"
+"""The consent purpose under which express consent to the Remote Access Standard Terms is kept."""
+
+_MARKETING_PURPOSES = {"newsletters": "newsletters", "offers": "special_offers"}
+
+
+def remote_access_evidence(terms_version: str) -> str:
+    """The evidence string recorded with consent to ``terms_version`` of the remote access terms."""
+    return f"terms:{terms_version}"
+
+
+class ConsentMarketing:
+    """Accounts' ``MarketingConsent`` answered by the consent context."""
+
+    def __init__(self, consent: ConsentService) -> None:
+        self._consent = consent
+
+    def may_contact(self, subject: str, category: str, at: datetime) -> bool:
+        """Whether the consent ledger allows ``category`` messages to ``subject`` at ``at``."""
+        purpose = _MARKETING_PURPOSES.get(category, category)
+        try:
+            return self._consent.may_contact(subject, purpose, at).allowed
+        except (ValidationError, NotFound):
+            return False
+
+
+class ConsentRemoteAccess:
+    """Entitlements' ``RemoteAccessConsent`` answered by the consent context.
+
+    Express consent is a grant of the ``remote_access`` purpose whose evidence is
+    ``terms:<version>`` (see :func:`remote_access_evidence`).
+    """
+
+    def __init__(self, consent: ConsentService) -> None:
+        self._consent = consent
+
+    def has_consented(self, customer_id: str, terms_version: str, at: datetime) -> bool:
+        """Whether ``customer_id`` expressly consented to ``terms_version``, as of ``at``."""
+        try:
+            evidence = self._consent.granted_evidence(customer_id, REMOTE_ACCESS_PURPOSE, at)
+        except (ValidationError, NotFound):
+            return False
+        return evidence == remote_access_evidence(terms_version)
+
+
+class AccountsCandidateDirectory:
+    """Awards' ``CandidateDirectory`` answered by the accounts context."""
+
+    def __init__(self, accounts: AccountsService) -> None:
+        self._accounts = accounts
+
+    def exists(self, candidate_id: str) -> bool:
+        """Whether ``candidate_id`` is a registered candidate."""
+        try:
+            self._accounts.get(candidate_id)
+        except (NotFound, ValidationError):
+            return False
+        return True
+
+    def contact_details(self, candidate_id: str) -> KitAddress:
+        """The candidate's current contact details, as an achievement-kit address."""
+        from symprogram.awards.models import KitAddress
+
+        details = self._accounts.contact_details(candidate_id)
+        address = details.postal_address
+        if address is None:
+            lines: tuple[str, ...] = ("(no postal address on file)",)
+            country = None
+        else:
+            city = " ".join(p for p in (address.postal_code, address.city) if p)
+            tail = ", ".join(p for p in (city, address.region) if p)
+            lines = (*address.lines, tail) if tail else tuple(address.lines)
+            country = address.country
+        return KitAddress(
+            name=f"{details.given_name} {details.family_name}",
+            email=details.email,
+            postal_address=lines,
+            country=country,
+        )
+
+    def has_accepted_current_terms(self, candidate_id: str) -> bool:
+        """Whether the candidate accepted the Terms of Use in force."""
+        return self._accounts.has_accepted_current_terms(candidate_id)
