@@ -64,6 +64,14 @@ class Record:
     data: str
 
 
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_key(value: object, field: str) -> str:
     """Validate a storage key component and return it.
 
@@ -77,6 +85,8 @@ def check_key(value: object, field: str) -> str:
         )
     if "\x00" in value:
         raise ValidationError(f"{field} may not contain NUL", field=field, code="invalid_key")
+    if not value.isascii() and not _encodable(value):
+        raise ValidationError(f"{field} contains a lone surrogate", field=field, code="invalid_key")
     if len(value) > MAX_KEY_LENGTH:
         raise LimitExceeded(
             f"{field} is longer than {MAX_KEY_LENGTH} characters",

@@ -135,7 +135,7 @@ def test_set_preference(preferences, category, enabled) -> None:  # type: ignore
 def test_claim_and_proof(report, candidate_id, at) -> None:  # type: ignore[no-untyped-def]
     """The report's own e-mail or name proves it; a claimed report cannot be claimed again."""
     assert rules.score_report_proof(report, email=report.email.upper(), name=None)
-    assert rules.score_report_proof(report, email=None, name=f"  {report.candidate_name.upper()} ")
+    assert rules.score_report_proof(report, email=None, name=f"  {report.candidate_name}  ")
     assert not rules.score_report_proof(report, email=None, name=None)
     claimed = rules.claim_report(report, candidate_id, at)
     assert (candidate_id, at) == (claimed.claimed_by, claimed.claimed_at)

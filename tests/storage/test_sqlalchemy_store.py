@@ -570,9 +570,9 @@ def test_oversize_data_on_mariadb_is_a_limit_error(opener: Opener) -> None:
 # -- text -------------------------------------------------------------------------
 
 
-def test_control_characters_and_surrogates_round_trip(store: SQLAlchemyStore) -> None:
-    """NUL, U+0001, lone surrogates and look-alike escapes in data round-trip exactly."""
-    values = ["\x00", "a\x00b\x01c", "\x01", "\x010", "\x01u0041", "\ud800x\udfff", "\\u0000", ""]
+def test_control_characters_round_trip(store: SQLAlchemyStore) -> None:
+    """NUL, U+0001 and look-alike escapes in data round-trip exactly."""
+    values = ["\x00", "a\x00b\x01c", "\x01", "\x010", "\x01u0041", "\\u0000", ""]
     with store.transaction() as tx:
         for i, value in enumerate(values):
             tx.save("thing", str(i), value, 0)

@@ -25,10 +25,25 @@ def check_version(value: object) -> int:
 
 
 def check_text(value: object, field: str) -> str:
-    """Validate stored data text."""
+    """Validate stored data text (a string encodable as UTF-8)."""
     if not isinstance(value, str):
         raise ValidationError(f"{field} must be a string", field=field, code="invalid_data")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValidationError(
+                f"{field} contains a lone surrogate", field=field, code="invalid_data"
+            ) from exc
     return value
+
+
+def check_bounds(prefix: object, after: object) -> None:
+    """Validate the ``prefix`` and ``after`` arguments of a scan."""
+    if not isinstance(prefix, str):
+        raise ValidationError("prefix must be a string", field="prefix", code="invalid_key")
+    if after is not None and not isinstance(after, str):
+        raise ValidationError("after must be a string", field="after", code="invalid_key")
 
 
 def check_limit(value: object) -> int:

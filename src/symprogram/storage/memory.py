@@ -25,6 +25,7 @@ from symprogram.errors import ConcurrencyError, Conflict, NotFound, StorageError
 from symprogram.persistence import Record, check_key
 from symprogram.storage._base import (
     Ambient,
+    check_bounds,
     check_limit,
     check_pair,
     check_position,
@@ -117,6 +118,7 @@ class MemoryTransaction:
     ) -> list[Record]:
         check_key(kind, "kind")
         check_limit(limit)
+        check_bounds(prefix, after)
         keys = self._s.keys.get(kind, [])
         table = self._s.records.get(kind, {})
         if after is not None and after >= prefix:
@@ -150,6 +152,7 @@ class MemoryTransaction:
                 details={"index": index},
             )
         self._s.index[slot] = key
+
         def undo_put() -> None:
             self._s.index.pop(slot, None)
 
@@ -219,6 +222,7 @@ class MemoryTransaction:
 
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
         check_limit(limit)
+        check_bounds(prefix, after)
         names = self._s.stream_names
         if after is not None and after >= prefix:
             i = bisect.bisect_right(names, after)

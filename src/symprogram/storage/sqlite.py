@@ -38,6 +38,7 @@ from symprogram.errors import (
 from symprogram.persistence import Record, check_key
 from symprogram.storage._base import (
     Ambient,
+    check_bounds,
     check_limit,
     check_pair,
     check_position,
@@ -188,8 +189,7 @@ class SQLiteTransaction:
     ) -> list[Record]:
         check_key(kind, "kind")
         check_limit(limit)
-        if not isinstance(prefix, str):
-            raise ValidationError("prefix must be a string", field="prefix", code="invalid_key")
+        check_bounds(prefix, after)
         if after is not None and after >= prefix:
             bound, op = after, ">"
         else:
@@ -271,6 +271,7 @@ class SQLiteTransaction:
 
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
         check_limit(limit)
+        check_bounds(prefix, after)
         if after is not None and after >= prefix:
             bound, op = after, ">"
         else:

@@ -368,6 +368,22 @@ class StoreContract:
         with store.transaction(readonly=True) as tx:
             assert [] == tx.scan("thing")
 
+    def test_lone_surrogates_and_wrong_bound_types_are_refused(self, store: Store) -> None:
+        """Lone surrogates (no database holds them) and non-string bounds raise ValidationError."""
+        with pytest.raises(ValidationError), store.transaction() as tx:
+            tx.save("thing", "a\ud800", "{}", 0)
+        with pytest.raises(ValidationError), store.transaction() as tx:
+            tx.save("thing", "a", '{"v": "\udfff"}', 0)
+        with pytest.raises(ValidationError), store.transaction() as tx:
+            tx.append("s", 1, "\ud800")
+        with pytest.raises(ValidationError), store.transaction(readonly=True) as tx:
+            tx.scan("thing", after=5)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError), store.transaction(readonly=True) as tx:
+            tx.streams(prefix=None)  # type: ignore[arg-type]
+        with store.transaction(readonly=True) as tx:
+            assert [] == tx.scan("thing")
+            assert [] == tx.streams()
+
     def test_overlong_key_is_a_limit_error(self, store: Store) -> None:
         """A key longer than MAX_KEY_LENGTH raises LimitExceeded with code key_too_long."""
         with pytest.raises(LimitExceeded) as info, store.transaction() as tx:
