@@ -112,15 +112,20 @@ def test_remote_access_needs_express_consent_to_the_current_terms(program: Progr
         ents.start_remote_session("CASE-1", by="engineer")
     assert "remote_access_consent_required" == info.value.code
     version = ents.catalogue.remote_access.version
-    program.consent.grant(
-        "cust-1", "remote_access", channel="web_form", evidence=remote_access_evidence(version)
-    )
+    program.consent_to_remote_access("cust-1", channel="web_form")
+    evidence = program.consent.granted_evidence("cust-1", "remote_access")
+    assert remote_access_evidence(version) == evidence
     session = ents.start_remote_session("CASE-1", by="engineer")
     assert (version, "engineer") == (session.terms_version, session.started_by)
+    ents.end_remote_session("CASE-1", session.session_id, by="engineer")
+    program.consent.withdraw("cust-1", "remote_access", channel="phone")
+    with pytest.raises(PermissionDenied):
+        ents.start_remote_session("CASE-1", by="engineer")
 
 
 def test_handbook_access_changes_on_2011_01_15(program: Program) -> None:
-    """Seed 001: "Beginning on January 15, 2011, the documents ... will require you to be logged in"."""
+    """Seed 001: "Beginning on January 15, 2011, the documents ... will require you to be
+    logged into SymAccount to access"."""
     document = "business_critical_services_handbook"
     before = program.entitlements.decide(Reader.anonymous(), document, at=T0)
     after = program.entitlements.decide(Reader.anonymous(), document, at=T0 + timedelta(days=5))

@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from symprogram.clock import Clock, SystemClock
-from symprogram.errors import ValidationError
+from symprogram.errors import NotFound, ValidationError
 from symprogram.history import AccountHistory
 from symprogram.notify import Notifier, Outbox
 from symprogram.persistence import Store
@@ -23,7 +23,7 @@ from symprogram.storage import open_store
 if TYPE_CHECKING:
     from symprogram.accounts import AccountsService
     from symprogram.awards import AwardsService
-    from symprogram.consent import ConsentService
+    from symprogram.consent import ConsentRecord, ConsentService
     from symprogram.entitlements import EntitlementsService
 
 __all__ = ["Program"]
@@ -142,6 +142,43 @@ class Program:
         options = dict(self._options.get("entitlements", {}))
         options.setdefault("remote_access_consent", ConsentRemoteAccess(self.consent))
         return EntitlementsService(self.store, self.clock, **options)
+
+    # -- journeys across contexts --------------------------------------------------
+    def consent_to_remote_access(
+        self,
+        customer_id: str,
+        *,
+        channel: str = "web_form",
+        at: datetime | None = None,
+    ) -> ConsentRecord:
+        """Record a customer's express consent to the current Remote Access Standard Terms.
+
+        Seed 001: "Before implementing such remote access we will require your
+        express consent to the service terms." The consent is kept in the consent
+        ledger (purpose ``remote_access``, evidence ``terms:<version>``), so it
+        can be withdrawn like any other consent; a newer terms version in the
+        entitlements catalogue needs a new consent.
+
+        Raises:
+            ValidationError: a bad customer ID or channel (from the consent context).
+            NotFound: the catalogue has no remote access terms
+                (``remote_access_terms_missing``).
+        """
+        from symprogram._bridges import REMOTE_ACCESS_PURPOSE, remote_access_evidence
+
+        terms = self.entitlements.catalogue.remote_access
+        if terms is None:
+            raise NotFound(
+                "the entitlements catalogue has no Remote Access Standard Terms",
+                code="remote_access_terms_missing",
+            )
+        return self.consent.grant(
+            customer_id,
+            REMOTE_ACCESS_PURPOSE,
+            channel=channel,
+            evidence=remote_access_evidence(terms.version),
+            at=at,
+        )
 
     # -- life cycle -----------------------------------------------------------------
     def close(self) -> None:
