@@ -217,21 +217,39 @@ class Ledger:
             subject, position, kind, ensure_utc(at), payload, digest, prev_hash, chain
         )
 
+    def _head_mac(self, subject: str, length: int, chain: str) -> str | None:
+        # With a key the head is authenticated too, so that removing the newest
+        # entries and rolling the head back to an older (visible) hash is detected.
+        if self._key is None:
+            return None
+        body = canonical_json(["head", self.stream(subject), length, chain]).encode("utf-8")
+        return hmac.new(self._key, body, hashlib.sha256).hexdigest()
+
     def _head(self, tx: Transaction, subject: str) -> tuple[int, str, int]:
         record = tx.load(self.HEAD_KIND, self.stream(subject))
         if record is None:
             return 0, GENESIS, 0
-        raw = json.loads(record.data)
-        return int(raw["length"]), str(raw["hash"]), record.version
+        try:
+            raw = json.loads(record.data)
+            length, chain = int(raw["length"]), str(raw["hash"])
+            mac = self._head_mac(subject, length, chain)
+            if mac is not None and not hmac.compare_digest(mac, str(raw.get("mac"))):
+                raise ValueError("head not authenticated")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise IntegrityError(
+                f"the head of {self.stream(subject)!r} is unreadable or forged",
+                code="ledger_corrupt",
+                details={"stream": self.stream(subject)},
+            ) from exc
+        return length, chain, record.version
 
     def _save_head(self, tx: Transaction, subject: str, length: int, chain: str) -> None:
         _, _, version = self._head(tx, subject)
-        tx.save(
-            self.HEAD_KIND,
-            self.stream(subject),
-            canonical_json({"length": length, "hash": chain}),
-            version,
-        )
+        head: dict[str, Any] = {"length": length, "hash": chain}
+        mac = self._head_mac(subject, length, chain)
+        if mac is not None:
+            head["mac"] = mac
+        tx.save(self.HEAD_KIND, self.stream(subject), canonical_json(head), version)
 
     def erase(self, tx: Transaction, subject: str) -> int:
         """Drop the data and salt of every entry of ``subject``, keeping the chain intact.
@@ -344,8 +362,10 @@ class Ledger:
             cursor = batch[-1][0]
         try:
             length, head_hash, _ = self._head(tx, subject)
-        except (ValueError, KeyError, TypeError):
-            problems.append(Problem(last, "head_unreadable", "the stream head cannot be parsed"))
+        except IntegrityError:
+            problems.append(
+                Problem(last, "head_unreadable", "the stream head cannot be parsed or is forged")
+            )
         else:
             if length != last or (last and head_hash != prev):
                 problems.append(

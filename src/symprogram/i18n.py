@@ -731,11 +731,26 @@ def _negotiate_cached(
         default_candidate = min(same, key=lambda c: str(c.tag)) if same else None
 
     tried: set[LanguageTag | None] = set()
+    # A bare language after a more preferred tag of the same language with another
+    # script keeps that script: Chrome's "zh-TW,zh;q=0.9" never means zh-Hans.
+    scripts: dict[str, str] = {}
     for preference in preferences:
         requested = preference.tag
         if requested in tried:
             continue
         tried.add(requested)
+        if requested is not None and requested.script is None and requested.region is None:
+            inherited = scripts.get(requested.language)
+            if inherited is not None and inherited != _likely_script(requested.language):
+                steps.append(
+                    f"{requested} read as {requested.language}-{inherited}, the script "
+                    "of a more preferred tag of the same language"
+                )
+                requested = LanguageTag(requested.language, inherited)
+        elif requested is not None:
+            script = _maximize((requested.language, requested.script, requested.region))[1]
+            if script is not None:
+                scripts.setdefault(requested.language, script)
         if requested is None:
             if default_candidate is not None and default_candidate in allowed:
                 steps.append(f"* matched the default {default_candidate.tag}")

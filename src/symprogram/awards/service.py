@@ -651,7 +651,12 @@ class AwardsService:
             ValidationError: ``invalid_code``, ``invalid_email``.
             NotFound: ``disclosure_not_found`` (no such code; the attempt is logged).
         """
-        if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE_LENGTH:
+        if (
+            not isinstance(code, str)
+            or not code.strip()
+            or len(code) > MAX_CODE_LENGTH
+            or any("\ud800" <= ch <= "\udfff" for ch in code)
+        ):
             raise ValidationError(
                 "a verification code is a non-empty string", field="code", code="invalid_code"
             )

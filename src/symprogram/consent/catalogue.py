@@ -214,7 +214,7 @@ class PolicyCatalogue:
         Raises:
             NotFound: no such version (code ``policy_not_found``).
         """
-        rank = self._rank.get(version)
+        rank = self._rank.get(version) if isinstance(version, str) else None
         if rank is None:
             raise NotFound(
                 f"no policy version {version!r}", field="policy_version", code="policy_not_found"
@@ -223,7 +223,7 @@ class PolicyCatalogue:
 
     def rank(self, version: str) -> int:
         """The position of ``version`` in effect order (-1 if unknown)."""
-        return self._rank.get(version, -1)
+        return self._rank.get(version, -1) if isinstance(version, str) else -1
 
     def change(self, version: str) -> PolicyChange:
         """What changed in ``version`` compared with the one before it."""

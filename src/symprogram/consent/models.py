@@ -226,6 +226,10 @@ def check_text(value: object, field: str, limit: int, *, empty: bool = True) -> 
         raise ValidationError(f"{field} may not be empty", field=field, code=f"invalid_{field}")
     if "\x00" in value:
         raise ValidationError(f"{field} may not contain NUL", field=field, code=f"invalid_{field}")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValidationError(
+            f"{field} may not contain lone surrogates", field=field, code=f"invalid_{field}"
+        )
     if len(value) > limit:
         raise LimitExceeded(
             f"{field} is longer than {limit} characters",

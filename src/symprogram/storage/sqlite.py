@@ -23,8 +23,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from symprogram.errors import (
@@ -37,7 +37,6 @@ from symprogram.errors import (
 )
 from symprogram.persistence import Record, check_key
 from symprogram.storage._base import (
-    Ambient,
     check_bounds,
     check_limit,
     check_pair,
@@ -296,6 +295,65 @@ class SQLiteTransaction:
             raise NotFound(f"no entry {position} in {stream!r}", code="stream_entry_not_found")
 
 
+class _Local(threading.local):
+    tx: SQLiteTransaction | None = None
+
+
+class _Unit:
+    """The unit-of-work context manager of :meth:`SQLiteStore.transaction`.
+
+    A plain class rather than ``@contextmanager``: entering and leaving a unit of
+    work is on every read's path, and a generator costs several calls more.
+    """
+
+    __slots__ = ("_outer", "_readonly", "_store")
+
+    def __init__(self, store: SQLiteStore, readonly: bool) -> None:
+        self._store = store
+        self._readonly = readonly
+        self._outer = False
+
+    def __enter__(self) -> SQLiteTransaction:
+        store = self._store
+        local = store._local
+        current = local.tx
+        if current is not None:
+            if current.readonly and not self._readonly:
+                raise StorageError(
+                    "cannot write inside a read-only unit of work", code="read_only_transaction"
+                )
+            return current
+        store._lock.acquire()
+        try:
+            if store._closed:
+                raise StorageError("the store is closed", code="store_closed")
+            store._exec("BEGIN" if self._readonly else "BEGIN IMMEDIATE")
+        except BaseException:
+            store._lock.release()
+            raise
+        tx = SQLiteTransaction(store._conn, self._readonly)
+        local.tx = tx
+        self._outer = True
+        return tx
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if not self._outer:
+            return
+        store = self._store
+        try:
+            if exc_type is not None:
+                store._rollback_quietly()
+                return
+            try:
+                store._exec("COMMIT")
+            except BaseException:
+                store._rollback_quietly()
+                raise
+        finally:
+            store._local.tx = None
+            store._lock.release()
+
+
 class SQLiteStore:
     """A :class:`symprogram.persistence.Store` in one SQLite file.
 
@@ -315,7 +373,7 @@ class SQLiteStore:
         if "\x00" in self.path:
             raise ValidationError("path may not contain NUL", field="path", code="invalid_path")
         self._lock = threading.RLock()
-        self._ambient: Ambient[SQLiteTransaction] = Ambient()
+        self._local = _Local()
         self._closed = False
         try:
             self._conn = sqlite3.connect(
@@ -387,36 +445,14 @@ class SQLiteStore:
         with self._lock:
             return _as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
 
-    @contextmanager
-    def transaction(self, *, readonly: bool = False) -> Iterator[SQLiteTransaction]:
+    def transaction(self, *, readonly: bool = False) -> AbstractContextManager[SQLiteTransaction]:
         """Open a unit of work: committed on a clean exit, rolled back on an exception.
 
-        A nested block in the same thread joins the open unit of work.
+        A nested block in the same thread joins the open unit of work. A read-only
+        unit of work is a deferred ``BEGIN`` (a consistent snapshot for several
+        statements), a writing one ``BEGIN IMMEDIATE``.
         """
-        current = self._ambient.current()
-        if current is not None:
-            if current.readonly and not readonly:
-                raise StorageError(
-                    "cannot write inside a read-only unit of work", code="read_only_transaction"
-                )
-            yield current
-            return
-        with self._lock:
-            if self._closed:
-                raise StorageError("the store is closed", code="store_closed")
-            self._exec("BEGIN" if readonly else "BEGIN IMMEDIATE")
-            tx = SQLiteTransaction(self._conn, readonly)
-            with self._ambient.bind(tx):
-                try:
-                    yield tx
-                except BaseException:
-                    self._rollback_quietly()
-                    raise
-                try:
-                    self._exec("COMMIT")
-                except BaseException:
-                    self._rollback_quietly()
-                    raise
+        return _Unit(self, readonly)
 
     def close(self) -> None:
         """Close the connection. Idempotent."""
