@@ -17,6 +17,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "ci",
+    max_examples=150,
     deadline=None,
     derandomize=True,
     database=None,
