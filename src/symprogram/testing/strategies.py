@@ -40,6 +40,7 @@ CONTEXT_MODULES = (
     "symprogram.testing._awards",
     "symprogram.testing._entitlements",
     "symprogram.testing._consent",
+    "symprogram.testing._events",
 )
 
 _REGISTERED = False
