@@ -69,6 +69,7 @@ from symprogram.consent.ports import FILE_KIND, POLICY_KIND, STATE_KIND
 from symprogram.decisions import Decision
 from symprogram.errors import (
     CatalogueError,
+    ConcurrencyError,
     Conflict,
     IllegalTransition,
     IntegrityError,
@@ -225,6 +226,25 @@ class ConsentService:
         self._cache[subject] = cached
         return cached
 
+    def _peek_state(self, subject: str, record_data: str, version: int) -> ConsentState:
+        """Decode a projection for a one-pass scan: use the cache, never fill it.
+
+        A scan over every subject (:meth:`audience`) would otherwise hold up to
+        ``_CACHE_LIMIT`` decoded projections: memory must stay flat whatever the size.
+        """
+        cached = self._cache.get(subject)
+        if cached is not None and cached.version == version and cached.data == record_data:
+            return cached.state
+        try:
+            state = loads(record_data, ConsentState, converter=_CONVERTER)
+        except ValidationError as exc:
+            raise IntegrityError(
+                f"stored consent state of {subject!r} is unreadable",
+                code="record_corrupt",
+                details={"kind": STATE_KIND, "key": subject},
+            ) from exc
+        return attrs.evolve(state, version=version)
+
     def _decode_state(self, subject: str, record_data: str, version: int) -> ConsentState:
         return self._cached(subject, record_data, version).state
 
@@ -252,6 +272,14 @@ class ConsentService:
         entry = self.ledger.append(tx, subject, kind, data, at)
         base = state if state is not None else ConsentState(subject)
         if entry.position != base.length + 1:
+            current = tx.load(STATE_KIND, _state_key(base))
+            if (0 if current is None else current.version) != base.version:
+                # A concurrent unit of work moved the projection on after we read it
+                # (possible under READ COMMITTED on a server): nothing is written.
+                raise ConcurrencyError(
+                    f"consent of {subject!r} was changed concurrently; retry",
+                    details={"subject": subject},
+                )
             raise IntegrityError(
                 f"the consent projection of {subject!r} is out of step with its ledger",
                 code="projection_out_of_step",
@@ -623,7 +651,7 @@ class ConsentService:
             with self._store.transaction(readonly=True) as tx:
                 records = tx.scan(STATE_KIND, after=after, limit=size)
                 for record in records:
-                    state: ConsentState | None = self._decode_state(
+                    state: ConsentState | None = self._peek_state(
                         record.key, record.data, record.version
                     )
                     if (
