@@ -82,7 +82,9 @@ def _translate(exc: sqlite3.Error) -> StorageError:
     text = str(exc)
     lowered = text.lower()
     if "locked" in lowered or "busy" in lowered:
-        return StorageError(f"the database is busy: {text}", code="database_busy")
+        return StorageError(
+            f"the database is busy: {text}", code="database_busy", details={"retryable": True}
+        )
     if isinstance(exc, sqlite3.DatabaseError) and (
         "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered
     ):
