@@ -372,8 +372,10 @@ class SQLiteStore:
 
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = os.fspath(path)
-        if "\x00" in self.path:
-            raise ValidationError("path may not contain NUL", field="path", code="invalid_path")
+        if "\x00" in self.path or any("\ud800" <= ch <= "\udfff" for ch in self.path):
+            raise ValidationError(
+                "path may not contain NUL or lone surrogates", field="path", code="invalid_path"
+            )
         self._lock = threading.RLock()
         self._local = _Local()
         self._closed = False

@@ -1,0 +1,1 @@
+"""The symprogram performance suite: ``python -m benchmarks`` writes ``REPORT.md``."""

@@ -1,0 +1,380 @@
+"""One benchmark measurement per process: ``python -m benchmarks.worker TASK JSON-ARGS``.
+
+Prints one JSON line with the figures (seconds) and this process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks._harness import peak_rss_mb, per_call, timed
+
+NOW = datetime(2012, 3, 1, tzinfo=UTC)
+DOC = "essential_support_basic_maintenance_handbook"
+
+
+def _clock() -> Any:
+    from symprogram.clock import FixedClock
+
+    return FixedClock(NOW)
+
+
+def _store(backend: str, path: str | None = None) -> Any:
+    if backend == "memory":
+        from symprogram.storage.memory import MemoryStore
+
+        return MemoryStore()
+    if backend == "sqlite":
+        from symprogram.storage.sqlite import SQLiteStore
+
+        return SQLiteStore(path or str(Path(tempfile.mkdtemp()) / "bench.db"))
+    from symprogram.storage.sqlalchemy import SQLAlchemyStore
+
+    return SQLAlchemyStore.from_url(backend)
+
+
+def _customer(i: int) -> str:
+    return f"C-{i:07d}"
+
+
+def _subject(i: int) -> str:
+    return f"subj-{i:07d}"
+
+
+# -- decisions ----------------------------------------------------------------------
+def decisions(size: int, backend: str, number: int) -> dict[str, Any]:
+    """Warm and population-wide decide / may_use / progress against the floor."""
+    from symprogram.awards import AwardsService, KitAddress, StaticCandidateDirectory
+    from symprogram.consent import ConsentService
+    from symprogram.entitlements import EntitlementsService, Reader
+    from symprogram.history import AccountHistory
+    from symprogram.notify import Outbox
+
+    store = _store(backend)
+    clock = _clock()
+    ent = EntitlementsService(store, clock)
+    con = ConsentService(store, clock)
+    people = StaticCandidateDirectory()
+    awards = AwardsService(
+        store, clock, history=AccountHistory(store), notifier=Outbox(), candidates=people
+    )
+    seed = time.perf_counter()
+    for start in range(0, size, 10_000):
+        # One outer unit of work per 10k: the services' own units of work join it.
+        with store.transaction():
+            for i in range(start, min(size, start + 10_000)):
+                ent.add_agreement(
+                    _customer(i),
+                    agreement_id=f"A-{i}",
+                    level="essential_support",
+                    products=["Backup Exec"],
+                    starts_on=date(2012, 1, 1),
+                    ends_on=date(2012, 12, 31),
+                    by="sales",
+                )
+                if i % 2:
+                    con.grant(_subject(i), "special_offers", channel="web_form", evidence="box")
+                else:
+                    con.refuse(_subject(i), "special_offers", channel="web_form", evidence="box")
+    seed_s = time.perf_counter() - seed
+    people.add("c-1", KitAddress("Ada", "ada@example.com", ("1 Main St", "Springfield")))
+    awards.record_exam_result("c-1", "ST0-091", 82, taken_at=NOW)
+
+    table = {"k": 1}
+
+    def f(x: object) -> object:
+        return x
+
+    reader = Reader(_customer(0), logged_in=True)
+    rng = random.Random(9)
+    population = [rng.randrange(size) for _ in range(4096)]
+    readers = [Reader(_customer(i), logged_in=True) for i in population]
+    subjects = [_subject(i) for i in population]
+    it_r = iter(())
+    it_s = iter(())
+
+    def decide_population() -> object:
+        nonlocal it_r
+        try:
+            who = next(it_r)
+        except StopIteration:
+            it_r = iter(readers)
+            who = next(it_r)
+        return ent.decide(who, DOC, "ja")
+
+    def may_use_population() -> object:
+        nonlocal it_s
+        try:
+            who = next(it_s)
+        except StopIteration:
+            it_s = iter(subjects)
+            who = next(it_s)
+        return con.may_use(who, "special_offers")
+
+    def it_floor() -> object:
+        # The same iterator plumbing as the population loops, without the work.
+        nonlocal it_s
+        try:
+            who = next(it_s)
+        except StopIteration:
+            it_s = iter(subjects)
+            who = next(it_s)
+        return f(table.get(who))
+
+    assert ent.decide(reader, DOC, "ja").allowed
+    assert con.may_use(_subject(1), "special_offers").allowed
+    ops: dict[str, Callable[[], object]] = {
+        "floor": lambda: f(table["k"]),
+        "decide_warm": lambda: ent.decide(reader, DOC, "ja"),
+        "may_use_warm": lambda: con.may_use(_subject(1), "special_offers"),
+        "progress_warm": lambda: awards.progress("c-1", "sts-endpoint"),
+        "floor_population": it_floor,
+        "decide_population": decide_population,
+        "may_use_population": may_use_population,
+    }
+    out: dict[str, Any] = {"seed_s": seed_s}
+    for name, op in ops.items():
+        n = number * (10 if name.startswith("floor") else 1)
+        out[name] = per_call(op, number=n)
+    out["peak_rss_mb"] = peak_rss_mb()
+    store.close()
+    return out
+
+
+# -- registration -----------------------------------------------------------------------
+def _emails(size: int) -> list[str]:
+    return [f"Candidate.{i}@Example{i % 97}.com" for i in range(size)]
+
+
+def _copy_rows(src: str) -> dict[str, list[tuple[Any, ...]]]:
+    conn = sqlite3.connect(src)
+    try:
+        return {
+            "sp_records": conn.execute(
+                "SELECT kind, key, version, data FROM sp_records"
+            ).fetchall(),
+            "sp_index": conn.execute("SELECT name, value, key FROM sp_index").fetchall(),
+            "sp_streams": conn.execute("SELECT stream, position, data FROM sp_streams").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def _raw_insert(path: str, rows: dict[str, list[tuple[Any, ...]]]) -> float:
+    """Hand-written sqlite3: same schema and pragmas, executemany in one transaction."""
+    from symprogram.storage.sqlite import _MIGRATIONS
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    for statement in _MIGRATIONS[0]:
+        conn.execute(statement)
+    start = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany("INSERT INTO sp_records VALUES (?, ?, ?, ?)", rows["sp_records"])
+    conn.executemany("INSERT INTO sp_index VALUES (?, ?, ?)", rows["sp_index"])
+    conn.executemany("INSERT INTO sp_streams VALUES (?, ?, ?)", rows["sp_streams"])
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def register(size: int, mode: str, scrypt_n: int | None, batch: int = 1000) -> dict[str, Any]:
+    """Register ``size`` candidates into a fresh SQLite file through the public API.
+
+    ``mode``: ``per_call`` (accept_terms + register, each its own unit of work) or
+    ``batched`` (the same calls, ``batch`` of them joined in one outer unit of work).
+    ``scrypt_n``: the ScryptHasher cost (``None``: the library default, 2**15).
+    """
+    from email_validator import validate_email
+
+    from symprogram import Program
+    from symprogram.accounts.passwords import ScryptHasher
+    from symprogram.storage.sqlite import SQLiteStore
+
+    workdir = Path(tempfile.mkdtemp())
+    emails = _emails(size)
+    hasher = ScryptHasher() if scrypt_n is None else ScryptHasher(n=scrypt_n)
+    program = Program(
+        SQLiteStore(workdir / "sym.db"), clock=_clock(), options={"accounts": {"hasher": hasher}}
+    )
+    accounts = program.accounts
+
+    def one(email: str) -> None:
+        receipt = accounts.accept_terms(path="create_account")
+        accounts.register(
+            terms_receipt=receipt.token,  # type: ignore[arg-type]
+            email=email,
+            password="Tr0ub4dor&3-horse-staple",
+            given_name="Ann",
+            family_name="Lee",
+            company_name="Acme Storage",
+            partner_company="Acme Partner",
+            preferred_language="de",
+        )
+
+    def run() -> None:
+        if mode == "per_call":
+            for email in emails:
+                one(email)
+        else:
+            for start in range(0, size, batch):
+                with program.store.transaction():
+                    for email in emails[start : start + batch]:
+                        one(email)
+
+    elapsed = timed(run)
+    hash_s = timed(lambda: [hasher.hash("Tr0ub4dor&3-horse-staple") for _ in range(min(size, 20))])
+    program.close()
+    rows = _copy_rows(str(workdir / "sym.db"))
+    validate_s = timed(
+        lambda: [validate_email(e, check_deliverability=False).normalized for e in emails]
+    )
+    raw_s = _raw_insert(str(workdir / "raw.db"), rows)
+    return {
+        "symprogram_s": elapsed,
+        "validate_s": validate_s,
+        "raw_executemany_s": raw_s,
+        "rows": {k: len(v) for k, v in rows.items()},
+        "hash_s_per_call": hash_s / min(size, 20),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+# -- serialization --------------------------------------------------------------------
+def serialization(number: int) -> dict[str, Any]:
+    """JSON round trip of equivalent models: symprogram (cattrs), pydantic v2, msgspec."""
+    from benchmarks import models
+
+    out: dict[str, Any] = {}
+    for name, cases in models.cases().items():
+        for lib, fn in cases.items():
+            out[f"{name}:{lib}"] = per_call(fn, number=number, warmup=200)
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+# -- audience ----------------------------------------------------------------------------
+def audience_seed(size: int, url: str, batch: int = 5000) -> dict[str, Any]:
+    """Give ``size`` subjects a consent choice (odd: granted, even: refused)."""
+    from symprogram.consent import ConsentService
+
+    store = _store("sqlite", url) if not url.startswith(("postgresql", "mysql")) else _store(url)
+    con = ConsentService(store, _clock())
+
+    def seed() -> None:
+        for start in range(0, size, batch):
+            with store.transaction():
+                for i in range(start, min(size, start + batch)):
+                    if i % 2:
+                        con.grant(_subject(i), "special_offers", channel="web_form", evidence="b")
+                    else:
+                        con.refuse(_subject(i), "special_offers", channel="web_form", evidence="b")
+
+    elapsed = timed(seed)
+    store.close()
+    return {"seed_s": elapsed, "peak_rss_mb": peak_rss_mb()}
+
+
+def audience_query(url: str, how: str) -> dict[str, Any]:
+    """Stream the audience of special_offers: symprogram's ``audience()`` or hand-written SQL."""
+    count = 0
+    if how == "symprogram":
+        from symprogram.consent import ConsentService
+
+        pg = url.startswith("postgresql")
+        store = _store(url) if pg else _store("sqlite", url)
+        con = ConsentService(store, _clock())
+        start = time.perf_counter()
+        for _ in con.audience("special_offers", batch=1000):
+            count += 1
+        elapsed = time.perf_counter() - start
+        store.close()
+    elif how == "sql_sqlite":
+        conn = sqlite3.connect(url)
+        start = time.perf_counter()
+        cursor = conn.execute(
+            "SELECT key FROM sp_records WHERE kind = 'consent_state' "
+            "AND json_extract(data, '$.erased_at') IS NULL AND EXISTS ("
+            "  SELECT 1 FROM json_each(data, '$.choices') "
+            "  WHERE json_extract(value, '$.topic') = 'special_offers' "
+            "  AND json_extract(value, '$.choice') = 'granted') ORDER BY key"
+        )
+        for _ in cursor:
+            count += 1
+        elapsed = time.perf_counter() - start
+        conn.close()
+    else:  # sql_postgres: psycopg, server-side cursor
+        import psycopg
+
+        dsn = url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn) as conn:
+            start = time.perf_counter()
+            with conn.cursor(name="audience") as cur:
+                cur.itersize = 1000
+                cur.execute(
+                    "SELECT key FROM sp_records WHERE kind = 'consent_state' "
+                    "AND (data::jsonb -> 'erased_at') = 'null'::jsonb AND EXISTS ("
+                    "  SELECT 1 FROM jsonb_array_elements(data::jsonb -> 'choices') c "
+                    "  WHERE c ->> 'topic' = 'special_offers' AND c ->> 'choice' = 'granted')"
+                    " ORDER BY key"
+                )
+                for _ in cur:
+                    count += 1
+            elapsed = time.perf_counter() - start
+    return {"s": elapsed, "count": count, "peak_rss_mb": peak_rss_mb()}
+
+
+# -- history -------------------------------------------------------------------------------
+def history_verify(size: int, backend: str) -> dict[str, Any]:
+    """Append ``size`` entries to one subject's history, then verify() it (median of 3)."""
+    from symprogram.events import DomainEvent
+    from symprogram.history import AccountHistory
+
+    store = _store(backend)
+    history = AccountHistory(store)
+    start = time.perf_counter()
+    for chunk in range(0, size, 10_000):
+        with store.transaction() as tx:
+            for _ in range(chunk, min(size, chunk + 10_000)):
+                history.record(tx, DomainEvent("SP-1", NOW))
+    append_s = time.perf_counter() - start
+    runs = []
+    for _ in range(3):
+        t = time.perf_counter()
+        assert history.verify("SP-1").ok
+        runs.append(time.perf_counter() - t)
+    runs.sort()
+    store.close()
+    return {"append_s": append_s, "verify_s": runs[1], "peak_rss_mb": peak_rss_mb()}
+
+
+TASKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "decisions": decisions,
+    "register": register,
+    "serialization": serialization,
+    "audience_seed": audience_seed,
+    "audience_query": audience_query,
+    "history_verify": history_verify,
+}
+
+
+def main() -> None:
+    """Entry point: run one task and print its JSON result."""
+    task, args = sys.argv[1], json.loads(sys.argv[2])
+    result = TASKS[task](**args)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+"""symportal: a small Flask portal wrapping the symprogram SDK.
+
+Pages:
+
+* ``/register`` — the Terms of Use and the registration form ("I agree to these
+  terms and want to create a new account");
+* ``/check-email`` — for the demo, shows the e-mail the person would receive
+  (taken from the program's :class:`~symprogram.notify.Outbox`), with its
+  activation link;
+* ``/activate?token=...`` — confirms and completes the activation;
+* ``/login``, ``/logout`` — a session for the pages below;
+* ``/handbook`` and ``/handbook/<document>`` — the support documents, served in the
+  reader's language from the browser's ``Accept-Language``, or a redirect to the
+  local-language site that has the translation; English is the fallback;
+* ``/consent`` — the consent centre: grant and withdraw each purpose.
+
+Run it (``pip install -e '.[web]'``)::
+
+    python examples/webapp/symportal.py                 # in memory, port 5000
+    python examples/webapp/symportal.py --db portal.db  # on an SQLite file
+
+The app is built by :func:`create_app`, which takes a ready
+:class:`~symprogram.Program`, so tests pass their own (in memory, fixed clock).
+The domain rules all live in symprogram: this module only translates HTTP to
+service calls and :class:`~symprogram.errors.SymprogramError` to pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from symprogram import Outbox, Program
+from symprogram.accounts import AcceptancePath
+from symprogram.entitlements import Reader
+from symprogram.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    SymprogramError,
+    TokenError,
+)
+
+__all__ = ["create_app", "main"]
+
+HERE = Path(__file__).resolve().parent
+
+#: Purposes the consent centre offers (those a person can choose about).
+CHOICE_KINDS = ("use", "sharing", "cookies")
+
+#: The channel recorded in the consent ledger for choices made on these pages.
+CONSENT_CHANNEL = "web_form"
+
+
+def _status_of(error: SymprogramError) -> int:
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, PermissionDenied):
+        return 403
+    if isinstance(error, Conflict):
+        return 409
+    if isinstance(error, TokenError):
+        return 400
+    return 400
+
+
+def create_app(
+    program: Program | None = None,
+    *,
+    secret_key: str | None = None,
+    demo_agreements: bool = True,
+) -> Flask:
+    """Build the portal around ``program``.
+
+    Args:
+        program: the program to serve (default: a new in-memory one with an
+            :class:`~symprogram.notify.Outbox`). Its notifier must be an ``Outbox``
+            for the "check your email" page to show the activation link.
+        secret_key: signs the session cookie (default: a random key per process).
+        demo_agreements: give each newly activated candidate a one-year Essential
+            Support agreement, so that the handbook pages show access by level.
+
+    Returns:
+        The Flask application; ``app.extensions["symprogram"]`` is the program.
+    """
+    if program is None:
+        program = Program.in_memory(notifier=Outbox())
+    app = Flask(__name__, template_folder=str(HERE / "templates"))
+    app.secret_key = secret_key or secrets.token_hex(32)
+    app.extensions["symprogram"] = program
+
+    # -- helpers ---------------------------------------------------------------------
+    def outbox() -> Outbox | None:
+        notifier = program.notifier
+        return notifier if isinstance(notifier, Outbox) else None
+
+    def csrf_token() -> str:
+        token = session.get("csrf")
+        if token is None:
+            token = session["csrf"] = secrets.token_urlsafe(24)
+        return str(token)
+
+    def check_csrf() -> None:
+        expected = session.get("csrf")
+        given = request.form.get("csrf", "")
+        if not expected or not secrets.compare_digest(str(expected), given):
+            abort(400, "the form expired: reload the page and try again")
+
+    def current_candidate() -> str | None:
+        value = session.get("candidate_id")
+        return None if value is None else str(value)
+
+    def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+        return render_template(
+            template,
+            candidate_id=current_candidate(),
+            csrf_token=csrf_token(),
+            **context,
+        ), status
+
+    @app.errorhandler(SymprogramError)
+    def symprogram_error(error: SymprogramError) -> tuple[str, int]:
+        return render("error.html", _status_of(error), error=error)
+
+    # -- home ------------------------------------------------------------------------
+    @app.get("/")
+    def home() -> tuple[str, int]:
+        return render("home.html")
+
+    # -- registration and activation -------------------------------------------------
+    @app.get("/register")
+    def register_form() -> tuple[str, int]:
+        terms = program.accounts.terms.current(program.now())
+        return render("register.html", terms=terms, form={}, error=None)
+
+    @app.post("/register")
+    def register() -> Response | tuple[str, int]:
+        check_csrf()
+        form = {k: request.form.get(k, "").strip() for k in _REGISTRATION_FIELDS}
+        terms = program.accounts.terms.current(program.now())
+        if request.form.get("agree") != "yes":
+            error = PermissionDenied(
+                "tick “I agree to these terms” to create an account",
+                field="agree",
+                code="terms_not_accepted",
+            )
+            return render("register.html", 400, terms=terms, form=form, error=error)
+        try:
+            receipt = program.accounts.accept_terms(
+                path=AcceptancePath.CREATE_ACCOUNT, terms_version=terms.version
+            )
+            assert receipt.token is not None
+            registration = program.accounts.register(
+                terms_receipt=receipt.token,
+                email=form["email"],
+                password=request.form.get("password", ""),
+                given_name=form["given_name"],
+                family_name=form["family_name"],
+                company_name=form["company_name"],
+                partner_company=form["partner_company"],
+                preferred_language=form["preferred_language"],
+                phone=form["phone"] or None,
+            )
+        except SymprogramError as error:
+            return render("register.html", 400, terms=terms, form=form, error=error)
+        session["pending"] = {"email": registration.email, "reference": registration.reference}
+        return redirect(url_for("check_email"), code=303)
+
+    @app.get("/check-email")
+    def check_email() -> tuple[str, int]:
+        pending = session.get("pending")
+        if not pending:
+            return redirect(url_for("register_form"))  # type: ignore[return-value]
+        message = None
+        box = outbox()
+        if box is not None:
+            for candidate in reversed(box.to(pending["email"])):
+                if candidate.data.get("reference") == pending["reference"]:
+                    message = candidate
+                    break
+        link = None
+        if message is not None and message.kind == "activation":
+            link = url_for("activate_form", token=message.data["token"], _external=True)
+        return render("check_email.html", pending=pending, message=message, link=link)
+
+    @app.get("/activate")
+    def activate_form() -> tuple[str, int]:
+        return render("activate.html", token=request.args.get("token", ""))
+
+    @app.post("/activate")
+    def activate() -> Response:
+        check_csrf()
+        candidate = program.accounts.activate(request.form.get("token", ""))
+        session.pop("pending", None)
+        session["candidate_id"] = candidate.candidate_id
+        if demo_agreements:
+            today = program.now().date()
+            program.entitlements.add_agreement(
+                candidate.candidate_id,
+                agreement_id=f"DEMO-{candidate.candidate_id}",
+                level="essential_support",
+                products=["NetBackup"],
+                starts_on=today,
+                ends_on=today + timedelta(days=365),
+                by="symportal demo",
+            )
+        return redirect(url_for("welcome"), code=303)
+
+    @app.get("/welcome")
+    def welcome() -> tuple[str, int] | Response:
+        candidate_id = current_candidate()
+        if candidate_id is None:
+            return redirect(url_for("login_form"))
+        candidate = program.accounts.get(candidate_id)
+        return render("welcome.html", candidate=candidate)
+
+    # -- log in / log out ----------------------------------------------------------
+    @app.get("/login")
+    def login_form() -> tuple[str, int]:
+        return render("login.html", error=None, email="")
+
+    @app.post("/login")
+    def login() -> Response | tuple[str, int]:
+        check_csrf()
+        email = request.form.get("email", "").strip()
+        try:
+            candidate = program.accounts.authenticate(email, request.form.get("password", ""))
+        except SymprogramError as error:
+            return render("login.html", _status_of(error), error=error, email=email)
+        session["candidate_id"] = candidate.candidate_id
+        return redirect(url_for("home"), code=303)
+
+    @app.post("/logout")
+    def logout() -> Response:
+        check_csrf()
+        session.pop("candidate_id", None)
+        return redirect(url_for("home"), code=303)
+
+    # -- handbooks ------------------------------------------------------------------
+    def reader() -> Reader | None:
+        candidate_id = current_candidate()
+        return None if candidate_id is None else Reader(candidate_id, logged_in=True)
+
+    @app.get("/handbook")
+    def handbooks() -> tuple[str, int]:
+        languages = request.headers.get("Accept-Language")
+        rows = [
+            (doc, program.entitlements.decide(reader(), doc, languages=languages))
+            for doc in program.entitlements.catalogue.documents
+        ]
+        return render("handbooks.html", rows=rows, languages=languages)
+
+    @app.get("/handbook/<document_id>")
+    def handbook(document_id: str) -> Response | tuple[str, int]:
+        # ``?lang=en`` is the reader's "read the English version here instead" link.
+        languages = request.args.get("lang") or request.headers.get("Accept-Language")
+        decision = program.entitlements.decide(reader(), document_id, languages=languages)
+        document = program.entitlements.catalogue.document(document_id)
+        if not decision.allowed:
+            return render("handbook_denied.html", 403, document=document, decision=decision)
+        if decision.detail("language_outcome") == "local_site":
+            response = redirect(str(decision.detail("local_site_url")), code=303)
+            response.headers["Vary"] = "Accept-Language"
+            return response
+        body, status = render("handbook.html", document=document, decision=decision)
+        response = app.make_response((body, status))
+        response.headers["Vary"] = "Accept-Language"
+        response.headers["Content-Language"] = str(decision.detail("language"))
+        return response
+
+    # -- consent centre -----------------------------------------------------------
+    def purposes() -> list[Any]:
+        policy = program.consent.policy()
+        return [p for p in policy.purposes if str(p.kind) in CHOICE_KINDS]
+
+    @app.get("/consent")
+    def consent_centre() -> Response | tuple[str, int]:
+        subject = current_candidate()
+        if subject is None:
+            return redirect(url_for("login_form"))
+        rows = [(p, program.consent.may_use(subject, p.id)) for p in purposes()]
+        verification = program.consent.verify(subject) if program.consent.history(subject) else None
+        return render(
+            "consent.html",
+            rows=rows,
+            policy=program.consent.policy(),
+            verification=verification,
+            notice=session.pop("notice", None),
+        )
+
+    @app.post("/consent")
+    def consent_choice() -> Response:
+        check_csrf()
+        subject = current_candidate()
+        if subject is None:
+            return redirect(url_for("login_form"))
+        purpose = request.form.get("purpose", "")
+        action = request.form.get("action", "")
+        evidence = f"symportal consent centre: {action} {purpose}"
+        if action == "grant":
+            program.consent.grant(subject, purpose, channel=CONSENT_CHANNEL, evidence=evidence)
+            session["notice"] = f"You agreed to: {_title(purposes(), purpose)}."
+        elif action == "withdraw":
+            program.consent.withdraw(subject, purpose, channel=CONSENT_CHANNEL, evidence=evidence)
+            session["notice"] = f"You withdrew your consent to: {_title(purposes(), purpose)}."
+        else:
+            abort(400, "unknown action")
+        return redirect(url_for("consent_centre"), code=303)
+
+    return app
+
+
+_REGISTRATION_FIELDS = (
+    "email",
+    "given_name",
+    "family_name",
+    "company_name",
+    "partner_company",
+    "preferred_language",
+    "phone",
+)
+
+
+def _title(purposes: list[Any], purpose_id: str) -> str:
+    for purpose in purposes:
+        if purpose.id == purpose_id:
+            return str(purpose.title)
+    return purpose_id
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the portal with Flask's development server."""
+    parser = argparse.ArgumentParser(description="symportal: a demo portal over symprogram")
+    parser.add_argument("--db", help="an SQLite file (default: in memory)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+    url = f"sqlite:///{args.db}" if args.db else "memory://"
+    program = Program.open(url, notifier=Outbox())
+    create_app(program).run(host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

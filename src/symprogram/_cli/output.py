@@ -1,0 +1,85 @@
+"""Turning symprogram models and decisions into JSON-friendly data and readable text."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from symprogram.decisions import Decision
+from symprogram.serialization import make_converter
+
+__all__ = ["decision_data", "dump_json", "explain_decision", "jsonable", "when"]
+
+_CONVERTER = make_converter()
+
+
+def jsonable(value: Any) -> Any:
+    """Unstructure ``value`` (attrs models, enums, instants, ...) into JSON-friendly data."""
+    if isinstance(value, Decision):
+        return decision_data(value)
+    if attrs.has(type(value)):
+        return _CONVERTER.unstructure(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return _CONVERTER.unstructure(value)
+
+
+def _default(value: object) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def dump_json(value: Any) -> str:
+    """Serialize ``value`` as indented JSON (keys sorted, non-ASCII kept)."""
+    return json.dumps(
+        jsonable(value), indent=2, sort_keys=True, ensure_ascii=False, default=_default
+    )
+
+
+def decision_data(decision: Decision) -> dict[str, Any]:
+    """A :class:`~symprogram.decisions.Decision` as a JSON-friendly mapping."""
+    return {
+        "allowed": decision.allowed,
+        "codes": list(decision.codes),
+        "reasons": [
+            {
+                "code": r.code,
+                "message": r.message,
+                "facts": {k: jsonable(v) for k, v in r.facts},
+            }
+            for r in decision.reasons
+        ],
+        "hint": decision.hint,
+        "at": None if decision.at is None else decision.at.isoformat(),
+        "details": {k: jsonable(v) for k, v in decision.details},
+    }
+
+
+def explain_decision(decision: Decision) -> str:
+    """``allowed``/``denied`` with the reason codes and the hint, on one line."""
+    answer = "allowed" if decision.allowed else "denied"
+    text = f"{answer} ({', '.join(decision.codes)})"
+    if decision.hint:
+        text += f"; hint: {decision.hint}"
+    return text
+
+
+def when(value: datetime | date | None) -> str:
+    """A short readable instant: ``2011-01-15 09:00 UTC`` (or the date alone)."""
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()

@@ -1,0 +1,26 @@
+"""Fixtures of the acceptance suite: every scenario runs on memory and on a SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from acceptance_helpers import make_program
+
+from symprogram import Program
+
+BACKENDS = ("memory", "sqlite")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The storage backend under test."""
+    return str(request.param)
+
+
+@pytest.fixture
+def program(backend: str, tmp_path: Path) -> Iterator[Program]:
+    """A fresh program on the backend, closed afterwards."""
+    with make_program(backend, tmp_path) as made:
+        yield made

@@ -1,0 +1,514 @@
+"""Hostile input to every public service method that takes text.
+
+DESIGN.md, principle 4: "Every failure a caller can cause raises a subclass of
+``symprogram.errors.SymprogramError`` with a stable ``code`` ... never a bare
+``ValueError``, ``KeyError`` or a database error. Nothing is half-written."
+Issue 7: "every text field round-trips arbitrary Unicode ... with no SQL
+injection possible and limits enforced by clear errors."
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from acceptance_helpers import (
+    KNOWN_KINDS,
+    Seeded,
+    db_path,
+    expect_symprogram_error_or_success,
+    make_program,
+    raw_kinds,
+    register,
+    seed,
+    snapshot,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symprogram.entitlements import Reader
+from symprogram.errors import SymprogramError
+
+# -- hostile values ---------------------------------------------------------------------------
+
+NASTY_STRINGS = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\u202eevil\u202c",  # right-to-left override
+    "\u200f\u05e2\u05d1\u05e8\u05d9\u05ea",  # RLM + Hebrew
+    "\ud800",  # lone surrogates
+    "a\udfffb",
+    "x" * 100_000,
+    "'; DROP TABLE sp_records; --",
+    "Robert'); DROP TABLE sp_streams;--",
+    '" OR 1=1 --',
+    "%_\\",
+    "😀" * 300,
+    "👩‍👩‍👧‍👦",
+    '"quoted local"@example.com',
+    '"a b"@example.com',
+    "用户@例子.广告",
+    "ada@bücher.de",
+    "ada@xn--bcher-kva.de",
+    "a" * 65 + "@example.com",
+    "ada@" + "a" * 250 + ".com",
+    "\n",
+    "a\r\nb",
+    "\t",
+    "*",
+    "..",
+    "e\u0301",
+]
+NON_TEXT: list[Any] = [
+    None,
+    0,
+    -1,
+    12,
+    10**30,
+    3.5,
+    float("nan"),
+    True,
+    b"bytes",
+    bytearray(b"x"),
+    [],
+    ["\ud800"],
+    {},
+    {"a": 1},
+    ("a",),
+    object(),
+    date(2012, 1, 1),
+    datetime(2012, 1, 1),  # naive
+]
+
+hostile_text = st.text(
+    alphabet=st.one_of(
+        st.characters(),
+        st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+        st.sampled_from(["\x00", "\u202e", "'", '"', ";", "-", "@", "\n", "%", "_"]),
+    ),
+    max_size=40,
+)
+hostile = st.one_of(st.sampled_from(NASTY_STRINGS), st.sampled_from(NON_TEXT), hostile_text)
+
+
+# -- targets: (name, call) where call(seeded, value) returns the zero-argument call ----------
+
+Target = Callable[[Seeded, Any], Callable[[], object]]
+
+
+def _register(field: str) -> Target:
+    def prepare(s: Seeded, value: Any) -> Callable[[], object]:
+        receipt = s.program.accounts.accept_terms(path="create_account")
+        args: dict[str, Any] = {
+            "terms_receipt": receipt.token,
+            "email": "grace@example.com",
+            "password": "a long enough passphrase",
+            "given_name": "Grace",
+            "family_name": "Hopper",
+            "company_name": "Navy",
+            "partner_company": "Univac",
+            "preferred_language": "en-US",
+        }
+        args[field] = value
+        return lambda: s.program.accounts.register(**args)
+
+    return prepare
+
+
+def _score_report(field: str) -> Target:
+    def prepare(s: Seeded, value: Any) -> Callable[[], object]:
+        args: dict[str, Any] = {
+            "registration_number": "REG-0099",
+            "exam_code": "250-315",
+            "candidate_name": "Grace Hopper",
+            "email": "grace@example.com",
+            "score": 80,
+            "passing_score": 70,
+            "exam_date": date(2012, 1, 1),
+            "test_centre": "Arlington",
+        }
+        args[field] = value
+        return lambda: s.program.accounts.record_score_report(**args)
+
+    return prepare
+
+
+def _agreement(field: str) -> Target:
+    def prepare(s: Seeded, value: Any) -> Callable[[], object]:
+        args: dict[str, Any] = {
+            "agreement_id": "A-9",
+            "level": "essential_support",
+            "products": ["NetBackup"],
+            "starts_on": date(2012, 1, 1),
+            "ends_on": date(2012, 12, 31),
+            "by": "sales",
+        }
+        customer = "C-2"
+        if field == "customer":
+            customer = value
+        else:
+            args[field] = value
+        return lambda: s.program.entitlements.add_agreement(customer, **args)
+
+    return prepare
+
+
+def _consent(method: str, field: str) -> Target:
+    def prepare(s: Seeded, value: Any) -> Callable[[], object]:
+        subject: Any = "s1"
+        purpose: Any = "special_offers" if method == "withdraw" else "research"
+        kwargs: dict[str, Any] = {"channel": "web_form", "evidence": "form 7"}
+        if field == "subject":
+            subject = value
+        elif field == "purpose":
+            purpose = value
+        else:
+            kwargs[field] = value
+        return lambda: getattr(s.program.consent, method)(subject, purpose, **kwargs)
+
+    return prepare
+
+
+def _simple(fn: Callable[[Seeded, Any], object]) -> Target:
+    return lambda s, value: lambda: fn(s, value)
+
+
+TARGETS: dict[str, Target] = {
+    # accounts
+    "accounts.get": _simple(lambda s, v: s.program.accounts.get(v)),
+    "accounts.find_by_email": _simple(lambda s, v: s.program.accounts.find_by_email(v)),
+    "accounts.accept_terms.path": _simple(lambda s, v: s.program.accounts.accept_terms(path=v)),
+    "accounts.accept_terms.candidate_id": _simple(
+        lambda s, v: s.program.accounts.accept_terms(path="create_account", candidate_id=v)
+    ),
+    "accounts.accept_terms.terms_version": _simple(
+        lambda s, v: s.program.accounts.accept_terms(path="create_account", terms_version=v)
+    ),
+    **{
+        f"accounts.register.{f}": _register(f)
+        for f in (
+            "terms_receipt",
+            "email",
+            "password",
+            "given_name",
+            "family_name",
+            "company_name",
+            "partner_company",
+            "preferred_language",
+            "phone",
+            "postal_address",
+        )
+    },
+    "accounts.activate": _simple(lambda s, v: s.program.accounts.activate(v)),
+    "accounts.resend_activation": _simple(lambda s, v: s.program.accounts.resend_activation(v)),
+    "accounts.suspend.reason": _simple(lambda s, v: s.program.accounts.suspend(s.cid, v)),
+    "accounts.authenticate.email": _simple(
+        lambda s, v: s.program.accounts.authenticate(v, "whatever it is")
+    ),
+    "accounts.authenticate.password": _simple(
+        lambda s, v: s.program.accounts.authenticate("ada@example.com", v)
+    ),
+    "accounts.change_password.new": _simple(
+        lambda s, v: s.program.accounts.change_password(s.cid, "correct horse battery staple", v)
+    ),
+    "accounts.request_password_reset": _simple(
+        lambda s, v: s.program.accounts.request_password_reset(v)
+    ),
+    "accounts.reset_password.token": _simple(
+        lambda s, v: s.program.accounts.reset_password(v, "another long passphrase")
+    ),
+    "accounts.request_email_change": _simple(
+        lambda s, v: s.program.accounts.request_email_change(s.cid, v)
+    ),
+    "accounts.confirm_email_change": _simple(
+        lambda s, v: s.program.accounts.confirm_email_change(v)
+    ),
+    **{
+        f"accounts.update_contact_details.{f}": _simple(
+            lambda s, v, f=f: s.program.accounts.update_contact_details(s.cid, **{f: v})
+        )
+        for f in (
+            "given_name",
+            "family_name",
+            "company_name",
+            "partner_company",
+            "preferred_language",
+            "phone",
+            "postal_address",
+        )
+    },
+    **{
+        f"accounts.record_score_report.{f}": _score_report(f)
+        for f in (
+            "registration_number",
+            "exam_code",
+            "candidate_name",
+            "email",
+            "score",
+            "test_centre",
+        )
+    },
+    "accounts.claim_score_report.number": _simple(
+        lambda s, v: s.program.accounts.claim_score_report(s.cid, v, name="Ada Lovelace")
+    ),
+    "accounts.claim_score_report.email": _simple(
+        lambda s, v: s.program.accounts.claim_score_report(s.cid, "REG-0001", email=v)
+    ),
+    "accounts.claim_score_report.name": _simple(
+        lambda s, v: s.program.accounts.claim_score_report(s.cid, "REG-0001", name=v)
+    ),
+    "accounts.set_notification_preference": _simple(
+        lambda s, v: s.program.accounts.set_notification_preference(s.cid, v, True)
+    ),
+    "accounts.open_incident.title": _simple(
+        lambda s, v: s.program.accounts.open_incident(s.cid, title=v, body="body")
+    ),
+    "accounts.open_incident.body": _simple(
+        lambda s, v: s.program.accounts.open_incident(s.cid, title="title", body=v)
+    ),
+    "accounts.post_incident_message.body": _simple(
+        lambda s, v: s.program.accounts.post_incident_message(
+            s.incident_id, author="candidate", body=v
+        )
+    ),
+    "accounts.get_incident": _simple(lambda s, v: s.program.accounts.get_incident(v)),
+    # awards
+    "awards.record_exam_result.exam": _simple(
+        lambda s, v: s.program.awards.record_exam_result(
+            s.cid, v, 80, taken_at=s.program.now() - timedelta(days=1)
+        )
+    ),
+    "awards.record_exam_result.candidate": _simple(
+        lambda s, v: s.program.awards.record_exam_result(
+            v, "250-316", 80, taken_at=s.program.now() - timedelta(days=1)
+        )
+    ),
+    "awards.record_exam_result.version": _simple(
+        lambda s, v: s.program.awards.record_exam_result(
+            s.cid, "250-316", 80, taken_at=s.program.now() - timedelta(days=1), version=v
+        )
+    ),
+    "awards.progress.award": _simple(lambda s, v: s.program.awards.progress(s.cid, v)),
+    "awards.earn.award": _simple(lambda s, v: s.program.awards.earn(s.cid, v)),
+    "awards.revoke.reason": _simple(
+        lambda s, v: s.program.awards.revoke(s.cid, "scs-endpoint", reason=v)
+    ),
+    "awards.ship_kit.tracking": _simple(
+        lambda s, v: s.program.awards.ship_kit(s.kit_id, tracking=v)
+    ),
+    "awards.publish.recipient": _simple(
+        lambda s, v: s.program.awards.publish(s.cid, ["scs-endpoint"], v)
+    ),
+    "awards.publish.award_ids": _simple(
+        lambda s, v: s.program.awards.publish(s.cid, [v], "hr@example.com")
+    ),
+    "awards.verify_disclosure.code": _simple(lambda s, v: s.program.awards.verify_disclosure(v)),
+    "awards.verify_disclosure.recipient": _simple(
+        lambda s, v: s.program.awards.verify_disclosure(s.code, recipient_email=v)
+    ),
+    "awards.revoke_disclosure.id": _simple(
+        lambda s, v: s.program.awards.revoke_disclosure(s.cid, v)
+    ),
+    # entitlements
+    "entitlements.decide.document": _simple(
+        lambda s, v: s.program.entitlements.decide(Reader("C-1", logged_in=True), v)
+    ),
+    "entitlements.decide.languages": _simple(
+        lambda s, v: s.program.entitlements.decide(
+            Reader("C-1", logged_in=True), "technical_support_policy", languages=v
+        )
+    ),
+    "entitlements.decide.reader": _simple(
+        lambda s, v: s.program.entitlements.decide(
+            Reader(v, logged_in=True), "technical_support_policy"
+        )
+    ),
+    "entitlements.accessible_documents.languages": _simple(
+        lambda s, v: s.program.entitlements.accessible_documents(
+            Reader("C-1", logged_in=True), languages=v
+        )
+    ),
+    **{
+        f"entitlements.add_agreement.{f}": _agreement(f)
+        for f in ("customer", "agreement_id", "level", "products", "by")
+    },
+    "entitlements.escalate_case.reason": _simple(
+        lambda s, v: s.program.entitlements.escalate_case("K-1", by="lead", reason=v)
+    ),
+    "entitlements.revoke_entitlement.reason": _simple(
+        lambda s, v: s.program.entitlements.revoke_entitlement(
+            "C-1", s.grant_id, by="staff", reason=v
+        )
+    ),
+    "entitlements.telephone_language": _simple(
+        lambda s, v: s.program.entitlements.telephone_language("DE", v)
+    ),
+    # consent
+    **{
+        f"consent.grant.{f}": _consent("grant", f)
+        for f in ("subject", "purpose", "channel", "evidence", "site", "policy_version")
+    },
+    **{
+        f"consent.withdraw.{f}": _consent("withdraw", f)
+        for f in ("subject", "purpose", "channel", "evidence")
+    },
+    "consent.opt_out.scope": _simple(lambda s, v: s.program.consent.opt_out("s1", v)),
+    "consent.may_use.purpose": _simple(lambda s, v: s.program.consent.may_use("s1", v)),
+    "consent.may_use.channel": _simple(
+        lambda s, v: s.program.consent.may_use("s1", "newsletters", channel=v)
+    ),
+    "consent.record_personal_data.value": _simple(
+        lambda s, v: s.program.consent.record_personal_data("s1", "order", {"name": v})
+    ),
+    "consent.record_personal_data.activity": _simple(
+        lambda s, v: s.program.consent.record_personal_data("s1", v, {"name": "Ada"})
+    ),
+    "consent.request_correction.value": _simple(
+        lambda s, v: s.program.consent.request_correction("s1", {"name": v})
+    ),
+    "consent.policy_change": _simple(lambda s, v: s.program.consent.policy_change(v)),
+    "consent.record_notice.version": _simple(lambda s, v: s.program.consent.record_notice("s1", v)),
+    "consent.cobranded_notice": _simple(lambda s, v: s.program.consent.cobranded_notice(v)),
+    "consent.erase.subject": _simple(lambda s, v: s.program.consent.erase(v)),
+    "history.verify": _simple(lambda s, v: s.program.history.verify(v)),
+    "history.read": _simple(lambda s, v: s.program.history.read(v)),
+}
+
+#: Failures that are documented to commit something before raising.
+WRITES_ON_FAILURE = {
+    ("awards.verify_disclosure.code", "disclosure_not_found"),  # "unknown codes ... logged"
+    ("accounts.claim_score_report.number", "score_report_already_claimed"),
+    ("accounts.claim_score_report.email", "score_report_already_claimed"),
+    ("accounts.claim_score_report.name", "score_report_already_claimed"),
+}
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_hostile_input_raises_only_symprogram_errors_and_writes_nothing(
+    backend: str, target: str, tmp_path: Path
+) -> None:
+    """Any hostile value (non-str types, NUL, RTL overrides, lone surrogates, SQL
+    injection, emoji, IDN and quoted e-mail, 100k characters) either succeeds or
+    raises a SymprogramError with a non-empty code, and a refused call leaves every
+    record, stream and index entry unchanged (DESIGN.md principle 4)."""
+    with make_program(backend, tmp_path) as program:
+        seeded = seed(program)
+        sqlite_file = db_path(tmp_path) if backend == "sqlite" else None
+        prepare = TARGETS[target]
+
+        @settings(
+            max_examples=12,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        @given(value=hostile)
+        def check(value: Any) -> None:
+            call = prepare(seeded, value)
+            before = snapshot(program, sqlite_file)
+            error = expect_symprogram_error_or_success(call)
+            if error is not None and (target, error.code) not in WRITES_ON_FAILURE:
+                assert before == snapshot(program, sqlite_file), (target, value, error.code)
+
+        check()
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+@pytest.mark.parametrize("value", NASTY_STRINGS + NON_TEXT, ids=repr)
+def test_every_fixed_hostile_value_on_registration_email(
+    backend: str, value: Any, tmp_path: Path
+) -> None:
+    """Every listed hostile value as the registration e-mail: accepted (stored and
+    found again by the same address) or refused with a SymprogramError, nothing
+    written (issue 3: "email (normalized with email-validator, no network)")."""
+    with make_program(backend, tmp_path) as program:
+        receipt = program.accounts.accept_terms(path="create_account")
+        before = snapshot(program)
+        try:
+            program.accounts.register(
+                terms_receipt=receipt.token,
+                email=value,
+                password="a long enough passphrase",
+                given_name="Grace",
+                family_name="Hopper",
+                company_name="Navy",
+                partner_company="Univac",
+                preferred_language="en-US",
+            )
+        except SymprogramError as exc:
+            assert exc.code  # noqa: PT017
+            assert before == snapshot(program)
+        else:
+            assert program.accounts.find_by_email(value) is not None
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "O'Brien",
+        "Robert'); DROP TABLE sp_records;--",
+        "\u202eecilA",
+        "\u05e2\u05d1\u05e8\u05d9\u05ea",
+        "李小龍",
+        "Zoë 😀",
+        "José\u0301",
+        "👩‍👩‍👧‍👦",
+    ],
+)
+def test_accepted_names_round_trip_unchanged(backend: str, name: str, tmp_path: Path) -> None:
+    """Names with quotes, SQL, RTL overrides, CJK, emoji and combining marks are stored
+    and read back unchanged (docs/accounts.md: "right-to-left marks, joiners,
+    combining marks, emoji ... stored and read back unchanged")."""
+    with make_program(backend, tmp_path) as program:
+        token = register(program, "grace@example.com", given_name=name, family_name=name)
+        candidate = program.accounts.activate(token)
+        expected = (name, name)
+        assert expected == (candidate.contact.given_name, candidate.contact.family_name)
+        again = program.accounts.get(candidate.candidate_id)
+        assert expected == (again.contact.given_name, again.contact.family_name)
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_idn_addresses_register_and_are_found(backend: str, tmp_path: Path) -> None:
+    """Internationalized addresses (IDN domain, Unicode local part) register and are
+    found again by the same address."""
+    with make_program(backend, tmp_path) as program:
+        for email in ("ada@bücher.de", "用户@例子.广告"):
+            register(program, email)
+            found = program.accounts.find_by_email(email)
+            assert found is not None
+            assert email == found.contact.email
+
+
+def test_snapshot_covers_every_kind(tmp_path: Path) -> None:
+    """The snapshot used above reads every record kind the SDK writes (so "nothing
+    changed" really means nothing)."""
+    with make_program("sqlite", tmp_path) as program:
+        seeded = seed(program)
+        program.accounts.request_password_reset("ada@example.com")
+        program.entitlements.register_release(
+            "NetBackup", "6.5", end_of_standard_support=date(2011, 1, 1)
+        )
+        program.awards.verify_disclosure(seeded.code)
+        program.consent.request_correction("s1", {"name": "Ada King"})
+    assert set() == raw_kinds(db_path(tmp_path)) - set(KNOWN_KINDS)
+
+
+def test_refused_calls_report_their_field(tmp_path: Path) -> None:
+    """A refused value names the offending field (errors.py: "the offending ``field``")."""
+    with make_program("memory", tmp_path) as program:
+        seed(program)
+        with pytest.raises(SymprogramError) as caught:
+            program.consent.grant("s1", "research", channel="web_form", evidence="\ud800")
+        assert "evidence" == caught.value.field
+        with pytest.raises(SymprogramError) as caught:
+            program.awards.verify_disclosure("\ud800")
+        assert "code" == caught.value.field
+    assert datetime(2012, 1, 1, tzinfo=UTC)  # the module's instants are aware

@@ -1,0 +1,254 @@
+"""`symprogram import candidates`: streaming, bad rows with line numbers, batches, re-runs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_helpers import Invoke, assert_one_line_error, parsed
+
+from symprogram.accounts import AccountsService
+from symprogram.errors import Conflict
+from symprogram.program import Program
+
+HEADER = [
+    "email",
+    "given_name",
+    "family_name",
+    "company_name",
+    "partner_company",
+    "preferred_language",
+]
+
+
+def write_csv(path: Path, count: int, *, start: int = 0) -> Path:
+    """A valid candidates CSV with ``count`` rows (user<start>@example.com ...)."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADER)
+        for i in range(start, start + count):
+            writer.writerow(
+                [
+                    f"user{i}@example.com",
+                    f"Given{i}",
+                    "Family",
+                    "Co",
+                    "Partner",
+                    "de" if i % 2 else "he-IL",
+                ]
+            )
+    return path
+
+
+def emails_in(db: Path) -> list[str]:
+    """Every registered candidate's e-mail address, by walking the account histories."""
+    with Program.open(f"sqlite:///{db}") as program:
+        return sorted(
+            program.accounts.get(subject).contact.email for subject in program.history.subjects()
+        )
+
+
+def do_import(run: Invoke, path: Path, *extra: str) -> Any:
+    return run("import", "candidates", str(path), "--terms-accepted", *extra)
+
+
+def test_a_clean_import_registers_everyone(run: Invoke, db: Path, tmp_path: Path) -> None:
+    """Every row becomes a pending account; the summary counts them; exit 0."""
+    result = do_import(run, write_csv(tmp_path / "c.csv", 12), "--batch-size", "5", "--json")
+    assert 0 == result.exit_code, result.output
+    assert {
+        "rows": 12,
+        "imported": 12,
+        "skipped": 0,
+        "bad_rows": [],
+        "batches": 3,
+        "ignored_columns": [],
+    } == parsed(result)
+    assert 12 == len(emails_in(db))
+
+
+def test_imported_accounts_record_terms_acceptance_and_have_no_usable_password(
+    run: Invoke, tmp_path: Path
+) -> None:
+    """The import accepts the terms on behalf of the row; nobody can log in before a reset."""
+    do_import(run, write_csv(tmp_path / "c.csv", 1))
+    shown = parsed(run("candidates", "show", "user0@example.com", "--json"))
+    assert ("pending_activation", "2007.507") == (shown["status"], shown["terms"]["terms_version"])
+    kinds = [e["kind"] for e in parsed(run("history", "show", shown["candidate_id"], "--json"))]
+    assert ["terms_accepted", "candidate_registered", "activation_sent"] == kinds
+
+
+def test_the_import_refuses_to_run_without_terms_confirmation(
+    run: Invoke, db: Path, tmp_path: Path
+) -> None:
+    """Without --terms-accepted nothing is imported."""
+    result = run("import", "candidates", str(write_csv(tmp_path / "c.csv", 3)))
+    assert_one_line_error(result, "terms_not_accepted")
+    assert not db.exists() or [] == emails_in(db)
+
+
+def test_bad_rows_are_reported_with_their_line_numbers(
+    run: Invoke, db: Path, tmp_path: Path
+) -> None:
+    """Bad rows are reported by the line they start on, good rows are still imported, exit 1."""
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        b"Email,Given Name,Family-Name,company_name,partner_company,preferred_language,notes\n"
+        b"ok1@example.com,Ada,L,Co,P,en,\n"  # line 2
+        b"not-an-email,Bob,L,Co,P,en,\n"  # line 3
+        b'ok2@example.com,"Multi\nline",L,Co,P,en,\n'  # lines 4-5: bad name
+        b"\n"  # line 6: blank, ignored
+        b"ok3@example.com,Cy,,Co,P,en,\n"  # line 7: empty family name
+        b"ok4@example.com,D\xff,L,Co,P,en,\n"  # line 8: not UTF-8
+        b"ok5@example.com,Eve,L,Co,P,xx-nonsense-tag,\n"  # line 9: unknown language
+        b"ok6@example.com,Fay,L,Co,P,en,x,too-many\n"  # line 10: extra field
+        b"ok7@example.com,Gus,L,Co,P,pt-BR,\n"  # line 11
+    )
+    result = do_import(run, path)
+    assert 1 == result.exit_code, result.output
+    reported = re.findall(r"^line (\d+): \[(\w+)\]", result.stderr, flags=re.MULTILINE)
+    assert [
+        ("3", "invalid_email"),
+        ("4", "control_characters"),
+        ("7", "field_required"),
+        ("8", "invalid_encoding"),
+        ("9", "unknown_language"),
+        ("10", "csv_extra_fields"),
+    ] == reported
+    assert result.stderr.strip().splitlines()[-1].startswith("error: [import_bad_rows] 6 row(s)")
+    assert ["ok1@example.com", "ok7@example.com"] == emails_in(db)
+    as_json = parsed(do_import(run, path, "--json"))
+    assert [3, 4, 7, 8, 9, 10] == [b["line"] for b in as_json["bad_rows"]]
+    assert ("email", "import_bad_rows") == (
+        as_json["bad_rows"][0]["field"],
+        as_json["error"]["code"],
+    )
+    assert ["notes"] == as_json["ignored_columns"]
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"", "csv_empty"),
+        (b"email,given_name\nx@example.com,X\n", "csv_missing_columns"),
+    ],
+)
+def test_unusable_files_are_one_line_errors(
+    run: Invoke, tmp_path: Path, content: bytes, code: str
+) -> None:
+    """An empty file or a header without the required columns stops before any row."""
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    assert_one_line_error(do_import(run, path), code)
+
+
+def test_a_missing_file_is_a_one_line_error(run: Invoke, tmp_path: Path) -> None:
+    """A file that does not exist is csv_unreadable."""
+    assert_one_line_error(do_import(run, tmp_path / "nope.csv"), "csv_unreadable")
+
+
+def test_a_rerun_skips_everyone_already_registered(run: Invoke, db: Path, tmp_path: Path) -> None:
+    """Importing the first half then the whole file registers everyone exactly once."""
+    first = do_import(run, write_csv(tmp_path / "half.csv", 10), "--json")
+    assert 10 == parsed(first)["imported"]
+    whole = do_import(run, write_csv(tmp_path / "all.csv", 20), "--json")
+    assert (10, 10) == (parsed(whole)["imported"], parsed(whole)["skipped"])
+    emails = emails_in(db)
+    assert 20 == len(emails) == len(set(emails))
+
+
+def test_duplicates_inside_one_file_are_registered_once(
+    run: Invoke, db: Path, tmp_path: Path
+) -> None:
+    """The same address twice in a file (even in one batch, any case) is one account."""
+    path = tmp_path / "dup.csv"
+    path.write_text(
+        ",".join(HEADER) + "\na@example.com,A,L,Co,P,en\nA@EXAMPLE.com,A,L,Co,P,en\n",
+        encoding="utf-8",
+    )
+    data = parsed(do_import(run, path, "--json"))
+    assert (1, 1) == (data["imported"], data["skipped"])
+    assert ["a@example.com"] == emails_in(db)
+
+
+def test_an_interrupted_import_can_be_rerun_without_duplicates(
+    run: Invoke, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted in its third batch: two batches stay, the re-run imports the rest once.
+
+    The outbox file only ever receives the messages of committed batches.
+    """
+    path = write_csv(tmp_path / "c.csv", 30)
+    outbox = tmp_path / "outbox.jsonl"
+    real = AccountsService.register
+    calls = {"n": 0}
+
+    def flaky(self: AccountsService, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 25:
+            raise KeyboardInterrupt
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(AccountsService, "register", flaky)
+    result = do_import(run, path, "--batch-size", "10", "--outbox", str(outbox), "--quiet")
+    assert_one_line_error(result, "interrupted", 130)
+    assert "20 imported" in result.stderr
+    assert 20 == len(emails_in(db))
+    assert 20 == len(outbox.read_text(encoding="utf-8").splitlines())
+
+    monkeypatch.setattr(AccountsService, "register", real)
+    again = do_import(run, path, "--batch-size", "10", "--outbox", str(outbox), "--json")
+    assert 0 == again.exit_code, again.output
+    assert (10, 20) == (parsed(again)["imported"], parsed(again)["skipped"])
+    emails = emails_in(db)
+    assert [f"user{i}@example.com" for i in range(30)] == sorted(
+        emails, key=lambda e: int(e[4:].split("@")[0])
+    )
+    sent = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+    assert 30 == len({m["to"] for m in sent}) == len(sent)
+    assert {"activation"} == {m["kind"] for m in sent}
+
+
+def test_a_row_failing_inside_a_batch_only_loses_that_row(
+    run: Invoke, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch that fails mid-way is rolled back and redone row by row; only the culprit is bad."""
+    path = write_csv(tmp_path / "c.csv", 8)
+    real = AccountsService.register
+
+    def picky(self: AccountsService, **kwargs: Any) -> Any:
+        if kwargs["email"] == "user5@example.com":
+            raise Conflict("simulated refusal", field="email", code="simulated_conflict")
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(AccountsService, "register", picky)
+    result = do_import(run, path, "--batch-size", "4", "--json")
+    assert 1 == result.exit_code
+    data = parsed(result)
+    assert (7, [7]) == (data["imported"], [b["line"] for b in data["bad_rows"]])
+    assert "simulated_conflict" == data["bad_rows"][0]["code"]
+    assert 7 == len(emails_in(db))
+
+
+def test_the_progress_bar_goes_to_stderr(run: Invoke, tmp_path: Path) -> None:
+    """Without --quiet or --json the progress bar is drawn on stderr, never stdout."""
+    result = do_import(run, write_csv(tmp_path / "c.csv", 3))
+    assert 0 == result.exit_code, result.output
+    assert "importing" in result.stderr
+    assert "importing" not in result.stdout
+    assert "3 rows: 3 imported" in result.stdout
+
+
+def test_five_thousand_rows(run: Invoke, db: Path, tmp_path: Path) -> None:
+    """A 5 000-row file imports completely, in batches, with a few bad rows reported."""
+    path = write_csv(tmp_path / "big.csv", 5000)
+    with path.open("a", encoding="utf-8") as f:
+        f.write("broken-address,X,Y,Co,P,en\n")  # line 5002
+    result = do_import(run, path, "--batch-size", "1000", "--json")
+    data = parsed(result)
+    assert (5001, 5000, 5) == (data["rows"], data["imported"], data["batches"])
+    assert [5002] == [b["line"] for b in data["bad_rows"]]
