@@ -13,6 +13,7 @@ so the registration happens as soon as Hypothesis is imported.
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 __all__ = ["register_strategies"]
@@ -27,6 +28,10 @@ def register_strategies() -> None:
 
 def _hypothesis_setup_hook() -> None:
     """Entry point called by Hypothesis at import time; never breaks Hypothesis itself."""
+    pending = sys.modules.get("symprogram.testing.strategies")
+    if pending is not None and not hasattr(pending, "register_all"):
+        # strategies is importing Hypothesis right now; it registers when it finishes.
+        return
     try:
         register_strategies()
     except Exception as exc:  # pragma: no cover - only when an install is broken

@@ -160,14 +160,23 @@ def windows(starts_on: Any = None, ends_on: Any = None) -> st.SearchStrategy[tup
         return st.tuples(_as(starts_on), _as(ends_on)).filter(lambda w: w[0] <= w[1])
     if starts_on is not None:
         return _as(starts_on).flatmap(
-            lambda s: st.tuples(st.just(s), st.dates(min_value=s, max_value=s + timedelta(min(900, (date.max - s).days))))
+            lambda s: st.tuples(
+                st.just(s),
+                st.dates(min_value=s, max_value=s + timedelta(min(900, (date.max - s).days))),
+            )
         )
     if ends_on is not None:
         return _as(ends_on).flatmap(
-            lambda e: st.tuples(st.dates(min_value=e - timedelta(min(900, (e - date.min).days)), max_value=e), st.just(e))
+            lambda e: st.tuples(
+                st.dates(min_value=e - timedelta(min(900, (e - date.min).days)), max_value=e),
+                st.just(e),
+            )
         )
     return st.dates(_DAY_MIN, _DAY_MAX).flatmap(
-        lambda s: st.tuples(st.just(s), st.dates(min_value=s, max_value=s + timedelta(min(900, (date.max - s).days))))
+        lambda s: st.tuples(
+            st.just(s),
+            st.dates(min_value=s, max_value=s + timedelta(min(900, (date.max - s).days))),
+        )
     )
 
 
