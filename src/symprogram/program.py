@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from symprogram.awards import AwardsService
     from symprogram.consent import ConsentRecord, ConsentService
     from symprogram.entitlements import EntitlementsService
+    from symprogram.erasure import PersonErasure
 
 __all__ = ["Program"]
 
@@ -179,6 +180,27 @@ class Program:
             evidence=remote_access_evidence(terms.version),
             at=at,
         )
+
+    def erase_person(self, candidate_id: str, *, reason: str) -> PersonErasure:
+        """Erase a candidate's personal data program-wide (right to erasure), all or nothing.
+
+        In ONE unit of work: the awards data (kit addresses, disclosure holder
+        names; showing disclosures revoked), the account (contact details,
+        password, links, e-mail index, claimed score reports, incidents, the
+        account history's entry data) and the consent subject named by the
+        candidate ID. The ledgers keep a pseudonymous proof, so
+        ``history.verify(cid).ok`` and ``consent.verify(cid).ok`` stay ``True``;
+        the address may register again as a new account. Idempotent. See
+        :mod:`symprogram.erasure` and ``docs/howto-erasure.md``.
+
+        Raises:
+            ValidationError: a malformed candidate ID or reason.
+            LimitExceeded: a reason over 500 characters.
+            NotFound: no such candidate (``candidate_not_found``).
+        """
+        from symprogram.erasure import erase_person
+
+        return erase_person(self, candidate_id, reason=reason)
 
     # -- life cycle -----------------------------------------------------------------
     def close(self) -> None:

@@ -27,6 +27,7 @@ Example:
 """
 
 from symprogram.accounts.events import (
+    AccountErased,
     AccountStatusChanged,
     ActivationSent,
     CandidateRegistered,
@@ -47,9 +48,12 @@ from symprogram.accounts.events import (
     TermsAccepted,
 )
 from symprogram.accounts.models import (
+    ERASED_EMAIL,
+    ERASED_TEXT,
     MANDATORY_CATEGORIES,
     MARKETING_CATEGORIES,
     AcceptancePath,
+    AccountErasure,
     AccountSettings,
     AccountStatus,
     Candidate,
@@ -68,6 +72,7 @@ from symprogram.accounts.models import (
     TermsAcceptance,
     TermsReceipt,
     TermsVersion,
+    erased_contact,
     normalize_email,
     normalize_registration_number,
 )
@@ -77,10 +82,14 @@ from symprogram.accounts.service import KEEP, AccountsService, Keep
 from symprogram.accounts.terms import TermsCatalogue
 
 __all__ = [
+    "ERASED_EMAIL",
+    "ERASED_TEXT",
     "KEEP",
     "MANDATORY_CATEGORIES",
     "MARKETING_CATEGORIES",
     "AcceptancePath",
+    "AccountErased",
+    "AccountErasure",
     "AccountSettings",
     "AccountStatus",
     "AccountStatusChanged",
@@ -124,6 +133,7 @@ __all__ = [
     "TermsCatalogue",
     "TermsReceipt",
     "TermsVersion",
+    "erased_contact",
     "normalize_email",
     "normalize_registration_number",
 ]

@@ -15,6 +15,7 @@ import attrs
 from symprogram.events import DomainEvent
 
 __all__ = [
+    "AccountErased",
     "AccountStatusChanged",
     "ActivationSent",
     "CandidateRegistered",
@@ -178,3 +179,14 @@ class IncidentStatusChanged(DomainEvent):
     incident_id: str
     previous: str
     status: str
+
+
+@attrs.frozen
+class AccountErased(DomainEvent):
+    """The candidate's personal data was erased (the account's last history entry).
+
+    Every earlier entry's data was dropped (its digest kept, so the chain still
+    verifies); this entry holds no personal data, only the reason given.
+    """
+
+    reason: str

@@ -47,6 +47,10 @@ from symprogram.clock import ensure_utc
 from symprogram.errors import LimitExceeded, ValidationError
 
 __all__ = [
+    "ERASED_EMAIL",
+    "ERASED_TEXT",
+    "MANDATORY_CATEGORIES",
+    "MARKETING_CATEGORIES",
     "MAX_ADDRESS_LINES",
     "MAX_ADDRESS_LINE_LENGTH",
     "MAX_CITY_LENGTH",
@@ -63,9 +67,8 @@ __all__ = [
     "MAX_REGISTRATION_NUMBER_LENGTH",
     "MAX_REPORT_NAME_LENGTH",
     "MAX_TEST_CENTRE_LENGTH",
-    "MANDATORY_CATEGORIES",
-    "MARKETING_CATEGORIES",
     "AcceptancePath",
+    "AccountErasure",
     "AccountSettings",
     "AccountStatus",
     "Candidate",
@@ -84,6 +87,7 @@ __all__ = [
     "TermsAcceptance",
     "TermsReceipt",
     "TermsVersion",
+    "erased_contact",
     "normalize_email",
     "normalize_registration_number",
     "text_digest",
@@ -221,6 +225,14 @@ def _opt_utc_claimed_at(value: object) -> datetime | None:
 
 def _opt_utc_resolved_at(value: object) -> datetime | None:
     return None if value is None else ensure_utc(value, field="resolved_at")
+
+
+def _opt_utc_erased_at(value: object) -> datetime | None:
+    return None if value is None else ensure_utc(value, field="erased_at")
+
+
+def _utc_erased_at(value: object) -> datetime:
+    return ensure_utc(value, field="erased_at")
 
 
 def _enum_path(value: object) -> AcceptancePath:
@@ -791,7 +803,12 @@ class Candidate:
         pending_email: a new address waiting for verification, if any.
         score_reports: registration numbers of the claimed score reports.
         incidents: identifiers of the candidate's incidents, oldest first.
-        status_reason: the reason given for the last suspension or closure.
+        status_reason: the reason given for the last suspension or closure (or
+            the erasure).
+        erased_at: when the candidate's personal data was erased (see
+            :meth:`~symprogram.accounts.AccountsService.erase`); ``None`` until then.
+            An erased account is closed for good and its contact details are
+            the :func:`erased_contact` markers.
         version: storage version.
     """
 
@@ -807,7 +824,73 @@ class Candidate:
     score_reports: tuple[str, ...] = ()
     incidents: tuple[str, ...] = ()
     status_reason: str | None = None
+    erased_at: datetime | None = attrs.field(default=None, converter=_opt_utc_erased_at)
     version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))
+
+    @property
+    def erased(self) -> bool:
+        """Whether the candidate's personal data was erased."""
+        return self.erased_at is not None
+
+
+# -- erasure ------------------------------------------------------------------------------
+
+ERASED_TEXT = "[erased]"
+"""What replaces every erased text field (names, titles, message bodies ...)."""
+
+ERASED_EMAIL = "erased@erased.example"
+"""What replaces every erased e-mail address: valid, never deliverable (``.example``
+is reserved by RFC 2606), and never in the e-mail index."""
+
+_ERASED_LANGUAGE = "en"
+
+
+def erased_contact() -> ContactDetails:
+    """The contact details of an erased account: markers only, no personal data.
+
+    Example:
+        >>> erased_contact().full_name
+        '[erased] [erased]'
+    """
+    return ContactDetails(
+        email=ERASED_EMAIL,
+        given_name=ERASED_TEXT,
+        family_name=ERASED_TEXT,
+        company_name=ERASED_TEXT,
+        partner_company=ERASED_TEXT,
+        preferred_language=_ERASED_LANGUAGE,
+    )
+
+
+@attrs.frozen
+class AccountErasure:
+    """What :meth:`~symprogram.accounts.AccountsService.erase` returns: proof of the erasure.
+
+    It names no personal data, only pseudonymous identifiers and counts.
+
+    Attributes:
+        candidate_id: the erased account (kept, so the ID is never issued again).
+        erased_at: when the personal data was erased (the first erasure).
+        reason: the reason given (also the account's ``status_reason``).
+        history_entries_erased: account history entries whose data was dropped
+            by this call (their digests and the chain are kept); 0 when the
+            account had already been erased.
+        history_length: the account history's length afterwards.
+        history_head: the newest chain hash of the account history.
+        score_reports: registration numbers of the anonymized claimed score reports.
+        incidents: identifiers of the anonymized incidents.
+        already_erased: the account had been erased before this call.
+    """
+
+    candidate_id: str
+    erased_at: datetime = attrs.field(converter=_utc_erased_at)
+    reason: str
+    history_entries_erased: int
+    history_length: int
+    history_head: str
+    score_reports: tuple[str, ...] = ()
+    incidents: tuple[str, ...] = ()
+    already_erased: bool = False
 
 
 @attrs.frozen

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ import attrs
 
 from symprogram.accounts import _text, rules
 from symprogram.accounts.events import (
+    AccountErased,
     ActivationSent,
     CandidateRegistered,
     ContactDetailsReviewed,
@@ -35,9 +36,12 @@ from symprogram.accounts.events import (
     TermsAccepted,
 )
 from symprogram.accounts.models import (
+    ERASED_EMAIL,
+    ERASED_TEXT,
     MARKETING_CATEGORIES,
     MAX_REASON_LENGTH,
     AcceptancePath,
+    AccountErasure,
     AccountSettings,
     AccountStatus,
     Candidate,
@@ -55,6 +59,7 @@ from symprogram.accounts.models import (
     ScoreReport,
     TermsAcceptance,
     TermsReceipt,
+    erased_contact,
     normalize_email,
     normalize_registration_number,
 )
@@ -78,16 +83,31 @@ from symprogram.events import DomainEvent, LedgerEntry
 from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
 from symprogram.notify import Message, Notifier
-from symprogram.persistence import Store, Transaction
-from symprogram.tokens import TokenPurpose, Tokens
+from symprogram.persistence import Repository, Store, Transaction
+from symprogram.tokens import TOKEN_KIND, TokenPurpose, TokenRecord, Tokens
+from symprogram.tokens import digest as token_digest
 
-__all__ = ["KEEP", "AccountsService", "Keep"]
+__all__ = ["KEEP", "AccountsService", "BulkCandidate", "BulkRegistrationReport", "Keep"]
 
 T = TypeVar("T")
 
 TERMS_PURPOSE = "terms_acceptance"
 _RESEND = "activation_resend"
 _RESET = "password_reset"
+_ACCOUNT_PURPOSES = (
+    TokenPurpose.ACTIVATION,
+    TokenPurpose.PASSWORD_RESET,
+    TokenPurpose.EMAIL_VERIFICATION,
+)
+_EMAIL_FIELDS = ("email", "new_email", "previous_email")
+
+
+def _erased_error() -> IllegalTransition:
+    return IllegalTransition(
+        "this account's personal data was erased; it cannot be used again",
+        field="candidate_id",
+        code="account_erased",
+    )
 
 
 class Keep(enum.Enum):
@@ -120,6 +140,65 @@ def _retarget(exc: SymprogramError, field: str) -> SymprogramError:
     clone = type(exc)(exc.message, field=field, code=exc.code, details=exc.details)
     clone.__cause__ = exc
     return clone
+
+
+_UNUSABLE_PREFIX = "!unusable$"
+_MAX_HASH_LENGTH = 1024
+
+
+def _check_password_hash(value: object) -> str | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > _MAX_HASH_LENGTH
+        or not value.isascii()
+        or not value.isprintable()
+        or any(ch.isspace() for ch in value)
+    ):
+        raise ValidationError(
+            "a password hash must be printable ASCII text without spaces (at most "
+            f"{_MAX_HASH_LENGTH} characters), in the format of the service's password hasher",
+            field="password_hash",
+            code="invalid_password_hash",
+        )
+    return value
+
+
+@attrs.frozen
+class BulkCandidate:
+    """One row of :meth:`AccountsService.register_many`.
+
+    Attributes:
+        contact: the validated contact details (validated when built).
+        password_hash: a hash already in the format of the service's
+            :class:`~symprogram.accounts.ports.PasswordHasher` (for instance
+            migrated from another system), or ``None`` for an *unusable*
+            password that no hasher ever verifies: the person activates and
+            then chooses a password with "Forgot password".
+    """
+
+    contact: ContactDetails = attrs.field(
+        validator=attrs.validators.instance_of(ContactDetails)
+    )
+    password_hash: str | None = attrs.field(default=None, converter=_check_password_hash)
+
+
+@attrs.frozen
+class BulkRegistrationReport:
+    """What :meth:`AccountsService.register_many` did.
+
+    Attributes:
+        created: accounts created.
+        skipped: rows whose address was already registered (or repeated in
+            the input); which ones is not revealed.
+        batches: units of work committed.
+    """
+
+    created: int
+    skipped: int
+    batches: int
 
 
 class AccountsService:
@@ -181,6 +260,7 @@ class AccountsService:
         try:
             return self._tokens.consume(tx, purpose=purpose, secret=secret, now=now).subject
         except (TokenError, ValidationError) as exc:
+            self._refuse_if_erased(tx, purpose, secret, exc)
             raise _retarget(exc, field) from exc
 
     def _verify_token(
@@ -191,10 +271,33 @@ class AccountsService:
         try:
             return self._tokens.verify(tx, purpose=purpose, secret=secret, now=now).subject
         except (TokenError, ValidationError) as exc:
+            self._refuse_if_erased(tx, purpose, secret, exc)
             raise _retarget(exc, field) from exc
 
     @staticmethod
+    def _refuse_if_erased(tx: Transaction, purpose: str, secret: str, exc: SymprogramError) -> None:
+        # A link of an erased account was revoked by the erasure: say so plainly.
+        if purpose not in _ACCOUNT_PURPOSES or not isinstance(exc, TokenError):
+            return
+        try:
+            record = Repository(tx, TOKEN_KIND, TokenRecord, key=lambda r: r.digest).find(
+                token_digest(secret)
+            )
+        except SymprogramError:
+            return
+        if record is None or record.purpose != purpose:
+            return
+        try:
+            candidate = AccountsStorage(tx).candidates.find(record.subject)
+        except SymprogramError:
+            return
+        if candidate is not None and candidate.erased_at is not None:
+            raise _erased_error() from exc
+
+    @staticmethod
     def _require_open(candidate: Candidate) -> None:
+        if candidate.erased_at is not None:
+            raise _erased_error()
         if candidate.status is AccountStatus.CLOSED:
             raise IllegalTransition(
                 "this account is closed", field="candidate_id", code="account_closed"
@@ -532,6 +635,155 @@ class AccountsService:
             },
         )
 
+    def register_many(
+        self,
+        rows: Iterable[BulkCandidate | ContactDetails],
+        *,
+        terms_accepted_path: AcceptancePath | str = AcceptancePath.CREATE_ACCOUNT,
+        batch_size: int = 1000,
+    ) -> BulkRegistrationReport:
+        """Register many candidates at once (an operator's bulk import).
+
+        Every row is checked before anything is written. Then the rows are
+        written in batches of ``batch_size``, each batch ONE unit of work
+        leaving exactly what :meth:`accept_terms` + :meth:`register` leave for
+        a new address: the bound terms acceptance, the candidate, the e-mail
+        index entry, the credential, the activation token, and the history
+        entries ``terms_accepted``, ``candidate_registered`` and
+        ``activation_sent``; each batch's ``activation`` messages are sent
+        after it committed. The one difference: no terms *receipt* token is
+        issued and used up, since the operator attests that the people accepted
+        the Terms of Use in effect now along ``terms_accepted_path`` ("I agree
+        to these terms", seed 000).
+
+        A row whose address is already registered, or repeats an earlier row,
+        is skipped without any change or message; the report only counts them,
+        so it never reveals which addresses exist.
+
+        Args:
+            rows: :class:`BulkCandidate` rows (or bare :class:`ContactDetails`,
+                which get an unusable password).
+            terms_accepted_path: the acceptance path recorded (``create_account``
+                or ``score_report``).
+            batch_size: rows per unit of work (a positive integer).
+
+        Raises:
+            ValidationError: a row that is not a ``BulkCandidate`` or
+                ``ContactDetails`` (``invalid_row``, details ``row``), a bad batch
+                size (``invalid_batch_size``), an unknown path
+                (``invalid_terms_accepted_path``) or one the terms in effect do not
+                offer (``invalid_path``).
+            NotFound: no terms in effect (``no_terms_in_effect``).
+            StorageError: the storage failed; batches committed before stay.
+        """
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValidationError(
+                "the batch size must be a positive integer",
+                field="batch_size",
+                code="invalid_batch_size",
+            )
+        chosen = _enum_value(AcceptancePath, terms_accepted_path, "terms_accepted_path")
+        checked: list[BulkCandidate] = []
+        for number, row in enumerate(rows):
+            if isinstance(row, ContactDetails):
+                checked.append(BulkCandidate(row))
+            elif isinstance(row, BulkCandidate):
+                checked.append(row)
+            else:
+                raise ValidationError(
+                    f"row {number} is not a BulkCandidate or ContactDetails",
+                    field="rows",
+                    code="invalid_row",
+                    details={"row": number},
+                )
+        in_effect = self.terms.current(self._now())
+        if chosen not in in_effect.acceptance_paths:
+            raise ValidationError(
+                f"terms {in_effect.version} do not offer the {chosen} path",
+                field="terms_accepted_path",
+                code="invalid_path",
+            )
+        created = skipped = batches = 0
+        seen: set[str] = set()
+        for start in range(0, len(checked), batch_size):
+            now = self._now()
+            current = self.terms.current(now)
+            if chosen not in current.acceptance_paths:
+                raise ValidationError(
+                    f"terms {current.version} do not offer the {chosen} path",
+                    field="terms_accepted_path",
+                    code="invalid_path",
+                )
+            expires = now + self.settings.activation_ttl
+            outbox: list[Message] = []
+            added: list[str] = []
+            with self._store.transaction() as tx:
+                store = AccountsStorage(tx)
+                for row in checked[start : start + batch_size]:
+                    contact = row.contact
+                    email_key = _text.email_key(contact.email)
+                    if email_key in seen or store.candidates.find_key_by_email(contact.email):
+                        continue
+                    added.append(email_key)
+                    key = self._new_candidate_id(store)
+                    acceptance = store.acceptances.add(
+                        TermsAcceptance(
+                            acceptance_id=secrets.token_hex(16),
+                            terms_version=current.version,
+                            terms_digest=current.digest,
+                            path=chosen,
+                            accepted_at=now,
+                        )
+                    )
+                    bound = store.acceptances.save(attrs.evolve(acceptance, candidate_id=key))
+                    candidate = Candidate(
+                        candidate_id=key,
+                        status=AccountStatus.PENDING_ACTIVATION,
+                        contact=contact,
+                        registered_at=now,
+                        status_changed_at=now,
+                        contact_reviewed_at=now,
+                        terms=bound,
+                    )
+                    store.candidates.add(candidate)
+                    encoded = row.password_hash
+                    if encoded is None:
+                        encoded = _UNUSABLE_PREFIX + secrets.token_hex(16)
+                    store.credentials.add(key, encoded, now)
+                    token = self._tokens.issue(
+                        tx,
+                        purpose=TokenPurpose.ACTIVATION,
+                        subject=key,
+                        ttl=self.settings.activation_ttl,
+                        now=now,
+                    )
+                    self._record(
+                        tx,
+                        self._accepted_event(key, bound),
+                        CandidateRegistered(
+                            key,
+                            now,
+                            email=contact.email,
+                            given_name=contact.given_name,
+                            family_name=contact.family_name,
+                            company_name=contact.company_name,
+                            partner_company=contact.partner_company,
+                            preferred_language=contact.preferred_language,
+                        ),
+                        ActivationSent(key, now, expires_at=expires),
+                    )
+                    outbox.append(
+                        self._activation_message(
+                            candidate, token, expires, secrets.token_hex(8).upper()
+                        )
+                    )
+            seen.update(added)
+            batches += 1
+            created += len(added)
+            skipped += min(batch_size, len(checked) - start) - len(added)
+            self._send(outbox)
+        return BulkRegistrationReport(created=created, skipped=skipped, batches=batches)
+
     def activate(self, token: str) -> Candidate:
         """Complete activation with the token from the activation e-mail.
 
@@ -613,6 +865,8 @@ class AccountsService:
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             current = store.candidates.get(key)
+            if current.erased_at is not None:
+                raise _erased_error()
             if require is not None and current.status is not require:
                 raise IllegalTransition(
                     f"only a {require} account can become {target} this way",
@@ -1387,6 +1641,9 @@ class AccountsService:
         outbox: list[Message] = []
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
+            owner = store.candidates.find(store.incidents.get(incident_id).candidate_id)
+            if owner is not None and owner.erased_at is not None:
+                raise _erased_error()
             incident = rules.add_incident_message(store.incidents.get(incident_id), message)
             incident = store.incidents.save(incident)
             self._record(
@@ -1451,3 +1708,128 @@ class AccountsService:
                 the window has passed (``reopen_window_passed``).
         """
         return self._move_incident(incident_id, IncidentStatus.OPEN)
+
+    # -- erasure ---------------------------------------------------------------------
+    def erase(self, candidate_id: str | CandidateId, *, reason: str) -> AccountErasure:
+        """Erase the candidate's personal data, keeping a pseudonymous proof (right to erasure).
+
+        In ONE unit of work: closes the account if it is not closed (every
+        outstanding link dies); replaces the contact details with the
+        :func:`~symprogram.accounts.models.erased_contact` markers and drops the
+        pending address; releases the e-mail index (the address can register
+        again, as a new account with a new candidate ID); deletes the password
+        hash and the request logs of every address the account used; replaces
+        the name and e-mail of every claimed score report and the title and
+        message bodies of every incident with markers; drops the data of every
+        account history entry through :meth:`~symprogram.events.Ledger.erase`
+        (digests and chain kept, so ``history.verify`` stays ok); and appends a
+        final ``account_erased`` entry holding only ``reason``.
+
+        The candidate ID, status (``closed``), dates, terms acceptance, claimed
+        registration numbers and exam scores stay: they are pseudonymous. The
+        account can never be used, reactivated or reopened; every call that
+        would change it raises ``IllegalTransition`` with code
+        ``account_erased``. Idempotent: erasing again scrubs anything missed,
+        writes no new history entry and returns a receipt with
+        ``already_erased=True``.
+
+        Do not put personal data into ``reason``: it is kept.
+
+        Raises:
+            ValidationError: not a candidate ID (``invalid_candidate_id``), a
+                bad reason (``field_required``, ``control_characters``, ...).
+            LimitExceeded: a reason over 500 characters (``text_too_long``).
+            NotFound: no such candidate (``candidate_not_found``).
+        """
+        key = _candidate_key(candidate_id)
+        text = _text.line(reason, "reason", MAX_REASON_LENGTH)
+        now = self._now()
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            candidate = store.candidates.get(key)
+            already = candidate.erased_at is not None
+            emails = self._known_emails(tx, candidate)
+            if candidate.status is not AccountStatus.CLOSED:
+                candidate, event = rules.change_status(
+                    candidate, AccountStatus.CLOSED, now, reason=text
+                )
+                self._record(tx, event)
+            if not already:
+                for purpose in _ACCOUNT_PURPOSES:
+                    self._tokens.revoke_all(tx, purpose=purpose, subject=key)
+            for email in emails:
+                store.candidates.release_email(key, email)
+                for log in (_RESEND, _RESET):
+                    store.requests.forget(log, email)
+            store.credentials.delete(key)
+            reports = self._erase_score_reports(store, candidate)
+            incidents = self._erase_incidents(store, candidate)
+            erased = attrs.evolve(
+                candidate,
+                contact=erased_contact(),
+                pending_email=None,
+                status_reason=candidate.status_reason if already else text,
+                erased_at=candidate.erased_at if already else now,
+            )
+            if erased != candidate:
+                erased = store.candidates.save(erased)
+            count = 0
+            if not already:
+                count = self._history.ledger.erase(tx, key)
+                self._record(tx, AccountErased(key, now, reason=text))
+            entries = self._history.ledger.entries(tx, key)
+        assert erased.erased_at is not None
+        return AccountErasure(
+            candidate_id=key,
+            erased_at=erased.erased_at,
+            reason=erased.status_reason or text,
+            history_entries_erased=count,
+            history_length=len(entries),
+            history_head=entries[-1].hash if entries else "0" * 64,
+            score_reports=reports,
+            incidents=incidents,
+            already_erased=already,
+        )
+
+    def _known_emails(self, tx: Transaction, candidate: Candidate) -> tuple[str, ...]:
+        """Every address the account used: current, pending, and those in its history."""
+        found = {candidate.contact.email}
+        if candidate.pending_email is not None:
+            found.add(candidate.pending_email)
+        for entry in self._history.ledger.iter_entries(tx, candidate.candidate_id):
+            for name in _EMAIL_FIELDS:
+                value = (entry.data or {}).get(name)
+                if isinstance(value, str) and value:
+                    found.add(value)
+        found.discard(ERASED_EMAIL)
+        return tuple(sorted(found))
+
+    @staticmethod
+    def _erase_score_reports(store: AccountsStorage, candidate: Candidate) -> tuple[str, ...]:
+        done: list[str] = []
+        for number in candidate.score_reports:
+            report = store.score_reports.find(number)
+            if report is None or report.claimed_by != candidate.candidate_id:
+                continue
+            erased = attrs.evolve(report, candidate_name=ERASED_TEXT, email=ERASED_EMAIL)
+            if erased != report:
+                store.score_reports.save(erased)
+            done.append(number)
+        return tuple(done)
+
+    @staticmethod
+    def _erase_incidents(store: AccountsStorage, candidate: Candidate) -> tuple[str, ...]:
+        done: list[str] = []
+        for incident_id in candidate.incidents:
+            incident = store.incidents.find(incident_id)
+            if incident is None or incident.candidate_id != candidate.candidate_id:
+                continue
+            erased = attrs.evolve(
+                incident,
+                title=ERASED_TEXT,
+                messages=tuple(attrs.evolve(m, body=ERASED_TEXT) for m in incident.messages),
+            )
+            if erased != incident:
+                store.incidents.save(erased)
+            done.append(incident_id)
+        return tuple(done)

@@ -80,6 +80,10 @@ class _Candidates:
         key = self._tx.index_get(EMAIL_INDEX, _text.email_key(email))
         return None if key is None else self._repo.find(key)
 
+    def find_key_by_email(self, email: str) -> str | None:
+        """Return the candidate ID owning ``email`` (without loading the candidate), or ``None``."""
+        return self._tx.index_get(EMAIL_INDEX, _text.email_key(email))
+
     def move_email(self, candidate: Candidate, old_email: str, new_email: str) -> None:
         try:
             self._tx.index_put(EMAIL_INDEX, _text.email_key(new_email), candidate.candidate_id)
@@ -93,6 +97,14 @@ class _Candidates:
     def iterate(self) -> Iterator[Candidate]:
         return self._repo.iterate()
 
+    def release_email(self, candidate_id: str, email: str) -> bool:
+        """Drop ``email`` from the index if it points at ``candidate_id``; return whether it did."""
+        value = _text.email_key(email)
+        if self._tx.index_get(EMAIL_INDEX, value) != candidate_id:
+            return False
+        self._tx.index_delete(EMAIL_INDEX, value)
+        return True
+
 
 class _Credentials:
     def __init__(self, tx: Transaction) -> None:
@@ -102,12 +114,24 @@ class _Credentials:
         found = self._repo.find(candidate_id)
         return None if found is None else found.password_hash
 
+    def add(self, candidate_id: str, encoded: str, at: datetime) -> None:
+        """Store the first password hash of a new candidate (Conflict if one exists)."""
+        self._repo.add(Credential(candidate_id, encoded, at))
+
     def set_password_hash(self, candidate_id: str, encoded: str, at: datetime) -> None:
         found = self._repo.find(candidate_id)
         if found is None:
             self._repo.add(Credential(candidate_id, encoded, at))
         else:
             self._repo.save(attrs.evolve(found, password_hash=encoded, changed_at=at))
+
+    def delete(self, candidate_id: str) -> bool:
+        """Delete the candidate's password hash; return whether there was one."""
+        found = self._repo.find(candidate_id)
+        if found is None:
+            return False
+        self._repo.remove(found)
+        return True
 
 
 class _RequestLog:
@@ -129,6 +153,12 @@ class _RequestLog:
             self._repo.add(RequestRecord(key, (at,)))
         else:
             self._repo.save(attrs.evolve(found, instants=(*found.instants, at)[-keep:]))
+
+    def forget(self, purpose: str, email: str) -> None:
+        """Delete the request log of ``(purpose, email)``, if any."""
+        found = self._repo.find(self._key(purpose, email))
+        if found is not None:
+            self._repo.remove(found)
 
 
 class AccountsStorage:

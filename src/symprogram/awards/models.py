@@ -21,6 +21,8 @@ from symprogram.clock import ensure_utc
 from symprogram.errors import ValidationError
 
 __all__ = [
+    "ERASED_KIT_ADDRESS",
+    "ERASED_TEXT",
     "AllOf",
     "AnyOf",
     "AtLeast",
@@ -29,6 +31,7 @@ __all__ = [
     "AwardHolding",
     "AwardKind",
     "AwardStatus",
+    "AwardsErasure",
     "CandidateAwards",
     "DisclosedAward",
     "Disclosure",
@@ -426,6 +429,9 @@ class CandidateAwards:
     grants: tuple[AwardGrant, ...] = ()
     kit_ids: tuple[str, ...] = ()
     disclosure_ids: tuple[str, ...] = ()
+    erased_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
+    """When :meth:`~symprogram.awards.AwardsService.erase` anonymized the candidate's
+    awards data; afterwards nothing more is earned, recorded or published."""
     version: int = 0
 
     def grants_of(self, award_id: str) -> tuple[AwardGrant, ...]:
@@ -651,3 +657,35 @@ class VerificationRecord:
     disclosure_id: str
     at: datetime
     outcome: str
+
+
+# -- erasure ---------------------------------------------------------------------
+
+ERASED_TEXT = "[erased]"
+"""What replaces an erased name or free text (the accounts context uses the same marker)."""
+
+ERASED_KIT_ADDRESS = KitAddress(
+    name=ERASED_TEXT, email="erased@erased.example", postal_address=(ERASED_TEXT,)
+)
+"""The address every kit of an erased candidate carries afterwards: no personal data."""
+
+
+@attrs.frozen
+class AwardsErasure:
+    """What :meth:`~symprogram.awards.AwardsService.erase` returns (no personal data in it).
+
+    Attributes:
+        candidate_id: the candidate whose awards data was anonymized.
+        erased_at: when (the first erasure).
+        kits: kits whose address was replaced by :data:`ERASED_KIT_ADDRESS`.
+        disclosures: disclosures whose holder name and recipient hash were dropped.
+        revoked: disclosures this call revoked (they were still showing).
+        already_erased: the candidate's awards data had been erased before this call.
+    """
+
+    candidate_id: str
+    erased_at: datetime = attrs.field(converter=_to_utc)
+    kits: tuple[str, ...] = ()
+    disclosures: tuple[str, ...] = ()
+    revoked: tuple[str, ...] = ()
+    already_erased: bool = False

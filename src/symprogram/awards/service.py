@@ -46,10 +46,14 @@ from symprogram.awards.events import (
     KitShipped,
 )
 from symprogram.awards.models import (
+    ERASED_KIT_ADDRESS,
+    ERASED_TEXT,
     AwardGrant,
     AwardHolding,
+    AwardsErasure,
     CandidateAwards,
     Disclosure,
+    DisclosureStatus,
     DisclosureView,
     ExamResult,
     KitFulfilment,
@@ -111,6 +115,15 @@ def _normalize_email(value: object, field: str) -> str:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValidationError(str(exc), field=field, code="invalid_email") from exc
+
+
+def _require_not_erased(state: CandidateAwards) -> None:
+    if state.erased_at is not None:
+        raise IllegalTransition(
+            "this candidate's personal data was erased; nothing more is recorded",
+            field="candidate_id",
+            code="account_erased",
+        )
 
 
 def _last_change(state: CandidateAwards) -> datetime | None:
@@ -264,6 +277,7 @@ class AwardsService:
             )
         with self._store.transaction() as tx:
             state = self._repo.candidate(tx, cid)
+            _require_not_erased(state)
             for r in state.results:
                 if r.exam_code == exam.code and r.version == version and r.taken_at == taken:
                     raise Conflict(
@@ -360,6 +374,7 @@ class AwardsService:
             )
         with self._store.transaction() as tx:
             state = self._repo.candidate(tx, cid)
+            _require_not_erased(state)
             last = _last_change(state)
             if last is not None and when < last:
                 raise ValidationError(
@@ -393,6 +408,7 @@ class AwardsService:
         now = self._now()
         with self._store.transaction() as tx:
             state = self._repo.candidate(tx, cid)
+            _require_not_erased(state)
             state, granted = self._grant_all(tx, state, (award.award_id,), now)
             self._repo.save_candidate(tx, state)
         return granted[0]
@@ -424,6 +440,7 @@ class AwardsService:
         now = self._now()
         with self._store.transaction() as tx:
             state = self._repo.candidate(tx, cid)
+            _require_not_erased(state)
             state, renewed = rules.renew(state, award, now, self._catalogue)
             self._repo.save_candidate(tx, state)
             for g, r in renewed:
@@ -586,6 +603,7 @@ class AwardsService:
         assert salt is not None
         with self._store.transaction() as tx:
             state = self._repo.candidate(tx, cid)
+            _require_not_erased(state)
             held = rules.active_awards(state, now)
             for award_id in ids:
                 if award_id not in held:
@@ -764,3 +782,68 @@ class AwardsService:
         with self._store.transaction(readonly=True) as tx:
             disclosure = self._own_disclosure(tx, cid, disclosure_id)
             return self._repo.verifications(tx, disclosure.disclosure_id)
+
+    # -- erasure -------------------------------------------------------------------
+    def erase(self, candidate_id: str) -> AwardsErasure:
+        """Anonymize the candidate's awards data (right to erasure), in ONE unit of work.
+
+        Every achievement kit's address becomes :data:`ERASED_KIT_ADDRESS`; every
+        disclosure loses its holder name and recipient hash, and the ones still
+        showing are revoked now (a ``disclosure_revoked`` history entry each), so
+        verifying their codes shows nothing (``reason="disclosure_revoked"``).
+        Exam results and award grants stay: they are keyed by the pseudonymous
+        candidate ID (a revocation reason, free text, becomes a marker).
+        Afterwards recording results, earning, renewing and publishing raise
+        ``IllegalTransition`` with code ``account_erased``. Idempotent: a second
+        call scrubs anything missed and returns ``already_erased=True``.
+
+        :meth:`symprogram.Program.erase_person` calls it together with the
+        accounts and consent erasures in one unit of work.
+
+        Raises:
+            ValidationError: ``invalid_candidate_id``.
+            NotFound: ``candidate_not_found``.
+        """
+        cid = self._candidate(candidate_id)
+        now = self._now()
+        kits: list[str] = []
+        disclosures: list[str] = []
+        revoked: list[str] = []
+        with self._store.transaction() as tx:
+            state = self._repo.candidate(tx, cid)
+            already = state.erased_at is not None
+            for kit_id in state.kit_ids:
+                kit = self._repo.kit(tx, kit_id)
+                if kit.address != ERASED_KIT_ADDRESS:
+                    self._repo.save_kit(tx, attrs.evolve(kit, address=ERASED_KIT_ADDRESS))
+                kits.append(kit_id)
+            for disclosure_id in state.disclosure_ids:
+                disclosure = self._repo.disclosure(tx, disclosure_id)
+                changed = attrs.evolve(
+                    disclosure, holder_name=ERASED_TEXT, recipient_hash="", recipient_salt=None
+                )
+                if disclosure.status_at(now) is DisclosureStatus.ACTIVE:
+                    changed = attrs.evolve(changed, revoked_at=now)
+                    revoked.append(disclosure_id)
+                    self._history.record(tx, DisclosureRevoked(cid, now, disclosure_id))
+                if changed != disclosure:
+                    self._repo.save_disclosure(tx, changed)
+                disclosures.append(disclosure_id)
+            grants = tuple(
+                g if g.revoke_reason is None else attrs.evolve(g, revoke_reason=ERASED_TEXT)
+                for g in state.grants
+            )
+            erased = attrs.evolve(
+                state, grants=grants, erased_at=state.erased_at if already else now
+            )
+            if erased != state or state.version == 0:
+                erased = self._repo.save_candidate(tx, erased)
+        assert erased.erased_at is not None
+        return AwardsErasure(
+            candidate_id=cid,
+            erased_at=erased.erased_at,
+            kits=tuple(kits),
+            disclosures=tuple(disclosures),
+            revoked=tuple(revoked),
+            already_erased=already,
+        )

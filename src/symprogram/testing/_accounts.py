@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from symprogram.accounts.models import (
     AcceptancePath,
+    AccountErasure,
     AccountSettings,
     AccountStatus,
     Candidate,
@@ -44,6 +45,7 @@ from symprogram.testing.strategies import build, instants
 
 __all__ = [
     "LANGUAGES",
+    "account_erasures",
     "account_settings",
     "candidate_ids",
     "candidates",
@@ -230,9 +232,30 @@ def candidates(**overrides: Any) -> st.SearchStrategy[Candidate]:
             st.from_regex(r"INC-[0-9A-F]{12}", fullmatch=True), max_size=3, unique=True
         ).map(tuple),
         "status_reason": st.none() | names(40),
+        "erased_at": st.none(),
         "version": st.just(0),
     }
     return build(Candidate, fields, overrides)
+
+
+def account_erasures(**overrides: Any) -> st.SearchStrategy[AccountErasure]:
+    """Strategy for :class:`AccountErasure`."""
+    fields = {
+        "candidate_id": candidate_ids(),
+        "erased_at": instants(),
+        "reason": names(40),
+        "history_entries_erased": st.integers(0, 100),
+        "history_length": st.integers(1, 200),
+        "history_head": _digests(),
+        "score_reports": st.lists(
+            st.from_regex(r"[A-Z0-9]{4,12}", fullmatch=True), max_size=3, unique=True
+        ).map(tuple),
+        "incidents": st.lists(
+            st.from_regex(r"INC-[0-9A-F]{12}", fullmatch=True), max_size=3, unique=True
+        ).map(tuple),
+        "already_erased": st.booleans(),
+    }
+    return build(AccountErasure, fields, overrides)
 
 
 def registration_receipts(**overrides: Any) -> st.SearchStrategy[RegistrationReceipt]:
@@ -317,6 +340,7 @@ def account_settings(**overrides: Any) -> st.SearchStrategy[AccountSettings]:
 
 
 MODELS: dict[type, Any] = {
+    AccountErasure: account_erasures,
     AccountSettings: account_settings,
     Candidate: candidates,
     ContactDetails: contact_details,

@@ -32,6 +32,7 @@ from symprogram.awards.models import (
     AwardGrant,
     AwardHolding,
     AwardKind,
+    AwardsErasure,
     AwardStatus,
     CandidateAwards,
     DisclosedAward,
@@ -64,6 +65,7 @@ __all__ = [
     "award_grants",
     "award_holdings",
     "award_ids",
+    "awards_erasures",
     "candidate_awards",
     "disclosed_awards",
     "disclosure_views",
@@ -377,7 +379,25 @@ def candidate_awards(**overrides: Any) -> st.SearchStrategy[CandidateAwards]:
             "disclosure_ids": pick(
                 "disclosure_ids", st.lists(_hex, max_size=2, unique=True).map(tuple)
             ),
+            "erased_at": pick("erased_at", st.none()),
             "version": pick("version", st.integers(0, 5)),
+        },
+    )
+
+
+def awards_erasures(**overrides: Any) -> st.SearchStrategy[AwardsErasure]:
+    """Strategy for :class:`AwardsErasure`."""
+    ids = st.lists(_hex, max_size=3, unique=True).map(tuple)
+    return _composite(
+        AwardsErasure,
+        overrides,
+        lambda pick: {
+            "candidate_id": pick("candidate_id", _ident),
+            "erased_at": pick("erased_at", instants(_LO, _HI)),
+            "kits": pick("kits", ids),
+            "disclosures": pick("disclosures", ids),
+            "revoked": pick("revoked", ids),
+            "already_erased": pick("already_erased", st.booleans()),
         },
     )
 
@@ -654,6 +674,7 @@ def register() -> None:
         (Renewal, renewals()),
         (AwardGrant, award_grants()),
         (CandidateAwards, candidate_awards()),
+        (AwardsErasure, awards_erasures()),
         (AwardHolding, award_holdings()),
         (RequirementStatus, requirement_statuses()),
         (Progress, progresses()),

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 from hypothesis import strategies as st
 
+from symprogram.errors import ValidationError
 from symprogram.events import LedgerEntry, Problem, Verification
 from symprogram.i18n import LanguageTag, Negotiation
 from symprogram.ids import CandidateId
 from symprogram.notify import Message
 from symprogram.tokens import TokenGeneration, TokenPurpose, TokenRecord
 
+if TYPE_CHECKING:
+    from symprogram.erasure import PersonErasure
+
 __all__ = [
     "candidate_ids",
+    "person_erasures",
     "language_tags",
     "ledger_entries",
     "messages",
@@ -178,6 +184,46 @@ def messages(**overrides: Any) -> st.SearchStrategy[Message]:
     )
 
 
+def person_erasures(**overrides: Any) -> st.SearchStrategy[PersonErasure]:
+    """Strategy for :class:`symprogram.erasure.PersonErasure`, consistent across its parts.
+
+    Per-field overrides (strategies or values) replace the drawn fields.
+    """
+    from symprogram.erasure import PersonErasure as _PersonErasure
+    from symprogram.testing._accounts import account_erasures
+    from symprogram.testing._consent import erasure_receipts
+
+    fields = {a.name for a in attrs.fields(_PersonErasure)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValidationError(
+            f"PersonErasure has no field(s) {', '.join(unknown)}",
+            field=unknown[0],
+            code="unknown_field",
+        )
+
+    @st.composite
+    def build(draw: st.DrawFn) -> PersonErasure:
+        from symprogram.testing._awards import awards_erasures
+
+        accounts = draw(account_erasures())
+        cid = accounts.candidate_id
+        drawn: dict[str, Any] = {
+            "candidate_id": cid,
+            "erased_at": accounts.erased_at,
+            "reason": accounts.reason,
+            "accounts": accounts,
+            "awards": draw(awards_erasures(candidate_id=cid, erased_at=accounts.erased_at)),
+            "consent": draw(st.none() | erasure_receipts(subject=cid)),
+            "already_erased": accounts.already_erased,
+        }
+        for name, value in overrides.items():
+            drawn[name] = draw(_st(value))
+        return _PersonErasure(**drawn)
+
+    return build()
+
+
 def register() -> None:
     """Register the kernel strategies with Hypothesis."""
     st.register_type_strategy(CandidateId, candidate_ids())
@@ -188,3 +234,6 @@ def register() -> None:
     st.register_type_strategy(LedgerEntry, ledger_entries())
     st.register_type_strategy(Verification, verifications())
     st.register_type_strategy(Message, messages())
+    from symprogram.erasure import PersonErasure as _PersonErasure
+
+    st.register_type_strategy(_PersonErasure, person_erasures())

@@ -1,0 +1,355 @@
+"""Program-wide right to erasure: ``Program.erase_person`` on memory and on a SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from erasure_helpers import (
+    KNOWN_KINDS,
+    PASSWORD,
+    START,
+    db_path,
+    file_leaks,
+    index_leaks,
+    leaks_in_texts,
+    make_program,
+    register,
+    seed,
+    sqlite_kinds,
+    sqlite_rows,
+    store_texts,
+)
+
+from symprogram import Program
+from symprogram.accounts import ERASED_EMAIL, ERASED_TEXT, AccountStatus
+from symprogram.awards.models import ERASED_KIT_ADDRESS
+from symprogram.clock import FixedClock
+from symprogram.errors import (
+    IllegalTransition,
+    LimitExceeded,
+    NotFound,
+    PermissionDenied,
+    SymprogramError,
+    ValidationError,
+)
+
+REASON = "erasure request 17"
+
+
+def test_erasure_leaves_no_personal_data_in_the_store(program: Program) -> None:
+    """After erase_person, no record, stream entry or index entry holds the person's data."""
+    seeded = seed(program)
+    person = seeded.person
+    before = leaks_in_texts(store_texts(program), person.stored())
+    assert sorted(person.stored()) == sorted(before)  # the scan finds them while they exist
+
+    program.erase_person(seeded.cid, reason=REASON)
+
+    assert [] == leaks_in_texts(store_texts(program), person.needles())
+    assert [] == index_leaks(program, (person.email, person.new_email))
+
+
+def test_erasure_leaves_no_personal_data_in_the_sqlite_file(tmp_path: Path) -> None:
+    """Every table (plain sqlite3) and the raw bytes of the closed file are free of it."""
+    with make_program("sqlite", tmp_path) as program:
+        seeded = seed(program)
+    person, path = seeded.person, db_path(tmp_path)
+    assert sorted(person.stored()) == sorted(file_leaks(path, person.stored()))
+
+    with Program.open(f"sqlite:///{path}", clock=FixedClock(START)) as program:
+        program.erase_person(seeded.cid, reason=REASON)
+
+    assert [] == leaks_in_texts(sqlite_rows(path), person.needles())
+    assert [] == file_leaks(path, person.needles())
+    assert set() == sqlite_kinds(path) - set(KNOWN_KINDS)
+
+
+def test_ledgers_still_verify_and_keep_a_pseudonymous_proof(program: Program) -> None:
+    """History and consent chains verify; every entry's data is gone but the last."""
+    seeded = seed(program)
+    length = len(program.history.read(seeded.cid))
+
+    receipt = program.erase_person(seeded.cid, reason=REASON)
+
+    assert program.history.verify(seeded.cid).ok
+    assert program.consent.verify(seeded.cid).ok
+    entries = program.history.read(seeded.cid)
+    # the closure and the awards' disclosure revocation were recorded, then erased
+    assert length + 3 == len(entries)
+    assert [True] * (len(entries) - 1) == [e.erased for e in entries[:-1]]
+    assert ("account_erased", {"reason": REASON}) == (entries[-1].kind, entries[-1].data)
+    assert (len(entries), entries[-1].hash) == (
+        receipt.accounts.history_length,
+        receipt.accounts.history_head,
+    )
+    assert receipt.consent is not None
+    assert program.consent.verify(seeded.cid).length == receipt.consent.ledger_length
+
+
+def test_erased_records_carry_markers_only(program: Program) -> None:
+    """The account, report, incident, kit and disclosure keep their IDs with markers."""
+    seeded = seed(program)
+    program.erase_person(seeded.cid, reason=REASON)
+    accounts, awards = program.accounts, program.awards
+
+    candidate = accounts.get(seeded.cid)
+    assert (AccountStatus.CLOSED, START, REASON) == (
+        candidate.status,
+        candidate.erased_at,
+        candidate.status_reason,
+    )
+    assert (ERASED_EMAIL, ERASED_TEXT, None, None) == (
+        candidate.contact.email,
+        candidate.contact.full_name.split(" ")[0],
+        candidate.contact.phone,
+        candidate.contact.postal_address,
+    )
+    report = accounts.get_score_report(seeded.registration_number)
+    assert (ERASED_TEXT, ERASED_EMAIL, seeded.cid, 85) == (
+        report.candidate_name,
+        report.email,
+        report.claimed_by,
+        report.score,
+    )
+    incident = accounts.get_incident(seeded.incident_id)
+    assert {ERASED_TEXT} == {incident.title, *(m.body for m in incident.messages)}
+    assert ERASED_KIT_ADDRESS == awards.kit(seeded.kit_id).address
+    (disclosure,) = awards.disclosures_of(seeded.cid)
+    assert (ERASED_TEXT, "", START) == (
+        disclosure.holder_name,
+        disclosure.recipient_hash,
+        disclosure.revoked_at,
+    )
+    assert ["scs-endpoint"] == [g.award_id for g in awards.grants_of(seeded.cid)]
+
+
+def test_disclosure_verification_shows_nothing(program: Program) -> None:
+    """A verifier with the code sees a revoked disclosure: no name, no awards."""
+    seeded = seed(program)
+    program.erase_person(seeded.cid, reason=REASON)
+
+    view = program.awards.verify_disclosure(seeded.code)
+
+    assert (None, (), "disclosure_revoked") == (view.holder_name, view.awards, view.reason)
+
+
+def test_the_address_can_register_again_as_a_new_account(program: Program) -> None:
+    """The e-mail index is released: the same address registers with a new candidate ID."""
+    seeded = seed(program)
+    program.erase_person(seeded.cid, reason=REASON)
+
+    again = register(program, email=seeded.person.new_email, given_name="G", family_name="H")
+    old = register(program, email=seeded.person.email, given_name="G", family_name="H")
+
+    assert len({seeded.cid, again, old}) == 3
+    assert again == program.accounts.find_by_email(seeded.person.new_email).candidate_id  # type: ignore[union-attr]
+    assert program.accounts.get(seeded.cid).erased_at == START
+
+
+def test_erasing_twice_is_idempotent(program: Program) -> None:
+    """A second erasure changes nothing stored and returns the same kind of receipt."""
+    seeded = seed(program)
+    first = program.erase_person(seeded.cid, reason=REASON)
+    snapshot = store_texts(program)
+    clock = program.clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(timedelta(hours=1))
+
+    second = program.erase_person(seeded.cid, reason="asked again")
+
+    assert snapshot == store_texts(program)
+    assert (False, True) == (first.already_erased, second.already_erased)
+    assert (first.erased_at, first.reason) == (second.erased_at, second.reason)
+    assert (first.accounts.history_length, first.accounts.history_head) == (
+        second.accounts.history_length,
+        second.accounts.history_head,
+    )
+    assert second.consent is not None and first.consent is not None
+    assert (first.consent.ledger_length, first.consent.ledger_head) == (
+        second.consent.ledger_length,
+        second.consent.ledger_head,
+    )
+    assert (0, ()) == (second.accounts.history_entries_erased, second.awards.revoked)
+
+
+def test_the_bystander_is_untouched(program: Program) -> None:
+    """Another candidate's account and consent data survive the erasure unchanged."""
+    seeded = seed(program)
+    before = program.accounts.get(seeded.bystander)
+    data_before = program.consent.personal_data(seeded.bystander)
+
+    program.erase_person(seeded.cid, reason=REASON)
+
+    assert before == program.accounts.get(seeded.bystander)
+    assert data_before == program.consent.personal_data(seeded.bystander)
+    assert program.history.verify(seeded.bystander).ok
+
+
+def test_the_receipt_names_no_personal_data(program: Program) -> None:
+    """The combined receipt holds IDs, instants, counts and hashes only."""
+    seeded = seed(program)
+
+    receipt = program.erase_person(seeded.cid, reason=REASON)
+
+    assert [] == leaks_in_texts([repr(receipt)], seeded.person.needles())
+    assert (seeded.cid, (seeded.kit_id,), (seeded.disclosure_id,)) == (
+        receipt.candidate_id,
+        receipt.awards.kits,
+        receipt.awards.revoked,
+    )
+    assert ((seeded.registration_number,), (seeded.incident_id,)) == (
+        receipt.accounts.score_reports,
+        receipt.accounts.incidents,
+    )
+
+
+def _refused(program: Program, call: Callable[[], Any]) -> SymprogramError:
+    before = store_texts(program)
+    with pytest.raises(SymprogramError) as info:
+        call()
+    assert before == store_texts(program)
+    return info.value
+
+
+def test_calls_on_the_erased_account_raise_account_erased(program: Program) -> None:
+    """Staff transitions, updates and links of an erased account raise ``account_erased``
+    and change nothing."""
+    seeded = seed(program)
+    cid, accounts, awards = seeded.cid, program.accounts, program.awards
+    accounts.request_password_reset(seeded.person.new_email)
+    reset = program.notifier.last("password_reset").data["token"]  # type: ignore[attr-defined]
+    program.erase_person(cid, reason=REASON)
+
+    calls: dict[str, Callable[[], Any]] = {
+        "reset_password": lambda: accounts.reset_password(reset, "An0ther#long-pass"),
+        "update": lambda: accounts.update_contact_details(cid, given_name="Grace"),
+        "confirm": lambda: accounts.confirm_contact_details(cid),
+        "reinstate": lambda: accounts.reinstate(cid),
+        "suspend": lambda: accounts.suspend(cid, "x"),
+        "close": lambda: accounts.close(cid),
+        "email": lambda: accounts.request_email_change(cid, "new@example.org"),
+        "preference": lambda: accounts.set_notification_preference(cid, "offers", True),
+        "incident": lambda: accounts.open_incident(cid, title="t", body="b"),
+        "message": lambda: accounts.post_incident_message(
+            seeded.incident_id, author="support", body="hello again"
+        ),
+        "terms": lambda: accounts.accept_terms(path="create_account", candidate_id=cid),
+        "publish": lambda: awards.publish(cid, ["scs-endpoint"], "x@example.org"),
+        "evaluate": lambda: awards.evaluate(cid),
+        "earn": lambda: awards.earn(cid, "scs-endpoint"),
+        "exam": lambda: awards.record_exam_result(cid, "250-315", 90, taken_at=START),
+    }
+    codes = {}
+    for name, call in calls.items():
+        error = _refused(program, call)
+        codes[name] = (type(error), error.code)
+
+    assert dict.fromkeys(calls, (IllegalTransition, "account_erased")) == codes
+
+
+def test_a_pending_account_erased_cannot_be_activated(program: Program) -> None:
+    """The activation link of an erased pending account raises ``account_erased``."""
+    receipt = program.accounts.accept_terms(path="create_account")
+    assert receipt.token is not None
+    program.accounts.register(
+        terms_receipt=receipt.token,
+        email="pending@example.com",
+        password=PASSWORD,
+        given_name="Penelope",
+        family_name="Pending",
+        company_name="C",
+        partner_company="P",
+        preferred_language="fr",
+    )
+    message = program.notifier.last("activation")  # type: ignore[attr-defined]
+    program.erase_person(message.data["candidate_id"], reason=REASON)
+
+    error = _refused(program, lambda: program.accounts.activate(message.data["token"]))
+
+    assert (IllegalTransition, "account_erased") == (type(error), error.code)
+    assert AccountStatus.CLOSED == program.accounts.get(message.data["candidate_id"]).status
+
+
+def test_other_contexts_refuse_the_erased_person(program: Program) -> None:
+    """Log-in, claims and consent answer with their own documented codes."""
+    seeded = seed(program)
+    cid = seeded.cid
+    program.erase_person(cid, reason=REASON)
+
+    login = _refused(
+        program, lambda: program.accounts.authenticate(seeded.person.new_email, PASSWORD)
+    )
+    claim = _refused(
+        program, lambda: program.accounts.claim_score_report(cid, "REG-7001", email=ERASED_EMAIL)
+    )
+    grant = _refused(
+        program, lambda: program.consent.grant(cid, "special_offers", channel="web_form")
+    )
+
+    assert (PermissionDenied, "invalid_credentials") == (type(login), login.code)
+    assert (PermissionDenied, "account_not_active") == (type(claim), claim.code)
+    assert (IllegalTransition, "subject_erased") == (type(grant), grant.code)
+
+
+@pytest.mark.parametrize("failing", ["awards", "accounts", "consent"])
+def test_a_failure_midway_leaves_nothing_half_erased(
+    program: Program, failing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If any context fails after writing, every context's erasure is rolled back."""
+    seeded = seed(program)
+    before = store_texts(program)
+    service = getattr(program, failing)
+    original = service.erase
+
+    def erase_then_fail(*args: Any, **kwargs: Any) -> Any:
+        original(*args, **kwargs)
+        raise RuntimeError(f"{failing} failed midway")
+
+    monkeypatch.setattr(service, "erase", erase_then_fail)
+
+    with pytest.raises(RuntimeError, match="failed midway"):
+        program.erase_person(seeded.cid, reason=REASON)
+
+    assert before == store_texts(program)
+    monkeypatch.undo()
+    program.erase_person(seeded.cid, reason=REASON)
+    assert [] == leaks_in_texts(store_texts(program), seeded.person.needles())
+
+
+@pytest.mark.parametrize(
+    ("candidate_id", "reason", "error", "code"),
+    [
+        ("not an id", REASON, ValidationError, "invalid_candidate_id"),
+        ("SP-0000-0000-0000-0", REASON, NotFound, "candidate_not_found"),
+        (None, REASON, ValidationError, "invalid_candidate_id"),
+        ("<cid>", "", ValidationError, "field_required"),
+        ("<cid>", "line\nbreak", ValidationError, "control_characters"),
+        ("<cid>", "x" * 501, LimitExceeded, "text_too_long"),
+        ("<cid>", None, ValidationError, "invalid_type"),
+    ],
+)
+def test_bad_input_raises_and_changes_nothing(
+    program: Program, candidate_id: Any, reason: Any, error: type[Exception], code: str
+) -> None:
+    """A malformed or unknown ID or a bad reason raises a clear error; nothing is written."""
+    seeded = seed(program)
+    target = seeded.cid if candidate_id == "<cid>" else candidate_id
+
+    raised = _refused(program, lambda: program.erase_person(target, reason=reason))
+
+    assert (error, code) == (type(raised), raised.code)
+
+
+def test_a_person_without_consent_records_is_erased(program: Program) -> None:
+    """Without consent ledger entries the consent part of the receipt is None."""
+    cid = register(program, email="solo@example.com", given_name="Solomon", family_name="Solo")
+
+    receipt = program.erase_person(cid, reason=REASON)
+
+    assert (None, (), ()) == (receipt.consent, receipt.awards.kits, receipt.accounts.incidents)
+    assert [] == leaks_in_texts(store_texts(program), ("solo@example.com", "Solomon"))
+    assert program.history.verify(cid).ok

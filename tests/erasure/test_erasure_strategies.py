@@ -1,0 +1,64 @@
+"""The erasure receipts have Hypothesis strategies, registered for ``st.from_type``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symprogram.accounts import AccountErasure, Candidate
+from symprogram.awards import AwardsErasure, CandidateAwards
+from symprogram.erasure import PersonErasure
+from symprogram.errors import ValidationError
+from symprogram.testing import _accounts, _awards, _kernel
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registered() -> None:
+    _accounts.register()
+    _awards.register()
+    _kernel.register()
+
+
+@pytest.mark.parametrize(
+    "model", [AccountErasure, AwardsErasure, PersonErasure, Candidate, CandidateAwards]
+)
+def test_from_type_builds_every_erasure_model(model: type[Any]) -> None:
+    """``st.from_type`` draws valid instances of each model after ``register()``."""
+
+    @settings(max_examples=10, deadline=None)
+    @given(st.from_type(model))
+    def check(value: Any) -> None:
+        assert type(value) is model
+
+    check()
+
+
+@settings(max_examples=20, deadline=None)
+@given(_kernel.person_erasures())
+def test_person_erasures_are_consistent(receipt: PersonErasure) -> None:
+    """The drawn parts name the same candidate and instant as the whole."""
+    subjects = {receipt.candidate_id, receipt.accounts.candidate_id, receipt.awards.candidate_id}
+    if receipt.consent is not None:
+        subjects.add(receipt.consent.subject)
+    assert {receipt.candidate_id} == subjects
+    assert receipt.erased_at == receipt.accounts.erased_at == receipt.awards.erased_at
+
+
+@settings(max_examples=10, deadline=None)
+@given(_kernel.person_erasures(already_erased=True), _accounts.account_erasures(reason="r"))
+def test_overrides_apply(receipt: PersonErasure, accounts: AccountErasure) -> None:
+    """Per-field overrides, plain values or strategies, replace the drawn fields."""
+    assert (True, "r") == (receipt.already_erased, accounts.reason)
+
+
+@pytest.mark.parametrize(
+    "factory", [_kernel.person_erasures, _accounts.account_erasures, _awards.awards_erasures]
+)
+def test_unknown_fields_are_refused(factory: Any) -> None:
+    """An override for a field the model does not have raises ``unknown_field`` at once."""
+    with pytest.raises(ValidationError) as info:
+        factory(no_such_field=1)
+    assert "unknown_field" == info.value.code
