@@ -192,21 +192,35 @@ def _raw_insert(path: str, rows: dict[str, list[tuple[Any, ...]]]) -> float:
 def register(size: int, mode: str, scrypt_n: int | None, batch: int = 1000) -> dict[str, Any]:
     """Register ``size`` candidates into a fresh SQLite file through the public API.
 
-    ``mode``: ``per_call`` (accept_terms + register, each its own unit of work) or
-    ``batched`` (the same calls, ``batch`` of them joined in one outer unit of work).
+    ``mode``: ``per_call`` (accept_terms + register, each its own unit of work),
+    ``batched`` (the same calls, ``batch`` of them joined in one outer unit of work)
+    or ``bulk`` (``AccountsService.register_many`` of ``BulkCandidate`` rows built from
+    the raw fields, timed from the raw fields: row validation included; no password,
+    as the CSV importer does).
     ``scrypt_n``: the ScryptHasher cost (``None``: the library default, 2**15).
+
+    The activation messages go to an ``Outbox`` that is emptied after every unit of
+    work (as the CSV importer does): a host application hands them on, it does not
+    keep 100k of them in memory.
     """
     from email_validator import validate_email
 
     from symprogram import Program
+    from symprogram.accounts import ContactDetails
     from symprogram.accounts.passwords import ScryptHasher
+    from symprogram.accounts.service import BulkCandidate
+    from symprogram.notify import Outbox
     from symprogram.storage.sqlite import SQLiteStore
 
     workdir = Path(tempfile.mkdtemp())
     emails = _emails(size)
     hasher = ScryptHasher() if scrypt_n is None else ScryptHasher(n=scrypt_n)
+    outbox = Outbox()
     program = Program(
-        SQLiteStore(workdir / "sym.db"), clock=_clock(), options={"accounts": {"hasher": hasher}}
+        SQLiteStore(workdir / "sym.db"),
+        clock=_clock(),
+        notifier=outbox,
+        options={"accounts": {"hasher": hasher}},
     )
     accounts = program.accounts
 
@@ -227,11 +241,30 @@ def register(size: int, mode: str, scrypt_n: int | None, batch: int = 1000) -> d
         if mode == "per_call":
             for email in emails:
                 one(email)
-        else:
+                outbox.clear()
+        elif mode == "batched":
             for start in range(0, size, batch):
                 with program.store.transaction():
                     for email in emails[start : start + batch]:
                         one(email)
+                outbox.clear()
+        else:
+            for start in range(0, size, batch):
+                rows = [
+                    BulkCandidate(
+                        ContactDetails(
+                            email=email,
+                            given_name="Ann",
+                            family_name="Lee",
+                            company_name="Acme Storage",
+                            partner_company="Acme Partner",
+                            preferred_language="de",
+                        )
+                    )
+                    for email in emails[start : start + batch]
+                ]
+                accounts.register_many(rows, batch_size=batch)
+                outbox.clear()
 
     elapsed = timed(run)
     hash_s = timed(lambda: [hasher.hash("Tr0ub4dor&3-horse-staple") for _ in range(min(size, 20))])
@@ -247,6 +280,85 @@ def register(size: int, mode: str, scrypt_n: int | None, batch: int = 1000) -> d
         "raw_executemany_s": raw_s,
         "rows": {k: len(v) for k, v in rows.items()},
         "hash_s_per_call": hash_s / min(size, 20),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def register_pg(size: int, url: str, batch: int = 1000) -> dict[str, Any]:
+    """``register_many`` of ``size`` candidates into PostgreSQL (SQLAlchemy adapter).
+
+    Baseline: ``validate_email`` alone on the same addresses, plus the very rows
+    symprogram wrote (copied back out) inserted with psycopg ``executemany`` and,
+    separately, with ``COPY``, each in one transaction into same-shaped tables.
+    The tables must be empty before the call (the runner drops them).
+    """
+    import psycopg
+    from email_validator import validate_email
+
+    from symprogram import Program
+    from symprogram.accounts import ContactDetails
+    from symprogram.accounts.service import BulkCandidate
+    from symprogram.notify import Outbox
+    from symprogram.storage.sqlalchemy import SQLAlchemyStore
+
+    emails = _emails(size)
+    outbox = Outbox()
+    program = Program(SQLAlchemyStore.from_url(url), clock=_clock(), notifier=outbox)
+    accounts = program.accounts
+
+    def run() -> None:
+        for start in range(0, size, batch):
+            rows = [
+                BulkCandidate(
+                    ContactDetails(
+                        email=email,
+                        given_name="Ann",
+                        family_name="Lee",
+                        company_name="Acme Storage",
+                        partner_company="Acme Partner",
+                        preferred_language="de",
+                    )
+                )
+                for email in emails[start : start + batch]
+            ]
+            accounts.register_many(rows, batch_size=batch)
+            outbox.clear()
+
+    elapsed = timed(run)
+    program.close()
+    validate_s = timed(
+        lambda: [validate_email(e, check_deliverability=False).normalized for e in emails]
+    )
+    tables = ("sp_records", "sp_index", "sp_streams")
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = {t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+        for t in tables:
+            conn.execute(f"DROP TABLE IF EXISTS raw_{t}")
+            conn.execute(f"CREATE TABLE raw_{t} (LIKE {t} INCLUDING ALL)")
+        start = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cur:
+            for t in tables:
+                marks = ", ".join(["%s"] * len(rows[t][0]))
+                cur.executemany(f"INSERT INTO raw_{t} VALUES ({marks})", rows[t])
+        executemany_s = time.perf_counter() - start
+        for t in tables:
+            conn.execute(f"TRUNCATE raw_{t}")
+        start = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cur:
+            for t in tables:
+                with cur.copy(f"COPY raw_{t} FROM STDIN") as copy:
+                    for row in rows[t]:
+                        copy.write_row(row)
+        copy_s = time.perf_counter() - start
+        for t in tables:
+            conn.execute(f"DROP TABLE raw_{t}")
+    return {
+        "symprogram_s": elapsed,
+        "validate_s": validate_s,
+        "executemany_s": executemany_s,
+        "copy_s": copy_s,
+        "rows": {t: len(v) for t, v in rows.items()},
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -362,6 +474,7 @@ def history_verify(size: int, backend: str) -> dict[str, Any]:
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "decisions": decisions,
     "register": register,
+    "register_pg": register_pg,
     "serialization": serialization,
     "audience_seed": audience_seed,
     "audience_query": audience_query,

@@ -22,6 +22,7 @@ index names and values are at most 255 characters and may not contain NUL.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
@@ -177,8 +178,53 @@ class Store(Protocol):
         ...
 
 
+_DECODED_MAX = 2048
+"""Decoded aggregates kept by :class:`Repository` (process-wide, first in first out)."""
+_DECODED_MAX_TEXT = 65_536
+"""Records longer than this (characters) are decoded every time, never kept."""
+_decoded: dict[tuple[Any, Any, str], Any] = {}
+_decoded_lock = threading.Lock()
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _with_version(obj: T, version: int) -> T:
+    """``obj`` with ``version`` set, without re-running the validators of its class.
+
+    ``attrs.evolve`` would build the aggregate again through ``__init__`` and
+    validate every field once more; only the (store-given) version changes here.
+    """
+    if obj.version == version:  # type: ignore[attr-defined]
+        return obj
+    cls = type(obj)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(
+            a.name
+            for a in attrs.fields(cls)  # type: ignore[arg-type]
+            if a.name != "version"
+        )
+    new = object.__new__(cls)
+    setter = object.__setattr__
+    for name in names:
+        setter(new, name, getattr(obj, name))
+    setter(new, "version", version)
+    return new
+
+
+def clear_decoded_cache() -> None:
+    """Forget every decoded aggregate kept by :class:`Repository` (tests, memory)."""
+    with _decoded_lock:
+        _decoded.clear()
+
+
 class Repository(Generic[T]):
     """Typed access to one kind of versioned aggregate inside a transaction.
+
+    Decoding is cached process-wide by ``(class, converter, stored text)``: the
+    same stored document always decodes to the same (immutable) aggregate, so a
+    record read again is not parsed and validated again. At most
+    ``2048`` aggregates are kept (first in, first out); the store is still read
+    every time, so a change made anywhere is always seen.
 
     The aggregate type must be an attrs class with an ``int`` field named
     ``version`` (0 for an aggregate never saved). :meth:`add` and :meth:`save`
@@ -207,15 +253,24 @@ class Repository(Generic[T]):
         self._conv = converter or _CONVERTER
 
     def _decode(self, record: Record) -> T:
-        try:
-            obj = loads(record.data, self.cls, converter=self._conv)
-        except ValidationError as exc:
-            raise IntegrityError(
-                f"stored {self.kind} {record.key!r} is unreadable: {exc.message}",
-                code="record_corrupt",
-                details={"kind": self.kind, "key": record.key},
-            ) from exc
-        return attrs.evolve(obj, version=record.version)  # type: ignore[misc]
+        data = record.data
+        cache_key = (self.cls, self._conv, data)
+        obj: T | None = _decoded.get(cache_key)
+        if obj is None:
+            try:
+                obj = loads(data, self.cls, converter=self._conv)
+            except ValidationError as exc:
+                raise IntegrityError(
+                    f"stored {self.kind} {record.key!r} is unreadable: {exc.message}",
+                    code="record_corrupt",
+                    details={"kind": self.kind, "key": record.key},
+                ) from exc
+            if len(data) <= _DECODED_MAX_TEXT:
+                with _decoded_lock:
+                    while len(_decoded) >= _DECODED_MAX:
+                        del _decoded[next(iter(_decoded))]
+                    _decoded[cache_key] = obj
+        return _with_version(obj, record.version)
 
     def _encode(self, obj: T) -> str:
         raw = self._conv.unstructure(obj)
@@ -253,7 +308,7 @@ class Repository(Generic[T]):
                 code=f"{self.kind}_exists",
                 details={"key": key},
             ) from exc
-        return attrs.evolve(obj, version=version)  # type: ignore[misc]
+        return _with_version(obj, version)
 
     def save(self, obj: T) -> T:
         """Store a changed aggregate based on its ``version``; ConcurrencyError if stale."""
@@ -263,7 +318,7 @@ class Repository(Generic[T]):
             self._encode(obj),
             obj.version,  # type: ignore[attr-defined]
         )
-        return attrs.evolve(obj, version=version)  # type: ignore[misc]
+        return _with_version(obj, version)
 
     def remove(self, obj: T) -> None:
         """Delete the aggregate at its ``version``."""

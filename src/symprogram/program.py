@@ -21,6 +21,8 @@ from symprogram.persistence import Store
 from symprogram.storage import open_store
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection, Engine
+
     from symprogram.accounts import AccountsService
     from symprogram.awards import AwardsService
     from symprogram.consent import ConsentRecord, ConsentService
@@ -87,12 +89,22 @@ class Program:
         return cls(MemoryStore(), clock=clock, **kwargs)
 
     @classmethod
-    def open(cls, url: str | None = None, *, clock: Clock | None = None, **kwargs: Any) -> Program:
+    def open(
+        cls,
+        url: str | URL | Engine | Connection | None = None,
+        *,
+        clock: Clock | None = None,
+        **kwargs: Any,
+    ) -> Program:
         """A program on the storage named by ``url``.
 
         ``sqlite:///path.db`` (the embedded default), ``memory://``, or any
-        SQLAlchemy URL with the ``sql`` extra installed. Without ``url``, the
-        ``SYMPROGRAM_STORAGE`` environment variable, then memory.
+        SQLAlchemy URL (a string or a ``sqlalchemy.engine.URL``) with the ``sql``
+        extra installed. A host application may instead hand in its own
+        SQLAlchemy ``Engine`` (symprogram never disposes of it) or ``Connection``
+        (every unit of work then joins that connection's transaction, which the
+        host commits or rolls back). Without ``url``, the ``SYMPROGRAM_STORAGE``
+        environment variable, then memory.
         """
         return cls(open_store(url), clock=clock, **kwargs)
 

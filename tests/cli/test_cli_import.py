@@ -184,23 +184,23 @@ def test_an_interrupted_import_can_be_rerun_without_duplicates(
     """
     path = write_csv(tmp_path / "c.csv", 30)
     outbox = tmp_path / "outbox.jsonl"
-    real = AccountsService.register
+    real = AccountsService.register_many
     calls = {"n": 0}
 
-    def flaky(self: AccountsService, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 25:
+    def flaky(self: AccountsService, rows: Any, **kwargs: Any) -> Any:
+        calls["n"] += len(rows)
+        if calls["n"] >= 25:  # the 25th row, in the third batch
             raise KeyboardInterrupt
-        return real(self, **kwargs)
+        return real(self, rows, **kwargs)
 
-    monkeypatch.setattr(AccountsService, "register", flaky)
+    monkeypatch.setattr(AccountsService, "register_many", flaky)
     result = do_import(run, path, "--batch-size", "10", "--outbox", str(outbox), "--quiet")
     assert_one_line_error(result, "interrupted", 130)
     assert "20 imported" in result.stderr
     assert 20 == len(emails_in(db))
     assert 20 == len(outbox.read_text(encoding="utf-8").splitlines())
 
-    monkeypatch.setattr(AccountsService, "register", real)
+    monkeypatch.setattr(AccountsService, "register_many", real)
     again = do_import(run, path, "--batch-size", "10", "--outbox", str(outbox), "--json")
     assert 0 == again.exit_code, again.output
     assert (10, 20) == (parsed(again)["imported"], parsed(again)["skipped"])
@@ -218,14 +218,14 @@ def test_a_row_failing_inside_a_batch_only_loses_that_row(
 ) -> None:
     """A batch that fails mid-way is rolled back and redone row by row; only the culprit is bad."""
     path = write_csv(tmp_path / "c.csv", 8)
-    real = AccountsService.register
+    real = AccountsService.register_many
 
-    def picky(self: AccountsService, **kwargs: Any) -> Any:
-        if kwargs["email"] == "user5@example.com":
+    def picky(self: AccountsService, rows: Any, **kwargs: Any) -> Any:
+        if any(row.contact.email == "user5@example.com" for row in rows):
             raise Conflict("simulated refusal", field="email", code="simulated_conflict")
-        return real(self, **kwargs)
+        return real(self, rows, **kwargs)
 
-    monkeypatch.setattr(AccountsService, "register", picky)
+    monkeypatch.setattr(AccountsService, "register_many", picky)
     result = do_import(run, path, "--batch-size", "4", "--json")
     assert 1 == result.exit_code
     data = parsed(result)

@@ -11,15 +11,17 @@ interruption imports the rest and creates no duplicate.
 
 Terms of Use: every person must have accepted the Terms of Use before an
 account is created (seed 000). The import records that acceptance *on behalf
-of* each row, through the public API (``accept_terms(path="create_account")``
-then ``register``), so the account history shows ``terms_accepted`` with the
-version and digest in effect at import time, exactly as for a web sign-up. The
+of* each row, through the public bulk API (``AccountsService.register_many``
+with ``terms_accepted_path="create_account"``), so the account history shows
+``terms_accepted`` with the version and digest in effect at import time, exactly
+as for a web sign-up. The
 operator confirms that the people in the file accepted them elsewhere (for
 instance on the paper or partner form the file comes from) by passing
 ``--terms-accepted``; without it nothing is imported.
 
 Passwords: imported accounts get an *unusable* password (a marker no hasher
-ever verifies), as Django's ``set_unusable_password`` does. The person activates
+ever verifies, written by ``register_many`` for a row without a password hash),
+as Django's ``set_unusable_password`` does. The person activates
 the account with the activation message and then chooses a password through
 "Forgot password". No password ever travels in the CSV.
 """
@@ -35,6 +37,7 @@ from typing import IO, Any
 import attrs
 
 from symprogram.accounts import AcceptancePath, ContactDetails, PostalAddress
+from symprogram.accounts.service import BulkCandidate, BulkRegistrationReport
 from symprogram.errors import SymprogramError, ValidationError
 from symprogram.notify import Message, Outbox
 from symprogram.program import Program
@@ -354,38 +357,24 @@ class CandidateImport:
         else:
             self._tally(outcomes)
 
-    def _tally(self, outcomes: list[bool]) -> None:
+    def _tally(self, outcome: BulkRegistrationReport) -> None:
         self.report.batches += 1
-        self.report.imported += sum(outcomes)
-        self.report.skipped += len(outcomes) - sum(outcomes)
+        self.report.imported += outcome.created
+        self.report.skipped += outcome.skipped
 
-    def _commit(self, rows: list[_Row]) -> list[bool]:
-        """Register ``rows`` in one unit of work; ``True`` per created account."""
-        accounts = self._program.accounts
-        outcomes: list[bool] = []
+    def _commit(self, rows: list[_Row]) -> BulkRegistrationReport:
+        """Register ``rows`` in one unit of work (``AccountsService.register_many``).
+
+        Each account gets an unusable password (no password hash in the row) and
+        the ``create_account`` acceptance of the Terms of Use in effect now.
+        """
         self._outbox.clear()
         try:
-            with self._program.store.transaction():
-                for row in rows:
-                    contact = row.contact
-                    if accounts.find_by_email(contact.email) is not None:
-                        outcomes.append(False)
-                        continue
-                    receipt = accounts.accept_terms(path=AcceptancePath.CREATE_ACCOUNT)
-                    assert receipt.token is not None
-                    accounts.register(
-                        terms_receipt=receipt.token,
-                        email=contact.email,
-                        password=secrets.token_urlsafe(32),
-                        given_name=contact.given_name,
-                        family_name=contact.family_name,
-                        company_name=contact.company_name,
-                        partner_company=contact.partner_company,
-                        preferred_language=contact.preferred_language,
-                        phone=contact.phone,
-                        postal_address=contact.postal_address,
-                    )
-                    outcomes.append(True)
+            outcome = self._program.accounts.register_many(
+                [BulkCandidate(row.contact) for row in rows],
+                terms_accepted_path=AcceptancePath.CREATE_ACCOUNT,
+                batch_size=max(len(rows), 1),
+            )
         except BaseException:
             self._outbox.clear()  # nothing was committed: nothing may be sent
             raise
@@ -393,4 +382,4 @@ class CandidateImport:
         self._outbox.clear()
         if self._on_messages is not None and messages:
             self._on_messages(messages)
-        return outcomes
+        return outcome

@@ -179,9 +179,7 @@ class BulkCandidate:
             then chooses a password with "Forgot password".
     """
 
-    contact: ContactDetails = attrs.field(
-        validator=attrs.validators.instance_of(ContactDetails)
-    )
+    contact: ContactDetails = attrs.field(validator=attrs.validators.instance_of(ContactDetails))
     password_hash: str | None = attrs.field(default=None, converter=_check_password_hash)
 
 

@@ -152,24 +152,26 @@ class SQLiteTransaction:
         check_text(data, "data")
         check_version(expected_version)
         self._writable()
-        current = self._version(kind, key)
-        current_version = current or 0
-        if current_version != expected_version:
-            raise ConcurrencyError(
-                f"{kind} {key!r} is at version {current_version}, not {expected_version}",
-                details={"kind": kind, "key": key, "current": current_version},
-            )
-        if current is None:
-            self._run(
-                "INSERT INTO sp_records (kind, key, version, data) VALUES (?, ?, 1, ?)",
+        # One statement in the common case; the version check is in its WHERE
+        # clause (or the primary key), and only a refused write reads the version.
+        if expected_version == 0:
+            cursor = self._run(
+                "INSERT OR IGNORE INTO sp_records (kind, key, version, data) VALUES (?, ?, 1, ?)",
                 (kind, key, data),
             )
         else:
-            self._run(
-                "UPDATE sp_records SET version = ?, data = ? WHERE kind = ? AND key = ?",
-                (current + 1, data, kind, key),
+            cursor = self._run(
+                "UPDATE sp_records SET version = version + 1, data = ? "
+                "WHERE kind = ? AND key = ? AND version = ?",
+                (data, kind, key, expected_version),
             )
-        return current_version + 1
+        if cursor.rowcount == 1:
+            return expected_version + 1
+        current_version = self._version(kind, key) or 0
+        raise ConcurrencyError(
+            f"{kind} {key!r} is at version {current_version}, not {expected_version}",
+            details={"kind": kind, "key": key, "current": current_version},
+        )
 
     def delete(self, kind: str, key: str, expected_version: int) -> None:
         check_pair(kind, key)
@@ -211,14 +213,16 @@ class SQLiteTransaction:
         check_key(value, "value")
         check_key(key, "key")
         self._writable()
-        current = self.index_get(index, value)
-        if current == key:
+        cursor = self._run(
+            "INSERT OR IGNORE INTO sp_index (name, value, key) VALUES (?, ?, ?)",
+            (index, value, key),
+        )
+        if cursor.rowcount == 1:
             return
-        if current is not None:
+        if self.index_get(index, value) != key:
             raise Conflict(
                 f"{index} {value!r} is already taken", code="duplicate", details={"index": index}
             )
-        self._run("INSERT INTO sp_index (name, value, key) VALUES (?, ?, ?)", (index, value, key))
 
     def index_get(self, index: str, value: str) -> str | None:
         check_key(index, "index")
@@ -244,16 +248,18 @@ class SQLiteTransaction:
         check_position(position)
         check_text(data, "data")
         self._writable()
+        cursor = self._run(
+            "INSERT INTO sp_streams (stream, position, data) SELECT ?, ?, ? "
+            "WHERE (SELECT COALESCE(MAX(position), 0) FROM sp_streams WHERE stream = ?) = ?",
+            (stream, position, data, stream, position - 1),
+        )
+        if cursor.rowcount == 1:
+            return
         length = self.stream_length(stream)
-        if position != length + 1:
-            raise ConcurrencyError(
-                f"stream {stream!r} has {length} entries; cannot append at {position}",
-                code="stream_position_taken",
-                details={"stream": stream, "length": length},
-            )
-        self._run(
-            "INSERT INTO sp_streams (stream, position, data) VALUES (?, ?, ?)",
-            (stream, position, data),
+        raise ConcurrencyError(
+            f"stream {stream!r} has {length} entries; cannot append at {position}",
+            code="stream_position_taken",
+            details={"stream": stream, "length": length},
         )
 
     def read(

@@ -1,0 +1,229 @@
+"""Bulk registration: ``AccountsService.register_many`` leaves what ``register`` leaves."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from accounts_helpers import KINDS, PASSWORD, World, make_store
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symprogram.accounts import AcceptancePath, AccountStatus, ContactDetails, ScryptHasher
+from symprogram.accounts.service import BulkCandidate, BulkRegistrationReport
+from symprogram.errors import PermissionDenied, ValidationError
+
+_MASKED = {"digest", "hash", "prev", "salt", "password_hash"}
+
+
+def _contact(email: str) -> ContactDetails:
+    return ContactDetails(
+        email=email,
+        given_name="Ada",
+        family_name="Lovelace",
+        company_name="Analytical Engines Ltd",
+        partner_company="Babbage & Co",
+        preferred_language="en-GB",
+    )
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ("<masked>" if k in _MASKED else _mask(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
+
+
+def _snapshot(world: World) -> dict[str, Any]:
+    """Every record, index entry and history entry, random values replaced by placeholders.
+
+    Terms *receipt* tokens (purpose ``terms_acceptance``) are left out: ``register``
+    uses one up, ``register_many`` never issues one (documented difference).
+    """
+    with world.store.transaction(readonly=True) as tx:
+        raw = {kind: list(tx.scan(kind, limit=10_000)) for kind in KINDS}
+        candidates = sorted(
+            (json.loads(r.data) for r in raw["candidate"]), key=lambda c: c["contact"]["email"]
+        )
+        names: dict[str, str] = {}
+        for number, candidate in enumerate(candidates):
+            names[candidate["candidate_id"]] = f"<candidate {number}>"
+            names[candidate["terms"]["acceptance_id"]] = f"<acceptance {number}>"
+        streams = {s: tx.read(s) for s in tx.streams(limit=10_000)}
+        owners = {
+            c["contact"]["email"]: world.accounts.find_by_email(c["contact"]["email"])
+            for c in candidates
+        }
+
+    def rename(text: str) -> str:
+        for old, new in names.items():
+            text = text.replace(old, new)
+        return text
+
+    records = []
+    for kind, found in raw.items():
+        for record in found:
+            data = json.loads(record.data)
+            if kind.startswith("token") and data.get("purpose") == "terms_acceptance":
+                continue
+            key = "<digest>" if kind == "token" else rename(record.key)
+            records.append((kind, key, record.version, _mask(json.loads(rename(record.data)))))
+    records.sort(key=lambda r: json.dumps(r, sort_keys=True))
+    history = {
+        rename(s): [(p, _mask(json.loads(rename(d)))) for p, d in entries]
+        for s, entries in streams.items()
+    }
+    index = {
+        email: None if owner is None else names[owner.candidate_id]
+        for email, owner in owners.items()
+    }
+    return {"records": records, "history": history, "index": index}
+
+
+def _messages(world: World) -> list[tuple[str, str, list[str]]]:
+    return sorted((m.to, m.kind, sorted(m.data)) for m in world.outbox.messages)
+
+
+def test_register_many_leaves_the_state_register_leaves(store: Any, tmp_path: Path) -> None:
+    """For the same new addresses, register_many writes the records, index entries and
+    history register writes (random IDs, tokens and salts aside), and sends the same messages."""
+    emails = ["ada@example.com", "bob@example.org", "Cy@Example.net"]
+    one_by_one = World(store)
+    for email in emails:
+        one_by_one.register(email)
+    other = make_store("memory" if type(store).__name__ == "SQLiteStore" else "sqlite", tmp_path)
+    try:
+        bulk = World(other)
+        hasher = ScryptHasher(n=2**4)
+        report = bulk.accounts.register_many(
+            [BulkCandidate(_contact(e), hasher.hash(PASSWORD)) for e in emails], batch_size=2
+        )
+        assert BulkRegistrationReport(created=3, skipped=0, batches=2) == report
+        expected = _snapshot(one_by_one)
+        assert 6 * len(emails) == len(expected["records"])
+        assert expected == _snapshot(bulk)
+        assert _messages(one_by_one) == _messages(bulk)
+        for email in emails:
+            owner = bulk.accounts.find_by_email(email)
+            assert owner is not None
+            assert bulk.history.verify(owner.candidate_id).ok
+    finally:
+        other.close()
+
+
+def test_register_many_password_hash_lets_the_person_log_in(world: World) -> None:
+    """A given hash (in the hasher's format) is the account's password after activation."""
+    hasher = ScryptHasher(n=2**4)
+    world.accounts.register_many(
+        [BulkCandidate(_contact("ada@example.com"), hasher.hash(PASSWORD))]
+    )
+    world.accounts.activate(str(world.outbox.last("activation").data["token"]))
+    candidate = world.accounts.authenticate("ada@example.com", PASSWORD)
+    assert AccountStatus.ACTIVE == candidate.status
+
+
+def test_register_many_without_hash_gives_an_unusable_password(world: World) -> None:
+    """A row without a hash (or bare contact details) gets a password nobody can log in with."""
+    world.accounts.register_many([_contact("ada@example.com")])
+    world.accounts.activate(str(world.outbox.last("activation").data["token"]))
+    with pytest.raises(PermissionDenied) as caught:
+        world.accounts.authenticate("ada@example.com", PASSWORD)
+    assert "invalid_credentials" == caught.value.code
+
+
+def test_register_many_skips_known_and_repeated_addresses_quietly(world: World) -> None:
+    """Known addresses (any case) and repeats are skipped with no change, no message, and
+    only counted."""
+    world.register("ada@example.com")
+    before = _snapshot(world)
+    world.outbox.clear()
+    report = world.accounts.register_many(
+        [_contact("ADA@example.com"), _contact("bob@example.com"), _contact("Bob@example.com")],
+        batch_size=1,
+    )
+    assert BulkRegistrationReport(created=1, skipped=2, batches=3) == report
+    assert [("bob@example.com", "activation")] == [(m.to, m.kind) for m in world.outbox.messages]
+    owner = world.accounts.find_by_email("ada@example.com")
+    assert owner is not None
+    assert before["history"] == {
+        k: v for k, v in _snapshot(world)["history"].items() if k in before["history"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("call", "code"),
+    [
+        (lambda a: a.register_many([_contact("a@example.com"), "b@example.com"]), "invalid_row"),
+        (
+            lambda a: a.register_many([_contact("a@example.com")], batch_size=0),
+            "invalid_batch_size",
+        ),
+        (
+            lambda a: a.register_many([_contact("a@example.com")], batch_size=True),
+            "invalid_batch_size",
+        ),
+        (
+            lambda a: a.register_many([_contact("a@example.com")], terms_accepted_path="web"),
+            "invalid_terms_accepted_path",
+        ),
+    ],
+)
+def test_register_many_refuses_bad_input_and_writes_nothing(
+    world: World, call: Any, code: str
+) -> None:
+    """A bad row, batch size or path raises ValidationError with its code; nothing is written."""
+    before = _snapshot(world)
+    with pytest.raises(ValidationError) as caught:
+        call(world.accounts)
+    assert code == caught.value.code
+    assert before == _snapshot(world)
+    assert 0 == len(world.outbox)
+
+
+@pytest.mark.parametrize("bad", ["", "has space$x", "é$x", "x" * 1025, 42])
+def test_bulk_candidate_refuses_a_bad_password_hash(bad: object) -> None:
+    """A password hash must be printable ASCII without spaces, at most 1024 characters."""
+    with pytest.raises(ValidationError) as caught:
+        BulkCandidate(_contact("a@example.com"), bad)
+    assert "invalid_password_hash" == caught.value.code
+
+
+def test_register_many_records_the_chosen_acceptance_path(world: World) -> None:
+    """The bound acceptance carries ``terms_accepted_path``."""
+    world.accounts.register_many(
+        [_contact("a@example.com")], terms_accepted_path=AcceptancePath.SCORE_REPORT
+    )
+    owner = world.accounts.find_by_email("a@example.com")
+    assert owner is not None and owner.terms is not None
+    assert AcceptancePath.SCORE_REPORT == owner.terms.path
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    picks=st.lists(st.sampled_from(["a", "b", "c", "A", "d"]), max_size=8),
+    batch=st.integers(min_value=1, max_value=4),
+)
+def test_register_many_counts_every_row_once(picks: list[str], batch: int) -> None:
+    """created counts distinct addresses (case-insensitively), skipped the rest, and every
+    created account is findable by its address."""
+    with tempfile.TemporaryDirectory() as directory:
+        for kind in ("memory", "sqlite"):
+            (Path(directory) / kind).mkdir()
+            store = make_store(kind, Path(directory) / kind)
+            try:
+                world = World(store)
+                report = world.accounts.register_many(
+                    [_contact(f"{p}@example.com") for p in picks], batch_size=batch
+                )
+                distinct = {p.casefold() for p in picks}
+                assert len(distinct) == report.created
+                assert len(picks) - len(distinct) == report.skipped
+                assert -(-len(picks) // batch) == report.batches
+                for p in distinct:
+                    assert world.accounts.find_by_email(f"{p}@example.com") is not None
+            finally:
+                store.close()

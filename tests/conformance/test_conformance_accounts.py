@@ -1,0 +1,349 @@
+"""Issue 3 (accounts) conformance: each bullet exercised through ``Program``."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from conformance_helpers import (
+    START,
+    clock_of,
+    earn_scs_endpoint,
+    last,
+    make_program,
+    outbox_of,
+    record_report,
+    register,
+    register_active,
+    snapshot,
+)
+
+from symprogram import Program
+from symprogram.accounts import (
+    AcceptancePath,
+    AccountStatus,
+    IncidentStatus,
+    TermsCatalogue,
+    TermsVersion,
+)
+from symprogram.errors import (
+    Conflict,
+    IllegalTransition,
+    LimitExceeded,
+    PermissionDenied,
+    SymprogramError,
+    TokenError,
+)
+
+
+def refused(
+    program: Program, error: type[SymprogramError], code: str, call: Callable[[], Any]
+) -> SymprogramError:
+    """``call`` raises ``error`` with ``code`` and leaves storage and the outbox unchanged."""
+    before, sent = snapshot(program), len(outbox_of(program))
+    with pytest.raises(error) as info:
+        call()
+    assert code == info.value.code
+    assert before == snapshot(program)
+    assert sent == len(outbox_of(program))
+    return info.value
+
+
+def test_terms_document_has_version_effective_date_and_text_digest(program: Program) -> None:
+    """The seed's Terms of Use ``2007.507`` carries its effective date and the SHA-256
+    digest of its text; an acceptance records who, which version (and digest), when,
+    which path, and says it is not an agreement to participate."""
+    (terms,) = TermsCatalogue.default().versions
+    assert "2007.507" == terms.version
+    assert "2007-05-07" == terms.effective.date().isoformat()
+    assert hashlib.sha256(terms.text.encode("utf-8")).hexdigest() == terms.digest
+    receipt = program.accounts.accept_terms(path="score_report")
+    acceptance = receipt.acceptance
+    assert (terms.version, terms.digest, AcceptancePath.SCORE_REPORT, START) == (
+        acceptance.terms_version,
+        acceptance.terms_digest,
+        acceptance.path,
+        acceptance.accepted_at,
+    )
+    assert acceptance.is_agreement_to_participate is False
+    assert receipt.token is not None
+    register(program, "ada@example.com", terms_receipt=receipt.token)
+    cid = str(last(program, "activation").data["candidate_id"])
+    bound = program.accounts.get(cid).terms
+    assert bound is not None
+    assert (cid, AcceptancePath.SCORE_REPORT) == (bound.candidate_id, bound.path)
+
+
+def _two_versions(tmp_path: Path, backend: str) -> Program:
+    old = TermsCatalogue.default().versions[0]
+    newer = TermsVersion.create("2012.301", START + timedelta(hours=12), "Terms of Use", "New")
+    return make_program(
+        backend, tmp_path, options={"accounts": {"terms": TermsCatalogue([old, newer])}}
+    )
+
+
+def test_register_claim_and_publish_are_refused_until_current_terms_are_accepted(
+    backend: str, tmp_path: Path
+) -> None:
+    """Registering, claiming a report and publishing a certification are all refused
+    once a newer terms version is in effect, until the candidate accepts it."""
+    with _two_versions(tmp_path, backend) as program:
+        cid = register_active(program)
+        record_report(program)
+        earn_scs_endpoint(program, cid)
+        stale = program.accounts.accept_terms(path="create_account").token
+        assert stale is not None
+        clock_of(program).advance(timedelta(hours=13))
+        refused(
+            program,
+            PermissionDenied,
+            "terms_not_accepted",
+            lambda: program.accounts.register(
+                terms_receipt="",
+                email="bob@example.com",
+                password="correct horse battery staple",
+                given_name="Bob",
+                family_name="B",
+                company_name="C",
+                partner_company="P",
+                preferred_language="en",
+            ),
+        )
+        with pytest.raises(PermissionDenied) as outdated:
+            register(program, "bob@example.com", terms_receipt=stale)
+        assert "terms_outdated" == outdated.value.code
+        assert program.accounts.find_by_email("bob@example.com") is None
+        refused(
+            program,
+            PermissionDenied,
+            "terms_outdated",
+            lambda: program.accounts.claim_score_report(cid, "REG-0001", name="Ada Lovelace"),
+        )
+        refused(
+            program,
+            PermissionDenied,
+            "terms_not_accepted",
+            lambda: program.awards.publish(cid, ["scs-endpoint"], "hr@example.com"),
+        )
+        program.accounts.accept_terms(path="create_account", candidate_id=cid)
+        assert (
+            "REG-0001"
+            == (
+                program.accounts.claim_score_report(cid, "REG-0001", name="Ada Lovelace")
+            ).registration_number
+        )
+        program.awards.publish(cid, ["scs-endpoint"], "hr@example.com")
+        register(program, "bob@example.com")
+        assert program.accounts.find_by_email("bob@example.com") is not None
+
+
+def test_registration_outcome_does_not_reveal_a_known_email(program: Program) -> None:
+    """Registering a known address returns the same receipt shape, issues no new
+    candidate ID, and notifies the existing owner instead."""
+    cid = register_active(program)
+    receipt = program.accounts.accept_terms(path="create_account")
+    assert receipt.token is not None
+    again = program.accounts.register(
+        terms_receipt=receipt.token,
+        email="ADA@example.com",
+        password="another good passphrase",
+        given_name="Eve",
+        family_name="E",
+        company_name="C",
+        partner_company="P",
+        preferred_language="de-AT",
+    )
+    fresh_receipt = program.accounts.accept_terms(path="create_account").token
+    assert fresh_receipt is not None
+    fresh = program.accounts.register(
+        terms_receipt=fresh_receipt,
+        email="eve@example.com",
+        password="another good passphrase",
+        given_name="Eve",
+        family_name="E",
+        company_name="C",
+        partner_company="P",
+        preferred_language="de-AT",
+    )
+    assert attrs.asdict(fresh).keys() == attrs.asdict(again).keys()
+    assert ("ADA@example.com", START) == (again.email, again.requested_at)
+    notice = last(program, "registration_attempt")
+    assert ("ada@example.com", cid) == (notice.to, notice.data["candidate_id"])
+    assert [cid] == [program.accounts.find_by_email("ada@example.com").candidate_id]  # type: ignore[union-attr]
+
+
+def test_new_candidate_is_pending_until_activation(program: Program) -> None:
+    """A new user gets a candidate ID and is pending activation until the token is used."""
+    token = register(program, "ada@example.com")
+    cid = str(last(program, "activation").data["candidate_id"])
+    assert AccountStatus.PENDING_ACTIVATION == program.accounts.get(cid).status
+    assert AccountStatus.ACTIVE == program.accounts.activate(token).status
+
+
+def test_activation_resend_is_limited(program: Program) -> None:
+    """Resending the activation link is limited per address within the window."""
+    register(program, "ada@example.com")
+    limit = program.accounts.settings.resend_limit
+    for _ in range(limit):
+        program.accounts.resend_activation("ada@example.com")
+    error = refused(
+        program,
+        LimitExceeded,
+        "resend_limit_reached",
+        lambda: program.accounts.resend_activation("ada@example.com"),
+    )
+    assert error.details["retry_at"] is not None
+    clock_of(program).advance(program.accounts.settings.resend_window)
+    program.accounts.resend_activation("ada@example.com")
+
+
+# status -> (method name, arguments) that must be refused with ``illegal_transition``
+ILLEGAL: dict[str, list[str]] = {
+    "pending_activation": ["suspend", "reinstate"],
+    "active": ["reinstate"],
+    "suspended": ["suspend"],
+    "closed": ["suspend", "reinstate", "close"],
+}
+
+
+def _candidate_in(program: Program, status: str) -> str:
+    if status == "pending_activation":
+        register(program, "ada@example.com")
+        return str(last(program, "activation").data["candidate_id"])
+    cid = register_active(program)
+    if status == "suspended":
+        program.accounts.suspend(cid, "review")
+    elif status == "closed":
+        program.accounts.close(cid, "left")
+    return cid
+
+
+@pytest.mark.parametrize(
+    ("status", "action"), [(s, a) for s, actions in ILLEGAL.items() for a in actions]
+)
+def test_every_illegal_account_transition_is_refused(
+    program: Program, status: str, action: str
+) -> None:
+    """Every account status change the life cycle pending -> active -> suspended /
+    closed does not allow raises IllegalTransition ``illegal_transition`` naming
+    from and to, and changes nothing."""
+    cid = _candidate_in(program, status)
+    assert status == str(program.accounts.get(cid).status)
+    call: Callable[[], Any] = {
+        "suspend": lambda: program.accounts.suspend(cid, "again"),
+        "reinstate": lambda: program.accounts.reinstate(cid),
+        "close": lambda: program.accounts.close(cid),
+    }[action]
+    error = refused(program, IllegalTransition, "illegal_transition", call)
+    assert status == error.details["from"]
+    assert error.message
+
+
+def test_closing_kills_a_pending_activation_link(program: Program) -> None:
+    """pending -> closed: the outstanding activation link no longer activates."""
+    token = register(program, "ada@example.com")
+    cid = str(last(program, "activation").data["candidate_id"])
+    program.accounts.close(cid)
+    with pytest.raises(TokenError) as info:
+        program.accounts.activate(token)
+    assert info.value.code in {"token_revoked", "token_invalid"}
+    assert AccountStatus.CLOSED == program.accounts.get(cid).status
+
+
+def test_contact_details_not_reviewed_for_the_period_are_flagged(program: Program) -> None:
+    """ "keep your contact information current": after the configurable period the
+    details are flagged; a review clears the flag; updates are in the history."""
+    cid = register_active(program)
+    program.accounts.update_contact_details(cid, company_name="New Co")
+    changes = program.accounts.history(cid)[-1].data
+    assert changes is not None
+    assert [("company_name", "Analytical Engines", "New Co")] == [
+        (c["field"], c["old"], c["new"]) for c in changes["changes"]
+    ]
+    clock_of(program).advance(program.accounts.settings.contact_review_period)
+    assert ("contact_review_due",) == program.accounts.contact_review(cid).codes
+    assert [cid] == list(program.accounts.contact_reviews_due())
+    program.accounts.confirm_contact_details(cid)
+    assert program.accounts.contact_review(cid).allowed
+
+
+@pytest.mark.parametrize("change", ["password", "email"])
+def test_old_reset_tokens_die_when_password_or_email_changes(program: Program, change: str) -> None:
+    """A reset link issued before a password change or an e-mail change is refused."""
+    cid = register_active(program)
+    program.accounts.request_password_reset("ada@example.com")
+    old = str(last(program, "password_reset").data["token"])
+    if change == "password":
+        program.accounts.change_password(cid, "correct horse battery staple", "a new passphrase!")
+    else:
+        program.accounts.request_email_change(cid, "ada@lovelace.org")
+        assert "ada@example.com" == program.accounts.contact_details(cid).email
+        program.accounts.confirm_email_change(
+            str(last(program, "email_verification").data["token"])
+        )
+        assert "ada@lovelace.org" == program.accounts.contact_details(cid).email
+    refused(
+        program,
+        TokenError,
+        "token_revoked",
+        lambda: program.accounts.reset_password(old, "yet another passphrase"),
+    )
+
+
+def test_password_reset_does_not_enumerate_accounts(program: Program) -> None:
+    """A reset request for an unknown address returns like a known one and sends nothing."""
+    register_active(program)
+    sent = len(outbox_of(program))
+    program.accounts.request_password_reset("nobody@example.com")
+    assert sent == len(outbox_of(program))
+
+
+def test_second_claim_is_refused_and_opens_an_incident(program: Program) -> None:
+    """A report claimed once is refused to a second account, which gets an incident."""
+    record_report(program)
+    ada = register_active(program)
+    program.accounts.claim_score_report(ada, "REG-0001", email="ada@example.com")
+    eve = register_active(program, "eve@example.com")
+    with pytest.raises(Conflict) as info:
+        program.accounts.claim_score_report(eve, "reg-0001", name="Ada Lovelace")
+    assert "score_report_already_claimed" == info.value.code
+    (incident,) = program.accounts.incidents(eve)
+    assert (info.value.details["incident_id"], IncidentStatus.OPEN) == (
+        incident.incident_id,
+        incident.status,
+    )
+    assert ada == program.accounts.get_score_report("REG-0001").claimed_by
+
+
+def test_incident_reopens_only_within_the_window(program: Program) -> None:
+    """open -> in progress -> resolved -> closed; reopening works inside the window only."""
+    cid = register_active(program)
+    iid = program.accounts.open_incident(cid, title="Kit", body="Where is my kit?").incident_id
+    program.accounts.start_incident(iid)
+    program.accounts.resolve_incident(iid)
+    program.accounts.close_incident(iid)
+    assert IncidentStatus.OPEN == program.accounts.reopen_incident(iid).status
+    program.accounts.resolve_incident(iid)
+    clock_of(program).advance(program.accounts.settings.incident_reopen_window + timedelta(0, 1))
+    refused(
+        program,
+        IllegalTransition,
+        "reopen_window_passed",
+        lambda: program.accounts.reopen_incident(iid),
+    )
+
+
+def test_history_records_every_change_in_order_and_verifies(program: Program) -> None:
+    """The candidate reads back the history in order and it verifies."""
+    cid = register_active(program)
+    program.accounts.suspend(cid, "review")
+    program.accounts.reinstate(cid)
+    kinds = [e.kind for e in program.history.read(cid)]
+    assert kinds[:3] == ["terms_accepted", "candidate_registered", "activation_sent"]
+    assert kinds[-2:] == ["account_status_changed", "account_status_changed"]
+    assert program.history.verify(cid).ok

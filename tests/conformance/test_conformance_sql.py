@@ -1,0 +1,225 @@
+"""Issue 7 (SQL adapter) conformance, on SQLite through SQLAlchemy: every context's
+storage, ``Program.open`` with any SQLAlchemy URL (string or object), a host's own
+Engine or Connection joining its transaction, prefixed table names, hostile Unicode."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from conformance_helpers import (
+    PASSWORD,
+    START,
+    earn_scs_endpoint,
+    last,
+    make_program,
+    register,
+    register_active,
+)
+from sqlalchemy.engine import Engine
+
+from symprogram import Program
+from symprogram.accounts import ScryptHasher
+from symprogram.clock import FixedClock
+from symprogram.entitlements import Reader
+from symprogram.errors import LimitExceeded, ValidationError
+from symprogram.storage.sqlalchemy import SQLAlchemyStore
+
+FAST = {"accounts": {"hasher": ScryptHasher(n=2**4)}}
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A host application's engine on a SQLite file, with an app table of its own."""
+    made = sa.create_engine(f"sqlite+pysqlite:///{tmp_path / 'host.db'}")
+    with made.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE app_orders (id INTEGER PRIMARY KEY, what TEXT)"))
+    yield made
+    made.dispose()
+
+
+SERVERS = {
+    "postgresql": "SYMPROGRAM_TEST_POSTGRES_URL",
+    "mariadb": "SYMPROGRAM_TEST_MARIADB_URL",
+}
+
+
+def _open(backend: str, tmp_path: Path, prefix: str) -> Program:
+    if backend == "sqlite":
+        return make_program("sqlalchemy", tmp_path)
+    url = os.environ.get(SERVERS[backend])
+    if not url:
+        pytest.skip(f"set {SERVERS[backend]} to run the {backend} conformance test")
+    store = SQLAlchemyStore.from_url(url, table_prefix=prefix)
+    return Program(store, clock=FixedClock(START), options=FAST)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", *SERVERS])
+def test_every_context_works_on_the_sqlalchemy_adapter(tmp_path: Path, backend: str) -> None:
+    """A whole journey (accounts, awards, entitlements, consent, history) on
+    ``Program.open("sqlite+pysqlite:///...")`` (or a server from the environment)
+    survives reopening the database."""
+    prefix = f"c{uuid.uuid4().hex[:10]}_"
+    try:
+        _journey(backend, tmp_path, prefix)
+    finally:
+        if backend != "sqlite" and os.environ.get(SERVERS[backend]):
+            SQLAlchemyStore.from_url(
+                os.environ[SERVERS[backend]], table_prefix=prefix
+            ).drop_tables()
+
+
+def _journey(backend: str, tmp_path: Path, prefix: str) -> None:
+    with _open(backend, tmp_path, prefix) as program:
+        assert isinstance(program.store, SQLAlchemyStore)
+        cid = register_active(program)
+        earn_scs_endpoint(program, cid)
+        code = program.awards.publish(cid, ["scs-endpoint"], "hr@example.com").code
+        program.entitlements.add_agreement(
+            "C-1",
+            agreement_id="A-1",
+            level="essential_support",
+            products=["NetBackup"],
+            starts_on=date(2012, 1, 1),
+            ends_on=date(2012, 12, 31),
+            by="sales",
+        )
+        program.consent.grant("s-1", "research", channel="web_form")
+    with _open(backend, tmp_path, prefix) as again:
+        assert "ada@example.com" == again.accounts.get(cid).contact.email
+        assert ["scs-endpoint"] == [a.award_id for a in again.awards.verify_disclosure(code).awards]
+        reader = Reader("C-1", logged_in=True)
+        assert again.entitlements.decide(reader, "global_escalation_process_guide").allowed
+        assert again.consent.may_use("s-1", "research").allowed
+        assert again.history.verify(cid).ok and again.consent.verify("s-1").ok
+
+
+def test_program_open_accepts_an_sqlalchemy_url_object(tmp_path: Path) -> None:
+    """``Program.open`` takes a ``sqlalchemy.engine.URL`` as well as a string."""
+    url = sa.engine.URL.create("sqlite+pysqlite", database=str(tmp_path / "u.db"))
+    with Program.open(url, clock=FixedClock(START), options=FAST) as program:
+        assert isinstance(program.store, SQLAlchemyStore)
+        program.consent.grant("s-1", "research", channel="web_form")
+    with Program.open(str(url), clock=FixedClock(START)) as program:
+        assert program.consent.may_use("s-1", "research").allowed
+
+
+def test_host_engine_is_used_with_a_configurable_prefix_and_never_disposed(
+    engine: Engine,
+) -> None:
+    """A program on the host's Engine creates only tables with the chosen prefix, and
+    closing the program leaves the engine usable."""
+    store = SQLAlchemyStore(engine=engine, table_prefix="symp_")
+    with Program(store, clock=FixedClock(START), options=FAST) as program:
+        program.consent.grant("s-1", "research", channel="web_form")
+    names = set(sa.inspect(engine).get_table_names())
+    assert {"app_orders"} == {n for n in names if not n.startswith("symp_")}
+    assert set(store.table_names) <= names
+    with engine.connect() as conn:
+        assert 0 == conn.execute(sa.text("SELECT count(*) FROM app_orders")).scalar()
+    with Program.open(engine, clock=FixedClock(START)) as default_prefix:
+        assert isinstance(default_prefix.store, SQLAlchemyStore)
+        assert all(t.startswith("sp_") for t in default_prefix.store.table_names)
+    with engine.connect() as conn:
+        assert 0 == conn.execute(sa.text("SELECT count(*) FROM app_orders")).scalar()
+
+
+@pytest.mark.parametrize("outcome", ["commit", "rollback"])
+def test_program_writes_join_the_host_connection_transaction(engine: Engine, outcome: str) -> None:
+    """Registering a candidate through ``Program.open(connection)`` is part of the
+    host's transaction: committed with the app's own row, or rolled back with it.
+
+    (The schema exists before the host's write transaction starts, as after a
+    deployment step: SQLite allows one writer, so migrating from a second
+    connection while the host holds the write lock would wait for it.)"""
+    SQLAlchemyStore(engine=engine).close()
+    with engine.connect() as conn:
+        host = conn.begin()
+        conn.execute(sa.text("INSERT INTO app_orders (what) VALUES ('kit')"))
+        program = Program.open(conn, clock=FixedClock(START), options=FAST)
+        register(program, "ada@example.com")
+        cid = str(last(program, "activation").data["candidate_id"])
+        assert "ada@example.com" == program.accounts.get(cid).contact.email
+        if outcome == "commit":
+            host.commit()
+        else:
+            host.rollback()
+        program.close()
+        assert not conn.closed
+    with Program(SQLAlchemyStore(engine=engine), clock=FixedClock(START)) as after:
+        found = after.accounts.find_by_email("ada@example.com")
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT count(*) FROM app_orders")).scalar()
+        if outcome == "commit":
+            assert (cid, 1) == (found.candidate_id if found else None, rows)
+            assert after.history.verify(cid).ok
+        else:
+            assert (None, 0) == (found, rows)
+
+
+HOSTILE = [
+    'O\'Brien "Bobby"; DROP TABLE sp_records; --',
+    "Zoë Ångström-Łukasiewicz",
+    "עברית \u202e override",
+    "名前 🧑‍💻",
+    "\\x00 not a NUL, a backslash",
+    "Robert'); DELETE FROM sp_streams WHERE ('1'='1",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_unicode_round_trips_through_the_sqlalchemy_adapter(
+    tmp_path: Path, name: str
+) -> None:
+    """Names with quotes, SQL, RTL overrides and emoji round-trip unchanged; the tables
+    are intact afterwards."""
+    with make_program("sqlalchemy", tmp_path) as program:
+        receipt = program.accounts.accept_terms(path="create_account").token
+        assert receipt is not None
+        program.accounts.register(
+            terms_receipt=receipt,
+            email="ada@example.com",
+            password=PASSWORD,
+            given_name=name,
+            family_name=name,
+            company_name=name,
+            partner_company=name,
+            preferred_language="he",
+        )
+    with make_program("sqlalchemy", tmp_path) as again:
+        found = again.accounts.find_by_email("ada@example.com")
+        assert found is not None
+        assert (name, name) == (found.contact.given_name, found.contact.company_name)
+        assert again.history.verify(found.candidate_id).ok
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "code"),
+    [("x" * 10_000, LimitExceeded, "text_too_long"), ("A\x00B", ValidationError, None)],
+)
+def test_text_limits_are_enforced_with_clear_errors(
+    tmp_path: Path, value: str, error: type[Exception], code: str | None
+) -> None:
+    """Over-long or NUL-bearing names are refused with a SymprogramError naming the field."""
+    with make_program("sqlalchemy", tmp_path) as program:
+        receipt = program.accounts.accept_terms(path="create_account").token
+        with pytest.raises(error) as info:
+            program.accounts.register(
+                terms_receipt=receipt or "",
+                email="ada@example.com",
+                password=PASSWORD,
+                given_name=value,
+                family_name="L",
+                company_name="C",
+                partner_company="P",
+                preferred_language="en",
+            )
+        assert "given_name" == info.value.field  # type: ignore[attr-defined]
+        if code is not None:
+            assert code == info.value.code  # type: ignore[attr-defined]
+        assert program.accounts.find_by_email("ada@example.com") is None
