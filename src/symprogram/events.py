@@ -212,7 +212,7 @@ class Ledger:
             "hash": chain,
         }
         tx.append(stream, position, canonical_json(raw))
-        self._save_head(tx, subject, position, chain)
+        self._save_head(tx, subject, position, chain, head[2])
         return LedgerEntry(
             subject, position, kind, ensure_utc(at), payload, digest, prev_hash, chain
         )
@@ -243,8 +243,9 @@ class Ledger:
             ) from exc
         return length, chain, record.version
 
-    def _save_head(self, tx: Transaction, subject: str, length: int, chain: str) -> None:
-        _, _, version = self._head(tx, subject)
+    def _save_head(
+        self, tx: Transaction, subject: str, length: int, chain: str, version: int
+    ) -> None:
         head: dict[str, Any] = {"length": length, "hash": chain}
         mac = self._head_mac(subject, length, chain)
         if mac is not None:

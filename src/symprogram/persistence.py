@@ -180,8 +180,9 @@ class Store(Protocol):
 
 _DECODED_MAX = 2048
 """Decoded aggregates kept by :class:`Repository` (process-wide, first in first out)."""
-_DECODED_MAX_TEXT = 65_536
-"""Records longer than this (characters) are decoded every time, never kept."""
+_DECODED_MAX_TEXT = 8_192
+"""Records longer than this (characters) are decoded every time, never kept, so the
+cache holds at most about ``2048 * 8192`` characters of keys whatever the data."""
 _decoded: dict[tuple[Any, Any, str], Any] = {}
 _decoded_lock = threading.Lock()
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

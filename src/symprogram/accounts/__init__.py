@@ -78,7 +78,13 @@ from symprogram.accounts.models import (
 )
 from symprogram.accounts.passwords import ScryptHasher
 from symprogram.accounts.ports import CandidateDirectory, MarketingConsent, PasswordHasher
-from symprogram.accounts.service import KEEP, AccountsService, Keep
+from symprogram.accounts.service import (
+    KEEP,
+    AccountsService,
+    BulkCandidate,
+    BulkRegistrationReport,
+    Keep,
+)
 from symprogram.accounts.terms import TermsCatalogue
 
 __all__ = [
@@ -95,6 +101,8 @@ __all__ = [
     "AccountStatusChanged",
     "AccountsService",
     "ActivationSent",
+    "BulkCandidate",
+    "BulkRegistrationReport",
     "Candidate",
     "CandidateDirectory",
     "CandidateRegistered",

@@ -672,6 +672,9 @@ class AccountsService:
                 (``invalid_terms_accepted_path``) or one the terms in effect do not
                 offer (``invalid_path``).
             NotFound: no terms in effect (``no_terms_in_effect``).
+            Conflict: an address of the batch was registered concurrently by another
+                unit of work (``email_taken``); that batch is rolled back, batches
+                committed before stay (running the same rows again skips them).
             StorageError: the storage failed; batches committed before stay.
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
