@@ -113,3 +113,34 @@ def test_migration_is_idempotent_across_reopen(tmp_path: Path) -> None:
                 record = tx.load("thing", "a")
                 assert record is not None
                 assert "1" == record.data
+
+
+def test_concurrent_opens_of_a_fresh_file_all_succeed(tmp_path: Path) -> None:
+    """Eight stores opening one new file at once (switching it to WAL) all succeed."""
+    import threading
+
+    for trial in range(5):
+        path = tmp_path / f"fresh-{trial}.db"
+        barrier = threading.Barrier(8)
+        errors: list[BaseException] = []
+
+        def open_one(
+            target: Path = path,
+            gate: threading.Barrier = barrier,
+            found: list[BaseException] = errors,
+        ) -> None:
+            try:
+                gate.wait()
+                with SQLiteStore(target) as store, store.transaction(readonly=True) as tx:
+                    tx.load("thing", "a")
+            except BaseException as error:  # reported below
+                found.append(error)
+
+        threads = [threading.Thread(target=open_one) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [] == errors
+        with SQLiteStore(path) as store:
+            assert SCHEMA_VERSION == store.schema_version

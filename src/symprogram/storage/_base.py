@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Generic, TypeVar
 
-from symprogram.errors import ValidationError
+from symprogram.errors import StorageError, ValidationError
 from symprogram.persistence import check_key
 
 TX = TypeVar("TX")
+
+
+def enable_wal(execute: Callable[[str], object], *, timeout: float = 30.0) -> None:
+    """Switch an SQLite connection to WAL, waiting while other connections hold locks.
+
+    ``PRAGMA journal_mode = WAL`` needs a moment with no other reader or writer
+    and SQLite does not apply the busy timeout to it, so several processes opening
+    one new file at once can see "database is locked". Retried with a growing
+    pause for up to ``timeout`` seconds; any other error is raised at once.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            execute("PRAGMA journal_mode = WAL")
+            return
+        except (sqlite3.OperationalError, StorageError) as exc:
+            text = str(exc).lower()
+            busy = "locked" in text or "busy" in text
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
 
 
 def check_version(value: object) -> int:

@@ -85,6 +85,7 @@ from symprogram.storage._base import (
     check_position,
     check_text,
     check_version,
+    enable_wal,
 )
 
 __all__ = [
@@ -1418,7 +1419,7 @@ def _sqlite_transactions(engine: Engine, *, wal: bool) -> None:
         try:
             cursor.execute("PRAGMA busy_timeout = 30000")
             if wal:
-                cursor.execute("PRAGMA journal_mode = WAL")
+                enable_wal(cursor.execute)
                 cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()

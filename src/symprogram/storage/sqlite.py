@@ -43,6 +43,7 @@ from symprogram.storage._base import (
     check_position,
     check_text,
     check_version,
+    enable_wal,
 )
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStore", "SQLiteTransaction"]
@@ -407,7 +408,7 @@ class SQLiteStore:
     def _configure(self, timeout: float) -> None:
         self._exec(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         if self.path != ":memory:":
-            self._exec("PRAGMA journal_mode = WAL")
+            enable_wal(self._exec, timeout=timeout)
         self._exec("PRAGMA synchronous = NORMAL")
         self._exec("PRAGMA secure_delete = ON")
         self._exec("PRAGMA foreign_keys = ON")
