@@ -258,6 +258,15 @@ class CandidateImport:
             raise ValidationError(
                 f"line 1: the header is not valid CSV: {exc}", field="file", code="csv_malformed"
             ) from exc
+        if not any(cell.strip() for cell in header):
+            # a BOM alone or a blank first line: nothing to import
+            raise ValidationError("the file is empty", field="file", code="csv_empty")
+        if any(_has_surrogate(cell) for cell in header):
+            raise ValidationError(
+                "line 1: the header is not UTF-8 text (save the file as UTF-8)",
+                field="file",
+                code="invalid_encoding",
+            )
         columns = [_column(c) for c in header]
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
@@ -268,6 +277,15 @@ class CandidateImport:
                 details={"missing": missing, "required": list(REQUIRED_COLUMNS)},
             )
         known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+        repeated = sorted({c for c in columns if c in known and columns.count(c) > 1})
+        if repeated:
+            # which of two e-mail columns is meant? refuse rather than guess
+            raise ValidationError(
+                f"the header repeats column(s): {', '.join(repeated)}",
+                field="file",
+                code="csv_duplicate_columns",
+                details={"repeated": repeated},
+            )
         self.report.ignored_columns = tuple(c for c in columns if c not in known)
         return columns
 
