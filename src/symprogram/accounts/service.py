@@ -565,41 +565,8 @@ class AccountsService:
                     )
                 )
             else:
-                key = self._new_candidate_id(store)
-                bound = store.acceptances.save(attrs.evolve(acceptance, candidate_id=key))
-                candidate = Candidate(
-                    candidate_id=key,
-                    status=AccountStatus.PENDING_ACTIVATION,
-                    contact=contact,
-                    registered_at=now,
-                    status_changed_at=now,
-                    contact_reviewed_at=now,
-                    terms=bound,
-                )
-                store.candidates.add(candidate)
-                store.credentials.set_password_hash(key, encoded, now)
-                token = self._tokens.issue(
-                    tx,
-                    purpose=TokenPurpose.ACTIVATION,
-                    subject=key,
-                    ttl=self.settings.activation_ttl,
-                    now=now,
-                )
-                expires = now + self.settings.activation_ttl
-                self._record(
-                    tx,
-                    self._accepted_event(key, bound),
-                    CandidateRegistered(
-                        key,
-                        now,
-                        email=contact.email,
-                        given_name=contact.given_name,
-                        family_name=contact.family_name,
-                        company_name=contact.company_name,
-                        partner_company=contact.partner_company,
-                        preferred_language=contact.preferred_language,
-                    ),
-                    ActivationSent(key, now, expires_at=expires),
+                candidate, token, expires = self._open_account(
+                    tx, store, acceptance, contact, encoded, now
                 )
                 outbox.append(self._activation_message(candidate, token, expires, reference))
         self._send(outbox)
@@ -632,6 +599,60 @@ class AccountsService:
                 "reference": reference,
             },
         )
+
+    def _open_account(
+        self,
+        tx: Transaction,
+        store: AccountsStorage,
+        acceptance: TermsAcceptance,
+        contact: ContactDetails,
+        encoded: str,
+        now: datetime,
+    ) -> tuple[Candidate, str, datetime]:
+        """Create a new account pending activation inside ``tx``.
+
+        Issues a candidate ID, binds ``acceptance`` to it, stores the candidate,
+        its password hash (``encoded``) and an activation token, and records
+        ``terms_accepted``, ``candidate_registered`` and ``activation_sent``.
+        Returns the candidate, the activation token and when it expires.
+        """
+        key = self._new_candidate_id(store)
+        bound = store.acceptances.save(attrs.evolve(acceptance, candidate_id=key))
+        candidate = Candidate(
+            candidate_id=key,
+            status=AccountStatus.PENDING_ACTIVATION,
+            contact=contact,
+            registered_at=now,
+            status_changed_at=now,
+            contact_reviewed_at=now,
+            terms=bound,
+        )
+        store.candidates.add(candidate)
+        store.credentials.add(key, encoded, now)
+        token = self._tokens.issue(
+            tx,
+            purpose=TokenPurpose.ACTIVATION,
+            subject=key,
+            ttl=self.settings.activation_ttl,
+            now=now,
+        )
+        expires = now + self.settings.activation_ttl
+        self._record(
+            tx,
+            self._accepted_event(key, bound),
+            CandidateRegistered(
+                key,
+                now,
+                email=contact.email,
+                given_name=contact.given_name,
+                family_name=contact.family_name,
+                company_name=contact.company_name,
+                partner_company=contact.partner_company,
+                preferred_language=contact.preferred_language,
+            ),
+            ActivationSent(key, now, expires_at=expires),
+        )
+        return candidate, token, expires
 
     def register_many(
         self,
@@ -715,7 +736,6 @@ class AccountsService:
                     field="terms_accepted_path",
                     code="invalid_path",
                 )
-            expires = now + self.settings.activation_ttl
             outbox: list[Message] = []
             added: list[str] = []
             with self._store.transaction() as tx:
@@ -726,7 +746,6 @@ class AccountsService:
                     if email_key in seen or store.candidates.find_key_by_email(contact.email):
                         continue
                     added.append(email_key)
-                    key = self._new_candidate_id(store)
                     acceptance = store.acceptances.add(
                         TermsAcceptance(
                             acceptance_id=secrets.token_hex(16),
@@ -736,42 +755,11 @@ class AccountsService:
                             accepted_at=now,
                         )
                     )
-                    bound = store.acceptances.save(attrs.evolve(acceptance, candidate_id=key))
-                    candidate = Candidate(
-                        candidate_id=key,
-                        status=AccountStatus.PENDING_ACTIVATION,
-                        contact=contact,
-                        registered_at=now,
-                        status_changed_at=now,
-                        contact_reviewed_at=now,
-                        terms=bound,
-                    )
-                    store.candidates.add(candidate)
                     encoded = row.password_hash
                     if encoded is None:
                         encoded = _UNUSABLE_PREFIX + secrets.token_hex(16)
-                    store.credentials.add(key, encoded, now)
-                    token = self._tokens.issue(
-                        tx,
-                        purpose=TokenPurpose.ACTIVATION,
-                        subject=key,
-                        ttl=self.settings.activation_ttl,
-                        now=now,
-                    )
-                    self._record(
-                        tx,
-                        self._accepted_event(key, bound),
-                        CandidateRegistered(
-                            key,
-                            now,
-                            email=contact.email,
-                            given_name=contact.given_name,
-                            family_name=contact.family_name,
-                            company_name=contact.company_name,
-                            partner_company=contact.partner_company,
-                            preferred_language=contact.preferred_language,
-                        ),
-                        ActivationSent(key, now, expires_at=expires),
+                    candidate, token, expires = self._open_account(
+                        tx, store, acceptance, contact, encoded, now
                     )
                     outbox.append(
                         self._activation_message(
