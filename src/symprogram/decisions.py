@@ -21,6 +21,9 @@ import attrs
 
 __all__ = ["Decision", "Reason"]
 
+_new = object.__new__
+_set = object.__setattr__
+
 
 def _freeze_reasons(value: Iterable[Reason]) -> tuple[Reason, ...]:
     return tuple(value)
@@ -127,6 +130,20 @@ class Decision:
         if self.hint:
             text += f" (hint: {self.hint})"
         return text
+
+    def restamped(self, at: datetime) -> Decision:
+        """The same decision asked about instant ``at`` (an aware UTC datetime).
+
+        For services replaying a remembered answer: the fields are already frozen
+        and validated, so they are copied without running the initializer again.
+        """
+        out = _new(Decision)
+        _set(out, "allowed", self.allowed)
+        _set(out, "reasons", self.reasons)
+        _set(out, "hint", self.hint)
+        _set(out, "at", at)
+        _set(out, "details", self.details)
+        return out
 
     def with_reasons(self, reasons: Iterable[Reason]) -> Decision:
         """Return a copy with ``reasons`` appended."""

@@ -46,6 +46,7 @@ __all__ = [
     "Repository",
     "Store",
     "Transaction",
+    "change_tracker",
     "check_key",
 ]
 
@@ -176,6 +177,25 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the backend's resources. Idempotent."""
         ...
+
+
+def change_tracker(store: object) -> Callable[[], object | None] | None:
+    """The store's cheap "has anything changed?" probe, or ``None`` if it has none.
+
+    A store may offer ``change_token()``: a value that differs whenever a unit of
+    work has committed a change since the last call returned it, and ``None``
+    whenever the answer cannot be trusted (e.g. the calling thread has a unit of
+    work open, whose own uncommitted writes must never be remembered). Services use
+    it to answer a repeated question without opening a unit of work: an answer
+    remembered with token ``t`` is reused only while ``change_token()`` still
+    returns ``t`` (read *before* the data the answer was computed from).
+
+    :class:`~symprogram.storage.memory.MemoryStore` offers it; stores shared with
+    other processes (SQLite, SQL servers) do not, so every answer reads the store.
+    The method is optional: the :class:`Store` protocol does not require it.
+    """
+    probe = getattr(store, "change_token", None)
+    return probe if callable(probe) else None
 
 
 _DECODED_MAX = 2048

@@ -42,6 +42,7 @@ class _State:
         self.index: dict[tuple[str, str], str] = {}
         self.streams: dict[str, list[str]] = {}
         self.stream_names: list[str] = []
+        self.generation = 0
 
 
 class MemoryTransaction:
@@ -301,6 +302,7 @@ class _Unit:
             if tx is not None and tx._undo:
                 if exc_type is None:
                     tx._commit()
+                    store._state.generation += 1
                 else:
                     tx._rollback()
         finally:
@@ -320,6 +322,17 @@ class MemoryStore:
     def transaction(self, *, readonly: bool = False) -> AbstractContextManager[MemoryTransaction]:
         """Open a unit of work: all of it is kept on a clean exit, none of it on an exception."""
         return _Unit(self, readonly)
+
+    def change_token(self) -> int | None:
+        """A number that changes whenever a unit of work commits a change.
+
+        ``None`` while this thread has a unit of work open on the store: what it
+        reads may include its own uncommitted writes, which nobody may remember.
+        See :func:`symprogram.persistence.change_tracker`.
+        """
+        if self._local.tx is not None:
+            return None
+        return self._state.generation
 
     def close(self) -> None:
         """Mark the store closed; later units of work are refused."""
