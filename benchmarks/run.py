@@ -18,7 +18,9 @@ whose peak RSS (``VmHWM``) is reported.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,18 +53,73 @@ def _verdict(ok: bool) -> str:
 
 
 class Report:
-    """Collects markdown sections and the per-target verdicts."""
+    """Collects markdown sections and the per-target verdicts, section by section.
 
-    def __init__(self) -> None:
-        self.sections: list[str] = []
-        self.targets: list[tuple[str, str, str]] = []
+    Each section remembers when it was measured, on which commit and under which
+    load; ``write`` merges the sections run now with those kept in
+    ``benchmarks/results.json`` from earlier runs, so one section can be measured
+    again (``--only``) without discarding the others. Ratios never mix runs: every
+    ratio is computed inside one section's run.
+    """
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.current: dict[str, Any] | None = None
+        self.sections: dict[str, dict[str, Any]] = {}
+
+    def begin(self, name: str) -> None:
+        load = os.getloadavg()
+        self.current = {
+            "name": name,
+            "command": self.command,
+            "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": _commit(),
+            "load_at_start": f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
+            "text": [],
+            "targets": [],
+            "t0": time.perf_counter(),
+        }
+        self.sections[name] = self.current
+
+    def end(self) -> None:
+        assert self.current is not None
+        load = os.getloadavg()
+        self.current["load_at_end"] = f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        self.current["minutes"] = round((time.perf_counter() - self.current.pop("t0")) / 60, 1)
+        self.current = None
 
     def add(self, text: str) -> None:
-        self.sections.append(text.rstrip() + "\n")
+        assert self.current is not None
+        self.current["text"].append(text.rstrip() + "\n")
         print(text.rstrip(), flush=True)
 
     def target(self, name: str, measured: str, ok: bool | None) -> None:
-        self.targets.append((name, measured, "not measured" if ok is None else _verdict(ok)))
+        assert self.current is not None
+        self.current["targets"].append(
+            (name, measured, "not measured" if ok is None else _verdict(ok))
+        )
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src", "benchmarks/worker.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return "unknown"
+    sha = out.stdout.strip() or "unknown"
+    return sha + (" with uncommitted changes" if dirty.stdout.strip() else "")
 
 
 def bench_decisions(rep: Report, sizes: list[int], number: int) -> None:
@@ -79,12 +136,15 @@ def bench_decisions(rep: Report, sizes: list[int], number: int) -> None:
         "",
         "Floor: the same process calling `f(table['k'])` (a dict lookup plus a function call)",
         "through the same zero-argument-callable loop. Warm: the same reader/subject asked",
-        "again. Population: a random reader among all seeded customers each call (4096-long",
-        "cycle; its floor adds the same iterator plumbing).",
+        'again, on the benchmark\'s fixed clock; "system clock": the same question on',
+        "`SystemClock`, so every call is about a new instant. Population: a random reader",
+        "among all seeded customers each call (4096-long cycle; its floor adds the same",
+        "iterator plumbing).",
         "",
-        "| backend | subjects | floor | decide warm | may_use warm | progress warm |"
+        "| backend | subjects | floor | decide warm | may_use warm | decide warm, system clock"
+        " | may_use warm, system clock | progress warm |"
         " decide population | may_use population | seed | peak RSS |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for backend, size, r in rows:
         lines.append(
@@ -93,6 +153,10 @@ def bench_decisions(rep: Report, sizes: list[int], number: int) -> None:
             f"{_rate(r['decide_warm'])}) "
             f"| {_us(r['may_use_warm'])} ({r['may_use_warm'] / r['floor']:.0f}x, "
             f"{_rate(r['may_use_warm'])}) "
+            f"| {_us(r['decide_warm_system_clock'])} "
+            f"({r['decide_warm_system_clock'] / r['floor']:.0f}x) "
+            f"| {_us(r['may_use_warm_system_clock'])} "
+            f"({r['may_use_warm_system_clock'] / r['floor']:.0f}x) "
             f"| {_us(r['progress_warm'])} ({r['progress_warm'] / r['floor']:.0f}x) "
             f"| {_us(r['decide_population'])} "
             f"({r['decide_population'] / r['floor_population']:.0f}x) "
@@ -112,6 +176,13 @@ def bench_decisions(rep: Report, sizes: list[int], number: int) -> None:
         f"{m:.0f}x ({_rate(warm['may_use_warm'])})",
         m <= 10,
     )
+    ds = warm["decide_warm_system_clock"] / warm["floor"]
+    ms = warm["may_use_warm_system_clock"] / warm["floor"]
+    rep.target(
+        "warm `decide` / `may_use` on the system clock within 10x the floor (memory)",
+        f"{ds:.0f}x / {ms:.0f}x",
+        ds <= 10 and ms <= 10,
+    )
     flat = [r["decide_population"] for b, _, r in rows if b == "memory"]
     if len(flat) > 1:
         rep.target(
@@ -121,7 +192,9 @@ def bench_decisions(rep: Report, sizes: list[int], number: int) -> None:
         )
 
 
-def bench_registration(rep: Report, sizes: list[int], sample: int, postgres: str | None) -> None:
+def bench_registration(
+    rep: Report, sizes: list[int], big: list[int], sample: int, postgres: str | None
+) -> None:
     lines = [
         "## 2. Bulk registration into SQLite (and PostgreSQL)",
         "",
@@ -140,7 +213,7 @@ def bench_registration(rep: Report, sizes: list[int], sample: int, postgres: str
     plan: list[tuple[int, str, int | None]] = [(sample, "per_call", None)]
     for size in sizes:
         plan.append((size, "batched", 16))
-    for size in sizes:
+    for size in big:
         plan.append((size, "bulk", 16))
     plan.append((sizes[0], "per_call", 16))
     for size, mode, n in plan:
@@ -177,7 +250,7 @@ def bench_registration(rep: Report, sizes: list[int], sample: int, postgres: str
         + "; ".join(
             f"{mode} {_k(size)}: {sum(r['rows'].values()) / size:.0f} ({r['rows']})"
             for size, mode, _, r, _ in results
-            if size >= 1000 and mode in ("batched", "bulk") and size == max(sizes)
+            if size >= 1000 and mode in ("batched", "bulk") and size == max(big)
         )
         + ".",
     ]
@@ -224,10 +297,12 @@ def bench_registration(rep: Report, sizes: list[int], sample: int, postgres: str
         f"{results[0][3]['hash_s_per_call'] * 1e3:.0f} ms per hash",
         best <= 1.5,
     )
-    largest = [r for r in results if r[0] == max(sizes) and r[1] in ("batched", "bulk")]
+    largest = [r for r in results if r[0] in (max(sizes), max(big)) and r[1] in ("batched", "bulk")]
     rep.target(
-        f"registration peak RSS under 200 MB ({_k(max(sizes))} candidates)",
-        " / ".join(f"{mode} {r['peak_rss_mb']:.0f} MB" for _, mode, _, r, _ in largest),
+        f"registration peak RSS under 200 MB (up to {_k(max(big))} candidates)",
+        " / ".join(
+            f"{mode} {_k(size)} {r['peak_rss_mb']:.0f} MB" for size, mode, _, r, _ in largest
+        ),
         max(r[3]["peak_rss_mb"] for r in largest) < 200,
     )
     per_item = [r[3]["symprogram_s"] / r[0] for r in results if r[1] == "bulk"]
@@ -364,23 +439,39 @@ def bench_growth(rep: Report, sizes: list[int]) -> None:
     )
 
 
-def write(rep: Report, info: dict[str, Any], args: argparse.Namespace, elapsed: float) -> None:
+RESULTS = ROOT / "benchmarks" / "results.json"
+ORDER = ["decisions", "registration", "serialization", "audience", "growth"]
+
+
+def write(rep: Report, info: dict[str, Any]) -> None:
+    """Merge this run's sections with the kept ones and write REPORT.md and results.json."""
+    kept: dict[str, Any] = {}
+    if RESULTS.exists():
+        kept = json.loads(RESULTS.read_text(encoding="utf-8"))
+    sections: dict[str, Any] = dict(kept.get("sections", {}))
+    sections.update(rep.sections)
+    machines: dict[str, Any] = dict(kept.get("machine", {}))
+    machines.update(dict.fromkeys(rep.sections, info))
+    RESULTS.write_text(
+        json.dumps({"sections": sections, "machine": machines}, indent=1, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    present = [name for name in ORDER if name in sections]
+    info = machines[present[0]] if present else info
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
-    load_end = os.getloadavg()
     head = [
         "# symprogram benchmarks",
         "",
-        f"Written by `python -m benchmarks{' --quick' if args.quick else ''}"
-        f"{' --full' if args.full else ''}` on "
-        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} in {elapsed / 60:.1f} min. "
-        "Every number below was measured in that run; ratios compare figures from the same run.",
+        "Written by `python -m benchmarks` (see the README). Each section says the command,",
+        "commit, time and load it was measured with; every ratio compares figures measured in",
+        "the same run of that section. `--only SECTION` measures one section again and keeps",
+        "the others (`benchmarks/results.json` holds them).",
         "",
         "## Machine",
         "",
         f"- {info['nproc']} CPUs: {info['cpu']}; memory {info['memory']}",
-        f"- load average at start: {info['load_at_start']}; at end: "
-        f"{load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f} (other engineers' test runs"
-        " share the machine: figures are medians, expect noise of tens of percent)",
+        "- other engineers' work shares the machine: figures are medians, expect noise of",
+        "  tens of percent (each section gives the load average at its start and end)",
         f"- {info['os']}; {info['python']}; SQLite {info['sqlite']}",
         f"- {versions}",
         "",
@@ -388,10 +479,24 @@ def write(rep: Report, info: dict[str, Any], args: argparse.Namespace, elapsed: 
         "",
         "| target | measured | verdict |",
         "|---|---|---|",
-        *[f"| {name} | {measured} | {verdict} |" for name, measured, verdict in rep.targets],
+        *[
+            f"| {name} | {measured} | {verdict} |"
+            for section in present
+            for name, measured, verdict in sections[section]["targets"]
+        ],
         "",
     ]
-    REPORT.write_text("\n".join(head) + "\n" + "\n".join(rep.sections) + NOTES)
+    body: list[str] = []
+    for name in present:
+        section = sections[name]
+        text = "".join(section["text"])
+        title, _, rest = text.partition("\n")
+        body.append(
+            f"{title}\n\n_Measured by `{section['command']}` at commit {section['commit']},"
+            f" {section['started']}, in {section['minutes']} min; load average"
+            f" {section['load_at_start']} at start, {section['load_at_end']} at end._\n" + rest
+        )
+    REPORT.write_text("\n".join(head) + "\n" + "\n".join(body) + NOTES, encoding="utf-8")
     print(f"wrote {REPORT}")
 
 
@@ -451,19 +556,25 @@ def main(argv: list[str] | None = None) -> None:
     postgres = os.environ.get("SYMPROGRAM_TEST_POSTGRES_URL")
     only = set(args.only or ["decisions", "registration", "serialization", "audience", "growth"])
     info = machine()
-    rep = Report()
-    start = time.perf_counter()
-    if "decisions" in only:
-        bench_decisions(rep, sizes, number)
-    if "serialization" in only:
-        bench_serialization(rep, number // 4)
-    if "audience" in only:
-        bench_audience(rep, big, postgres)
-    if "growth" in only:
-        bench_growth(rep, big)
-    if "registration" in only:
-        bench_registration(rep, sizes, sample, postgres)
-    write(rep, info, args, time.perf_counter() - start)
+    command = (
+        "python -m benchmarks"
+        + (" --quick" if args.quick else "")
+        + (" --full" if args.full else "")
+    )
+    rep = Report(command)
+    runs: dict[str, Any] = {
+        "decisions": lambda: bench_decisions(rep, big, number),
+        "serialization": lambda: bench_serialization(rep, number // 4),
+        "audience": lambda: bench_audience(rep, big, postgres),
+        "growth": lambda: bench_growth(rep, big),
+        "registration": lambda: bench_registration(rep, sizes, big, sample, postgres),
+    }
+    for name in ("decisions", "serialization", "audience", "growth", "registration"):
+        if name in only:
+            rep.begin(name)
+            runs[name]()
+            rep.end()
+            write(rep, info)
 
 
 if __name__ == "__main__":

@@ -132,10 +132,18 @@ def decisions(size: int, backend: str, number: int) -> dict[str, Any]:
 
     assert ent.decide(reader, DOC, "ja").allowed
     assert con.may_use(_subject(1), "special_offers").allowed
+    # The same questions through services on the system clock: every call is asked
+    # about a new instant (the seeded agreements have ended by now: a warm "no").
+    from symprogram.clock import SystemClock
+
+    ent_now = EntitlementsService(store, SystemClock())
+    con_now = ConsentService(store, SystemClock())
     ops: dict[str, Callable[[], object]] = {
         "floor": lambda: f(table["k"]),
         "decide_warm": lambda: ent.decide(reader, DOC, "ja"),
         "may_use_warm": lambda: con.may_use(_subject(1), "special_offers"),
+        "decide_warm_system_clock": lambda: ent_now.decide(reader, DOC, "ja"),
+        "may_use_warm_system_clock": lambda: con_now.may_use(_subject(1), "special_offers"),
         "progress_warm": lambda: awards.progress("c-1", "sts-endpoint"),
         "floor_population": it_floor,
         "decide_population": decide_population,
