@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -81,6 +81,7 @@ __all__ = [
     "kit_delivered",
     "kit_shipped",
     "progress",
+    "progress_window",
     "queue_kit",
     "renew",
     "revoke",
@@ -225,6 +226,52 @@ def progress(
         missing=tuple(_missing(status)),
         tree=status,
     )
+
+
+def _instants(state: CandidateAwards) -> Iterator[datetime]:
+    for r in state.results:
+        yield r.taken_at
+        yield r.recorded_at
+    for g in state.grants:
+        yield g.granted_at
+        if g.expires_at is not None:
+            yield g.expires_at
+        if g.revoked_at is not None:
+            yield g.revoked_at
+        for renewal in g.renewals:
+            yield renewal.at
+            yield renewal.previous_expiry
+            yield renewal.new_expiry
+    if state.erased_at is not None:
+        yield state.erased_at
+
+
+def progress_window(
+    state: CandidateAwards, at: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """The instants ``[start, end)`` around ``at`` over which :func:`progress` stands still.
+
+    For every ``t`` with ``start <= t < end`` (``None``: unbounded),
+    ``progress(state, award, t, catalogue)`` equals ``progress(state, award, at,
+    catalogue)`` but for its ``at``, whatever the award and catalogue.
+
+    Why: :func:`progress` reads the instant only through comparisons of the form
+    ``instant >= x`` / ``instant < x`` against instants ``x`` recorded in ``state``
+    (results taken, grants made, expiries, renewals, revocations). ``start`` is
+    the latest recorded instant at or before ``at`` and ``end`` the earliest
+    after it, so each such comparison has the same outcome anywhere in the
+    window. Every instant of the aggregate is counted, even ones progress does
+    not read (e.g. ``recorded_at``): the window is conservative.
+    """
+    start: datetime | None = None
+    end: datetime | None = None
+    for x in _instants(state):
+        if x <= at:
+            if start is None or x > start:
+                start = x
+        elif end is None or x < end:
+            end = x
+    return start, end
 
 
 # -- holding, earning ---------------------------------------------------------------

@@ -26,7 +26,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+import threading
+from datetime import UTC, datetime, timedelta
 
 import attrs
 from email_validator import EmailNotValidError, validate_email
@@ -48,6 +49,7 @@ from symprogram.awards.events import (
 from symprogram.awards.models import (
     ERASED_KIT_ADDRESS,
     ERASED_TEXT,
+    AwardDefinition,
     AwardGrant,
     AwardHolding,
     AwardsErasure,
@@ -75,7 +77,7 @@ from symprogram.errors import (
 )
 from symprogram.history import AccountHistory
 from symprogram.notify import Message, Notifier
-from symprogram.persistence import MAX_KEY_LENGTH, Store, Transaction
+from symprogram.persistence import MAX_KEY_LENGTH, Store, Transaction, change_tracker
 
 __all__ = ["DEFAULT_DISCLOSURE_TTL", "MAX_DISCLOSURE_TTL", "AwardsService"]
 
@@ -87,6 +89,63 @@ MAX_DISCLOSURE_TTL = timedelta(days=365)
 
 MAX_REASON_LENGTH = 500
 MAX_CODE_LENGTH = 200
+
+PROGRESS_MEMO_MAX = 4096
+"""Most ``(candidate, award)`` progress answers one service remembers (oldest dropped first)."""
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+_new = object.__new__
+
+# A remembered progress answer: (change token, window start, window end, award
+# definition, the answer, the exact clock/argument object it was asked with or None).
+_Remembered = tuple[object, datetime, datetime, AwardDefinition, Progress, datetime | None]
+
+# The slot setters of the frozen Progress: a restamp copies the fields without
+# running the initializer (attrs.evolve) or the frozen __setattr__ check.
+(
+    _set_candidate_id,
+    _set_award_id,
+    _set_at,
+    _set_met,
+    _set_percentage,
+    _set_satisfied,
+    _set_missing,
+    _set_tree,
+) = (
+    vars(Progress)[name].__set__
+    for name in (
+        "candidate_id",
+        "award_id",
+        "at",
+        "met",
+        "percentage",
+        "satisfied",
+        "missing",
+        "tree",
+    )
+)
+
+
+def _restamped(p: Progress, at: datetime) -> Progress:
+    """``p`` asked about instant ``at``: the frozen, validated fields copied as they are."""
+    out: Progress = _new(Progress)
+    _set_candidate_id(out, p.candidate_id)
+    _set_award_id(out, p.award_id)
+    _set_at(out, at)
+    _set_met(out, p.met)
+    _set_percentage(out, p.percentage)
+    _set_satisfied(out, p.satisfied)
+    _set_missing(out, p.missing)
+    _set_tree(out, p.tree)
+    return out
+
+
+def _exact_utc(value: object) -> datetime | None:
+    """``value`` if it is a plain UTC datetime (immutable: ``ensure_utc`` returns it as is)."""
+    if type(value) is datetime and value.tzinfo is UTC:
+        return value
+    return None
 
 
 def _digest(code: str) -> str:
@@ -124,6 +183,10 @@ def _require_not_erased(state: CandidateAwards) -> None:
             field="candidate_id",
             code="account_erased",
         )
+
+
+def _candidate_not_found(cid: str) -> NotFound:
+    return NotFound(f"no candidate {cid!r}", field="candidate_id", code="candidate_not_found")
 
 
 def _last_change(state: CandidateAwards) -> datetime | None:
@@ -173,6 +236,11 @@ class AwardsService:
         self._catalogue = catalogue if catalogue is not None else AwardCatalogue.default()
         self._salt = salt
         self._repo: AwardsRepository = AwardsStorage()
+        # Warm progress answers, only on stores with a change token (see progress()).
+        self._probe = change_tracker(store)
+        self._memo: dict[tuple[str, str], _Remembered] | None = None if self._probe is None else {}
+        self._memo_token: object = None
+        self._memo_lock = threading.Lock()
 
     @property
     def catalogue(self) -> AwardCatalogue:
@@ -189,9 +257,7 @@ class AwardsService:
     def _candidate(self, candidate_id: object) -> str:
         cid = _check_id(candidate_id, "candidate_id")
         if not self._candidates.exists(cid):
-            raise NotFound(
-                f"no candidate {cid!r}", field="candidate_id", code="candidate_not_found"
-            )
+            raise _candidate_not_found(cid)
         return cid
 
     def _grant_all(
@@ -314,16 +380,83 @@ class AwardsService:
     def progress(self, candidate_id: str, award_id: str, at: datetime | None = None) -> Progress:
         """Which requirements of ``award_id`` the candidate meets as of ``at`` (default now).
 
+        On a store with a change token (:func:`symprogram.persistence.change_tracker`,
+        e.g. the memory store) a repeated question is answered from memory while no
+        unit of work has committed since and the instant lies where the answer
+        stands still (:func:`symprogram.awards.rules.progress_window`); the answer
+        is the one a fresh evaluation gives. Other stores are read on every call.
+
         Raises:
             NotFound: ``candidate_not_found``, ``award_not_found``.
             ValidationError: ``invalid_candidate_id``, ``naive_datetime``.
         """
-        cid = self._candidate(candidate_id)
-        award = self._catalogue.award(award_id)
-        when = self._at(at)
+        # Warm answers (stores with a change token only, e.g. the memory store): an
+        # answer is remembered with the store's change token, read before the
+        # aggregate, and with the window of instants over which it stands still
+        # (rules.progress_window). It is reused only while the token is unchanged
+        # and the instant lies in the window, restamped with the instant asked.
+        # Keys are only exact strings that passed _check_id and catalogue.award,
+        # both pure functions of the string (the catalogue is fixed per service),
+        # so a key found needs neither again. The candidate directory is an
+        # outside port that may change without a commit: it is asked on every
+        # call, remembered or not.
+        memo = self._memo
+        entry: _Remembered | None = None
+        if memo is not None and type(candidate_id) is str and type(award_id) is str:
+            entry = memo.get((candidate_id, award_id))
+        if entry is None:
+            cid = self._candidate(candidate_id)
+            award = self._catalogue.award(award_id)
+        else:
+            cid = candidate_id
+            if not self._candidates.exists(cid):
+                raise _candidate_not_found(cid)
+            award = entry[3]
+        raw = self._clock.now() if at is None else at
+        probe = self._probe
+        token = None if probe is None else probe()
+        if entry is not None and token == entry[0]:  # never None in an entry
+            if raw is entry[5]:
+                return entry[4]  # asked with the very instant it was remembered with
+            when = ensure_utc(raw, field="now" if at is None else "at")
+            if entry[1] <= when < entry[2]:
+                answer = _restamped(entry[4], when)
+                self._remember(
+                    (cid, award_id), (token, entry[1], entry[2], award, answer, _exact_utc(raw))
+                )
+                return answer
+        else:
+            when = ensure_utc(raw, field="now" if at is None else "at")
         with self._store.transaction(readonly=True) as tx:
             state = self._repo.candidate(tx, cid)
-        return rules.progress(state, award, when, self._catalogue)
+        answer = rules.progress(state, award, when, self._catalogue)
+        if token is not None and type(candidate_id) is str and type(award_id) is str:
+            start, end = rules.progress_window(state, when)
+            self._remember(
+                (cid, award_id),
+                (
+                    token,
+                    _EARLIEST if start is None else start,
+                    _LATEST if end is None else end,
+                    award,
+                    answer,
+                    _exact_utc(raw),
+                ),
+            )
+        return answer
+
+    def _remember(self, key: tuple[str, str], entry: _Remembered) -> None:
+        memo = self._memo
+        assert memo is not None
+        with self._memo_lock:
+            if entry[0] != self._memo_token:
+                # Every remembered answer carries the same token: a new one means a
+                # commit since the others were made, so they are dropped.
+                memo.clear()
+                self._memo_token = entry[0]
+            elif key not in memo and len(memo) >= PROGRESS_MEMO_MAX:
+                del memo[next(iter(memo))]
+            memo[key] = entry
 
     def progress_all(self, candidate_id: str, at: datetime | None = None) -> tuple[Progress, ...]:
         """Progress towards every award of the catalogue, in catalogue order."""
