@@ -510,3 +510,15 @@ class ProgressMachine(RuleBasedStateMachine):
 
 TestProgressMachine = ProgressMachine.TestCase
 TestProgressMachine.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
+
+
+def test_a_catalogue_cannot_be_changed_after_it_was_validated() -> None:
+    """Remembered progress relies on the catalogue standing still: its maps are read-only."""
+    from symprogram.awards.catalogue import AwardCatalogue
+
+    catalogue = AwardCatalogue.default()
+    some_exam = next(iter(catalogue.exams))
+    with pytest.raises(TypeError):
+        catalogue.exams[some_exam] = catalogue.exams[some_exam]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        del catalogue.awards[next(iter(catalogue.awards))]  # type: ignore[attr-defined]

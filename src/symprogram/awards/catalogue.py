@@ -51,6 +51,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -163,6 +164,11 @@ def _days(raw: Mapping[str, Any], key: str, field: str) -> timedelta | None:
     return timedelta(days=days)
 
 
+def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A read-only copy: a catalogue cannot change after it was validated."""
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen
 class AwardCatalogue:
     """The exams and awards of a program, validated.
@@ -176,8 +182,8 @@ class AwardCatalogue:
         name: the program name.
     """
 
-    exams: Mapping[str, ExamDefinition]
-    awards: Mapping[str, AwardDefinition]
+    exams: Mapping[str, ExamDefinition] = attrs.field(converter=_read_only)
+    awards: Mapping[str, AwardDefinition] = attrs.field(converter=_read_only)
     name: str = "program"
 
     # -- building -------------------------------------------------------------
