@@ -33,6 +33,8 @@ KNOWN_KINDS = (
     "award_kit",
     "candidate",
     "consent_file",
+    "consent_granted",
+    "consent_meta",
     "consent_policy",
     "consent_state",
     "entitlements_case",

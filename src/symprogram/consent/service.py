@@ -22,9 +22,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -75,19 +77,55 @@ from symprogram.errors import (
     IntegrityError,
     LimitExceeded,
     NotFound,
+    StorageError,
     ValidationError,
 )
 from symprogram.events import GENESIS, Ledger, LedgerEntry, Problem, Verification
-from symprogram.persistence import Repository, Store, Transaction
-from symprogram.serialization import loads, make_converter
+from symprogram.persistence import Record, Repository, Store, Transaction, change_tracker
+from symprogram.serialization import canonical_json, loads, make_converter
 
-__all__ = ["RECEIPT_FORMAT", "ConsentService"]
+__all__ = [
+    "AUDIENCE_KIND",
+    "AUDIENCE_MARKER",
+    "META_KIND",
+    "RECEIPT_FORMAT",
+    "ConsentService",
+    "audience_key",
+]
 
 RECEIPT_FORMAT = "symprogram-consent-receipt/1"
 """The ``format`` of every :class:`ConsentReceipt`."""
 
+AUDIENCE_KIND = "consent_granted"
+"""Record kind of the audience index, keyed ``<purpose>\x1f<subject>`` (:func:`audience_key`).
+
+A subject has an entry for a purpose from the first time it granted it until it is
+erased (:func:`symprogram.consent.rules.audience_entry` gives the data); the entry is
+written in the unit of work that updates the subject's projection. Purpose ids (at
+most 64 characters) and subjects (at most 128) always fit the 255-character key."""
+
+_SEPARATOR = "\x1f"
+
+META_KIND = "consent_meta"
+"""Record kind of the consent context's bookkeeping records."""
+
+AUDIENCE_MARKER = "audience_index"
+"""Key of the ``consent_meta`` record saying every subject's audience entries exist."""
+
+_MARKER_DATA = canonical_json({"format": 1})
+
+
+def audience_key(purpose: str, subject: str) -> str:
+    """The key of ``subject``'s audience entry for ``purpose``: sorted by purpose, then subject."""
+    return purpose + _SEPARATOR + subject
+
+
 _CONVERTER = make_converter()
 _CACHE_LIMIT = 100_000
+_MEMO_LIMIT = 16_384
+"""Remembered ``may_use`` answers (stores with a change token only); cleared when full."""
+_BEGINNING = datetime.min.replace(tzinfo=UTC)
+_END = datetime.max.replace(tzinfo=UTC)
 _MAX_ITEMS = 50
 
 
@@ -156,6 +194,13 @@ class ConsentService:
         self._lock = threading.Lock()
         self.ledger = Ledger("consent", key=ledger_key)
         self._cache: dict[str, _Cached] = {}
+        self._probe = change_tracker(store)
+        self._index_known: bool | None = None
+        self._purpose_ids: tuple[PolicyCatalogue, frozenset[str]] | None = None
+        self._memo: dict[
+            tuple[str, str, str | None],
+            tuple[object, PolicyCatalogue, datetime, datetime, Decision],
+        ] = {}
 
     # -- plumbing ----------------------------------------------------------------
     def _states(self, tx: Transaction) -> Repository[ConsentState]:
@@ -286,9 +331,146 @@ class ConsentService:
                 details={"projection": base.length, "ledger": entry.position - 1},
             )
         new = rules.apply(base, kind, entry.data, at, entry.position)
+        if self._index_known is None:
+            self._check_marker(tx, state)
         repo = self._states(tx)
         saved = repo.add(new) if state is None else repo.save(new)
+        self._index_write(tx, state, new)
         return saved, entry
+
+    # -- the audience index ------------------------------------------------------
+    def _check_marker(self, tx: Transaction, state: ConsentState | None) -> None:
+        """On the first write of this service: mark an empty store's index as complete.
+
+        A store with no projection yet needs no index build: the entries are
+        written with every projection from now on. A store holding projections
+        without the marker was written before the index existed; :meth:`audience`
+        builds it the first time it needs it.
+        """
+        if tx.load(META_KIND, AUDIENCE_MARKER) is not None:
+            self._index_known = True
+        elif state is None and not tx.scan(STATE_KIND, limit=1):
+            # Not remembered: the unit of work may still roll back. A concurrent
+            # first writer may have saved it already (a refused insert is harmless).
+            with contextlib.suppress(ConcurrencyError):
+                tx.save(META_KIND, AUDIENCE_MARKER, _MARKER_DATA, 0)
+        else:
+            self._index_known = False
+
+    def _index_write(self, tx: Transaction, old: ConsentState | None, new: ConsentState) -> None:
+        """Bring the subject's audience entries in line with its new projection."""
+        subject = new.subject
+        topics = {c.topic for c in new.choices}
+        if old is not None:
+            topics.update(c.topic for c in old.choices)
+        for topic in sorted(topics):
+            if topic.startswith(CHANNEL_PREFIX):
+                continue
+            key = audience_key(topic, subject)
+            entry = rules.audience_entry(new, topic)
+            item = new.choice(topic)
+            granted = item is not None and item.choice is Choice.GRANTED
+            if old is None:
+                if entry is not None and granted:
+                    tx.save(AUDIENCE_KIND, key, canonical_json(entry), 0)
+                continue
+            current = tx.load(AUDIENCE_KIND, key)
+            if current is None:
+                if entry is not None and granted:
+                    tx.save(AUDIENCE_KIND, key, canonical_json(entry), 0)
+            elif entry is None:
+                tx.delete(AUDIENCE_KIND, key, current.version)
+            else:
+                data = canonical_json(entry)
+                if data != current.data:
+                    tx.save(AUDIENCE_KIND, key, data, current.version)
+
+    def _index_rebuild(self, tx: Transaction, state: ConsentState) -> None:
+        """Write the entries of a projection stored before the index existed.
+
+        The ledger is not read: every purpose the subject made a choice on gets an
+        entry (more than the grants, never fewer, which is all the index promises).
+        """
+        for item in state.choices if state.erased_at is None else ():
+            if item.topic.startswith(CHANNEL_PREFIX):
+                continue
+            key = audience_key(item.topic, state.subject)
+            data = canonical_json(rules.audience_entry(state, item.topic))
+            current = tx.load(AUDIENCE_KIND, key)
+            if current is None:
+                tx.save(AUDIENCE_KIND, key, data, 0)
+            elif current.data != data:
+                tx.save(AUDIENCE_KIND, key, data, current.version)
+
+    def _build_index(self, size: int) -> bool:
+        """Write every subject's audience entries, ``size`` projections per unit of work.
+
+        Returns whether the index is complete; ``False`` (answer with a full scan)
+        when no write is possible here (inside a read-only unit of work) or a
+        concurrent writer got in the way (the next call tries again).
+        """
+        after: str | None = None
+        try:
+            while True:
+                with self._store.transaction() as tx:
+                    if tx.load(META_KIND, AUDIENCE_MARKER) is not None:
+                        return True
+                    records = tx.scan(STATE_KIND, after=after, limit=size)
+                    for record in records:
+                        state = self._peek_state(record.key, record.data, record.version)
+                        self._index_rebuild(tx, state)
+                    if len(records) < size:
+                        tx.save(META_KIND, AUDIENCE_MARKER, _MARKER_DATA, 0)
+                        return True
+                after = records[-1].key
+        except StorageError as exc:
+            if exc.code != "read_only_transaction":
+                raise
+            return False
+        except ConcurrencyError:
+            return False
+
+    def _known_purposes(self, catalogue: PolicyCatalogue) -> frozenset[str]:
+        cached = self._purpose_ids
+        if cached is None or cached[0] is not catalogue:
+            ids = frozenset(p.id for policy in catalogue.policies for p in policy.purposes)
+            cached = self._purpose_ids = (catalogue, ids)
+        return cached[1]
+
+    def _index_problems(
+        self,
+        tx: Transaction,
+        subject: str,
+        stored: ConsentState | None,
+        granted: set[str],
+    ) -> list[str]:
+        """The purposes whose audience entry disagrees with the projection (or is missing)."""
+        if tx.load(META_KIND, AUDIENCE_MARKER) is None:
+            return []
+        topics = set(self._known_purposes(self._policies())) | granted
+        if stored is not None:
+            topics.update(c.topic for c in stored.choices)
+        wrong: list[str] = []
+        for topic in sorted(topics):
+            if topic.startswith(CHANNEL_PREFIX):
+                continue
+            current = tx.load(AUDIENCE_KIND, audience_key(topic, subject))
+            expected = None if stored is None else rules.audience_entry(stored, topic)
+            if expected is None:
+                if current is not None:
+                    wrong.append(topic)
+            elif current is None:
+                item = stored.choice(topic) if stored is not None else None
+                if topic in granted or (item is not None and item.choice is Choice.GRANTED):
+                    wrong.append(topic)
+            else:
+                try:
+                    found = json.loads(current.data)
+                except ValueError:
+                    found = None
+                if found != expected:
+                    wrong.append(topic)
+        return wrong
 
     def _topic(self, value: object, catalogue: PolicyCatalogue) -> str:
         if isinstance(value, CookieCategory):
@@ -529,10 +711,49 @@ class ConsentService:
         record replays the ledger up to ``at`` (later records are never read into
         the answer). See :func:`symprogram.consent.rules.decide` for the reason codes.
 
+        On a store with a change token (:func:`symprogram.persistence.change_tracker`,
+        e.g. :class:`~symprogram.storage.memory.MemoryStore`) an answer is remembered
+        and given again without reading the store while nothing was committed, the
+        policy catalogue is the same and the instant falls in the span over which the
+        answer cannot change (after the subject's newest record, under the same
+        policy version).
+
         Raises:
             ValidationError: ``invalid_subject``, ``unknown_purpose``,
                 ``invalid_channel``, ``naive_datetime``.
         """
+        probe = self._probe
+        if probe is not None:
+            token = probe()
+            if (
+                token is not None
+                and type(subject) is str
+                and type(purpose) is str
+                and (channel is None or type(channel) is str or type(channel) is ContactChannel)
+            ):
+                key = (subject, purpose, channel)
+                memo = self._memo.get(key)
+                if memo is not None and memo[0] == token and memo[1] is self._catalogue:
+                    # The arguments of a remembered answer were validated when it was
+                    # computed: only the instant is new.
+                    instant = self._clock.now() if at is None else ensure_utc(at)
+                    known = memo[4]
+                    if known.at is instant:  # the very instant it was computed for
+                        return known
+                    if memo[2] <= instant < memo[3]:
+                        return known.restamped(instant)
+                return self._may_use(subject, purpose, channel, at, key, token)
+        return self._may_use(subject, purpose, channel, at, None, None)
+
+    def _may_use(
+        self,
+        subject: object,
+        purpose: object,
+        channel: object,
+        at: object,
+        memo_key: tuple[str, str, str | None] | None,
+        token: object,
+    ) -> Decision:
         subject = check_subject(subject)
         catalogue = self._policies()
         purpose_id = self._purpose(purpose, catalogue)
@@ -541,7 +762,10 @@ class ConsentService:
         with self._store.transaction(readonly=True) as tx:
             record = tx.load(STATE_KIND, subject)
             if record is None:
-                return rules.decide(None, catalogue, purpose_id, instant, contact)
+                answer = rules.decide(None, catalogue, purpose_id, instant, contact)
+                if memo_key is not None:
+                    self._remember(memo_key, token, catalogue, instant, None, answer)
+                return answer
             cached = self._cached(subject, record.data, record.version)
             state = cached.state
             if state.erased_at is None and state.last_at is not None and state.last_at > instant:
@@ -554,7 +778,39 @@ class ConsentService:
         if known is None:
             known = rules.decide(state, catalogue, purpose_id, instant, contact)
             cached.decisions[key] = known
-        return Decision(known.allowed, known.reasons, known.hint, instant, known.details)
+        answer = known.restamped(instant)
+        if memo_key is not None:
+            since = None if state.erased_at is not None else state.last_at
+            self._remember(memo_key, token, catalogue, instant, since, answer)
+        return answer
+
+    def _remember(
+        self,
+        key: tuple[str, str, str | None],
+        token: object,
+        catalogue: PolicyCatalogue,
+        instant: datetime,
+        since: datetime | None,
+        answer: Decision,
+    ) -> None:
+        """Keep ``answer`` for the span of instants over which it cannot change.
+
+        The span is conservative: from the later of the subject's newest record
+        (``since``; before it the ledger is replayed) and the effective date of the
+        policy in effect at ``instant``, to the effective date of the next policy.
+        """
+        policies = catalogue.policies
+        rank = catalogue.rank_at(instant)
+        low = policies[rank].effective_at if rank >= 0 else _BEGINNING
+        if since is not None and since > low:
+            low = since
+        high = policies[rank + 1].effective_at if rank + 1 < len(policies) else _END
+        if not low <= instant < high:
+            return
+        memo = self._memo
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = (token, catalogue, low, high, answer)
 
     def has_consented(
         self, subject: str, purpose: str | CookieCategory, at: datetime | None = None
@@ -637,7 +893,87 @@ class ConsentService:
         def allowed(tx: Transaction, state: ConsentState) -> bool:
             return rules.decide(state, catalogue, purpose_id, instant, contact).allowed
 
+        policy = catalogue.in_effect(instant)
+        declared = None if policy is None else policy.purpose(purpose_id)
+        if declared is None:
+            # No policy, or the policy in effect does not declare the purpose: every
+            # answer is no.
+            return iter(())
+        if declared.basis is LegalBasis.OPT_IN:
+            return self._granted_pages(size, allowed, catalogue, purpose_id, contact, instant)
         return self._pages(size, allowed, instant)
+
+    def _granted_pages(
+        self,
+        size: int,
+        allowed: Callable[[Transaction, ConsentState], bool],
+        catalogue: PolicyCatalogue,
+        purpose_id: str,
+        contact: str | None,
+        instant: datetime,
+    ) -> Iterator[str]:
+        """The audience of an opt-in purpose, read from the audience index.
+
+        Only subjects who ever granted the purpose can be allowed it; their index
+        entries answer for every instant on or after their newest record, and the
+        projection (replayed when needed) answers for the others.
+        """
+        prefix = audience_key(purpose_id, "")
+        start = len(prefix)
+        notified = max((r for r, _ in catalogue.material_changes(purpose_id, instant)), default=-1)
+        until = rules.micros(instant)
+        entry_allows = rules.entry_allows
+        decode = json.loads
+        after: str | None = None
+        ready: bool | None = None
+        while True:
+            chosen: list[str] = []
+            records: list[Record] = []
+            with self._store.transaction(readonly=True) as tx:
+                if ready is None:
+                    ready = tx.load(META_KIND, AUDIENCE_MARKER) is not None
+                if ready:
+                    records = tx.scan(AUDIENCE_KIND, prefix=prefix, after=after, limit=size)
+                for record in records:
+                    try:
+                        entry = decode(record.data)
+                        if entry["last"] <= until:
+                            if entry_allows(entry, notified, contact, catalogue):
+                                chosen.append(record.key[start:])
+                            continue
+                    except (ValueError, KeyError, TypeError):
+                        pass  # unreadable entry: the projection answers (verify reports it)
+                    subject = record.key[start:]
+                    state = self._state_at(tx, subject, instant)
+                    if state is not None and allowed(tx, state):
+                        chosen.append(subject)
+            if not ready:
+                # A store written before the index existed: build it, or scan every
+                # projection when that is not possible here.
+                ready = self._build_index(size)
+                if not ready:
+                    yield from self._pages(size, allowed, instant)
+                    return
+                continue
+            yield from chosen
+            if len(records) < size:
+                return
+            after = records[-1].key
+
+    def _state_at(self, tx: Transaction, subject: str, instant: datetime) -> ConsentState | None:
+        """The subject's projection as of ``instant`` (replayed if it has later records)."""
+        record = tx.load(STATE_KIND, subject)
+        if record is None:
+            return None
+        state: ConsentState | None = self._peek_state(subject, record.data, record.version)
+        if (
+            state is not None
+            and state.erased_at is None
+            and state.last_at is not None
+            and state.last_at > instant
+        ):
+            state = rules.replay(subject, self._entries(tx, subject), until=instant)
+        return state
 
     def _pages(
         self,
@@ -1159,8 +1495,20 @@ class ConsentService:
     def _verify(self, tx: Transaction, subject: str) -> Verification:
         result = self.ledger.verify(tx, subject)
         problems = list(result.problems)
+        granted: set[str] = set()
+
+        def entries() -> Iterator[tuple[str, dict[str, Any] | None, datetime, int]]:
+            for kind, data, at, position in self._entries(tx, subject):
+                if (
+                    kind == rules.CONSENT_RECORDED
+                    and data is not None
+                    and data.get("choice") == Choice.GRANTED.value
+                ):
+                    granted.add(str(data.get("topic")))
+                yield kind, data, at, position
+
         try:
-            replayed = rules.replay(subject, self._entries(tx, subject))
+            replayed = rules.replay(subject, entries())
             stored = self._load_state(tx, subject)
         except (IntegrityError, ValidationError, KeyError, ValueError, TypeError):
             problems.append(Problem(result.length, "projection_unreadable", "cannot replay"))
@@ -1173,6 +1521,14 @@ class ConsentService:
                         result.length,
                         "projection_mismatch",
                         "the stored consent state differs from a replay of the ledger",
+                    )
+                )
+            for topic in self._index_problems(tx, subject, stored, granted):
+                problems.append(
+                    Problem(
+                        result.length,
+                        "audience_index_mismatch",
+                        f"the audience index entry for {topic!r} differs from the projection",
                     )
                 )
         return Verification(subject, result.length, tuple(problems))

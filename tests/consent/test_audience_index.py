@@ -1,0 +1,377 @@
+"""The audience index: ``audience`` of an opt-in purpose reads only the subjects who
+ever granted it, and must list exactly the subjects ``may_use`` allows.
+
+Every test compares ``list(audience(purpose, channel, at))`` with the reference,
+``[s for s in subjects if may_use(s, purpose, channel, at).allowed]``, on MemoryStore
+and SQLiteStore, after grants, refusals, withdrawals, opt-outs, channel opt-outs,
+notices, erasure, published policy versions and clock moves, at present, past
+(replayed) and future instants.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from symprogram.clock import FixedClock
+from symprogram.consent import ConsentService, LegalBasis
+from symprogram.consent.models import Policy, Purpose, Recipient
+from symprogram.consent.service import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND, audience_key
+from symprogram.errors import SymprogramError
+from symprogram.persistence import Store
+from symprogram.storage.memory import MemoryStore
+from symprogram.storage.sqlite import SQLiteStore
+
+T0 = datetime(2011, 1, 14, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+SUBJECTS = sorted(["a1", "B2", "c3", "c3.x", "d:4"])
+TOPICS = [
+    "special_offers",
+    "research",
+    "remote_access",
+    "newsletters",
+    "purchases_downloads",
+    "channel.email",
+    "channel.phone",
+]
+PURPOSES = ["special_offers", "research", "remote_access", "newsletters", "purchases_downloads"]
+CHANNELS: list[str | None] = [None, "email", "phone"]
+VARIANTS = ["recipient", "widen", "narrow", "drop", "restore"]
+
+
+def _next_policy(latest: Policy, version: str, at: datetime, variant: str) -> Policy:
+    """The next version: a material change of special_offers, a basis change, or research
+    dropped / added back (added back is a material change of research)."""
+    purposes = latest.purposes
+    if variant == "recipient":
+        recipient = Recipient(f"r{version.replace('-', '')}", "Partners", ("special_offers",))
+        return attrs.evolve(
+            latest, version=version, effective_at=at, recipients=(*latest.recipients, recipient)
+        )
+    if variant in ("widen", "narrow"):
+        basis = LegalBasis.OPT_OUT if variant == "widen" else LegalBasis.OPT_IN
+        purposes = tuple(
+            Purpose(p.id, p.title, basis, p.kind) if p.id in ("research", "newsletters") else p
+            for p in purposes
+        )
+    elif variant == "drop":
+        purposes = tuple(p for p in purposes if p.id != "research")
+        recipients = tuple(
+            attrs.evolve(r, purposes=tuple(x for x in r.purposes if x != "research"))
+            for r in latest.recipients
+        )
+        return attrs.evolve(
+            latest, version=version, effective_at=at, purposes=purposes, recipients=recipients
+        )
+    elif not any(p.id == "research" for p in purposes):
+        purposes = (*purposes, Purpose("research", "Research", LegalBasis.OPT_IN))
+    return attrs.evolve(latest, version=version, effective_at=at, purposes=purposes)
+
+
+def _reference(
+    consent: ConsentService, purpose: str, channel: str | None, at: datetime | None
+) -> list[str]:
+    return [s for s in SUBJECTS if consent.may_use(s, purpose, channel, at).allowed]
+
+
+def _forget_index(store: Store, consent: ConsentService) -> None:
+    """Make the store look as if it was written before the index existed."""
+    with store.transaction() as tx:
+        for record in tx.scan(AUDIENCE_KIND, limit=10_000):
+            tx.delete(record.kind, record.key, record.version)
+        marker = tx.load(META_KIND, AUDIENCE_MARKER)
+        if marker is not None:
+            tx.delete(META_KIND, AUDIENCE_MARKER, marker.version)
+
+
+def _has_marker(store: Store) -> bool:
+    with store.transaction(readonly=True) as tx:
+        return tx.load(META_KIND, AUDIENCE_MARKER) is not None
+
+
+class Scenario:
+    """A consent service driven by named steps, remembering instants worth asking about."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.clock = FixedClock(T0)
+        self.consent = ConsentService(store, self.clock)
+        self.published = 0
+        self.instants: list[datetime] = [T0]
+
+    def step(self, item: tuple[Any, ...]) -> None:
+        kind = item[0]
+        try:
+            if kind == "choose":
+                _, subject, how, topic, via = item
+                getattr(self.consent, how)(subject, topic, channel=via)
+            elif kind == "notice":
+                self.consent.record_notice(item[1], self.consent.policies.latest.version)
+            elif kind == "erase":
+                self.consent.erase(item[1])
+            elif kind == "advance":
+                self.clock.advance(item[1] * HOUR)
+            elif kind == "publish":
+                self.published += 1
+                latest = self.consent.policies.latest
+                start = max(self.clock.now(), latest.effective_at) + item[2] * HOUR
+                version = f"2012-{self.published:02d}"
+                self.consent.publish_policy(_next_policy(latest, version, start, item[1]))
+                self.instants += [start - timedelta(microseconds=1), start]
+            elif kind == "legacy":
+                _forget_index(self.store, self.consent)
+                self.consent = ConsentService(self.store, self.clock)
+        except SymprogramError:
+            pass  # refused inputs (erased subject, necessary purpose, ...) change nothing
+        self.instants.append(self.clock.now())
+
+    def check(self, purpose: str, channel: str | None, at: datetime | None, batch: int) -> None:
+        expected = _reference(self.consent, purpose, channel, at)
+        actual = list(self.consent.audience(purpose, channel, at, batch=batch))
+        assert expected == actual, (purpose, channel, at)
+
+    def check_all(self) -> None:
+        whens: list[datetime | None] = [None, self.clock.now() + 100 * HOUR]
+        whens += sorted(set(self.instants))[-3:]
+        for purpose in PURPOSES:
+            for channel in CHANNELS:
+                for at in whens:
+                    self.check(purpose, channel, at, batch=2)
+
+
+step = st.one_of(
+    st.tuples(
+        st.just("choose"),
+        st.sampled_from(SUBJECTS),
+        st.sampled_from(["grant", "grant", "refuse", "withdraw", "opt_out"]),
+        st.sampled_from(TOPICS),
+        st.sampled_from(["web_form", "email_reply"]),
+    ),
+    st.tuples(st.just("notice"), st.sampled_from(SUBJECTS)),
+    st.tuples(st.just("erase"), st.sampled_from(SUBJECTS)),
+    st.tuples(st.just("advance"), st.integers(1, 48)),
+    st.tuples(st.just("publish"), st.sampled_from(VARIANTS), st.integers(1, 24)),
+    st.tuples(st.just("legacy")),
+)
+
+
+@settings(max_examples=40, suppress_health_check=HEALTH, deadline=None)
+@given(steps=st.lists(step, max_size=25))
+def test_audience_lists_exactly_who_may_use_allows(
+    new_store: Callable[[], Store], steps: list[tuple[Any, ...]]
+) -> None:
+    """After any history, audience equals filtering every subject with may_use, at
+    present, past and future instants, through any channel, in subject order."""
+    scenario = Scenario(new_store())
+    for item in steps:
+        scenario.step(item)
+    scenario.check_all()
+    assert scenario.consent.verify_all().ok
+
+
+class AudienceMachine(RuleBasedStateMachine):
+    """Any interleaving of writes, clock moves, publications and audience questions."""
+
+    adapter = "memory"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp: str | None = None
+        store: Store
+        if self.adapter == "sqlite":
+            self.tmp = tempfile.mkdtemp()
+            store = SQLiteStore(Path(self.tmp) / "a.db")
+        else:
+            store = MemoryStore()
+        self.scenario = Scenario(store)
+
+    def teardown(self) -> None:
+        self.scenario.store.close()
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @rule(item=step)
+    def act(self, item: tuple[Any, ...]) -> None:
+        """Record a choice or notice, erase, move the clock, publish, or forget the index."""
+        self.scenario.step(item)
+
+    @rule(
+        purpose=st.sampled_from(PURPOSES),
+        channel=st.sampled_from(CHANNELS),
+        when=st.sampled_from(["now", "recorded", "future"]),
+        index=st.integers(0, 1000),
+        batch=st.integers(1, 4),
+    )
+    def ask(self, purpose: str, channel: str | None, when: str, index: int, batch: int) -> None:
+        """The audience at an instant equals filtering every subject with may_use."""
+        instants = self.scenario.instants
+        at = {
+            "now": None,
+            "recorded": instants[index % len(instants)],
+            "future": self.scenario.clock.now() + 72 * HOUR,
+        }[when]
+        self.scenario.check(purpose, channel, at, batch)
+
+    @invariant()
+    def index_verifies(self) -> None:
+        """Every ledger, projection and audience entry agrees."""
+        assert self.scenario.consent.verify_all().ok
+
+
+class SQLiteAudienceMachine(AudienceMachine):
+    """The same machine on a SQLite file."""
+
+    adapter = "sqlite"
+
+
+TestAudienceMemory = AudienceMachine.TestCase
+TestAudienceMemory.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
+TestAudienceSQLite = SQLiteAudienceMachine.TestCase
+TestAudienceSQLite.settings = settings(max_examples=20, stateful_step_count=25, deadline=None)
+
+
+# -- examples ---------------------------------------------------------------------
+
+
+def _populate(consent: ConsentService, clock: FixedClock) -> None:
+    consent.grant("a1", "special_offers", channel="web_form")
+    consent.refuse("B2", "special_offers", channel="web_form")
+    consent.grant("c3", "special_offers", channel="web_form")
+    consent.opt_out("c3", "channel.email", channel="email_reply")
+    consent.grant("d:4", "special_offers", channel="web_form")
+    clock.advance(HOUR)
+    consent.withdraw("d:4", "special_offers", channel="email_reply")
+    consent.record_notice("B2", "2005-07")
+
+
+def test_the_index_holds_only_those_who_ever_granted(store: Store, clock: FixedClock) -> None:
+    """Refusing without ever granting writes no entry; a withdrawal keeps the entry."""
+    consent = ConsentService(store, clock)
+    _populate(consent, clock)
+    with store.transaction(readonly=True) as tx:
+        entries = {
+            r.key.split("\x1f")[1]: json.loads(r.data)["choice"]
+            for r in tx.scan(AUDIENCE_KIND, prefix="special_offers\x1f")
+        }
+    assert {"a1": "granted", "c3": "granted", "d:4": "withdrawn"} == entries
+    assert ["a1", "c3"] == list(consent.audience("special_offers"))
+    assert ["a1"] == list(consent.audience("special_offers", "email"))
+    assert ["a1", "c3", "d:4"] == list(consent.audience("special_offers", at=T0))
+    assert _has_marker(store)
+
+
+def test_erasure_deletes_the_entries(store: Store, clock: FixedClock) -> None:
+    """Erasing a subject deletes its audience entries in the same unit of work."""
+    consent = ConsentService(store, clock)
+    _populate(consent, clock)
+    consent.erase("a1")
+    with store.transaction(readonly=True) as tx:
+        assert tx.load(AUDIENCE_KIND, audience_key("special_offers", "a1")) is None
+    assert ["c3"] == list(consent.audience("special_offers"))
+    assert ["c3", "d:4"] == list(consent.audience("special_offers", at=T0))
+    assert consent.verify("a1").ok
+
+
+def test_a_store_without_the_marker_gets_the_index_built(store: Store, clock: FixedClock) -> None:
+    """A store written before the index existed gets it built on first use, same answers."""
+    consent = ConsentService(store, clock)
+    _populate(consent, clock)
+    expected = {
+        (channel, at): _reference(consent, "special_offers", channel, at)
+        for channel in CHANNELS
+        for at in (None, T0)
+    }
+    _forget_index(store, consent)
+    assert not _has_marker(store)
+    fresh = ConsentService(store, clock)
+    for (channel, at), subjects in expected.items():
+        assert subjects == list(fresh.audience("special_offers", channel, at, batch=1))
+    assert _has_marker(store)
+    with store.transaction(readonly=True) as tx:
+        keys = [r.key for r in tx.scan(AUDIENCE_KIND, prefix="special_offers\x1f")]
+    # Built from projections: every subject with a choice on the purpose (B2 refused).
+    assert [audience_key("special_offers", s) for s in ["B2", "a1", "c3", "d:4"]] == keys
+    assert fresh.verify_all().ok
+    fresh.grant("B2", "special_offers", channel="web_form")
+    assert ["B2", "a1", "c3"] == list(fresh.audience("special_offers"))
+
+
+def test_without_a_marker_inside_a_read_only_unit_the_full_scan_answers(
+    store: Store, clock: FixedClock
+) -> None:
+    """Where the index cannot be built (read-only unit of work), the answer is the same."""
+    consent = ConsentService(store, clock)
+    _populate(consent, clock)
+    _forget_index(store, consent)
+    fresh = ConsentService(store, clock)
+    with store.transaction(readonly=True):
+        assert ["a1", "c3"] == list(fresh.audience("special_offers"))
+    assert not _has_marker(store)
+
+
+def test_verify_reports_an_entry_that_disagrees(store: Store, clock: FixedClock) -> None:
+    """A tampered or missing audience entry is reported as audience_index_mismatch."""
+    consent = ConsentService(store, clock)
+    _populate(consent, clock)
+    assert consent.verify_all().ok
+    kind = AUDIENCE_KIND
+    with store.transaction() as tx:
+        record = tx.load(kind, audience_key("special_offers", "d:4"))
+        assert record is not None
+        entry = json.loads(record.data)
+        tampered = json.dumps({**entry, "choice": "granted"})
+        tx.save(kind, record.key, tampered, record.version)
+        gone = tx.load(kind, audience_key("special_offers", "a1"))
+        assert gone is not None
+        tx.delete(kind, gone.key, gone.version)
+        tx.save(kind, audience_key("special_offers", "B2"), json.dumps(entry), 0)
+    # The index is believed: a1 (entry deleted) is missing, d:4 (withdrew) is listed.
+    assert ["c3", "d:4"] == list(consent.audience("special_offers"))
+    for subject in ("d:4", "a1", "B2"):
+        codes = [p.code for p in consent.verify(subject).problems]
+        assert ["audience_index_mismatch"] == codes, subject
+    audit = consent.verify_all()
+    assert ["B2", "a1", "d:4"] == sorted(f.subject for f in audit.failures)
+    assert consent.verify("c3").ok
+
+
+def test_opt_out_and_necessary_purposes_keep_the_full_scan(store: Store, clock: FixedClock) -> None:
+    """Opt-out and necessary purposes list subjects who never granted anything."""
+    consent = ConsentService(store, clock)
+    _populate(consent, clock)
+    consent.opt_out("a1", "newsletters")
+    assert ["B2", "c3", "d:4"] == list(consent.audience("newsletters"))
+    assert ["B2", "a1", "c3", "d:4"] == list(consent.audience("purchases_downloads"))
+
+
+def test_subjects_to_notify_still_lists_the_unnotified(store: Store, clock: FixedClock) -> None:
+    """Subjects not notified of a new version are listed, with the index in place."""
+    consent = ConsentService(store, clock)
+    _populate(consent, clock)
+    latest = consent.policies.latest
+    consent.publish_policy(_next_policy(latest, "2011-02", clock.now() + HOUR, "recipient"))
+    consent.record_notice("c3", "2011-02")
+    assert ["B2", "a1", "d:4"] == list(consent.subjects_to_notify("2011-02"))
+    clock.advance(2 * HOUR)
+    assert ["c3"] == list(consent.audience("special_offers"))
+    assert ["c3"] == _reference(consent, "special_offers", None, None)
+
+
+@pytest.mark.parametrize("batch", [0, 10_001, True, "5"])
+def test_a_bad_batch_is_refused_at_once(consent: ConsentService, batch: Any) -> None:
+    """The batch is checked when audience is called, not on the first iteration."""
+    with pytest.raises(SymprogramError) as raised:
+        consent.audience("special_offers", batch=batch)
+    assert "invalid_batch" == raised.value.code
