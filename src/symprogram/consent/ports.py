@@ -1,12 +1,16 @@
 """What the consent service needs from storage, and what it offers other contexts.
 
-Storage: the service keeps three kinds of versioned aggregates on the generic
+Storage: the service keeps five kinds of versioned records on the generic
 port (:class:`symprogram.persistence.Repository` satisfies :class:`Aggregates`)
 and one hash-chained ledger stream per subject (:class:`symprogram.events.Ledger`):
 
 * ``consent_state`` — the projection of a subject's ledger (:class:`ConsentState`);
 * ``consent_file`` — the personal information held and the requests (:class:`SubjectFile`);
-* ``consent_policy`` — policy versions published through the service.
+* ``consent_policy`` — policy versions published through the service;
+* ``consent_granted`` — the audience index: one small record per subject and purpose
+  the subject ever granted, keyed ``<purpose>\x1f<subject>``, saved in the same unit
+  of work as the projection and deleted on erasure;
+* ``consent_meta`` — the ``audience_index`` marker: every subject's entries exist.
 
 Other contexts ask consent questions through the two small protocols below;
 :class:`~symprogram.consent.service.ConsentService` satisfies both.
