@@ -203,7 +203,8 @@ def bench_registration(
         "entry + 3 ledger entries + heads per candidate), in a fresh SQLite file.",
         "Baseline: `email_validator.validate_email` alone on the same addresses plus raw",
         "`sqlite3.executemany` of exactly the rows symprogram wrote (copied back out of its",
-        "file), same schema and pragmas, one transaction.",
+        "file, in primary-key order: the baseline's best case), same schema and pragmas,",
+        "one transaction.",
         "",
         "| candidates | mode | hasher | symprogram | validate_email | raw executemany |"
         " baseline | ratio | per candidate | peak RSS |",

@@ -168,11 +168,16 @@ def _copy_rows(src: str) -> dict[str, list[tuple[Any, ...]]]:
     conn = sqlite3.connect(src)
     try:
         return {
+            # In key order: the baseline's best case (a B-tree filled in order).
             "sp_records": conn.execute(
-                "SELECT kind, key, version, data FROM sp_records"
+                "SELECT kind, key, version, data FROM sp_records ORDER BY kind, key"
             ).fetchall(),
-            "sp_index": conn.execute("SELECT name, value, key FROM sp_index").fetchall(),
-            "sp_streams": conn.execute("SELECT stream, position, data FROM sp_streams").fetchall(),
+            "sp_index": conn.execute(
+                "SELECT name, value, key FROM sp_index ORDER BY name, value"
+            ).fetchall(),
+            "sp_streams": conn.execute(
+                "SELECT stream, position, data FROM sp_streams ORDER BY stream, position"
+            ).fetchall(),
         }
     finally:
         conn.close()
@@ -185,13 +190,18 @@ def _raw_insert(path: str, rows: dict[str, list[tuple[Any, ...]]]) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    for statement in _MIGRATIONS[0]:
-        conn.execute(statement)
+    for migration in _MIGRATIONS:  # the very schema symprogram's file has
+        for statement in migration:
+            conn.execute(statement)
     start = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
-    conn.executemany("INSERT INTO sp_records VALUES (?, ?, ?, ?)", rows["sp_records"])
-    conn.executemany("INSERT INTO sp_index VALUES (?, ?, ?)", rows["sp_index"])
-    conn.executemany("INSERT INTO sp_streams VALUES (?, ?, ?)", rows["sp_streams"])
+    conn.executemany(
+        "INSERT INTO sp_records (kind, key, version, data) VALUES (?, ?, ?, ?)", rows["sp_records"]
+    )
+    conn.executemany("INSERT INTO sp_index (name, value, key) VALUES (?, ?, ?)", rows["sp_index"])
+    conn.executemany(
+        "INSERT INTO sp_streams (stream, position, data) VALUES (?, ?, ?)", rows["sp_streams"]
+    )
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()

@@ -26,12 +26,13 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -39,8 +40,11 @@ import attrs
 
 from symprogram.clock import ensure_utc
 from symprogram.errors import IntegrityError, ValidationError
-from symprogram.persistence import Transaction, check_key
+from symprogram.persistence import Transaction, append_many, check_key
 from symprogram.serialization import canonical_json, make_converter
+
+# What ``json.dumps(..., ensure_ascii=False)`` (and so ``canonical_json``) writes for a str.
+_json_str: Callable[[str], str] = json.encoder.encode_basestring
 
 __all__ = [
     "DomainEvent",
@@ -54,6 +58,7 @@ GENESIS = "0" * 64
 _CONVERTER = make_converter()
 
 
+@functools.lru_cache(maxsize=1024)
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -148,6 +153,38 @@ class Verification:
             )
 
 
+def _chain_body(
+    prev_hash: object, subject: object, position: object, kind: object, at: object, digest: object
+) -> str:
+    """``canonical_json([prev_hash, subject, position, kind, at, digest])``, built
+    directly (same text) when the values have their usual types."""
+    if (
+        prev_hash.__class__ is str
+        and subject.__class__ is str
+        and position.__class__ is int
+        and kind.__class__ is str
+        and at.__class__ is str
+        and digest.__class__ is str
+    ):
+        return (
+            f"[{_json_str(prev_hash)},{_json_str(subject)},{position},"
+            f"{_json_str(kind)},{_json_str(at)},{_json_str(digest)}]"
+        )
+    return canonical_json([prev_hash, subject, position, kind, at, digest])
+
+
+def _entry_text(
+    kind: str, at: str, data_json: str, salt: str, digest: str, prev_hash: str, chain: str
+) -> str:
+    """The stored entry: ``canonical_json`` of its fields (keys sorted), with the data's
+    canonical JSON text ``data_json`` spliced in rather than encoded a second time."""
+    return (
+        f'{{"at":{_json_str(at)},"data":{data_json},"digest":{_json_str(digest)},'
+        f'"hash":{_json_str(chain)},"kind":{_json_str(kind)},"prev":{_json_str(prev_hash)},'
+        f'"salt":{_json_str(salt)}}}'
+    )
+
+
 class Ledger:
     """A family of append-only, hash-chained streams, one per subject.
 
@@ -172,12 +209,16 @@ class Ledger:
 
     # -- hashing -----------------------------------------------------------------
     def _digest(self, salt: str, data: Mapping[str, Any]) -> str:
-        return hashlib.sha256((salt + canonical_json(data)).encode("utf-8")).hexdigest()
+        return self._digest_text(salt, canonical_json(data))
+
+    @staticmethod
+    def _digest_text(salt: str, data_json: str) -> str:
+        return hashlib.sha256((salt + data_json).encode("utf-8")).hexdigest()
 
     def _chain(
         self, prev_hash: str, subject: str, position: int, kind: str, at: str, digest: str
     ) -> str:
-        body = canonical_json([prev_hash, subject, position, kind, at, digest]).encode("utf-8")
+        body = _chain_body(prev_hash, subject, position, kind, at, digest).encode("utf-8")
         if self._key is not None:
             return hmac.new(self._key, body, hashlib.sha256).hexdigest()
         return hashlib.sha256(body).hexdigest()
@@ -192,30 +233,50 @@ class Ledger:
         at: datetime,
     ) -> LedgerEntry:
         """Append an entry to ``subject``'s stream in ``tx`` and return it."""
+        return self.append_many(tx, subject, [(kind, data, at)])[0]
+
+    def append_many(
+        self,
+        tx: Transaction,
+        subject: str,
+        items: Iterable[tuple[str, Mapping[str, Any], datetime]],
+    ) -> list[LedgerEntry]:
+        """Append several ``(kind, data, at)`` entries to ``subject``'s stream, in order.
+
+        The same entries as :meth:`append` called for each item, written with one
+        read and one write of the stream head and the entries in one batch
+        (:func:`symprogram.persistence.append_many`). Returns them.
+
+        Raises:
+            ValidationError: a bad subject, kind or instant (nothing is written).
+            IntegrityError: the stream head is unreadable or forged (``ledger_corrupt``).
+            ConcurrencyError: another unit of work appended meanwhile.
+        """
         stream = self.stream(subject)
-        check_key(kind, "kind")
-        instant = ensure_utc(at).isoformat()
-        head = self._head(tx, subject)
-        position = head[0] + 1
-        prev_hash = head[1]
-        salt = secrets.token_hex(16)
-        payload = dict(data)
-        digest = self._digest(salt, payload)
-        chain = self._chain(prev_hash, subject, position, kind, instant, digest)
-        raw = {
-            "kind": kind,
-            "at": instant,
-            "data": payload,
-            "salt": salt,
-            "digest": digest,
-            "prev": prev_hash,
-            "hash": chain,
-        }
-        tx.append(stream, position, canonical_json(raw))
-        self._save_head(tx, subject, position, chain, head[2])
-        return LedgerEntry(
-            subject, position, kind, ensure_utc(at), payload, digest, prev_hash, chain
-        )
+        checked = [
+            (check_key(kind, "kind"), ensure_utc(at), dict(data)) for kind, data, at in items
+        ]
+        if not checked:
+            return []
+        length, chain, version = self._head(tx, subject, stream)
+        rows: list[tuple[str, int, str]] = []
+        entries: list[LedgerEntry] = []
+        for kind, when, payload in checked:
+            length += 1
+            prev_hash = chain
+            instant = when.isoformat()
+            salt = secrets.token_hex(16)
+            payload_json = canonical_json(payload)
+            digest = self._digest_text(salt, payload_json)
+            chain = self._chain(prev_hash, subject, length, kind, instant, digest)
+            text = _entry_text(kind, instant, payload_json, salt, digest, prev_hash, chain)
+            rows.append((stream, length, text))
+            entries.append(
+                LedgerEntry(subject, length, kind, when, payload, digest, prev_hash, chain)
+            )
+        append_many(tx, rows)
+        self._save_head(tx, subject, length, chain, version, stream)
+        return entries
 
     def _head_mac(self, subject: str, length: int, chain: str) -> str | None:
         # With a key the head is authenticated too, so that removing the newest
@@ -225,8 +286,10 @@ class Ledger:
         body = canonical_json(["head", self.stream(subject), length, chain]).encode("utf-8")
         return hmac.new(self._key, body, hashlib.sha256).hexdigest()
 
-    def _head(self, tx: Transaction, subject: str) -> tuple[int, str, int]:
-        record = tx.load(self.HEAD_KIND, self.stream(subject))
+    def _head(
+        self, tx: Transaction, subject: str, stream: str | None = None
+    ) -> tuple[int, str, int]:
+        record = tx.load(self.HEAD_KIND, stream or self.stream(subject))
         if record is None:
             return 0, GENESIS, 0
         try:
@@ -244,13 +307,19 @@ class Ledger:
         return length, chain, record.version
 
     def _save_head(
-        self, tx: Transaction, subject: str, length: int, chain: str, version: int
+        self,
+        tx: Transaction,
+        subject: str,
+        length: int,
+        chain: str,
+        version: int,
+        stream: str | None = None,
     ) -> None:
         head: dict[str, Any] = {"length": length, "hash": chain}
         mac = self._head_mac(subject, length, chain)
         if mac is not None:
             head["mac"] = mac
-        tx.save(self.HEAD_KIND, self.stream(subject), canonical_json(head), version)
+        tx.save(self.HEAD_KIND, stream or self.stream(subject), canonical_json(head), version)
 
     def erase(self, tx: Transaction, subject: str) -> int:
         """Drop the data and salt of every entry of ``subject``, keeping the chain intact.

@@ -17,7 +17,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 
 from symprogram.events import DomainEvent, Ledger, LedgerEntry, Verification
 from symprogram.persistence import Store, Transaction
@@ -40,6 +41,22 @@ class AccountHistory:
     def record(self, tx: Transaction, event: DomainEvent) -> LedgerEntry:
         """Append ``event`` to its subject's history inside ``tx``."""
         return self.ledger.append(tx, event.subject, event.event_name(), event.payload(), event.at)
+
+    def record_many(self, tx: Transaction, events: Iterable[DomainEvent]) -> list[LedgerEntry]:
+        """Append ``events`` in order inside ``tx``, each subject's run of them at once.
+
+        The same entries as :meth:`record` per event; consecutive events of one
+        subject are appended with :meth:`Ledger.append_many` (one read and one
+        write of the stream head for the run).
+        """
+        entries: list[LedgerEntry] = []
+        for subject, run in itertools.groupby(events, key=lambda e: e.subject):
+            entries.extend(
+                self.ledger.append_many(
+                    tx, subject, [(e.event_name(), e.payload(), e.at) for e in run]
+                )
+            )
+        return entries
 
     def read(self, subject: str, *, after: int = 0) -> list[LedgerEntry]:
         """Return ``subject``'s history after position ``after``, oldest first."""

@@ -65,7 +65,7 @@ from symprogram.accounts.models import (
 )
 from symprogram.accounts.passwords import ScryptHasher
 from symprogram.accounts.ports import MarketingConsent, PasswordHasher
-from symprogram.accounts.storage import AccountsStorage
+from symprogram.accounts.storage import EMAIL_INDEX, AccountsStorage
 from symprogram.accounts.terms import TermsCatalogue
 from symprogram.clock import Clock, ensure_utc
 from symprogram.decisions import Decision
@@ -79,12 +79,12 @@ from symprogram.errors import (
     TokenError,
     ValidationError,
 )
-from symprogram.events import DomainEvent, LedgerEntry
+from symprogram.events import DomainEvent, Ledger, LedgerEntry
 from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
 from symprogram.notify import Message, Notifier
-from symprogram.persistence import Repository, Store, Transaction
-from symprogram.tokens import TOKEN_KIND, TokenPurpose, TokenRecord, Tokens
+from symprogram.persistence import Repository, Store, Transaction, WriteBuffer
+from symprogram.tokens import GENERATION_KIND, TOKEN_KIND, TokenPurpose, TokenRecord, Tokens
 from symprogram.tokens import digest as token_digest
 
 __all__ = ["KEEP", "AccountsService", "BulkCandidate", "BulkRegistrationReport", "Keep"]
@@ -242,9 +242,7 @@ class AccountsService:
         return ensure_utc(self._clock.now(), field="now")
 
     def _record(self, tx: Transaction, *events: DomainEvent | None) -> None:
-        for event in events:
-            if event is not None:
-                self._history.record(tx, event)
+        self._history.record_many(tx, [event for event in events if event is not None])
 
     def _send(self, messages: list[Message]) -> None:
         for message in messages:
@@ -572,9 +570,9 @@ class AccountsService:
         self._send(outbox)
         return RegistrationReceipt(email=contact.email, requested_at=now, reference=reference)
 
-    def _new_candidate_id(self, store: AccountsStorage) -> str:
+    def _new_candidate_id(self, store: AccountsStorage, drawn: Iterator[str] | None = None) -> str:
         for _ in range(8):
-            key = CandidateId.generate().display
+            key = (drawn is not None and next(drawn, None)) or CandidateId.generate().display
             if store.candidates.find(key) is None:
                 return key
         raise Conflict("could not draw a free candidate ID", code="candidate_id_exhausted")
@@ -608,6 +606,7 @@ class AccountsService:
         contact: ContactDetails,
         encoded: str,
         now: datetime,
+        drawn: Iterator[str] | None = None,
     ) -> tuple[Candidate, str, datetime]:
         """Create a new account pending activation inside ``tx``.
 
@@ -615,8 +614,9 @@ class AccountsService:
         its password hash (``encoded``) and an activation token, and records
         ``terms_accepted``, ``candidate_registered`` and ``activation_sent``.
         Returns the candidate, the activation token and when it expires.
+        ``drawn``: candidate IDs to try first (drawn at random beforehand).
         """
-        key = self._new_candidate_id(store)
+        key = self._new_candidate_id(store, drawn)
         bound = store.acceptances.save(attrs.evolve(acceptance, candidate_id=key))
         candidate = Candidate(
             candidate_id=key,
@@ -679,6 +679,13 @@ class AccountsService:
         is skipped without any change or message; the report only counts them,
         so it never reveals which addresses exist.
 
+        Each batch is read and written with a few batched store calls
+        (:class:`~symprogram.persistence.WriteBuffer`): the addresses, the drawn
+        candidate IDs, token states and history heads are looked up once per
+        batch, and the records, index entries and history entries are sent with
+        the store's batch methods, one statement or round trip per table on the
+        SQLite and SQL adapters.
+
         Args:
             rows: :class:`BulkCandidate` rows (or bare :class:`ContactDetails`,
                 which get an unusable password).
@@ -738,9 +745,19 @@ class AccountsService:
                 )
             outbox: list[Message] = []
             added: list[str] = []
+            rows = checked[start : start + batch_size]
+            # Drawn ahead so that the candidate IDs and every record keyed by them
+            # are read in one batch each; the writes are sent in batches by flush().
+            drawn = [CandidateId.generate().display for _ in rows]
             with self._store.transaction() as tx:
-                store = AccountsStorage(tx)
-                for row in checked[start : start + batch_size]:
+                buffer = WriteBuffer(tx)
+                store = AccountsStorage(buffer)
+                buffer.preload_index(EMAIL_INDEX, [_text.email_key(r.contact.email) for r in rows])
+                buffer.preload("candidate", drawn)
+                buffer.preload(GENERATION_KIND, [f"{TokenPurpose.ACTIVATION}:{k}" for k in drawn])
+                buffer.preload(Ledger.HEAD_KIND, [self._history.ledger.stream(k) for k in drawn])
+                pool = iter(drawn)
+                for row in rows:
                     contact = row.contact
                     email_key = _text.email_key(contact.email)
                     if email_key in seen or store.candidates.find_key_by_email(contact.email):
@@ -759,13 +776,22 @@ class AccountsService:
                     if encoded is None:
                         encoded = _UNUSABLE_PREFIX + secrets.token_hex(16)
                     candidate, token, expires = self._open_account(
-                        tx, store, acceptance, contact, encoded, now
+                        buffer, store, acceptance, contact, encoded, now, pool
                     )
                     outbox.append(
                         self._activation_message(
                             candidate, token, expires, secrets.token_hex(8).upper()
                         )
                     )
+                try:
+                    buffer.flush()
+                except Conflict as exc:
+                    if exc.code != "duplicate":
+                        raise
+                    # The only index written here: an address taken concurrently.
+                    raise Conflict(
+                        "this e-mail address is taken", field="email", code="email_taken"
+                    ) from exc
             seen.update(added)
             batches += 1
             created += len(added)

@@ -1,4 +1,8 @@
-"""Pieces shared by the adapters: argument checks and the per-thread ambient unit of work."""
+"""Pieces shared by the adapters: argument checks and the per-thread ambient unit of work.
+
+The checks of versions, data text and positions live in :mod:`symprogram.persistence`
+(the write buffer there needs them too) and are re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,24 @@ from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 from symprogram.errors import StorageError, ValidationError
-from symprogram.persistence import check_key
+from symprogram.persistence import (
+    check_key,
+    check_position,
+    check_text,
+    check_version,
+)
+
+__all__ = [
+    "Ambient",
+    "check_bounds",
+    "check_key",
+    "check_limit",
+    "check_pair",
+    "check_position",
+    "check_text",
+    "check_version",
+    "enable_wal",
+]
 
 TX = TypeVar("TX")
 
@@ -38,31 +59,6 @@ def enable_wal(execute: Callable[[str], object], *, timeout: float = 30.0) -> No
         pause = min(pause * 2, 0.25)
 
 
-def check_version(value: object) -> int:
-    """Validate an expected version (a non-negative int)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(
-            "expected_version must be a non-negative integer",
-            field="expected_version",
-            code="invalid_version",
-        )
-    return value
-
-
-def check_text(value: object, field: str) -> str:
-    """Validate stored data text (a string encodable as UTF-8)."""
-    if not isinstance(value, str):
-        raise ValidationError(f"{field} must be a string", field=field, code="invalid_data")
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ValidationError(
-                f"{field} contains a lone surrogate", field=field, code="invalid_data"
-            ) from exc
-    return value
-
-
 def check_bounds(prefix: object, after: object) -> None:
     """Validate the ``prefix`` and ``after`` arguments of a scan."""
     if not isinstance(prefix, str):
@@ -76,15 +72,6 @@ def check_limit(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError(
             "limit must be a positive integer", field="limit", code="invalid_limit"
-        )
-    return value
-
-
-def check_position(value: object, field: str = "position") -> int:
-    """Validate a stream position (>= 0 for ``after``, >= 1 for an entry)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(
-            f"{field} must be a non-negative integer", field=field, code="invalid_position"
         )
     return value
 
