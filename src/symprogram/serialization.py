@@ -7,6 +7,14 @@ arrays (frozensets sorted, so the output is canonical). :func:`dumps` and
 :func:`loads` use a module-private converter built once by
 :func:`make_converter`, for convenience.
 
+For speed, :func:`dumps` and :func:`loads` use code generated per model class
+(:mod:`symprogram._codegen`) on a converter from :func:`make_converter`: it writes
+the canonical text directly and builds the model from the parsed JSON, giving
+exactly the text and model of cattrs' general path (every converter and
+validator of the model still runs). Values of any other shape, and every error,
+take the general path. Registering a further hook on such a converter switches
+the generated code off for it.
+
 Example:
     >>> import attrs
     >>> from datetime import datetime, timezone
@@ -20,15 +28,19 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
+from collections import Counter
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import cattrs
-from cattrs.preconf.json import make_converter as _make_json_converter
+from cattrs.preconf.json import JsonConverter, configure_converter
 
+from symprogram import _codegen
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
 
@@ -107,6 +119,81 @@ def _first_validation_error(exc: BaseException) -> ValidationError | None:
     return None
 
 
+class _Converter(JsonConverter):
+    """The JSON converter with generated writers and readers per model class.
+
+    The generated code (:mod:`symprogram._codegen`) reproduces the hooks
+    :func:`make_converter` registers; registering any further hook switches it
+    off for this converter, so the general path then always applies.
+    """
+
+    __slots__ = ("_sym_fast", "_sym_readers", "_sym_writers")
+
+    def _sym_enable(self) -> None:
+        self._sym_writers: dict[Any, _codegen.Writer | None] = {}
+        self._sym_readers: dict[Any, _codegen.Reader | None] = {}
+        self._sym_fast = True
+
+    def _sym_disable(self) -> None:
+        self._sym_fast = False
+        if hasattr(self, "_sym_writers"):
+            self._sym_writers.clear()
+            self._sym_readers.clear()
+
+    def register_unstructure_hook(self, *args: Any, **kwargs: Any) -> Any:
+        self._sym_disable()
+        return super().register_unstructure_hook(*args, **kwargs)
+
+    def register_unstructure_hook_func(self, *args: Any, **kwargs: Any) -> Any:
+        self._sym_disable()
+        return super().register_unstructure_hook_func(*args, **kwargs)
+
+    def register_unstructure_hook_factory(self, *args: Any, **kwargs: Any) -> Any:
+        self._sym_disable()
+        return super().register_unstructure_hook_factory(*args, **kwargs)
+
+    def register_structure_hook(self, *args: Any, **kwargs: Any) -> Any:
+        self._sym_disable()
+        return super().register_structure_hook(*args, **kwargs)
+
+    def register_structure_hook_func(self, *args: Any, **kwargs: Any) -> Any:
+        self._sym_disable()
+        return super().register_structure_hook_func(*args, **kwargs)
+
+    def register_structure_hook_factory(self, *args: Any, **kwargs: Any) -> Any:
+        self._sym_disable()
+        return super().register_structure_hook_factory(*args, **kwargs)
+
+
+# Classes make_converter gives hooks of their own beyond what _codegen reproduces.
+_OWN_HOOKS: frozenset[Any] = frozenset({CandidateId, timedelta})
+
+
+def _writer(conv: cattrs.Converter, cls: type) -> _codegen.Writer | None:
+    """The generated writer for ``cls`` on ``conv``, built and kept on first use; else ``None``."""
+    if not getattr(conv, "_sym_fast", False):
+        return None
+    try:
+        fn = _codegen.writer(cls, _OWN_HOOKS)
+    except Exception:  # an unusual class: the general path serves it
+        fn = None
+    conv._sym_writers[cls] = fn  # type: ignore[attr-defined]
+    return fn
+
+
+def _reader(conv: cattrs.Converter, cls: Any) -> _codegen.Reader | None:
+    """The generated reader for ``cls`` on ``conv``, built and kept on first use; else ``None``."""
+    if not getattr(conv, "_sym_fast", False):
+        return None
+    try:
+        fn = _codegen.reader(cls, _OWN_HOOKS) if isinstance(cls, type) else None
+    except Exception:
+        fn = None
+    with contextlib.suppress(TypeError):  # an unhashable type expression is not kept
+        conv._sym_readers[cls] = fn  # type: ignore[attr-defined]
+    return fn
+
+
 def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
     """Return a new converter that round-trips every symprogram model through JSON.
 
@@ -117,7 +204,11 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
             first error either way (a ``ValidationError`` with its own code, or
             ``invalid_data``).
     """
-    conv = _make_json_converter(detailed_validation=detailed_validation)
+    conv = _Converter(
+        detailed_validation=detailed_validation,
+        unstruct_collection_overrides={AbstractSet: list, Counter: dict},
+    )
+    configure_converter(conv)  # as cattrs.preconf.json.make_converter does
     conv.register_unstructure_hook(datetime, _unstructure_datetime)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(date, lambda d: d.isoformat())
@@ -138,6 +229,7 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
     conv.register_structure_hook_factory(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
     )
+    conv._sym_enable()
     return conv
 
 
@@ -149,9 +241,25 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# What json.loads(str) runs, less its wrapping (same options as json's default decoder).
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_UNPARSED: Any = object()
+
+
 def dumps(obj: Any, *, converter: cattrs.Converter | None = None) -> str:
     """Serialize a model to canonical JSON text."""
     conv = converter or _DEFAULT
+    cls = obj.__class__
+    try:
+        fast = conv._sym_writers[cls]  # type: ignore[attr-defined]
+    except (AttributeError, KeyError):
+        fast = _writer(conv, cls)
+    if fast is not None:
+        try:
+            text: str = fast(obj)
+            return text
+        except Exception:  # noqa: S110 - not the exact shape: the general path answers
+            pass
     return canonical_json(conv.unstructure(obj))
 
 
@@ -162,10 +270,31 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
         ValidationError: the text is not valid JSON or does not fit ``cls``.
     """
     conv = converter or _DEFAULT
+    raw: Any = _UNPARSED
+    if text.__class__ is str:
+        # One bare JSON value from the first to the last character: what
+        # json.loads gives. Anything else (surrounding whitespace, a byte order
+        # mark, extra data, an error) goes through json.loads for its answer.
+        try:
+            raw, end = _scan_once(text, 0)
+            if end != len(text):
+                raw = _UNPARSED
+        except Exception:
+            raw = _UNPARSED
+    if raw is _UNPARSED:
+        try:
+            raw = json.loads(text)
+        except (ValueError, TypeError) as exc:
+            raise ValidationError(f"not valid JSON: {exc}", code="invalid_json") from exc
     try:
-        raw = json.loads(text)
-    except (ValueError, TypeError) as exc:
-        raise ValidationError(f"not valid JSON: {exc}", code="invalid_json") from exc
+        fast = conv._sym_readers[cls]  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        fast = _reader(conv, cls)
+    if fast is not None:
+        try:
+            return fast(raw)  # type: ignore[no-any-return]
+        except Exception:  # noqa: S110 - not the exact shape: the general path answers
+            pass
     try:
         return conv.structure(raw, cls)
     except ValidationError:

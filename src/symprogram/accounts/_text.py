@@ -10,7 +10,8 @@ import hashlib
 import re
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
+import email_validator
+from email_validator import EmailNotValidError, rfc_constants, validate_email
 
 from symprogram.errors import LimitExceeded, ValidationError
 
@@ -60,10 +61,16 @@ def line(value: object, field: str, limit: int) -> str:
     text = _check_type(value, field)
     _check_length(text, field, limit * 4)
     text = text.strip()
-    _check_unicode(text, field)
+    # A printable text has no lone surrogate (Cs), no control character (Cc) and no
+    # line break (Zl, Zp, U+0085 is Cc): both character checks would pass.
+    printable = text.isprintable()
+    if not printable:
+        _check_unicode(text, field)
     if not text:
         raise ValidationError(f"{field} is required", field=field, code="field_required")
     _check_length(text, field, limit)
+    if printable:
+        return text
     for ch in text:
         if unicodedata.category(ch) == "Cc" or ch in _LINE_BREAKS:
             raise ValidationError(
@@ -117,8 +124,58 @@ def email(value: object, field: str = "email") -> str:
     """
     text = _check_type(value, field).strip()
     _check_length(text, field, MAX_EMAIL_LENGTH)
-    _check_unicode(text, field)
+    if not text.isascii():  # ASCII text has no lone surrogate
+        _check_unicode(text, field)
+    plain = _plain_email(text)
+    if plain is not None:
+        return plain
     return _email(text, field)
+
+
+# Local parts email-validator lowercases (RFC 2142 role names); its own list when it has one.
+_ROLE_NAMES: list[str] = getattr(rfc_constants, "CASE_INSENSITIVE_MAILBOX_NAMES", None) or [
+    *("info", "marketing", "sales", "support", "abuse", "noc", "security", "postmaster"),
+    *("hostmaster", "usenet", "news", "webmaster", "www", "uucp", "ftp"),
+]
+
+# A plain ASCII address: a dot-atom local part of letters and digits separated by
+# single ``. _ + -``, and a host name of letter-and-digit labels separated by single
+# hyphens (so no ``--``: no Punycode ``xn--`` or other reserved label) under an
+# alphabetic top-level label.
+_PLAIN_EMAIL = re.compile(
+    r"([A-Za-z0-9]+(?:[._+\-][A-Za-z0-9]+)*)@((?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.)+[A-Za-z]+)"
+)
+
+
+def _plain_email(text: str) -> str | None:
+    """email-validator's normalized form of a plain ASCII address, or ``None`` to ask it.
+
+    For the addresses :data:`_PLAIN_EMAIL` matches, email-validator (no
+    deliverability check) keeps the local part as written, lowercases the domain
+    and accepts the address unless a length limit is passed, the local part is a
+    case-insensitive role name (``Info``, ``POSTMASTER``, ...) or the domain is a
+    special-use name; those (and everything else) are left to email-validator.
+    ``tests/kernel/test_email_fast_path.py`` checks that this answer is exactly
+    email-validator's.
+    """
+    if len(text) > MAX_EMAIL_LENGTH:
+        return None
+    match = _PLAIN_EMAIL.fullmatch(text)
+    if match is None:
+        return None
+    local, domain = match.groups()
+    if len(local) > 64 or len(domain) > 253:  # local part: the limit of its strict mode
+        return None
+    if local.lower() in _ROLE_NAMES:
+        return None
+    domain = domain.lower()
+    for label in domain.split("."):
+        if len(label) > 63:
+            return None
+    for special in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+        if domain == special or domain.endswith("." + special):
+            return None
+    return f"{local}@{domain}"
 
 
 @functools.lru_cache(maxsize=4096)

@@ -22,11 +22,12 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
+from symprogram._codegen import returns_as_is
 from symprogram.clock import ensure_utc
 from symprogram.errors import LimitExceeded, ValidationError
 from symprogram.events import Verification
@@ -278,6 +279,8 @@ def _texts(value: Iterable[str]) -> tuple[str, ...]:
 
 
 def _utc(value: object) -> datetime:
+    if value.__class__ is datetime and value.tzinfo is UTC:  # what ensure_utc returns as is
+        return value
     return ensure_utc(value, field="at")
 
 
@@ -286,7 +289,31 @@ def _effective_utc(value: object) -> datetime:
 
 
 def _opt_utc(value: object) -> datetime | None:
-    return None if value is None else ensure_utc(value, field="at")
+    return None if value is None else _utc(value)
+
+
+def _choice(value: object) -> Choice:
+    """``Choice(value)``, by a dictionary lookup first (the lookup ``Choice`` itself makes)."""
+    try:
+        return Choice._value2member_map_[value]  # type: ignore[return-value]
+    except (KeyError, TypeError):
+        return Choice(value)  # type: ignore[arg-type]
+
+
+def _channel(value: object) -> Channel:
+    """``Channel(value)``, by a dictionary lookup first (the lookup ``Channel`` itself makes)."""
+    try:
+        return Channel._value2member_map_[value]  # type: ignore[return-value]
+    except (KeyError, TypeError):
+        return Channel(value)  # type: ignore[arg-type]
+
+
+# What the generated readers of symprogram.serialization may skip: these converters
+# return a UTC instant, None or a member of their enumeration as it is.
+returns_as_is(_utc, datetime)
+returns_as_is(_opt_utc, datetime, None)
+returns_as_is(_choice, Choice)
+returns_as_is(_channel, Channel)
 
 
 def _unique(items: Iterable[Any], key: str, field: str) -> None:
@@ -622,9 +649,9 @@ class ChoiceState:
     """
 
     topic: str
-    choice: Choice = attrs.field(converter=Choice)
+    choice: Choice = attrs.field(converter=_choice)
     at: datetime = attrs.field(converter=_utc)
-    channel: Channel = attrs.field(converter=Channel)
+    channel: Channel = attrs.field(converter=_channel)
     policy_version: str
     position: int
 

@@ -1,0 +1,515 @@
+"""Generated JSON writers and readers for attrs models (private to :mod:`symprogram.serialization`).
+
+For an attrs class whose fields are all of the kinds listed below, :func:`writer`
+generates a function that returns exactly the text
+``canonical_json(converter.unstructure(obj))`` gives, and :func:`reader` one that
+returns exactly the instance ``converter.structure(json.loads(text), cls)`` gives,
+for a converter built by :func:`symprogram.serialization.make_converter`.
+
+Each generated function handles only values of the exact expected classes (a
+``str`` that is a ``str``, an ``int`` that is not a ``bool``, a UTC instant, an
+enumeration member, a ``tuple`` or JSON array, a nested model of the exact
+class, ...). On anything else it raises, and the caller takes the general cattrs
+path, which then gives the answer or the error: the generated code never decides
+an error case.
+
+A reader builds the instance the way the class's ``__init__`` would: every field
+converter runs, except one that is known to return the value unchanged (no
+converter; the field's own enumeration class given a member of it; a function
+registered with :func:`returns_as_is` for the kinds of value the reader gives).
+A class with validators, ``__attrs_pre_init__``/``__attrs_post_init__``, a
+hand-written ``__init__`` or slots other than its fields is built by calling
+the class.
+
+Supported field types: ``str``, ``int``, ``bool``, ``datetime`` (UTC), ``date``,
+enumerations whose values are all ``str``, ``X | None``, ``tuple[X, ...]`` and
+nested attrs classes that are themselves supported. A class with any other field
+type, an ``init=False`` field or a private (aliased) field gets no generated
+code (``None``).
+"""
+
+from __future__ import annotations
+
+import enum
+import operator
+import types
+import typing
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from json.encoder import encode_basestring
+from typing import Any
+
+import attrs
+
+__all__ = ["Miss", "as_is_kinds", "reader", "returns_as_is", "writer"]
+
+
+class Miss(Exception):
+    """The value is not of the shape the generated code handles (take the general path)."""
+
+
+_MISS = Miss()
+_NONE = type(None)
+
+Writer = Callable[[Any], str]
+Reader = Callable[[Any], Any]
+
+# The first line of every generated function: the one-instant memos start empty.
+_WRITER_START = "    _lt = _ls = _NOTHING"
+_READER_START = "    _lk = _ld = _NOTHING"
+
+_AS_IS: dict[Any, frozenset[Any]] = {}
+_ATTRS_CONVERTER: Any = getattr(attrs, "Converter", ())  # attrs >= 24.1
+
+
+def returns_as_is(fn: Callable[..., Any], *kinds: Any) -> None:
+    """Declare that the field converter ``fn`` returns unchanged every value of ``kinds``.
+
+    A kind is ``datetime`` (a ``datetime`` whose ``tzinfo`` is ``UTC``), ``None``,
+    or an enumeration class (its members). A reader then skips the converter for
+    the values it builds of those kinds; ``tests/kernel/test_serialization_codegen.py``
+    checks every such declaration (``fn(value) is value``).
+    """
+    _AS_IS[fn] = frozenset(kinds)
+
+
+def as_is_kinds(fn: Any) -> frozenset[Any]:
+    """The kinds declared with :func:`returns_as_is` for ``fn`` (empty if none)."""
+    try:
+        return _AS_IS.get(fn, frozenset())
+    except TypeError:  # an unhashable converter
+        return frozenset()
+
+
+def _optional_arg(tp: Any) -> Any:
+    """``X`` for ``X | None`` / ``Optional[X]``, else ``None``."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        args = typing.get_args(tp)
+        if len(args) == 2 and _NONE in args:
+            return args[0] if args[1] is _NONE else args[1]
+    return None
+
+
+def _tuple_arg(tp: Any) -> Any:
+    """``X`` for ``tuple[X, ...]``, else ``None``."""
+    if typing.get_origin(tp) is tuple:
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return args[0]
+    return None
+
+
+def _str_enum(tp: Any) -> bool:
+    return (
+        isinstance(tp, type)
+        and issubclass(tp, enum.Enum)
+        and len(tp.__members__) > 0
+        and all(type(m.value) is str for m in tp.__members__.values())
+    )
+
+
+def _produced_kinds(tp: Any) -> frozenset[Any] | None:
+    """The kinds of value a reader gives for ``tp``, if all are kinds of :func:`returns_as_is`."""
+    inner = _optional_arg(tp)
+    if inner is not None:
+        kinds = _produced_kinds(inner)
+        return None if kinds is None else kinds | {None}
+    if tp is datetime or _str_enum(tp):
+        return frozenset({tp})
+    return None
+
+
+def _fields(cls: type) -> list[tuple[attrs.Attribute[Any], Any]] | None:
+    """The fields of ``cls`` with their resolved types, or ``None`` if unsupported."""
+    if not attrs.has(cls):
+        return None
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:
+        return None
+    out = []
+    for field in attrs.fields(cls):
+        if not field.init or field.alias != field.name or field.name not in hints:
+            return None
+        out.append((field, hints[field.name]))
+    return out
+
+
+def _slot_setters(cls: type, fields: list[tuple[attrs.Attribute[Any], Any]]) -> bool:
+    """Whether an instance of ``cls`` may be built by setting its slots, as its ``__init__`` does.
+
+    True for a slotted attrs class with an attrs-generated ``__init__``, no
+    validator, no pre/post-init hook, and no slot but its fields (``cache_hash``
+    and similar options add slots, so they are excluded).
+    """
+    init = cls.__dict__.get("__init__")
+    code = getattr(init, "__code__", None)
+    if code is None or not code.co_filename.startswith("<attrs generated"):
+        return False
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        return False
+    if any(field.validator is not None for field, _ in fields):
+        return False
+    slots: set[str] = set()
+    for klass in cls.__mro__[:-1]:
+        if "__slots__" not in klass.__dict__:
+            return False
+        names = klass.__dict__["__slots__"]
+        slots.update([names] if isinstance(names, str) else names)
+    slots.discard("__weakref__")
+    names = {field.name for field, _ in fields}
+    if slots != names:
+        return False
+    return all(type(getattr(cls, name, None)) is types.MemberDescriptorType for name in names)
+
+
+class _Builder:
+    """Generates the functions of one kind (writers or readers), one per class and type."""
+
+    def __init__(self, kind: str, own_hooks: frozenset[Any]) -> None:
+        self.kind = kind
+        self.own_hooks = own_hooks
+        self.ns: dict[str, Any] = {
+            "_MISS": _MISS,
+            "_esc": encode_basestring,
+            "_datetime": datetime,
+            "_date": date,
+            "_UTC": UTC,
+            "_fromiso": datetime.fromisoformat,
+            "_date_fromiso": date.fromisoformat,
+            "_tuple": tuple,
+            "_list": list,
+            "_str": str,
+            "_int": int,
+            "_bool": bool,
+            "_new": object.__new__,
+            "_NOTHING": object(),
+        }
+        self.count = 0
+        self.classes: dict[type, str | None] = {}
+        self.active: set[type] = set()  # classes whose code is being generated
+        self.sources: list[str] = []
+
+    def name(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def const(self, value: Any, prefix: str) -> str:
+        key = self.name(f"_{prefix}")
+        self.ns[key] = value
+        return key
+
+    def compile(self) -> dict[str, Any]:
+        code = "\n\n".join(self.sources)
+        exec(compile(code, f"<symprogram generated {self.kind}s>", "exec"), self.ns)  # noqa: S102
+        return self.ns
+
+    # -- writers ------------------------------------------------------------------
+    def write(self, tp: Any, var: str, out: str, ind: str) -> list[str] | None:
+        """Statements setting ``out`` to the JSON text of ``var`` (declared type ``tp``)."""
+        if tp in self.own_hooks:
+            return None
+        if tp is str:
+            return [
+                f"{ind}if {var}.__class__ is not _str: raise _MISS",
+                f"{ind}{out} = _esc({var})",
+            ]
+        if tp is int:
+            # an exact int formats as its repr, as the json module writes it
+            return [f"{ind}if {var}.__class__ is not _int: raise _MISS", f"{ind}{out} = {var}"]
+        if tp is bool:
+            return [
+                f"{ind}if {var} is True: {out} = 'true'",
+                f"{ind}elif {var} is False: {out} = 'false'",
+                f"{ind}else: raise _MISS",
+            ]
+        if tp is datetime:
+            # _lt/_ls: the last instant object this function formatted and its
+            # text (a projection repeats one instant object across its records)
+            return [
+                f"{ind}if {var} is _lt: {out} = _ls",
+                f"{ind}else:",
+                f"{ind}    if {var}.__class__ is not _datetime or {var}.tzinfo is not _UTC:"
+                " raise _MISS",
+                f"{ind}    {out} = _ls = '\"' + {var}.isoformat() + '\"'",
+                f"{ind}    _lt = {var}",
+            ]
+        if tp is date:
+            return [
+                f"{ind}if {var}.__class__ is not _date: raise _MISS",
+                f"{ind}{out} = '\"' + {var}.isoformat() + '\"'",
+            ]
+        if _str_enum(tp):
+            cls = self.const(tp, "enum")
+            table = self.const({m: encode_basestring(m.value) for m in tp}, "enc")
+            return [
+                f"{ind}if {var}.__class__ is not {cls}: raise _MISS",
+                f"{ind}{out} = {table}[{var}]",
+            ]
+        inner = _optional_arg(tp)
+        if inner is not None:
+            body = self.write(inner, var, out, ind + "    ")
+            if body is None:
+                return None
+            return [f"{ind}if {var} is None: {out} = 'null'", f"{ind}else:", *body]
+        item = _tuple_arg(tp)
+        if item is not None:
+            head = [f"{ind}if {var}.__class__ is not _tuple: raise _MISS"]
+            if attrs.has(item) and item not in self.classes and item not in self.own_hooks:
+                # the item's code inline in the loop
+                each, parts = self.name("_e"), self.name("_p")
+                body = self.write_body(item, each, each, ind + "    ")
+                if body is not None:
+                    return [
+                        *head,
+                        f"{ind}{parts} = []",
+                        f"{ind}for {each} in {var}:",
+                        *body,
+                        f"{ind}    {parts}.append({each})",
+                        f"{ind}{out} = f'[{{\",\".join({parts})}}]'",
+                    ]
+            fn = self.item_function(item)
+            if fn is None:
+                return None
+            return [
+                *head,
+                f"{ind}{out} = ','.join([{fn}(_e) for _e in {var}])",
+                f"{ind}{out} = f'[{{{out}}}]'",
+            ]
+        if attrs.has(tp):
+            fn = self.write_class(tp)
+            return None if fn is None else [f"{ind}{out} = {fn}({var})"]
+        return None
+
+    def write_class(self, cls: type) -> str | None:
+        """The name of the generated writer function of ``cls`` (``None``: unsupported)."""
+        if cls in self.own_hooks or cls in self.active:
+            return None
+        if cls in self.classes:
+            return self.classes[cls]
+        self.classes[cls] = None  # a class that refers to itself is not supported
+        fn = self.name(f"_write_{cls.__name__}_")
+        body = self.write_body(cls, "_o", "_r", "    ")
+        if body is None:
+            return None
+        self.sources.append("\n".join([f"def {fn}(_o):", _WRITER_START, *body, "    return _r"]))
+        self.classes[cls] = fn
+        return fn
+
+    def write_body(self, cls: type, obj: str, out: str, ind: str) -> list[str] | None:
+        """Statements setting ``out`` to the JSON object text of ``obj`` (exactly ``cls``)."""
+        if cls in self.active:  # a class that refers to itself is not supported
+            return None
+        self.active.add(cls)
+        try:
+            return self._write_body(cls, obj, out, ind)
+        finally:
+            self.active.discard(cls)
+
+    def _write_body(self, cls: type, obj: str, out: str, ind: str) -> list[str] | None:
+        fields = _fields(cls)
+        if fields is None:
+            return None
+        klass = self.const(cls, "cls")
+        lines = [f"{ind}if {obj}.__class__ is not {klass}: raise _MISS"]
+        parts = []
+        for field, tp in sorted(fields, key=lambda f: f[0].name):
+            var, text = self.name("_v"), self.name("_s")
+            lines.append(f"{ind}{var} = {obj}.{field.name}")
+            body = self.write(tp, var, text, ind)
+            if body is None:
+                return None
+            lines.extend(body)
+            parts.append(f'"{field.name}":{{{text}}}')
+        lines.append(f"{ind}{out} = f'{{{{{','.join(parts)}}}}}'")
+        return lines
+
+    # -- readers ------------------------------------------------------------------
+    def read(self, tp: Any, var: str, ind: str) -> list[str] | None:
+        """Statements replacing ``var`` (parsed JSON) by its structured value of type ``tp``."""
+        if tp in self.own_hooks:
+            return None
+        if tp is str or tp is int or tp is bool:
+            check = {str: "_str", int: "_int", bool: "_bool"}[tp]
+            return [f"{ind}if {var}.__class__ is not {check}: raise _MISS"]
+        if tp is datetime:
+            # _lk/_ld: the last instant text this function parsed and its value
+            # (only a str equals a str)
+            return [
+                f"{ind}if {var} == _lk: {var} = _ld",
+                f"{ind}else:",
+                f"{ind}    if {var}.__class__ is not _str: raise _MISS",
+                f"{ind}    _lk = {var}",
+                f"{ind}    {var} = _ld = _fromiso({var})",
+                f"{ind}    if _ld.tzinfo is not _UTC: raise _MISS",
+            ]
+        if tp is date:
+            return [
+                f"{ind}if {var}.__class__ is not _str: raise _MISS",
+                f"{ind}{var} = _date_fromiso({var})",
+            ]
+        if _str_enum(tp):
+            # parsed JSON that is not a str never equals a str value: KeyError or TypeError
+            table = self.const(dict(tp._value2member_map_), "members")
+            return [f"{ind}{var} = {table}[{var}]"]
+        inner = _optional_arg(tp)
+        if inner is not None:
+            body = self.read(inner, var, ind + "    ")
+            if body is None:
+                return None
+            return [f"{ind}if {var} is not None:", *body]
+        item = _tuple_arg(tp)
+        if item is not None:
+            if item is str or item is int:
+                check = "_str" if item is str else "_int"
+                return [
+                    f"{ind}if {var}.__class__ is not _list: raise _MISS",
+                    f"{ind}for _e in {var}:",
+                    f"{ind}    if _e.__class__ is not {check}: raise _MISS",
+                    f"{ind}{var} = _tuple({var})",
+                ]
+            head = [f"{ind}if {var}.__class__ is not _list: raise _MISS"]
+            if attrs.has(item) and item not in self.classes and item not in self.own_hooks:
+                # the item's code inline in the loop
+                each, built = self.name("_e"), self.name("_b")
+                body = self.read_body(item, each, each, ind + "    ")
+                if body is not None:
+                    return [
+                        *head,
+                        f"{ind}{built} = []",
+                        f"{ind}for {each} in {var}:",
+                        *body,
+                        f"{ind}    {built}.append({each})",
+                        f"{ind}{var} = _tuple({built})",
+                    ]
+            fn = self.item_function(item)
+            if fn is None:
+                return None
+            return [*head, f"{ind}{var} = _tuple([{fn}(_e) for _e in {var}])"]
+        if attrs.has(tp):
+            fn = self.read_class(tp)
+            return None if fn is None else [f"{ind}{var} = {fn}({var})"]
+        return None
+
+    def read_class(self, cls: type) -> str | None:
+        """The name of the generated reader function of ``cls`` (``None``: unsupported)."""
+        if cls in self.own_hooks:
+            return None
+        if cls in self.classes:
+            return self.classes[cls]
+        self.classes[cls] = None
+        fn = self.name(f"_read_{cls.__name__}_")
+        body = self.read_body(cls, "_o", "_r", "    ")
+        if body is None:
+            return None
+        self.sources.append("\n".join([f"def {fn}(_o):", _READER_START, *body, "    return _r"]))
+        self.classes[cls] = fn
+        return fn
+
+    def read_body(self, cls: type, raw: str, out: str, ind: str) -> list[str] | None:
+        """Statements setting ``out`` to the instance of ``cls`` built from ``raw``."""
+        if cls in self.own_hooks or cls in self.active:  # no self-referring class
+            return None
+        self.active.add(cls)
+        try:
+            return self._read_body(cls, raw, out, ind)
+        finally:
+            self.active.discard(cls)
+
+    def _read_body(self, cls: type, raw: str, out: str, ind: str) -> list[str] | None:
+        fields = _fields(cls)
+        if fields is None:
+            return None
+        klass = self.const(cls, "cls")
+        names = [self.name("_v") for _ in fields]
+        # one C call takes every item; a non-dict or a missing key raises
+        keys = self.const(operator.itemgetter(*(f.name for f, _ in fields)), "items")
+        if len(fields) == 1:
+            lines = [f"{ind}{names[0]} = {keys}({raw})"]
+        elif fields:
+            lines = [f"{ind}{', '.join(names)} = {keys}({raw})"]
+        else:
+            lines = [f"{ind}{raw}.keys()"]  # a non-dict raises
+        for var, (_, tp) in zip(names, fields, strict=True):
+            body = self.read(tp, var, ind)
+            if body is None:
+                return None
+            lines.extend(body)
+        if _slot_setters(cls, fields):
+            lines.append(f"{ind}{out} = _new({klass})")
+            for var, (field, tp) in zip(names, fields, strict=True):
+                setter = self.const(getattr(cls, field.name).__set__, f"set_{field.name}_")
+                value = var
+                convert = field.converter
+                if convert is not None and not self.converter_as_is(convert, tp):
+                    value = f"{self.const(convert, 'conv')}({value})"
+                lines.append(f"{ind}{setter}({out}, {value})")
+        else:
+            args = [
+                f"{field.name}={var}" if field.kw_only else var
+                for var, (field, _) in zip(names, fields, strict=True)
+            ]
+            lines.append(f"{ind}{out} = {klass}({', '.join(args)})")
+        return lines
+
+    @staticmethod
+    def converter_as_is(convert: Any, tp: Any) -> bool:
+        """Whether ``convert`` returns unchanged every value a reader gives for ``tp``."""
+        if isinstance(convert, _ATTRS_CONVERTER):
+            raise Miss  # takes self or the field: built by calling the class instead
+        kinds = _produced_kinds(tp)
+        if kinds is None:
+            return False
+        if convert is tp and _str_enum(tp):  # Enum(member) is member
+            return True
+        return kinds <= as_is_kinds(convert)
+
+    # -- shared -------------------------------------------------------------------
+    def item_function(self, tp: Any) -> str | None:
+        """A one-argument function for the items of a tuple."""
+        if attrs.has(tp):
+            return self.write_class(tp) if self.kind == "writer" else self.read_class(tp)
+        fn = self.name("_item")
+        if self.kind == "writer":
+            body = self.write(tp, "_v", "_r", "    ")
+        else:
+            body = self.read(tp, "_v", "    ")
+            if body is not None:
+                body = [*body, "    _r = _v"]
+        if body is None:
+            return None
+        start = _WRITER_START if self.kind == "writer" else _READER_START
+        self.sources.append("\n".join([f"def {fn}(_v):", start, *body, "    return _r"]))
+        return fn
+
+
+def writer(cls: type, own_hooks: frozenset[Any] = frozenset()) -> Writer | None:
+    """A function giving the canonical JSON text of an instance of exactly ``cls``, or ``None``.
+
+    ``own_hooks``: classes the
+    converter serializes with hooks of its own (no code is generated for them, nor
+    for a class with a field of one).
+    """
+    builder = _Builder("writer", own_hooks)
+    name = builder.write_class(cls)
+    if name is None:
+        return None
+    fn: Writer = builder.compile()[name]
+    return fn
+
+
+def reader(cls: type, own_hooks: frozenset[Any] = frozenset()) -> Reader | None:
+    """A function building ``cls`` from parsed JSON of the exact expected shape, or ``None``.
+
+    ``own_hooks``: as for :func:`writer`.
+    """
+    builder = _Builder("reader", own_hooks)
+    try:
+        name = builder.read_class(cls)
+    except Miss:
+        return None
+    if name is None:
+        return None
+    fn: Reader = builder.compile()[name]
+    return fn

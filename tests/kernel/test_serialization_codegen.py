@@ -1,0 +1,429 @@
+"""The generated writers and readers give exactly the answers of the general cattrs path.
+
+``dumps``/``loads`` use code generated per model class (``symprogram._codegen``);
+the reference is the same converter with the generated code switched off
+(registering any hook does that), i.e. cattrs' general path.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+from unittest import mock
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from symprogram import _codegen
+from symprogram.consent.models import Channel, Choice, ChoiceState, ConsentState, SeenPolicy
+from symprogram.errors import SymprogramError, ValidationError
+from symprogram.ids import CandidateId
+from symprogram.serialization import canonical_json, dumps, loads, make_converter
+from symprogram.testing import strategies as model_strategies
+
+
+class _Unused:
+    """A class no model uses: registering a hook for it only switches the generated code off."""
+
+
+def _general() -> Any:
+    conv = make_converter()
+    conv.register_unstructure_hook(_Unused, lambda _: None)
+    return conv
+
+
+GENERAL = _general()
+FAST = make_converter()
+
+
+def _registered_models() -> list[tuple[type[Any], st.SearchStrategy[Any]]]:
+    """Every attrs model with a registered strategy, as the testing package registers them."""
+    recorded: list[tuple[type[Any], st.SearchStrategy[Any]]] = []
+    with mock.patch.object(
+        st, "register_type_strategy", side_effect=lambda cls, s: recorded.append((cls, s))
+    ):
+        for name in model_strategies.CONTEXT_MODULES:
+            importlib.import_module(name).register()
+    seen: set[type[Any]] = set()
+    out = []
+    for cls, strategy in recorded:
+        if attrs.has(cls) and cls not in seen:
+            seen.add(cls)
+            out.append((cls, strategy))
+    return out
+
+
+MODELS = _registered_models()
+
+
+def _outcome(fn: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
+    try:
+        return ("value", fn(*args, **kwargs))
+    except SymprogramError as exc:
+        return ("error", (type(exc), exc.code))
+    except Exception as exc:  # e.g. cattrs' own error on a value of the wrong class
+        return ("error", (type(exc), None))
+
+
+def _loaded(text: Any, cls: Any, conv: Any) -> tuple[str, Any]:
+    """The outcome of loads, a model as its class and general-path text (some models
+    compare by identity, so two equal loads are not ``==``) plus itself if it is ``==``."""
+    kind, value = _outcome(loads, text, cls, converter=conv)
+    if kind == "error":
+        return kind, value
+    again = loads(text, cls, converter=GENERAL)
+    return kind, (type(value), dumps(value, converter=GENERAL), value if value == again else None)
+
+
+def test_most_models_get_generated_code() -> None:
+    """The property tests below exercise generated code, not only the fallback."""
+    generated = [cls for cls, _ in MODELS if _codegen.reader(cls) is not None]
+    assert len(generated) >= len(MODELS) // 2
+    assert {ConsentState, ChoiceState, SeenPolicy} <= set(generated)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m[0].__name__)
+def test_generated_code_gives_the_general_paths_text_and_model(
+    model: tuple[type[Any], st.SearchStrategy[Any]],
+) -> None:
+    """For every registered model: same canonical text, same loaded model, as cattrs gives."""
+    cls, strategy = model
+
+    @given(strategy)
+    def check(obj: Any) -> None:
+        expected = _outcome(dumps, obj, converter=GENERAL)
+        assert expected == _outcome(dumps, obj, converter=FAST)
+        if expected[0] == "value":
+            text = expected[1]
+            assert _loaded(text, cls, GENERAL) == _loaded(text, cls, FAST)
+
+    check()
+
+
+# -- tampered documents ----------------------------------------------------------------
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
+    | st.sampled_from(
+        [
+            "2011-01-15T09:30:00+00:00",
+            "2011-01-15T09:30:00+02:00",
+            "2011-01-15T09:30:00",
+            "2011-01-15",
+            "granted",
+            "web_form",
+            "nonsense",
+        ]
+    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=6,
+)
+consent_states = st.from_type(ConsentState)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _paths(item, (*prefix, i))
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replace(value[head], rest, new)}
+    items = list(value)
+    items[head] = _replace(items[head], rest, new)
+    return items
+
+
+@given(consent_states, st.data(), json_values)
+def test_a_tampered_document_gives_the_general_paths_model_or_error(
+    state: ConsentState, data: st.DataObject, new: Any
+) -> None:
+    """Any value anywhere in a stored document: same model or same error code as cattrs."""
+    raw = json.loads(dumps(state))
+    path = data.draw(st.sampled_from(list(_paths(raw))))
+    text = json.dumps(_replace(raw, path, new))
+    assert _outcome(loads, text, ConsentState, converter=GENERAL) == _outcome(
+        loads, text, ConsentState, converter=FAST
+    )
+
+
+@given(consent_states, st.data())
+def test_a_missing_or_extra_key_gives_the_general_paths_answer(
+    state: ConsentState, data: st.DataObject
+) -> None:
+    """Removing any key or adding an unknown one: same model or error code as cattrs."""
+    raw = json.loads(dumps(state))
+    dicts = [p for p in _paths(raw) if isinstance(_get(raw, p), dict)]
+    path = data.draw(st.sampled_from(dicts))
+    target = dict(_get(raw, path))
+    if target and data.draw(st.booleans()):
+        del target[data.draw(st.sampled_from(sorted(target)))]
+    else:
+        target[data.draw(st.text(max_size=8))] = data.draw(json_values)
+    text = json.dumps(_replace(raw, path, target))
+    assert _outcome(loads, text, ConsentState, converter=GENERAL) == _outcome(
+        loads, text, ConsentState, converter=FAST
+    )
+
+
+def _get(value: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        value = value[key]
+    return value
+
+
+def test_tampered_values_keep_their_error_codes() -> None:
+    """A naive or malformed instant, an unknown choice: the codes the general path gives."""
+    at = datetime(2011, 1, 15, tzinfo=UTC)
+    text = dumps(ConsentState("s", (ChoiceState("t", Choice.GRANTED, at, Channel.EMAIL, "v", 1),)))
+    with pytest.raises(ValidationError) as naive:
+        loads(text.replace("+00:00", ""), ConsentState)
+    assert "naive_datetime" == naive.value.code
+    with pytest.raises(ValidationError) as bad:
+        loads(text.replace('"2011-01-15T00:00:00+00:00"', '"soon"', 1), ConsentState)
+    assert "invalid_instant" == bad.value.code
+    with pytest.raises(ValidationError) as choice:
+        loads(text.replace('"granted"', '"maybe"'), ConsentState)
+    assert "invalid_data" == choice.value.code
+    with pytest.raises(ValidationError) as syntax:
+        loads(text[:-1], ConsentState)
+    assert "invalid_json" == syntax.value.code
+
+
+def test_an_instant_in_another_zone_is_read_as_utc() -> None:
+    """``+02:00`` is not the generated code's shape: the general path converts it to UTC."""
+    at = datetime(2011, 1, 15, 9, tzinfo=UTC)
+    text = dumps(SeenPolicy("v", at)).replace("09:00:00+00:00", "11:00:00+02:00")
+    loaded = loads(text, SeenPolicy)
+    assert SeenPolicy("v", at) == loaded
+    assert loaded.at.tzinfo is UTC
+
+
+# -- a model with every supported kind ---------------------------------------------------
+class Colour(enum.StrEnum):
+    """A test enumeration."""
+
+    RED = "red"
+    BLUE = "blue\n\u00e9"
+
+
+def _upper(value: str) -> str:
+    return value.upper()
+
+
+@attrs.frozen
+class Leaf:
+    """Nested: converter, kw_only, optional."""
+
+    name: str = attrs.field(converter=_upper)
+    flag: bool = False
+    day: date | None = None
+    note: str | None = attrs.field(default=None, kw_only=True)
+
+
+@attrs.frozen
+class Everything:
+    """Every kind the generated code handles."""
+
+    text: str
+    number: int
+    colour: Colour
+    at: datetime
+    maybe_at: datetime | None
+    names: tuple[str, ...]
+    numbers: tuple[int, ...]
+    colours: tuple[Colour, ...]
+    leaves: tuple[Leaf, ...]
+    leaf: Leaf | None
+
+
+POST_INIT: list[int] = []
+
+
+@attrs.frozen
+class Validated:
+    """Built by calling the class: it has a validator and a post-init hook."""
+
+    count: int = attrs.field(validator=attrs.validators.ge(0))
+
+    def __attrs_post_init__(self) -> None:
+        POST_INIT.append(self.count)
+
+
+@attrs.frozen
+class WithId:
+    """A field of a class the converter has its own hook for."""
+
+    candidate: CandidateId
+    wait: timedelta
+
+
+instants = st.datetimes(timezones=st.just(UTC))
+leaves = st.builds(
+    Leaf,
+    name=st.text(max_size=10),
+    flag=st.booleans(),
+    day=st.none() | st.dates(),
+    note=st.none() | st.text(max_size=5),
+)
+everything = st.builds(
+    Everything,
+    text=st.text(),
+    number=st.integers(-(2**80), 2**80),
+    colour=st.sampled_from(Colour),
+    at=instants,
+    maybe_at=st.none() | instants,
+    names=st.lists(st.text(max_size=5), max_size=3).map(tuple),
+    numbers=st.lists(st.integers(), max_size=3).map(tuple),
+    colours=st.lists(st.sampled_from(Colour), max_size=3).map(tuple),
+    leaves=st.lists(leaves, max_size=3).map(tuple),
+    leaf=st.none() | leaves,
+)
+
+
+def test_every_supported_kind_gets_generated_code() -> None:
+    """The test model is served by generated code (so the property below tests it)."""
+    assert _codegen.writer(Everything) is not None
+    assert _codegen.reader(Everything) is not None
+
+
+@given(everything)
+def test_every_kind_round_trips_as_the_general_path_does(obj: Everything) -> None:
+    """Text and loaded model equal the general path's, including a converter re-applied."""
+    text = dumps(obj, converter=GENERAL)
+    assert text == dumps(obj, converter=FAST)
+    assert text == canonical_json(GENERAL.unstructure(obj))
+    assert loads(text, Everything, converter=GENERAL) == loads(text, Everything, converter=FAST)
+
+
+@given(everything, st.data())
+def test_a_value_of_an_unexpected_class_is_written_by_the_general_path(
+    obj: Everything, data: st.DataObject
+) -> None:
+    """A bool in an int field, an int in a str field, a list for a tuple, another zone..."""
+    odd = data.draw(
+        st.sampled_from(
+            [
+                ("number", True),
+                ("text", 7),
+                ("text", Colour.RED),
+                ("names", ["a"]),
+                ("at", datetime(2011, 1, 1, tzinfo=timezone(timedelta(hours=2)))),
+                ("at", datetime(2011, 1, 1)),
+                ("colour", "red"),
+                ("leaf", "x"),
+            ]
+        )
+    )
+    strange = attrs.evolve(obj)
+    object.__setattr__(strange, *odd)
+    assert _outcome(dumps, strange, converter=GENERAL) == _outcome(dumps, strange, converter=FAST)
+
+
+def test_a_class_with_a_validator_or_hook_is_built_through_its_init() -> None:
+    """The validator still refuses, the post-init hook still runs."""
+    assert _codegen.reader(Validated) is not None
+    POST_INIT.clear()
+    assert Validated(3) == loads('{"count": 3}', Validated)
+    assert [3, 3] == POST_INIT
+    with pytest.raises(ValidationError) as refused:
+        loads('{"count": -1}', Validated)
+    assert "invalid_data" == refused.value.code
+
+
+def test_no_code_is_generated_for_classes_the_converter_hooks_itself() -> None:
+    """CandidateId and timedelta have hooks of their own: the general path serves them."""
+    from symprogram.serialization import _OWN_HOOKS
+
+    assert _codegen.writer(WithId, _OWN_HOOKS) is None
+    assert _codegen.reader(WithId, _OWN_HOOKS) is None
+    obj = WithId(CandidateId.parse("SP-0000-0000-0001-2"), timedelta(seconds=90))
+    text = dumps(obj)
+    assert '"candidate":"SP-0000-0000-0001-2"' in text
+    assert obj == loads(text, WithId)
+
+
+def test_registering_a_hook_switches_the_generated_code_off() -> None:
+    """A hook registered after make_converter is honoured by dumps and loads."""
+    conv = make_converter()
+    at = datetime(2011, 1, 15, tzinfo=UTC)
+    assert '{"at":"2011-01-15T00:00:00+00:00","policy_version":"v"}' == dumps(
+        SeenPolicy("v", at), converter=conv
+    )
+    conv.register_unstructure_hook(SeenPolicy, lambda s: {"v": s.policy_version})
+    conv.register_structure_hook(SeenPolicy, lambda d, _: SeenPolicy(d["v"], at))
+    assert '{"v":"v"}' == dumps(SeenPolicy("v", at), converter=conv)
+    assert SeenPolicy("w", at) == loads('{"v":"w"}', SeenPolicy, converter=conv)
+
+
+@given(st.text(), st.sampled_from(["", " ", "\ufeff", "\n", " x", "]"]))
+def test_surrounding_text_is_left_to_json_loads(value: str, extra: str) -> None:
+    """Whitespace, a byte order mark, extra data: the answer json.loads gives."""
+    text = json.dumps({"policy_version": value, "at": "2011-01-15T00:00:00+00:00"})
+    for candidate in (text + extra, extra + text):
+        assert _outcome(loads, candidate, SeenPolicy, converter=GENERAL) == _outcome(
+            loads, candidate, SeenPolicy, converter=FAST
+        )
+    assert _outcome(loads, text.encode(), SeenPolicy, converter=GENERAL) == _outcome(
+        loads, text.encode(), SeenPolicy, converter=FAST
+    )
+
+
+# -- the converters declared to return values as they are --------------------------------
+def _as_is_converters() -> list[tuple[str, Any, frozenset[Any]]]:
+    out = []
+    for cls, _ in MODELS:
+        for field in attrs.fields(cls):
+            kinds = _codegen.as_is_kinds(field.converter)
+            if kinds:
+                out.append((f"{cls.__name__}.{field.name}", field.converter, kinds))
+    return out
+
+
+AS_IS = _as_is_converters()
+
+
+def _kind_values(kind: Any) -> st.SearchStrategy[Any]:
+    if kind is None:
+        return st.none()
+    if kind is datetime:
+        return st.datetimes(timezones=st.just(UTC))
+    return st.sampled_from(list(kind))
+
+
+def test_the_declared_converters_are_found() -> None:
+    """The consent projection's converters are declared (the test below checks them)."""
+    assert {"ChoiceState.at", "ChoiceState.choice", "ConsentState.last_at"} <= {
+        name for name, _, _ in AS_IS
+    }
+
+
+@pytest.mark.parametrize("entry", AS_IS, ids=lambda e: e[0])
+def test_a_converter_declared_as_is_returns_its_value_itself(
+    entry: tuple[str, Any, frozenset[Any]],
+) -> None:
+    """``converter(value) is value`` for every value of every declared kind."""
+    _, convert, kinds = entry
+
+    @given(st.one_of([_kind_values(k) for k in kinds]))
+    def check(value: Any) -> None:
+        assert convert(value) is value
+
+    check()
