@@ -38,7 +38,7 @@ Reason codes (stable):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeAlias
 
 import attrs
@@ -85,6 +85,7 @@ __all__ = [
     "choose_language",
     "close_case",
     "decide",
+    "decision_window",
     "end_remote_session",
     "escalate",
     "languages_key",
@@ -593,6 +594,78 @@ def access_decision(
 
 _PUBLIC = Reason("public_document", "the document is public")
 _LOGGED_IN = Reason("logged_in", "the reader is logged in")
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+"""The start of every validity window: no instant is earlier."""
+
+LATEST = datetime.max.replace(tzinfo=UTC)
+"""The end of an unbounded validity window (excluded: an answer about this very
+instant is never reused)."""
+
+_ONE_DAY = timedelta(days=1)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _day_after(day: date) -> datetime | None:
+    # The first instant after the (inclusive) last day; none after the last date.
+    return None if day == date.max else _day_start(day + _ONE_DAY)
+
+
+def decision_window(
+    document: Document, holdings: CustomerEntitlements | None, at: datetime
+) -> tuple[datetime, datetime]:
+    """The instants ``[start, end)`` around ``at`` over which :func:`access_decision` holds.
+
+    For every instant ``t`` with ``start <= t < end``, :func:`access_decision`
+    with the same catalogue, document, reader and holdings gives the same
+    ``(allowed, reasons, hint, access)`` at ``t`` as at ``at``: nothing it reads
+    changes in between. The boundaries are every instant at which something the
+    rules read switches:
+
+    * the document's access rules coming into force (``effective_from``), which
+      pick the rule and the next one (and whether the holdings are read at all);
+    * each agreement's and grant's first day (00:00 UTC) and the day after its
+      last day (dates are inclusive UTC calendar days);
+    * each agreement's status changes and each grant's revocation instant.
+
+    No reason carries a fact that depends on the exact instant (the facts are
+    ids, levels, dates of records and rule dates), so the answer is the same
+    across the window except for the instant it is about. Support extensions do
+    not enter access decisions and so do not bound the window.
+
+    Pass the ``holdings`` the decision was computed from (``None`` when none were
+    read: an anonymous reader, or a document whose rule at ``at`` does not look
+    at them; the document's own boundaries then keep it that way).
+
+    Returns:
+        ``(start, end)``: ``start`` is the latest boundary at or before ``at``
+        (:data:`EARLIEST` if none), ``end`` the earliest boundary after ``at``
+        (:data:`LATEST` if none).
+    """
+    start = EARLIEST
+    end = LATEST
+    bounds: list[datetime | None] = [rule.effective_from for rule in document.access]
+    if holdings is not None:
+        for agreement in holdings.agreements:
+            bounds.append(_day_start(agreement.starts_on))
+            bounds.append(_day_after(agreement.ends_on))
+            bounds.extend(change.at for change in agreement.status_changes)
+        for grant in holdings.grants:
+            bounds.append(_day_start(grant.starts_on))
+            bounds.append(_day_after(grant.ends_on))
+            bounds.append(grant.revoked_at)
+    for bound in bounds:
+        if bound is None:
+            continue
+        if bound <= at:
+            if bound > start:
+                start = bound
+        elif bound < end:
+            end = bound
+    return start, end
 
 
 def decide(

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -84,13 +84,48 @@ from symprogram.errors import (
 )
 from symprogram.events import DomainEvent, Ledger, LedgerEntry, Verification
 from symprogram.i18n import direction, display_name, negotiate
-from symprogram.persistence import Store, Transaction
+from symprogram.persistence import Store, Transaction, change_tracker
 from symprogram.serialization import loads, make_converter
 
 __all__ = ["EntitlementsService"]
 
 _CACHE_LIMIT = 4096
+_MEMO_LIMIT = 8192
 _CONVERTER = make_converter()
+
+_MemoKey: TypeAlias = tuple[str | None, bool, str, str | tuple[str, ...]]
+"""A remembered decision's question: customer id, logged in, document id, languages."""
+
+_MemoEntry: TypeAlias = tuple[object, datetime, datetime, Decision]
+"""The change token it was worked out under, its validity window, the decision."""
+
+
+def _memo_key(reader: object, document: object, languages: object) -> _MemoKey | None:
+    """The memo key of a question, or ``None`` when its arguments are not plain.
+
+    Only exact built-in types (and exact :class:`Reader` / :class:`Document`)
+    make a key, so a key equal to a remembered one always stands for arguments
+    that passed validation when that answer was worked out.
+    """
+    customer: str | None = None
+    logged_in = False
+    if type(reader) is Reader:
+        customer, logged_in = reader.customer_id, reader.logged_in
+    elif reader is not None:
+        return None
+    if type(document) is Document:
+        document = document.id
+    if type(document) is not str:
+        return None
+    if type(languages) is str:
+        return customer, logged_in, document, languages
+    if languages is None:
+        return customer, logged_in, document, ()
+    if type(languages) is tuple or type(languages) is list:
+        tags = tuple(languages)
+        if all(type(tag) is str for tag in tags):
+            return customer, logged_in, document, tags
+    return None
 
 
 @attrs.frozen
@@ -112,7 +147,9 @@ class EntitlementsService:
 
     The decision methods are a hot path: the catalogue is indexed once, language
     choices are cached per (document, languages), and a customer's holdings are
-    one record read in one read-only unit of work (decoded once per version).
+    one record read in one read-only unit of work (decoded once per version). On
+    a store with a change tracker, :meth:`decide` also remembers its answers
+    while the store is unchanged, each for the window of instants it holds over.
     """
 
     def __init__(
@@ -134,6 +171,8 @@ class EntitlementsService:
         self._ledger = Ledger("entitlements")
         self._languages: dict[tuple[str, Any], _LanguageEntry] = {}
         self._holdings: dict[str, tuple[str, CustomerEntitlements]] = {}
+        self._memo: dict[_MemoKey, _MemoEntry] = {}
+        self._probe = change_tracker(store)
         self._lock = threading.Lock()
 
     @property
@@ -258,8 +297,54 @@ class EntitlementsService:
         Raises:
             NotFound: unknown document (``document_not_found``).
             ValidationError: a bad reader, instant or language list.
+
+        On a store with a change tracker (the in-memory store) a repeated question
+        is answered from memory while nothing has been committed since and the
+        instant stays within the window over which the answer cannot change
+        (:func:`~symprogram.entitlements.rules.decision_window`); inside a unit of
+        work, and on other stores, every answer is worked out afresh.
         """
-        instant = self._instant(at)
+        probe = self._probe
+        if probe is None:
+            return self._decide(self._instant(at), reader, document, languages, None, None)
+        if at is None:
+            instant = self._clock.now()
+            if instant.__class__ is not datetime or instant.tzinfo is not UTC:
+                instant = ensure_utc(instant, field="clock")
+        elif at.__class__ is datetime and at.tzinfo is UTC:
+            instant = at
+        else:
+            instant = ensure_utc(at)
+        # The token is read before anything the answer is worked out from.
+        token = probe()
+        if token is None:
+            return self._decide(instant, reader, document, languages, None, None)
+        key: _MemoKey | None
+        if type(reader) is Reader and type(document) is str and type(languages) is str:
+            key = (reader.customer_id, reader.logged_in, document, languages)
+        else:
+            key = _memo_key(reader, document, languages)
+            if key is None:
+                return self._decide(instant, reader, document, languages, None, None)
+        hit = self._memo.get(key)
+        if hit is not None:
+            remembered, start, end, decision = hit
+            if remembered == token:
+                if instant == decision.at:
+                    return decision  # the very same question: the same (frozen) answer
+                if start <= instant < end:
+                    return decision.restamped(instant)
+        return self._decide(instant, reader, document, languages, key, token)
+
+    def _decide(
+        self,
+        instant: datetime,
+        reader: object,
+        document: object,
+        languages: object,
+        key: _MemoKey | None,
+        token: object,
+    ) -> Decision:
         doc = self._document(document)
         who = self._reader(reader)
         entry = self._language(doc, languages)
@@ -271,7 +356,16 @@ class EntitlementsService:
             self._catalogue, doc, who, holdings, instant
         )
         reasons.append(entry.reason)
-        return Decision(allowed, reasons, hint, instant, entry.details[access])
+        decision = Decision(allowed, reasons, hint, instant, entry.details[access])
+        if key is not None:
+            # Only arguments that just passed every check above are remembered.
+            start, end = rules.decision_window(doc, holdings, instant)
+            memo = self._memo
+            with self._lock:
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = (token, start, end, decision)
+        return decision
 
     def accessible_documents(
         self,
