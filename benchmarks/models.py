@@ -116,7 +116,8 @@ def cases() -> dict[str, dict[str, Callable[[], object]]]:
                 {
                     "topic": t,
                     "choice": Choice.GRANTED if (i + k) % 2 else Choice.WITHDRAWN,
-                    "at": at,
+                    # Each choice made at its own instant: no two timestamps alike.
+                    "at": at + timedelta(seconds=k + 1),
                     "channel": Channel.WEB_FORM,
                     "policy_version": "2005-07",
                     "position": k + 1,
@@ -125,7 +126,7 @@ def cases() -> dict[str, dict[str, Callable[[], object]]]:
             ],
             "seen": [{"policy_version": "2005-07", "at": at}],
             "sites": [],
-            "last_at": at,
+            "last_at": at + timedelta(seconds=len(topics)),
             "length": len(topics),
             "erased_at": None,
         }

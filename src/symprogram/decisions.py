@@ -22,7 +22,6 @@ import attrs
 __all__ = ["Decision", "Reason"]
 
 _new = object.__new__
-_set = object.__setattr__
 
 
 def _freeze_reasons(value: Iterable[Reason]) -> tuple[Reason, ...]:
@@ -138,13 +137,22 @@ class Decision:
         and validated, so they are copied without running the initializer again.
         """
         out = _new(Decision)
-        _set(out, "allowed", self.allowed)
-        _set(out, "reasons", self.reasons)
-        _set(out, "hint", self.hint)
-        _set(out, "at", at)
-        _set(out, "details", self.details)
+        _SET_ALLOWED(out, self.allowed)
+        _SET_REASONS(out, self.reasons)
+        _SET_HINT(out, self.hint)
+        _SET_AT(out, at)
+        _SET_DETAILS(out, self.details)
         return out
 
     def with_reasons(self, reasons: Iterable[Reason]) -> Decision:
         """Return a copy with ``reasons`` appended."""
         return attrs.evolve(self, reasons=self.reasons + tuple(reasons))
+
+
+# The slots' own setters: what ``restamped`` uses to fill a copy without the
+# frozen class's ``__setattr__`` guard (a plain call each, no attribute lookup).
+_SET_ALLOWED = Decision.__dict__["allowed"].__set__
+_SET_REASONS = Decision.__dict__["reasons"].__set__
+_SET_HINT = Decision.__dict__["hint"].__set__
+_SET_AT = Decision.__dict__["at"].__set__
+_SET_DETAILS = Decision.__dict__["details"].__set__
