@@ -347,6 +347,9 @@ def _translate(error: BaseException, *, during: str = "statement") -> Symprogram
         return _storage_error(f"the database is read-only: {first}", "database_read_only", False)
     if "no such table" in lowered:
         return _storage_error(f"the tables are missing: {first}", "schema_missing", False)
+    if "not a database" in lowered or "malformed" in lowered:
+        # SQLite's words for a damaged file: the same error as the SQLite adapter's.
+        return IntegrityError(f"the database file is damaged: {first}", code="database_corrupt")
     if during == "connect":
         return _storage_error(
             f"cannot connect to the database: {first}", "database_unavailable", True
