@@ -514,31 +514,31 @@ NOTES = """
   hashing: the `per_call` row with the default hasher is a small sample. The bulk rows
   use the same hasher class at its cheapest cost (n=2**4) so that the rest of the
   path is visible; that is a benchmark setting, never a production one.
-- Decision "floor" is what CPython does for the cheapest possible answer; a
-  decision reads its aggregate in a unit of work (lock, thread-local ambient unit
-  of work, key checks), validates its arguments and builds an explainable
-  `Decision` with reason codes. See `/work/notes/changelog-bench.md` and the lead's
-  report for the profile.
-- Where a warm in-memory `decide` goes (cProfile, 20k calls, round 2): the rules
-  (`access_decision` + `entitlement_reasons`) about a quarter, argument checks
-  (document, languages, instant, keys) about a fifth, reading the cached holdings
-  (unit of work, `load`, version check) about a fifth, building the `Decision` the
-  rest. 10x the floor (about 1 µs) leaves no room for a store read at all. A
-  store-level generation counter that skips the unit of work was considered and
-  not built: a decision depends on "now", so with a real clock a cached answer is
-  never reusable, and skipping the read alone saves about a fifth.
-- Bulk registration: a profile of `register_many` shows about 22 SQL statements per
-  candidate, 12 of them the history ledger (3 entries, each reading its head twice,
-  appending, saving the head); the raw baseline inserts the same 10 rows with
-  `executemany`. Closing the gap needs a batched write port (`save_many` /
-  `append_many`) and a ledger that reads its head once; both are outside this
-  round's files. On PostgreSQL every statement is a network round trip through
-  SQLAlchemy, hence the larger ratio there.
-- Serialization: `make_converter()` now builds cattrs' converter without detailed
-  validation and with direct enum and UTC-instant hooks; the remaining time is
-  cattrs' generated code, the models' attrs validators (every field re-checked on
-  load, by design) and the stdlib `json` with sorted keys (canonical output).
-  pydantic-core and msgspec do all of that in compiled code.
+- Warm decisions (round 3): on a store with a change token (the memory store) a
+  service remembers an answer with the token read before the data and the window of
+  instants over which the answer cannot change, and reuses it without a unit of
+  work while both hold (`docs/explanation-performance.md`). What remains of a warm
+  call: the method call and argument screening, `change_token()` (~0.15 µs), one
+  dictionary lookup, the window comparison and, for a new instant, `restamped`
+  (~0.35 µs) — hence the system-clock column, where every call is a new instant and
+  `SystemClock.now()` itself costs ~0.2 µs. SQLite has no change token (other
+  processes write the file), so every SQLite decision opens a unit of work and reads
+  its record (~10 µs): the 10x target is for decisions in memory.
+- Audience (round 3): opt-in purposes read the audience index (`consent_granted`
+  records kept in the projection's unit of work), half the rows the hand-written
+  SQL evaluates, with no JSON decoding of projections.
+- Bulk registration: writes are batched (`WriteBuffer`, `save_many` /
+  `append_many` / `index_put_many`, a few statements per 1000 candidates; one
+  pipelined round trip per batch and table on PostgreSQL). What remains is Python
+  work the raw baseline does not do: building and validating every record and
+  e-mail address, encoding them as canonical JSON, drawing and hashing the
+  activation token, hash-chaining three history entries per candidate. The
+  baseline inserts finished rows in key order.
+- Serialization: code generated per model class writes canonical JSON directly and
+  builds models from the parsed JSON, every converter and validator still run;
+  pydantic-core and msgspec do the same in compiled code. ContactDetails is
+  faster than pydantic because plain ASCII addresses skip email-validator
+  (property-tested to give its exact result), which pydantic's `EmailStr` calls.
 """
 
 
