@@ -32,8 +32,10 @@ import hmac
 import json
 import re
 import secrets
+import types
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import attrs
@@ -46,6 +48,12 @@ from symprogram.serialization import canonical_json, make_converter
 # What ``json.dumps(..., ensure_ascii=False)`` (and so ``canonical_json``) writes for a str.
 _json_str: Callable[[str], str] = json.encoder.encode_basestring
 
+# The encoder ``canonical_json`` builds on every call (the same options, so the same
+# text), built once: ``json.dumps`` with any option constructs a new one each time.
+_canonical: Callable[[Any], str] = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False
+).encode
+
 __all__ = [
     "DomainEvent",
     "Ledger",
@@ -55,6 +63,8 @@ __all__ = [
 ]
 
 GENESIS = "0" * 64
+_SALT_BYTES = 16
+"""Random bytes in an entry's salt (written as 32 hex digits)."""
 _CONVERTER = make_converter()
 
 
@@ -82,11 +92,80 @@ class DomainEvent:
         return cls.name or _snake(cls.__name__)
 
     def payload(self) -> dict[str, Any]:
-        """The event's own fields (without subject and instant) as JSON-friendly data."""
+        """The event's own fields (without subject and instant) as JSON-friendly data.
+
+        What the shared converter's ``unstructure`` gives, less ``subject`` and
+        ``at``. When every own field is annotated ``str``, ``int``, ``bool``,
+        ``datetime``, ``Any`` or ``X | None`` of those and holds a value of exactly
+        such a class (a ``datetime`` in UTC), which the converter returns as is (an
+        instant as its ISO text), the dict is built directly; anything else takes
+        the converter.
+        """
+        cls = self.__class__
+        plan = _PAYLOAD_PLANS.get(cls, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = _PAYLOAD_PLANS[cls] = _payload_plan(cls)
+        if plan is not None:
+            fast: dict[str, Any] = {}
+            for name, kinds in plan:
+                value = getattr(self, name)
+                kind = value.__class__
+                if kind not in kinds:
+                    break
+                if kind is datetime:
+                    if value.tzinfo is not UTC:
+                        break
+                    value = value.isoformat()
+                fast[name] = value
+            else:
+                return fast
         raw: dict[str, Any] = _CONVERTER.unstructure(self)
         raw.pop("subject", None)
         raw.pop("at", None)
         return raw
+
+
+_NONE = type(None)
+_PLAIN: dict[Any, frozenset[type]] = {
+    str: frozenset({str}),
+    int: frozenset({int}),
+    bool: frozenset({bool}),
+    datetime: frozenset({datetime}),
+    Any: frozenset({str, int, bool, _NONE}),
+}
+_UNPLANNED: Any = object()
+# Per event class: ``(field name, value classes taken as is)`` of its own fields, or
+# ``None`` when a field is of another type (the converter always answers then).
+_PAYLOAD_PLANS: dict[type, tuple[tuple[str, frozenset[type]], ...] | None] = {}
+
+
+def _field_kinds(tp: Any) -> frozenset[type] | None:
+    plain = _PLAIN.get(tp)
+    if plain is not None:
+        return plain
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        args = typing.get_args(tp)
+        if len(args) == 2 and _NONE in args:
+            inner = _PLAIN.get(args[0] if args[1] is _NONE else args[1])
+            if inner is not None:
+                return inner | {_NONE}
+    return None
+
+
+def _payload_plan(cls: type) -> tuple[tuple[str, frozenset[type]], ...] | None:
+    try:
+        fields = attrs.fields(attrs.resolve_types(cls))
+    except Exception:  # unresolvable annotations: the converter answers
+        return None
+    plan: list[tuple[str, frozenset[type]]] = []
+    for field in fields:
+        if field.name in ("subject", "at"):
+            continue
+        kinds = _field_kinds(field.type)
+        if kinds is None or not field.init or field.alias != field.name:
+            return None
+        plan.append((field.name, kinds))
+    return tuple(plan)
 
 
 @attrs.frozen
@@ -261,12 +340,18 @@ class Ledger:
         length, chain, version = self._head(tx, subject, stream)
         rows: list[tuple[str, int, str]] = []
         entries: list[LedgerEntry] = []
-        for kind, when, payload in checked:
+        # One draw of random bytes for every salt (each 16 bytes as 32 hex digits,
+        # what ``secrets.token_hex(16)`` gives); one ISO text per distinct instant.
+        salts = secrets.token_bytes(_SALT_BYTES * len(checked)).hex()
+        last_when: datetime | None = None
+        instant = ""
+        for number, (kind, when, payload) in enumerate(checked):
             length += 1
             prev_hash = chain
-            instant = when.isoformat()
-            salt = secrets.token_hex(16)
-            payload_json = canonical_json(payload)
+            if when is not last_when:
+                instant, last_when = when.isoformat(), when
+            salt = salts[2 * _SALT_BYTES * number : 2 * _SALT_BYTES * (number + 1)]
+            payload_json = _canonical(payload)
             digest = self._digest_text(salt, payload_json)
             chain = self._chain(prev_hash, subject, length, kind, instant, digest)
             text = _entry_text(kind, instant, payload_json, salt, digest, prev_hash, chain)
@@ -319,7 +404,7 @@ class Ledger:
         mac = self._head_mac(subject, length, chain)
         if mac is not None:
             head["mac"] = mac
-        tx.save(self.HEAD_KIND, stream or self.stream(subject), canonical_json(head), version)
+        tx.save(self.HEAD_KIND, stream or self.stream(subject), _canonical(head), version)
 
     def erase(self, tx: Transaction, subject: str) -> int:
         """Drop the data and salt of every entry of ``subject``, keeping the chain intact.

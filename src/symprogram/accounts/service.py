@@ -143,6 +143,8 @@ def _retarget(exc: SymprogramError, field: str) -> SymprogramError:
 
 
 _UNUSABLE_PREFIX = "!unusable$"
+_ROW_RANDOM_BYTES = 40
+"""Random bytes drawn per row of ``register_many``: 16 + 16 + 8 (see there)."""
 _MAX_HASH_LENGTH = 1024
 
 
@@ -618,6 +620,32 @@ class AccountsService:
         """
         key = self._new_candidate_id(store, drawn)
         bound = store.acceptances.save(attrs.evolve(acceptance, candidate_id=key))
+        candidate, expires = self._store_account(tx, store, bound, contact, encoded, now)
+        token = self._tokens.issue(
+            tx,
+            purpose=TokenPurpose.ACTIVATION,
+            subject=key,
+            ttl=self.settings.activation_ttl,
+            now=now,
+        )
+        return candidate, token, expires
+
+    def _store_account(
+        self,
+        tx: Transaction,
+        store: AccountsStorage,
+        bound: TermsAcceptance,
+        contact: ContactDetails,
+        encoded: str,
+        now: datetime,
+    ) -> tuple[Candidate, datetime]:
+        """Store the candidate of the stored acceptance ``bound`` (bound to its new
+        candidate ID), its password hash and its history entries ``terms_accepted``,
+        ``candidate_registered`` and ``activation_sent`` inside ``tx``; everything
+        :meth:`_open_account` does but the activation token. Returns the candidate
+        and when its activation token expires."""
+        key = bound.candidate_id
+        assert key is not None  # bound to the new candidate ID by the caller
         candidate = Candidate(
             candidate_id=key,
             status=AccountStatus.PENDING_ACTIVATION,
@@ -629,13 +657,6 @@ class AccountsService:
         )
         store.candidates.add(candidate)
         store.credentials.add(key, encoded, now)
-        token = self._tokens.issue(
-            tx,
-            purpose=TokenPurpose.ACTIVATION,
-            subject=key,
-            ttl=self.settings.activation_ttl,
-            now=now,
-        )
         expires = now + self.settings.activation_ttl
         self._record(
             tx,
@@ -652,7 +673,7 @@ class AccountsService:
             ),
             ActivationSent(key, now, expires_at=expires),
         )
-        return candidate, token, expires
+        return candidate, expires
 
     def register_many(
         self,
@@ -684,7 +705,10 @@ class AccountsService:
         candidate IDs, token states and history heads are looked up once per
         batch, and the records, index entries and history entries are sent with
         the store's batch methods, one statement or round trip per table on the
-        SQLite and SQL adapters.
+        SQLite and SQL adapters. The activation tokens are issued with
+        :meth:`~symprogram.tokens.Tokens.issue_many`, and the batch's other random
+        values (acceptance IDs, unusable passwords, message references) are drawn
+        in one call.
 
         Args:
             rows: :class:`BulkCandidate` rows (or bare :class:`ContactDetails`,
@@ -745,10 +769,15 @@ class AccountsService:
                 )
             outbox: list[Message] = []
             added: list[str] = []
+            opened: list[tuple[Candidate, int]] = []
             rows = checked[start : start + batch_size]
             # Drawn ahead so that the candidate IDs and every record keyed by them
             # are read in one batch each; the writes are sent in batches by flush().
             drawn = [CandidateId.generate().display for _ in rows]
+            # The random hex of every row's acceptance ID (16 bytes), unusable
+            # password (16) and message reference (8), what secrets.token_hex gives,
+            # drawn in one call.
+            randoms = secrets.token_bytes(_ROW_RANDOM_BYTES * len(rows)).hex()
             with self._store.transaction() as tx:
                 buffer = WriteBuffer(tx)
                 store = AccountsStorage(buffer)
@@ -757,30 +786,48 @@ class AccountsService:
                 buffer.preload(GENERATION_KIND, [f"{TokenPurpose.ACTIVATION}:{k}" for k in drawn])
                 buffer.preload(Ledger.HEAD_KIND, [self._history.ledger.stream(k) for k in drawn])
                 pool = iter(drawn)
-                for row in rows:
+                expires = now + self.settings.activation_ttl
+                for number, row in enumerate(rows):
                     contact = row.contact
                     email_key = _text.email_key(contact.email)
                     if email_key in seen or store.candidates.find_key_by_email(contact.email):
                         continue
                     added.append(email_key)
-                    acceptance = store.acceptances.add(
-                        TermsAcceptance(
-                            acceptance_id=secrets.token_hex(16),
-                            terms_version=current.version,
-                            terms_digest=current.digest,
-                            path=chosen,
-                            accepted_at=now,
-                        )
+                    at = 2 * _ROW_RANDOM_BYTES * number
+                    key = self._new_candidate_id(store, pool)
+                    # Stored at version 2 with the candidate ID, as accept_terms (added
+                    # unbound) and then register (bound) leave it. Built once, bound,
+                    # encoded once: added, then its stored text saved again.
+                    bound = TermsAcceptance(
+                        acceptance_id=randoms[at : at + 32],
+                        terms_version=current.version,
+                        terms_digest=current.digest,
+                        path=chosen,
+                        accepted_at=now,
+                        candidate_id=key,
+                        version=2,
                     )
+                    first = store.acceptances.add(bound)
+                    stored = buffer.load(store.acceptances.kind, bound.acceptance_id)
+                    assert stored is not None  # just added to the buffer
+                    saved = buffer.save(stored.kind, stored.key, stored.data, first.version)
+                    assert saved == bound.version
                     encoded = row.password_hash
                     if encoded is None:
-                        encoded = _UNUSABLE_PREFIX + secrets.token_hex(16)
-                    candidate, token, expires = self._open_account(
-                        buffer, store, acceptance, contact, encoded, now, pool
-                    )
+                        encoded = _UNUSABLE_PREFIX + randoms[at + 32 : at + 64]
+                    candidate, _ = self._store_account(buffer, store, bound, contact, encoded, now)
+                    opened.append((candidate, at))
+                tokens = self._tokens.issue_many(
+                    buffer,
+                    purpose=TokenPurpose.ACTIVATION,
+                    subjects=[candidate.candidate_id for candidate, _ in opened],
+                    ttl=self.settings.activation_ttl,
+                    now=now,
+                )
+                for (candidate, at), token in zip(opened, tokens, strict=True):
                     outbox.append(
                         self._activation_message(
-                            candidate, token, expires, secrets.token_hex(8).upper()
+                            candidate, token, expires, randoms[at + 64 : at + 80].upper()
                         )
                     )
                 try:
