@@ -276,11 +276,12 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
         # json.loads gives. Anything else (surrounding whitespace, a byte order
         # mark, extra data, an error) goes through json.loads for its answer.
         try:
-            raw, end = _scan_once(text, 0)
-            if end != len(text):
-                raw = _UNPARSED
-        except Exception:
-            raw = _UNPARSED
+            value, end = _scan_once(text, 0)
+        except Exception:  # noqa: S110 - json.loads below gives the answer
+            pass
+        else:
+            if end == len(text):
+                raw = value
     if raw is _UNPARSED:
         try:
             raw = json.loads(text)

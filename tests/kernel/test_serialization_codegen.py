@@ -427,3 +427,79 @@ def test_a_converter_declared_as_is_returns_its_value_itself(
         assert convert(value) is value
 
     check()
+
+
+# -- instants written field by field ------------------------------------------------------
+@attrs.frozen
+class Stamped:
+    """Instants in every position a writer formats one: a field, an optional, tuple items."""
+
+    at: datetime
+    maybe: datetime | None
+    seen: tuple[SeenPolicy, ...]
+
+
+offsets = st.integers(-1439, 1439).map(lambda m: timezone(timedelta(minutes=m)))
+any_instants = st.datetimes(timezones=st.just(UTC) | offsets).map(
+    lambda d: d.astimezone(UTC) if d.utcoffset() is not None else d
+)
+stamped = st.builds(
+    Stamped,
+    at=any_instants,
+    maybe=st.none() | any_instants,
+    seen=st.lists(st.builds(SeenPolicy, st.text(max_size=3), any_instants), max_size=2).map(tuple),
+)
+
+
+@given(stamped)
+def test_an_instant_is_written_as_isoformat_writes_it(obj: Stamped) -> None:
+    """With or without microseconds, any year, any offset normalized to UTC: cattrs' text."""
+    expected = canonical_json(GENERAL.unstructure(obj))
+    assert expected == dumps(obj, converter=FAST)
+    assert f'"at":"{obj.at.isoformat()}"' in expected
+    write = _codegen.writer(Stamped)
+    assert write is not None
+    instants = [obj.at, *([obj.maybe] if obj.maybe else []), *(s.at for s in obj.seen)]
+    if all(i.year < 3000 for i in instants):  # the generated writer's own answer
+        assert expected == write(obj)
+    else:  # a later year is left to the general path
+        with pytest.raises(IndexError):
+            write(obj)
+
+
+class _Shouting(str):
+    """A str subclass whose str() and repr() differ from its text."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return self.upper()
+
+    def __repr__(self) -> str:
+        return "shouting"
+
+
+@given(st.text(max_size=8), st.text(max_size=8))
+def test_a_str_subclass_is_written_as_its_text_as_the_json_module_does(
+    topic: str, version: str
+) -> None:
+    """The generated writer itself (no fallback) gives cattrs' text for a str subclass."""
+    at = datetime(2011, 1, 15, 9, 30, 0, 250, tzinfo=UTC)
+    obj = ChoiceState(_Shouting(topic), Choice.GRANTED, at, Channel.EMAIL, _Shouting(version), 1)
+    write = _codegen.writer(ChoiceState)
+    assert write is not None
+    assert canonical_json(GENERAL.unstructure(obj)) == write(obj)
+
+
+def test_a_reader_checks_every_field_before_building() -> None:
+    """A wrong class in any field of a nested record: the general path's answer."""
+    at = datetime(2011, 1, 15, tzinfo=UTC)
+    raw = json.loads(
+        dumps(ConsentState("s", (ChoiceState("t", Choice.GRANTED, at, Channel.EMAIL, "v", 1),)))
+    )
+    for key, value in [("topic", 1), ("policy_version", None), ("position", "1"), ("at", 5)]:
+        changed = {**raw, "choices": [{**raw["choices"][0], key: value}]}
+        text = json.dumps(changed)
+        assert _outcome(loads, text, ConsentState, converter=GENERAL) == _outcome(
+            loads, text, ConsentState, converter=FAST
+        )
