@@ -534,6 +534,14 @@ NOTES = """
   e-mail address, encoding them as canonical JSON, drawing and hashing the
   activation token, hash-chaining three history entries per candidate. The
   baseline inserts finished rows in key order.
+- Registration cost per candidate grows with the file (about 1.5x per tenfold size
+  in the 10k → 100k → 1M rows), and so does the raw baseline's own `executemany`
+  (its 1M run costs more per row than its 100k run, in key order): SQLite's B-trees
+  get deeper and stop fitting its page cache (2 MB by default), and symprogram's
+  keys (candidate IDs, tokens, ledger streams) are random by design, so its inserts
+  touch pages all over the indexes. A quadratic path would multiply the cost per
+  candidate by ten per tenfold size. A larger `cache_size` for bulk imports is the
+  next thing to try.
 - Serialization: code generated per model class writes canonical JSON directly and
   builds models from the parsed JSON, every converter and validator still run;
   pydantic-core and msgspec do the same in compiled code. ContactDetails is
