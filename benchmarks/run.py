@@ -315,6 +315,55 @@ def bench_registration(
         )
 
 
+def bench_registration_pg(rep: Report, big: list[int], postgres: str | None) -> None:
+    """``register_many`` into PostgreSQL at every size: the growth of its cost."""
+    if not postgres:
+        rep.add(
+            "## 2b. Bulk registration into PostgreSQL by size\n\n"
+            "SYMPROGRAM_TEST_POSTGRES_URL unset."
+        )
+        rep.target("PostgreSQL registration by size", "SYMPROGRAM_TEST_POSTGRES_URL unset", None)
+        return
+    lines = [
+        "## 2b. Bulk registration into PostgreSQL by size",
+        "",
+        "As in section 2's PostgreSQL table (`register_many`, 1000 rows per unit of work,",
+        "SQLAlchemy adapter on psycopg 3, a fresh database; baselines `validate_email` plus",
+        "the very rows inserted with psycopg `executemany` or `COPY`), at every size.",
+        "",
+        "| candidates | symprogram | validate_email | executemany | COPY | ratio vs"
+        " executemany | ratio vs COPY | per candidate | peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    per_item, worst = [], 0.0
+    for size in big:
+        _reset_postgres(postgres)
+        r = run_child("register_pg", size=size, url=postgres)
+        _reset_postgres(postgres)
+        em = r["validate_s"] + r["executemany_s"]
+        cp = r["validate_s"] + r["copy_s"]
+        worst = max(worst, r["symprogram_s"] / em)
+        per_item.append(r["symprogram_s"] / size)
+        lines.append(
+            f"| {_k(size)} | {r['symprogram_s']:.2f} s | {r['validate_s']:.2f} s "
+            f"| {r['executemany_s']:.3f} s | {r['copy_s']:.3f} s "
+            f"| {r['symprogram_s'] / em:.1f}x | {r['symprogram_s'] / cp:.1f}x "
+            f"| {_us(r['symprogram_s'] / size)} | {r['peak_rss_mb']:.0f} MB |"
+        )
+    rep.add("\n".join(lines))
+    rep.target(
+        "PostgreSQL bulk registration within 1.5x of psycopg executemany, every size",
+        f"{worst:.1f}x worst",
+        worst <= 1.5,
+    )
+    if len(per_item) > 1:
+        rep.target(
+            "PostgreSQL registration cost per candidate flat across sizes",
+            " → ".join(_us(x) for x in per_item),
+            max(per_item) / min(per_item) < 2,
+        )
+
+
 def bench_serialization(rep: Report, number: int) -> None:
     r = run_child("serialization", number=number)
     lines = [
@@ -446,7 +495,14 @@ def bench_growth(rep: Report, sizes: list[int]) -> None:
 
 
 RESULTS = ROOT / "benchmarks" / "results.json"
-ORDER = ["decisions", "registration", "serialization", "audience", "growth"]
+ORDER = [
+    "decisions",
+    "registration",
+    "registration-postgresql",
+    "serialization",
+    "audience",
+    "growth",
+]
 
 
 def write(rep: Report, info: dict[str, Any]) -> None:
@@ -557,7 +613,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--full", action="store_true", help="add the 1M sizes")
     parser.add_argument(
         "--only",
-        choices=["decisions", "registration", "serialization", "audience", "growth"],
+        choices=ORDER,
         action="append",
         help="run only these sections (the report then holds only them)",
     )
@@ -568,7 +624,7 @@ def main(argv: list[str] | None = None) -> None:
         sizes, number, sample = [10_000, 100_000], 20_000, 20
     big = [*sizes, 1_000_000] if args.full else sizes
     postgres = os.environ.get("SYMPROGRAM_TEST_POSTGRES_URL")
-    only = set(args.only or ["decisions", "registration", "serialization", "audience", "growth"])
+    only = set(args.only or ORDER)
     info = machine()
     command = (
         "python -m benchmarks"
@@ -582,8 +638,16 @@ def main(argv: list[str] | None = None) -> None:
         "audience": lambda: bench_audience(rep, big, postgres),
         "growth": lambda: bench_growth(rep, big),
         "registration": lambda: bench_registration(rep, sizes, big, sample, postgres),
+        "registration-postgresql": lambda: bench_registration_pg(rep, big, postgres),
     }
-    for name in ("decisions", "serialization", "audience", "growth", "registration"):
+    for name in (
+        "decisions",
+        "serialization",
+        "audience",
+        "growth",
+        "registration",
+        "registration-postgresql",
+    ):
         if name in only:
             rep.begin(name)
             runs[name]()
