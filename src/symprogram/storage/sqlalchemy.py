@@ -1628,6 +1628,15 @@ def _create_engine(url: str | URL, engine_kwargs: dict[str, Any]) -> tuple[Engin
             kwargs["connect_args"] = connect_args
     else:
         kwargs.setdefault("pool_pre_ping", True)
+    if backend == "postgresql" and parsed.get_driver_name() == "psycopg":
+        # No server-side prepared statements: psycopg prepares a query after five runs
+        # and the server may then keep a generic plan made while the tables were
+        # small (a sequential scan), which a bulk import into a fresh database then
+        # runs for every batch read until the next ANALYZE. A plan per statement
+        # costs far less than a scan of a large table.
+        connect_args = dict(kwargs.get("connect_args") or {})
+        connect_args.setdefault("prepare_threshold", None)
+        kwargs["connect_args"] = connect_args
     if backend in ("mysql", "mariadb"):
         if "charset" not in parsed.query:
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})
