@@ -42,6 +42,7 @@ code (``None``).
 from __future__ import annotations
 
 import enum
+import json
 import operator
 import types
 import typing
@@ -107,6 +108,15 @@ def _tuple_arg(tp: Any) -> Any:
     if typing.get_origin(tp) is tuple:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
+            return args[0]
+    return None
+
+
+def _frozenset_arg(tp: Any) -> Any:
+    """``X`` for ``frozenset[X]``, else ``None``."""
+    if typing.get_origin(tp) is frozenset:
+        args = typing.get_args(tp)
+        if len(args) == 1:
             return args[0]
     return None
 
@@ -186,9 +196,17 @@ def _check_condition(line: str, ind: str) -> str | None:
 class _Builder:
     """Generates the functions of one kind (writers or readers), one per class and type."""
 
-    def __init__(self, kind: str, own_hooks: frozenset[Any]) -> None:
+    def __init__(
+        self,
+        kind: str,
+        own_hooks: frozenset[Any],
+        by_text: typing.Mapping[type, Callable[[Any], Any]] | None = None,
+    ) -> None:
         self.kind = kind
         self.own_hooks = own_hooks
+        self.by_text = dict(by_text or {})
+        # classes written and read through the converter's own hooks, never as attrs classes
+        self.hooked = own_hooks | frozenset(self.by_text)
         self.ns: dict[str, Any] = {
             "_MISS": _MISS,
             "_esc": encode_basestring,
@@ -204,10 +222,14 @@ class _Builder:
             "_bool": bool,
             "_new": object.__new__,
             "_map": map,
+            "_sorted": sorted,
+            "_frozenset": frozenset,
             "_D2": _D2,
             "_Y": _YEARS,
         }
         self.count = 0
+        self.top: type | None = None  # the class asked for, written without `exclude`
+        self.exclude: frozenset[str] = frozenset()
         self.classes: dict[type, str | None] = {}
         self.active: set[type] = set()  # classes whose code is being generated
         self.sources: list[str] = []
@@ -243,6 +265,25 @@ class _Builder:
         if tp in self.own_hooks:
             return None
         lines: list[str] = []
+        if tp in self.by_text:
+            # the converter writes str(value): only an instance of exactly tp
+            klass = self.const(tp, "cls")
+            var = self.local(expr, ind, lines)
+            lines.append(f"{ind}if {var}.__class__ is not {klass}: raise _MISS")
+            return lines, f"{{_esc(_str({var}))}}"
+        members = _frozenset_arg(tp)
+        if members is not None and _str_enum(members):
+            # the converter writes a frozenset as the list of its unstructured items
+            # sorted by their JSON text (json.dumps with sort_keys and default=str)
+            enc = self.const({m: encode_basestring(m.value) for m in members}, "enc")
+            order = self.const(
+                {m: json.dumps(m.value, sort_keys=True, default=str) for m in members}, "order"
+            )
+            var = self.local(expr, ind, lines)
+            lines.append(f"{ind}if {var}.__class__ is not _frozenset: raise _MISS")
+            return lines, (
+                f'[{{",".join([{enc}[_e] for _e in _sorted({var}, key={order}.__getitem__)])}}]'
+            )
         if tp is str:
             # encode_basestring raises TypeError on anything but a str, and writes a
             # str subclass as its text, as the json module does
@@ -305,7 +346,7 @@ class _Builder:
             lines.append(f"{ind}if {var}.__class__ is not _tuple: raise _MISS")
             if item is str:
                 return lines, f'[{{",".join(_map(_esc, {var}))}}]'
-            if attrs.has(item) and item not in self.classes and item not in self.own_hooks:
+            if attrs.has(item) and item not in self.classes and item not in self.hooked:
                 # the item's code inline in the loop
                 each, parts = self.name("_e"), self.name("_p")
                 written = self.write_body(item, each, ind + "    ")
@@ -329,7 +370,7 @@ class _Builder:
 
     def write_class(self, cls: type) -> str | None:
         """The name of the generated writer function of ``cls`` (``None``: unsupported)."""
-        if cls in self.own_hooks or cls in self.active:
+        if cls in self.hooked or cls in self.active:
             return None
         if cls in self.classes:
             return self.classes[cls]
@@ -360,7 +401,10 @@ class _Builder:
         klass = self.const(cls, "cls")
         lines = [f"{ind}if {obj}.__class__ is not {klass}: raise _MISS"]
         parts = []
+        skipped = self.exclude if cls is self.top else frozenset()
         for field, tp in sorted(fields, key=lambda f: f[0].name):
+            if field.name in skipped:
+                continue
             written = self.write(tp, f"{obj}.{field.name}", ind)
             if written is None:
                 return None
@@ -374,6 +418,17 @@ class _Builder:
         """Statements replacing ``var`` (parsed JSON) by its structured value of type ``tp``."""
         if tp in self.own_hooks:
             return None
+        if tp in self.by_text:
+            # what the converter's hook calls, on whatever the JSON holds
+            parse = self.const(self.by_text[tp], "parse")
+            return [f"{ind}{var} = {parse}({var})"]
+        members = _frozenset_arg(tp)
+        if members is not None and _str_enum(members):
+            table = self.const(dict(members._value2member_map_), "members")
+            return [
+                f"{ind}if {var}.__class__ is not _list: raise _MISS",
+                f"{ind}{var} = _frozenset([{table}[_e] for _e in {var}])",
+            ]
         if tp is str or tp is int or tp is bool:
             check = {str: "_str", int: "_int", bool: "_bool"}[tp]
             return [f"{ind}if {var}.__class__ is not {check}: raise _MISS"]
@@ -409,7 +464,7 @@ class _Builder:
                     f"{ind}{var} = _tuple({var})",
                 ]
             head = [f"{ind}if {var}.__class__ is not _list: raise _MISS"]
-            if attrs.has(item) and item not in self.classes and item not in self.own_hooks:
+            if attrs.has(item) and item not in self.classes and item not in self.hooked:
                 # the item's code inline in the loop
                 each, built = self.name("_e"), self.name("_b")
                 body = self.read_body(item, each, each, ind + "    ")
@@ -433,7 +488,7 @@ class _Builder:
 
     def read_class(self, cls: type) -> str | None:
         """The name of the generated reader function of ``cls`` (``None``: unsupported)."""
-        if cls in self.own_hooks:
+        if cls in self.hooked:
             return None
         if cls in self.classes:
             return self.classes[cls]
@@ -448,7 +503,7 @@ class _Builder:
 
     def read_body(self, cls: type, raw: str, out: str, ind: str) -> list[str] | None:
         """Statements setting ``out`` to the instance of ``cls`` built from ``raw``."""
-        if cls in self.own_hooks or cls in self.active:  # no self-referring class
+        if cls in self.hooked or cls in self.active:  # no self-referring class
             return None
         self.active.add(cls)
         try:
@@ -535,14 +590,22 @@ class _Builder:
         return fn
 
 
-def writer(cls: type, own_hooks: frozenset[Any] = frozenset()) -> Writer | None:
+def writer(
+    cls: type,
+    own_hooks: frozenset[Any] = frozenset(),
+    exclude: frozenset[str] = frozenset(),
+    by_text: typing.Mapping[type, Callable[[Any], Any]] | None = None,
+) -> Writer | None:
     """A function giving the canonical JSON text of an instance of exactly ``cls``, or ``None``.
 
     ``own_hooks``: classes the
     converter serializes with hooks of its own (no code is generated for them, nor
-    for a class with a field of one).
+    for a class with a field of one). ``exclude``: names of ``cls``'s own fields
+    left out of the text (not of the classes of its fields). ``by_text``: classes
+    the converter writes as ``str(value)`` and reads with the function given.
     """
-    builder = _Builder("writer", own_hooks)
+    builder = _Builder("writer", own_hooks, by_text)
+    builder.top, builder.exclude = cls, exclude
     name = builder.write_class(cls)
     if name is None:
         return None
@@ -550,12 +613,16 @@ def writer(cls: type, own_hooks: frozenset[Any] = frozenset()) -> Writer | None:
     return fn
 
 
-def reader(cls: type, own_hooks: frozenset[Any] = frozenset()) -> Reader | None:
+def reader(
+    cls: type,
+    own_hooks: frozenset[Any] = frozenset(),
+    by_text: typing.Mapping[type, Callable[[Any], Any]] | None = None,
+) -> Reader | None:
     """A function building ``cls`` from parsed JSON of the exact expected shape, or ``None``.
 
-    ``own_hooks``: as for :func:`writer`.
+    ``own_hooks``, ``by_text``: as for :func:`writer`.
     """
-    builder = _Builder("reader", own_hooks)
+    builder = _Builder("reader", own_hooks, by_text)
     try:
         name = builder.read_class(cls)
     except Miss:

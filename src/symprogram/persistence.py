@@ -46,7 +46,7 @@ from symprogram.errors import (
     StorageError,
     ValidationError,
 )
-from symprogram.serialization import canonical_json, dumps, loads, make_converter
+from symprogram.serialization import dumps, dumps_without, loads, make_converter
 
 __all__ = [
     "MAX_KEY_LENGTH",
@@ -630,6 +630,8 @@ class WriteBuffer:
         self.tx.rewrite(stream, position, data)
 
 
+_NO_VERSION = frozenset({"version"})
+"""A record's text leaves out the version: the store keeps it beside the text."""
 _DECODED_MAX = 2048
 """Decoded aggregates kept by :class:`Repository` (process-wide, first in first out)."""
 _DECODED_MAX_TEXT = 8_192
@@ -726,9 +728,7 @@ class Repository(Generic[T]):
         return _with_version(obj, record.version)
 
     def _encode(self, obj: T) -> str:
-        raw = self._conv.unstructure(obj)
-        raw.pop("version", None)
-        return canonical_json(raw)
+        return dumps_without(obj, _NO_VERSION, converter=self._conv)
 
     def find(self, key: str) -> T | None:
         """Return the aggregate with ``key``, or ``None``."""

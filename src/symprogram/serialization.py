@@ -166,18 +166,24 @@ class _Converter(JsonConverter):
 
 
 # Classes make_converter gives hooks of their own beyond what _codegen reproduces.
-_OWN_HOOKS: frozenset[Any] = frozenset({CandidateId, timedelta})
+_OWN_HOOKS: frozenset[Any] = frozenset({timedelta})
+# Classes make_converter writes as str(value) and reads with the function given
+# (its hooks for them are exactly these).
+_BY_TEXT: dict[type, Callable[[Any], Any]] = {CandidateId: CandidateId.parse}
 
 
-def _writer(conv: cattrs.Converter, cls: type) -> _codegen.Writer | None:
-    """The generated writer for ``cls`` on ``conv``, built and kept on first use; else ``None``."""
+def _writer(
+    conv: cattrs.Converter, cls: type, exclude: frozenset[str] = frozenset()
+) -> _codegen.Writer | None:
+    """The generated writer for ``cls`` (without the fields ``exclude``) on ``conv``,
+    built and kept on first use; else ``None``."""
     if not getattr(conv, "_sym_fast", False):
         return None
     try:
-        fn = _codegen.writer(cls, _OWN_HOOKS)
+        fn = _codegen.writer(cls, _OWN_HOOKS, exclude, _BY_TEXT)
     except Exception:  # an unusual class: the general path serves it
         fn = None
-    conv._sym_writers[cls] = fn  # type: ignore[attr-defined]
+    conv._sym_writers[(cls, exclude) if exclude else cls] = fn  # type: ignore[attr-defined]
     return fn
 
 
@@ -186,7 +192,7 @@ def _reader(conv: cattrs.Converter, cls: Any) -> _codegen.Reader | None:
     if not getattr(conv, "_sym_fast", False):
         return None
     try:
-        fn = _codegen.reader(cls, _OWN_HOOKS) if isinstance(cls, type) else None
+        fn = _codegen.reader(cls, _OWN_HOOKS, _BY_TEXT) if isinstance(cls, type) else None
     except Exception:
         fn = None
     with contextlib.suppress(TypeError):  # an unhashable type expression is not kept
@@ -214,7 +220,7 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
     conv.register_unstructure_hook(date, lambda d: d.isoformat())
     conv.register_structure_hook(date, _structure_date)
     conv.register_unstructure_hook(CandidateId, str)
-    conv.register_structure_hook(CandidateId, lambda v, _: CandidateId.parse(v))
+    conv.register_structure_hook(CandidateId, lambda v, _: _BY_TEXT[CandidateId](v))
     conv.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
     conv.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=float(v)))
 
@@ -261,6 +267,32 @@ def dumps(obj: Any, *, converter: cattrs.Converter | None = None) -> str:
         except Exception:  # noqa: S110 - not the exact shape: the general path answers
             pass
     return canonical_json(conv.unstructure(obj))
+
+
+def dumps_without(
+    obj: Any, exclude: frozenset[str], *, converter: cattrs.Converter | None = None
+) -> str:
+    """:func:`dumps` of ``obj`` less its own fields named in ``exclude`` (e.g. the
+    ``version`` a store keeps beside a record's text), written as directly as
+    :func:`dumps` writes: the same text as the unstructured dictionary without
+    those keys, canonically serialized."""
+    conv = converter or _DEFAULT
+    cls = obj.__class__
+    try:
+        fast = conv._sym_writers[cls, exclude]  # type: ignore[attr-defined]
+    except (AttributeError, KeyError):
+        fast = _writer(conv, cls, exclude)
+    if fast is not None:
+        try:
+            text: str = fast(obj)
+            return text
+        except Exception:  # noqa: S110 - not the exact shape: the general path answers
+            pass
+    raw = conv.unstructure(obj)
+    if isinstance(raw, dict):
+        for name in exclude:
+            raw.pop(name, None)
+    return canonical_json(raw)
 
 
 def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None = None) -> T:
