@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from _kinds import known_records
 from symprogram import Program
 from symprogram.accounts import ScryptHasher
 from symprogram.clock import FixedClock
@@ -22,30 +23,6 @@ from symprogram.errors import SymprogramError
 
 START = datetime(2012, 3, 1, 9, 30, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
-
-#: Every record kind the SDK writes; ``test_snapshot_covers_every_kind`` keeps it complete.
-KNOWN_KINDS = (
-    "account_credential",
-    "account_request_log",
-    "award_candidate",
-    "award_disclosure",
-    "award_kit",
-    "candidate",
-    "consent_file",
-    "consent_granted",
-    "consent_meta",
-    "consent_policy",
-    "consent_state",
-    "entitlements_case",
-    "entitlements_customer",
-    "entitlements_product",
-    "incident",
-    "ledger_head",
-    "score_report",
-    "terms_acceptance",
-    "token",
-    "token_generation",
-)
 
 
 def fast_options() -> dict[str, dict[str, Any]]:
@@ -187,16 +164,9 @@ def snapshot(program: Program, sqlite_file: Path | None = None) -> dict[str, Any
     records: dict[tuple[str, str], tuple[int, str]] = {}
     streams: dict[str, list[tuple[int, str]]] = {}
     with program.store.transaction(readonly=True) as tx:
-        for kind in KNOWN_KINDS:
-            after: str | None = None
-            while True:
-                page = tx.scan(kind, after=after, limit=500)
-                for record in page:
-                    records[(kind, record.key)] = (record.version, record.data)
-                if len(page) < 500:
-                    break
-                after = page[-1].key
-        after = None
+        for kind, record in known_records(tx):
+            records[(kind, record.key)] = (record.version, record.data)
+        after: str | None = None
         while True:
             names = tx.streams(after=after, limit=500)
             for name in names:
@@ -214,11 +184,6 @@ def raw_rows(path: Path, table: str) -> list[tuple[Any, ...]]:
     """All rows of a table of a SQLite file, read with sqlite3 directly."""
     with closing(sqlite3.connect(path)) as conn:
         return list(conn.execute(f"SELECT * FROM {table}"))
-
-
-def raw_kinds(path: Path) -> set[str]:
-    """The record kinds present in a SQLite file."""
-    return {row[0] for row in raw_rows(path, "sp_records")}
 
 
 def sql(path: Path, *statements: str, params: tuple[Any, ...] = ()) -> None:

@@ -16,12 +16,10 @@ from typing import Any
 
 import pytest
 from acceptance_helpers import (
-    KNOWN_KINDS,
     Seeded,
     db_path,
     expect_symprogram_error_or_success,
     make_program,
-    raw_kinds,
     register,
     seed,
     snapshot,
@@ -29,6 +27,7 @@ from acceptance_helpers import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _kinds import KNOWN_KINDS, sqlite_kinds
 from symprogram.entitlements import Reader
 from symprogram.errors import SymprogramError
 
@@ -498,7 +497,7 @@ def test_snapshot_covers_every_kind(tmp_path: Path) -> None:
         )
         program.awards.verify_disclosure(seeded.code)
         program.consent.request_correction("s1", {"name": "Ada King"})
-    assert set() == raw_kinds(db_path(tmp_path)) - set(KNOWN_KINDS)
+    assert set() == sqlite_kinds(db_path(tmp_path)) - set(KNOWN_KINDS)
 
 
 def test_refused_calls_report_their_field(tmp_path: Path) -> None:

@@ -17,36 +17,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from _kinds import known_records
 from symprogram import Program
 from symprogram.accounts import PostalAddress, ScryptHasher
 from symprogram.clock import FixedClock
 
 START = datetime(2012, 3, 1, 9, 30, tzinfo=UTC)
 PASSWORD = "Zq8#vN2!pL5@xR7&"
-
-#: Every record kind the SDK writes (checked against the SQLite file's kinds).
-KNOWN_KINDS = (
-    "account_credential",
-    "account_request_log",
-    "award_candidate",
-    "award_disclosure",
-    "award_kit",
-    "candidate",
-    "consent_file",
-    "consent_granted",
-    "consent_meta",
-    "consent_policy",
-    "consent_state",
-    "entitlements_case",
-    "entitlements_customer",
-    "entitlements_product",
-    "incident",
-    "ledger_head",
-    "score_report",
-    "terms_acceptance",
-    "token",
-    "token_generation",
-)
 
 
 def fast_options() -> dict[str, dict[str, Any]]:
@@ -255,15 +232,8 @@ def store_texts(program: Program) -> list[str]:
     """Every record (kind, key, data) and every stream entry, read through the Store API."""
     out: list[str] = []
     with program.store.transaction(readonly=True) as tx:
-        for kind in KNOWN_KINDS:
-            after: str | None = None
-            while True:
-                page = tx.scan(kind, after=after, limit=500)
-                out.extend(f"{kind}\t{r.key}\t{r.data}" for r in page)
-                if len(page) < 500:
-                    break
-                after = page[-1].key
-        after = None
+        out.extend(f"{kind}\t{r.key}\t{r.data}" for kind, r in known_records(tx))
+        after: str | None = None
         while True:
             names = tx.streams(after=after, limit=500)
             for name in names:
@@ -301,12 +271,6 @@ def sqlite_rows(path: Path) -> list[str]:
             for row in conn.execute(f'SELECT * FROM "{table}"'):
                 out.append("\t".join(str(v) for v in row))
     return out
-
-
-def sqlite_kinds(path: Path) -> set[str]:
-    """The record kinds present in the SQLite file."""
-    with closing(sqlite3.connect(path)) as conn:
-        return {row[0] for row in conn.execute("SELECT DISTINCT kind FROM sp_records")}
 
 
 def file_leaks(path: Path, needles: Iterable[str]) -> list[str]:

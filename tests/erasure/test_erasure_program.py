@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from erasure_helpers import (
-    KNOWN_KINDS,
     PASSWORD,
     START,
     db_path,
@@ -19,11 +18,11 @@ from erasure_helpers import (
     make_program,
     register,
     seed,
-    sqlite_kinds,
     sqlite_rows,
     store_texts,
 )
 
+from _kinds import KNOWN_KINDS, sqlite_kinds
 from symprogram import Program
 from symprogram.accounts import ERASED_EMAIL, ERASED_TEXT, AccountStatus
 from symprogram.awards.models import ERASED_KIT_ADDRESS
