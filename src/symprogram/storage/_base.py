@@ -1,4 +1,5 @@
-"""Pieces shared by the adapters: argument checks and the per-thread ambient unit of work.
+"""Pieces shared by the adapters: argument checks, the per-thread ambient unit of
+work, and the shape of the SQL adapters' batches.
 
 The checks of versions, data text and positions live in :mod:`symprogram.persistence`
 (the write buffer there needs them too) and are re-exported here.
@@ -11,10 +12,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from symprogram.errors import StorageError, ValidationError
+from symprogram.errors import IntegrityError, StorageError, SymprogramError, ValidationError
 from symprogram.persistence import (
+    batch_keys,
     check_key,
     check_position,
     check_text,
@@ -22,7 +24,12 @@ from symprogram.persistence import (
 )
 
 __all__ = [
+    "IN_CHUNK",
+    "MIN_BATCH",
     "Ambient",
+    "as_int",
+    "as_text",
+    "check_batch",
     "check_bounds",
     "check_key",
     "check_limit",
@@ -31,9 +38,19 @@ __all__ = [
     "check_text",
     "check_version",
     "enable_wal",
+    "in_chunks",
+    "pair_of",
+    "read_chunks",
+    "write_batch",
 ]
 
 TX = TypeVar("TX")
+T = TypeVar("T")
+
+IN_CHUNK = 500
+"""Keys per ``IN (...)`` list of a batched read (well under SQLite's variable limit)."""
+MIN_BATCH = 8
+"""Smaller batches are written item by item (a savepoint costs more than it saves)."""
 
 
 def enable_wal(execute: Callable[[str], object], *, timeout: float = 30.0) -> None:
@@ -80,6 +97,94 @@ def check_pair(kind: str, key: str) -> None:
     """Validate a ``(kind, key)`` pair."""
     check_key(kind, "kind")
     check_key(key, "key")
+
+
+def as_text(value: Any, what: str) -> str:
+    """A text column's value; anything else is a damaged database."""
+    if isinstance(value, str):
+        return value
+    raise IntegrityError(f"{what} is not text in the database", code="database_corrupt")
+
+
+def as_int(value: Any, what: str) -> int:
+    """An integer column's value; anything else is a damaged database."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise IntegrityError(f"{what} is not an integer in the database", code="database_corrupt")
+
+
+def pair_of(item: tuple[Any, ...]) -> tuple[Any, Any]:
+    """The first two values of a batch item: ``(kind, key)`` or ``(index, value)``."""
+    return item[0], item[1]
+
+
+# -- batches (see symprogram.persistence.BatchTransaction) ---------------------------
+#
+# A batched write of the SQL adapters checks every item first; it then writes a
+# large enough batch all at once, all or nothing, and otherwise (a small batch, or
+# one the database refused) makes the single calls, which raise the exact error of
+# the first refused item. Either way it does what the single calls in order do.
+
+
+def check_batch(
+    batch: list[tuple[Any, ...]],
+    check: Callable[..., T],
+    write: Callable[[list[tuple[Any, ...]]], object],
+) -> list[T]:
+    """``check(*item)`` of every item, in order: their results.
+
+    On the first item ``check`` refuses (a :class:`~symprogram.errors.SymprogramError`),
+    the items before it are written with ``write`` (the batch method itself) and
+    the error is raised, as the single calls in order would have done.
+    """
+    results: list[T] = []
+    for number, item in enumerate(batch):
+        try:
+            results.append(check(*item))
+        except SymprogramError:
+            write(batch[:number])
+            raise
+    return results
+
+
+def write_batch(
+    batch: list[tuple[Any, ...]], attempt: Callable[[], bool], one: Callable[..., T]
+) -> list[T] | None:
+    """Write a checked batch: at once with ``attempt`` if it has at least
+    :data:`MIN_BATCH` items, else one by one with ``one(*item)``.
+
+    ``attempt`` writes every item and returns True, or writes nothing and returns
+    False (an item refused): the items are then written one by one too, which
+    raises the error of the first refused item.
+
+    Returns:
+        None if ``attempt`` wrote the batch, else the results of ``one``, in order.
+    """
+    if len(batch) >= MIN_BATCH and attempt():
+        return None
+    return [one(*item) for item in batch]
+
+
+def read_chunks(
+    values: object, field: str, each: str, check: Callable[[object, str], object]
+) -> list[list[str]]:
+    """The keys (or index values) of a batched read, for its ``IN (...)`` lists.
+
+    ``values`` is checked as :func:`~symprogram.persistence.batch_keys` does (the
+    argument named ``field``), then each value with ``check(value, each)``, all of
+    them before anything is read; the distinct values follow in first-seen order,
+    :data:`IN_CHUNK` at a time.
+    """
+    wanted = batch_keys(values, field)
+    for value in wanted:
+        check(value, each)
+    return in_chunks(wanted)
+
+
+def in_chunks(values: list[str]) -> list[list[str]]:
+    """The distinct ``values``, in first-seen order, :data:`IN_CHUNK` at a time."""
+    unique = list(dict.fromkeys(values))
+    return [unique[start : start + IN_CHUNK] for start in range(0, len(unique), IN_CHUNK)]
 
 
 class Ambient(Generic[TX]):

@@ -88,18 +88,24 @@ from symprogram.persistence import (
     Record,
     SaveItem,
     batch_items,
-    batch_keys,
     check_key,
     save_waves,
 )
 from symprogram.storage._base import (
     Ambient,
+    as_int,
+    as_text,
+    check_batch,
     check_limit,
     check_pair,
     check_position,
     check_text,
     check_version,
     enable_wal,
+    in_chunks,
+    pair_of,
+    read_chunks,
+    write_batch,
 )
 
 __all__ = [
@@ -119,8 +125,6 @@ _URL_PREFIX_PARAMETER = "symprogram_table_prefix"
 _LOCK_NAMESPACE = 0x53594D50  # "SYMP": high half of the PostgreSQL advisory lock key
 _LOCK_WAIT_SECONDS = 60
 _STATEMENT_HEADROOM = 16 * 1024  # bytes of a statement besides the data: SQL text, keys
-_IN_CHUNK = 500  # keys per IN (...) list of a batched read
-_MIN_BATCH = 8  # smaller batches are written item by item (a savepoint costs more)
 
 
 # -- data text ---------------------------------------------------------------------
@@ -357,18 +361,6 @@ def _translate(error: BaseException, *, during: str = "statement") -> Symprogram
     return _storage_error(f"the database failed: {first}", "storage_error", False)
 
 
-def _as_text(value: Any, what: str) -> str:
-    if isinstance(value, str):
-        return value
-    raise IntegrityError(f"{what} is not text in the database", code="database_corrupt")
-
-
-def _as_int(value: Any, what: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise IntegrityError(f"{what} is not an integer in the database", code="database_corrupt")
-
-
 # -- schema ----------------------------------------------------------------------
 
 
@@ -570,13 +562,13 @@ class SQLAlchemyTransaction:
             return None
         version, data = rows[0]
         return Record(
-            kind, key, _as_int(version, "a version"), _decode_data(_as_text(data, "a record"))
+            kind, key, as_int(version, "a version"), _decode_data(as_text(data, "a record"))
         )
 
     def _version(self, kind: str, key: str) -> int | None:
         r = self._t.records
         rows = self._rows(sa.select(r.c.version).where(r.c.kind == kind, r.c.key == key))
-        return None if not rows else _as_int(rows[0][0], "a version")
+        return None if not rows else as_int(rows[0][0], "a version")
 
     def _stale(self, kind: str, key: str, expected: int) -> ConcurrencyError:
         current = self._version(kind, key) or 0
@@ -661,9 +653,9 @@ class SQLAlchemyTransaction:
         return [
             Record(
                 kind,
-                _as_text(k, "a key"),
-                _as_int(v, "a version"),
-                _decode_data(_as_text(d, "a record")),
+                as_text(k, "a key"),
+                as_int(v, "a version"),
+                _decode_data(as_text(d, "a record")),
             )
             for k, v, d in rows
         ]
@@ -698,7 +690,7 @@ class SQLAlchemyTransaction:
         _check_storable_key(value, "value")
         i = self._t.index
         rows = self._rows(sa.select(i.c.key).where(i.c.name == index, i.c.value == value))
-        return None if not rows else _as_text(rows[0][0], "an index key")
+        return None if not rows else as_text(rows[0][0], "an index key")
 
     def index_delete(self, index: str, value: str) -> None:
         """Remove ``value`` from the index (no error if absent)."""
@@ -715,7 +707,7 @@ class SQLAlchemyTransaction:
         s = self._t.streams
         rows = self._rows(sa.select(sa.func.max(s.c.position)).where(s.c.stream == stream))
         value = rows[0][0] if rows else None
-        return 0 if value is None else _as_int(value, "a position")
+        return 0 if value is None else as_int(value, "a position")
 
     def append(self, stream: str, position: int, data: str) -> None:
         """Append an entry at ``position`` (1 + the current length).
@@ -758,7 +750,7 @@ class SQLAlchemyTransaction:
         if limit is not None:
             statement = statement.limit(limit)
         rows = self._rows(statement)
-        return [(_as_int(p, "a position"), _decode_data(_as_text(d, "an entry"))) for p, d in rows]
+        return [(as_int(p, "a position"), _decode_data(as_text(d, "an entry"))) for p, d in rows]
 
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
         """Return stream names starting with ``prefix`` after ``after``, in order."""
@@ -777,7 +769,7 @@ class SQLAlchemyTransaction:
             .order_by(s.c.stream)
             .limit(limit)
         )
-        return [_as_text(row[0], "a stream name") for row in rows]
+        return [as_text(row[0], "a stream name") for row in rows]
 
     def rewrite(self, stream: str, position: int, data: str) -> None:
         """Replace an existing entry's data (erasure only: contexts re-verify afterwards).
@@ -882,29 +874,31 @@ class SQLAlchemyTransaction:
         the error of the first refused item.
         """
         batch = batch_items(items, 4)
-        stored: list[str] = []
-        for number, (kind, key, data, expected) in enumerate(batch):
-            try:
-                self._pair(kind, key)
-                check_text(data, "data")
-                check_version(expected)
-                stored.append(self._stored(data))
-            except SymprogramError:
-                self.save_many(batch[:number])
-                raise
-        if len(batch) >= _MIN_BATCH and (
-            self._conn.dialect.supports_sane_multi_rowcount or all(v == 0 for *_, v in batch)
-        ):
+        stored = check_batch(batch, self._checked_save, self.save_many)
+
+        def attempt() -> bool:
+            if not (
+                self._conn.dialect.supports_sane_multi_rowcount or all(v == 0 for *_, v in batch)
+            ):
+                return False
             self._writable()
             encoded = [(k, key, d, v) for (k, key, _, v), d in zip(batch, stored, strict=True)]
-            if self._all_or_nothing(lambda: self._save_waves(encoded)):
-                return [item[3] + 1 for item in batch]
-        return [self.save(*item) for item in batch]
+            return self._all_or_nothing(lambda: self._save_waves(encoded))
+
+        versions = write_batch(batch, attempt, self.save)
+        return [item[3] + 1 for item in batch] if versions is None else versions
+
+    def _checked_save(self, kind: str, key: str, data: str, expected_version: int) -> str:
+        """The checks of :meth:`save`: the data as stored."""
+        self._pair(kind, key)
+        check_text(data, "data")
+        check_version(expected_version)
+        return self._stored(data)
 
     def _save_waves(self, batch: list[SaveItem]) -> bool:
         r = self._t.records
         for wave in save_waves(batch):
-            wave.sort(key=_pair_of)
+            wave.sort(key=pair_of)
             inserts = [
                 {"kind": k, "key": key, "version": 1, "data": d} for k, key, d, v in wave if v == 0
             ]
@@ -934,74 +928,66 @@ class SQLAlchemyTransaction:
         """:meth:`index_put` of every ``(index, value, key)``: one ``executemany`` in a
         savepoint, or one by one if an entry is already there."""
         batch = batch_items(items, 3)
-        for number, (index, value, key) in enumerate(batch):
-            try:
-                _check_storable_key(index, "index")
-                _check_storable_key(value, "value")
-                _check_storable_key(key, "key")
-            except SymprogramError:
-                self.index_put_many(batch[:number])
-                raise
-        if len(batch) >= _MIN_BATCH:
+        check_batch(batch, self._checked_index, self.index_put_many)
+
+        def attempt() -> bool:
             self._writable()
-            rows = [{"name": i, "value": v, "key": k} for i, v, k in sorted(batch, key=_pair_of)]
+            rows = [{"name": i, "value": v, "key": k} for i, v, k in sorted(batch, key=pair_of)]
 
             def insert() -> bool:
                 self._insert_rows(self._t.index, rows)
                 return True
 
-            if self._all_or_nothing(insert):
-                return
-        for item in batch:  # the same key is fine, another one is refused
-            self.index_put(*item)
+            return self._all_or_nothing(insert)
+
+        write_batch(batch, attempt, self.index_put)  # the same key is fine, another is refused
+
+    def _checked_index(self, index: str, value: str, key: str) -> None:
+        """The checks of :meth:`index_put`."""
+        _check_storable_key(index, "index")
+        _check_storable_key(value, "value")
+        _check_storable_key(key, "key")
 
     def append_many(self, items: Sequence[AppendItem]) -> None:
         """:meth:`append` of every ``(stream, position, data)``: the streams' lengths
         read at once, then one ``executemany`` in a savepoint."""
         batch = batch_items(items, 3)
-        stored: list[str] = []
-        for number, (stream, position, data) in enumerate(batch):
-            try:
-                _check_storable_key(stream, "stream")
-                check_position(position)
-                check_text(data, "data")
-                stored.append(self._stored(data))
-            except SymprogramError:
-                self.append_many(batch[:number])
-                raise
-        if len(batch) >= _MIN_BATCH:
+        stored = check_batch(batch, self._checked_append, self.append_many)
+
+        def attempt() -> bool:
             self._writable()
             lengths = self._lengths([stream for stream, _, _ in batch])
-            in_place = True
             for stream, position, _ in batch:
                 if position != lengths.get(stream, 0) + 1:
-                    in_place = False
-                    break
+                    return False
                 lengths[stream] = position
-            if in_place:
-                rows = sorted(
-                    (
-                        {"stream": s, "position": p, "data": d}
-                        for (s, p, _), d in zip(batch, stored, strict=True)
-                    ),
-                    key=lambda row: row["stream"],  # stable: each stream's entries in order
-                )
+            rows = sorted(
+                (
+                    {"stream": s, "position": p, "data": d}
+                    for (s, p, _), d in zip(batch, stored, strict=True)
+                ),
+                key=lambda row: row["stream"],  # stable: each stream's entries in order
+            )
 
-                def insert() -> bool:
-                    self._insert_rows(self._t.streams, rows)
-                    return True
+            def insert() -> bool:
+                self._insert_rows(self._t.streams, rows)
+                return True
 
-                if self._all_or_nothing(insert):
-                    return
-        for item in batch:  # raises the error of the first refused entry
-            self.append(*item)
+            return self._all_or_nothing(insert)
+
+        write_batch(batch, attempt, self.append)  # raises the error of the first refused entry
+
+    def _checked_append(self, stream: str, position: int, data: str) -> str:
+        """The checks of :meth:`append`: the data as stored."""
+        _check_storable_key(stream, "stream")
+        check_position(position)
+        check_text(data, "data")
+        return self._stored(data)
 
     def _lengths(self, streams: list[str]) -> dict[str, int]:
         s = self._t.streams
         found: dict[str, int] = {}
-        unique = list(dict.fromkeys(streams))
-        for start in range(0, len(unique), _IN_CHUNK):
-            chunk = unique[start : start + _IN_CHUNK]
+        for chunk in in_chunks(streams):
             if self._probe_each:
                 names = _wanted(chunk)
                 x = s.alias("x")
@@ -1019,20 +1005,16 @@ class SQLAlchemyTransaction:
                 )
             for name, length in self._rows(statement):
                 if length is not None:
-                    found[_as_text(name, "a stream name")] = _as_int(length, "a position")
+                    found[as_text(name, "a stream name")] = as_int(length, "a position")
         return found
 
     def load_many(self, kind: str, keys: Sequence[str]) -> dict[str, Record]:
         """:meth:`load` of every key: the records found, by key."""
         _check_storable_key(kind, "kind")
-        wanted = batch_keys(keys, "keys")
-        for key in wanted:
-            _check_storable_key(key, "key")
+        chunks = read_chunks(keys, "keys", "key", _check_storable_key)
         r = self._t.records
         found: dict[str, Record] = {}
-        unique = list(dict.fromkeys(wanted))
-        for start in range(0, len(unique), _IN_CHUNK):
-            chunk = unique[start : start + _IN_CHUNK]
+        for chunk in chunks:
             if self._probe_each:
                 probe = _wanted(chunk)
                 x = (
@@ -1049,26 +1031,22 @@ class SQLAlchemyTransaction:
                     r.c.kind == kind, r.c.key.in_(chunk)
                 )
             for key, version, data in self._rows(statement):
-                text = _as_text(key, "a key")
+                text = as_text(key, "a key")
                 found[text] = Record(
                     kind,
                     text,
-                    _as_int(version, "a version"),
-                    _decode_data(_as_text(data, "a record")),
+                    as_int(version, "a version"),
+                    _decode_data(as_text(data, "a record")),
                 )
         return found
 
     def index_get_many(self, index: str, values: Sequence[str]) -> dict[str, str]:
         """:meth:`index_get` of every value: the keys found, by value."""
         _check_storable_key(index, "index")
-        wanted = batch_keys(values, "values")
-        for value in wanted:
-            _check_storable_key(value, "value")
+        chunks = read_chunks(values, "values", "value", _check_storable_key)
         i = self._t.index
         found: dict[str, str] = {}
-        unique = list(dict.fromkeys(wanted))
-        for start in range(0, len(unique), _IN_CHUNK):
-            chunk = unique[start : start + _IN_CHUNK]
+        for chunk in chunks:
             if self._probe_each:
                 probe = _wanted(chunk)
                 x = (
@@ -1085,7 +1063,7 @@ class SQLAlchemyTransaction:
                     i.c.name == index, i.c.value.in_(chunk)
                 )
             for value, key in self._rows(statement):
-                found[_as_text(value, "an index value")] = _as_text(key, "an index key")
+                found[as_text(value, "an index value")] = as_text(key, "an index key")
         return found
 
 
@@ -1097,10 +1075,6 @@ def _wanted(chunk: list[str]) -> Any:
         .table_valued("wanted")
         .render_derived(name="v")
     )
-
-
-def _pair_of(item: tuple[Any, ...]) -> tuple[Any, Any]:
-    return item[0], item[1]
 
 
 def _check_bound(value: object, field: str) -> str:
@@ -1329,7 +1303,7 @@ class SQLAlchemyStore:
             return 0
         schema = self._tables.schema
         value = conn.execute(sa.select(sa.func.max(schema.c.version))).scalar()
-        return 0 if value is None else _as_int(value, "a schema version")
+        return 0 if value is None else as_int(value, "a schema version")
 
     def _check_schema(self, conn: Connection) -> None:
         version = self._read_version(conn)
@@ -1380,7 +1354,7 @@ class SQLAlchemyStore:
                 version = 0
             else:
                 value = conn.execute(sa.select(sa.func.max(t.schema.c.version))).scalar()
-                version = 0 if value is None else _as_int(value, "a schema version")
+                version = 0 if value is None else as_int(value, "a schema version")
             if version > SCHEMA_VERSION:
                 raise _too_new(version)
             for number in range(version, SCHEMA_VERSION):

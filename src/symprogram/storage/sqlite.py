@@ -36,7 +36,6 @@ from symprogram.errors import (
     IntegrityError,
     NotFound,
     StorageError,
-    SymprogramError,
     ValidationError,
 )
 from symprogram.persistence import (
@@ -45,11 +44,13 @@ from symprogram.persistence import (
     Record,
     SaveItem,
     batch_items,
-    batch_keys,
     check_key,
     save_waves,
 )
 from symprogram.storage._base import (
+    as_int,
+    as_text,
+    check_batch,
     check_bounds,
     check_limit,
     check_pair,
@@ -57,6 +58,9 @@ from symprogram.storage._base import (
     check_text,
     check_version,
     enable_wal,
+    pair_of,
+    read_chunks,
+    write_batch,
 )
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStore", "SQLiteTransaction"]
@@ -119,15 +123,6 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)
 """The schema version this release writes; older files are migrated forward on open."""
 
-_IN_CHUNK = 500
-"""Keys per ``IN (...)`` list of a batched read (well under SQLite's variable limit)."""
-_MIN_BATCH = 8
-"""Smaller batches are written item by item (a savepoint costs more than it saves)."""
-
-
-def _record_key(item: tuple[Any, ...]) -> tuple[Any, Any]:
-    return item[0], item[1]
-
 
 def _stream_of(item: tuple[Any, ...]) -> Any:
     return item[0]
@@ -163,16 +158,22 @@ def _translate(exc: sqlite3.Error) -> StorageError:
     return StorageError(f"SQLite failed: {text}", code="storage_error")
 
 
-def _as_text(value: Any, what: str) -> str:
-    if isinstance(value, str):
-        return value
-    raise IntegrityError(f"{what} is not text in the database", code="database_corrupt")
+def _check_save(kind: str, key: str, data: str, expected_version: int) -> None:
+    check_pair(kind, key)
+    check_text(data, "data")
+    check_version(expected_version)
 
 
-def _as_int(value: Any, what: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise IntegrityError(f"{what} is not an integer in the database", code="database_corrupt")
+def _check_index(index: str, value: str, key: str) -> None:
+    check_key(index, "index")
+    check_key(value, "value")
+    check_key(key, "key")
+
+
+def _check_append(stream: str, position: int, data: str) -> None:
+    check_key(stream, "stream")
+    check_position(position)
+    check_text(data, "data")
 
 
 class SQLiteTransaction:
@@ -208,11 +209,11 @@ class SQLiteTransaction:
         if not rows:
             return None
         version, data = rows[0]
-        return Record(kind, key, _as_int(version, "a version"), _as_text(data, "a record"))
+        return Record(kind, key, as_int(version, "a version"), as_text(data, "a record"))
 
     def _version(self, kind: str, key: str) -> int | None:
         rows = self._rows("SELECT version FROM sp_records WHERE kind = ? AND key = ?", (kind, key))
-        return None if not rows else _as_int(rows[0][0], "a version")
+        return None if not rows else as_int(rows[0][0], "a version")
 
     def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
         check_pair(kind, key)
@@ -263,7 +264,7 @@ class SQLiteTransaction:
             (kind, bound, len(prefix), prefix, limit),
         )
         return [
-            Record(kind, _as_text(k, "a key"), _as_int(v, "a version"), _as_text(d, "a record"))
+            Record(kind, as_text(k, "a key"), as_int(v, "a version"), as_text(d, "a record"))
             for k, v, d in rows
         ]
 
@@ -285,7 +286,7 @@ class SQLiteTransaction:
         check_key(index, "index")
         check_key(value, "value")
         rows = self._rows("SELECT key FROM sp_index WHERE name = ? AND value = ?", (index, value))
-        return None if not rows else _as_text(rows[0][0], "an index key")
+        return None if not rows else as_text(rows[0][0], "an index key")
 
     def index_delete(self, index: str, value: str) -> None:
         check_key(index, "index")
@@ -298,7 +299,7 @@ class SQLiteTransaction:
         check_key(stream, "stream")
         rows = self._rows("SELECT MAX(position) FROM sp_streams WHERE stream = ?", (stream,))
         value = rows[0][0] if rows else None
-        return 0 if value is None else _as_int(value, "a position")
+        return 0 if value is None else as_int(value, "a position")
 
     def append(self, stream: str, position: int, data: str) -> None:
         check_key(stream, "stream")
@@ -327,7 +328,7 @@ class SQLiteTransaction:
             "ORDER BY position LIMIT ?",
             (stream, after, -1 if limit is None else limit),
         )
-        return [(_as_int(p, "a position"), _as_text(d, "an entry")) for p, d in rows]
+        return [(as_int(p, "a position"), as_text(d, "an entry")) for p, d in rows]
 
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
         check_limit(limit)
@@ -341,7 +342,7 @@ class SQLiteTransaction:
             "AND substr(stream, 1, ?) = ? ORDER BY stream LIMIT ?",
             (bound, len(prefix), prefix, limit),
         )
-        return [_as_text(r[0], "a stream name") for r in rows]
+        return [as_text(r[0], "a stream name") for r in rows]
 
     def rewrite(self, stream: str, position: int, data: str) -> None:
         check_key(stream, "stream")
@@ -390,105 +391,76 @@ class SQLiteTransaction:
     def save_many(self, items: Sequence[SaveItem]) -> list[int]:
         """:meth:`save` of every ``(kind, key, data, expected_version)``, in batches."""
         batch = batch_items(items, 4)
-        for number, (kind, key, data, expected) in enumerate(batch):
-            try:
-                check_pair(kind, key)
-                check_text(data, "data")
-                check_version(expected)
-            except SymprogramError:
-                self.save_many(batch[:number])
-                raise
-        if len(batch) >= _MIN_BATCH:
+        check_batch(batch, _check_save, self.save_many)
+
+        def attempt() -> bool:
             self._writable()
             steps: list[tuple[str, list[tuple[Any, ...]]]] = []
             for wave in save_waves(batch):
                 # In key order: B-tree pages are then filled one after the other.
-                wave = sorted(wave, key=_record_key)
+                wave = sorted(wave, key=pair_of)
                 steps.append((_INSERT_RECORD, [(k, key, d) for k, key, d, v in wave if v == 0]))
                 steps.append((_UPDATE_RECORD, [(d, k, key, v) for k, key, d, v in wave if v]))
-            if self._batch(steps):
-                return [item[3] + 1 for item in batch]
+            return self._batch(steps)
+
         # Small, or refused: one by one, raising the error of the first refused item.
-        return [self.save(*item) for item in batch]
+        versions = write_batch(batch, attempt, self.save)
+        return [item[3] + 1 for item in batch] if versions is None else versions
 
     def index_put_many(self, items: Sequence[IndexItem]) -> None:
         """:meth:`index_put` of every ``(index, value, key)``, in one batch."""
         batch = batch_items(items, 3)
-        for number, (index, value, key) in enumerate(batch):
-            try:
-                check_key(index, "index")
-                check_key(value, "value")
-                check_key(key, "key")
-            except SymprogramError:
-                self.index_put_many(batch[:number])
-                raise
-        if len(batch) >= _MIN_BATCH:
+        check_batch(batch, _check_index, self.index_put_many)
+
+        def attempt() -> bool:
             self._writable()
-            if self._batch([(_INSERT_INDEX, sorted(batch, key=_record_key))]):
-                return
+            return self._batch([(_INSERT_INDEX, sorted(batch, key=pair_of))])
+
         # Small, or an entry already there (the same key is fine, another is refused).
-        for item in batch:
-            self.index_put(*item)
+        write_batch(batch, attempt, self.index_put)
 
     def append_many(self, items: Sequence[AppendItem]) -> None:
         """:meth:`append` of every ``(stream, position, data)``, in one batch."""
         batch = batch_items(items, 3)
-        for number, (stream, position, data) in enumerate(batch):
-            try:
-                check_key(stream, "stream")
-                check_position(position)
-                check_text(data, "data")
-            except SymprogramError:
-                self.append_many(batch[:number])
-                raise
-        if len(batch) >= _MIN_BATCH:
+        check_batch(batch, _check_append, self.append_many)
+
+        def attempt() -> bool:
             self._writable()
             ordered = sorted(batch, key=_stream_of)  # stable: each stream's entries in order
-            if self._batch([(_APPEND, [(s, p, d, s, p - 1) for s, p, d in ordered])]):
-                return
+            return self._batch([(_APPEND, [(s, p, d, s, p - 1) for s, p, d in ordered])])
+
         # Small, or refused: one by one, raising the error of the first refused entry.
-        for item in batch:
-            self.append(*item)
+        write_batch(batch, attempt, self.append)
 
     def load_many(self, kind: str, keys: Sequence[str]) -> dict[str, Record]:
         """:meth:`load` of every key: the records found, by key."""
         check_key(kind, "kind")
-        wanted = batch_keys(keys, "keys")
-        for key in wanted:
-            check_key(key, "key")
         found: dict[str, Record] = {}
-        unique = list(dict.fromkeys(wanted))
-        for start in range(0, len(unique), _IN_CHUNK):
-            chunk = unique[start : start + _IN_CHUNK]
+        for chunk in read_chunks(keys, "keys", "key", check_key):
             marks = ", ".join("?" * len(chunk))
             rows = self._rows(
                 f"SELECT key, version, data FROM sp_records WHERE kind = ? AND key IN ({marks})",  # noqa: S608
                 (kind, *chunk),
             )
             for key, version, data in rows:
-                text = _as_text(key, "a key")
+                text = as_text(key, "a key")
                 found[text] = Record(
-                    kind, text, _as_int(version, "a version"), _as_text(data, "a record")
+                    kind, text, as_int(version, "a version"), as_text(data, "a record")
                 )
         return found
 
     def index_get_many(self, index: str, values: Sequence[str]) -> dict[str, str]:
         """:meth:`index_get` of every value: the keys found, by value."""
         check_key(index, "index")
-        wanted = batch_keys(values, "values")
-        for value in wanted:
-            check_key(value, "value")
         found: dict[str, str] = {}
-        unique = list(dict.fromkeys(wanted))
-        for start in range(0, len(unique), _IN_CHUNK):
-            chunk = unique[start : start + _IN_CHUNK]
+        for chunk in read_chunks(values, "values", "value", check_key):
             marks = ", ".join("?" * len(chunk))
             rows = self._rows(
                 f"SELECT value, key FROM sp_index WHERE name = ? AND value IN ({marks})",  # noqa: S608
                 (index, *chunk),
             )
             for value, key in rows:
-                found[_as_text(value, "an index value")] = _as_text(key, "an index key")
+                found[as_text(value, "an index value")] = as_text(key, "an index key")
         return found
 
 
@@ -604,8 +576,8 @@ class SQLiteStore:
     def _migrate(self) -> None:
         self._exec("BEGIN IMMEDIATE")
         try:
-            app_id = _as_int(self._exec("PRAGMA application_id")[0][0], "application_id")
-            version = _as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
+            app_id = as_int(self._exec("PRAGMA application_id")[0][0], "application_id")
+            version = as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
             tables = self._exec("SELECT count(*) FROM sqlite_master")[0][0]
             if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables and version == 0):
                 raise StorageError(
@@ -642,7 +614,7 @@ class SQLiteStore:
     def schema_version(self) -> int:
         """The schema version of the open file."""
         with self._lock:
-            return _as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
+            return as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
 
     def transaction(self, *, readonly: bool = False) -> AbstractContextManager[SQLiteTransaction]:
         """Open a unit of work: committed on a clean exit, rolled back on an exception.
