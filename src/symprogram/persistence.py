@@ -400,32 +400,33 @@ def append_many(tx: Transaction, items: Iterable[AppendItem]) -> None:
         tx.append(stream, position, data)
 
 
+def _read_many(
+    tx: Transaction, batched: str, name: str, wanted: list[str], one: Callable[[str], T | None]
+) -> dict[str, T]:
+    """A batched read in ``name`` (a kind or an index): the transaction's own method
+    ``batched`` when it has one, else ``one`` of each wanted key or value; what is
+    found, by key or value."""
+    method = getattr(tx, batched, None)
+    if callable(method):
+        return dict(method(name, wanted))
+    found: dict[str, T] = {}
+    for item in wanted:
+        result = one(item)
+        if result is not None:
+            found[item] = result
+    return found
+
+
 def load_many(tx: Transaction, kind: str, keys: Iterable[str]) -> dict[str, Record]:
     """Load the records of ``kind`` with ``keys``: those that exist, by key."""
     wanted = batch_keys(keys, "keys")
-    method = getattr(tx, "load_many", None)
-    if callable(method):
-        return dict(method(kind, wanted))
-    found: dict[str, Record] = {}
-    for key in wanted:
-        record = tx.load(kind, key)
-        if record is not None:
-            found[key] = record
-    return found
+    return _read_many(tx, "load_many", kind, wanted, lambda key: tx.load(kind, key))
 
 
 def index_get_many(tx: Transaction, index: str, values: Iterable[str]) -> dict[str, str]:
     """Look up ``values`` in a unique index: the keys of those present, by value."""
     wanted = batch_keys(values, "values")
-    method = getattr(tx, "index_get_many", None)
-    if callable(method):
-        return dict(method(index, wanted))
-    found: dict[str, str] = {}
-    for value in wanted:
-        key = tx.index_get(index, value)
-        if key is not None:
-            found[value] = key
-    return found
+    return _read_many(tx, "index_get_many", index, wanted, lambda v: tx.index_get(index, v))
 
 
 _UNKNOWN: Any = object()
