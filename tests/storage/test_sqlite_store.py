@@ -6,10 +6,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from symprogram.errors import IntegrityError, StorageError
+from symprogram.errors import IntegrityError, StorageError, ValidationError
 from symprogram.persistence import Store
-from symprogram.storage.sqlite import SCHEMA_VERSION, SQLiteStore
+from symprogram.storage.sqlite import (
+    DEFAULT_CACHE_MB,
+    DEFAULT_CHECKPOINT_PAGES,
+    SCHEMA_VERSION,
+    SQLiteStore,
+)
 from symprogram.testing.contract import PersistentStoreContract, StoreContract
 
 
@@ -144,3 +151,56 @@ def test_concurrent_opens_of_a_fresh_file_all_succeed(tmp_path: Path) -> None:
         assert [] == errors
         with SQLiteStore(path) as store:
             assert SCHEMA_VERSION == store.schema_version
+
+
+def _pragma(store: SQLiteStore, name: str) -> int:
+    value = store._conn.execute(f"PRAGMA {name}").fetchone()[0]  # type: ignore[attr-defined]
+    assert isinstance(value, int)
+    return value
+
+
+def test_the_page_cache_and_checkpoint_interval_default_to_the_documented_values(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "a.db")
+    try:
+        assert -DEFAULT_CACHE_MB * 1024 == _pragma(store, "cache_size")
+        assert DEFAULT_CHECKPOINT_PAGES == _pragma(store, "wal_autocheckpoint")
+    finally:
+        store.close()
+
+
+@given(cache_mb=st.integers(1, 4096), pages=st.integers(1, 10**6))
+@settings(max_examples=10, deadline=None)
+def test_the_page_cache_and_checkpoint_interval_can_be_chosen(cache_mb: int, pages: int) -> None:
+    store = SQLiteStore(":memory:", cache_mb=cache_mb, checkpoint_pages=pages)
+    try:
+        assert -cache_mb * 1024 == _pragma(store, "cache_size")
+        assert pages == _pragma(store, "wal_autocheckpoint")
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "code"),
+    [
+        ("cache_mb", 0, "invalid_cache_size"),
+        ("cache_mb", -5, "invalid_cache_size"),
+        ("cache_mb", True, "invalid_cache_size"),
+        ("cache_mb", 1.5, "invalid_cache_size"),
+        ("cache_mb", "32", "invalid_cache_size"),
+        ("cache_mb", 1 << 40, "invalid_cache_size"),
+        ("checkpoint_pages", 0, "invalid_checkpoint_pages"),
+        ("checkpoint_pages", None, "invalid_checkpoint_pages"),
+        ("checkpoint_pages", 2**63, "invalid_checkpoint_pages"),
+    ],
+)
+def test_a_bad_cache_size_or_checkpoint_interval_is_refused_before_any_file_is_made(
+    tmp_path: Path, option: str, value: object, code: str
+) -> None:
+    path = tmp_path / "never.db"
+    with pytest.raises(ValidationError) as caught:
+        SQLiteStore(path, **{option: value})  # type: ignore[arg-type]
+    assert code == caught.value.code
+    assert option == caught.value.field
+    assert not path.exists()
