@@ -44,7 +44,7 @@ from symprogram import _codegen
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
 
-__all__ = ["canonical_json", "dumps", "loads", "make_converter"]
+__all__ = ["canonical_json", "dumps", "dumps_without", "loads", "make_converter"]
 
 T = TypeVar("T")
 
