@@ -260,6 +260,66 @@ def test_lost_connection_mid_unit_of_work_writes_nothing(store: SQLAlchemyStore)
         assert (1, "1") == (before.version, before.data)
 
 
+@pytest.mark.parametrize("batch", ["save_many", "append_many", "index_put_many"])
+def test_lost_connection_at_a_batched_write_writes_nothing(
+    store: SQLAlchemyStore, batch: str
+) -> None:
+    """A batch (COPY on PostgreSQL with psycopg, executemany elsewhere) sent on a cut
+    connection raises connection_lost; nothing is written and the store goes on."""
+    items = {
+        "save_many": [("thing", f"k{n:02d}", "{}", 0) for n in range(20)],
+        "append_many": [(f"s{n:02d}", 1, "{}") for n in range(20)],
+        "index_put_many": [("email", f"v{n:02d}", f"k{n:02d}") for n in range(20)],
+    }[batch]
+    with pytest.raises(StorageError) as info, store.transaction() as tx:
+        tx.save("thing", "first", "1", 0)
+        kill_connection(store, tx)
+        time.sleep(0.1)
+        getattr(tx, batch)(items)
+    assert "connection_lost" == info.value.code
+    assert info.value.details["retryable"] is True
+    with store.transaction() as tx:
+        assert tx.load("thing", "first") is None
+        assert {} == tx.load_many("thing", [f"k{n:02d}" for n in range(20)])
+        assert {} == tx.index_get_many("email", [f"v{n:02d}" for n in range(20)])
+        assert 0 == tx.stream_length("s00")
+        getattr(tx, batch)(items)  # a fresh connection takes the same batch
+    with store.transaction(readonly=True) as tx:
+        written = (
+            len(tx.load_many("thing", [f"k{n:02d}" for n in range(20)]))
+            + len(tx.index_get_many("email", [f"v{n:02d}" for n in range(20)]))
+            + sum(tx.stream_length(f"s{n:02d}") for n in range(20))
+        )
+    assert 20 == written
+
+
+def test_a_copy_on_a_cut_connection_is_a_lost_connection(tmp_path: Path) -> None:
+    """PostgreSQL with psycopg writes batches with COPY on the driver's connection: a
+    connection cut under it is reported as SQLAlchemy reports the driver's errors
+    (connection_lost, the connection invalidated), and the store goes on."""
+    from symprogram.storage.sqlalchemy import _translate
+
+    url = backend_url("postgresql", tmp_path)
+    store = SQLAlchemyStore.from_url(url, table_prefix=f"f{uuid.uuid4().hex[:12]}_")
+    try:
+        row = {"kind": "t", "key": "k", "version": 1, "data": "{}"}
+        with pytest.raises(StorageError) as info, store.transaction() as tx:
+            kill_connection(store, tx)
+            time.sleep(0.1)
+            with pytest.raises(sa.exc.DBAPIError) as cut:
+                tx._copy(tx._t.records, [row])  # type: ignore[attr-defined]
+            assert cut.value.connection_invalidated
+            assert "connection_lost" == _translate(cut.value).code
+        assert "connection_lost" == info.value.code
+        with store.transaction() as tx:
+            tx.save_many([("t", f"k{n}", "{}", 0) for n in range(20)])
+        with store.transaction(readonly=True) as tx:
+            assert 20 == len(tx.load_many("t", [f"k{n}" for n in range(20)]))
+    finally:
+        store.drop_tables()
+        store.close()
+
+
 def test_run_recovers_from_a_lost_connection(store: SQLAlchemyStore) -> None:
     """run() re-runs a unit of work whose connection was cut, on a fresh connection."""
     store._sleep = lambda _: None
