@@ -208,6 +208,26 @@ def _raw_insert(path: str, rows: dict[str, list[tuple[Any, ...]]]) -> float:
     return elapsed
 
 
+def _bulk_rows(emails: list[str]) -> list[Any]:
+    """``BulkCandidate`` rows built from the raw fields (validation included)."""
+    from symprogram.accounts import ContactDetails
+    from symprogram.accounts.service import BulkCandidate
+
+    return [
+        BulkCandidate(
+            ContactDetails(
+                email=email,
+                given_name="Ann",
+                family_name="Lee",
+                company_name="Acme Storage",
+                partner_company="Acme Partner",
+                preferred_language="de",
+            )
+        )
+        for email in emails
+    ]
+
+
 def register(size: int, mode: str, scrypt_n: int | None, batch: int = 1000) -> dict[str, Any]:
     """Register ``size`` candidates into a fresh SQLite file through the public API.
 
@@ -225,9 +245,7 @@ def register(size: int, mode: str, scrypt_n: int | None, batch: int = 1000) -> d
     from email_validator import validate_email
 
     from symprogram import Program
-    from symprogram.accounts import ContactDetails
     from symprogram.accounts.passwords import ScryptHasher
-    from symprogram.accounts.service import BulkCandidate
     from symprogram.notify import Outbox
     from symprogram.storage.sqlite import SQLiteStore
 
@@ -269,20 +287,7 @@ def register(size: int, mode: str, scrypt_n: int | None, batch: int = 1000) -> d
                 outbox.clear()
         else:
             for start in range(0, size, batch):
-                rows = [
-                    BulkCandidate(
-                        ContactDetails(
-                            email=email,
-                            given_name="Ann",
-                            family_name="Lee",
-                            company_name="Acme Storage",
-                            partner_company="Acme Partner",
-                            preferred_language="de",
-                        )
-                    )
-                    for email in emails[start : start + batch]
-                ]
-                accounts.register_many(rows, batch_size=batch)
+                accounts.register_many(_bulk_rows(emails[start : start + batch]), batch_size=batch)
                 outbox.clear()
 
     elapsed = timed(run)
@@ -318,8 +323,6 @@ def register_pg(size: int, url: str, batch: int = 1000) -> dict[str, Any]:
     from email_validator import validate_email
 
     from symprogram import Program
-    from symprogram.accounts import ContactDetails
-    from symprogram.accounts.service import BulkCandidate
     from symprogram.notify import Outbox
     from symprogram.storage.sqlalchemy import SQLAlchemyStore
 
@@ -330,20 +333,7 @@ def register_pg(size: int, url: str, batch: int = 1000) -> dict[str, Any]:
 
     def run() -> None:
         for start in range(0, size, batch):
-            rows = [
-                BulkCandidate(
-                    ContactDetails(
-                        email=email,
-                        given_name="Ann",
-                        family_name="Lee",
-                        company_name="Acme Storage",
-                        partner_company="Acme Partner",
-                        preferred_language="de",
-                    )
-                )
-                for email in emails[start : start + batch]
-            ]
-            accounts.register_many(rows, batch_size=batch)
+            accounts.register_many(_bulk_rows(emails[start : start + batch]), batch_size=batch)
             outbox.clear()
 
     elapsed = timed(run)
@@ -539,8 +529,6 @@ def register_profile(size: int, batch: int = 1000, top: int = 18) -> dict[str, A
     import pstats
 
     from symprogram import Program
-    from symprogram.accounts import ContactDetails
-    from symprogram.accounts.service import BulkCandidate
     from symprogram.notify import Outbox
     from symprogram.storage.sqlite import SQLiteStore
 
@@ -553,19 +541,7 @@ def register_profile(size: int, batch: int = 1000, top: int = 18) -> dict[str, A
 
         def run() -> None:
             for start in range(0, size, batch):
-                rows = [
-                    BulkCandidate(
-                        ContactDetails(
-                            email=email,
-                            given_name="Ann",
-                            family_name="Lee",
-                            company_name="Acme Storage",
-                            partner_company="Acme Partner",
-                            preferred_language="de",
-                        )
-                    )
-                    for email in emails[start : start + batch]
-                ]
+                rows = _bulk_rows(emails[start : start + batch])
                 program.accounts.register_many(rows, batch_size=batch)
                 outbox.clear()
             program.close()

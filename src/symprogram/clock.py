@@ -92,7 +92,9 @@ def ensure_utc(value: object, *, field: str = "at") -> datetime:
     refused: symprogram never guesses a time zone.
 
     Raises:
-        ValidationError: ``value`` is not a date/datetime, or is naive.
+        ValidationError: ``value`` is not a date/datetime (``invalid_instant``), is
+            naive (``naive_datetime``), or lies outside the calendar once moved to UTC
+            (``instant_out_of_range``: e.g. 0001-01-01T00:00+02:00).
     """
     if isinstance(value, datetime):
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
@@ -101,7 +103,14 @@ def ensure_utc(value: object, *, field: str = "at") -> datetime:
                 field=field,
                 code="naive_datetime",
             )
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(
+                f"{value.isoformat()} is outside the years 1 to 9999 in UTC",
+                field=field,
+                code="instant_out_of_range",
+            ) from None
     if isinstance(value, date):
         return start_of_day(value)
     raise ValidationError(

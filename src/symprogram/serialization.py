@@ -41,6 +41,7 @@ import cattrs
 from cattrs.preconf.json import JsonConverter, configure_converter
 
 from symprogram import _codegen
+from symprogram.clock import ensure_utc
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
 
@@ -55,7 +56,7 @@ def _unstructure_datetime(value: datetime) -> str:
         return value.isoformat()
     if tz is None:
         raise ValidationError("naive datetimes cannot be stored", code="naive_datetime")
-    return value.astimezone(UTC).isoformat()
+    return ensure_utc(value, field="value").isoformat()  # instant_out_of_range, not OverflowError
 
 
 def _structure_datetime(value: Any, _: type) -> datetime:
@@ -254,32 +255,22 @@ _UNPARSED: Any = object()
 
 def dumps(obj: Any, *, converter: cattrs.Converter | None = None) -> str:
     """Serialize a model to canonical JSON text."""
-    conv = converter or _DEFAULT
-    cls = obj.__class__
-    try:
-        fast = conv._sym_writers[cls]  # type: ignore[attr-defined]
-    except (AttributeError, KeyError):
-        fast = _writer(conv, cls)
-    if fast is not None:
-        try:
-            text: str = fast(obj)
-            return text
-        except Exception:  # noqa: S110 - not the exact shape: the general path answers
-            pass
-    return canonical_json(conv.unstructure(obj))
+    return dumps_without(obj, _NOTHING, converter=converter)
+
+
+_NOTHING: frozenset[str] = frozenset()
 
 
 def dumps_without(
     obj: Any, exclude: frozenset[str], *, converter: cattrs.Converter | None = None
 ) -> str:
     """:func:`dumps` of ``obj`` less its own fields named in ``exclude`` (e.g. the
-    ``version`` a store keeps beside a record's text), written as directly as
-    :func:`dumps` writes: the same text as the unstructured dictionary without
-    those keys, canonically serialized."""
+    ``version`` a store keeps beside a record's text): the same text as the
+    unstructured dictionary without those keys, canonically serialized."""
     conv = converter or _DEFAULT
     cls = obj.__class__
     try:
-        fast = conv._sym_writers[cls, exclude]  # type: ignore[attr-defined]
+        fast = conv._sym_writers[(cls, exclude) if exclude else cls]  # type: ignore[attr-defined]
     except (AttributeError, KeyError):
         fast = _writer(conv, cls, exclude)
     if fast is not None:
@@ -289,7 +280,7 @@ def dumps_without(
         except Exception:  # noqa: S110 - not the exact shape: the general path answers
             pass
     raw = conv.unstructure(obj)
-    if isinstance(raw, dict):
+    if exclude and isinstance(raw, dict):
         for name in exclude:
             raw.pop(name, None)
     return canonical_json(raw)

@@ -98,6 +98,40 @@ def test_ensure_utc_converts_offsets_and_refuses_naive() -> None:
         ensure_utc("2011-01-15")
 
 
+@given(
+    st.datetimes(),
+    st.integers(-1439, 1439).map(lambda m: timezone(timedelta(minutes=m))),
+)
+def test_an_instant_outside_the_calendar_in_utc_is_a_validation_error(
+    local: datetime, offset: timezone
+) -> None:
+    """0001-01-01T00:00+02:00 exists, but not in UTC: ``instant_out_of_range``, never
+    the OverflowError of ``astimezone``; any other aware instant converts."""
+    aware = local.replace(tzinfo=offset)
+    try:
+        expected = aware.astimezone(UTC)
+    except OverflowError:
+        with pytest.raises(ValidationError) as info:
+            ensure_utc(aware, field="at")
+        assert ("instant_out_of_range", "at") == (info.value.code, info.value.field)
+    else:
+        assert expected == ensure_utc(aware)
+
+
+def test_a_service_refuses_an_instant_outside_the_calendar() -> None:
+    """Through the public API: a question about such an instant is a ValidationError."""
+    from symprogram import Program
+
+    program = Program(MemoryStore(), clock=FixedClock(T0))
+    edge = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=2)))
+    with pytest.raises(ValidationError) as info:
+        program.consent.may_use("subject-1", "special_offers", at=edge)
+    assert "instant_out_of_range" == info.value.code
+    with pytest.raises(ValidationError) as info:
+        FixedClock(edge)
+    assert "instant_out_of_range" == info.value.code
+
+
 # -- decisions ------------------------------------------------------------------
 def test_decision_explains_itself() -> None:
     """A decision lists its reason codes, facts, details and a readable explanation."""

@@ -443,9 +443,10 @@ class Stamped:
 
 
 offsets = st.integers(-1439, 1439).map(lambda m: timezone(timedelta(minutes=m)))
-any_instants = st.datetimes(timezones=st.just(UTC) | offsets).map(
-    lambda d: d.astimezone(UTC) if d.utcoffset() is not None else d
-)
+# a day away from the ends of the calendar, so that moving to UTC stays inside it
+any_instants = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC) | offsets
+).map(lambda d: d.astimezone(UTC) if d.utcoffset() is not None else d)
 stamped = st.builds(
     Stamped,
     at=any_instants,
