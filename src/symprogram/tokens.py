@@ -242,6 +242,16 @@ def _check_ttl(ttl: object) -> timedelta:
     return ttl
 
 
+def _expiry(now: datetime, ttl: timedelta) -> datetime:
+    """``now + ttl``; ``invalid_token_ttl`` if that leaves the calendar."""
+    try:
+        return now + ttl
+    except OverflowError as exc:
+        raise ValidationError(
+            "the token would expire after the year 9999", field="ttl", code="invalid_token_ttl"
+        ) from exc
+
+
 def check(
     record: TokenRecord | None,
     secret: str,
@@ -343,12 +353,7 @@ class Tokens:
         subject = _check_subject(subject)
         ttl = _check_ttl(ttl)
         now = ensure_utc(now, field="now")
-        try:
-            expires_at = now + ttl
-        except OverflowError as exc:
-            raise ValidationError(
-                "the token would expire after the year 9999", field="ttl", code="invalid_token_ttl"
-            ) from exc
+        expires_at = _expiry(now, ttl)
         state = self._generation(tx, purpose, subject)
         secret = new_secret()
         self._tokens(tx).add(
@@ -401,12 +406,7 @@ class Tokens:
         checked = [_check_subject(subject) for subject in subjects]
         ttl = _check_ttl(ttl)
         now = ensure_utc(now, field="now")
-        try:
-            expires_at = now + ttl
-        except OverflowError as exc:
-            raise ValidationError(
-                "the token would expire after the year 9999", field="ttl", code="invalid_token_ttl"
-            ) from exc
+        expires_at = _expiry(now, ttl)
         tokens = self._tokens(tx)
         generations = self._generations(tx)
         drawn = new_secrets(len(checked))

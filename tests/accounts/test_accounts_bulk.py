@@ -8,26 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from accounts_helpers import KINDS, PASSWORD, World, make_store
+from accounts_helpers import KINDS, PASSWORD, World, contact, make_store
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symprogram.accounts import AcceptancePath, AccountStatus, ContactDetails, ScryptHasher
+from symprogram.accounts import AcceptancePath, AccountStatus, ScryptHasher
 from symprogram.accounts.service import BulkCandidate, BulkRegistrationReport
 from symprogram.errors import PermissionDenied, ValidationError
 
 _MASKED = {"digest", "hash", "prev", "salt", "password_hash"}
-
-
-def _contact(email: str) -> ContactDetails:
-    return ContactDetails(
-        email=email,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines Ltd",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
 
 
 def _mask(value: Any) -> Any:
@@ -100,7 +89,7 @@ def test_register_many_leaves_the_state_register_leaves(store: Any, tmp_path: Pa
         bulk = World(other)
         hasher = ScryptHasher(n=2**4)
         report = bulk.accounts.register_many(
-            [BulkCandidate(_contact(e), hasher.hash(PASSWORD)) for e in emails], batch_size=2
+            [BulkCandidate(contact(e), hasher.hash(PASSWORD)) for e in emails], batch_size=2
         )
         assert BulkRegistrationReport(created=3, skipped=0, batches=2) == report
         expected = _snapshot(one_by_one)
@@ -118,9 +107,7 @@ def test_register_many_leaves_the_state_register_leaves(store: Any, tmp_path: Pa
 def test_register_many_password_hash_lets_the_person_log_in(world: World) -> None:
     """A given hash (in the hasher's format) is the account's password after activation."""
     hasher = ScryptHasher(n=2**4)
-    world.accounts.register_many(
-        [BulkCandidate(_contact("ada@example.com"), hasher.hash(PASSWORD))]
-    )
+    world.accounts.register_many([BulkCandidate(contact("ada@example.com"), hasher.hash(PASSWORD))])
     world.accounts.activate(str(world.outbox.last("activation").data["token"]))
     candidate = world.accounts.authenticate("ada@example.com", PASSWORD)
     assert AccountStatus.ACTIVE == candidate.status
@@ -128,7 +115,7 @@ def test_register_many_password_hash_lets_the_person_log_in(world: World) -> Non
 
 def test_register_many_without_hash_gives_an_unusable_password(world: World) -> None:
     """A row without a hash (or bare contact details) gets a password nobody can log in with."""
-    world.accounts.register_many([_contact("ada@example.com")])
+    world.accounts.register_many([contact("ada@example.com")])
     world.accounts.activate(str(world.outbox.last("activation").data["token"]))
     with pytest.raises(PermissionDenied) as caught:
         world.accounts.authenticate("ada@example.com", PASSWORD)
@@ -142,7 +129,7 @@ def test_register_many_skips_known_and_repeated_addresses_quietly(world: World) 
     before = _snapshot(world)
     world.outbox.clear()
     report = world.accounts.register_many(
-        [_contact("ADA@example.com"), _contact("bob@example.com"), _contact("Bob@example.com")],
+        [contact("ADA@example.com"), contact("bob@example.com"), contact("Bob@example.com")],
         batch_size=1,
     )
     assert BulkRegistrationReport(created=1, skipped=2, batches=3) == report
@@ -157,17 +144,17 @@ def test_register_many_skips_known_and_repeated_addresses_quietly(world: World) 
 @pytest.mark.parametrize(
     ("call", "code"),
     [
-        (lambda a: a.register_many([_contact("a@example.com"), "b@example.com"]), "invalid_row"),
+        (lambda a: a.register_many([contact("a@example.com"), "b@example.com"]), "invalid_row"),
         (
-            lambda a: a.register_many([_contact("a@example.com")], batch_size=0),
+            lambda a: a.register_many([contact("a@example.com")], batch_size=0),
             "invalid_batch_size",
         ),
         (
-            lambda a: a.register_many([_contact("a@example.com")], batch_size=True),
+            lambda a: a.register_many([contact("a@example.com")], batch_size=True),
             "invalid_batch_size",
         ),
         (
-            lambda a: a.register_many([_contact("a@example.com")], terms_accepted_path="web"),
+            lambda a: a.register_many([contact("a@example.com")], terms_accepted_path="web"),
             "invalid_terms_accepted_path",
         ),
     ],
@@ -188,14 +175,14 @@ def test_register_many_refuses_bad_input_and_writes_nothing(
 def test_bulk_candidate_refuses_a_bad_password_hash(bad: object) -> None:
     """A password hash must be printable ASCII without spaces, at most 1024 characters."""
     with pytest.raises(ValidationError) as caught:
-        BulkCandidate(_contact("a@example.com"), bad)
+        BulkCandidate(contact("a@example.com"), bad)
     assert "invalid_password_hash" == caught.value.code
 
 
 def test_register_many_records_the_chosen_acceptance_path(world: World) -> None:
     """The bound acceptance carries ``terms_accepted_path``."""
     world.accounts.register_many(
-        [_contact("a@example.com")], terms_accepted_path=AcceptancePath.SCORE_REPORT
+        [contact("a@example.com")], terms_accepted_path=AcceptancePath.SCORE_REPORT
     )
     owner = world.accounts.find_by_email("a@example.com")
     assert owner is not None and owner.terms is not None
@@ -217,7 +204,7 @@ def test_register_many_counts_every_row_once(picks: list[str], batch: int) -> No
             try:
                 world = World(store)
                 report = world.accounts.register_many(
-                    [_contact(f"{p}@example.com") for p in picks], batch_size=batch
+                    [contact(f"{p}@example.com") for p in picks], batch_size=batch
                 )
                 distinct = {p.casefold() for p in picks}
                 assert len(distinct) == report.created

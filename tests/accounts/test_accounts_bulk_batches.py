@@ -9,22 +9,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from accounts_helpers import World
+from accounts_helpers import World, contact
 
-from symprogram.accounts import ContactDetails, _text
+from symprogram.accounts import _text
 from symprogram.errors import Conflict
 from symprogram.persistence import Store, Transaction
-
-
-def _contact(email: str) -> ContactDetails:
-    return ContactDetails(
-        email=email,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines Ltd",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
 
 
 class _CountingTx:
@@ -75,7 +64,7 @@ def test_a_batch_takes_a_few_batched_calls_whatever_its_size(store: Store) -> No
     its batch methods (when it has them): no call per candidate."""
     counting = _CountingStore(store)
     world = World(counting)
-    report = world.accounts.register_many([_contact(f"c{n}@example.com") for n in range(40)])
+    report = world.accounts.register_many([contact(f"c{n}@example.com") for n in range(40)])
     assert 40 == report.created
     batched = {"save_many", "index_put_many", "append_many", "load_many", "index_get_many"}
     with store.transaction(readonly=True) as tx:
@@ -101,9 +90,9 @@ def test_an_address_taken_meanwhile_is_email_taken_and_the_batch_leaves_nothing(
     (batches committed before it do)."""
     counting = _CountingStore(store)
     world = World(counting)
-    world.accounts.register_many([_contact("early@example.com")])
+    world.accounts.register_many([contact("early@example.com")])
     counting.hidden.add(_text.email_key("early@example.com"))
-    rows = [_contact(f"c{n}@example.com") for n in range(12)] + [_contact("early@example.com")]
+    rows = [contact(f"c{n}@example.com") for n in range(12)] + [contact("early@example.com")]
     with pytest.raises(Conflict) as info:
         world.accounts.register_many(rows, batch_size=100)
     assert "email_taken" == info.value.code

@@ -5,20 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from accounts_helpers import World
-
-from symprogram.accounts import ContactDetails
-
-
-def _contact(email: str) -> ContactDetails:
-    return ContactDetails(
-        email=email,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines Ltd",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
+from accounts_helpers import World, contact
 
 
 def test_bulk_random_values_are_distinct_and_in_register_formats(world: World) -> None:
@@ -26,7 +13,7 @@ def test_bulk_random_values_are_distinct_and_in_register_formats(world: World) -
     every unusable password its own, every message reference 16 uppercase hex digits,
     all distinct, and each activation token activates its own account."""
     emails = [f"person{n}@example.com" for n in range(7)]
-    rows = [_contact(e) for e in emails] + [_contact("PERSON3@example.com")]
+    rows = [contact(e) for e in emails] + [contact("PERSON3@example.com")]
     report = world.accounts.register_many(rows, batch_size=3)
     assert 7 == report.created and 1 == report.skipped
     with world.store.transaction(readonly=True) as tx:
