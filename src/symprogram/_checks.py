@@ -1,0 +1,291 @@
+"""The one module of field checks every context uses: text, enumerations, instants, limits.
+
+Each check takes the value and the name of the field it came from, returns the
+checked (and, where said, normalised) value, and raises a
+:class:`~symprogram.errors.ValidationError` or
+:class:`~symprogram.errors.LimitExceeded` with a stable code naming the field.
+A context whose released codes differ from the defaults declares them once as a
+:class:`TextCodes`.
+
+Kernel code: it knows no context.
+
+Example:
+    >>> check_text("  Ada  ", "name", limit=10, strip=True)
+    'Ada'
+    >>> check_text("x" * 11, "name", limit=10)
+    Traceback (most recent call last):
+    ...
+    symprogram.errors.LimitExceeded: name is longer than 10 characters
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import attrs
+
+from symprogram.clock import ensure_utc
+from symprogram.errors import LimitExceeded, ValidationError
+
+__all__ = [
+    "DEFAULT_CODES",
+    "TextCodes",
+    "check_date",
+    "check_enum",
+    "check_instant",
+    "check_int",
+    "check_text",
+    "optional",
+    "optional_text",
+    "validator",
+]
+
+E = TypeVar("E", bound=enum.Enum)
+
+_LINE_BREAKS = frozenset("\u2028\u2029\u0085")
+_MULTILINE_ALLOWED = frozenset("\n\t")
+
+
+@attrs.frozen
+class TextCodes:
+    """The error codes a context's text checks raise.
+
+    ``None`` stands for the default: ``invalid_<field>`` for a wrong type, a blank
+    value, a control character or a lone surrogate, and ``<field>_too_long`` for a
+    value over its limit.
+    """
+
+    wrong_type: str | None = None
+    blank: str | None = None
+    too_long: str | None = None
+    control: str | None = None
+    surrogate: str | None = None
+
+
+DEFAULT_CODES = TextCodes()
+"""Codes named after the field: ``invalid_<field>`` and ``<field>_too_long``."""
+
+
+def _code(chosen: str | None, field: str) -> str:
+    return chosen if chosen is not None else f"invalid_{field}"
+
+
+def _too_long(value: str, field: str, limit: int, codes: TextCodes) -> LimitExceeded:
+    return LimitExceeded(
+        f"{field} is longer than {limit} characters",
+        field=field,
+        code=codes.too_long if codes.too_long is not None else f"{field}_too_long",
+        details={"limit": limit, "length": len(value)},
+    )
+
+
+def _refuse_characters(
+    text: str, field: str, *, multiline: bool, controls: bool, codes: TextCodes
+) -> None:
+    """Refuse NUL and lone surrogates always, other controls unless allowed."""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            raise ValidationError(
+                f"{field} contains a lone surrogate, which is not valid Unicode",
+                field=field,
+                code=_code(codes.surrogate, field),
+            )
+        if ch == "\x00" or (
+            not controls
+            and (category == "Cc" or ch in _LINE_BREAKS)
+            and not (multiline and ch in _MULTILINE_ALLOWED)
+        ):
+            raise ValidationError(
+                f"{field} may not contain control characters"
+                + ("" if multiline else " or line breaks"),
+                field=field,
+                code=_code(codes.control, field),
+                details={"character": f"U+{ord(ch):04X}"},
+            )
+
+
+def check_text(
+    value: object,
+    field: str,
+    *,
+    limit: int,
+    blank: bool = False,
+    multiline: bool = False,
+    strip: bool = False,
+    controls: bool = False,
+    codes: TextCodes = DEFAULT_CODES,
+) -> str:
+    """Return ``value`` if it is acceptable text for ``field``.
+
+    Args:
+        value: the input.
+        field: the field's name, used in the message and the codes.
+        limit: the most characters allowed (after stripping).
+        blank: allow an empty or whitespace-only value.
+        multiline: allow ``\\n`` and ``\\t``; ``\\r\\n`` and lone ``\\r`` become ``\\n``.
+        strip: strip surrounding whitespace first (the stripped text is returned).
+        controls: allow control characters and line breaks (NUL never).
+        codes: the context's error codes.
+
+    Raises:
+        ValidationError: not a string, blank (unless allowed), NUL, a lone surrogate,
+            or a control character or line break (unless allowed).
+        LimitExceeded: longer than ``limit``.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"{field} must be text, not {type(value).__name__}",
+            field=field,
+            code=_code(codes.wrong_type, field),
+        )
+    text = str.__str__(value)
+    if len(text) > limit * 4 + 64:
+        # Far too long to be worth normalising: refuse before any per-character work.
+        raise _too_long(text, field, limit, codes)
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if strip:
+        text = text.strip()
+    if not text.isprintable():  # controls, line breaks, surrogates (and harmless Cf, Zs)
+        _refuse_characters(text, field, multiline=multiline, controls=controls, codes=codes)
+    if not blank and not text.strip():
+        raise ValidationError(f"{field} is required", field=field, code=_code(codes.blank, field))
+    if len(text) > limit:
+        raise _too_long(text, field, limit, codes)
+    return text
+
+
+def optional_text(
+    value: object,
+    field: str,
+    *,
+    limit: int,
+    multiline: bool = False,
+    strip: bool = False,
+    controls: bool = False,
+    codes: TextCodes = DEFAULT_CODES,
+) -> str | None:
+    """Like :func:`check_text`, but ``None`` and blank text give ``None``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return check_text(
+        value,
+        field,
+        limit=limit,
+        multiline=multiline,
+        strip=strip,
+        controls=controls,
+        codes=codes,
+    )
+
+
+def check_enum(cls: type[E], value: object, field: str, *, code: str | None = None) -> E:
+    """Return the member of ``cls`` that ``value`` is or names.
+
+    Raises:
+        ValidationError: not a member nor a member's value (``invalid_<field>`` unless
+            ``code`` is given); the message lists the allowed values.
+    """
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls(value)
+    except (ValueError, TypeError):
+        allowed = ", ".join(str(m.value) for m in cls)
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        raise ValidationError(
+            f"{shown} is not a valid {field} (expected one of: {allowed})",
+            field=field,
+            code=_code(code, field),
+        ) from None
+
+
+def check_instant(value: object, field: str, *, code: str = "invalid_instant") -> datetime:
+    """Return ``value``, a timezone-aware ``datetime``, in UTC.
+
+    Raises:
+        ValidationError: not a ``datetime`` (``code``), naive (``naive_datetime``), or
+            outside the calendar in UTC (``instant_out_of_range``).
+    """
+    if not isinstance(value, datetime):
+        raise ValidationError(f"{field} must be a datetime", field=field, code=code)
+    return ensure_utc(value, field=field)
+
+
+def check_date(value: object, field: str, *, code: str = "invalid_date") -> date:
+    """Return ``value`` if it is a calendar ``date`` (a ``datetime`` is refused).
+
+    Raises:
+        ValidationError: anything else (``code``).
+    """
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationError(
+            f"{field} must be a calendar date (datetime.date)", field=field, code=code
+        )
+    return value
+
+
+def check_int(
+    value: object,
+    field: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    code: str | None = None,
+) -> int:
+    """Return ``value`` if it is an ``int`` (not a ``bool``) within the bounds given.
+
+    Raises:
+        ValidationError: not an int, or outside ``[minimum, maximum]``
+            (``invalid_<field>`` unless ``code`` is given).
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(
+            f"{field} must be a whole number", field=field, code=_code(code, field)
+        )
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        low = "" if minimum is None else f" at least {minimum}"
+        high = "" if maximum is None else f" at most {maximum}"
+        joiner = " and" if low and high else ""
+        raise ValidationError(
+            f"{field} must be{low}{joiner}{high}",
+            field=field,
+            code=_code(code, field),
+            details={"minimum": minimum, "maximum": maximum},
+        )
+    return int(value)
+
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def validator(check: Callable[..., object], **kwargs: Any) -> Validator:
+    """An attrs validator that runs ``check(value, attribute.name, **kwargs)``.
+
+    Example:
+        >>> @attrs.frozen
+        ... class Note:
+        ...     text: str = attrs.field(validator=validator(check_text, limit=20))
+        >>> Note("hello").text
+        'hello'
+    """
+
+    def validate(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        check(value, attribute.name, **kwargs)
+
+    return validate
+
+
+def optional(inner: Validator) -> Validator:
+    """The attrs validator ``inner``, letting ``None`` through."""
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            inner(instance, attribute, value)
+
+    return validate

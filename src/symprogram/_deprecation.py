@@ -1,0 +1,126 @@
+"""Old public names kept for a release, each warning with a ``DeprecationWarning``.
+
+A renamed method keeps its old name as :func:`deprecated_alias`; a moved
+module-level name is served by the module's ``__getattr__`` from
+:func:`module_getattr`; a renamed keyword argument is read with
+:func:`renamed_keyword`.
+
+Kernel code: it knows no context.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, overload
+
+__all__ = ["deprecated_alias", "module_getattr", "renamed_keyword", "warn_deprecated"]
+
+T = TypeVar("T")
+
+
+def warn_deprecated(old: str, new: str, since: str, *, stacklevel: int = 3) -> None:
+    """Warn that ``old`` is deprecated in favour of ``new`` (from version ``since``)."""
+    warnings.warn(
+        f"{old} is deprecated since symprogram {since}; use {new} instead "
+        "(the old name goes away in a later release)",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+
+
+class deprecated_alias:
+    """A class attribute that forwards to the method ``new`` and warns.
+
+    Example:
+        >>> class Service:
+        ...     def get_case(self, case_id: str) -> str:
+        ...         return case_id
+        ...     case = deprecated_alias("get_case", old="case", since="0.2")
+    """
+
+    def __init__(self, new: str, *, old: str, since: str) -> None:
+        self.new = new
+        self.old = old
+        self.since = since
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.owner_name = owner.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> deprecated_alias: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> Callable[..., Any]: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        target = getattr(instance, self.new)
+        owner_name = getattr(self, "owner_name", type(instance).__name__)
+
+        def forward(*args: Any, **kwargs: Any) -> Any:
+            warn_deprecated(f"{owner_name}.{self.old}()", f"{owner_name}.{self.new}()", self.since)
+            return target(*args, **kwargs)
+
+        forward.__name__ = self.old
+        forward.__doc__ = f"Deprecated since {self.since}: use :meth:`{self.new}`."
+        return forward
+
+
+def module_getattr(
+    module: str, moved: Mapping[str, tuple[str, str]], *, since: str
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` serving moved names with a warning.
+
+    Args:
+        module: the module's ``__name__``.
+        moved: old name -> (the module it lives in now, its name there).
+        since: the release that deprecated the old names.
+    """
+
+    def __getattr__(name: str) -> Any:
+        try:
+            where, new = moved[name]
+        except KeyError:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}") from None
+        warn_deprecated(f"{module}.{name}", f"{where}.{new}", since)
+        return getattr(importlib.import_module(where), new)
+
+    return __getattr__
+
+
+_MISSING: Any = object()
+
+
+def renamed_keyword(
+    kwargs: dict[str, Any], *, old: str, new: str, value: T, since: str, where: str
+) -> T:
+    """Read a renamed keyword argument: ``value`` (the new one) or the old one, warning.
+
+    Raises:
+        symprogram.errors.ValidationError: both the old and the new keyword were given
+            (``conflicting_arguments``), or an unknown keyword remains
+            (``unexpected_argument``).
+    """
+    from symprogram.errors import ValidationError
+
+    given = kwargs.pop(old, _MISSING)
+    if kwargs:
+        name = sorted(kwargs)[0]
+        raise ValidationError(
+            f"{where}() got an unexpected keyword argument {name!r}",
+            field=name,
+            code="unexpected_argument",
+        )
+    if given is _MISSING:
+        return value
+    if value is not None:
+        raise ValidationError(
+            f"{where}(): give {new}= only ({old}= is its deprecated name)",
+            field=new,
+            code="conflicting_arguments",
+        )
+    warn_deprecated(f"{where}({old}=...)", f"{where}({new}=...)", since, stacklevel=4)
+    return given  # type: ignore[no-any-return]
