@@ -1,0 +1,180 @@
+"""The kernel's field checks (symprogram._checks): one behaviour for every context."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from symprogram._checks import (
+    TextCodes,
+    check_date,
+    check_enum,
+    check_instant,
+    check_int,
+    check_text,
+    optional,
+    optional_text,
+    validator,
+)
+from symprogram.errors import LimitExceeded, SymprogramError, ValidationError
+
+
+class Colour(enum.StrEnum):
+    RED = "red"
+    BLUE = "blue"
+
+
+def _acceptable(text: str) -> bool:
+    return all(
+        unicodedata.category(ch) not in ("Cc", "Cs") and ch not in "\u2028\u2029\u0085"
+        for ch in text
+    )
+
+
+@given(st.text(max_size=40))
+def test_check_text_accepts_exactly_printable_text_within_its_limit(text: str) -> None:
+    """Text without controls, line breaks or surrogates, non-blank and within the limit passes."""
+    ok = _acceptable(text) and text.strip() != "" and len(text) <= 20
+    if ok:
+        assert check_text(text, "note", limit=20) == text
+    else:
+        with pytest.raises(SymprogramError) as caught:
+            check_text(text, "note", limit=20)
+        assert caught.value.field == "note"
+        assert caught.value.code in {"invalid_note", "note_too_long"}
+
+
+@given(st.text(max_size=60))
+def test_check_text_never_lets_nul_or_surrogates_through(text: str) -> None:
+    """Whatever the options, NUL and lone surrogates are refused."""
+    bad = "\x00" in text or any(unicodedata.category(ch) == "Cs" for ch in text)
+    for options in ({}, {"controls": True}, {"multiline": True, "blank": True}):
+        try:
+            check_text(text, "t", limit=1000, **options)  # type: ignore[arg-type]
+        except LimitExceeded:
+            raise AssertionError("within the limit") from None
+        except ValidationError:
+            if options.get("controls") or options.get("blank"):
+                assert bad or not text.strip() or not _acceptable(text)
+        else:
+            assert not bad
+
+
+def test_multiline_normalises_line_ends_and_allows_tabs() -> None:
+    """\\r\\n and lone \\r become \\n; tabs are kept; other controls refused."""
+    assert check_text("a\r\nb\rc\td", "body", limit=20, multiline=True) == "a\nb\nc\td"
+    with pytest.raises(ValidationError) as caught:
+        check_text("a\x07b", "body", limit=20, multiline=True)
+    assert caught.value.details["character"] == "U+0007"
+
+
+def test_single_line_text_refuses_line_breaks() -> None:
+    """A line may not contain \\n, U+2028 or U+0085."""
+    for text in ("a\nb", "a\u2028b", "a\x85b"):
+        with pytest.raises(ValidationError):
+            check_text(text, "name", limit=20)
+
+
+def test_context_codes_replace_the_defaults() -> None:
+    """A context's TextCodes decide every code raised."""
+    codes = TextCodes(
+        wrong_type="invalid_type",
+        blank="field_required",
+        too_long="text_too_long",
+        control="control_characters",
+        surrogate="invalid_unicode",
+    )
+    cases = [
+        (3, "invalid_type"),
+        ("  ", "field_required"),
+        ("x" * 9, "text_too_long"),
+        ("a\tb", "control_characters"),
+        ("a\ud800", "invalid_unicode"),
+    ]
+    for value, code in cases:
+        with pytest.raises(SymprogramError) as caught:
+            check_text(value, "city", limit=8, codes=codes)
+        assert code == caught.value.code
+
+
+def test_too_long_reports_limit_and_length_and_strip_counts_after_stripping() -> None:
+    """The limit applies to the stripped text; details say limit and length."""
+    assert check_text("  abc  ", "x", limit=3, strip=True) == "abc"
+    with pytest.raises(LimitExceeded) as caught:
+        check_text("abcd", "x", limit=3)
+    assert {"limit": 3, "length": 4} == caught.value.details
+
+
+def test_huge_input_is_refused_before_it_is_scanned() -> None:
+    """A megabyte for a 10-character field is LimitExceeded at once."""
+    with pytest.raises(LimitExceeded):
+        check_text("\x01" * 1_000_000, "x", limit=10, strip=True)
+
+
+def test_optional_text_gives_none_for_none_and_blank() -> None:
+    """None and blank are absent; anything else is checked."""
+    assert optional_text(None, "x", limit=3) is None
+    assert optional_text("   ", "x", limit=3) is None
+    assert optional_text("ab", "x", limit=3) == "ab"
+    with pytest.raises(LimitExceeded):
+        optional_text("abcd", "x", limit=3)
+
+
+@given(st.one_of(st.text(max_size=6), st.integers(), st.none(), st.sampled_from(list(Colour))))
+def test_check_enum_accepts_members_and_their_values_only(value: object) -> None:
+    """A member or a member's value is accepted; anything else is invalid_<field>."""
+    valid = value in set(Colour) or value in {c.value for c in Colour}
+    if valid:
+        assert check_enum(Colour, value, "colour") is Colour(value)
+    else:
+        with pytest.raises(ValidationError) as caught:
+            check_enum(Colour, value, "colour")
+        assert caught.value.code == "invalid_colour"
+        assert "red, blue" in caught.value.message
+
+
+def test_check_instant_and_date() -> None:
+    """Instants become UTC; naive ones, dates and strings are refused; dates must be dates."""
+    east = datetime(2011, 1, 15, 2, tzinfo=timezone(timedelta(hours=2)))
+    assert datetime(2011, 1, 15, tzinfo=UTC) == check_instant(east, "at")
+    for bad, code in (("2011", "invalid_instant"), (datetime(2011, 1, 1), "naive_datetime")):
+        with pytest.raises(ValidationError) as caught:
+            check_instant(bad, "at")
+        assert code == caught.value.code
+    assert date(2011, 1, 15) == check_date(date(2011, 1, 15), "day")
+    with pytest.raises(ValidationError):
+        check_date(datetime(2011, 1, 15, tzinfo=UTC), "day")
+
+
+@given(st.one_of(st.integers(-5, 15), st.booleans(), st.floats(), st.text(max_size=2)))
+def test_check_int_bounds_and_refuses_bools(value: object) -> None:
+    """Only ints (never bools) within the bounds pass."""
+    ok = type(value) is int and 0 <= value <= 10
+    if ok:
+        assert value == check_int(value, "count", minimum=0, maximum=10)
+    else:
+        with pytest.raises(ValidationError) as caught:
+            check_int(value, "count", minimum=0, maximum=10)
+        assert caught.value.code == "invalid_count"
+
+
+def test_attrs_validators_name_the_attribute() -> None:
+    """validator() and optional() run the check with the attribute's name."""
+
+    @attrs.frozen
+    class Note:
+        title: str = attrs.field(validator=validator(check_text, limit=5))
+        body: str | None = attrs.field(
+            default=None, validator=optional(validator(check_text, limit=5))
+        )
+
+    assert Note("ok").body is None
+    with pytest.raises(LimitExceeded) as caught:
+        Note("ok", body="too long")
+    assert caught.value.field == "body"
