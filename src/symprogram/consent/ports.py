@@ -25,7 +25,10 @@ from typing import Protocol, TypeVar, runtime_checkable
 from symprogram.decisions import Decision
 
 __all__ = [
+    "AUDIENCE_KIND",
+    "AUDIENCE_MARKER",
     "FILE_KIND",
+    "META_KIND",
     "POLICY_KIND",
     "STATE_KIND",
     "Aggregates",
@@ -41,6 +44,20 @@ FILE_KIND = "consent_file"
 
 POLICY_KIND = "consent_policy"
 """Record kind of published policy versions (keyed by zero-padded sequence)."""
+
+AUDIENCE_KIND = "consent_granted"
+"""Record kind of the audience index, keyed ``<purpose>\x1f<subject>``.
+
+A subject has an entry for a purpose from the first time it granted it until it is
+erased (:func:`symprogram.consent.rules.audience_entry` gives the data); the entry is
+written in the unit of work that updates the subject's projection. Purpose ids (at
+most 64 characters) and subjects (at most 128) always fit the 255-character key."""
+
+META_KIND = "consent_meta"
+"""Record kind of the consent context's bookkeeping records."""
+
+AUDIENCE_MARKER = "audience_index"
+"""Key of the ``consent_meta`` record saying every subject's audience entries exist."""
 
 T = TypeVar("T")
 

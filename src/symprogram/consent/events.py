@@ -1,0 +1,116 @@
+"""Domain events the consent context appends to a subject's consent ledger.
+
+Every write of :class:`~symprogram.consent.service.ConsentService` is one of
+these, decided by :mod:`symprogram.consent.rules` and appended to the subject's
+hash-chained stream; the projection (:func:`symprogram.consent.rules.apply`) is a
+fold of them. :meth:`ConsentEvent.ledger_data` is exactly what the ledger keeps
+(an entry's data); the ledger entry kinds are the events' names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+
+from symprogram.events import DomainEvent
+
+__all__ = [
+    "CONSENT_RECORDED",
+    "CORRECTION_COMPLETED",
+    "CORRECTION_REQUESTED",
+    "DATA_COLLECTED",
+    "NOTICE_RECORDED",
+    "SUBJECT_ERASED",
+    "ConsentEvent",
+    "ConsentRecorded",
+    "CorrectionCompleted",
+    "CorrectionRequested",
+    "DataCollected",
+    "NoticeRecorded",
+    "SubjectErased",
+]
+
+CONSENT_RECORDED = "consent_recorded"
+NOTICE_RECORDED = "notice_recorded"
+DATA_COLLECTED = "data_collected"
+CORRECTION_REQUESTED = "correction_requested"
+CORRECTION_COMPLETED = "correction_completed"
+SUBJECT_ERASED = "subject_erased"
+
+
+@attrs.frozen
+class ConsentEvent(DomainEvent):
+    """Base of the consent events: something recorded about ``subject`` at ``at``."""
+
+    def ledger_data(self) -> dict[str, Any]:
+        """The data of the ledger entry: the event's own fields, an absent ``site`` left out."""
+        data = self.payload()
+        if data.get("site", "") is None:
+            del data["site"]
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+
+
+@attrs.frozen
+class ConsentRecorded(ConsentEvent):
+    """A choice (granted, refused, withdrawn, opted out) on a topic was recorded."""
+
+    name: ClassVar[str] = CONSENT_RECORDED
+
+    topic: str
+    choice: str
+    channel: str
+    policy_version: str
+    evidence: str
+    site: str | None = None
+
+
+@attrs.frozen
+class NoticeRecorded(ConsentEvent):
+    """The subject was notified of a policy version."""
+
+    name: ClassVar[str] = NOTICE_RECORDED
+
+    policy_version: str
+    channel: str
+
+
+@attrs.frozen
+class DataCollected(ConsentEvent):
+    """Personal information was gathered during an activity (the items, never the values)."""
+
+    name: ClassVar[str] = DATA_COLLECTED
+
+    activity: str
+    items: tuple[str, ...]
+    channel: str
+    policy_version: str
+    site: str | None = None
+
+
+@attrs.frozen
+class CorrectionRequested(ConsentEvent):
+    """The subject asked to correct personal information."""
+
+    name: ClassVar[str] = CORRECTION_REQUESTED
+
+    request: str
+    items: tuple[str, ...]
+    channel: str
+
+
+@attrs.frozen
+class CorrectionCompleted(ConsentEvent):
+    """A correction request was applied."""
+
+    name: ClassVar[str] = CORRECTION_COMPLETED
+
+    request: str
+    items: tuple[str, ...]
+
+
+@attrs.frozen
+class SubjectErased(ConsentEvent):
+    """The subject's personal data was erased (a pseudonymous proof stays)."""
+
+    name: ClassVar[str] = SUBJECT_ERASED
