@@ -10,9 +10,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, Generic, Protocol, TypeVar
 
 from symprogram.errors import IntegrityError, StorageError, SymprogramError, ValidationError
 from symprogram.persistence import (
@@ -26,7 +26,8 @@ from symprogram.persistence import (
 __all__ = [
     "IN_CHUNK",
     "MIN_BATCH",
-    "Ambient",
+    "Joinable",
+    "Units",
     "as_int",
     "as_text",
     "check_batch",
@@ -44,7 +45,6 @@ __all__ = [
     "write_batch",
 ]
 
-TX = TypeVar("TX")
 T = TypeVar("T")
 
 IN_CHUNK = 500
@@ -187,21 +187,104 @@ def in_chunks(values: list[str]) -> list[list[str]]:
     return [unique[start : start + IN_CHUNK] for start in range(0, len(unique), IN_CHUNK)]
 
 
-class Ambient(Generic[TX]):
-    """Remembers the unit of work open in each thread, so nested blocks join it."""
+class Joinable(Protocol):
+    """What the nested-transaction join needs of a unit of work: whether it is read-only."""
 
-    def __init__(self) -> None:
+    readonly: bool
+
+
+J = TypeVar("J", bound=Joinable)
+
+
+class Units(Generic[J]):
+    """The nested-transaction join every adapter shares: one unit of work per thread.
+
+    ``units(readonly)`` is the context manager an adapter's ``transaction()``
+    returns. Entering it in a thread that already has a unit of work open joins
+    that one (a writing block inside a read-only one is refused with
+    ``read_only_transaction``) and leaving the inner block does nothing; otherwise
+    the lock (if any) is taken, ``begin(readonly)`` opens a new unit of work and,
+    on leaving, ``end(tx, error)`` commits it (``error`` is ``None``) or rolls it
+    back (``error`` is what the block raised), then the lock is released.
+
+    Args:
+        begin: opens a unit of work (raise to refuse, e.g. ``store_closed``).
+        end: finishes it; may raise (a failed commit), the unit of work is then
+            still over.
+        lock: held from ``begin`` to ``end`` (``None``: no lock).
+    """
+
+    __slots__ = ("_begin", "_end", "_local", "_lock")
+
+    def __init__(
+        self,
+        begin: Callable[[bool], J],
+        end: Callable[[J, BaseException | None], None],
+        *,
+        lock: threading.RLock | None = None,
+    ) -> None:
+        self._begin = begin
+        self._end = end
+        self._lock = lock
         self._local = threading.local()
 
-    def current(self) -> TX | None:
-        """The transaction open in this thread, if any."""
+    def current(self) -> J | None:
+        """The unit of work open in this thread, if any."""
         return getattr(self._local, "tx", None)
 
-    @contextmanager
-    def bind(self, tx: TX) -> Iterator[TX]:
-        """Make ``tx`` this thread's ambient transaction for the block."""
-        self._local.tx = tx
+    def __call__(self, readonly: bool) -> AbstractContextManager[J]:
+        """A unit of work: joins this thread's open one, else begins one."""
+        return _Unit(self, readonly)
+
+
+class _Unit(Generic[J]):
+    """The context manager of :meth:`Units.__call__`.
+
+    A plain class rather than ``@contextmanager``: entering and leaving a unit of
+    work is on every read's path, and a generator costs several calls more.
+    """
+
+    __slots__ = ("_readonly", "_tx", "_units")
+
+    def __init__(self, units: Units[J], readonly: bool) -> None:
+        self._units = units
+        self._readonly = readonly
+        self._tx: J | None = None
+
+    def __enter__(self) -> J:
+        units = self._units
+        current: J | None = getattr(units._local, "tx", None)
+        if current is not None:
+            if current.readonly and not self._readonly:
+                raise StorageError(
+                    "cannot write inside a read-only unit of work", code="read_only_transaction"
+                )
+            return current
+        lock = units._lock
+        if lock is not None:
+            lock.acquire()
         try:
-            yield tx
+            tx = units._begin(self._readonly)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        units._local.tx = tx
+        self._tx = tx
+        return tx
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        tx = self._tx
+        if tx is None:
+            return
+        self._tx = None
+        units = self._units
+        try:
+            if exc_type is None:
+                units._end(tx, None)
+            else:
+                units._end(tx, exc if exc is not None else StorageError("the block raised"))
         finally:
-            self._local.tx = None
+            units._local.tx = None
+            if units._lock is not None:
+                units._lock.release()

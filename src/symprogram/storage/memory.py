@@ -24,6 +24,7 @@ from contextlib import AbstractContextManager
 from symprogram.errors import ConcurrencyError, Conflict, NotFound, StorageError
 from symprogram.persistence import Record, check_key
 from symprogram.storage._base import (
+    Units,
     check_bounds,
     check_limit,
     check_pair,
@@ -255,73 +256,32 @@ class MemoryTransaction:
         self._undo.clear()
 
 
-class _Local(threading.local):
-    tx: MemoryTransaction | None = None
-
-
-class _Unit:
-    """The unit-of-work context manager of :meth:`MemoryStore.transaction`.
-
-    A plain class rather than ``@contextmanager``: entering and leaving a unit of
-    work is on every read's path, and a generator costs several calls more.
-    """
-
-    __slots__ = ("_outer", "_readonly", "_store", "_tx")
-
-    def __init__(self, store: MemoryStore, readonly: bool) -> None:
-        self._store = store
-        self._readonly = readonly
-        self._tx: MemoryTransaction | None = None
-        self._outer = False
-
-    def __enter__(self) -> MemoryTransaction:
-        store = self._store
-        local = store._local
-        current = local.tx
-        if current is not None:
-            if current.readonly and not self._readonly:
-                raise StorageError(
-                    "cannot write inside a read-only unit of work", code="read_only_transaction"
-                )
-            return current
-        if store._closed:
-            raise StorageError("the store is closed", code="store_closed")
-        store._lock.acquire()
-        tx = MemoryTransaction(store._state, self._readonly)
-        local.tx = tx
-        self._tx = tx
-        self._outer = True
-        return tx
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if not self._outer:
-            return
-        store = self._store
-        tx = self._tx
-        try:
-            if tx is not None and tx._undo:
-                if exc_type is None:
-                    tx._commit()
-                    store._state.generation += 1
-                else:
-                    tx._rollback()
-        finally:
-            store._local.tx = None
-            store._lock.release()
-
-
 class MemoryStore:
     """A :class:`symprogram.persistence.Store` kept in process memory."""
 
     def __init__(self) -> None:
         self._state = _State()
         self._lock = threading.RLock()
-        self._local = _Local()
+        self._units: Units[MemoryTransaction] = Units(self._begin, self._end, lock=self._lock)
         self._closed = False
+
+    def _begin(self, readonly: bool) -> MemoryTransaction:
+        if self._closed:
+            raise StorageError("the store is closed", code="store_closed")
+        return MemoryTransaction(self._state, readonly)
+
+    def _end(self, tx: MemoryTransaction, error: BaseException | None) -> None:
+        if not tx._undo:
+            return
+        if error is None:
+            tx._commit()
+            self._state.generation += 1
+        else:
+            tx._rollback()
 
     def transaction(self, *, readonly: bool = False) -> AbstractContextManager[MemoryTransaction]:
         """Open a unit of work: all of it is kept on a clean exit, none of it on an exception."""
-        return _Unit(self, readonly)
+        return self._units(readonly)
 
     def change_token(self) -> int | None:
         """A number that changes whenever a unit of work commits a change.
@@ -330,7 +290,7 @@ class MemoryStore:
         reads may include its own uncommitted writes, which nobody may remember.
         See :func:`symprogram.persistence.change_tracker`.
         """
-        if self._local.tx is not None:
+        if self._units.current() is not None:
             return None
         return self._state.generation
 

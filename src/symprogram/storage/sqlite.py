@@ -51,6 +51,7 @@ from symprogram.persistence import (
     save_waves,
 )
 from symprogram.storage._base import (
+    Units,
     as_int,
     as_text,
     check_batch,
@@ -474,65 +475,6 @@ class SQLiteTransaction:
         return found
 
 
-class _Local(threading.local):
-    tx: SQLiteTransaction | None = None
-
-
-class _Unit:
-    """The unit-of-work context manager of :meth:`SQLiteStore.transaction`.
-
-    A plain class rather than ``@contextmanager``: entering and leaving a unit of
-    work is on every read's path, and a generator costs several calls more.
-    """
-
-    __slots__ = ("_outer", "_readonly", "_store")
-
-    def __init__(self, store: SQLiteStore, readonly: bool) -> None:
-        self._store = store
-        self._readonly = readonly
-        self._outer = False
-
-    def __enter__(self) -> SQLiteTransaction:
-        store = self._store
-        local = store._local
-        current = local.tx
-        if current is not None:
-            if current.readonly and not self._readonly:
-                raise StorageError(
-                    "cannot write inside a read-only unit of work", code="read_only_transaction"
-                )
-            return current
-        store._lock.acquire()
-        try:
-            if store._closed:
-                raise StorageError("the store is closed", code="store_closed")
-            store._exec("BEGIN" if self._readonly else "BEGIN IMMEDIATE")
-        except BaseException:
-            store._lock.release()
-            raise
-        tx = SQLiteTransaction(store._conn, self._readonly)
-        local.tx = tx
-        self._outer = True
-        return tx
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if not self._outer:
-            return
-        store = self._store
-        try:
-            if exc_type is not None:
-                store._rollback_quietly()
-                return
-            try:
-                store._exec("COMMIT")
-            except BaseException:
-                store._rollback_quietly()
-                raise
-        finally:
-            store._local.tx = None
-            store._lock.release()
-
-
 DEFAULT_CACHE_MB = 32
 """The page cache of a :class:`SQLiteStore` connection unless another is given (MB)."""
 DEFAULT_CHECKPOINT_PAGES = 10_000
@@ -588,7 +530,7 @@ class SQLiteStore:
             checkpoint_pages, "checkpoint_pages", "invalid_checkpoint_pages", 1 << 30
         )
         self._lock = threading.RLock()
-        self._local = _Local()
+        self._units: Units[SQLiteTransaction] = Units(self._begin, self._end, lock=self._lock)
         self._closed = False
         try:
             self._conn = sqlite3.connect(
@@ -649,6 +591,22 @@ class SQLiteStore:
             self._rollback_quietly()
             raise
 
+    def _begin(self, readonly: bool) -> SQLiteTransaction:
+        if self._closed:
+            raise StorageError("the store is closed", code="store_closed")
+        self._exec("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        return SQLiteTransaction(self._conn, readonly)
+
+    def _end(self, tx: SQLiteTransaction, error: BaseException | None) -> None:
+        if error is not None:
+            self._rollback_quietly()
+            return
+        try:
+            self._exec("COMMIT")
+        except BaseException:
+            self._rollback_quietly()
+            raise
+
     def _rollback_quietly(self) -> None:
         try:
             if self._conn.in_transaction:
@@ -669,7 +627,7 @@ class SQLiteStore:
         unit of work is a deferred ``BEGIN`` (a consistent snapshot for several
         statements), a writing one ``BEGIN IMMEDIATE``.
         """
-        return _Unit(self, readonly)
+        return self._units(readonly)
 
     def close(self) -> None:
         """Close the connection. Idempotent."""
