@@ -40,7 +40,7 @@ class deprecated_alias:
         ...     case = deprecated_alias("get_case", old="case", since="0.2")
     """
 
-    def __init__(self, new: str, *, old: str, since: str) -> None:
+    def __init__(self, new: str, *, old: str, since: str = "0.2.0") -> None:
         self.new = new
         self.old = old
         self.since = since
@@ -70,7 +70,7 @@ class deprecated_alias:
 
 
 def module_getattr(
-    module: str, moved: Mapping[str, tuple[str, str]], *, since: str
+    module: str, moved: Mapping[str, tuple[str, str]], *, since: str = "0.2.0"
 ) -> Callable[[str], Any]:
     """A module ``__getattr__`` serving moved names with a warning.
 
@@ -95,7 +95,7 @@ _MISSING: Any = object()
 
 
 def renamed_keyword(
-    kwargs: dict[str, Any], *, old: str, new: str, value: T, since: str, where: str
+    kwargs: dict[str, Any], *, old: str, new: str, value: T, since: str = "0.2.0", where: str
 ) -> T:
     """Read a renamed keyword argument: ``value`` (the new one) or the old one, warning.
 
