@@ -9,9 +9,10 @@ Example:
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from symprogram.clock import Clock, SystemClock
 from symprogram.errors import NotFound, ValidationError
@@ -31,6 +32,44 @@ if TYPE_CHECKING:
 
 __all__ = ["Program"]
 
+S = TypeVar("S")
+
+_SERVICES = {
+    "accounts": ("symprogram.accounts", "AccountsService"),
+    "awards": ("symprogram.awards", "AwardsService"),
+    "entitlements": ("symprogram.entitlements", "EntitlementsService"),
+    "consent": ("symprogram.consent", "ConsentService"),
+}
+
+
+def _checked_options(options: object) -> dict[str, dict[str, Any]]:
+    """Every service's options, checked against its constructor (see ``_options``)."""
+    import importlib
+
+    from symprogram._options import check_options
+
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise ValidationError(
+            "options must be a mapping of service name to options",
+            field="options",
+            code="invalid_option",
+        )
+    unknown = sorted(str(k) for k in options if k not in _SERVICES)
+    if unknown:
+        raise ValidationError(
+            f"unknown service(s) in options: {', '.join(unknown)}",
+            field="options",
+            code="unknown_service",
+        )
+    checked = {}
+    for name, given in options.items():
+        module, cls = _SERVICES[name]
+        service = getattr(importlib.import_module(module), cls)
+        checked[name] = check_options(service, name, given)
+    return checked
+
 
 class Program:
     """A partner and customer program: accounts, awards, entitlements and consent.
@@ -42,11 +81,19 @@ class Program:
             (default: an in-memory :class:`~symprogram.notify.Outbox`).
         ledger_key: optional secret for HMAC-chained ledgers (history and consent).
         options: per-service keyword options, keyed by service name, e.g.
-            ``{"entitlements": {"catalogue": my_catalogue}}``; they are passed to
-            the service constructors unchanged.
+            ``{"entitlements": {"catalogue": my_catalogue}}`` or
+            ``{"accounts": {"settings": {"reset_limit": 5}}}``: keyword arguments of
+            the service's constructor, and its typed settings (an object, or a
+            mapping of its fields). They are checked when the program is built: an
+            unknown service is ``unknown_service``, a misspelled option
+            ``unknown_option``, a value of the wrong type ``invalid_option``.
 
-    Services are created on first use and share the store, clock and notifier.
-    A ``Program`` is a context manager that closes its store.
+    Services are created on first use, once, under the program's lock, and share
+    the store, clock and notifier. A ``Program`` may be shared between threads. A
+    ``Program`` is a context manager that closes its store.
+
+    Raises:
+        ValidationError: a store or clock that is not one, or bad options.
     """
 
     def __init__(
@@ -70,14 +117,9 @@ class Program:
             )
         self.notifier: Notifier = notifier if notifier is not None else Outbox()
         self._ledger_key = ledger_key
-        self._options = {k: dict(v) for k, v in (options or {}).items()}
-        unknown = sorted(set(self._options) - {"accounts", "awards", "entitlements", "consent"})
-        if unknown:
-            raise ValidationError(
-                f"unknown service(s) in options: {', '.join(unknown)}",
-                field="options",
-                code="unknown_service",
-            )
+        self._options = _checked_options(options)
+        self._services: dict[str, Any] = {}
+        self._lock = threading.RLock()
         self.history = AccountHistory(store, key=ledger_key)
 
     # -- construction -------------------------------------------------------------
@@ -113,48 +155,73 @@ class Program:
         return self.clock.now()
 
     # -- services -----------------------------------------------------------------
-    @cached_property
+    def _service(self, name: str, build: Callable[[], S]) -> S:
+        """The service called ``name``, built once (under the lock) on first use."""
+        service = self._services.get(name)
+        if service is None:
+            with self._lock:
+                service = self._services.get(name)
+                if service is None:
+                    service = self._services[name] = build()
+        return service
+
+    @property
     def consent(self) -> ConsentService:
         """Privacy policies, the consent ledger, opt-outs and requests."""
         from symprogram.consent import ConsentService
 
-        return ConsentService(
-            self.store, self.clock, ledger_key=self._ledger_key, **self._options.get("consent", {})
+        return self._service(
+            "consent",
+            lambda: ConsentService(
+                self.store,
+                self.clock,
+                ledger_key=self._ledger_key,
+                **self._options.get("consent", {}),
+            ),
         )
 
-    @cached_property
+    @property
     def accounts(self) -> AccountsService:
         """Candidate registration and the account life cycle."""
         from symprogram._bridges import ConsentMarketing
         from symprogram.accounts import AccountsService
 
-        options = dict(self._options.get("accounts", {}))
-        options.setdefault("marketing_consent", ConsentMarketing(self.consent))
-        return AccountsService(
-            self.store, self.clock, history=self.history, notifier=self.notifier, **options
-        )
+        def build() -> AccountsService:
+            options = dict(self._options.get("accounts", {}))
+            options.setdefault("marketing_consent", ConsentMarketing(self.consent))
+            return AccountsService(
+                self.store, self.clock, history=self.history, notifier=self.notifier, **options
+            )
 
-    @cached_property
+        return self._service("accounts", build)
+
+    @property
     def awards(self) -> AwardsService:
         """Accreditations and certifications, progress, renewal, kits and publishing."""
         from symprogram._bridges import AccountsCandidateDirectory
         from symprogram.awards import AwardsService
 
-        options = dict(self._options.get("awards", {}))
-        options.setdefault("candidates", AccountsCandidateDirectory(self.accounts))
-        return AwardsService(
-            self.store, self.clock, history=self.history, notifier=self.notifier, **options
-        )
+        def build() -> AwardsService:
+            options = dict(self._options.get("awards", {}))
+            options.setdefault("candidates", AccountsCandidateDirectory(self.accounts))
+            return AwardsService(
+                self.store, self.clock, history=self.history, notifier=self.notifier, **options
+            )
 
-    @cached_property
+        return self._service("awards", build)
+
+    @property
     def entitlements(self) -> EntitlementsService:
         """Handbook access by service level and language, escalation and remote access."""
         from symprogram._bridges import ConsentRemoteAccess
         from symprogram.entitlements import EntitlementsService
 
-        options = dict(self._options.get("entitlements", {}))
-        options.setdefault("remote_access_consent", ConsentRemoteAccess(self.consent))
-        return EntitlementsService(self.store, self.clock, **options)
+        def build() -> EntitlementsService:
+            options = dict(self._options.get("entitlements", {}))
+            options.setdefault("remote_access_consent", ConsentRemoteAccess(self.consent))
+            return EntitlementsService(self.store, self.clock, **options)
+
+        return self._service("entitlements", build)
 
     # -- journeys across contexts --------------------------------------------------
     def consent_to_remote_access(

@@ -1,0 +1,136 @@
+"""Checking a service's options when the ``Program`` is built, not at first use.
+
+``Program(options={"accounts": {...}, ...})`` hands each service keyword
+arguments of its constructor. They are checked against the constructor's
+signature and type hints as soon as the program is built, so a misspelled
+option or a value of the wrong type is a
+:class:`~symprogram.errors.ValidationError` at once (``unknown_option``,
+``invalid_option``), never a ``TypeError`` at the first ``program.accounts``. A
+``settings`` option may be given as a mapping: it is turned into the service's
+typed settings object, with the same checks.
+
+Wiring code: it knows the services only through the classes it is handed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from symprogram.errors import SymprogramError, ValidationError
+
+__all__ = ["check_options"]
+
+# Parameters the program itself passes: never options.
+_WIRED = frozenset({"self", "store", "clock", "history", "notifier", "ledger_key"})
+
+
+def _accepts(value: object, hint: Any) -> bool:
+    """Whether ``value`` fits ``hint`` (classes, unions, Optional; anything else passes)."""
+    if hint is Any or hint is object:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_accepts(value, arg) for arg in typing.get_args(hint))
+    if hint is None or hint is type(None):
+        return value is None
+    if origin is not None:
+        hint = origin
+    if not isinstance(hint, type):
+        return True
+    if getattr(hint, "_is_protocol", False) and not getattr(hint, "_is_runtime_protocol", False):
+        return True  # a static protocol cannot be checked at run time
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int and isinstance(value, bool):
+        return False
+    return isinstance(value, hint)
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The constructor's parameter types that can be resolved at run time."""
+    init = next((k.__dict__["__init__"] for k in cls.__mro__ if "__init__" in k.__dict__), None)
+    if init is None:
+        return {}
+    scope = dict(getattr(init, "__globals__", {}))
+    hints: dict[str, Any] = {}
+    for name, annotation in getattr(init, "__annotations__", {}).items():
+        # A name imported only for type checkers cannot be resolved: not checked.
+        with contextlib.suppress(NameError, AttributeError, SyntaxError, TypeError):
+            hints[name] = (
+                eval(annotation, scope) if isinstance(annotation, str) else annotation  # noqa: S307
+            )
+    return hints
+
+
+def _settings(cls: type, value: Mapping[str, Any], where: str) -> object:
+    """Build the settings object of class ``cls`` from a mapping, field by field."""
+    fields = {f.name for f in attrs.fields(cls)} if attrs.has(cls) else set()
+    for name in value:
+        if name not in fields:
+            raise ValidationError(
+                f"{where}: unknown setting {name!r} (known: {', '.join(sorted(fields))})",
+                field=f"{where}.{name}",
+                code="unknown_option",
+            )
+    try:
+        return cls(**value)
+    except SymprogramError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{where}: {exc}", field=where, code="invalid_option") from None
+
+
+def check_options(service: type, context: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options for ``service`` checked, with a ``settings`` mapping made an object.
+
+    Raises:
+        ValidationError: options that are not a mapping, a name the constructor does
+            not take (``unknown_option``), or a value of the wrong type
+            (``invalid_option``).
+    """
+    if not isinstance(options, Mapping):
+        raise ValidationError(
+            f"options[{context!r}] must be a mapping of keyword arguments",
+            field=f"options.{context}",
+            code="invalid_option",
+        )
+    parameters = inspect.signature(service).parameters
+    deprecated: Mapping[str, str] = getattr(service, "DEPRECATED_KEYWORDS", {})
+    known = {
+        name
+        for name, p in parameters.items()
+        if name not in _WIRED and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    }
+    hints = _hints(service)
+    checked: dict[str, Any] = {}
+    for name, value in options.items():
+        where = f"options.{context}.{name}"
+        if name in deprecated:
+            checked[name] = value
+            continue
+        if not isinstance(name, str) or name not in known:
+            raise ValidationError(
+                f"{context} has no option {name!r} (options: {', '.join(sorted(known))})",
+                field=where,
+                code="unknown_option",
+            )
+        hint = hints.get(name, Any)
+        if name == "settings" and isinstance(value, Mapping):
+            classes = [a for a in typing.get_args(hint) if isinstance(a, type) and attrs.has(a)]
+            if classes:
+                value = _settings(classes[0], value, where)
+        if not _accepts(value, hint):
+            raise ValidationError(
+                f"{where} must be {getattr(hint, '__name__', hint)}, not {type(value).__name__}",
+                field=where,
+                code="invalid_option",
+            )
+        checked[name] = value
+    return checked

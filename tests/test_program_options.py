@@ -1,0 +1,63 @@
+"""Program(options=...) is checked when the program is built, and services are built once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from symprogram import Program, ValidationError
+from symprogram.accounts import ScryptHasher
+
+
+def test_a_misspelled_option_is_refused_when_the_program_is_built() -> None:
+    """A key the service's constructor does not take is ValidationError unknown_option."""
+    with pytest.raises(ValidationError) as caught:
+        Program.in_memory(options={"accounts": {"hashr": ScryptHasher(n=2**4)}})
+    assert "unknown_option" == caught.value.code
+    assert "options.accounts.hashr" == caught.value.field
+
+
+def test_an_ill_typed_option_is_refused_when_the_program_is_built() -> None:
+    """A value of the wrong type for a constructor keyword is invalid_option."""
+    with pytest.raises(ValidationError) as caught:
+        Program.in_memory(options={"entitlements": {"catalogue": "the default one"}})
+    assert "invalid_option" == caught.value.code
+
+
+def test_options_that_are_not_a_mapping_are_refused() -> None:
+    """options must map service names to mappings of options."""
+    for bad in (["accounts"], {"accounts": ["hasher"]}):
+        with pytest.raises(ValidationError) as caught:
+            Program.in_memory(options=bad)  # type: ignore[arg-type]
+        assert "invalid_option" == caught.value.code
+
+
+def test_settings_given_as_a_mapping_become_the_typed_settings() -> None:
+    """{"settings": {...}} builds the service's settings object, checking each field."""
+    with Program.in_memory(options={"accounts": {"settings": {"reset_limit": 5}}}) as program:
+        assert 5 == program.accounts.settings.reset_limit
+    with pytest.raises(ValidationError) as caught:
+        Program.in_memory(options={"accounts": {"settings": {"reset_limt": 5}}})
+    assert "unknown_option" == caught.value.code
+    with pytest.raises(ValidationError):
+        Program.in_memory(options={"accounts": {"settings": {"reset_limit": "five"}}})
+
+
+def test_services_are_built_once_when_threads_race_for_them() -> None:
+    """Threads asking for a service at once all get the same object."""
+    with Program.in_memory() as program:
+        seen: list[object] = []
+        barrier = threading.Barrier(8)
+
+        def ask() -> None:
+            barrier.wait()
+            seen.append(program.consent)
+            seen.append(program.entitlements)
+
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert {id(program.consent), id(program.entitlements)} == {id(s) for s in seen}
