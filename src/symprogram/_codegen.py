@@ -43,7 +43,9 @@ from __future__ import annotations
 
 import enum
 import json
+import linecache
 import operator
+import threading
 import types
 import typing
 from collections.abc import Callable
@@ -53,12 +55,51 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Miss", "as_is_kinds", "reader", "returns_as_is", "writer"]
+__all__ = [
+    "READER_MISSES",
+    "WRITER_MISSES",
+    "Miss",
+    "as_is_kinds",
+    "reader",
+    "returns_as_is",
+    "writer",
+]
 
 
 class Miss(Exception):
     """The value is not of the shape the generated code handles (take the general path)."""
 
+
+WRITER_MISSES: tuple[type[Exception], ...] = (Miss, TypeError, LookupError, AttributeError)
+"""What a generated writer raises on a value not of the exact shape it handles.
+
+``Miss`` from its own checks, ``TypeError`` from ``encode_basestring`` given a
+non-``str``, ``IndexError`` from the year table for a year after 2999,
+``KeyError`` for an item of a frozenset that is not a member of its enumeration,
+``AttributeError`` for an instance missing a field. Anything else propagates.
+"""
+
+READER_MISSES: tuple[type[Exception], ...] = (
+    Miss,
+    TypeError,
+    LookupError,
+    ValueError,
+    AttributeError,
+)
+"""What a generated reader raises on parsed JSON not of the exact shape it handles.
+
+``Miss`` from its own checks, ``KeyError`` / ``TypeError`` from taking the keys
+of a non-object or a missing key and from an unknown enumeration value,
+``ValueError`` from ``fromisoformat``, ``AttributeError`` from a non-object;
+also every ``ValidationError`` (a ``ValueError``) of the model's own converters
+and validators, which the general path then raises again. Anything else is the
+model's own error: :func:`symprogram.serialization.loads` reports it as
+``invalid_data``, as it does on the general path.
+"""
+
+_UNSUPPORTED: tuple[type[Exception], ...] = (Miss, TypeError, AttributeError, SyntaxError)
+# A class of a shape the generator does not know (an unhashable type expression,
+# an attribute it lacks, a name that is not an identifier): no generated code.
 
 _MISS = Miss()
 _NONE = type(None)
@@ -147,7 +188,7 @@ def _fields(cls: type) -> list[tuple[attrs.Attribute[Any], Any]] | None:
         return None
     try:
         hints = typing.get_type_hints(cls)
-    except Exception:
+    except (NameError, TypeError, AttributeError, SyntaxError):  # unresolvable annotations
         return None
     out = []
     for field in attrs.fields(cls):
@@ -183,6 +224,29 @@ def _slot_setters(cls: type, fields: list[tuple[attrs.Attribute[Any], Any]]) -> 
     if slots != names:
         return False
     return all(type(getattr(cls, name, None)) is types.MemberDescriptorType for name in names)
+
+
+def _unique_filename(base: str, source: str) -> str:
+    """A file name for ``source``, registered in :mod:`linecache`, unique to that source.
+
+    The same source compiled again reuses its name; other source under the same
+    class name gets ``-2``, ``-3``, ...
+    """
+    lines = source.splitlines(True)
+    with _FILENAMES_LOCK:
+        count = 1
+        while True:
+            filename = f"<{base}>" if count == 1 else f"<{base}-{count}>"
+            cached = linecache.cache.get(filename)
+            if cached is None:
+                linecache.cache[filename] = (len(source), None, lines, filename)
+                return filename
+            if len(cached) == 4 and cached[2] == lines:
+                return filename
+            count += 1
+
+
+_FILENAMES_LOCK = threading.Lock()
 
 
 def _check_condition(line: str, ind: str) -> str | None:
@@ -243,9 +307,15 @@ class _Builder:
         self.ns[key] = value
         return key
 
-    def compile(self) -> dict[str, Any]:
-        code = "\n\n".join(self.sources)
-        exec(compile(code, f"<symprogram generated {self.kind}s>", "exec"), self.ns)  # noqa: S102
+    def compile(self, cls: type) -> dict[str, Any]:
+        """Compile the generated functions, their source registered in :mod:`linecache`.
+
+        The file name is unique, e.g. ``<symprogram generated writer Candidate>``,
+        so a traceback through generated code shows its lines (as attrs does).
+        """
+        code = "\n\n".join(self.sources) + "\n"
+        filename = _unique_filename(f"symprogram generated {self.kind} {cls.__qualname__}", code)
+        exec(compile(code, filename, "exec"), self.ns)  # noqa: S102
         return self.ns
 
     # -- writers ------------------------------------------------------------------
@@ -284,47 +354,9 @@ class _Builder:
             return lines, (
                 f'[{{",".join([{enc}[_e] for _e in _sorted({var}, key={order}.__getitem__)])}}]'
             )
-        if tp is str:
-            # encode_basestring raises TypeError on anything but a str, and writes a
-            # str subclass as its text, as the json module does
-            return lines, f"{{_esc({expr})}}"
-        if tp is int:
-            # an exact int formats as its repr, as the json module writes it
-            var = self.local(expr, ind, lines)
-            lines.append(f"{ind}if {var}.__class__ is not _int: raise _MISS")
-            return lines, f"{{{var}}}"
-        if tp is bool:
-            var = self.local(expr, ind, lines)
-            out = self.name("_s")
-            lines += [
-                f"{ind}if {var} is True: {out} = 'true'",
-                f"{ind}elif {var} is False: {out} = 'false'",
-                f"{ind}else: raise _MISS",
-            ]
-            return lines, f"{{{out}}}"
-        if tp is datetime:
-            # what isoformat() gives for a UTC instant, field by field (the year
-            # table ends at 2999: a later year raises IndexError, the general path
-            # then writes it)
-            v = self.local(expr, ind, lines)
-            lines.append(
-                f"{ind}if {v}.__class__ is not _datetime or {v}.tzinfo is not _UTC: raise _MISS"
-            )
-            return lines, (
-                f'"{{_Y[{v}.year]}}-{{_D2[{v}.month]}}-{{_D2[{v}.day]}}'
-                f"T{{_D2[{v}.hour]}}:{{_D2[{v}.minute]}}:{{_D2[{v}.second]}}"
-                f'{{{v}.microsecond and ".%06d" % {v}.microsecond or ""}}+00:00"'
-            )
-        if tp is date:
-            var = self.local(expr, ind, lines)
-            lines.append(f"{ind}if {var}.__class__ is not _date: raise _MISS")
-            return lines, f'"{{{var}.isoformat()}}"'
-        if _str_enum(tp):
-            cls = self.const(tp, "enum")
-            table = self.const({m: encode_basestring(m.value) for m in tp}, "enc")
-            var = self.local(expr, ind, lines)
-            lines.append(f"{ind}if {var}.__class__ is not {cls}: raise _MISS")
-            return lines, f"{{{table}[{var}]}}"
+        piece = self.write_scalar(tp, expr, ind, lines)
+        if piece is not None:
+            return lines, piece
         inner = _optional_arg(tp)
         if inner is not None:
             var = self.local(expr, ind, lines)
@@ -342,31 +374,81 @@ class _Builder:
             return lines, f"{{{out}}}"
         item = _tuple_arg(tp)
         if item is not None:
-            var = self.local(expr, ind, lines)
-            lines.append(f"{ind}if {var}.__class__ is not _tuple: raise _MISS")
-            if item is str:
-                return lines, f'[{{",".join(_map(_esc, {var}))}}]'
-            if attrs.has(item) and item not in self.classes and item not in self.hooked:
-                # the item's code inline in the loop
-                each, parts = self.name("_e"), self.name("_p")
-                written = self.write_body(item, each, ind + "    ")
-                if written is not None:
-                    body, piece = written
-                    lines += [
-                        f"{ind}{parts} = []",
-                        f"{ind}for {each} in {var}:",
-                        *body,
-                        f"{ind}    {parts}.append(f'{piece}')",
-                    ]
-                    return lines, f'[{{",".join({parts})}}]'
-            fn = self.item_function(item)
-            if fn is None:
-                return None
-            return lines, f'[{{",".join([{fn}(_e) for _e in {var}])}}]'
+            return self.write_tuple(item, expr, ind)
         if attrs.has(tp):
             fn = self.write_class(tp)
             return None if fn is None else (lines, f"{{{fn}({expr})}}")
         return None
+
+    def write_scalar(self, tp: Any, expr: str, ind: str, lines: list[str]) -> str | None:
+        """The f-string piece of a scalar ``expr`` (checks appended to ``lines``), else ``None``."""
+        if tp is str:
+            # encode_basestring raises TypeError on anything but a str, and writes a
+            # str subclass as its text, as the json module does
+            return f"{{_esc({expr})}}"
+        if tp is int:
+            # an exact int formats as its repr, as the json module writes it
+            var = self.local(expr, ind, lines)
+            lines.append(f"{ind}if {var}.__class__ is not _int: raise _MISS")
+            return f"{{{var}}}"
+        if tp is bool:
+            var = self.local(expr, ind, lines)
+            out = self.name("_s")
+            lines += [
+                f"{ind}if {var} is True: {out} = 'true'",
+                f"{ind}elif {var} is False: {out} = 'false'",
+                f"{ind}else: raise _MISS",
+            ]
+            return f"{{{out}}}"
+        if tp is datetime:
+            # what isoformat() gives for a UTC instant, field by field (the year
+            # table ends at 2999: a later year raises IndexError, the general path
+            # then writes it)
+            v = self.local(expr, ind, lines)
+            lines.append(
+                f"{ind}if {v}.__class__ is not _datetime or {v}.tzinfo is not _UTC: raise _MISS"
+            )
+            return (
+                f'"{{_Y[{v}.year]}}-{{_D2[{v}.month]}}-{{_D2[{v}.day]}}'
+                f"T{{_D2[{v}.hour]}}:{{_D2[{v}.minute]}}:{{_D2[{v}.second]}}"
+                f'{{{v}.microsecond and ".%06d" % {v}.microsecond or ""}}+00:00"'
+            )
+        if tp is date:
+            var = self.local(expr, ind, lines)
+            lines.append(f"{ind}if {var}.__class__ is not _date: raise _MISS")
+            return f'"{{{var}.isoformat()}}"'
+        if _str_enum(tp):
+            cls = self.const(tp, "enum")
+            table = self.const({m: encode_basestring(m.value) for m in tp}, "enc")
+            var = self.local(expr, ind, lines)
+            lines.append(f"{ind}if {var}.__class__ is not {cls}: raise _MISS")
+            return f"{{{table}[{var}]}}"
+        return None
+
+    def write_tuple(self, item: Any, expr: str, ind: str) -> tuple[list[str], str] | None:
+        """Statements checking the tuple ``expr`` of ``item`` values and its f-string piece."""
+        lines: list[str] = []
+        var = self.local(expr, ind, lines)
+        lines.append(f"{ind}if {var}.__class__ is not _tuple: raise _MISS")
+        if item is str:
+            return lines, f'[{{",".join(_map(_esc, {var}))}}]'
+        if attrs.has(item) and item not in self.classes and item not in self.hooked:
+            # the item's code inline in the loop
+            each, parts = self.name("_e"), self.name("_p")
+            written = self.write_body(item, each, ind + "    ")
+            if written is not None:
+                body, piece = written
+                lines += [
+                    f"{ind}{parts} = []",
+                    f"{ind}for {each} in {var}:",
+                    *body,
+                    f"{ind}    {parts}.append(f'{piece}')",
+                ]
+                return lines, f'[{{",".join({parts})}}]'
+        fn = self.item_function(item)
+        if fn is None:
+            return None
+        return lines, f'[{{",".join([{fn}(_e) for _e in {var}])}}]'
 
     def write_class(self, cls: type) -> str | None:
         """The name of the generated writer function of ``cls`` (``None``: unsupported)."""
@@ -455,36 +537,40 @@ class _Builder:
             return [f"{ind}if {var} is not None:", *body]
         item = _tuple_arg(tp)
         if item is not None:
-            if item is str or item is int:
-                check = "_str" if item is str else "_int"
-                return [
-                    f"{ind}if {var}.__class__ is not _list: raise _MISS",
-                    f"{ind}for _e in {var}:",
-                    f"{ind}    if _e.__class__ is not {check}: raise _MISS",
-                    f"{ind}{var} = _tuple({var})",
-                ]
-            head = [f"{ind}if {var}.__class__ is not _list: raise _MISS"]
-            if attrs.has(item) and item not in self.classes and item not in self.hooked:
-                # the item's code inline in the loop
-                each, built = self.name("_e"), self.name("_b")
-                body = self.read_body(item, each, each, ind + "    ")
-                if body is not None:
-                    return [
-                        *head,
-                        f"{ind}{built} = []",
-                        f"{ind}for {each} in {var}:",
-                        *body,
-                        f"{ind}    {built}.append({each})",
-                        f"{ind}{var} = _tuple({built})",
-                    ]
-            fn = self.item_function(item)
-            if fn is None:
-                return None
-            return [*head, f"{ind}{var} = _tuple([{fn}(_e) for _e in {var}])"]
+            return self.read_tuple(item, var, ind)
         if attrs.has(tp):
             fn = self.read_class(tp)
             return None if fn is None else [f"{ind}{var} = {fn}({var})"]
         return None
+
+    def read_tuple(self, item: Any, var: str, ind: str) -> list[str] | None:
+        """Statements replacing ``var`` (a JSON array) by the tuple of its ``item`` values."""
+        if item is str or item is int:
+            check = "_str" if item is str else "_int"
+            return [
+                f"{ind}if {var}.__class__ is not _list: raise _MISS",
+                f"{ind}for _e in {var}:",
+                f"{ind}    if _e.__class__ is not {check}: raise _MISS",
+                f"{ind}{var} = _tuple({var})",
+            ]
+        head = [f"{ind}if {var}.__class__ is not _list: raise _MISS"]
+        if attrs.has(item) and item not in self.classes and item not in self.hooked:
+            # the item's code inline in the loop
+            each, built = self.name("_e"), self.name("_b")
+            body = self.read_body(item, each, each, ind + "    ")
+            if body is not None:
+                return [
+                    *head,
+                    f"{ind}{built} = []",
+                    f"{ind}for {each} in {var}:",
+                    *body,
+                    f"{ind}    {built}.append({each})",
+                    f"{ind}{var} = _tuple({built})",
+                ]
+        fn = self.item_function(item)
+        if fn is None:
+            return None
+        return [*head, f"{ind}{var} = _tuple([{fn}(_e) for _e in {var}])"]
 
     def read_class(self, cls: type) -> str | None:
         """The name of the generated reader function of ``cls`` (``None``: unsupported)."""
@@ -606,10 +692,13 @@ def writer(
     """
     builder = _Builder("writer", own_hooks, by_text)
     builder.top, builder.exclude = cls, exclude
-    name = builder.write_class(cls)
-    if name is None:
+    try:
+        name = builder.write_class(cls)
+        if name is None:
+            return None
+        fn: Writer = builder.compile(cls)[name]
+    except _UNSUPPORTED:
         return None
-    fn: Writer = builder.compile()[name]
     return fn
 
 
@@ -625,9 +714,9 @@ def reader(
     builder = _Builder("reader", own_hooks, by_text)
     try:
         name = builder.read_class(cls)
-    except Miss:
+        if name is None:
+            return None
+        fn: Reader = builder.compile(cls)[name]
+    except _UNSUPPORTED:
         return None
-    if name is None:
-        return None
-    fn: Reader = builder.compile()[name]
     return fn

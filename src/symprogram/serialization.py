@@ -180,10 +180,7 @@ def _writer(
     built and kept on first use; else ``None``."""
     if not getattr(conv, "_sym_fast", False):
         return None
-    try:
-        fn = _codegen.writer(cls, _OWN_HOOKS, exclude, _BY_TEXT)
-    except Exception:  # an unusual class: the general path serves it
-        fn = None
+    fn = _codegen.writer(cls, _OWN_HOOKS, exclude, _BY_TEXT)
     conv._sym_writers[(cls, exclude) if exclude else cls] = fn  # type: ignore[attr-defined]
     return fn
 
@@ -192,10 +189,7 @@ def _reader(conv: cattrs.Converter, cls: Any) -> _codegen.Reader | None:
     """The generated reader for ``cls`` on ``conv``, built and kept on first use; else ``None``."""
     if not getattr(conv, "_sym_fast", False):
         return None
-    try:
-        fn = _codegen.reader(cls, _OWN_HOOKS, _BY_TEXT) if isinstance(cls, type) else None
-    except Exception:
-        fn = None
+    fn = _codegen.reader(cls, _OWN_HOOKS, _BY_TEXT) if isinstance(cls, type) else None
     with contextlib.suppress(TypeError):  # an unhashable type expression is not kept
         conv._sym_readers[cls] = fn  # type: ignore[attr-defined]
     return fn
@@ -277,7 +271,7 @@ def dumps_without(
         try:
             text: str = fast(obj)
             return text
-        except Exception:  # noqa: S110 - not the exact shape: the general path answers
+        except _codegen.WRITER_MISSES:  # not the exact shape: the general path answers
             pass
     raw = conv.unstructure(obj)
     if exclude and isinstance(raw, dict):
@@ -300,7 +294,7 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
         # mark, extra data, an error) goes through json.loads for its answer.
         try:
             value, end = _scan_once(text, 0)
-        except Exception:  # noqa: S110 - json.loads below gives the answer
+        except (StopIteration, ValueError):  # not JSON: json.loads below gives the error
             pass
         else:
             if end == len(text):
@@ -317,8 +311,10 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
     if fast is not None:
         try:
             return fast(raw)  # type: ignore[no-any-return]
-        except Exception:  # noqa: S110 - not the exact shape: the general path answers
+        except _codegen.READER_MISSES:  # not the exact shape: the general path answers
             pass
+        except Exception as exc:  # the model's own error, reported as the general path does
+            raise _not_fitting(cls, exc) from exc
     try:
         return conv.structure(raw, cls)
     except ValidationError:
@@ -327,10 +323,13 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
         inner = _first_validation_error(exc)
         if inner is not None:
             raise inner from exc
-        raise ValidationError(
-            f"data does not fit {getattr(cls, '__name__', cls)}: {exc}", code="invalid_data"
-        ) from exc
+        raise _not_fitting(cls, exc) from exc
     except Exception as exc:  # without detailed validation: the hook's own error
-        raise ValidationError(
-            f"data does not fit {getattr(cls, '__name__', cls)}: {exc}", code="invalid_data"
-        ) from exc
+        raise _not_fitting(cls, exc) from exc
+
+
+def _not_fitting(cls: Any, exc: BaseException) -> ValidationError:
+    """The ``invalid_data`` error of data that does not fit ``cls``."""
+    return ValidationError(
+        f"data does not fit {getattr(cls, '__name__', cls)}: {exc}", code="invalid_data"
+    )
