@@ -1,0 +1,216 @@
+"""The click plumbing every command shares: errors, options, the database and clock, output.
+
+Private to :mod:`symprogram.cli` (see there for the command itself).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import click
+
+from symprogram._cli.output import dump_json
+from symprogram.clock import Clock, FixedClock, SystemClock, ensure_utc
+from symprogram.errors import SymprogramError, ValidationError
+from symprogram.notify import Message, Outbox
+from symprogram.program import Program
+
+DEFAULT_DATABASE = "sqlite:///symprogram.db"
+"""The database used when neither ``--db`` nor an environment variable names one."""
+
+_JSON_KEY = "symprogram.json"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# -- errors ------------------------------------------------------------------------------
+class CliError(click.ClickException):
+    """A caller's mistake, shown as one line ``error: [code] message`` on stderr."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        exit_code: int = 1,
+        data: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(" ".join(message.split()))
+        self.code = code
+        self.exit_code = exit_code  # type: ignore[misc]
+        self.data = data if data is not None else {"code": code, "message": self.message}
+        self.payload = payload
+        self.as_json = False
+
+    @classmethod
+    def from_error(cls, exc: SymprogramError) -> CliError:
+        """Wrap a :class:`~symprogram.errors.SymprogramError`."""
+        message = exc.message + (f" (field: {exc.field})" if exc.field else "")
+        return cls(exc.code, message, data=exc.to_dict())
+
+    def show(self, file: Any = None) -> None:
+        """Print the error line on stderr (and, with ``--json``, the error as JSON on stdout)."""
+        if self.as_json:
+            click.echo(
+                dump_json(self.payload if self.payload is not None else {"error": self.data})
+            )
+        click.echo(f"error: [{self.code}] {self.message}", err=True)
+
+
+class Main(click.Group):
+    """The top-level group: turns every error a caller can cause into one line."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _usage(exc) from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SymprogramError as exc:
+            raise _flag(ctx, CliError.from_error(exc)) from exc
+        except click.UsageError as exc:
+            raise _flag(ctx, _usage(exc)) from exc
+        except CliError as exc:
+            raise _flag(ctx, exc) from exc
+        except KeyboardInterrupt as exc:
+            raise _flag(ctx, CliError("interrupted", "interrupted", exit_code=130)) from exc
+
+
+def _usage(exc: click.UsageError) -> click.ClickException:
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        return exc
+    command = exc.ctx.command_path if exc.ctx is not None else "symprogram"
+    return CliError(
+        "usage", f"{exc.format_message()} (see '{command} --help')", exit_code=exc.exit_code
+    )
+
+
+def _flag(ctx: click.Context, exc: click.ClickException) -> click.ClickException:
+    if isinstance(exc, CliError):
+        exc.as_json = bool(ctx.meta.get(_JSON_KEY))
+    return exc
+
+
+# -- options -----------------------------------------------------------------------------
+def _json_callback(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.meta[_JSON_KEY] = True
+    return value
+
+
+def json_option(fn: F) -> F:
+    """Add ``--json`` to a command."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        is_eager=True,
+        callback=_json_callback,
+        help="Print machine-readable JSON on stdout.",
+    )(fn)
+
+
+def parse_instant(value: str, field: str) -> datetime:
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return ensure_utc(date.fromisoformat(text), field=field)
+        return ensure_utc(datetime.fromisoformat(text.replace("Z", "+00:00")), field=field)
+    except ValueError as exc:
+        if isinstance(exc, SymprogramError):
+            raise
+        raise ValidationError(
+            f"not an ISO 8601 date or instant: {value!r} (e.g. 2011-01-15 or "
+            "2011-01-15T09:00:00+00:00)",
+            field=field,
+            code="invalid_instant",
+        ) from exc
+
+
+def instant_option(help_text: str, name: str = "--at") -> Callable[[F], F]:
+    """An option taking an ISO 8601 date (midnight UTC) or a timezone-aware instant."""
+
+    def parse(_ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+        if value is None:
+            return None
+        return parse_instant(value, param.name or "at")
+
+    return click.option(name, metavar="DATE|INSTANT", callback=parse, help=help_text)
+
+
+def _database_url(value: str | None) -> str:
+    raw = value or os.environ.get("SYMPROGRAM_DB") or os.environ.get("SYMPROGRAM_STORAGE")
+    if not raw:
+        return DEFAULT_DATABASE
+    return raw if "://" in raw else f"sqlite:///{raw}"
+
+
+class State:
+    """What the group options set up for the commands: the database and the clock."""
+
+    def __init__(self, db: str | None, now: str | None) -> None:
+        self.url = _database_url(db)
+        self._now = now
+        self.outbox = Outbox()
+        self._program: Program | None = None
+
+    def clock(self) -> Clock:
+        if self._now is None:
+            return SystemClock()
+        return FixedClock(parse_instant(self._now, "now"))
+
+    def program(self, **options: dict[str, Any]) -> Program:
+        if self._program is None:
+            self._program = Program.open(
+                self.url, clock=self.clock(), notifier=self.outbox, options=options or None
+            )
+        return self._program
+
+    def close(self) -> None:
+        if self._program is not None:
+            self._program.close()
+            self._program = None
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def emit(as_json: bool, data: Any, lines: list[str] | Callable[[], list[str]]) -> None:
+    if as_json:
+        click.echo(dump_json(data))
+        return
+    for line in lines() if callable(lines) else lines:
+        click.echo(line)
+
+
+def message_lines(messages: tuple[Message, ...] | list[Message]) -> list[str]:
+    lines = []
+    for m in messages:
+        lines.append(f"message for {m.to} ({m.kind}) - what a host application would e-mail:")
+        lines.append(f"  subject: {m.subject}")
+        for key, value in sorted(m.data.items()):
+            if value is not None:
+                lines.append(f"  {key}: {value}")
+        if m.kind == "activation":
+            # "--": a token may start with "-", which would otherwise read as an option.
+            lines.append(f"  activate with: symprogram candidates activate -- {m.data['token']}")
+    return lines
+
+
+def message_data(messages: tuple[Message, ...] | list[Message]) -> list[dict[str, Any]]:
+    return [
+        {"to": m.to, "kind": m.kind, "subject": m.subject, "body": m.body, "data": dict(m.data)}
+        for m in messages
+    ]
