@@ -155,7 +155,7 @@ def _plain_email(text: str) -> str | None:
     and accepts the address unless a length limit is passed, the local part is a
     case-insensitive role name (``Info``, ``POSTMASTER``, ...) or the domain is a
     special-use name; those (and everything else) are left to email-validator.
-    ``tests/kernel/test_email_fast_path.py`` checks that this answer is exactly
+    ``tests/kernel/test_text_checks_match_full_checks.py`` checks that this answer is exactly
     email-validator's.
     """
     if len(text) > MAX_EMAIL_LENGTH:

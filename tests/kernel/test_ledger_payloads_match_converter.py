@@ -1,4 +1,4 @@
-"""The ledger's fast paths give exactly what the general paths give."""
+"""The ledger's payloads and entries are exactly what the general converter paths give."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The fast paths of round 2 keep the observable behaviour: decode cache, versions, converter."""
+"""Records read back as written.
+
+A write through another connection, a corrupt record after a good one, versions
+returned by add and save, and both converter modes.
+"""
 
 from __future__ import annotations
 
