@@ -5,7 +5,18 @@ The public entry point is :class:`ConsentService`; policies are data
 ``docs/consent.md``.
 """
 
-from symprogram.consent.catalogue import PolicyCatalogue, policy_from_mapping
+from typing import Any
+
+from symprogram.consent.catalogue import PolicyCatalogue
+from symprogram.consent.events import (
+    ConsentEvent,
+    ConsentRecorded,
+    CorrectionCompleted,
+    CorrectionRequested,
+    DataCollected,
+    NoticeRecorded,
+    SubjectErased,
+)
 from symprogram.consent.models import (
     Activity,
     BasisChange,
@@ -45,7 +56,7 @@ from symprogram.consent.models import (
 )
 from symprogram.consent.ports import ConsentChecker, ContactPreferences
 from symprogram.consent.rules import apply, decide, diff_policies, replay
-from symprogram.consent.service import RECEIPT_FORMAT, ConsentService
+from symprogram.consent.service import RECEIPT_FORMAT, ConsentService, ConsentSettings
 
 __all__ = [
     "RECEIPT_FORMAT",
@@ -57,21 +68,28 @@ __all__ = [
     "CoBrandedSite",
     "Collection",
     "ConsentChecker",
+    "ConsentEvent",
     "ConsentReceipt",
     "ConsentRecord",
+    "ConsentRecorded",
     "ConsentService",
+    "ConsentSettings",
     "ConsentState",
     "ContactChannel",
     "ContactPreferences",
     "CookieCategory",
+    "CorrectionCompleted",
     "CorrectionRequest",
+    "CorrectionRequested",
     "CorrectionStatus",
+    "DataCollected",
     "DataItem",
     "ErasureReceipt",
     "LedgerAudit",
     "LegalBasis",
     "Notice",
     "NoticeKind",
+    "NoticeRecorded",
     "Policy",
     "PolicyCatalogue",
     "PolicyChange",
@@ -83,6 +101,7 @@ __all__ = [
     "Recipient",
     "Referral",
     "SeenPolicy",
+    "SubjectErased",
     "SubjectExport",
     "SubjectFile",
     "Transfer",
@@ -91,6 +110,14 @@ __all__ = [
     "check_subject",
     "decide",
     "diff_policies",
-    "policy_from_mapping",
     "replay",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Deprecated names of the package (``policy_from_mapping``), served with a warning."""
+    if name == "policy_from_mapping":
+        from symprogram.consent import catalogue
+
+        return catalogue.__getattr__(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

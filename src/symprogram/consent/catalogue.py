@@ -24,12 +24,26 @@ from typing import Any
 
 import cattrs
 
+from symprogram._deprecation import warn_deprecated
 from symprogram.consent.models import LegalBasis, Policy, PolicyChange
 from symprogram.consent.rules import diff_policies
 from symprogram.errors import CatalogueError, NotFound, SymprogramError, ValidationError
 from symprogram.serialization import make_converter
 
 __all__ = ["PolicyCatalogue"]
+
+
+def __getattr__(name: str) -> Any:
+    """Deprecated module-level loaders (``policy_from_mapping``), served with a warning."""
+    if name == "policy_from_mapping":
+        warn_deprecated(
+            "symprogram.consent.catalogue.policy_from_mapping()",
+            "PolicyCatalogue.from_toml() / PolicyCatalogue.load()",
+            "0.2",
+        )
+        return _policy_from_mapping
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _CONVERTER = make_converter()
 
@@ -45,7 +59,7 @@ def _first_error(exc: BaseException) -> SymprogramError | None:
     return None
 
 
-def policy_from_mapping(raw: Mapping[str, Any], *, source: str = "policy") -> Policy:
+def _policy_from_mapping(raw: Mapping[str, Any], *, source: str = "policy") -> Policy:
     """Build a :class:`Policy` from parsed TOML/JSON data.
 
     Raises:
@@ -141,10 +155,10 @@ class PolicyCatalogue:
                     f"{source}: 'policies' must be an array of tables", field="policies"
                 )
             return cls(
-                policy_from_mapping(item, source=f"{source} policies[{i}]")
+                _policy_from_mapping(item, source=f"{source} policies[{i}]")
                 for i, item in enumerate(items)
             )
-        return cls([policy_from_mapping(raw, source=source)])
+        return cls([_policy_from_mapping(raw, source=source)])
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> PolicyCatalogue:

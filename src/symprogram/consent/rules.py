@@ -1,34 +1,69 @@
-"""Pure consent rules: projecting the ledger, deciding, comparing policy versions.
+"""Pure consent rules: projecting the ledger, deciding, and every refusal of a write.
 
 Nothing here touches storage or a clock: every function takes the state, the
-input and the instant it is about.
+input and the instant it is about, and returns a :class:`~symprogram.decisions.Decision`,
+a new state or the domain event to record (:mod:`symprogram.consent.events`), or
+raises the refusal. The flows of the service only load, call these, and save.
 
 The projection is a left fold of the ledger (:func:`apply`, :func:`replay`);
 the service keeps it stored beside the ledger and updates it in the same unit of
 work, and the test suite checks that it always equals a replay.
+
+Rules about policy versions, personal data and the audience index live in private
+modules re-exported here (``_rules_policy``, ``_rules_data``, ``_rules_audience``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from symprogram.consent._rules_audience import audience_entry, entry_allows, micros
+from symprogram.consent._rules_data import (
+    MAX_ITEMS,
+    check_erasable,
+    check_items,
+    check_known_subject,
+    collect_data,
+    complete_correction,
+    request_correction,
+)
+from symprogram.consent._rules_policy import (
+    add_policy,
+    check_new_policy,
+    check_policy_version,
+    cobranded_site,
+    diff_policies,
+    notified_of,
+    policy_at,
+    shown_policy,
+)
+from symprogram.consent.events import (
+    CONSENT_RECORDED,
+    CORRECTION_COMPLETED,
+    CORRECTION_REQUESTED,
+    DATA_COLLECTED,
+    NOTICE_RECORDED,
+    SUBJECT_ERASED,
+    ConsentRecorded,
+    NoticeRecorded,
+)
 from symprogram.consent.models import (
     CHANNEL_PREFIX,
-    BasisChange,
     Channel,
     Choice,
     ChoiceState,
     ConsentState,
+    ContactChannel,
+    CookieCategory,
     LegalBasis,
-    Notice,
-    NoticeKind,
     Policy,
-    PolicyChange,
+    Purpose,
     SeenPolicy,
+    channel_topic,
 )
 from symprogram.decisions import Decision, Reason
 from symprogram.errors import IllegalTransition, ValidationError
@@ -38,32 +73,44 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONSENT_RECORDED",
+    "CORRECTION_COMPLETED",
+    "CORRECTION_REQUESTED",
     "DATA_COLLECTED",
+    "MAX_ITEMS",
     "NOTICE_RECORDED",
     "SUBJECT_ERASED",
+    "add_policy",
     "apply",
     "audience_entry",
+    "check_erasable",
+    "check_items",
+    "check_known_subject",
+    "check_new_policy",
+    "check_policy_version",
+    "check_purpose",
     "check_record_instant",
+    "check_topic",
+    "cobranded_site",
+    "collect_data",
+    "complete_correction",
     "decide",
     "diff_policies",
     "entry_allows",
     "micros",
+    "notified_of",
+    "policy_at",
+    "record_choice",
+    "record_notice",
     "replay",
+    "request_correction",
+    "shown_policy",
 ]
-
-CONSENT_RECORDED = "consent_recorded"
-NOTICE_RECORDED = "notice_recorded"
-DATA_COLLECTED = "data_collected"
-CORRECTION_REQUESTED = "correction_requested"
-CORRECTION_COMPLETED = "correction_completed"
-SUBJECT_ERASED = "subject_erased"
 
 _DENYING = {
     Choice.REFUSED: ("refused", "refused"),
     Choice.WITHDRAWN: ("withdrawn", "withdrawn"),
     Choice.OPTED_OUT: ("opted_out", "opted out"),
 }
-
 
 # -- the projection --------------------------------------------------------------
 
@@ -274,12 +321,7 @@ def decide(
             at=at,
             details=details,
         )
-    recipients = list(policy.recipients_for(purpose))
-    for site in state.sites:
-        co = policy.cobranded(site)
-        if co is not None:
-            recipients.extend(p for p in co.partners if p not in recipients)
-    details["recipients"] = tuple(recipients)
+    details["recipients"] = _recipients(policy, state, purpose)
     if declared.basis is LegalBasis.NECESSARY:
         return Decision.allow(
             Reason(
@@ -302,9 +344,29 @@ def decide(
                 at=at,
                 details=details,
             )
+    allowed, reasons = _standing(state, declared, channel)
+    if allowed:
+        return Decision.allow(*reasons, at=at, details=details)
+    return Decision.deny(*reasons, at=at, details=details)
+
+
+def _recipients(policy: Policy, state: ConsentState, purpose: str) -> tuple[str, ...]:
+    """The recipients of ``purpose``, with the partners of co-branded sites the subject used."""
+    recipients = list(policy.recipients_for(purpose))
+    for site in state.sites:
+        co = policy.cobranded(site)
+        if co is not None:
+            recipients.extend(p for p in co.partners if p not in recipients)
+    return tuple(recipients)
+
+
+def _standing(
+    state: ConsentState, declared: Purpose, channel: str | None
+) -> tuple[bool, list[Reason]]:
+    """Whether the subject's standing choice (and contact channel) allow ``declared``."""
     reasons: list[Reason] = []
     allowed = True
-    item = state.choice(purpose)
+    item = state.choice(declared.id)
     if item is None:
         if declared.basis is LegalBasis.OPT_IN:
             allowed = False
@@ -319,8 +381,7 @@ def decide(
         allowed = False
         reasons.append(_denied(item))
     if channel is not None:
-        topic = CHANNEL_PREFIX + channel
-        channel_item = state.choice(topic)
+        channel_item = state.choice(CHANNEL_PREFIX + channel)
         if channel_item is not None and channel_item.choice is not Choice.GRANTED:
             allowed = False
             reasons.append(
@@ -330,159 +391,106 @@ def decide(
                     {"at": channel_item.at, "channel": channel},
                 )
             )
-    if allowed:
-        return Decision.allow(*reasons, at=at, details=details)
-    return Decision.deny(*reasons, at=at, details=details)
+    return allowed, reasons
 
 
-# -- the audience index ------------------------------------------------------------
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+# -- what may be recorded ----------------------------------------------------------
 
 
-def micros(at: datetime) -> int:
-    """``at`` (an aware datetime) as whole microseconds since 1970-01-01 UTC."""
-    return (at - _EPOCH) // _MICROSECOND
+def check_topic(value: object, catalogue: PolicyCatalogue) -> str:
+    """The topic a choice is about: a known purpose id or ``channel.<contact channel>``.
 
-
-def audience_entry(state: ConsentState, topic: str) -> dict[str, Any] | None:
-    """What the audience index keeps about ``state``'s standing on ``topic``.
-
-    ``None`` when there is nothing to keep: the subject was erased or never made a
-    choice on the topic. Otherwise a small mapping holding everything
-    :func:`decide` reads about an opt-in purpose at an instant on or after the
-    subject's newest record: the standing choice (``choice``), the instant of the
-    newest record in microseconds (``last``, see :func:`micros`), the contact
-    channels opted out of (``off``) and the policy versions seen (``seen``).
-    """
-    if state.erased_at is not None or state.last_at is None:
-        return None
-    item = state.choice(topic)
-    if item is None:
-        return None
-    start = len(CHANNEL_PREFIX)
-    return {
-        "choice": item.choice.value,
-        "last": micros(state.last_at),
-        "off": [
-            c.topic[start:]
-            for c in state.choices
-            if c.topic.startswith(CHANNEL_PREFIX) and c.choice is not Choice.GRANTED
-        ],
-        "seen": [s.policy_version for s in state.seen],
-    }
-
-
-def entry_allows(
-    entry: Mapping[str, Any],
-    notified_rank: int,
-    channel: str | None,
-    catalogue: PolicyCatalogue,
-) -> bool:
-    """:func:`decide`'s ``allowed`` for an opt-in purpose, from an audience entry.
-
-    Valid only when the policy in effect at the instant declares the purpose as
-    opt-in, the instant is on or after the entry's ``last`` record (the entry then
-    describes the subject's state at that instant) and ``notified_rank`` is the
-    highest rank of the policy versions whose material change of the purpose took
-    effect by then (``-1``: none). Allowed when the standing choice is a grant, the
-    subject saw a version at least that recent, and ``channel`` is not opted out.
+    A :class:`CookieCategory` names its purpose; a :class:`ContactChannel` its scope.
 
     Raises:
-        KeyError, TypeError: the entry is not shaped as :func:`audience_entry` makes it.
+        ValidationError: not text (``invalid_purpose``), a purpose no policy declares
+            (``unknown_purpose``), an unknown channel scope (``invalid_channel``).
     """
-    if entry["choice"] != "granted":
-        return False
-    if channel is not None and channel in entry["off"]:
-        return False
-    if notified_rank >= 0:
-        return any(catalogue.rank(version) >= notified_rank for version in entry["seen"])
-    return True
-
-
-# -- policy versions -------------------------------------------------------------
-
-
-def _items(policy: Policy) -> set[str]:
-    return {f"{a.id}.{d}" for a in policy.activities for d in a.data}
-
-
-def diff_policies(old: Policy | None, new: Policy) -> PolicyChange:
-    """Compare ``new`` with the version it replaces.
-
-    A change is **material** — it changes how personal information is used — when
-    a purpose is added, a purpose's basis widens (opt-in -> opt-out -> necessary),
-    a recipient is added or receives information for more purposes, or a transfer
-    is added. The **affected** purposes are those whose use changed: added or
-    widened purposes, the purposes of new recipients (all non-necessary ones for a
-    recipient without purposes), and every non-necessary purpose for a new
-    transfer. Removals and added data items are listed but are not material
-    (gathering is not use).
-    """
-    if old is None:
-        return PolicyChange(version=new.version)
-    old_ids = {p.id: p for p in old.purposes}
-    new_ids = {p.id: p for p in new.purposes}
-    added = tuple(sorted(set(new_ids) - set(old_ids)))
-    removed = tuple(sorted(set(old_ids) - set(new_ids)))
-    basis = tuple(
-        BasisChange(pid, old_ids[pid].basis, new_ids[pid].basis)
-        for pid in sorted(set(old_ids) & set(new_ids))
-        if old_ids[pid].basis != new_ids[pid].basis
-    )
-    non_necessary = {p.id for p in new.purposes if p.basis is not LegalBasis.NECESSARY}
-    affected: set[str] = set(added) | {b.purpose for b in basis if b.widens}
-    old_rec = {r.id: r for r in old.recipients}
-    new_rec = {r.id: r for r in new.recipients}
-    rec_added = tuple(sorted(set(new_rec) - set(old_rec)))
-    rec_removed = tuple(sorted(set(old_rec) - set(new_rec)))
-    material_recipients = False
-    for rid, recipient in new_rec.items():
-        before = set(old_rec[rid].purposes) if rid in old_rec else None
-        if before is None:
-            material_recipients = True
-            affected |= set(recipient.purposes) if recipient.purposes else non_necessary
-        elif set(recipient.purposes) - before:
-            material_recipients = True
-            affected |= set(recipient.purposes) - before
-    old_tr = {t.id: t for t in old.transfers}
-    new_tr = {t.id: t for t in new.transfers}
-    tr_added = tuple(sorted(tid for tid in new_tr if old_tr.get(tid) != new_tr[tid]))
-    tr_removed = tuple(sorted(set(old_tr) - set(new_tr)))
-    if tr_added:
-        affected |= non_necessary
-    material = bool(added or any(b.widens for b in basis) or material_recipients or tr_added)
-    affected_t = tuple(sorted(affected & set(new_ids)))
-    notice = None
-    if material:
-        notice = Notice(
-            kind=NoticeKind.MATERIAL_CHANGE,
-            title=f"Important changes to our privacy policy (version {new.version})",
-            text=(
-                f"Our privacy policy changes on {new.effective_at.date().isoformat()}. It "
-                "changes how we use your personal information for: "
-                + ", ".join(new_ids[p].title for p in affected_t)
-                + ". You can opt out of such use through the customer profile form, by "
-                "email, postal mail or phone; until we have notified you, we will not use "
-                "your information in the new ways."
-            ),
-            policy_version=new.version,
-            prominent=True,
+    if isinstance(value, CookieCategory):
+        value = value.purpose
+    elif isinstance(value, ContactChannel):
+        return channel_topic(value)
+    if not isinstance(value, str):
+        raise ValidationError("a purpose or scope is text", field="purpose", code="invalid_purpose")
+    if value.startswith(CHANNEL_PREFIX):
+        return channel_topic(value[len(CHANNEL_PREFIX) :])
+    if not catalogue.knows(value):
+        raise ValidationError(
+            f"no policy declares the purpose {value!r}", field="purpose", code="unknown_purpose"
         )
-    return PolicyChange(
-        version=new.version,
-        previous=old.version,
-        purposes_added=added,
-        purposes_removed=removed,
-        basis_changed=basis,
-        recipients_added=rec_added,
-        recipients_removed=rec_removed,
-        transfers_added=tr_added,
-        transfers_removed=tr_removed,
-        data_added=tuple(sorted(_items(new) - _items(old))),
-        data_removed=tuple(sorted(_items(old) - _items(new))),
-        material=material,
-        affected=affected_t,
-        notice=notice,
-    )
+    return value
+
+
+def check_purpose(value: object, catalogue: PolicyCatalogue) -> str:
+    """The purpose a question is about (a channel scope is refused: pass it as ``channel=``).
+
+    Raises:
+        ValidationError: as :func:`check_topic`, and ``invalid_purpose`` for a channel scope.
+    """
+    topic = check_topic(value, catalogue)
+    if topic.startswith(CHANNEL_PREFIX):
+        raise ValidationError(
+            "ask about a purpose; pass the contact channel as channel=",
+            field="purpose",
+            code="invalid_purpose",
+        )
+    return topic
+
+
+def record_choice(
+    state: ConsentState | None,
+    catalogue: PolicyCatalogue,
+    choice: ConsentRecorded,
+    shown_version: object,
+    now: datetime,
+) -> ConsentRecorded:
+    """Decide whether ``choice`` may be recorded; return it under the policy shown.
+
+    ``shown_version`` is the version the caller says was shown (``None``: the one
+    in effect at ``choice.at``); the returned event carries it.
+
+    Raises:
+        ValidationError: the codes of :func:`check_record_instant` and
+            :func:`shown_policy`; ``purpose_not_declared`` (the policy shown or in
+            effect does not declare it); ``necessary_cannot_be_refused``.
+        IllegalTransition: ``subject_erased``.
+        NotFound: ``policy_not_found``.
+    """
+    at, topic = choice.at, choice.topic
+    policy = check_record_instant(state, at, now, catalogue)
+    shown = shown_policy(policy, shown_version, at, catalogue)
+    if not topic.startswith(CHANNEL_PREFIX):
+        if shown.purpose(topic) is None or policy.purpose(topic) is None:
+            raise ValidationError(
+                f"policy {shown.version} does not declare the purpose {topic!r}",
+                field="purpose",
+                code="purpose_not_declared",
+            )
+        if choice.choice != Choice.GRANTED.value and (
+            catalogue.basis(topic, at) is LegalBasis.NECESSARY
+        ):
+            raise ValidationError(
+                f"{topic!r} is necessary for the transaction and cannot be refused",
+                field="purpose",
+                code="necessary_cannot_be_refused",
+            )
+    return attrs.evolve(choice, policy_version=shown.version)
+
+
+def record_notice(
+    state: ConsentState | None,
+    catalogue: PolicyCatalogue,
+    subject: str,
+    version: str,
+    via: Channel,
+    at: datetime,
+    now: datetime,
+) -> NoticeRecorded:
+    """The notice of policy ``version`` (it may be a future version) to record at ``at``.
+
+    Raises:
+        ValidationError: the codes of :func:`check_record_instant`.
+        IllegalTransition: ``subject_erased``.
+    """
+    check_record_instant(state, at, now, catalogue)
+    return NoticeRecorded(subject, at, version, via.value)

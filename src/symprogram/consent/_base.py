@@ -1,0 +1,189 @@
+"""The plumbing every consent flow shares: the catalogue in use, instants, the ledger append.
+
+:class:`ConsentBase` holds the attributes :class:`~symprogram.consent.service.ConsentService`
+sets up in its ``__init__``; each flow class (choices, queries, policies, ...)
+derives from it and adds only its own public methods.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from symprogram._memo import TokenMemo
+from symprogram.clock import Clock, ensure_utc
+from symprogram.consent import rules
+from symprogram.consent.audience import AudienceIndex, Projections
+from symprogram.consent.catalogue import PolicyCatalogue
+from symprogram.consent.events import ConsentEvent
+from symprogram.consent.models import (
+    RECEIPT_FORMAT,
+    Channel,
+    Choice,
+    ConsentReceipt,
+    ConsentRecord,
+    ConsentState,
+    Policy,
+    ReceiptChoice,
+    ReceiptEntry,
+)
+from symprogram.consent.ports import STATE_KIND
+from symprogram.consent.storage import ConsentStorage
+from symprogram.decisions import Decision
+from symprogram.errors import ConcurrencyError, IntegrityError, ValidationError
+from symprogram.events import GENESIS, Ledger, LedgerEntry
+from symprogram.persistence import Repository, Store, Transaction
+
+__all__ = ["ConsentBase", "MemoKey", "Remembered", "check_batch"]
+
+MemoKey = tuple[str, str, str | None]
+"""A remembered ``may_use`` question: subject, purpose, contact channel."""
+
+Remembered = tuple[PolicyCatalogue, datetime, datetime, Decision]
+"""A remembered answer: the catalogue, the span of instants it holds for, the answer."""
+
+
+def check_batch(value: object) -> int:
+    """A page size of the streaming calls: an integer from 1 to 10000.
+
+    Raises:
+        ValidationError: ``invalid_batch``.
+    """
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10_000:
+        raise ValidationError(
+            "batch must be an integer from 1 to 10000", field="batch", code="invalid_batch"
+        )
+    return value
+
+
+class ConsentBase:
+    """What every consent flow uses (set up by ``ConsentService.__init__``)."""
+
+    ledger: Ledger
+    _store: Store
+    _clock: Clock
+    _base: PolicyCatalogue
+    _catalogue: PolicyCatalogue
+    _loaded: bool
+    _lock: threading.Lock
+    _projections: Projections
+    _index: AudienceIndex
+    _memo: TokenMemo[MemoKey, Remembered]
+
+    # -- the catalogue in use ----------------------------------------------------
+    def _read_catalogue(self, tx: Transaction) -> tuple[PolicyCatalogue, int]:
+        stored = list(ConsentStorage(tx).published.iterate())
+        extra: list[Policy] = []
+        for published in stored:
+            known = self._base.rank(published.policy.version)
+            if known >= 0:
+                if self._base.get(published.policy.version) != published.policy:
+                    raise IntegrityError(
+                        f"stored policy {published.policy.version!r} differs from the catalogue",
+                        code="policy_mismatch",
+                    )
+                continue
+            extra.append(published.policy)
+        catalogue = PolicyCatalogue((*self._base.policies, *extra)) if extra else self._base
+        return catalogue, len(stored)
+
+    def _policies(self) -> PolicyCatalogue:
+        if not self._loaded:
+            with self._lock:
+                if not self._loaded:
+                    with self._store.transaction(readonly=True) as tx:
+                        self._catalogue, _ = self._read_catalogue(tx)
+                    self._loaded = True
+        return self._catalogue
+
+    # -- instants ----------------------------------------------------------------
+    def _instant(self, at: object, field: str = "at") -> datetime:
+        """``at`` in UTC, or now when it is ``None``."""
+        return self._clock.now() if at is None else ensure_utc(at, field=field)
+
+    def _now_and(self, at: object) -> tuple[datetime, datetime]:
+        """Now, and the instant of a record (``at``, default now)."""
+        now = self._clock.now()
+        return now, now if at is None else ensure_utc(at)
+
+    # -- storage -----------------------------------------------------------------
+    def _states(self, tx: Transaction) -> Repository[ConsentState]:
+        return ConsentStorage(tx).states
+
+    def _append(
+        self, tx: Transaction, state: ConsentState | None, event: ConsentEvent
+    ) -> tuple[ConsentState, LedgerEntry]:
+        """Append ``event`` to the subject's ledger; save the projection and its index entries."""
+        subject, at = event.subject, event.at
+        entry = self.ledger.append(tx, subject, event.event_name(), event.ledger_data(), at)
+        base = state if state is not None else ConsentState(subject)
+        if entry.position != base.length + 1:
+            current = tx.load(STATE_KIND, subject)
+            if (0 if current is None else current.version) != base.version:
+                # A concurrent unit of work moved the projection on after we read it
+                # (possible under READ COMMITTED on a server): nothing is written.
+                raise ConcurrencyError(
+                    f"consent of {subject!r} was changed concurrently; retry",
+                    details={"subject": subject},
+                )
+            raise IntegrityError(
+                f"the consent projection of {subject!r} is out of step with its ledger",
+                code="projection_out_of_step",
+                details={"projection": base.length, "ledger": entry.position - 1},
+            )
+        new = rules.apply(base, entry.kind, entry.data, at, entry.position)
+        if self._index.known is None:
+            self._index.check_marker(tx, state)
+        repo = ConsentStorage(tx).states
+        saved = repo.add(new) if state is None else repo.save(new)
+        self._index.write(tx, state, new)
+        return saved, entry
+
+    @staticmethod
+    def _recorded(
+        entry: LedgerEntry,
+        via: Channel,
+        policy_version: str,
+        topic: str | None = None,
+        choice: Choice | None = None,
+    ) -> ConsentRecord:
+        """What a recording call returns about the entry it appended."""
+        return ConsentRecord(
+            entry.subject,
+            entry.kind,
+            topic,
+            choice,
+            entry.at,
+            via,
+            policy_version,
+            entry.position,
+            entry.hash,
+        )
+
+    def _receipt(self, tx: Transaction, subject: str, now: datetime) -> ConsentReceipt:
+        """The subject's consent receipt at ``now`` (NotFound ``consent_subject_not_found``)."""
+        state = self._projections.load(tx, subject)
+        entries = self.ledger.entries(tx, subject)
+        rules.check_known_subject(subject, state, len(entries))
+        verification = self.ledger.verify(tx, subject)
+        policy = self._policies().in_effect(now)
+        state = state or ConsentState(subject)
+        return ConsentReceipt(
+            format=RECEIPT_FORMAT,
+            subject=subject,
+            issued_at=now,
+            policy_version=None if policy is None else policy.version,
+            choices=tuple(
+                ReceiptChoice(c.topic, c.choice, c.at, c.channel, c.policy_version, c.position)
+                for c in state.choices
+            ),
+            seen=state.seen,
+            history=tuple(
+                ReceiptEntry(e.position, e.kind, e.at, e.data, e.hash, e.prev_hash, e.erased)
+                for e in entries
+            ),
+            ledger_length=len(entries),
+            ledger_head=entries[-1].hash if entries else GENESIS,
+            verified=verification.ok,
+            erased_at=state.erased_at,
+        )

@@ -1,0 +1,218 @@
+"""Pure rules about personal information: gathering it, correcting it, erasing it.
+
+Each function takes the state read by a flow (the subject's projection, their
+file, the policy in effect) and returns the event to record and the new file, or
+raises the refusal. Re-exported by :mod:`symprogram.consent.rules`; import them
+from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import attrs
+
+from symprogram._checks import check_text
+from symprogram.consent.events import (
+    CorrectionCompleted,
+    CorrectionRequested,
+    DataCollected,
+    SubjectErased,
+)
+from symprogram.consent.models import (
+    MAX_VALUE_LENGTH,
+    Channel,
+    Collection,
+    ConsentState,
+    CorrectionRequest,
+    CorrectionStatus,
+    DataItem,
+    Policy,
+    SubjectFile,
+)
+from symprogram.errors import IllegalTransition, LimitExceeded, NotFound, ValidationError
+
+__all__ = [
+    "MAX_ITEMS",
+    "check_erasable",
+    "check_items",
+    "check_known_subject",
+    "collect_data",
+    "complete_correction",
+    "request_correction",
+]
+
+MAX_ITEMS = 50
+"""The most items of personal information recorded or corrected at once."""
+
+
+def check_items(data: object) -> dict[str, str]:
+    """Items of personal information given at once: ``{name: value}``.
+
+    Raises:
+        ValidationError: not a non-empty mapping of text (``invalid_data``);
+            ``value_too_long``.
+        LimitExceeded: more than :data:`MAX_ITEMS` (``too_many_items``).
+    """
+    if not isinstance(data, Mapping) or not data:
+        raise ValidationError(
+            "give at least one item of personal information", field="data", code="invalid_data"
+        )
+    if len(data) > MAX_ITEMS:
+        raise LimitExceeded(
+            f"at most {MAX_ITEMS} items at once", field="data", code="too_many_items"
+        )
+    items: dict[str, str] = {}
+    for name, value in data.items():
+        if not isinstance(name, str):
+            raise ValidationError("item names are text", field="data", code="invalid_data")
+        items[name] = check_text(value, "value", limit=MAX_VALUE_LENGTH, blank=True, controls=True)
+    return items
+
+
+def _with_data(
+    file: SubjectFile, items: Mapping[str, str], activity: str, at: datetime
+) -> tuple[DataItem, ...]:
+    kept = {d.name: d for d in file.data}
+    for name, value in items.items():
+        kept[name] = DataItem(name, value, activity, at)
+    return tuple(sorted(kept.values(), key=lambda d: d.name))
+
+
+def collect_data(
+    policy: Policy,
+    file: SubjectFile,
+    activity: object,
+    items: Mapping[str, str],
+    via: Channel,
+    site: str | None,
+    at: datetime,
+) -> tuple[DataCollected, SubjectFile]:
+    """Gather ``items`` during ``activity`` under ``policy`` (the policy in effect at ``at``).
+
+    Returns the event (the item names, never their values) and the subject's new file.
+
+    Raises:
+        ValidationError: ``unknown_activity`` (the policy declares no such activity),
+            ``data_not_declared`` (an item the activity does not gather).
+    """
+    declared = policy.activity(activity) if isinstance(activity, str) else None
+    if declared is None:
+        raise ValidationError(
+            f"policy {policy.version} declares no activity {activity!r}",
+            field="activity",
+            code="unknown_activity",
+        )
+    undeclared = sorted(set(items) - set(declared.data))
+    if undeclared:
+        raise ValidationError(
+            f"policy {policy.version} does not gather {', '.join(undeclared)} during {declared.id}",
+            field="data",
+            code="data_not_declared",
+            details={"items": undeclared},
+        )
+    names = tuple(sorted(items))
+    event = DataCollected(file.subject, at, declared.id, names, via.value, policy.version, site)
+    collection = Collection(declared.id, names, at, via, policy.version, site)
+    updated = attrs.evolve(
+        file,
+        data=_with_data(file, items, declared.id, at),
+        collections=(*file.collections, collection),
+    )
+    return event, updated
+
+
+def request_correction(
+    policy: Policy,
+    file: SubjectFile,
+    items: Mapping[str, str],
+    via: Channel,
+    at: datetime,
+) -> tuple[CorrectionRequest, CorrectionRequested, SubjectFile]:
+    """A new correction request of ``items`` (not yet applied), its event and the new file.
+
+    Raises:
+        ValidationError: ``data_not_declared`` (an item no activity gathers and the
+            file does not hold).
+    """
+    declared = {d for a in policy.activities for d in a.data} | {d.name for d in file.data}
+    undeclared = sorted(set(items) - declared)
+    if undeclared:
+        raise ValidationError(
+            f"no personal information called {', '.join(undeclared)} is gathered",
+            field="changes",
+            code="data_not_declared",
+            details={"items": undeclared},
+        )
+    request = CorrectionRequest(
+        id=f"CR-{len(file.corrections) + 1}",
+        subject=file.subject,
+        changes=tuple(sorted(items.items())),
+        requested_at=at,
+        channel=via,
+    )
+    event = CorrectionRequested(file.subject, at, request.id, tuple(sorted(items)), via.value)
+    return request, event, attrs.evolve(file, corrections=(*file.corrections, request))
+
+
+def complete_correction(
+    file: SubjectFile | None, request_id: object, at: datetime
+) -> tuple[CorrectionRequest, CorrectionCompleted, SubjectFile]:
+    """Apply correction request ``request_id`` of ``file`` at ``at``.
+
+    Returns the completed request, its event and the new file.
+
+    Raises:
+        NotFound: ``correction_not_found``.
+        IllegalTransition: ``correction_already_completed``.
+    """
+    found = None
+    if file is not None:
+        found = next((r for r in file.corrections if r.id == request_id), None)
+    if file is None or found is None:
+        raise NotFound(
+            f"no correction request {request_id!r}",
+            field="request_id",
+            code="correction_not_found",
+        )
+    if found.status is CorrectionStatus.COMPLETED:
+        raise IllegalTransition(
+            f"correction request {request_id} was already completed",
+            field="request_id",
+            code="correction_already_completed",
+        )
+    done = attrs.evolve(found, status=CorrectionStatus.COMPLETED, completed_at=at)
+    event = CorrectionCompleted(
+        file.subject, at, found.id, tuple(name for name, _ in found.changes)
+    )
+    updated = attrs.evolve(
+        file,
+        data=_with_data(file, dict(found.changes), "correction", at),
+        corrections=tuple(done if r.id == found.id else r for r in file.corrections),
+    )
+    return done, event, updated
+
+
+def check_known_subject(subject: str, state: ConsentState | None, entries: int) -> None:
+    """Something is recorded about ``subject`` (a projection or ledger entries).
+
+    Raises:
+        NotFound: ``consent_subject_not_found``.
+    """
+    if state is None and not entries:
+        raise NotFound(
+            f"nothing is recorded about {subject!r}",
+            field="subject",
+            code="consent_subject_not_found",
+        )
+
+
+def check_erasable(subject: str, state: ConsentState | None, at: datetime) -> SubjectErased:
+    """The erasure of ``subject`` at ``at`` (check the instant with ``check_record_instant``).
+
+    Raises:
+        NotFound: nothing is recorded (``consent_subject_not_found``).
+    """
+    check_known_subject(subject, state, 0)
+    return SubjectErased(subject, at)

@@ -1,0 +1,203 @@
+"""Pure rules about policy versions: what changed, publishing one, which applies.
+
+Re-exported by :mod:`symprogram.consent.rules`; import them from there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from symprogram.consent.messages import material_change_notice
+from symprogram.consent.models import (
+    BasisChange,
+    CoBrandedSite,
+    ConsentState,
+    LegalBasis,
+    Policy,
+    PolicyChange,
+)
+from symprogram.errors import CatalogueError, Conflict, NotFound, ValidationError
+
+if TYPE_CHECKING:
+    from symprogram.consent.catalogue import PolicyCatalogue
+
+__all__ = [
+    "add_policy",
+    "check_new_policy",
+    "check_policy_version",
+    "cobranded_site",
+    "diff_policies",
+    "notified_of",
+    "policy_at",
+    "shown_policy",
+]
+
+
+def _items(policy: Policy) -> set[str]:
+    return {f"{a.id}.{d}" for a in policy.activities for d in a.data}
+
+
+def diff_policies(old: Policy | None, new: Policy) -> PolicyChange:
+    """Compare ``new`` with the version it replaces.
+
+    A change is **material** — it changes how personal information is used — when
+    a purpose is added, a purpose's basis widens (opt-in -> opt-out -> necessary),
+    a recipient is added or receives information for more purposes, or a transfer
+    is added. The **affected** purposes are those whose use changed: added or
+    widened purposes, the purposes of new recipients (all non-necessary ones for a
+    recipient without purposes), and every non-necessary purpose for a new
+    transfer. Removals and added data items are listed but are not material
+    (gathering is not use).
+    """
+    if old is None:
+        return PolicyChange(version=new.version)
+    old_ids = {p.id: p for p in old.purposes}
+    new_ids = {p.id: p for p in new.purposes}
+    added = tuple(sorted(set(new_ids) - set(old_ids)))
+    removed = tuple(sorted(set(old_ids) - set(new_ids)))
+    basis = tuple(
+        BasisChange(pid, old_ids[pid].basis, new_ids[pid].basis)
+        for pid in sorted(set(old_ids) & set(new_ids))
+        if old_ids[pid].basis != new_ids[pid].basis
+    )
+    non_necessary = {p.id for p in new.purposes if p.basis is not LegalBasis.NECESSARY}
+    affected: set[str] = set(added) | {b.purpose for b in basis if b.widens}
+    old_rec = {r.id: r for r in old.recipients}
+    new_rec = {r.id: r for r in new.recipients}
+    rec_added = tuple(sorted(set(new_rec) - set(old_rec)))
+    rec_removed = tuple(sorted(set(old_rec) - set(new_rec)))
+    material_recipients = False
+    for rid, recipient in new_rec.items():
+        before = set(old_rec[rid].purposes) if rid in old_rec else None
+        if before is None:
+            material_recipients = True
+            affected |= set(recipient.purposes) if recipient.purposes else non_necessary
+        elif set(recipient.purposes) - before:
+            material_recipients = True
+            affected |= set(recipient.purposes) - before
+    old_tr = {t.id: t for t in old.transfers}
+    new_tr = {t.id: t for t in new.transfers}
+    tr_added = tuple(sorted(tid for tid in new_tr if old_tr.get(tid) != new_tr[tid]))
+    tr_removed = tuple(sorted(set(old_tr) - set(new_tr)))
+    if tr_added:
+        affected |= non_necessary
+    material = bool(added or any(b.widens for b in basis) or material_recipients or tr_added)
+    affected_t = tuple(sorted(affected & set(new_ids)))
+    notice = material_change_notice(new, affected_t) if material else None
+    return PolicyChange(
+        version=new.version,
+        previous=old.version,
+        purposes_added=added,
+        purposes_removed=removed,
+        basis_changed=basis,
+        recipients_added=rec_added,
+        recipients_removed=rec_removed,
+        transfers_added=tr_added,
+        transfers_removed=tr_removed,
+        data_added=tuple(sorted(_items(new) - _items(old))),
+        data_removed=tuple(sorted(_items(old) - _items(new))),
+        material=material,
+        affected=affected_t,
+        notice=notice,
+    )
+
+
+def check_new_policy(policy: object, now: datetime) -> Policy:
+    """A policy version to publish at ``now``: it takes effect in the future.
+
+    Raises:
+        ValidationError: not a Policy (``invalid_policy``) or effective by ``now``
+            (``policy_backdated``: a policy is never applied retroactively).
+    """
+    if not isinstance(policy, Policy):
+        raise ValidationError("expected a Policy", field="policy", code="invalid_policy")
+    if policy.effective_at <= now:
+        raise ValidationError(
+            "a new policy version takes effect in the future (never retroactively)",
+            field="effective_at",
+            code="policy_backdated",
+        )
+    return policy
+
+
+def add_policy(catalogue: PolicyCatalogue, policy: Policy) -> PolicyCatalogue:
+    """``catalogue`` with ``policy`` published after its latest version.
+
+    Raises:
+        Conflict: the version exists (``policy_version_exists``).
+        CatalogueError: it does not take effect after the latest (``not_after_latest``).
+    """
+    try:
+        return catalogue.with_policy(policy)
+    except CatalogueError as exc:
+        if exc.code == "duplicate_version":
+            raise Conflict(exc.message, field="version", code="policy_version_exists") from exc
+        raise
+
+
+def policy_at(catalogue: PolicyCatalogue, at: datetime) -> Policy:
+    """The policy in effect at ``at``.
+
+    Raises:
+        NotFound: none was in effect (``no_policy_in_effect``).
+    """
+    found = catalogue.in_effect(at)
+    if found is None:
+        raise NotFound("no privacy policy was in effect", field="at", code="no_policy_in_effect")
+    return found
+
+
+def check_policy_version(catalogue: PolicyCatalogue, version: object) -> Policy:
+    """The policy ``version`` of ``catalogue``.
+
+    Raises:
+        ValidationError: not text (``invalid_version``).
+        NotFound: no such version (``policy_not_found``).
+    """
+    if not isinstance(version, str):
+        raise ValidationError(
+            "policy_version must be text", field="policy_version", code="invalid_version"
+        )
+    return catalogue.get(version)
+
+
+def shown_policy(
+    policy: Policy, version: object, at: datetime, catalogue: PolicyCatalogue
+) -> Policy:
+    """The policy shown for a choice at ``at``: ``version``, else ``policy`` (in effect then).
+
+    Raises:
+        ValidationError: ``invalid_version``; ``policy_not_in_effect`` (the version
+            took effect after ``at``).
+        NotFound: ``policy_not_found``.
+    """
+    if version is None:
+        return policy
+    shown = check_policy_version(catalogue, version)
+    if shown.effective_at > at:
+        raise ValidationError(
+            f"policy {version} was not yet in effect at {at.isoformat()}",
+            field="policy_version",
+            code="policy_not_in_effect",
+        )
+    return shown
+
+
+def cobranded_site(policy: Policy, site: str) -> CoBrandedSite:
+    """The co-branded site ``site`` of ``policy``.
+
+    Raises:
+        NotFound: ``site_not_cobranded``.
+    """
+    co = policy.cobranded(site)
+    if co is None:
+        raise NotFound(
+            f"{site!r} is not a co-branded site", field="site", code="site_not_cobranded"
+        )
+    return co
+
+
+def notified_of(state: ConsentState, catalogue: PolicyCatalogue, rank: int) -> bool:
+    """Whether the subject was shown or notified of a version of rank ``rank`` or later."""
+    return any(catalogue.rank(s.policy_version) >= rank for s in state.seen)

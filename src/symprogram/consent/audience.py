@@ -1,0 +1,377 @@
+"""The audience index and the caches of decoded projections.
+
+Two helpers of :class:`~symprogram.consent.service.ConsentService`, each holding
+what it remembers between calls:
+
+* :class:`Projections` decodes stored projections (remembering the decoded
+  state and the decisions computed from it per subject), replays a subject's
+  ledger up to an instant, and pages through every projection;
+* :class:`AudienceIndex` keeps one small ``consent_granted`` record per subject
+  and purpose the subject ever granted (written in the unit of work that updates
+  the projection), so that the audience of an opt-in purpose reads only those
+  subjects; a store written before the index existed gets it built on first use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from symprogram.consent import rules
+from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState
+from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND, STATE_KIND
+from symprogram.consent.storage import CONVERTER, audience_key
+from symprogram.decisions import Decision
+from symprogram.errors import ConcurrencyError, IntegrityError, StorageError, ValidationError
+from symprogram.events import Ledger
+from symprogram.persistence import Record, Store, Transaction
+from symprogram.serialization import canonical_json, loads
+
+__all__ = ["CACHE_LIMIT", "AudienceIndex", "Projections"]
+
+CACHE_LIMIT = 100_000
+"""Decoded projections remembered by default; cleared when full."""
+
+_MARKER_DATA = canonical_json({"format": 1})
+
+Keep = Callable[[Transaction, ConsentState], bool]
+Entries = Iterator[tuple[str, dict[str, Any] | None, datetime, int]]
+
+
+class Cached:
+    """A decoded projection and the decisions already computed from it."""
+
+    __slots__ = ("data", "decisions", "state", "version")
+
+    def __init__(self, data: str, version: int, state: ConsentState) -> None:
+        self.data = data
+        self.version = version
+        self.state = state
+        self.decisions: dict[tuple[object, ...], Decision] = {}
+
+
+class Projections:
+    """Stored projections, decoded once, and the ledger replayed when an instant needs it.
+
+    Args:
+        store: the store.
+        ledger: the consent ledger.
+        limit: the most decoded projections remembered.
+    """
+
+    def __init__(self, store: Store, ledger: Ledger, *, limit: int = CACHE_LIMIT) -> None:
+        self._store = store
+        self._ledger = ledger
+        self._limit = limit
+        self._cache: dict[str, Cached] = {}
+
+    def _decode(self, subject: str, record_data: str, version: int) -> ConsentState:
+        try:
+            state = loads(record_data, ConsentState, converter=CONVERTER)
+        except ValidationError as exc:
+            raise IntegrityError(
+                f"stored consent state of {subject!r} is unreadable",
+                code="record_corrupt",
+                details={"kind": STATE_KIND, "key": subject},
+            ) from exc
+        return attrs.evolve(state, version=version)
+
+    def cached(self, subject: str, record_data: str, version: int) -> Cached:
+        """The decoded projection of a stored record, remembered for the next call."""
+        cached = self._cache.get(subject)
+        if cached is not None and cached.version == version and cached.data == record_data:
+            return cached
+        cached = Cached(record_data, version, self._decode(subject, record_data, version))
+        if len(self._cache) >= self._limit:
+            self._cache.clear()
+        self._cache[subject] = cached
+        return cached
+
+    def peek(self, subject: str, record_data: str, version: int) -> ConsentState:
+        """Decode a projection for a one-pass scan: use the cache, never fill it.
+
+        A scan over every subject would otherwise hold up to the limit of decoded
+        projections: memory must stay flat whatever the size.
+        """
+        cached = self._cache.get(subject)
+        if cached is not None and cached.version == version and cached.data == record_data:
+            return cached.state
+        return self._decode(subject, record_data, version)
+
+    def forget(self, subject: str) -> None:
+        """Drop what is remembered about ``subject`` (after erasure)."""
+        self._cache.pop(subject, None)
+
+    def load(self, tx: Transaction, subject: str) -> ConsentState | None:
+        """The subject's stored projection, or ``None``."""
+        record = tx.load(STATE_KIND, subject)
+        if record is None:
+            return None
+        return self.cached(subject, record.data, record.version).state
+
+    def entries(self, tx: Transaction, subject: str) -> Entries:
+        """The subject's ledger as ``(kind, data, at, position)``, oldest first."""
+        for entry in self._ledger.iter_entries(tx, subject):
+            yield entry.kind, entry.data, entry.at, entry.position
+
+    def as_of(
+        self, tx: Transaction, state: ConsentState | None, instant: datetime
+    ) -> ConsentState | None:
+        """``state`` as of ``instant``: replayed from the ledger when it has later records."""
+        if (
+            state is not None
+            and state.erased_at is None
+            and state.last_at is not None
+            and state.last_at > instant
+        ):
+            return rules.replay(state.subject, self.entries(tx, state.subject), until=instant)
+        return state
+
+    def state_at(self, tx: Transaction, subject: str, instant: datetime) -> ConsentState | None:
+        """The subject's projection as of ``instant`` (scan use: the cache is not filled)."""
+        record = tx.load(STATE_KIND, subject)
+        if record is None:
+            return None
+        return self.as_of(tx, self.peek(subject, record.data, record.version), instant)
+
+    def pages(self, size: int, keep: Keep, instant: datetime) -> Iterator[str]:
+        """Stream every subject whose projection as of ``instant`` ``keep`` accepts."""
+        after: str | None = None
+        while True:
+            chosen: list[str] = []
+            with self._store.transaction(readonly=True) as tx:
+                records = tx.scan(STATE_KIND, after=after, limit=size)
+                for record in records:
+                    peeked = self.peek(record.key, record.data, record.version)
+                    state = self.as_of(tx, peeked, instant)
+                    if state is not None and keep(tx, state):
+                        chosen.append(record.key)
+            yield from chosen
+            if len(records) < size:
+                return
+            after = records[-1].key
+
+
+class AudienceIndex:
+    """One ``consent_granted`` record per subject and purpose the subject ever granted.
+
+    Args:
+        store: the store.
+        projections: the decoded projections (for building and for replays).
+    """
+
+    def __init__(self, store: Store, projections: Projections) -> None:
+        self._store = store
+        self._projections = projections
+        self.known: bool | None = None
+        self._purpose_ids: tuple[object, frozenset[str]] | None = None
+
+    # -- writing -----------------------------------------------------------------
+    def check_marker(self, tx: Transaction, state: ConsentState | None) -> None:
+        """On the first write of this service: mark an empty store's index as complete.
+
+        A store with no projection yet needs no index build: the entries are
+        written with every projection from now on. A store holding projections
+        without the marker was written before the index existed;
+        :meth:`granted_pages` builds it the first time it needs it.
+        """
+        if tx.load(META_KIND, AUDIENCE_MARKER) is not None:
+            self.known = True
+        elif state is None and not tx.scan(STATE_KIND, limit=1):
+            # Not remembered: the unit of work may still roll back. A concurrent
+            # first writer may have saved it already (a refused insert is harmless).
+            with contextlib.suppress(ConcurrencyError):
+                tx.save(META_KIND, AUDIENCE_MARKER, _MARKER_DATA, 0)
+        else:
+            self.known = False
+
+    def write(self, tx: Transaction, old: ConsentState | None, new: ConsentState) -> None:
+        """Bring the subject's audience entries in line with its new projection.
+
+        Call :meth:`check_marker` first (before the projection is saved) while
+        :attr:`known` is ``None``.
+        """
+        topics = {c.topic for c in new.choices}
+        if old is not None:
+            topics.update(c.topic for c in old.choices)
+        for topic in sorted(t for t in topics if not t.startswith(CHANNEL_PREFIX)):
+            key = audience_key(topic, new.subject)
+            entry = rules.audience_entry(new, topic)
+            item = new.choice(topic)
+            granted = entry is not None and item is not None and item.choice is Choice.GRANTED
+            current = None if old is None else tx.load(AUDIENCE_KIND, key)
+            if current is None:
+                if granted:
+                    tx.save(AUDIENCE_KIND, key, canonical_json(entry), 0)
+            elif entry is None:
+                tx.delete(AUDIENCE_KIND, key, current.version)
+            else:
+                data = canonical_json(entry)
+                if data != current.data:
+                    tx.save(AUDIENCE_KIND, key, data, current.version)
+
+    def _rebuild(self, tx: Transaction, state: ConsentState) -> None:
+        """Write the entries of a projection stored before the index existed.
+
+        The ledger is not read: every purpose the subject made a choice on gets an
+        entry (more than the grants, never fewer, which is all the index promises).
+        """
+        for item in state.choices if state.erased_at is None else ():
+            if item.topic.startswith(CHANNEL_PREFIX):
+                continue
+            key = audience_key(item.topic, state.subject)
+            data = canonical_json(rules.audience_entry(state, item.topic))
+            current = tx.load(AUDIENCE_KIND, key)
+            if current is None:
+                tx.save(AUDIENCE_KIND, key, data, 0)
+            elif current.data != data:
+                tx.save(AUDIENCE_KIND, key, data, current.version)
+
+    def build(self, size: int) -> bool:
+        """Write every subject's audience entries, ``size`` projections per unit of work.
+
+        Returns whether the index is complete; ``False`` (answer with a full scan)
+        when no write is possible here (inside a read-only unit of work) or a
+        concurrent writer got in the way (the next call tries again).
+        """
+        after: str | None = None
+        try:
+            while True:
+                with self._store.transaction() as tx:
+                    if tx.load(META_KIND, AUDIENCE_MARKER) is not None:
+                        return True
+                    records = tx.scan(STATE_KIND, after=after, limit=size)
+                    for record in records:
+                        peek = self._projections.peek
+                        self._rebuild(tx, peek(record.key, record.data, record.version))
+                    if len(records) < size:
+                        tx.save(META_KIND, AUDIENCE_MARKER, _MARKER_DATA, 0)
+                        return True
+                after = records[-1].key
+        except StorageError as exc:
+            if exc.code != "read_only_transaction":
+                raise
+            return False
+        except ConcurrencyError:
+            return False
+
+    # -- checking ----------------------------------------------------------------
+    def _known_purposes(self, catalogue: Any) -> frozenset[str]:
+        cached = self._purpose_ids
+        if cached is None or cached[0] is not catalogue:
+            ids = frozenset(p.id for policy in catalogue.policies for p in policy.purposes)
+            cached = self._purpose_ids = (catalogue, ids)
+        return cached[1]
+
+    def problems(
+        self,
+        tx: Transaction,
+        subject: str,
+        stored: ConsentState | None,
+        granted: set[str],
+        catalogue: Any,
+    ) -> list[str]:
+        """The purposes whose audience entry disagrees with the projection (or is missing)."""
+        if tx.load(META_KIND, AUDIENCE_MARKER) is None:
+            return []
+        topics = set(self._known_purposes(catalogue)) | granted
+        if stored is not None:
+            topics.update(c.topic for c in stored.choices)
+        wrong: list[str] = []
+        for topic in sorted(t for t in topics if not t.startswith(CHANNEL_PREFIX)):
+            current = tx.load(AUDIENCE_KIND, audience_key(topic, subject))
+            expected = None if stored is None else rules.audience_entry(stored, topic)
+            if expected is None:
+                if current is not None:
+                    wrong.append(topic)
+            elif current is None:
+                item = stored.choice(topic) if stored is not None else None
+                if topic in granted or (item is not None and item.choice is Choice.GRANTED):
+                    wrong.append(topic)
+            elif _decoded(current) != expected:
+                wrong.append(topic)
+        return wrong
+
+    # -- reading -----------------------------------------------------------------
+    def granted_pages(
+        self,
+        size: int,
+        allowed: Keep,
+        catalogue: Any,
+        purpose_id: str,
+        contact: str | None,
+        instant: datetime,
+    ) -> Iterator[str]:
+        """The audience of an opt-in purpose, read from the audience index.
+
+        Only subjects who ever granted the purpose can be allowed it; their index
+        entries answer for every instant on or after their newest record, and the
+        projection (replayed when needed) answers for the others.
+        """
+        prefix = audience_key(purpose_id, "")
+        notified = max((r for r, _ in catalogue.material_changes(purpose_id, instant)), default=-1)
+        judge = _EntryJudge(rules.micros(instant), notified, contact, catalogue)
+        after: str | None = None
+        ready: bool | None = None
+        while True:
+            chosen: list[str] = []
+            records: list[Record] = []
+            with self._store.transaction(readonly=True) as tx:
+                if ready is None:
+                    ready = tx.load(META_KIND, AUDIENCE_MARKER) is not None
+                if ready:
+                    records = tx.scan(AUDIENCE_KIND, prefix=prefix, after=after, limit=size)
+                for record in records:
+                    subject = record.key[len(prefix) :]
+                    verdict = judge(record.data)
+                    if verdict is None:
+                        state = self._projections.state_at(tx, subject, instant)
+                        verdict = state is not None and allowed(tx, state)
+                    if verdict:
+                        chosen.append(subject)
+            if not ready:
+                # A store written before the index existed: build it, or scan every
+                # projection when that is not possible here.
+                ready = self.build(size)
+                if not ready:
+                    yield from self._projections.pages(size, allowed, instant)
+                    return
+                continue
+            yield from chosen
+            if len(records) < size:
+                return
+            after = records[-1].key
+
+
+def _decoded(record: Record) -> object:
+    try:
+        return json.loads(record.data)
+    except ValueError:
+        return None
+
+
+class _EntryJudge:
+    """Answers from an audience entry when it describes the subject at the instant."""
+
+    __slots__ = ("catalogue", "contact", "notified", "until")
+
+    def __init__(self, until: int, notified: int, contact: str | None, catalogue: Any) -> None:
+        self.until = until
+        self.notified = notified
+        self.contact = contact
+        self.catalogue = catalogue
+
+    def __call__(self, data: str) -> bool | None:
+        """Allowed or not; ``None`` when the projection must answer (later records, unreadable)."""
+        try:
+            entry = json.loads(data)
+            if entry["last"] <= self.until:
+                return rules.entry_allows(entry, self.notified, self.contact, self.catalogue)
+        except (ValueError, KeyError, TypeError):
+            pass  # unreadable entry: the projection answers (verify reports it)
+        return None

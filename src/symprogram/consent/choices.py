@@ -1,0 +1,168 @@
+"""Recording choices: grant, refuse, withdraw, opt out, Global Privacy Control.
+
+One recipe for every choice: check the input, read the subject's projection,
+let :func:`symprogram.consent.rules.record_choice` decide, append the event and
+save the projection in one unit of work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from symprogram._checks import check_enum, check_text
+from symprogram.consent import rules
+from symprogram.consent._base import ConsentBase
+from symprogram.consent.events import ConsentRecorded
+from symprogram.consent.models import (
+    MAX_EVIDENCE_LENGTH,
+    Channel,
+    Choice,
+    ConsentRecord,
+    ContactChannel,
+    CookieCategory,
+    check_site,
+    check_subject,
+)
+from symprogram.consent.storage import ConsentStorage
+
+__all__ = ["Choices"]
+
+
+class Choices(ConsentBase):
+    """Recording a person's choices in the consent ledger."""
+
+    def _choose(
+        self,
+        subject: object,
+        topic: object,
+        choice: Choice,
+        channel: object,
+        evidence: object,
+        at: object,
+        policy_version: object = None,
+        site: object = None,
+    ) -> ConsentRecord:
+        subject = check_subject(subject)
+        catalogue = self._policies()
+        topic_id = rules.check_topic(topic, catalogue)
+        via = check_enum(Channel, channel, "channel")
+        text = check_text(
+            evidence, "evidence", limit=MAX_EVIDENCE_LENGTH, blank=True, controls=True
+        )
+        where = None if site is None else check_site(site)
+        now, instant = self._now_and(at)
+        asked = ConsentRecorded(
+            subject, instant, topic_id, choice.value, via.value, "", text, where
+        )
+        with self._store.transaction() as tx:
+            state = ConsentStorage(tx).states.find(subject)
+            event = rules.record_choice(state, catalogue, asked, policy_version, now)
+            _, entry = self._append(tx, state, event)
+        return self._recorded(entry, via, event.policy_version, topic_id, choice)
+
+    def grant(
+        self,
+        subject: str,
+        purpose_or_scope: str,
+        *,
+        channel: Channel | str,
+        evidence: str = "",
+        at: datetime | None = None,
+        policy_version: str | None = None,
+        site: str | None = None,
+    ) -> ConsentRecord:
+        """Record that ``subject`` agreed to a purpose (or opted back in to a channel).
+
+        Args:
+            subject: pseudonymous subject ID.
+            purpose_or_scope: a purpose id (``"special_offers"``, ``"cookies.tracking"``,
+                ``"partner_sharing"``) or a channel scope (``"channel.email"``).
+            channel: through which channel the choice was made (``web_form``,
+                ``profile_form``, ``email_reply``, ``postal_mail``, ``phone``, ...).
+            evidence: what proves it (form id, checkbox text, message id); kept in
+                the ledger, erased on request.
+            at: when it was made (default: now). Never in the future, never before
+                the subject's newest record or the first policy's effective date.
+            policy_version: the version shown (default: the one in effect at ``at``).
+            site: the site where it was given (co-branded sites share with partners).
+
+        Raises:
+            ValidationError: ``invalid_subject``, ``unknown_purpose``,
+                ``purpose_not_declared``, ``invalid_channel``, ``future_instant``,
+                ``out_of_order``, ``no_policy_in_effect``, ``policy_not_in_effect``,
+                ``invalid_site``, ``evidence_too_long``.
+            NotFound: ``policy_not_found``.
+            IllegalTransition: ``subject_erased``.
+        """
+        return self._choose(
+            subject, purpose_or_scope, Choice.GRANTED, channel, evidence, at, policy_version, site
+        )
+
+    def refuse(
+        self,
+        subject: str,
+        purpose_or_scope: str,
+        *,
+        channel: Channel | str,
+        evidence: str = "",
+        at: datetime | None = None,
+        policy_version: str | None = None,
+        site: str | None = None,
+    ) -> ConsentRecord:
+        """Record that ``subject`` declined when asked (same arguments as :meth:`grant`).
+
+        Raises:
+            ValidationError: as :meth:`grant`, and ``necessary_cannot_be_refused``.
+        """
+        return self._choose(
+            subject, purpose_or_scope, Choice.REFUSED, channel, evidence, at, policy_version, site
+        )
+
+    def withdraw(
+        self,
+        subject: str,
+        purpose_or_scope: str,
+        *,
+        channel: Channel | str,
+        evidence: str = "",
+        at: datetime | None = None,
+    ) -> ConsentRecord:
+        """Withdraw consent: one call, through any channel, as easy as granting.
+
+        Raises:
+            ValidationError: as :meth:`refuse`.
+        """
+        return self._choose(subject, purpose_or_scope, Choice.WITHDRAWN, channel, evidence, at)
+
+    def opt_out(
+        self,
+        subject: str,
+        scope: str | ContactChannel | CookieCategory,
+        *,
+        channel: Channel | str = Channel.PROFILE_FORM,
+        evidence: str = "",
+        at: datetime | None = None,
+    ) -> ConsentRecord:
+        """Opt out of a purpose, partner sharing, a contact channel or a cookie category.
+
+        Seed: "If you do not wish to continue receiving our e-mail newsletters or
+        bulletins you can opt-out of receiving these communications by replying to
+        the unsubscribe in the subject line" — ``opt_out(s, "newsletters",
+        channel="email_reply")``. ``opt_out(s, ContactChannel.PHONE)`` stops every
+        contact by phone; ``opt_out(s, CookieCategory.TRACKING)`` refuses tracking
+        cookies (necessary cookies cannot be refused).
+
+        Raises:
+            ValidationError: as :meth:`refuse`.
+        """
+        return self._choose(subject, scope, Choice.OPTED_OUT, channel, evidence, at)
+
+    def global_privacy_control(self, subject: str, at: datetime | None = None) -> ConsentRecord:
+        """Record a Global Privacy Control signal: an opt-out of partner sharing.
+
+        Raises:
+            ValidationError: as :meth:`opt_out`.
+        """
+        return self._choose(
+            subject, "partner_sharing", Choice.OPTED_OUT, Channel.BROWSER_SIGNAL, "Sec-GPC: 1", at
+        )

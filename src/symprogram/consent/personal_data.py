@@ -1,0 +1,140 @@
+"""Personal information: keep what an activity gathers, correct it, show and export it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from symprogram._checks import check_enum
+from symprogram.consent import rules
+from symprogram.consent._base import ConsentBase
+from symprogram.consent.models import (
+    Channel,
+    ConsentRecord,
+    CorrectionRequest,
+    SubjectExport,
+    SubjectFile,
+    check_site,
+    check_subject,
+)
+from symprogram.consent.storage import ConsentStorage
+
+__all__ = ["PersonalData"]
+
+
+class PersonalData(ConsentBase):
+    """The personal information held about a subject, and their requests."""
+
+    def record_personal_data(
+        self,
+        subject: str,
+        activity: str,
+        data: Mapping[str, str],
+        *,
+        channel: Channel | str = Channel.WEB_FORM,
+        site: str | None = None,
+        at: datetime | None = None,
+    ) -> ConsentRecord:
+        """Keep personal information the subject gave during ``activity`` (e.g. an order).
+
+        Only the items the policy in effect declares for that activity are accepted.
+        The ledger records which items were gathered, never their values.
+
+        Raises:
+            ValidationError: ``unknown_activity``, ``data_not_declared``, ``invalid_data``,
+                ``value_too_long``, and the instant codes of :meth:`grant`.
+            LimitExceeded: ``too_many_items``.
+        """
+        subject = check_subject(subject)
+        catalogue = self._policies()
+        items = rules.check_items(data)
+        via = check_enum(Channel, channel, "channel")
+        where = None if site is None else check_site(site)
+        now, instant = self._now_and(at)
+        with self._store.transaction() as tx:
+            storage = ConsentStorage(tx)
+            state = storage.states.find(subject)
+            policy = rules.check_record_instant(state, instant, now, catalogue)
+            file = storage.files.find(subject) or SubjectFile(subject)
+            event, updated = rules.collect_data(policy, file, activity, items, via, where, instant)
+            _, entry = self._append(tx, state, event)
+            storage.save_file(updated)
+        return self._recorded(entry, via, policy.version)
+
+    def request_correction(
+        self,
+        subject: str,
+        changes: Mapping[str, str],
+        *,
+        channel: Channel | str = Channel.PROFILE_FORM,
+        at: datetime | None = None,
+    ) -> CorrectionRequest:
+        """Record a request to correct personal information (not yet applied).
+
+        Seed: "If you believe that Symantec does not have your current personal
+        information, you can update it".
+
+        Raises:
+            ValidationError: ``data_not_declared`` (an item no activity gathers),
+                ``invalid_data``, and the instant codes of :meth:`grant`.
+        """
+        subject = check_subject(subject)
+        catalogue = self._policies()
+        items = rules.check_items(changes)
+        via = check_enum(Channel, channel, "channel")
+        now, instant = self._now_and(at)
+        with self._store.transaction() as tx:
+            storage = ConsentStorage(tx)
+            state = storage.states.find(subject)
+            policy = rules.check_record_instant(state, instant, now, catalogue)
+            file = storage.files.find(subject) or SubjectFile(subject)
+            request, event, updated = rules.request_correction(policy, file, items, via, instant)
+            self._append(tx, state, event)
+            storage.save_file(updated)
+        return request
+
+    def complete_correction(
+        self, subject: str, request_id: str, *, at: datetime | None = None
+    ) -> CorrectionRequest:
+        """Apply a correction request and record when it was done.
+
+        Raises:
+            NotFound: ``correction_not_found``.
+            IllegalTransition: ``correction_already_completed``, ``subject_erased``.
+            ValidationError: the instant codes of :meth:`grant`.
+        """
+        subject = check_subject(subject)
+        catalogue = self._policies()
+        now, instant = self._now_and(at)
+        with self._store.transaction() as tx:
+            storage = ConsentStorage(tx)
+            state = storage.states.find(subject)
+            rules.check_record_instant(state, instant, now, catalogue)
+            file = storage.files.find(subject)
+            done, event, updated = rules.complete_correction(file, request_id, instant)
+            self._append(tx, state, event)
+            storage.save_file(updated)
+        return done
+
+    def personal_data(self, subject: str) -> SubjectFile:
+        """The personal information held about ``subject`` and their requests.
+
+        Raises:
+            NotFound: ``consent_file_not_found``.
+        """
+        subject = check_subject(subject)
+        with self._store.transaction(readonly=True) as tx:
+            return ConsentStorage(tx).files.get(subject)
+
+    def export(self, subject: str) -> SubjectExport:
+        """Everything held about ``subject``: receipt (state and ledger), personal data, requests.
+
+        Raises:
+            NotFound: ``consent_subject_not_found``.
+        """
+        subject = check_subject(subject)
+        now = self._clock.now()
+        with self._store.transaction(readonly=True) as tx:
+            receipt = self._receipt(tx, subject, now)
+            file = ConsentStorage(tx).files.find(subject) or SubjectFile(subject)
+        return SubjectExport(subject, now, receipt, file.data, file.collections, file.corrections)

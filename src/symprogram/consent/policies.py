@@ -1,0 +1,141 @@
+"""Policies and notices: publish a version, look one up, notify subjects, show notices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from symprogram._checks import check_enum
+from symprogram._deprecation import deprecated_alias
+from symprogram.consent import messages, rules
+from symprogram.consent._base import ConsentBase, check_batch
+from symprogram.consent.catalogue import PolicyCatalogue
+from symprogram.consent.models import (
+    Channel,
+    ConsentRecord,
+    ConsentState,
+    Notice,
+    Policy,
+    PolicyChange,
+    PublishedPolicy,
+    check_site,
+    check_subject,
+)
+from symprogram.consent.storage import ConsentStorage
+from symprogram.persistence import Transaction
+
+__all__ = ["Policies"]
+
+
+class Policies(ConsentBase):
+    """The policy catalogue in use, publishing versions, and the notices people are shown."""
+
+    @property
+    def policies(self) -> PolicyCatalogue:
+        """The policy catalogue in use (including versions published through the store)."""
+        return self._policies()
+
+    def refresh_policies(self) -> PolicyCatalogue:
+        """Re-read published policy versions from the store (e.g. published by another process)."""
+        with self._lock:
+            with self._store.transaction(readonly=True) as tx:
+                self._catalogue, _ = self._read_catalogue(tx)
+            self._loaded = True
+        return self._catalogue
+
+    def publish_policy(self, policy: Policy) -> PolicyChange:
+        """Publish a new policy version and return what changed from the previous one.
+
+        The version must take effect after the current latest one and not before
+        now (a policy is never applied retroactively). A material change (a change
+        in how personal information is used) comes with a prominent
+        :class:`Notice`; until a subject is notified (:meth:`record_notice`), the
+        affected purposes are not allowed for them.
+
+        Raises:
+            ValidationError: ``invalid_policy``, ``policy_backdated``, ``not_after_latest``.
+            Conflict: ``policy_version_exists``.
+        """
+        now = self._clock.now()
+        policy = rules.check_new_policy(policy, now)
+        with self._lock:
+            with self._store.transaction() as tx:
+                current, count = self._read_catalogue(tx)
+                catalogue = rules.add_policy(current, policy)
+                ConsentStorage(tx).published.add(PublishedPolicy(count + 1, policy, now))
+            self._catalogue = catalogue
+            self._loaded = True
+        return catalogue.change(policy.version)
+
+    def get_policy(self, at: datetime | None = None) -> Policy:
+        """The policy in effect at ``at`` (default now).
+
+        Raises:
+            NotFound: none was in effect (``no_policy_in_effect``).
+        """
+        return rules.policy_at(self._policies(), self._instant(at))
+
+    def get_policy_change(self, version: str) -> PolicyChange:
+        """What changed in ``version`` (NotFound ``policy_not_found``)."""
+        return self._policies().change(version)
+
+    policy = deprecated_alias("get_policy", old="policy", since="0.2")
+    policy_change = deprecated_alias("get_policy_change", old="policy_change", since="0.2")
+
+    def record_notice(
+        self,
+        subject: str,
+        policy_version: str,
+        *,
+        channel: Channel | str = Channel.EMAIL,
+        at: datetime | None = None,
+    ) -> ConsentRecord:
+        """Record that ``subject`` was notified of ``policy_version`` (it may be a future version).
+
+        Raises:
+            ValidationError: ``invalid_subject``, ``invalid_channel``, ``future_instant``,
+                ``out_of_order``, ``no_policy_in_effect``.
+            NotFound: ``policy_not_found``.
+            IllegalTransition: ``subject_erased``.
+        """
+        subject = check_subject(subject)
+        catalogue = self._policies()
+        version = rules.check_policy_version(catalogue, policy_version).version
+        via = check_enum(Channel, channel, "channel")
+        now, instant = self._now_and(at)
+        with self._store.transaction() as tx:
+            state = ConsentStorage(tx).states.find(subject)
+            event = rules.record_notice(state, catalogue, subject, version, via, instant, now)
+            _, entry = self._append(tx, state, event)
+        return self._recorded(entry, via, version)
+
+    def subjects_to_notify(self, policy_version: str, *, batch: int = 500) -> Iterator[str]:
+        """Stream the known, non-erased subjects not yet notified of ``policy_version``.
+
+        Raises:
+            NotFound: ``policy_not_found``.
+            ValidationError: ``invalid_batch``.
+        """
+        catalogue = self._policies()
+        catalogue.get(policy_version)
+        rank = catalogue.rank(policy_version)
+        size = check_batch(batch)
+
+        def pending(tx: Transaction, state: ConsentState) -> bool:
+            return state.erased_at is None and not rules.notified_of(state, catalogue, rank)
+
+        return self._projections.pages(size, pending, self._clock.now())
+
+    def forum_notice(self, at: datetime | None = None) -> Notice:
+        """The notice to show before posting in a discussion group or forum (public information)."""
+        return messages.forum_notice(self.get_policy(at))
+
+    def cobranded_notice(self, site: str, at: datetime | None = None) -> Notice:
+        """The notice for a co-branded site: what is submitted also goes to its partners.
+
+        Raises:
+            NotFound: ``site_not_cobranded``.
+        """
+        where = check_site(site)
+        policy = self.get_policy(at)
+        return messages.cobranded_notice(policy, rules.cobranded_site(policy, where))
