@@ -1,0 +1,103 @@
+"""What the SQL adapter does on PostgreSQL only: batched reads that probe the
+primary key once per name (LATERAL over ``unnest``), and batch inserts by ``COPY``
+on psycopg 3.
+
+Batched reads on PostgreSQL probe the primary key once per wanted name, whatever
+the statistics say. On tables never analyzed (a bulk import into a fresh
+database, autovacuum off or not yet run) the planner takes ``key IN (500 names)``
+for most of the table: it then reads every record of the kind (or the whole
+streams table) and filters, once per batch, and an import slows down with every
+batch.
+
+``COPY ... FROM STDIN`` sends the rows as one stream the server parses once:
+measured about four times faster than psycopg's pipelined ``executemany`` (a
+statement per row) for a batch of records.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.engine import Connection
+
+__all__ = ["copy_rows", "index_probe", "lengths_probe", "records_probe"]
+
+
+def _wanted(chunk: list[str]) -> Any:
+    """``unnest(:wanted) AS v(wanted)``: the names a batched read probes one by one."""
+    return (
+        sa.func.unnest(sa.bindparam("wanted", chunk, type_=pg_dialect.ARRAY(sa.Text)))
+        .table_valued("wanted")
+        .render_derived(name="v")
+    )
+
+
+def lengths_probe(streams: sa.Table, chunk: list[str]) -> sa.Executable:
+    """``(stream, last position)`` of each stream of ``chunk`` (NULL: no entries)."""
+    names = _wanted(chunk)
+    x = streams.alias("x")
+    return sa.select(
+        names.c.wanted,
+        sa.select(sa.func.max(x.c.position))
+        .where(x.c.stream == names.c.wanted.collate("C"))
+        .scalar_subquery(),
+    )
+
+
+def records_probe(records: sa.Table, kind: str, chunk: list[str]) -> sa.Executable:
+    """``(key, version, data)`` of the records of ``kind`` with the keys of ``chunk``."""
+    probe = _wanted(chunk)
+    x = (
+        sa.select(records.c.version, records.c.data)
+        .where(records.c.kind == kind, records.c.key == probe.c.wanted.collate("C"))
+        .limit(1)  # one row (the key is unique); not flattened into a join
+        .lateral("x")
+    )
+    return sa.select(probe.c.wanted, x.c.version, x.c.data).join_from(probe, x, sa.true())
+
+
+def index_probe(index: sa.Table, name: str, chunk: list[str]) -> sa.Executable:
+    """``(value, key)`` of the entries of index ``name`` with the values of ``chunk``."""
+    probe = _wanted(chunk)
+    x = (
+        sa.select(index.c.key)
+        .where(index.c.name == name, index.c.value == probe.c.wanted.collate("C"))
+        .limit(1)  # one row (the key is unique); not flattened into a join
+        .lateral("x")
+    )
+    return sa.select(probe.c.wanted, x.c.key).join_from(probe, x, sa.true())
+
+
+def copy_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """``COPY`` of ``rows`` into ``table`` through the psycopg connection of ``conn``
+    (same transaction and savepoint); its errors raised as SQLAlchemy raises the
+    driver's, the connection invalidated if it was lost."""
+    import psycopg
+
+    names = [column.name for column in table.columns]
+    quote = conn.dialect.identifier_preparer
+    columns = ", ".join(quote.quote(name) for name in names)
+    statement = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
+    proxied = conn.connection
+    driver: psycopg.Connection[Any] = proxied.driver_connection  # type: ignore[assignment]
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+    except psycopg.Error as orig:
+        dialect = conn.dialect
+        lost = dialect.is_disconnect(cast(Any, orig), proxied.dbapi_connection, None)
+        error = exc.DBAPIError.instance(
+            statement,
+            None,
+            orig,
+            psycopg.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
+        )
+        if lost:
+            conn.invalidate(error)
+        raise error from orig

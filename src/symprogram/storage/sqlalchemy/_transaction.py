@@ -1,0 +1,267 @@
+"""The SQL adapter's unit of work: the single-item operations and the batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+
+from symprogram.persistence import (
+    AppendItem,
+    IndexItem,
+    Record,
+    SaveItem,
+    batch_items,
+    save_waves,
+)
+from symprogram.storage._base import (
+    as_int,
+    as_text,
+    check_batch,
+    check_position,
+    check_text,
+    check_version,
+    in_chunks,
+    pair_of,
+    read_chunks,
+    write_batch,
+)
+from symprogram.storage.sqlalchemy import _postgres
+from symprogram.storage.sqlalchemy._errors import is_duplicate, rollback_quietly, translate
+from symprogram.storage.sqlalchemy._operations import _Operations
+from symprogram.storage.sqlalchemy._text import check_storable_key, decode_data
+
+__all__ = ["SQLAlchemyTransaction"]
+
+
+class SQLAlchemyTransaction(_Operations):
+    """A unit of work on a :class:`SQLAlchemyStore`.
+
+    It implements :class:`symprogram.persistence.Transaction`.
+
+    Attributes:
+        readonly: whether writes are refused.
+    """
+
+    # -- batches (see symprogram.persistence.BatchTransaction) --------------------
+    def _all_or_nothing(self, work: Callable[[], bool]) -> bool:
+        """Run ``work`` inside a savepoint: kept if it returns True, undone if it
+        returns False or hits a duplicate key (then False). Other errors are raised."""
+        try:
+            savepoint = self._conn.begin_nested()
+        except exc.SQLAlchemyError as error:
+            raise translate(error) from error
+        try:
+            ok = work()
+        except exc.IntegrityError as error:
+            rollback_quietly(savepoint)
+            if not is_duplicate(error):
+                raise translate(error) from error
+            return False
+        except exc.SQLAlchemyError as error:
+            rollback_quietly(savepoint)
+            raise translate(error) from error
+        except BaseException:
+            rollback_quietly(savepoint)
+            raise
+        try:
+            if ok:
+                savepoint.commit()
+            else:
+                savepoint.rollback()
+        except exc.SQLAlchemyError as error:
+            raise translate(error) from error
+        return ok
+
+    def _insert_rows(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` with one ``executemany``, or ``COPY`` on psycopg 3 (a
+        duplicate key raises; see :mod:`symprogram.storage.sqlalchemy._postgres`)."""
+        if self._copy_rows:
+            self._copy(table, rows)
+        else:
+            self._conn.execute(sa.insert(table), rows)
+
+    def _copy(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """``COPY`` of ``rows`` into ``table`` in this unit of work (psycopg 3)."""
+        _postgres.copy_rows(self._conn, table, rows)
+
+    def save_many(self, items: Sequence[SaveItem]) -> list[int]:
+        """:meth:`save` of every ``(kind, key, data, expected_version)``, in batches.
+
+        One ``executemany`` per wave (see :func:`~symprogram.persistence.save_waves`)
+        of first saves and one of updates, inside a savepoint; if any is refused the
+        savepoint is rolled back and the items are saved one by one, which raises
+        the error of the first refused item.
+        """
+        batch = batch_items(items, 4)
+        stored = check_batch(batch, self._checked_save, self.save_many)
+
+        def attempt() -> bool:
+            if not (
+                self._conn.dialect.supports_sane_multi_rowcount or all(v == 0 for *_, v in batch)
+            ):
+                return False
+            self._writable()
+            encoded = [(k, key, d, v) for (k, key, _, v), d in zip(batch, stored, strict=True)]
+            return self._all_or_nothing(lambda: self._save_waves(encoded))
+
+        versions = write_batch(batch, attempt, self.save)
+        return [item[3] + 1 for item in batch] if versions is None else versions
+
+    def _checked_save(self, kind: str, key: str, data: str, expected_version: int) -> str:
+        """The checks of :meth:`save`: the data as stored."""
+        self._pair(kind, key)
+        check_text(data, "data")
+        check_version(expected_version)
+        return self._stored(data)
+
+    def _save_waves(self, batch: list[SaveItem]) -> bool:
+        r = self._t.records
+        for wave in save_waves(batch):
+            wave.sort(key=pair_of)
+            inserts = [
+                {"kind": k, "key": key, "version": 1, "data": d} for k, key, d, v in wave if v == 0
+            ]
+            if inserts:
+                self._insert_rows(r, inserts)
+            updates = [
+                {"b_kind": k, "b_key": key, "b_version": v, "b_new": v + 1, "b_data": d}
+                for k, key, d, v in wave
+                if v
+            ]
+            if updates:
+                result = self._conn.execute(
+                    sa.update(r)
+                    .where(
+                        r.c.kind == sa.bindparam("b_kind"),
+                        r.c.key == sa.bindparam("b_key"),
+                        r.c.version == sa.bindparam("b_version"),
+                    )
+                    .values(version=sa.bindparam("b_new"), data=sa.bindparam("b_data")),
+                    updates,
+                )
+                if result.rowcount != len(updates):
+                    return False
+        return True
+
+    def index_put_many(self, items: Sequence[IndexItem]) -> None:
+        """:meth:`index_put` of every ``(index, value, key)``: one ``executemany`` in a
+        savepoint, or one by one if an entry is already there."""
+        batch = batch_items(items, 3)
+        check_batch(batch, self._checked_index, self.index_put_many)
+
+        def attempt() -> bool:
+            self._writable()
+            rows = [{"name": i, "value": v, "key": k} for i, v, k in sorted(batch, key=pair_of)]
+
+            def insert() -> bool:
+                self._insert_rows(self._t.index, rows)
+                return True
+
+            return self._all_or_nothing(insert)
+
+        write_batch(batch, attempt, self.index_put)  # the same key is fine, another is refused
+
+    def _checked_index(self, index: str, value: str, key: str) -> None:
+        """The checks of :meth:`index_put`."""
+        check_storable_key(index, "index")
+        check_storable_key(value, "value")
+        check_storable_key(key, "key")
+
+    def append_many(self, items: Sequence[AppendItem]) -> None:
+        """:meth:`append` of every ``(stream, position, data)``: the streams' lengths
+        read at once, then one ``executemany`` in a savepoint."""
+        batch = batch_items(items, 3)
+        stored = check_batch(batch, self._checked_append, self.append_many)
+
+        def attempt() -> bool:
+            self._writable()
+            lengths = self._lengths([stream for stream, _, _ in batch])
+            for stream, position, _ in batch:
+                if position != lengths.get(stream, 0) + 1:
+                    return False
+                lengths[stream] = position
+            rows = sorted(
+                (
+                    {"stream": s, "position": p, "data": d}
+                    for (s, p, _), d in zip(batch, stored, strict=True)
+                ),
+                key=lambda row: row["stream"],  # stable: each stream's entries in order
+            )
+
+            def insert() -> bool:
+                self._insert_rows(self._t.streams, rows)
+                return True
+
+            return self._all_or_nothing(insert)
+
+        write_batch(batch, attempt, self.append)  # raises the error of the first refused entry
+
+    def _checked_append(self, stream: str, position: int, data: str) -> str:
+        """The checks of :meth:`append`: the data as stored."""
+        check_storable_key(stream, "stream")
+        check_position(position)
+        check_text(data, "data")
+        return self._stored(data)
+
+    def _lengths(self, streams: list[str]) -> dict[str, int]:
+        s = self._t.streams
+        found: dict[str, int] = {}
+        for chunk in in_chunks(streams):
+            statement: sa.Executable
+            if self._probe_each:
+                statement = _postgres.lengths_probe(s, chunk)
+            else:
+                statement = (
+                    sa.select(s.c.stream, sa.func.max(s.c.position))
+                    .where(s.c.stream.in_(chunk))
+                    .group_by(s.c.stream)
+                )
+            for name, length in self._rows(statement):
+                if length is not None:
+                    found[as_text(name, "a stream name")] = as_int(length, "a position")
+        return found
+
+    def load_many(self, kind: str, keys: Sequence[str]) -> dict[str, Record]:
+        """:meth:`load` of every key: the records found, by key."""
+        check_storable_key(kind, "kind")
+        chunks = read_chunks(keys, "keys", "key", check_storable_key)
+        r = self._t.records
+        found: dict[str, Record] = {}
+        for chunk in chunks:
+            statement: sa.Executable
+            if self._probe_each:
+                statement = _postgres.records_probe(r, kind, chunk)
+            else:
+                statement = sa.select(r.c.key, r.c.version, r.c.data).where(
+                    r.c.kind == kind, r.c.key.in_(chunk)
+                )
+            for key, version, data in self._rows(statement):
+                text = as_text(key, "a key")
+                found[text] = Record(
+                    kind,
+                    text,
+                    as_int(version, "a version"),
+                    decode_data(as_text(data, "a record")),
+                )
+        return found
+
+    def index_get_many(self, index: str, values: Sequence[str]) -> dict[str, str]:
+        """:meth:`index_get` of every value: the keys found, by value."""
+        check_storable_key(index, "index")
+        chunks = read_chunks(values, "values", "value", check_storable_key)
+        i = self._t.index
+        found: dict[str, str] = {}
+        for chunk in chunks:
+            statement: sa.Executable
+            if self._probe_each:
+                statement = _postgres.index_probe(i, index, chunk)
+            else:
+                statement = sa.select(i.c.value, i.c.key).where(
+                    i.c.name == index, i.c.value.in_(chunk)
+                )
+            for value, key in self._rows(statement):
+                found[as_text(value, "an index value")] = as_text(key, "an index key")
+        return found
