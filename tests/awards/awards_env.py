@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from symprogram.awards import AwardsService, KitAddress, StaticCandidateDirectory
+from symprogram.awards import (
+    AwardsService,
+    AwardsSettings,
+    KitAddress,
+    StaticCandidateDirectory,
+)
 from symprogram.clock import FixedClock
 from symprogram.history import AccountHistory
 from symprogram.notify import Outbox
@@ -38,7 +43,7 @@ class Env:
             history=self.history,
             notifier=self.outbox,
             candidates=self.people,
-            salt=salt,
+            settings=AwardsSettings(salt=salt),
         )
 
     def snapshot(self) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def test_load_missing_file_raises_catalogue_not_found(tmp_path: Path) -> None:
 def test_invalid_toml_raises_invalid_toml() -> None:
     """Text that is not TOML is refused with invalid_toml."""
     with pytest.raises(CatalogueError) as info:
-        AwardCatalogue.loads("this is [not toml")
+        AwardCatalogue.from_toml("this is [not toml")
     assert "invalid_toml" == info.value.code
 
 
@@ -185,27 +185,27 @@ BAD = [
 def test_bad_catalogue_names_the_entry(text: str, code: str, field: str) -> None:
     """Each kind of bad entry raises CatalogueError with its code and the entry's path."""
     with pytest.raises(CatalogueError) as info:
-        AwardCatalogue.loads(text)
+        AwardCatalogue.from_toml(text)
     assert (code, field) == (info.value.code, info.value.field)
 
 
 def test_unknown_award_lookup_raises_not_found() -> None:
     """Asking the catalogue for an unknown award is NotFound award_not_found."""
     with pytest.raises(NotFound) as info:
-        AwardCatalogue.default().award("no-such-award")
+        AwardCatalogue.default().get_award("no-such-award")
     assert ("award_not_found", "award_id") == (info.value.code, info.value.field)
 
 
 def test_non_string_award_id_raises_validation_error() -> None:
     """A non-string award ID is a ValidationError, not a KeyError or TypeError."""
     with pytest.raises(ValidationError) as info:
-        AwardCatalogue.default().award(42)
+        AwardCatalogue.default().get_award(42)
     assert "invalid_award_id" == info.value.code
 
 
 def test_catalogue_of_refuses_duplicate_award() -> None:
     """Building from models refuses the same award twice."""
-    catalogue = AwardCatalogue.loads(BASE)
+    catalogue = AwardCatalogue.from_toml(BASE)
     award = catalogue.awards["a"]
     with pytest.raises(CatalogueError) as info:
         AwardCatalogue.of(catalogue.exams.values(), [award, award])

@@ -119,7 +119,7 @@ def test_n_of_m_is_met_when_at_least_n_children_are(case: tuple[int, set[int], i
     """AtLeast(n, M children) is met exactly when n or more children are met."""
     n, passed, m = case
     node = AtLeast(n, tuple(ExamPassed((ExamRef(f"E{i}"),)) for i in range(m)))
-    catalogue = AwardCatalogue.loads(
+    catalogue = AwardCatalogue.from_toml(
         "\n".join(f'[exams.E{i}]\ntitle="t"' for i in range(m))
         + '\n[awards.a]\nname="A"\nkind="accreditation"\nrequires={exam="E0"}'
     )

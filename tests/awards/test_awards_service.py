@@ -315,7 +315,7 @@ def test_kit_ships_to_current_contact_details_then_is_delivered(env: Env) -> Non
     )
     delivered = env.service.deliver_kit(kit.kit_id)
     assert KitStatus.DELIVERED == delivered.status
-    assert_refused(env, lambda: env.service.kit("nope"), NotFound, "award_kit_not_found")
+    assert_refused(env, lambda: env.service.get_kit("nope"), NotFound, "award_kit_not_found")
     assert_refused(
         env,
         lambda: env.service.ship_kit(kit.kit_id, tracking=""),

@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from symprogram.awards import AwardsService, KitAddress, Progress, rules
-from symprogram.awards import service as service_module
+from symprogram.awards import AwardsService, AwardsSettings, KitAddress, Progress, rules
+from symprogram.awards import progress as progress_module
 from symprogram.awards.catalogue import AwardCatalogue
 from symprogram.awards.models import AwardGrant, CandidateAwards
 from symprogram.awards.storage import AwardsStorage
@@ -90,13 +90,18 @@ class Directory:
 class Pair:
     """A remembering service and a reference service on one memory store and clock."""
 
-    def __init__(self, at: datetime = START) -> None:
+    def __init__(self, at: datetime = START, *, settings: AwardsSettings | None = None) -> None:
         self.store = MemoryStore()
         self.clock = Dial(at)
         self.people = Directory()
         history = AccountHistory(self.store)
         self.fast = AwardsService(
-            self.store, self.clock, history=history, notifier=Outbox(), candidates=self.people
+            self.store,
+            self.clock,
+            history=history,
+            notifier=Outbox(),
+            candidates=self.people,
+            settings=settings,
         )
         self.ref = AwardsService(
             Untracked(self.store),
@@ -207,7 +212,7 @@ def test_progress_stands_still_across_its_window_and_nowhere_claims_more(
 def test_a_restamped_answer_equals_the_answer_built_for_that_instant(
     answer: Progress, at: datetime
 ) -> None:
-    again = service_module._restamped(answer, at)
+    again = progress_module._restamped(answer, at)
     assert again == attrs.evolve(answer, at=at)
     assert again.at is at
 
@@ -364,9 +369,8 @@ def test_a_candidate_who_left_the_directory_is_not_found_though_remembered() -> 
     assert pair.same("ada", "sts-endpoint") == pair.fast.progress("ada", "sts-endpoint")
 
 
-def test_the_remembered_answers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service_module, "PROGRESS_MEMO_MAX", 3)
-    pair = Pair()
+def test_the_remembered_answers_are_bounded() -> None:
+    pair = Pair(settings=AwardsSettings(progress_memo_limit=3))
     names = [f"c-{i}" for i in range(8)]
     for name in names:
         pair.people.present.add(name)
@@ -374,7 +378,7 @@ def test_the_remembered_answers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> 
         for name in names:
             for award_id in AWARDS[:2]:
                 pair.same(name, award_id)
-                assert pair.fast._memo is not None and len(pair.fast._memo) <= 3
+                assert pair.fast._progress_memo is not None and len(pair.fast._progress_memo) <= 3
 
 
 def test_a_sqlite_store_is_read_on_every_call(tmp_path: Path) -> None:

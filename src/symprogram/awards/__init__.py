@@ -2,12 +2,12 @@
 
 "review your accreditation and certification awards progress ... publish your
 certifications to third parties via email" (seed 000). The program catalogue is
-data (:class:`AwardCatalogue`); :class:`AwardsService` records exam results,
-reports progress, grants, renews and revokes awards, queues achievement kits and
-publishes awards to third parties who verify them with a code.
+data (:class:`AwardCatalogue`); :class:`AwardsService` (options:
+:class:`AwardsSettings`) records exam results, reports progress, grants, renews
+and revokes awards, queues achievement kits and publishes awards to third
+parties who verify them with a code.
 """
 
-from symprogram.awards.catalogue import AwardCatalogue
 from symprogram.awards.directory import StaticCandidateDirectory
 from symprogram.awards.events import (
     AwardGranted,
@@ -25,6 +25,7 @@ from symprogram.awards.models import (
     AllOf,
     AnyOf,
     AtLeast,
+    AwardCatalogue,
     AwardDefinition,
     AwardGrant,
     AwardHolding,
@@ -57,6 +58,7 @@ from symprogram.awards.service import (
     DEFAULT_DISCLOSURE_TTL,
     MAX_DISCLOSURE_TTL,
     AwardsService,
+    AwardsSettings,
 )
 from symprogram.awards.storage import AwardsStorage
 
@@ -79,6 +81,7 @@ __all__ = [
     "AwardsPublished",
     "AwardsRepository",
     "AwardsService",
+    "AwardsSettings",
     "AwardsStorage",
     "CandidateAwards",
     "CandidateDirectory",

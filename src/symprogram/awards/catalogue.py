@@ -2,9 +2,11 @@
 
 "Catalogues are data": the default program ships in
 ``symprogram/data/awards/program.toml``; a host loads its own with
-:meth:`AwardCatalogue.load`. The file is validated completely on load and every
-problem raises :class:`~symprogram.errors.CatalogueError` whose ``field`` names the
-bad entry (e.g. ``awards.scs-endpoint.requires.all_of[1]``).
+:func:`load` (or :meth:`AwardCatalogue.load`). This module only loads: the
+catalogue models live in :mod:`symprogram.awards.models`. The file is validated
+completely on load and every problem raises
+:class:`~symprogram.errors.CatalogueError` whose ``field`` names the bad entry
+(e.g. ``awards.scs-endpoint.requires.all_of[1]``).
 
 File format::
 
@@ -47,19 +49,17 @@ Error codes: ``catalogue_not_found``, ``invalid_toml``, ``unsupported_format``,
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-import attrs
-
-from symprogram.awards.models import (
+from symprogram.awards._models_catalogue import (
     AllOf,
     AnyOf,
     AtLeast,
+    AwardCatalogue,
     AwardDefinition,
     AwardKind,
     ExamDefinition,
@@ -68,10 +68,20 @@ from symprogram.awards.models import (
     HoldsAward,
     MinimumCredits,
     Requirement,
+    _bad,
+    requirement_children,
 )
-from symprogram.errors import CatalogueError, NotFound, ValidationError
+from symprogram.errors import CatalogueError, ValidationError
 
-__all__ = ["FORMAT", "AwardCatalogue", "requirement_children"]
+__all__ = [
+    "FORMAT",
+    "AwardCatalogue",
+    "default",
+    "from_mapping",
+    "from_toml",
+    "load",
+    "requirement_children",
+]
 
 FORMAT = 1
 """The catalogue file format this release reads."""
@@ -97,23 +107,6 @@ _AWARD_KEYS = {
     "renewal",
 }
 _NODE_KEYS = {"all_of", "any_of", "at_least", "exam", "award", "credits"}
-
-
-def requirement_children(node: Requirement) -> tuple[Requirement, ...]:
-    """The child nodes of a requirement (empty for a leaf)."""
-    if isinstance(node, AllOf | AnyOf | AtLeast):
-        return node.children
-    return ()
-
-
-def _walk(node: Requirement) -> Iterator[Requirement]:
-    yield node
-    for child in requirement_children(node):
-        yield from _walk(child)
-
-
-def _bad(message: str, field: str, code: str = "invalid_entry", **details: Any) -> CatalogueError:
-    return CatalogueError(message, field=field, code=code, details=details)
 
 
 def _int(raw: Mapping[str, Any], key: str, field: str, default: int | None = None) -> int | None:
@@ -164,307 +157,71 @@ def _days(raw: Mapping[str, Any], key: str, field: str) -> timedelta | None:
     return timedelta(days=days)
 
 
-def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A read-only copy: a catalogue cannot change after it was validated."""
-    return MappingProxyType(dict(value))
+_DEFAULT_PATH = "symprogram/data/awards/program.toml"
 
 
-@attrs.frozen
-class AwardCatalogue:
-    """The exams and awards of a program, validated.
+def default() -> AwardCatalogue:
+    """The catalogue shipped with symprogram (``symprogram/data/awards/program.toml``)."""
+    text = resources.files("symprogram.data.awards").joinpath("program.toml").read_text("utf-8")
+    return from_toml(text, source=_DEFAULT_PATH)
 
-    Build it with :meth:`default`, :meth:`load` (a TOML file), :meth:`loads` (TOML
-    text) or :meth:`from_mapping` (already-parsed data).
 
-    Attributes:
-        exams: exam definitions by code.
-        awards: award definitions by ID, in file order.
-        name: the program name.
+def load(path: str | Path) -> AwardCatalogue:
+    """Read and validate a catalogue file.
+
+    Raises:
+        CatalogueError: the file is missing (``catalogue_not_found``), not TOML
+            (``invalid_toml``) or has a bad entry.
     """
-
-    exams: Mapping[str, ExamDefinition] = attrs.field(converter=_read_only)
-    awards: Mapping[str, AwardDefinition] = attrs.field(converter=_read_only)
-    name: str = "program"
-
-    # -- building -------------------------------------------------------------
-    @classmethod
-    def default(cls) -> AwardCatalogue:
-        """The catalogue shipped with symprogram (``symprogram/data/awards/program.toml``)."""
-        text = resources.files("symprogram.data.awards").joinpath("program.toml").read_text("utf-8")
-        return cls.loads(text, source="symprogram/data/awards/program.toml")
-
-    @classmethod
-    def load(cls, path: str | Path) -> AwardCatalogue:
-        """Read and validate a catalogue file.
-
-        Raises:
-            CatalogueError: the file is missing (``catalogue_not_found``), not TOML
-                (``invalid_toml``) or has a bad entry.
-        """
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CatalogueError(
-                f"cannot read catalogue {str(path)!r}: {exc}",
-                field="path",
-                code="catalogue_not_found",
-            ) from exc
-        return cls.loads(text, source=str(path))
-
-    @classmethod
-    def loads(cls, text: str, *, source: str = "<string>") -> AwardCatalogue:
-        """Parse and validate catalogue TOML text.
-
-        Raises:
-            CatalogueError: not TOML (``invalid_toml``) or a bad entry.
-        """
-        try:
-            raw = tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, TypeError) as exc:
-            raise CatalogueError(
-                f"{source} is not valid TOML: {exc}", field="path", code="invalid_toml"
-            ) from exc
-        return cls.from_mapping(raw)
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any]) -> AwardCatalogue:
-        """Validate parsed catalogue data (the TOML structure described in the module).
-
-        Raises:
-            CatalogueError: naming the bad entry in ``field``.
-        """
-        if not isinstance(raw, Mapping):
-            raise _bad("a catalogue is a table", "catalogue")
-        fmt = raw.get("format", FORMAT)
-        if fmt != FORMAT:
-            raise _bad(f"unsupported catalogue format {fmt!r}", "format", code="unsupported_format")
-        name = raw.get("name", "program")
-        if not isinstance(name, str) or not name.strip():
-            raise _bad("name must be a non-empty string", "name")
-        exams_raw = raw.get("exams", {})
-        awards_raw = raw.get("awards", {})
-        if not isinstance(exams_raw, Mapping):
-            raise _bad("exams must be a table", "exams")
-        if not isinstance(awards_raw, Mapping) or not awards_raw:
-            raise _bad("awards must be a non-empty table", "awards")
-        exams = {code: _parse_exam(code, entry) for code, entry in exams_raw.items()}
-        awards = {aid: _parse_award(aid, entry) for aid, entry in awards_raw.items()}
-        catalogue = cls(exams=exams, awards=awards, name=name.strip())
-        catalogue._check_references()
-        return catalogue
-
-    @classmethod
-    def of(
-        cls,
-        exams: Iterable[ExamDefinition],
-        awards: Iterable[AwardDefinition],
-        *,
-        name: str = "program",
-    ) -> AwardCatalogue:
-        """Build and validate a catalogue from model objects (references, cycles).
-
-        Raises:
-            CatalogueError: a duplicate code or ID, an unknown reference or a cycle.
-        """
-        exam_map: dict[str, ExamDefinition] = {}
-        for exam in exams:
-            if exam.code in exam_map:
-                raise _bad(f"exam {exam.code!r} is defined twice", f"exams.{exam.code}")
-            exam_map[exam.code] = exam
-        award_map: dict[str, AwardDefinition] = {}
-        for award in awards:
-            if award.award_id in award_map:
-                raise _bad(f"award {award.award_id!r} is defined twice", f"awards.{award.award_id}")
-            if award.award_id in award.includes:
-                raise _bad(
-                    f"awards.{award.award_id} includes itself",
-                    f"awards.{award.award_id}.includes",
-                    code="includes_cycle",
-                )
-            award_map[award.award_id] = award
-        if not award_map:
-            raise _bad("awards must be a non-empty table", "awards")
-        catalogue = cls(exams=exam_map, awards=award_map, name=name)
-        catalogue._check_references()
-        return catalogue
-
-    # -- validation -----------------------------------------------------------
-    def _check_references(self) -> None:
-        for code, exam in self.exams.items():
-            field = f"exams.{code}"
-            if exam.replaced_by is not None:
-                if exam.replaced_by not in self.exams:
-                    raise _bad(
-                        f"{field} is replaced by unknown exam {exam.replaced_by!r}",
-                        f"{field}.replaced_by",
-                        code="unknown_exam",
-                        exam=exam.replaced_by,
-                    )
-                seen = {code}
-                current: str | None = exam.replaced_by
-                while current is not None:
-                    if current in seen:
-                        raise _bad(
-                            f"{field}: replacements form a cycle",
-                            f"{field}.replaced_by",
-                            code="replacement_cycle",
-                        )
-                    seen.add(current)
-                    current = self.exams[current].replaced_by
-        for award_id, award in self.awards.items():
-            field = f"awards.{award_id}"
-            for which, tree in (("requires", award.requires), ("renewal", award.renewal)):
-                if tree is not None:
-                    self._check_tree(tree, f"{field}.{which}")
-            for included in award.includes:
-                if included not in self.awards:
-                    raise _bad(
-                        f"{field} includes unknown award {included!r}",
-                        f"{field}.includes",
-                        code="unknown_award",
-                        award=included,
-                    )
-        self._check_acyclic(
-            lambda a: tuple(
-                n.award_id
-                for tree in (a.requires, a.renewal)
-                if tree is not None
-                for n in _walk(tree)
-                if isinstance(n, HoldsAward)
-            ),
-            "requires",
-            "requirement_cycle",
-        )
-        self._check_acyclic(lambda a: a.includes, "includes", "includes_cycle")
-
-    def _check_tree(self, tree: Requirement, field: str) -> None:
-        for path, node in _paths(tree, field):
-            if isinstance(node, HoldsAward) and node.award_id not in self.awards:
-                raise _bad(
-                    f"{path} refers to unknown award {node.award_id!r}",
-                    path,
-                    code="unknown_award",
-                    award=node.award_id,
-                )
-            if isinstance(node, ExamPassed):
-                for ref in node.exams:
-                    exam = self.exams.get(ref.code)
-                    if exam is None:
-                        raise _bad(
-                            f"{path} refers to unknown exam {ref.code!r}",
-                            path,
-                            code="unknown_exam",
-                            exam=ref.code,
-                        )
-                    if ref.version is not None and ref.version not in exam.versions:
-                        raise _bad(
-                            f"{path}: exam {ref.code!r} has no version {ref.version!r}",
-                            path,
-                            code="unknown_exam_version",
-                            exam=ref.code,
-                        )
-            if isinstance(node, MinimumCredits) and node.exams is not None:
-                for code in node.exams:
-                    if code not in self.exams:
-                        raise _bad(
-                            f"{path} counts credits of unknown exam {code!r}",
-                            path,
-                            code="unknown_exam",
-                            exam=code,
-                        )
-
-    def _check_acyclic(self, edges: Any, key: str, code: str) -> None:
-        state: dict[str, int] = {}
-
-        def visit(award_id: str, trail: list[str]) -> None:
-            state[award_id] = 1
-            for target in edges(self.awards[award_id]):
-                if state.get(target) == 1:
-                    cycle = [*trail[trail.index(target) :], target] if target in trail else [target]
-                    raise _bad(
-                        f"awards.{award_id}.{key} forms a cycle: {' -> '.join(cycle)}",
-                        f"awards.{award_id}.{key}",
-                        code=code,
-                        cycle=cycle,
-                    )
-                if state.get(target, 0) == 0:
-                    visit(target, [*trail, target])
-            state[award_id] = 2
-
-        for award_id in self.awards:
-            if state.get(award_id, 0) == 0:
-                visit(award_id, [award_id])
-
-    # -- reading --------------------------------------------------------------
-    def award(self, award_id: object) -> AwardDefinition:
-        """The award ``award_id``.
-
-        Raises:
-            ValidationError: not a string (``invalid_award_id``).
-            NotFound: no such award (``award_not_found``).
-        """
-        if not isinstance(award_id, str) or not award_id:
-            raise ValidationError(
-                "award_id must be a non-empty string", field="award_id", code="invalid_award_id"
-            )
-        found = self.awards.get(award_id)
-        if found is None:
-            raise NotFound(
-                f"no award {award_id!r} in the catalogue",
-                field="award_id",
-                code="award_not_found",
-                details={"award_id": award_id},
-            )
-        return found
-
-    def exam(self, exam_code: object) -> ExamDefinition:
-        """The exam ``exam_code``.
-
-        Raises:
-            ValidationError: not a string (``invalid_exam_code``).
-            NotFound: no such exam (``exam_not_found``).
-        """
-        if not isinstance(exam_code, str) or not exam_code:
-            raise ValidationError(
-                "exam_code must be a non-empty string", field="exam_code", code="invalid_exam_code"
-            )
-        found = self.exams.get(exam_code)
-        if found is None:
-            raise NotFound(
-                f"no exam {exam_code!r} in the catalogue",
-                field="exam_code",
-                code="exam_not_found",
-                details={"exam_code": exam_code},
-            )
-        return found
-
-    def replacements(self, exam_code: str) -> tuple[str, ...]:
-        """``exam_code`` followed by the chain of exams that replaced it."""
-        chain = [exam_code]
-        exam = self.exams.get(exam_code)
-        while exam is not None and exam.replaced_by is not None:
-            chain.append(exam.replaced_by)
-            exam = self.exams.get(exam.replaced_by)
-        return tuple(chain)
-
-    def includes_closure(self, award_id: str) -> tuple[str, ...]:
-        """Every award renewed together with ``award_id`` (transitively), without it."""
-        found: list[str] = []
-        pending = list(self.award(award_id).includes)
-        while pending:
-            current = pending.pop(0)
-            if current in found or current == award_id:
-                continue
-            found.append(current)
-            pending.extend(self.awards[current].includes)
-        return tuple(found)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError(
+            f"cannot read catalogue {str(path)!r}: {exc}",
+            field="path",
+            code="catalogue_not_found",
+        ) from exc
+    return from_toml(text, source=str(path))
 
 
-def _paths(tree: Requirement, field: str) -> Iterator[tuple[str, Requirement]]:
-    yield field, tree
-    key = {AllOf: "all_of", AnyOf: "any_of", AtLeast: "of"}.get(type(tree))
-    for i, child in enumerate(requirement_children(tree)):
-        yield from _paths(child, f"{field}.{key}[{i}]")
+def from_toml(text: str, *, source: str = "<string>") -> AwardCatalogue:
+    """Parse and validate catalogue TOML text.
+
+    Raises:
+        CatalogueError: not TOML (``invalid_toml``) or a bad entry.
+    """
+    try:
+        raw = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, TypeError) as exc:
+        raise CatalogueError(
+            f"{source} is not valid TOML: {exc}", field="path", code="invalid_toml"
+        ) from exc
+    return from_mapping(raw)
+
+
+def from_mapping(raw: Mapping[str, Any]) -> AwardCatalogue:
+    """Validate parsed catalogue data (the TOML structure described in the module).
+
+    Raises:
+        CatalogueError: naming the bad entry in ``field``.
+    """
+    if not isinstance(raw, Mapping):
+        raise _bad("a catalogue is a table", "catalogue")
+    fmt = raw.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise _bad(f"unsupported catalogue format {fmt!r}", "format", code="unsupported_format")
+    name = raw.get("name", "program")
+    if not isinstance(name, str) or not name.strip():
+        raise _bad("name must be a non-empty string", "name")
+    exams_raw = raw.get("exams", {})
+    awards_raw = raw.get("awards", {})
+    if not isinstance(exams_raw, Mapping):
+        raise _bad("exams must be a table", "exams")
+    if not isinstance(awards_raw, Mapping) or not awards_raw:
+        raise _bad("awards must be a non-empty table", "awards")
+    exams = [_parse_exam(code, entry) for code, entry in exams_raw.items()]
+    awards = [_parse_award(aid, entry) for aid, entry in awards_raw.items()]
+    return AwardCatalogue.of(exams, awards, name=name.strip())
 
 
 def _parse_exam(code: Any, raw: Any) -> ExamDefinition:

@@ -3,6 +3,9 @@
 Everything here is a frozen attrs class; enumerations are :class:`enum.StrEnum`
 so that they serialize as readable strings. Constructors validate their input and
 raise :class:`~symprogram.errors.ValidationError` (never a bare ``ValueError``).
+The catalogue models (requirement trees, exam and award definitions, the
+catalogue itself) live in the private ``_models_catalogue`` module and are
+re-exported here: this module is where every model of the context is found.
 
 The program (seed 000) has "accreditation and certification awards"; a candidate
 reviews their "awards progress", receives "certification achievement kits" and
@@ -12,11 +15,27 @@ can "publish your certifications to third parties via email".
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import attrs
 
+from symprogram._checks import check_int, check_text, optional, validator
+from symprogram.awards._models_catalogue import (
+    AllOf,
+    AnyOf,
+    AtLeast,
+    AwardCatalogue,
+    AwardDefinition,
+    AwardKind,
+    ExamDefinition,
+    ExamPassed,
+    ExamRef,
+    HoldsAward,
+    MinimumCredits,
+    Requirement,
+    requirement_children,
+)
 from symprogram.clock import ensure_utc
 from symprogram.errors import ValidationError
 
@@ -26,6 +45,7 @@ __all__ = [
     "AllOf",
     "AnyOf",
     "AtLeast",
+    "AwardCatalogue",
     "AwardDefinition",
     "AwardGrant",
     "AwardHolding",
@@ -52,14 +72,8 @@ __all__ = [
     "Requirement",
     "RequirementStatus",
     "VerificationRecord",
+    "requirement_children",
 ]
-
-
-class AwardKind(enum.StrEnum):
-    """The two kinds of award of the program: "accreditation and certification"."""
-
-    ACCREDITATION = "accreditation"
-    CERTIFICATION = "certification"
 
 
 class AwardStatus(enum.StrEnum):
@@ -86,7 +100,14 @@ class DisclosureStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
-# -- small validators ------------------------------------------------------------
+# -- small validators (the checks themselves are symprogram._checks) ------------------
+
+TEXT_LIMIT = 10_000
+"""Longest text a stored model field holds (IDs, names, address lines)."""
+
+_text = validator(check_text, limit=TEXT_LIMIT, controls=True)
+_optional_text = optional(_text)
+_non_negative_int = validator(check_int, minimum=0)
 
 
 def _to_utc(value: Any) -> datetime:
@@ -97,212 +118,10 @@ def _to_utc_or_none(value: Any) -> datetime | None:
     return None if value is None else ensure_utc(value, field="at")
 
 
-def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(
-            f"{attribute.name} must be a non-empty string",
-            field=attribute.name,
-            code=f"invalid_{attribute.name}",
-        )
-
-
-def _optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        _text(instance, attribute, value)
-
-
-def _non_negative_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(
-            f"{attribute.name} must be a non-negative integer",
-            field=attribute.name,
-            code=f"invalid_{attribute.name}",
-        )
-
-
 def _str_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
-
-
-# -- requirements (catalogue data, never stored) ---------------------------------
-
-
-@attrs.frozen
-class ExamRef:
-    """An accepted exam: its code and, optionally, one exact version.
-
-    Written ``"250-315"`` (any version) or ``"250-315@12.1"`` in catalogue files.
-    """
-
-    code: str = attrs.field(validator=_text)
-    version: str | None = attrs.field(default=None, validator=_optional_text)
-
-    @classmethod
-    def parse(cls, text: str) -> ExamRef:
-        """Parse ``"CODE"`` or ``"CODE@VERSION"``.
-
-        Raises:
-            ValidationError: empty code or version (code ``invalid_exam_ref``).
-        """
-        if not isinstance(text, str):
-            raise ValidationError("an exam reference is a string", code="invalid_exam_ref")
-        code, sep, version = text.partition("@")
-        if not code.strip() or (sep and not version.strip()):
-            raise ValidationError(f"bad exam reference {text!r}", code="invalid_exam_ref")
-        return cls(code.strip(), version.strip() if sep else None)
-
-    def __str__(self) -> str:
-        return self.code if self.version is None else f"{self.code}@{self.version}"
-
-
-@attrs.frozen
-class ExamPassed:
-    """Met by a passed result of any accepted exam scoring at least ``min_score`` (when given).
-
-    An exam named by code alone is also accepted through the chain of exams that
-    replaced it; an exam pinned to a version is accepted in that version only.
-    """
-
-    exams: tuple[ExamRef, ...]
-    min_score: int | None = None
-    label: str | None = None
-
-    def describe(self) -> str:
-        """A readable description."""
-        names = " or ".join(str(e) for e in self.exams)
-        if self.min_score is not None:
-            return f"pass exam {names} with a score of at least {self.min_score}"
-        return f"pass exam {names}"
-
-
-@attrs.frozen
-class HoldsAward:
-    """Met when the candidate holds ``award_id`` active on the date asked about."""
-
-    award_id: str
-    label: str | None = None
-
-    def describe(self) -> str:
-        """A readable description."""
-        return f"hold the active award {self.award_id}"
-
-
-@attrs.frozen
-class MinimumCredits:
-    """Met when passed exams (optionally only ``exams``) are worth at least ``credits``.
-
-    Each exam code counts once, however many times it was passed.
-    """
-
-    credits: int
-    exams: tuple[str, ...] | None = None
-    label: str | None = None
-
-    def describe(self) -> str:
-        """A readable description."""
-        scope = "" if self.exams is None else f" from exams {', '.join(self.exams)}"
-        return f"earn at least {self.credits} credits{scope}"
-
-
-@attrs.frozen
-class AllOf:
-    """Met when every child is met."""
-
-    children: tuple[Requirement, ...]
-    label: str | None = None
-
-    def describe(self) -> str:
-        """A readable description."""
-        return f"all of {len(self.children)} requirements"
-
-
-@attrs.frozen
-class AnyOf:
-    """Met when at least one child is met."""
-
-    children: tuple[Requirement, ...]
-    label: str | None = None
-
-    def describe(self) -> str:
-        """A readable description."""
-        return f"any one of {len(self.children)} requirements"
-
-
-@attrs.frozen
-class AtLeast:
-    """N-of-M: met when at least ``n`` of the children are met."""
-
-    n: int
-    children: tuple[Requirement, ...]
-    label: str | None = None
-
-    def describe(self) -> str:
-        """A readable description."""
-        return f"{self.n} of {len(self.children)} requirements"
-
-
-Requirement = AllOf | AnyOf | AtLeast | ExamPassed | HoldsAward | MinimumCredits
-"""A node of a requirements tree."""
-
-
-@attrs.frozen
-class ExamDefinition:
-    """An exam of the program catalogue.
-
-    Attributes:
-        code: the exam code, e.g. ``"250-315"``.
-        title: readable title.
-        versions: known versions, oldest first (may be empty).
-        pass_score: the lowest passing score.
-        max_score: the highest possible score.
-        credits: credits a pass is worth (see :class:`MinimumCredits`).
-        retired_on: from this day on the exam can no longer be taken.
-        replaced_by: the exam that replaces it; a pass of the replacement meets
-            every requirement naming this exam by code alone.
-    """
-
-    code: str
-    title: str
-    versions: tuple[str, ...] = ()
-    pass_score: int = 70
-    max_score: int = 100
-    credits: int = 0
-    retired_on: date | None = None
-    replaced_by: str | None = None
-
-
-@attrs.frozen
-class AwardDefinition:
-    """An accreditation or certification of the program catalogue.
-
-    Attributes:
-        award_id: stable identifier, e.g. ``"scs-endpoint-protection"``.
-        name: readable name.
-        kind: accreditation or certification.
-        requires: what earning it takes.
-        validity: how long a grant or a renewal lasts; ``None``: it never expires.
-        includes: lower awards renewed together with this one.
-        renewal: what renewing takes (evidence since the current period began);
-            ``None``: renewal only needs the award to be active.
-        renewal_window: renewal is only possible this long before expiry; ``None``:
-            at any time while active.
-        retired_on: from this day on it is no longer issued (holders keep it until
-            it expires, but cannot renew it).
-        kit: whether earning it queues an achievement kit.
-    """
-
-    award_id: str
-    name: str
-    kind: AwardKind
-    requires: Requirement
-    validity: timedelta | None = None
-    includes: tuple[str, ...] = ()
-    renewal: Requirement | None = None
-    renewal_window: timedelta | None = None
-    retired_on: date | None = None
-    kit: bool = False
 
 
 # -- evidence and grants (stored) ------------------------------------------------

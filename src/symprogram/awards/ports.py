@@ -4,7 +4,8 @@
 (the awards context never imports accounts; ``program.py`` wires them).
 :class:`AwardsRepository` is the storage the service needs; the default
 implementation, :class:`symprogram.awards.storage.AwardsStorage`, is built on the
-generic storage port and so works on every adapter.
+generic storage port and so works on every adapter. The record kinds, index and
+streams it writes are named here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,38 @@ from symprogram.awards.models import (
 )
 from symprogram.persistence import Transaction
 
-__all__ = ["AwardsRepository", "CandidateDirectory"]
+__all__ = [
+    "CANDIDATE_KIND",
+    "CODE_INDEX",
+    "DISCLOSURE_KIND",
+    "KIT_KIND",
+    "PERSONAL_DATA_KINDS",
+    "RECORD_KINDS",
+    "VERIFICATION_STREAM_PREFIX",
+    "AwardsRepository",
+    "CandidateDirectory",
+]
+
+CANDIDATE_KIND = "award_candidate"
+"""Record kind of a candidate's aggregate (key: candidate ID)."""
+
+KIT_KIND = "award_kit"
+"""Record kind of an achievement kit (key: kit ID); holds a postal address."""
+
+DISCLOSURE_KIND = "award_disclosure"
+"""Record kind of a disclosure (key: disclosure ID); holds the holder's name."""
+
+RECORD_KINDS = (CANDIDATE_KIND, KIT_KIND, DISCLOSURE_KIND)
+"""Every record kind of the awards context."""
+
+PERSONAL_DATA_KINDS = (KIT_KIND, DISCLOSURE_KIND)
+"""The record kinds that hold personal data (scrubbed by ``AwardsService.erase``)."""
+
+CODE_INDEX = "award_disclosure_code"
+"""Unique index: verification code digest -> disclosure ID."""
+
+VERIFICATION_STREAM_PREFIX = "award_verifications:"
+"""Streams ``award_verifications:<disclosure ID>``: each disclosure's verification log."""
 
 
 @runtime_checkable

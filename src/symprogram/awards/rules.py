@@ -1,8 +1,12 @@
 """Pure rules of the awards context: no storage, no clock, no notifier.
 
 Each function takes the state, the input and the instant and returns new state
-(or raises a :class:`~symprogram.errors.SymprogramError`). Requirement evaluation
-is cheap: the catalogue is in memory and evaluation only walks the tree.
+(or raises a :class:`~symprogram.errors.SymprogramError`). Every refusal of the
+context is decided here, or in the private modules re-exported here
+(``_rules_progress``: evidence and progress; ``_rules_kits``: achievement kits;
+``_rules_disclosures``: publishing and verifying); the flows only orchestrate.
+Requirement evaluation is cheap: the catalogue is in memory and evaluation only
+walks the tree.
 
 Evidence windows
     An award that was held before and has ended (expired or revoked) must be
@@ -25,284 +29,320 @@ Progress
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
-from fractions import Fraction
+from datetime import datetime
 
 import attrs
 
-from symprogram.awards.catalogue import AwardCatalogue
+from symprogram._checks import TextCodes, check_int, check_text
+from symprogram.awards._rules_disclosures import (
+    DEFAULT_DISCLOSURE_TTL,
+    MAX_CODE_LENGTH,
+    MAX_DISCLOSURE_TTL,
+    check_award_ids,
+    check_code,
+    check_email,
+    check_ttl,
+    code_digest,
+    disclosure_expiry,
+    disclosure_view,
+    erased_disclosure,
+    hash_recipient,
+    mismatch_view,
+    owned_disclosure,
+    publish,
+    recipient_matches,
+    require_active,
+    require_terms_accepted,
+    revoke_disclosure,
+    unknown_code,
+)
+from symprogram.awards._rules_kits import (
+    MAX_TRACKING_LENGTH,
+    check_tracking,
+    erased_kit,
+    kit_delivered,
+    kit_shipped,
+    queue_kit,
+)
+from symprogram.awards._rules_progress import (
+    Evidence,
+    active_awards,
+    evaluate_requirement,
+    evidence_for,
+    holdings,
+    missing_leaves,
+    progress,
+    progress_window,
+)
 from symprogram.awards.models import (
-    AllOf,
-    AnyOf,
-    AtLeast,
+    ERASED_TEXT,
+    AwardCatalogue,
     AwardDefinition,
     AwardGrant,
-    AwardHolding,
-    AwardKind,
     AwardStatus,
     CandidateAwards,
-    DisclosedAward,
-    Disclosure,
-    DisclosureStatus,
-    DisclosureView,
-    ExamPassed,
+    ExamDefinition,
     ExamResult,
-    HoldsAward,
-    KitAddress,
-    KitFulfilment,
-    KitStatus,
-    MinimumCredits,
-    Progress,
     Renewal,
-    Requirement,
-    RequirementStatus,
 )
 from symprogram.clock import start_of_day
 from symprogram.decisions import Decision, Reason
-from symprogram.errors import Conflict, IllegalTransition, LimitExceeded, ValidationError
+from symprogram.errors import Conflict, IllegalTransition, NotFound, ValidationError
+from symprogram.persistence import MAX_KEY_LENGTH
 
 __all__ = [
+    "DEFAULT_DISCLOSURE_TTL",
+    "MAX_CODE_LENGTH",
+    "MAX_DISCLOSURE_TTL",
+    "MAX_REASON_LENGTH",
+    "MAX_TRACKING_LENGTH",
     "Evidence",
     "active_awards",
     "can_renew",
     "check_award_ids",
+    "check_code",
+    "check_email",
+    "check_evaluation_instant",
+    "check_id",
+    "check_reason",
+    "check_tracking",
     "check_ttl",
+    "code_digest",
+    "disclosure_expiry",
     "disclosure_view",
     "earnable",
+    "erased_disclosure",
+    "erased_kit",
+    "erased_state",
     "evaluate_requirement",
     "evidence_for",
+    "exam_result",
     "grant",
     "hash_recipient",
     "holdings",
     "issuable",
     "kit_delivered",
     "kit_shipped",
+    "last_change",
+    "mismatch_view",
+    "missing_leaves",
+    "owned_disclosure",
     "progress",
     "progress_window",
+    "publish",
     "queue_kit",
+    "recipient_matches",
+    "record_result",
     "renew",
+    "require_active",
+    "require_candidate",
+    "require_not_erased",
+    "require_terms_accepted",
     "revoke",
+    "revoke_disclosure",
+    "unknown_code",
 ]
 
+MAX_REASON_LENGTH = 500
+"""The longest revocation reason accepted."""
 
-@attrs.frozen
-class Evidence:
-    """What a requirement is evaluated against.
 
-    Attributes:
-        results: exam results that count.
-        held: awards held active on the date asked about.
+def _codes(field: str) -> TextCodes:
+    code = f"invalid_{field}"
+    return TextCodes(wrong_type=code, blank=code, too_long=code, control=code, surrogate=code)
+
+
+_ID_CODES = {
+    field: _codes(field) for field in ("candidate_id", "kit_id", "disclosure_id", "reason")
+}
+
+
+# -- candidates ------------------------------------------------------------------------
+
+
+def check_id(value: object, field: str) -> str:
+    """An identifier: a non-blank string of at most ``MAX_KEY_LENGTH`` characters, no NUL.
+
+    Raises:
+        ValidationError: ``invalid_<field>``.
     """
-
-    results: tuple[ExamResult, ...] = ()
-    held: frozenset[str] = frozenset()
-
-
-def active_awards(state: CandidateAwards, at: datetime) -> frozenset[str]:
-    """The awards ``state`` holds active at ``at``."""
-    return frozenset(g.award_id for g in state.grants if g.status_at(at) is AwardStatus.ACTIVE)
+    codes = _ID_CODES.get(field) or _codes(field)
+    return check_text(value, field, limit=MAX_KEY_LENGTH, controls=True, codes=codes)
 
 
-def _window_start(state: CandidateAwards, award_id: str, at: datetime) -> datetime | None:
-    ends = [e for g in state.grants_of(award_id) if (e := g.ended_at(at)) is not None]
-    return max(ends) if ends else None
+def require_candidate(exists: bool, candidate_id: str) -> None:
+    """The candidate must be known to the program.
 
-
-def evidence_for(
-    state: CandidateAwards, award_id: str, at: datetime, *, since: datetime | None = None
-) -> Evidence:
-    """The evidence that counts towards earning ``award_id`` at ``at``.
-
-    Results taken after ``at`` never count; if an earlier grant of the award has
-    ended, only results taken after its end count (and after ``since``, if given).
+    Raises:
+        NotFound: ``candidate_not_found``.
     """
-    start = _window_start(state, award_id, at)
-    if since is not None:
-        start = since if start is None else max(start, since)
-    results = tuple(
-        r for r in state.results if r.taken_at <= at and (start is None or r.taken_at > start)
-    )
-    return Evidence(results, active_awards(state, at))
-
-
-# -- evaluation -------------------------------------------------------------------
-
-
-def _exam_met(node: ExamPassed, evidence: Evidence, catalogue: AwardCatalogue) -> bool:
-    for ref in node.exams:
-        chain = catalogue.replacements(ref.code) if ref.version is None else (ref.code,)
-        for result in evidence.results:
-            if not result.passed or result.exam_code not in chain:
-                continue
-            if (
-                ref.version is not None
-                and result.exam_code == ref.code
-                and result.version != ref.version
-            ):
-                continue
-            if node.min_score is not None and result.score < node.min_score:
-                continue
-            return True
-    return False
-
-
-def _credits(node: MinimumCredits, evidence: Evidence, catalogue: AwardCatalogue) -> int:
-    codes = {r.exam_code for r in evidence.results if r.passed}
-    if node.exams is not None:
-        allowed = {c for code in node.exams for c in catalogue.replacements(code)}
-        codes &= allowed
-    return sum(catalogue.exams[c].credits for c in codes if c in catalogue.exams)
-
-
-def _node(
-    node: Requirement, evidence: Evidence, catalogue: AwardCatalogue, path: str
-) -> tuple[RequirementStatus, Fraction]:
-    if isinstance(node, AllOf | AnyOf | AtLeast):
-        key = "all_of" if isinstance(node, AllOf) else "any_of" if isinstance(node, AnyOf) else "of"
-        evaluated = [
-            _node(child, evidence, catalogue, f"{path}.{key}[{i}]")
-            for i, child in enumerate(node.children)
-        ]
-        fractions = [f for _, f in evaluated]
-        if isinstance(node, AllOf):
-            value = sum(fractions, Fraction(0)) / len(fractions)
-        elif isinstance(node, AnyOf):
-            value = max(fractions)
-        else:
-            best = sorted(fractions, reverse=True)[: node.n]
-            value = sum(best, Fraction(0)) / node.n
-        children = tuple(s for s, _ in evaluated)
-        met = value == 1
-        return (
-            RequirementStatus(path, node.label or node.describe(), met, float(value), children),
-            value,
+    if not exists:
+        raise NotFound(
+            f"no candidate {candidate_id!r}", field="candidate_id", code="candidate_not_found"
         )
-    if isinstance(node, ExamPassed):
-        value = Fraction(1 if _exam_met(node, evidence, catalogue) else 0)
-    elif isinstance(node, HoldsAward):
-        value = Fraction(1 if node.award_id in evidence.held else 0)
-    else:
-        have = _credits(node, evidence, catalogue)
-        value = min(Fraction(have, node.credits), Fraction(1))
-    met = value == 1
-    return RequirementStatus(path, node.label or node.describe(), met, float(value)), value
 
 
-def evaluate_requirement(
-    node: Requirement, evidence: Evidence, catalogue: AwardCatalogue, *, path: str = "requires"
-) -> RequirementStatus:
-    """Evaluate a requirement tree against ``evidence``."""
-    return _node(node, evidence, catalogue, path)[0]
+def require_not_erased(state: CandidateAwards) -> None:
+    """Nothing more is recorded for a candidate whose awards data was erased.
 
-
-def _missing(status: RequirementStatus) -> list[RequirementStatus]:
-    if status.met:
-        return []
-    if not status.children:
-        return [status]
-    return [leaf for child in status.children for leaf in _missing(child)]
-
-
-def progress(
-    state: CandidateAwards, award: AwardDefinition, at: datetime, catalogue: AwardCatalogue
-) -> Progress:
-    """A candidate's progress towards ``award`` as of ``at``.
-
-    "review your accreditation and certification awards progress" (seed 000).
+    Raises:
+        IllegalTransition: ``account_erased``.
     """
-    evidence = evidence_for(state, award.award_id, at)
-    status, value = _node(award.requires, evidence, catalogue, "requires")
-    percentage = int(value * 100)  # Fraction -> int rounds towards zero: floor for >= 0
-    return Progress(
-        candidate_id=state.candidate_id,
-        award_id=award.award_id,
-        at=at,
-        met=status.met,
-        percentage=percentage,
-        satisfied=tuple(leaf for leaf in status.leaves() if leaf.met),
-        missing=tuple(_missing(status)),
-        tree=status,
+    if state.erased_at is not None:
+        raise IllegalTransition(
+            "this candidate's personal data was erased; nothing more is recorded",
+            field="candidate_id",
+            code="account_erased",
+        )
+
+
+def erased_state(state: CandidateAwards, at: datetime) -> CandidateAwards:
+    """``state`` erased at ``at`` (kept as first erased): revocation reasons become a marker."""
+    grants = tuple(
+        g if g.revoke_reason is None else attrs.evolve(g, revoke_reason=ERASED_TEXT)
+        for g in state.grants
+    )
+    when = state.erased_at if state.erased_at is not None else at
+    return attrs.evolve(state, grants=grants, erased_at=when)
+
+
+# -- exam results ----------------------------------------------------------------------
+
+
+def _exam_version(exam: ExamDefinition, version: object) -> str | None:
+    if version is None:
+        return exam.versions[-1] if exam.versions else None
+    if not isinstance(version, str) or version not in exam.versions:
+        raise ValidationError(
+            f"exam {exam.code} has no version {version!r}",
+            field="version",
+            code="unknown_exam_version",
+        )
+    return version
+
+
+def _check_taken(exam: ExamDefinition, taken: datetime, now: datetime) -> None:
+    if taken > now:
+        raise ValidationError(
+            "an exam cannot be taken in the future", field="taken_at", code="instant_in_future"
+        )
+    if exam.retired_on is not None and taken >= start_of_day(exam.retired_on):
+        raise ValidationError(
+            f"exam {exam.code} was retired on {exam.retired_on.isoformat()}",
+            field="taken_at",
+            code="exam_retired",
+            details={"replaced_by": exam.replaced_by},
+        )
+
+
+def exam_result(
+    exam: ExamDefinition,
+    *,
+    result_id: str,
+    score: object,
+    version: object,
+    taken_at: datetime,
+    now: datetime,
+) -> ExamResult:
+    """The result of ``exam`` with ``score``, taken at ``taken_at``, recorded at ``now``.
+
+    It passes when ``score`` reaches the exam's pass score; ``version`` defaults
+    to the exam's newest version.
+
+    Raises:
+        ValidationError: ``invalid_score``, ``score_out_of_range``,
+            ``unknown_exam_version``, ``instant_in_future``, ``exam_retired`` (taken
+            on or after the exam's retirement).
+    """
+    points = check_int(score, "score", code="invalid_score")
+    if not 0 <= points <= exam.max_score:
+        raise ValidationError(
+            f"score must be between 0 and {exam.max_score}",
+            field="score",
+            code="score_out_of_range",
+        )
+    taken_version = _exam_version(exam, version)
+    _check_taken(exam, taken_at, now)
+    return ExamResult(
+        result_id=result_id,
+        exam_code=exam.code,
+        version=taken_version,
+        score=points,
+        passed=points >= exam.pass_score,
+        taken_at=taken_at,
+        recorded_at=now,
     )
 
 
-def _instants(state: CandidateAwards) -> Iterator[datetime]:
-    for r in state.results:
-        yield r.taken_at
-        yield r.recorded_at
-    for g in state.grants:
-        yield g.granted_at
-        if g.expires_at is not None:
-            yield g.expires_at
-        if g.revoked_at is not None:
-            yield g.revoked_at
-        for renewal in g.renewals:
-            yield renewal.at
-            yield renewal.previous_expiry
-            yield renewal.new_expiry
-    if state.erased_at is not None:
-        yield state.erased_at
+def record_result(state: CandidateAwards, result: ExamResult) -> CandidateAwards:
+    """``state`` with ``result`` recorded.
 
-
-def progress_window(
-    state: CandidateAwards, at: datetime
-) -> tuple[datetime | None, datetime | None]:
-    """The instants ``[start, end)`` around ``at`` over which :func:`progress` stands still.
-
-    For every ``t`` with ``start <= t < end`` (``None``: unbounded),
-    ``progress(state, award, t, catalogue)`` equals ``progress(state, award, at,
-    catalogue)`` but for its ``at``, whatever the award and catalogue.
-
-    Why: :func:`progress` reads the instant only through comparisons of the form
-    ``instant >= x`` / ``instant < x`` against instants ``x`` recorded in ``state``
-    (results taken, grants made, expiries, renewals, revocations). ``start`` is
-    the latest recorded instant at or before ``at`` and ``end`` the earliest
-    after it, so each such comparison has the same outcome anywhere in the
-    window. Every instant of the aggregate is counted, even ones progress does
-    not read (e.g. ``recorded_at``): the window is conservative.
+    Raises:
+        IllegalTransition: ``account_erased``.
+        Conflict: ``duplicate_exam_result`` (same exam, version and instant).
     """
-    start: datetime | None = None
-    end: datetime | None = None
-    for x in _instants(state):
-        if x <= at:
-            if start is None or x > start:
-                start = x
-        elif end is None or x < end:
-            end = x
-    return start, end
+    require_not_erased(state)
+    for r in state.results:
+        if (r.exam_code, r.version, r.taken_at) == (
+            result.exam_code,
+            result.version,
+            result.taken_at,
+        ):
+            raise Conflict(
+                "this exam result is already recorded",
+                field="taken_at",
+                code="duplicate_exam_result",
+            )
+    return attrs.evolve(state, results=(*state.results, result))
 
 
 # -- holding, earning ---------------------------------------------------------------
 
 
-def holdings(
-    state: CandidateAwards, at: datetime, catalogue: AwardCatalogue
-) -> tuple[AwardHolding, ...]:
-    """Each award ``state`` has ever held by ``at``: its newest grant's status at ``at``."""
-    latest: dict[str, AwardGrant] = {}
+def last_change(state: CandidateAwards) -> datetime | None:
+    """The latest grant, renewal or revocation of ``state``, if any."""
+    instants: list[datetime] = []
     for g in state.grants:
-        if g.granted_at <= at:
-            latest[g.award_id] = g
-    out = []
-    for award_id, g in latest.items():
-        status = g.status_at(at)
-        assert status is not None
-        definition = catalogue.awards.get(award_id)
-        out.append(
-            AwardHolding(
-                award_id=award_id,
-                name=definition.name if definition else award_id,
-                kind=definition.kind if definition else AwardKind.CERTIFICATION,
-                status=status,
-                grant_id=g.grant_id,
-                granted_at=g.granted_at,
-                expires_at=g.expiry_as_of(at),
-                revoked_at=g.revoked_at if status is AwardStatus.REVOKED else None,
-            )
+        instants.append(g.granted_at)
+        instants.extend(r.at for r in g.renewals)
+        if g.revoked_at is not None:
+            instants.append(g.revoked_at)
+    return max(instants) if instants else None
+
+
+def check_evaluation_instant(state: CandidateAwards, at: datetime, now: datetime) -> None:
+    """Awards are granted as of ``at``: not in the future, nor before the last change.
+
+    Raises:
+        IllegalTransition: ``account_erased``.
+        ValidationError: ``instant_in_future``, ``instant_before_last_change``.
+    """
+    if at > now:
+        raise ValidationError(
+            "cannot grant awards in the future", field="at", code="instant_in_future"
         )
-    return tuple(sorted(out, key=lambda h: h.award_id))
+    require_not_erased(state)
+    last = last_change(state)
+    if last is not None and at < last:
+        raise ValidationError(
+            "cannot evaluate before the last change of the candidate's awards",
+            field="at",
+            code="instant_before_last_change",
+            details={"last_change": last.isoformat()},
+        )
+
+
+def check_reason(reason: object) -> str:
+    """A revocation reason, stripped.
+
+    Raises:
+        ValidationError: ``invalid_reason`` (blank, not a string, or longer than
+            :data:`MAX_REASON_LENGTH` characters).
+    """
+    text = check_text(
+        reason, "reason", limit=MAX_REASON_LENGTH, controls=True, codes=_ID_CODES["reason"]
+    )
+    return text.strip()
 
 
 def issuable(award: AwardDefinition, at: datetime) -> Decision:
@@ -435,7 +475,7 @@ def can_renew(
                 Reason(
                     "renewal_requirements_not_met",
                     "renewal requirements are not met: "
-                    + "; ".join(m.description for m in _missing(status)),
+                    + "; ".join(m.description for m in missing_leaves(status)),
                 )
             )
     if reasons:
@@ -521,149 +561,3 @@ def revoke(
 
 
 # -- kits ----------------------------------------------------------------------------
-
-
-def queue_kit(
-    *, kit_id: str, candidate_id: str, grant: AwardGrant, address: KitAddress, at: datetime
-) -> KitFulfilment:
-    """A new achievement kit for ``grant``, queued at ``at``."""
-    return KitFulfilment(
-        kit_id=kit_id,
-        candidate_id=candidate_id,
-        award_id=grant.award_id,
-        grant_id=grant.grant_id,
-        address=address,
-        status=KitStatus.QUEUED,
-        queued_at=at,
-    )
-
-
-def _kit_step(kit: KitFulfilment, expected: KitStatus, target: KitStatus) -> None:
-    if kit.status is not expected:
-        raise IllegalTransition(
-            f"kit {kit.kit_id} is {kit.status.value}: it cannot become {target.value}",
-            field="status",
-            code="illegal_kit_transition",
-            details={"from": kit.status.value, "to": target.value},
-        )
-
-
-def kit_shipped(
-    kit: KitFulfilment, at: datetime, *, address: KitAddress, tracking: str | None = None
-) -> KitFulfilment:
-    """Ship a queued kit to ``address`` (the candidate's contact details at shipping time).
-
-    Raises:
-        IllegalTransition: the kit is not queued (``illegal_kit_transition``).
-    """
-    _kit_step(kit, KitStatus.QUEUED, KitStatus.SHIPPED)
-    return attrs.evolve(
-        kit,
-        status=KitStatus.SHIPPED,
-        shipped_at=max(at, kit.queued_at),
-        address=address,
-        tracking=tracking,
-    )
-
-
-def kit_delivered(kit: KitFulfilment, at: datetime) -> KitFulfilment:
-    """Mark a shipped kit delivered.
-
-    Raises:
-        IllegalTransition: the kit is not shipped (``illegal_kit_transition``).
-    """
-    _kit_step(kit, KitStatus.SHIPPED, KitStatus.DELIVERED)
-    assert kit.shipped_at is not None
-    return attrs.evolve(kit, status=KitStatus.DELIVERED, delivered_at=max(at, kit.shipped_at))
-
-
-# -- disclosures -----------------------------------------------------------------------
-
-
-def hash_recipient(email: str, salt: bytes) -> str:
-    """Salted SHA-256 (HMAC) of a normalized recipient address."""
-    return hmac.new(salt, email.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def disclosure_view(
-    disclosure: Disclosure,
-    state: CandidateAwards,
-    at: datetime,
-    catalogue: AwardCatalogue,
-) -> DisclosureView:
-    """What a verifier sees at ``at``: only the chosen awards, with their current status.
-
-    A revoked or expired disclosure shows nothing but its status and the reason.
-    """
-    status = disclosure.status_at(at)
-    if status is not DisclosureStatus.ACTIVE:
-        return DisclosureView(
-            disclosure_id=disclosure.disclosure_id,
-            status=status,
-            verified_at=at,
-            holder_name=None,
-            awards=(),
-            expires_at=None,
-            reason=f"disclosure_{status.value}",
-        )
-    shown = []
-    for award_id in disclosure.award_ids:
-        latest = state.latest_grant(award_id, at)
-        if latest is None:
-            continue
-        grant_status = latest.status_at(at)
-        assert grant_status is not None
-        definition = catalogue.awards.get(award_id)
-        shown.append(
-            DisclosedAward(
-                award_id=award_id,
-                name=definition.name if definition else award_id,
-                kind=definition.kind if definition else AwardKind.CERTIFICATION,
-                status=grant_status,
-                granted_at=latest.granted_at,
-                expires_at=latest.expiry_as_of(at),
-            )
-        )
-    return DisclosureView(
-        disclosure_id=disclosure.disclosure_id,
-        status=status,
-        verified_at=at,
-        holder_name=disclosure.holder_name,
-        awards=tuple(shown),
-        expires_at=disclosure.expires_at,
-        reason=None,
-    )
-
-
-def check_award_ids(value: object) -> tuple[str, ...]:
-    """Validate a non-empty list of distinct award IDs.
-
-    Raises:
-        ValidationError: ``invalid_award_ids``.
-    """
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise ValidationError(
-            "award_ids must be a list of award IDs", field="award_ids", code="invalid_award_ids"
-        )
-    ids = tuple(value)
-    if not ids or not all(isinstance(i, str) and i for i in ids) or len(set(ids)) != len(ids):
-        raise ValidationError(
-            "award_ids must be a non-empty list of distinct award IDs",
-            field="award_ids",
-            code="invalid_award_ids",
-        )
-    return ids
-
-
-def check_ttl(ttl: object, maximum: timedelta) -> timedelta:
-    """Validate a disclosure lifetime: positive and at most ``maximum``."""
-    if not isinstance(ttl, timedelta) or ttl <= timedelta(0):
-        raise ValidationError("ttl must be a positive timedelta", field="ttl", code="invalid_ttl")
-    if ttl > maximum:
-        raise LimitExceeded(
-            f"a disclosure lasts at most {maximum.days} days",
-            field="ttl",
-            code="disclosure_too_long",
-            details={"limit_days": maximum.days},
-        )
-    return ttl

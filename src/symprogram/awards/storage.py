@@ -18,34 +18,38 @@ from symprogram.awards.models import (
     KitFulfilment,
     VerificationRecord,
 )
+from symprogram.awards.ports import (
+    CANDIDATE_KIND,
+    CODE_INDEX,
+    DISCLOSURE_KIND,
+    KIT_KIND,
+    VERIFICATION_STREAM_PREFIX,
+)
 from symprogram.errors import IntegrityError
 from symprogram.persistence import Repository, Transaction
 from symprogram.serialization import canonical_json
 
 __all__ = ["CODE_INDEX", "UNKNOWN_CODE_LOG", "AwardsStorage"]
 
-CODE_INDEX = "award_disclosure_code"
-"""Unique index: verification code digest -> disclosure ID."""
-
 UNKNOWN_CODE_LOG = "-"
 """Disclosure ID under which verifications of unknown codes are logged."""
 
 
 def _log_stream(disclosure_id: str) -> str:
-    return f"award_verifications:{disclosure_id}"
+    return f"{VERIFICATION_STREAM_PREFIX}{disclosure_id}"
 
 
 class AwardsStorage:
     """The default :class:`~symprogram.awards.ports.AwardsRepository`."""
 
     def _candidates(self, tx: Transaction) -> Repository[CandidateAwards]:
-        return Repository(tx, "award_candidate", CandidateAwards, key=lambda c: c.candidate_id)
+        return Repository(tx, CANDIDATE_KIND, CandidateAwards, key=lambda c: c.candidate_id)
 
     def _kits(self, tx: Transaction) -> Repository[KitFulfilment]:
-        return Repository(tx, "award_kit", KitFulfilment, key=lambda k: k.kit_id)
+        return Repository(tx, KIT_KIND, KitFulfilment, key=lambda k: k.kit_id)
 
     def _disclosures(self, tx: Transaction) -> Repository[Disclosure]:
-        return Repository(tx, "award_disclosure", Disclosure, key=lambda d: d.disclosure_id)
+        return Repository(tx, DISCLOSURE_KIND, Disclosure, key=lambda d: d.disclosure_id)
 
     def candidate(self, tx: Transaction, candidate_id: str) -> CandidateAwards:
         """The candidate's aggregate (a fresh one, version 0, if there is none)."""

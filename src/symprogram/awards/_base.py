@@ -1,0 +1,84 @@
+"""The plumbing every awards flow shares: the clock, units of work, history, outbox.
+
+Private. Each flow module defines one class deriving from :class:`FlowBase` with
+that flow's public methods; :class:`~symprogram.awards.service.AwardsService` is
+composed of them and sets the attributes declared here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from symprogram.awards import rules
+from symprogram.awards.models import AwardCatalogue, AwardDefinition, CandidateAwards
+from symprogram.awards.ports import AwardsRepository, CandidateDirectory
+from symprogram.clock import Clock, ensure_utc
+from symprogram.events import DomainEvent
+from symprogram.history import AccountHistory
+from symprogram.notify import Message, Notifier
+from symprogram.persistence import Store, Transaction
+
+if TYPE_CHECKING:
+    from symprogram.awards.service import AwardsSettings
+
+T = TypeVar("T")
+
+SINCE = "0.2"
+"""The release that renamed the awards names kept as deprecated aliases."""
+
+
+def new_id(nbytes: int = 8) -> str:
+    """A fresh random identifier (hex)."""
+    return secrets.token_hex(nbytes)
+
+
+class FlowBase:
+    """What every flow uses: set by :class:`~symprogram.awards.AwardsService`."""
+
+    _store: Store
+    _clock: Clock
+    _history: AccountHistory
+    _notifier: Notifier
+    _candidates: CandidateDirectory
+    _repo: AwardsRepository
+    _catalogue: AwardCatalogue
+    settings: AwardsSettings
+
+    @property
+    def catalogue(self) -> AwardCatalogue:
+        """The program catalogue in use."""
+        return self._catalogue
+
+    def _now(self) -> datetime:
+        return ensure_utc(self._clock.now(), field="now")
+
+    def _at(self, at: object | None) -> datetime:
+        return self._now() if at is None else ensure_utc(at, field="at")
+
+    def _candidate(self, candidate_id: object) -> str:
+        """The checked ID of a candidate the directory knows."""
+        cid = rules.check_id(candidate_id, "candidate_id")
+        rules.require_candidate(self._candidates.exists(cid), cid)
+        return cid
+
+    def _award(self, award_id: object) -> AwardDefinition:
+        return self._catalogue.get_award(award_id)
+
+    def _record(self, tx: Transaction, *events: DomainEvent) -> None:
+        for event in events:
+            self._history.record(tx, event)
+
+    def _send(self, *messages: Message) -> None:
+        for message in messages:
+            self._notifier.send(message)
+
+    def _read(self, fn: Callable[[Transaction], T]) -> T:
+        with self._store.transaction(readonly=True) as tx:
+            return fn(tx)
+
+    def _state(self, candidate_id: str) -> CandidateAwards:
+        """The candidate's aggregate, read in a unit of work of its own."""
+        return self._read(lambda tx: self._repo.candidate(tx, candidate_id))

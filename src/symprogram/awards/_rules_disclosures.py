@@ -1,0 +1,364 @@
+"""Rules of publishing awards to third parties: disclosures, codes, what a verifier sees.
+
+Pure functions, re-exported by :mod:`symprogram.awards.rules`: every refusal of
+publishing, verifying and revoking a disclosure is decided here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import attrs
+from email_validator import EmailNotValidError, validate_email
+
+from symprogram._checks import TextCodes, check_text
+from symprogram.awards._rules_progress import active_awards
+from symprogram.awards.models import (
+    ERASED_TEXT,
+    AwardCatalogue,
+    AwardKind,
+    CandidateAwards,
+    DisclosedAward,
+    Disclosure,
+    DisclosureStatus,
+    DisclosureView,
+)
+from symprogram.clock import ensure_utc
+from symprogram.errors import (
+    Conflict,
+    IllegalTransition,
+    LimitExceeded,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+
+__all__ = [
+    "DEFAULT_DISCLOSURE_TTL",
+    "MAX_CODE_LENGTH",
+    "MAX_DISCLOSURE_TTL",
+    "check_award_ids",
+    "check_code",
+    "check_email",
+    "check_ttl",
+    "code_digest",
+    "disclosure_expiry",
+    "disclosure_view",
+    "erased_disclosure",
+    "hash_recipient",
+    "mismatch_view",
+    "owned_disclosure",
+    "publish",
+    "recipient_matches",
+    "require_active",
+    "require_terms_accepted",
+    "revoke_disclosure",
+    "unknown_code",
+]
+
+DEFAULT_DISCLOSURE_TTL = timedelta(days=30)
+"""How long a disclosure lasts when neither ``ttl`` nor ``expires_at`` is given."""
+
+MAX_DISCLOSURE_TTL = timedelta(days=365)
+"""The longest a disclosure may last."""
+
+MAX_CODE_LENGTH = 200
+"""The longest verification code accepted (longer ones match nothing anyway)."""
+
+_CODE_CODES = TextCodes(
+    wrong_type="invalid_code",
+    blank="invalid_code",
+    too_long="invalid_code",
+    control="invalid_code",
+    surrogate="invalid_code",
+)
+
+
+def code_digest(code: str) -> str:
+    """The SHA-256 hex digest under which a verification code is kept."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def hash_recipient(email: str, salt: bytes) -> str:
+    """Salted SHA-256 (HMAC) of a normalized recipient address."""
+    return hmac.new(salt, email.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def recipient_matches(disclosure: Disclosure, recipient: str, salt: bytes | None) -> bool:
+    """Whether ``recipient`` is the address ``disclosure`` was sent to.
+
+    ``salt`` is the service-wide salt, used when the disclosure has none of its own.
+    """
+    own = disclosure.recipient_salt
+    key = bytes.fromhex(own) if own is not None else salt
+    if key is None:
+        return False
+    expected = hash_recipient(recipient.casefold(), key)
+    return hmac.compare_digest(expected, disclosure.recipient_hash)
+
+
+# -- input ------------------------------------------------------------------------------
+
+
+def check_email(value: object, field: str) -> str:
+    """The normalized e-mail address ``value`` (no deliverability look-up).
+
+    Raises:
+        ValidationError: ``invalid_email``.
+    """
+    if not isinstance(value, str):
+        raise ValidationError("an email address is required", field=field, code="invalid_email")
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValidationError(str(exc), field=field, code="invalid_email") from exc
+
+
+def check_code(code: object) -> str:
+    """A verification code as typed (surrounding whitespace stripped).
+
+    Raises:
+        ValidationError: ``invalid_code`` (not a non-empty string of at most
+            :data:`MAX_CODE_LENGTH` characters, or a lone surrogate in it).
+    """
+    text = check_text(code, "code", limit=MAX_CODE_LENGTH, controls=True, codes=_CODE_CODES)
+    return text.strip()
+
+
+def check_award_ids(value: object) -> tuple[str, ...]:
+    """Validate a non-empty list of distinct award IDs.
+
+    Raises:
+        ValidationError: ``invalid_award_ids``.
+    """
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValidationError(
+            "award_ids must be a list of award IDs", field="award_ids", code="invalid_award_ids"
+        )
+    ids = tuple(value)
+    if not ids or not all(isinstance(i, str) and i for i in ids) or len(set(ids)) != len(ids):
+        raise ValidationError(
+            "award_ids must be a non-empty list of distinct award IDs",
+            field="award_ids",
+            code="invalid_award_ids",
+        )
+    return ids
+
+
+def check_ttl(ttl: object, maximum: timedelta) -> timedelta:
+    """Validate a disclosure lifetime: positive and at most ``maximum``.
+
+    Raises:
+        ValidationError: ``invalid_ttl``.
+        LimitExceeded: ``disclosure_too_long``.
+    """
+    if not isinstance(ttl, timedelta) or ttl <= timedelta(0):
+        raise ValidationError("ttl must be a positive timedelta", field="ttl", code="invalid_ttl")
+    if ttl > maximum:
+        raise LimitExceeded(
+            f"a disclosure lasts at most {maximum.days} days",
+            field="ttl",
+            code="disclosure_too_long",
+            details={"limit_days": maximum.days},
+        )
+    return ttl
+
+
+def disclosure_expiry(
+    now: datetime,
+    *,
+    expires_at: object | None,
+    ttl: object | None,
+    default: timedelta = DEFAULT_DISCLOSURE_TTL,
+    maximum: timedelta = MAX_DISCLOSURE_TTL,
+) -> datetime:
+    """When a disclosure published at ``now`` expires: ``expires_at``, or ``now + ttl``.
+
+    Raises:
+        ValidationError: ``ambiguous_expiry`` (both given), ``invalid_expiry`` (not
+            in the future), ``invalid_ttl``, ``naive_datetime``.
+        LimitExceeded: ``disclosure_too_long``.
+    """
+    if expires_at is not None and ttl is not None:
+        raise ValidationError(
+            "give expires_at or ttl, not both", field="ttl", code="ambiguous_expiry"
+        )
+    if expires_at is None:
+        return now + check_ttl(default if ttl is None else ttl, maximum)
+    until = ensure_utc(expires_at, field="expires_at")
+    if until <= now:
+        raise ValidationError(
+            "expires_at must be in the future", field="expires_at", code="invalid_expiry"
+        )
+    if until - now > maximum:
+        raise LimitExceeded(
+            f"a disclosure lasts at most {maximum.days} days",
+            field="expires_at",
+            code="disclosure_too_long",
+        )
+    return until
+
+
+# -- publishing ---------------------------------------------------------------------------
+
+
+def require_terms_accepted(accepted: bool) -> None:
+    """Publishing needs the current Terms of Use accepted.
+
+    Raises:
+        PermissionDenied: ``terms_not_accepted``.
+    """
+    if not accepted:
+        raise PermissionDenied(
+            "the candidate must accept the current Terms of Use before publishing",
+            field="candidate_id",
+            code="terms_not_accepted",
+        )
+
+
+def require_active(state: CandidateAwards, award_ids: tuple[str, ...], at: datetime) -> None:
+    """Every award published must be active at ``at``.
+
+    Raises:
+        Conflict: ``award_not_active`` (``details["award_id"]``: the first one that is not).
+    """
+    held = active_awards(state, at)
+    for award_id in award_ids:
+        if award_id not in held:
+            raise Conflict(
+                f"{award_id} is not an active award of the candidate",
+                field="award_ids",
+                code="award_not_active",
+                details={"award_id": award_id},
+            )
+
+
+def publish(state: CandidateAwards, disclosure: Disclosure) -> CandidateAwards:
+    """``state`` with ``disclosure`` published (its awards must be active then).
+
+    Raises:
+        Conflict: ``award_not_active``.
+    """
+    require_active(state, disclosure.award_ids, disclosure.created_at)
+    return attrs.evolve(state, disclosure_ids=(*state.disclosure_ids, disclosure.disclosure_id))
+
+
+def owned_disclosure(
+    disclosure: Disclosure | None, candidate_id: str, disclosure_id: str
+) -> Disclosure:
+    """``disclosure`` if it exists and belongs to ``candidate_id``.
+
+    Raises:
+        NotFound: ``disclosure_not_found`` (missing, or another candidate's).
+    """
+    if disclosure is None or disclosure.candidate_id != candidate_id:
+        raise NotFound(
+            f"the candidate has no disclosure {disclosure_id!r}",
+            field="disclosure_id",
+            code="disclosure_not_found",
+        )
+    return disclosure
+
+
+def revoke_disclosure(disclosure: Disclosure, at: datetime) -> Disclosure:
+    """``disclosure`` revoked at ``at``.
+
+    Raises:
+        IllegalTransition: ``disclosure_already_revoked``.
+    """
+    if disclosure.revoked_at is not None:
+        raise IllegalTransition(
+            "this disclosure is already revoked",
+            field="disclosure_id",
+            code="disclosure_already_revoked",
+        )
+    return attrs.evolve(disclosure, revoked_at=at)
+
+
+def erased_disclosure(disclosure: Disclosure, at: datetime) -> tuple[Disclosure, bool]:
+    """``disclosure`` without personal data, revoked at ``at`` if it still showed.
+
+    Returns the new disclosure and whether this revoked it.
+    """
+    changed = attrs.evolve(
+        disclosure, holder_name=ERASED_TEXT, recipient_hash="", recipient_salt=None
+    )
+    if disclosure.status_at(at) is DisclosureStatus.ACTIVE:
+        return attrs.evolve(changed, revoked_at=at), True
+    return changed, False
+
+
+# -- verifying ----------------------------------------------------------------------------
+
+
+def unknown_code() -> NotFound:
+    """The refusal of a code that matches no disclosure (raised after it is logged)."""
+    return NotFound(
+        "no disclosure has this verification code",
+        field="code",
+        code="disclosure_not_found",
+    )
+
+
+def mismatch_view(disclosure: Disclosure, at: datetime) -> DisclosureView:
+    """What a verifier sees who named another recipient: nothing but the status."""
+    return DisclosureView(
+        disclosure_id=disclosure.disclosure_id,
+        status=disclosure.status_at(at),
+        verified_at=at,
+        holder_name=None,
+        reason="recipient_mismatch",
+    )
+
+
+def disclosure_view(
+    disclosure: Disclosure,
+    state: CandidateAwards,
+    at: datetime,
+    catalogue: AwardCatalogue,
+) -> DisclosureView:
+    """What a verifier sees at ``at``: only the chosen awards, with their current status.
+
+    A revoked or expired disclosure shows nothing but its status and the reason.
+    """
+    status = disclosure.status_at(at)
+    if status is not DisclosureStatus.ACTIVE:
+        return DisclosureView(
+            disclosure_id=disclosure.disclosure_id,
+            status=status,
+            verified_at=at,
+            holder_name=None,
+            awards=(),
+            expires_at=None,
+            reason=f"disclosure_{status.value}",
+        )
+    shown = []
+    for award_id in disclosure.award_ids:
+        latest = state.latest_grant(award_id, at)
+        if latest is None:
+            continue
+        grant_status = latest.status_at(at)
+        assert grant_status is not None
+        definition = catalogue.awards.get(award_id)
+        shown.append(
+            DisclosedAward(
+                award_id=award_id,
+                name=definition.name if definition else award_id,
+                kind=definition.kind if definition else AwardKind.CERTIFICATION,
+                status=grant_status,
+                granted_at=latest.granted_at,
+                expires_at=latest.expiry_as_of(at),
+            )
+        )
+    return DisclosureView(
+        disclosure_id=disclosure.disclosure_id,
+        status=status,
+        verified_at=at,
+        holder_name=disclosure.holder_name,
+        awards=tuple(shown),
+        expires_at=disclosure.expires_at,
+        reason=None,
+    )

@@ -1,0 +1,95 @@
+"""Flow: earning awards (every award whose requirements are met, or one chosen award).
+
+A certification with a kit queues an achievement kit, addressed to the
+candidate's current contact details, in the same unit of work as the grant.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from symprogram.awards import rules
+from symprogram.awards._base import FlowBase, new_id
+from symprogram.awards.events import AwardGranted, KitQueued
+from symprogram.awards.models import AwardGrant, CandidateAwards
+from symprogram.persistence import Transaction
+
+__all__ = ["Earning"]
+
+
+class Earning(FlowBase):
+    """Granting awards whose requirements are met."""
+
+    def _grant_all(
+        self, tx: Transaction, state: CandidateAwards, ids: tuple[str, ...], at: datetime
+    ) -> tuple[CandidateAwards, list[AwardGrant]]:
+        granted = []
+        for award_id in ids:
+            definition = self._catalogue.get_award(award_id)
+            state, new = rules.grant(state, definition, at, self._catalogue, grant_id=new_id())
+            granted.append(new)
+            self._record(
+                tx, AwardGranted(state.candidate_id, at, award_id, new.grant_id, new.expires_at)
+            )
+            if definition.kit:
+                kit = rules.queue_kit(
+                    kit_id=new_id(),
+                    candidate_id=state.candidate_id,
+                    grant=new,
+                    address=self._candidates.contact_details(state.candidate_id),
+                    at=at,
+                )
+                self._repo.save_kit(tx, kit)
+                state = attrs.evolve(state, kit_ids=(*state.kit_ids, kit.kit_id))
+                self._record(tx, KitQueued(state.candidate_id, at, kit.kit_id, award_id))
+        return state, granted
+
+    def evaluate(self, candidate_id: str, at: datetime | None = None) -> tuple[AwardGrant, ...]:
+        """Grant every award whose requirements are met at ``at`` (default now).
+
+        Repeats until nothing more is earned, so that an award requiring another
+        one just earned is granted too. Each certification with a kit queues an
+        achievement kit addressed to the candidate's current contact details.
+
+        ``at`` may lie in the past (a score report claimed late) but not in the
+        future nor before the candidate's last grant, renewal or revocation.
+
+        Raises:
+            ValidationError: ``instant_in_future``, ``instant_before_last_change``.
+            NotFound: ``candidate_not_found``.
+            IllegalTransition: ``account_erased``.
+        """
+        cid = self._candidate(candidate_id)
+        now = self._now()
+        when = self._at(at)
+        with self._store.transaction() as tx:
+            state = self._repo.candidate(tx, cid)
+            rules.check_evaluation_instant(state, when, now)
+            granted: list[AwardGrant] = []
+            while ids := rules.earnable(state, when, self._catalogue):
+                state, new = self._grant_all(tx, state, ids, when)
+                granted.extend(new)
+            if granted:
+                self._repo.save_candidate(tx, state)
+        return tuple(granted)
+
+    def earn(self, candidate_id: str, award_id: str) -> AwardGrant:
+        """Grant one award now, if its requirements are met.
+
+        Raises:
+            Conflict: ``requirements_not_met`` (missing requirements in
+                ``details``), ``award_already_active``.
+            IllegalTransition: ``award_retired``, ``account_erased``.
+            NotFound: ``candidate_not_found``, ``award_not_found``.
+        """
+        cid = self._candidate(candidate_id)
+        award = self._award(award_id)
+        now = self._now()
+        with self._store.transaction() as tx:
+            state = self._repo.candidate(tx, cid)
+            rules.require_not_erased(state)
+            state, granted = self._grant_all(tx, state, (award.award_id,), now)
+            self._repo.save_candidate(tx, state)
+        return granted[0]

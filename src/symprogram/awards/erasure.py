@@ -1,0 +1,74 @@
+"""Flow: erasing a candidate's personal data from the awards context (right to erasure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from symprogram.awards import rules
+from symprogram.awards._base import FlowBase
+from symprogram.awards.events import DisclosureRevoked
+from symprogram.awards.models import ERASED_KIT_ADDRESS, AwardsErasure
+from symprogram.persistence import Transaction
+
+__all__ = ["Erasure"]
+
+
+class Erasure(FlowBase):
+    """Anonymizing a candidate's awards data."""
+
+    def erase(self, candidate_id: str) -> AwardsErasure:
+        """Anonymize the candidate's awards data (right to erasure), in ONE unit of work.
+
+        Every achievement kit's address becomes :data:`ERASED_KIT_ADDRESS`; every
+        disclosure loses its holder name and recipient hash, and the ones still
+        showing are revoked now (a ``disclosure_revoked`` history entry each), so
+        verifying their codes shows nothing (``reason="disclosure_revoked"``).
+        Exam results and award grants stay: they are keyed by the pseudonymous
+        candidate ID (a revocation reason, free text, becomes a marker).
+        Afterwards recording results, earning, renewing and publishing raise
+        ``IllegalTransition`` with code ``account_erased``. Idempotent: a second
+        call scrubs anything missed and returns ``already_erased=True``.
+
+        :meth:`symprogram.Program.erase_person` calls it together with the
+        accounts and consent erasures in one unit of work.
+
+        Raises:
+            ValidationError: ``invalid_candidate_id``.
+            NotFound: ``candidate_not_found``.
+        """
+        cid = self._candidate(candidate_id)
+        now = self._now()
+        with self._store.transaction() as tx:
+            state = self._repo.candidate(tx, cid)
+            for kit_id in state.kit_ids:
+                kit = self._repo.kit(tx, kit_id)
+                if kit.address != ERASED_KIT_ADDRESS:
+                    self._repo.save_kit(tx, rules.erased_kit(kit))
+            revoked = self._erase_disclosures(tx, cid, state.disclosure_ids, now)
+            erased = rules.erased_state(state, now)
+            if erased != state or state.version == 0:
+                erased = self._repo.save_candidate(tx, erased)
+        assert erased.erased_at is not None
+        return AwardsErasure(
+            candidate_id=cid,
+            erased_at=erased.erased_at,
+            kits=state.kit_ids,
+            disclosures=state.disclosure_ids,
+            revoked=revoked,
+            already_erased=state.erased_at is not None,
+        )
+
+    def _erase_disclosures(
+        self, tx: Transaction, cid: str, disclosure_ids: tuple[str, ...], now: datetime
+    ) -> tuple[str, ...]:
+        """Scrub every disclosure; revoke the ones still showing. Returns those revoked."""
+        revoked: list[str] = []
+        for disclosure_id in disclosure_ids:
+            disclosure = self._repo.disclosure(tx, disclosure_id)
+            changed, was_active = rules.erased_disclosure(disclosure, now)
+            if was_active:
+                revoked.append(disclosure_id)
+                self._record(tx, DisclosureRevoked(cid, now, disclosure_id))
+            if changed != disclosure:
+                self._repo.save_disclosure(tx, changed)
+        return tuple(revoked)

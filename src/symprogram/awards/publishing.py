@@ -1,0 +1,220 @@
+"""Flow: publishing awards to a third party by e-mail, who verifies them with a code.
+
+"publish your certifications to third parties via email" (seed 000). The
+recipient is stored only as a salted hash and the code only as its digest; the
+message with the code is handed to the notifier after the unit of work commits.
+Every verification is logged, unknown codes included.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from symprogram.awards import rules
+from symprogram.awards._base import FlowBase, new_id
+from symprogram.awards.events import AwardsPublished, DisclosureRevoked, DisclosureVerified
+from symprogram.awards.messages import disclosure_message
+from symprogram.awards.models import (
+    CandidateAwards,
+    Disclosure,
+    DisclosureView,
+    KitAddress,
+    PublishedDisclosure,
+    VerificationRecord,
+)
+from symprogram.awards.storage import UNKNOWN_CODE_LOG
+from symprogram.errors import NotFound
+from symprogram.persistence import Transaction
+
+__all__ = ["Publishing"]
+
+
+class Publishing(FlowBase):
+    """Disclosures: awards published to third parties, verified with a code."""
+
+    def _new_disclosure(
+        self,
+        state: CandidateAwards,
+        contact: KitAddress,
+        award_ids: tuple[str, ...],
+        recipient: str,
+        code: str,
+        now: datetime,
+        until: datetime,
+    ) -> Disclosure:
+        own_salt = None if self.settings.salt is not None else secrets.token_bytes(16)
+        salt = own_salt if own_salt is not None else self.settings.salt
+        assert salt is not None
+        return Disclosure(
+            disclosure_id=new_id(10),
+            candidate_id=state.candidate_id,
+            award_ids=award_ids,
+            holder_name=contact.name,
+            recipient_hash=rules.hash_recipient(recipient.casefold(), salt),
+            recipient_salt=None if own_salt is None else own_salt.hex(),
+            code_digest=rules.code_digest(code),
+            created_at=now,
+            expires_at=until,
+        )
+
+    def publish(
+        self,
+        candidate_id: str,
+        award_ids: list[str] | tuple[str, ...],
+        recipient_email: str,
+        *,
+        expires_at: datetime | None = None,
+        ttl: timedelta | None = None,
+    ) -> PublishedDisclosure:
+        """Publish chosen awards to a third party by email.
+
+        "publish your certifications to third parties via email" (seed 000). The
+        candidate must have accepted the current terms and hold every chosen award
+        active. A disclosure is created (recipient stored only as a salted hash,
+        verification code only as its SHA-256 digest) and, after commit, a message
+        with the verification code goes to the recipient through the notifier.
+
+        Give ``expires_at`` or ``ttl`` (not both); default 30 days, at most 365
+        (see :class:`~symprogram.awards.AwardsSettings`).
+
+        Raises:
+            PermissionDenied: ``terms_not_accepted``.
+            ValidationError: ``invalid_award_ids``, ``invalid_email``,
+                ``invalid_ttl``, ``invalid_expiry``, ``ambiguous_expiry``.
+            LimitExceeded: ``disclosure_too_long``.
+            Conflict: ``award_not_active`` (a chosen award is not active).
+            NotFound: ``candidate_not_found``, ``award_not_found``.
+            IllegalTransition: ``account_erased``.
+        """
+        cid = self._candidate(candidate_id)
+        rules.require_terms_accepted(self._candidates.has_accepted_current_terms(cid))
+        ids = rules.check_award_ids(award_ids)
+        names = [self._award(award_id).name for award_id in ids]
+        recipient = rules.check_email(recipient_email, "recipient_email")
+        now = self._now()
+        until = rules.disclosure_expiry(
+            now,
+            expires_at=expires_at,
+            ttl=ttl,
+            default=self.settings.disclosure_ttl,
+            maximum=self.settings.max_disclosure_ttl,
+        )
+        contact = self._candidates.contact_details(cid)
+        code = secrets.token_urlsafe(24)
+        with self._store.transaction() as tx:
+            state = self._repo.candidate(tx, cid)
+            rules.require_not_erased(state)
+            disclosure = self._new_disclosure(state, contact, ids, recipient, code, now, until)
+            state = rules.publish(state, disclosure)
+            disclosure = self._repo.save_disclosure(tx, disclosure)
+            self._repo.save_candidate(tx, state)
+            self._record(
+                tx,
+                AwardsPublished(
+                    cid, now, disclosure.disclosure_id, ids, disclosure.recipient_hash, until
+                ),
+            )
+        self._send(
+            disclosure_message(
+                to=recipient,
+                holder_name=contact.name,
+                award_names=names,
+                code=code,
+                disclosure_id=disclosure.disclosure_id,
+                award_ids=ids,
+                expires_at=until,
+            )
+        )
+        return PublishedDisclosure(disclosure, code)
+
+    def verify_disclosure(self, code: str, *, recipient_email: str | None = None) -> DisclosureView:
+        """What a third party sees for a verification code; every call is logged.
+
+        Only the disclosed awards are shown, with their *current* status (an award
+        revoked or expired after publishing shows as such). A revoked or expired
+        disclosure returns a view with no awards, no name and ``reason``
+        ``disclosure_revoked`` / ``disclosure_expired``. If ``recipient_email`` is
+        given and does not match the recipient, nothing is shown either
+        (``reason="recipient_mismatch"``).
+
+        Raises:
+            ValidationError: ``invalid_code``, ``invalid_email``.
+            NotFound: ``disclosure_not_found`` (no such code; the attempt is logged).
+        """
+        typed = rules.check_code(code)
+        recipient = (
+            None
+            if recipient_email is None
+            else rules.check_email(recipient_email, "recipient_email")
+        )
+        now = self._now()
+        with self._store.transaction() as tx:
+            disclosure = self._repo.disclosure_by_code(tx, rules.code_digest(typed))
+            if disclosure is None:
+                self._repo.log_verification(
+                    tx, VerificationRecord(UNKNOWN_CODE_LOG, now, "unknown_code")
+                )
+                view = None
+            else:
+                view = self._view(tx, disclosure, recipient, now)
+        if view is None:
+            raise rules.unknown_code()
+        return view
+
+    def _view(
+        self, tx: Transaction, disclosure: Disclosure, recipient: str | None, now: datetime
+    ) -> DisclosureView:
+        """What the verifier of ``disclosure`` sees, logged and recorded in the history."""
+        if recipient is not None and not rules.recipient_matches(
+            disclosure, recipient, self.settings.salt
+        ):
+            view = rules.mismatch_view(disclosure, now)
+        else:
+            state = self._repo.candidate(tx, disclosure.candidate_id)
+            view = rules.disclosure_view(disclosure, state, now, self._catalogue)
+        outcome = view.reason or "shown"
+        did = disclosure.disclosure_id
+        self._repo.log_verification(tx, VerificationRecord(did, now, outcome))
+        self._record(tx, DisclosureVerified(disclosure.candidate_id, now, did, outcome))
+        return view
+
+    def _own_disclosure(self, tx: Transaction, cid: str, disclosure_id: object) -> Disclosure:
+        did = rules.check_id(disclosure_id, "disclosure_id")
+        try:
+            found: Disclosure | None = self._repo.disclosure(tx, did)
+        except NotFound:
+            found = None
+        return rules.owned_disclosure(found, cid, did)
+
+    def revoke_disclosure(self, candidate_id: str, disclosure_id: str) -> Disclosure:
+        """Revoke a disclosure now: from then on its code shows nothing.
+
+        Raises:
+            IllegalTransition: ``disclosure_already_revoked``.
+            NotFound: ``candidate_not_found``, ``disclosure_not_found``.
+        """
+        cid = self._candidate(candidate_id)
+        now = self._now()
+        with self._store.transaction() as tx:
+            disclosure = self._own_disclosure(tx, cid, disclosure_id)
+            revoked = rules.revoke_disclosure(disclosure, now)
+            disclosure = self._repo.save_disclosure(tx, revoked)
+            self._record(tx, DisclosureRevoked(cid, now, disclosure.disclosure_id))
+        return disclosure
+
+    def disclosures_of(self, candidate_id: str) -> tuple[Disclosure, ...]:
+        """The candidate's disclosures, oldest first."""
+        cid = self._candidate(candidate_id)
+        with self._store.transaction(readonly=True) as tx:
+            state = self._repo.candidate(tx, cid)
+            return tuple(self._repo.disclosure(tx, d) for d in state.disclosure_ids)
+
+    def verification_log(
+        self, candidate_id: str, disclosure_id: str
+    ) -> tuple[VerificationRecord, ...]:
+        """Every verification of one of the candidate's disclosures, oldest first."""
+        cid = self._candidate(candidate_id)
+        with self._store.transaction(readonly=True) as tx:
+            disclosure = self._own_disclosure(tx, cid, disclosure_id)
+            return self._repo.verifications(tx, disclosure.disclosure_id)
