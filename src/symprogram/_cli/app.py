@@ -103,7 +103,7 @@ def init(state: State, as_json: bool) -> None:
         pass
     now = program.now()
     terms = program.accounts.terms.current(now)
-    policy = program.consent.policy(now)
+    policy = program.consent.get_policy(now)
     data = {
         "database": state.url,
         "terms_version": terms.version,
