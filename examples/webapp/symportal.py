@@ -276,7 +276,7 @@ def create_app(
 
     # -- consent centre -----------------------------------------------------------
     def purposes() -> list[Any]:
-        policy = program.consent.policy()
+        policy = program.consent.get_policy()
         return [p for p in policy.purposes if str(p.kind) in CHOICE_KINDS]
 
     @app.get("/consent")
@@ -289,7 +289,7 @@ def create_app(
         return render(
             "consent.html",
             rows=rows,
-            policy=program.consent.policy(),
+            policy=program.consent.get_policy(),
             verification=verification,
             notice=session.pop("notice", None),
         )

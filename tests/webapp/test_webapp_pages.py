@@ -232,7 +232,7 @@ def test_a_necessary_purpose_cannot_be_withdrawn(client: Any, program: Program) 
     )
     assert 400 == response.status_code
     assert 'data-code="necessary_cannot_be_refused"' in response.text
-    assert [] == program.consent.history(candidate_id)
+    assert () == program.consent.history(candidate_id)
 
 
 def test_logging_in_and_out(client: Any) -> None:
