@@ -380,13 +380,18 @@ def register_pg(size: int, url: str, batch: int = 1000) -> dict[str, Any]:
 
 # -- serialization --------------------------------------------------------------------
 def serialization(number: int) -> dict[str, Any]:
-    """JSON round trip of equivalent models: symprogram (cattrs), pydantic v2, msgspec."""
+    """JSON round trip of equivalent models: symprogram (generated code on cattrs), cattrs
+    alone, pydantic v2, msgspec; and symprogram's each direction with and without the
+    generated code."""
     from benchmarks import models
 
     out: dict[str, Any] = {}
     for name, cases in models.cases().items():
         for lib, fn in cases.items():
             out[f"{name}:{lib}"] = per_call(fn, number=number, warmup=200)
+    for name, cases in models.one_way().items():
+        for way, fn in cases.items():
+            out[f"{name}:{way}"] = per_call(fn, number=number, warmup=200)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
