@@ -2,8 +2,10 @@
 
 Accounts and awards append :class:`~symprogram.events.DomainEvent` s to it inside
 their units of work; the candidate reads it back with :meth:`AccountHistory.read`
-and anybody can check it with :meth:`AccountHistory.verify`, which detects any
-edited, reordered or removed entry (see :class:`~symprogram.events.Ledger`).
+(or :meth:`AccountHistory.history`) and anybody can check it with
+:meth:`AccountHistory.verify` (every subject: :meth:`AccountHistory.verify_all`),
+which detects any edited, reordered or removed entry (see
+:class:`~symprogram.events.Ledger`).
 
 Example:
     >>> from datetime import datetime, timezone
@@ -63,6 +65,10 @@ class AccountHistory:
         with self.store.transaction(readonly=True) as tx:
             return self.ledger.entries(tx, subject, after=after)
 
+    def history(self, subject: str) -> tuple[LedgerEntry, ...]:
+        """Return ``subject``'s whole history, oldest first (the ledger convention's name)."""
+        return tuple(self.read(subject))
+
     def iter(self, subject: str) -> Iterator[LedgerEntry]:
         """Yield ``subject``'s history oldest first (materialized inside one unit of work)."""
         yield from self.read(subject)
@@ -71,6 +77,15 @@ class AccountHistory:
         """Check ``subject``'s history; the result lists every problem found."""
         with self.store.transaction(readonly=True) as tx:
             return self.ledger.verify(tx, subject)
+
+    def verify_all(self, *, batch: int = 500) -> tuple[Verification, ...]:
+        """Check every subject's history; return the failed verifications (none: all ok)."""
+        failures: list[Verification] = []
+        for subject in self.subjects(batch=batch):
+            result = self.verify(subject)
+            if not result.ok:
+                failures.append(result)
+        return tuple(failures)
 
     def subjects(self, *, batch: int = 500) -> Iterator[str]:
         """Yield every subject that has a history, in order."""

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symprogram.accounts import (
-    AccountSettings,
+    AccountsSettings,
     Candidate,
     ContactDetails,
     Incident,
@@ -33,7 +33,7 @@ from symprogram.serialization import dumps, loads
 from symprogram.testing import _accounts as sa
 
 MODELS = [
-    AccountSettings,
+    AccountsSettings,
     Candidate,
     ContactDetails,
     Incident,
@@ -243,5 +243,5 @@ def test_settings_are_validated() -> None:
 
     for kwargs in ({"resend_limit": 0}, {"reset_ttl": timedelta(0)}, {"password_min_length": True}):
         with pytest.raises(ValidationError) as info:
-            AccountSettings(**kwargs)
+            AccountsSettings(**kwargs)
         assert "invalid_setting" == info.value.code

@@ -12,7 +12,7 @@ from accounts_helpers import PASSWORD, START, World
 from symprogram.accounts import (
     KEEP,
     AcceptancePath,
-    AccountSettings,
+    AccountsSettings,
     AccountStatus,
     IncidentCategory,
     IncidentStatus,
@@ -56,7 +56,7 @@ def test_register_then_activate_issues_a_candidate_id_and_activates(world: World
     token = world.register()
     message = world.outbox.last("activation")
     candidate_id = message.data["candidate_id"]
-    assert AccountStatus.PENDING_ACTIVATION == world.accounts.get(candidate_id).status
+    assert AccountStatus.PENDING_ACTIVATION == world.accounts.get_candidate(candidate_id).status
     assert candidate_id in message.body
     candidate = world.accounts.activate(token)
     assert AccountStatus.ACTIVE == candidate.status
@@ -144,8 +144,8 @@ def test_superseded_terms_must_be_accepted_again(store: Store) -> None:
     """After a new terms version takes effect, old receipts and accounts need a new acceptance."""
     old = TermsCatalogue.default().versions[0]
     newer = TermsVersion.create("2011.201", START + timedelta(days=1), "Terms of Use", "New text")
-    settings = AccountSettings(terms_receipt_ttl=timedelta(days=5))
-    world = World(store, terms=TermsCatalogue([old, newer]), settings=settings)
+    settings = AccountsSettings(terms_receipt_ttl=timedelta(days=5))
+    world = World(store, catalogue=TermsCatalogue([old, newer]), settings=settings)
     candidate = world.active()
     receipt = world.accounts.accept_terms(path=AcceptancePath.CREATE_ACCOUNT)
     world.clock.advance(timedelta(days=2))
@@ -417,7 +417,7 @@ def test_contact_update_history_and_review(world: World) -> None:
     assert world.accounts.contact_review(cid).allowed
     world.clock.advance(world.accounts.settings.contact_review_period)
     assert ("contact_review_due",) == world.accounts.contact_review(cid).codes
-    assert [cid] == list(world.accounts.contact_reviews_due())
+    assert [cid] == list(world.accounts.iter_contact_reviews_due())
     world.accounts.confirm_contact_details(cid)
     assert world.accounts.contact_review(cid).allowed
     assert "contact_details_reviewed" == world.accounts.history(cid)[-1].kind
@@ -476,7 +476,7 @@ def test_email_change_to_a_taken_address_tells_its_owner(world: World) -> None:
     world.accounts.request_email_change(cid, "bob@example.com")
     assert "email_in_use_attempt" == world.outbox.last().kind
     assert "bob@example.com" == world.outbox.last().to
-    assert world.accounts.get(cid).pending_email is None
+    assert world.accounts.get_candidate(cid).pending_email is None
 
 
 # -- score reports --------------------------------------------------------------------------------
@@ -577,7 +577,7 @@ def test_claim_needs_an_active_account_and_current_terms(store: Store) -> None:
     """A pending account cannot claim; neither can one whose terms are outdated."""
     old = TermsCatalogue.default().versions[0]
     newer = TermsVersion.create("2011.201", START + timedelta(days=1), "Terms of Use", "New text")
-    world = World(store, terms=TermsCatalogue([old, newer]))
+    world = World(store, catalogue=TermsCatalogue([old, newer]))
     record(world)
     world.register("p@example.com")
     pending = world.outbox.last("activation").data["candidate_id"]
@@ -662,7 +662,7 @@ def test_marketing_preferences_respect_consent(store: Store) -> None:
 
 def test_incident_life_cycle_and_reopen_window(store: Store) -> None:
     """open -> in progress -> resolved -> closed; reopening only inside the window."""
-    world = World(store, settings=AccountSettings(incident_reopen_window=timedelta(days=3)))
+    world = World(store, settings=AccountsSettings(incident_reopen_window=timedelta(days=3)))
     cid = world.active().candidate_id
     incident = world.accounts.open_incident(cid, title="Kit missing", body="Where is\nmy kit?")
     iid = incident.incident_id
@@ -715,8 +715,8 @@ def test_history_reads_every_change_in_order_and_verifies(world: World) -> None:
 def test_unknown_candidate_is_not_found(world: World) -> None:
     """Reading an unknown or malformed candidate ID raises NotFound / ValidationError."""
     with pytest.raises(NotFound) as info:
-        world.accounts.get("SP-0000-0000-0001-2")
+        world.accounts.get_candidate("SP-0000-0000-0001-2")
     assert "candidate_not_found" == info.value.code
     with pytest.raises(ValidationError) as bad:
-        world.accounts.get("bogus")
+        world.accounts.get_candidate("bogus")
     assert "invalid_candidate_id" == bad.value.code

@@ -20,7 +20,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from symprogram.accounts import AcceptancePath, AccountSettings, AccountStatus, IncidentStatus
+from symprogram.accounts import AcceptancePath, AccountsSettings, AccountStatus, IncidentStatus
 from symprogram.accounts.rules import ACCOUNT_TRANSITIONS, INCIDENT_TRANSITIONS
 from symprogram.errors import IllegalTransition, PermissionDenied, TokenError
 
@@ -41,7 +41,7 @@ class AccountLifecycle(RuleBasedStateMachine):
         self.directory = Path(tempfile.mkdtemp())
         self.world = World(
             make_store(self.adapter, self.directory),
-            settings=AccountSettings(
+            settings=AccountsSettings(
                 incident_reopen_window=WINDOW, resend_limit=50, reset_limit=50
             ),
         )
@@ -153,7 +153,7 @@ class AccountLifecycle(RuleBasedStateMachine):
         cid=accounts, password=st.sampled_from(["a new long passphrase", "yet another passphrase"])
     )
     def reset_password(self, cid: str, password: str) -> None:
-        email = self.world.accounts.get(cid).contact.email
+        email = self.world.accounts.get_candidate(cid).contact.email
         count = len(self.world.outbox)
         self.world.accounts.request_password_reset(email)
         if self.status[cid] is AccountStatus.CLOSED:
@@ -165,7 +165,7 @@ class AccountLifecycle(RuleBasedStateMachine):
 
     @rule(cid=accounts)
     def log_in(self, cid: str) -> None:
-        email = self.world.accounts.get(cid).contact.email
+        email = self.world.accounts.get_candidate(cid).contact.email
         if self.status[cid] is AccountStatus.ACTIVE:
             assert cid == self.world.accounts.authenticate(email, self.passwords[cid]).candidate_id
         else:
@@ -218,7 +218,7 @@ class AccountLifecycle(RuleBasedStateMachine):
     @invariant()
     def statuses_match_the_model(self) -> None:
         for cid, status in self.status.items():
-            assert status == self.world.accounts.get(cid).status
+            assert status == self.world.accounts.get_candidate(cid).status
         for iid, status in self.incident_status.items():
             assert status == self.world.accounts.get_incident(iid).status
 

@@ -26,6 +26,7 @@ Example:
     <AccountStatus.ACTIVE: 'active'>
 """
 
+from symprogram._deprecation import module_getattr
 from symprogram.accounts.events import (
     AccountErased,
     AccountStatusChanged,
@@ -54,8 +55,9 @@ from symprogram.accounts.models import (
     MARKETING_CATEGORIES,
     AcceptancePath,
     AccountErasure,
-    AccountSettings,
     AccountStatus,
+    BulkCandidate,
+    BulkRegistrationReport,
     Candidate,
     ContactDetails,
     Incident,
@@ -70,6 +72,7 @@ from symprogram.accounts.models import (
     RegistrationReceipt,
     ScoreReport,
     TermsAcceptance,
+    TermsCatalogue,
     TermsReceipt,
     TermsVersion,
     erased_contact,
@@ -78,14 +81,7 @@ from symprogram.accounts.models import (
 )
 from symprogram.accounts.passwords import ScryptHasher
 from symprogram.accounts.ports import CandidateDirectory, MarketingConsent, PasswordHasher
-from symprogram.accounts.service import (
-    KEEP,
-    AccountsService,
-    BulkCandidate,
-    BulkRegistrationReport,
-    Keep,
-)
-from symprogram.accounts.terms import TermsCatalogue
+from symprogram.accounts.service import KEEP, AccountsService, AccountsSettings, Keep
 
 __all__ = [
     "ERASED_EMAIL",
@@ -96,10 +92,10 @@ __all__ = [
     "AcceptancePath",
     "AccountErased",
     "AccountErasure",
-    "AccountSettings",
     "AccountStatus",
     "AccountStatusChanged",
     "AccountsService",
+    "AccountsSettings",
     "ActivationSent",
     "BulkCandidate",
     "BulkRegistrationReport",
@@ -145,3 +141,9 @@ __all__ = [
     "normalize_email",
     "normalize_registration_number",
 ]
+
+__getattr__ = module_getattr(
+    __name__,
+    {"AccountSettings": ("symprogram.accounts.service", "AccountsSettings")},
+    since="0.2",
+)

@@ -1,6 +1,8 @@
-"""Text checks shared by the accounts models: lengths, control characters, emails, languages.
+"""The accounts-specific text checks: e-mail addresses, telephone numbers, languages, names.
 
 Private: the public limits are re-exported from :mod:`symprogram.accounts.models`.
+The generic text checks (lengths, control characters, surrogates) are
+:mod:`symprogram._checks`, called with the accounts' error codes :data:`CODES`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,35 @@ import unicodedata
 import email_validator
 from email_validator import EmailNotValidError, rfc_constants, validate_email
 
+from symprogram._checks import TextCodes, check_text, optional_text
 from symprogram.errors import LimitExceeded, ValidationError
+
+CODES = TextCodes(
+    wrong_type="invalid_type",
+    blank="field_required",
+    too_long="text_too_long",
+    control="control_characters",
+    surrogate="invalid_unicode",
+)
+"""The error codes of every accounts text field (released with 0.1)."""
 
 MAX_EMAIL_LENGTH = 254
 _PHONE = re.compile(r"\+?[0-9][0-9 ().\-/]{2,30}")
-_LINE_BREAKS = frozenset("\u2028\u2029\u0085")
-_MULTILINE_ALLOWED = frozenset("\n\t")
+
+
+def line(value: object, field: str, limit: int) -> str:
+    """A required single-line text, stripped (:func:`symprogram._checks.check_text`)."""
+    return check_text(value, field, limit=limit, strip=True, codes=CODES)
+
+
+def optional_line(value: object, field: str, limit: int) -> str | None:
+    """Like :func:`line`, but ``None`` or blank text gives ``None``."""
+    return optional_text(value, field, limit=limit, strip=True, codes=CODES)
+
+
+def paragraph(value: object, field: str, limit: int) -> str:
+    """A required multi-line text, stripped: line breaks and tabs allowed, other controls not."""
+    return check_text(value, field, limit=limit, strip=True, multiline=True, codes=CODES)
 
 
 def _check_type(value: object, field: str) -> str:
@@ -47,72 +72,6 @@ def _check_length(value: str, field: str, limit: int) -> None:
             code="text_too_long",
             details={"limit": limit, "length": len(value)},
         )
-
-
-def line(value: object, field: str, limit: int) -> str:
-    """Return a required single-line text, stripped of surrounding whitespace.
-
-    Raises:
-        ValidationError: not text (``invalid_type``), empty (``field_required``),
-            a control character or line break (``control_characters``), a lone
-            surrogate (``invalid_unicode``).
-        LimitExceeded: longer than ``limit`` (``text_too_long``).
-    """
-    text = _check_type(value, field)
-    _check_length(text, field, limit * 4)
-    text = text.strip()
-    # A printable text has no lone surrogate (Cs), no control character (Cc) and no
-    # line break (Zl, Zp, U+0085 is Cc): both character checks would pass.
-    printable = text.isprintable()
-    if not printable:
-        _check_unicode(text, field)
-    if not text:
-        raise ValidationError(f"{field} is required", field=field, code="field_required")
-    _check_length(text, field, limit)
-    if printable:
-        return text
-    for ch in text:
-        if unicodedata.category(ch) == "Cc" or ch in _LINE_BREAKS:
-            raise ValidationError(
-                f"{field} may not contain control characters or line breaks",
-                field=field,
-                code="control_characters",
-                details={"character": f"U+{ord(ch):04X}"},
-            )
-    return text
-
-
-def optional_line(value: object, field: str, limit: int) -> str | None:
-    """Like :func:`line`, but ``None`` or blank text gives ``None``."""
-    if value is None:
-        return None
-    text = _check_type(value, field)
-    if not text.strip():
-        return None
-    return line(text, field, limit)
-
-
-def paragraph(value: object, field: str, limit: int) -> str:
-    """Return a required multi-line text: line breaks and tabs allowed, other controls not.
-
-    ``\\r\\n`` and lone ``\\r`` become ``\\n``; surrounding whitespace is stripped.
-    """
-    text = _check_type(value, field)
-    _check_length(text, field, limit * 4)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    _check_unicode(text, field)
-    if not text:
-        raise ValidationError(f"{field} is required", field=field, code="field_required")
-    _check_length(text, field, limit)
-    for ch in text:
-        if unicodedata.category(ch) == "Cc" and ch not in _MULTILINE_ALLOWED:
-            raise ValidationError(
-                f"{field} may not contain control characters",
-                field=field,
-                code="control_characters",
-                details={"character": f"U+{ord(ch):04X}"},
-            )
-    return text
 
 
 def email(value: object, field: str = "email") -> str:

@@ -3,67 +3,122 @@
 Each function takes state, input and the instant it is asked about, and returns
 new state, events or an explainable :class:`~symprogram.decisions.Decision`;
 the ones that refuse raise a :class:`~symprogram.errors.SymprogramError`
-subclass with a stable code.
+subclass with a stable code. Every refusal of the accounts context is decided
+here; the flows only load, call these rules, save and send.
+
+This module holds the account life cycle, the terms of use, contact details
+and notification preferences, and re-exports the rules of credentials
+(:mod:`~symprogram.accounts._rules_credentials`), score report claims
+(:mod:`~symprogram.accounts._rules_claims`) and incidents
+(:mod:`~symprogram.accounts._rules_incidents`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
 from symprogram.accounts import _text
+from symprogram.accounts._rules_claims import (
+    ClaimOutcome,
+    claim_report,
+    decide_claim,
+    require_proof,
+    score_report_proof,
+)
+from symprogram.accounts._rules_credentials import (
+    COMMON_PASSWORDS,
+    check_password,
+    enforce_rate_limit,
+    invalid_credentials,
+    log_in,
+    password_policy,
+    personal_words,
+    rate_limit,
+    require_current_password,
+)
+from symprogram.accounts._rules_incidents import (
+    INCIDENT_TRANSITIONS,
+    add_incident_message,
+    change_incident_status,
+    check_incident_id,
+    file_incident,
+    open_incident,
+)
 from symprogram.accounts.events import (
     AccountStatusChanged,
+    ActivationSent,
+    CandidateRegistered,
+    TermsAccepted,
     ContactDetailsUpdated,
     FieldChange,
-    IncidentStatusChanged,
 )
 from symprogram.accounts.models import (
     MANDATORY_CATEGORIES,
     MARKETING_CATEGORIES,
-    MAX_PASSWORD_LENGTH,
+    AcceptancePath,
     AccountStatus,
+    BulkCandidate,
     Candidate,
     ContactDetails,
-    Incident,
-    IncidentMessage,
-    IncidentStatus,
     NotificationCategory,
     NotificationPreferences,
     NotificationSetting,
-    ScoreReport,
     TermsAcceptance,
     TermsVersion,
 )
 from symprogram.decisions import Decision, Reason
-from symprogram.errors import (
-    Conflict,
-    IllegalTransition,
-    LimitExceeded,
-    ValidationError,
-)
+from symprogram.errors import IllegalTransition, PermissionDenied, TokenError, ValidationError
+from symprogram.events import DomainEvent
 
 __all__ = [
     "ACCOUNT_TRANSITIONS",
     "COMMON_PASSWORDS",
     "CONTACT_FIELDS",
     "INCIDENT_TRANSITIONS",
+    "ClaimOutcome",
+    "account_erased",
     "add_incident_message",
     "apply_contact_changes",
+    "change_email",
     "change_incident_status",
     "change_status",
+    "check_batch_size",
+    "check_bulk_rows",
+    "check_incident_id",
+    "check_new_email",
     "check_password",
+    "check_terms_version",
     "claim_report",
     "contact_review",
+    "decide_claim",
+    "enforce_rate_limit",
+    "file_incident",
+    "invalid_credentials",
+    "log_in",
+    "new_account",
     "notification_setting",
+    "offered_path",
+    "open_incident",
     "password_policy",
+    "pending_email",
+    "personal_words",
     "rate_limit",
+    "require_current_password",
+    "require_not_erased",
+    "require_open",
+    "require_proof",
+    "require_receipt",
+    "require_terms",
     "score_report_proof",
     "set_preference",
+    "staff_status_change",
+    "terms_accepted",
     "terms_status",
+    "unbound_acceptance",
 ]
 
 ACCOUNT_TRANSITIONS: Mapping[AccountStatus, frozenset[AccountStatus]] = {
@@ -73,15 +128,6 @@ ACCOUNT_TRANSITIONS: Mapping[AccountStatus, frozenset[AccountStatus]] = {
     AccountStatus.CLOSED: frozenset(),
 }
 """Allowed account status changes; everything else raises :class:`IllegalTransition`."""
-
-INCIDENT_TRANSITIONS: Mapping[IncidentStatus, frozenset[IncidentStatus]] = {
-    IncidentStatus.OPEN: frozenset({IncidentStatus.IN_PROGRESS, IncidentStatus.RESOLVED}),
-    IncidentStatus.IN_PROGRESS: frozenset({IncidentStatus.RESOLVED}),
-    IncidentStatus.RESOLVED: frozenset({IncidentStatus.CLOSED, IncidentStatus.OPEN}),
-    IncidentStatus.CLOSED: frozenset({IncidentStatus.OPEN}),
-}
-"""Allowed incident status changes. ``-> open`` from resolved/closed is a reopen and is
-only allowed within the reopen window after resolution."""
 
 CONTACT_FIELDS = (
     "given_name",
@@ -93,31 +139,6 @@ CONTACT_FIELDS = (
     "postal_address",
 )
 """Contact fields changed through ``update_contact_details`` (the e-mail has its own flow)."""
-
-COMMON_PASSWORDS = frozenset(
-    {
-        "password",
-        "password1",
-        "password12",
-        "password123",
-        "password1234",
-        "passw0rd",
-        "123456789",
-        "1234567890",
-        "12345678910",
-        "qwertyuiop",
-        "qwerty12345",
-        "1q2w3e4r5t",
-        "iloveyou123",
-        "letmein123",
-        "welcome123",
-        "administrator",
-        "symantec123",
-        "changeme123",
-    }
-)
-"""A small deny-list of passwords everybody tries first (compared case-insensitively)."""
-
 
 # -- account life cycle -------------------------------------------------------------------
 
@@ -158,6 +179,66 @@ def change_status(
     return updated, event
 
 
+def account_erased() -> IllegalTransition:
+    """The refusal of anything that would use an erased account again."""
+    return IllegalTransition(
+        "this account's personal data was erased; it cannot be used again",
+        field="candidate_id",
+        code="account_erased",
+    )
+
+
+def require_not_erased(candidate: Candidate) -> None:
+    """Refuse to change an erased account.
+
+    Raises:
+        IllegalTransition: ``account_erased``.
+    """
+    if candidate.erased_at is not None:
+        raise account_erased()
+
+
+def require_open(candidate: Candidate) -> None:
+    """Refuse to change an erased or closed account.
+
+    Raises:
+        IllegalTransition: ``account_erased`` or ``account_closed``.
+    """
+    require_not_erased(candidate)
+    if candidate.status is AccountStatus.CLOSED:
+        raise IllegalTransition(
+            "this account is closed", field="candidate_id", code="account_closed"
+        )
+
+
+def staff_status_change(
+    candidate: Candidate,
+    target: AccountStatus,
+    at: datetime,
+    *,
+    reason: str | None = None,
+    require: AccountStatus | None = None,
+) -> tuple[Candidate, AccountStatusChanged]:
+    """Suspend, reinstate or close an account (:func:`change_status` for staff).
+
+    ``require``: the only status the change may start from (a reinstatement
+    starts from ``suspended``).
+
+    Raises:
+        IllegalTransition: an erased account (``account_erased``), or a change
+            the table or ``require`` does not allow (``illegal_transition``).
+    """
+    require_not_erased(candidate)
+    if require is not None and candidate.status is not require:
+        raise IllegalTransition(
+            f"only a {require} account can become {target} this way",
+            field="status",
+            code="illegal_transition",
+            details={"from": str(candidate.status), "to": str(target)},
+        )
+    return change_status(candidate, target, at, reason=reason)
+
+
 # -- terms -----------------------------------------------------------------------------------
 
 
@@ -192,90 +273,160 @@ def terms_status(
     )
 
 
-# -- passwords ------------------------------------------------------------------------------
+def terms_accepted(candidate_id: str, acceptance: TermsAcceptance) -> TermsAccepted:
+    """The history entry of ``acceptance`` bound to ``candidate_id``."""
+    return TermsAccepted(
+        candidate_id,
+        acceptance.accepted_at,
+        acceptance_id=acceptance.acceptance_id,
+        terms_version=acceptance.terms_version,
+        terms_digest=acceptance.terms_digest,
+        path=str(acceptance.path),
+        accepted_at=acceptance.accepted_at,
+    )
 
 
-def password_policy(password: str, *, min_length: int, personal: Iterable[str] = ()) -> Decision:
-    """Judge a password: length, a common-password deny-list, and personal information.
+def new_account(
+    bound: TermsAcceptance, contact: ContactDetails, at: datetime, activation_expires: datetime
+) -> tuple[Candidate, tuple[DomainEvent, ...]]:
+    """A new account pending activation, for the acceptance ``bound`` to its candidate ID.
 
-    Composition rules (a digit, a symbol ...) are deliberately not required.
-
-    Reason codes when refused: ``password_too_short``, ``password_too_long``,
-    ``password_too_common`` (in :data:`COMMON_PASSWORDS` or one repeated
-    character), ``password_contains_personal_info`` (contains the e-mail's
-    local part or a name of 4+ characters), ``invalid_password`` (control
-    characters or lone surrogates).
+    Returns:
+        the candidate and its first history entries: ``terms_accepted``,
+        ``candidate_registered`` and ``activation_sent``.
     """
-    reasons = []
-    if any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF for ch in password):
-        reasons.append(Reason("invalid_password", "a password may not contain control characters"))
-    if len(password) < min_length:
-        reasons.append(
-            Reason(
-                "password_too_short",
-                f"a password has at least {min_length} characters",
-                {"minimum": min_length},
-            )
+    key = bound.candidate_id
+    if key is None:
+        raise ValidationError(
+            "the acceptance is not bound to the new account",
+            field="candidate_id",
+            code="acceptance_unbound",
         )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        reasons.append(
-            Reason(
-                "password_too_long",
-                f"a password has at most {MAX_PASSWORD_LENGTH} characters",
-                {"maximum": MAX_PASSWORD_LENGTH},
-            )
-        )
-    folded = password.casefold()
-    if folded in COMMON_PASSWORDS or (password and len(set(password)) == 1):
-        reasons.append(Reason("password_too_common", "this password is too easy to guess"))
-    for item in personal:
-        piece = item.casefold().strip()
-        if len(piece) >= 4 and piece in folded:
-            reasons.append(
-                Reason(
-                    "password_contains_personal_info",
-                    "a password may not contain your e-mail address or name",
-                )
-            )
-            break
-    if reasons:
-        return Decision.deny(*reasons, hint="choose a longer, unusual passphrase")
-    return Decision.allow(Reason("password_acceptable"))
+    candidate = Candidate(
+        candidate_id=key,
+        status=AccountStatus.PENDING_ACTIVATION,
+        contact=contact,
+        registered_at=at,
+        status_changed_at=at,
+        contact_reviewed_at=at,
+        terms=bound,
+    )
+    registered = CandidateRegistered(
+        key,
+        at,
+        email=contact.email,
+        given_name=contact.given_name,
+        family_name=contact.family_name,
+        company_name=contact.company_name,
+        partner_company=contact.partner_company,
+        preferred_language=contact.preferred_language,
+    )
+    sent = ActivationSent(key, at, expires_at=activation_expires)
+    return candidate, (terms_accepted(key, bound), registered, sent)
 
 
-def check_password(password: object, *, min_length: int, personal: Iterable[str] = ()) -> str:
-    """Return ``password`` if :func:`password_policy` accepts it; raise otherwise.
+def check_terms_version(current: TermsVersion, seen: str | None) -> None:
+    """Refuse an acceptance of a version that is not the one in effect.
 
     Raises:
-        ValidationError: not text (``invalid_password``) or the first refusal
-            reason of :func:`password_policy` as code, field ``password``.
-        LimitExceeded: longer than the maximum (``password_too_long``).
+        ValidationError: ``terms_version_not_current`` (details ``current``).
     """
-    if not isinstance(password, str):
-        raise ValidationError("a password is text", field="password", code="invalid_password")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise LimitExceeded(
-            f"a password has at most {MAX_PASSWORD_LENGTH} characters",
-            field="password",
-            code="password_too_long",
-            details={"limit": MAX_PASSWORD_LENGTH, "length": len(password)},
-        )
-    decision = password_policy(password, min_length=min_length, personal=personal)
-    if not decision:
-        first = decision.reasons[0]
+    if seen is not None and seen != current.version:
         raise ValidationError(
-            first.message, field="password", code=first.code, details={"reasons": decision.codes}
+            f"version {current.version} of the Terms of Use is in effect",
+            field="terms_version",
+            code="terms_version_not_current",
+            details={"current": current.version},
         )
-    return password
 
 
-def personal_words(contact: ContactDetails) -> tuple[str, ...]:
-    """The pieces of personal information a password may not contain."""
-    return (
-        contact.email.rsplit("@", 1)[0],
-        contact.given_name,
-        contact.family_name,
-    )
+def offered_path(current: TermsVersion, path: AcceptancePath, field: str = "path") -> None:
+    """Refuse an acceptance path the terms in effect do not offer.
+
+    Raises:
+        ValidationError: ``invalid_path`` (on ``field``).
+    """
+    if path not in current.acceptance_paths:
+        raise ValidationError(
+            f"terms {current.version} do not offer the {path} path",
+            field=field,
+            code="invalid_path",
+        )
+
+
+def require_receipt(terms_receipt: object) -> None:
+    """Refuse a registration without a terms receipt.
+
+    Raises:
+        PermissionDenied: ``terms_not_accepted`` (field ``terms_receipt``).
+    """
+    if terms_receipt is None or terms_receipt == "":
+        raise PermissionDenied(
+            "accept the Terms of Use before creating an account",
+            field="terms_receipt",
+            code="terms_not_accepted",
+        )
+
+
+def unbound_acceptance(acceptance: TermsAcceptance | None) -> TermsAcceptance:
+    """Return the acceptance a terms receipt names, if no account used it yet.
+
+    Raises:
+        TokenError: ``token_invalid`` (field ``terms_receipt``).
+    """
+    if acceptance is None or acceptance.candidate_id is not None:
+        raise TokenError("this link is not valid", field="terms_receipt", code="token_invalid")
+    return acceptance
+
+
+def require_terms(decision: Decision, field: str) -> None:
+    """Refuse when a :func:`terms_status` decision is a denial.
+
+    Raises:
+        PermissionDenied: the decision's first code (``terms_not_accepted`` or
+            ``terms_outdated``) on ``field``.
+    """
+    if not decision:
+        raise PermissionDenied(decision.reasons[0].message, field=field, code=decision.codes[0])
+
+
+def check_bulk_rows(rows: Iterable[object]) -> list[BulkCandidate]:
+    """Return the rows of a bulk registration as :class:`BulkCandidate` s.
+
+    A bare :class:`ContactDetails` becomes a row with an unusable password.
+
+    Raises:
+        ValidationError: a row of another type (``invalid_row``, details ``row``).
+    """
+    checked: list[BulkCandidate] = []
+    for number, row in enumerate(rows):
+        if isinstance(row, ContactDetails):
+            checked.append(BulkCandidate(row))
+        elif isinstance(row, BulkCandidate):
+            checked.append(row)
+        else:
+            raise ValidationError(
+                f"row {number} is not a BulkCandidate or ContactDetails",
+                field="rows",
+                code="invalid_row",
+                details={"row": number},
+            )
+    return checked
+
+
+def check_batch_size(value: object) -> int:
+    """Return a bulk registration's batch size: a positive integer.
+
+    Raises:
+        ValidationError: ``invalid_batch_size``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(
+            "the batch size must be a positive integer",
+            field="batch_size",
+            code="invalid_batch_size",
+        )
+    return value
 
 
 # -- contact details -------------------------------------------------------------------------
@@ -345,6 +496,41 @@ def contact_review(candidate: Candidate, at: datetime, period: timedelta) -> Dec
     )
 
 
+def check_new_email(candidate: Candidate, new_email: str) -> None:
+    """Refuse an e-mail change to the account's own address (``new_email`` normalized).
+
+    Raises:
+        ValidationError: ``email_unchanged`` (field ``new_email``).
+    """
+    if _text.email_key(new_email) == _text.email_key(candidate.contact.email):
+        raise ValidationError(
+            "this is already the account's address",
+            field="new_email",
+            code="email_unchanged",
+        )
+
+
+def pending_email(candidate: Candidate) -> str:
+    """Return the address waiting for verification.
+
+    Raises:
+        TokenError: none is waiting (``token_invalid``, field ``token``).
+    """
+    if candidate.pending_email is None:
+        raise TokenError("this link is not valid", field="token", code="token_invalid")
+    return candidate.pending_email
+
+
+def change_email(candidate: Candidate, new_email: str, at: datetime) -> Candidate:
+    """The account with its verified new address (which also counts as a review)."""
+    return attrs.evolve(
+        candidate,
+        contact=attrs.evolve(candidate.contact, email=new_email),
+        pending_email=None,
+        contact_reviewed_at=at,
+    )
+
+
 # -- notification preferences -----------------------------------------------------------------
 
 
@@ -391,119 +577,3 @@ def notification_setting(
     return NotificationSetting(category, True, True, False, "chosen")
 
 
-# -- score reports ----------------------------------------------------------------------------
-
-
-def score_report_proof(report: ScoreReport, *, email: str | None, name: str | None) -> Decision:
-    """Whether a claimant proved a report is theirs: its e-mail or its name must match.
-
-    ``email`` must already be normalized. Names match ignoring case, spacing
-    and Unicode compatibility forms. Reasons: ``email_matches``,
-    ``name_matches`` or ``proof_mismatch``.
-    """
-    if email is not None and _text.email_key(email) == _text.email_key(report.email):
-        return Decision.allow(Reason("email_matches", "the e-mail on the report matches"))
-    if name is not None and _text.names_match(name, report.candidate_name):
-        return Decision.allow(Reason("name_matches", "the name on the report matches"))
-    return Decision.deny(
-        Reason("proof_mismatch", "the registration number and details do not match a report")
-    )
-
-
-def claim_report(report: ScoreReport, candidate_id: str, at: datetime) -> ScoreReport:
-    """Claim ``report`` for ``candidate_id``.
-
-    Raises:
-        Conflict: it is already claimed (code ``score_report_already_claimed``).
-    """
-    if report.claimed_by is not None:
-        raise Conflict(
-            "this score report was already claimed",
-            field="registration_number",
-            code="score_report_already_claimed",
-            details={
-                "registration_number": report.registration_number,
-                "by_you": report.claimed_by == candidate_id,
-            },
-        )
-    return attrs.evolve(report, claimed_by=candidate_id, claimed_at=at)
-
-
-# -- incidents --------------------------------------------------------------------------------
-
-
-def change_incident_status(
-    incident: Incident, target: IncidentStatus, at: datetime, *, reopen_window: timedelta
-) -> tuple[Incident, IncidentStatusChanged]:
-    """Move an incident to ``target`` and return it with the event.
-
-    Raises:
-        IllegalTransition: not allowed from the current status
-            (``illegal_transition``), or a reopen after the window closed
-            (``reopen_window_passed``).
-    """
-    if target not in INCIDENT_TRANSITIONS[incident.status]:
-        raise IllegalTransition(
-            f"an incident cannot go from {incident.status} to {target}",
-            field="status",
-            code="illegal_transition",
-            details={"from": str(incident.status), "to": str(target)},
-        )
-    reopening = target is IncidentStatus.OPEN
-    if reopening and (incident.resolved_at is None or at > incident.resolved_at + reopen_window):
-        raise IllegalTransition(
-            "this incident can no longer be reopened; please log a new one",
-            field="status",
-            code="reopen_window_passed",
-            details={"window_days": reopen_window.days},
-        )
-    resolved_at = at if target is IncidentStatus.RESOLVED else incident.resolved_at
-    updated = attrs.evolve(incident, status=target, updated_at=at, resolved_at=resolved_at)
-    event = IncidentStatusChanged(
-        incident.candidate_id,
-        at,
-        incident_id=incident.incident_id,
-        previous=str(incident.status),
-        status=str(target),
-    )
-    return updated, event
-
-
-def add_incident_message(incident: Incident, message: IncidentMessage) -> Incident:
-    """Append a message to the conversation.
-
-    Raises:
-        IllegalTransition: the incident is closed (code ``incident_closed``).
-        LimitExceeded: the conversation is full (code ``too_many_messages``).
-    """
-    if incident.status is IncidentStatus.CLOSED:
-        raise IllegalTransition(
-            "this incident is closed; reopen it or log a new one",
-            field="incident_id",
-            code="incident_closed",
-        )
-    return attrs.evolve(incident, messages=(*incident.messages, message), updated_at=message.at)
-
-
-# -- rate limits -------------------------------------------------------------------------------
-
-
-def rate_limit(
-    instants: Sequence[datetime], at: datetime, *, limit: int, window: timedelta
-) -> Decision:
-    """Whether one more request is allowed: fewer than ``limit`` in the ``window`` before ``at``.
-
-    Reasons: ``within_limit`` or ``rate_limited`` (with the instant it frees up).
-    """
-    recent = sorted(i for i in instants if at - window < i <= at)
-    if len(recent) >= limit:
-        free = recent[-limit] + window
-        return Decision.deny(
-            Reason(
-                "rate_limited",
-                f"at most {limit} requests per {window}",
-                {"limit": limit, "retry_at": free.isoformat()},
-            ),
-            at=at,
-        )
-    return Decision.allow(Reason("within_limit"), at=at)

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from symprogram.accounts.models import (
     AcceptancePath,
     AccountErasure,
-    AccountSettings,
     AccountStatus,
     Candidate,
     ContactDetails,
@@ -39,6 +38,7 @@ from symprogram.accounts.models import (
     TermsReceipt,
     TermsVersion,
 )
+from symprogram.accounts.service import AccountsSettings
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
 from symprogram.testing.strategies import build, instants
@@ -318,8 +318,8 @@ def incidents(**overrides: Any) -> st.SearchStrategy[Incident]:
     return build(Incident, fields, overrides)
 
 
-def account_settings(**overrides: Any) -> st.SearchStrategy[AccountSettings]:
-    """Strategy for :class:`AccountSettings`."""
+def account_settings(**overrides: Any) -> st.SearchStrategy[AccountsSettings]:
+    """Strategy for :class:`~symprogram.accounts.AccountsSettings`."""
 
     def deltas() -> st.SearchStrategy[timedelta]:
         return st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=400))
@@ -336,12 +336,12 @@ def account_settings(**overrides: Any) -> st.SearchStrategy[AccountSettings]:
         "incident_reopen_window": deltas(),
         "password_min_length": st.integers(8, 20),
     }
-    return build(AccountSettings, fields, overrides)
+    return build(AccountsSettings, fields, overrides)
 
 
 MODELS: dict[type, Any] = {
     AccountErasure: account_erasures,
-    AccountSettings: account_settings,
+    AccountsSettings: account_settings,
     Candidate: candidates,
     ContactDetails: contact_details,
     Incident: incidents,

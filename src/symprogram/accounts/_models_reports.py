@@ -1,0 +1,207 @@
+"""The score report and support incident models.
+
+Private: re-exported by :mod:`symprogram.accounts.models`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import attrs
+
+from symprogram._checks import check_enum, check_instant
+from symprogram.accounts import _text
+from symprogram.accounts._models_common import (
+    _MAX_SCORE,
+    MAX_EXAM_CODE_LENGTH,
+    MAX_INCIDENT_MESSAGE_LENGTH,
+    MAX_INCIDENT_MESSAGES,
+    MAX_REGISTRATION_NUMBER_LENGTH,
+    MAX_REPORT_NAME_LENGTH,
+    MAX_TEST_CENTRE_LENGTH,
+    IncidentCategory,
+    IncidentStatus,
+    MessageAuthor,
+    _details,
+    _opt_instant,
+    _version_field,
+    normalize_email,
+)
+from symprogram.errors import LimitExceeded, ValidationError
+
+# -- score reports --------------------------------------------------------------------------
+
+
+def normalize_registration_number(value: object) -> str:
+    """Return a registration number in its stored form: stripped, upper case.
+
+    Raises:
+        ValidationError: anything but ASCII letters, digits and hyphens
+            (``invalid_registration_number``).
+        LimitExceeded: longer than :data:`MAX_REGISTRATION_NUMBER_LENGTH` (``text_too_long``).
+
+    Example:
+        >>> normalize_registration_number(" ab-123 ")
+        'AB-123'
+    """
+    text = _text.line(value, "registration_number", MAX_REGISTRATION_NUMBER_LENGTH).upper()
+    if not all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in text):
+        raise ValidationError(
+            "a registration number has ASCII letters, digits and hyphens only",
+            field="registration_number",
+            code="invalid_registration_number",
+        )
+    return text
+
+
+def _exam_code(value: object) -> str:
+    text = _text.line(value, "exam_code", MAX_EXAM_CODE_LENGTH).upper()
+    if not all(ch.isascii() and (ch.isalnum() or ch in "-._") for ch in text):
+        raise ValidationError(
+            "an exam code has ASCII letters, digits and - . _ only",
+            field="exam_code",
+            code="invalid_exam_code",
+        )
+    return text
+
+
+def _score_value(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_SCORE:
+        raise ValidationError(
+            f"{field} is a whole number from 0 to {_MAX_SCORE}",
+            field=field,
+            code="invalid_score",
+        )
+    return value
+
+
+def _exam_date(value: object) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ValidationError("exam_date must be a date", field="exam_date", code="invalid_date")
+    return value
+
+
+@attrs.frozen
+class ScoreReport:
+    """An exam score report, recorded before any account exists and claimable once.
+
+    Attributes:
+        registration_number: the exam registration number (upper case), the key.
+        exam_code: the exam taken, e.g. ``"250-251"``.
+        candidate_name: the name printed on the report.
+        email: the address given at the exam (normalized).
+        score: the score obtained.
+        passing_score: the score needed to pass.
+        exam_date: the day of the exam.
+        test_centre: where it was taken.
+        recorded_at: when it was recorded.
+        claimed_by: the candidate ID that claimed it, once claimed.
+        claimed_at: when it was claimed.
+        version: storage version.
+    """
+
+    registration_number: str = attrs.field(converter=normalize_registration_number)
+    exam_code: str = attrs.field(converter=_exam_code)
+    candidate_name: str = attrs.field(
+        converter=lambda v: _text.line(v, "candidate_name", MAX_REPORT_NAME_LENGTH)
+    )
+    email: str = attrs.field(converter=normalize_email)
+    score: int = attrs.field(converter=lambda v: _score_value(v, "score"))
+    passing_score: int = attrs.field(converter=lambda v: _score_value(v, "passing_score"))
+    exam_date: date = attrs.field(converter=_exam_date)
+    test_centre: str = attrs.field(
+        converter=lambda v: _text.line(v, "test_centre", MAX_TEST_CENTRE_LENGTH)
+    )
+    recorded_at: datetime = attrs.field(converter=lambda v: check_instant(v, "recorded_at"))
+    claimed_by: str | None = None
+    claimed_at: datetime | None = attrs.field(
+        default=None, converter=lambda v: _opt_instant(v, "claimed_at")
+    )
+    version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))
+
+    @property
+    def passed(self) -> bool:
+        """Whether the score reaches the passing score."""
+        return self.score >= self.passing_score
+
+    @property
+    def claimed(self) -> bool:
+        """Whether an account has claimed it."""
+        return self.claimed_by is not None
+
+
+# -- incidents ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class IncidentMessage:
+    """One message in an incident conversation.
+
+    Attributes:
+        author: the candidate or customer support.
+        body: the text (line breaks allowed).
+        at: when it was posted.
+    """
+
+    author: MessageAuthor = attrs.field(
+        converter=lambda v: check_enum(MessageAuthor, v, "author")
+    )
+    body: str = attrs.field(
+        converter=lambda v: _text.paragraph(v, "body", MAX_INCIDENT_MESSAGE_LENGTH)
+    )
+    at: datetime = attrs.field(converter=lambda v: check_instant(v, "at"))
+
+
+def _messages(value: object) -> tuple[IncidentMessage, ...]:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(m, IncidentMessage) for m in value
+    ):
+        raise ValidationError(
+            "messages are IncidentMessage objects", field="messages", code="invalid_type"
+        )
+    items = tuple(value)
+    if len(items) > MAX_INCIDENT_MESSAGES:
+        raise LimitExceeded(
+            f"an incident holds at most {MAX_INCIDENT_MESSAGES} messages",
+            field="messages",
+            code="too_many_messages",
+            details={"limit": MAX_INCIDENT_MESSAGES},
+        )
+    return items
+
+
+@attrs.frozen
+class Incident:
+    """A support incident a candidate logged "for follow up" (seed 000).
+
+    Attributes:
+        incident_id: identifier, e.g. ``"INC-3F9A0C12D4E5"``.
+        candidate_id: whose incident it is.
+        title: a one-line summary.
+        category: what it is about.
+        status: ``open``, ``in_progress``, ``resolved`` or ``closed``.
+        opened_at: when it was logged.
+        updated_at: when it last changed.
+        resolved_at: when it was last resolved (starts the reopen window).
+        messages: the conversation with customer support, oldest first.
+        details: sorted ``(name, value)`` facts, e.g. the contested registration number.
+        version: storage version.
+    """
+
+    incident_id: str
+    candidate_id: str
+    title: str = attrs.field(converter=lambda v: _text.line(v, "title", 200))
+    category: IncidentCategory = attrs.field(
+        converter=lambda v: check_enum(IncidentCategory, v, "category")
+    )
+    status: IncidentStatus = attrs.field(
+        converter=lambda v: check_enum(IncidentStatus, v, "status")
+    )
+    opened_at: datetime = attrs.field(converter=lambda v: check_instant(v, "opened_at"))
+    updated_at: datetime = attrs.field(converter=lambda v: check_instant(v, "updated_at"))
+    resolved_at: datetime | None = attrs.field(
+        default=None, converter=lambda v: _opt_instant(v, "resolved_at")
+    )
+    messages: tuple[IncidentMessage, ...] = attrs.field(default=(), converter=_messages)
+    details: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_details)
+    version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))

@@ -1,0 +1,187 @@
+"""Rules of score report claims: the proof, and the claim policy (pure).
+
+Re-exported by :mod:`symprogram.accounts.rules`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from symprogram.accounts import _text
+from symprogram.accounts._rules_incidents import file_incident, open_incident
+from symprogram.accounts.events import ScoreReportClaimed, ScoreReportClaimRefused
+from symprogram.accounts.models import (
+    AccountStatus,
+    Candidate,
+    Incident,
+    IncidentCategory,
+    MessageAuthor,
+    ScoreReport,
+)
+from symprogram.decisions import Decision, Reason
+from symprogram.errors import Conflict, PermissionDenied, ValidationError
+from symprogram.events import DomainEvent
+
+__all__ = [
+    "ClaimOutcome",
+    "claim_report",
+    "decide_claim",
+    "require_proof",
+    "score_report_proof",
+]
+
+
+def score_report_proof(report: ScoreReport, *, email: str | None, name: str | None) -> Decision:
+    """Whether a claimant proved a report is theirs: its e-mail or its name must match.
+
+    ``email`` must already be normalized. Names match ignoring case, spacing
+    and Unicode compatibility forms. Reasons: ``email_matches``,
+    ``name_matches`` or ``proof_mismatch``.
+    """
+    if email is not None and _text.email_key(email) == _text.email_key(report.email):
+        return Decision.allow(Reason("email_matches", "the e-mail on the report matches"))
+    if name is not None and _text.names_match(name, report.candidate_name):
+        return Decision.allow(Reason("name_matches", "the name on the report matches"))
+    return Decision.deny(
+        Reason("proof_mismatch", "the registration number and details do not match a report")
+    )
+
+
+def require_proof(email: str | None, name: str | None) -> None:
+    """Refuse a claim that gives neither an e-mail address nor a name.
+
+    Raises:
+        ValidationError: ``proof_required`` (field ``email``).
+    """
+    if email is None and name is None:
+        raise ValidationError(
+            "give the e-mail address or the name printed on the score report",
+            field="email",
+            code="proof_required",
+        )
+
+
+def claim_report(report: ScoreReport, candidate_id: str, at: datetime) -> ScoreReport:
+    """Claim ``report`` for ``candidate_id``.
+
+    Raises:
+        Conflict: it is already claimed (code ``score_report_already_claimed``).
+    """
+    if report.claimed_by is not None:
+        raise Conflict(
+            "this score report was already claimed",
+            field="registration_number",
+            code="score_report_already_claimed",
+            details={
+                "registration_number": report.registration_number,
+                "by_you": report.claimed_by == candidate_id,
+            },
+        )
+    return attrs.evolve(report, claimed_by=candidate_id, claimed_at=at)
+
+
+@attrs.frozen
+class ClaimOutcome:
+    """What a claim changes: the claimed report, or a refusal that opened an incident.
+
+    Attributes:
+        candidate: the claimant's account afterwards.
+        report: the claimed report to save, or ``None`` when refused.
+        incident: the incident opened for the claimant when another account had
+            claimed the report, else ``None``.
+        events: the history entries to append.
+        refusal: the error to raise once the incident is committed, else ``None``.
+    """
+
+    candidate: Candidate
+    report: ScoreReport | None = None
+    incident: Incident | None = None
+    events: tuple[DomainEvent, ...] = ()
+    refusal: Conflict | None = None
+
+
+def _check_claimant(
+    candidate: Candidate,
+    report: ScoreReport | None,
+    terms: Decision,
+    email: str | None,
+    name: str | None,
+) -> ScoreReport:
+    if candidate.status is not AccountStatus.ACTIVE:
+        raise PermissionDenied(
+            f"this account is {candidate.status}",
+            field="candidate_id",
+            code="account_not_active",
+        )
+    if not terms:
+        raise PermissionDenied(terms.reasons[0].message, field="candidate_id", code=terms.codes[0])
+    if report is None or not score_report_proof(report, email=email, name=name):
+        raise PermissionDenied(
+            "the registration number and details do not match a score report",
+            field="registration_number",
+            code="score_report_proof_mismatch",
+        )
+    return report
+
+
+def decide_claim(
+    candidate: Candidate,
+    report: ScoreReport | None,
+    *,
+    terms: Decision,
+    email: str | None,
+    name: str | None,
+    at: datetime,
+    incident_id: str,
+) -> ClaimOutcome:
+    """The claim policy ("I have a Score Report", seed 000).
+
+    The claimant's account must be active and have accepted the terms in
+    effect, and ``email`` (normalized) or ``name`` must match the report
+    (unknown reports look the same as a mismatch). A report is claimed once: the
+    same account claiming again is refused; a claim of a report another account
+    claimed is refused *and* opens a support incident ``incident_id`` for the
+    claimant, returned with the refusal (the flow commits it, then raises).
+
+    Raises:
+        PermissionDenied: ``account_not_active``, ``terms_not_accepted`` /
+            ``terms_outdated``, ``score_report_proof_mismatch``.
+        Conflict: the account itself claimed it already (``score_report_already_claimed``).
+    """
+    key = candidate.candidate_id
+    found = _check_claimant(candidate, report, terms, email, name)
+    number = found.registration_number
+    try:
+        claimed = claim_report(found, key, at)
+    except Conflict as exc:
+        if found.claimed_by == key:
+            raise
+        incident = open_incident(
+            key,
+            incident_id,
+            title=f"Score report {number} was already claimed",
+            category=IncidentCategory.SCORE_REPORT,
+            body=(
+                f"A claim of score report {number} was refused because another account "
+                "already claimed it. Customer support will follow up."
+            ),
+            author=MessageAuthor.SUPPORT,
+            at=at,
+            details=(("registration_number", number),),
+        )
+        updated, opened = file_incident(candidate, incident)
+        refused = ScoreReportClaimRefused(
+            key, at, registration_number=number, incident_id=incident_id
+        )
+        refusal = Conflict(
+            exc.message,
+            field="registration_number",
+            code="score_report_already_claimed",
+            details={"registration_number": number, "incident_id": incident_id},
+        )
+        return ClaimOutcome(updated, None, incident, (opened, refused), refusal)
+    updated = attrs.evolve(candidate, score_reports=(*candidate.score_reports, number))
+    event = ScoreReportClaimed(key, at, registration_number=number, exam_code=claimed.exam_code)
+    return ClaimOutcome(updated, claimed, None, (event,), None)

@@ -1,0 +1,221 @@
+"""Rules of credentials: the password policy, log-ins and rate limits (pure).
+
+Re-exported by :mod:`symprogram.accounts.rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from symprogram.accounts.models import MAX_PASSWORD_LENGTH, AccountStatus, Candidate, ContactDetails
+from symprogram.decisions import Decision, Reason
+from symprogram.errors import LimitExceeded, PermissionDenied, ValidationError
+
+__all__ = [
+    "COMMON_PASSWORDS",
+    "check_password",
+    "enforce_rate_limit",
+    "invalid_credentials",
+    "log_in",
+    "password_policy",
+    "personal_words",
+    "rate_limit",
+    "require_current_password",
+]
+
+COMMON_PASSWORDS = frozenset(
+    {
+        "password",
+        "password1",
+        "password12",
+        "password123",
+        "password1234",
+        "passw0rd",
+        "123456789",
+        "1234567890",
+        "12345678910",
+        "qwertyuiop",
+        "qwerty12345",
+        "1q2w3e4r5t",
+        "iloveyou123",
+        "letmein123",
+        "welcome123",
+        "administrator",
+        "symantec123",
+        "changeme123",
+    }
+)
+"""A small deny-list of passwords everybody tries first (compared case-insensitively)."""
+
+
+# -- passwords ------------------------------------------------------------------------------
+
+
+def password_policy(password: str, *, min_length: int, personal: Iterable[str] = ()) -> Decision:
+    """Judge a password: length, a common-password deny-list, and personal information.
+
+    Composition rules (a digit, a symbol ...) are deliberately not required.
+
+    Reason codes when refused: ``password_too_short``, ``password_too_long``,
+    ``password_too_common`` (in :data:`COMMON_PASSWORDS` or one repeated
+    character), ``password_contains_personal_info`` (contains the e-mail's
+    local part or a name of 4+ characters), ``invalid_password`` (control
+    characters or lone surrogates).
+    """
+    reasons = []
+    if any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF for ch in password):
+        reasons.append(Reason("invalid_password", "a password may not contain control characters"))
+    if len(password) < min_length:
+        reasons.append(
+            Reason(
+                "password_too_short",
+                f"a password has at least {min_length} characters",
+                {"minimum": min_length},
+            )
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        reasons.append(
+            Reason(
+                "password_too_long",
+                f"a password has at most {MAX_PASSWORD_LENGTH} characters",
+                {"maximum": MAX_PASSWORD_LENGTH},
+            )
+        )
+    folded = password.casefold()
+    if folded in COMMON_PASSWORDS or (password and len(set(password)) == 1):
+        reasons.append(Reason("password_too_common", "this password is too easy to guess"))
+    for item in personal:
+        piece = item.casefold().strip()
+        if len(piece) >= 4 and piece in folded:
+            reasons.append(
+                Reason(
+                    "password_contains_personal_info",
+                    "a password may not contain your e-mail address or name",
+                )
+            )
+            break
+    if reasons:
+        return Decision.deny(*reasons, hint="choose a longer, unusual passphrase")
+    return Decision.allow(Reason("password_acceptable"))
+
+
+def check_password(password: object, *, min_length: int, personal: Iterable[str] = ()) -> str:
+    """Return ``password`` if :func:`password_policy` accepts it; raise otherwise.
+
+    Raises:
+        ValidationError: not text (``invalid_password``) or the first refusal
+            reason of :func:`password_policy` as code, field ``password``.
+        LimitExceeded: longer than the maximum (``password_too_long``).
+    """
+    if not isinstance(password, str):
+        raise ValidationError("a password is text", field="password", code="invalid_password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise LimitExceeded(
+            f"a password has at most {MAX_PASSWORD_LENGTH} characters",
+            field="password",
+            code="password_too_long",
+            details={"limit": MAX_PASSWORD_LENGTH, "length": len(password)},
+        )
+    decision = password_policy(password, min_length=min_length, personal=personal)
+    if not decision:
+        first = decision.reasons[0]
+        raise ValidationError(
+            first.message, field="password", code=first.code, details={"reasons": decision.codes}
+        )
+    return password
+
+
+def personal_words(contact: ContactDetails) -> tuple[str, ...]:
+    """The pieces of personal information a password may not contain."""
+    return (
+        contact.email.rsplit("@", 1)[0],
+        contact.given_name,
+        contact.family_name,
+    )
+
+
+# -- rate limits -------------------------------------------------------------------------------
+
+
+def rate_limit(
+    instants: Sequence[datetime], at: datetime, *, limit: int, window: timedelta
+) -> Decision:
+    """Whether one more request is allowed: fewer than ``limit`` in the ``window`` before ``at``.
+
+    Reasons: ``within_limit`` or ``rate_limited`` (with the instant it frees up).
+    """
+    recent = sorted(i for i in instants if at - window < i <= at)
+    if len(recent) >= limit:
+        free = recent[-limit] + window
+        return Decision.deny(
+            Reason(
+                "rate_limited",
+                f"at most {limit} requests per {window}",
+                {"limit": limit, "retry_at": free.isoformat()},
+            ),
+            at=at,
+        )
+    return Decision.allow(Reason("within_limit"), at=at)
+
+
+def enforce_rate_limit(
+    instants: Sequence[datetime], at: datetime, *, limit: int, window: timedelta, code: str
+) -> None:
+    """Refuse one more request when :func:`rate_limit` denies it.
+
+    Raises:
+        LimitExceeded: ``code`` (field ``email``; details ``retry_at``).
+    """
+    decision = rate_limit(instants, at, limit=limit, window=window)
+    if not decision:
+        raise LimitExceeded(
+            "too many requests for this address; please try again later",
+            field="email",
+            code=code,
+            details={"retry_at": decision.reasons[0].fact("retry_at")},
+        )
+
+
+# -- log-ins ----------------------------------------------------------------------------------
+
+
+def invalid_credentials() -> PermissionDenied:
+    """The one refusal of a log-in that must not tell an unknown address from a wrong password."""
+    return PermissionDenied(
+        "the e-mail address or password is wrong", field="password", code="invalid_credentials"
+    )
+
+
+def log_in(candidate: Candidate | None, password_matches: bool) -> Candidate:
+    """Decide a log-in: the account of a matching password, if it is active.
+
+    Raises:
+        PermissionDenied: unknown address or wrong password (both
+            ``invalid_credentials``), or an account that is not active
+            (``account_pending_activation``, ``account_suspended``,
+            ``account_closed``; only after a correct password).
+    """
+    if candidate is None or not password_matches:
+        raise invalid_credentials()
+    if candidate.status is not AccountStatus.ACTIVE:
+        raise PermissionDenied(
+            f"this account is {candidate.status}",
+            field="candidate_id",
+            code=f"account_{candidate.status}",
+        )
+    return candidate
+
+
+def require_current_password(matches: bool) -> None:
+    """Refuse a password change whose current password is wrong.
+
+    Raises:
+        PermissionDenied: ``invalid_credentials`` (field ``current_password``).
+    """
+    if not matches:
+        raise PermissionDenied(
+            "the current password is wrong",
+            field="current_password",
+            code="invalid_credentials",
+        )

@@ -1,0 +1,154 @@
+"""Rules of support incidents: opening, the conversation and the status table (pure).
+
+Re-exported by :mod:`symprogram.accounts.rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import attrs
+
+from symprogram.accounts.events import IncidentOpened, IncidentStatusChanged
+from symprogram.accounts.models import (
+    Candidate,
+    Incident,
+    IncidentCategory,
+    IncidentMessage,
+    IncidentStatus,
+    MessageAuthor,
+)
+from symprogram.errors import IllegalTransition, NotFound
+
+__all__ = [
+    "INCIDENT_TRANSITIONS",
+    "MAX_INCIDENT_ID_LENGTH",
+    "add_incident_message",
+    "change_incident_status",
+    "check_incident_id",
+    "file_incident",
+    "open_incident",
+]
+
+INCIDENT_TRANSITIONS: Mapping[IncidentStatus, frozenset[IncidentStatus]] = {
+    IncidentStatus.OPEN: frozenset({IncidentStatus.IN_PROGRESS, IncidentStatus.RESOLVED}),
+    IncidentStatus.IN_PROGRESS: frozenset({IncidentStatus.RESOLVED}),
+    IncidentStatus.RESOLVED: frozenset({IncidentStatus.CLOSED, IncidentStatus.OPEN}),
+    IncidentStatus.CLOSED: frozenset({IncidentStatus.OPEN}),
+}
+"""Allowed incident status changes. ``-> open`` from resolved/closed is a reopen and is
+only allowed within the reopen window after resolution."""
+
+MAX_INCIDENT_ID_LENGTH = 64
+"""Longest incident ID looked up; anything longer is unknown."""
+
+
+def check_incident_id(incident_id: object) -> str:
+    """Return ``incident_id`` if it can name an incident.
+
+    Raises:
+        NotFound: not a non-empty text of at most 64 characters (``incident_not_found``).
+    """
+    if (
+        not isinstance(incident_id, str)
+        or not incident_id
+        or len(incident_id) > MAX_INCIDENT_ID_LENGTH
+    ):
+        raise NotFound(f"no incident {incident_id!r}", code="incident_not_found")
+    return incident_id
+
+
+def open_incident(
+    candidate_id: str,
+    incident_id: str,
+    *,
+    title: str,
+    category: IncidentCategory,
+    body: str,
+    author: MessageAuthor,
+    at: datetime,
+    details: tuple[tuple[str, str], ...] = (),
+) -> Incident:
+    """A new open incident of ``candidate_id`` with its first message.
+
+    Raises:
+        ValidationError / LimitExceeded: a bad title or body.
+    """
+    return Incident(
+        incident_id=incident_id,
+        candidate_id=candidate_id,
+        title=title,
+        category=category,
+        status=IncidentStatus.OPEN,
+        opened_at=at,
+        updated_at=at,
+        messages=(IncidentMessage(author, body, at),),
+        details=details,
+    )
+
+
+def file_incident(candidate: Candidate, incident: Incident) -> tuple[Candidate, IncidentOpened]:
+    """List ``incident`` in the candidate's incidents; return the candidate and the event."""
+    updated = attrs.evolve(candidate, incidents=(*candidate.incidents, incident.incident_id))
+    event = IncidentOpened(
+        candidate.candidate_id,
+        incident.opened_at,
+        incident_id=incident.incident_id,
+        category=str(incident.category),
+        title=incident.title,
+    )
+    return updated, event
+
+
+def change_incident_status(
+    incident: Incident, target: IncidentStatus, at: datetime, *, reopen_window: timedelta
+) -> tuple[Incident, IncidentStatusChanged]:
+    """Move an incident to ``target`` and return it with the event.
+
+    Raises:
+        IllegalTransition: not allowed from the current status
+            (``illegal_transition``), or a reopen after the window closed
+            (``reopen_window_passed``).
+    """
+    if target not in INCIDENT_TRANSITIONS[incident.status]:
+        raise IllegalTransition(
+            f"an incident cannot go from {incident.status} to {target}",
+            field="status",
+            code="illegal_transition",
+            details={"from": str(incident.status), "to": str(target)},
+        )
+    reopening = target is IncidentStatus.OPEN
+    if reopening and (incident.resolved_at is None or at > incident.resolved_at + reopen_window):
+        raise IllegalTransition(
+            "this incident can no longer be reopened; please log a new one",
+            field="status",
+            code="reopen_window_passed",
+            details={"window_days": reopen_window.days},
+        )
+    resolved_at = at if target is IncidentStatus.RESOLVED else incident.resolved_at
+    updated = attrs.evolve(incident, status=target, updated_at=at, resolved_at=resolved_at)
+    event = IncidentStatusChanged(
+        incident.candidate_id,
+        at,
+        incident_id=incident.incident_id,
+        previous=str(incident.status),
+        status=str(target),
+    )
+    return updated, event
+
+
+def add_incident_message(incident: Incident, message: IncidentMessage) -> Incident:
+    """Append a message to the conversation.
+
+    Raises:
+        IllegalTransition: the incident is closed (code ``incident_closed``).
+        LimitExceeded: the conversation is full (code ``too_many_messages``).
+    """
+    if incident.status is IncidentStatus.CLOSED:
+        raise IllegalTransition(
+            "this incident is closed; reopen it or log a new one",
+            field="incident_id",
+            code="incident_closed",
+        )
+    return attrs.evolve(incident, messages=(*incident.messages, message), updated_at=message.at)

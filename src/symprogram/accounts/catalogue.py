@@ -1,0 +1,112 @@
+"""Loading the Terms of Use catalogue from data (the seed's is the default).
+
+Loading only: :func:`default`, :func:`load` and :func:`from_toml` build a
+:class:`~symprogram.accounts.models.TermsCatalogue` (whose classmethods of the
+same names call them).
+
+Example:
+    >>> from datetime import datetime, timezone
+    >>> default().current(datetime(2011, 1, 15, tzinfo=timezone.utc)).version
+    '2007.507'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from symprogram.accounts.models import AcceptancePath, TermsCatalogue, TermsVersion
+from symprogram.errors import CatalogueError, SymprogramError
+
+__all__ = ["default", "from_toml", "load"]
+
+_PACKAGE = "symprogram.data.terms"
+_INDEX = "terms.toml"
+
+
+def default() -> TermsCatalogue:
+    """The program's own Terms of Use (seed 000, ``v.2007.507``), from package data."""
+    root = resources.files(_PACKAGE)
+    return from_toml(
+        root.joinpath(_INDEX).read_text(encoding="utf-8"),
+        read=lambda name: root.joinpath(name).read_text(encoding="utf-8"),
+    )
+
+
+def load(path: str | Path) -> TermsCatalogue:
+    """A catalogue from the TOML file ``path``; a version's ``file`` is read beside it.
+
+    Raises:
+        CatalogueError: the file cannot be read (``catalogue_invalid``), or what
+            :func:`from_toml` refuses.
+    """
+    where = Path(path)
+    try:
+        text = where.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"cannot read terms catalogue {str(where)!r}: {exc}") from exc
+    return from_toml(text, read=lambda name: (where.parent / name).read_text(encoding="utf-8"))
+
+
+def _version(entry: dict[str, Any], read: Callable[[str], str] | None) -> TermsVersion:
+    try:
+        if "text" in entry:
+            body = entry["text"]
+        elif read is None:
+            raise CatalogueError(
+                "a [[versions]] entry names a file but nothing can read it", field="file"
+            )
+        else:
+            body = read(entry["file"])
+        version = TermsVersion.create(
+            entry["version"],
+            entry["effective"],
+            entry["title"],
+            body,
+            entry.get("acceptance_paths", list(AcceptancePath)),
+        )
+    except CatalogueError:
+        raise
+    except SymprogramError as exc:
+        raise CatalogueError(
+            f"terms version entry is invalid: {exc.message}", field=exc.field
+        ) from exc
+    except (KeyError, TypeError, OSError) as exc:
+        raise CatalogueError(f"terms version entry is incomplete: {exc!r}") from exc
+    expected = entry.get("sha256")
+    if expected is not None and expected != version.digest:
+        raise CatalogueError(
+            f"the text of terms {version.version} does not match its sha256",
+            field="sha256",
+            code="terms_digest_mismatch",
+        )
+    return version
+
+
+def from_toml(text: str, *, read: Callable[[str], str] | None = None) -> TermsCatalogue:
+    """A catalogue from TOML like ``symprogram/data/terms/terms.toml``.
+
+    Each ``[[versions]]`` table has ``version``, ``effective`` (an offset
+    date-time), ``title``, either ``text`` or ``file`` (read with ``read``),
+    optionally ``sha256`` (checked against the text) and ``acceptance_paths``.
+
+    Raises:
+        CatalogueError: invalid TOML, a missing or malformed entry, or a text
+            that does not match its ``sha256`` (code ``terms_digest_mismatch``).
+    """
+    try:
+        raw = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, TypeError) as exc:
+        raise CatalogueError(f"terms catalogue is not valid TOML: {exc}") from exc
+    entries = raw.get("versions")
+    if not isinstance(entries, list) or not entries:
+        raise CatalogueError("terms catalogue has no [[versions]]", field="versions")
+    versions = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise CatalogueError("each [[versions]] entry is a table", field="versions")
+        versions.append(_version(entry, read))
+    return TermsCatalogue(versions)

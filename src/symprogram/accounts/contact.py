@@ -1,0 +1,173 @@
+"""Contact details kept current: updates, reviews, and changing the e-mail address."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from symprogram._deprecation import deprecated_alias
+from symprogram.accounts import messages, rules
+from symprogram.accounts._base import SINCE, FlowBase, candidate_key
+from symprogram.accounts.events import ContactDetailsReviewed, EmailChanged, EmailChangeRequested
+from symprogram.accounts.models import AccountStatus, Candidate, PostalAddress, normalize_email
+from symprogram.accounts.storage import AccountsStorage
+from symprogram.decisions import Decision
+from symprogram.ids import CandidateId
+from symprogram.notify import Message
+from symprogram.tokens import TokenPurpose
+
+__all__ = ["KEEP", "Contact", "Keep"]
+
+
+class Keep(enum.Enum):
+    """Type of :data:`KEEP`, the "leave this field as it is" marker."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+"""Default of every ``update_contact_details`` argument: leave the field unchanged."""
+
+
+class Contact(FlowBase):
+    """Contact details and e-mail changes of :class:`~symprogram.accounts.AccountsService`."""
+
+    def update_contact_details(
+        self,
+        candidate_id: str | CandidateId,
+        *,
+        given_name: str | Keep = KEEP,
+        family_name: str | Keep = KEEP,
+        company_name: str | Keep = KEEP,
+        partner_company: str | Keep = KEEP,
+        preferred_language: str | Keep = KEEP,
+        phone: str | Keep | None = KEEP,
+        postal_address: PostalAddress | Keep | None = KEEP,
+    ) -> Candidate:
+        """Change contact details ("Update Personal Info"); each change goes to the history.
+
+        Arguments left at :data:`KEEP` are unchanged; ``None`` clears ``phone``
+        or ``postal_address``. The e-mail address changes through
+        :meth:`request_email_change`. An update also counts as a review.
+
+        Raises:
+            ValidationError / LimitExceeded: a bad value (the field's code).
+            IllegalTransition: the account is closed (``account_closed``).
+        """
+        key = candidate_key(candidate_id)
+        given: dict[str, Any] = {
+            "given_name": given_name,
+            "family_name": family_name,
+            "company_name": company_name,
+            "partner_company": partner_company,
+            "preferred_language": preferred_language,
+            "phone": phone,
+            "postal_address": postal_address,
+        }
+        changes = {k: v for k, v in given.items() if v is not KEEP}
+        now = self._now()
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            candidate = store.candidates.get(key)
+            rules.require_open(candidate)
+            updated, event = rules.apply_contact_changes(candidate, changes, now)
+            updated = store.candidates.save(updated)
+            self._record(tx, event or ContactDetailsReviewed(key, now))
+        return updated
+
+    def confirm_contact_details(self, candidate_id: str | CandidateId) -> Candidate:
+        """Record that the candidate reviewed their details and they are still current.
+
+        Raises:
+            IllegalTransition: the account is closed (``account_closed``).
+        """
+        return self.update_contact_details(candidate_id)
+
+    def contact_review(self, candidate_id: str | CandidateId) -> Decision:
+        """Whether the contact details are due for review ("keep your contact information
+        current"); denied with ``contact_review_due`` after ``settings.contact_review_period``.
+        """
+        key = candidate_key(candidate_id)
+        candidate = self._read(lambda s: s.candidates.get(key))
+        return rules.contact_review(candidate, self._now(), self.settings.contact_review_period)
+
+    def iter_contact_reviews_due(self) -> Iterator[str]:
+        """Yield the IDs of open accounts whose contact details are due for review."""
+        now = self._now()
+        period = self.settings.contact_review_period
+        every: list[Candidate] = self._read(lambda s: list(s.candidates.iterate()))
+        for candidate in every:
+            if candidate.status is AccountStatus.CLOSED:
+                continue
+            if not rules.contact_review(candidate, now, period):
+                yield candidate.candidate_id
+
+    contact_reviews_due = deprecated_alias(
+        "iter_contact_reviews_due", old="contact_reviews_due", since=SINCE
+    )
+
+    def request_email_change(self, candidate_id: str | CandidateId, new_email: str) -> None:
+        """Start changing the address; it takes effect only once the new address is verified.
+
+        A ``email_verification`` message (token) goes to the new address and a
+        security notice to the current one. If the new address already belongs
+        to another account, that account's owner is told instead and no link is
+        issued; the caller sees the same outcome either way.
+
+        Raises:
+            ValidationError: not an e-mail address (``invalid_email``) or the
+                current one (``email_unchanged``).
+            IllegalTransition: the account is closed (``account_closed``).
+        """
+        key = candidate_key(candidate_id)
+        normalized = normalize_email(new_email, field="new_email")
+        now = self._now()
+        ttl = self.settings.email_verification_ttl
+        purpose = TokenPurpose.EMAIL_VERIFICATION
+        outbox: list[Message] = []
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            candidate = store.candidates.get(key)
+            rules.require_open(candidate)
+            rules.check_new_email(candidate, normalized)
+            owner = store.candidates.find_by_email(normalized)
+            if owner is not None:
+                outbox.append(messages.email_in_use_attempt(owner))
+            else:
+                self._tokens.revoke_all(tx, purpose=purpose, subject=key)
+                token = self._tokens.issue(tx, purpose=purpose, subject=key, ttl=ttl, now=now)
+                store.candidates.save(attrs.evolve(candidate, pending_email=normalized))
+                self._record(tx, EmailChangeRequested(key, now, new_email=normalized))
+                outbox.append(messages.email_verification(key, normalized, token, now + ttl))
+                outbox.append(messages.email_change_requested(candidate))
+        self._send(outbox)
+
+    def confirm_email_change(self, token: str) -> Candidate:
+        """Verify the new address with its token and make it the account's address.
+
+        Outstanding password reset and e-mail verification links die.
+
+        Raises:
+            TokenError: ``token_invalid``, ``token_used``, ``token_revoked`` or
+                ``token_expired`` (field ``token``).
+            Conflict: the address was taken meanwhile (``email_taken``).
+            IllegalTransition: the account is closed (``account_closed``).
+        """
+        now = self._now()
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            key = self._consume(tx, TokenPurpose.EMAIL_VERIFICATION, token, now, "token")
+            candidate = store.candidates.get(key)
+            rules.require_open(candidate)
+            new_email = rules.pending_email(candidate)
+            old_email = candidate.contact.email
+            store.candidates.move_email(candidate, old_email, new_email)
+            updated = store.candidates.save(rules.change_email(candidate, new_email, now))
+            for purpose in (TokenPurpose.PASSWORD_RESET, TokenPurpose.EMAIL_VERIFICATION):
+                self._tokens.revoke_all(tx, purpose=purpose, subject=key)
+            self._record(tx, EmailChanged(key, now, previous_email=old_email, email=new_email))
+        self._send([messages.email_changed(key, a, new_email) for a in (old_email, new_email)])
+        return updated

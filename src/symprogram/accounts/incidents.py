@@ -1,0 +1,170 @@
+"""Support incidents: "log incidents for follow up; communicate with customer support"."""
+
+from __future__ import annotations
+
+from symprogram._checks import check_enum
+from symprogram.accounts import messages, rules
+from symprogram.accounts._base import FlowBase, candidate_key, new_incident_id
+from symprogram.accounts.events import IncidentMessagePosted
+from symprogram.accounts.models import (
+    Incident,
+    IncidentCategory,
+    IncidentMessage,
+    IncidentStatus,
+    MessageAuthor,
+)
+from symprogram.accounts.storage import AccountsStorage
+from symprogram.ids import CandidateId
+from symprogram.notify import Message
+
+__all__ = ["Incidents"]
+
+
+class Incidents(FlowBase):
+    """Support incidents of :class:`~symprogram.accounts.AccountsService`."""
+
+    def open_incident(
+        self,
+        candidate_id: str | CandidateId,
+        *,
+        title: str,
+        body: str,
+        category: IncidentCategory | str = IncidentCategory.GENERAL,
+    ) -> Incident:
+        """Log an incident for follow-up ("log incidents for follow up; communicate with
+        customer support", seed 000).
+
+        Raises:
+            ValidationError / LimitExceeded: a bad title, body or category.
+            IllegalTransition: the account is closed (``account_closed``).
+        """
+        key = candidate_key(candidate_id)
+        chosen = check_enum(IncidentCategory, category, "category")
+        now = self._now()
+        incident = rules.open_incident(
+            key,
+            new_incident_id(),
+            title=title,
+            category=chosen,
+            body=body,
+            author=MessageAuthor.CANDIDATE,
+            at=now,
+        )
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            candidate = store.candidates.get(key)
+            rules.require_open(candidate)
+            incident = store.incidents.add(incident)
+            updated, event = rules.file_incident(candidate, incident)
+            store.candidates.save(updated)
+            self._record(tx, event)
+        self._send([messages.incident_notice(candidate, incident, "incident_opened")])
+        return incident
+
+    def get_incident(self, incident_id: str) -> Incident:
+        """Return an incident.
+
+        Raises:
+            NotFound: unknown incident (``incident_not_found``).
+        """
+        checked = rules.check_incident_id(incident_id)
+        return self._read(lambda s: s.incidents.get(checked))
+
+    def incidents(self, candidate_id: str | CandidateId) -> list[Incident]:
+        """Return the candidate's incidents, oldest first.
+
+        A list (not yet a tuple as other collections): released code compares it to lists.
+        """
+        key = candidate_key(candidate_id)
+
+        def load(store: AccountsStorage) -> list[Incident]:
+            candidate = store.candidates.get(key)
+            return [store.incidents.get(i) for i in candidate.incidents]
+
+        return self._read(load)
+
+    def post_incident_message(
+        self, incident_id: str, *, author: MessageAuthor | str, body: str
+    ) -> Incident:
+        """Add a message from the candidate or customer support to an incident.
+
+        Raises:
+            NotFound: unknown incident (``incident_not_found``).
+            IllegalTransition: the incident is closed (``incident_closed``).
+            ValidationError / LimitExceeded: a bad body or author, or a full
+                conversation (``too_many_messages``).
+        """
+        who = check_enum(MessageAuthor, author, "author")
+        now = self._now()
+        message = IncidentMessage(who, body, now)
+        checked = rules.check_incident_id(incident_id)
+        outbox: list[Message] = []
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            current = store.incidents.get(checked)
+            owner = store.candidates.find(current.candidate_id)
+            if owner is not None:
+                rules.require_not_erased(owner)
+            incident = store.incidents.save(rules.add_incident_message(current, message))
+            self._record(
+                tx,
+                IncidentMessagePosted(
+                    incident.candidate_id, now, incident_id=checked, author=str(who)
+                ),
+            )
+            if who is MessageAuthor.SUPPORT:
+                candidate = store.candidates.get(incident.candidate_id)
+                outbox.append(messages.incident_notice(candidate, incident, "incident_update"))
+        self._send(outbox)
+        return incident
+
+    def start_incident(self, incident_id: str) -> Incident:
+        """Customer support takes an open incident up: ``open -> in_progress``.
+
+        Raises:
+            IllegalTransition: not open (``illegal_transition``).
+        """
+        return self._move_incident(incident_id, IncidentStatus.IN_PROGRESS)
+
+    def resolve_incident(self, incident_id: str) -> Incident:
+        """Mark an open or in-progress incident resolved; starts the reopen window.
+
+        Raises:
+            IllegalTransition: not open or in progress (``illegal_transition``).
+        """
+        return self._move_incident(incident_id, IncidentStatus.RESOLVED)
+
+    def close_incident(self, incident_id: str) -> Incident:
+        """Close a resolved incident.
+
+        Raises:
+            IllegalTransition: not resolved (``illegal_transition``).
+        """
+        return self._move_incident(incident_id, IncidentStatus.CLOSED)
+
+    def reopen_incident(self, incident_id: str) -> Incident:
+        """Reopen a resolved or closed incident within ``settings.incident_reopen_window``
+        of its resolution.
+
+        Raises:
+            IllegalTransition: not resolved or closed (``illegal_transition``), or
+                the window has passed (``reopen_window_passed``).
+        """
+        return self._move_incident(incident_id, IncidentStatus.OPEN)
+
+    def _move_incident(self, incident_id: str, target: IncidentStatus) -> Incident:
+        checked = rules.check_incident_id(incident_id)
+        now = self._now()
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            incident, event = rules.change_incident_status(
+                store.incidents.get(checked),
+                target,
+                now,
+                reopen_window=self.settings.incident_reopen_window,
+            )
+            incident = store.incidents.save(incident)
+            self._record(tx, event)
+            candidate = store.candidates.get(incident.candidate_id)
+        self._send([messages.incident_notice(candidate, incident, "incident_update")])
+        return incident

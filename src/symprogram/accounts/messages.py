@@ -1,0 +1,182 @@
+"""Every text the accounts context sends, each built by one function.
+
+The flows queue these :class:`~symprogram.notify.Message` s in their unit of
+work; the notifier receives them only after it committed. The ``kind`` of a
+message is its stable name (a host application may render its own text for it);
+``data`` holds what a link or a template needs (tokens, IDs, expiry instants).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from symprogram.accounts.models import AccountStatus, Candidate, Incident
+from symprogram.notify import Message
+
+__all__ = [
+    "account_activated",
+    "account_status_changed",
+    "activation",
+    "email_change_requested",
+    "email_changed",
+    "email_in_use_attempt",
+    "email_verification",
+    "incident_notice",
+    "password_changed",
+    "password_reset",
+    "registration_attempt",
+]
+
+
+def registration_attempt(owner: Candidate, reference: str) -> Message:
+    """The notice to an address's owner that somebody tried to register it again."""
+    return Message(
+        to=owner.contact.email,
+        kind="registration_attempt",
+        subject="Somebody tried to create an account with your address",
+        body=(
+            "An account already exists for this e-mail address. If it was you, "
+            "log in, or reset your password with 'Forgot password'. "
+            "If it was not you, you can ignore this message."
+        ),
+        data={"reference": reference, "candidate_id": owner.candidate_id},
+    )
+
+
+def activation(
+    candidate: Candidate, token: str, expires: datetime, reference: str | None = None
+) -> Message:
+    """The activation link of a new account, with its candidate ID."""
+    return Message(
+        to=candidate.contact.email,
+        kind="activation",
+        subject="Activate your account",
+        body=(
+            f"Welcome, {candidate.contact.given_name}. Your candidate ID is "
+            f"{candidate.candidate_id}. Follow the activation link to complete the account "
+            f"activation process; it works once, until {expires.isoformat()}."
+        ),
+        data={
+            "token": token,
+            "candidate_id": candidate.candidate_id,
+            "expires_at": expires.isoformat(),
+            "reference": reference,
+        },
+    )
+
+
+def account_activated(candidate: Candidate) -> Message:
+    """The confirmation that an account is active."""
+    return Message(
+        to=candidate.contact.email,
+        kind="account_activated",
+        subject="Your account is active",
+        body=f"Your account {candidate.candidate_id} is now active.",
+        data={"candidate_id": candidate.candidate_id},
+    )
+
+
+def account_status_changed(
+    candidate: Candidate, target: AccountStatus, reason: str | None
+) -> Message:
+    """The notice that staff suspended, reinstated or closed an account."""
+    key = candidate.candidate_id
+    return Message(
+        to=candidate.contact.email,
+        kind=f"account_{target}",
+        subject=f"Your account is {target}",
+        body=f"Your account {key} is now {target}." + (f" Reason: {reason}" if reason else ""),
+        data={"candidate_id": key, "status": str(target), "reason": reason},
+    )
+
+
+def password_changed(candidate: Candidate, method: str) -> Message:
+    """The security notice that the password was changed (``method``: change or reset)."""
+    return Message(
+        to=candidate.contact.email,
+        kind="password_changed",
+        subject="Your password was changed",
+        body="Your password was changed. If this was not you, contact customer support.",
+        data={"candidate_id": candidate.candidate_id, "method": method},
+    )
+
+
+def password_reset(candidate: Candidate, token: str, expires: datetime) -> Message:
+    """The password reset link."""
+    return Message(
+        to=candidate.contact.email,
+        kind="password_reset",
+        subject="Reset your password",
+        body=(
+            "Follow the link to choose a new password. It works once, until "
+            f"{expires.isoformat()}. If you did not ask, ignore this message."
+        ),
+        data={
+            "token": token,
+            "candidate_id": candidate.candidate_id,
+            "expires_at": expires.isoformat(),
+        },
+    )
+
+
+def email_in_use_attempt(owner: Candidate) -> Message:
+    """The notice to an address's owner that another account asked to use it."""
+    return Message(
+        to=owner.contact.email,
+        kind="email_in_use_attempt",
+        subject="Somebody tried to use your address",
+        body="Another account asked to use this address; nothing was changed.",
+        data={},
+    )
+
+
+def email_verification(candidate_id: str, new_email: str, token: str, expires: datetime) -> Message:
+    """The link that confirms a new address, sent to that address."""
+    return Message(
+        to=new_email,
+        kind="email_verification",
+        subject="Confirm your new e-mail address",
+        body="Follow the link to confirm this address for your account.",
+        data={"token": token, "candidate_id": candidate_id, "expires_at": expires.isoformat()},
+    )
+
+
+def email_change_requested(candidate: Candidate) -> Message:
+    """The security notice to the current address that a new one was given."""
+    return Message(
+        to=candidate.contact.email,
+        kind="email_change_requested",
+        subject="A new e-mail address was given for your account",
+        body=(
+            "A change of your account's e-mail address was requested. It takes "
+            "effect once the new address is confirmed. If this was not you, "
+            "contact customer support."
+        ),
+        data={"candidate_id": candidate.candidate_id},
+    )
+
+
+def email_changed(candidate_id: str, address: str, new_email: str) -> Message:
+    """The notice, to the old and to the new address, that the address changed."""
+    return Message(
+        to=address,
+        kind="email_changed",
+        subject="Your account's e-mail address changed",
+        body=f"The address of account {candidate_id} is now {new_email}.",
+        data={"candidate_id": candidate_id},
+    )
+
+
+def incident_notice(candidate: Candidate, incident: Incident, kind: str) -> Message:
+    """An incident was opened or changed (``kind``: incident_opened or incident_update)."""
+    return Message(
+        to=candidate.contact.email,
+        kind=kind,
+        subject=f"Incident {incident.incident_id}: {incident.title}",
+        body=f"Incident {incident.incident_id} is {incident.status}.",
+        data={
+            "incident_id": incident.incident_id,
+            "candidate_id": candidate.candidate_id,
+            "status": str(incident.status),
+        },
+    )

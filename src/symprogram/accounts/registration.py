@@ -1,0 +1,279 @@
+"""Registration: accepting the Terms of Use, registering, activating, resending the link."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+
+import attrs
+
+from symprogram._checks import check_enum
+from symprogram.accounts import messages, rules
+from symprogram.accounts._base import RESEND, TERMS_PURPOSE, FlowBase, candidate_key
+from symprogram.accounts.events import ActivationSent, RegistrationAttempted
+from symprogram.accounts.models import (
+    AcceptancePath,
+    AccountStatus,
+    Candidate,
+    ContactDetails,
+    PostalAddress,
+    RegistrationReceipt,
+    TermsAcceptance,
+    TermsReceipt,
+    normalize_email,
+)
+from symprogram.accounts.storage import AccountsStorage
+from symprogram.errors import Conflict
+from symprogram.ids import CandidateId
+from symprogram.notify import Message
+from symprogram.persistence import Transaction
+from symprogram.tokens import TokenPurpose
+
+__all__ = ["AccountOpening", "Registration"]
+
+
+class AccountOpening(FlowBase):
+    """Opening an account inside a unit of work: shared by registration and bulk import."""
+
+    def _new_candidate_id(self, store: AccountsStorage, drawn: Iterator[str] | None = None) -> str:
+        for _ in range(8):
+            key = (drawn is not None and next(drawn, None)) or CandidateId.generate().display
+            if store.candidates.find(key) is None:
+                return key
+        raise Conflict("could not draw a free candidate ID", code="candidate_id_exhausted")
+
+    def _store_account(
+        self,
+        tx: Transaction,
+        store: AccountsStorage,
+        bound: TermsAcceptance,
+        contact: ContactDetails,
+        encoded: str,
+        now: datetime,
+    ) -> tuple[Candidate, datetime]:
+        """Store the new candidate of the acceptance ``bound`` to its candidate ID, its
+        password hash and its first history entries; return it and when its
+        activation link expires (the link itself is issued by the caller)."""
+        expires = now + self.settings.activation_ttl
+        candidate, events = rules.new_account(bound, contact, now, expires)
+        store.candidates.add(candidate)
+        store.credentials.add(candidate.candidate_id, encoded, now)
+        self._record(tx, *events)
+        return candidate, expires
+
+    def _open_account(
+        self,
+        tx: Transaction,
+        store: AccountsStorage,
+        acceptance: TermsAcceptance,
+        contact: ContactDetails,
+        encoded: str,
+        now: datetime,
+    ) -> tuple[Candidate, str, datetime]:
+        """Issue a candidate ID, bind ``acceptance`` to it, store the account and
+        issue its activation link; return the candidate, the link and its expiry."""
+        key = self._new_candidate_id(store)
+        bound = store.acceptances.save(attrs.evolve(acceptance, candidate_id=key))
+        candidate, expires = self._store_account(tx, store, bound, contact, encoded, now)
+        ttl = self.settings.activation_ttl
+        token = self._tokens.issue(
+            tx, purpose=TokenPurpose.ACTIVATION, subject=key, ttl=ttl, now=now
+        )
+        return candidate, token, expires
+
+
+class Registration(AccountOpening):
+    """Terms of Use, registration and activation of :class:`~symprogram.accounts.AccountsService`."""
+
+    def accept_terms(
+        self,
+        *,
+        path: AcceptancePath | str,
+        candidate_id: str | CandidateId | None = None,
+        terms_version: str | None = None,
+    ) -> TermsReceipt:
+        """Record that the Terms of Use in effect now were accepted along ``path``.
+
+        Acceptance "simply acknowledges that you have reviewed this information
+        - it does not constitute any agreements of participation" (seed 000).
+
+        A person accepts *before* they have an account: without
+        ``candidate_id`` the acceptance is stored unbound and the receipt
+        carries a single-use ``token`` (valid for
+        ``settings.terms_receipt_ttl``) that :meth:`register` requires; the
+        acceptance is bound to the new account there. With ``candidate_id`` (an
+        existing account accepting a newer version) it is recorded into the
+        account at once and the receipt has no token.
+
+        Args:
+            path: ``create_account`` or ``score_report``.
+            candidate_id: an existing account, if any.
+            terms_version: the version the person saw; refused if it is not
+                the one in effect now.
+
+        Raises:
+            ValidationError: unknown path (``invalid_path``), a version that is
+                not current (``terms_version_not_current``).
+            NotFound: no terms in effect (``no_terms_in_effect``) or no such candidate.
+            IllegalTransition: the account is closed (``account_closed``).
+        """
+        chosen = check_enum(AcceptancePath, path, "path")
+        key = None if candidate_id is None else candidate_key(candidate_id)
+        now = self._now()
+        current = self.catalogue.current(now)
+        rules.check_terms_version(current, terms_version)
+        rules.offered_path(current, chosen)
+        acceptance = TermsAcceptance(
+            acceptance_id=secrets.token_hex(16),
+            terms_version=current.version,
+            terms_digest=current.digest,
+            path=chosen,
+            accepted_at=now,
+            candidate_id=key,
+        )
+        ttl = self.settings.terms_receipt_ttl
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            if key is None:
+                stored = store.acceptances.add(acceptance)
+                token = self._tokens.issue(
+                    tx, purpose=TERMS_PURPOSE, subject=stored.acceptance_id, ttl=ttl, now=now
+                )
+                return TermsReceipt(stored, token, now + ttl)
+            candidate = store.candidates.get(key)
+            rules.require_open(candidate)
+            stored = store.acceptances.add(acceptance)
+            store.candidates.save(attrs.evolve(candidate, terms=stored))
+            self._record(tx, rules.terms_accepted(key, stored))
+        return TermsReceipt(stored)
+
+    def register(
+        self,
+        *,
+        terms_receipt: str,
+        email: str,
+        password: str,
+        given_name: str,
+        family_name: str,
+        company_name: str,
+        partner_company: str,
+        preferred_language: str,
+        phone: str | None = None,
+        postal_address: PostalAddress | None = None,
+    ) -> RegistrationReceipt:
+        """Create an account pending activation, or quietly notify an existing owner.
+
+        The receipt has the same shape whether ``email`` was new or already
+        registered; it never carries the candidate ID (see
+        :class:`RegistrationReceipt`). For a new address a candidate ID is issued
+        and an ``activation`` message (token, candidate ID) is sent; for a known
+        one its owner gets a ``registration_attempt`` notice instead and nothing
+        else changes. The terms receipt is used up in both cases.
+
+        Args:
+            terms_receipt: the token of :meth:`accept_terms` ("I agree to these terms").
+            email: the address (normalized with email-validator, no network).
+            password: checked against the password policy.
+            given_name: given name.
+            family_name: family name.
+            company_name: company name.
+            partner_company: partner company.
+            preferred_language: a BCP 47 tag (e.g. ``"de"``, ``"pt-BR"``).
+            phone: optional telephone number.
+            postal_address: optional postal address.
+
+        Raises:
+            ValidationError: a bad field (``invalid_email``, ``unknown_language``,
+                ``field_required``, ``control_characters``, password codes ...).
+            LimitExceeded: a field too long (``text_too_long``).
+            PermissionDenied: no terms receipt (``terms_not_accepted``) or one for
+                superseded terms (``terms_outdated``).
+            TokenError: an unknown, used or expired receipt (``token_invalid``,
+                ``token_used``, ``token_expired``; field ``terms_receipt``).
+        """
+        contact = ContactDetails(
+            email=email,
+            given_name=given_name,
+            family_name=family_name,
+            company_name=company_name,
+            partner_company=partner_company,
+            preferred_language=preferred_language,
+            phone=phone,
+            postal_address=postal_address,
+        )
+        self._password_ok(password, contact)
+        rules.require_receipt(terms_receipt)
+        encoded = self._hasher.hash(password)
+        now = self._now()
+        current = self.catalogue.current(now)
+        reference = secrets.token_hex(8).upper()
+        outbox: list[Message] = []
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            acceptance_id = self._consume(tx, TERMS_PURPOSE, terms_receipt, now, "terms_receipt")
+            acceptance = rules.unbound_acceptance(store.acceptances.find(acceptance_id))
+            rules.require_terms(rules.terms_status(acceptance, current, now), "terms_receipt")
+            owner = store.candidates.find_by_email(contact.email)
+            if owner is not None:
+                self._record(tx, RegistrationAttempted(owner.candidate_id, now))
+                outbox.append(messages.registration_attempt(owner, reference))
+            else:
+                candidate, token, expires = self._open_account(
+                    tx, store, acceptance, contact, encoded, now
+                )
+                outbox.append(messages.activation(candidate, token, expires, reference))
+        self._send(outbox)
+        return RegistrationReceipt(email=contact.email, requested_at=now, reference=reference)
+
+    def activate(self, token: str) -> Candidate:
+        """Complete activation with the token from the activation e-mail.
+
+        Returns:
+            the active account (its ``candidate_id`` can now be shown).
+
+        Raises:
+            TokenError: ``token_invalid``, ``token_used``, ``token_revoked`` or
+                ``token_expired`` (field ``token``).
+            IllegalTransition: the account is no longer pending (``illegal_transition``).
+        """
+        now = self._now()
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            key = self._consume(tx, TokenPurpose.ACTIVATION, token, now, "token")
+            candidate, event = rules.change_status(
+                store.candidates.get(key), AccountStatus.ACTIVE, now
+            )
+            candidate = store.candidates.save(candidate)
+            self._record(tx, event)
+        self._send([messages.account_activated(candidate)])
+        return candidate
+
+    def resend_activation(self, email: str) -> None:
+        """Send a fresh activation link if ``email`` belongs to an account pending activation.
+
+        Says nothing about whether it does: the answer and the limit are the
+        same for every address. Earlier links stay valid until they expire.
+
+        Raises:
+            ValidationError: not an e-mail address (``invalid_email``).
+            LimitExceeded: more than ``settings.resend_limit`` requests for this
+                address within ``settings.resend_window`` (``resend_limit_reached``).
+        """
+        normalized = normalize_email(email)
+        now = self._now()
+        ttl = self.settings.activation_ttl
+        outbox: list[Message] = []
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            limit = self.settings.resend_limit
+            self._rate_limit(store, RESEND, normalized, now, limit, "resend_limit_reached")
+            candidate = store.candidates.find_by_email(normalized)
+            if candidate is not None and candidate.status is AccountStatus.PENDING_ACTIVATION:
+                key = candidate.candidate_id
+                token = self._tokens.issue(
+                    tx, purpose=TokenPurpose.ACTIVATION, subject=key, ttl=ttl, now=now
+                )
+                self._record(tx, ActivationSent(key, now, expires_at=now + ttl))
+                outbox.append(messages.activation(candidate, token, now + ttl))
+        self._send(outbox)

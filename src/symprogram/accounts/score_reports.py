@@ -1,0 +1,141 @@
+"""Score reports: recording them, and claiming one into an account ("I have a Score Report")."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from symprogram._checks import check_text
+from symprogram.accounts import messages, rules
+from symprogram.accounts._base import FlowBase, candidate_key, new_incident_id
+from symprogram.accounts._text import CODES
+from symprogram.accounts.models import (
+    MAX_REPORT_NAME_LENGTH,
+    ScoreReport,
+    normalize_email,
+    normalize_registration_number,
+)
+from symprogram.accounts.storage import AccountsStorage
+from symprogram.ids import CandidateId
+from symprogram.notify import Message
+
+__all__ = ["ScoreReports"]
+
+
+class ScoreReports(FlowBase):
+    """Score reports of :class:`~symprogram.accounts.AccountsService`."""
+
+    def record_score_report(
+        self,
+        *,
+        registration_number: str,
+        exam_code: str,
+        candidate_name: str,
+        email: str,
+        score: int,
+        passing_score: int,
+        exam_date: date,
+        test_centre: str,
+    ) -> ScoreReport:
+        """Record an exam score report (staff or import), before any account needs to exist.
+
+        Raises:
+            ValidationError / LimitExceeded: a bad field.
+            Conflict: the registration number is already recorded (``score_report_exists``).
+        """
+        report = ScoreReport(
+            registration_number=registration_number,
+            exam_code=exam_code,
+            candidate_name=candidate_name,
+            email=email,
+            score=score,
+            passing_score=passing_score,
+            exam_date=exam_date,
+            test_centre=test_centre,
+            recorded_at=self._now(),
+        )
+        with self._store.transaction() as tx:
+            return AccountsStorage(tx).score_reports.add(report)
+
+    def get_score_report(self, registration_number: str) -> ScoreReport:
+        """Return a recorded report (staff).
+
+        Raises:
+            NotFound: unknown registration number (``score_report_not_found``).
+        """
+        number = normalize_registration_number(registration_number)
+        return self._read(lambda s: s.score_reports.get(number))
+
+    def score_reports(self, candidate_id: str | CandidateId) -> tuple[ScoreReport, ...]:
+        """Return the score reports the candidate claimed, in claim order."""
+        key = candidate_key(candidate_id)
+
+        def load(store: AccountsStorage) -> tuple[ScoreReport, ...]:
+            candidate = store.candidates.get(key)
+            return tuple(store.score_reports.get(number) for number in candidate.score_reports)
+
+        return self._read(load)
+
+    def claim_score_report(
+        self,
+        candidate_id: str | CandidateId,
+        registration_number: str,
+        email: str | None = None,
+        name: str | None = None,
+    ) -> ScoreReport:
+        """Claim a score report into an account, by proof ("I have a Score Report").
+
+        The proof is the registration number plus the e-mail address or the name
+        on the report. A report can be claimed once. A second claim by another
+        account is refused *and* opens a support incident for the claimant, which
+        is committed before the refusal is raised; the same account claiming
+        again is refused without an incident (the policy is
+        :func:`~symprogram.accounts.rules.decide_claim`).
+
+        Raises:
+            PermissionDenied: the account is not active (``account_not_active``),
+                the current terms are not accepted (``terms_not_accepted`` /
+                ``terms_outdated``), or the number and proof do not match a report
+                (``score_report_proof_mismatch``; unknown numbers look the same).
+            ValidationError: neither ``email`` nor ``name`` (``proof_required``),
+                or a malformed value.
+            Conflict: already claimed (``score_report_already_claimed``; details
+                ``incident_id`` when an incident was opened).
+        """
+        key = candidate_key(candidate_id)
+        number = normalize_registration_number(registration_number)
+        proof_email = None if email is None else normalize_email(email)
+        proof_name = None
+        if name is not None:
+            proof_name = check_text(
+                name, "name", limit=MAX_REPORT_NAME_LENGTH, strip=True, codes=CODES
+            )
+        rules.require_proof(proof_email, proof_name)
+        now = self._now()
+        current = self.catalogue.current(now)
+        outbox: list[Message] = []
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            candidate = store.candidates.get(key)
+            outcome = rules.decide_claim(
+                candidate,
+                store.score_reports.find(number),
+                terms=rules.terms_status(candidate.terms, current, now),
+                email=proof_email,
+                name=proof_name,
+                at=now,
+                incident_id=new_incident_id(),
+            )
+            if outcome.incident is not None:
+                store.incidents.add(outcome.incident)
+                outbox.append(
+                    messages.incident_notice(candidate, outcome.incident, "incident_opened")
+                )
+            if outcome.report is not None:
+                claimed = store.score_reports.save(outcome.report)
+            store.candidates.save(outcome.candidate)
+            self._record(tx, *outcome.events)
+        self._send(outbox)
+        if outcome.refusal is not None:
+            raise outcome.refusal
+        return claimed
+

@@ -1,0 +1,69 @@
+"""The account life cycle by staff: suspend, reinstate, close."""
+
+from __future__ import annotations
+
+from symprogram._checks import check_text, optional_text
+from symprogram.accounts import messages, rules
+from symprogram.accounts._base import ACCOUNT_PURPOSES, FlowBase, candidate_key
+from symprogram.accounts._text import CODES
+from symprogram.accounts.models import MAX_REASON_LENGTH, AccountStatus, Candidate
+from symprogram.accounts.storage import AccountsStorage
+from symprogram.ids import CandidateId
+
+__all__ = ["Status"]
+
+
+class Status(FlowBase):
+    """Suspension, reinstatement and closure of :class:`~symprogram.accounts.AccountsService`."""
+
+    def suspend(self, candidate_id: str | CandidateId, reason: str) -> Candidate:
+        """Suspend an active account (staff).
+
+        Raises:
+            IllegalTransition: the account is not active (``illegal_transition``).
+            ValidationError / LimitExceeded: a bad reason.
+        """
+        check_text(reason, "reason", limit=MAX_REASON_LENGTH, strip=True, codes=CODES)
+        return self._change_status(candidate_id, AccountStatus.SUSPENDED, reason)
+
+    def reinstate(self, candidate_id: str | CandidateId) -> Candidate:
+        """Make a suspended account active again (staff).
+
+        Raises:
+            IllegalTransition: the account is not suspended (``illegal_transition``).
+        """
+        return self._change_status(
+            candidate_id, AccountStatus.ACTIVE, None, require=AccountStatus.SUSPENDED
+        )
+
+    def close(self, candidate_id: str | CandidateId, reason: str | None = None) -> Candidate:
+        """Close an account for good; every outstanding link dies. The address stays reserved.
+
+        Raises:
+            IllegalTransition: already closed (``illegal_transition``).
+        """
+        return self._change_status(candidate_id, AccountStatus.CLOSED, reason)
+
+    def _change_status(
+        self,
+        candidate_id: str | CandidateId,
+        target: AccountStatus,
+        reason: str | None,
+        *,
+        require: AccountStatus | None = None,
+    ) -> Candidate:
+        key = candidate_key(candidate_id)
+        text = optional_text(reason, "reason", limit=MAX_REASON_LENGTH, strip=True, codes=CODES)
+        now = self._now()
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            candidate, event = rules.staff_status_change(
+                store.candidates.get(key), target, now, reason=text, require=require
+            )
+            candidate = store.candidates.save(candidate)
+            if target is AccountStatus.CLOSED:
+                for purpose in ACCOUNT_PURPOSES:
+                    self._tokens.revoke_all(tx, purpose=purpose, subject=key)
+            self._record(tx, event)
+        self._send([messages.account_status_changed(candidate, target, text)])
+        return candidate
