@@ -2,18 +2,107 @@
 
 Every adapter implements :class:`symprogram.persistence.Store` and passes the
 same contract suite, :mod:`symprogram.testing.contract`.
+
+Adapters are found by the scheme of a storage URL through the entry-point group
+``symprogram.storage`` (:data:`ENTRY_POINT_GROUP`): each entry point is named
+after a scheme and points at a factory that takes the URL (a string) and returns
+a store. The built-in adapters are registered the same way, in symprogram's own
+``pyproject.toml``; a third-party package registers its own schemes in its
+``pyproject.toml`` and :func:`open_store`, ``Program.open(url)`` and the
+``SYMPROGRAM_STORAGE`` environment variable find it once it is installed:
+
+.. code-block:: toml
+
+    [project.entry-points."symprogram.storage"]
+    myscheme = "my_package.store:open_url"
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable, Mapping
+from importlib.metadata import EntryPoint, entry_points
+from types import MappingProxyType
 
-from symprogram.errors import ValidationError
+from symprogram.errors import StorageError, ValidationError
 from symprogram.persistence import Store
 
-__all__ = ["open_store"]
+__all__ = ["ENTRY_POINT_GROUP", "ENVIRONMENT_VARIABLE", "backends", "open_store"]
 
 ENVIRONMENT_VARIABLE = "SYMPROGRAM_STORAGE"
+"""The environment variable naming the storage URL when none is given."""
+ENTRY_POINT_GROUP = "symprogram.storage"
+"""The entry-point group mapping URL schemes to adapter factories (``url -> Store``)."""
+
+_lock = threading.Lock()
+_found: dict[str, Mapping[str, EntryPoint]] = {}
+
+
+def _registered(*, refresh: bool = False) -> Mapping[str, EntryPoint]:
+    """The entry points of :data:`ENTRY_POINT_GROUP` by scheme (read once, cached)."""
+    with _lock:
+        cached = _found.get(ENTRY_POINT_GROUP)
+        if cached is None or refresh:
+            points = {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
+            cached = _found[ENTRY_POINT_GROUP] = MappingProxyType(points)
+        return cached
+
+
+def backends() -> Mapping[str, str]:
+    """The installed storage backends: each URL scheme and its factory (``module:name``).
+
+    Example:
+        >>> backends()["memory"]
+        'symprogram.storage.memory:open_url'
+    """
+    return MappingProxyType(
+        {scheme: point.value for scheme, point in sorted(_registered(refresh=True).items())}
+    )
+
+
+def _entry_point(scheme: str) -> EntryPoint:
+    """The entry point of ``scheme``, else of its part before ``+`` (a driver variant).
+
+    An unknown scheme reads the installed entry points again before it is refused,
+    so a backend installed while the process runs is found too.
+    """
+    for refresh in (False, True):
+        found = _registered(refresh=refresh)
+        point = found.get(scheme) or found.get(scheme.partition("+")[0])
+        if point is not None:
+            return point
+    known = ", ".join(sorted(_registered()))
+    raise ValidationError(
+        f"no storage backend for {scheme!r}:// URLs (known schemes: {known}); "
+        f"install one that registers it in the {ENTRY_POINT_GROUP!r} entry points",
+        field="url",
+        code="unknown_storage_scheme",
+        details={"scheme": scheme, "known": sorted(_registered())},
+    )
+
+
+def _factory(point: EntryPoint) -> Callable[[str], object]:
+    try:
+        factory = point.load()
+    except ImportError as exc:
+        if exc.name == "sqlalchemy" or (exc.name or "").startswith("sqlalchemy."):
+            raise ValidationError(
+                "this URL needs the SQLAlchemy adapter: pip install 'symprogram[sql]'",
+                field="url",
+                code="sql_extra_missing",
+            ) from exc
+        raise ValidationError(
+            f"the storage backend {point.value!r} cannot be imported: {exc}",
+            field="url",
+            code="storage_backend_unavailable",
+        ) from exc
+    if not callable(factory):
+        raise StorageError(
+            f"the storage backend {point.value!r} is not callable",
+            code="invalid_storage_backend",
+        )
+    return factory  # type: ignore[no-any-return]
 
 
 def _from_sqlalchemy_object(target: object) -> Store:
@@ -46,58 +135,48 @@ def open_store(url: object = None) -> Store:
     """Open a store from a URL.
 
     The backend is chosen by the explicit ``url`` first, then the environment
-    variable ``SYMPROGRAM_STORAGE``, then the default (in memory).
+    variable ``SYMPROGRAM_STORAGE``, then the default (in memory). The URL's
+    scheme (before ``://``) names the backend in the ``symprogram.storage``
+    entry points; a scheme with a driver (``postgresql+psycopg``) that has no
+    entry point of its own uses the one of its part before ``+``. Built in:
 
     * ``memory://`` — :class:`~symprogram.storage.memory.MemoryStore`;
     * ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
       ``sqlite://`` or ``sqlite:///:memory:`` —
       :class:`~symprogram.storage.sqlite.SQLiteStore`;
-    * any other SQLAlchemy URL (``postgresql+psycopg://...``,
-      ``mysql+pymysql://...``) — :class:`~symprogram.storage.sqlalchemy.SQLAlchemyStore`
-      (install the ``sql`` extra);
+    * SQLAlchemy URLs (``postgresql+psycopg://...``, ``mysql+pymysql://...``,
+      ``mariadb://...``, ``cockroachdb://...``, ``sqlite+pysqlite://...``) —
+      :class:`~symprogram.storage.sqlalchemy.SQLAlchemyStore` (install the
+      ``sql`` extra);
     * an SQLAlchemy ``URL`` object (same), or a host application's own
       ``Engine`` (never disposed by symprogram) or ``Connection`` (every unit of
       work joins its transaction: :meth:`SQLAlchemyStore.for_connection`).
 
     Raises:
-        ValidationError: the URL is not understood (code ``invalid_storage_url``).
+        ValidationError: the URL is not understood (``invalid_storage_url``), no
+            backend is registered for its scheme (``unknown_storage_scheme``,
+            naming the known ones), or the backend's package is missing
+            (``sql_extra_missing``, ``sql_driver_missing``,
+            ``storage_backend_unavailable``).
+        StorageError: the backend's factory did not return a store
+            (``invalid_storage_backend``), or the storage cannot be opened.
     """
     if url is None:
         url = os.environ.get(ENVIRONMENT_VARIABLE) or "memory://"
     if type(url).__module__.partition(".")[0] == "sqlalchemy":
         return _from_sqlalchemy_object(url)
-    if not isinstance(url, str) or not url:
+    if not isinstance(url, str) or "://" not in url:
         raise ValidationError(
-            "storage URL must be a string", field="url", code="invalid_storage_url"
+            "storage URL must be a string such as sqlite:///path.db or memory://",
+            field="url",
+            code="invalid_storage_url",
         )
-    if url == "memory://":
-        from symprogram.storage.memory import MemoryStore
-
-        return MemoryStore()
-    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
-        from symprogram.storage.sqlite import SQLiteStore
-
-        rest = url[len("sqlite://") :]
-        if rest in ("", "/", "/:memory:"):
-            return SQLiteStore(":memory:")
-        if not rest.startswith("/"):
-            raise ValidationError(
-                "SQLite URLs look like sqlite:///relative.db or sqlite:////absolute.db",
-                field="url",
-                code="invalid_storage_url",
-            )
-        return SQLiteStore(rest[1:])
-    if "://" in url:
-        try:
-            from symprogram.storage.sqlalchemy import (  # type: ignore[import-not-found,unused-ignore]
-                SQLAlchemyStore,
-            )
-        except ImportError as exc:  # pragma: no cover - depends on installed extras
-            raise ValidationError(
-                "this URL needs the SQLAlchemy adapter: pip install 'symprogram[sql]'",
-                field="url",
-                code="sql_extra_missing",
-            ) from exc
-        store: Store = SQLAlchemyStore.from_url(url)
-        return store
-    raise ValidationError(f"unknown storage URL {url!r}", field="url", code="invalid_storage_url")
+    scheme = url.partition("://")[0]
+    point = _entry_point(scheme)
+    store = _factory(point)(url)
+    if not isinstance(store, Store):
+        raise StorageError(
+            f"the storage backend {point.value!r} returned {type(store).__name__}, not a Store",
+            code="invalid_storage_backend",
+        )
+    return store

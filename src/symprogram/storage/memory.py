@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from symprogram.errors import ConcurrencyError, Conflict, NotFound, StorageError
+from symprogram.errors import ConcurrencyError, Conflict, NotFound, StorageError, ValidationError
 from symprogram.persistence import Record, check_key
 from symprogram.storage._base import (
     Units,
@@ -33,7 +33,7 @@ from symprogram.storage._base import (
     check_version,
 )
 
-__all__ = ["MemoryStore", "MemoryTransaction"]
+__all__ = ["MemoryStore", "MemoryTransaction", "open_url"]
 
 
 class _State:
@@ -306,3 +306,18 @@ class MemoryStore:
 
     def __repr__(self) -> str:
         return "MemoryStore()"
+
+
+def open_url(url: str) -> MemoryStore:
+    """The factory of the ``memory`` entry point: ``memory://`` is a new, empty store.
+
+    Raises:
+        ValidationError: anything but ``memory://`` (``invalid_storage_url``).
+    """
+    if url != "memory://":
+        raise ValidationError(
+            "the in-memory storage URL is memory:// (nothing after it)",
+            field="url",
+            code="invalid_storage_url",
+        )
+    return MemoryStore()

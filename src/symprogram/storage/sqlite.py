@@ -46,6 +46,7 @@ from symprogram.persistence import (
     IndexItem,
     Record,
     SaveItem,
+    Store,
     batch_items,
     check_key,
     save_waves,
@@ -74,6 +75,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SQLiteStore",
     "SQLiteTransaction",
+    "open_url",
 ]
 
 APPLICATION_ID = 0x53594D50  # "SYMP"
@@ -648,3 +650,33 @@ class SQLiteStore:
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
+
+
+def open_url(url: str) -> Store:
+    """The factory of the ``sqlite`` entry point.
+
+    ``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open a
+    file; ``sqlite://`` and ``sqlite:///:memory:`` a database in memory. A URL
+    naming a driver (``sqlite+pysqlite://...``) is SQLAlchemy's: it opens an
+    :class:`~symprogram.storage.sqlalchemy.SQLAlchemyStore`.
+
+    Raises:
+        ValidationError: the URL is not an SQLite URL (``invalid_storage_url``).
+    """
+    scheme, _, rest = url.partition("://")
+    if scheme != "sqlite":
+        from symprogram.storage.sqlalchemy import (  # type: ignore[import-not-found,unused-ignore]
+            open_url as open_sqlalchemy,
+        )
+
+        store: Store = open_sqlalchemy(url)
+        return store
+    if rest in ("", "/", "/:memory:"):
+        return SQLiteStore(":memory:")
+    if not rest.startswith("/"):
+        raise ValidationError(
+            "SQLite URLs look like sqlite:///relative.db or sqlite:////absolute.db",
+            field="url",
+            code="invalid_storage_url",
+        )
+    return SQLiteStore(rest[1:])
