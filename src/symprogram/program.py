@@ -140,13 +140,21 @@ class Program:
     ) -> Program:
         """A program on the storage named by ``url``.
 
-        ``sqlite:///path.db`` (the embedded default), ``memory://``, or any
-        SQLAlchemy URL (a string or a ``sqlalchemy.engine.URL``) with the ``sql``
-        extra installed. A host application may instead hand in its own
-        SQLAlchemy ``Engine`` (symprogram never disposes of it) or ``Connection``
-        (every unit of work then joins that connection's transaction, which the
-        host commits or rolls back). Without ``url``, the ``SYMPROGRAM_STORAGE``
-        environment variable, then memory.
+        ``sqlite:///path.db`` (the embedded default), ``memory://``, an
+        SQLAlchemy URL (``postgresql+psycopg://...``, a string or a
+        ``sqlalchemy.engine.URL``) with the ``sql`` extra installed, or the URL
+        of any backend registered for its scheme in the ``symprogram.storage``
+        entry points (see :func:`symprogram.storage.open_store`). A host
+        application may instead hand in its own SQLAlchemy ``Engine``
+        (symprogram never disposes of it) or ``Connection`` (every unit of work
+        then joins that connection's transaction, which the host commits or
+        rolls back). Without ``url``, the ``SYMPROGRAM_STORAGE`` environment
+        variable, then memory.
+
+        Raises:
+            ValidationError: the URL is not understood (``invalid_storage_url``)
+                or no backend is registered for its scheme
+                (``unknown_storage_scheme``).
         """
         return cls(open_store(url), clock=clock, **kwargs)
 
