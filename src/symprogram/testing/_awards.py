@@ -17,7 +17,7 @@ import types
 import typing
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 from hypothesis import strategies as st
@@ -56,7 +56,7 @@ from symprogram.awards.models import (
     VerificationRecord,
 )
 from symprogram.errors import ValidationError
-from symprogram.testing.strategies import instants
+from symprogram.testing.strategies import check_overrides, instants
 
 __all__ = [
     "award_catalogues",
@@ -94,17 +94,6 @@ def _st(value: Any) -> st.SearchStrategy[Any]:
     return value if isinstance(value, st.SearchStrategy) else st.just(value)
 
 
-def _check(cls: type[Any], overrides: dict[str, Any]) -> None:
-    names = {a.name for a in attrs.fields(cls)}
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        raise ValidationError(
-            f"{cls.__name__} has no field(s) {', '.join(unknown)}",
-            field=unknown[0],
-            code="unknown_field",
-        )
-
-
 def _composite(
     cls: type[T],
     overrides: dict[str, Any],
@@ -115,7 +104,7 @@ def _composite(
     ``defaults`` receives ``pick(name, default_strategy)`` and returns the fields,
     so that later defaults may depend on earlier draws.
     """
-    _check(cls, overrides)
+    check_overrides(cls, [a.name for a in attrs.fields(cast(Any, cls))], overrides)
 
     @st.composite
     def strategy(draw: st.DrawFn) -> T:

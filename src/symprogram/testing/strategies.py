@@ -16,6 +16,7 @@ and through Hypothesis' entry point.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -27,6 +28,7 @@ from symprogram.errors import ValidationError
 __all__ = [
     "CONTEXT_MODULES",
     "build",
+    "check_overrides",
     "decisions",
     "instants",
     "reasons",
@@ -52,10 +54,8 @@ def _as_strategy(value: Any) -> st.SearchStrategy[Any]:
     return value if isinstance(value, st.SearchStrategy) else st.just(value)
 
 
-def build(
-    cls: type[T], fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
-) -> st.SearchStrategy[T]:
-    """Build ``cls`` from ``fields`` with ``overrides`` applied (strategies or plain values).
+def check_overrides(cls: type[Any], fields: Iterable[str], overrides: Mapping[str, Any]) -> None:
+    """Refuse an override that names none of ``fields`` (the fields ``cls`` is built from).
 
     Raises:
         ValidationError: an override names a field the model does not have
@@ -68,6 +68,18 @@ def build(
             field=unknown[0],
             code="unknown_field",
         )
+
+
+def build(
+    cls: type[T], fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
+) -> st.SearchStrategy[T]:
+    """Build ``cls`` from ``fields`` with ``overrides`` applied (strategies or plain values).
+
+    Raises:
+        ValidationError: an override names a field the model does not have
+            (code ``unknown_field``).
+    """
+    check_overrides(cls, fields, overrides)
     merged = {**fields, **{k: _as_strategy(v) for k, v in overrides.items()}}
     return st.builds(cls, **merged)
 
