@@ -27,7 +27,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from symprogram.clock import FixedClock
 from symprogram.consent import ConsentService, LegalBasis
 from symprogram.consent.models import Policy, Purpose, Recipient
-from symprogram.consent.service import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND, audience_key
+from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND
+from symprogram.consent.storage import audience_key
 from symprogram.errors import SymprogramError
 from symprogram.persistence import Store
 from symprogram.storage.memory import MemoryStore

@@ -48,7 +48,7 @@ DAY = timedelta(days=1)
 
 
 def _next_policy(consent: ConsentService, version: str, at: datetime, **changes: Any) -> Policy:
-    return attrs.evolve(consent.policy(), version=version, effective_at=at, **changes)
+    return attrs.evolve(consent.get_policy(), version=version, effective_at=at, **changes)
 
 
 # -- granting, refusing, withdrawing -----------------------------------------------
@@ -241,7 +241,7 @@ def test_material_change_needs_notice_before_new_use(
     """A new use is denied until the subject is notified, then follows its basis."""
     consent.grant("cust-1", "special_offers", channel="web_form")
     consent.grant("cust-2", "special_offers", channel="web_form")
-    base = consent.policy()
+    base = consent.get_policy()
     new = _next_policy(
         consent,
         "2011-02",
@@ -270,7 +270,7 @@ def test_non_material_change_and_publication_errors(
     consent: ConsentService, clock: FixedClock, snapshot: Callable[[], Any]
 ) -> None:
     """Removing a purpose is not material; backdated or duplicate versions are refused."""
-    base = consent.policy()
+    base = consent.get_policy()
     fewer = tuple(p for p in base.purposes if p.id != "research")
     change = consent.publish_policy(_next_policy(consent, "2011-02", T0 + DAY, purposes=fewer))
     assert (False, ("research",), None) == (change.material, change.purposes_removed, change.notice)
@@ -290,7 +290,10 @@ def test_non_material_change_and_publication_errors(
 def test_published_policies_survive_a_new_service(store: Store, clock: FixedClock) -> None:
     """Versions published through one service are read back by another on the same store."""
     first = ConsentService(store, clock)
-    recipients = (*first.policy().recipients, Recipient("brokers", "Data brokers", ("research",)))
+    recipients = (
+        *first.get_policy().recipients,
+        Recipient("brokers", "Data brokers", ("research",)),
+    )
     change = first.publish_policy(_next_policy(first, "2011-02", T0 + DAY, recipients=recipients))
     assert (True, ("brokers",), ("research",)) == (
         change.material,
@@ -299,7 +302,7 @@ def test_published_policies_survive_a_new_service(store: Store, clock: FixedCloc
     )
     second = ConsentService(store, clock)
     assert ("2005-07", "2011-02") == second.policies.versions
-    assert change == second.policy_change("2011-02")
+    assert change == second.get_policy_change("2011-02")
 
 
 # -- requests ------------------------------------------------------------------------
@@ -544,7 +547,7 @@ def test_bad_input_raises_a_clear_error_and_writes_nothing(
 def test_catalogue_must_be_a_catalogue(store: Store, clock: FixedClock) -> None:
     """A wrong policies argument is refused at construction."""
     with pytest.raises(ValidationError) as info:
-        ConsentService(store, clock, policies="default")  # type: ignore[arg-type]
+        ConsentService(store, clock, catalogue="default")  # type: ignore[arg-type]
     assert "invalid_catalogue" == info.value.code
 
 

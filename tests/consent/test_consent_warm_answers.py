@@ -19,7 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symprogram.clock import FixedClock
-from symprogram.consent import ConsentService, ContactChannel, CookieCategory, LegalBasis
+from symprogram.consent import (
+    ConsentService,
+    ConsentSettings,
+    ContactChannel,
+    CookieCategory,
+    LegalBasis,
+)
 from symprogram.consent.models import Policy, Purpose, Recipient
 from symprogram.decisions import Decision
 from symprogram.errors import SymprogramError
@@ -271,13 +277,10 @@ def test_enum_arguments_answer_as_their_values() -> None:
         assert expected == consent.may_use("a1", purpose, channel)
 
 
-def test_remembered_answers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_remembered_answers_are_bounded() -> None:
     """The memory of answers never grows past its limit."""
-    from symprogram.consent import service
-
-    monkeypatch.setattr(service, "_MEMO_LIMIT", 5)
     store = MemoryStore()
-    consent = ConsentService(store, FixedClock(T0))
+    consent = ConsentService(store, FixedClock(T0), settings=ConsentSettings(memo_limit=5))
     answers: list[Decision] = [consent.may_use(f"s{i}", "special_offers") for i in range(12)]
     assert all(not a.allowed for a in answers)
     assert len(consent._memo) <= 5
