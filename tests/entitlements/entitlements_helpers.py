@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,29 @@ def make_store(kind: str, tmp_path: Path) -> Store:
     if kind == "memory":
         return MemoryStore()
     return SQLiteStore(str(tmp_path / "entitlements.db"))
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """``data`` (parsed TOML: tables, arrays, text, numbers, booleans, dates) as TOML text.
+
+    Every top-level key becomes one line ``key = value`` with inline tables, so
+    that a test can change parsed catalogue data and load it with ``from_toml``.
+    """
+    return "".join(f"{json.dumps(key)} = {_toml_value(value)}\n" for key, value in data.items())
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{json.dumps(key)} = {_toml_value(item)}" for key, item in value.items())
+        return "{" + ", ".join(items) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")

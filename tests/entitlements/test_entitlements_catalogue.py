@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from entitlements_helpers import to_toml
 
 from symprogram.clock import FixedClock
 from symprogram.entitlements import EntitlementCatalogue, EntitlementsService, Reader
@@ -69,7 +70,7 @@ def test_invalid_entries_are_named(mutate: Any, field: str, problem: str) -> Non
     )
     mutate(data)
     with pytest.raises(CatalogueError) as caught:
-        EntitlementCatalogue.from_mapping(data)
+        EntitlementCatalogue.from_toml(to_toml(data))
     assert ("catalogue_invalid", field, problem) == (
         caught.value.code,
         caught.value.field,
@@ -123,7 +124,7 @@ def test_catalogue_order_does_not_matter(seed: int) -> None:
         rnd.shuffle(document["access"])
     rnd.shuffle(data["telephone_support"]["line"])
     rnd.shuffle(data["escalation"]["level"])
-    shuffled = EntitlementCatalogue.from_mapping(data)
+    shuffled = EntitlementCatalogue.from_toml(to_toml(data))
     default = EntitlementCatalogue.default()
     assert default.documents == shuffled.documents
     assert default.service_levels == shuffled.service_levels

@@ -329,10 +329,10 @@ def test_case_escalation_and_remote_access(env: Env) -> None:
     with pytest.raises(IllegalTransition) as again:
         env.service.escalate_case("CASE-1", by="eng1", reason="reopen")
     assert ("case_closed", closed.status.value) == (again.value.code, "closed")
-    kinds = [entry.kind for entry in env.service.audit("C-1")]
+    kinds = [entry.kind for entry in env.service.history("C-1")]
     assert ["agreement_recorded", "case_opened"] == kinds[:2]
     assert top == kinds.count("case_escalated")
-    assert env.service.verify_audit("C-1").ok
+    assert env.service.verify("C-1").ok
 
 
 def test_open_case_needs_an_agreement(env: Env) -> None:
@@ -372,14 +372,14 @@ def test_telephone_support(env: Env) -> None:
 def test_not_found_errors(env: Env) -> None:
     """Unknown agreements, grants, cases and products raise NotFound with their codes."""
     checks = [
-        (lambda: env.service.agreement("nope"), "agreement_not_found"),
+        (lambda: env.service.get_agreement("nope"), "agreement_not_found"),
         (lambda: env.service.suspend_agreement("nope", by="x", reason="y"), "agreement_not_found"),
         (
             lambda: env.service.revoke_entitlement("C-1", "grant-9", by="x", reason="y"),
             "grant_not_found",
         ),
-        (lambda: env.service.case("CASE-9"), "entitlements_case_not_found"),
-        (lambda: env.service.lifecycle("Nope"), "product_not_found"),
+        (lambda: env.service.get_case("CASE-9"), "entitlements_case_not_found"),
+        (lambda: env.service.get_lifecycle("Nope"), "product_not_found"),
         (lambda: env.service.cancel_extension("X-9", by="x", reason="y"), "extension_not_found"),
     ]
     for call, code in checks:
@@ -392,7 +392,7 @@ def test_holdings_round_trip(env: Env) -> None:
     """Agreements and grants read back equal to what was recorded."""
     recorded = agreement(env)
     issued = grant(env)
-    holdings = env.service.holdings("C-1")
+    holdings = env.service.get_holdings("C-1")
     assert ((recorded,), (issued,)) == (holdings.agreements, holdings.grants)
-    assert recorded == env.service.agreement("A-1")
+    assert recorded == env.service.get_agreement("A-1")
     assert START == recorded.created_at

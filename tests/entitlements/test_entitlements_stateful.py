@@ -195,7 +195,7 @@ class EntitlementsMachine(RuleBasedStateMachine):
     @invariant()
     def audit_verifies(self) -> None:
         for customer in CUSTOMERS:
-            assert self.env.service.verify_audit(customer).ok
+            assert self.env.service.verify(customer).ok
 
 
 class SQLiteEntitlementsMachine(EntitlementsMachine):

@@ -33,7 +33,7 @@ from symprogram.entitlements import (
     Reader,
 )
 from symprogram.entitlements import rules as entitlement_rules
-from symprogram.entitlements.ports import StoredHoldings
+from symprogram.entitlements.storage import StoredHoldings
 from symprogram.errors import SymprogramError
 from symprogram.persistence import Transaction
 from symprogram.storage.memory import MemoryStore

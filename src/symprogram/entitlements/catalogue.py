@@ -1,29 +1,33 @@
-"""The entitlements catalogue: service levels, gated documents, languages, sites,
-telephone support, escalation levels and the remote-access terms, as data.
+"""Loading the entitlements catalogue: :func:`default`, :func:`load` and :func:`from_toml`.
 
 The default catalogue ships as TOML files in ``symprogram/data/entitlements/``
 and is taken from seed 001; a host replaces it with its own file or directory
-(:meth:`EntitlementCatalogue.load`). Everything is validated on load: a bad
-entry raises :class:`~symprogram.errors.CatalogueError` (code
+(:func:`load`) or text (:func:`from_toml`). Everything is validated on load: a
+bad entry raises :class:`~symprogram.errors.CatalogueError` (code
 ``catalogue_invalid``) whose ``field`` and ``details`` name the file, the entry
-and the problem.
-
-The catalogue is indexed once (documents by id, level ranks, the languages of
-each document) so that a decision does little work per call, and every listing
-is sorted by a key of its own (rank, id, language), so the order of entries in
-the files never changes an answer.
+and the problem. The catalogue models themselves live in
+:mod:`symprogram.entitlements.models` (and are still importable from here).
 
 Example:
-    >>> catalogue = EntitlementCatalogue.default()
-    >>> [level.name for level in catalogue.service_levels]
-    ['Basic Maintenance', 'Essential Support', 'Business Critical Services']
-    >>> catalogue.document("technical_support_policy").languages
-    ('en', 'he', 'id', 'th', 'tr')
+    >>> catalogue = default()
+    >>> [level.id for level in catalogue.service_levels][0]
+    'basic_maintenance'
+    >>> from_toml('''
+    ... [[service_level]]
+    ... id = "gold"
+    ... name = "Gold"
+    ... rank = 1
+    ... [[document]]
+    ... id = "guide"
+    ... title = "Guide"
+    ... languages = ["en"]
+    ... access = [{access = "public"}]
+    ... ''').document("guide").title
+    'Guide'
 """
 
 from __future__ import annotations
 
-import enum
 import functools
 import os
 import tomllib
@@ -34,9 +38,18 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, NoReturn
 
-import attrs
-
 from symprogram.clock import ensure_utc, start_of_day
+from symprogram.entitlements._models_catalogue import (
+    Access,
+    AccessRule,
+    Document,
+    EntitlementCatalogue,
+    EscalationLevel,
+    LocalSite,
+    RemoteAccessTerms,
+    ServiceLevel,
+    TelephoneLine,
+)
 from symprogram.errors import CatalogueError, SymprogramError
 from symprogram.i18n import negotiate, parse_tag
 
@@ -50,6 +63,9 @@ __all__ = [
     "RemoteAccessTerms",
     "ServiceLevel",
     "TelephoneLine",
+    "default",
+    "from_toml",
+    "load",
 ]
 
 _SECTIONS = frozenset(
@@ -63,148 +79,6 @@ _SECTIONS = frozenset(
         "remote_access",
     }
 )
-
-
-class Access(enum.StrEnum):
-    """Who may read a document while an access rule is in force.
-
-    ``public``: anyone; ``login``: a logged-in reader; ``entitlement``: a
-    logged-in reader holding, at that instant, an active agreement or grant at
-    the document's ``min_level`` or higher.
-    """
-
-    PUBLIC = "public"
-    LOGIN = "login"
-    ENTITLEMENT = "entitlement"
-
-
-@attrs.frozen
-class ServiceLevel:
-    """A service level; a higher ``rank`` includes everything a lower one gives.
-
-    Attributes:
-        id: stable identifier, e.g. ``"essential_support"``.
-        name: display name, e.g. ``"Essential Support"``.
-        rank: position in the ranking (unique; higher is more).
-        description: what it offers.
-    """
-
-    id: str
-    name: str
-    rank: int
-    description: str = ""
-
-
-@attrs.frozen
-class AccessRule:
-    """An access rule of a document, in force from ``effective_from`` (``None``: always).
-
-    Seed: "Beginning on January 15, 2011, the documents listed below will require
-    you to be logged into SymAccount to access".
-    """
-
-    access: Access
-    effective_from: datetime | None = None
-
-
-@attrs.frozen
-class Document:
-    """A support document and the rules for reading it.
-
-    Attributes:
-        id: stable identifier, e.g. ``"business_critical_services_handbook"``.
-        title: display title.
-        languages: canonical tags of the languages it exists in, sorted.
-        local_sites: whether local-language sites serve its other translations.
-        min_level: the lowest service level it is for (``None``: any).
-        access: its access rules, oldest first (the first has no start).
-    """
-
-    id: str
-    title: str
-    languages: tuple[str, ...]
-    local_sites: bool
-    min_level: str | None
-    access: tuple[AccessRule, ...]
-
-    def rule_at(self, at: datetime) -> tuple[AccessRule, AccessRule | None]:
-        """The rule in force at ``at`` and the next rule to come into force, if any."""
-        current = self.access[0]
-        for index, rule in enumerate(self.access):
-            start = rule.effective_from
-            if start is not None and start > at:
-                return current, self.access[index]
-            current = rule
-        return current, None
-
-    @property
-    def gated_from(self) -> datetime | None:
-        """The first instant from which reading it is no longer public, if any."""
-        for rule in self.access:
-            if rule.access is not Access.PUBLIC:
-                return rule.effective_from
-        return None
-
-
-@attrs.frozen
-class LocalSite:
-    """A local-language site serving translations the documents do not carry.
-
-    Seed: "Refer to your local language site for the following translations".
-
-    Attributes:
-        language: canonical tag, e.g. ``"zh-Hans"``.
-        name: English name, e.g. ``"Simplified Chinese"``.
-        url: the site's address.
-    """
-
-    language: str
-    name: str
-    url: str
-
-
-@attrs.frozen
-class TelephoneLine:
-    """A row of the local language telephone support table.
-
-    Seed: "While English is the primary language used to provide technical
-    telephone support, Symantec also offers local language support in certain
-    non-English speaking regions."
-
-    Attributes:
-        region: e.g. ``"EMEA"``.
-        area: the countries' common name, e.g. ``"Germany, Austria and Switzerland"``.
-        countries: ISO 3166 codes, sorted.
-        languages: canonical tags; the primary language (English) first.
-        english_hours: when English support is available.
-        local_hours: when the other languages are available (``time_zone``).
-        time_zone: IANA time zone of ``local_hours``.
-    """
-
-    region: str
-    area: str
-    countries: tuple[str, ...]
-    languages: tuple[str, ...]
-    english_hours: str
-    local_hours: str
-    time_zone: str
-
-
-@attrs.frozen
-class EscalationLevel:
-    """A level of the Global Escalation Process (ranks run 1, 2, 3, ...)."""
-
-    rank: int
-    name: str
-    description: str = ""
-
-
-@attrs.frozen
-class RemoteAccessTerms:
-    """The current Remote Access Standard Terms: the document and its version."""
-
-    document: str
-    version: str
 
 
 # ---------------------------------------------------------------------- validation
@@ -331,226 +205,174 @@ def _entry_name(section: str, index: int, table: Mapping[str, Any], key: str = "
     return f"{section}[{index}]" + (f" {value!r}" if isinstance(value, str | int) else "")
 
 
-# ----------------------------------------------------------------------- catalogue
+# ------------------------------------------------------------------------- loading
 
 
-@attrs.frozen(eq=False)
-class EntitlementCatalogue:
-    """The validated, indexed entitlements catalogue.
-
-    Build one with :meth:`default`, :meth:`load` or :meth:`from_mapping`.
-
-    Attributes:
-        service_levels: sorted by rank, lowest first.
-        documents: sorted by id.
-        fallback_language: the language served when none of the reader's is
-            available (English).
-        default_regions: the region a bare language stands for, e.g. ``{"pt": "BR"}``.
-        local_sites: sorted by language.
-        telephone_lines: sorted by region then area.
-        primary_language: the primary language of telephone support (English).
-        escalation_levels: sorted by rank (1, 2, ...).
-        remote_access: the current Remote Access Standard Terms, if offered.
-        source: where it was loaded from.
-    """
-
-    service_levels: tuple[ServiceLevel, ...]
-    documents: tuple[Document, ...]
-    fallback_language: str
-    default_regions: tuple[tuple[str, str], ...]
-    local_sites: tuple[LocalSite, ...]
-    telephone_lines: tuple[TelephoneLine, ...]
-    primary_language: str
-    escalation_levels: tuple[EscalationLevel, ...]
-    remote_access: RemoteAccessTerms | None
-    source: str = "<data>"
-    _levels: dict[str, ServiceLevel] = attrs.field(init=False, repr=False)
-    _documents: dict[str, Document] = attrs.field(init=False, repr=False)
-    _sites: dict[str, LocalSite] = attrs.field(init=False, repr=False)
-    _available: dict[str, tuple[str, ...]] = attrs.field(init=False, repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_levels", {level.id: level for level in self.service_levels})
-        object.__setattr__(self, "_documents", {doc.id: doc for doc in self.documents})
-        object.__setattr__(self, "_sites", {site.language: site for site in self.local_sites})
-        available: dict[str, tuple[str, ...]] = {}
-        for doc in self.documents:
-            languages = set(doc.languages)
-            if doc.local_sites:
-                languages.update(self._sites)
-            available[doc.id] = tuple(sorted(languages))
-        object.__setattr__(self, "_available", available)
-
-    # -- loading ---------------------------------------------------------------
-    @classmethod
-    def default(cls) -> EntitlementCatalogue:
-        """The catalogue of seed 001, loaded once and shared (it is immutable)."""
-        return _default()
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None) -> EntitlementCatalogue:
-        """Load a catalogue from a TOML file or a directory of TOML files.
-
-        A directory's ``*.toml`` files are read in name order and merged; a
-        top-level section may appear in only one file.
-
-        Args:
-            path: the file or directory; ``None``: the default catalogue.
-
-        Raises:
-            CatalogueError: the file is missing, is not TOML, or an entry is
-                invalid (code ``catalogue_invalid``; ``field`` and ``details``
-                name the entry).
-        """
-        if path is None:
-            return cls.default()
-        if not isinstance(path, str | os.PathLike):
-            raise CatalogueError(
-                "path must be a file or directory path",
-                field="path",
-                details={"file": repr(path), "entry": "path", "problem": "not a path"},
-            )
-        return cls._from_traversable(Path(path))
-
-    @classmethod
-    def _from_traversable(cls, root: Traversable) -> EntitlementCatalogue:
-        if root.is_dir():
-            files = sorted(
-                (item for item in root.iterdir() if item.name.endswith(".toml")),
-                key=lambda item: item.name,
-            )
-            if not files:
-                raise CatalogueError(
-                    f"{root}: no .toml files",
-                    field="path",
-                    details={"file": str(root), "entry": "path", "problem": "no .toml files"},
-                )
-        elif root.is_file():
-            files = [root]
-        else:
-            raise CatalogueError(
-                f"{root}: no such file or directory",
-                field="path",
-                details={"file": str(root), "entry": "path", "problem": "not found"},
-            )
-        merged: dict[str, Any] = {}
-        sources: dict[str, str] = {}
-        for item in files:
-            name = str(item)
-            try:
-                data = tomllib.loads(item.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-                raise CatalogueError(
-                    f"{name}: not a readable TOML file: {exc}",
-                    field="path",
-                    details={"file": name, "entry": "file", "problem": str(exc)},
-                ) from exc
-            for key, value in data.items():
-                if key in merged:
-                    raise CatalogueError(
-                        f"{name}: section {key!r} is also defined in {sources[key]}",
-                        field=key,
-                        details={"file": name, "entry": key, "problem": "defined twice"},
-                    )
-                merged[key] = value
-                sources[key] = name
-        return cls.from_mapping(merged, source=str(root), sources=sources)
-
-    @classmethod
-    def from_mapping(
-        cls,
-        data: Mapping[str, Any],
-        *,
-        source: str = "<data>",
-        sources: Mapping[str, str] | None = None,
-    ) -> EntitlementCatalogue:
-        """Build a catalogue from already-parsed TOML data.
-
-        Args:
-            data: the top-level sections (``service_level``, ``document``,
-                ``languages``, ``local_site``, ``telephone_support``,
-                ``escalation``, ``remote_access``).
-            source: a name for error messages.
-            sources: the file each section came from, for error messages.
-
-        Raises:
-            CatalogueError: an entry is invalid.
-        """
-        if not isinstance(data, Mapping):
-            raise CatalogueError(
-                f"{source}: the catalogue must be a table",
-                field="catalogue",
-                details={"file": source, "entry": "catalogue", "problem": "must be a table"},
-            )
-        check = _Checker(sources if sources is not None else dict.fromkeys(data, source))
-        unknown = sorted(set(data) - _SECTIONS)
-        if unknown:
-            check.fail(unknown[0], unknown[0], "unknown section")
-        levels = _levels(check, data.get("service_level"))
-        fallback, regions = _languages(check, data.get("languages"))
-        documents = _documents(check, data.get("document"), levels, fallback)
-        sites = _sites(check, data.get("local_site"))
-        primary, lines = _telephone(check, data.get("telephone_support"), fallback)
-        escalation = _escalation(check, data.get("escalation"))
-        remote = _remote(check, data.get("remote_access"), documents)
-        return cls(
-            service_levels=tuple(sorted(levels.values(), key=lambda level: level.rank)),
-            documents=tuple(sorted(documents.values(), key=lambda doc: doc.id)),
-            fallback_language=fallback,
-            default_regions=regions,
-            local_sites=tuple(sorted(sites, key=lambda site: site.language)),
-            telephone_lines=tuple(sorted(lines, key=lambda line: (line.region, line.area))),
-            primary_language=primary,
-            escalation_levels=escalation,
-            remote_access=remote,
-            source=source,
-        )
-
-    # -- queries ------------------------------------------------------------------
-    def level(self, level_id: str) -> ServiceLevel | None:
-        """The service level ``level_id``, or ``None``."""
-        return self._levels.get(level_id)
-
-    def rank(self, level_id: str) -> int | None:
-        """The rank of ``level_id``, or ``None`` for an unknown level."""
-        found = self._levels.get(level_id)
-        return None if found is None else found.rank
-
-    def document(self, document_id: str) -> Document | None:
-        """The document ``document_id``, or ``None``."""
-        return self._documents.get(document_id)
-
-    def local_site(self, language: str) -> LocalSite | None:
-        """The local-language site for the canonical tag ``language``, or ``None``."""
-        return self._sites.get(language)
-
-    def available_languages(self, document_id: str) -> tuple[str, ...]:
-        """Every language a document can be read in: its own and (if any) its local sites'."""
-        return self._available.get(document_id, ())
-
-    def escalation_level(self, rank: int) -> EscalationLevel | None:
-        """The escalation level of ``rank``, or ``None``."""
-        if 1 <= rank <= len(self.escalation_levels):
-            return self.escalation_levels[rank - 1]
-        return None
-
-    @property
-    def top_escalation_level(self) -> int:
-        """The highest escalation rank (0: escalation not offered)."""
-        return len(self.escalation_levels)
-
-    def telephone_support(self, region: str | None = None) -> tuple[TelephoneLine, ...]:
-        """The telephone support lines, all or those of ``region`` (case-insensitive)."""
-        if region is None:
-            return self.telephone_lines
-        wanted = region.casefold()
-        return tuple(line for line in self.telephone_lines if line.region.casefold() == wanted)
+def default() -> EntitlementCatalogue:
+    """The catalogue of seed 001, loaded once and shared (it is immutable)."""
+    return _default()
 
 
 @functools.cache
 def _default() -> EntitlementCatalogue:
     root = resources.files("symprogram").joinpath("data", "entitlements")
-    return EntitlementCatalogue._from_traversable(root)
+    return _from_traversable(root)
+
+
+def load(path: str | os.PathLike[str] | None = None) -> EntitlementCatalogue:
+    """Load a catalogue from a TOML file or a directory of TOML files.
+
+    A directory's ``*.toml`` files are read in name order and merged; a
+    top-level section may appear in only one file.
+
+    Args:
+        path: the file or directory; ``None``: the default catalogue.
+
+    Raises:
+        CatalogueError: the file is missing, is not TOML, or an entry is
+            invalid (code ``catalogue_invalid``; ``field`` and ``details``
+            name the entry).
+    """
+    if path is None:
+        return default()
+    if not isinstance(path, str | os.PathLike):
+        raise CatalogueError(
+            "path must be a file or directory path",
+            field="path",
+            details={"file": repr(path), "entry": "path", "problem": "not a path"},
+        )
+    return _from_traversable(Path(path))
+
+
+def from_toml(text: str, *, source: str = "<string>") -> EntitlementCatalogue:
+    """Build a catalogue from the text of one TOML document holding every section.
+
+    Args:
+        text: the TOML text.
+        source: a name for error messages.
+
+    Raises:
+        CatalogueError: not TOML, or an entry is invalid (``catalogue_invalid``).
+    """
+    if not isinstance(text, str):
+        raise CatalogueError(
+            "the catalogue must be TOML text",
+            field="text",
+            details={"file": source, "entry": "text", "problem": "not a string"},
+        )
+    return _from_mapping(_parse(text, source), source=source)
+
+
+def _parse(text: str, name: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(
+            f"{name}: not a readable TOML file: {exc}",
+            field="path",
+            details={"file": name, "entry": "file", "problem": str(exc)},
+        ) from exc
+
+
+def _files(root: Traversable) -> list[Traversable]:
+    if root.is_dir():
+        files = sorted(
+            (item for item in root.iterdir() if item.name.endswith(".toml")),
+            key=lambda item: item.name,
+        )
+        if not files:
+            raise CatalogueError(
+                f"{root}: no .toml files",
+                field="path",
+                details={"file": str(root), "entry": "path", "problem": "no .toml files"},
+            )
+        return files
+    if root.is_file():
+        return [root]
+    raise CatalogueError(
+        f"{root}: no such file or directory",
+        field="path",
+        details={"file": str(root), "entry": "path", "problem": "not found"},
+    )
+
+
+def _read(item: Traversable) -> dict[str, Any]:
+    name = str(item)
+    try:
+        text = item.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as exc:
+        raise CatalogueError(
+            f"{name}: not a readable TOML file: {exc}",
+            field="path",
+            details={"file": name, "entry": "file", "problem": str(exc)},
+        ) from exc
+    return _parse(text, name)
+
+
+def _from_traversable(root: Traversable) -> EntitlementCatalogue:
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for item in _files(root):
+        name = str(item)
+        for key, value in _read(item).items():
+            if key in merged:
+                raise CatalogueError(
+                    f"{name}: section {key!r} is also defined in {sources[key]}",
+                    field=key,
+                    details={"file": name, "entry": key, "problem": "defined twice"},
+                )
+            merged[key] = value
+            sources[key] = name
+    return _from_mapping(merged, source=str(root), sources=sources)
+
+
+def _from_mapping(
+    data: Mapping[str, Any],
+    *,
+    source: str = "<data>",
+    sources: Mapping[str, str] | None = None,
+) -> EntitlementCatalogue:
+    """Build a catalogue from already-parsed TOML data (the step every loader ends with).
+
+    Args:
+        data: the top-level sections (``service_level``, ``document``,
+            ``languages``, ``local_site``, ``telephone_support``,
+            ``escalation``, ``remote_access``).
+        source: a name for error messages.
+        sources: the file each section came from, for error messages.
+
+    Raises:
+        CatalogueError: an entry is invalid.
+    """
+    if not isinstance(data, Mapping):
+        raise CatalogueError(
+            f"{source}: the catalogue must be a table",
+            field="catalogue",
+            details={"file": source, "entry": "catalogue", "problem": "must be a table"},
+        )
+    check = _Checker(sources if sources is not None else dict.fromkeys(data, source))
+    unknown = sorted(set(data) - _SECTIONS)
+    if unknown:
+        check.fail(unknown[0], unknown[0], "unknown section")
+    levels = _levels(check, data.get("service_level"))
+    fallback, regions = _languages(check, data.get("languages"))
+    documents = _documents(check, data.get("document"), levels, fallback)
+    sites = _sites(check, data.get("local_site"))
+    primary, lines = _telephone(check, data.get("telephone_support"), fallback)
+    escalation = _escalation(check, data.get("escalation"))
+    remote = _remote(check, data.get("remote_access"), documents)
+    return EntitlementCatalogue(
+        service_levels=tuple(sorted(levels.values(), key=lambda level: level.rank)),
+        documents=tuple(sorted(documents.values(), key=lambda doc: doc.id)),
+        fallback_language=fallback,
+        default_regions=regions,
+        local_sites=tuple(sorted(sites, key=lambda site: site.language)),
+        telephone_lines=tuple(sorted(lines, key=lambda line: (line.region, line.area))),
+        primary_language=primary,
+        escalation_levels=escalation,
+        remote_access=remote,
+        source=source,
+    )
 
 
 # ------------------------------------------------------------------------ sections

@@ -1,13 +1,15 @@
-"""The entitlements models: readers, agreements, grants, extensions, cases.
+"""The entitlements models: readers, agreements, grants, extensions, cases, and the catalogue.
 
-Every model is a frozen ``attrs`` class validated in its constructor, so an
-invalid one cannot exist: bad input raises
-:class:`~symprogram.errors.ValidationError` with a stable code and the offending
-field. Dates of agreements and grants are calendar dates in UTC and *inclusive*:
-an agreement ending on 2011-12-31 gives access on 2011-12-31, not on 2012-01-01.
+Every model is a frozen ``attrs`` class validated in its constructor (with the
+field checks of :mod:`symprogram._checks`), so an invalid one cannot exist: bad
+input raises :class:`~symprogram.errors.ValidationError` with a stable code and
+the offending field. Dates of agreements and grants are calendar dates in UTC and
+*inclusive*: an agreement ending on 2011-12-31 gives access on 2011-12-31, not on
+2012-01-01.
 
 The catalogue models (service levels, documents, sites, telephone lines,
-escalation levels) live in :mod:`symprogram.entitlements.catalogue`.
+escalation levels, :class:`EntitlementCatalogue`) are kept in a private module
+of their own and re-exported here.
 """
 
 from __future__ import annotations
@@ -16,36 +18,62 @@ import enum
 import itertools
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
+from symprogram._checks import (
+    check_date,
+    check_enum,
+    check_instant,
+    check_int,
+    check_text,
+    optional,
+    validator,
+)
 from symprogram.clock import ensure_utc
 from symprogram.decisions import Decision
-from symprogram.entitlements.catalogue import Document
-from symprogram.errors import LimitExceeded, ValidationError
+from symprogram.entitlements._models_catalogue import (
+    Access,
+    AccessRule,
+    Document,
+    EntitlementCatalogue,
+    EscalationLevel,
+    LocalSite,
+    RemoteAccessTerms,
+    ServiceLevel,
+    TelephoneLine,
+)
+from symprogram.errors import ValidationError
 
 __all__ = [
+    "Access",
+    "AccessRule",
     "AccessibleDocument",
     "Agreement",
     "AgreementStatus",
     "CaseStatus",
     "CustomerEntitlements",
+    "Document",
+    "EntitlementCatalogue",
+    "EscalationLevel",
     "EscalationStep",
     "Grant",
     "GrantKind",
     "LanguageOutcome",
+    "LocalSite",
     "ProductLifecycle",
     "Reader",
     "Release",
+    "RemoteAccessTerms",
     "RemoteSession",
+    "ServiceLevel",
     "Severity",
     "StatusChange",
     "SupportCase",
     "SupportExtension",
+    "TelephoneLine",
 ]
-
-E = TypeVar("E", bound=enum.StrEnum)
 
 MAX_TEXT = 255
 """Longest identifier, name or product, in characters."""
@@ -56,76 +84,17 @@ MAX_NOTE = 2000
 
 # --------------------------------------------------------------------- validators
 
-
-def check_text(value: object, field: str, *, limit: int = MAX_TEXT) -> str:
-    """Return ``value`` if it is a non-blank string of at most ``limit`` characters.
-
-    Raises:
-        ValidationError: not a string, blank, or containing NUL (code ``invalid_<field>``).
-        LimitExceeded: longer than ``limit`` (code ``<field>_too_long``).
-    """
-    if not isinstance(value, str) or not value.strip() or "\x00" in value:
-        raise ValidationError(
-            f"{field} must be a non-blank string", field=field, code=f"invalid_{field}"
-        )
-    if len(value) > limit:
-        raise LimitExceeded(
-            f"{field} is longer than {limit} characters",
-            field=field,
-            code=f"{field}_too_long",
-            details={"limit": limit, "length": len(value)},
-        )
-    return value
+_text = validator(check_text, limit=MAX_TEXT)
+_note = validator(check_text, limit=MAX_NOTE, multiline=True)
+_optional_text = optional(_text)
+_optional_note = optional(_note)
+_date = validator(check_date)
+_optional_date = optional(_date)
+_non_negative = validator(check_int, minimum=0)
 
 
-def _text(limit: int = MAX_TEXT) -> Any:
-    def validate(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-        check_text(value, attribute.name, limit=limit)
-
-    return validate
-
-
-def _optional_text(limit: int = MAX_TEXT) -> Any:
-    def validate(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None:
-            check_text(value, attribute.name, limit=limit)
-
-    return validate
-
-
-def check_date(value: object, field: str) -> date:
-    """Return ``value`` if it is a calendar ``date`` (not a ``datetime``).
-
-    Raises:
-        ValidationError: anything else (code ``invalid_date``).
-    """
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise ValidationError(
-            f"{field} must be a calendar date (datetime.date)", field=field, code="invalid_date"
-        )
-    return value
-
-
-def _date(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_date(value, attribute.name)
-
-
-def _optional_date(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        check_date(value, attribute.name)
-
-
-def _instant(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, datetime):
-        raise ValidationError(
-            f"{attribute.name} must be a datetime", field=attribute.name, code="invalid_instant"
-        )
-    ensure_utc(value, field=attribute.name)
-
-
-def _optional_instant(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _instant(instance, attribute, value)
+_instant = validator(check_instant)
+_optional_instant = optional(_instant)
 
 
 def _utc(value: object) -> Any:
@@ -158,7 +127,7 @@ def _to_releases(value: object) -> frozenset[str]:
 
 def _names(_: Any, attribute: attrs.Attribute[Any], value: frozenset[object]) -> None:
     for item in value:
-        check_text(item, attribute.name[:-1])
+        check_text(item, attribute.name[:-1], limit=MAX_TEXT)
 
 
 def _non_empty(_: Any, attribute: attrs.Attribute[Any], value: frozenset[object]) -> None:
@@ -180,33 +149,10 @@ def _window(instance: Any, _: Any, value: date) -> None:
         )
 
 
-def _member(cls: type[E], value: object, field: str) -> E:
-    if isinstance(value, cls):
-        return value
-    try:
-        return cls(value)  # type: ignore[arg-type]
-    except ValueError:
-        allowed = ", ".join(member.value for member in cls)
-        raise ValidationError(
-            f"{field} must be one of {allowed}, got {value!r}",
-            field=field,
-            code=f"invalid_{field}",
-        ) from None
-
-
 def _bool(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bool):
         raise ValidationError(
             f"{attribute.name} must be a boolean",
-            field=attribute.name,
-            code=f"invalid_{attribute.name}",
-        )
-
-
-def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(
-            f"{attribute.name} must be a non-negative integer",
             field=attribute.name,
             code=f"invalid_{attribute.name}",
         )
@@ -268,19 +214,19 @@ class LanguageOutcome(enum.StrEnum):
 
 
 def _to_status(value: object) -> AgreementStatus:
-    return _member(AgreementStatus, value, "status")
+    return check_enum(AgreementStatus, value, "status")
 
 
 def _to_kind(value: object) -> GrantKind:
-    return _member(GrantKind, value, "kind")
+    return check_enum(GrantKind, value, "kind")
 
 
 def _to_severity(value: object) -> Severity:
-    return _member(Severity, value, "severity")
+    return check_enum(Severity, value, "severity")
 
 
 def _to_case_status(value: object) -> CaseStatus:
-    return _member(CaseStatus, value, "status")
+    return check_enum(CaseStatus, value, "status")
 
 
 # ---------------------------------------------------------------------------- reader
@@ -299,7 +245,7 @@ class Reader:
         (False, 'C-1')
     """
 
-    customer_id: str | None = attrs.field(default=None, validator=_optional_text())
+    customer_id: str | None = attrs.field(default=None, validator=_optional_text)
     logged_in: bool = attrs.field(default=False, validator=_bool)
 
     @classmethod
@@ -327,8 +273,8 @@ class StatusChange:
 
     status: AgreementStatus = attrs.field(converter=_to_status)
     at: datetime = attrs.field(converter=_utc, validator=_instant)
-    by: str = attrs.field(validator=_text())
-    reason: str = attrs.field(validator=_text(MAX_NOTE))
+    by: str = attrs.field(validator=_text)
+    reason: str = attrs.field(validator=_note)
 
 
 def status_at(changes: tuple[StatusChange, ...], at: datetime) -> AgreementStatus:
@@ -375,14 +321,14 @@ class Agreement:
         status_changes: suspensions, reinstatements and cancellations, in time order.
     """
 
-    agreement_id: str = attrs.field(validator=_text())
-    customer_id: str = attrs.field(validator=_text())
-    level: str = attrs.field(validator=_text())
+    agreement_id: str = attrs.field(validator=_text)
+    customer_id: str = attrs.field(validator=_text)
+    level: str = attrs.field(validator=_text)
     products: frozenset[str] = attrs.field(converter=_to_products, validator=[_non_empty, _names])
     starts_on: date = attrs.field(validator=_date)
     ends_on: date = attrs.field(validator=[_date, _window])
     created_at: datetime = attrs.field(converter=_utc, validator=_instant)
-    created_by: str = attrs.field(validator=_text())
+    created_by: str = attrs.field(validator=_text)
     status_changes: tuple[StatusChange, ...] = attrs.field(
         default=(), converter=_changes, validator=_ordered_changes
     )
@@ -430,22 +376,22 @@ class Grant:
         revocation_reason: why.
     """
 
-    grant_id: str = attrs.field(validator=_text())
-    customer_id: str = attrs.field(validator=_text())
+    grant_id: str = attrs.field(validator=_text)
+    customer_id: str = attrs.field(validator=_text)
     kind: GrantKind = attrs.field(converter=_to_kind)
-    level: str = attrs.field(validator=_text())
+    level: str = attrs.field(validator=_text)
     products: frozenset[str] = attrs.field(converter=_to_products, validator=[_non_empty, _names])
     starts_on: date = attrs.field(validator=_date)
     ends_on: date = attrs.field(validator=[_date, _window])
-    reason: str = attrs.field(validator=_text(MAX_NOTE))
-    approver: str = attrs.field(validator=_text())
-    granted_by: str = attrs.field(validator=_text())
+    reason: str = attrs.field(validator=_note)
+    approver: str = attrs.field(validator=_text)
+    granted_by: str = attrs.field(validator=_text)
     granted_at: datetime = attrs.field(converter=_utc, validator=_instant)
     revoked_at: datetime | None = attrs.field(
         default=None, converter=_optional_utc, validator=_optional_instant
     )
-    revoked_by: str | None = attrs.field(default=None, validator=_optional_text())
-    revocation_reason: str | None = attrs.field(default=None, validator=_optional_text(MAX_NOTE))
+    revoked_by: str | None = attrs.field(default=None, validator=_optional_text)
+    revocation_reason: str | None = attrs.field(default=None, validator=_optional_note)
 
     def covers(self, day: date) -> bool:
         """Whether ``day`` is within the grant's window (both ends inclusive)."""
@@ -479,14 +425,14 @@ class SupportExtension:
         status_changes: cancellations etc., in time order.
     """
 
-    extension_id: str = attrs.field(validator=_text())
-    customer_id: str = attrs.field(validator=_text())
-    product: str = attrs.field(validator=_text())
+    extension_id: str = attrs.field(validator=_text)
+    customer_id: str = attrs.field(validator=_text)
+    product: str = attrs.field(validator=_text)
     releases: frozenset[str] = attrs.field(converter=_to_releases, validator=[_non_empty, _names])
     starts_on: date = attrs.field(validator=_date)
     ends_on: date = attrs.field(validator=[_date, _window])
     created_at: datetime = attrs.field(converter=_utc, validator=_instant)
-    created_by: str = attrs.field(validator=_text())
+    created_by: str = attrs.field(validator=_text)
     status_changes: tuple[StatusChange, ...] = attrs.field(
         default=(), converter=_changes, validator=_ordered_changes
     )
@@ -530,7 +476,7 @@ class CustomerEntitlements:
         version: storage version (0: never saved).
     """
 
-    customer_id: str = attrs.field(validator=_text())
+    customer_id: str = attrs.field(validator=_text)
     agreements: tuple[Agreement, ...] = attrs.field(default=(), converter=_agreements)
     grants: tuple[Grant, ...] = attrs.field(default=(), converter=_grants)
     extensions: tuple[SupportExtension, ...] = attrs.field(default=(), converter=_extensions)
@@ -581,7 +527,7 @@ class Release:
             (inclusive); ``None``: not announced.
     """
 
-    release: str = attrs.field(validator=_text())
+    release: str = attrs.field(validator=_text)
     end_of_standard_support: date = attrs.field(validator=_date)
     end_of_life: date | None = attrs.field(
         default=None, validator=[_optional_date, _eol_after_eoss]
@@ -610,7 +556,7 @@ class ProductLifecycle:
         version: storage version.
     """
 
-    product: str = attrs.field(validator=_text())
+    product: str = attrs.field(validator=_text)
     releases: tuple[Release, ...] = attrs.field(
         default=(), converter=_releases, validator=_unique_releases
     )
@@ -642,8 +588,8 @@ class EscalationStep:
     from_level: int = attrs.field(validator=_non_negative)
     to_level: int = attrs.field(validator=_non_negative)
     at: datetime = attrs.field(converter=_utc, validator=_instant)
-    by: str = attrs.field(validator=_text())
-    reason: str = attrs.field(validator=_text(MAX_NOTE))
+    by: str = attrs.field(validator=_text)
+    reason: str = attrs.field(validator=_note)
 
 
 @attrs.frozen
@@ -662,14 +608,14 @@ class RemoteSession:
         ended_by: who ended it.
     """
 
-    session_id: str = attrs.field(validator=_text())
-    terms_version: str = attrs.field(validator=_text())
+    session_id: str = attrs.field(validator=_text)
+    terms_version: str = attrs.field(validator=_text)
     started_at: datetime = attrs.field(converter=_utc, validator=_instant)
-    started_by: str = attrs.field(validator=_text())
+    started_by: str = attrs.field(validator=_text)
     ended_at: datetime | None = attrs.field(
         default=None, converter=_optional_utc, validator=_optional_instant
     )
-    ended_by: str | None = attrs.field(default=None, validator=_optional_text())
+    ended_by: str | None = attrs.field(default=None, validator=_optional_text)
 
 
 def _steps(value: Iterable[EscalationStep]) -> tuple[EscalationStep, ...]:
@@ -701,14 +647,14 @@ class SupportCase:
         version: storage version.
     """
 
-    case_id: str = attrs.field(validator=_text())
-    customer_id: str = attrs.field(validator=_text())
-    product: str = attrs.field(validator=_text())
+    case_id: str = attrs.field(validator=_text)
+    customer_id: str = attrs.field(validator=_text)
+    product: str = attrs.field(validator=_text)
     severity: Severity = attrs.field(converter=_to_severity)
-    summary: str = attrs.field(validator=_text(MAX_NOTE))
+    summary: str = attrs.field(validator=_note)
     opened_at: datetime = attrs.field(converter=_utc, validator=_instant)
-    opened_by: str = attrs.field(validator=_text())
-    release: str | None = attrs.field(default=None, validator=_optional_text())
+    opened_by: str = attrs.field(validator=_text)
+    release: str | None = attrs.field(default=None, validator=_optional_text)
     status: CaseStatus = attrs.field(default=CaseStatus.OPEN, converter=_to_case_status)
     escalation_level: int = attrs.field(default=0, validator=_non_negative)
     escalations: tuple[EscalationStep, ...] = attrs.field(default=(), converter=_steps)

@@ -1,44 +1,53 @@
-"""What the entitlements service needs from the outside: storage and consent.
+"""What the entitlements context needs from the outside: the record kinds it stores,
+its repositories' protocols, and remote-access consent.
 
 Storage is built on the generic port (:class:`~symprogram.persistence.Repository`
-and a unique index), so it works on every adapter. Remote-access consent is
-asked through :class:`RemoteAccessConsent`, a small protocol that the consent
-context satisfies (through an adapter wired in ``program.py``);
-:class:`InMemoryRemoteAccessConsent` is a simple implementation for tests and
-demos.
+and a unique index), so it works on every adapter; the repositories themselves
+are in :mod:`symprogram.entitlements.storage`. Remote-access consent is asked
+through :class:`RemoteAccessConsent`, a small protocol that the consent context
+satisfies (through an adapter wired in ``program.py``);
+:class:`~symprogram.entitlements.InMemoryRemoteAccessConsent` is a simple
+implementation for tests and demos.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from symprogram.clock import ensure_utc
-from symprogram.entitlements.models import (
-    CustomerEntitlements,
-    ProductLifecycle,
-    SupportCase,
-    check_text,
-)
-from symprogram.persistence import Repository, Transaction
+from symprogram._deprecation import module_getattr
+from symprogram.entitlements.models import CustomerEntitlements, ProductLifecycle, SupportCase
 
 __all__ = [
+    "AGREEMENT_INDEX",
+    "CASE_KIND",
+    "EXTENSION_INDEX",
+    "HOLDINGS_KIND",
+    "LIFECYCLE_KIND",
+    "RECORD_KINDS",
     "CaseRepository",
     "HoldingsRepository",
-    "InMemoryRemoteAccessConsent",
     "LifecycleRepository",
     "RemoteAccessConsent",
-    "StoredCases",
-    "StoredHoldings",
-    "StoredLifecycles",
 ]
 
 HOLDINGS_KIND = "entitlements_customer"
+"""Record kind of a customer's :class:`~symprogram.entitlements.CustomerEntitlements`."""
+
 CASE_KIND = "entitlements_case"
+"""Record kind of a :class:`~symprogram.entitlements.SupportCase`."""
+
 LIFECYCLE_KIND = "entitlements_product"
+"""Record kind of a :class:`~symprogram.entitlements.ProductLifecycle`."""
+
 AGREEMENT_INDEX = "entitlements_agreement_id"
+"""Unique index: agreement id -> the customer holding it."""
+
 EXTENSION_INDEX = "entitlements_extension_id"
+"""Unique index: extension id -> the customer holding it."""
+
+RECORD_KINDS = (HOLDINGS_KIND, CASE_KIND, LIFECYCLE_KIND)
+"""Every record kind the context stores (its audit ledger is a stream of its own)."""
 
 
 @runtime_checkable
@@ -54,53 +63,8 @@ class RemoteAccessConsent(Protocol):
         ...
 
 
-class InMemoryRemoteAccessConsent:
-    """A :class:`RemoteAccessConsent` kept in memory, for tests and demos. Thread-safe.
-
-    Example:
-        >>> from datetime import datetime, timezone
-        >>> consent = InMemoryRemoteAccessConsent()
-        >>> at = datetime(2011, 2, 1, tzinfo=timezone.utc)
-        >>> consent.give("C-1", "2011-01", at)
-        >>> consent.has_consented("C-1", "2011-01", at), consent.has_consented("C-1", "2012-01", at)
-        (True, False)
-    """
-
-    def __init__(self) -> None:
-        self._events: dict[tuple[str, str], list[tuple[datetime, bool]]] = {}
-        self._lock = threading.Lock()
-
-    def give(self, customer_id: str, terms_version: str, at: datetime) -> None:
-        """Record express consent to ``terms_version`` from ``at`` on."""
-        self._record(customer_id, terms_version, at, True)
-
-    def withdraw(self, customer_id: str, terms_version: str, at: datetime) -> None:
-        """Record the withdrawal of consent to ``terms_version`` from ``at`` on."""
-        self._record(customer_id, terms_version, at, False)
-
-    def _record(self, customer_id: str, terms_version: str, at: datetime, given: bool) -> None:
-        check_text(customer_id, "customer_id")
-        check_text(terms_version, "terms_version")
-        instant = ensure_utc(at)
-        with self._lock:
-            events = self._events.setdefault((customer_id, terms_version), [])
-            events.append((instant, given))
-            events.sort(key=lambda event: event[0])
-
-    def has_consented(self, customer_id: str, terms_version: str, at: datetime) -> bool:
-        """Whether the latest event at or before ``at`` for that version is a consent."""
-        instant = ensure_utc(at)
-        with self._lock:
-            events = list(self._events.get((customer_id, terms_version), ()))
-        state = False
-        for when, given in events:
-            if when <= instant:
-                state = given
-        return state
-
-
 class HoldingsRepository(Protocol):
-    """Stores one :class:`CustomerEntitlements` record per customer."""
+    """Stores one :class:`~symprogram.entitlements.CustomerEntitlements` record per customer."""
 
     def find(self, customer_id: str) -> CustomerEntitlements | None:
         """The customer's holdings, or ``None``."""
@@ -143,70 +107,15 @@ class LifecycleRepository(Protocol):
         ...
 
 
-class StoredHoldings:
-    """:class:`HoldingsRepository` on the generic storage port."""
-
-    def __init__(self, tx: Transaction) -> None:
-        self._repo = Repository(tx, HOLDINGS_KIND, CustomerEntitlements, key=_holdings_key)
-
-    def find(self, customer_id: str) -> CustomerEntitlements | None:
-        """The customer's holdings, or ``None``."""
-        return self._repo.find(customer_id)
-
-    def save(self, holdings: CustomerEntitlements) -> CustomerEntitlements:
-        """Insert (version 0) or update the holdings."""
-        if holdings.version == 0:
-            return self._repo.add(holdings)
-        return self._repo.save(holdings)
-
-
-class StoredCases:
-    """:class:`CaseRepository` on the generic storage port."""
-
-    def __init__(self, tx: Transaction) -> None:
-        self._repo = Repository(tx, CASE_KIND, SupportCase, key=_case_key)
-
-    def find(self, case_id: str) -> SupportCase | None:
-        """The case, or ``None``."""
-        return self._repo.find(case_id)
-
-    def get(self, case_id: str) -> SupportCase:
-        """The case; NotFound if absent."""
-        return self._repo.get(case_id)
-
-    def add(self, case: SupportCase) -> SupportCase:
-        """Store a new case."""
-        return self._repo.add(case)
-
-    def save(self, case: SupportCase) -> SupportCase:
-        """Store a changed case."""
-        return self._repo.save(case)
-
-
-class StoredLifecycles:
-    """:class:`LifecycleRepository` on the generic storage port."""
-
-    def __init__(self, tx: Transaction) -> None:
-        self._repo = Repository(tx, LIFECYCLE_KIND, ProductLifecycle, key=_lifecycle_key)
-
-    def find(self, product: str) -> ProductLifecycle | None:
-        """The product's lifecycle, or ``None``."""
-        return self._repo.find(product)
-
-    def save(self, lifecycle: ProductLifecycle) -> ProductLifecycle:
-        """Insert or update a lifecycle."""
-        if lifecycle.version == 0:
-            return self._repo.add(lifecycle)
-        return self._repo.save(lifecycle)
-
-
-def _holdings_key(holdings: CustomerEntitlements) -> str:
-    return holdings.customer_id
-
-
-def _case_key(case: SupportCase) -> str:
-    return case.case_id
-
-
-def _lifecycle_key(lifecycle: ProductLifecycle) -> str:
-    return lifecycle.product
+__getattr__ = module_getattr(
+    __name__,
+    {
+        "StoredHoldings": ("symprogram.entitlements.storage", "StoredHoldings"),
+        "StoredCases": ("symprogram.entitlements.storage", "StoredCases"),
+        "StoredLifecycles": ("symprogram.entitlements.storage", "StoredLifecycles"),
+        "InMemoryRemoteAccessConsent": (
+            "symprogram.entitlements.remote_access",
+            "InMemoryRemoteAccessConsent",
+        ),
+    },
+)

@@ -33,49 +33,79 @@ Reason codes (stable):
 ``extension_required``                    (support) past end of standard support
 ``release_end_of_life``                   (support) past end of life
 ========================================  ==================================================
+Every refusal of the context is decided here (or in the private modules this
+one re-exports: ``_rules_access`` for reading documents, ``_rules_languages``
+for languages and telephone support, ``_rules_cases`` for support cases and
+remote sessions); the flows only load state, call these rules and save.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeAlias
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
 
 import attrs
 
+from symprogram._checks import check_text
 from symprogram.decisions import Decision, Reason
-from symprogram.entitlements.catalogue import Access, Document, EntitlementCatalogue
+from symprogram.entitlements._rules_access import (
+    EARLIEST,
+    LATEST,
+    Found,
+    access_decision,
+    decide,
+    decision_window,
+    entitlement_reasons,
+    entitlement_reasons_reference,
+    explain,
+    find_document,
+    reader_of,
+    scan_holdings,
+    scan_holdings_reference,
+)
+from symprogram.entitlements._rules_cases import (
+    close_case,
+    end_remote_session,
+    escalate,
+    model_or_error,
+    new_case,
+    remote_access_terms,
+    require_remote_consent,
+    require_support,
+    start_remote_session,
+)
+from symprogram.entitlements._rules_languages import (
+    LanguageChoice,
+    Languages,
+    LanguagesKey,
+    choose_language,
+    languages_key,
+    telephone_language,
+    telephone_line,
+)
 from symprogram.entitlements.models import (
+    MAX_NOTE,
+    MAX_TEXT,
     Agreement,
     AgreementStatus,
-    CaseStatus,
     CustomerEntitlements,
-    EscalationStep,
+    EntitlementCatalogue,
     Grant,
-    GrantKind,
-    LanguageOutcome,
-    Reader,
+    ProductLifecycle,
     Release,
-    RemoteSession,
     StatusChange,
-    SupportCase,
     SupportExtension,
-    check_text,
 )
-from symprogram.errors import (
-    Conflict,
-    IllegalTransition,
-    LimitExceeded,
-    NotFound,
-    SymprogramError,
-    ValidationError,
-)
-from symprogram.i18n import LanguageTag, Negotiation, direction, display_name, negotiate
-from symprogram.i18n import parse_accept_language as _parse_accept_language
+from symprogram.errors import Conflict, IllegalTransition, NotFound, ValidationError
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
+    "Found",
     "LanguageChoice",
     "Languages",
+    "LanguagesKey",
     "access_decision",
     "add_agreement",
     "add_extension",
@@ -87,608 +117,36 @@ __all__ = [
     "decide",
     "decision_window",
     "end_remote_session",
+    "entitlement_reasons",
+    "entitlement_reasons_reference",
     "escalate",
+    "explain",
+    "find_document",
+    "held_agreement",
+    "held_extension",
+    "held_grant",
     "languages_key",
+    "new_case",
+    "reader_of",
+    "register_release",
+    "remote_access_terms",
+    "replace_in",
+    "require_remote_consent",
+    "require_support",
     "revoke_grant",
+    "scan_holdings",
+    "scan_holdings_reference",
     "start_remote_session",
     "support_coverage",
+    "telephone_language",
+    "telephone_line",
 ]
-
-Languages: TypeAlias = str | Sequence[str | LanguageTag] | None
-"""The reader's languages: an ``Accept-Language`` header, a list (most preferred
-first) or ``None`` (no preference)."""
-
-LanguagesKey: TypeAlias = str | tuple[str | LanguageTag, ...]
 
 _TRANSITIONS: Mapping[AgreementStatus, frozenset[AgreementStatus]] = {
     AgreementStatus.ACTIVE: frozenset({AgreementStatus.SUSPENDED, AgreementStatus.CANCELLED}),
     AgreementStatus.SUSPENDED: frozenset({AgreementStatus.ACTIVE, AgreementStatus.CANCELLED}),
     AgreementStatus.CANCELLED: frozenset(),
 }
-
-_ALLOW_PRIORITY = {"agreement": 0, GrantKind.COURTESY: 1, GrantKind.TEMPORARY: 2}
-
-
-# ------------------------------------------------------------------------ languages
-
-
-def languages_key(languages: object) -> LanguagesKey:
-    """Normalize the reader's languages into a hashable key.
-
-    Raises:
-        ValidationError: neither a string nor a sequence of strings / tags
-            (code ``invalid_languages``, field ``languages``).
-    """
-    if languages is None:
-        return ()
-    if isinstance(languages, str):
-        return languages
-    if isinstance(languages, tuple | list):
-        for item in languages:
-            if not isinstance(item, str | LanguageTag):
-                raise ValidationError(
-                    "languages must be an Accept-Language header or a list of language tags",
-                    field="languages",
-                    code="invalid_languages",
-                )
-        return tuple(languages)
-    raise ValidationError(
-        "languages must be an Accept-Language header or a list of language tags",
-        field="languages",
-        code="invalid_languages",
-    )
-
-
-@attrs.frozen
-class LanguageChoice:
-    """How a document is served to a reader, language-wise.
-
-    Attributes:
-        outcome: served, local site or fallback.
-        language: the canonical tag served (the site's language for a local site).
-        name: the language's name in that language (``"עברית"``).
-        direction: ``"ltr"`` or ``"rtl"`` (Hebrew is right-to-left).
-        site_url: the local-language site, for ``local_site``.
-        requested: the reader's preference that produced the match, if any.
-        steps: the negotiation steps, in order.
-    """
-
-    outcome: LanguageOutcome
-    language: str
-    name: str
-    direction: str
-    site_url: str | None
-    requested: str | None
-    steps: tuple[str, ...]
-
-    @property
-    def reason(self) -> Reason:
-        """The language reason of a decision."""
-        if self.outcome is LanguageOutcome.SERVED:
-            return Reason(
-                "language_served",
-                f"served in {self.name} ({self.language})",
-                {"language": self.language},
-            )
-        if self.outcome is LanguageOutcome.LOCAL_SITE:
-            return Reason(
-                "language_local_site",
-                f"the {self.language} translation is on the local-language site {self.site_url}",
-                {"language": self.language, "url": self.site_url},
-            )
-        return Reason(
-            "language_fallback_english",
-            f"none of the reader's languages is available; served in {self.language}",
-            {"language": self.language},
-        )
-
-    def details(self) -> dict[str, Any]:
-        """The decision details contributed by the language choice."""
-        return {
-            "language": self.language,
-            "language_name": self.name,
-            "direction": self.direction,
-            "language_outcome": self.outcome.value,
-            "local_site_url": self.site_url,
-            "negotiation": self.steps,
-        }
-
-
-def _negotiate(
-    catalogue: EntitlementCatalogue, preferred: LanguagesKey, available: tuple[str, ...]
-) -> Negotiation:
-    try:
-        return negotiate(
-            preferred,
-            available,
-            default_regions=dict(catalogue.default_regions),
-            default=catalogue.fallback_language,
-        )
-    except LimitExceeded as exc:
-        raise LimitExceeded(
-            exc.message, field="languages", code=exc.code, details=exc.details
-        ) from None
-    except ValidationError as exc:
-        raise ValidationError(
-            exc.message, field="languages", code=exc.code, details=exc.details
-        ) from None
-
-
-def _classify(
-    catalogue: EntitlementCatalogue, document: Document, result: Negotiation
-) -> tuple[LanguageOutcome, str]:
-    match = str(result.match) if result.match is not None else catalogue.fallback_language
-    if result.fallback or result.match is None:
-        return LanguageOutcome.FALLBACK, match
-    if match in document.languages:
-        return LanguageOutcome.SERVED, match
-    return LanguageOutcome.LOCAL_SITE, match
-
-
-def choose_language(
-    catalogue: EntitlementCatalogue, document: Document, languages: Languages
-) -> LanguageChoice:
-    """Choose the language a document is served in, with :func:`symprogram.i18n.negotiate`.
-
-    The reader's preferences are tried in order; the document's own languages
-    and, when the document has them, the local-language sites are the
-    candidates. Seed: "Refer to your local language site for the following
-    translations". When nothing matches, the catalogue's fallback (English) is
-    served. Preferences of an ``Accept-Language`` header that tie (equal ``q``)
-    are not ordered by their position in the header: among them the one served
-    directly wins over a local site, then the first in code order.
-
-    Raises:
-        ValidationError: an invalid tag in a list (code ``invalid_language_tag``,
-            field ``languages``) or languages of the wrong type.
-        LimitExceeded: more than 50 languages in a list.
-    """
-    key = languages_key(languages)
-    available = catalogue.available_languages(document.id)
-    result = _negotiate(catalogue, key, available)
-    outcome, match = _classify(catalogue, document, result)
-    steps = result.steps
-    if isinstance(key, str) and result.requested is not None:
-        result, outcome, match, steps = _break_ties(
-            catalogue, document, key, available, result, outcome, match
-        )
-    site = catalogue.local_site(match) if outcome is LanguageOutcome.LOCAL_SITE else None
-    return LanguageChoice(
-        outcome=outcome,
-        language=match,
-        name=display_name(match),
-        direction=direction(match),
-        site_url=None if site is None else site.url,
-        requested=None if result.requested is None else str(result.requested),
-        steps=steps,
-    )
-
-
-def _break_ties(
-    catalogue: EntitlementCatalogue,
-    document: Document,
-    header: str,
-    available: tuple[str, ...],
-    result: Negotiation,
-    outcome: LanguageOutcome,
-    match: str,
-) -> tuple[Negotiation, LanguageOutcome, str, tuple[str, ...]]:
-    preferences = _parse_accept_language(header)
-    weight = next((q for tag, q in preferences if tag == result.requested), None)
-    tied = sorted(
-        {str(tag) for tag, q in preferences if q == weight and isinstance(tag, LanguageTag)}
-    )
-    if len(tied) < 2:
-        return result, outcome, match, result.steps
-    rank = {LanguageOutcome.SERVED: 0, LanguageOutcome.LOCAL_SITE: 1}
-    best: tuple[tuple[int, str, str], Negotiation, LanguageOutcome, str] | None = None
-    for tag in tied:
-        # The tag first, then the whole header (so its exclusions still apply).
-        trial = _negotiate(catalogue, f"{tag},{header}", available)
-        if trial.fallback or trial.requested is None or str(trial.requested) != tag:
-            continue
-        trial_outcome, trial_match = _classify(catalogue, document, trial)
-        key = (rank.get(trial_outcome, 2), trial_match, tag)
-        if best is None or key < best[0]:
-            best = (key, trial, trial_outcome, trial_match)
-    if best is None:  # pragma: no cover - the original winner always matches
-        return result, outcome, match, result.steps
-    _, trial, trial_outcome, trial_match = best
-    kept = tuple(
-        step
-        for step in trial.steps
-        if not step.startswith("ignored repeated item") or step in result.steps
-    )
-    note = (
-        f"equally preferred (q={weight}): {', '.join(tied)}; chose {trial.requested} "
-        "(served directly before a local site, then code order)"
-    )
-    return trial, trial_outcome, trial_match, (*kept, note)
-
-
-# --------------------------------------------------------------------------- access
-
-
-def _level_name(catalogue: EntitlementCatalogue, level_id: str) -> str:
-    level = catalogue.level(level_id)
-    return level.name if level is not None else level_id
-
-
-def _rank(catalogue: EntitlementCatalogue, level_id: str) -> int:
-    rank = catalogue.rank(level_id)
-    return -1 if rank is None else rank  # an unknown level never gives access
-
-
-_REASONS: dict[tuple[int, int], tuple[object, object, Reason]] = {}
-
-
-def _allow_reason(catalogue: EntitlementCatalogue, source: Agreement | Grant) -> Reason:
-    # Memoized by identity: holdings are decoded once per stored version, so the
-    # same source object comes back call after call (the hot path of decide()).
-    key = (id(source), id(catalogue))
-    cached = _REASONS.get(key)
-    if cached is not None and cached[0] is source and cached[1] is catalogue:
-        return cached[2]
-    name = _level_name(catalogue, source.level)
-    if isinstance(source, Agreement):
-        reason = Reason(
-            "active_agreement",
-            f"active {name} agreement {source.agreement_id} (last day {source.ends_on})",
-            {"agreement_id": source.agreement_id, "level": source.level, "ends_on": source.ends_on},
-        )
-    else:
-        reason = Reason(
-            f"{source.kind.value}_entitlement",
-            f"{source.kind.value} entitlement at {name} until {source.ends_on}",
-            {"grant_id": source.grant_id, "level": source.level, "until": source.ends_on},
-        )
-    if len(_REASONS) >= 8192:
-        _REASONS.clear()
-    _REASONS[key] = (source, catalogue, reason)
-    return reason
-
-
-def _allow_key(source: Agreement | Grant) -> tuple[int, int, str]:
-    if isinstance(source, Agreement):
-        return (0, -source.ends_on.toordinal(), source.agreement_id)
-    return (_ALLOW_PRIORITY[source.kind], -source.ends_on.toordinal(), source.grant_id)
-
-
-def entitlement_reasons(
-    catalogue: EntitlementCatalogue,
-    holdings: CustomerEntitlements | None,
-    required_level: str,
-    at: datetime,
-    *,
-    product: str | None = None,
-) -> tuple[bool, list[Reason], str | None]:
-    """Whether ``holdings`` give ``required_level`` or higher at ``at``, with the reasons.
-
-    Only records valid at ``at`` give access. When nothing does, the reasons
-    explain what is there instead (expired, not started, suspended, cancelled,
-    revoked). With ``product``, only records covering that product count.
-
-    Returns:
-        ``(allowed, reasons, hint)``.
-    """
-    required = _rank(catalogue, required_level)
-    day = at.date()
-    best: Agreement | Grant | None = None
-    best_key: tuple[int, int, str] | None = None
-    low: Agreement | Grant | None = None
-    expired: Agreement | None = None
-    future: Agreement | None = None
-    inactive: list[tuple[Agreement, AgreementStatus]] = []
-    revoked: Grant | None = None
-    grant_ended: Grant | None = None
-    grant_future: Grant | None = None
-    agreements = holdings.agreements if holdings is not None else ()
-    grants = holdings.grants if holdings is not None else ()
-    for agreement in agreements:
-        if product is not None and product not in agreement.products:
-            continue
-        if agreement.starts_on <= day <= agreement.ends_on:
-            status = agreement.status_at(at) if agreement.status_changes else AgreementStatus.ACTIVE
-            if status is AgreementStatus.ACTIVE:
-                if _rank(catalogue, agreement.level) >= required:
-                    if best is None:
-                        best = agreement
-                    else:
-                        key = _allow_key(agreement)
-                        best_key = best_key or _allow_key(best)
-                        if key < best_key:
-                            best, best_key = agreement, key
-                elif low is None or _rank(catalogue, agreement.level) > _rank(catalogue, low.level):
-                    low = agreement
-            else:
-                inactive.append((agreement, status))
-        elif agreement.ends_on < day:
-            if expired is None or (agreement.ends_on, agreement.agreement_id) > (
-                expired.ends_on,
-                expired.agreement_id,
-            ):
-                expired = agreement
-        elif future is None or (agreement.starts_on, agreement.agreement_id) < (
-            future.starts_on,
-            future.agreement_id,
-        ):
-            future = agreement
-    for grant in grants:
-        if product is not None and product not in grant.products:
-            continue
-        if grant.starts_on <= day <= grant.ends_on:
-            if grant.revoked_at is not None and grant.revoked_at <= at:
-                if revoked is None or grant.grant_id < revoked.grant_id:
-                    revoked = grant
-            elif _rank(catalogue, grant.level) >= required:
-                if best is None:
-                    best = grant
-                else:
-                    key = _allow_key(grant)
-                    best_key = best_key or _allow_key(best)
-                    if key < best_key:
-                        best, best_key = grant, key
-            elif low is None or _rank(catalogue, grant.level) > _rank(catalogue, low.level):
-                low = grant
-        elif grant.ends_on < day:
-            if grant_ended is None or (grant.ends_on, grant.grant_id) > (
-                grant_ended.ends_on,
-                grant_ended.grant_id,
-            ):
-                grant_ended = grant
-        elif grant_future is None or (grant.starts_on, grant.grant_id) < (
-            grant_future.starts_on,
-            grant_future.grant_id,
-        ):
-            grant_future = grant
-    if best is not None:
-        reason = _allow_reason(catalogue, best)
-        if isinstance(best, Grant):
-            return True, [reason], f"access through this entitlement ends after {best.ends_on}"
-        return True, [reason], None
-
-    required_name = _level_name(catalogue, required_level)
-    reasons: list[Reason] = []
-    hint: str | None
-    if low is not None:
-        reasons.append(
-            Reason(
-                "level_too_low",
-                f"{_level_name(catalogue, low.level)} is below {required_name}",
-                {"level": low.level, "required": required_level},
-            )
-        )
-        hint = f"upgrade to {required_name} or higher"
-    else:
-        reasons.append(
-            Reason(
-                "no_active_agreement",
-                "no active support agreement or entitlement"
-                + ("" if product is None else f" covers {product}"),
-                {"required": required_level},
-            )
-        )
-        hint = f"a support agreement at {required_name} or higher gives access"
-
-    def relevant(level: str) -> bool:
-        return low is None or _rank(catalogue, level) >= required
-
-    for agreement, status in sorted(inactive, key=lambda item: item[0].agreement_id):
-        if relevant(agreement.level):
-            reasons.append(
-                Reason(
-                    f"agreement_{status.value}",
-                    f"agreement {agreement.agreement_id} is {status.value}",
-                    {"agreement_id": agreement.agreement_id},
-                )
-            )
-            if status is AgreementStatus.SUSPENDED and low is None:
-                hint = f"reinstate the suspended agreement {agreement.agreement_id}"
-    if expired is not None and relevant(expired.level):
-        reasons.append(
-            Reason(
-                "agreement_expired",
-                f"agreement {expired.agreement_id} expired on {expired.ends_on} (its last day)",
-                {"agreement_id": expired.agreement_id, "ended_on": expired.ends_on},
-            )
-        )
-        if low is None and not inactive:
-            hint = f"renew the support agreement that expired on {expired.ends_on}"
-    if future is not None and relevant(future.level):
-        reasons.append(
-            Reason(
-                "agreement_not_started",
-                f"agreement {future.agreement_id} starts on {future.starts_on}",
-                {"agreement_id": future.agreement_id, "starts_on": future.starts_on},
-            )
-        )
-    if revoked is not None and relevant(revoked.level):
-        reasons.append(
-            Reason(
-                "entitlement_revoked",
-                f"{revoked.kind.value} entitlement {revoked.grant_id} was revoked",
-                {"grant_id": revoked.grant_id, "revoked_at": revoked.revoked_at},
-            )
-        )
-    if grant_ended is not None and relevant(grant_ended.level):
-        reasons.append(
-            Reason(
-                "entitlement_expired",
-                f"{grant_ended.kind.value} entitlement {grant_ended.grant_id} "
-                f"ended on {grant_ended.ends_on}",
-                {"grant_id": grant_ended.grant_id, "ended_on": grant_ended.ends_on},
-            )
-        )
-    if grant_future is not None and relevant(grant_future.level):
-        reasons.append(
-            Reason(
-                "entitlement_not_started",
-                f"{grant_future.kind.value} entitlement {grant_future.grant_id} "
-                f"starts on {grant_future.starts_on}",
-                {"grant_id": grant_future.grant_id, "starts_on": grant_future.starts_on},
-            )
-        )
-    return False, reasons, hint
-
-
-def access_decision(
-    catalogue: EntitlementCatalogue,
-    document: Document,
-    reader: Reader,
-    holdings: CustomerEntitlements | None,
-    at: datetime,
-) -> tuple[bool, list[Reason], str | None, Access]:
-    """Whether ``reader`` may open ``document`` at ``at``, without the language part.
-
-    Seed: "Beginning on January 15, 2011, the documents listed below will
-    require you to be logged into SymAccount to access". Before the document's
-    first gating rule it is public (``public_before_login_requirement``).
-
-    Returns:
-        ``(allowed, reasons, hint, access rule in force)``.
-    """
-    rule, upcoming = document.rule_at(at)
-    if rule.access is Access.PUBLIC:
-        gated = upcoming if upcoming is not None and upcoming.access is not Access.PUBLIC else None
-        if gated is not None and gated.effective_from is not None:
-            since = gated.effective_from.date()
-            return (
-                True,
-                [
-                    Reason(
-                        "public_before_login_requirement",
-                        f"public until login is required from {since}",
-                        {"login_required_from": since},
-                    )
-                ],
-                None,
-                rule.access,
-            )
-        return True, [_PUBLIC], None, rule.access
-    reasons: list[Reason] = []
-    hint: str | None = None
-    if not reader.logged_in:
-        start = rule.effective_from.date() if rule.effective_from is not None else None
-        reasons.append(
-            Reason(
-                "not_logged_in",
-                "log in to read this document"
-                + ("" if start is None else f" (required since {start})"),
-                {} if start is None else {"since": start},
-            )
-        )
-        hint = "log in to your account"
-    if rule.access is Access.LOGIN:
-        if reader.logged_in:
-            return True, [_LOGGED_IN], None, rule.access
-        return False, reasons, hint, rule.access
-    if reader.customer_id is None and not reader.logged_in:
-        return False, reasons, hint, rule.access
-    required = document.min_level or ""
-    allowed, found, found_hint = entitlement_reasons(catalogue, holdings, required, at)
-    if allowed and reader.logged_in:
-        return True, found, found_hint, rule.access
-    reasons.extend(reason for reason in found if not allowed)
-    return False, reasons, hint or found_hint, rule.access
-
-
-_PUBLIC = Reason("public_document", "the document is public")
-_LOGGED_IN = Reason("logged_in", "the reader is logged in")
-
-EARLIEST = datetime.min.replace(tzinfo=UTC)
-"""The start of every validity window: no instant is earlier."""
-
-LATEST = datetime.max.replace(tzinfo=UTC)
-"""The end of an unbounded validity window (excluded: an answer about this very
-instant is never reused)."""
-
-_ONE_DAY = timedelta(days=1)
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _day_after(day: date) -> datetime | None:
-    # The first instant after the (inclusive) last day; none after the last date.
-    return None if day == date.max else _day_start(day + _ONE_DAY)
-
-
-def decision_window(
-    document: Document, holdings: CustomerEntitlements | None, at: datetime
-) -> tuple[datetime, datetime]:
-    """The instants ``[start, end)`` around ``at`` over which :func:`access_decision` holds.
-
-    For every instant ``t`` with ``start <= t < end``, :func:`access_decision`
-    with the same catalogue, document, reader and holdings gives the same
-    ``(allowed, reasons, hint, access)`` at ``t`` as at ``at``: nothing it reads
-    changes in between. The boundaries are every instant at which something the
-    rules read switches:
-
-    * the document's access rules coming into force (``effective_from``), which
-      pick the rule and the next one (and whether the holdings are read at all);
-    * each agreement's and grant's first day (00:00 UTC) and the day after its
-      last day (dates are inclusive UTC calendar days);
-    * each agreement's status changes and each grant's revocation instant.
-
-    No reason carries a fact that depends on the exact instant (the facts are
-    ids, levels, dates of records and rule dates), so the answer is the same
-    across the window except for the instant it is about. Support extensions do
-    not enter access decisions and so do not bound the window.
-
-    Pass the ``holdings`` the decision was computed from (``None`` when none were
-    read: an anonymous reader, or a document whose rule at ``at`` does not look
-    at them; the document's own boundaries then keep it that way).
-
-    Returns:
-        ``(start, end)``: ``start`` is the latest boundary at or before ``at``
-        (:data:`EARLIEST` if none), ``end`` the earliest boundary after ``at``
-        (:data:`LATEST` if none).
-    """
-    start = EARLIEST
-    end = LATEST
-    bounds: list[datetime | None] = [rule.effective_from for rule in document.access]
-    if holdings is not None:
-        for agreement in holdings.agreements:
-            bounds.append(_day_start(agreement.starts_on))
-            bounds.append(_day_after(agreement.ends_on))
-            bounds.extend(change.at for change in agreement.status_changes)
-        for grant in holdings.grants:
-            bounds.append(_day_start(grant.starts_on))
-            bounds.append(_day_after(grant.ends_on))
-            bounds.append(grant.revoked_at)
-    for bound in bounds:
-        if bound is None:
-            continue
-        if bound <= at:
-            if bound > start:
-                start = bound
-        elif bound < end:
-            end = bound
-    return start, end
-
-
-def decide(
-    catalogue: EntitlementCatalogue,
-    document: Document,
-    reader: Reader,
-    holdings: CustomerEntitlements | None,
-    language: LanguageChoice,
-    at: datetime,
-) -> Decision:
-    """The full decision: access reasons, then the language reason, with details.
-
-    Details: ``document``, ``access`` (rule in force), ``required_level``,
-    ``language``, ``language_name``, ``direction``, ``language_outcome``,
-    ``local_site_url`` and ``negotiation`` (the steps).
-    """
-    allowed, reasons, hint, access = access_decision(catalogue, document, reader, holdings, at)
-    details = language.details()
-    details["document"] = document.id
-    details["access"] = access.value
-    details["required_level"] = document.min_level
-    reasons.append(language.reason)
-    return Decision(allowed, reasons, hint, at, details)
 
 
 # ------------------------------------------------------------------- support cover
@@ -790,15 +248,6 @@ def _check_level(catalogue: EntitlementCatalogue, level: object) -> str:
     return level
 
 
-def _model(build: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return build(*args, **kwargs)
-    except SymprogramError:
-        raise
-    except (TypeError, ValueError) as exc:  # pragma: no cover - validators cover these
-        raise ValidationError(str(exc), code="invalid") from exc
-
-
 def add_agreement(
     catalogue: EntitlementCatalogue,
     holdings: CustomerEntitlements,
@@ -818,7 +267,7 @@ def add_agreement(
         Conflict: the customer already has this agreement id (``agreement_exists``).
     """
     _check_level(catalogue, level)
-    agreement: Agreement = _model(
+    agreement: Agreement = model_or_error(
         Agreement,
         agreement_id=agreement_id,
         customer_id=holdings.customer_id,
@@ -847,7 +296,7 @@ def _status_change(
     reason: str,
     what: str,
 ) -> StatusChange:
-    change: StatusChange = _model(StatusChange, status=new, at=at, by=by, reason=reason)
+    change: StatusChange = model_or_error(StatusChange, status=new, at=at, by=by, reason=reason)
     if change.status not in _TRANSITIONS[current]:
         raise IllegalTransition(
             f"{what} cannot go from {current.value} to {change.status.value}",
@@ -900,7 +349,7 @@ def add_grant(
             the person recording the grant (code ``approver_must_differ``).
     """
     _check_level(catalogue, level)
-    grant: Grant = _model(
+    grant: Grant = model_or_error(
         Grant,
         grant_id=f"grant-{len(holdings.grants) + 1}",
         customer_id=holdings.customer_id,
@@ -929,15 +378,15 @@ def revoke_grant(grant: Grant, *, at: datetime, by: str, reason: str) -> Grant:
     Raises:
         IllegalTransition: already revoked (code ``grant_revoked``).
     """
-    check_text(by, "by")
-    check_text(reason, "reason", limit=2000)
+    check_text(by, "by", limit=MAX_TEXT)
+    check_text(reason, "reason", limit=MAX_NOTE, multiline=True)
     if grant.revoked_at is not None:
         raise IllegalTransition(
             f"grant {grant.grant_id!r} was already revoked",
             field="grant_id",
             code="grant_revoked",
         )
-    revoked: Grant = _model(
+    revoked: Grant = model_or_error(
         attrs.evolve, grant, revoked_at=at, revoked_by=by, revocation_reason=reason
     )
     return revoked
@@ -960,7 +409,7 @@ def add_extension(
         ValidationError: an invalid field.
         Conflict: the id is taken for this customer (``extension_exists``).
     """
-    extension: SupportExtension = _model(
+    extension: SupportExtension = model_or_error(
         SupportExtension,
         extension_id=extension_id,
         customer_id=holdings.customer_id,
@@ -1014,112 +463,68 @@ def replace_in(
     )
 
 
-def _open(case: SupportCase) -> None:
-    if case.status is CaseStatus.CLOSED:
-        raise IllegalTransition(
-            f"case {case.case_id!r} is closed", field="case_id", code="case_closed"
-        )
+# ------------------------------------------------------------------------- lookups
 
 
-def escalate(
-    catalogue: EntitlementCatalogue, case: SupportCase, *, at: datetime, by: str, reason: str
-) -> tuple[SupportCase, EscalationStep]:
-    """Escalate an open case one level up the Global Escalation Process.
-
-    Seed: "In the event that you need to escalate a case, our senior technical
-    staff is ready and available to help you quickly bring your issue to closure."
+def held_agreement(holdings: CustomerEntitlements, agreement_id: str) -> Agreement:
+    """The customer's agreement ``agreement_id``.
 
     Raises:
-        IllegalTransition: the case is closed (``case_closed``), or already at
-            the top level (``escalation_top_level``).
+        NotFound: the customer holds none (``agreement_not_found``).
     """
-    _open(case)
-    top = catalogue.top_escalation_level
-    if case.escalation_level >= top:
-        raise IllegalTransition(
-            f"case {case.case_id!r} is already at the top escalation level ({top})",
-            field="case_id",
-            code="escalation_top_level",
-            details={"level": case.escalation_level, "top": top},
-        )
-    step: EscalationStep = _model(
-        EscalationStep,
-        from_level=case.escalation_level,
-        to_level=case.escalation_level + 1,
-        at=at,
-        by=by,
-        reason=reason,
-    )
-    updated = attrs.evolve(
-        case, escalation_level=step.to_level, escalations=(*case.escalations, step)
-    )
-    return updated, step
-
-
-def close_case(case: SupportCase, *, at: datetime, by: str) -> SupportCase:
-    """Close an open case; any open remote session ends with it.
-
-    Raises:
-        IllegalTransition: already closed (``case_closed``).
-    """
-    _open(case)
-    check_text(by, "by")
-    sessions = tuple(
-        session if session.ended_at is not None else attrs.evolve(session, ended_at=at, ended_by=by)
-        for session in case.remote_sessions
-    )
-    return attrs.evolve(case, status=CaseStatus.CLOSED, closed_at=at, remote_sessions=sessions)
-
-
-def start_remote_session(
-    case: SupportCase, *, terms_version: str, at: datetime, by: str
-) -> tuple[SupportCase, RemoteSession]:
-    """Start a remote session on an open case (consent is checked by the service).
-
-    Raises:
-        IllegalTransition: the case is closed (``case_closed``).
-        Conflict: a session is already open (``remote_session_open``).
-    """
-    _open(case)
-    if any(session.ended_at is None for session in case.remote_sessions):
-        raise Conflict(
-            f"case {case.case_id!r} already has an open remote session",
-            field="case_id",
-            code="remote_session_open",
-        )
-    session: RemoteSession = _model(
-        RemoteSession,
-        session_id=f"remote-{len(case.remote_sessions) + 1}",
-        terms_version=terms_version,
-        started_at=at,
-        started_by=by,
-    )
-    return attrs.evolve(case, remote_sessions=(*case.remote_sessions, session)), session
-
-
-def end_remote_session(
-    case: SupportCase, session_id: str, *, at: datetime, by: str
-) -> tuple[SupportCase, RemoteSession]:
-    """End an open remote session.
-
-    Raises:
-        NotFound: no such session (``remote_session_not_found``).
-        IllegalTransition: it already ended (``remote_session_ended``).
-    """
-    check_text(by, "by")
-    session = case.session(session_id) if isinstance(session_id, str) else None
-    if session is None:
+    found = holdings.agreement(agreement_id)
+    if found is None:
         raise NotFound(
-            f"no remote session {session_id!r} on case {case.case_id!r}",
-            field="session_id",
-            code="remote_session_not_found",
+            f"no agreement {agreement_id!r}", field="agreement_id", code="agreement_not_found"
         )
-    if session.ended_at is not None:
-        raise IllegalTransition(
-            f"remote session {session_id!r} already ended",
-            field="session_id",
-            code="remote_session_ended",
+    return found
+
+
+def held_grant(holdings: CustomerEntitlements, grant_id: object) -> Grant:
+    """The customer's grant ``grant_id``.
+
+    Raises:
+        ValidationError: not an identifier (``invalid_grant_id``).
+        NotFound: the customer holds none (``grant_not_found``).
+    """
+    check_text(grant_id, "grant_id", limit=MAX_TEXT)
+    found = holdings.grant(str(grant_id))
+    if found is None:
+        raise NotFound(
+            f"no grant {grant_id!r} for customer {holdings.customer_id!r}",
+            field="grant_id",
+            code="grant_not_found",
         )
-    ended = attrs.evolve(session, ended_at=at, ended_by=by)
-    sessions = tuple(ended if s.session_id == session_id else s for s in case.remote_sessions)
-    return attrs.evolve(case, remote_sessions=sessions), ended
+    return found
+
+
+def held_extension(holdings: CustomerEntitlements, extension_id: str) -> SupportExtension:
+    """The customer's support extension ``extension_id``.
+
+    Raises:
+        NotFound: the customer holds none (``extension_not_found``).
+    """
+    found = holdings.extension(extension_id)
+    if found is None:
+        raise NotFound(
+            f"no extension {extension_id!r}", field="extension_id", code="extension_not_found"
+        )
+    return found
+
+
+def register_release(
+    lifecycle: ProductLifecycle,
+    release: str,
+    *,
+    end_of_standard_support: date,
+    end_of_life: date | None = None,
+) -> ProductLifecycle:
+    """Record (or correct) the support dates of a release of ``lifecycle``'s product.
+
+    Raises:
+        ValidationError: a bad name or date (``invalid_window`` when end of life
+            precedes end of standard support).
+    """
+    item = Release(release, end_of_standard_support, end_of_life)
+    others = tuple(r for r in lifecycle.releases if r.release != release)
+    return attrs.evolve(lifecycle, releases=(*others, item))

@@ -1,0 +1,74 @@
+"""The plumbing every flow of the entitlements service shares.
+
+Each flow module defines one small class with that flow's public methods; they
+all derive from :class:`_Base`, which holds what
+:class:`~symprogram.entitlements.EntitlementsService` was built with and the
+helpers every recipe uses: the instant now, the audit ledger, the customer id
+check and the holdings read and written in a unit of work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from symprogram._checks import check_text
+from symprogram.clock import Clock, ensure_utc
+from symprogram.decisions import Decision
+from symprogram.entitlements import rules
+from symprogram.entitlements.models import MAX_TEXT, CustomerEntitlements, EntitlementCatalogue
+from symprogram.entitlements.ports import RemoteAccessConsent
+from symprogram.entitlements.storage import HoldingsReader, StoredHoldings, StoredLifecycles
+from symprogram.events import DomainEvent, Ledger
+from symprogram.persistence import Store, Transaction
+
+__all__: list[str] = []
+
+
+class _Base:
+    """What the service was built with, and the helpers of every flow."""
+
+    _store: Store
+    _clock: Clock
+    _catalogue: EntitlementCatalogue
+    _consent: RemoteAccessConsent | None
+    _ledger: Ledger
+    _reader: HoldingsReader
+
+    @property
+    def catalogue(self) -> EntitlementCatalogue:
+        """The catalogue in use."""
+        return self._catalogue
+
+    def _now(self) -> datetime:
+        return ensure_utc(self._clock.now(), field="clock")
+
+    def _instant(self, at: object) -> datetime:
+        return self._now() if at is None else ensure_utc(at)
+
+    def _record(self, tx: Transaction, event: DomainEvent) -> None:
+        self._ledger.append(tx, event.subject, event.event_name(), event.payload(), event.at)
+
+    @staticmethod
+    def _customer(customer_id: object) -> str:
+        return check_text(customer_id, "customer_id", limit=MAX_TEXT)
+
+    def _read_holdings(self, tx: Transaction, customer_id: str) -> CustomerEntitlements | None:
+        return self._reader.read(tx, customer_id)
+
+    @staticmethod
+    def _holdings_for(tx: Transaction, customer_id: str) -> CustomerEntitlements:
+        return StoredHoldings(tx).get_or_empty(customer_id)
+
+    def _coverage(
+        self,
+        tx: Transaction,
+        holdings: CustomerEntitlements | None,
+        product: str,
+        release: str | None,
+        at: datetime,
+    ) -> Decision:
+        lifecycle = StoredLifecycles(tx).find(product) if release is not None else None
+        found = (
+            lifecycle.release(release) if lifecycle is not None and release is not None else None
+        )
+        return rules.support_coverage(self._catalogue, holdings, product, found, at)

@@ -1,0 +1,318 @@
+"""Rules of language: which language a document and telephone support are given in.
+
+Pure functions over the catalogue and the reader's languages, with
+:func:`symprogram.i18n.negotiate`; re-exported by :mod:`symprogram.entitlements.rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeAlias
+
+import attrs
+
+from symprogram._checks import check_text
+from symprogram.decisions import Decision, Reason
+from symprogram.entitlements.models import (
+    MAX_TEXT,
+    Document,
+    EntitlementCatalogue,
+    LanguageOutcome,
+    TelephoneLine,
+)
+from symprogram.errors import LimitExceeded, NotFound, SymprogramError, ValidationError
+from symprogram.i18n import LanguageTag, Negotiation, direction, display_name, negotiate
+from symprogram.i18n import parse_accept_language as _parse_accept_language
+
+__all__ = [
+    "LanguageChoice",
+    "Languages",
+    "LanguagesKey",
+    "choose_language",
+    "languages_key",
+    "telephone_language",
+    "telephone_line",
+]
+
+Languages: TypeAlias = str | Sequence[str | LanguageTag] | None
+"""The reader's languages: an ``Accept-Language`` header, a list (most preferred
+first) or ``None`` (no preference)."""
+
+LanguagesKey: TypeAlias = str | tuple[str | LanguageTag, ...]
+
+
+# ------------------------------------------------------------------------ languages
+
+
+def languages_key(languages: object) -> LanguagesKey:
+    """Normalize the reader's languages into a hashable key.
+
+    Raises:
+        ValidationError: neither a string nor a sequence of strings / tags
+            (code ``invalid_languages``, field ``languages``).
+    """
+    if languages is None:
+        return ()
+    if isinstance(languages, str):
+        return languages
+    if isinstance(languages, tuple | list):
+        for item in languages:
+            if not isinstance(item, str | LanguageTag):
+                raise ValidationError(
+                    "languages must be an Accept-Language header or a list of language tags",
+                    field="languages",
+                    code="invalid_languages",
+                )
+        return tuple(languages)
+    raise ValidationError(
+        "languages must be an Accept-Language header or a list of language tags",
+        field="languages",
+        code="invalid_languages",
+    )
+
+
+@attrs.frozen
+class LanguageChoice:
+    """How a document is served to a reader, language-wise.
+
+    Attributes:
+        outcome: served, local site or fallback.
+        language: the canonical tag served (the site's language for a local site).
+        name: the language's name in that language (``"עברית"``).
+        direction: ``"ltr"`` or ``"rtl"`` (Hebrew is right-to-left).
+        site_url: the local-language site, for ``local_site``.
+        requested: the reader's preference that produced the match, if any.
+        steps: the negotiation steps, in order.
+    """
+
+    outcome: LanguageOutcome
+    language: str
+    name: str
+    direction: str
+    site_url: str | None
+    requested: str | None
+    steps: tuple[str, ...]
+
+    @property
+    def reason(self) -> Reason:
+        """The language reason of a decision."""
+        if self.outcome is LanguageOutcome.SERVED:
+            return Reason(
+                "language_served",
+                f"served in {self.name} ({self.language})",
+                {"language": self.language},
+            )
+        if self.outcome is LanguageOutcome.LOCAL_SITE:
+            return Reason(
+                "language_local_site",
+                f"the {self.language} translation is on the local-language site {self.site_url}",
+                {"language": self.language, "url": self.site_url},
+            )
+        return Reason(
+            "language_fallback_english",
+            f"none of the reader's languages is available; served in {self.language}",
+            {"language": self.language},
+        )
+
+    def details(self) -> dict[str, Any]:
+        """The decision details contributed by the language choice."""
+        return {
+            "language": self.language,
+            "language_name": self.name,
+            "direction": self.direction,
+            "language_outcome": self.outcome.value,
+            "local_site_url": self.site_url,
+            "negotiation": self.steps,
+        }
+
+
+def _negotiate(
+    catalogue: EntitlementCatalogue, preferred: LanguagesKey, available: tuple[str, ...]
+) -> Negotiation:
+    try:
+        return negotiate(
+            preferred,
+            available,
+            default_regions=dict(catalogue.default_regions),
+            default=catalogue.fallback_language,
+        )
+    except LimitExceeded as exc:
+        raise LimitExceeded(
+            exc.message, field="languages", code=exc.code, details=exc.details
+        ) from None
+    except ValidationError as exc:
+        raise ValidationError(
+            exc.message, field="languages", code=exc.code, details=exc.details
+        ) from None
+
+
+def _classify(
+    catalogue: EntitlementCatalogue, document: Document, result: Negotiation
+) -> tuple[LanguageOutcome, str]:
+    match = str(result.match) if result.match is not None else catalogue.fallback_language
+    if result.fallback or result.match is None:
+        return LanguageOutcome.FALLBACK, match
+    if match in document.languages:
+        return LanguageOutcome.SERVED, match
+    return LanguageOutcome.LOCAL_SITE, match
+
+
+def choose_language(
+    catalogue: EntitlementCatalogue, document: Document, languages: Languages
+) -> LanguageChoice:
+    """Choose the language a document is served in, with :func:`symprogram.i18n.negotiate`.
+
+    The reader's preferences are tried in order; the document's own languages
+    and, when the document has them, the local-language sites are the
+    candidates. Seed: "Refer to your local language site for the following
+    translations". When nothing matches, the catalogue's fallback (English) is
+    served. Preferences of an ``Accept-Language`` header that tie (equal ``q``)
+    are not ordered by their position in the header: among them the one served
+    directly wins over a local site, then the first in code order.
+
+    Raises:
+        ValidationError: an invalid tag in a list (code ``invalid_language_tag``,
+            field ``languages``) or languages of the wrong type.
+        LimitExceeded: more than 50 languages in a list.
+    """
+    key = languages_key(languages)
+    available = catalogue.available_languages(document.id)
+    result = _negotiate(catalogue, key, available)
+    outcome, match = _classify(catalogue, document, result)
+    steps = result.steps
+    if isinstance(key, str) and result.requested is not None:
+        result, outcome, match, steps = _break_ties(
+            catalogue, document, key, available, result, outcome, match
+        )
+    site = catalogue.local_site(match) if outcome is LanguageOutcome.LOCAL_SITE else None
+    return LanguageChoice(
+        outcome=outcome,
+        language=match,
+        name=display_name(match),
+        direction=direction(match),
+        site_url=None if site is None else site.url,
+        requested=None if result.requested is None else str(result.requested),
+        steps=steps,
+    )
+
+
+def _break_ties(
+    catalogue: EntitlementCatalogue,
+    document: Document,
+    header: str,
+    available: tuple[str, ...],
+    result: Negotiation,
+    outcome: LanguageOutcome,
+    match: str,
+) -> tuple[Negotiation, LanguageOutcome, str, tuple[str, ...]]:
+    preferences = _parse_accept_language(header)
+    weight = next((q for tag, q in preferences if tag == result.requested), None)
+    tied = sorted(
+        {str(tag) for tag, q in preferences if q == weight and isinstance(tag, LanguageTag)}
+    )
+    if len(tied) < 2:
+        return result, outcome, match, result.steps
+    rank = {LanguageOutcome.SERVED: 0, LanguageOutcome.LOCAL_SITE: 1}
+    best: tuple[tuple[int, str, str], Negotiation, LanguageOutcome, str] | None = None
+    for tag in tied:
+        # The tag first, then the whole header (so its exclusions still apply).
+        trial = _negotiate(catalogue, f"{tag},{header}", available)
+        if trial.fallback or trial.requested is None or str(trial.requested) != tag:
+            continue
+        trial_outcome, trial_match = _classify(catalogue, document, trial)
+        key = (rank.get(trial_outcome, 2), trial_match, tag)
+        if best is None or key < best[0]:
+            best = (key, trial, trial_outcome, trial_match)
+    if best is None:  # pragma: no cover - the original winner always matches
+        return result, outcome, match, result.steps
+    _, trial, trial_outcome, trial_match = best
+    kept = tuple(
+        step
+        for step in trial.steps
+        if not step.startswith("ignored repeated item") or step in result.steps
+    )
+    note = (
+        f"equally preferred (q={weight}): {', '.join(tied)}; chose {trial.requested} "
+        "(served directly before a local site, then code order)"
+    )
+    return trial, trial_outcome, trial_match, (*kept, note)
+
+
+# ------------------------------------------------------------------------ telephone
+
+
+def telephone_line(catalogue: EntitlementCatalogue, country: object) -> TelephoneLine:
+    """The telephone support line serving ``country`` (an ISO 3166 code, any case).
+
+    Raises:
+        ValidationError: not a country code string (``invalid_country``).
+        NotFound: no line serves ``country`` (``telephone_line_not_found``);
+            English support then follows the region's global line.
+    """
+    check_text(country, "country", limit=MAX_TEXT)
+    code = str(country).upper()
+    line = next((ln for ln in catalogue.telephone_lines if code in ln.countries), None)
+    if line is None:
+        raise NotFound(
+            f"no telephone support line lists {country!r}",
+            field="country",
+            code="telephone_line_not_found",
+        )
+    return line
+
+
+def telephone_language(
+    catalogue: EntitlementCatalogue, line: TelephoneLine, languages: Languages
+) -> Decision:
+    """Which language telephone support on ``line`` can be given in, for this reader.
+
+    Seed: "While English is the primary language used to provide technical
+    telephone support, Symantec also offers local language support in certain
+    non-English speaking regions."
+
+    Returns an allowed decision with reason ``telephone_local_language`` (a
+    local language of the line matches) or ``telephone_english`` (English, the
+    primary language, always available); details ``language``,
+    ``language_name``, ``direction``, ``hours``, ``time_zone``, ``area``,
+    ``region`` and ``negotiation``.
+
+    Raises:
+        ValidationError: languages of the wrong type or an invalid tag (field ``languages``).
+        LimitExceeded: too many languages.
+    """
+    key = languages_key(languages)
+    try:
+        result = negotiate(
+            key,
+            line.languages,
+            default_regions=dict(catalogue.default_regions),
+            default=catalogue.primary_language,
+        )
+    except SymprogramError as exc:
+        raise type(exc)(exc.message, field="languages", code=exc.code) from None
+    match = str(result.match) if result.match else catalogue.primary_language
+    local = not result.fallback and match != catalogue.primary_language
+    reason = (
+        Reason(
+            "telephone_local_language", f"local language support in {match}", {"language": match}
+        )
+        if local
+        else Reason(
+            "telephone_english",
+            "English is the primary language of telephone support",
+            {"language": match},
+        )
+    )
+    return Decision.allow(
+        reason,
+        details={
+            "area": line.area,
+            "region": line.region,
+            "language": match,
+            "language_name": display_name(match),
+            "direction": direction(match),
+            "hours": line.local_hours if local else line.english_hours,
+            "time_zone": line.time_zone,
+            "negotiation": result.steps,
+        },
+    )

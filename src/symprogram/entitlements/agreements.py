@@ -1,0 +1,114 @@
+"""Agreements: a customer's support agreements, recorded, looked up, suspended,
+reinstated and cancelled, each change in the customer's audit ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from symprogram._deprecation import deprecated_alias
+from symprogram.entitlements import rules
+from symprogram.entitlements._base import _Base
+from symprogram.entitlements.events import AgreementRecorded, AgreementStatusChanged
+from symprogram.entitlements.models import Agreement, AgreementStatus, CustomerEntitlements
+from symprogram.entitlements.ports import AGREEMENT_INDEX
+from symprogram.entitlements.storage import RecordOwners, StoredHoldings
+
+__all__ = ["Agreements"]
+
+
+class Agreements(_Base):
+    """The agreements flow."""
+
+    def get_holdings(self, customer_id: str) -> CustomerEntitlements:
+        """Everything the customer holds (an empty record if nothing)."""
+        customer = self._customer(customer_id)
+        with self._store.transaction(readonly=True) as tx:
+            return self._holdings_for(tx, customer)
+
+    def get_agreement(self, agreement_id: str) -> Agreement:
+        """The agreement ``agreement_id``.
+
+        Raises:
+            NotFound: no such agreement (``agreement_not_found``).
+        """
+        with self._store.transaction(readonly=True) as tx:
+            owner = RecordOwners(tx, AGREEMENT_INDEX, "agreement").owner(agreement_id)
+            return rules.held_agreement(self._holdings_for(tx, owner), agreement_id)
+
+    holdings = deprecated_alias("get_holdings", old="holdings", since="0.2.0")
+    agreement = deprecated_alias("get_agreement", old="agreement", since="0.2.0")
+
+    def add_agreement(
+        self,
+        customer_id: str,
+        *,
+        agreement_id: str,
+        level: str,
+        products: Iterable[str],
+        starts_on: date,
+        ends_on: date,
+        by: str,
+    ) -> Agreement:
+        """Record a support agreement (dates inclusive; active from the start).
+
+        Raises:
+            ValidationError: a bad field or an unknown level (``unknown_service_level``).
+            Conflict: the agreement id is taken (``agreement_exists``).
+        """
+        customer = self._customer(customer_id)
+        now = self._now()
+        with self._store.transaction() as tx:
+            holdings, agreement = rules.add_agreement(
+                self._catalogue,
+                self._holdings_for(tx, customer),
+                agreement_id=agreement_id,
+                level=level,
+                products=products,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                at=now,
+                by=by,
+            )
+            RecordOwners(tx, AGREEMENT_INDEX, "agreement").claim(agreement_id, customer)
+            StoredHoldings(tx).save(holdings)
+            products_ = tuple(sorted(agreement.products))
+            self._record(
+                tx,
+                AgreementRecorded(
+                    customer, now, agreement_id, level, products_, starts_on, ends_on, by
+                ),
+            )
+        return agreement
+
+    def suspend_agreement(self, agreement_id: str, *, by: str, reason: str) -> Agreement:
+        """Suspend an active agreement from now on.
+
+        Raises:
+            NotFound: ``agreement_not_found``.
+            IllegalTransition: not active (``illegal_transition``/``agreement_cancelled``).
+        """
+        return self._agreement_status(agreement_id, AgreementStatus.SUSPENDED, by, reason)
+
+    def reinstate_agreement(self, agreement_id: str, *, by: str, reason: str) -> Agreement:
+        """Make a suspended agreement active again from now on."""
+        return self._agreement_status(agreement_id, AgreementStatus.ACTIVE, by, reason)
+
+    def cancel_agreement(self, agreement_id: str, *, by: str, reason: str) -> Agreement:
+        """Cancel an agreement from now on (final)."""
+        return self._agreement_status(agreement_id, AgreementStatus.CANCELLED, by, reason)
+
+    def _agreement_status(
+        self, agreement_id: str, status: AgreementStatus, by: str, reason: str
+    ) -> Agreement:
+        now = self._now()
+        with self._store.transaction() as tx:
+            owner = RecordOwners(tx, AGREEMENT_INDEX, "agreement").owner(agreement_id)
+            holdings = self._holdings_for(tx, owner)
+            current = rules.held_agreement(holdings, agreement_id)
+            changed = rules.change_agreement_status(current, status, at=now, by=by, reason=reason)
+            StoredHoldings(tx).save(rules.replace_in(holdings, changed))
+            self._record(
+                tx, AgreementStatusChanged(owner, now, agreement_id, status.value, by, reason)
+            )
+        return changed

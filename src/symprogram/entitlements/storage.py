@@ -1,0 +1,198 @@
+"""The repositories of the entitlements context, on the generic storage port.
+
+Every repository wraps one unit of work (:class:`~symprogram.persistence.Transaction`)
+and works on every adapter: :class:`StoredHoldings` (one record per customer:
+agreements, grants, extensions), :class:`StoredCases`, :class:`StoredLifecycles`,
+and :class:`RecordOwners`, the unique indexes from agreement and extension ids to
+the customer holding them. :class:`HoldingsReader` is the hot-path reader of the
+decision methods, which decodes a customer's record once per stored version.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import attrs
+
+from symprogram._checks import check_text
+from symprogram.entitlements.models import (
+    MAX_TEXT,
+    CustomerEntitlements,
+    ProductLifecycle,
+    SupportCase,
+)
+from symprogram.entitlements.ports import CASE_KIND, HOLDINGS_KIND, LIFECYCLE_KIND
+from symprogram.errors import Conflict, IntegrityError, NotFound, ValidationError
+from symprogram.persistence import Repository, Transaction
+from symprogram.serialization import loads, make_converter
+
+__all__ = [
+    "HoldingsReader",
+    "RecordOwners",
+    "StoredCases",
+    "StoredHoldings",
+    "StoredLifecycles",
+]
+
+_CONVERTER = make_converter()
+
+
+class StoredHoldings:
+    """:class:`~symprogram.entitlements.ports.HoldingsRepository` on the storage port."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._repo = Repository(tx, HOLDINGS_KIND, CustomerEntitlements, key=_holdings_key)
+
+    def find(self, customer_id: str) -> CustomerEntitlements | None:
+        """The customer's holdings, or ``None``."""
+        return self._repo.find(customer_id)
+
+    def get_or_empty(self, customer_id: str) -> CustomerEntitlements:
+        """The customer's holdings, or an empty (never saved) record."""
+        found = self._repo.find(customer_id)
+        return found if found is not None else CustomerEntitlements(customer_id)
+
+    def save(self, holdings: CustomerEntitlements) -> CustomerEntitlements:
+        """Insert (version 0) or update the holdings."""
+        if holdings.version == 0:
+            return self._repo.add(holdings)
+        return self._repo.save(holdings)
+
+
+class StoredCases:
+    """:class:`~symprogram.entitlements.ports.CaseRepository` on the storage port."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._repo = Repository(tx, CASE_KIND, SupportCase, key=_case_key)
+
+    def find(self, case_id: str) -> SupportCase | None:
+        """The case, or ``None``."""
+        return self._repo.find(case_id)
+
+    def get(self, case_id: str) -> SupportCase:
+        """The case; NotFound (``entitlements_case_not_found``) if absent."""
+        return self._repo.get(case_id)
+
+    def add(self, case: SupportCase) -> SupportCase:
+        """Store a new case; Conflict (``entitlements_case_exists``) if the id is taken."""
+        return self._repo.add(case)
+
+    def save(self, case: SupportCase) -> SupportCase:
+        """Store a changed case."""
+        return self._repo.save(case)
+
+
+class StoredLifecycles:
+    """:class:`~symprogram.entitlements.ports.LifecycleRepository` on the storage port."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._repo = Repository(tx, LIFECYCLE_KIND, ProductLifecycle, key=_lifecycle_key)
+
+    def find(self, product: str) -> ProductLifecycle | None:
+        """The product's lifecycle, or ``None``."""
+        return self._repo.find(product)
+
+    def get(self, product: str) -> ProductLifecycle:
+        """The product's lifecycle; NotFound (``product_not_found``) if none is registered."""
+        found = self._repo.find(product)
+        if found is None:
+            raise NotFound(f"no releases of {product!r}", field="product", code="product_not_found")
+        return found
+
+    def save(self, lifecycle: ProductLifecycle) -> ProductLifecycle:
+        """Insert or update a lifecycle."""
+        if lifecycle.version == 0:
+            return self._repo.add(lifecycle)
+        return self._repo.save(lifecycle)
+
+
+class RecordOwners:
+    """A unique index from a record id (agreement, extension) to the customer holding it.
+
+    Args:
+        tx: the unit of work.
+        index: the index name (:data:`~symprogram.entitlements.ports.AGREEMENT_INDEX`, ...).
+        what: the record's name in codes and fields (``"agreement"``: ``agreement_id``,
+            ``agreement_exists``, ``agreement_not_found``).
+    """
+
+    def __init__(self, tx: Transaction, index: str, what: str) -> None:
+        self._tx = tx
+        self._index = index
+        self._what = what
+
+    def claim(self, record_id: str, customer_id: str) -> None:
+        """Give ``record_id`` to ``customer_id``; Conflict (``<what>_exists``) if it is taken."""
+        if self._tx.index_get(self._index, record_id) is not None:
+            raise Conflict(
+                f"{self._what} {record_id!r} already exists",
+                field=f"{self._what}_id",
+                code=f"{self._what}_exists",
+            )
+        self._tx.index_put(self._index, record_id, customer_id)
+
+    def owner(self, record_id: object) -> str:
+        """The customer holding ``record_id``; NotFound (``<what>_not_found``) if none.
+
+        Raises:
+            ValidationError: ``record_id`` is not an identifier (``invalid_<what>_id``).
+        """
+        field = f"{self._what}_id"
+        check_text(record_id, field, limit=MAX_TEXT)
+        owner = self._tx.index_get(self._index, str(record_id))
+        if owner is None:
+            raise NotFound(
+                f"no {self._what} {record_id!r}", field=field, code=f"{self._what}_not_found"
+            )
+        return owner
+
+
+class HoldingsReader:
+    """Reads holdings for the decision methods, decoding each stored version once.
+
+    Thread-safe; remembers at most ``limit`` customers (then starts afresh).
+    """
+
+    def __init__(self, *, limit: int) -> None:
+        self._limit = limit
+        self._decoded: dict[str, tuple[str, CustomerEntitlements]] = {}
+        self._lock = threading.Lock()
+
+    def read(self, tx: Transaction, customer_id: str) -> CustomerEntitlements | None:
+        """The customer's holdings, or ``None``.
+
+        Raises:
+            IntegrityError: the stored record cannot be decoded (``record_corrupt``).
+        """
+        record = tx.load(HOLDINGS_KIND, customer_id)
+        if record is None:
+            return None
+        cached = self._decoded.get(customer_id)
+        if cached is not None and cached[0] == record.data and cached[1].version == record.version:
+            return cached[1]
+        try:
+            decoded = loads(record.data, CustomerEntitlements, converter=_CONVERTER)
+        except ValidationError as exc:
+            raise IntegrityError(
+                f"stored entitlements of {customer_id!r} are unreadable: {exc.message}",
+                code="record_corrupt",
+                details={"kind": HOLDINGS_KIND, "key": customer_id},
+            ) from exc
+        holdings = attrs.evolve(decoded, version=record.version)
+        with self._lock:
+            if len(self._decoded) >= self._limit:
+                self._decoded.clear()
+            self._decoded[customer_id] = (record.data, holdings)
+        return holdings
+
+
+def _holdings_key(holdings: CustomerEntitlements) -> str:
+    return holdings.customer_id
+
+
+def _case_key(case: SupportCase) -> str:
+    return case.case_id
+
+
+def _lifecycle_key(lifecycle: ProductLifecycle) -> str:
+    return lifecycle.product

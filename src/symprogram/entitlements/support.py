@@ -1,0 +1,317 @@
+"""Support: courtesy and temporary entitlements, release lifecycles and support
+extensions, and support cases with their escalation through the Global
+Escalation Process, each change in the customer's audit ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from symprogram._checks import check_text
+from symprogram._deprecation import deprecated_alias
+from symprogram.entitlements import rules
+from symprogram.entitlements._base import _Base
+from symprogram.entitlements.events import (
+    CaseClosed,
+    CaseEscalated,
+    CaseOpened,
+    EntitlementGranted,
+    EntitlementRevoked,
+    ExtensionRecorded,
+    ExtensionStatusChanged,
+    ReleaseRegistered,
+)
+from symprogram.entitlements.models import (
+    MAX_TEXT,
+    AgreementStatus,
+    Grant,
+    ProductLifecycle,
+    SupportCase,
+    SupportExtension,
+)
+from symprogram.entitlements.ports import EXTENSION_INDEX
+from symprogram.entitlements.storage import (
+    RecordOwners,
+    StoredCases,
+    StoredHoldings,
+    StoredLifecycles,
+)
+
+__all__ = ["Cases", "Extensions", "Grants"]
+
+
+class Grants(_Base):
+    """Courtesy and temporary entitlements. Seed: "Courtesy and Temporary Entitlement Support"."""
+
+    def grant_entitlement(
+        self,
+        customer_id: str,
+        *,
+        kind: str,
+        level: str,
+        products: Iterable[str],
+        starts_on: date,
+        ends_on: date,
+        reason: str,
+        approver: str,
+        by: str,
+    ) -> Grant:
+        """Grant a courtesy or temporary entitlement for a window (inclusive).
+
+        Raises:
+            ValidationError: a bad field, an unknown level, or ``approver`` equal
+                to ``by`` (``approver_must_differ``).
+        """
+        customer = self._customer(customer_id)
+        now = self._now()
+        with self._store.transaction() as tx:
+            holdings, grant = rules.add_grant(
+                self._catalogue,
+                self._holdings_for(tx, customer),
+                kind=kind,
+                level=level,
+                products=products,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                reason=reason,
+                approver=approver,
+                at=now,
+                by=by,
+            )
+            StoredHoldings(tx).save(holdings)
+            covered = tuple(sorted(grant.products))
+            event = EntitlementGranted(
+                customer, now, grant.grant_id, grant.kind.value, level, covered,
+                starts_on, ends_on, reason, approver, by,
+            )  # fmt: skip
+            self._record(tx, event)
+        return grant
+
+    def revoke_entitlement(self, customer_id: str, grant_id: str, *, by: str, reason: str) -> Grant:
+        """Revoke a grant from now on; decisions as of earlier instants are unchanged.
+
+        Raises:
+            NotFound: ``grant_not_found``.
+            IllegalTransition: already revoked (``grant_revoked``).
+        """
+        customer = self._customer(customer_id)
+        check_text(grant_id, "grant_id", limit=MAX_TEXT)
+        now = self._now()
+        with self._store.transaction() as tx:
+            holdings = self._holdings_for(tx, customer)
+            grant = rules.held_grant(holdings, grant_id)
+            revoked = rules.revoke_grant(grant, at=now, by=by, reason=reason)
+            StoredHoldings(tx).save(rules.replace_in(holdings, revoked))
+            self._record(tx, EntitlementRevoked(customer, now, grant_id, by, reason))
+        return revoked
+
+
+class Extensions(_Base):
+    """Release lifecycles and support extensions for older releases.
+
+    Seed: "The Support Extensions Program is a suite of services designed to meet
+    the changing support needs of customers on older versions of our software."
+    """
+
+    def register_release(
+        self,
+        product: str,
+        release: str,
+        *,
+        end_of_standard_support: date,
+        end_of_life: date | None = None,
+    ) -> ProductLifecycle:
+        """Record (or correct) the support dates of a product release.
+
+        Raises:
+            ValidationError: bad names or dates (``invalid_window`` when end of
+                life precedes end of standard support).
+        """
+        check_text(product, "product", limit=200)
+        now = self._now()
+        with self._store.transaction() as tx:
+            repo = StoredLifecycles(tx)
+            lifecycle = rules.register_release(
+                repo.find(product) or ProductLifecycle(product),
+                release,
+                end_of_standard_support=end_of_standard_support,
+                end_of_life=end_of_life,
+            )
+            saved = repo.save(lifecycle)
+            subject = f"product:{product}"
+            self._record(
+                tx, ReleaseRegistered(subject, now, release, end_of_standard_support, end_of_life)
+            )
+        return saved
+
+    def get_lifecycle(self, product: str) -> ProductLifecycle:
+        """The releases of ``product``.
+
+        Raises:
+            NotFound: nothing registered (``product_not_found``).
+        """
+        check_text(product, "product", limit=MAX_TEXT)
+        with self._store.transaction(readonly=True) as tx:
+            return StoredLifecycles(tx).get(product)
+
+    lifecycle = deprecated_alias("get_lifecycle", old="lifecycle", since="0.2.0")
+
+    def add_extension(
+        self,
+        customer_id: str,
+        *,
+        extension_id: str,
+        product: str,
+        releases: Iterable[str],
+        starts_on: date,
+        ends_on: date,
+        by: str,
+    ) -> SupportExtension:
+        """Record a support extension agreement for older releases of a product.
+
+        Raises:
+            ValidationError: a bad field.
+            Conflict: the id is taken (``extension_exists``).
+        """
+        customer = self._customer(customer_id)
+        now = self._now()
+        with self._store.transaction() as tx:
+            holdings, extension = rules.add_extension(
+                self._holdings_for(tx, customer),
+                extension_id=extension_id,
+                product=product,
+                releases=releases,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                at=now,
+                by=by,
+            )
+            RecordOwners(tx, EXTENSION_INDEX, "extension").claim(extension_id, customer)
+            StoredHoldings(tx).save(holdings)
+            covered = tuple(sorted(extension.releases))
+            event = ExtensionRecorded(
+                customer, now, extension_id, product, covered, starts_on, ends_on, by
+            )
+            self._record(tx, event)
+        return extension
+
+    def cancel_extension(self, extension_id: str, *, by: str, reason: str) -> SupportExtension:
+        """Cancel a support extension from now on.
+
+        Raises:
+            NotFound: ``extension_not_found``.
+            IllegalTransition: already cancelled (``extension_cancelled``).
+        """
+        now = self._now()
+        with self._store.transaction() as tx:
+            owner = RecordOwners(tx, EXTENSION_INDEX, "extension").owner(extension_id)
+            holdings = self._holdings_for(tx, owner)
+            changed = rules.change_extension_status(
+                rules.held_extension(holdings, extension_id),
+                AgreementStatus.CANCELLED,
+                at=now,
+                by=by,
+                reason=reason,
+            )
+            StoredHoldings(tx).save(rules.replace_in(holdings, changed))
+            self._record(
+                tx, ExtensionStatusChanged(owner, now, extension_id, "cancelled", by, reason)
+            )
+        return changed
+
+
+class Cases(_Base):
+    """Support cases and their escalation.
+
+    Seed: "In the event that you need to escalate a case, our senior technical
+    staff is ready and available to help you quickly bring your issue to closure."
+    """
+
+    def open_case(
+        self,
+        customer_id: str,
+        *,
+        case_id: str,
+        product: str,
+        severity: str,
+        summary: str,
+        by: str,
+        release: str | None = None,
+    ) -> SupportCase:
+        """Open a support case; the customer must be entitled to support for the product now.
+
+        Raises:
+            ValidationError: a bad field (``invalid_severity``, ...).
+            PermissionDenied: not entitled; the code is the first reason
+                (``no_active_agreement``, ``extension_required``, ...), the
+                details list every reason.
+            Conflict: the case id is taken (``entitlements_case_exists``).
+        """
+        customer = self._customer(customer_id)
+        now = self._now()
+        case = rules.new_case(
+            case_id=case_id,
+            customer_id=customer,
+            product=product,
+            severity=severity,
+            summary=summary,
+            release=release,
+            at=now,
+            by=by,
+        )
+        with self._store.transaction() as tx:
+            holdings = self._read_holdings(tx, customer)
+            rules.require_support(self._coverage(tx, holdings, product, release, now), case)
+            saved = StoredCases(tx).add(case)
+            self._record(tx, CaseOpened(customer, now, case_id, product, case.severity.value, by))
+        return saved
+
+    def get_case(self, case_id: str) -> SupportCase:
+        """The support case ``case_id``.
+
+        Raises:
+            NotFound: ``entitlements_case_not_found``.
+        """
+        check_text(case_id, "case_id", limit=MAX_TEXT)
+        with self._store.transaction(readonly=True) as tx:
+            return StoredCases(tx).get(case_id)
+
+    case = deprecated_alias("get_case", old="case", since="0.2.0")
+
+    def escalate_case(self, case_id: str, *, by: str, reason: str) -> SupportCase:
+        """Escalate a case one level up the Global Escalation Process, recording who and why.
+
+        Raises:
+            NotFound: ``entitlements_case_not_found``.
+            IllegalTransition: closed (``case_closed``) or already at the top
+                level (``escalation_top_level``).
+        """
+        check_text(case_id, "case_id", limit=MAX_TEXT)
+        now = self._now()
+        with self._store.transaction() as tx:
+            repo = StoredCases(tx)
+            case, step = rules.escalate(
+                self._catalogue, repo.get(case_id), at=now, by=by, reason=reason
+            )
+            saved = repo.save(case)
+            event = CaseEscalated(
+                case.customer_id, now, case_id, step.from_level, step.to_level, by, reason
+            )
+            self._record(tx, event)
+        return saved
+
+    def close_case(self, case_id: str, *, by: str) -> SupportCase:
+        """Close a case (any open remote session ends).
+
+        Raises:
+            NotFound: ``entitlements_case_not_found``.
+            IllegalTransition: already closed (``case_closed``).
+        """
+        check_text(case_id, "case_id", limit=MAX_TEXT)
+        now = self._now()
+        with self._store.transaction() as tx:
+            repo = StoredCases(tx)
+            case = rules.close_case(repo.get(case_id), at=now, by=by)
+            saved = repo.save(case)
+            self._record(tx, CaseClosed(case.customer_id, now, case_id, by))
+        return saved
