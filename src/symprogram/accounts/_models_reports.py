@@ -81,6 +81,30 @@ def _exam_date(value: object) -> date:
     return value
 
 
+def _score_report_candidate_name(value: object) -> str:
+    return _text.line(value, "candidate_name", MAX_REPORT_NAME_LENGTH)
+
+
+def _score_report_score(value: object) -> int:
+    return _score_value(value, "score")
+
+
+def _score_report_passing_score(value: object) -> int:
+    return _score_value(value, "passing_score")
+
+
+def _score_report_test_centre(value: object) -> str:
+    return _text.line(value, "test_centre", MAX_TEST_CENTRE_LENGTH)
+
+
+def _score_report_recorded_at(value: object) -> datetime:
+    return check_instant(value, "recorded_at")
+
+
+def _score_report_claimed_at(value: object) -> datetime | None:
+    return _opt_instant(value, "claimed_at")
+
+
 @attrs.frozen
 class ScoreReport:
     """An exam score report, recorded before any account exists and claimable once.
@@ -102,21 +126,15 @@ class ScoreReport:
 
     registration_number: str = attrs.field(converter=normalize_registration_number)
     exam_code: str = attrs.field(converter=_exam_code)
-    candidate_name: str = attrs.field(
-        converter=lambda v: _text.line(v, "candidate_name", MAX_REPORT_NAME_LENGTH)
-    )
+    candidate_name: str = attrs.field(converter=_score_report_candidate_name)
     email: str = attrs.field(converter=normalize_email)
-    score: int = attrs.field(converter=lambda v: _score_value(v, "score"))
-    passing_score: int = attrs.field(converter=lambda v: _score_value(v, "passing_score"))
+    score: int = attrs.field(converter=_score_report_score)
+    passing_score: int = attrs.field(converter=_score_report_passing_score)
     exam_date: date = attrs.field(converter=_exam_date)
-    test_centre: str = attrs.field(
-        converter=lambda v: _text.line(v, "test_centre", MAX_TEST_CENTRE_LENGTH)
-    )
-    recorded_at: datetime = attrs.field(converter=lambda v: check_instant(v, "recorded_at"))
+    test_centre: str = attrs.field(converter=_score_report_test_centre)
+    recorded_at: datetime = attrs.field(converter=_score_report_recorded_at)
     claimed_by: str | None = None
-    claimed_at: datetime | None = attrs.field(
-        default=None, converter=lambda v: _opt_instant(v, "claimed_at")
-    )
+    claimed_at: datetime | None = attrs.field(default=None, converter=_score_report_claimed_at)
     version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))
 
     @property
@@ -133,6 +151,18 @@ class ScoreReport:
 # -- incidents ----------------------------------------------------------------------------
 
 
+def _incident_message_author(value: object) -> MessageAuthor:
+    return check_enum(MessageAuthor, value, "author")
+
+
+def _incident_message_body(value: object) -> str:
+    return _text.paragraph(value, "body", MAX_INCIDENT_MESSAGE_LENGTH)
+
+
+def _incident_message_at(value: object) -> datetime:
+    return check_instant(value, "at")
+
+
 @attrs.frozen
 class IncidentMessage:
     """One message in an incident conversation.
@@ -143,13 +173,9 @@ class IncidentMessage:
         at: when it was posted.
     """
 
-    author: MessageAuthor = attrs.field(
-        converter=lambda v: check_enum(MessageAuthor, v, "author")
-    )
-    body: str = attrs.field(
-        converter=lambda v: _text.paragraph(v, "body", MAX_INCIDENT_MESSAGE_LENGTH)
-    )
-    at: datetime = attrs.field(converter=lambda v: check_instant(v, "at"))
+    author: MessageAuthor = attrs.field(converter=_incident_message_author)
+    body: str = attrs.field(converter=_incident_message_body)
+    at: datetime = attrs.field(converter=_incident_message_at)
 
 
 def _messages(value: object) -> tuple[IncidentMessage, ...]:
@@ -168,6 +194,30 @@ def _messages(value: object) -> tuple[IncidentMessage, ...]:
             details={"limit": MAX_INCIDENT_MESSAGES},
         )
     return items
+
+
+def _incident_title(value: object) -> str:
+    return _text.line(value, "title", 200)
+
+
+def _incident_category(value: object) -> IncidentCategory:
+    return check_enum(IncidentCategory, value, "category")
+
+
+def _incident_status(value: object) -> IncidentStatus:
+    return check_enum(IncidentStatus, value, "status")
+
+
+def _incident_opened_at(value: object) -> datetime:
+    return check_instant(value, "opened_at")
+
+
+def _incident_updated_at(value: object) -> datetime:
+    return check_instant(value, "updated_at")
+
+
+def _incident_resolved_at(value: object) -> datetime | None:
+    return _opt_instant(value, "resolved_at")
 
 
 @attrs.frozen
@@ -190,18 +240,12 @@ class Incident:
 
     incident_id: str
     candidate_id: str
-    title: str = attrs.field(converter=lambda v: _text.line(v, "title", 200))
-    category: IncidentCategory = attrs.field(
-        converter=lambda v: check_enum(IncidentCategory, v, "category")
-    )
-    status: IncidentStatus = attrs.field(
-        converter=lambda v: check_enum(IncidentStatus, v, "status")
-    )
-    opened_at: datetime = attrs.field(converter=lambda v: check_instant(v, "opened_at"))
-    updated_at: datetime = attrs.field(converter=lambda v: check_instant(v, "updated_at"))
-    resolved_at: datetime | None = attrs.field(
-        default=None, converter=lambda v: _opt_instant(v, "resolved_at")
-    )
+    title: str = attrs.field(converter=_incident_title)
+    category: IncidentCategory = attrs.field(converter=_incident_category)
+    status: IncidentStatus = attrs.field(converter=_incident_status)
+    opened_at: datetime = attrs.field(converter=_incident_opened_at)
+    updated_at: datetime = attrs.field(converter=_incident_updated_at)
+    resolved_at: datetime | None = attrs.field(default=None, converter=_incident_resolved_at)
     messages: tuple[IncidentMessage, ...] = attrs.field(default=(), converter=_messages)
     details: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_details)
     version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))

@@ -56,6 +56,18 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _terms_version_effective(value: object) -> datetime:
+    return check_instant(value, "effective")
+
+
+def _terms_version_title(value: object) -> str:
+    return _text.line(value, "title", 200)
+
+
+def _terms_version_text(value: object) -> str:
+    return _text.paragraph(value, "text", 200_000)
+
+
 @attrs.frozen
 class TermsVersion:
     """One version of the Terms of Use, with its effective instant and text digest.
@@ -72,9 +84,9 @@ class TermsVersion:
     """
 
     version: str = attrs.field(converter=_terms_version)
-    effective: datetime = attrs.field(converter=lambda v: check_instant(v, "effective"))
-    title: str = attrs.field(converter=lambda v: _text.line(v, "title", 200))
-    text: str = attrs.field(converter=lambda v: _text.paragraph(v, "text", 200_000))
+    effective: datetime = attrs.field(converter=_terms_version_effective)
+    title: str = attrs.field(converter=_terms_version_title)
+    text: str = attrs.field(converter=_terms_version_text)
     digest: str = attrs.field()
     acceptance_paths: frozenset[AcceptancePath] = attrs.field(
         default=frozenset(AcceptancePath), converter=_paths
@@ -101,6 +113,14 @@ class TermsVersion:
         """Build a version, computing the digest of ``text`` (after normalizing line ends)."""
         clean = _text.paragraph(text, "text", 200_000)
         return cls(version, effective, title, clean, text_digest(clean), acceptance_paths)
+
+
+def _terms_acceptance_path(value: object) -> AcceptancePath:
+    return check_enum(AcceptancePath, value, "path")
+
+
+def _terms_acceptance_accepted_at(value: object) -> datetime:
+    return check_instant(value, "accepted_at")
 
 
 @attrs.frozen
@@ -131,10 +151,8 @@ class TermsAcceptance:
     acceptance_id: str
     terms_version: str = attrs.field(converter=_terms_version)
     terms_digest: str
-    path: AcceptancePath = attrs.field(
-        converter=lambda v: check_enum(AcceptancePath, v, "path")
-    )
-    accepted_at: datetime = attrs.field(converter=lambda v: check_instant(v, "accepted_at"))
+    path: AcceptancePath = attrs.field(converter=_terms_acceptance_path)
+    accepted_at: datetime = attrs.field(converter=_terms_acceptance_accepted_at)
     candidate_id: str | None = None
     version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))
 
@@ -142,6 +160,10 @@ class TermsAcceptance:
     def is_agreement_to_participate(self) -> bool:
         """Always ``False``: acceptance is an acknowledgment, not an agreement to participate."""
         return False
+
+
+def _terms_receipt_expires_at(value: object) -> datetime | None:
+    return _opt_instant(value, "expires_at")
 
 
 @attrs.frozen
@@ -159,9 +181,7 @@ class TermsReceipt:
 
     acceptance: TermsAcceptance
     token: str | None = attrs.field(default=None, repr=False)
-    expires_at: datetime | None = attrs.field(
-        default=None, converter=lambda v: _opt_instant(v, "expires_at")
-    )
+    expires_at: datetime | None = attrs.field(default=None, converter=_terms_receipt_expires_at)
 
 
 class TermsCatalogue:

@@ -33,7 +33,6 @@ combining characters and emoji included, is stored and read back unchanged.
 """
 
 from __future__ import annotations
-from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
@@ -197,6 +196,18 @@ def _address_lines(value: object) -> tuple[str, ...]:
     return lines
 
 
+def _postal_address_city(value: object) -> str:
+    return _text.line(value, "city", MAX_CITY_LENGTH)
+
+
+def _postal_address_region(value: object) -> str | None:
+    return _text.optional_line(value, "region", MAX_CITY_LENGTH)
+
+
+def _postal_address_postal_code(value: object) -> str | None:
+    return _text.optional_line(value, "postal_code", MAX_POSTAL_CODE_LENGTH)
+
+
 @attrs.frozen
 class PostalAddress:
     """A postal address.
@@ -210,14 +221,12 @@ class PostalAddress:
     """
 
     lines: tuple[str, ...] = attrs.field(converter=_address_lines)
-    city: str = attrs.field(converter=lambda v: _text.line(v, "city", MAX_CITY_LENGTH))
+    city: str = attrs.field(converter=_postal_address_city)
     country: str = attrs.field(converter=_country)
-    region: str | None = attrs.field(
-        default=None, converter=lambda v: _text.optional_line(v, "region", MAX_CITY_LENGTH)
-    )
+    region: str | None = attrs.field(default=None, converter=_postal_address_region)
     postal_code: str | None = attrs.field(
         default=None,
-        converter=lambda v: _text.optional_line(v, "postal_code", MAX_POSTAL_CODE_LENGTH),
+        converter=_postal_address_postal_code,
     )
 
 
@@ -234,6 +243,22 @@ def _address(value: object) -> PostalAddress | None:
     raise ValidationError(
         "postal_address must be a PostalAddress", field="postal_address", code="invalid_type"
     )
+
+
+def _contact_details_given_name(value: object) -> str:
+    return _text.line(value, "given_name", MAX_NAME_LENGTH)
+
+
+def _contact_details_family_name(value: object) -> str:
+    return _text.line(value, "family_name", MAX_NAME_LENGTH)
+
+
+def _contact_details_company_name(value: object) -> str:
+    return _text.line(value, "company_name", MAX_COMPANY_LENGTH)
+
+
+def _contact_details_partner_company(value: object) -> str:
+    return _text.line(value, "partner_company", MAX_COMPANY_LENGTH)
 
 
 @attrs.frozen
@@ -253,16 +278,10 @@ class ContactDetails:
     """
 
     email: str = attrs.field(converter=normalize_email)
-    given_name: str = attrs.field(converter=lambda v: _text.line(v, "given_name", MAX_NAME_LENGTH))
-    family_name: str = attrs.field(
-        converter=lambda v: _text.line(v, "family_name", MAX_NAME_LENGTH)
-    )
-    company_name: str = attrs.field(
-        converter=lambda v: _text.line(v, "company_name", MAX_COMPANY_LENGTH)
-    )
-    partner_company: str = attrs.field(
-        converter=lambda v: _text.line(v, "partner_company", MAX_COMPANY_LENGTH)
-    )
+    given_name: str = attrs.field(converter=_contact_details_given_name)
+    family_name: str = attrs.field(converter=_contact_details_family_name)
+    company_name: str = attrs.field(converter=_contact_details_company_name)
+    partner_company: str = attrs.field(converter=_contact_details_partner_company)
     preferred_language: str = attrs.field(converter=_text.language)
     phone: str | None = attrs.field(default=None, converter=_text.phone)
     postal_address: PostalAddress | None = attrs.field(default=None, converter=_address)
@@ -330,6 +349,26 @@ class NotificationSetting:
 # -- the candidate -------------------------------------------------------------------------
 
 
+def _candidate_status(value: object) -> AccountStatus:
+    return check_enum(AccountStatus, value, "status")
+
+
+def _candidate_registered_at(value: object) -> datetime:
+    return check_instant(value, "registered_at")
+
+
+def _candidate_status_changed_at(value: object) -> datetime:
+    return check_instant(value, "status_changed_at")
+
+
+def _candidate_contact_reviewed_at(value: object) -> datetime:
+    return check_instant(value, "contact_reviewed_at")
+
+
+def _candidate_erased_at(value: object) -> datetime | None:
+    return _opt_instant(value, "erased_at")
+
+
 @attrs.frozen
 class Candidate:
     """A candidate's account. The password hash is kept apart and never appears here.
@@ -356,26 +395,18 @@ class Candidate:
     """
 
     candidate_id: str
-    status: AccountStatus = attrs.field(
-        converter=lambda v: check_enum(AccountStatus, v, "status")
-    )
+    status: AccountStatus = attrs.field(converter=_candidate_status)
     contact: ContactDetails
-    registered_at: datetime = attrs.field(converter=lambda v: check_instant(v, "registered_at"))
-    status_changed_at: datetime = attrs.field(
-        converter=lambda v: check_instant(v, "status_changed_at")
-    )
-    contact_reviewed_at: datetime = attrs.field(
-        converter=lambda v: check_instant(v, "contact_reviewed_at")
-    )
+    registered_at: datetime = attrs.field(converter=_candidate_registered_at)
+    status_changed_at: datetime = attrs.field(converter=_candidate_status_changed_at)
+    contact_reviewed_at: datetime = attrs.field(converter=_candidate_contact_reviewed_at)
     terms: TermsAcceptance | None = None
     preferences: NotificationPreferences = NotificationPreferences()
     pending_email: str | None = None
     score_reports: tuple[str, ...] = ()
     incidents: tuple[str, ...] = ()
     status_reason: str | None = None
-    erased_at: datetime | None = attrs.field(
-        default=None, converter=lambda v: _opt_instant(v, "erased_at")
-    )
+    erased_at: datetime | None = attrs.field(default=None, converter=_candidate_erased_at)
     version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))
 
     @property
@@ -413,6 +444,10 @@ def erased_contact() -> ContactDetails:
     )
 
 
+def _account_erasure_erased_at(value: object) -> datetime:
+    return check_instant(value, "erased_at")
+
+
 @attrs.frozen
 class AccountErasure:
     """What :meth:`~symprogram.accounts.AccountsService.erase` returns: proof of the erasure.
@@ -434,7 +469,7 @@ class AccountErasure:
     """
 
     candidate_id: str
-    erased_at: datetime = attrs.field(converter=lambda v: check_instant(v, "erased_at"))
+    erased_at: datetime = attrs.field(converter=_account_erasure_erased_at)
     reason: str
     history_entries_erased: int
     history_length: int
@@ -442,6 +477,10 @@ class AccountErasure:
     score_reports: tuple[str, ...] = ()
     incidents: tuple[str, ...] = ()
     already_erased: bool = False
+
+
+def _registration_receipt_requested_at(value: object) -> datetime:
+    return check_instant(value, "requested_at")
 
 
 @attrs.frozen
@@ -463,7 +502,7 @@ class RegistrationReceipt:
     """
 
     email: str
-    requested_at: datetime = attrs.field(converter=lambda v: check_instant(v, "requested_at"))
+    requested_at: datetime = attrs.field(converter=_registration_receipt_requested_at)
     reference: str
     next_step: str = "check_email"
 

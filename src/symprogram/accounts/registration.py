@@ -84,7 +84,7 @@ class AccountOpening(FlowBase):
 
 
 class Registration(AccountOpening):
-    """Terms of Use, registration and activation of :class:`~symprogram.accounts.AccountsService`."""
+    """Terms of Use, registration and activation of the accounts service."""
 
     def accept_terms(
         self,

@@ -52,9 +52,9 @@ from symprogram.accounts.events import (
     AccountStatusChanged,
     ActivationSent,
     CandidateRegistered,
-    TermsAccepted,
     ContactDetailsUpdated,
     FieldChange,
+    TermsAccepted,
 )
 from symprogram.accounts.models import (
     MANDATORY_CATEGORIES,
@@ -575,5 +575,3 @@ def notification_setting(
     if category in MARKETING_CATEGORIES and consent is False:
         return NotificationSetting(category, True, False, False, "consent_withheld")
     return NotificationSetting(category, True, True, False, "chosen")
-
-

@@ -138,4 +138,3 @@ class ScoreReports(FlowBase):
         if outcome.refusal is not None:
             raise outcome.refusal
         return claimed
-

@@ -191,7 +191,7 @@ class AccountsService(
                 )
             catalogue = terms
         _checked(catalogue, TermsCatalogue, "catalogue")
-        _checked(hasher, PasswordHasher, "hasher")  # type: ignore[type-abstract]
+        _checked(hasher, PasswordHasher, "hasher")
         _checked(settings, AccountsSettings, "settings")
         self._store = store
         self._clock = clock
