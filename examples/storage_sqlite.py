@@ -32,7 +32,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # Second "process": the data is still there.
     with Program.open(url, clock=clock) as program:
-        agreement = program.entitlements.agreement("AGR-1")
+        agreement = program.entitlements.get_agreement("AGR-1")
         print("read back:", agreement.agreement_id, agreement.level)
 
         # A unit of work is all or nothing: this block fails half-way, nothing stays.
