@@ -78,7 +78,7 @@ class AccountsCandidateDirectory:
     def exists(self, candidate_id: str) -> bool:
         """Whether ``candidate_id`` is a registered candidate."""
         try:
-            self._accounts.get(candidate_id)
+            self._accounts.get_candidate(candidate_id)
         except (NotFound, ValidationError):
             return False
         return True

@@ -106,7 +106,7 @@ def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonE
         ValidationError: a malformed candidate ID or reason.
         NotFound: no such candidate (``candidate_not_found``).
     """
-    key = program.accounts.get(candidate_id).candidate_id
+    key = program.accounts.get_candidate(candidate_id).candidate_id
     with program.store.transaction():
         awards = program.awards.erase(key)
         accounts = program.accounts.erase(key, reason=reason)

@@ -146,7 +146,7 @@ def candidates_show(state: State, who: str, as_json: bool) -> None:
             raise CliError("candidate_not_found", f"no candidate uses {who}")
         candidate = found
     else:
-        candidate = accounts.get(who)
+        candidate = accounts.get_candidate(who)
     terms_status = accounts.terms_status(candidate.candidate_id)
     c = candidate.contact
     data = jsonable(candidate)

@@ -48,7 +48,7 @@ def history_verify(
     results = []
     for subject in subjects:
         if not every:
-            program.accounts.get(subject)  # unknown candidate: a one-line error
+            program.accounts.get_candidate(subject)  # unknown candidate: a one-line error
         results.append(program.history.verify(subject))
     failed = [r for r in results if not r.ok]
     data: dict[str, Any] = {"checked": len(results), "ok": not failed, "results": jsonable(results)}
