@@ -83,7 +83,7 @@ def _two_versions(tmp_path: Path, backend: str) -> Program:
     old = TermsCatalogue.default().versions[0]
     newer = TermsVersion.create("2012.301", START + timedelta(hours=12), "Terms of Use", "New")
     return make_program(
-        backend, tmp_path, options={"accounts": {"terms": TermsCatalogue([old, newer])}}
+        backend, tmp_path, options={"accounts": {"catalogue": TermsCatalogue([old, newer])}}
     )
 
 
