@@ -99,6 +99,8 @@ M = TypeVar("M")
 MIN_INSTANT = datetime(2005, 7, 1)
 MAX_INSTANT = datetime(2030, 12, 31)
 
+Fields = Callable[[], dict[str, SearchStrategy[Any]]]
+
 
 def _strategy(value: Any) -> SearchStrategy[Any]:
     return value if isinstance(value, SearchStrategy) else st.just(value)
@@ -116,12 +118,29 @@ def _fields(
     return merged
 
 
-def _builds(
-    cls: Callable[..., M],
-    defaults: Mapping[str, SearchStrategy[Any]],
-    overrides: Mapping[str, Any],
-) -> SearchStrategy[M]:
-    return st.builds(cls, **_fields(cls, defaults, overrides))  # type: ignore[arg-type]
+def _model(cls: type[M], fields: Fields) -> Callable[..., SearchStrategy[M]]:
+    """The strategy function of ``cls``: its default field strategies with overrides applied."""
+
+    def strategy(**overrides: Any) -> SearchStrategy[M]:
+        return st.builds(cls, **_fields(cls, fields(), overrides))
+
+    strategy.__doc__ = f"Valid :class:`{cls.__name__}` instances (per-field overrides by keyword)."
+    return strategy
+
+
+def _tuples(
+    elements: SearchStrategy[Any], max_size: int, *, min_size: int = 0, **unique: Any
+) -> SearchStrategy[tuple[Any, ...]]:
+    return st.lists(elements, min_size=min_size, max_size=max_size, **unique).map(tuple)
+
+
+def _sorted_by(
+    elements: SearchStrategy[Any], key: Callable[[Any], Any], max_size: int
+) -> SearchStrategy[tuple[Any, ...]]:
+    """Tuples unique by ``key`` and sorted by it (the canonical order of the models)."""
+    return st.lists(elements, max_size=max_size, unique_by=key).map(
+        lambda items: tuple(sorted(items, key=key))
+    )
 
 
 def identifiers() -> SearchStrategy[str]:
@@ -161,87 +180,58 @@ def _versions() -> SearchStrategy[str]:
     return st.from_regex(r"[0-9]{4}-[0-9]{2}(\.[0-9])?", fullmatch=True)
 
 
+def _ids() -> SearchStrategy[tuple[str, ...]]:
+    return st.lists(identifiers(), max_size=3, unique=True).map(lambda x: tuple(sorted(x)))
+
+
 def topics() -> SearchStrategy[str]:
     """Choice topics: purpose ids or ``channel.<contact channel>``."""
     return st.one_of(identifiers(), st.sampled_from([f"channel.{c.value}" for c in ContactChannel]))
 
 
-def purposes(**overrides: Any) -> SearchStrategy[Purpose]:
-    """Valid :class:`Purpose` instances."""
-    return _builds(
-        Purpose,
-        {
-            "id": identifiers(),
-            "title": _texts(),
-            "basis": st.sampled_from(LegalBasis),
-            "kind": st.sampled_from(PurposeKind),
-        },
-        overrides,
-    )
+# -- policies ----------------------------------------------------------------------
 
-
-def activities(**overrides: Any) -> SearchStrategy[Activity]:
-    """Valid :class:`Activity` instances."""
-    return _builds(
-        Activity,
-        {
-            "id": identifiers(),
-            "title": _texts(),
-            "data": st.lists(identifiers(), max_size=4, unique=True).map(tuple),
-        },
-        overrides,
-    )
-
-
-def recipients(**overrides: Any) -> SearchStrategy[Recipient]:
-    """Valid :class:`Recipient` instances (with purposes drawn freely)."""
-    return _builds(
-        Recipient,
-        {
-            "id": identifiers(),
-            "name": _texts(),
-            "purposes": st.lists(identifiers(), max_size=3, unique=True).map(tuple),
-            "description": st.text(max_size=20),
-        },
-        overrides,
-    )
-
-
-def transfers(**overrides: Any) -> SearchStrategy[Transfer]:
-    """Valid :class:`Transfer` instances."""
-    return _builds(
-        Transfer,
-        {
-            "id": identifiers(),
-            "route": st.lists(
-                st.sampled_from(["EU", "US", "APAC", "UK"]), min_size=2, max_size=4
-            ).map(tuple),
-            "description": st.text(max_size=20),
-        },
-        overrides,
-    )
-
-
-def referrals(**overrides: Any) -> SearchStrategy[Referral]:
-    """Valid :class:`Referral` instances."""
-    return _builds(
-        Referral,
-        {"site": sites(), "url": sites().map(lambda s: f"https://{s}/privacy")},
-        overrides,
-    )
-
-
-def cobranded_sites(**overrides: Any) -> SearchStrategy[CoBrandedSite]:
-    """Valid :class:`CoBrandedSite` instances."""
-    return _builds(
-        CoBrandedSite,
-        {
-            "site": sites(),
-            "name": _texts(),
-            "partners": st.lists(_texts(), min_size=1, max_size=2).map(tuple),
-        },
-        overrides,
-    )
+purposes = _model(
+    Purpose,
+    lambda: {
+        "id": identifiers(),
+        "title": _texts(),
+        "basis": st.sampled_from(LegalBasis),
+        "kind": st.sampled_from(PurposeKind),
+    },
+)
+activities = _model(
+    Activity,
+    lambda: {
+        "id": identifiers(),
+        "title": _texts(),
+        "data": _tuples(identifiers(), 4, unique=True),
+    },
+)
+recipients = _model(
+    Recipient,
+    lambda: {
+        "id": identifiers(),
+        "name": _texts(),
+        "purposes": _tuples(identifiers(), 3, unique=True),
+        "description": st.text(max_size=20),
+    },
+)
+transfers = _model(
+    Transfer,
+    lambda: {
+        "id": identifiers(),
+        "route": _tuples(st.sampled_from(["EU", "US", "APAC", "UK"]), 4, min_size=2),
+        "description": st.text(max_size=20),
+    },
+)
+referrals = _model(
+    Referral, lambda: {"site": sites(), "url": sites().map(lambda s: f"https://{s}/privacy")}
+)
+cobranded_sites = _model(
+    CoBrandedSite,
+    lambda: {"site": sites(), "name": _texts(), "partners": _tuples(_texts(), 2, min_size=1)},
+)
 
 
 @st.composite
@@ -251,11 +241,13 @@ def _policy(draw: st.DrawFn, fields: dict[str, SearchStrategy[Any]]) -> Policy:
         values["recipients"] = draw(fields["recipients"])
     else:
         ids = [p.id for p in values["purposes"]]
-        chosen = st.lists(st.sampled_from(ids), max_size=2, unique=True).map(tuple)
-        values["recipients"] = tuple(
-            draw(st.lists(recipients(purposes=chosen), max_size=3, unique_by=lambda r: r.id))
-        )
+        chosen = _tuples(st.sampled_from(ids), 2, unique=True)
+        values["recipients"] = draw(_tuples(recipients(purposes=chosen), 3, unique_by=_id))
     return Policy(**values)
+
+
+def _id(item: Any) -> Any:
+    return item.id
 
 
 def policies(**overrides: Any) -> SearchStrategy[Policy]:
@@ -266,16 +258,12 @@ def policies(**overrides: Any) -> SearchStrategy[Policy]:
             "version": _versions(),
             "effective_at": instants(),
             "title": _texts(),
-            "sites": st.lists(sites(), min_size=1, max_size=2, unique=True).map(tuple),
-            "purposes": st.lists(purposes(), min_size=1, max_size=5, unique_by=lambda p: p.id).map(
-                tuple
-            ),
-            "activities": st.lists(activities(), max_size=3, unique_by=lambda a: a.id).map(tuple),
-            "transfers": st.lists(transfers(), max_size=2, unique_by=lambda t: t.id).map(tuple),
-            "referrals": st.lists(referrals(), max_size=1).map(tuple),
-            "cobranded_sites": st.lists(
-                cobranded_sites(), max_size=2, unique_by=lambda c: c.site
-            ).map(tuple),
+            "sites": _tuples(sites(), 2, min_size=1, unique=True),
+            "purposes": _tuples(purposes(), 5, min_size=1, unique_by=_id),
+            "activities": _tuples(activities(), 3, unique_by=_id),
+            "transfers": _tuples(transfers(), 2, unique_by=_id),
+            "referrals": _tuples(referrals(), 1),
+            "cobranded_sites": _tuples(cobranded_sites(), 2, unique_by=lambda c: c.site),
             "forum_notice": st.text(max_size=30),
         },
         overrides,
@@ -303,295 +291,198 @@ def policy_catalogues(*, min_size: int = 1, max_size: int = 3) -> SearchStrategy
     return _catalogue(st.integers(min_size, max_size))
 
 
-def basis_changes(**overrides: Any) -> SearchStrategy[BasisChange]:
-    """Valid :class:`BasisChange` instances."""
-    return _builds(
-        BasisChange,
-        {
-            "purpose": identifiers(),
-            "before": st.sampled_from(LegalBasis),
-            "after": st.sampled_from(LegalBasis),
+basis_changes = _model(
+    BasisChange,
+    lambda: {
+        "purpose": identifiers(),
+        "before": st.sampled_from(LegalBasis),
+        "after": st.sampled_from(LegalBasis),
+    },
+)
+notices = _model(
+    Notice,
+    lambda: {
+        "kind": st.sampled_from(NoticeKind),
+        "title": _texts(),
+        "text": _texts(),
+        "policy_version": _versions(),
+        "recipients": _tuples(_texts(), 2),
+        "prominent": st.booleans(),
+    },
+)
+policy_changes = _model(
+    PolicyChange,
+    lambda: {
+        "version": _versions(),
+        "previous": st.none() | _versions(),
+        **{
+            name: _ids()
+            for name in (
+                "purposes_added",
+                "purposes_removed",
+                "recipients_added",
+                "recipients_removed",
+                "transfers_added",
+                "transfers_removed",
+                "data_added",
+                "data_removed",
+                "affected",
+            )
         },
-        overrides,
-    )
+        "basis_changed": _tuples(basis_changes(), 2),
+        "material": st.booleans(),
+        "notice": st.none() | notices(kind=NoticeKind.MATERIAL_CHANGE, prominent=True),
+    },
+)
+published_policies = _model(
+    PublishedPolicy,
+    lambda: {
+        "sequence": st.integers(1, 1000),
+        "policy": policies(),
+        "published_at": instants(),
+        "version": st.integers(0, 10),
+    },
+)
 
 
-def notices(**overrides: Any) -> SearchStrategy[Notice]:
-    """Valid :class:`Notice` instances."""
-    return _builds(
-        Notice,
-        {
-            "kind": st.sampled_from(NoticeKind),
-            "title": _texts(),
-            "text": _texts(),
-            "policy_version": _versions(),
-            "recipients": st.lists(_texts(), max_size=2).map(tuple),
-            "prominent": st.booleans(),
-        },
-        overrides,
-    )
+# -- the ledger projection, personal data, receipts --------------------------------
 
 
-def _ids() -> SearchStrategy[tuple[str, ...]]:
-    return st.lists(identifiers(), max_size=3, unique=True).map(lambda x: tuple(sorted(x)))
+def _standing() -> dict[str, SearchStrategy[Any]]:
+    """The fields of a standing choice (:class:`ChoiceState`, :class:`ReceiptChoice`)."""
+    return {
+        "topic": topics(),
+        "choice": st.sampled_from(Choice),
+        "at": instants(),
+        "channel": st.sampled_from(Channel),
+        "policy_version": _versions(),
+        "position": st.integers(1, 10_000),
+    }
 
 
-def policy_changes(**overrides: Any) -> SearchStrategy[PolicyChange]:
-    """Valid :class:`PolicyChange` instances."""
-    return _builds(
-        PolicyChange,
-        {
-            "version": _versions(),
-            "previous": st.none() | _versions(),
-            "purposes_added": _ids(),
-            "purposes_removed": _ids(),
-            "basis_changed": st.lists(basis_changes(), max_size=2).map(tuple),
-            "recipients_added": _ids(),
-            "recipients_removed": _ids(),
-            "transfers_added": _ids(),
-            "transfers_removed": _ids(),
-            "data_added": _ids(),
-            "data_removed": _ids(),
-            "material": st.booleans(),
-            "affected": _ids(),
-            "notice": st.none() | notices(kind=NoticeKind.MATERIAL_CHANGE, prominent=True),
-        },
-        overrides,
-    )
-
-
-def published_policies(**overrides: Any) -> SearchStrategy[PublishedPolicy]:
-    """Valid :class:`PublishedPolicy` instances."""
-    return _builds(
-        PublishedPolicy,
-        {
-            "sequence": st.integers(1, 1000),
-            "policy": policies(),
-            "published_at": instants(),
-            "version": st.integers(0, 10),
-        },
-        overrides,
-    )
-
-
-def choice_states(**overrides: Any) -> SearchStrategy[ChoiceState]:
-    """Valid :class:`ChoiceState` instances."""
-    return _builds(
-        ChoiceState,
-        {
-            "topic": topics(),
-            "choice": st.sampled_from(Choice),
-            "at": instants(),
-            "channel": st.sampled_from(Channel),
-            "policy_version": _versions(),
-            "position": st.integers(1, 10_000),
-        },
-        overrides,
-    )
-
-
-def seen_policies(**overrides: Any) -> SearchStrategy[SeenPolicy]:
-    """Valid :class:`SeenPolicy` instances."""
-    return _builds(SeenPolicy, {"policy_version": _versions(), "at": instants()}, overrides)
-
-
-def consent_states(**overrides: Any) -> SearchStrategy[ConsentState]:
-    """Valid :class:`ConsentState` instances (choices sorted and unique by topic)."""
-    return _builds(
-        ConsentState,
-        {
-            "subject": subjects(),
-            "choices": st.lists(choice_states(), max_size=4, unique_by=lambda c: c.topic).map(
-                lambda cs: tuple(sorted(cs, key=lambda c: c.topic))
-            ),
-            "seen": st.lists(seen_policies(), max_size=2, unique_by=lambda s: s.policy_version).map(
-                lambda ss: tuple(sorted(ss, key=lambda s: s.policy_version))
-            ),
-            "sites": st.lists(sites(), max_size=2, unique=True).map(lambda x: tuple(sorted(x))),
-            "last_at": st.none() | instants(),
-            "length": st.integers(0, 10_000),
-            "erased_at": st.none() | instants(),
-            "version": st.integers(0, 10),
-        },
-        overrides,
-    )
-
-
-def consent_records(**overrides: Any) -> SearchStrategy[ConsentRecord]:
-    """Valid :class:`ConsentRecord` instances."""
-    return _builds(
-        ConsentRecord,
-        {
-            "subject": subjects(),
-            "kind": st.just("consent_recorded"),
-            "topic": st.none() | topics(),
-            "choice": st.none() | st.sampled_from(Choice),
-            "at": instants(),
-            "channel": st.sampled_from(Channel),
-            "policy_version": _versions(),
-            "position": st.integers(1, 10_000),
-            "hash": hashes(),
-        },
-        overrides,
-    )
-
-
-def data_items(**overrides: Any) -> SearchStrategy[DataItem]:
-    """Valid :class:`DataItem` instances."""
-    return _builds(
-        DataItem,
-        {
-            "name": identifiers(),
-            "value": _texts(),
-            "activity": identifiers(),
-            "collected_at": instants(),
-        },
-        overrides,
-    )
-
-
-def collections(**overrides: Any) -> SearchStrategy[Collection]:
-    """Valid :class:`Collection` instances."""
-    return _builds(
-        Collection,
-        {
-            "activity": identifiers(),
-            "items": _ids(),
-            "at": instants(),
-            "channel": st.sampled_from(Channel),
-            "policy_version": _versions(),
-            "site": st.none() | sites(),
-        },
-        overrides,
-    )
-
-
-def correction_requests(**overrides: Any) -> SearchStrategy[CorrectionRequest]:
-    """Valid :class:`CorrectionRequest` instances."""
-    return _builds(
-        CorrectionRequest,
-        {
-            "id": st.integers(1, 99).map(lambda n: f"CR-{n}"),
-            "subject": subjects(),
-            "changes": st.dictionaries(identifiers(), _texts(), min_size=1, max_size=3).map(
-                lambda d: tuple(sorted(d.items()))
-            ),
-            "requested_at": instants(),
-            "channel": st.sampled_from(Channel),
-            "status": st.sampled_from(CorrectionStatus),
-            "completed_at": st.none() | instants(),
-        },
-        overrides,
-    )
-
-
-def subject_files(**overrides: Any) -> SearchStrategy[SubjectFile]:
-    """Valid :class:`SubjectFile` instances."""
-    return _builds(
-        SubjectFile,
-        {
-            "subject": subjects(),
-            "data": st.lists(data_items(), max_size=3, unique_by=lambda d: d.name).map(
-                lambda ds: tuple(sorted(ds, key=lambda d: d.name))
-            ),
-            "collections": st.lists(collections(), max_size=2).map(tuple),
-            "corrections": st.lists(correction_requests(), max_size=2).map(tuple),
-            "version": st.integers(0, 10),
-        },
-        overrides,
-    )
-
-
-def receipt_choices(**overrides: Any) -> SearchStrategy[ReceiptChoice]:
-    """Valid :class:`ReceiptChoice` instances."""
-    return _builds(
-        ReceiptChoice,
-        {
-            "topic": topics(),
-            "choice": st.sampled_from(Choice),
-            "at": instants(),
-            "channel": st.sampled_from(Channel),
-            "policy_version": _versions(),
-            "position": st.integers(1, 10_000),
-        },
-        overrides,
-    )
-
-
-def receipt_entries(**overrides: Any) -> SearchStrategy[ReceiptEntry]:
-    """Valid :class:`ReceiptEntry` instances."""
-    return _builds(
-        ReceiptEntry,
-        {
-            "position": st.integers(1, 10_000),
-            "kind": st.sampled_from(["consent_recorded", "notice_recorded", "data_collected"]),
-            "at": instants(),
-            "data": st.none() | st.dictionaries(identifiers(), _texts(), max_size=3),
-            "hash": hashes(),
-            "prev_hash": hashes(),
-            "erased": st.booleans(),
-        },
-        overrides,
-    )
-
-
-def consent_receipts(**overrides: Any) -> SearchStrategy[ConsentReceipt]:
-    """Valid :class:`ConsentReceipt` instances."""
-    return _builds(
-        ConsentReceipt,
-        {
-            "format": st.just("symprogram-consent-receipt/1"),
-            "subject": subjects(),
-            "issued_at": instants(),
-            "policy_version": st.none() | _versions(),
-            "choices": st.lists(receipt_choices(), max_size=3).map(tuple),
-            "seen": st.lists(seen_policies(), max_size=2).map(tuple),
-            "history": st.lists(receipt_entries(), max_size=3).map(tuple),
-            "ledger_length": st.integers(0, 10_000),
-            "ledger_head": hashes(),
-            "verified": st.booleans(),
-            "erased_at": st.none() | instants(),
-        },
-        overrides,
-    )
-
-
-def subject_exports(**overrides: Any) -> SearchStrategy[SubjectExport]:
-    """Valid :class:`SubjectExport` instances."""
-    return _builds(
-        SubjectExport,
-        {
-            "subject": subjects(),
-            "exported_at": instants(),
-            "receipt": consent_receipts(),
-            "data": st.lists(data_items(), max_size=2).map(tuple),
-            "collections": st.lists(collections(), max_size=2).map(tuple),
-            "corrections": st.lists(correction_requests(), max_size=2).map(tuple),
-        },
-        overrides,
-    )
-
-
-def erasure_receipts(**overrides: Any) -> SearchStrategy[ErasureReceipt]:
-    """Valid :class:`ErasureReceipt` instances."""
-    return _builds(
-        ErasureReceipt,
-        {
-            "subject": subjects(),
-            "erased_at": instants(),
-            "entries_erased": st.integers(0, 1000),
-            "ledger_length": st.integers(1, 1000),
-            "ledger_head": hashes(),
-        },
-        overrides,
-    )
-
-
-def ledger_audits(**overrides: Any) -> SearchStrategy[LedgerAudit]:
-    """Valid :class:`LedgerAudit` instances (without failures by default)."""
-    return _builds(
-        LedgerAudit, {"checked": st.integers(0, 1000), "failures": st.just(())}, overrides
-    )
+choice_states = _model(ChoiceState, _standing)
+receipt_choices = _model(ReceiptChoice, _standing)
+seen_policies = _model(SeenPolicy, lambda: {"policy_version": _versions(), "at": instants()})
+consent_states = _model(
+    ConsentState,
+    lambda: {
+        "subject": subjects(),
+        "choices": _sorted_by(choice_states(), lambda c: c.topic, 4),
+        "seen": _sorted_by(seen_policies(), lambda s: s.policy_version, 2),
+        "sites": st.lists(sites(), max_size=2, unique=True).map(lambda x: tuple(sorted(x))),
+        "last_at": st.none() | instants(),
+        "length": st.integers(0, 10_000),
+        "erased_at": st.none() | instants(),
+        "version": st.integers(0, 10),
+    },
+)
+consent_records = _model(
+    ConsentRecord,
+    lambda: {
+        **_standing(),
+        "subject": subjects(),
+        "kind": st.just("consent_recorded"),
+        "topic": st.none() | topics(),
+        "choice": st.none() | st.sampled_from(Choice),
+        "hash": hashes(),
+    },
+)
+data_items = _model(
+    DataItem,
+    lambda: {
+        "name": identifiers(),
+        "value": _texts(),
+        "activity": identifiers(),
+        "collected_at": instants(),
+    },
+)
+collections = _model(
+    Collection,
+    lambda: {
+        "activity": identifiers(),
+        "items": _ids(),
+        "at": instants(),
+        "channel": st.sampled_from(Channel),
+        "policy_version": _versions(),
+        "site": st.none() | sites(),
+    },
+)
+correction_requests = _model(
+    CorrectionRequest,
+    lambda: {
+        "id": st.integers(1, 99).map(lambda n: f"CR-{n}"),
+        "subject": subjects(),
+        "changes": st.dictionaries(identifiers(), _texts(), min_size=1, max_size=3).map(
+            lambda d: tuple(sorted(d.items()))
+        ),
+        "requested_at": instants(),
+        "channel": st.sampled_from(Channel),
+        "status": st.sampled_from(CorrectionStatus),
+        "completed_at": st.none() | instants(),
+    },
+)
+subject_files = _model(
+    SubjectFile,
+    lambda: {
+        "subject": subjects(),
+        "data": _sorted_by(data_items(), lambda d: d.name, 3),
+        "collections": _tuples(collections(), 2),
+        "corrections": _tuples(correction_requests(), 2),
+        "version": st.integers(0, 10),
+    },
+)
+receipt_entries = _model(
+    ReceiptEntry,
+    lambda: {
+        "position": st.integers(1, 10_000),
+        "kind": st.sampled_from(["consent_recorded", "notice_recorded", "data_collected"]),
+        "at": instants(),
+        "data": st.none() | st.dictionaries(identifiers(), _texts(), max_size=3),
+        "hash": hashes(),
+        "prev_hash": hashes(),
+        "erased": st.booleans(),
+    },
+)
+consent_receipts = _model(
+    ConsentReceipt,
+    lambda: {
+        "format": st.just("symprogram-consent-receipt/1"),
+        "subject": subjects(),
+        "issued_at": instants(),
+        "policy_version": st.none() | _versions(),
+        "choices": _tuples(receipt_choices(), 3),
+        "seen": _tuples(seen_policies(), 2),
+        "history": _tuples(receipt_entries(), 3),
+        "ledger_length": st.integers(0, 10_000),
+        "ledger_head": hashes(),
+        "verified": st.booleans(),
+        "erased_at": st.none() | instants(),
+    },
+)
+subject_exports = _model(
+    SubjectExport,
+    lambda: {
+        "subject": subjects(),
+        "exported_at": instants(),
+        "receipt": consent_receipts(),
+        "data": _tuples(data_items(), 2),
+        "collections": _tuples(collections(), 2),
+        "corrections": _tuples(correction_requests(), 2),
+    },
+)
+erasure_receipts = _model(
+    ErasureReceipt,
+    lambda: {
+        "subject": subjects(),
+        "erased_at": instants(),
+        "entries_erased": st.integers(0, 1000),
+        "ledger_length": st.integers(1, 1000),
+        "ledger_head": hashes(),
+    },
+)
+ledger_audits = _model(
+    LedgerAudit, lambda: {"checked": st.integers(0, 1000), "failures": st.just(())}
+)
 
 
 _REGISTRY: tuple[tuple[type[Any], Callable[[], SearchStrategy[Any]]], ...] = (
