@@ -8,9 +8,8 @@ from typing import Any
 
 import attrs
 
-from symprogram._deprecation import deprecated_alias
 from symprogram.accounts import messages, rules
-from symprogram.accounts._base import SINCE, FlowBase, candidate_key
+from symprogram.accounts._base import FlowBase, candidate_key
 from symprogram.accounts.events import ContactDetailsReviewed, EmailChanged, EmailChangeRequested
 from symprogram.accounts.models import AccountStatus, Candidate, PostalAddress, normalize_email
 from symprogram.accounts.storage import AccountsStorage
@@ -104,10 +103,6 @@ class Contact(FlowBase):
                 continue
             if not rules.contact_review(candidate, now, period):
                 yield candidate.candidate_id
-
-    contact_reviews_due = deprecated_alias(
-        "iter_contact_reviews_due", old="contact_reviews_due", since=SINCE
-    )
 
     def request_email_change(self, candidate_id: str | CandidateId, new_email: str) -> None:
         """Start changing the address; it takes effect only once the new address is verified.

@@ -7,9 +7,8 @@ staff look-up by address, the terms status and the account history.
 
 from __future__ import annotations
 
-from symprogram._deprecation import deprecated_alias
 from symprogram.accounts import rules
-from symprogram.accounts._base import SINCE, FlowBase, candidate_key
+from symprogram.accounts._base import FlowBase, candidate_key
 from symprogram.accounts.models import Candidate, ContactDetails, normalize_email
 from symprogram.decisions import Decision
 from symprogram.events import LedgerEntry
@@ -30,8 +29,6 @@ class Directory(FlowBase):
         """
         key = candidate_key(candidate_id)
         return self._read(lambda s: s.candidates.get(key))
-
-    get = deprecated_alias("get_candidate", old="get", since=SINCE)
 
     def find_by_email(self, email: str) -> Candidate | None:
         """Return the account using ``email`` (staff look-up; never exposed to the public).

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from symprogram._deprecation import warn_deprecated
+from symprogram._deprecation import deprecated_alias, warn_deprecated
 from symprogram.accounts._base import SINCE
 from symprogram.accounts.bulk import Bulk, BulkCandidate, BulkRegistrationReport
 from symprogram.accounts.contact import KEEP, Contact, Keep
@@ -167,6 +167,11 @@ class AccountsService(
 
     DEPRECATED_KEYWORDS: ClassVar[dict[str, str]] = {"terms": "catalogue"}
     """Old keyword -> where its value goes now (read by ``Program``'s option check)."""
+
+    get = deprecated_alias("get_candidate", old="get", since=SINCE)
+    contact_reviews_due = deprecated_alias(
+        "iter_contact_reviews_due", old="contact_reviews_due", since=SINCE
+    )
 
     def __init__(
         self,
