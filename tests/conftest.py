@@ -1,14 +1,35 @@
-"""Test-wide settings: Hypothesis profiles.
+"""Test-wide settings and fixtures: Hypothesis profiles and programs on every backend.
 
 ``dev`` (default) keeps runs quick; ``ci`` (selected by ``HYPOTHESIS_PROFILE=ci``,
 which ``.ci/run`` sets) runs more examples, derandomized so CI is deterministic.
+
+Fixtures (the only definitions of these names in the suite):
+
+- ``backend``: the storage backend under test. A test that asks for it (directly or
+  through ``program``) runs once per backend of :func:`_programs.backends`: memory,
+  a SQLite file, the SQLAlchemy adapter on a SQLite file, and PostgreSQL / MariaDB
+  only when ``SYMPROGRAM_TEST_POSTGRES_URL`` / ``SYMPROGRAM_TEST_MARIADB_URL`` are
+  set. ``@pytest.mark.backends("memory", "sqlite")`` on a test or a module narrows
+  that list (names of servers that are not set are left out).
+- ``clock``: a :class:`FixedClock` at :data:`_programs.START` (a module may override
+  it to start elsewhere); the ``program`` fixture runs on it.
+- ``program``: a fresh program on ``backend`` with ``clock``, closed afterwards.
+- ``make_program``: a factory, ``make_program("sqlite", start=..., options=...)``,
+  whose programs are closed (and server tables dropped) at teardown.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from _programs import SERVER_ENV, START, ProgramFactory, backends
+from symprogram import Program
+from symprogram.clock import FixedClock
 
 settings.register_profile(
     "dev",
@@ -25,3 +46,64 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``backends`` marker."""
+    config.addinivalue_line(
+        "markers",
+        "backends(*names): run the test's program only on these backends "
+        "(servers only when their URL is set)",
+    )
+
+
+def _parametrized_by_the_test(metafunc: pytest.Metafunc, name: str) -> bool:
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0]
+        if isinstance(names, str):
+            names = [n.strip() for n in names.split(",")]
+        if name in names:
+            return True
+    return False
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that uses ``backend`` (or ``program``) on each backend."""
+    if "backend" not in metafunc.fixturenames or _parametrized_by_the_test(metafunc, "backend"):
+        return
+    available = backends()
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker is not None:
+        unknown = set(marker.args) - {*available, *SERVER_ENV}
+        if unknown:
+            raise pytest.UsageError(f"unknown backends in the marker: {sorted(unknown)}")
+        available = tuple(name for name in marker.args if name in available)
+    metafunc.parametrize("backend", available, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The storage backend under test (see :func:`pytest_generate_tests`)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock standing at ``START`` (2012-03-01 09:30 UTC)."""
+    return FixedClock(START)
+
+
+@pytest.fixture
+def make_program(tmp_path: Path) -> Iterator[ProgramFactory]:
+    """A factory of programs (backend name -> Program) closed at teardown."""
+    factory = ProgramFactory(tmp_path)
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+@pytest.fixture
+def program(backend: str, clock: FixedClock, make_program: ProgramFactory) -> Program:
+    """A fresh program on ``backend`` with ``clock`` and fast hashing, closed afterwards."""
+    return make_program(backend, clock=clock)

@@ -13,35 +13,15 @@ import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 from _kinds import known_records
 from symprogram import Program
-from symprogram.accounts import PostalAddress, ScryptHasher
+from symprogram.accounts import PostalAddress
 from symprogram.clock import FixedClock
 
-START = datetime(2012, 3, 1, 9, 30, tzinfo=UTC)
 PASSWORD = "Zq8#vN2!pL5@xR7&"
-
-
-def fast_options() -> dict[str, dict[str, Any]]:
-    """Program options with a tiny scrypt cost so that tests run fast."""
-    return {"accounts": {"hasher": ScryptHasher(n=2**4)}}
-
-
-def db_path(directory: Path) -> Path:
-    """The SQLite file of a ``sqlite`` program made by :func:`make_program`."""
-    return directory / "program.db"
-
-
-def make_program(backend: str, directory: Path) -> Program:
-    """A program on ``memory`` or a ``sqlite`` file in ``directory``, with a FixedClock."""
-    clock = FixedClock(START)
-    if backend == "memory":
-        return Program.in_memory(clock=clock, options=fast_options())
-    return Program.open(f"sqlite:///{db_path(directory)}", clock=clock, options=fast_options())
 
 
 def email_key(email: str) -> str:

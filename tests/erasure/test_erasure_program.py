@@ -10,12 +10,9 @@ from typing import Any
 import pytest
 from erasure_helpers import (
     PASSWORD,
-    START,
-    db_path,
     file_leaks,
     index_leaks,
     leaks_in_texts,
-    make_program,
     register,
     seed,
     sqlite_rows,
@@ -23,6 +20,7 @@ from erasure_helpers import (
 )
 
 from _kinds import KNOWN_KINDS, sqlite_kinds
+from _programs import START, ProgramFactory, db_path
 from symprogram import Program
 from symprogram.accounts import ERASED_EMAIL, ERASED_TEXT, AccountStatus
 from symprogram.awards.models import ERASED_KIT_ADDRESS
@@ -52,9 +50,11 @@ def test_erasure_leaves_no_personal_data_in_the_store(program: Program) -> None:
     assert [] == index_leaks(program, (person.email, person.new_email))
 
 
-def test_erasure_leaves_no_personal_data_in_the_sqlite_file(tmp_path: Path) -> None:
+def test_erasure_leaves_no_personal_data_in_the_sqlite_file(
+    make_program: ProgramFactory, tmp_path: Path
+) -> None:
     """Every table (plain sqlite3) and the raw bytes of the closed file are free of it."""
-    with make_program("sqlite", tmp_path) as program:
+    with make_program("sqlite") as program:
         seeded = seed(program)
     person, path = seeded.person, db_path(tmp_path)
     assert sorted(person.stored()) == sorted(file_leaks(path, person.stored()))

@@ -8,16 +8,15 @@ from pathlib import Path
 import pytest
 from erasure_helpers import (
     Person,
-    db_path,
     file_leaks,
     leaks_in_texts,
-    make_program,
     seed,
     store_texts,
 )
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from _programs import db_path, open_program
 from symprogram.errors import SymprogramError
 from symprogram.testing._accounts import emails, names
 
@@ -31,7 +30,7 @@ _RANDOM_ALPHABET = frozenset("0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZ-")
 def _baseline(backend: str) -> str:
     """Everything an erased default person leaves in storage: markers, keys, IDs."""
     if backend not in _BASELINE:
-        with tempfile.TemporaryDirectory() as tmp, make_program(backend, Path(tmp)) as program:
+        with tempfile.TemporaryDirectory() as tmp, open_program(backend, Path(tmp)) as program:
             seeded = seed(program)
             program.erase_person(seeded.cid, reason="baseline")
             _BASELINE[backend] = "\n".join(store_texts(program))
@@ -70,7 +69,7 @@ def _check(backend: str, person: Person) -> None:
     assume(all(_distinctive(v, backend) for v in (*values, person.incident_text)))
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        with make_program(backend, directory) as program:
+        with open_program(backend, directory) as program:
             try:
                 seeded = seed(program, person)
             except SymprogramError:

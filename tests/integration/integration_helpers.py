@@ -1,49 +1,29 @@
-"""Shared helpers of the acceptance suite: programs, seeded data, snapshots.
+"""Shared helpers of the integration journeys: seeded data, messages, snapshots.
 
 Everything goes through the public API (``Program`` and its services); the only
-exceptions are the snapshot (the Store's own transaction scan API) and raw
-reads of a SQLite file, which is what an auditor of the file would do.
+exceptions are the snapshot (the Store's own transaction scan API, plus the raw
+unique index of the SQL backends) and raw reads of a SQLite file, which is what an
+auditor of the file would do. Programs come from the ``program`` / ``make_program``
+fixtures of ``tests/conftest.py`` (built in ``tests/_programs.py``).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from _kinds import known_records
+from _programs import START, fast_options
 from symprogram import Program
-from symprogram.accounts import ScryptHasher
 from symprogram.clock import FixedClock
 from symprogram.errors import SymprogramError
+from symprogram.notify import Message, Outbox
 
-START = datetime(2012, 3, 1, 9, 30, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
-
-
-def fast_options() -> dict[str, dict[str, Any]]:
-    """Program options with a tiny scrypt cost so that tests run fast."""
-    return {"accounts": {"hasher": ScryptHasher(n=2**4)}}
-
-
-def make_program(
-    backend: str, tmp_path: Path, *, start: datetime = START, **kwargs: Any
-) -> Program:
-    """A program on ``memory`` or a ``sqlite`` file under ``tmp_path``, with a FixedClock."""
-    clock = FixedClock(start)
-    options = kwargs.pop("options", None) or fast_options()
-    if backend == "memory":
-        return Program.in_memory(clock=clock, options=options, **kwargs)
-    return Program.open(f"sqlite:///{db_path(tmp_path)}", clock=clock, options=options, **kwargs)
-
-
-def db_path(tmp_path: Path) -> Path:
-    """The SQLite file of a ``sqlite`` program made by :func:`make_program`."""
-    return tmp_path / "program.db"
 
 
 def clock_of(program: Program) -> FixedClock:
@@ -53,14 +33,34 @@ def clock_of(program: Program) -> FixedClock:
     return clock
 
 
+def outbox_of(program: Program) -> Outbox:
+    """The program's in-memory outbox."""
+    outbox = program.notifier
+    assert isinstance(outbox, Outbox)
+    return outbox
+
+
+def last(program: Program, kind: str, to: str | None = None) -> Message:
+    """The newest message of ``kind`` (to ``to``)."""
+    return outbox_of(program).last(kind, to=to)
+
+
 def register(
-    program: Program, email: str, *, given_name: str = "Ada", family_name: str = "Lovelace"
+    program: Program,
+    email: str,
+    *,
+    terms_receipt: str | None = None,
+    given_name: str = "Ada",
+    family_name: str = "Lovelace",
 ) -> str:
-    """Accept the terms, register and return the activation token sent for ``email``."""
-    receipt = program.accounts.accept_terms(path="create_account")
-    assert receipt.token is not None
+    """Accept the terms (unless a receipt is given), register and return the activation
+    token sent for ``email``."""
+    if terms_receipt is None:
+        receipt = program.accounts.accept_terms(path="create_account")
+        assert receipt.token is not None
+        terms_receipt = receipt.token
     program.accounts.register(
-        terms_receipt=receipt.token,
+        terms_receipt=terms_receipt,
         email=email,
         password=PASSWORD,
         given_name=given_name,
@@ -69,20 +69,39 @@ def register(
         partner_company="Babbage & Co",
         preferred_language="en-GB",
     )
-    sent = [
-        m
-        for m in program.notifier.messages  # type: ignore[attr-defined]
-        if m.kind == "activation" and m.to == email
-    ]
+    sent = [m for m in outbox_of(program).messages if m.kind == "activation" and m.to == email]
     assert sent, f"no activation message for {email}"
     token = sent[-1].data["token"]
     assert isinstance(token, str)
     return token
 
 
-def register_active(program: Program, email: str, **names: str) -> str:
+def register_active(program: Program, email: str = "ada@example.com", **names: str) -> str:
     """Register and activate; return the candidate ID."""
     return program.accounts.activate(register(program, email, **names)).candidate_id
+
+
+def record_report(program: Program, number: str = "REG-0001") -> None:
+    """Record Ada's exam score report before any account claims it."""
+    program.accounts.record_score_report(
+        registration_number=number,
+        exam_code="250-315",
+        candidate_name="Ada Lovelace",
+        email="ada@example.com",
+        score=85,
+        passing_score=70,
+        exam_date=date(2012, 2, 1),
+        test_centre="London",
+    )
+
+
+def earn_scs_endpoint(program: Program, cid: str) -> None:
+    """The candidate passes 250-315 and ST0-091 and earns SCS Endpoint and the STS
+    Endpoint it includes."""
+    taken = clock_of(program).now() - timedelta(days=1)
+    program.awards.record_exam_result(cid, "250-315", 85, taken_at=taken)
+    program.awards.record_exam_result(cid, "ST0-091", 85, taken_at=taken)
+    program.awards.evaluate(cid)
 
 
 @dataclass
@@ -105,16 +124,7 @@ def seed(program: Program) -> Seeded:
     clock = clock_of(program)
     cid = register_active(program, "ada@example.com")
     accounts, awards = program.accounts, program.awards
-    accounts.record_score_report(
-        registration_number="REG-0001",
-        exam_code="250-315",
-        candidate_name="Ada Lovelace",
-        email="ada@example.com",
-        score=85,
-        passing_score=70,
-        exam_date=date(2012, 2, 1),
-        test_centre="London",
-    )
+    record_report(program)
     incident = accounts.open_incident(cid, title="Kit", body="Where is my kit?")
     awards.record_exam_result(cid, "250-315", 85, taken_at=clock.now() - timedelta(days=20))
     awards.evaluate(cid)
@@ -158,9 +168,9 @@ def seed(program: Program) -> Seeded:
     )
 
 
-def snapshot(program: Program, sqlite_file: Path | None = None) -> dict[str, Any]:
+def snapshot(program: Program) -> dict[str, Any]:
     """Every record of every known kind and every stream, read through the Store's
-    transaction scan API (plus the unique index, read from the file, for SQLite)."""
+    transaction scan API, plus the raw unique index of a SQLite or SQLAlchemy store."""
     records: dict[tuple[str, str], tuple[int, str]] = {}
     streams: dict[str, list[tuple[int, str]]] = {}
     with program.store.transaction(readonly=True) as tx:
@@ -175,9 +185,32 @@ def snapshot(program: Program, sqlite_file: Path | None = None) -> dict[str, Any
                 break
             after = names[-1]
     result: dict[str, Any] = {"records": records, "streams": streams}
-    if sqlite_file is not None:
-        result["index"] = sorted(raw_rows(sqlite_file, "sp_index"))
+    index = raw_index(program)
+    if index is not None:
+        result["index"] = index
     return result
+
+
+def raw_index(program: Program) -> list[tuple[Any, ...]] | None:
+    """The rows of the unique-index table of a SQL store, sorted (None in memory)."""
+    from symprogram.storage.sqlite import SQLiteStore
+
+    store = program.store
+    if isinstance(store, SQLiteStore):
+        if store.path == ":memory:":
+            return None
+        return sorted(raw_rows(Path(store.path), "sp_index"))
+    try:
+        from symprogram.storage.sqlalchemy import SQLAlchemyStore
+    except ImportError:  # pragma: no cover - the test extra installs SQLAlchemy
+        return None
+    if not isinstance(store, SQLAlchemyStore):
+        return None
+    import sqlalchemy as sa
+
+    table = next(t for t in store.metadata.sorted_tables if t.name.endswith("index"))
+    with store.engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(sa.select(table)))
 
 
 def raw_rows(path: Path, table: str) -> list[tuple[Any, ...]]:
@@ -205,11 +238,6 @@ def expect_symprogram_error_or_success(call: Any) -> SymprogramError | None:
         assert isinstance(exc.code, str) and exc.code, f"empty code on {exc!r}"  # noqa: PT017
         return exc
     return None
-
-
-def iter_history_ok(program: Program, subjects: Iterator[str]) -> list[str]:
-    """The subjects whose account history does not verify."""
-    return [s for s in subjects if not program.history.verify(s).ok]
 
 
 def process_worker(path: str, worker: int, count: int) -> list[str]:

@@ -1,21 +1,22 @@
-"""Issue 3 (accounts) conformance: each bullet exercised through ``Program``."""
+"""The candidate's journey (issue 3, accounts): terms, registration, activation, the
+account life cycle, contact details, passwords, score reports, incidents and the
+history, each bullet exercised through ``Program`` on every backend."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
-from conformance_helpers import (
+from integration_helpers import (
+    PASSWORD,
     START,
     clock_of,
     earn_scs_endpoint,
     last,
-    make_program,
     outbox_of,
     record_report,
     register,
@@ -23,6 +24,7 @@ from conformance_helpers import (
     snapshot,
 )
 
+from _programs import ProgramFactory
 from symprogram import Program
 from symprogram.accounts import (
     AcceptancePath,
@@ -79,20 +81,18 @@ def test_terms_document_has_version_effective_date_and_text_digest(program: Prog
     assert (cid, AcceptancePath.SCORE_REPORT) == (bound.candidate_id, bound.path)
 
 
-def _two_versions(tmp_path: Path, backend: str) -> Program:
+def _two_versions(make_program: ProgramFactory, backend: str) -> Program:
     old = TermsCatalogue.default().versions[0]
     newer = TermsVersion.create("2012.301", START + timedelta(hours=12), "Terms of Use", "New")
-    return make_program(
-        backend, tmp_path, options={"accounts": {"catalogue": TermsCatalogue([old, newer])}}
-    )
+    return make_program(backend, options={"accounts": {"catalogue": TermsCatalogue([old, newer])}})
 
 
 def test_register_claim_and_publish_are_refused_until_current_terms_are_accepted(
-    backend: str, tmp_path: Path
+    backend: str, make_program: ProgramFactory
 ) -> None:
     """Registering, claiming a report and publishing a certification are all refused
     once a newer terms version is in effect, until the candidate accepts it."""
-    with _two_versions(tmp_path, backend) as program:
+    with _two_versions(make_program, backend) as program:
         cid = register_active(program)
         record_report(program)
         earn_scs_endpoint(program, cid)
@@ -346,4 +346,21 @@ def test_history_records_every_change_in_order_and_verifies(program: Program) ->
     kinds = [e.kind for e in program.history.read(cid)]
     assert kinds[:3] == ["terms_accepted", "candidate_registered", "activation_sent"]
     assert kinds[-2:] == ["account_status_changed", "account_status_changed"]
+    assert program.history.verify(cid).ok
+
+
+def test_closed_account_refuses_changes_and_keeps_its_address(program: Program) -> None:
+    """pending -> active -> suspended -> active -> closed; a closed account refuses
+    changes and its address stays reserved (docs/accounts.md)."""
+    cid = register_active(program, "ada@example.com")
+    program.accounts.suspend(cid, "audit")
+    with pytest.raises(PermissionDenied):
+        program.accounts.authenticate("ada@example.com", PASSWORD)
+    program.accounts.reinstate(cid)
+    assert cid == program.accounts.authenticate("ada@example.com", PASSWORD).candidate_id
+    program.accounts.close(cid, "bye")
+    with pytest.raises(SymprogramError) as caught:
+        program.accounts.suspend(cid, "again")
+    assert caught.value.code in {"account_closed", "illegal_transition"}
+    assert cid == program.accounts.find_by_email("ada@example.com").candidate_id  # type: ignore[union-attr]
     assert program.history.verify(cid).ok

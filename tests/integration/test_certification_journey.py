@@ -1,24 +1,27 @@
-"""Issue 4 (awards) conformance: each bullet exercised through ``Program``, with the
-real accounts context behind the awards (kits, names, terms)."""
+"""The certification journey (issue 4, awards): requirements and progress, earning,
+expiry and renewal, kits, publishing and verifying a disclosure, each bullet
+exercised through ``Program`` with the real accounts context behind the awards
+(kits, names, terms), on every backend."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conformance_helpers import (
+from integration_helpers import (
     START,
     clock_of,
     earn_scs_endpoint,
-    make_program,
+    register,
     register_active,
 )
 
+from _programs import ProgramFactory
 from symprogram import Program
 from symprogram.accounts import PostalAddress
 from symprogram.awards import AwardCatalogue, AwardStatus, DisclosureStatus, KitStatus
-from symprogram.errors import CatalogueError, IllegalTransition, NotFound
+from symprogram.errors import CatalogueError, IllegalTransition, NotFound, PermissionDenied
 
 DAY = timedelta(days=1)
 
@@ -190,9 +193,11 @@ def test_disclosure_shows_only_chosen_awards_with_current_status_and_logs_every_
     ]
 
 
-def test_expired_award_in_an_open_disclosure_shows_expired(backend: str, tmp_path: Path) -> None:
+def test_expired_award_in_an_open_disclosure_shows_expired(
+    backend: str, make_program: ProgramFactory
+) -> None:
     """An award that expires while its disclosure is open is shown as expired."""
-    with make_program(backend, tmp_path, start=START - timedelta(days=360)) as program:
+    with make_program(backend, start=START - timedelta(days=360)) as program:
         cid = register_active(program)
         program.awards.record_exam_result(cid, "SSE-EP", 80, taken_at=program.now())
         program.awards.evaluate(cid)
@@ -215,3 +220,77 @@ def test_every_award_change_is_in_the_account_history(program: Program) -> None:
     assert {"awards_published", "disclosure_verified"} <= kinds
     assert len(kinds) >= 7
     assert program.history.verify(cid).ok
+
+
+def test_candidate_to_verified_disclosure_and_revocation(program: Program) -> None:
+    """register -> activate -> claim score report -> record exam result -> earn ->
+    publish -> verify disclosure -> revoke -> verify shows nothing (issue 4: "a
+    revoked or expired disclosure shows nothing"; every step in the history)."""
+    clock = clock_of(program)
+    accounts, awards = program.accounts, program.awards
+    accounts.record_score_report(
+        registration_number="REG-0042",
+        exam_code="250-315",
+        candidate_name="Ada Lovelace",
+        email="ada@example.com",
+        score=85,
+        passing_score=70,
+        exam_date=date(2012, 2, 1),
+        test_centre="London",
+    )
+    token = register(program, "ada@example.com")
+    with pytest.raises(PermissionDenied):  # not active yet
+        accounts.claim_score_report(
+            accounts.find_by_email("ada@example.com").candidate_id,  # type: ignore[union-attr]
+            "REG-0042",
+            name="Ada Lovelace",
+        )
+    cid = accounts.activate(token).candidate_id
+    report = accounts.claim_score_report(cid, "REG-0042", email="ada@example.com")
+    assert ["REG-0042"] == [r.registration_number for r in accounts.score_reports(cid)]
+    taken = clock.now() - timedelta(days=30)
+    awards.record_exam_result(cid, report.exam_code, report.score, taken_at=taken)
+    assert 100 == awards.progress(cid, "scs-endpoint").percentage
+    grant = awards.earn(cid, "scs-endpoint")
+    assert "scs-endpoint" == grant.award_id
+    published = awards.publish(cid, ["scs-endpoint"], "hiring@example.com")
+    view = awards.verify_disclosure(published.code, recipient_email="hiring@example.com")
+    assert ["scs-endpoint"] == [a.award_id for a in view.awards]
+    assert view.reason is None
+    clock.advance(timedelta(days=1))
+    awards.revoke_disclosure(cid, published.disclosure.disclosure_id)
+    after = awards.verify_disclosure(published.code)
+    assert () == tuple(after.awards)
+    assert after.holder_name is None
+    assert "disclosure_revoked" == after.reason
+    kinds = [entry.kind for entry in program.history.read(cid)]
+    for expected in (
+        "terms_accepted",
+        "candidate_registered",
+        "account_status_changed",
+        "score_report_claimed",
+        "exam_result_recorded",
+        "award_granted",
+        "awards_published",
+        "disclosure_verified",
+        "disclosure_revoked",
+    ):
+        assert expected in kinds
+    assert program.history.verify(cid).ok
+
+
+def test_revoked_award_shows_as_revoked_to_the_verifier(program: Program) -> None:
+    """An award revoked after publishing shows as such ("an award revoked or expired
+    after publishing shows as such"), and a disclosure never reveals an award not chosen."""
+    clock = clock_of(program)
+    cid = register_active(program, "ada@example.com")
+    awards = program.awards
+    awards.record_exam_result(cid, "250-315", 90, taken_at=clock.now() - timedelta(days=5))
+    awards.record_exam_result(cid, "ST0-091", 90, taken_at=clock.now() - timedelta(days=5))
+    earned = {g.award_id for g in awards.evaluate(cid)}
+    assert {"scs-endpoint", "sts-endpoint"} <= earned
+    published = awards.publish(cid, ["scs-endpoint"], "hr@example.com")
+    awards.revoke(cid, "scs-endpoint", reason="exam fraud")
+    view = awards.verify_disclosure(published.code)
+    assert ["scs-endpoint"] == [a.award_id for a in view.awards]
+    assert "revoked" == str(view.awards[0].status)

@@ -1,4 +1,5 @@
-"""Pass 2: the `symprogram` CLI with hostile CSV files and hostile database files.
+"""The ``symprogram`` command's journey: hostile CSV files, hostile database files,
+tampering seen through the CLI, and the real ``python -m symprogram`` process.
 
 docs/cli.md: "A caller's mistake never prints a traceback: the command exits with
 status 1 and one line on stderr, ``error: [code] message (field: ...)``"; bad CSV

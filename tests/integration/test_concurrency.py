@@ -1,10 +1,14 @@
-"""Concurrent writers on one SQLite file: threads through one Program, and two processes.
+"""Concurrent writers: threads through one Program, two processes on one SQLite file,
+and threads with a Program each on the same SQL tables.
 
 Issue 7: "N threads and 2 processes registering candidates and writing consent at
 once lose nothing (counts match, no duplicate candidate IDs, no broken hash
 chain)". docs/storage.md: "``BEGIN IMMEDIATE`` for writers so threads and
 processes queue rather than lose updates". No service documents that callers
 should retry, so no retries are made here: any ConcurrencyError fails the test.
+DESIGN.md principle 4: a caller only ever sees SymprogramErrors, even when 8
+threads race for ONE e-mail address and append to ONE consent ledger at once,
+each thread with its own Program on the same tables.
 """
 
 from __future__ import annotations
@@ -13,23 +17,25 @@ import multiprocessing
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
-from acceptance_helpers import (
+from integration_helpers import (
+    PASSWORD,
     START,
-    db_path,
-    fast_options,
-    make_program,
     process_worker,
     raw_rows,
     register_active,
 )
 
+from _programs import SQLALCHEMY, ProgramFactory, db_path, fast_options
 from symprogram import Program
 from symprogram.clock import FixedClock
+from symprogram.errors import SymprogramError
 
 THREADS = 6
 PER_THREAD = 4
+RACERS = 8
 
 
 def _run_threads(target, count: int) -> list[BaseException]:
@@ -53,12 +59,12 @@ def _run_threads(target, count: int) -> list[BaseException]:
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])
 def test_threads_register_and_write_consent_without_losing_anything(
-    backend: str, tmp_path: Path
+    backend: str, make_program: ProgramFactory
 ) -> None:
     """Threads registering candidates, granting/withdrawing consent on a shared and
     their own subjects and appending history through one Program lose nothing: all
     candidates exist, IDs and e-mails are unique, every chain verifies."""
-    with make_program(backend, tmp_path) as program:
+    with make_program(backend) as program:
         ids: list[str] = []
         lock = threading.Lock()
 
@@ -91,10 +97,12 @@ def test_threads_register_and_write_consent_without_losing_anything(
 
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])
-def test_threads_racing_for_one_address_get_one_account(backend: str, tmp_path: Path) -> None:
+def test_threads_racing_for_one_address_get_one_account(
+    backend: str, make_program: ProgramFactory
+) -> None:
     """Threads registering the same e-mail at once end with exactly one account;
     the others get the same receipt shape and the owner is notified."""
-    with make_program(backend, tmp_path) as program:
+    with make_program(backend) as program:
         receipts = []
 
         def work(n: int) -> None:
@@ -120,12 +128,14 @@ def test_threads_racing_for_one_address_get_one_account(backend: str, tmp_path: 
         assert (1, 7) == (len(activations), len(attempts))
 
 
-def test_two_processes_on_one_file_lose_nothing(tmp_path: Path) -> None:
+def test_two_processes_on_one_file_lose_nothing(
+    make_program: ProgramFactory, tmp_path: Path
+) -> None:
     """Two processes, each with its own Program on the same SQLite file, register
     candidates and write consent at once: counts match, no duplicate IDs or
     e-mails, every ledger verifies."""
     path = db_path(tmp_path)
-    with make_program("sqlite", tmp_path):
+    with make_program("sqlite"):
         pass  # create the schema once
     per_process = 5
     context = multiprocessing.get_context("spawn")
@@ -148,11 +158,11 @@ def test_two_processes_on_one_file_lose_nothing(tmp_path: Path) -> None:
     assert len(owners) <= 1
 
 
-def test_two_programs_in_one_process_share_a_file(tmp_path: Path) -> None:
+def test_two_programs_in_one_process_share_a_file(make_program: ProgramFactory) -> None:
     """Two Program objects on one file (two connections) writing from threads at once
     do not lose consent records or break the chain."""
-    first = make_program("sqlite", tmp_path)
-    second = make_program("sqlite", tmp_path)
+    first = make_program("sqlite")
+    second = make_program("sqlite")
     try:
 
         def work(n: int) -> None:
@@ -168,3 +178,73 @@ def test_two_programs_in_one_process_share_a_file(tmp_path: Path) -> None:
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.backends(*SQLALCHEMY)
+def test_racing_writers_get_symprogram_errors_only_and_lose_nothing(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Every call either succeeds or raises a SymprogramError with a code (never a
+    driver error); exactly one account holds the contended address; every
+    successful consent choice is in the shared ledger, which verifies."""
+    sql_backend_url = make_program.url(backend)
+    with Program.open(sql_backend_url, clock=FixedClock(START), options=fast_options()) as first:
+        first.consent.grant("shared", "research", channel="web_form", evidence="seed")
+    barrier = threading.Barrier(RACERS)
+    outcomes: list[Any] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        with Program.open(
+            sql_backend_url, clock=FixedClock(START), options=fast_options()
+        ) as program:
+            receipt = program.accounts.accept_terms(path="create_account")
+            barrier.wait(timeout=30)
+            for action in ("register", "grant"):
+                try:
+                    if action == "register":
+                        program.accounts.register(
+                            terms_receipt=receipt.token or "",
+                            email="contended@example.com",
+                            password=PASSWORD,
+                            given_name=f"T{n}",
+                            family_name="Racer",
+                            company_name="C",
+                            partner_company="P",
+                            preferred_language="en",
+                        )
+                    else:
+                        program.consent.grant(
+                            "shared", "research", channel="web_form", evidence=f"thread {n}"
+                        )
+                    result: Any = (action, "ok", n)
+                except SymprogramError as exc:
+                    result = (action, exc.code, n)
+                except BaseException as exc:
+                    result = (action, "RAW " + repr(exc), n)
+                with lock:
+                    outcomes.append(result)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(RACERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert [] == [o for o in outcomes if o[1].startswith("RAW")]
+    assert 2 * RACERS == len(outcomes)
+    with Program.open(sql_backend_url, clock=FixedClock(START), options=fast_options()) as program:
+        found = program.accounts.find_by_email("contended@example.com")
+        assert found is not None
+        subjects = list(program.history.subjects())
+        holders = [
+            s for s in subjects if program.accounts.get(s).contact.email == found.contact.email
+        ]
+        assert [found.candidate_id] == holders
+        evidence = [
+            e.data.get("evidence")
+            for e in program.consent.receipt("shared").history
+            if e.data and e.data.get("evidence")
+        ]
+        granted = sorted(f"thread {n}" for a, code, n in outcomes if a == "grant" and code == "ok")
+        assert granted == sorted(str(e) for e in evidence if e != "seed")
+        assert program.consent.verify("shared").ok

@@ -1,36 +1,34 @@
-"""Issue 7 (SQL adapter) conformance, on SQLite through SQLAlchemy: every context's
-storage, ``Program.open`` with any SQLAlchemy URL (string or object), a host's own
-Engine or Connection joining its transaction, prefixed table names, hostile Unicode."""
+"""The SQL adapter (issue 7) through ``Program``: every context's storage on every
+SQLAlchemy backend (SQLite, and PostgreSQL / MariaDB when their URLs are set),
+``Program.open`` with any SQLAlchemy URL (string or object), a host's own Engine or
+Connection joining its transaction, prefixed table names, hostile Unicode."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conformance_helpers import (
+from integration_helpers import (
     PASSWORD,
     START,
     earn_scs_endpoint,
     last,
-    make_program,
     register,
     register_active,
 )
 from sqlalchemy.engine import Engine
 
+from _programs import SQLALCHEMY, ProgramFactory, fast_options
 from symprogram import Program
-from symprogram.accounts import ScryptHasher
 from symprogram.clock import FixedClock
 from symprogram.entitlements import Reader
 from symprogram.errors import LimitExceeded, ValidationError
 from symprogram.storage.sqlalchemy import SQLAlchemyStore
 
-FAST = {"accounts": {"hasher": ScryptHasher(n=2**4)}}
+FAST = fast_options()
 
 
 @pytest.fixture
@@ -43,39 +41,14 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     made.dispose()
 
 
-SERVERS = {
-    "postgresql": "SYMPROGRAM_TEST_POSTGRES_URL",
-    "mariadb": "SYMPROGRAM_TEST_MARIADB_URL",
-}
-
-
-def _open(backend: str, tmp_path: Path, prefix: str) -> Program:
-    if backend == "sqlite":
-        return make_program("sqlalchemy", tmp_path)
-    url = os.environ.get(SERVERS[backend])
-    if not url:
-        pytest.skip(f"set {SERVERS[backend]} to run the {backend} conformance test")
-    store = SQLAlchemyStore.from_url(url, table_prefix=prefix)
-    return Program(store, clock=FixedClock(START), options=FAST)
-
-
-@pytest.mark.parametrize("backend", ["sqlite", *SERVERS])
-def test_every_context_works_on_the_sqlalchemy_adapter(tmp_path: Path, backend: str) -> None:
+@pytest.mark.backends(*SQLALCHEMY)
+def test_every_context_works_on_the_sqlalchemy_adapter(
+    backend: str, make_program: ProgramFactory
+) -> None:
     """A whole journey (accounts, awards, entitlements, consent, history) on
     ``Program.open("sqlite+pysqlite:///...")`` (or a server from the environment)
     survives reopening the database."""
-    prefix = f"c{uuid.uuid4().hex[:10]}_"
-    try:
-        _journey(backend, tmp_path, prefix)
-    finally:
-        if backend != "sqlite" and os.environ.get(SERVERS[backend]):
-            SQLAlchemyStore.from_url(
-                os.environ[SERVERS[backend]], table_prefix=prefix
-            ).drop_tables()
-
-
-def _journey(backend: str, tmp_path: Path, prefix: str) -> None:
-    with _open(backend, tmp_path, prefix) as program:
+    with make_program(backend) as program:
         assert isinstance(program.store, SQLAlchemyStore)
         cid = register_active(program)
         earn_scs_endpoint(program, cid)
@@ -90,7 +63,7 @@ def _journey(backend: str, tmp_path: Path, prefix: str) -> None:
             by="sales",
         )
         program.consent.grant("s-1", "research", channel="web_form")
-    with _open(backend, tmp_path, prefix) as again:
+    with make_program(backend) as again:
         assert "ada@example.com" == again.accounts.get(cid).contact.email
         assert ["scs-endpoint"] == [a.award_id for a in again.awards.verify_disclosure(code).awards]
         reader = Reader("C-1", logged_in=True)
@@ -174,11 +147,11 @@ HOSTILE = [
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_unicode_round_trips_through_the_sqlalchemy_adapter(
-    tmp_path: Path, name: str
+    make_program: ProgramFactory, name: str
 ) -> None:
     """Names with quotes, SQL, RTL overrides and emoji round-trip unchanged; the tables
     are intact afterwards."""
-    with make_program("sqlalchemy", tmp_path) as program:
+    with make_program("sqlalchemy") as program:
         receipt = program.accounts.accept_terms(path="create_account").token
         assert receipt is not None
         program.accounts.register(
@@ -191,7 +164,7 @@ def test_hostile_unicode_round_trips_through_the_sqlalchemy_adapter(
             partner_company=name,
             preferred_language="he",
         )
-    with make_program("sqlalchemy", tmp_path) as again:
+    with make_program("sqlalchemy") as again:
         found = again.accounts.find_by_email("ada@example.com")
         assert found is not None
         assert (name, name) == (found.contact.given_name, found.contact.company_name)
@@ -203,10 +176,10 @@ def test_hostile_unicode_round_trips_through_the_sqlalchemy_adapter(
     [("x" * 10_000, LimitExceeded, "text_too_long"), ("A\x00B", ValidationError, None)],
 )
 def test_text_limits_are_enforced_with_clear_errors(
-    tmp_path: Path, value: str, error: type[Exception], code: str | None
+    make_program: ProgramFactory, value: str, error: type[Exception], code: str | None
 ) -> None:
     """Over-long or NUL-bearing names are refused with a SymprogramError naming the field."""
-    with make_program("sqlalchemy", tmp_path) as program:
+    with make_program("sqlalchemy") as program:
         receipt = program.accounts.accept_terms(path="create_account").token
         with pytest.raises(error) as info:
             program.accounts.register(

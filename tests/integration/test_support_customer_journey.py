@@ -1,4 +1,7 @@
-"""Issue 5 (entitlements) conformance: each bullet exercised through ``Program``."""
+"""The support customer's journey (issue 5, entitlements): service levels,
+agreements, courtesy and temporary grants, extensions for old versions, languages,
+escalation and remote access, each bullet exercised through ``Program`` on every
+backend."""
 
 from __future__ import annotations
 
@@ -188,7 +191,7 @@ def test_escalation_steps_are_recorded_and_past_the_top_refused(program: Program
     with pytest.raises(IllegalTransition) as info:
         program.entitlements.escalate_case("K-1", by="vp", reason="more")
     assert "escalation_top_level" == info.value.code
-    assert top == program.entitlements.case("K-1").escalation_level
+    assert top == program.entitlements.get_case("K-1").escalation_level
 
 
 def test_remote_access_needs_consent_to_the_current_terms_version(program: Program) -> None:

@@ -15,16 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from acceptance_helpers import db_path, make_program, register_active, sql
+from integration_helpers import raw_rows, register_active, sql
 
+from _programs import ProgramFactory, db_path, open_program
 from symprogram import Program
 from symprogram.errors import IntegrityError, StorageError, SymprogramError
 
 KEY = b"acceptance ledger key"
 
 
-def _build(tmp_path: Path, *, ledger_key: bytes | None = None) -> str:
-    with make_program("sqlite", tmp_path, ledger_key=ledger_key) as program:
+def _build(make_program: ProgramFactory, *, ledger_key: bytes | None = None) -> str:
+    with make_program("sqlite", ledger_key=ledger_key) as program:
         cid = register_active(program, "ada@example.com")
         program.accounts.suspend(cid, "audit")
         program.accounts.reinstate(cid)
@@ -37,13 +38,11 @@ def _build(tmp_path: Path, *, ledger_key: bytes | None = None) -> str:
     return cid
 
 
-def _reopen(tmp_path: Path, *, ledger_key: bytes | None = None) -> Program:
-    return make_program("sqlite", tmp_path, ledger_key=ledger_key)
+def _reopen(make_program: ProgramFactory, *, ledger_key: bytes | None = None) -> Program:
+    return make_program("sqlite", ledger_key=ledger_key)
 
 
 def _last(path: Path, stream: str) -> int:
-    from acceptance_helpers import raw_rows
-
     return max(p for s, p, _ in raw_rows(path, "sp_streams") if s == stream)
 
 
@@ -106,24 +105,28 @@ CONSENT_TAMPERS: dict[str, Callable[[Path], None]] = {
 
 
 @pytest.mark.parametrize("tamper", sorted(TAMPERS))
-def test_history_verify_detects_tampering(tmp_path: Path, tamper: str) -> None:
+def test_history_verify_detects_tampering(
+    make_program: ProgramFactory, tmp_path: Path, tamper: str
+) -> None:
     """Editing, deleting (newest or middle) or swapping history entries, or deleting
     the head, is reported by ``program.history.verify`` after reopening the file."""
-    cid = _build(tmp_path)
+    cid = _build(make_program)
     TAMPERS[tamper](db_path(tmp_path), cid)
-    with _reopen(tmp_path) as program:
+    with _reopen(make_program) as program:
         result = program.history.verify(cid)
         assert not result.ok
         assert result.problems
 
 
 @pytest.mark.parametrize("tamper", sorted(CONSENT_TAMPERS))
-def test_consent_verify_detects_tampering(tmp_path: Path, tamper: str) -> None:
+def test_consent_verify_detects_tampering(
+    make_program: ProgramFactory, tmp_path: Path, tamper: str
+) -> None:
     """Editing, reordering or removing consent records, or editing the stored
     projection, is reported by ``consent.verify`` and ``verify_all``."""
-    _build(tmp_path)
+    _build(make_program)
     CONSENT_TAMPERS[tamper](db_path(tmp_path))
-    with _reopen(tmp_path) as program:
+    with _reopen(make_program) as program:
         assert not program.consent.verify("s1").ok
         audit = program.consent.verify_all()
         assert ["s1"] == [failure.subject for failure in audit.failures]
@@ -131,17 +134,15 @@ def test_consent_verify_detects_tampering(tmp_path: Path, tamper: str) -> None:
 
 @pytest.mark.parametrize("ledger", ["history", "consent"])
 def test_keyed_ledger_detects_truncation_with_a_rolled_back_head(
-    tmp_path: Path, ledger: str
+    make_program: ProgramFactory, tmp_path: Path, ledger: str
 ) -> None:
     """With a ledger key, deleting the newest entry *and* rolling the head back to the
     previous entry's (visible) hash is still detected: "nobody without the key can
     forge a consistent chain" (events.py)."""
-    cid = _build(tmp_path, ledger_key=KEY)
+    cid = _build(make_program, ledger_key=KEY)
     stream = f"history:{cid}" if ledger == "history" else "consent:s1"
     path = db_path(tmp_path)
     last = _last(path, stream)
-    from acceptance_helpers import raw_rows
-
     previous = next(
         json.loads(d) for s, p, d in raw_rows(path, "sp_streams") if s == stream and p == last - 1
     )
@@ -152,7 +153,7 @@ def test_keyed_ledger_detects_truncation_with_a_rolled_back_head(
         "UPDATE sp_records SET data = ? WHERE kind = 'ledger_head' AND key = ?",
         params=(forged, stream),
     )
-    with _reopen(tmp_path, ledger_key=KEY) as program:
+    with _reopen(make_program, ledger_key=KEY) as program:
         result = (
             program.history.verify(cid) if ledger == "history" else program.consent.verify("s1")
         )
@@ -164,10 +165,10 @@ def test_keyed_ledger_detects_truncation_with_a_rolled_back_head(
                 program.consent.grant("s1", "research", channel="web_form")
 
 
-def test_keyed_ledger_verifies_when_untouched(tmp_path: Path) -> None:
+def test_keyed_ledger_verifies_when_untouched(make_program: ProgramFactory, tmp_path: Path) -> None:
     """A keyed program reopened with its key verifies and keeps appending."""
-    cid = _build(tmp_path, ledger_key=KEY)
-    with _reopen(tmp_path, ledger_key=KEY) as program:
+    cid = _build(make_program, ledger_key=KEY)
+    with _reopen(make_program, ledger_key=KEY) as program:
         program.accounts.suspend(cid, "again")
         program.consent.grant("s1", "special_offers", channel="web_form")
         assert program.history.verify(cid).ok
@@ -185,13 +186,13 @@ CORRUPT_RECORDS = {
 
 @pytest.mark.parametrize("corruption", sorted(CORRUPT_RECORDS))
 def test_reading_or_writing_a_corrupt_record_raises_integrity_errors(
-    tmp_path: Path, corruption: str
+    make_program: ProgramFactory, tmp_path: Path, corruption: str
 ) -> None:
     """A record whose JSON, shape or version was corrupted raises IntegrityError or
     StorageError (a SymprogramError), never a raw json/KeyError/sqlite3 error."""
-    cid = _build(tmp_path)
+    cid = _build(make_program)
     sql(db_path(tmp_path), CORRUPT_RECORDS[corruption])
-    with _reopen(tmp_path) as program:
+    with _reopen(make_program) as program:
         calls: list[Callable[[], object]] = [
             lambda: program.accounts.get(cid),
             lambda: program.accounts.suspend(cid, "x"),
@@ -210,11 +211,13 @@ def test_reading_or_writing_a_corrupt_record_raises_integrity_errors(
             assert all(issubclass(kind, IntegrityError | StorageError) for kind in raised)
 
 
-def test_corrupt_consent_state_raises_integrity_error(tmp_path: Path) -> None:
+def test_corrupt_consent_state_raises_integrity_error(
+    make_program: ProgramFactory, tmp_path: Path
+) -> None:
     """A corrupted consent record raises IntegrityError on read and verify reports it."""
-    _build(tmp_path)
+    _build(make_program)
     sql(db_path(tmp_path), "UPDATE sp_records SET data = '{x' WHERE kind = 'consent_state'")
-    with _reopen(tmp_path) as program:
+    with _reopen(make_program) as program:
         with pytest.raises(IntegrityError):
             program.consent.may_use("s1", "research")
         assert not program.consent.verify("s1").ok
@@ -253,16 +256,18 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
-def test_damaged_files_raise_symprogram_errors_on_open(tmp_path: Path, damage: str) -> None:
+def test_damaged_files_raise_symprogram_errors_on_open(
+    make_program: ProgramFactory, tmp_path: Path, damage: str
+) -> None:
     """A truncated, garbage or foreign file raises a SymprogramError on open (or on
     first use) — never a raw sqlite3 error."""
-    _build(tmp_path)
+    _build(make_program)
     path = db_path(tmp_path)
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     DAMAGE[damage](path)
     with pytest.raises(SymprogramError) as caught:
-        with _reopen(tmp_path) as program:
+        with _reopen(make_program) as program:
             program.history.verify("SP-0000-0000-0000-0")
             program.consent.verify_all()
     assert caught.value.code in {
@@ -272,28 +277,28 @@ def test_damaged_files_raise_symprogram_errors_on_open(tmp_path: Path, damage: s
     }
 
 
-def test_garbage_in_the_middle_of_the_file(tmp_path: Path) -> None:
+def test_garbage_in_the_middle_of_the_file(make_program: ProgramFactory, tmp_path: Path) -> None:
     """Random bytes written over pages of a valid file make reads raise a SymprogramError."""
-    cid = _build(tmp_path)
+    cid = _build(make_program)
     path = db_path(tmp_path)
     with path.open("r+b") as handle:
         handle.seek(4096)
         handle.write(os.urandom(8192))
     with pytest.raises(SymprogramError):
-        with _reopen(tmp_path) as program:
+        with _reopen(make_program) as program:
             program.accounts.get(cid)
             program.history.verify(cid).raise_for_problems()
             program.consent.verify("s1").raise_for_problems()
 
 
-def test_copy_of_a_clean_file_still_verifies(tmp_path: Path) -> None:
+def test_copy_of_a_clean_file_still_verifies(make_program: ProgramFactory, tmp_path: Path) -> None:
     """Control: a byte-for-byte copy of an untampered file verifies (the checks above
     are not failing for some unrelated reason)."""
-    cid = _build(tmp_path)
+    cid = _build(make_program)
     copy = tmp_path / "copy"
     copy.mkdir()
     shutil.copy(db_path(tmp_path), db_path(copy))
-    with make_program("sqlite", copy) as program:
+    with open_program("sqlite", copy) as program:
         assert program.history.verify(cid).ok
         assert program.consent.verify("s1").ok
 

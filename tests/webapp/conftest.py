@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,18 +10,15 @@ from webapp_helpers import NOW
 
 import symportal  # isort: skip
 from symprogram import FixedClock, Outbox, Program
-from symprogram.storage.memory import MemoryStore
-from symprogram.storage.sqlite import SQLiteStore
 
 assert webapp_helpers.WEBAPP.is_dir()
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def program(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Program]:
-    """A program at :data:`NOW` with an Outbox, on each storage adapter."""
-    store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "portal.db")
-    with Program(store, clock=FixedClock(NOW), notifier=Outbox()) as program:
-        yield program
+@pytest.fixture
+def clock() -> FixedClock:
+    """The portal's programs (the shared ``program`` fixture, which has an Outbox) stand
+    at :data:`NOW`."""
+    return FixedClock(NOW)
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ import symportal
 from webapp_helpers import NOW, PASSWORD
 from werkzeug.serving import make_server
 
-from symprogram import FixedClock, Outbox, Program
-from symprogram.storage.sqlite import SQLiteStore
+from _programs import ProgramFactory
+from symprogram import Program
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "webapp"
 REQUIRED = os.environ.get("SYMPROGRAM_BROWSER_TESTS", "") not in ("", "0")
@@ -57,11 +57,9 @@ def _browser_or_skip() -> tuple[str, str]:
 
 
 @pytest.fixture
-def live_program(tmp_path: Path) -> Iterator[Program]:
-    """A program on an SQLite file, as a deployed portal would have."""
-    store = SQLiteStore(tmp_path / "portal.db")
-    with Program(store, clock=FixedClock(NOW), notifier=Outbox()) as program:
-        yield program
+def live_program(make_program: ProgramFactory) -> Program:
+    """A program on an SQLite file, as a deployed portal would have (closed afterwards)."""
+    return make_program("sqlite", start=NOW)
 
 
 @pytest.fixture

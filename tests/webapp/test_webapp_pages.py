@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from webapp_helpers import PASSWORD, csrf_of, registration_form
 
 from symprogram import Outbox, Program
+
+#: The portal is an example of a host app: its storage is the embedded kind.
+pytestmark = pytest.mark.backends("memory", "sqlite")
 
 
 def _register(client: Any, **overrides: str) -> Any:

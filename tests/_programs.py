@@ -1,0 +1,190 @@
+"""Programs on every storage backend, written once for the whole test suite.
+
+The root ``conftest.py`` turns this into the ``program``, ``make_program`` and
+``clock`` fixtures; code that cannot use a fixture (a child process, a Hypothesis
+example with its own directory) calls :func:`open_program`. Importable as
+``_programs`` because the ``tests`` directory, home of the root ``conftest.py``, is
+on ``sys.path``.
+
+Backends: ``memory``, ``sqlite`` (a file), ``sqlalchemy`` (the SQLAlchemy adapter
+on a SQLite file), and ``postgresql`` / ``mariadb`` only when
+``SYMPROGRAM_TEST_POSTGRES_URL`` / ``SYMPROGRAM_TEST_MARIADB_URL`` are set. Every
+SQLAlchemy URL gets a table prefix of its own (``symprogram_table_prefix``), and
+the server tables are dropped afterwards, as in ``tests/storage``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from symprogram import Program
+from symprogram.accounts import ScryptHasher
+from symprogram.clock import FixedClock
+
+#: The instant every program of the suite starts at unless a test says otherwise.
+START = datetime(2012, 3, 1, 9, 30, tzinfo=UTC)
+
+#: The environment variable naming each server backend's URL.
+SERVER_ENV = {
+    "postgresql": "SYMPROGRAM_TEST_POSTGRES_URL",
+    "mariadb": "SYMPROGRAM_TEST_MARIADB_URL",
+}
+
+#: The backends that need nothing but this machine.
+EMBEDDED = ("memory", "sqlite", "sqlalchemy")
+
+#: The SQL backends reached through the SQLAlchemy adapter.
+SQLALCHEMY = ("sqlalchemy", *SERVER_ENV)
+
+
+def servers() -> tuple[str, ...]:
+    """The server backends whose URL is set in the environment."""
+    return tuple(name for name, variable in SERVER_ENV.items() if os.environ.get(variable))
+
+
+def backends() -> tuple[str, ...]:
+    """Every backend a test can run on here: the embedded ones and the servers set."""
+    return (*EMBEDDED, *servers())
+
+
+def fast_options() -> dict[str, dict[str, Any]]:
+    """Program options with a tiny scrypt cost so that tests run fast."""
+    return {"accounts": {"hasher": ScryptHasher(n=2**4)}}
+
+
+def merged_options(options: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """:func:`fast_options` with ``options`` laid over it, service by service."""
+    merged = fast_options()
+    for name, values in (options or {}).items():
+        merged.setdefault(name, {}).update(values)
+    return merged
+
+
+def with_prefix(url: str, prefix: str) -> str:
+    """``url`` with ``symprogram_table_prefix=prefix`` added to its query."""
+    return f"{url}{'&' if '?' in url else '?'}symprogram_table_prefix={prefix}"
+
+
+def new_prefix() -> str:
+    """A table prefix no other test run uses."""
+    return f"t{uuid.uuid4().hex[:10]}_"
+
+
+def db_path(directory: Path) -> Path:
+    """The file of a ``sqlite`` program opened in ``directory``."""
+    return directory / "program.db"
+
+
+def sqlalchemy_db_path(directory: Path) -> Path:
+    """The SQLite file of a ``sqlalchemy`` program opened in ``directory``."""
+    return directory / "program-sa.db"
+
+
+def program_url(backend: str, directory: Path, prefix: str) -> str:
+    """The storage URL of ``backend`` (files in ``directory``, tables named ``prefix*``)."""
+    if backend == "memory":
+        return "memory://"
+    if backend == "sqlite":
+        return f"sqlite:///{db_path(directory)}"
+    if backend == "sqlalchemy":
+        return with_prefix(f"sqlite+pysqlite:///{sqlalchemy_db_path(directory)}", prefix)
+    if backend not in SERVER_ENV:
+        raise ValueError(f"unknown test backend {backend!r}; known: {', '.join(backends())}")
+    base = os.environ.get(SERVER_ENV[backend])
+    if not base:
+        import pytest
+
+        pytest.skip(f"{SERVER_ENV[backend]} is not set: no {backend} server to test against")
+    return with_prefix(base, prefix)
+
+
+def open_program(
+    backend: str,
+    directory: Path,
+    *,
+    prefix: str = "sp_",
+    clock: FixedClock | None = None,
+    start: datetime = START,
+    options: dict[str, dict[str, Any]] | None = None,
+    **kwargs: Any,
+) -> Program:
+    """A program on ``backend`` with a FixedClock at ``start`` and fast password hashing.
+
+    The caller closes it (and drops server tables: see :func:`drop_tables`).
+    """
+    clock = clock if clock is not None else FixedClock(start)
+    merged = merged_options(options)
+    if backend == "memory":
+        return Program.in_memory(clock=clock, options=merged, **kwargs)
+    return Program.open(
+        program_url(backend, directory, prefix), clock=clock, options=merged, **kwargs
+    )
+
+
+def drop_tables(backend: str, directory: Path, prefix: str) -> None:
+    """Drop the tables a server backend's programs created under ``prefix``."""
+    if backend not in SERVER_ENV or not os.environ.get(SERVER_ENV[backend]):
+        return
+    from symprogram.storage.sqlalchemy import SQLAlchemyStore
+
+    store = SQLAlchemyStore.from_url(program_url(backend, directory, prefix))
+    try:
+        store.drop_tables()
+    finally:
+        store.close()
+
+
+class ProgramFactory:
+    """The ``make_program`` fixture: ``make_program("sqlite")`` -> an open Program.
+
+    Every program made is closed at teardown, and the server tables dropped. Two
+    calls for the same backend in one test open the same database (the same file
+    or the same table prefix), so a test can close a program and reopen its data.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._prefixes: dict[str, str] = {}
+        self._made: list[Program] = []
+
+    def prefix(self, backend: str) -> str:
+        """The table prefix of ``backend``'s programs in this test."""
+        return self._prefixes.setdefault(backend, new_prefix())
+
+    def url(self, backend: str) -> str:
+        """The storage URL ``make_program(backend)`` opens (skips a server not set)."""
+        return program_url(backend, self.directory, self.prefix(backend))
+
+    def __call__(
+        self,
+        backend: str = "memory",
+        *,
+        clock: FixedClock | None = None,
+        start: datetime | None = None,
+        options: dict[str, dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> Program:
+        """An open program on ``backend`` with ``clock``, else a fresh FixedClock at
+        ``start`` (:data:`START` by default); ``options`` are laid over fast hashing."""
+        made = open_program(
+            backend,
+            self.directory,
+            prefix=self.prefix(backend),
+            clock=clock,
+            start=start or START,
+            options=options,
+            **kwargs,
+        )
+        self._made.append(made)
+        return made
+
+    def close(self) -> None:
+        """Close every program made and drop the server tables they created."""
+        for made in self._made:
+            made.close()
+        for backend, prefix in self._prefixes.items():
+            drop_tables(backend, self.directory, prefix)
