@@ -22,8 +22,9 @@ from symprogram.accounts.models import (
     TermsAcceptance,
     TermsVersion,
 )
+from symprogram.accounts.ports import CANDIDATE_KIND, EMAIL_INDEX
 from symprogram.accounts.registration import AccountOpening
-from symprogram.accounts.storage import EMAIL_INDEX, AccountsStorage
+from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import Conflict
 from symprogram.events import Ledger
 from symprogram.ids import CandidateId
@@ -132,7 +133,7 @@ class Bulk(AccountOpening):
             buffer = WriteBuffer(tx)
             store = AccountsStorage(buffer)
             buffer.preload_index(EMAIL_INDEX, [_text.email_key(r.contact.email) for r in rows])
-            buffer.preload("candidate", drawn)
+            buffer.preload(CANDIDATE_KIND, drawn)
             buffer.preload(GENERATION_KIND, [f"{TokenPurpose.ACTIVATION}:{k}" for k in drawn])
             buffer.preload(Ledger.HEAD_KIND, [self._history.ledger.stream(k) for k in drawn])
             pool = iter(drawn)

@@ -7,7 +7,9 @@
 * :class:`MarketingConsent`, the question it asks the consent context before
   newsletters and offers (an adapter in ``program.py`` answers it; accounts
   never imports the consent context);
-* :class:`CandidateDirectory`, the small read API other contexts (awards) use.
+* :class:`CandidateDirectory`, the small read API other contexts (awards) use;
+* the record kinds and the unique index it keeps on the storage port, and which
+  of them hold personal data (walked by the erasure).
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ from symprogram.accounts.models import (
 )
 
 __all__ = [
+    "ACCEPTANCE_KIND",
+    "CANDIDATE_KIND",
+    "CREDENTIAL_KIND",
+    "EMAIL_INDEX",
+    "INCIDENT_KIND",
+    "PERSONAL_DATA_KINDS",
+    "RECORD_KINDS",
+    "REQUEST_LOG_KIND",
+    "SCORE_REPORT_KIND",
     "AcceptanceRepository",
     "CandidateDirectory",
     "CandidateRepository",
@@ -35,6 +46,40 @@ __all__ = [
     "RequestLog",
     "ScoreReportRepository",
 ]
+
+CANDIDATE_KIND = "candidate"
+"""Candidates, keyed by candidate ID."""
+CREDENTIAL_KIND = "account_credential"
+"""Password hashes, keyed by candidate ID."""
+ACCEPTANCE_KIND = "terms_acceptance"
+"""Terms of Use acceptances, keyed by acceptance ID."""
+SCORE_REPORT_KIND = "score_report"
+"""Score reports, keyed by registration number."""
+INCIDENT_KIND = "incident"
+"""Support incidents, keyed by incident ID."""
+REQUEST_LOG_KIND = "account_request_log"
+"""Recent request instants, keyed by purpose and the SHA-256 of an address."""
+EMAIL_INDEX = "candidate_email"
+"""The unique index from the SHA-256 of a casefolded address to its candidate ID."""
+
+RECORD_KINDS = (
+    CANDIDATE_KIND,
+    CREDENTIAL_KIND,
+    ACCEPTANCE_KIND,
+    SCORE_REPORT_KIND,
+    INCIDENT_KIND,
+    REQUEST_LOG_KIND,
+)
+"""Every record kind the accounts context keeps (tokens and history are the kernel's)."""
+
+PERSONAL_DATA_KINDS = (
+    CANDIDATE_KIND,
+    CREDENTIAL_KIND,
+    SCORE_REPORT_KIND,
+    INCIDENT_KIND,
+    REQUEST_LOG_KIND,
+)
+"""The record kinds that can hold personal data: scrubbed by ``AccountsService.erase``."""
 
 
 @runtime_checkable
@@ -67,7 +112,7 @@ class MarketingConsent(Protocol):
 class CandidateDirectory(Protocol):
     """The read API other contexts need (the awards context wraps it in its own protocol)."""
 
-    def get(self, candidate_id: str) -> Candidate:
+    def get_candidate(self, candidate_id: str) -> Candidate:
         """Return the candidate; NotFound (``candidate_not_found``) if unknown."""
         ...
 

@@ -15,7 +15,6 @@ from symprogram.accounts.models import (
     NotificationSetting,
 )
 from symprogram.accounts.storage import AccountsStorage
-from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
 
 __all__ = ["Preferences"]
@@ -60,10 +59,7 @@ class Preferences(FlowBase):
         """
         key = candidate_key(candidate_id)
         chosen = check_enum(NotificationCategory, category, "category")
-        if not isinstance(enabled, bool):
-            raise ValidationError(
-                "enabled must be true or false", field="enabled", code="invalid_type"
-            )
+        rules.check_enabled(enabled)
         now = self._now()
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)

@@ -88,6 +88,7 @@ __all__ = [
     "change_status",
     "check_batch_size",
     "check_bulk_rows",
+    "check_enabled",
     "check_incident_id",
     "check_new_email",
     "check_password",
@@ -532,6 +533,17 @@ def change_email(candidate: Candidate, new_email: str, at: datetime) -> Candidat
 
 
 # -- notification preferences -----------------------------------------------------------------
+
+
+def check_enabled(value: object) -> bool:
+    """Return a preference switch: ``True`` or ``False``.
+
+    Raises:
+        ValidationError: anything else (``invalid_type``, field ``enabled``).
+    """
+    if not isinstance(value, bool):
+        raise ValidationError("enabled must be true or false", field="enabled", code="invalid_type")
+    return value
 
 
 def set_preference(

@@ -17,12 +17,19 @@ import attrs
 
 from symprogram.accounts import _text
 from symprogram.accounts.models import Candidate, Incident, ScoreReport, TermsAcceptance
+from symprogram.accounts.ports import (
+    ACCEPTANCE_KIND,
+    CANDIDATE_KIND,
+    CREDENTIAL_KIND,
+    EMAIL_INDEX,
+    INCIDENT_KIND,
+    REQUEST_LOG_KIND,
+    SCORE_REPORT_KIND,
+)
 from symprogram.errors import Conflict
 from symprogram.persistence import Repository, Transaction
 
-__all__ = ["AccountsStorage", "Credential", "RequestRecord"]
-
-EMAIL_INDEX = "candidate_email"
+__all__ = ["EMAIL_INDEX", "AccountsStorage", "Credential", "RequestRecord"]
 
 
 @attrs.frozen
@@ -54,7 +61,7 @@ class RequestRecord:
 class _Candidates:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._repo = Repository(tx, "candidate", Candidate, key=lambda c: c.candidate_id)
+        self._repo = Repository(tx, CANDIDATE_KIND, Candidate, key=lambda c: c.candidate_id)
 
     def find(self, candidate_id: str) -> Candidate | None:
         return self._repo.find(candidate_id)
@@ -108,7 +115,7 @@ class _Candidates:
 
 class _Credentials:
     def __init__(self, tx: Transaction) -> None:
-        self._repo = Repository(tx, "account_credential", Credential, key=lambda c: c.candidate_id)
+        self._repo = Repository(tx, CREDENTIAL_KIND, Credential, key=lambda c: c.candidate_id)
 
     def password_hash(self, candidate_id: str) -> str | None:
         found = self._repo.find(candidate_id)
@@ -136,7 +143,7 @@ class _Credentials:
 
 class _RequestLog:
     def __init__(self, tx: Transaction) -> None:
-        self._repo = Repository(tx, "account_request_log", RequestRecord, key=lambda r: r.key)
+        self._repo = Repository(tx, REQUEST_LOG_KIND, RequestRecord, key=lambda r: r.key)
 
     @staticmethod
     def _key(purpose: str, email: str) -> str:
@@ -173,12 +180,12 @@ class AccountsStorage:
         self.candidates = _Candidates(tx)
         self.credentials = _Credentials(tx)
         self.acceptances: Repository[TermsAcceptance] = Repository(
-            tx, "terms_acceptance", TermsAcceptance, key=lambda a: a.acceptance_id
+            tx, ACCEPTANCE_KIND, TermsAcceptance, key=lambda a: a.acceptance_id
         )
         self.score_reports: Repository[ScoreReport] = Repository(
-            tx, "score_report", ScoreReport, key=lambda r: r.registration_number
+            tx, SCORE_REPORT_KIND, ScoreReport, key=lambda r: r.registration_number
         )
         self.incidents: Repository[Incident] = Repository(
-            tx, "incident", Incident, key=lambda i: i.incident_id
+            tx, INCIDENT_KIND, Incident, key=lambda i: i.incident_id
         )
         self.requests = _RequestLog(tx)
