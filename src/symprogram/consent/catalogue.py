@@ -1,10 +1,10 @@
-"""The policy catalogue: every version of the privacy policy, in effect-date order.
+"""Loading the policy catalogue: :func:`default`, :func:`load`, :func:`from_toml`.
 
 Policies are data: the default is the seed's statement, shipped as
 ``symprogram/data/consent/policy.toml``; a host application loads its own with
-:meth:`PolicyCatalogue.from_toml` / :meth:`PolicyCatalogue.load`. The catalogue
-is held in memory and answers "which policy was in effect at T", "which material
-changes affect this purpose by T" without any I/O.
+:meth:`PolicyCatalogue.from_toml` / :meth:`PolicyCatalogue.load` (which call the
+functions here). This module only loads: the catalogue model lives in
+:mod:`symprogram.consent.models`.
 
 Example:
     >>> catalogue = PolicyCatalogue.default()
@@ -14,23 +14,20 @@ Example:
 
 from __future__ import annotations
 
-import bisect
 import os
 import tomllib
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
 import cattrs
 
 from symprogram._deprecation import warn_deprecated
-from symprogram.consent.models import LegalBasis, Policy, PolicyChange
-from symprogram.consent.rules import diff_policies
-from symprogram.errors import CatalogueError, NotFound, SymprogramError, ValidationError
+from symprogram.consent.models import Policy, PolicyCatalogue
+from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 from symprogram.serialization import make_converter
 
-__all__ = ["PolicyCatalogue"]
+__all__ = ["PolicyCatalogue", "default", "from_toml", "load"]
 
 
 def __getattr__(name: str) -> Any:
@@ -80,205 +77,50 @@ def _policy_from_mapping(raw: Mapping[str, Any], *, source: str = "policy") -> P
         ) from exc
 
 
-class PolicyCatalogue:
-    """Every version of the privacy policy, ordered by effective date.
+def default() -> PolicyCatalogue:
+    """The seed's privacy policy (``symprogram/data/consent/policy.toml``)."""
+    text = (
+        resources.files("symprogram")
+        .joinpath("data/consent/policy.toml")
+        .read_text(encoding="utf-8")
+    )
+    return from_toml(text, source="symprogram/data/consent/policy.toml")
 
-    Args:
-        policies: the versions; effective dates and versions must be distinct.
+
+def from_toml(text: str, *, source: str = "<toml>") -> PolicyCatalogue:
+    """Parse one policy (top-level keys) or several (``[[policies]]`` tables).
 
     Raises:
-        CatalogueError: no policy, a version given twice, or two versions with the
-            same effective date (code ``duplicate_version`` / ``duplicate_effective_date``).
+        CatalogueError: invalid TOML or an invalid policy (the message names it).
     """
-
-    def __init__(self, policies: Iterable[Policy]) -> None:
-        ordered = sorted(policies, key=lambda p: p.effective_at)
-        if not ordered:
-            raise CatalogueError("a catalogue holds at least one policy", code="empty_catalogue")
-        versions = [p.version for p in ordered]
-        if len(set(versions)) != len(versions):
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{source}: not valid TOML: {exc}", code="invalid_toml") from exc
+    if "policies" in raw:
+        items = raw["policies"]
+        if not isinstance(items, list):
             raise CatalogueError(
-                "a policy version is given twice", field="version", code="duplicate_version"
+                f"{source}: 'policies' must be an array of tables", field="policies"
             )
-        dates = [p.effective_at for p in ordered]
-        if len(set(dates)) != len(dates):
-            raise CatalogueError(
-                "two policy versions take effect at the same instant",
-                field="effective_at",
-                code="duplicate_effective_date",
-            )
-        self._policies: tuple[Policy, ...] = tuple(ordered)
-        self._dates = dates
-        self._rank = {p.version: i for i, p in enumerate(ordered)}
-        self._changes: dict[str, PolicyChange] = {}
-        previous: Policy | None = None
-        for policy in ordered:
-            self._changes[policy.version] = diff_policies(previous, policy)
-            previous = policy
-        # purpose -> [(rank, version, effective_at)] of the material changes affecting it
-        self._material: dict[str, list[tuple[int, str, datetime]]] = {}
-        for policy in ordered:
-            change = self._changes[policy.version]
-            if change.material:
-                for purpose in change.affected:
-                    self._material.setdefault(purpose, []).append(
-                        (self._rank[policy.version], policy.version, policy.effective_at)
-                    )
-        self._known = {p.id for policy in ordered for p in policy.purposes}
-
-    # -- construction ------------------------------------------------------------
-    @classmethod
-    def default(cls) -> PolicyCatalogue:
-        """The seed's privacy policy (``symprogram/data/consent/policy.toml``)."""
-        text = (
-            resources.files("symprogram")
-            .joinpath("data/consent/policy.toml")
-            .read_text(encoding="utf-8")
+        return PolicyCatalogue(
+            _policy_from_mapping(item, source=f"{source} policies[{i}]")
+            for i, item in enumerate(items)
         )
-        return cls.from_toml(text, source="symprogram/data/consent/policy.toml")
+    return PolicyCatalogue([_policy_from_mapping(raw, source=source)])
 
-    @classmethod
-    def from_toml(cls, text: str, *, source: str = "<toml>") -> PolicyCatalogue:
-        """Parse one policy (top-level keys) or several (``[[policies]]`` tables).
 
-        Raises:
-            CatalogueError: invalid TOML or an invalid policy (the message names it).
-        """
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise CatalogueError(f"{source}: not valid TOML: {exc}", code="invalid_toml") from exc
-        if "policies" in raw:
-            items = raw["policies"]
-            if not isinstance(items, list):
-                raise CatalogueError(
-                    f"{source}: 'policies' must be an array of tables", field="policies"
-                )
-            return cls(
-                _policy_from_mapping(item, source=f"{source} policies[{i}]")
-                for i, item in enumerate(items)
-            )
-        return cls([_policy_from_mapping(raw, source=source)])
+def load(path: str | os.PathLike[str]) -> PolicyCatalogue:
+    """Read a TOML policy file.
 
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> PolicyCatalogue:
-        """Read a TOML policy file.
-
-        Raises:
-            CatalogueError: unreadable file (code ``catalogue_unreadable``) or invalid policy.
-        """
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CatalogueError(
-                f"cannot read {os.fspath(path)!s}: {exc}", code="catalogue_unreadable"
-            ) from exc
-        return cls.from_toml(text, source=os.fspath(path))
-
-    def with_policy(self, policy: Policy) -> PolicyCatalogue:
-        """A new catalogue with ``policy`` added after the latest version.
-
-        Raises:
-            Conflict-like CatalogueError: the version exists (``duplicate_version``) or it
-                does not take effect after the latest one (``not_after_latest``).
-        """
-        if policy.version in self._rank:
-            raise CatalogueError(
-                f"policy version {policy.version!r} already exists",
-                field="version",
-                code="duplicate_version",
-            )
-        if policy.effective_at <= self.latest.effective_at:
-            raise CatalogueError(
-                "a new policy version takes effect after the latest one",
-                field="effective_at",
-                code="not_after_latest",
-            )
-        return PolicyCatalogue((*self._policies, policy))
-
-    # -- queries -----------------------------------------------------------------
-    @property
-    def policies(self) -> tuple[Policy, ...]:
-        """Every version, oldest first."""
-        return self._policies
-
-    @property
-    def latest(self) -> Policy:
-        """The version with the latest effective date."""
-        return self._policies[-1]
-
-    @property
-    def versions(self) -> tuple[str, ...]:
-        """Every version string, oldest first."""
-        return tuple(p.version for p in self._policies)
-
-    def in_effect(self, at: datetime) -> Policy | None:
-        """The policy in effect at ``at`` (the latest one effective by then), or ``None``."""
-        index = bisect.bisect_right(self._dates, at) - 1
-        return self._policies[index] if index >= 0 else None
-
-    def rank_at(self, at: datetime) -> int:
-        """The rank of the policy in effect at ``at`` (-1 if none)."""
-        return bisect.bisect_right(self._dates, at) - 1
-
-    def get(self, version: str) -> Policy:
-        """The policy ``version``.
-
-        Raises:
-            NotFound: no such version (code ``policy_not_found``).
-        """
-        rank = self._rank.get(version) if isinstance(version, str) else None
-        if rank is None:
-            raise NotFound(
-                f"no policy version {version!r}", field="policy_version", code="policy_not_found"
-            )
-        return self._policies[rank]
-
-    def rank(self, version: str) -> int:
-        """The position of ``version`` in effect order (-1 if unknown)."""
-        return self._rank.get(version, -1) if isinstance(version, str) else -1
-
-    def change(self, version: str) -> PolicyChange:
-        """What changed in ``version`` compared with the one before it."""
-        self.get(version)
-        return self._changes[version]
-
-    def knows(self, purpose: str) -> bool:
-        """Whether any version declares ``purpose``."""
-        return purpose in self._known
-
-    def basis(self, purpose: str, at: datetime) -> LegalBasis | None:
-        """The basis of ``purpose`` under the policy in effect at ``at``."""
-        policy = self.in_effect(at)
-        declared = None if policy is None else policy.purpose(purpose)
-        return None if declared is None else declared.basis
-
-    def material_changes(self, purpose: str, at: datetime) -> list[tuple[int, str]]:
-        """``(rank, version)`` of the material changes affecting ``purpose`` in effect by ``at``."""
-        found = self._material.get(purpose)
-        if not found:
-            return []
-        return [(rank, version) for rank, version, effective in found if effective <= at]
-
-    def site_policy(self, site: str, at: datetime) -> Policy | str:
-        """The policy covering ``site`` at ``at``, or the URL of the policy that does.
-
-        Raises:
-            NotFound: the site is neither covered nor referred elsewhere
-                (code ``site_not_covered``).
-        """
-        policy = self.in_effect(at)
-        if policy is not None:
-            if policy.covers(site):
-                return policy
-            for referral in policy.referrals:
-                if site == referral.site or site.endswith("." + referral.site):
-                    return referral.url
-        raise NotFound(f"no policy covers {site!r}", field="site", code="site_not_covered")
-
-    def __len__(self) -> int:
-        return len(self._policies)
-
-    def __repr__(self) -> str:
-        return f"PolicyCatalogue({', '.join(self.versions)})"
+    Raises:
+        CatalogueError: unreadable file (code ``catalogue_unreadable``) or invalid policy.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError(
+            f"cannot read {os.fspath(path)!s}: {exc}", code="catalogue_unreadable"
+        ) from exc
+    return from_toml(text, source=os.fspath(path))

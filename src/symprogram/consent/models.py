@@ -28,6 +28,7 @@ import attrs
 
 from symprogram._checks import TextCodes, check_enum, check_text
 from symprogram._codegen import returns_as_is
+from symprogram.consent._models_catalogue import PolicyCatalogue
 from symprogram.consent._models_policy import (
     BASIS_RANK as BASIS_RANK,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "Policy",
+    "PolicyCatalogue",
     "PolicyChange",
     "PublishedPolicy",
     "Purpose",
