@@ -21,8 +21,12 @@ from symprogram._persistence_records import (
     check_position,
     check_text,
     check_version,
+    check_writable,
+    position_taken,
+    stale_version,
+    value_taken,
 )
-from symprogram.errors import ConcurrencyError, Conflict, StorageError, ValidationError
+from symprogram.errors import ValidationError
 
 if TYPE_CHECKING:
     from symprogram.persistence import Transaction
@@ -219,10 +223,6 @@ class WriteBuffer:
         """The number of writes not sent to the unit of work yet."""
         return len(self._saves) + len(self._puts) + len(self._appends)
 
-    def _writable(self) -> None:
-        if self.readonly:
-            raise StorageError("this unit of work is read-only", code="read_only_transaction")
-
     def flush(self) -> None:
         """Send the buffered writes to the unit of work (records, then index, then streams).
 
@@ -275,15 +275,12 @@ class WriteBuffer:
         check_key(key, "key")
         check_text(data, "data")
         check_version(expected_version)
-        self._writable()
+        check_writable(self.readonly)
         state = self._records.get((kind, key), _UNKNOWN)
         if state is not _UNKNOWN:
             current = 0 if state is None else state[0]
             if current != expected_version:
-                raise ConcurrencyError(
-                    f"{kind} {key!r} is at version {current}, not {expected_version}",
-                    details={"kind": kind, "key": key, "current": current},
-                )
+                raise stale_version(kind, key, current, expected_version)
         self._saves.append((kind, key, data, expected_version))
         self._records[kind, key] = (expected_version + 1, data)
         return expected_version + 1
@@ -307,14 +304,12 @@ class WriteBuffer:
         check_key(index, "index")
         check_key(value, "value")
         check_key(key, "key")
-        self._writable()
+        check_writable(self.readonly)
         current = self._index.get((index, value), _UNKNOWN)
         if current == key:
             return
         if current is not _UNKNOWN and current is not None:
-            raise Conflict(
-                f"{index} {value!r} is already taken", code="duplicate", details={"index": index}
-            )
+            raise value_taken(index, value)
         self._puts.append((index, value, key))
         self._index[index, value] = key
 
@@ -339,14 +334,10 @@ class WriteBuffer:
         check_key(stream, "stream")
         check_position(position)
         check_text(data, "data")
-        self._writable()
+        check_writable(self.readonly)
         length = self._lengths.get(stream)
         if length is not None and position != length + 1:
-            raise ConcurrencyError(
-                f"stream {stream!r} has {length} entries; cannot append at {position}",
-                code="stream_position_taken",
-                details={"stream": stream, "length": length},
-            )
+            raise position_taken(stream, length, position)
         self._appends.append((stream, position, data))
         self._lengths[stream] = position
 

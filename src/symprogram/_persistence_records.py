@@ -1,11 +1,19 @@
-"""The records of the storage port and the checks of what adapters store: keys,
-versions, data text and stream positions (re-exported by :mod:`symprogram.persistence`)."""
+"""The records of the storage port, the checks of what adapters store (keys,
+versions, data text and stream positions; re-exported by
+:mod:`symprogram.persistence`) and the errors every adapter raises the same way."""
 
 from __future__ import annotations
 
 import attrs
 
-from symprogram.errors import LimitExceeded, ValidationError
+from symprogram.errors import (
+    ConcurrencyError,
+    Conflict,
+    LimitExceeded,
+    NotFound,
+    StorageError,
+    ValidationError,
+)
 
 __all__ = [
     "MAX_KEY_LENGTH",
@@ -14,6 +22,12 @@ __all__ = [
     "check_position",
     "check_text",
     "check_version",
+    "check_writable",
+    "entry_not_found",
+    "position_taken",
+    "record_not_found",
+    "stale_version",
+    "value_taken",
 ]
 
 MAX_KEY_LENGTH = 255
@@ -95,3 +109,44 @@ def check_position(value: object, field: str = "position") -> int:
             f"{field} must be a non-negative integer", field=field, code="invalid_position"
         )
     return value
+
+
+def check_writable(readonly: bool) -> None:
+    """Refuse a write in a read-only unit of work (``read_only_transaction``)."""
+    if readonly:
+        raise StorageError("this unit of work is read-only", code="read_only_transaction")
+
+
+def stale_version(kind: str, key: str, current: int, expected: int) -> ConcurrencyError:
+    """The error of a write based on ``expected`` while the record is at ``current``."""
+    if current == expected:
+        message = f"{kind} {key!r} was changed by a concurrent unit of work"
+    else:
+        message = f"{kind} {key!r} is at version {current}, not {expected}"
+    return ConcurrencyError(message, details={"kind": kind, "key": key, "current": current})
+
+
+def record_not_found(kind: str, key: str) -> NotFound:
+    """The error of a delete of a record that does not exist."""
+    return NotFound(f"no {kind} {key!r}", code="record_not_found")
+
+
+def value_taken(index: str, value: str) -> Conflict:
+    """The error of an index entry whose value another key holds."""
+    return Conflict(
+        f"{index} {value!r} is already taken", code="duplicate", details={"index": index}
+    )
+
+
+def position_taken(stream: str, length: int, position: int) -> ConcurrencyError:
+    """The error of an append at ``position`` to a stream of ``length`` entries."""
+    return ConcurrencyError(
+        f"stream {stream!r} has {length} entries; cannot append at {position}",
+        code="stream_position_taken",
+        details={"stream": stream, "length": length},
+    )
+
+
+def entry_not_found(stream: str, position: int) -> NotFound:
+    """The error of a rewrite of a stream entry that does not exist."""
+    return NotFound(f"no entry {position} in {stream!r}", code="stream_entry_not_found")

@@ -1,8 +1,9 @@
 """Pieces shared by the adapters: argument checks, the per-thread ambient unit of
 work, and the shape of the SQL adapters' batches.
 
-The checks of versions, data text and positions live in :mod:`symprogram.persistence`
-(the write buffer there needs them too) and are re-exported here.
+The checks of versions, data text and positions, and the errors every adapter
+raises the same way, live with the port (the write buffer needs them too) and are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Generic, Protocol, TypeVar
 
+from symprogram._persistence_records import (
+    check_writable,
+    entry_not_found,
+    position_taken,
+    record_not_found,
+    stale_version,
+    value_taken,
+)
 from symprogram.errors import IntegrityError, StorageError, SymprogramError, ValidationError
 from symprogram.persistence import (
     batch_keys,
@@ -38,10 +47,17 @@ __all__ = [
     "check_position",
     "check_text",
     "check_version",
+    "check_writable",
+    "entry_not_found",
+    "position_taken",
+    "record_not_found",
+    "stale_version",
+    "value_taken",
     "enable_wal",
     "in_chunks",
     "pair_of",
     "read_chunks",
+    "scan_start",
     "write_batch",
 ]
 
@@ -82,6 +98,14 @@ def check_bounds(prefix: object, after: object) -> None:
         raise ValidationError("prefix must be a string", field="prefix", code="invalid_key")
     if after is not None and not isinstance(after, str):
         raise ValidationError("after must be a string", field="after", code="invalid_key")
+
+
+def scan_start(prefix: str, after: str | None) -> tuple[str, bool]:
+    """Where a code-point ordered listing of the names starting with ``prefix`` and
+    sorting after ``after`` begins: ``(bound, inclusive)``."""
+    if after is not None and after >= prefix:
+        return after, False
+    return prefix, True
 
 
 def check_limit(value: object) -> int:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from symprogram.errors import ConcurrencyError, Conflict, NotFound, StorageError, ValidationError
+from symprogram.errors import StorageError, ValidationError
 from symprogram.persistence import Record, check_key
 from symprogram.storage._base import (
     Units,
@@ -31,6 +31,13 @@ from symprogram.storage._base import (
     check_position,
     check_text,
     check_version,
+    check_writable,
+    entry_not_found,
+    position_taken,
+    record_not_found,
+    scan_start,
+    stale_version,
+    value_taken,
 )
 
 __all__ = ["MemoryStore", "MemoryTransaction", "open_url"]
@@ -46,6 +53,18 @@ class _State:
         self.generation = 0
 
 
+def _listed(names: list[str], prefix: str, after: str | None, limit: int) -> list[str]:
+    """Up to ``limit`` of the sorted ``names`` that start with ``prefix``, after ``after``."""
+    bound, inclusive = scan_start(prefix, after)
+    i = (bisect.bisect_left if inclusive else bisect.bisect_right)(names, bound)
+    end = len(names)
+    out: list[str] = []
+    while i < end and len(out) < limit and names[i].startswith(prefix):
+        out.append(names[i])
+        i += 1
+    return out
+
+
 class MemoryTransaction:
     """A unit of work on a :class:`MemoryStore` (a :class:`~symprogram.persistence.Transaction`)."""
 
@@ -53,10 +72,6 @@ class MemoryTransaction:
         self._s = state
         self._undo: list[Callable[[], None]] = []
         self.readonly = readonly
-
-    def _writable(self) -> None:
-        if self.readonly:
-            raise StorageError("this unit of work is read-only", code="read_only_transaction")
 
     # -- records -------------------------------------------------------------
     def load(self, kind: str, key: str) -> Record | None:
@@ -68,15 +83,12 @@ class MemoryTransaction:
         check_pair(kind, key)
         check_text(data, "data")
         check_version(expected_version)
-        self._writable()
+        check_writable(self.readonly)
         table = self._s.records.setdefault(kind, {})
         current = table.get(key)
         current_version = 0 if current is None else current[0]
         if current_version != expected_version:
-            raise ConcurrencyError(
-                f"{kind} {key!r} is at version {current_version}, not {expected_version}",
-                details={"kind": kind, "key": key, "current": current_version},
-            )
+            raise stale_version(kind, key, current_version, expected_version)
         table[key] = (current_version + 1, data)
         if current is None:
             keys = self._s.keys.setdefault(kind, [])
@@ -94,16 +106,13 @@ class MemoryTransaction:
     def delete(self, kind: str, key: str, expected_version: int) -> None:
         check_pair(kind, key)
         check_version(expected_version)
-        self._writable()
+        check_writable(self.readonly)
         table = self._s.records.get(kind, {})
         current = table.get(key)
         if current is None:
-            raise NotFound(f"no {kind} {key!r}", code="record_not_found")
+            raise record_not_found(kind, key)
         if current[0] != expected_version:
-            raise ConcurrencyError(
-                f"{kind} {key!r} is at version {current[0]}, not {expected_version}",
-                details={"kind": kind, "key": key, "current": current[0]},
-            )
+            raise stale_version(kind, key, current[0], expected_version)
         del table[key]
         keys = self._s.keys[kind]
         keys.remove(key)
@@ -120,38 +129,22 @@ class MemoryTransaction:
         check_key(kind, "kind")
         check_limit(limit)
         check_bounds(prefix, after)
-        keys = self._s.keys.get(kind, [])
         table = self._s.records.get(kind, {})
-        if after is not None and after >= prefix:
-            i = bisect.bisect_right(keys, after)
-        else:
-            i = bisect.bisect_left(keys, prefix)
-        out: list[Record] = []
-        while i < len(keys) and len(out) < limit:
-            key = keys[i]
-            if not key.startswith(prefix):
-                break
-            version, data = table[key]
-            out.append(Record(kind, key, version, data))
-            i += 1
-        return out
+        found = _listed(self._s.keys.get(kind, []), prefix, after, limit)
+        return [Record(kind, key, *table[key]) for key in found]
 
     # -- unique index ----------------------------------------------------------
     def index_put(self, index: str, value: str, key: str) -> None:
         check_key(index, "index")
         check_key(value, "value")
         check_key(key, "key")
-        self._writable()
+        check_writable(self.readonly)
         slot = (index, value)
         current = self._s.index.get(slot)
         if current == key:
             return
         if current is not None:
-            raise Conflict(
-                f"{index} {value!r} is already taken",
-                code="duplicate",
-                details={"index": index},
-            )
+            raise value_taken(index, value)
         self._s.index[slot] = key
 
         def undo_put() -> None:
@@ -167,7 +160,7 @@ class MemoryTransaction:
     def index_delete(self, index: str, value: str) -> None:
         check_key(index, "index")
         check_key(value, "value")
-        self._writable()
+        check_writable(self.readonly)
         slot = (index, value)
         current = self._s.index.pop(slot, None)
         if current is not None:
@@ -178,15 +171,11 @@ class MemoryTransaction:
         check_key(stream, "stream")
         check_position(position)
         check_text(data, "data")
-        self._writable()
+        check_writable(self.readonly)
         entries = self._s.streams.get(stream)
         length = 0 if entries is None else len(entries)
         if position != length + 1:
-            raise ConcurrencyError(
-                f"stream {stream!r} has {length} entries; cannot append at {position}",
-                code="stream_position_taken",
-                details={"stream": stream, "length": length},
-            )
+            raise position_taken(stream, length, position)
         if entries is None:
             entries = self._s.streams[stream] = []
             names = self._s.stream_names
@@ -224,25 +213,16 @@ class MemoryTransaction:
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
         check_limit(limit)
         check_bounds(prefix, after)
-        names = self._s.stream_names
-        if after is not None and after >= prefix:
-            i = bisect.bisect_right(names, after)
-        else:
-            i = bisect.bisect_left(names, prefix)
-        out: list[str] = []
-        while i < len(names) and len(out) < limit and names[i].startswith(prefix):
-            out.append(names[i])
-            i += 1
-        return out
+        return _listed(self._s.stream_names, prefix, after, limit)
 
     def rewrite(self, stream: str, position: int, data: str) -> None:
         check_key(stream, "stream")
         check_position(position)
         check_text(data, "data")
-        self._writable()
+        check_writable(self.readonly)
         entries = self._s.streams.get(stream, [])
         if not 1 <= position <= len(entries):
-            raise NotFound(f"no entry {position} in {stream!r}", code="stream_entry_not_found")
+            raise entry_not_found(stream, position)
         old = entries[position - 1]
         entries[position - 1] = data
         self._undo.append(lambda: entries.__setitem__(position - 1, old))

@@ -34,10 +34,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from symprogram.errors import (
-    ConcurrencyError,
-    Conflict,
     IntegrityError,
-    NotFound,
     StorageError,
     ValidationError,
 )
@@ -62,9 +59,16 @@ from symprogram.storage._base import (
     check_position,
     check_text,
     check_version,
+    check_writable,
     enable_wal,
+    entry_not_found,
     pair_of,
+    position_taken,
     read_chunks,
+    record_not_found,
+    scan_start,
+    stale_version,
+    value_taken,
     write_batch,
 )
 
@@ -209,10 +213,6 @@ class SQLiteTransaction:
         except sqlite3.Error as exc:
             raise _translate(exc) from exc
 
-    def _writable(self) -> None:
-        if self.readonly:
-            raise StorageError("this unit of work is read-only", code="read_only_transaction")
-
     # -- records -------------------------------------------------------------
     def load(self, kind: str, key: str) -> Record | None:
         check_pair(kind, key)
@@ -232,7 +232,7 @@ class SQLiteTransaction:
         check_pair(kind, key)
         check_text(data, "data")
         check_version(expected_version)
-        self._writable()
+        check_writable(self.readonly)
         # One statement in the common case; the version check is in its WHERE
         # clause (or the primary key), and only a refused write reads the version.
         if expected_version == 0:
@@ -242,23 +242,17 @@ class SQLiteTransaction:
         if cursor.rowcount == 1:
             return expected_version + 1
         current_version = self._version(kind, key) or 0
-        raise ConcurrencyError(
-            f"{kind} {key!r} is at version {current_version}, not {expected_version}",
-            details={"kind": kind, "key": key, "current": current_version},
-        )
+        raise stale_version(kind, key, current_version, expected_version)
 
     def delete(self, kind: str, key: str, expected_version: int) -> None:
         check_pair(kind, key)
         check_version(expected_version)
-        self._writable()
+        check_writable(self.readonly)
         current = self._version(kind, key)
         if current is None:
-            raise NotFound(f"no {kind} {key!r}", code="record_not_found")
+            raise record_not_found(kind, key)
         if current != expected_version:
-            raise ConcurrencyError(
-                f"{kind} {key!r} is at version {current}, not {expected_version}",
-                details={"kind": kind, "key": key, "current": current},
-            )
+            raise stale_version(kind, key, current, expected_version)
         self._run("DELETE FROM sp_records WHERE kind = ? AND key = ?", (kind, key))
 
     def scan(
@@ -267,10 +261,8 @@ class SQLiteTransaction:
         check_key(kind, "kind")
         check_limit(limit)
         check_bounds(prefix, after)
-        if after is not None and after >= prefix:
-            bound, op = after, ">"
-        else:
-            bound, op = prefix, ">="
+        bound, inclusive = scan_start(prefix, after)
+        op = ">=" if inclusive else ">"
         rows = self._rows(
             f"SELECT key, version, data FROM sp_records WHERE kind = ? AND key {op} ? "  # noqa: S608
             "AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?",
@@ -286,14 +278,12 @@ class SQLiteTransaction:
         check_key(index, "index")
         check_key(value, "value")
         check_key(key, "key")
-        self._writable()
+        check_writable(self.readonly)
         cursor = self._run(_INSERT_INDEX, (index, value, key))
         if cursor.rowcount == 1:
             return
         if self.index_get(index, value) != key:
-            raise Conflict(
-                f"{index} {value!r} is already taken", code="duplicate", details={"index": index}
-            )
+            raise value_taken(index, value)
 
     def index_get(self, index: str, value: str) -> str | None:
         check_key(index, "index")
@@ -304,7 +294,7 @@ class SQLiteTransaction:
     def index_delete(self, index: str, value: str) -> None:
         check_key(index, "index")
         check_key(value, "value")
-        self._writable()
+        check_writable(self.readonly)
         self._run("DELETE FROM sp_index WHERE name = ? AND value = ?", (index, value))
 
     # -- streams ---------------------------------------------------------------
@@ -318,16 +308,12 @@ class SQLiteTransaction:
         check_key(stream, "stream")
         check_position(position)
         check_text(data, "data")
-        self._writable()
+        check_writable(self.readonly)
         cursor = self._run(_APPEND, (stream, position, data, stream, position - 1))
         if cursor.rowcount == 1:
             return
         length = self.stream_length(stream)
-        raise ConcurrencyError(
-            f"stream {stream!r} has {length} entries; cannot append at {position}",
-            code="stream_position_taken",
-            details={"stream": stream, "length": length},
-        )
+        raise position_taken(stream, length, position)
 
     def read(
         self, stream: str, *, after: int = 0, limit: int | None = None
@@ -346,10 +332,8 @@ class SQLiteTransaction:
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
         check_limit(limit)
         check_bounds(prefix, after)
-        if after is not None and after >= prefix:
-            bound, op = after, ">"
-        else:
-            bound, op = prefix, ">="
+        bound, inclusive = scan_start(prefix, after)
+        op = ">=" if inclusive else ">"
         rows = self._rows(
             f"SELECT DISTINCT stream FROM sp_streams WHERE stream {op} ? "  # noqa: S608
             "AND substr(stream, 1, ?) = ? ORDER BY stream LIMIT ?",
@@ -361,13 +345,13 @@ class SQLiteTransaction:
         check_key(stream, "stream")
         check_position(position)
         check_text(data, "data")
-        self._writable()
+        check_writable(self.readonly)
         cursor = self._run(
             "UPDATE sp_streams SET data = ? WHERE stream = ? AND position = ?",
             (data, stream, position),
         )
         if cursor.rowcount != 1:
-            raise NotFound(f"no entry {position} in {stream!r}", code="stream_entry_not_found")
+            raise entry_not_found(stream, position)
 
     # -- batches (see symprogram.persistence.BatchTransaction) --------------------
     def _batch(self, steps: list[tuple[str, list[tuple[Any, ...]]]]) -> bool:
@@ -407,7 +391,7 @@ class SQLiteTransaction:
         check_batch(batch, _check_save, self.save_many)
 
         def attempt() -> bool:
-            self._writable()
+            check_writable(self.readonly)
             steps: list[tuple[str, list[tuple[Any, ...]]]] = []
             for wave in save_waves(batch):
                 # In key order: B-tree pages are then filled one after the other.
@@ -426,7 +410,7 @@ class SQLiteTransaction:
         check_batch(batch, _check_index, self.index_put_many)
 
         def attempt() -> bool:
-            self._writable()
+            check_writable(self.readonly)
             return self._batch([(_INSERT_INDEX, sorted(batch, key=pair_of))])
 
         # Small, or an entry already there (the same key is fine, another is refused).
@@ -438,7 +422,7 @@ class SQLiteTransaction:
         check_batch(batch, _check_append, self.append_many)
 
         def attempt() -> bool:
-            self._writable()
+            check_writable(self.readonly)
             ordered = sorted(batch, key=_stream_of)  # stable: each stream's entries in order
             return self._batch([(_APPEND, [(s, p, d, s, p - 1) for s, p, d in ordered])])
 

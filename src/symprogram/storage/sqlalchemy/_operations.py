@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, CursorResult
 
-from symprogram.errors import ConcurrencyError, Conflict, LimitExceeded, NotFound, StorageError
+from symprogram.errors import ConcurrencyError, LimitExceeded
 from symprogram.persistence import Record, check_key
 from symprogram.storage._base import (
     as_int,
@@ -22,6 +22,12 @@ from symprogram.storage._base import (
     check_position,
     check_text,
     check_version,
+    check_writable,
+    entry_not_found,
+    position_taken,
+    record_not_found,
+    stale_version,
+    value_taken,
 )
 from symprogram.storage.sqlalchemy._errors import is_duplicate, translate
 from symprogram.storage.sqlalchemy._schema import Tables
@@ -34,6 +40,15 @@ from symprogram.storage.sqlalchemy._text import (
 )
 
 __all__: list[str] = []
+
+
+def _listing(column: sa.ColumnElement[Any], prefix: str, after: str | None, limit: int) -> Any:
+    """Check the arguments of a listing; its WHERE condition (None: nothing matches)."""
+    check_limit(limit)
+    check_bound(prefix, "prefix")
+    if after is not None:
+        check_bound(after, "after")
+    return name_range(column, prefix, after)
 
 
 class _Operations:
@@ -77,10 +92,6 @@ class _Operations:
             return list(self._conn.execute(statement).all())
         except exc.SQLAlchemyError as error:
             raise translate(error) from error
-
-    def _writable(self) -> None:
-        if self.readonly:
-            raise StorageError("this unit of work is read-only", code="read_only_transaction")
 
     def _stored(self, data: str) -> str:
         """The data as stored, checked against the server's statement size limit."""
@@ -153,12 +164,7 @@ class _Operations:
         return None if not rows else as_int(rows[0][0], "a version")
 
     def _stale(self, kind: str, key: str, expected: int) -> ConcurrencyError:
-        current = self._version(kind, key) or 0
-        if current == expected:
-            message = f"{kind} {key!r} was changed by a concurrent unit of work"
-        else:
-            message = f"{kind} {key!r} is at version {current}, not {expected}"
-        return ConcurrencyError(message, details={"kind": kind, "key": key, "current": current})
+        return stale_version(kind, key, self._version(kind, key) or 0, expected)
 
     def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
         """Write a record based on ``expected_version`` (0: it must not exist yet).
@@ -171,7 +177,7 @@ class _Operations:
         self._pair(kind, key)
         check_text(data, "data")
         check_version(expected_version)
-        self._writable()
+        check_writable(self.readonly)
         r = self._t.records
         stored = self._stored(data)
         if expected_version == 0:
@@ -197,7 +203,7 @@ class _Operations:
         """
         self._pair(kind, key)
         check_version(expected_version)
-        self._writable()
+        check_writable(self.readonly)
         r = self._t.records
         result = self._exec(
             sa.delete(r).where(r.c.kind == kind, r.c.key == key, r.c.version == expected_version)
@@ -206,11 +212,8 @@ class _Operations:
             return
         current = self._version(kind, key)
         if current is None:
-            raise NotFound(f"no {kind} {key!r}", code="record_not_found")
-        raise ConcurrencyError(
-            f"{kind} {key!r} is at version {current}, not {expected_version}",
-            details={"kind": kind, "key": key, "current": current},
-        )
+            raise record_not_found(kind, key)
+        raise stale_version(kind, key, current, expected_version)
 
     def scan(
         self, kind: str, *, prefix: str = "", after: str | None = None, limit: int = 500
@@ -218,12 +221,8 @@ class _Operations:
         """Return up to ``limit`` records of ``kind`` whose key starts with ``prefix``
         and sorts (by code point) after ``after``, in key order."""
         check_key(kind, "kind")
-        check_limit(limit)
-        check_bound(prefix, "prefix")
-        if after is not None:
-            check_bound(after, "after")
         r = self._t.records
-        condition = name_range(r.c.key, prefix, after)
+        condition = _listing(r.c.key, prefix, after, limit)
         if condition is None:
             return []
         rows = self._rows(
@@ -252,7 +251,7 @@ class _Operations:
         check_storable_key(index, "index")
         check_storable_key(value, "value")
         check_storable_key(key, "key")
-        self._writable()
+        check_writable(self.readonly)
         current = self.index_get(index, value)
         if current == key:
             return
@@ -262,9 +261,7 @@ class _Operations:
             return
         if current is None and self.index_get(index, value) == key:
             return
-        raise Conflict(
-            f"{index} {value!r} is already taken", code="duplicate", details={"index": index}
-        )
+        raise value_taken(index, value)
 
     def index_get(self, index: str, value: str) -> str | None:
         """Return the key ``value`` points at, or ``None``."""
@@ -278,7 +275,7 @@ class _Operations:
         """Remove ``value`` from the index (no error if absent)."""
         check_storable_key(index, "index")
         check_storable_key(value, "value")
-        self._writable()
+        check_writable(self.readonly)
         i = self._t.index
         self._exec(sa.delete(i).where(i.c.name == index, i.c.value == value))
 
@@ -301,7 +298,7 @@ class _Operations:
         check_storable_key(stream, "stream")
         check_position(position)
         check_text(data, "data")
-        self._writable()
+        check_writable(self.readonly)
         length = self.stream_length(stream)
         if position == length + 1 and self._insert_new(
             self._t.streams, {"stream": stream, "position": position, "data": self._stored(data)}
@@ -309,11 +306,7 @@ class _Operations:
             return
         if position == length + 1:
             length = self.stream_length(stream)
-        raise ConcurrencyError(
-            f"stream {stream!r} has {length} entries; cannot append at {position}",
-            code="stream_position_taken",
-            details={"stream": stream, "length": length},
-        )
+        raise position_taken(stream, length, position)
 
     def read(
         self, stream: str, *, after: int = 0, limit: int | None = None
@@ -336,12 +329,8 @@ class _Operations:
 
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
         """Return stream names starting with ``prefix`` after ``after``, in order."""
-        check_limit(limit)
-        check_bound(prefix, "prefix")
-        if after is not None:
-            check_bound(after, "after")
         s = self._t.streams
-        condition = name_range(s.c.stream, prefix, after)
+        condition = _listing(s.c.stream, prefix, after, limit)
         if condition is None:
             return []
         rows = self._rows(
@@ -362,7 +351,7 @@ class _Operations:
         check_storable_key(stream, "stream")
         check_position(position)
         check_text(data, "data")
-        self._writable()
+        check_writable(self.readonly)
         s = self._t.streams
         result = self._exec(
             sa.update(s)
@@ -370,4 +359,4 @@ class _Operations:
             .values(data=self._stored(data))
         )
         if result.rowcount != 1:
-            raise NotFound(f"no entry {position} in {stream!r}", code="stream_entry_not_found")
+            raise entry_not_found(stream, position)

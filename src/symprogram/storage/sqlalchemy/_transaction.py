@@ -23,6 +23,7 @@ from symprogram.storage._base import (
     check_position,
     check_text,
     check_version,
+    check_writable,
     in_chunks,
     pair_of,
     read_chunks,
@@ -103,7 +104,7 @@ class SQLAlchemyTransaction(_Operations):
                 self._conn.dialect.supports_sane_multi_rowcount or all(v == 0 for *_, v in batch)
             ):
                 return False
-            self._writable()
+            check_writable(self.readonly)
             encoded = [(k, key, d, v) for (k, key, _, v), d in zip(batch, stored, strict=True)]
             return self._all_or_nothing(lambda: self._save_waves(encoded))
 
@@ -153,7 +154,7 @@ class SQLAlchemyTransaction(_Operations):
         check_batch(batch, self._checked_index, self.index_put_many)
 
         def attempt() -> bool:
-            self._writable()
+            check_writable(self.readonly)
             rows = [{"name": i, "value": v, "key": k} for i, v, k in sorted(batch, key=pair_of)]
 
             def insert() -> bool:
@@ -177,7 +178,7 @@ class SQLAlchemyTransaction(_Operations):
         stored = check_batch(batch, self._checked_append, self.append_many)
 
         def attempt() -> bool:
-            self._writable()
+            check_writable(self.readonly)
             lengths = self._lengths([stream for stream, _, _ in batch])
             for stream, position, _ in batch:
                 if position != lengths.get(stream, 0) + 1:
