@@ -131,18 +131,20 @@ def test_email_gives_the_result_or_error_code_of_the_full_checks(text: str) -> N
 
 # -- line -------------------------------------------------------------------------------
 def _reference_line(value: object, field: str, limit: int) -> tuple[str, object]:
-    """``line`` as it was before the fast path."""
+    """``line`` (``symprogram._checks.check_text``, stripped) without the fast path:
+    every character checked, in order, before the blank and length checks."""
     try:
         text = _text._check_type(value, field)
-        _text._check_length(text, field, limit * 4)
+        _text._check_length(text, field, limit * 4 + 64)
         text = text.strip()
-        _text._check_unicode(text, field)
+        for ch in text:
+            if unicodedata.category(ch) == "Cs":
+                return ("error", "invalid_unicode")
+            if unicodedata.category(ch) == "Cc" or ch in _text._LINE_BREAKS:
+                return ("error", "control_characters")
         if not text:
             return ("error", "field_required")
         _text._check_length(text, field, limit)
-        for ch in text:
-            if unicodedata.category(ch) == "Cc" or ch in _text._LINE_BREAKS:
-                return ("error", "control_characters")
         return ("value", text)
     except SymprogramError as exc:
         return ("error", exc.code)

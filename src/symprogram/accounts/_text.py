@@ -15,6 +15,7 @@ import unicodedata
 import email_validator
 from email_validator import EmailNotValidError, rfc_constants, validate_email
 
+from symprogram._checks import _LINE_BREAKS as _LINE_BREAKS
 from symprogram._checks import TextCodes, check_text, optional_text
 from symprogram.errors import LimitExceeded, ValidationError
 
@@ -26,6 +27,19 @@ CODES = TextCodes(
     surrogate="invalid_unicode",
 )
 """The error codes of every accounts text field (released with 0.1)."""
+
+__all__ = [
+    "CODES",
+    "MAX_EMAIL_LENGTH",
+    "email",
+    "email_key",
+    "language",
+    "line",
+    "names_match",
+    "optional_line",
+    "paragraph",
+    "phone",
+]
 
 MAX_EMAIL_LENGTH = 254
 _PHONE = re.compile(r"\+?[0-9][0-9 ().\-/]{2,30}")
