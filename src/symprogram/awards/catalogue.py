@@ -69,19 +69,15 @@ from symprogram.awards._models_catalogue import (
     MinimumCredits,
     Requirement,
     _bad,
-    requirement_children,
+)
+from symprogram.awards._models_catalogue import (
+    requirement_children as requirement_children,
 )
 from symprogram.errors import CatalogueError, ValidationError
 
-__all__ = [
-    "FORMAT",
-    "AwardCatalogue",
-    "default",
-    "from_mapping",
-    "from_toml",
-    "load",
-    "requirement_children",
-]
+# AwardCatalogue and requirement_children stay importable from here (their old
+# home); they live in symprogram.awards.models.
+__all__ = ["FORMAT", "default", "from_mapping", "from_toml", "load"]
 
 FORMAT = 1
 """The catalogue file format this release reads."""
