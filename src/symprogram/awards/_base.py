@@ -8,7 +8,8 @@ composed of them and sets the attributes declared here.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -67,6 +68,12 @@ class FlowBase:
     def _award(self, award_id: object) -> AwardDefinition:
         return self._catalogue.get_award(award_id)
 
+    def _candidate_award(
+        self, candidate_id: object, award_id: object
+    ) -> tuple[str, AwardDefinition]:
+        """The checked candidate ID and the catalogue's award ``award_id``."""
+        return self._candidate(candidate_id), self._award(award_id)
+
     def _record(self, tx: Transaction, *events: DomainEvent) -> None:
         for event in events:
             self._history.record(tx, event)
@@ -78,6 +85,18 @@ class FlowBase:
     def _read(self, fn: Callable[[Transaction], T]) -> T:
         with self._store.transaction(readonly=True) as tx:
             return fn(tx)
+
+    @contextmanager
+    def _changing(self, candidate_id: str) -> Iterator[tuple[Transaction, CandidateAwards]]:
+        """A unit of work on the aggregate of a candidate whose data was not erased.
+
+        Raises:
+            IllegalTransition: ``account_erased``.
+        """
+        with self._store.transaction() as tx:
+            state = self._repo.candidate(tx, candidate_id)
+            rules.require_not_erased(state)
+            yield tx, state
 
     def _state(self, candidate_id: str) -> CandidateAwards:
         """The candidate's aggregate, read in a unit of work of its own."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -36,6 +36,8 @@ __all__ = [
     "Requirement",
     "requirement_children",
 ]
+
+T = TypeVar("T")
 
 SINCE = "0.2"
 """The release that deprecated the awards context's old names."""
@@ -260,6 +262,23 @@ def _paths(tree: Requirement, field: str) -> Iterator[tuple[str, Requirement]]:
         yield from _paths(child, f"{field}.{key}[{i}]")
 
 
+def _lookup(entries: Mapping[str, T], key: object, field: str, noun: str) -> T:
+    """The catalogue entry ``key`` of ``entries`` (a ``noun``), named by ``field`` in errors."""
+    if not isinstance(key, str) or not key:
+        raise ValidationError(
+            f"{field} must be a non-empty string", field=field, code=f"invalid_{field}"
+        )
+    found = entries.get(key)
+    if found is None:
+        raise NotFound(
+            f"no {noun} {key!r} in the catalogue",
+            field=field,
+            code=f"{noun}_not_found",
+            details={field: key},
+        )
+    return found
+
+
 @attrs.frozen
 class AwardCatalogue:
     """The exams and awards of a program, validated.
@@ -474,19 +493,7 @@ class AwardCatalogue:
             ValidationError: not a string (``invalid_award_id``).
             NotFound: no such award (``award_not_found``).
         """
-        if not isinstance(award_id, str) or not award_id:
-            raise ValidationError(
-                "award_id must be a non-empty string", field="award_id", code="invalid_award_id"
-            )
-        found = self.awards.get(award_id)
-        if found is None:
-            raise NotFound(
-                f"no award {award_id!r} in the catalogue",
-                field="award_id",
-                code="award_not_found",
-                details={"award_id": award_id},
-            )
-        return found
+        return _lookup(self.awards, award_id, "award_id", "award")
 
     def get_exam(self, exam_code: object) -> ExamDefinition:
         """The exam ``exam_code``.
@@ -495,19 +502,7 @@ class AwardCatalogue:
             ValidationError: not a string (``invalid_exam_code``).
             NotFound: no such exam (``exam_not_found``).
         """
-        if not isinstance(exam_code, str) or not exam_code:
-            raise ValidationError(
-                "exam_code must be a non-empty string", field="exam_code", code="invalid_exam_code"
-            )
-        found = self.exams.get(exam_code)
-        if found is None:
-            raise NotFound(
-                f"no exam {exam_code!r} in the catalogue",
-                field="exam_code",
-                code="exam_not_found",
-                details={"exam_code": exam_code},
-            )
-        return found
+        return _lookup(self.exams, exam_code, "exam_code", "exam")
 
     def replacements(self, exam_code: str) -> tuple[str, ...]:
         """``exam_code`` followed by the chain of exams that replaced it."""

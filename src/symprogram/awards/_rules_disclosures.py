@@ -14,12 +14,10 @@ from datetime import datetime, timedelta
 import attrs
 from email_validator import EmailNotValidError, validate_email
 
-from symprogram._checks import TextCodes, check_text
-from symprogram.awards._rules_progress import active_awards
+from symprogram.awards._rules_progress import active_awards, described
 from symprogram.awards.models import (
     ERASED_TEXT,
     AwardCatalogue,
-    AwardKind,
     CandidateAwards,
     DisclosedAward,
     Disclosure,
@@ -38,10 +36,8 @@ from symprogram.errors import (
 
 __all__ = [
     "DEFAULT_DISCLOSURE_TTL",
-    "MAX_CODE_LENGTH",
     "MAX_DISCLOSURE_TTL",
     "check_award_ids",
-    "check_code",
     "check_email",
     "check_ttl",
     "code_digest",
@@ -64,17 +60,6 @@ DEFAULT_DISCLOSURE_TTL = timedelta(days=30)
 
 MAX_DISCLOSURE_TTL = timedelta(days=365)
 """The longest a disclosure may last."""
-
-MAX_CODE_LENGTH = 200
-"""The longest verification code accepted (longer ones match nothing anyway)."""
-
-_CODE_CODES = TextCodes(
-    wrong_type="invalid_code",
-    blank="invalid_code",
-    too_long="invalid_code",
-    control="invalid_code",
-    surrogate="invalid_code",
-)
 
 
 def code_digest(code: str) -> str:
@@ -115,17 +100,6 @@ def check_email(value: object, field: str) -> str:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValidationError(str(exc), field=field, code="invalid_email") from exc
-
-
-def check_code(code: object) -> str:
-    """A verification code as typed (surrounding whitespace stripped).
-
-    Raises:
-        ValidationError: ``invalid_code`` (not a non-empty string of at most
-            :data:`MAX_CODE_LENGTH` characters, or a lone surrogate in it).
-    """
-    text = check_text(code, "code", limit=MAX_CODE_LENGTH, controls=True, codes=_CODE_CODES)
-    return text.strip()
 
 
 def check_award_ids(value: object) -> tuple[str, ...]:
@@ -342,12 +316,12 @@ def disclosure_view(
             continue
         grant_status = latest.status_at(at)
         assert grant_status is not None
-        definition = catalogue.awards.get(award_id)
+        name, kind = described(catalogue, award_id)
         shown.append(
             DisclosedAward(
                 award_id=award_id,
-                name=definition.name if definition else award_id,
-                kind=definition.kind if definition else AwardKind.CERTIFICATION,
+                name=name,
+                kind=kind,
                 status=grant_status,
                 granted_at=latest.granted_at,
                 expires_at=latest.expiry_as_of(at),

@@ -9,7 +9,6 @@ from datetime import datetime
 
 import attrs
 
-from symprogram._checks import TextCodes, check_text
 from symprogram.awards.models import (
     ERASED_KIT_ADDRESS,
     AwardGrant,
@@ -20,38 +19,11 @@ from symprogram.awards.models import (
 from symprogram.errors import IllegalTransition
 
 __all__ = [
-    "MAX_TRACKING_LENGTH",
-    "check_tracking",
     "erased_kit",
     "kit_delivered",
     "kit_shipped",
     "queue_kit",
 ]
-
-MAX_TRACKING_LENGTH = 100
-"""The longest carrier tracking number accepted."""
-
-_TRACKING_CODES = TextCodes(
-    wrong_type="invalid_tracking",
-    blank="invalid_tracking",
-    too_long="invalid_tracking",
-    control="invalid_tracking",
-    surrogate="invalid_tracking",
-)
-
-
-def check_tracking(tracking: object) -> str | None:
-    """A carrier tracking number, or ``None``.
-
-    Raises:
-        ValidationError: ``invalid_tracking`` (empty, not a string, or longer than
-            :data:`MAX_TRACKING_LENGTH` characters).
-    """
-    if tracking is None:
-        return None
-    return check_text(
-        tracking, "tracking", limit=MAX_TRACKING_LENGTH, controls=True, codes=_TRACKING_CODES
-    )
 
 
 def queue_kit(

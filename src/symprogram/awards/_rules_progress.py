@@ -35,6 +35,7 @@ from symprogram.awards.models import (
 __all__ = [
     "Evidence",
     "active_awards",
+    "described",
     "evaluate_requirement",
     "evidence_for",
     "holdings",
@@ -154,13 +155,13 @@ def evaluate_requirement(
     return _node(node, evidence, catalogue, path)[0]
 
 
-def missing_leaves(status: RequirementStatus) -> list[RequirementStatus]:
+def missing_leaves(status: RequirementStatus) -> tuple[RequirementStatus, ...]:
     """The leaves still needed below ``status`` (none of an alternative already met)."""
     if status.met:
-        return []
+        return ()
     if not status.children:
-        return [status]
-    return [leaf for child in status.children for leaf in missing_leaves(child)]
+        return (status,)
+    return tuple(leaf for child in status.children for leaf in missing_leaves(child))
 
 
 def progress(
@@ -180,7 +181,7 @@ def progress(
         met=status.met,
         percentage=percentage,
         satisfied=tuple(leaf for leaf in status.leaves() if leaf.met),
-        missing=tuple(missing_leaves(status)),
+        missing=missing_leaves(status),
         tree=status,
     )
 
@@ -234,6 +235,14 @@ def progress_window(
 # -- holding, earning ---------------------------------------------------------------
 
 
+def described(catalogue: AwardCatalogue, award_id: str) -> tuple[str, AwardKind]:
+    """The name and kind of ``award_id`` (its ID and certification if the catalogue lost it)."""
+    definition = catalogue.awards.get(award_id)
+    if definition is None:
+        return award_id, AwardKind.CERTIFICATION
+    return definition.name, definition.kind
+
+
 def holdings(
     state: CandidateAwards, at: datetime, catalogue: AwardCatalogue
 ) -> tuple[AwardHolding, ...]:
@@ -246,12 +255,12 @@ def holdings(
     for award_id, g in latest.items():
         status = g.status_at(at)
         assert status is not None
-        definition = catalogue.awards.get(award_id)
+        name, kind = described(catalogue, award_id)
         out.append(
             AwardHolding(
                 award_id=award_id,
-                name=definition.name if definition else award_id,
-                kind=definition.kind if definition else AwardKind.CERTIFICATION,
+                name=name,
+                kind=kind,
                 status=status,
                 grant_id=g.grant_id,
                 granted_at=g.granted_at,

@@ -220,13 +220,18 @@ def from_mapping(raw: Mapping[str, Any]) -> AwardCatalogue:
     return AwardCatalogue.of(exams, awards, name=name.strip())
 
 
-def _parse_exam(code: Any, raw: Any) -> ExamDefinition:
-    field = f"exams.{code}"
+def _table(raw: Any, field: str, keys: set[str]) -> None:
+    """``raw`` must be a table of ``keys`` only."""
     if not isinstance(raw, Mapping):
         raise _bad(f"{field} must be a table", field)
-    unknown = sorted(set(raw) - _EXAM_KEYS)
+    unknown = sorted(set(raw) - keys)
     if unknown:
         raise _bad(f"{field} has unknown key(s) {', '.join(unknown)}", f"{field}.{unknown[0]}")
+
+
+def _parse_exam(code: Any, raw: Any) -> ExamDefinition:
+    field = f"exams.{code}"
+    _table(raw, field, _EXAM_KEYS)
     title = _string(raw, "title", field)
     versions = _strings(raw.get("versions", []), f"{field}.versions")
     if len(set(versions)) != len(versions):
@@ -263,11 +268,7 @@ def _parse_exam(code: Any, raw: Any) -> ExamDefinition:
 
 def _parse_award(award_id: Any, raw: Any) -> AwardDefinition:
     field = f"awards.{award_id}"
-    if not isinstance(raw, Mapping):
-        raise _bad(f"{field} must be a table", field)
-    unknown = sorted(set(raw) - _AWARD_KEYS)
-    if unknown:
-        raise _bad(f"{field} has unknown key(s) {', '.join(unknown)}", f"{field}.{unknown[0]}")
+    _table(raw, field, _AWARD_KEYS)
     name = _string(raw, "name", field)
     kind_raw = raw.get("kind")
     try:

@@ -84,12 +84,9 @@ class Earning(FlowBase):
             IllegalTransition: ``award_retired``, ``account_erased``.
             NotFound: ``candidate_not_found``, ``award_not_found``.
         """
-        cid = self._candidate(candidate_id)
-        award = self._award(award_id)
+        cid, award = self._candidate_award(candidate_id, award_id)
         now = self._now()
-        with self._store.transaction() as tx:
-            state = self._repo.candidate(tx, cid)
-            rules.require_not_erased(state)
+        with self._changing(cid) as (tx, state):
             state, granted = self._grant_all(tx, state, (award.award_id,), now)
             self._repo.save_candidate(tx, state)
         return granted[0]

@@ -118,8 +118,7 @@ class ProgressReports(FlowBase):
         key = (candidate_id, award_id)
         entry = memo.get(key, token) if exact else None
         if entry is None:
-            cid = self._candidate(candidate_id)
-            award = self._award(award_id)
+            cid, award = self._candidate_award(candidate_id, award_id)
         else:
             cid, award = candidate_id, entry.award
             rules.require_candidate(self._candidates.exists(cid), cid)

@@ -102,9 +102,7 @@ class Publishing(FlowBase):
         )
         contact = self._candidates.contact_details(cid)
         code = secrets.token_urlsafe(24)
-        with self._store.transaction() as tx:
-            state = self._repo.candidate(tx, cid)
-            rules.require_not_erased(state)
+        with self._changing(cid) as (tx, state):
             disclosure = self._new_disclosure(state, contact, ids, recipient, code, now, until)
             state = rules.publish(state, disclosure)
             disclosure = self._repo.save_disclosure(tx, disclosure)

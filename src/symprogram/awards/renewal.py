@@ -18,8 +18,7 @@ class Renewals(FlowBase):
 
     def can_renew(self, candidate_id: str, award_id: str, at: datetime | None = None) -> Decision:
         """Whether the award can be renewed at ``at`` (default now), with the reasons."""
-        cid = self._candidate(candidate_id)
-        award = self._award(award_id)
+        cid, award = self._candidate_award(candidate_id, award_id)
         when = self._at(at)
         return rules.can_renew(self._state(cid), award, when, self._catalogue)
 
@@ -36,12 +35,9 @@ class Renewals(FlowBase):
             Conflict: ``renewal_too_early``, ``renewal_requirements_not_met``.
             NotFound: ``candidate_not_found``, ``award_not_found``.
         """
-        cid = self._candidate(candidate_id)
-        award = self._award(award_id)
+        cid, award = self._candidate_award(candidate_id, award_id)
         now = self._now()
-        with self._store.transaction() as tx:
-            state = self._repo.candidate(tx, cid)
-            rules.require_not_erased(state)
+        with self._changing(cid) as (tx, state):
             state, renewed = rules.renew(state, award, now, self._catalogue)
             self._repo.save_candidate(tx, state)
             self._record(
@@ -64,8 +60,7 @@ class Renewals(FlowBase):
             IllegalTransition: ``award_not_held``, ``award_expired``, ``award_revoked``.
             NotFound: ``candidate_not_found``, ``award_not_found``.
         """
-        cid = self._candidate(candidate_id)
-        award = self._award(award_id)
+        cid, award = self._candidate_award(candidate_id, award_id)
         why = rules.check_reason(reason)
         now = self._now()
         with self._store.transaction() as tx:

@@ -33,13 +33,20 @@ from datetime import datetime
 
 import attrs
 
-from symprogram._checks import TextCodes, check_int, check_text
+from symprogram._checks import check_int
+from symprogram.awards._inputs import (
+    MAX_CODE_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_TRACKING_LENGTH,
+    check_code,
+    check_id,
+    check_reason,
+    check_tracking,
+)
 from symprogram.awards._rules_disclosures import (
     DEFAULT_DISCLOSURE_TTL,
-    MAX_CODE_LENGTH,
     MAX_DISCLOSURE_TTL,
     check_award_ids,
-    check_code,
     check_email,
     check_ttl,
     code_digest,
@@ -57,8 +64,6 @@ from symprogram.awards._rules_disclosures import (
     unknown_code,
 )
 from symprogram.awards._rules_kits import (
-    MAX_TRACKING_LENGTH,
-    check_tracking,
     erased_kit,
     kit_delivered,
     kit_shipped,
@@ -88,7 +93,6 @@ from symprogram.awards.models import (
 from symprogram.clock import start_of_day
 from symprogram.decisions import Decision, Reason
 from symprogram.errors import Conflict, IllegalTransition, NotFound, ValidationError
-from symprogram.persistence import MAX_KEY_LENGTH
 
 __all__ = [
     "DEFAULT_DISCLOSURE_TTL",
@@ -143,31 +147,7 @@ __all__ = [
     "unknown_code",
 ]
 
-MAX_REASON_LENGTH = 500
-"""The longest revocation reason accepted."""
-
-
-def _codes(field: str) -> TextCodes:
-    code = f"invalid_{field}"
-    return TextCodes(wrong_type=code, blank=code, too_long=code, control=code, surrogate=code)
-
-
-_ID_CODES = {
-    field: _codes(field) for field in ("candidate_id", "kit_id", "disclosure_id", "reason")
-}
-
-
 # -- candidates ------------------------------------------------------------------------
-
-
-def check_id(value: object, field: str) -> str:
-    """An identifier: a non-blank string of at most ``MAX_KEY_LENGTH`` characters, no NUL.
-
-    Raises:
-        ValidationError: ``invalid_<field>``.
-    """
-    codes = _ID_CODES.get(field) or _codes(field)
-    return check_text(value, field, limit=MAX_KEY_LENGTH, controls=True, codes=codes)
 
 
 def require_candidate(exists: bool, candidate_id: str) -> None:
@@ -330,19 +310,6 @@ def check_evaluation_instant(state: CandidateAwards, at: datetime, now: datetime
             code="instant_before_last_change",
             details={"last_change": last.isoformat()},
         )
-
-
-def check_reason(reason: object) -> str:
-    """A revocation reason, stripped.
-
-    Raises:
-        ValidationError: ``invalid_reason`` (blank, not a string, or longer than
-            :data:`MAX_REASON_LENGTH` characters).
-    """
-    text = check_text(
-        reason, "reason", limit=MAX_REASON_LENGTH, controls=True, codes=_ID_CODES["reason"]
-    )
-    return text.strip()
 
 
 def issuable(award: AwardDefinition, at: datetime) -> Decision:
@@ -558,6 +525,3 @@ def revoke(
     current = _active_grant(state, award_id, at)
     updated = attrs.evolve(current, revoked_at=at, revoke_reason=reason)
     return _replace_grant(state, updated), updated
-
-
-# -- kits ----------------------------------------------------------------------------
