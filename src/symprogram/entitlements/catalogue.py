@@ -53,20 +53,7 @@ from symprogram.entitlements._models_catalogue import (
 from symprogram.errors import CatalogueError, SymprogramError
 from symprogram.i18n import negotiate, parse_tag
 
-__all__ = [
-    "Access",
-    "AccessRule",
-    "Document",
-    "EntitlementCatalogue",
-    "EscalationLevel",
-    "LocalSite",
-    "RemoteAccessTerms",
-    "ServiceLevel",
-    "TelephoneLine",
-    "default",
-    "from_toml",
-    "load",
-]
+__all__ = ["default", "from_toml", "load"]
 
 _SECTIONS = frozenset(
     {

@@ -32,7 +32,10 @@ Reason codes (stable):
 ``support_extension``                     (support) an extension covers the old release
 ``extension_required``                    (support) past end of standard support
 ``release_end_of_life``                   (support) past end of life
+``telephone_local_language``              (telephone) a local language of the line matches
+``telephone_english``                     (telephone) English, the primary language
 ========================================  ==================================================
+
 Every refusal of the context is decided here (or in the private modules this
 one re-exports: ``_rules_access`` for reading documents, ``_rules_languages``
 for languages and telephone support, ``_rules_cases`` for support cases and
