@@ -37,6 +37,9 @@ SERVER_ENV = {
 #: The backends that need nothing but this machine.
 EMBEDDED = ("memory", "sqlite", "sqlalchemy")
 
+#: Every backend by name (``@pytest.mark.backends(*ALL)``: servers only when set).
+ALL = (*EMBEDDED, *SERVER_ENV)
+
 #: The SQL backends reached through the SQLAlchemy adapter.
 SQLALCHEMY = ("sqlalchemy", *SERVER_ENV)
 

@@ -20,7 +20,7 @@ from erasure_helpers import (
 )
 
 from _kinds import KNOWN_KINDS, sqlite_kinds
-from _programs import START, ProgramFactory, db_path
+from _programs import ALL, START, ProgramFactory, db_path
 from symprogram import Program
 from symprogram.accounts import ERASED_EMAIL, ERASED_TEXT, AccountStatus
 from symprogram.awards.models import ERASED_KIT_ADDRESS
@@ -36,7 +36,12 @@ from symprogram.errors import (
 
 REASON = "erasure request 17"
 
+#: Each erasure runs on memory and a SQLite file; the promise that nothing is left in
+#: the store is checked on every backend.
+pytestmark = pytest.mark.backends("memory", "sqlite")
 
+
+@pytest.mark.backends(*ALL)
 def test_erasure_leaves_no_personal_data_in_the_store(program: Program) -> None:
     """After erase_person, no record, stream entry or index entry holds the person's data."""
     seeded = seed(program)

@@ -25,11 +25,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from integration_helpers import seed, snapshot
 
-from _programs import ProgramFactory
+from _programs import ALL, ProgramFactory
 from symprogram import Program
 from symprogram.consent import ContactChannel
 from symprogram.entitlements import Reader
 from symprogram.errors import SymprogramError
+
+#: The decisions here do not depend on storage: the tables run on memory and a SQLite
+#: file; the tests that store an instant run on every backend.
+pytestmark = pytest.mark.backends("memory", "sqlite")
 
 POLICY = "technical_support_policy"
 GATED = (
@@ -385,6 +389,7 @@ def test_answers_in_any_zone_are_the_utc_answer(program: Program, target: str, z
         assert AT_CALLS[target](program, s, instant) == AT_CALLS[target](program, s, local)
 
 
+@pytest.mark.backends(*ALL)
 @pytest.mark.parametrize("zone", ZONES)
 def test_the_2011_01_15_login_rule_at_the_instant_in_every_zone(
     make_program: ProgramFactory, backend: str, zone: str
@@ -403,6 +408,7 @@ def test_the_2011_01_15_login_rule_at_the_instant_in_every_zone(
         assert [True, False] == results
 
 
+@pytest.mark.backends(*ALL)
 @pytest.mark.parametrize("zone", ZONES)
 def test_ledger_entries_written_in_a_zone_are_stored_as_the_utc_instant(
     program: Program, zone: str
@@ -426,6 +432,7 @@ def test_ledger_entries_written_in_a_zone_are_stored_as_the_utc_instant(
     assert program.consent.verify("s9").ok
 
 
+@pytest.mark.backends(*ALL)
 def test_exam_taken_at_a_local_instant_is_stored_in_utc(program: Program) -> None:
     """An exam result ``taken_at`` a Chatham instant is stored as that UTC instant."""
     s = seeded(program)
