@@ -15,7 +15,7 @@ MODELS = [
     ent.EscalationLevel, ent.RemoteAccessTerms, ent.EntitlementCatalogue, ent.LanguageChoice,
     ent.Reader, ent.StatusChange, ent.Agreement, ent.Grant, ent.SupportExtension,
     ent.CustomerEntitlements, ent.Release, ent.ProductLifecycle, ent.EscalationStep,
-    ent.RemoteSession, ent.SupportCase, ent.AccessibleDocument,
+    ent.RemoteSession, ent.SupportCase, ent.AccessibleDocument, ent.EntitlementsSettings,
 ]  # fmt: skip
 
 

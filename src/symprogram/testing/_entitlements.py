@@ -47,6 +47,7 @@ from symprogram.entitlements import (
     SupportExtension,
     TelephoneLine,
 )
+from symprogram.entitlements.service import EntitlementsSettings
 from symprogram.errors import ValidationError
 
 T = TypeVar("T")
@@ -83,6 +84,7 @@ __all__ = [
     "customer_ids",
     "documents",
     "entitlement_catalogues",
+    "entitlements_settings",
     "escalation_levels",
     "escalation_steps",
     "grants",
@@ -477,6 +479,13 @@ def accessible_documents(**overrides: Any) -> st.SearchStrategy[AccessibleDocume
     return build(AccessibleDocument, fields, overrides)
 
 
+def entitlements_settings(**overrides: Any) -> st.SearchStrategy[EntitlementsSettings]:
+    """Strategy for :class:`~symprogram.entitlements.EntitlementsSettings` (small limits often)."""
+    limits = st.integers(1, 16) | st.integers(1, 100_000)
+    fields = {"cache_limit": limits, "memo_limit": limits}
+    return build(EntitlementsSettings, fields, overrides)
+
+
 def register() -> None:
     """Register a strategy for every entitlements model with Hypothesis."""
     pairs: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
@@ -501,6 +510,7 @@ def register() -> None:
         (RemoteSession, remote_sessions()),
         (SupportCase, support_cases()),
         (AccessibleDocument, accessible_documents()),
+        (EntitlementsSettings, entitlements_settings()),
     ]
     for cls, strategy in pairs:
         st.register_type_strategy(cls, strategy)
