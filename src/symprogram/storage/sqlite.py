@@ -29,7 +29,7 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -150,6 +150,8 @@ _UPDATE_RECORD = (
     "UPDATE sp_records SET version = version + 1, data = ? "
     "WHERE kind = ? AND key = ? AND version = ?"
 )
+_LOAD_IN = "SELECT key, version, data FROM sp_records WHERE kind = ? AND key IN ({marks})"
+_INDEX_IN = "SELECT value, key FROM sp_index WHERE name = ? AND value IN ({marks})"
 _INSERT_INDEX = "INSERT OR IGNORE INTO sp_index (name, value, key) VALUES (?, ?, ?)"
 _APPEND = (
     "INSERT INTO sp_streams (stream, position, data) SELECT ?, ?, ? "
@@ -433,32 +435,28 @@ class SQLiteTransaction:
         """:meth:`load` of every key: the records found, by key."""
         check_key(kind, "kind")
         found: dict[str, Record] = {}
-        for chunk in read_chunks(keys, "keys", "key", check_key):
-            marks = ", ".join("?" * len(chunk))
-            rows = self._rows(
-                f"SELECT key, version, data FROM sp_records WHERE kind = ? AND key IN ({marks})",  # noqa: S608
-                (kind, *chunk),
+        chunks = read_chunks(keys, "keys", "key", check_key)
+        for key, version, data in self._rows_in(_LOAD_IN, kind, chunks):
+            text = as_text(key, "a key")
+            found[text] = Record(
+                kind, text, as_int(version, "a version"), as_text(data, "a record")
             )
-            for key, version, data in rows:
-                text = as_text(key, "a key")
-                found[text] = Record(
-                    kind, text, as_int(version, "a version"), as_text(data, "a record")
-                )
         return found
 
     def index_get_many(self, index: str, values: Sequence[str]) -> dict[str, str]:
         """:meth:`index_get` of every value: the keys found, by value."""
         check_key(index, "index")
-        found: dict[str, str] = {}
-        for chunk in read_chunks(values, "values", "value", check_key):
+        chunks = read_chunks(values, "values", "value", check_key)
+        return {
+            as_text(value, "an index value"): as_text(key, "an index key")
+            for value, key in self._rows_in(_INDEX_IN, index, chunks)
+        }
+
+    def _rows_in(self, sql: str, name: str, chunks: list[list[str]]) -> Iterator[Any]:
+        """The rows of ``sql`` (its ``IN ({marks})`` list one chunk) for every chunk."""
+        for chunk in chunks:
             marks = ", ".join("?" * len(chunk))
-            rows = self._rows(
-                f"SELECT value, key FROM sp_index WHERE name = ? AND value IN ({marks})",  # noqa: S608
-                (index, *chunk),
-            )
-            for value, key in rows:
-                found[as_text(value, "an index value")] = as_text(key, "an index key")
-        return found
+            yield from self._rows(sql.format(marks=marks), (name, *chunk))
 
 
 DEFAULT_CACHE_MB = 32

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from typing import Any
 
@@ -118,19 +119,11 @@ class _Operations:
             lite_stmt = sqlite_dialect.insert(table).values(values).on_conflict_do_nothing()
             return bool(self._rows(lite_stmt.returning(first)))
         statement = sa.insert(table).values(values)
-        if self._dialect in ("mysql", "mariadb"):
-            # InnoDB rolls back only the failed statement on a duplicate key.
-            try:
-                self._conn.execute(statement)
-            except exc.IntegrityError as error:
-                if is_duplicate(error):
-                    return False
-                raise translate(error) from error
-            except exc.SQLAlchemyError as error:
-                raise translate(error) from error
-            return True
+        # InnoDB rolls back only the failed statement on a duplicate key; elsewhere a
+        # savepoint keeps the transaction usable after one.
+        nested = self._dialect not in ("mysql", "mariadb")
         try:
-            with self._conn.begin_nested():
+            with self._conn.begin_nested() if nested else contextlib.nullcontext():
                 self._conn.execute(statement)
         except exc.IntegrityError as error:
             if is_duplicate(error):
@@ -140,7 +133,6 @@ class _Operations:
             raise translate(error) from error
         return True
 
-    # -- records -------------------------------------------------------------
     def _pair(self, kind: str, key: str) -> None:
         check_pair(kind, key)
         check_storable_key(kind, "kind")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -209,44 +209,41 @@ class SQLAlchemyTransaction(_Operations):
 
     def _lengths(self, streams: list[str]) -> dict[str, int]:
         s = self._t.streams
-        found: dict[str, int] = {}
-        for chunk in in_chunks(streams):
-            statement: sa.Executable
-            if self._probe_each:
-                statement = _postgres.lengths_probe(s, chunk)
-            else:
-                statement = (
-                    sa.select(s.c.stream, sa.func.max(s.c.position))
-                    .where(s.c.stream.in_(chunk))
-                    .group_by(s.c.stream)
-                )
-            for name, length in self._rows(statement):
-                if length is not None:
-                    found[as_text(name, "a stream name")] = as_int(length, "a position")
-        return found
+
+        def plain(chunk: list[str]) -> sa.Executable:
+            return (
+                sa.select(s.c.stream, sa.func.max(s.c.position))
+                .where(s.c.stream.in_(chunk))
+                .group_by(s.c.stream)
+            )
+
+        rows = self._chunk_rows(
+            in_chunks(streams), lambda chunk: _postgres.lengths_probe(s, chunk), plain
+        )
+        return {
+            as_text(name, "a stream name"): as_int(length, "a position")
+            for name, length in rows
+            if length is not None
+        }
 
     def load_many(self, kind: str, keys: Sequence[str]) -> dict[str, Record]:
         """:meth:`load` of every key: the records found, by key."""
         check_storable_key(kind, "kind")
         chunks = read_chunks(keys, "keys", "key", check_storable_key)
         r = self._t.records
+        rows = self._chunk_rows(
+            chunks,
+            lambda chunk: _postgres.records_probe(r, kind, chunk),
+            lambda chunk: sa.select(r.c.key, r.c.version, r.c.data).where(
+                r.c.kind == kind, r.c.key.in_(chunk)
+            ),
+        )
         found: dict[str, Record] = {}
-        for chunk in chunks:
-            statement: sa.Executable
-            if self._probe_each:
-                statement = _postgres.records_probe(r, kind, chunk)
-            else:
-                statement = sa.select(r.c.key, r.c.version, r.c.data).where(
-                    r.c.kind == kind, r.c.key.in_(chunk)
-                )
-            for key, version, data in self._rows(statement):
-                text = as_text(key, "a key")
-                found[text] = Record(
-                    kind,
-                    text,
-                    as_int(version, "a version"),
-                    decode_data(as_text(data, "a record")),
-                )
+        for key, version, data in rows:
+            text = as_text(key, "a key")
+            found[text] = Record(
+                kind, text, as_int(version, "a version"), decode_data(as_text(data, "a record"))
+            )
         return found
 
     def index_get_many(self, index: str, values: Sequence[str]) -> dict[str, str]:
@@ -254,15 +251,24 @@ class SQLAlchemyTransaction(_Operations):
         check_storable_key(index, "index")
         chunks = read_chunks(values, "values", "value", check_storable_key)
         i = self._t.index
-        found: dict[str, str] = {}
+        rows = self._chunk_rows(
+            chunks,
+            lambda chunk: _postgres.index_probe(i, index, chunk),
+            lambda chunk: sa.select(i.c.value, i.c.key).where(
+                i.c.name == index, i.c.value.in_(chunk)
+            ),
+        )
+        return {
+            as_text(value, "an index value"): as_text(key, "an index key") for value, key in rows
+        }
+
+    def _chunk_rows(
+        self,
+        chunks: list[list[str]],
+        probe: Callable[[list[str]], sa.Executable],
+        plain: Callable[[list[str]], sa.Executable],
+    ) -> Iterator[Any]:
+        """The rows of a batched read, chunk by chunk: ``probe`` on PostgreSQL (one
+        primary-key probe per name, see ``_postgres``), else ``plain`` (an ``IN`` list)."""
         for chunk in chunks:
-            statement: sa.Executable
-            if self._probe_each:
-                statement = _postgres.index_probe(i, index, chunk)
-            else:
-                statement = sa.select(i.c.value, i.c.key).where(
-                    i.c.name == index, i.c.value.in_(chunk)
-                )
-            for value, key in self._rows(statement):
-                found[as_text(value, "an index value")] = as_text(key, "an index key")
-        return found
+            yield from self._rows(probe(chunk) if self._probe_each else plain(chunk))

@@ -156,12 +156,7 @@ class SQLAlchemyStore:
         same engine, then every unit of work is a SAVEPOINT in the host's
         transaction, which the host commits or rolls back.
         """
-        if not isinstance(connection, Connection):
-            raise ValidationError(
-                "connection must be an SQLAlchemy Connection",
-                field="connection",
-                code="invalid_connection",
-            )
+        _check_connection(connection)
         store = cls(engine=connection.engine, table_prefix=table_prefix, migrate=migrate)
         return store.bind(connection)
 
@@ -175,12 +170,7 @@ class SQLAlchemyStore:
         store must be used by one thread at a time, like the connection;
         closing it leaves the connection open.
         """
-        if not isinstance(connection, Connection):
-            raise ValidationError(
-                "connection must be an SQLAlchemy Connection",
-                field="connection",
-                code="invalid_connection",
-            )
+        _check_connection(connection)
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone._units = Units(clone._begin, clone._end)
@@ -199,12 +189,7 @@ class SQLAlchemyStore:
             with engine.begin() as conn, store.using(conn):
                 program.accounts.register(...)
         """
-        if not isinstance(connection, Connection):
-            raise ValidationError(
-                "connection must be an SQLAlchemy Connection",
-                field="connection",
-                code="invalid_connection",
-            )
+        _check_connection(connection)
         token = _USING.set(MappingProxyType({**_USING.get(), id(self): connection}))
         try:
             yield self
@@ -397,6 +382,15 @@ class SQLAlchemyStore:
         url = self.engine.url.render_as_string(hide_password=True)
         bound = ", bound" if self._bound is not None else ""
         return f"SQLAlchemyStore({url!r}, table_prefix={self.table_prefix!r}{bound})"
+
+
+def _check_connection(connection: object) -> None:
+    if not isinstance(connection, Connection):
+        raise ValidationError(
+            "connection must be an SQLAlchemy Connection",
+            field="connection",
+            code="invalid_connection",
+        )
 
 
 def _end_joined(savepoint: sa.Transaction, error: BaseException | None) -> None:
