@@ -68,3 +68,15 @@ def test_disclosure_lifetimes_come_from_the_settings() -> None:
     with pytest.raises(LimitExceeded) as info:
         env.service.publish("ada", ["sts-endpoint"], "hr@example.com", ttl=timedelta(days=6))
     assert "disclosure_too_long" == info.value.code
+
+
+def test_program_options_give_the_awards_settings() -> None:
+    """``Program(options={"awards": {"settings": {...}}})`` builds checked AwardsSettings."""
+    from symprogram import Program
+
+    salt = b"0123456789abcdef"
+    with Program.open("memory://", options={"awards": {"settings": {"salt": salt}}}) as program:
+        assert AwardsSettings(salt=salt) == program.awards.settings
+    with pytest.raises(ValidationError) as info:
+        Program.open("memory://", options={"awards": {"settings": {"salt": b"short"}}})
+    assert "invalid_salt" == info.value.code
