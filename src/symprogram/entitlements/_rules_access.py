@@ -188,71 +188,81 @@ def scan_holdings(
         return found
     required = _rank(catalogue, required_level)
     day = at.date()
-    for agreement in holdings.agreements:
-        if product is None or product in agreement.products:
-            _scan_agreement(found, catalogue, agreement, required, day, at)
-    for grant in holdings.grants:
-        if product is None or product in grant.products:
-            _scan_grant(found, catalogue, grant, required, day, at)
+    if holdings.agreements:
+        _scan_agreements(found, catalogue, holdings.agreements, required, day, at, product)
+    if holdings.grants:
+        _scan_grants(found, catalogue, holdings.grants, required, day, at, product)
     return found
 
 
-def _scan_agreement(
+def _scan_agreements(
     found: Found,
     catalogue: EntitlementCatalogue,
-    agreement: Agreement,
+    agreements: tuple[Agreement, ...],
     required: int,
     day: date,
     at: datetime,
+    product: str | None,
 ) -> None:
-    if agreement.starts_on <= day <= agreement.ends_on:
-        status = agreement.status_at(at) if agreement.status_changes else AgreementStatus.ACTIVE
-        if status is not AgreementStatus.ACTIVE:
-            found.inactive.append((agreement, status))
-        elif _rank(catalogue, agreement.level) >= required:
-            _offer_best(found, agreement)
+    active = AgreementStatus.ACTIVE
+    for agreement in agreements:
+        if product is not None and product not in agreement.products:
+            continue
+        if agreement.starts_on <= day <= agreement.ends_on:
+            status = agreement.status_at(at) if agreement.status_changes else active
+            if status is not active:
+                found.inactive.append((agreement, status))
+            elif _rank(catalogue, agreement.level) >= required:
+                _offer_best(found, agreement)
+            else:
+                _offer_low(found, catalogue, agreement)
+        elif agreement.ends_on < day:
+            last = found.expired
+            if last is None or (agreement.ends_on, agreement.agreement_id) > (
+                last.ends_on,
+                last.agreement_id,
+            ):
+                found.expired = agreement
         else:
-            _offer_low(found, catalogue, agreement)
-    elif agreement.ends_on < day:
-        last = found.expired
-        if last is None or (agreement.ends_on, agreement.agreement_id) > (
-            last.ends_on,
-            last.agreement_id,
-        ):
-            found.expired = agreement
-    else:
-        first = found.future
-        if first is None or (agreement.starts_on, agreement.agreement_id) < (
-            first.starts_on,
-            first.agreement_id,
-        ):
-            found.future = agreement
+            first = found.future
+            if first is None or (agreement.starts_on, agreement.agreement_id) < (
+                first.starts_on,
+                first.agreement_id,
+            ):
+                found.future = agreement
 
 
-def _scan_grant(
+def _scan_grants(
     found: Found,
     catalogue: EntitlementCatalogue,
-    grant: Grant,
+    grants: tuple[Grant, ...],
     required: int,
     day: date,
     at: datetime,
+    product: str | None,
 ) -> None:
-    if grant.starts_on <= day <= grant.ends_on:
-        if grant.revoked_at is not None and grant.revoked_at <= at:
-            if found.revoked is None or grant.grant_id < found.revoked.grant_id:
-                found.revoked = grant
-        elif _rank(catalogue, grant.level) >= required:
-            _offer_best(found, grant)
+    for grant in grants:
+        if product is not None and product not in grant.products:
+            continue
+        if grant.starts_on <= day <= grant.ends_on:
+            if grant.revoked_at is not None and grant.revoked_at <= at:
+                if found.revoked is None or grant.grant_id < found.revoked.grant_id:
+                    found.revoked = grant
+            elif _rank(catalogue, grant.level) >= required:
+                _offer_best(found, grant)
+            else:
+                _offer_low(found, catalogue, grant)
+        elif grant.ends_on < day:
+            last = found.grant_ended
+            if last is None or (grant.ends_on, grant.grant_id) > (last.ends_on, last.grant_id):
+                found.grant_ended = grant
         else:
-            _offer_low(found, catalogue, grant)
-    elif grant.ends_on < day:
-        last = found.grant_ended
-        if last is None or (grant.ends_on, grant.grant_id) > (last.ends_on, last.grant_id):
-            found.grant_ended = grant
-    else:
-        first = found.grant_future
-        if first is None or (grant.starts_on, grant.grant_id) < (first.starts_on, first.grant_id):
-            found.grant_future = grant
+            first = found.grant_future
+            if first is None or (grant.starts_on, grant.grant_id) < (
+                first.starts_on,
+                first.grant_id,
+            ):
+                found.grant_future = grant
 
 
 def _offer_best(found: Found, source: Agreement | Grant) -> None:
