@@ -242,18 +242,12 @@ class EntitlementCatalogue:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> EntitlementCatalogue:
-        """Load a catalogue from a TOML file or a directory of TOML files.
+        """Load a catalogue from a TOML file or a directory of TOML files (``None``: the default).
 
-        A directory's ``*.toml`` files are read in name order and merged; a
-        top-level section may appear in only one file.
-
-        Args:
-            path: the file or directory; ``None``: the default catalogue.
+        See :func:`symprogram.entitlements.catalogue.load`.
 
         Raises:
-            CatalogueError: the file is missing, is not TOML, or an entry is
-                invalid (code ``catalogue_invalid``; ``field`` and ``details``
-                name the entry).
+            CatalogueError: missing, not TOML, or an invalid entry (``catalogue_invalid``).
         """
         from symprogram.entitlements import catalogue
 
@@ -261,11 +255,7 @@ class EntitlementCatalogue:
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<string>") -> EntitlementCatalogue:
-        """Build a catalogue from the text of one TOML document holding every section.
-
-        Args:
-            text: the TOML text.
-            source: a name for error messages.
+        """Build a catalogue from TOML text (as :func:`.catalogue.from_toml` does).
 
         Raises:
             CatalogueError: not TOML, or an entry is invalid (``catalogue_invalid``).
