@@ -59,7 +59,6 @@ from symprogram.awards._models_catalogue import (
     AllOf,
     AnyOf,
     AtLeast,
-    AwardCatalogue,
     AwardDefinition,
     AwardKind,
     ExamDefinition,
@@ -69,6 +68,9 @@ from symprogram.awards._models_catalogue import (
     MinimumCredits,
     Requirement,
     _bad,
+)
+from symprogram.awards._models_catalogue import (
+    AwardCatalogue as AwardCatalogue,
 )
 from symprogram.awards._models_catalogue import (
     requirement_children as requirement_children,

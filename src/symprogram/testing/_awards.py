@@ -23,11 +23,11 @@ import attrs
 from hypothesis import strategies as st
 
 from symprogram.awards import events as _events
-from symprogram.awards.catalogue import AwardCatalogue
 from symprogram.awards.models import (
     AllOf,
     AnyOf,
     AtLeast,
+    AwardCatalogue,
     AwardDefinition,
     AwardGrant,
     AwardHolding,
