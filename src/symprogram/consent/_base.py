@@ -7,8 +7,12 @@ derives from it and adds only its own public methods.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from datetime import datetime
+
+import attrs
 
 from symprogram._memo import TokenMemo
 from symprogram.clock import Clock, ensure_utc
@@ -34,7 +38,7 @@ from symprogram.errors import ConcurrencyError, IntegrityError, ValidationError
 from symprogram.events import GENESIS, Ledger, LedgerEntry
 from symprogram.persistence import Repository, Store, Transaction
 
-__all__ = ["ConsentBase", "MemoKey", "Remembered", "check_batch"]
+__all__ = ["ConsentBase", "MemoKey", "Recording", "Remembered", "check_batch"]
 
 MemoKey = tuple[str, str, str | None]
 """A remembered ``may_use`` question: subject, purpose, contact channel."""
@@ -54,6 +58,25 @@ def check_batch(value: object) -> int:
             "batch must be an integer from 1 to 10000", field="batch", code="invalid_batch"
         )
     return value
+
+
+@attrs.frozen
+class Recording:
+    """A unit of work recording about one subject, its instant checked.
+
+    Attributes:
+        tx: the unit of work.
+        storage: the repositories in it.
+        state: the subject's projection (``None``: nothing recorded yet).
+        policy: the policy in effect at ``instant``.
+        instant: when the record is made.
+    """
+
+    tx: Transaction
+    storage: ConsentStorage
+    state: ConsentState | None
+    policy: Policy
+    instant: datetime
 
 
 class ConsentBase:
@@ -107,6 +130,22 @@ class ConsentBase:
         return now, now if at is None else ensure_utc(at)
 
     # -- storage -----------------------------------------------------------------
+    @contextlib.contextmanager
+    def _recording(self, subject: str, at: object) -> Iterator[Recording]:
+        """Open a unit of work recording about ``subject`` at ``at`` (default now).
+
+        Raises:
+            ValidationError, IllegalTransition: the instant may not be recorded
+                (:func:`symprogram.consent.rules.check_record_instant`).
+        """
+        catalogue = self._policies()
+        now, instant = self._now_and(at)
+        with self._store.transaction() as tx:
+            storage = ConsentStorage(tx)
+            state = storage.states.find(subject)
+            policy = rules.check_record_instant(state, instant, now, catalogue)
+            yield Recording(tx, storage, state, policy, instant)
+
     def _states(self, tx: Transaction) -> Repository[ConsentState]:
         return ConsentStorage(tx).states
 

@@ -8,7 +8,7 @@ from there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import attrs
@@ -69,6 +69,21 @@ def check_items(data: object) -> dict[str, str]:
             raise ValidationError("item names are text", field="data", code="invalid_data")
         items[name] = check_text(value, "value", limit=MAX_VALUE_LENGTH, blank=True, controls=True)
     return items
+
+
+def _check_declared(
+    items: Iterable[str], declared: Iterable[str], field: str, message: str
+) -> None:
+    """Refuse items that are not ``declared`` (``data_not_declared``; ``{}`` in ``message``
+    is replaced by their names)."""
+    undeclared = sorted(set(items) - set(declared))
+    if undeclared:
+        raise ValidationError(
+            message.format(", ".join(undeclared)),
+            field=field,
+            code="data_not_declared",
+            details={"items": undeclared},
+        )
 
 
 def _with_data(
@@ -137,14 +152,7 @@ def request_correction(
             file does not hold).
     """
     declared = {d for a in policy.activities for d in a.data} | {d.name for d in file.data}
-    undeclared = sorted(set(items) - declared)
-    if undeclared:
-        raise ValidationError(
-            f"no personal information called {', '.join(undeclared)} is gathered",
-            field="changes",
-            code="data_not_declared",
-            details={"items": undeclared},
-        )
+    _check_declared(items, declared, "changes", "no personal information called {} is gathered")
     request = CorrectionRequest(
         id=f"CR-{len(file.corrections) + 1}",
         subject=file.subject,

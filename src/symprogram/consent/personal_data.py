@@ -46,20 +46,17 @@ class PersonalData(ConsentBase):
             LimitExceeded: ``too_many_items``.
         """
         subject = check_subject(subject)
-        catalogue = self._policies()
         items = rules.check_items(data)
         via = check_enum(Channel, channel, "channel")
         where = None if site is None else check_site(site)
-        now, instant = self._now_and(at)
-        with self._store.transaction() as tx:
-            storage = ConsentStorage(tx)
-            state = storage.states.find(subject)
-            policy = rules.check_record_instant(state, instant, now, catalogue)
-            file = storage.files.find(subject) or SubjectFile(subject)
-            event, updated = rules.collect_data(policy, file, activity, items, via, where, instant)
-            _, entry = self._append(tx, state, event)
-            storage.save_file(updated)
-        return self._recorded(entry, via, policy.version)
+        with self._recording(subject, at) as unit:
+            file = unit.storage.files.find(subject) or SubjectFile(subject)
+            event, updated = rules.collect_data(
+                unit.policy, file, activity, items, via, where, unit.instant
+            )
+            _, entry = self._append(unit.tx, unit.state, event)
+            unit.storage.save_file(updated)
+        return self._recorded(entry, via, event.policy_version)
 
     def request_correction(
         self,
@@ -79,18 +76,15 @@ class PersonalData(ConsentBase):
                 ``invalid_data``, and the instant codes of :meth:`grant`.
         """
         subject = check_subject(subject)
-        catalogue = self._policies()
         items = rules.check_items(changes)
         via = check_enum(Channel, channel, "channel")
-        now, instant = self._now_and(at)
-        with self._store.transaction() as tx:
-            storage = ConsentStorage(tx)
-            state = storage.states.find(subject)
-            policy = rules.check_record_instant(state, instant, now, catalogue)
-            file = storage.files.find(subject) or SubjectFile(subject)
-            request, event, updated = rules.request_correction(policy, file, items, via, instant)
-            self._append(tx, state, event)
-            storage.save_file(updated)
+        with self._recording(subject, at) as unit:
+            file = unit.storage.files.find(subject) or SubjectFile(subject)
+            request, event, updated = rules.request_correction(
+                unit.policy, file, items, via, unit.instant
+            )
+            self._append(unit.tx, unit.state, event)
+            unit.storage.save_file(updated)
         return request
 
     def complete_correction(
@@ -104,16 +98,11 @@ class PersonalData(ConsentBase):
             ValidationError: the instant codes of :meth:`grant`.
         """
         subject = check_subject(subject)
-        catalogue = self._policies()
-        now, instant = self._now_and(at)
-        with self._store.transaction() as tx:
-            storage = ConsentStorage(tx)
-            state = storage.states.find(subject)
-            rules.check_record_instant(state, instant, now, catalogue)
-            file = storage.files.find(subject)
-            done, event, updated = rules.complete_correction(file, request_id, instant)
-            self._append(tx, state, event)
-            storage.save_file(updated)
+        with self._recording(subject, at) as unit:
+            file = unit.storage.files.find(subject)
+            done, event, updated = rules.complete_correction(file, request_id, unit.instant)
+            self._append(unit.tx, unit.state, event)
+            unit.storage.save_file(updated)
         return done
 
     def personal_data(self, subject: str) -> SubjectFile:
