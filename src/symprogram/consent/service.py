@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 
 from symprogram._checks import check_int, optional, validator
-from symprogram._deprecation import renamed_keyword
+from symprogram._deprecation import deprecated_alias, renamed_keyword
 from symprogram._memo import TokenMemo
 from symprogram.clock import Clock
 from symprogram.consent.audience import CACHE_LIMIT, AudienceIndex, Projections
@@ -100,10 +100,16 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
             nobody without the key can forge a consistent history.
         policies: deprecated name of ``catalogue``.
 
+    Deprecated names (each warns, then answers as its new name): ``policy(at)``
+    is :meth:`get_policy`, ``policy_change(version)`` is :meth:`get_policy_change`.
+
     Raises:
         ValidationError: ``invalid_catalogue``, ``invalid_settings``,
             ``unexpected_argument``, ``conflicting_arguments``.
     """
+
+    policy = deprecated_alias("get_policy", old="policy", since="0.2")
+    policy_change = deprecated_alias("get_policy_change", old="policy_change", since="0.2")
 
     def __init__(
         self,
