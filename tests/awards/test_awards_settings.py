@@ -48,6 +48,21 @@ def test_settings_must_be_an_awards_settings() -> None:
     assert "invalid_settings" == info.value.code
 
 
+def test_catalogue_must_be_an_award_catalogue() -> None:
+    """Anything else given as ``catalogue`` is a ValidationError ``invalid_catalogue``."""
+    env = Env(MemoryStore())
+    with pytest.raises(ValidationError) as info:
+        AwardsService(
+            env.store,
+            env.clock,
+            history=env.history,
+            notifier=env.outbox,
+            candidates=env.people,
+            catalogue="program.toml",  # type: ignore[arg-type]
+        )
+    assert "invalid_catalogue" == info.value.code
+
+
 def test_disclosure_lifetimes_come_from_the_settings() -> None:
     """A disclosure lasts ``disclosure_ttl`` by default and at most ``max_disclosure_ttl``."""
     env = Env(MemoryStore())

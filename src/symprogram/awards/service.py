@@ -125,8 +125,9 @@ class AwardsService(Results, ProgressReports, Earning, Renewals, Kits, Publishin
         salt: deprecated since 0.2: give ``settings=AwardsSettings(salt=...)``.
 
     Raises:
-        ValidationError: ``invalid_salt``; ``conflicting_arguments`` (``salt=``
-            together with a settings salt).
+        ValidationError: ``invalid_settings``, ``invalid_catalogue`` (not of their
+            class), ``invalid_salt``; ``conflicting_arguments`` (``salt=`` together
+            with a settings salt).
     """
 
     DEPRECATED_KEYWORDS: ClassVar[dict[str, str]] = {"salt": "settings"}
@@ -168,6 +169,10 @@ class AwardsService(Results, ProgressReports, Earning, Renewals, Kits, Publishin
         self._history = history
         self._notifier = notifier
         self._candidates = candidates
+        if catalogue is not None and not isinstance(catalogue, AwardCatalogue):
+            raise ValidationError(
+                "catalogue must be an AwardCatalogue", field="catalogue", code="invalid_catalogue"
+            )
         self._catalogue = catalogue if catalogue is not None else AwardCatalogue.default()
         self._repo = AwardsStorage()
         self._progress_memo = TokenMemo(store, limit=chosen.progress_memo_limit)
