@@ -37,7 +37,8 @@ Reason codes (stable):
 ========================================  ==================================================
 
 Every refusal of the context is decided here (or in the private modules this
-one re-exports: ``_rules_access`` for reading documents, ``_rules_languages``
+one re-exports: ``_rules_access`` for reading documents, ``_rules_holdings`` for
+what a customer's agreements and grants give, ``_rules_languages``
 for languages and telephone support, ``_rules_cases`` for support cases and
 remote sessions); the flows only load state, call these rules and save.
 """
@@ -55,17 +56,11 @@ from symprogram.decisions import Decision, Reason
 from symprogram.entitlements._rules_access import (
     EARLIEST,
     LATEST,
-    Found,
     access_decision,
     decide,
     decision_window,
-    entitlement_reasons,
-    entitlement_reasons_reference,
-    explain,
     find_document,
     reader_of,
-    scan_holdings,
-    scan_holdings_reference,
 )
 from symprogram.entitlements._rules_cases import (
     close_case,
@@ -77,6 +72,14 @@ from symprogram.entitlements._rules_cases import (
     require_remote_consent,
     require_support,
     start_remote_session,
+)
+from symprogram.entitlements._rules_holdings import (
+    Found,
+    entitlement_reasons,
+    entitlement_reasons_reference,
+    explain,
+    scan_holdings,
+    scan_holdings_reference,
 )
 from symprogram.entitlements._rules_languages import (
     LanguageChoice,
