@@ -217,7 +217,7 @@ def create_app(
         candidate_id = current_candidate()
         if candidate_id is None:
             return redirect(url_for("login_form"))
-        candidate = program.accounts.get(candidate_id)
+        candidate = program.accounts.get_candidate(candidate_id)
         return render("welcome.html", candidate=candidate)
 
     # -- log in / log out ----------------------------------------------------------

@@ -48,7 +48,8 @@ def emails_in(db: Path) -> list[str]:
     """Every registered candidate's e-mail address, by walking the account histories."""
     with Program.open(f"sqlite:///{db}") as program:
         return sorted(
-            program.accounts.get(subject).contact.email for subject in program.history.subjects()
+            program.accounts.get_candidate(subject).contact.email
+            for subject in program.history.subjects()
         )
 
 

@@ -100,7 +100,7 @@ def test_erased_records_carry_markers_only(program: Program) -> None:
     program.erase_person(seeded.cid, reason=REASON)
     accounts, awards = program.accounts, program.awards
 
-    candidate = accounts.get(seeded.cid)
+    candidate = accounts.get_candidate(seeded.cid)
     assert (AccountStatus.CLOSED, START, REASON) == (
         candidate.status,
         candidate.erased_at,
@@ -151,7 +151,7 @@ def test_the_address_can_register_again_as_a_new_account(program: Program) -> No
 
     assert len({seeded.cid, again, old}) == 3
     assert again == program.accounts.find_by_email(seeded.person.new_email).candidate_id  # type: ignore[union-attr]
-    assert program.accounts.get(seeded.cid).erased_at == START
+    assert program.accounts.get_candidate(seeded.cid).erased_at == START
 
 
 def test_erasing_twice_is_idempotent(program: Program) -> None:
@@ -183,12 +183,12 @@ def test_erasing_twice_is_idempotent(program: Program) -> None:
 def test_the_bystander_is_untouched(program: Program) -> None:
     """Another candidate's account and consent data survive the erasure unchanged."""
     seeded = seed(program)
-    before = program.accounts.get(seeded.bystander)
+    before = program.accounts.get_candidate(seeded.bystander)
     data_before = program.consent.personal_data(seeded.bystander)
 
     program.erase_person(seeded.cid, reason=REASON)
 
-    assert before == program.accounts.get(seeded.bystander)
+    assert before == program.accounts.get_candidate(seeded.bystander)
     assert data_before == program.consent.personal_data(seeded.bystander)
     assert program.history.verify(seeded.bystander).ok
 
@@ -275,7 +275,9 @@ def test_a_pending_account_erased_cannot_be_activated(program: Program) -> None:
     error = _refused(program, lambda: program.accounts.activate(message.data["token"]))
 
     assert (IllegalTransition, "account_erased") == (type(error), error.code)
-    assert AccountStatus.CLOSED == program.accounts.get(message.data["candidate_id"]).status
+    assert (
+        AccountStatus.CLOSED == program.accounts.get_candidate(message.data["candidate_id"]).status
+    )
 
 
 def test_other_contexts_refuse_the_erased_person(program: Program) -> None:

@@ -76,7 +76,7 @@ def test_terms_document_has_version_effective_date_and_text_digest(program: Prog
     assert receipt.token is not None
     register(program, "ada@example.com", terms_receipt=receipt.token)
     cid = str(last(program, "activation").data["candidate_id"])
-    bound = program.accounts.get(cid).terms
+    bound = program.accounts.get_candidate(cid).terms
     assert bound is not None
     assert (cid, AcceptancePath.SCORE_REPORT) == (bound.candidate_id, bound.path)
 
@@ -181,7 +181,7 @@ def test_new_candidate_is_pending_until_activation(program: Program) -> None:
     """A new user gets a candidate ID and is pending activation until the token is used."""
     token = register(program, "ada@example.com")
     cid = str(last(program, "activation").data["candidate_id"])
-    assert AccountStatus.PENDING_ACTIVATION == program.accounts.get(cid).status
+    assert AccountStatus.PENDING_ACTIVATION == program.accounts.get_candidate(cid).status
     assert AccountStatus.ACTIVE == program.accounts.activate(token).status
 
 
@@ -233,7 +233,7 @@ def test_every_illegal_account_transition_is_refused(
     closed does not allow raises IllegalTransition ``illegal_transition`` naming
     from and to, and changes nothing."""
     cid = _candidate_in(program, status)
-    assert status == str(program.accounts.get(cid).status)
+    assert status == str(program.accounts.get_candidate(cid).status)
     call: Callable[[], Any] = {
         "suspend": lambda: program.accounts.suspend(cid, "again"),
         "reinstate": lambda: program.accounts.reinstate(cid),
@@ -252,7 +252,7 @@ def test_closing_kills_a_pending_activation_link(program: Program) -> None:
     with pytest.raises(TokenError) as info:
         program.accounts.activate(token)
     assert info.value.code in {"token_revoked", "token_invalid"}
-    assert AccountStatus.CLOSED == program.accounts.get(cid).status
+    assert AccountStatus.CLOSED == program.accounts.get_candidate(cid).status
 
 
 def test_contact_details_not_reviewed_for_the_period_are_flagged(program: Program) -> None:
@@ -267,7 +267,7 @@ def test_contact_details_not_reviewed_for_the_period_are_flagged(program: Progra
     ]
     clock_of(program).advance(program.accounts.settings.contact_review_period)
     assert ("contact_review_due",) == program.accounts.contact_review(cid).codes
-    assert [cid] == list(program.accounts.contact_reviews_due())
+    assert [cid] == list(program.accounts.iter_contact_reviews_due())
     program.accounts.confirm_contact_details(cid)
     assert program.accounts.contact_review(cid).allowed
 

@@ -71,7 +71,9 @@ def emails(db: Path) -> list[str]:
     from symprogram import Program
 
     with Program.open(f"sqlite:///{db}") as program:
-        return sorted(program.accounts.get(s).contact.email for s in program.history.subjects())
+        return sorted(
+            program.accounts.get_candidate(s).contact.email for s in program.history.subjects()
+        )
 
 
 # -- CSV import -------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def test_threads_register_and_write_consent_without_losing_anything(
         errors = _run_threads(work, THREADS)
         assert [] == errors
         assert THREADS * PER_THREAD == len(set(ids)) == len(ids)
-        emails = [program.accounts.get(cid).contact.email for cid in ids]
+        emails = [program.accounts.get_candidate(cid).contact.email for cid in ids]
         assert len(emails) == len(set(emails))
         assert all(program.accounts.find_by_email(e) is not None for e in emails)
         assert all(program.history.verify(cid).ok for cid in ids)
@@ -146,7 +146,7 @@ def test_two_processes_on_one_file_lose_nothing(
     with Program.open(
         f"sqlite:///{path}", clock=FixedClock(START), options=fast_options()
     ) as program:
-        emails = Counter(program.accounts.get(cid).contact.email for cid in ids)
+        emails = Counter(program.accounts.get_candidate(cid).contact.email for cid in ids)
         assert all(1 == n for n in emails.values())
         assert program.accounts.find_by_email("contended@example.com") is not None
         assert all(program.history.verify(cid).ok for cid in ids)
@@ -237,7 +237,9 @@ def test_racing_writers_get_symprogram_errors_only_and_lose_nothing(
         assert found is not None
         subjects = list(program.history.subjects())
         holders = [
-            s for s in subjects if program.accounts.get(s).contact.email == found.contact.email
+            s
+            for s in subjects
+            if program.accounts.get_candidate(s).contact.email == found.contact.email
         ]
         assert [found.candidate_id] == holders
         evidence = [

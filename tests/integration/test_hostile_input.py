@@ -181,7 +181,7 @@ def _simple(fn: Callable[[Seeded, Any], object]) -> Target:
 
 TARGETS: dict[str, Target] = {
     # accounts
-    "accounts.get": _simple(lambda s, v: s.program.accounts.get(v)),
+    "accounts.get": _simple(lambda s, v: s.program.accounts.get_candidate(v)),
     "accounts.find_by_email": _simple(lambda s, v: s.program.accounts.find_by_email(v)),
     "accounts.accept_terms.path": _simple(lambda s, v: s.program.accounts.accept_terms(path=v)),
     "accounts.accept_terms.candidate_id": _simple(
@@ -469,7 +469,7 @@ def test_accepted_names_round_trip_unchanged(program: Program, name: str) -> Non
     candidate = program.accounts.activate(token)
     expected = (name, name)
     assert expected == (candidate.contact.given_name, candidate.contact.family_name)
-    again = program.accounts.get(candidate.candidate_id)
+    again = program.accounts.get_candidate(candidate.candidate_id)
     assert expected == (again.contact.given_name, again.contact.family_name)
 
 
@@ -628,7 +628,7 @@ def test_names_incident_text_and_evidence_round_trip(
 
     with make_program(backend) as again:
         if names_stored:
-            contact = again.accounts.get(cid).contact
+            contact = again.accounts.get_candidate(cid).contact
             assert (text, text) == (contact.given_name, contact.family_name)
         if incident_id is not None:
             incident = again.accounts.get_incident(incident_id)

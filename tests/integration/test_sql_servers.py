@@ -64,7 +64,7 @@ def test_every_context_works_on_the_sqlalchemy_adapter(
         )
         program.consent.grant("s-1", "research", channel="web_form")
     with make_program(backend) as again:
-        assert "ada@example.com" == again.accounts.get(cid).contact.email
+        assert "ada@example.com" == again.accounts.get_candidate(cid).contact.email
         assert ["scs-endpoint"] == [a.award_id for a in again.awards.verify_disclosure(code).awards]
         reader = Reader("C-1", logged_in=True)
         assert again.entitlements.decide(reader, "global_escalation_process_guide").allowed
@@ -117,7 +117,7 @@ def test_program_writes_join_the_host_connection_transaction(engine: Engine, out
         program = Program.open(conn, clock=FixedClock(START), options=FAST)
         register(program, "ada@example.com")
         cid = str(last(program, "activation").data["candidate_id"])
-        assert "ada@example.com" == program.accounts.get(cid).contact.email
+        assert "ada@example.com" == program.accounts.get_candidate(cid).contact.email
         if outcome == "commit":
             host.commit()
         else:

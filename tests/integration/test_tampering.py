@@ -194,7 +194,7 @@ def test_reading_or_writing_a_corrupt_record_raises_integrity_errors(
     sql(db_path(tmp_path), CORRUPT_RECORDS[corruption])
     with _reopen(make_program) as program:
         calls: list[Callable[[], object]] = [
-            lambda: program.accounts.get(cid),
+            lambda: program.accounts.get_candidate(cid),
             lambda: program.accounts.suspend(cid, "x"),
             lambda: program.history.verify(cid),
             lambda: program.awards.progress(cid, "scs-endpoint"),
@@ -286,7 +286,7 @@ def test_garbage_in_the_middle_of_the_file(make_program: ProgramFactory, tmp_pat
         handle.write(os.urandom(8192))
     with pytest.raises(SymprogramError):
         with _reopen(make_program) as program:
-            program.accounts.get(cid)
+            program.accounts.get_candidate(cid)
             program.history.verify(cid).raise_for_problems()
             program.consent.verify("s1").raise_for_problems()
 

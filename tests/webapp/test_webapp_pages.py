@@ -60,7 +60,7 @@ def test_registration_shows_the_activation_link_and_activation_logs_in(
     assert message.data["candidate_id"] == candidate_id
     welcome = client.get("/welcome").text
     assert 'id="status">active<' in welcome
-    assert "active" == str(program.accounts.get(candidate_id).status)
+    assert "active" == str(program.accounts.get_candidate(candidate_id).status)
     assert ["terms_accepted", "candidate_registered", "activation_sent"] == _history_kinds(
         program, candidate_id
     )[:3]
