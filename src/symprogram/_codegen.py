@@ -692,13 +692,7 @@ def writer(
     """
     builder = _Builder("writer", own_hooks, by_text)
     builder.top, builder.exclude = cls, exclude
-    try:
-        name = builder.write_class(cls)
-        if name is None:
-            return None
-        fn: Writer = builder.compile(cls)[name]
-    except _UNSUPPORTED:
-        return None
+    fn: Writer | None = _generate(builder, cls, builder.write_class)
     return fn
 
 
@@ -712,11 +706,14 @@ def reader(
     ``own_hooks``, ``by_text``: as for :func:`writer`.
     """
     builder = _Builder("reader", own_hooks, by_text)
+    fn: Reader | None = _generate(builder, cls, builder.read_class)
+    return fn
+
+
+def _generate(builder: _Builder, cls: type, function_of: Callable[[type], str | None]) -> Any:
+    """The compiled function ``function_of(cls)`` names, or ``None`` for an unsupported class."""
     try:
-        name = builder.read_class(cls)
-        if name is None:
-            return None
-        fn: Reader = builder.compile(cls)[name]
+        name = function_of(cls)
+        return None if name is None else builder.compile(cls)[name]
     except _UNSUPPORTED:
         return None
-    return fn

@@ -141,29 +141,32 @@ class _Converter(JsonConverter):
             self._sym_writers.clear()
             self._sym_readers.clear()
 
-    def register_unstructure_hook(self, *args: Any, **kwargs: Any) -> Any:
-        self._sym_disable()
-        return super().register_unstructure_hook(*args, **kwargs)
 
-    def register_unstructure_hook_func(self, *args: Any, **kwargs: Any) -> Any:
-        self._sym_disable()
-        return super().register_unstructure_hook_func(*args, **kwargs)
+# Registering any hook switches the generated code off (then calls cattrs' own method).
+_REGISTERING = (
+    "register_unstructure_hook",
+    "register_unstructure_hook_func",
+    "register_unstructure_hook_factory",
+    "register_structure_hook",
+    "register_structure_hook_func",
+    "register_structure_hook_factory",
+)
 
-    def register_unstructure_hook_factory(self, *args: Any, **kwargs: Any) -> Any:
-        self._sym_disable()
-        return super().register_unstructure_hook_factory(*args, **kwargs)
 
-    def register_structure_hook(self, *args: Any, **kwargs: Any) -> Any:
-        self._sym_disable()
-        return super().register_structure_hook(*args, **kwargs)
+def _switching_off(name: str) -> Callable[..., Any]:
+    inherited = getattr(JsonConverter, name)
 
-    def register_structure_hook_func(self, *args: Any, **kwargs: Any) -> Any:
+    def register(self: _Converter, *args: Any, **kwargs: Any) -> Any:
         self._sym_disable()
-        return super().register_structure_hook_func(*args, **kwargs)
+        return inherited(self, *args, **kwargs)
 
-    def register_structure_hook_factory(self, *args: Any, **kwargs: Any) -> Any:
-        self._sym_disable()
-        return super().register_structure_hook_factory(*args, **kwargs)
+    register.__name__, register.__qualname__ = name, f"_Converter.{name}"
+    register.__doc__ = inherited.__doc__
+    return register
+
+
+for _name in _REGISTERING:
+    setattr(_Converter, _name, _switching_off(_name))
 
 
 # Classes make_converter gives hooks of their own beyond what _codegen reproduces.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -33,34 +34,29 @@ def _record_lines(record: Any) -> list[str]:
     ]
 
 
-@consent.command("grant")
-@click.argument("subject")
-@click.argument("purpose")
-@_CHANNEL
-@_EVIDENCE
-@json_option
-@pass_state
-def consent_grant(
-    state: State, subject: str, purpose: str, channel: str, evidence: str, as_json: bool
-) -> None:
-    """Record that SUBJECT agreed to PURPOSE (e.g. special_offers, channel.email)."""
-    record = state.program().consent.grant(subject, purpose, channel=channel, evidence=evidence)
-    emit(as_json, jsonable(record), _record_lines(record))
+def _choice_command(name: str, help_text: str) -> click.Command:
+    """``consent grant`` or ``consent withdraw``: record the choice, print the ledger record."""
+
+    def command(
+        state: State, subject: str, purpose: str, channel: str, evidence: str, as_json: bool
+    ) -> None:
+        choose = getattr(state.program().consent, name)
+        record = choose(subject, purpose, channel=channel, evidence=evidence)
+        emit(as_json, jsonable(record), _record_lines(record))
+
+    options = [click.argument("subject"), click.argument("purpose"), _CHANNEL, _EVIDENCE]
+    decorated: Callable[..., None] = json_option(pass_state(command))
+    for option in reversed(options):
+        decorated = option(decorated)
+    return consent.command(name, help=help_text)(decorated)
 
 
-@consent.command("withdraw")
-@click.argument("subject")
-@click.argument("purpose")
-@_CHANNEL
-@_EVIDENCE
-@json_option
-@pass_state
-def consent_withdraw(
-    state: State, subject: str, purpose: str, channel: str, evidence: str, as_json: bool
-) -> None:
-    """Withdraw SUBJECT's consent to PURPOSE: one call, through any channel."""
-    record = state.program().consent.withdraw(subject, purpose, channel=channel, evidence=evidence)
-    emit(as_json, jsonable(record), _record_lines(record))
+consent_grant = _choice_command(
+    "grant", "Record that SUBJECT agreed to PURPOSE (e.g. special_offers, channel.email)."
+)
+consent_withdraw = _choice_command(
+    "withdraw", "Withdraw SUBJECT's consent to PURPOSE: one call, through any channel."
+)
 
 
 @consent.command("check")
