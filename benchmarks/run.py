@@ -394,7 +394,7 @@ def bench_serialization(rep: Report, number: int) -> None:
     r = run_child("serialization", number=number)
     models = ("ConsentState", "ContactDetails")
     lines = [
-        "## 3. Serialization round trip (model → JSON text → model, median of 7 runs)",
+        "## 3. Serialization round trip (model → JSON text → model, best of 3 medians of 7 runs)",
         "",
         "symprogram: `serialization.dumps` + `loads` (generated code on cattrs, canonical",
         "JSON). cattrs alone: the same converter with the generated code switched off",
