@@ -181,12 +181,12 @@ class PolicyCatalogue:
         declared = None if policy is None else policy.purpose(purpose)
         return None if declared is None else declared.basis
 
-    def material_changes(self, purpose: str, at: datetime) -> list[tuple[int, str]]:
+    def material_changes(self, purpose: str, at: datetime) -> tuple[tuple[int, str], ...]:
         """``(rank, version)`` of the material changes affecting ``purpose`` in effect by ``at``."""
         found = self._material.get(purpose)
         if not found:
-            return []
-        return [(rank, version) for rank, version, effective in found if effective <= at]
+            return ()
+        return tuple((rank, version) for rank, version, effective in found if effective <= at)
 
     def site_policy(self, site: str, at: datetime) -> Policy | str:
         """The policy covering ``site`` at ``at``, or the URL of the policy that does.
