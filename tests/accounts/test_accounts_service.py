@@ -720,3 +720,14 @@ def test_unknown_candidate_is_not_found(world: World) -> None:
     with pytest.raises(ValidationError) as bad:
         world.accounts.get_candidate("bogus")
     assert "invalid_candidate_id" == bad.value.code
+
+
+def test_the_account_history_ledger_has_history_verify_and_verify_all(world: World) -> None:
+    """AccountHistory follows the ledger convention: history(subject) as a tuple,
+    verify(subject) and verify_all() (no failures on an untouched store)."""
+    cid = world.active().candidate_id
+    entries = world.history.history(cid)
+    assert isinstance(entries, tuple)
+    assert tuple(world.accounts.history(cid)) == entries
+    assert world.history.verify(cid).ok
+    assert () == world.history.verify_all()

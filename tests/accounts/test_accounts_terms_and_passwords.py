@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -107,3 +108,28 @@ def test_scrypt_encoding_and_junk() -> None:
     with pytest.raises(ValidationError) as info:
         ScryptHasher(n=3)
     assert "invalid_hasher_parameters" == info.value.code
+
+
+def test_a_catalogue_loads_from_a_file_reading_its_texts_beside_it(tmp_path: Path) -> None:
+    """TermsCatalogue.load reads the TOML file and each version's ``file`` next to it,
+    and gives what from_toml gives for the same text."""
+    (tmp_path / "v1.txt").write_text("The terms.\n", encoding="utf-8")
+    index = tmp_path / "terms.toml"
+    index.write_text(
+        '[[versions]]\nversion = "2012.1"\neffective = 2012-01-01T00:00:00Z\n'
+        'title = "Terms of Use"\nfile = "v1.txt"\n',
+        encoding="utf-8",
+    )
+    loaded = TermsCatalogue.load(index)
+    assert ["2012.1"] == [v.version for v in loaded]
+    assert "The terms." == loaded.versions[0].text
+    same = TermsCatalogue.from_toml(
+        index.read_text(encoding="utf-8"), read=lambda name: (tmp_path / name).read_text()
+    )
+    assert same.versions == loaded.versions
+
+
+def test_a_missing_catalogue_file_is_a_catalogue_error(tmp_path: Path) -> None:
+    """An unreadable path is CatalogueError, never OSError."""
+    with pytest.raises(CatalogueError):
+        TermsCatalogue.load(tmp_path / "nowhere.toml")

@@ -113,7 +113,10 @@ def _digests() -> st.SearchStrategy[str]:
 
 
 def _paragraphs(max_size: int = 200) -> st.SearchStrategy[str]:
-    alphabet = st.characters(blacklist_categories=("Cc", "Cs")) | st.sampled_from("\n\t")
+    # Multi-line text: \n and \t, never other controls nor U+2028 / U+2029 (the kernel's check).
+    alphabet = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")) | st.sampled_from(
+        "\n\t"
+    )
     return st.text(alphabet, min_size=1, max_size=max_size).filter(
         lambda s: bool(s.strip()) and s == s.strip()
     )
