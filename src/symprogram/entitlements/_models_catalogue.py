@@ -255,7 +255,9 @@ class EntitlementCatalogue:
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<string>") -> EntitlementCatalogue:
-        """Build a catalogue from TOML text (as :func:`.catalogue.from_toml` does).
+        """Build a catalogue from the text of one TOML document holding every section.
+
+        See :func:`symprogram.entitlements.catalogue.from_toml`.
 
         Raises:
             CatalogueError: not TOML, or an entry is invalid (``catalogue_invalid``).
