@@ -34,30 +34,17 @@ from symprogram.consent.models import (
 from symprogram.consent.ports import STATE_KIND
 from symprogram.consent.storage import ConsentStorage
 from symprogram.decisions import Decision
-from symprogram.errors import ConcurrencyError, IntegrityError, ValidationError
+from symprogram.errors import ConcurrencyError, IntegrityError
 from symprogram.events import GENESIS, Ledger, LedgerEntry
 from symprogram.persistence import Repository, Store, Transaction
 
-__all__ = ["ConsentBase", "MemoKey", "Recording", "Remembered", "check_batch"]
+__all__ = ["ConsentBase", "MemoKey", "Recording", "Remembered"]
 
 MemoKey = tuple[str, str, str | None]
 """A remembered ``may_use`` question: subject, purpose, contact channel."""
 
 Remembered = tuple[PolicyCatalogue, datetime, datetime, Decision]
 """A remembered answer: the catalogue, the span of instants it holds for, the answer."""
-
-
-def check_batch(value: object) -> int:
-    """A page size of the streaming calls: an integer from 1 to 10000.
-
-    Raises:
-        ValidationError: ``invalid_batch``.
-    """
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10_000:
-        raise ValidationError(
-            "batch must be an integer from 1 to 10000", field="batch", code="invalid_batch"
-        )
-    return value
 
 
 @attrs.frozen

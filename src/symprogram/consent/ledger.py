@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from symprogram.consent import rules
-from symprogram.consent._base import ConsentBase, check_batch
+from symprogram.consent._base import ConsentBase
 from symprogram.consent.models import Choice, ConsentReceipt, LedgerAudit, check_subject
 from symprogram.errors import IntegrityError, ValidationError
 from symprogram.events import LedgerEntry, Problem, Verification
@@ -97,7 +97,7 @@ class LedgerChecks(ConsentBase):
 
     def verify_all(self, *, batch: int = 500) -> LedgerAudit:
         """Verify every subject's ledger (page by page) and report the failures."""
-        size = check_batch(batch)
+        size = rules.check_batch(batch)
         prefix = self.ledger.name + ":"
         after: str | None = None
         checked = 0

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from symprogram._checks import check_enum
 from symprogram.consent import messages, rules
-from symprogram.consent._base import ConsentBase, check_batch
+from symprogram.consent._base import ConsentBase
 from symprogram.consent.catalogue import PolicyCatalogue
 from symprogram.consent.models import (
     Channel,
@@ -115,7 +115,7 @@ class Policies(ConsentBase):
         catalogue = self._policies()
         catalogue.get(policy_version)
         rank = catalogue.rank(policy_version)
-        size = check_batch(batch)
+        size = rules.check_batch(batch)
 
         def pending(tx: Transaction, state: ConsentState) -> bool:
             return state.erased_at is None and not rules.notified_of(state, catalogue, rank)

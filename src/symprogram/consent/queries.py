@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from symprogram._checks import check_enum
 from symprogram.clock import ensure_utc
 from symprogram.consent import rules
-from symprogram.consent._base import ConsentBase, MemoKey, check_batch
+from symprogram.consent._base import ConsentBase, MemoKey
 from symprogram.consent.catalogue import PolicyCatalogue
 from symprogram.consent.models import (
     Choice,
@@ -229,7 +229,7 @@ class Queries(ConsentBase):
         purpose_id = rules.check_purpose(purpose, catalogue)
         contact = None if channel is None else check_enum(ContactChannel, channel, "channel").value
         instant = self._instant(at)
-        size = check_batch(batch)
+        size = rules.check_batch(batch)
 
         def allowed(tx: Transaction, state: ConsentState) -> bool:
             return rules.decide(state, catalogue, purpose_id, instant, contact).allowed

@@ -81,6 +81,7 @@ __all__ = [
     "SUBJECT_ERASED",
     "add_policy",
     "apply",
+    "check_batch",
     "audience_entry",
     "check_erasable",
     "check_items",
@@ -494,3 +495,16 @@ def record_notice(
     """
     check_record_instant(state, at, now, catalogue)
     return NoticeRecorded(subject, at, version, via.value)
+
+
+def check_batch(value: object) -> int:
+    """A page size of the streaming calls: an integer from 1 to 10000.
+
+    Raises:
+        ValidationError: ``invalid_batch``.
+    """
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10_000:
+        raise ValidationError(
+            "batch must be an integer from 1 to 10000", field="batch", code="invalid_batch"
+        )
+    return value
