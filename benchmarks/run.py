@@ -681,9 +681,10 @@ NOTES = """
   but one: reading ContactDetails alone is about 1.3x, because a validated model
   is built by calling the class, and its e-mail and text checks, which both paths
   run, are most of the time. Its reader is kept as part of the ContactDetails
-  round trip; the writers (4-7x) are where the generator pays most. Measured on a
-  machine shared with other engineers' test runs (load average about 6 on 2
-  CPUs): every case ran in three interleaved rounds and kept its best median, so
+  round trip; the writers (4-7x) are where the generator pays most. Measured on
+  another machine than the sections before it (2 CPUs, Intel Xeon; results.json
+  keeps each section's machine), shared with other engineers' test runs (load
+  average about 6): every case ran in three interleaved rounds and kept its best median, so
   that a burst of load does not favour one column over another.
 """
 
