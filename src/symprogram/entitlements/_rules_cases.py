@@ -6,7 +6,6 @@ the refusal; re-exported by :mod:`symprogram.entitlements.rules`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -116,11 +115,7 @@ def remote_access_terms(catalogue: EntitlementCatalogue) -> RemoteAccessTerms:
     return terms
 
 
-def require_remote_consent(
-    case: SupportCase,
-    terms: RemoteAccessTerms,
-    has_consented: Callable[[str, str], bool] | None,
-) -> None:
+def require_remote_consent(case: SupportCase, terms: RemoteAccessTerms, consented: bool) -> None:
     """Refuse a remote session without express consent to the current terms.
 
     Seed: "Before implementing such remote access we will require your express
@@ -129,14 +124,14 @@ def require_remote_consent(
     Args:
         case: the case.
         terms: the current terms (:func:`remote_access_terms`).
-        has_consented: asks whether ``(customer_id, terms_version)`` consented
-            (``None``: nobody can consent, so no session can start).
+        consented: whether the case's customer had expressly consented to
+            ``terms.version`` then (``False`` when nobody can be asked).
 
     Raises:
         PermissionDenied: no consent (``remote_access_consent_required``,
             details ``terms_version`` and ``document``).
     """
-    if has_consented is None or not has_consented(case.customer_id, terms.version):
+    if not consented:
         raise PermissionDenied(
             f"customer {case.customer_id!r} has not expressly consented to the Remote "
             f"Access Standard Terms version {terms.version}",

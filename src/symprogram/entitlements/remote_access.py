@@ -48,8 +48,10 @@ class RemoteAccess(_Base):
             repo = StoredCases(tx)
             case = repo.get(case_id)
             terms = rules.remote_access_terms(self._catalogue)
-            asked = None if consent is None else (lambda c, v: consent.has_consented(c, v, now))
-            rules.require_remote_consent(case, terms, asked)
+            consented = consent is not None and consent.has_consented(
+                case.customer_id, terms.version, now
+            )
+            rules.require_remote_consent(case, terms, consented)
             case, session = rules.start_remote_session(
                 case, terms_version=terms.version, at=now, by=by
             )
