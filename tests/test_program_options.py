@@ -61,3 +61,15 @@ def test_services_are_built_once_when_threads_race_for_them() -> None:
         for thread in threads:
             thread.join()
         assert {id(program.consent), id(program.entitlements)} == {id(s) for s in seen}
+
+
+def test_a_deprecated_option_warns_at_the_caller_and_still_works() -> None:
+    """options={"accounts": {"terms": ...}} warns (pointing at this file) and is used."""
+    from symprogram.accounts import TermsCatalogue
+
+    terms = TermsCatalogue.default()
+    with pytest.warns(DeprecationWarning, match="catalogue") as caught:
+        program = Program.in_memory(options={"accounts": {"terms": terms}})
+    assert any(w.filename == __file__ for w in caught)
+    with program:
+        assert terms is program.accounts.catalogue

@@ -11,17 +11,39 @@ Kernel code: it knows no context.
 from __future__ import annotations
 
 import importlib
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, overload
 
-__all__ = ["deprecated_alias", "module_getattr", "renamed_keyword", "warn_deprecated"]
+__all__ = [
+    "deprecated_alias",
+    "module_getattr",
+    "outside_stacklevel",
+    "renamed_keyword",
+    "warn_deprecated",
+]
 
 T = TypeVar("T")
 
 
-def warn_deprecated(old: str, new: str, since: str, *, stacklevel: int = 3) -> None:
-    """Warn that ``old`` is deprecated in favour of ``new`` (from version ``since``)."""
+def outside_stacklevel() -> int:
+    """The ``stacklevel`` of the first caller outside the symprogram package."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("symprogram"):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def warn_deprecated(old: str, new: str, since: str, *, stacklevel: int | None = 3) -> None:
+    """Warn that ``old`` is deprecated in favour of ``new`` (from version ``since``).
+
+    ``stacklevel=None`` points the warning at the first caller outside symprogram.
+    """
+    if stacklevel is None:
+        stacklevel = outside_stacklevel()
     warnings.warn(
         f"{old} is deprecated since symprogram {since}; use {new} instead "
         "(the old name goes away in a later release)",

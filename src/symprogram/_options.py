@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from symprogram._deprecation import warn_deprecated
 from symprogram.errors import SymprogramError, ValidationError
 
 __all__ = ["check_options"]
@@ -113,6 +114,14 @@ def check_options(service: type, context: str, options: Mapping[str, Any]) -> di
     for name, value in options.items():
         where = f"options.{context}.{name}"
         if name in deprecated:
+            # Warned here, at the caller of Program(); the service is then built with
+            # the old keyword under a filter (see Program._service).
+            warn_deprecated(
+                f"options[{context!r}][{name!r}]",
+                f"options[{context!r}][{deprecated[name]!r}]",
+                "0.2.0",
+                stacklevel=None,
+            )
             checked[name] = value
             continue
         if not isinstance(name, str) or name not in known:

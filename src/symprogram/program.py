@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -40,6 +41,13 @@ _SERVICES = {
     "entitlements": ("symprogram.entitlements", "EntitlementsService"),
     "consent": ("symprogram.consent", "ConsentService"),
 }
+
+
+def _deprecated_keywords(name: str) -> set[str]:
+    import importlib
+
+    module, cls = _SERVICES[name]
+    return set(getattr(getattr(importlib.import_module(module), cls), "DEPRECATED_KEYWORDS", {}))
 
 
 def _checked_options(options: object) -> dict[str, dict[str, Any]]:
@@ -118,6 +126,9 @@ class Program:
         self.notifier: Notifier = notifier if notifier is not None else Outbox()
         self._ledger_key = ledger_key
         self._options = _checked_options(options)
+        self._deprecated_options = {
+            name for name, given in self._options.items() if set(given) & _deprecated_keywords(name)
+        }
         self._services: dict[str, Any] = {}
         self._lock = threading.RLock()
         self.history = AccountHistory(store, key=ledger_key)
@@ -170,7 +181,12 @@ class Program:
             with self._lock:
                 service = self._services.get(name)
                 if service is None:
-                    service = self._services[name] = build()
+                    with warnings.catch_warnings():
+                        if name in self._deprecated_options:
+                            # Warned about when the program was built, at the caller:
+                            # building the service with it must not warn again.
+                            warnings.simplefilter("ignore", DeprecationWarning)
+                        service = self._services[name] = build()
         return service
 
     @property
