@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import attrs
-
 from symprogram._checks import check_text
 from symprogram.accounts import rules
 from symprogram.accounts._base import ACCOUNT_PURPOSES, RESEND, RESET, FlowBase, candidate_key
 from symprogram.accounts._text import CODES
 from symprogram.accounts.events import AccountErased
 from symprogram.accounts.models import (
-    ERASED_EMAIL,
-    ERASED_TEXT,
     MAX_REASON_LENGTH,
     AccountErasure,
-    AccountStatus,
     Candidate,
-    erased_contact,
 )
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ids import CandidateId
-from symprogram.persistence import Transaction
 
 __all__ = ["Erasure"]
-
-_EMAIL_FIELDS = ("email", "new_email", "previous_email")
-"""History entry fields that may hold an address the account used."""
 
 
 class Erasure(FlowBase):
@@ -69,12 +59,10 @@ class Erasure(FlowBase):
             store = AccountsStorage(tx)
             candidate = store.candidates.get(key)
             already = candidate.erased_at is not None
-            emails = self._known_emails(tx, candidate)
-            if candidate.status is not AccountStatus.CLOSED:
-                candidate, event = rules.change_status(
-                    candidate, AccountStatus.CLOSED, now, reason=text
-                )
-                self._record(tx, event)
+            history = (e.data for e in self._history.ledger.iter_entries(tx, key))
+            emails = rules.known_emails(candidate, history)
+            erased, closed = rules.erase_account(candidate, text, now)
+            self._record(tx, closed)
             if not already:
                 for purpose in ACCOUNT_PURPOSES:
                     self._tokens.revoke_all(tx, purpose=purpose, subject=key)
@@ -85,13 +73,6 @@ class Erasure(FlowBase):
             store.credentials.delete(key)
             reports = _erase_score_reports(store, candidate)
             incidents = _erase_incidents(store, candidate)
-            erased = attrs.evolve(
-                candidate,
-                contact=erased_contact(),
-                pending_email=None,
-                status_reason=candidate.status_reason if already else text,
-                erased_at=candidate.erased_at if already else now,
-            )
             if erased != candidate:
                 erased = store.candidates.save(erased)
             count = 0
@@ -112,19 +93,6 @@ class Erasure(FlowBase):
             already_erased=already,
         )
 
-    def _known_emails(self, tx: Transaction, candidate: Candidate) -> tuple[str, ...]:
-        """Every address the account used: current, pending, and those in its history."""
-        found = {candidate.contact.email}
-        if candidate.pending_email is not None:
-            found.add(candidate.pending_email)
-        for entry in self._history.ledger.iter_entries(tx, candidate.candidate_id):
-            for name in _EMAIL_FIELDS:
-                value = (entry.data or {}).get(name)
-                if isinstance(value, str) and value:
-                    found.add(value)
-        found.discard(ERASED_EMAIL)
-        return tuple(sorted(found))
-
 
 def _erase_score_reports(store: AccountsStorage, candidate: Candidate) -> tuple[str, ...]:
     done: list[str] = []
@@ -132,7 +100,7 @@ def _erase_score_reports(store: AccountsStorage, candidate: Candidate) -> tuple[
         report = store.score_reports.find(number)
         if report is None or report.claimed_by != candidate.candidate_id:
             continue
-        erased = attrs.evolve(report, candidate_name=ERASED_TEXT, email=ERASED_EMAIL)
+        erased = rules.erased_report(report)
         if erased != report:
             store.score_reports.save(erased)
         done.append(number)
@@ -145,11 +113,7 @@ def _erase_incidents(store: AccountsStorage, candidate: Candidate) -> tuple[str,
         incident = store.incidents.find(incident_id)
         if incident is None or incident.candidate_id != candidate.candidate_id:
             continue
-        erased = attrs.evolve(
-            incident,
-            title=ERASED_TEXT,
-            messages=tuple(attrs.evolve(m, body=ERASED_TEXT) for m in incident.messages),
-        )
+        erased = rules.erased_incident(incident)
         if erased != incident:
             store.incidents.save(erased)
         done.append(incident_id)

@@ -6,8 +6,9 @@ the ones that refuse raise a :class:`~symprogram.errors.SymprogramError`
 subclass with a stable code. Every refusal of the accounts context is decided
 here; the flows only load, call these rules, save and send.
 
-This module holds the account life cycle, the terms of use, contact details
-and notification preferences, and re-exports the rules of credentials
+This module holds the terms of use, registration, contact details and
+notification preferences, and re-exports the rules of the account life cycle
+and erasure (:mod:`~symprogram.accounts._rules_lifecycle`), credentials
 (:mod:`~symprogram.accounts._rules_credentials`), score report claims
 (:mod:`~symprogram.accounts._rules_claims`) and incidents
 (:mod:`~symprogram.accounts._rules_incidents`).
@@ -48,8 +49,20 @@ from symprogram.accounts._rules_incidents import (
     file_incident,
     open_incident,
 )
+from symprogram.accounts._rules_lifecycle import (
+    ACCOUNT_TRANSITIONS,
+    EMAIL_FIELDS,
+    account_erased,
+    change_status,
+    erase_account,
+    erased_incident,
+    erased_report,
+    known_emails,
+    require_not_erased,
+    require_open,
+    staff_status_change,
+)
 from symprogram.accounts.events import (
-    AccountStatusChanged,
     ActivationSent,
     CandidateRegistered,
     ContactDetailsUpdated,
@@ -71,13 +84,14 @@ from symprogram.accounts.models import (
     TermsVersion,
 )
 from symprogram.decisions import Decision, Reason
-from symprogram.errors import IllegalTransition, PermissionDenied, TokenError, ValidationError
+from symprogram.errors import PermissionDenied, TokenError, ValidationError
 from symprogram.events import DomainEvent
 
 __all__ = [
     "ACCOUNT_TRANSITIONS",
     "COMMON_PASSWORDS",
     "CONTACT_FIELDS",
+    "EMAIL_FIELDS",
     "INCIDENT_TRANSITIONS",
     "ClaimOutcome",
     "account_erased",
@@ -97,8 +111,12 @@ __all__ = [
     "contact_review",
     "decide_claim",
     "enforce_rate_limit",
+    "erase_account",
+    "erased_incident",
+    "erased_report",
     "file_incident",
     "invalid_credentials",
+    "known_emails",
     "log_in",
     "new_account",
     "notification_setting",
@@ -122,14 +140,6 @@ __all__ = [
     "unbound_acceptance",
 ]
 
-ACCOUNT_TRANSITIONS: Mapping[AccountStatus, frozenset[AccountStatus]] = {
-    AccountStatus.PENDING_ACTIVATION: frozenset({AccountStatus.ACTIVE, AccountStatus.CLOSED}),
-    AccountStatus.ACTIVE: frozenset({AccountStatus.SUSPENDED, AccountStatus.CLOSED}),
-    AccountStatus.SUSPENDED: frozenset({AccountStatus.ACTIVE, AccountStatus.CLOSED}),
-    AccountStatus.CLOSED: frozenset(),
-}
-"""Allowed account status changes; everything else raises :class:`IllegalTransition`."""
-
 CONTACT_FIELDS = (
     "given_name",
     "family_name",
@@ -140,105 +150,6 @@ CONTACT_FIELDS = (
     "postal_address",
 )
 """Contact fields changed through ``update_contact_details`` (the e-mail has its own flow)."""
-
-# -- account life cycle -------------------------------------------------------------------
-
-
-def change_status(
-    candidate: Candidate,
-    target: AccountStatus,
-    at: datetime,
-    *,
-    reason: str | None = None,
-) -> tuple[Candidate, AccountStatusChanged]:
-    """Move an account to ``target`` and return it with the event.
-
-    Raises:
-        IllegalTransition: ``target`` is not reachable from the current status
-            (code ``illegal_transition``; details ``from`` and ``to``).
-    """
-    if target not in ACCOUNT_TRANSITIONS[candidate.status]:
-        raise IllegalTransition(
-            f"an account cannot go from {candidate.status} to {target}",
-            field="status",
-            code="illegal_transition",
-            details={"from": str(candidate.status), "to": str(target)},
-        )
-    updated = attrs.evolve(
-        candidate,
-        status=target,
-        status_changed_at=at,
-        status_reason=reason if target in (AccountStatus.SUSPENDED, AccountStatus.CLOSED) else None,
-    )
-    event = AccountStatusChanged(
-        candidate.candidate_id,
-        at,
-        previous=str(candidate.status),
-        status=str(target),
-        reason=reason,
-    )
-    return updated, event
-
-
-def account_erased() -> IllegalTransition:
-    """The refusal of anything that would use an erased account again."""
-    return IllegalTransition(
-        "this account's personal data was erased; it cannot be used again",
-        field="candidate_id",
-        code="account_erased",
-    )
-
-
-def require_not_erased(candidate: Candidate) -> None:
-    """Refuse to change an erased account.
-
-    Raises:
-        IllegalTransition: ``account_erased``.
-    """
-    if candidate.erased_at is not None:
-        raise account_erased()
-
-
-def require_open(candidate: Candidate) -> None:
-    """Refuse to change an erased or closed account.
-
-    Raises:
-        IllegalTransition: ``account_erased`` or ``account_closed``.
-    """
-    require_not_erased(candidate)
-    if candidate.status is AccountStatus.CLOSED:
-        raise IllegalTransition(
-            "this account is closed", field="candidate_id", code="account_closed"
-        )
-
-
-def staff_status_change(
-    candidate: Candidate,
-    target: AccountStatus,
-    at: datetime,
-    *,
-    reason: str | None = None,
-    require: AccountStatus | None = None,
-) -> tuple[Candidate, AccountStatusChanged]:
-    """Suspend, reinstate or close an account (:func:`change_status` for staff).
-
-    ``require``: the only status the change may start from (a reinstatement
-    starts from ``suspended``).
-
-    Raises:
-        IllegalTransition: an erased account (``account_erased``), or a change
-            the table or ``require`` does not allow (``illegal_transition``).
-    """
-    require_not_erased(candidate)
-    if require is not None and candidate.status is not require:
-        raise IllegalTransition(
-            f"only a {require} account can become {target} this way",
-            field="status",
-            code="illegal_transition",
-            details={"from": str(candidate.status), "to": str(target)},
-        )
-    return change_status(candidate, target, at, reason=reason)
-
 
 # -- terms -----------------------------------------------------------------------------------
 

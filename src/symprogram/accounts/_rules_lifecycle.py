@@ -1,0 +1,202 @@
+"""Rules of the account life cycle: status changes, closed and erased accounts, erasure (pure).
+
+Re-exported by :mod:`symprogram.accounts.rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from symprogram.accounts.events import AccountStatusChanged
+from symprogram.accounts.models import (
+    ERASED_EMAIL,
+    ERASED_TEXT,
+    AccountStatus,
+    Candidate,
+    Incident,
+    ScoreReport,
+    erased_contact,
+)
+from symprogram.errors import IllegalTransition
+
+__all__ = [
+    "ACCOUNT_TRANSITIONS",
+    "EMAIL_FIELDS",
+    "account_erased",
+    "change_status",
+    "erase_account",
+    "erased_incident",
+    "erased_report",
+    "known_emails",
+    "require_not_erased",
+    "require_open",
+    "staff_status_change",
+]
+
+ACCOUNT_TRANSITIONS: Mapping[AccountStatus, frozenset[AccountStatus]] = {
+    AccountStatus.PENDING_ACTIVATION: frozenset({AccountStatus.ACTIVE, AccountStatus.CLOSED}),
+    AccountStatus.ACTIVE: frozenset({AccountStatus.SUSPENDED, AccountStatus.CLOSED}),
+    AccountStatus.SUSPENDED: frozenset({AccountStatus.ACTIVE, AccountStatus.CLOSED}),
+    AccountStatus.CLOSED: frozenset(),
+}
+"""Allowed account status changes; everything else raises :class:`IllegalTransition`."""
+
+EMAIL_FIELDS = ("email", "new_email", "previous_email")
+"""History entry fields that may hold an address the account used."""
+
+
+def change_status(
+    candidate: Candidate,
+    target: AccountStatus,
+    at: datetime,
+    *,
+    reason: str | None = None,
+) -> tuple[Candidate, AccountStatusChanged]:
+    """Move an account to ``target`` and return it with the event.
+
+    Raises:
+        IllegalTransition: ``target`` is not reachable from the current status
+            (code ``illegal_transition``; details ``from`` and ``to``).
+    """
+    if target not in ACCOUNT_TRANSITIONS[candidate.status]:
+        raise IllegalTransition(
+            f"an account cannot go from {candidate.status} to {target}",
+            field="status",
+            code="illegal_transition",
+            details={"from": str(candidate.status), "to": str(target)},
+        )
+    updated = attrs.evolve(
+        candidate,
+        status=target,
+        status_changed_at=at,
+        status_reason=reason if target in (AccountStatus.SUSPENDED, AccountStatus.CLOSED) else None,
+    )
+    event = AccountStatusChanged(
+        candidate.candidate_id,
+        at,
+        previous=str(candidate.status),
+        status=str(target),
+        reason=reason,
+    )
+    return updated, event
+
+
+def account_erased() -> IllegalTransition:
+    """The refusal of anything that would use an erased account again."""
+    return IllegalTransition(
+        "this account's personal data was erased; it cannot be used again",
+        field="candidate_id",
+        code="account_erased",
+    )
+
+
+def require_not_erased(candidate: Candidate) -> None:
+    """Refuse to change an erased account.
+
+    Raises:
+        IllegalTransition: ``account_erased``.
+    """
+    if candidate.erased_at is not None:
+        raise account_erased()
+
+
+def require_open(candidate: Candidate) -> None:
+    """Refuse to change an erased or closed account.
+
+    Raises:
+        IllegalTransition: ``account_erased`` or ``account_closed``.
+    """
+    require_not_erased(candidate)
+    if candidate.status is AccountStatus.CLOSED:
+        raise IllegalTransition(
+            "this account is closed", field="candidate_id", code="account_closed"
+        )
+
+
+def staff_status_change(
+    candidate: Candidate,
+    target: AccountStatus,
+    at: datetime,
+    *,
+    reason: str | None = None,
+    require: AccountStatus | None = None,
+) -> tuple[Candidate, AccountStatusChanged]:
+    """Suspend, reinstate or close an account (:func:`change_status` for staff).
+
+    ``require``: the only status the change may start from (a reinstatement
+    starts from ``suspended``).
+
+    Raises:
+        IllegalTransition: an erased account (``account_erased``), or a change
+            the table or ``require`` does not allow (``illegal_transition``).
+    """
+    require_not_erased(candidate)
+    if require is not None and candidate.status is not require:
+        raise IllegalTransition(
+            f"only a {require} account can become {target} this way",
+            field="status",
+            code="illegal_transition",
+            details={"from": str(candidate.status), "to": str(target)},
+        )
+    return change_status(candidate, target, at, reason=reason)
+
+
+# -- erasure ----------------------------------------------------------------------------------
+
+
+def erase_account(
+    candidate: Candidate, reason: str, at: datetime
+) -> tuple[Candidate, AccountStatusChanged | None]:
+    """The account with its personal data erased: closed (if it was not), the contact
+    details the :func:`~symprogram.accounts.models.erased_contact` markers, no pending
+    address. Erasing an erased account again keeps its first reason and instant.
+
+    Returns:
+        the erased candidate and the closing event (``None`` if it was closed).
+    """
+    already = candidate.erased_at is not None
+    event = None
+    if candidate.status is not AccountStatus.CLOSED:
+        candidate, event = change_status(candidate, AccountStatus.CLOSED, at, reason=reason)
+    erased = attrs.evolve(
+        candidate,
+        contact=erased_contact(),
+        pending_email=None,
+        status_reason=candidate.status_reason if already else reason,
+        erased_at=candidate.erased_at if already else at,
+    )
+    return erased, event
+
+
+def known_emails(
+    candidate: Candidate, history: Iterable[Mapping[str, Any] | None]
+) -> tuple[str, ...]:
+    """Every address the account used: current, pending, and those in its history's data."""
+    found = {candidate.contact.email}
+    if candidate.pending_email is not None:
+        found.add(candidate.pending_email)
+    for data in history:
+        for name in EMAIL_FIELDS:
+            value = (data or {}).get(name)
+            if isinstance(value, str) and value:
+                found.add(value)
+    found.discard(ERASED_EMAIL)
+    return tuple(sorted(found))
+
+
+def erased_report(report: ScoreReport) -> ScoreReport:
+    """A claimed score report without the name and address printed on it."""
+    return attrs.evolve(report, candidate_name=ERASED_TEXT, email=ERASED_EMAIL)
+
+
+def erased_incident(incident: Incident) -> Incident:
+    """An incident without its title and message bodies."""
+    return attrs.evolve(
+        incident,
+        title=ERASED_TEXT,
+        messages=tuple(attrs.evolve(m, body=ERASED_TEXT) for m in incident.messages),
+    )
