@@ -149,7 +149,7 @@ def test_program_refuses_things_that_are_not_stores_or_clocks() -> None:
 def test_closed_program_refuses_work(tmp_path: Path) -> None:
     """After the with block the store is closed and services refuse units of work."""
     with Program.open(f"sqlite:///{tmp_path}/closed.db", options=FAST) as program:
-        program.consent.policy()
+        program.consent.get_policy()
     with pytest.raises(StorageError) as info:
         program.accounts.accept_terms(path="create_account")
     assert "store_closed" == info.value.code

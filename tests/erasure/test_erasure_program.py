@@ -121,7 +121,7 @@ def test_erased_records_carry_markers_only(program: Program) -> None:
     )
     incident = accounts.get_incident(seeded.incident_id)
     assert {ERASED_TEXT} == {incident.title, *(m.body for m in incident.messages)}
-    assert ERASED_KIT_ADDRESS == awards.kit(seeded.kit_id).address
+    assert ERASED_KIT_ADDRESS == awards.get_kit(seeded.kit_id).address
     (disclosure,) = awards.disclosures_of(seeded.cid)
     assert (ERASED_TEXT, "", START) == (
         disclosure.holder_name,

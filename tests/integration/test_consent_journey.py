@@ -37,7 +37,7 @@ def test_policy_declares_scope_purposes_activities_recipients_and_transfers(
     """The seed's policy: version, effective date, scope (and the referral for the other
     domain), every purpose with a legal basis, data gathered per activity, the three
     kinds of recipient and the EU -> US -> EU transfer."""
-    policy = program.consent.policy()
+    policy = program.consent.get_policy()
     assert policy.version and policy.effective_at <= START
     assert ("symantec.com",) == policy.sites
     assert ["veritas.com"] == [r.site for r in policy.referrals]
@@ -66,7 +66,7 @@ def test_grant_reason_names_date_channel_and_policy_version(program: Program) ->
     decision = program.consent.may_use("s-1", "research")
     assert decision.allowed
     reason = decision.reasons[0]
-    assert (START, "web_form", program.consent.policy().version) == (
+    assert (START, "web_form", program.consent.get_policy().version) == (
         reason.fact("at"),
         reason.fact("channel"),
         reason.fact("policy_version"),
@@ -75,7 +75,7 @@ def test_grant_reason_names_date_channel_and_policy_version(program: Program) ->
 
 def test_never_asked_opt_in_is_denied_and_necessary_is_allowed(program: Program) -> None:
     """Never asked + opt-in purpose: denied; necessary for a chosen transaction: allowed."""
-    program.consent.record_notice("s-1", program.consent.policy().version)
+    program.consent.record_notice("s-1", program.consent.get_policy().version)
     assert not program.consent.may_use("s-1", "research").allowed
     assert program.consent.may_use("s-1", "purchases_downloads").allowed
 
@@ -92,7 +92,7 @@ def test_withdrawing_is_one_call_through_any_channel(program: Program, channel: 
 
 def test_gpc_opts_out_of_sharing_only(program: Program) -> None:
     """A Global Privacy Control signal is an opt-out of partner sharing, nothing else."""
-    program.consent.record_notice("s-1", program.consent.policy().version)
+    program.consent.record_notice("s-1", program.consent.get_policy().version)
     assert program.consent.may_use("s-1", "partner_sharing").allowed
     program.consent.global_privacy_control("s-1")
     assert ("opted_out",) == program.consent.may_use("s-1", "partner_sharing").codes
@@ -101,7 +101,7 @@ def test_gpc_opts_out_of_sharing_only(program: Program) -> None:
 
 def test_channel_and_cookie_opt_outs(program: Program) -> None:
     """Opting out of a contact channel or a cookie category denies exactly that."""
-    program.consent.record_notice("s-1", program.consent.policy().version)
+    program.consent.record_notice("s-1", program.consent.get_policy().version)
     program.consent.opt_out("s-1", ContactChannel.PHONE, channel="postal_mail")
     assert not program.consent.may_use("s-1", "newsletters", channel="phone").allowed
     assert program.consent.may_use("s-1", "newsletters", channel="email").allowed
@@ -127,7 +127,7 @@ def test_receipt_is_machine_readable_and_verifies(program: Program) -> None:
 
 def test_audience_equals_filtering_may_use(program: Program) -> None:
     """audience(purpose, channel) yields exactly the subjects may_use allows."""
-    version = program.consent.policy().version
+    version = program.consent.get_policy().version
     subjects = [f"s-{n:02d}" for n in range(12)]
     for n, subject in enumerate(subjects):
         program.consent.record_notice(subject, version)

@@ -372,7 +372,7 @@ TARGETS: dict[str, Target] = {
     "consent.request_correction.value": _simple(
         lambda s, v: s.program.consent.request_correction("s1", {"name": v})
     ),
-    "consent.policy_change": _simple(lambda s, v: s.program.consent.policy_change(v)),
+    "consent.get_policy_change": _simple(lambda s, v: s.program.consent.get_policy_change(v)),
     "consent.record_notice.version": _simple(lambda s, v: s.program.consent.record_notice("s1", v)),
     "consent.cobranded_notice": _simple(lambda s, v: s.program.consent.cobranded_notice(v)),
     "consent.erase.subject": _simple(lambda s, v: s.program.consent.erase(v)),

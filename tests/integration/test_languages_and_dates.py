@@ -299,9 +299,9 @@ AT_CALLS: dict[str, Call] = {
     "consent.may_contact": lambda p, s, at: p.consent.may_contact("s1", "newsletters", at=at),
     "consent.may_use": lambda p, s, at: p.consent.may_use("s1", "special_offers", at=at),
     "consent.opt_out": lambda p, s, at: p.consent.opt_out("s1", ContactChannel.EMAIL, at=at),
-    "consent.policy": lambda p, s, at: p.consent.policy(at=at),
+    "consent.get_policy": lambda p, s, at: p.consent.get_policy(at=at),
     "consent.record_notice": lambda p, s, at: p.consent.record_notice(
-        "s1", p.consent.policy().version, at=at
+        "s1", p.consent.get_policy().version, at=at
     ),
     "consent.record_personal_data": lambda p, s, at: p.consent.record_personal_data(
         "s1", "order", {"name": "Ada"}, at=at
@@ -371,7 +371,7 @@ READS = sorted(
         "has_consented",
         "may_contact",
         "may_use",
-        "policy",
+        "get_policy",
     }
 )
 
