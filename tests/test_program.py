@@ -73,7 +73,8 @@ def test_certification_journey_across_contexts(program: Program) -> None:
 
 
 def test_newsletters_follow_the_consent_ledger(program: Program) -> None:
-    """Accounts' newsletter preference is in effect only while consent allows it."""
+    """Accounts' newsletter preference is in effect only while consent allows it: not
+    before a grant, not after a withdrawal, not after an opt-out (issue 3)."""
     cid = _register(program)
     program.accounts.set_notification_preference(cid, "newsletters", True)
     assert not program.accounts.notification_setting(cid, "newsletters").effective
@@ -81,6 +82,11 @@ def test_newsletters_follow_the_consent_ledger(program: Program) -> None:
     assert program.accounts.notification_setting(cid, "newsletters").effective
     program.consent.withdraw(cid, "newsletters", channel="email_reply")
     assert not program.accounts.notification_setting(cid, "newsletters").effective
+    program.consent.grant(cid, "newsletters", channel="web_form", evidence="signup again")
+    assert program.accounts.notification_setting(cid, "newsletters").effective
+    program.consent.opt_out(cid, "newsletters", channel="email_reply")
+    setting = program.accounts.notification_setting(cid, "newsletters")
+    assert not setting.effective
 
 
 def test_remote_access_needs_express_consent_to_the_current_terms(program: Program) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from integration_helpers import START, clock_of, raw_rows, register_active
+from integration_helpers import START, clock_of, raw_rows
 
 from _programs import ProgramFactory, db_path
 from symprogram import Program
@@ -168,15 +168,6 @@ def test_consent_grant_withdraw_denies(program: Program) -> None:
     assert decision.has("withdrawn")
     assert consent.verify("cust-42").ok
     assert "cust-42" not in set(consent.audience("special_offers", "email"))
-
-
-def test_newsletter_preference_follows_consent(program: Program) -> None:
-    """Newsletters respect the consent context's answer (issue 3)."""
-    cid = register_active(program, "ada@example.com")
-    program.accounts.set_notification_preference(cid, "newsletters", True)
-    program.consent.opt_out(cid, "newsletters", channel="email_reply")
-    setting = program.accounts.notification_setting(cid, "newsletters")
-    assert not setting.effective
 
 
 MARKERS = (
