@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from symprogram.accounts import rules
-from symprogram.accounts.models import ContactDetails, TermsCatalogue
+from symprogram.accounts.models import Candidate, ContactDetails, TermsCatalogue
 from symprogram.accounts.ports import MarketingConsent, PasswordHasher
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.clock import Clock, ensure_utc
@@ -28,6 +28,18 @@ from symprogram.tokens import digest as token_digest
 
 if TYPE_CHECKING:
     from symprogram.accounts.service import AccountsSettings
+
+
+__all__ = [
+    "ACCOUNT_PURPOSES",
+    "RESEND",
+    "RESET",
+    "SINCE",
+    "TERMS_PURPOSE",
+    "FlowBase",
+    "candidate_key",
+    "new_incident_id",
+]
 
 T = TypeVar("T")
 
@@ -148,26 +160,18 @@ class FlowBase:
             personal=rules.personal_words(contact),
         )
 
-    def _rate_limit(
-        self, store: AccountsStorage, purpose: str, email: str, now: datetime, limit: int, code: str
-    ) -> None:
+    def _link_requested(
+        self, store: AccountsStorage, log: str, email: str, now: datetime, limit: int, code: str
+    ) -> Candidate | None:
+        """Note a request for a link to ``email`` (refused with ``code`` beyond ``limit``
+        within ``settings.resend_window``, the same for every address); return the
+        address's owner, if any."""
         rules.enforce_rate_limit(
-            store.requests.recent(purpose, email),
+            store.requests.recent(log, email),
             now,
             limit=limit,
             window=self.settings.resend_window,
             code=code,
         )
-        store.requests.note(purpose, email, now, keep=limit)
-
-
-__all__ = [
-    "ACCOUNT_PURPOSES",
-    "RESEND",
-    "RESET",
-    "SINCE",
-    "TERMS_PURPOSE",
-    "FlowBase",
-    "candidate_key",
-    "new_incident_id",
-]
+        store.requests.note(log, email, now, keep=limit)
+        return store.candidates.find_by_email(email)

@@ -101,8 +101,9 @@ class Credentials(FlowBase):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             limit = self.settings.reset_limit
-            self._rate_limit(store, RESET, normalized, now, limit, "reset_limit_reached")
-            candidate = store.candidates.find_by_email(normalized)
+            candidate = self._link_requested(
+                store, RESET, normalized, now, limit, "reset_limit_reached"
+            )
             if candidate is not None and candidate.status is not AccountStatus.CLOSED:
                 key = candidate.candidate_id
                 token = self._tokens.issue(

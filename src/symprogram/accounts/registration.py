@@ -267,8 +267,9 @@ class Registration(AccountOpening):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             limit = self.settings.resend_limit
-            self._rate_limit(store, RESEND, normalized, now, limit, "resend_limit_reached")
-            candidate = store.candidates.find_by_email(normalized)
+            candidate = self._link_requested(
+                store, RESEND, normalized, now, limit, "resend_limit_reached"
+            )
             if candidate is not None and candidate.status is AccountStatus.PENDING_ACTIVATION:
                 key = candidate.candidate_id
                 token = self._tokens.issue(
