@@ -5,7 +5,9 @@ their units of work; the candidate reads it back with :meth:`AccountHistory.read
 (or :meth:`AccountHistory.history`) and anybody can check it with
 :meth:`AccountHistory.verify` (every subject: :meth:`AccountHistory.verify_all`),
 which detects any edited, reordered or removed entry (see
-:class:`~symprogram.events.Ledger`).
+:class:`~symprogram.ledger.Ledger`); against a digest kept outside the database
+(``verify(subject, against=digest)``) it also detects a history rolled back or
+dropped (see :mod:`symprogram.digests`).
 
 Example:
     >>> from datetime import datetime, timezone
@@ -21,9 +23,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from symprogram.events import DomainEvent, Ledger, LedgerEntry, Verification
+from symprogram._checks import check_int
+from symprogram.errors import ValidationError
+from symprogram.events import DomainEvent
+from symprogram.ledger import Ledger, LedgerEntry, Verification, iter_verifications
 from symprogram.persistence import Store, Transaction
+
+if TYPE_CHECKING:
+    from symprogram.digests import LedgerDigest
 
 __all__ = ["AccountHistory"]
 
@@ -34,11 +43,27 @@ class AccountHistory:
     Args:
         store: where the history lives.
         key: optional secret; with it the chain is HMAC-SHA-256 (see :class:`Ledger`).
+        ledger: the ledger to use, named ``"history"`` (a program gives its own,
+            made by ``Program.ledgers`` with the program's key); not with ``key``.
+
+    Raises:
+        ValidationError: ``ledger`` is not a Ledger named ``"history"``, or is
+            given with ``key`` (``invalid_ledger``).
     """
 
-    def __init__(self, store: Store, *, key: bytes | None = None) -> None:
+    def __init__(
+        self, store: Store, *, key: bytes | None = None, ledger: Ledger | None = None
+    ) -> None:
         self.store = store
-        self.ledger = Ledger("history", key=key)
+        if ledger is None:
+            ledger = Ledger("history", key=key)
+        elif not isinstance(ledger, Ledger) or ledger.name != "history" or key is not None:
+            raise ValidationError(
+                "ledger must be a Ledger named 'history', given without key",
+                field="ledger",
+                code="invalid_ledger",
+            )
+        self.ledger = ledger
 
     def record(self, tx: Transaction, event: DomainEvent) -> LedgerEntry:
         """Append ``event`` to its subject's history inside ``tx``."""
@@ -73,19 +98,46 @@ class AccountHistory:
         """Yield ``subject``'s history oldest first (materialized inside one unit of work)."""
         yield from self.read(subject)
 
-    def verify(self, subject: str) -> Verification:
-        """Check ``subject``'s history; the result lists every problem found."""
-        with self.store.transaction(readonly=True) as tx:
-            return self.ledger.verify(tx, subject)
+    def verify(self, subject: str, *, against: LedgerDigest | None = None) -> Verification:
+        """Check ``subject``'s history; the result lists every problem found.
 
-    def verify_all(self, *, batch: int = 500) -> tuple[Verification, ...]:
-        """Check every subject's history; return the failed verifications (none: all ok)."""
-        failures: list[Verification] = []
-        for subject in self.subjects(batch=batch):
-            result = self.verify(subject)
-            if not result.ok:
-                failures.append(result)
-        return tuple(failures)
+        With ``against``, a digest kept outside the database, also prove that the
+        history still extends what the digest covered (see :meth:`Ledger.verify`).
+
+        Raises:
+            ValidationError: ``digest_key_mismatch`` (a digest of another key).
+            IntegrityError: ``digest_forged`` (an altered digest).
+        """
+        with self.store.transaction(readonly=True) as tx:
+            return self.ledger.verify(tx, subject, against=against)
+
+    def verify_all(
+        self, *, batch: int = 500, against: LedgerDigest | None = None
+    ) -> tuple[Verification, ...]:
+        """Check every subject's history; return the failed verifications (none: all ok).
+
+        With ``against``, every history the digest covered is checked too, so one
+        dropped whole is reported (``digest_stream_missing``).
+
+        Raises:
+            ValidationError: ``batch`` is not 1 to 10,000 (``invalid_batch``);
+                ``digest_key_mismatch``.
+            IntegrityError: ``digest_forged``.
+        """
+        size = check_int(batch, "batch", minimum=1, maximum=10_000)
+        if against is not None:
+            self.ledger.check_digest(against)
+
+        def check(tx: Transaction, subject: str) -> Verification:
+            return self.ledger.verify(tx, subject, against=against)
+
+        return tuple(
+            result
+            for result in iter_verifications(
+                self.store, self.ledger, check, batch=size, against=against
+            )
+            if not result.ok
+        )
 
     def subjects(self, *, batch: int = 500) -> Iterator[str]:
         """Yield every subject that has a history, in order."""
