@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -16,8 +16,11 @@ from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.models import Choice, ConsentReceipt, LedgerAudit, check_subject
 from symprogram.errors import IntegrityError, ValidationError
-from symprogram.events import LedgerEntry, Problem, Verification
+from symprogram.ledger import LedgerEntry, Problem, Verification, iter_verifications
 from symprogram.persistence import Transaction
+
+if TYPE_CHECKING:
+    from symprogram.digests import LedgerDigest
 
 __all__ = ["LedgerChecks"]
 
@@ -42,19 +45,31 @@ class LedgerChecks(ConsentBase):
         with self._store.transaction(readonly=True) as tx:
             return tuple(self.ledger.entries(tx, subject))
 
-    def verify(self, subject: str) -> Verification:
+    def verify(self, subject: str, *, against: LedgerDigest | None = None) -> Verification:
         """Check the subject's ledger chain and that the projection equals its replay.
 
+        With ``against``, a digest kept outside the database, also prove that the
+        ledger still extends what the digest covered, so a ledger and projection
+        rolled back together to an older state (from a backup) are detected
+        (``digest_truncated``, ``digest_head_mismatch``, ``digest_stream_missing``).
+
         Never raises for a defect: problems (``hash_mismatch``, ``broken_link``,
-        ``gap``, ``truncated``, ``data_altered``, ``projection_mismatch``, ...) are
-        listed; call ``raise_for_problems()`` to turn them into an ``IntegrityError``.
+        ``gap``, ``truncated``, ``data_altered``, ``erasure_forged``,
+        ``projection_mismatch``, ...) are listed; call ``raise_for_problems()`` to
+        turn them into an ``IntegrityError``.
+
+        Raises:
+            ValidationError: ``digest_key_mismatch`` (a digest of another key).
+            IntegrityError: ``digest_forged`` (an altered digest).
         """
         subject = check_subject(subject)
         with self._store.transaction(readonly=True) as tx:
-            return self._verify(tx, subject)
+            return self._verify(tx, subject, against)
 
-    def _verify(self, tx: Transaction, subject: str) -> Verification:
-        result = self.ledger.verify(tx, subject)
+    def _verify(
+        self, tx: Transaction, subject: str, against: LedgerDigest | None = None
+    ) -> Verification:
+        result = self.ledger.verify(tx, subject, against=against)
         problems = list(result.problems)
         granted: set[str] = set()
 
@@ -95,21 +110,29 @@ class LedgerChecks(ConsentBase):
                 )
         return Verification(subject, result.length, tuple(problems))
 
-    def verify_all(self, *, batch: int = 500) -> LedgerAudit:
-        """Verify every subject's ledger (page by page) and report the failures."""
+    def verify_all(self, *, batch: int = 500, against: LedgerDigest | None = None) -> LedgerAudit:
+        """Verify every subject's ledger (page by page) and report the failures.
+
+        With ``against``, every subject the digest covered is checked too, so a
+        ledger dropped whole is reported (``digest_stream_missing``).
+
+        Raises:
+            ValidationError: ``invalid_batch``; ``digest_key_mismatch``.
+            IntegrityError: ``digest_forged``.
+        """
         size = rules.check_batch(batch)
-        prefix = self.ledger.name + ":"
-        after: str | None = None
+        if against is not None:
+            self.ledger.check_digest(against)
         checked = 0
         failures: list[Verification] = []
-        while True:
-            with self._store.transaction(readonly=True) as tx:
-                names = tx.streams(prefix=prefix, after=after, limit=size)
-                for name in names:
-                    result = self._verify(tx, name[len(prefix) :])
-                    checked += 1
-                    if not result.ok:
-                        failures.append(result)
-            if len(names) < size:
-                return LedgerAudit(checked, tuple(failures))
-            after = names[-1]
+        for result in iter_verifications(
+            self._store,
+            self.ledger,
+            lambda tx, subject: self._verify(tx, subject, against),
+            batch=size,
+            against=against,
+        ):
+            checked += 1
+            if not result.ok:
+                failures.append(result)
+        return LedgerAudit(checked, tuple(failures))

@@ -96,8 +96,10 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
             :meth:`PolicyCatalogue.default`); versions published with
             :meth:`publish_policy` are stored and added to it.
         settings: the service's options (default :class:`ConsentSettings`).
-        ledger_key: optional secret; with it the ledger chain is HMAC-SHA-256 so
-            nobody without the key can forge a consistent history.
+        ledger_key: optional secret; with it the ledger chain, heads and erasure
+            markers are HMAC-SHA-256 so nobody without the key can forge a
+            consistent history or fake an erasure; a :class:`~symprogram.Program`
+            gives its own ``ledger_key``.
         policies: deprecated name of ``catalogue``.
 
     Deprecated names (each warns, then answers as its new name): ``policy(at)``

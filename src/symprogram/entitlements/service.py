@@ -85,9 +85,12 @@ class EntitlementsService(Reading, Agreements, Grants, Extensions, Cases, Remote
         remote_access_consent: answers whether a customer consented to the
             current Remote Access Standard Terms; without it no remote session
             can start.
+        ledger_key: optional secret for the audit ledger (HMAC-SHA-256 chain,
+            heads and erasure markers); a :class:`~symprogram.Program` gives its
+            own ``ledger_key``.
 
     Raises:
-        ValidationError: ``invalid_catalogue``, ``invalid_settings``.
+        ValidationError: ``invalid_catalogue``, ``invalid_settings``, ``invalid_key``.
 
     The decision methods are a hot path: the catalogue is indexed once, language
     choices are cached per (document, languages), and a customer's holdings are
@@ -104,6 +107,7 @@ class EntitlementsService(Reading, Agreements, Grants, Extensions, Cases, Remote
         catalogue: EntitlementCatalogue | None = None,
         settings: EntitlementsSettings | None = None,
         remote_access_consent: RemoteAccessConsent | None = None,
+        ledger_key: bytes | None = None,
     ) -> None:
         if catalogue is not None and not isinstance(catalogue, EntitlementCatalogue):
             raise ValidationError(
@@ -124,7 +128,7 @@ class EntitlementsService(Reading, Agreements, Grants, Extensions, Cases, Remote
         self._catalogue = catalogue if catalogue is not None else EntitlementCatalogue.default()
         self._settings = settings
         self._consent = remote_access_consent
-        self._ledger = Ledger("entitlements")
+        self._ledger = Ledger("entitlements", key=ledger_key)
         self._reader = HoldingsReader(limit=settings.cache_limit)
         self._languages = LanguageCache(limit=settings.cache_limit)
         self._memo = TokenMemo(store, limit=settings.memo_limit)
