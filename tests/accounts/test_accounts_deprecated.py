@@ -38,7 +38,7 @@ def test_terms_keyword_warns_and_sets_the_catalogue(store: Store) -> None:
 def test_terms_and_catalogue_together_are_refused(store: Store) -> None:
     """Giving the old and the new keyword at once is conflicting_arguments."""
     catalogue = TermsCatalogue.default()
-    with pytest.warns(DeprecationWarning, match="terms="), pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         World(store, terms=catalogue, catalogue=catalogue)
     assert "conflicting_arguments" == info.value.code
 

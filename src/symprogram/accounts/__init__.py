@@ -27,6 +27,7 @@ Example:
 """
 
 from symprogram._deprecation import module_getattr
+from symprogram.accounts import models as _models
 from symprogram.accounts.events import (
     AccountErased,
     AccountStatusChanged,
@@ -142,8 +143,4 @@ __all__ = [
     "normalize_registration_number",
 ]
 
-__getattr__ = module_getattr(
-    __name__,
-    {"AccountSettings": ("symprogram.accounts.service", "AccountsSettings")},
-    since="0.2",
-)
+__getattr__ = module_getattr(__name__, _models.MOVED, since="0.2")

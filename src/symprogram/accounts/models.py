@@ -137,11 +137,10 @@ __all__ = [
     "text_digest",
 ]
 
-__getattr__ = module_getattr(
-    __name__,
-    {"AccountSettings": ("symprogram.accounts.service", "AccountsSettings")},
-    since="0.2",
-)
+MOVED = {"AccountSettings": ("symprogram.accounts.service", "AccountsSettings")}
+"""Deprecated names of the accounts models -> (module, name) they live under now."""
+
+__getattr__ = module_getattr(__name__, MOVED, since="0.2")
 
 # -- contact details ------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from symprogram._deprecation import deprecated_alias, warn_deprecated
+from symprogram._deprecation import deprecated_alias, renamed_keyword
 from symprogram.accounts._base import SINCE
 from symprogram.accounts.bulk import Bulk, BulkCandidate, BulkRegistrationReport
 from symprogram.accounts.contact import KEEP, Contact, Keep
@@ -186,15 +186,15 @@ class AccountsService(
         settings: AccountsSettings | None = None,
         terms: TermsCatalogue | None = None,
     ) -> None:
-        if terms is not None:
-            warn_deprecated("AccountsService(terms=...)", "AccountsService(catalogue=...)", SINCE)
-            if catalogue is not None:
-                raise ValidationError(
-                    "give catalogue= only (terms= is its deprecated name)",
-                    field="catalogue",
-                    code="conflicting_arguments",
-                )
-            catalogue = terms
+        given = {} if terms is None else {"terms": terms}
+        catalogue = renamed_keyword(
+            given,
+            old="terms",
+            new="catalogue",
+            value=catalogue,
+            since=SINCE,
+            where="AccountsService",
+        )
         _checked(catalogue, TermsCatalogue, "catalogue")
         _checked(hasher, PasswordHasher, "hasher")
         _checked(settings, AccountsSettings, "settings")

@@ -112,6 +112,20 @@ def _digests() -> st.SearchStrategy[str]:
     return st.text("0123456789abcdef", min_size=64, max_size=64)
 
 
+def _registration_numbers() -> st.SearchStrategy[tuple[str, ...]]:
+    """Up to three distinct registration numbers (claimed score reports)."""
+    return st.lists(st.from_regex(r"[A-Z0-9]{4,12}", fullmatch=True), max_size=3, unique=True).map(
+        tuple
+    )
+
+
+def _incident_ids() -> st.SearchStrategy[tuple[str, ...]]:
+    """Up to three distinct incident IDs."""
+    return st.lists(
+        st.from_regex(r"INC-[0-9A-F]{12}", fullmatch=True), max_size=3, unique=True
+    ).map(tuple)
+
+
 def _paragraphs(max_size: int = 200) -> st.SearchStrategy[str]:
     # Multi-line text: \n and \t, never other controls nor U+2028 / U+2029 (the kernel's check).
     alphabet = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")) | st.sampled_from(
@@ -228,12 +242,8 @@ def candidates(**overrides: Any) -> st.SearchStrategy[Candidate]:
         "terms": st.none() | terms_acceptances(),
         "preferences": notification_preferences(),
         "pending_email": st.none() | emails(),
-        "score_reports": st.lists(
-            st.from_regex(r"[A-Z0-9]{4,12}", fullmatch=True), max_size=3, unique=True
-        ).map(tuple),
-        "incidents": st.lists(
-            st.from_regex(r"INC-[0-9A-F]{12}", fullmatch=True), max_size=3, unique=True
-        ).map(tuple),
+        "score_reports": _registration_numbers(),
+        "incidents": _incident_ids(),
         "status_reason": st.none() | names(40),
         "erased_at": st.none(),
         "version": st.just(0),
@@ -250,12 +260,8 @@ def account_erasures(**overrides: Any) -> st.SearchStrategy[AccountErasure]:
         "history_entries_erased": st.integers(0, 100),
         "history_length": st.integers(1, 200),
         "history_head": _digests(),
-        "score_reports": st.lists(
-            st.from_regex(r"[A-Z0-9]{4,12}", fullmatch=True), max_size=3, unique=True
-        ).map(tuple),
-        "incidents": st.lists(
-            st.from_regex(r"INC-[0-9A-F]{12}", fullmatch=True), max_size=3, unique=True
-        ).map(tuple),
+        "score_reports": _registration_numbers(),
+        "incidents": _incident_ids(),
         "already_erased": st.booleans(),
     }
     return build(AccountErasure, fields, overrides)
