@@ -22,14 +22,17 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from symprogram.errors import StorageError, ValidationError
-from symprogram.persistence import Record, check_key
+from symprogram.persistence import Record
 from symprogram.storage._base import (
     Units,
     check_bounds,
+    check_entry,
+    check_index,
+    check_key,
     check_limit,
     check_pair,
-    check_position,
-    check_text,
+    check_read,
+    check_save,
     check_version,
     check_writable,
     entry_not_found,
@@ -80,9 +83,7 @@ class MemoryTransaction:
         return None if found is None else Record(kind, key, found[0], found[1])
 
     def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
-        check_pair(kind, key)
-        check_text(data, "data")
-        check_version(expected_version)
+        check_save(kind, key, data, expected_version)
         check_writable(self.readonly)
         table = self._s.records.setdefault(kind, {})
         current = table.get(key)
@@ -135,9 +136,7 @@ class MemoryTransaction:
 
     # -- unique index ----------------------------------------------------------
     def index_put(self, index: str, value: str, key: str) -> None:
-        check_key(index, "index")
-        check_key(value, "value")
-        check_key(key, "key")
+        check_index(index, value, key)
         check_writable(self.readonly)
         slot = (index, value)
         current = self._s.index.get(slot)
@@ -168,9 +167,7 @@ class MemoryTransaction:
 
     # -- streams ---------------------------------------------------------------
     def append(self, stream: str, position: int, data: str) -> None:
-        check_key(stream, "stream")
-        check_position(position)
-        check_text(data, "data")
+        check_entry(stream, position, data)
         check_writable(self.readonly)
         entries = self._s.streams.get(stream)
         length = 0 if entries is None else len(entries)
@@ -198,10 +195,7 @@ class MemoryTransaction:
     def read(
         self, stream: str, *, after: int = 0, limit: int | None = None
     ) -> list[tuple[int, str]]:
-        check_key(stream, "stream")
-        check_position(after, "after")
-        if limit is not None:
-            check_limit(limit)
+        check_read(stream, after, limit)
         entries = self._s.streams.get(stream, [])
         end = len(entries) if limit is None else min(len(entries), after + limit)
         return [(i + 1, entries[i]) for i in range(after, end)]
@@ -216,9 +210,7 @@ class MemoryTransaction:
         return _listed(self._s.stream_names, prefix, after, limit)
 
     def rewrite(self, stream: str, position: int, data: str) -> None:
-        check_key(stream, "stream")
-        check_position(position)
-        check_text(data, "data")
+        check_entry(stream, position, data)
         check_writable(self.readonly)
         entries = self._s.streams.get(stream, [])
         if not 1 <= position <= len(entries):

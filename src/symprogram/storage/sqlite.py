@@ -45,7 +45,6 @@ from symprogram.persistence import (
     SaveItem,
     Store,
     batch_items,
-    check_key,
     save_waves,
 )
 from symprogram.storage._base import (
@@ -54,10 +53,13 @@ from symprogram.storage._base import (
     as_text,
     check_batch,
     check_bounds,
+    check_entry,
+    check_index,
+    check_key,
     check_limit,
     check_pair,
-    check_position,
-    check_text,
+    check_read,
+    check_save,
     check_version,
     check_writable,
     enable_wal,
@@ -177,24 +179,6 @@ def _translate(exc: sqlite3.Error) -> StorageError:
     return StorageError(f"SQLite failed: {text}", code="storage_error")
 
 
-def _check_save(kind: str, key: str, data: str, expected_version: int) -> None:
-    check_pair(kind, key)
-    check_text(data, "data")
-    check_version(expected_version)
-
-
-def _check_index(index: str, value: str, key: str) -> None:
-    check_key(index, "index")
-    check_key(value, "value")
-    check_key(key, "key")
-
-
-def _check_append(stream: str, position: int, data: str) -> None:
-    check_key(stream, "stream")
-    check_position(position)
-    check_text(data, "data")
-
-
 class SQLiteTransaction:
     """A unit of work on a :class:`SQLiteStore` (a :class:`~symprogram.persistence.Transaction`)."""
 
@@ -231,9 +215,7 @@ class SQLiteTransaction:
         return None if not rows else as_int(rows[0][0], "a version")
 
     def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
-        check_pair(kind, key)
-        check_text(data, "data")
-        check_version(expected_version)
+        check_save(kind, key, data, expected_version)
         check_writable(self.readonly)
         # One statement in the common case; the version check is in its WHERE
         # clause (or the primary key), and only a refused write reads the version.
@@ -277,9 +259,7 @@ class SQLiteTransaction:
 
     # -- unique index ----------------------------------------------------------
     def index_put(self, index: str, value: str, key: str) -> None:
-        check_key(index, "index")
-        check_key(value, "value")
-        check_key(key, "key")
+        check_index(index, value, key)
         check_writable(self.readonly)
         cursor = self._run(_INSERT_INDEX, (index, value, key))
         if cursor.rowcount == 1:
@@ -307,9 +287,7 @@ class SQLiteTransaction:
         return 0 if value is None else as_int(value, "a position")
 
     def append(self, stream: str, position: int, data: str) -> None:
-        check_key(stream, "stream")
-        check_position(position)
-        check_text(data, "data")
+        check_entry(stream, position, data)
         check_writable(self.readonly)
         cursor = self._run(_APPEND, (stream, position, data, stream, position - 1))
         if cursor.rowcount == 1:
@@ -320,10 +298,7 @@ class SQLiteTransaction:
     def read(
         self, stream: str, *, after: int = 0, limit: int | None = None
     ) -> list[tuple[int, str]]:
-        check_key(stream, "stream")
-        check_position(after, "after")
-        if limit is not None:
-            check_limit(limit)
+        check_read(stream, after, limit)
         rows = self._rows(
             "SELECT position, data FROM sp_streams WHERE stream = ? AND position > ? "
             "ORDER BY position LIMIT ?",
@@ -344,9 +319,7 @@ class SQLiteTransaction:
         return [as_text(r[0], "a stream name") for r in rows]
 
     def rewrite(self, stream: str, position: int, data: str) -> None:
-        check_key(stream, "stream")
-        check_position(position)
-        check_text(data, "data")
+        check_entry(stream, position, data)
         check_writable(self.readonly)
         cursor = self._run(
             "UPDATE sp_streams SET data = ? WHERE stream = ? AND position = ?",
@@ -390,7 +363,7 @@ class SQLiteTransaction:
     def save_many(self, items: Sequence[SaveItem]) -> list[int]:
         """:meth:`save` of every ``(kind, key, data, expected_version)``, in batches."""
         batch = batch_items(items, 4)
-        check_batch(batch, _check_save, self.save_many)
+        check_batch(batch, check_save, self.save_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)
@@ -409,7 +382,7 @@ class SQLiteTransaction:
     def index_put_many(self, items: Sequence[IndexItem]) -> None:
         """:meth:`index_put` of every ``(index, value, key)``, in one batch."""
         batch = batch_items(items, 3)
-        check_batch(batch, _check_index, self.index_put_many)
+        check_batch(batch, check_index, self.index_put_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)
@@ -421,7 +394,7 @@ class SQLiteTransaction:
     def append_many(self, items: Sequence[AppendItem]) -> None:
         """:meth:`append` of every ``(stream, position, data)``, in one batch."""
         batch = batch_items(items, 3)
-        check_batch(batch, _check_append, self.append_many)
+        check_batch(batch, check_entry, self.append_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)

@@ -14,14 +14,17 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, CursorResult
 
 from symprogram.errors import ConcurrencyError, LimitExceeded
-from symprogram.persistence import Record, check_key
+from symprogram.persistence import Record
 from symprogram.storage._base import (
     as_int,
     as_text,
+    check_entry,
+    check_index,
+    check_key,
     check_limit,
     check_pair,
-    check_position,
-    check_text,
+    check_read,
+    check_save,
     check_version,
     check_writable,
     entry_not_found,
@@ -34,7 +37,6 @@ from symprogram.storage.sqlalchemy._errors import is_duplicate, translate
 from symprogram.storage.sqlalchemy._schema import Tables
 from symprogram.storage.sqlalchemy._text import (
     check_bound,
-    check_storable_key,
     decode_data,
     encode_data,
     name_range,
@@ -133,14 +135,9 @@ class _Operations:
             raise translate(error) from error
         return True
 
-    def _pair(self, kind: str, key: str) -> None:
-        check_pair(kind, key)
-        check_storable_key(kind, "kind")
-        check_storable_key(key, "key")
-
     def load(self, kind: str, key: str) -> Record | None:
         """Return the record, or ``None`` if there is none."""
-        self._pair(kind, key)
+        check_pair(kind, key)
         r = self._t.records
         rows = self._rows(sa.select(r.c.version, r.c.data).where(r.c.kind == kind, r.c.key == key))
         if not rows:
@@ -166,9 +163,7 @@ class _Operations:
         Raises:
             ConcurrencyError: the stored version differs (code ``stale_version``).
         """
-        self._pair(kind, key)
-        check_text(data, "data")
-        check_version(expected_version)
+        check_save(kind, key, data, expected_version)
         check_writable(self.readonly)
         r = self._t.records
         stored = self._stored(data)
@@ -193,7 +188,7 @@ class _Operations:
             NotFound: there is no such record (code ``record_not_found``).
             ConcurrencyError: the stored version differs.
         """
-        self._pair(kind, key)
+        check_pair(kind, key)
         check_version(expected_version)
         check_writable(self.readonly)
         r = self._t.records
@@ -240,9 +235,7 @@ class _Operations:
         Raises:
             Conflict: another key holds ``value`` (code ``duplicate``).
         """
-        check_storable_key(index, "index")
-        check_storable_key(value, "value")
-        check_storable_key(key, "key")
+        check_index(index, value, key)
         check_writable(self.readonly)
         current = self.index_get(index, value)
         if current == key:
@@ -257,16 +250,16 @@ class _Operations:
 
     def index_get(self, index: str, value: str) -> str | None:
         """Return the key ``value`` points at, or ``None``."""
-        check_storable_key(index, "index")
-        check_storable_key(value, "value")
+        check_key(index, "index")
+        check_key(value, "value")
         i = self._t.index
         rows = self._rows(sa.select(i.c.key).where(i.c.name == index, i.c.value == value))
         return None if not rows else as_text(rows[0][0], "an index key")
 
     def index_delete(self, index: str, value: str) -> None:
         """Remove ``value`` from the index (no error if absent)."""
-        check_storable_key(index, "index")
-        check_storable_key(value, "value")
+        check_key(index, "index")
+        check_key(value, "value")
         check_writable(self.readonly)
         i = self._t.index
         self._exec(sa.delete(i).where(i.c.name == index, i.c.value == value))
@@ -274,7 +267,7 @@ class _Operations:
     # -- streams ---------------------------------------------------------------
     def stream_length(self, stream: str) -> int:
         """Return the number of entries in ``stream`` (its last position)."""
-        check_storable_key(stream, "stream")
+        check_key(stream, "stream")
         s = self._t.streams
         rows = self._rows(sa.select(sa.func.max(s.c.position)).where(s.c.stream == stream))
         value = rows[0][0] if rows else None
@@ -287,9 +280,7 @@ class _Operations:
             ConcurrencyError: the position is taken or leaves a gap (code
                 ``stream_position_taken``).
         """
-        check_storable_key(stream, "stream")
-        check_position(position)
-        check_text(data, "data")
+        check_entry(stream, position, data)
         check_writable(self.readonly)
         length = self.stream_length(stream)
         if position == length + 1 and self._insert_new(
@@ -304,10 +295,7 @@ class _Operations:
         self, stream: str, *, after: int = 0, limit: int | None = None
     ) -> list[tuple[int, str]]:
         """Return ``(position, data)`` entries after position ``after``, in order."""
-        check_storable_key(stream, "stream")
-        check_position(after, "after")
-        if limit is not None:
-            check_limit(limit)
+        check_read(stream, after, limit)
         s = self._t.streams
         statement = (
             sa.select(s.c.position, s.c.data)
@@ -340,9 +328,7 @@ class _Operations:
         Raises:
             NotFound: there is no such entry (code ``stream_entry_not_found``).
         """
-        check_storable_key(stream, "stream")
-        check_position(position)
-        check_text(data, "data")
+        check_entry(stream, position, data)
         check_writable(self.readonly)
         s = self._t.streams
         result = self._exec(

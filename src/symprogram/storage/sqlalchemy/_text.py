@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from symprogram.errors import IntegrityError, ValidationError
-from symprogram.persistence import check_key
 
 # -- data text ---------------------------------------------------------------------
 #
@@ -51,16 +50,6 @@ def decode_data(text: str) -> str:
         raise IntegrityError("stored data holds a broken escape", code="database_corrupt")
     pieces.append(rest)
     return "".join(pieces)
-
-
-def check_storable_key(value: object, field: str) -> str:
-    """check_key, plus: no lone surrogate (no database column can hold one)."""
-    text = check_key(value, field)
-    if not text.isascii() and _SURROGATE.search(text):
-        raise ValidationError(
-            f"{field} may not contain a lone surrogate", field=field, code="invalid_key"
-        )
-    return text
 
 
 def lower_bound(prefix: str, after: str | None) -> tuple[str | None, bool] | None:

@@ -20,9 +20,10 @@ from symprogram.storage._base import (
     as_int,
     as_text,
     check_batch,
-    check_position,
-    check_text,
-    check_version,
+    check_entry,
+    check_index,
+    check_key,
+    check_save,
     check_writable,
     in_chunks,
     pair_of,
@@ -32,7 +33,7 @@ from symprogram.storage._base import (
 from symprogram.storage.sqlalchemy import _postgres
 from symprogram.storage.sqlalchemy._errors import is_duplicate, rollback_quietly, translate
 from symprogram.storage.sqlalchemy._operations import _Operations
-from symprogram.storage.sqlalchemy._text import check_storable_key, decode_data
+from symprogram.storage.sqlalchemy._text import decode_data
 
 __all__ = ["SQLAlchemyTransaction"]
 
@@ -113,9 +114,7 @@ class SQLAlchemyTransaction(_Operations):
 
     def _checked_save(self, kind: str, key: str, data: str, expected_version: int) -> str:
         """The checks of :meth:`save`: the data as stored."""
-        self._pair(kind, key)
-        check_text(data, "data")
-        check_version(expected_version)
+        check_save(kind, key, data, expected_version)
         return self._stored(data)
 
     def _save_waves(self, batch: list[SaveItem]) -> bool:
@@ -167,9 +166,7 @@ class SQLAlchemyTransaction(_Operations):
 
     def _checked_index(self, index: str, value: str, key: str) -> None:
         """The checks of :meth:`index_put`."""
-        check_storable_key(index, "index")
-        check_storable_key(value, "value")
-        check_storable_key(key, "key")
+        check_index(index, value, key)
 
     def append_many(self, items: Sequence[AppendItem]) -> None:
         """:meth:`append` of every ``(stream, position, data)``: the streams' lengths
@@ -202,9 +199,7 @@ class SQLAlchemyTransaction(_Operations):
 
     def _checked_append(self, stream: str, position: int, data: str) -> str:
         """The checks of :meth:`append`: the data as stored."""
-        check_storable_key(stream, "stream")
-        check_position(position)
-        check_text(data, "data")
+        check_entry(stream, position, data)
         return self._stored(data)
 
     def _lengths(self, streams: list[str]) -> dict[str, int]:
@@ -228,8 +223,8 @@ class SQLAlchemyTransaction(_Operations):
 
     def load_many(self, kind: str, keys: Sequence[str]) -> dict[str, Record]:
         """:meth:`load` of every key: the records found, by key."""
-        check_storable_key(kind, "kind")
-        chunks = read_chunks(keys, "keys", "key", check_storable_key)
+        check_key(kind, "kind")
+        chunks = read_chunks(keys, "keys", "key", check_key)
         r = self._t.records
         rows = self._chunk_rows(
             chunks,
@@ -248,8 +243,8 @@ class SQLAlchemyTransaction(_Operations):
 
     def index_get_many(self, index: str, values: Sequence[str]) -> dict[str, str]:
         """:meth:`index_get` of every value: the keys found, by value."""
-        check_storable_key(index, "index")
-        chunks = read_chunks(values, "values", "value", check_storable_key)
+        check_key(index, "index")
+        chunks = read_chunks(values, "values", "value", check_key)
         i = self._t.index
         rows = self._chunk_rows(
             chunks,
