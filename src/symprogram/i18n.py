@@ -40,14 +40,10 @@ from typing import Final, Literal
 
 from babel import Locale, UnknownLocaleError, localedata
 
-from symprogram._i18n_header import (
-    MAX_ACCEPT_LANGUAGE_ITEMS,
-    MAX_ACCEPT_LANGUAGE_LENGTH,
-    parse_accept_language,
-)
+from symprogram import _i18n_header, _i18n_tags
+from symprogram._i18n_header import parse_accept_language
 from symprogram._i18n_negotiate import Negotiation, negotiate
 from symprogram._i18n_tags import (
-    MAX_TAG_LENGTH,
     LanguageTag,
     _coerce,
     _likely_script,
@@ -67,6 +63,15 @@ __all__ = [
     "parse_accept_language",
     "parse_tag",
 ]
+
+MAX_TAG_LENGTH: Final = _i18n_tags.MAX_TAG_LENGTH
+"""Longest language tag accepted, in characters (longer raises ``LimitExceeded``)."""
+
+MAX_ACCEPT_LANGUAGE_LENGTH: Final = _i18n_header.MAX_ACCEPT_LANGUAGE_LENGTH
+"""Characters of an ``Accept-Language`` header that are read; the rest is ignored."""
+
+MAX_ACCEPT_LANGUAGE_ITEMS: Final = _i18n_header.MAX_ACCEPT_LANGUAGE_ITEMS
+"""Items of an ``Accept-Language`` header (or of a preference list) that are read."""
 
 # Scripts written right to left (ISO 15924); every right-to-left locale of CLDR
 # uses one of them.
