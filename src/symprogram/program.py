@@ -15,9 +15,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
+
 from symprogram.clock import Clock, SystemClock
 from symprogram.errors import NotFound, ValidationError
 from symprogram.history import AccountHistory
+from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification, iter_verifications
 from symprogram.notify import Notifier, Outbox
 from symprogram.persistence import Store
 from symprogram.storage import open_store
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from symprogram.accounts import AccountsService
     from symprogram.awards import AwardsService
     from symprogram.consent import ConsentRecord, ConsentService
+    from symprogram.digests import LedgerDigest, LedgersVerification
     from symprogram.entitlements import EntitlementsService
     from symprogram.erasure import PersonErasure
 
@@ -79,6 +83,23 @@ def _checked_options(options: object) -> dict[str, dict[str, Any]]:
     return checked
 
 
+def _verify_ledger(
+    store: Store, ledger: Ledger, against: LedgerDigest | None
+) -> tuple[Verification, ...]:
+    """The failed streams of a ledger no service answers for (the kernel's checks)."""
+    return tuple(
+        result
+        for result in iter_verifications(
+            store,
+            ledger,
+            lambda tx, subject: ledger.verify(tx, subject, against=against),
+            batch=500,
+            against=against,
+        )
+        if not result.ok
+    )
+
+
 class Program:
     """A partner and customer program: accounts, awards, entitlements and consent.
 
@@ -87,7 +108,10 @@ class Program:
         clock: the source of time (default: :class:`~symprogram.clock.SystemClock`).
         notifier: receives activation, reset, security and verification messages
             (default: an in-memory :class:`~symprogram.notify.Outbox`).
-        ledger_key: optional secret for HMAC-chained ledgers (history and consent).
+        ledger_key: optional secret of every ledger (the account history, the
+            consent ledger, the entitlements audit): with it chains, heads and
+            erasure markers are HMAC-SHA-256. Every ledger of the program is made
+            or adopted by :attr:`ledgers` with this key.
         options: per-service keyword options, keyed by service name, e.g.
             ``{"entitlements": {"catalogue": my_catalogue}}`` or
             ``{"accounts": {"settings": {"reset_limit": 5}}}``: keyword arguments of
@@ -131,7 +155,9 @@ class Program:
         }
         self._services: dict[str, Any] = {}
         self._lock = threading.RLock()
-        self.history = AccountHistory(store, key=ledger_key)
+        self.ledgers = LedgerRegistry(ledger_key)
+        """Every ledger of the program, each with the program's key."""
+        self.history = AccountHistory(store, ledger=self.ledgers.ledger("history"))
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -194,15 +220,17 @@ class Program:
         """Privacy policies, the consent ledger, opt-outs and requests."""
         from symprogram.consent import ConsentService
 
-        return self._service(
-            "consent",
-            lambda: ConsentService(
+        def build() -> ConsentService:
+            service = ConsentService(
                 self.store,
                 self.clock,
                 ledger_key=self._ledger_key,
                 **self._options.get("consent", {}),
-            ),
-        )
+            )
+            self.ledgers.register(service.ledger)
+            return service
+
+        return self._service("consent", build)
 
     @property
     def accounts(self) -> AccountsService:
@@ -243,9 +271,83 @@ class Program:
         def build() -> EntitlementsService:
             options = dict(self._options.get("entitlements", {}))
             options.setdefault("remote_access_consent", ConsentRemoteAccess(self.consent))
-            return EntitlementsService(self.store, self.clock, **options)
+            service = EntitlementsService(
+                self.store, self.clock, ledger_key=self._ledger_key, **options
+            )
+            self.ledgers.register(service.ledger)
+            return service
 
         return self._service("entitlements", build)
+
+    # -- ledgers ----------------------------------------------------------------------
+    def _all_ledgers(self) -> None:
+        """Build the services that hold a ledger, so that :attr:`ledgers` has them all."""
+        _ = self.consent, self.entitlements
+
+    def digest(self, *, at: datetime | None = None) -> LedgerDigest:
+        """A digest of every ledger now, for the host to keep outside the database.
+
+        Covers every stream of every ledger (its length and newest hash), the
+        entries covered in all (``sequence``) and a Merkle root over them,
+        authenticated with the ledger key when the program has one. Keep
+        ``digest.to_text()`` in a log, object storage or another database; later
+        :meth:`verify_all` (or a ledger's ``verify``) ``against=`` it proves that
+        nothing it covered was removed, rolled back or rewritten. See
+        :mod:`symprogram.digests` and ``docs/explanation-threat-model.md``.
+
+        Args:
+            at: the instant recorded in the digest (default: the clock's now).
+
+        Raises:
+            ValidationError: a naive or non-datetime ``at`` (``invalid_instant``).
+            IntegrityError: a stream head is forged or unreadable (``ledger_corrupt``).
+        """
+        from symprogram._checks import check_instant
+        from symprogram.digests import digest_ledgers
+
+        instant = self.now() if at is None else check_instant(at, "at")
+        self._all_ledgers()
+        with self.store.transaction(readonly=True) as tx:
+            return digest_ledgers(tx, self.ledgers, at=instant, key=self._ledger_key)
+
+    def verify_all(
+        self, *, against: LedgerDigest | None = None, batch: int = 500
+    ) -> LedgersVerification:
+        """Verify every stream of every ledger, against a kept digest when given.
+
+        The account history, the consent ledger (its projections included) and the
+        entitlements audit, each stream in one pass. With ``against``, every
+        stream the digest covered must still be there and extend it.
+
+        Raises:
+            ValidationError: ``digest_key_mismatch`` (a digest of another program
+                or key), ``invalid_batch``.
+            IntegrityError: ``digest_forged`` (an altered digest).
+        """
+        from symprogram.digests import LedgersVerification
+
+        self._all_ledgers()
+        failures: list[Verification] = []
+        if against is not None:
+            against.authenticate(self._ledger_key)
+            for name in sorted(set(against.ledgers()) - set(self.ledgers.names())):
+                failures.append(
+                    Verification(
+                        name, 0, (Problem(0, "digest_ledger_unknown", "no such ledger here"),)
+                    )
+                )
+        checks = {
+            "history": lambda: self.history.verify_all(batch=batch, against=against),
+            "consent": lambda: self.consent.verify_all(batch=batch, against=against).failures,
+            "entitlements": lambda: self.entitlements.verify_all(batch=batch, against=against),
+        }
+        for ledger in self.ledgers:
+            check = checks.get(ledger.name)
+            found = check() if check is not None else _verify_ledger(self.store, ledger, against)
+            failures.extend(
+                attrs.evolve(failed, subject=ledger.stream(failed.subject)) for failed in found
+            )
+        return LedgersVerification(self.ledgers.names(), tuple(failures), against)
 
     # -- journeys across contexts --------------------------------------------------
     def consent_to_remote_access(
