@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,6 @@ from symprogram import (
 )
 from symprogram._bridges import remote_access_evidence
 from symprogram.accounts import PostalAddress
-from symprogram.entitlements import Reader
 from symprogram.storage.memory import MemoryStore
 
 T0 = datetime(2011, 1, 10, 9, tzinfo=UTC)
@@ -122,17 +121,6 @@ def test_remote_access_needs_express_consent_to_the_current_terms(program: Progr
     program.consent.withdraw("cust-1", "remote_access", channel="phone")
     with pytest.raises(PermissionDenied):
         ents.start_remote_session("CASE-1", by="engineer")
-
-
-def test_handbook_access_changes_on_2011_01_15(program: Program) -> None:
-    """Seed 001: "Beginning on January 15, 2011, the documents ... will require you to be
-    logged into SymAccount to access"."""
-    document = "business_critical_services_handbook"
-    before = program.entitlements.decide(Reader.anonymous(), document, at=T0)
-    after = program.entitlements.decide(Reader.anonymous(), document, at=T0 + timedelta(days=5))
-    assert before.allowed
-    assert not after.allowed
-    assert after.has("not_logged_in")
 
 
 def test_options_for_unknown_services_are_refused() -> None:

@@ -187,6 +187,7 @@ def _allowed(program: Program, reader: Reader, at: object) -> dict[str, bool]:
 
 
 BEFORE = [
+    datetime(2011, 1, 10, 9, tzinfo=UTC),
     datetime(2011, 1, 14, tzinfo=UTC),
     datetime(2011, 1, 14, 23, 59, 59, 999999, tzinfo=UTC),
     date(2011, 1, 14),
@@ -196,6 +197,7 @@ BEFORE = [
 ]
 FROM = [
     datetime(2011, 1, 15, tzinfo=UTC),
+    datetime(2011, 1, 15, 9, tzinfo=UTC),
     date(2011, 1, 15),
     datetime(2011, 1, 15, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo")),  # 00:00 UTC
     datetime(2011, 1, 14, 19, 0, tzinfo=ZoneInfo("America/New_York")),
@@ -221,9 +223,10 @@ def test_login_is_required_from_2011_01_15(program: Program, at: object) -> None
     anonymous = Reader(None, logged_in=False)
     expected = {**dict.fromkeys(GATED, False), POLICY: True}
     assert expected == _allowed(program, anonymous, at)
-    decision = program.entitlements.decide(anonymous, GATED[0], at=at)
-    assert decision.has("not_logged_in")
-    assert decision.hint
+    for document in GATED:
+        decision = program.entitlements.decide(anonymous, document, at=at)
+        assert decision.has("not_logged_in")
+        assert decision.hint
 
 
 def test_logged_in_reader_with_agreement_reads_after_the_date(program: Program) -> None:
