@@ -171,7 +171,7 @@ def open_store(url: object = None) -> Store:
             field="url",
             code="invalid_storage_url",
         )
-    scheme = url.partition("://")[0]
+    scheme = url.partition("://")[0].lower()  # schemes are case-insensitive (RFC 3986)
     point = _entry_point(scheme)
     store = _factory(point)(url)
     if not isinstance(store, Store):
