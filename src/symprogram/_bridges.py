@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from symprogram.errors import NotFound, ValidationError
+from symprogram.errors import Conflict, NotFound, ValidationError
 
 if TYPE_CHECKING:
     from symprogram.accounts import AccountsService
@@ -70,7 +70,11 @@ class ConsentRemoteAccess:
 
 
 class AccountsCandidateDirectory:
-    """Awards' ``CandidateDirectory`` answered by the accounts context."""
+    """Awards' ``CandidateDirectory`` answered by the accounts context.
+
+    Only the accounts service's public methods are used: ``get_candidate``,
+    ``contact_details``, ``notification_setting`` and ``has_accepted_current_terms``.
+    """
 
     def __init__(self, accounts: AccountsService) -> None:
         self._accounts = accounts
@@ -83,26 +87,47 @@ class AccountsCandidateDirectory:
             return False
         return True
 
-    def contact_details(self, candidate_id: str) -> KitAddress:
-        """The candidate's current contact details, as an achievement-kit address."""
+    def kit_recipient(self, candidate_id: str) -> KitAddress | None:
+        """The candidate's name, e-mail and postal address as an achievement-kit address;
+        ``None`` when no postal address is on file (the kit is then held)."""
         from symprogram.awards.models import KitAddress
 
         details = self._accounts.contact_details(candidate_id)
         address = details.postal_address
         if address is None:
-            lines: tuple[str, ...] = ("(no postal address on file)",)
-            country = None
-        else:
-            city = " ".join(p for p in (address.postal_code, address.city) if p)
-            tail = ", ".join(p for p in (city, address.region) if p)
-            lines = (*address.lines, tail) if tail else tuple(address.lines)
-            country = address.country
+            return None
+        city = " ".join(p for p in (address.postal_code, address.city) if p)
+        tail = ", ".join(p for p in (city, address.region) if p)
         return KitAddress(
             name=f"{details.given_name} {details.family_name}",
             email=details.email,
-            postal_address=lines,
-            country=country,
+            postal_address=(*address.lines, tail) if tail else tuple(address.lines),
+            country=address.country,
         )
+
+    def contact_details(self, candidate_id: str) -> KitAddress:
+        """The candidate's current contact details, as an achievement-kit address.
+
+        Raises:
+            Conflict: ``no_postal_address`` (no postal address on file: a kit is
+                never addressed to a placeholder).
+        """
+        found = self.kit_recipient(candidate_id)
+        if found is None:
+            raise Conflict(
+                "no postal address is on file",
+                field="postal_address",
+                code="no_postal_address",
+            )
+        return found
+
+    def kit_notices_to(self, candidate_id: str) -> str | None:
+        """The candidate's e-mail when their ``achievement_kits`` notification is in
+        effect, else ``None``."""
+        setting = self._accounts.notification_setting(candidate_id, "achievement_kits")
+        if not setting.effective:
+            return None
+        return self._accounts.contact_details(candidate_id).email
 
     def has_accepted_current_terms(self, candidate_id: str) -> bool:
         """Whether the candidate accepted the Terms of Use in force."""

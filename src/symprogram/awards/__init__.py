@@ -18,7 +18,9 @@ from symprogram.awards.events import (
     DisclosureVerified,
     ExamResultRecorded,
     KitDelivered,
+    KitHeld,
     KitQueued,
+    KitReleased,
     KitShipped,
 )
 from symprogram.awards.models import (
@@ -44,6 +46,7 @@ from symprogram.awards.models import (
     HoldsAward,
     KitAddress,
     KitFulfilment,
+    KitHoldReason,
     KitStatus,
     MinimumCredits,
     Progress,
@@ -100,7 +103,10 @@ __all__ = [
     "KitAddress",
     "KitDelivered",
     "KitFulfilment",
+    "KitHeld",
+    "KitHoldReason",
     "KitQueued",
+    "KitReleased",
     "KitShipped",
     "KitStatus",
     "MinimumCredits",

@@ -14,7 +14,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from symprogram.awards import rules
-from symprogram.awards.models import AwardCatalogue, AwardDefinition, CandidateAwards
+from symprogram.awards.models import (
+    AwardCatalogue,
+    AwardDefinition,
+    CandidateAwards,
+    KitAddress,
+)
 from symprogram.awards.ports import AwardsRepository, CandidateDirectory
 from symprogram.clock import Clock, ensure_utc
 from symprogram.events import DomainEvent
@@ -73,6 +78,24 @@ class FlowBase:
     ) -> tuple[str, AwardDefinition]:
         """The checked candidate ID and the catalogue's award ``award_id``."""
         return self._candidate(candidate_id), self._award(award_id)
+
+    def _kit_recipient(self, candidate_id: str) -> KitAddress | None:
+        """Where the candidate's kits go now (``None``: no postal address on file).
+
+        A directory without ``kit_recipient`` (written before 0.2) answers
+        through ``contact_details``.
+        """
+        ask = getattr(self._candidates, "kit_recipient", None)
+        if ask is None:
+            return self._candidates.contact_details(candidate_id)
+        found: KitAddress | None = ask(candidate_id)
+        return found
+
+    def _kit_notice(self, candidate_id: str, build: Callable[[str], Message]) -> list[Message]:
+        """The kit notice ``build(to)`` as a list, empty when the candidate does not want it."""
+        ask = getattr(self._candidates, "kit_notices_to", None)
+        decision = rules.kit_notice(None if ask is None else ask(candidate_id))
+        return [build(decision.detail("to"))] if decision else []
 
     def _record(self, tx: Transaction, *events: DomainEvent) -> None:
         for event in events:

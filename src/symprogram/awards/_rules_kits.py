@@ -1,6 +1,23 @@
-"""Rules of achievement kits: queued, shipped to the current address, delivered, erased.
+"""Rules of achievement kits: held or queued, released, shipped, delivered, erased.
 
 Pure functions, re-exported by :mod:`symprogram.awards.rules`.
+
+What the Terms of Use v.2007.507 say about kits, in one sentence: "Be sure to keep
+all of your contact information current through the "Update Personal Info" link
+in order to ensure we can contact you as necessary (i.e. important emails,
+certification achievement kits, etc)." A kit is something the program sends to
+the candidate's contact information, so:
+
+* a kit goes out only to a postal address on file: without one it is *held*
+  (reason ``no_postal_address``) and released (queued) once an address is on file
+  (:func:`kit_destination`, :func:`new_kit`, :func:`kit_released`); nothing is
+  ever shipped to a placeholder address (:func:`require_kit_destination`);
+* the document lists kits among the contacts made "as necessary", beside
+  important e-mails, and gives the candidate no way to refuse them; what it lets
+  the candidate choose is the *notifications*: "manage notifications you may or
+  may not want to receive". The ``achievement_kits`` notification setting
+  therefore decides whether the e-mails *about* kits (held, shipped) are sent
+  (:func:`kit_notice`), never whether the kit itself is made or shipped.
 """
 
 from __future__ import annotations
@@ -14,22 +31,89 @@ from symprogram.awards.models import (
     AwardGrant,
     KitAddress,
     KitFulfilment,
+    KitHoldReason,
     KitStatus,
 )
-from symprogram.errors import IllegalTransition
+from symprogram.decisions import Decision, Reason
+from symprogram.errors import Conflict, IllegalTransition
 
 __all__ = [
+    "KIT_NOTICES_CHOSEN",
+    "KIT_NOTICES_OFF",
+    "POSTAL_ADDRESS_ON_FILE",
     "erased_kit",
     "kit_delivered",
+    "kit_destination",
+    "kit_notice",
+    "kit_released",
     "kit_shipped",
+    "new_kit",
     "queue_kit",
+    "releasable",
+    "require_kit_destination",
+    "require_shippable",
 ]
+
+POSTAL_ADDRESS_ON_FILE = "postal_address_on_file"
+"""Reason of an allowed :func:`kit_destination`: the kit can go out."""
+
+KIT_NOTICES_CHOSEN = "achievement_kits_chosen"
+"""Reason of an allowed :func:`kit_notice`: the candidate receives kit e-mails."""
+
+KIT_NOTICES_OFF = "achievement_kits_off"
+"""Reason of a denied :func:`kit_notice`: the ``achievement_kits`` notification is off."""
+
+_TERMS_SENTENCE = (
+    "keep all of your contact information current ... in order to ensure we can "
+    "contact you as necessary (i.e. important emails, certification achievement kits, etc)"
+)
+
+
+def kit_destination(recipient: KitAddress | None) -> Decision:
+    """Whether a kit may go out to ``recipient`` (the candidate's kit address, if any).
+
+    Allowed with reason ``postal_address_on_file``; denied with reason
+    ``no_postal_address`` when there is no postal address on file (the hint says
+    how to fix it: "Update Personal Info").
+
+    Example:
+        >>> kit_destination(None).codes
+        ('no_postal_address',)
+    """
+    if recipient is None:
+        return Decision.deny(
+            Reason(
+                KitHoldReason.NO_POSTAL_ADDRESS.value,
+                "no postal address is on file for the candidate",
+                {"terms": _TERMS_SENTENCE},
+            ),
+            hint='add a postal address through "Update Personal Info"',
+        )
+    return Decision.allow(Reason(POSTAL_ADDRESS_ON_FILE, "a postal address is on file"))
+
+
+def kit_notice(to: str | None) -> Decision:
+    """Whether e-mails about achievement kits go to the candidate (``to``: their address).
+
+    ``to`` is ``None`` when the candidate switched the ``achievement_kits``
+    notification off ("manage notifications you may or may not want to receive",
+    Terms of Use v.2007.507): denied with ``achievement_kits_off``; otherwise
+    allowed with ``achievement_kits_chosen`` and the address in ``details["to"]``.
+    """
+    if to is None:
+        return Decision.deny(
+            Reason(KIT_NOTICES_OFF, "the achievement_kits notification is switched off")
+        )
+    return Decision.allow(
+        Reason(KIT_NOTICES_CHOSEN, "the candidate receives achievement_kits notifications"),
+        details={"to": to},
+    )
 
 
 def queue_kit(
     *, kit_id: str, candidate_id: str, grant: AwardGrant, address: KitAddress, at: datetime
 ) -> KitFulfilment:
-    """A new achievement kit for ``grant``, queued at ``at``."""
+    """A new achievement kit for ``grant``, queued at ``at`` for ``address``."""
     return KitFulfilment(
         kit_id=kit_id,
         candidate_id=candidate_id,
@@ -41,14 +125,94 @@ def queue_kit(
     )
 
 
-def _kit_step(kit: KitFulfilment, expected: KitStatus, target: KitStatus) -> None:
-    if kit.status is not expected:
+def new_kit(
+    *,
+    kit_id: str,
+    candidate_id: str,
+    grant: AwardGrant,
+    recipient: KitAddress | None,
+    at: datetime,
+) -> KitFulfilment:
+    """A new achievement kit for ``grant``: queued for ``recipient``, or held without one.
+
+    The kit is held (status ``held``, ``hold_reason`` ``no_postal_address``, no
+    address) when :func:`kit_destination` denies ``recipient``.
+    """
+    if kit_destination(recipient):
+        assert recipient is not None
+        return queue_kit(
+            kit_id=kit_id, candidate_id=candidate_id, grant=grant, address=recipient, at=at
+        )
+    return KitFulfilment(
+        kit_id=kit_id,
+        candidate_id=candidate_id,
+        award_id=grant.award_id,
+        grant_id=grant.grant_id,
+        address=None,
+        status=KitStatus.HELD,
+        queued_at=at,
+        hold_reason=KitHoldReason.NO_POSTAL_ADDRESS,
+    )
+
+
+def releasable(kit: KitFulfilment, recipient: KitAddress | None) -> bool:
+    """Whether ``kit`` is held and may now be released to ``recipient``."""
+    return kit.status is KitStatus.HELD and bool(kit_destination(recipient))
+
+
+def _kit_step(kit: KitFulfilment, expected: tuple[KitStatus, ...], target: KitStatus) -> None:
+    if kit.status not in expected:
         raise IllegalTransition(
             f"kit {kit.kit_id} is {kit.status.value}: it cannot become {target.value}",
             field="status",
             code="illegal_kit_transition",
             details={"from": kit.status.value, "to": target.value},
         )
+
+
+def require_kit_destination(decision: Decision, kit: KitFulfilment) -> None:
+    """Refuse to send ``kit`` anywhere when ``decision`` (:func:`kit_destination`) denies it.
+
+    Raises:
+        Conflict: ``no_postal_address`` (``details``: the kit ID and the reasons).
+    """
+    if not decision:
+        raise Conflict(
+            f"kit {kit.kit_id} cannot go out: no postal address is on file",
+            field="postal_address",
+            code=KitHoldReason.NO_POSTAL_ADDRESS.value,
+            details={"kit_id": kit.kit_id, "reasons": list(decision.codes)},
+        )
+
+
+def require_shippable(kit: KitFulfilment, recipient: KitAddress | None) -> KitAddress:
+    """The address ``kit`` ships to: ``recipient``, when the kit is held or queued and
+    a postal address is on file.
+
+    Raises:
+        IllegalTransition: ``illegal_kit_transition`` (already shipped or delivered).
+        Conflict: ``no_postal_address``.
+    """
+    _kit_step(kit, (KitStatus.HELD, KitStatus.QUEUED), KitStatus.SHIPPED)
+    require_kit_destination(kit_destination(recipient), kit)
+    assert recipient is not None
+    return recipient
+
+
+def kit_released(kit: KitFulfilment, at: datetime, *, address: KitAddress) -> KitFulfilment:
+    """Release a held kit: queued for ``address`` (now on file) at ``at``.
+
+    Raises:
+        IllegalTransition: the kit is not held (``illegal_kit_transition``).
+    """
+    _kit_step(kit, (KitStatus.HELD,), KitStatus.QUEUED)
+    return attrs.evolve(
+        kit,
+        status=KitStatus.QUEUED,
+        address=address,
+        hold_reason=None,
+        released_at=max(at, kit.queued_at),
+    )
 
 
 def kit_shipped(
@@ -59,11 +223,11 @@ def kit_shipped(
     Raises:
         IllegalTransition: the kit is not queued (``illegal_kit_transition``).
     """
-    _kit_step(kit, KitStatus.QUEUED, KitStatus.SHIPPED)
+    _kit_step(kit, (KitStatus.QUEUED,), KitStatus.SHIPPED)
     return attrs.evolve(
         kit,
         status=KitStatus.SHIPPED,
-        shipped_at=max(at, kit.queued_at),
+        shipped_at=max(at, kit.released_at or kit.queued_at),
         address=address,
         tracking=tracking,
     )
@@ -75,7 +239,7 @@ def kit_delivered(kit: KitFulfilment, at: datetime) -> KitFulfilment:
     Raises:
         IllegalTransition: the kit is not shipped (``illegal_kit_transition``).
     """
-    _kit_step(kit, KitStatus.SHIPPED, KitStatus.DELIVERED)
+    _kit_step(kit, (KitStatus.SHIPPED,), KitStatus.DELIVERED)
     assert kit.shipped_at is not None
     return attrs.evolve(kit, status=KitStatus.DELIVERED, delivered_at=max(at, kit.shipped_at))
 

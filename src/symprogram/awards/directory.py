@@ -11,7 +11,8 @@ __all__ = ["StaticCandidateDirectory"]
 
 
 class StaticCandidateDirectory:
-    """Candidates kept in a dict: contact details and whether current terms are accepted.
+    """Candidates kept in a dict: contact details, whether current terms are accepted,
+    whether a postal address is on file and whether kit notices are wanted.
 
     Example:
         >>> d = StaticCandidateDirectory()
@@ -24,18 +25,60 @@ class StaticCandidateDirectory:
         self._lock = threading.Lock()
         self._contacts: dict[str, KitAddress] = {}
         self._terms: dict[str, bool] = {}
+        self._no_address: set[str] = set()
+        self._no_notices: set[str] = set()
 
-    def add(self, candidate_id: str, contact: KitAddress, *, accepted_terms: bool = True) -> None:
-        """Add or replace a candidate."""
+    def add(
+        self,
+        candidate_id: str,
+        contact: KitAddress,
+        *,
+        accepted_terms: bool = True,
+        postal_address_on_file: bool = True,
+        kit_notices: bool = True,
+    ) -> None:
+        """Add or replace a candidate.
+
+        Args:
+            candidate_id: the candidate.
+            contact: name, e-mail and postal address.
+            accepted_terms: whether the current terms are accepted.
+            postal_address_on_file: ``False``: the candidate has no postal address
+                on file (``contact``'s is ignored until :meth:`update_contact`).
+            kit_notices: whether the ``achievement_kits`` notification is on.
+        """
         with self._lock:
             self._contacts[candidate_id] = contact
             self._terms[candidate_id] = accepted_terms
+            self._flag(self._no_address, candidate_id, not postal_address_on_file)
+            self._flag(self._no_notices, candidate_id, not kit_notices)
+
+    @staticmethod
+    def _flag(flags: set[str], candidate_id: str, on: bool) -> None:
+        if on:
+            flags.add(candidate_id)
+        else:
+            flags.discard(candidate_id)
 
     def update_contact(self, candidate_id: str, contact: KitAddress) -> None:
-        """Change a candidate's contact details ("Update Personal Info")."""
+        """Change a candidate's contact details ("Update Personal Info"); the postal
+        address is then on file."""
         with self._lock:
             self._require(candidate_id)
             self._contacts[candidate_id] = contact
+            self._no_address.discard(candidate_id)
+
+    def remove_postal_address(self, candidate_id: str) -> None:
+        """The candidate has no postal address on file any more."""
+        with self._lock:
+            self._require(candidate_id)
+            self._no_address.add(candidate_id)
+
+    def set_kit_notices(self, candidate_id: str, wanted: bool) -> None:
+        """Switch the candidate's ``achievement_kits`` notification on or off."""
+        with self._lock:
+            self._require(candidate_id)
+            self._flag(self._no_notices, candidate_id, not wanted)
 
     def set_terms_accepted(self, candidate_id: str, accepted: bool) -> None:
         """Record whether the candidate accepted the current terms."""
@@ -60,6 +103,20 @@ class StaticCandidateDirectory:
         """The candidate's contact details (NotFound ``candidate_not_found``)."""
         with self._lock:
             return self._require(candidate_id)
+
+    def kit_recipient(self, candidate_id: str) -> KitAddress | None:
+        """The contact details, or ``None`` without a postal address on file
+        (NotFound ``candidate_not_found``)."""
+        with self._lock:
+            found = self._require(candidate_id)
+            return None if candidate_id in self._no_address else found
+
+    def kit_notices_to(self, candidate_id: str) -> str | None:
+        """The candidate's e-mail, or ``None`` when kit notices are off
+        (NotFound ``candidate_not_found``)."""
+        with self._lock:
+            found = self._require(candidate_id)
+            return None if candidate_id in self._no_notices else found.email
 
     def has_accepted_current_terms(self, candidate_id: str) -> bool:
         """Whether the candidate accepted the current terms (False if unknown)."""

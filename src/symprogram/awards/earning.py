@@ -1,7 +1,10 @@
 """Flow: earning awards (every award whose requirements are met, or one chosen award).
 
-A certification with a kit queues an achievement kit, addressed to the
-candidate's current contact details, in the same unit of work as the grant.
+A certification with a kit makes an achievement kit in the same unit of work as
+the grant: queued for the candidate's current postal address, or held (reason
+``no_postal_address``, a ``kit_held`` history entry and, when the candidate's
+``achievement_kits`` notification is on, an e-mail asking for an address) when
+none is on file.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from datetime import datetime
 
 import attrs
 
-from symprogram.awards import rules
+from symprogram.awards import messages, rules
 from symprogram.awards._base import FlowBase, new_id
-from symprogram.awards.events import AwardGranted, KitQueued
+from symprogram.awards.events import AwardGranted, KitHeld, KitQueued
 from symprogram.awards.models import AwardGrant, CandidateAwards
+from symprogram.notify import Message
 from symprogram.persistence import Transaction
 
 __all__ = ["Earning"]
@@ -24,8 +28,8 @@ class Earning(FlowBase):
 
     def _grant_all(
         self, tx: Transaction, state: CandidateAwards, ids: tuple[str, ...], at: datetime
-    ) -> tuple[CandidateAwards, list[AwardGrant]]:
-        granted = []
+    ) -> tuple[CandidateAwards, list[AwardGrant], list[Message]]:
+        granted, notices = [], []
         for award_id in ids:
             definition = self._catalogue.get_award(award_id)
             state, new = rules.grant(state, definition, at, self._catalogue, grant_id=new_id())
@@ -34,24 +38,45 @@ class Earning(FlowBase):
                 tx, AwardGranted(state.candidate_id, at, award_id, new.grant_id, new.expires_at)
             )
             if definition.kit:
-                kit = rules.queue_kit(
-                    kit_id=new_id(),
-                    candidate_id=state.candidate_id,
-                    grant=new,
-                    address=self._candidates.contact_details(state.candidate_id),
-                    at=at,
-                )
-                self._repo.save_kit(tx, kit)
-                state = attrs.evolve(state, kit_ids=(*state.kit_ids, kit.kit_id))
-                self._record(tx, KitQueued(state.candidate_id, at, kit.kit_id, award_id))
-        return state, granted
+                state, notice = self._make_kit(tx, state, new, definition.name, at)
+                notices.extend(notice)
+        return state, granted, notices
+
+    def _make_kit(
+        self, tx: Transaction, state: CandidateAwards, grant: AwardGrant, name: str, at: datetime
+    ) -> tuple[CandidateAwards, list[Message]]:
+        """Queue the grant's kit, or hold it (and say so) when no postal address is on file."""
+        cid = state.candidate_id
+        kit = self._repo.save_kit(
+            tx,
+            rules.new_kit(
+                kit_id=new_id(),
+                candidate_id=cid,
+                grant=grant,
+                recipient=self._kit_recipient(cid),
+                at=at,
+            ),
+        )
+        state = attrs.evolve(state, kit_ids=(*state.kit_ids, kit.kit_id))
+        if kit.hold_reason is None:
+            self._record(tx, KitQueued(cid, at, kit.kit_id, grant.award_id))
+            return state, []
+        reason = kit.hold_reason.value
+        self._record(tx, KitHeld(cid, at, kit.kit_id, grant.award_id, reason))
+        return state, self._kit_notice(
+            cid,
+            lambda to: messages.kit_held_message(
+                to=to, award_name=name, kit_id=kit.kit_id, reason=reason
+            ),
+        )
 
     def evaluate(self, candidate_id: str, at: datetime | None = None) -> tuple[AwardGrant, ...]:
         """Grant every award whose requirements are met at ``at`` (default now).
 
         Repeats until nothing more is earned, so that an award requiring another
         one just earned is granted too. Each certification with a kit queues an
-        achievement kit addressed to the candidate's current contact details.
+        achievement kit addressed to the candidate's current contact details, or
+        holds it while no postal address is on file.
 
         ``at`` may lie in the past (a score report claimed late) but not in the
         future nor before the candidate's last grant, renewal or revocation.
@@ -68,11 +93,14 @@ class Earning(FlowBase):
             state = self._repo.candidate(tx, cid)
             rules.check_evaluation_instant(state, when, now)
             granted: list[AwardGrant] = []
+            notices: list[Message] = []
             while ids := rules.earnable(state, when, self._catalogue):
-                state, new = self._grant_all(tx, state, ids, when)
+                state, new, sent = self._grant_all(tx, state, ids, when)
                 granted.extend(new)
+                notices.extend(sent)
             if granted:
                 self._repo.save_candidate(tx, state)
+        self._send(*notices)
         return tuple(granted)
 
     def earn(self, candidate_id: str, award_id: str) -> AwardGrant:
@@ -87,6 +115,7 @@ class Earning(FlowBase):
         cid, award = self._candidate_award(candidate_id, award_id)
         now = self._now()
         with self._changing(cid) as (tx, state):
-            state, granted = self._grant_all(tx, state, (award.award_id,), now)
+            state, granted, notices = self._grant_all(tx, state, (award.award_id,), now)
             self._repo.save_candidate(tx, state)
+        self._send(*notices)
         return granted[0]

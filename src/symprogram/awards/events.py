@@ -24,7 +24,9 @@ __all__ = [
     "DisclosureVerified",
     "ExamResultRecorded",
     "KitDelivered",
+    "KitHeld",
     "KitQueued",
+    "KitReleased",
     "KitShipped",
 ]
 
@@ -86,6 +88,26 @@ class KitQueued(DomainEvent):
 
     kit_id: str
     award_id: str
+
+
+@attrs.frozen
+class KitHeld(DomainEvent):
+    """An achievement kit was made but held (``reason``: e.g. ``no_postal_address``)."""
+
+    name: ClassVar[str] = "kit_held"
+
+    kit_id: str
+    award_id: str
+    reason: str
+
+
+@attrs.frozen
+class KitReleased(DomainEvent):
+    """A held achievement kit was released (queued): a postal address is now on file."""
+
+    name: ClassVar[str] = "kit_released"
+
+    kit_id: str
 
 
 @attrs.frozen

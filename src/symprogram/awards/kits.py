@@ -1,11 +1,24 @@
-"""Flow: achievement kits (queued when a certification is earned), shipped and delivered."""
+"""Flow: achievement kits (made when a certification is earned), released, shipped, delivered.
+
+A kit goes out only to a postal address on file: "Be sure to keep all of your
+contact information current through the "Update Personal Info" link in order to
+ensure we can contact you as necessary (i.e. important emails, certification
+achievement kits, etc)" (Terms of Use v.2007.507). A kit held for want of one is
+released by :meth:`Kits.release_held_kits` (which ``Program`` calls when the
+accounts context records a new postal address) or by :meth:`Kits.ship_kit`.
+"""
 
 from __future__ import annotations
 
-from symprogram.awards import rules
+from datetime import datetime
+
+from symprogram.awards import messages, rules
 from symprogram.awards._base import FlowBase
-from symprogram.awards.events import KitDelivered, KitShipped
-from symprogram.awards.models import KitFulfilment
+from symprogram.awards.events import KitDelivered, KitReleased, KitShipped
+from symprogram.awards.models import KitAddress, KitFulfilment, KitStatus
+from symprogram.decisions import Decision
+from symprogram.notify import Message
+from symprogram.persistence import Transaction
 
 __all__ = ["Kits"]
 
@@ -30,11 +43,65 @@ class Kits(FlowBase):
         kid = rules.check_id(kit_id, "kit_id")
         return self._read(lambda tx: self._repo.kit(tx, kid))
 
-    def ship_kit(self, kit_id: str, *, tracking: str | None = None) -> KitFulfilment:
-        """Mark a queued kit shipped now, addressed to the candidate's *current* contact details.
+    def kit_destination(self, kit_id: str) -> Decision:
+        """Whether the kit ``kit_id`` could go out now, and why.
+
+        Allowed with ``postal_address_on_file``; denied with
+        ``no_postal_address`` (its hint: "Update Personal Info").
 
         Raises:
-            IllegalTransition: ``illegal_kit_transition`` (not queued).
+            ValidationError: ``invalid_kit_id``.
+            NotFound: ``award_kit_not_found``.
+        """
+        kit = self.get_kit(kit_id)
+        return rules.kit_destination(self._kit_recipient(kit.candidate_id))
+
+    def held_kits(self, candidate_id: str) -> tuple[KitFulfilment, ...]:
+        """The candidate's held kits, oldest first (each with its ``hold_reason``)."""
+        return tuple(k for k in self.kits_of(candidate_id) if k.status is KitStatus.HELD)
+
+    def release_held_kits(self, candidate_id: str) -> tuple[KitFulfilment, ...]:
+        """Queue every held kit of the candidate now that a postal address is on file.
+
+        Returns the kits released (none while no address is on file). ``Program``
+        calls it when the accounts context records a postal address; a host using
+        its own directory calls it after the candidate's contact details change.
+
+        Raises:
+            ValidationError: ``invalid_candidate_id``.
+            NotFound: ``candidate_not_found``.
+            IllegalTransition: ``account_erased``.
+        """
+        cid = self._candidate(candidate_id)
+        now = self._now()
+        recipient = self._kit_recipient(cid)
+        released = []
+        with self._changing(cid) as (tx, state):
+            for kit_id in state.kit_ids:
+                kit = self._repo.kit(tx, kit_id)
+                if recipient is not None and rules.releasable(kit, recipient):
+                    released.append(self._release(tx, kit, recipient, now))
+        return tuple(released)
+
+    def _release(
+        self, tx: Transaction, kit: KitFulfilment, recipient: KitAddress, now: datetime
+    ) -> KitFulfilment:
+        kit = self._repo.save_kit(tx, rules.kit_released(kit, now, address=recipient))
+        self._record(tx, KitReleased(kit.candidate_id, now, kit.kit_id))
+        return kit
+
+    def ship_kit(self, kit_id: str, *, tracking: str | None = None) -> KitFulfilment:
+        """Mark a kit shipped now, addressed to the candidate's *current* contact details.
+
+        A held kit whose candidate now has a postal address on file is released and
+        shipped at once. A kit never goes out without a postal address: then
+        nothing changes and ``Conflict`` ``no_postal_address`` is raised. The
+        candidate gets a ``achievement_kit_shipped`` notice when their
+        ``achievement_kits`` notification is on.
+
+        Raises:
+            IllegalTransition: ``illegal_kit_transition`` (already shipped or delivered).
+            Conflict: ``no_postal_address``.
             NotFound: ``award_kit_not_found``.
             ValidationError: ``invalid_kit_id``, ``invalid_tracking``.
         """
@@ -43,12 +110,25 @@ class Kits(FlowBase):
         now = self._now()
         with self._store.transaction() as tx:
             kit = self._repo.kit(tx, kid)
-            address = self._candidates.contact_details(kit.candidate_id)
+            address = rules.require_shippable(kit, self._kit_recipient(kit.candidate_id))
+            if kit.status is KitStatus.HELD:
+                kit = self._release(tx, kit, address, now)
             kit = self._repo.save_kit(
                 tx, rules.kit_shipped(kit, now, address=address, tracking=number)
             )
             self._record(tx, KitShipped(kit.candidate_id, now, kid, number))
+        self._send(*self._shipped_notice(kit))
         return kit
+
+    def _shipped_notice(self, kit: KitFulfilment) -> list[Message]:
+        found = self._catalogue.awards.get(kit.award_id)
+        name = kit.award_id if found is None else found.name
+        return self._kit_notice(
+            kit.candidate_id,
+            lambda to: messages.kit_shipped_message(
+                to=to, award_name=name, kit_id=kit.kit_id, tracking=kit.tracking
+            ),
+        )
 
     def deliver_kit(self, kit_id: str) -> KitFulfilment:
         """Mark a shipped kit delivered now.

@@ -1,7 +1,9 @@
 """Every text the awards context sends.
 
-Today that is one message: the e-mail that carries a disclosure's verification
-code to the third party the candidate published awards to.
+The e-mail that carries a disclosure's verification code to the third party the
+candidate published awards to, and the candidate's achievement-kit notices (a kit
+held for want of a postal address, a kit shipped), which go out only while the
+candidate's ``achievement_kits`` notification is on.
 """
 
 from __future__ import annotations
@@ -10,10 +12,55 @@ from datetime import datetime
 
 from symprogram.notify import Message
 
-__all__ = ["DISCLOSURE_KIND", "disclosure_message"]
+__all__ = [
+    "DISCLOSURE_KIND",
+    "KIT_HELD_KIND",
+    "KIT_SHIPPED_KIND",
+    "disclosure_message",
+    "kit_held_message",
+    "kit_shipped_message",
+]
 
 DISCLOSURE_KIND = "award_disclosure"
 """The ``kind`` of the message that carries a disclosure's verification code."""
+
+KIT_HELD_KIND = "achievement_kit_held"
+"""The ``kind`` of the notice that a kit is held until a postal address is on file."""
+
+KIT_SHIPPED_KIND = "achievement_kit_shipped"
+"""The ``kind`` of the notice that a kit was shipped."""
+
+
+def kit_held_message(*, to: str, award_name: str, kit_id: str, reason: str) -> Message:
+    """The notice that the achievement kit for ``award_name`` waits for a postal address.
+
+    "Be sure to keep all of your contact information current through the "Update
+    Personal Info" link in order to ensure we can contact you as necessary (i.e.
+    important emails, certification achievement kits, etc)" (Terms of Use v.2007.507).
+    """
+    return Message(
+        to=to,
+        kind=KIT_HELD_KIND,
+        subject=f"Your achievement kit for {award_name} is waiting for your postal address",
+        body=(
+            f"Congratulations on earning {award_name}. We are holding your certification "
+            "achievement kit because no postal address is on file. Add one through the "
+            '"Update Personal Info" link and the kit will be sent.'
+        ),
+        data={"kit_id": kit_id, "reason": reason},
+    )
+
+
+def kit_shipped_message(*, to: str, award_name: str, kit_id: str, tracking: str | None) -> Message:
+    """The notice that the achievement kit for ``award_name`` was shipped."""
+    follow = f" Its tracking number is {tracking}." if tracking else ""
+    return Message(
+        to=to,
+        kind=KIT_SHIPPED_KIND,
+        subject=f"Your achievement kit for {award_name} is on its way",
+        body=f"Your certification achievement kit for {award_name} was shipped.{follow}",
+        data={"kit_id": kit_id, "tracking": tracking},
+    )
 
 
 def disclosure_message(

@@ -64,6 +64,7 @@ __all__ = [
     "HoldsAward",
     "KitAddress",
     "KitFulfilment",
+    "KitHoldReason",
     "KitStatus",
     "MinimumCredits",
     "Progress",
@@ -85,11 +86,28 @@ class AwardStatus(enum.StrEnum):
 
 
 class KitStatus(enum.StrEnum):
-    """Status of an achievement kit: queued -> shipped -> delivered."""
+    """Status of an achievement kit: (held ->) queued -> shipped -> delivered.
 
+    A kit is *held* while it cannot go out (see :class:`KitHoldReason`) and is
+    queued once it can.
+    """
+
+    HELD = "held"
     QUEUED = "queued"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+
+
+class KitHoldReason(enum.StrEnum):
+    """Why an achievement kit is held instead of queued.
+
+    * ``no_postal_address`` — the candidate has no postal address on file: "Be sure
+      to keep all of your contact information current through the "Update Personal
+      Info" link in order to ensure we can contact you as necessary (i.e. important
+      emails, certification achievement kits, etc)" (Terms of Use v.2007.507).
+    """
+
+    NO_POSTAL_ADDRESS = "no_postal_address"
 
 
 class DisclosureStatus(enum.StrEnum):
@@ -356,22 +374,54 @@ class KitAddress:
 
 @attrs.frozen
 class KitFulfilment:
-    """Aggregate: an achievement kit queued when an award was earned.
+    """Aggregate: an achievement kit made when an award was earned.
 
-    Status moves queued -> shipped -> delivered, never back.
+    Status moves (held ->) queued -> shipped -> delivered, never back. A held kit
+    carries its ``hold_reason`` and may have no ``address`` yet; every other kit
+    has the address it was queued (or shipped) to.
+
+    Attributes:
+        kit_id: the kit's ID.
+        candidate_id: whose kit it is.
+        award_id: the award it celebrates.
+        grant_id: the grant that made it.
+        address: where it goes (``None`` while held for ``no_postal_address``).
+        status: held, queued, shipped or delivered.
+        queued_at: when the kit was made (earned), held or queued.
+        shipped_at: when it was shipped.
+        delivered_at: when it was delivered.
+        tracking: the carrier's tracking number, if any.
+        hold_reason: why it is held (only while held).
+        released_at: when a held kit was released (queued), if it was held.
+        version: the stored version.
+
+    Raises:
+        ValidationError: ``invalid_kit`` (a held kit without a reason, a reason or
+            a missing address on a kit that is not held).
     """
 
     kit_id: str = attrs.field(validator=_text)
     candidate_id: str = attrs.field(validator=_text)
     award_id: str = attrs.field(validator=_text)
     grant_id: str = attrs.field(validator=_text)
-    address: KitAddress
+    address: KitAddress | None
     status: KitStatus
     queued_at: datetime = attrs.field(converter=_to_utc)
     shipped_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
     delivered_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
     tracking: str | None = None
+    hold_reason: KitHoldReason | None = None
+    released_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
     version: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        held = self.status is KitStatus.HELD
+        if held != (self.hold_reason is not None) or (self.address is None and not held):
+            raise ValidationError(
+                "a held kit has a hold reason; any other kit has an address and no reason",
+                field="status",
+                code="invalid_kit",
+            )
 
 
 # -- disclosures -----------------------------------------------------------------

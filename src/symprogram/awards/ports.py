@@ -67,12 +67,31 @@ class CandidateDirectory(Protocol):
         """The candidate's current contact details (name, email, postal address).
 
         "keep all of your contact information current ... (i.e. important emails,
-        certification achievement kits, etc)" (seed 000).
+        certification achievement kits, etc)" (Terms of Use v.2007.507). The awards
+        flows ask :meth:`kit_recipient` when the directory has it.
         """
         ...
 
     def has_accepted_current_terms(self, candidate_id: str) -> bool:
         """Whether the candidate accepted the Terms of Use currently in force."""
+        ...
+
+    def kit_recipient(self, candidate_id: str) -> KitAddress | None:
+        """Where the candidate's achievement kits go: name, e-mail and postal address.
+
+        ``None`` when no postal address is on file: the kit is then held (reason
+        ``no_postal_address``) until one is. A directory written before this
+        method existed keeps working: :meth:`contact_details` is used instead.
+        """
+        ...
+
+    def kit_notices_to(self, candidate_id: str) -> str | None:
+        """The e-mail address achievement-kit notices go to, or ``None`` when the
+        candidate does not want them (the ``achievement_kits`` notification is off).
+
+        "manage notifications you may or may not want to receive" (Terms of Use
+        v.2007.507). A directory without this method gets no kit notices.
+        """
         ...
 
 

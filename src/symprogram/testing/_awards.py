@@ -46,6 +46,7 @@ from symprogram.awards.models import (
     HoldsAward,
     KitAddress,
     KitFulfilment,
+    KitHoldReason,
     KitStatus,
     MinimumCredits,
     Progress,
@@ -471,32 +472,51 @@ def kit_addresses(**overrides: Any) -> st.SearchStrategy[KitAddress]:
 
 
 def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[KitFulfilment]:
-    """Strategy for :class:`KitFulfilment` with instants consistent with its status."""
+    """Strategy for :class:`KitFulfilment` with instants consistent with its status.
+
+    A held kit has a :class:`KitHoldReason` and may have no address; a kit that
+    is queued, shipped or delivered has an address, and may have been held
+    (``released_at`` set) before.
+    """
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         queued = pick("queued_at", instants(_LO, _HI))
         status = pick("status", st.sampled_from(KitStatus))
+        held = status is KitStatus.HELD
+        released = (
+            None
+            if held
+            else pick(
+                "released_at",
+                st.none() | st.integers(0, 30).map(lambda d: queued + timedelta(days=d)),
+            )
+        )
         shipped = (
             None
-            if status is KitStatus.QUEUED
-            else queued + timedelta(days=pick("_shipping_days", st.integers(0, 30)))
+            if status in (KitStatus.HELD, KitStatus.QUEUED)
+            else (released or queued) + timedelta(days=pick("_shipping_days", st.integers(0, 30)))
         )
         delivered = (
             None
             if status is not KitStatus.DELIVERED or shipped is None
             else shipped + timedelta(days=2)
         )
+        addresses = st.none() | kit_addresses() if held else kit_addresses()
         return {
             "kit_id": pick("kit_id", _hex),
             "candidate_id": pick("candidate_id", _ident),
             "award_id": pick("award_id", _ident),
             "grant_id": pick("grant_id", _hex),
-            "address": pick("address", kit_addresses()),
+            "address": pick("address", addresses),
             "status": status,
             "queued_at": queued,
             "shipped_at": pick("shipped_at", st.just(shipped)),
             "delivered_at": pick("delivered_at", st.just(delivered)),
             "tracking": pick("tracking", st.none() if shipped is None else st.none() | _hex),
+            "hold_reason": pick(
+                "hold_reason", st.sampled_from(KitHoldReason) if held else st.none()
+            ),
+            "released_at": released,
             "version": pick("version", st.integers(0, 5)),
         }
 
