@@ -59,9 +59,9 @@ __all__ = [
     "value_taken",
     "enable_wal",
     "in_chunks",
+    "listing_start",
     "pair_of",
     "read_chunks",
-    "scan_start",
     "write_batch",
 ]
 
@@ -96,20 +96,24 @@ def enable_wal(execute: Callable[[str], object], *, timeout: float = 30.0) -> No
         pause = min(pause * 2, 0.25)
 
 
-def check_bounds(prefix: object, after: object) -> None:
-    """Validate the ``prefix`` and ``after`` arguments of a scan."""
+def check_bounds(prefix: object, after: object) -> tuple[str, str | None]:
+    """Validate the ``prefix`` and ``after`` arguments of a scan; return them."""
     if not isinstance(prefix, str):
         raise ValidationError("prefix must be a string", field="prefix", code="invalid_key")
     if after is not None and not isinstance(after, str):
         raise ValidationError("after must be a string", field="after", code="invalid_key")
+    return prefix, after
 
 
-def scan_start(prefix: str, after: str | None) -> tuple[str, bool]:
-    """Where a code-point ordered listing of the names starting with ``prefix`` and
-    sorting after ``after`` begins: ``(bound, inclusive)``."""
-    if after is not None and after >= prefix:
-        return after, False
-    return prefix, True
+def listing_start(prefix: object, after: object, limit: object) -> tuple[str, bool]:
+    """Check the arguments of an ordered listing (a scan, the stream names): where it
+    begins, ``(bound, inclusive)``, for the names starting with ``prefix`` and sorting
+    after ``after``."""
+    check_limit(limit)
+    text, last = check_bounds(prefix, after)
+    if last is not None and last >= text:
+        return last, False
+    return text, True
 
 
 def check_limit(value: object) -> int:

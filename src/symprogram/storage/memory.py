@@ -25,20 +25,18 @@ from symprogram.errors import StorageError, ValidationError
 from symprogram.persistence import Record
 from symprogram.storage._base import (
     Units,
-    check_bounds,
     check_entry,
     check_index,
     check_key,
-    check_limit,
     check_pair,
     check_read,
     check_save,
     check_version,
     check_writable,
     entry_not_found,
+    listing_start,
     position_taken,
     record_not_found,
-    scan_start,
     stale_version,
     value_taken,
 )
@@ -58,7 +56,7 @@ class _State:
 
 def _listed(names: list[str], prefix: str, after: str | None, limit: int) -> list[str]:
     """Up to ``limit`` of the sorted ``names`` that start with ``prefix``, after ``after``."""
-    bound, inclusive = scan_start(prefix, after)
+    bound, inclusive = listing_start(prefix, after, limit)
     i = (bisect.bisect_left if inclusive else bisect.bisect_right)(names, bound)
     end = len(names)
     out: list[str] = []
@@ -128,8 +126,6 @@ class MemoryTransaction:
         self, kind: str, *, prefix: str = "", after: str | None = None, limit: int = 500
     ) -> list[Record]:
         check_key(kind, "kind")
-        check_limit(limit)
-        check_bounds(prefix, after)
         table = self._s.records.get(kind, {})
         found = _listed(self._s.keys.get(kind, []), prefix, after, limit)
         return [Record(kind, key, *table[key]) for key in found]
@@ -205,8 +201,6 @@ class MemoryTransaction:
         return len(self._s.streams.get(stream, ()))
 
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
-        check_limit(limit)
-        check_bounds(prefix, after)
         return _listed(self._s.stream_names, prefix, after, limit)
 
     def rewrite(self, stream: str, position: int, data: str) -> None:

@@ -52,11 +52,9 @@ from symprogram.storage._base import (
     as_int,
     as_text,
     check_batch,
-    check_bounds,
     check_entry,
     check_index,
     check_key,
-    check_limit,
     check_pair,
     check_read,
     check_save,
@@ -64,11 +62,11 @@ from symprogram.storage._base import (
     check_writable,
     enable_wal,
     entry_not_found,
+    listing_start,
     pair_of,
     position_taken,
     read_chunks,
     record_not_found,
-    scan_start,
     stale_version,
     value_taken,
     write_batch,
@@ -243,9 +241,7 @@ class SQLiteTransaction:
         self, kind: str, *, prefix: str = "", after: str | None = None, limit: int = 500
     ) -> list[Record]:
         check_key(kind, "kind")
-        check_limit(limit)
-        check_bounds(prefix, after)
-        bound, inclusive = scan_start(prefix, after)
+        bound, inclusive = listing_start(prefix, after, limit)
         op = ">=" if inclusive else ">"
         rows = self._rows(
             f"SELECT key, version, data FROM sp_records WHERE kind = ? AND key {op} ? "  # noqa: S608
@@ -307,9 +303,7 @@ class SQLiteTransaction:
         return [(as_int(p, "a position"), as_text(d, "an entry")) for p, d in rows]
 
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
-        check_limit(limit)
-        check_bounds(prefix, after)
-        bound, inclusive = scan_start(prefix, after)
+        bound, inclusive = listing_start(prefix, after, limit)
         op = ">=" if inclusive else ">"
         rows = self._rows(
             f"SELECT DISTINCT stream FROM sp_streams WHERE stream {op} ? "  # noqa: S608

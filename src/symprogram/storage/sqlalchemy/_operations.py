@@ -18,6 +18,7 @@ from symprogram.persistence import Record
 from symprogram.storage._base import (
     as_int,
     as_text,
+    check_bounds,
     check_entry,
     check_index,
     check_key,
@@ -36,7 +37,6 @@ from symprogram.storage._base import (
 from symprogram.storage.sqlalchemy._errors import is_duplicate, translate
 from symprogram.storage.sqlalchemy._schema import Tables
 from symprogram.storage.sqlalchemy._text import (
-    check_bound,
     decode_data,
     encode_data,
     name_range,
@@ -48,9 +48,7 @@ __all__: list[str] = []
 def _listing(column: sa.ColumnElement[Any], prefix: str, after: str | None, limit: int) -> Any:
     """Check the arguments of a listing; its WHERE condition (None: nothing matches)."""
     check_limit(limit)
-    check_bound(prefix, "prefix")
-    if after is not None:
-        check_bound(after, "after")
+    check_bounds(prefix, after)
     return name_range(column, prefix, after)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from symprogram.errors import IntegrityError, ValidationError
+from symprogram.errors import IntegrityError
 
 # -- data text ---------------------------------------------------------------------
 #
@@ -88,12 +88,6 @@ def prefix_upper_bound(prefix: str) -> str | None:
             return "".join(chars)
         chars.pop()
     return None
-
-
-def check_bound(value: object, field: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(f"{field} must be a string", field=field, code="invalid_key")
-    return value
 
 
 def name_range(column: sa.ColumnElement[Any], prefix: str, after: str | None) -> Any:
