@@ -61,7 +61,7 @@ def site(tmp_path: Path) -> Iterator[Path]:
         before = set(sys.modules)
         yield tmp_path
     for name in set(sys.modules) - before:
-        if name in ("third_party_store", "my_backend"):
+        if name in ("third_party_store", "my_backend", "needs_sqlalchemy"):
             del sys.modules[name]
     backends()  # read the entry points again, without the test's distributions
 
@@ -143,6 +143,15 @@ def test_a_backend_that_returns_no_store_or_cannot_be_imported_is_refused(site: 
     with pytest.raises(ValidationError) as missing:
         open_store("missing://x")
     assert "storage_backend_unavailable" == missing.value.code
+
+
+def test_a_backend_needing_sqlalchemy_without_it_is_sql_extra_missing(site: Path) -> None:
+    """A backend whose import misses SQLAlchemy names the ``sql`` extra to install."""
+    source = 'raise ImportError("No module named \'sqlalchemy\'", name="sqlalchemy")\n'
+    install(site, "needs-sql", "needs_sqlalchemy", source, {"needsql": "needs_sqlalchemy:open_url"})
+    with pytest.raises(ValidationError) as info:
+        open_store("needsql://x")
+    assert "sql_extra_missing" == info.value.code
 
 
 def code_blocks(text: str, language: str) -> list[str]:
