@@ -9,7 +9,7 @@ Re-exported by :mod:`symprogram.consent.models`; import it from there.
 Example:
     >>> catalogue = PolicyCatalogue.default()
     >>> catalogue.latest.version, catalogue.latest.purpose("special_offers").basis.value
-    ('2005-07', 'opt_in')
+    ('2005-07', 'opt_out')
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterable
 from datetime import datetime
 
+from symprogram.consent._models_content import PolicyReading
 from symprogram.consent._models_policy import LegalBasis, Policy, PolicyChange
 from symprogram.errors import CatalogueError, NotFound
 
@@ -75,11 +76,22 @@ class PolicyCatalogue:
 
     # -- construction ------------------------------------------------------------
     @classmethod
-    def default(cls) -> PolicyCatalogue:
-        """The seed's privacy policy (``symprogram/data/consent/policy.toml``)."""
+    def default(cls, reading: PolicyReading | str = PolicyReading.DOCUMENT) -> PolicyCatalogue:
+        """The privacy policy as ``reading`` reads it (``symprogram/data/consent/``).
+
+        Args:
+            reading: ``"document"`` (default: the policy as the document says it:
+                every use it lists is opt-out, every cookie can be refused) or
+                ``"opt_in"`` (the stricter reading for hosts whose law requires
+                opt-in: special offers and research need consent, the cookies
+                that remember you when you register are strictly necessary).
+
+        Raises:
+            ValidationError: not a known reading (``invalid_reading``).
+        """
         from symprogram.consent import catalogue
 
-        return catalogue.default()
+        return catalogue.default(reading)
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<toml>") -> PolicyCatalogue:

@@ -17,6 +17,16 @@ import attrs
 from symprogram._checks import check_text, validator
 from symprogram._codegen import returns_as_is
 from symprogram.clock import ensure_utc
+from symprogram.consent._models_content import (
+    ContactPoint,
+    ContactUse,
+    PolicyReading,
+    TrafficLogging,
+    TrustProgram,
+    ident,
+    idents,
+    texts,
+)
 from symprogram.errors import ValidationError
 
 __all__ = [
@@ -25,17 +35,22 @@ __all__ = [
     "Activity",
     "BasisChange",
     "CoBrandedSite",
+    "ContactPoint",
+    "ContactUse",
     "LegalBasis",
     "Notice",
     "NoticeKind",
     "Policy",
     "PolicyChange",
+    "PolicyReading",
     "PublishedPolicy",
     "Purpose",
     "PurposeKind",
     "Recipient",
     "Referral",
+    "TrafficLogging",
     "Transfer",
+    "TrustProgram",
     "check_site",
     "utc_instant",
 ]
@@ -43,7 +58,6 @@ __all__ = [
 CHANNEL_PREFIX = "channel."
 MAX_TITLE_LENGTH = 4000
 
-_IDENT = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?")
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _SITE = re.compile(r"[a-z0-9][a-z0-9.-]{0,252}")
 
@@ -113,37 +127,10 @@ def check_site(value: object, field: str = "site") -> str:
     return value
 
 
-def _ident(field: str) -> Any:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, str) or not _IDENT.fullmatch(value) or len(value) > 64:
-            raise ValidationError(
-                f"{field} must be a lower-case identifier like 'special_offers', got {value!r}",
-                field=field,
-                code=f"invalid_{field}",
-            )
-
-    return check
-
-
 _nonempty = validator(check_text, limit=MAX_TITLE_LENGTH, controls=True)
-
-
-def _idents(field: str) -> Any:
-    one = _ident(field)
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
-        for item in value:
-            one(instance, attribute, item)
-        if len(set(value)) != len(value):
-            raise ValidationError(
-                f"{field} lists an entry twice", field=field, code=f"duplicate_{field}"
-            )
-
-    return check
-
-
-def _texts(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+_ident = ident
+_idents = idents
+_texts = texts
 
 
 def _unique(items: Iterable[Any], key: str, field: str) -> None:
@@ -169,12 +156,17 @@ class Purpose:
         title: readable description taken from the policy.
         basis: the legal basis.
         kind: use, sharing, cookies or terms.
+        consequence: what the policy says follows when the person refuses it
+            (cookies: "Rejecting cookies may affect your ability to use of some
+            of the products and/or services at our web site"); a decision that
+            denies the purpose carries it in its details.
     """
 
     id: str = attrs.field(validator=_ident("purpose"))
     title: str = attrs.field(validator=_nonempty)
     basis: LegalBasis = attrs.field(converter=LegalBasis)
     kind: PurposeKind = attrs.field(default=PurposeKind.USE, converter=PurposeKind)
+    consequence: str = ""
 
     def __attrs_post_init__(self) -> None:
         if self.id.startswith(CHANNEL_PREFIX):
@@ -189,13 +181,22 @@ class Purpose:
 class Activity:
     """An activity during which personal information is gathered, and what is gathered.
 
-    Seed: "We request personal information when you place an order, register a
-    product, request a service, answer a survey, enter a contest, correspond with us".
+    The privacy policy: "We request personal information when you place an order,
+    register a product, request a service, answer a survey, enter a contest,
+    correspond with us or engage in certain other activities on our website."
+
+    Attributes:
+        id: e.g. ``"order"``.
+        title: readable description.
+        data: the items gathered during the activity.
+        open_ended: the policy does not list what is gathered ("certain other
+            activities"): the page that asks says it, and any item is accepted.
     """
 
     id: str = attrs.field(validator=_ident("activity"))
     title: str = attrs.field(validator=_nonempty)
     data: tuple[str, ...] = attrs.field(converter=_texts, validator=_idents("data_item"))
+    open_ended: bool = False
 
 
 @attrs.frozen
@@ -207,6 +208,10 @@ class Recipient:
         name: readable name.
         purposes: the purposes for which they receive it (empty: as the law requires).
         description: why.
+        abroad: what they may do with it in other countries, e.g. contractors:
+            "in certain countries our outside contractors might undertake the
+            collection, transferring, storage and processing of your information"
+            (``("collection", "transferring", "storage", "processing")``).
     """
 
     id: str = attrs.field(validator=_ident("recipient"))
@@ -215,6 +220,9 @@ class Recipient:
         default=(), converter=_texts, validator=_idents("purpose")
     )
     description: str = ""
+    abroad: tuple[str, ...] = attrs.field(
+        default=(), converter=_texts, validator=_idents("processing")
+    )
 
 
 @attrs.frozen
@@ -273,6 +281,10 @@ def _cobranded(value: Iterable[CoBrandedSite]) -> tuple[CoBrandedSite, ...]:
     return tuple(value)
 
 
+def _contact_points(value: Iterable[ContactPoint]) -> tuple[ContactPoint, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Policy:
     """One version of the privacy policy.
@@ -289,6 +301,14 @@ class Policy:
         transfers: where it may be transferred.
         cobranded_sites: sites whose submissions also go to business partners.
         forum_notice: the notice to show before posting in a public forum.
+        reading: which reading of the document this policy implements
+            (:class:`PolicyReading`; the default catalogue's is ``document``).
+        contact_points: the communication channels the policy names (profile
+            form, product registration form, postal address, main phone, ...).
+        trust: the TRUSTe statements (``None``: no seal program).
+        traffic: what the web servers log about visitors (IP addresses, ...).
+        partner_links_notice: the statement about links to business partners.
+        cobranded_statement: the statement about co-branded sites.
     """
 
     version: str
@@ -302,6 +322,14 @@ class Policy:
     referrals: tuple[Referral, ...] = attrs.field(default=(), converter=_referrals)
     cobranded_sites: tuple[CoBrandedSite, ...] = attrs.field(default=(), converter=_cobranded)
     forum_notice: str = ""
+    reading: PolicyReading = attrs.field(default=PolicyReading.DOCUMENT, converter=PolicyReading)
+    contact_points: tuple[ContactPoint, ...] = attrs.field(
+        default=(), converter=_contact_points
+    )
+    trust: TrustProgram | None = None
+    traffic: TrafficLogging | None = None
+    partner_links_notice: str = ""
+    cobranded_statement: str = ""
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.version, str) or not _VERSION.fullmatch(self.version):
@@ -325,6 +353,7 @@ class Policy:
         _unique(self.recipients, "id", "recipient")
         _unique(self.transfers, "id", "transfer")
         _unique(self.cobranded_sites, "site", "cobranded_site")
+        _unique(self.contact_points, "id", "contact_point")
         ids = {p.id for p in self.purposes}
         for recipient in self.recipients:
             for purpose in recipient.purposes:
@@ -364,6 +393,17 @@ class Policy:
         """Whether ``site`` (or a subdomain of a covered site) is in scope."""
         return any(site == s or site.endswith("." + s) for s in self.sites)
 
+    def referral(self, site: str) -> Referral | None:
+        """The referral of ``site`` (or of a site it is a subdomain of) to its own policy."""
+        for ref in self.referrals:
+            if site == ref.site or site.endswith("." + ref.site):
+                return ref
+        return None
+
+    def contact_points_for(self, use: ContactUse | str) -> tuple[ContactPoint, ...]:
+        """The contact points the policy names for ``use``, in the policy's order."""
+        return tuple(c for c in self.contact_points if use in c.uses)
+
 
 @attrs.frozen
 class BasisChange:
@@ -390,6 +430,8 @@ class Notice:
         policy_version: the version it belongs to.
         recipients: who receives what is submitted (co-branded sites).
         prominent: whether it must be shown prominently (material changes).
+        contact_points: how to act on it (material changes: the policy's contact
+            points for changing communication preferences, to opt out).
     """
 
     kind: NoticeKind = attrs.field(converter=NoticeKind)
@@ -398,6 +440,9 @@ class Notice:
     policy_version: str
     recipients: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     prominent: bool = False
+    contact_points: tuple[ContactPoint, ...] = attrs.field(
+        default=(), converter=_contact_points
+    )
 
 
 @attrs.frozen

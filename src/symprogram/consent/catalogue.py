@@ -1,15 +1,19 @@
 """Loading the policy catalogue: :func:`default`, :func:`load`, :func:`from_toml`.
 
-Policies are data: the default is the seed's statement, shipped as
-``symprogram/data/consent/policy.toml``; a host application loads its own with
-:meth:`PolicyCatalogue.from_toml` / :meth:`PolicyCatalogue.load` (which call the
-functions here). This module only loads: the catalogue model lives in
-:mod:`symprogram.consent.models`.
+Policies are data: the default is the privacy policy as the document says it,
+shipped as ``symprogram/data/consent/policy.toml``; named stricter readings of it
+(``opt_in``) are in ``symprogram/data/consent/readings.toml``. A host application
+loads its own with :meth:`PolicyCatalogue.from_toml` / :meth:`PolicyCatalogue.load`
+(which call the functions here). This module only loads: the catalogue model
+lives in :mod:`symprogram.consent.models`.
 
 Example:
     >>> catalogue = PolicyCatalogue.default()
     >>> catalogue.latest.version, catalogue.latest.purpose("special_offers").basis.value
-    ('2005-07', 'opt_in')
+    ('2005-07', 'opt_out')
+    >>> strict = PolicyCatalogue.default(reading="opt_in")
+    >>> strict.latest.reading.value, strict.latest.purpose("special_offers").basis.value
+    ('opt_in', 'opt_in')
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from typing import Any
 import cattrs
 
 from symprogram._deprecation import warn_deprecated
-from symprogram.consent.models import Policy, PolicyCatalogue
+from symprogram._checks import check_enum
+from symprogram.consent.models import LegalBasis, Policy, PolicyCatalogue, PolicyReading
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 from symprogram.serialization import make_converter
 
@@ -77,14 +82,61 @@ def _policy_from_mapping(raw: Mapping[str, Any], *, source: str = "policy") -> P
         ) from exc
 
 
-def default() -> PolicyCatalogue:
-    """The seed's privacy policy (``symprogram/data/consent/policy.toml``)."""
-    text = (
-        resources.files("symprogram")
-        .joinpath("data/consent/policy.toml")
-        .read_text(encoding="utf-8")
-    )
-    return from_toml(text, source="symprogram/data/consent/policy.toml")
+_POLICY = "data/consent/policy.toml"
+_READINGS = "data/consent/readings.toml"
+
+
+def _packaged(name: str) -> dict[str, Any]:
+    text = resources.files("symprogram").joinpath(name).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def read(raw: Mapping[str, Any], reading: PolicyReading, readings: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy data ``raw`` as ``reading`` reads it: the bases ``readings`` change.
+
+    The document's reading returns ``raw`` unchanged (with ``reading = "document"``).
+
+    Raises:
+        CatalogueError: the reading names a purpose the policy does not declare
+            (``unknown_purpose``) or a basis that is not one (``invalid_basis``).
+    """
+    data = dict(raw)
+    data["reading"] = reading.value
+    if reading is PolicyReading.DOCUMENT:
+        return data
+    spec = readings.get(reading.value, {})
+    bases = dict(spec.get("purposes", {}))
+    declared = {p.get("id") for p in data.get("purposes", [])}
+    for purpose, basis in bases.items():
+        if purpose not in declared:
+            raise CatalogueError(
+                f"reading {reading.value!r} names undeclared purpose {purpose!r}",
+                field="purposes",
+                code="unknown_purpose",
+            )
+        check_enum(LegalBasis, basis, "basis")
+    data["purposes"] = [
+        {**p, "basis": bases[p["id"]]} if p.get("id") in bases else p for p in data["purposes"]
+    ]
+    if "title" in spec:
+        data["title"] = spec["title"]
+    return data
+
+
+def default(reading: PolicyReading | str = PolicyReading.DOCUMENT) -> PolicyCatalogue:
+    """The privacy policy as ``reading`` reads it (``symprogram/data/consent/``).
+
+    Args:
+        reading: ``"document"`` (the default: the policy as the document says it)
+            or ``"opt_in"`` (the stricter reading for hosts whose law requires
+            opt-in, ``readings.toml``).
+
+    Raises:
+        ValidationError: not a known reading (``invalid_reading``).
+    """
+    member = check_enum(PolicyReading, reading, "reading")
+    raw = read(_packaged(_POLICY), member, _packaged(_READINGS))
+    return PolicyCatalogue([_policy_from_mapping(raw, source=f"symprogram/{_POLICY}")])
 
 
 def from_toml(text: str, *, source: str = "<toml>") -> PolicyCatalogue:

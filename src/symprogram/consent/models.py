@@ -29,6 +29,14 @@ import attrs
 from symprogram._checks import TextCodes, check_enum, check_text
 from symprogram._codegen import returns_as_is
 from symprogram.consent._models_catalogue import PolicyCatalogue
+from symprogram.consent._models_content import (
+    Channel,
+    ContactPoint,
+    ContactUse,
+    PolicyReading,
+    TrafficLogging,
+    TrustProgram,
+)
 from symprogram.consent._models_policy import (
     BASIS_RANK as BASIS_RANK,
 )
@@ -71,6 +79,8 @@ __all__ = [
     "ConsentRecord",
     "ConsentState",
     "ContactChannel",
+    "ContactPoint",
+    "ContactUse",
     "CookieCategory",
     "CorrectionRequest",
     "CorrectionStatus",
@@ -83,6 +93,7 @@ __all__ = [
     "Policy",
     "PolicyCatalogue",
     "PolicyChange",
+    "PolicyReading",
     "PublishedPolicy",
     "Purpose",
     "PurposeKind",
@@ -93,7 +104,9 @@ __all__ = [
     "SeenPolicy",
     "SubjectExport",
     "SubjectFile",
+    "TrafficLogging",
     "Transfer",
+    "TrustProgram",
     "channel_topic",
     "check_subject",
 ]
@@ -122,20 +135,6 @@ class Choice(enum.StrEnum):
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
     OPTED_OUT = "opted_out"
-
-
-class Channel(enum.StrEnum):
-    """Through which channel a choice or notice was recorded (seed: "communication channels")."""
-
-    WEB_FORM = "web_form"
-    PROFILE_FORM = "profile_form"
-    EMAIL = "email"
-    EMAIL_REPLY = "email_reply"
-    POSTAL_MAIL = "postal_mail"
-    PHONE = "phone"
-    BROWSER_SIGNAL = "browser_signal"
-    WEB_NOTICE = "web_notice"
-    IMPORT = "import"
 
 
 class ContactChannel(enum.StrEnum):
