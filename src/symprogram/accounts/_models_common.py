@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from symprogram._checks import check_instant
+from symprogram._checks import check_instant, check_int
 from symprogram.accounts import _text
 from symprogram.errors import ValidationError
 
@@ -71,11 +71,7 @@ def _details(value: object) -> tuple[tuple[str, str], ...]:
 
 
 def _version_field(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(
-            "version must be a non-negative integer", field="version", code="invalid_version"
-        )
-    return value
+    return check_int(value, "version", minimum=0, code="invalid_version")
 
 
 # -- field converters ------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import attrs
 
-from symprogram._checks import check_enum, check_instant
+from symprogram._checks import check_date, check_enum, check_instant, check_int, validator
 from symprogram.accounts import _text
 from symprogram.accounts._models_common import (
     _MAX_SCORE,
@@ -65,32 +65,16 @@ def _exam_code(value: object) -> str:
     return text
 
 
-def _score_value(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_SCORE:
-        raise ValidationError(
-            f"{field} is a whole number from 0 to {_MAX_SCORE}",
-            field=field,
-            code="invalid_score",
-        )
-    return value
-
-
-def _exam_date(value: object) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise ValidationError("exam_date must be a date", field="exam_date", code="invalid_date")
-    return value
-
-
 def _score_report_candidate_name(value: object) -> str:
     return _text.line(value, "candidate_name", MAX_REPORT_NAME_LENGTH)
 
 
 def _score_report_score(value: object) -> int:
-    return _score_value(value, "score")
+    return check_int(value, "score", minimum=0, maximum=_MAX_SCORE, code="invalid_score")
 
 
 def _score_report_passing_score(value: object) -> int:
-    return _score_value(value, "passing_score")
+    return check_int(value, "passing_score", minimum=0, maximum=_MAX_SCORE, code="invalid_score")
 
 
 def _score_report_test_centre(value: object) -> str:
@@ -130,7 +114,7 @@ class ScoreReport:
     email: str = attrs.field(converter=normalize_email)
     score: int = attrs.field(converter=_score_report_score)
     passing_score: int = attrs.field(converter=_score_report_passing_score)
-    exam_date: date = attrs.field(converter=_exam_date)
+    exam_date: date = attrs.field(validator=validator(check_date))
     test_centre: str = attrs.field(converter=_score_report_test_centre)
     recorded_at: datetime = attrs.field(converter=_score_report_recorded_at)
     claimed_by: str | None = None

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from symprogram._checks import check_int, validator
 from symprogram._deprecation import deprecated_alias, renamed_keyword
 from symprogram.accounts._base import SINCE
 from symprogram.accounts.bulk import Bulk, BulkCandidate, BulkRegistrationReport
@@ -62,16 +63,8 @@ def _positive_delta(field: str) -> Any:
     return check
 
 
-def _positive_int(field: str, maximum: int = 1_000) -> Any:
-    def check(_: object, __: attrs.Attribute[Any], value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-            raise ValidationError(
-                f"{field} must be an integer from 1 to {maximum}",
-                field=field,
-                code="invalid_setting",
-            )
-
-    return check
+def _positive_int(maximum: int = 1_000) -> Any:
+    return validator(check_int, minimum=1, maximum=maximum, code="invalid_setting")
 
 
 @attrs.frozen
@@ -98,14 +91,14 @@ class AccountsSettings:
     activation_ttl: timedelta = attrs.field(
         default=timedelta(days=7), validator=_positive_delta("activation_ttl")
     )
-    resend_limit: int = attrs.field(default=3, validator=_positive_int("resend_limit"))
+    resend_limit: int = attrs.field(default=3, validator=_positive_int())
     resend_window: timedelta = attrs.field(
         default=timedelta(hours=1), validator=_positive_delta("resend_window")
     )
     reset_ttl: timedelta = attrs.field(
         default=timedelta(hours=2), validator=_positive_delta("reset_ttl")
     )
-    reset_limit: int = attrs.field(default=3, validator=_positive_int("reset_limit"))
+    reset_limit: int = attrs.field(default=3, validator=_positive_int())
     email_verification_ttl: timedelta = attrs.field(
         default=timedelta(days=2), validator=_positive_delta("email_verification_ttl")
     )
@@ -118,9 +111,7 @@ class AccountsSettings:
     incident_reopen_window: timedelta = attrs.field(
         default=timedelta(days=14), validator=_positive_delta("incident_reopen_window")
     )
-    password_min_length: int = attrs.field(
-        default=10, validator=_positive_int("password_min_length", MAX_PASSWORD_LENGTH)
-    )
+    password_min_length: int = attrs.field(default=10, validator=_positive_int(MAX_PASSWORD_LENGTH))
 
 
 def _checked(value: object, cls: type, field: str) -> None:
