@@ -6,10 +6,15 @@ wires them with these adapters.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from symprogram.errors import Conflict, NotFound, ValidationError
+from symprogram.events import DomainEvent
+from symprogram.history import AccountHistory
+from symprogram.ledger import LedgerEntry
+from symprogram.persistence import Transaction
 
 if TYPE_CHECKING:
     from symprogram.accounts import AccountsService
@@ -21,6 +26,7 @@ __all__ = [
     "AccountsCandidateDirectory",
     "ConsentMarketing",
     "ConsentRemoteAccess",
+    "KitReleasingHistory",
     "remote_access_evidence",
 ]
 
@@ -132,3 +138,44 @@ class AccountsCandidateDirectory:
     def has_accepted_current_terms(self, candidate_id: str) -> bool:
         """Whether the candidate accepted the Terms of Use in force."""
         return self._accounts.has_accepted_current_terms(candidate_id)
+
+
+class KitReleasingHistory(AccountHistory):
+    """The account history as the accounts context records into it, plus one reaction:
+    a new postal address releases the candidate's held achievement kits.
+
+    When accounts records ``contact_details_updated`` with a ``postal_address``
+    change, ``release(candidate_id)`` runs inside the same unit of work (so the
+    address and the released kits are saved together, or neither is). The entries
+    are the shared history's: same store, same ledger.
+
+    Args:
+        history: the program's account history.
+        release: called with the candidate ID (``Program`` passes the awards
+            service's ``release_held_kits``).
+    """
+
+    def __init__(self, history: AccountHistory, release: Callable[[str], object]) -> None:
+        super().__init__(history.store, ledger=history.ledger)
+        self._release = release
+
+    def record(self, tx: Transaction, event: DomainEvent) -> LedgerEntry:
+        """Append ``event`` (see :meth:`AccountHistory.record`), then react to it."""
+        entry = super().record(tx, event)
+        self._react(event)
+        return entry
+
+    def record_many(self, tx: Transaction, events: Iterable[DomainEvent]) -> list[LedgerEntry]:
+        """Append ``events`` (see :meth:`AccountHistory.record_many`), then react to each."""
+        given = list(events)
+        entries = super().record_many(tx, given)
+        for event in given:
+            self._react(event)
+        return entries
+
+    def _react(self, event: DomainEvent) -> None:
+        if event.event_name() != "contact_details_updated":
+            return
+        changes = getattr(event, "changes", ())
+        if any(getattr(c, "field", None) == "postal_address" and c.new for c in changes):
+            self._release(event.subject)

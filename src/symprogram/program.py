@@ -235,14 +235,16 @@ class Program:
     @property
     def accounts(self) -> AccountsService:
         """Candidate registration and the account life cycle."""
-        from symprogram._bridges import ConsentMarketing
+        from symprogram._bridges import ConsentMarketing, KitReleasingHistory
         from symprogram.accounts import AccountsService
 
         def build() -> AccountsService:
             options = dict(self._options.get("accounts", {}))
             options.setdefault("marketing_consent", ConsentMarketing(self.consent))
+            # A postal address recorded by accounts releases the held achievement kits.
+            history = KitReleasingHistory(self.history, self._release_held_kits)
             return AccountsService(
-                self.store, self.clock, history=self.history, notifier=self.notifier, **options
+                self.store, self.clock, history=history, notifier=self.notifier, **options
             )
 
         return self._service("accounts", build)
@@ -261,6 +263,10 @@ class Program:
             )
 
         return self._service("awards", build)
+
+    def _release_held_kits(self, candidate_id: str) -> None:
+        """Release the candidate's held achievement kits (a postal address is now on file)."""
+        self.awards.release_held_kits(candidate_id)
 
     @property
     def entitlements(self) -> EntitlementsService:

@@ -29,6 +29,7 @@ import attrs
 from symprogram.awards.models import (
     ERASED_KIT_ADDRESS,
     AwardGrant,
+    CandidateAwards,
     KitAddress,
     KitFulfilment,
     KitHoldReason,
@@ -47,6 +48,7 @@ __all__ = [
     "kit_notice",
     "kit_released",
     "kit_shipped",
+    "kits_to_release",
     "new_kit",
     "queue_kit",
     "releasable",
@@ -153,6 +155,15 @@ def new_kit(
         queued_at=at,
         hold_reason=KitHoldReason.NO_POSTAL_ADDRESS,
     )
+
+
+def kits_to_release(state: CandidateAwards, recipient: KitAddress | None) -> tuple[str, ...]:
+    """The kits of ``state`` worth looking at for release: none without a postal
+    address on file or once the candidate's awards data was erased, else every kit
+    (:func:`releasable` tells which are held)."""
+    if state.erased_at is not None or not kit_destination(recipient):
+        return ()
+    return state.kit_ids
 
 
 def releasable(kit: KitFulfilment, recipient: KitAddress | None) -> bool:

@@ -63,21 +63,23 @@ class Kits(FlowBase):
     def release_held_kits(self, candidate_id: str) -> tuple[KitFulfilment, ...]:
         """Queue every held kit of the candidate now that a postal address is on file.
 
-        Returns the kits released (none while no address is on file). ``Program``
-        calls it when the accounts context records a postal address; a host using
-        its own directory calls it after the candidate's contact details change.
+        Returns the kits released (none while no address is on file, nor for a
+        candidate whose awards data was erased). ``Program`` calls it, in the same
+        unit of work, when the accounts context records a postal address; a host
+        using its own directory calls it after the candidate's contact details
+        change.
 
         Raises:
             ValidationError: ``invalid_candidate_id``.
             NotFound: ``candidate_not_found``.
-            IllegalTransition: ``account_erased``.
         """
         cid = self._candidate(candidate_id)
         now = self._now()
         recipient = self._kit_recipient(cid)
         released = []
-        with self._changing(cid) as (tx, state):
-            for kit_id in state.kit_ids:
+        with self._store.transaction() as tx:
+            state = self._repo.candidate(tx, cid)
+            for kit_id in rules.kits_to_release(state, recipient):
                 kit = self._repo.kit(tx, kit_id)
                 if recipient is not None and rules.releasable(kit, recipient):
                     released.append(self._release(tx, kit, recipient, now))

@@ -1,0 +1,166 @@
+"""Achievement kits through the public API (``Program``: accounts + awards) on memory and
+SQLite: held without a postal address, released when accounts records one, and the
+``achievement_kits`` notification honoured.
+
+"Be sure to keep all of your contact information current through the "Update Personal
+Info" link in order to ensure we can contact you as necessary (i.e. important emails,
+certification achievement kits, etc)." (Terms of Use v.2007.507)
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from _programs import ProgramFactory
+from symprogram import Program
+from symprogram.accounts import PostalAddress
+from symprogram.awards import KitHoldReason, KitStatus
+from symprogram.awards.messages import KIT_HELD_KIND, KIT_SHIPPED_KIND
+from symprogram.errors import Conflict
+from symprogram.notify import Outbox
+
+BACKENDS = ["memory", "sqlite"]
+OCKHAM = PostalAddress(lines=("Ockham Park",), city="Ockham", country="GB", postal_code="KT11")
+
+
+def register(program: Program, postal_address: PostalAddress | None = None) -> str:
+    """Register and activate Ada (with ``postal_address`` if given); her candidate ID."""
+    receipt = program.accounts.accept_terms(path="create_account")
+    assert receipt.token is not None
+    program.accounts.register(
+        terms_receipt=receipt.token,
+        email="ada@example.com",
+        password="correct horse battery staple 7",
+        given_name="Ada",
+        family_name="Lovelace",
+        company_name="Analytical Engines",
+        partner_company="Babbage & Co",
+        preferred_language="en-GB",
+        postal_address=postal_address,
+    )
+    outbox = program.notifier
+    assert isinstance(outbox, Outbox)
+    token = outbox.last("activation", to="ada@example.com").data["token"]
+    return str(program.accounts.activate(token).candidate_id)
+
+
+def earn(program: Program, cid: str) -> str:
+    """Ada earns SCS Endpoint; the ID of its kit."""
+    taken = program.now() - timedelta(days=1)
+    program.awards.record_exam_result(cid, "250-315", 85, taken_at=taken)
+    program.awards.record_exam_result(cid, "ST0-091", 85, taken_at=taken)
+    program.awards.evaluate(cid)
+    (kit,) = [k for k in program.awards.kits_of(cid) if k.award_id == "scs-endpoint"]
+    return kit.kit_id
+
+
+def sent(program: Program, kind: str) -> int:
+    """How many messages of ``kind`` were sent."""
+    outbox = program.notifier
+    assert isinstance(outbox, Outbox)
+    return len([m for m in outbox.messages if m.kind == kind])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kit_is_held_without_a_postal_address(backend: str, make_program: ProgramFactory) -> None:
+    """No postal address on file: the kit is held (reason no_postal_address), never
+    addressed to a placeholder, refused by ship_kit; Ada is e-mailed to add one."""
+    with make_program(backend) as program:
+        cid = register(program)
+        kit_id = earn(program, cid)
+        kit = program.awards.get_kit(kit_id)
+        assert (KitStatus.HELD, KitHoldReason.NO_POSTAL_ADDRESS, None) == (
+            kit.status,
+            kit.hold_reason,
+            kit.address,
+        )
+        with pytest.raises(Conflict) as info:
+            program.awards.ship_kit(kit_id)
+        assert "no_postal_address" == info.value.code
+        assert 1 == sent(program, KIT_HELD_KIND)
+        assert "kit_held" in [e.kind for e in program.history.read(cid)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_held_kit_released_when_the_address_arrives(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Recording a postal address through accounts ("Update Personal Info") releases the
+    held kit in the same unit of work; it then ships to that address."""
+    with make_program(backend) as program:
+        cid = register(program)
+        kit_id = earn(program, cid)
+        program.accounts.update_contact_details(cid, phone="+44 20 7946 0000")
+        assert KitStatus.HELD == program.awards.get_kit(kit_id).status
+        program.accounts.update_contact_details(cid, postal_address=OCKHAM)
+        released = program.awards.get_kit(kit_id)
+        assert released.address is not None
+        assert (KitStatus.QUEUED, None, "ada@example.com") == (
+            released.status,
+            released.hold_reason,
+            released.address.email,
+        )
+        assert "Ockham Park" in released.address.postal_address
+        assert () == program.awards.held_kits(cid)
+        kinds = [e.kind for e in program.history.read(cid)]
+        assert kinds.index("contact_details_updated") < kinds.index("kit_released")
+        assert program.history.verify(cid).ok
+        shipped = program.awards.ship_kit(kit_id, tracking="1Z")
+        assert (KitStatus.SHIPPED, "GB") == (shipped.status, shipped.address.country)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kit_with_an_address_is_queued(backend: str, make_program: ProgramFactory) -> None:
+    """With a postal address on file the kit is queued for it at once."""
+    with make_program(backend) as program:
+        cid = register(program, OCKHAM)
+        kit = program.awards.get_kit(earn(program, cid))
+        assert KitStatus.QUEUED == kit.status
+        assert program.awards.kit_destination(kit.kit_id).allowed
+        assert 0 == sent(program, KIT_HELD_KIND)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_achievement_kits_notification_is_honoured(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Switching the achievement_kits notification off stops the kit e-mails (held,
+    shipped); the kit itself is still released and shipped. Switched on, they go."""
+    with make_program(backend) as program:
+        cid = register(program)
+        program.accounts.set_notification_preference(cid, "achievement_kits", False)
+        kit_id = earn(program, cid)
+        program.accounts.update_contact_details(cid, postal_address=OCKHAM)
+        assert KitStatus.SHIPPED == program.awards.ship_kit(kit_id).status
+        assert (0, 0) == (sent(program, KIT_HELD_KIND), sent(program, KIT_SHIPPED_KIND))
+
+        program.accounts.set_notification_preference(cid, "achievement_kits", True)
+        program.awards.deliver_kit(kit_id)
+        other = register_other(program)
+        other_kit = earn(program, other)
+        assert 1 == sent(program, KIT_HELD_KIND)
+        program.accounts.update_contact_details(other, postal_address=OCKHAM)
+        program.awards.ship_kit(other_kit)
+        assert 1 == sent(program, KIT_SHIPPED_KIND)
+
+
+def register_other(program: Program) -> str:
+    """Register and activate Grace, without a postal address; her candidate ID."""
+    receipt = program.accounts.accept_terms(path="create_account")
+    assert receipt.token is not None
+    program.accounts.register(
+        terms_receipt=receipt.token,
+        email="grace@example.com",
+        password="correct horse battery staple 7",
+        given_name="Grace",
+        family_name="Hopper",
+        company_name="Navy",
+        partner_company="Univac",
+        preferred_language="en-US",
+    )
+    outbox = program.notifier
+    assert isinstance(outbox, Outbox)
+    token = outbox.last("activation", to="grace@example.com").data["token"]
+    return str(program.accounts.activate(token).candidate_id)
