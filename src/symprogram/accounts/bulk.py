@@ -130,12 +130,8 @@ class Bulk(AccountOpening):
         # password (16) and message reference (8), drawn in one call.
         randoms = secrets.token_bytes(_ROW_RANDOM_BYTES * len(rows)).hex()
         with self._store.transaction() as tx:
-            buffer = WriteBuffer(tx)
+            buffer = self._preloaded(WriteBuffer(tx), rows, drawn)
             store = AccountsStorage(buffer)
-            buffer.preload_index(EMAIL_INDEX, [_text.email_key(r.contact.email) for r in rows])
-            buffer.preload(CANDIDATE_KIND, drawn)
-            buffer.preload(GENERATION_KIND, [f"{TokenPurpose.ACTIVATION}:{k}" for k in drawn])
-            buffer.preload(Ledger.HEAD_KIND, [self._history.ledger.stream(k) for k in drawn])
             pool = iter(drawn)
             for number, row in enumerate(rows):
                 email_key = _text.email_key(row.contact.email)
@@ -162,6 +158,17 @@ class Bulk(AccountOpening):
             ]
             _flush(buffer)
         return added, outbox
+
+    def _preloaded(
+        self, buffer: WriteBuffer, rows: Sequence[BulkCandidate], drawn: list[str]
+    ) -> WriteBuffer:
+        """Read in one batched call each what the batch will look up: the addresses'
+        index entries, the drawn candidate IDs, their token states and history heads."""
+        buffer.preload_index(EMAIL_INDEX, [_text.email_key(r.contact.email) for r in rows])
+        buffer.preload(CANDIDATE_KIND, drawn)
+        buffer.preload(GENERATION_KIND, [f"{TokenPurpose.ACTIVATION}:{k}" for k in drawn])
+        buffer.preload(Ledger.HEAD_KIND, [self._history.ledger.stream(k) for k in drawn])
+        return buffer
 
     @staticmethod
     def _bind(
