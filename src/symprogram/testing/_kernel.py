@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 from hypothesis import strategies as st
 
+from symprogram.digests import LedgerDigest, StreamHead
 from symprogram.errors import ValidationError
 from symprogram.events import LedgerEntry, Problem, Verification
 from symprogram.i18n import LanguageTag, Negotiation
@@ -23,10 +24,12 @@ __all__ = [
     "candidate_ids",
     "person_erasures",
     "language_tags",
+    "ledger_digests",
     "ledger_entries",
     "messages",
     "negotiations",
     "register",
+    "stream_heads",
     "token_generations",
     "token_records",
     "verifications",
@@ -150,6 +153,40 @@ def ledger_entries(**overrides: Any) -> st.SearchStrategy[LedgerEntry]:
     )
 
 
+def stream_heads(**overrides: Any) -> st.SearchStrategy[StreamHead]:
+    """What a digest covers of one stream: ``<ledger>:<subject>``, a length, a head hash."""
+    return _build(
+        StreamHead,
+        {
+            "stream": st.tuples(
+                st.sampled_from(["history", "consent", "entitlements"]),
+                st.text(min_size=1, max_size=12),
+            ).map(":".join),
+            "length": st.integers(1, 10_000),
+            "head": _hex64(),
+        },
+        overrides,
+    )
+
+
+def ledger_digests(**overrides: Any) -> st.SearchStrategy[LedgerDigest]:
+    """Whole, authentic ledger digests (:meth:`LedgerDigest.make`), keyed or not.
+
+    Overrides: ``streams`` (a list of :class:`StreamHead`, names unique), ``at``
+    and ``key`` (bytes or ``None``).
+    """
+    from symprogram.testing.strategies import check_overrides, instants
+
+    check_overrides(LedgerDigest, ("streams", "at", "key"), overrides)
+    heads = st.lists(stream_heads(), max_size=8, unique_by=lambda h: h.stream)
+    return st.builds(
+        lambda streams, at, key: LedgerDigest.make(streams, at=at, key=key),
+        _st(overrides.get("streams", heads)),
+        _st(overrides.get("at", instants())),
+        _st(overrides.get("key", st.none() | st.binary(min_size=16, max_size=32))),
+    )
+
+
 def verifications(**overrides: Any) -> st.SearchStrategy[Verification]:
     """Ledger verification results, with or without problems."""
     problems = st.builds(
@@ -233,6 +270,8 @@ def register() -> None:
     st.register_type_strategy(TokenGeneration, token_generations())
     st.register_type_strategy(LedgerEntry, ledger_entries())
     st.register_type_strategy(Verification, verifications())
+    st.register_type_strategy(StreamHead, stream_heads())
+    st.register_type_strategy(LedgerDigest, ledger_digests())
     st.register_type_strategy(Message, messages())
     from symprogram.erasure import PersonErasure as _PersonErasure
 
