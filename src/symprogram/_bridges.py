@@ -93,6 +93,11 @@ class AccountsCandidateDirectory:
             return False
         return True
 
+    def holder_name(self, candidate_id: str) -> str:
+        """The candidate's given and family name, as their published awards show it."""
+        details = self._accounts.contact_details(candidate_id)
+        return f"{details.given_name} {details.family_name}"
+
     def kit_recipient(self, candidate_id: str) -> KitAddress | None:
         """The candidate's name, e-mail and postal address as an achievement-kit address;
         ``None`` when no postal address is on file (the kit is then held)."""

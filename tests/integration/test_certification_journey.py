@@ -131,6 +131,11 @@ def test_kit_is_queued_and_shipped_to_the_current_contact_details(program: Progr
     """Earning queues a kit addressed to the candidate's contact details in accounts;
     shipping uses the details current at that moment."""
     cid = register_active(program)
+    # A kit is queued only with a postal address on file (issue 16; otherwise it is held).
+    program.accounts.update_contact_details(
+        cid,
+        postal_address=PostalAddress(lines=("12 St James's Square",), city="London", country="GB"),
+    )
     earn_scs_endpoint(program, cid)
     (kit,) = [k for k in program.awards.kits_of(cid) if k.award_id == "scs-endpoint"]
     assert (KitStatus.QUEUED, "Ada Lovelace", "ada@example.com") == (

@@ -91,6 +91,18 @@ class FlowBase:
         found: KitAddress | None = ask(candidate_id)
         return found
 
+    def _holder_name(self, candidate_id: str) -> str:
+        """The candidate's name as a disclosure shows it.
+
+        A directory without ``holder_name`` (written before 0.2) answers through
+        ``contact_details``.
+        """
+        ask = getattr(self._candidates, "holder_name", None)
+        if ask is None:
+            return self._candidates.contact_details(candidate_id).name
+        name: str = ask(candidate_id)
+        return name
+
     def _kit_notice(self, candidate_id: str, build: Callable[[str], Message]) -> list[Message]:
         """The kit notice ``build(to)`` as a list, empty when the candidate does not want it."""
         ask = getattr(self._candidates, "kit_notices_to", None)

@@ -104,6 +104,11 @@ class StaticCandidateDirectory:
         with self._lock:
             return self._require(candidate_id)
 
+    def holder_name(self, candidate_id: str) -> str:
+        """The contact's name (NotFound ``candidate_not_found``)."""
+        with self._lock:
+            return self._require(candidate_id).name
+
     def kit_recipient(self, candidate_id: str) -> KitAddress | None:
         """The contact details, or ``None`` without a postal address on file
         (NotFound ``candidate_not_found``)."""

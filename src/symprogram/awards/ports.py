@@ -76,6 +76,13 @@ class CandidateDirectory(Protocol):
         """Whether the candidate accepted the Terms of Use currently in force."""
         ...
 
+    def holder_name(self, candidate_id: str) -> str:
+        """The candidate's name as their published awards show it.
+
+        A directory without this method answers through :meth:`contact_details`.
+        """
+        ...
+
     def kit_recipient(self, candidate_id: str) -> KitAddress | None:
         """Where the candidate's achievement kits go: name, e-mail and postal address.
 

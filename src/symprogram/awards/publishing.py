@@ -19,7 +19,6 @@ from symprogram.awards.models import (
     CandidateAwards,
     Disclosure,
     DisclosureView,
-    KitAddress,
     PublishedDisclosure,
     VerificationRecord,
 )
@@ -36,7 +35,7 @@ class Publishing(FlowBase):
     def _new_disclosure(
         self,
         state: CandidateAwards,
-        contact: KitAddress,
+        holder_name: str,
         award_ids: tuple[str, ...],
         recipient: str,
         code: str,
@@ -50,7 +49,7 @@ class Publishing(FlowBase):
             disclosure_id=new_id(10),
             candidate_id=state.candidate_id,
             award_ids=award_ids,
-            holder_name=contact.name,
+            holder_name=holder_name,
             recipient_hash=rules.hash_recipient(recipient.casefold(), salt),
             recipient_salt=None if own_salt is None else own_salt.hex(),
             code_digest=rules.code_digest(code),
@@ -100,10 +99,10 @@ class Publishing(FlowBase):
             default=self.settings.disclosure_ttl,
             maximum=self.settings.max_disclosure_ttl,
         )
-        contact = self._candidates.contact_details(cid)
+        holder = self._holder_name(cid)
         code = secrets.token_urlsafe(24)
         with self._changing(cid) as (tx, state):
-            disclosure = self._new_disclosure(state, contact, ids, recipient, code, now, until)
+            disclosure = self._new_disclosure(state, holder, ids, recipient, code, now, until)
             state = rules.publish(state, disclosure)
             disclosure = self._repo.save_disclosure(tx, disclosure)
             self._repo.save_candidate(tx, state)
@@ -116,7 +115,7 @@ class Publishing(FlowBase):
         self._send(
             disclosure_message(
                 to=recipient,
-                holder_name=contact.name,
+                holder_name=holder,
                 award_names=names,
                 code=code,
                 disclosure_id=disclosure.disclosure_id,
