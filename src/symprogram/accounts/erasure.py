@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from symprogram._checks import check_text
 from symprogram.accounts import rules
 from symprogram.accounts._base import ACCOUNT_PURPOSES, RESEND, RESET, FlowBase, candidate_key
@@ -10,12 +13,14 @@ from symprogram.accounts.events import AccountErased
 from symprogram.accounts.models import (
     MAX_REASON_LENGTH,
     AccountErasure,
-    Candidate,
 )
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ids import CandidateId
+from symprogram.persistence import Repository
 
 __all__ = ["Erasure"]
+
+T = TypeVar("T")
 
 
 class Erasure(FlowBase):
@@ -71,8 +76,18 @@ class Erasure(FlowBase):
                 for log in (RESEND, RESET):
                     store.requests.forget(log, email)
             store.credentials.delete(key)
-            reports = _erase_score_reports(store, candidate)
-            incidents = _erase_incidents(store, candidate)
+            reports = _scrub(
+                store.score_reports,
+                candidate.score_reports,
+                lambda report: report.claimed_by == key,
+                rules.erased_report,
+            )
+            incidents = _scrub(
+                store.incidents,
+                candidate.incidents,
+                lambda incident: incident.candidate_id == key,
+                rules.erased_incident,
+            )
             if erased != candidate:
                 erased = store.candidates.save(erased)
             count = 0
@@ -94,27 +109,20 @@ class Erasure(FlowBase):
         )
 
 
-def _erase_score_reports(store: AccountsStorage, candidate: Candidate) -> tuple[str, ...]:
+def _scrub(
+    repository: Repository[T],
+    keys: tuple[str, ...],
+    mine: Callable[[T], bool],
+    erased: Callable[[T], T],
+) -> tuple[str, ...]:
+    """Save the erased form of each record of ``keys`` that is ``mine``; return their keys."""
     done: list[str] = []
-    for number in candidate.score_reports:
-        report = store.score_reports.find(number)
-        if report is None or report.claimed_by != candidate.candidate_id:
+    for key in keys:
+        record = repository.find(key)
+        if record is None or not mine(record):
             continue
-        erased = rules.erased_report(report)
-        if erased != report:
-            store.score_reports.save(erased)
-        done.append(number)
-    return tuple(done)
-
-
-def _erase_incidents(store: AccountsStorage, candidate: Candidate) -> tuple[str, ...]:
-    done: list[str] = []
-    for incident_id in candidate.incidents:
-        incident = store.incidents.find(incident_id)
-        if incident is None or incident.candidate_id != candidate.candidate_id:
-            continue
-        erased = rules.erased_incident(incident)
-        if erased != incident:
-            store.incidents.save(erased)
-        done.append(incident_id)
+        scrubbed = erased(record)
+        if scrubbed != record:
+            repository.save(scrubbed)
+        done.append(key)
     return tuple(done)
