@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from symprogram.clock import FixedClock
-from symprogram.consent import ConsentService
+from symprogram.consent import ConsentService, ConsentSettings
 from symprogram.persistence import Store
 from symprogram.storage.memory import MemoryStore
 from symprogram.storage.sqlite import SQLiteStore
@@ -36,8 +36,14 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def consent(store: Store, clock: FixedClock) -> ConsentService:
-    """A consent service with the seed's default policy."""
+    """A consent service with the default policy: the privacy policy as the document says it."""
     return ConsentService(store, clock)
+
+
+@pytest.fixture
+def opt_in_consent(store: Store, clock: FixedClock) -> ConsentService:
+    """A consent service on the stricter opt-in reading of the privacy policy."""
+    return ConsentService(store, clock, settings=ConsentSettings(policy="opt_in"))
 
 
 def take_snapshot(store: Store) -> Any:

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from symprogram.clock import FixedClock
-from symprogram.consent import ConsentService, LegalBasis
+from symprogram.consent import ConsentService, ConsentSettings, LegalBasis
 from symprogram.consent.models import Policy, Purpose, Recipient
 from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND
 from symprogram.consent.storage import audience_key
@@ -37,6 +37,9 @@ from symprogram.storage.sqlite import SQLiteStore
 T0 = datetime(2011, 1, 14, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+# The index serves opt-in purposes: these tests run on the opt-in reading of the
+# policy, where special_offers and research need consent first.
+OPT_IN_READING = ConsentSettings(policy="opt_in")
 SUBJECTS = sorted(["a1", "B2", "c3", "c3.x", "d:4"])
 TOPICS = [
     "special_offers",
@@ -108,7 +111,7 @@ class Scenario:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.clock = FixedClock(T0)
-        self.consent = ConsentService(store, self.clock)
+        self.consent = ConsentService(store, self.clock, settings=OPT_IN_READING)
         self.published = 0
         self.instants: list[datetime] = [T0]
 
@@ -133,7 +136,7 @@ class Scenario:
                 self.instants += [start - timedelta(microseconds=1), start]
             elif kind == "legacy":
                 _forget_index(self.store, self.consent)
-                self.consent = ConsentService(self.store, self.clock)
+                self.consent = ConsentService(self.store, self.clock, settings=OPT_IN_READING)
         except SymprogramError:
             pass  # refused inputs (erased subject, necessary purpose, ...) change nothing
         self.instants.append(self.clock.now())
@@ -259,7 +262,7 @@ def _populate(consent: ConsentService, clock: FixedClock) -> None:
 
 def test_the_index_holds_only_those_who_ever_granted(store: Store, clock: FixedClock) -> None:
     """Refusing without ever granting writes no entry; a withdrawal keeps the entry."""
-    consent = ConsentService(store, clock)
+    consent = ConsentService(store, clock, settings=OPT_IN_READING)
     _populate(consent, clock)
     with store.transaction(readonly=True) as tx:
         entries = {
@@ -275,7 +278,7 @@ def test_the_index_holds_only_those_who_ever_granted(store: Store, clock: FixedC
 
 def test_erasure_deletes_the_entries(store: Store, clock: FixedClock) -> None:
     """Erasing a subject deletes its audience entries in the same unit of work."""
-    consent = ConsentService(store, clock)
+    consent = ConsentService(store, clock, settings=OPT_IN_READING)
     _populate(consent, clock)
     consent.erase("a1")
     with store.transaction(readonly=True) as tx:
@@ -287,7 +290,7 @@ def test_erasure_deletes_the_entries(store: Store, clock: FixedClock) -> None:
 
 def test_a_store_without_the_marker_gets_the_index_built(store: Store, clock: FixedClock) -> None:
     """A store written before the index existed gets it built on first use, same answers."""
-    consent = ConsentService(store, clock)
+    consent = ConsentService(store, clock, settings=OPT_IN_READING)
     _populate(consent, clock)
     expected = {
         (channel, at): _reference(consent, "special_offers", channel, at)
@@ -296,7 +299,7 @@ def test_a_store_without_the_marker_gets_the_index_built(store: Store, clock: Fi
     }
     _forget_index(store, consent)
     assert not _has_marker(store)
-    fresh = ConsentService(store, clock)
+    fresh = ConsentService(store, clock, settings=OPT_IN_READING)
     for (channel, at), subjects in expected.items():
         assert subjects == list(fresh.audience("special_offers", channel, at, batch=1))
     assert _has_marker(store)
@@ -313,10 +316,10 @@ def test_without_a_marker_inside_a_read_only_unit_the_full_scan_answers(
     store: Store, clock: FixedClock
 ) -> None:
     """Where the index cannot be built (read-only unit of work), the answer is the same."""
-    consent = ConsentService(store, clock)
+    consent = ConsentService(store, clock, settings=OPT_IN_READING)
     _populate(consent, clock)
     _forget_index(store, consent)
-    fresh = ConsentService(store, clock)
+    fresh = ConsentService(store, clock, settings=OPT_IN_READING)
     with store.transaction(readonly=True):
         assert ["a1", "c3"] == list(fresh.audience("special_offers"))
     assert not _has_marker(store)
@@ -324,7 +327,7 @@ def test_without_a_marker_inside_a_read_only_unit_the_full_scan_answers(
 
 def test_verify_reports_an_entry_that_disagrees(store: Store, clock: FixedClock) -> None:
     """A tampered or missing audience entry is reported as audience_index_mismatch."""
-    consent = ConsentService(store, clock)
+    consent = ConsentService(store, clock, settings=OPT_IN_READING)
     _populate(consent, clock)
     assert consent.verify_all().ok
     kind = AUDIENCE_KIND
@@ -350,7 +353,7 @@ def test_verify_reports_an_entry_that_disagrees(store: Store, clock: FixedClock)
 
 def test_opt_out_and_necessary_purposes_keep_the_full_scan(store: Store, clock: FixedClock) -> None:
     """Opt-out and necessary purposes list subjects who never granted anything."""
-    consent = ConsentService(store, clock)
+    consent = ConsentService(store, clock, settings=OPT_IN_READING)
     _populate(consent, clock)
     consent.opt_out("a1", "newsletters")
     assert ["B2", "c3", "d:4"] == list(consent.audience("newsletters"))
@@ -359,7 +362,7 @@ def test_opt_out_and_necessary_purposes_keep_the_full_scan(store: Store, clock: 
 
 def test_subjects_to_notify_still_lists_the_unnotified(store: Store, clock: FixedClock) -> None:
     """Subjects not notified of a new version are listed, with the index in place."""
-    consent = ConsentService(store, clock)
+    consent = ConsentService(store, clock, settings=OPT_IN_READING)
     _populate(consent, clock)
     latest = consent.policies.latest
     consent.publish_policy(_next_policy(latest, "2011-02", clock.now() + HOUR, "recipient"))

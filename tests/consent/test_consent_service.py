@@ -90,8 +90,11 @@ def test_refused_opt_in_is_denied(consent: ConsentService) -> None:
     assert ("refused",) == consent.may_use("cust-1", "special_offers").codes
 
 
-def test_defaults_by_legal_basis(consent: ConsentService) -> None:
-    """A known subject: opt-in needs consent, opt-out is allowed, necessary always is."""
+def test_defaults_by_legal_basis(opt_in_consent: ConsentService) -> None:
+    """A known subject: opt-in needs consent, opt-out is allowed, necessary always is.
+
+    On the opt-in reading, where special offers are opt-in."""
+    consent = opt_in_consent
     consent.record_notice("cust-1", "2005-07", channel="web_notice")
     assert ("never_asked_opt_in",) == consent.may_use("cust-1", "special_offers").codes
     assert ("not_opted_out",) == consent.may_use("cust-1", "newsletters").codes
@@ -129,8 +132,12 @@ def test_channel_opt_out_blocks_contact_but_not_necessary_use(consent: ConsentSe
     assert consent.may_use("cust-1", "special_offers", channel="phone").allowed
 
 
-def test_cookies_by_category(consent: ConsentService, snapshot: Callable[[], Any]) -> None:
-    """Tracking and preference cookies can be refused; necessary cookies cannot."""
+def test_cookies_by_category(opt_in_consent: ConsentService, snapshot: Callable[[], Any]) -> None:
+    """Tracking and preference cookies can be refused; necessary cookies cannot.
+
+    On the opt-in reading, where the cookies that remember you when you register
+    are strictly necessary (the document's reading lets you refuse them)."""
+    consent = opt_in_consent
     consent.opt_out("cust-1", CookieCategory.TRACKING, channel="web_form")
     assert ("opted_out",) == consent.may_use("cust-1", CookieCategory.TRACKING).codes
     assert consent.may_use("cust-1", "cookies.preferences").allowed

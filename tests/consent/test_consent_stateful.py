@@ -2,7 +2,9 @@
 
 A simple model (the last choice per subject and topic, who was erased) predicts
 every may_use answer; after every step the projection equals a replay of the
-ledger and the ledger verifies.
+ledger and the ledger verifies. The machine runs on the document's reading of the
+privacy policy (the default) and on the stricter opt-in reading; which purposes
+need consent first is read from the policy in use.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from symprogram.clock import FixedClock
-from symprogram.consent import ConsentService, rules
+from symprogram.consent import ConsentService, ConsentSettings, LegalBasis, rules
 from symprogram.errors import IllegalTransition
 from symprogram.persistence import Store
 from symprogram.storage.memory import MemoryStore
@@ -27,6 +29,7 @@ from symprogram.storage.sqlite import SQLiteStore
 
 T0 = datetime(2011, 1, 14, tzinfo=UTC)
 SUBJECTS = ["a1", "b2", "c3"]
+# opt-in in the opt-in reading (remote_access in both); opt-out otherwise
 OPT_IN = ["special_offers", "research", "remote_access"]
 OPT_OUT = ["newsletters", "partner_sharing", "cookies.tracking", "virus_alerts"]
 CHANNELS = ["email", "phone", "postal_mail"]
@@ -37,6 +40,7 @@ class ConsentMachine(RuleBasedStateMachine):
     """Grant, refuse, withdraw, opt out, notify, collect data, erase; compare with a model."""
 
     adapter = "memory"
+    reading = "document"
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,7 +51,12 @@ class ConsentMachine(RuleBasedStateMachine):
         else:
             self.store = MemoryStore()
         self.clock = FixedClock(T0)
-        self.consent = ConsentService(self.store, self.clock)
+        self.consent = ConsentService(
+            self.store, self.clock, settings=ConsentSettings(policy=self.reading)
+        )
+        self.opt_in = {
+            p.id for p in self.consent.get_policy().purposes if p.basis is LegalBasis.OPT_IN
+        }
         self.choices: dict[tuple[str, str], str] = {}
         self.known: set[str] = set()
         self.erased: set[str] = set()
@@ -120,7 +129,7 @@ class ConsentMachine(RuleBasedStateMachine):
         if subject not in self.known or subject in self.erased:
             return False
         choice = self.choices.get((subject, purpose))
-        allowed = choice == "granted" if purpose in OPT_IN else choice in (None, "granted")
+        allowed = choice == "granted" if purpose in self.opt_in else choice in (None, "granted")
         if channel is not None and self.choices.get((subject, f"channel.{channel}")) not in (
             None,
             "granted",
@@ -159,7 +168,15 @@ class SQLiteConsentMachine(ConsentMachine):
     adapter = "sqlite"
 
 
+class OptInReadingConsentMachine(ConsentMachine):
+    """The same machine on the stricter opt-in reading of the policy."""
+
+    reading = "opt_in"
+
+
 TestConsentMemory = ConsentMachine.TestCase
 TestConsentMemory.settings = settings(max_examples=30, stateful_step_count=25, deadline=None)
 TestConsentSQLite = SQLiteConsentMachine.TestCase
 TestConsentSQLite.settings = settings(max_examples=25, stateful_step_count=20, deadline=None)
+TestConsentOptInReading = OptInReadingConsentMachine.TestCase
+TestConsentOptInReading.settings = settings(max_examples=25, stateful_step_count=20, deadline=None)

@@ -73,8 +73,14 @@ def test_grant_reason_names_date_channel_and_policy_version(program: Program) ->
     )
 
 
-def test_never_asked_opt_in_is_denied_and_necessary_is_allowed(program: Program) -> None:
-    """Never asked + opt-in purpose: denied; necessary for a chosen transaction: allowed."""
+def test_never_asked_opt_in_is_denied_and_necessary_is_allowed(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Never asked + opt-in purpose: denied; necessary for a chosen transaction: allowed.
+
+    On the opt-in reading of the policy, where research needs consent first (the
+    document's reading makes it opt-out)."""
+    program = make_program(backend, options={"consent": {"settings": {"policy": "opt_in"}}})
     program.consent.record_notice("s-1", program.consent.get_policy().version)
     assert not program.consent.may_use("s-1", "research").allowed
     assert program.consent.may_use("s-1", "purchases_downloads").allowed

@@ -1,7 +1,8 @@
 """Privacy consent: versioned policies, purposes, a provable consent ledger, opt-outs.
 
 The public entry point is :class:`ConsentService`; policies are data
-(:class:`PolicyCatalogue`, default from the seed's privacy statement). See
+(:class:`PolicyCatalogue`, default: the privacy policy as the document says it;
+``PolicyCatalogue.default(reading="opt_in")`` the stricter opt-in reading). See
 ``docs/consent.md``.
 """
 
@@ -29,6 +30,8 @@ from symprogram.consent.models import (
     ConsentRecord,
     ConsentState,
     ContactChannel,
+    ContactPoint,
+    ContactUse,
     CookieCategory,
     CorrectionRequest,
     CorrectionStatus,
@@ -40,6 +43,7 @@ from symprogram.consent.models import (
     NoticeKind,
     Policy,
     PolicyChange,
+    PolicyReading,
     PublishedPolicy,
     Purpose,
     PurposeKind,
@@ -50,7 +54,9 @@ from symprogram.consent.models import (
     SeenPolicy,
     SubjectExport,
     SubjectFile,
+    TrafficLogging,
     Transfer,
+    TrustProgram,
     channel_topic,
     check_subject,
 )
@@ -76,7 +82,9 @@ __all__ = [
     "ConsentSettings",
     "ConsentState",
     "ContactChannel",
+    "ContactPoint",
     "ContactPreferences",
+    "ContactUse",
     "CookieCategory",
     "CorrectionCompleted",
     "CorrectionRequest",
@@ -93,6 +101,7 @@ __all__ = [
     "Policy",
     "PolicyCatalogue",
     "PolicyChange",
+    "PolicyReading",
     "PublishedPolicy",
     "Purpose",
     "PurposeKind",
@@ -104,7 +113,9 @@ __all__ = [
     "SubjectErased",
     "SubjectExport",
     "SubjectFile",
+    "TrafficLogging",
     "Transfer",
+    "TrustProgram",
     "apply",
     "channel_topic",
     "check_subject",

@@ -25,7 +25,6 @@ from symprogram.consent._models_content import (
     TrustProgram,
     ident,
     idents,
-    texts,
 )
 from symprogram.errors import ValidationError
 
@@ -130,7 +129,10 @@ def check_site(value: object, field: str = "site") -> str:
 _nonempty = validator(check_text, limit=MAX_TITLE_LENGTH, controls=True)
 _ident = ident
 _idents = idents
-_texts = texts
+
+
+def _texts(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
 
 
 def _unique(items: Iterable[Any], key: str, field: str) -> None:
@@ -323,9 +325,7 @@ class Policy:
     cobranded_sites: tuple[CoBrandedSite, ...] = attrs.field(default=(), converter=_cobranded)
     forum_notice: str = ""
     reading: PolicyReading = attrs.field(default=PolicyReading.DOCUMENT, converter=PolicyReading)
-    contact_points: tuple[ContactPoint, ...] = attrs.field(
-        default=(), converter=_contact_points
-    )
+    contact_points: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_contact_points)
     trust: TrustProgram | None = None
     traffic: TrafficLogging | None = None
     partner_links_notice: str = ""
@@ -440,9 +440,7 @@ class Notice:
     policy_version: str
     recipients: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     prominent: bool = False
-    contact_points: tuple[ContactPoint, ...] = attrs.field(
-        default=(), converter=_contact_points
-    )
+    contact_points: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_contact_points)
 
 
 @attrs.frozen

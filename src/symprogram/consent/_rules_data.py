@@ -14,6 +14,7 @@ from datetime import datetime
 import attrs
 
 from symprogram._checks import check_text
+from symprogram.consent._rules_policy import check_site_in_scope
 from symprogram.consent.events import (
     CorrectionCompleted,
     CorrectionRequested,
@@ -107,10 +108,14 @@ def collect_data(
     """Gather ``items`` during ``activity`` under ``policy`` (the policy in effect at ``at``).
 
     Returns the event (the item names, never their values) and the subject's new file.
+    An open-ended activity ("or engage in certain other activities on our
+    website") accepts any item: the policy does not list what it gathers.
 
     Raises:
         ValidationError: ``unknown_activity`` (the policy declares no such activity),
-            ``data_not_declared`` (an item the activity does not gather).
+            ``site_has_own_policy`` (the site is referred to its own policy, e.g.
+            veritas.com: details ``policy_url``), ``data_not_declared`` (an item
+            the activity does not gather).
     """
     declared = policy.activity(activity) if isinstance(activity, str) else None
     if declared is None:
@@ -119,7 +124,8 @@ def collect_data(
             field="activity",
             code="unknown_activity",
         )
-    undeclared = sorted(set(items) - set(declared.data))
+    check_site_in_scope(policy, site)
+    undeclared = [] if declared.open_ended else sorted(set(items) - set(declared.data))
     if undeclared:
         raise ValidationError(
             f"policy {policy.version} does not gather {', '.join(undeclared)} during {declared.id}",

@@ -26,6 +26,7 @@ __all__ = [
     "add_policy",
     "check_new_policy",
     "check_policy_version",
+    "check_site_in_scope",
     "cobranded_site",
     "diff_policies",
     "notified_of",
@@ -46,7 +47,8 @@ def diff_policies(old: Policy | None, new: Policy) -> PolicyChange:
     a recipient is added or receives information for more purposes, or a transfer
     is added. The **affected** purposes are those whose use changed: added or
     widened purposes, the purposes of new recipients (all non-necessary ones for a
-    recipient without purposes), and every non-necessary purpose for a new
+    recipient without purposes), the purposes of a recipient that now processes
+    information abroad in more ways, and every non-necessary purpose for a new
     transfer. Removals and added data items are listed but are not material
     (gathering is not use).
     """
@@ -69,13 +71,18 @@ def diff_policies(old: Policy | None, new: Policy) -> PolicyChange:
     rec_removed = tuple(sorted(set(old_rec) - set(new_rec)))
     material_recipients = False
     for rid, recipient in new_rec.items():
-        before = set(old_rec[rid].purposes) if rid in old_rec else None
+        old_recipient = old_rec.get(rid)
+        before = None if old_recipient is None else set(old_recipient.purposes)
         if before is None:
             material_recipients = True
             affected |= set(recipient.purposes) if recipient.purposes else non_necessary
         elif set(recipient.purposes) - before:
             material_recipients = True
             affected |= set(recipient.purposes) - before
+        if old_recipient is not None and set(recipient.abroad) - set(old_recipient.abroad):
+            # processing abroad by a recipient is a transfer: its use changed
+            material_recipients = True
+            affected |= set(recipient.purposes) if recipient.purposes else non_necessary
     old_tr = {t.id: t for t in old.transfers}
     new_tr = {t.id: t for t in new.transfers}
     tr_added = tuple(sorted(tid for tid in new_tr if old_tr.get(tid) != new_tr[tid]))
@@ -196,6 +203,30 @@ def cobranded_site(policy: Policy, site: str) -> CoBrandedSite:
             f"{site!r} is not a co-branded site", field="site", code="site_not_cobranded"
         )
     return co
+
+
+def check_site_in_scope(policy: Policy, site: str | None) -> str | None:
+    """``site`` where personal information is gathered or a choice is made, under ``policy``.
+
+    The privacy policy: "This Privacy Policy applies to symantec.com hosted web
+    sites. For the privacy policy that applies to veritas.com hosted web sites,
+    please visit http://www.veritas.com/privacypolicy/PolicyHome.jhtml." A site the
+    policy refers to its own policy (or a subdomain of one) is refused, with the
+    pointer to that policy taken from the policy's data.
+
+    Raises:
+        ValidationError: ``site_has_own_policy`` (details ``site``, ``policy_url``).
+    """
+    referral = None if site is None else policy.referral(site)
+    if referral is not None:
+        raise ValidationError(
+            f"{site} is covered by its own privacy policy, not by policy {policy.version}: "
+            f"see {referral.url}",
+            field="site",
+            code="site_has_own_policy",
+            details={"site": referral.site, "policy_url": referral.url},
+        )
+    return site
 
 
 def notified_of(state: ConsentState, catalogue: PolicyCatalogue, rank: int) -> bool:

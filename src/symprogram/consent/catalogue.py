@@ -26,8 +26,8 @@ from typing import Any
 
 import cattrs
 
-from symprogram._deprecation import warn_deprecated
 from symprogram._checks import check_enum
+from symprogram._deprecation import warn_deprecated
 from symprogram.consent.models import LegalBasis, Policy, PolicyCatalogue, PolicyReading
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 from symprogram.serialization import make_converter
@@ -91,7 +91,9 @@ def _packaged(name: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def read(raw: Mapping[str, Any], reading: PolicyReading, readings: Mapping[str, Any]) -> dict[str, Any]:
+def _read(
+    raw: Mapping[str, Any], reading: PolicyReading, readings: Mapping[str, Any]
+) -> dict[str, Any]:
     """The policy data ``raw`` as ``reading`` reads it: the bases ``readings`` change.
 
     The document's reading returns ``raw`` unchanged (with ``reading = "document"``).
@@ -135,7 +137,7 @@ def default(reading: PolicyReading | str = PolicyReading.DOCUMENT) -> PolicyCata
         ValidationError: not a known reading (``invalid_reading``).
     """
     member = check_enum(PolicyReading, reading, "reading")
-    raw = read(_packaged(_POLICY), member, _packaged(_READINGS))
+    raw = _read(_packaged(_POLICY), member, _packaged(_READINGS))
     return PolicyCatalogue([_policy_from_mapping(raw, source=f"symprogram/{_POLICY}")])
 
 

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from symprogram.consent.models import CoBrandedSite, Notice, NoticeKind, Policy
+from symprogram.consent.models import (
+    CoBrandedSite,
+    ContactPoint,
+    ContactUse,
+    Notice,
+    NoticeKind,
+    Policy,
+)
 
-__all__ = ["cobranded_notice", "forum_notice", "material_change_notice"]
+__all__ = ["cobranded_notice", "forum_notice", "material_change_notice", "opt_out_instructions"]
 
 DEFAULT_FORUM_TEXT = "Information you submit in a discussion group or forum is public information."
 
@@ -31,7 +38,8 @@ def cobranded_notice(policy: Policy, site: CoBrandedSite) -> Notice:
     return Notice(
         kind=NoticeKind.COBRANDED_SITE,
         title=f"{site.name} is run with our business partners",
-        text=(
+        text=policy.cobranded_statement
+        or (
             f"When you submit information to {site.name} you may be submitting it to both "
             "us and our business partners, and the privacy policies of co-branded sites "
             "may differ from this privacy policy."
@@ -41,9 +49,30 @@ def cobranded_notice(policy: Policy, site: CoBrandedSite) -> Notice:
     )
 
 
+def opt_out_instructions(contact_points: Iterable[ContactPoint]) -> str:
+    """How to opt out through ``contact_points``, one ``"<name>: <address>"`` each.
+
+    Falls back to a sentence without addresses when the policy names none.
+    """
+    lines = [point.one_line for point in contact_points]
+    if not lines:
+        return "You can opt out of such use by contacting us."
+    return "You can opt out of such use using one of the options below:\n" + "\n".join(
+        f"- {line}" for line in lines
+    )
+
+
 def material_change_notice(policy: Policy, affected: Iterable[str]) -> Notice:
-    """The prominent notice of a material change to ``policy``'s use of ``affected`` purposes."""
+    """The prominent notice of a material change to ``policy``'s use of ``affected`` purposes.
+
+    The privacy policy: "If the change involves the use of your personally
+    identifiable information, the notice will contain instructions on how you can
+    opt-out of such use." The instructions name the policy's contact points for
+    changing communication preferences (the Customer Profile Form, postal mail,
+    the main phone), with their addresses, taken from the policy's data.
+    """
     titles = {p.id: p.title for p in policy.purposes}
+    points = policy.contact_points_for(ContactUse.PREFERENCES)
     return Notice(
         kind=NoticeKind.MATERIAL_CHANGE,
         title=f"Important changes to our privacy policy (version {policy.version})",
@@ -51,10 +80,10 @@ def material_change_notice(policy: Policy, affected: Iterable[str]) -> Notice:
             f"Our privacy policy changes on {policy.effective_at.date().isoformat()}. It "
             "changes how we use your personal information for: "
             + ", ".join(titles[p] for p in affected)
-            + ". You can opt out of such use through the customer profile form, by "
-            "email, postal mail or phone; until we have notified you, we will not use "
-            "your information in the new ways."
+            + ". Until we have notified you, we will not use your information in the new "
+            "ways. " + opt_out_instructions(points)
         ),
         policy_version=policy.version,
         prominent=True,
+        contact_points=points,
     )

@@ -35,6 +35,7 @@ from symprogram.consent._rules_policy import (
     add_policy,
     check_new_policy,
     check_policy_version,
+    check_site_in_scope,
     cobranded_site,
     diff_policies,
     notified_of,
@@ -90,6 +91,7 @@ __all__ = [
     "check_policy_version",
     "check_purpose",
     "check_record_instant",
+    "check_site_in_scope",
     "check_topic",
     "cobranded_site",
     "collect_data",
@@ -287,7 +289,9 @@ def decide(
     * ``channel_opted_out``: the subject opted out of the contact channel.
 
     The details list the policy version and the recipients (including partners
-    of co-branded sites where the subject submitted information).
+    of co-branded sites where the subject submitted information); a denial of a
+    purpose whose refusal has a consequence the policy states (cookies) carries
+    it as ``consequence``.
     """
     policy = catalogue.in_effect(at)
     if policy is None:
@@ -348,6 +352,8 @@ def decide(
     allowed, reasons = _standing(state, declared, channel)
     if allowed:
         return Decision.allow(*reasons, at=at, details=details)
+    if declared.consequence:
+        details["consequence"] = declared.consequence
     return Decision.deny(*reasons, at=at, details=details)
 
 
@@ -452,14 +458,17 @@ def record_choice(
 
     Raises:
         ValidationError: the codes of :func:`check_record_instant` and
-            :func:`shown_policy`; ``purpose_not_declared`` (the policy shown or in
-            effect does not declare it); ``necessary_cannot_be_refused``.
+            :func:`shown_policy`; ``site_has_own_policy`` (the choice was made on
+            a site referred to its own policy); ``purpose_not_declared`` (the
+            policy shown or in effect does not declare it);
+            ``necessary_cannot_be_refused``.
         IllegalTransition: ``subject_erased``.
         NotFound: ``policy_not_found``.
     """
     at, topic = choice.at, choice.topic
     policy = check_record_instant(state, at, now, catalogue)
     shown = shown_policy(policy, shown_version, at, catalogue)
+    check_site_in_scope(policy, choice.site)
     if not topic.startswith(CHANNEL_PREFIX):
         if shown.purpose(topic) is None or policy.purpose(topic) is None:
             raise ValidationError(

@@ -31,7 +31,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_int, optional, validator
+from symprogram._checks import check_enum, check_int, optional, validator
 from symprogram._deprecation import deprecated_alias, renamed_keyword
 from symprogram._memo import TokenMemo
 from symprogram.clock import Clock
@@ -40,7 +40,7 @@ from symprogram.consent.catalogue import PolicyCatalogue
 from symprogram.consent.choices import Choices
 from symprogram.consent.erasure import Erasure
 from symprogram.consent.ledger import LedgerChecks
-from symprogram.consent.models import RECEIPT_FORMAT
+from symprogram.consent.models import RECEIPT_FORMAT, PolicyReading
 from symprogram.consent.personal_data import PersonalData
 from symprogram.consent.policies import Policies
 from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND
@@ -64,6 +64,10 @@ _MEMO_LIMIT = 16_384
 """Remembered ``may_use`` answers by default (stores with a change token only)."""
 
 
+def _reading(value: object) -> PolicyReading | None:
+    return None if value is None else check_enum(PolicyReading, value, "policy")
+
+
 @attrs.frozen
 class ConsentSettings:
     """Options of the consent service.
@@ -72,10 +76,15 @@ class ConsentSettings:
         cache_limit: decoded projections remembered between calls (1 to 10,000,000).
         memo_limit: remembered ``may_use`` answers on a store with a change token
             (``None``: 16,384).
+        policy: which reading of the privacy policy the default catalogue is
+            (:class:`~symprogram.consent.models.PolicyReading`): ``"document"``
+            (the default: the policy as the document says it) or ``"opt_in"``
+            (the stricter reading for hosts whose law requires opt-in). Only for
+            the default catalogue: with ``catalogue=``, leave it unset.
 
     Raises:
         ValidationError: an ill-typed or out-of-range value (``invalid_cache_limit``,
-            ``invalid_memo_limit``).
+            ``invalid_memo_limit``, ``invalid_policy``).
     """
 
     cache_limit: int = attrs.field(
@@ -84,6 +93,7 @@ class ConsentSettings:
     memo_limit: int | None = attrs.field(
         default=None, validator=optional(validator(check_int, minimum=1, maximum=10_000_000))
     )
+    policy: PolicyReading | None = attrs.field(default=None, converter=_reading)
 
 
 class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Erasure):
@@ -92,8 +102,9 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
     Args:
         store: where the ledger, projections and personal information live.
         clock: the source of "now".
-        catalogue: the policy catalogue (default: the seed's policy,
-            :meth:`PolicyCatalogue.default`); versions published with
+        catalogue: the policy catalogue (default: the privacy policy as the
+            document says it, :meth:`PolicyCatalogue.default`, or the reading
+            ``settings.policy`` names); versions published with
             :meth:`publish_policy` are stored and added to it.
         settings: the service's options (default :class:`ConsentSettings`).
         ledger_key: optional secret; with it the ledger chain, heads and erasure
@@ -141,9 +152,17 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
             raise ValidationError(
                 "settings must be a ConsentSettings", field="settings", code="invalid_settings"
             )
+        if catalogue is not None and settings.policy is not None:
+            raise ValidationError(
+                "give either catalogue= or settings.policy, not both",
+                field="settings",
+                code="conflicting_arguments",
+            )
+        if catalogue is None:
+            catalogue = PolicyCatalogue.default(settings.policy or PolicyReading.DOCUMENT)
         self._store = store
         self._clock = clock
-        self._base = catalogue if catalogue is not None else PolicyCatalogue.default()
+        self._base = catalogue
         self._catalogue = self._base
         self._loaded = False
         self._lock = threading.Lock()

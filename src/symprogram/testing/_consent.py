@@ -35,6 +35,8 @@ from symprogram.consent.models import (
     ConsentRecord,
     ConsentState,
     ContactChannel,
+    ContactPoint,
+    ContactUse,
     CorrectionRequest,
     CorrectionStatus,
     DataItem,
@@ -45,6 +47,7 @@ from symprogram.consent.models import (
     NoticeKind,
     Policy,
     PolicyChange,
+    PolicyReading,
     PublishedPolicy,
     Purpose,
     PurposeKind,
@@ -55,7 +58,9 @@ from symprogram.consent.models import (
     SeenPolicy,
     SubjectExport,
     SubjectFile,
+    TrafficLogging,
     Transfer,
+    TrustProgram,
 )
 
 __all__ = [
@@ -65,6 +70,7 @@ __all__ = [
     "cobranded_sites",
     "collections",
     "consent_receipts",
+    "contact_points",
     "consent_records",
     "consent_states",
     "correction_requests",
@@ -91,7 +97,9 @@ __all__ = [
     "subject_files",
     "subjects",
     "topics",
+    "traffic_loggings",
     "transfers",
+    "trust_programs",
 ]
 
 M = TypeVar("M")
@@ -198,6 +206,7 @@ purposes = _model(
         "title": _texts(),
         "basis": st.sampled_from(LegalBasis),
         "kind": st.sampled_from(PurposeKind),
+        "consequence": st.one_of(st.just(""), _texts()),
     },
 )
 activities = _model(
@@ -206,6 +215,7 @@ activities = _model(
         "id": identifiers(),
         "title": _texts(),
         "data": _tuples(identifiers(), 4, unique=True),
+        "open_ended": st.booleans(),
     },
 )
 recipients = _model(
@@ -215,6 +225,9 @@ recipients = _model(
         "name": _texts(),
         "purposes": _tuples(identifiers(), 3, unique=True),
         "description": st.text(max_size=20),
+        "abroad": _tuples(
+            st.sampled_from(["collection", "transferring", "storage", "processing"]), 4, unique=True
+        ),
     },
 )
 transfers = _model(
@@ -231,6 +244,42 @@ referrals = _model(
 cobranded_sites = _model(
     CoBrandedSite,
     lambda: {"site": sites(), "name": _texts(), "partners": _tuples(_texts(), 2, min_size=1)},
+)
+contact_points = _model(
+    ContactPoint,
+    lambda: {
+        "id": identifiers(),
+        "name": _texts(),
+        "address": st.one_of(
+            sites().map(lambda s: f"https://{s}/profile"),
+            st.lists(_texts(), min_size=1, max_size=3).map("\n".join),
+            st.from_regex(r"[0-9]{3}-[0-9]{3}-[0-9]{4}", fullmatch=True),
+        ),
+        "channel": st.sampled_from(Channel),
+        "uses": _tuples(st.sampled_from(ContactUse), 4, unique=True),
+    },
+)
+trust_programs = _model(
+    TrustProgram,
+    lambda: {
+        "name": _texts(),
+        "statement": _texts(),
+        "about": st.text(max_size=20),
+        "discloses": _tuples(_texts(), 3),
+        "covers": st.text(max_size=20),
+        "not_covered": _tuples(_texts(), 2),
+        "complaints_url": sites().map(lambda s: f"https://{s}/watchdog"),
+    },
+)
+traffic_loggings = _model(
+    TrafficLogging,
+    lambda: {
+        "items": _tuples(identifiers(), 3, unique=True),
+        "purpose": _texts(),
+        "identifies_you": st.booleans(),
+        "correlated_with_personal_information": st.booleans(),
+        "statement": st.text(max_size=20),
+    },
 )
 
 
@@ -265,6 +314,12 @@ def policies(**overrides: Any) -> SearchStrategy[Policy]:
             "referrals": _tuples(referrals(), 1),
             "cobranded_sites": _tuples(cobranded_sites(), 2, unique_by=lambda c: c.site),
             "forum_notice": st.text(max_size=30),
+            "reading": st.sampled_from(PolicyReading),
+            "contact_points": _tuples(contact_points(), 3, unique_by=_id),
+            "trust": st.none() | trust_programs(),
+            "traffic": st.none() | traffic_loggings(),
+            "partner_links_notice": st.text(max_size=30),
+            "cobranded_statement": st.text(max_size=30),
         },
         overrides,
     )
@@ -308,6 +363,7 @@ notices = _model(
         "policy_version": _versions(),
         "recipients": _tuples(_texts(), 2),
         "prominent": st.booleans(),
+        "contact_points": _tuples(contact_points(), 2),
     },
 )
 policy_changes = _model(
@@ -492,6 +548,9 @@ _REGISTRY: tuple[tuple[type[Any], Callable[[], SearchStrategy[Any]]], ...] = (
     (Transfer, transfers),
     (Referral, referrals),
     (CoBrandedSite, cobranded_sites),
+    (ContactPoint, contact_points),
+    (TrustProgram, trust_programs),
+    (TrafficLogging, traffic_loggings),
     (Policy, policies),
     (BasisChange, basis_changes),
     (Notice, notices),
