@@ -13,9 +13,11 @@ them, not by calling the code under test:
 * The Technical Support Policy and the Support Terms & Conditions are public.
 * The Technical Support Policy exists in English, Hebrew, Indonesian, Thai and
   Turkish; the local-language sites serve Simplified Chinese, French, German,
-  Italian, Japanese, Korean, Portuguese, Russian and Spanish for the policy and
-  the two handbooks; every other document is English only; English is the
-  fallback.
+  Italian, Japanese, Korean, Portuguese, Russian and Spanish for the policy.
+  "The Enterprise Support Services Handbook will also be available in the above
+  languages at https://my.symantec.com": the two handbooks exist in all fourteen,
+  served from my.symantec.com (issue 16); every other document is English only;
+  English is the fallback.
 """
 
 from __future__ import annotations
@@ -64,16 +66,16 @@ CANONICAL = {
 }
 POLICY_LANGUAGES = {"en", "he", "id", "th", "tr"}
 LOCAL_SITES = {"zh-Hans", "fr", "de", "it", "ja", "ko", "pt", "ru", "es"}
-LOCAL_SITE_DOCUMENTS = {
-    "technical_support_policy",
-    "essential_support_basic_maintenance_handbook",
-    "business_critical_services_handbook",
-}
+LOCAL_SITE_DOCUMENTS = {"technical_support_policy"}
+HANDBOOKS = {"essential_support_basic_maintenance_handbook", "business_critical_services_handbook"}
+MY_SYMANTEC = "https://my.symantec.com"
 AUTONYMS = {"en": "English", "he": "עברית", "th": "ไทย", "ja": "日本語", "tr": "Türkçe"}
 
 
 def document_languages(document: str) -> set[str]:
-    """The languages the seed lists for ``document``."""
+    """The languages the Enterprise Support page lists for ``document``."""
+    if document in HANDBOOKS:
+        return POLICY_LANGUAGES | LOCAL_SITES
     return POLICY_LANGUAGES if document == "technical_support_policy" else {"en"}
 
 
@@ -158,6 +160,8 @@ def test_decision_table(
                 assert AUTONYMS[language] == decision.detail("language_name")
             site = decision.detail("local_site_url")
             assert (language_code == "language_local_site") == (site is not None)
+            location = MY_SYMANTEC if document in HANDBOOKS else site
+            assert location == decision.detail("location")
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)

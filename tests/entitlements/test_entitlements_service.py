@@ -357,9 +357,23 @@ def test_open_case_needs_an_agreement(env: Env) -> None:
 
 def test_telephone_support(env: Env) -> None:
     """English is primary everywhere; a local language is offered where the table lists it."""
-    lines = env.service.telephone_support()
+    # The table is the Local Language Support Table: its readers need what that
+    # document needs (issue 16), here a Basic Maintenance agreement.
+    env.service.add_agreement(
+        "C-1",
+        agreement_id="A-T",
+        level="basic_maintenance",
+        products=["NetBackup"],
+        starts_on=date(2012, 1, 1),
+        ends_on=date(2012, 12, 31),
+        by="sales",
+    )
+    reader = Reader("C-1", logged_in=True)
+    lines = env.service.telephone_support(reader=reader)
     assert all("en" == line.languages[0] for line in lines)
-    assert {line.region for line in env.service.telephone_support("emea")} == {"EMEA"}
+    assert {line.region for line in env.service.telephone_support("emea", reader=reader)} == {
+        "EMEA"
+    }
     german = env.service.telephone_language("AT", "de-AT,en;q=0.5")
     assert ("telephone_local_language", "de") == (german.codes[0], german.detail("language"))
     english = env.service.telephone_language("AT", ["ja"])

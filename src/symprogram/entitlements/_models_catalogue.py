@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import enum
+import itertools
 import os
 from collections.abc import Mapping
 from datetime import datetime
@@ -29,6 +30,8 @@ from typing import Any
 import attrs
 
 from symprogram._deprecation import warn_deprecated
+from symprogram.clock import ensure_utc
+from symprogram.errors import ValidationError
 
 __all__ = [
     "Access",
@@ -38,6 +41,7 @@ __all__ = [
     "EscalationLevel",
     "LocalSite",
     "RemoteAccessTerms",
+    "RemoteAccessVersion",
     "ServiceLevel",
     "TelephoneLine",
 ]
@@ -77,12 +81,26 @@ class ServiceLevel:
 class AccessRule:
     """An access rule of a document, in force from ``effective_from`` (``None``: always).
 
-    Seed: "Beginning on January 15, 2011, the documents listed below will require
-    you to be logged into SymAccount to access".
+    The Enterprise Support page: "Beginning on January 15, 2011, the documents
+    listed below will require you to be logged into SymAccount to access".
+
+    Attributes:
+        access: who may read the document while the rule is in force.
+        effective_from: when the rule comes into force (``None``: from the beginning).
+        name: the rule's name, given by the catalogue (e.g. ``"service_level"`` or
+            ``"symaccount_login"``); a decision names it in its ``rule`` detail, and a
+            ``login`` rule that admits a reader gives it as the reason code.
+            ``None``: the access value names it.
     """
 
     access: Access
     effective_from: datetime | None = None
+    name: str | None = None
+
+    @property
+    def rule_name(self) -> str:
+        """The name decisions give the rule: :attr:`name`, else the access value."""
+        return self.name if self.name is not None else self.access.value
 
 
 @attrs.frozen
@@ -96,6 +114,9 @@ class Document:
         local_sites: whether local-language sites serve its other translations.
         min_level: the lowest service level it is for (``None``: any).
         access: its access rules, oldest first (the first has no start).
+        location: where its own languages are served (a URL, e.g.
+            ``"https://my.symantec.com"`` for the handbooks); ``None``: where the
+            document is listed (the Enterprise Support page).
     """
 
     id: str
@@ -104,6 +125,7 @@ class Document:
     local_sites: bool
     min_level: str | None
     access: tuple[AccessRule, ...]
+    location: str | None = None
 
     def rule_at(self, at: datetime) -> tuple[AccessRule, AccessRule | None]:
         """The rule in force at ``at`` and the next rule to come into force, if any."""
@@ -178,11 +200,110 @@ class EscalationLevel:
 
 
 @attrs.frozen
+class RemoteAccessVersion:
+    """One published version of the Remote Access Standard Terms.
+
+    Attributes:
+        version: the version label, e.g. ``"2011-01"``.
+        effective_from: the instant it comes into force (``None``: from the beginning).
+    """
+
+    version: str
+    effective_from: datetime | None = None
+
+
+def _check_versions(terms: RemoteAccessTerms) -> None:
+    starts = [item.effective_from for item in terms.versions]
+    labels = [item.version for item in terms.versions]
+    dated = [start for start in starts if start is not None]
+    ordered = starts[: len(starts) - len(dated)] == [None] * (len(starts) - len(dated))
+    if (
+        len(set(labels)) != len(labels)
+        or starts.count(None) > 1
+        or not ordered
+        or any(a >= b for a, b in itertools.pairwise(dated))
+    ):
+        raise ValidationError(
+            "the versions of the Remote Access Standard Terms must have distinct labels "
+            "and strictly increasing effective instants (only the first may have none)",
+            field="remote_access",
+            code="invalid_remote_access_versions",
+        )
+
+
+@attrs.frozen
 class RemoteAccessTerms:
-    """The current Remote Access Standard Terms: the document and its version."""
+    """The Remote Access Standard Terms: the document and its published versions.
+
+    The Enterprise Support page: "Before implementing such remote access we will
+    require your express consent to the service terms." Consent counts for the
+    version in force at an instant: publishing a new version (:meth:`publish`)
+    makes consents to older versions stop counting from its effective instant,
+    and the older versions are kept (:attr:`versions`).
+
+    Attributes:
+        document: the catalogue document holding the terms.
+        version: the latest published version's label.
+        effective_from: when the latest version comes into force (``None``: from
+            the beginning).
+        earlier: the versions published before it, oldest first.
+
+    Raises:
+        ValidationError: two versions with the same label, or effective instants
+            that do not increase (``invalid_remote_access_versions``).
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> terms = RemoteAccessTerms("remote_access_standard_terms", "2011-01")
+        >>> newer = terms.publish("2012-06", datetime(2012, 6, 1, tzinfo=timezone.utc))
+        >>> newer.version_at(datetime(2012, 5, 31, tzinfo=timezone.utc)).version
+        '2011-01'
+        >>> [item.version for item in newer.versions]
+        ['2011-01', '2012-06']
+    """
 
     document: str
     version: str
+    effective_from: datetime | None = None
+    earlier: tuple[RemoteAccessVersion, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        _check_versions(self)
+
+    @property
+    def versions(self) -> tuple[RemoteAccessVersion, ...]:
+        """Every published version, oldest first (the latest last)."""
+        return (*self.earlier, RemoteAccessVersion(self.version, self.effective_from))
+
+    def version_at(self, at: datetime) -> RemoteAccessVersion | None:
+        """The version in force at ``at`` (``None``: none had come into force yet)."""
+        found: RemoteAccessVersion | None = None
+        for item in self.versions:
+            if item.effective_from is not None and item.effective_from > at:
+                break
+            found = item
+        return found
+
+    def next_after(self, at: datetime) -> RemoteAccessVersion | None:
+        """The first version coming into force after ``at``, if one is published."""
+        for item in self.versions:
+            if item.effective_from is not None and item.effective_from > at:
+                return item
+        return None
+
+    def publish(self, version: str, effective_from: datetime) -> RemoteAccessTerms:
+        """These terms with ``version`` published, in force from ``effective_from``.
+
+        The versions published so far are kept; consents to them stop counting
+        from ``effective_from``.
+
+        Raises:
+            ValidationError: a label already used, or ``effective_from`` not after
+                the latest version's (``invalid_remote_access_versions``).
+        """
+        latest = RemoteAccessVersion(self.version, self.effective_from)
+        start = ensure_utc(effective_from, field="effective_from")
+        return RemoteAccessTerms(self.document, version, start, earlier=(*self.earlier, latest))
 
 
 @attrs.frozen(eq=False)
@@ -201,8 +322,13 @@ class EntitlementCatalogue:
         telephone_lines: sorted by region then area.
         primary_language: the primary language of telephone support (English).
         escalation_levels: sorted by rank (1, 2, ...).
-        remote_access: the current Remote Access Standard Terms, if offered.
+        remote_access: the Remote Access Standard Terms and their versions, if offered.
         source: where it was loaded from.
+        reading: the reading of the page's login rule the catalogue implements
+            (``"service_level"``: the default, each handbook for its service level;
+            ``"login"``: the page's literal reading, a SymAccount login suffices).
+        telephone_document: the document whose readers may see the telephone
+            support table (the Local Language Support Table); ``None``: anyone.
     """
 
     service_levels: tuple[ServiceLevel, ...]
@@ -215,6 +341,8 @@ class EntitlementCatalogue:
     escalation_levels: tuple[EscalationLevel, ...]
     remote_access: RemoteAccessTerms | None
     source: str = "<data>"
+    reading: str = "custom"
+    telephone_document: str | None = None
     _levels: dict[str, ServiceLevel] = attrs.field(init=False, repr=False)
     _documents: dict[str, Document] = attrs.field(init=False, repr=False)
     _sites: dict[str, LocalSite] = attrs.field(init=False, repr=False)
@@ -234,11 +362,22 @@ class EntitlementCatalogue:
 
     # -- loading (the work is done by symprogram.entitlements.catalogue) -------------
     @classmethod
-    def default(cls) -> EntitlementCatalogue:
-        """The catalogue of seed 001, loaded once and shared (it is immutable)."""
+    def default(cls, *, reading: str | None = None) -> EntitlementCatalogue:
+        """The catalogue of the Enterprise Support page, loaded once and shared (immutable).
+
+        Args:
+            reading: which reading of the page's login rule (see
+                :data:`~symprogram.entitlements.catalogue.READINGS`):
+                ``"service_level"`` (the default: each handbook is gated by the
+                service level it is for) or ``"login"`` (the page's literal
+                reading: from 2011-01-15 a SymAccount login suffices).
+
+        Raises:
+            ValidationError: an unknown reading (``invalid_reading``).
+        """
         from symprogram.entitlements import catalogue
 
-        return catalogue.default()
+        return catalogue.default(reading=reading)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> EntitlementCatalogue:

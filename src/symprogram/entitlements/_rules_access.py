@@ -15,6 +15,7 @@ from symprogram.entitlements._rules_holdings import entitlement_reasons
 from symprogram.entitlements._rules_languages import LanguageChoice
 from symprogram.entitlements.models import (
     Access,
+    AccessRule,
     CustomerEntitlements,
     Document,
     EntitlementCatalogue,
@@ -81,9 +82,15 @@ def access_decision(
 ) -> tuple[bool, list[Reason], str | None, Access]:
     """Whether ``reader`` may open ``document`` at ``at``, without the language part.
 
-    Seed: "Beginning on January 15, 2011, the documents listed below will
-    require you to be logged into SymAccount to access". Before the document's
-    first gating rule it is public (``public_before_login_requirement``).
+    The Enterprise Support page: "Beginning on January 15, 2011, the documents
+    listed below will require you to be logged into SymAccount to access".
+    Before the document's first gating rule it is public
+    (``public_before_login_requirement``). Which rule gates it is catalogue data:
+    an ``entitlement`` rule (the default catalogue's ``service_level`` reading)
+    needs an agreement or grant at the document's level, a ``login`` rule (the
+    ``login`` reading: "If you already have a SymAccount login there is nothing
+    further that you need to do") only a login, and a login rule that admits the
+    reader gives its name as the reason code (``symaccount_login``).
 
     Returns:
         ``(allowed, reasons, hint, access rule in force)``.
@@ -121,7 +128,7 @@ def access_decision(
         hint = "log in to your account"
     if rule.access is Access.LOGIN:
         if reader.logged_in:
-            return True, [_LOGGED_IN], None, rule.access
+            return True, [_logged_in(rule)], None, rule.access
         return False, reasons, hint, rule.access
     if reader.customer_id is None and not reader.logged_in:
         return False, reasons, hint, rule.access
@@ -135,6 +142,21 @@ def access_decision(
 
 _PUBLIC = Reason("public_document", "the document is public")
 _LOGGED_IN = Reason("logged_in", "the reader is logged in")
+_SYMACCOUNT_LOGIN = Reason(
+    "symaccount_login",
+    'a SymAccount login suffices (the Enterprise Support page: "If you already have a '
+    'SymAccount login there is nothing further that you need to do")',
+)
+
+
+def _logged_in(rule: AccessRule) -> Reason:
+    # A login rule that admits the reader is named by its reason code.
+    if rule.name is None or rule.name == "logged_in":
+        return _LOGGED_IN
+    if rule.name == "symaccount_login":
+        return _SYMACCOUNT_LOGIN
+    return Reason(rule.name, f"the reader is logged in, which suffices under rule {rule.name}")
+
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 """The start of every validity window: no instant is earlier."""
@@ -219,14 +241,16 @@ def decide(
 ) -> Decision:
     """The full decision: access reasons, then the language reason, with details.
 
-    Details: ``document``, ``access`` (rule in force), ``required_level``,
-    ``language``, ``language_name``, ``direction``, ``language_outcome``,
-    ``local_site_url`` and ``negotiation`` (the steps).
+    Details: ``document``, ``access`` (rule in force), ``rule`` (its name, e.g.
+    ``service_level`` or ``symaccount_login``), ``required_level``, ``language``,
+    ``language_name``, ``direction``, ``language_outcome``, ``local_site_url``,
+    ``location`` and ``negotiation`` (the steps).
     """
     allowed, reasons, hint, access = access_decision(catalogue, document, reader, holdings, at)
     details = language.details()
     details["document"] = document.id
     details["access"] = access.value
+    details["rule"] = document.rule_at(at)[0].rule_name
     details["required_level"] = document.min_level
     reasons.append(language.reason)
     return Decision(allowed, reasons, hint, at, details)

@@ -7,6 +7,7 @@ Pure functions over the catalogue and the reader's languages, with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeAlias
 
 import attrs
@@ -20,7 +21,13 @@ from symprogram.entitlements.models import (
     LanguageOutcome,
     TelephoneLine,
 )
-from symprogram.errors import LimitExceeded, NotFound, SymprogramError, ValidationError
+from symprogram.errors import (
+    LimitExceeded,
+    NotFound,
+    PermissionDenied,
+    SymprogramError,
+    ValidationError,
+)
 from symprogram.i18n import LanguageTag, Negotiation, direction, display_name, negotiate
 from symprogram.i18n import parse_accept_language as _parse_accept_language
 
@@ -30,8 +37,10 @@ __all__ = [
     "LanguagesKey",
     "choose_language",
     "languages_key",
+    "require_telephone_table",
     "telephone_language",
     "telephone_line",
+    "telephone_table_decision",
 ]
 
 Languages: TypeAlias = str | Sequence[str | LanguageTag] | None
@@ -83,6 +92,10 @@ class LanguageChoice:
         site_url: the local-language site, for ``local_site``.
         requested: the reader's preference that produced the match, if any.
         steps: the negotiation steps, in order.
+        location: where that language is served: the local-language site for
+            ``local_site``, else the document's ``location`` (e.g.
+            ``"https://my.symantec.com"`` for the handbooks); ``None``: where the
+            document is listed.
     """
 
     outcome: LanguageOutcome
@@ -92,15 +105,18 @@ class LanguageChoice:
     site_url: str | None
     requested: str | None
     steps: tuple[str, ...]
+    location: str | None = None
 
     @property
     def reason(self) -> Reason:
-        """The language reason of a decision."""
+        """The language reason of a decision (facts: ``language``, and ``location`` or ``url``)."""
+        at = "" if self.location is None else f" at {self.location}"
+        where = {} if self.location is None else {"location": self.location}
         if self.outcome is LanguageOutcome.SERVED:
             return Reason(
                 "language_served",
-                f"served in {self.name} ({self.language})",
-                {"language": self.language},
+                f"served in {self.name} ({self.language}){at}",
+                {"language": self.language, **where},
             )
         if self.outcome is LanguageOutcome.LOCAL_SITE:
             return Reason(
@@ -110,8 +126,8 @@ class LanguageChoice:
             )
         return Reason(
             "language_fallback_english",
-            f"none of the reader's languages is available; served in {self.language}",
-            {"language": self.language},
+            f"none of the reader's languages is available; served in {self.language}{at}",
+            {"language": self.language, **where},
         )
 
     def details(self) -> dict[str, Any]:
@@ -122,6 +138,7 @@ class LanguageChoice:
             "direction": self.direction,
             "language_outcome": self.outcome.value,
             "local_site_url": self.site_url,
+            "location": self.location,
             "negotiation": self.steps,
         }
 
@@ -164,11 +181,15 @@ def choose_language(
 
     The reader's preferences are tried in order; the document's own languages
     and, when the document has them, the local-language sites are the
-    candidates. Seed: "Refer to your local language site for the following
-    translations". When nothing matches, the catalogue's fallback (English) is
-    served. Preferences of an ``Accept-Language`` header that tie (equal ``q``)
-    are not ordered by their position in the header: among them the one served
-    directly wins over a local site, then the first in code order.
+    candidates. The Enterprise Support page: "Refer to your local language site
+    for the following translations". When nothing matches, the catalogue's
+    fallback (English) is served. The choice names where the language is served
+    (``location``): the local site, else the document's own location ("The
+    Enterprise Support Services Handbook will also be available in the above
+    languages at https://my.symantec.com"). Preferences of an
+    ``Accept-Language`` header that tie (equal ``q``) are not ordered by their
+    position in the header: among them the one served directly wins over a local
+    site, then the first in code order.
 
     Raises:
         ValidationError: an invalid tag in a list (code ``invalid_language_tag``,
@@ -193,6 +214,7 @@ def choose_language(
         site_url=None if site is None else site.url,
         requested=None if result.requested is None else str(result.requested),
         steps=steps,
+        location=document.location if site is None else site.url,
     )
 
 
@@ -239,6 +261,47 @@ def _break_ties(
 
 
 # ------------------------------------------------------------------------ telephone
+
+_TABLE_NOT_GATED = Reason(
+    "telephone_table_public", "the catalogue names no document gating the telephone table"
+)
+
+
+def telephone_table_decision(document_decision: Decision | None, at: datetime) -> Decision:
+    """May a reader see the local language telephone support table at ``at``?
+
+    The table is the Local Language Support Table, which the Enterprise Support
+    page gates from 2011-01-15 ("the documents listed below will require you to be
+    logged into SymAccount to access: ... Local Language Support Table"): the
+    answer is that document's decision for the reader (``document_decision``),
+    with the same reasons; ``None`` (the catalogue names no gating document):
+    allowed, ``telephone_table_public``.
+    """
+    if document_decision is None:
+        return Decision.allow(_TABLE_NOT_GATED, at=at)
+    return document_decision
+
+
+def require_telephone_table(decision: Decision) -> None:
+    """Refuse the telephone table to a reader :func:`telephone_table_decision` refuses.
+
+    Raises:
+        PermissionDenied: code: the decision's first reason (e.g. ``not_logged_in``,
+            ``no_active_agreement``); details ``reasons`` (every code), ``hint``
+            and ``document``.
+    """
+    if not decision.allowed:
+        raise PermissionDenied(
+            f"the local language telephone support table is not available to this reader: "
+            f"{decision.explain()}",
+            field="reader",
+            code=decision.codes[0],
+            details={
+                "reasons": list(decision.codes),
+                "hint": decision.hint,
+                "document": decision.detail("document"),
+            },
+        )
 
 
 def telephone_line(catalogue: EntitlementCatalogue, country: object) -> TelephoneLine:

@@ -32,7 +32,7 @@ import functools
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -47,13 +47,34 @@ from symprogram.entitlements._models_catalogue import (
     EscalationLevel,
     LocalSite,
     RemoteAccessTerms,
+    RemoteAccessVersion,
     ServiceLevel,
     TelephoneLine,
 )
-from symprogram.errors import CatalogueError, SymprogramError
+from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 from symprogram.i18n import negotiate, parse_tag
 
-__all__ = ["default", "from_toml", "load"]
+__all__ = ["DEFAULT_READING", "READINGS", "default", "from_toml", "load"]
+
+DEFAULT_READING = "service_level"
+"""The reading of the login rule the default catalogue implements."""
+
+READINGS = ("login", "service_level")
+"""The readings of the Enterprise Support page's login rule shipped as catalogues.
+
+The page: "Beginning on January 15, 2011, the documents listed below will require
+you to be logged into SymAccount to access: [the two handbooks, the Global
+Escalation Process Guide, the Remote Access Standard Terms, the Local Language
+Support Table]. If you already have a SymAccount login there is nothing further
+that you need to do."
+
+* ``"service_level"`` (the default, ``data/entitlements/documents.toml``): from
+  2011-01-15 each of them needs a login AND an agreement or grant at the service
+  level it is for ("Select the handbook for your service offering"), the SDK's
+  purpose being handbook entitlement by service level.
+* ``"login"`` (``data/entitlement_readings/login/documents.toml``): the page's
+  literal reading, from 2011-01-15 a SymAccount login suffices.
+"""
 
 _SECTIONS = frozenset(
     {
@@ -64,6 +85,7 @@ _SECTIONS = frozenset(
         "telephone_support",
         "escalation",
         "remote_access",
+        "reading",
     }
 )
 
@@ -155,6 +177,12 @@ class _Checker:
                 self.fail(section, entry, "must be a non-empty array of strings", key=key)
         return list(value)
 
+    def url(self, table: Mapping[str, Any], key: str, section: str, entry: str) -> str:
+        value = self.text(table, key, section, entry)
+        if not value.startswith(("https://", "http://")):
+            self.fail(section, entry, "must be an http(s) URL", key=key)
+        return value
+
     def tag(self, value: str, section: str, entry: str, key: str) -> str:
         try:
             return str(parse_tag(value))
@@ -195,15 +223,47 @@ def _entry_name(section: str, index: int, table: Mapping[str, Any], key: str = "
 # ------------------------------------------------------------------------- loading
 
 
-def default() -> EntitlementCatalogue:
-    """The catalogue of seed 001, loaded once and shared (it is immutable)."""
-    return _default()
+def default(*, reading: str | None = None) -> EntitlementCatalogue:
+    """The catalogue of the Enterprise Support page, loaded once and shared (immutable).
+
+    Args:
+        reading: one of :data:`READINGS` (``None``: :data:`DEFAULT_READING`). A
+            reading's files (``data/entitlement_readings/<reading>/``) replace
+            the default files of the same name.
+
+    Raises:
+        ValidationError: an unknown reading (``invalid_reading``).
+    """
+    if reading is None or reading == DEFAULT_READING:
+        return _default()
+    if not isinstance(reading, str) or reading not in READINGS:
+        raise ValidationError(
+            f"unknown reading {reading!r} (known: {', '.join(READINGS)})",
+            field="reading",
+            code="invalid_reading",
+        )
+    return _default_reading(reading)
+
+
+def _data_root() -> Traversable:
+    return resources.files("symprogram").joinpath("data", "entitlements")
+
+
+def _readings_root() -> Traversable:
+    return resources.files("symprogram").joinpath("data", "entitlement_readings")
 
 
 @functools.cache
 def _default() -> EntitlementCatalogue:
-    root = resources.files("symprogram").joinpath("data", "entitlements")
-    return _from_traversable(root)
+    return _from_traversable(_data_root())
+
+
+@functools.cache
+def _default_reading(reading: str) -> EntitlementCatalogue:
+    root = _data_root()
+    files = {item.name: item for item in _files(root)}
+    files.update({item.name: item for item in _files(_readings_root().joinpath(reading))})
+    return _from_files([files[name] for name in sorted(files)], str(root))
 
 
 def load(path: str | os.PathLike[str] | None = None) -> EntitlementCatalogue:
@@ -297,9 +357,13 @@ def _read(item: Traversable) -> dict[str, Any]:
 
 
 def _from_traversable(root: Traversable) -> EntitlementCatalogue:
+    return _from_files(_files(root), str(root))
+
+
+def _from_files(files: Sequence[Traversable], root: str) -> EntitlementCatalogue:
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for item in _files(root):
+    for item in files:
         name = str(item)
         for key, value in _read(item).items():
             if key in merged:
@@ -310,7 +374,7 @@ def _from_traversable(root: Traversable) -> EntitlementCatalogue:
                 )
             merged[key] = value
             sources[key] = name
-    return _from_mapping(merged, source=str(root), sources=sources)
+    return _from_mapping(merged, source=root, sources=sources)
 
 
 def _from_mapping(
@@ -324,7 +388,7 @@ def _from_mapping(
     Args:
         data: the top-level sections (``service_level``, ``document``,
             ``languages``, ``local_site``, ``telephone_support``,
-            ``escalation``, ``remote_access``).
+            ``escalation``, ``remote_access``, ``reading``).
         source: a name for error messages.
         sources: the file each section came from, for error messages.
 
@@ -345,9 +409,10 @@ def _from_mapping(
     fallback, regions = _languages(check, data.get("languages"))
     documents = _documents(check, data.get("document"), levels, fallback)
     sites = _sites(check, data.get("local_site"))
-    primary, lines = _telephone(check, data.get("telephone_support"), fallback)
+    primary, lines, table = _telephone(check, data.get("telephone_support"), fallback, documents)
     escalation = _escalation(check, data.get("escalation"))
     remote = _remote(check, data.get("remote_access"), documents)
+    reading = _reading(check, data.get("reading"))
     return EntitlementCatalogue(
         service_levels=tuple(sorted(levels.values(), key=lambda level: level.rank)),
         documents=tuple(sorted(documents.values(), key=lambda doc: doc.id)),
@@ -359,6 +424,8 @@ def _from_mapping(
         escalation_levels=escalation,
         remote_access=remote,
         source=source,
+        reading=reading,
+        telephone_document=table,
     )
 
 
@@ -421,7 +488,7 @@ def _access_rules(check: _Checker, raw: object, section: str, entry: str) -> tup
     for j, item in enumerate(raw):
         key = f"access[{j}]"
         table = check.table(item, section, f"{entry}.{key}")
-        check.keys(table, section, f"{entry}.{key}", ("access",), ("from",))
+        check.keys(table, section, f"{entry}.{key}", ("access",), ("from", "name"))
         value = table["access"]
         try:
             access = Access(value)
@@ -430,7 +497,8 @@ def _access_rules(check: _Checker, raw: object, section: str, entry: str) -> tup
                 section, entry, f"{value!r} is not one of public, login, entitlement", key=key
             )
         start = None if "from" not in table else check.instant(table["from"], section, entry, key)
-        rules.append(AccessRule(access, start))
+        name = None if "name" not in table else check.text(table, "name", section, entry)
+        rules.append(AccessRule(access, start, name))
     bases = [rule for rule in rules if rule.effective_from is None]
     if len(bases) != 1:
         check.fail(section, entry, "exactly one access rule must have no 'from'", key="access")
@@ -456,7 +524,7 @@ def _documents(
             section,
             entry,
             ("id", "title", "languages", "access"),
-            ("min_level", "local_sites", "description"),
+            ("min_level", "local_sites", "description", "location"),
         )
         doc_id = check.text(table, "id", section, entry)
         if doc_id in documents:
@@ -472,6 +540,9 @@ def _documents(
             if min_level not in levels:
                 check.fail(section, entry, f"unknown service level {min_level!r}", key="min_level")
         rules = _access_rules(check, table.get("access"), section, entry)
+        location = None
+        if "location" in table:
+            location = check.url(table, "location", section, entry)
         if min_level is None and any(rule.access is Access.ENTITLEMENT for rule in rules):
             check.fail(section, entry, "an entitlement rule needs a min_level", key="min_level")
         documents[doc_id] = Document(
@@ -481,6 +552,7 @@ def _documents(
             local_sites=check.boolean(table, "local_sites", section, entry, False),
             min_level=min_level,
             access=rules,
+            location=location,
         )
     if not documents:
         check.fail(section, section, "at least one document is required")
@@ -498,19 +570,26 @@ def _sites(check: _Checker, raw: object) -> list[LocalSite]:
         )
         if language in sites:
             check.fail(section, entry, "a second site for this language", key="language")
-        url = check.text(table, "url", section, entry)
-        if not url.startswith(("https://", "http://")):
-            check.fail(section, entry, "must be an http(s) URL", key="url")
+        url = check.url(table, "url", section, entry)
         sites[language] = LocalSite(language, check.text(table, "name", section, entry), url)
     return list(sites.values())
 
 
-def _telephone(check: _Checker, raw: object, fallback: str) -> tuple[str, list[TelephoneLine]]:
+def _telephone(
+    check: _Checker, raw: object, fallback: str, documents: Mapping[str, Document]
+) -> tuple[str, list[TelephoneLine], str | None]:
     section = "telephone_support"
     if raw is None:
-        return fallback, []
+        return fallback, [], None
     table = check.table(raw, section, section)
-    check.keys(table, section, section, (), ("primary_language", "example_data", "line"))
+    check.keys(
+        table, section, section, (), ("primary_language", "example_data", "line", "document")
+    )
+    gate: str | None = None
+    if "document" in table:
+        gate = check.text(table, "document", section, section)
+        if gate not in documents:
+            check.fail(section, section, f"unknown document {gate!r}", key="document")
     primary = check.tag(
         check.optional_text(table, "primary_language", section, section, fallback),
         section,
@@ -563,7 +642,7 @@ def _telephone(check: _Checker, raw: object, fallback: str) -> tuple[str, list[T
                 time_zone=check.text(line, "time_zone", section, entry),
             )
         )
-    return primary, lines
+    return primary, lines, gate
 
 
 def _escalation(check: _Checker, raw: object) -> tuple[EscalationLevel, ...]:
@@ -597,8 +676,41 @@ def _remote(
     if raw is None:
         return None
     table = check.table(raw, section, section)
-    check.keys(table, section, section, ("terms_document", "terms_version"))
+    check.keys(table, section, section, ("terms_document",), ("terms_version", "version"))
     document = check.text(table, "terms_document", section, section)
     if document not in documents:
         check.fail(section, section, f"unknown document {document!r}", key="terms_document")
-    return RemoteAccessTerms(document, check.text(table, "terms_version", section, section))
+    if ("terms_version" in table) == ("version" in table):
+        check.fail(section, section, "give either terms_version or [[remote_access.version]]")
+    if "terms_version" in table:
+        return RemoteAccessTerms(document, check.text(table, "terms_version", section, section))
+    versions: list[RemoteAccessVersion] = []
+    for i, item in enumerate(check.tables(table.get("version"), section)):
+        entry = _entry_name(f"{section}.version", i, item, "version")
+        check.keys(item, section, entry, ("version",), ("from",))
+        start = None if "from" not in item else check.instant(item["from"], section, entry, "from")
+        versions.append(RemoteAccessVersion(check.text(item, "version", section, entry), start))
+    if not versions:
+        check.fail(section, f"{section}.version", "at least one version is required")
+    versions.sort(key=lambda item: item.effective_from or datetime.min.replace(tzinfo=UTC))
+    latest = versions[-1]
+    try:
+        return RemoteAccessTerms(
+            document, latest.version, latest.effective_from, earlier=tuple(versions[:-1])
+        )
+    except ValidationError:
+        check.fail(
+            section,
+            f"{section}.version",
+            "versions need distinct labels and distinct effective instants (one may have none)",
+        )
+
+
+def _reading(check: _Checker, raw: object) -> str:
+    section = "reading"
+    if raw is None:
+        return "custom"
+    table = check.table(raw, section, section)
+    check.keys(table, section, section, ("id",), ("description",))
+    check.optional_text(table, "description", section, section)
+    return check.text(table, "id", section, section)

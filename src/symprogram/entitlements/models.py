@@ -41,6 +41,7 @@ from symprogram.entitlements._models_catalogue import (
     EscalationLevel,
     LocalSite,
     RemoteAccessTerms,
+    RemoteAccessVersion,
     ServiceLevel,
     TelephoneLine,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "Reader",
     "Release",
     "RemoteAccessTerms",
+    "RemoteAccessVersion",
     "RemoteSession",
     "ServiceLevel",
     "Severity",

@@ -27,6 +27,7 @@ from symprogram.entitlements.models import (
     MAX_TEXT,
     Access,
     AccessibleDocument,
+    AccessRule,
     Document,
     Reader,
     TelephoneLine,
@@ -71,10 +72,23 @@ def memo_key(reader: object, document: object, languages: object) -> MemoKey | N
 
 @attrs.frozen
 class LanguageEntry:
-    """A document's language choice for some languages: its reason and the details per rule."""
+    """A document's language choice for some languages: its reason and the details per rule.
+
+    ``details`` is filled on demand, one sorted tuple per access rule (access and name).
+    """
 
     reason: Reason
-    details: dict[Access, tuple[tuple[str, Any], ...]]
+    base: dict[str, Any]
+    details: dict[tuple[Access, str], tuple[tuple[str, Any], ...]] = attrs.field(factory=dict)
+
+    def for_rule(self, rule: AccessRule) -> tuple[tuple[str, Any], ...]:
+        """The decision details under ``rule`` (the language's, with ``access`` and ``rule``)."""
+        key = (rule.access, rule.rule_name)
+        found = self.details.get(key)
+        if found is None:
+            merged = {**self.base, "access": rule.access.value, "rule": rule.rule_name}
+            found = self.details[key] = tuple(sorted(merged.items()))
+        return found
 
 
 class LanguageCache:
@@ -183,14 +197,15 @@ class Reading(_Base):
         who = rules.reader_of(reader)
         entry = self._language(doc, languages)
         holdings = None
-        if who.customer_id is not None and doc.rule_at(instant)[0].access is Access.ENTITLEMENT:
+        rule = doc.rule_at(instant)[0]
+        if who.customer_id is not None and rule.access is Access.ENTITLEMENT:
             with self._store.transaction(readonly=True) as tx:
                 holdings = self._read_holdings(tx, who.customer_id)
-        allowed, reasons, hint, access = rules.access_decision(
+        allowed, reasons, hint, _ = rules.access_decision(
             self._catalogue, doc, who, holdings, instant
         )
         reasons.append(entry.reason)
-        decision = Decision(allowed, reasons, hint, instant, entry.details[access])
+        decision = Decision(allowed, reasons, hint, instant, entry.for_rule(rule))
         if key is not None:
             # Only arguments that just passed every check above are remembered.
             start, end = rules.decision_window(doc, holdings, instant)
@@ -206,10 +221,7 @@ class Reading(_Base):
         base = choice.details()
         base["document"] = document.id
         base["required_level"] = document.min_level
-        details = {
-            access: tuple(sorted({**base, "access": access.value}.items())) for access in Access
-        }
-        entry = LanguageEntry(choice.reason, details)
+        entry = LanguageEntry(choice.reason, base)
         self._languages.put(key, entry)
         return entry
 
@@ -232,13 +244,14 @@ class Reading(_Base):
                 holdings = self._read_holdings(tx, who.customer_id)
         result = []
         for doc in self._catalogue.documents:
-            allowed, reasons, hint, access = rules.access_decision(
+            allowed, reasons, hint, _ = rules.access_decision(
                 self._catalogue, doc, who, holdings, instant
             )
             if allowed:
                 entry = self._language(doc, languages)
                 reasons.append(entry.reason)
-                decision = Decision(True, reasons, hint, instant, entry.details[access])
+                details = entry.for_rule(doc.rule_at(instant)[0])
+                decision = Decision(True, reasons, hint, instant, details)
                 result.append(AccessibleDocument(doc, decision))
         return tuple(result)
 
@@ -251,8 +264,8 @@ class Reading(_Base):
     ) -> Decision:
         """Is the customer entitled to support for ``product`` (``release``) at ``at``?
 
-        Seed: "Support Services ... for Software covered under active Support
-        Agreements"; older releases past end of standard support need a support
+        The Enterprise Support page: "Support Services ... for Software covered
+        under active Support Agreements"; older releases past end of standard support need a support
         extension covering those dates.
         """
         instant = self._instant(at)
@@ -264,16 +277,57 @@ class Reading(_Base):
             holdings = self._read_holdings(tx, customer)
             return self._coverage(tx, holdings, product, release, instant)
 
-    def telephone_support(self, region: str | None = None) -> tuple[TelephoneLine, ...]:
+    def telephone_support(
+        self,
+        region: str | None = None,
+        *,
+        reader: Reader | None = None,
+        at: datetime | date | None = None,
+    ) -> tuple[TelephoneLine, ...]:
         """The local language telephone support table (all rows, or one region's).
 
-        Seed: "While English is the primary language used to provide technical
-        telephone support, Symantec also offers local language support in
-        certain non-English speaking regions."
+        The Enterprise Support page: "While English is the primary language used
+        to provide technical telephone support, Symantec also offers local
+        language support in certain non-English speaking regions. For more
+        information, please reference our local language table." The table is
+        the Local Language Support Table, gated from 2011-01-15: it is answered
+        only to a reader who may read that document at ``at`` (default: now);
+        see :meth:`may_read_telephone_support`.
+
+        Args:
+            region: one region's rows (case-insensitive); ``None``: every row.
+            reader: who asks (``None``: anonymous).
+            at: the instant asked about.
+
+        Raises:
+            PermissionDenied: the reader may not read the table then; the code is
+                the document decision's first reason (``not_logged_in``,
+                ``no_active_agreement``, ...), details ``reasons``, ``hint``,
+                ``document``.
+            ValidationError: a bad region, reader or instant.
         """
         if region is not None:
             check_text(region, "region", limit=MAX_TEXT)
+        rules.require_telephone_table(self.may_read_telephone_support(reader, at))
         return self._catalogue.telephone_support(region)
+
+    def may_read_telephone_support(
+        self, reader: Reader | None = None, at: datetime | date | None = None
+    ) -> Decision:
+        """May ``reader`` see the telephone support table at ``at`` (default: now)?
+
+        The decision of the Local Language Support Table (the catalogue's
+        ``telephone_document``) for that reader, with the same reasons;
+        ``telephone_table_public`` when the catalogue gates the table by no
+        document.
+
+        Raises:
+            ValidationError: a bad reader or instant.
+        """
+        instant = self._instant(at)
+        gate = self._catalogue.telephone_document
+        document = None if gate is None else self.decide(reader, gate, at=instant)
+        return rules.telephone_table_decision(document, instant)
 
     def telephone_language(self, country: str, languages: rules.Languages = None) -> Decision:
         """Which language telephone support in ``country`` can be given in, for this reader.

@@ -1,8 +1,11 @@
 """Remote access: remote diagnostics sessions on a support case, only with the
-customer's express consent to the current Remote Access Standard Terms.
+customer's express consent to the Remote Access Standard Terms in force.
 
-Seed: "Before implementing such remote access we will require your express
-consent to the service terms." Consent is asked through the
+The Enterprise Support page: "Before implementing such remote access we will
+require your express consent to the service terms." The terms are versioned in
+the catalogue with effective instants; at each instant only consent to the
+version then in force counts (:meth:`RemoteAccess.may_start_remote_session`
+answers as of any instant). Consent is asked through the
 :class:`~symprogram.entitlements.ports.RemoteAccessConsent` port; the program
 wires the consent context to it, and :class:`InMemoryRemoteAccessConsent` serves
 tests and demos.
@@ -11,10 +14,11 @@ tests and demos.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import date, datetime
 
 from symprogram._checks import check_text
 from symprogram.clock import ensure_utc
+from symprogram.decisions import Decision
 from symprogram.entitlements import rules
 from symprogram.entitlements._base import _Base
 from symprogram.entitlements.events import RemoteSessionEnded, RemoteSessionStarted
@@ -27,15 +31,48 @@ __all__ = ["InMemoryRemoteAccessConsent", "RemoteAccess"]
 class RemoteAccess(_Base):
     """The remote access flow."""
 
-    def start_remote_session(self, case_id: str, *, by: str) -> RemoteSession:
-        """Start remote diagnostics on a case, only with express consent to the current terms.
+    def may_start_remote_session(
+        self, customer_id: str, at: datetime | date | None = None
+    ) -> Decision:
+        """May a remote session start for ``customer_id`` at ``at`` (default: now)?
 
-        The current version of the Remote Access Standard Terms comes from the catalogue.
+        Only express consent to the version of the Remote Access Standard Terms
+        in force at ``at`` counts: once a newer version comes into force, a
+        consent to an older one stops counting.
+
+        Returns:
+            A :class:`~symprogram.decisions.Decision`: ``remote_access_consented``,
+            or ``remote_access_consent_required``, ``remote_access_not_offered``,
+            ``remote_access_terms_not_in_force``; details ``terms_version``,
+            ``document``, ``effective_from``, ``next_version``,
+            ``next_effective_from`` (see
+            :func:`~symprogram.entitlements.rules.remote_session_decision`).
 
         Raises:
-            PermissionDenied: no consent to the current version
+            ValidationError: a bad customer id or instant.
+        """
+        return self._remote_decision(self._customer(customer_id), self._instant(at))
+
+    def _remote_decision(self, customer_id: str, at: datetime) -> Decision:
+        version = rules.remote_terms_in_force(self._catalogue, at)
+        consent = self._consent
+        consented = (
+            version is not None
+            and consent is not None
+            and consent.has_consented(customer_id, version.version, at)
+        )
+        return rules.remote_session_decision(self._catalogue, at, consented)
+
+    def start_remote_session(self, case_id: str, *, by: str) -> RemoteSession:
+        """Start remote diagnostics on a case, only with express consent to the terms in force.
+
+        Refused when :meth:`may_start_remote_session` refuses the case's customer now.
+
+        Raises:
+            PermissionDenied: no consent to the version in force
                 (``remote_access_consent_required``, details: ``terms_version``),
-                or the catalogue offers no terms (``remote_access_not_offered``).
+                the catalogue offers no terms (``remote_access_not_offered``) or
+                none is in force yet (``remote_access_terms_not_in_force``).
             NotFound: ``entitlements_case_not_found``.
             IllegalTransition: the case is closed (``case_closed``).
             Conflict: a session is already open (``remote_session_open``).
@@ -43,21 +80,16 @@ class RemoteAccess(_Base):
         check_text(case_id, "case_id", limit=MAX_TEXT)
         check_text(by, "by", limit=MAX_TEXT)
         now = self._now()
-        consent = self._consent
         with self._store.transaction() as tx:
             repo = StoredCases(tx)
             case = repo.get(case_id)
-            terms = rules.remote_access_terms(self._catalogue)
-            consented = consent is not None and consent.has_consented(
-                case.customer_id, terms.version, now
-            )
-            rules.require_remote_consent(case, terms, consented)
-            case, session = rules.start_remote_session(
-                case, terms_version=terms.version, at=now, by=by
-            )
+            decision = self._remote_decision(case.customer_id, now)
+            rules.require_remote_session(case, decision)
+            version = str(decision.detail("terms_version"))
+            case, session = rules.start_remote_session(case, terms_version=version, at=now, by=by)
             repo.save(case)
             event = RemoteSessionStarted(
-                case.customer_id, now, case_id, session.session_id, terms.version, by
+                case.customer_id, now, case_id, session.session_id, version, by
             )
             self._record(tx, event)
         return session

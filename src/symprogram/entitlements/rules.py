@@ -87,8 +87,15 @@ from symprogram.entitlements._rules_languages import (
     LanguagesKey,
     choose_language,
     languages_key,
+    require_telephone_table,
     telephone_language,
     telephone_line,
+    telephone_table_decision,
+)
+from symprogram.entitlements._rules_remote import (
+    remote_session_decision,
+    remote_terms_in_force,
+    require_remote_session,
 )
 from symprogram.entitlements.models import (
     MAX_NOTE,
@@ -136,9 +143,13 @@ __all__ = [
     "reader_of",
     "register_release",
     "remote_access_terms",
+    "remote_session_decision",
+    "remote_terms_in_force",
     "replace_in",
     "require_remote_consent",
+    "require_remote_session",
     "require_support",
+    "require_telephone_table",
     "revoke_grant",
     "scan_holdings",
     "scan_holdings_reference",
@@ -146,6 +157,7 @@ __all__ = [
     "support_coverage",
     "telephone_language",
     "telephone_line",
+    "telephone_table_decision",
 ]
 
 _TRANSITIONS: Mapping[AgreementStatus, frozenset[AgreementStatus]] = {

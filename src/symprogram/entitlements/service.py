@@ -19,14 +19,16 @@ Example:
     ...     by="sales")
     >>> d = service.decide(Reader("C-1", logged_in=True),
     ...     "essential_support_basic_maintenance_handbook", languages="iw-IL,ja;q=0.5")
-    >>> d.allowed, d.codes, d.detail("local_site_url")
-    (True, ('active_agreement', 'language_local_site'), 'https://support.example.com/ja/')
+    >>> d.allowed, d.codes, d.detail("language"), d.detail("location")
+    (True, ('active_agreement', 'language_served'), 'he', 'https://my.symantec.com')
     >>> policy = service.decide(None, "technical_support_policy", languages=["iw"])
     >>> policy.detail("language"), policy.detail("language_name"), policy.detail("direction")
     ('he', 'עברית', 'rtl')
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import attrs
 
@@ -35,6 +37,7 @@ from symprogram._memo import TokenMemo
 from symprogram.clock import Clock
 from symprogram.entitlements.agreements import Agreements
 from symprogram.entitlements.audit import Audit
+from symprogram.entitlements.catalogue import READINGS
 from symprogram.entitlements.models import EntitlementCatalogue
 from symprogram.entitlements.ports import RemoteAccessConsent
 from symprogram.entitlements.reading import LanguageCache, Reading
@@ -50,6 +53,15 @@ __all__ = ["EntitlementsService", "EntitlementsSettings"]
 _LIMIT = validator(check_int, minimum=1, maximum=10_000_000)
 
 
+def _check_reading(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or value not in READINGS):
+        raise ValidationError(
+            f"reading must be one of {', '.join(READINGS)} (or None), not {value!r}",
+            field=attribute.name,
+            code="invalid_reading",
+        )
+
+
 @attrs.frozen
 class EntitlementsSettings:
     """Options of the entitlements service.
@@ -59,10 +71,18 @@ class EntitlementsSettings:
             pairs whose language choice, are kept between calls (1 to 10,000,000).
         memo_limit: answers of :meth:`~EntitlementsService.decide` remembered on a
             store with a change token (1 to 10,000,000).
+        reading: which reading of the Enterprise Support page's login rule the
+            default catalogue implements (see
+            :data:`~symprogram.entitlements.catalogue.READINGS`):
+            ``"service_level"`` (each handbook gated by the service level it is
+            for) or ``"login"`` (the page's literal reading: a SymAccount login
+            suffices from 2011-01-15). ``None``: the catalogue given, else
+            ``"service_level"``. With a catalogue of another reading it is
+            refused (``reading_mismatch``).
 
     Raises:
         ValidationError: an ill-typed or out-of-range value (``invalid_cache_limit``,
-            ``invalid_memo_limit``).
+            ``invalid_memo_limit``, ``invalid_reading``).
 
     Example:
         >>> EntitlementsSettings(memo_limit=100).memo_limit
@@ -71,6 +91,7 @@ class EntitlementsSettings:
 
     cache_limit: int = attrs.field(default=4096, validator=_LIMIT)
     memo_limit: int = attrs.field(default=8192, validator=_LIMIT)
+    reading: str | None = attrs.field(default=None, validator=_check_reading)
 
 
 class EntitlementsService(Reading, Agreements, Grants, Extensions, Cases, RemoteAccess, Audit):
@@ -90,7 +111,9 @@ class EntitlementsService(Reading, Agreements, Grants, Extensions, Cases, Remote
             own ``ledger_key``.
 
     Raises:
-        ValidationError: ``invalid_catalogue``, ``invalid_settings``, ``invalid_key``.
+        ValidationError: ``invalid_catalogue``, ``invalid_settings``, ``invalid_key``,
+            ``reading_mismatch`` (``settings.reading`` names another reading than
+            the catalogue's).
 
     The decision methods are a hot path: the catalogue is indexed once, language
     choices are cached per (document, languages), and a customer's holdings are
@@ -125,7 +148,16 @@ class EntitlementsService(Reading, Agreements, Grants, Extensions, Cases, Remote
             )
         self._store = store
         self._clock = clock
-        self._catalogue = catalogue if catalogue is not None else EntitlementCatalogue.default()
+        if catalogue is None:
+            catalogue = EntitlementCatalogue.default(reading=settings.reading)
+        elif settings.reading is not None and settings.reading != catalogue.reading:
+            raise ValidationError(
+                f"the catalogue implements the {catalogue.reading!r} reading, "
+                f"the settings ask for {settings.reading!r}",
+                field="settings",
+                code="reading_mismatch",
+            )
+        self._catalogue = catalogue
         self._settings = settings
         self._consent = remote_access_consent
         self._ledger = Ledger("entitlements", key=ledger_key)
