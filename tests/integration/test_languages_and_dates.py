@@ -280,6 +280,15 @@ AT_CALLS: dict[str, Call] = {
     "entitlements.support_decision": lambda p, s, at: p.entitlements.support_decision(
         "C-1", "NetBackup", at=at
     ),
+    "entitlements.may_read_telephone_support": lambda p, s, at: (
+        p.entitlements.may_read_telephone_support(Reader("C-1", logged_in=True), at=at)
+    ),
+    "entitlements.telephone_support": lambda p, s, at: p.entitlements.telephone_support(
+        reader=Reader("C-1", logged_in=True), at=at
+    ),
+    "entitlements.may_start_remote_session": lambda p, s, at: (
+        p.entitlements.may_start_remote_session("C-1", at=at)
+    ),
     "consent.audience": lambda p, s, at: list(p.consent.audience("special_offers", at=at)),
     "consent.cobranded_notice": lambda p, s, at: p.consent.cobranded_notice(
         "shopsymantec.com", at=at
@@ -367,6 +376,8 @@ READS = sorted(
         "accessible_documents",
         "decide",
         "support_decision",
+        "may_read_telephone_support",
+        "may_start_remote_session",
         "audience",
         "cobranded_notice",
         "forum_notice",

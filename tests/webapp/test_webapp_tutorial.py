@@ -30,8 +30,8 @@ def test_the_tutorials_code_runs_and_ends_as_it_says(
         "check_email",
     ] == printed[:2]
     assert "TokenError token_used token" == printed[3]
-    assert "False ('no_active_agreement', 'language_local_site')" == printed[4]
-    assert "True https://support.example.com/fr/" == printed[6]
+    assert "False ('no_active_agreement', 'language_served')" == printed[4]
+    assert "True fr https://my.symantec.com" == printed[6]
     assert "he עברית rtl" == printed[7]
     assert "('withdrawn',)" == printed[9]
     assert ["1 terms_accepted", "2 candidate_registered"] == printed[10:12]
