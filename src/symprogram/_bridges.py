@@ -60,7 +60,11 @@ class ConsentRemoteAccess:
     """Entitlements' ``RemoteAccessConsent`` answered by the consent context.
 
     Express consent is a grant of the ``remote_access`` purpose whose evidence is
-    ``terms:<version>`` (see :func:`remote_access_evidence`).
+    ``terms:<version>`` (see :func:`remote_access_evidence`). The entitlements
+    service asks about the version of the Remote Access Standard Terms in force
+    at each instant, so a grant for an older version stops counting once a newer
+    version comes into force; :meth:`~symprogram.Program.consent_to_remote_access`
+    records a grant for the version in force at its instant.
     """
 
     def __init__(self, consent: ConsentService) -> None:

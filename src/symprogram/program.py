@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from symprogram.clock import Clock, SystemClock
+from symprogram.clock import Clock, SystemClock, ensure_utc
 from symprogram.errors import NotFound, ValidationError
 from symprogram.history import AccountHistory
 from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification, iter_verifications
@@ -363,18 +363,22 @@ class Program:
         channel: str = "web_form",
         at: datetime | None = None,
     ) -> ConsentRecord:
-        """Record a customer's express consent to the current Remote Access Standard Terms.
+        """Record a customer's express consent to the Remote Access Standard Terms in force.
 
-        Seed 001: "Before implementing such remote access we will require your
-        express consent to the service terms." The consent is kept in the consent
-        ledger (purpose ``remote_access``, evidence ``terms:<version>``), so it
-        can be withdrawn like any other consent; a newer terms version in the
-        entitlements catalogue needs a new consent.
+        The Enterprise Support page: "Before implementing such remote access we
+        will require your express consent to the service terms." The consent is
+        kept in the consent ledger (purpose ``remote_access``, evidence
+        ``terms:<version>``), so it can be withdrawn like any other consent. It is
+        a consent to the version in force at ``at`` (default: now) in the
+        entitlements catalogue; once a newer version comes into force it stops
+        counting and a new consent is needed (see
+        :meth:`~symprogram.entitlements.EntitlementsService.may_start_remote_session`).
 
         Raises:
-            ValidationError: a bad customer ID or channel (from the consent context).
+            ValidationError: a bad customer ID, channel or instant.
             NotFound: the catalogue has no remote access terms
-                (``remote_access_terms_missing``).
+                (``remote_access_terms_missing``), or no version is in force at
+                ``at`` (``remote_access_terms_not_in_force``).
         """
         from symprogram._bridges import REMOTE_ACCESS_PURPOSE, remote_access_evidence
 
@@ -384,11 +388,19 @@ class Program:
                 "the entitlements catalogue has no Remote Access Standard Terms",
                 code="remote_access_terms_missing",
             )
+        instant = ensure_utc(self.clock.now() if at is None else at)
+        version = terms.version_at(instant)
+        if version is None:
+            raise NotFound(
+                f"no version of the Remote Access Standard Terms is in force at {instant}",
+                field="at",
+                code="remote_access_terms_not_in_force",
+            )
         return self.consent.grant(
             customer_id,
             REMOTE_ACCESS_PURPOSE,
             channel=channel,
-            evidence=remote_access_evidence(terms.version),
+            evidence=remote_access_evidence(version.version),
             at=at,
         )
 
