@@ -37,9 +37,11 @@ from symprogram.errors import IllegalTransition, LimitExceeded, NotFound, Valida
 __all__ = [
     "MAX_ITEMS",
     "check_erasable",
+    "check_item_names",
     "check_items",
     "check_known_subject",
     "collect_data",
+    "collect_items",
     "complete_correction",
     "request_correction",
 ]
@@ -96,6 +98,59 @@ def _with_data(
     return tuple(sorted(kept.values(), key=lambda d: d.name))
 
 
+def check_item_names(names: object) -> tuple[str, ...]:
+    """The names of items of personal information gathered at once, sorted and distinct.
+
+    Raises:
+        ValidationError: not a non-empty collection of item names (``invalid_data``).
+        LimitExceeded: more than :data:`MAX_ITEMS` (``too_many_items``).
+    """
+    if isinstance(names, (str, bytes, Mapping)) or not isinstance(names, Iterable):
+        raise ValidationError(
+            "give the names of the items gathered", field="items", code="invalid_data"
+        )
+    given = list(names)
+    if not given or not all(isinstance(n, str) and n.strip() for n in given):
+        raise ValidationError(
+            "give at least one item name, each non-blank text", field="items", code="invalid_data"
+        )
+    if len(given) > MAX_ITEMS:
+        raise LimitExceeded(
+            f"at most {MAX_ITEMS} items at once", field="items", code="too_many_items"
+        )
+    return tuple(sorted(set(given)))
+
+
+def _collection(
+    policy: Policy,
+    subject: str,
+    activity: object,
+    names: tuple[str, ...],
+    via: Channel,
+    site: str | None,
+    at: datetime,
+) -> tuple[DataCollected, Collection]:
+    """The event and the file's collection of gathering ``names`` during ``activity``."""
+    declared = policy.activity(activity) if isinstance(activity, str) else None
+    if declared is None:
+        raise ValidationError(
+            f"policy {policy.version} declares no activity {activity!r}",
+            field="activity",
+            code="unknown_activity",
+        )
+    check_site_in_scope(policy, site)
+    undeclared = [] if declared.open_ended else sorted(set(names) - set(declared.data))
+    if undeclared:
+        raise ValidationError(
+            f"policy {policy.version} does not gather {', '.join(undeclared)} during {declared.id}",
+            field="data",
+            code="data_not_declared",
+            details={"items": undeclared},
+        )
+    event = DataCollected(subject, at, declared.id, names, via.value, policy.version, site)
+    return event, Collection(declared.id, names, at, via, policy.version, site)
+
+
 def collect_data(
     policy: Policy,
     file: SubjectFile,
@@ -117,31 +172,37 @@ def collect_data(
             veritas.com: details ``policy_url``), ``data_not_declared`` (an item
             the activity does not gather).
     """
-    declared = policy.activity(activity) if isinstance(activity, str) else None
-    if declared is None:
-        raise ValidationError(
-            f"policy {policy.version} declares no activity {activity!r}",
-            field="activity",
-            code="unknown_activity",
-        )
-    check_site_in_scope(policy, site)
-    undeclared = [] if declared.open_ended else sorted(set(items) - set(declared.data))
-    if undeclared:
-        raise ValidationError(
-            f"policy {policy.version} does not gather {', '.join(undeclared)} during {declared.id}",
-            field="data",
-            code="data_not_declared",
-            details={"items": undeclared},
-        )
-    names = tuple(sorted(items))
-    event = DataCollected(file.subject, at, declared.id, names, via.value, policy.version, site)
-    collection = Collection(declared.id, names, at, via, policy.version, site)
+    event, collection = _collection(
+        policy, file.subject, activity, tuple(sorted(items)), via, site, at
+    )
     updated = attrs.evolve(
         file,
-        data=_with_data(file, items, declared.id, at),
+        data=_with_data(file, items, event.activity, at),
         collections=(*file.collections, collection),
     )
     return event, updated
+
+
+def collect_items(
+    policy: Policy,
+    file: SubjectFile,
+    activity: object,
+    names: tuple[str, ...],
+    via: Channel,
+    site: str | None,
+    at: datetime,
+) -> tuple[DataCollected, SubjectFile]:
+    """Record that the items ``names`` were gathered during ``activity``, without their values.
+
+    For a context that keeps the values itself (accounts keeps a candidate's contact
+    details): the ledger and the file say what was gathered and under which policy
+    version, the file holds no value. The same checks as :func:`collect_data`.
+
+    Raises:
+        ValidationError: as :func:`collect_data`.
+    """
+    event, collection = _collection(policy, file.subject, activity, names, via, site, at)
+    return event, attrs.evolve(file, collections=(*file.collections, collection))
 
 
 def request_correction(

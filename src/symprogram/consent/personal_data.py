@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from symprogram._checks import check_enum
@@ -53,6 +53,44 @@ class PersonalData(ConsentBase):
             file = unit.storage.files.find(subject) or SubjectFile(subject)
             event, updated = rules.collect_data(
                 unit.policy, file, activity, items, via, where, unit.instant
+            )
+            _, entry = self._append(unit.tx, unit.state, event)
+            unit.storage.save_file(updated)
+        return self._recorded(entry, via, event.policy_version)
+
+    def record_gathered(
+        self,
+        subject: str,
+        activity: str,
+        items: Iterable[str],
+        *,
+        channel: Channel | str = Channel.WEB_FORM,
+        site: str | None = None,
+        at: datetime | None = None,
+    ) -> ConsentRecord:
+        """Record that ``activity`` gathered the items named ``items``, not their values.
+
+        For data another context keeps (an account's contact details): the ledger
+        and the subject's file say what was gathered and under which policy
+        version, and from then on the subject is known: the policy's ``necessary``
+        purposes are allowed, its opt-out purposes allowed until the person opts
+        out, its opt-in purposes refused as never asked. Called inside a unit of
+        work that is already open (e.g. a registration), it joins it.
+
+        Raises:
+            ValidationError: ``invalid_data`` (no item names), ``unknown_activity``,
+                ``data_not_declared``, ``site_has_own_policy``, and the instant codes
+                of :meth:`grant`.
+            LimitExceeded: ``too_many_items``.
+        """
+        subject = check_subject(subject)
+        names = rules.check_item_names(items)
+        via = check_enum(Channel, channel, "channel")
+        where = None if site is None else check_site(site)
+        with self._recording(subject, at) as unit:
+            file = unit.storage.files.find(subject) or SubjectFile(subject)
+            event, updated = rules.collect_items(
+                unit.policy, file, activity, names, via, where, unit.instant
             )
             _, entry = self._append(unit.tx, unit.state, event)
             unit.storage.save_file(updated)

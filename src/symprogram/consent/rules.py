@@ -25,9 +25,11 @@ from symprogram.consent._rules_audience import audience_entry, entry_allows, mic
 from symprogram.consent._rules_data import (
     MAX_ITEMS,
     check_erasable,
+    check_item_names,
     check_items,
     check_known_subject,
     collect_data,
+    collect_items,
     complete_correction,
     request_correction,
 )
@@ -85,6 +87,7 @@ __all__ = [
     "check_batch",
     "audience_entry",
     "check_erasable",
+    "check_item_names",
     "check_items",
     "check_known_subject",
     "check_new_policy",
@@ -95,6 +98,7 @@ __all__ = [
     "check_topic",
     "cobranded_site",
     "collect_data",
+    "collect_items",
     "complete_correction",
     "decide",
     "diff_policies",
