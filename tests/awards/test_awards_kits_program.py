@@ -164,3 +164,31 @@ def register_other(program: Program) -> str:
     assert isinstance(outbox, Outbox)
     token = outbox.last("activation", to="grace@example.com").data["token"]
     return str(program.accounts.activate(token).candidate_id)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_accounts_directory_answers_the_kit_questions(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """The accounts bridge: no kit recipient (and no placeholder address) without a
+    postal address, the holder's name, kit notices only while achievement_kits is on."""
+    from symprogram._bridges import AccountsCandidateDirectory
+
+    with make_program(backend) as program:
+        cid = register(program)
+        directory = AccountsCandidateDirectory(program.accounts)
+        assert (None, "Ada Lovelace", "ada@example.com") == (
+            directory.kit_recipient(cid),
+            directory.holder_name(cid),
+            directory.kit_notices_to(cid),
+        )
+        with pytest.raises(Conflict) as info:
+            directory.contact_details(cid)
+        assert "no_postal_address" == info.value.code
+        program.accounts.set_notification_preference(cid, "achievement_kits", False)
+        assert directory.kit_notices_to(cid) is None
+        program.accounts.update_contact_details(cid, postal_address=OCKHAM)
+        recipient = directory.kit_recipient(cid)
+        assert recipient is not None
+        assert ("Ockham Park", "KT11 Ockham") == recipient.postal_address
+        assert recipient == directory.contact_details(cid)
