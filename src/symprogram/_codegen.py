@@ -604,10 +604,9 @@ class _Builder:
         klass = self.const(cls, "cls")
         names = [self.name("_v") for _ in fields]
         # one C call takes every item; a non-dict or a missing key raises
-        keys = self.const(operator.itemgetter(*(f.name for f, _ in fields)), "items")
-        if len(fields) == 1:
-            lines = [f"{ind}{names[0]} = {keys}({raw})"]
-        elif fields:
+        # (itemgetter of one key gives the item itself, of several a tuple)
+        if fields:
+            keys = self.const(operator.itemgetter(*(f.name for f, _ in fields)), "items")
             lines = [f"{ind}{', '.join(names)} = {keys}({raw})"]
         else:
             lines = [f"{ind}{raw}.keys()"]  # a non-dict raises
