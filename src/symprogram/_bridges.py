@@ -6,7 +6,7 @@ wires them with these adapters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from symprogram.consent import ConsentService
 
 __all__ = [
+    "GATHERING_ACTIVITIES",
+    "PREFERENCE_CHANNEL",
     "REMOTE_ACCESS_PURPOSE",
     "AccountsCandidateDirectory",
     "ConsentMarketing",
@@ -34,6 +36,17 @@ REMOTE_ACCESS_PURPOSE = "remote_access"
 """The consent purpose under which express consent to the Remote Access Standard Terms is kept."""
 
 _MARKETING_PURPOSES = {"newsletters": "newsletters", "offers": "special_offers"}
+_DENIALS = frozenset({"refused", "withdrawn", "opted_out"})
+
+PREFERENCE_CHANNEL = "profile_form"
+"""The consent channel of choices made with the account's notification switches."""
+
+GATHERING_ACTIVITIES: Mapping[str, str] = {"registration": "other_activities"}
+"""Accounts activities -> the privacy policy's activities under which their data is recorded.
+
+A registration in the certification program is not one of the activities the
+policy lists by name; it is one of the "certain other activities on our website"
+(the policy's open-ended activity ``other_activities``)."""
 
 
 def remote_access_evidence(terms_version: str) -> str:
@@ -42,10 +55,29 @@ def remote_access_evidence(terms_version: str) -> str:
 
 
 class ConsentMarketing:
-    """Accounts' ``MarketingConsent`` answered by the consent context."""
+    """Accounts' ``MarketingChoices`` and ``PersonalDataLedger`` answered by the consent context.
 
-    def __init__(self, consent: ConsentService) -> None:
+    One truth per choice (DESIGN.md): the account's ``newsletters`` and ``offers``
+    switches are the consent purposes ``newsletters`` and ``special_offers``.
+    Switching one on records a grant, switching it off an opt-out (a withdrawal
+    when a grant stands); reading one asks :meth:`may_contact` (contact by
+    e-mail), which is what ``consent.audience(purpose, "email")`` lists. What a
+    registration gathered is recorded with ``consent.record_gathered`` under the
+    policy activity :data:`GATHERING_ACTIVITIES` ("or engage in certain other
+    activities on our website", the privacy policy), so a registered person is a
+    known subject. Every write joins the accounts unit of work (all or nothing).
+
+    Args:
+        consent: the consent service (on the same store as accounts).
+        activities: accounts activity -> policy activity (default:
+            :data:`GATHERING_ACTIVITIES`).
+    """
+
+    def __init__(
+        self, consent: ConsentService, *, activities: Mapping[str, str] | None = None
+    ) -> None:
         self._consent = consent
+        self._activities = dict(GATHERING_ACTIVITIES if activities is None else activities)
 
     def may_contact(self, subject: str, category: str, at: datetime) -> bool:
         """Whether the consent ledger allows ``category`` messages to ``subject`` at ``at``."""
@@ -54,6 +86,48 @@ class ConsentMarketing:
             return self._consent.may_contact(subject, purpose, at).allowed
         except (ValidationError, NotFound):
             return False
+
+    def record_choice(self, subject: str, category: str, enabled: bool, at: datetime) -> bool:
+        """Record ``subject``'s switch of ``category`` in the consent ledger at ``at``.
+
+        On: a grant (nothing when a grant already stands). Off: a withdrawal when a
+        grant stands, else an opt-out (nothing when a refusal, withdrawal or
+        opt-out already stands). Returns whether an entry was recorded.
+        """
+        purpose = _MARKETING_PURPOSES.get(category, category)
+        standing = self._consent.may_use(subject, purpose, at=at).codes
+        evidence = f"account notification preference {category}: {'on' if enabled else 'off'}"
+        if enabled:
+            if "granted" in standing:
+                return False
+            self._consent.grant(
+                subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence, at=at
+            )
+        elif "granted" in standing:
+            self._consent.withdraw(
+                subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence, at=at
+            )
+        elif _DENIALS.isdisjoint(standing):
+            self._consent.opt_out(
+                subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence, at=at
+            )
+        else:
+            return False
+        return True
+
+    def record_gathered(
+        self, subject: str, activity: str, items: tuple[str, ...], at: datetime
+    ) -> None:
+        """Record in the consent ledger that ``activity`` gathered ``items`` about ``subject``.
+
+        Nothing is recorded at an instant no privacy policy was in effect (there is
+        no policy to record it under).
+        """
+        if self._consent.policies.in_effect(at) is None:
+            return
+        self._consent.record_gathered(
+            subject, self._activities.get(activity, activity), items, at=at
+        )
 
 
 class ConsentRemoteAccess:

@@ -6,7 +6,10 @@
   :class:`~symprogram.accounts.passwords.ScryptHasher`);
 * :class:`MarketingConsent`, the question it asks the consent context before
   newsletters and offers (an adapter in ``program.py`` answers it; accounts
-  never imports the consent context);
+  never imports the consent context); :class:`MarketingChoices`, the same that
+  also records the person's marketing switches in the consent ledger (then the
+  account's switches are a view of consent); :class:`PersonalDataLedger`, where
+  accounts records which personal data a registration gathered;
 * :class:`CandidateDirectory`, the small read API other contexts (awards) use;
 * the record kinds and the unique index it keeps on the storage port, and which
   of them hold personal data (walked by the erasure).
@@ -31,6 +34,7 @@ __all__ = [
     "CANDIDATE_KIND",
     "CREDENTIAL_KIND",
     "EMAIL_INDEX",
+    "GATHERING_ACTIVITIES",
     "INCIDENT_KIND",
     "PERSONAL_DATA_KINDS",
     "RECORD_KINDS",
@@ -41,8 +45,10 @@ __all__ = [
     "CandidateRepository",
     "CredentialRepository",
     "IncidentRepository",
+    "MarketingChoices",
     "MarketingConsent",
     "PasswordHasher",
+    "PersonalDataLedger",
     "RequestLog",
     "ScoreReportRepository",
 ]
@@ -105,6 +111,50 @@ class MarketingConsent(Protocol):
 
     def may_contact(self, subject: str, category: str, at: datetime) -> bool:
         """Whether ``subject`` (a candidate ID) may receive ``category`` messages at ``at``."""
+        ...
+
+
+@runtime_checkable
+class MarketingChoices(MarketingConsent, Protocol):
+    """A :class:`MarketingConsent` that also keeps the person's marketing choices.
+
+    With one of these the account's newsletter and offer switches are a view of
+    the consent ledger ("one truth per choice", DESIGN.md): switching one on
+    records a grant, switching it off an opt-out (or a withdrawal of a grant), and
+    reading the switch asks :meth:`may_contact`.
+    """
+
+    def record_choice(self, subject: str, category: str, enabled: bool, at: datetime) -> bool:
+        """Record that ``subject`` switched ``category`` on or off at ``at``.
+
+        Called inside the unit of work of the account change (so both are saved or
+        neither). Returns whether anything was recorded (nothing when the ledger
+        already holds that very choice).
+        """
+        ...
+
+
+GATHERING_ACTIVITIES = ("registration",)
+"""The accounts activities that gather personal data, as :class:`PersonalDataLedger` hears them."""
+
+
+@runtime_checkable
+class PersonalDataLedger(Protocol):
+    """Where accounts records which personal data an activity gathered, and under which policy.
+
+    Program wires the consent context: a registered person is then a known
+    subject of the privacy policy in effect.
+    """
+
+    def record_gathered(
+        self, subject: str, activity: str, items: tuple[str, ...], at: datetime
+    ) -> None:
+        """Record that ``activity`` (one of :data:`GATHERING_ACTIVITIES`) gathered the
+        items named ``items`` about ``subject`` at ``at``.
+
+        Called inside the unit of work that stores the data (all or nothing); a
+        refusal it raises rolls the activity back.
+        """
         ...
 
 

@@ -1,4 +1,12 @@
-"""Notification preferences: "manage notifications you may or may not want to receive"."""
+"""Notification preferences: "manage notifications you may or may not want to receive".
+
+When the consent context keeps the marketing choices (a
+:class:`~symprogram.accounts.ports.MarketingChoices` is wired, as
+:class:`~symprogram.Program` does), the newsletter and offer switches are a view
+of the consent ledger: switching one records the choice there, in the same unit
+of work, and reading one asks consent. Otherwise the candidate's stored choice
+decides, gated by :class:`~symprogram.accounts.ports.MarketingConsent` if any.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +22,7 @@ from symprogram.accounts.models import (
     NotificationCategory,
     NotificationSetting,
 )
+from symprogram.accounts.ports import MarketingChoices
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ids import CandidateId
 
@@ -29,7 +38,8 @@ class Preferences(FlowBase):
         """Whether messages of ``category`` go to the candidate, and why.
 
         Newsletters and offers are effectively off (reason ``consent_withheld``)
-        whenever the consent context says no, whatever the candidate chose.
+        whenever the consent context says no, whatever the candidate chose; when
+        the consent context keeps the choices they are exactly what it allows.
         """
         chosen = check_enum(NotificationCategory, category, "category")
         key = candidate_key(candidate_id)
@@ -51,6 +61,11 @@ class Preferences(FlowBase):
     ) -> NotificationSetting:
         """Switch a category on or off and return its resulting setting.
 
+        For newsletters and offers with the consent context keeping the choices,
+        the switch is recorded in the consent ledger in the same unit of work:
+        on is a grant, off an opt-out (a withdrawal when it was granted), so
+        ``consent.may_use``, ``consent.audience`` and this setting agree.
+
         Raises:
             ValidationError: unknown category (``invalid_category``), switching
                 off program notices (``notification_mandatory``), a non-bool
@@ -60,28 +75,39 @@ class Preferences(FlowBase):
         key = candidate_key(candidate_id)
         chosen = check_enum(NotificationCategory, category, "category")
         rules.check_enabled(enabled)
+        choices = self._choices(chosen)
         now = self._now()
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             candidate = store.candidates.get(key)
             rules.require_open(candidate)
             preferences = rules.set_preference(candidate.preferences, chosen, enabled)
-            if preferences != candidate.preferences:
+            recorded = choices is not None and choices.record_choice(key, str(chosen), enabled, now)
+            changed = preferences != candidate.preferences
+            if changed:
                 candidate = store.candidates.save(attrs.evolve(candidate, preferences=preferences))
+            if changed or recorded:
                 self._record(
                     tx,
                     NotificationPreferenceChanged(key, now, category=str(chosen), enabled=enabled),
                 )
         return self._setting(candidate, chosen)
 
+    def _choices(self, category: NotificationCategory) -> MarketingChoices | None:
+        """The consent port that keeps ``category``'s choices, if any."""
+        if category in MARKETING_CATEGORIES and isinstance(self._consent, MarketingChoices):
+            return self._consent
+        return None
+
     def _setting(self, candidate: Candidate, category: NotificationCategory) -> NotificationSetting:
-        consent = None
-        if (
-            self._consent is not None
-            and category in MARKETING_CATEGORIES
-            and candidate.preferences.chosen(category)
-        ):
-            consent = bool(
-                self._consent.may_contact(candidate.candidate_id, str(category), self._now())
-            )
-        return rules.notification_setting(candidate, category, consent)
+        consent = self._consent
+        if consent is None or category not in MARKETING_CATEGORIES:
+            return rules.notification_setting(candidate, category, None)
+        subject = candidate.candidate_id
+        if self._choices(category) is not None:
+            allowed = bool(consent.may_contact(subject, str(category), self._now()))
+            return rules.marketing_setting(candidate, category, allowed)
+        allowed = None
+        if candidate.preferences.chosen(category):
+            allowed = bool(consent.may_contact(subject, str(category), self._now()))
+        return rules.notification_setting(candidate, category, allowed)

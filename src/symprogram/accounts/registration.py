@@ -23,6 +23,7 @@ from symprogram.accounts.models import (
     TermsReceipt,
     normalize_email,
 )
+from symprogram.accounts.ports import PersonalDataLedger
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import Conflict
 from symprogram.ids import CandidateId
@@ -30,7 +31,11 @@ from symprogram.notify import Message
 from symprogram.persistence import Transaction
 from symprogram.tokens import TokenPurpose
 
-__all__ = ["AccountOpening", "Registration"]
+__all__ = ["REGISTRATION", "AccountOpening", "Registration"]
+
+REGISTRATION = "registration"
+"""The activity under which a registration's personal data is recorded (see
+:class:`~symprogram.accounts.ports.PersonalDataLedger`)."""
 
 
 class AccountOpening(FlowBase):
@@ -53,13 +58,18 @@ class AccountOpening(FlowBase):
         now: datetime,
     ) -> tuple[Candidate, datetime]:
         """Store the new candidate of the acceptance ``bound`` to its candidate ID, its
-        password hash and its first history entries; return it and when its
-        activation link expires (the link itself is issued by the caller)."""
+        password hash and its first history entries, and record in the personal
+        data ledger (consent, when wired) what the registration gathered; return
+        the candidate and when its activation link expires (the link itself is
+        issued by the caller)."""
         expires = now + self.settings.activation_ttl
         candidate, events = rules.new_account(bound, contact, now, expires)
         store.candidates.add(candidate)
         store.credentials.add(candidate.candidate_id, encoded, now)
         self._record(tx, *events)
+        if isinstance(self._consent, PersonalDataLedger):
+            items = rules.gathered_items(contact)
+            self._consent.record_gathered(candidate.candidate_id, REGISTRATION, items, now)
         return candidate, expires
 
     def _open_account(

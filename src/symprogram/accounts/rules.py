@@ -115,9 +115,11 @@ __all__ = [
     "erased_incident",
     "erased_report",
     "file_incident",
+    "gathered_items",
     "invalid_credentials",
     "known_emails",
     "log_in",
+    "marketing_setting",
     "new_account",
     "notification_setting",
     "offered_path",
@@ -498,3 +500,33 @@ def notification_setting(
     if category in MARKETING_CATEGORIES and consent is False:
         return NotificationSetting(category, True, False, False, "consent_withheld")
     return NotificationSetting(category, True, True, False, "chosen")
+
+
+def marketing_setting(
+    candidate: Candidate, category: NotificationCategory, allowed: bool
+) -> NotificationSetting:
+    """A marketing category as a view of the consent ledger (one truth per choice).
+
+    Used when the consent context keeps the candidate's marketing choices: the
+    switch is on exactly when consent allows ``category`` to reach the candidate
+    (``allowed``), whatever the account stored. Reasons: ``account_closed``,
+    ``chosen`` (consent allows it), ``consent_withheld`` (it does not).
+    """
+    if candidate.status is AccountStatus.CLOSED:
+        return NotificationSetting(category, allowed, False, False, "account_closed")
+    if allowed:
+        return NotificationSetting(category, True, True, False, "chosen")
+    return NotificationSetting(category, False, False, False, "consent_withheld")
+
+
+def gathered_items(contact: ContactDetails) -> tuple[str, ...]:
+    """The names of the personal data items a registration gathered (never the values).
+
+    In the privacy policy's words where it has them ("name", "address", "email").
+    """
+    items = ["name", "email", "company", "partner_company", "language"]
+    if contact.phone is not None:
+        items.append("phone")
+    if contact.postal_address is not None:
+        items.append("address")
+    return tuple(sorted(items))
