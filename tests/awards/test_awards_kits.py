@@ -124,7 +124,14 @@ def test_a_kit_that_is_not_held_needs_an_address_and_no_reason() -> None:
         KitFulfilment("k", "ada", "a", "g", None, KitStatus.HELD, START)
     with pytest.raises(ValidationError):
         KitFulfilment(
-            "k", "ada", "a", "g", ADA, KitStatus.QUEUED, START, hold_reason="no_postal_address"
+            "k",
+            "ada",
+            "a",
+            "g",
+            ADA,
+            KitStatus.QUEUED,
+            START,
+            hold_reason=KitHoldReason.NO_POSTAL_ADDRESS,
         )
 
 

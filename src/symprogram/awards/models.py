@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_int, check_text, optional, validator
+from symprogram._checks import check_enum, check_int, check_text, optional, validator
 from symprogram.awards._models_catalogue import (
     AllOf,
     AnyOf,
@@ -134,6 +134,10 @@ def _to_utc(value: Any) -> datetime:
 
 def _to_utc_or_none(value: Any) -> datetime | None:
     return None if value is None else ensure_utc(value, field="at")
+
+
+def _hold_reason(value: Any) -> KitHoldReason | None:
+    return None if value is None else check_enum(KitHoldReason, value, "hold_reason")
 
 
 def _str_tuple(value: Any) -> tuple[str, ...]:
@@ -410,7 +414,7 @@ class KitFulfilment:
     shipped_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
     delivered_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
     tracking: str | None = None
-    hold_reason: KitHoldReason | None = None
+    hold_reason: KitHoldReason | None = attrs.field(default=None, converter=_hold_reason)
     released_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
     version: int = 0
 
