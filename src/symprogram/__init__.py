@@ -14,6 +14,7 @@ stable ``code``; see :mod:`symprogram.errors`.
 from symprogram._version import __version__
 from symprogram.clock import Clock, FixedClock, SystemClock
 from symprogram.decisions import Decision, Reason
+from symprogram.digests import LedgerDigest
 from symprogram.errors import (
     CatalogueError,
     ConcurrencyError,
@@ -40,6 +41,7 @@ __all__ = [
     "FixedClock",
     "IllegalTransition",
     "IntegrityError",
+    "LedgerDigest",
     "LimitExceeded",
     "Message",
     "NotFound",
