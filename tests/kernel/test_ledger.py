@@ -186,3 +186,52 @@ def test_domain_event_names_are_snake_case() -> None:
     event = CandidateRegistered("S1", T0)
     assert "candidate_registered" == event.event_name()
     assert {} == event.payload()
+
+
+def test_the_ledger_lives_in_its_kernel_module_and_events_re_exports_it() -> None:
+    """``symprogram.events.Ledger`` (and its entry and verification types) are the ones
+    of ``symprogram.ledger``."""
+    import symprogram.events as events
+    import symprogram.ledger as ledger_module
+
+    for name in ("Ledger", "LedgerEntry", "Problem", "Verification", "GENESIS"):
+        assert getattr(ledger_module, name) is getattr(events, name)
+
+
+def test_head_reports_length_and_newest_hash(store: Store) -> None:
+    """``head()`` is ``(0, GENESIS)`` for a stream never written, then the newest entry's."""
+    ledger = Ledger("history", key=b"k")
+    with store.transaction(readonly=True) as tx:
+        assert (0, "0" * 64) == ledger.head(tx, "S1")
+    _fill(store, ledger, "S1", 3)
+    with store.transaction(readonly=True) as tx:
+        assert (3, ledger.entries(tx, "S1")[-1].hash) == ledger.head(tx, "S1")
+
+
+def test_the_key_id_names_the_key_without_revealing_it() -> None:
+    """Same key, same 16-hex-digit id; another key, another id; no key, ``None``."""
+    one, same, other = (Ledger("a", key=b"one"), Ledger("b", key=b"one"), Ledger("a", key=b"2"))
+    assert one.key_id == same.key_id != other.key_id
+    assert one.key_id is not None and 16 == len(one.key_id)
+    assert "one" not in one.key_id
+    assert Ledger("a").key_id is None
+
+
+def test_an_erased_entry_carries_a_marker_bound_to_it(store: Store) -> None:
+    """Erasure writes an ``erased`` marker per entry; nulling without one is
+    ``erasure_forged``, with or without a key."""
+    for ledger in (Ledger("plain"), Ledger("keyed", key=b"secret")):
+        _fill(store, ledger, "S1", 2)
+        with store.transaction() as tx:
+            ledger.erase(tx, "S1")
+            raws = [json.loads(text) for _, text in tx.read(ledger.stream("S1"))]
+            assert all(isinstance(raw["erased"], str) for raw in raws)
+            assert raws[0]["erased"] != raws[1]["erased"]
+        _fill(store, ledger, "S2", 1)
+        with store.transaction() as tx:
+            raw = json.loads(tx.read(ledger.stream("S2"))[0][1])
+            raw["data"] = raw["salt"] = None
+            tx.rewrite(ledger.stream("S2"), 1, json.dumps(raw))
+        with store.transaction(readonly=True) as tx:
+            assert ledger.verify(tx, "S1").ok
+            assert ["erasure_forged"] == [p.code for p in ledger.verify(tx, "S2").problems]
