@@ -73,9 +73,10 @@ def test_certification_journey_across_contexts(program: Program) -> None:
 
 def test_newsletters_follow_the_consent_ledger(program: Program) -> None:
     """Accounts' newsletter preference is in effect only while consent allows it: not
-    before a grant, not after a withdrawal, not after an opt-out (issue 3)."""
+    after the switch was turned off (an opt-out in consent) until a grant, not after a
+    withdrawal, not after an opt-out (issue 3; issue 16: the switch is a view of consent)."""
     cid = _register(program)
-    program.accounts.set_notification_preference(cid, "newsletters", True)
+    program.accounts.set_notification_preference(cid, "newsletters", False)
     assert not program.accounts.notification_setting(cid, "newsletters").effective
     program.consent.grant(cid, "newsletters", channel="web_form", evidence="signup form")
     assert program.accounts.notification_setting(cid, "newsletters").effective

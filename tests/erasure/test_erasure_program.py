@@ -350,8 +350,22 @@ def test_bad_input_raises_and_changes_nothing(
     assert (error, code) == (type(raised), raised.code)
 
 
-def test_a_person_without_consent_records_is_erased(program: Program) -> None:
-    """Without consent ledger entries the consent part of the receipt is None."""
+class _AnswersOnly:
+    """A host's own marketing answer: it records nothing in the consent ledger."""
+
+    def may_contact(self, subject: str, category: str, at: Any) -> bool:
+        return False
+
+
+def test_a_person_without_consent_records_is_erased(
+    backend: str, clock: FixedClock, make_program: ProgramFactory
+) -> None:
+    """Without consent ledger entries the consent part of the receipt is None (a
+    registration records what it gathered in consent unless the host wires its own
+    marketing answer, as here)."""
+    program = make_program(
+        backend, clock=clock, options={"accounts": {"marketing_consent": _AnswersOnly()}}
+    )
     cid = register(program, email="solo@example.com", given_name="Solomon", family_name="Solo")
 
     receipt = program.erase_person(cid, reason=REASON)
