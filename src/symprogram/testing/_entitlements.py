@@ -39,6 +39,7 @@ from symprogram.entitlements import (
     Reader,
     Release,
     RemoteAccessTerms,
+    RemoteAccessVersion,
     RemoteSession,
     ServiceLevel,
     Severity,
@@ -47,6 +48,7 @@ from symprogram.entitlements import (
     SupportExtension,
     TelephoneLine,
 )
+from symprogram.entitlements.catalogue import READINGS
 from symprogram.entitlements.service import EntitlementsSettings
 from symprogram.errors import ValidationError
 
@@ -77,6 +79,7 @@ __all__ = [
     "LANGUAGES",
     "LEVEL_IDS",
     "PRODUCTS",
+    "REMOTE_ACCESS_VERSIONS",
     "access_rules",
     "accessible_documents",
     "agreements",
@@ -96,6 +99,7 @@ __all__ = [
     "register",
     "releases",
     "remote_access_terms",
+    "remote_access_versions",
     "remote_sessions",
     "service_levels",
     "status_changes",
@@ -208,7 +212,11 @@ def service_levels(**overrides: Any) -> st.SearchStrategy[ServiceLevel]:
 
 def access_rules(**overrides: Any) -> st.SearchStrategy[AccessRule]:
     """Strategy for :class:`~symprogram.entitlements.AccessRule`."""
-    fields = {"access": st.sampled_from(Access), "effective_from": st.none() | instants()}
+    fields = {
+        "access": st.sampled_from(Access),
+        "effective_from": st.none() | instants(),
+        "name": st.none() | st.sampled_from(("service_level", "symaccount_login")),
+    }
     return build(AccessRule, fields, overrides)
 
 
@@ -218,7 +226,7 @@ def documents(**overrides: Any) -> st.SearchStrategy[Document]:
     base = st.sampled_from(catalogue.documents)
     if not overrides:
         return base
-    fields = ("id", "title", "languages", "local_sites", "min_level", "access")
+    fields = ("id", "title", "languages", "local_sites", "min_level", "access", "location")
     _check(Document, fields, overrides)
     return base.flatmap(
         lambda doc: build(
@@ -263,13 +271,54 @@ def escalation_levels(**overrides: Any) -> st.SearchStrategy[EscalationLevel]:
     return build(EscalationLevel, fields, overrides)
 
 
-def remote_access_terms(**overrides: Any) -> st.SearchStrategy[RemoteAccessTerms]:
-    """Strategy for :class:`~symprogram.entitlements.RemoteAccessTerms`."""
+REMOTE_ACCESS_VERSIONS = ("2011-01", "2012-06", "2014-01", "2015-09")
+"""Example labels of the Remote Access Standard Terms, oldest first."""
+
+
+def remote_access_versions(**overrides: Any) -> st.SearchStrategy[RemoteAccessVersion]:
+    """Strategy for :class:`~symprogram.entitlements.RemoteAccessVersion`."""
     fields = {
-        "document": st.just("remote_access_standard_terms"),
-        "version": st.sampled_from(("2011-01", "2012-06", "2014-01")),
+        "version": st.sampled_from(REMOTE_ACCESS_VERSIONS),
+        "effective_from": st.none() | instants(),
     }
-    return build(RemoteAccessTerms, fields, overrides)
+    return build(RemoteAccessVersion, fields, overrides)
+
+
+@st.composite
+def _version_history(draw: st.DrawFn) -> tuple[RemoteAccessVersion, ...]:
+    count = draw(st.integers(1, len(REMOTE_ACCESS_VERSIONS)))
+    starts: list[Any] = sorted(
+        draw(st.lists(instants(), min_size=count, max_size=count, unique=True))
+    )
+    if draw(st.booleans()):
+        starts[0] = None  # the first version in force from the beginning
+    return tuple(
+        RemoteAccessVersion(label, start)
+        for label, start in zip(REMOTE_ACCESS_VERSIONS, starts, strict=False)
+    )
+
+
+def remote_access_terms(**overrides: Any) -> st.SearchStrategy[RemoteAccessTerms]:
+    """Strategy for :class:`~symprogram.entitlements.RemoteAccessTerms`: one to four
+    versions with increasing effective instants (the first perhaps from the beginning).
+
+    Overriding ``version`` keeps the drawn history, so give a label not among
+    :data:`REMOTE_ACCESS_VERSIONS` (or override ``earlier`` too).
+    """
+    fields = ("document", "version", "effective_from", "earlier")
+    _check(RemoteAccessTerms, fields, overrides)
+    return _version_history().flatmap(
+        lambda history: build(
+            RemoteAccessTerms,
+            {
+                "document": st.just("remote_access_standard_terms"),
+                "version": st.just(history[-1].version),
+                "effective_from": st.just(history[-1].effective_from),
+                "earlier": st.just(history[:-1]),
+            },
+            overrides,
+        )
+    )
 
 
 def entitlement_catalogues() -> st.SearchStrategy[EntitlementCatalogue]:
@@ -280,6 +329,7 @@ def entitlement_catalogues() -> st.SearchStrategy[EntitlementCatalogue]:
 def language_choices(**overrides: Any) -> st.SearchStrategy[LanguageChoice]:
     """Strategy for :class:`~symprogram.entitlements.LanguageChoice` (consistent values)."""
     fields = {
+        "location": st.none() | st.just("https://my.symantec.com"),
         "outcome": st.sampled_from(LanguageOutcome),
         "language": st.sampled_from(("en", "he", "th", "ja", "zh-Hans")),
         "name": _names(),
@@ -482,7 +532,11 @@ def accessible_documents(**overrides: Any) -> st.SearchStrategy[AccessibleDocume
 def entitlements_settings(**overrides: Any) -> st.SearchStrategy[EntitlementsSettings]:
     """Strategy for :class:`~symprogram.entitlements.EntitlementsSettings` (small limits often)."""
     limits = st.integers(1, 16) | st.integers(1, 100_000)
-    fields = {"cache_limit": limits, "memo_limit": limits}
+    fields = {
+        "cache_limit": limits,
+        "memo_limit": limits,
+        "reading": st.none() | st.sampled_from(READINGS),
+    }
     return build(EntitlementsSettings, fields, overrides)
 
 
@@ -496,6 +550,7 @@ def register() -> None:
         (TelephoneLine, telephone_lines()),
         (EscalationLevel, escalation_levels()),
         (RemoteAccessTerms, remote_access_terms()),
+        (RemoteAccessVersion, remote_access_versions()),
         (EntitlementCatalogue, entitlement_catalogues()),
         (LanguageChoice, language_choices()),
         (Reader, readers()),
