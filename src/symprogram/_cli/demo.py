@@ -126,7 +126,8 @@ def run_demo(db_path: str | Path, emit: Emit | None = None) -> dict[str, Any]:
             name = awards.catalogue.awards[grant.award_id].name
             say(f"earned {grant.award_id}: {name}, until {when(grant.expires_at)}")
         kits = awards.kits_of(cid)
-        say(f"achievement kits queued: {len(kits)}")
+        held = [k for k in kits if k.hold_reason is not None]
+        say(f"achievement kits: {len(kits)}, held until a postal address is on file: {len(held)}")
         clock.advance(timedelta(days=1))
         published = awards.publish(cid, [g.award_id for g in granted], "hiring@example.com")
         mail = outbox.last("award_disclosure")
