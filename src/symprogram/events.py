@@ -28,16 +28,13 @@ from typing import Any, ClassVar
 
 import attrs
 
-from symprogram.ledger import (
-    GENESIS,
-    Ledger,
-    LedgerEntry,
-    Problem,
-    Verification,
-    _canonical,
-    _chain_body,
-    _entry_text,
-)
+# The ledger's names, importable from here as before (``GENESIS``; ``_canonical``,
+# ``_chain_body`` and ``_entry_text`` for the tests that build entries as it does).
+from symprogram.ledger import GENESIS as GENESIS
+from symprogram.ledger import Ledger, LedgerEntry, Problem, Verification
+from symprogram.ledger import _canonical as _canonical
+from symprogram.ledger import _chain_body as _chain_body
+from symprogram.ledger import _entry_text as _entry_text
 from symprogram.serialization import make_converter
 
 __all__ = [
@@ -47,10 +44,6 @@ __all__ = [
     "Problem",
     "Verification",
 ]
-
-# The ledger's names, importable from here as before (``_canonical``, ``_chain_body``
-# and ``_entry_text`` for the tests that build entries the way the ledger does).
-_REEXPORTED = (GENESIS, _canonical, _chain_body, _entry_text)
 
 _CONVERTER = make_converter()
 
