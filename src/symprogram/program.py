@@ -241,8 +241,12 @@ class Program:
         def build() -> AccountsService:
             options = dict(self._options.get("accounts", {}))
             options.setdefault("marketing_consent", ConsentMarketing(self.consent))
-            # A postal address recorded by accounts releases the held achievement kits.
-            history = KitReleasingHistory(self.history, self._release_held_kits)
+            # A postal address recorded by accounts releases the held achievement kits
+            # (when awards asks accounts about candidates; a host's own directory
+            # calls awards.release_held_kits itself).
+            history = self.history
+            if "candidates" not in self._options.get("awards", {}):
+                history = KitReleasingHistory(self.history, self._release_held_kits)
             return AccountsService(
                 self.store, self.clock, history=history, notifier=self.notifier, **options
             )

@@ -192,3 +192,16 @@ def test_accounts_directory_answers_the_kit_questions(
         assert recipient is not None
         assert ("Ockham Park", "KT11 Ockham") == recipient.postal_address
         assert recipient == directory.contact_details(cid)
+
+
+def test_a_host_directory_releases_kits_itself(make_program: ProgramFactory) -> None:
+    """With the host's own candidate directory, a contact update in accounts does not
+    reach into awards (the host calls release_held_kits); it still succeeds."""
+    from symprogram.awards import StaticCandidateDirectory
+
+    people = StaticCandidateDirectory()
+    with make_program("memory", options={"awards": {"candidates": people}}) as program:
+        cid = register(program)
+        updated = program.accounts.update_contact_details(cid, postal_address=OCKHAM)
+        assert updated.contact.postal_address == OCKHAM
+        assert "kit_released" not in [e.kind for e in program.history.read(cid)]
