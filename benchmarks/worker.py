@@ -54,7 +54,7 @@ def _subject(i: int) -> str:
 def decisions(size: int, backend: str, number: int) -> dict[str, Any]:
     """Warm and population-wide decide / may_use / progress against the floor."""
     from symprogram.awards import AwardsService, KitAddress, StaticCandidateDirectory
-    from symprogram.consent import ConsentService
+    from symprogram.consent import ConsentService, ConsentSettings
     from symprogram.entitlements import EntitlementsService, Reader
     from symprogram.history import AccountHistory
     from symprogram.notify import Outbox
@@ -62,7 +62,7 @@ def decisions(size: int, backend: str, number: int) -> dict[str, Any]:
     store = _store(backend)
     clock = _clock()
     ent = EntitlementsService(store, clock)
-    con = ConsentService(store, clock)
+    con = ConsentService(store, clock, settings=ConsentSettings(policy="opt_in"))
     people = StaticCandidateDirectory()
     awards = AwardsService(
         store, clock, history=AccountHistory(store), notifier=Outbox(), candidates=people
@@ -138,7 +138,7 @@ def decisions(size: int, backend: str, number: int) -> dict[str, Any]:
     from symprogram.clock import SystemClock
 
     ent_now = EntitlementsService(store, SystemClock())
-    con_now = ConsentService(store, SystemClock())
+    con_now = ConsentService(store, SystemClock(), settings=ConsentSettings(policy="opt_in"))
     ops: dict[str, Callable[[], object]] = {
         "floor": lambda: f(table["k"]),
         "decide_warm": lambda: ent.decide(reader, DOC, "ja"),
@@ -405,10 +405,10 @@ def serialization(number: int) -> dict[str, Any]:
 # -- audience ----------------------------------------------------------------------------
 def audience_seed(size: int, url: str, batch: int = 5000) -> dict[str, Any]:
     """Give ``size`` subjects a consent choice (odd: granted, even: refused)."""
-    from symprogram.consent import ConsentService
+    from symprogram.consent import ConsentService, ConsentSettings
 
     store = _store("sqlite", url) if not url.startswith(("postgresql", "mysql")) else _store(url)
-    con = ConsentService(store, _clock())
+    con = ConsentService(store, _clock(), settings=ConsentSettings(policy="opt_in"))
 
     def seed() -> None:
         for start in range(0, size, batch):
@@ -457,11 +457,11 @@ def audience_query(url: str, how: str) -> dict[str, Any]:
     """Stream the audience of special_offers: symprogram's ``audience()`` or hand-written SQL."""
     count = 0
     if how == "symprogram":
-        from symprogram.consent import ConsentService
+        from symprogram.consent import ConsentService, ConsentSettings
 
         pg = url.startswith("postgresql")
         store = _store(url) if pg else _store("sqlite", url)
-        con = ConsentService(store, _clock())
+        con = ConsentService(store, _clock(), settings=ConsentSettings(policy="opt_in"))
         with store.transaction(readonly=True):
             pass  # connect before the timer starts, as the SQL baselines do
         start = time.perf_counter()
