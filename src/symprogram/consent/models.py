@@ -146,7 +146,13 @@ class ContactChannel(enum.StrEnum):
 
 
 class CookieCategory(enum.StrEnum):
-    """Cookie categories; each is the purpose ``cookies.<category>``."""
+    """Cookie categories; each is the purpose ``cookies.<category>``.
+
+    ``NECESSARY`` is the cookies that "remember you when you register for products
+    or services": in the document's reading they can be refused ("you can set your
+    browser to reject cookies"); the opt-in reading treats them as strictly
+    necessary.
+    """
 
     NECESSARY = "necessary"
     PREFERENCES = "preferences"
