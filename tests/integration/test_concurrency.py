@@ -92,7 +92,8 @@ def test_threads_register_and_write_consent_without_losing_anything(
         assert 2 * THREADS * PER_THREAD == len(shared)
         audit = program.consent.verify_all()
         assert () == tuple(audit.failures)
-        assert 1 + THREADS == audit.checked
+        # the shared subject, each thread's own, and every registered candidate (issue 16)
+        assert 1 + THREADS + len(ids) == audit.checked
         assert not program.consent.may_use("shared", "research").allowed
 
 
