@@ -24,6 +24,7 @@ from contextlib import AbstractContextManager
 from symprogram.errors import StorageError, ValidationError
 from symprogram.persistence import Record
 from symprogram.storage._base import (
+    Unit,
     Units,
     check_entry,
     check_index,
@@ -229,6 +230,7 @@ class MemoryStore:
         self._state = _State()
         self._lock = threading.RLock()
         self._units: Units[MemoryTransaction] = Units(self._begin, self._end, lock=self._lock)
+        self._open = self._units.open
         self._closed = False
 
     def _begin(self, readonly: bool) -> MemoryTransaction:
@@ -247,7 +249,7 @@ class MemoryStore:
 
     def transaction(self, *, readonly: bool = False) -> AbstractContextManager[MemoryTransaction]:
         """Open a unit of work: all of it is kept on a clean exit, none of it on an exception."""
-        return self._units(readonly)
+        return Unit(self._units, readonly)
 
     def change_token(self) -> int | None:
         """A number that changes whenever a unit of work commits a change.
@@ -256,7 +258,7 @@ class MemoryStore:
         reads may include its own uncommitted writes, which nobody may remember.
         See :func:`symprogram.persistence.change_tracker`.
         """
-        if self._units.current() is not None:
+        if self._open.tx is not None:
             return None
         return self._state.generation
 

@@ -48,6 +48,7 @@ from symprogram.persistence import (
     save_waves,
 )
 from symprogram.storage._base import (
+    Unit,
     Units,
     as_int,
     as_text,
@@ -578,7 +579,7 @@ class SQLiteStore:
         unit of work is a deferred ``BEGIN`` (a consistent snapshot for several
         statements), a writing one ``BEGIN IMMEDIATE``.
         """
-        return self._units(readonly)
+        return Unit(self._units, readonly)
 
     def close(self) -> None:
         """Close the connection. Idempotent."""
