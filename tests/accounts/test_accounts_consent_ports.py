@@ -1,0 +1,197 @@
+"""The accounts side of issue 16: what a registration gathered, and marketing choices.
+
+With a :class:`~symprogram.accounts.ports.PersonalDataLedger` wired, registration
+and bulk registration record what they gathered, in the registration's unit of
+work (a refusal rolls the registration back). With a
+:class:`~symprogram.accounts.ports.MarketingChoices` wired, the newsletter and
+offer switches are a view of it: switching records the choice there, reading asks it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from accounts_helpers import START, World, contact
+
+from symprogram.accounts import PostalAddress
+from symprogram.accounts.ports import MarketingChoices, MarketingConsent, PersonalDataLedger
+from symprogram.errors import Conflict
+from symprogram.persistence import Store
+
+REGISTRATION_ITEMS = ("company", "email", "language", "name", "partner_company")
+
+
+class FakeConsent:
+    """A consent context keeping marketing choices and gathered data in memory."""
+
+    def __init__(self, *, refuse_gathering: bool = False, refuse_choices: bool = False) -> None:
+        self.refuse_gathering = refuse_gathering
+        self.refuse_choices = refuse_choices
+        self.gathered: list[tuple[str, str, tuple[str, ...], datetime]] = []
+        self.choices: dict[tuple[str, str], bool] = {}
+        self.recorded: list[tuple[str, str, bool]] = []
+
+    def may_contact(self, subject: str, category: str, at: datetime) -> bool:
+        return self.choices.get((subject, category), True)
+
+    def record_choice(self, subject: str, category: str, enabled: bool, at: datetime) -> bool:
+        if self.refuse_choices:
+            raise Conflict("the consent ledger refused", code="consent_refused")
+        if self.choices.get((subject, category)) is enabled:
+            return False
+        self.choices[(subject, category)] = enabled
+        self.recorded.append((subject, category, enabled))
+        return True
+
+    def record_gathered(
+        self, subject: str, activity: str, items: tuple[str, ...], at: datetime
+    ) -> None:
+        if self.refuse_gathering:
+            raise Conflict("the consent ledger refused", code="consent_refused")
+        self.gathered.append((subject, activity, items, at))
+
+
+def test_the_fake_is_both_ports() -> None:
+    """The fake answers the three protocols (a plain answer is only MarketingConsent)."""
+    fake = FakeConsent()
+    assert isinstance(fake, MarketingChoices)
+    assert isinstance(fake, MarketingConsent)
+    assert isinstance(fake, PersonalDataLedger)
+
+
+def test_registration_records_what_it_gathered(store: Store) -> None:
+    """register records the item names (never values) under ``registration``, at its instant."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    cid = world.active().candidate_id
+    assert [(cid, "registration", REGISTRATION_ITEMS, START)] == fake.gathered
+
+
+def test_registration_names_phone_and_address_when_given(store: Store) -> None:
+    """A phone number and a postal address given at registration are named too."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    address = PostalAddress(lines=("12 St James's Square",), city="London", country="GB")
+    world.register(phone="+44 20 7946 0000", postal_address=address)
+    (_, _, items, _) = fake.gathered[0]
+    assert ("address", *REGISTRATION_ITEMS[:4], "partner_company", "phone") == items
+
+
+def test_a_known_address_records_nothing(store: Store) -> None:
+    """Registering an address already registered gathers nothing new: nothing recorded."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    world.active()
+    world.register()
+    assert 1 == len(fake.gathered)
+
+
+def test_a_refused_record_rolls_the_registration_back(store: Store) -> None:
+    """All or nothing: when the personal data ledger refuses, no account is left."""
+    world = World(store, marketing_consent=FakeConsent(refuse_gathering=True))
+    receipt = world.accounts.accept_terms(path="create_account")
+    before = world.snapshot()
+    with pytest.raises(Conflict) as raised:
+        world.register(terms_receipt=receipt.token)
+    assert "consent_refused" == raised.value.code
+    assert before == world.snapshot()
+    assert world.accounts.find_by_email("ada@example.com") is None
+
+
+def test_bulk_registration_records_each_new_row(store: Store) -> None:
+    """register_many records one gathering per created account, none for skipped rows."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    world.active("known@example.com")
+    rows = [contact("a@example.com"), contact("known@example.com"), contact("b@example.com")]
+    report = world.accounts.register_many(rows, batch_size=2)
+    assert (2, 1) == (report.created, report.skipped)
+    found = [world.accounts.find_by_email(e) for e in ("a@example.com", "b@example.com")]
+    created = {candidate.candidate_id for candidate in found if candidate is not None}
+    assert 2 == len(created)
+    assert created == {subject for subject, *_ in fake.gathered[1:]}
+    assert all(("registration", REGISTRATION_ITEMS) == g[1:3] for g in fake.gathered)
+
+
+def test_a_refused_bulk_record_rolls_the_batch_back(store: Store) -> None:
+    """All or nothing per batch: a refusal leaves none of the batch's accounts."""
+    world = World(store, marketing_consent=FakeConsent(refuse_gathering=True))
+    before = world.snapshot()
+    with pytest.raises(Conflict):
+        world.accounts.register_many([contact("a@example.com"), contact("b@example.com")])
+    assert before == world.snapshot()
+
+
+def test_marketing_switches_are_a_view_of_the_consent_choices(store: Store) -> None:
+    """Switching records the choice in consent; reading the switch asks consent."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    cid = world.active().candidate_id
+    # Opt-out by default: the consent context allows newsletters until told otherwise.
+    assert ("chosen", True) == _reason(world, cid, "newsletters")
+    setting = world.accounts.set_notification_preference(cid, "newsletters", False)
+    assert (False, False, "consent_withheld") == (
+        setting.chosen,
+        setting.effective,
+        setting.reason,
+    )
+    assert [(cid, "newsletters", False)] == fake.recorded
+    world.accounts.set_notification_preference(cid, "offers", True)
+    assert (cid, "offers", True) == fake.recorded[-1]
+    # The consent context changes on its own: the account setting follows it.
+    fake.choices[(cid, "newsletters")] = True
+    assert ("chosen", True) == _reason(world, cid, "newsletters")
+    fake.choices[(cid, "offers")] = False
+    assert ("consent_withheld", False) == _reason(world, cid, "offers")
+
+
+def test_each_recorded_switch_is_in_the_history(store: Store) -> None:
+    """A switch recorded in consent is in the account history even when the stored
+    preference did not change; a switch consent already holds records nothing."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    cid = world.active().candidate_id
+
+    def changes() -> int:
+        return sum(e.kind == "notification_preference_changed" for e in world.history.read(cid))
+
+    world.accounts.set_notification_preference(cid, "newsletters", False)  # stored: already off
+    assert 1 == changes()
+    before = world.snapshot()
+    world.accounts.set_notification_preference(cid, "newsletters", False)
+    assert (1, before) == (changes(), world.snapshot())
+
+
+def test_a_refused_choice_changes_nothing(store: Store) -> None:
+    """When the consent ledger refuses the switch, the account is left as it was."""
+    world = World(store, marketing_consent=FakeConsent(refuse_choices=True))
+    cid = world.active().candidate_id
+    before = world.snapshot()
+    with pytest.raises(Conflict):
+        world.accounts.set_notification_preference(cid, "offers", True)
+    assert before == world.snapshot()
+
+
+def test_other_categories_stay_the_accounts_own(store: Store) -> None:
+    """Achievement kits and reminders are not marketing: nothing goes to consent."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    cid = world.active().candidate_id
+    setting = world.accounts.set_notification_preference(cid, "achievement_kits", False)
+    assert (False, "not_chosen") == (setting.effective, setting.reason)
+    assert [] == fake.recorded
+
+
+def test_a_closed_account_receives_no_marketing(store: Store) -> None:
+    """Whatever consent allows, a closed account's marketing switches are off."""
+    world = World(store, marketing_consent=FakeConsent())
+    cid = world.active().candidate_id
+    world.accounts.close(cid, reason="leaving")
+    assert ("account_closed", False) == _reason(world, cid, "newsletters")
+
+
+def _reason(world: World, cid: Any, category: str) -> tuple[str, bool]:
+    setting = world.accounts.notification_setting(cid, category)
+    return setting.reason, setting.effective
