@@ -74,7 +74,7 @@ def _entry_point(scheme: str) -> EntryPoint:
             return point
     known = ", ".join(sorted(_registered()))
     raise ValidationError(
-        f"no storage backend for {scheme!r}:// URLs (known schemes: {known}); "
+        f"no storage backend for {scheme}:// URLs (known schemes: {known}); "
         f"install one that registers it in the {ENTRY_POINT_GROUP!r} entry points",
         field="url",
         code="unknown_storage_scheme",
