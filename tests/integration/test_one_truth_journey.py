@@ -1,0 +1,272 @@
+"""Issue 16: a registered person is a known consent subject, and every marketing
+choice has one truth, the consent ledger.
+
+Through the public API of :class:`~symprogram.Program` on every embedded backend:
+registration, bulk registration and the CSV import record in consent what they
+gathered and under which policy version (in the registration's unit of work);
+the account's newsletter and offer switches are a view of consent. A Hypothesis
+stateful machine drives random account and consent operations on memory and
+SQLite and checks after every step that the account setting, ``consent.may_use``
+and ``consent.audience`` agree.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from integration_helpers import outbox_of, register, register_active
+
+from _programs import START, ProgramFactory, fast_options
+from symprogram import Program
+from symprogram.accounts import ContactDetails
+from symprogram.clock import FixedClock
+from symprogram.consent import LegalBasis, PolicyCatalogue
+from symprogram.errors import ValidationError
+
+#: The account's marketing categories and the consent purposes they are.
+MARKETING = {"newsletters": "newsletters", "offers": "special_offers"}
+
+
+def _contact(email: str) -> ContactDetails:
+    return ContactDetails(
+        email=email,
+        given_name="Grace",
+        family_name="Hopper",
+        company_name="Eckert-Mauchly",
+        partner_company="Remington Rand",
+        preferred_language="en-US",
+    )
+
+
+def _expected(basis: LegalBasis) -> tuple[bool, tuple[str, ...]]:
+    return {
+        LegalBasis.NECESSARY: (True, ("necessary_for_transaction",)),
+        LegalBasis.OPT_OUT: (True, ("not_opted_out",)),
+        LegalBasis.OPT_IN: (False, ("never_asked_opt_in",)),
+    }[basis]
+
+
+def _assert_known(program: Program, subject: str) -> None:
+    """Every purpose of the policy in effect answers as the document's defaults say."""
+    for purpose in program.consent.get_policy().purposes:
+        decision = program.consent.may_use(subject, purpose.id)
+        assert _expected(purpose.basis) == (decision.allowed, decision.codes), purpose.id
+
+
+def test_a_registered_person_is_a_known_subject(program: Program) -> None:
+    """After register + activate the policy's defaults apply; a stranger stays unknown."""
+    cid = register_active(program)
+    _assert_known(program, cid)
+    assert program.consent.may_use(cid, "virus_alerts").allowed
+    assert ("unknown_subject",) == program.consent.may_use(
+        "SP-0000-0000-0000-0", "virus_alerts"
+    ).codes
+    (entry,) = program.consent.history(cid)
+    assert ("data_collected", "other_activities", "2005-07") == (
+        entry.kind,
+        entry.data["activity"] if entry.data else None,
+        entry.data["policy_version"] if entry.data else None,
+    )
+    assert "Ada" not in str(entry.data)
+    assert program.consent.verify(cid).ok
+
+
+def test_a_person_pending_activation_is_already_known(program: Program) -> None:
+    """The data is gathered when the person registers, before activation."""
+    register(program, "pending@example.com")
+    candidate = program.accounts.find_by_email("pending@example.com")
+    assert candidate is not None
+    _assert_known(program, candidate.candidate_id)
+
+
+def test_bulk_registration_makes_every_new_row_known(program: Program) -> None:
+    """register_many records each created account in consent; skipped rows add nothing."""
+    register_active(program, "known@example.com")
+    rows = [_contact("a@example.com"), _contact("known@example.com"), _contact("b@example.com")]
+    report = program.accounts.register_many(rows, batch_size=2)
+    assert (2, 1) == (report.created, report.skipped)
+    for email in ("a@example.com", "b@example.com", "known@example.com"):
+        candidate = program.accounts.find_by_email(email)
+        assert candidate is not None
+        _assert_known(program, candidate.candidate_id)
+        assert 1 == len(program.consent.history(candidate.candidate_id))
+
+
+def test_the_csv_import_makes_every_imported_person_known(program: Program, tmp_path: Path) -> None:
+    """``symprogram import candidates`` goes through register_many: each person is known."""
+    from symprogram._cli.importer import CandidateImport
+
+    path = tmp_path / "candidates.csv"
+    path.write_text(
+        "email,given_name,family_name,company_name,partner_company,preferred_language\n"
+        "a@example.com,Ada,Lovelace,Engines,Babbage,en-GB\n"
+        "b@example.com,Grace,Hopper,Eckert,Remington,en-US\n",
+        encoding="utf-8",
+    )
+    report = CandidateImport(program, outbox_of(program)).run(path)
+    assert 2 == report.rows
+    for email in ("a@example.com", "b@example.com"):
+        candidate = program.accounts.find_by_email(email)
+        assert candidate is not None
+        _assert_known(program, candidate.candidate_id)
+
+
+def test_a_refused_consent_record_leaves_no_account(make_program: ProgramFactory) -> None:
+    """All or nothing: a policy that cannot take the registration's data refuses the
+    registration itself (``unknown_activity``), and no account, token or entry is left."""
+    policy = PolicyCatalogue.default().policies[0]
+    without = attrs.evolve(
+        policy, activities=tuple(a for a in policy.activities if a.id != "other_activities")
+    )
+    program = make_program(
+        "memory", options={"consent": {"catalogue": PolicyCatalogue((without,))}}
+    )
+    receipt = program.accounts.accept_terms(path="create_account")
+    with pytest.raises(ValidationError) as raised:
+        register(program, "ada@example.com", terms_receipt=receipt.token)
+    assert "unknown_activity" == raised.value.code
+    assert program.accounts.find_by_email("ada@example.com") is None
+    assert [] == [m for m in outbox_of(program).messages if m.kind == "activation"]
+    with pytest.raises(ValidationError):
+        program.accounts.register_many([_contact("b@example.com")])
+    assert program.accounts.find_by_email("b@example.com") is None
+
+
+def test_switching_newsletters_off_leaves_the_audience(program: Program) -> None:
+    """The mailer's audience follows the account switch, both ways (the issue's example)."""
+    cid = register_active(program)
+    assert cid in list(program.consent.audience("newsletters", "email"))
+    program.accounts.set_notification_preference(cid, "newsletters", False)
+    assert ("opted_out",) == program.consent.may_use(cid, "newsletters").codes
+    assert cid not in list(program.consent.audience("newsletters", "email"))
+    program.accounts.set_notification_preference(cid, "newsletters", True)
+    assert ("granted",) == program.consent.may_use(cid, "newsletters").codes
+    assert cid in list(program.consent.audience("newsletters", "email"))
+    program.accounts.set_notification_preference(cid, "newsletters", False)
+    assert ("withdrawn",) == program.consent.may_use(cid, "newsletters").codes
+    assert not program.accounts.notification_setting(cid, "newsletters").effective
+
+
+def test_opt_in_offers_are_off_until_switched_on(make_program: ProgramFactory) -> None:
+    """On the opt-in reading, offers are refused as never asked until the switch records
+    the grant."""
+    program = make_program("memory", options={"consent": {"settings": {"policy": "opt_in"}}})
+    cid = register_active(program)
+    assert ("never_asked_opt_in",) == program.consent.may_use(cid, "special_offers").codes
+    assert not program.accounts.notification_setting(cid, "offers").effective
+    program.accounts.set_notification_preference(cid, "offers", True)
+    assert program.consent.may_use(cid, "special_offers").allowed
+    assert program.accounts.notification_setting(cid, "offers").effective
+
+
+# -- the stateful agreement ------------------------------------------------------------
+
+
+class OneTruth(RuleBasedStateMachine):
+    """Random account switches and consent choices; after every step the account
+    setting, ``may_use`` (contact by e-mail) and ``audience`` agree, and each write is
+    what the step asked for."""
+
+    backend = "memory"
+    candidates = Bundle("candidates")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.directory = tempfile.mkdtemp(prefix="one-truth-")
+        url = "memory://" if self.backend == "memory" else f"sqlite:///{self.directory}/p.db"
+        self.clock = FixedClock(START)
+        self.program = Program.open(url, clock=self.clock, options=fast_options())
+        self.count = 0
+        self.known: list[str] = []
+        self.email_off: set[str] = set()
+
+    def teardown(self) -> None:
+        self.program.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _tick(self) -> None:
+        self.clock.advance(timedelta(minutes=1))
+
+    @rule(target=candidates)
+    def register(self) -> str:
+        self._tick()
+        self.count += 1
+        cid = register_active(self.program, f"p{self.count}@example.com")
+        self.known.append(cid)
+        return cid
+
+    @rule(target=candidates)
+    def register_in_bulk(self) -> str:
+        self._tick()
+        self.count += 1
+        email = f"p{self.count}@example.com"
+        self.program.accounts.register_many([_contact(email)])
+        candidate = self.program.accounts.find_by_email(email)
+        assert candidate is not None
+        self.known.append(candidate.candidate_id)
+        return candidate.candidate_id
+
+    @rule(cid=candidates, category=st.sampled_from(sorted(MARKETING)), enabled=st.booleans())
+    def switch(self, cid: str, category: str, enabled: bool) -> None:
+        self._tick()
+        setting = self.program.accounts.set_notification_preference(cid, category, enabled)
+        assert (enabled and cid not in self.email_off) == setting.effective
+
+    @rule(
+        cid=candidates,
+        purpose=st.sampled_from(sorted(MARKETING.values())),
+        action=st.sampled_from(["grant", "withdraw", "opt_out", "refuse"]),
+    )
+    def choose_in_consent(self, cid: str, purpose: str, action: str) -> None:
+        self._tick()
+        getattr(self.program.consent, action)(cid, purpose, channel="web_form")
+        allowed = self.program.consent.may_use(cid, purpose).allowed
+        assert (action == "grant") == allowed
+
+    @rule(cid=candidates, off=st.booleans())
+    def email_channel(self, cid: str, off: bool) -> None:
+        self._tick()
+        if off:
+            self.program.consent.opt_out(cid, "channel.email", channel="web_form")
+            self.email_off.add(cid)
+        else:
+            self.program.consent.grant(cid, "channel.email", channel="web_form")
+            self.email_off.discard(cid)
+
+    @invariant()
+    def account_and_consent_agree(self) -> None:
+        consent = self.program.consent
+        for category, purpose in MARKETING.items():
+            audience = set(consent.audience(purpose, "email"))
+            assert audience <= set(self.known)
+            for cid in self.known:
+                setting = self.program.accounts.notification_setting(cid, category)
+                allowed = consent.may_use(cid, purpose, "email").allowed
+                assert setting.effective == allowed == (cid in audience), (cid, category)
+
+
+class OneTruthOnSQLite(OneTruth):
+    """The same machine on a SQLite file."""
+
+    backend = "sqlite"
+
+
+_SETTINGS = settings(
+    max_examples=12,
+    stateful_step_count=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+TestOneTruthOnMemory = OneTruth.TestCase
+TestOneTruthOnMemory.settings = _SETTINGS
+TestOneTruthOnSQLite = OneTruthOnSQLite.TestCase
+TestOneTruthOnSQLite.settings = _SETTINGS
