@@ -107,7 +107,7 @@ class Preferences(FlowBase):
         if self._choices(category) is not None:
             allowed = bool(consent.may_contact(subject, str(category), self._now()))
             return rules.marketing_setting(candidate, category, allowed)
-        allowed = None
+        answer = None
         if candidate.preferences.chosen(category):
-            allowed = bool(consent.may_contact(subject, str(category), self._now()))
-        return rules.notification_setting(candidate, category, allowed)
+            answer = bool(consent.may_contact(subject, str(category), self._now()))
+        return rules.notification_setting(candidate, category, answer)
