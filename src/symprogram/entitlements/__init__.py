@@ -1,4 +1,4 @@
-"""Enterprise support entitlements (seed 001).
+"""Enterprise support entitlements (the Enterprise Support page).
 
 Which gated support documents (handbooks, escalation guide, remote-access
 terms, language table, policy, terms) a reader may open at any instant, and in

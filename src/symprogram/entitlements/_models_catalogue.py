@@ -150,7 +150,7 @@ class Document:
 class LocalSite:
     """A local-language site serving translations the documents do not carry.
 
-    Seed: "Refer to your local language site for the following translations".
+    The Enterprise Support page: "Refer to your local language site for the following translations".
 
     Attributes:
         language: canonical tag, e.g. ``"zh-Hans"``.
@@ -167,7 +167,7 @@ class LocalSite:
 class TelephoneLine:
     """A row of the local language telephone support table.
 
-    Seed: "While English is the primary language used to provide technical
+    The Enterprise Support page: "While English is the primary language used to provide technical
     telephone support, Symantec also offers local language support in certain
     non-English speaking regions."
 

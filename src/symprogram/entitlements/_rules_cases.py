@@ -118,7 +118,7 @@ def remote_access_terms(catalogue: EntitlementCatalogue) -> RemoteAccessTerms:
 def require_remote_consent(case: SupportCase, terms: RemoteAccessTerms, consented: bool) -> None:
     """Refuse a remote session without express consent to the current terms.
 
-    Seed: "Before implementing such remote access we will require your express
+    The page: "Before implementing such remote access we will require your express
     consent to the service terms."
 
     Args:
@@ -153,7 +153,7 @@ def escalate(
 ) -> tuple[SupportCase, EscalationStep]:
     """Escalate an open case one level up the Global Escalation Process.
 
-    Seed: "In the event that you need to escalate a case, our senior technical
+    The page: "In the event that you need to escalate a case, our senior technical
     staff is ready and available to help you quickly bring your issue to closure."
 
     Raises:

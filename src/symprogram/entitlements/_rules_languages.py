@@ -329,7 +329,7 @@ def telephone_language(
 ) -> Decision:
     """Which language telephone support on ``line`` can be given in, for this reader.
 
-    Seed: "While English is the primary language used to provide technical
+    The Enterprise Support page: "While English is the primary language used to provide technical
     telephone support, Symantec also offers local language support in certain
     non-English speaking regions."
 

@@ -1,7 +1,7 @@
 """Loading the entitlements catalogue: :func:`default`, :func:`load` and :func:`from_toml`.
 
 The default catalogue ships as TOML files in ``symprogram/data/entitlements/``
-and is taken from seed 001; a host replaces it with its own file or directory
+and is taken from the Enterprise Support page; a host replaces it with its own file or directory
 (:func:`load`) or text (:func:`from_toml`). Everything is validated on load: a
 bad entry raises :class:`~symprogram.errors.CatalogueError` (code
 ``catalogue_invalid``) whose ``field`` and ``details`` name the file, the entry

@@ -179,7 +179,7 @@ class AgreementStatus(enum.StrEnum):
 class GrantKind(enum.StrEnum):
     """The kinds of entitlement staff may grant outside an agreement.
 
-    Seed: "Courtesy and Temporary Entitlement Support".
+    The Enterprise Support page: "Courtesy and Temporary Entitlement Support".
     """
 
     COURTESY = "courtesy"
@@ -240,7 +240,7 @@ class Reader:
 
     Attributes:
         customer_id: the customer the reader belongs to, or ``None`` when unknown.
-        logged_in: whether the reader is logged in (to SymAccount, in the seed).
+        logged_in: whether the reader is logged in (to SymAccount, on the page).
 
     Example:
         >>> Reader.anonymous().logged_in, Reader("C-1", logged_in=True).customer_id
@@ -308,7 +308,7 @@ def _ordered_changes(_: Any, __: Any, value: tuple[StatusChange, ...]) -> None:
 class Agreement:
     """A support agreement: a customer's service level for some products over some dates.
 
-    Seed: "The Policy describes the Support Services we provide to business
+    The Enterprise Support page: "The Policy describes the Support Services we provide to business
     customers for Software covered under active Support Agreements."
 
     Attributes:
@@ -357,7 +357,7 @@ class Agreement:
 class Grant:
     """A courtesy or temporary entitlement granted by staff, outside an agreement.
 
-    Seed: "Courtesy and Temporary Entitlement Support". A grant is in force on the
+    The page: "Courtesy and Temporary Entitlement Support". A grant is in force on the
     days of its window (inclusive) until it is revoked; a revocation takes effect
     at its instant, so asking about an earlier instant still shows access.
 
@@ -412,7 +412,7 @@ class Grant:
 class SupportExtension:
     """An extension agreement: support for older releases past their end of standard support.
 
-    Seed: "The Support Extensions Program is a suite of services designed to meet
+    The page: "The Support Extensions Program is a suite of services designed to meet
     the changing support needs of customers on older versions of our software."
 
     Attributes:
@@ -598,7 +598,7 @@ class EscalationStep:
 class RemoteSession:
     """A remote diagnostics session on a support case.
 
-    Seed: "Before implementing such remote access we will require your express
+    The page: "Before implementing such remote access we will require your express
     consent to the service terms."
 
     Attributes:

@@ -54,7 +54,7 @@ RECORD_KINDS = (HOLDINGS_KIND, CASE_KIND, LIFECYCLE_KIND)
 class RemoteAccessConsent(Protocol):
     """Answers whether a customer expressly consented to a version of the remote-access terms.
 
-    Seed: "Before implementing such remote access we will require your express
+    The page: "Before implementing such remote access we will require your express
     consent to the service terms."
     """
 

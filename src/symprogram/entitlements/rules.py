@@ -12,6 +12,7 @@ Reason codes (stable):
 ``public_document``                       the document is public at that instant
 ``public_before_login_requirement``       public now, gated from a later date (facts: date)
 ``logged_in``                             a login-only document, reader logged in
+``symaccount_login``                      (login reading) a SymAccount login suffices
 ``not_logged_in``                         the reader must log in (facts: since)
 ``active_agreement``                      access through an agreement (facts: id, level, date)
 ``courtesy_entitlement``                  access through a courtesy grant (facts: until)
@@ -26,6 +27,7 @@ Reason codes (stable):
 ``entitlement_expired``                   a grant ended before (facts: ended_on)
 ``entitlement_not_started``               a grant starts later (facts: starts_on)
 ``language_served``                       the document exists in the reader's language
+                                          (facts: language, location)
 ``language_local_site``                   a local-language site serves it (facts: url)
 ``language_fallback_english``             none of the reader's languages: English
 ``product_not_covered``                   (support) no agreement covers the product
@@ -34,13 +36,24 @@ Reason codes (stable):
 ``release_end_of_life``                   (support) past end of life
 ``telephone_local_language``              (telephone) a local language of the line matches
 ``telephone_english``                     (telephone) English, the primary language
+``telephone_table_public``                (telephone) no document gates the table
+``remote_access_consented``               (remote) consent to the version in force
+``remote_access_consent_required``        (remote) no consent to the version in force
+``remote_access_terms_not_in_force``      (remote) no version in force yet
+``remote_access_not_offered``             (remote) the catalogue has no terms
 ========================================  ==================================================
 
 Every refusal of the context is decided here (or in the private modules this
 one re-exports: ``_rules_access`` for reading documents, ``_rules_holdings`` for
 what a customer's agreements and grants give, ``_rules_languages``
 for languages and telephone support, ``_rules_cases`` for support cases and
-remote sessions); the flows only load state, call these rules and save.
+remote sessions, ``_rules_remote`` for remote access as of an instant); the
+flows only load state, call these rules and save.
+
+Every decision about a document names the access rule applied in its ``rule``
+detail: ``public``, ``service_level`` (the default catalogue: a login and an
+agreement at the document's level) or ``symaccount_login`` (the ``login``
+catalogue, the Enterprise Support page's literal reading).
 """
 
 from __future__ import annotations
@@ -179,7 +192,7 @@ def support_coverage(
 ) -> Decision:
     """Whether the customer is entitled to support for ``product`` (and ``release``) at ``at``.
 
-    Seed: "The Policy describes the Support Services we provide to business
+    The Enterprise Support page: "The Policy describes the Support Services we provide to business
     customers for Software covered under active Support Agreements." A release
     past its end of standard support needs, in addition, an extension agreement
     covering that release at that instant; past its end of life nothing covers it.

@@ -95,12 +95,12 @@ class EntitlementsSettings:
 
 
 class EntitlementsService(Reading, Agreements, Grants, Extensions, Cases, RemoteAccess, Audit):
-    """Enterprise support entitlements (seed 001).
+    """Enterprise support entitlements (the Enterprise Support page).
 
     Args:
         store: where agreements, grants, extensions, cases and the audit live.
         clock: the source of "now".
-        catalogue: service levels, documents, languages, ...; default: the seed's
+        catalogue: service levels, documents, languages, ...; default: the page's
             (:meth:`EntitlementCatalogue.default`).
         settings: the service's options (default :class:`EntitlementsSettings`).
         remote_access_consent: answers whether a customer consented to the

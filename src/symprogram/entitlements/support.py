@@ -41,7 +41,10 @@ __all__ = ["Cases", "Extensions", "Grants"]
 
 
 class Grants(_Base):
-    """Courtesy and temporary entitlements. Seed: "Courtesy and Temporary Entitlement Support"."""
+    """Courtesy and temporary entitlements.
+
+    The Enterprise Support page: "Courtesy and Temporary Entitlement Support".
+    """
 
     def grant_entitlement(
         self,
@@ -109,7 +112,7 @@ class Grants(_Base):
 class Extensions(_Base):
     """Release lifecycles and support extensions for older releases.
 
-    Seed: "The Support Extensions Program is a suite of services designed to meet
+    The page: "The Support Extensions Program is a suite of services designed to meet
     the changing support needs of customers on older versions of our software."
     """
 
@@ -223,7 +226,7 @@ class Extensions(_Base):
 class Cases(_Base):
     """Support cases and their escalation.
 
-    Seed: "In the event that you need to escalate a case, our senior technical
+    The page: "In the event that you need to escalate a case, our senior technical
     staff is ready and available to help you quickly bring your issue to closure."
     """
 
