@@ -12,7 +12,10 @@ Pages:
 * ``/handbook`` and ``/handbook/<document>`` — the support documents, served in the
   reader's language from the browser's ``Accept-Language``, or a redirect to the
   local-language site that has the translation; English is the fallback;
-* ``/consent`` — the consent centre: grant and withdraw each purpose.
+* ``/consent`` — the consent centre: what the privacy policy lets us do with the
+  person's information now (a new account sees the policy's own defaults: its
+  necessary uses, its opt-out uses until they opt out), and one click to agree,
+  opt out or withdraw.
 
 Run it (``pip install -e '.[web]'``)::
 
@@ -56,6 +59,13 @@ CHOICE_KINDS = ("use", "sharing", "cookies")
 
 #: The channel recorded in the consent ledger for choices made on these pages.
 CONSENT_CHANNEL = "web_form"
+
+#: The consent centre's buttons: action -> (consent service method, notice).
+CONSENT_ACTIONS = {
+    "grant": ("grant", "You agreed to"),
+    "withdraw": ("withdraw", "You withdrew your consent to"),
+    "opt_out": ("opt_out", "You opted out of"),
+}
 
 
 def _status_of(error: SymprogramError) -> int:
@@ -303,14 +313,13 @@ def create_app(
         purpose = request.form.get("purpose", "")
         action = request.form.get("action", "")
         evidence = f"symportal consent centre: {action} {purpose}"
-        if action == "grant":
-            program.consent.grant(subject, purpose, channel=CONSENT_CHANNEL, evidence=evidence)
-            session["notice"] = f"You agreed to: {_title(purposes(), purpose)}."
-        elif action == "withdraw":
-            program.consent.withdraw(subject, purpose, channel=CONSENT_CHANNEL, evidence=evidence)
-            session["notice"] = f"You withdrew your consent to: {_title(purposes(), purpose)}."
-        else:
+        record = CONSENT_ACTIONS.get(action)
+        if record is None:
             abort(400, "unknown action")
+        getattr(program.consent, record[0])(
+            subject, purpose, channel=CONSENT_CHANNEL, evidence=evidence
+        )
+        session["notice"] = f"{record[1]}: {_title(purposes(), purpose)}."
         return redirect(url_for("consent_centre"), code=303)
 
     return app

@@ -169,7 +169,8 @@ def _type(driver: Any, field: str, value: str) -> None:
 def test_register_activate_and_withdraw_consent_in_a_browser(
     browser: Any, base_url: str, live_program: Program
 ) -> None:
-    """A person registers, follows the activation link, then grants and withdraws consent."""
+    """A person registers, follows the activation link, sees the policy's defaults, then
+    opts out of, agrees to and withdraws consent to special offers."""
     browser.get(f"{base_url}/register")
     assert "Create an account" == _wait_for(browser, "h1")
     _click(browser, "#agree")
@@ -205,7 +206,13 @@ def test_register_activate_and_withdraw_consent_in_a_browser(
     _click(browser, "#to-consent")
     _wait_for(browser, "#purposes")
     assert "Consent centre" == _text(browser, "h1")
-    assert "not allowed" in _text(browser, "#special_offers .state")
+    # Issue 16: a new account sees the privacy policy's defaults (special offers are
+    # opt-out in the document), not "not allowed" everywhere.
+    assert ["allowed", "not_opted_out"] == _text(browser, "#special_offers .state").splitlines()
+    assert "allowed" == _text(browser, "#virus_alerts .state").splitlines()[0]
+    _click(browser, "#opt-out-special_offers")
+    assert _wait_for(browser, "#notice", "You opted out").startswith("You opted out of")
+    assert ["not allowed", "opted_out"] == _text(browser, "#special_offers .state").splitlines()
     _click(browser, "#grant-special_offers")
     assert _wait_for(browser, "#notice", "You agreed to").startswith("You agreed to")
     assert "allowed" == _text(browser, "#special_offers .state").splitlines()[0]

@@ -200,13 +200,56 @@ def test_the_consent_centre_needs_a_session(client: Any) -> None:
     assert "/login" == response.headers["Location"]
 
 
-def test_granting_and_withdrawing_in_the_consent_centre(client: Any, program: Program) -> None:
-    """Agree then withdraw special offers: the page and the consent ledger follow each click."""
+def _choices(program: Program, candidate_id: str) -> list[tuple[str, str]]:
+    """The choices in the subject's consent ledger (the registration's entry says only
+    what was gathered)."""
+    return [
+        (entry.data["topic"], entry.data["choice"])
+        for entry in program.consent.history(candidate_id)
+        if entry.kind == "consent_recorded" and entry.data is not None
+    ]
+
+
+def test_a_new_account_sees_the_policy_defaults(client: Any, program: Program) -> None:
+    """Issue 16: a new account sees the privacy policy's real defaults, not "not allowed"
+    everywhere: its necessary and opt-out uses allowed, its opt-in uses not asked."""
     candidate_id = _register_and_activate(client)
     page = client.get("/consent").text
-    assert 'id="special_offers" data-allowed="no"' in page
+    shown = 0
+    for purpose in program.consent.get_policy().purposes:
+        if f'id="{purpose.id}"' not in page:
+            continue
+        shown += 1
+        decision = program.consent.may_use(candidate_id, purpose.id)
+        assert decision.allowed == (purpose.basis != "opt_in"), purpose.id
+        allowed = "yes" if decision.allowed else "no"
+        assert f'id="{purpose.id}" data-allowed="{allowed}"' in page
+    assert shown >= 10
+    assert 'id="virus_alerts" data-allowed="yes"' in page
+    assert 'id="special_offers" data-allowed="yes"' in page
+    assert 'id="opt-out-special_offers"' in page
+    assert "not_opted_out" in page
+    assert "necessary_for_transaction" in page
+    assert "unknown_subject" not in page
+    assert "verified, untampered" in page
+    assert [] == _choices(program, candidate_id)
+
+
+def test_granting_and_withdrawing_in_the_consent_centre(client: Any, program: Program) -> None:
+    """Opt out of, agree to, then withdraw special offers: the page and the consent ledger
+    follow each click."""
+    candidate_id = _register_and_activate(client)
+    page = client.get("/consent").text
+    assert 'id="special_offers" data-allowed="yes"' in page
 
     csrf = csrf_of(page)
+    opt_out = {"csrf": csrf, "purpose": "special_offers", "action": "opt_out"}
+    assert 303 == client.post("/consent", data=opt_out).status_code
+    page = client.get("/consent").text
+    assert 'id="special_offers" data-allowed="no"' in page
+    assert "You opted out of" in page
+    assert ("opted_out",) == program.consent.may_use(candidate_id, "special_offers").codes
+
     grant = {"csrf": csrf, "purpose": "special_offers", "action": "grant"}
     assert 303 == client.post("/consent", data=grant).status_code
     page = client.get("/consent").text
@@ -221,22 +264,37 @@ def test_granting_and_withdrawing_in_the_consent_centre(client: Any, program: Pr
     assert "You withdrew your consent" in page
     assert ("withdrawn",) == program.consent.may_use(candidate_id, "special_offers").codes
     assert "verified, untampered" in page
-    assert [("special_offers", "granted"), ("special_offers", "withdrawn")] == [
-        (entry.data["topic"], entry.data["choice"])
-        for entry in program.consent.history(candidate_id)
-    ]
+    assert [
+        ("special_offers", "opted_out"),
+        ("special_offers", "granted"),
+        ("special_offers", "withdrawn"),
+    ] == _choices(program, candidate_id)
+
+
+def test_an_unknown_action_is_refused(client: Any, program: Program) -> None:
+    """A button the page never shows is a 400; nothing is recorded."""
+    candidate_id = _register_and_activate(client)
+    before = program.consent.history(candidate_id)
+    csrf = csrf_of(client.get("/consent").text)
+    response = client.post(
+        "/consent", data={"csrf": csrf, "purpose": "special_offers", "action": "erase"}
+    )
+    assert 400 == response.status_code
+    assert before == program.consent.history(candidate_id)
 
 
 def test_a_necessary_purpose_cannot_be_withdrawn(client: Any, program: Program) -> None:
     """Withdrawing a necessary purpose is refused with necessary_cannot_be_refused."""
     candidate_id = _register_and_activate(client)
+    before = program.consent.history(candidate_id)
     csrf = csrf_of(client.get("/consent").text)
     response = client.post(
         "/consent", data={"csrf": csrf, "purpose": "purchases_downloads", "action": "withdraw"}
     )
     assert 400 == response.status_code
     assert 'data-code="necessary_cannot_be_refused"' in response.text
-    assert () == program.consent.history(candidate_id)
+    assert before == program.consent.history(candidate_id)
+    assert ["data_collected"] == [entry.kind for entry in before]
 
 
 def test_logging_in_and_out(client: Any) -> None:
