@@ -247,7 +247,6 @@ def canonical_json(value: Any) -> str:
 
 # What json.loads(str) runs, less its wrapping (same options as json's default decoder).
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-_UNPARSED: Any = object()
 
 
 def dumps(obj: Any, *, converter: cattrs.Converter | None = None) -> str:
@@ -290,23 +289,7 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
         ValidationError: the text is not valid JSON or does not fit ``cls``.
     """
     conv = converter or _DEFAULT
-    raw: Any = _UNPARSED
-    if text.__class__ is str:
-        # One bare JSON value from the first to the last character: what
-        # json.loads gives. Anything else (surrounding whitespace, a byte order
-        # mark, extra data, an error) goes through json.loads for its answer.
-        try:
-            value, end = _scan_once(text, 0)
-        except (StopIteration, ValueError):  # not JSON: json.loads below gives the error
-            pass
-        else:
-            if end == len(text):
-                raw = value
-    if raw is _UNPARSED:
-        try:
-            raw = json.loads(text)
-        except (ValueError, TypeError) as exc:
-            raise ValidationError(f"not valid JSON: {exc}", code="invalid_json") from exc
+    raw = _parse(text)
     try:
         fast = conv._sym_readers[cls]  # type: ignore[attr-defined]
     except (AttributeError, KeyError, TypeError):
@@ -329,6 +312,29 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
         raise _not_fitting(cls, exc) from exc
     except Exception as exc:  # without detailed validation: the hook's own error
         raise _not_fitting(cls, exc) from exc
+
+
+def _parse(text: str | bytes) -> Any:
+    """The JSON value of ``text``, as ``json.loads`` gives it.
+
+    Raises:
+        ValidationError: the text is not valid JSON (code ``invalid_json``).
+    """
+    if text.__class__ is str:
+        # One bare JSON value from the first to the last character: what
+        # json.loads gives. Anything else (surrounding whitespace, a byte order
+        # mark, extra data, an error) goes through json.loads for its answer.
+        try:
+            value, end = _scan_once(text, 0)
+        except (StopIteration, ValueError):  # not JSON: json.loads below gives the error
+            pass
+        else:
+            if end == len(text):
+                return value
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(f"not valid JSON: {exc}", code="invalid_json") from exc
 
 
 def _not_fitting(cls: Any, exc: BaseException) -> ValidationError:
