@@ -24,6 +24,7 @@ from typing import Any
 from symprogram import Program
 from symprogram.accounts import ScryptHasher
 from symprogram.clock import FixedClock
+from symprogram.persistence import Store
 
 #: The instant every program of the suite starts at unless a test says otherwise.
 START = datetime(2012, 3, 1, 9, 30, tzinfo=UTC)
@@ -36,6 +37,9 @@ SERVER_ENV = {
 
 #: The backends that need nothing but this machine.
 EMBEDDED = ("memory", "sqlite", "sqlalchemy")
+
+#: The stores a context's unit tests run on (the ``store`` fixture): fast and embedded.
+STORES = ("memory", "sqlite")
 
 #: Every backend by name (``@pytest.mark.backends(*ALL)``: servers only when set).
 ALL = (*EMBEDDED, *SERVER_ENV)
@@ -103,6 +107,24 @@ def program_url(backend: str, directory: Path, prefix: str) -> str:
 
         pytest.skip(f"{SERVER_ENV[backend]} is not set: no {backend} server to test against")
     return with_prefix(base, prefix)
+
+
+def open_store(backend: str, directory: Path, *, name: str = "store.db") -> Store:
+    """A fresh store of ``backend`` (``memory``, a ``sqlite`` file ``directory/name``, or
+    ``sqlalchemy`` on such a file); the caller closes it."""
+    if backend == "memory":
+        from symprogram.storage.memory import MemoryStore
+
+        return MemoryStore()
+    if backend == "sqlite":
+        from symprogram.storage.sqlite import SQLiteStore
+
+        return SQLiteStore(directory / name)
+    if backend == "sqlalchemy":
+        from symprogram.storage.sqlalchemy import SQLAlchemyStore
+
+        return SQLAlchemyStore.from_url(f"sqlite+pysqlite:///{directory / name}")
+    raise ValueError(f"unknown test store {backend!r}; known: memory, sqlite, sqlalchemy")
 
 
 def open_program(

@@ -16,6 +16,8 @@ Fixtures (the only definitions of these names in the suite):
 - ``program``: a fresh program on ``backend`` with ``clock``, closed afterwards.
 - ``make_program``: a factory, ``make_program("sqlite", start=..., options=...)``,
   whose programs are closed (and server tables dropped) at teardown.
+- ``store``: a fresh store for a context's unit tests, on memory and on a SQLite
+  file (:data:`_programs.STORES`), closed afterwards.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from _programs import SERVER_ENV, START, ProgramFactory, backends
+from _programs import SERVER_ENV, START, STORES, ProgramFactory, backends, open_store
 from symprogram import Program
 from symprogram.clock import FixedClock
+from symprogram.persistence import Store
 
 settings.register_profile(
     "dev",
@@ -107,3 +110,13 @@ def make_program(tmp_path: Path) -> Iterator[ProgramFactory]:
 def program(backend: str, clock: FixedClock, make_program: ProgramFactory) -> Program:
     """A fresh program on ``backend`` with ``clock`` and fast hashing, closed afterwards."""
     return make_program(backend, clock=clock)
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store of each embedded adapter, closed afterwards."""
+    made = open_store(str(request.param), tmp_path)
+    try:
+        yield made
+    finally:
+        made.close()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from _programs import open_store
 from symprogram.accounts import (
     AcceptancePath,
     AccountsService,
@@ -17,8 +18,6 @@ from symprogram.clock import FixedClock
 from symprogram.history import AccountHistory
 from symprogram.notify import Outbox
 from symprogram.persistence import Store
-from symprogram.storage.memory import MemoryStore
-from symprogram.storage.sqlite import SQLiteStore
 
 START = datetime(2011, 1, 15, 9, 30, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
@@ -36,10 +35,8 @@ KINDS = (
 
 
 def make_store(kind: str, directory: Path) -> Store:
-    """A fresh store of the given adapter kind."""
-    if kind == "memory":
-        return MemoryStore()
-    return SQLiteStore(directory / "accounts.db")
+    """A fresh store of the given adapter kind (built by ``_programs.open_store``)."""
+    return open_store(kind, directory, name="accounts.db")
 
 
 class World:

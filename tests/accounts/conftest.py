@@ -1,22 +1,14 @@
-"""Fixtures of the accounts tests: a service on each storage adapter."""
+"""Fixtures of the accounts tests: a service on each storage adapter.
+
+The ``store`` fixture (memory and a SQLite file) is the suite's, in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from accounts_helpers import World, make_store
+from accounts_helpers import World
 
 from symprogram.persistence import Store
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """Each test runs on the in-memory and on the SQLite adapter."""
-    made = make_store(request.param, tmp_path)
-    yield made
-    made.close()
 
 
 @pytest.fixture

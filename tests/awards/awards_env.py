@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from _programs import open_store
 from symprogram.awards import (
     AwardsService,
     AwardsSettings,
@@ -17,8 +18,6 @@ from symprogram.clock import FixedClock
 from symprogram.history import AccountHistory
 from symprogram.notify import Outbox
 from symprogram.persistence import Store
-from symprogram.storage.memory import MemoryStore
-from symprogram.storage.sqlite import SQLiteStore
 
 START = datetime(2012, 3, 1, 9, 0, tzinfo=UTC)
 ADA = KitAddress("Ada Lovelace", "ada@example.com", ("12 St James's Square", "London"), "GB")
@@ -58,7 +57,5 @@ class Env:
 
 
 def make_store(kind: str, path: Path) -> Store:
-    """A fresh store of ``kind`` (``memory`` or ``sqlite``)."""
-    if kind == "memory":
-        return MemoryStore()
-    return SQLiteStore(str(path / "awards.db"))
+    """A fresh store of ``kind`` (built by ``_programs.open_store``)."""
+    return open_store(kind, path, name="awards.db")

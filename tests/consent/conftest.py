@@ -1,4 +1,7 @@
-"""Fixtures of the consent tests: every service test runs on MemoryStore and SQLiteStore."""
+"""Fixtures of the consent tests: every service test runs on MemoryStore and SQLiteStore.
+
+The ``store`` fixture (memory and a SQLite file) is the suite's, in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +12,14 @@ from typing import Any
 
 import pytest
 
+from _programs import STORES, open_store
 from symprogram.clock import FixedClock
 from symprogram.consent import ConsentService, ConsentSettings
 from symprogram.persistence import Store
-from symprogram.storage.memory import MemoryStore
-from symprogram.storage.sqlite import SQLiteStore
 
 T0 = datetime(2011, 1, 14, tzinfo=UTC)
 
 Snapshot = Callable[[], Any]
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh store of each adapter."""
-    s: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "c.db")
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -66,17 +60,13 @@ def snapshot(store: Store) -> Snapshot:
 StoreFactory = Callable[[], Store]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=STORES)
 def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
     """A factory of fresh, empty stores of each adapter (one per Hypothesis example)."""
     opened: list[Store] = []
 
     def make() -> Store:
-        s: Store = (
-            MemoryStore()
-            if request.param == "memory"
-            else SQLiteStore(tmp_path / f"p{len(opened)}.db")
-        )
+        s = open_store(str(request.param), tmp_path, name=f"p{len(opened)}.db")
         opened.append(s)
         return s
 

@@ -1,17 +1,17 @@
-"""Fixtures of the entitlements tests: a service on each storage adapter."""
+"""Fixtures of the entitlements tests: a service on each storage adapter.
+
+The ``store`` fixture (memory and a SQLite file) is the suite's, in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from entitlements_helpers import Env, make_store
+from entitlements_helpers import Env
+
+from symprogram.persistence import Store
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Env]:
+@pytest.fixture
+def env(store: Store) -> Env:
     """An :class:`Env` on each adapter."""
-    store = make_store(request.param, tmp_path)
-    yield Env(store)
-    store.close()
+    return Env(store)

@@ -7,11 +7,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from _programs import open_store
 from symprogram.clock import FixedClock
 from symprogram.entitlements import EntitlementsService, InMemoryRemoteAccessConsent
 from symprogram.persistence import Store
-from symprogram.storage.memory import MemoryStore
-from symprogram.storage.sqlite import SQLiteStore
 
 START = datetime(2012, 3, 1, 9, 0, tzinfo=UTC)
 KINDS = ("entitlements_customer", "entitlements_case", "entitlements_product", "ledger_head")
@@ -42,10 +41,8 @@ class Env:
 
 
 def make_store(kind: str, tmp_path: Path) -> Store:
-    """A fresh store of ``kind`` ("memory" or "sqlite")."""
-    if kind == "memory":
-        return MemoryStore()
-    return SQLiteStore(str(tmp_path / "entitlements.db"))
+    """A fresh store of ``kind`` (built by ``_programs.open_store``)."""
+    return open_store(kind, tmp_path, name="entitlements.db")
 
 
 def to_toml(data: dict[str, Any]) -> str:
