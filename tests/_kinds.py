@@ -1,4 +1,4 @@
-"""The record kinds the SDK stores, shared by the acceptance and erasure suites.
+"""The record kinds the SDK stores, shared by the integration and erasure suites.
 
 The library keeps no list of its kinds (each service names its own), so the tests
 keep this one: ``test_snapshot_covers_every_kind`` and the erasure suite check it

@@ -21,7 +21,7 @@ from _programs import ProgramFactory, db_path, open_program
 from symprogram import Program
 from symprogram.errors import IntegrityError, StorageError, SymprogramError
 
-KEY = b"acceptance ledger key"
+KEY = b"integration ledger key"
 
 
 def _build(make_program: ProgramFactory, *, ledger_key: bytes | None = None) -> str:
