@@ -41,12 +41,18 @@ _DENIALS = frozenset({"refused", "withdrawn", "opted_out"})
 PREFERENCE_CHANNEL = "profile_form"
 """The consent channel of choices made with the account's notification switches."""
 
-GATHERING_ACTIVITIES: Mapping[str, str] = {"registration": "other_activities"}
+GATHERING_ACTIVITIES: Mapping[str, str] = {
+    "registration": "other_activities",
+    "support_incident": "service_request",
+}
 """Accounts activities -> the privacy policy's activities under which their data is recorded.
 
-A registration in the certification program is not one of the activities the
-policy lists by name; it is one of the "certain other activities on our website"
-(the policy's open-ended activity ``other_activities``)."""
+"We request personal information when you place an order, register a product,
+request a service, answer a survey, enter a contest, correspond with us or engage
+in certain other activities on our website." A support incident is a service
+request (``service_request``). A registration in the certification program is
+not one of the activities the policy lists by name; it is one of the "certain
+other activities on our website" (the open-ended activity ``other_activities``)."""
 
 
 def remote_access_evidence(terms_version: str) -> str:

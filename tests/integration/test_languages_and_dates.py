@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from integration_helpers import seed, snapshot
+from integration_helpers import BCS_HANDBOOK, ES_HANDBOOK, GATED, POLICY, READER, seed, snapshot
 
 from _programs import ALL, ProgramFactory
 from symprogram import Program
@@ -35,15 +35,6 @@ from symprogram.errors import SymprogramError
 #: file; the tests that store an instant run on every backend.
 pytestmark = pytest.mark.backends("memory", "sqlite")
 
-POLICY = "technical_support_policy"
-GATED = (
-    "essential_support_basic_maintenance_handbook",
-    "business_critical_services_handbook",
-    "global_escalation_process_guide",
-    "remote_access_standard_terms",
-    "local_language_support_table",
-)
-READER = Reader("C-1", logged_in=True)
 
 #: header -> (outcome, language, direction)
 HEADERS = {
@@ -243,7 +234,7 @@ def test_logged_in_reader_with_agreement_reads_after_the_date(program: Program) 
     )
     at = datetime(2011, 1, 15, tzinfo=UTC)
     assert program.entitlements.decide(READER, GATED[0], at=at).allowed
-    refused = program.entitlements.decide(READER, "business_critical_services_handbook", at=at)
+    refused = program.entitlements.decide(READER, BCS_HANDBOOK, at=at)
     assert not refused.allowed
     assert refused.has("level_too_low")
     ended = program.entitlements.decide(READER, GATED[0], at=datetime(2012, 1, 1, tzinfo=UTC))
@@ -272,19 +263,17 @@ AT_CALLS: dict[str, Call] = {
         s["cid"], ["scs-endpoint"], "hr@example.com", expires_at=at
     ),
     "entitlements.accessible_documents": lambda p, s, at: p.entitlements.accessible_documents(
-        Reader("C-1", logged_in=True), at=at
+        READER, at=at
     ),
-    "entitlements.decide": lambda p, s, at: p.entitlements.decide(
-        Reader("C-1", logged_in=True), "technical_support_policy", at=at
-    ),
+    "entitlements.decide": lambda p, s, at: p.entitlements.decide(READER, POLICY, at=at),
     "entitlements.support_decision": lambda p, s, at: p.entitlements.support_decision(
         "C-1", "NetBackup", at=at
     ),
     "entitlements.may_read_telephone_support": lambda p, s, at: (
-        p.entitlements.may_read_telephone_support(Reader("C-1", logged_in=True), at=at)
+        p.entitlements.may_read_telephone_support(READER, at=at)
     ),
     "entitlements.telephone_support": lambda p, s, at: p.entitlements.telephone_support(
-        reader=Reader("C-1", logged_in=True), at=at
+        reader=READER, at=at
     ),
     "entitlements.may_start_remote_session": lambda p, s, at: (
         p.entitlements.may_start_remote_session("C-1", at=at)
@@ -314,6 +303,9 @@ AT_CALLS: dict[str, Call] = {
     "consent.get_policy": lambda p, s, at: p.consent.get_policy(at=at),
     "consent.record_notice": lambda p, s, at: p.consent.record_notice(
         "s1", p.consent.get_policy().version, at=at
+    ),
+    "consent.record_gathered": lambda p, s, at: p.consent.record_gathered(
+        "s1", "order", ["name"], at=at
     ),
     "consent.record_personal_data": lambda p, s, at: p.consent.record_personal_data(
         "s1", "order", {"name": "Ada"}, at=at
@@ -415,7 +407,7 @@ def test_the_2011_01_15_login_rule_at_the_instant_in_every_zone(
         before = (LOGIN_RULE - timedelta(seconds=1)).astimezone(tz)
         at = LOGIN_RULE.astimezone(tz)
         anonymous = Reader(None, logged_in=False)
-        handbook = "essential_support_basic_maintenance_handbook"
+        handbook = ES_HANDBOOK
         results = [
             program.entitlements.decide(anonymous, handbook, at=t).allowed for t in (before, at)
         ]

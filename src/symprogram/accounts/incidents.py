@@ -13,6 +13,7 @@ from symprogram.accounts.models import (
     IncidentStatus,
     MessageAuthor,
 )
+from symprogram.accounts.ports import INCIDENT_ITEMS, SUPPORT_INCIDENT, PersonalDataLedger
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ids import CandidateId
 from symprogram.notify import Message
@@ -58,6 +59,9 @@ class Incidents(FlowBase):
             updated, event = rules.file_incident(candidate, incident)
             store.candidates.save(updated)
             self._record(tx, event)
+            if isinstance(self._consent, PersonalDataLedger):
+                # "We request personal information when you ... request a service".
+                self._consent.record_gathered(key, SUPPORT_INCIDENT, INCIDENT_ITEMS, now)
         self._send([messages.incident_notice(candidate, incident, "incident_opened")])
         return incident
 

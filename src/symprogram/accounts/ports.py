@@ -35,11 +35,14 @@ __all__ = [
     "CREDENTIAL_KIND",
     "EMAIL_INDEX",
     "GATHERING_ACTIVITIES",
+    "INCIDENT_ITEMS",
     "INCIDENT_KIND",
     "PERSONAL_DATA_KINDS",
     "RECORD_KINDS",
+    "REGISTRATION",
     "REQUEST_LOG_KIND",
     "SCORE_REPORT_KIND",
+    "SUPPORT_INCIDENT",
     "AcceptanceRepository",
     "CandidateDirectory",
     "CandidateRepository",
@@ -134,7 +137,14 @@ class MarketingChoices(MarketingConsent, Protocol):
         ...
 
 
-GATHERING_ACTIVITIES = ("registration",)
+REGISTRATION = "registration"
+"""Registering (``register``, ``register_many``, the CSV import): the contact details."""
+SUPPORT_INCIDENT = "support_incident"
+"""Opening a support incident (``open_incident``): the description of the problem."""
+INCIDENT_ITEMS = ("problem_description",)
+"""What a candidate gives when opening an incident, in the privacy policy's words."""
+
+GATHERING_ACTIVITIES = (REGISTRATION, SUPPORT_INCIDENT)
 """The accounts activities that gather personal data, as :class:`PersonalDataLedger` hears them."""
 
 

@@ -23,7 +23,7 @@ from symprogram.accounts.models import (
     TermsReceipt,
     normalize_email,
 )
-from symprogram.accounts.ports import PersonalDataLedger
+from symprogram.accounts.ports import REGISTRATION, PersonalDataLedger
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import Conflict
 from symprogram.ids import CandidateId
@@ -31,11 +31,7 @@ from symprogram.notify import Message
 from symprogram.persistence import Transaction
 from symprogram.tokens import TokenPurpose
 
-__all__ = ["REGISTRATION", "AccountOpening", "Registration"]
-
-REGISTRATION = "registration"
-"""The activity under which a registration's personal data is recorded (see
-:class:`~symprogram.accounts.ports.PersonalDataLedger`)."""
+__all__ = ["AccountOpening", "Registration"]
 
 
 class AccountOpening(FlowBase):
