@@ -198,15 +198,20 @@ def test_the_catalogue_loads_versions_and_refuses_bad_ones() -> None:
 
 def test_publishing_refuses_a_reused_label_or_an_earlier_instant() -> None:
     """publish() keeps the history; a label used before or an instant not after the
-    latest version's is invalid_remote_access_versions."""
+    latest version's is invalid_remote_access_versions; a naive instant is refused."""
     terms = RemoteAccessTerms("remote_access_standard_terms", "1", NEW_FROM)
     for version, at in (("1", NEW_FROM + timedelta(days=1)), ("2", NEW_FROM), ("2", START)):
         with pytest.raises(ValidationError) as caught:
             terms.publish(version, at)
         assert "invalid_remote_access_versions" == caught.value.code
-    with pytest.raises(ValidationError) as naive:
-        terms.publish("2", datetime(2013, 1, 1))
-    assert "naive_datetime" == naive.value.code
+    for call in (
+        lambda: terms.publish("2", datetime(2013, 1, 1)),
+        lambda: terms.version_at(datetime(2013, 1, 1)),
+        lambda: terms.next_after(datetime(2013, 1, 1)),
+    ):
+        with pytest.raises(ValidationError) as naive:
+            call()
+        assert "naive_datetime" == naive.value.code
 
 
 @st.composite

@@ -276,7 +276,12 @@ class RemoteAccessTerms:
         return (*self.earlier, RemoteAccessVersion(self.version, self.effective_from))
 
     def version_at(self, at: datetime) -> RemoteAccessVersion | None:
-        """The version in force at ``at`` (``None``: none had come into force yet)."""
+        """The version in force at ``at`` (``None``: none had come into force yet).
+
+        Raises:
+            ValidationError: ``at`` is not an aware datetime (``naive_datetime``, ...).
+        """
+        at = ensure_utc(at)
         found: RemoteAccessVersion | None = None
         for item in self.versions:
             if item.effective_from is not None and item.effective_from > at:
@@ -285,7 +290,12 @@ class RemoteAccessTerms:
         return found
 
     def next_after(self, at: datetime) -> RemoteAccessVersion | None:
-        """The first version coming into force after ``at``, if one is published."""
+        """The first version coming into force after ``at``, if one is published.
+
+        Raises:
+            ValidationError: ``at`` is not an aware datetime (``naive_datetime``, ...).
+        """
+        at = ensure_utc(at)
         for item in self.versions:
             if item.effective_from is not None and item.effective_from > at:
                 return item
