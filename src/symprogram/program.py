@@ -240,6 +240,8 @@ class Program:
 
         def build() -> AccountsService:
             options = dict(self._options.get("accounts", {}))
+            # One truth per choice: consent keeps the marketing switches and learns
+            # what accounts gathered, in the accounts unit of work (issue 16).
             options.setdefault("marketing_consent", ConsentMarketing(self.consent))
             # A postal address recorded by accounts releases the held achievement kits
             # (when awards asks accounts about candidates; a host's own directory

@@ -124,6 +124,27 @@ def test_a_refused_bulk_record_rolls_the_batch_back(store: Store) -> None:
     assert before == world.snapshot()
 
 
+def test_opening_an_incident_records_the_problem_description(store: Store) -> None:
+    """A support incident gathers a description of the problem: recorded as such."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    cid = world.active().candidate_id
+    world.accounts.open_incident(cid, title="Exam voucher", body="My voucher was refused.")
+    assert (cid, "support_incident", ("problem_description",), START) == fake.gathered[-1]
+
+
+def test_a_refused_incident_record_leaves_no_incident(store: Store) -> None:
+    """All or nothing: when the personal data ledger refuses, no incident is opened."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    cid = world.active().candidate_id
+    fake.refuse_gathering = True
+    before = world.snapshot()
+    with pytest.raises(Conflict):
+        world.accounts.open_incident(cid, title="Exam voucher", body="Refused.")
+    assert before == world.snapshot()
+
+
 def test_marketing_switches_are_a_view_of_the_consent_choices(store: Store) -> None:
     """Switching records the choice in consent; reading the switch asks consent."""
     fake = FakeConsent()

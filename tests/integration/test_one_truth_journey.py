@@ -119,6 +119,21 @@ def test_the_csv_import_makes_every_imported_person_known(program: Program, tmp_
         _assert_known(program, candidate.candidate_id)
 
 
+def test_a_support_incident_is_recorded_as_a_service_request(program: Program) -> None:
+    """ "We request personal information when you ... request a service": opening an
+    incident records the problem description under the policy's service_request."""
+    cid = register_active(program)
+    program.accounts.open_incident(cid, title="Exam voucher", body="My voucher was refused.")
+    entry = program.consent.history(cid)[-1]
+    assert entry.data is not None
+    assert ("data_collected", "service_request", ["problem_description"]) == (
+        entry.kind,
+        entry.data["activity"],
+        entry.data["items"],
+    )
+    assert "voucher" not in str(entry.data)
+
+
 def test_a_refused_consent_record_leaves_no_account(make_program: ProgramFactory) -> None:
     """All or nothing: a policy that cannot take the registration's data refuses the
     registration itself (``unknown_activity``), and no account, token or entry is left."""
