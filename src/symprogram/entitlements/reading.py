@@ -138,7 +138,12 @@ class Reading(_Base):
             then language), a hint of what would change the answer, and details:
             ``language``, ``language_name`` (in its own language), ``direction``
             (``rtl`` for Hebrew), ``language_outcome``, ``local_site_url``,
-            ``negotiation`` (steps), ``document``, ``access``, ``required_level``.
+            ``location`` (where that language is served, e.g.
+            ``https://my.symantec.com`` for the handbooks), ``negotiation``
+            (steps), ``document``, ``access``, ``rule`` (the name of the access
+            rule applied: ``public``, ``service_level`` in the default catalogue,
+            ``symaccount_login`` in the page's literal ``login`` reading, whose
+            admitting reason code it also is) and ``required_level``.
 
         Raises:
             NotFound: unknown document (``document_not_found``).
