@@ -34,6 +34,7 @@ __all__ = [
     "LimitExceeded",
     "NotFound",
     "PermissionDenied",
+    "RateLimited",
     "StorageError",
     "SymprogramError",
     "TokenError",
@@ -153,6 +154,37 @@ class PermissionDenied(SymprogramError, PermissionError):
     """The actor may not do this (terms not accepted, consent missing, ...)."""
 
     default_code = "forbidden"
+
+
+class RateLimited(PermissionDenied):
+    """Too many attempts in a short time (failed log-ins, ...): try again later.
+
+    Attributes:
+        retry_after: whole seconds to wait before the next attempt can succeed
+            (also in ``details["retry_after"]``).
+
+    Example:
+        >>> error = RateLimited("too many failed log-ins", retry_after=300)
+        >>> (error.code, error.retry_after, error.details["retry_after"])
+        ('rate_limited', 300, 300)
+    """
+
+    default_code = "rate_limited"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        merged = dict(details or {})
+        if retry_after is not None:
+            merged["retry_after"] = retry_after
+        super().__init__(message, field=field, code=code, details=merged)
+        self.retry_after: int = int(merged.get("retry_after", 0))
 
 
 class StorageError(SymprogramError, OSError):
