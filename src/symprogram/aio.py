@@ -49,6 +49,7 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -78,12 +79,13 @@ T = TypeVar("T")
 R = TypeVar("R")
 P = ParamSpec("P")
 
-DEFAULT_MAX_WORKERS = 4
-"""Worker threads of an :class:`AsyncProgram` unless another number is given.
+DEFAULT_MAX_WORKERS = min(4, os.cpu_count() or 1)
+"""Worker threads of an :class:`AsyncProgram` unless another number is given: one
+per core, at most four.
 
-Password hashing releases the GIL, so a few workers keep two to four cores busy;
-more workers only queue on the store's lock and compete with the event loop for
-the GIL (measured in ``benchmarks/event_loop_lag.py``)."""
+Password hashing releases the GIL, so one worker per core keeps the cores busy;
+more workers only queue on the store's lock and take CPU time and the GIL from the
+event loop, which then wakes up later (measured in ``benchmarks/event_loop_lag.py``)."""
 
 _STREAM_CHUNK = 256
 """Items an :class:`AsyncStream` reads per trip to its worker thread."""

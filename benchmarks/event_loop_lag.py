@@ -1,0 +1,189 @@
+"""Event-loop lag while 50 registrations run at once through :mod:`symprogram.aio`.
+
+Usage (from the repository root)::
+
+    python -m benchmarks.event_loop_lag            # every scenario (about a minute)
+    python -m benchmarks.event_loop_lag --quick    # the cheap hasher only
+
+A ticker coroutine sleeps 1 ms again and again and records how late it wakes up
+(its lateness is what every other request served by the loop would wait). While
+it ticks, 50 coroutines each accept the Terms of Use and register a candidate on
+an SQLite file, all started at once. Scenarios:
+
+* ``idle``: the ticker alone (the loop's own jitter on this machine);
+* ``aio``: the registrations through :class:`~symprogram.aio.AsyncProgram`
+  (worker threads), with the cheap test hasher (scrypt ``n=2**4``) and with the
+  default one (scrypt ``n=2**15``, about 0.4 s a hash);
+* ``blocking``: the same calls made directly from the coroutines (what an async
+  app does without :mod:`symprogram.aio`), for comparison.
+
+The target (issue 19) is a p99 lateness of at most 5 ms in the ``aio`` scenarios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # ``python benchmarks/event_loop_lag.py``
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from symprogram import Outbox, Program
+from symprogram.accounts import AcceptancePath, ScryptHasher
+from symprogram.aio import DEFAULT_MAX_WORKERS, AsyncProgram
+
+REGISTRATIONS = 50
+TICK = 0.001
+MIN_SECONDS = 2.0
+"""Rounds of 50 concurrent registrations are repeated until they took this long, so
+that the cheap hasher's short runs give the ticker enough samples too."""
+
+HASHERS = {
+    "cheap (scrypt n=2**4)": 2**4,
+    "default (scrypt n=2**15)": 2**15,
+}
+
+
+def _form(i: int) -> dict[str, Any]:
+    return {
+        "email": f"lag{i}@example.com",
+        "password": "correct horse battery staple",
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "company_name": "Analytical Engines",
+        "partner_company": "Babbage & Co",
+        "preferred_language": "en",
+    }
+
+
+def _program(directory: str, n: int) -> Program:
+    return Program.open(
+        f"sqlite:///{directory}/lag.db",
+        notifier=Outbox(),
+        options={"accounts": {"hasher": ScryptHasher(n=n)}},
+    )
+
+
+async def _ticker(stop: asyncio.Event, lateness: list[float]) -> None:
+    while not stop.is_set():
+        start = time.perf_counter()
+        await asyncio.sleep(TICK)
+        lateness.append(time.perf_counter() - start - TICK)
+
+
+async def _measure(work: Callable[[int], Awaitable[None]]) -> dict[str, float]:
+    """Run rounds of ``work`` while the ticker ticks: lateness (ms), rounds, wall time (s)."""
+    stop = asyncio.Event()
+    lateness: list[float] = []
+    ticker = asyncio.create_task(_ticker(stop, lateness))
+    await asyncio.sleep(0.05)  # the ticker is running before the work starts
+    lateness.clear()
+    started = time.perf_counter()
+    rounds = 0
+    while rounds == 0 or time.perf_counter() - started < MIN_SECONDS:
+        await work(rounds)
+        rounds += 1
+    wall = time.perf_counter() - started
+    stop.set()
+    await ticker
+    cuts = statistics.quantiles(lateness, n=100, method="inclusive")
+    return {
+        "ticks": len(lateness),
+        "p50_ms": cuts[49] * 1e3,
+        "p99_ms": cuts[98] * 1e3,
+        "max_ms": max(lateness) * 1e3,
+        "rounds": rounds,
+        "wall_s": wall,
+    }
+
+
+async def _idle() -> dict[str, float]:
+    return await _measure(lambda _: asyncio.sleep(MIN_SECONDS))
+
+
+async def _aio(n: int, workers: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as directory:
+        aprogram = await AsyncProgram.open(
+            f"sqlite:///{directory}/lag.db",
+            max_workers=workers,
+            notifier=Outbox(),
+            options={"accounts": {"hasher": ScryptHasher(n=n)}},
+        )
+        accounts = aprogram.accounts
+        version = accounts.terms.current(aprogram.now()).version
+
+        async def register(i: int) -> None:
+            receipt = await accounts.accept_terms(
+                path=AcceptancePath.CREATE_ACCOUNT, terms_version=version
+            )
+            await accounts.register(terms_receipt=receipt.token, **_form(i))
+
+        async def work(round_: int) -> None:
+            first = round_ * REGISTRATIONS
+            await asyncio.gather(*(register(first + i) for i in range(REGISTRATIONS)))
+
+        try:
+            return await _measure(work)
+        finally:
+            await aprogram.aclose()
+
+
+async def _blocking(n: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as directory, _program(directory, n) as program:
+        _ = program.accounts, program.consent
+        version = program.accounts.terms.current(program.now()).version
+
+        async def register(i: int) -> None:
+            await asyncio.sleep(0)
+            receipt = program.accounts.accept_terms(
+                path=AcceptancePath.CREATE_ACCOUNT, terms_version=version
+            )
+            assert receipt.token is not None
+            program.accounts.register(terms_receipt=receipt.token, **_form(i))
+
+        async def work(round_: int) -> None:
+            first = round_ * REGISTRATIONS
+            await asyncio.gather(*(register(first + i) for i in range(REGISTRATIONS)))
+
+        return await _measure(work)
+
+
+def _row(name: str, hasher: str, workers: str, result: dict[str, float]) -> str:
+    return (
+        f"| {name} | {hasher} | {workers} | {result['rounds']:.0f} | {result['ticks']:,.0f} | "
+        f"{result['p50_ms']:.2f} | {result['p99_ms']:.2f} | {result['max_ms']:.1f} | "
+        f"{result['wall_s'] / result['rounds']:.2f} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the scenarios and print a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the cheap hasher only")
+    parser.add_argument(
+        "--workers", type=int, nargs="*", default=[DEFAULT_MAX_WORKERS], help="pool sizes"
+    )
+    args = parser.parse_args(argv)
+    hashers = dict(list(HASHERS.items())[:1]) if args.quick else HASHERS
+    print(
+        f"{REGISTRATIONS} concurrent registrations on an SQLite file; a ticker sleeping "
+        f"{TICK * 1e3:.0f} ms measures its lateness (ms)\n"
+    )
+    print("| scenario | hasher | workers | rounds | ticks | p50 | p99 | max | s per round |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(_row("idle", "-", "-", asyncio.run(_idle())), flush=True)
+    for label, n in hashers.items():
+        for workers in args.workers:
+            print(_row("aio", label, str(workers), asyncio.run(_aio(n, workers))), flush=True)
+        print(_row("blocking", label, "-", asyncio.run(_blocking(n))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
