@@ -27,8 +27,9 @@ TEMPLATE = (
     "messages.py",
     "service.py",
 )
-# Modules allowed to know every context: the wiring, the whole-program tools.
-WIRING = {"program", "_bridges", "erasure", "cli", "__main__", "__init__"}
+# Modules allowed to know every context: the wiring (program, its async twin aio), the
+# whole-program tools.
+WIRING = {"program", "_bridges", "erasure", "aio", "cli", "__main__", "__init__"}
 KERNEL_EXEMPT = {"storage", "testing", "_cli"}
 
 
