@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
 from symprogram._cli.shell import CliError, State, emit, json_option, message_data, pass_state
 from symprogram.notify import Message
+
+
+def _open_private(path: Path) -> TextIO:
+    """Open ``path`` for appending; a new file is created 0600 whatever the umask.
+
+    The outbox holds raw activation tokens. An existing file keeps its permissions.
+    """
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    try:
+        created = not path.exists()
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        raise CliError("outbox_unwritable", f"cannot write {path}: {exc.strerror}") from exc
+    if created and hasattr(os, "fchmod"):
+        os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "a", encoding="utf-8")
 
 
 # -- import ------------------------------------------------------------------------------
@@ -67,7 +84,7 @@ def import_candidates(
     if not file.is_file():
         raise CliError("csv_unreadable", f"no such file: {file}")
     program = state.program(accounts={"hasher": UnusablePasswords()})
-    sink = None if outbox_file is None else outbox_file.open("a", encoding="utf-8")
+    sink = None if outbox_file is None else _open_private(outbox_file)
 
     def write(messages: tuple[Message, ...]) -> None:
         if sink is not None:

@@ -8,6 +8,7 @@ re-exported here.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -35,6 +36,7 @@ from symprogram.persistence import (
 __all__ = [
     "IN_CHUNK",
     "MIN_BATCH",
+    "PRIVATE_FILE_MODE",
     "Joinable",
     "Unit",
     "Units",
@@ -53,6 +55,7 @@ __all__ = [
     "check_text",
     "check_version",
     "check_writable",
+    "create_private_file",
     "entry_not_found",
     "position_taken",
     "record_not_found",
@@ -72,6 +75,47 @@ IN_CHUNK = 500
 """Keys per ``IN (...)`` list of a batched read (well under SQLite's variable limit)."""
 MIN_BATCH = 8
 """Smaller batches are written item by item (a savepoint costs more than it saves)."""
+
+
+PRIVATE_FILE_MODE = 0o600
+"""The permissions of every database file symprogram creates (owner read and write)."""
+
+
+def create_private_file(path: str) -> bool:
+    """Create ``path`` as an empty file readable and writable by its owner only (0600).
+
+    Whatever the process's umask: the file is created with ``O_CREAT | O_EXCL`` and
+    mode 0600, then ``fchmod`` to 0600 (where the platform has it). An existing file
+    is left as it is, permissions included (returns False), and so is a path that
+    names no file (``""``, ``":memory:"``, a ``file:`` URI). SQLite gives the
+    ``-wal``, ``-shm`` and ``-journal`` files it creates beside a database the
+    database file's own permissions, so they are 0600 too.
+
+    Returns:
+        True if the file was created.
+
+    Raises:
+        StorageError: the file cannot be created (``database_unavailable``), e.g. its
+            folder does not exist or may not be written.
+    """
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return False
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise StorageError(
+            f"cannot open the database: unable to create {path!r} ({exc.strerror})",
+            code="database_unavailable",
+        ) from exc
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, PRIVATE_FILE_MODE)
+    finally:
+        os.close(fd)
+    return True
 
 
 def enable_wal(execute: Callable[[str], object], *, timeout: float = 30.0) -> None:

@@ -9,7 +9,13 @@
   threads or in other processes, queue instead of losing updates;
 * the schema is versioned with ``PRAGMA user_version`` and migrated forward on
   open; a file written by a newer symprogram is refused, and so is a file that is
-  not a symprogram database;
+  not a symprogram database. Both are recognised read-only (``PRAGMA query_only``)
+  before anything is written: another application's database is left exactly as
+  it was, journal mode included;
+* a database file it creates is readable and writable by its owner only (0600,
+  whatever the umask), and so are the ``-wal`` and ``-shm`` files SQLite creates
+  beside it (SQLite gives them the database file's permissions). The permissions
+  of an existing file are never changed;
 * batches (:func:`symprogram.persistence.save_many` and the other batch helpers)
   are one ``executemany`` per table inside a savepoint, rows in key order;
 * every ``sqlite3`` error is translated into a :class:`~symprogram.errors.StorageError`
@@ -61,6 +67,7 @@ from symprogram.storage._base import (
     check_save,
     check_version,
     check_writable,
+    create_private_file,
     enable_wal,
     entry_not_found,
     listing_start,
@@ -445,7 +452,8 @@ class SQLiteStore:
     """A :class:`symprogram.persistence.Store` in one SQLite file.
 
     Args:
-        path: the database file (created if missing), or ``":memory:"``.
+        path: the database file (created if missing, with permissions 0600; an
+            existing file keeps its permissions), or ``":memory:"``.
         timeout: seconds to wait for another writer before ``database_busy``.
         cache_mb: the connection's page cache in megabytes (``PRAGMA cache_size``;
             memory is taken only as pages are read). SQLite's own default is 2 MB;
@@ -481,9 +489,11 @@ class SQLiteStore:
         self._checkpoint_pages = _positive(
             checkpoint_pages, "checkpoint_pages", "invalid_checkpoint_pages", 1 << 30
         )
+        self._timeout = timeout
         self._lock = threading.RLock()
         self._units: Units[SQLiteTransaction] = Units(self._begin, self._end, lock=self._lock)
         self._closed = False
+        create_private_file(self.path)
         try:
             self._conn = sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
@@ -491,7 +501,9 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise _translate(exc) from exc
         try:
-            self._configure(timeout)
+            self._exec(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._recognise()
+            self._configure()
             self._migrate()
         except BaseException:
             self._conn.close()
@@ -503,10 +515,43 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise _translate(exc) from exc
 
-    def _configure(self, timeout: float) -> None:
-        self._exec(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    def _recognise(self) -> None:
+        """Refuse a foreign or newer file before any statement that could change it.
+
+        The connection is ``query_only`` meanwhile: nothing here can write.
+        """
+        self._exec("PRAGMA query_only = ON")
+        try:
+            self._schema_version()
+        finally:
+            self._exec("PRAGMA query_only = OFF")
+
+    def _schema_version(self) -> tuple[int, int]:
+        """``(application_id, user_version)`` of a file that is ours (or empty).
+
+        Raises:
+            StorageError: ``not_a_symprogram_database``, ``schema_too_new``.
+        """
+        app_id = as_int(self._exec("PRAGMA application_id")[0][0], "application_id")
+        version = as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
+        tables = self._exec("SELECT count(*) FROM sqlite_master")[0][0]
+        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables and version == 0):
+            raise StorageError(
+                f"{self.path} is not a symprogram database",
+                code="not_a_symprogram_database",
+            )
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path} has schema version {version}; this release knows up to "
+                f"{SCHEMA_VERSION}: upgrade symprogram",
+                code="schema_too_new",
+                details={"found": version, "supported": SCHEMA_VERSION},
+            )
+        return app_id, version
+
+    def _configure(self) -> None:
         if self.path != ":memory:":
-            enable_wal(self._exec, timeout=timeout)
+            enable_wal(self._exec, timeout=self._timeout)
         self._exec("PRAGMA synchronous = NORMAL")
         self._exec(f"PRAGMA cache_size = -{self._cache_mb * 1024}")
         self._exec(f"PRAGMA wal_autocheckpoint = {self._checkpoint_pages}")
@@ -516,21 +561,8 @@ class SQLiteStore:
     def _migrate(self) -> None:
         self._exec("BEGIN IMMEDIATE")
         try:
-            app_id = as_int(self._exec("PRAGMA application_id")[0][0], "application_id")
-            version = as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
-            tables = self._exec("SELECT count(*) FROM sqlite_master")[0][0]
-            if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables and version == 0):
-                raise StorageError(
-                    f"{self.path} is not a symprogram database",
-                    code="not_a_symprogram_database",
-                )
-            if version > SCHEMA_VERSION:
-                raise StorageError(
-                    f"{self.path} has schema version {version}; this release knows up to "
-                    f"{SCHEMA_VERSION}: upgrade symprogram",
-                    code="schema_too_new",
-                    details={"found": version, "supported": SCHEMA_VERSION},
-                )
+            # Again inside the write lock: another process may have written meanwhile.
+            app_id, version = self._schema_version()
             for number in range(version, SCHEMA_VERSION):
                 for statement in _MIGRATIONS[number]:
                     self._exec(statement)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from symprogram.errors import ValidationError
-from symprogram.storage._base import enable_wal
+from symprogram.storage._base import create_private_file, enable_wal
 from symprogram.storage.sqlalchemy._schema import check_prefix
 
 __all__ = ["create_engine"]
@@ -51,6 +51,9 @@ def create_engine(url: str | URL, engine_kwargs: dict[str, Any]) -> tuple[Engine
             connect_args.setdefault("check_same_thread", False)
             kwargs["connect_args"] = connect_args
         else:
+            # Created 0600 (its -wal and -shm files follow); an existing file is kept.
+            if "uri" not in parsed.query:
+                create_private_file(database)
             connect_args = dict(kwargs.get("connect_args") or {})
             connect_args.setdefault("timeout", 30.0)
             connect_args.setdefault("check_same_thread", False)
