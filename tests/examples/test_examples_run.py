@@ -27,6 +27,11 @@ EXPECTED = {
         "as of 2011-01-15: allowed",
         "ledger verified: True",
     ],
+    "starlette_portal.py": [
+        "register: 201 check_email",
+        "activating twice: token_used",
+        "withdrawn special_offers: allowed=False",
+    ],
     "storage_sqlite.py": [
         "read back: AGR-1",
         "rolled back: agreement_exists",
