@@ -306,6 +306,8 @@ class AsyncProgram:
         cls, *, clock: Clock | None = None, max_workers: int | None = None, **kwargs: Any
     ) -> AsyncProgram:
         """An async program kept in memory (see :meth:`Program.in_memory`)."""
+        if max_workers is not None:
+            _check_workers(max_workers)
         return cls(Program.in_memory(clock=clock, **kwargs), max_workers=max_workers)
 
     @classmethod
@@ -432,6 +434,12 @@ class AsyncProgram:
 
     async def __aenter__(self) -> AsyncProgram:
         return self
+
+    def __enter__(self) -> AsyncProgram:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
