@@ -20,10 +20,25 @@ from _kinds import known_records
 from _programs import START, fast_options
 from symprogram import Program
 from symprogram.clock import FixedClock
+from symprogram.entitlements import Reader
 from symprogram.errors import SymprogramError
 from symprogram.notify import Message, Outbox
 
 PASSWORD = "correct horse battery staple"
+
+#: Seed 001's public document and the documents gated from 2011-01-15.
+POLICY = "technical_support_policy"
+ES_HANDBOOK = "essential_support_basic_maintenance_handbook"
+BCS_HANDBOOK = "business_critical_services_handbook"
+GATED = (
+    ES_HANDBOOK,
+    BCS_HANDBOOK,
+    "global_escalation_process_guide",
+    "remote_access_standard_terms",
+    "local_language_support_table",
+)
+#: The logged-in reader of customer C-1 (the customer the journeys give agreements).
+READER = Reader("C-1", logged_in=True)
 
 
 def clock_of(program: Program) -> FixedClock:

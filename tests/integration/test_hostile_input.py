@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from integration_helpers import (
     PASSWORD,
+    READER,
     START,
     Seeded,
     expect_symprogram_error_or_success,
@@ -316,13 +317,9 @@ TARGETS: dict[str, Target] = {
         lambda s, v: s.program.awards.revoke_disclosure(s.cid, v)
     ),
     # entitlements
-    "entitlements.decide.document": _simple(
-        lambda s, v: s.program.entitlements.decide(Reader("C-1", logged_in=True), v)
-    ),
+    "entitlements.decide.document": _simple(lambda s, v: s.program.entitlements.decide(READER, v)),
     "entitlements.decide.languages": _simple(
-        lambda s, v: s.program.entitlements.decide(
-            Reader("C-1", logged_in=True), "technical_support_policy", languages=v
-        )
+        lambda s, v: s.program.entitlements.decide(READER, "technical_support_policy", languages=v)
     ),
     "entitlements.decide.reader": _simple(
         lambda s, v: s.program.entitlements.decide(
@@ -330,9 +327,7 @@ TARGETS: dict[str, Target] = {
         )
     ),
     "entitlements.accessible_documents.languages": _simple(
-        lambda s, v: s.program.entitlements.accessible_documents(
-            Reader("C-1", logged_in=True), languages=v
-        )
+        lambda s, v: s.program.entitlements.accessible_documents(READER, languages=v)
     ),
     **{
         f"entitlements.add_agreement.{f}": _agreement(f)

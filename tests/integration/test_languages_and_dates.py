@@ -320,6 +320,7 @@ AT_CALLS: dict[str, Call] = {
         "s1", "special_offers", channel="web_form", at=at
     ),
     "program.consent_to_remote_access": lambda p, s, at: p.consent_to_remote_access("C-1", at=at),
+    "program.digest": lambda p, s, at: p.digest(at=at),
 }
 
 
@@ -378,6 +379,7 @@ READS = sorted(
         "may_contact",
         "may_use",
         "get_policy",
+        "digest",
     }
 )
 

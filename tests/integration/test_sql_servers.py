@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from integration_helpers import (
     PASSWORD,
+    READER,
     START,
     earn_scs_endpoint,
     last,
@@ -24,7 +25,6 @@ from sqlalchemy.engine import Engine
 from _programs import SQLALCHEMY, ProgramFactory, fast_options
 from symprogram import Program
 from symprogram.clock import FixedClock
-from symprogram.entitlements import Reader
 from symprogram.errors import LimitExceeded, ValidationError
 from symprogram.storage.sqlalchemy import SQLAlchemyStore
 
@@ -66,7 +66,7 @@ def test_every_context_works_on_the_sqlalchemy_adapter(
     with make_program(backend) as again:
         assert "ada@example.com" == again.accounts.get_candidate(cid).contact.email
         assert ["scs-endpoint"] == [a.award_id for a in again.awards.verify_disclosure(code).awards]
-        reader = Reader("C-1", logged_in=True)
+        reader = READER
         assert again.entitlements.decide(reader, "global_escalation_process_guide").allowed
         assert again.consent.may_use("s-1", "research").allowed
         assert again.history.verify(cid).ok and again.consent.verify("s-1").ok

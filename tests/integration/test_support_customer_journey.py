@@ -9,15 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import attrs
 import pytest
+from integration_helpers import BCS_HANDBOOK, ES_HANDBOOK, POLICY, READER
 
 from symprogram import Program
-from symprogram.entitlements import Reader
 from symprogram.errors import IllegalTransition, PermissionDenied, ValidationError
-
-POLICY = "technical_support_policy"
-ES_HANDBOOK = "essential_support_basic_maintenance_handbook"
-BCS_HANDBOOK = "business_critical_services_handbook"
-READER = Reader("C-1", logged_in=True)
 
 
 def _agreement(program: Program, **overrides: object) -> None:
