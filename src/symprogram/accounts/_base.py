@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from symprogram.accounts import rules
+from symprogram.accounts import _text, rules
 from symprogram.accounts.models import Candidate, ContactDetails, TermsCatalogue
-from symprogram.accounts.ports import MarketingConsent, PasswordHasher
+from symprogram.accounts.ports import (
+    REQUEST_LOGS,
+    RESEND_LOG,
+    RESET_LOG,
+    MarketingConsent,
+    PasswordHasher,
+)
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.clock import Clock, ensure_utc
 from symprogram.errors import SymprogramError, TokenError, ValidationError
@@ -32,12 +38,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACCOUNT_PURPOSES",
+    "REQUEST_LOGS",
     "RESEND",
     "RESET",
     "SINCE",
     "TERMS_PURPOSE",
     "FlowBase",
     "candidate_key",
+    "decoy_subject",
     "new_incident_id",
 ]
 
@@ -47,8 +55,8 @@ SINCE = "0.2"
 """The release that renamed the accounts names kept as deprecated aliases."""
 
 TERMS_PURPOSE = "terms_acceptance"
-RESEND = "activation_resend"
-RESET = "password_reset"
+RESEND = RESEND_LOG
+RESET = RESET_LOG
 ACCOUNT_PURPOSES = (
     TokenPurpose.ACTIVATION,
     TokenPurpose.PASSWORD_RESET,
@@ -62,6 +70,15 @@ def candidate_key(candidate_id: object) -> str:
     if isinstance(candidate_id, CandidateId):
         return candidate_id.display
     return CandidateId.parse(candidate_id).display
+
+
+def decoy_subject(email: str) -> str:
+    """The token subject of a link requested for an address without an eligible account.
+
+    Such a request issues a link too (to nobody: it is never sent), so that it
+    writes the same records as one for an account and takes the same time.
+    """
+    return "~" + _text.email_key(email)
 
 
 def new_incident_id() -> str:
@@ -160,18 +177,37 @@ class FlowBase:
             personal=rules.personal_words(contact),
         )
 
+    def _dummy(self) -> str:
+        """A hash no password matches, as costly to verify as a real one (made once)."""
+        if self._dummy_hash is None:
+            make = getattr(self._hasher, "dummy_hash", None)
+            made = make() if callable(make) else self._hasher.hash(secrets.token_urlsafe(16))
+            self._dummy_hash = str(made)
+        return self._dummy_hash
+
     def _link_requested(
-        self, store: AccountsStorage, log: str, email: str, now: datetime, limit: int, code: str
-    ) -> Candidate | None:
-        """Note a request for a link to ``email`` (refused with ``code`` beyond ``limit``
-        within ``settings.resend_window``, the same for every address); return the
-        address's owner, if any."""
-        rules.enforce_rate_limit(
-            store.requests.recent(log, email),
-            now,
-            limit=limit,
-            window=self.settings.resend_window,
-            code=code,
-        )
-        store.requests.note(log, email, now, keep=limit)
-        return store.candidates.find_by_email(email)
+        self, store: AccountsStorage, log: str, email: str, now: datetime, limit: int
+    ) -> tuple[Candidate | None, bool]:
+        """Note a request for a message to ``email``; return the address's owner, if
+        any, and whether a message may go (at most ``limit`` per
+        ``settings.resend_window``, the same for every address). Beyond the limit
+        nothing is noted and nothing may be sent, but nothing is refused either."""
+        window = self.settings.resend_window
+        allowed = rules.may_send(store.requests.recent(log, email), now, limit=limit, window=window)
+        if allowed:
+            store.requests.note(log, email, now, keep=limit)
+        return store.candidates.find_by_email(email), allowed
+
+    def _issue_link(
+        self,
+        tx: Transaction,
+        purpose: str,
+        owner: Candidate | None,
+        email: str,
+        ttl: timedelta,
+        now: datetime,
+    ) -> str:
+        """Issue a link of ``purpose`` to ``owner``, or to the :func:`decoy_subject` of
+        ``email`` when there is nobody to send it to (the same writes either way)."""
+        subject = decoy_subject(email) if owner is None else owner.candidate_id
+        return self._tokens.issue(tx, purpose=purpose, subject=subject, ttl=ttl, now=now)

@@ -5,19 +5,25 @@ Re-exported by :mod:`symprogram.accounts.rules`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from symprogram.accounts.models import MAX_PASSWORD_LENGTH, AccountStatus, Candidate, ContactDetails
 from symprogram.decisions import Decision, Reason
-from symprogram.errors import LimitExceeded, PermissionDenied, ValidationError
+from symprogram.errors import LimitExceeded, PermissionDenied, RateLimited, ValidationError
 
 __all__ = [
     "COMMON_PASSWORDS",
     "check_password",
+    "enforce_login_limits",
     "enforce_rate_limit",
     "invalid_credentials",
     "log_in",
+    "login_limits",
+    "may_resend_activation",
+    "may_reset",
+    "may_send",
     "password_policy",
     "personal_words",
     "rate_limit",
@@ -174,6 +180,93 @@ def enforce_rate_limit(
             field="email",
             code=code,
             details={"retry_at": decision.reasons[0].fact("retry_at")},
+        )
+
+
+def may_send(instants: Sequence[datetime], at: datetime, *, limit: int, window: timedelta) -> bool:
+    """Whether one more link or notice may go to an address: :func:`rate_limit` allows it.
+
+    A limit on messages throttles the messages only: the request itself returns
+    the same way for every address (nothing tells a stranger that a limit was
+    reached), and links already sent keep working, so nobody can lock the owner
+    out of a reset or an activation by asking for links in their name.
+    """
+    return bool(rate_limit(instants, at, limit=limit, window=window))
+
+
+def may_reset(candidate: Candidate | None) -> bool:
+    """Whether a reset link goes to the owner of an address: an account that is not closed."""
+    return candidate is not None and candidate.status is not AccountStatus.CLOSED
+
+
+def may_resend_activation(candidate: Candidate | None) -> bool:
+    """Whether a fresh activation link goes to the owner: an account pending activation."""
+    return candidate is not None and candidate.status is AccountStatus.PENDING_ACTIVATION
+
+
+def login_limits(
+    account: Sequence[datetime],
+    client: Sequence[datetime],
+    at: datetime,
+    *,
+    account_limit: int,
+    account_window: timedelta,
+    client_limit: int,
+    client_window: timedelta,
+) -> Decision:
+    """Whether a log-in may be tried: fewer recent failures than each limit allows.
+
+    ``account`` are the failed log-ins for the address (known or not: the same
+    for every address), ``client`` those of the caller's client key (e.g. an IP
+    address; empty without one). Reasons: ``within_limit`` or ``rate_limited``
+    with ``retry_at`` (the later of the instants each exceeded limit frees up).
+    """
+    limits = (
+        rate_limit(account, at, limit=account_limit, window=account_window),
+        rate_limit(client, at, limit=client_limit, window=client_window),
+    )
+    refused = [reason for decision in limits if not decision for reason in decision.reasons]
+    if not refused:
+        return Decision.allow(Reason("within_limit"), at=at)
+    retry_at = max(datetime.fromisoformat(str(r.fact("retry_at"))) for r in refused).isoformat()
+    return Decision.deny(
+        Reason("rate_limited", "too many failed log-ins", {"retry_at": retry_at}), at=at
+    )
+
+
+def enforce_login_limits(
+    account: Sequence[datetime],
+    client: Sequence[datetime],
+    at: datetime,
+    *,
+    account_limit: int,
+    account_window: timedelta,
+    client_limit: int,
+    client_window: timedelta,
+) -> None:
+    """Refuse a log-in attempt when :func:`login_limits` denies it (before any hashing).
+
+    Raises:
+        RateLimited: ``rate_limited`` (field ``email``) with ``retry_after``, the
+            whole seconds until an attempt is allowed again, and ``retry_at``.
+    """
+    decision = login_limits(
+        account,
+        client,
+        at,
+        account_limit=account_limit,
+        account_window=account_window,
+        client_limit=client_limit,
+        client_window=client_window,
+    )
+    if not decision:
+        retry_at = str(decision.reasons[0].fact("retry_at"))
+        wait = (datetime.fromisoformat(retry_at) - at).total_seconds()
+        raise RateLimited(
+            "too many failed log-ins; please try again later",
+            field="email",
+            retry_after=max(1, math.ceil(wait)),
+            details={"retry_at": retry_at},
         )
 
 

@@ -12,10 +12,10 @@ from symprogram.accounts import messages, rules
 from symprogram.accounts._base import FlowBase, candidate_key
 from symprogram.accounts.events import ContactDetailsReviewed, EmailChanged, EmailChangeRequested
 from symprogram.accounts.models import AccountStatus, Candidate, PostalAddress, normalize_email
+from symprogram.accounts.ports import EMAIL_CHANGE_LOG
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.decisions import Decision
 from symprogram.ids import CandidateId
-from symprogram.notify import Message
 from symprogram.tokens import TokenPurpose
 
 __all__ = ["KEEP", "Contact", "Keep"]
@@ -107,10 +107,16 @@ class Contact(FlowBase):
     def request_email_change(self, candidate_id: str | CandidateId, new_email: str) -> None:
         """Start changing the address; it takes effect only once the new address is verified.
 
-        A ``email_verification`` message (token) goes to the new address and a
-        security notice to the current one. If the new address already belongs
-        to another account, that account's owner is told instead and no link is
-        issued; the caller sees the same outcome either way.
+        The caller's own account changes the same way whether or not the new
+        address is taken: a verification link is issued, ``pending_email`` is set
+        and an ``email_change_requested`` entry goes to the history; a security
+        notice goes to the current address. If the new address is free the
+        link goes to it; if it belongs to another account, that account's owner
+        gets an ``email_in_use_attempt`` notice instead and the link is sent to
+        nobody (and cannot confirm anything: the address is taken). At most
+        ``settings.email_change_limit`` of these messages go to one new address
+        within ``settings.resend_window``; beyond that nothing is sent to it,
+        and nothing else changes.
 
         Raises:
             ValidationError: not an e-mail address (``invalid_email``) or the
@@ -122,23 +128,23 @@ class Contact(FlowBase):
         now = self._now()
         ttl = self.settings.email_verification_ttl
         purpose = TokenPurpose.EMAIL_VERIFICATION
-        outbox: list[Message] = []
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             candidate = store.candidates.get(key)
             rules.require_open(candidate)
             rules.check_new_email(candidate, normalized)
-            owner = store.candidates.find_by_email(normalized)
-            if owner is not None:
-                outbox.append(messages.email_in_use_attempt(owner))
-            else:
-                self._tokens.revoke_all(tx, purpose=purpose, subject=key)
-                token = self._tokens.issue(tx, purpose=purpose, subject=key, ttl=ttl, now=now)
-                store.candidates.save(attrs.evolve(candidate, pending_email=normalized))
-                self._record(tx, EmailChangeRequested(key, now, new_email=normalized))
-                outbox.append(messages.email_verification(key, normalized, token, now + ttl))
-                outbox.append(messages.email_change_requested(candidate))
-        self._send(outbox)
+            limit = self.settings.email_change_limit
+            owner, allowed = self._link_requested(store, EMAIL_CHANGE_LOG, normalized, now, limit)
+            self._tokens.revoke_all(tx, purpose=purpose, subject=key)
+            token = self._tokens.issue(tx, purpose=purpose, subject=key, ttl=ttl, now=now)
+            store.candidates.save(attrs.evolve(candidate, pending_email=normalized))
+            self._record(tx, EmailChangeRequested(key, now, new_email=normalized))
+        outbox = []
+        if allowed and owner is not None:
+            outbox.append(messages.email_in_use_attempt(owner))
+        elif allowed:
+            outbox.append(messages.email_verification(key, normalized, token, now + ttl))
+        self._send([*outbox, messages.email_change_requested(candidate)])
 
     def confirm_email_change(self, token: str) -> Candidate:
         """Verify the new address with its token and make it the account's address.

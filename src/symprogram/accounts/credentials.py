@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
+from symprogram._checks import check_text
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import RESET, FlowBase, candidate_key
-from symprogram.accounts.events import PasswordChanged, PasswordResetRequested
-from symprogram.accounts.models import AccountStatus, Candidate, normalize_email
+from symprogram.accounts.bulk import UNUSABLE_PREFIX
+from symprogram.accounts.events import PasswordChanged
+from symprogram.accounts.models import Candidate, normalize_email
+from symprogram.accounts.ports import CLIENT_LOGIN_LOG, LOGIN_LOG
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
@@ -16,16 +18,35 @@ from symprogram.notify import Message
 from symprogram.persistence import Transaction
 from symprogram.tokens import TokenPurpose
 
-__all__ = ["Credentials"]
+__all__ = ["MAX_CLIENT_KEY", "Credentials"]
+
+MAX_CLIENT_KEY = 256
+"""The longest client key ``authenticate`` accepts (an IP address, a device ID ...)."""
 
 
 class Credentials(FlowBase):
     """Log-ins and passwords of :class:`~symprogram.accounts.AccountsService`."""
 
-    def authenticate(self, email: str, password: str) -> Candidate:
+    def authenticate(
+        self, email: str, password: str, *, client_key: str | None = None
+    ) -> Candidate:
         """Check a log-in and return the account.
 
+        The same work for every address: one password verification, against a
+        hash no password matches when the address has no account or no password
+        yet (imported), and the same writes (a failed log-in is counted per
+        address and per ``client_key``). A stored hash weaker than the hasher's
+        policy is replaced after a successful log-in, in the same unit of work.
+
+        Args:
+            email: the address.
+            password: the password.
+            client_key: optional key of the caller's client, such as an IP
+                address, for ``settings.client_failure_limit``.
+
         Raises:
+            RateLimited: too many failed log-ins for this address or client key
+                (``rate_limited``; ``retry_after`` seconds), before any hashing.
             PermissionDenied: unknown address or wrong password (both
                 ``invalid_credentials``), or an account that is not active
                 (``account_pending_activation``, ``account_suspended``,
@@ -37,21 +58,75 @@ class Credentials(FlowBase):
             raise rules.invalid_credentials() from None
         if not isinstance(password, str):
             raise rules.invalid_credentials()
+        keys = self._failure_keys(normalized, client_key)
+        now = self._now()
+        candidate, encoded, failures = self._read(lambda s: self._load_login(s, normalized, keys))
+        self._enforce_login_limits(failures, now)
+        if encoded is None or encoded.startswith(UNUSABLE_PREFIX):
+            candidate, encoded = None, self._dummy()  # the same work: one verification
+        matches = self._hasher.verify(password, encoded)
+        if candidate is None or not matches:
+            self._login_failed(keys, now)
+            raise rules.invalid_credentials()
+        rules.log_in(candidate, True)
+        needs_rehash = getattr(self._hasher, "needs_rehash", None)
+        new = (
+            self._hasher.hash(password)
+            if callable(needs_rehash) and needs_rehash(encoded)
+            else None
+        )
+        if new is not None or failures[0]:
+            self._logged_in(candidate.candidate_id, keys[0], encoded, new)
+        return candidate
 
-        def load(store: AccountsStorage) -> tuple[Candidate | None, str | None]:
-            found = store.candidates.find_by_email(normalized)
-            if found is None:
-                return None, None
-            return found, store.credentials.password_hash(found.candidate_id)
+    @staticmethod
+    def _failure_keys(email: str, client_key: object) -> tuple[str, ...]:
+        account = AccountsStorage.request_key(LOGIN_LOG, email)
+        if client_key is None:
+            return (account,)
+        client = check_text(client_key, "client_key", limit=MAX_CLIENT_KEY, controls=True)
+        return account, AccountsStorage.client_key(CLIENT_LOGIN_LOG, client)
 
-        candidate, encoded = self._read(load)
-        if candidate is None or encoded is None:
-            # The same work for an unknown address: verify against a dummy hash.
-            if self._dummy_hash is None:
-                self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
-            self._hasher.verify(password, self._dummy_hash)
-            return rules.log_in(None, False)
-        return rules.log_in(candidate, self._hasher.verify(password, encoded))
+    @staticmethod
+    def _load_login(
+        store: AccountsStorage, email: str, keys: tuple[str, ...]
+    ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...]]:
+        failures = tuple(store.requests.recent_key(key) for key in keys)
+        found = store.candidates.find_by_email(email)
+        encoded = None if found is None else store.credentials.password_hash(found.candidate_id)
+        return found, encoded, failures
+
+    def _enforce_login_limits(
+        self, failures: tuple[tuple[datetime, ...], ...], now: datetime
+    ) -> None:
+        settings = self.settings
+        rules.enforce_login_limits(
+            failures[0],
+            failures[1] if len(failures) > 1 else (),
+            now,
+            account_limit=settings.login_failure_limit,
+            account_window=settings.login_failure_window,
+            client_limit=settings.client_failure_limit,
+            client_window=settings.client_failure_window,
+        )
+
+    def _login_failed(self, keys: tuple[str, ...], now: datetime) -> None:
+        """Count a failed log-in per address and per client key (the same for every address)."""
+        limits = (self.settings.login_failure_limit, self.settings.client_failure_limit)
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            for key, keep in zip(keys, limits, strict=False):
+                store.requests.note_key(key, now, keep=keep)
+
+    def _logged_in(self, key: str, failures: str, old: str, new: str | None) -> None:
+        """After a successful log-in, in one unit of work: forget the address's failed
+        log-ins, and store ``new`` for a stored hash ``old`` weaker than the policy
+        (unless the password changed meanwhile)."""
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
+            store.requests.forget_key(failures)
+            if new is not None and store.credentials.password_hash(key) == old:
+                store.credentials.rehash(key, new)
 
     def change_password(
         self, candidate_id: str | CandidateId, current_password: str, new_password: str
@@ -86,13 +161,16 @@ class Credentials(FlowBase):
         """Send a reset link if ``email`` belongs to an account that is not closed.
 
         "If you have an account and wish to reset the password please visit
-        SymAccount - Forgot Password" (seed 001). The outcome is the same for
-        every address, so nobody can learn whether an account exists.
+        SymAccount - Forgot Password" (seed 001). The outcome, the work and the
+        writes are the same for every address, so nobody can learn whether an
+        account exists: an address without an account that may reset gets a link
+        too, issued to nobody and never sent. At most ``settings.reset_limit``
+        links go to one address within ``settings.resend_window``; beyond that
+        the call returns as usual and sends nothing, and the links already sent
+        keep working (nobody can lock the owner out).
 
         Raises:
             ValidationError: not an e-mail address (``invalid_email``).
-            LimitExceeded: more than ``settings.reset_limit`` requests for this
-                address within ``settings.resend_window`` (``reset_limit_reached``).
         """
         normalized = normalize_email(email)
         now = self._now()
@@ -100,17 +178,16 @@ class Credentials(FlowBase):
         outbox: list[Message] = []
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            limit = self.settings.reset_limit
-            candidate = self._link_requested(
-                store, RESET, normalized, now, limit, "reset_limit_reached"
+            found, allowed = self._link_requested(
+                store, RESET, normalized, now, self.settings.reset_limit
             )
-            if candidate is not None and candidate.status is not AccountStatus.CLOSED:
-                key = candidate.candidate_id
-                token = self._tokens.issue(
-                    tx, purpose=TokenPurpose.PASSWORD_RESET, subject=key, ttl=ttl, now=now
+            owner = found if rules.may_reset(found) else None
+            if allowed:
+                token = self._issue_link(
+                    tx, TokenPurpose.PASSWORD_RESET, owner, normalized, ttl, now
                 )
-                self._record(tx, PasswordResetRequested(key, now, expires_at=now + ttl))
-                outbox.append(messages.password_reset(candidate, token, now + ttl))
+                if owner is not None:
+                    outbox.append(messages.password_reset(owner, token, now + ttl))
         self._send(outbox)
 
     def reset_password(self, token: str, new_password: str) -> None:

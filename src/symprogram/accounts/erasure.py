@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from symprogram._checks import check_text
 from symprogram.accounts import rules
-from symprogram.accounts._base import ACCOUNT_PURPOSES, RESEND, RESET, FlowBase, candidate_key
+from symprogram.accounts._base import ACCOUNT_PURPOSES, REQUEST_LOGS, FlowBase, candidate_key
 from symprogram.accounts._text import CODES
 from symprogram.accounts.events import AccountErased
 from symprogram.accounts.models import (
@@ -73,7 +73,7 @@ class Erasure(FlowBase):
                     self._tokens.revoke_all(tx, purpose=purpose, subject=key)
             for email in emails:
                 store.candidates.release_email(key, email)
-                for log in (RESEND, RESET):
+                for log in REQUEST_LOGS:
                     store.requests.forget(log, email)
             store.credentials.delete(key)
             reports = _scrub(

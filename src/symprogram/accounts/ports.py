@@ -33,14 +33,20 @@ __all__ = [
     "ACCEPTANCE_KIND",
     "CANDIDATE_KIND",
     "CREDENTIAL_KIND",
+    "CLIENT_LOGIN_LOG",
+    "EMAIL_CHANGE_LOG",
     "EMAIL_INDEX",
     "GATHERING_ACTIVITIES",
     "INCIDENT_ITEMS",
     "INCIDENT_KIND",
+    "LOGIN_LOG",
     "PERSONAL_DATA_KINDS",
     "RECORD_KINDS",
     "REGISTRATION",
+    "REQUEST_LOGS",
     "REQUEST_LOG_KIND",
+    "RESEND_LOG",
+    "RESET_LOG",
     "SCORE_REPORT_KIND",
     "SUPPORT_INCIDENT",
     "AcceptanceRepository",
@@ -67,7 +73,21 @@ SCORE_REPORT_KIND = "score_report"
 INCIDENT_KIND = "incident"
 """Support incidents, keyed by incident ID."""
 REQUEST_LOG_KIND = "account_request_log"
-"""Recent request instants, keyed by purpose and the SHA-256 of an address."""
+"""Recent request instants, keyed by purpose and the SHA-256 of an address (or of a
+client key): the rate limits, kept in the store so that they hold across processes.
+The purposes are :data:`REQUEST_LOGS`."""
+RESEND_LOG = "activation_resend"
+"""Activation messages sent per address (``AccountsSettings.resend_limit``)."""
+RESET_LOG = "password_reset"
+"""Password reset messages sent per address (``AccountsSettings.reset_limit``)."""
+EMAIL_CHANGE_LOG = "email_change"
+"""E-mail change messages sent per new address (``AccountsSettings.email_change_limit``)."""
+LOGIN_LOG = "login_failed"
+"""Failed log-ins per address (``AccountsSettings.login_failure_limit``)."""
+CLIENT_LOGIN_LOG = "login_failed_client"
+"""Failed log-ins per client key (``AccountsSettings.client_failure_limit``)."""
+REQUEST_LOGS = (RESEND_LOG, RESET_LOG, EMAIL_CHANGE_LOG, LOGIN_LOG)
+"""The request logs kept per address (forgotten with the address by the erasure)."""
 EMAIL_INDEX = "candidate_email"
 """The unique index from the SHA-256 of a casefolded address to its candidate ID."""
 
@@ -102,6 +122,11 @@ class PasswordHasher(Protocol):
     def verify(self, password: str, encoded: str) -> bool:
         """Whether ``password`` matches ``encoded``; constant time; ``False`` for junk."""
         ...
+
+
+# A hasher may also offer (the shipped ones do; AccountsService uses them when present):
+#   needs_rehash(encoded) -> bool: the stored hash is weaker than the policy (rehash on log-in);
+#   dummy_hash() -> str: a hash no password matches, as costly to verify as a real one.
 
 
 @runtime_checkable
@@ -286,4 +311,12 @@ class RequestLog(Protocol):
 
     def note(self, purpose: str, email: str, at: datetime, keep: int) -> None:
         """Remember a request at ``at``, keeping the newest ``keep`` instants."""
+        ...
+
+    def recent_key(self, key: str) -> tuple[datetime, ...]:
+        """Return the kept instants of a record key (e.g. of a client key), oldest first."""
+        ...
+
+    def note_key(self, key: str, at: datetime, keep: int) -> None:
+        """Remember an instant under a record key, keeping the newest ``keep`` instants."""
         ...

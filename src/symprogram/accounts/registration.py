@@ -11,7 +11,7 @@ import attrs
 from symprogram._checks import check_enum
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import RESEND, TERMS_PURPOSE, FlowBase, candidate_key
-from symprogram.accounts.events import ActivationSent, RegistrationAttempted
+from symprogram.accounts.events import RegistrationAttempted
 from symprogram.accounts.models import (
     AcceptancePath,
     AccountStatus,
@@ -212,25 +212,36 @@ class Registration(AccountOpening):
         rules.require_receipt(terms_receipt)
         encoded = self._hasher.hash(password)
         now = self._now()
-        current = self.catalogue.current(now)
         reference = secrets.token_hex(8).upper()
-        outbox: list[Message] = []
+        try:
+            outbox = self._registered(terms_receipt, contact, encoded, now, reference)
+        except Conflict as exc:
+            if exc.code != "email_taken":
+                raise
+            # A race: the address was registered meanwhile (by a concurrent call on
+            # PostgreSQL or MariaDB): again, now its owner is told, the same receipt.
+            outbox = self._registered(terms_receipt, contact, encoded, now, reference)
+        self._send(outbox)
+        return RegistrationReceipt(email=contact.email, requested_at=now, reference=reference)
+
+    def _registered(
+        self, receipt: str, contact: ContactDetails, encoded: str, now: datetime, reference: str
+    ) -> list[Message]:
+        """The unit of work of :meth:`register`; return the messages to send."""
+        current = self.catalogue.current(now)
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            acceptance_id = self._consume(tx, TERMS_PURPOSE, terms_receipt, now, "terms_receipt")
+            acceptance_id = self._consume(tx, TERMS_PURPOSE, receipt, now, "terms_receipt")
             acceptance = rules.unbound_acceptance(store.acceptances.find(acceptance_id))
             rules.require_terms(rules.terms_status(acceptance, current, now), "terms_receipt")
             owner = store.candidates.find_by_email(contact.email)
             if owner is not None:
                 self._record(tx, RegistrationAttempted(owner.candidate_id, now))
-                outbox.append(messages.registration_attempt(owner, reference))
-            else:
-                candidate, token, expires = self._open_account(
-                    tx, store, acceptance, contact, encoded, now
-                )
-                outbox.append(messages.activation(candidate, token, expires, reference))
-        self._send(outbox)
-        return RegistrationReceipt(email=contact.email, requested_at=now, reference=reference)
+                return [messages.registration_attempt(owner, reference)]
+            candidate, token, expires = self._open_account(
+                tx, store, acceptance, contact, encoded, now
+            )
+            return [messages.activation(candidate, token, expires, reference)]
 
     def activate(self, token: str) -> Candidate:
         """Complete activation with the token from the activation e-mail.
@@ -258,13 +269,16 @@ class Registration(AccountOpening):
     def resend_activation(self, email: str) -> None:
         """Send a fresh activation link if ``email`` belongs to an account pending activation.
 
-        Says nothing about whether it does: the answer and the limit are the
-        same for every address. Earlier links stay valid until they expire.
+        Says nothing about whether it does: the answer, the work and the writes
+        are the same for every address (an address without a pending account
+        gets a link too, issued to nobody and never sent). At most
+        ``settings.resend_limit`` links go to one address within
+        ``settings.resend_window``; beyond that the call returns as usual and
+        sends nothing. Earlier links stay valid until they expire, so nobody can
+        lock the owner out.
 
         Raises:
             ValidationError: not an e-mail address (``invalid_email``).
-            LimitExceeded: more than ``settings.resend_limit`` requests for this
-                address within ``settings.resend_window`` (``resend_limit_reached``).
         """
         normalized = normalize_email(email)
         now = self._now()
@@ -273,14 +287,10 @@ class Registration(AccountOpening):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             limit = self.settings.resend_limit
-            candidate = self._link_requested(
-                store, RESEND, normalized, now, limit, "resend_limit_reached"
-            )
-            if candidate is not None and candidate.status is AccountStatus.PENDING_ACTIVATION:
-                key = candidate.candidate_id
-                token = self._tokens.issue(
-                    tx, purpose=TokenPurpose.ACTIVATION, subject=key, ttl=ttl, now=now
-                )
-                self._record(tx, ActivationSent(key, now, expires_at=now + ttl))
-                outbox.append(messages.activation(candidate, token, now + ttl))
+            found, allowed = self._link_requested(store, RESEND, normalized, now, limit)
+            owner = found if rules.may_resend_activation(found) else None
+            if allowed:
+                token = self._issue_link(tx, TokenPurpose.ACTIVATION, owner, normalized, ttl, now)
+                if owner is not None:
+                    outbox.append(messages.activation(owner, token, now + ttl))
         self._send(outbox)

@@ -30,7 +30,7 @@ from symprogram.accounts.directory import Directory
 from symprogram.accounts.erasure import Erasure
 from symprogram.accounts.incidents import Incidents
 from symprogram.accounts.models import MAX_PASSWORD_LENGTH, TermsCatalogue
-from symprogram.accounts.passwords import ScryptHasher
+from symprogram.accounts.passwords import default_hasher
 from symprogram.accounts.ports import MarketingConsent, PasswordHasher
 from symprogram.accounts.preferences import Preferences
 from symprogram.accounts.registration import Registration
@@ -76,11 +76,23 @@ class AccountsSettings:
 
     Attributes:
         activation_ttl: lifetime of an activation link.
-        resend_limit: activation e-mails per address within ``resend_window``.
-        resend_window: the window of ``resend_limit``.
+        resend_limit: activation e-mails per address within ``resend_window``
+            (beyond it the request returns as usual but sends nothing).
+        resend_window: the window of ``resend_limit``, ``reset_limit`` and
+            ``email_change_limit``.
         reset_ttl: lifetime of a password reset link.
-        reset_limit: reset requests per address within ``resend_window``.
+        reset_limit: reset e-mails per address within ``resend_window`` (beyond
+            it the request returns as usual but sends nothing).
         email_verification_ttl: lifetime of a new-address verification link.
+        email_change_limit: e-mail change messages (a link, or a notice to the
+            owner of a taken address) per new address within ``resend_window``.
+        login_failure_limit: failed log-ins per address within
+            ``login_failure_window``; beyond it ``authenticate`` raises
+            :class:`~symprogram.errors.RateLimited` (the same for unknown addresses).
+        login_failure_window: the window of ``login_failure_limit``.
+        client_failure_limit: failed log-ins per client key (the ``client_key``
+            of ``authenticate``, e.g. an IP address) within ``client_failure_window``.
+        client_failure_window: the window of ``client_failure_limit``.
         terms_receipt_ttl: how long a terms acceptance may wait for its registration.
         contact_review_period: "keep your contact information current": contact
             details not reviewed for this long are flagged.
@@ -101,6 +113,15 @@ class AccountsSettings:
     reset_limit: int = attrs.field(default=3, validator=_positive_int())
     email_verification_ttl: timedelta = attrs.field(
         default=timedelta(days=2), validator=_positive_delta("email_verification_ttl")
+    )
+    email_change_limit: int = attrs.field(default=3, validator=_positive_int())
+    login_failure_limit: int = attrs.field(default=5, validator=_positive_int())
+    login_failure_window: timedelta = attrs.field(
+        default=timedelta(minutes=5), validator=_positive_delta("login_failure_window")
+    )
+    client_failure_limit: int = attrs.field(default=10, validator=_positive_int())
+    client_failure_window: timedelta = attrs.field(
+        default=timedelta(minutes=1), validator=_positive_delta("client_failure_window")
     )
     terms_receipt_ttl: timedelta = attrs.field(
         default=timedelta(days=1), validator=_positive_delta("terms_receipt_ttl")
@@ -144,7 +165,10 @@ class AccountsService(
         notifier: receives activation, reset and security e-mails after commit.
         catalogue: the Terms of Use versions (default: the seed's ``v.2007.507``,
             :meth:`TermsCatalogue.default`).
-        hasher: password hashing (default: :class:`ScryptHasher`).
+        hasher: password hashing (default:
+            :func:`~symprogram.accounts.passwords.default_hasher`: Argon2id with
+            the extra ``argon2``, scrypt N=2**17 otherwise). A cheaper one, such
+            as ``ScryptHasher(n=2**4)`` in tests, is allowed when passed explicitly.
         marketing_consent: the consent context's answer for newsletters and
             offers; without it the candidate's own choice decides.
         settings: tunables (default: :class:`AccountsSettings` ``()``).
@@ -194,7 +218,7 @@ class AccountsService(
         self._history = history
         self._notifier = notifier
         self.catalogue = catalogue if catalogue is not None else TermsCatalogue.default()
-        self._hasher = hasher if hasher is not None else ScryptHasher()
+        self._hasher = hasher if hasher is not None else default_hasher()
         self._consent = marketing_consent
         self.settings = settings if settings is not None else AccountsSettings()
         self._tokens = Tokens()

@@ -3,13 +3,15 @@
 Record kinds: ``candidate`` (key: candidate ID), ``account_credential`` (key:
 candidate ID), ``terms_acceptance`` (key: acceptance ID), ``score_report``
 (key: registration number), ``incident`` (key: incident ID) and
-``account_request_log`` (key: purpose and SHA-256 of the address). The unique
+``account_request_log`` (key: purpose and SHA-256 of the address, or of the
+client key for failed log-ins per client). The unique
 index ``candidate_email`` maps the SHA-256 of a casefolded address to its
 candidate, so addresses differing only in case have one owner.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -132,6 +134,10 @@ class _Credentials:
         else:
             self._repo.save(attrs.evolve(found, password_hash=encoded, changed_at=at))
 
+    def rehash(self, candidate_id: str, encoded: str) -> None:
+        """Replace the stored hash of the same password by ``encoded`` (``changed_at`` stays)."""
+        self._repo.save(attrs.evolve(self._repo.get(candidate_id), password_hash=encoded))
+
     def delete(self, candidate_id: str) -> bool:
         """Delete the candidate's password hash; return whether there was one."""
         found = self._repo.find(candidate_id)
@@ -149,21 +155,38 @@ class _RequestLog:
     def _key(purpose: str, email: str) -> str:
         return f"{purpose}:{_text.email_key(email)}"
 
+    @staticmethod
+    def client_key(purpose: str, client: str) -> str:
+        """The record key of a client key (e.g. an IP address): ``purpose`` and its SHA-256."""
+        digest = hashlib.sha256(client.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"{purpose}:{digest}"
+
     def recent(self, purpose: str, email: str) -> tuple[datetime, ...]:
-        found = self._repo.find(self._key(purpose, email))
+        return self.recent_key(self._key(purpose, email))
+
+    def recent_key(self, key: str) -> tuple[datetime, ...]:
+        """The kept instants of the record ``key`` (see :meth:`client_key`), oldest first."""
+        found = self._repo.find(key)
         return () if found is None else found.instants
 
     def note(self, purpose: str, email: str, at: datetime, keep: int) -> None:
-        key = self._key(purpose, email)
+        self.note_key(self._key(purpose, email), at, keep)
+
+    def note_key(self, key: str, at: datetime, keep: int) -> None:
+        """Remember an instant under the record ``key``, keeping the newest ``keep``."""
         found = self._repo.find(key)
         if found is None:
-            self._repo.add(RequestRecord(key, (at,)))
+            self._repo.add(RequestRecord(key, (at,)[-keep:]))
         else:
             self._repo.save(attrs.evolve(found, instants=(*found.instants, at)[-keep:]))
 
     def forget(self, purpose: str, email: str) -> None:
         """Delete the request log of ``(purpose, email)``, if any."""
-        found = self._repo.find(self._key(purpose, email))
+        self.forget_key(self._key(purpose, email))
+
+    def forget_key(self, key: str) -> None:
+        """Delete the record ``key``, if any."""
+        found = self._repo.find(key)
         if found is not None:
             self._repo.remove(found)
 
@@ -189,3 +212,13 @@ class AccountsStorage:
             tx, INCIDENT_KIND, Incident, key=lambda i: i.incident_id
         )
         self.requests = _RequestLog(tx)
+
+    @staticmethod
+    def request_key(purpose: str, email: str) -> str:
+        """The request log key of ``(purpose, email)``: the purpose and the address's SHA-256."""
+        return _RequestLog._key(purpose, email)
+
+    @staticmethod
+    def client_key(purpose: str, client: str) -> str:
+        """The request log key of ``(purpose, client key)``: the purpose and its SHA-256."""
+        return _RequestLog.client_key(purpose, client)
