@@ -60,6 +60,15 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which backends the ``program`` fixture runs on, and how to add the servers."""
+    unset = [
+        f"{variable} for {name}" for name, variable in SERVER_ENV.items() if name not in backends()
+    ]
+    hint = f" (set {' and '.join(unset)} to add them)" if unset else ""
+    return f"symprogram backends: {', '.join(backends())}{hint}"
+
+
 def _parametrized_by_the_test(metafunc: pytest.Metafunc, name: str) -> bool:
     for marker in metafunc.definition.iter_markers("parametrize"):
         names = marker.args[0]
