@@ -381,6 +381,9 @@ WRITES_ON_FAILURE = {
     ("accounts.claim_score_report.number", "score_report_already_claimed"),
     ("accounts.claim_score_report.email", "score_report_already_claimed"),
     ("accounts.claim_score_report.name", "score_report_already_claimed"),
+    # a failed log-in is counted per address in the store (issue 18's rate limits)
+    ("accounts.authenticate.email", "invalid_credentials"),
+    ("accounts.authenticate.password", "invalid_credentials"),
 }
 
 
