@@ -131,7 +131,7 @@ def open_program(
     backend: str,
     directory: Path,
     *,
-    prefix: str = "sp_",
+    prefix: str | None = None,
     clock: FixedClock | None = None,
     start: datetime = START,
     options: dict[str, dict[str, Any]] | None = None,
@@ -139,8 +139,10 @@ def open_program(
 ) -> Program:
     """A program on ``backend`` with a FixedClock at ``start`` and fast password hashing.
 
-    The caller closes it (and drops server tables: see :func:`drop_tables`).
+    SQL tables get ``prefix`` (a fresh one by default). The caller closes the program
+    (and drops server tables: see :func:`drop_tables`).
     """
+    prefix = prefix if prefix is not None else new_prefix()
     clock = clock if clock is not None else FixedClock(start)
     merged = merged_options(options)
     if backend == "memory":
