@@ -1,0 +1,1 @@
+"""The example site's one app: registration and handbooks over symprogram."""
