@@ -39,6 +39,19 @@ def symprogram_filter(program: Program) -> Any:
     return include_object
 
 
+def prefix_filter() -> Any:
+    """The recipe's variant without a store: symprogram's tables by their prefix."""
+    from symprogram.storage.sqlalchemy import DEFAULT_TABLE_PREFIX
+
+    def include_object(
+        obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+    ) -> bool:
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        return table is None or not table.name.startswith(DEFAULT_TABLE_PREFIX)
+
+    return include_object
+
+
 def _app_metadata() -> Any:
     """The host's models: ``notes`` (already in the database) and ``tags`` (new)."""
     metadata = sa.MetaData()
@@ -127,3 +140,13 @@ def test_the_recipe_with_symprogram_metadata_in_the_target(
     symprogram_tables = set(host_program.store.metadata.tables)  # type: ignore[attr-defined]
     assert not _touched(diffs) & symprogram_tables
     assert ["tags"] == [diff[1].name for diff in diffs if diff[0] == "add_table"]
+
+
+def test_the_prefix_variant(engine: Any, host_program: Program) -> None:
+    """The variant matching the table prefix keeps symprogram's tables out as well."""
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_object": prefix_filter()})
+        diffs = compare_metadata(context, _app_metadata())
+    symprogram_tables = set(host_program.store.metadata.tables)  # type: ignore[attr-defined]
+    assert not _touched(diffs) & symprogram_tables
+    assert [("add_table", "tags")] == [(diff[0], diff[1].name) for diff in diffs]
