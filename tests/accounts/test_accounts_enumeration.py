@@ -1,0 +1,412 @@
+"""No probing (issue 18): the same work, the same answer and the same writes for every address.
+
+For ``authenticate``, ``request_password_reset``, ``resend_activation``,
+``request_email_change`` and ``register``, and for known (active), unknown,
+pending, imported (no password yet) and closed addresses, spies record the
+sequence of password hasher calls and the sequence of store writes by kind (a
+wrapped hasher; a store whose transactions record every write call), never
+timings; ``benchmarks/enumeration.py`` measures the timings. Runs through
+``Program`` on memory and SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from _programs import ProgramFactory
+from symprogram import Program
+from symprogram.accounts import AccountsService, BulkCandidate, ScryptHasher
+from symprogram.errors import Conflict, PermissionDenied, SymprogramError
+from symprogram.notify import Outbox
+from symprogram.persistence import Store
+
+PASSWORD = "correct horse battery staple"
+WRONG = "not the password at all"
+BACKENDS = ("memory", "sqlite")
+
+#: The write methods of a transaction (the batch ones included) and what names the kind.
+WRITES = (
+    "save",
+    "delete",
+    "index_put",
+    "index_delete",
+    "append",
+    "rewrite",
+    "save_many",
+    "index_put_many",
+    "append_many",
+)
+
+
+def _kind(method: str, args: tuple[Any, ...]) -> str:
+    first = args[0] if args else ""
+    if method.endswith("_many"):
+        return ",".join(sorted({str(item[0]).split(":", 1)[0] for item in first}))
+    return str(first).split(":", 1)[0]
+
+
+class SpyHasher:
+    """Wraps a hasher and records the name of every ``hash`` and ``verify`` call."""
+
+    def __init__(self, inner: ScryptHasher) -> None:
+        self.inner = inner
+        self.calls: list[str] = []
+
+    def hash(self, password: str) -> str:
+        """Record and hash."""
+        self.calls.append("hash")
+        return self.inner.hash(password)
+
+    def verify(self, password: str, encoded: str) -> bool:
+        """Record and verify."""
+        self.calls.append("verify")
+        return self.inner.verify(password, encoded)
+
+    def needs_rehash(self, encoded: str) -> bool:
+        """The inner hasher's answer (not recorded: no hashing)."""
+        return self.inner.needs_rehash(encoded)
+
+    def dummy_hash(self) -> str:
+        """The inner hasher's dummy (not recorded: no hashing)."""
+        return self.inner.dummy_hash()
+
+
+class _SpyTransaction:
+    def __init__(self, inner: Any, log: list[tuple[str, str]]) -> None:
+        self._inner = inner
+        self._log = log
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if name not in WRITES:
+            return attribute
+
+        def write(*args: Any, **kwargs: Any) -> Any:
+            self._log.append((name, _kind(name, args)))
+            return attribute(*args, **kwargs)
+
+        return write
+
+
+class SpyStore:
+    """Wraps a store; every write call of its units of work is recorded as (method, kind)."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.writes: list[tuple[str, str]] = []
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[Any]:
+        """The inner unit of work, its writes recorded."""
+        with self.inner.transaction(readonly=readonly) as tx:
+            yield _SpyTransaction(tx, self.writes)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class Spied:
+    """A program whose accounts service hashes and stores through spies."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.accounts: AccountsService = program.accounts
+        self.hasher = SpyHasher(ScryptHasher(n=2**4))
+        self.store = SpyStore(self.accounts._store)
+        self.accounts._hasher = self.hasher
+        self.accounts._store = self.store
+
+    @property
+    def outbox(self) -> Outbox:
+        """The program's outbox."""
+        outbox = self.program.notifier
+        assert isinstance(outbox, Outbox)
+        return outbox
+
+    def observe(self, call: Callable[[], object]) -> tuple[object, list[str], list[Any]]:
+        """Run ``call``; return its outcome (the value, or the error's type and code),
+        the hasher calls and the writes (message queues aside: compared by recipient)."""
+        self.hasher.calls.clear()
+        self.store.writes.clear()
+        try:
+            outcome: object = ("returned", call())
+        except SymprogramError as error:
+            outcome = (type(error).__name__, error.code, error.field)
+        writes = [w for w in self.store.writes if not w[1].startswith(("outbox", "message"))]
+        return outcome, list(self.hasher.calls), writes
+
+    def register(self, email: str) -> str:
+        """Register ``email`` and return its newest activation token."""
+        receipt = self.accounts.accept_terms(path="create_account").token
+        assert receipt is not None
+        self.accounts.register(
+            terms_receipt=receipt,
+            email=email,
+            password=PASSWORD,
+            given_name="Ada",
+            family_name="Lovelace",
+            company_name="Analytical Engines",
+            partner_company="Babbage & Co",
+            preferred_language="en-GB",
+        )
+        return str(self.outbox.last("activation", to=email).data["token"])
+
+    def candidate_id(self, email: str) -> str:
+        """The candidate ID of the newest activation message to ``email``."""
+        return str(self.outbox.last("activation", to=email).data["candidate_id"])
+
+
+def _people(spied: Spied) -> dict[str, str]:
+    """One address of every kind: known (active), pending, imported (no password yet),
+    imported and activated (still no password), closed, and unknown."""
+    spied.accounts.activate(spied.register("known@example.com"))
+    spied.register("pending@example.com")
+    spied.register("closed@example.com")
+    closed = spied.accounts.activate(spied.outbox.last("activation").data["token"])
+    spied.accounts.close(closed.candidate_id)
+    spied.accounts.register_many(
+        [
+            BulkCandidate(_contact("imported@example.com")),
+            BulkCandidate(_contact("imported-active@example.com")),
+        ]
+    )
+    token = spied.outbox.last("activation", to="imported-active@example.com").data["token"]
+    spied.accounts.activate(str(token))
+    return {
+        "known": "known@example.com",
+        "pending": "pending@example.com",
+        "imported": "imported@example.com",
+        "imported_active": "imported-active@example.com",
+        "closed": "closed@example.com",
+        "unknown": "nobody@example.com",
+    }
+
+
+def _contact(email: str) -> Any:
+    from symprogram.accounts import ContactDetails
+
+    return ContactDetails(
+        email=email,
+        given_name="Imre",
+        family_name="Ported",
+        company_name="Bulk Ltd",
+        partner_company="Babbage & Co",
+        preferred_language="en-GB",
+    )
+
+
+@pytest.fixture(params=BACKENDS)
+def spied(request: pytest.FixtureRequest, make_program: ProgramFactory) -> Spied:
+    """A program on memory or SQLite with spies on the accounts hasher and store."""
+    return Spied(make_program(str(request.param)))
+
+
+def _all_the_same(observed: dict[str, tuple[object, list[str], list[Any]]]) -> None:
+    first = next(iter(observed.values()))
+    for kind, seen in observed.items():
+        assert first == seen, kind
+
+
+def test_authenticate_verifies_once_and_writes_the_same_for_every_address(spied: Spied) -> None:
+    """A wrong password: one verification and the same writes (the failure count) for
+    every kind of address, imported accounts without a password included."""
+    people = _people(spied)
+    observed = {
+        kind: spied.observe(lambda e=email: spied.accounts.authenticate(e, WRONG))
+        for kind, email in people.items()
+    }
+    _all_the_same(observed)
+    outcome, calls, writes = observed["unknown"]
+    assert ("PermissionDenied", "invalid_credentials", "password") == outcome
+    assert ["verify"] == calls
+    assert [("save", "account_request_log")] == writes
+
+
+def test_authenticate_with_the_right_password_still_verifies_once(spied: Spied) -> None:
+    """The right password: one verification whatever the address's state; an
+    account that is not active is refused only after it (the password was right)."""
+    people = _people(spied)
+    for kind, email in people.items():
+        outcome, calls, _ = spied.observe(
+            lambda e=email: spied.accounts.authenticate(e, PASSWORD, client_key="198.51.100.7")
+        )
+        assert ["verify"] == calls, kind
+        expected = {
+            "known": "returned",
+            "pending": "account_pending_activation",
+            "closed": "account_closed",
+        }.get(kind, "invalid_credentials")
+        assert expected in outcome, kind  # type: ignore[operator]
+
+
+def test_a_dummy_hash_is_made_without_hashing() -> None:
+    """The dummy an unknown address is verified against costs no hash to make: its
+    first log-in makes exactly one hasher call too."""
+    program = Program.in_memory(options={"accounts": {"hasher": ScryptHasher(n=2**4)}})
+    spied = Spied(program)
+    _, calls, _ = spied.observe(lambda: spied.accounts.authenticate("x@example.com", WRONG))
+    assert ["verify"] == calls
+    program.close()
+
+
+def test_password_reset_writes_the_same_and_answers_the_same(spied: Spied) -> None:
+    """A reset request: no hashing, the same answer and the same writes (the request
+    log and a link) whether or not the address has an account that may reset; only
+    such an account receives a message."""
+    people = _people(spied)
+    sent_before = len(spied.outbox.messages)
+    observed = {
+        kind: spied.observe(lambda e=email: spied.accounts.request_password_reset(e))
+        for kind, email in people.items()
+    }
+    _all_the_same(observed)
+    outcome, calls, writes = observed["unknown"]
+    assert ("returned", None) == outcome
+    assert [] == calls
+    assert [
+        ("save", "account_request_log"),
+        ("save", "token"),
+        ("save", "token_generation"),
+    ] == writes
+    sent = [m.to for m in spied.outbox.messages[sent_before:]]
+    eligible = {"known", "pending", "imported", "imported_active"}
+    assert sorted(people[k] for k in eligible) == sorted(sent)
+
+
+def test_resend_activation_writes_the_same_and_answers_the_same(spied: Spied) -> None:
+    """A resend request: the same answer and writes for every address; only accounts
+    pending activation receive a link."""
+    people = _people(spied)
+    sent_before = len(spied.outbox.messages)
+    observed = {
+        kind: spied.observe(lambda e=email: spied.accounts.resend_activation(e))
+        for kind, email in people.items()
+    }
+    _all_the_same(observed)
+    assert ("returned", None) == observed["unknown"][0]
+    assert [] == observed["unknown"][1]
+    sent = sorted(m.to for m in spied.outbox.messages[sent_before:])
+    assert sorted([people["pending"], people["imported"]]) == sent
+
+
+def test_email_change_changes_the_callers_account_the_same_way(spied: Spied) -> None:
+    """Asking for a free, a taken (any state) or a pending address changes the caller's
+    account identically: the same writes, pending_email, a history entry and the same
+    notice to the caller's own address; the owner of a taken address gets a notice,
+    a free address the link."""
+    people = _people(spied)
+    caller = spied.program.accounts.authenticate("known@example.com", PASSWORD).candidate_id
+    observed = {}
+    for kind, email in people.items():
+        if kind == "known":
+            continue
+        sent_before = len(spied.outbox.messages)
+        observed[kind] = spied.observe(
+            lambda e=email: spied.accounts.request_email_change(caller, e)
+        )
+        assert email == spied.accounts.get_candidate(caller).pending_email
+        entry = spied.program.history.read(caller)[-1]
+        assert ("email_change_requested", email) == (entry.kind, entry.data["new_email"])
+        sent = [(m.kind, m.to) for m in spied.outbox.messages[sent_before:]]
+        assert ("email_change_requested", "known@example.com") == sent[-1]
+        wanted = "email_verification" if kind == "unknown" else "email_in_use_attempt"
+        assert [(wanted, email)] == sent[:-1]
+    _all_the_same(observed)
+    assert ("returned", None) == observed["unknown"][0]
+
+
+def test_register_hashes_once_and_answers_the_same(spied: Spied) -> None:
+    """Registering a known or an unknown address: one hash, the same kind of receipt;
+    the owner of a known address is told instead of a second account being made."""
+    people = _people(spied)
+    receipts = {}
+    for kind in ("known", "imported", "closed", "unknown"):
+        email = people[kind]
+        token = spied.accounts.accept_terms(path="create_account").token
+        outcome, calls, _ = spied.observe(
+            lambda e=email, t=token: spied.accounts.register(
+                terms_receipt=t,
+                email=e,
+                password=PASSWORD,
+                given_name="Eve",
+                family_name="Prober",
+                company_name="Probing Ltd",
+                partner_company="Babbage & Co",
+                preferred_language="en-GB",
+            )
+        )
+        assert ["hash"] == calls, kind
+        assert "returned" == outcome[0]  # type: ignore[index]
+        receipts[kind] = outcome[1]  # type: ignore[index]
+    shapes = {kind: (type(r).__name__, r.email) for kind, r in receipts.items()}  # type: ignore[attr-defined]
+    assert {kind: ("RegistrationReceipt", people[kind]) for kind in receipts} == shapes
+    assert "registration_attempt" == spied.outbox.last(to=people["known"]).kind
+    assert "activation" == spied.outbox.last(to=people["unknown"]).kind
+
+
+def test_a_registration_race_returns_the_ordinary_receipt(
+    spied: Spied, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two callers registering one address at once: the one that loses the race on the
+    unique index (email_taken on PostgreSQL or MariaDB) gets the ordinary receipt and
+    the owner a ``registration_attempt`` notice; one account exists."""
+    spied.accounts.activate(spied.register("race@example.com"))
+    owner = spied.candidate_id("race@example.com")
+    from symprogram.accounts import storage
+
+    original = storage._Candidates.find_by_email
+    looks: list[str] = []
+
+    def stale_once(self: Any, email: str) -> Any:
+        looks.append(email)
+        # The first look happens before the other caller's commit: it sees nobody.
+        return None if len(looks) == 1 else original(self, email)
+
+    monkeypatch.setattr(storage._Candidates, "find_by_email", stale_once)
+    token = spied.accounts.accept_terms(path="create_account").token
+    assert token is not None
+    receipt = spied.accounts.register(
+        terms_receipt=token,
+        email="race@example.com",
+        password=PASSWORD,
+        given_name="Ada",
+        family_name="Lovelace",
+        company_name="Analytical Engines",
+        partner_company="Babbage & Co",
+        preferred_language="en-GB",
+    )
+    monkeypatch.undo()
+    assert "race@example.com" == receipt.email
+    assert "registration_attempt" == spied.outbox.last(to="race@example.com").kind
+    assert owner == spied.accounts.find_by_email("race@example.com").candidate_id  # type: ignore[union-attr]
+    assert "registration_attempted" == spied.program.history.read(owner)[-1].kind
+
+
+def test_another_conflict_in_registration_is_not_swallowed(
+    spied: Spied, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only ``email_taken`` is a race to retry: any other Conflict reaches the caller."""
+    from symprogram.accounts import storage
+
+    def exhausted(self: Any, candidate: Any) -> Any:
+        raise Conflict("no", code="candidate_id_exhausted")
+
+    monkeypatch.setattr(storage._Candidates, "add", exhausted)
+    with pytest.raises(Conflict) as info:
+        spied.register("new@example.com")
+    assert "candidate_id_exhausted" == info.value.code
+
+
+def test_unknown_and_known_addresses_are_refused_alike(spied: Spied) -> None:
+    """The refusal of a wrong password says nothing the unknown address's does not."""
+    _people(spied)
+    errors = []
+    for email in ("known@example.com", "nobody@example.com"):
+        with pytest.raises(PermissionDenied) as info:
+            spied.accounts.authenticate(email, WRONG)
+        errors.append((info.value.code, info.value.message, info.value.field))
+    assert errors[0] == errors[1]
