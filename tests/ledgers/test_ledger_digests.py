@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import symprogram.testing  # noqa: F401  (registers the strategies)
 from _programs import START, ProgramFactory, db_path
 from symprogram import Program
 from symprogram.clock import FixedClock
-from symprogram.digests import LedgerDigest, StreamHead, merkle_root
+from symprogram.digests import LedgerDigest, LedgersVerification, StreamHead, merkle_root
 from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import Ledger
 from symprogram.serialization import make_converter
@@ -256,3 +257,20 @@ def test_no_digest_is_made_over_a_forged_head(make_program: ProgramFactory) -> N
     with pytest.raises(IntegrityError) as info:
         program.digest()
     assert "ledger_corrupt" == info.value.code
+
+
+@pytest.mark.parametrize(
+    "model", [StreamHead, LedgerDigest, LedgersVerification], ids=lambda m: m.__name__
+)
+def test_from_type_builds_every_digest_model(model: type) -> None:
+    """``st.from_type`` draws each digest model (strategies in ``symprogram.testing``),
+    and the converter reads back what it writes."""
+    converter = make_converter()
+
+    @settings(max_examples=15)
+    @given(st.from_type(model))
+    def check(value: object) -> None:
+        assert isinstance(value, model)
+        assert value == converter.structure(converter.unstructure(value), model)
+
+    check()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 from hypothesis import strategies as st
 
-from symprogram.digests import LedgerDigest, StreamHead
+from symprogram.digests import LedgerDigest, LedgersVerification, StreamHead
 from symprogram.errors import ValidationError
 from symprogram.events import LedgerEntry, Problem, Verification
 from symprogram.i18n import LanguageTag, Negotiation
@@ -26,6 +26,7 @@ __all__ = [
     "language_tags",
     "ledger_digests",
     "ledger_entries",
+    "ledgers_verifications",
     "messages",
     "negotiations",
     "register",
@@ -187,6 +188,22 @@ def ledger_digests(**overrides: Any) -> st.SearchStrategy[LedgerDigest]:
     )
 
 
+def ledgers_verifications(**overrides: Any) -> st.SearchStrategy[LedgersVerification]:
+    """Results of ``Program.verify_all``: the ledgers verified and the failed streams."""
+    names = st.lists(
+        st.sampled_from(["consent", "entitlements", "history"]), unique=True, max_size=3
+    ).map(lambda xs: tuple(sorted(xs)))
+    return _build(
+        LedgersVerification,
+        {
+            "ledgers": names,
+            "failures": st.lists(verifications(), max_size=2).map(tuple),
+            "against": st.none() | ledger_digests(),
+        },
+        overrides,
+    )
+
+
 def verifications(**overrides: Any) -> st.SearchStrategy[Verification]:
     """Ledger verification results, with or without problems."""
     problems = st.builds(
@@ -272,6 +289,7 @@ def register() -> None:
     st.register_type_strategy(Verification, verifications())
     st.register_type_strategy(StreamHead, stream_heads())
     st.register_type_strategy(LedgerDigest, ledger_digests())
+    st.register_type_strategy(LedgersVerification, ledgers_verifications())
     st.register_type_strategy(Message, messages())
     from symprogram.erasure import PersonErasure as _PersonErasure
 
