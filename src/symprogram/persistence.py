@@ -73,6 +73,7 @@ __all__ = [
     "AppendItem",
     "BatchTransaction",
     "IndexItem",
+    "LockingTransaction",
     "Record",
     "Repository",
     "SaveItem",
@@ -89,6 +90,7 @@ __all__ = [
     "check_version",
     "index_get_many",
     "index_put_many",
+    "load_for_update",
     "load_many",
     "save_many",
     "save_waves",
@@ -237,6 +239,46 @@ class BatchTransaction(Transaction, Protocol):
         ...
 
 
+# -- locking reads: the optional method ----------------------------------------------
+
+
+class LockingTransaction(Transaction, Protocol):
+    """The optional locking read an adapter's :class:`Transaction` may add.
+
+    ``load_for_update`` returns what :meth:`Transaction.load` returns and, in a
+    writing unit of work, also locks the record's row until the unit of work ends:
+    another unit of work asking for the same lock waits, then reads what the first
+    one committed. Writes to one aggregate then queue instead of failing with
+    :class:`~symprogram.errors.ConcurrencyError` one after the other (a hot
+    subject). Adapters whose writers are serialised anyway (memory, SQLite) need
+    not offer it; callers use :func:`load_for_update`, which falls back to
+    :meth:`Transaction.load`.
+    """
+
+    def load_for_update(self, kind: str, key: str) -> Record | None:
+        """:meth:`Transaction.load`, the row locked until the unit of work ends."""
+        ...
+
+
+def load_for_update(tx: Transaction, kind: str, key: str) -> Record | None:
+    """Load a record and lock it for the rest of the unit of work where the adapter can.
+
+    Call it as the unit of work's first read of an aggregate it is about to
+    change, so that every later read sees what the previous holder committed.
+
+    Example:
+        >>> from symprogram.storage.memory import MemoryStore
+        >>> with MemoryStore().transaction() as tx:
+        ...     load_for_update(tx, "note", "n1") is None
+        True
+    """
+    method = getattr(tx, "load_for_update", None)
+    if callable(method):
+        record: Record | None = method(kind, key)
+        return record
+    return tx.load(kind, key)
+
+
 _NO_VERSION = frozenset({"version"})
 """A record's text leaves out the version: the store keeps it beside the text."""
 _DECODED_MAX = 2048
@@ -340,6 +382,13 @@ class Repository(Generic[T]):
     def find(self, key: str) -> T | None:
         """Return the aggregate with ``key``, or ``None``."""
         record = self.tx.load(self.kind, key)
+        return None if record is None else self._decode(record)
+
+    def find_for_update(self, key: str) -> T | None:
+        """:meth:`find`, the record locked until the unit of work ends (where the
+        adapter can, see :func:`load_for_update`): concurrent writers of the same
+        aggregate queue instead of failing with a stale version."""
+        record = load_for_update(self.tx, self.kind, key)
         return None if record is None else self._decode(record)
 
     def get(self, key: str) -> T:

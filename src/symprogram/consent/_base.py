@@ -129,7 +129,8 @@ class ConsentBase:
         now, instant = self._now_and(at)
         with self._store.transaction() as tx:
             storage = ConsentStorage(tx)
-            state = storage.states.find(subject)
+            # Locked first: writers of one subject queue (issue 18, hot subjects).
+            state = storage.states.find_for_update(subject)
             policy = rules.check_record_instant(state, instant, now, catalogue)
             yield Recording(tx, storage, state, policy, instant)
 

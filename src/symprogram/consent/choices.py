@@ -55,7 +55,8 @@ class Choices(ConsentBase):
             subject, instant, topic_id, choice.value, via.value, "", text, where
         )
         with self._store.transaction() as tx:
-            state = ConsentStorage(tx).states.find(subject)
+            # Locked first: writers of one subject queue (issue 18, hot subjects).
+            state = ConsentStorage(tx).states.find_for_update(subject)
             event = rules.record_choice(state, catalogue, asked, policy_version, now)
             _, entry = self._append(tx, state, event)
         return self._recorded(entry, via, event.policy_version, topic_id, choice)

@@ -44,6 +44,9 @@ from symprogram.storage.sqlalchemy._text import (
 
 __all__: list[str] = []
 
+_ROW_LOCKS = frozenset({"postgresql", "mysql", "mariadb", "cockroachdb"})
+"""Dialects whose writing units of work lock rows with ``SELECT ... FOR UPDATE``."""
+
 
 def _listing(column: sa.ColumnElement[Any], prefix: str, after: str | None, limit: int) -> Any:
     """Check the arguments of a listing; its WHERE condition (None: nothing matches)."""
@@ -138,6 +141,30 @@ class _Operations:
         check_pair(kind, key)
         r = self._t.records
         rows = self._rows(sa.select(r.c.version, r.c.data).where(r.c.kind == kind, r.c.key == key))
+        if not rows:
+            return None
+        version, data = rows[0]
+        return Record(
+            kind, key, as_int(version, "a version"), decode_data(as_text(data, "a record"))
+        )
+
+    def load_for_update(self, kind: str, key: str) -> Record | None:
+        """:meth:`load`; in a writing unit of work on a server, ``SELECT ... FOR UPDATE``.
+
+        The row stays locked until the unit of work ends, so writers of one
+        aggregate queue (see :class:`symprogram.persistence.LockingTransaction`).
+        SQLite serialises writers anyway (``BEGIN IMMEDIATE``): a plain read there.
+        """
+        if self.readonly or self._dialect not in _ROW_LOCKS:
+            return self.load(kind, key)
+        check_pair(kind, key)
+        r = self._t.records
+        statement = (
+            sa.select(r.c.version, r.c.data)
+            .where(r.c.kind == kind, r.c.key == key)
+            .with_for_update()
+        )
+        rows = self._rows(statement)
         if not rows:
             return None
         version, data = rows[0]
