@@ -9,15 +9,17 @@ opts out, its opt-in purposes refused as never asked; a subject never seen stays
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Snapshot
 from symprogram.consent import ConsentService, LegalBasis
 from symprogram.errors import LimitExceeded, SymprogramError, ValidationError
+
+Snapshot = Callable[[], Any]
 
 ITEMS = ("company", "email", "language", "name", "partner_company")
 
