@@ -191,6 +191,7 @@ class OneTruth(RuleBasedStateMachine):
     what the step asked for."""
 
     backend = "memory"
+    reading: str | None = None
     candidates = Bundle("candidates")
 
     def __init__(self) -> None:
@@ -198,7 +199,10 @@ class OneTruth(RuleBasedStateMachine):
         self.directory = tempfile.mkdtemp(prefix="one-truth-")
         url = "memory://" if self.backend == "memory" else f"sqlite:///{self.directory}/p.db"
         self.clock = FixedClock(START)
-        self.program = Program.open(url, clock=self.clock, options=fast_options())
+        options = fast_options()
+        if self.reading is not None:
+            options["consent"] = {"settings": {"policy": self.reading}}
+        self.program = Program.open(url, clock=self.clock, options=options)
         self.count = 0
         self.known: list[str] = []
         self.email_off: set[str] = set()
@@ -274,6 +278,12 @@ class OneTruthOnSQLite(OneTruth):
     backend = "sqlite"
 
 
+class OneTruthOnTheOptInReading(OneTruth):
+    """The same machine with the opt-in reading of the privacy policy (offers opt-in)."""
+
+    reading = "opt_in"
+
+
 _SETTINGS = settings(
     max_examples=12,
     stateful_step_count=12,
@@ -285,3 +295,5 @@ TestOneTruthOnMemory = OneTruth.TestCase
 TestOneTruthOnMemory.settings = _SETTINGS
 TestOneTruthOnSQLite = OneTruthOnSQLite.TestCase
 TestOneTruthOnSQLite.settings = _SETTINGS
+TestOneTruthOnTheOptInReading = OneTruthOnTheOptInReading.TestCase
+TestOneTruthOnTheOptInReading.settings = _SETTINGS
