@@ -81,7 +81,13 @@ from symprogram.accounts.models import (
     normalize_registration_number,
 )
 from symprogram.accounts.passwords import ScryptHasher
-from symprogram.accounts.ports import CandidateDirectory, MarketingConsent, PasswordHasher
+from symprogram.accounts.ports import (
+    CandidateDirectory,
+    MarketingChoices,
+    MarketingConsent,
+    PasswordHasher,
+    PersonalDataLedger,
+)
 from symprogram.accounts.service import KEEP, AccountsService, AccountsSettings, Keep
 
 __all__ = [
@@ -117,6 +123,7 @@ __all__ = [
     "IncidentStatus",
     "IncidentStatusChanged",
     "Keep",
+    "MarketingChoices",
     "MarketingConsent",
     "MessageAuthor",
     "NotificationCategory",
@@ -126,6 +133,7 @@ __all__ = [
     "PasswordChanged",
     "PasswordHasher",
     "PasswordResetRequested",
+    "PersonalDataLedger",
     "PostalAddress",
     "RegistrationAttempted",
     "RegistrationReceipt",
