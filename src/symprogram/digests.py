@@ -349,7 +349,7 @@ def digest_ledgers(
 ) -> LedgerDigest:
     """The digest of every stream of ``ledgers`` as ``tx`` sees them, at ``at``.
 
-    Reads each stream's head (one record per stream), page by page.
+    Reads each stream's head (one record per stream), a page of heads at a time.
 
     Raises:
         IntegrityError: a stream head is unreadable or not authenticated by the key
@@ -361,10 +361,12 @@ def digest_ledgers(
         after: str | None = None
         while True:
             names = tx.streams(prefix=prefix, after=after, limit=_PAGE)
-            for name in names:
-                length, chain = ledger.head(tx, name[len(prefix) :])
-                if length:
-                    heads.append(StreamHead(name, length, chain))
+            found = ledger.heads(tx, [name[len(prefix) :] for name in names])
+            heads.extend(
+                StreamHead(name, length, chain)
+                for name, (length, chain) in zip(names, found, strict=True)
+                if length
+            )
             if len(names) < _PAGE:
                 break
             after = names[-1]

@@ -39,7 +39,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +47,14 @@ import attrs
 
 from symprogram.clock import ensure_utc
 from symprogram.errors import IntegrityError, ValidationError
-from symprogram.persistence import Store, Transaction, append_many, check_key
+from symprogram.persistence import (
+    Record,
+    Store,
+    Transaction,
+    append_many,
+    check_key,
+    load_many,
+)
 from symprogram.serialization import canonical_json
 
 if TYPE_CHECKING:
@@ -202,6 +209,11 @@ def _entry_text(
     )
 
 
+def _data_digest(salt: str, data_json: str) -> str:
+    """The salted digest of an entry's data (its canonical JSON text); the chain covers it."""
+    return hashlib.sha256((salt + data_json).encode("utf-8")).hexdigest()
+
+
 class _Walk:
     """The state of one streaming pass over a stream (see :meth:`Ledger.verify`)."""
 
@@ -260,13 +272,6 @@ class Ledger:
         return f"{self.name}:{check_key(subject, 'subject')}"
 
     # -- hashing -----------------------------------------------------------------
-    def _digest(self, salt: str, data: Mapping[str, Any]) -> str:
-        return self._digest_text(salt, canonical_json(data))
-
-    @staticmethod
-    def _digest_text(salt: str, data_json: str) -> str:
-        return hashlib.sha256((salt + data_json).encode("utf-8")).hexdigest()
-
     def _mac(self, body: str) -> str:
         encoded = body.encode("utf-8")
         if self._key is not None:
@@ -333,7 +338,7 @@ class Ledger:
                 instant, last_when = when.isoformat(), when
             salt = salts[2 * _SALT_BYTES * number : 2 * _SALT_BYTES * (number + 1)]
             payload_json = _canonical(payload)
-            digest = self._digest_text(salt, payload_json)
+            digest = _data_digest(salt, payload_json)
             chain = self._chain(prev_hash, subject, length, kind, instant, digest)
             text = _entry_text(kind, instant, payload_json, salt, digest, prev_hash, chain)
             rows.append((stream, length, text))
@@ -355,7 +360,9 @@ class Ledger:
     def _head(
         self, tx: Transaction, subject: str, stream: str | None = None
     ) -> tuple[int, str, int]:
-        record = tx.load(self.HEAD_KIND, stream or self.stream(subject))
+        return self._parse_head(subject, tx.load(self.HEAD_KIND, stream or self.stream(subject)))
+
+    def _parse_head(self, subject: str, record: Record | None) -> tuple[int, str, int]:
         if record is None:
             return 0, GENESIS, 0
         try:
@@ -383,6 +390,19 @@ class Ledger:
         """
         length, chain, _ = self._head(tx, subject)
         return length, chain
+
+    def heads(self, tx: Transaction, subjects: Sequence[str]) -> list[tuple[int, str]]:
+        """:meth:`head` of each of ``subjects``, in order, read in one batch.
+
+        Raises:
+            IntegrityError: a head is unreadable or forged (``ledger_corrupt``).
+        """
+        streams = [self.stream(subject) for subject in subjects]
+        found = load_many(tx, self.HEAD_KIND, streams)
+        return [
+            self._parse_head(subject, found.get(stream))[:2]
+            for subject, stream in zip(subjects, streams, strict=True)
+        ]
 
     def _save_head(
         self,
@@ -535,7 +555,7 @@ class Ledger:
                         "the data was removed without an authenticated erasure",
                     )
                 )
-        elif not isinstance(salt, str) or self._digest(salt, data) != digest:
+        elif not isinstance(salt, str) or _data_digest(salt, canonical_json(data)) != digest:
             problems.append(Problem(position, "data_altered", "the data does not match its digest"))
 
     def _check_head(self, tx: Transaction, subject: str, walk: _Walk) -> None:
