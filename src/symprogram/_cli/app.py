@@ -1,4 +1,4 @@
-"""The ``symprogram`` group, its own commands (demo, init, terms) and the entry point.
+"""The ``symprogram`` group, its own commands (demo, init, terms) and ``run``.
 
 Private to :mod:`symprogram.cli`; each command group lives in a module of its own.
 """
@@ -155,7 +155,7 @@ for _group in (awards, candidates, consent, entitlements, history, import_):
 
 
 # -- entry point -------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> NoReturn:
-    """Run the ``symprogram`` command (the console script and ``python -m symprogram``)."""
+def run(argv: list[str] | None = None) -> NoReturn:
+    """Run the ``symprogram`` group (called by :func:`symprogram.cli.main`)."""
     cli.main(args=argv, prog_name="symprogram")
     raise SystemExit(0)  # pragma: no cover - click exits itself

@@ -13,13 +13,11 @@ from typing import Any, TypeVar
 import click
 
 from symprogram._cli.output import dump_json
+from symprogram.cli import DEFAULT_DATABASE as DEFAULT_DATABASE
 from symprogram.clock import Clock, FixedClock, SystemClock, ensure_utc
 from symprogram.errors import SymprogramError, ValidationError
 from symprogram.notify import Message, Outbox
 from symprogram.program import Program
-
-DEFAULT_DATABASE = "sqlite:///symprogram.db"
-"""The database used when neither ``--db`` nor an environment variable names one."""
 
 _JSON_KEY = "symprogram.json"
 F = TypeVar("F", bound=Callable[..., Any])
