@@ -114,9 +114,10 @@ class Contact(FlowBase):
         link goes to it; if it belongs to another account, that account's owner
         gets an ``email_in_use_attempt`` notice instead and the link is sent to
         nobody (and cannot confirm anything: the address is taken). At most
-        ``settings.email_change_limit`` of these messages go to one new address
-        within ``settings.resend_window``; beyond that nothing is sent to it,
-        and nothing else changes.
+        ``settings.email_change_limit`` requests for one new address are served
+        within ``settings.resend_window``; one beyond that returns as usual and
+        changes and sends nothing (the pending change stays as it was, so the
+        link sent last still confirms the address it was sent to).
 
         Raises:
             ValidationError: not an e-mail address (``invalid_email``) or the
@@ -135,16 +136,17 @@ class Contact(FlowBase):
             rules.check_new_email(candidate, normalized)
             limit = self.settings.email_change_limit
             owner, allowed = self._link_requested(store, EMAIL_CHANGE_LOG, normalized, now, limit)
+            if not allowed:
+                return
             self._tokens.revoke_all(tx, purpose=purpose, subject=key)
             token = self._tokens.issue(tx, purpose=purpose, subject=key, ttl=ttl, now=now)
             store.candidates.save(attrs.evolve(candidate, pending_email=normalized))
             self._record(tx, EmailChangeRequested(key, now, new_email=normalized))
-        outbox = []
-        if allowed and owner is not None:
-            outbox.append(messages.email_in_use_attempt(owner))
-        elif allowed:
-            outbox.append(messages.email_verification(key, normalized, token, now + ttl))
-        self._send([*outbox, messages.email_change_requested(candidate)])
+        if owner is not None:
+            first = messages.email_in_use_attempt(owner)
+        else:
+            first = messages.email_verification(key, normalized, token, now + ttl)
+        self._send([first, messages.email_change_requested(candidate)])
 
     def confirm_email_change(self, token: str) -> Candidate:
         """Verify the new address with its token and make it the account's address.
