@@ -11,7 +11,7 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
-from symprogram._i18n_tags import MAX_TAG_LENGTH, LanguageTag, _parse_cached
+from symprogram._i18n_tags import MAX_TAG_LENGTH, LanguageTag, _parse_cached, _parse_reference
 from symprogram.errors import ValidationError
 
 MAX_ACCEPT_LANGUAGE_LENGTH: Final = 4096
@@ -43,9 +43,89 @@ def _clip(text: str) -> str:
     return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 
-@functools.lru_cache(maxsize=1024)
-def _parse_header(header: str) -> _Header:
-    notes: list[str] = []
+# RFC 9110 section 12.5.4: ``language-range = (1*8ALPHA *("-" 1*8alphanum)) / "*"``
+# (RFC 4647 section 2.1). ``_`` is also read as a separator, as language tags are.
+_RANGE_RE: Final = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*", re.ASCII)
+
+
+def _range_tag(language_range: str) -> LanguageTag | str:
+    """The tag a language range is matched as, or why it is ignored.
+
+    A range that is a language tag is that tag. Any other RFC 9110 range is
+    matched by prefix (RFC 4647 lookup): its subtags are removed from the end
+    until what is left is a language tag (``en-au-xx`` is read as ``en-AU``).
+    """
+    found = _lookup(language_range)
+    return found if isinstance(found, str) else found[0]
+
+
+def _lookup(language_range: str) -> tuple[LanguageTag, str] | str:
+    """:func:`_range_tag` with the prefix that is the tag, or why the range is ignored."""
+    if len(language_range) > MAX_TAG_LENGTH:  # checked before any parsing
+        return "tag too long"
+    if not _RANGE_RE.fullmatch(language_range):
+        return "not a language range"
+    prefix = language_range
+    while prefix:
+        try:
+            return _parse_cached(prefix), prefix
+        except ValidationError:
+            prefix = prefix[: max(prefix.rfind("-"), prefix.rfind("_"), 0)]
+    return "no prefix of it is a language tag"
+
+
+def _range_tag_reference(language_range: str) -> LanguageTag | str:
+    """:func:`_range_tag` written from the grammars: the plain version, property-tested.
+
+    RFC 9110's language-range, then RFC 4647 lookup over RFC 5646 tags
+    (:func:`~symprogram._i18n_tags._parse_reference`): the longest prefix, in
+    whole subtags, that is a well-formed tag.
+    """
+    if len(language_range) > MAX_TAG_LENGTH:
+        return "tag too long"
+    if (
+        re.fullmatch(r"[a-z]{1,8}(-[a-z0-9]{1,8})*", language_range.lower().replace("_", "-"))
+        is None
+    ):
+        return "not a language range"
+    subtags = language_range.replace("_", "-").split("-")
+    for end in range(len(subtags), 0, -1):
+        try:
+            return _parse_reference("-".join(subtags[:end]))
+        except ValidationError:
+            continue
+    return "no prefix of it is a language tag"
+
+
+def _item(item: str, notes: list[str]) -> tuple[str, LanguageTag | None, float] | str:
+    """``(range, tag, q)`` of a header item (``tag`` ``None``: the wildcard), or why it is ignored.
+
+    A range read by a shorter prefix is noted in ``notes``.
+    """
+    language_range, *parameters = (part.strip(" \t") for part in item.split(";"))
+    q: float | None = 1.0
+    weights = 0
+    for parameter in parameters:
+        name, equals, value = (part.strip(" \t") for part in parameter.partition("="))
+        if name.lower() == "q" and equals and _QVALUE_RE.fullmatch(value):
+            q, weights = float(value), weights + 1
+        elif parameter:
+            q = None
+    if q is None or weights > 1:
+        return "invalid parameters"
+    if language_range == "*":
+        return language_range, None, q
+    found = _lookup(language_range)
+    if isinstance(found, str):
+        return found
+    tag, prefix = found
+    if prefix != language_range:
+        notes.append(f"{_clip(language_range)} is not a language tag: matched by its prefix {tag}")
+    return language_range, tag, q
+
+
+def _split(header: str, notes: list[str]) -> list[str]:
+    """The items of ``header``, bounded in characters (before any parsing) and in number."""
     if len(header) > MAX_ACCEPT_LANGUAGE_LENGTH:
         cut = header[:MAX_ACCEPT_LANGUAGE_LENGTH]
         if header[MAX_ACCEPT_LANGUAGE_LENGTH] != ",":
@@ -57,32 +137,21 @@ def _parse_header(header: str) -> _Header:
     if len(items) > MAX_ACCEPT_LANGUAGE_ITEMS:
         items = items[:MAX_ACCEPT_LANGUAGE_ITEMS]
         notes.append(f"read only the first {MAX_ACCEPT_LANGUAGE_ITEMS} items of the header")
+    return items
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_header(header: str) -> _Header:
+    notes: list[str] = []
     seen: set[LanguageTag | None] = set()
     accepted: list[_Preference] = []
     excluded: list[LanguageTag] = []
-    for item in items:
-        language_range, *parameters = (part.strip(" \t") for part in item.split(";"))
-        q: float | None = 1.0
-        weights = 0
-        for parameter in parameters:
-            name, equals, value = (part.strip(" \t") for part in parameter.partition("="))
-            if name.lower() == "q" and equals and _QVALUE_RE.fullmatch(value):
-                q, weights = float(value), weights + 1
-            elif parameter:
-                q = None
-        if q is None or weights > 1:
-            notes.append(f"ignored item {_clip(item)}: invalid parameters")
+    for item in _split(header, notes):
+        read = _item(item, notes)
+        if isinstance(read, str):
+            notes.append(f"ignored item {_clip(item)}: {read}")
             continue
-        tag: LanguageTag | None = None
-        if language_range != "*":
-            if len(language_range) > MAX_TAG_LENGTH:
-                notes.append(f"ignored item {_clip(item)}: tag too long")
-                continue
-            try:
-                tag = _parse_cached(language_range)
-            except ValidationError:
-                notes.append(f"ignored item {_clip(item)}: not a language tag")
-                continue
+        language_range, tag, q = read
         if tag in seen:
             notes.append(f"ignored repeated item {_clip(item)}")
             continue

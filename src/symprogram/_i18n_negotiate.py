@@ -22,6 +22,7 @@ from symprogram._i18n_tags import (
     _ancestors,
     _coerce,
     _invalid,
+    _language_members,
     _likely_script,
     _maximize,
     _Node,
@@ -152,6 +153,34 @@ def _match_one(
     return None
 
 
+def _match_member(
+    requested: LanguageTag, node: _Node, candidates: list[_Candidate], regions: Mapping[str, str]
+) -> tuple[_Candidate, str] | None:
+    """A language CLDR gives ``requested`` as its parent, in the same script: ``no`` -> ``nb``.
+
+    The reverse of the parent step of :func:`_match_one` (``nb`` -> ``no``), so that
+    either code finds the other. The same region is preferred, then the choice of
+    :func:`_pick_any_region` among the members, then code order.
+    """
+    language, script, region = node
+    members = _language_members().get(language, frozenset())
+    related = [c for c in candidates if c.node[0] in members and c.node[1] == script]
+    if not related:
+        return None
+    best = min(
+        related,
+        key=lambda c: (
+            c.node[2] != region,
+            c is not _pick_any_region(related, c.node[0], script, regions),
+            str(c.tag),
+        ),
+    )
+    return best, (
+        f"no exact match for {requested}; {best.tag} is in a language whose CLDR parent "
+        f"is {language}"
+    )
+
+
 def _excluded(candidate: _Candidate, excluded: Iterable[LanguageTag]) -> bool:
     language, script, region = candidate.node
     return any(
@@ -279,7 +308,9 @@ def _first_match(
         node = _node_of(requested, regions)
         if node != (requested.language, requested.script, requested.region):
             steps.append(f"{requested} maximized to {_show_full(node)}")
-        found = _match_one(requested, node, allowed, regions)
+        found = _match_one(requested, node, allowed, regions) or _match_member(
+            requested, node, allowed, regions
+        )
         if found is not None:
             steps.append(found[1])
             return Negotiation(found[0].tag, requested, tuple(steps), False)

@@ -401,6 +401,21 @@ def _parent(node: _Node) -> _Node | None:
     return None
 
 
+@functools.cache
+def _language_members() -> Mapping[str, frozenset[str]]:
+    """Languages whose CLDR parent is another language, by that parent: ``{"no": {"nb", "nn"}}``.
+
+    CLDR's parent locales name a few languages as the parent of others (Norwegian
+    ``no`` of Bokmal ``nb`` and Nynorsk ``nn``): a tag of the child falls back to
+    the parent, and a request for the parent is served a child (both directions).
+    """
+    members: dict[str, set[str]] = {}
+    for child, parent in _cldr("parent_exceptions").items():
+        if "_" not in child and isinstance(parent, str) and parent.isalpha() and parent != "root":
+            members.setdefault(parent, set()).add(child)
+    return {parent: frozenset(children) for parent, children in members.items()}
+
+
 @functools.lru_cache(maxsize=4096)
 def _ancestors(node: _Node) -> tuple[_Node, ...]:
     chain: list[_Node] = []
