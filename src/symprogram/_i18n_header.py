@@ -171,8 +171,11 @@ def parse_accept_language(header: str) -> tuple[tuple[LanguageTag | _Wildcard, f
 
     The header is read leniently and never raises: a malformed item, an item
     with an invalid ``q`` and a repeated language range are skipped, and only
-    the first :data:`MAX_ACCEPT_LANGUAGE_LENGTH` characters and
-    :data:`MAX_ACCEPT_LANGUAGE_ITEMS` items are read. Items with ``q=0`` mean
+    the first :data:`MAX_ACCEPT_LANGUAGE_LENGTH` characters (cut before any
+    parsing) and :data:`MAX_ACCEPT_LANGUAGE_ITEMS` items are read. Every RFC 9110
+    language range is accepted; one that is not a BCP 47 tag is read as its
+    longest prefix that is (RFC 4647 lookup: ``en-au-xx`` -> ``en-AU``), and one
+    with no such prefix (``x-klingon``) is skipped. Items with ``q=0`` mean
     "not acceptable" and are left out. The result is ordered by ``q``,
     highest first; items with equal ``q`` keep their order in the header.
 

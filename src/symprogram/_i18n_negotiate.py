@@ -361,7 +361,12 @@ def negotiate(
        order of ``available``: the region ``default_regions`` gives for the
        language (or ``language-Script``), else the CLDR likely region, else the
        bare language tag, else the most general tag, else the first in code
-       order.
+       order;
+    5. a language whose CLDR parent is the language asked for, in the same
+       script (``no`` -> ``nb``, the reverse of ``nb`` -> ``no`` in step 3).
+
+    Legacy and alias codes are canonicalized on both sides (``iw`` asked finds
+    ``he`` listed, ``he`` asked finds ``iw`` listed, returned as ``he``).
 
     A script is never crossed: ``zh-TW`` (``zh-Hant``) is not served ``zh-Hans``
     nor ``sr-Latn`` ``sr-Cyrl``. ``*`` matches ``default``. Ranges with ``q=0``

@@ -8,13 +8,16 @@ catalogue is listed in another order. This module:
   including the legacy codes CLDR aliases (``iw`` -> ``he``, ``in`` -> ``id``,
   ``ji`` -> ``yi``, ``jw`` -> ``jv``, ``tl`` -> ``fil``, ``sh`` -> ``sr-Latn``);
 * parses RFC 9110 ``Accept-Language`` headers leniently and with bounded work
-  (:func:`parse_accept_language`);
+  (:func:`parse_accept_language`): every RFC 9110 language range is accepted, one
+  that is not a BCP 47 tag matched by its longest prefix that is (``en-au-xx`` ->
+  ``en-AU``);
 * negotiates the language of a response (:func:`negotiate`): likely subtags are
   filled in, the script must match and is never crossed, CLDR parent-locale
   exceptions are honoured (``pt-AO`` -> ``pt-PT``, ``es-MX`` -> ``es-419``,
-  ``en-AU`` -> ``en-001``), the catalogue may set the default region of a bare
-  language, the answer never depends on the order of the catalogue, and every
-  step taken is returned;
+  ``en-AU`` -> ``en-001``), a language CLDR gives as another's parent finds it
+  both ways (``nb`` -> ``no`` and ``no`` -> ``nb``), the catalogue may set the
+  default region of a bare language, the answer never depends on the order of
+  the catalogue, and every step taken is returned;
 * names a language in its own language (:func:`display_name`) and tells its
   writing direction (:func:`direction`).
 
