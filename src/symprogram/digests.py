@@ -250,6 +250,34 @@ class LedgerDigest:
         """The names of the ledgers with a covered stream, sorted."""
         return tuple(sorted({name.split(":", 1)[0] for name in self._names}))
 
+    def unextended(self, older: LedgerDigest) -> tuple[str, ...]:
+        """The streams ``older`` covered that this (newer) digest does not extend.
+
+        A stream is extended when this digest covers it, at least as long, and with
+        the same head when the length is the same: the check a Certificate
+        Transparency monitor makes between two tree heads, on the digests alone
+        (only verifying against the ledger also proves the entries in between).
+        Authenticate both digests first.
+
+        Example:
+            >>> from datetime import datetime, timezone
+            >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+            >>> old = LedgerDigest.make([StreamHead("history:S", 2, "a" * 64)], at=at)
+            >>> new = LedgerDigest.make([StreamHead("history:S", 1, "b" * 64)], at=at)
+            >>> new.unextended(old)
+            ('history:S',)
+        """
+        found: list[str] = []
+        for covered in older.streams:
+            now = self.head(covered.stream)
+            if (
+                now is None
+                or now.length < covered.length
+                or (now.length == covered.length and now.head != covered.head)
+            ):
+                found.append(covered.stream)
+        return tuple(found)
+
     # -- proving -----------------------------------------------------------------
     def authenticate(self, key: bytes | None) -> None:
         """Check that this digest is whole and was made with ``key`` (or both without one).

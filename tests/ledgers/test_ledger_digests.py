@@ -274,3 +274,23 @@ def test_from_type_builds_every_digest_model(model: type) -> None:
         assert value == converter.structure(converter.unstructure(value), model)
 
     check()
+
+
+def test_a_newer_digest_extends_an_older_one_unless_a_stream_was_rolled_back(
+    make_program: ProgramFactory,
+) -> None:
+    """Between two digests alone: a grown stream extends, a stream shorter, gone, or of
+    the same length with another head does not."""
+    program = make_program("memory", ledger_key=KEY)
+    _fill(program)
+    older = program.digest()
+    program.consent.withdraw("cust-1", "special_offers", channel="phone")
+    newer = program.digest()
+    assert () == newer.unextended(older)
+    assert ("consent:cust-1",) == older.unextended(newer)
+    first = older.streams[0]
+    rolled = attrs.evolve(first, head=hashlib.sha256(b"other").hexdigest())
+    forked = LedgerDigest.make([rolled, *older.streams[1:]], at=START, key=KEY)
+    dropped = LedgerDigest.make(older.streams[1:], at=START, key=KEY)
+    assert (first.stream,) == forked.unextended(older)
+    assert (first.stream,) == dropped.unextended(older)
