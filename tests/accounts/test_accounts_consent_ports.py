@@ -14,11 +14,22 @@ from typing import Any
 
 import pytest
 from accounts_helpers import START, World, contact
+from hypothesis import given
+from hypothesis import strategies as st
 
-from symprogram.accounts import PostalAddress
+from symprogram.accounts import (
+    MARKETING_CATEGORIES,
+    AccountStatus,
+    Candidate,
+    ContactDetails,
+    NotificationCategory,
+    PostalAddress,
+    rules,
+)
 from symprogram.accounts.ports import MarketingChoices, MarketingConsent, PersonalDataLedger
 from symprogram.errors import Conflict
 from symprogram.persistence import Store
+from symprogram.testing._accounts import candidates, contact_details
 
 REGISTRATION_ITEMS = ("company", "email", "language", "name", "partner_company")
 
@@ -216,3 +227,36 @@ def test_a_closed_account_receives_no_marketing(store: Store) -> None:
 def _reason(world: World, cid: Any, category: str) -> tuple[str, bool]:
     setting = world.accounts.notification_setting(cid, category)
     return setting.reason, setting.effective
+
+
+# -- the pure rules --------------------------------------------------------------------
+
+
+@given(contact=contact_details())
+def test_gathered_items_name_what_was_given_never_values(contact: ContactDetails) -> None:
+    """The items are the fields given, by name, sorted; phone and address only when given."""
+    items = rules.gathered_items(contact)
+    assert list(items) == sorted(set(items))
+    assert {"company", "email", "language", "name", "partner_company"} <= set(items)
+    assert ("phone" in items) == (contact.phone is not None)
+    assert ("address" in items) == (contact.postal_address is not None)
+    assert contact.email not in items
+
+
+@given(
+    candidate=candidates(),
+    category=st.sampled_from(sorted(MARKETING_CATEGORIES)),
+    allowed=st.booleans(),
+)
+def test_a_marketing_setting_is_what_consent_allows(
+    candidate: Candidate, category: NotificationCategory, allowed: bool
+) -> None:
+    """As a view of consent, a marketing setting is in effect exactly when consent allows
+    it and the account is not closed; it never depends on the stored choice."""
+    setting = rules.marketing_setting(candidate, category, allowed)
+    closed = candidate.status is AccountStatus.CLOSED
+    assert (allowed and not closed) == setting.effective
+    assert allowed == setting.chosen
+    assert not setting.mandatory
+    expected = "account_closed" if closed else ("chosen" if allowed else "consent_withheld")
+    assert expected == setting.reason
