@@ -88,14 +88,27 @@ def recipient_matches(disclosure: Disclosure, recipient: str, salt: bytes | None
 # -- input ------------------------------------------------------------------------------
 
 
+_MAX_EMAIL_LENGTH = 254
+"""The longest e-mail address (RFC 5321); longer text is refused before it is parsed."""
+
+
 def check_email(value: object, field: str) -> str:
     """The normalized e-mail address ``value`` (no deliverability look-up).
 
     Raises:
         ValidationError: ``invalid_email``.
+        LimitExceeded: longer than 254 characters (``<field>_too_long``), checked
+            before the address is parsed.
     """
     if not isinstance(value, str):
         raise ValidationError("an email address is required", field=field, code="invalid_email")
+    if len(value) > _MAX_EMAIL_LENGTH:
+        raise LimitExceeded(
+            f"{field} is at most {_MAX_EMAIL_LENGTH} characters",
+            field=field,
+            code=f"{field}_too_long",
+            details={"limit": _MAX_EMAIL_LENGTH, "length": len(value)},
+        )
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
