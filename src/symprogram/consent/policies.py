@@ -100,7 +100,8 @@ class Policies(ConsentBase):
         via = check_enum(Channel, channel, "channel")
         now, instant = self._now_and(at)
         with self._store.transaction() as tx:
-            state = ConsentStorage(tx).states.find(subject)
+            # Locked first: writers of one subject queue (issue 18, hot subjects).
+            state = ConsentStorage(tx).states.find_for_update(subject)
             event = rules.record_notice(state, catalogue, subject, version, via, instant, now)
             _, entry = self._append(tx, state, event)
         return self._recorded(entry, via, version)
