@@ -1,21 +1,34 @@
 """Program-wide right to erasure: one person's personal data removed from every context.
 
-:meth:`symprogram.Program.erase_person` calls :func:`erase_person`, which erases,
-in ONE unit of work (all or nothing):
+Erasure is one mechanism every context joins: each context's ``erasure.py`` flow
+is an :class:`Erasable` (:mod:`symprogram._erasable`) that declares the record
+kinds holding personal data and erases one person's data inside a unit of work.
+:meth:`symprogram.Program.erase_person` calls :func:`erase_person`, which walks
+every context of :data:`CONTEXTS` in ONE unit of work (all or nothing):
 
-1. the person's awards data (:meth:`~symprogram.awards.AwardsService.erase`):
-   kit addresses and disclosure holder names; showing disclosures are revoked;
-2. the account (:meth:`~symprogram.accounts.AccountsService.erase`): contact
+1. awards (:meth:`~symprogram.awards.AwardsService.erase`): kit addresses and
+   disclosure holder names; showing disclosures are revoked;
+2. accounts (:meth:`~symprogram.accounts.AccountsService.erase`): contact
    details, password hash, pending links, e-mail index, claimed score reports,
    incidents, and the data of every account history entry, ending the history
    with an ``account_erased`` entry;
-3. the consent subject named by the candidate ID
-   (:meth:`~symprogram.consent.ConsentService.erase`), if anything was recorded
-   about it.
+3. consent (:meth:`~symprogram.consent.ConsentService.erase`), the subject named
+   by the candidate ID, if anything was recorded about it;
+4. entitlements (the customer named by the candidate ID): support case
+   summaries, every ``by`` field and reason of its cases and holdings, and the
+   data of its ``entitlements:<candidate>`` audit entries.
 
-The ledgers (account history and consent) keep a pseudonymous proof: each
-entry's digest and the hash chain, so ``program.history.verify(cid).ok`` and
-``program.consent.verify(cid).ok`` stay ``True``. Erasing twice is harmless.
+The ledgers keep a pseudonymous proof: each entry's digest, the hash chain and
+an erasure marker authenticated with the program's key, so every ``verify``
+stays ok. Erasing twice is harmless.
+
+Nothing is left in the files: after the unit of work commits, a store that
+offers it (:class:`~symprogram.storage.sqlite.SQLiteStore`) settles its files
+(:meth:`~symprogram.storage.sqlite.SQLiteStore.checkpoint`: ``PRAGMA
+wal_checkpoint(TRUNCATE)``; ``secure_delete`` is always on), so no
+erased value remains in the database file, its WAL or journal when the call
+returns. Server databases keep dead tuples and old row versions until the
+documented purge step (:func:`symprogram.storage.sqlalchemy.purge`).
 
 Example:
     >>> from symprogram import Program
@@ -30,21 +43,33 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from symprogram._erasable import KERNEL_KINDS, Erasable
 from symprogram.accounts.models import AccountErasure
 from symprogram.awards.models import AwardsErasure
 from symprogram.clock import ensure_utc
 from symprogram.consent.models import ErasureReceipt
-from symprogram.errors import IllegalTransition, NotFound
+from symprogram.entitlements.erasure import EntitlementsErasure
 
 if TYPE_CHECKING:
     from symprogram.program import Program
 
-__all__ = ["PersonErasure", "erase_person"]
+__all__ = [
+    "CONTEXTS",
+    "Erasable",
+    "PersonErasure",
+    "erasable_contexts",
+    "erase_person",
+    "record_kinds",
+]
+
+CONTEXTS = ("awards", "accounts", "consent", "entitlements")
+"""The contexts :func:`erase_person` walks, in order (each a ``Program`` attribute)."""
 
 
 def _utc_erased_at(value: object) -> datetime:
@@ -56,7 +81,8 @@ class PersonErasure:
     """Proof that one person's personal data was erased program-wide (no personal data in it).
 
     Attributes:
-        candidate_id: the erased candidate (also the consent subject).
+        candidate_id: the erased candidate (also the consent subject and the
+            entitlements customer).
         erased_at: when the account's personal data was erased (the first erasure).
         reason: the reason given.
         accounts: the accounts context's receipt.
@@ -64,6 +90,8 @@ class PersonErasure:
         consent: the consent context's receipt, or ``None`` when nothing was
             ever recorded about the candidate ID in the consent ledger.
         already_erased: the person had been erased before this call.
+        entitlements: the entitlements context's receipt, or ``None`` when the
+            candidate ID was never an entitlements customer.
     """
 
     candidate_id: str
@@ -73,44 +101,85 @@ class PersonErasure:
     awards: AwardsErasure
     consent: ErasureReceipt | None = None
     already_erased: bool = False
+    entitlements: EntitlementsErasure | None = None
 
 
-def _erase_consent(program: Program, subject: str) -> ErasureReceipt | None:
-    consent = program.consent
-    try:
-        return consent.erase(subject)
-    except NotFound as exc:
-        if exc.code != "consent_subject_not_found":
-            raise
-        return None
-    except IllegalTransition as exc:
-        if exc.code != "subject_erased":
-            raise
-    # Already erased: describe the standing erasure from the consent receipt.
-    receipt = consent.receipt(subject)
-    return ErasureReceipt(
-        subject,
-        receipt.erased_at if receipt.erased_at is not None else receipt.issued_at,
-        0,
-        receipt.ledger_length,
-        receipt.ledger_head,
-    )
+def _service_classes() -> dict[str, type[Any]]:
+    from symprogram.accounts import AccountsService
+    from symprogram.awards import AwardsService
+    from symprogram.consent import ConsentService
+    from symprogram.entitlements import EntitlementsService
+
+    return {
+        "awards": AwardsService,
+        "accounts": AccountsService,
+        "consent": ConsentService,
+        "entitlements": EntitlementsService,
+    }
+
+
+def record_kinds() -> Mapping[str, bool]:
+    """Every record kind the SDK declares, mapped to whether it can hold personal data.
+
+    Read from each context's :class:`Erasable` declarations
+    (``personal_data_kinds`` / ``other_kinds``) plus the kernel's
+    :data:`~symprogram._erasable.KERNEL_KINDS`; a kind found in a store but not
+    here is a kind nobody declared (the erasure suite fails on it).
+
+    Example:
+        >>> record_kinds()["entitlements_case"], record_kinds()["ledger_head"]
+        (True, False)
+    """
+    kinds: dict[str, bool] = dict.fromkeys(KERNEL_KINDS, False)
+    for cls in _service_classes().values():
+        kinds.update(dict.fromkeys(cls.other_kinds, False))
+        kinds.update(dict.fromkeys(cls.personal_data_kinds, True))
+    return dict(sorted(kinds.items()))
+
+
+def erasable_contexts(program: Program) -> tuple[tuple[str, Erasable], ...]:
+    """The program's services that take part in the erasure, as ``(name, service)``."""
+    found = []
+    for name in CONTEXTS:
+        service = getattr(program, name)
+        assert isinstance(service, Erasable), f"{name} does not join the erasure"
+        found.append((name, service))
+    return tuple(found)
+
+
+def _settle_files(program: Program) -> None:
+    """Let a store that can clear erased values out of its files do it now."""
+    checkpoint = getattr(program.store, "checkpoint", None)
+    if callable(checkpoint):
+        checkpoint()
 
 
 def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonErasure:
-    """Erase a candidate's personal data from accounts, awards and consent, all or nothing.
+    """Erase a candidate's personal data from every context, all or nothing.
 
-    See :meth:`symprogram.Program.erase_person`.
+    See :meth:`symprogram.Program.erase_person`. After the unit of work commits,
+    an SQLite store checkpoints and truncates its WAL, so no erased value stays in
+    its files when this returns.
 
     Raises:
         ValidationError: a malformed candidate ID or reason.
         NotFound: no such candidate (``candidate_not_found``).
+        StorageError: ``database_busy`` when another connection kept the SQLite WAL
+            from being truncated (the erasure itself is committed).
     """
     key = program.accounts.get_candidate(candidate_id).candidate_id
-    with program.store.transaction():
-        awards = program.awards.erase(key)
-        accounts = program.accounts.erase(key, reason=reason)
-        consent = _erase_consent(program, key)
+    contexts = erasable_contexts(program)
+    with program.store.transaction() as tx:
+        receipts = {name: part.erase_subject(tx, key, reason=reason) for name, part in contexts}
+    _settle_files(program)
+    accounts = receipts["accounts"]
+    assert isinstance(accounts, AccountErasure)
+    awards = receipts["awards"]
+    assert isinstance(awards, AwardsErasure)
+    consent = receipts["consent"]
+    assert consent is None or isinstance(consent, ErasureReceipt)
+    entitlements = receipts["entitlements"]
+    assert entitlements is None or isinstance(entitlements, EntitlementsErasure)
     return PersonErasure(
         candidate_id=key,
         erased_at=accounts.erased_at,
@@ -119,4 +188,5 @@ def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonE
         awards=awards,
         consent=consent,
         already_erased=accounts.already_erased,
+        entitlements=entitlements,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from symprogram._checks import check_text
 from symprogram.accounts import rules
@@ -14,9 +14,10 @@ from symprogram.accounts.models import (
     MAX_REASON_LENGTH,
     AccountErasure,
 )
+from symprogram.accounts.ports import ACCEPTANCE_KIND, PERSONAL_DATA_KINDS
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ids import CandidateId
-from symprogram.persistence import Repository
+from symprogram.persistence import Repository, Transaction
 
 __all__ = ["Erasure"]
 
@@ -24,7 +25,19 @@ T = TypeVar("T")
 
 
 class Erasure(FlowBase):
-    """Erasure of :class:`~symprogram.accounts.AccountsService`."""
+    """Erasure of :class:`~symprogram.accounts.AccountsService` (a
+    :class:`symprogram._erasable.Erasable`)."""
+
+    personal_data_kinds: ClassVar[tuple[str, ...]] = PERSONAL_DATA_KINDS
+    """Candidates, credentials, score reports, incidents, request logs."""
+    other_kinds: ClassVar[tuple[str, ...]] = (ACCEPTANCE_KIND,)
+    """Terms acceptances: a version, a digest, a path and an instant only."""
+
+    def erase_subject(self, tx: Transaction, subject: str, *, reason: str) -> AccountErasure:
+        """The accounts part of :func:`symprogram.erasure.erase_person`: :meth:`erase`,
+        joining the caller's unit of work ``tx``."""
+        del tx  # the unit of work erase opens joins the caller's
+        return self.erase(subject, reason=reason)
 
     def erase(self, candidate_id: str | CandidateId, *, reason: str) -> AccountErasure:
         """Erase the candidate's personal data, keeping a pseudonymous proof (right to erasure).

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from symprogram.awards import rules
 from symprogram.awards._base import FlowBase
 from symprogram.awards.events import DisclosureRevoked
 from symprogram.awards.models import ERASED_KIT_ADDRESS, AwardsErasure
+from symprogram.awards.ports import CANDIDATE_KIND, PERSONAL_DATA_KINDS
 from symprogram.persistence import Transaction
 
 __all__ = ["Erasure"]
 
 
 class Erasure(FlowBase):
-    """Anonymizing a candidate's awards data."""
+    """Anonymizing a candidate's awards data (a :class:`symprogram._erasable.Erasable`)."""
+
+    personal_data_kinds: ClassVar[tuple[str, ...]] = PERSONAL_DATA_KINDS
+    """Achievement kits (a postal address) and disclosures (the holder's name)."""
+    other_kinds: ClassVar[tuple[str, ...]] = (CANDIDATE_KIND,)
+    """The candidate's awards aggregate: results and grants under the candidate ID."""
+
+    def erase_subject(self, tx: Transaction, subject: str, *, reason: str) -> AwardsErasure:
+        """The awards part of :func:`symprogram.erasure.erase_person`: :meth:`erase`,
+        joining the caller's unit of work ``tx`` (``reason`` is kept by the accounts)."""
+        del tx, reason
+        return self.erase(subject)
 
     def erase(self, candidate_id: str) -> AwardsErasure:
         """Anonymize the candidate's awards data (right to erasure), in ONE unit of work.

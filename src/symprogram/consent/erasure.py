@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.models import ErasureReceipt, check_subject
+from symprogram.consent.ports import AUDIENCE_KIND, FILE_KIND, META_KIND, POLICY_KIND, STATE_KIND
 from symprogram.consent.storage import ConsentStorage
+from symprogram.errors import IllegalTransition, NotFound
+from symprogram.persistence import Transaction
 
 __all__ = ["Erasure"]
 
 
 class Erasure(ConsentBase):
-    """The right to erasure."""
+    """The right to erasure (a :class:`symprogram._erasable.Erasable`)."""
+
+    personal_data_kinds: ClassVar[tuple[str, ...]] = (STATE_KIND, FILE_KIND, AUDIENCE_KIND)
+    """The projection, the personal information held and the audience index."""
+    other_kinds: ClassVar[tuple[str, ...]] = (POLICY_KIND, META_KIND)
+    """Published policy versions and bookkeeping markers."""
+
+    def erase_subject(self, tx: Transaction, subject: str, *, reason: str) -> ErasureReceipt | None:
+        """The consent part of :func:`symprogram.erasure.erase_person`, within ``tx``.
+
+        :meth:`erase`; ``None`` when nothing was ever recorded about ``subject``; for
+        a subject erased before, a receipt of the standing erasure (nothing erased).
+        """
+        del reason
+        try:
+            return self.erase(subject)
+        except NotFound as exc:
+            if exc.code != "consent_subject_not_found":
+                raise
+            return None
+        except IllegalTransition as exc:
+            if exc.code != "subject_erased":
+                raise
+        state = ConsentStorage(tx).states.find(subject)
+        length, head = self.ledger.head(tx, subject)
+        erased_at = state.erased_at if state is not None else None
+        return ErasureReceipt(subject, erased_at or self._clock.now(), 0, length, head)
 
     def erase(self, subject: str, *, at: datetime | None = None) -> ErasureReceipt:
         """Erase the subject's personal data, keeping a pseudonymous proof in the ledger.

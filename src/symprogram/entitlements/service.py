@@ -38,6 +38,7 @@ from symprogram.clock import Clock
 from symprogram.entitlements.agreements import Agreements
 from symprogram.entitlements.audit import Audit
 from symprogram.entitlements.catalogue import READINGS
+from symprogram.entitlements.erasure import Erasure
 from symprogram.entitlements.models import EntitlementCatalogue
 from symprogram.entitlements.ports import RemoteAccessConsent
 from symprogram.entitlements.reading import LanguageCache, Reading
@@ -94,7 +95,9 @@ class EntitlementsSettings:
     reading: str | None = attrs.field(default=None, validator=_check_reading)
 
 
-class EntitlementsService(Reading, Agreements, Grants, Extensions, Cases, RemoteAccess, Audit):
+class EntitlementsService(
+    Reading, Agreements, Grants, Extensions, Cases, RemoteAccess, Audit, Erasure
+):
     """Enterprise support entitlements (the Enterprise Support page).
 
     Args:

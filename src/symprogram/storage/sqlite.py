@@ -35,6 +35,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -603,6 +604,43 @@ class SQLiteStore:
         """The schema version of the open file."""
         with self._lock:
             return as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
+
+    def checkpoint(self, *, attempts: int = 3, wait: float = 0.05) -> bool:
+        """Copy the WAL into the database file and truncate the WAL to zero bytes.
+
+        With ``secure_delete`` (always on; checked here) a deleted or rewritten
+        row's bytes are overwritten in the database file, and after this call no
+        older page image remains in the ``-wal`` file either: this is how
+        :func:`symprogram.erasure.erase_person` leaves no erased value in the files
+        when it returns. A reader on another connection still using an older
+        snapshot keeps the WAL from being truncated: the call retries ``attempts``
+        times, waiting ``wait`` seconds and doubling, then raises. Inside an open
+        unit of work of this thread nothing is committed yet: returns ``False``.
+
+        Returns:
+            ``True`` when the WAL was checkpointed and truncated (always for a
+            database in memory), ``False`` inside an open unit of work.
+
+        Raises:
+            StorageError: ``database_busy`` (other connections kept the WAL),
+                ``store_closed``.
+        """
+        with self._lock:
+            if self._closed:
+                raise StorageError("the store is closed", code="store_closed")
+            if self._conn.in_transaction:
+                return False
+            if self._exec("PRAGMA secure_delete")[0][0] != 1:
+                self._exec("PRAGMA secure_delete = ON")  # pragma: no cover - set on open
+            for attempt in range(attempts):
+                busy = self._exec("PRAGMA wal_checkpoint(TRUNCATE)")[0][0]
+                if busy == 0:
+                    return True
+                time.sleep(wait * 2**attempt)
+        raise StorageError(
+            "other connections kept the WAL from being checkpointed and truncated",
+            code="database_busy",
+        )
 
     def transaction(self, *, readonly: bool = False) -> AbstractContextManager[SQLiteTransaction]:
         """Open a unit of work: committed on a clean exit, rolled back on an exception.
