@@ -27,3 +27,11 @@ def run(db: Path) -> Invoke:
         return runner.invoke(cli, ["--db", str(db), "--now", now, *args], input=input, **kw)
 
     return invoke
+
+
+@pytest.fixture
+def initialised(run: Invoke, db: Path) -> Path:
+    """``db`` created by ``symprogram init`` (read-only commands never create it)."""
+    result = run("init")
+    assert 0 == result.exit_code, result.output
+    return db

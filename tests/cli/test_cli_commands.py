@@ -255,6 +255,7 @@ def _agreement(run: Invoke) -> None:
     assert 0 == result.exit_code, result.output
 
 
+@pytest.mark.usefixtures("initialised")
 def test_handbook_goes_from_public_to_login_required(run: Invoke) -> None:
     """Anonymous readers may open the handbook on 2011-01-14, not on 2011-01-15."""
     doc = "essential_support_basic_maintenance_handbook"
@@ -293,6 +294,7 @@ def test_decisions_by_service_level(run: Invoke) -> None:
     assert parsed(refused)["hint"]
 
 
+@pytest.mark.usefixtures("initialised")
 @pytest.mark.parametrize(
     ("header", "language", "direction"),
     [("iw-IL,en;q=0.5", "he", "rtl"), ("zh-TW", "en", "ltr"), ("zh-CN", "zh-Hans", "ltr")],
@@ -307,6 +309,7 @@ def test_decide_negotiates_the_language(
     assert (language, direction) == (data["details"]["language"], data["details"]["direction"])
 
 
+@pytest.mark.usefixtures("initialised")
 def test_decide_text_output(run: Invoke) -> None:
     """The readable answer names the decision and the language."""
     result = run("entitlements", "decide", "technical_support_policy", "--lang", "he")
@@ -315,6 +318,7 @@ def test_decide_text_output(run: Invoke) -> None:
     assert "he (עברית, rtl)" in result.stdout
 
 
+@pytest.mark.usefixtures("initialised")
 @pytest.mark.parametrize(
     ("args", "code"),
     [
@@ -399,6 +403,7 @@ def test_consent_grant_check_withdraw_receipt(run: Invoke) -> None:
     assert "special_offers: withdrawn" in text.stdout
 
 
+@pytest.mark.usefixtures("initialised")
 @pytest.mark.parametrize(
     ("args", "code"),
     [

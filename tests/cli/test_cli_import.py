@@ -66,8 +66,10 @@ def test_a_clean_import_registers_everyone(run: Invoke, db: Path, tmp_path: Path
         "imported": 12,
         "skipped": 0,
         "bad_rows": [],
+        "duplicates": [],
         "batches": 3,
         "ignored_columns": [],
+        "stopped": None,
     } == parsed(result)
     assert 12 == len(emails_in(db))
 

@@ -129,8 +129,11 @@ def init(state: State, as_json: bool) -> None:
 @json_option
 @pass_state
 def terms(state: State, show_text: bool, as_json: bool) -> None:
-    """Show the Terms of Use in effect (read them before 'candidates register')."""
-    program = state.program()
+    """Show the Terms of Use in effect (read them before 'candidates register').
+
+    Needs no database (and creates none): the terms come from the catalogue.
+    """
+    program = state.catalogue_program()
     current = program.accounts.terms.current(program.now())
     data = {
         "version": current.version,

@@ -64,7 +64,7 @@ def awards_progress(
     state: State, candidate_id: str, award_id: str | None, at: datetime | None, as_json: bool
 ) -> None:
     """Progress towards AWARD_ID (or every award): what is met and what is missing."""
-    service = state.program().awards
+    service = state.existing_program().awards
     if award_id is None:
         progress = service.progress_all(candidate_id, at)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -13,21 +14,29 @@ import click
 from symprogram._cli.shell import CliError, State, emit, json_option, message_data, pass_state
 from symprogram.notify import Message
 
+_LISTED = 10  # already-registered lines listed in the text summary (--json lists all)
 
-def _open_private(path: Path) -> TextIO:
-    """Open ``path`` for appending; a new file is created 0600 whatever the umask.
 
-    The outbox holds raw activation tokens. An existing file keeps its permissions.
+def _open_private(path: Path, *, append: bool = True, what: str = "outbox") -> TextIO:
+    """Open ``path`` for writing; a new file is created 0600 whatever the umask.
+
+    The outbox holds raw activation tokens, the rejects file personal data. An
+    existing file keeps its permissions; the rejects file is rewritten
+    (``append=False``), the outbox appended to.
     """
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    mode = os.O_APPEND if append else os.O_TRUNC
+    flags = os.O_WRONLY | mode | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
     try:
         created = not path.exists()
         fd = os.open(path, flags, 0o600)
     except OSError as exc:
-        raise CliError("outbox_unwritable", f"cannot write {path}: {exc.strerror}") from exc
+        raise CliError(f"{what}_unwritable", f"cannot write {path}: {exc.strerror}") from exc
     if created and hasattr(os, "fchmod"):
         os.fchmod(fd, 0o600)
-    return os.fdopen(fd, "a", encoding="utf-8")
+    if append:
+        return os.fdopen(fd, "a", encoding="utf-8")
+    # newline="" for the csv module; bytes that were not UTF-8 are written back as read
+    return os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="")
 
 
 # -- import ------------------------------------------------------------------------------
@@ -52,6 +61,24 @@ def import_() -> None:
     help="Append the activation messages (what a host application would e-mail) to this "
     "JSON-lines file.",
 )
+@click.option(
+    "--rejects",
+    "rejects_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every bad row to this CSV file: line, code, column and message, then the "
+    "row as read (fix it and import it again).",
+)
+@click.option(
+    "--max-errors",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Stop once more than N rows are bad (batches committed before stay).",
+)
+@click.option(
+    "--no-early-stop",
+    is_flag=True,
+    help="Read on even when the first 100 rows are all refused the same way.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
 @pass_state
@@ -61,6 +88,9 @@ def import_candidates(
     terms_accepted: bool,
     batch_size: int,
     outbox_file: Path | None,
+    rejects_file: Path | None,
+    max_errors: int | None,
+    no_early_stop: bool,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -68,12 +98,20 @@ def import_candidates(
 
     Columns: email, given_name, family_name, company_name, partner_company,
     preferred_language; optional phone, address_line1, address_line2, city,
-    region, postal_code, country. Bad rows are reported with their line numbers and
-    skipped; rows whose e-mail is already registered are skipped, so an interrupted
-    import can simply be run again. Imported accounts have no usable password until
-    the person activates and uses "Forgot password".
+    region, postal_code, country. Bad rows are reported on stderr as soon as they
+    are found, with their line numbers and the column to fix, and skipped; rows
+    whose e-mail is already registered (or repeated in the file) are skipped and
+    listed, so an interrupted import can simply be run again. When the first 100
+    rows are all refused the same way the import stops and names the cause.
+    Imported accounts have no usable password until the person activates and uses
+    "Forgot password".
     """
-    from symprogram._cli.importer import CandidateImport, UnusablePasswords
+    from symprogram._cli.importer import (
+        SYSTEMATIC_ROWS,
+        CandidateImport,
+        ImportReport,
+        UnusablePasswords,
+    )
 
     if not terms_accepted:
         raise CliError(
@@ -84,23 +122,27 @@ def import_candidates(
     if not file.is_file():
         raise CliError("csv_unreadable", f"no such file: {file}")
     program = state.program(accounts={"hasher": UnusablePasswords()})
-    sink = None if outbox_file is None else _open_private(outbox_file)
-
-    def write(messages: tuple[Message, ...]) -> None:
-        if sink is not None:
-            for m in message_data(messages):
-                sink.write(json.dumps(m, ensure_ascii=False, default=str) + "\n")
-            sink.flush()
-
+    out = _Outputs(outbox_file, rejects_file, show=not as_json)
     bar = _Progress(file.stat().st_size, show=not quiet and not as_json)
+    out.note = bar.note
+
+    def start() -> None:
+        bar.start()
+        out.start(importer.header)
+
     importer = CandidateImport(
         program,
         state.outbox,
         batch_size=batch_size,
-        on_start=bar.start,
+        max_errors=max_errors,
+        stop_after_same=None if no_early_stop else SYSTEMATIC_ROWS,
+        on_start=start,
         on_progress=bar.advance,
-        on_messages=write,
+        on_messages=out.messages,
+        on_bad=out.bad,
+        on_duplicate=out.duplicate,
     )
+    report: ImportReport
     try:
         report = importer.run(file)
     except KeyboardInterrupt:
@@ -114,40 +156,111 @@ def import_candidates(
         ) from None
     finally:
         bar.finish()
-        if sink is not None:
-            sink.close()
+        out.close()
+    _finish(report, as_json, rejects_file, max_errors)
+
+
+def _finish(report: Any, as_json: bool, rejects_file: Path | None, max_errors: int | None) -> None:
+    """Print the summary (stdout) and fail with the stop or the bad rows, if any."""
     data = report.as_dict()
-    error = None
-    if report.bad:
-        first = report.bad[0]
-        error = CliError(
-            "import_bad_rows",
-            f"{len(report.bad)} row(s) not imported (first: line {first.line}, [{first.code}])",
-        )
+    error = _failure(report, max_errors)
+    if error is not None:
         error.payload = data | {"error": error.data}
         if as_json:
             raise error
-        for bad in report.bad:
-            click.echo(str(bad), err=True)
-    emit(
-        as_json,
-        data,
-        [
-            f"{report.rows} rows: {report.imported} imported, {report.skipped} already "
-            f"registered (skipped), {len(report.bad)} bad, in {report.batches} batches",
-            *(
-                [f"ignored columns: {', '.join(report.ignored_columns)}"]
-                if report.ignored_columns
-                else []
-            ),
-        ],
-    )
+    emit(as_json, data, lambda: _summary(report, rejects_file))
     if error is not None:
         raise error
 
 
+def _failure(report: Any, max_errors: int | None) -> CliError | None:
+    stop = report.stopped
+    if stop is not None:
+        hint = f" (--max-errors {max_errors})" if stop.code == "too_many_bad_rows" else ""
+        if stop.code == "systematic_error":
+            hint = " (or pass --no-early-stop to read on)"
+        return CliError(stop.code, stop.message + hint)
+    if report.bad:
+        first = min(report.bad, key=lambda b: b.line)
+        return CliError(
+            "import_bad_rows",
+            f"{len(report.bad)} row(s) not imported (first: line {first.line}, [{first.code}])",
+        )
+    return None
+
+
+def _summary(report: Any, rejects_file: Path | None) -> list[str]:
+    lines = [
+        f"{report.rows} rows: {report.imported} imported, {report.skipped} already "
+        f"registered (skipped), {len(report.bad)} bad, in {report.batches} batches"
+    ]
+    known = sorted(d.line for d in report.duplicates if d.duplicate_of is None)
+    if known:
+        more = (
+            f" and {len(known) - _LISTED} more (--json lists them)" if len(known) > _LISTED else ""
+        )
+        listed = ", ".join(str(n) for n in known[:_LISTED])
+        lines.append(f"registered before this import: line(s) {listed}{more}")
+    if report.ignored_columns:
+        lines.append(f"ignored columns: {', '.join(report.ignored_columns)}")
+    if rejects_file is not None:
+        lines.append(f"bad rows written to {rejects_file}")
+    return lines
+
+
+class _Outputs:
+    """Where an import reports as it goes: stderr notes, the outbox and the rejects file."""
+
+    def __init__(self, outbox_file: Path | None, rejects_file: Path | None, *, show: bool) -> None:
+        from symprogram._cli.importer import RejectsWriter
+
+        self.note: Callable[[str], None] = _echo_err
+        self._show = show
+        self._sink = None if outbox_file is None else _open_private(outbox_file)
+        self._rejects_stream = None
+        self._rejects = None
+        if rejects_file is not None:
+            self._rejects_stream = _open_private(rejects_file, append=False, what="rejects")
+            self._rejects = RejectsWriter(self._rejects_stream)
+
+    def start(self, header: Any) -> None:
+        if self._rejects is not None and header is not None:
+            self._rejects.start(header.raw)
+
+    def messages(self, messages: tuple[Message, ...]) -> None:
+        if self._sink is not None:
+            for m in message_data(messages):
+                self._sink.write(json.dumps(m, ensure_ascii=False, default=str) + "\n")
+            self._sink.flush()
+
+    def bad(self, bad: Any, values: tuple[str, ...]) -> None:
+        if self._show:
+            self.note(str(bad))
+        if self._rejects is not None:
+            self._rejects.write(bad, values)
+
+    def duplicate(self, duplicate: Any) -> None:
+        # Repeats inside the file are likely mistakes: shown as they are found. Rows
+        # registered before (every row of a re-run) are listed in the summary only.
+        if self._show and duplicate.duplicate_of is not None:
+            self.note(str(duplicate))
+
+    def close(self) -> None:
+        for stream in (self._sink, self._rejects_stream):
+            if stream is not None:
+                stream.close()
+
+
+def _echo_err(text: str) -> None:
+    click.echo(text, err=True)
+
+
 class _Progress:
-    """A click progress bar on stderr, drawn once the CSV header has been accepted."""
+    """A click progress bar on stderr, drawn once the CSV header has been accepted.
+
+    :meth:`note` prints a line *above* the bar (on a terminal the bar is cleared,
+    the line printed, and the bar drawn again below it).
+    """
 
     def __init__(self, size: int, *, show: bool) -> None:
         self._size = size
@@ -168,6 +281,15 @@ class _Progress:
             self._early += count
         else:
             self._bar.update(count)
+
+    def note(self, text: str) -> None:
+        bar = self._bar
+        if bar is None or not getattr(bar, "_is_atty", False):
+            click.echo(text, err=True)
+            return
+        click.echo("\r\033[K" + text, file=bar.file)
+        bar._last_line = None  # draw the bar again, below the line
+        bar.render_progress()
 
     def finish(self) -> None:
         if self._bar is not None:

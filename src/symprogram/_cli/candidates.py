@@ -139,7 +139,7 @@ def candidates_resend(state: State, email: str, as_json: bool) -> None:
 @pass_state
 def candidates_show(state: State, who: str, as_json: bool) -> None:
     """Show a candidate, by candidate ID or e-mail address (staff look-up)."""
-    accounts = state.program().accounts
+    accounts = state.existing_program().accounts
     if "@" in who:
         found = accounts.find_by_email(who)
         if found is None:

@@ -75,7 +75,7 @@ def consent_check(
     as_json: bool,
 ) -> None:
     """May PURPOSE be pursued for SUBJECT? (exit 0 either way; see 'allowed')"""
-    decision = state.program().consent.may_use(subject, purpose, contact_channel, at)
+    decision = state.existing_program().consent.may_use(subject, purpose, contact_channel, at)
     emit(as_json, decision_data(decision), [f"{subject} / {purpose}: {decision.explain()}"])
 
 
@@ -85,7 +85,7 @@ def consent_check(
 @pass_state
 def consent_receipt(state: State, subject: str, as_json: bool) -> None:
     """A consent receipt: every standing choice and the verified ledger."""
-    receipt = state.program().consent.receipt(subject)
+    receipt = state.existing_program().consent.receipt(subject)
 
     def lines() -> list[str]:
         out = [

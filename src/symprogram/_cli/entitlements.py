@@ -84,7 +84,7 @@ def entitlements_decide(
     reader = Reader(
         customer_id, logged_in=customer_id is not None if logged_in is None else logged_in
     )
-    decision = state.program().entitlements.decide(reader, document, languages, at)
+    decision = state.existing_program().entitlements.decide(reader, document, languages, at)
     site = decision.detail("local_site_url")
     lines = [
         f"{document}: {explain_decision(decision)}",

@@ -23,7 +23,7 @@ def history() -> None:
 @pass_state
 def history_show(state: State, candidate_id: str, as_json: bool) -> None:
     """Print a candidate's account history, oldest first."""
-    entries = state.program().accounts.history(candidate_id)
+    entries = state.existing_program().accounts.history(candidate_id)
     emit(
         as_json,
         jsonable(entries),
@@ -40,9 +40,9 @@ def history_verify(
     state: State, candidate_ids: tuple[str, ...], every: bool, as_json: bool
 ) -> None:
     """Verify the hash chain of CANDIDATE_IDS' histories (or --all); exit 1 if tampered."""
-    program = state.program()
     if every == bool(candidate_ids):
         raise CliError("usage", "give candidate IDs or --all (not both)", exit_code=2)
+    program = state.existing_program()
     subjects: Iterator[str] | tuple[str, ...]
     subjects = program.history.subjects() if every else candidate_ids
     results = []

@@ -2,12 +2,20 @@
 
 The file is read row by row with :mod:`csv` (never loaded whole). Each row is
 validated first (the accounts context's own :class:`ContactDetails` rules);
-bad rows are reported with the line they start on and the import goes on. Good
-rows are registered in batches, each batch one unit of work, so an interrupted
-import leaves only whole batches behind. Registration is idempotent per e-mail
+bad rows are reported as soon as they are refused (``on_bad``), with the line
+they start on and the CSV column to fix, and the import goes on. Good rows are
+registered in batches, each batch one unit of work, so an interrupted import
+leaves only whole batches behind. Registration is idempotent per e-mail
 address: a row whose address is already registered (by an earlier run, or
-earlier in the same file) is skipped, so re-running the same file after an
-interruption imports the rest and creates no duplicate.
+earlier in the same file) is skipped and listed with its line number, so
+re-running the same file after an interruption imports the rest and creates no
+duplicate.
+
+Stops: after more than ``max_errors`` bad rows, and when the first
+:data:`SYSTEMATIC_ROWS` rows are all refused with the same code on the same
+column (a file whose every row fails the same way, e.g. an address without an
+``address_line1`` column, is a wrong file, not 50,000 wrong rows). Batches
+committed before a stop stay; the report says where and why it stopped.
 
 Terms of Use: every person must have accepted the Terms of Use before an
 account is created (seed 000). The import records that acceptance *on behalf
@@ -30,14 +38,28 @@ from __future__ import annotations
 
 import csv
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
 import attrs
 
-from symprogram.accounts import AcceptancePath, ContactDetails, PostalAddress
-from symprogram.accounts.service import BulkCandidate, BulkRegistrationReport
+from symprogram._cli.csv_rows import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    Header,
+    RowError,
+    check_row,
+    decoded_lines,
+    read_header,
+    records,
+)
+from symprogram.accounts import (
+    AcceptancePath,
+    BulkCandidate,
+    BulkRegistrationReport,
+    ContactDetails,
+)
 from symprogram.errors import SymprogramError, ValidationError
 from symprogram.notify import Message, Outbox
 from symprogram.program import Program
@@ -45,34 +67,19 @@ from symprogram.program import Program
 __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
+    "SYSTEMATIC_ROWS",
     "BadRow",
     "CandidateImport",
+    "Duplicate",
     "ImportReport",
+    "RejectsWriter",
+    "Stop",
     "UnusablePasswords",
 ]
 
-REQUIRED_COLUMNS = (
-    "email",
-    "given_name",
-    "family_name",
-    "company_name",
-    "partner_company",
-    "preferred_language",
-)
-"""Columns every candidates CSV must have (header names, any case, ``-``/space as ``_``)."""
+SYSTEMATIC_ROWS = 100
+"""When this many first rows are all refused the same way, the file is wrong: stop."""
 
-OPTIONAL_COLUMNS = (
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-)
-"""Columns that may be present; the address needs at least a line, a city and a country."""
-
-_ADDRESS_COLUMNS = OPTIONAL_COLUMNS[1:]
 _UNUSABLE_PREFIX = "!unusable$"
 
 
@@ -102,7 +109,7 @@ class BadRow:
         line: the line of the file the row starts on (the header is line 1).
         code: the stable error code (e.g. ``invalid_email``).
         message: a readable explanation.
-        field: the offending column, when known.
+        field: the CSV column to fix (e.g. ``address_line1``), when known.
     """
 
     line: int
@@ -111,70 +118,132 @@ class BadRow:
     field: str | None = None
 
     def __str__(self) -> str:
-        where = f" (field: {self.field})" if self.field else ""
-        return f"line {self.line}: [{self.code}] {self.message}{where}"
+        column = f"{self.field}: " if self.field else ""
+        return f"line {self.line}: [{self.code}] {column}{self.message}"
+
+
+@attrs.frozen
+class Duplicate:
+    """A row skipped because its e-mail address is registered already.
+
+    Attributes:
+        line: the line of the file the row starts on.
+        duplicate_of: the line of the same address earlier in the file, or
+            ``None`` when it was registered before this import.
+    """
+
+    line: int
+    duplicate_of: int | None = None
+
+    def __str__(self) -> str:
+        if self.duplicate_of is None:
+            return f"line {self.line}: already registered (skipped)"
+        return f"line {self.line}: same e-mail address as line {self.duplicate_of} (skipped)"
+
+
+@attrs.frozen
+class Stop:
+    """Why an import stopped before the end of the file.
+
+    Attributes:
+        code: ``too_many_bad_rows`` (more bad rows than allowed) or
+            ``systematic_error`` (the first rows all refused the same way).
+        line: the last line read; the rows after it were not read.
+        message: a readable explanation naming the cause.
+    """
+
+    code: str
+    line: int
+    message: str
 
 
 @attrs.define
 class ImportReport:
-    """What an import did so far (updated only when a batch has committed).
+    """What an import did so far (imported rows count once their batch committed).
 
     Attributes:
         rows: data rows read (blank lines not counted).
         imported: accounts created.
-        skipped: rows whose e-mail address was already registered.
+        skipped: rows whose e-mail address was already registered or repeated.
         bad: rows refused, with their line numbers.
+        duplicates: the skipped rows with their line numbers (when known).
         batches: units of work committed.
         ignored_columns: header columns that are not used.
+        stopped: why the import stopped early, or ``None``.
     """
 
     rows: int = 0
     imported: int = 0
     skipped: int = 0
     bad: list[BadRow] = attrs.field(factory=list)
+    duplicates: list[Duplicate] = attrs.field(factory=list)
     batches: int = 0
     ignored_columns: tuple[str, ...] = ()
+    stopped: Stop | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-friendly summary."""
+        """A JSON-friendly summary (bad rows and duplicates in the order of the file)."""
         return {
             "rows": self.rows,
             "imported": self.imported,
             "skipped": self.skipped,
-            "bad_rows": [attrs.asdict(b) for b in self.bad],
+            "bad_rows": [attrs.asdict(b) for b in sorted(self.bad, key=_line)],
+            "duplicates": [attrs.asdict(d) for d in sorted(self.duplicates, key=_line)],
             "batches": self.batches,
             "ignored_columns": list(self.ignored_columns),
+            "stopped": None if self.stopped is None else attrs.asdict(self.stopped),
         }
+
+
+def _line(item: BadRow | Duplicate) -> int:
+    return item.line
+
+
+class RejectsWriter:
+    """Write refused rows as CSV: ``line``, ``code``, ``column``, ``message``, then the row.
+
+    The row follows as it was read, under the file's own header, so the rejects
+    file can be corrected and imported again (its four first columns are ignored).
+
+    Args:
+        stream: a text file opened with ``newline=""`` (and, to write back bytes
+            that were not UTF-8 as they were, ``errors="surrogateescape"``).
+    """
+
+    COLUMNS = ("line", "code", "column", "message")
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._writer = csv.writer(stream)
+
+    def start(self, header: Sequence[str]) -> None:
+        """Write the header line."""
+        self._writer.writerow([*self.COLUMNS, *header])
+        self._stream.flush()
+
+    def write(self, bad: BadRow, values: Sequence[str]) -> None:
+        """Write one refused row (``values`` empty when the record was not valid CSV)."""
+        self._writer.writerow([bad.line, bad.code, bad.field or "", bad.message, *values])
+        self._stream.flush()
 
 
 @attrs.frozen
 class _Row:
     line: int
     contact: ContactDetails
+    values: tuple[str, ...]
 
 
-def _column(name: str) -> str:
-    return name.strip().lower().replace("-", "_").replace(" ", "_")
-
-
-def _lines(stream: IO[bytes], progress: Callable[[int], None] | None) -> Iterator[str]:
-    """Decode a binary file line by line, reporting the bytes consumed.
-
-    Bytes that are not UTF-8 become lone surrogates, which the row check
-    reports as ``invalid_encoding`` with the row's line number.
-    """
-    first = True
-    for raw in stream:
-        if progress is not None:
-            progress(len(raw))
-        if first:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
-            first = False
-        yield raw.decode("utf-8", "surrogateescape")
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+def _count(value: object, field: str, minimum: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValidationError(
+            f"{field} must be an integer of at least {minimum}",
+            field=field,
+            code=f"invalid_{field}",
+        )
+    return value
 
 
 class CandidateImport:
@@ -185,10 +254,15 @@ class CandidateImport:
         outbox: where the activation messages land; after each committed batch
             they are handed to ``on_messages`` and the outbox is cleared.
         batch_size: rows per unit of work.
+        max_errors: stop once more rows than this are bad (``None``: never).
+        stop_after_same: stop when this many first rows are all refused with
+            the same code on the same column (``None``: never).
         on_start: called once the header is checked, before the first row.
         on_progress: called with the number of bytes read, as the file is read.
         on_messages: called with the messages of each committed batch (the
             activation messages a host application would e-mail).
+        on_bad: called with each bad row and its values, as soon as it is refused.
+        on_duplicate: called with each skipped row whose line is known.
     """
 
     def __init__(
@@ -197,11 +271,16 @@ class CandidateImport:
         outbox: Outbox,
         *,
         batch_size: int = 500,
+        max_errors: int | None = None,
+        stop_after_same: int | None = SYSTEMATIC_ROWS,
         on_start: Callable[[], None] | None = None,
         on_progress: Callable[[int], None] | None = None,
         on_messages: Callable[[tuple[Message, ...]], None] | None = None,
+        on_bad: Callable[[BadRow, tuple[str, ...]], None] | None = None,
+        on_duplicate: Callable[[Duplicate], None] | None = None,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        size = _count(batch_size, "batch_size", 1)
+        if size is None:
             raise ValidationError(
                 "the batch size must be a positive integer",
                 field="batch_size",
@@ -209,15 +288,22 @@ class CandidateImport:
             )
         self._program = program
         self._outbox = outbox
-        self._batch_size = batch_size
+        self._batch_size = size
+        self._max_errors = _count(max_errors, "max_errors", 0)
+        self._same = _count(stop_after_same, "stop_after_same", 1)
         self._on_start = on_start
         self._on_progress = on_progress
         self._on_messages = on_messages
+        self._on_bad = on_bad
+        self._on_duplicate = on_duplicate
+        self._seen: dict[str, int] = {}
+        self._last = 1
+        self.header: Header | None = None
         self.report = ImportReport()
 
     # -- reading ---------------------------------------------------------------------
     def run(self, path: str | Path) -> ImportReport:
-        """Import every row of ``path`` and return the report.
+        """Import every row of ``path`` (or until a stop) and return the report.
 
         Raises:
             ValidationError: the file cannot be read (``csv_unreadable``), is empty
@@ -231,156 +317,122 @@ class CandidateImport:
                 f"cannot read {path}: {exc.strerror or exc}", field="file", code="csv_unreadable"
             ) from exc
         with stream:
-            reader = csv.reader(_lines(stream, self._on_progress), strict=True)
-            header = self._header(reader)
+            reader = csv.reader(decoded_lines(stream, self._on_progress), strict=True)
+            self.header = read_header(reader)
+            self.report.ignored_columns = self.header.ignored
             if self._on_start is not None:
                 self._on_start()
             pending: list[_Row] = []
-            for line, values in self._records(reader):
+            for line, values in records(reader):
+                self._last = line
                 self.report.rows += 1
-                row = self._check(line, header, values)
-                if row is None:
-                    continue
-                pending.append(row)
+                row = self._accept(line, values)
+                if row is not None:
+                    pending.append(row)
                 if len(pending) >= self._batch_size:
                     self._flush(pending)
                     pending = []
+                self._check_systematic()
+                if self.report.stopped is not None:
+                    break
             if pending:
                 self._flush(pending)
         return self.report
 
-    def _header(self, reader: Any) -> list[str]:
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise ValidationError("the file is empty", field="file", code="csv_empty") from None
-        except csv.Error as exc:
-            raise ValidationError(
-                f"line 1: the header is not valid CSV: {exc}", field="file", code="csv_malformed"
-            ) from exc
-        if not any(cell.strip() for cell in header):
-            # a BOM alone or a blank first line: nothing to import
-            raise ValidationError("the file is empty", field="file", code="csv_empty")
-        if any(_has_surrogate(cell) for cell in header):
-            raise ValidationError(
-                "line 1: the header is not UTF-8 text (save the file as UTF-8)",
-                field="file",
-                code="invalid_encoding",
-            )
-        columns = [_column(c) for c in header]
-        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-        if missing:
-            raise ValidationError(
-                f"the header misses column(s): {', '.join(missing)}",
-                field="file",
-                code="csv_missing_columns",
-                details={"missing": missing, "required": list(REQUIRED_COLUMNS)},
-            )
-        known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
-        repeated = sorted({c for c in columns if c in known and columns.count(c) > 1})
-        if repeated:
-            # which of two e-mail columns is meant? refuse rather than guess
-            raise ValidationError(
-                f"the header repeats column(s): {', '.join(repeated)}",
-                field="file",
-                code="csv_duplicate_columns",
-                details={"repeated": repeated},
-            )
-        self.report.ignored_columns = tuple(c for c in columns if c not in known)
-        return columns
-
-    def _records(self, reader: Any) -> Iterator[tuple[int, list[str]]]:
-        """Yield ``(first line, values)`` for every non-blank record; malformed ones are bad."""
-        while True:
-            start = reader.line_num + 1
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                self.report.rows += 1
-                self.report.bad.append(BadRow(start, "csv_malformed", str(exc)))
-                if reader.line_num < start:  # pragma: no cover - csv always advances
-                    return
-                continue
-            if not values or all(not v.strip() for v in values):
-                continue
-            yield start, values
-
-    def _check(self, line: int, header: list[str], values: list[str]) -> _Row | None:
-        if len(values) > len(header):
-            self._bad(
-                line,
-                ValidationError(
-                    f"{len(values)} fields where the header has {len(header)}",
-                    code="csv_extra_fields",
-                ),
-            )
+    def _accept(self, line: int, values: list[str] | csv.Error) -> _Row | None:
+        """The row to register, or ``None`` (refused, or a repeat of an earlier line)."""
+        if isinstance(values, csv.Error):
+            self._bad(line, "csv_malformed", str(values), None, ())
             return None
-        fields = dict(zip(header, values, strict=False))
-        for name, value in fields.items():
-            if _has_surrogate(value):
-                self._bad(
-                    line,
-                    ValidationError(
-                        "the text is not valid UTF-8", field=name, code="invalid_encoding"
-                    ),
-                )
-                return None
-
-        def get(name: str) -> str | None:
-            value = fields.get(name, "").strip()
-            return value or None
-
+        assert self.header is not None
         try:
-            address = None
-            if any(get(c) for c in _ADDRESS_COLUMNS):
-                lines = [v for v in (get("address_line1"), get("address_line2")) if v]
-                address = PostalAddress(
-                    lines=lines,
-                    city=get("city") or "",
-                    country=get("country") or "",
-                    region=get("region"),
-                    postal_code=get("postal_code"),
-                )
-            contact = ContactDetails(
-                email=fields.get("email", ""),
-                given_name=fields.get("given_name", ""),
-                family_name=fields.get("family_name", ""),
-                company_name=fields.get("company_name", ""),
-                partner_company=fields.get("partner_company", ""),
-                preferred_language=fields.get("preferred_language", ""),
-                phone=get("phone"),
-                postal_address=address,
-            )
-        except SymprogramError as exc:
-            self._bad(line, exc)
+            contact = check_row(self.header, values)
+        except RowError as exc:
+            self._refuse(line, exc.error, exc.column, exc.values)
             return None
-        return _Row(line, contact)
+        key = contact.email.casefold()
+        first = self._seen.setdefault(key, line)
+        if first != line:
+            self.report.skipped += 1
+            self._duplicate(Duplicate(line, first))
+            return None
+        return _Row(line, contact, tuple(values))
 
-    def _bad(self, line: int, exc: SymprogramError) -> None:
-        self.report.bad.append(BadRow(line, exc.code, exc.message.replace("\n", " "), exc.field))
+    def _refuse(
+        self, line: int, exc: SymprogramError, column: str | None, values: Sequence[str]
+    ) -> None:
+        message = " ".join(exc.message.split())
+        known = column in REQUIRED_COLUMNS or column in OPTIONAL_COLUMNS
+        if known and self.header is not None and column not in self.header:
+            message += f" (the file has no {column} column)"
+        self._bad(line, exc.code, message, column, tuple(values))
+
+    def _bad(
+        self, line: int, code: str, message: str, column: str | None, values: tuple[str, ...]
+    ) -> None:
+        bad = BadRow(line, code, message, column)
+        self.report.bad.append(bad)
+        if self._on_bad is not None:
+            self._on_bad(bad, values)
+        limit = self._max_errors
+        if limit is not None and len(self.report.bad) > limit and self.report.stopped is None:
+            self.report.stopped = Stop(
+                "too_many_bad_rows",
+                self._last,
+                f"more than {limit} bad row(s): stopped at line {self._last}; the rows "
+                "after it were not read",
+            )
+
+    def _duplicate(self, duplicate: Duplicate) -> None:
+        self.report.duplicates.append(duplicate)
+        if self._on_duplicate is not None:
+            self._on_duplicate(duplicate)
+
+    def _check_systematic(self) -> None:
+        """Stop when the first ``stop_after_same`` rows were all refused the same way."""
+        bad = self.report.bad
+        if self._same is None or self.report.rows != self._same or len(bad) != self._same:
+            return
+        if len({(b.code, b.field) for b in bad}) != 1 or self.report.stopped is not None:
+            return
+        first = bad[0]
+        where = f" in column {first.field}" if first.field else ""
+        self.report.stopped = Stop(
+            "systematic_error",
+            self._last,
+            f"the first {self._same} rows were all refused with [{first.code}]{where} "
+            f"({first.message}): the file itself looks wrong, so the import stopped at "
+            f"line {self._last}; fix the file and run the same command again",
+        )
 
     # -- writing ---------------------------------------------------------------------
     def _flush(self, rows: list[_Row]) -> None:
         """Commit ``rows`` as one unit of work; if one fails, redo them one by one."""
         try:
-            outcomes = self._commit(rows)
+            self._tally(rows, *self._commit(rows))
         except SymprogramError:
             for row in rows:
                 try:
-                    self._tally(self._commit([row]))
+                    self._tally([row], *self._commit([row]))
                 except SymprogramError as exc:
-                    self._bad(row.line, exc)
-        else:
-            self._tally(outcomes)
+                    self._refuse(row.line, exc, exc.field, row.values)
 
-    def _tally(self, outcome: BulkRegistrationReport) -> None:
+    def _tally(
+        self, rows: list[_Row], outcome: BulkRegistrationReport, sent: tuple[Message, ...]
+    ) -> None:
         self.report.batches += 1
         self.report.imported += outcome.created
         self.report.skipped += outcome.skipped
+        if not outcome.skipped:
+            return
+        # The rows that got no activation message were registered before this import.
+        addressed = {m.to.casefold() for m in sent if m.kind == "activation"}
+        known = [row for row in rows if row.contact.email.casefold() not in addressed]
+        if len(known) == outcome.skipped:
+            for row in known:
+                self._duplicate(Duplicate(row.line))
 
-    def _commit(self, rows: list[_Row]) -> BulkRegistrationReport:
+    def _commit(self, rows: list[_Row]) -> tuple[BulkRegistrationReport, tuple[Message, ...]]:
         """Register ``rows`` in one unit of work (``AccountsService.register_many``).
 
         Each account gets an unusable password (no password hash in the row) and
@@ -400,4 +452,4 @@ class CandidateImport:
         self._outbox.clear()
         if self._on_messages is not None and messages:
             self._on_messages(messages)
-        return outcome
+        return outcome, tuple(messages)

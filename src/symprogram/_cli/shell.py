@@ -155,6 +155,17 @@ def _database_url(value: str | None) -> str:
     return raw if "://" in raw else f"sqlite:///{raw}"
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file an SQLite storage URL names (``None``: not SQLite, or in memory)."""
+    scheme, _, rest = url.partition("://")
+    if scheme.split("+", 1)[0] != "sqlite":
+        return None
+    rest = rest.split("?", 1)[0]
+    if rest in ("", "/", "/:memory:") or not rest.startswith("/"):
+        return None
+    return rest[1:]
+
+
 class State:
     """What the group options set up for the commands: the database and the clock."""
 
@@ -168,6 +179,33 @@ class State:
         if self._now is None:
             return SystemClock()
         return FixedClock(parse_instant(self._now, "now"))
+
+    def existing_program(self) -> Program:
+        """The program over a database that exists: what a read-only command uses.
+
+        A read-only command never creates a database: on an SQLite file that does
+        not exist it stops with ``database_missing`` naming the file.
+        """
+        path = sqlite_file(self.url)
+        if path is not None and not os.path.exists(path):
+            raise CliError(
+                "database_missing",
+                f"no database at {path}: create it with 'symprogram --db {path} init' "
+                "(or 'symprogram import candidates'), or name another one with --db or "
+                "SYMPROGRAM_DB",
+            )
+        return self.program()
+
+    def catalogue_program(self) -> Program:
+        """The program for a command that reads only the catalogues (``terms``).
+
+        Such a command needs no database: on an SQLite file that does not exist it
+        reads the same catalogues from a program in memory, and creates nothing.
+        """
+        path = sqlite_file(self.url)
+        if path is not None and not os.path.exists(path) and self._program is None:
+            self._program = Program.open("memory://", clock=self.clock(), notifier=self.outbox)
+        return self.program()
 
     def program(self, **options: dict[str, Any]) -> Program:
         if self._program is None:

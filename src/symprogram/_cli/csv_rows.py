@@ -1,0 +1,244 @@
+"""Reading a candidates CSV: the columns, the header, the records and the row check.
+
+Private to the CSV import (:mod:`symprogram._cli.importer`). Every refusal of a row
+names the CSV *column* the person can fix (``address_line1``), never the model field
+it becomes (``PostalAddress.lines``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
+
+from symprogram.accounts import ContactDetails, PostalAddress
+from symprogram.errors import SymprogramError, ValidationError
+
+__all__ = [
+    "ADDRESS_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "Header",
+    "RowError",
+    "check_row",
+    "decoded_lines",
+    "read_header",
+    "records",
+]
+
+REQUIRED_COLUMNS = (
+    "email",
+    "given_name",
+    "family_name",
+    "company_name",
+    "partner_company",
+    "preferred_language",
+)
+"""Columns every candidates CSV must have (header names, any case, ``-``/space as ``_``)."""
+
+OPTIONAL_COLUMNS = (
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+)
+"""Columns that may be present; the address needs at least a line, a city and a country."""
+
+ADDRESS_COLUMNS = OPTIONAL_COLUMNS[1:]
+"""The columns of the postal address."""
+
+
+class RowError(Exception):
+    """A row refused: the error, the CSV column it concerns and the row's raw values."""
+
+    def __init__(self, error: SymprogramError, column: str | None, values: Sequence[str]) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.column = column
+        self.values = tuple(values)
+
+
+class Header:
+    """The accepted header: the raw names as written, their normalised columns, the unused."""
+
+    def __init__(self, raw: Sequence[str], columns: Sequence[str]) -> None:
+        known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+        self.raw = tuple(raw)
+        self.columns = tuple(columns)
+        self.ignored = tuple(c for c in columns if c not in known)
+
+    def __contains__(self, column: object) -> bool:
+        return column in self.columns
+
+
+def _column(name: str) -> str:
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds bytes that were not UTF-8 (decoded as lone surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def decoded_lines(stream: IO[bytes], progress: Callable[[int], None] | None) -> Iterator[str]:
+    """Decode a binary file line by line, reporting the bytes consumed.
+
+    Bytes that are not UTF-8 become lone surrogates, which the row check
+    reports as ``invalid_encoding`` with the row's line number.
+    """
+    first = True
+    for raw in stream:
+        if progress is not None:
+            progress(len(raw))
+        if first:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+            first = False
+        yield raw.decode("utf-8", "surrogateescape")
+
+
+def read_header(reader: Any) -> Header:
+    """Read and check the header line.
+
+    Raises:
+        ValidationError: ``csv_empty``, ``csv_malformed``, ``invalid_encoding``,
+            ``csv_missing_columns`` or ``csv_duplicate_columns``.
+    """
+    try:
+        raw = next(reader)
+    except StopIteration:
+        raise ValidationError("the file is empty", field="file", code="csv_empty") from None
+    except csv.Error as exc:
+        raise ValidationError(
+            f"line 1: the header is not valid CSV: {exc}", field="file", code="csv_malformed"
+        ) from exc
+    if not any(cell.strip() for cell in raw):
+        # a BOM alone or a blank first line: nothing to import
+        raise ValidationError("the file is empty", field="file", code="csv_empty")
+    if any(has_surrogate(cell) for cell in raw):
+        raise ValidationError(
+            "line 1: the header is not UTF-8 text (save the file as UTF-8)",
+            field="file",
+            code="invalid_encoding",
+        )
+    columns = [_column(c) for c in raw]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise ValidationError(
+            f"the header misses column(s): {', '.join(missing)}",
+            field="file",
+            code="csv_missing_columns",
+            details={"missing": missing, "required": list(REQUIRED_COLUMNS)},
+        )
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    repeated = sorted({c for c in columns if c in known and columns.count(c) > 1})
+    if repeated:
+        # which of two e-mail columns is meant? refuse rather than guess
+        raise ValidationError(
+            f"the header repeats column(s): {', '.join(repeated)}",
+            field="file",
+            code="csv_duplicate_columns",
+            details={"repeated": repeated},
+        )
+    return Header(raw, columns)
+
+
+def records(reader: Any) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """Yield ``(first line, values)`` for every non-blank record, or the csv error."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, exc
+            if reader.line_num < start:  # pragma: no cover - csv always advances
+                return
+            continue
+        if not values or all(not v.strip() for v in values):
+            continue
+        yield start, values
+
+
+def _address(get: Callable[[str], str | None]) -> PostalAddress | None:
+    if not any(get(c) for c in ADDRESS_COLUMNS):
+        return None
+    first, second = get("address_line1"), get("address_line2")
+    lines = [v for v in (first, second) if v]
+    fields: dict[str, Any] = {
+        "city": get("city") or "",
+        "country": get("country") or "",
+        "region": get("region"),
+        "postal_code": get("postal_code"),
+    }
+    try:
+        return PostalAddress(lines=lines, **fields)
+    except SymprogramError as exc:
+        if exc.field != "lines":
+            raise
+        raise RowError(exc, _line_column(first, second, fields, exc), ()) from exc
+
+
+def _line_column(
+    first: str | None, second: str | None, fields: dict[str, Any], exc: SymprogramError
+) -> str:
+    """Which of the two street-line columns the refusal of ``lines`` concerns."""
+    if first and second:
+        try:
+            PostalAddress(lines=[first], **fields)
+        except SymprogramError as alone:
+            if alone.code == exc.code:
+                return "address_line1"
+        return "address_line2"
+    return "address_line2" if second and not first else "address_line1"
+
+
+def check_row(header: Header, values: list[str]) -> ContactDetails:
+    """The contact details of one record.
+
+    Raises:
+        RowError: the record is refused; its error names the CSV column.
+    """
+    if len(values) > len(header.columns):
+        error = ValidationError(
+            f"{len(values)} fields where the header has {len(header.columns)}",
+            code="csv_extra_fields",
+        )
+        raise RowError(error, None, values)
+    fields = dict(zip(header.columns, values, strict=False))
+    for name, value in fields.items():
+        if has_surrogate(value):
+            error = ValidationError(
+                "the text is not valid UTF-8", field=name, code="invalid_encoding"
+            )
+            raise RowError(error, name, values)
+
+    def get(name: str) -> str | None:
+        value = fields.get(name, "").strip()
+        return value or None
+
+    try:
+        return ContactDetails(
+            email=fields.get("email", ""),
+            given_name=fields.get("given_name", ""),
+            family_name=fields.get("family_name", ""),
+            company_name=fields.get("company_name", ""),
+            partner_company=fields.get("partner_company", ""),
+            preferred_language=fields.get("preferred_language", ""),
+            phone=get("phone"),
+            postal_address=_address(get),
+        )
+    except RowError as exc:
+        raise RowError(exc.error, exc.column, values) from exc
+    except SymprogramError as exc:
+        raise RowError(exc, _field_column(exc.field), values) from exc
+
+
+def _field_column(field: str | None) -> str | None:
+    """The CSV column of a model field (the same name, except the address's street lines)."""
+    if field in ("lines", "postal_address"):
+        return "address_line1"
+    return field
