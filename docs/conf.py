@@ -31,17 +31,41 @@ version = ".".join(__version__.split(".")[:2])
 extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
 ]
 
 source_suffix = {".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_inventories", "Thumbs.db", ".DS_Store"]
 
 # MyST: ``{directive}`` fences, ``:::`` fences and heading anchors for #links.
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
+
+# Links to the documentation of Python, attrs, cattrs, Hypothesis and SQLAlchemy.
+# The build must work offline (CI reaches package registries only), so Sphinx never
+# downloads an inventory: each one is a file shipped in docs/_inventories/, copied
+# from the Debian documentation packages (python3-doc, python-attr-doc,
+# python-cattrs-doc, python-hypothesis-doc, python-sqlalchemy-doc). Each address is
+# the documentation of the version its inventory describes, so every link lands on
+# an existing anchor; docs/_inventories/README.md says how to refresh them.
+_INVENTORIES = Path(__file__).resolve().parent / "_inventories"
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3.11/", str(_INVENTORIES / "python-3.11.inv")),
+    "attrs": ("https://www.attrs.org/en/22.2.0/", str(_INVENTORIES / "attrs-22.2.0.inv")),
+    "cattrs": ("https://catt.rs/en/v22.2.0/", str(_INVENTORIES / "cattrs-22.2.0.inv")),
+    "hypothesis": (
+        "https://hypothesis.readthedocs.io/en/hypothesis-python-6.67.1/",
+        str(_INVENTORIES / "hypothesis-6.67.1.inv"),
+    ),
+    "sqlalchemy": (
+        "https://docs.sqlalchemy.org/en/14/",
+        str(_INVENTORIES / "sqlalchemy-1.4.46.inv"),
+    ),
+}
+intersphinx_timeout = 5
 
 # Docstrings are Google style (see DESIGN.md).
 napoleon_google_docstring = True
