@@ -102,10 +102,43 @@ def test_existing_file_keeps_its_permissions(tmp_path: Path, umask: int) -> None
 
 
 def test_no_file_is_created_for_memory_databases(tmp_path: Path) -> None:
-    """ ":memory:", "" and file: URIs name no file to create."""
-    for name in ("", ":memory:", f"file:{tmp_path}/x.db?mode=memory"):
+    """ ":memory:", "", and file: URIs in memory or without mode=rwc name no file to create."""
+    for name in (
+        "",
+        ":memory:",
+        "file::memory:",
+        f"file:{tmp_path}/x.db?mode=memory",
+        f"file:{tmp_path}/x.db?mode=ro",
+        f"file:{tmp_path}/x.db?mode=rw",
+        f"file://elsewhere{tmp_path}/x.db",
+    ):
         assert create_private_file(name) is False
     assert [] == list(tmp_path.iterdir())
+
+
+def test_file_uri_databases_are_0600_too(tmp_path: Path, umask: int) -> None:
+    """A file: URI (read as a URI by SQLite) creates its file 0600, percent-escapes decoded."""
+    for uri, name in (
+        (f"file:{tmp_path}/u%20one.db", "u one.db"),
+        (f"file://localhost{tmp_path}/u2.db?cache=shared#x", "u2.db"),
+        (f"file:{tmp_path}/u3.db?mode=rwc", "u3.db"),
+    ):
+        assert create_private_file(uri) is True
+        assert 0o600 == _mode(tmp_path / name)
+    if _sqlite_reads_uris():
+        with SQLiteStore(f"file:{tmp_path}/store.db") as store:
+            _write_something(store)
+        assert 0o600 == _mode(tmp_path / "store.db")
+
+
+def _sqlite_reads_uris() -> bool:
+    """Whether this SQLite was built to read ``file:`` names as URIs (USE_URI)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        options = {row[0] for row in conn.execute("PRAGMA compile_options")}
+    finally:
+        conn.close()
+    return any(option.startswith("USE_URI") for option in options)
 
 
 def test_database_in_a_missing_folder_is_database_unavailable(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Generic, Protocol, TypeVar
@@ -81,13 +82,35 @@ PRIVATE_FILE_MODE = 0o600
 """The permissions of every database file symprogram creates (owner read and write)."""
 
 
+def _file_of(path: str) -> str | None:
+    """The file SQLite would create for ``path``: ``None`` for a database in memory,
+    a temporary one (``""``), or a ``file:`` URI that may not create its file
+    (``mode=ro``, ``mode=rw``, ``mode=memory``) or names another host."""
+    if path in ("", ":memory:"):
+        return None
+    if not path.startswith("file:"):
+        return path
+    rest, _, query = path[len("file:") :].partition("#")[0].partition("?")
+    mode = urllib.parse.parse_qs(query).get("mode", ["rwc"])[-1]
+    if mode != "rwc" or rest in ("", ":memory:"):
+        return None
+    if rest.startswith("//"):
+        authority, slash, rest = rest[2:].partition("/")
+        if authority not in ("", "localhost"):
+            return None
+        rest = slash + rest
+    return urllib.parse.unquote(rest)
+
+
 def create_private_file(path: str) -> bool:
     """Create ``path`` as an empty file readable and writable by its owner only (0600).
 
     Whatever the process's umask: the file is created with ``O_CREAT | O_EXCL`` and
     mode 0600, then ``fchmod`` to 0600 (where the platform has it). An existing file
     is left as it is, permissions included (returns False), and so is a path that
-    names no file (``""``, ``":memory:"``, a ``file:`` URI). SQLite gives the
+    names no file to create (``""``, ``":memory:"``, a ``file:`` URI in memory or
+    opened without ``mode=rwc``); a ``file:`` URI's own file is created as SQLite
+    would (it reads ``file:`` names as URIs). SQLite gives the
     ``-wal``, ``-shm`` and ``-journal`` files it creates beside a database the
     database file's own permissions, so they are 0600 too.
 
@@ -98,16 +121,17 @@ def create_private_file(path: str) -> bool:
         StorageError: the file cannot be created (``database_unavailable``), e.g. its
             folder does not exist or may not be written.
     """
-    if path in ("", ":memory:") or path.startswith("file:"):
+    target = _file_of(path)
+    if target is None:
         return False
     flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, flags, PRIVATE_FILE_MODE)
+        fd = os.open(target, flags, PRIVATE_FILE_MODE)
     except FileExistsError:
         return False
     except OSError as exc:
         raise StorageError(
-            f"cannot open the database: unable to create {path!r} ({exc.strerror})",
+            f"cannot open the database: unable to create {target!r} ({exc.strerror})",
             code="database_unavailable",
         ) from exc
     try:
