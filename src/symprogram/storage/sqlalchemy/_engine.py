@@ -52,8 +52,7 @@ def create_engine(url: str | URL, engine_kwargs: dict[str, Any]) -> tuple[Engine
             kwargs["connect_args"] = connect_args
         else:
             # Created 0600 (its -wal and -shm files follow); an existing file is kept.
-            if "uri" not in parsed.query:
-                create_private_file(database)
+            create_private_file(database)
             connect_args = dict(kwargs.get("connect_args") or {})
             connect_args.setdefault("timeout", 30.0)
             connect_args.setdefault("check_same_thread", False)
