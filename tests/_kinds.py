@@ -1,9 +1,11 @@
 """The record kinds the SDK stores, shared by the integration and erasure suites.
 
-The library keeps no list of its kinds (each service names its own), so the tests
-keep this one: ``test_snapshot_covers_every_kind`` and the erasure suite check it
-against the kinds found in a SQLite file. Importable as ``_kinds`` because the
-``tests`` directory, home of the root ``conftest.py``, is on ``sys.path``.
+The list is no copy: it is read from the contexts' own declarations
+(:func:`symprogram.erasure.record_kinds`: each context's erasure flow declares its
+``personal_data_kinds`` and ``other_kinds``, the kernel its ``KERNEL_KINDS``), so a
+kind a context starts writing without declaring it is found in a store and fails
+``test_snapshot_covers_every_kind`` and the erasure suite. Importable as ``_kinds``
+because the ``tests`` directory, home of the root ``conftest.py``, is on ``sys.path``.
 """
 
 from __future__ import annotations
@@ -13,31 +15,17 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
+from symprogram.erasure import record_kinds
 from symprogram.persistence import Record, Transaction
 
-#: Every record kind the SDK writes.
-KNOWN_KINDS = (
-    "account_credential",
-    "account_request_log",
-    "award_candidate",
-    "award_disclosure",
-    "award_kit",
-    "candidate",
-    "consent_file",
-    "consent_granted",
-    "consent_meta",
-    "consent_policy",
-    "consent_state",
-    "entitlements_case",
-    "entitlements_customer",
-    "entitlements_product",
-    "incident",
-    "ledger_head",
-    "score_report",
-    "terms_acceptance",
-    "token",
-    "token_generation",
-)
+#: Every record kind the SDK declares (personal or not), sorted.
+KNOWN_KINDS = tuple(record_kinds())
+
+#: The declared kinds that can hold personal data (erased by ``erase_person``).
+PERSONAL_KINDS = tuple(kind for kind, personal in record_kinds().items() if personal)
+
+#: The declared kinds that hold no personal data (the erasure suite checks it).
+OTHER_KINDS = tuple(kind for kind, personal in record_kinds().items() if not personal)
 
 
 def known_records(tx: Transaction) -> Iterator[tuple[str, Record]]:

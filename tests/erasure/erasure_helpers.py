@@ -15,8 +15,9 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from _kinds import known_records
+from _kinds import known_records, sqlite_kinds
 from symprogram import Program
 from symprogram.accounts import PostalAddress
 from symprogram.clock import FixedClock
@@ -49,6 +50,8 @@ class Person:
     support_text: str = "We will call your mobile tomorrow"
     evidence: str = "ticked the box on the Gracielle form"
     order_note: str = "deliver to the Hopperina residence"
+    case_summary: str = "Payroll backup of Gracielle fails nightly"
+    escalation_reason: str = "Hopperina needs the restore before payday"
     recipient: str = "hiring.manager@thirdparty-example.net"
 
     @property
@@ -81,6 +84,8 @@ class Person:
             self.support_text,
             self.evidence,
             self.order_note,
+            self.case_summary,
+            self.escalation_reason,
             self.recipient,
             email_key(self.email),
             email_key(self.new_email),
@@ -100,6 +105,7 @@ class Seeded:
     incident_id: str
     registration_number: str
     bystander: str
+    case_id: str = "CASE-7001"
 
 
 def _activation_token(program: Program, email: str) -> str:
@@ -195,6 +201,7 @@ def seed(program: Program, person: Person | None = None) -> Seeded:
     consent.grant(cid, "special_offers", channel="web_form", evidence=p.evidence)
     consent.record_personal_data(cid, "order", {"name": p.full_name, "address": p.order_note})
     consent.record_personal_data(bystander, "order", {"name": "Ada Lovelace"})
+    seed_entitlements(program, cid, p)
     return Seeded(
         program,
         p,
@@ -206,6 +213,69 @@ def seed(program: Program, person: Person | None = None) -> Seeded:
         number,
         bystander,
     )
+
+
+def seed_entitlements(program: Program, cid: str, p: Person, case_id: str = "CASE-7001") -> None:
+    """The candidate as an entitlements customer: an agreement, a grant, a support case
+    opened and escalated by the person (``by`` fields and texts naming them)."""
+    entitlements = program.entitlements
+    today = program.clock.now().date()
+    entitlements.add_agreement(
+        cid,
+        agreement_id=f"AGR-{case_id}",
+        level="essential_support",
+        products=["Backup Exec"],
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=300),
+        by=p.full_name,
+    )
+    entitlements.grant_entitlement(
+        cid,
+        kind="courtesy",
+        level="essential_support",
+        products=["Backup Exec"],
+        starts_on=today,
+        ends_on=today + timedelta(days=10),
+        reason=p.escalation_reason,
+        approver="support manager",
+        by=p.email,
+    )
+    entitlements.open_case(
+        cid,
+        case_id=case_id,
+        product="Backup Exec",
+        severity="high",
+        summary=p.case_summary,
+        by=p.full_name,
+    )
+    entitlements.escalate_case(case_id, by=p.new_email, reason=p.escalation_reason)
+
+
+def stored_kinds(program: Program) -> set[str]:
+    """The record kinds present in the program's store, read beside its API (memory:
+    its state; SQLite: plain sqlite3; SQLAlchemy: a SELECT DISTINCT on its table)."""
+    from symprogram.storage.memory import MemoryStore
+    from symprogram.storage.sqlite import SQLiteStore
+
+    store: Any = program.store
+    if isinstance(store, MemoryStore):
+        return {kind for kind, records in store._state.records.items() if records}
+    if isinstance(store, SQLiteStore):
+        return sqlite_kinds(Path(store.path))
+    import sqlalchemy as sa
+
+    records = store._tables.records
+    with store.engine.connect() as conn:
+        return {row[0] for row in conn.execute(sa.select(records.c.kind).distinct())}
+
+
+def records_of(program: Program, kinds: Iterable[str]) -> list[str]:
+    """Every record of ``kinds``, as text, read through the Store's scan API."""
+    out: list[str] = []
+    with program.store.transaction(readonly=True) as tx:
+        for kind in kinds:
+            out.extend(f"{kind}\t{r.key}\t{r.data}" for r in tx.scan(kind, limit=10_000))
+    return out
 
 
 def store_texts(program: Program) -> list[str]:
@@ -253,14 +323,23 @@ def sqlite_rows(path: Path) -> list[str]:
     return out
 
 
+def raw_forms(value: str) -> tuple[bytes, ...]:
+    """The bytes ``value`` can take in a file: UTF-8 and UTF-16 (both byte orders) of
+    each of its :func:`forms`, and of its JSON ``\\uXXXX`` escaped form."""
+    texts = {*forms(value), json.dumps(value)[1:-1]}
+    return tuple({t.encode(codec) for t in texts for codec in ("utf-8", "utf-16-le", "utf-16-be")})
+
+
 def file_leaks(path: Path, needles: Iterable[str]) -> list[str]:
-    """The needles whose UTF-8 bytes occur in the database file or a leftover -wal/-journal."""
+    """The needles found in the raw bytes of the database file, its -wal, -shm or
+    -journal (see :func:`raw_forms`)."""
     blobs = [
-        p.read_bytes() for p in (path, Path(f"{path}-wal"), Path(f"{path}-journal")) if p.exists()
+        p.read_bytes()
+        for p in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal")))
+        if p.exists()
     ]
     found = []
     for needle in needles:
-        encoded = [f.encode("utf-8") for f in forms(needle)]
-        if any(e in blob for e in encoded for blob in blobs):
+        if any(e in blob for e in raw_forms(needle) for blob in blobs):
             found.append(needle)
     return found

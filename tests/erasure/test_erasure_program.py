@@ -13,13 +13,15 @@ from erasure_helpers import (
     file_leaks,
     index_leaks,
     leaks_in_texts,
+    records_of,
     register,
     seed,
     sqlite_rows,
     store_texts,
+    stored_kinds,
 )
 
-from _kinds import KNOWN_KINDS, sqlite_kinds
+from _kinds import KNOWN_KINDS, OTHER_KINDS, PERSONAL_KINDS, sqlite_kinds
 from _programs import ALL, START, ProgramFactory, db_path
 from symprogram import Program
 from symprogram.accounts import ERASED_EMAIL, ERASED_TEXT, AccountStatus
@@ -53,6 +55,71 @@ def test_erasure_leaves_no_personal_data_in_the_store(program: Program) -> None:
 
     assert [] == leaks_in_texts(store_texts(program), person.needles())
     assert [] == index_leaks(program, (person.email, person.new_email))
+
+
+@pytest.mark.backends(*ALL)
+def test_every_stored_kind_is_declared_and_the_other_kinds_hold_no_personal_data(
+    program: Program,
+) -> None:
+    """Every record kind found in the store (read beside the port) is declared by a
+    context as personal or not, and the kinds declared not personal hold none of the
+    person's values while they still exist: a new kind holding personal fields that
+    no context registers fails here."""
+    seeded = seed(program)
+
+    assert set() == stored_kinds(program) - set(KNOWN_KINDS)
+    assert set(PERSONAL_KINDS) <= stored_kinds(program) | {"account_request_log"}
+    assert [] == leaks_in_texts(records_of(program, OTHER_KINDS), seeded.person.needles())
+
+
+@pytest.mark.backends(*ALL)
+def test_entitlements_cases_holdings_and_audit_name_nobody_after_erasure(
+    program: Program,
+) -> None:
+    """The support case's summary and ``by`` fields, the grant's reason and the
+    ``entitlements:<candidate>`` audit entries are erased; the audit still verifies."""
+    seeded = seed(program)
+    entitlements = program.entitlements
+    length = len(entitlements.history(seeded.cid))
+
+    receipt = program.erase_person(seeded.cid, reason=REASON)
+
+    case = entitlements.get_case(seeded.case_id)
+    assert {ERASED_TEXT} == {
+        case.summary,
+        case.opened_by,
+        *(s.by for s in case.escalations),
+        *(s.reason for s in case.escalations),
+    }
+    assert (seeded.cid, 1) == (case.customer_id, case.escalation_level)
+    entries = entitlements.history(seeded.cid)
+    assert (length, [True] * length) == (len(entries), [e.erased for e in entries])
+    assert entitlements.verify(seeded.cid).ok
+    assert receipt.entitlements is not None
+    assert ((seeded.case_id,), length, length) == (
+        receipt.entitlements.cases,
+        receipt.entitlements.audit_entries_erased,
+        receipt.entitlements.audit_length,
+    )
+
+
+def test_nothing_erased_stays_in_the_open_sqlite_files(
+    make_program: ProgramFactory, tmp_path: Path
+) -> None:
+    """When erase_person returns, with the program still open, the raw bytes of the
+    .db, -wal and -shm files hold none of the person's values (UTF-8, UTF-16, JSON
+    escaped): secure_delete is on and the WAL was checkpointed and truncated."""
+    program = make_program("sqlite")
+    seeded = seed(program)
+    person, path = seeded.person, db_path(tmp_path)
+    store: Any = program.store
+    assert [(1,)] == store._exec("PRAGMA secure_delete")
+    assert set(person.stored()) <= set(file_leaks(path, person.stored()))
+
+    program.erase_person(seeded.cid, reason=REASON)
+
+    assert [] == file_leaks(path, person.needles())
+    assert 0 == Path(f"{path}-wal").stat().st_size
 
 
 def test_erasure_leaves_no_personal_data_in_the_sqlite_file(
@@ -313,21 +380,29 @@ def test_other_contexts_refuse_the_erased_person(program: Program) -> None:
     assert (IllegalTransition, "subject_erased") == (type(grant), grant.code)
 
 
-@pytest.mark.parametrize("failing", ["awards", "accounts", "consent"])
+@pytest.mark.parametrize(
+    ("failing", "method"),
+    [
+        ("awards", "erase"),
+        ("accounts", "erase"),
+        ("consent", "erase"),
+        ("entitlements", "erase_subject"),
+    ],
+)
 def test_a_failure_midway_leaves_nothing_half_erased(
-    program: Program, failing: str, monkeypatch: pytest.MonkeyPatch
+    program: Program, failing: str, method: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If any context fails after writing, every context's erasure is rolled back."""
     seeded = seed(program)
     before = store_texts(program)
     service = getattr(program, failing)
-    original = service.erase
+    original = getattr(service, method)
 
     def erase_then_fail(*args: Any, **kwargs: Any) -> Any:
         original(*args, **kwargs)
         raise RuntimeError(f"{failing} failed midway")
 
-    monkeypatch.setattr(service, "erase", erase_then_fail)
+    monkeypatch.setattr(service, method, erase_then_fail)
 
     with pytest.raises(RuntimeError, match="failed midway"):
         program.erase_person(seeded.cid, reason=REASON)
