@@ -8,9 +8,9 @@ PostgreSQL and MariaDB the unit of work locks the subject's consent state row
 (``SELECT ... FOR UPDATE``) before it reads anything else, so writers queue
 instead of failing on optimistic conflicts; SQLite serialises writers anyway.
 
-Runs on an SQLite file (and, threads only, the memory store) always, and on PostgreSQL / MariaDB when
-``SYMPROGRAM_TEST_POSTGRES_URL`` / ``SYMPROGRAM_TEST_MARIADB_URL`` are set. Marked
-``slow``; ``.ci/run`` runs it.
+Runs on an SQLite file (and, threads only, the memory store) always, and on
+PostgreSQL / MariaDB when ``SYMPROGRAM_TEST_POSTGRES_URL`` /
+``SYMPROGRAM_TEST_MARIADB_URL`` are set. Marked ``slow``; ``.ci/run`` runs it.
 """
 
 from __future__ import annotations
