@@ -17,6 +17,10 @@ an SQLite file, all started at once. Scenarios:
 * ``aio, switch 1 ms``: the same with ``sys.setswitchinterval(0.001)`` (the
   host's choice: a worker running Python code then hands the GIL to the loop's
   thread after 1 ms instead of 5 ms);
+* ``aio, loop real-time`` (``--realtime-loop``): the event loop's thread alone at
+  real-time priority (``SCHED_FIFO``; the workers keep the normal one), so that
+  other processes of a shared machine no longer delay its wake-ups: the lag that
+  remains is the workers' (their Python code holding the GIL);
 * ``blocking``: the same calls made directly from the coroutines (what an async
   app does without :mod:`symprogram.aio`), for comparison.
 
@@ -27,11 +31,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,21 +117,37 @@ async def _measure(work: Callable[[int], Awaitable[None]]) -> dict[str, float]:
     }
 
 
-async def _idle() -> dict[str, float]:
-    return await _measure(lambda _: asyncio.sleep(MIN_SECONDS))
+async def _idle(realtime: bool = False) -> dict[str, float]:
+    with _realtime_loop(realtime):
+        return await _measure(lambda _: asyncio.sleep(MIN_SECONDS))
 
 
-async def _aio(n: int, workers: int, switch: float | None = None) -> dict[str, float]:
+async def _aio(
+    n: int, workers: int, switch: float | None = None, realtime: bool = False
+) -> dict[str, float]:
     previous = sys.getswitchinterval()
     if switch is not None:
         sys.setswitchinterval(switch)
     try:
-        return await _aio_run(n, workers)
+        return await _aio_run(n, workers, realtime)
     finally:
         sys.setswitchinterval(previous)
 
 
-async def _aio_run(n: int, workers: int) -> dict[str, float]:
+@contextlib.contextmanager
+def _realtime_loop(enabled: bool) -> Iterator[None]:
+    """The calling (event loop) thread at real-time priority, the workers left as they are."""
+    if not enabled:
+        yield
+        return
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+    try:
+        yield
+    finally:
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+
+
+async def _aio_run(n: int, workers: int, realtime: bool = False) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as directory:
         aprogram = await AsyncProgram.open(
             f"sqlite:///{directory}/lag.db",
@@ -146,8 +168,11 @@ async def _aio_run(n: int, workers: int) -> dict[str, float]:
             first = round_ * REGISTRATIONS
             await asyncio.gather(*(register(first + i) for i in range(REGISTRATIONS)))
 
+        # Every worker thread started now, so that none inherits the loop's priority.
+        await asyncio.gather(*(aprogram.run(time.sleep, 0.05) for _ in range(workers)))
         try:
-            return await _measure(work)
+            with _realtime_loop(realtime):
+                return await _measure(work)
         finally:
             await aprogram.aclose()
 
@@ -187,6 +212,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--workers", type=int, nargs="*", default=[DEFAULT_MAX_WORKERS], help="pool sizes"
     )
+    parser.add_argument(
+        "--realtime-loop",
+        action="store_true",
+        help="also with the loop's thread at real-time priority (Linux, CAP_SYS_NICE): "
+        "what lag remains is the GIL's, not other processes'",
+    )
     args = parser.parse_args(argv)
     hashers = dict(list(HASHERS.items())[:1]) if args.quick else HASHERS
     print(
@@ -196,11 +227,20 @@ def main(argv: list[str] | None = None) -> None:
     print("| scenario | hasher | workers | rounds | ticks | p50 | p99 | max | s per round |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     print(_row("idle", "-", "-", asyncio.run(_idle())), flush=True)
+    if args.realtime_loop:
+        print(_row("idle, loop real-time", "-", "-", asyncio.run(_idle(True))), flush=True)
     for label, n in hashers.items():
         for workers in args.workers:
             print(_row("aio", label, str(workers), asyncio.run(_aio(n, workers))), flush=True)
         switched = asyncio.run(_aio(n, DEFAULT_MAX_WORKERS, SWITCH))
         print(_row("aio, switch 1 ms", label, str(DEFAULT_MAX_WORKERS), switched), flush=True)
+        if args.realtime_loop:
+            for workers in args.workers:
+                protected = asyncio.run(_aio(n, workers, realtime=True))
+                print(_row("aio, loop real-time", label, str(workers), protected), flush=True)
+            both = asyncio.run(_aio(n, DEFAULT_MAX_WORKERS, SWITCH, realtime=True))
+            name = "aio, loop real-time, switch 1 ms"
+            print(_row(name, label, str(DEFAULT_MAX_WORKERS), both), flush=True)
         print(_row("blocking", label, "-", asyncio.run(_blocking(n))), flush=True)
 
 
