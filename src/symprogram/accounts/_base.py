@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from symprogram.accounts import _text, rules
-from symprogram.accounts.models import Candidate, ContactDetails, TermsCatalogue
+from symprogram.accounts.models import AccountStatus, Candidate, ContactDetails, TermsCatalogue
 from symprogram.accounts.ports import (
     REQUEST_LOGS,
     RESEND_LOG,
@@ -28,7 +28,7 @@ from symprogram.events import DomainEvent
 from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
 from symprogram.notify import Message, Notifier
-from symprogram.persistence import Repository, Store, Transaction
+from symprogram.persistence import Repository, Store, Transaction, encode
 from symprogram.tokens import TOKEN_KIND, TokenPurpose, TokenRecord, Tokens
 from symprogram.tokens import digest as token_digest
 
@@ -102,7 +102,9 @@ class FlowBase:
     _hasher: PasswordHasher
     _consent: MarketingConsent | None
     _tokens: Tokens
-    _dummy_hash: str | None
+    _dummy_hash: str | None = None
+    _decoy_candidate: Candidate | None = None
+    _decoy_text: str = ""
     catalogue: TermsCatalogue
     settings: AccountsSettings
 
@@ -196,7 +198,28 @@ class FlowBase:
         allowed = rules.may_send(store.requests.recent(log, email), now, limit=limit, window=window)
         if allowed:
             store.requests.note(log, email, now, keep=limit)
-        return store.candidates.find_by_email(email), allowed
+        decoy = self._decoy()
+        found = store.candidates.find_by_email_evenly(email, self._decoy_text, decoy.contact.email)
+        return found, allowed
+
+    def _decoy(self) -> Candidate:
+        """A stand-in owner: the message a link goes out in is built for it too when
+        nobody may receive it (then never sent), so that every address costs the same."""
+        if self._decoy_candidate is None:
+            at = self._now()
+            contact = ContactDetails(
+                email="nobody@example.com",
+                given_name="Nobody",
+                family_name="Nobody",
+                company_name="-",
+                partner_company="-",
+                preferred_language="en",
+            )
+            self._decoy_candidate = Candidate(
+                "SP-0000-0000-0000-0", AccountStatus.PENDING_ACTIVATION, contact, at, at, at
+            )
+            self._decoy_text = encode(self._decoy_candidate)
+        return self._decoy_candidate
 
     def _issue_link(
         self,

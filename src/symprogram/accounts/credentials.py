@@ -186,8 +186,8 @@ class Credentials(FlowBase):
                 token = self._issue_link(
                     tx, TokenPurpose.PASSWORD_RESET, owner, normalized, ttl, now
                 )
-                if owner is not None:
-                    outbox.append(messages.password_reset(owner, token, now + ttl))
+                message = messages.password_reset(owner or self._decoy(), token, now + ttl)
+                outbox.extend([message] if owner is not None else [])
         self._send(outbox)
 
     def reset_password(self, token: str, new_password: str) -> None:

@@ -291,6 +291,6 @@ class Registration(AccountOpening):
             owner = found if rules.may_resend_activation(found) else None
             if allowed:
                 token = self._issue_link(tx, TokenPurpose.ACTIVATION, owner, normalized, ttl, now)
-                if owner is not None:
-                    outbox.append(messages.activation(owner, token, now + ttl))
+                message = messages.activation(owner or self._decoy(), token, now + ttl)
+                outbox.extend([message] if owner is not None else [])
         self._send(outbox)

@@ -11,7 +11,9 @@ candidate, so addresses differing only in case have one owner.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -28,8 +30,9 @@ from symprogram.accounts.ports import (
     REQUEST_LOG_KIND,
     SCORE_REPORT_KIND,
 )
-from symprogram.errors import Conflict
+from symprogram.errors import Conflict, SymprogramError
 from symprogram.persistence import Repository, Transaction
+from symprogram.serialization import loads
 
 __all__ = ["EMAIL_INDEX", "AccountsStorage", "Credential", "RequestRecord"]
 
@@ -88,6 +91,27 @@ class _Candidates:
     def find_by_email(self, email: str) -> Candidate | None:
         key = self._tx.index_get(EMAIL_INDEX, _text.email_key(email))
         return None if key is None else self._repo.find(key)
+
+    def find_by_email_evenly(
+        self, email: str, template: str, template_email: str
+    ) -> Candidate | None:
+        """:meth:`find_by_email` at the same cost whether or not ``email`` has an account.
+
+        Either way: one index look-up, one point read of the candidate kind and the
+        decoding of one candidate record, never from the decoded cache (a cached
+        owner would answer faster than a stranger). For an address without an
+        account the record decoded is ``template`` (a stored candidate's text)
+        with its address ``template_email`` replaced by ``email``.
+        """
+        digest = _text.email_key(email)
+        key = self._tx.index_get(EMAIL_INDEX, digest)
+        record = self._tx.load(CANDIDATE_KIND, key if key is not None else "~" + digest)
+        if record is not None:
+            return attrs.evolve(loads(record.data, Candidate), version=record.version)
+        text = template.replace(json.dumps(template_email), json.dumps(email))
+        with contextlib.suppress(SymprogramError):  # an address no record can hold
+            attrs.evolve(loads(text, Candidate), version=1)
+        return None
 
     def find_key_by_email(self, email: str) -> str | None:
         """Return the candidate ID owning ``email`` (without loading the candidate), or ``None``."""
