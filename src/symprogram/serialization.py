@@ -31,12 +31,15 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
+import types
+import typing
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.preconf.json import JsonConverter, configure_converter
 
@@ -45,7 +48,7 @@ from symprogram.clock import ensure_utc
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
 
-__all__ = ["canonical_json", "dumps", "dumps_without", "loads", "make_converter"]
+__all__ = ["TAG", "canonical_json", "dumps", "dumps_without", "loads", "make_converter"]
 
 T = TypeVar("T")
 
@@ -103,6 +106,85 @@ def _structure_date(value: Any, _: type) -> date:
         except ValueError as exc:
             raise ValidationError(f"not an ISO 8601 date: {value!r}", code="invalid_date") from exc
     raise ValidationError(f"not an ISO 8601 date: {value!r}", code="invalid_date")
+
+
+TAG = "_type"
+"""The key that names the class of a value written where a union of models is expected.
+
+A field typed as a union of attrs classes (``AllOf | AnyOf | ...``) is written
+with ``{"_type": "AllOf", ...}``, so that classes of the same shape read back as
+themselves (cattrs' ``configure_tagged_union`` convention). Text written without
+the key is still read: the one member whose fields fit the keys is chosen.
+"""
+
+
+def _tagged_members(tp: Any) -> tuple[type, ...] | None:
+    """The attrs classes of a union of two or more of them (``None`` allowed), else ``None``."""
+    origin = typing.get_origin(tp)
+    if origin is not typing.Union and origin is not types.UnionType:
+        return None
+    members = tuple(arg for arg in typing.get_args(tp) if arg is not type(None))
+    if len(members) < 2 or not all(isinstance(m, type) and attrs.has(m) for m in members):
+        return None
+    return members
+
+
+def _fits(cls: type, keys: AbstractSet[str]) -> bool:
+    """Whether an object with ``keys`` could be an instance of ``cls`` written without a tag."""
+    fields = attrs.fields(cls)
+    names = {f.alias for f in fields}
+    required = {f.alias for f in fields if f.default is attrs.NOTHING}
+    return required <= keys <= names
+
+
+def _union_unstructure(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any], Any]]:
+    def factory(tp: Any) -> Callable[[Any], Any]:
+        members = frozenset(_tagged_members(tp) or ())
+
+        def unstructure(value: Any) -> Any:
+            cls = value.__class__
+            raw = conv.unstructure(value, cls)
+            if cls in members and isinstance(raw, dict):
+                raw[TAG] = cls.__name__
+            return raw
+
+        return unstructure
+
+    return factory
+
+
+def _union_structure(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    def factory(tp: Any) -> Callable[[Any, Any], Any]:
+        members = _tagged_members(tp) or ()
+        by_tag = {m.__name__: m for m in members}
+        optional = type(None) in typing.get_args(tp)
+
+        def structure(value: Any, _: Any) -> Any:
+            if value is None and optional:
+                return None
+            if not isinstance(value, dict):
+                raise ValidationError(
+                    f"expected an object of one of {', '.join(by_tag)}, got {value!r}",
+                    code="invalid_data",
+                )
+            tag = value.get(TAG)
+            if tag is None:  # written without a tag: the one member that fits
+                fitting = [m for m in members if _fits(m, value.keys())]
+                if len(fitting) != 1:
+                    raise ValidationError(
+                        f"an object without {TAG!r} fits {len(fitting)} of {', '.join(by_tag)}",
+                        code="invalid_data",
+                    )
+                return conv.structure(value, fitting[0])
+            if tag.__class__ is not str or tag not in by_tag:
+                raise ValidationError(
+                    f"{TAG} {tag!r} is none of {', '.join(by_tag)}", code="invalid_data"
+                )
+            return conv.structure({k: v for k, v in value.items() if k != TAG}, by_tag[tag])
+
+        return structure
+
+    return factory
 
 
 def _sorted_key(item: Any) -> Any:
@@ -232,6 +314,12 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
     )
     conv.register_structure_hook_factory(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
+    )
+    conv.register_unstructure_hook_factory(
+        lambda t: _tagged_members(t) is not None, _union_unstructure(conv)
+    )
+    conv.register_structure_hook_factory(
+        lambda t: _tagged_members(t) is not None, _union_structure(conv)
     )
     conv._sym_enable()
     return conv
