@@ -230,7 +230,8 @@ def test_open_builds_services_off_the_loop(tmp_path: Path) -> None:
 
 
 def test_a_store_bound_to_one_connection_gets_one_worker(tmp_path: Path) -> None:
-    """A store whose units of work all join one host connection is used by one thread."""
+    """A store whose units of work all join one host connection is used by one thread,
+    its streams included."""
     sqlalchemy = pytest.importorskip("sqlalchemy")
     from symprogram.storage.sqlalchemy import SQLAlchemyStore
 
@@ -240,9 +241,11 @@ def test_a_store_bound_to_one_connection_gets_one_worker(tmp_path: Path) -> None
         made = AsyncProgram(Program(store), max_workers=4)
         assert 1 == made.max_workers
 
-        async def scenario() -> bool:
-            return (await made.history.verify("SP-0000-0000-0000-0")).ok
+        async def scenario() -> tuple[bool, list[str]]:
+            ok = (await made.history.verify("SP-0000-0000-0000-0")).ok
+            due = [cid async for cid in made.accounts.iter_contact_reviews_due()]
+            return ok, due
 
-        assert asyncio.run(scenario())
+        assert (True, []) == asyncio.run(scenario())
         made.close()
     engine.dispose()

@@ -38,9 +38,12 @@ Cancelling an awaiting task does not stop a call already running in a worker:
 its unit of work commits or rolls back as a whole, as usual.
 
 Measured (``python -m benchmarks.event_loop_lag``, see ``benchmarks/REPORT.md``):
-while 50 registrations run at once, a ticker coroutine's lateness stays within a
-few milliseconds at the 99th percentile; the same registrations called directly
-from the coroutines block the loop for each password hash.
+50 registrations called directly from coroutines stop the event loop for seconds;
+through an :class:`AsyncProgram` the loop keeps running, and with the default
+hasher (which releases the GIL) the workers add well under a millisecond of lag at
+the 99th percentile when the loop's thread is not starved of CPU by other
+processes. Registration's own Python work still takes the GIL: with a very cheap
+hasher the loop waits up to CPython's switch interval (5 ms).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ import contextvars
 import functools
 import inspect
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -123,8 +127,10 @@ def _materialized(call: Callable[[], T]) -> Callable[[], T]:
 class _Runner:
     """Runs blocking calls in a bounded pool of worker threads, context copied."""
 
-    def __init__(self, max_workers: int) -> None:
+    def __init__(self, max_workers: int, *, exclusive: bool = False) -> None:
         self.max_workers = max_workers
+        self.exclusive = exclusive
+        """One worker for a store that is not thread-safe: every call goes through it."""
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="symprogram-aio")
 
     async def __call__(self, call: Callable[[], T]) -> T:
@@ -142,12 +148,20 @@ class AsyncStream(Generic[T]):
     The iterator is created and read in one dedicated thread (a unit of work it
     keeps open belongs to that thread), a chunk of items per trip. Leaving the
     loop early closes the iterator: use ``async with`` or :meth:`aclose` when the
-    loop may stop before the end.
+    loop may stop before the end. On a store that is not thread-safe the stream is
+    read whole, in one trip to the program's single worker.
     """
 
-    def __init__(self, start: Callable[[], Iterator[T]], *, chunk: int = _STREAM_CHUNK) -> None:
+    def __init__(
+        self,
+        start: Callable[[], Iterator[T]],
+        *,
+        chunk: int = _STREAM_CHUNK,
+        runner: _Runner | None = None,
+    ) -> None:
         self._start = start
-        self._chunk = chunk
+        self._runner = runner
+        self._chunk = sys.maxsize if runner is not None else chunk
         self._iterator: Iterator[T] | None = None
         self._buffer: list[T] = []
         self._done = False
@@ -168,6 +182,8 @@ class AsyncStream(Generic[T]):
         return items
 
     async def _in_thread(self, call: Callable[[], R]) -> R:
+        if self._runner is not None:
+            return await self._runner(call)
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="symprogram-aio-stream")
         loop = asyncio.get_running_loop()
@@ -241,14 +257,17 @@ class AsyncService(Generic[S]):
         return method
 
     def _wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        runner = self._runner
         if name.startswith("iter_") or inspect.isgeneratorfunction(function):
 
             @functools.wraps(function)
             def stream(*args: Any, **kwargs: Any) -> AsyncStream[Any]:
-                return AsyncStream(functools.partial(function, *args, **kwargs))
+                return AsyncStream(
+                    functools.partial(function, *args, **kwargs),
+                    runner=runner if runner.exclusive else None,
+                )
 
             return stream
-        runner = self._runner
 
         @functools.wraps(function)
         async def call(*args: Any, **kwargs: Any) -> Any:
@@ -292,11 +311,10 @@ class AsyncProgram:
                 "program must be a symprogram Program", field="program", code="invalid_program"
             )
         workers = DEFAULT_MAX_WORKERS if max_workers is None else _check_workers(max_workers)
-        if not _thread_safe(program.store):
-            workers = 1
+        exclusive = not _thread_safe(program.store)
         self.program = program
         """The synchronous program (share it with threads, never block the loop with it)."""
-        self._runner = _Runner(workers)
+        self._runner = _Runner(1 if exclusive else workers, exclusive=exclusive)
         self._lock = threading.Lock()
         self._proxies: dict[str, AsyncService[Any]] = {}
 
