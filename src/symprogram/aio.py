@@ -7,11 +7,15 @@ stolen from every other request the event loop serves. :class:`AsyncProgram`
 wraps a program so that each service method is awaitable and its work runs in a
 bounded pool of worker threads, off the event loop::
 
+    from symprogram.accounts import AcceptancePath
     from symprogram.aio import AsyncProgram
 
     aprogram = await AsyncProgram.open("sqlite:///portal.db")
-    receipt = await aprogram.accounts.accept_terms(path="create_account", terms_version=v)
-    decision = await aprogram.entitlements.decide(reader, "handbook-essential")
+    version = aprogram.accounts.terms.current(aprogram.now()).version
+    receipt = await aprogram.accounts.accept_terms(
+        path=AcceptancePath.CREATE_ACCOUNT, terms_version=version
+    )
+    decision = await aprogram.entitlements.decide(reader, "technical_support_policy")
     async for candidate_id in aprogram.accounts.iter_contact_reviews_due():  # a stream
         ...
     await aprogram.aclose()
