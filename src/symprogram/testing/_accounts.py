@@ -21,6 +21,8 @@ from symprogram.accounts.models import (
     AcceptancePath,
     AccountErasure,
     AccountStatus,
+    BulkCandidate,
+    BulkRegistrationReport,
     Candidate,
     ContactDetails,
     Incident,
@@ -47,6 +49,8 @@ __all__ = [
     "LANGUAGES",
     "account_erasures",
     "account_settings",
+    "bulk_candidates",
+    "bulk_registration_reports",
     "candidate_ids",
     "candidates",
     "contact_details",
@@ -56,6 +60,7 @@ __all__ = [
     "names",
     "notification_preferences",
     "notification_settings",
+    "password_hashes",
     "passwords",
     "postal_addresses",
     "register",
@@ -348,9 +353,40 @@ def account_settings(**overrides: Any) -> st.SearchStrategy[AccountsSettings]:
     return build(AccountsSettings, fields, overrides)
 
 
+def password_hashes() -> st.SearchStrategy[str]:
+    """Password hashes in PHC format, as the shipped hashers write them (scrypt, Argon2id)."""
+    b64 = "[A-Za-z0-9+/]"
+    return st.from_regex(
+        rf"\$scrypt\$ln=17,r=8,p=1\${b64}{{22}}\${b64}{{43}}"
+        rf"|\$argon2id\$v=19\$m=19456,t=2,p=1\${b64}{{22}}\${b64}{{43}}",
+        fullmatch=True,
+    )
+
+
+def bulk_candidates(**overrides: Any) -> st.SearchStrategy[BulkCandidate]:
+    """Strategy for :class:`BulkCandidate`: contact details, a migrated hash or none."""
+    fields = {
+        "contact": contact_details(),
+        "password_hash": st.none() | password_hashes(),
+    }
+    return build(BulkCandidate, fields, overrides)
+
+
+def bulk_registration_reports(**overrides: Any) -> st.SearchStrategy[BulkRegistrationReport]:
+    """Strategy for :class:`BulkRegistrationReport`."""
+    fields = {
+        "created": st.integers(0, 10_000),
+        "skipped": st.integers(0, 10_000),
+        "batches": st.integers(0, 100),
+    }
+    return build(BulkRegistrationReport, fields, overrides)
+
+
 MODELS: dict[type, Any] = {
     AccountErasure: account_erasures,
     AccountsSettings: account_settings,
+    BulkCandidate: bulk_candidates,
+    BulkRegistrationReport: bulk_registration_reports,
     Candidate: candidates,
     ContactDetails: contact_details,
     Incident: incidents,

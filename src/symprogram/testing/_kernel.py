@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,6 +16,7 @@ from symprogram.events import LedgerEntry, Problem, Verification
 from symprogram.i18n import LanguageTag, Negotiation
 from symprogram.ids import CandidateId
 from symprogram.notify import Message
+from symprogram.persistence import Record
 from symprogram.tokens import TokenGeneration, TokenPurpose, TokenRecord
 
 if TYPE_CHECKING:
@@ -29,6 +31,8 @@ __all__ = [
     "ledgers_verifications",
     "messages",
     "negotiations",
+    "problems",
+    "records",
     "register",
     "stream_heads",
     "token_generations",
@@ -204,20 +208,43 @@ def ledgers_verifications(**overrides: Any) -> st.SearchStrategy[LedgersVerifica
     )
 
 
+def problems(**overrides: Any) -> st.SearchStrategy[Problem]:
+    """Defects a ledger verification finds."""
+    return _build(
+        Problem,
+        {
+            "position": st.integers(1, 100),
+            "code": st.sampled_from(["gap", "hash_mismatch", "broken_link", "truncated"]),
+            "message": st.text(max_size=20),
+        },
+        overrides,
+    )
+
+
 def verifications(**overrides: Any) -> st.SearchStrategy[Verification]:
     """Ledger verification results, with or without problems."""
-    problems = st.builds(
-        Problem,
-        position=st.integers(1, 100),
-        code=st.sampled_from(["gap", "hash_mismatch", "broken_link", "truncated"]),
-        message=st.text(max_size=20),
-    )
     return _build(
         Verification,
         {
             "subject": st.text(min_size=1, max_size=20),
             "length": st.integers(0, 100),
-            "problems": st.lists(problems, max_size=3).map(tuple),
+            "problems": st.lists(problems(), max_size=3).map(tuple),
+        },
+        overrides,
+    )
+
+
+def records(**overrides: Any) -> st.SearchStrategy[Record]:
+    """Stored records of the storage port: a kind, a key, a version from 1, JSON text."""
+    keys = st.from_regex(r"[a-z][a-z0-9_:-]{0,30}", fullmatch=True)
+    data = st.dictionaries(keys, st.integers() | st.text(max_size=10), max_size=3)
+    return _build(
+        Record,
+        {
+            "kind": keys,
+            "key": keys,
+            "version": st.integers(1, 1000),
+            "data": data.map(lambda d: json.dumps(d, sort_keys=True, separators=(",", ":"))),
         },
         overrides,
     )
@@ -286,6 +313,8 @@ def register() -> None:
     st.register_type_strategy(TokenRecord, token_records())
     st.register_type_strategy(TokenGeneration, token_generations())
     st.register_type_strategy(LedgerEntry, ledger_entries())
+    st.register_type_strategy(Problem, problems())
+    st.register_type_strategy(Record, records())
     st.register_type_strategy(Verification, verifications())
     st.register_type_strategy(StreamHead, stream_heads())
     st.register_type_strategy(LedgerDigest, ledger_digests())
