@@ -61,6 +61,7 @@ from symprogram.testing.strategies import check_overrides, instants
 
 __all__ = [
     "award_catalogues",
+    "awards_settings",
     "award_definitions",
     "award_events_of",
     "award_grants",
@@ -672,9 +673,27 @@ def award_events_of(cls: type[T], **overrides: Any) -> st.SearchStrategy[T]:
     )
 
 
+def awards_settings(**overrides: Any) -> st.SearchStrategy[Any]:
+    """Strategy for :class:`~symprogram.awards.AwardsSettings` (valid options only)."""
+    from symprogram.awards.service import MAX_DISCLOSURE_TTL, AwardsSettings
+    from symprogram.testing.strategies import build
+
+    ttls = st.timedeltas(min_value=timedelta(seconds=1), max_value=MAX_DISCLOSURE_TTL)
+    fields = {
+        "salt": st.none() | st.binary(min_size=16, max_size=32),
+        "disclosure_ttl": ttls,
+        "max_disclosure_ttl": st.just(MAX_DISCLOSURE_TTL),
+        "progress_memo_limit": st.integers(1, 100_000),
+    }
+    return build(AwardsSettings, fields, overrides)
+
+
 def register() -> None:
     """Register a strategy for every awards model with ``st.register_type_strategy``."""
+    from symprogram.awards.service import AwardsSettings
+
     pairs: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
+        (AwardsSettings, awards_settings()),
         (ExamRef, exam_refs()),
         (ExamDefinition, exam_definitions()),
         (AwardDefinition, award_definitions()),

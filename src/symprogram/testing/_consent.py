@@ -65,6 +65,7 @@ from symprogram.consent.models import (
 
 __all__ = [
     "activities",
+    "consent_settings",
     "basis_changes",
     "choice_states",
     "cobranded_sites",
@@ -541,6 +542,19 @@ ledger_audits = _model(
 )
 
 
+def consent_settings(**overrides: Any) -> SearchStrategy[Any]:
+    """Strategy for :class:`~symprogram.consent.ConsentSettings` (valid options only)."""
+    from symprogram.consent.service import ConsentSettings
+    from symprogram.testing.strategies import build
+
+    fields = {
+        "cache_limit": st.integers(1, 10_000_000),
+        "memo_limit": st.none() | st.integers(1, 10_000_000),
+        "policy": st.none() | st.sampled_from(PolicyReading),
+    }
+    return build(ConsentSettings, fields, overrides)
+
+
 _REGISTRY: tuple[tuple[type[Any], Callable[[], SearchStrategy[Any]]], ...] = (
     (Purpose, purposes),
     (Activity, activities),
@@ -573,6 +587,13 @@ _REGISTRY: tuple[tuple[type[Any], Callable[[], SearchStrategy[Any]]], ...] = (
     (PolicyCatalogue, policy_catalogues),
 )
 
+
+def _settings_model() -> type[Any]:
+    from symprogram.consent.service import ConsentSettings
+
+    return ConsentSettings
+
+
 #: Every model with a registered strategy (used by the tests).
 MODELS: tuple[type[Any], ...] = tuple(cls for cls, _ in _REGISTRY)
 
@@ -581,3 +602,4 @@ def register() -> None:
     """Register every consent strategy so that ``st.from_type(Model)`` works."""
     for cls, factory in _REGISTRY:
         st.register_type_strategy(cls, factory())
+    st.register_type_strategy(_settings_model(), consent_settings())
