@@ -32,6 +32,7 @@ if __package__ in (None, ""):  # ``python benchmarks/run.py``
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._harness import ROOT, machine, run_child
+from benchmarks.enumeration import bench_enumeration
 
 REPORT = ROOT / "benchmarks" / "REPORT.md"
 
@@ -556,6 +557,7 @@ ORDER = [
     "serialization",
     "audience",
     "growth",
+    "enumeration",
 ]
 
 
@@ -730,6 +732,7 @@ def main(argv: list[str] | None = None) -> None:
         "growth": lambda: bench_growth(rep, big),
         "registration": lambda: bench_registration(rep, sizes, big, sample, postgres),
         "registration-postgresql": lambda: bench_registration_pg(rep, big, postgres),
+        "enumeration": lambda: bench_enumeration(rep, 200, ["sqlite", "memory"]),
     }
     for name in (
         "decisions",
@@ -738,6 +741,7 @@ def main(argv: list[str] | None = None) -> None:
         "growth",
         "registration",
         "registration-postgresql",
+        "enumeration",
     ):
         if name in only:
             rep.begin(name)

@@ -7,13 +7,21 @@ is composed of them and sets the attributes declared here.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from symprogram.accounts import _text, rules
-from symprogram.accounts.models import AccountStatus, Candidate, ContactDetails, TermsCatalogue
+from symprogram.accounts.models import (
+    AcceptancePath,
+    AccountStatus,
+    Candidate,
+    ContactDetails,
+    TermsAcceptance,
+    TermsCatalogue,
+)
 from symprogram.accounts.ports import (
     REQUEST_LOGS,
     RESEND_LOG,
@@ -28,7 +36,8 @@ from symprogram.events import DomainEvent
 from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
 from symprogram.notify import Message, Notifier
-from symprogram.persistence import Repository, Store, Transaction, encode
+from symprogram.persistence import Repository, Store, Transaction
+from symprogram.serialization import dumps_without
 from symprogram.tokens import TOKEN_KIND, TokenPurpose, TokenRecord, Tokens
 from symprogram.tokens import digest as token_digest
 
@@ -63,6 +72,10 @@ ACCOUNT_PURPOSES = (
     TokenPurpose.EMAIL_VERIFICATION,
 )
 """The token purposes whose links belong to an account (revoked when it closes)."""
+
+
+_VERSION = frozenset({"version"})
+"""Stored texts leave out the top-level version (the store keeps it beside them)."""
 
 
 def candidate_key(candidate_id: object) -> str:
@@ -215,10 +228,23 @@ class FlowBase:
                 partner_company="-",
                 preferred_language="en",
             )
+            key = "SP-0000-0000-0000-0"
+            terms = None
+            with contextlib.suppress(SymprogramError):  # shaped like a real record
+                current = self.catalogue.current(at)
+                terms = TermsAcceptance(
+                    secrets.token_hex(16),
+                    current.version,
+                    current.digest,
+                    AcceptancePath.CREATE_ACCOUNT,
+                    at,
+                    key,
+                )
             self._decoy_candidate = Candidate(
-                "SP-0000-0000-0000-0", AccountStatus.PENDING_ACTIVATION, contact, at, at, at
+                key, AccountStatus.PENDING_ACTIVATION, contact, at, at, at, terms
             )
-            self._decoy_text = encode(self._decoy_candidate)
+            # stored as records are: without the top-level version
+            self._decoy_text = dumps_without(self._decoy_candidate, _VERSION)
         return self._decoy_candidate
 
     def _issue_link(
