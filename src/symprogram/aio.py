@@ -251,6 +251,8 @@ class AsyncService(Generic[S]):
         return self._service
 
     def __getattr__(self, name: str) -> Any:
+        if name in AsyncService.__slots__:  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
         method = self._methods.get(name)
         if method is not None:
             return method
