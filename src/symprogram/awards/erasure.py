@@ -9,7 +9,7 @@ from symprogram.awards import rules
 from symprogram.awards._base import FlowBase
 from symprogram.awards.events import DisclosureRevoked
 from symprogram.awards.models import ERASED_KIT_ADDRESS, AwardsErasure
-from symprogram.awards.ports import CANDIDATE_KIND, PERSONAL_DATA_KINDS
+from symprogram.awards.ports import CANDIDATE_KIND, PERSONAL_DATA_KINDS, TALLY_KIND
 from symprogram.persistence import Transaction
 
 __all__ = ["Erasure"]
@@ -20,8 +20,9 @@ class Erasure(FlowBase):
 
     personal_data_kinds: ClassVar[tuple[str, ...]] = PERSONAL_DATA_KINDS
     """Achievement kits (a postal address) and disclosures (the holder's name)."""
-    other_kinds: ClassVar[tuple[str, ...]] = (CANDIDATE_KIND,)
-    """The candidate's awards aggregate: results and grants under the candidate ID."""
+    other_kinds: ClassVar[tuple[str, ...]] = (CANDIDATE_KIND, TALLY_KIND)
+    """The candidate's awards aggregate (results and grants under the candidate ID) and
+    the verification tallies (counts per outcome)."""
 
     def erase_subject(self, tx: Transaction, subject: str, *, reason: str) -> AwardsErasure:
         """The awards part of :func:`symprogram.erasure.erase_person`: :meth:`erase`,

@@ -10,6 +10,7 @@ streams it writes are named here.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol, runtime_checkable
 
 from symprogram.awards.models import (
@@ -28,6 +29,7 @@ __all__ = [
     "KIT_KIND",
     "PERSONAL_DATA_KINDS",
     "RECORD_KINDS",
+    "TALLY_KIND",
     "VERIFICATION_STREAM_PREFIX",
     "AwardsRepository",
     "CandidateDirectory",
@@ -42,7 +44,11 @@ KIT_KIND = "award_kit"
 DISCLOSURE_KIND = "award_disclosure"
 """Record kind of a disclosure (key: disclosure ID); holds the holder's name."""
 
-RECORD_KINDS = (CANDIDATE_KIND, KIT_KIND, DISCLOSURE_KIND)
+TALLY_KIND = "award_verification_tally"
+"""Record kind of the verifications of one disclosure (or of unknown codes, ``-``) in one
+UTC day, counted per outcome (key: ``<disclosure ID>/<YYYY-MM-DD>``); no personal data."""
+
+RECORD_KINDS = (CANDIDATE_KIND, KIT_KIND, DISCLOSURE_KIND, TALLY_KIND)
 """Every record kind of the awards context."""
 
 PERSONAL_DATA_KINDS = (KIT_KIND, DISCLOSURE_KIND)
@@ -139,4 +145,23 @@ class AwardsRepository(Protocol):
 
     def verifications(self, tx: Transaction, disclosure_id: str) -> tuple[VerificationRecord, ...]:
         """Every logged verification of ``disclosure_id``, oldest first."""
+        ...
+
+    def verification_tally(
+        self, tx: Transaction, disclosure_id: str, day: date
+    ) -> tuple[dict[str, int], int]:
+        """The day's verifications of ``disclosure_id`` per outcome, and the tally's
+        version (0: none yet), read for update."""
+        ...
+
+    def save_verification_tally(
+        self, tx: Transaction, disclosure_id: str, day: date, counts: dict[str, int], version: int
+    ) -> None:
+        """Store the day's tally (``version``: the one read)."""
+        ...
+
+    def verification_tallies(
+        self, tx: Transaction, disclosure_id: str
+    ) -> tuple[tuple[date, dict[str, int]], ...]:
+        """Every day's tally of ``disclosure_id``, oldest first."""
         ...

@@ -3,16 +3,20 @@
 "publish your certifications to third parties via email" (seed 000). The
 recipient is stored only as a salted hash and the code only as its digest; the
 message with the code is handed to the notifier after the unit of work commits.
-Every verification is logged, unknown codes included.
+Every verification is counted, unknown codes included, in a bounded way: one tally
+per (disclosure, day), the day's first verifications logged one by one, the first
+of each outcome in the holder's history
+(:mod:`~symprogram.awards._rules_verifications`).
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from symprogram.awards import rules
 from symprogram.awards._base import FlowBase, new_id
+from symprogram.awards._rules_verifications import count_verification
 from symprogram.awards.events import AwardsPublished, DisclosureRevoked, DisclosureVerified
 from symprogram.awards.messages import disclosure_message
 from symprogram.awards.models import (
@@ -126,7 +130,14 @@ class Publishing(FlowBase):
         return PublishedDisclosure(disclosure, code)
 
     def verify_disclosure(self, code: str, *, recipient_email: str | None = None) -> DisclosureView:
-        """What a third party sees for a verification code; every call is logged.
+        """What a third party sees for a verification code; every call is counted.
+
+        Counting is bounded however often a code is tried: each call adds one to
+        the day's tally of its disclosure (:meth:`verification_counts`; unknown
+        codes under ``"-"``); the day's first 20 calls are also logged one by one
+        (:meth:`verification_log`), and the day's first of each outcome goes into
+        the holder's account history (``disclosure_verified``). So nobody can grow
+        someone's history, or make its ``verify`` slower, by trying a code.
 
         Only the disclosed awards are shown, with their *current* status (an award
         revoked or expired after publishing shows as such). A revoked or expired
@@ -149,9 +160,7 @@ class Publishing(FlowBase):
         with self._store.transaction() as tx:
             disclosure = self._repo.disclosure_by_code(tx, rules.code_digest(typed))
             if disclosure is None:
-                self._repo.log_verification(
-                    tx, VerificationRecord(UNKNOWN_CODE_LOG, now, "unknown_code")
-                )
+                self._count(tx, UNKNOWN_CODE_LOG, now, "unknown_code")
                 view = None
             else:
                 view = self._view(tx, disclosure, recipient, now)
@@ -172,9 +181,20 @@ class Publishing(FlowBase):
             view = rules.disclosure_view(disclosure, state, now, self._catalogue)
         outcome = view.reason or "shown"
         did = disclosure.disclosure_id
-        self._repo.log_verification(tx, VerificationRecord(did, now, outcome))
-        self._record(tx, DisclosureVerified(disclosure.candidate_id, now, did, outcome))
+        if self._count(tx, did, now, outcome):
+            self._record(tx, DisclosureVerified(disclosure.candidate_id, now, did, outcome))
         return view
+
+    def _count(self, tx: Transaction, disclosure_id: str, now: datetime, outcome: str) -> bool:
+        """Count a verification in its day's tally, logging it while the day's log is
+        short. Returns whether it is the day's first of ``outcome`` (to record)."""
+        day = now.date()
+        counts, version = self._repo.verification_tally(tx, disclosure_id, day)
+        counted = count_verification(counts, outcome)
+        if counted.log:
+            self._repo.log_verification(tx, VerificationRecord(disclosure_id, now, outcome))
+        self._repo.save_verification_tally(tx, disclosure_id, day, dict(counted.counts), version)
+        return counted.record
 
     def _own_disclosure(self, tx: Transaction, cid: str, disclosure_id: object) -> Disclosure:
         did = rules.check_id(disclosure_id, "disclosure_id")
@@ -215,3 +235,23 @@ class Publishing(FlowBase):
         with self._store.transaction(readonly=True) as tx:
             disclosure = self._own_disclosure(tx, cid, disclosure_id)
             return self._repo.verifications(tx, disclosure.disclosure_id)
+
+    def verification_counts(
+        self, candidate_id: str, disclosure_id: str
+    ) -> tuple[tuple[date, str, int], ...]:
+        """How often one of the candidate's disclosures was verified, per UTC day and
+        outcome, as ``(day, outcome, count)``, oldest day first (every call counted,
+        also those beyond the day's one-by-one log).
+
+        Raises:
+            NotFound: ``candidate_not_found``, ``disclosure_not_found``.
+        """
+        cid = self._candidate(candidate_id)
+        with self._store.transaction(readonly=True) as tx:
+            disclosure = self._own_disclosure(tx, cid, disclosure_id)
+            tallies = self._repo.verification_tallies(tx, disclosure.disclosure_id)
+        return tuple(
+            (day, outcome, count)
+            for day, counts in tallies
+            for outcome, count in sorted(counts.items())
+        )

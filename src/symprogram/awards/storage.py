@@ -4,13 +4,14 @@ Record kinds: ``award_candidate`` (key: candidate ID), ``award_kit`` (key: kit
 ID), ``award_disclosure`` (key: disclosure ID). Unique index
 ``award_disclosure_code``: SHA-256 digest of a verification code -> disclosure
 ID. Streams ``award_verifications:<disclosure ID>``: the verification log, and
-``award_verifications:-`` for codes that matched nothing.
+``award_verifications:-`` for codes that matched nothing; ``award_verification_tally``
+(key: ``<disclosure ID>/<YYYY-MM-DD>``): each day's verifications counted per outcome.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from symprogram.awards.models import (
     CandidateAwards,
@@ -23,10 +24,11 @@ from symprogram.awards.ports import (
     CODE_INDEX,
     DISCLOSURE_KIND,
     KIT_KIND,
+    TALLY_KIND,
     VERIFICATION_STREAM_PREFIX,
 )
 from symprogram.errors import IntegrityError
-from symprogram.persistence import Repository, Transaction
+from symprogram.persistence import Repository, Transaction, load_for_update
 from symprogram.serialization import canonical_json
 
 __all__ = ["CODE_INDEX", "UNKNOWN_CODE_LOG", "AwardsStorage"]
@@ -111,3 +113,45 @@ class AwardsStorage:
                     code="record_corrupt",
                 ) from exc
         return tuple(out)
+
+    def verification_tally(
+        self, tx: Transaction, disclosure_id: str, day: date
+    ) -> tuple[dict[str, int], int]:
+        """The day's verifications of ``disclosure_id`` per outcome and the tally's version
+        (0: none yet), read for update (writers of one tally queue)."""
+        record = load_for_update(tx, TALLY_KIND, f"{disclosure_id}/{day.isoformat()}")
+        if record is None:
+            return {}, 0
+        return _counts(record.data, record.key), record.version
+
+    def save_verification_tally(
+        self, tx: Transaction, disclosure_id: str, day: date, counts: dict[str, int], version: int
+    ) -> None:
+        """Store the day's tally over the ``version`` read."""
+        key = f"{disclosure_id}/{day.isoformat()}"
+        tx.save(TALLY_KIND, key, canonical_json({"counts": counts}), version)
+
+    def verification_tallies(
+        self, tx: Transaction, disclosure_id: str
+    ) -> tuple[tuple[date, dict[str, int]], ...]:
+        """Every day's tally of ``disclosure_id``, oldest first."""
+        out: list[tuple[date, dict[str, int]]] = []
+        after: str | None = None
+        while True:
+            page = tx.scan(TALLY_KIND, prefix=f"{disclosure_id}/", after=after, limit=500)
+            for record in page:
+                day = date.fromisoformat(record.key.rpartition("/")[2])
+                out.append((day, _counts(record.data, record.key)))
+            if len(page) < 500:
+                return tuple(out)
+            after = page[-1].key
+
+
+def _counts(data: str, key: str) -> dict[str, int]:
+    try:
+        raw = json.loads(data)["counts"]
+        return {str(outcome): int(count) for outcome, count in raw.items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise IntegrityError(
+            f"verification tally {key!r} is unreadable", code="record_corrupt"
+        ) from exc
