@@ -80,7 +80,7 @@ from symprogram.accounts.models import (
     normalize_email,
     normalize_registration_number,
 )
-from symprogram.accounts.passwords import ScryptHasher
+from symprogram.accounts.passwords import Argon2Hasher, ScryptHasher, default_hasher
 from symprogram.accounts.ports import (
     CandidateDirectory,
     MarketingChoices,
@@ -104,6 +104,7 @@ __all__ = [
     "AccountsService",
     "AccountsSettings",
     "ActivationSent",
+    "Argon2Hasher",
     "BulkCandidate",
     "BulkRegistrationReport",
     "Candidate",
@@ -146,6 +147,7 @@ __all__ = [
     "TermsCatalogue",
     "TermsReceipt",
     "TermsVersion",
+    "default_hasher",
     "erased_contact",
     "normalize_email",
     "normalize_registration_number",
