@@ -51,6 +51,9 @@ class Credentials(FlowBase):
                 ``invalid_credentials``), or an account that is not active
                 (``account_pending_activation``, ``account_suspended``,
                 ``account_closed``; only after a correct password).
+            ValidationError: a ``client_key`` that is not text
+                (``invalid_client_key``) or longer than :data:`MAX_CLIENT_KEY`
+                (``client_key_too_long``, a LimitExceeded).
         """
         try:
             normalized = normalize_email(email)
