@@ -3,7 +3,10 @@
 :func:`make_converter` builds a fresh converter (never a shared mutable global):
 instants are ISO 8601 strings in UTC, dates ISO dates, candidate IDs their
 display form, enumerations their string values, tuples and frozensets JSON
-arrays (frozensets sorted, so the output is canonical). :func:`dumps` and
+arrays (frozensets sorted, so the output is canonical), and a value where a
+union of models is expected carries its class under :data:`TAG`
+(``{"_type": "AllOf", ...}``), so that models of the same shape read back as
+themselves. :func:`dumps` and
 :func:`loads` use a module-private converter built once by
 :func:`make_converter`, for convenience.
 
