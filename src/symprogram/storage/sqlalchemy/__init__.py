@@ -33,6 +33,10 @@ records, the unique index and streams — under a configurable prefix
   escapes the raw control characters U+0000 and U+0001 and lone surrogates
   otherwise, so any Python string round-trips.
 
+**erasure** — :func:`purge` rewrites the tables after an erasure so that no erased
+value stays in the table files (``VACUUM FULL`` + ``CHECKPOINT`` on PostgreSQL,
+``OPTIMIZE TABLE`` on MariaDB; see ``docs/howto-erasure.md``).
+
 A host application can hand in its own :class:`~sqlalchemy.engine.Engine`
 (``SQLAlchemyStore(engine=...)``) or :class:`~sqlalchemy.engine.Connection`
 (:meth:`SQLAlchemyStore.bind`, :meth:`SQLAlchemyStore.using`,
@@ -57,6 +61,7 @@ the ``symprogram.storage`` entry-point group (:func:`open_url`), so
 from __future__ import annotations
 
 from symprogram.storage.sqlalchemy._errors import translate as _translate  # noqa: F401  (tests)
+from symprogram.storage.sqlalchemy._purge import purge
 from symprogram.storage.sqlalchemy._schema import DEFAULT_TABLE_PREFIX, SCHEMA_VERSION
 from symprogram.storage.sqlalchemy._transaction import SQLAlchemyTransaction
 from symprogram.storage.sqlalchemy.store import SQLAlchemyStore
@@ -67,6 +72,7 @@ __all__ = [
     "SQLAlchemyStore",
     "SQLAlchemyTransaction",
     "open_url",
+    "purge",
 ]
 
 

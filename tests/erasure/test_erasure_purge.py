@@ -1,0 +1,75 @@
+"""The purge step after an erasure on a server: no erased value in the table files.
+
+On PostgreSQL an erased row's old version stays in the table's heap (and TOAST and
+index) files as a dead tuple, even after ``VACUUM``; ``purge`` (``VACUUM FULL`` and
+``CHECKPOINT``) rewrites them. The test reads the files of the local server (it runs
+as root on the test machine) and is skipped with the reason when it cannot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from erasure_helpers import raw_forms, seed
+
+from symprogram import Program
+from symprogram.storage.sqlalchemy import SQLAlchemyStore, purge
+
+pytestmark = pytest.mark.backends("postgresql")
+
+_FILES = """
+WITH t AS (SELECT CAST(:table AS regclass) AS oid),
+toast AS (SELECT reltoastrelid AS oid FROM pg_class WHERE oid = (SELECT oid FROM t)
+          AND reltoastrelid <> 0),
+rels AS (SELECT oid FROM t UNION SELECT oid FROM toast
+         UNION SELECT indexrelid FROM pg_index
+         WHERE indrelid IN (SELECT oid FROM t UNION SELECT oid FROM toast))
+SELECT pg_relation_filepath(oid) FROM rels
+"""
+
+
+def _table_files(store: SQLAlchemyStore) -> list[Path]:
+    """Every file of symprogram's tables on the server: heap, TOAST and index files
+    with their segments and forks."""
+    with store.engine.connect() as conn:
+        data_directory = Path(conn.exec_driver_sql("SHOW data_directory").scalar_one())
+        relative = [
+            path
+            for table in store.table_names
+            for path in conn.execute(sa.text(_FILES), {"table": table}).scalars()
+        ]
+    if not data_directory.is_dir() or not any(data_directory.iterdir()):
+        pytest.skip(f"the server's data directory {data_directory} is not readable here")
+    files = []
+    for name in relative:
+        base = data_directory / name
+        files.extend(p for p in base.parent.glob(f"{base.name}*") if p.is_file())
+    return files
+
+
+def _file_leaks(store: SQLAlchemyStore, needles: tuple[str, ...]) -> list[str]:
+    try:
+        blobs = [path.read_bytes() for path in _table_files(store)]
+    except PermissionError as exc:
+        pytest.skip(f"the server's table files are not readable here: {exc}")
+    return [n for n in needles if any(f in blob for f in raw_forms(n) for blob in blobs)]
+
+
+def test_after_the_purge_no_erased_value_is_in_the_heap_files(program: Program) -> None:
+    """Values readable in the heap files before the erasure are gone from every file of
+    symprogram's tables once erase_person and the documented purge have run."""
+    store: Any = program.store
+    seeded = seed(program)
+    needles = seeded.person.needles()
+    purge(store)  # CHECKPOINT: what the tables hold is in the files now
+    before = _file_leaks(store, needles)
+    assert seeded.person.email in before  # the scan finds values while they exist
+
+    program.erase_person(seeded.cid, reason="erasure request 17")
+    ran = purge(store)
+
+    assert "CHECKPOINT" == ran[-1]
+    assert [] == _file_leaks(store, needles)
