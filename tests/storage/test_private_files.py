@@ -24,7 +24,7 @@ from symprogram.storage.sqlite import SCHEMA_VERSION, SQLiteStore
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 
 
-@pytest.fixture(params=[0o022, 0o000])
+@pytest.fixture(params=[0o022, 0o000], ids=["umask022", "umask000"])
 def umask(request: pytest.FixtureRequest) -> Iterator[int]:
     """Run the test under a permissive umask (022, the common default, and 000)."""
     old = os.umask(request.param)
