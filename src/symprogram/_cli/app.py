@@ -65,7 +65,7 @@ def cli(ctx: click.Context, db: str | None, now: str | None) -> None:
 )
 @json_option
 def demo(demo_db: Path | None, as_json: bool) -> None:
-    """Run the whole program from the seeds on an embedded SQLite file.
+    """Run the whole program on an embedded SQLite file, as its documents describe it.
 
     Accept the Terms of Use, register, activate, claim a score report, earn, publish
     and verify a certification, check handbook access by level, date and language,

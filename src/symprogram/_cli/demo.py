@@ -1,8 +1,8 @@
-"""``symprogram demo``: the whole program, from the seeds, on an embedded SQLite file.
+"""``symprogram demo``: the whole program, from its documents, on an embedded SQLite file.
 
 A :class:`~symprogram.clock.FixedClock` starts on Monday 2011-01-10, so the run
 is the same every time and shows the support handbooks going from public to
-login-required on 2011-01-15 (seed 001). Messages the program would e-mail
+login-required on 2011-01-15 (the Enterprise Support page). Messages the program would e-mail
 land in an :class:`~symprogram.notify.Outbox`; the demo reads the activation
 token and the verification code from there, as a person would from their
 inbox.
@@ -37,7 +37,7 @@ DEMO_LANGUAGES = (
     ("pt-AO", "Portuguese (Angola): the Portuguese local site"),
     ("da", "Danish: not available, English"),
 )
-"""``Accept-Language`` examples from the seed's languages, with what they show."""
+"""``Accept-Language`` examples in the Enterprise Support page's languages, and what they show."""
 
 _EMAIL = "ada.lovelace@example.com"
 _CUSTOMER = "CUST-0042"

@@ -1,5 +1,6 @@
-"""Candidate accounts of the accreditation & certification program (seeds 000 and 001).
+"""Candidate accounts of the accreditation & certification program.
 
+As the Terms of Use v.2007.507 and the Enterprise Support page describe them:
 Terms of Use acceptance, registration with an issued candidate ID, activation,
 the account life cycle, contact details kept current, e-mail changes, forgotten
 passwords, score report claims, notification preferences, support incidents,

@@ -90,7 +90,7 @@ class AccountStatus(StrEnum):
     ``pending_activation -> active -> suspended / closed``; a suspended account
     may be reinstated; ``closed`` is final. "New users to the system will be
     issued a candidate ID and advised of steps to complete the account
-    activation process." (seed 000)
+    activation process." (the Terms of Use v.2007.507)
     """
 
     PENDING_ACTIVATION = "pending_activation"
@@ -100,7 +100,7 @@ class AccountStatus(StrEnum):
 
 
 class AcceptancePath(StrEnum):
-    """Which acceptance link was followed (seed 000).
+    """Which acceptance link of the Terms of Use v.2007.507 was followed.
 
     * ``create_account`` — "I agree to these terms and want to create a new account";
     * ``score_report`` — "I agree to these terms and have a Score Report".
@@ -113,7 +113,8 @@ class AcceptancePath(StrEnum):
 class NotificationCategory(StrEnum):
     """Kinds of messages a candidate may receive.
 
-    "manage notifications you may or may not want to receive" (seed 000).
+    "manage notifications you may or may not want to receive" (the Terms of Use
+    v.2007.507).
     Program notices cannot be switched off; newsletters and offers also need the
     consent context's permission.
     """

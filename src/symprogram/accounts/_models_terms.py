@@ -75,7 +75,7 @@ class TermsVersion:
     Build one with :meth:`create`, which computes the digest.
 
     Attributes:
-        version: e.g. ``"2007.507"`` (the seed prints ``v.2007.507``).
+        version: e.g. ``"2007.507"`` (the Terms of Use print ``v.2007.507``).
         effective: the instant it takes effect (UTC).
         title: e.g. ``"Terms of Use"``.
         text: the exact wording.
@@ -129,7 +129,7 @@ class TermsAcceptance:
 
     Accepting simply acknowledges that you have reviewed this information - it
     does not constitute any agreements of participation in the accreditation and
-    certification program (seed 000: "Clicking the acceptance link below simply
+    certification program (the Terms of Use v.2007.507: "Clicking the acceptance link below simply
     acknowledges that you have reviewed this information - it does not
     constitute any agreements of participation").
 
@@ -219,7 +219,7 @@ class TermsCatalogue:
 
     @classmethod
     def default(cls) -> TermsCatalogue:
-        """Load the program's own Terms of Use (seed 000, ``v.2007.507``) from package data."""
+        """Load the program's own Terms of Use (``v.2007.507``) from package data."""
         from symprogram.accounts import catalogue
 
         return catalogue.default()

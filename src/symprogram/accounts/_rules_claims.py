@@ -136,7 +136,7 @@ def decide_claim(
     at: datetime,
     incident_id: str,
 ) -> ClaimOutcome:
-    """The claim policy ("I have a Score Report", seed 000).
+    """The claim policy ("I have a Score Report", the Terms of Use v.2007.507).
 
     The claimant's account must be active and have accepted the terms in
     effect, and ``email`` (normalized) or ``name`` must match the report

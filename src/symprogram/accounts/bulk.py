@@ -62,7 +62,7 @@ class Bulk(AccountOpening):
         after it committed. The one difference: no terms *receipt* token is
         issued and used up, since the operator attests that the people accepted
         the Terms of Use in effect now along ``terms_accepted_path`` ("I agree
-        to these terms", seed 000).
+        to these terms", the Terms of Use v.2007.507).
 
         A row whose address is already registered, or repeats an earlier row,
         is skipped without any change or message; the report only counts them,

@@ -1,4 +1,4 @@
-"""Loading the Terms of Use catalogue from data (the seed's is the default).
+"""Loading the Terms of Use catalogue from data (the program's own is the default).
 
 Loading only: :func:`default`, :func:`load` and :func:`from_toml` build a
 :class:`~symprogram.accounts.models.TermsCatalogue` (whose classmethods of the
@@ -28,7 +28,7 @@ _INDEX = "terms.toml"
 
 
 def default() -> TermsCatalogue:
-    """The program's own Terms of Use (seed 000, ``v.2007.507``), from package data."""
+    """The program's own Terms of Use (``v.2007.507``), from package data."""
     root = resources.files(_PACKAGE)
     return from_toml(
         root.joinpath(_INDEX).read_text(encoding="utf-8"),

@@ -1,4 +1,4 @@
-"""Credentials: log-in, changing the password, and "Forgot password" (seed 001)."""
+"""Credentials: log-in, changing the password, "Forgot password" (the Enterprise Support page)."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ class Credentials(FlowBase):
         """Send a reset link if ``email`` belongs to an account that is not closed.
 
         "If you have an account and wish to reset the password please visit
-        SymAccount - Forgot Password" (seed 001). The outcome, the work and the
+        SymAccount - Forgot Password" (the Enterprise Support page). The outcome, the work and the
         writes are the same for every address, so nobody can learn whether an
         account exists: an address without an account that may reset gets a link
         too, issued to nobody and never sent. At most ``settings.reset_limit``

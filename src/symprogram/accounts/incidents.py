@@ -33,7 +33,7 @@ class Incidents(FlowBase):
         category: IncidentCategory | str = IncidentCategory.GENERAL,
     ) -> Incident:
         """Log an incident for follow-up ("log incidents for follow up; communicate with
-        customer support", seed 000).
+        customer support", the Terms of Use v.2007.507).
 
         Raises:
             ValidationError / LimitExceeded: a bad title, body or category.

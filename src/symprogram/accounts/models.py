@@ -262,8 +262,8 @@ def _contact_details_partner_company(value: object) -> str:
 
 @attrs.frozen
 class ContactDetails:
-    """A candidate's personal information (seed 000: "email address, company name and
-    Partner Company etc.").
+    """A candidate's personal information (the Terms of Use v.2007.507: "email address,
+    company name and Partner Company etc.").
 
     Attributes:
         email: the current, verified e-mail address (normalized).

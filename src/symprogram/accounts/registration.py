@@ -102,7 +102,8 @@ class Registration(AccountOpening):
         """Record that the Terms of Use in effect now were accepted along ``path``.
 
         Acceptance "simply acknowledges that you have reviewed this information
-        - it does not constitute any agreements of participation" (seed 000).
+        - it does not constitute any agreements of participation" (the Terms of
+        Use v.2007.507).
 
         A person accepts *before* they have an account: without
         ``candidate_id`` the acceptance is stored unbound and the receipt

@@ -156,14 +156,14 @@ class AccountsService(
     Incidents,
     Erasure,
 ):
-    """Candidate accounts of the accreditation & certification program (seed 000).
+    """Candidate accounts of the program the Terms of Use v.2007.507 describe.
 
     Args:
         store: where accounts live.
         clock: the source of "now".
         history: the account history every change is appended to.
         notifier: receives activation, reset and security e-mails after commit.
-        catalogue: the Terms of Use versions (default: the seed's ``v.2007.507``,
+        catalogue: the Terms of Use versions (default: the program's ``v.2007.507``,
             :meth:`TermsCatalogue.default`).
         hasher: password hashing (default:
             :func:`~symprogram.accounts.passwords.default_hasher`: Argon2id with

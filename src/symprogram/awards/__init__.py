@@ -1,7 +1,7 @@
 """Awards: accreditations and certifications, progress, expiry, kits and publishing.
 
 "review your accreditation and certification awards progress ... publish your
-certifications to third parties via email" (seed 000). The program catalogue is
+certifications to third parties via email" (the Terms of Use v.2007.507). The program catalogue is
 data (:class:`AwardCatalogue`); :class:`AwardsService` (options:
 :class:`AwardsSettings`) records exam results, reports progress, grants, renews
 and revokes awards, queues achievement kits and publishes awards to third

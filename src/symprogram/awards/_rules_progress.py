@@ -169,7 +169,7 @@ def progress(
 ) -> Progress:
     """A candidate's progress towards ``award`` as of ``at``.
 
-    "review your accreditation and certification awards progress" (seed 000).
+    "review your accreditation and certification awards progress" (the Terms of Use v.2007.507).
     """
     evidence = evidence_for(state, award.award_id, at)
     status, value = _node(award.requires, evidence, catalogue, "requires")

@@ -1,6 +1,6 @@
 """Domain events the awards context appends to a candidate's account history.
 
-"audit your account history" (seed 000): every change made by
+"audit your account history" (the Terms of Use v.2007.507): every change made by
 :class:`~symprogram.awards.service.AwardsService` is recorded as one of these,
 with the candidate as subject. A disclosure's recipient appears only as its
 salted hash.

@@ -75,7 +75,7 @@ def disclosure_message(
 ) -> Message:
     """The e-mail telling ``to`` which awards ``holder_name`` published, and the code.
 
-    "publish your certifications to third parties via email" (seed 000).
+    "publish your certifications to third parties via email" (the Terms of Use v.2007.507).
     """
     return Message(
         to=to,

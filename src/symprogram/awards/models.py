@@ -7,7 +7,7 @@ The catalogue models (requirement trees, exam and award definitions, the
 catalogue itself) live in the private ``_models_catalogue`` module and are
 re-exported here: this module is where every model of the context is found.
 
-The program (seed 000) has "accreditation and certification awards"; a candidate
+The program (the Terms of Use v.2007.507) has "accreditation and certification awards"; a candidate
 reviews their "awards progress", receives "certification achievement kits" and
 can "publish your certifications to third parties via email".
 """

@@ -1,6 +1,6 @@
 """Flow: publishing awards to a third party by e-mail, who verifies them with a code.
 
-"publish your certifications to third parties via email" (seed 000). The
+"publish your certifications to third parties via email" (the Terms of Use v.2007.507). The
 recipient is stored only as a salted hash and the code only as its digest; the
 message with the code is handed to the notifier after the unit of work commits.
 Every verification is counted, unknown codes included, in a bounded way: one tally
@@ -72,7 +72,7 @@ class Publishing(FlowBase):
     ) -> PublishedDisclosure:
         """Publish chosen awards to a third party by email.
 
-        "publish your certifications to third parties via email" (seed 000). The
+        "publish your certifications to third parties via email" (the Terms of Use v.2007.507). The
         candidate must have accepted the current terms and hold every chosen award
         active. A disclosure is created (recipient stored only as a salted hash,
         verification code only as its SHA-256 digest) and, after commit, a message

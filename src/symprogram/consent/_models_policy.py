@@ -447,7 +447,7 @@ class Notice:
 class PolicyChange:
     """What changed from the previous policy version, and whether it is material.
 
-    Seed: "In the event there is a major change to Symantec's privacy practices, a
+    The privacy policy: "In the event there is a major change to Symantec's privacy practices, a
     prominent notice will be posted on our web site. If the change involves the use
     of your personally identifiable information, the notice will contain
     instructions on how you can opt-out of such use."

@@ -146,7 +146,7 @@ class Choices(ConsentBase):
     ) -> ConsentRecord:
         """Opt out of a purpose, partner sharing, a contact channel or a cookie category.
 
-        Seed: "If you do not wish to continue receiving our e-mail newsletters or
+        The privacy policy: "If you do not wish to continue receiving our e-mail newsletters or
         bulletins you can opt-out of receiving these communications by replying to
         the unsubscribe in the subject line" — ``opt_out(s, "newsletters",
         channel="email_reply")``. ``opt_out(s, ContactChannel.PHONE)`` stops every

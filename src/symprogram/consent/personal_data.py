@@ -106,8 +106,8 @@ class PersonalData(ConsentBase):
     ) -> CorrectionRequest:
         """Record a request to correct personal information (not yet applied).
 
-        Seed: "If you believe that Symantec does not have your current personal
-        information, you can update it".
+        The privacy policy: "If you believe that Symantec does not have your
+        current personal information, you can update it".
 
         Raises:
             ValidationError: ``data_not_declared`` (an item no activity gathers),
