@@ -43,6 +43,7 @@ PREFERENCE_CHANNEL = "profile_form"
 
 GATHERING_ACTIVITIES: Mapping[str, str] = {
     "registration": "other_activities",
+    "contact_update": "other_activities",
     "support_incident": "service_request",
 }
 """Accounts activities -> the privacy policy's activities under which their data is recorded.
@@ -50,9 +51,10 @@ GATHERING_ACTIVITIES: Mapping[str, str] = {
 "We request personal information when you place an order, register a product,
 request a service, answer a survey, enter a contest, correspond with us or engage
 in certain other activities on our website." A support incident is a service
-request (``service_request``). A registration in the certification program is
-not one of the activities the policy lists by name; it is one of the "certain
-other activities on our website" (the open-ended activity ``other_activities``)."""
+request (``service_request``). A registration in the certification program, and
+keeping its contact details current, are not activities the policy lists by
+name; they are "certain other activities on our website" (the open-ended
+activity ``other_activities``)."""
 
 
 def remote_access_evidence(terms_version: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from accounts_helpers import START, World, contact
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symprogram.accounts import (
@@ -156,6 +156,34 @@ def test_a_refused_incident_record_leaves_no_incident(store: Store) -> None:
     assert before == world.snapshot()
 
 
+def test_a_contact_update_records_the_items_newly_given(store: Store) -> None:
+    """Keeping contact details current gathers what changed to a value: recorded by name
+    under ``contact_update``; clearing a field or changing nothing records nothing."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    cid = world.active().candidate_id
+    address = PostalAddress(lines=("12 St James's Square",), city="London", country="GB")
+    world.accounts.update_contact_details(cid, phone="+44 20 7946 0000", postal_address=address)
+    assert (cid, "contact_update", ("address", "phone"), START) == fake.gathered[-1]
+    world.accounts.update_contact_details(cid, phone=None)
+    world.accounts.update_contact_details(cid, given_name="Ada")
+    assert 2 == len(fake.gathered)
+    world.accounts.update_contact_details(cid, given_name="Augusta", family_name="King")
+    assert ("name",) == fake.gathered[-1][2]
+
+
+def test_a_refused_contact_record_leaves_the_details_as_they_were(store: Store) -> None:
+    """All or nothing: when the personal data ledger refuses, the update is rolled back."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    cid = world.active().candidate_id
+    fake.refuse_gathering = True
+    before = world.snapshot()
+    with pytest.raises(Conflict):
+        world.accounts.update_contact_details(cid, phone="+44 20 7946 0000")
+    assert before == world.snapshot()
+
+
 def test_marketing_switches_are_a_view_of_the_consent_choices(store: Store) -> None:
     """Switching records the choice in consent; reading the switch asks consent."""
     fake = FakeConsent()
@@ -232,6 +260,7 @@ def _reason(world: World, cid: Any, category: str) -> tuple[str, bool]:
 # -- the pure rules --------------------------------------------------------------------
 
 
+@settings(max_examples=40)
 @given(contact=contact_details())
 def test_gathered_items_name_what_was_given_never_values(contact: ContactDetails) -> None:
     """The items are the fields given, by name, sorted; phone and address only when given."""
@@ -243,6 +272,22 @@ def test_gathered_items_name_what_was_given_never_values(contact: ContactDetails
     assert contact.email not in items
 
 
+@settings(max_examples=40)
+@given(candidate=candidates(), after=contact_details())
+def test_updated_items_name_the_fields_given_a_new_value(
+    candidate: Candidate, after: ContactDetails
+) -> None:
+    """A contact update gathers the items of the fields changed to a value, no others."""
+    changes = {name: getattr(after, name) for name in rules.CONTACT_FIELDS}
+    _, event = rules.apply_contact_changes(candidate, changes, START)
+    items = rules.updated_items(event)
+    assert list(items) == sorted(set(items))
+    assert set(items) <= set(rules.gathered_items(after))
+    changed_phone = after.phone is not None and after.phone != candidate.contact.phone
+    assert ("phone" in items) == changed_phone
+
+
+@settings(max_examples=40)
 @given(
     candidate=candidates(),
     category=st.sampled_from(sorted(MARKETING_CATEGORIES)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -12,7 +13,7 @@ from symprogram.accounts import messages, rules
 from symprogram.accounts._base import FlowBase, candidate_key
 from symprogram.accounts.events import ContactDetailsReviewed, EmailChanged, EmailChangeRequested
 from symprogram.accounts.models import AccountStatus, Candidate, PostalAddress, normalize_email
-from symprogram.accounts.ports import EMAIL_CHANGE_LOG
+from symprogram.accounts.ports import CONTACT_UPDATE, EMAIL_CHANGE_LOG, PersonalDataLedger
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.decisions import Decision
 from symprogram.ids import CandidateId
@@ -75,7 +76,13 @@ class Contact(FlowBase):
             updated, event = rules.apply_contact_changes(candidate, changes, now)
             updated = store.candidates.save(updated)
             self._record(tx, event or ContactDetailsReviewed(key, now))
+            self._gathered(key, rules.updated_items(event), now)
         return updated
+
+    def _gathered(self, key: str, items: tuple[str, ...], now: datetime) -> None:
+        """Record in the personal data ledger (if any) the items a change gathered."""
+        if items and isinstance(self._consent, PersonalDataLedger):
+            self._consent.record_gathered(key, CONTACT_UPDATE, items, now)
 
     def confirm_contact_details(self, candidate_id: str | CandidateId) -> Candidate:
         """Record that the candidate reviewed their details and they are still current.
@@ -172,5 +179,6 @@ class Contact(FlowBase):
             for purpose in (TokenPurpose.PASSWORD_RESET, TokenPurpose.EMAIL_VERIFICATION):
                 self._tokens.revoke_all(tx, purpose=purpose, subject=key)
             self._record(tx, EmailChanged(key, now, previous_email=old_email, email=new_email))
+            self._gathered(key, ("email",), now)
         self._send([messages.email_changed(key, a, new_email) for a in (old_email, new_email)])
         return updated

@@ -34,6 +34,7 @@ __all__ = [
     "CANDIDATE_KIND",
     "CREDENTIAL_KIND",
     "CLIENT_LOGIN_LOG",
+    "CONTACT_UPDATE",
     "EMAIL_CHANGE_LOG",
     "EMAIL_INDEX",
     "GATHERING_ACTIVITIES",
@@ -168,8 +169,11 @@ SUPPORT_INCIDENT = "support_incident"
 """Opening a support incident (``open_incident``): the description of the problem."""
 INCIDENT_ITEMS = ("problem_description",)
 """What a candidate gives when opening an incident, in the privacy policy's words."""
+CONTACT_UPDATE = "contact_update"
+"""Keeping contact details current (``update_contact_details``, ``confirm_email_change``):
+the items newly given."""
 
-GATHERING_ACTIVITIES = (REGISTRATION, SUPPORT_INCIDENT)
+GATHERING_ACTIVITIES = (REGISTRATION, SUPPORT_INCIDENT, CONTACT_UPDATE)
 """The accounts activities that gather personal data, as :class:`PersonalDataLedger` hears them."""
 
 

@@ -150,6 +150,7 @@ __all__ = [
     "terms_accepted",
     "terms_status",
     "unbound_acceptance",
+    "updated_items",
 ]
 
 CONTACT_FIELDS = (
@@ -529,14 +530,31 @@ def marketing_setting(
     return NotificationSetting(category, False, False, False, "consent_withheld")
 
 
+_ITEM_OF_FIELD = {
+    "email": "email",
+    "given_name": "name",
+    "family_name": "name",
+    "company_name": "company",
+    "partner_company": "partner_company",
+    "preferred_language": "language",
+    "phone": "phone",
+    "postal_address": "address",
+}
+"""Contact fields -> the personal data items they are, in the privacy policy's words
+where it has them ("name", "address", "email")."""
+
+
 def gathered_items(contact: ContactDetails) -> tuple[str, ...]:
     """The names of the personal data items a registration gathered (never the values).
 
-    In the privacy policy's words where it has them ("name", "address", "email").
+    Every field given, by item name, sorted: ``phone`` and ``address`` only when given.
     """
-    items = ["name", "email", "company", "partner_company", "language"]
-    if contact.phone is not None:
-        items.append("phone")
-    if contact.postal_address is not None:
-        items.append("address")
-    return tuple(sorted(items))
+    return tuple(sorted({item for name, item in _ITEM_OF_FIELD.items() if getattr(contact, name)}))
+
+
+def updated_items(event: ContactDetailsUpdated | None) -> tuple[str, ...]:
+    """The names of the personal data items a contact update newly gathered: every
+    changed field given a value (a field cleared gathers nothing); sorted."""
+    if event is None:
+        return ()
+    return tuple(sorted({_ITEM_OF_FIELD[c.field] for c in event.changes if c.new is not None}))
