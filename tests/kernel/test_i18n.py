@@ -22,8 +22,8 @@ from symprogram.i18n import (
     parse_tag,
 )
 
-# The seed program's languages, as a catalogue would list them.
-SEED = (
+# The languages of the Enterprise Support page, as a catalogue would list them.
+PAGE_LANGUAGES = (
     "en",
     "he",
     "id",
@@ -41,7 +41,7 @@ SEED = (
 )
 
 POOL = (
-    *SEED,
+    *PAGE_LANGUAGES,
     "en-GB",
     "en-US",
     "en-001",
@@ -282,10 +282,10 @@ def test_parse_accept_language_never_raises(header: str) -> None:
 # ----------------------------------------------------------------------- negotiate
 
 
-@pytest.mark.parametrize("language", SEED)
-def test_seed_languages_match_themselves(language: str) -> None:
-    """Each seed language asked for is served as such."""
-    assert language == _match(language, SEED, default="en")
+@pytest.mark.parametrize("language", PAGE_LANGUAGES)
+def test_page_languages_match_themselves(language: str) -> None:
+    """Each language of the page asked for is served as such."""
+    assert language == _match(language, PAGE_LANGUAGES, default="en")
 
 
 @pytest.mark.parametrize(
@@ -312,30 +312,30 @@ def test_seed_languages_match_themselves(language: str) -> None:
         ("es-MX", "es"),
     ],
 )
-def test_seed_catalogue_regional_requests(preferred: str, expected: str) -> None:
-    """Regional and legacy requests find the seed language of the same language."""
-    assert expected == _match(preferred, SEED, default="en")
+def test_page_catalogue_regional_requests(preferred: str, expected: str) -> None:
+    """Regional and legacy requests find the page's language of the same language."""
+    assert expected == _match(preferred, PAGE_LANGUAGES, default="en")
 
 
 def test_legacy_codes_are_explained() -> None:
     """The steps say a legacy code was canonicalized."""
-    result = negotiate(["iw"], SEED)
+    result = negotiate(["iw"], PAGE_LANGUAGES)
     assert "iw canonicalized to he" in result.steps
     assert (parse_tag("he"), parse_tag("he")) == (result.match, result.requested)
 
 
 def test_traditional_chinese_reader_never_gets_simplified() -> None:
     """zh-TW is not served zh-Hans: it falls through to the next preference or default."""
-    result = negotiate("zh-TW", SEED, default="en")
+    result = negotiate("zh-TW", PAGE_LANGUAGES, default="en")
     assert (parse_tag("en"), True) == (result.match, result.fallback)
     assert "zh-TW maximized to zh-Hant-TW" in result.steps
-    assert "en" == _match("zh-TW,en;q=0.5", SEED)
-    assert "None" == _match("zh-TW", SEED)
+    assert "en" == _match("zh-TW,en;q=0.5", PAGE_LANGUAGES)
+    assert "None" == _match("zh-TW", PAGE_LANGUAGES)
 
 
 def test_traditional_chinese_reader_gets_traditional() -> None:
     """zh-TW, zh-HK and zh-Hant are served zh-Hant when the catalogue has it."""
-    catalogue = (*SEED, "zh-Hant")
+    catalogue = (*PAGE_LANGUAGES, "zh-Hant")
     for preferred in ("zh-TW", "zh-HK", "zh-Hant", "zh-MO", "zh-Hant-TW"):
         assert "zh-Hant" == _match(preferred, catalogue)
     assert "zh-Hans" == _match("zh-CN", catalogue)
@@ -400,7 +400,7 @@ def test_earlier_preference_wins_over_later_exact_match() -> None:
 
 def test_unknown_language_falls_back_to_default() -> None:
     """A language nobody has falls back to the default, marked as a fallback."""
-    result = negotiate("xx-YY,tlh", SEED, default="en")
+    result = negotiate("xx-YY,tlh", PAGE_LANGUAGES, default="en")
     expected = Negotiation(parse_tag("en"), None, result.steps, True)
     assert expected == result
     assert "fell back to default en" == result.steps[-1]
@@ -408,15 +408,15 @@ def test_unknown_language_falls_back_to_default() -> None:
 
 def test_no_default_means_no_match() -> None:
     """Without a default (or with one not available) the match is None."""
-    assert "None" == _match("xx", SEED)
-    assert "None" == _match("xx", SEED, default="ar")
+    assert "None" == _match("xx", PAGE_LANGUAGES)
+    assert "None" == _match("xx", PAGE_LANGUAGES, default="ar")
 
 
 def test_wildcard_matches_default() -> None:
     """* matches the default language, and not a match when there is no default."""
-    result = negotiate("xx, *;q=0.5", SEED, default="fr")
+    result = negotiate("xx, *;q=0.5", PAGE_LANGUAGES, default="fr")
     assert (parse_tag("fr"), False) == (result.match, result.fallback)
-    assert "None" == _match("*", SEED)
+    assert "None" == _match("*", PAGE_LANGUAGES)
 
 
 def test_q_zero_excludes_a_language() -> None:
