@@ -134,6 +134,23 @@ def test_a_support_incident_is_recorded_as_a_service_request(program: Program) -
     assert "voucher" not in str(entry.data)
 
 
+def test_a_contact_update_records_what_it_gathered(program: Program) -> None:
+    """A phone number given later is recorded as gathered (by name), under the policy in
+    effect, in the update's unit of work."""
+    cid = register_active(program)
+    program.accounts.update_contact_details(cid, phone="+44 20 7946 0000")
+    entry = program.consent.history(cid)[-1]
+    assert entry.data is not None
+    assert ("data_collected", "other_activities", ["phone"], "2005-07") == (
+        entry.kind,
+        entry.data["activity"],
+        entry.data["items"],
+        entry.data["policy_version"],
+    )
+    assert "7946" not in str(entry.data)
+    assert program.consent.verify(cid).ok
+
+
 def test_a_refused_consent_record_leaves_no_account(make_program: ProgramFactory) -> None:
     """All or nothing: a policy that cannot take the registration's data refuses the
     registration itself (``unknown_activity``), and no account, token or entry is left."""
