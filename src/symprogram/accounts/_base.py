@@ -37,8 +37,8 @@ from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
 from symprogram.notify import Message, Notifier
 from symprogram.persistence import Repository, Store, Transaction
-from symprogram.serialization import dumps_without
-from symprogram.tokens import TOKEN_KIND, TokenPurpose, TokenRecord, Tokens
+from symprogram.serialization import dumps_without, loads
+from symprogram.tokens import TOKEN_KIND, TokenGeneration, TokenPurpose, TokenRecord, Tokens
 from symprogram.tokens import digest as token_digest
 
 if TYPE_CHECKING:
@@ -118,6 +118,7 @@ class FlowBase:
     _dummy_hash: str | None = None
     _decoy_candidate: Candidate | None = None
     _decoy_text: str = ""
+    _generation_template: str = ""
     catalogue: TermsCatalogue
     settings: AccountsSettings
 
@@ -259,4 +260,13 @@ class FlowBase:
         """Issue a link of ``purpose`` to ``owner``, or to the :func:`decoy_subject` of
         ``email`` when there is nobody to send it to (the same writes either way)."""
         subject = decoy_subject(email) if owner is None else owner.candidate_id
+        if owner is None and purpose == TokenPurpose.ACTIVATION:
+            # An account pending activation always has link state (made at registration),
+            # read and decoded when issuing: decode one for the decoy too.
+            template = self._generation_template
+            if not template:
+                state = TokenGeneration(purpose, subject, 0, (now,))
+                template = self._generation_template = dumps_without(state, _VERSION)
+            with contextlib.suppress(SymprogramError):
+                loads(template, TokenGeneration)
         return self._tokens.issue(tx, purpose=purpose, subject=subject, ttl=ttl, now=now)
