@@ -217,13 +217,17 @@ class _Outputs:
         self.note: Callable[[str], None] = _echo_err
         self._show = show
         self._sink = None if outbox_file is None else _open_private(outbox_file)
+        self._rejects_file = rejects_file
         self._rejects_stream = None
         self._rejects = None
+        self._started = False
         if rejects_file is not None:
+            # opened now, so that an unwritable path stops the command before any row
             self._rejects_stream = _open_private(rejects_file, append=False, what="rejects")
             self._rejects = RejectsWriter(self._rejects_stream)
 
     def start(self, header: Any) -> None:
+        self._started = True
         if self._rejects is not None and header is not None:
             self._rejects.start(header.raw)
 
@@ -249,6 +253,9 @@ class _Outputs:
         for stream in (self._sink, self._rejects_stream):
             if stream is not None:
                 stream.close()
+        if self._rejects_file is not None and not self._started:
+            # the file was refused before its first row: no rejects file at all
+            self._rejects_file.unlink(missing_ok=True)
 
 
 def _echo_err(text: str) -> None:

@@ -8,6 +8,7 @@ it becomes (``PostalAddress.lines``).
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
@@ -54,11 +55,19 @@ ADDRESS_COLUMNS = OPTIONAL_COLUMNS[1:]
 class RowError(Exception):
     """A row refused: the error, the CSV column it concerns and the row's raw values."""
 
-    def __init__(self, error: SymprogramError, column: str | None, values: Sequence[str]) -> None:
+    def __init__(
+        self,
+        error: SymprogramError,
+        column: str | None,
+        values: Sequence[str],
+        message: str | None = None,
+    ) -> None:
         super().__init__(error.message)
         self.error = error
         self.column = column
         self.values = tuple(values)
+        self.message = error.message if message is None else message
+        """The error's message, naming the CSV column rather than the model field."""
 
 
 class Header:
@@ -179,7 +188,9 @@ def _address(get: Callable[[str], str | None]) -> PostalAddress | None:
     except SymprogramError as exc:
         if exc.field != "lines":
             raise
-        raise RowError(exc, _line_column(first, second, fields, exc), ()) from exc
+        column = _line_column(first, second, fields, exc)
+        message = re.sub(r"\blines\b", column, exc.message)
+        raise RowError(exc, column, (), message) from exc
 
 
 def _line_column(
@@ -232,7 +243,7 @@ def check_row(header: Header, values: list[str]) -> ContactDetails:
             postal_address=_address(get),
         )
     except RowError as exc:
-        raise RowError(exc.error, exc.column, values) from exc
+        raise RowError(exc.error, exc.column, values, exc.message) from exc
     except SymprogramError as exc:
         raise RowError(exc, _field_column(exc.field), values) from exc
 

@@ -348,7 +348,7 @@ class CandidateImport:
         try:
             contact = check_row(self.header, values)
         except RowError as exc:
-            self._refuse(line, exc.error, exc.column, exc.values)
+            self._refuse(line, exc.error, exc.column, exc.values, exc.message)
             return None
         key = contact.email.casefold()
         first = self._seen.setdefault(key, line)
@@ -359,9 +359,14 @@ class CandidateImport:
         return _Row(line, contact, tuple(values))
 
     def _refuse(
-        self, line: int, exc: SymprogramError, column: str | None, values: Sequence[str]
+        self,
+        line: int,
+        exc: SymprogramError,
+        column: str | None,
+        values: Sequence[str],
+        message: str | None = None,
     ) -> None:
-        message = " ".join(exc.message.split())
+        message = " ".join((exc.message if message is None else message).split())
         known = column in REQUIRED_COLUMNS or column in OPTIONAL_COLUMNS
         if known and self.header is not None and column not in self.header:
             message += f" (the file has no {column} column)"
@@ -400,8 +405,8 @@ class CandidateImport:
         self.report.stopped = Stop(
             "systematic_error",
             self._last,
-            f"the first {self._same} rows were all refused with [{first.code}]{where} "
-            f"({first.message}): the file itself looks wrong, so the import stopped at "
+            f"the first {self._same} rows were all refused with [{first.code}]{where}: "
+            f"{first.message}. The file itself looks wrong, so the import stopped at "
             f"line {self._last}; fix the file and run the same command again",
         )
 
