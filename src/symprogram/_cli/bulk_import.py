@@ -191,8 +191,8 @@ def _failure(report: Any, max_errors: int | None) -> CliError | None:
 
 def _summary(report: Any, rejects_file: Path | None) -> list[str]:
     lines = [
-        f"{report.rows} rows: {report.imported} imported, {report.skipped} already "
-        f"registered (skipped), {len(report.bad)} bad, in {report.batches} batches"
+        f"{report.rows} rows: {report.imported} imported, {report.skipped} skipped "
+        f"(already registered or repeated), {len(report.bad)} bad, in {report.batches} batches"
     ]
     known = sorted(d.line for d in report.duplicates if d.duplicate_of is None)
     if known:
