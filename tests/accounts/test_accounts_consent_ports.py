@@ -252,6 +252,22 @@ def test_a_closed_account_receives_no_marketing(store: Store) -> None:
     assert ("account_closed", False) == _reason(world, cid, "newsletters")
 
 
+def test_closing_an_account_opts_out_of_marketing_in_consent(store: Store) -> None:
+    """Closing records newsletters and offers off in consent, in the same unit of work."""
+    fake = FakeConsent()
+    world = World(store, marketing_consent=fake)
+    cid = world.active().candidate_id
+    world.accounts.set_notification_preference(cid, "offers", True)
+    world.accounts.close(cid, reason="leaving")
+    assert [(cid, "newsletters", False), (cid, "offers", False)] == fake.recorded[-2:]
+    refused = World(store, marketing_consent=FakeConsent(refuse_choices=True))
+    other = refused.active("grace@example.com").candidate_id
+    before = refused.snapshot()
+    with pytest.raises(Conflict):
+        refused.accounts.close(other, reason="leaving")
+    assert before == refused.snapshot()
+
+
 def _reason(world: World, cid: Any, category: str) -> tuple[str, bool]:
     setting = world.accounts.notification_setting(cid, category)
     return setting.reason, setting.effective

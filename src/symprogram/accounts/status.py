@@ -6,7 +6,13 @@ from symprogram._checks import check_text, optional_text
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import ACCOUNT_PURPOSES, FlowBase, candidate_key
 from symprogram.accounts._text import CODES
-from symprogram.accounts.models import MAX_REASON_LENGTH, AccountStatus, Candidate
+from symprogram.accounts.models import (
+    MARKETING_CATEGORIES,
+    MAX_REASON_LENGTH,
+    AccountStatus,
+    Candidate,
+)
+from symprogram.accounts.ports import MarketingChoices
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ids import CandidateId
 
@@ -39,6 +45,9 @@ class Status(FlowBase):
     def close(self, candidate_id: str | CandidateId, reason: str | None = None) -> Candidate:
         """Close an account for good; every outstanding link dies. The address stays reserved.
 
+        When the consent context keeps the marketing choices, newsletters and offers
+        are opted out of (or withdrawn) there too.
+
         Raises:
             IllegalTransition: already closed (``illegal_transition``).
         """
@@ -64,6 +73,11 @@ class Status(FlowBase):
             if target is AccountStatus.CLOSED:
                 for purpose in ACCOUNT_PURPOSES:
                     self._tokens.revoke_all(tx, purpose=purpose, subject=key)
+                if isinstance(self._consent, MarketingChoices):
+                    # No marketing to a closed account: the consent ledger (what a
+                    # mailer reads) says so too, in the same unit of work.
+                    for category in sorted(MARKETING_CATEGORIES):
+                        self._consent.record_choice(key, str(category), False, now)
             self._record(tx, event)
         self._send([messages.account_status_changed(candidate, target, text)])
         return candidate
