@@ -275,7 +275,7 @@ def bench_enumeration(rep: Any, samples: int, backends: list[str]) -> None:
     """The ``enumeration`` section of ``python -m benchmarks``."""
     hasher = default_hasher()
     rep.add(
-        "## 6. Enumeration by timing: one-sample classifier accuracy (issue 18)\n\n"
+        "## 7. Enumeration by timing: one-sample classifier accuracy (issue 18)\n\n"
         f"{samples} + {samples} calls per row (a known address of the kind named, and "
         "unknown ones), interleaved at random, each address asked once, with the "
         f"policy's hasher `{hasher!r}`. The attacker's classifier is the best threshold "
