@@ -44,7 +44,7 @@ def test_a_version_1_file_is_migrated_with_everything_in_it(tmp_path: Path) -> N
     _version_1_file(path)
     assert {"sp_records": True, "sp_index": True, "sp_streams": True} == _without_rowid(path)
     with SQLiteStore(path) as store:
-        assert SCHEMA_VERSION == store.schema_version == 2
+        assert SCHEMA_VERSION == store.schema_version == 3  # 3: the reporting views
         with store.transaction(readonly=True) as tx:
             assert [("a", 1), ("b", 2), ("é", 3)] == [(r.key, r.version) for r in tx.scan("thing")]
             assert "a" == tx.index_get("email", "x@example.com")

@@ -80,6 +80,7 @@ from symprogram.storage._base import (
     value_taken,
     write_batch,
 )
+from symprogram.storage._views import create_statements, drop_statements, view_names
 
 __all__ = [
     "APPLICATION_ID",
@@ -144,10 +145,17 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "DROP TABLE sp_streams",
         "ALTER TABLE sp_streams_v2 RENAME TO sp_streams",
     ),
+    # 3: the read-only reporting views (symprogram.storage._views). They are dropped
+    # and recreated after every migration forward, so a newer release's views
+    # replace the older ones: the step itself has nothing more to do.
+    (),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
 """The schema version this release writes; older files are migrated forward on open."""
+
+_PREFIX = "sp_"
+_VIEWS = create_statements("sqlite", _PREFIX)
 
 
 def _stream_of(item: tuple[Any, ...]) -> Any:
@@ -516,6 +524,10 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise _translate(exc) from exc
 
+    def _exec_all(self, statements: Sequence[str]) -> None:
+        for statement in statements:
+            self._exec(statement)
+
     def _recognise(self) -> None:
         """Refuse a foreign or newer file before any statement that could change it.
 
@@ -564,10 +576,12 @@ class SQLiteStore:
         try:
             # Again inside the write lock: another process may have written meanwhile.
             app_id, version = self._schema_version()
-            for number in range(version, SCHEMA_VERSION):
-                for statement in _MIGRATIONS[number]:
-                    self._exec(statement)
             if version < SCHEMA_VERSION:
+                # Views first out, last in: a step may then drop or rename tables.
+                self._exec_all(drop_statements("sqlite", _PREFIX))
+                for number in range(version, SCHEMA_VERSION):
+                    self._exec_all(_MIGRATIONS[number])
+                self._exec_all(_VIEWS)
                 self._exec(f"PRAGMA user_version = {SCHEMA_VERSION}")
             if app_id == 0:
                 self._exec(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -598,6 +612,14 @@ class SQLiteStore:
                 self._conn.execute("ROLLBACK")
         except sqlite3.Error:
             pass
+
+    @property
+    def view_names(self) -> tuple[str, ...]:
+        """The read-only reporting views in the file (``sp_v_candidates``, ...).
+
+        See ``docs/howto-reporting-views.md`` for their columns and example queries.
+        """
+        return view_names(_PREFIX)
 
     @property
     def schema_version(self) -> int:
