@@ -298,6 +298,7 @@ class CandidateImport:
         self._on_duplicate = on_duplicate
         self._seen: dict[str, int] = {}
         self._last = 1
+        self._reading = True
         self.header: Header | None = None
         self.report = ImportReport()
 
@@ -335,6 +336,7 @@ class CandidateImport:
                 self._check_systematic()
                 if self.report.stopped is not None:
                     break
+            self._reading = False  # bad rows of the last batch no longer stop anything
             if pending:
                 self._flush(pending)
         return self.report
@@ -380,7 +382,8 @@ class CandidateImport:
         if self._on_bad is not None:
             self._on_bad(bad, values)
         limit = self._max_errors
-        if limit is not None and len(self.report.bad) > limit and self.report.stopped is None:
+        over = limit is not None and len(self.report.bad) > limit
+        if over and self._reading and self.report.stopped is None:
             self.report.stopped = Stop(
                 "too_many_bad_rows",
                 self._last,
