@@ -18,7 +18,7 @@ column (a file whose every row fails the same way, e.g. an address without an
 committed before a stop stay; the report says where and why it stopped.
 
 Terms of Use: every person must have accepted the Terms of Use before an
-account is created (seed 000). The import records that acceptance *on behalf
+account is created (the Terms of Use v.2007.507). The import records that acceptance *on behalf
 of* each row, through the public bulk API (``AccountsService.register_many``
 with ``terms_accepted_path="create_account"``), so the account history shows
 ``terms_accepted`` with the version and digest in effect at import time, exactly

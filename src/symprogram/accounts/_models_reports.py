@@ -206,7 +206,7 @@ def _incident_resolved_at(value: object) -> datetime | None:
 
 @attrs.frozen
 class Incident:
-    """A support incident a candidate logged "for follow up" (seed 000).
+    """A support incident a candidate logged "for follow up" (the Terms of Use v.2007.507).
 
     Attributes:
         incident_id: identifier, e.g. ``"INC-3F9A0C12D4E5"``.

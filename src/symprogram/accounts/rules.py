@@ -402,7 +402,7 @@ def apply_contact_changes(
 
 def contact_review(candidate: Candidate, at: datetime, period: timedelta) -> Decision:
     """Whether the contact details are current: "Be sure to keep all of your contact
-    information current" (seed 000).
+    information current" (the Terms of Use v.2007.507).
 
     Allowed (``contact_current``) when the details were updated or confirmed less
     than ``period`` before ``at``; denied (``contact_review_due``) otherwise, with
