@@ -184,7 +184,6 @@ _MARIA_NOW = "UTC_TIMESTAMP(6)"
 
 # ISO-8601 UTC text (...+00:00) becomes DATETIME(6) in UTC: CAST(REPLACE(x, '+00:00', '')).
 _MARIADB = {
-    # The correlated subquery in the select list keeps the view read-only.
     "v_candidates": """
 SELECT r.`key` AS candidate_id,
        JSON_VALUE(r.data, '$.status') AS status,
@@ -251,11 +250,15 @@ SELECT a.customer_id, a.agreement_id, a.service_level,
  WHERE r.kind = 'entitlements_customer'""",
 }
 
-_DIALECTS: dict[str, tuple[dict[str, str], str, Quote]] = {
-    "sqlite": (_SQLITE, _SQLITE_NOW, _double_quote),
-    "postgresql": (_POSTGRESQL, _PG_NOW, _double_quote),
-    "mariadb": (_MARIADB, _MARIA_NOW, _backtick),
-    "mysql": (_MARIADB, _MARIA_NOW, _backtick),
+# MariaDB would let a DELETE through a view over one table reach the table: a
+# TEMPTABLE view is never updatable (filters are still pushed down into it).
+_MARIA_CREATE = "CREATE ALGORITHM=TEMPTABLE VIEW"
+
+_DIALECTS: dict[str, tuple[dict[str, str], str, Quote, str]] = {
+    "sqlite": (_SQLITE, _SQLITE_NOW, _double_quote, "CREATE VIEW"),
+    "postgresql": (_POSTGRESQL, _PG_NOW, _double_quote, "CREATE VIEW"),
+    "mariadb": (_MARIADB, _MARIA_NOW, _backtick, _MARIA_CREATE),
+    "mysql": (_MARIADB, _MARIA_NOW, _backtick, _MARIA_CREATE),
 }
 
 
@@ -293,10 +296,10 @@ def create_statements(dialect: str, prefix: str, quote: Quote | None = None) -> 
     """
     if dialect not in _DIALECTS:
         return ()
-    bodies, now, default_quote = _DIALECTS[dialect]
+    bodies, now, default_quote, create = _DIALECTS[dialect]
     quoted = quote or default_quote
     tables = {"records": quoted(f"{prefix}records"), "streams": quoted(f"{prefix}streams")}
     return tuple(
-        f"CREATE VIEW {quoted(prefix + view)} AS" + bodies[view].format(now=now, **tables)
+        f"{create} {quoted(prefix + view)} AS" + bodies[view].format(now=now, **tables)
         for view in VIEWS
     )

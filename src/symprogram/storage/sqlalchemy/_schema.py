@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, RootTransaction
 from symprogram.errors import StorageError, ValidationError
 from symprogram.persistence import MAX_KEY_LENGTH
 from symprogram.storage._base import as_int
+from symprogram.storage._views import create_statements, drop_statements, supports, view_names
 from symprogram.storage.sqlalchemy._errors import rollback_quietly, translate
 
 __all__ = [
@@ -81,9 +82,27 @@ class Tables:
             **options,
         )
 
+        # The read-only reporting views (symprogram.storage._views), quoted as the
+        # tables are: none on databases other than SQLite, PostgreSQL and MariaDB.
+        quote = dialect.identifier_preparer.quote
+        name = dialect.name
+        self.view_names = view_names(prefix) if supports(name) else ()
+        self.view_drops = drop_statements(name, prefix, quote)
+        self.view_creates = create_statements(name, prefix, quote)
+
     @property
     def data_tables(self) -> tuple[sa.Table, ...]:
         return (self.records, self.index, self.streams)
+
+    def drop_views(self, conn: Connection) -> None:
+        """Drop the reporting views (before the tables they read are changed or dropped)."""
+        for statement in self.view_drops:
+            conn.execute(sa.DDL(statement))  # type: ignore[no-untyped-call]
+
+    def create_views(self, conn: Connection) -> None:
+        """Create the reporting views over the current tables."""
+        for statement in self.view_creates:
+            conn.execute(sa.DDL(statement))  # type: ignore[no-untyped-call]
 
 
 def _name_type(dialect: sa.Dialect) -> sa.types.TypeEngine[str]:
@@ -103,8 +122,13 @@ def _migration_1(conn: Connection, tables: Tables) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _migration_2(conn: Connection, tables: Tables) -> None:
+    """The reporting views: created after every migration forward (see :func:`_migrate_once`)."""
+
+
 _MIGRATIONS: tuple[tuple[str, Callable[[Connection, Tables], None]], ...] = (
     ("records, unique index and streams", _migration_1),
+    ("reporting views", _migration_2),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -180,6 +204,11 @@ def _migrate_once(conn: Connection, t: Tables, prefix: str) -> None:
             version = 0 if value is None else as_int(value, "a schema version")
         if version > SCHEMA_VERSION:
             raise _too_new(version)
+        if version == SCHEMA_VERSION:
+            return
+        # Views first out, last in: a step may then change or drop the tables they read,
+        # and a newer release's views replace the older ones.
+        t.drop_views(conn)
         for number in range(version, SCHEMA_VERSION):
             description, step = _MIGRATIONS[number]
             step(conn, t)
@@ -189,6 +218,7 @@ def _migrate_once(conn: Connection, t: Tables, prefix: str) -> None:
                 )
             except exc.IntegrityError as error:
                 raise _MigrationRace from error
+        t.create_views(conn)
 
 
 @contextmanager

@@ -208,6 +208,15 @@ class SQLAlchemyStore:
         return tuple(t.name for t in self._tables.metadata.sorted_tables)
 
     @property
+    def view_names(self) -> tuple[str, ...]:
+        """The read-only reporting views in this database (``sp_v_candidates``, ...).
+
+        Created with the tables on SQLite, PostgreSQL and MariaDB (none elsewhere);
+        see ``docs/howto-reporting-views.md`` for their columns and example queries.
+        """
+        return self._tables.view_names
+
+    @property
     def schema_version(self) -> int:
         """The schema version of the database (0 if it has no symprogram tables)."""
         try:
@@ -217,12 +226,13 @@ class SQLAlchemyStore:
             raise translate(error) from error
 
     def drop_tables(self) -> None:
-        """Drop symprogram's tables and everything in them. Irreversible.
+        """Drop symprogram's tables and views, and everything in them. Irreversible.
 
         Meant for tests and for uninstalling; the store is closed afterwards.
         """
         try:
             with self.engine.begin() as conn:
+                self._tables.drop_views(conn)
                 self._tables.metadata.drop_all(conn, checkfirst=True)
         except exc.SQLAlchemyError as error:
             raise translate(error) from error
