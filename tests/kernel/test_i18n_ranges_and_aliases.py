@@ -252,6 +252,11 @@ def _family(code: str) -> set[str]:
     st.integers(min_value=0, max_value=5),
     st.sampled_from(["header", "header with wildcard", "list"]),
 )
+@example(("nb", "no"), ["da", "en"], 1, "header")
+@example(("nn", "no"), ["sv"], 0, "list")
+@example(("iw", "he"), ["en", "ar"], 2, "header with wildcard")
+@example(("sh", "sr-Latn"), ["sr-Cyrl", "en"], 0, "header")
+@example(("tl", "fil"), [], 0, "list")
 def test_negotiation_is_symmetric_under_aliasing(
     pair: tuple[str, str], others: list[str], position: int, form: str
 ) -> None:
