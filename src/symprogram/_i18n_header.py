@@ -119,6 +119,8 @@ def _item(item: str, notes: list[str]) -> tuple[str, LanguageTag | None, float] 
     if isinstance(found, str):
         return found
     tag, prefix = found
+    if prefix != language_range and q == 0:  # would exclude more than the range says
+        return f"q=0 on a range that is only matched by its prefix {tag}"
     if prefix != language_range:
         notes.append(f"{_clip(language_range)} is not a language tag: matched by its prefix {tag}")
     return language_range, tag, q

@@ -60,6 +60,14 @@ def test_rfc9110_range_negotiates() -> None:
     assert "'en-au-xx' is not a language tag: matched by its prefix en-AU" in result.steps
 
 
+def test_q_zero_on_a_range_read_by_its_prefix_excludes_nothing() -> None:
+    """en-a;q=0 does not exclude all of English: the range is narrower than its prefix."""
+    assert [("en", 0.5)] == _pairs("en-a;q=0, en;q=0.5")
+    result = negotiate("en-a;q=0, de;q=0.9, en;q=0.5", ["en", "fr"])
+    assert parse_tag("en") == result.match
+    assert any("q=0 on a range that is only matched by its prefix en" in s for s in result.steps)
+
+
 @pytest.mark.parametrize(
     "language_range",
     ["x-klingon", "abcd", "und", "und-US", "i-default", "a-b-c", "1en", "en--US", "en-", "é"],
