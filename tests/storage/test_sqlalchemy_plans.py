@@ -14,6 +14,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from symprogram.storage._views import VIEWS
 from symprogram.storage.sqlalchemy import SQLAlchemyStore
 
 URL = os.environ.get("SYMPROGRAM_TEST_POSTGRES_URL")
@@ -40,6 +41,8 @@ def test_repeated_reads_leave_no_prepared_statement_on_the_server() -> None:
         store.close()
         engine = sa.create_engine(URL)
         with engine.begin() as conn:
+            for view in VIEWS:  # the reporting views read the tables
+                conn.execute(sa.text(f"DROP VIEW IF EXISTS {prefix}{view}"))
             for suffix in ("records", "index", "streams", "schema"):
                 conn.execute(sa.text(f"DROP TABLE IF EXISTS {prefix}{suffix}"))
         engine.dispose()
@@ -49,6 +52,8 @@ def _drop(prefix: str) -> None:
     assert URL is not None
     engine = sa.create_engine(URL)
     with engine.begin() as conn:
+        for view in VIEWS:  # the reporting views read the tables
+            conn.execute(sa.text(f"DROP VIEW IF EXISTS {prefix}{view}"))
         for suffix in ("records", "index", "streams", "schema"):
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {prefix}{suffix}"))
     engine.dispose()

@@ -30,6 +30,7 @@ from symprogram.errors import (
 from symprogram.persistence import MAX_KEY_LENGTH
 from symprogram.storage import open_store
 from symprogram.storage import sqlalchemy as sqla
+from symprogram.storage._views import VIEWS
 from symprogram.storage.sqlalchemy import SCHEMA_VERSION, SQLAlchemyStore
 
 SERVERS = {
@@ -71,6 +72,8 @@ class Opener:
             with engine.begin() as conn:
                 names = set(sa.inspect(conn).get_table_names())
                 for prefix in self.prefixes:
+                    for view in VIEWS:  # the reporting views read the tables
+                        conn.execute(sa.text(f"DROP VIEW IF EXISTS {prefix}{view}"))
                     for suffix in ("records", "index", "streams", "schema", "other"):
                         if prefix + suffix in names:
                             conn.execute(sa.text(f"DROP TABLE {prefix}{suffix}"))
