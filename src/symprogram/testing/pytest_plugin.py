@@ -8,7 +8,7 @@ point; nothing to configure. Its fixtures:
 * ``program`` — a fresh :class:`~symprogram.program.Program` on that clock, closed after
   the test, with cheap password hashing (see ``symprogram_options``);
 * ``outbox`` — the program's :class:`~symprogram.notify.Outbox`: every message the
-  program sent (``outbox.messages()``, ``outbox.to(address)``, ``outbox.last(kind)``);
+  program sent (``outbox.messages``, ``outbox.to(address)``, ``outbox.last(kind)``);
 * ``symprogram_storage`` — where ``program`` keeps its data: ``"memory"`` (default),
   ``"sqlite"`` (a file in the test's ``tmp_path``) or any storage URL that
   :meth:`Program.open <symprogram.program.Program.open>` accepts;

@@ -1,0 +1,104 @@
+"""The Hypothesis entry point registers symprogram's strategies lazily.
+
+``import hypothesis`` must stay cheap for every project that has symprogram
+installed: the hook imports nothing of symprogram, and the first ``from_type`` of a
+model imports the strategies. Each check runs in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import _symprogram_hypothesis
+import symprogram.testing.strategies as sps
+
+
+def run(code: str, **env: str) -> str:
+    """Run ``code`` in a fresh interpreter; return its standard output."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_import_hypothesis_imports_nothing_of_symprogram() -> None:
+    out = run(
+        """
+        import sys
+        import hypothesis
+        print(sorted(m for m in sys.modules if m.split(".")[0] == "symprogram"))
+        print("_symprogram_hypothesis" in sys.modules)
+        """
+    )
+    assert out.split("\n")[:2] == ["[]", "True"]
+
+
+def test_from_type_imports_the_strategies_on_first_use() -> None:
+    out = run(
+        """
+        import sys
+        from hypothesis import strategies as st
+        from symprogram.accounts import BulkCandidate, Candidate
+        from symprogram.awards.events import AwardGranted
+        from symprogram.decisions import Decision
+        before = "symprogram.testing.strategies" in sys.modules
+        drawn = [st.from_type(t).example() for t in (Decision, Candidate, BulkCandidate, AwardGranted)]
+        print(before, "symprogram.testing.strategies" in sys.modules)
+        print([type(d).__name__ for d in drawn])
+        """
+    )
+    assert out.split("\n")[:2] == [
+        "False True",
+        "['Decision', 'Candidate', 'BulkCandidate', 'AwardGranted']",
+    ]
+
+
+def test_models_imported_before_hypothesis_are_registered_too() -> None:
+    out = run(
+        """
+        from symprogram.accounts import Candidate
+        from hypothesis import strategies as st
+        print(type(st.from_type(Candidate).example()).__name__)
+        """
+    )
+    assert out.strip() == "Candidate"
+
+
+def test_the_hook_names_every_model_the_strategies_register() -> None:
+    """:data:`_symprogram_hypothesis.MODELS` is exactly what strategies registers."""
+    out = run(
+        """
+        import json
+        import hypothesis.strategies as st
+        seen = set()
+        real = st.register_type_strategy
+        def recording(cls, strategy):
+            seen.add(cls.__qualname__)
+            return real(cls, strategy)
+        st.register_type_strategy = recording
+        import symprogram.testing.strategies
+        print(json.dumps(sorted(seen)))
+        """,
+        HYPOTHESIS_NO_PLUGINS="1",
+    )
+    assert sorted(_symprogram_hypothesis.MODELS) == json.loads(out)
+
+
+def test_every_exported_strategy_is_a_documented_function() -> None:
+    assert list(sps.__all__) == sorted(sps.__all__)
+    for name in sps.__all__:
+        value = getattr(sps, name)
+        if name.isupper():
+            continue
+        assert callable(value), name
+        assert (value.__doc__ or "").strip(), f"{name} has no docstring"
