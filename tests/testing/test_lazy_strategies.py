@@ -52,7 +52,8 @@ def test_from_type_imports_the_strategies_on_first_use() -> None:
         from symprogram.awards.events import AwardGranted
         from symprogram.decisions import Decision
         before = "symprogram.testing.strategies" in sys.modules
-        drawn = [st.from_type(t).example() for t in (Decision, Candidate, BulkCandidate, AwardGranted)]
+        models = (Decision, Candidate, BulkCandidate, AwardGranted)
+        drawn = [st.from_type(model).example() for model in models]
         print(before, "symprogram.testing.strategies" in sys.modules)
         print([type(d).__name__ for d in drawn])
         """
