@@ -43,7 +43,7 @@ def _table_files(store: SQLAlchemyStore) -> list[Path]:
         ]
     if not data_directory.is_dir() or not any(data_directory.iterdir()):
         pytest.skip(f"the server's data directory {data_directory} is not readable here")
-    files = []
+    files: list[Path] = []
     for name in relative:
         base = data_directory / name
         files.extend(p for p in base.parent.glob(f"{base.name}*") if p.is_file())
