@@ -36,6 +36,10 @@ from symprogram.awards import (
 )
 from symprogram.errors import ValidationError
 
+# Registration is lazy for users (on the first st.from_type); the check of what is
+# registered needs all of it now.
+symprogram.testing.register_strategies()
+
 # Modules that hold no models of their own, or need an optional extra to import.
 _NOT_MODELS = frozenset({"aio", "cli", "storage", "testing"})
 
