@@ -2,8 +2,10 @@
 
 On PostgreSQL an erased row's old version stays in the table's heap (and TOAST and
 index) files as a dead tuple, even after ``VACUUM``; ``purge`` (``VACUUM FULL`` and
-``CHECKPOINT``) rewrites them. The test reads the files of the local server (it runs
-as root on the test machine) and is skipped with the reason when it cannot.
+``CHECKPOINT``) rewrites them. On MariaDB old versions stay in the table's ``.ibd``
+file; ``purge`` (``OPTIMIZE TABLE``) rebuilds it. The tests read the files of the
+local servers (they run as root on the test machine) and are skipped with the
+reason when they cannot.
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ from erasure_helpers import raw_forms, seed
 
 from symprogram import Program
 from symprogram.storage.sqlalchemy import SQLAlchemyStore, purge
-
-pytestmark = pytest.mark.backends("postgresql")
 
 _FILES = """
 WITH t AS (SELECT CAST(:table AS regclass) AS oid),
@@ -50,14 +50,30 @@ def _table_files(store: SQLAlchemyStore) -> list[Path]:
     return files
 
 
+def _innodb_files(store: SQLAlchemyStore) -> list[Path]:
+    """The ``.ibd`` file of each of symprogram's tables, their dirty pages flushed
+    (``FLUSH TABLES ... FOR EXPORT``) so that the files hold what the tables hold."""
+    with store.engine.connect() as conn:
+        data_directory = Path(conn.exec_driver_sql("SELECT @@datadir").scalar_one())
+        database = conn.exec_driver_sql("SELECT DATABASE()").scalar_one()
+        conn.exec_driver_sql(f"FLUSH TABLES {', '.join(store.table_names)} FOR EXPORT")
+        conn.exec_driver_sql("UNLOCK TABLES")
+    files = [data_directory / database / f"{table}.ibd" for table in store.table_names]
+    if not all(path.is_file() for path in files):
+        pytest.skip(f"the server's table files under {data_directory} are not readable here")
+    return files
+
+
 def _file_leaks(store: SQLAlchemyStore, needles: tuple[str, ...]) -> list[str]:
+    find = _innodb_files if store.engine.dialect.name in ("mysql", "mariadb") else _table_files
     try:
-        blobs = [path.read_bytes() for path in _table_files(store)]
+        blobs = [path.read_bytes() for path in find(store)]
     except PermissionError as exc:
         pytest.skip(f"the server's table files are not readable here: {exc}")
     return [n for n in needles if any(f in blob for f in raw_forms(n) for blob in blobs)]
 
 
+@pytest.mark.backends("postgresql")
 def test_after_the_purge_no_erased_value_is_in_the_heap_files(program: Program) -> None:
     """Values readable in the heap files before the erasure are gone from every file of
     symprogram's tables once erase_person and the documented purge have run."""
@@ -72,4 +88,20 @@ def test_after_the_purge_no_erased_value_is_in_the_heap_files(program: Program) 
     ran = purge(store)
 
     assert "CHECKPOINT" == ran[-1]
+    assert [] == _file_leaks(store, needles)
+
+
+@pytest.mark.backends("mariadb")
+def test_after_the_purge_no_erased_value_is_in_the_innodb_files(program: Program) -> None:
+    """Values in the tables' .ibd files before the erasure are gone from them once
+    erase_person and the documented purge (OPTIMIZE TABLE) have run."""
+    store: Any = program.store
+    seeded = seed(program)
+    needles = seeded.person.needles()
+    assert seeded.person.email in _file_leaks(store, needles)
+
+    program.erase_person(seeded.cid, reason="erasure request 17")
+    ran = purge(store)
+
+    assert ran[0].startswith("OPTIMIZE TABLE")
     assert [] == _file_leaks(store, needles)
