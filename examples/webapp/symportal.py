@@ -8,19 +8,31 @@ Pages:
   (taken from the program's :class:`~symprogram.notify.Outbox`), with its
   activation link;
 * ``/activate?token=...`` — confirms and completes the activation;
-* ``/login``, ``/logout`` — a session for the pages below;
+* ``/login``, ``/logout`` — a session for the pages below, kept on the server
+  (:mod:`portal_sessions`: logging out ends it there); failed log-ins are
+  throttled by the SDK per address and per client IP (``RateLimited``);
 * ``/handbook`` and ``/handbook/<document>`` — the support documents, served in the
   reader's language from the browser's ``Accept-Language``, or a redirect to the
-  local-language site that has the translation; English is the fallback;
+  local-language site that has the translation when that site answers (else a
+  page offering it and the English version); English is the fallback;
 * ``/consent`` — the consent centre: what the privacy policy lets us do with the
   person's information now (a new account sees the policy's own defaults: its
   necessary uses, its opt-out uses until they opt out), and one click to agree,
   opt out or withdraw.
 
+Every response carries a content security policy, ``X-Frame-Options: DENY`` and
+``X-Content-Type-Options: nosniff``; the session cookie is ``HttpOnly`` and
+``SameSite=Lax`` (and ``Secure`` under an ``https`` base URL). Links that leave
+the page (the activation link) are built from the configured ``base_url``, never
+from the request's ``Host`` header. Form errors are shown next to their field in
+plain words (:mod:`portal_words`), the form keeping what was typed except the
+password.
+
 Run it (``pip install -e '.[web]'``)::
 
     python examples/webapp/symportal.py                 # in memory, port 5000
     python examples/webapp/symportal.py --db portal.db  # on an SQLite file
+    python examples/webapp/symportal.py --base-url https://portal.example.com
 
 The app is built by :func:`create_app`, which takes a ready
 :class:`~symprogram.Program`, so tests pass their own (in memory, fixed clock).
@@ -32,27 +44,51 @@ from __future__ import annotations
 
 import argparse
 import secrets
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, render_template, request, session, url_for
+from portal_sessions import ServerSession, ServerSessionInterface, SessionStore
+from portal_sites import SiteProbe
+from portal_words import plain
 from werkzeug.wrappers import Response
 
 from symprogram import Outbox, Program
-from symprogram.accounts import AcceptancePath
+from symprogram.accounts import AcceptancePath, ContactDetails
+from symprogram.accounts.rules import password_policy
 from symprogram.entitlements import Reader
 from symprogram.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
+    RateLimited,
     SymprogramError,
     TokenError,
+    ValidationError,
 )
 
-__all__ = ["create_app", "main"]
+__all__ = ["DEFAULT_BASE_URL", "SECURITY_HEADERS", "create_app", "main"]
 
 HERE = Path(__file__).resolve().parent
+
+#: Where the portal is served when no ``base_url`` is given (the development server).
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+#: Headers on every response: no framing, no MIME sniffing, only our own styles,
+#: no scripts at all, forms posted only to the portal, no Referer leaving the site
+#: (an activation link carries a token).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 #: Purposes the consent centre offers (those a person can choose about).
 CHOICE_KINDS = ("use", "sharing", "cookies")
@@ -67,8 +103,33 @@ CONSENT_ACTIONS = {
     "opt_out": ("opt_out", "You opted out of"),
 }
 
+#: The registration form's text fields (the password is never sent back).
+_REGISTRATION_FIELDS = (
+    "email",
+    "given_name",
+    "family_name",
+    "company_name",
+    "partner_company",
+    "preferred_language",
+    "phone",
+)
+
+#: A valid contact: each typed field is checked by the SDK in its place, so every
+#: bad field is found at once (``register`` stops at the first).
+_VALID_CONTACT = {
+    "email": "someone@example.com",
+    "given_name": "A",
+    "family_name": "B",
+    "company_name": "C",
+    "partner_company": "D",
+    "preferred_language": "en",
+    "phone": None,
+}
+
 
 def _status_of(error: SymprogramError) -> int:
+    if isinstance(error, RateLimited):
+        return 429
     if isinstance(error, NotFound):
         return 404
     if isinstance(error, PermissionDenied):
@@ -80,11 +141,60 @@ def _status_of(error: SymprogramError) -> int:
     return 400
 
 
+def _base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"base_url must be http(s)://host[:port], not {value!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"base_url is an origin without path or query, not {value!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def contact_errors(form: Mapping[str, str]) -> dict[str, SymprogramError]:
+    """The SDK's refusal of each bad contact field of a registration form, by field."""
+    errors: dict[str, SymprogramError] = {}
+    for field in _REGISTRATION_FIELDS:
+        value: str | None = form.get(field, "")
+        if field == "phone" and not value:
+            value = None
+        try:
+            ContactDetails(**{**_VALID_CONTACT, field: value})
+        except SymprogramError as error:
+            errors[error.field or field] = error
+    return errors
+
+
+def password_errors(
+    program: Program, password: str, form: Mapping[str, str]
+) -> dict[str, SymprogramError]:
+    """The SDK's password policy on ``password`` (every reason, as one error)."""
+    personal = (
+        form.get("email", "").rsplit("@", 1)[0],
+        *[form.get(k, "") for k in ("given_name", "family_name")],
+    )
+    decision = password_policy(
+        password, min_length=program.accounts.settings.password_min_length, personal=personal
+    )
+    if decision:
+        return {}
+    first = decision.reasons[0]
+    error = ValidationError(
+        first.message,
+        field="password",
+        code=first.code,
+        details={"reasons": decision.codes, **dict(first.facts)},
+    )
+    return {"password": error}
+
+
 def create_app(
     program: Program | None = None,
     *,
     secret_key: str | None = None,
     demo_agreements: bool = True,
+    base_url: str = DEFAULT_BASE_URL,
+    site_reachable: Callable[[str], bool] | None = None,
+    sessions: SessionStore | None = None,
 ) -> Flask:
     """Build the portal around ``program``.
 
@@ -92,23 +202,44 @@ def create_app(
         program: the program to serve (default: a new in-memory one with an
             :class:`~symprogram.notify.Outbox`). Its notifier must be an ``Outbox``
             for the "check your email" page to show the activation link.
-        secret_key: signs the session cookie (default: a random key per process).
+        secret_key: Flask's secret key (default: a random key per process).
         demo_agreements: give each newly activated candidate a one-year Essential
             Support agreement, so that the handbook pages show access by level.
+        base_url: the portal's public origin (``https://portal.example.com``):
+            links sent or shown for use elsewhere are built from it, never from
+            the request's ``Host`` header; ``https`` makes the cookie ``Secure``.
+        site_reachable: ``probe(url) -> bool``, whether a local-language site
+            answers (default: a :class:`~portal_sites.SiteProbe`).
+        sessions: where sessions are kept (default: a new in-memory store).
 
     Returns:
-        The Flask application; ``app.extensions["symprogram"]`` is the program.
+        The Flask application; ``app.extensions["symprogram"]`` is the program,
+        ``app.extensions["symportal_sessions"]`` the session store.
+
+    Raises:
+        ValueError: a ``base_url`` that is not an http(s) origin.
     """
     if program is None:
         program = Program.in_memory(notifier=Outbox())
-    app = Flask(__name__, template_folder=str(HERE / "templates"))
+    origin = _base_url(base_url)
+    reachable = site_reachable if site_reachable is not None else SiteProbe()
+    store = sessions if sessions is not None else SessionStore()
+    app = Flask(
+        __name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static")
+    )
     app.secret_key = secret_key or secrets.token_hex(32)
+    app.session_interface = ServerSessionInterface(store, secure=origin.startswith("https:"))
     app.extensions["symprogram"] = program
+    app.extensions["symportal_sessions"] = store
 
     # -- helpers ---------------------------------------------------------------------
     def outbox() -> Outbox | None:
         notifier = program.notifier
         return notifier if isinstance(notifier, Outbox) else None
+
+    def external_url(endpoint: str, **values: Any) -> str:
+        """An absolute link, from the configured base URL (never the ``Host`` header)."""
+        return origin + url_for(endpoint, **values)
 
     def csrf_token() -> str:
         token = session.get("csrf")
@@ -126,13 +257,25 @@ def create_app(
         value = session.get("candidate_id")
         return None if value is None else str(value)
 
+    def new_session_id() -> None:
+        """A new session id at log-in and log-out: the old one ends on the server."""
+        assert isinstance(session, ServerSession)
+        session.regenerate()
+
     def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
         return render_template(
             template,
             candidate_id=current_candidate(),
             csrf_token=csrf_token(),
+            plain=plain,
             **context,
         ), status
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @app.errorhandler(SymprogramError)
     def symprogram_error(error: SymprogramError) -> tuple[str, int]:
@@ -147,38 +290,45 @@ def create_app(
     @app.get("/register")
     def register_form() -> tuple[str, int]:
         terms = program.accounts.terms.current(program.now())
-        return render("register.html", terms=terms, form={}, error=None)
+        return render("register.html", terms=terms, form={}, errors={})
 
     @app.post("/register")
     def register() -> Response | tuple[str, int]:
         check_csrf()
         form = {k: request.form.get(k, "").strip() for k in _REGISTRATION_FIELDS}
+        password = request.form.get("password", "")
         terms = program.accounts.terms.current(program.now())
+        errors: dict[str, SymprogramError] = {}
         if request.form.get("agree") != "yes":
-            error = PermissionDenied(
+            errors["agree"] = PermissionDenied(
                 "tick “I agree to these terms” to create an account",
                 field="agree",
                 code="terms_not_accepted",
             )
-            return render("register.html", 400, terms=terms, form=form, error=error)
-        try:
-            receipt = program.accounts.accept_terms(
-                path=AcceptancePath.CREATE_ACCOUNT, terms_version=terms.version
-            )
-            assert receipt.token is not None
-            registration = program.accounts.register(
-                terms_receipt=receipt.token,
-                email=form["email"],
-                password=request.form.get("password", ""),
-                given_name=form["given_name"],
-                family_name=form["family_name"],
-                company_name=form["company_name"],
-                partner_company=form["partner_company"],
-                preferred_language=form["preferred_language"],
-                phone=form["phone"] or None,
-            )
-        except SymprogramError as error:
-            return render("register.html", 400, terms=terms, form=form, error=error)
+        errors.update(contact_errors(form))
+        errors.update(password_errors(program, password, form))
+        if not errors:
+            try:
+                receipt = program.accounts.accept_terms(
+                    path=AcceptancePath.CREATE_ACCOUNT, terms_version=terms.version
+                )
+                assert receipt.token is not None
+                registration = program.accounts.register(
+                    terms_receipt=receipt.token,
+                    email=form["email"],
+                    password=password,
+                    given_name=form["given_name"],
+                    family_name=form["family_name"],
+                    company_name=form["company_name"],
+                    partner_company=form["partner_company"],
+                    preferred_language=form["preferred_language"],
+                    phone=form["phone"] or None,
+                )
+            except SymprogramError as error:
+                known = error.field in (*_REGISTRATION_FIELDS, "password", "agree")
+                errors[error.field if known and error.field else "form"] = error
+        if errors:
+            return render("register.html", 400, terms=terms, form=form, errors=errors)
         session["pending"] = {"email": registration.email, "reference": registration.reference}
         return redirect(url_for("check_email"), code=303)
 
@@ -196,7 +346,7 @@ def create_app(
                     break
         link = None
         if message is not None and message.kind == "activation":
-            link = url_for("activate_form", token=message.data["token"], _external=True)
+            link = external_url("activate_form", token=message.data["token"])
         return render("check_email.html", pending=pending, message=message, link=link)
 
     @app.get("/activate")
@@ -208,6 +358,7 @@ def create_app(
         check_csrf()
         candidate = program.accounts.activate(request.form.get("token", ""))
         session.pop("pending", None)
+        new_session_id()
         session["candidate_id"] = candidate.candidate_id
         if demo_agreements:
             today = program.now().date()
@@ -233,23 +384,34 @@ def create_app(
     # -- log in / log out ----------------------------------------------------------
     @app.get("/login")
     def login_form() -> tuple[str, int]:
-        return render("login.html", error=None, email="")
+        return render("login.html", errors={}, email="")
 
     @app.post("/login")
     def login() -> Response | tuple[str, int]:
         check_csrf()
         email = request.form.get("email", "").strip()
         try:
-            candidate = program.accounts.authenticate(email, request.form.get("password", ""))
+            candidate = program.accounts.authenticate(
+                email, request.form.get("password", ""), client_key=request.remote_addr
+            )
         except SymprogramError as error:
-            return render("login.html", _status_of(error), error=error, email=email)
+            field = error.field if error.field in ("email", "password") else "password"
+            body, status = render(
+                "login.html", _status_of(error), errors={field: error}, email=email
+            )
+            response = app.make_response((body, status))
+            if isinstance(error, RateLimited):
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response
+        new_session_id()
         session["candidate_id"] = candidate.candidate_id
         return redirect(url_for("home"), code=303)
 
     @app.post("/logout")
     def logout() -> Response:
         check_csrf()
-        session.pop("candidate_id", None)
+        session.clear()
+        new_session_id()
         return redirect(url_for("home"), code=303)
 
     # -- handbooks ------------------------------------------------------------------
@@ -257,13 +419,22 @@ def create_app(
         candidate_id = current_candidate()
         return None if candidate_id is None else Reader(candidate_id, logged_in=True)
 
+    def english_link(document_id: str) -> str:
+        """Where the English version is read: the English decision's location, or here."""
+        english = program.entitlements.decide(reader(), document_id, languages="en")
+        location = english.detail("location")
+        return (
+            str(location) if location else url_for("handbook", document_id=document_id, lang="en")
+        )
+
     @app.get("/handbook")
     def handbooks() -> tuple[str, int]:
         languages = request.headers.get("Accept-Language")
-        rows = [
-            (doc, program.entitlements.decide(reader(), doc, languages=languages))
-            for doc in program.entitlements.catalogue.documents
-        ]
+        rows = []
+        for doc in program.entitlements.catalogue.documents:
+            decision = program.entitlements.decide(reader(), doc.id, languages=languages)
+            local = decision.detail("language_outcome") == "local_site"
+            rows.append((doc, decision, english_link(doc.id) if local else None))
         return render("handbooks.html", rows=rows, languages=languages)
 
     @app.get("/handbook/<document_id>")
@@ -275,7 +446,18 @@ def create_app(
         if not decision.allowed:
             return render("handbook_denied.html", 403, document=document, decision=decision)
         if decision.detail("language_outcome") == "local_site":
-            response = redirect(str(decision.detail("local_site_url")), code=303)
+            site = str(decision.detail("local_site_url"))
+            if reachable(site):
+                response = redirect(site, code=303)
+            else:
+                body, status = render(
+                    "handbook_local_site.html",
+                    document=document,
+                    decision=decision,
+                    site=site,
+                    english=english_link(document_id),
+                )
+                response = app.make_response((body, status))
             response.headers["Vary"] = "Accept-Language"
             return response
         body, status = render("handbook.html", document=document, decision=decision)
@@ -325,17 +507,6 @@ def create_app(
     return app
 
 
-_REGISTRATION_FIELDS = (
-    "email",
-    "given_name",
-    "family_name",
-    "company_name",
-    "partner_company",
-    "preferred_language",
-    "phone",
-)
-
-
 def _title(purposes: list[Any], purpose_id: str) -> str:
     for purpose in purposes:
         if purpose.id == purpose_id:
@@ -349,10 +520,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", help="an SQLite file (default: in memory)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--base-url", help="the portal's public origin (default: http://HOST:PORT)")
     args = parser.parse_args(argv)
     url = f"sqlite:///{args.db}" if args.db else "memory://"
     program = Program.open(url, notifier=Outbox())
-    create_app(program).run(host=args.host, port=args.port)
+    base_url = args.base_url or f"http://{args.host}:{args.port}"
+    create_app(program, base_url=base_url).run(host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,21 @@ def outbox(program: Program) -> Outbox:
 
 
 @pytest.fixture
-def app(program: Program) -> Any:
-    """The portal around ``program``."""
-    application = symportal.create_app(program, secret_key="test-secret")
+def unreachable_sites() -> set[str]:
+    """Local-language sites the portal's probe finds unreachable (add to it in a test)."""
+    return set()
+
+
+@pytest.fixture
+def app(program: Program, unreachable_sites: set[str]) -> Any:
+    """The portal around ``program``, at base URL ``http://localhost`` (the test
+    client's host); local-language sites are reachable unless in ``unreachable_sites``."""
+    application = symportal.create_app(
+        program,
+        secret_key="test-secret",
+        base_url="http://localhost",
+        site_reachable=lambda url: url not in unreachable_sites,
+    )
     application.config["TESTING"] = True
     return application
 
