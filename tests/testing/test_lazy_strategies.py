@@ -103,3 +103,10 @@ def test_every_exported_strategy_is_a_documented_function() -> None:
             continue
         assert callable(value), name
         assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+
+
+def test_each_strategy_module_imports_first() -> None:
+    """A test importing a context's strategy module before the others still works."""
+    for name in (*sps.CONTEXT_MODULES, "symprogram.testing.strategies"):
+        out = run(f"import {name}\nprint('ok')", HYPOTHESIS_NO_PLUGINS="1")
+        assert out.strip() == "ok", name

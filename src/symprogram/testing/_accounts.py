@@ -43,7 +43,7 @@ from symprogram.accounts.models import (
 from symprogram.accounts.service import AccountsSettings
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
-from symprogram.testing.strategies import build, instants
+from symprogram.testing._base import build, instants
 
 __all__ = [
     "LANGUAGES",

@@ -57,7 +57,7 @@ from symprogram.awards.models import (
     VerificationRecord,
 )
 from symprogram.errors import ValidationError
-from symprogram.testing.strategies import check_overrides, instants
+from symprogram.testing._base import check_overrides, instants
 
 __all__ = [
     "award_catalogues",

@@ -39,16 +39,8 @@ if TYPE_CHECKING:
     from symprogram.notify import Outbox
     from symprogram.program import Program
 
-__all__ = [
-    "MARKER",
-    "OPTION",
-    "START",
-    "clock",
-    "outbox",
-    "program",
-    "symprogram_options",
-    "symprogram_storage",
-]
+# The fixtures are found by pytest, not imported: only the constants are exported.
+__all__ = ["MARKER", "OPTION", "START"]
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 """Where the ``clock`` fixture stands at the start of each test."""

@@ -16,14 +16,12 @@ and through Hypothesis' entry point.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from hypothesis import strategies as st
 
 from symprogram.decisions import Decision, Reason
-from symprogram.errors import ValidationError
+from symprogram.testing._base import build, check_overrides, instants
 
 __all__ = [
     "CONTEXT_MODULES",
@@ -168,55 +166,6 @@ CONTEXT_MODULES = (
 
 _REGISTERED = False
 _DONE: set[str] = set()
-T = TypeVar("T")
-
-
-def _as_strategy(value: Any) -> st.SearchStrategy[Any]:
-    return value if isinstance(value, st.SearchStrategy) else st.just(value)
-
-
-def check_overrides(cls: type[Any], fields: Iterable[str], overrides: Mapping[str, Any]) -> None:
-    """Refuse an override that names none of ``fields`` (the fields ``cls`` is built from).
-
-    Raises:
-        ValidationError: an override names a field the model does not have
-            (code ``unknown_field``).
-    """
-    unknown = sorted(set(overrides) - set(fields))
-    if unknown:
-        raise ValidationError(
-            f"{cls.__name__} has no field(s) {', '.join(unknown)}",
-            field=unknown[0],
-            code="unknown_field",
-        )
-
-
-def build(
-    cls: type[T], fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
-) -> st.SearchStrategy[T]:
-    """Build ``cls`` from ``fields`` with ``overrides`` applied (strategies or plain values).
-
-    Raises:
-        ValidationError: an override names a field the model does not have
-            (code ``unknown_field``).
-    """
-    check_overrides(cls, fields, overrides)
-    merged = {**fields, **{k: _as_strategy(v) for k, v in overrides.items()}}
-    return st.builds(cls, **merged)
-
-
-def instants(
-    min_value: datetime = datetime(2000, 1, 1, tzinfo=UTC),
-    max_value: datetime = datetime(2040, 1, 1, tzinfo=UTC),
-) -> st.SearchStrategy[datetime]:
-    """Timezone-aware UTC instants between ``min_value`` and ``max_value`` (whole microseconds)."""
-    if min_value.tzinfo is None or max_value.tzinfo is None:
-        raise ValidationError("bounds must be timezone-aware", code="naive_datetime")
-    if min_value > max_value:
-        raise ValidationError("min_value is after max_value", code="invalid_range")
-    lo = min_value.astimezone(UTC).replace(tzinfo=None)
-    hi = max_value.astimezone(UTC).replace(tzinfo=None)
-    return st.datetimes(min_value=lo, max_value=hi).map(lambda d: d.replace(tzinfo=UTC))
 
 
 def reason_codes() -> st.SearchStrategy[str]:
