@@ -11,10 +11,12 @@ upgrade, and Alembic's autogenerate leaves them alone.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -396,17 +398,66 @@ def test_alembic_autogenerate_leaves_the_views_alone(
     tables = frozenset(store.metadata.tables)
     views = set(store.view_names)
 
-    def include_object(obj: Any, name: Any, type_: Any, reflected: Any, compare_to: Any) -> bool:
+    def by_metadata(obj: Any, name: Any, type_: Any, reflected: Any, compare_to: Any) -> bool:
         table = obj if type_ == "table" else getattr(obj, "table", None)
         return table is None or table.name not in tables
 
+    def by_prefix(obj: Any, name: Any, type_: Any, reflected: Any, compare_to: Any) -> bool:
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        return table is None or not table.name.startswith(store.table_prefix)
+
     app = sa.MetaData()
-    sa.Table(f"{store.table_prefix}app_orders", app, sa.Column("id", sa.Integer, primary_key=True))
-    with store.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"include_object": include_object})
-        diffs = compare_metadata(context, app)
-        conn.rollback()
-    touched = {str(part) for diff in diffs for part in (diff if isinstance(diff, tuple) else ())}
-    named = {name for name in views | tables if any(name in text for text in touched)}
-    assert not named, diffs
-    assert any(diff[0] == "add_table" for diff in diffs if isinstance(diff, tuple))
+    sa.Table(f"app_orders_{store.table_prefix}", app, sa.Column("id", sa.Integer, primary_key=True))
+    for include_object in (by_metadata, by_prefix):
+        with store.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"include_object": include_object})
+            diffs = compare_metadata(context, app)
+            conn.rollback()
+        touched = {
+            str(part) for diff in diffs for part in (diff if isinstance(diff, tuple) else ())
+        }
+        named = {name for name in views | tables if any(name in text for text in touched)}
+        assert not named, diffs
+        assert any(diff[0] == "add_table" for diff in diffs if isinstance(diff, tuple))
+
+
+# -- the documented example queries ----------------------------------------------------------
+
+DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "howto-reporting-views.md"
+_EXAMPLE = re.compile(r"```sql\n-- on: ([a-z, ]+)\n(.*?)```", re.S)
+
+
+def documented_queries() -> list[tuple[tuple[str, ...], str]]:
+    """``(databases, sql)`` of every example query of docs/howto-reporting-views.md."""
+    text = DOCS_PAGE.read_text(encoding="utf-8")
+    return [
+        (tuple(name.strip() for name in on.split(",")), sql.strip())
+        for on, sql in _EXAMPLE.findall(text)
+    ]
+
+
+def test_the_page_has_examples_for_every_database() -> None:
+    examples = documented_queries()
+    assert len(examples) >= 8
+    for database in ("sqlite", "postgresql", "mariadb"):
+        assert sum(database in on for on, _ in examples) >= 5, database
+
+
+def test_the_documented_queries_run(populated: tuple[Program, dict[str, str]]) -> None:
+    program, _ = populated
+    store: Any = program.store
+    database = "sqlite" if isinstance(store, SQLiteStore) else store.engine.dialect.name
+    database = "mariadb" if database == "mysql" else database
+    prefix = next(iter(store.view_names)).removesuffix(VIEWS[0])
+    ran = 0
+    for on, sql in documented_queries():
+        if database not in on:
+            continue
+        with analyst(program) as run:
+            # SQLAlchemy's text() reads ':name' as a parameter and '%' as a format.
+            statement = sql.replace("sp_v_", f"{prefix}v_")
+            if database != "sqlite":
+                statement = statement.replace(":", r"\:")
+            run(statement)
+        ran += 1
+    assert ran >= 5
