@@ -55,6 +55,7 @@ from symprogram.awards.models import AwardsErasure
 from symprogram.clock import ensure_utc
 from symprogram.consent.models import ErasureReceipt
 from symprogram.entitlements.erasure import EntitlementsErasure
+from symprogram.outbox import OUTBOX_KINDS, erase_messages
 
 if TYPE_CHECKING:
     from symprogram.program import Program
@@ -123,7 +124,8 @@ def record_kinds() -> Mapping[str, bool]:
 
     Read from each context's :class:`Erasable` declarations
     (``personal_data_kinds`` / ``other_kinds``) plus the kernel's
-    :data:`~symprogram._erasable.KERNEL_KINDS`; a kind found in a store but not
+    :data:`~symprogram._erasable.KERNEL_KINDS` and the outbox's
+    :data:`~symprogram.outbox.OUTBOX_KINDS`; a kind found in a store but not
     here is a kind nobody declared (the erasure suite fails on it).
 
     Example:
@@ -131,6 +133,7 @@ def record_kinds() -> Mapping[str, bool]:
         (True, False)
     """
     kinds: dict[str, bool] = dict.fromkeys(KERNEL_KINDS, False)
+    kinds.update(OUTBOX_KINDS)
     for cls in _service_classes().values():
         kinds.update(dict.fromkeys(cls.other_kinds, False))
         kinds.update(dict.fromkeys(cls.personal_data_kinds, True))
@@ -167,10 +170,14 @@ def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonE
         StorageError: ``database_busy`` when another connection kept the SQLite WAL
             from being truncated (the erasure itself is committed).
     """
-    key = program.accounts.get_candidate(candidate_id).candidate_id
+    candidate = program.accounts.get_candidate(candidate_id)
+    key = candidate.candidate_id
+    addresses = [a for a in (candidate.contact.email, candidate.pending_email) if a]
     contexts = erasable_contexts(program)
     with program.store.transaction() as tx:
         receipts = {name: part.erase_subject(tx, key, reason=reason) for name, part in contexts}
+        # The outbox's messages to and about the person, pending or delivered.
+        erase_messages(tx, key, addresses=addresses)
     _settle_files(program)
     accounts = receipts["accounts"]
     assert isinstance(accounts, AccountErasure)

@@ -1,10 +1,13 @@
 """The notifier port: how symprogram hands messages to the host application.
 
 symprogram never sends email itself. Services build a :class:`Message`
-(activation link, password reset, security notice, verification code, ...) and
-hand it to a :class:`Notifier` *after* their unit of work has committed, so no
-message is ever sent for a change that was rolled back. :class:`Outbox` keeps
-messages in memory, for tests and the demo.
+(activation link, password reset, security notice, verification code, ...),
+write it in the unit of work of the change it announces (the transactional
+outbox, :mod:`symprogram.outbox`) and hand it to a :class:`Notifier` *after*
+that unit of work has committed: no message is ever sent for a change that was
+rolled back, nor lost for one that committed (at least once; each message has a
+:attr:`~Message.message_id` for de-duplication). :class:`Outbox` keeps messages
+in memory, for tests and the demo.
 
 Example:
     >>> outbox = Outbox()
@@ -16,7 +19,9 @@ Example:
 
 from __future__ import annotations
 
+import secrets
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -24,7 +29,23 @@ import attrs
 
 from symprogram.errors import NotFound
 
-__all__ = ["Message", "Notifier", "Outbox"]
+__all__ = ["Message", "Notifier", "Outbox", "new_message_id"]
+
+_sequence = iter(range(1 << 62))
+_sequence_lock = threading.Lock()
+
+
+def new_message_id() -> str:
+    """A fresh message ID: sorts by creation time within a process, unique across them.
+
+    Example:
+        >>> a, b = new_message_id(), new_message_id()
+        >>> a < b and len(a) == 38
+        True
+    """
+    with _sequence_lock:
+        count = next(_sequence)
+    return f"{time.time_ns():016x}-{count % (1 << 32):08x}-{secrets.token_hex(6)}"
 
 
 def _frozen_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -41,6 +62,9 @@ class Message:
         subject: a readable subject line.
         body: a readable plain-text body.
         data: machine-readable values (tokens, codes, IDs) for the host's own templates.
+        message_id: a stable ID (default: a fresh one), the same each time the
+            message is delivered again after a crash (at least once): the host
+            drops a message whose ID it has seen. Not compared by ``==``.
     """
 
     to: str
@@ -48,6 +72,7 @@ class Message:
     subject: str
     body: str
     data: dict[str, Any] = attrs.field(factory=dict, converter=_frozen_dict)
+    message_id: str = attrs.field(factory=new_message_id, kw_only=True, eq=False)
 
 
 @runtime_checkable

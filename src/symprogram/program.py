@@ -431,6 +431,32 @@ class Program:
 
         return erase_person(self, candidate_id, reason=reason)
 
+    # -- messages -------------------------------------------------------------------
+    def deliver_pending(self, limit: int | None = None) -> int:
+        """Hand the notifier the messages a crash left pending; return how many.
+
+        Every message is written in the unit of work of the change it announces
+        (the transactional outbox, :mod:`symprogram.outbox`) and delivered right
+        after that commits. A process killed in between, or a notifier that
+        raised, leaves messages pending: this sends them, oldest first, and marks
+        them delivered. Delivery is at least once: a message may arrive twice,
+        with the same :attr:`~symprogram.notify.Message.message_id`.
+
+        A ``Program`` does not call it when it opens (opening stays cheap and
+        sends nothing, and several processes may open one database): call it when
+        the host starts and from time to time; ``symprogram import candidates``
+        calls it before and after an import.
+
+        Args:
+            limit: at most this many messages (default: every pending one).
+
+        Raises:
+            ValidationError: ``invalid_limit`` (not a positive integer).
+        """
+        from symprogram.outbox import MessageOutbox
+
+        return MessageOutbox(self.store, self.notifier).deliver_pending(limit)
+
     # -- life cycle -----------------------------------------------------------------
     def close(self) -> None:
         """Close the store. Idempotent."""

@@ -36,6 +36,7 @@ from symprogram.events import DomainEvent
 from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
 from symprogram.notify import Message, Notifier
+from symprogram.outbox import DeliveringStore, MessageOutbox
 from symprogram.persistence import Repository, Store, Transaction
 from symprogram.serialization import dumps_without, loads
 from symprogram.tokens import TOKEN_KIND, TokenGeneration, TokenPurpose, TokenRecord, Tokens
@@ -108,7 +109,7 @@ def _retarget(exc: SymprogramError, field: str) -> SymprogramError:
 class FlowBase:
     """What every flow uses: set by :class:`~symprogram.accounts.AccountsService`."""
 
-    _store: Store
+    _delivering: DeliveringStore
     _clock: Clock
     _history: AccountHistory
     _notifier: Notifier
@@ -128,9 +129,19 @@ class FlowBase:
     def _record(self, tx: Transaction, *events: DomainEvent | None) -> None:
         self._history.record_many(tx, [event for event in events if event is not None])
 
-    def _send(self, messages: list[Message]) -> None:
-        for message in messages:
-            self._notifier.send(message)
+    @property
+    def _store(self) -> Store:
+        """The store, its units of work delivering their messages after commit."""
+        return self._delivering
+
+    @_store.setter
+    def _store(self, store: Store) -> None:
+        self._delivering = DeliveringStore(store)
+
+    def _send(self, tx: Transaction, messages: list[Message]) -> None:
+        """Write ``messages`` in the unit of work ``tx`` (the transactional outbox):
+        the notifier gets them once it committed, at least once."""
+        MessageOutbox(self._store, self._notifier).write(tx, messages)
 
     def _read(self, fn: Callable[[AccountsStorage], T]) -> T:
         with self._store.transaction(readonly=True) as tx:

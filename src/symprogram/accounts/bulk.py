@@ -28,7 +28,6 @@ from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import Conflict
 from symprogram.events import Ledger
 from symprogram.ids import CandidateId
-from symprogram.notify import Message
 from symprogram.persistence import WriteBuffer
 from symprogram.tokens import GENERATION_KIND, TokenPurpose
 
@@ -58,8 +57,10 @@ class Bulk(AccountOpening):
         a new address: the bound terms acceptance, the candidate, the e-mail
         index entry, the credential, the activation token, and the history
         entries ``terms_accepted``, ``candidate_registered`` and
-        ``activation_sent``; each batch's ``activation`` messages are sent
-        after it committed. The one difference: no terms *receipt* token is
+        ``activation_sent``; each batch's ``activation`` messages are
+        written in its unit of work and sent after it committed (a crash leaves
+        them pending: :meth:`symprogram.Program.deliver_pending`). The one
+        difference: no terms *receipt* token is
         issued and used up, since the operator attests that the people accepted
         the Terms of Use in effect now along ``terms_accepted_path`` ("I agree
         to these terms", the Terms of Use v.2007.507).
@@ -105,19 +106,18 @@ class Bulk(AccountOpening):
         seen: set[str] = set()
         for start in range(0, len(checked), size):
             batch = checked[start : start + size]
-            added, outbox = self._register_batch(batch, chosen, seen)
+            added = self._register_batch(batch, chosen, seen)
             seen.update(added)
             batches += 1
             created += len(added)
             skipped += len(batch) - len(added)
-            self._send(outbox)
         return BulkRegistrationReport(created=created, skipped=skipped, batches=batches)
 
     def _register_batch(
         self, rows: Sequence[BulkCandidate], chosen: AcceptancePath, seen: set[str]
-    ) -> tuple[list[str], list[Message]]:
-        """Register one batch in one unit of work; return the e-mail keys it added and
-        the activation messages to send."""
+    ) -> list[str]:
+        """Register one batch in one unit of work, its activation messages written in
+        it (delivered after it commits); return the e-mail keys it added."""
         now = self._now()
         current = self.catalogue.current(now)
         rules.offered_path(current, chosen, "terms_accepted_path")
@@ -156,8 +156,9 @@ class Bulk(AccountOpening):
                 messages.activation(candidate, token, expires, randoms[at + 64 : at + 80].upper())
                 for (candidate, at), token in zip(opened, tokens, strict=True)
             ]
+            self._send(buffer, outbox)
             _flush(buffer)
-        return added, outbox
+        return added
 
     def _preloaded(
         self, buffer: WriteBuffer, rows: Sequence[BulkCandidate], drawn: list[str]

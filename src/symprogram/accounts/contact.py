@@ -149,11 +149,11 @@ class Contact(FlowBase):
             token = self._tokens.issue(tx, purpose=purpose, subject=key, ttl=ttl, now=now)
             store.candidates.save(attrs.evolve(candidate, pending_email=normalized))
             self._record(tx, EmailChangeRequested(key, now, new_email=normalized))
-        if owner is not None:
-            first = messages.email_in_use_attempt(owner)
-        else:
-            first = messages.email_verification(key, normalized, token, now + ttl)
-        self._send([first, messages.email_change_requested(candidate)])
+            if owner is not None:
+                first = messages.email_in_use_attempt(owner)
+            else:
+                first = messages.email_verification(key, normalized, token, now + ttl)
+            self._send(tx, [first, messages.email_change_requested(candidate)])
 
     def confirm_email_change(self, token: str) -> Candidate:
         """Verify the new address with its token and make it the account's address.
@@ -180,5 +180,6 @@ class Contact(FlowBase):
                 self._tokens.revoke_all(tx, purpose=purpose, subject=key)
             self._record(tx, EmailChanged(key, now, previous_email=old_email, email=new_email))
             self._gathered(key, ("email",), now)
-        self._send([messages.email_changed(key, a, new_email) for a in (old_email, new_email)])
+            changed = [messages.email_changed(key, a, new_email) for a in (old_email, new_email)]
+            self._send(tx, changed)
         return updated

@@ -158,7 +158,7 @@ class Credentials(FlowBase):
             fresh = store.candidates.get(key)
             rules.require_open(fresh)
             message = self._password_changed(tx, store, fresh, encoded, now, "change")
-        self._send([message])
+            self._send(tx, [message])
 
     def request_password_reset(self, email: str) -> None:
         """Send a reset link if ``email`` belongs to an account that is not closed.
@@ -191,7 +191,7 @@ class Credentials(FlowBase):
                 )
                 message = messages.password_reset(owner or self._decoy(), token, now + ttl)
                 outbox.extend([message] if owner is not None else [])
-        self._send(outbox)
+            self._send(tx, outbox)
 
     def reset_password(self, token: str, new_password: str) -> None:
         """Set a new password with a reset token; every other reset link dies.
@@ -215,7 +215,7 @@ class Credentials(FlowBase):
             fresh = store.candidates.get(key)
             rules.require_open(fresh)
             message = self._password_changed(tx, store, fresh, encoded, now, "reset")
-        self._send([message])
+            self._send(tx, [message])
 
     def _password_changed(
         self,

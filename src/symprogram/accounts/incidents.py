@@ -62,7 +62,7 @@ class Incidents(FlowBase):
             if isinstance(self._consent, PersonalDataLedger):
                 # "We request personal information when you ... request a service".
                 self._consent.record_gathered(key, SUPPORT_INCIDENT, INCIDENT_ITEMS, now)
-        self._send([messages.incident_notice(candidate, incident, "incident_opened")])
+            self._send(tx, [messages.incident_notice(candidate, incident, "incident_opened")])
         return incident
 
     def get_incident(self, incident_id: str) -> Incident:
@@ -119,7 +119,7 @@ class Incidents(FlowBase):
             if who is MessageAuthor.SUPPORT:
                 candidate = store.candidates.get(incident.candidate_id)
                 outbox.append(messages.incident_notice(candidate, incident, "incident_update"))
-        self._send(outbox)
+            self._send(tx, outbox)
         return incident
 
     def start_incident(self, incident_id: str) -> Incident:
@@ -170,5 +170,5 @@ class Incidents(FlowBase):
             incident = store.incidents.save(incident)
             self._record(tx, event)
             candidate = store.candidates.get(incident.candidate_id)
-        self._send([messages.incident_notice(candidate, incident, "incident_update")])
+            self._send(tx, [messages.incident_notice(candidate, incident, "incident_update")])
         return incident

@@ -215,20 +215,19 @@ class Registration(AccountOpening):
         now = self._now()
         reference = secrets.token_hex(8).upper()
         try:
-            outbox = self._registered(terms_receipt, contact, encoded, now, reference)
+            self._registered(terms_receipt, contact, encoded, now, reference)
         except Conflict as exc:
             if exc.code != "email_taken":
                 raise
             # A race: the address was registered meanwhile (by a concurrent call on
             # PostgreSQL or MariaDB): again, now its owner is told, the same receipt.
-            outbox = self._registered(terms_receipt, contact, encoded, now, reference)
-        self._send(outbox)
+            self._registered(terms_receipt, contact, encoded, now, reference)
         return RegistrationReceipt(email=contact.email, requested_at=now, reference=reference)
 
     def _registered(
         self, receipt: str, contact: ContactDetails, encoded: str, now: datetime, reference: str
-    ) -> list[Message]:
-        """The unit of work of :meth:`register`; return the messages to send."""
+    ) -> None:
+        """The unit of work of :meth:`register`, its message written in it."""
         current = self.catalogue.current(now)
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
@@ -238,11 +237,12 @@ class Registration(AccountOpening):
             owner = store.candidates.find_by_email(contact.email)
             if owner is not None:
                 self._record(tx, RegistrationAttempted(owner.candidate_id, now))
-                return [messages.registration_attempt(owner, reference)]
+                self._send(tx, [messages.registration_attempt(owner, reference)])
+                return
             candidate, token, expires = self._open_account(
                 tx, store, acceptance, contact, encoded, now
             )
-            return [messages.activation(candidate, token, expires, reference)]
+            self._send(tx, [messages.activation(candidate, token, expires, reference)])
 
     def activate(self, token: str) -> Candidate:
         """Complete activation with the token from the activation e-mail.
@@ -264,7 +264,7 @@ class Registration(AccountOpening):
             )
             candidate = store.candidates.save(candidate)
             self._record(tx, event)
-        self._send([messages.account_activated(candidate)])
+            self._send(tx, [messages.account_activated(candidate)])
         return candidate
 
     def resend_activation(self, email: str) -> None:
@@ -294,4 +294,4 @@ class Registration(AccountOpening):
                 token = self._issue_link(tx, TokenPurpose.ACTIVATION, owner, normalized, ttl, now)
                 message = messages.activation(owner or self._decoy(), token, now + ttl)
                 outbox.extend([message] if owner is not None else [])
-        self._send(outbox)
+            self._send(tx, outbox)

@@ -134,7 +134,7 @@ class ScoreReports(FlowBase):
                 claimed = store.score_reports.save(outcome.report)
             store.candidates.save(outcome.candidate)
             self._record(tx, *outcome.events)
-        self._send(outbox)
+            self._send(tx, outbox)
         if outcome.refusal is not None:
             raise outcome.refusal
         return claimed

@@ -79,5 +79,5 @@ class Status(FlowBase):
                     for category in sorted(MARKETING_CATEGORIES):
                         self._consent.record_choice(key, str(category), False, now)
             self._record(tx, event)
-        self._send([messages.account_status_changed(candidate, target, text)])
+            self._send(tx, [messages.account_status_changed(candidate, target, text)])
         return candidate

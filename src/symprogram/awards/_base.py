@@ -25,6 +25,7 @@ from symprogram.clock import Clock, ensure_utc
 from symprogram.events import DomainEvent
 from symprogram.history import AccountHistory
 from symprogram.notify import Message, Notifier
+from symprogram.outbox import DeliveringStore, MessageOutbox
 from symprogram.persistence import Store, Transaction
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def new_id(nbytes: int = 8) -> str:
 class FlowBase:
     """What every flow uses: set by :class:`~symprogram.awards.AwardsService`."""
 
-    _store: Store
+    _delivering: DeliveringStore
     _clock: Clock
     _history: AccountHistory
     _notifier: Notifier
@@ -113,9 +114,19 @@ class FlowBase:
         for event in events:
             self._history.record(tx, event)
 
-    def _send(self, *messages: Message) -> None:
-        for message in messages:
-            self._notifier.send(message)
+    @property
+    def _store(self) -> Store:
+        """The store, its units of work delivering their messages after commit."""
+        return self._delivering
+
+    @_store.setter
+    def _store(self, store: Store) -> None:
+        self._delivering = DeliveringStore(store)
+
+    def _send(self, tx: Transaction, subject: str, *messages: Message) -> None:
+        """Write ``messages`` about the candidate ``subject`` in the unit of work ``tx``
+        (the transactional outbox): the notifier gets them once it committed."""
+        MessageOutbox(self._store, self._notifier).write(tx, messages, subject=subject)
 
     def _read(self, fn: Callable[[Transaction], T]) -> T:
         with self._store.transaction(readonly=True) as tx:

@@ -100,7 +100,7 @@ class Earning(FlowBase):
                 notices.extend(sent)
             if granted:
                 self._repo.save_candidate(tx, state)
-        self._send(*notices)
+            self._send(tx, cid, *notices)
         return tuple(granted)
 
     def earn(self, candidate_id: str, award_id: str) -> AwardGrant:
@@ -117,5 +117,5 @@ class Earning(FlowBase):
         with self._changing(cid) as (tx, state):
             state, granted, notices = self._grant_all(tx, state, (award.award_id,), now)
             self._repo.save_candidate(tx, state)
-        self._send(*notices)
+            self._send(tx, cid, *notices)
         return granted[0]

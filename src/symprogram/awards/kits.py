@@ -119,7 +119,7 @@ class Kits(FlowBase):
                 tx, rules.kit_shipped(kit, now, address=address, tracking=number)
             )
             self._record(tx, KitShipped(kit.candidate_id, now, kid, number))
-        self._send(*self._shipped_notice(kit))
+            self._send(tx, kit.candidate_id, *self._shipped_notice(kit))
         return kit
 
     def _shipped_notice(self, kit: KitFulfilment) -> list[Message]:

@@ -116,17 +116,19 @@ class Publishing(FlowBase):
                     cid, now, disclosure.disclosure_id, ids, disclosure.recipient_hash, until
                 ),
             )
-        self._send(
-            disclosure_message(
-                to=recipient,
-                holder_name=holder,
-                award_names=names,
-                code=code,
-                disclosure_id=disclosure.disclosure_id,
-                award_ids=ids,
-                expires_at=until,
+            self._send(
+                tx,
+                cid,
+                disclosure_message(
+                    to=recipient,
+                    holder_name=holder,
+                    award_names=names,
+                    code=code,
+                    disclosure_id=disclosure.disclosure_id,
+                    award_ids=ids,
+                    expires_at=until,
+                ),
             )
-        )
         return PublishedDisclosure(disclosure, code)
 
     def verify_disclosure(self, code: str, *, recipient_email: str | None = None) -> DisclosureView:

@@ -1,0 +1,369 @@
+"""The transactional outbox: messages written with the change they announce, delivered after.
+
+Kernel; knows no context. A flow never hands a message to the
+:class:`~symprogram.notify.Notifier` itself: it writes it with
+:meth:`MessageOutbox.write` inside its unit of work, as an ``outbox_message``
+record (key ``<subject>:<message_id>``, state ``pending``) and one ``outbox_pending``
+marker per unit of work listing them (key: the first message's ID, which sorts
+by creation time).
+Both commit or roll back with the state change: a message is never sent for a
+change that was rolled back, and never lost for one that committed.
+
+After the outermost unit of work of a :class:`DeliveringStore` commits, the
+messages it wrote are handed to the notifier and marked ``delivered`` (the
+marker deleted; body, subject line and data dropped from the record, which
+keeps the recipient, kind and ID). A crash between the commit and the marking
+leaves them pending; :meth:`MessageOutbox.deliver_pending` (and
+:meth:`symprogram.Program.deliver_pending`) sends them later. Delivery is thus
+*at least once*: a crash after the notifier took a message and before it was
+marked means it is sent again, with the same :attr:`~symprogram.notify.Message.message_id`,
+which the host uses to drop the duplicate.
+
+A notifier that raises leaves the message (and those after it) pending: the
+error is logged (logger ``symprogram.outbox``), never raised to the caller, whose
+change has committed.
+
+Example:
+    >>> from symprogram.notify import Message, Outbox
+    >>> from symprogram.storage.memory import MemoryStore
+    >>> store, sent = DeliveringStore(MemoryStore()), Outbox()
+    >>> outbox = MessageOutbox(store, sent)
+    >>> with store.transaction() as tx:
+    ...     outbox.write(tx, [Message(to="a@example.com", kind="hello", subject="Hi",
+    ...                               body="Hello", data={"candidate_id": "SP-1"})])
+    >>> sent.last("hello").to, outbox.deliver_pending()
+    ('a@example.com', 0)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from types import TracebackType
+from typing import Any
+
+from symprogram.errors import ConcurrencyError, NotFound, SymprogramError, ValidationError
+from symprogram.notify import Message, Notifier
+from symprogram.persistence import Record, Store, Transaction, save_many
+
+__all__ = [
+    "MESSAGE_KIND",
+    "OUTBOX_KINDS",
+    "PENDING_KIND",
+    "DeliveringStore",
+    "MessageOutbox",
+    "Entry",
+    "erase_messages",
+]
+
+MESSAGE_KIND = "outbox_message"
+"""The record of one message (personal data: the address, the body)."""
+
+PENDING_KIND = "outbox_pending"
+"""The marker of a unit of work's messages not yet marked delivered (key: the first
+message's ID; data: their record keys, pseudonymous; no personal data)."""
+
+OUTBOX_KINDS = {MESSAGE_KIND: True, PENDING_KIND: False}
+"""The outbox's record kinds, mapped to whether they hold personal data."""
+
+_NO_SUBJECT = "-"
+_PAGE = 500
+_log = logging.getLogger("symprogram.outbox")
+
+
+Entry = tuple[str, int, Message]
+"""A message of the outbox: ``(record key, record version, message)``."""
+
+
+class _Queued(threading.local):
+    """The calling thread's open units of work and the messages they wrote."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.written: list[tuple[MessageOutbox, str, list[Entry]]] = []
+
+
+_queued = _Queued()
+
+
+def _subject_of(message: Message, subject: str | None) -> str:
+    if subject:
+        return subject
+    found = message.data.get("candidate_id")
+    return found if isinstance(found, str) and found else _NO_SUBJECT
+
+
+def _encode(message: Message, subject: str, state: str) -> str:
+    data: dict[str, Any] = {
+        "message_id": message.message_id,
+        "state": state,
+        "subject": subject,
+        "to": message.to,
+        "kind": message.kind,
+    }
+    if state == "pending":
+        data.update(title=message.subject, body=message.body, data=message.data)
+    return json.dumps(data, default=str, sort_keys=True)
+
+
+def _decode(record: Record) -> tuple[dict[str, Any], Message | None]:
+    data: dict[str, Any] = json.loads(record.data)
+    if data.get("state") != "pending":
+        return data, None
+    message = Message(
+        to=data["to"],
+        kind=data["kind"],
+        subject=data["title"],
+        body=data["body"],
+        data=data["data"],
+        message_id=data["message_id"],
+    )
+    return data, message
+
+
+class DeliveringStore:
+    """A store whose units of work deliver, after the outermost one commits, the
+    messages written in them with :meth:`MessageOutbox.write`.
+
+    Everything else is the wrapped store's (attributes are forwarded). Units of
+    work nest per thread across every ``DeliveringStore``: the messages go out
+    once the outermost one committed, and are dropped (their records rolled
+    back) when it failed.
+
+    Args:
+        store: the store wrapped.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.inner: Store = store.inner if isinstance(store, DeliveringStore) else store
+
+    def transaction(self, *, readonly: bool = False) -> _Unit:
+        """A unit of work of the wrapped store (see the class)."""
+        return _Unit(self.inner, readonly)
+
+    def close(self) -> None:
+        """Close the wrapped store."""
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def __repr__(self) -> str:
+        return f"DeliveringStore({self.inner!r})"
+
+
+class _Unit:
+    def __init__(self, store: Store, readonly: bool) -> None:
+        self._context = store.transaction(readonly=readonly)
+
+    def __enter__(self) -> Transaction:
+        tx = self._context.__enter__()
+        _queued.depth += 1
+        return tx
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        committed = False
+        try:
+            result = self._context.__exit__(exc_type, exc, tb)
+            committed = exc is None
+            return result
+        finally:
+            _queued.depth -= 1
+            if _queued.depth == 0:
+                written, _queued.written = _queued.written, []
+                for outbox, marker, entries in written if committed else ():
+                    outbox.deliver(marker, entries)
+
+
+class MessageOutbox:
+    """Writes messages in a unit of work and delivers them to a notifier after commit.
+
+    Args:
+        store: the store the messages are kept in.
+        notifier: receives the messages.
+    """
+
+    def __init__(self, store: Store, notifier: Notifier) -> None:
+        self._store = store
+        self._notifier = notifier
+
+    def write(
+        self, tx: Transaction, messages: Iterable[Message], *, subject: str | None = None
+    ) -> None:
+        """Write ``messages`` as pending in ``tx``; they are delivered after it commits.
+
+        One ``outbox_message`` record per message and one ``outbox_pending`` marker
+        listing them (keyed by the first message's ID, which sorts by time).
+
+        Args:
+            tx: the unit of work of the change the messages announce.
+            messages: the messages, in the order they are to be delivered.
+            subject: the candidate they concern (default: each message's
+                ``data["candidate_id"]``), for the erasure.
+        """
+        written: list[Entry] = []
+        for message in messages:
+            owner = _subject_of(message, subject)
+            key = f"{owner}:{message.message_id}"
+            version = tx.save(MESSAGE_KIND, key, _encode(message, owner, "pending"), 0)
+            written.append((key, version, message))
+        if not written:
+            return
+        marker = written[0][2].message_id
+        tx.save(PENDING_KIND, marker, json.dumps({"keys": [key for key, _, _ in written]}), 0)
+        if _queued.depth > 0:
+            _queued.written.append((self, marker, written))
+
+    def deliver(self, marker: str, entries: Sequence[Entry]) -> int:
+        """Hand the messages of the pending ``marker`` to the notifier, in order, and
+        mark them delivered; stop at the first the notifier refuses (logged: the rest
+        stay pending). Return how many were handed over."""
+        sent: list[Entry] = []
+        try:
+            for entry in entries:
+                self._notifier.send(entry[2])
+                sent.append(entry)
+        except Exception:  # the host's notifier: its error must not undo a commit
+            _log.exception("a notifier refused a message; it stays pending")
+        rest = [key for key, _, _ in entries[len(sent) :]]
+        if sent:
+            try:
+                with self._store.transaction() as tx:
+                    _mark(tx, marker, sent, rest)
+            except SymprogramError:  # a concurrent delivery, or the store failed
+                self._mark_carefully(marker, sent, rest)
+        return len(sent)
+
+    def _mark_carefully(self, marker: str, sent: Sequence[Entry], rest: list[str]) -> None:
+        """Mark ``sent`` delivered reading each record first (after a conflict)."""
+        try:
+            with self._store.transaction() as tx:
+                found = {key: tx.load(MESSAGE_KIND, key) for key, _, _ in sent}
+                current = [
+                    (key, record.version, message)
+                    for key, _, message in sent
+                    if (record := found[key]) is not None and _decode(record)[1] is not None
+                ]
+                _mark(tx, marker, current, rest)
+        except SymprogramError:
+            _log.exception("delivered messages could not be marked; they stay pending")
+
+    def deliver_pending(self, limit: int | None = None) -> int:
+        """Deliver the messages a crash (or a refusing notifier) left pending, oldest
+        first; return how many were handed to the notifier.
+
+        Args:
+            limit: at most about this many (whole units of work; default: all).
+
+        Raises:
+            ValidationError: a limit that is not a positive integer (``invalid_limit``).
+        """
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
+            raise ValidationError(
+                "limit must be a positive integer or None", field="limit", code="invalid_limit"
+            )
+        delivered = 0
+        after: str | None = None
+        while limit is None or delivered < limit:
+            found, after = self._pending_page(after)
+            if not found:
+                break
+            for marker, entries in found:
+                done = self.deliver(marker, entries)
+                delivered += done
+                if done < len(entries):
+                    return delivered
+                if limit is not None and delivered >= limit:
+                    break
+        return delivered
+
+    def _pending_page(self, after: str | None) -> tuple[list[tuple[str, list[Entry]]], str | None]:
+        found: list[tuple[str, list[Entry]]] = []
+        with self._store.transaction() as tx:
+            markers = tx.scan(PENDING_KIND, after=after, limit=_PAGE)
+            for marker in markers:
+                entries: list[Entry] = []
+                for key in json.loads(marker.data)["keys"]:
+                    record = tx.load(MESSAGE_KIND, key)
+                    message = None if record is None else _decode(record)[1]
+                    if record is not None and message is not None:
+                        entries.append((key, record.version, message))
+                if entries:
+                    found.append((marker.key, entries))
+                else:  # erased, or delivered by another process
+                    tx.delete(PENDING_KIND, marker.key, marker.version)
+        return found, (markers[-1].key if markers else after)
+
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        """Every message record (pending ones with their text), in key order."""
+        after: str | None = None
+        while True:
+            with self._store.transaction(readonly=True) as tx:
+                page = tx.scan(MESSAGE_KIND, after=after, limit=_PAGE)
+            for record in page:
+                yield json.loads(record.data)
+            if len(page) < _PAGE:
+                return
+            after = page[-1].key
+
+
+def _mark(tx: Transaction, marker: str, sent: Sequence[Entry], rest: list[str]) -> None:
+    """Mark ``sent`` delivered (their text dropped) and leave ``rest`` in the marker."""
+    save_many(
+        tx,
+        [
+            (MESSAGE_KIND, key, _encode(message, key.partition(":")[0], "delivered"), version)
+            for key, version, message in sent
+        ],
+    )
+    found = tx.load(PENDING_KIND, marker) if rest else None
+    if found is not None:
+        tx.save(PENDING_KIND, marker, json.dumps({"keys": rest}), found.version)
+    elif not rest:
+        try:
+            tx.delete(PENDING_KIND, marker, 1)
+        except ConcurrencyError:  # left partly delivered before: read its version
+            again = tx.load(PENDING_KIND, marker)
+            if again is not None:
+                tx.delete(PENDING_KIND, marker, again.version)
+        except NotFound:  # delivered by another process meanwhile
+            pass
+
+
+def erase_messages(tx: Transaction, subject: str, *, addresses: Sequence[str] = ()) -> int:
+    """Delete, within ``tx``, every message record of ``subject`` (pending or
+    delivered) and those without a subject sent to one of ``addresses``; return
+    how many."""
+    erased = 0
+    for prefix, match in ((f"{subject}:", None), (f"{_NO_SUBJECT}:", set(addresses))):
+        if match is not None and not match:
+            continue
+        doomed = [
+            record
+            for record in _scan(tx, MESSAGE_KIND, prefix)
+            if match is None or json.loads(record.data).get("to") in match
+        ]
+        for record in doomed:  # a marker left naming them is dropped when next read
+            tx.delete(MESSAGE_KIND, record.key, record.version)
+        erased += len(doomed)
+    return erased
+
+
+def _scan(tx: Transaction, kind: str, prefix: str) -> list[Record]:
+    found: list[Record] = []
+    after: str | None = None
+    while True:
+        page = tx.scan(kind, prefix=prefix, after=after, limit=_PAGE)
+        found.extend(page)
+        if len(page) < _PAGE:
+            return found
+        after = page[-1].key
