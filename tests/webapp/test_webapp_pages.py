@@ -314,3 +314,288 @@ def test_logging_in_and_out(client: Any) -> None:
     )
     assert 303 == right.status_code
     assert f'id="signed-in">{candidate_id}<' in client.get("/").text
+
+
+# -- issue 19: every form error next to its field, in plain words -------------------------
+
+
+def _visible_text(html: str) -> str:
+    """The page's text without its tags (attributes such as data-code are not shown)."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_every_form_error_is_next_to_its_field_in_plain_words(
+    client: Any, outbox: Outbox, program: Program
+) -> None:
+    """Five bad fields and no "I agree": each error is shown after its own field, in a
+    sentence (the codes only as data), the typed values kept, the password never."""
+    response = _register(
+        client,
+        agree="",
+        email="not-an-address",
+        password="short1",
+        given_name="",
+        preferred_language="xx-zz-qq",
+        phone="call me",
+    )
+    assert 400 == response.status_code
+    page = response.text
+    expected = {
+        "agree": ("terms_not_accepted", "Tick “I agree to these terms”"),
+        "email": ("invalid_email", "Enter an e-mail address such as name@example.com."),
+        "password": ("password_too_short", "Your password needs at least 10 characters."),
+        "given_name": ("field_required", "Please fill this in."),
+        "preferred_language": ("unknown_language", "Enter a language such as en"),
+        "phone": ("invalid_phone", "A telephone number has digits"),
+    }
+    for field, (code, words) in expected.items():
+        match = re.search(
+            rf'id="{field}"[^>]*>[^<]*(?:</label>)?\s*<p class="field-error" id="error-{field}" '
+            rf'data-code="{code}">([^<]+)</p>',
+            page,
+        )
+        assert match is not None, field
+        assert match.group(1).startswith(words), (field, match.group(1))
+    assert "Please correct the 6 fields marked below." in page
+    shown = _visible_text(page)
+    for code, _ in expected.values():
+        assert code not in shown
+    assert 'value="Lovelace"' in page
+    assert 'value="call me"' in page
+    assert 'value="xx-zz-qq"' in page
+    assert 'value="not-an-address"' in page
+    assert "short1" not in page
+    assert 0 == len(outbox)
+    assert program.accounts.find_by_email("ada@example.com") is None
+
+
+def test_the_password_is_never_sent_back(client: Any) -> None:
+    """A form refused for another field keeps every value except the password."""
+    response = _register(client, email="not-an-address")
+    assert 400 == response.status_code
+    assert PASSWORD not in response.text
+    assert re.search(
+        r'<input type="password" name="password" id="password" required>', response.text
+    )
+
+
+def test_a_password_refused_by_the_policy_is_explained(client: Any) -> None:
+    """A password with the person's name is refused next to the password field."""
+    response = _register(client, password="lovelace and babbage")
+    assert 400 == response.status_code
+    assert 'id="error-password" data-code="password_contains_personal_info"' in response.text
+    assert "Your password may not contain your e-mail address or your name." in response.text
+    assert "lovelace and babbage" not in response.text
+
+
+def test_a_wrong_password_is_explained_next_to_the_password(client: Any) -> None:
+    """The log-in form shows invalid_credentials in words under the password, keeps the
+    address, never the password."""
+    _register_and_activate(client)
+    client.post("/logout", data={"csrf": csrf_of(client.get("/").text)})
+    csrf = csrf_of(client.get("/login").text)
+    wrong = client.post(
+        "/login", data={"csrf": csrf, "email": "ada@example.com", "password": "not it at all"}
+    )
+    assert 403 == wrong.status_code
+    assert 'id="error-password" data-code="invalid_credentials"' in wrong.text
+    assert "That e-mail address and password do not match an account." in wrong.text
+    assert 'value="ada@example.com"' in wrong.text
+    assert "not it at all" not in wrong.text
+
+
+# -- issue 19: logout ends the session on the server --------------------------------------
+
+
+def _session_cookie(client: Any) -> str:
+    cookie = client.get_cookie("symportal_session")
+    assert cookie is not None, "no session cookie"
+    return str(cookie.value)
+
+
+def test_logging_out_ends_the_session_on_the_server(
+    app: Any, client: Any, program: Program
+) -> None:
+    """A cookie copied before logging out no longer reads nor writes consent."""
+    candidate_id = _register_and_activate(client)
+    page = client.get("/consent").text
+    stolen, csrf = _session_cookie(client), csrf_of(page)
+    assert stolen in app.extensions["symportal_sessions"]
+
+    assert 303 == client.post("/logout", data={"csrf": csrf}).status_code
+    assert stolen not in app.extensions["symportal_sessions"]
+    assert client.get_cookie("symportal_session") is None
+
+    thief = app.test_client()
+    thief.set_cookie("symportal_session", stolen)
+    read = thief.get("/consent")
+    assert 302 == read.status_code
+    assert "/login" == read.headers["Location"]
+    before = program.consent.history(candidate_id)
+    write = thief.post(
+        "/consent", data={"csrf": csrf, "purpose": "special_offers", "action": "opt_out"}
+    )
+    assert 400 == write.status_code
+    assert before == program.consent.history(candidate_id)
+    assert "signed-in" not in thief.get("/").text
+
+
+def test_logging_in_changes_the_session_id(client: Any) -> None:
+    """The id a visitor had before logging in is ended at log-in (no session fixation)."""
+    _register_and_activate(client)
+    client.post("/logout", data={"csrf": csrf_of(client.get("/").text)})
+    csrf = csrf_of(client.get("/login").text)
+    before = _session_cookie(client)
+    right = client.post(
+        "/login", data={"csrf": csrf, "email": "ada@example.com", "password": PASSWORD}
+    )
+    assert 303 == right.status_code
+    assert before != _session_cookie(client)
+
+
+# -- issue 19: cookie attributes and security headers -------------------------------------
+
+
+def test_every_page_sends_the_security_headers(client: Any) -> None:
+    """CSP (no scripts, our own styles, no framing), X-Frame-Options, nosniff; the pages
+    have no inline styles for the CSP to refuse."""
+    for path in ("/", "/register", "/login", "/handbook", "/static/portal.css", "/nowhere"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in csp
+        assert "style-src 'self'" in csp
+        assert "frame-ancestors 'none'" in csp
+        assert "form-action 'self'" in csp
+        assert "DENY" == response.headers["X-Frame-Options"]
+        assert "nosniff" == response.headers["X-Content-Type-Options"]
+    page = client.get("/register").text
+    assert "<style" not in page
+    assert "style=" not in page
+    assert "<script" not in page
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(client: Any) -> None:
+    """Over http the cookie is HttpOnly and SameSite=Lax (not Secure)."""
+    header = client.get("/register").headers["Set-Cookie"]
+    assert header.startswith("symportal_session=")
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    assert "Secure" not in header
+
+
+def test_the_cookie_is_secure_under_an_https_base_url(program: Program) -> None:
+    """With an https base URL the session cookie is also Secure."""
+    import symportal
+
+    app = symportal.create_app(program, base_url="https://portal.example.com")
+    header = app.test_client().get("/register").headers["Set-Cookie"]
+    assert "Secure" in header
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+
+
+# -- issue 19: links from the configured base URL -----------------------------------------
+
+
+def test_the_activation_link_comes_from_the_base_url_not_the_host_header(
+    program: Program, outbox: Outbox
+) -> None:
+    """A forged Host header does not change the activation link."""
+    import symportal
+
+    app = symportal.create_app(program, base_url="https://portal.example.com/")
+    client = app.test_client()
+    headers = {"Host": "evil.example"}
+    csrf = csrf_of(client.get("/register", headers=headers).text)
+    client.post("/register", data={"csrf": csrf, **registration_form()}, headers=headers)
+    page = client.get("/check-email", headers=headers).text
+    token = outbox.last("activation").data["token"]
+    assert f'href="https://portal.example.com/activate?token={token}"' in page
+    assert "evil.example" not in page
+
+
+@pytest.mark.parametrize(
+    "base_url", ["portal.example.com", "ftp://portal.example.com", "https://x.example/a?b=c"]
+)
+def test_a_base_url_must_be_an_http_origin(program: Program, base_url: str) -> None:
+    """A base URL without scheme, of another scheme or with a path/query is refused."""
+    import symportal
+
+    with pytest.raises(ValueError, match="base_url"):
+        symportal.create_app(program, base_url=base_url)
+
+
+# -- issue 19: log-ins throttled through the SDK's rate limits -----------------------------
+
+
+def _login(client: Any, email: str, password: str, ip: str = "203.0.113.7") -> Any:
+    csrf = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={"csrf": csrf, "email": email, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def test_failed_logins_are_throttled_per_address(client: Any, program: Program) -> None:
+    """After the address's limit of failures, even the right password waits: 429, a
+    Retry-After header and the wait in words next to the address."""
+    _register_and_activate(client)
+    client.post("/logout", data={"csrf": csrf_of(client.get("/").text)})
+    limit = program.accounts.settings.login_failure_limit
+    for _ in range(limit):
+        assert 403 == _login(client, "ada@example.com", "not it at all").status_code
+    refused = _login(client, "ada@example.com", PASSWORD)
+    assert 429 == refused.status_code
+    wait = int(refused.headers["Retry-After"])
+    assert 0 < wait <= program.accounts.settings.login_failure_window.total_seconds()
+    assert 'id="error-email" data-code="rate_limited"' in refused.text
+    assert "Too many failed log-ins. Please wait 5 minutes and try again." in refused.text
+    assert "signed-in" not in client.get("/").text
+
+
+def test_failed_logins_are_throttled_per_client_ip(client: Any, program: Program) -> None:
+    """Guesses at many addresses from one IP are limited by the client's IP (the
+    portal passes it as client_key); another IP is not affected."""
+    limit = program.accounts.settings.client_failure_limit
+    for n in range(limit):
+        assert 403 == _login(client, f"guess{n}@example.com", "not it at all").status_code
+    refused = _login(client, "another@example.com", "not it at all")
+    assert 429 == refused.status_code
+    assert "Retry-After" in refused.headers
+    assert 403 == _login(client, "another@example.com", "x", ip="198.51.100.9").status_code
+
+
+# -- issue 19: local-language sites that cannot be reached ---------------------------------
+
+
+def test_an_unreachable_local_site_offers_the_english_version(
+    client: Any, unreachable_sites: set[str]
+) -> None:
+    """When the German site does not answer, the page links to it and to English here."""
+    unreachable_sites.add("https://support.example.com/de/")
+    response = client.get(
+        "/handbook/technical_support_policy", headers={"Accept-Language": "de-CH,de;q=0.9"}
+    )
+    assert 200 == response.status_code
+    assert "Accept-Language" in response.headers["Vary"]
+    assert 'id="local-site-link" href="https://support.example.com/de/"' in response.text
+    assert "cannot be reached right now" in response.text
+    english = re.search(r'id="read-in-english" href="([^"]+)"', response.text)
+    assert english is not None
+    assert "/handbook/technical_support_policy?lang=en" == english.group(1)
+    served = client.get(english.group(1), headers={"Accept-Language": "de-CH,de;q=0.9"})
+    assert 200 == served.status_code
+    assert "en" == served.headers["Content-Language"]
+
+
+def test_the_handbook_list_offers_english_beside_a_local_site(client: Any) -> None:
+    """The list names the local site and links the English version next to it."""
+    page = client.get("/handbook", headers={"Accept-Language": "fr"}).text
+    row = re.search(r'<tr id="doc-technical_support_policy">(.*?)</tr>', page, re.DOTALL)
+    assert row is not None
+    assert "(local site)" in row.group(1)
+    assert 'href="/handbook/technical_support_policy?lang=en">read it in English' in row.group(1)
+    other = re.search(r'<tr id="doc-support_terms_and_conditions">(.*?)</tr>', page, re.DOTALL)
+    assert other is not None
+    assert "read it in English" not in other.group(1)
