@@ -1,7 +1,11 @@
 """Test-wide settings and fixtures: Hypothesis profiles and programs on every backend.
 
-``dev`` (default) keeps runs quick; ``ci`` (selected by ``HYPOTHESIS_PROFILE=ci``,
-which ``.ci/run`` sets) runs more examples, derandomized so CI is deterministic.
+``dev`` (default, the README's plain ``pytest``) keeps runs quick: at most
+:data:`QUICK_EXAMPLES` examples and :data:`QUICK_STEPS` stateful steps per test (a
+test's own ``@settings`` asking for more is capped), and the ``slow`` tests left out
+unless ``-m`` is given. ``ci`` (selected by ``HYPOTHESIS_PROFILE=ci``, which ``.ci/run``
+sets) runs every test with the examples it asks for (150 by default), derandomized so
+CI is deterministic.
 
 Fixtures (the only definitions of these names in the suite):
 
@@ -34,8 +38,15 @@ from symprogram import Program
 from symprogram.clock import FixedClock
 from symprogram.persistence import Store
 
+QUICK_EXAMPLES = 20
+"""The ``dev`` profile's examples per test (a test's own ``@settings`` is capped too)."""
+QUICK_STEPS = 20
+"""The ``dev`` profile's steps per stateful test run."""
+
 settings.register_profile(
     "dev",
+    max_examples=QUICK_EXAMPLES,
+    stateful_step_count=QUICK_STEPS,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -48,7 +59,43 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+settings.load_profile(PROFILE)
+
+
+def _quick(current: settings) -> settings:
+    """``current`` capped at the ``dev`` profile's examples and steps."""
+    return settings(
+        current,
+        max_examples=min(current.max_examples, QUICK_EXAMPLES),
+        stateful_step_count=min(current.stateful_step_count, QUICK_STEPS),
+    )
+
+
+def _cap_examples(item: pytest.Item) -> None:
+    test = getattr(item, "obj", None)
+    chosen = getattr(test, "_hypothesis_internal_use_settings", None)
+    if isinstance(chosen, settings):  # a @given test (its own @settings or the profile)
+        test._hypothesis_internal_use_settings = _quick(chosen)  # type: ignore[union-attr]
+        return
+    machine = getattr(item, "cls", None)
+    chosen = getattr(machine, "settings", None)
+    if isinstance(chosen, settings):  # a stateful test's TestCase
+        machine.settings = _quick(chosen)  # type: ignore[union-attr]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``dev`` profile: cap every test's examples; leave out ``slow`` tests unless ``-m``."""
+    if PROFILE != "dev":
+        return
+    for item in items:
+        _cap_examples(item)
+    if config.getoption("markexpr", default=""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if item.get_closest_marker("slow") is None]
 
 
 def pytest_configure(config: pytest.Config) -> None:
