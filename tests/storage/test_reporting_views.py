@@ -129,7 +129,8 @@ def populate(program: Program) -> dict[str, str]:
     """Two active candidates (one with awards and consent), one pending, an agreement."""
     clock = clock_of(program)
     ada_token = register(program, "ada@example.com", "Ada", "Lovelace")
-    pending_token = register(program, "grace@example.com", "Grace", "Hopper")
+    # Quotes, backslashes and letters beyond ASCII come out of the JSON unescaped.
+    pending_token = register(program, "grace@example.com", 'Grâce \\ "Amazing"', "O'Hopper-Ünal")
     found = program.accounts.find_by_email("grace@example.com")
     assert found is not None and pending_token
     pending = found.candidate_id
@@ -215,6 +216,7 @@ def test_candidates(populated: tuple[Program, dict[str, str]]) -> None:
     assert START + timedelta(hours=1) == instant(rows[ids["ada"]]["activated_at"])
     assert rows[ids["pending"]]["activated_at"] is None
     assert "pending_activation" == rows[ids["pending"]]["status"]
+    assert "O'Hopper-Ünal" == rows[ids["pending"]]["family_name"]
 
 
 def test_awards_held(populated: tuple[Program, dict[str, str]]) -> None:
@@ -353,6 +355,35 @@ def test_a_version_2_sqlite_file_gets_the_views(backend: str, make_program: Prog
     rows = query(reopened, "v_candidates")
     assert {ids["ada"], ids["pending"]} == {row["candidate_id"] for row in rows}
     assert len(query(reopened, "v_agreements")) == 2
+
+
+@pytest.mark.backends("sqlalchemy", "postgresql", "mariadb")
+def test_a_version_1_sql_database_gets_the_views(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Tables of schema version 1 (before the views) get them when a store opens, and a
+    stale view of an older release is replaced."""
+    import sqlalchemy as sa
+
+    from symprogram.storage.sqlalchemy import SCHEMA_VERSION, SQLAlchemyStore
+
+    program = make_program(backend, start=START)
+    ids = populate(program)
+    store: Any = program.store
+    prefix, engine = store.table_prefix, store.engine
+    with engine.begin() as conn:
+        for statement in drop_statements(engine.dialect.name, prefix):
+            conn.execute(sa.text(statement))
+        conn.execute(sa.text(f"DELETE FROM {prefix}schema WHERE version > 1"))
+        conn.execute(sa.text(f"CREATE VIEW {prefix}v_candidates AS SELECT 'stale' AS candidate_id"))
+    assert 1 == store.schema_version
+    upgraded = SQLAlchemyStore(engine=engine, table_prefix=prefix)
+    assert SCHEMA_VERSION == upgraded.schema_version == 2
+    assert set(upgraded.view_names) <= set(sa.inspect(engine).get_view_names())
+    upgraded.close()
+    rows = query(program, "v_candidates")
+    assert {ids["ada"], ids["pending"]} == {row["candidate_id"] for row in rows}
+    assert len(query(program, "v_consent")) == 3
 
 
 def test_views_for_other_databases_are_not_made() -> None:
