@@ -22,7 +22,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -85,14 +85,23 @@ class Notifier(Protocol):
 
 
 class Outbox:
-    """A :class:`Notifier` that keeps every message in memory, in order. Thread-safe."""
+    """A :class:`Notifier` that keeps every message in memory, in order. Thread-safe.
 
-    def __init__(self) -> None:
+    Args:
+        forward: called with each message before it is kept (e.g. to write it to
+            a file); if it raises, the message is not kept and the error reaches
+            the sender (the transactional outbox then keeps it pending).
+    """
+
+    def __init__(self, *, forward: Callable[[Message], None] | None = None) -> None:
         self._messages: list[Message] = []
         self._lock = threading.Lock()
+        self.forward = forward
 
     def send(self, message: Message) -> None:
-        """Keep ``message``."""
+        """Forward (when set) and keep ``message``."""
+        if self.forward is not None:
+            self.forward(message)
         with self._lock:
             self._messages.append(message)
 

@@ -36,9 +36,10 @@ the account with the activation message and then chooses a password through
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -251,16 +252,19 @@ class CandidateImport:
 
     Args:
         program: the program to import into. Its notifier must be ``outbox``.
-        outbox: where the activation messages land; after each committed batch
-            they are handed to ``on_messages`` and the outbox is cleared.
+        outbox: where the activation messages land. Each is handed to
+            ``on_messages`` as the outbox receives it, after its batch committed
+            and before the transactional outbox marks it delivered; the
+            messages a killed import left pending are delivered so when the
+            import starts and when it ends (``Program.deliver_pending``).
         batch_size: rows per unit of work.
         max_errors: stop once more rows than this are bad (``None``: never).
         stop_after_same: stop when this many first rows are all refused with
             the same code on the same column (``None``: never).
         on_start: called once the header is checked, before the first row.
         on_progress: called with the number of bytes read, as the file is read.
-        on_messages: called with the messages of each committed batch (the
-            activation messages a host application would e-mail).
+        on_messages: called with each message (a tuple of one) once its batch
+            committed (the activation messages a host application would e-mail).
         on_bad: called with each bad row and its values, as soon as it is refused.
         on_duplicate: called with each skipped row whose line is known.
     """
@@ -317,7 +321,8 @@ class CandidateImport:
             raise ValidationError(
                 f"cannot read {path}: {exc.strerror or exc}", field="file", code="csv_unreadable"
             ) from exc
-        with stream:
+        with stream, self._forwarding():
+            self._deliver_left()
             reader = csv.reader(decoded_lines(stream, self._on_progress), strict=True)
             self.header = read_header(reader)
             self.report.ignored_columns = self.header.ignored
@@ -339,7 +344,28 @@ class CandidateImport:
             self._reading = False  # bad rows of the last batch no longer stop anything
             if pending:
                 self._flush(pending)
+            self._deliver_left()
         return self.report
+
+    @contextlib.contextmanager
+    def _forwarding(self) -> Iterator[None]:
+        """Hand each message to ``on_messages`` as the outbox receives it."""
+        on_messages = self._on_messages
+        if on_messages is None:
+            yield
+            return
+        previous = self._outbox.forward
+        self._outbox.forward = lambda message: on_messages((message,))
+        try:
+            yield
+        finally:
+            self._outbox.forward = previous
+
+    def _deliver_left(self) -> None:
+        """Deliver the messages an earlier, killed import left pending."""
+        self._outbox.clear()
+        self._program.deliver_pending()
+        self._outbox.clear()
 
     def _accept(self, line: int, values: list[str] | csv.Error) -> _Row | None:
         """The row to register, or ``None`` (refused, or a repeat of an earlier line)."""
@@ -456,8 +482,6 @@ class CandidateImport:
         except BaseException:
             self._outbox.clear()  # nothing was committed: nothing may be sent
             raise
-        messages = self._outbox.messages
+        messages = self._outbox.messages  # on_messages had each (see _forwarding)
         self._outbox.clear()
-        if self._on_messages is not None and messages:
-            self._on_messages(messages)
         return outcome, tuple(messages)
