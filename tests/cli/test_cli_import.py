@@ -246,6 +246,7 @@ def test_the_progress_bar_goes_to_stderr(run: Invoke, tmp_path: Path) -> None:
     assert "3 rows: 3 imported" in result.stdout
 
 
+@pytest.mark.slow
 def test_five_thousand_rows(run: Invoke, db: Path, tmp_path: Path) -> None:
     """A 5 000-row file imports completely, in batches, with a few bad rows reported."""
     path = write_csv(tmp_path / "big.csv", 5000)

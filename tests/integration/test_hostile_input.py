@@ -551,6 +551,7 @@ SQL_TARGETS = sorted(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.backends(*SQLALCHEMY)
 @pytest.mark.parametrize("target", SQL_TARGETS)
 def test_hostile_values_on_the_sql_adapter(
