@@ -15,36 +15,40 @@ Example:
     >>> check_text("x" * 11, "name", limit=10)
     Traceback (most recent call last):
     ...
-    symprogram.errors.LimitExceeded: name is longer than 10 characters
+    symprogram.errors.LimitExceeded: [name_too_long] name is longer than 10 characters (field: name)
 """
 
 from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import attrs
 
 from symprogram.clock import ensure_utc
-from symprogram.errors import LimitExceeded, ValidationError
+from symprogram.errors import IllegalTransition, LimitExceeded, ValidationError
 
 __all__ = [
     "DEFAULT_CODES",
     "TextCodes",
     "check_date",
     "check_enum",
+    "check_instance",
     "check_instant",
     "check_int",
+    "optional_instance",
     "check_text",
+    "check_transition",
     "optional",
     "optional_text",
     "validator",
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 
 _LINE_BREAKS = frozenset("\u2028\u2029\u0085")
 _MULTILINE_ALLOWED = frozenset("\n\t")
@@ -64,6 +68,22 @@ class TextCodes:
     too_long: str | None = None
     control: str | None = None
     surrogate: str | None = None
+
+    @classmethod
+    def same(cls, code: str, *, too_long: str | None = None) -> TextCodes:
+        """Codes where every text error gets ``code`` (length: ``too_long``, else ``code``).
+
+        Example:
+            >>> TextCodes.same("invalid_name").blank
+            'invalid_name'
+        """
+        return cls(
+            wrong_type=code,
+            blank=code,
+            too_long=code if too_long is None else too_long,
+            control=code,
+            surrogate=code,
+        )
 
 
 DEFAULT_CODES = TextCodes()
@@ -259,6 +279,79 @@ def check_int(
             details={"minimum": minimum, "maximum": maximum},
         )
     return int(value)
+
+
+def check_instance(
+    value: object, cls: type[T], field: str, *, code: str | None = None, default: T | None = None
+) -> T:
+    """Return ``value`` if it is a ``cls``; ``None`` gives ``default`` when one is given.
+
+    Used for the objects a constructor receives (``catalogue=``, ``settings=``, ...).
+
+    Raises:
+        ValidationError: anything else (``invalid_<field>`` unless ``code`` is given).
+
+    Example:
+        >>> check_instance(None, int, "count", default=0)
+        0
+    """
+    if value is None and default is not None:
+        return default
+    if not isinstance(value, cls):
+        name = cls.__name__
+        article = "an" if name[:1].upper() in "AEIOU" else "a"
+        raise ValidationError(
+            f"{field} must be {article} {name}", field=field, code=_code(code, field)
+        )
+    return value
+
+
+def optional_instance(
+    value: object, cls: type[T], field: str, *, code: str | None = None
+) -> T | None:
+    """``None``, or ``value`` if it is a ``cls`` (as :func:`check_instance`).
+
+    Raises:
+        ValidationError: anything else (``invalid_<field>`` unless ``code`` is given).
+    """
+    return None if value is None else check_instance(value, cls, field, code=code)
+
+
+S = TypeVar("S", bound=enum.Enum)
+
+
+def check_transition(
+    table: Mapping[S, frozenset[S]],
+    current: S,
+    target: S,
+    *,
+    what: str,
+    code: str | None = "illegal_transition",
+) -> None:
+    """Refuse a status change that ``table`` (status -> allowed next statuses) does not allow.
+
+    Raises:
+        IllegalTransition: ``target`` is not allowed after ``current`` (``code``, or the
+            class's default when ``None``; details ``from`` and ``to``).
+
+    Example:
+        >>> class Door(enum.StrEnum):
+        ...     OPEN = "open"
+        ...     SHUT = "shut"
+        >>> table = {Door.OPEN: frozenset({Door.SHUT}), Door.SHUT: frozenset()}
+        >>> try:
+        ...     check_transition(table, Door.SHUT, Door.OPEN, what="a door")
+        ... except IllegalTransition as refused:
+        ...     print(refused.code, refused.details)
+        illegal_transition {'from': 'shut', 'to': 'open'}
+    """
+    if target not in table[current]:
+        raise IllegalTransition(
+            f"{what} cannot go from {current.value} to {target.value}",
+            field="status",
+            code=code,
+            details={"from": str(current.value), "to": str(target.value)},
+        )
 
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]

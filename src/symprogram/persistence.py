@@ -88,6 +88,7 @@ __all__ = [
     "check_position",
     "check_text",
     "check_version",
+    "decode_stored",
     "index_get_many",
     "index_put_many",
     "load_for_update",
@@ -260,6 +261,25 @@ class LockingTransaction(Transaction, Protocol):
         ...
 
 
+def decode_stored(
+    data: str, cls: type[T], *, kind: str, key: str, converter: cattrs.Converter
+) -> T:
+    """Decode the stored text of the ``kind`` record ``key`` into a ``cls``.
+
+    Raises:
+        IntegrityError: the text is not a valid ``cls`` (``record_corrupt``, details
+            ``kind`` and ``key``).
+    """
+    try:
+        return loads(data, cls, converter=converter)
+    except ValidationError as exc:
+        raise IntegrityError(
+            f"stored {kind} {key!r} is unreadable: {exc.message}",
+            code="record_corrupt",
+            details={"kind": kind, "key": key},
+        ) from exc
+
+
 def load_for_update(tx: Transaction, kind: str, key: str) -> Record | None:
     """Load a record and lock it for the rest of the unit of work where the adapter can.
 
@@ -361,14 +381,9 @@ class Repository(Generic[T]):
         cache_key = (self.cls, self._conv, data)
         obj: T | None = _decoded.get(cache_key)
         if obj is None:
-            try:
-                obj = loads(data, self.cls, converter=self._conv)
-            except ValidationError as exc:
-                raise IntegrityError(
-                    f"stored {self.kind} {record.key!r} is unreadable: {exc.message}",
-                    code="record_corrupt",
-                    details={"kind": self.kind, "key": record.key},
-                ) from exc
+            obj = decode_stored(
+                data, self.cls, kind=self.kind, key=record.key, converter=self._conv
+            )
             if len(data) <= _DECODED_MAX_TEXT:
                 with _decoded_lock:
                     while len(_decoded) >= _DECODED_MAX:

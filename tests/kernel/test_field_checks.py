@@ -15,14 +15,17 @@ from symprogram._checks import (
     TextCodes,
     check_date,
     check_enum,
+    check_instance,
     check_instant,
     check_int,
     check_text,
+    check_transition,
     optional,
+    optional_instance,
     optional_text,
     validator,
 )
-from symprogram.errors import LimitExceeded, SymprogramError, ValidationError
+from symprogram.errors import IllegalTransition, LimitExceeded, SymprogramError, ValidationError
 
 
 class Colour(enum.StrEnum):
@@ -178,3 +181,50 @@ def test_attrs_validators_name_the_attribute() -> None:
     with pytest.raises(LimitExceeded) as caught:
         Note("ok", body="too long")
     assert caught.value.field == "body"
+
+
+def test_same_codes_give_one_code_for_every_text_error() -> None:
+    """TextCodes.same(code): every kind of bad text raises ``code`` (length optionally its own)."""
+    codes = TextCodes.same("invalid_name")
+    assert codes == TextCodes(
+        "invalid_name", "invalid_name", "invalid_name", "invalid_name", "invalid_name"
+    )
+    with pytest.raises(LimitExceeded) as caught:
+        check_text("x" * 6, "name", limit=5, codes=codes)
+    assert caught.value.code == "invalid_name"
+    with pytest.raises(ValidationError) as refused:
+        check_text(" ", "name", limit=5, codes=codes)
+    assert refused.value.code == "invalid_name"
+    assert TextCodes.same("invalid_name", too_long="name_too_long").too_long == "name_too_long"
+
+
+def test_check_instance_names_the_field_and_the_class() -> None:
+    """check_instance: the value if it is a ``cls``, the default for None, else invalid_<field>."""
+    assert check_instance(3, int, "count") == 3
+    assert check_instance(None, int, "count", default=7) == 7
+    assert optional_instance(None, int, "count") is None
+    assert optional_instance(4, int, "count") == 4
+    with pytest.raises(ValidationError) as caught:
+        check_instance("3", int, "count")
+    assert caught.value.code == "invalid_count"
+    assert "count must be an int" in str(caught.value)
+    with pytest.raises(ValidationError) as other:
+        optional_instance(3, str, "settings", code="invalid_settings")
+    assert other.value.code == "invalid_settings"
+    assert "settings must be a str" in str(other.value)
+    assert isinstance(other.value, SymprogramError)
+
+
+def test_check_transition_allows_the_table_and_refuses_the_rest() -> None:
+    """check_transition: a change the table allows passes; any other is illegal_transition."""
+    table = {Colour.RED: frozenset({Colour.BLUE}), Colour.BLUE: frozenset[Colour]()}
+    check_transition(table, Colour.RED, Colour.BLUE, what="a colour")
+    with pytest.raises(IllegalTransition) as caught:
+        check_transition(table, Colour.BLUE, Colour.RED, what="a colour")
+    assert caught.value.code == "illegal_transition"
+    assert caught.value.field == "status"
+    assert caught.value.details == {"from": "blue", "to": "red"}
+    assert "a colour cannot go from blue to red" in str(caught.value)
+    with pytest.raises(IllegalTransition) as custom:
+        check_transition(table, Colour.BLUE, Colour.RED, what="a colour", code="colour_blue")
+    assert custom.value.code == "colour_blue"

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from symprogram._checks import check_transition
 from symprogram.accounts.events import IncidentOpened, IncidentStatusChanged
 from symprogram.accounts.models import (
     Candidate,
@@ -111,13 +112,7 @@ def change_incident_status(
             (``illegal_transition``), or a reopen after the window closed
             (``reopen_window_passed``).
     """
-    if target not in INCIDENT_TRANSITIONS[incident.status]:
-        raise IllegalTransition(
-            f"an incident cannot go from {incident.status} to {target}",
-            field="status",
-            code="illegal_transition",
-            details={"from": str(incident.status), "to": str(target)},
-        )
+    check_transition(INCIDENT_TRANSITIONS, incident.status, target, what="an incident")
     reopening = target is IncidentStatus.OPEN
     if reopening and (incident.resolved_at is None or at > incident.resolved_at + reopen_window):
         raise IllegalTransition(

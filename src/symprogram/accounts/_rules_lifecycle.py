@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from symprogram._checks import check_transition
 from symprogram.accounts.events import AccountStatusChanged
 from symprogram.accounts.models import (
     ERASED_EMAIL,
@@ -62,13 +63,7 @@ def change_status(
         IllegalTransition: ``target`` is not reachable from the current status
             (code ``illegal_transition``; details ``from`` and ``to``).
     """
-    if target not in ACCOUNT_TRANSITIONS[candidate.status]:
-        raise IllegalTransition(
-            f"an account cannot go from {candidate.status} to {target}",
-            field="status",
-            code="illegal_transition",
-            details={"from": str(candidate.status), "to": str(target)},
-        )
+    check_transition(ACCOUNT_TRANSITIONS, candidate.status, target, what="an account")
     updated = attrs.evolve(
         candidate,
         status=target,

@@ -32,8 +32,7 @@ MAX_CODE_LENGTH = 200
 
 def _codes(field: str) -> TextCodes:
     """``invalid_<field>`` for every kind of bad text."""
-    code = f"invalid_{field}"
-    return TextCodes(wrong_type=code, blank=code, too_long=code, control=code, surrogate=code)
+    return TextCodes.same(f"invalid_{field}")
 
 
 _CODES = {

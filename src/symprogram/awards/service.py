@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from symprogram._checks import check_int
+from symprogram._checks import check_instance, check_int, optional_instance
 from symprogram._deprecation import deprecated_alias, warn_deprecated
 from symprogram._memo import TokenMemo
 from symprogram.awards._base import SINCE
@@ -147,11 +147,7 @@ class AwardsService(Results, ProgressReports, Earning, Renewals, Kits, Publishin
         settings: AwardsSettings | None = None,
         salt: bytes | None = None,
     ) -> None:
-        chosen = settings if settings is not None else AwardsSettings()
-        if not isinstance(chosen, AwardsSettings):
-            raise ValidationError(
-                "settings must be an AwardsSettings", field="settings", code="invalid_settings"
-            )
+        chosen = check_instance(settings, AwardsSettings, "settings", default=AwardsSettings())
         if salt is not None:
             warn_deprecated(
                 "AwardsService(salt=...)", "AwardsService(settings=AwardsSettings(salt=...))", SINCE
@@ -169,10 +165,7 @@ class AwardsService(Results, ProgressReports, Earning, Renewals, Kits, Publishin
         self._history = history
         self._notifier = notifier
         self._candidates = candidates
-        if catalogue is not None and not isinstance(catalogue, AwardCatalogue):
-            raise ValidationError(
-                "catalogue must be an AwardCatalogue", field="catalogue", code="invalid_catalogue"
-            )
+        optional_instance(catalogue, AwardCatalogue, "catalogue")
         self._catalogue = catalogue if catalogue is not None else AwardCatalogue.default()
         self._repo = AwardsStorage()
         self._progress_memo = TokenMemo(store, limit=chosen.progress_memo_limit)

@@ -16,6 +16,7 @@ import attrs
 
 from symprogram._checks import check_text, validator
 from symprogram._codegen import returns_as_is
+from symprogram._lookup import find_by
 from symprogram.clock import ensure_utc
 from symprogram.consent._models_content import (
     ContactPoint,
@@ -366,24 +367,15 @@ class Policy:
 
     def purpose(self, purpose_id: str) -> Purpose | None:
         """The declared purpose ``purpose_id``, or ``None``."""
-        for purpose in self.purposes:
-            if purpose.id == purpose_id:
-                return purpose
-        return None
+        return find_by(self.purposes, "id", purpose_id)
 
     def activity(self, activity_id: str) -> Activity | None:
         """The declared activity ``activity_id``, or ``None``."""
-        for activity in self.activities:
-            if activity.id == activity_id:
-                return activity
-        return None
+        return find_by(self.activities, "id", activity_id)
 
     def cobranded(self, site: str) -> CoBrandedSite | None:
         """The co-branded site ``site``, or ``None``."""
-        for co in self.cobranded_sites:
-            if co.site == site:
-                return co
-        return None
+        return find_by(self.cobranded_sites, "site", site)
 
     def recipients_for(self, purpose_id: str) -> tuple[str, ...]:
         """Names of the recipients receiving information for ``purpose_id``."""

@@ -27,10 +27,10 @@ from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState
 from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND, STATE_KIND
 from symprogram.consent.storage import CONVERTER, audience_key
 from symprogram.decisions import Decision
-from symprogram.errors import ConcurrencyError, IntegrityError, StorageError, ValidationError
+from symprogram.errors import ConcurrencyError, StorageError
 from symprogram.events import Ledger
-from symprogram.persistence import Record, Store, Transaction
-from symprogram.serialization import canonical_json, loads
+from symprogram.persistence import Record, Store, Transaction, decode_stored
+from symprogram.serialization import canonical_json
 
 __all__ = ["CACHE_LIMIT", "AudienceIndex", "Projections"]
 
@@ -71,14 +71,9 @@ class Projections:
         self._cache: dict[str, Cached] = {}
 
     def _decode(self, subject: str, record_data: str, version: int) -> ConsentState:
-        try:
-            state = loads(record_data, ConsentState, converter=CONVERTER)
-        except ValidationError as exc:
-            raise IntegrityError(
-                f"stored consent state of {subject!r} is unreadable",
-                code="record_corrupt",
-                details={"kind": STATE_KIND, "key": subject},
-            ) from exc
+        state = decode_stored(
+            record_data, ConsentState, kind=STATE_KIND, key=subject, converter=CONVERTER
+        )
         return attrs.evolve(state, version=version)
 
     def cached(self, subject: str, record_data: str, version: int) -> Cached:

@@ -28,6 +28,7 @@ import attrs
 
 from symprogram._checks import TextCodes, check_enum, check_text
 from symprogram._codegen import returns_as_is
+from symprogram._lookup import find_by
 from symprogram.consent._models_catalogue import PolicyCatalogue
 from symprogram.consent._models_content import (
     Channel,
@@ -119,13 +120,7 @@ MAX_EVIDENCE_LENGTH = 2000
 MAX_VALUE_LENGTH = 500
 
 _SUBJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
-_SUBJECT_CODES = TextCodes(
-    wrong_type="invalid_subject",
-    blank="invalid_subject",
-    too_long="subject_too_long",
-    control="invalid_subject",
-    surrogate="invalid_subject",
-)
+_SUBJECT_CODES = TextCodes.same("invalid_subject", too_long="subject_too_long")
 
 
 class Choice(enum.StrEnum):
@@ -285,10 +280,7 @@ class ConsentState:
 
     def choice(self, topic: str) -> ChoiceState | None:
         """The standing choice on ``topic``, or ``None`` if never made."""
-        for item in self.choices:
-            if item.topic == topic:
-                return item
-        return None
+        return find_by(self.choices, "topic", topic)
 
 
 @attrs.frozen

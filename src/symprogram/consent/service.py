@@ -31,7 +31,14 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_enum, check_int, optional, validator
+from symprogram._checks import (
+    check_enum,
+    check_instance,
+    check_int,
+    optional,
+    optional_instance,
+    validator,
+)
 from symprogram._deprecation import deprecated_alias, renamed_keyword
 from symprogram._memo import TokenMemo
 from symprogram.clock import Clock
@@ -142,16 +149,8 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
             since="0.2",
             where="ConsentService",
         )
-        if catalogue is not None and not isinstance(catalogue, PolicyCatalogue):
-            raise ValidationError(
-                "catalogue must be a PolicyCatalogue", field="catalogue", code="invalid_catalogue"
-            )
-        if settings is None:
-            settings = ConsentSettings()
-        elif not isinstance(settings, ConsentSettings):
-            raise ValidationError(
-                "settings must be a ConsentSettings", field="settings", code="invalid_settings"
-            )
+        optional_instance(catalogue, PolicyCatalogue, "catalogue")
+        settings = check_instance(settings, ConsentSettings, "settings", default=ConsentSettings())
         if catalogue is not None and settings.policy is not None:
             raise ValidationError(
                 "give either catalogue= or settings.policy, not both",

@@ -31,6 +31,7 @@ from symprogram._checks import (
     optional,
     validator,
 )
+from symprogram._lookup import find_by
 from symprogram.clock import ensure_utc
 from symprogram.decisions import Decision
 from symprogram.entitlements._models_catalogue import (
@@ -486,24 +487,15 @@ class CustomerEntitlements:
 
     def agreement(self, agreement_id: str) -> Agreement | None:
         """The agreement with ``agreement_id``, or ``None``."""
-        for agreement in self.agreements:
-            if agreement.agreement_id == agreement_id:
-                return agreement
-        return None
+        return find_by(self.agreements, "agreement_id", agreement_id)
 
     def grant(self, grant_id: str) -> Grant | None:
         """The grant with ``grant_id``, or ``None``."""
-        for grant in self.grants:
-            if grant.grant_id == grant_id:
-                return grant
-        return None
+        return find_by(self.grants, "grant_id", grant_id)
 
     def extension(self, extension_id: str) -> SupportExtension | None:
         """The extension with ``extension_id``, or ``None``."""
-        for extension in self.extensions:
-            if extension.extension_id == extension_id:
-                return extension
-        return None
+        return find_by(self.extensions, "extension_id", extension_id)
 
 
 # ------------------------------------------------------------------ product lifecycle
@@ -566,10 +558,7 @@ class ProductLifecycle:
 
     def release(self, name: str) -> Release | None:
         """The release called ``name``, or ``None``."""
-        for release in self.releases:
-            if release.release == name:
-                return release
-        return None
+        return find_by(self.releases, "release", name)
 
 
 # ----------------------------------------------------------------------- escalation
@@ -668,10 +657,7 @@ class SupportCase:
 
     def session(self, session_id: str) -> RemoteSession | None:
         """The remote session ``session_id``, or ``None``."""
-        for session in self.remote_sessions:
-            if session.session_id == session_id:
-                return session
-        return None
+        return find_by(self.remote_sessions, "session_id", session_id)
 
 
 @attrs.frozen

@@ -64,7 +64,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_text
+from symprogram._checks import check_text, check_transition
 from symprogram.decisions import Decision, Reason
 from symprogram.entitlements._rules_access import (
     EARLIEST,
@@ -328,13 +328,13 @@ def _status_change(
     what: str,
 ) -> StatusChange:
     change: StatusChange = model_or_error(StatusChange, status=new, at=at, by=by, reason=reason)
-    if change.status not in _TRANSITIONS[current]:
-        raise IllegalTransition(
-            f"{what} cannot go from {current.value} to {change.status.value}",
-            field="status",
-            code=f"{what}_{current.value}" if current is AgreementStatus.CANCELLED else None,
-            details={"from": current.value, "to": change.status.value},
-        )
+    check_transition(
+        _TRANSITIONS,
+        current,
+        change.status,
+        what=what,
+        code=f"{what}_{current.value}" if current is AgreementStatus.CANCELLED else None,
+    )
     if changes and change.at < changes[-1].at:
         raise ValidationError(
             "a status change cannot take effect before the previous one",

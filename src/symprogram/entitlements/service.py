@@ -32,7 +32,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_int, validator
+from symprogram._checks import check_instance, check_int, optional_instance, validator
 from symprogram._memo import TokenMemo
 from symprogram.clock import Clock
 from symprogram.entitlements.agreements import Agreements
@@ -135,20 +135,10 @@ class EntitlementsService(
         remote_access_consent: RemoteAccessConsent | None = None,
         ledger_key: bytes | None = None,
     ) -> None:
-        if catalogue is not None and not isinstance(catalogue, EntitlementCatalogue):
-            raise ValidationError(
-                "catalogue must be an EntitlementCatalogue",
-                field="catalogue",
-                code="invalid_catalogue",
-            )
-        if settings is None:
-            settings = EntitlementsSettings()
-        elif not isinstance(settings, EntitlementsSettings):
-            raise ValidationError(
-                "settings must be an EntitlementsSettings",
-                field="settings",
-                code="invalid_settings",
-            )
+        optional_instance(catalogue, EntitlementCatalogue, "catalogue")
+        settings = check_instance(
+            settings, EntitlementsSettings, "settings", default=EntitlementsSettings()
+        )
         self._store = store
         self._clock = clock
         if catalogue is None:

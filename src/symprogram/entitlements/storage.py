@@ -22,9 +22,9 @@ from symprogram.entitlements.models import (
     SupportCase,
 )
 from symprogram.entitlements.ports import CASE_KIND, HOLDINGS_KIND, LIFECYCLE_KIND
-from symprogram.errors import Conflict, IntegrityError, NotFound, ValidationError
-from symprogram.persistence import Repository, Transaction
-from symprogram.serialization import loads, make_converter
+from symprogram.errors import Conflict, NotFound
+from symprogram.persistence import Repository, Transaction, decode_stored
+from symprogram.serialization import make_converter
 
 __all__ = [
     "HoldingsReader",
@@ -170,14 +170,13 @@ class HoldingsReader:
         cached = self._decoded.get(customer_id)
         if cached is not None and cached[0] == record.data and cached[1].version == record.version:
             return cached[1]
-        try:
-            decoded = loads(record.data, CustomerEntitlements, converter=_CONVERTER)
-        except ValidationError as exc:
-            raise IntegrityError(
-                f"stored entitlements of {customer_id!r} are unreadable: {exc.message}",
-                code="record_corrupt",
-                details={"kind": HOLDINGS_KIND, "key": customer_id},
-            ) from exc
+        decoded = decode_stored(
+            record.data,
+            CustomerEntitlements,
+            kind=HOLDINGS_KIND,
+            key=customer_id,
+            converter=_CONVERTER,
+        )
         holdings = attrs.evolve(decoded, version=record.version)
         with self._lock:
             if len(self._decoded) >= self._limit:
