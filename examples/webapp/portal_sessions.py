@@ -33,12 +33,18 @@ COOKIE_NAME = "symportal_session"
 
 class SessionStore:
     """Session data by id, in memory, thread safe; entries expire ``lifetime`` seconds
-    after their last write (a real deployment would use its database or Redis)."""
+    after their last write, and at most ``limit`` are kept (the ones closest to
+    expiring go first). A real deployment would use its database or Redis."""
 
     def __init__(
-        self, *, lifetime: float = 8 * 3600, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        lifetime: float = 8 * 3600,
+        limit: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._lifetime = lifetime
+        self._limit = limit
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[str, float]] = {}
@@ -63,6 +69,9 @@ class SessionStore:
             expired = [key for key, (_, until) in self._entries.items() if until <= now]
             for key in expired:
                 del self._entries[key]
+            self._entries.pop(sid, None)
+            while len(self._entries) >= self._limit:
+                del self._entries[min(self._entries, key=lambda k: self._entries[k][1])]
             self._entries[sid] = (encoded, now + self._lifetime)
 
     def delete(self, sid: str) -> None:

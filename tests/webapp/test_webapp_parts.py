@@ -42,6 +42,18 @@ def test_a_session_expires_after_its_lifetime_and_ends_when_deleted() -> None:
     assert 0 == len(store)
 
 
+def test_the_store_keeps_at_most_its_limit() -> None:
+    """Beyond ``limit`` entries, the one closest to expiring is dropped."""
+    clock = _Clock()
+    store = portal_sessions.SessionStore(lifetime=60, limit=2, clock=clock)
+    for sid in ("a", "b", "c"):
+        store.put(sid, {"n": sid})
+        clock.now += 1
+    store.put("b", {"n": "b2"})
+    assert (None, {"n": "b2"}, {"n": "c"}) == tuple(store.get(k) for k in "abc")
+    assert 2 == len(store)
+
+
 def test_the_probe_finds_a_listening_port_and_remembers_the_answer() -> None:
     """A port that accepts is reachable; the answer is reused within ``ttl``."""
     clock = _Clock()
