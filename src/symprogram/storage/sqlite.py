@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import sqlite3
 import threading
@@ -85,7 +86,7 @@ from symprogram.storage._base import (
     write_batch,
 )
 from symprogram.storage._views import create_statements, drop_statements, view_names
-from symprogram.storage._wal_header import WalHeader
+from symprogram.storage._wal_header import HEADER_BYTES, map_header
 
 __all__ = [
     "APPLICATION_ID",
@@ -509,7 +510,7 @@ class SQLiteStore:
         self._open = self._units.open
         self._closed = False
         self._generation = 0
-        self._header: WalHeader | None = None
+        self._header: mmap.mmap | None = None
         create_private_file(self.path)
         try:
             self._conn = sqlite3.connect(
@@ -527,7 +528,7 @@ class SQLiteStore:
             raise
         # After the first statements: the connection has opened the -shm file.
         mode = self._exec("PRAGMA journal_mode")[0][0]
-        self._header = WalHeader.open(self.path, str(mode))
+        self._header = map_header(self.path, str(mode))
 
     def _exec(self, sql: str) -> list[Any]:
         try:
@@ -703,7 +704,10 @@ class SQLiteStore:
             return None
         header = self._header
         if header is not None:
-            return header.read()
+            try:
+                return header[:HEADER_BYTES]
+            except ValueError:  # closed meanwhile
+                return None
         return self._counted_token()
 
     def _counted_token(self) -> object | None:
