@@ -133,23 +133,28 @@ def bench_decisions(rep: Report, sizes: list[int], number: int) -> None:
             if backend == "memory" and size == sizes[0]:
                 warm = r
     lines = [
-        "## 1. Decisions in memory (per call, median of 7 runs)",
+        "## 1. Decisions in memory and on SQLite (per call, median of 7 runs)",
         "",
         "Floor: the same process calling `f(table['k'])` (a dict lookup plus a function call)",
         "through the same zero-argument-callable loop. Warm: the same reader/subject asked",
         'again, on the benchmark\'s fixed clock; "system clock": the same question on',
         "`SystemClock`, so every call is about a new instant. Population: a random reader",
         "among all seeded customers each call (4096-long cycle; its floor adds the same",
-        "iterator plumbing).",
+        "iterator plumbing). Change token: the store's `change_token()` alone, which every",
+        "warm answer reads first (on SQLite the WAL-index header in the `-shm` file, so that",
+        "a commit by any process is seen by the next call). Each backend runs in its own",
+        "child process of this run, each with its own floor.",
         "",
-        "| backend | subjects | floor | decide warm | may_use warm | decide warm, system clock"
+        "| backend | subjects | floor | change token | decide warm | may_use warm"
+        " | decide warm, system clock"
         " | may_use warm, system clock | progress warm |"
         " decide population | may_use population | seed | peak RSS |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for backend, size, r in rows:
         lines.append(
             f"| {backend} | {_k(size)} | {_us(r['floor'])} "
+            f"| {_us(r['change_token'])} "
             f"| {_us(r['decide_warm'])} ({r['decide_warm'] / r['floor']:.0f}x, "
             f"{_rate(r['decide_warm'])}) "
             f"| {_us(r['may_use_warm'])} ({r['may_use_warm'] / r['floor']:.0f}x, "
@@ -183,6 +188,14 @@ def bench_decisions(rep: Report, sizes: list[int], number: int) -> None:
         "warm `decide` / `may_use` on the system clock within 10x the floor (memory)",
         f"{ds:.0f}x / {ms:.0f}x",
         ds <= 10 and ms <= 10,
+    )
+    sqlite = next(r for b, _, r in rows if b == "sqlite")
+    rep.target(
+        "warm `decide` / `may_use` on SQLite at most 2 µs, another process's commit seen"
+        " on the next call (memory in the same run)",
+        f"{_us(sqlite['decide_warm'])} / {_us(sqlite['may_use_warm'])}"
+        f" (memory {_us(warm['decide_warm'])} / {_us(warm['may_use_warm'])})",
+        max(sqlite["decide_warm"], sqlite["may_use_warm"]) <= 2e-6,
     )
     flat = [r["decide_population"] for b, _, r in rows if b == "memory"]
     if len(flat) > 1:
@@ -633,9 +646,21 @@ NOTES = """
   call: the method call and argument screening, `change_token()` (~0.15 µs), one
   dictionary lookup, the window comparison and, for a new instant, `restamped`
   (~0.35 µs) — hence the system-clock column, where every call is a new instant and
-  `SystemClock.now()` itself costs ~0.2 µs. SQLite has no change token (other
-  processes write the file), so every SQLite decision opens a unit of work and reads
-  its record (~10 µs): the 10x target is for decisions in memory.
+  `SystemClock.now()` itself costs ~0.2 µs. The 10x target is for decisions in
+  memory.
+- Warm decisions on SQLite (issue 20): before, SQLite had no change token (other
+  processes write the file), so every SQLite decision opened a unit of work and read
+  its record (~20 µs). `SQLiteStore.change_token()` is now the 48-byte WAL-index
+  header SQLite keeps at the start of the `-shm` file, read from a read-only
+  mapping: every commit of any connection of any process rewrites it (`iChange`,
+  `mxFrame`, the frame checksum; new salts when the WAL restarts), so the next call
+  after another process's commit misses the memo and reads the file
+  (`tests/storage/test_sqlite_change_token.py` checks it with a second process).
+  Measured with `timeit` on this machine: the mapped header 0.12 µs a read, `PRAGMA
+  data_version` (the documented per-connection signal) 4.6 µs a call, more than
+  the 2 µs budget of a whole warm answer; it remains the fallback where the header
+  cannot be mapped (a database in memory counts its own commits). Re-checking the
+  file only every N µs was not taken: the next call would not always see the change.
 - Audience (round 3): opt-in purposes read the audience index (`consent_granted`
   records kept in the projection's unit of work), half the rows the hand-written
   SQL evaluates, with no JSON decoding of projections.

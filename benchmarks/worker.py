@@ -141,6 +141,8 @@ def decisions(size: int, backend: str, number: int) -> dict[str, Any]:
     con_now = ConsentService(store, SystemClock(), settings=ConsentSettings(policy="opt_in"))
     ops: dict[str, Callable[[], object]] = {
         "floor": lambda: f(table["k"]),
+        # What a warm answer asks the store: has anything been committed since?
+        "change_token": store.change_token,
         "decide_warm": lambda: ent.decide(reader, DOC, "ja"),
         "may_use_warm": lambda: con.may_use(subject, "special_offers"),
         "decide_warm_system_clock": lambda: ent_now.decide(reader, DOC, "ja"),
