@@ -191,8 +191,10 @@ def change_tracker(store: object) -> Callable[[], object | None] | None:
     remembered with token ``t`` is reused only while ``change_token()`` still
     returns ``t`` (read *before* the data the answer was computed from).
 
-    :class:`~symprogram.storage.memory.MemoryStore` offers it; stores shared with
-    other processes (SQLite, SQL servers) do not, so every answer reads the store.
+    :class:`~symprogram.storage.memory.MemoryStore` and
+    :class:`~symprogram.storage.sqlite.SQLiteStore` (whose token also changes when
+    another process commits to the file) offer it; SQL servers do not, so every
+    answer reads the store.
     The method is optional: the :class:`Store` protocol does not require it.
     """
     probe = getattr(store, "change_token", None)
