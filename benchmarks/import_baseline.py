@@ -1,0 +1,367 @@
+"""The CLI CSV import against a hand-written importer, in one run (issue 20).
+
+``python -m benchmarks.import_baseline [--rows 20000] [--profile] [--postgres URL]``
+
+Measures, on the same CSV file of unique candidates:
+
+- ``symprogram import candidates FILE --terms-accepted -q`` into a fresh SQLite file,
+  run as a user runs it (a subprocess, wall clock including interpreter start);
+- the hand-written baseline: ``csv`` + ``email_validator.validate_email`` (no
+  deliverability check) + one row per candidate in a natural table (unique e-mail),
+  inserted with ``sqlite3`` ``executemany`` per batch of the same size, same pragmas
+  (WAL, synchronous NORMAL);
+- database bytes per candidate (the file after the importing process closed it, WAL
+  checkpointed; and per table/index through SQLite's ``dbstat``);
+- the rows symprogram wrote per candidate by kind (records, index entries, stream
+  entries);
+- optionally a cProfile of the same import run in-process (top entries by cumulative
+  time), and the same two importers into PostgreSQL (``pg_total_relation_size``).
+
+Prints one JSON document; ``benchmarks/REPORT.md`` quotes it by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import io
+import json
+import os
+import pstats
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BATCH = 500  # the CLI's default --batch-size
+HEADER = (
+    "email",
+    "given_name",
+    "family_name",
+    "company_name",
+    "partner_company",
+    "preferred_language",
+)
+NOW = "2026-11-24T08:00:00Z"
+
+
+def write_csv(path: Path, rows: int) -> None:
+    """Unique, valid candidates (the e-mails of the other benchmarks)."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        for i in range(rows):
+            w.writerow(
+                (
+                    f"Candidate.{i}@Example{i % 97}.com",
+                    "Ann",
+                    "Lee",
+                    "Acme Storage",
+                    "Acme Partner",
+                    "de",
+                )
+            )
+
+
+# -- the hand-written importer ----------------------------------------------------------
+_NATURAL = """CREATE TABLE IF NOT EXISTS candidates (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    given_name TEXT NOT NULL,
+    family_name TEXT NOT NULL,
+    company_name TEXT NOT NULL,
+    partner_company TEXT NOT NULL,
+    preferred_language TEXT NOT NULL,
+    terms_version INTEGER NOT NULL,
+    terms_accepted_at TEXT NOT NULL,
+    created_at TEXT NOT NULL
+)"""
+
+
+def _natural_rows(path: Path) -> Any:
+    """Yield batches of validated natural rows read from the CSV."""
+    from email_validator import EmailNotValidError, validate_email
+
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        batch: list[tuple[Any, ...]] = []
+        for email, given, family, company, partner, lang in reader:
+            try:
+                normal = validate_email(email, check_deliverability=False).normalized
+            except EmailNotValidError:
+                continue
+            batch.append((normal, given, family, company, partner, lang, 1, NOW, NOW))
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+def baseline_sqlite(csv_path: Path, db: Path) -> dict[str, Any]:
+    """Hand-written: validate_email + one natural row per candidate, executemany."""
+    start = time.perf_counter()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(_NATURAL)
+    for batch in _natural_rows(csv_path):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "INSERT OR IGNORE INTO candidates (email, given_name, family_name, company_name, "
+            "partner_company, preferred_language, terms_version, terms_accepted_at, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            batch,
+        )
+        conn.execute("COMMIT")
+    (count,) = conn.execute("SELECT COUNT(*) FROM candidates").fetchone()
+    conn.close()
+    elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "rows": count}
+
+
+def baseline_postgres(csv_path: Path, url: str) -> dict[str, Any]:
+    """The same natural rows into PostgreSQL with psycopg ``executemany`` per batch."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    start = time.perf_counter()
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            _NATURAL.replace(
+                "INTEGER PRIMARY KEY", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+            )
+        )
+        conn.commit()
+        for batch in _natural_rows(csv_path):
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO candidates (email, given_name, family_name, company_name, "
+                    "partner_company, preferred_language, terms_version, terms_accepted_at, "
+                    "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT DO NOTHING",
+                    batch,
+                )
+            conn.commit()
+        elapsed = time.perf_counter() - start
+        (count,) = conn.execute("SELECT COUNT(*) FROM candidates").fetchone()
+        (size,) = conn.execute("SELECT pg_total_relation_size('candidates')").fetchone()
+    return {"seconds": elapsed, "rows": count, "bytes": size}
+
+
+# -- symprogram's CLI ----------------------------------------------------------------------
+def cli_import(csv_path: Path, db: str) -> dict[str, Any]:
+    """``symprogram import candidates`` as a user runs it (a new process)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "symprogram",
+        "--db",
+        db,
+        "--now",
+        NOW,
+        "import",
+        "candidates",
+        str(csv_path),
+        "--terms-accepted",
+        "-q",
+        "--json",
+    ]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"import failed ({done.returncode}): {done.stderr[-2000:]}")
+    report = json.loads(done.stdout)
+    return {"seconds": elapsed, "imported": report["imported"], "command": " ".join(cmd[1:])}
+
+
+def _files_size(db: Path) -> dict[str, int]:
+    return {
+        p.name: p.stat().st_size for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists()
+    }
+
+
+def sqlite_breakdown(db: Path) -> dict[str, Any]:
+    """Rows by kind and bytes by table/index (``dbstat``) of a symprogram file."""
+    conn = sqlite3.connect(db)
+    try:
+        out: dict[str, Any] = {
+            "records": dict(
+                conn.execute(
+                    "SELECT kind, COUNT(*) FROM sp_records GROUP BY kind ORDER BY 2 DESC"
+                ).fetchall()
+            ),
+            "record_data_bytes": dict(
+                conn.execute(
+                    "SELECT kind, SUM(LENGTH(data)) FROM sp_records GROUP BY kind ORDER BY 2 DESC"
+                ).fetchall()
+            ),
+            "index": dict(
+                conn.execute(
+                    "SELECT name, COUNT(*) FROM sp_index GROUP BY name ORDER BY 2 DESC"
+                ).fetchall()
+            ),
+            "streams": {
+                prefix: {"entries": n, "data_bytes": size}
+                for prefix, n, size in conn.execute(
+                    "SELECT substr(stream, 1, instr(stream, ':')), COUNT(*), "
+                    "SUM(LENGTH(data)) FROM sp_streams GROUP BY 1 ORDER BY 2 DESC"
+                )
+            },
+            "pages": dict(
+                conn.execute(
+                    "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+                ).fetchall()
+            ),
+            "page_size": conn.execute("PRAGMA page_size").fetchone()[0],
+            "freelist_pages": conn.execute("PRAGMA freelist_count").fetchone()[0],
+        }
+        return out
+    finally:
+        conn.close()
+
+
+def profile_import(csv_path: Path, db: Path, top: int) -> dict[str, Any]:
+    """The same import in-process under cProfile: top entries by cumulative time."""
+    from symprogram.cli import cli as cli_main
+
+    argv = [
+        "--db",
+        str(db),
+        "--now",
+        NOW,
+        "import",
+        "candidates",
+        str(csv_path),
+        "--terms-accepted",
+        "-q",
+        "--json",
+    ]
+    prof = cProfile.Profile()
+    stdout = sys.stdout
+    sys.stdout = io.StringIO()
+    start = time.perf_counter()
+    try:
+        prof.enable()
+        try:
+            cli_main.main(argv, prog_name="symprogram", standalone_mode=False)
+        finally:
+            prof.disable()
+    finally:
+        sys.stdout = stdout
+    elapsed = time.perf_counter() - start
+    text = io.StringIO()
+    stats = pstats.Stats(prof, stream=text)
+    stats.sort_stats("cumulative").print_stats(top)
+    tottime = io.StringIO()
+    pstats.Stats(prof, stream=tottime).sort_stats("tottime").print_stats(top)
+    ours = io.StringIO()
+    pstats.Stats(prof, stream=ours).sort_stats("cumulative").print_stats("src/symprogram", top)
+    return {
+        "seconds": elapsed,
+        "cumulative": text.getvalue(),
+        "cumulative_symprogram": ours.getvalue(),
+        "tottime": tottime.getvalue(),
+    }
+
+
+def _pg_database(url: str, name: str) -> str:
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def _pg_sizes(url: str) -> dict[str, int]:
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY 2 DESC"
+        ).fetchall()
+    return dict(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--postgres", metavar="URL")
+    args = parser.parse_args()
+    out: dict[str, Any] = {
+        "rows": args.rows,
+        "load_start": os.getloadavg(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip(),
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    with tempfile.TemporaryDirectory(prefix="sp-i20-") as tmp:
+        d = Path(tmp)
+        csv_path = d / "candidates.csv"
+        write_csv(csv_path, args.rows)
+        out["csv_bytes"] = csv_path.stat().st_size
+        # interleaved: baseline, symprogram, baseline (the load moves)
+        base = [baseline_sqlite(csv_path, d / f"natural{i}.db") for i in (1,)]
+        sp = cli_import(csv_path, str(d / "symprogram.db"))
+        base.append(baseline_sqlite(csv_path, d / "natural2.db"))
+        best = min(b["seconds"] for b in base)
+        out["sqlite"] = {
+            "symprogram": sp | {"rows_per_s": sp["imported"] / sp["seconds"]},
+            "baseline": {
+                "runs_seconds": [b["seconds"] for b in base],
+                "rows": base[0]["rows"],
+                "rows_per_s": base[0]["rows"] / best,
+            },
+            "ratio": sp["seconds"] / best,
+        }
+        sp_files = _files_size(d / "symprogram.db")
+        nat_files = _files_size(d / "natural1.db")
+        out["sqlite"]["bytes"] = {
+            "symprogram_files": sp_files,
+            "baseline_files": nat_files,
+            "symprogram_per_candidate": sum(sp_files.values()) / sp["imported"],
+            "baseline_per_candidate": sum(nat_files.values()) / base[0]["rows"],
+        }
+        out["sqlite"]["breakdown"] = sqlite_breakdown(d / "symprogram.db")
+        nat = sqlite3.connect(d / "natural1.db")
+        out["sqlite"]["baseline_pages"] = dict(
+            nat.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
+        )
+        nat.close()
+        if args.postgres:
+            sp_url = _pg_database(args.postgres, "sp_i20_symprogram")
+            nat_url = _pg_database(args.postgres, "sp_i20_natural")
+            pg_sp = cli_import(csv_path, sp_url)
+            pg_base = baseline_postgres(csv_path, nat_url)
+            sizes = _pg_sizes(sp_url)
+            out["postgres"] = {
+                "symprogram": pg_sp | {"rows_per_s": pg_sp["imported"] / pg_sp["seconds"]},
+                "baseline": pg_base | {"rows_per_s": pg_base["rows"] / pg_base["seconds"]},
+                "ratio": pg_sp["seconds"] / pg_base["seconds"],
+                "symprogram_relations": sizes,
+                "symprogram_per_candidate": sum(sizes.values()) / pg_sp["imported"],
+                "baseline_per_candidate": pg_base["bytes"] / pg_base["rows"],
+            }
+        if args.profile:
+            out["profile"] = profile_import(csv_path, d / "profiled.db", args.top)
+    out["load_end"] = os.getloadavg()
+    json.dump(out, sys.stdout, indent=2, default=str)
+    print()
+
+
+if __name__ == "__main__":
+    main()
