@@ -374,12 +374,12 @@ def test_telephone_support(env: Env) -> None:
     assert {line.region for line in env.service.telephone_support("emea", reader=reader)} == {
         "EMEA"
     }
-    german = env.service.telephone_language("AT", "de-AT,en;q=0.5")
+    german = env.service.telephone_language("AT", "de-AT,en;q=0.5", reader=reader)
     assert ("telephone_local_language", "de") == (german.codes[0], german.detail("language"))
-    english = env.service.telephone_language("AT", ["ja"])
+    english = env.service.telephone_language("AT", ["ja"], reader=reader)
     assert ("telephone_english", "24x7") == (english.codes[0], english.detail("hours"))
     with pytest.raises(NotFound) as caught:
-        env.service.telephone_language("AQ")
+        env.service.telephone_language("AQ", reader=reader)
     assert "telephone_line_not_found" == caught.value.code
 
 

@@ -342,7 +342,7 @@ TARGETS: dict[str, Target] = {
         )
     ),
     "entitlements.telephone_language": _simple(
-        lambda s, v: s.program.entitlements.telephone_language("DE", v)
+        lambda s, v: s.program.entitlements.telephone_language("DE", v, reader=READER)
     ),
     # consent
     **{

@@ -36,8 +36,10 @@ __all__ = [
     "Languages",
     "LanguagesKey",
     "choose_language",
+    "check_telephone_question",
     "languages_key",
     "require_telephone_table",
+    "telephone_answer",
     "telephone_language",
     "telephone_line",
     "telephone_table_decision",
@@ -322,6 +324,44 @@ def telephone_line(catalogue: EntitlementCatalogue, country: object) -> Telephon
             code="telephone_line_not_found",
         )
     return line
+
+
+def check_telephone_question(country: object, languages: object) -> None:
+    """Check the types of a telephone language question before the table is consulted.
+
+    Raises:
+        ValidationError: ``country`` not a country code string (``invalid_country``),
+            ``languages`` neither a header nor a list of tags (``invalid_languages``).
+        LimitExceeded: ``country`` too long.
+    """
+    check_text(country, "country", limit=MAX_TEXT)
+    languages_key(languages)
+
+
+def telephone_answer(
+    catalogue: EntitlementCatalogue,
+    country: object,
+    languages: Languages,
+    table_decision: Decision,
+    at: datetime,
+) -> Decision:
+    """The telephone language answer for ``country`` at ``at``, given the reader's table decision.
+
+    The answer is a row of the Local Language Support Table (hours, time zone),
+    so it is refused, as the table is, to a reader ``table_decision`` refuses
+    (:func:`telephone_table_decision`); then the country's line
+    (:func:`telephone_line`) and its language (:func:`telephone_language`).
+
+    Raises:
+        PermissionDenied: the table is refused (see :func:`require_telephone_table`).
+        NotFound: no line serves ``country`` (``telephone_line_not_found``).
+        ValidationError: a bad country or languages.
+        LimitExceeded: too many languages.
+    """
+    require_telephone_table(table_decision)
+    line = telephone_line(catalogue, country)
+    answer = telephone_language(catalogue, line, languages)
+    return attrs.evolve(answer, at=at)
 
 
 def telephone_language(

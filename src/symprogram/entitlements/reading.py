@@ -334,17 +334,43 @@ class Reading(_Base):
         document = None if gate is None else self.decide(reader, gate, at=instant)
         return rules.telephone_table_decision(document, instant)
 
-    def telephone_language(self, country: str, languages: rules.Languages = None) -> Decision:
+    def telephone_language(
+        self,
+        country: str,
+        languages: rules.Languages = None,
+        *,
+        reader: Reader | None = None,
+        at: datetime | date | None = None,
+    ) -> Decision:
         """Which language telephone support in ``country`` can be given in, for this reader.
 
-        Returns an allowed decision with reason ``telephone_local_language`` (a
-        local language of the country's line matches) or ``telephone_english``
-        (English, the primary language, always available); details ``language``,
-        ``language_name``, ``direction``, ``hours``, ``time_zone``, ``area``.
+        The answer is a row of the Local Language Support Table (its hours and
+        time zone), so, as with :meth:`telephone_support`, it is given only to a
+        reader who may read that document at ``at`` (default: now); see
+        :meth:`may_read_telephone_support`.
+
+        Args:
+            country: an ISO 3166 country code (any case).
+            languages: the reader's languages (an ``Accept-Language`` header, a
+                list of tags, or ``None``).
+            reader: who asks (``None``: anonymous).
+            at: the instant asked about.
+
+        Returns:
+            An allowed decision with reason ``telephone_local_language`` (a
+            local language of the country's line matches) or ``telephone_english``
+            (English, the primary language, always available); details ``language``,
+            ``language_name``, ``direction``, ``hours``, ``time_zone``, ``area``,
+            ``region`` and ``negotiation``.
 
         Raises:
+            PermissionDenied: the reader may not read the table then (the same
+                codes and details as :meth:`telephone_support`).
             NotFound: no line serves ``country`` (``telephone_line_not_found``);
                 English support then follows the region's global line.
+            ValidationError: a bad country, languages, reader or instant.
         """
-        line = rules.telephone_line(self._catalogue, country)
-        return rules.telephone_language(self._catalogue, line, languages)
+        instant = self._instant(at)
+        rules.check_telephone_question(country, languages)
+        table = self.may_read_telephone_support(reader, instant)
+        return rules.telephone_answer(self._catalogue, country, languages, table, instant)
