@@ -151,7 +151,12 @@ class Choices(ConsentBase):
         the unsubscribe in the subject line" — ``opt_out(s, "newsletters",
         channel="email_reply")``. ``opt_out(s, ContactChannel.PHONE)`` stops every
         contact by phone; ``opt_out(s, CookieCategory.TRACKING)`` refuses tracking
-        cookies (necessary cookies cannot be refused).
+        cookies. Under the document's reading (the default policy) every cookie
+        category can be refused, the registration cookies (``CookieCategory.NECESSARY``)
+        included: "you can set your browser to reject cookies". Only the stricter
+        opt-in reading treats those as strictly necessary and refuses the opt-out
+        (``necessary_cannot_be_refused``), as it does for every purpose whose basis
+        is ``necessary`` in either reading (e.g. ``purchases_downloads``).
 
         Raises:
             ValidationError: as :meth:`refuse`.
