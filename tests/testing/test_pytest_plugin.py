@@ -7,6 +7,8 @@ exactly as in an application's own test run.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -23,9 +25,21 @@ def store_kind(program):
 def test_the_plugin_and_the_lazy_hook_are_entry_points() -> None:
     """pytest finds the plugin, Hypothesis the lazy hook, without any configuration."""
     plugins = {ep.value for ep in entry_points(group="pytest11")}
-    assert "symprogram.testing.pytest_plugin" in plugins
+    assert "_symprogram_pytestplugin" in plugins
     hooks = {ep.value for ep in entry_points(group="hypothesis")}
     assert "_symprogram_hypothesis:setup_hook" in hooks
+
+
+def test_the_entry_point_imports_nothing_of_symprogram() -> None:
+    """pytest imports it before ``--cov`` starts: symprogram loads later, measured."""
+    code = (
+        "import sys, _symprogram_pytestplugin; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'symprogram'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_program_is_in_memory_on_a_clock_the_test_moves(pytester: pytest.Pytester) -> None:

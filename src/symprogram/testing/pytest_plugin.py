@@ -21,8 +21,10 @@ command-line option ``--symprogram-storage=URL|memory|sqlite``, then by the ini
 setting ``symprogram_storage``. A server URL should name a database kept for tests:
 each test's program creates symprogram's tables there if they are missing.
 
-The plugin imports nothing of symprogram until a fixture is used, so that coverage
-measured by ``pytest --cov`` sees symprogram's modules imported.
+pytest loads this module through the ``_symprogram_pytestplugin`` entry point (which
+adds the option, the ini setting and the marker, and imports nothing of symprogram, so
+that ``pytest --cov`` measures symprogram's modules from their first line). Where
+entry points are off, list both: ``pytest_plugins = ["_symprogram_pytestplugin"]``.
 """
 
 from __future__ import annotations
@@ -51,31 +53,8 @@ OPTION = "--symprogram-storage"
 MARKER = "symprogram_storage"
 """The marker naming the storage of a test's ``program``: ``symprogram_storage("sqlite")``."""
 
-_INI = "symprogram_storage"
+_INI = "symprogram_storage"  # declared by _symprogram_pytestplugin
 _DEST = "symprogram_storage"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--symprogram-storage`` and the ``symprogram_storage`` ini setting."""
-    group = parser.getgroup("symprogram", "symprogram test kit")
-    group.addoption(
-        OPTION,
-        dest=_DEST,
-        default=None,
-        metavar="URL|memory|sqlite",
-        help="storage of the program fixture: memory (default), sqlite (a file in "
-        "tmp_path) or a storage URL",
-    )
-    parser.addini(_INI, "default storage of the program fixture (memory, sqlite or a URL)")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``symprogram_storage`` marker."""
-    config.addinivalue_line(
-        "markers",
-        f"{MARKER}(storage): run the test's symprogram program on this storage "
-        "(memory, sqlite or a storage URL)",
-    )
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
