@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -39,6 +39,7 @@ __all__ = [
     "check_instance",
     "check_instant",
     "check_int",
+    "check_length",
     "optional_instance",
     "check_text",
     "check_transition",
@@ -49,6 +50,7 @@ __all__ = [
 
 E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
+Z = TypeVar("Z", bound=Sized)
 
 _LINE_BREAKS = frozenset("\u2028\u2029\u0085")
 _MULTILINE_ALLOWED = frozenset("\n\t")
@@ -95,12 +97,37 @@ def _code(chosen: str | None, field: str) -> str:
 
 
 def _too_long(value: str, field: str, limit: int, codes: TextCodes) -> LimitExceeded:
+    return _over_limit(value, field, limit, codes.too_long, None)
+
+
+def _over_limit(
+    value: Sized, field: str, limit: int, code: str | None, message: str | None
+) -> LimitExceeded:
     return LimitExceeded(
-        f"{field} is longer than {limit} characters",
+        message if message is not None else f"{field} is longer than {limit} characters",
         field=field,
-        code=codes.too_long if codes.too_long is not None else f"{field}_too_long",
+        code=code if code is not None else f"{field}_too_long",
         details={"limit": limit, "length": len(value)},
     )
+
+
+def check_length(
+    value: Z, field: str, *, limit: int, code: str | None = None, message: str | None = None
+) -> Z:
+    """Return ``value`` if it holds at most ``limit`` items (characters, lines, ...).
+
+    Raises:
+        LimitExceeded: longer (``code``, default ``<field>_too_long``; ``message``,
+            default "<field> is longer than <limit> characters"; details ``limit``
+            and ``length``).
+
+    Example:
+        >>> check_length("abc", "code", limit=3)
+        'abc'
+    """
+    if len(value) > limit:
+        raise _over_limit(value, field, limit, code, message)
+    return value
 
 
 def _refuse_characters(

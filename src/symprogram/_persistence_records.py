@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import attrs
 
+from symprogram._checks import check_length
 from symprogram.errors import (
     ConcurrencyError,
     Conflict,
-    LimitExceeded,
     NotFound,
     StorageError,
     ValidationError,
@@ -67,13 +67,7 @@ def check_key(value: object, field: str) -> str:
         raise ValidationError(f"{field} may not contain NUL", field=field, code="invalid_key")
     if not value.isascii() and not _encodable(value):
         raise ValidationError(f"{field} contains a lone surrogate", field=field, code="invalid_key")
-    if len(value) > MAX_KEY_LENGTH:
-        raise LimitExceeded(
-            f"{field} is longer than {MAX_KEY_LENGTH} characters",
-            field=field,
-            code="key_too_long",
-            details={"limit": MAX_KEY_LENGTH, "length": len(value)},
-        )
+    check_length(value, field, limit=MAX_KEY_LENGTH, code="key_too_long")
     return value
 
 

@@ -57,7 +57,8 @@ from typing import Protocol
 
 import attrs
 
-from symprogram.errors import LimitExceeded, ValidationError
+from symprogram._checks import check_length
+from symprogram.errors import ValidationError
 
 __all__ = [
     "ALPHABET",
@@ -242,13 +243,13 @@ class CandidateId:
         """
         if not isinstance(text, str):
             raise _invalid(f"a candidate ID is text, not {type(text).__name__}")
-        if len(text) > MAX_INPUT_LENGTH:
-            raise LimitExceeded(
-                f"a candidate ID is at most {MAX_INPUT_LENGTH} characters",
-                field=_FIELD,
-                code="invalid_candidate_id",
-                details={"limit": MAX_INPUT_LENGTH, "length": len(text)},
-            )
+        check_length(
+            text,
+            _FIELD,
+            limit=MAX_INPUT_LENGTH,
+            code="invalid_candidate_id",
+            message=f"a candidate ID is at most {MAX_INPUT_LENGTH} characters",
+        )
         if not text.isascii():
             raise _invalid("a candidate ID has only ASCII letters and digits")
         compact = text.translate(_SEPARATORS).upper()

@@ -53,8 +53,9 @@ from enum import StrEnum
 
 import attrs
 
+from symprogram._checks import check_length
 from symprogram.clock import ensure_utc
-from symprogram.errors import LimitExceeded, TokenError, ValidationError
+from symprogram.errors import TokenError, ValidationError
 from symprogram.persistence import Repository, Transaction
 
 __all__ = [
@@ -180,13 +181,13 @@ def _check_secret(secret: object) -> str:
             field="secret",
             code="invalid_token_secret",
         )
-    if len(secret) > MAX_SECRET_LENGTH:
-        raise LimitExceeded(
-            f"a token secret is at most {MAX_SECRET_LENGTH} characters",
-            field="secret",
-            code="token_secret_too_long",
-            details={"limit": MAX_SECRET_LENGTH, "length": len(secret)},
-        )
+    check_length(
+        secret,
+        "secret",
+        limit=MAX_SECRET_LENGTH,
+        code="token_secret_too_long",
+        message=f"a token secret is at most {MAX_SECRET_LENGTH} characters",
+    )
     return secret
 
 
@@ -222,13 +223,13 @@ def _check_subject(subject: object) -> str:
             field="subject",
             code="invalid_token_subject",
         )
-    if len(subject) > MAX_SUBJECT_LENGTH:
-        raise LimitExceeded(
-            f"a token subject is at most {MAX_SUBJECT_LENGTH} characters",
-            field="subject",
-            code="token_subject_too_long",
-            details={"limit": MAX_SUBJECT_LENGTH, "length": len(subject)},
-        )
+    check_length(
+        subject,
+        "subject",
+        limit=MAX_SUBJECT_LENGTH,
+        code="token_subject_too_long",
+        message=f"a token subject is at most {MAX_SUBJECT_LENGTH} characters",
+    )
     return str.__str__(subject)
 
 
@@ -240,6 +241,20 @@ def _check_ttl(ttl: object) -> timedelta:
             code="invalid_token_ttl",
         )
     return ttl
+
+
+def _record(
+    secret: str, purpose: str, subject: str, now: datetime, expires_at: datetime, generation: int
+) -> TokenRecord:
+    """The stored record of a token just issued (only the secret's digest is kept)."""
+    return TokenRecord(
+        digest=digest(secret),
+        purpose=purpose,
+        subject=subject,
+        issued_at=now,
+        expires_at=expires_at,
+        generation=generation,
+    )
 
 
 def _expiry(now: datetime, ttl: timedelta) -> datetime:
@@ -356,16 +371,7 @@ class Tokens:
         expires_at = _expiry(now, ttl)
         state = self._generation(tx, purpose, subject)
         secret = new_secret()
-        self._tokens(tx).add(
-            TokenRecord(
-                digest=digest(secret),
-                purpose=purpose,
-                subject=subject,
-                issued_at=now,
-                expires_at=expires_at,
-                generation=state.generation,
-            )
-        )
+        self._tokens(tx).add(_record(secret, purpose, subject, now, expires_at, state.generation))
         issued = (*state.issued, now)[-ISSUE_HISTORY:]
         self._store_generation(tx, attrs.evolve(state, issued=issued))
         return secret
@@ -412,16 +418,8 @@ class Tokens:
         drawn = new_secrets(len(checked))
         for subject, secret in zip(checked, drawn, strict=True):
             found = generations.find(f"{purpose}:{subject}")
-            tokens.add(
-                TokenRecord(
-                    digest=digest(secret),
-                    purpose=purpose,
-                    subject=subject,
-                    issued_at=now,
-                    expires_at=expires_at,
-                    generation=0 if found is None else found.generation,
-                )
-            )
+            generation = 0 if found is None else found.generation
+            tokens.add(_record(secret, purpose, subject, now, expires_at, generation))
             if found is None:
                 generations.add(TokenGeneration(purpose, subject, issued=(now,)))
             else:

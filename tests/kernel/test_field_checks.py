@@ -18,6 +18,7 @@ from symprogram._checks import (
     check_instance,
     check_instant,
     check_int,
+    check_length,
     check_text,
     check_transition,
     optional,
@@ -228,3 +229,20 @@ def test_check_transition_allows_the_table_and_refuses_the_rest() -> None:
     with pytest.raises(IllegalTransition) as custom:
         check_transition(table, Colour.BLUE, Colour.RED, what="a colour", code="colour_blue")
     assert custom.value.code == "colour_blue"
+
+
+def test_check_length_counts_any_sized_value() -> None:
+    """check_length: at most ``limit`` items pass; more is LimitExceeded with limit/length."""
+    assert check_length("abc", "code", limit=3) == "abc"
+    assert check_length((1, 2), "lines", limit=2) == (1, 2)
+    with pytest.raises(LimitExceeded) as caught:
+        check_length("abcd", "code", limit=3)
+    assert caught.value.code == "code_too_long"
+    assert caught.value.details == {"limit": 3, "length": 4}
+    assert "code is longer than 3 characters" in str(caught.value)
+    with pytest.raises(LimitExceeded) as custom:
+        check_length(
+            (1, 2, 3), "lines", limit=2, code="too_many_lines", message="two lines at most"
+        )
+    assert custom.value.code == "too_many_lines"
+    assert "two lines at most" in str(custom.value)

@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from symprogram._checks import check_length
 from symprogram.accounts.models import MAX_PASSWORD_LENGTH, AccountStatus, Candidate, ContactDetails
 from symprogram.decisions import Decision, Reason
 from symprogram.errors import LimitExceeded, PermissionDenied, RateLimited, ValidationError
@@ -116,13 +117,13 @@ def check_password(password: object, *, min_length: int, personal: Iterable[str]
     """
     if not isinstance(password, str):
         raise ValidationError("a password is text", field="password", code="invalid_password")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise LimitExceeded(
-            f"a password has at most {MAX_PASSWORD_LENGTH} characters",
-            field="password",
-            code="password_too_long",
-            details={"limit": MAX_PASSWORD_LENGTH, "length": len(password)},
-        )
+    check_length(
+        password,
+        "password",
+        limit=MAX_PASSWORD_LENGTH,
+        code="password_too_long",
+        message=f"a password has at most {MAX_PASSWORD_LENGTH} characters",
+    )
     decision = password_policy(password, min_length=min_length, personal=personal)
     if not decision:
         first = decision.reasons[0]

@@ -16,8 +16,8 @@ import email_validator
 from email_validator import EmailNotValidError, rfc_constants, validate_email
 
 from symprogram._checks import _LINE_BREAKS as _LINE_BREAKS
-from symprogram._checks import TextCodes, check_text, optional_text
-from symprogram.errors import LimitExceeded, ValidationError
+from symprogram._checks import TextCodes, check_length, check_text, optional_text
+from symprogram.errors import ValidationError
 
 CODES = TextCodes(
     wrong_type="invalid_type",
@@ -79,13 +79,13 @@ def _check_unicode(value: str, field: str) -> None:
 
 
 def _check_length(value: str, field: str, limit: int) -> None:
-    if len(value) > limit:
-        raise LimitExceeded(
-            f"{field} is at most {limit} characters",
-            field=field,
-            code="text_too_long",
-            details={"limit": limit, "length": len(value)},
-        )
+    check_length(
+        value,
+        field,
+        limit=limit,
+        code="text_too_long",
+        message=f"{field} is at most {limit} characters",
+    )
 
 
 def email(value: object, field: str = "email") -> str:

@@ -39,7 +39,7 @@ from datetime import datetime
 
 import attrs
 
-from symprogram._checks import check_enum, check_instant
+from symprogram._checks import check_enum, check_instant, check_length
 from symprogram._deprecation import module_getattr
 from symprogram.accounts import _text
 from symprogram.accounts._models_common import (
@@ -85,7 +85,7 @@ from symprogram.accounts._models_terms import (
     TermsVersion,
     text_digest,
 )
-from symprogram.errors import LimitExceeded, ValidationError
+from symprogram.errors import ValidationError
 
 __all__ = [
     "ERASED_EMAIL",
@@ -176,13 +176,13 @@ def _address_lines(value: object) -> tuple[str, ...]:
         raise ValidationError(
             "address lines are a list of text", field="lines", code="invalid_type"
         )
-    if len(value) > MAX_ADDRESS_LINES:
-        raise LimitExceeded(
-            f"a postal address has at most {MAX_ADDRESS_LINES} lines",
-            field="lines",
-            code="too_many_address_lines",
-            details={"limit": MAX_ADDRESS_LINES, "length": len(value)},
-        )
+    check_length(
+        value,
+        "lines",
+        limit=MAX_ADDRESS_LINES,
+        code="too_many_address_lines",
+        message=f"a postal address has at most {MAX_ADDRESS_LINES} lines",
+    )
     lines = tuple(
         line
         for line in (_text.optional_line(v, "lines", MAX_ADDRESS_LINE_LENGTH) for v in value)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import attrs
 from email_validator import EmailNotValidError, validate_email
 
+from symprogram._checks import check_length
 from symprogram.awards._rules_progress import active_awards, described
 from symprogram.awards.models import (
     ERASED_TEXT,
@@ -102,13 +103,13 @@ def check_email(value: object, field: str) -> str:
     """
     if not isinstance(value, str):
         raise ValidationError("an email address is required", field=field, code="invalid_email")
-    if len(value) > _MAX_EMAIL_LENGTH:
-        raise LimitExceeded(
-            f"{field} is at most {_MAX_EMAIL_LENGTH} characters",
-            field=field,
-            code=f"{field}_too_long",
-            details={"limit": _MAX_EMAIL_LENGTH, "length": len(value)},
-        )
+    check_length(
+        value,
+        field,
+        limit=_MAX_EMAIL_LENGTH,
+        code=f"{field}_too_long",
+        message=f"{field} is at most {_MAX_EMAIL_LENGTH} characters",
+    )
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
