@@ -164,8 +164,9 @@ class Queries(ConsentBase):
     ) -> bool:
         """Whether ``purpose`` may be pursued for ``subject`` at ``at`` (a yes/no :meth:`may_use`).
 
-        For an opt-in purpose (``remote_access``, ``special_offers``) this is true
-        only after an explicit grant that was not withdrawn.
+        For an opt-in purpose (``remote_access``; ``special_offers`` and ``research``
+        only on the stricter opt-in reading: the document makes them opt-out) this
+        is true only after an explicit grant that was not withdrawn.
         """
         return self.may_use(subject, purpose, at=at).allowed
 
