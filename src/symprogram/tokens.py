@@ -247,14 +247,7 @@ def _record(
     secret: str, purpose: str, subject: str, now: datetime, expires_at: datetime, generation: int
 ) -> TokenRecord:
     """The stored record of a token just issued (only the secret's digest is kept)."""
-    return TokenRecord(
-        digest=digest(secret),
-        purpose=purpose,
-        subject=subject,
-        issued_at=now,
-        expires_at=expires_at,
-        generation=generation,
-    )
+    return TokenRecord(digest(secret), purpose, subject, now, expires_at, generation=generation)
 
 
 def _expiry(now: datetime, ttl: timedelta) -> datetime:
