@@ -6,15 +6,14 @@ consent subject, ...) at an instant. Services append events to a :class:`Ledger`
 hash-chained stream per subject. The ledger lives in :mod:`symprogram.ledger`;
 its names stay importable from here.
 
-Example:
+Example (appending to a ledger: see :mod:`symprogram.ledger`):
     >>> from datetime import datetime, timezone
-    >>> from symprogram.storage.memory import MemoryStore
-    >>> store, ledger = MemoryStore(), Ledger("history")
-    >>> at = datetime(2011, 1, 15, tzinfo=timezone.utc)
-    >>> with store.transaction() as tx:
-    ...     _ = ledger.append(tx, "SP-1", "registered", {"email": "a@example.com"}, at)
-    ...     ledger.verify(tx, "SP-1").ok
-    True
+    >>> @attrs.frozen
+    ... class EmailConfirmed(DomainEvent):
+    ...     email: str
+    >>> event = EmailConfirmed("SP-1", datetime(2011, 1, 15, tzinfo=timezone.utc), "a@example.com")
+    >>> event.event_name(), event.payload()
+    ('email_confirmed', {'email': 'a@example.com'})
 """
 
 from __future__ import annotations
