@@ -74,6 +74,7 @@ def _quick(current: settings) -> settings:
 
 def _cap_examples(item: pytest.Item) -> None:
     test = getattr(item, "obj", None)
+    test = getattr(test, "__func__", test)  # a test method: its function holds the settings
     chosen = getattr(test, "_hypothesis_internal_use_settings", None)
     if isinstance(chosen, settings):  # a @given test (its own @settings or the profile)
         test._hypothesis_internal_use_settings = _quick(chosen)  # type: ignore[union-attr]
