@@ -12,11 +12,11 @@ refusal is decided in :mod:`~symprogram.awards.rules`.
 Example:
     >>> from datetime import datetime, timezone
     >>> from symprogram.clock import FixedClock
+    >>> from symprogram.storage.memory import MemoryStore
+    >>> store, clock = MemoryStore(), FixedClock(datetime(2012, 3, 1, tzinfo=timezone.utc))
+    >>> from symprogram.awards import AwardsService, KitAddress, StaticCandidateDirectory
     >>> from symprogram.history import AccountHistory
     >>> from symprogram.notify import Outbox
-    >>> from symprogram.storage.memory import MemoryStore
-    >>> from symprogram.awards import AwardsService, KitAddress, StaticCandidateDirectory
-    >>> store, clock = MemoryStore(), FixedClock(datetime(2012, 3, 1, tzinfo=timezone.utc))
     >>> people = StaticCandidateDirectory()
     >>> people.add("c-1", KitAddress("Ada", "ada@example.com", ("1 Main St", "Springfield")))
     >>> awards = AwardsService(store, clock, history=AccountHistory(store), notifier=Outbox(),

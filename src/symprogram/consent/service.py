@@ -11,11 +11,9 @@ the ledger. Reading answers (:meth:`ConsentService.may_use`) read the projection
 once and apply pure rules with the policies held in memory.
 
 Example:
-    >>> from datetime import datetime, timezone
-    >>> from symprogram.clock import FixedClock
+    >>> from symprogram.clock import SystemClock
     >>> from symprogram.storage.memory import MemoryStore
-    >>> clock = FixedClock(datetime(2011, 1, 14, tzinfo=timezone.utc))
-    >>> consent = ConsentService(MemoryStore(), clock)
+    >>> consent = ConsentService(MemoryStore(), SystemClock())
     >>> _ = consent.grant("cust-1", "special_offers", channel="web_form", evidence="box ticked")
     >>> consent.may_use("cust-1", "special_offers").codes
     ('granted',)
