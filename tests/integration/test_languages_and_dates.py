@@ -275,6 +275,9 @@ AT_CALLS: dict[str, Call] = {
     "entitlements.telephone_support": lambda p, s, at: p.entitlements.telephone_support(
         reader=READER, at=at
     ),
+    "entitlements.telephone_language": lambda p, s, at: p.entitlements.telephone_language(
+        "AT", "de", reader=READER, at=at
+    ),
     "entitlements.may_start_remote_session": lambda p, s, at: (
         p.entitlements.may_start_remote_session("C-1", at=at)
     ),
@@ -370,6 +373,7 @@ READS = sorted(
         "decide",
         "support_decision",
         "may_read_telephone_support",
+        "telephone_language",
         "may_start_remote_session",
         "audience",
         "cobranded_notice",
