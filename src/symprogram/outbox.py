@@ -53,6 +53,7 @@ __all__ = [
     "OUTBOX_KINDS",
     "PENDING_KIND",
     "DeliveringStore",
+    "DeliversAfterCommit",
     "MessageOutbox",
     "Entry",
     "erase_messages",
@@ -367,3 +368,19 @@ def _scan(tx: Transaction, kind: str, prefix: str) -> list[Record]:
         if len(page) < _PAGE:
             return found
         after = page[-1].key
+
+
+class DeliversAfterCommit:
+    """Mixin of a service's flows: ``self._store = store`` keeps it as a
+    :class:`DeliveringStore`, so their units of work deliver their messages after commit."""
+
+    _delivering: DeliveringStore
+
+    @property
+    def _store(self) -> Store:
+        """The store, its units of work delivering their messages after commit."""
+        return self._delivering
+
+    @_store.setter
+    def _store(self, store: Store) -> None:
+        self._delivering = DeliveringStore(store)

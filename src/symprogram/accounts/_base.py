@@ -36,8 +36,8 @@ from symprogram.events import DomainEvent
 from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
 from symprogram.notify import Message, Notifier
-from symprogram.outbox import DeliveringStore, MessageOutbox
-from symprogram.persistence import Repository, Store, Transaction
+from symprogram.outbox import DeliversAfterCommit, MessageOutbox
+from symprogram.persistence import Repository, Transaction
 from symprogram.serialization import dumps_without, loads
 from symprogram.tokens import TOKEN_KIND, TokenGeneration, TokenPurpose, TokenRecord, Tokens
 from symprogram.tokens import digest as token_digest
@@ -106,10 +106,9 @@ def _retarget(exc: SymprogramError, field: str) -> SymprogramError:
     return clone
 
 
-class FlowBase:
+class FlowBase(DeliversAfterCommit):
     """What every flow uses: set by :class:`~symprogram.accounts.AccountsService`."""
 
-    _delivering: DeliveringStore
     _clock: Clock
     _history: AccountHistory
     _notifier: Notifier
@@ -128,15 +127,6 @@ class FlowBase:
 
     def _record(self, tx: Transaction, *events: DomainEvent | None) -> None:
         self._history.record_many(tx, [event for event in events if event is not None])
-
-    @property
-    def _store(self) -> Store:
-        """The store, its units of work delivering their messages after commit."""
-        return self._delivering
-
-    @_store.setter
-    def _store(self, store: Store) -> None:
-        self._delivering = DeliveringStore(store)
 
     def _send(self, tx: Transaction, messages: list[Message]) -> None:
         """Write ``messages`` in the unit of work ``tx`` (the transactional outbox):

@@ -25,8 +25,8 @@ from symprogram.clock import Clock, ensure_utc
 from symprogram.events import DomainEvent
 from symprogram.history import AccountHistory
 from symprogram.notify import Message, Notifier
-from symprogram.outbox import DeliveringStore, MessageOutbox
-from symprogram.persistence import Store, Transaction
+from symprogram.outbox import DeliversAfterCommit, MessageOutbox
+from symprogram.persistence import Transaction
 
 if TYPE_CHECKING:
     from symprogram.awards.service import AwardsSettings
@@ -42,10 +42,9 @@ def new_id(nbytes: int = 8) -> str:
     return secrets.token_hex(nbytes)
 
 
-class FlowBase:
+class FlowBase(DeliversAfterCommit):
     """What every flow uses: set by :class:`~symprogram.awards.AwardsService`."""
 
-    _delivering: DeliveringStore
     _clock: Clock
     _history: AccountHistory
     _notifier: Notifier
@@ -113,15 +112,6 @@ class FlowBase:
     def _record(self, tx: Transaction, *events: DomainEvent) -> None:
         for event in events:
             self._history.record(tx, event)
-
-    @property
-    def _store(self) -> Store:
-        """The store, its units of work delivering their messages after commit."""
-        return self._delivering
-
-    @_store.setter
-    def _store(self, store: Store) -> None:
-        self._delivering = DeliveringStore(store)
 
     def _send(self, tx: Transaction, subject: str, *messages: Message) -> None:
         """Write ``messages`` about the candidate ``subject`` in the unit of work ``tx``
