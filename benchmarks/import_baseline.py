@@ -271,6 +271,57 @@ def profile_import(csv_path: Path, db: Path, top: int) -> dict[str, Any]:
     }
 
 
+def _argv(csv_path: Path, db: Path) -> list[str]:
+    return [
+        "--db",
+        str(db),
+        "--now",
+        NOW,
+        "import",
+        "candidates",
+        str(csv_path),
+        "--terms-accepted",
+        "-q",
+        "--json",
+    ]
+
+
+def in_process(csv_path: Path, db: Path, *, consent: bool) -> float:
+    """The import in this process (no interpreter start); ``consent=False`` is an ablation.
+
+    Without consent, the bridge that records in the consent ledger what a registration
+    gathered (``ConsentMarketing.record_gathered``) does nothing: a what-if that prices
+    the consent records per row, never a supported configuration.
+    """
+    from symprogram._bridges import ConsentMarketing
+    from symprogram.cli import cli as cli_main
+
+    original = ConsentMarketing.record_gathered
+    if not consent:
+        ConsentMarketing.record_gathered = lambda *a, **k: None  # type: ignore[method-assign]
+    stdout = sys.stdout
+    sys.stdout = io.StringIO()
+    start = time.perf_counter()
+    try:
+        cli_main.main(_argv(csv_path, db), prog_name="symprogram", standalone_mode=False)
+    finally:
+        sys.stdout = stdout
+        ConsentMarketing.record_gathered = original  # type: ignore[method-assign]
+    return time.perf_counter() - start
+
+
+def vacuumed_size(db: Path) -> int:
+    """The file's size once ``VACUUM`` rewrote it (content, without insertion slack)."""
+    copy = db.with_name(db.stem + "-vacuum.db")
+    src = sqlite3.connect(db)
+    dst = sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    dst.execute("VACUUM")
+    dst.close()
+    return copy.stat().st_size
+
+
 def _pg_database(url: str, name: str) -> str:
     import psycopg
 
@@ -300,6 +351,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--postgres", metavar="URL")
+    parser.add_argument(
+        "--ablate", action="store_true", help="also in-process, with and without consent records"
+    )
     args = parser.parse_args()
     out: dict[str, Any] = {
         "rows": args.rows,
@@ -337,6 +391,25 @@ def main() -> None:
             "baseline_per_candidate": sum(nat_files.values()) / base[0]["rows"],
         }
         out["sqlite"]["breakdown"] = sqlite_breakdown(d / "symprogram.db")
+        out["sqlite"]["bytes"]["symprogram_vacuumed_per_candidate"] = (
+            vacuumed_size(d / "symprogram.db") / sp["imported"]
+        )
+        if args.ablate:
+            warm = d / "warm.csv"
+            write_csv(warm, 50)
+            in_process(warm, d / "warm.db", consent=True)  # imports, first-call caches
+            full = in_process(csv_path, d / "inproc-full.db", consent=True)
+            bare = in_process(csv_path, d / "inproc-noconsent.db", consent=False)
+            out["sqlite"]["ablation"] = {
+                "in_process_seconds": full,
+                "in_process_rows_per_s": args.rows / full,
+                "without_consent_records_seconds": bare,
+                "without_consent_records_rows_per_s": args.rows / bare,
+                "without_consent_bytes_per_candidate": sum(
+                    _files_size(d / "inproc-noconsent.db").values()
+                )
+                / args.rows,
+            }
         nat = sqlite3.connect(d / "natural1.db")
         out["sqlite"]["baseline_pages"] = dict(
             nat.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
