@@ -50,7 +50,7 @@ from symprogram.entitlements import (
 )
 from symprogram.entitlements.catalogue import READINGS
 from symprogram.entitlements.service import EntitlementsSettings
-from symprogram.errors import ValidationError
+from symprogram.testing._base import check_overrides
 
 T = TypeVar("T")
 
@@ -132,16 +132,6 @@ def _as(value: Any) -> st.SearchStrategy[Any]:
     return value if isinstance(value, st.SearchStrategy) else st.just(value)
 
 
-def _check(cls: type[Any], fields: tuple[str, ...], overrides: dict[str, Any]) -> None:
-    unknown = sorted(set(overrides) - set(fields))
-    if unknown:
-        raise ValidationError(
-            f"{cls.__name__} has no field(s) {', '.join(unknown)}",
-            field=unknown[0],
-            code="unknown_field",
-        )
-
-
 def _names(max_size: int = 20) -> st.SearchStrategy[str]:
     return st.text(
         st.characters(whitelist_categories=("Lu", "Ll", "Nd"), max_codepoint=0x24F),
@@ -189,7 +179,7 @@ def windows(starts_on: Any = None, ends_on: Any = None) -> st.SearchStrategy[tup
 def _windowed(
     cls: type[T], fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
 ) -> st.SearchStrategy[T]:
-    _check(cls, (*fields, "starts_on", "ends_on"), overrides)
+    check_overrides(cls, (*fields, "starts_on", "ends_on"), overrides)
     rest = {k: v for k, v in overrides.items() if k not in ("starts_on", "ends_on")}
     return windows(overrides.get("starts_on"), overrides.get("ends_on")).flatmap(
         lambda w: build(cls, {**fields, "starts_on": st.just(w[0]), "ends_on": st.just(w[1])}, rest)
@@ -227,7 +217,7 @@ def documents(**overrides: Any) -> st.SearchStrategy[Document]:
     if not overrides:
         return base
     fields = ("id", "title", "languages", "local_sites", "min_level", "access", "location")
-    _check(Document, fields, overrides)
+    check_overrides(Document, fields, overrides)
     return base.flatmap(
         lambda doc: build(
             Document, {name: st.just(getattr(doc, name)) for name in fields}, overrides
@@ -241,7 +231,7 @@ def local_sites(**overrides: Any) -> st.SearchStrategy[LocalSite]:
     if not overrides:
         return base
     fields = ("language", "name", "url")
-    _check(LocalSite, fields, overrides)
+    check_overrides(LocalSite, fields, overrides)
     return base.flatmap(
         lambda site: build(
             LocalSite, {name: st.just(getattr(site, name)) for name in fields}, overrides
@@ -257,7 +247,7 @@ def telephone_lines(**overrides: Any) -> st.SearchStrategy[TelephoneLine]:
     fields = (
         "region", "area", "countries", "languages", "english_hours", "local_hours", "time_zone",
     )  # fmt: skip
-    _check(TelephoneLine, fields, overrides)
+    check_overrides(TelephoneLine, fields, overrides)
     return base.flatmap(
         lambda line: build(
             TelephoneLine, {name: st.just(getattr(line, name)) for name in fields}, overrides
@@ -306,7 +296,7 @@ def remote_access_terms(**overrides: Any) -> st.SearchStrategy[RemoteAccessTerms
     :data:`REMOTE_ACCESS_VERSIONS` (or override ``earlier`` too).
     """
     fields = ("document", "version", "effective_from", "earlier")
-    _check(RemoteAccessTerms, fields, overrides)
+    check_overrides(RemoteAccessTerms, fields, overrides)
     return _version_history().flatmap(
         lambda history: build(
             RemoteAccessTerms,
@@ -411,7 +401,7 @@ def support_extensions(**overrides: Any) -> st.SearchStrategy[SupportExtension]:
 def customer_entitlements(**overrides: Any) -> st.SearchStrategy[CustomerEntitlements]:
     """Strategy for :class:`~symprogram.entitlements.CustomerEntitlements` (one customer)."""
     fields = ("customer_id", "agreements", "grants", "extensions", "version")
-    _check(CustomerEntitlements, fields, overrides)
+    check_overrides(CustomerEntitlements, fields, overrides)
 
     def holdings(customer: str) -> st.SearchStrategy[CustomerEntitlements]:
         defaults = {
@@ -438,7 +428,7 @@ def customer_entitlements(**overrides: Any) -> st.SearchStrategy[CustomerEntitle
 def releases(**overrides: Any) -> st.SearchStrategy[Release]:
     """Strategy for :class:`~symprogram.entitlements.Release` (end of life after end of support)."""
     fields = ("release", "end_of_standard_support", "end_of_life")
-    _check(Release, fields, overrides)
+    check_overrides(Release, fields, overrides)
     eoss = _as(overrides.get("end_of_standard_support", st.dates(_DAY_MIN, _DAY_MAX)))
 
     def with_eol(day: date) -> st.SearchStrategy[Release]:
@@ -469,7 +459,7 @@ def product_lifecycles(**overrides: Any) -> st.SearchStrategy[ProductLifecycle]:
 def escalation_steps(**overrides: Any) -> st.SearchStrategy[EscalationStep]:
     """Strategy for :class:`~symprogram.entitlements.EscalationStep` (one level up)."""
     fields = ("from_level", "to_level", "at", "by", "reason")
-    _check(EscalationStep, fields, overrides)
+    check_overrides(EscalationStep, fields, overrides)
 
     def step(level: int) -> st.SearchStrategy[EscalationStep]:
         defaults = {
