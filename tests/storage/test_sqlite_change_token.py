@@ -13,6 +13,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -73,9 +74,9 @@ def path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(path: Path) -> SQLiteStore:
+def store(path: Path) -> Iterator[SQLiteStore]:
     opened = SQLiteStore(path)
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 
@@ -91,9 +92,7 @@ def test_token_changes_after_a_commit_in_this_process(store: SQLiteStore) -> Non
     assert store.change_token() not in (before, after)
 
 
-def test_token_changes_after_a_commit_of_another_connection(
-    store: SQLiteStore, path: Path
-) -> None:
+def test_token_changes_after_a_commit_of_another_connection(store: SQLiteStore, path: Path) -> None:
     before = store.change_token()
     with SQLiteStore(path) as other, other.transaction() as tx:
         tx.save("note", "n1", "{}", 0)
@@ -157,6 +156,24 @@ def test_another_threads_unit_of_work_is_not_this_threads(store: SQLiteStore) ->
     release.set()
     worker.join(10)
     assert store.change_token() != before
+
+
+def test_a_store_opened_through_a_symbolic_link_sees_commits_through_the_file(
+    tmp_path: Path,
+) -> None:
+    real = tmp_path / "real" / "program.db"
+    real.parent.mkdir()
+    SQLiteStore(real).close()
+    link = tmp_path / "links" / "program.db"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    with SQLiteStore(link) as store:
+        for i, name in enumerate((real, link, real)):
+            before = store.change_token()
+            assert before is not None
+            with SQLiteStore(name) as other, other.transaction() as tx:
+                tx.save("note", f"n{i}", "{}", 0)
+            assert store.change_token() != before
 
 
 def test_token_is_none_once_closed(path: Path) -> None:
