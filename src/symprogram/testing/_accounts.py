@@ -43,7 +43,7 @@ from symprogram.accounts.models import (
 from symprogram.accounts.service import AccountsSettings
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
-from symprogram.testing._base import build, instants
+from symprogram.testing._base import build, check_overrides, instants
 
 __all__ = [
     "LANGUAGES",
@@ -150,13 +150,7 @@ def terms_versions(**overrides: Any) -> st.SearchStrategy[TermsVersion]:
         "text": _paragraphs(),
         "acceptance_paths": st.frozensets(st.sampled_from(AcceptancePath), min_size=1),
     }
-    unknown = sorted(set(overrides) - set(fields))
-    if unknown:
-        raise ValidationError(
-            f"TermsVersion has no field(s) {', '.join(unknown)}",
-            field=unknown[0],
-            code="unknown_field",
-        )
+    check_overrides(TermsVersion, fields, overrides)
     merged = {
         **fields,
         **{k: v if isinstance(v, st.SearchStrategy) else st.just(v) for k, v in overrides.items()},

@@ -11,12 +11,12 @@ import attrs
 from hypothesis import strategies as st
 
 from symprogram.digests import LedgerDigest, LedgersVerification, StreamHead
-from symprogram.errors import ValidationError
 from symprogram.events import LedgerEntry, Problem, Verification
 from symprogram.i18n import LanguageTag, Negotiation
 from symprogram.ids import CandidateId
 from symprogram.notify import Message
 from symprogram.persistence import Record
+from symprogram.testing._base import check_overrides
 from symprogram.tokens import TokenGeneration, TokenPurpose, TokenRecord
 
 if TYPE_CHECKING:
@@ -274,14 +274,7 @@ def person_erasures(**overrides: Any) -> st.SearchStrategy[PersonErasure]:
     from symprogram.testing._accounts import account_erasures
     from symprogram.testing._consent import erasure_receipts
 
-    fields = {a.name for a in attrs.fields(_PersonErasure)}
-    unknown = sorted(set(overrides) - fields)
-    if unknown:
-        raise ValidationError(
-            f"PersonErasure has no field(s) {', '.join(unknown)}",
-            field=unknown[0],
-            code="unknown_field",
-        )
+    check_overrides(_PersonErasure, (a.name for a in attrs.fields(_PersonErasure)), overrides)
 
     @st.composite
     def build(draw: st.DrawFn) -> PersonErasure:
