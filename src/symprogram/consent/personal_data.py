@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from symprogram._checks import check_enum
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
+from symprogram.consent.events import DataCollected
 from symprogram.consent.models import (
     Channel,
     ConsentRecord,
@@ -47,16 +48,7 @@ class PersonalData(ConsentBase):
         """
         subject = check_subject(subject)
         items = rules.check_items(data)
-        via = check_enum(Channel, channel, "channel")
-        where = None if site is None else check_site(site)
-        with self._recording(subject, at) as unit:
-            file = unit.storage.files.find(subject) or SubjectFile(subject)
-            event, updated = rules.collect_data(
-                unit.policy, file, activity, items, via, where, unit.instant
-            )
-            _, entry = self._append(unit.tx, unit.state, event)
-            unit.storage.save_file(updated)
-        return self._recorded(entry, via, event.policy_version)
+        return self._gather(rules.collect_data, subject, activity, items, channel, site, at)
 
     def record_gathered(
         self,
@@ -85,12 +77,26 @@ class PersonalData(ConsentBase):
         """
         subject = check_subject(subject)
         names = rules.check_item_names(items)
+        return self._gather(rules.collect_items, subject, activity, names, channel, site, at)
+
+    def _gather(
+        self,
+        collect: Callable[..., tuple[DataCollected, SubjectFile]],
+        subject: str,
+        activity: str,
+        gathered: object,
+        channel: Channel | str,
+        site: str | None,
+        at: datetime | None,
+    ) -> ConsentRecord:
+        """The recipe of both: check channel and site, ``collect`` (a rule) under the
+        policy in effect, append its event, save the subject's file."""
         via = check_enum(Channel, channel, "channel")
         where = None if site is None else check_site(site)
         with self._recording(subject, at) as unit:
             file = unit.storage.files.find(subject) or SubjectFile(subject)
-            event, updated = rules.collect_items(
-                unit.policy, file, activity, names, via, where, unit.instant
+            event, updated = collect(
+                unit.policy, file, activity, gathered, via, where, unit.instant
             )
             _, entry = self._append(unit.tx, unit.state, event)
             unit.storage.save_file(updated)
