@@ -10,14 +10,18 @@ changed the data (issue 20).
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symprogram import Program
 from symprogram.clock import FixedClock
@@ -213,6 +217,48 @@ def test_without_the_header_pragma_data_version_sees_other_processes(
             assert store.change_token() is None
     finally:
         store._header = header
+
+
+OPS = ("read", "write", "empty", "rollback", "other")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(OPS), min_size=1, max_size=12))
+def test_the_header_agrees_with_pragma_data_version(ops: list[str]) -> None:
+    """The fast token (mapped header) against the reference (commits + data_version).
+
+    After every step: the header changed exactly when data was committed (by this
+    store or another connection), and whenever it changed the reference changed
+    too (the reference may also change for a writing unit that wrote nothing).
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        name = Path(folder) / "program.db"
+        with SQLiteStore(name) as store, SQLiteStore(name) as other:
+            assert store._header is not None
+            for step, op in enumerate(ops):
+                fast, reference = store.change_token(), store._counted_token()
+                assert fast is not None and reference is not None
+                if op == "read":
+                    with store.transaction(readonly=True) as tx:
+                        tx.scan("note")
+                elif op == "write":
+                    with store.transaction() as tx:
+                        tx.save("note", f"n{step}", "{}", 0)
+                elif op == "empty":
+                    with store.transaction():
+                        pass
+                elif op == "rollback":
+                    with contextlib.suppress(RuntimeError), store.transaction() as tx:
+                        tx.save("note", f"n{step}", "{}", 0)
+                        raise RuntimeError("rolled back")
+                else:
+                    with other.transaction() as tx:
+                        tx.save("note", f"o{step}", "{}", 0)
+                wrote = op in ("write", "other")
+                fast_after, reference_after = store.change_token(), store._counted_token()
+                assert (fast_after != fast) is wrote
+                if fast_after != fast:
+                    assert reference_after != reference
 
 
 # -- through Program on SQLite: the memo never outlives another process's commit -----
