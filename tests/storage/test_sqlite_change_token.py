@@ -35,7 +35,7 @@ DOC = "essential_support_basic_maintenance_handbook"
 # Another process: opens the same file and changes it; argv: path, action, instant.
 CHILD = """
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from symprogram import Program
 from symprogram.clock import FixedClock
 from symprogram.storage.sqlite import SQLiteStore
@@ -56,6 +56,11 @@ with Program(SQLiteStore(path), clock=FixedClock(at)) as program:
         program.consent.grant("subj-1", "special_offers", channel="web_form", evidence="box")
     elif action == "withdraw":
         program.consent.withdraw("subj-1", "special_offers", channel="web_form", evidence="box")
+    elif action == "toggle":  # 41 choices a second apart, from `at`: the last a grant
+        for i in range(41):
+            program.clock.set(at + timedelta(seconds=i))
+            choose = program.consent.withdraw if i % 2 else program.consent.grant
+            choose("subj-1", "special_offers", channel="web_form", evidence="box")
     else:
         raise SystemExit(f"unknown action {action}")
 """
@@ -296,3 +301,32 @@ def test_warm_may_use_sees_another_processes_grant_and_withdrawal(path: Path) ->
         assert consent.may_use("subj-1", "special_offers").allowed
         _other_process(path, "withdraw", NOW - timedelta(hours=1))
         assert not consent.may_use("subj-1", "special_offers").allowed
+
+
+def test_warm_may_use_while_another_process_keeps_committing(path: Path) -> None:
+    """Answers asked while the other process commits (tokens read mid-commit included)."""
+    with _program(path) as program:
+        consent = program.consent
+        assert not consent.may_use("subj-1", "special_offers").allowed
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                str(path),
+                "toggle",
+                (NOW - timedelta(hours=1)).isoformat(),
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            while child.poll() is None:
+                consent.may_use("subj-1", "special_offers")
+        finally:
+            _, errors = child.communicate(timeout=120)
+        assert child.returncode == 0, errors
+        # The first call after the last commit sees it, whatever was remembered before.
+        assert consent.may_use("subj-1", "special_offers").allowed
+        with program.store.transaction(readonly=True):
+            assert consent.may_use("subj-1", "special_offers").allowed  # read afresh
