@@ -349,39 +349,47 @@ def _refusal(
     return [reason], f"a support agreement at {required_name} or higher gives access"
 
 
+def _agreement_reason(agreement: Agreement, code: str, what: str, **facts: object) -> Reason:
+    """The reason ``code``: "agreement <id> <what>", with its id among the facts."""
+    return Reason(
+        code,
+        f"agreement {agreement.agreement_id} {what}",
+        {"agreement_id": agreement.agreement_id, **facts},
+    )
+
+
+def _grant_reason(grant: Grant, code: str, what: str, **facts: object) -> Reason:
+    """The reason ``code``: "<kind> entitlement <id> <what>", with its id among the facts."""
+    return Reason(
+        code,
+        f"{grant.kind.value} entitlement {grant.grant_id} {what}",
+        {"grant_id": grant.grant_id, **facts},
+    )
+
+
 def _agreement_notes(
     found: Found, relevant: Callable[[str], bool], reasons: list[Reason], hint: str
 ) -> str:
     for agreement, status in sorted(found.inactive, key=lambda item: item[0].agreement_id):
         if relevant(agreement.level):
             reasons.append(
-                Reason(
-                    f"agreement_{status.value}",
-                    f"agreement {agreement.agreement_id} is {status.value}",
-                    {"agreement_id": agreement.agreement_id},
-                )
+                _agreement_reason(agreement, f"agreement_{status.value}", f"is {status.value}")
             )
             if status is AgreementStatus.SUSPENDED and found.low is None:
                 hint = f"reinstate the suspended agreement {agreement.agreement_id}"
     expired = found.expired
     if expired is not None and relevant(expired.level):
+        what = f"expired on {expired.ends_on} (its last day)"
         reasons.append(
-            Reason(
-                "agreement_expired",
-                f"agreement {expired.agreement_id} expired on {expired.ends_on} (its last day)",
-                {"agreement_id": expired.agreement_id, "ended_on": expired.ends_on},
-            )
+            _agreement_reason(expired, "agreement_expired", what, ended_on=expired.ends_on)
         )
         if found.low is None and not found.inactive:
             hint = f"renew the support agreement that expired on {expired.ends_on}"
     future = found.future
     if future is not None and relevant(future.level):
+        what = f"starts on {future.starts_on}"
         reasons.append(
-            Reason(
-                "agreement_not_started",
-                f"agreement {future.agreement_id} starts on {future.starts_on}",
-                {"agreement_id": future.agreement_id, "starts_on": future.starts_on},
-            )
+            _agreement_reason(future, "agreement_not_started", what, starts_on=future.starts_on)
         )
     return hint
 
@@ -390,29 +398,19 @@ def _grant_notes(found: Found, relevant: Callable[[str], bool], reasons: list[Re
     revoked = found.revoked
     if revoked is not None and relevant(revoked.level):
         reasons.append(
-            Reason(
-                "entitlement_revoked",
-                f"{revoked.kind.value} entitlement {revoked.grant_id} was revoked",
-                {"grant_id": revoked.grant_id, "revoked_at": revoked.revoked_at},
+            _grant_reason(
+                revoked, "entitlement_revoked", "was revoked", revoked_at=revoked.revoked_at
             )
         )
     ended = found.grant_ended
     if ended is not None and relevant(ended.level):
-        reasons.append(
-            Reason(
-                "entitlement_expired",
-                f"{ended.kind.value} entitlement {ended.grant_id} ended on {ended.ends_on}",
-                {"grant_id": ended.grant_id, "ended_on": ended.ends_on},
-            )
-        )
+        what = f"ended on {ended.ends_on}"
+        reasons.append(_grant_reason(ended, "entitlement_expired", what, ended_on=ended.ends_on))
     future = found.grant_future
     if future is not None and relevant(future.level):
+        what = f"starts on {future.starts_on}"
         reasons.append(
-            Reason(
-                "entitlement_not_started",
-                f"{future.kind.value} entitlement {future.grant_id} starts on {future.starts_on}",
-                {"grant_id": future.grant_id, "starts_on": future.starts_on},
-            )
+            _grant_reason(future, "entitlement_not_started", what, starts_on=future.starts_on)
         )
 
 
