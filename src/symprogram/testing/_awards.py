@@ -23,39 +23,7 @@ import attrs
 from hypothesis import strategies as st
 
 from symprogram.awards import events as _events
-from symprogram.awards.models import (
-    AllOf,
-    AnyOf,
-    AtLeast,
-    AwardCatalogue,
-    AwardDefinition,
-    AwardGrant,
-    AwardHolding,
-    AwardKind,
-    AwardsErasure,
-    AwardStatus,
-    CandidateAwards,
-    DisclosedAward,
-    Disclosure,
-    DisclosureStatus,
-    DisclosureView,
-    ExamDefinition,
-    ExamPassed,
-    ExamRef,
-    ExamResult,
-    HoldsAward,
-    KitAddress,
-    KitFulfilment,
-    KitHoldReason,
-    KitStatus,
-    MinimumCredits,
-    Progress,
-    PublishedDisclosure,
-    Renewal,
-    Requirement,
-    RequirementStatus,
-    VerificationRecord,
-)
+from symprogram.awards import models
 from symprogram.errors import ValidationError
 from symprogram.testing._base import check_overrides, instants
 
@@ -130,10 +98,10 @@ def award_ids() -> st.SearchStrategy[str]:
     return _ident
 
 
-def exam_refs(**overrides: Any) -> st.SearchStrategy[ExamRef]:
+def exam_refs(**overrides: Any) -> st.SearchStrategy[models.ExamRef]:
     """Strategy for :class:`ExamRef`."""
     return _composite(
-        ExamRef,
+        models.ExamRef,
         overrides,
         lambda pick: {
             "code": pick("code", _ident),
@@ -147,7 +115,7 @@ def requirements(
     award_ids: tuple[str, ...] = (),
     *,
     max_leaves: int = 6,
-) -> st.SearchStrategy[Requirement]:
+) -> st.SearchStrategy[models.Requirement]:
     """Requirement trees over the given exams and awards (each a valid catalogue node)."""
     return _requirements(tuple(exam_codes), tuple(award_ids), max_leaves)
 
@@ -155,42 +123,44 @@ def requirements(
 @functools.lru_cache(maxsize=256)
 def _requirements(
     exam_codes: tuple[str, ...], award_ids: tuple[str, ...], max_leaves: int
-) -> st.SearchStrategy[Requirement]:
+) -> st.SearchStrategy[models.Requirement]:
     if not exam_codes:
         raise ValidationError("exam_codes may not be empty", field="exam_codes", code="invalid")
     if max_leaves < 1:
         raise ValidationError("max_leaves must be positive", field="max_leaves", code="invalid")
-    leaves: list[st.SearchStrategy[Requirement]] = [
+    leaves: list[st.SearchStrategy[models.Requirement]] = [
         st.builds(
-            ExamPassed,
+            models.ExamPassed,
             st.lists(st.sampled_from(exam_codes), min_size=1, max_size=2, unique=True).map(
-                lambda codes: tuple(ExamRef(c) for c in codes)
+                lambda codes: tuple(models.ExamRef(c) for c in codes)
             ),
             st.none() | st.integers(0, 100),
         ),
         st.builds(
-            MinimumCredits,
+            models.MinimumCredits,
             st.integers(1, 60),
             st.none()
             | st.lists(st.sampled_from(exam_codes), min_size=1, max_size=3, unique=True).map(tuple),
         ),
     ]
     if award_ids:
-        leaves.append(st.builds(HoldsAward, st.sampled_from(award_ids)))
+        leaves.append(st.builds(models.HoldsAward, st.sampled_from(award_ids)))
     leaf = st.one_of(*leaves)
 
-    def extend(children: st.SearchStrategy[Requirement]) -> st.SearchStrategy[Requirement]:
+    def extend(
+        children: st.SearchStrategy[models.Requirement],
+    ) -> st.SearchStrategy[models.Requirement]:
         kids = st.lists(children, min_size=1, max_size=3).map(tuple)
         return st.one_of(
-            st.builds(AllOf, kids),
-            st.builds(AnyOf, kids),
-            kids.flatmap(lambda k: st.integers(1, len(k)).map(lambda n: AtLeast(n, k))),
+            st.builds(models.AllOf, kids),
+            st.builds(models.AnyOf, kids),
+            kids.flatmap(lambda k: st.integers(1, len(k)).map(lambda n: models.AtLeast(n, k))),
         )
 
     return st.recursive(leaf, extend, max_leaves=max_leaves)
 
 
-def exam_definitions(**overrides: Any) -> st.SearchStrategy[ExamDefinition]:
+def exam_definitions(**overrides: Any) -> st.SearchStrategy[models.ExamDefinition]:
     """Strategy for :class:`ExamDefinition` (never retired unless overridden)."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
@@ -208,10 +178,10 @@ def exam_definitions(**overrides: Any) -> st.SearchStrategy[ExamDefinition]:
             "replaced_by": pick("replaced_by", st.none()),
         }
 
-    return _composite(ExamDefinition, overrides, fields)
+    return _composite(models.ExamDefinition, overrides, fields)
 
 
-def award_definitions(**overrides: Any) -> st.SearchStrategy[AwardDefinition]:
+def award_definitions(**overrides: Any) -> st.SearchStrategy[models.AwardDefinition]:
     """Strategy for :class:`AwardDefinition` over exams ``e1``-``e3`` (no award references)."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
@@ -219,7 +189,7 @@ def award_definitions(**overrides: Any) -> st.SearchStrategy[AwardDefinition]:
         return {
             "award_id": pick("award_id", _ident),
             "name": pick("name", _words),
-            "kind": pick("kind", st.sampled_from(AwardKind)),
+            "kind": pick("kind", st.sampled_from(models.AwardKind)),
             "requires": pick("requires", requirements()),
             "validity": validity,
             "includes": pick("includes", st.just(())),
@@ -232,7 +202,7 @@ def award_definitions(**overrides: Any) -> st.SearchStrategy[AwardDefinition]:
             "kit": pick("kit", st.booleans()),
         }
 
-    return _composite(AwardDefinition, overrides, fields)
+    return _composite(models.AwardDefinition, overrides, fields)
 
 
 def _days(n: int) -> timedelta:
@@ -240,10 +210,10 @@ def _days(n: int) -> timedelta:
 
 
 @st.composite
-def _catalogue(draw: st.DrawFn, n_exams: int, n_awards: int) -> AwardCatalogue:
+def _catalogue(draw: st.DrawFn, n_exams: int, n_awards: int) -> models.AwardCatalogue:
     codes = tuple(f"E{i}" for i in range(n_exams))
     exams = [
-        ExamDefinition(
+        models.ExamDefinition(
             code=c,
             title=f"Exam {c}",
             pass_score=draw(st.integers(0, 100)),
@@ -251,14 +221,14 @@ def _catalogue(draw: st.DrawFn, n_exams: int, n_awards: int) -> AwardCatalogue:
         )
         for c in codes
     ]
-    awards: list[AwardDefinition] = []
+    awards: list[models.AwardDefinition] = []
     for i in range(n_awards):
         earlier = tuple(a.award_id for a in awards)
         awards.append(
-            AwardDefinition(
+            models.AwardDefinition(
                 award_id=f"A{i}",
                 name=f"Award {i}",
-                kind=draw(st.sampled_from(AwardKind)),
+                kind=draw(st.sampled_from(models.AwardKind)),
                 requires=draw(requirements(codes, earlier)),
                 validity=draw(st.none() | st.integers(1, 800).map(_days)),
                 includes=tuple(draw(st.lists(st.sampled_from(earlier), unique=True)))
@@ -267,12 +237,12 @@ def _catalogue(draw: st.DrawFn, n_exams: int, n_awards: int) -> AwardCatalogue:
                 kit=draw(st.booleans()),
             )
         )
-    return AwardCatalogue.of(exams, awards, name="generated")
+    return models.AwardCatalogue.of(exams, awards, name="generated")
 
 
 def award_catalogues(
     *, min_exams: int = 1, max_exams: int = 5, min_awards: int = 1, max_awards: int = 5
-) -> st.SearchStrategy[AwardCatalogue]:
+) -> st.SearchStrategy[models.AwardCatalogue]:
     """Valid, acyclic catalogues over exams ``E0..`` and awards ``A0..``."""
     if not 1 <= min_exams <= max_exams or not 1 <= min_awards <= max_awards:
         raise ValidationError("need 1 <= min <= max", field="min_exams", code="invalid")
@@ -281,7 +251,7 @@ def award_catalogues(
     ).flatmap(lambda t: _catalogue(*t))
 
 
-def exam_results(**overrides: Any) -> st.SearchStrategy[ExamResult]:
+def exam_results(**overrides: Any) -> st.SearchStrategy[models.ExamResult]:
     """Strategy for :class:`ExamResult` (recorded at or after it was taken)."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
@@ -298,10 +268,10 @@ def exam_results(**overrides: Any) -> st.SearchStrategy[ExamResult]:
             ),
         }
 
-    return _composite(ExamResult, overrides, fields)
+    return _composite(models.ExamResult, overrides, fields)
 
 
-def renewals(**overrides: Any) -> st.SearchStrategy[Renewal]:
+def renewals(**overrides: Any) -> st.SearchStrategy[models.Renewal]:
     """Strategy for :class:`Renewal` (never shortening)."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
@@ -315,10 +285,10 @@ def renewals(**overrides: Any) -> st.SearchStrategy[Renewal]:
             "via": pick("via", st.none() | _ident),
         }
 
-    return _composite(Renewal, overrides, fields)
+    return _composite(models.Renewal, overrides, fields)
 
 
-def award_grants(**overrides: Any) -> st.SearchStrategy[AwardGrant]:
+def award_grants(**overrides: Any) -> st.SearchStrategy[models.AwardGrant]:
     """Strategy for :class:`AwardGrant`: consistent renewals and revocation."""
 
     @st.composite
@@ -331,7 +301,7 @@ def award_grants(**overrides: Any) -> st.SearchStrategy[AwardGrant]:
             at = current - timedelta(days=draw(st.integers(1, 30)))
             at = max(at, granted)
             new = current + timedelta(days=draw(st.integers(1, 800)))
-            out.append(Renewal(at, current, new))
+            out.append(models.Renewal(at, current, new))
             current = new
         return tuple(out)
 
@@ -354,13 +324,13 @@ def award_grants(**overrides: Any) -> st.SearchStrategy[AwardGrant]:
             "revoke_reason": pick("revoke_reason", st.none() | _words),
         }
 
-    return _composite(AwardGrant, overrides, fields)
+    return _composite(models.AwardGrant, overrides, fields)
 
 
-def candidate_awards(**overrides: Any) -> st.SearchStrategy[CandidateAwards]:
+def candidate_awards(**overrides: Any) -> st.SearchStrategy[models.CandidateAwards]:
     """Strategy for :class:`CandidateAwards`."""
     return _composite(
-        CandidateAwards,
+        models.CandidateAwards,
         overrides,
         lambda pick: {
             "candidate_id": pick("candidate_id", _ident),
@@ -376,11 +346,11 @@ def candidate_awards(**overrides: Any) -> st.SearchStrategy[CandidateAwards]:
     )
 
 
-def awards_erasures(**overrides: Any) -> st.SearchStrategy[AwardsErasure]:
+def awards_erasures(**overrides: Any) -> st.SearchStrategy[models.AwardsErasure]:
     """Strategy for :class:`AwardsErasure`."""
     ids = st.lists(_hex, max_size=3, unique=True).map(tuple)
     return _composite(
-        AwardsErasure,
+        models.AwardsErasure,
         overrides,
         lambda pick: {
             "candidate_id": pick("candidate_id", _ident),
@@ -393,16 +363,16 @@ def awards_erasures(**overrides: Any) -> st.SearchStrategy[AwardsErasure]:
     )
 
 
-def award_holdings(**overrides: Any) -> st.SearchStrategy[AwardHolding]:
+def award_holdings(**overrides: Any) -> st.SearchStrategy[models.AwardHolding]:
     """Strategy for :class:`AwardHolding`."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         granted = pick("granted_at", instants(_LO, _HI))
-        status = pick("status", st.sampled_from(AwardStatus))
+        status = pick("status", st.sampled_from(models.AwardStatus))
         return {
             "award_id": pick("award_id", _ident),
             "name": pick("name", _words),
-            "kind": pick("kind", st.sampled_from(AwardKind)),
+            "kind": pick("kind", st.sampled_from(models.AwardKind)),
             "status": status,
             "grant_id": pick("grant_id", _hex),
             "granted_at": granted,
@@ -412,14 +382,14 @@ def award_holdings(**overrides: Any) -> st.SearchStrategy[AwardHolding]:
             ),
             "revoked_at": pick(
                 "revoked_at",
-                st.just(granted) if status is AwardStatus.REVOKED else st.none(),
+                st.just(granted) if status is models.AwardStatus.REVOKED else st.none(),
             ),
         }
 
-    return _composite(AwardHolding, overrides, fields)
+    return _composite(models.AwardHolding, overrides, fields)
 
 
-def requirement_statuses(**overrides: Any) -> st.SearchStrategy[RequirementStatus]:
+def requirement_statuses(**overrides: Any) -> st.SearchStrategy[models.RequirementStatus]:
     """Strategy for leaf :class:`RequirementStatus` values (``fraction`` 1.0 iff met)."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
@@ -434,10 +404,10 @@ def requirement_statuses(**overrides: Any) -> st.SearchStrategy[RequirementStatu
             "children": pick("children", st.just(())),
         }
 
-    return _composite(RequirementStatus, overrides, fields)
+    return _composite(models.RequirementStatus, overrides, fields)
 
 
-def progresses(**overrides: Any) -> st.SearchStrategy[Progress]:
+def progresses(**overrides: Any) -> st.SearchStrategy[models.Progress]:
     """Strategy for :class:`Progress` over a single-leaf tree."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
@@ -453,13 +423,13 @@ def progresses(**overrides: Any) -> st.SearchStrategy[Progress]:
             "tree": tree,
         }
 
-    return _composite(Progress, overrides, fields)
+    return _composite(models.Progress, overrides, fields)
 
 
-def kit_addresses(**overrides: Any) -> st.SearchStrategy[KitAddress]:
+def kit_addresses(**overrides: Any) -> st.SearchStrategy[models.KitAddress]:
     """Strategy for :class:`KitAddress`."""
     return _composite(
-        KitAddress,
+        models.KitAddress,
         overrides,
         lambda pick: {
             "name": pick("name", _words),
@@ -472,7 +442,7 @@ def kit_addresses(**overrides: Any) -> st.SearchStrategy[KitAddress]:
     )
 
 
-def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[KitFulfilment]:
+def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[models.KitFulfilment]:
     """Strategy for :class:`KitFulfilment` with instants consistent with its status.
 
     A held kit has a :class:`KitHoldReason` and may have no address; a kit that
@@ -482,8 +452,8 @@ def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[KitFulfilment]:
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         queued = pick("queued_at", instants(_LO, _HI))
-        status = pick("status", st.sampled_from(KitStatus))
-        held = status is KitStatus.HELD
+        status = pick("status", st.sampled_from(models.KitStatus))
+        held = status is models.KitStatus.HELD
         released = (
             None
             if held
@@ -494,12 +464,12 @@ def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[KitFulfilment]:
         )
         shipped = (
             None
-            if status in (KitStatus.HELD, KitStatus.QUEUED)
+            if status in (models.KitStatus.HELD, models.KitStatus.QUEUED)
             else (released or queued) + timedelta(days=pick("_shipping_days", st.integers(0, 30)))
         )
         delivered = (
             None
-            if status is not KitStatus.DELIVERED or shipped is None
+            if status is not models.KitStatus.DELIVERED or shipped is None
             else shipped + timedelta(days=2)
         )
         addresses = st.none() | kit_addresses() if held else kit_addresses()
@@ -515,16 +485,16 @@ def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[KitFulfilment]:
             "delivered_at": pick("delivered_at", st.just(delivered)),
             "tracking": pick("tracking", st.none() if shipped is None else st.none() | _hex),
             "hold_reason": pick(
-                "hold_reason", st.sampled_from(KitHoldReason) if held else st.none()
+                "hold_reason", st.sampled_from(models.KitHoldReason) if held else st.none()
             ),
             "released_at": released,
             "version": pick("version", st.integers(0, 5)),
         }
 
-    return _composite(KitFulfilment, overrides, fields)
+    return _composite(models.KitFulfilment, overrides, fields)
 
 
-def disclosures(**overrides: Any) -> st.SearchStrategy[Disclosure]:
+def disclosures(**overrides: Any) -> st.SearchStrategy[models.Disclosure]:
     """Strategy for :class:`Disclosure`."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
@@ -559,10 +529,10 @@ def disclosures(**overrides: Any) -> st.SearchStrategy[Disclosure]:
             "version": pick("version", st.integers(0, 5)),
         }
 
-    return _composite(Disclosure, overrides, fields)
+    return _composite(models.Disclosure, overrides, fields)
 
 
-def published_disclosures(**overrides: Any) -> st.SearchStrategy[PublishedDisclosure]:
+def published_disclosures(**overrides: Any) -> st.SearchStrategy[models.PublishedDisclosure]:
     """Strategy for :class:`PublishedDisclosure` (the code matches the digest)."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
@@ -573,10 +543,10 @@ def published_disclosures(**overrides: Any) -> st.SearchStrategy[PublishedDisclo
             "code": code,
         }
 
-    return _composite(PublishedDisclosure, overrides, fields)
+    return _composite(models.PublishedDisclosure, overrides, fields)
 
 
-def disclosed_awards(**overrides: Any) -> st.SearchStrategy[DisclosedAward]:
+def disclosed_awards(**overrides: Any) -> st.SearchStrategy[models.DisclosedAward]:
     """Strategy for :class:`DisclosedAward`."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
@@ -584,8 +554,8 @@ def disclosed_awards(**overrides: Any) -> st.SearchStrategy[DisclosedAward]:
         return {
             "award_id": pick("award_id", _ident),
             "name": pick("name", _words),
-            "kind": pick("kind", st.sampled_from(AwardKind)),
-            "status": pick("status", st.sampled_from(AwardStatus)),
+            "kind": pick("kind", st.sampled_from(models.AwardKind)),
+            "status": pick("status", st.sampled_from(models.AwardStatus)),
             "granted_at": granted,
             "expires_at": pick(
                 "expires_at",
@@ -593,15 +563,15 @@ def disclosed_awards(**overrides: Any) -> st.SearchStrategy[DisclosedAward]:
             ),
         }
 
-    return _composite(DisclosedAward, overrides, fields)
+    return _composite(models.DisclosedAward, overrides, fields)
 
 
-def disclosure_views(**overrides: Any) -> st.SearchStrategy[DisclosureView]:
+def disclosure_views(**overrides: Any) -> st.SearchStrategy[models.DisclosureView]:
     """Strategy for :class:`DisclosureView`: an inactive view shows nothing."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
-        status = pick("status", st.sampled_from(DisclosureStatus))
-        active = status is DisclosureStatus.ACTIVE
+        status = pick("status", st.sampled_from(models.DisclosureStatus))
+        active = status is models.DisclosureStatus.ACTIVE
         at = pick("verified_at", instants(_LO, _HI))
         return {
             "disclosure_id": pick("disclosure_id", _hex),
@@ -618,13 +588,13 @@ def disclosure_views(**overrides: Any) -> st.SearchStrategy[DisclosureView]:
             "reason": pick("reason", st.none() if active else st.just(f"disclosure_{status}")),
         }
 
-    return _composite(DisclosureView, overrides, fields)
+    return _composite(models.DisclosureView, overrides, fields)
 
 
-def verification_records(**overrides: Any) -> st.SearchStrategy[VerificationRecord]:
+def verification_records(**overrides: Any) -> st.SearchStrategy[models.VerificationRecord]:
     """Strategy for :class:`VerificationRecord`."""
     return _composite(
-        VerificationRecord,
+        models.VerificationRecord,
         overrides,
         lambda pick: {
             "disclosure_id": pick("disclosure_id", _hex),
@@ -694,35 +664,44 @@ def register() -> None:
 
     pairs: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
         (AwardsSettings, awards_settings()),
-        (ExamRef, exam_refs()),
-        (ExamDefinition, exam_definitions()),
-        (AwardDefinition, award_definitions()),
-        (AwardCatalogue, award_catalogues()),
-        (ExamResult, exam_results()),
-        (Renewal, renewals()),
-        (AwardGrant, award_grants()),
-        (CandidateAwards, candidate_awards()),
-        (AwardsErasure, awards_erasures()),
-        (AwardHolding, award_holdings()),
-        (RequirementStatus, requirement_statuses()),
-        (Progress, progresses()),
-        (KitAddress, kit_addresses()),
-        (KitFulfilment, kit_fulfilments()),
-        (Disclosure, disclosures()),
-        (PublishedDisclosure, published_disclosures()),
-        (DisclosedAward, disclosed_awards()),
-        (DisclosureView, disclosure_views()),
-        (VerificationRecord, verification_records()),
-        (ExamPassed, requirements(max_leaves=1).filter(lambda r: isinstance(r, ExamPassed))),
-        (MinimumCredits, st.builds(MinimumCredits, st.integers(1, 60))),
-        (HoldsAward, st.builds(HoldsAward, _ident)),
-        (AllOf, st.builds(AllOf, st.lists(requirements(), min_size=1, max_size=3).map(tuple))),
-        (AnyOf, st.builds(AnyOf, st.lists(requirements(), min_size=1, max_size=3).map(tuple))),
+        (models.ExamRef, exam_refs()),
+        (models.ExamDefinition, exam_definitions()),
+        (models.AwardDefinition, award_definitions()),
+        (models.AwardCatalogue, award_catalogues()),
+        (models.ExamResult, exam_results()),
+        (models.Renewal, renewals()),
+        (models.AwardGrant, award_grants()),
+        (models.CandidateAwards, candidate_awards()),
+        (models.AwardsErasure, awards_erasures()),
+        (models.AwardHolding, award_holdings()),
+        (models.RequirementStatus, requirement_statuses()),
+        (models.Progress, progresses()),
+        (models.KitAddress, kit_addresses()),
+        (models.KitFulfilment, kit_fulfilments()),
+        (models.Disclosure, disclosures()),
+        (models.PublishedDisclosure, published_disclosures()),
+        (models.DisclosedAward, disclosed_awards()),
+        (models.DisclosureView, disclosure_views()),
+        (models.VerificationRecord, verification_records()),
         (
-            AtLeast,
+            models.ExamPassed,
+            requirements(max_leaves=1).filter(lambda r: isinstance(r, models.ExamPassed)),
+        ),
+        (models.MinimumCredits, st.builds(models.MinimumCredits, st.integers(1, 60))),
+        (models.HoldsAward, st.builds(models.HoldsAward, _ident)),
+        (
+            models.AllOf,
+            st.builds(models.AllOf, st.lists(requirements(), min_size=1, max_size=3).map(tuple)),
+        ),
+        (
+            models.AnyOf,
+            st.builds(models.AnyOf, st.lists(requirements(), min_size=1, max_size=3).map(tuple)),
+        ),
+        (
+            models.AtLeast,
             st.lists(requirements(), min_size=1, max_size=3)
             .map(tuple)
-            .flatmap(lambda k: st.integers(1, len(k)).map(lambda n: AtLeast(n, k))),
+            .flatmap(lambda k: st.integers(1, len(k)).map(lambda n: models.AtLeast(n, k))),
         ),
     ]
     pairs.extend((cls, award_events_of(cls)) for cls in _EVENT_CLASSES)

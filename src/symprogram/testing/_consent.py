@@ -22,46 +22,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from symprogram.consent import models
 from symprogram.consent.catalogue import PolicyCatalogue
-from symprogram.consent.models import (
-    Activity,
-    BasisChange,
-    Channel,
-    Choice,
-    ChoiceState,
-    CoBrandedSite,
-    Collection,
-    ConsentReceipt,
-    ConsentRecord,
-    ConsentState,
-    ContactChannel,
-    ContactPoint,
-    ContactUse,
-    CorrectionRequest,
-    CorrectionStatus,
-    DataItem,
-    ErasureReceipt,
-    LedgerAudit,
-    LegalBasis,
-    Notice,
-    NoticeKind,
-    Policy,
-    PolicyChange,
-    PolicyReading,
-    PublishedPolicy,
-    Purpose,
-    PurposeKind,
-    ReceiptChoice,
-    ReceiptEntry,
-    Recipient,
-    Referral,
-    SeenPolicy,
-    SubjectExport,
-    SubjectFile,
-    TrafficLogging,
-    Transfer,
-    TrustProgram,
-)
 
 __all__ = [
     "activities",
@@ -195,23 +157,25 @@ def _ids() -> SearchStrategy[tuple[str, ...]]:
 
 def topics() -> SearchStrategy[str]:
     """Choice topics: purpose ids or ``channel.<contact channel>``."""
-    return st.one_of(identifiers(), st.sampled_from([f"channel.{c.value}" for c in ContactChannel]))
+    return st.one_of(
+        identifiers(), st.sampled_from([f"channel.{c.value}" for c in models.ContactChannel])
+    )
 
 
 # -- policies ----------------------------------------------------------------------
 
 purposes = _model(
-    Purpose,
+    models.Purpose,
     lambda: {
         "id": identifiers(),
         "title": _texts(),
-        "basis": st.sampled_from(LegalBasis),
-        "kind": st.sampled_from(PurposeKind),
+        "basis": st.sampled_from(models.LegalBasis),
+        "kind": st.sampled_from(models.PurposeKind),
         "consequence": st.one_of(st.just(""), _texts()),
     },
 )
 activities = _model(
-    Activity,
+    models.Activity,
     lambda: {
         "id": identifiers(),
         "title": _texts(),
@@ -220,7 +184,7 @@ activities = _model(
     },
 )
 recipients = _model(
-    Recipient,
+    models.Recipient,
     lambda: {
         "id": identifiers(),
         "name": _texts(),
@@ -232,7 +196,7 @@ recipients = _model(
     },
 )
 transfers = _model(
-    Transfer,
+    models.Transfer,
     lambda: {
         "id": identifiers(),
         "route": _tuples(st.sampled_from(["EU", "US", "APAC", "UK"]), 4, min_size=2),
@@ -240,14 +204,14 @@ transfers = _model(
     },
 )
 referrals = _model(
-    Referral, lambda: {"site": sites(), "url": sites().map(lambda s: f"https://{s}/privacy")}
+    models.Referral, lambda: {"site": sites(), "url": sites().map(lambda s: f"https://{s}/privacy")}
 )
 cobranded_sites = _model(
-    CoBrandedSite,
+    models.CoBrandedSite,
     lambda: {"site": sites(), "name": _texts(), "partners": _tuples(_texts(), 2, min_size=1)},
 )
 contact_points = _model(
-    ContactPoint,
+    models.ContactPoint,
     lambda: {
         "id": identifiers(),
         "name": _texts(),
@@ -256,12 +220,12 @@ contact_points = _model(
             st.lists(_texts(), min_size=1, max_size=3).map("\n".join),
             st.from_regex(r"[0-9]{3}-[0-9]{3}-[0-9]{4}", fullmatch=True),
         ),
-        "channel": st.sampled_from(Channel),
-        "uses": _tuples(st.sampled_from(ContactUse), 4, unique=True),
+        "channel": st.sampled_from(models.Channel),
+        "uses": _tuples(st.sampled_from(models.ContactUse), 4, unique=True),
     },
 )
 trust_programs = _model(
-    TrustProgram,
+    models.TrustProgram,
     lambda: {
         "name": _texts(),
         "statement": _texts(),
@@ -273,7 +237,7 @@ trust_programs = _model(
     },
 )
 traffic_loggings = _model(
-    TrafficLogging,
+    models.TrafficLogging,
     lambda: {
         "items": _tuples(identifiers(), 3, unique=True),
         "purpose": _texts(),
@@ -285,7 +249,7 @@ traffic_loggings = _model(
 
 
 @st.composite
-def _policy(draw: st.DrawFn, fields: dict[str, SearchStrategy[Any]]) -> Policy:
+def _policy(draw: st.DrawFn, fields: dict[str, SearchStrategy[Any]]) -> models.Policy:
     values = {name: draw(strategy) for name, strategy in fields.items() if name != "recipients"}
     if "recipients" in fields:
         values["recipients"] = draw(fields["recipients"])
@@ -293,17 +257,17 @@ def _policy(draw: st.DrawFn, fields: dict[str, SearchStrategy[Any]]) -> Policy:
         ids = [p.id for p in values["purposes"]]
         chosen = _tuples(st.sampled_from(ids), 2, unique=True)
         values["recipients"] = draw(_tuples(recipients(purposes=chosen), 3, unique_by=_id))
-    return Policy(**values)
+    return models.Policy(**values)
 
 
 def _id(item: Any) -> Any:
     return item.id
 
 
-def policies(**overrides: Any) -> SearchStrategy[Policy]:
+def policies(**overrides: Any) -> SearchStrategy[models.Policy]:
     """Valid :class:`Policy` instances (recipients only name declared purposes)."""
     fields = _fields(
-        Policy,
+        models.Policy,
         {
             "version": _versions(),
             "effective_at": instants(),
@@ -315,7 +279,7 @@ def policies(**overrides: Any) -> SearchStrategy[Policy]:
             "referrals": _tuples(referrals(), 1),
             "cobranded_sites": _tuples(cobranded_sites(), 2, unique_by=lambda c: c.site),
             "forum_notice": st.text(max_size=30),
-            "reading": st.sampled_from(PolicyReading),
+            "reading": st.sampled_from(models.PolicyReading),
             "contact_points": _tuples(contact_points(), 3, unique_by=_id),
             "trust": st.none() | trust_programs(),
             "traffic": st.none() | traffic_loggings(),
@@ -348,17 +312,17 @@ def policy_catalogues(*, min_size: int = 1, max_size: int = 3) -> SearchStrategy
 
 
 basis_changes = _model(
-    BasisChange,
+    models.BasisChange,
     lambda: {
         "purpose": identifiers(),
-        "before": st.sampled_from(LegalBasis),
-        "after": st.sampled_from(LegalBasis),
+        "before": st.sampled_from(models.LegalBasis),
+        "after": st.sampled_from(models.LegalBasis),
     },
 )
 notices = _model(
-    Notice,
+    models.Notice,
     lambda: {
-        "kind": st.sampled_from(NoticeKind),
+        "kind": st.sampled_from(models.NoticeKind),
         "title": _texts(),
         "text": _texts(),
         "policy_version": _versions(),
@@ -368,7 +332,7 @@ notices = _model(
     },
 )
 policy_changes = _model(
-    PolicyChange,
+    models.PolicyChange,
     lambda: {
         "version": _versions(),
         "previous": st.none() | _versions(),
@@ -388,11 +352,11 @@ policy_changes = _model(
         },
         "basis_changed": _tuples(basis_changes(), 2),
         "material": st.booleans(),
-        "notice": st.none() | notices(kind=NoticeKind.MATERIAL_CHANGE, prominent=True),
+        "notice": st.none() | notices(kind=models.NoticeKind.MATERIAL_CHANGE, prominent=True),
     },
 )
 published_policies = _model(
-    PublishedPolicy,
+    models.PublishedPolicy,
     lambda: {
         "sequence": st.integers(1, 1000),
         "policy": policies(),
@@ -409,19 +373,19 @@ def _standing() -> dict[str, SearchStrategy[Any]]:
     """The fields of a standing choice (:class:`ChoiceState`, :class:`ReceiptChoice`)."""
     return {
         "topic": topics(),
-        "choice": st.sampled_from(Choice),
+        "choice": st.sampled_from(models.Choice),
         "at": instants(),
-        "channel": st.sampled_from(Channel),
+        "channel": st.sampled_from(models.Channel),
         "policy_version": _versions(),
         "position": st.integers(1, 10_000),
     }
 
 
-choice_states = _model(ChoiceState, _standing)
-receipt_choices = _model(ReceiptChoice, _standing)
-seen_policies = _model(SeenPolicy, lambda: {"policy_version": _versions(), "at": instants()})
+choice_states = _model(models.ChoiceState, _standing)
+receipt_choices = _model(models.ReceiptChoice, _standing)
+seen_policies = _model(models.SeenPolicy, lambda: {"policy_version": _versions(), "at": instants()})
 consent_states = _model(
-    ConsentState,
+    models.ConsentState,
     lambda: {
         "subject": subjects(),
         "choices": _sorted_by(choice_states(), lambda c: c.topic, 4),
@@ -434,18 +398,18 @@ consent_states = _model(
     },
 )
 consent_records = _model(
-    ConsentRecord,
+    models.ConsentRecord,
     lambda: {
         **_standing(),
         "subject": subjects(),
         "kind": st.just("consent_recorded"),
         "topic": st.none() | topics(),
-        "choice": st.none() | st.sampled_from(Choice),
+        "choice": st.none() | st.sampled_from(models.Choice),
         "hash": hashes(),
     },
 )
 data_items = _model(
-    DataItem,
+    models.DataItem,
     lambda: {
         "name": identifiers(),
         "value": _texts(),
@@ -454,18 +418,18 @@ data_items = _model(
     },
 )
 collections = _model(
-    Collection,
+    models.Collection,
     lambda: {
         "activity": identifiers(),
         "items": _ids(),
         "at": instants(),
-        "channel": st.sampled_from(Channel),
+        "channel": st.sampled_from(models.Channel),
         "policy_version": _versions(),
         "site": st.none() | sites(),
     },
 )
 correction_requests = _model(
-    CorrectionRequest,
+    models.CorrectionRequest,
     lambda: {
         "id": st.integers(1, 99).map(lambda n: f"CR-{n}"),
         "subject": subjects(),
@@ -473,13 +437,13 @@ correction_requests = _model(
             lambda d: tuple(sorted(d.items()))
         ),
         "requested_at": instants(),
-        "channel": st.sampled_from(Channel),
-        "status": st.sampled_from(CorrectionStatus),
+        "channel": st.sampled_from(models.Channel),
+        "status": st.sampled_from(models.CorrectionStatus),
         "completed_at": st.none() | instants(),
     },
 )
 subject_files = _model(
-    SubjectFile,
+    models.SubjectFile,
     lambda: {
         "subject": subjects(),
         "data": _sorted_by(data_items(), lambda d: d.name, 3),
@@ -489,7 +453,7 @@ subject_files = _model(
     },
 )
 receipt_entries = _model(
-    ReceiptEntry,
+    models.ReceiptEntry,
     lambda: {
         "position": st.integers(1, 10_000),
         "kind": st.sampled_from(["consent_recorded", "notice_recorded", "data_collected"]),
@@ -501,7 +465,7 @@ receipt_entries = _model(
     },
 )
 consent_receipts = _model(
-    ConsentReceipt,
+    models.ConsentReceipt,
     lambda: {
         "format": st.just("symprogram-consent-receipt/1"),
         "subject": subjects(),
@@ -517,7 +481,7 @@ consent_receipts = _model(
     },
 )
 subject_exports = _model(
-    SubjectExport,
+    models.SubjectExport,
     lambda: {
         "subject": subjects(),
         "exported_at": instants(),
@@ -528,7 +492,7 @@ subject_exports = _model(
     },
 )
 erasure_receipts = _model(
-    ErasureReceipt,
+    models.ErasureReceipt,
     lambda: {
         "subject": subjects(),
         "erased_at": instants(),
@@ -538,7 +502,7 @@ erasure_receipts = _model(
     },
 )
 ledger_audits = _model(
-    LedgerAudit, lambda: {"checked": st.integers(0, 1000), "failures": st.just(())}
+    models.LedgerAudit, lambda: {"checked": st.integers(0, 1000), "failures": st.just(())}
 )
 
 
@@ -550,40 +514,40 @@ def consent_settings(**overrides: Any) -> SearchStrategy[Any]:
     fields = {
         "cache_limit": st.integers(1, 10_000_000),
         "memo_limit": st.none() | st.integers(1, 10_000_000),
-        "policy": st.none() | st.sampled_from(PolicyReading),
+        "policy": st.none() | st.sampled_from(models.PolicyReading),
     }
     return build(ConsentSettings, fields, overrides)
 
 
 _REGISTRY: tuple[tuple[type[Any], Callable[[], SearchStrategy[Any]]], ...] = (
-    (Purpose, purposes),
-    (Activity, activities),
-    (Recipient, recipients),
-    (Transfer, transfers),
-    (Referral, referrals),
-    (CoBrandedSite, cobranded_sites),
-    (ContactPoint, contact_points),
-    (TrustProgram, trust_programs),
-    (TrafficLogging, traffic_loggings),
-    (Policy, policies),
-    (BasisChange, basis_changes),
-    (Notice, notices),
-    (PolicyChange, policy_changes),
-    (PublishedPolicy, published_policies),
-    (ChoiceState, choice_states),
-    (SeenPolicy, seen_policies),
-    (ConsentState, consent_states),
-    (ConsentRecord, consent_records),
-    (DataItem, data_items),
-    (Collection, collections),
-    (CorrectionRequest, correction_requests),
-    (SubjectFile, subject_files),
-    (ReceiptChoice, receipt_choices),
-    (ReceiptEntry, receipt_entries),
-    (ConsentReceipt, consent_receipts),
-    (SubjectExport, subject_exports),
-    (ErasureReceipt, erasure_receipts),
-    (LedgerAudit, ledger_audits),
+    (models.Purpose, purposes),
+    (models.Activity, activities),
+    (models.Recipient, recipients),
+    (models.Transfer, transfers),
+    (models.Referral, referrals),
+    (models.CoBrandedSite, cobranded_sites),
+    (models.ContactPoint, contact_points),
+    (models.TrustProgram, trust_programs),
+    (models.TrafficLogging, traffic_loggings),
+    (models.Policy, policies),
+    (models.BasisChange, basis_changes),
+    (models.Notice, notices),
+    (models.PolicyChange, policy_changes),
+    (models.PublishedPolicy, published_policies),
+    (models.ChoiceState, choice_states),
+    (models.SeenPolicy, seen_policies),
+    (models.ConsentState, consent_states),
+    (models.ConsentRecord, consent_records),
+    (models.DataItem, data_items),
+    (models.Collection, collections),
+    (models.CorrectionRequest, correction_requests),
+    (models.SubjectFile, subject_files),
+    (models.ReceiptChoice, receipt_choices),
+    (models.ReceiptEntry, receipt_entries),
+    (models.ConsentReceipt, consent_receipts),
+    (models.SubjectExport, subject_exports),
+    (models.ErasureReceipt, erasure_receipts),
+    (models.LedgerAudit, ledger_audits),
     (PolicyCatalogue, policy_catalogues),
 )
 
