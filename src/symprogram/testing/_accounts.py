@@ -17,29 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from symprogram.accounts.models import (
-    AcceptancePath,
-    AccountErasure,
-    AccountStatus,
-    BulkCandidate,
-    BulkRegistrationReport,
-    Candidate,
-    ContactDetails,
-    Incident,
-    IncidentCategory,
-    IncidentMessage,
-    IncidentStatus,
-    MessageAuthor,
-    NotificationCategory,
-    NotificationPreferences,
-    NotificationSetting,
-    PostalAddress,
-    RegistrationReceipt,
-    ScoreReport,
-    TermsAcceptance,
-    TermsReceipt,
-    TermsVersion,
-)
+from symprogram.accounts import models
 from symprogram.accounts.service import AccountsSettings
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
@@ -141,48 +119,48 @@ def _paragraphs(max_size: int = 200) -> st.SearchStrategy[str]:
     )
 
 
-def terms_versions(**overrides: Any) -> st.SearchStrategy[TermsVersion]:
+def terms_versions(**overrides: Any) -> st.SearchStrategy[models.TermsVersion]:
     """Strategy for :class:`TermsVersion` (built with ``create`` so the digest matches)."""
     fields = {
         "version": st.from_regex(r"20[0-9]{2}\.[0-9]{1,3}", fullmatch=True),
         "effective": instants(),
         "title": names(40),
         "text": _paragraphs(),
-        "acceptance_paths": st.frozensets(st.sampled_from(AcceptancePath), min_size=1),
+        "acceptance_paths": st.frozensets(st.sampled_from(models.AcceptancePath), min_size=1),
     }
-    check_overrides(TermsVersion, fields, overrides)
+    check_overrides(models.TermsVersion, fields, overrides)
     merged = {
         **fields,
         **{k: v if isinstance(v, st.SearchStrategy) else st.just(v) for k, v in overrides.items()},
     }
-    return st.fixed_dictionaries(merged).map(lambda kw: TermsVersion.create(**kw))
+    return st.fixed_dictionaries(merged).map(lambda kw: models.TermsVersion.create(**kw))
 
 
-def terms_acceptances(**overrides: Any) -> st.SearchStrategy[TermsAcceptance]:
+def terms_acceptances(**overrides: Any) -> st.SearchStrategy[models.TermsAcceptance]:
     """Strategy for :class:`TermsAcceptance` (bound or not yet bound)."""
     fields = {
         "acceptance_id": st.text("0123456789abcdef", min_size=32, max_size=32),
         "terms_version": st.just("2007.507"),
         "terms_digest": _digests(),
-        "path": st.sampled_from(AcceptancePath),
+        "path": st.sampled_from(models.AcceptancePath),
         "accepted_at": instants(),
         "candidate_id": st.none() | candidate_ids(),
         "version": st.just(0),
     }
-    return build(TermsAcceptance, fields, overrides)
+    return build(models.TermsAcceptance, fields, overrides)
 
 
-def terms_receipts(**overrides: Any) -> st.SearchStrategy[TermsReceipt]:
+def terms_receipts(**overrides: Any) -> st.SearchStrategy[models.TermsReceipt]:
     """Strategy for :class:`TermsReceipt`."""
     fields = {
         "acceptance": terms_acceptances(),
         "token": st.none() | st.from_regex(r"[A-Za-z0-9_-]{43}", fullmatch=True),
         "expires_at": st.none() | instants(),
     }
-    return build(TermsReceipt, fields, overrides)
+    return build(models.TermsReceipt, fields, overrides)
 
 
-def postal_addresses(**overrides: Any) -> st.SearchStrategy[PostalAddress]:
+def postal_addresses(**overrides: Any) -> st.SearchStrategy[models.PostalAddress]:
     """Strategy for :class:`PostalAddress`."""
     fields = {
         "lines": st.lists(names(40), min_size=1, max_size=4).map(tuple),
@@ -191,10 +169,10 @@ def postal_addresses(**overrides: Any) -> st.SearchStrategy[PostalAddress]:
         "region": st.none() | names(20),
         "postal_code": st.none() | st.from_regex(r"[0-9A-Z]{3,8}", fullmatch=True),
     }
-    return build(PostalAddress, fields, overrides)
+    return build(models.PostalAddress, fields, overrides)
 
 
-def contact_details(**overrides: Any) -> st.SearchStrategy[ContactDetails]:
+def contact_details(**overrides: Any) -> st.SearchStrategy[models.ContactDetails]:
     """Strategy for :class:`ContactDetails`."""
     fields = {
         "email": emails(),
@@ -206,19 +184,19 @@ def contact_details(**overrides: Any) -> st.SearchStrategy[ContactDetails]:
         "phone": st.none() | st.from_regex(r"\+[1-9][0-9]{6,12}", fullmatch=True),
         "postal_address": st.none() | postal_addresses(),
     }
-    return build(ContactDetails, fields, overrides)
+    return build(models.ContactDetails, fields, overrides)
 
 
-def notification_preferences(**overrides: Any) -> st.SearchStrategy[NotificationPreferences]:
+def notification_preferences(**overrides: Any) -> st.SearchStrategy[models.NotificationPreferences]:
     """Strategy for :class:`NotificationPreferences`."""
-    fields = {"enabled": st.frozensets(st.sampled_from(NotificationCategory))}
-    return build(NotificationPreferences, fields, overrides)
+    fields = {"enabled": st.frozensets(st.sampled_from(models.NotificationCategory))}
+    return build(models.NotificationPreferences, fields, overrides)
 
 
-def notification_settings(**overrides: Any) -> st.SearchStrategy[NotificationSetting]:
+def notification_settings(**overrides: Any) -> st.SearchStrategy[models.NotificationSetting]:
     """Strategy for :class:`NotificationSetting`."""
     fields = {
-        "category": st.sampled_from(NotificationCategory),
+        "category": st.sampled_from(models.NotificationCategory),
         "chosen": st.booleans(),
         "effective": st.booleans(),
         "mandatory": st.booleans(),
@@ -226,14 +204,14 @@ def notification_settings(**overrides: Any) -> st.SearchStrategy[NotificationSet
             ("mandatory", "chosen", "not_chosen", "consent_withheld", "account_closed")
         ),
     }
-    return build(NotificationSetting, fields, overrides)
+    return build(models.NotificationSetting, fields, overrides)
 
 
-def candidates(**overrides: Any) -> st.SearchStrategy[Candidate]:
+def candidates(**overrides: Any) -> st.SearchStrategy[models.Candidate]:
     """Strategy for :class:`Candidate`."""
     fields = {
         "candidate_id": candidate_ids(),
-        "status": st.sampled_from(AccountStatus),
+        "status": st.sampled_from(models.AccountStatus),
         "contact": contact_details(),
         "registered_at": instants(),
         "status_changed_at": instants(),
@@ -247,10 +225,10 @@ def candidates(**overrides: Any) -> st.SearchStrategy[Candidate]:
         "erased_at": st.none(),
         "version": st.just(0),
     }
-    return build(Candidate, fields, overrides)
+    return build(models.Candidate, fields, overrides)
 
 
-def account_erasures(**overrides: Any) -> st.SearchStrategy[AccountErasure]:
+def account_erasures(**overrides: Any) -> st.SearchStrategy[models.AccountErasure]:
     """Strategy for :class:`AccountErasure`."""
     fields = {
         "candidate_id": candidate_ids(),
@@ -263,10 +241,10 @@ def account_erasures(**overrides: Any) -> st.SearchStrategy[AccountErasure]:
         "incidents": _incident_ids(),
         "already_erased": st.booleans(),
     }
-    return build(AccountErasure, fields, overrides)
+    return build(models.AccountErasure, fields, overrides)
 
 
-def registration_receipts(**overrides: Any) -> st.SearchStrategy[RegistrationReceipt]:
+def registration_receipts(**overrides: Any) -> st.SearchStrategy[models.RegistrationReceipt]:
     """Strategy for :class:`RegistrationReceipt`."""
     fields = {
         "email": emails(),
@@ -274,10 +252,10 @@ def registration_receipts(**overrides: Any) -> st.SearchStrategy[RegistrationRec
         "reference": st.from_regex(r"[0-9A-F]{16}", fullmatch=True),
         "next_step": st.just("check_email"),
     }
-    return build(RegistrationReceipt, fields, overrides)
+    return build(models.RegistrationReceipt, fields, overrides)
 
 
-def score_reports(**overrides: Any) -> st.SearchStrategy[ScoreReport]:
+def score_reports(**overrides: Any) -> st.SearchStrategy[models.ScoreReport]:
     """Strategy for :class:`ScoreReport` (unclaimed unless ``claimed_by`` is overridden)."""
     fields = {
         "registration_number": st.from_regex(r"[A-Z0-9]{4,12}", fullmatch=True),
@@ -293,27 +271,27 @@ def score_reports(**overrides: Any) -> st.SearchStrategy[ScoreReport]:
         "claimed_at": st.none(),
         "version": st.just(0),
     }
-    return build(ScoreReport, fields, overrides)
+    return build(models.ScoreReport, fields, overrides)
 
 
-def incident_messages(**overrides: Any) -> st.SearchStrategy[IncidentMessage]:
+def incident_messages(**overrides: Any) -> st.SearchStrategy[models.IncidentMessage]:
     """Strategy for :class:`IncidentMessage`."""
     fields = {
-        "author": st.sampled_from(MessageAuthor),
+        "author": st.sampled_from(models.MessageAuthor),
         "body": _paragraphs(),
         "at": instants(),
     }
-    return build(IncidentMessage, fields, overrides)
+    return build(models.IncidentMessage, fields, overrides)
 
 
-def incidents(**overrides: Any) -> st.SearchStrategy[Incident]:
+def incidents(**overrides: Any) -> st.SearchStrategy[models.Incident]:
     """Strategy for :class:`Incident`."""
     fields = {
         "incident_id": st.from_regex(r"INC-[0-9A-F]{12}", fullmatch=True),
         "candidate_id": candidate_ids(),
         "title": names(60),
-        "category": st.sampled_from(IncidentCategory),
-        "status": st.sampled_from(IncidentStatus),
+        "category": st.sampled_from(models.IncidentCategory),
+        "status": st.sampled_from(models.IncidentStatus),
         "opened_at": instants(),
         "updated_at": instants(),
         "resolved_at": st.none() | instants(),
@@ -323,7 +301,7 @@ def incidents(**overrides: Any) -> st.SearchStrategy[Incident]:
         ).map(lambda d: tuple(d.items())),
         "version": st.just(0),
     }
-    return build(Incident, fields, overrides)
+    return build(models.Incident, fields, overrides)
 
 
 def account_settings(**overrides: Any) -> st.SearchStrategy[AccountsSettings]:
@@ -357,42 +335,42 @@ def password_hashes() -> st.SearchStrategy[str]:
     )
 
 
-def bulk_candidates(**overrides: Any) -> st.SearchStrategy[BulkCandidate]:
+def bulk_candidates(**overrides: Any) -> st.SearchStrategy[models.BulkCandidate]:
     """Strategy for :class:`BulkCandidate`: contact details, a migrated hash or none."""
     fields = {
         "contact": contact_details(),
         "password_hash": st.none() | password_hashes(),
     }
-    return build(BulkCandidate, fields, overrides)
+    return build(models.BulkCandidate, fields, overrides)
 
 
-def bulk_registration_reports(**overrides: Any) -> st.SearchStrategy[BulkRegistrationReport]:
+def bulk_registration_reports(**overrides: Any) -> st.SearchStrategy[models.BulkRegistrationReport]:
     """Strategy for :class:`BulkRegistrationReport`."""
     fields = {
         "created": st.integers(0, 10_000),
         "skipped": st.integers(0, 10_000),
         "batches": st.integers(0, 100),
     }
-    return build(BulkRegistrationReport, fields, overrides)
+    return build(models.BulkRegistrationReport, fields, overrides)
 
 
 MODELS: dict[type, Any] = {
-    AccountErasure: account_erasures,
+    models.AccountErasure: account_erasures,
     AccountsSettings: account_settings,
-    BulkCandidate: bulk_candidates,
-    BulkRegistrationReport: bulk_registration_reports,
-    Candidate: candidates,
-    ContactDetails: contact_details,
-    Incident: incidents,
-    IncidentMessage: incident_messages,
-    NotificationPreferences: notification_preferences,
-    NotificationSetting: notification_settings,
-    PostalAddress: postal_addresses,
-    RegistrationReceipt: registration_receipts,
-    ScoreReport: score_reports,
-    TermsAcceptance: terms_acceptances,
-    TermsReceipt: terms_receipts,
-    TermsVersion: terms_versions,
+    models.BulkCandidate: bulk_candidates,
+    models.BulkRegistrationReport: bulk_registration_reports,
+    models.Candidate: candidates,
+    models.ContactDetails: contact_details,
+    models.Incident: incidents,
+    models.IncidentMessage: incident_messages,
+    models.NotificationPreferences: notification_preferences,
+    models.NotificationSetting: notification_settings,
+    models.PostalAddress: postal_addresses,
+    models.RegistrationReceipt: registration_receipts,
+    models.ScoreReport: score_reports,
+    models.TermsAcceptance: terms_acceptances,
+    models.TermsReceipt: terms_receipts,
+    models.TermsVersion: terms_versions,
 }
 
 

@@ -17,37 +17,8 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
+from symprogram import entitlements
 from symprogram.decisions import Decision
-from symprogram.entitlements import (
-    Access,
-    AccessibleDocument,
-    AccessRule,
-    Agreement,
-    AgreementStatus,
-    CaseStatus,
-    CustomerEntitlements,
-    Document,
-    EntitlementCatalogue,
-    EscalationLevel,
-    EscalationStep,
-    Grant,
-    GrantKind,
-    LanguageChoice,
-    LanguageOutcome,
-    LocalSite,
-    ProductLifecycle,
-    Reader,
-    Release,
-    RemoteAccessTerms,
-    RemoteAccessVersion,
-    RemoteSession,
-    ServiceLevel,
-    Severity,
-    StatusChange,
-    SupportCase,
-    SupportExtension,
-    TelephoneLine,
-)
 from symprogram.entitlements.catalogue import READINGS
 from symprogram.entitlements.service import EntitlementsSettings
 from symprogram.testing._base import check_overrides
@@ -112,7 +83,7 @@ __all__ = [
 LEVEL_IDS = ("basic_maintenance", "essential_support", "business_critical_services")
 """The service levels of the default catalogue, lowest first."""
 
-DOCUMENT_IDS = tuple(doc.id for doc in EntitlementCatalogue.default().documents)
+DOCUMENT_IDS = tuple(doc.id for doc in entitlements.EntitlementCatalogue.default().documents)
 """The documents of the default catalogue."""
 
 PRODUCTS = ("Backup Exec", "NetBackup", "Endpoint Protection", "Enterprise Vault")
@@ -189,7 +160,7 @@ def _windowed(
 # ---------------------------------------------------------------------- catalogue
 
 
-def service_levels(**overrides: Any) -> st.SearchStrategy[ServiceLevel]:
+def service_levels(**overrides: Any) -> st.SearchStrategy[entitlements.ServiceLevel]:
     """Strategy for :class:`~symprogram.entitlements.ServiceLevel`."""
     fields = {
         "id": st.sampled_from(LEVEL_IDS),
@@ -197,85 +168,89 @@ def service_levels(**overrides: Any) -> st.SearchStrategy[ServiceLevel]:
         "rank": st.integers(1, 10),
         "description": st.text(max_size=30),
     }
-    return build(ServiceLevel, fields, overrides)
+    return build(entitlements.ServiceLevel, fields, overrides)
 
 
-def access_rules(**overrides: Any) -> st.SearchStrategy[AccessRule]:
+def access_rules(**overrides: Any) -> st.SearchStrategy[entitlements.AccessRule]:
     """Strategy for :class:`~symprogram.entitlements.AccessRule`."""
     fields = {
-        "access": st.sampled_from(Access),
+        "access": st.sampled_from(entitlements.Access),
         "effective_from": st.none() | instants(),
         "name": st.none() | st.sampled_from(("service_level", "symaccount_login")),
     }
-    return build(AccessRule, fields, overrides)
+    return build(entitlements.AccessRule, fields, overrides)
 
 
-def documents(**overrides: Any) -> st.SearchStrategy[Document]:
+def documents(**overrides: Any) -> st.SearchStrategy[entitlements.Document]:
     """Documents of the default catalogue (overrides give modified copies)."""
-    catalogue = EntitlementCatalogue.default()
+    catalogue = entitlements.EntitlementCatalogue.default()
     base = st.sampled_from(catalogue.documents)
     if not overrides:
         return base
     fields = ("id", "title", "languages", "local_sites", "min_level", "access", "location")
-    check_overrides(Document, fields, overrides)
+    check_overrides(entitlements.Document, fields, overrides)
     return base.flatmap(
         lambda doc: build(
-            Document, {name: st.just(getattr(doc, name)) for name in fields}, overrides
+            entitlements.Document, {name: st.just(getattr(doc, name)) for name in fields}, overrides
         )
     )
 
 
-def local_sites(**overrides: Any) -> st.SearchStrategy[LocalSite]:
+def local_sites(**overrides: Any) -> st.SearchStrategy[entitlements.LocalSite]:
     """Local-language sites of the default catalogue (overrides give modified copies)."""
-    base = st.sampled_from(EntitlementCatalogue.default().local_sites)
+    base = st.sampled_from(entitlements.EntitlementCatalogue.default().local_sites)
     if not overrides:
         return base
     fields = ("language", "name", "url")
-    check_overrides(LocalSite, fields, overrides)
+    check_overrides(entitlements.LocalSite, fields, overrides)
     return base.flatmap(
         lambda site: build(
-            LocalSite, {name: st.just(getattr(site, name)) for name in fields}, overrides
+            entitlements.LocalSite,
+            {name: st.just(getattr(site, name)) for name in fields},
+            overrides,
         )
     )
 
 
-def telephone_lines(**overrides: Any) -> st.SearchStrategy[TelephoneLine]:
+def telephone_lines(**overrides: Any) -> st.SearchStrategy[entitlements.TelephoneLine]:
     """Telephone support lines of the default catalogue (overrides give modified copies)."""
-    base = st.sampled_from(EntitlementCatalogue.default().telephone_lines)
+    base = st.sampled_from(entitlements.EntitlementCatalogue.default().telephone_lines)
     if not overrides:
         return base
     fields = (
         "region", "area", "countries", "languages", "english_hours", "local_hours", "time_zone",
     )  # fmt: skip
-    check_overrides(TelephoneLine, fields, overrides)
+    check_overrides(entitlements.TelephoneLine, fields, overrides)
     return base.flatmap(
         lambda line: build(
-            TelephoneLine, {name: st.just(getattr(line, name)) for name in fields}, overrides
+            entitlements.TelephoneLine,
+            {name: st.just(getattr(line, name)) for name in fields},
+            overrides,
         )
     )
 
 
-def escalation_levels(**overrides: Any) -> st.SearchStrategy[EscalationLevel]:
+def escalation_levels(**overrides: Any) -> st.SearchStrategy[entitlements.EscalationLevel]:
     """Strategy for :class:`~symprogram.entitlements.EscalationLevel`."""
     fields = {"rank": st.integers(1, 6), "name": _names(), "description": st.text(max_size=30)}
-    return build(EscalationLevel, fields, overrides)
+    return build(entitlements.EscalationLevel, fields, overrides)
 
 
 REMOTE_ACCESS_VERSIONS = ("2011-01", "2012-06", "2014-01", "2015-09")
 """Example labels of the Remote Access Standard Terms, oldest first."""
 
 
-def remote_access_versions(**overrides: Any) -> st.SearchStrategy[RemoteAccessVersion]:
+def remote_access_versions(**overrides: Any) -> st.SearchStrategy[entitlements.RemoteAccessVersion]:
     """Strategy for :class:`~symprogram.entitlements.RemoteAccessVersion`."""
     fields = {
         "version": st.sampled_from(REMOTE_ACCESS_VERSIONS),
         "effective_from": st.none() | instants(),
     }
-    return build(RemoteAccessVersion, fields, overrides)
+    return build(entitlements.RemoteAccessVersion, fields, overrides)
 
 
 @st.composite
-def _version_history(draw: st.DrawFn) -> tuple[RemoteAccessVersion, ...]:
+def _version_history(draw: st.DrawFn) -> tuple[entitlements.RemoteAccessVersion, ...]:
     count = draw(st.integers(1, len(REMOTE_ACCESS_VERSIONS)))
     starts: list[Any] = sorted(
         draw(st.lists(instants(), min_size=count, max_size=count, unique=True))
@@ -283,12 +258,12 @@ def _version_history(draw: st.DrawFn) -> tuple[RemoteAccessVersion, ...]:
     if draw(st.booleans()):
         starts[0] = None  # the first version in force from the beginning
     return tuple(
-        RemoteAccessVersion(label, start)
+        entitlements.RemoteAccessVersion(label, start)
         for label, start in zip(REMOTE_ACCESS_VERSIONS, starts, strict=False)
     )
 
 
-def remote_access_terms(**overrides: Any) -> st.SearchStrategy[RemoteAccessTerms]:
+def remote_access_terms(**overrides: Any) -> st.SearchStrategy[entitlements.RemoteAccessTerms]:
     """Strategy for :class:`~symprogram.entitlements.RemoteAccessTerms`: one to four
     versions with increasing effective instants (the first perhaps from the beginning).
 
@@ -296,10 +271,10 @@ def remote_access_terms(**overrides: Any) -> st.SearchStrategy[RemoteAccessTerms
     :data:`REMOTE_ACCESS_VERSIONS` (or override ``earlier`` too).
     """
     fields = ("document", "version", "effective_from", "earlier")
-    check_overrides(RemoteAccessTerms, fields, overrides)
+    check_overrides(entitlements.RemoteAccessTerms, fields, overrides)
     return _version_history().flatmap(
         lambda history: build(
-            RemoteAccessTerms,
+            entitlements.RemoteAccessTerms,
             {
                 "document": st.just("remote_access_standard_terms"),
                 "version": st.just(history[-1].version),
@@ -311,16 +286,16 @@ def remote_access_terms(**overrides: Any) -> st.SearchStrategy[RemoteAccessTerms
     )
 
 
-def entitlement_catalogues() -> st.SearchStrategy[EntitlementCatalogue]:
+def entitlement_catalogues() -> st.SearchStrategy[entitlements.EntitlementCatalogue]:
     """The default catalogue (immutable, shared)."""
-    return st.just(EntitlementCatalogue.default())
+    return st.just(entitlements.EntitlementCatalogue.default())
 
 
-def language_choices(**overrides: Any) -> st.SearchStrategy[LanguageChoice]:
+def language_choices(**overrides: Any) -> st.SearchStrategy[entitlements.LanguageChoice]:
     """Strategy for :class:`~symprogram.entitlements.LanguageChoice` (consistent values)."""
     fields = {
         "location": st.none() | st.just("https://my.symantec.com"),
-        "outcome": st.sampled_from(LanguageOutcome),
+        "outcome": st.sampled_from(entitlements.LanguageOutcome),
         "language": st.sampled_from(("en", "he", "th", "ja", "zh-Hans")),
         "name": _names(),
         "direction": st.sampled_from(("ltr", "rtl")),
@@ -328,30 +303,30 @@ def language_choices(**overrides: Any) -> st.SearchStrategy[LanguageChoice]:
         "requested": st.none() | languages(),
         "steps": st.lists(st.text(max_size=20), max_size=3).map(tuple),
     }
-    return build(LanguageChoice, fields, overrides)
+    return build(entitlements.LanguageChoice, fields, overrides)
 
 
 # ----------------------------------------------------------------------- holdings
 
 
-def readers(**overrides: Any) -> st.SearchStrategy[Reader]:
+def readers(**overrides: Any) -> st.SearchStrategy[entitlements.Reader]:
     """Strategy for :class:`~symprogram.entitlements.Reader`."""
     fields = {"customer_id": st.none() | customer_ids(), "logged_in": st.booleans()}
-    return build(Reader, fields, overrides)
+    return build(entitlements.Reader, fields, overrides)
 
 
-def status_changes(**overrides: Any) -> st.SearchStrategy[StatusChange]:
+def status_changes(**overrides: Any) -> st.SearchStrategy[entitlements.StatusChange]:
     """Strategy for :class:`~symprogram.entitlements.StatusChange`."""
     fields = {
-        "status": st.sampled_from(AgreementStatus),
+        "status": st.sampled_from(entitlements.AgreementStatus),
         "at": instants(),
         "by": _names(),
         "reason": _names(40),
     }
-    return build(StatusChange, fields, overrides)
+    return build(entitlements.StatusChange, fields, overrides)
 
 
-def agreements(**overrides: Any) -> st.SearchStrategy[Agreement]:
+def agreements(**overrides: Any) -> st.SearchStrategy[entitlements.Agreement]:
     """Strategy for :class:`~symprogram.entitlements.Agreement` (no status changes by default)."""
     fields = {
         "agreement_id": st.integers(1, 99_999).map(lambda n: f"A-{n}"),
@@ -362,15 +337,15 @@ def agreements(**overrides: Any) -> st.SearchStrategy[Agreement]:
         "created_by": _names(),
         "status_changes": st.just(()),
     }
-    return _windowed(Agreement, fields, overrides)
+    return _windowed(entitlements.Agreement, fields, overrides)
 
 
-def grants(**overrides: Any) -> st.SearchStrategy[Grant]:
+def grants(**overrides: Any) -> st.SearchStrategy[entitlements.Grant]:
     """Strategy for :class:`~symprogram.entitlements.Grant` (not revoked by default)."""
     fields = {
         "grant_id": st.integers(1, 999).map(lambda n: f"grant-{n}"),
         "customer_id": customer_ids(),
-        "kind": st.sampled_from(GrantKind),
+        "kind": st.sampled_from(entitlements.GrantKind),
         "level": st.sampled_from(LEVEL_IDS),
         "products": st.frozensets(st.sampled_from(PRODUCTS), min_size=1),
         "reason": _names(40),
@@ -381,10 +356,10 @@ def grants(**overrides: Any) -> st.SearchStrategy[Grant]:
         "revoked_by": st.none(),
         "revocation_reason": st.none(),
     }
-    return _windowed(Grant, fields, overrides)
+    return _windowed(entitlements.Grant, fields, overrides)
 
 
-def support_extensions(**overrides: Any) -> st.SearchStrategy[SupportExtension]:
+def support_extensions(**overrides: Any) -> st.SearchStrategy[entitlements.SupportExtension]:
     """Strategy for :class:`~symprogram.entitlements.SupportExtension`."""
     fields = {
         "extension_id": st.integers(1, 99_999).map(lambda n: f"X-{n}"),
@@ -395,15 +370,15 @@ def support_extensions(**overrides: Any) -> st.SearchStrategy[SupportExtension]:
         "created_by": _names(),
         "status_changes": st.just(()),
     }
-    return _windowed(SupportExtension, fields, overrides)
+    return _windowed(entitlements.SupportExtension, fields, overrides)
 
 
-def customer_entitlements(**overrides: Any) -> st.SearchStrategy[CustomerEntitlements]:
+def customer_entitlements(**overrides: Any) -> st.SearchStrategy[entitlements.CustomerEntitlements]:
     """Strategy for :class:`~symprogram.entitlements.CustomerEntitlements` (one customer)."""
     fields = ("customer_id", "agreements", "grants", "extensions", "version")
-    check_overrides(CustomerEntitlements, fields, overrides)
+    check_overrides(entitlements.CustomerEntitlements, fields, overrides)
 
-    def holdings(customer: str) -> st.SearchStrategy[CustomerEntitlements]:
+    def holdings(customer: str) -> st.SearchStrategy[entitlements.CustomerEntitlements]:
         defaults = {
             "customer_id": st.just(customer),
             "agreements": st.lists(
@@ -420,48 +395,48 @@ def customer_entitlements(**overrides: Any) -> st.SearchStrategy[CustomerEntitle
             "version": st.just(0),
         }
         rest = {k: v for k, v in overrides.items() if k != "customer_id"}
-        return build(CustomerEntitlements, defaults, rest)
+        return build(entitlements.CustomerEntitlements, defaults, rest)
 
     return _as(overrides.get("customer_id", customer_ids())).flatmap(holdings)
 
 
-def releases(**overrides: Any) -> st.SearchStrategy[Release]:
+def releases(**overrides: Any) -> st.SearchStrategy[entitlements.Release]:
     """Strategy for :class:`~symprogram.entitlements.Release` (end of life after end of support)."""
     fields = ("release", "end_of_standard_support", "end_of_life")
-    check_overrides(Release, fields, overrides)
+    check_overrides(entitlements.Release, fields, overrides)
     eoss = _as(overrides.get("end_of_standard_support", st.dates(_DAY_MIN, _DAY_MAX)))
 
-    def with_eol(day: date) -> st.SearchStrategy[Release]:
+    def with_eol(day: date) -> st.SearchStrategy[entitlements.Release]:
         defaults = {
             "release": st.sampled_from(("10.0", "11.0", "12.5")),
             "end_of_standard_support": st.just(day),
             "end_of_life": st.none() | st.dates(min_value=day, max_value=day + timedelta(1000)),
         }
         rest = {k: v for k, v in overrides.items() if k != "end_of_standard_support"}
-        return build(Release, defaults, rest)
+        return build(entitlements.Release, defaults, rest)
 
     return eoss.flatmap(with_eol)
 
 
-def product_lifecycles(**overrides: Any) -> st.SearchStrategy[ProductLifecycle]:
+def product_lifecycles(**overrides: Any) -> st.SearchStrategy[entitlements.ProductLifecycle]:
     """Strategy for :class:`~symprogram.entitlements.ProductLifecycle`."""
     fields = {
         "product": st.sampled_from(PRODUCTS),
         "releases": st.lists(releases(), max_size=3, unique_by=lambda r: r.release).map(tuple),
         "version": st.just(0),
     }
-    return build(ProductLifecycle, fields, overrides)
+    return build(entitlements.ProductLifecycle, fields, overrides)
 
 
 # -------------------------------------------------------------------------- cases
 
 
-def escalation_steps(**overrides: Any) -> st.SearchStrategy[EscalationStep]:
+def escalation_steps(**overrides: Any) -> st.SearchStrategy[entitlements.EscalationStep]:
     """Strategy for :class:`~symprogram.entitlements.EscalationStep` (one level up)."""
     fields = ("from_level", "to_level", "at", "by", "reason")
-    check_overrides(EscalationStep, fields, overrides)
+    check_overrides(entitlements.EscalationStep, fields, overrides)
 
-    def step(level: int) -> st.SearchStrategy[EscalationStep]:
+    def step(level: int) -> st.SearchStrategy[entitlements.EscalationStep]:
         defaults = {
             "from_level": st.just(level),
             "to_level": st.just(level + 1),
@@ -470,13 +445,15 @@ def escalation_steps(**overrides: Any) -> st.SearchStrategy[EscalationStep]:
             "reason": _names(40),
         }
         return build(
-            EscalationStep, defaults, {k: v for k, v in overrides.items() if k != "from_level"}
+            entitlements.EscalationStep,
+            defaults,
+            {k: v for k, v in overrides.items() if k != "from_level"},
         )
 
     return _as(overrides.get("from_level", st.integers(0, 3))).flatmap(step)
 
 
-def remote_sessions(**overrides: Any) -> st.SearchStrategy[RemoteSession]:
+def remote_sessions(**overrides: Any) -> st.SearchStrategy[entitlements.RemoteSession]:
     """Strategy for :class:`~symprogram.entitlements.RemoteSession` (open by default)."""
     fields = {
         "session_id": st.integers(1, 9).map(lambda n: f"remote-{n}"),
@@ -486,37 +463,37 @@ def remote_sessions(**overrides: Any) -> st.SearchStrategy[RemoteSession]:
         "ended_at": st.none(),
         "ended_by": st.none(),
     }
-    return build(RemoteSession, fields, overrides)
+    return build(entitlements.RemoteSession, fields, overrides)
 
 
-def support_cases(**overrides: Any) -> st.SearchStrategy[SupportCase]:
+def support_cases(**overrides: Any) -> st.SearchStrategy[entitlements.SupportCase]:
     """Strategy for :class:`~symprogram.entitlements.SupportCase` (open, not escalated)."""
     fields = {
         "case_id": st.integers(1, 999_999).map(lambda n: f"CASE-{n}"),
         "customer_id": customer_ids(),
         "product": st.sampled_from(PRODUCTS),
-        "severity": st.sampled_from(Severity),
+        "severity": st.sampled_from(entitlements.Severity),
         "summary": _names(60),
         "opened_at": instants(),
         "opened_by": _names(),
         "release": st.none() | st.sampled_from(("10.0", "11.0", "12.5")),
-        "status": st.just(CaseStatus.OPEN),
+        "status": st.just(entitlements.CaseStatus.OPEN),
         "escalation_level": st.just(0),
         "escalations": st.just(()),
         "remote_sessions": st.just(()),
         "closed_at": st.none(),
         "version": st.just(0),
     }
-    return build(SupportCase, fields, overrides)
+    return build(entitlements.SupportCase, fields, overrides)
 
 
-def accessible_documents(**overrides: Any) -> st.SearchStrategy[AccessibleDocument]:
+def accessible_documents(**overrides: Any) -> st.SearchStrategy[entitlements.AccessibleDocument]:
     """Strategy for :class:`~symprogram.entitlements.AccessibleDocument` (allowed decisions)."""
     fields = {
         "document": documents(),
         "decision": st.builds(Decision, allowed=st.just(True), at=instants()),
     }
-    return build(AccessibleDocument, fields, overrides)
+    return build(entitlements.AccessibleDocument, fields, overrides)
 
 
 def entitlements_settings(**overrides: Any) -> st.SearchStrategy[EntitlementsSettings]:
@@ -533,28 +510,28 @@ def entitlements_settings(**overrides: Any) -> st.SearchStrategy[EntitlementsSet
 def register() -> None:
     """Register a strategy for every entitlements model with Hypothesis."""
     pairs: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
-        (ServiceLevel, service_levels()),
-        (AccessRule, access_rules()),
-        (Document, documents()),
-        (LocalSite, local_sites()),
-        (TelephoneLine, telephone_lines()),
-        (EscalationLevel, escalation_levels()),
-        (RemoteAccessTerms, remote_access_terms()),
-        (RemoteAccessVersion, remote_access_versions()),
-        (EntitlementCatalogue, entitlement_catalogues()),
-        (LanguageChoice, language_choices()),
-        (Reader, readers()),
-        (StatusChange, status_changes()),
-        (Agreement, agreements()),
-        (Grant, grants()),
-        (SupportExtension, support_extensions()),
-        (CustomerEntitlements, customer_entitlements()),
-        (Release, releases()),
-        (ProductLifecycle, product_lifecycles()),
-        (EscalationStep, escalation_steps()),
-        (RemoteSession, remote_sessions()),
-        (SupportCase, support_cases()),
-        (AccessibleDocument, accessible_documents()),
+        (entitlements.ServiceLevel, service_levels()),
+        (entitlements.AccessRule, access_rules()),
+        (entitlements.Document, documents()),
+        (entitlements.LocalSite, local_sites()),
+        (entitlements.TelephoneLine, telephone_lines()),
+        (entitlements.EscalationLevel, escalation_levels()),
+        (entitlements.RemoteAccessTerms, remote_access_terms()),
+        (entitlements.RemoteAccessVersion, remote_access_versions()),
+        (entitlements.EntitlementCatalogue, entitlement_catalogues()),
+        (entitlements.LanguageChoice, language_choices()),
+        (entitlements.Reader, readers()),
+        (entitlements.StatusChange, status_changes()),
+        (entitlements.Agreement, agreements()),
+        (entitlements.Grant, grants()),
+        (entitlements.SupportExtension, support_extensions()),
+        (entitlements.CustomerEntitlements, customer_entitlements()),
+        (entitlements.Release, releases()),
+        (entitlements.ProductLifecycle, product_lifecycles()),
+        (entitlements.EscalationStep, escalation_steps()),
+        (entitlements.RemoteSession, remote_sessions()),
+        (entitlements.SupportCase, support_cases()),
+        (entitlements.AccessibleDocument, accessible_documents()),
         (EntitlementsSettings, entitlements_settings()),
     ]
     for cls, strategy in pairs:
