@@ -7,6 +7,7 @@ model imports the strategies. Each check runs in a fresh interpreter.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -110,3 +111,22 @@ def test_each_strategy_module_imports_first() -> None:
     for name in (*sps.CONTEXT_MODULES, "symprogram.testing.strategies"):
         out = run(f"import {name}\nprint('ok')", HYPOTHESIS_NO_PLUGINS="1")
         assert out.strip() == "ok", name
+
+
+# Written in a context's module under a name the kernel's strategies already use.
+_SHADOWED = {"symprogram.testing._consent.instants"}
+
+
+def test_every_context_strategy_is_exported_from_strategies() -> None:
+    """A strategy added to a context's private module must be exported publicly too."""
+    exported = {id(getattr(sps, name)) for name in sps.__all__}
+    missing = []
+    for module_name in sps.CONTEXT_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            value = getattr(module, name)
+            if name == "register" or name.isupper() or not callable(value):
+                continue
+            if f"{module_name}.{name}" not in _SHADOWED and id(value) not in exported:
+                missing.append(f"{module_name}.{name}")
+    assert missing == []
