@@ -547,7 +547,13 @@ class SQLiteStore:
         """
         self._exec("PRAGMA query_only = ON")
         try:
-            self._schema_version()
+            # One read transaction: the three reads see one snapshot, never a new
+            # file half before and half after another opener's first migration.
+            self._exec("BEGIN")
+            try:
+                self._schema_version()
+            finally:
+                self._rollback_quietly()
         finally:
             self._exec("PRAGMA query_only = OFF")
 
