@@ -149,8 +149,11 @@ def baseline_postgres(csv_path: Path, url: str) -> dict[str, Any]:
                 )
             conn.commit()
         elapsed = time.perf_counter() - start
-        (count,) = conn.execute("SELECT COUNT(*) FROM candidates").fetchone()
-        (size,) = conn.execute("SELECT pg_total_relation_size('candidates')").fetchone()
+        counted = conn.execute("SELECT COUNT(*) FROM candidates").fetchone()
+        sized = conn.execute("SELECT pg_total_relation_size('candidates')").fetchone()
+    assert counted is not None
+    assert sized is not None
+    count, size = counted[0], sized[0]
     return {"seconds": elapsed, "rows": count, "bytes": size}
 
 
