@@ -72,6 +72,11 @@ def create_engine(url: str | URL, engine_kwargs: dict[str, Any]) -> tuple[Engine
         if "charset" not in parsed.query:
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})
         kwargs.setdefault("pool_recycle", 3600)
+        # READ COMMITTED, as on PostgreSQL: InnoDB's default REPEATABLE READ takes gap
+        # locks on a `SELECT ... FOR UPDATE` of a missing row (a new consent subject),
+        # and two such units of work inserting into one gap deadlock. Stale writes are
+        # still refused by the records' versions and the unique keys.
+        kwargs.setdefault("isolation_level", "READ COMMITTED")
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except (exc.NoSuchModuleError, ImportError) as error:
