@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -139,9 +140,12 @@ def test_two_processes_on_one_file_lose_nothing(
     with make_program("sqlite"):
         pass  # create the schema once
     per_process = 5
+    # An executor, not multiprocessing.Pool: a worker that dies fails the test
+    # (BrokenProcessPool) instead of leaving Pool.starmap waiting forever.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(2) as pool:
-        results = pool.starmap(process_worker, [(str(path), w, per_process) for w in range(2)])
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        futures = [pool.submit(process_worker, str(path), w, per_process) for w in range(2)]
+        results = [future.result(timeout=300) for future in futures]
     ids = [cid for chunk in results for cid in chunk]
     assert 2 * per_process == len(ids) == len(set(ids))
     with Program.open(
