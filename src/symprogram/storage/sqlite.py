@@ -36,7 +36,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import mmap
 import os
 import sqlite3
 import threading
@@ -86,7 +85,12 @@ from symprogram.storage._base import (
     write_batch,
 )
 from symprogram.storage._views import create_statements, drop_statements, view_names
-from symprogram.storage._wal_header import HEADER_BYTES, map_header
+from symprogram.storage._wal_header import (
+    HEADER_BYTES,
+    HeaderMapping,
+    map_header,
+    release_header,
+)
 
 __all__ = [
     "APPLICATION_ID",
@@ -510,7 +514,7 @@ class SQLiteStore:
         self._open = self._units.open
         self._closed = False
         self._generation = 0
-        self._header: mmap.mmap | None = None
+        self._header: HeaderMapping | None = None
         create_private_file(self.path)
         try:
             self._conn = sqlite3.connect(
@@ -709,9 +713,10 @@ class SQLiteStore:
         if self._open.tx is not None:
             return None
         header = self._header
-        if header is not None:
+        view = None if header is None else header.view
+        if view is not None:
             try:
-                return header[:HEADER_BYTES]
+                return view[:HEADER_BYTES]
             except ValueError:  # closed meanwhile
                 return None
         return self._counted_token()
@@ -739,12 +744,15 @@ class SQLiteStore:
                 return
             self._closed = True
             header, self._header = self._header, None
-            if header is not None:
-                header.close()
             try:
                 self._conn.close()
             except sqlite3.Error as exc:  # pragma: no cover - close rarely fails
                 raise _translate(exc) from exc
+            finally:
+                # After the connection: the mapping's descriptors must outlive
+                # its locks on the -shm file (see symprogram.storage._wal_header).
+                if header is not None:
+                    release_header(header)
 
     def __enter__(self) -> SQLiteStore:
         return self
