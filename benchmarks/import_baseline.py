@@ -293,15 +293,19 @@ def in_process(csv_path: Path, db: Path, *, consent: bool) -> float:
     """The import in this process (no interpreter start); ``consent=False`` is an ablation.
 
     Without consent, the bridge that records in the consent ledger what a registration
-    gathered (``ConsentMarketing.record_gathered``) does nothing: a what-if that prices
-    the consent records per row, never a supported configuration.
+    gathered (``ConsentMarketing.record_gathered`` and, per batch,
+    ``record_gathered_many``) does nothing: a what-if that prices the consent records,
+    never a supported configuration.
     """
     from symprogram._bridges import ConsentMarketing
     from symprogram.cli import cli as cli_main
 
     original = ConsentMarketing.record_gathered
+    original_many = getattr(ConsentMarketing, "record_gathered_many", None)
     if not consent:
         ConsentMarketing.record_gathered = lambda *a, **k: None  # type: ignore[method-assign]
+        if original_many is not None:
+            ConsentMarketing.record_gathered_many = lambda *a, **k: None  # type: ignore[method-assign]
     stdout = sys.stdout
     sys.stdout = io.StringIO()
     start = time.perf_counter()
@@ -310,6 +314,8 @@ def in_process(csv_path: Path, db: Path, *, consent: bool) -> float:
     finally:
         sys.stdout = stdout
         ConsentMarketing.record_gathered = original  # type: ignore[method-assign]
+        if original_many is not None:
+            ConsentMarketing.record_gathered_many = original_many  # type: ignore[method-assign]
     return time.perf_counter() - start
 
 

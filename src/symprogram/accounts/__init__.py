@@ -88,6 +88,7 @@ from symprogram.accounts.ports import (
     MarketingConsent,
     PasswordHasher,
     PersonalDataLedger,
+    PersonalDataLedgerBatch,
 )
 from symprogram.accounts.service import KEEP, AccountsService, AccountsSettings, Keep
 
@@ -136,6 +137,7 @@ __all__ = [
     "PasswordHasher",
     "PasswordResetRequested",
     "PersonalDataLedger",
+    "PersonalDataLedgerBatch",
     "PostalAddress",
     "RegistrationAttempted",
     "RegistrationReceipt",

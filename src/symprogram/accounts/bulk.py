@@ -22,7 +22,13 @@ from symprogram.accounts.models import (
     TermsAcceptance,
     TermsVersion,
 )
-from symprogram.accounts.ports import CANDIDATE_KIND, EMAIL_INDEX
+from symprogram.accounts.ports import (
+    CANDIDATE_KIND,
+    EMAIL_INDEX,
+    REGISTRATION,
+    PersonalDataLedger,
+    PersonalDataLedgerBatch,
+)
 from symprogram.accounts.registration import AccountOpening
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import Conflict
@@ -142,8 +148,8 @@ class Bulk(AccountOpening):
                 key = self._new_candidate_id(store, pool)
                 bound = self._bind(buffer, store, current, chosen, key, randoms[at : at + 32], now)
                 encoded = row.password_hash or UNUSABLE_PREFIX + randoms[at + 32 : at + 64]
-                candidate, _ = self._store_account(buffer, store, bound, row.contact, encoded, now)
-                opened.append((candidate, at))
+                opened.append((self._opened(buffer, store, bound, row.contact, encoded, now), at))
+            self._record_gathered(opened, now)
             tokens = self._tokens.issue_many(
                 buffer,
                 purpose=TokenPurpose.ACTIVATION,
@@ -159,6 +165,41 @@ class Bulk(AccountOpening):
             self._send(buffer, outbox)
             _flush(buffer)
         return added
+
+    def _opened(
+        self,
+        buffer: WriteBuffer,
+        store: AccountsStorage,
+        bound: TermsAcceptance,
+        contact: ContactDetails,
+        encoded: str,
+        now: datetime,
+    ) -> Candidate:
+        """Store the new candidate, its password hash and its first history entries
+        (what ``_store_account`` stores, without the personal data ledger: the
+        batch records that at once, :meth:`_record_gathered`)."""
+        expires = now + self.settings.activation_ttl
+        candidate, events = rules.new_account(bound, contact, now, expires)
+        store.candidates.add(candidate)
+        store.credentials.add(candidate.candidate_id, encoded, now)
+        self._record(buffer, *events)
+        return candidate
+
+    def _record_gathered(self, opened: list[tuple[Candidate, int]], now: datetime) -> None:
+        """Record in the personal data ledger (consent, when wired) what the batch's
+        registrations gathered: one call for the batch when the ledger takes batches,
+        else one per candidate (as :meth:`register` does)."""
+        ledger = self._consent
+        if not opened or not isinstance(ledger, PersonalDataLedger):
+            return
+        gathered = [
+            (c.candidate_id, REGISTRATION, rules.gathered_items(c.contact)) for c, _ in opened
+        ]
+        if isinstance(ledger, PersonalDataLedgerBatch):
+            ledger.record_gathered_many(gathered, now)
+            return
+        for subject, activity, items in gathered:
+            ledger.record_gathered(subject, activity, items, now)
 
     def _preloaded(
         self, buffer: WriteBuffer, rows: Sequence[BulkCandidate], drawn: list[str]

@@ -44,6 +44,7 @@ __all__ = [
     "PERSONAL_DATA_KINDS",
     "RECORD_KINDS",
     "REGISTRATION",
+    "REGISTRATION_LOG",
     "REQUEST_LOGS",
     "REQUEST_LOG_KIND",
     "RESEND_LOG",
@@ -59,6 +60,7 @@ __all__ = [
     "MarketingConsent",
     "PasswordHasher",
     "PersonalDataLedger",
+    "PersonalDataLedgerBatch",
     "RequestLog",
     "ScoreReportRepository",
 ]
@@ -87,7 +89,10 @@ LOGIN_LOG = "login_failed"
 """Failed log-ins per address (``AccountsSettings.login_failure_limit``)."""
 CLIENT_LOGIN_LOG = "login_failed_client"
 """Failed log-ins per client key (``AccountsSettings.client_failure_limit``)."""
-REQUEST_LOGS = (RESEND_LOG, RESET_LOG, EMAIL_CHANGE_LOG, LOGIN_LOG)
+REGISTRATION_LOG = "registration_attempt"
+"""Request log purpose: registrations of an address (the notices to its owner)."""
+
+REQUEST_LOGS = (RESEND_LOG, RESET_LOG, EMAIL_CHANGE_LOG, LOGIN_LOG, REGISTRATION_LOG)
 """The request logs kept per address (forgotten with the address by the erasure)."""
 EMAIL_INDEX = "candidate_email"
 """The unique index from the SHA-256 of a casefolded address to its candidate ID."""
@@ -194,6 +199,22 @@ class PersonalDataLedger(Protocol):
         Called inside the unit of work that stores the data (all or nothing); a
         refusal it raises rolls the activity back.
         """
+        ...
+
+
+@runtime_checkable
+class PersonalDataLedgerBatch(PersonalDataLedger, Protocol):
+    """A :class:`PersonalDataLedger` that can also record many gatherings at once.
+
+    ``register_many`` uses it, when the wired ledger offers it, to record what a
+    whole batch of registrations gathered in one call instead of one per candidate.
+    """
+
+    def record_gathered_many(
+        self, gathered: list[tuple[str, str, tuple[str, ...]]], at: datetime
+    ) -> None:
+        """:meth:`~PersonalDataLedger.record_gathered` of each ``(subject, activity,
+        items)`` at ``at``, in order, inside the unit of work that stores the data."""
         ...
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from symprogram._checks import check_enum
@@ -18,7 +18,11 @@ from symprogram.consent.models import (
     check_site,
     check_subject,
 )
+from symprogram.consent.ports import FILE_KIND, STATE_KIND
 from symprogram.consent.storage import ConsentStorage
+from symprogram.errors import ValidationError
+from symprogram.events import Ledger
+from symprogram.persistence import Transaction, WriteBuffer, load_for_update, load_many
 
 __all__ = ["PersonalData"]
 
@@ -78,6 +82,67 @@ class PersonalData(ConsentBase):
         subject = check_subject(subject)
         names = rules.check_item_names(items)
         return self._gather(rules.collect_items, subject, activity, names, channel, site, at)
+
+    def record_gathered_many(
+        self,
+        gathered: Iterable[tuple[str, str, Iterable[str]]],
+        *,
+        channel: Channel | str = Channel.WEB_FORM,
+        site: str | None = None,
+        at: datetime | None = None,
+    ) -> tuple[ConsentRecord, ...]:
+        """:meth:`record_gathered` of each ``(subject, activity, items)``, in one unit of work.
+
+        The same entries, projections and files as calling :meth:`record_gathered`
+        for each item in order (a subject may appear more than once), written in a
+        few batched store calls: the subjects' projections, files and ledger heads
+        are read once for the whole batch and the writes are sent together
+        (:class:`~symprogram.persistence.WriteBuffer`). Meant for bulk work such as
+        an operator's import of many new candidates. Called inside a unit of work
+        that is already open, it joins it; all or nothing.
+
+        Raises:
+            ValidationError: ``invalid_batch`` (not an iterable of
+                ``(subject, activity, items)``), and every code of
+                :meth:`record_gathered` (nothing is written).
+            LimitExceeded: ``too_many_items``.
+        """
+        checked = [
+            (check_subject(subject), activity, rules.check_item_names(items))
+            for subject, activity, items in _triples(gathered)
+        ]
+        via = check_enum(Channel, channel, "channel")
+        where = None if site is None else check_site(site)
+        catalogue = self._policies()
+        now, instant = self._now_and(at)
+        records: list[ConsentRecord] = []
+        with self._store.transaction() as tx:
+            buffer = self._locked_and_preloaded(tx, [subject for subject, _, _ in checked])
+            storage = ConsentStorage(buffer)
+            for subject, activity, names in checked:
+                state = storage.states.find(subject)
+                policy = rules.check_record_instant(state, instant, now, catalogue)
+                file = storage.files.find(subject) or SubjectFile(subject)
+                event, updated = rules.collect_items(
+                    policy, file, activity, names, via, where, instant
+                )
+                _, entry = self._append(buffer, state, event)
+                storage.save_file(updated)
+                records.append(self._recorded(entry, via, event.policy_version))
+            buffer.flush()
+        return tuple(records)
+
+    def _locked_and_preloaded(self, tx: Transaction, subjects: Sequence[str]) -> WriteBuffer:
+        """A write buffer over ``tx`` that knows the subjects' projections, files and
+        ledger heads, read in one batch each; the projections that exist locked
+        first (writers of one subject queue, as in :meth:`_recording`)."""
+        for subject in sorted(load_many(tx, STATE_KIND, subjects)):
+            load_for_update(tx, STATE_KIND, subject)
+        buffer = WriteBuffer(tx)
+        buffer.preload(STATE_KIND, subjects)
+        buffer.preload(FILE_KIND, subjects)
+        buffer.preload(Ledger.HEAD_KIND, [self.ledger.stream(subject) for subject in subjects])
+        return buffer
 
     def _gather(
         self,
@@ -171,3 +236,24 @@ class PersonalData(ConsentBase):
             receipt = self._receipt(tx, subject, now)
             file = ConsentStorage(tx).files.find(subject) or SubjectFile(subject)
         return SubjectExport(subject, now, receipt, file.data, file.collections, file.corrections)
+
+
+def _triples(gathered: object) -> list[tuple[str, str, Iterable[str]]]:
+    """``gathered`` as a list of ``(subject, activity, items)`` (ValidationError
+    ``invalid_batch`` otherwise)."""
+    if isinstance(gathered, str | bytes | Mapping) or not isinstance(gathered, Iterable):
+        raise ValidationError(
+            "gathered must be a sequence of (subject, activity, items)",
+            field="gathered",
+            code="invalid_batch",
+        )
+    out = list(gathered)
+    for number, item in enumerate(out):
+        if not isinstance(item, tuple) or len(item) != 3:
+            raise ValidationError(
+                f"item {number} must be a (subject, activity, items) tuple",
+                field="gathered",
+                code="invalid_batch",
+                details={"item": number},
+            )
+    return out
