@@ -6,18 +6,15 @@ wires them with these adapters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from symprogram.errors import Conflict, NotFound, ValidationError
-from symprogram.events import DomainEvent
-from symprogram.history import AccountHistory
-from symprogram.ledger import LedgerEntry
-from symprogram.persistence import Transaction
 
 if TYPE_CHECKING:
     from symprogram.accounts import AccountsService
+    from symprogram.accounts.events import ContactDetailsUpdated
     from symprogram.awards.models import KitAddress
     from symprogram.consent import ConsentService
 
@@ -28,7 +25,7 @@ __all__ = [
     "AccountsCandidateDirectory",
     "ConsentMarketing",
     "ConsentRemoteAccess",
-    "KitReleasingHistory",
+    "postal_address_recorded",
     "remote_access_evidence",
 ]
 
@@ -137,25 +134,6 @@ class ConsentMarketing:
             subject, self._activities.get(activity, activity), items, at=at
         )
 
-    def record_gathered_many(
-        self, gathered: list[tuple[str, str, tuple[str, ...]]], at: datetime
-    ) -> None:
-        """:meth:`record_gathered` of each ``(subject, activity, items)`` at ``at``, in
-        one call of ``consent.record_gathered_many`` (a bulk registration's batch).
-
-        Nothing is recorded at an instant no privacy policy was in effect.
-        """
-        if not gathered or self._consent.policies.in_effect(at) is None:
-            return
-        activities = self._activities
-        self._consent.record_gathered_many(
-            [
-                (subject, activities.get(activity, activity), items)
-                for subject, activity, items in gathered
-            ],
-            at=at,
-        )
-
 
 class ConsentRemoteAccess:
     """Entitlements' ``RemoteAccessConsent`` answered by the consent context.
@@ -250,42 +228,11 @@ class AccountsCandidateDirectory:
         return self._accounts.has_accepted_current_terms(candidate_id)
 
 
-class KitReleasingHistory(AccountHistory):
-    """The account history as the accounts context records into it, plus one reaction:
-    a new postal address releases the candidate's held achievement kits.
+def postal_address_recorded(event: ContactDetailsUpdated) -> bool:
+    """Whether ``event`` records a postal address (a new one, not its removal).
 
-    When accounts records ``contact_details_updated`` with a ``postal_address``
-    change, ``release(candidate_id)`` runs inside the same unit of work (so the
-    address and the released kits are saved together, or neither is). The entries
-    are the shared history's: same store, same ledger.
-
-    Args:
-        history: the program's account history.
-        release: called with the candidate ID (``Program`` passes the awards
-            service's ``release_held_kits``).
+    The condition under which ``Program`` subscribes awards' ``release_held_kits``
+    to accounts' ``contact_details_updated``: the held achievement kits can go out
+    once a postal address is on file.
     """
-
-    def __init__(self, history: AccountHistory, release: Callable[[str], object]) -> None:
-        super().__init__(history.store, ledger=history.ledger)
-        self._release = release
-
-    def record(self, tx: Transaction, event: DomainEvent) -> LedgerEntry:
-        """Append ``event`` (see :meth:`AccountHistory.record`), then react to it."""
-        entry = super().record(tx, event)
-        self._react(event)
-        return entry
-
-    def record_many(self, tx: Transaction, events: Iterable[DomainEvent]) -> list[LedgerEntry]:
-        """Append ``events`` (see :meth:`AccountHistory.record_many`), then react to each."""
-        given = list(events)
-        entries = super().record_many(tx, given)
-        for event in given:
-            self._react(event)
-        return entries
-
-    def _react(self, event: DomainEvent) -> None:
-        if event.event_name() != "contact_details_updated":
-            return
-        changes = getattr(event, "changes", ())
-        if any(getattr(c, "field", None) == "postal_address" and c.new for c in changes):
-            self._release(event.subject)
+    return any(change.field == "postal_address" and change.new for change in event.changes)

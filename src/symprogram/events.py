@@ -1,10 +1,14 @@
-"""Domain events, and (re-exported from :mod:`symprogram.ledger`) the ledger that records them.
+"""Domain events, who reacts to them, and (re-exported from :mod:`symprogram.ledger`) the
+ledger that records them.
 
 A :class:`DomainEvent` is a fact that happened to a subject (a candidate, a
 consent subject, ...) at an instant. Services append events to a :class:`Ledger`
 (the account history, the consent ledger, the entitlements audit): one
 hash-chained stream per subject. The ledger lives in :mod:`symprogram.ledger`;
-its names stay importable from here.
+its names stay importable from here. :class:`Subscriptions` is the one registry
+of reactions to events: a program builds one, and the events recorded in a unit
+of work are published to it there (see ``docs/explanation-architecture.md``,
+"How to react to another context's event").
 
 Example (appending to a ledger: see :mod:`symprogram.ledger`):
     >>> from datetime import datetime, timezone
@@ -20,12 +24,16 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import types
 import typing
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
+
+from symprogram.errors import ValidationError
 
 # The ledger's names, importable from here as before (``GENESIS``; ``_canonical``,
 # ``_chain_body`` and ``_entry_text`` for the tests that build entries as it does).
@@ -41,6 +49,7 @@ __all__ = [
     "Ledger",
     "LedgerEntry",
     "Problem",
+    "Subscriptions",
     "Verification",
 ]
 
@@ -145,3 +154,114 @@ def _payload_plan(cls: type) -> tuple[tuple[str, frozenset[type]], ...] | None:
             return None
         plan.append((field.name, kinds))
     return tuple(plan)
+
+
+E = TypeVar("E", bound="DomainEvent")
+
+# One subscription: the event class, the handler, the condition (``None``: always).
+_Subscription = tuple[type, Callable[[Any], object], Callable[[Any], bool] | None]
+
+
+class Subscriptions:
+    """The reactions to domain events: which handler runs when an event is recorded.
+
+    A :class:`~symprogram.Program` builds one and hands it to the place where its
+    services record their events (the account history); every event recorded there
+    is :meth:`publish` ed to it inside the same unit of work. So a handler runs
+    synchronously, with the transaction: what it writes through a service joins
+    that unit of work, and if it raises, the whole change is rolled back (the
+    event, the change that caused it and whatever earlier handlers wrote).
+
+    Handlers of an event run in the order they were subscribed. An event is
+    delivered to the subscriptions of its class and of every base class of it
+    (``DomainEvent``: every event).
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> @attrs.frozen
+        ... class Moved(DomainEvent):
+        ...     city: str
+        >>> seen = []
+        >>> subscriptions = Subscriptions()
+        >>> subscriptions.subscribe(Moved, lambda e: seen.append(e.city))
+        >>> far = lambda e: e.city != "Ockham"
+        >>> subscriptions.subscribe(Moved, lambda e: seen.append("far"), when=far)
+        >>> at = datetime(2011, 1, 15, tzinfo=timezone.utc)
+        >>> subscriptions.publish([Moved("SP-1", at, "Ockham"), Moved("SP-1", at, "Oslo")])
+        >>> seen
+        ['Ockham', 'Oslo', 'far']
+    """
+
+    __slots__ = ("_lock", "_plans", "_subscriptions")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscriptions: tuple[_Subscription, ...] = ()
+        # Per event class: its (handler, condition) pairs, in subscription order.
+        self._plans: dict[type, tuple[tuple[Callable[[Any], object], Any], ...]] = {}
+
+    def subscribe(
+        self,
+        event_type: type[E],
+        handler: Callable[[E], object],
+        *,
+        when: Callable[[E], bool] | None = None,
+    ) -> None:
+        """Call ``handler(event)`` for every recorded event of ``event_type`` (or a subclass).
+
+        Args:
+            event_type: a :class:`DomainEvent` subclass (or ``DomainEvent``: all).
+            handler: called with the event, inside the unit of work recording it;
+                its return value is ignored; what it raises rolls the unit back.
+            when: optional condition: the handler runs only for events it is true of.
+
+        Raises:
+            ValidationError: ``invalid_event_type`` (not a ``DomainEvent`` class),
+                ``invalid_handler`` (``handler`` or ``when`` not callable).
+        """
+        if not (isinstance(event_type, type) and issubclass(event_type, DomainEvent)):
+            raise ValidationError(
+                "event_type must be a DomainEvent class",
+                field="event_type",
+                code="invalid_event_type",
+            )
+        for field, given in (("handler", handler), ("when", when)):
+            if not callable(given) and not (field == "when" and given is None):
+                raise ValidationError(
+                    f"{field} must be callable", field=field, code="invalid_handler"
+                )
+        with self._lock:
+            self._subscriptions = (*self._subscriptions, (event_type, handler, when))
+            self._plans = {}
+
+    def handlers(self, event_type: type[DomainEvent]) -> tuple[Callable[[Any], object], ...]:
+        """The handlers an event of ``event_type`` may reach, in the order they run."""
+        return tuple(handler for handler, _ in self._plan(event_type))
+
+    def publish(self, events: Iterable[DomainEvent]) -> None:
+        """Run the handlers of each of ``events``, event by event, in subscription order.
+
+        Called where the events are recorded, inside their unit of work; what a
+        handler raises propagates (and so rolls that unit of work back).
+        """
+        if not self._subscriptions:
+            return
+        for event in events:
+            for handler, when in self._plan(event.__class__):
+                if when is None or when(event):
+                    handler(event)
+
+    def __len__(self) -> int:
+        """How many subscriptions there are."""
+        return len(self._subscriptions)
+
+    def _plan(self, cls: type) -> tuple[tuple[Callable[[Any], object], Any], ...]:
+        plans = self._plans
+        plan = plans.get(cls)
+        if plan is None:
+            plan = plans[cls] = tuple(
+                (handler, when)
+                for event_type, handler, when in self._subscriptions
+                if issubclass(cls, event_type)
+            )
+        return plan

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from symprogram._checks import check_int
 from symprogram.errors import ValidationError
-from symprogram.events import DomainEvent
+from symprogram.events import DomainEvent, Subscriptions
 from symprogram.ledger import Ledger, LedgerEntry, Verification, iter_verifications
 from symprogram.persistence import Store, Transaction
 
@@ -45,6 +45,9 @@ class AccountHistory:
         key: optional secret; with it the chain is HMAC-SHA-256 (see :class:`Ledger`).
         ledger: the ledger to use, named ``"history"`` (a program gives its own,
             made by ``Program.ledgers`` with the program's key); not with ``key``.
+        subscriptions: the reactions to the recorded events (a program gives its
+            own): every event :meth:`record` and :meth:`record_many` append is
+            published to them right after, inside the same unit of work.
 
     Raises:
         ValidationError: ``ledger`` is not a Ledger named ``"history"``, or is
@@ -52,9 +55,15 @@ class AccountHistory:
     """
 
     def __init__(
-        self, store: Store, *, key: bytes | None = None, ledger: Ledger | None = None
+        self,
+        store: Store,
+        *,
+        key: bytes | None = None,
+        ledger: Ledger | None = None,
+        subscriptions: Subscriptions | None = None,
     ) -> None:
         self.store = store
+        self.subscriptions = subscriptions
         if ledger is None:
             ledger = Ledger("history", key=key)
         elif not isinstance(ledger, Ledger) or ledger.name != "history" or key is not None:
@@ -66,23 +75,30 @@ class AccountHistory:
         self.ledger = ledger
 
     def record(self, tx: Transaction, event: DomainEvent) -> LedgerEntry:
-        """Append ``event`` to its subject's history inside ``tx``."""
-        return self.ledger.append(tx, event.subject, event.event_name(), event.payload(), event.at)
+        """Append ``event`` to its subject's history inside ``tx``, then publish it."""
+        entry = self.ledger.append(tx, event.subject, event.event_name(), event.payload(), event.at)
+        if self.subscriptions is not None:
+            self.subscriptions.publish((event,))
+        return entry
 
     def record_many(self, tx: Transaction, events: Iterable[DomainEvent]) -> list[LedgerEntry]:
         """Append ``events`` in order inside ``tx``, each subject's run of them at once.
 
         The same entries as :meth:`record` per event; consecutive events of one
         subject are appended with :meth:`Ledger.append_many` (one read and one
-        write of the stream head for the run).
+        write of the stream head for the run). Then the events are published, in
+        order (all of them appended first).
         """
+        given = list(events)
         entries: list[LedgerEntry] = []
-        for subject, run in itertools.groupby(events, key=lambda e: e.subject):
+        for subject, run in itertools.groupby(given, key=lambda e: e.subject):
             entries.extend(
                 self.ledger.append_many(
                     tx, subject, [(e.event_name(), e.payload(), e.at) for e in run]
                 )
             )
+        if self.subscriptions is not None:
+            self.subscriptions.publish(given)
         return entries
 
     def read(self, subject: str, *, after: int = 0) -> list[LedgerEntry]:

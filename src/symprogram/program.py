@@ -19,6 +19,7 @@ import attrs
 
 from symprogram.clock import Clock, SystemClock, ensure_utc
 from symprogram.errors import NotFound, ValidationError
+from symprogram.events import DomainEvent, Subscriptions
 from symprogram.history import AccountHistory
 from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification, iter_verifications
 from symprogram.notify import Notifier, Outbox
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
 
     from symprogram.accounts import AccountsService
+    from symprogram.accounts.events import ContactDetailsUpdated
     from symprogram.awards import AwardsService
     from symprogram.consent import ConsentRecord, ConsentService
     from symprogram.digests import LedgerDigest, LedgersVerification
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["Program"]
 
 S = TypeVar("S")
+E = TypeVar("E", bound=DomainEvent)
 
 _SERVICES = {
     "accounts": ("symprogram.accounts", "AccountsService"),
@@ -121,8 +124,9 @@ class Program:
             ``unknown_option``, a value of the wrong type ``invalid_option``.
 
     Services are created on first use, once, under the program's lock, and share
-    the store, clock and notifier. A ``Program`` may be shared between threads. A
-    ``Program`` is a context manager that closes its store.
+    the store, clock, notifier and :attr:`subscriptions` (the reactions to the
+    events they record; :meth:`subscribe`). A ``Program`` may be shared between
+    threads. A ``Program`` is a context manager that closes its store.
 
     Raises:
         ValidationError: a store or clock that is not one, or bad options.
@@ -157,7 +161,12 @@ class Program:
         self._lock = threading.RLock()
         self.ledgers = LedgerRegistry(ledger_key)
         """Every ledger of the program, each with the program's key."""
-        self.history = AccountHistory(store, ledger=self.ledgers.ledger("history"))
+        self.subscriptions = Subscriptions()
+        """The reactions to the events the services record (see :meth:`subscribe`)."""
+        self._subscribed = False
+        self.history = AccountHistory(
+            store, ledger=self.ledgers.ledger("history"), subscriptions=self.subscriptions
+        )
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -235,7 +244,7 @@ class Program:
     @property
     def accounts(self) -> AccountsService:
         """Candidate registration and the account life cycle."""
-        from symprogram._bridges import ConsentMarketing, KitReleasingHistory
+        from symprogram._bridges import ConsentMarketing
         from symprogram.accounts import AccountsService
 
         def build() -> AccountsService:
@@ -243,14 +252,9 @@ class Program:
             # One truth per choice: consent keeps the marketing switches and learns
             # what accounts gathered, in the accounts unit of work (issue 16).
             options.setdefault("marketing_consent", ConsentMarketing(self.consent))
-            # A postal address recorded by accounts releases the held achievement kits
-            # (when awards asks accounts about candidates; a host's own directory
-            # calls awards.release_held_kits itself).
-            history = self.history
-            if "candidates" not in self._options.get("awards", {}):
-                history = KitReleasingHistory(self.history, self._release_held_kits)
+            self._subscribe_contexts()
             return AccountsService(
-                self.store, self.clock, history=history, notifier=self.notifier, **options
+                self.store, self.clock, history=self.history, notifier=self.notifier, **options
             )
 
         return self._service("accounts", build)
@@ -270,9 +274,62 @@ class Program:
 
         return self._service("awards", build)
 
-    def _release_held_kits(self, candidate_id: str) -> None:
+    # -- events ---------------------------------------------------------------------
+    def subscribe(
+        self,
+        event_type: type[E],
+        handler: Callable[[E], object],
+        *,
+        when: Callable[[E], bool] | None = None,
+    ) -> None:
+        """Call ``handler(event)`` whenever a service records an event of ``event_type``.
+
+        The handler runs synchronously, inside the unit of work that records the
+        event: what it does through the program's services joins that unit of
+        work, and if it raises, the whole change is rolled back and the caller of
+        the service gets the exception. Handlers run in subscription order, the
+        program's own reactions first (a postal address recorded by accounts
+        releases the candidate's held achievement kits). Events recorded in the
+        account history (the accounts and awards events) are published.
+
+        Example:
+            >>> from symprogram.accounts.events import ContactDetailsUpdated
+            >>> program = Program.in_memory()
+            >>> program.subscribe(ContactDetailsUpdated, lambda event: None)
+
+        Args:
+            event_type: a :class:`~symprogram.events.DomainEvent` subclass.
+            handler: called with the event.
+            when: optional condition: the handler runs only for events it is true of.
+
+        Raises:
+            ValidationError: ``invalid_event_type``, ``invalid_handler``.
+        """
+        self._subscribe_contexts()
+        self.subscriptions.subscribe(event_type, handler, when=when)
+
+    def _subscribe_contexts(self) -> None:
+        """Subscribe one context's reactions to another's events, once, before any other.
+
+        A postal address recorded by accounts releases the held achievement kits
+        (when awards asks accounts about candidates; a host's own directory calls
+        ``awards.release_held_kits`` itself).
+        """
+        with self._lock:
+            if self._subscribed:
+                return
+            self._subscribed = True
+            if "candidates" not in self._options.get("awards", {}):
+                from symprogram._bridges import postal_address_recorded
+                from symprogram.accounts.events import ContactDetailsUpdated
+
+                self.subscriptions.subscribe(
+                    ContactDetailsUpdated, self._release_held_kits, when=postal_address_recorded
+                )
+
+    def _release_held_kits(self, event: ContactDetailsUpdated) -> None:
         """Release the candidate's held achievement kits (a postal address is now on file)."""
-        self.awards.release_held_kits(candidate_id)
+        self.awards.release_held_kits(event.subject)
 
     @property
     def entitlements(self) -> EntitlementsService:

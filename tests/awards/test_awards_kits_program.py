@@ -9,16 +9,18 @@ certification achievement kits, etc)." (Terms of Use v.2007.507)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
-from _programs import ProgramFactory
+from _programs import START, ProgramFactory
 from symprogram import Program
 from symprogram.accounts import PostalAddress
+from symprogram.accounts.events import ContactDetailsUpdated
 from symprogram.awards import KitHoldReason, KitStatus
 from symprogram.awards.messages import KIT_HELD_KIND, KIT_SHIPPED_KIND
-from symprogram.errors import Conflict
+from symprogram.errors import Conflict, ValidationError
 from symprogram.notify import Outbox
 
 BACKENDS = ["memory", "sqlite"]
@@ -205,3 +207,93 @@ def test_a_host_directory_releases_kits_itself(make_program: ProgramFactory) -> 
         updated = program.accounts.update_contact_details(cid, postal_address=OCKHAM)
         assert updated.contact.postal_address == OCKHAM
         assert "kit_released" not in [e.kind for e in program.history.read(cid)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failing_handler_leaves_neither_the_address_nor_the_released_kit(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """The kit release runs in the unit of work recording the address: a handler
+    subscribed after it that raises rolls back the address, the released kit and their
+    history entries; the caller gets the handler's exception."""
+    with make_program(backend) as program:
+        cid = register(program)
+        kit_id = earn(program, cid)
+        seen: list[KitStatus] = []
+
+        def refuse(event: ContactDetailsUpdated) -> None:
+            seen.append(program.awards.get_kit(kit_id).status)
+            raise RuntimeError("the host refuses")
+
+        program.subscribe(ContactDetailsUpdated, refuse)
+        before = [e.kind for e in program.history.read(cid)]
+        with pytest.raises(RuntimeError, match="the host refuses"):
+            program.accounts.update_contact_details(cid, postal_address=OCKHAM)
+        assert [KitStatus.QUEUED] == seen  # released before the host's handler ran
+        assert program.accounts.contact_details(cid).postal_address is None
+        kit = program.awards.get_kit(kit_id)
+        assert (KitStatus.HELD, None) == (kit.status, kit.address)
+        assert before == [e.kind for e in program.history.read(cid)]
+        assert program.history.verify(cid).ok
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_handlers_run_in_subscription_order_in_the_unit_of_work(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Host handlers run in the order subscribed, after the program's own kit release
+    (even when subscribed before accounts was first used), each seeing the address and
+    the released kit of the unit of work not yet committed."""
+    with make_program(backend) as program:
+        calls: list[tuple[str, object, KitStatus]] = []
+
+        def handler(name: str) -> Callable[[ContactDetailsUpdated], None]:
+            def run(event: ContactDetailsUpdated) -> None:
+                (kit,) = program.awards.kits_of(event.subject)
+                address = program.accounts.contact_details(event.subject).postal_address
+                calls.append((name, address, kit.status))
+
+            return run
+
+        program.subscribe(ContactDetailsUpdated, handler("first"))
+        program.subscribe(ContactDetailsUpdated, handler("second"))
+        cid = register(program)
+        earn(program, cid)
+        program.accounts.update_contact_details(cid, postal_address=OCKHAM)
+        assert [
+            ("first", OCKHAM, KitStatus.QUEUED),
+            ("second", OCKHAM, KitStatus.QUEUED),
+        ] == calls
+        kinds = [e.kind for e in program.history.read(cid)]
+        assert 1 == kinds.count("kit_released")
+
+
+def test_subscribe_refuses_what_is_not_an_event_class(make_program: ProgramFactory) -> None:
+    """``Program.subscribe`` checks its arguments: ``invalid_event_type``,
+    ``invalid_handler``."""
+    with make_program("memory") as program:
+        with pytest.raises(ValidationError) as info:
+            program.subscribe(str, print)  # type: ignore[type-var]
+        assert "invalid_event_type" == info.value.code
+        with pytest.raises(ValidationError) as info:
+            program.subscribe(ContactDetailsUpdated, None)  # type: ignore[arg-type]
+        assert "invalid_handler" == info.value.code
+
+
+def test_the_kit_release_waits_for_a_postal_address_recorded() -> None:
+    """The condition of the program's kit release: a contact update that records a
+    postal address, not one that removes it or changes another field."""
+    from symprogram._bridges import postal_address_recorded
+    from symprogram.accounts.events import FieldChange
+
+    def update(*changes: FieldChange) -> ContactDetailsUpdated:
+        return ContactDetailsUpdated("SP-1", START, changes)
+
+    address = {"lines": ["Ockham Park"], "country": "GB"}
+    assert postal_address_recorded(update(FieldChange("postal_address", None, address)))
+    assert postal_address_recorded(
+        update(FieldChange("phone", None, "+44"), FieldChange("postal_address", address, address))
+    )
+    assert not postal_address_recorded(update(FieldChange("postal_address", address, None)))
+    assert not postal_address_recorded(update(FieldChange("phone", None, "+44")))
+    assert not postal_address_recorded(update())
