@@ -12,7 +12,10 @@ change that was rolled back, and never lost for one that committed.
 After the outermost unit of work of a :class:`DeliveringStore` commits, the
 messages it wrote are handed to the notifier and marked ``delivered`` (the
 marker deleted; body, subject line and data dropped from the record, which
-keeps the recipient, kind and ID). A crash between the commit and the marking
+keeps the recipient, kind and ID); when its units of work joined a host's
+transaction (a store with an ``on_host_commit`` hook, such as an SQLAlchemy store
+bound to the host's connection), only once the host has committed it, and never
+if the host rolls it back. A crash between the commit and the marking
 leaves them pending; :meth:`MessageOutbox.deliver_pending` (and
 :meth:`symprogram.Program.deliver_pending`) sends them later. Delivery is thus
 *at least once*: a crash after the notifier took a message and before it was
@@ -180,7 +183,7 @@ class _Unit:
             if _queued.depth == 0:
                 written, _queued.written = _queued.written, []
                 for outbox, marker, entries in written if committed else ():
-                    outbox.deliver(marker, entries)
+                    outbox.after_commit(marker, entries)
 
 
 class MessageOutbox:
@@ -221,6 +224,23 @@ class MessageOutbox:
         tx.save(PENDING_KIND, marker, json.dumps({"keys": [key for key, _, _ in written]}), 0)
         if _queued.depth > 0:
             _queued.written.append((self, marker, written))
+
+    def after_commit(self, marker: str, entries: Sequence[Entry]) -> None:
+        """Deliver the messages of ``marker`` now that their unit of work committed, or,
+        when the store's units of work joined a host's transaction (a store with an
+        ``on_host_commit`` hook, such as an SQLAlchemy store bound to a host's
+        connection), once the host commits it: never if the host rolls it back."""
+        defer = getattr(self._store, "on_host_commit", None)
+        if defer is None or not defer(lambda store: self._deliver_kept(store, marker, entries)):
+            self.deliver(marker, entries)
+
+    def _deliver_kept(self, store: Store, marker: str, entries: Sequence[Entry]) -> None:
+        """After the host's commit, through ``store`` (joining no host): deliver unless
+        the host rolled the messages back (a savepoint of its own)."""
+        with store.transaction(readonly=True) as tx:
+            kept = tx.load(PENDING_KIND, marker) is not None
+        if kept:
+            MessageOutbox(store, self._notifier).deliver(marker, entries)
 
     def deliver(self, marker: str, entries: Sequence[Entry]) -> int:
         """Hand the messages of the pending ``marker`` to the notifier, in order, and

@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 
 from symprogram.errors import ConcurrencyError, StorageError, ValidationError
 from symprogram.storage._base import Units
+from symprogram.storage.sqlalchemy import _host_commit
 from symprogram.storage.sqlalchemy._engine import create_engine
 from symprogram.storage.sqlalchemy._errors import (
     close_quietly,
@@ -195,6 +196,37 @@ class SQLAlchemyStore:
             yield self
         finally:
             _USING.reset(token)
+
+    def on_host_commit(self, callback: Callable[[SQLAlchemyStore], None]) -> bool:
+        """Defer ``callback`` until the host's transaction commits, if units of work
+        join one now.
+
+        On a store bound to a host's connection (:meth:`bind`, or inside
+        :meth:`using`), ``callback(store)`` runs once the host's transaction has
+        committed, with a store on the same tables whose units of work do not join
+        it (they use connections of their own); it never runs if the host rolls the
+        transaction back. The outbox uses it to deliver messages after the host's
+        commit (:mod:`symprogram.outbox`).
+
+        Returns:
+            True if deferred; False if units of work commit on their own (the
+            caller then acts at once).
+        """
+        host = self._bound or _USING.get().get(id(self))
+        if host is None:
+            return False
+        _host_commit.defer(host, lambda: callback(self._detached()))
+        return True
+
+    def _detached(self) -> SQLAlchemyStore:
+        """A store on the same engine and tables whose units of work join no host."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone._units = Units(clone._begin, clone._end)
+        clone._owns_engine = False
+        clone._bound = None
+        clone._closed = False
+        return clone
 
     # -- schema --------------------------------------------------------------
     @property
