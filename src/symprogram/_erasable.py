@@ -18,10 +18,11 @@ from symprogram.persistence import Transaction
 
 __all__ = ["KERNEL_KINDS", "Erasable"]
 
-KERNEL_KINDS = ("ledger_head", "token", "token_generation")
+KERNEL_KINDS = ("ledger_head", "ledger_store_id", "token", "token_generation")
 """Record kinds the kernel stores for every context, none holding personal data:
-ledger heads (stream name, length, hash), tokens and their generations (a digest, a
-purpose and a pseudonymous subject). Ledger *streams* are no record kind: each
+ledger heads (stream name, length, hash), the store's identity (a random id that
+digests name), tokens and their generations (a digest, a purpose and a
+pseudonymous subject). Ledger *streams* are no record kind: each
 context erases its own with :meth:`~symprogram.ledger.Ledger.erase`."""
 
 

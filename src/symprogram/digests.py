@@ -35,6 +35,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -44,21 +45,31 @@ import attrs
 
 from symprogram.clock import ensure_utc
 from symprogram.errors import IntegrityError, ValidationError
-from symprogram.ledger import Ledger, Verification, key_id
-from symprogram.persistence import Transaction
+from symprogram.ledger import Ledger, Verification
+from symprogram.ledger_keys import LedgerKeys, as_ledger_keys, key_id
+from symprogram.persistence import Store, Transaction
 from symprogram.serialization import canonical_json
 
 __all__ = [
     "DIGEST_FORMAT",
+    "STORE_ID_KIND",
     "LedgerDigest",
     "LedgersVerification",
     "StreamHead",
     "digest_ledgers",
+    "ensure_store_id",
     "merkle_root",
+    "read_store_id",
 ]
 
-DIGEST_FORMAT = 1
-"""The version of the digest's layout (and of its text form)."""
+DIGEST_FORMAT = 2
+"""The version of the digest's layout (and of its text form); 2 adds the store id.
+Digests of version 1 (no store id) are still read and verified."""
+_FORMATS = (1, DIGEST_FORMAT)
+STORE_ID_KIND = "ledger_store_id"
+"""The record kind of a store's identity: one record (key ``"store"``) holding a random
+id made the first time a digest of the store is taken."""
+_STORE_KEY = "store"
 _TEXT_PREFIX = "symprogram-digest-v1:"
 _PAGE = 500
 
@@ -185,7 +196,9 @@ class LedgerDigest:
         root: the Merkle root (:func:`merkle_root`) of the streams' leaves.
         key_id: the fingerprint of the key that authenticated it, or ``None``.
         mac: HMAC-SHA-256 of the digest's body under the key, or ``None``.
-        version: the layout version (:data:`DIGEST_FORMAT`).
+        version: the layout version (:data:`DIGEST_FORMAT`; 1 is still read).
+        store_id: the identity of the store it was taken of (:func:`ensure_store_id`),
+            or ``None`` (a version 1 digest, or one made without a store).
 
     Raises:
         ValidationError: a malformed field (``invalid_digest``).
@@ -198,11 +211,12 @@ class LedgerDigest:
     key_id: str | None = attrs.field(default=None, validator=_check_optional_hex)
     mac: str | None = attrs.field(default=None, validator=_check_optional_hex)
     version: int = attrs.field(default=DIGEST_FORMAT)
+    store_id: str | None = attrs.field(default=None, validator=_check_optional_hex)
     _names: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _proved: set[str] = attrs.field(init=False, eq=False, repr=False, hash=False, factory=set)
 
     def __attrs_post_init__(self) -> None:
-        if self.version != DIGEST_FORMAT:
+        if self.version not in _FORMATS or (self.version == 1 and self.store_id is not None):
             raise ValidationError(
                 f"unknown digest version {self.version!r}",
                 field="version",
@@ -213,22 +227,31 @@ class LedgerDigest:
     # -- making ------------------------------------------------------------------
     @classmethod
     def make(
-        cls, heads: Iterable[StreamHead], *, at: datetime, key: bytes | None = None
+        cls,
+        heads: Iterable[StreamHead],
+        *,
+        at: datetime,
+        key: bytes | None = None,
+        store_id: str | None = None,
     ) -> LedgerDigest:
-        """The digest of ``heads`` at ``at``, authenticated with ``key`` when given."""
+        """The digest of ``heads`` at ``at``, authenticated with ``key`` when given,
+        naming the store ``store_id`` when given."""
         streams = tuple(sorted(heads, key=lambda h: h.stream))
         root = merkle_root([h.leaf() for h in streams])
         sequence = sum(h.length for h in streams)
-        unsigned = cls(sequence, at, streams, root, key_id(key))
+        unsigned = cls(sequence, at, streams, root, key_id(key), store_id=store_id)
         if key is None:
             return unsigned
         return attrs.evolve(unsigned, mac=_mac(key, unsigned._body()))
 
     def _body(self) -> bytes:
-        return canonical_json(
-            ["ledger_digest", self.version, self.sequence, self.at.isoformat(), self.root,
-             self.key_id, len(self.streams)]
-        ).encode("utf-8")  # fmt: skip
+        body: list[object] = [
+            "ledger_digest", self.version, self.sequence, self.at.isoformat(), self.root,
+            self.key_id, len(self.streams),
+        ]  # fmt: skip
+        if self.version >= 2:
+            body.append(self.store_id)
+        return canonical_json(body).encode("utf-8")
 
     # -- reading -----------------------------------------------------------------
     def head(self, stream: str) -> StreamHead | None:
@@ -279,34 +302,46 @@ class LedgerDigest:
         return tuple(found)
 
     # -- proving -----------------------------------------------------------------
-    def authenticate(self, key: bytes | None) -> None:
+    def authenticate(self, key: bytes | LedgerKeys | None) -> None:
         """Check that this digest is whole and was made with ``key`` (or both without one).
 
-        The Merkle root and sequence are recomputed from the streams, and with a
-        key the MAC is checked; an answer is remembered, so checking a digest
-        once per stream costs one pass.
+        With a key ring (:class:`~symprogram.ledger_keys.LedgerKeys`), the key the
+        digest names by its ``key_id`` is used: the current key or a retired one,
+        so a digest taken before a rotation still verifies. The Merkle root and
+        sequence are recomputed from the streams, and with a key the MAC is
+        checked; an answer is remembered, so checking a digest once per stream
+        costs one pass.
 
         Raises:
-            ValidationError: the digest was made with another key, or without one
-                while ``key`` is given, or the other way round (``digest_key_mismatch``).
+            ValidationError: the digest was made with a key the ring does not hold,
+                or without one while ``key`` is given, or the other way round
+                (``digest_key_mismatch``).
             IntegrityError: the digest was altered (``digest_forged``).
         """
-        wanted = key_id(key)
+        ring = as_ledger_keys(key)
+        chosen = None if ring is None or self.key_id is None else ring.key_for(self.key_id)
+        wanted = key_id(chosen) if ring is not None else None
         proved = wanted or ""
-        if proved in self._proved:
-            return
-        if wanted != self.key_id:
+        if wanted != self.key_id or (ring is not None and chosen is None):
             raise ValidationError(
                 "the digest was made by another program or with another ledger key",
                 field="against",
                 code="digest_key_mismatch",
-                details={"digest_key_id": self.key_id, "key_id": wanted},
+                details={
+                    "digest_key_id": self.key_id,
+                    "key_ids": [] if ring is None else list(ring.ids),
+                },
             )
+        if proved in self._proved:
+            return
         forged = (
             merkle_root([h.leaf() for h in self.streams]) != self.root
             or sum(h.length for h in self.streams) != self.sequence
-            or (key is None) != (self.mac is None)
-            or (key is not None and not hmac.compare_digest(_mac(key, self._body()), str(self.mac)))
+            or (chosen is None) != (self.mac is None)
+            or (
+                chosen is not None
+                and not hmac.compare_digest(_mac(chosen, self._body()), str(self.mac))
+            )
         )
         if forged:
             raise IntegrityError(
@@ -314,6 +349,26 @@ class LedgerDigest:
                 code="digest_forged",
             )
         self._proved.add(proved)
+
+    def check_store(self, tx: Transaction) -> None:
+        """Check that this digest was taken of the store ``tx`` reads (when it names one).
+
+        A digest without a store id (version 1) is not checked.
+
+        Raises:
+            ValidationError: the digest names another store, or the store has no
+                identity (``digest_store_mismatch``).
+        """
+        if self.store_id is None:
+            return
+        found = read_store_id(tx)
+        if found != self.store_id:
+            raise ValidationError(
+                "the digest was taken of another store",
+                field="against",
+                code="digest_store_mismatch",
+                details={"digest_store_id": self.store_id, "store_id": found},
+            )
 
     # -- text --------------------------------------------------------------------
     def to_text(self) -> str:
@@ -334,6 +389,8 @@ class LedgerDigest:
             "mac": self.mac,
             "streams": [[h.stream, h.length, h.head] for h in self.streams],
         }
+        if self.version >= 2:
+            body["store_id"] = self.store_id
         packed = zlib.compress(canonical_json(body).encode("utf-8"), 9)
         return _TEXT_PREFIX + base64.urlsafe_b64encode(packed).decode("ascii")
 
@@ -357,6 +414,7 @@ class LedgerDigest:
                 key_id=raw["key_id"],
                 mac=raw["mac"],
                 version=raw["version"],
+                store_id=raw.get("store_id"),
             )
         except ValidationError as exc:
             raise ValidationError(
@@ -372,12 +430,49 @@ def _mac(key: bytes, body: bytes) -> str:
     return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
+def read_store_id(tx: Transaction) -> str | None:
+    """The store's identity as ``tx`` sees it (``None``: no digest was ever taken of it)."""
+    record = tx.load(STORE_ID_KIND, _STORE_KEY)
+    return None if record is None else str(record.data)
+
+
+def ensure_store_id(store: Store) -> str:
+    """The store's identity, made (32 random hex digits) and saved the first time.
+
+    Kept as one record of kind :data:`STORE_ID_KIND` through the storage port; two
+    processes making it at once agree on the one saved first.
+    """
+    from symprogram.errors import ConcurrencyError
+
+    with store.transaction(readonly=True) as tx:
+        found = read_store_id(tx)
+    if found is not None:
+        return found
+    try:
+        with store.transaction() as tx:
+            found = read_store_id(tx)
+            if found is None:
+                found = secrets.token_hex(16)
+                tx.save(STORE_ID_KIND, _STORE_KEY, found, 0)
+    except ConcurrencyError:
+        with store.transaction(readonly=True) as tx:
+            found = read_store_id(tx)
+    assert found is not None
+    return found
+
+
 def digest_ledgers(
-    tx: Transaction, ledgers: Iterable[Ledger], *, at: datetime, key: bytes | None
+    tx: Transaction,
+    ledgers: Iterable[Ledger],
+    *,
+    at: datetime,
+    key: bytes | None,
+    store_id: str | None = None,
 ) -> LedgerDigest:
     """The digest of every stream of ``ledgers`` as ``tx`` sees them, at ``at``.
 
     Reads each stream's head (one record per stream), a page of heads at a time.
+    ``store_id`` names the store (see :func:`ensure_store_id`).
 
     Raises:
         IntegrityError: a stream head is unreadable or not authenticated by the key
@@ -398,7 +493,7 @@ def digest_ledgers(
             if len(names) < _PAGE:
                 break
             after = names[-1]
-    return LedgerDigest.make(heads, at=at, key=key)
+    return LedgerDigest.make(heads, at=at, key=key, store_id=store_id)
 
 
 @attrs.frozen

@@ -35,7 +35,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -45,8 +44,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from symprogram._ledger_text import _canonical as _canonical
+from symprogram._ledger_text import _chain_body as _chain_body
+from symprogram._ledger_text import _data_digest, _head_mac, _mac, _marker
+from symprogram._ledger_text import _entry_text as _entry_text
 from symprogram.clock import ensure_utc
 from symprogram.errors import IntegrityError, ValidationError
+from symprogram.ledger_keys import LedgerKeys, as_ledger_keys
 from symprogram.persistence import (
     Record,
     Store,
@@ -70,33 +74,12 @@ __all__ = [
     "iter_verifications",
 ]
 
-# What ``json.dumps(..., ensure_ascii=False)`` (and so ``canonical_json``) writes for a str.
-_json_str: Callable[[str], str] = json.encoder.encode_basestring
-
-# The encoder ``canonical_json`` builds on every call (the same options, so the same
-# text), built once: ``json.dumps`` with any option constructs a new one each time.
-_canonical: Callable[[Any], str] = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False
-).encode
-
 GENESIS = "0" * 64
 """The ``prev_hash`` of a stream's first entry (and the head of an empty stream)."""
 _SALT_BYTES = 16
 """Random bytes in an entry's salt (written as 32 hex digits)."""
 _BATCH = 1000
 """Entries read per query while streaming a stream."""
-_KEY_ID_LABEL = b"symprogram ledger key id"
-
-
-def key_id(key: bytes | None) -> str | None:
-    """A public, stable fingerprint of a ledger key (``None`` without a key).
-
-    HMAC-SHA-256 of a fixed label under the key, 16 hex digits: it names the key
-    (a digest records the key it was made with) without revealing it.
-    """
-    if key is None:
-        return None
-    return hmac.new(key, _KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
 
 
 @attrs.frozen
@@ -177,47 +160,14 @@ class Verification:
             )
 
 
-def _chain_body(
-    prev_hash: object, subject: object, position: object, kind: object, at: object, digest: object
-) -> str:
-    """``canonical_json([prev_hash, subject, position, kind, at, digest])``, built
-    directly (same text) when the values have their usual types."""
-    if (
-        prev_hash.__class__ is str
-        and subject.__class__ is str
-        and position.__class__ is int
-        and kind.__class__ is str
-        and at.__class__ is str
-        and digest.__class__ is str
-    ):
-        return (
-            f"[{_json_str(prev_hash)},{_json_str(subject)},{position},"
-            f"{_json_str(kind)},{_json_str(at)},{_json_str(digest)}]"
-        )
-    return canonical_json([prev_hash, subject, position, kind, at, digest])
-
-
-def _entry_text(
-    kind: str, at: str, data_json: str, salt: str, digest: str, prev_hash: str, chain: str
-) -> str:
-    """The stored entry: ``canonical_json`` of its fields (keys sorted), with the data's
-    canonical JSON text ``data_json`` spliced in rather than encoded a second time."""
-    return (
-        f'{{"at":{_json_str(at)},"data":{data_json},"digest":{_json_str(digest)},'
-        f'"hash":{_json_str(chain)},"kind":{_json_str(kind)},"prev":{_json_str(prev_hash)},'
-        f'"salt":{_json_str(salt)}}}'
-    )
-
-
-def _data_digest(salt: str, data_json: str) -> str:
-    """The salted digest of an entry's data (its canonical JSON text); the chain covers it."""
-    return hashlib.sha256((salt + data_json).encode("utf-8")).hexdigest()
+class _UnknownKey(Exception):
+    """A key id the ledger's ring does not hold (reported ``ledger_key_unknown``)."""
 
 
 class _Walk:
     """The state of one streaming pass over a stream (see :meth:`Ledger.verify`)."""
 
-    __slots__ = ("covered", "covered_hash", "expected", "last", "prev", "problems")
+    __slots__ = ("covered", "covered_hash", "covered_was", "expected", "last", "prev", "problems")
 
     def __init__(self, covered: StreamHead | None) -> None:
         self.problems: list[Problem] = []
@@ -226,6 +176,7 @@ class _Walk:
         self.last = 0
         self.covered = covered
         self.covered_hash: str | None = None
+        self.covered_was: tuple[str, ...] = ()
 
 
 class Ledger:
@@ -234,59 +185,64 @@ class Ledger:
     Args:
         name: the family, e.g. ``"history"`` or ``"consent"``; streams are named
             ``"<name>:<subject>"``.
-        key: optional secret; with it the chain, the head and the erasure markers
-            use HMAC-SHA-256, so nobody without the key can forge a consistent
-            chain or erase an entry. In a program, make ledgers with
-            :meth:`LedgerRegistry.ledger` (``program.ledgers``), which gives the
-            program's key.
+        key: optional secret (bytes) or key ring (:class:`~symprogram.ledger_keys.LedgerKeys`);
+            with it the chain, the head and the erasure markers use HMAC-SHA-256,
+            so nobody without the key can forge a consistent chain or erase an
+            entry. Each of them records the key id it was made with; new writes
+            use the current key, retired keys only verify. In a program, make
+            ledgers with :meth:`LedgerRegistry.ledger` (``program.ledgers``),
+            which gives the program's key.
 
     Raises:
         ValidationError: a bad name (``invalid_name``) or a key that is not
-            bytes (``invalid_key``).
+            bytes or a key ring (``invalid_key``).
     """
 
     HEAD_KIND = "ledger_head"
 
-    def __init__(self, name: str, key: bytes | None = None) -> None:
+    def __init__(self, name: str, key: bytes | LedgerKeys | None = None) -> None:
         self.name = check_key(name, "name")
-        if key is not None and not isinstance(key, bytes | bytearray):
-            raise ValidationError("ledger key must be bytes", field="key", code="invalid_key")
-        self._key = bytes(key) if key is not None else None
+        self.keys = as_ledger_keys(key)
+        """The key ring (``None`` without a key)."""
+        self._key = None if self.keys is None else self.keys.current
+        self._kid = None if self.keys is None else self.keys.current_id
 
     @property
     def key_id(self) -> str | None:
-        """The fingerprint of this ledger's key (``None`` without a key); see :func:`key_id`."""
-        return key_id(self._key)
+        """The fingerprint of the current key (``None`` without a key); see :func:`key_id`."""
+        return self._kid
 
     def check_digest(self, digest: LedgerDigest) -> None:
-        """Check that ``digest`` is whole and was made with this ledger's key.
+        """Check that ``digest`` is whole and was made with a key of this ledger's ring.
 
         Raises:
             ValidationError: another key (``digest_key_mismatch``).
             IntegrityError: an altered digest (``digest_forged``).
         """
-        digest.authenticate(self._key)
+        digest.authenticate(self.keys)
 
     def stream(self, subject: str) -> str:
         """The stream name of ``subject``."""
         return f"{self.name}:{check_key(subject, 'subject')}"
 
-    # -- hashing -----------------------------------------------------------------
-    def _mac(self, body: str) -> str:
-        encoded = body.encode("utf-8")
-        if self._key is not None:
-            return hmac.new(self._key, encoded, hashlib.sha256).hexdigest()
-        return hashlib.sha256(encoded).hexdigest()
+    def _key_for(self, kid: object) -> bytes | None:
+        """The key named by a stored key id (``None``: no key id); raises _UnknownKey."""
+        if self.keys is None:
+            if kid is None:
+                return None
+            raise _UnknownKey(kid)
+        if kid is not None and not isinstance(kid, str):
+            raise _UnknownKey(kid)
+        key = self.keys.key_for(kid)
+        if key is None:
+            raise _UnknownKey(kid)
+        return key
 
-    def _chain(
-        self, prev_hash: str, subject: str, position: int, kind: str, at: str, digest: str
+    def _erasure_marker(
+        self, stream: str, position: int, digest: str, chain: str, adopted: str | None = None
     ) -> str:
-        return self._mac(_chain_body(prev_hash, subject, position, kind, at, digest))
-
-    def _erasure_marker(self, stream: str, position: int, digest: str, chain: str) -> str:
-        # Binds the erasure to this entry (stream, position, digest, hash): a marker
-        # cannot be moved to another entry, and without the key it cannot be made.
-        return self._mac(canonical_json(["erased", stream, position, digest, chain]))
+        """The erasure marker the current key makes for an entry."""
+        return _marker(self._key, stream, position, digest, chain, adopted)
 
     # -- writing -----------------------------------------------------------------
     def append(
@@ -314,7 +270,8 @@ class Ledger:
 
         Raises:
             ValidationError: a bad subject, kind or instant (nothing is written).
-            IntegrityError: the stream head is unreadable or forged (``ledger_corrupt``).
+            IntegrityError: the stream head is unreadable or forged (``ledger_corrupt``)
+                or made with a key the ring does not hold (``ledger_key_unknown``).
             ConcurrencyError: another unit of work appended meanwhile.
         """
         stream = self.stream(subject)
@@ -331,6 +288,7 @@ class Ledger:
         salts = secrets.token_bytes(_SALT_BYTES * len(checked)).hex()
         last_when: datetime | None = None
         instant = ""
+        key, kid = self._key, self._kid
         for number, (kind, when, payload) in enumerate(checked):
             length += 1
             prev_hash = chain
@@ -339,8 +297,8 @@ class Ledger:
             salt = salts[2 * _SALT_BYTES * number : 2 * _SALT_BYTES * (number + 1)]
             payload_json = _canonical(payload)
             digest = _data_digest(salt, payload_json)
-            chain = self._chain(prev_hash, subject, length, kind, instant, digest)
-            text = _entry_text(kind, instant, payload_json, salt, digest, prev_hash, chain)
+            chain = _mac(key, _chain_body(prev_hash, subject, length, kind, instant, digest))
+            text = _entry_text(kind, instant, payload_json, salt, digest, prev_hash, chain, kid)
             rows.append((stream, length, text))
             entries.append(
                 LedgerEntry(subject, length, kind, when, payload, digest, prev_hash, chain)
@@ -348,14 +306,6 @@ class Ledger:
         append_many(tx, rows)
         self._save_head(tx, subject, length, chain, version, stream)
         return entries
-
-    def _head_mac(self, subject: str, length: int, chain: str) -> str | None:
-        # With a key the head is authenticated too, so that removing the newest
-        # entries and rolling the head back to an older (visible) hash is detected.
-        if self._key is None:
-            return None
-        body = canonical_json(["head", self.stream(subject), length, chain]).encode("utf-8")
-        return hmac.new(self._key, body, hashlib.sha256).hexdigest()
 
     def _head(
         self, tx: Transaction, subject: str, stream: str | None = None
@@ -365,17 +315,24 @@ class Ledger:
     def _parse_head(self, subject: str, record: Record | None) -> tuple[int, str, int]:
         if record is None:
             return 0, GENESIS, 0
+        stream = self.stream(subject)
         try:
             raw = json.loads(record.data)
             length, chain = int(raw["length"]), str(raw["hash"])
-            mac = self._head_mac(subject, length, chain)
+            mac = _head_mac(self._key_for(raw.get("key")), stream, length, chain)
             if mac is not None and not hmac.compare_digest(mac, str(raw.get("mac"))):
                 raise ValueError("head not authenticated")
+        except _UnknownKey as exc:
+            raise IntegrityError(
+                f"the head of {stream!r} was made with a key the program does not hold",
+                code="ledger_key_unknown",
+                details={"stream": stream, "key_id": str(exc.args[0])},
+            ) from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise IntegrityError(
-                f"the head of {self.stream(subject)!r} is unreadable or forged",
+                f"the head of {stream!r} is unreadable or forged",
                 code="ledger_corrupt",
-                details={"stream": self.stream(subject)},
+                details={"stream": stream},
             ) from exc
         return length, chain, record.version
 
@@ -386,7 +343,8 @@ class Ledger:
 
         Raises:
             IntegrityError: the head is unreadable or not authenticated by the key
-                (``ledger_corrupt``).
+                (``ledger_corrupt``), or made with a key the ring does not hold
+                (``ledger_key_unknown``).
         """
         length, chain, _ = self._head(tx, subject)
         return length, chain
@@ -395,7 +353,8 @@ class Ledger:
         """:meth:`head` of each of ``subjects``, in order, read in one batch.
 
         Raises:
-            IntegrityError: a head is unreadable or forged (``ledger_corrupt``).
+            IntegrityError: a head is unreadable or forged (``ledger_corrupt``), or
+                made with an unknown key (``ledger_key_unknown``).
         """
         streams = [self.stream(subject) for subject in subjects]
         found = load_many(tx, self.HEAD_KIND, streams)
@@ -413,19 +372,21 @@ class Ledger:
         version: int,
         stream: str | None = None,
     ) -> None:
+        stream = stream or self.stream(subject)
         head: dict[str, Any] = {"length": length, "hash": chain}
-        mac = self._head_mac(subject, length, chain)
+        mac = _head_mac(self._key, stream, length, chain)
         if mac is not None:
             head["mac"] = mac
-        tx.save(self.HEAD_KIND, stream or self.stream(subject), _canonical(head), version)
+            head["key"] = self._kid
+        tx.save(self.HEAD_KIND, stream, _canonical(head), version)
 
     def erase(self, tx: Transaction, subject: str) -> int:
         """Drop the data and salt of every entry of ``subject``, keeping the chain intact.
 
         Each erased entry keeps its digest and hash and gains an erasure marker
-        authenticated with the key, so the stream still verifies while an entry
-        nulled by anyone without the key does not. Returns the number of entries
-        erased (entries erased before are left as they are).
+        authenticated with the current key (and naming it), so the stream still
+        verifies while an entry nulled by anyone without the key does not. Returns
+        the number of entries erased (entries erased before are left as they are).
         """
         stream = self.stream(subject)
         count = 0
@@ -438,9 +399,55 @@ class Ledger:
             raw["erased"] = self._erasure_marker(
                 stream, position, str(raw["digest"]), str(raw["hash"])
             )
+            if self._kid is not None:
+                raw["erased_key"] = self._kid
             tx.rewrite(stream, position, canonical_json(raw))
             count += 1
         return count
+
+    def rekey(self, tx: Transaction, subject: str, *, against: LedgerDigest | None = None) -> bool:
+        """Re-authenticate ``subject``'s stream with the current key, after verifying it.
+
+        The stream is verified first (against ``against`` when given) with the
+        keys it names; a stream that does not verify is refused, so re-keying never
+        launders a forgery. Then every entry's chain hash, every erasure marker and
+        the head are made again with the current key; an entry whose hash changes
+        keeps its earlier hashes (``was``, covered by the new hash), so a digest
+        taken before still verifies while the ring holds the key it was made with.
+        Returns whether anything was rewritten (``False``: already on the current
+        key, or no key). See :mod:`symprogram._ledger_upkeep`.
+
+        Raises:
+            IntegrityError: the stream does not verify (``ledger_rekey_refused``,
+                with the problems in ``details``).
+        """
+        from symprogram._ledger_upkeep import rekey_stream
+
+        return rekey_stream(self, tx, subject, against=against)
+
+    def adopt_erasures(
+        self,
+        tx: Transaction,
+        subject: str,
+        *,
+        at: datetime,
+        against: LedgerDigest | None = None,
+    ) -> int:
+        """Give the entries an earlier build erased without a marker an adopted marker.
+
+        An earlier build nulled ``data`` and ``salt`` and wrote no marker; such
+        entries verify as ``erasure_forged``. This verifies the stream (against
+        ``against`` when given) and, when its only problems are such entries,
+        marks each with a marker recording that it was adopted and when (``at``).
+        It vouches for nulls made before it ran: run it once, deliberately, right
+        after upgrading. Returns the entries adopted.
+
+        Raises:
+            IntegrityError: the stream has another problem (``ledger_adoption_refused``).
+        """
+        from symprogram._ledger_upkeep import adopt_stream_erasures
+
+        return adopt_stream_erasures(self, tx, subject, at=ensure_utc(at), against=against)
 
     # -- reading -----------------------------------------------------------------
     def entries(self, tx: Transaction, subject: str, *, after: int = 0) -> list[LedgerEntry]:
@@ -487,23 +494,27 @@ class Ledger:
     ) -> Verification:
         """Check ``subject``'s whole stream: every hash, link, position, erasure and the head.
 
-        With ``against`` (a digest kept outside the database), also prove that the
-        stream still extends what the digest covered: it is present, at least as
-        long, and its entry at the covered length has the covered hash
-        (``digest_stream_missing``, ``digest_truncated``, ``digest_head_mismatch``).
-        One pass over the stream, in order.
+        Each entry, marker and head is checked with the key its key id names
+        (``ledger_key_unknown`` when the ring does not hold it). With ``against``
+        (a digest kept outside the database), also prove that the stream still
+        extends what the digest covered: it is present, at least as long, and its
+        entry at the covered length has the covered hash (or had it before a
+        re-keying) (``digest_stream_missing``, ``digest_truncated``,
+        ``digest_head_mismatch``). One pass over the stream, in order.
 
         Never raises for a defect of the stream; it reports it (call
         :meth:`Verification.raise_for_problems` to turn that into an error).
 
         Raises:
-            ValidationError: a digest made with another key (``digest_key_mismatch``).
+            ValidationError: a digest made with another key (``digest_key_mismatch``)
+                or of another store (``digest_store_mismatch``).
             IntegrityError: a digest that was altered (``digest_forged``).
         """
         stream = self.stream(subject)
         covered = None
         if against is not None:
             self.check_digest(against)
+            against.check_store(tx)
             covered = against.head(stream)
         walk = _Walk(covered)
         for position, text in _read_stream(tx, stream, 0):
@@ -521,6 +532,7 @@ class Ledger:
         if position != walk.expected:
             problems.append(Problem(walk.expected, "gap", f"entry {walk.expected} is missing"))
         walk.expected = position + 1
+        was: tuple[str, ...] = ()
         try:
             raw = json.loads(text)
             digest = str(raw["digest"])
@@ -530,15 +542,19 @@ class Ledger:
                 problems.append(
                     Problem(position, "broken_link", "does not follow the previous entry")
                 )
-            chain = self._chain(raw["prev"], subject, position, str(raw["kind"]), at, digest)
-            if chain != raw["hash"]:
+            was = tuple(str(h) for h in raw.get("was") or ())
+            body = _chain_body(raw["prev"], subject, position, str(raw["kind"]), at, digest, was)
+            if _mac(self._key_for(raw.get("key")), body) != raw["hash"]:
                 problems.append(Problem(position, "hash_mismatch", "the entry was altered"))
+            walk.prev = str(raw["hash"])
+        except _UnknownKey as exc:
+            problems.append(_unknown_key(position, exc))
             walk.prev = str(raw["hash"])
         except (ValueError, KeyError, TypeError, AttributeError, ValidationError):
             problems.append(Problem(position, "unreadable", "the entry cannot be parsed"))
             walk.prev = ""
         if walk.covered is not None and position == walk.covered.length:
-            walk.covered_hash = walk.prev
+            walk.covered_hash, walk.covered_was = walk.prev, was
 
     def _check_data(
         self, problems: list[Problem], stream: str, position: int, raw: Any, digest: str
@@ -546,7 +562,14 @@ class Ledger:
         data, salt = raw["data"], raw["salt"]
         if data is None:
             marker = raw.get("erased")
-            expected = self._erasure_marker(stream, position, digest, str(raw["hash"]))
+            adopted = raw.get("erased_adopted")
+            try:
+                key = self._key_for(raw.get("erased_key"))
+            except _UnknownKey as exc:
+                problems.append(_unknown_key(position, exc))
+                return
+            when = None if adopted is None else str(adopted)
+            expected = _marker(key, stream, position, digest, str(raw["hash"]), when)
             if not isinstance(marker, str) or not hmac.compare_digest(marker, expected):
                 problems.append(
                     Problem(
@@ -562,7 +585,12 @@ class Ledger:
         last = walk.last
         try:
             length, head_hash, _ = self._head(tx, subject)
-        except IntegrityError:
+        except IntegrityError as exc:
+            if exc.code == "ledger_key_unknown":
+                walk.problems.append(
+                    Problem(last, "ledger_key_unknown", "the head names a key not held")
+                )
+                return
             walk.problems.append(
                 Problem(last, "head_unreadable", "the stream head cannot be parsed or is forged")
             )
@@ -575,6 +603,14 @@ class Ledger:
                     f"the stream head records {length} entries, {last} were found",
                 )
             )
+
+
+def _unknown_key(position: int, exc: _UnknownKey) -> Problem:
+    return Problem(
+        position,
+        "ledger_key_unknown",
+        f"made with key id {exc.args[0]!r}, which the program's key ring does not hold",
+    )
 
 
 def _read_stream(tx: Transaction, stream: str, after: int) -> Iterator[tuple[int, str]]:
@@ -606,7 +642,7 @@ def _check_covered(walk: _Walk, covered: StreamHead) -> None:
                 f"the digest covered {covered.length} entries, {walk.last} were found",
             )
         )
-    elif walk.covered_hash != covered.head:
+    elif walk.covered_hash != covered.head and covered.head not in walk.covered_was:
         walk.problems.append(
             Problem(
                 covered.length,
@@ -660,12 +696,13 @@ class LedgerRegistry:
     """The ledgers of one program: every one made here, every one with the program's key.
 
     ``Program.ledgers`` is one. A context's ledger is made (or adopted, when the
-    service built it from the same key) here, so that a ledger without the
+    service built it from the same key ring) here, so that a ledger without the
     program's key cannot exist in a program, and :meth:`Program.digest
     <symprogram.Program.digest>` covers every ledger.
 
     Args:
-        key: the program's ledger key, or ``None``.
+        key: the program's ledger key, or key ring
+            (:class:`~symprogram.ledger_keys.LedgerKeys`), or ``None``.
 
     Example:
         >>> registry = LedgerRegistry(b"secret")
@@ -675,33 +712,32 @@ class LedgerRegistry:
         ('history',)
     """
 
-    def __init__(self, key: bytes | None = None) -> None:
-        if key is not None and not isinstance(key, bytes | bytearray):
-            raise ValidationError("ledger key must be bytes", field="key", code="invalid_key")
-        self._key = bytes(key) if key is not None else None
+    def __init__(self, key: bytes | LedgerKeys | None = None) -> None:
+        self.keys = as_ledger_keys(key)
+        """The program's key ring (``None`` without a key)."""
         self._ledgers: dict[str, Ledger] = {}
 
     @property
     def key_id(self) -> str | None:
-        """The fingerprint of the program's key (``None`` without a key)."""
-        return key_id(self._key)
+        """The fingerprint of the program's current key (``None`` without a key)."""
+        return None if self.keys is None else self.keys.current_id
 
     def ledger(self, name: str) -> Ledger:
         """The program's ledger called ``name``, made with the program's key on first use."""
         found = self._ledgers.get(name)
         if found is None:
-            found = self._ledgers[name] = Ledger(name, key=self._key)
+            found = self._ledgers[name] = Ledger(name, key=self.keys)
         return found
 
     def register(self, ledger: Ledger) -> Ledger:
-        """Adopt a ledger a service made; it must have the program's key.
+        """Adopt a ledger a service made; it must have the program's key ring.
 
         Raises:
             ValidationError: a ledger with another key (or none while the program
                 has one), ``ledger_key_mismatch``; or another ledger object already
                 registered under the name with a different key.
         """
-        if not isinstance(ledger, Ledger) or not _same_key(ledger._key, self._key):
+        if not isinstance(ledger, Ledger) or ledger.keys != self.keys:
             raise ValidationError(
                 f"the ledger {getattr(ledger, 'name', ledger)!r} does not use the program's key",
                 field="ledger",
@@ -711,8 +747,8 @@ class LedgerRegistry:
         return ledger
 
     def holds_key_of(self, ledger: Ledger) -> bool:
-        """Whether ``ledger`` uses this registry's key (the same key, or both none)."""
-        return _same_key(ledger._key, self._key)
+        """Whether ``ledger`` uses this registry's key ring (the same keys, or both none)."""
+        return ledger.keys == self.keys
 
     def names(self) -> tuple[str, ...]:
         """The names of the ledgers made or adopted, sorted."""
@@ -726,9 +762,3 @@ class LedgerRegistry:
 
     def __contains__(self, name: object) -> bool:
         return name in self._ledgers
-
-
-def _same_key(one: bytes | None, other: bytes | None) -> bool:
-    if one is None or other is None:
-        return one is other
-    return hmac.compare_digest(one, other)

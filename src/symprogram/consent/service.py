@@ -53,6 +53,7 @@ from symprogram.consent.queries import Queries
 from symprogram.consent.storage import audience_key
 from symprogram.errors import ValidationError
 from symprogram.events import Ledger
+from symprogram.ledger_keys import LedgerKeys
 from symprogram.persistence import Store
 
 __all__ = [
@@ -112,7 +113,7 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
             ``settings.policy`` names); versions published with
             :meth:`publish_policy` are stored and added to it.
         settings: the service's options (default :class:`ConsentSettings`).
-        ledger_key: optional secret; with it the ledger chain, heads and erasure
+        ledger_key: optional secret (or key ring); with it the ledger chain, heads and erasure
             markers are HMAC-SHA-256 so nobody without the key can forge a
             consistent history or fake an erasure; a :class:`~symprogram.Program`
             gives its own ``ledger_key``.
@@ -136,7 +137,7 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
         *,
         catalogue: PolicyCatalogue | None = None,
         settings: ConsentSettings | None = None,
-        ledger_key: bytes | None = None,
+        ledger_key: bytes | LedgerKeys | None = None,
         **deprecated: Any,
     ) -> None:
         catalogue = renamed_keyword(

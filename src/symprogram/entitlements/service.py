@@ -47,6 +47,7 @@ from symprogram.entitlements.storage import HoldingsReader
 from symprogram.entitlements.support import Cases, Extensions, Grants
 from symprogram.errors import ValidationError
 from symprogram.events import Ledger
+from symprogram.ledger_keys import LedgerKeys
 from symprogram.persistence import Store
 
 __all__ = ["EntitlementsService", "EntitlementsSettings"]
@@ -109,7 +110,7 @@ class EntitlementsService(
         remote_access_consent: answers whether a customer consented to the
             current Remote Access Standard Terms; without it no remote session
             can start.
-        ledger_key: optional secret for the audit ledger (HMAC-SHA-256 chain,
+        ledger_key: optional secret (or key ring) for the audit ledger (HMAC-SHA-256 chain,
             heads and erasure markers); a :class:`~symprogram.Program` gives its
             own ``ledger_key``.
 
@@ -133,7 +134,7 @@ class EntitlementsService(
         catalogue: EntitlementCatalogue | None = None,
         settings: EntitlementsSettings | None = None,
         remote_access_consent: RemoteAccessConsent | None = None,
-        ledger_key: bytes | None = None,
+        ledger_key: bytes | LedgerKeys | None = None,
     ) -> None:
         optional_instance(catalogue, EntitlementCatalogue, "catalogue")
         settings = check_instance(

@@ -1,0 +1,182 @@
+"""Deliberate rewrites of a ledger stream by the host that holds the key: re-keying, and
+adopting erasures made before erasure markers existed.
+
+Both verify the stream first and refuse one that does not verify, so neither can
+launder a forgery; both rewrite one stream inside the caller's unit of work, so a
+run over every stream (:meth:`Program.rekey <symprogram.Program.rekey>`,
+:meth:`Program.adopt_erasures <symprogram.Program.adopt_erasures>`) can stop
+anywhere and be run again: a stream done is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from symprogram._ledger_text import _chain_body, _head_mac, _mac, _marker
+from symprogram.clock import ensure_utc
+from symprogram.errors import IntegrityError
+from symprogram.ledger import GENESIS, Ledger, Problem, _read_stream
+from symprogram.persistence import Store, Transaction
+from symprogram.serialization import canonical_json
+
+if TYPE_CHECKING:
+    from symprogram.digests import LedgerDigest
+
+__all__ = [
+    "adopt_ledger_erasures",
+    "adopt_stream_erasures",
+    "rekey_ledgers",
+    "rekey_stream",
+]
+
+
+def _refuse(code: str, what: str, stream: str, problems: tuple[Problem, ...]) -> IntegrityError:
+    return IntegrityError(
+        f"{stream!r} does not verify, so it is not {what}: {problems[0].message} "
+        f"(entry {problems[0].position}, {problems[0].code})",
+        code=code,
+        details={"stream": stream, "problems": [attrs.asdict(p) for p in problems]},
+    )
+
+
+def _on_current_key(ledger: Ledger, rows: list[tuple[int, dict[str, Any]]], head: Any) -> bool:
+    kid = ledger.key_id
+    return head.get("key") == kid and all(
+        raw.get("key") == kid and (raw.get("data") is not None or raw.get("erased_key") == kid)
+        for _, raw in rows
+    )
+
+
+def rekey_stream(
+    ledger: Ledger, tx: Transaction, subject: str, *, against: LedgerDigest | None = None
+) -> bool:
+    """See :meth:`symprogram.ledger.Ledger.rekey`."""
+    if ledger.keys is None:
+        return False
+    stream = ledger.stream(subject)
+    checked = ledger.verify(tx, subject, against=against)
+    if checked.problems:
+        raise _refuse("ledger_rekey_refused", "re-keyed", stream, checked.problems)
+    record = tx.load(Ledger.HEAD_KIND, stream)
+    if record is None:
+        return False
+    rows = [(p, json.loads(text)) for p, text in _read_stream(tx, stream, 0)]
+    if _on_current_key(ledger, rows, json.loads(record.data)):
+        return False
+    key, kid = ledger.keys.current, ledger.key_id
+    prev = GENESIS
+    for position, raw in rows:
+        old = str(raw["hash"])
+        was = [str(h) for h in raw.get("was") or ()]
+        at = ensure_utc(datetime.fromisoformat(raw["at"])).isoformat()
+        fields = (prev, subject, position, str(raw["kind"]), at, str(raw["digest"]))
+        chain = _mac(key, _chain_body(*fields, was))
+        if chain != old:
+            was.append(old)
+            chain = _mac(key, _chain_body(*fields, was))
+            raw["was"] = was
+        raw.update(prev=prev, hash=chain, key=kid)
+        if raw.get("data") is None:
+            adopted = raw.get("erased_adopted")
+            raw["erased"] = _marker(key, stream, position, raw["digest"], chain, adopted)
+            raw["erased_key"] = kid
+        tx.rewrite(stream, position, canonical_json(raw))
+        prev = chain
+    head = {"length": len(rows), "hash": prev, "key": kid}
+    head["mac"] = _head_mac(key, stream, len(rows), prev)
+    tx.save(Ledger.HEAD_KIND, stream, canonical_json(head), record.version)
+    return True
+
+
+def _adoptable(raw: dict[str, Any]) -> bool:
+    """An entry an earlier build erased: data and salt nulled, no marker at all."""
+    return raw.get("data") is None and raw.get("salt") is None and "erased" not in raw
+
+
+def adopt_stream_erasures(
+    ledger: Ledger,
+    tx: Transaction,
+    subject: str,
+    *,
+    at: datetime,
+    against: LedgerDigest | None = None,
+) -> int:
+    """See :meth:`symprogram.ledger.Ledger.adopt_erasures`."""
+    stream = ledger.stream(subject)
+    rows = {p: json.loads(text) for p, text in _read_stream(tx, stream, 0)}
+    adoptable = {p for p, raw in rows.items() if _adoptable(raw)}
+    checked = ledger.verify(tx, subject, against=against)
+    others = tuple(
+        p for p in checked.problems if not (p.code == "erasure_forged" and p.position in adoptable)
+    )
+    if others:
+        raise _refuse("ledger_adoption_refused", "adopted", stream, others)
+    forged = sorted({p.position for p in checked.problems})
+    when = at.isoformat()
+    for position in forged:
+        raw = rows[position]
+        raw["erased_adopted"] = when
+        raw["erased"] = ledger._erasure_marker(
+            stream, position, str(raw["digest"]), str(raw["hash"]), when
+        )
+        if ledger.key_id is not None:
+            raw["erased_key"] = ledger.key_id
+        tx.rewrite(stream, position, canonical_json(raw))
+    return len(forged)
+
+
+def _each_stream(
+    store: Store, ledgers: Iterable[Ledger], batch: int
+) -> Iterator[tuple[Ledger, str]]:
+    """Every ``(ledger, subject)`` of ``ledgers``, in stream order, a page at a time."""
+    for ledger in ledgers:
+        prefix = ledger.name + ":"
+        after: str | None = None
+        while True:
+            with store.transaction(readonly=True) as tx:
+                names = tx.streams(prefix=prefix, after=after, limit=batch)
+            for name in names:
+                yield ledger, name[len(prefix) :]
+            if len(names) < batch:
+                break
+            after = names[-1]
+
+
+def rekey_ledgers(
+    store: Store,
+    ledgers: Iterable[Ledger],
+    *,
+    against: LedgerDigest | None = None,
+    batch: int = 500,
+) -> int:
+    """Re-key every stream of ``ledgers``, each in its own unit of work; return how many
+    were rewritten. Stops at the first stream that does not verify (``ledger_rekey_refused``);
+    what was re-keyed before stays re-keyed, and a second run skips it."""
+    count = 0
+    for ledger, subject in _each_stream(store, ledgers, batch):
+        with store.transaction() as tx:
+            count += ledger.rekey(tx, subject, against=against)
+    return count
+
+
+def adopt_ledger_erasures(
+    store: Store,
+    ledgers: Iterable[Ledger],
+    *,
+    at: datetime,
+    against: LedgerDigest | None = None,
+    batch: int = 500,
+) -> int:
+    """Adopt the marker-less erasures of every stream of ``ledgers``, each stream in its own
+    unit of work; return the entries adopted. Stops at the first stream with another
+    problem (``ledger_adoption_refused``)."""
+    count = 0
+    for ledger, subject in _each_stream(store, ledgers, batch):
+        with store.transaction() as tx:
+            count += ledger.adopt_erasures(tx, subject, at=at, against=against)
+    return count
