@@ -22,6 +22,7 @@ from symprogram.errors import NotFound, ValidationError
 from symprogram.events import DomainEvent, Subscriptions
 from symprogram.history import AccountHistory
 from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification, iter_verifications
+from symprogram.ledger_keys import LedgerKeys, as_ledger_keys
 from symprogram.notify import Notifier, Outbox
 from symprogram.persistence import Store
 from symprogram.storage import open_store
@@ -114,7 +115,9 @@ class Program:
         ledger_key: optional secret of every ledger (the account history, the
             consent ledger, the entitlements audit): with it chains, heads and
             erasure markers are HMAC-SHA-256. Every ledger of the program is made
-            or adopted by :attr:`ledgers` with this key.
+            or adopted by :attr:`ledgers` with this key. Bytes, or a key ring
+            (:class:`~symprogram.ledger_keys.LedgerKeys`: the current key and
+            retired keys that only verify; see :meth:`rekey`).
         options: per-service keyword options, keyed by service name, e.g.
             ``{"entitlements": {"catalogue": my_catalogue}}`` or
             ``{"accounts": {"settings": {"reset_limit": 5}}}``: keyword arguments of
@@ -138,7 +141,7 @@ class Program:
         *,
         clock: Clock | None = None,
         notifier: Notifier | None = None,
-        ledger_key: bytes | None = None,
+        ledger_key: bytes | LedgerKeys | None = None,
         options: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         if not isinstance(store, Store):
@@ -152,14 +155,14 @@ class Program:
                 "clock must have a now() method", field="clock", code="invalid_clock"
             )
         self.notifier: Notifier = notifier if notifier is not None else Outbox()
-        self._ledger_key = ledger_key
+        self._ledger_key = as_ledger_keys(ledger_key)
         self._options = _checked_options(options)
         self._deprecated_options = {
             name for name, given in self._options.items() if set(given) & _deprecated_keywords(name)
         }
         self._services: dict[str, Any] = {}
         self._lock = threading.RLock()
-        self.ledgers = LedgerRegistry(ledger_key)
+        self.ledgers = LedgerRegistry(self._ledger_key)
         """Every ledger of the program, each with the program's key."""
         self.subscriptions = Subscriptions()
         """The reactions to the events the services record (see :meth:`subscribe`)."""
@@ -372,12 +375,14 @@ class Program:
             IntegrityError: a stream head is forged or unreadable (``ledger_corrupt``).
         """
         from symprogram._checks import check_instant
-        from symprogram.digests import digest_ledgers
+        from symprogram.digests import digest_ledgers, ensure_store_id
 
         instant = self.now() if at is None else check_instant(at, "at")
         self._all_ledgers()
+        store_id = ensure_store_id(self.store)
+        key = None if self._ledger_key is None else self._ledger_key.current
         with self.store.transaction(readonly=True) as tx:
-            return digest_ledgers(tx, self.ledgers, at=instant, key=self._ledger_key)
+            return digest_ledgers(tx, self.ledgers, at=instant, key=key, store_id=store_id)
 
     def verify_all(
         self, *, against: LedgerDigest | None = None, batch: int = 500
@@ -390,7 +395,8 @@ class Program:
 
         Raises:
             ValidationError: ``digest_key_mismatch`` (a digest of another program
-                or key), ``invalid_batch``.
+                or key), ``digest_store_mismatch`` (a digest of another store),
+                ``invalid_batch``.
             IntegrityError: ``digest_forged`` (an altered digest).
         """
         from symprogram.digests import LedgersVerification
@@ -399,6 +405,8 @@ class Program:
         failures: list[Verification] = []
         if against is not None:
             against.authenticate(self._ledger_key)
+            with self.store.transaction(readonly=True) as tx:
+                against.check_store(tx)
             for name in sorted(set(against.ledgers()) - set(self.ledgers.names())):
                 failures.append(
                     Verification(
@@ -417,6 +425,52 @@ class Program:
                 attrs.evolve(failed, subject=ledger.stream(failed.subject)) for failed in found
             )
         return LedgersVerification(self.ledgers.names(), tuple(failures), against)
+
+    def rekey(self, *, against: LedgerDigest | None = None) -> int:
+        """Re-authenticate every ledger stream with the current key; return how many changed.
+
+        After a rotation (``Program(ledger_key=LedgerKeys(new, retired=(old,)))``),
+        every stream is verified with the keys it names (and against ``against``,
+        a kept digest, when given), then its entries, erasure markers and head are
+        made again with the current key, one stream per unit of work. A stream
+        that does not verify is refused, so re-keying never launders a forgery.
+        Resumable: a stream already on the current key is skipped. Digests taken
+        before still verify while the ring keeps the key they were made with. See
+        ``docs/explanation-threat-model.md`` (Rotating keys).
+
+        Raises:
+            IntegrityError: a stream does not verify (``ledger_rekey_refused``; the
+                streams before it are re-keyed).
+            ValidationError: ``digest_key_mismatch``, ``digest_store_mismatch``.
+        """
+        from symprogram._ledger_upkeep import rekey_ledgers
+
+        self._all_ledgers()
+        return rekey_ledgers(self.store, self.ledgers, against=against)
+
+    def adopt_erasures(
+        self, *, against: LedgerDigest | None = None, at: datetime | None = None
+    ) -> int:
+        """Adopt the erasures an earlier build made without a marker; return how many.
+
+        A one-time step after upgrading from a build that erased ledger entries by
+        nulling their data and salt with no erasure marker (they verify as
+        ``erasure_forged``). Every stream is verified (against ``against`` when
+        given); one whose only problems are such entries gets, on each, a marker
+        made with the current key that records it was adopted and when (``at``,
+        default now). It vouches for every such null present when it runs: run it
+        deliberately, right after upgrading, against a digest if you kept one.
+
+        Raises:
+            IntegrityError: a stream has another problem (``ledger_adoption_refused``).
+            ValidationError: ``digest_key_mismatch``, ``digest_store_mismatch``.
+        """
+        from symprogram._checks import check_instant
+        from symprogram._ledger_upkeep import adopt_ledger_erasures
+
+        instant = self.now() if at is None else check_instant(at, "at")
+        self._all_ledgers()
+        return adopt_ledger_erasures(self.store, self.ledgers, at=instant, against=against)
 
     # -- journeys across contexts --------------------------------------------------
     def consent_to_remote_access(
