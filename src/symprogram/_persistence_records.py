@@ -59,6 +59,15 @@ def check_key(value: object, field: str) -> str:
         ValidationError: not a non-empty string, or contains NUL.
         LimitExceeded: longer than :data:`MAX_KEY_LENGTH`.
     """
+    # The common case first: a plain ASCII string of 1 to MAX_KEY_LENGTH
+    # characters without NUL passes every check below.
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_KEY_LENGTH
+        and value.isascii()
+        and "\x00" not in value
+    ):
+        return value
     if not isinstance(value, str) or not value:
         raise ValidationError(
             f"{field} must be a non-empty string", field=field, code="invalid_key"
