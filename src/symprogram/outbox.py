@@ -49,12 +49,13 @@ from typing import Any
 
 from symprogram.errors import ConcurrencyError, NotFound, SymprogramError, ValidationError
 from symprogram.notify import Message, Notifier
-from symprogram.persistence import Record, Store, Transaction, save_many
+from symprogram.persistence import Record, Store, Transaction, load_for_update, save_many
 
 __all__ = [
     "MESSAGE_KIND",
     "OUTBOX_KINDS",
     "PENDING_KIND",
+    "STAND_IN",
     "DeliveringStore",
     "DeliversAfterCommit",
     "MessageOutbox",
@@ -68,6 +69,11 @@ MESSAGE_KIND = "outbox_message"
 PENDING_KIND = "outbox_pending"
 """The marker of a unit of work's messages not yet marked delivered (key: the first
 message's ID; data: their record keys, pseudonymous; no personal data)."""
+
+STAND_IN = "~stand-in"
+"""The subject of stand-in messages (:meth:`MessageOutbox.write_stand_in`): written
+like any message, in a bounded pool of slots (key ``~stand-in:<slot>``), and
+delivered to nobody: no notifier ever gets one."""
 
 OUTBOX_KINDS = {MESSAGE_KIND: True, PENDING_KIND: False}
 """The outbox's record kinds, mapped to whether they hold personal data."""
@@ -218,6 +224,27 @@ class MessageOutbox:
             key = f"{owner}:{message.message_id}"
             version = tx.save(MESSAGE_KIND, key, _encode(message, owner, "pending"), 0)
             written.append((key, version, message))
+        self._pending(tx, written)
+
+    def write_stand_in(self, tx: Transaction, message: Message, slot: str) -> None:
+        """Write ``message`` in ``tx`` as a stand-in: the same records as :meth:`write`
+        (its ``outbox_message`` record in the slot ``slot``, e.g. ``~stand-in:0042``,
+        replacing the one there), "delivered" after commit to nobody.
+
+        Raises:
+            ValidationError: ``slot`` does not start with ``~stand-in:`` (``invalid_slot``).
+        """
+        if not _is_stand_in(slot):
+            raise ValidationError(
+                f"a stand-in slot starts with {STAND_IN}:", field="slot", code="invalid_slot"
+            )
+        found = load_for_update(tx, MESSAGE_KIND, slot)
+        text = _encode(message, STAND_IN, "pending")
+        version = tx.save(MESSAGE_KIND, slot, text, 0 if found is None else found.version)
+        self._pending(tx, [(slot, version, message)])
+
+    def _pending(self, tx: Transaction, written: list[Entry]) -> None:
+        """Write the pending marker of ``written`` and queue them for after the commit."""
         if not written:
             return
         marker = written[0][2].message_id
@@ -245,11 +272,20 @@ class MessageOutbox:
     def deliver(self, marker: str, entries: Sequence[Entry]) -> int:
         """Hand the messages of the pending ``marker`` to the notifier, in order, and
         mark them delivered; stop at the first the notifier refuses (logged: the rest
-        stay pending). Return how many were handed over."""
+        stay pending). A stand-in (:data:`STAND_IN`) is marked delivered without
+        being handed to anybody. Return how many were handed over."""
+        return self._deliver(marker, entries)[0]
+
+    def _deliver(self, marker: str, entries: Sequence[Entry]) -> tuple[int, int]:
+        """:meth:`deliver`; return how many were handed over and how many marked (a
+        stand-in is marked delivered without being handed to anybody)."""
         sent: list[Entry] = []
+        handed = 0
         try:
             for entry in entries:
-                self._notifier.send(entry[2])
+                if not _is_stand_in(entry[0]):
+                    self._notifier.send(entry[2])
+                    handed += 1
                 sent.append(entry)
         except Exception:  # the host's notifier: its error must not undo a commit
             _log.exception("a notifier refused a message; it stays pending")
@@ -260,7 +296,7 @@ class MessageOutbox:
                     _mark(tx, marker, sent, rest)
             except SymprogramError:  # a concurrent delivery, or the store failed
                 self._mark_carefully(marker, sent, rest)
-        return len(sent)
+        return handed, len(sent)
 
     def _mark_carefully(self, marker: str, sent: Sequence[Entry], rest: list[str]) -> None:
         """Mark ``sent`` delivered reading each record first (after a conflict)."""
@@ -299,8 +335,8 @@ class MessageOutbox:
             if not found:
                 break
             for marker, entries in found:
-                done = self.deliver(marker, entries)
-                delivered += done
+                handed, done = self._deliver(marker, entries)
+                delivered += handed
                 if done < len(entries):
                     return delivered
                 if limit is not None and delivered >= limit:
@@ -335,6 +371,10 @@ class MessageOutbox:
             if len(page) < _PAGE:
                 return
             after = page[-1].key
+
+
+def _is_stand_in(key: str) -> bool:
+    return key.startswith(STAND_IN + ":")
 
 
 def _mark(tx: Transaction, marker: str, sent: Sequence[Entry], rest: list[str]) -> None:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from symprogram.accounts import _text, rules
+from symprogram.accounts import rules
+from symprogram.accounts._stand_ins import StandIns
 from symprogram.accounts.models import (
     AcceptancePath,
     AccountStatus,
@@ -23,6 +24,7 @@ from symprogram.accounts.models import (
     TermsCatalogue,
 )
 from symprogram.accounts.ports import (
+    REGISTRATION_LOG,
     REQUEST_LOGS,
     RESEND_LOG,
     RESET_LOG,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACCOUNT_PURPOSES",
+    "REGISTER",
     "REQUEST_LOGS",
     "RESEND",
     "RESET",
@@ -55,7 +58,6 @@ __all__ = [
     "TERMS_PURPOSE",
     "FlowBase",
     "candidate_key",
-    "decoy_subject",
     "new_incident_id",
 ]
 
@@ -66,6 +68,7 @@ SINCE = "0.2"
 
 TERMS_PURPOSE = "terms_acceptance"
 RESEND = RESEND_LOG
+REGISTER = REGISTRATION_LOG
 RESET = RESET_LOG
 ACCOUNT_PURPOSES = (
     TokenPurpose.ACTIVATION,
@@ -84,15 +87,6 @@ def candidate_key(candidate_id: object) -> str:
     if isinstance(candidate_id, CandidateId):
         return candidate_id.display
     return CandidateId.parse(candidate_id).display
-
-
-def decoy_subject(email: str) -> str:
-    """The token subject of a link requested for an address without an eligible account.
-
-    Such a request issues a link too (to nobody: it is never sent), so that it
-    writes the same records as one for an account and takes the same time.
-    """
-    return "~" + _text.email_key(email)
 
 
 def new_incident_id() -> str:
@@ -119,6 +113,7 @@ class FlowBase(DeliversAfterCommit):
     _decoy_candidate: Candidate | None = None
     _decoy_text: str = ""
     _generation_template: str = ""
+    _stand_in_secret: bytes = b""
     catalogue: TermsCatalogue
     settings: AccountsSettings
 
@@ -249,25 +244,73 @@ class FlowBase(DeliversAfterCommit):
             self._decoy_text = dumps_without(self._decoy_candidate, _VERSION)
         return self._decoy_candidate
 
-    def _issue_link(
+    def _stand_in(self, tx: Transaction, email: str) -> StandIns:
+        """The stand-in slot of ``email`` in ``tx`` (see :mod:`._stand_ins`)."""
+        if not self._stand_in_secret:
+            self._stand_in_secret = secrets.token_bytes(32)
+        return StandIns(tx, self._stand_in_secret, email, self.settings.stand_in_pool)
+
+    def _link_for(
+        self,
+        tx: Transaction,
+        log: str,
+        email: str,
+        now: datetime,
+        limit: int,
+        eligible: Callable[[Candidate | None], bool],
+    ) -> tuple[Candidate | None, StandIns]:
+        """Note a request for a link to ``email``; return its recipient, if any, and
+        the address's stand-in slot.
+
+        The recipient is the address's owner when ``eligible(owner)`` and fewer than
+        ``limit`` links went to it within ``settings.resend_window``; its request
+        is noted in its own log. Otherwise there is none, and the request is noted
+        in the stand-in slot instead (the same write; nothing refused, nothing that
+        grows with the addresses a stranger tries)."""
+        store = AccountsStorage(tx)
+        window = self.settings.resend_window
+        recent = store.requests.recent(log, email)
+        decoy = self._decoy()
+        found = store.candidates.find_by_email_evenly(email, self._decoy_text, decoy.contact.email)
+        stand_in = self._stand_in(tx, email)
+        allowed = rules.may_send(recent, now, limit=limit, window=window)
+        recipient = found if allowed and eligible(found) else None
+        if recipient is None:
+            stand_in.note_request(now)
+        else:
+            store.requests.note(log, email, now, keep=limit)
+        return recipient, stand_in
+
+    def _issue_for(
         self,
         tx: Transaction,
         purpose: str,
-        owner: Candidate | None,
-        email: str,
+        recipient: Candidate | None,
+        stand_in: StandIns,
         ttl: timedelta,
         now: datetime,
     ) -> str:
-        """Issue a link of ``purpose`` to ``owner``, or to the :func:`decoy_subject` of
-        ``email`` when there is nobody to send it to (the same writes either way)."""
-        subject = decoy_subject(email) if owner is None else owner.candidate_id
-        if owner is None and purpose == TokenPurpose.ACTIVATION:
-            # An account pending activation always has link state (made at registration),
-            # read and decoded when issuing: decode one for the decoy too.
-            template = self._generation_template
-            if not template:
-                state = TokenGeneration(purpose, subject, 0, (now,))
-                template = self._generation_template = dumps_without(state, _VERSION)
-            with contextlib.suppress(SymprogramError):
-                loads(template, TokenGeneration)
-        return self._tokens.issue(tx, purpose=purpose, subject=subject, ttl=ttl, now=now)
+        """Issue a link of ``purpose`` to ``recipient``, or a stand-in link (redeeming
+        nothing) in ``stand_in`` when there is none: the same writes either way."""
+        if recipient is not None:
+            return self._tokens.issue(
+                tx, purpose=purpose, subject=recipient.candidate_id, ttl=ttl, now=now
+            )
+        # Issuing reads and decodes the recipient's link state: decode one for the stand-in.
+        template = self._generation_template
+        if not template:
+            state = TokenGeneration(purpose, "~", 0, (now,))
+            template = self._generation_template = dumps_without(state, _VERSION)
+        with contextlib.suppress(SymprogramError):
+            loads(template, TokenGeneration)
+        return stand_in.issue(purpose, ttl, now)
+
+    def _send_for(
+        self, tx: Transaction, recipient: Candidate | None, stand_in: StandIns, message: Message
+    ) -> None:
+        """Write ``message`` to the outbox for ``recipient``, or as a stand-in delivered
+        to nobody when there is none (the same writes either way)."""
+        if recipient is not None:
+            self._send(tx, [message])
+        else:
+            MessageOutbox(self._store, self._notifier).write_stand_in(tx, message, stand_in.key)

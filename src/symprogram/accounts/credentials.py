@@ -178,20 +178,13 @@ class Credentials(FlowBase):
         normalized = normalize_email(email)
         now = self._now()
         ttl = self.settings.reset_ttl
-        outbox: list[Message] = []
+        limit = self.settings.reset_limit
         with self._store.transaction() as tx:
-            store = AccountsStorage(tx)
-            found, allowed = self._link_requested(
-                store, RESET, normalized, now, self.settings.reset_limit
-            )
-            owner = found if rules.may_reset(found) else None
-            if allowed:
-                token = self._issue_link(
-                    tx, TokenPurpose.PASSWORD_RESET, owner, normalized, ttl, now
-                )
-                message = messages.password_reset(owner or self._decoy(), token, now + ttl)
-                outbox.extend([message] if owner is not None else [])
-            self._send(tx, outbox)
+            owner, stand_in = self._link_for(tx, RESET, normalized, now, limit, rules.may_reset)
+            purpose = TokenPurpose.PASSWORD_RESET
+            token = self._issue_for(tx, purpose, owner, stand_in, ttl, now)
+            message = messages.password_reset(owner or self._decoy(), token, now + ttl)
+            self._send_for(tx, owner, stand_in, message)
 
     def reset_password(self, token: str, new_password: str) -> None:
         """Set a new password with a reset token; every other reset link dies.

@@ -28,18 +28,26 @@ __all__ = [
 ]
 
 
-def registration_attempt(owner: Candidate, reference: str) -> Message:
-    """The notice to an address's owner that somebody tried to register it again."""
+def registration_attempt(
+    owner: Candidate, reference: str, reset: tuple[str, datetime] | None = None
+) -> Message:
+    """The notice to an address's owner that somebody tried to register it again;
+    with ``reset`` (a token and its expiry) it carries a password reset link, as
+    django-allauth's "account already exists" notice does."""
+    data: dict[str, str] = {"reference": reference, "candidate_id": owner.candidate_id}
+    if reset is not None:
+        data.update(token=reset[0], expires_at=reset[1].isoformat())
     return Message(
         to=owner.contact.email,
         kind="registration_attempt",
         subject="Somebody tried to create an account with your address",
         body=(
             "An account already exists for this e-mail address. If it was you, "
-            "log in, or reset your password with 'Forgot password'. "
-            "If it was not you, you can ignore this message."
+            "log in, or reset your password with 'Forgot password'"
+            + (" or the link in this message" if reset is not None else "")
+            + ". If it was not you, you can ignore this message."
         ),
-        data={"reference": reference, "candidate_id": owner.candidate_id},
+        data=data,
     )
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "PERSONAL_DATA_KINDS",
     "RECORD_KINDS",
     "REGISTRATION",
+    "REGISTRATION_LOG",
     "REQUEST_LOGS",
     "REQUEST_LOG_KIND",
     "RESEND_LOG",
@@ -88,7 +89,10 @@ LOGIN_LOG = "login_failed"
 """Failed log-ins per address (``AccountsSettings.login_failure_limit``)."""
 CLIENT_LOGIN_LOG = "login_failed_client"
 """Failed log-ins per client key (``AccountsSettings.client_failure_limit``)."""
-REQUEST_LOGS = (RESEND_LOG, RESET_LOG, EMAIL_CHANGE_LOG, LOGIN_LOG)
+REGISTRATION_LOG = "registration_attempt"
+"""Request log purpose: registrations of an address (the notices to its owner)."""
+
+REQUEST_LOGS = (RESEND_LOG, RESET_LOG, EMAIL_CHANGE_LOG, LOGIN_LOG, REGISTRATION_LOG)
 """The request logs kept per address (forgotten with the address by the erasure)."""
 EMAIL_INDEX = "candidate_email"
 """The unique index from the SHA-256 of a casefolded address to its candidate ID."""

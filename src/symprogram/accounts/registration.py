@@ -10,7 +10,7 @@ import attrs
 
 from symprogram._checks import check_enum
 from symprogram.accounts import messages, rules
-from symprogram.accounts._base import RESEND, TERMS_PURPOSE, FlowBase, candidate_key
+from symprogram.accounts._base import REGISTER, RESEND, TERMS_PURPOSE, FlowBase, candidate_key
 from symprogram.accounts.events import RegistrationAttempted
 from symprogram.accounts.models import (
     AcceptancePath,
@@ -27,7 +27,6 @@ from symprogram.accounts.ports import REGISTRATION, PersonalDataLedger
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import Conflict
 from symprogram.ids import CandidateId
-from symprogram.notify import Message
 from symprogram.persistence import Transaction
 from symprogram.tokens import TokenPurpose
 
@@ -227,7 +226,8 @@ class Registration(AccountOpening):
     def _registered(
         self, receipt: str, contact: ContactDetails, encoded: str, now: datetime, reference: str
     ) -> None:
-        """The unit of work of :meth:`register`, its message written in it."""
+        """The unit of work of :meth:`register`, its message written in it: the same
+        writes for a new address and a known one (see :meth:`_attempted`)."""
         current = self.catalogue.current(now)
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
@@ -236,13 +236,54 @@ class Registration(AccountOpening):
             rules.require_terms(rules.terms_status(acceptance, current, now), "terms_receipt")
             owner = store.candidates.find_by_email(contact.email)
             if owner is not None:
-                self._record(tx, RegistrationAttempted(owner.candidate_id, now))
-                self._send(tx, [messages.registration_attempt(owner, reference)])
+                self._attempted(tx, store, owner, contact.email, acceptance, reference, now)
                 return
+            # Nothing to count for a new address: the request log write a known one
+            # makes goes to the stand-in slot.
+            self._stand_in(tx, contact.email).note_request(now)
             candidate, token, expires = self._open_account(
                 tx, store, acceptance, contact, encoded, now
             )
             self._send(tx, [messages.activation(candidate, token, expires, reference)])
+
+    def _attempted(
+        self,
+        tx: Transaction,
+        store: AccountsStorage,
+        owner: Candidate,
+        email: str,
+        acceptance: TermsAcceptance,
+        reference: str,
+        now: datetime,
+    ) -> None:
+        """A registration of ``owner``'s address ``email``, written as a new one is.
+
+        The owner's history gets a ``registration_attempted`` entry, and the owner a
+        notice with a password reset link (none for a closed account), at most
+        ``settings.reset_limit`` notices per ``settings.resend_window``; the
+        visitor's acceptance is saved used up. What a new account would add (its
+        index entry, candidate, credential), and the link, notice and request
+        log entry beyond the limit, go to the address's stand-in slot instead.
+        """
+        limit = self.settings.reset_limit
+        window = self.settings.resend_window
+        told = rules.may_send(
+            store.requests.recent(REGISTER, email), now, limit=limit, window=window
+        )
+        stand_in = self._stand_in(tx, email)
+        if told:
+            store.requests.note(REGISTER, email, now, keep=limit)
+        else:
+            stand_in.note_request(now)
+        store.acceptances.save(acceptance)
+        stand_in.account(self._decoy(), self._dummy(), now)
+        self._record(tx, RegistrationAttempted(owner.candidate_id, now))
+        linked = owner if told and rules.may_reset(owner) else None
+        ttl = self.settings.reset_ttl
+        token = self._issue_for(tx, TokenPurpose.PASSWORD_RESET, linked, stand_in, ttl, now)
+        reset = None if linked is None else (token, now + ttl)
+        notice = messages.registration_attempt(owner, reference, reset)
+        self._send_for(tx, owner if told else None, stand_in, notice)
 
     def activate(self, token: str) -> Candidate:
         """Complete activation with the token from the activation e-mail.
@@ -284,14 +325,10 @@ class Registration(AccountOpening):
         normalized = normalize_email(email)
         now = self._now()
         ttl = self.settings.activation_ttl
-        outbox: list[Message] = []
+        limit = self.settings.resend_limit
         with self._store.transaction() as tx:
-            store = AccountsStorage(tx)
-            limit = self.settings.resend_limit
-            found, allowed = self._link_requested(store, RESEND, normalized, now, limit)
-            owner = found if rules.may_resend_activation(found) else None
-            if allowed:
-                token = self._issue_link(tx, TokenPurpose.ACTIVATION, owner, normalized, ttl, now)
-                message = messages.activation(owner or self._decoy(), token, now + ttl)
-                outbox.extend([message] if owner is not None else [])
-            self._send(tx, outbox)
+            eligible = rules.may_resend_activation
+            owner, stand_in = self._link_for(tx, RESEND, normalized, now, limit, eligible)
+            token = self._issue_for(tx, TokenPurpose.ACTIVATION, owner, stand_in, ttl, now)
+            message = messages.activation(owner or self._decoy(), token, now + ttl)
+            self._send_for(tx, owner, stand_in, message)

@@ -98,6 +98,11 @@ class AccountsSettings:
             details not reviewed for this long are flagged.
         incident_reopen_window: how long after resolution an incident may be reopened.
         password_min_length: the shortest password accepted.
+        stand_in_pool: how many stand-in slots each record kind has: what a call
+            writes when there is nobody to write for (an unknown address, a
+            limit reached) goes to one of them, picked by a keyed hash of the
+            address, so that strangers cannot grow the store beyond this many
+            records per kind.
     """
 
     activation_ttl: timedelta = attrs.field(
@@ -133,6 +138,7 @@ class AccountsSettings:
         default=timedelta(days=14), validator=_positive_delta("incident_reopen_window")
     )
     password_min_length: int = attrs.field(default=10, validator=_positive_int(MAX_PASSWORD_LENGTH))
+    stand_in_pool: int = attrs.field(default=256, validator=_positive_int(65_536))
 
 
 def _checked(value: object, cls: type, field: str) -> None:

@@ -128,7 +128,8 @@ class _Candidates:
             self._tx.index_delete(EMAIL_INDEX, _text.email_key(old_email))
 
     def iterate(self) -> Iterator[Candidate]:
-        return self._repo.iterate()
+        """Every candidate, in key order (stand-in slots, keyed ``~``, left out)."""
+        return (c for c in self._repo.iterate() if not c.candidate_id.startswith("~"))
 
     def release_email(self, candidate_id: str, email: str) -> bool:
         """Drop ``email`` from the index if it points at ``candidate_id``; return whether it did."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
 from symprogram.errors import StorageError, ValidationError
@@ -188,6 +188,12 @@ class MemoryTransaction:
 
             self._undo.append(undo_append)
         entries.append(data)
+
+    def append_many(self, items: Sequence[tuple[str, int, str]]) -> None:
+        """:meth:`append` of each ``(stream, position, data)``, in order: one call per
+        batch, as the SQL adapters make (a batch of one entry or three is one write)."""
+        for stream, position, data in items:
+            self.append(stream, position, data)
 
     def read(
         self, stream: str, *, after: int = 0, limit: int | None = None
