@@ -32,6 +32,8 @@ if __package__ in (None, ""):  # ``python benchmarks/run.py``
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._harness import ROOT, machine, run_child
+from benchmarks._report import merge
+from benchmarks._report import sections as split_sections
 from benchmarks.enumeration import bench_enumeration
 
 REPORT = ROOT / "benchmarks" / "REPORT.md"
@@ -574,16 +576,25 @@ ORDER = [
 ]
 
 
-def write(rep: Report, info: dict[str, Any]) -> None:
-    """Merge this run's sections with the kept ones and write REPORT.md and results.json."""
+def write(
+    rep: Report, info: dict[str, Any], *, report: Path | None = None, results: Path | None = None
+) -> None:
+    """Merge this run's sections with the kept ones and write REPORT.md and results.json.
+
+    The sections of the existing REPORT.md that are not generated from results.json
+    (written by hand, e.g. the event-loop lag) are kept, in place and in order (see
+    ``benchmarks/_report.py``).
+    """
+    report = REPORT if report is None else report
+    results = RESULTS if results is None else results
     kept: dict[str, Any] = {}
-    if RESULTS.exists():
-        kept = json.loads(RESULTS.read_text(encoding="utf-8"))
+    if results.exists():
+        kept = json.loads(results.read_text(encoding="utf-8"))
     sections: dict[str, Any] = dict(kept.get("sections", {}))
     sections.update(rep.sections)
     machines: dict[str, Any] = dict(kept.get("machine", {}))
     machines.update(dict.fromkeys(rep.sections, info))
-    RESULTS.write_text(
+    results.write_text(
         json.dumps({"sections": sections, "machine": machines}, indent=1, sort_keys=True) + "\n",
         encoding="utf-8",
     )
@@ -596,7 +607,8 @@ def write(rep: Report, info: dict[str, Any]) -> None:
         "Written by `python -m benchmarks` (see the README). Each section says the command,",
         "commit, time and load it was measured with; every ratio compares figures measured in",
         "the same run of that section. `--only SECTION` measures one section again and keeps",
-        "the others (`benchmarks/results.json` holds them).",
+        "the others (`benchmarks/results.json` holds them). Sections it does not generate",
+        "(written by hand, for a benchmark run on its own) are kept where they are.",
         "",
         "## Machine",
         "",
@@ -627,8 +639,12 @@ def write(rep: Report, info: dict[str, Any]) -> None:
             f" {section['started']}, in {section['minutes']} min; load average"
             f" {section['load_at_start']} at start, {section['load_at_end']} at end._\n" + rest
         )
-    REPORT.write_text("\n".join(head) + "\n" + "\n".join(body) + NOTES, encoding="utf-8")
-    print(f"wrote {REPORT}")
+    previous = report.read_text(encoding="utf-8") if report.exists() else ""
+    text = "\n".join(head) + "\n"
+    preamble = text[: text.index("\n## ")].rstrip() + "\n"
+    chunks = merge([*split_sections(text), *body, *split_sections(NOTES)], previous)
+    report.write_text(preamble + "\n" + "\n".join(chunks), encoding="utf-8")
+    print(f"wrote {report}")
 
 
 NOTES = """
