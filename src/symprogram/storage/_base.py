@@ -65,6 +65,7 @@ __all__ = [
     "enable_wal",
     "in_chunks",
     "listing_start",
+    "net_saves",
     "pair_of",
     "read_chunks",
     "write_batch",
@@ -275,6 +276,22 @@ def check_batch(
             write(batch[:number])
             raise
     return results
+
+
+def net_saves(batch: list[tuple[Any, ...]]) -> list[tuple[str, str, str, int, int]] | None:
+    """One write per record of a batch of saves: ``(kind, key, last data, first expected
+    version, final version)``; ``None`` when a record's saves do not follow each other's
+    versions (replayed one by one, the second raises)."""
+    net: dict[tuple[str, str], list[Any]] = {}
+    for kind, key, data, expected in batch:
+        slot = net.get((kind, key))
+        if slot is None:
+            net[kind, key] = [kind, key, data, expected, expected + 1]
+        elif slot[4] != expected:
+            return None
+        else:
+            slot[2], slot[4] = data, expected + 1
+    return [tuple(slot) for slot in net.values()]
 
 
 def write_batch(

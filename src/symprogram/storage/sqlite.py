@@ -56,7 +56,6 @@ from symprogram.persistence import (
     SaveItem,
     Store,
     batch_items,
-    save_waves,
 )
 from symprogram.storage._base import (
     Unit,
@@ -76,6 +75,7 @@ from symprogram.storage._base import (
     enable_wal,
     entry_not_found,
     listing_start,
+    net_saves,
     pair_of,
     position_taken,
     read_chunks,
@@ -172,10 +172,9 @@ def _stream_of(item: tuple[Any, ...]) -> Any:
     return item[0]
 
 
-_INSERT_RECORD = "INSERT OR IGNORE INTO sp_records (kind, key, version, data) VALUES (?, ?, 1, ?)"
+_INSERT_RECORD = "INSERT OR IGNORE INTO sp_records (kind, key, version, data) VALUES (?, ?, ?, ?)"
 _UPDATE_RECORD = (
-    "UPDATE sp_records SET version = version + 1, data = ? "
-    "WHERE kind = ? AND key = ? AND version = ?"
+    "UPDATE sp_records SET version = ?, data = ? WHERE kind = ? AND key = ? AND version = ?"
 )
 _LOAD_IN = "SELECT key, version, data FROM sp_records WHERE kind = ? AND key IN ({marks})"
 _INDEX_IN = "SELECT value, key FROM sp_index WHERE name = ? AND value IN ({marks})"
@@ -245,9 +244,11 @@ class SQLiteTransaction:
         # One statement in the common case; the version check is in its WHERE
         # clause (or the primary key), and only a refused write reads the version.
         if expected_version == 0:
-            cursor = self._run(_INSERT_RECORD, (kind, key, data))
+            cursor = self._run(_INSERT_RECORD, (kind, key, 1, data))
         else:
-            cursor = self._run(_UPDATE_RECORD, (data, kind, key, expected_version))
+            cursor = self._run(
+                _UPDATE_RECORD, (expected_version + 1, data, kind, key, expected_version)
+            )
         if cursor.rowcount == 1:
             return expected_version + 1
         current_version = self._version(kind, key) or 0
@@ -388,13 +389,14 @@ class SQLiteTransaction:
 
         def attempt() -> bool:
             check_writable(self.readonly)
-            steps: list[tuple[str, list[tuple[Any, ...]]]] = []
-            for wave in save_waves(batch):
-                # In key order: B-tree pages are then filled one after the other.
-                wave = sorted(wave, key=pair_of)
-                steps.append((_INSERT_RECORD, [(k, key, d) for k, key, d, v in wave if v == 0]))
-                steps.append((_UPDATE_RECORD, [(d, k, key, v) for k, key, d, v in wave if v]))
-            return self._batch(steps)
+            net = net_saves(batch)
+            if net is None:
+                return False
+            # In key order: B-tree pages are then filled one after the other.
+            net.sort(key=pair_of)
+            inserts = [(k, key, final, d) for k, key, d, v, final in net if v == 0]
+            updates = [(final, d, k, key, v) for k, key, d, v, final in net if v]
+            return self._batch([(_INSERT_RECORD, inserts), (_UPDATE_RECORD, updates)])
 
         # Small, or refused: one by one, raising the error of the first refused item.
         versions = write_batch(batch, attempt, self.save)
