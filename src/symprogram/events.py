@@ -238,6 +238,10 @@ class Subscriptions:
         """The handlers an event of ``event_type`` may reach, in the order they run."""
         return tuple(handler for handler, _ in self._plan(event_type))
 
+    def reaches(self, events: Iterable[DomainEvent]) -> bool:
+        """Whether any of ``events`` has a handler (conditions aside)."""
+        return bool(self._subscriptions) and any(self._plan(e.__class__) for e in events)
+
     def publish(self, events: Iterable[DomainEvent]) -> None:
         """Run the handlers of each of ``events``, event by event, in subscription order.
 

@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from symprogram._checks import check_int
@@ -47,7 +47,9 @@ class AccountHistory:
             made by ``Program.ledgers`` with the program's key); not with ``key``.
         subscriptions: the reactions to the recorded events (a program gives its
             own): every event :meth:`record` and :meth:`record_many` append is
-            published to them right after, inside the same unit of work.
+            published to them right after, inside the same unit of work (a
+            :class:`~symprogram.persistence.WriteBuffer` given as the unit of work
+            is flushed first, so that handlers see what was written before).
 
     Raises:
         ValidationError: ``ledger`` is not a Ledger named ``"history"``, or is
@@ -77,8 +79,7 @@ class AccountHistory:
     def record(self, tx: Transaction, event: DomainEvent) -> LedgerEntry:
         """Append ``event`` to its subject's history inside ``tx``, then publish it."""
         entry = self.ledger.append(tx, event.subject, event.event_name(), event.payload(), event.at)
-        if self.subscriptions is not None:
-            self.subscriptions.publish((event,))
+        self._publish(tx, (event,))
         return entry
 
     def record_many(self, tx: Transaction, events: Iterable[DomainEvent]) -> list[LedgerEntry]:
@@ -97,9 +98,18 @@ class AccountHistory:
                     tx, subject, [(e.event_name(), e.payload(), e.at) for e in run]
                 )
             )
-        if self.subscriptions is not None:
-            self.subscriptions.publish(given)
+        self._publish(tx, given)
         return entries
+
+    def _publish(self, tx: Transaction, events: Sequence[DomainEvent]) -> None:
+        """Publish ``events`` to the subscriptions, if any handler wants one of them."""
+        subscriptions = self.subscriptions
+        if subscriptions is None or not subscriptions.reaches(events):
+            return
+        flush = getattr(tx, "flush", None)
+        if callable(flush):  # a WriteBuffer: its writes reach the unit of work first
+            flush()
+        subscriptions.publish(events)
 
     def read(self, subject: str, *, after: int = 0) -> list[LedgerEntry]:
         """Return ``subject``'s history after position ``after``, oldest first."""

@@ -195,3 +195,29 @@ def test_the_history_publishes_what_it_records_in_the_unit_of_work() -> None:
         history.record_many(tx, [Moved("SP-1", AT, "d")])
     assert 3 == len(history.read("SP-1"))
     assert history.verify("SP-1").ok
+
+
+def test_a_write_buffer_is_flushed_only_for_an_event_with_a_handler() -> None:
+    """Recording through a WriteBuffer: events nobody handles leave the writes buffered
+    (batching intact); before a handled event is published the buffer is flushed, so
+    the handler reads every entry recorded before it."""
+    from symprogram.persistence import WriteBuffer
+
+    registry = Subscriptions()
+    history = AccountHistory(MemoryStore(), subscriptions=registry)
+    seen: list[int] = []
+
+    def count(event: Renamed) -> None:
+        with history.store.transaction(readonly=True) as tx:
+            seen.append(len(history.ledger.entries(tx, event.subject)))
+
+    registry.subscribe(Renamed, count)
+    assert registry.reaches([Moved("SP-1", AT, "a"), Renamed("SP-1", AT, "b")])
+    assert not registry.reaches([Moved("SP-1", AT, "a")])
+    with history.store.transaction() as tx:
+        buffer = WriteBuffer(tx)
+        history.record_many(buffer, [Moved("SP-1", AT, "a"), Moved("SP-1", AT, "b")])
+        assert buffer.pending > 0
+        history.record_many(buffer, [Moved("SP-1", AT, "c"), Renamed("SP-1", AT, "d")])
+        assert 0 == buffer.pending
+        assert [4] == seen
