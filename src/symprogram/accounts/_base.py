@@ -40,8 +40,8 @@ from symprogram.ids import CandidateId
 from symprogram.notify import Message, Notifier
 from symprogram.outbox import DeliversAfterCommit, MessageOutbox
 from symprogram.persistence import Repository, Transaction
-from symprogram.serialization import dumps_without, loads
-from symprogram.tokens import TOKEN_KIND, TokenGeneration, TokenPurpose, TokenRecord, Tokens
+from symprogram.serialization import dumps_without
+from symprogram.tokens import TOKEN_KIND, TokenPurpose, TokenRecord, Tokens
 from symprogram.tokens import digest as token_digest
 
 if TYPE_CHECKING:
@@ -112,7 +112,6 @@ class FlowBase(DeliversAfterCommit):
     _dummy_hash: str | None = None
     _decoy_candidate: Candidate | None = None
     _decoy_text: str = ""
-    _generation_template: str = ""
     _stand_in_secret: bytes = b""
     catalogue: TermsCatalogue
     settings: AccountsSettings
@@ -276,7 +275,7 @@ class FlowBase(DeliversAfterCommit):
         allowed = rules.may_send(recent, now, limit=limit, window=window)
         recipient = found if allowed and eligible(found) else None
         if recipient is None:
-            stand_in.note_request(now)
+            stand_in.note_request(now, keep=limit)
         else:
             store.requests.note(log, email, now, keep=limit)
         return recipient, stand_in
@@ -296,13 +295,6 @@ class FlowBase(DeliversAfterCommit):
             return self._tokens.issue(
                 tx, purpose=purpose, subject=recipient.candidate_id, ttl=ttl, now=now
             )
-        # Issuing reads and decodes the recipient's link state: decode one for the stand-in.
-        template = self._generation_template
-        if not template:
-            state = TokenGeneration(purpose, "~", 0, (now,))
-            template = self._generation_template = dumps_without(state, _VERSION)
-        with contextlib.suppress(SymprogramError):
-            loads(template, TokenGeneration)
         return stand_in.issue(purpose, ttl, now)
 
     def _send_for(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import attrs
 
@@ -30,9 +31,17 @@ from symprogram.accounts.models import AccountStatus, Candidate
 from symprogram.accounts.ports import CANDIDATE_KIND, CREDENTIAL_KIND, EMAIL_INDEX, REQUEST_LOG_KIND
 from symprogram.accounts.storage import Credential, RequestRecord
 from symprogram.outbox import STAND_IN
-from symprogram.persistence import Transaction, load_for_update
+from symprogram.persistence import Repository, Transaction, load_for_update
 from symprogram.serialization import dumps_without
-from symprogram.tokens import GENERATION_KIND, TOKEN_KIND, TokenGeneration, TokenRecord, new_secret
+from symprogram.tokens import (
+    GENERATION_KIND,
+    ISSUE_HISTORY,
+    TOKEN_KIND,
+    TokenGeneration,
+    TokenRecord,
+    digest,
+    new_secret,
+)
 
 __all__ = ["DEFAULT_POOL", "STAND_IN", "StandIns", "is_stand_in", "slot_key"]
 
@@ -40,6 +49,7 @@ DEFAULT_POOL = 256
 """Stand-in slots per record kind unless ``settings.stand_in_pool`` says otherwise."""
 
 _VERSION = frozenset({"version"})
+T = TypeVar("T")
 
 
 def slot_key(slot: int) -> str:
@@ -73,18 +83,42 @@ class StandIns:
         text = dumps_without(value, _VERSION)
         return self._tx.save(kind, self.key, text, 0 if found is None else found.version)
 
-    def note_request(self, at: datetime) -> None:
-        """A request log entry (``account_request_log``)."""
-        self._put(REQUEST_LOG_KIND, RequestRecord(self.key, (at,)))
+    def _repo(self, kind: str, cls: type[T]) -> Repository[T]:
+        """The repository of ``kind`` whose every aggregate lands in this slot."""
+        return Repository(self._tx, kind, cls, key=lambda _: self.key)
+
+    def note_request(self, at: datetime, keep: int) -> None:
+        """A request log entry (``account_request_log``), kept as an address's is
+        (the newest ``keep`` instants): the same reads, decoding and write."""
+        repo = self._repo(REQUEST_LOG_KIND, RequestRecord)
+        found = repo.find_for_update(self.key)
+        if found is None:
+            repo.add(RequestRecord(self.key, (at,)[-keep:]))
+        else:
+            repo.save(attrs.evolve(found, instants=(*found.instants, at)[-keep:]))
 
     def issue(self, purpose: str, ttl: timedelta, now: datetime) -> str:
-        """A link of ``purpose`` (``token``, then ``token_generation``), as
-        :meth:`symprogram.tokens.Tokens.issue` writes them; return a secret that
-        redeems nothing (the record stores no digest of it, and is used and expired)."""
+        """A link of ``purpose`` (``token``, then ``token_generation``), with the work
+        :meth:`symprogram.tokens.Tokens.issue` does; return a secret that redeems
+        nothing (the record stores no digest of it, and is used and expired)."""
+        generations = self._repo(GENERATION_KIND, TokenGeneration)
+        state = generations.find_for_update(self.key) or TokenGeneration(purpose, self.key)
         secret = new_secret()
-        record = TokenRecord(self.key, purpose, self.key, now, now, used_at=now)
-        self._put(TOKEN_KIND, record)
-        self._put(GENERATION_KIND, TokenGeneration(purpose, self.key, 0, (now,)))
+        digest(secret)  # what issuing a real link hashes; never stored here
+        found = load_for_update(self._tx, TOKEN_KIND, self.key)
+        record = TokenRecord(
+            self.key,
+            purpose,
+            self.key,
+            now,
+            now,
+            used_at=now,
+            generation=state.generation,
+            version=0 if found is None else found.version,
+        )
+        self._repo(TOKEN_KIND, TokenRecord).save(record)
+        issued = (*state.issued, now)[-ISSUE_HISTORY:]
+        generations.save(attrs.evolve(state, purpose=purpose, issued=issued))
         return secret
 
     def account(self, decoy: Candidate, encoded: str, now: datetime) -> None:

@@ -240,7 +240,7 @@ class Registration(AccountOpening):
                 return
             # Nothing to count for a new address: the request log write a known one
             # makes goes to the stand-in slot.
-            self._stand_in(tx, contact.email).note_request(now)
+            self._stand_in(tx, contact.email).note_request(now, keep=self.settings.reset_limit)
             candidate, token, expires = self._open_account(
                 tx, store, acceptance, contact, encoded, now
             )
@@ -274,7 +274,7 @@ class Registration(AccountOpening):
         if told:
             store.requests.note(REGISTER, email, now, keep=limit)
         else:
-            stand_in.note_request(now)
+            stand_in.note_request(now, keep=limit)
         store.acceptances.save(acceptance)
         stand_in.account(self._decoy(), self._dummy(), now)
         self._record(tx, RegistrationAttempted(owner.candidate_id, now))
