@@ -134,6 +134,25 @@ class ConsentMarketing:
             subject, self._activities.get(activity, activity), items, at=at
         )
 
+    def record_gathered_many(
+        self, gathered: list[tuple[str, str, tuple[str, ...]]], at: datetime
+    ) -> None:
+        """:meth:`record_gathered` of each ``(subject, activity, items)`` at ``at``, in
+        one call of ``consent.record_gathered_many`` (a bulk registration's batch).
+
+        Nothing is recorded at an instant no privacy policy was in effect.
+        """
+        if not gathered or self._consent.policies.in_effect(at) is None:
+            return
+        activities = self._activities
+        self._consent.record_gathered_many(
+            [
+                (subject, activities.get(activity, activity), items)
+                for subject, activity, items in gathered
+            ],
+            at=at,
+        )
+
 
 class ConsentRemoteAccess:
     """Entitlements' ``RemoteAccessConsent`` answered by the consent context.
