@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
+from typing import Any
 
 import pytest
 from accounts_helpers import World, contact
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _programs import ProgramFactory
 from symprogram.accounts.ports import PersonalDataLedger, PersonalDataLedgerBatch
 from symprogram.errors import Conflict
 from symprogram.persistence import Store
@@ -107,3 +109,30 @@ def test_a_refused_batch_record_rolls_the_batch_back(store: Store) -> None:
         world.accounts.register_many([contact("a@example.com"), contact("b@example.com")])
     assert "consent_refused" == raised.value.code
     assert before == world.snapshot()
+
+
+def test_a_program_records_a_batch_in_one_consent_call(
+    make_program: ProgramFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wired by Program, register_many goes through the consent bridge's batch path:
+    record_gathered_many once per batch, record_gathered never; each person is known."""
+    program = make_program("memory")
+    calls: list[int] = []
+    single: list[str] = []
+    many = program.consent.record_gathered_many
+
+    def spy_many(gathered: Any, **kwargs: Any) -> Any:
+        given = list(gathered)
+        calls.append(len(given))
+        return many(given, **kwargs)
+
+    monkeypatch.setattr(program.consent, "record_gathered_many", spy_many)
+    monkeypatch.setattr(program.consent, "record_gathered", lambda *a, **k: single.append(a[0]))
+    emails = [f"p{i}@example.com" for i in range(5)]
+    program.accounts.register_many([contact(e) for e in emails], batch_size=2)
+    assert [2, 2, 1] == calls
+    assert [] == single
+    for email in emails:
+        found = program.accounts.find_by_email(email)
+        assert found is not None
+        assert 1 == len(program.consent.history(found.candidate_id))
