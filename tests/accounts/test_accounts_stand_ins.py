@@ -137,6 +137,21 @@ def test_registrations_of_a_known_address_leave_at_most_the_pool(program: Progra
     # 200 used-up terms receipts (the visitor's acceptances), `limit` real reset links,
     # the rest in the address's one slot.
     assert 200 + limit + 1 == tokens
+    owner = program.accounts.find_by_email("ada@example.com")
+    assert owner is not None
+    assert [] == _naming(program, ("ada@example.com", owner.candidate_id))
+
+
+def _naming(program: Program, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The stand-in records whose text names one of ``values`` (personal data that an
+    erasure would not find)."""
+    found = []
+    with program.store.transaction(readonly=True) as tx:
+        for kind in KINDS:
+            for record in tx.scan(kind, prefix=STAND_IN, limit=100_000):
+                if any(value in record.data for value in values):
+                    found.append((kind, record.key))
+    return found
 
 
 @settings(max_examples=10)

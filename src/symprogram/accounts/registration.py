@@ -282,8 +282,9 @@ class Registration(AccountOpening):
         ttl = self.settings.reset_ttl
         token = self._issue_for(tx, TokenPurpose.PASSWORD_RESET, linked, stand_in, ttl, now)
         reset = None if linked is None else (token, now + ttl)
-        notice = messages.registration_attempt(owner, reference, reset)
-        self._send_for(tx, owner if told else None, stand_in, notice)
+        recipient = owner if told else None
+        notice = messages.registration_attempt(recipient or self._decoy(), reference, reset)
+        self._send_for(tx, recipient, stand_in, notice)
 
     def activate(self, token: str) -> Candidate:
         """Complete activation with the token from the activation e-mail.
