@@ -74,7 +74,9 @@ class LedgerKeys:
 
     Raises:
         ValidationError: a key that is not non-empty bytes (``invalid_key``), or
-            a key given twice or a legacy key not in the ring (``invalid_key_ring``).
+            a key given twice (HMAC pads a short key with zero bytes, so ``b"k"``
+            and ``b"k\\x00"`` are one key) or a legacy key not in the ring
+            (``invalid_key_ring``).
     """
 
     __slots__ = ("_by_id", "_current", "_legacy", "_retired")
