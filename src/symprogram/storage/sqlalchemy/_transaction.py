@@ -126,25 +126,34 @@ class SQLAlchemyTransaction(_Operations):
             ]
             if inserts:
                 self._insert_rows(r, inserts)
-            updates = [
-                {"b_kind": k, "b_key": key, "b_version": v, "b_new": v + 1, "b_data": d}
-                for k, key, d, v in wave
-                if v
-            ]
-            if updates:
-                result = self._conn.execute(
-                    sa.update(r)
-                    .where(
-                        r.c.kind == sa.bindparam("b_kind"),
-                        r.c.key == sa.bindparam("b_key"),
-                        r.c.version == sa.bindparam("b_version"),
-                    )
-                    .values(version=sa.bindparam("b_new"), data=sa.bindparam("b_data")),
-                    updates,
-                )
-                if result.rowcount != len(updates):
-                    return False
+            if not self._update_wave(r, [(k, key, v, d) for k, key, d, v in wave if v]):
+                return False
         return True
+
+    def _update_wave(self, r: sa.Table, changed: list[tuple[str, str, int, str]]) -> bool:
+        """Update every ``(kind, key, expected version, data)`` of a wave: one
+        ``UPDATE ... FROM unnest`` on PostgreSQL, else one ``executemany``. False if
+        any record was not at its expected version."""
+        if not changed:
+            return True
+        if self._probe_each:
+            result = self._conn.execute(_postgres.update_records(r, changed))
+            return result.rowcount == len(changed)
+        updates = [
+            {"b_kind": k, "b_key": key, "b_version": v, "b_new": v + 1, "b_data": d}
+            for k, key, v, d in changed
+        ]
+        result = self._conn.execute(
+            sa.update(r)
+            .where(
+                r.c.kind == sa.bindparam("b_kind"),
+                r.c.key == sa.bindparam("b_key"),
+                r.c.version == sa.bindparam("b_version"),
+            )
+            .values(version=sa.bindparam("b_new"), data=sa.bindparam("b_data")),
+            updates,
+        )
+        return result.rowcount == len(updates)
 
     def index_put_many(self, items: Sequence[IndexItem]) -> None:
         """:meth:`index_put` of every ``(index, value, key)``: one ``executemany`` in a
