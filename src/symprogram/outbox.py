@@ -26,6 +26,12 @@ A notifier that raises leaves the message (and those after it) pending: the
 error is logged (logger ``symprogram.outbox``), never raised to the caller, whose
 change has committed.
 
+A *stand-in* message (:meth:`MessageOutbox.write_stand_in`) is what a call about
+nobody writes so that its writes match a call for a real recipient: the same
+records, in a bounded pool of slots (subject :data:`STAND_IN`), marked delivered
+after commit without ever reaching the notifier, by :meth:`MessageOutbox.deliver_pending`
+too.
+
 Example:
     >>> from symprogram.notify import Message, Outbox
     >>> from symprogram.storage.memory import MemoryStore
