@@ -107,10 +107,25 @@ def test_every_exported_strategy_is_a_documented_function() -> None:
 
 
 def test_each_strategy_module_imports_first() -> None:
-    """A test importing a context's strategy module before the others still works."""
-    for name in (*sps.CONTEXT_MODULES, "symprogram.testing.strategies"):
-        out = run(f"import {name}\nprint('ok')", HYPOTHESIS_NO_PLUGINS="1")
-        assert out.strip() == "ok", name
+    """A test importing a context's strategy module before the others still works.
+
+    One fresh interpreter per module, started together (they are independent)."""
+    names = (*sps.CONTEXT_MODULES, "symprogram.testing.strategies")
+    env = {**os.environ, "HYPOTHESIS_NO_PLUGINS": "1"}
+    children = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", f"import {name}\nprint('ok')"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for name in names
+    }
+    for name, child in children.items():
+        out, err = child.communicate(timeout=300)
+        assert 0 == child.returncode, f"{name}: {err}"
+        assert "ok" == out.strip(), name
 
 
 # Written in a context's module under a name the kernel's strategies already use.
