@@ -29,13 +29,14 @@ from typing import Any, TypeVar
 import attrs
 
 from symprogram.clock import ensure_utc
-from symprogram.errors import IllegalTransition, LimitExceeded, ValidationError
+from symprogram.errors import IllegalTransition, LimitExceeded, NotFound, ValidationError
 
 __all__ = [
     "DEFAULT_CODES",
     "TextCodes",
     "check_date",
     "check_enum",
+    "check_found",
     "check_instance",
     "check_instant",
     "check_int",
@@ -342,6 +343,36 @@ def optional_instance(
         ValidationError: anything else (``invalid_<field>`` unless ``code`` is given).
     """
     return None if value is None else check_instance(value, cls, field, code=code)
+
+
+def check_found(
+    value: T | None,
+    message: str,
+    *,
+    code: str,
+    field: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> T:
+    """Return ``value``, the thing looked up, unless the lookup found nothing (``None``).
+
+    The one shape of every "no such thing" refusal: a lookup that may miss (or that
+    the caller turned into ``None`` because the thing is someone else's) and the
+    :class:`~symprogram.errors.NotFound` that names what was asked for.
+
+    Raises:
+        NotFound: ``value`` is ``None`` (``code``, ``message``, ``field``, ``details``).
+
+    Example:
+        >>> check_found({"a": 1}.get("a"), "no entry 'a'", code="entry_not_found")
+        1
+        >>> check_found(None, "no entry 'z'", field="key", code="entry_not_found")
+        Traceback (most recent call last):
+        ...
+        symprogram.errors.NotFound: [entry_not_found] no entry 'z' (field: key)
+    """
+    if value is None:
+        raise NotFound(message, field=field, code=code, details=details)
+    return value
 
 
 S = TypeVar("S", bound=enum.Enum)

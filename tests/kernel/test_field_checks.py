@@ -15,6 +15,7 @@ from symprogram._checks import (
     TextCodes,
     check_date,
     check_enum,
+    check_found,
     check_instance,
     check_instant,
     check_int,
@@ -26,7 +27,13 @@ from symprogram._checks import (
     optional_text,
     validator,
 )
-from symprogram.errors import IllegalTransition, LimitExceeded, SymprogramError, ValidationError
+from symprogram.errors import (
+    IllegalTransition,
+    LimitExceeded,
+    NotFound,
+    SymprogramError,
+    ValidationError,
+)
 
 
 class Colour(enum.StrEnum):
@@ -246,3 +253,28 @@ def test_check_length_counts_any_sized_value() -> None:
         )
     assert custom.value.code == "too_many_lines"
     assert "two lines at most" in str(custom.value)
+
+
+@given(value=st.one_of(st.integers(), st.text(), st.just(0), st.just(""), st.just(False)))
+def test_check_found_returns_anything_found_even_falsy(value: object) -> None:
+    """Only ``None`` is a miss: ``0``, ``""`` and ``False`` are found things, returned as given."""
+    assert check_found(value, "no such thing", code="thing_not_found") is value
+
+
+@given(
+    message=st.text(max_size=40),
+    code=st.from_regex(r"[a-z_]{1,20}", fullmatch=True),
+    field=st.none() | st.from_regex(r"[a-z_]{1,20}", fullmatch=True),
+)
+def test_check_found_refuses_none_with_the_message_code_and_field(
+    message: str, code: str, field: str | None
+) -> None:
+    """A miss raises NotFound carrying the caller's message, code, field and details."""
+    with pytest.raises(NotFound) as refused:
+        check_found(None, message, code=code, field=field, details={"key": "k"})
+    assert (message, code, field, {"key": "k"}) == (
+        refused.value.message,
+        refused.value.code,
+        refused.value.field,
+        refused.value.details,
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_enum, check_instant
+from symprogram._checks import check_enum, check_found, check_instant
 from symprogram.accounts import _text
 from symprogram.accounts._models_common import AcceptancePath, _opt_instant, _version_field
 from symprogram.clock import ensure_utc
@@ -270,14 +270,12 @@ class TermsCatalogue:
         Raises:
             NotFound: no such version (code ``terms_version_not_found``).
         """
-        found = self._by_name.get(version) if isinstance(version, str) else None
-        if found is None:
-            raise NotFound(
-                f"no terms version {version!r}",
-                field="terms_version",
-                code="terms_version_not_found",
-            )
-        return found
+        return check_found(
+            self._by_name.get(version) if isinstance(version, str) else None,
+            f"no terms version {version!r}",
+            field="terms_version",
+            code="terms_version_not_found",
+        )
 
     def current(self, at: datetime) -> TermsVersion:
         """Return the version in effect at ``at``: the newest one effective at or before it.

@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 import attrs
 
-from symprogram._checks import check_text, optional, validator
+from symprogram._checks import check_found, check_text, optional, validator
 from symprogram._deprecation import deprecated_alias, warn_deprecated
-from symprogram.errors import CatalogueError, NotFound, ValidationError
+from symprogram.errors import CatalogueError, ValidationError
 from symprogram.persistence import MAX_KEY_LENGTH
 
 __all__ = [
@@ -268,15 +268,13 @@ def _lookup(entries: Mapping[str, T], key: object, field: str, noun: str) -> T:
         raise ValidationError(
             f"{field} must be a non-empty string", field=field, code=f"invalid_{field}"
         )
-    found = entries.get(key)
-    if found is None:
-        raise NotFound(
-            f"no {noun} {key!r} in the catalogue",
-            field=field,
-            code=f"{noun}_not_found",
-            details={field: key},
-        )
-    return found
+    return check_found(
+        entries.get(key),
+        f"no {noun} {key!r} in the catalogue",
+        field=field,
+        code=f"{noun}_not_found",
+        details={field: key},
+    )
 
 
 @attrs.frozen

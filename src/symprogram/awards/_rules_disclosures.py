@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import attrs
 from email_validator import EmailNotValidError, validate_email
 
-from symprogram._checks import check_length
+from symprogram._checks import check_found, check_length
 from symprogram.awards._rules_progress import active_awards, described
 from symprogram.awards.models import (
     ERASED_TEXT,
@@ -242,13 +242,13 @@ def owned_disclosure(
     Raises:
         NotFound: ``disclosure_not_found`` (missing, or another candidate's).
     """
-    if disclosure is None or disclosure.candidate_id != candidate_id:
-        raise NotFound(
-            f"the candidate has no disclosure {disclosure_id!r}",
-            field="disclosure_id",
-            code="disclosure_not_found",
-        )
-    return disclosure
+    owned = disclosure is not None and disclosure.candidate_id == candidate_id
+    return check_found(
+        disclosure if owned else None,
+        f"the candidate has no disclosure {disclosure_id!r}",
+        field="disclosure_id",
+        code="disclosure_not_found",
+    )
 
 
 def revoke_disclosure(disclosure: Disclosure, at: datetime) -> Disclosure:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from symprogram._checks import check_found
 from symprogram.awards.models import KitAddress
-from symprogram.errors import NotFound
 
 __all__ = ["StaticCandidateDirectory"]
 
@@ -87,12 +87,12 @@ class StaticCandidateDirectory:
             self._terms[candidate_id] = accepted
 
     def _require(self, candidate_id: str) -> KitAddress:
-        found = self._contacts.get(candidate_id)
-        if found is None:
-            raise NotFound(
-                f"no candidate {candidate_id!r}", field="candidate_id", code="candidate_not_found"
-            )
-        return found
+        return check_found(
+            self._contacts.get(candidate_id),
+            f"no candidate {candidate_id!r}",
+            field="candidate_id",
+            code="candidate_not_found",
+        )
 
     def exists(self, candidate_id: str) -> bool:
         """Whether the candidate was added."""

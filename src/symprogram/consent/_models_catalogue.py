@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterable
 from datetime import datetime
 
+from symprogram._checks import check_found
 from symprogram.consent._models_content import PolicyReading
 from symprogram.consent._models_policy import LegalBasis, Policy, PolicyChange
 from symprogram.errors import CatalogueError, NotFound
@@ -167,11 +168,12 @@ class PolicyCatalogue:
         Raises:
             NotFound: no such version (code ``policy_not_found``).
         """
-        rank = self._rank.get(version) if isinstance(version, str) else None
-        if rank is None:
-            raise NotFound(
-                f"no policy version {version!r}", field="policy_version", code="policy_not_found"
-            )
+        rank = check_found(
+            self._rank.get(version) if isinstance(version, str) else None,
+            f"no policy version {version!r}",
+            field="policy_version",
+            code="policy_not_found",
+        )
         return self._policies[rank]
 
     def rank(self, version: str) -> int:

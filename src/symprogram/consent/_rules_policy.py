@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from symprogram._checks import check_found
 from symprogram.consent.messages import material_change_notice
 from symprogram.consent.models import (
     BasisChange,
@@ -17,7 +18,7 @@ from symprogram.consent.models import (
     Policy,
     PolicyChange,
 )
-from symprogram.errors import CatalogueError, Conflict, NotFound, ValidationError
+from symprogram.errors import CatalogueError, Conflict, ValidationError
 
 if TYPE_CHECKING:
     from symprogram.consent.catalogue import PolicyCatalogue
@@ -149,10 +150,12 @@ def policy_at(catalogue: PolicyCatalogue, at: datetime) -> Policy:
     Raises:
         NotFound: none was in effect (``no_policy_in_effect``).
     """
-    found = catalogue.in_effect(at)
-    if found is None:
-        raise NotFound("no privacy policy was in effect", field="at", code="no_policy_in_effect")
-    return found
+    return check_found(
+        catalogue.in_effect(at),
+        "no privacy policy was in effect",
+        field="at",
+        code="no_policy_in_effect",
+    )
 
 
 def check_policy_version(catalogue: PolicyCatalogue, version: object) -> Policy:
@@ -197,12 +200,12 @@ def cobranded_site(policy: Policy, site: str) -> CoBrandedSite:
     Raises:
         NotFound: ``site_not_cobranded``.
     """
-    co = policy.cobranded(site)
-    if co is None:
-        raise NotFound(
-            f"{site!r} is not a co-branded site", field="site", code="site_not_cobranded"
-        )
-    return co
+    return check_found(
+        policy.cobranded(site),
+        f"{site!r} is not a co-branded site",
+        field="site",
+        code="site_not_cobranded",
+    )
 
 
 def check_site_in_scope(policy: Policy, site: str | None) -> str | None:

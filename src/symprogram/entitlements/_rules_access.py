@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from symprogram._checks import check_found
 from symprogram.decisions import Decision, Reason
 from symprogram.entitlements._rules_holdings import entitlement_reasons
 from symprogram.entitlements._rules_languages import LanguageChoice
@@ -21,7 +22,7 @@ from symprogram.entitlements.models import (
     EntitlementCatalogue,
     Reader,
 )
-from symprogram.errors import NotFound, ValidationError
+from symprogram.errors import ValidationError
 
 __all__ = [
     "EARLIEST",
@@ -43,14 +44,12 @@ def find_document(catalogue: EntitlementCatalogue, document: object) -> Document
         NotFound: not in the catalogue (``document_not_found``).
     """
     doc_id = document.id if isinstance(document, Document) else document
-    found = catalogue.document(doc_id) if isinstance(doc_id, str) else None
-    if found is None:
-        raise NotFound(
-            f"no document {doc_id!r} in the catalogue",
-            field="document",
-            code="document_not_found",
-        )
-    return found
+    return check_found(
+        catalogue.document(doc_id) if isinstance(doc_id, str) else None,
+        f"no document {doc_id!r} in the catalogue",
+        field="document",
+        code="document_not_found",
+    )
 
 
 def reader_of(reader: object) -> Reader:

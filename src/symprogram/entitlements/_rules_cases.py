@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_text
+from symprogram._checks import check_found, check_text
 from symprogram.decisions import Decision
 from symprogram.entitlements.models import (
     MAX_TEXT,
@@ -25,7 +25,6 @@ from symprogram.entitlements.models import (
 from symprogram.errors import (
     Conflict,
     IllegalTransition,
-    NotFound,
     PermissionDenied,
     SymprogramError,
     ValidationError,
@@ -234,13 +233,12 @@ def end_remote_session(
         IllegalTransition: it already ended (``remote_session_ended``).
     """
     check_text(by, "by", limit=MAX_TEXT)
-    session = case.session(session_id) if isinstance(session_id, str) else None
-    if session is None:
-        raise NotFound(
-            f"no remote session {session_id!r} on case {case.case_id!r}",
-            field="session_id",
-            code="remote_session_not_found",
-        )
+    session = check_found(
+        case.session(session_id) if isinstance(session_id, str) else None,
+        f"no remote session {session_id!r} on case {case.case_id!r}",
+        field="session_id",
+        code="remote_session_not_found",
+    )
     if session.ended_at is not None:
         raise IllegalTransition(
             f"remote session {session_id!r} already ended",

@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from symprogram._checks import check_text
+from symprogram._checks import check_found, check_text
 from symprogram.decisions import Decision, Reason
 from symprogram.entitlements.models import (
     MAX_TEXT,
@@ -23,7 +23,6 @@ from symprogram.entitlements.models import (
 )
 from symprogram.errors import (
     LimitExceeded,
-    NotFound,
     PermissionDenied,
     SymprogramError,
     ValidationError,
@@ -316,14 +315,12 @@ def telephone_line(catalogue: EntitlementCatalogue, country: object) -> Telephon
     """
     check_text(country, "country", limit=MAX_TEXT)
     code = str(country).upper()
-    line = next((ln for ln in catalogue.telephone_lines if code in ln.countries), None)
-    if line is None:
-        raise NotFound(
-            f"no telephone support line lists {country!r}",
-            field="country",
-            code="telephone_line_not_found",
-        )
-    return line
+    return check_found(
+        next((ln for ln in catalogue.telephone_lines if code in ln.countries), None),
+        f"no telephone support line lists {country!r}",
+        field="country",
+        code="telephone_line_not_found",
+    )
 
 
 def check_telephone_question(country: object, languages: object) -> None:
