@@ -30,7 +30,10 @@ converter; the field's own enumeration class given a member of it; a function
 registered with :func:`returns_as_is` for the kinds of value the reader gives).
 A class with validators, ``__attrs_pre_init__``/``__attrs_post_init__``, a
 hand-written ``__init__`` or slots other than its fields is built by calling
-the class.
+the class. Any other is filled as an instance of a private subclass of the same
+layout that takes plain slot stores, then given its own class (``__class__``
+assignment, see :func:`_filler`): a frozen class would otherwise need one
+descriptor call per field, the largest cost of a reader.
 
 Supported field types: ``str``, ``int``, ``bool``, ``datetime`` (UTC), ``date``,
 enumerations whose values are all ``str``, ``X | None``, ``tuple[X, ...]`` and
@@ -224,6 +227,37 @@ def _slot_setters(cls: type, fields: list[tuple[attrs.Attribute[Any], Any]]) -> 
     if slots != names:
         return False
     return all(type(getattr(cls, name, None)) is types.MemberDescriptorType for name in names)
+
+
+def _filler(cls: type) -> type | None:
+    """A private subclass of ``cls`` whose instances are filled by plain slot stores, or ``None``.
+
+    A frozen class's slots can only be set through their descriptors' ``__set__``
+    (a call per field); an instance of this subclass, of the very same layout
+    (no slot of its own) and with ``object``'s attribute setting, takes plain
+    stores, then becomes an instance of ``cls`` by assigning ``__class__``
+    (which CPython allows between classes of the same layout; one such
+    assignment is tried here). ``None`` for a class with a metaclass or an
+    ``__init_subclass__`` of its own (defining a subclass could run code), or
+    when the assignment is refused: its readers use the descriptors.
+    """
+    if type(cls) is not type or any("__init_subclass__" in k.__dict__ for k in cls.__mro__[:-1]):
+        return None
+    namespace = {
+        "__slots__": (),
+        "__setattr__": object.__setattr__,
+        # both, or the class keeps the frozen slot function and every store calls it
+        "__delattr__": object.__delattr__,
+        "__module__": __name__,
+        "__doc__": f"Filled by generated readers, then given the class {cls.__qualname__}.",
+    }
+    try:
+        filler = type(f"_Filling{cls.__name__}", (cls,), namespace)
+        probe: Any = object.__new__(filler)
+        probe.__class__ = cls
+    except TypeError:  # a layout CPython does not let an instance change between
+        return None
+    return filler
 
 
 def _unique_filename(base: str, source: str) -> str:
@@ -627,20 +661,48 @@ class _Builder:
             lines.append(f"{ind}if {' or '.join(checks)}: raise _MISS")
         lines.extend(others)
         if _slot_setters(cls, fields):
-            lines.append(f"{ind}{out} = _new({klass})")
-            for var, (field, tp) in zip(names, fields, strict=True):
-                setter = self.const(getattr(cls, field.name).__set__, f"set_{field.name}_")
-                value = var
-                convert = field.converter
-                if convert is not None and not self.converter_as_is(convert, tp):
-                    value = f"{self.const(convert, 'conv')}({value})"
-                lines.append(f"{ind}{setter}({out}, {value})")
+            lines.extend(self.fill(cls, klass, fields, names, out, ind))
         else:
             args = [
                 f"{field.name}={var}" if field.kw_only else var
                 for var, (field, _) in zip(names, fields, strict=True)
             ]
             lines.append(f"{ind}{out} = {klass}({', '.join(args)})")
+        return lines
+
+    def fill(
+        self,
+        cls: type,
+        klass: str,
+        fields: list[tuple[attrs.Attribute[Any], Any]],
+        names: list[str],
+        out: str,
+        ind: str,
+    ) -> list[str]:
+        """Statements setting ``out`` to an instance of ``cls`` whose slots hold ``names``.
+
+        Every converter runs first (one that raises leaves nothing built); then
+        an instance of the class's filler (:func:`_filler`) takes plain stores
+        and is given the class, or, without a filler, each slot is set through
+        its descriptor.
+        """
+        lines: list[str] = []
+        values = []
+        for var, (field, tp) in zip(names, fields, strict=True):
+            convert = field.converter
+            if convert is not None and not self.converter_as_is(convert, tp):
+                lines.append(f"{ind}{var} = {self.const(convert, 'conv')}({var})")
+            values.append(var)
+        filler = _filler(cls)
+        if filler is None:
+            lines.append(f"{ind}{out} = _new({klass})")
+            for value, (field, _) in zip(values, fields, strict=True):
+                setter = self.const(getattr(cls, field.name).__set__, f"set_{field.name}_")
+                lines.append(f"{ind}{setter}({out}, {value})")
+            return lines
+        lines.append(f"{ind}{out} = _new({self.const(filler, 'fill')})")
+        lines += [f"{ind}{out}.{f.name} = {v}" for v, (f, _) in zip(values, fields, strict=True)]
+        lines.append(f"{ind}{out}.__class__ = {klass}")
         return lines
 
     @staticmethod

@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 import importlib
 import json
+import linecache
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 from unittest import mock
 
 import attrs
@@ -555,3 +556,54 @@ def test_only_the_top_level_fields_are_left_out() -> None:
     text = dumps_without(obj, frozenset({"version"}), converter=make_converter())
     assert '{"inner":{"name":"x","version":7}}' == text
     assert _codegen.writer(Outer, exclude=frozenset({"version"})) is not None
+
+
+# -- instances filled through a private subclass ------------------------------------------
+def _nested(value: Any) -> Iterator[Any]:
+    yield value
+    if attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            inner = getattr(value, field.name)
+            for item in inner if isinstance(inner, tuple) else (inner,):
+                yield from _nested(item)
+
+
+@given(consent_states)
+def test_a_read_model_and_every_record_in_it_are_of_their_own_class(state: ConsentState) -> None:
+    """Generated readers fill a private subclass, then give each instance its own class."""
+    loaded = loads(dumps(state), ConsentState, converter=FAST)
+    assert [type(v) for v in _nested(state)] == [type(v) for v in _nested(loaded)]
+    assert state == loaded
+    assert not any(type(v).__name__.startswith("_Filling") for v in _nested(loaded))
+
+
+class _Counting:
+    """A base class that counts its subclasses (defining one runs code)."""
+
+    __slots__ = ()
+    made: ClassVar[list[str]] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _Counting.made.append(cls.__name__)
+
+
+@attrs.frozen
+class Counted(_Counting):
+    """A slotted model whose base class runs code for each subclass."""
+
+    name: str
+    at: datetime
+
+
+def test_a_class_whose_subclasses_run_code_is_read_without_a_filler() -> None:
+    """No subclass is defined for it: its slots are set through their descriptors."""
+    before = list(_Counting.made)
+    read = _codegen.reader(Counted)
+    assert read is not None
+    assert before == _Counting.made
+    assert "_set_name_" in "".join(linecache.cache[read.__code__.co_filename][2])
+    at = datetime(2011, 1, 15, tzinfo=UTC)
+    loaded = read({"name": "n", "at": "2011-01-15T00:00:00+00:00"})
+    assert Counted("n", at) == loaded
+    assert Counted is type(loaded)
