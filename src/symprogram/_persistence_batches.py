@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AppendItem",
+    "CheckedItems",
     "IndexItem",
     "SaveItem",
     "WriteBuffer",
@@ -56,6 +57,15 @@ AppendItem = tuple[str, int, str]
 """One item of :func:`append_many`: ``(stream, position, data)``."""
 
 
+class CheckedItems(list[Any]):
+    """Batch items a :class:`WriteBuffer` checked one by one as it buffered them.
+
+    :func:`batch_items` passes them on as they are, and an adapter may skip
+    checking their keys, texts and versions again (the SQLite adapter does): the
+    keys are checked once, at the boundary.
+    """
+
+
 def batch_items(items: object, arity: int) -> list[tuple[Any, ...]]:
     """Return ``items`` as a list of tuples of ``arity`` values.
 
@@ -63,6 +73,8 @@ def batch_items(items: object, arity: int) -> list[tuple[Any, ...]]:
         ValidationError: ``items`` is not an iterable of such tuples
             (code ``invalid_batch``, details ``item``: the first bad one).
     """
+    if type(items) is CheckedItems:
+        return items
     if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
         raise ValidationError(
             "a batch must be a sequence of tuples", field="items", code="invalid_batch"
@@ -232,12 +244,13 @@ class WriteBuffer:
         """
         saves, puts, appends = self._saves, self._puts, self._appends
         self._saves, self._puts, self._appends = [], [], []
+        # Each item was checked when it was buffered (see CheckedItems).
         if saves:
-            save_many(self.tx, saves)
+            save_many(self.tx, CheckedItems(saves))
         if puts:
-            index_put_many(self.tx, puts)
+            index_put_many(self.tx, CheckedItems(puts))
         if appends:
-            append_many(self.tx, appends)
+            append_many(self.tx, CheckedItems(appends))
 
     # -- preloading ------------------------------------------------------------
     def preload(self, kind: str, keys: Iterable[str]) -> None:

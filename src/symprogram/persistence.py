@@ -39,6 +39,7 @@ import cattrs
 
 from symprogram._persistence_batches import (
     AppendItem,
+    CheckedItems,
     IndexItem,
     SaveItem,
     WriteBuffer,
@@ -72,6 +73,7 @@ __all__ = [
     "MAX_KEY_LENGTH",
     "AppendItem",
     "BatchTransaction",
+    "CheckedItems",
     "IndexItem",
     "LockingTransaction",
     "Record",

@@ -1,10 +1,11 @@
-"""SQLite ``save_many`` writes each record once, at its final version (issue 20).
+"""SQLite batches: each record written once, at its final version; keys checked once (issue 20).
 
 A bulk registration adds each terms acceptance and saves it again (bound to the new
 candidate) in the same batch. The SQLite adapter folds a record's consecutive saves
 into one row write; the result must be exactly what the single saves in order leave,
 and a batch whose saves of one record do not follow each other's versions must raise
-the error the single calls raise, at the same point.
+the error the single calls raise, at the same point. A write buffer's items were
+checked when buffered: the adapter takes them as they are (``CheckedItems``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symprogram.errors import ConcurrencyError
-from symprogram.persistence import save_many
+from symprogram.errors import ConcurrencyError, ValidationError
+from symprogram.persistence import CheckedItems, WriteBuffer, batch_items, save_many
 from symprogram.storage._base import MIN_BATCH, net_saves
 from symprogram.storage.sqlite import SQLiteStore
 
@@ -87,3 +88,25 @@ def test_a_save_out_of_step_gives_none(saves: list[tuple[str, str, str]], gap: i
     kind, key, _ = saves[0]
     batch.append((kind, key, "late", versions[kind, key] + gap))
     assert net_saves(batch) is None
+
+
+def test_a_write_buffer_hands_on_its_checked_items(tmp_path: Path) -> None:
+    """A WriteBuffer flushes CheckedItems (checked when buffered, passed on as they
+    are); a plain batch is still checked item by item (invalid_batch, invalid_key)."""
+    checked = CheckedItems([("acc", "k", "x", 0)])
+    assert checked is batch_items(checked, 4)
+    with pytest.raises(ValidationError) as raised:
+        batch_items([("acc", "k", "x")], 4)
+    assert "invalid_batch" == raised.value.code
+    store = SQLiteStore(tmp_path / "c.db")
+    with pytest.raises(ValidationError) as refused, store.transaction() as tx:
+        save_many(tx, [("acc", f"k{i}", "x", 0) for i in range(MIN_BATCH)] + [("acc", "", "x", 0)])
+    assert "invalid_key" == refused.value.code
+    with store.transaction() as tx, WriteBuffer(tx) as buffer:
+        for i in range(MIN_BATCH):
+            buffer.save("acc", f"k{i}", "x", 0)
+        with pytest.raises(ValidationError):
+            buffer.save("acc", "", "x", 0)  # refused when buffered, never sent
+    with store.transaction(readonly=True) as tx:
+        assert [f"k{i}" for i in range(MIN_BATCH)] == [r.key for r in tx.scan("acc")]
+    store.close()

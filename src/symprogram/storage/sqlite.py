@@ -51,6 +51,7 @@ from symprogram.errors import (
 )
 from symprogram.persistence import (
     AppendItem,
+    CheckedItems,
     IndexItem,
     Record,
     SaveItem,
@@ -385,7 +386,8 @@ class SQLiteTransaction:
     def save_many(self, items: Sequence[SaveItem]) -> list[int]:
         """:meth:`save` of every ``(kind, key, data, expected_version)``, in batches."""
         batch = batch_items(items, 4)
-        check_batch(batch, check_save, self.save_many)
+        if type(batch) is not CheckedItems:  # else checked once, when buffered
+            check_batch(batch, check_save, self.save_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)
@@ -405,7 +407,8 @@ class SQLiteTransaction:
     def index_put_many(self, items: Sequence[IndexItem]) -> None:
         """:meth:`index_put` of every ``(index, value, key)``, in one batch."""
         batch = batch_items(items, 3)
-        check_batch(batch, check_index, self.index_put_many)
+        if type(batch) is not CheckedItems:  # else checked once, when buffered
+            check_batch(batch, check_index, self.index_put_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)
@@ -417,7 +420,8 @@ class SQLiteTransaction:
     def append_many(self, items: Sequence[AppendItem]) -> None:
         """:meth:`append` of every ``(stream, position, data)``, in one batch."""
         batch = batch_items(items, 3)
-        check_batch(batch, check_entry, self.append_many)
+        if type(batch) is not CheckedItems:  # else checked once, when buffered
+            check_batch(batch, check_entry, self.append_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)
