@@ -13,6 +13,7 @@ MariaDB; every store has a table prefix of its own, dropped afterwards.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,3 +127,47 @@ def test_a_batch_of_updates_is_one_statement_on_postgresql(store: SQLAlchemyStor
     with store.transaction(readonly=True) as tx:
         found = tx.load_many("thing", keys)
     assert {(2, f'"{k}"') for k in keys} == {(r.version, r.data) for r in found.values()}
+
+
+def test_a_record_changed_while_the_batch_waits_for_it_is_not_overwritten(
+    store: SQLAlchemyStore,
+) -> None:
+    """Another transaction holds one record of the batch changed but uncommitted; the
+    batch waits for it, then finds it at a newer version than expected: it raises
+    ConcurrencyError and the other transaction's change stays (no lost update)."""
+    if store.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: no other writer can hold a record")
+    keys = [f"r{n:02d}" for n in range(10)]
+    with store.transaction() as tx:
+        save_many(tx, [("thing", key, "{}", 0) for key in keys])
+    outcome: list[BaseException | None] = []
+    with store.engine.connect() as other:
+        records = store.metadata.tables[f"{store.table_prefix}records"]
+        other.execute(
+            sa.update(records)
+            .where(records.c.kind == "thing", records.c.key == "r05")
+            .values(version=2, data="theirs")
+        )
+
+        def batch() -> None:
+            try:
+                with store.transaction() as tx:
+                    save_many(tx, [("thing", key, "mine", 1) for key in keys])
+            except ConcurrencyError as error:
+                outcome.append(error)
+            else:
+                outcome.append(None)
+
+        worker = threading.Thread(target=batch)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive()  # waiting for the other transaction's row lock
+        other.commit()
+        worker.join(30)
+    assert 1 == len(outcome)
+    assert isinstance(outcome[0], ConcurrencyError)
+    with store.transaction(readonly=True) as tx:
+        found = tx.load_many("thing", keys)
+    assert {"r05": (2, "theirs")} | {k: (1, "{}") for k in keys if k != "r05"} == {
+        k: (r.version, r.data) for k, r in found.items()
+    }

@@ -77,31 +77,37 @@ def index_probe(index: sa.Table, name: str, chunk: list[str]) -> sa.Executable:
     return sa.select(probe.c.wanted, x.c.key).join_from(probe, x, sa.true())
 
 
-def update_records(records: sa.Table, updates: list[tuple[str, str, int, str]]) -> sa.Executable:
+def update_records(
+    records: sa.Table, updates: list[tuple[str, str, int, str]], dialect: sa.Dialect
+) -> sa.Executable:
     """One ``UPDATE`` of every ``(kind, key, expected version, data)`` of ``updates``:
     each record at that version gets the data and the next version. Its row count is
     the number of records updated (a stale or missing one is left alone; a key
-    repeated in ``updates`` is updated once)."""
+    repeated in ``updates`` is updated once).
+
+    Each record is found by a primary-key probe (``LATERAL ... LIMIT 1``, as the
+    batched reads) and updated by its ``ctid``: joined directly, a table never
+    analyzed was read whole into a hash join for every batch (measured: a
+    sequential scan of 15,000 records for 500 updates, growing with the import).
+    Under READ COMMITTED a record another transaction changed meanwhile has a new
+    ``ctid`` and version, so the re-check leaves it alone and the row count tells.
+    """
     kinds, keys, versions, data = (list(column) for column in zip(*updates, strict=True))
+    table = dialect.identifier_preparer.format_table(records)
     text = pg_dialect.ARRAY(sa.Text)
-    given = (
-        sa.func.unnest(
-            sa.bindparam("u_kinds", kinds, type_=text),
-            sa.bindparam("u_keys", keys, type_=text),
-            sa.bindparam("u_versions", versions, type_=pg_dialect.ARRAY(sa.BigInteger)),
-            sa.bindparam("u_data", data, type_=text),
-        )
-        .table_valued("kind", "key", "version", "data")
-        .render_derived(name="u")
-    )
-    return (
-        sa.update(records)
-        .where(
-            records.c.kind == given.c.kind.collate("C"),
-            records.c.key == given.c.key.collate("C"),
-            records.c.version == given.c.version,
-        )
-        .values(version=given.c.version + 1, data=given.c.data)
+    return sa.text(  # the table name: a checked prefix, quoted by the dialect
+        f"UPDATE {table} AS r SET version = r.version + 1, data = t.data "  # noqa: S608
+        "FROM (SELECT x.tid, u.version, u.data "
+        "FROM unnest(:u_kinds, :u_keys, :u_versions, :u_data) AS u(kind, key, version, data) "
+        f"CROSS JOIN LATERAL (SELECT ctid AS tid FROM {table} "
+        'WHERE kind = (u.kind COLLATE "C") AND key = (u.key COLLATE "C") '
+        "AND version = u.version LIMIT 1) AS x) AS t "
+        "WHERE r.ctid = t.tid AND r.version = t.version"
+    ).bindparams(
+        sa.bindparam("u_kinds", kinds, type_=text),
+        sa.bindparam("u_keys", keys, type_=text),
+        sa.bindparam("u_versions", versions, type_=pg_dialect.ARRAY(sa.BigInteger)),
+        sa.bindparam("u_data", data, type_=text),
     )
 
 

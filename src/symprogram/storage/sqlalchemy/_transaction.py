@@ -137,7 +137,7 @@ class SQLAlchemyTransaction(_Operations):
         if not changed:
             return True
         if self._probe_each:
-            result = self._conn.execute(_postgres.update_records(r, changed))
+            result = self._conn.execute(_postgres.update_records(r, changed, self._conn.dialect))
             return result.rowcount == len(changed)
         updates = [
             {"b_kind": k, "b_key": key, "b_version": v, "b_new": v + 1, "b_data": d}
