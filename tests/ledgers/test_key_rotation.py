@@ -40,6 +40,7 @@ from symprogram import Program
 from symprogram.digests import LedgerDigest
 from symprogram.errors import IntegrityError, NotFound, ValidationError
 from symprogram.ledger_keys import LedgerKeys, key_id
+from symprogram.testing.strategies import ledger_keys
 
 KEYS = tuple(f"rotation key number {n}, 32 bytes".encode()[:32] for n in range(4))
 
@@ -415,3 +416,21 @@ def test_a_malformed_key_ring_is_refused(args: tuple[Any, ...], code: str) -> No
     with pytest.raises(ValidationError) as info:
         LedgerKeys(*args)
     assert code == info.value.code
+
+
+@settings(max_examples=25, deadline=None)
+@given(ring=ledger_keys(), data=st.data())
+def test_entries_of_a_ring_verify_with_every_ring_that_holds_its_current_key(
+    ring: LedgerKeys, data: st.DataObject
+) -> None:
+    """Entries written with ``ring`` verify with any ring holding its current key (current
+    or retired), and are ``ledger_key_unknown`` for a ring that does not."""
+    program = Program.in_memory(ledger_key=ring)
+    _history(program, "S", data.draw(st.integers(1, 4), label="entries"))
+    other = data.draw(ledger_keys(), label="another ring")
+    if ring.current_id in other.ids:
+        assert reopen(program, other).verify_all().ok
+        return
+    assert {"ledger_key_unknown"} == codes(reopen(program, other))
+    holder = LedgerKeys(other.current, retired=(*other.retired, ring.current))
+    assert reopen(program, holder).verify_all().ok

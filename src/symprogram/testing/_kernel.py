@@ -14,6 +14,7 @@ from symprogram.digests import LedgerDigest, LedgersVerification, StreamHead
 from symprogram.events import LedgerEntry, Problem, Verification
 from symprogram.i18n import LanguageTag, Negotiation
 from symprogram.ids import CandidateId
+from symprogram.ledger_keys import LedgerKeys, key_id
 from symprogram.notify import Message
 from symprogram.persistence import Record
 from symprogram.testing._base import check_overrides
@@ -28,6 +29,7 @@ __all__ = [
     "language_tags",
     "ledger_digests",
     "ledger_entries",
+    "ledger_keys",
     "ledgers_verifications",
     "messages",
     "negotiations",
@@ -177,18 +179,45 @@ def stream_heads(**overrides: Any) -> st.SearchStrategy[StreamHead]:
 def ledger_digests(**overrides: Any) -> st.SearchStrategy[LedgerDigest]:
     """Whole, authentic ledger digests (:meth:`LedgerDigest.make`), keyed or not.
 
-    Overrides: ``streams`` (a list of :class:`StreamHead`, names unique), ``at``
-    and ``key`` (bytes or ``None``).
+    Overrides: ``streams`` (a list of :class:`StreamHead`, names unique), ``at``,
+    ``key`` (bytes or ``None``) and ``store_id`` (32 hex digits or ``None``).
     """
     from symprogram.testing.strategies import check_overrides, instants
 
-    check_overrides(LedgerDigest, ("streams", "at", "key"), overrides)
+    check_overrides(LedgerDigest, ("streams", "at", "key", "store_id"), overrides)
     heads = st.lists(stream_heads(), max_size=8, unique_by=lambda h: h.stream)
+    store_ids = st.none() | st.text("0123456789abcdef", min_size=32, max_size=32)
     return st.builds(
-        lambda streams, at, key: LedgerDigest.make(streams, at=at, key=key),
+        lambda streams, at, key, store_id: LedgerDigest.make(
+            streams, at=at, key=key, store_id=store_id
+        ),
         _st(overrides.get("streams", heads)),
         _st(overrides.get("at", instants())),
         _st(overrides.get("key", st.none() | st.binary(min_size=16, max_size=32))),
+        _st(overrides.get("store_id", store_ids)),
+    )
+
+
+def _distinct_keys(keys: list[bytes]) -> bool:
+    return len({key_id(k) for k in keys}) == len(keys)
+
+
+def ledger_keys(**overrides: Any) -> st.SearchStrategy[LedgerKeys]:
+    """Ledger key rings: a current key and up to three retired keys (all distinct).
+
+    Overrides: ``current`` (bytes) and ``retired`` (a list of bytes); the legacy key
+    is the current key.
+    """
+    check_overrides(LedgerKeys, ("current", "retired"), overrides)
+    key = st.binary(min_size=16, max_size=32)
+    return (
+        st.builds(
+            lambda current, retired: (current, retired),
+            _st(overrides.get("current", key)),
+            _st(overrides.get("retired", st.lists(key, max_size=3))),
+        )
+        .filter(lambda pair: _distinct_keys([pair[0], *pair[1]]))
+        .map(lambda pair: LedgerKeys(pair[0], retired=pair[1]))
     )
 
 
@@ -311,6 +340,7 @@ def register() -> None:
     st.register_type_strategy(Verification, verifications())
     st.register_type_strategy(StreamHead, stream_heads())
     st.register_type_strategy(LedgerDigest, ledger_digests())
+    st.register_type_strategy(LedgerKeys, ledger_keys())
     st.register_type_strategy(LedgersVerification, ledgers_verifications())
     st.register_type_strategy(Message, messages())
     from symprogram.erasure import PersonErasure as _PersonErasure
