@@ -22,30 +22,9 @@ from typing import Any
 
 import attrs
 
-from symprogram.accounts import _text
-from symprogram.accounts._rules_claims import (
-    ClaimOutcome,
-    claim_report,
-    decide_claim,
-    require_proof,
-    score_report_proof,
-)
-from symprogram.accounts._rules_credentials import (
-    COMMON_PASSWORDS,
-    check_password,
-    enforce_login_limits,
-    enforce_rate_limit,
-    invalid_credentials,
-    log_in,
-    login_limits,
-    may_resend_activation,
-    may_reset,
-    may_send,
-    password_policy,
-    personal_words,
-    rate_limit,
-    require_current_password,
-)
+from symprogram.accounts import _rules_claims, _rules_credentials, _rules_lifecycle, _text
+from symprogram.accounts._rules_claims import *  # noqa: F403
+from symprogram.accounts._rules_credentials import *  # noqa: F403
 from symprogram.accounts._rules_incidents import (
     INCIDENT_TRANSITIONS,
     add_incident_message,
@@ -54,19 +33,7 @@ from symprogram.accounts._rules_incidents import (
     file_incident,
     open_incident,
 )
-from symprogram.accounts._rules_lifecycle import (
-    ACCOUNT_TRANSITIONS,
-    EMAIL_FIELDS,
-    account_erased,
-    change_status,
-    erase_account,
-    erased_incident,
-    erased_report,
-    known_emails,
-    require_not_erased,
-    require_open,
-    staff_status_change,
-)
+from symprogram.accounts._rules_lifecycle import *  # noqa: F403
 from symprogram.accounts.events import (
     ActivationSent,
     CandidateRegistered,
@@ -93,65 +60,39 @@ from symprogram.errors import PermissionDenied, TokenError, ValidationError
 from symprogram.events import DomainEvent
 
 __all__ = [
-    "ACCOUNT_TRANSITIONS",
-    "COMMON_PASSWORDS",
     "CONTACT_FIELDS",
-    "EMAIL_FIELDS",
     "INCIDENT_TRANSITIONS",
-    "ClaimOutcome",
-    "account_erased",
     "add_incident_message",
     "apply_contact_changes",
     "change_email",
     "change_incident_status",
-    "change_status",
     "check_batch_size",
     "check_bulk_rows",
     "check_enabled",
     "check_incident_id",
     "check_new_email",
-    "check_password",
     "check_terms_version",
-    "claim_report",
     "contact_review",
-    "decide_claim",
-    "enforce_login_limits",
-    "enforce_rate_limit",
-    "erase_account",
-    "erased_incident",
-    "erased_report",
     "file_incident",
     "gathered_items",
-    "invalid_credentials",
-    "known_emails",
-    "log_in",
-    "login_limits",
     "marketing_setting",
-    "may_resend_activation",
-    "may_reset",
-    "may_send",
     "new_account",
     "notification_setting",
     "offered_path",
     "open_incident",
-    "password_policy",
     "pending_email",
-    "personal_words",
-    "rate_limit",
-    "require_current_password",
-    "require_not_erased",
-    "require_open",
-    "require_proof",
     "require_receipt",
     "require_terms",
-    "score_report_proof",
     "set_preference",
-    "staff_status_change",
     "terms_accepted",
     "terms_status",
     "unbound_acceptance",
     "updated_items",
 ]
+# The private rule modules' names, re-exported as each one declares them.
+__all__ += _rules_claims.__all__
+__all__ += _rules_credentials.__all__
+__all__ += _rules_lifecycle.__all__
 
 CONTACT_FIELDS = (
     "given_name",

@@ -21,29 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from symprogram.consent._rules_audience import audience_entry, entry_allows, micros
-from symprogram.consent._rules_data import (
-    MAX_ITEMS,
-    check_erasable,
-    check_item_names,
-    check_items,
-    check_known_subject,
-    collect_data,
-    collect_items,
-    complete_correction,
-    request_correction,
-)
-from symprogram.consent._rules_policy import (
-    add_policy,
-    check_new_policy,
-    check_policy_version,
-    check_site_in_scope,
-    cobranded_site,
-    diff_policies,
-    notified_of,
-    policy_at,
-    shown_policy,
-)
+from symprogram.consent import _rules_audience, _rules_data, _rules_policy
+from symprogram.consent._rules_audience import *  # noqa: F403
+from symprogram.consent._rules_data import *  # noqa: F403
+from symprogram.consent._rules_policy import *  # noqa: F403
+from symprogram.consent._rules_policy import check_site_in_scope, shown_policy
 from symprogram.consent.events import (
     CONSENT_RECORDED,
     CORRECTION_COMPLETED,
@@ -79,39 +61,22 @@ __all__ = [
     "CORRECTION_COMPLETED",
     "CORRECTION_REQUESTED",
     "DATA_COLLECTED",
-    "MAX_ITEMS",
     "NOTICE_RECORDED",
     "SUBJECT_ERASED",
-    "add_policy",
     "apply",
     "check_batch",
-    "audience_entry",
-    "check_erasable",
-    "check_item_names",
-    "check_items",
-    "check_known_subject",
-    "check_new_policy",
-    "check_policy_version",
     "check_purpose",
     "check_record_instant",
-    "check_site_in_scope",
     "check_topic",
-    "cobranded_site",
-    "collect_data",
-    "collect_items",
-    "complete_correction",
     "decide",
-    "diff_policies",
-    "entry_allows",
-    "micros",
-    "notified_of",
-    "policy_at",
     "record_choice",
     "record_notice",
     "replay",
-    "request_correction",
-    "shown_policy",
 ]
+# The private rule modules' names, re-exported as each one declares them.
+__all__ += _rules_audience.__all__
+__all__ += _rules_data.__all__
+__all__ += _rules_policy.__all__
 
 _DENYING = {
     Choice.REFUSED: ("refused", "refused"),

@@ -17,98 +17,22 @@ Example:
     ('public_before_login_requirement', 'language_fallback_english')
 """
 
-from symprogram.entitlements.events import (
-    AgreementRecorded,
-    AgreementStatusChanged,
-    CaseClosed,
-    CaseEscalated,
-    CaseOpened,
-    EntitlementGranted,
-    EntitlementRevoked,
-    ExtensionRecorded,
-    ExtensionStatusChanged,
-    ReleaseRegistered,
-    RemoteSessionEnded,
-    RemoteSessionStarted,
-)
-from symprogram.entitlements.models import (
-    Access,
-    AccessibleDocument,
-    AccessRule,
-    Agreement,
-    AgreementStatus,
-    CaseStatus,
-    CustomerEntitlements,
-    Document,
-    EntitlementCatalogue,
-    EscalationLevel,
-    EscalationStep,
-    Grant,
-    GrantKind,
-    LanguageOutcome,
-    LocalSite,
-    ProductLifecycle,
-    Reader,
-    Release,
-    RemoteAccessTerms,
-    RemoteAccessVersion,
-    RemoteSession,
-    ServiceLevel,
-    Severity,
-    StatusChange,
-    SupportCase,
-    SupportExtension,
-    TelephoneLine,
-)
+from symprogram.entitlements import events, models
+from symprogram.entitlements.events import *  # noqa: F403
+from symprogram.entitlements.models import *  # noqa: F403
 from symprogram.entitlements.ports import RemoteAccessConsent
 from symprogram.entitlements.remote_access import InMemoryRemoteAccessConsent
 from symprogram.entitlements.rules import LanguageChoice, choose_language
 from symprogram.entitlements.service import EntitlementsService, EntitlementsSettings
 
 __all__ = [
-    "Access",
-    "AccessRule",
-    "AccessibleDocument",
-    "Agreement",
-    "AgreementRecorded",
-    "AgreementStatus",
-    "AgreementStatusChanged",
-    "CaseClosed",
-    "CaseEscalated",
-    "CaseOpened",
-    "CaseStatus",
-    "CustomerEntitlements",
-    "Document",
-    "EntitlementCatalogue",
-    "EntitlementGranted",
-    "EntitlementRevoked",
     "EntitlementsService",
     "EntitlementsSettings",
-    "EscalationLevel",
-    "EscalationStep",
-    "ExtensionRecorded",
-    "ExtensionStatusChanged",
-    "Grant",
-    "GrantKind",
     "InMemoryRemoteAccessConsent",
     "LanguageChoice",
-    "LanguageOutcome",
-    "LocalSite",
-    "ProductLifecycle",
-    "Reader",
-    "Release",
-    "ReleaseRegistered",
     "RemoteAccessConsent",
-    "RemoteAccessTerms",
-    "RemoteAccessVersion",
-    "RemoteSession",
-    "RemoteSessionEnded",
-    "RemoteSessionStarted",
-    "ServiceLevel",
-    "Severity",
-    "StatusChange",
-    "SupportCase",
-    "SupportExtension",
-    "TelephoneLine",
     "choose_language",
 ]
+# Every model and event of the context, as models.py and events.py declare them.
+__all__ += events.__all__
+__all__ += models.__all__
