@@ -29,7 +29,7 @@ from symprogram.errors import SymprogramError, ValidationError
 __all__ = ["check_options"]
 
 # Parameters the program itself passes: never options.
-_WIRED = frozenset({"self", "store", "clock", "history", "notifier", "ledger_key"})
+_WIRED = frozenset({"self", "store", "clock", "history", "notifier", "ledger_key", "subscriptions"})
 
 
 def _accepts(value: object, hint: Any) -> bool:

@@ -242,15 +242,25 @@ class Subscriptions:
         """Whether any of ``events`` has a handler (conditions aside)."""
         return bool(self._subscriptions) and any(self._plan(e.__class__) for e in events)
 
-    def publish(self, events: Iterable[DomainEvent]) -> None:
+    def publish(self, events: Iterable[DomainEvent], *, tx: object = None) -> None:
         """Run the handlers of each of ``events``, event by event, in subscription order.
 
-        Called where the events are recorded, inside their unit of work; what a
-        handler raises propagates (and so rolls that unit of work back).
+        The one publishing port: called where the events are recorded, inside
+        their unit of work ``tx``; what a handler raises propagates (and so rolls
+        that unit of work back). When ``tx`` gathers writes to send them later (a
+        :class:`~symprogram.persistence.WriteBuffer`, which has ``flush()``) and
+        one of the events has a handler, it is flushed first, so that handlers
+        read everything written before the events.
         """
         if not self._subscriptions:
             return
-        for event in events:
+        given = events if isinstance(events, list | tuple) else tuple(events)
+        if not self.reaches(given):
+            return
+        flush = getattr(tx, "flush", None)
+        if callable(flush):
+            flush()
+        for event in given:
             for handler, when in self._plan(event.__class__):
                 if when is None or when(event):
                     handler(event)

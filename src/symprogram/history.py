@@ -102,14 +102,9 @@ class AccountHistory:
         return entries
 
     def _publish(self, tx: Transaction, events: Sequence[DomainEvent]) -> None:
-        """Publish ``events`` to the subscriptions, if any handler wants one of them."""
-        subscriptions = self.subscriptions
-        if subscriptions is None or not subscriptions.reaches(events):
-            return
-        flush = getattr(tx, "flush", None)
-        if callable(flush):  # a WriteBuffer: its writes reach the unit of work first
-            flush()
-        subscriptions.publish(events)
+        """Publish ``events`` to the subscriptions recorded in ``tx`` (if there are any)."""
+        if self.subscriptions is not None:
+            self.subscriptions.publish(events, tx=tx)
 
     def read(self, subject: str, *, after: int = 0) -> list[LedgerEntry]:
         """Return ``subject``'s history after position ``after``, oldest first."""

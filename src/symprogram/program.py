@@ -237,6 +237,7 @@ class Program:
                 self.store,
                 self.clock,
                 ledger_key=self._ledger_key,
+                subscriptions=self.subscriptions,
                 **self._options.get("consent", {}),
             )
             self.ledgers.register(service.ledger)
@@ -292,8 +293,10 @@ class Program:
         work, and if it raises, the whole change is rolled back and the caller of
         the service gets the exception. Handlers run in subscription order, the
         program's own reactions first (a postal address recorded by accounts
-        releases the candidate's held achievement kits). Events recorded in the
-        account history (the accounts and awards events) are published.
+        releases the candidate's held achievement kits). Every context publishes
+        the events it records: accounts and awards in the account history, consent
+        in the consent ledger (once the subject's projection is saved),
+        entitlements in the audit.
 
         Example:
             >>> from symprogram.accounts.events import ContactDetailsUpdated
@@ -344,7 +347,11 @@ class Program:
             options = dict(self._options.get("entitlements", {}))
             options.setdefault("remote_access_consent", ConsentRemoteAccess(self.consent))
             service = EntitlementsService(
-                self.store, self.clock, ledger_key=self._ledger_key, **options
+                self.store,
+                self.clock,
+                ledger_key=self._ledger_key,
+                subscriptions=self.subscriptions,
+                **options,
             )
             self.ledgers.register(service.ledger)
             return service

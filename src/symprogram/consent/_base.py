@@ -35,7 +35,7 @@ from symprogram.consent.ports import STATE_KIND
 from symprogram.consent.storage import ConsentStorage
 from symprogram.decisions import Decision
 from symprogram.errors import ConcurrencyError, IntegrityError
-from symprogram.events import GENESIS, Ledger, LedgerEntry
+from symprogram.events import GENESIS, Ledger, LedgerEntry, Subscriptions
 from symprogram.persistence import Repository, Store, Transaction
 
 __all__ = ["ConsentBase", "MemoKey", "Recording", "Remembered"]
@@ -79,6 +79,7 @@ class ConsentBase:
     _projections: Projections
     _index: AudienceIndex
     _memo: TokenMemo[MemoKey, Remembered]
+    _subscriptions: Subscriptions | None = None
 
     # -- the catalogue in use ----------------------------------------------------
     def _read_catalogue(self, tx: Transaction) -> tuple[PolicyCatalogue, int]:
@@ -140,7 +141,8 @@ class ConsentBase:
     def _append(
         self, tx: Transaction, state: ConsentState | None, event: ConsentEvent
     ) -> tuple[ConsentState, LedgerEntry]:
-        """Append ``event`` to the subject's ledger; save the projection and its index entries."""
+        """Append ``event`` to the subject's ledger; save the projection and its index
+        entries; publish the event (:class:`~symprogram.events.Subscriptions`)."""
         subject, at = event.subject, event.at
         entry = self.ledger.append(tx, subject, event.event_name(), event.ledger_data(), at)
         base = state if state is not None else ConsentState(subject)
@@ -164,6 +166,8 @@ class ConsentBase:
         repo = ConsentStorage(tx).states
         saved = repo.add(new) if state is None else repo.save(new)
         self._index.write(tx, state, new)
+        if self._subscriptions is not None:
+            self._subscriptions.publish((event,), tx=tx)
         return saved, entry
 
     @staticmethod

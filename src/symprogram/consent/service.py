@@ -52,7 +52,7 @@ from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND
 from symprogram.consent.queries import Queries
 from symprogram.consent.storage import audience_key
 from symprogram.errors import ValidationError
-from symprogram.events import Ledger
+from symprogram.events import Ledger, Subscriptions
 from symprogram.ledger_keys import LedgerKeys
 from symprogram.persistence import Store
 
@@ -117,6 +117,9 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
             markers are HMAC-SHA-256 so nobody without the key can forge a
             consistent history or fake an erasure; a :class:`~symprogram.Program`
             gives its own ``ledger_key``.
+        subscriptions: the reactions to the events recorded in the consent
+            ledger, published in the unit of work that records them, once the
+            projection is saved (a :class:`~symprogram.Program` gives its own).
         policies: deprecated name of ``catalogue``.
 
     Deprecated names (each warns, then answers as its new name): ``policy(at)``
@@ -124,7 +127,8 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
 
     Raises:
         ValidationError: ``invalid_catalogue``, ``invalid_settings``,
-            ``unexpected_argument``, ``conflicting_arguments``.
+            ``invalid_subscriptions``, ``unexpected_argument``,
+            ``conflicting_arguments``.
     """
 
     policy = deprecated_alias("get_policy", old="policy", since="0.2")
@@ -138,6 +142,7 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
         catalogue: PolicyCatalogue | None = None,
         settings: ConsentSettings | None = None,
         ledger_key: bytes | LedgerKeys | None = None,
+        subscriptions: Subscriptions | None = None,
         **deprecated: Any,
     ) -> None:
         catalogue = renamed_keyword(
@@ -158,6 +163,7 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
             )
         if catalogue is None:
             catalogue = PolicyCatalogue.default(settings.policy or PolicyReading.DOCUMENT)
+        self._subscriptions = optional_instance(subscriptions, Subscriptions, "subscriptions")
         self._store = store
         self._clock = clock
         self._base = catalogue

@@ -18,7 +18,7 @@ from symprogram.entitlements import rules
 from symprogram.entitlements.models import MAX_TEXT, CustomerEntitlements, EntitlementCatalogue
 from symprogram.entitlements.ports import RemoteAccessConsent
 from symprogram.entitlements.storage import HoldingsReader, StoredHoldings, StoredLifecycles
-from symprogram.events import DomainEvent, Ledger
+from symprogram.events import DomainEvent, Ledger, Subscriptions
 from symprogram.persistence import Store, Transaction
 
 __all__: list[str] = []
@@ -33,6 +33,7 @@ class _Base:
     _consent: RemoteAccessConsent | None
     _ledger: Ledger
     _reader: HoldingsReader
+    _subscriptions: Subscriptions | None = None
 
     @property
     def catalogue(self) -> EntitlementCatalogue:
@@ -47,6 +48,8 @@ class _Base:
 
     def _record(self, tx: Transaction, event: DomainEvent) -> None:
         self._ledger.append(tx, event.subject, event.event_name(), event.payload(), event.at)
+        if self._subscriptions is not None:
+            self._subscriptions.publish((event,), tx=tx)
 
     @staticmethod
     def _customer(customer_id: object) -> str:

@@ -46,7 +46,7 @@ from symprogram.entitlements.remote_access import RemoteAccess
 from symprogram.entitlements.storage import HoldingsReader
 from symprogram.entitlements.support import Cases, Extensions, Grants
 from symprogram.errors import ValidationError
-from symprogram.events import Ledger
+from symprogram.events import Ledger, Subscriptions
 from symprogram.ledger_keys import LedgerKeys
 from symprogram.persistence import Store
 
@@ -113,9 +113,13 @@ class EntitlementsService(
         ledger_key: optional secret (or key ring) for the audit ledger (HMAC-SHA-256 chain,
             heads and erasure markers); a :class:`~symprogram.Program` gives its
             own ``ledger_key``.
+        subscriptions: the reactions to the events recorded in the audit,
+            published in the unit of work that records them (a
+            :class:`~symprogram.Program` gives its own).
 
     Raises:
         ValidationError: ``invalid_catalogue``, ``invalid_settings``, ``invalid_key``,
+            ``invalid_subscriptions``,
             ``reading_mismatch`` (``settings.reading`` names another reading than
             the catalogue's).
 
@@ -135,8 +139,10 @@ class EntitlementsService(
         settings: EntitlementsSettings | None = None,
         remote_access_consent: RemoteAccessConsent | None = None,
         ledger_key: bytes | LedgerKeys | None = None,
+        subscriptions: Subscriptions | None = None,
     ) -> None:
         optional_instance(catalogue, EntitlementCatalogue, "catalogue")
+        self._subscriptions = optional_instance(subscriptions, Subscriptions, "subscriptions")
         settings = check_instance(
             settings, EntitlementsSettings, "settings", default=EntitlementsSettings()
         )
