@@ -165,9 +165,10 @@ _Subscription = tuple[type, Callable[[Any], object], Callable[[Any], bool] | Non
 class Subscriptions:
     """The reactions to domain events: which handler runs when an event is recorded.
 
-    A :class:`~symprogram.Program` builds one and hands it to the place where its
-    services record their events (the account history); every event recorded there
-    is :meth:`publish` ed to it inside the same unit of work. So a handler runs
+    A :class:`~symprogram.Program` builds one and hands it to every place where
+    its services record their events (the account history, the consent ledger,
+    the entitlements audit); every event recorded there is :meth:`publish` ed to
+    it inside the same unit of work. So a handler runs
     synchronously, with the transaction: what it writes through a service joins
     that unit of work, and if it raises, the whole change is rolled back (the
     event, the change that caused it and whatever earlier handlers wrote).
