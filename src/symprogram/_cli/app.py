@@ -17,6 +17,7 @@ from symprogram._cli.candidates import candidates
 from symprogram._cli.consent import consent
 from symprogram._cli.entitlements import entitlements
 from symprogram._cli.history import history
+from symprogram._cli.ledgers import ledgers
 from symprogram._cli.output import dump_json, when
 from symprogram._cli.shell import (
     DEFAULT_DATABASE,
@@ -153,7 +154,7 @@ def terms(state: State, show_text: bool, as_json: bool) -> None:
 
 
 # -- the command groups ------------------------------------------------------------------
-for _group in (awards, candidates, consent, entitlements, history, import_):
+for _group in (awards, candidates, consent, entitlements, history, import_, ledgers):
     cli.add_command(_group)
 
 

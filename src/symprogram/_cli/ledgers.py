@@ -1,0 +1,151 @@
+"""``symprogram ledgers``: digests, verification, key rotation and erasure adoption.
+
+The ledger key never appears on the command line (where a process list shows it):
+it is read from the environment, in hex: ``SYMPROGRAM_LEDGER_KEY`` (the current
+key), ``SYMPROGRAM_LEDGER_RETIRED_KEYS`` (retired keys, comma-separated) and
+``SYMPROGRAM_LEDGER_LEGACY_KEY`` (the key of entries written before key ids).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from symprogram import Program
+from symprogram._cli.shell import CliError, State, emit, json_option, pass_state
+from symprogram.digests import LedgerDigest
+from symprogram.ledger_keys import LedgerKeys
+
+KEY_ENV = "SYMPROGRAM_LEDGER_KEY"
+RETIRED_ENV = "SYMPROGRAM_LEDGER_RETIRED_KEYS"
+LEGACY_ENV = "SYMPROGRAM_LEDGER_LEGACY_KEY"
+
+against_option = click.option(
+    "--against",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file holding a digest kept earlier (the text 'ledgers digest' printed).",
+)
+
+
+def _key(variable: str, text: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError as exc:
+        raise CliError("invalid_key", f"{variable} must be hex digits") from exc
+    if not key:
+        raise CliError("invalid_key", f"{variable} is empty")
+    return key
+
+
+def key_ring() -> LedgerKeys | None:
+    """The key ring the environment names (``None``: no ``SYMPROGRAM_LEDGER_KEY``)."""
+    current = os.environ.get(KEY_ENV)
+    if not current:
+        if os.environ.get(RETIRED_ENV) or os.environ.get(LEGACY_ENV):
+            raise CliError("invalid_key", f"retired or legacy keys given without {KEY_ENV}")
+        return None
+    retired = [_key(RETIRED_ENV, k) for k in os.environ.get(RETIRED_ENV, "").split(",") if k]
+    legacy = os.environ.get(LEGACY_ENV)
+    return LedgerKeys(
+        _key(KEY_ENV, current), retired=retired, legacy=_key(LEGACY_ENV, legacy) if legacy else None
+    )
+
+
+def _program(state: State) -> Program:
+    """The existing database's program, with the environment's key ring."""
+    opened = state.existing_program()
+    return Program(
+        opened.store, clock=opened.clock, notifier=opened.notifier, ledger_key=key_ring()
+    )
+
+
+def _against(path: Path | None) -> LedgerDigest | None:
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError("invalid_digest", f"cannot read a digest from {path}") from exc
+    return LedgerDigest.from_text(text)
+
+
+@click.group()
+def ledgers() -> None:
+    """The tamper-evident ledgers: digests, verification, key rotation."""
+
+
+@ledgers.command("digest")
+@json_option
+@pass_state
+def ledgers_digest(state: State, as_json: bool) -> None:
+    """Print a digest of every ledger, one line to keep outside the database."""
+    digest = _program(state).digest()
+    text = digest.to_text()
+    data = {
+        "digest": text,
+        "sequence": digest.sequence,
+        "streams": len(digest.streams),
+        "key_id": digest.key_id,
+        "store_id": digest.store_id,
+    }
+    emit(as_json, data, [text])
+
+
+@ledgers.command("verify")
+@against_option
+@json_option
+@pass_state
+def ledgers_verify(state: State, against: Path | None, as_json: bool) -> None:
+    """Verify every stream of every ledger (against a kept digest); exit 1 if tampered."""
+    result = _program(state).verify_all(against=_against(against))
+    failures = [
+        {"stream": f.subject, "problems": [[p.position, p.code, p.message] for p in f.problems]}
+        for f in result.failures
+    ]
+    data: dict[str, Any] = {"ok": result.ok, "ledgers": list(result.ledgers), "failures": failures}
+    lines = [
+        f"{f['stream']}: [{p[1]}] entry {p[0]}: {p[2]}" for f in failures for p in f["problems"]
+    ]
+    if not result.ok:
+        error = CliError(
+            "ledger_tampered",
+            f"{len(failures)} stream(s) fail verification: {failures[0]['stream']}",
+        )
+        if not as_json:
+            emit(as_json, data, lines)
+        error.payload = data | {"error": error.data}
+        raise error
+    emit(as_json, data, [f"every stream of {', '.join(result.ledgers)} verifies"])
+
+
+@ledgers.command("rekey")
+@against_option
+@json_option
+@pass_state
+def ledgers_rekey(state: State, against: Path | None, as_json: bool) -> None:
+    """Re-key every stream with the current key, after verifying it; resumable."""
+    program = _program(state)
+    if program.ledgers.keys is None:
+        raise CliError("ledger_key_missing", f"set {KEY_ENV} (and {RETIRED_ENV}) to re-key")
+    count = program.rekey(against=_against(against))
+    key_id = program.ledgers.key_id
+    emit(
+        as_json,
+        {"rekeyed": count, "key_id": key_id},
+        [f"re-keyed {count} stream(s) with key {key_id}"],
+    )
+
+
+@ledgers.command("adopt-erasures")
+@against_option
+@json_option
+@pass_state
+def ledgers_adopt_erasures(state: State, against: Path | None, as_json: bool) -> None:
+    """Once, after upgrading: mark entries an earlier build erased without a marker."""
+    count = _program(state).adopt_erasures(against=_against(against))
+    emit(
+        as_json, {"adopted": count}, [f"adopted {count} erased entr{'y' if count == 1 else 'ies'}"]
+    )

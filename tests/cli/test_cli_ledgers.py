@@ -1,0 +1,94 @@
+"""``symprogram ledgers``: digest, verify, rekey and adopt-erasures, keys from the environment."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from datetime import timedelta
+from pathlib import Path
+
+from cli_helpers import Invoke, assert_one_line_error, parsed
+
+from _programs import START
+from symprogram import Program
+from symprogram.ledger_keys import key_id
+
+OLD, NEW = b"cli rotation old key, 32 bytes!!", b"cli rotation new key, 32 bytes!!"
+
+
+def _write(db: Path, key: bytes, subjects: tuple[str, ...] = ("S1", "S2")) -> None:
+    """History entries written by a host program holding ``key``."""
+    with Program.open(f"sqlite:///{db}", ledger_key=key) as program:
+        with program.store.transaction() as tx:
+            for subject in subjects:
+                program.history.ledger.append_many(
+                    tx, subject, [("noted", {"n": i}, START + timedelta(minutes=i)) for i in (1, 2)]
+                )
+
+
+def _env(current: bytes | None, *retired: bytes) -> dict[str, str | None]:
+    return {
+        "SYMPROGRAM_LEDGER_KEY": None if current is None else current.hex(),
+        "SYMPROGRAM_LEDGER_RETIRED_KEYS": ",".join(k.hex() for k in retired) or None,
+        "SYMPROGRAM_LEDGER_LEGACY_KEY": None,
+    }
+
+
+def test_rotate_then_rekey_from_the_command_line(run: Invoke, db: Path, tmp_path: Path) -> None:
+    """With the new key alone the old entries are ``ledger_key_unknown`` (exit 1); with the
+    old key retired they verify; ``rekey`` re-keys both streams once, then nothing; the new
+    key alone then verifies, and a digest kept before still verifies with the ring."""
+    _write(db, OLD)
+    kept = tmp_path / "digest.txt"
+    result = run("ledgers", "digest", "--json", env=_env(OLD))
+    assert 0 == result.exit_code, result.output
+    kept.write_text(parsed(result)["digest"], encoding="ascii")
+    alone = run("ledgers", "verify", "--json", env=_env(NEW))
+    assert 1 == alone.exit_code
+    codes = {p[1] for f in parsed(alone)["failures"] for p in f["problems"]}
+    assert {"ledger_key_unknown"} == codes
+    ring = _env(NEW, OLD)
+    assert 0 == run("ledgers", "verify", "--against", str(kept), env=ring).exit_code
+    first = run("ledgers", "rekey", "--against", str(kept), "--json", env=ring)
+    assert {"rekeyed": 2, "key_id": key_id(NEW)} == parsed(first), first.output
+    assert 0 == parsed(run("ledgers", "rekey", "--json", env=ring))["rekeyed"]
+    assert 0 == run("ledgers", "verify", env=_env(NEW)).exit_code
+    assert 0 == run("ledgers", "verify", "--against", str(kept), env=ring).exit_code
+
+
+def test_rekey_refuses_a_tampered_stream(run: Invoke, db: Path) -> None:
+    """A stream edited in the database is not re-keyed: one-line ``ledger_rekey_refused``."""
+    _write(db, OLD, ("S1",))
+    with closing(sqlite3.connect(db)) as conn, conn:
+        text = conn.execute("SELECT data FROM sp_streams WHERE position = 1").fetchone()[0]
+        raw = json.loads(text)
+        raw["data"]["n"] = 42
+        conn.execute("UPDATE sp_streams SET data = ? WHERE position = 1", (json.dumps(raw),))
+    result = run("ledgers", "rekey", env=_env(NEW, OLD))
+    assert_one_line_error(result, "ledger_rekey_refused")
+
+
+def test_rekey_needs_a_key_and_bad_keys_are_one_line_errors(run: Invoke, db: Path) -> None:
+    """Without ``SYMPROGRAM_LEDGER_KEY``: ``ledger_key_missing``; a key that is not hex:
+    ``invalid_key``; a key twice in the ring: ``invalid_key_ring``."""
+    _write(db, OLD, ("S1",))
+    assert_one_line_error(run("ledgers", "rekey", env=_env(None)), "ledger_key_missing")
+    bad = {**_env(OLD), "SYMPROGRAM_LEDGER_KEY": "not hex"}
+    assert_one_line_error(run("ledgers", "verify", env=bad), "invalid_key")
+    assert_one_line_error(run("ledgers", "verify", env=_env(OLD, OLD)), "invalid_key_ring")
+
+
+def test_adopt_erasures_marks_the_earlier_builds_erasures(run: Invoke, db: Path) -> None:
+    """An entry erased the earlier build's way (data and salt nulled, no marker) fails
+    ``verify``; ``adopt-erasures`` adopts it once and ``verify`` passes."""
+    _write(db, OLD, ("S1",))
+    with closing(sqlite3.connect(db)) as conn, conn:
+        text = conn.execute("SELECT data FROM sp_streams WHERE position = 1").fetchone()[0]
+        raw = json.loads(text)
+        raw["data"] = raw["salt"] = None
+        conn.execute("UPDATE sp_streams SET data = ? WHERE position = 1", (json.dumps(raw),))
+    assert 1 == run("ledgers", "verify", env=_env(OLD)).exit_code
+    assert {"adopted": 1} == parsed(run("ledgers", "adopt-erasures", "--json", env=_env(OLD)))
+    assert 0 == run("ledgers", "verify", env=_env(OLD)).exit_code
+    assert {"adopted": 0} == parsed(run("ledgers", "adopt-erasures", "--json", env=_env(OLD)))
