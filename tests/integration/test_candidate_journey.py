@@ -184,17 +184,24 @@ def test_new_candidate_is_pending_until_activation(program: Program) -> None:
     assert AccountStatus.ACTIVE == program.accounts.activate(token).status
 
 
+def _real(state: dict[str, Any]) -> dict[str, Any]:
+    """A :func:`snapshot` without the stand-in slots (``~stand-in:`` keys, written for nobody)."""
+    records = {k: v for k, v in state["records"].items() if not k[1].startswith("~stand-in:")}
+    return {**state, "records": records}
+
+
 def test_activation_resend_is_limited(program: Program) -> None:
     """Resending the activation link is limited per address within the window: beyond
-    the limit the call returns as usual and leaves storage and the outbox unchanged
-    (issue 18: a limit throttles messages, it is never a refusal)."""
+    the limit the call returns as usual, sends nothing and changes no real record, its
+    writes going to a stand-in slot as an unknown address's do (issue 18: a limit
+    throttles messages, it is never a refusal and never shows in the writes)."""
     register(program, "ada@example.com")
     limit = program.accounts.settings.resend_limit
     for _ in range(limit):
         program.accounts.resend_activation("ada@example.com")
-    before, sent = snapshot(program), len(outbox_of(program))
+    before, sent = _real(snapshot(program)), len(outbox_of(program))
     assert program.accounts.resend_activation("ada@example.com") is None
-    assert (before, sent) == (snapshot(program), len(outbox_of(program)))
+    assert (before, sent) == (_real(snapshot(program)), len(outbox_of(program)))
     clock_of(program).advance(program.accounts.settings.resend_window)
     program.accounts.resend_activation("ada@example.com")
     assert sent + 1 == len(outbox_of(program))

@@ -258,33 +258,30 @@ class Registration(AccountOpening):
     ) -> None:
         """A registration of ``owner``'s address ``email``, written as a new one is.
 
-        The owner's history gets a ``registration_attempted`` entry, and the owner a
-        notice with a password reset link (none for a closed account), at most
-        ``settings.reset_limit`` notices per ``settings.resend_window``; the
-        visitor's acceptance is saved used up. What a new account would add (its
-        index entry, candidate, credential), and the link, notice and request
-        log entry beyond the limit, go to the address's stand-in slot instead.
+        The owner's history gets a ``registration_attempted`` entry and the owner a
+        notice, carrying a password reset link (none for a closed account) at most
+        ``settings.reset_limit`` times per ``settings.resend_window``; the visitor's
+        acceptance is saved used up. What a new account would add (its index
+        entry, candidate, credential), and the link and request log entry beyond
+        the limit, go to the address's stand-in slot instead.
         """
         limit = self.settings.reset_limit
         window = self.settings.resend_window
-        told = rules.may_send(
-            store.requests.recent(REGISTER, email), now, limit=limit, window=window
-        )
+        recent = store.requests.recent(REGISTER, email)
+        allowed = rules.may_send(recent, now, limit=limit, window=window)
         stand_in = self._stand_in(tx, email)
-        if told:
+        if allowed:
             store.requests.note(REGISTER, email, now, keep=limit)
         else:
             stand_in.note_request(now, keep=limit)
         store.acceptances.save(acceptance)
         stand_in.account(self._decoy(), self._dummy(), now)
         self._record(tx, RegistrationAttempted(owner.candidate_id, now))
-        linked = owner if told and rules.may_reset(owner) else None
+        linked = owner if allowed and rules.may_reset(owner) else None
         ttl = self.settings.reset_ttl
         token = self._issue_for(tx, TokenPurpose.PASSWORD_RESET, linked, stand_in, ttl, now)
         reset = None if linked is None else (token, now + ttl)
-        recipient = owner if told else None
-        notice = messages.registration_attempt(recipient or self._decoy(), reference, reset)
-        self._send_for(tx, recipient, stand_in, notice)
+        self._send(tx, [messages.registration_attempt(owner, reference, reset)])
 
     def activate(self, token: str) -> Candidate:
         """Complete activation with the token from the activation e-mail.
