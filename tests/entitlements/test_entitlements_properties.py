@@ -17,13 +17,16 @@ from symprogram.entitlements import (
     EntitlementCatalogue,
     Reader,
     StatusChange,
+    SupportExtension,
     choose_language,
 )
+from symprogram.entitlements.models import status_at
 from symprogram.entitlements.rules import access_decision
 from symprogram.testing._entitlements import (
     DOCUMENT_IDS,
     LANGUAGES,
     LEVEL_IDS,
+    agreements,
     customer_entitlements,
     instants,
 )
@@ -182,3 +185,28 @@ def test_agreement_dates_are_inclusive() -> None:
         decide(holdings, doc, datetime(2012, 2, 1, tzinfo=UTC))[0],
     ]
     assert [False, True, True, False] == results
+
+
+@given(agreement=agreements(), at=instants())
+def test_an_extension_with_an_agreements_dates_and_changes_is_active_exactly_when_it_is(
+    agreement: Agreement, at: datetime
+) -> None:
+    """Agreements and support extensions share one rule: dates cover the day, status active."""
+    extension = SupportExtension(
+        extension_id=agreement.agreement_id,
+        customer_id=agreement.customer_id,
+        product="NetBackup",
+        releases=["6.5"],
+        starts_on=agreement.starts_on,
+        ends_on=agreement.ends_on,
+        created_at=agreement.created_at,
+        created_by=agreement.created_by,
+        status_changes=agreement.status_changes,
+    )
+    expected = (
+        agreement.starts_on <= at.date() <= agreement.ends_on
+        and status_at(agreement.status_changes, at) is AgreementStatus.ACTIVE
+    )
+    assert (expected, expected) == (agreement.active_at(at), extension.active_at(at))
+    assert agreement.status == extension.status
+    assert agreement.status_at(at) == extension.status_at(at)

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from symprogram.entitlements import (
     CustomerEntitlements,
@@ -16,7 +18,13 @@ from symprogram.entitlements import (
     SupportCase,
     rules,
 )
-from symprogram.errors import NotFound, PermissionDenied, SymprogramError, ValidationError
+from symprogram.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    SymprogramError,
+    ValidationError,
+)
 
 CATALOGUE = EntitlementCatalogue.default()
 AT = datetime(2012, 3, 1, tzinfo=UTC)
@@ -97,3 +105,59 @@ def test_consent_given_lets_the_session_start() -> None:
     terms = rules.remote_access_terms(CATALOGUE)
     assert rules.require_remote_consent(CASE, terms, True) is None
     assert Reader.anonymous() == rules.reader_of(None)
+
+
+@given(
+    what=st.sampled_from(["agreement", "extension", "grant"]),
+    record_id=st.text(min_size=1, max_size=20),
+    taken=st.booleans(),
+)
+def test_a_taken_record_id_is_refused_and_a_free_one_passes(
+    what: str, record_id: str, taken: bool
+) -> None:
+    """``require_new_id`` refuses exactly a taken id, naming ``<what>_id`` and ``<what>_exists``."""
+    if not taken:
+        assert rules.require_new_id(False, what, record_id) is None
+        return
+    with pytest.raises(Conflict) as refused:
+        rules.require_new_id(True, what, record_id)
+    assert (f"{what}_exists", f"{what}_id") == (refused.value.code, refused.value.field)
+
+
+def test_adding_an_agreement_or_extension_twice_is_one_conflict() -> None:
+    """The rules that add an agreement and an extension refuse an id the customer already holds."""
+    held = holdings()
+    with pytest.raises(Conflict) as agreement:
+        rules.add_agreement(
+            CATALOGUE,
+            held,
+            agreement_id="A-1",
+            level="essential_support",
+            products=["NetBackup"],
+            starts_on=date(2012, 1, 1),
+            ends_on=date(2012, 12, 31),
+            at=AT,
+            by="staff",
+        )
+    extended, _ = rules.add_extension(
+        held,
+        extension_id="X-1",
+        product="NetBackup",
+        releases=["6.5"],
+        starts_on=date(2012, 1, 1),
+        ends_on=date(2012, 12, 31),
+        at=AT,
+        by="staff",
+    )
+    with pytest.raises(Conflict) as extension:
+        rules.add_extension(
+            extended,
+            extension_id="X-1",
+            product="NetBackup",
+            releases=["6.5"],
+            starts_on=date(2012, 1, 1),
+            ends_on=date(2012, 12, 31),
+            at=AT,
+            by="staff",
+        )
+    assert ("agreement_exists", "extension_exists") == (agreement.value.code, extension.value.code)

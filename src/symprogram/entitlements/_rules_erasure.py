@@ -10,6 +10,7 @@ levels, dates and statuses stay: they are pseudonymous and keep the decisions
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 import attrs
 
@@ -28,6 +29,8 @@ from symprogram.ledger import LedgerEntry
 
 __all__ = ["ERASED", "erased_case", "erased_holdings", "opened_case_ids"]
 
+C = TypeVar("C", Agreement, SupportExtension)
+
 ERASED = "[erased]"
 """What replaces every erased text field (the accounts context's marker too)."""
 
@@ -40,9 +43,10 @@ def _changes(changes: tuple[StatusChange, ...]) -> tuple[StatusChange, ...]:
     return tuple(attrs.evolve(c, by=ERASED, reason=ERASED) for c in changes)
 
 
-def _agreement(agreement: Agreement) -> Agreement:
+def _contract(contract: C) -> C:
+    """An agreement or a support extension: who recorded it and every status change's note."""
     return attrs.evolve(
-        agreement, created_by=ERASED, status_changes=_changes(agreement.status_changes)
+        contract, created_by=ERASED, status_changes=_changes(contract.status_changes)
     )
 
 
@@ -57,19 +61,13 @@ def _grant(grant: Grant) -> Grant:
     )
 
 
-def _extension(extension: SupportExtension) -> SupportExtension:
-    return attrs.evolve(
-        extension, created_by=ERASED, status_changes=_changes(extension.status_changes)
-    )
-
-
 def erased_holdings(holdings: CustomerEntitlements) -> CustomerEntitlements:
     """``holdings`` with every ``by``, approver and reason replaced by :data:`ERASED`."""
     return attrs.evolve(
         holdings,
-        agreements=tuple(_agreement(a) for a in holdings.agreements),
+        agreements=tuple(_contract(a) for a in holdings.agreements),
         grants=tuple(_grant(g) for g in holdings.grants),
-        extensions=tuple(_extension(e) for e in holdings.extensions),
+        extensions=tuple(_contract(e) for e in holdings.extensions),
     )
 
 

@@ -305,8 +305,39 @@ def _ordered_changes(_: Any, __: Any, value: tuple[StatusChange, ...]) -> None:
             )
 
 
+class _Contract:
+    """What an agreement and a support extension share: the days covered and a status history.
+
+    A contract gives support at an instant when its dates cover that day and the
+    status in force then is ``active``.
+    """
+
+    __slots__ = ()
+
+    starts_on: date
+    ends_on: date
+    status_changes: tuple[StatusChange, ...]
+
+    @property
+    def status(self) -> AgreementStatus:
+        """The latest status, whenever it takes effect."""
+        return self.status_changes[-1].status if self.status_changes else AgreementStatus.ACTIVE
+
+    def status_at(self, at: datetime) -> AgreementStatus:
+        """The status in force at ``at``."""
+        return status_at(self.status_changes, at)
+
+    def covers(self, day: date) -> bool:
+        """Whether ``day`` is within the contract's dates (both ends inclusive)."""
+        return self.starts_on <= day <= self.ends_on
+
+    def active_at(self, at: datetime) -> bool:
+        """Whether the contract gives support at ``at``: dates cover it and status is active."""
+        return self.covers(at.date()) and self.status_at(at) is AgreementStatus.ACTIVE
+
+
 @attrs.frozen
-class Agreement:
+class Agreement(_Contract):
     """A support agreement: a customer's service level for some products over some dates.
 
     The Enterprise Support page: "The Policy describes the Support Services we provide to business
@@ -335,23 +366,6 @@ class Agreement:
     status_changes: tuple[StatusChange, ...] = attrs.field(
         default=(), converter=_changes, validator=_ordered_changes
     )
-
-    @property
-    def status(self) -> AgreementStatus:
-        """The latest status, whenever it takes effect."""
-        return self.status_changes[-1].status if self.status_changes else AgreementStatus.ACTIVE
-
-    def status_at(self, at: datetime) -> AgreementStatus:
-        """The status in force at ``at``."""
-        return status_at(self.status_changes, at)
-
-    def covers(self, day: date) -> bool:
-        """Whether ``day`` is within the agreement's dates (both ends inclusive)."""
-        return self.starts_on <= day <= self.ends_on
-
-    def active_at(self, at: datetime) -> bool:
-        """Whether the agreement gives support at ``at``: dates cover it and status is active."""
-        return self.covers(at.date()) and self.status_at(at) is AgreementStatus.ACTIVE
 
 
 @attrs.frozen
@@ -410,7 +424,7 @@ class Grant:
 
 
 @attrs.frozen
-class SupportExtension:
+class SupportExtension(_Contract):
     """An extension agreement: support for older releases past their end of standard support.
 
     The page: "The Support Extensions Program is a suite of services designed to meet
@@ -439,18 +453,6 @@ class SupportExtension:
     status_changes: tuple[StatusChange, ...] = attrs.field(
         default=(), converter=_changes, validator=_ordered_changes
     )
-
-    @property
-    def status(self) -> AgreementStatus:
-        """The latest status."""
-        return self.status_changes[-1].status if self.status_changes else AgreementStatus.ACTIVE
-
-    def active_at(self, at: datetime) -> bool:
-        """Whether the extension is in force at ``at``."""
-        return (
-            self.starts_on <= at.date() <= self.ends_on
-            and status_at(self.status_changes, at) is AgreementStatus.ACTIVE
-        )
 
 
 def _agreements(value: Iterable[Agreement]) -> tuple[Agreement, ...]:

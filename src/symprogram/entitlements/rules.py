@@ -64,54 +64,22 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_text, check_transition
+from symprogram._checks import check_found, check_text, check_transition
 from symprogram.decisions import Decision, Reason
-from symprogram.entitlements._rules_access import (
-    EARLIEST,
-    LATEST,
-    access_decision,
-    decide,
-    decision_window,
-    find_document,
-    reader_of,
+from symprogram.entitlements import (
+    _rules_access,
+    _rules_cases,
+    _rules_holdings,
+    _rules_languages,
+    _rules_remote,
 )
-from symprogram.entitlements._rules_cases import (
-    close_case,
-    end_remote_session,
-    escalate,
-    model_or_error,
-    new_case,
-    remote_access_terms,
-    require_remote_consent,
-    require_support,
-    start_remote_session,
-)
-from symprogram.entitlements._rules_holdings import (
-    Found,
-    entitlement_reasons,
-    entitlement_reasons_reference,
-    explain,
-    scan_holdings,
-    scan_holdings_reference,
-)
-from symprogram.entitlements._rules_languages import (
-    LanguageChoice,
-    Languages,
-    LanguagesKey,
-    check_telephone_question,
-    choose_language,
-    languages_key,
-    require_telephone_table,
-    telephone_answer,
-    telephone_language,
-    telephone_line,
-    telephone_table_decision,
-)
-from symprogram.entitlements._rules_remote import (
-    remote_session_decision,
-    remote_terms_in_force,
-    require_remote_session,
-)
+from symprogram.entitlements._rules_access import *  # noqa: F403
+from symprogram.entitlements._rules_cases import *  # noqa: F403
+from symprogram.entitlements._rules_cases import model_or_error
+from symprogram.entitlements._rules_holdings import *  # noqa: F403
+from symprogram.entitlements._rules_holdings import entitlement_reasons
+from symprogram.entitlements._rules_languages import *  # noqa: F403
+from symprogram.entitlements._rules_remote import *  # noqa: F403
 from symprogram.entitlements.models import (
     MAX_NOTE,
     MAX_TEXT,
@@ -125,57 +93,29 @@ from symprogram.entitlements.models import (
     StatusChange,
     SupportExtension,
 )
-from symprogram.errors import Conflict, IllegalTransition, NotFound, ValidationError
+from symprogram.errors import Conflict, IllegalTransition, ValidationError
 
 __all__ = [
-    "EARLIEST",
-    "LATEST",
-    "Found",
-    "LanguageChoice",
-    "Languages",
-    "LanguagesKey",
-    "access_decision",
     "add_agreement",
     "add_extension",
     "add_grant",
     "change_agreement_status",
     "change_extension_status",
-    "check_telephone_question",
-    "choose_language",
-    "close_case",
-    "decide",
-    "decision_window",
-    "end_remote_session",
-    "entitlement_reasons",
-    "entitlement_reasons_reference",
-    "escalate",
-    "explain",
-    "find_document",
     "held_agreement",
     "held_extension",
     "held_grant",
-    "languages_key",
-    "new_case",
-    "reader_of",
     "register_release",
-    "remote_access_terms",
-    "remote_session_decision",
-    "remote_terms_in_force",
     "replace_in",
-    "require_remote_consent",
-    "require_remote_session",
-    "require_support",
-    "require_telephone_table",
+    "require_new_id",
     "revoke_grant",
-    "scan_holdings",
-    "scan_holdings_reference",
-    "start_remote_session",
     "support_coverage",
-    "telephone_answer",
-    "telephone_language",
-    "telephone_line",
-    "telephone_table_decision",
 ]
+# The private rule modules' names, re-exported as each one declares them.
+__all__ += _rules_access.__all__
+__all__ += _rules_cases.__all__
+__all__ += _rules_holdings.__all__
+__all__ += _rules_languages.__all__
+__all__ += _rules_remote.__all__
 
 _TRANSITIONS: Mapping[AgreementStatus, frozenset[AgreementStatus]] = {
     AgreementStatus.ACTIVE: frozenset({AgreementStatus.SUSPENDED, AgreementStatus.CANCELLED}),
@@ -283,6 +223,18 @@ def _check_level(catalogue: EntitlementCatalogue, level: object) -> str:
     return level
 
 
+def require_new_id(taken: bool, what: str, record_id: str) -> None:
+    """Refuse a new record whose id is already in use (``what``: ``"agreement"``, ...).
+
+    Raises:
+        Conflict: ``taken`` (code ``<what>_exists``, field ``<what>_id``).
+    """
+    if taken:
+        raise Conflict(
+            f"{what} {record_id!r} already exists", field=f"{what}_id", code=f"{what}_exists"
+        )
+
+
 def add_agreement(
     catalogue: EntitlementCatalogue,
     holdings: CustomerEntitlements,
@@ -313,12 +265,7 @@ def add_agreement(
         created_at=at,
         created_by=by,
     )
-    if holdings.agreement(agreement_id) is not None:
-        raise Conflict(
-            f"agreement {agreement_id!r} already exists",
-            field="agreement_id",
-            code="agreement_exists",
-        )
+    require_new_id(holdings.agreement(agreement_id) is not None, "agreement", agreement_id)
     return attrs.evolve(holdings, agreements=(*holdings.agreements, agreement)), agreement
 
 
@@ -455,12 +402,7 @@ def add_extension(
         created_at=at,
         created_by=by,
     )
-    if holdings.extension(extension_id) is not None:
-        raise Conflict(
-            f"extension {extension_id!r} already exists",
-            field="extension_id",
-            code="extension_exists",
-        )
+    require_new_id(holdings.extension(extension_id) is not None, "extension", extension_id)
     return attrs.evolve(holdings, extensions=(*holdings.extensions, extension)), extension
 
 
@@ -507,12 +449,12 @@ def held_agreement(holdings: CustomerEntitlements, agreement_id: str) -> Agreeme
     Raises:
         NotFound: the customer holds none (``agreement_not_found``).
     """
-    found = holdings.agreement(agreement_id)
-    if found is None:
-        raise NotFound(
-            f"no agreement {agreement_id!r}", field="agreement_id", code="agreement_not_found"
-        )
-    return found
+    return check_found(
+        holdings.agreement(agreement_id),
+        f"no agreement {agreement_id!r}",
+        field="agreement_id",
+        code="agreement_not_found",
+    )
 
 
 def held_grant(holdings: CustomerEntitlements, grant_id: object) -> Grant:
@@ -523,14 +465,12 @@ def held_grant(holdings: CustomerEntitlements, grant_id: object) -> Grant:
         NotFound: the customer holds none (``grant_not_found``).
     """
     check_text(grant_id, "grant_id", limit=MAX_TEXT)
-    found = holdings.grant(str(grant_id))
-    if found is None:
-        raise NotFound(
-            f"no grant {grant_id!r} for customer {holdings.customer_id!r}",
-            field="grant_id",
-            code="grant_not_found",
-        )
-    return found
+    return check_found(
+        holdings.grant(str(grant_id)),
+        f"no grant {grant_id!r} for customer {holdings.customer_id!r}",
+        field="grant_id",
+        code="grant_not_found",
+    )
 
 
 def held_extension(holdings: CustomerEntitlements, extension_id: str) -> SupportExtension:
@@ -539,12 +479,12 @@ def held_extension(holdings: CustomerEntitlements, extension_id: str) -> Support
     Raises:
         NotFound: the customer holds none (``extension_not_found``).
     """
-    found = holdings.extension(extension_id)
-    if found is None:
-        raise NotFound(
-            f"no extension {extension_id!r}", field="extension_id", code="extension_not_found"
-        )
-    return found
+    return check_found(
+        holdings.extension(extension_id),
+        f"no extension {extension_id!r}",
+        field="extension_id",
+        code="extension_not_found",
+    )
 
 
 def register_release(

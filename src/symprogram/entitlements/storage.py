@@ -14,7 +14,7 @@ import threading
 
 import attrs
 
-from symprogram._checks import check_text
+from symprogram._checks import check_found, check_text
 from symprogram.entitlements.models import (
     MAX_TEXT,
     CustomerEntitlements,
@@ -22,7 +22,7 @@ from symprogram.entitlements.models import (
     SupportCase,
 )
 from symprogram.entitlements.ports import CASE_KIND, HOLDINGS_KIND, LIFECYCLE_KIND
-from symprogram.errors import Conflict, NotFound
+from symprogram.entitlements.rules import require_new_id
 from symprogram.persistence import Repository, Transaction, decode_stored
 from symprogram.serialization import make_converter
 
@@ -94,10 +94,12 @@ class StoredLifecycles:
 
     def get(self, product: str) -> ProductLifecycle:
         """The product's lifecycle; NotFound (``product_not_found``) if none is registered."""
-        found = self._repo.find(product)
-        if found is None:
-            raise NotFound(f"no releases of {product!r}", field="product", code="product_not_found")
-        return found
+        return check_found(
+            self._repo.find(product),
+            f"no releases of {product!r}",
+            field="product",
+            code="product_not_found",
+        )
 
     def save(self, lifecycle: ProductLifecycle) -> ProductLifecycle:
         """Insert or update a lifecycle."""
@@ -123,12 +125,8 @@ class RecordOwners:
 
     def claim(self, record_id: str, customer_id: str) -> None:
         """Give ``record_id`` to ``customer_id``; Conflict (``<what>_exists``) if it is taken."""
-        if self._tx.index_get(self._index, record_id) is not None:
-            raise Conflict(
-                f"{self._what} {record_id!r} already exists",
-                field=f"{self._what}_id",
-                code=f"{self._what}_exists",
-            )
+        taken = self._tx.index_get(self._index, record_id) is not None
+        require_new_id(taken, self._what, record_id)
         self._tx.index_put(self._index, record_id, customer_id)
 
     def owner(self, record_id: object) -> str:
@@ -139,12 +137,12 @@ class RecordOwners:
         """
         field = f"{self._what}_id"
         check_text(record_id, field, limit=MAX_TEXT)
-        owner = self._tx.index_get(self._index, str(record_id))
-        if owner is None:
-            raise NotFound(
-                f"no {self._what} {record_id!r}", field=field, code=f"{self._what}_not_found"
-            )
-        return owner
+        return check_found(
+            self._tx.index_get(self._index, str(record_id)),
+            f"no {self._what} {record_id!r}",
+            field=field,
+            code=f"{self._what}_not_found",
+        )
 
 
 class HoldingsReader:
