@@ -13,11 +13,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from _programs import START, ProgramFactory
 from symprogram import Program
 from symprogram.accounts import PostalAddress
-from symprogram.accounts.events import ContactDetailsUpdated
+from symprogram.accounts.events import ContactDetailsUpdated, FieldChange
 from symprogram.awards import KitHoldReason, KitStatus
 from symprogram.awards.messages import KIT_HELD_KIND, KIT_SHIPPED_KIND
 from symprogram.errors import Conflict, ValidationError
@@ -284,7 +286,6 @@ def test_the_kit_release_waits_for_a_postal_address_recorded() -> None:
     """The condition of the program's kit release: a contact update that records a
     postal address, not one that removes it or changes another field."""
     from symprogram._bridges import postal_address_recorded
-    from symprogram.accounts.events import FieldChange
 
     def update(*changes: FieldChange) -> ContactDetailsUpdated:
         return ContactDetailsUpdated("SP-1", START, changes)
@@ -297,3 +298,25 @@ def test_the_kit_release_waits_for_a_postal_address_recorded() -> None:
     assert not postal_address_recorded(update(FieldChange("postal_address", address, None)))
     assert not postal_address_recorded(update(FieldChange("phone", None, "+44")))
     assert not postal_address_recorded(update())
+
+
+field_changes = st.lists(
+    st.builds(
+        FieldChange,
+        st.sampled_from(["postal_address", "phone", "email", "given_name"]),
+        st.none() | st.just({"lines": ["Ockham Park"], "country": "GB"}),
+        st.none() | st.just({}) | st.just({"lines": ["Ockham Park"], "country": "GB"}),
+    ),
+    max_size=4,
+)
+
+
+@given(field_changes)
+def test_the_kit_release_condition_for_any_changes(changes: list[FieldChange]) -> None:
+    """For any contact update: the kit release runs exactly when one of its changes
+    gives the postal address a (non-empty) new value."""
+    from symprogram._bridges import postal_address_recorded
+
+    event = ContactDetailsUpdated("SP-1", START, tuple(changes))
+    expected = any(c.field == "postal_address" and bool(c.new) for c in changes)
+    assert expected == postal_address_recorded(event)
