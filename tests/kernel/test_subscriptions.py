@@ -221,3 +221,36 @@ def test_a_write_buffer_is_flushed_only_for_an_event_with_a_handler() -> None:
         history.record_many(buffer, [Moved("SP-1", AT, "c"), Renamed("SP-1", AT, "d")])
         assert 0 == buffer.pending
         assert [4] == seen
+
+
+def test_subscribing_from_threads_while_publishing_loses_nothing() -> None:
+    """Threads subscribe while others publish: every subscription is kept, and a
+    publish after them all reaches every handler once."""
+    import threading
+
+    registry = Subscriptions()
+    calls: list[int] = []
+    lock = threading.Lock()
+
+    def subscriber(base: int) -> None:
+        for i in range(50):
+
+            def handler(event: Moved, n: int = base + i) -> None:
+                with lock:
+                    calls.append(n)
+
+            registry.subscribe(Moved, handler)
+
+    def publisher() -> None:
+        for _ in range(50):
+            registry.publish([Renamed("SP-1", AT, "x")])  # no handler: nothing called
+
+    threads = [threading.Thread(target=subscriber, args=(k * 100,)) for k in range(4)]
+    threads += [threading.Thread(target=publisher) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 200 == len(registry)
+    registry.publish([Moved("SP-1", AT, "a")])
+    assert sorted(k * 100 + i for k in range(4) for i in range(50)) == sorted(calls)
