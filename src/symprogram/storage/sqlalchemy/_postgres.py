@@ -78,10 +78,11 @@ def index_probe(index: sa.Table, name: str, chunk: list[str]) -> sa.Executable:
 
 
 def update_records(
-    records: sa.Table, updates: list[tuple[str, str, int, str]], dialect: sa.Dialect
+    records: sa.Table, updates: list[tuple[str, str, int, int, str]], dialect: sa.Dialect
 ) -> sa.Executable:
-    """One ``UPDATE`` of every ``(kind, key, expected version, data)`` of ``updates``:
-    each record at that version gets the data and the next version. Its row count is
+    """One ``UPDATE`` of every ``(kind, key, expected version, new version, data)`` of
+    ``updates``: each record at its expected version gets the data and the new
+    version. Its row count is
     the number of records updated (a stale or missing one is left alone; a key
     repeated in ``updates`` is updated once).
 
@@ -92,13 +93,14 @@ def update_records(
     Under READ COMMITTED a record another transaction changed meanwhile has a new
     ``ctid`` and version, so the re-check leaves it alone and the row count tells.
     """
-    kinds, keys, versions, data = (list(column) for column in zip(*updates, strict=True))
+    kinds, keys, versions, finals, data = (list(c) for c in zip(*updates, strict=True))
     table = dialect.identifier_preparer.format_table(records)
     text = pg_dialect.ARRAY(sa.Text)
     return sa.text(  # the table name: a checked prefix, quoted by the dialect
-        f"UPDATE {table} AS r SET version = r.version + 1, data = t.data "  # noqa: S608
-        "FROM (SELECT x.tid, u.version, u.data "
-        "FROM unnest(:u_kinds, :u_keys, :u_versions, :u_data) AS u(kind, key, version, data) "
+        f"UPDATE {table} AS r SET version = t.final, data = t.data "  # noqa: S608
+        "FROM (SELECT x.tid, u.version, u.final, u.data FROM unnest("
+        ":u_kinds, :u_keys, :u_versions, :u_finals, :u_data"
+        ") AS u(kind, key, version, final, data) "
         f"CROSS JOIN LATERAL (SELECT ctid AS tid FROM {table} "
         'WHERE kind = (u.kind COLLATE "C") AND key = (u.key COLLATE "C") '
         "AND version = u.version LIMIT 1) AS x) AS t "
@@ -107,6 +109,7 @@ def update_records(
         sa.bindparam("u_kinds", kinds, type_=text),
         sa.bindparam("u_keys", keys, type_=text),
         sa.bindparam("u_versions", versions, type_=pg_dialect.ARRAY(sa.BigInteger)),
+        sa.bindparam("u_finals", finals, type_=pg_dialect.ARRAY(sa.BigInteger)),
         sa.bindparam("u_data", data, type_=text),
     )
 

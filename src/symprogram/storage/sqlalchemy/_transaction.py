@@ -10,11 +10,11 @@ from sqlalchemy import exc
 
 from symprogram.persistence import (
     AppendItem,
+    CheckedItems,
     IndexItem,
     Record,
     SaveItem,
     batch_items,
-    save_waves,
 )
 from symprogram.storage._base import (
     as_int,
@@ -26,6 +26,7 @@ from symprogram.storage._base import (
     check_save,
     check_writable,
     in_chunks,
+    net_saves,
     pair_of,
     read_chunks,
     write_batch,
@@ -92,13 +93,19 @@ class SQLAlchemyTransaction(_Operations):
     def save_many(self, items: Sequence[SaveItem]) -> list[int]:
         """:meth:`save` of every ``(kind, key, data, expected_version)``, in batches.
 
-        One ``executemany`` per wave (see :func:`~symprogram.persistence.save_waves`)
-        of first saves and one of updates, inside a savepoint; if any is refused the
-        savepoint is rolled back and the items are saved one by one, which raises
-        the error of the first refused item.
+        Each record written once, at its final version (a record saved more than
+        once in the batch, such as a row added and then bound, is folded: see
+        :func:`~symprogram.storage._base.net_saves`): the new records in one
+        ``COPY`` (PostgreSQL with psycopg) or ``executemany``, the updated ones in
+        one statement (PostgreSQL) or ``executemany``, inside a savepoint; if any
+        is refused the savepoint is rolled back and the items are saved one by one,
+        which raises the error of the first refused item.
         """
         batch = batch_items(items, 4)
-        stored = check_batch(batch, self._checked_save, self.save_many)
+        checked = type(batch) is CheckedItems  # checked once, when buffered: encode only
+        stored = check_batch(
+            batch, self._encoded_save if checked else self._checked_save, self.save_many
+        )
 
         def attempt() -> bool:
             if not (
@@ -106,8 +113,12 @@ class SQLAlchemyTransaction(_Operations):
             ):
                 return False
             check_writable(self.readonly)
-            encoded = [(k, key, d, v) for (k, key, _, v), d in zip(batch, stored, strict=True)]
-            return self._all_or_nothing(lambda: self._save_waves(encoded))
+            net = net_saves(
+                [(k, key, d, v) for (k, key, _, v), d in zip(batch, stored, strict=True)]
+            )
+            if net is None:  # saves of one record out of step: one by one raises
+                return False
+            return self._all_or_nothing(lambda: self._save_net(net))
 
         versions = write_batch(batch, attempt, self.save)
         return [item[3] + 1 for item in batch] if versions is None else versions
@@ -117,31 +128,31 @@ class SQLAlchemyTransaction(_Operations):
         check_save(kind, key, data, expected_version)
         return self._stored(data)
 
-    def _save_waves(self, batch: list[SaveItem]) -> bool:
-        r = self._t.records
-        for wave in save_waves(batch):
-            wave.sort(key=pair_of)
-            inserts = [
-                {"kind": k, "key": key, "version": 1, "data": d} for k, key, d, v in wave if v == 0
-            ]
-            if inserts:
-                self._insert_rows(r, inserts)
-            if not self._update_wave(r, [(k, key, v, d) for k, key, d, v in wave if v]):
-                return False
-        return True
+    def _encoded_save(self, kind: str, key: str, data: str, expected_version: int) -> str:
+        """The data as stored, of an item a write buffer already checked."""
+        return self._stored(data)
 
-    def _update_wave(self, r: sa.Table, changed: list[tuple[str, str, int, str]]) -> bool:
-        """Update every ``(kind, key, expected version, data)`` of a wave: one
-        ``UPDATE ... FROM unnest`` on PostgreSQL, else one ``executemany``. False if
-        any record was not at its expected version."""
+    def _save_net(self, net: list[tuple[str, str, str, int, int]]) -> bool:
+        """Write each ``(kind, key, data, expected version, final version)`` of ``net``
+        (one per record); False if a record was not at its expected version."""
+        r = self._t.records
+        net.sort(key=pair_of)  # in key order: index pages filled one after the other
+        inserts = [
+            {"kind": k, "key": key, "version": final, "data": d}
+            for k, key, d, v, final in net
+            if v == 0
+        ]
+        if inserts:
+            self._insert_rows(r, inserts)
+        changed = [(k, key, v, final, d) for k, key, d, v, final in net if v]
         if not changed:
             return True
-        if self._probe_each:
+        if self._probe_each:  # PostgreSQL: one UPDATE ... FROM unnest(...)
             result = self._conn.execute(_postgres.update_records(r, changed, self._conn.dialect))
             return result.rowcount == len(changed)
         updates = [
-            {"b_kind": k, "b_key": key, "b_version": v, "b_new": v + 1, "b_data": d}
-            for k, key, v, d in changed
+            {"b_kind": k, "b_key": key, "b_version": v, "b_new": final, "b_data": d}
+            for k, key, v, final, d in changed
         ]
         result = self._conn.execute(
             sa.update(r)
@@ -159,7 +170,8 @@ class SQLAlchemyTransaction(_Operations):
         """:meth:`index_put` of every ``(index, value, key)``: one ``executemany`` in a
         savepoint, or one by one if an entry is already there."""
         batch = batch_items(items, 3)
-        check_batch(batch, self._checked_index, self.index_put_many)
+        if type(batch) is not CheckedItems:  # else checked once, when buffered
+            check_batch(batch, self._checked_index, self.index_put_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)
@@ -181,7 +193,10 @@ class SQLAlchemyTransaction(_Operations):
         """:meth:`append` of every ``(stream, position, data)``: the streams' lengths
         read at once, then one ``executemany`` in a savepoint."""
         batch = batch_items(items, 3)
-        stored = check_batch(batch, self._checked_append, self.append_many)
+        checked = type(batch) is CheckedItems  # checked once, when buffered: encode only
+        stored = check_batch(
+            batch, self._encoded_append if checked else self._checked_append, self.append_many
+        )
 
         def attempt() -> bool:
             check_writable(self.readonly)
@@ -209,6 +224,10 @@ class SQLAlchemyTransaction(_Operations):
     def _checked_append(self, stream: str, position: int, data: str) -> str:
         """The checks of :meth:`append`: the data as stored."""
         check_entry(stream, position, data)
+        return self._stored(data)
+
+    def _encoded_append(self, stream: str, position: int, data: str) -> str:
+        """The data as stored, of an entry a write buffer already checked."""
         return self._stored(data)
 
     def _lengths(self, streams: list[str]) -> dict[str, int]:
