@@ -255,14 +255,21 @@ class Subscriptions:
         """
         if not self._subscriptions:
             return
-        given = events if isinstance(events, list | tuple) else tuple(events)
-        if not self.reaches(given):
+        plans = self._plans
+        handled = []
+        for event in events:
+            plan = plans.get(event.__class__)
+            if plan is None:
+                plan = self._plan(event.__class__)
+            if plan:
+                handled.append((event, plan))
+        if not handled:
             return
         flush = getattr(tx, "flush", None)
         if callable(flush):
             flush()
-        for event in given:
-            for handler, when in self._plan(event.__class__):
+        for event, plan in handled:
+            for handler, when in plan:
                 if when is None or when(event):
                     handler(event)
 
