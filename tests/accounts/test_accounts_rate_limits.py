@@ -214,6 +214,46 @@ def test_strangers_cannot_lock_the_owner_out_of_activation(
     assert "active" == program.accounts.activate(str(links[-1].data["token"])).status
 
 
+def test_registration_notices_carry_a_reset_link_within_the_limit(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Registering a known address again: its owner is told every time, with a reset
+    link at most ``reset_limit`` times per window (the link works); strangers'
+    registrations leave the owner's own reset requests alone."""
+    program = make_program(backend)
+    _active(program)
+    limit = program.accounts.settings.reset_limit
+    for _ in range(limit + 2):
+        _attempt(program)
+    notices = [m for m in _outbox(program).messages if m.kind == "registration_attempt"]
+    assert limit + 2 == len(notices)
+    assert [True] * limit + [False] * 2 == ["token" in n.data for n in notices]
+    program.accounts.request_password_reset("ada@example.com")
+    assert "password_reset" == _outbox(program).last(to="ada@example.com").kind
+    _clock(program).advance(program.accounts.settings.resend_window)
+    _attempt(program)
+    assert "token" in _outbox(program).last("registration_attempt").data
+    link = str(notices[0].data["token"])
+    program.accounts.reset_password(link, "a brand new passphrase")
+    assert program.accounts.authenticate("ada@example.com", "a brand new passphrase")
+
+
+def _attempt(program: Program) -> None:
+    """Somebody registers ada@example.com again."""
+    receipt = program.accounts.accept_terms(path="create_account").token
+    assert receipt is not None
+    program.accounts.register(
+        terms_receipt=receipt,
+        email="ada@example.com",
+        password="another long passphrase",
+        given_name="Eve",
+        family_name="Prober",
+        company_name="Probing Ltd",
+        partner_company="Babbage & Co",
+        preferred_language="en-GB",
+    )
+
+
 def test_a_message_limit_is_per_window(backend: str, make_program: ProgramFactory) -> None:
     """After ``resend_window`` the next request sends again."""
     program = make_program(backend, options=_settings(reset_limit=1))
