@@ -398,7 +398,7 @@ def serialization(number: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for _ in range(3):
         for key, fn in runs.items():
-            median = per_call(fn, number=number, warmup=200)
+            median = per_call(fn, number=number, warmup=200, clock=time.thread_time)
             out[key] = min(out.get(key, median), median)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
