@@ -295,7 +295,7 @@ class FlowBase(DeliversAfterCommit):
             return self._tokens.issue(
                 tx, purpose=purpose, subject=recipient.candidate_id, ttl=ttl, now=now
             )
-        return stand_in.issue(purpose, ttl, now)
+        return stand_in.issue(purpose, now)
 
     def _send_for(
         self, tx: Transaction, recipient: Candidate | None, stand_in: StandIns, message: Message

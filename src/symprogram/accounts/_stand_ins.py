@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
 import attrs
@@ -97,7 +97,7 @@ class StandIns:
         else:
             repo.save(attrs.evolve(found, instants=(*found.instants, at)[-keep:]))
 
-    def issue(self, purpose: str, ttl: timedelta, now: datetime) -> str:
+    def issue(self, purpose: str, now: datetime) -> str:
         """A link of ``purpose`` (``token``, then ``token_generation``), with the work
         :meth:`symprogram.tokens.Tokens.issue` does; return a secret that redeems
         nothing (the record stores no digest of it, and is used and expired)."""

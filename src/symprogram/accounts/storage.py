@@ -6,7 +6,9 @@ candidate ID), ``terms_acceptance`` (key: acceptance ID), ``score_report``
 ``account_request_log`` (key: purpose and SHA-256 of the address, or of the
 client key for failed log-ins per client). The unique
 index ``candidate_email`` maps the SHA-256 of a casefolded address to its
-candidate, so addresses differing only in case have one owner.
+candidate, so addresses differing only in case have one owner. Each of these
+kinds may also hold up to ``AccountsSettings.stand_in_pool`` stand-in records
+(key ``~stand-in:<slot>``, written for nobody; the iterators leave them out).
 """
 
 from __future__ import annotations
