@@ -537,7 +537,8 @@ def _reset_postgres(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         for table in ("sp_records", "sp_index", "sp_streams", "sp_schema"):
-            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+            # CASCADE: the reporting views (sp_v_*) read the tables
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
 
 
