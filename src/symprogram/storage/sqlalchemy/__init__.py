@@ -19,9 +19,13 @@ records, the unique index and streams — under a configurable prefix
   or :class:`~symprogram.errors.Conflict`, and a stream append relies on the
   ``(stream, position)`` primary key, whatever the isolation level;
 * **batches** — :func:`~symprogram.persistence.save_many` and the other batch
-  helpers send one ``executemany`` per table (psycopg pipelines it, PyMySQL
-  folds it into multi-row inserts) inside a SAVEPOINT, and batched reads use
-  ``IN`` lists: a few round trips per batch instead of one per item;
+  helpers write each record once, at its final version (a record added and saved
+  again in one batch is one insert), with one statement per table inside a
+  SAVEPOINT: ``COPY`` for new rows on PostgreSQL with psycopg 3, one
+  ``UPDATE ... FROM unnest(...)`` for changed records on PostgreSQL (each found by
+  a primary-key probe), ``executemany`` elsewhere (PyMySQL folds it into
+  multi-row inserts); batched reads use ``IN`` lists (primary-key probes over
+  ``unnest`` on PostgreSQL): a few round trips per batch instead of one per item;
 * **errors** — every driver and SQLAlchemy error is translated into a
   :class:`~symprogram.errors.StorageError` (``serialization_failure``,
   ``deadlock``, ``lock_timeout``, ``connection_lost``, ``database_unavailable``,
