@@ -168,10 +168,10 @@ class Subscriptions:
     A :class:`~symprogram.Program` builds one and hands it to every place where
     its services record their events (the account history, the consent ledger,
     the entitlements audit); every event recorded there is :meth:`publish` ed to
-    it inside the same unit of work. So a handler runs
-    synchronously, with the transaction: what it writes through a service joins
-    that unit of work, and if it raises, the whole change is rolled back (the
-    event, the change that caused it and whatever earlier handlers wrote).
+    it inside the same unit of work. So a handler runs synchronously, with the
+    transaction: what it writes through a service joins that unit of work, and if
+    it raises, the whole change is rolled back (the event, the change that caused
+    it and whatever earlier handlers wrote).
 
     Handlers of an event run in the order they were subscribed. An event is
     delivered to the subscriptions of its class and of every base class of it
