@@ -329,6 +329,7 @@ class LedgerDigest:
                 code="digest_key_mismatch",
                 details={
                     "digest_key_id": self.key_id,
+                    "key_id": None if ring is None else ring.current_id,
                     "key_ids": [] if ring is None else list(ring.ids),
                 },
             )

@@ -126,7 +126,8 @@ class AccountHistory:
         history still extends what the digest covered (see :meth:`Ledger.verify`).
 
         Raises:
-            ValidationError: ``digest_key_mismatch`` (a digest of another key).
+            ValidationError: ``digest_key_mismatch`` (a digest of another key),
+                ``digest_store_mismatch`` (a digest of another store).
             IntegrityError: ``digest_forged`` (an altered digest).
         """
         with self.store.transaction(readonly=True) as tx:
@@ -142,7 +143,7 @@ class AccountHistory:
 
         Raises:
             ValidationError: ``batch`` is not 1 to 10,000 (``invalid_batch``);
-                ``digest_key_mismatch``.
+                ``digest_key_mismatch``, ``digest_store_mismatch``.
             IntegrityError: ``digest_forged``.
         """
         size = check_int(batch, "batch", minimum=1, maximum=10_000)
