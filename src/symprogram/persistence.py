@@ -71,6 +71,7 @@ from symprogram.serialization import dumps, dumps_without, loads, make_converter
 
 __all__ = [
     "MAX_KEY_LENGTH",
+    "Aggregates",
     "AppendItem",
     "BatchTransaction",
     "CheckedItems",
@@ -343,6 +344,32 @@ def clear_decoded_cache() -> None:
     """Forget every decoded aggregate kept by :class:`Repository` (tests, memory)."""
     with _decoded_lock:
         _decoded.clear()
+
+
+@runtime_checkable
+class Aggregates(Protocol[T]):
+    """The aggregate-by-key operations of a repository, as :class:`Repository` offers them.
+
+    A context's ports name a repository of one aggregate kind with it, and add only
+    what that repository does besides (``class CaseRepository(Aggregates[SupportCase],
+    Protocol)``).
+    """
+
+    def find(self, key: str) -> T | None:
+        """Return the aggregate with ``key``, or ``None``."""
+        ...
+
+    def get(self, key: str) -> T:
+        """Return the aggregate with ``key``; NotFound (``<kind>_not_found``) if there is none."""
+        ...
+
+    def add(self, obj: T) -> T:
+        """Store a new aggregate; Conflict (``<kind>_exists``) if the key is taken."""
+        ...
+
+    def save(self, obj: T) -> T:
+        """Store a changed aggregate based on its version; ConcurrencyError if stale."""
+        ...
 
 
 class Repository(Generic[T]):

@@ -28,6 +28,7 @@ from symprogram.accounts.models import (
     ScoreReport,
     TermsAcceptance,
 )
+from symprogram.persistence import Aggregates
 
 __all__ = [
     "ACCEPTANCE_KIND",
@@ -235,24 +236,11 @@ class CandidateDirectory(Protocol):
         ...
 
 
-class CandidateRepository(Protocol):
-    """Candidates by ID, with a unique index of e-mail addresses."""
+class CandidateRepository(Aggregates[Candidate], Protocol):
+    """Candidates by ID (``candidate_not_found``), with a unique index of e-mail addresses.
 
-    def find(self, candidate_id: str) -> Candidate | None:
-        """Return the candidate, or ``None``."""
-        ...
-
-    def get(self, candidate_id: str) -> Candidate:
-        """Return the candidate; NotFound (``candidate_not_found``) if unknown."""
-        ...
-
-    def add(self, candidate: Candidate) -> Candidate:
-        """Store a new candidate and index its e-mail address."""
-        ...
-
-    def save(self, candidate: Candidate) -> Candidate:
-        """Store a changed candidate (optimistic concurrency)."""
-        ...
+    :meth:`add` also indexes the new candidate's e-mail address.
+    """
 
     def find_by_email(self, email: str) -> Candidate | None:
         """Return the owner of a normalized address, or ``None``."""
@@ -279,52 +267,16 @@ class CredentialRepository(Protocol):
         ...
 
 
-class AcceptanceRepository(Protocol):
-    """Terms acceptances, bound or waiting for their registration."""
-
-    def find(self, acceptance_id: str) -> TermsAcceptance | None:
-        """Return the acceptance, or ``None``."""
-        ...
-
-    def add(self, acceptance: TermsAcceptance) -> TermsAcceptance:
-        """Store a new acceptance."""
-        ...
-
-    def save(self, acceptance: TermsAcceptance) -> TermsAcceptance:
-        """Store a changed acceptance."""
-        ...
+class AcceptanceRepository(Aggregates[TermsAcceptance], Protocol):
+    """Terms acceptances by ID, bound or waiting for their registration."""
 
 
-class ScoreReportRepository(Protocol):
-    """Score reports by registration number."""
-
-    def find(self, registration_number: str) -> ScoreReport | None:
-        """Return the report, or ``None``."""
-        ...
-
-    def add(self, report: ScoreReport) -> ScoreReport:
-        """Store a new report; Conflict (``score_report_exists``) if the number is taken."""
-        ...
-
-    def save(self, report: ScoreReport) -> ScoreReport:
-        """Store a changed report."""
-        ...
+class ScoreReportRepository(Aggregates[ScoreReport], Protocol):
+    """Score reports by registration number (``score_report_exists`` if the number is taken)."""
 
 
-class IncidentRepository(Protocol):
-    """Support incidents by ID."""
-
-    def get(self, incident_id: str) -> Incident:
-        """Return the incident; NotFound (``incident_not_found``) if unknown."""
-        ...
-
-    def add(self, incident: Incident) -> Incident:
-        """Store a new incident."""
-        ...
-
-    def save(self, incident: Incident) -> Incident:
-        """Store a changed incident."""
-        ...
+class IncidentRepository(Aggregates[Incident], Protocol):
+    """Support incidents by ID (``incident_not_found`` if unknown)."""
 
 
 class RequestLog(Protocol):

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
+from symprogram import persistence
 from symprogram.decisions import Decision
 
 __all__ = [
@@ -62,20 +63,8 @@ AUDIENCE_MARKER = "audience_index"
 T = TypeVar("T")
 
 
-class Aggregates(Protocol[T]):
+class Aggregates(persistence.Aggregates[T], Protocol[T]):
     """The repository operations the service uses (satisfied by ``Repository``)."""
-
-    def find(self, key: str) -> T | None:
-        """Return the aggregate with ``key``, or ``None``."""
-        ...
-
-    def add(self, obj: T) -> T:
-        """Store a new aggregate."""
-        ...
-
-    def save(self, obj: T) -> T:
-        """Store a changed aggregate based on its version."""
-        ...
 
     def remove(self, obj: T) -> None:
         """Delete the aggregate at its version."""

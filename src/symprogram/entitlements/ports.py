@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from symprogram._deprecation import module_getattr
 from symprogram.entitlements.models import CustomerEntitlements, ProductLifecycle, SupportCase
+from symprogram.persistence import Aggregates
 
 __all__ = [
     "AGREEMENT_INDEX",
@@ -75,24 +76,12 @@ class HoldingsRepository(Protocol):
         ...
 
 
-class CaseRepository(Protocol):
-    """Stores support cases by case id."""
+class CaseRepository(Aggregates[SupportCase], Protocol):
+    """Stores support cases by case id.
 
-    def find(self, case_id: str) -> SupportCase | None:
-        """The case, or ``None``."""
-        ...
-
-    def get(self, case_id: str) -> SupportCase:
-        """The case; NotFound (``entitlements_case_not_found``) if absent."""
-        ...
-
-    def add(self, case: SupportCase) -> SupportCase:
-        """Store a new case; Conflict (``entitlements_case_exists``) if the id is taken."""
-        ...
-
-    def save(self, case: SupportCase) -> SupportCase:
-        """Store a changed case; ConcurrencyError if stale."""
-        ...
+    Codes: ``entitlements_case_not_found`` (:meth:`get`), ``entitlements_case_exists``
+    (:meth:`add`).
+    """
 
 
 class LifecycleRepository(Protocol):
