@@ -11,6 +11,7 @@ created account. The final state is compared with ``register`` one by one in
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import datetime
 from typing import Any
 
@@ -136,3 +137,61 @@ def test_a_program_records_a_batch_in_one_consent_call(
         found = program.accounts.find_by_email(email)
         assert found is not None
         assert 1 == len(program.consent.history(found.candidate_id))
+
+
+_RANDOM = {"digest", "hash", "prev", "salt"}
+
+
+def _consent_of(program: Any, emails: list[str]) -> list[Any]:
+    """Each person's consent projection, file and ledger entries (salted hashes masked),
+    their candidate ID replaced by their e-mail."""
+    out = []
+    with program.store.transaction(readonly=True) as tx:
+        for email in emails:
+            found = program.accounts.find_by_email(email)
+            assert found is not None
+            cid = found.candidate_id
+            state, file = tx.load("consent_state", cid), tx.load("consent_file", cid)
+            assert state is not None and file is not None
+            entries = [
+                {k: v for k, v in json.loads(d).items() if k not in _RANDOM}
+                for _, d in tx.read(f"consent:{cid}")
+            ]
+            out.append(
+                (
+                    state.version,
+                    state.data.replace(cid, email),
+                    file.version,
+                    file.data.replace(cid, email),
+                    json.loads(json.dumps(entries).replace(cid, email)),
+                )
+            )
+    return out
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_register_many_leaves_the_consent_records_register_leaves(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """Through a Program, register_many's batched consent records are those of
+    accept_terms + register one by one: projection, file and ledger entries per person."""
+    emails = ["ada@example.com", "bob@example.org", "cy@example.net"]
+    one_by_one, bulk = make_program(backend), make_program(backend)
+    for email in emails:
+        receipt = one_by_one.accounts.accept_terms(path="create_account")
+        assert receipt.token is not None
+        details = contact(email)
+        one_by_one.accounts.register(
+            terms_receipt=receipt.token,
+            email=email,
+            password="correct horse battery staple 42",
+            given_name=details.given_name,
+            family_name=details.family_name,
+            company_name=details.company_name,
+            partner_company=details.partner_company,
+            preferred_language=details.preferred_language,
+        )
+    bulk.accounts.register_many([contact(e) for e in emails], batch_size=2)
+    expected = _consent_of(one_by_one, emails)
+    assert 3 == len(expected) and all(len(person[4]) == 1 for person in expected)
+    assert expected == _consent_of(bulk, emails)
