@@ -10,17 +10,20 @@ runs on memory and SQLite (the ``store`` / ``new_store`` fixtures).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Snapshot, StoreFactory
 from symprogram.clock import FixedClock
 from symprogram.consent import ConsentService
 from symprogram.errors import IllegalTransition, SymprogramError, ValidationError
 from symprogram.persistence import Store
+
+Snapshot = Callable[[], Any]
+StoreFactory = Callable[[], Store]
 
 ITEMS = ("company", "email", "language", "name", "partner_company", "phone")
 _RANDOM = {"digest", "hash", "prev", "salt"}
