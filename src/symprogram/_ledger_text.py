@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from symprogram.serialization import canonical_json
@@ -27,19 +27,10 @@ _canonical: Callable[[Any], str] = json.JSONEncoder(
 
 
 def _chain_body(
-    prev_hash: object,
-    subject: object,
-    position: object,
-    kind: object,
-    at: object,
-    digest: object,
-    was: Sequence[str] = (),
+    prev_hash: object, subject: object, position: object, kind: object, at: object, digest: object
 ) -> str:
     """``canonical_json([prev_hash, subject, position, kind, at, digest])``, built
-    directly (same text) when the values have their usual types; a re-keyed entry's
-    earlier hashes ``was`` are covered too (a seventh item)."""
-    if was:
-        return canonical_json([prev_hash, subject, position, kind, at, digest, list(was)])
+    directly (same text) when the values have their usual types."""
     if (
         prev_hash.__class__ is str
         and subject.__class__ is str
@@ -98,6 +89,24 @@ def _marker(
     if adopted is not None:
         body.append(adopted)
     return _mac(key, canonical_json(body))
+
+
+def _seal(
+    key: bytes | None,
+    prev_hash: str,
+    subject: str,
+    position: int,
+    kind: str,
+    at: str,
+    digest: str,
+    chain: str,
+) -> str:
+    """A re-keyed entry's seal: a MAC under the new key of everything the chain hash
+    covers *and* the hash itself, so the entry keeps its hash (digests taken before
+    still match it) and no longer needs the old key to be verified."""
+    return _mac(
+        key, canonical_json(["sealed", prev_hash, subject, position, kind, at, digest, chain])
+    )
 
 
 def _head_mac(key: bytes | None, stream: str, length: int, chain: str) -> str | None:

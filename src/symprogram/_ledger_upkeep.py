@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from symprogram._ledger_text import _chain_body, _head_mac, _mac, _marker
+from symprogram._ledger_text import _head_mac, _marker, _seal
 from symprogram.clock import ensure_utc
 from symprogram.errors import IntegrityError
-from symprogram.ledger import GENESIS, Ledger, Problem, _read_stream
+from symprogram.ledger import Ledger, Problem, _read_stream
+from symprogram.ledger_keys import key_id
 from symprogram.persistence import Store, Transaction
 from symprogram.serialization import canonical_json
 
@@ -44,12 +45,38 @@ def _refuse(code: str, what: str, stream: str, problems: tuple[Problem, ...]) ->
     )
 
 
-def _on_current_key(ledger: Ledger, rows: list[tuple[int, dict[str, Any]]], head: Any) -> bool:
-    kid = ledger.key_id
-    return head.get("key") == kid and all(
-        raw.get("key") == kid and (raw.get("data") is not None or raw.get("erased_key") == kid)
-        for _, raw in rows
-    )
+def _made_with(ledger: Ledger, kid: object) -> str | None:
+    """The key id a stored key id stands for (no key id: the ring's legacy key)."""
+    if kid is not None or ledger.keys is None:
+        return None if kid is None else str(kid)
+    return key_id(ledger.keys.legacy)
+
+
+def _reseal(ledger: Ledger, stream: str, subject: str, position: int, raw: Any) -> bool:
+    """Move one verified entry (and its erasure marker) to the current key; whether it
+    changed. The hash is kept: an entry of another key gets a seal instead."""
+    keys = ledger.keys
+    assert keys is not None
+    key, kid = keys.current, keys.current_id
+    changed = False
+    sealed = raw.get("seal") is not None
+    made_with = _made_with(ledger, raw.get("seal_key") if sealed else raw.get("key"))
+    if made_with != kid:
+        at = ensure_utc(datetime.fromisoformat(raw["at"])).isoformat()
+        raw["seal"] = _seal(
+            key, raw["prev"], subject, position, str(raw["kind"]), at, raw["digest"], raw["hash"]
+        )
+        raw["seal_key"] = kid
+        changed = True
+    elif not sealed and raw.get("key") is None:
+        raw["key"] = kid  # an entry of the legacy key, which is the current one: named now
+        changed = True
+    if raw.get("data") is None and raw.get("erased_key") != kid:
+        adopted = raw.get("erased_adopted")
+        raw["erased"] = _marker(key, stream, position, raw["digest"], raw["hash"], adopted)
+        raw["erased_key"] = kid
+        changed = True
+    return changed
 
 
 def rekey_stream(
@@ -65,32 +92,20 @@ def rekey_stream(
     record = tx.load(Ledger.HEAD_KIND, stream)
     if record is None:
         return False
-    rows = [(p, json.loads(text)) for p, text in _read_stream(tx, stream, 0)]
-    if _on_current_key(ledger, rows, json.loads(record.data)):
-        return False
-    key, kid = ledger.keys.current, ledger.key_id
-    prev = GENESIS
-    for position, raw in rows:
-        old = str(raw["hash"])
-        was = [str(h) for h in raw.get("was") or ()]
-        at = ensure_utc(datetime.fromisoformat(raw["at"])).isoformat()
-        fields = (prev, subject, position, str(raw["kind"]), at, str(raw["digest"]))
-        chain = _mac(key, _chain_body(*fields, was))
-        if chain != old:
-            was.append(old)
-            chain = _mac(key, _chain_body(*fields, was))
-            raw["was"] = was
-        raw.update(prev=prev, hash=chain, key=kid)
-        if raw.get("data") is None:
-            adopted = raw.get("erased_adopted")
-            raw["erased"] = _marker(key, stream, position, raw["digest"], chain, adopted)
-            raw["erased_key"] = kid
-        tx.rewrite(stream, position, canonical_json(raw))
-        prev = chain
-    head = {"length": len(rows), "hash": prev, "key": kid}
-    head["mac"] = _head_mac(key, stream, len(rows), prev)
-    tx.save(Ledger.HEAD_KIND, stream, canonical_json(head), record.version)
-    return True
+    changed = False
+    for position, text in list(_read_stream(tx, stream, 0)):
+        raw = json.loads(text)
+        if _reseal(ledger, stream, subject, position, raw):
+            tx.rewrite(stream, position, canonical_json(raw))
+            changed = True
+    head = json.loads(record.data)
+    if head.get("key") != ledger.key_id:
+        length, chain = int(head["length"]), str(head["hash"])
+        mac = _head_mac(ledger.keys.current, stream, length, chain)
+        fresh = {"length": length, "hash": chain, "mac": mac, "key": ledger.key_id}
+        tx.save(Ledger.HEAD_KIND, stream, canonical_json(fresh), record.version)
+        changed = True
+    return changed
 
 
 def _adoptable(raw: dict[str, Any]) -> bool:

@@ -46,7 +46,7 @@ import attrs
 
 from symprogram._ledger_text import _canonical as _canonical
 from symprogram._ledger_text import _chain_body as _chain_body
-from symprogram._ledger_text import _data_digest, _head_mac, _mac, _marker
+from symprogram._ledger_text import _data_digest, _head_mac, _mac, _marker, _seal
 from symprogram._ledger_text import _entry_text as _entry_text
 from symprogram.clock import ensure_utc
 from symprogram.errors import IntegrityError, ValidationError
@@ -167,7 +167,7 @@ class _UnknownKey(Exception):
 class _Walk:
     """The state of one streaming pass over a stream (see :meth:`Ledger.verify`)."""
 
-    __slots__ = ("covered", "covered_hash", "covered_was", "expected", "last", "prev", "problems")
+    __slots__ = ("covered", "covered_hash", "expected", "last", "prev", "problems")
 
     def __init__(self, covered: StreamHead | None) -> None:
         self.problems: list[Problem] = []
@@ -176,7 +176,6 @@ class _Walk:
         self.last = 0
         self.covered = covered
         self.covered_hash: str | None = None
-        self.covered_was: tuple[str, ...] = ()
 
 
 class Ledger:
@@ -410,12 +409,12 @@ class Ledger:
 
         The stream is verified first (against ``against`` when given) with the
         keys it names; a stream that does not verify is refused, so re-keying never
-        launders a forgery. Then every entry's chain hash, every erasure marker and
-        the head are made again with the current key; an entry whose hash changes
-        keeps its earlier hashes (``was``, covered by the new hash), so a digest
-        taken before still verifies while the ring holds the key it was made with.
-        Returns whether anything was rewritten (``False``: already on the current
-        key, or no key). See :mod:`symprogram._ledger_upkeep`.
+        launders a forgery. Then every entry made with another key gets a *seal*
+        under the current key (a MAC of its fields and its hash: the hash stays as
+        it was, so digests taken before still match it, and the old key is no longer
+        needed to verify the entry), and every erasure marker and the head are made
+        again with the current key. Returns whether anything was rewritten
+        (``False``: already on the current key, or no key).
 
         Raises:
             IntegrityError: the stream does not verify (``ledger_rekey_refused``,
@@ -532,7 +531,6 @@ class Ledger:
         if position != walk.expected:
             problems.append(Problem(walk.expected, "gap", f"entry {walk.expected} is missing"))
         walk.expected = position + 1
-        was: tuple[str, ...] = ()
         try:
             raw = json.loads(text)
             digest = str(raw["digest"])
@@ -542,9 +540,7 @@ class Ledger:
                 problems.append(
                     Problem(position, "broken_link", "does not follow the previous entry")
                 )
-            was = tuple(str(h) for h in raw.get("was") or ())
-            body = _chain_body(raw["prev"], subject, position, str(raw["kind"]), at, digest, was)
-            if _mac(self._key_for(raw.get("key")), body) != raw["hash"]:
+            if not self._authentic(raw, subject, position, at, digest):
                 problems.append(Problem(position, "hash_mismatch", "the entry was altered"))
             walk.prev = str(raw["hash"])
         except _UnknownKey as exc:
@@ -554,7 +550,19 @@ class Ledger:
             problems.append(Problem(position, "unreadable", "the entry cannot be parsed"))
             walk.prev = ""
         if walk.covered is not None and position == walk.covered.length:
-            walk.covered_hash, walk.covered_was = walk.prev, was
+            walk.covered_hash = walk.prev
+
+    def _authentic(self, raw: Any, subject: str, position: int, at: str, digest: str) -> bool:
+        """Whether the entry's hash is its chain MAC under its key, or, once re-keyed,
+        whether its seal under the sealing key covers its fields and hash."""
+        prev, kind, chain = str(raw["prev"]), str(raw["kind"]), raw["hash"]
+        seal = raw.get("seal")
+        if seal is None:
+            body = _chain_body(prev, subject, position, kind, at, digest)
+            return bool(_mac(self._key_for(raw.get("key")), body) == chain)
+        key = self._key_for(raw.get("seal_key"))
+        expected = _seal(key, prev, subject, position, kind, at, digest, str(chain))
+        return isinstance(seal, str) and hmac.compare_digest(seal, expected)
 
     def _check_data(
         self, problems: list[Problem], stream: str, position: int, raw: Any, digest: str
@@ -642,7 +650,7 @@ def _check_covered(walk: _Walk, covered: StreamHead) -> None:
                 f"the digest covered {covered.length} entries, {walk.last} were found",
             )
         )
-    elif walk.covered_hash != covered.head and covered.head not in walk.covered_was:
+    elif walk.covered_hash != covered.head:
         walk.problems.append(
             Problem(
                 covered.length,

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_rows import LedgerRows
+from ledger_rows import LedgerRows, sha256_digest
 from test_tamper_detection import (
     HEALTH,
     LEDGERS,
@@ -38,8 +38,10 @@ from test_tamper_detection import (
 
 from _programs import START, ProgramFactory, drop_tables, new_prefix, open_program
 from symprogram import Program
+from symprogram._ledger_text import _chain_body, _head_mac, _mac
 from symprogram.digests import LedgerDigest
 from symprogram.errors import IntegrityError, NotFound, ValidationError
+from symprogram.ledger import GENESIS
 from symprogram.ledger_keys import LedgerKeys, key_id
 from symprogram.testing.strategies import ledger_keys
 
@@ -438,3 +440,47 @@ def test_entries_of_a_ring_verify_with_every_ring_that_holds_its_current_key(
     assert {"ledger_key_unknown"} == codes(reopen(program, other))
     holder = LedgerKeys(other.current, retired=(*other.retired, ring.current))
     assert reopen(program, holder).verify_all().ok
+
+
+def _forge_with(key: bytes, rows: LedgerRows, subject: str) -> None:
+    """What an attacker holding ``key`` writes: entry 1's data edited, every entry
+    re-chained with ``key`` (seals dropped), and a head authenticated with it."""
+    stream = f"history:{subject}"
+    raws = [json.loads(text) for _, text in rows.read(stream)]
+    raws[0]["data"]["n"] = 99
+    raws[0]["digest"] = sha256_digest(raws[0]["salt"], raws[0]["data"])
+    prev = GENESIS
+    for position, raw in enumerate(raws, start=1):
+        for field in ("seal", "seal_key"):
+            raw.pop(field, None)
+        body = _chain_body(prev, subject, position, raw["kind"], raw["at"], raw["digest"])
+        raw.update(prev=prev, hash=_mac(key, body), key=key_id(key))
+        prev = raw["hash"]
+    rows.put_stream(stream, [(p, json.dumps(raw)) for p, raw in enumerate(raws, start=1)])
+    mac = _head_mac(key, stream, len(raws), prev)
+    rows.put_head(stream, {"length": len(raws), "hash": prev, "mac": mac, "key": key_id(key)})
+
+
+@pytest.mark.parametrize("taken", ["before", "after"])
+def test_a_leaked_retired_key_cannot_rewrite_what_a_kept_digest_covered(
+    taken: str, make_program: ProgramFactory
+) -> None:
+    """Re-keyed entries keep their hashes under a seal of the new key. An attacker holding
+    the old key (still in the ring) can rewrite a stream consistently under it, which
+    ``verify`` alone accepts (the threat model says so), but not match a digest kept out
+    of reach, taken before the rotation or after the re-keying (``digest_head_mismatch``);
+    with the old key dropped from the ring the forgery is ``ledger_key_unknown``."""
+    program = make_program("memory", ledger_key=KEYS[0])
+    _history(program, "S", 3)
+    before = program.digest()
+    ring = reopen(program, LedgerKeys(KEYS[1], retired=(KEYS[0],)))
+    assert 1 == ring.rekey()
+    rows = LedgerRows(program)
+    assert all("seal" in json.loads(text) for _, text in rows.read("history:S"))
+    kept = before if taken == "before" else ring.digest()
+    assert ring.history.verify("S", against=kept).ok
+    _forge_with(KEYS[0], rows, "S")
+    assert ring.history.verify("S").ok
+    found = {p.code for p in ring.history.verify("S", against=kept).problems}
+    assert {"digest_head_mismatch"} == found
+    assert {"ledger_key_unknown"} == codes(reopen(program, KEYS[1]))
