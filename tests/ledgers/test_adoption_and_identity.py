@@ -25,7 +25,6 @@ from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger_keys import LedgerKeys
 
 KEY = b"adoption and identity key, 32 by"
-HEALTH = list(settings.default.suppress_health_check)
 
 
 def _history(program: Program, subject: str, n: int) -> None:
@@ -213,7 +212,7 @@ def test_an_altered_store_id_in_a_keyed_digest_is_forged(make_program: ProgramFa
     assert "digest_forged" == info.value.code
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=HEALTH)
+@settings(max_examples=30, deadline=None)
 @given(store_id=st.none() | st.text("0123456789abcdef", min_size=32, max_size=32))
 def test_a_digest_text_keeps_its_store_id(store_id: str | None) -> None:
     """``from_text(to_text(d))`` gives back the digest, its store id included."""
