@@ -324,6 +324,7 @@ AT_CALLS: dict[str, Call] = {
     ),
     "program.consent_to_remote_access": lambda p, s, at: p.consent_to_remote_access("C-1", at=at),
     "program.digest": lambda p, s, at: p.digest(at=at),
+    "program.adopt_erasures": lambda p, s, at: p.adopt_erasures(at=at),
 }
 
 
