@@ -48,10 +48,12 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from symprogram.errors import ConcurrencyError, NotFound, SymprogramError, ValidationError
 from symprogram.notify import Message, Notifier
@@ -87,6 +89,7 @@ OUTBOX_KINDS = {MESSAGE_KIND: True, PENDING_KIND: False}
 _NO_SUBJECT = "-"
 _PAGE = 500
 _log = logging.getLogger("symprogram.outbox")
+R = TypeVar("R")
 
 
 Entry = tuple[str, int, Message]
@@ -158,6 +161,26 @@ class DeliveringStore:
     def transaction(self, *, readonly: bool = False) -> _Unit:
         """A unit of work of the wrapped store (see the class)."""
         return _Unit(self.inner, readonly)
+
+    def run(self, fn: Callable[[Transaction], R], *, attempts: int = 4) -> R:
+        """``fn(tx)`` in a unit of work (see the class), run again whole when it lost
+        a race (:class:`~symprogram.errors.ConcurrencyError`: on a database server
+        two units of work both inserted one key, or one changed a record the other
+        read), up to ``attempts`` runs in all, after a short random pause. Only the
+        outermost unit of work of a thread is run again (a nested one failing dooms
+        its outer one, which only its owner can run again). A failed run's messages
+        were rolled back with it: only the run that committed sends any.
+        """
+        for attempt in range(1, attempts + 1):
+            outermost = _queued.depth == 0
+            try:
+                with self.transaction() as tx:
+                    return fn(tx)
+            except ConcurrencyError:
+                if not outermost or attempt == attempts:
+                    raise
+            time.sleep(random.uniform(0.001, 0.01) * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def close(self) -> None:
         """Close the wrapped store."""
@@ -305,10 +328,12 @@ class MessageOutbox:
         return handed, len(sent)
 
     def _mark_carefully(self, marker: str, sent: Sequence[Entry], rest: list[str]) -> None:
-        """Mark ``sent`` delivered reading each record first (after a conflict)."""
+        """Mark ``sent`` delivered reading each record first (after a conflict), each
+        locked until the marks are written (a stand-in slot is shared: another call
+        may be writing it meanwhile)."""
         try:
             with self._store.transaction() as tx:
-                found = {key: tx.load(MESSAGE_KIND, key) for key, _, _ in sent}
+                found = {key: load_for_update(tx, MESSAGE_KIND, key) for key, _, _ in sent}
                 current = [
                     (key, record.version, message)
                     for key, _, message in sent

@@ -38,7 +38,7 @@ from symprogram.events import DomainEvent
 from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
 from symprogram.notify import Message, Notifier
-from symprogram.outbox import DeliversAfterCommit, MessageOutbox
+from symprogram.outbox import DeliveringStore, DeliversAfterCommit, MessageOutbox
 from symprogram.persistence import Repository, Transaction
 from symprogram.serialization import dumps_without
 from symprogram.tokens import TOKEN_KIND, TokenPurpose, TokenRecord, Tokens
@@ -130,6 +130,22 @@ class FlowBase(DeliversAfterCommit):
     def _read(self, fn: Callable[[AccountsStorage], T]) -> T:
         with self._store.transaction(readonly=True) as tx:
             return fn(AccountsStorage(tx))
+
+    def _in_unit(self, fn: Callable[[Transaction], T]) -> T:
+        """Run ``fn`` in one unit of work; re-run it whole where it lost a race.
+
+        On a database server two units of work can both find no record for a key
+        (a request log, a stand-in slot, a link's generation) and both insert it:
+        one loses with a :class:`~symprogram.errors.ConcurrencyError`. A store that
+        can re-run a unit of work (``run``, the SQLAlchemy adapter; it does not
+        inside a host's or an already open unit of work) runs ``fn`` again, which
+        then finds the winner's record. SQLite and memory serialise writers: one run.
+        """
+        store = self._store
+        if isinstance(store, DeliveringStore):
+            return store.run(fn)
+        with store.transaction() as tx:  # pragma: no cover - flows keep a DeliveringStore
+            return fn(tx)
 
     def _consume(
         self, tx: Transaction, purpose: str, secret: object, now: datetime, field: str

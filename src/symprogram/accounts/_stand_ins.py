@@ -92,8 +92,8 @@ class StandIns:
         (the newest ``keep`` instants): the same reads, decoding and write."""
         repo = self._repo(REQUEST_LOG_KIND, RequestRecord)
         found = repo.find_for_update(self.key)
-        if found is None:
-            repo.add(RequestRecord(self.key, (at,)[-keep:]))
+        if found is None:  # save, not add: a lost race is a retryable ConcurrencyError
+            repo.save(RequestRecord(self.key, (at,)[-keep:]))
         else:
             repo.save(attrs.evolve(found, instants=(*found.instants, at)[-keep:]))
 

@@ -116,20 +116,26 @@ class Credentials(FlowBase):
     def _login_failed(self, keys: tuple[str, ...], now: datetime) -> None:
         """Count a failed log-in per address and per client key (the same for every address)."""
         limits = (self.settings.login_failure_limit, self.settings.client_failure_limit)
-        with self._store.transaction() as tx:
+
+        def count(tx: Transaction) -> None:
             store = AccountsStorage(tx)
             for key, keep in zip(keys, limits, strict=False):
                 store.requests.note_key(key, now, keep=keep)
+
+        self._in_unit(count)
 
     def _logged_in(self, key: str, failures: str, old: str, new: str | None) -> None:
         """After a successful log-in, in one unit of work: forget the address's failed
         log-ins, and store ``new`` for a stored hash ``old`` weaker than the policy
         (unless the password changed meanwhile)."""
-        with self._store.transaction() as tx:
+
+        def forget(tx: Transaction) -> None:
             store = AccountsStorage(tx)
             store.requests.forget_key(failures)
             if new is not None and store.credentials.password_hash(key) == old:
                 store.credentials.rehash(key, new)
+
+        self._in_unit(forget)
 
     def change_password(
         self, candidate_id: str | CandidateId, current_password: str, new_password: str
@@ -179,12 +185,15 @@ class Credentials(FlowBase):
         now = self._now()
         ttl = self.settings.reset_ttl
         limit = self.settings.reset_limit
-        with self._store.transaction() as tx:
+
+        def request(tx: Transaction) -> None:
             owner, stand_in = self._link_for(tx, RESET, normalized, now, limit, rules.may_reset)
             purpose = TokenPurpose.PASSWORD_RESET
             token = self._issue_for(tx, purpose, owner, stand_in, ttl, now)
             message = messages.password_reset(owner or self._decoy(), token, now + ttl)
             self._send_for(tx, owner, stand_in, message)
+
+        self._in_unit(request)
 
     def reset_password(self, token: str, new_password: str) -> None:
         """Set a new password with a reset token; every other reset link dies.

@@ -229,7 +229,8 @@ class Registration(AccountOpening):
         """The unit of work of :meth:`register`, its message written in it: the same
         writes for a new address and a known one (see :meth:`_attempted`)."""
         current = self.catalogue.current(now)
-        with self._store.transaction() as tx:
+
+        def unit(tx: Transaction) -> None:
             store = AccountsStorage(tx)
             acceptance_id = self._consume(tx, TERMS_PURPOSE, receipt, now, "terms_receipt")
             acceptance = rules.unbound_acceptance(store.acceptances.find(acceptance_id))
@@ -245,6 +246,8 @@ class Registration(AccountOpening):
                 tx, store, acceptance, contact, encoded, now
             )
             self._send(tx, [messages.activation(candidate, token, expires, reference)])
+
+        self._in_unit(unit)
 
     def _attempted(
         self,
@@ -324,9 +327,12 @@ class Registration(AccountOpening):
         now = self._now()
         ttl = self.settings.activation_ttl
         limit = self.settings.resend_limit
-        with self._store.transaction() as tx:
+
+        def resend(tx: Transaction) -> None:
             eligible = rules.may_resend_activation
             owner, stand_in = self._link_for(tx, RESEND, normalized, now, limit, eligible)
             token = self._issue_for(tx, TokenPurpose.ACTIVATION, owner, stand_in, ttl, now)
             message = messages.activation(owner or self._decoy(), token, now + ttl)
             self._send_for(tx, owner, stand_in, message)
+
+        self._in_unit(resend)

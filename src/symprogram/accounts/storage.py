@@ -192,8 +192,11 @@ class _RequestLog:
         return self.recent_key(self._key(purpose, email))
 
     def recent_key(self, key: str) -> tuple[datetime, ...]:
-        """The kept instants of the record ``key`` (see :meth:`client_key`), oldest first."""
-        found = self._repo.find(key)
+        """The kept instants of the record ``key`` (see :meth:`client_key`), oldest first.
+
+        Read locked in a writing unit of work (``find_for_update``): two requests
+        at once on a server count each other, so a limit holds under concurrency."""
+        found = self._repo.find_for_update(key)
         return () if found is None else found.instants
 
     def note(self, purpose: str, email: str, at: datetime, keep: int) -> None:
@@ -201,9 +204,11 @@ class _RequestLog:
 
     def note_key(self, key: str, at: datetime, keep: int) -> None:
         """Remember an instant under the record ``key``, keeping the newest ``keep``."""
-        found = self._repo.find(key)
+        found = self._repo.find_for_update(key)
         if found is None:
-            self._repo.add(RequestRecord(key, (at,)[-keep:]))
+            # save, not add: losing the race for the first record is a retryable
+            # ConcurrencyError (a unit of work re-run finds the winner's record).
+            self._repo.save(RequestRecord(key, (at,)[-keep:]))
         else:
             self._repo.save(attrs.evolve(found, instants=(*found.instants, at)[-keep:]))
 

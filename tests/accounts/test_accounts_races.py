@@ -1,0 +1,97 @@
+"""Concurrent account calls on every backend: a lost race is re-run, never an error.
+
+On a database server two units of work can both find no record for a key (an
+address's request log, a stand-in slot shared by unknown addresses, a link's
+generation) and both insert it. The account flows run their unit of work through
+the store's ``run`` where it has one (the SQLAlchemy adapter), which re-runs a
+unit of work that lost such a race, so that callers never see it: eight threads
+asking for resets of unknown addresses that share one stand-in slot, or of one
+known address, all succeed and leave one record per key (issues 17 and 18).
+Runs on memory, SQLite, SQLAlchemy on SQLite, and PostgreSQL / MariaDB when their
+URLs are set.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from _programs import ALL, ProgramFactory
+from symprogram import Program
+
+THREADS = 8
+ROUNDS = 4
+
+
+def _race(work: Callable[[int, int], object]) -> list[str]:
+    """Run ``work(thread, round)`` from THREADS threads started together; the errors."""
+    barrier = threading.Barrier(THREADS)
+    errors: list[str] = []
+
+    def thread(n: int) -> None:
+        barrier.wait()
+        for i in range(ROUNDS):
+            try:
+                work(n, i)
+            except Exception as error:
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=thread, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def _program(make_program: ProgramFactory, backend: str) -> Program:
+    # One stand-in slot: every unknown address's writes contend for the same records.
+    return make_program(backend, options={"accounts": {"settings": {"stand_in_pool": 1}}})
+
+
+@pytest.mark.parametrize("backend", ALL)
+def test_resets_for_unknown_addresses_sharing_a_slot_all_succeed(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Resets and resends for 64 unknown addresses at once, all in one stand-in slot:
+    no call fails, and the slot holds one record per kind."""
+    program = _program(make_program, backend)
+
+    def ask(n: int, i: int) -> None:
+        if i % 2:
+            program.accounts.resend_activation(f"nobody-{n}-{i}@example.com")
+        else:
+            program.accounts.request_password_reset(f"nobody-{n}-{i}@example.com")
+
+    assert [] == _race(ask)
+    assert [] == [m for m in program.notifier.messages if "nobody" in m.to]
+
+
+@pytest.mark.parametrize("backend", ALL)
+def test_resets_of_one_known_address_at_once_all_succeed(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Eight threads asking a reset for one account at once: every call returns, the
+    owner gets at most the limit's links, and each link sent works."""
+    program = _program(make_program, backend)
+    receipt = program.accounts.accept_terms(path="create_account").token
+    assert receipt is not None
+    program.accounts.register(
+        terms_receipt=receipt,
+        email="owner@example.com",
+        password="correct horse battery staple",
+        given_name="Ada",
+        family_name="Lovelace",
+        company_name="Analytical Engines",
+        partner_company="Babbage & Co",
+        preferred_language="en",
+    )
+    assert [] == _race(lambda n, i: program.accounts.request_password_reset("owner@example.com"))
+    resets = [
+        m
+        for m in program.notifier.messages
+        if m.kind == "password_reset" and m.to == "owner@example.com"
+    ]
+    assert 1 <= len(resets) <= program.accounts.settings.reset_limit
