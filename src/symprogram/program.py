@@ -368,7 +368,9 @@ class Program:
 
         Covers every stream of every ledger (its length and newest hash), the
         entries covered in all (``sequence``) and a Merkle root over them,
-        authenticated with the ledger key when the program has one. Keep
+        authenticated with the ledger key when the program has one, and the
+        store's identity (made and saved the first time a digest of the store is
+        taken; a digest of another store is refused, ``digest_store_mismatch``). Keep
         ``digest.to_text()`` in a log, object storage or another database; later
         :meth:`verify_all` (or a ledger's ``verify``) ``against=`` it proves that
         nothing it covered was removed, rolled back or rewritten. See

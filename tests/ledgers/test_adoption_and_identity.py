@@ -10,6 +10,7 @@ when) after verifying everything else. A digest names the store it was taken of,
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import attrs
@@ -20,7 +21,7 @@ from ledger_rows import LedgerRows
 
 from _programs import START, ProgramFactory
 from symprogram import Program
-from symprogram.digests import STORE_ID_KIND, LedgerDigest, _mac
+from symprogram.digests import STORE_ID_KIND, LedgerDigest, _mac, ensure_store_id
 from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger_keys import LedgerKeys
 
@@ -220,3 +221,15 @@ def test_a_digest_text_keeps_its_store_id(store_id: str | None) -> None:
     again = LedgerDigest.from_text(digest.to_text())
     assert digest == again
     assert store_id == again.store_id
+
+
+def test_programs_taking_their_first_digests_at_once_agree_on_the_store_id(
+    make_program: ProgramFactory,
+) -> None:
+    """Eight threads taking the first digests of one SQLite store at once all name the
+    same store id (the first saved wins; the others read it)."""
+    program = make_program("sqlite")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = set(pool.map(lambda _: ensure_store_id(program.store), range(8)))
+    assert 1 == len(ids)
+    assert ids == {program.digest().store_id}
