@@ -17,7 +17,6 @@ from integration_helpers import (
     START,
     earn_scs_endpoint,
     last,
-    register,
     register_active,
 )
 from sqlalchemy.engine import Engine
@@ -105,7 +104,8 @@ def test_host_engine_is_used_with_a_configurable_prefix_and_never_disposed(
 @pytest.mark.parametrize("outcome", ["commit", "rollback"])
 def test_program_writes_join_the_host_connection_transaction(engine: Engine, outcome: str) -> None:
     """Registering a candidate through ``Program.open(connection)`` is part of the
-    host's transaction: committed with the app's own row, or rolled back with it.
+    host's transaction: committed with the app's own row, or rolled back with it;
+    its activation message goes out when the host commits, never on a rollback.
 
     (The schema exists before the host's write transaction starts, as after a
     deployment step: SQLite allows one writer, so migrating from a second
@@ -115,13 +115,29 @@ def test_program_writes_join_the_host_connection_transaction(engine: Engine, out
         host = conn.begin()
         conn.execute(sa.text("INSERT INTO app_orders (what) VALUES ('kit')"))
         program = Program.open(conn, clock=FixedClock(START), options=FAST)
-        register(program, "ada@example.com")
-        cid = str(last(program, "activation").data["candidate_id"])
-        assert "ada@example.com" == program.accounts.get_candidate(cid).contact.email
+        receipt = program.accounts.accept_terms(path="create_account").token
+        assert receipt is not None
+        program.accounts.register(
+            terms_receipt=receipt,
+            email="ada@example.com",
+            password=PASSWORD,
+            given_name="Ada",
+            family_name="Lovelace",
+            company_name="Analytical Engines",
+            partner_company="Babbage & Co",
+            preferred_language="en-GB",
+        )
+        registered = program.accounts.find_by_email("ada@example.com")
+        assert registered is not None
+        cid = str(registered.candidate_id)
+        sent = program.notifier.messages  # type: ignore[attr-defined]
+        assert [] == [m for m in sent if m.kind == "activation"]  # not before the host commits
         if outcome == "commit":
             host.commit()
+            assert cid == str(last(program, "activation").data["candidate_id"])
         else:
             host.rollback()
+            assert [] == [m for m in sent if m.kind == "activation"]
         program.close()
         assert not conn.closed
     with Program(SQLAlchemyStore(engine=engine), clock=FixedClock(START)) as after:
