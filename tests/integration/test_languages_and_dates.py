@@ -310,6 +310,9 @@ AT_CALLS: dict[str, Call] = {
     "consent.record_gathered": lambda p, s, at: p.consent.record_gathered(
         "s1", "order", ["name"], at=at
     ),
+    "consent.record_gathered_many": lambda p, s, at: p.consent.record_gathered_many(
+        [("s1", "order", ["name"])], at=at
+    ),
     "consent.record_personal_data": lambda p, s, at: p.consent.record_personal_data(
         "s1", "order", {"name": "Ada"}, at=at
     ),
