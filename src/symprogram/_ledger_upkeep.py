@@ -162,6 +162,27 @@ def _each_stream(
             after = names[-1]
 
 
+def _check_covered_present(
+    store: Store, ledgers: Iterable[Ledger], against: LedgerDigest | None, code: str, what: str
+) -> None:
+    """Refuse (``code``) when a stream or ledger ``against`` covered is gone: a rewrite
+    that visits the streams present would never see it."""
+    if against is None:
+        return
+    chosen = list(ledgers)
+    for ledger in chosen:
+        ledger.check_digest(against)
+    with store.transaction(readonly=True) as tx:
+        against.check_store(tx)
+    names = {ledger.name for ledger in chosen}
+    present = {f"{ledger.name}:{subject}" for ledger, subject in _each_stream(store, chosen, 500)}
+    for head in against.streams:
+        ledger_name = head.stream.split(":", 1)[0]
+        if ledger_name not in names or head.stream not in present:
+            problem = Problem(0, "digest_stream_missing", "the digest covered it; it is gone")
+            raise _refuse(code, what, head.stream, (problem,))
+
+
 def rekey_ledgers(
     store: Store,
     ledgers: Iterable[Ledger],
@@ -171,9 +192,12 @@ def rekey_ledgers(
 ) -> int:
     """Re-key every stream of ``ledgers``, each in its own unit of work; return how many
     were rewritten. Stops at the first stream that does not verify (``ledger_rekey_refused``);
-    what was re-keyed before stays re-keyed, and a second run skips it."""
+    what was re-keyed before stays re-keyed, and a second run skips it. With ``against``,
+    a stream the digest covered that is gone is refused first."""
+    chosen = list(ledgers)
+    _check_covered_present(store, chosen, against, "ledger_rekey_refused", "re-keyed")
     count = 0
-    for ledger, subject in _each_stream(store, ledgers, batch):
+    for ledger, subject in _each_stream(store, chosen, batch):
         with store.transaction() as tx:
             count += ledger.rekey(tx, subject, against=against)
     return count
@@ -189,9 +213,12 @@ def adopt_ledger_erasures(
 ) -> int:
     """Adopt the marker-less erasures of every stream of ``ledgers``, each stream in its own
     unit of work; return the entries adopted. Stops at the first stream with another
-    problem (``ledger_adoption_refused``)."""
+    problem (``ledger_adoption_refused``), or, with ``against``, before anything when a
+    stream the digest covered is gone."""
+    chosen = list(ledgers)
+    _check_covered_present(store, chosen, against, "ledger_adoption_refused", "adopted")
     count = 0
-    for ledger, subject in _each_stream(store, ledgers, batch):
+    for ledger, subject in _each_stream(store, chosen, batch):
         with store.transaction() as tx:
             count += ledger.adopt_erasures(tx, subject, at=at, against=against)
     return count

@@ -233,3 +233,25 @@ def test_programs_taking_their_first_digests_at_once_agree_on_the_store_id(
         ids = set(pool.map(lambda _: ensure_store_id(program.store), range(8)))
     assert 1 == len(ids)
     assert ids == {program.digest().store_id}
+
+
+def test_adoption_against_a_digest_refuses_when_a_covered_stream_is_gone(
+    make_program: ProgramFactory,
+) -> None:
+    """A stream the digest covered, dropped whole, is refused before anything is adopted
+    (``ledger_adoption_refused``): the old-style erasure elsewhere stays unadopted."""
+    program = make_program("memory", ledger_key=KEY)
+    _history(program, "A", 2)
+    _history(program, "B", 2)
+    digest = program.digest()
+    rows = LedgerRows(program)
+    old_style_erase(rows, "history:A", 1)
+    rows.put_stream("history:B", [])
+    rows.put_head("history:B", None)
+    with pytest.raises(IntegrityError) as info:
+        program.adopt_erasures(against=digest)
+    assert ("ledger_adoption_refused", "history:B") == (
+        info.value.code,
+        info.value.details["stream"],
+    )
+    assert [(1, "erasure_forged")] == problems(program, "A")

@@ -192,7 +192,8 @@ def test_every_tamper_kind_is_detected_after_a_rotation(
     """Written under the old key, rotated (re-keyed or not), every tamper kind of the
     suite is still detected with the ring and a kept digest (taken before or after the
     rotation), what the threat model says the key alone detects is detected without the
-    digest, and the sibling stream verifies."""
+    digest, re-keying against the digest refuses the stream and leaves it as it is (no
+    forgery is laundered), and the sibling stream verifies."""
     with fresh(backend, KEYS[0]) as old:
         tamper_after_rotation(old, ledger, tamper, rekeyed, digest_after, data)
 
@@ -225,6 +226,12 @@ def tamper_after_rotation(
         assert chain_codes(result), (tamper, result.problems)
         if expected_detected(tamper, key=True, digest=False):
             assert chain_codes(verify(program, ledger, built.subject, None)), tamper
+        tampered = rows.read(stream)
+        with pytest.raises(IntegrityError) as info:
+            program.rekey(against=kept)
+        assert "ledger_rekey_refused" == info.value.code
+        assert stream == info.value.details["stream"]
+        assert tampered == rows.read(stream)
         assert verify(program, ledger, built.other, kept).ok
     finally:
         rows.restore(snapshot)
