@@ -55,7 +55,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
-from symprogram.errors import ConcurrencyError, NotFound, SymprogramError, ValidationError
+from symprogram.errors import (
+    ConcurrencyError,
+    NotFound,
+    StorageError,
+    SymprogramError,
+    ValidationError,
+)
 from symprogram.notify import Message, Notifier
 from symprogram.persistence import Record, Store, Transaction, load_for_update, save_many
 
@@ -166,18 +172,21 @@ class DeliveringStore:
         """``fn(tx)`` in a unit of work (see the class), run again whole when it lost
         a race (:class:`~symprogram.errors.ConcurrencyError`: on a database server
         two units of work both inserted one key, or one changed a record the other
-        read), up to ``attempts`` runs in all, after a short random pause. Only the
-        outermost unit of work of a thread is run again (a nested one failing dooms
-        its outer one, which only its owner can run again). A failed run's messages
-        were rolled back with it: only the run that committed sends any.
+        read; or a retryable :class:`~symprogram.errors.StorageError` such as a
+        deadlock or a serialization failure), up to ``attempts`` runs in all,
+        after a short random pause. Only the outermost unit of work of a thread
+        is run again (a nested one failing dooms its outer one, which only its
+        owner can run again). A failed run's messages were rolled back with it:
+        only the run that committed sends any.
         """
         for attempt in range(1, attempts + 1):
             outermost = _queued.depth == 0
             try:
                 with self.transaction() as tx:
                     return fn(tx)
-            except ConcurrencyError:
-                if not outermost or attempt == attempts:
+            except (ConcurrencyError, StorageError) as error:
+                lost = isinstance(error, ConcurrencyError) or error.details.get("retryable")
+                if not lost or not outermost or attempt == attempts:
                     raise
             time.sleep(random.uniform(0.001, 0.01) * attempt)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

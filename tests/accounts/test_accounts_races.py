@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
 from _programs import ALL, ProgramFactory
 from symprogram import Program
+from symprogram.errors import PermissionDenied
 
 THREADS = 8
 ROUNDS = 4
@@ -95,3 +97,28 @@ def test_resets_of_one_known_address_at_once_all_succeed(
         if m.kind == "password_reset" and m.to == "owner@example.com"
     ]
     assert 1 <= len(resets) <= program.accounts.settings.reset_limit
+
+
+@pytest.mark.parametrize("backend", ALL)
+def test_failed_log_ins_at_once_are_refused_and_nothing_else(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Eight threads failing log-ins at once (new unknown addresses, one shared client
+    key, the expired counts swept meanwhile): each call is refused as a failed
+    log-in or as rate limited, never with another error."""
+    program = _program(make_program, backend)
+    clock = program.clock
+    for i in range(20):  # counts of an hour ago: the sweeps below delete them
+        with pytest.raises(PermissionDenied):
+            program.accounts.authenticate(f"old-{i}@example.com", "wrong password!")
+    clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+
+    def fail(n: int, i: int) -> None:
+        with pytest.raises(PermissionDenied) as refused:
+            program.accounts.authenticate(
+                f"guess-{n}-{i}@example.com", "wrong password!", client_key="203.0.113.9"
+            )
+        if refused.value.code not in ("invalid_credentials", "rate_limited"):
+            raise refused.value
+
+    assert [] == _race(fail)

@@ -23,8 +23,13 @@ __all__ = ["MAX_CLIENT_KEY", "Credentials"]
 MAX_CLIENT_KEY = 256
 """The longest client key ``authenticate`` accepts (an IP address, a device ID ...)."""
 
+SWEEP = 8
+"""Request logs a failed log-in looks at for deletion (see ``_sweep_request_logs``):
+more than the (at most two) counts a failure can add."""
+
 
 class Credentials(FlowBase):
+    _sweep_after: str = ""
     """Log-ins and passwords of :class:`~symprogram.accounts.AccountsService`."""
 
     def authenticate(
@@ -119,10 +124,30 @@ class Credentials(FlowBase):
 
         def count(tx: Transaction) -> None:
             store = AccountsStorage(tx)
-            for key, keep in zip(keys, limits, strict=False):
+            # In key order, as the sweep locks: two units never wait on each other in a cycle.
+            for key, keep in sorted(zip(keys, limits, strict=False)):
                 store.requests.note_key(key, now, keep=keep)
 
         self._in_unit(count)
+        self._sweep_request_logs(now)
+
+    def _sweep_request_logs(self, now: datetime) -> None:
+        """Delete a few request logs no window counts any more, in a unit of work of
+        their own, after the call's (issue 17, "growth bounded"): a failed log-in
+        for an address nobody has leaves a count for that address (so that the
+        limit answers alike for every address), and each failure looks at
+        :data:`SWEEP` logs, so such counts cannot pile up faster than they are
+        deleted once their window has passed. The same work for every address."""
+        settings = self.settings
+        horizon = max(
+            settings.login_failure_window, settings.client_failure_window, settings.resend_window
+        )
+        after = self._sweep_after
+
+        def sweep(tx: Transaction) -> str:
+            return AccountsStorage(tx).requests.sweep(after, now - horizon, SWEEP)
+
+        self._sweep_after = self._in_unit(sweep)
 
     def _logged_in(self, key: str, failures: str, old: str, new: str | None) -> None:
         """After a successful log-in, in one unit of work: forget the address's failed

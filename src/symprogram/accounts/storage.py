@@ -176,6 +176,7 @@ class _Credentials:
 
 class _RequestLog:
     def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
         self._repo = Repository(tx, REQUEST_LOG_KIND, RequestRecord, key=lambda r: r.key)
 
     @staticmethod
@@ -211,6 +212,22 @@ class _RequestLog:
             self._repo.save(RequestRecord(key, (at,)[-keep:]))
         else:
             self._repo.save(attrs.evolve(found, instants=(*found.instants, at)[-keep:]))
+
+    def sweep(self, after: str, older_than: datetime, limit: int) -> str:
+        """Delete the request logs past the key ``after`` (``""``: from the first;
+        ``limit`` of them looked at, in key order) whose newest instant is before
+        ``older_than``, i.e. that no window counts any more.
+
+        Returns:
+            where the next sweep starts: the last key looked at, or ``""`` once
+            the end was reached.
+        """
+        records = self._tx.scan(REQUEST_LOG_KIND, after=after or None, limit=limit)
+        for record in records:
+            found = self._repo.find_for_update(record.key)
+            if found is not None and (not found.instants or found.instants[-1] < older_than):
+                self._repo.remove(found)
+        return records[-1].key if len(records) == limit else ""
 
     def forget(self, purpose: str, email: str) -> None:
         """Delete the request log of ``(purpose, email)``, if any."""
