@@ -124,6 +124,7 @@ MODELS = frozenset(
         "LanguageTag",
         "LedgerAudit",
         "LedgerDigest",
+        "LedgerKeys",
         "LedgerEntry",
         "LedgersVerification",
         "LocalSite",
