@@ -29,8 +29,9 @@ more than the (at most two) counts a failure can add."""
 
 
 class Credentials(FlowBase):
-    _sweep_after: str = ""
     """Log-ins and passwords of :class:`~symprogram.accounts.AccountsService`."""
+
+    _sweep_after: str = ""
 
     def authenticate(
         self, email: str, password: str, *, client_key: str | None = None
