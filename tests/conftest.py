@@ -38,9 +38,9 @@ from symprogram import Program
 from symprogram.clock import FixedClock
 from symprogram.persistence import Store
 
-QUICK_EXAMPLES = 20
+QUICK_EXAMPLES = 8
 """The ``dev`` profile's examples per test (a test's own ``@settings`` is capped too)."""
-QUICK_STEPS = 20
+QUICK_STEPS = 10
 """The ``dev`` profile's steps per stateful test run."""
 
 settings.register_profile(
