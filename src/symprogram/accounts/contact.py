@@ -17,6 +17,7 @@ from symprogram.accounts.ports import CONTACT_UPDATE, EMAIL_CHANGE_LOG, Personal
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.decisions import Decision
 from symprogram.ids import CandidateId
+from symprogram.persistence import Transaction
 from symprogram.tokens import TokenPurpose
 
 __all__ = ["KEEP", "Contact", "Keep"]
@@ -136,7 +137,8 @@ class Contact(FlowBase):
         now = self._now()
         ttl = self.settings.email_verification_ttl
         purpose = TokenPurpose.EMAIL_VERIFICATION
-        with self._store.transaction() as tx:
+
+        def unit(tx: Transaction) -> None:
             store = AccountsStorage(tx)
             candidate = store.candidates.get(key)
             rules.require_open(candidate)
@@ -149,11 +151,13 @@ class Contact(FlowBase):
             token = self._tokens.issue(tx, purpose=purpose, subject=key, ttl=ttl, now=now)
             store.candidates.save(attrs.evolve(candidate, pending_email=normalized))
             self._record(tx, EmailChangeRequested(key, now, new_email=normalized))
-            if owner is not None:
-                first = messages.email_in_use_attempt(owner)
-            else:
-                first = messages.email_verification(key, normalized, token, now + ttl)
+            # Both messages built whatever the address (the same work); one is sent.
+            in_use = messages.email_in_use_attempt(owner or self._decoy(), now)
+            verification = messages.email_verification(key, normalized, token, now + ttl)
+            first = in_use if owner is not None else verification
             self._send(tx, [first, messages.email_change_requested(candidate)])
+
+        self._in_unit(unit)
 
     def confirm_email_change(self, token: str) -> Candidate:
         """Verify the new address with its token and make it the account's address.

@@ -127,14 +127,14 @@ def password_reset(candidate: Candidate, token: str, expires: datetime) -> Messa
     )
 
 
-def email_in_use_attempt(owner: Candidate) -> Message:
-    """The notice to an address's owner that another account asked to use it."""
+def email_in_use_attempt(owner: Candidate, at: datetime) -> Message:
+    """The notice to an address's owner that another account asked to use it at ``at``."""
     return Message(
         to=owner.contact.email,
         kind="email_in_use_attempt",
         subject="Somebody tried to use your address",
         body="Another account asked to use this address; nothing was changed.",
-        data={},
+        data={"candidate_id": owner.candidate_id, "attempted_at": at.isoformat()},
     )
 
 
