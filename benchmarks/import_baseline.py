@@ -1,6 +1,13 @@
 """The CLI CSV import against a hand-written importer, in one run (issue 20).
 
-``python -m benchmarks.import_baseline [--rows 20000] [--profile] [--postgres URL]``
+``python -m benchmarks.import_baseline [--rows 20000 [100000 ...]] [--profile]
+[--postgres URL] [--no-sqlite] [--sample SECONDS] [--out FILE.json]``
+
+Each size is measured in turn, in a fresh temporary directory (deleted after it), with
+the load average at its start and end; ``--out`` keeps the JSON of the sizes done so
+far (a 1M import takes tens of minutes). Above ``--dbstat-max`` rows the per-table
+``dbstat``, the rows by kind and the ``VACUUM`` copy are skipped (``PRAGMA page_count``
+is always read).
 
 Measures, on the same CSV file of unique candidates:
 
@@ -17,7 +24,8 @@ Measures, on the same CSV file of unique candidates:
 - optionally a cProfile of the same import run in-process (top entries by cumulative
   time), and the same two importers into PostgreSQL (``pg_total_relation_size``).
 
-Prints one JSON document; ``benchmarks/REPORT.md`` quotes it by hand.
+Prints one JSON document (one size: that size's; several: ``{"runs": [...]}``);
+``benchmarks/REPORT.md`` quotes it by hand.
 """
 
 from __future__ import annotations
@@ -158,30 +166,32 @@ def baseline_postgres(csv_path: Path, url: str) -> dict[str, Any]:
 
 
 # -- symprogram's CLI ----------------------------------------------------------------------
-def cli_import(csv_path: Path, db: str) -> dict[str, Any]:
-    """``symprogram import candidates`` as a user runs it (a new process)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "symprogram",
-        "--db",
-        db,
-        "--now",
-        NOW,
-        "import",
-        "candidates",
-        str(csv_path),
-        "--terms-accepted",
-        "-q",
-        "--json",
-    ]
+def cli_import(csv_path: Path, db: str, *, sample: float = 0.0) -> dict[str, Any]:
+    """``symprogram import candidates`` as a user runs it (a new process).
+
+    ``sample`` > 0 (SQLite): every ``sample`` seconds, the size of the database file
+    and its WAL, to follow the rate as the file grows (bytes / bytes per candidate).
+    """
+    cmd = [sys.executable, "-m", "symprogram", *_argv(csv_path, db)]
+    samples: list[tuple[float, int]] = []
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if sample > 0:
+        path = Path(db)
+        while proc.poll() is None:
+            try:
+                proc.wait(timeout=sample)
+            except subprocess.TimeoutExpired:
+                samples.append((time.perf_counter() - start, sum(_files_size(path).values())))
+    stdout, stderr = proc.communicate()
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"import failed ({done.returncode}): {done.stderr[-2000:]}")
-    report = json.loads(done.stdout)
-    return {"seconds": elapsed, "imported": report["imported"], "command": " ".join(cmd[1:])}
+    if proc.returncode != 0:
+        raise SystemExit(f"import failed ({proc.returncode}): {stderr[-2000:]}")
+    report = json.loads(stdout)
+    out = {"seconds": elapsed, "imported": report["imported"], "command": " ".join(cmd[1:])}
+    if samples:
+        out["size_samples"] = samples
+    return out
 
 
 def _files_size(db: Path) -> dict[str, int]:
@@ -230,22 +240,23 @@ def sqlite_breakdown(db: Path) -> dict[str, Any]:
         conn.close()
 
 
-def profile_import(csv_path: Path, db: Path, top: int) -> dict[str, Any]:
+def page_counts(db: Path) -> dict[str, int]:
+    """``PRAGMA page_count`` / ``page_size`` / ``freelist_count`` (cheap at any size)."""
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            name: conn.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("page_count", "page_size", "freelist_count")
+        }
+    finally:
+        conn.close()
+
+
+def profile_import(csv_path: Path, db: Path, top: int, dump: Path | None = None) -> dict[str, Any]:
     """The same import in-process under cProfile: top entries by cumulative time."""
     from symprogram.cli import cli as cli_main
 
-    argv = [
-        "--db",
-        str(db),
-        "--now",
-        NOW,
-        "import",
-        "candidates",
-        str(csv_path),
-        "--terms-accepted",
-        "-q",
-        "--json",
-    ]
+    argv = _argv(csv_path, db)
     prof = cProfile.Profile()
     stdout = sys.stdout
     sys.stdout = io.StringIO()
@@ -259,6 +270,8 @@ def profile_import(csv_path: Path, db: Path, top: int) -> dict[str, Any]:
     finally:
         sys.stdout = stdout
     elapsed = time.perf_counter() - start
+    if dump is not None:
+        prof.dump_stats(dump)
     text = io.StringIO()
     stats = pstats.Stats(prof, stream=text)
     stats.sort_stats("cumulative").print_stats(top)
@@ -274,7 +287,7 @@ def profile_import(csv_path: Path, db: Path, top: int) -> dict[str, Any]:
     }
 
 
-def _argv(csv_path: Path, db: Path) -> list[str]:
+def _argv(csv_path: Path, db: str | Path) -> list[str]:
     return [
         "--db",
         str(db),
@@ -341,6 +354,15 @@ def _pg_database(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+def _pg_drop(url: str, *names: str) -> None:
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
 def _pg_sizes(url: str) -> dict[str, int]:
     import psycopg
 
@@ -354,94 +376,163 @@ def _pg_sizes(url: str) -> dict[str, int]:
     return dict(rows)
 
 
+def _sqlite_step(args: argparse.Namespace, rows: int, d: Path, csv_path: Path) -> dict[str, Any]:
+    """Baseline, symprogram CLI, baseline (interleaved: the load moves); sizes and rows."""
+    base = [baseline_sqlite(csv_path, d / "natural1.db")]
+    sp = cli_import(csv_path, str(d / "symprogram.db"), sample=args.sample)
+    base.append(baseline_sqlite(csv_path, d / "natural2.db"))
+    best = min(b["seconds"] for b in base)
+    out: dict[str, Any] = {
+        "symprogram": sp | {"rows_per_s": sp["imported"] / sp["seconds"]},
+        "baseline": {
+            "runs_seconds": [b["seconds"] for b in base],
+            "rows": base[0]["rows"],
+            "rows_per_s": base[0]["rows"] / best,
+        },
+        "ratio": sp["seconds"] / best,
+        "symprogram_us_per_row": sp["seconds"] / sp["imported"] * 1e6,
+        "baseline_us_per_row": best / base[0]["rows"] * 1e6,
+    }
+    sp_files = _files_size(d / "symprogram.db")
+    nat_files = _files_size(d / "natural1.db")
+    out["bytes"] = {
+        "symprogram_files": sp_files,
+        "baseline_files": nat_files,
+        "symprogram_per_candidate": sum(sp_files.values()) / sp["imported"],
+        "baseline_per_candidate": sum(nat_files.values()) / base[0]["rows"],
+    }
+    out["pages"] = page_counts(d / "symprogram.db")
+    if rows <= args.dbstat_max:
+        out["breakdown"] = sqlite_breakdown(d / "symprogram.db")
+        out["bytes"]["symprogram_vacuumed_per_candidate"] = (
+            vacuumed_size(d / "symprogram.db") / sp["imported"]
+        )
+        nat = sqlite3.connect(d / "natural1.db")
+        out["baseline_pages"] = dict(
+            nat.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
+        )
+        nat.close()
+    for name in ("natural1.db", "natural2.db"):
+        (d / name).unlink(missing_ok=True)
+    return out
+
+
+def _ablation_step(rows: int, d: Path, csv_path: Path) -> dict[str, Any]:
+    warm = d / "warm.csv"
+    write_csv(warm, 50)
+    in_process(warm, d / "warm.db", consent=True)  # imports, first-call caches
+    full = in_process(csv_path, d / "inproc-full.db", consent=True)
+    bare = in_process(csv_path, d / "inproc-noconsent.db", consent=False)
+    return {
+        "in_process_seconds": full,
+        "in_process_rows_per_s": rows / full,
+        "without_consent_records_seconds": bare,
+        "without_consent_records_rows_per_s": rows / bare,
+        "without_consent_bytes_per_candidate": sum(_files_size(d / "inproc-noconsent.db").values())
+        / rows,
+    }
+
+
+def _postgres_step(url: str, csv_path: Path) -> dict[str, Any]:
+    sp_url = _pg_database(url, "sp_i20_symprogram")
+    nat_url = _pg_database(url, "sp_i20_natural")
+    pg_sp = cli_import(csv_path, sp_url)
+    pg_base = baseline_postgres(csv_path, nat_url)
+    sizes = _pg_sizes(sp_url)
+    out = {
+        "symprogram": pg_sp | {"rows_per_s": pg_sp["imported"] / pg_sp["seconds"]},
+        "baseline": pg_base | {"rows_per_s": pg_base["rows"] / pg_base["seconds"]},
+        "ratio": pg_sp["seconds"] / pg_base["seconds"],
+        "symprogram_us_per_row": pg_sp["seconds"] / pg_sp["imported"] * 1e6,
+        "baseline_us_per_row": pg_base["seconds"] / pg_base["rows"] * 1e6,
+        "symprogram_relations": sizes,
+        "symprogram_per_candidate": sum(sizes.values()) / pg_sp["imported"],
+        "baseline_bytes": pg_base["bytes"],
+        "baseline_per_candidate": pg_base["bytes"] / pg_base["rows"],
+    }
+    _pg_drop(url, "sp_i20_symprogram", "sp_i20_natural")
+    return out
+
+
+def measure(args: argparse.Namespace, rows: int) -> dict[str, Any]:
+    """Every requested measurement at one size, in a fresh temporary directory."""
+    out: dict[str, Any] = {
+        "rows": rows,
+        "load_start": os.getloadavg(),
+        "commit": args.commit or _commit(),
+        "symprogram_from": _symprogram_path(),
+        "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+    }
+    with tempfile.TemporaryDirectory(prefix="sp-i20-", dir=args.workdir) as tmp:
+        d = Path(tmp)
+        csv_path = d / "candidates.csv"
+        write_csv(csv_path, rows)
+        out["csv_bytes"] = csv_path.stat().st_size
+        if not args.no_sqlite:
+            out["sqlite"] = _sqlite_step(args, rows, d, csv_path)
+            out["sqlite_load_end"] = os.getloadavg()
+        if args.ablate:
+            out.setdefault("sqlite", {})["ablation"] = _ablation_step(rows, d, csv_path)
+        if args.postgres:
+            out["postgres_load_start"] = os.getloadavg()
+            out["postgres"] = _postgres_step(args.postgres, csv_path)
+        if args.profile:
+            out["profile_load_start"] = os.getloadavg()
+            dump = args.profile_dump / f"import-{rows}.prof" if args.profile_dump else None
+            out["profile"] = profile_import(csv_path, d / "profiled.db", args.top, dump)
+            out["profile"]["pages"] = page_counts(d / "profiled.db")
+    out["load_end"] = os.getloadavg()
+    out["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    return out
+
+
+def _commit() -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
+def _symprogram_path() -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", "import symprogram; print(symprogram.__file__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--rows", type=int, nargs="+", default=[20_000])
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-dump", type=Path, help="directory for the cProfile stats")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--postgres", metavar="URL")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite comparison")
+    parser.add_argument(
+        "--dbstat-max",
+        type=int,
+        default=200_000,
+        help="dbstat, per-kind counts and VACUUM only up to this many rows",
+    )
+    parser.add_argument(
+        "--sample", type=float, default=0.0, help="sample the file size every N seconds"
+    )
+    parser.add_argument("--workdir", help="where the temporary files go")
+    parser.add_argument("--commit", help="the commit measured (default: this checkout's HEAD)")
+    parser.add_argument("--out", type=Path, help="write the JSON here after every size")
     parser.add_argument(
         "--ablate", action="store_true", help="also in-process, with and without consent records"
     )
     args = parser.parse_args()
-    out: dict[str, Any] = {
-        "rows": args.rows,
-        "load_start": os.getloadavg(),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-        ).stdout.strip(),
-        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-    }
-    with tempfile.TemporaryDirectory(prefix="sp-i20-") as tmp:
-        d = Path(tmp)
-        csv_path = d / "candidates.csv"
-        write_csv(csv_path, args.rows)
-        out["csv_bytes"] = csv_path.stat().st_size
-        # interleaved: baseline, symprogram, baseline (the load moves)
-        base = [baseline_sqlite(csv_path, d / f"natural{i}.db") for i in (1,)]
-        sp = cli_import(csv_path, str(d / "symprogram.db"))
-        base.append(baseline_sqlite(csv_path, d / "natural2.db"))
-        best = min(b["seconds"] for b in base)
-        out["sqlite"] = {
-            "symprogram": sp | {"rows_per_s": sp["imported"] / sp["seconds"]},
-            "baseline": {
-                "runs_seconds": [b["seconds"] for b in base],
-                "rows": base[0]["rows"],
-                "rows_per_s": base[0]["rows"] / best,
-            },
-            "ratio": sp["seconds"] / best,
-        }
-        sp_files = _files_size(d / "symprogram.db")
-        nat_files = _files_size(d / "natural1.db")
-        out["sqlite"]["bytes"] = {
-            "symprogram_files": sp_files,
-            "baseline_files": nat_files,
-            "symprogram_per_candidate": sum(sp_files.values()) / sp["imported"],
-            "baseline_per_candidate": sum(nat_files.values()) / base[0]["rows"],
-        }
-        out["sqlite"]["breakdown"] = sqlite_breakdown(d / "symprogram.db")
-        out["sqlite"]["bytes"]["symprogram_vacuumed_per_candidate"] = (
-            vacuumed_size(d / "symprogram.db") / sp["imported"]
-        )
-        if args.ablate:
-            warm = d / "warm.csv"
-            write_csv(warm, 50)
-            in_process(warm, d / "warm.db", consent=True)  # imports, first-call caches
-            full = in_process(csv_path, d / "inproc-full.db", consent=True)
-            bare = in_process(csv_path, d / "inproc-noconsent.db", consent=False)
-            out["sqlite"]["ablation"] = {
-                "in_process_seconds": full,
-                "in_process_rows_per_s": args.rows / full,
-                "without_consent_records_seconds": bare,
-                "without_consent_records_rows_per_s": args.rows / bare,
-                "without_consent_bytes_per_candidate": sum(
-                    _files_size(d / "inproc-noconsent.db").values()
-                )
-                / args.rows,
-            }
-        nat = sqlite3.connect(d / "natural1.db")
-        out["sqlite"]["baseline_pages"] = dict(
-            nat.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
-        )
-        nat.close()
-        if args.postgres:
-            sp_url = _pg_database(args.postgres, "sp_i20_symprogram")
-            nat_url = _pg_database(args.postgres, "sp_i20_natural")
-            pg_sp = cli_import(csv_path, sp_url)
-            pg_base = baseline_postgres(csv_path, nat_url)
-            sizes = _pg_sizes(sp_url)
-            out["postgres"] = {
-                "symprogram": pg_sp | {"rows_per_s": pg_sp["imported"] / pg_sp["seconds"]},
-                "baseline": pg_base | {"rows_per_s": pg_base["rows"] / pg_base["seconds"]},
-                "ratio": pg_sp["seconds"] / pg_base["seconds"],
-                "symprogram_relations": sizes,
-                "symprogram_per_candidate": sum(sizes.values()) / pg_sp["imported"],
-                "baseline_per_candidate": pg_base["bytes"] / pg_base["rows"],
-            }
-        if args.profile:
-            out["profile"] = profile_import(csv_path, d / "profiled.db", args.top)
-    out["load_end"] = os.getloadavg()
-    json.dump(out, sys.stdout, indent=2, default=str)
+    runs: list[dict[str, Any]] = []
+    for rows in args.rows:
+        runs.append(measure(args, rows))
+        if args.out:
+            args.out.write_text(json.dumps({"runs": runs}, indent=2, default=str) + "\n")
+    result: Any = runs[0] if len(runs) == 1 else {"runs": runs}
+    json.dump(result, sys.stdout, indent=2, default=str)
     print()
 
 
