@@ -13,7 +13,7 @@ import threading
 import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["Program"]
 
 S = TypeVar("S")
+L = TypeVar("L", bound="_LedgerService")
 E = TypeVar("E", bound=DomainEvent)
 
 _SERVICES = {
@@ -49,6 +50,13 @@ _SERVICES = {
     "entitlements": ("symprogram.entitlements", "EntitlementsService"),
     "consent": ("symprogram.consent", "ConsentService"),
 }
+
+
+class _LedgerService(Protocol):
+    """A service that keeps a ledger of its own."""
+
+    @property
+    def ledger(self) -> Ledger: ...
 
 
 def _deprecated_keywords(name: str) -> set[str]:
@@ -227,23 +235,46 @@ class Program:
                         service = self._services[name] = build()
         return service
 
+    def _history_service(
+        self, name: str, cls: Callable[..., S], defaults: Callable[[], dict[str, Any]]
+    ) -> S:
+        """A service that records in the account history (accounts, awards): built
+        once, with the options given over ``defaults()``."""
+
+        def build() -> S:
+            options = defaults() | self._options.get(name, {})
+            return cls(
+                self.store, self.clock, history=self.history, notifier=self.notifier, **options
+            )
+
+        return self._service(name, build)
+
+    def _ledger_service(
+        self, name: str, cls: Callable[..., L], defaults: Callable[[], dict[str, Any]]
+    ) -> L:
+        """A service that keeps a ledger of its own (consent, entitlements): built
+        once, with the options given over ``defaults()``, its ledger registered."""
+
+        def build() -> L:
+            options = defaults() | self._options.get(name, {})
+            service = cls(
+                self.store,
+                self.clock,
+                ledger_key=self._ledger_key,
+                subscriptions=self.subscriptions,
+                **options,
+            )
+            self.ledgers.register(service.ledger)
+            return service
+
+        return self._service(name, build)
+
     @property
     def consent(self) -> ConsentService:
         """Privacy policies, the consent ledger, opt-outs and requests."""
         from symprogram.consent import ConsentService
 
-        def build() -> ConsentService:
-            service = ConsentService(
-                self.store,
-                self.clock,
-                ledger_key=self._ledger_key,
-                subscriptions=self.subscriptions,
-                **self._options.get("consent", {}),
-            )
-            self.ledgers.register(service.ledger)
-            return service
-
-        return self._service("consent", build)
+        return self._ledger_service("consent", ConsentService, dict)
 
     @property
     def accounts(self) -> AccountsService:
@@ -251,17 +282,14 @@ class Program:
         from symprogram._bridges import ConsentMarketing
         from symprogram.accounts import AccountsService
 
-        def build() -> AccountsService:
-            options = dict(self._options.get("accounts", {}))
+        def defaults() -> dict[str, Any]:
             # One truth per choice: consent keeps the marketing switches and learns
             # what accounts gathered, in the accounts unit of work (issue 16).
-            options.setdefault("marketing_consent", ConsentMarketing(self.consent))
+            marketing = ConsentMarketing(self.consent)
             self._subscribe_contexts()
-            return AccountsService(
-                self.store, self.clock, history=self.history, notifier=self.notifier, **options
-            )
+            return {"marketing_consent": marketing}
 
-        return self._service("accounts", build)
+        return self._history_service("accounts", AccountsService, defaults)
 
     @property
     def awards(self) -> AwardsService:
@@ -269,14 +297,11 @@ class Program:
         from symprogram._bridges import AccountsCandidateDirectory
         from symprogram.awards import AwardsService
 
-        def build() -> AwardsService:
-            options = dict(self._options.get("awards", {}))
-            options.setdefault("candidates", AccountsCandidateDirectory(self.accounts))
-            return AwardsService(
-                self.store, self.clock, history=self.history, notifier=self.notifier, **options
-            )
-
-        return self._service("awards", build)
+        return self._history_service(
+            "awards",
+            AwardsService,
+            lambda: {"candidates": AccountsCandidateDirectory(self.accounts)},
+        )
 
     # -- events ---------------------------------------------------------------------
     def subscribe(
@@ -343,20 +368,11 @@ class Program:
         from symprogram._bridges import ConsentRemoteAccess
         from symprogram.entitlements import EntitlementsService
 
-        def build() -> EntitlementsService:
-            options = dict(self._options.get("entitlements", {}))
-            options.setdefault("remote_access_consent", ConsentRemoteAccess(self.consent))
-            service = EntitlementsService(
-                self.store,
-                self.clock,
-                ledger_key=self._ledger_key,
-                subscriptions=self.subscriptions,
-                **options,
-            )
-            self.ledgers.register(service.ledger)
-            return service
-
-        return self._service("entitlements", build)
+        return self._ledger_service(
+            "entitlements",
+            EntitlementsService,
+            lambda: {"remote_access_consent": ConsentRemoteAccess(self.consent)},
+        )
 
     # -- ledgers ----------------------------------------------------------------------
     def _all_ledgers(self) -> None:

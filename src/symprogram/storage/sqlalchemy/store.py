@@ -172,13 +172,7 @@ class SQLAlchemyStore:
         closing it leaves the connection open.
         """
         _check_connection(connection)
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone._units = Units(clone._begin, clone._end)
-        clone._owns_engine = False
-        clone._bound = connection
-        clone._closed = False
-        return clone
+        return self._clone(connection)
 
     @contextmanager
     def using(self, connection: Connection) -> Iterator[SQLAlchemyStore]:
@@ -220,11 +214,16 @@ class SQLAlchemyStore:
 
     def _detached(self) -> SQLAlchemyStore:
         """A store on the same engine and tables whose units of work join no host."""
+        return self._clone(None)
+
+    def _clone(self, bound: Connection | None) -> SQLAlchemyStore:
+        """A store on the same engine and tables, open, not owning the engine, whose
+        units of work join ``bound`` (none: they use connections of their own)."""
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone._units = Units(clone._begin, clone._end)
         clone._owns_engine = False
-        clone._bound = None
+        clone._bound = bound
         clone._closed = False
         return clone
 
