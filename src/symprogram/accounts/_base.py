@@ -308,6 +308,7 @@ class FlowBase(DeliversAfterCommit):
         """Issue a link of ``purpose`` to ``recipient``, or a stand-in link (redeeming
         nothing) in ``stand_in`` when there is none: the same writes either way."""
         if recipient is not None:
+            stand_in.read_token()  # the read a stand-in link makes
             return self._tokens.issue(
                 tx, purpose=purpose, subject=recipient.candidate_id, ttl=ttl, now=now
             )
@@ -319,6 +320,7 @@ class FlowBase(DeliversAfterCommit):
         """Write ``message`` to the outbox for ``recipient``, or as a stand-in delivered
         to nobody when there is none (the same writes either way)."""
         if recipient is not None:
+            stand_in.read_message()  # the read a stand-in message makes
             self._send(tx, [message])
         else:
             MessageOutbox(self._store, self._notifier).write_stand_in(tx, message, stand_in.key)

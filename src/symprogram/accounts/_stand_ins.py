@@ -30,7 +30,7 @@ from symprogram.accounts import _text
 from symprogram.accounts.models import AccountStatus, Candidate
 from symprogram.accounts.ports import CANDIDATE_KIND, CREDENTIAL_KIND, EMAIL_INDEX, REQUEST_LOG_KIND
 from symprogram.accounts.storage import Credential, RequestRecord
-from symprogram.outbox import STAND_IN
+from symprogram.outbox import MESSAGE_KIND, STAND_IN
 from symprogram.persistence import Repository, Transaction, load_for_update
 from symprogram.serialization import dumps_without
 from symprogram.tokens import (
@@ -101,11 +101,11 @@ class StandIns:
         """A link of ``purpose`` (``token``, then ``token_generation``), with the work
         :meth:`symprogram.tokens.Tokens.issue` does; return a secret that redeems
         nothing (the record stores no digest of it, and is used and expired)."""
+        found = load_for_update(self._tx, TOKEN_KIND, self.key)  # read first, as for a real link
         generations = self._repo(GENERATION_KIND, TokenGeneration)
         state = generations.find_for_update(self.key) or TokenGeneration(purpose, self.key)
         secret = new_secret()
         digest(secret)  # what issuing a real link hashes; never stored here
-        found = load_for_update(self._tx, TOKEN_KIND, self.key)
         record = TokenRecord(
             self.key,
             purpose,
@@ -120,6 +120,17 @@ class StandIns:
         issued = (*state.issued, now)[-ISSUE_HISTORY:]
         generations.save(attrs.evolve(state, purpose=purpose, issued=issued))
         return secret
+
+    def read_token(self) -> None:
+        """Read this slot's token record as :meth:`issue` does, for a real link: a
+        link to an owner then makes the same reads as a stand-in link."""
+        self._tx.load(TOKEN_KIND, self.key)
+
+    def read_message(self) -> None:
+        """Read this slot's ``outbox_message`` record as
+        :meth:`symprogram.outbox.MessageOutbox.write_stand_in` does, for a real
+        message: a message to an owner then makes the same reads as a stand-in."""
+        self._tx.load(MESSAGE_KIND, self.key)
 
     def account(self, decoy: Candidate, encoded: str, now: datetime) -> None:
         """What opening an account writes (``candidate_email`` index entry,
