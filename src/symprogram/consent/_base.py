@@ -30,6 +30,7 @@ from symprogram.consent.models import (
     Policy,
     ReceiptChoice,
     ReceiptEntry,
+    check_subject,
 )
 from symprogram.consent.ports import STATE_KIND
 from symprogram.consent.storage import ConsentStorage
@@ -118,6 +119,17 @@ class ConsentBase:
         return now, now if at is None else ensure_utc(at)
 
     # -- storage -----------------------------------------------------------------
+    @contextlib.contextmanager
+    def _reading(self, subject: object) -> Iterator[tuple[str, Transaction]]:
+        """Open a read-only unit of work about ``subject``, checked first.
+
+        Raises:
+            ValidationError: ``invalid_subject`` (:func:`~symprogram.consent.models.check_subject`).
+        """
+        checked = check_subject(subject)
+        with self._store.transaction(readonly=True) as tx:
+            yield checked, tx
+
     @contextlib.contextmanager
     def _recording(self, subject: str, at: object) -> Iterator[Recording]:
         """Open a unit of work recording about ``subject`` at ``at`` (default now).

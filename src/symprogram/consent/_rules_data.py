@@ -121,36 +121,6 @@ def check_item_names(names: object) -> tuple[str, ...]:
     return tuple(sorted(set(given)))
 
 
-def _collection(
-    policy: Policy,
-    subject: str,
-    activity: object,
-    names: tuple[str, ...],
-    via: Channel,
-    site: str | None,
-    at: datetime,
-) -> tuple[DataCollected, Collection]:
-    """The event and the file's collection of gathering ``names`` during ``activity``."""
-    declared = policy.activity(activity) if isinstance(activity, str) else None
-    if declared is None:
-        raise ValidationError(
-            f"policy {policy.version} declares no activity {activity!r}",
-            field="activity",
-            code="unknown_activity",
-        )
-    check_site_in_scope(policy, site)
-    undeclared = [] if declared.open_ended else sorted(set(names) - set(declared.data))
-    if undeclared:
-        raise ValidationError(
-            f"policy {policy.version} does not gather {', '.join(undeclared)} during {declared.id}",
-            field="data",
-            code="data_not_declared",
-            details={"items": undeclared},
-        )
-    event = DataCollected(subject, at, declared.id, names, via.value, policy.version, site)
-    return event, Collection(declared.id, names, at, via, policy.version, site)
-
-
 def collect_data(
     policy: Policy,
     file: SubjectFile,
@@ -172,15 +142,8 @@ def collect_data(
             veritas.com: details ``policy_url``), ``data_not_declared`` (an item
             the activity does not gather).
     """
-    event, collection = _collection(
-        policy, file.subject, activity, tuple(sorted(items)), via, site, at
-    )
-    updated = attrs.evolve(
-        file,
-        data=_with_data(file, items, event.activity, at),
-        collections=(*file.collections, collection),
-    )
-    return event, updated
+    event, updated = collect_items(policy, file, activity, tuple(sorted(items)), via, site, at)
+    return event, attrs.evolve(updated, data=_with_data(file, items, event.activity, at))
 
 
 def collect_items(
@@ -201,7 +164,24 @@ def collect_items(
     Raises:
         ValidationError: as :func:`collect_data`.
     """
-    event, collection = _collection(policy, file.subject, activity, names, via, site, at)
+    declared = policy.activity(activity) if isinstance(activity, str) else None
+    if declared is None:
+        raise ValidationError(
+            f"policy {policy.version} declares no activity {activity!r}",
+            field="activity",
+            code="unknown_activity",
+        )
+    check_site_in_scope(policy, site)
+    undeclared = [] if declared.open_ended else sorted(set(names) - set(declared.data))
+    if undeclared:
+        raise ValidationError(
+            f"policy {policy.version} does not gather {', '.join(undeclared)} during {declared.id}",
+            field="data",
+            code="data_not_declared",
+            details={"items": undeclared},
+        )
+    event = DataCollected(file.subject, at, declared.id, names, via.value, policy.version, site)
+    collection = Collection(declared.id, names, at, via, policy.version, site)
     return event, attrs.evolve(file, collections=(*file.collections, collection))
 
 

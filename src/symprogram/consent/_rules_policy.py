@@ -18,7 +18,13 @@ from symprogram.consent.models import (
     Policy,
     PolicyChange,
 )
-from symprogram.errors import CatalogueError, Conflict, ValidationError
+from symprogram.errors import (
+    CatalogueError,
+    Conflict,
+    NotFound,
+    SymprogramError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
     from symprogram.consent.catalogue import PolicyCatalogue
@@ -144,18 +150,23 @@ def add_policy(catalogue: PolicyCatalogue, policy: Policy) -> PolicyCatalogue:
         raise
 
 
-def policy_at(catalogue: PolicyCatalogue, at: datetime) -> Policy:
+def policy_at(
+    catalogue: PolicyCatalogue,
+    at: datetime,
+    *,
+    refusal: type[SymprogramError] = NotFound,
+    message: str = "no privacy policy was in effect",
+) -> Policy:
     """The policy in effect at ``at``.
 
     Raises:
-        NotFound: none was in effect (``no_policy_in_effect``).
+        NotFound: none was in effect (``no_policy_in_effect``, field ``at``); a
+            ``refusal`` of that code with ``message`` when the caller names one.
     """
-    return check_found(
-        catalogue.in_effect(at),
-        "no privacy policy was in effect",
-        field="at",
-        code="no_policy_in_effect",
-    )
+    policy = catalogue.in_effect(at)
+    if policy is None:
+        raise refusal(message, field="at", code="no_policy_in_effect")
+    return policy
 
 
 def check_policy_version(catalogue: PolicyCatalogue, version: object) -> Policy:

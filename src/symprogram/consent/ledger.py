@@ -14,7 +14,7 @@ import attrs
 
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
-from symprogram.consent.models import Choice, ConsentReceipt, LedgerAudit, check_subject
+from symprogram.consent.models import Choice, ConsentReceipt, LedgerAudit
 from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import LedgerEntry, Problem, Verification, iter_verifications
 from symprogram.persistence import Transaction
@@ -34,15 +34,13 @@ class LedgerChecks(ConsentBase):
         Raises:
             NotFound: ``consent_subject_not_found``.
         """
-        subject = check_subject(subject)
         now = self._clock.now()
-        with self._store.transaction(readonly=True) as tx:
+        with self._reading(subject) as (subject, tx):
             return self._receipt(tx, subject, now)
 
     def history(self, subject: str) -> tuple[LedgerEntry, ...]:
         """The subject's ledger entries, oldest first."""
-        subject = check_subject(subject)
-        with self._store.transaction(readonly=True) as tx:
+        with self._reading(subject) as (subject, tx):
             return tuple(self.ledger.entries(tx, subject))
 
     def verify(self, subject: str, *, against: LedgerDigest | None = None) -> Verification:
@@ -62,8 +60,7 @@ class LedgerChecks(ConsentBase):
             ValidationError: ``digest_key_mismatch`` (a digest of another key).
             IntegrityError: ``digest_forged`` (an altered digest).
         """
-        subject = check_subject(subject)
-        with self._store.transaction(readonly=True) as tx:
+        with self._reading(subject) as (subject, tx):
             return self._verify(tx, subject, against)
 
     def _verify(

@@ -22,7 +22,13 @@ from symprogram.consent.ports import FILE_KIND, STATE_KIND
 from symprogram.consent.storage import ConsentStorage
 from symprogram.errors import ValidationError
 from symprogram.events import Ledger
-from symprogram.persistence import Transaction, WriteBuffer, load_for_update, load_many
+from symprogram.persistence import (
+    Transaction,
+    WriteBuffer,
+    batch_items,
+    load_for_update,
+    load_many,
+)
 
 __all__ = ["PersonalData"]
 
@@ -50,9 +56,9 @@ class PersonalData(ConsentBase):
                 ``value_too_long``, and the instant codes of :meth:`grant`.
             LimitExceeded: ``too_many_items``.
         """
-        subject = check_subject(subject)
-        items = rules.check_items(data)
-        return self._gather(rules.collect_data, subject, activity, items, channel, site, at)
+        return self._gather(
+            rules.collect_data, rules.check_items, subject, activity, data, channel, site, at
+        )
 
     def record_gathered(
         self,
@@ -79,9 +85,9 @@ class PersonalData(ConsentBase):
                 of :meth:`grant`.
             LimitExceeded: ``too_many_items``.
         """
-        subject = check_subject(subject)
-        names = rules.check_item_names(items)
-        return self._gather(rules.collect_items, subject, activity, names, channel, site, at)
+        return self._gather(
+            rules.collect_items, rules.check_item_names, subject, activity, items, channel, site, at
+        )
 
     def record_gathered_many(
         self,
@@ -147,6 +153,7 @@ class PersonalData(ConsentBase):
     def _gather(
         self,
         collect: Callable[..., tuple[DataCollected, SubjectFile]],
+        check: Callable[[object], object],
         subject: str,
         activity: str,
         gathered: object,
@@ -154,8 +161,11 @@ class PersonalData(ConsentBase):
         site: str | None,
         at: datetime | None,
     ) -> ConsentRecord:
-        """The recipe of both: check channel and site, ``collect`` (a rule) under the
-        policy in effect, append its event, save the subject's file."""
+        """The recipe of both: check the subject, ``check`` what was gathered, check
+        channel and site, ``collect`` (a rule) under the policy in effect, append its
+        event, save the subject's file."""
+        subject = check_subject(subject)
+        gathered = check(gathered)
         via = check_enum(Channel, channel, "channel")
         where = None if site is None else check_site(site)
         with self._recording(subject, at) as unit:
@@ -220,8 +230,7 @@ class PersonalData(ConsentBase):
         Raises:
             NotFound: ``consent_file_not_found``.
         """
-        subject = check_subject(subject)
-        with self._store.transaction(readonly=True) as tx:
+        with self._reading(subject) as (subject, tx):
             return ConsentStorage(tx).files.get(subject)
 
     def export(self, subject: str) -> SubjectExport:
@@ -230,9 +239,8 @@ class PersonalData(ConsentBase):
         Raises:
             NotFound: ``consent_subject_not_found``.
         """
-        subject = check_subject(subject)
         now = self._clock.now()
-        with self._store.transaction(readonly=True) as tx:
+        with self._reading(subject) as (subject, tx):
             receipt = self._receipt(tx, subject, now)
             file = ConsentStorage(tx).files.find(subject) or SubjectFile(subject)
         return SubjectExport(subject, now, receipt, file.data, file.collections, file.corrections)
@@ -240,20 +248,17 @@ class PersonalData(ConsentBase):
 
 def _triples(gathered: object) -> list[tuple[str, str, Iterable[str]]]:
     """``gathered`` as a list of ``(subject, activity, items)`` (ValidationError
-    ``invalid_batch`` otherwise)."""
-    if isinstance(gathered, str | bytes | Mapping) or not isinstance(gathered, Iterable):
-        raise ValidationError(
-            "gathered must be a sequence of (subject, activity, items)",
-            field="gathered",
-            code="invalid_batch",
+    ``invalid_batch`` otherwise: :func:`~symprogram.persistence.batch_items` of field
+    ``gathered``)."""
+    try:
+        return batch_items(gathered, 3)
+    except ValidationError as exc:
+        number = exc.details.get("item")
+        message = (
+            "gathered must be a sequence of (subject, activity, items)"
+            if number is None
+            else f"item {number} must be a (subject, activity, items) tuple"
         )
-    out = list(gathered)
-    for number, item in enumerate(out):
-        if not isinstance(item, tuple) or len(item) != 3:
-            raise ValidationError(
-                f"item {number} must be a (subject, activity, items) tuple",
-                field="gathered",
-                code="invalid_batch",
-                details={"item": number},
-            )
-    return out
+        raise ValidationError(
+            message, field="gathered", code="invalid_batch", details=exc.details
+        ) from None

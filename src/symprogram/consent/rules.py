@@ -25,7 +25,7 @@ from symprogram.consent import _rules_audience, _rules_data, _rules_policy
 from symprogram.consent._rules_audience import *  # noqa: F403
 from symprogram.consent._rules_data import *  # noqa: F403
 from symprogram.consent._rules_policy import *  # noqa: F403
-from symprogram.consent._rules_policy import check_site_in_scope, shown_policy
+from symprogram.consent._rules_policy import check_site_in_scope, policy_at, shown_policy
 from symprogram.consent.events import (
     CONSENT_RECORDED,
     CORRECTION_COMPLETED,
@@ -198,14 +198,12 @@ def check_record_instant(
             code="out_of_order",
             details={"last_at": state.last_at.isoformat()},
         )
-    policy = catalogue.in_effect(at)
-    if policy is None:
-        raise ValidationError(
-            "no privacy policy was in effect at that instant",
-            field="at",
-            code="no_policy_in_effect",
-        )
-    return policy
+    return policy_at(
+        catalogue,
+        at,
+        refusal=ValidationError,
+        message="no privacy policy was in effect at that instant",
+    )
 
 
 # -- the decision ----------------------------------------------------------------
