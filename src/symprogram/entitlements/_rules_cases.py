@@ -7,7 +7,7 @@ the refusal; re-exported by :mod:`symprogram.entitlements.rules`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
@@ -52,6 +52,21 @@ def model_or_error(build: Any, *args: Any, **kwargs: Any) -> Any:
         raise ValidationError(str(exc), code="invalid") from exc
 
 
+def refuse(decision: Decision, refused: str, *, field: str, **details: Any) -> NoReturn:
+    """Raise the refusal of a refused ``decision``: what was ``refused``, then why.
+
+    Raises:
+        PermissionDenied: always; the code is the decision's first reason, the
+            details list every reason (``reasons``), the ``hint`` and ``details``.
+    """
+    raise PermissionDenied(
+        f"{refused}: {decision.explain()}",
+        field=field,
+        code=decision.codes[0],
+        details={"reasons": list(decision.codes), "hint": decision.hint, **details},
+    )
+
+
 def new_case(
     *,
     case_id: str,
@@ -68,16 +83,8 @@ def new_case(
     Raises:
         ValidationError: a bad field (``invalid_severity``, ...).
     """
-    return SupportCase(
-        case_id=case_id,
-        customer_id=customer_id,
-        product=product,
-        severity=severity,
-        summary=summary,
-        opened_at=at,
-        opened_by=by,
-        release=release,
-    )
+    # The fields in the model's order: opened at ``at`` by ``by``, the release last.
+    return SupportCase(case_id, customer_id, product, severity, summary, at, by, release)
 
 
 def require_support(coverage: Decision, case: SupportCase) -> None:
@@ -89,12 +96,10 @@ def require_support(coverage: Decision, case: SupportCase) -> None:
             list every reason and the hint.
     """
     if not coverage.allowed:
-        raise PermissionDenied(
-            f"{case.customer_id!r} is not entitled to support for {case.product}: "
-            f"{coverage.explain()}",
+        refuse(
+            coverage,
+            f"{case.customer_id!r} is not entitled to support for {case.product}",
             field="customer_id",
-            code=coverage.codes[0],
-            details={"reasons": list(coverage.codes), "hint": coverage.hint},
         )
 
 

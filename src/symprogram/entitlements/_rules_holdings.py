@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TypeVar
 
 import attrs
 
@@ -35,6 +36,8 @@ __all__ = [
     "scan_holdings",
     "scan_holdings_reference",
 ]
+
+_S = TypeVar("_S", Agreement, Grant)
 
 _ALLOW_PRIORITY = {"agreement": 0, GrantKind.COURTESY: 1, GrantKind.TEMPORARY: 2}
 
@@ -160,24 +163,10 @@ def _scan_agreements(
             status = agreement.status_at(at) if agreement.status_changes else active
             if status is not active:
                 found.inactive.append((agreement, status))
-            elif _rank(catalogue, agreement.level) >= required:
-                _offer_best(found, agreement)
             else:
-                _offer_low(found, catalogue, agreement)
-        elif agreement.ends_on < day:
-            last = found.expired
-            if last is None or (agreement.ends_on, agreement.agreement_id) > (
-                last.ends_on,
-                last.agreement_id,
-            ):
-                found.expired = agreement
+                _offer(found, catalogue, agreement, required)
         else:
-            first = found.future
-            if first is None or (agreement.starts_on, agreement.agreement_id) < (
-                first.starts_on,
-                first.agreement_id,
-            ):
-                found.future = agreement
+            found.expired, found.future = _outside(agreement, day, found.expired, found.future)
 
 
 def _scan_grants(
@@ -196,21 +185,31 @@ def _scan_grants(
             if grant.revoked_at is not None and grant.revoked_at <= at:
                 if found.revoked is None or grant.grant_id < found.revoked.grant_id:
                     found.revoked = grant
-            elif _rank(catalogue, grant.level) >= required:
-                _offer_best(found, grant)
             else:
-                _offer_low(found, catalogue, grant)
-        elif grant.ends_on < day:
-            last = found.grant_ended
-            if last is None or (grant.ends_on, grant.grant_id) > (last.ends_on, last.grant_id):
-                found.grant_ended = grant
+                _offer(found, catalogue, grant, required)
         else:
-            first = found.grant_future
-            if first is None or (grant.starts_on, grant.grant_id) < (
-                first.starts_on,
-                first.grant_id,
-            ):
-                found.grant_future = grant
+            found.grant_ended, found.grant_future = _outside(
+                grant, day, found.grant_ended, found.grant_future
+            )
+
+
+def _offer(
+    found: Found, catalogue: EntitlementCatalogue, source: Agreement | Grant, required: int
+) -> None:
+    """Offer ``source``, in force, as the best record (at ``required`` or higher) or the low one."""
+    if _rank(catalogue, source.level) >= required:
+        _offer_best(found, source)
+    else:
+        _offer_low(found, catalogue, source)
+
+
+def _outside(
+    source: _S, day: date, ended: _S | None, future: _S | None
+) -> tuple[_S | None, _S | None]:
+    """The last ended and the first future record, ``source`` (not on ``day``) offered."""
+    if source.ends_on < day:
+        return (source if ended is None or _last_day(source) > _last_day(ended) else ended), future
+    return ended, (source if future is None or _first_day(source) < _first_day(future) else future)
 
 
 def _offer_best(found: Found, source: Agreement | Grant) -> None:

@@ -14,6 +14,7 @@ import attrs
 
 from symprogram._checks import check_found, check_text
 from symprogram.decisions import Decision, Reason
+from symprogram.entitlements._rules_cases import refuse
 from symprogram.entitlements.models import (
     MAX_TEXT,
     Document,
@@ -23,7 +24,6 @@ from symprogram.entitlements.models import (
 )
 from symprogram.errors import (
     LimitExceeded,
-    PermissionDenied,
     SymprogramError,
     ValidationError,
 )
@@ -292,16 +292,11 @@ def require_telephone_table(decision: Decision) -> None:
             and ``document``.
     """
     if not decision.allowed:
-        raise PermissionDenied(
-            f"the local language telephone support table is not available to this reader: "
-            f"{decision.explain()}",
+        refuse(
+            decision,
+            "the local language telephone support table is not available to this reader",
             field="reader",
-            code=decision.codes[0],
-            details={
-                "reasons": list(decision.codes),
-                "hint": decision.hint,
-                "document": decision.detail("document"),
-            },
+            document=decision.detail("document"),
         )
 
 

@@ -19,12 +19,12 @@ from datetime import datetime
 from typing import Any
 
 from symprogram.decisions import Decision, Reason
+from symprogram.entitlements._rules_cases import refuse
 from symprogram.entitlements.models import (
     EntitlementCatalogue,
     RemoteAccessVersion,
     SupportCase,
 )
-from symprogram.errors import PermissionDenied
 
 __all__ = [
     "remote_session_decision",
@@ -131,16 +131,10 @@ def require_remote_session(case: SupportCase, decision: Decision) -> None:
     """
     if decision.allowed:
         return
-    code = decision.codes[0]
-    raise PermissionDenied(
-        f"no remote session on case {case.case_id!r} for customer {case.customer_id!r}: "
-        f"{decision.explain()}",
-        field="case_id" if code == "remote_access_not_offered" else "customer_id",
-        code=code,
-        details={
-            "terms_version": decision.detail("terms_version"),
-            "document": decision.detail("document"),
-            "reasons": list(decision.codes),
-            "hint": decision.hint,
-        },
+    refuse(
+        decision,
+        f"no remote session on case {case.case_id!r} for customer {case.customer_id!r}",
+        field="case_id" if decision.codes[0] == "remote_access_not_offered" else "customer_id",
+        terms_version=decision.detail("terms_version"),
+        document=decision.detail("document"),
     )

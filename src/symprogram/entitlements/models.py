@@ -34,49 +34,32 @@ from symprogram._checks import (
 from symprogram._lookup import find_by
 from symprogram.clock import ensure_utc
 from symprogram.decisions import Decision
-from symprogram.entitlements._models_catalogue import (
-    Access,
-    AccessRule,
-    Document,
-    EntitlementCatalogue,
-    EscalationLevel,
-    LocalSite,
-    RemoteAccessTerms,
-    RemoteAccessVersion,
-    ServiceLevel,
-    TelephoneLine,
-)
+from symprogram.entitlements import _models_catalogue
+from symprogram.entitlements._models_catalogue import *  # noqa: F403
+from symprogram.entitlements._models_catalogue import Document
 from symprogram.errors import ValidationError
 
 __all__ = [
-    "Access",
-    "AccessRule",
     "AccessibleDocument",
     "Agreement",
     "AgreementStatus",
     "CaseStatus",
     "CustomerEntitlements",
-    "Document",
-    "EntitlementCatalogue",
-    "EscalationLevel",
     "EscalationStep",
     "Grant",
     "GrantKind",
     "LanguageOutcome",
-    "LocalSite",
     "ProductLifecycle",
     "Reader",
     "Release",
-    "RemoteAccessTerms",
-    "RemoteAccessVersion",
     "RemoteSession",
-    "ServiceLevel",
     "Severity",
     "StatusChange",
     "SupportCase",
     "SupportExtension",
-    "TelephoneLine",
 ]
+# The catalogue models, re-exported as their private module declares them.
+__all__ += _models_catalogue.__all__
 
 MAX_TEXT = 255
 """Longest identifier, name or product, in characters."""

@@ -60,7 +60,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -116,6 +116,9 @@ __all__ += _rules_cases.__all__
 __all__ += _rules_holdings.__all__
 __all__ += _rules_languages.__all__
 __all__ += _rules_remote.__all__
+
+_C = TypeVar("_C", Agreement, SupportExtension)
+_R = TypeVar("_R", Agreement, Grant, SupportExtension)
 
 _TRANSITIONS: Mapping[AgreementStatus, frozenset[AgreementStatus]] = {
     AgreementStatus.ACTIVE: frozenset({AgreementStatus.SUSPENDED, AgreementStatus.CANCELLED}),
@@ -254,31 +257,18 @@ def add_agreement(
         Conflict: the customer already has this agreement id (``agreement_exists``).
     """
     _check_level(catalogue, level)
+    # The fields in the model's order (id, customer, terms, dates, created at and by).
     agreement: Agreement = model_or_error(
-        Agreement,
-        agreement_id=agreement_id,
-        customer_id=holdings.customer_id,
-        level=level,
-        products=products,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        created_at=at,
-        created_by=by,
+        Agreement, agreement_id, holdings.customer_id, level, products, starts_on, ends_on, at, by
     )
     require_new_id(holdings.agreement(agreement_id) is not None, "agreement", agreement_id)
     return attrs.evolve(holdings, agreements=(*holdings.agreements, agreement)), agreement
 
 
-def _status_change(
-    changes: tuple[StatusChange, ...],
-    current: AgreementStatus,
-    new: object,
-    at: datetime,
-    by: str,
-    reason: str,
-    what: str,
-) -> StatusChange:
+def _with_status(contract: _C, new: object, at: datetime, by: str, reason: str, what: str) -> _C:
+    """``contract`` (an agreement or extension) with a status change to ``new`` appended."""
     change: StatusChange = model_or_error(StatusChange, status=new, at=at, by=by, reason=reason)
+    current = contract.status
     check_transition(
         _TRANSITIONS,
         current,
@@ -286,13 +276,14 @@ def _status_change(
         what=what,
         code=f"{what}_{current.value}" if current is AgreementStatus.CANCELLED else None,
     )
+    changes: tuple[StatusChange, ...] = contract.status_changes
     if changes and change.at < changes[-1].at:
         raise ValidationError(
             "a status change cannot take effect before the previous one",
             field="at",
             code="status_change_out_of_order",
         )
-    return change
+    return attrs.evolve(contract, status_changes=(*changes, change))
 
 
 def change_agreement_status(
@@ -304,10 +295,7 @@ def change_agreement_status(
         IllegalTransition: not allowed from the current status (a cancelled
             agreement: code ``agreement_cancelled``; otherwise ``illegal_transition``).
     """
-    change = _status_change(
-        agreement.status_changes, agreement.status, status, at, by, reason, "agreement"
-    )
-    return attrs.evolve(agreement, status_changes=(*agreement.status_changes, change))
+    return _with_status(agreement, status, at, by, reason, "agreement")
 
 
 def add_grant(
@@ -331,19 +319,10 @@ def add_grant(
             the person recording the grant (code ``approver_must_differ``).
     """
     _check_level(catalogue, level)
+    new_id, customer = f"grant-{len(holdings.grants) + 1}", holdings.customer_id
+    # The fields in the model's order (approved by ``approver``, granted by ``by`` at ``at``).
     grant: Grant = model_or_error(
-        Grant,
-        grant_id=f"grant-{len(holdings.grants) + 1}",
-        customer_id=holdings.customer_id,
-        kind=kind,
-        level=level,
-        products=products,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        reason=reason,
-        approver=approver,
-        granted_by=by,
-        granted_at=at,
+        Grant, new_id, customer, kind, level, products, starts_on, ends_on, reason, approver, by, at
     )
     if grant.approver.strip().casefold() == grant.granted_by.strip().casefold():
         raise ValidationError(
@@ -391,16 +370,9 @@ def add_extension(
         ValidationError: an invalid field.
         Conflict: the id is taken for this customer (``extension_exists``).
     """
+    customer = holdings.customer_id
     extension: SupportExtension = model_or_error(
-        SupportExtension,
-        extension_id=extension_id,
-        customer_id=holdings.customer_id,
-        product=product,
-        releases=releases,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        created_at=at,
-        created_by=by,
+        SupportExtension, extension_id, customer, product, releases, starts_on, ends_on, at, by
     )
     require_new_id(holdings.extension(extension_id) is not None, "extension", extension_id)
     return attrs.evolve(holdings, extensions=(*holdings.extensions, extension)), extension
@@ -410,10 +382,7 @@ def change_extension_status(
     extension: SupportExtension, status: object, *, at: datetime, by: str, reason: str
 ) -> SupportExtension:
     """Suspend, reinstate or cancel an extension, effective at ``at``."""
-    change = _status_change(
-        extension.status_changes, extension.status, status, at, by, reason, "extension"
-    )
-    return attrs.evolve(extension, status_changes=(*extension.status_changes, change))
+    return _with_status(extension, status, at, by, reason, "extension")
 
 
 def replace_in(
@@ -443,18 +412,23 @@ def replace_in(
 # ------------------------------------------------------------------------- lookups
 
 
+def _held(record: _R | None, what: str, record_id: object, holder: str = "") -> _R:
+    """``record``, the customer's ``what`` looked up by id, unless the lookup found nothing.
+
+    Raises:
+        NotFound: ``record`` is ``None`` (``<what>_not_found``, field ``<what>_id``).
+    """
+    missing = f"no {what} {record_id!r}{holder}"
+    return check_found(record, missing, field=f"{what}_id", code=f"{what}_not_found")
+
+
 def held_agreement(holdings: CustomerEntitlements, agreement_id: str) -> Agreement:
     """The customer's agreement ``agreement_id``.
 
     Raises:
         NotFound: the customer holds none (``agreement_not_found``).
     """
-    return check_found(
-        holdings.agreement(agreement_id),
-        f"no agreement {agreement_id!r}",
-        field="agreement_id",
-        code="agreement_not_found",
-    )
+    return _held(holdings.agreement(agreement_id), "agreement", agreement_id)
 
 
 def held_grant(holdings: CustomerEntitlements, grant_id: object) -> Grant:
@@ -465,12 +439,8 @@ def held_grant(holdings: CustomerEntitlements, grant_id: object) -> Grant:
         NotFound: the customer holds none (``grant_not_found``).
     """
     check_text(grant_id, "grant_id", limit=MAX_TEXT)
-    return check_found(
-        holdings.grant(str(grant_id)),
-        f"no grant {grant_id!r} for customer {holdings.customer_id!r}",
-        field="grant_id",
-        code="grant_not_found",
-    )
+    grant = holdings.grant(str(grant_id))
+    return _held(grant, "grant", grant_id, f" for customer {holdings.customer_id!r}")
 
 
 def held_extension(holdings: CustomerEntitlements, extension_id: str) -> SupportExtension:
@@ -479,12 +449,7 @@ def held_extension(holdings: CustomerEntitlements, extension_id: str) -> Support
     Raises:
         NotFound: the customer holds none (``extension_not_found``).
     """
-    return check_found(
-        holdings.extension(extension_id),
-        f"no extension {extension_id!r}",
-        field="extension_id",
-        code="extension_not_found",
-    )
+    return _held(holdings.extension(extension_id), "extension", extension_id)
 
 
 def register_release(
