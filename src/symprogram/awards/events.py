@@ -9,7 +9,6 @@ salted hash.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
 
 import attrs
 
@@ -31,11 +30,30 @@ __all__ = [
 ]
 
 
+# Every event's ledger name is its class name in snake_case (``kit_shipped``), as
+# :meth:`DomainEvent.event_name` gives it. The private bases carry the field that
+# names what the event is about, first after ``subject`` and ``at``.
+
+
+@attrs.frozen
+class _GrantEvent(DomainEvent):
+    award_id: str
+    grant_id: str
+
+
+@attrs.frozen
+class _KitEvent(DomainEvent):
+    kit_id: str
+
+
+@attrs.frozen
+class _DisclosureEvent(DomainEvent):
+    disclosure_id: str
+
+
 @attrs.frozen
 class ExamResultRecorded(DomainEvent):
     """An exam result was recorded."""
-
-    name: ClassVar[str] = "exam_result_recorded"
 
     result_id: str
     exam_code: str
@@ -46,115 +64,76 @@ class ExamResultRecorded(DomainEvent):
 
 
 @attrs.frozen
-class AwardGranted(DomainEvent):
+class AwardGranted(_GrantEvent):
     """An award was earned."""
 
-    name: ClassVar[str] = "award_granted"
-
-    award_id: str
-    grant_id: str
     expires_at: datetime | None
 
 
 @attrs.frozen
-class AwardRenewed(DomainEvent):
+class AwardRenewed(_GrantEvent):
     """An award's validity was extended (``via``: the higher award renewed)."""
 
-    name: ClassVar[str] = "award_renewed"
-
-    award_id: str
-    grant_id: str
     previous_expiry: datetime
     new_expiry: datetime
     via: str | None
 
 
 @attrs.frozen
-class AwardRevoked(DomainEvent):
+class AwardRevoked(_GrantEvent):
     """An award was revoked."""
 
-    name: ClassVar[str] = "award_revoked"
-
-    award_id: str
-    grant_id: str
     reason: str
 
 
 @attrs.frozen
-class KitQueued(DomainEvent):
+class KitQueued(_KitEvent):
     """An achievement kit was queued."""
 
-    name: ClassVar[str] = "kit_queued"
-
-    kit_id: str
     award_id: str
 
 
 @attrs.frozen
-class KitHeld(DomainEvent):
+class KitHeld(_KitEvent):
     """An achievement kit was made but held (``reason``: e.g. ``no_postal_address``)."""
 
-    name: ClassVar[str] = "kit_held"
-
-    kit_id: str
     award_id: str
     reason: str
 
 
 @attrs.frozen
-class KitReleased(DomainEvent):
+class KitReleased(_KitEvent):
     """A held achievement kit was released (queued): a postal address is now on file."""
-
-    name: ClassVar[str] = "kit_released"
-
-    kit_id: str
 
 
 @attrs.frozen
-class KitShipped(DomainEvent):
+class KitShipped(_KitEvent):
     """An achievement kit was shipped."""
 
-    name: ClassVar[str] = "kit_shipped"
-
-    kit_id: str
     tracking: str | None
 
 
 @attrs.frozen
-class KitDelivered(DomainEvent):
+class KitDelivered(_KitEvent):
     """An achievement kit was delivered."""
-
-    name: ClassVar[str] = "kit_delivered"
-
-    kit_id: str
 
 
 @attrs.frozen
-class AwardsPublished(DomainEvent):
+class AwardsPublished(_DisclosureEvent):
     """Awards were published to a third party (a disclosure was created)."""
 
-    name: ClassVar[str] = "awards_published"
-
-    disclosure_id: str
     award_ids: tuple[str, ...]
     recipient_hash: str
     expires_at: datetime
 
 
 @attrs.frozen
-class DisclosureRevoked(DomainEvent):
+class DisclosureRevoked(_DisclosureEvent):
     """A disclosure was revoked by its candidate."""
-
-    name: ClassVar[str] = "disclosure_revoked"
-
-    disclosure_id: str
 
 
 @attrs.frozen
-class DisclosureVerified(DomainEvent):
+class DisclosureVerified(_DisclosureEvent):
     """A third party verified a disclosure code (``outcome``: what it saw)."""
 
-    name: ClassVar[str] = "disclosure_verified"
-
-    disclosure_id: str
     outcome: str

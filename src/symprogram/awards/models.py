@@ -21,35 +21,17 @@ from typing import Any
 import attrs
 
 from symprogram._checks import check_enum, check_int, check_text, optional, validator
-from symprogram.awards._models_catalogue import (
-    AllOf,
-    AnyOf,
-    AtLeast,
-    AwardCatalogue,
-    AwardDefinition,
-    AwardKind,
-    ExamDefinition,
-    ExamPassed,
-    ExamRef,
-    HoldsAward,
-    MinimumCredits,
-    Requirement,
-    requirement_children,
-)
+from symprogram.awards._models_catalogue import *  # noqa: F403  (re-exported from here)
+from symprogram.awards._models_catalogue import AwardKind
+from symprogram.awards._models_catalogue import __all__ as _catalogue_all
 from symprogram.clock import ensure_utc
 from symprogram.errors import ValidationError
 
 __all__ = [
     "ERASED_KIT_ADDRESS",
     "ERASED_TEXT",
-    "AllOf",
-    "AnyOf",
-    "AtLeast",
-    "AwardCatalogue",
-    "AwardDefinition",
     "AwardGrant",
     "AwardHolding",
-    "AwardKind",
     "AwardStatus",
     "AwardsErasure",
     "CandidateAwards",
@@ -57,23 +39,17 @@ __all__ = [
     "Disclosure",
     "DisclosureStatus",
     "DisclosureView",
-    "ExamDefinition",
-    "ExamPassed",
-    "ExamRef",
     "ExamResult",
-    "HoldsAward",
     "KitAddress",
     "KitFulfilment",
     "KitHoldReason",
     "KitStatus",
-    "MinimumCredits",
     "Progress",
     "PublishedDisclosure",
     "Renewal",
-    "Requirement",
     "RequirementStatus",
     "VerificationRecord",
-    "requirement_children",
+    *_catalogue_all,
 ]
 
 
