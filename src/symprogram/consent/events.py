@@ -13,15 +13,18 @@ from typing import Any, ClassVar
 
 import attrs
 
+from symprogram.consent import _kinds
+from symprogram.consent._kinds import (
+    CONSENT_RECORDED,
+    CORRECTION_COMPLETED,
+    CORRECTION_REQUESTED,
+    DATA_COLLECTED,
+    NOTICE_RECORDED,
+    SUBJECT_ERASED,
+)
 from symprogram.events import DomainEvent
 
 __all__ = [
-    "CONSENT_RECORDED",
-    "CORRECTION_COMPLETED",
-    "CORRECTION_REQUESTED",
-    "DATA_COLLECTED",
-    "NOTICE_RECORDED",
-    "SUBJECT_ERASED",
     "ConsentEvent",
     "ConsentRecorded",
     "CorrectionCompleted",
@@ -30,13 +33,8 @@ __all__ = [
     "NoticeRecorded",
     "SubjectErased",
 ]
-
-CONSENT_RECORDED = "consent_recorded"
-NOTICE_RECORDED = "notice_recorded"
-DATA_COLLECTED = "data_collected"
-CORRECTION_REQUESTED = "correction_requested"
-CORRECTION_COMPLETED = "correction_completed"
-SUBJECT_ERASED = "subject_erased"
+# The ledger entry kinds, as _kinds.py declares them.
+__all__ += _kinds.__all__
 
 
 @attrs.frozen

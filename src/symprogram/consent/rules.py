@@ -21,21 +21,19 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from symprogram.consent import _rules_audience, _rules_data, _rules_policy
+from symprogram.consent import _kinds, _rules_audience, _rules_data, _rules_policy
+from symprogram.consent._kinds import *  # noqa: F403
+from symprogram.consent._kinds import (
+    CONSENT_RECORDED,
+    DATA_COLLECTED,
+    NOTICE_RECORDED,
+    SUBJECT_ERASED,
+)
 from symprogram.consent._rules_audience import *  # noqa: F403
 from symprogram.consent._rules_data import *  # noqa: F403
 from symprogram.consent._rules_policy import *  # noqa: F403
 from symprogram.consent._rules_policy import check_site_in_scope, policy_at, shown_policy
-from symprogram.consent.events import (
-    CONSENT_RECORDED,
-    CORRECTION_COMPLETED,
-    CORRECTION_REQUESTED,
-    DATA_COLLECTED,
-    NOTICE_RECORDED,
-    SUBJECT_ERASED,
-    ConsentRecorded,
-    NoticeRecorded,
-)
+from symprogram.consent.events import ConsentRecorded, NoticeRecorded
 from symprogram.consent.models import (
     CHANNEL_PREFIX,
     Channel,
@@ -57,12 +55,6 @@ if TYPE_CHECKING:
     from symprogram.consent.catalogue import PolicyCatalogue
 
 __all__ = [
-    "CONSENT_RECORDED",
-    "CORRECTION_COMPLETED",
-    "CORRECTION_REQUESTED",
-    "DATA_COLLECTED",
-    "NOTICE_RECORDED",
-    "SUBJECT_ERASED",
     "apply",
     "check_batch",
     "check_purpose",
@@ -73,7 +65,9 @@ __all__ = [
     "record_notice",
     "replay",
 ]
-# The private rule modules' names, re-exported as each one declares them.
+# The private modules' names (the ledger entry kinds, the rules), re-exported as each
+# one declares them.
+__all__ += _kinds.__all__
 __all__ += _rules_audience.__all__
 __all__ += _rules_data.__all__
 __all__ += _rules_policy.__all__
