@@ -9,7 +9,14 @@ from datetime import date, datetime
 
 import attrs
 
-from symprogram._checks import check_date, check_enum, check_instant, check_int, validator
+from symprogram._checks import (
+    check_date,
+    check_enum,
+    check_instant,
+    check_int,
+    check_length,
+    validator,
+)
 from symprogram.accounts import _text
 from symprogram.accounts._models_common import (
     _MAX_SCORE,
@@ -27,7 +34,7 @@ from symprogram.accounts._models_common import (
     _version_field,
     normalize_email,
 )
-from symprogram.errors import LimitExceeded, ValidationError
+from symprogram.errors import ValidationError
 
 # -- score reports --------------------------------------------------------------------------
 
@@ -44,25 +51,25 @@ def normalize_registration_number(value: object) -> str:
         >>> normalize_registration_number(" ab-123 ")
         'AB-123'
     """
-    text = _text.line(value, "registration_number", MAX_REGISTRATION_NUMBER_LENGTH).upper()
-    if not all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in text):
-        raise ValidationError(
-            "a registration number has ASCII letters, digits and hyphens only",
-            field="registration_number",
-            code="invalid_registration_number",
-        )
-    return text
+    return _text.ascii_code(
+        value,
+        "registration_number",
+        MAX_REGISTRATION_NUMBER_LENGTH,
+        extra="-",
+        message="a registration number has ASCII letters, digits and hyphens only",
+        upper=True,
+    )
 
 
 def _exam_code(value: object) -> str:
-    text = _text.line(value, "exam_code", MAX_EXAM_CODE_LENGTH).upper()
-    if not all(ch.isascii() and (ch.isalnum() or ch in "-._") for ch in text):
-        raise ValidationError(
-            "an exam code has ASCII letters, digits and - . _ only",
-            field="exam_code",
-            code="invalid_exam_code",
-        )
-    return text
+    return _text.ascii_code(
+        value,
+        "exam_code",
+        MAX_EXAM_CODE_LENGTH,
+        extra="-._",
+        message="an exam code has ASCII letters, digits and - . _ only",
+        upper=True,
+    )
 
 
 def _score_report_candidate_name(value: object) -> str:
@@ -169,15 +176,13 @@ def _messages(value: object) -> tuple[IncidentMessage, ...]:
         raise ValidationError(
             "messages are IncidentMessage objects", field="messages", code="invalid_type"
         )
-    items = tuple(value)
-    if len(items) > MAX_INCIDENT_MESSAGES:
-        raise LimitExceeded(
-            f"an incident holds at most {MAX_INCIDENT_MESSAGES} messages",
-            field="messages",
-            code="too_many_messages",
-            details={"limit": MAX_INCIDENT_MESSAGES},
-        )
-    return items
+    return check_length(
+        tuple(value),
+        "messages",
+        limit=MAX_INCIDENT_MESSAGES,
+        code="too_many_messages",
+        message=f"an incident holds at most {MAX_INCIDENT_MESSAGES} messages",
+    )
 
 
 def _incident_title(value: object) -> str:

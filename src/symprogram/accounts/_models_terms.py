@@ -24,31 +24,23 @@ from symprogram.errors import CatalogueError, NotFound, ValidationError
 
 
 def _terms_version(value: object) -> str:
-    text = _text.line(value, "terms_version", 32)
-    if not all(ch.isascii() and (ch.isalnum() or ch in ".-_") for ch in text):
-        raise ValidationError(
-            "a terms version has ASCII letters, digits and . - _ only",
-            field="terms_version",
-            code="invalid_terms_version",
-        )
-    return text
+    return _text.ascii_code(
+        value,
+        "terms_version",
+        32,
+        extra=".-_",
+        message="a terms version has ASCII letters, digits and . - _ only",
+    )
 
 
 def _paths(value: object) -> frozenset[AcceptancePath]:
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise ValidationError(
-            "acceptance_paths is a collection of paths",
-            field="acceptance_paths",
-            code="invalid_acceptance_path",
-        )
-    paths = frozenset(check_enum(AcceptancePath, v, "acceptance_path") for v in value)
-    if not paths:
-        raise ValidationError(
-            "a terms version offers at least one acceptance path",
-            field="acceptance_paths",
-            code="invalid_acceptance_path",
-        )
-    return paths
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        message = "acceptance_paths is a collection of paths"
+    elif paths := frozenset(check_enum(AcceptancePath, v, "acceptance_path") for v in value):
+        return paths
+    else:
+        message = "a terms version offers at least one acceptance path"
+    raise ValidationError(message, field="acceptance_paths", code="invalid_acceptance_path")
 
 
 def text_digest(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 from symprogram._checks import check_length
 from symprogram.accounts.models import MAX_PASSWORD_LENGTH, AccountStatus, Candidate, ContactDetails
@@ -205,15 +206,20 @@ def may_resend_activation(candidate: Candidate | None) -> bool:
     return candidate is not None and candidate.status is AccountStatus.PENDING_ACTIVATION
 
 
+class LoginLimits(TypedDict):
+    """The keyword arguments of :func:`login_limits`: each limit and its window."""
+
+    account_limit: int
+    account_window: timedelta
+    client_limit: int
+    client_window: timedelta
+
+
 def login_limits(
     account: Sequence[datetime],
     client: Sequence[datetime],
     at: datetime,
-    *,
-    account_limit: int,
-    account_window: timedelta,
-    client_limit: int,
-    client_window: timedelta,
+    **limits: Unpack[LoginLimits],
 ) -> Decision:
     """Whether a log-in may be tried: fewer recent failures than each limit allows.
 
@@ -222,11 +228,11 @@ def login_limits(
     address; empty without one). Reasons: ``within_limit`` or ``rate_limited``
     with ``retry_at`` (the later of the instants each exceeded limit frees up).
     """
-    limits = (
-        rate_limit(account, at, limit=account_limit, window=account_window),
-        rate_limit(client, at, limit=client_limit, window=client_window),
+    decisions = (
+        rate_limit(account, at, limit=limits["account_limit"], window=limits["account_window"]),
+        rate_limit(client, at, limit=limits["client_limit"], window=limits["client_window"]),
     )
-    refused = [reason for decision in limits if not decision for reason in decision.reasons]
+    refused = [reason for decision in decisions if not decision for reason in decision.reasons]
     if not refused:
         return Decision.allow(Reason("within_limit"), at=at)
     retry_at = max(datetime.fromisoformat(str(r.fact("retry_at"))) for r in refused).isoformat()
@@ -239,11 +245,7 @@ def enforce_login_limits(
     account: Sequence[datetime],
     client: Sequence[datetime],
     at: datetime,
-    *,
-    account_limit: int,
-    account_window: timedelta,
-    client_limit: int,
-    client_window: timedelta,
+    **limits: Unpack[LoginLimits],
 ) -> None:
     """Refuse a log-in attempt when :func:`login_limits` denies it (before any hashing).
 
@@ -251,15 +253,7 @@ def enforce_login_limits(
         RateLimited: ``rate_limited`` (field ``email``) with ``retry_after``, the
             whole seconds until an attempt is allowed again, and ``retry_at``.
     """
-    decision = login_limits(
-        account,
-        client,
-        at,
-        account_limit=account_limit,
-        account_window=account_window,
-        client_limit=client_limit,
-        client_window=client_window,
-    )
+    decision = login_limits(account, client, at, **limits)
     if not decision:
         retry_at = str(decision.reasons[0].fact("retry_at"))
         wait = (datetime.fromisoformat(retry_at) - at).total_seconds()

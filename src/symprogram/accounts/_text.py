@@ -31,6 +31,7 @@ CODES = TextCodes(
 __all__ = [
     "CODES",
     "MAX_EMAIL_LENGTH",
+    "ascii_code",
     "email",
     "email_key",
     "language",
@@ -58,6 +59,23 @@ def optional_line(value: object, field: str, limit: int) -> str | None:
 def paragraph(value: object, field: str, limit: int) -> str:
     """A required multi-line text, stripped: line breaks and tabs allowed, other controls not."""
     return check_text(value, field, limit=limit, strip=True, multiline=True, codes=CODES)
+
+
+def ascii_code(
+    value: object, field: str, limit: int, *, extra: str, message: str, upper: bool = False
+) -> str:
+    """A required :func:`line` of ASCII letters, digits and the characters ``extra``
+    (upper-cased first when ``upper``): a registration number, an exam code, a version.
+
+    Raises:
+        ValidationError: any other character (``invalid_<field>``, ``message``).
+    """
+    text = line(value, field, limit)
+    if upper:
+        text = text.upper()
+    if not all(ch.isascii() and (ch.isalnum() or ch in extra) for ch in text):
+        raise ValidationError(message, field=field, code=f"invalid_{field}")
+    return text
 
 
 def _check_type(value: object, field: str) -> str:

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from symprogram._checks import check_text
 from symprogram.accounts import messages, rules
-from symprogram.accounts._base import RESET, FlowBase, candidate_key
+from symprogram.accounts._base import RESET, candidate_key
+from symprogram.accounts._links import LinkRequests
 from symprogram.accounts.bulk import UNUSABLE_PREFIX
 from symprogram.accounts.events import PasswordChanged
 from symprogram.accounts.models import Candidate, normalize_email
@@ -28,7 +29,7 @@ SWEEP = 8
 more than the (at most two) counts a failure can add."""
 
 
-class Credentials(FlowBase):
+class Credentials(LinkRequests):
     """Log-ins and passwords of :class:`~symprogram.accounts.AccountsService`."""
 
     _sweep_after: str = ""
@@ -207,19 +208,15 @@ class Credentials(FlowBase):
         Raises:
             ValidationError: not an e-mail address (``invalid_email``).
         """
-        normalized = normalize_email(email)
-        now = self._now()
-        ttl = self.settings.reset_ttl
-        limit = self.settings.reset_limit
-
-        def request(tx: Transaction) -> None:
-            owner, stand_in = self._link_for(tx, RESET, normalized, now, limit, rules.may_reset)
-            purpose = TokenPurpose.PASSWORD_RESET
-            token = self._issue_for(tx, purpose, owner, stand_in, ttl, now)
-            message = messages.password_reset(owner or self._decoy(), token, now + ttl)
-            self._send_for(tx, owner, stand_in, message)
-
-        self._in_unit(request)
+        self._send_link(
+            email,
+            RESET,
+            TokenPurpose.PASSWORD_RESET,
+            rules.may_reset,
+            self.settings.reset_ttl,
+            self.settings.reset_limit,
+            messages.password_reset,
+        )
 
     def reset_password(self, token: str, new_password: str) -> None:
         """Set a new password with a reset token; every other reset link dies.

@@ -9,6 +9,7 @@ message is its stable name (a host application may render its own text for it);
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from symprogram.accounts.models import AccountStatus, Candidate, Incident
 from symprogram.notify import Message
@@ -28,26 +29,36 @@ __all__ = [
 ]
 
 
+def _notice(candidate: Candidate, kind: str, subject: str, body: str, **data: Any) -> Message:
+    """A message of ``kind`` to ``candidate``'s address; ``data`` names the candidate ID."""
+    return Message(
+        to=candidate.contact.email,
+        kind=kind,
+        subject=subject,
+        body=body,
+        data={"candidate_id": candidate.candidate_id, **data},
+    )
+
+
 def registration_attempt(
     owner: Candidate, reference: str, reset: tuple[str, datetime] | None = None
 ) -> Message:
     """The notice to an address's owner that somebody tried to register it again;
     with ``reset`` (a token and its expiry) it carries a password reset link, as
     django-allauth's "account already exists" notice does."""
-    data: dict[str, str] = {"reference": reference, "candidate_id": owner.candidate_id}
-    if reset is not None:
-        data.update(token=reset[0], expires_at=reset[1].isoformat())
-    return Message(
-        to=owner.contact.email,
-        kind="registration_attempt",
-        subject="Somebody tried to create an account with your address",
-        body=(
+    link = {} if reset is None else {"token": reset[0], "expires_at": reset[1].isoformat()}
+    return _notice(
+        owner,
+        "registration_attempt",
+        "Somebody tried to create an account with your address",
+        (
             "An account already exists for this e-mail address. If it was you, "
             "log in, or reset your password with 'Forgot password'"
             + (" or the link in this message" if reset is not None else "")
             + ". If it was not you, you can ignore this message."
         ),
-        data=data,
+        reference=reference,
+        **link,
     )
 
 
@@ -55,32 +66,28 @@ def activation(
     candidate: Candidate, token: str, expires: datetime, reference: str | None = None
 ) -> Message:
     """The activation link of a new account, with its candidate ID."""
-    return Message(
-        to=candidate.contact.email,
-        kind="activation",
-        subject="Activate your account",
-        body=(
+    return _notice(
+        candidate,
+        "activation",
+        "Activate your account",
+        (
             f"Welcome, {candidate.contact.given_name}. Your candidate ID is "
             f"{candidate.candidate_id}. Follow the activation link to complete the account "
             f"activation process; it works once, until {expires.isoformat()}."
         ),
-        data={
-            "token": token,
-            "candidate_id": candidate.candidate_id,
-            "expires_at": expires.isoformat(),
-            "reference": reference,
-        },
+        token=token,
+        expires_at=expires.isoformat(),
+        reference=reference,
     )
 
 
 def account_activated(candidate: Candidate) -> Message:
     """The confirmation that an account is active."""
-    return Message(
-        to=candidate.contact.email,
-        kind="account_activated",
-        subject="Your account is active",
-        body=f"Your account {candidate.candidate_id} is now active.",
-        data={"candidate_id": candidate.candidate_id},
+    return _notice(
+        candidate,
+        "account_activated",
+        "Your account is active",
+        f"Your account {candidate.candidate_id} is now active.",
     )
 
 
@@ -88,53 +95,51 @@ def account_status_changed(
     candidate: Candidate, target: AccountStatus, reason: str | None
 ) -> Message:
     """The notice that staff suspended, reinstated or closed an account."""
-    key = candidate.candidate_id
-    return Message(
-        to=candidate.contact.email,
-        kind=f"account_{target}",
-        subject=f"Your account is {target}",
-        body=f"Your account {key} is now {target}." + (f" Reason: {reason}" if reason else ""),
-        data={"candidate_id": key, "status": str(target), "reason": reason},
+    return _notice(
+        candidate,
+        f"account_{target}",
+        f"Your account is {target}",
+        f"Your account {candidate.candidate_id} is now {target}."
+        + (f" Reason: {reason}" if reason else ""),
+        status=str(target),
+        reason=reason,
     )
 
 
 def password_changed(candidate: Candidate, method: str) -> Message:
     """The security notice that the password was changed (``method``: change or reset)."""
-    return Message(
-        to=candidate.contact.email,
-        kind="password_changed",
-        subject="Your password was changed",
-        body="Your password was changed. If this was not you, contact customer support.",
-        data={"candidate_id": candidate.candidate_id, "method": method},
+    return _notice(
+        candidate,
+        "password_changed",
+        "Your password was changed",
+        "Your password was changed. If this was not you, contact customer support.",
+        method=method,
     )
 
 
 def password_reset(candidate: Candidate, token: str, expires: datetime) -> Message:
     """The password reset link."""
-    return Message(
-        to=candidate.contact.email,
-        kind="password_reset",
-        subject="Reset your password",
-        body=(
+    return _notice(
+        candidate,
+        "password_reset",
+        "Reset your password",
+        (
             "Follow the link to choose a new password. It works once, until "
             f"{expires.isoformat()}. If you did not ask, ignore this message."
         ),
-        data={
-            "token": token,
-            "candidate_id": candidate.candidate_id,
-            "expires_at": expires.isoformat(),
-        },
+        token=token,
+        expires_at=expires.isoformat(),
     )
 
 
 def email_in_use_attempt(owner: Candidate, at: datetime) -> Message:
     """The notice to an address's owner that another account asked to use it at ``at``."""
-    return Message(
-        to=owner.contact.email,
-        kind="email_in_use_attempt",
-        subject="Somebody tried to use your address",
-        body="Another account asked to use this address; nothing was changed.",
-        data={"candidate_id": owner.candidate_id, "attempted_at": at.isoformat()},
+    return _notice(
+        owner,
+        "email_in_use_attempt",
+        "Somebody tried to use your address",
+        "Another account asked to use this address; nothing was changed.",
+        attempted_at=at.isoformat(),
     )
 
 
@@ -151,16 +156,15 @@ def email_verification(candidate_id: str, new_email: str, token: str, expires: d
 
 def email_change_requested(candidate: Candidate) -> Message:
     """The security notice to the current address that a new one was given."""
-    return Message(
-        to=candidate.contact.email,
-        kind="email_change_requested",
-        subject="A new e-mail address was given for your account",
-        body=(
+    return _notice(
+        candidate,
+        "email_change_requested",
+        "A new e-mail address was given for your account",
+        (
             "A change of your account's e-mail address was requested. It takes "
             "effect once the new address is confirmed. If this was not you, "
             "contact customer support."
         ),
-        data={"candidate_id": candidate.candidate_id},
     )
 
 
@@ -177,14 +181,11 @@ def email_changed(candidate_id: str, address: str, new_email: str) -> Message:
 
 def incident_notice(candidate: Candidate, incident: Incident, kind: str) -> Message:
     """An incident was opened or changed (``kind``: incident_opened or incident_update)."""
-    return Message(
-        to=candidate.contact.email,
-        kind=kind,
-        subject=f"Incident {incident.incident_id}: {incident.title}",
-        body=f"Incident {incident.incident_id} is {incident.status}.",
-        data={
-            "incident_id": incident.incident_id,
-            "candidate_id": candidate.candidate_id,
-            "status": str(incident.status),
-        },
+    return _notice(
+        candidate,
+        kind,
+        f"Incident {incident.incident_id}: {incident.title}",
+        f"Incident {incident.incident_id} is {incident.status}.",
+        incident_id=incident.incident_id,
+        status=str(incident.status),
     )

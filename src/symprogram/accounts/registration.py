@@ -11,6 +11,7 @@ import attrs
 from symprogram._checks import check_enum
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import REGISTER, RESEND, TERMS_PURPOSE, FlowBase, candidate_key
+from symprogram.accounts._links import LinkRequests
 from symprogram.accounts.events import RegistrationAttempted
 from symprogram.accounts.models import (
     AcceptancePath,
@@ -21,7 +22,6 @@ from symprogram.accounts.models import (
     RegistrationReceipt,
     TermsAcceptance,
     TermsReceipt,
-    normalize_email,
 )
 from symprogram.accounts.ports import REGISTRATION, PersonalDataLedger
 from symprogram.accounts.storage import AccountsStorage
@@ -88,7 +88,7 @@ class AccountOpening(FlowBase):
         return candidate, token, expires
 
 
-class Registration(AccountOpening):
+class Registration(AccountOpening, LinkRequests):
     """Terms of Use, registration and activation of the accounts service."""
 
     def accept_terms(
@@ -323,16 +323,12 @@ class Registration(AccountOpening):
         Raises:
             ValidationError: not an e-mail address (``invalid_email``).
         """
-        normalized = normalize_email(email)
-        now = self._now()
-        ttl = self.settings.activation_ttl
-        limit = self.settings.resend_limit
-
-        def resend(tx: Transaction) -> None:
-            eligible = rules.may_resend_activation
-            owner, stand_in = self._link_for(tx, RESEND, normalized, now, limit, eligible)
-            token = self._issue_for(tx, TokenPurpose.ACTIVATION, owner, stand_in, ttl, now)
-            message = messages.activation(owner or self._decoy(), token, now + ttl)
-            self._send_for(tx, owner, stand_in, message)
-
-        self._in_unit(resend)
+        self._send_link(
+            email,
+            RESEND,
+            TokenPurpose.ACTIVATION,
+            rules.may_resend_activation,
+            self.settings.activation_ttl,
+            self.settings.resend_limit,
+            messages.activation,
+        )

@@ -16,11 +16,11 @@ history, and only after the unit of work committed hands the messages of
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
-from symprogram._checks import check_int, validator
+from symprogram._checks import check_int
 from symprogram._deprecation import deprecated_alias, renamed_keyword
 from symprogram.accounts._base import SINCE
 from symprogram.accounts.bulk import Bulk, BulkCandidate, BulkRegistrationReport
@@ -53,18 +53,20 @@ __all__ = [
 ]
 
 
-def _positive_delta(field: str) -> Any:
-    def check(_: object, __: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, timedelta) or value <= timedelta(0):
-            raise ValidationError(
-                f"{field} must be a positive timedelta", field=field, code="invalid_setting"
-            )
-
-    return check
+_MAXIMUM = {"password_min_length": MAX_PASSWORD_LENGTH, "stand_in_pool": 65_536}
+"""The most a count setting may be, where not 1,000 (every count setting is at least 1)."""
 
 
-def _positive_int(maximum: int = 1_000) -> Any:
-    return validator(check_int, minimum=1, maximum=maximum, code="invalid_setting")
+def _check_setting(field: str, value: object, default: object) -> None:
+    """Refuse a setting that is not a positive timedelta or an int in range, as its default is."""
+    if not isinstance(default, timedelta):
+        check_int(
+            value, field, minimum=1, maximum=_MAXIMUM.get(field, 1_000), code="invalid_setting"
+        )
+    elif not isinstance(value, timedelta) or value <= timedelta(0):
+        raise ValidationError(
+            f"{field} must be a positive timedelta", field=field, code="invalid_setting"
+        )
 
 
 @attrs.frozen
@@ -105,40 +107,26 @@ class AccountsSettings:
             records per kind.
     """
 
-    activation_ttl: timedelta = attrs.field(
-        default=timedelta(days=7), validator=_positive_delta("activation_ttl")
-    )
-    resend_limit: int = attrs.field(default=3, validator=_positive_int())
-    resend_window: timedelta = attrs.field(
-        default=timedelta(hours=1), validator=_positive_delta("resend_window")
-    )
-    reset_ttl: timedelta = attrs.field(
-        default=timedelta(hours=2), validator=_positive_delta("reset_ttl")
-    )
-    reset_limit: int = attrs.field(default=3, validator=_positive_int())
-    email_verification_ttl: timedelta = attrs.field(
-        default=timedelta(days=2), validator=_positive_delta("email_verification_ttl")
-    )
-    email_change_limit: int = attrs.field(default=3, validator=_positive_int())
-    login_failure_limit: int = attrs.field(default=5, validator=_positive_int())
-    login_failure_window: timedelta = attrs.field(
-        default=timedelta(minutes=5), validator=_positive_delta("login_failure_window")
-    )
-    client_failure_limit: int = attrs.field(default=10, validator=_positive_int())
-    client_failure_window: timedelta = attrs.field(
-        default=timedelta(minutes=1), validator=_positive_delta("client_failure_window")
-    )
-    terms_receipt_ttl: timedelta = attrs.field(
-        default=timedelta(days=1), validator=_positive_delta("terms_receipt_ttl")
-    )
-    contact_review_period: timedelta = attrs.field(
-        default=timedelta(days=365), validator=_positive_delta("contact_review_period")
-    )
-    incident_reopen_window: timedelta = attrs.field(
-        default=timedelta(days=14), validator=_positive_delta("incident_reopen_window")
-    )
-    password_min_length: int = attrs.field(default=10, validator=_positive_int(MAX_PASSWORD_LENGTH))
-    stand_in_pool: int = attrs.field(default=256, validator=_positive_int(65_536))
+    activation_ttl: timedelta = timedelta(days=7)
+    resend_limit: int = 3
+    resend_window: timedelta = timedelta(hours=1)
+    reset_ttl: timedelta = timedelta(hours=2)
+    reset_limit: int = 3
+    email_verification_ttl: timedelta = timedelta(days=2)
+    email_change_limit: int = 3
+    login_failure_limit: int = 5
+    login_failure_window: timedelta = timedelta(minutes=5)
+    client_failure_limit: int = 10
+    client_failure_window: timedelta = timedelta(minutes=1)
+    terms_receipt_ttl: timedelta = timedelta(days=1)
+    contact_review_period: timedelta = timedelta(days=365)
+    incident_reopen_window: timedelta = timedelta(days=14)
+    password_min_length: int = 10
+    stand_in_pool: int = 256
+
+    def __attrs_post_init__(self) -> None:
+        for field in attrs.fields(type(self)):
+            _check_setting(field.name, getattr(self, field.name), field.default)
 
 
 def _checked(value: object, cls: type, field: str) -> None:
