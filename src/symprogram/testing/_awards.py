@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from symprogram.awards import events as _events
 from symprogram.awards import models
 from symprogram.errors import ValidationError
-from symprogram.testing._base import check_overrides, instants
+from symprogram.testing._base import build, check_overrides, instants
 
 __all__ = [
     "award_catalogues",
@@ -71,8 +71,9 @@ def _composite(
 ) -> st.SearchStrategy[T]:
     """Build ``cls`` drawing each field from its override or from ``defaults``' strategy.
 
-    ``defaults`` receives ``pick(name, default_strategy)`` and returns the fields,
-    so that later defaults may depend on earlier draws.
+    ``defaults`` receives ``pick(name, default_strategy)`` and returns each field's
+    default: a strategy, drawn (or the field's override) in order, or a value it
+    already drew with ``pick`` (so that later defaults may depend on earlier draws).
     """
     check_overrides(cls, [a.name for a in attrs.fields(cast(Any, cls))], overrides)
 
@@ -81,7 +82,13 @@ def _composite(
         def pick(name: str, default: st.SearchStrategy[Any]) -> Any:
             return draw(_st(overrides[name]) if name in overrides else default)
 
-        return cls(**defaults(pick))
+        fields = defaults(pick)
+        return cls(
+            **{
+                name: pick(name, value) if isinstance(value, st.SearchStrategy) else value
+                for name, value in fields.items()
+            }
+        )
 
     return strategy()
 
@@ -100,13 +107,10 @@ def award_ids() -> st.SearchStrategy[str]:
 
 def exam_refs(**overrides: Any) -> st.SearchStrategy[models.ExamRef]:
     """Strategy for :class:`ExamRef`."""
-    return _composite(
+    return build(
         models.ExamRef,
+        {"code": _ident, "version": st.none() | st.sampled_from(["1", "2.0", "12.1"])},
         overrides,
-        lambda pick: {
-            "code": pick("code", _ident),
-            "version": pick("version", st.none() | st.sampled_from(["1", "2.0", "12.1"])),
-        },
     )
 
 
@@ -166,16 +170,14 @@ def exam_definitions(**overrides: Any) -> st.SearchStrategy[models.ExamDefinitio
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         max_score = pick("max_score", st.integers(1, 1000))
         return {
-            "code": pick("code", _ident),
-            "title": pick("title", _words),
-            "versions": pick(
-                "versions", st.lists(st.sampled_from(["1", "2", "3"]), unique=True).map(tuple)
-            ),
-            "pass_score": pick("pass_score", st.integers(0, max_score)),
+            "code": _ident,
+            "title": _words,
+            "versions": st.lists(st.sampled_from(["1", "2", "3"]), unique=True).map(tuple),
+            "pass_score": st.integers(0, max_score),
             "max_score": max_score,
-            "credits": pick("credits", st.integers(0, 30)),
-            "retired_on": pick("retired_on", st.none()),
-            "replaced_by": pick("replaced_by", st.none()),
+            "credits": st.integers(0, 30),
+            "retired_on": st.none(),
+            "replaced_by": st.none(),
         }
 
     return _composite(models.ExamDefinition, overrides, fields)
@@ -187,19 +189,18 @@ def award_definitions(**overrides: Any) -> st.SearchStrategy[models.AwardDefinit
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         validity = pick("validity", st.none() | st.integers(1, 1000).map(_days))
         return {
-            "award_id": pick("award_id", _ident),
-            "name": pick("name", _words),
-            "kind": pick("kind", st.sampled_from(models.AwardKind)),
-            "requires": pick("requires", requirements()),
+            "award_id": _ident,
+            "name": _words,
+            "kind": st.sampled_from(models.AwardKind),
+            "requires": requirements(),
             "validity": validity,
-            "includes": pick("includes", st.just(())),
-            "renewal": pick("renewal", st.none() | requirements()),
-            "renewal_window": pick(
-                "renewal_window",
-                st.none() if validity is None else st.none() | st.integers(1, 90).map(_days),
-            ),
-            "retired_on": pick("retired_on", st.none() | st.dates(date(2005, 1, 1))),
-            "kit": pick("kit", st.booleans()),
+            "includes": st.just(()),
+            "renewal": st.none() | requirements(),
+            "renewal_window": st.none()
+            if validity is None
+            else st.none() | st.integers(1, 90).map(_days),
+            "retired_on": st.none() | st.dates(date(2005, 1, 1)),
+            "kit": st.booleans(),
         }
 
     return _composite(models.AwardDefinition, overrides, fields)
@@ -207,6 +208,11 @@ def award_definitions(**overrides: Any) -> st.SearchStrategy[models.AwardDefinit
 
 def _days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def _later(start: datetime, lo: int, hi: int, unit: str = "days") -> st.SearchStrategy[datetime]:
+    """Instants ``lo`` to ``hi`` ``unit`` (a :class:`timedelta` keyword) after ``start``."""
+    return st.integers(lo, hi).map(lambda n: start + timedelta(**{unit: n}))
 
 
 @st.composite
@@ -257,15 +263,13 @@ def exam_results(**overrides: Any) -> st.SearchStrategy[models.ExamResult]:
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         taken = pick("taken_at", instants(_LO, _HI))
         return {
-            "result_id": pick("result_id", _hex),
-            "exam_code": pick("exam_code", _ident),
-            "version": pick("version", st.none() | st.sampled_from(["1", "2"])),
-            "score": pick("score", st.integers(0, 100)),
-            "passed": pick("passed", st.booleans()),
+            "result_id": _hex,
+            "exam_code": _ident,
+            "version": st.none() | st.sampled_from(["1", "2"]),
+            "score": st.integers(0, 100),
+            "passed": st.booleans(),
             "taken_at": taken,
-            "recorded_at": pick(
-                "recorded_at", st.integers(0, 10**6).map(lambda s: taken + timedelta(seconds=s))
-            ),
+            "recorded_at": _later(taken, 0, 10**6, "seconds"),
         }
 
     return _composite(models.ExamResult, overrides, fields)
@@ -277,12 +281,10 @@ def renewals(**overrides: Any) -> st.SearchStrategy[models.Renewal]:
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         previous = pick("previous_expiry", instants(_LO, _HI))
         return {
-            "at": pick("at", st.integers(1, 90).map(lambda d: previous - timedelta(days=d))),
+            "at": _later(previous, -90, -1),
             "previous_expiry": previous,
-            "new_expiry": pick(
-                "new_expiry", st.integers(0, 1000).map(lambda d: previous + timedelta(days=d))
-            ),
-            "via": pick("via", st.none() | _ident),
+            "new_expiry": _later(previous, 0, 1000),
+            "via": st.none() | _ident,
         }
 
     return _composite(models.Renewal, overrides, fields)
@@ -309,19 +311,16 @@ def award_grants(**overrides: Any) -> st.SearchStrategy[models.AwardGrant]:
         granted = pick("granted_at", instants(_LO, _HI))
         expires = pick(
             "expires_at",
-            st.none() | st.integers(31, 1000).map(lambda d: granted + timedelta(days=d)),
+            st.none() | _later(granted, 31, 1000),
         )
         return {
-            "grant_id": pick("grant_id", _hex),
-            "award_id": pick("award_id", _ident),
+            "grant_id": _hex,
+            "award_id": _ident,
             "granted_at": granted,
             "expires_at": expires,
-            "renewals": pick("renewals", renewal_chain(granted, expires)),
-            "revoked_at": pick(
-                "revoked_at",
-                st.none() | st.integers(0, 2000).map(lambda d: granted + timedelta(days=d)),
-            ),
-            "revoke_reason": pick("revoke_reason", st.none() | _words),
+            "renewals": renewal_chain(granted, expires),
+            "revoked_at": st.none() | _later(granted, 0, 2000),
+            "revoke_reason": st.none() | _words,
         }
 
     return _composite(models.AwardGrant, overrides, fields)
@@ -329,37 +328,36 @@ def award_grants(**overrides: Any) -> st.SearchStrategy[models.AwardGrant]:
 
 def candidate_awards(**overrides: Any) -> st.SearchStrategy[models.CandidateAwards]:
     """Strategy for :class:`CandidateAwards`."""
-    return _composite(
+    ids = st.lists(_hex, max_size=2, unique=True).map(tuple)
+    return build(
         models.CandidateAwards,
-        overrides,
-        lambda pick: {
-            "candidate_id": pick("candidate_id", _ident),
-            "results": pick("results", st.lists(exam_results(), max_size=4).map(tuple)),
-            "grants": pick("grants", st.lists(award_grants(), max_size=3).map(tuple)),
-            "kit_ids": pick("kit_ids", st.lists(_hex, max_size=2, unique=True).map(tuple)),
-            "disclosure_ids": pick(
-                "disclosure_ids", st.lists(_hex, max_size=2, unique=True).map(tuple)
-            ),
-            "erased_at": pick("erased_at", st.none()),
-            "version": pick("version", st.integers(0, 5)),
+        {
+            "candidate_id": _ident,
+            "results": st.lists(exam_results(), max_size=4).map(tuple),
+            "grants": st.lists(award_grants(), max_size=3).map(tuple),
+            "kit_ids": ids,
+            "disclosure_ids": ids,
+            "erased_at": st.none(),
+            "version": st.integers(0, 5),
         },
+        overrides,
     )
 
 
 def awards_erasures(**overrides: Any) -> st.SearchStrategy[models.AwardsErasure]:
     """Strategy for :class:`AwardsErasure`."""
     ids = st.lists(_hex, max_size=3, unique=True).map(tuple)
-    return _composite(
+    return build(
         models.AwardsErasure,
-        overrides,
-        lambda pick: {
-            "candidate_id": pick("candidate_id", _ident),
-            "erased_at": pick("erased_at", instants(_LO, _HI)),
-            "kits": pick("kits", ids),
-            "disclosures": pick("disclosures", ids),
-            "revoked": pick("revoked", ids),
-            "already_erased": pick("already_erased", st.booleans()),
+        {
+            "candidate_id": _ident,
+            "erased_at": instants(_LO, _HI),
+            "kits": ids,
+            "disclosures": ids,
+            "revoked": ids,
+            "already_erased": st.booleans(),
         },
+        overrides,
     )
 
 
@@ -367,26 +365,29 @@ def award_holdings(**overrides: Any) -> st.SearchStrategy[models.AwardHolding]:
     """Strategy for :class:`AwardHolding`."""
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
-        granted = pick("granted_at", instants(_LO, _HI))
+        held = _held(pick)
         status = pick("status", st.sampled_from(models.AwardStatus))
+        revoked = status is models.AwardStatus.REVOKED
         return {
-            "award_id": pick("award_id", _ident),
-            "name": pick("name", _words),
-            "kind": pick("kind", st.sampled_from(models.AwardKind)),
+            **held,
             "status": status,
-            "grant_id": pick("grant_id", _hex),
-            "granted_at": granted,
-            "expires_at": pick(
-                "expires_at",
-                st.none() | st.integers(1, 1000).map(lambda d: granted + timedelta(days=d)),
-            ),
-            "revoked_at": pick(
-                "revoked_at",
-                st.just(granted) if status is models.AwardStatus.REVOKED else st.none(),
-            ),
+            "grant_id": _hex,
+            "revoked_at": st.just(held["granted_at"]) if revoked else st.none(),
         }
 
     return _composite(models.AwardHolding, overrides, fields)
+
+
+def _held(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+    """The fields a holding and a disclosed award share (``granted_at`` drawn first)."""
+    granted = pick("granted_at", instants(_LO, _HI))
+    return {
+        "award_id": _ident,
+        "name": _words,
+        "kind": st.sampled_from(models.AwardKind),
+        "granted_at": granted,
+        "expires_at": st.none() | _later(granted, 1, 1000),
+    }
 
 
 def requirement_statuses(**overrides: Any) -> st.SearchStrategy[models.RequirementStatus]:
@@ -395,13 +396,11 @@ def requirement_statuses(**overrides: Any) -> st.SearchStrategy[models.Requireme
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         met = pick("met", st.booleans())
         return {
-            "path": pick("path", st.just("requires")),
-            "description": pick("description", _words),
+            "path": st.just("requires"),
+            "description": _words,
             "met": met,
-            "fraction": pick(
-                "fraction", st.just(1.0) if met else st.floats(0, 1, exclude_max=True)
-            ),
-            "children": pick("children", st.just(())),
+            "fraction": st.just(1.0) if met else st.floats(0, 1, exclude_max=True),
+            "children": st.just(()),
         }
 
     return _composite(models.RequirementStatus, overrides, fields)
@@ -413,13 +412,13 @@ def progresses(**overrides: Any) -> st.SearchStrategy[models.Progress]:
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         tree = pick("tree", requirement_statuses())
         return {
-            "candidate_id": pick("candidate_id", _ident),
-            "award_id": pick("award_id", _ident),
-            "at": pick("at", instants(_LO, _HI)),
-            "met": pick("met", st.just(tree.met)),
-            "percentage": pick("percentage", st.just(int(tree.fraction * 100))),
-            "satisfied": pick("satisfied", st.just((tree,) if tree.met else ())),
-            "missing": pick("missing", st.just(() if tree.met else (tree,))),
+            "candidate_id": _ident,
+            "award_id": _ident,
+            "at": instants(_LO, _HI),
+            "met": st.just(tree.met),
+            "percentage": st.just(int(tree.fraction * 100)),
+            "satisfied": st.just((tree,) if tree.met else ()),
+            "missing": st.just(() if tree.met else (tree,)),
             "tree": tree,
         }
 
@@ -428,17 +427,15 @@ def progresses(**overrides: Any) -> st.SearchStrategy[models.Progress]:
 
 def kit_addresses(**overrides: Any) -> st.SearchStrategy[models.KitAddress]:
     """Strategy for :class:`KitAddress`."""
-    return _composite(
+    return build(
         models.KitAddress,
-        overrides,
-        lambda pick: {
-            "name": pick("name", _words),
-            "email": pick("email", _ident.map(lambda s: f"{s}@example.com")),
-            "postal_address": pick(
-                "postal_address", st.lists(_words, min_size=1, max_size=3).map(tuple)
-            ),
-            "country": pick("country", st.none() | st.sampled_from(["US", "GB", "DE", "JP"])),
+        {
+            "name": _words,
+            "email": _ident.map(lambda s: f"{s}@example.com"),
+            "postal_address": st.lists(_words, min_size=1, max_size=3).map(tuple),
+            "country": st.none() | st.sampled_from(["US", "GB", "DE", "JP"]),
         },
+        overrides,
     )
 
 
@@ -459,7 +456,7 @@ def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[models.KitFulfilment]
             if held
             else pick(
                 "released_at",
-                st.none() | st.integers(0, 30).map(lambda d: queued + timedelta(days=d)),
+                st.none() | _later(queued, 0, 30),
             )
         )
         shipped = (
@@ -474,21 +471,19 @@ def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[models.KitFulfilment]
         )
         addresses = st.none() | kit_addresses() if held else kit_addresses()
         return {
-            "kit_id": pick("kit_id", _hex),
-            "candidate_id": pick("candidate_id", _ident),
-            "award_id": pick("award_id", _ident),
-            "grant_id": pick("grant_id", _hex),
-            "address": pick("address", addresses),
+            "kit_id": _hex,
+            "candidate_id": _ident,
+            "award_id": _ident,
+            "grant_id": _hex,
+            "address": addresses,
             "status": status,
             "queued_at": queued,
-            "shipped_at": pick("shipped_at", st.just(shipped)),
-            "delivered_at": pick("delivered_at", st.just(delivered)),
-            "tracking": pick("tracking", st.none() if shipped is None else st.none() | _hex),
-            "hold_reason": pick(
-                "hold_reason", st.sampled_from(models.KitHoldReason) if held else st.none()
-            ),
+            "shipped_at": st.just(shipped),
+            "delivered_at": st.just(delivered),
+            "tracking": st.none() if shipped is None else st.none() | _hex,
+            "hold_reason": st.sampled_from(models.KitHoldReason) if held else st.none(),
             "released_at": released,
-            "version": pick("version", st.integers(0, 5)),
+            "version": st.integers(0, 5),
         }
 
     return _composite(models.KitFulfilment, overrides, fields)
@@ -503,30 +498,19 @@ def disclosures(**overrides: Any) -> st.SearchStrategy[models.Disclosure]:
             "recipient_salt", st.none() | st.binary(min_size=16, max_size=16).map(bytes.hex)
         )
         return {
-            "disclosure_id": pick("disclosure_id", _hex),
-            "candidate_id": pick("candidate_id", _ident),
-            "award_ids": pick(
-                "award_ids", st.lists(_ident, min_size=1, max_size=3, unique=True).map(tuple)
-            ),
-            "holder_name": pick("holder_name", _words),
-            "recipient_hash": pick(
-                "recipient_hash", st.binary(min_size=32, max_size=32).map(bytes.hex)
-            ),
+            "disclosure_id": _hex,
+            "candidate_id": _ident,
+            "award_ids": st.lists(_ident, min_size=1, max_size=3, unique=True).map(tuple),
+            "holder_name": _words,
+            "recipient_hash": st.binary(min_size=32, max_size=32).map(bytes.hex),
             "recipient_salt": salt,
-            "code_digest": pick(
-                "code_digest",
-                st.binary(min_size=8, max_size=32).map(lambda b: hashlib.sha256(b).hexdigest()),
+            "code_digest": st.binary(min_size=8, max_size=32).map(
+                lambda b: hashlib.sha256(b).hexdigest()
             ),
             "created_at": created,
-            "expires_at": pick(
-                "expires_at",
-                st.integers(1, 365 * 24).map(lambda h: created + timedelta(hours=h)),
-            ),
-            "revoked_at": pick(
-                "revoked_at",
-                st.none() | st.integers(0, 365 * 24).map(lambda h: created + timedelta(hours=h)),
-            ),
-            "version": pick("version", st.integers(0, 5)),
+            "expires_at": _later(created, 1, 365 * 24, "hours"),
+            "revoked_at": st.none() | _later(created, 0, 365 * 24, "hours"),
+            "version": st.integers(0, 5),
         }
 
     return _composite(models.Disclosure, overrides, fields)
@@ -539,7 +523,7 @@ def published_disclosures(**overrides: Any) -> st.SearchStrategy[models.Publishe
         code = pick("code", st.binary(min_size=16, max_size=24).map(bytes.hex))
         digest = hashlib.sha256(code.encode("utf-8")).hexdigest()
         return {
-            "disclosure": pick("disclosure", disclosures(code_digest=digest)),
+            "disclosure": disclosures(code_digest=digest),
             "code": code,
         }
 
@@ -548,22 +532,11 @@ def published_disclosures(**overrides: Any) -> st.SearchStrategy[models.Publishe
 
 def disclosed_awards(**overrides: Any) -> st.SearchStrategy[models.DisclosedAward]:
     """Strategy for :class:`DisclosedAward`."""
-
-    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
-        granted = pick("granted_at", instants(_LO, _HI))
-        return {
-            "award_id": pick("award_id", _ident),
-            "name": pick("name", _words),
-            "kind": pick("kind", st.sampled_from(models.AwardKind)),
-            "status": pick("status", st.sampled_from(models.AwardStatus)),
-            "granted_at": granted,
-            "expires_at": pick(
-                "expires_at",
-                st.none() | st.integers(1, 1000).map(lambda d: granted + timedelta(days=d)),
-            ),
-        }
-
-    return _composite(models.DisclosedAward, overrides, fields)
+    return _composite(
+        models.DisclosedAward,
+        overrides,
+        lambda pick: {**_held(pick), "status": st.sampled_from(models.AwardStatus)},
+    )
 
 
 def disclosure_views(**overrides: Any) -> st.SearchStrategy[models.DisclosureView]:
@@ -574,18 +547,15 @@ def disclosure_views(**overrides: Any) -> st.SearchStrategy[models.DisclosureVie
         active = status is models.DisclosureStatus.ACTIVE
         at = pick("verified_at", instants(_LO, _HI))
         return {
-            "disclosure_id": pick("disclosure_id", _hex),
+            "disclosure_id": _hex,
             "status": status,
             "verified_at": at,
-            "holder_name": pick("holder_name", _words if active else st.none()),
-            "awards": pick(
-                "awards",
-                st.lists(disclosed_awards(), max_size=3).map(tuple) if active else st.just(()),
-            ),
-            "expires_at": pick(
-                "expires_at", st.just(at + timedelta(days=1)) if active else st.none()
-            ),
-            "reason": pick("reason", st.none() if active else st.just(f"disclosure_{status}")),
+            "holder_name": _words if active else st.none(),
+            "awards": st.lists(disclosed_awards(), max_size=3).map(tuple)
+            if active
+            else st.just(()),
+            "expires_at": st.just(at + timedelta(days=1)) if active else st.none(),
+            "reason": st.none() if active else st.just(f"disclosure_{status}"),
         }
 
     return _composite(models.DisclosureView, overrides, fields)
@@ -593,19 +563,11 @@ def disclosure_views(**overrides: Any) -> st.SearchStrategy[models.DisclosureVie
 
 def verification_records(**overrides: Any) -> st.SearchStrategy[models.VerificationRecord]:
     """Strategy for :class:`VerificationRecord`."""
-    return _composite(
+    outcomes = ["shown", "disclosure_revoked", "disclosure_expired", "recipient_mismatch"]
+    return build(
         models.VerificationRecord,
+        {"disclosure_id": _hex, "at": instants(_LO, _HI), "outcome": st.sampled_from(outcomes)},
         overrides,
-        lambda pick: {
-            "disclosure_id": pick("disclosure_id", _hex),
-            "at": pick("at", instants(_LO, _HI)),
-            "outcome": pick(
-                "outcome",
-                st.sampled_from(
-                    ["shown", "disclosure_revoked", "disclosure_expired", "recipient_mismatch"]
-                ),
-            ),
-        },
     )
 
 
@@ -636,17 +598,12 @@ def award_events_of(cls: type[T], **overrides: Any) -> st.SearchStrategy[T]:
         raise ValidationError(f"{cls!r} is not an awards event", field="cls", code="invalid")
     hints = typing.get_type_hints(cls)
     names = [a.name for a in attrs.fields(cls)]  # type: ignore[arg-type]
-    return _composite(
-        cls,
-        overrides,
-        lambda pick: {name: pick(name, _for_type(hints[name])) for name in names},
-    )
+    return build(cls, {name: _for_type(hints[name]) for name in names}, overrides)
 
 
 def awards_settings(**overrides: Any) -> st.SearchStrategy[Any]:
     """Strategy for :class:`~symprogram.awards.AwardsSettings` (valid options only)."""
     from symprogram.awards.service import MAX_DISCLOSURE_TTL, AwardsSettings
-    from symprogram.testing.strategies import build
 
     ttls = st.timedeltas(min_value=timedelta(seconds=1), max_value=MAX_DISCLOSURE_TTL)
     fields = {
