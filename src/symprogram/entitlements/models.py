@@ -12,6 +12,8 @@ escalation levels, :class:`EntitlementCatalogue`) are kept in a private module
 of their own and re-exported here.
 """
 
+# ruff: noqa: F405
+
 from __future__ import annotations
 
 import enum
@@ -34,32 +36,41 @@ from symprogram._checks import (
 from symprogram._lookup import find_by
 from symprogram.clock import ensure_utc
 from symprogram.decisions import Decision
-from symprogram.entitlements import _models_catalogue
+
+# The catalogue models, re-exported here: their names stand in __all__ (hence F405).
 from symprogram.entitlements._models_catalogue import *  # noqa: F403
 from symprogram.entitlements._models_catalogue import Document
 from symprogram.errors import ValidationError
 
 __all__ = [
+    "Access",
+    "AccessRule",
     "AccessibleDocument",
     "Agreement",
     "AgreementStatus",
     "CaseStatus",
     "CustomerEntitlements",
+    "Document",
+    "EntitlementCatalogue",
+    "EscalationLevel",
     "EscalationStep",
     "Grant",
     "GrantKind",
     "LanguageOutcome",
+    "LocalSite",
     "ProductLifecycle",
     "Reader",
     "Release",
+    "RemoteAccessTerms",
+    "RemoteAccessVersion",
     "RemoteSession",
+    "ServiceLevel",
     "Severity",
     "StatusChange",
     "SupportCase",
     "SupportExtension",
+    "TelephoneLine",
 ]
-# The catalogue models, re-exported as their private module declares them.
-__all__ += _models_catalogue.__all__
 
 MAX_TEXT = 255
 """Longest identifier, name or product, in characters."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+import attrs
 from hypothesis import strategies as st
 
 from symprogram import entitlements
@@ -150,11 +151,24 @@ def windows(starts_on: Any = None, ends_on: Any = None) -> st.SearchStrategy[tup
 def _windowed(
     cls: type[T], fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
 ) -> st.SearchStrategy[T]:
+    fields = _at_defaults(cls, fields)
     check_overrides(cls, (*fields, "starts_on", "ends_on"), overrides)
     rest = {k: v for k, v in overrides.items() if k not in ("starts_on", "ends_on")}
     return windows(overrides.get("starts_on"), overrides.get("ends_on")).flatmap(
         lambda w: build(cls, {**fields, "starts_on": st.just(w[0]), "ends_on": st.just(w[1])}, rest)
     )
+
+
+def _at_defaults(
+    cls: type[Any], fields: dict[str, st.SearchStrategy[Any]]
+) -> dict[str, st.SearchStrategy[Any]]:
+    """``fields``, and every other field of ``cls`` that has a default, drawn at its default."""
+    defaults = {
+        a.name: st.just(a.default)
+        for a in attrs.fields(cls)
+        if a.default is not attrs.NOTHING and not isinstance(a.default, attrs.Factory)  # type: ignore[arg-type]
+    }
+    return {**defaults, **fields}
 
 
 # ---------------------------------------------------------------------- catalogue
@@ -183,49 +197,39 @@ def access_rules(**overrides: Any) -> st.SearchStrategy[entitlements.AccessRule]
 
 def documents(**overrides: Any) -> st.SearchStrategy[entitlements.Document]:
     """Documents of the default catalogue (overrides give modified copies)."""
-    catalogue = entitlements.EntitlementCatalogue.default()
-    base = st.sampled_from(catalogue.documents)
-    if not overrides:
-        return base
     fields = ("id", "title", "languages", "local_sites", "min_level", "access", "location")
-    check_overrides(entitlements.Document, fields, overrides)
-    return base.flatmap(
-        lambda doc: build(
-            entitlements.Document, {name: st.just(getattr(doc, name)) for name in fields}, overrides
-        )
-    )
+    return _catalogue_entries(entitlements.Document, _CATALOGUE().documents, fields, overrides)
 
 
 def local_sites(**overrides: Any) -> st.SearchStrategy[entitlements.LocalSite]:
     """Local-language sites of the default catalogue (overrides give modified copies)."""
-    base = st.sampled_from(entitlements.EntitlementCatalogue.default().local_sites)
-    if not overrides:
-        return base
     fields = ("language", "name", "url")
-    check_overrides(entitlements.LocalSite, fields, overrides)
-    return base.flatmap(
-        lambda site: build(
-            entitlements.LocalSite,
-            {name: st.just(getattr(site, name)) for name in fields},
-            overrides,
-        )
-    )
+    return _catalogue_entries(entitlements.LocalSite, _CATALOGUE().local_sites, fields, overrides)
 
 
 def telephone_lines(**overrides: Any) -> st.SearchStrategy[entitlements.TelephoneLine]:
     """Telephone support lines of the default catalogue (overrides give modified copies)."""
-    base = st.sampled_from(entitlements.EntitlementCatalogue.default().telephone_lines)
-    if not overrides:
-        return base
+    lines = _CATALOGUE().telephone_lines
     fields = (
         "region", "area", "countries", "languages", "english_hours", "local_hours", "time_zone",
     )  # fmt: skip
-    check_overrides(entitlements.TelephoneLine, fields, overrides)
+    return _catalogue_entries(entitlements.TelephoneLine, lines, fields, overrides)
+
+
+_CATALOGUE = entitlements.EntitlementCatalogue.default
+
+
+def _catalogue_entries(
+    cls: type[T], entries: tuple[T, ...], fields: tuple[str, ...], overrides: dict[str, Any]
+) -> st.SearchStrategy[T]:
+    """One of the catalogue's ``entries``; with ``overrides``, a copy with those ``fields`` set."""
+    base = st.sampled_from(entries)
+    if not overrides:
+        return base
+    check_overrides(cls, fields, overrides)
     return base.flatmap(
-        lambda line: build(
-            entitlements.TelephoneLine,
-            {name: st.just(getattr(line, name)) for name in fields},
-            overrides,
+        lambda entry: build(
+            cls, {name: st.just(getattr(entry, name)) for name in fields}, overrides
         )
     )
 
@@ -335,7 +339,6 @@ def agreements(**overrides: Any) -> st.SearchStrategy[entitlements.Agreement]:
         "products": st.frozensets(st.sampled_from(PRODUCTS), min_size=1),
         "created_at": instants(),
         "created_by": _names(),
-        "status_changes": st.just(()),
     }
     return _windowed(entitlements.Agreement, fields, overrides)
 
@@ -352,9 +355,6 @@ def grants(**overrides: Any) -> st.SearchStrategy[entitlements.Grant]:
         "approver": st.just("approver"),
         "granted_by": st.just("agent"),
         "granted_at": instants(),
-        "revoked_at": st.none(),
-        "revoked_by": st.none(),
-        "revocation_reason": st.none(),
     }
     return _windowed(entitlements.Grant, fields, overrides)
 
@@ -368,7 +368,6 @@ def support_extensions(**overrides: Any) -> st.SearchStrategy[entitlements.Suppo
         "releases": st.frozensets(st.sampled_from(("10.0", "11.0", "12.5")), min_size=1),
         "created_at": instants(),
         "created_by": _names(),
-        "status_changes": st.just(()),
     }
     return _windowed(entitlements.SupportExtension, fields, overrides)
 
@@ -423,9 +422,12 @@ def product_lifecycles(**overrides: Any) -> st.SearchStrategy[entitlements.Produ
     fields = {
         "product": st.sampled_from(PRODUCTS),
         "releases": st.lists(releases(), max_size=3, unique_by=lambda r: r.release).map(tuple),
-        "version": st.just(0),
     }
-    return build(entitlements.ProductLifecycle, fields, overrides)
+    return build(
+        entitlements.ProductLifecycle,
+        _at_defaults(entitlements.ProductLifecycle, fields),
+        overrides,
+    )
 
 
 # -------------------------------------------------------------------------- cases
@@ -460,10 +462,10 @@ def remote_sessions(**overrides: Any) -> st.SearchStrategy[entitlements.RemoteSe
         "terms_version": st.just("2011-01"),
         "started_at": instants(),
         "started_by": _names(),
-        "ended_at": st.none(),
-        "ended_by": st.none(),
     }
-    return build(entitlements.RemoteSession, fields, overrides)
+    return build(
+        entitlements.RemoteSession, _at_defaults(entitlements.RemoteSession, fields), overrides
+    )
 
 
 def support_cases(**overrides: Any) -> st.SearchStrategy[entitlements.SupportCase]:
@@ -477,14 +479,10 @@ def support_cases(**overrides: Any) -> st.SearchStrategy[entitlements.SupportCas
         "opened_at": instants(),
         "opened_by": _names(),
         "release": st.none() | st.sampled_from(("10.0", "11.0", "12.5")),
-        "status": st.just(entitlements.CaseStatus.OPEN),
-        "escalation_level": st.just(0),
-        "escalations": st.just(()),
-        "remote_sessions": st.just(()),
-        "closed_at": st.none(),
-        "version": st.just(0),
     }
-    return build(entitlements.SupportCase, fields, overrides)
+    return build(
+        entitlements.SupportCase, _at_defaults(entitlements.SupportCase, fields), overrides
+    )
 
 
 def accessible_documents(**overrides: Any) -> st.SearchStrategy[entitlements.AccessibleDocument]:
