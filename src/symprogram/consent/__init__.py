@@ -39,9 +39,9 @@ __all__ = [
     "decide",
     "diff_policies",
     "replay",
+    # Every model of the context (and RECEIPT_FORMAT), as models.py declares them.
+    *models.__all__,
 ]
-# Every model of the context (and RECEIPT_FORMAT), as models.py declares them.
-__all__ += models.__all__
 
 
 def __getattr__(name: str) -> Any:

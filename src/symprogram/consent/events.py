@@ -32,9 +32,9 @@ __all__ = [
     "DataCollected",
     "NoticeRecorded",
     "SubjectErased",
+    # The ledger entry kinds, as _kinds.py declares them.
+    *_kinds.__all__,
 ]
-# The ledger entry kinds, as _kinds.py declares them.
-__all__ += _kinds.__all__
 
 
 @attrs.frozen

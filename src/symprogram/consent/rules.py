@@ -64,13 +64,12 @@ __all__ = [
     "record_choice",
     "record_notice",
     "replay",
+    # The private modules' names (the ledger entry kinds, the rules), as each declares them.
+    *_kinds.__all__,
+    *_rules_audience.__all__,
+    *_rules_data.__all__,
+    *_rules_policy.__all__,
 ]
-# The private modules' names (the ledger entry kinds, the rules), re-exported as each
-# one declares them.
-__all__ += _kinds.__all__
-__all__ += _rules_audience.__all__
-__all__ += _rules_data.__all__
-__all__ += _rules_policy.__all__
 
 _DENYING = {
     Choice.REFUSED: ("refused", "refused"),
