@@ -11,13 +11,13 @@ too: ``verify(subject, against=digest)``, see :mod:`symprogram.digests`).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from symprogram._checks import check_int
 from symprogram._deprecation import deprecated_alias
 from symprogram.entitlements._base import _Base
 from symprogram.ledger import Ledger, LedgerEntry, Verification, iter_verifications
-from symprogram.persistence import Transaction
 
 if TYPE_CHECKING:
     from symprogram.digests import LedgerDigest
@@ -78,16 +78,9 @@ class Audit(_Base):
         if against is not None:
             self._ledger.check_digest(against)
 
-        def check(tx: Transaction, subject: str) -> Verification:
-            return self._ledger.verify(tx, subject, against=against)
-
-        return tuple(
-            result
-            for result in iter_verifications(
-                self._store, self._ledger, check, batch=size, against=against
-            )
-            if not result.ok
-        )
+        check = functools.partial(self._ledger.verify, against=against)
+        every = iter_verifications(self._store, self._ledger, check, batch=size, against=against)
+        return tuple(result for result in every if not result.ok)
 
     audit = deprecated_alias("history", old="audit", since="0.2.0")
     verify_audit = deprecated_alias("verify", old="verify_audit", since="0.2.0")

@@ -11,6 +11,7 @@ decision methods, which decodes a customer's record once per stored version.
 from __future__ import annotations
 
 import threading
+from typing import Generic, TypeVar
 
 import attrs
 
@@ -37,37 +38,41 @@ __all__ = [
 _CONVERTER = make_converter()
 
 
-class StoredHoldings:
+_A = TypeVar("_A", CustomerEntitlements, SupportCase, ProductLifecycle)
+
+
+class _Stored(Generic[_A]):
+    """One kind of aggregate in one unit of work: found by key, inserted or updated by version."""
+
+    def __init__(self, repo: Repository[_A]) -> None:
+        self._repo: Repository[_A] = repo
+
+    def find(self, key: str) -> _A | None:
+        """The aggregate stored under ``key``, or ``None``."""
+        return self._repo.find(key)
+
+    def save(self, item: _A) -> _A:
+        """Insert (version 0) or update ``item``; returns it with its new version."""
+        return self._repo.add(item) if item.version == 0 else self._repo.save(item)
+
+
+class StoredHoldings(_Stored[CustomerEntitlements]):
     """:class:`~symprogram.entitlements.ports.HoldingsRepository` on the storage port."""
 
     def __init__(self, tx: Transaction) -> None:
-        self._repo = Repository(tx, HOLDINGS_KIND, CustomerEntitlements, key=_holdings_key)
-
-    def find(self, customer_id: str) -> CustomerEntitlements | None:
-        """The customer's holdings, or ``None``."""
-        return self._repo.find(customer_id)
+        super().__init__(Repository(tx, HOLDINGS_KIND, CustomerEntitlements, key=_holdings_key))
 
     def get_or_empty(self, customer_id: str) -> CustomerEntitlements:
         """The customer's holdings, or an empty (never saved) record."""
         found = self._repo.find(customer_id)
         return found if found is not None else CustomerEntitlements(customer_id)
 
-    def save(self, holdings: CustomerEntitlements) -> CustomerEntitlements:
-        """Insert (version 0) or update the holdings."""
-        if holdings.version == 0:
-            return self._repo.add(holdings)
-        return self._repo.save(holdings)
 
-
-class StoredCases:
+class StoredCases(_Stored[SupportCase]):
     """:class:`~symprogram.entitlements.ports.CaseRepository` on the storage port."""
 
     def __init__(self, tx: Transaction) -> None:
-        self._repo = Repository(tx, CASE_KIND, SupportCase, key=_case_key)
-
-    def find(self, case_id: str) -> SupportCase | None:
-        """The case, or ``None``."""
-        return self._repo.find(case_id)
+        super().__init__(Repository(tx, CASE_KIND, SupportCase, key=_case_key))
 
     def get(self, case_id: str) -> SupportCase:
         """The case; NotFound (``entitlements_case_not_found``) if absent."""
@@ -78,34 +83,22 @@ class StoredCases:
         return self._repo.add(case)
 
     def save(self, case: SupportCase) -> SupportCase:
-        """Store a changed case."""
+        """Store a changed case (at its version; ConcurrencyError if stale)."""
         return self._repo.save(case)
 
 
-class StoredLifecycles:
+class StoredLifecycles(_Stored[ProductLifecycle]):
     """:class:`~symprogram.entitlements.ports.LifecycleRepository` on the storage port."""
 
     def __init__(self, tx: Transaction) -> None:
-        self._repo = Repository(tx, LIFECYCLE_KIND, ProductLifecycle, key=_lifecycle_key)
-
-    def find(self, product: str) -> ProductLifecycle | None:
-        """The product's lifecycle, or ``None``."""
-        return self._repo.find(product)
+        super().__init__(Repository(tx, LIFECYCLE_KIND, ProductLifecycle, key=_lifecycle_key))
 
     def get(self, product: str) -> ProductLifecycle:
         """The product's lifecycle; NotFound (``product_not_found``) if none is registered."""
+        missing = f"no releases of {product!r}"
         return check_found(
-            self._repo.find(product),
-            f"no releases of {product!r}",
-            field="product",
-            code="product_not_found",
+            self._repo.find(product), missing, field="product", code="product_not_found"
         )
-
-    def save(self, lifecycle: ProductLifecycle) -> ProductLifecycle:
-        """Insert or update a lifecycle."""
-        if lifecycle.version == 0:
-            return self._repo.add(lifecycle)
-        return self._repo.save(lifecycle)
 
 
 class RecordOwners:

@@ -321,22 +321,29 @@ def readers(**overrides: Any) -> st.SearchStrategy[entitlements.Reader]:
 
 def status_changes(**overrides: Any) -> st.SearchStrategy[entitlements.StatusChange]:
     """Strategy for :class:`~symprogram.entitlements.StatusChange`."""
-    fields = {
-        "status": st.sampled_from(entitlements.AgreementStatus),
-        "at": instants(),
-        "by": _names(),
-        "reason": _names(40),
-    }
+    fields = {"status": st.sampled_from(entitlements.AgreementStatus), **_who_when_why()}
     return build(entitlements.StatusChange, fields, overrides)
+
+
+def _who_when_why() -> dict[str, st.SearchStrategy[Any]]:
+    """The instant, author and reason of a change (a status change, an escalation step)."""
+    return {"at": instants(), "by": _names(), "reason": _names(40)}
+
+
+def _held_terms() -> dict[str, st.SearchStrategy[Any]]:
+    """The customer, service level and products of an agreement or a grant."""
+    return {
+        "customer_id": customer_ids(),
+        "level": st.sampled_from(LEVEL_IDS),
+        "products": st.frozensets(st.sampled_from(PRODUCTS), min_size=1),
+    }
 
 
 def agreements(**overrides: Any) -> st.SearchStrategy[entitlements.Agreement]:
     """Strategy for :class:`~symprogram.entitlements.Agreement` (no status changes by default)."""
     fields = {
         "agreement_id": st.integers(1, 99_999).map(lambda n: f"A-{n}"),
-        "customer_id": customer_ids(),
-        "level": st.sampled_from(LEVEL_IDS),
-        "products": st.frozensets(st.sampled_from(PRODUCTS), min_size=1),
+        **_held_terms(),
         "created_at": instants(),
         "created_by": _names(),
     }
@@ -347,10 +354,8 @@ def grants(**overrides: Any) -> st.SearchStrategy[entitlements.Grant]:
     """Strategy for :class:`~symprogram.entitlements.Grant` (not revoked by default)."""
     fields = {
         "grant_id": st.integers(1, 999).map(lambda n: f"grant-{n}"),
-        "customer_id": customer_ids(),
         "kind": st.sampled_from(entitlements.GrantKind),
-        "level": st.sampled_from(LEVEL_IDS),
-        "products": st.frozensets(st.sampled_from(PRODUCTS), min_size=1),
+        **_held_terms(),
         "reason": _names(40),
         "approver": st.just("approver"),
         "granted_by": st.just("agent"),
@@ -439,13 +444,7 @@ def escalation_steps(**overrides: Any) -> st.SearchStrategy[entitlements.Escalat
     check_overrides(entitlements.EscalationStep, fields, overrides)
 
     def step(level: int) -> st.SearchStrategy[entitlements.EscalationStep]:
-        defaults = {
-            "from_level": st.just(level),
-            "to_level": st.just(level + 1),
-            "at": instants(),
-            "by": _names(),
-            "reason": _names(40),
-        }
+        defaults = {"from_level": st.just(level), "to_level": st.just(level + 1), **_who_when_why()}
         return build(
             entitlements.EscalationStep,
             defaults,
