@@ -225,15 +225,7 @@ class Bulk(AccountOpening):
         """Store the acceptance at version 2 bound to ``key``, as accept_terms (added
         unbound) and then register (bound) leave it: built once, encoded once, added,
         then its stored text saved again."""
-        bound = TermsAcceptance(
-            acceptance_id=acceptance_id,
-            terms_version=current.version,
-            terms_digest=current.digest,
-            path=chosen,
-            accepted_at=now,
-            candidate_id=key,
-            version=2,
-        )
+        bound = rules.new_acceptance(current, chosen, now, acceptance_id, key, version=2)
         first = store.acceptances.add(bound)
         stored = buffer.load(store.acceptances.kind, bound.acceptance_id)
         assert stored is not None  # just added to the buffer

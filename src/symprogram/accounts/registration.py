@@ -130,14 +130,7 @@ class Registration(AccountOpening, LinkRequests):
         current = self.catalogue.current(now)
         rules.check_terms_version(current, terms_version)
         rules.offered_path(current, chosen)
-        acceptance = TermsAcceptance(
-            acceptance_id=secrets.token_hex(16),
-            terms_version=current.version,
-            terms_digest=current.digest,
-            path=chosen,
-            accepted_at=now,
-            candidate_id=key,
-        )
+        acceptance = rules.new_acceptance(current, chosen, now, secrets.token_hex(16), key)
         ttl = self.settings.terms_receipt_ttl
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)

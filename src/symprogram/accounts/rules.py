@@ -76,6 +76,7 @@ __all__ = [
     "file_incident",
     "gathered_items",
     "marketing_setting",
+    "new_acceptance",
     "new_account",
     "notification_setting",
     "offered_path",
@@ -149,6 +150,21 @@ def terms_accepted(candidate_id: str, acceptance: TermsAcceptance) -> TermsAccep
         terms_digest=acceptance.terms_digest,
         path=str(acceptance.path),
         accepted_at=acceptance.accepted_at,
+    )
+
+
+def new_acceptance(
+    current: TermsVersion,
+    path: AcceptancePath,
+    at: datetime,
+    acceptance_id: str,
+    candidate_id: str | None = None,
+    version: int = 0,
+) -> TermsAcceptance:
+    """An acceptance of ``current`` (the terms in effect) through ``path`` at ``at``, bound
+    to ``candidate_id`` when one is given; ``version`` is its storage version."""
+    return TermsAcceptance(
+        acceptance_id, current.version, current.digest, path, at, candidate_id, version
     )
 
 
