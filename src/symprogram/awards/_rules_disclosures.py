@@ -15,7 +15,7 @@ import attrs
 from email_validator import EmailNotValidError, validate_email
 
 from symprogram._checks import check_found, check_length
-from symprogram.awards._rules_progress import active_awards, described
+from symprogram.awards._rules_progress import active_awards, holding
 from symprogram.awards.models import (
     ERASED_TEXT,
     AwardCatalogue,
@@ -293,12 +293,18 @@ def unknown_code() -> NotFound:
 
 def mismatch_view(disclosure: Disclosure, at: datetime) -> DisclosureView:
     """What a verifier sees who named another recipient: nothing but the status."""
+    return _status_only(disclosure, disclosure.status_at(at), at, "recipient_mismatch")
+
+
+def _status_only(
+    disclosure: Disclosure, status: DisclosureStatus, at: datetime, reason: str
+) -> DisclosureView:
     return DisclosureView(
         disclosure_id=disclosure.disclosure_id,
-        status=disclosure.status_at(at),
+        status=status,
         verified_at=at,
         holder_name=None,
-        reason="recipient_mismatch",
+        reason=reason,
     )
 
 
@@ -314,33 +320,15 @@ def disclosure_view(
     """
     status = disclosure.status_at(at)
     if status is not DisclosureStatus.ACTIVE:
-        return DisclosureView(
-            disclosure_id=disclosure.disclosure_id,
-            status=status,
-            verified_at=at,
-            holder_name=None,
-            awards=(),
-            expires_at=None,
-            reason=f"disclosure_{status.value}",
-        )
+        return _status_only(disclosure, status, at, f"disclosure_{status.value}")
     shown = []
     for award_id in disclosure.award_ids:
         latest = state.latest_grant(award_id, at)
-        if latest is None:
-            continue
-        grant_status = latest.status_at(at)
-        assert grant_status is not None
-        name, kind = described(catalogue, award_id)
-        shown.append(
-            DisclosedAward(
-                award_id=award_id,
-                name=name,
-                kind=kind,
-                status=grant_status,
-                granted_at=latest.granted_at,
-                expires_at=latest.expiry_as_of(at),
+        if latest is not None:
+            h = holding(latest, at, catalogue)
+            shown.append(
+                DisclosedAward(h.award_id, h.name, h.kind, h.status, h.granted_at, h.expires_at)
             )
-        )
     return DisclosureView(
         disclosure_id=disclosure.disclosure_id,
         status=status,
@@ -348,5 +336,4 @@ def disclosure_view(
         holder_name=disclosure.holder_name,
         awards=tuple(shown),
         expires_at=disclosure.expires_at,
-        reason=None,
     )

@@ -23,6 +23,7 @@ the candidate's contact information, so:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -116,15 +117,7 @@ def queue_kit(
     *, kit_id: str, candidate_id: str, grant: AwardGrant, address: KitAddress, at: datetime
 ) -> KitFulfilment:
     """A new achievement kit for ``grant``, queued at ``at`` for ``address``."""
-    return KitFulfilment(
-        kit_id=kit_id,
-        candidate_id=candidate_id,
-        award_id=grant.award_id,
-        grant_id=grant.grant_id,
-        address=address,
-        status=KitStatus.QUEUED,
-        queued_at=at,
-    )
+    return _kit(kit_id, candidate_id, grant, at, address)
 
 
 def new_kit(
@@ -141,19 +134,28 @@ def new_kit(
     address) when :func:`kit_destination` denies ``recipient``.
     """
     if kit_destination(recipient):
-        assert recipient is not None
-        return queue_kit(
-            kit_id=kit_id, candidate_id=candidate_id, grant=grant, address=recipient, at=at
-        )
+        return _kit(kit_id, candidate_id, grant, at, recipient)
+    return _kit(kit_id, candidate_id, grant, at, None, KitHoldReason.NO_POSTAL_ADDRESS)
+
+
+def _kit(
+    kit_id: str,
+    candidate_id: str,
+    grant: AwardGrant,
+    at: datetime,
+    address: KitAddress | None,
+    hold_reason: KitHoldReason | None = None,
+) -> KitFulfilment:
+    """A new kit for ``grant`` made at ``at``: held for ``hold_reason`` if given, else queued."""
     return KitFulfilment(
         kit_id=kit_id,
         candidate_id=candidate_id,
         award_id=grant.award_id,
         grant_id=grant.grant_id,
-        address=None,
-        status=KitStatus.HELD,
+        address=address,
+        status=KitStatus.QUEUED if hold_reason is None else KitStatus.HELD,
         queued_at=at,
-        hold_reason=KitHoldReason.NO_POSTAL_ADDRESS,
+        hold_reason=hold_reason,
     )
 
 
@@ -169,6 +171,14 @@ def kits_to_release(state: CandidateAwards, recipient: KitAddress | None) -> tup
 def releasable(kit: KitFulfilment, recipient: KitAddress | None) -> bool:
     """Whether ``kit`` is held and may now be released to ``recipient``."""
     return kit.status is KitStatus.HELD and bool(kit_destination(recipient))
+
+
+def _kit_moved(
+    kit: KitFulfilment, expected: tuple[KitStatus, ...], target: KitStatus, **changes: Any
+) -> KitFulfilment:
+    """``kit`` moved to ``target`` with ``changes``, if its status is one of ``expected``."""
+    _kit_step(kit, expected, target)
+    return attrs.evolve(kit, status=target, **changes)
 
 
 def _kit_step(kit: KitFulfilment, expected: tuple[KitStatus, ...], target: KitStatus) -> None:
@@ -216,10 +226,10 @@ def kit_released(kit: KitFulfilment, at: datetime, *, address: KitAddress) -> Ki
     Raises:
         IllegalTransition: the kit is not held (``illegal_kit_transition``).
     """
-    _kit_step(kit, (KitStatus.HELD,), KitStatus.QUEUED)
-    return attrs.evolve(
+    return _kit_moved(
         kit,
-        status=KitStatus.QUEUED,
+        (KitStatus.HELD,),
+        KitStatus.QUEUED,
         address=address,
         hold_reason=None,
         released_at=max(at, kit.queued_at),
@@ -234,10 +244,10 @@ def kit_shipped(
     Raises:
         IllegalTransition: the kit is not queued (``illegal_kit_transition``).
     """
-    _kit_step(kit, (KitStatus.QUEUED,), KitStatus.SHIPPED)
-    return attrs.evolve(
+    return _kit_moved(
         kit,
-        status=KitStatus.SHIPPED,
+        (KitStatus.QUEUED,),
+        KitStatus.SHIPPED,
         shipped_at=max(at, kit.released_at or kit.queued_at),
         address=address,
         tracking=tracking,
@@ -250,9 +260,8 @@ def kit_delivered(kit: KitFulfilment, at: datetime) -> KitFulfilment:
     Raises:
         IllegalTransition: the kit is not shipped (``illegal_kit_transition``).
     """
-    _kit_step(kit, (KitStatus.SHIPPED,), KitStatus.DELIVERED)
-    assert kit.shipped_at is not None
-    return attrs.evolve(kit, status=KitStatus.DELIVERED, delivered_at=max(at, kit.shipped_at))
+    delivered_at = max(at, kit.shipped_at or at)
+    return _kit_moved(kit, (KitStatus.SHIPPED,), KitStatus.DELIVERED, delivered_at=delivered_at)
 
 
 def erased_kit(kit: KitFulfilment) -> KitFulfilment:

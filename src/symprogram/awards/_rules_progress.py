@@ -38,6 +38,7 @@ __all__ = [
     "described",
     "evaluate_requirement",
     "evidence_for",
+    "holding",
     "holdings",
     "missing_leaves",
     "progress",
@@ -251,21 +252,22 @@ def holdings(
     for g in state.grants:
         if g.granted_at <= at:
             latest[g.award_id] = g
-    out = []
-    for award_id, g in latest.items():
-        status = g.status_at(at)
-        assert status is not None
-        name, kind = described(catalogue, award_id)
-        out.append(
-            AwardHolding(
-                award_id=award_id,
-                name=name,
-                kind=kind,
-                status=status,
-                grant_id=g.grant_id,
-                granted_at=g.granted_at,
-                expires_at=g.expiry_as_of(at),
-                revoked_at=g.revoked_at if status is AwardStatus.REVOKED else None,
-            )
-        )
+    out = [holding(g, at, catalogue) for g in latest.values()]
     return tuple(sorted(out, key=lambda h: h.award_id))
+
+
+def holding(grant: AwardGrant, at: datetime, catalogue: AwardCatalogue) -> AwardHolding:
+    """How ``grant`` (granted by ``at``) stands at ``at``."""
+    status = grant.status_at(at)
+    assert status is not None
+    name, kind = described(catalogue, grant.award_id)
+    return AwardHolding(
+        award_id=grant.award_id,
+        name=name,
+        kind=kind,
+        status=status,
+        grant_id=grant.grant_id,
+        granted_at=grant.granted_at,
+        expires_at=grant.expiry_as_of(at),
+        revoked_at=grant.revoked_at if status is AwardStatus.REVOKED else None,
+    )
