@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sized
 from datetime import date, datetime
@@ -41,6 +42,7 @@ __all__ = [
     "check_instant",
     "check_int",
     "check_length",
+    "check_match",
     "optional_instance",
     "check_text",
     "check_transition",
@@ -276,6 +278,19 @@ def check_date(value: object, field: str, *, code: str = "invalid_date") -> date
             f"{field} must be a calendar date (datetime.date)", field=field, code=code
         )
     return value
+
+
+def check_match(
+    value: object, field: str, pattern: re.Pattern[str], *, message: str, code: str
+) -> str:
+    """Return ``value`` if it is a string that ``pattern`` matches in full.
+
+    Raises:
+        ValidationError: ``message`` with ``code``, for anything else.
+    """
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ValidationError(message, field=field, code=code)
+    return str.__str__(value)
 
 
 def check_int(

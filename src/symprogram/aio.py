@@ -62,8 +62,9 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
+from symprogram._closing import Closing
 from symprogram.errors import ValidationError
 from symprogram.program import Program
 
@@ -288,7 +289,30 @@ class AsyncService(Generic[S]):
         return f"AsyncService({self._service!r})"
 
 
-class AsyncProgram:
+class _Served(Generic[S]):
+    """An attribute of :class:`AsyncProgram`: the program's service of the same name,
+    behind an :class:`AsyncService` made on first use."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, aprogram: None, owner: type) -> _Served[S]: ...
+
+    @overload
+    def __get__(self, aprogram: AsyncProgram, owner: type) -> AsyncService[S]: ...
+
+    def __get__(self, aprogram: AsyncProgram | None, owner: type) -> _Served[S] | AsyncService[S]:
+        if aprogram is None:
+            return self
+        return aprogram._proxy(self._name)
+
+
+class AsyncProgram(Closing):
     """A :class:`~symprogram.Program` whose service methods are awaitable.
 
     Args:
@@ -377,39 +401,24 @@ class AsyncProgram:
         return self._runner.max_workers
 
     # -- services -----------------------------------------------------------------
-    def _proxy(self, name: str, service: Callable[[], T]) -> AsyncService[T]:
+    def _proxy(self, name: str) -> AsyncService[Any]:
+        """The awaitable proxy of the program's service ``name``, made once."""
         proxy = self._proxies.get(name)
         if proxy is None:
             with self._lock:
                 proxy = self._proxies.get(name)
                 if proxy is None:
-                    proxy = self._proxies[name] = AsyncService(service(), self._runner)
+                    service = getattr(self.program, name)
+                    proxy = self._proxies[name] = AsyncService(service, self._runner)
         return proxy
 
-    @property
-    def accounts(self) -> AsyncService[AccountsService]:
-        """:attr:`Program.accounts`, awaitable."""
-        return self._proxy("accounts", lambda: self.program.accounts)
-
-    @property
-    def awards(self) -> AsyncService[AwardsService]:
-        """:attr:`Program.awards`, awaitable."""
-        return self._proxy("awards", lambda: self.program.awards)
-
-    @property
-    def entitlements(self) -> AsyncService[EntitlementsService]:
-        """:attr:`Program.entitlements`, awaitable."""
-        return self._proxy("entitlements", lambda: self.program.entitlements)
-
-    @property
-    def consent(self) -> AsyncService[ConsentService]:
-        """:attr:`Program.consent`, awaitable."""
-        return self._proxy("consent", lambda: self.program.consent)
-
-    @property
-    def history(self) -> AsyncService[AccountHistory]:
-        """:attr:`Program.history` (the account history ledger), awaitable."""
-        return self._proxy("history", lambda: self.program.history)
+    accounts: _Served[AccountsService] = _Served(":attr:`Program.accounts`, awaitable.")
+    awards: _Served[AwardsService] = _Served(":attr:`Program.awards`, awaitable.")
+    entitlements: _Served[EntitlementsService] = _Served(":attr:`Program.entitlements`, awaitable.")
+    consent: _Served[ConsentService] = _Served(":attr:`Program.consent`, awaitable.")
+    history: _Served[AccountHistory] = _Served(
+        ":attr:`Program.history` (the account history ledger), awaitable."
+    )
 
     # -- the program's own calls ------------------------------------------------------
     async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -458,12 +467,6 @@ class AsyncProgram:
 
     async def __aenter__(self) -> AsyncProgram:
         return self
-
-    def __enter__(self) -> AsyncProgram:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()

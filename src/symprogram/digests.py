@@ -45,7 +45,7 @@ import attrs
 
 from symprogram.clock import ensure_utc
 from symprogram.errors import IntegrityError, ValidationError
-from symprogram.ledger import Ledger, Verification
+from symprogram.ledger import Ledger, Outcome, Verification
 from symprogram.ledger_keys import LedgerKeys, as_ledger_keys, key_id
 from symprogram.persistence import Store, Transaction
 from symprogram.serialization import canonical_json
@@ -498,7 +498,7 @@ def digest_ledgers(
 
 
 @attrs.frozen
-class LedgersVerification:
+class LedgersVerification(Outcome):
     """The result of verifying every ledger of a program (``Program.verify_all``).
 
     Attributes:
@@ -512,13 +512,8 @@ class LedgersVerification:
     failures: tuple[Verification, ...] = ()
     against: LedgerDigest | None = attrs.field(default=None, repr=False)
 
-    @property
-    def ok(self) -> bool:
-        """True when no stream has a problem."""
-        return not self.failures
-
-    def __bool__(self) -> bool:
-        return self.ok
+    def _found(self) -> tuple[Verification, ...]:
+        return self.failures
 
     def raise_for_problems(self) -> None:
         """Raise :class:`IntegrityError` (``ledger_tampered``) for the first failure."""

@@ -125,8 +125,26 @@ class Problem:
     message: str
 
 
+class Outcome:
+    """What a verification answers: :attr:`ok` (and true) when nothing was found."""
+
+    __slots__ = ()
+
+    def _found(self) -> tuple[object, ...]:
+        """What was found wrong (nothing: ok)."""
+        raise NotImplementedError
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found (no problem, no failing stream)."""
+        return not self._found()
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
 @attrs.frozen
-class Verification:
+class Verification(Outcome):
     """The result of verifying one stream: ``ok`` and the problems found.
 
     Attributes:
@@ -140,13 +158,8 @@ class Verification:
     length: int
     problems: tuple[Problem, ...] = ()
 
-    @property
-    def ok(self) -> bool:
-        """True when no problem was found."""
-        return not self.problems
-
-    def __bool__(self) -> bool:
-        return self.ok
+    def _found(self) -> tuple[Problem, ...]:
+        return self.problems
 
     def raise_for_problems(self) -> None:
         """Raise :class:`IntegrityError` (code ``ledger_tampered``) if anything was found."""

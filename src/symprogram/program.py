@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
+from symprogram._closing import Closing
 from symprogram.clock import Clock, SystemClock, ensure_utc
 from symprogram.errors import NotFound, ValidationError
 from symprogram.events import DomainEvent, Subscriptions
@@ -112,7 +113,7 @@ def _verify_ledger(
     )
 
 
-class Program:
+class Program(Closing):
     """A partner and customer program: accounts, awards, entitlements and consent.
 
     Args:
@@ -235,14 +236,18 @@ class Program:
                         service = self._services[name] = build()
         return service
 
+    def _options_over(self, name: str, defaults: dict[str, Callable[[], object]]) -> dict[str, Any]:
+        """The options given for service ``name``, over the defaults (each made)."""
+        return {option: make() for option, make in defaults.items()} | self._options.get(name, {})
+
     def _history_service(
-        self, name: str, cls: Callable[..., S], defaults: Callable[[], dict[str, Any]]
+        self, name: str, cls: Callable[..., S], **defaults: Callable[[], object]
     ) -> S:
         """A service that records in the account history (accounts, awards): built
-        once, with the options given over ``defaults()``."""
+        once, with the options given over the defaults."""
 
         def build() -> S:
-            options = defaults() | self._options.get(name, {})
+            options = self._options_over(name, defaults)
             return cls(
                 self.store, self.clock, history=self.history, notifier=self.notifier, **options
             )
@@ -250,13 +255,13 @@ class Program:
         return self._service(name, build)
 
     def _ledger_service(
-        self, name: str, cls: Callable[..., L], defaults: Callable[[], dict[str, Any]]
+        self, name: str, cls: Callable[..., L], **defaults: Callable[[], object]
     ) -> L:
         """A service that keeps a ledger of its own (consent, entitlements): built
-        once, with the options given over ``defaults()``, its ledger registered."""
+        once, with the options given over the defaults, its ledger registered."""
 
         def build() -> L:
-            options = defaults() | self._options.get(name, {})
+            options = self._options_over(name, defaults)
             service = cls(
                 self.store,
                 self.clock,
@@ -274,7 +279,7 @@ class Program:
         """Privacy policies, the consent ledger, opt-outs and requests."""
         from symprogram.consent import ConsentService
 
-        return self._ledger_service("consent", ConsentService, dict)
+        return self._ledger_service("consent", ConsentService)
 
     @property
     def accounts(self) -> AccountsService:
@@ -282,14 +287,14 @@ class Program:
         from symprogram._bridges import ConsentMarketing
         from symprogram.accounts import AccountsService
 
-        def defaults() -> dict[str, Any]:
+        def marketing() -> ConsentMarketing:
             # One truth per choice: consent keeps the marketing switches and learns
             # what accounts gathered, in the accounts unit of work (issue 16).
-            marketing = ConsentMarketing(self.consent)
+            bridge = ConsentMarketing(self.consent)
             self._subscribe_contexts()
-            return {"marketing_consent": marketing}
+            return bridge
 
-        return self._history_service("accounts", AccountsService, defaults)
+        return self._history_service("accounts", AccountsService, marketing_consent=marketing)
 
     @property
     def awards(self) -> AwardsService:
@@ -298,9 +303,7 @@ class Program:
         from symprogram.awards import AwardsService
 
         return self._history_service(
-            "awards",
-            AwardsService,
-            lambda: {"candidates": AccountsCandidateDirectory(self.accounts)},
+            "awards", AwardsService, candidates=lambda: AccountsCandidateDirectory(self.accounts)
         )
 
     # -- events ---------------------------------------------------------------------
@@ -371,7 +374,7 @@ class Program:
         return self._ledger_service(
             "entitlements",
             EntitlementsService,
-            lambda: {"remote_access_consent": ConsentRemoteAccess(self.consent)},
+            remote_access_consent=lambda: ConsentRemoteAccess(self.consent),
         )
 
     # -- ledgers ----------------------------------------------------------------------
@@ -597,12 +600,6 @@ class Program:
     def close(self) -> None:
         """Close the store. Idempotent."""
         self.store.close()
-
-    def __enter__(self) -> Program:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"Program(store={self.store!r}, clock={self.clock!r})"

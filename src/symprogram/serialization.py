@@ -340,6 +340,17 @@ def canonical_json(value: Any) -> str:
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
+def _written(fast: Callable[[Any], str] | None, obj: Any) -> str | None:
+    """The text of ``obj`` by its generated writer ``fast``; ``None`` where there is
+    none or ``obj`` is not of its exact shape (the general path then answers)."""
+    if fast is not None:
+        try:
+            return fast(obj)
+        except _codegen.WRITER_MISSES:
+            pass
+    return None
+
+
 def dumps(obj: Any, *, converter: cattrs.Converter | None = None) -> str:
     """Serialize a model to canonical JSON text."""
     conv = converter or _DEFAULT
@@ -347,13 +358,8 @@ def dumps(obj: Any, *, converter: cattrs.Converter | None = None) -> str:
         fast = conv._sym_writers[obj.__class__]  # type: ignore[attr-defined]
     except (AttributeError, KeyError):
         return dumps_without(obj, _NOTHING, converter=conv)
-    if fast is not None:
-        try:
-            text: str = fast(obj)
-            return text
-        except _codegen.WRITER_MISSES:  # not the exact shape: the general path answers
-            pass
-    return canonical_json(conv.unstructure(obj))
+    text = _written(fast, obj)
+    return canonical_json(conv.unstructure(obj)) if text is None else text
 
 
 _NOTHING: frozenset[str] = frozenset()
@@ -371,12 +377,9 @@ def dumps_without(
         fast = conv._sym_writers[(cls, exclude) if exclude else cls]  # type: ignore[attr-defined]
     except (AttributeError, KeyError):
         fast = _writer(conv, cls, exclude)
-    if fast is not None:
-        try:
-            text: str = fast(obj)
-            return text
-        except _codegen.WRITER_MISSES:  # not the exact shape: the general path answers
-            pass
+    text = _written(fast, obj)
+    if text is not None:
+        return text
     raw = conv.unstructure(obj)
     if exclude and isinstance(raw, dict):
         for name in exclude:

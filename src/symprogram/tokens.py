@@ -53,7 +53,7 @@ from enum import StrEnum
 
 import attrs
 
-from symprogram._checks import check_length
+from symprogram._checks import check_length, check_match
 from symprogram.clock import ensure_utc
 from symprogram.errors import TokenError, ValidationError
 from symprogram.persistence import Repository, Transaction
@@ -207,13 +207,13 @@ def digest(secret: str) -> str:
 
 
 def _check_purpose(purpose: object) -> str:
-    if not isinstance(purpose, str) or not _PURPOSE.fullmatch(purpose):
-        raise ValidationError(
-            "a token purpose is 1-48 characters of a-z, 0-9 and _, starting with a letter",
-            field="purpose",
-            code="invalid_token_purpose",
-        )
-    return str.__str__(purpose)
+    return check_match(
+        purpose,
+        "purpose",
+        _PURPOSE,
+        message="a token purpose is 1-48 characters of a-z, 0-9 and _, starting with a letter",
+        code="invalid_token_purpose",
+    )
 
 
 def _check_subject(subject: object) -> str:

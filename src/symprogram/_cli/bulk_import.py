@@ -40,13 +40,21 @@ def _open_private(path: Path, *, append: bool = True, what: str = "outbox") -> T
 
 
 # -- import ------------------------------------------------------------------------------
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _file_option(name: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--name FILE``, a file the import writes, given as ``name_file``."""
+    return click.option(name, f"{name[2:]}_file", type=_FILE, help=help)
+
+
 @click.group("import")
 def import_() -> None:
     """Bulk imports from CSV files."""
 
 
 @import_.command("candidates")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=_FILE)
 @click.option(
     "--terms-accepted",
     is_flag=True,
@@ -54,18 +62,14 @@ def import_() -> None:
     "the import records that acceptance on behalf of each row.",
 )
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1))
-@click.option(
+@_file_option(
     "--outbox",
-    "outbox_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Append the activation messages (what a host application would e-mail) to this "
+    "Append the activation messages (what a host application would e-mail) to this "
     "JSON-lines file.",
 )
-@click.option(
+@_file_option(
     "--rejects",
-    "rejects_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write every bad row to this CSV file: line, code, column and message, then the "
+    "Write every bad row to this CSV file: line, code, column and message, then the "
     "row as read (fix it and import it again).",
 )
 @click.option(

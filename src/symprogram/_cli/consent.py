@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from symprogram._cli.output import decision_data, jsonable, when
-from symprogram._cli.shell import State, emit, instant_option, json_option, pass_state
+from symprogram._cli.shell import State, emit, instant_option, json_command, json_option, pass_state
 
 
 # -- consent -----------------------------------------------------------------------------
@@ -79,10 +79,7 @@ def consent_check(
     emit(as_json, decision_data(decision), [f"{subject} / {purpose}: {decision.explain()}"])
 
 
-@consent.command("receipt")
-@click.argument("subject")
-@json_option
-@pass_state
+@json_command(consent, "receipt", click.argument("subject"))
 def consent_receipt(state: State, subject: str, as_json: bool) -> None:
     """A consent receipt: every standing choice and the verified ledger."""
     receipt = state.existing_program().consent.receipt(subject)

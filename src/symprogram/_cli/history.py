@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from symprogram._cli.output import jsonable, when
-from symprogram._cli.shell import CliError, State, emit, json_option, pass_state
+from symprogram._cli.shell import CliError, State, emit, json_command, json_option, pass_state
 
 
 # -- history -----------------------------------------------------------------------------
@@ -17,10 +17,7 @@ def history() -> None:
     """The tamper-evident account history."""
 
 
-@history.command("show")
-@click.argument("candidate_id")
-@json_option
-@pass_state
+@json_command(history, "show", click.argument("candidate_id"))
 def history_show(state: State, candidate_id: str, as_json: bool) -> None:
     """Print a candidate's account history, oldest first."""
     entries = state.existing_program().accounts.history(candidate_id)

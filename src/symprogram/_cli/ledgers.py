@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from symprogram import Program
-from symprogram._cli.shell import CliError, State, emit, json_option, pass_state
+from symprogram._cli.shell import CliError, State, emit, json_command
 from symprogram.digests import LedgerDigest
 from symprogram.ledger_keys import LedgerKeys
 
@@ -77,9 +77,7 @@ def ledgers() -> None:
     """The tamper-evident ledgers: digests, verification, key rotation."""
 
 
-@ledgers.command("digest")
-@json_option
-@pass_state
+@json_command(ledgers, "digest")
 def ledgers_digest(state: State, as_json: bool) -> None:
     """Print a digest of every ledger, one line to keep outside the database."""
     digest = _program(state).digest()
@@ -94,10 +92,7 @@ def ledgers_digest(state: State, as_json: bool) -> None:
     emit(as_json, data, [text])
 
 
-@ledgers.command("verify")
-@against_option
-@json_option
-@pass_state
+@json_command(ledgers, "verify", against_option)
 def ledgers_verify(state: State, against: Path | None, as_json: bool) -> None:
     """Verify every stream of every ledger (against a kept digest); exit 1 if tampered."""
     result = _program(state).verify_all(against=_against(against))
@@ -121,10 +116,7 @@ def ledgers_verify(state: State, against: Path | None, as_json: bool) -> None:
     emit(as_json, data, [f"every stream of {', '.join(result.ledgers)} verifies"])
 
 
-@ledgers.command("rekey")
-@against_option
-@json_option
-@pass_state
+@json_command(ledgers, "rekey", against_option)
 def ledgers_rekey(state: State, against: Path | None, as_json: bool) -> None:
     """Re-key every stream with the current key, after verifying it; resumable."""
     program = _program(state)
@@ -139,10 +131,7 @@ def ledgers_rekey(state: State, against: Path | None, as_json: bool) -> None:
     )
 
 
-@ledgers.command("adopt-erasures")
-@against_option
-@json_option
-@pass_state
+@json_command(ledgers, "adopt-erasures", against_option)
 def ledgers_adopt_erasures(state: State, against: Path | None, as_json: bool) -> None:
     """Once, after upgrading: mark entries an earlier build erased without a marker."""
     count = _program(state).adopt_erasures(against=_against(against))

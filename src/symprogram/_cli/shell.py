@@ -120,6 +120,22 @@ def json_option(fn: F) -> F:
     )(fn)
 
 
+def json_command(
+    group: click.Group, name: str, *params: Callable[[Any], Any]
+) -> Callable[[Callable[..., None]], click.Command]:
+    """``@group.command(name)`` with the parameters ``params`` (decorators, in the
+    order they would be written), ``--json`` and the state: the function takes
+    ``state`` first and ``as_json`` last."""
+
+    def decorate(fn: Callable[..., None]) -> click.Command:
+        command: Any = pass_state(fn)
+        for param in (json_option, *reversed(params)):
+            command = param(command)
+        return group.command(name)(command)
+
+    return decorate
+
+
 def parse_instant(value: str, field: str) -> datetime:
     text = value.strip()
     try:

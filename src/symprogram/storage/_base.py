@@ -27,6 +27,8 @@ from symprogram._persistence_records import (
 )
 from symprogram.errors import IntegrityError, StorageError, SymprogramError, ValidationError
 from symprogram.persistence import (
+    CheckedItems,
+    batch_items,
     batch_keys,
     check_key,
     check_position,
@@ -45,6 +47,7 @@ __all__ = [
     "as_text",
     "check_batch",
     "check_bounds",
+    "checked_items",
     "check_entry",
     "check_index",
     "check_key",
@@ -276,6 +279,21 @@ def check_batch(
             write(batch[:number])
             raise
     return results
+
+
+def checked_items(
+    items: object,
+    arity: int,
+    check: Callable[..., object],
+    write: Callable[[list[tuple[Any, ...]]], object],
+) -> list[tuple[Any, ...]]:
+    """The items of a batch method as a list of tuples of ``arity`` values, each
+    checked with ``check`` (see :func:`check_batch`) unless a write buffer already
+    checked them (:class:`~symprogram.persistence.CheckedItems`)."""
+    batch = batch_items(items, arity)
+    if type(batch) is not CheckedItems:  # else checked once, when buffered
+        check_batch(batch, check, write)
+    return batch
 
 
 def net_saves(batch: list[tuple[Any, ...]]) -> list[tuple[str, str, str, int, int]] | None:

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
+from symprogram._closing import Closing
 from symprogram.errors import StorageError, ValidationError
 from symprogram.persistence import Record
 from symprogram.storage._base import (
@@ -229,7 +230,7 @@ class MemoryTransaction:
         self._undo.clear()
 
 
-class MemoryStore:
+class MemoryStore(Closing):
     """A :class:`symprogram.persistence.Store` kept in process memory."""
 
     def __init__(self) -> None:
@@ -271,12 +272,6 @@ class MemoryStore:
     def close(self) -> None:
         """Mark the store closed; later units of work are refused."""
         self._closed = True
-
-    def __enter__(self) -> MemoryStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return "MemoryStore()"

@@ -44,6 +44,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from symprogram._closing import Closing
 from symprogram.errors import (
     IntegrityError,
     StorageError,
@@ -51,19 +52,16 @@ from symprogram.errors import (
 )
 from symprogram.persistence import (
     AppendItem,
-    CheckedItems,
     IndexItem,
     Record,
     SaveItem,
     Store,
-    batch_items,
 )
 from symprogram.storage._base import (
     Unit,
     Units,
     as_int,
     as_text,
-    check_batch,
     check_entry,
     check_index,
     check_key,
@@ -72,6 +70,7 @@ from symprogram.storage._base import (
     check_save,
     check_version,
     check_writable,
+    checked_items,
     create_private_file,
     enable_wal,
     entry_not_found,
@@ -317,8 +316,7 @@ class SQLiteTransaction:
         cursor = self._run(_APPEND, (stream, position, data, stream, position - 1))
         if cursor.rowcount == 1:
             return
-        length = self.stream_length(stream)
-        raise position_taken(stream, length, position)
+        raise position_taken(stream, self.stream_length(stream), position)
 
     def read(
         self, stream: str, *, after: int = 0, limit: int | None = None
@@ -385,9 +383,7 @@ class SQLiteTransaction:
 
     def save_many(self, items: Sequence[SaveItem]) -> list[int]:
         """:meth:`save` of every ``(kind, key, data, expected_version)``, in batches."""
-        batch = batch_items(items, 4)
-        if type(batch) is not CheckedItems:  # else checked once, when buffered
-            check_batch(batch, check_save, self.save_many)
+        batch = checked_items(items, 4, check_save, self.save_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)
@@ -406,9 +402,7 @@ class SQLiteTransaction:
 
     def index_put_many(self, items: Sequence[IndexItem]) -> None:
         """:meth:`index_put` of every ``(index, value, key)``, in one batch."""
-        batch = batch_items(items, 3)
-        if type(batch) is not CheckedItems:  # else checked once, when buffered
-            check_batch(batch, check_index, self.index_put_many)
+        batch = checked_items(items, 3, check_index, self.index_put_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)
@@ -419,9 +413,7 @@ class SQLiteTransaction:
 
     def append_many(self, items: Sequence[AppendItem]) -> None:
         """:meth:`append` of every ``(stream, position, data)``, in one batch."""
-        batch = batch_items(items, 3)
-        if type(batch) is not CheckedItems:  # else checked once, when buffered
-            check_batch(batch, check_entry, self.append_many)
+        batch = checked_items(items, 3, check_entry, self.append_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)
@@ -473,7 +465,7 @@ def _positive(value: object, field: str, code: str, limit: int) -> int:
     return value
 
 
-class SQLiteStore:
+class SQLiteStore(Closing):
     """A :class:`symprogram.persistence.Store` in one SQLite file.
 
     Args:
@@ -759,12 +751,6 @@ class SQLiteStore:
                 # its locks on the -shm file (see symprogram.storage._wal_header).
                 if header is not None:
                     release_header(header)
-
-    def __enter__(self) -> SQLiteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"

@@ -138,15 +138,7 @@ class _Operations:
 
     def load(self, kind: str, key: str) -> Record | None:
         """Return the record, or ``None`` if there is none."""
-        check_pair(kind, key)
-        r = self._t.records
-        rows = self._rows(sa.select(r.c.version, r.c.data).where(r.c.kind == kind, r.c.key == key))
-        if not rows:
-            return None
-        version, data = rows[0]
-        return Record(
-            kind, key, as_int(version, "a version"), decode_data(as_text(data, "a record"))
-        )
+        return self._load(kind, key, lock=False)
 
     def load_for_update(self, kind: str, key: str) -> Record | None:
         """:meth:`load`; in a writing unit of work on a server, ``SELECT ... FOR UPDATE``.
@@ -155,16 +147,13 @@ class _Operations:
         aggregate queue (see :class:`symprogram.persistence.LockingTransaction`).
         SQLite serialises writers anyway (``BEGIN IMMEDIATE``): a plain read there.
         """
-        if self.readonly or self._dialect not in _ROW_LOCKS:
-            return self.load(kind, key)
+        return self._load(kind, key, lock=not self.readonly and self._dialect in _ROW_LOCKS)
+
+    def _load(self, kind: str, key: str, *, lock: bool) -> Record | None:
         check_pair(kind, key)
         r = self._t.records
-        statement = (
-            sa.select(r.c.version, r.c.data)
-            .where(r.c.kind == kind, r.c.key == key)
-            .with_for_update()
-        )
-        rows = self._rows(statement)
+        statement = sa.select(r.c.version, r.c.data).where(r.c.kind == kind, r.c.key == key)
+        rows = self._rows(statement.with_for_update() if lock else statement)
         if not rows:
             return None
         version, data = rows[0]

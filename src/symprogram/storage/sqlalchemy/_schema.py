@@ -13,7 +13,8 @@ from sqlalchemy import exc
 from sqlalchemy.dialects import mysql as mysql_dialect
 from sqlalchemy.engine import Connection, RootTransaction
 
-from symprogram.errors import StorageError, ValidationError
+from symprogram._checks import check_match
+from symprogram.errors import StorageError
 from symprogram.persistence import MAX_KEY_LENGTH
 from symprogram.storage._base import as_int
 from symprogram.storage._views import create_statements, drop_statements, supports, view_names
@@ -33,7 +34,7 @@ __all__ = [
 DEFAULT_TABLE_PREFIX = "sp_"
 """The prefix of symprogram's table names unless another is given."""
 
-_PREFIX_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}\Z")
+_PREFIX_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 _LOCK_NAMESPACE = 0x53594D50  # "SYMP": high half of the PostgreSQL advisory lock key
 _LOCK_WAIT_SECONDS = 60
 _STATEMENT_HEADROOM = 16 * 1024  # bytes of a statement besides the data: SQL text, keys
@@ -290,10 +291,11 @@ def _too_new(version: int) -> StorageError:
 
 def check_prefix(prefix: object) -> str:
     """Validate a table prefix (letters, digits and ``_``, at most 40, no leading digit)."""
-    if not isinstance(prefix, str) or not _PREFIX_RE.match(prefix):
-        raise ValidationError(
-            "table_prefix must be letters, digits and '_' (at most 40, not starting with a digit)",
-            field="table_prefix",
-            code="invalid_table_prefix",
-        )
-    return prefix
+    return check_match(
+        prefix,
+        "table_prefix",
+        _PREFIX_RE,
+        message="table_prefix must be letters, digits and '_' (at most 40, not starting with a "
+        "digit)",
+        code="invalid_table_prefix",
+    )

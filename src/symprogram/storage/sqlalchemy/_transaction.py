@@ -25,6 +25,7 @@ from symprogram.storage._base import (
     check_key,
     check_save,
     check_writable,
+    checked_items,
     in_chunks,
     net_saves,
     pair_of,
@@ -169,9 +170,7 @@ class SQLAlchemyTransaction(_Operations):
     def index_put_many(self, items: Sequence[IndexItem]) -> None:
         """:meth:`index_put` of every ``(index, value, key)``: one ``executemany`` in a
         savepoint, or one by one if an entry is already there."""
-        batch = batch_items(items, 3)
-        if type(batch) is not CheckedItems:  # else checked once, when buffered
-            check_batch(batch, self._checked_index, self.index_put_many)
+        batch = checked_items(items, 3, check_index, self.index_put_many)
 
         def attempt() -> bool:
             check_writable(self.readonly)
@@ -184,10 +183,6 @@ class SQLAlchemyTransaction(_Operations):
             return self._all_or_nothing(insert)
 
         write_batch(batch, attempt, self.index_put)  # the same key is fine, another is refused
-
-    def _checked_index(self, index: str, value: str, key: str) -> None:
-        """The checks of :meth:`index_put`."""
-        check_index(index, value, key)
 
     def append_many(self, items: Sequence[AppendItem]) -> None:
         """:meth:`append` of every ``(stream, position, data)``: the streams' lengths

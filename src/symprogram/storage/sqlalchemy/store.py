@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import URL, Connection, Engine
 
+from symprogram._closing import Closing
 from symprogram.errors import ConcurrencyError, StorageError, ValidationError
 from symprogram.storage._base import Units
 from symprogram.storage.sqlalchemy import _host_commit
@@ -45,7 +46,7 @@ _USING: ContextVar[Mapping[int, Connection]] = ContextVar(
 )
 
 
-class SQLAlchemyStore:
+class SQLAlchemyStore(Closing):
     """A :class:`symprogram.persistence.Store` on any SQLAlchemy 2 database.
 
     Args:
@@ -412,12 +413,6 @@ class SQLAlchemyStore:
                 self.engine.dispose()
             except exc.SQLAlchemyError as error:  # pragma: no cover - dispose rarely fails
                 raise translate(error) from error
-
-    def __enter__(self) -> SQLAlchemyStore:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         url = self.engine.url.render_as_string(hide_password=True)
