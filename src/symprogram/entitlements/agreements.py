@@ -59,16 +59,9 @@ class Agreements(_Base):
         customer = self._customer(customer_id)
         now = self._now()
         with self._store.transaction() as tx:
+            held = self._holdings_for(tx, customer)
             holdings, agreement = rules.add_agreement(
-                self._catalogue,
-                self._holdings_for(tx, customer),
-                agreement_id=agreement_id,
-                level=level,
-                products=products,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                at=now,
-                by=by,
+                self._catalogue, held, agreement_id, level, products, starts_on, ends_on, now, by
             )
             RecordOwners(tx, AGREEMENT_INDEX, "agreement").claim(agreement_id, customer)
             StoredHoldings(tx).save(holdings)

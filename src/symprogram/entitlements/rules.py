@@ -216,14 +216,11 @@ def support_coverage(
 
 
 def _check_level(catalogue: EntitlementCatalogue, level: object) -> str:
-    if not isinstance(level, str) or catalogue.level(level) is None:
-        known = ", ".join(item.id for item in catalogue.service_levels)
-        raise ValidationError(
-            f"unknown service level {level!r} (known: {known})",
-            field="level",
-            code="unknown_service_level",
-        )
-    return level
+    if isinstance(level, str) and catalogue.level(level) is not None:
+        return level
+    known = ", ".join(item.id for item in catalogue.service_levels)
+    unknown = f"unknown service level {level!r} (known: {known})"
+    raise ValidationError(unknown, field="level", code="unknown_service_level")
 
 
 def require_new_id(taken: bool, what: str, record_id: str) -> None:
@@ -241,7 +238,6 @@ def require_new_id(taken: bool, what: str, record_id: str) -> None:
 def add_agreement(
     catalogue: EntitlementCatalogue,
     holdings: CustomerEntitlements,
-    *,
     agreement_id: str,
     level: str,
     products: Iterable[str],
@@ -301,7 +297,6 @@ def change_agreement_status(
 def add_grant(
     catalogue: EntitlementCatalogue,
     holdings: CustomerEntitlements,
-    *,
     kind: object,
     level: str,
     products: Iterable[str],
@@ -355,7 +350,6 @@ def revoke_grant(grant: Grant, *, at: datetime, by: str, reason: str) -> Grant:
 
 def add_extension(
     holdings: CustomerEntitlements,
-    *,
     extension_id: str,
     product: str,
     releases: Iterable[str],

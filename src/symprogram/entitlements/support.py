@@ -68,19 +68,11 @@ class Grants(_Base):
         customer = self._customer(customer_id)
         now = self._now()
         with self._store.transaction() as tx:
+            held = self._holdings_for(tx, customer)
             holdings, grant = rules.add_grant(
-                self._catalogue,
-                self._holdings_for(tx, customer),
-                kind=kind,
-                level=level,
-                products=products,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                reason=reason,
-                approver=approver,
-                at=now,
-                by=by,
-            )
+                self._catalogue, held, kind, level, products, starts_on, ends_on, reason, approver,
+                now, by,
+            )  # fmt: skip
             StoredHoldings(tx).save(holdings)
             covered = tuple(sorted(grant.products))
             event = EntitlementGranted(
@@ -179,15 +171,9 @@ class Extensions(_Base):
         customer = self._customer(customer_id)
         now = self._now()
         with self._store.transaction() as tx:
+            held = self._holdings_for(tx, customer)
             holdings, extension = rules.add_extension(
-                self._holdings_for(tx, customer),
-                extension_id=extension_id,
-                product=product,
-                releases=releases,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                at=now,
-                by=by,
+                held, extension_id, product, releases, starts_on, ends_on, now, by
             )
             RecordOwners(tx, EXTENSION_INDEX, "extension").claim(extension_id, customer)
             StoredHoldings(tx).save(holdings)
