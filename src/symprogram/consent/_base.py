@@ -19,7 +19,12 @@ from symprogram.clock import Clock, ensure_utc
 from symprogram.consent import rules
 from symprogram.consent.audience import AudienceIndex, Projections
 from symprogram.consent.catalogue import PolicyCatalogue
-from symprogram.consent.events import ConsentEvent
+from symprogram.consent.events import (
+    ConsentEvent,
+    ConsentRecorded,
+    DataCollected,
+    NoticeRecorded,
+)
 from symprogram.consent.models import (
     RECEIPT_FORMAT,
     Channel,
@@ -184,21 +189,18 @@ class ConsentBase:
 
     @staticmethod
     def _recorded(
-        entry: LedgerEntry,
-        via: Channel,
-        policy_version: str,
-        topic: str | None = None,
-        choice: Choice | None = None,
+        entry: LedgerEntry, event: ConsentRecorded | NoticeRecorded | DataCollected
     ) -> ConsentRecord:
-        """What a recording call returns about the entry it appended."""
+        """What a recording call returns about the entry it appended for ``event``."""
+        chosen = event if isinstance(event, ConsentRecorded) else None
         return ConsentRecord(
             entry.subject,
             entry.kind,
-            topic,
-            choice,
+            None if chosen is None else chosen.topic,
+            None if chosen is None else Choice(chosen.choice),
             entry.at,
-            via,
-            policy_version,
+            Channel(event.channel),
+            event.policy_version,
             entry.position,
             entry.hash,
         )

@@ -59,7 +59,7 @@ class Choices(ConsentBase):
             state = ConsentStorage(tx).states.find_for_update(subject)
             event = rules.record_choice(state, catalogue, asked, policy_version, now)
             _, entry = self._append(tx, state, event)
-        return self._recorded(entry, via, event.policy_version, topic_id, choice)
+        return self._recorded(entry, event)
 
     def grant(
         self,

@@ -134,7 +134,7 @@ class PersonalData(ConsentBase):
                 )
                 _, entry = self._append(buffer, state, event)
                 storage.save_file(updated)
-                records.append(self._recorded(entry, via, event.policy_version))
+                records.append(self._recorded(entry, event))
             buffer.flush()
         return tuple(records)
 
@@ -175,7 +175,7 @@ class PersonalData(ConsentBase):
             )
             _, entry = self._append(unit.tx, unit.state, event)
             unit.storage.save_file(updated)
-        return self._recorded(entry, via, event.policy_version)
+        return self._recorded(entry, event)
 
     def request_correction(
         self,

@@ -104,7 +104,7 @@ class Policies(ConsentBase):
             state = ConsentStorage(tx).states.find_for_update(subject)
             event = rules.record_notice(state, catalogue, subject, version, via, instant, now)
             _, entry = self._append(tx, state, event)
-        return self._recorded(entry, via, version)
+        return self._recorded(entry, event)
 
     def subjects_to_notify(self, policy_version: str, *, batch: int = 500) -> Iterator[str]:
         """Stream the known, non-erased subjects not yet notified of ``policy_version``.
