@@ -215,3 +215,45 @@ class ProgramFactory:
             made.close()
         for backend, prefix in self._prefixes.items():
             drop_tables(backend, self.directory, prefix)
+
+
+#: The password of the suite's standard registration form.
+PASSWORD = "correct horse battery staple"
+
+#: The suite's standard registration form, less the e-mail address and password.
+FORM: dict[str, str] = {
+    "given_name": "Ada",
+    "family_name": "Lovelace",
+    "company_name": "Analytical Engines",
+    "partner_company": "Babbage & Co",
+    "preferred_language": "en-GB",
+}
+
+#: A stranger's form (what a prober types when registering a taken address).
+PROBER: dict[str, str] = {
+    **FORM,
+    "given_name": "Eve",
+    "family_name": "Prober",
+    "company_name": "Probing Ltd",
+}
+
+
+def register_form(
+    accounts: Any,
+    email: str,
+    *,
+    password: str = PASSWORD,
+    terms_receipt: str | None = None,
+    **fields: str,
+) -> Any:
+    """Register ``email`` with the standard form (``fields`` override it) and return the
+    receipt; the current terms are accepted first unless ``terms_receipt`` is given."""
+    if terms_receipt is None:
+        terms_receipt = accounts.accept_terms(path="create_account").token
+        assert terms_receipt is not None
+    return accounts.register(
+        terms_receipt=terms_receipt,
+        email=email,
+        password=password,
+        **{**FORM, **fields},
+    )

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from _programs import ProgramFactory
+from _programs import PROBER, ProgramFactory, register_form
 from symprogram import Program
 from symprogram.accounts import AccountsService, BulkCandidate, ScryptHasher
 from symprogram.errors import Conflict, PermissionDenied, SymprogramError
@@ -167,18 +167,7 @@ class Spied:
 
     def register(self, email: str) -> str:
         """Register ``email`` and return its newest activation token."""
-        receipt = self.accounts.accept_terms(path="create_account").token
-        assert receipt is not None
-        self.accounts.register(
-            terms_receipt=receipt,
-            email=email,
-            password=PASSWORD,
-            given_name="Ada",
-            family_name="Lovelace",
-            company_name="Analytical Engines",
-            partner_company="Babbage & Co",
-            preferred_language="en-GB",
-        )
+        register_form(self.accounts, email, password=PASSWORD)
         return str(self.outbox.last("activation", to=email).data["token"])
 
     def candidate_id(self, email: str) -> str:
@@ -370,15 +359,8 @@ def test_register_hashes_once_and_answers_and_writes_the_same(spied: Spied) -> N
         email = people[kind]
         token = spied.accounts.accept_terms(path="create_account").token
         outcome, calls, written = spied.observe(
-            lambda e=email, t=token: spied.accounts.register(
-                terms_receipt=t,
-                email=e,
-                password=PASSWORD,
-                given_name="Eve",
-                family_name="Prober",
-                company_name="Probing Ltd",
-                partner_company="Babbage & Co",
-                preferred_language="en-GB",
+            lambda e=email, t=token: register_form(
+                spied.accounts, e, password=PASSWORD, terms_receipt=t, **PROBER
             )
         )
         assert ["hash"] == calls, kind
@@ -414,18 +396,7 @@ def test_a_registration_race_returns_the_ordinary_receipt(
         return None if len(looks) == 1 else original(self, email)
 
     monkeypatch.setattr(storage._Candidates, "find_by_email", stale_once)
-    token = spied.accounts.accept_terms(path="create_account").token
-    assert token is not None
-    receipt = spied.accounts.register(
-        terms_receipt=token,
-        email="race@example.com",
-        password=PASSWORD,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
+    receipt = register_form(spied.accounts, "race@example.com", password=PASSWORD)
     monkeypatch.undo()
     assert "race@example.com" == receipt.email
     assert "registration_attempt" == spied.outbox.last(to="race@example.com").kind

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _programs import ProgramFactory
+from _programs import ProgramFactory, register_form
 from symprogram import Program
 from symprogram.accounts import AccountsService, ScryptHasher, passwords
 from symprogram.accounts.passwords import (
@@ -202,18 +202,7 @@ def test_a_hash_verifies_its_password_only(password: str, other: str) -> None:
 
 
 def _active(program: Program) -> str:
-    receipt = program.accounts.accept_terms(path="create_account").token
-    assert receipt is not None
-    program.accounts.register(
-        terms_receipt=receipt,
-        email="ada@example.com",
-        password=PASSWORD,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
+    register_form(program.accounts, "ada@example.com", password=PASSWORD)
     outbox = program.notifier
     assert isinstance(outbox, Outbox)
     return program.accounts.activate(str(outbox.last("activation").data["token"])).candidate_id

@@ -19,7 +19,7 @@ from datetime import timedelta
 
 import pytest
 
-from _programs import ALL, ProgramFactory
+from _programs import ALL, ProgramFactory, register_form
 from symprogram import Program
 from symprogram.errors import PermissionDenied
 
@@ -78,18 +78,7 @@ def test_resets_of_one_known_address_at_once_all_succeed(
     """Eight threads asking a reset for one account at once: every call returns, the
     owner gets at most the limit's links, and each link sent works."""
     program = _program(make_program, backend)
-    receipt = program.accounts.accept_terms(path="create_account").token
-    assert receipt is not None
-    program.accounts.register(
-        terms_receipt=receipt,
-        email="owner@example.com",
-        password="correct horse battery staple",
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines",
-        partner_company="Babbage & Co",
-        preferred_language="en",
-    )
+    register_form(program.accounts, "owner@example.com", preferred_language="en")
     assert [] == _race(lambda n, i: program.accounts.request_password_reset("owner@example.com"))
     resets = [
         m

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _programs import START, ProgramFactory
+from _programs import PROBER, START, ProgramFactory, register_form
 from symprogram import Program
 from symprogram.accounts import AccountsSettings, Candidate, rules
 from symprogram.clock import FixedClock
@@ -42,18 +42,7 @@ def _clock(program: Program) -> FixedClock:
 
 
 def _register(program: Program, email: str) -> str:
-    receipt = program.accounts.accept_terms(path="create_account").token
-    assert receipt is not None
-    program.accounts.register(
-        terms_receipt=receipt,
-        email=email,
-        password=PASSWORD,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
+    register_form(program.accounts, email, password=PASSWORD)
     return str(_outbox(program).last("activation", to=email).data["token"])
 
 
@@ -240,18 +229,7 @@ def test_registration_notices_carry_a_reset_link_within_the_limit(
 
 def _attempt(program: Program) -> None:
     """Somebody registers ada@example.com again."""
-    receipt = program.accounts.accept_terms(path="create_account").token
-    assert receipt is not None
-    program.accounts.register(
-        terms_receipt=receipt,
-        email="ada@example.com",
-        password="another long passphrase",
-        given_name="Eve",
-        family_name="Prober",
-        company_name="Probing Ltd",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
+    register_form(program.accounts, "ada@example.com", password="another long passphrase", **PROBER)
 
 
 def test_a_message_limit_is_per_window(backend: str, make_program: ProgramFactory) -> None:

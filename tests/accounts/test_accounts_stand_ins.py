@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _programs import ProgramFactory
+from _programs import ProgramFactory, register_form
 from symprogram import Program
 from symprogram.accounts import AccountsSettings, _stand_ins
 from symprogram.accounts._stand_ins import StandIns, is_stand_in, slot_key
@@ -56,18 +56,7 @@ def _outbox(program: Program) -> Outbox:
 
 
 def _register(program: Program, email: str) -> None:
-    receipt = program.accounts.accept_terms(path="create_account").token
-    assert receipt is not None
-    program.accounts.register(
-        terms_receipt=receipt,
-        email=email,
-        password=PASSWORD,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
+    register_form(program.accounts, email, password=PASSWORD)
 
 
 def _count(program: Program) -> dict[str, tuple[int, int]]:
