@@ -20,7 +20,6 @@ from symprogram.accounts.models import (
     AccountStatus,
     Candidate,
     ContactDetails,
-    TermsAcceptance,
     TermsCatalogue,
 )
 from symprogram.accounts.ports import (
@@ -244,14 +243,8 @@ class FlowBase(DeliversAfterCommit):
             terms = None
             with contextlib.suppress(SymprogramError):  # shaped like a real record
                 current = self.catalogue.current(at)
-                terms = TermsAcceptance(
-                    secrets.token_hex(16),
-                    current.version,
-                    current.digest,
-                    AcceptancePath.CREATE_ACCOUNT,
-                    at,
-                    key,
-                )
+                path = AcceptancePath.CREATE_ACCOUNT
+                terms = rules.new_acceptance(current, path, at, secrets.token_hex(16), key)
             self._decoy_candidate = Candidate(
                 key, AccountStatus.PENDING_ACTIVATION, contact, at, at, at, terms
             )

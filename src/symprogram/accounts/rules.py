@@ -22,17 +22,16 @@ from typing import Any
 
 import attrs
 
-from symprogram.accounts import _rules_claims, _rules_credentials, _rules_lifecycle, _text
+from symprogram.accounts import (
+    _rules_claims,
+    _rules_credentials,
+    _rules_incidents,
+    _rules_lifecycle,
+    _text,
+)
 from symprogram.accounts._rules_claims import *  # noqa: F403
 from symprogram.accounts._rules_credentials import *  # noqa: F403
-from symprogram.accounts._rules_incidents import (
-    INCIDENT_TRANSITIONS,
-    add_incident_message,
-    change_incident_status,
-    check_incident_id,
-    file_incident,
-    open_incident,
-)
+from symprogram.accounts._rules_incidents import *  # noqa: F403
 from symprogram.accounts._rules_lifecycle import *  # noqa: F403
 from symprogram.accounts.events import (
     ActivationSent,
@@ -61,26 +60,20 @@ from symprogram.events import DomainEvent
 
 __all__ = [
     "CONTACT_FIELDS",
-    "INCIDENT_TRANSITIONS",
-    "add_incident_message",
     "apply_contact_changes",
     "change_email",
-    "change_incident_status",
     "check_batch_size",
     "check_bulk_rows",
     "check_enabled",
-    "check_incident_id",
     "check_new_email",
     "check_terms_version",
     "contact_review",
-    "file_incident",
     "gathered_items",
     "marketing_setting",
     "new_acceptance",
     "new_account",
     "notification_setting",
     "offered_path",
-    "open_incident",
     "pending_email",
     "require_receipt",
     "require_terms",
@@ -93,6 +86,7 @@ __all__ = [
 # The private rule modules' names, re-exported as each one declares them.
 __all__ += _rules_claims.__all__
 __all__ += _rules_credentials.__all__
+__all__ += _rules_incidents.__all__
 __all__ += _rules_lifecycle.__all__
 
 CONTACT_FIELDS = (
