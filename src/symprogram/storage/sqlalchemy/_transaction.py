@@ -246,15 +246,8 @@ class SQLAlchemyTransaction(_Operations):
 
     def load_many(self, kind: str, keys: Sequence[str]) -> dict[str, Record]:
         """:meth:`load` of every key: the records found, by key."""
-        check_key(kind, "kind")
-        chunks = read_chunks(keys, "keys", "key", check_key)
-        r = self._t.records
-        rows = self._chunk_rows(
-            chunks,
-            lambda chunk: _postgres.records_probe(r, kind, chunk),
-            lambda chunk: sa.select(r.c.key, r.c.version, r.c.data).where(
-                r.c.kind == kind, r.c.key.in_(chunk)
-            ),
+        rows = self._rows_among(
+            self._t.records, ("kind", "kind", kind), ("key", keys), _postgres.records_probe
         )
         found: dict[str, Record] = {}
         for key, version, data in rows:
@@ -266,19 +259,36 @@ class SQLAlchemyTransaction(_Operations):
 
     def index_get_many(self, index: str, values: Sequence[str]) -> dict[str, str]:
         """:meth:`index_get` of every value: the keys found, by value."""
-        check_key(index, "index")
-        chunks = read_chunks(values, "values", "value", check_key)
-        i = self._t.index
-        rows = self._chunk_rows(
-            chunks,
-            lambda chunk: _postgres.index_probe(i, index, chunk),
-            lambda chunk: sa.select(i.c.value, i.c.key).where(
-                i.c.name == index, i.c.value.in_(chunk)
-            ),
+        rows = self._rows_among(
+            self._t.index, ("index", "name", index), ("value", values), _postgres.index_probe
         )
         return {
             as_text(value, "an index value"): as_text(key, "an index key") for value, key in rows
         }
+
+    def _rows_among(
+        self,
+        table: sa.Table,
+        owner: tuple[str, str, str],
+        among: tuple[str, Sequence[str]],
+        probe: Callable[[sa.Table, str, list[str]], sa.Executable],
+    ) -> Iterator[Any]:
+        """The rows of ``table`` whose ``owner`` (field, column, value: a kind, an
+        index) is the one given and whose column ``among[0]`` is one of ``among[1]``
+        (each checked): every column but the owner's (the table's first), that one first."""
+        field, column, name = owner
+        check_key(name, field)
+        values_column, values = among
+        chunks = read_chunks(values, f"{values_column}s", values_column, check_key)
+        others = [c for c in list(table.c)[1:] if c.name != values_column]
+        columns = [table.c[values_column], *others]
+        return self._chunk_rows(
+            chunks,
+            lambda chunk: probe(table, name, chunk),
+            lambda chunk: sa.select(*columns).where(
+                table.c[column] == name, table.c[values_column].in_(chunk)
+            ),
+        )
 
     def _chunk_rows(
         self,
