@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -135,27 +135,31 @@ class MinimumCredits:
 
 
 @attrs.frozen
-class AllOf:
-    """Met when every child is met."""
+class _Group:
+    """A node over ``children``, described as ``"<how many> <n> requirements"``."""
+
+    _how_many: ClassVar[str]
 
     children: tuple[Requirement, ...]
     label: str | None = None
 
     def describe(self) -> str:
         """A readable description."""
-        return f"all of {len(self.children)} requirements"
+        return f"{self._how_many} {len(self.children)} requirements"
 
 
 @attrs.frozen
-class AnyOf:
+class AllOf(_Group):
+    """Met when every child is met."""
+
+    _how_many = "all of"
+
+
+@attrs.frozen
+class AnyOf(_Group):
     """Met when at least one child is met."""
 
-    children: tuple[Requirement, ...]
-    label: str | None = None
-
-    def describe(self) -> str:
-        """A readable description."""
-        return f"any one of {len(self.children)} requirements"
+    _how_many = "any one of"
 
 
 @attrs.frozen
