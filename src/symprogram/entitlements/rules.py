@@ -109,13 +109,13 @@ __all__ = [
     "require_new_id",
     "revoke_grant",
     "support_coverage",
+    # The private rule modules' names, re-exported as each one declares them.
+    *_rules_access.__all__,
+    *_rules_cases.__all__,
+    *_rules_holdings.__all__,
+    *_rules_languages.__all__,
+    *_rules_remote.__all__,
 ]
-# The private rule modules' names, re-exported as each one declares them.
-__all__ += _rules_access.__all__
-__all__ += _rules_cases.__all__
-__all__ += _rules_holdings.__all__
-__all__ += _rules_languages.__all__
-__all__ += _rules_remote.__all__
 
 _C = TypeVar("_C", Agreement, SupportExtension)
 _R = TypeVar("_R", Agreement, Grant, SupportExtension)
