@@ -64,6 +64,10 @@ from symprogram.decisions import Decision, Reason
 from symprogram.errors import Conflict, IllegalTransition, NotFound, ValidationError
 
 __all__ = [
+    # The private rule modules' names, re-exported as each one declares them.
+    *_inputs.__all__,
+    *_rules_disclosures.__all__,
+    *_rules_kits.__all__,
     "Evidence",
     "active_awards",
     "can_renew",
@@ -86,10 +90,6 @@ __all__ = [
     "require_not_erased",
     "revoke",
 ]
-# The private rule modules' names, re-exported as each one declares them.
-__all__ += _inputs.__all__
-__all__ += _rules_disclosures.__all__
-__all__ += _rules_kits.__all__
 
 # -- candidates ------------------------------------------------------------------------
 
