@@ -123,17 +123,17 @@ def check_award_ids(value: object) -> tuple[str, ...]:
         ValidationError: ``invalid_award_ids``.
     """
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise ValidationError(
-            "award_ids must be a list of award IDs", field="award_ids", code="invalid_award_ids"
-        )
+        raise _bad_award_ids("a list of award IDs")
     ids = tuple(value)
     if not ids or not all(isinstance(i, str) and i for i in ids) or len(set(ids)) != len(ids):
-        raise ValidationError(
-            "award_ids must be a non-empty list of distinct award IDs",
-            field="award_ids",
-            code="invalid_award_ids",
-        )
+        raise _bad_award_ids("a non-empty list of distinct award IDs")
     return ids
+
+
+def _bad_award_ids(expected: str) -> ValidationError:
+    return ValidationError(
+        f"award_ids must be {expected}", field="award_ids", code="invalid_award_ids"
+    )
 
 
 def check_ttl(ttl: object, maximum: timedelta) -> timedelta:
