@@ -1,5 +1,8 @@
 """The kinds of the consent ledger's entries: the names of the consent events.
 
+Each is its event's :meth:`~symprogram.events.DomainEvent.event_name`, the class
+name in ``snake_case`` (``ConsentRecorded``: ``consent_recorded``).
+
 Re-exported by :mod:`symprogram.consent.events` and :mod:`symprogram.consent.rules`
 as this module declares them; import them from either.
 """

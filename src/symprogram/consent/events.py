@@ -9,19 +9,12 @@ fold of them. :meth:`ConsentEvent.ledger_data` is exactly what the ledger keeps
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 
 from symprogram.consent import _kinds
-from symprogram.consent._kinds import (
-    CONSENT_RECORDED,
-    CORRECTION_COMPLETED,
-    CORRECTION_REQUESTED,
-    DATA_COLLECTED,
-    NOTICE_RECORDED,
-    SUBJECT_ERASED,
-)
+from symprogram.consent._kinds import *  # noqa: F403
 from symprogram.events import DomainEvent
 
 __all__ = [
@@ -53,8 +46,6 @@ class ConsentEvent(DomainEvent):
 class ConsentRecorded(ConsentEvent):
     """A choice (granted, refused, withdrawn, opted out) on a topic was recorded."""
 
-    name: ClassVar[str] = CONSENT_RECORDED
-
     topic: str
     choice: str
     channel: str
@@ -67,8 +58,6 @@ class ConsentRecorded(ConsentEvent):
 class NoticeRecorded(ConsentEvent):
     """The subject was notified of a policy version."""
 
-    name: ClassVar[str] = NOTICE_RECORDED
-
     policy_version: str
     channel: str
 
@@ -76,8 +65,6 @@ class NoticeRecorded(ConsentEvent):
 @attrs.frozen
 class DataCollected(ConsentEvent):
     """Personal information was gathered during an activity (the items, never the values)."""
-
-    name: ClassVar[str] = DATA_COLLECTED
 
     activity: str
     items: tuple[str, ...]
@@ -90,8 +77,6 @@ class DataCollected(ConsentEvent):
 class CorrectionRequested(ConsentEvent):
     """The subject asked to correct personal information."""
 
-    name: ClassVar[str] = CORRECTION_REQUESTED
-
     request: str
     items: tuple[str, ...]
     channel: str
@@ -101,8 +86,6 @@ class CorrectionRequested(ConsentEvent):
 class CorrectionCompleted(ConsentEvent):
     """A correction request was applied."""
 
-    name: ClassVar[str] = CORRECTION_COMPLETED
-
     request: str
     items: tuple[str, ...]
 
@@ -110,5 +93,3 @@ class CorrectionCompleted(ConsentEvent):
 @attrs.frozen
 class SubjectErased(ConsentEvent):
     """The subject's personal data was erased (a pseudonymous proof stays)."""
-
-    name: ClassVar[str] = SUBJECT_ERASED
