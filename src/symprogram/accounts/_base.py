@@ -21,6 +21,7 @@ from symprogram.accounts.models import (
     Candidate,
     ContactDetails,
     TermsCatalogue,
+    erased_contact,
 )
 from symprogram.accounts.ports import (
     REGISTRATION_LOG,
@@ -231,14 +232,7 @@ class FlowBase(DeliversAfterCommit):
         nobody may receive it (then never sent), so that every address costs the same."""
         if self._decoy_candidate is None:
             at = self._now()
-            contact = ContactDetails(
-                email="nobody@example.com",
-                given_name="Nobody",
-                family_name="Nobody",
-                company_name="-",
-                partner_company="-",
-                preferred_language="en",
-            )
+            contact = erased_contact()  # markers only: nobody's details
             key = "SP-0000-0000-0000-0"
             terms = None
             with contextlib.suppress(SymprogramError):  # shaped like a real record
