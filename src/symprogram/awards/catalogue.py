@@ -116,10 +116,12 @@ def _int(raw: Mapping[str, Any], key: str, field: str, default: int | None = Non
     return value
 
 
-def _string(raw: Mapping[str, Any], key: str, field: str, *, required: bool = True) -> str | None:
+def _optional_string(raw: Mapping[str, Any], key: str, field: str) -> str | None:
+    return None if raw.get(key) is None else _string(raw, key, field)
+
+
+def _string(raw: Mapping[str, Any], key: str, field: str) -> str:
     value = raw.get(key)
-    if value is None and not required:
-        return None
     if not isinstance(value, str) or not value.strip():
         raise _bad(f"{field}.{key} must be a non-empty string", f"{field}.{key}")
     return value.strip()
@@ -250,12 +252,11 @@ def _parse_exam(code: Any, raw: Any) -> ExamDefinition:
     if credits < 0:
         raise _bad(f"{field}.credits must not be negative", f"{field}.credits")
     retired_on = _day(raw, "retired_on", field)
-    replaced_by = _string(raw, "replaced_by", field, required=False)
+    replaced_by = _optional_string(raw, "replaced_by", field)
     if replaced_by is not None and retired_on is None:
         raise _bad(f"{field}: only a retired exam has a replacement", f"{field}.replaced_by")
     if replaced_by == code:
         raise _bad(f"{field} replaces itself", f"{field}.replaced_by", code="replacement_cycle")
-    assert title is not None
     return ExamDefinition(
         code=str(code),
         title=title,
@@ -298,7 +299,6 @@ def _parse_award(award_id: Any, raw: Any) -> AwardDefinition:
             f"{field}.renewal_window_days",
             code="invalid_validity",
         )
-    assert name is not None
     return AwardDefinition(
         award_id=str(award_id),
         name=name,
@@ -381,9 +381,7 @@ def _parse_node(raw: Any, field: str) -> Requirement:
             )
         return ExamPassed(refs, min_score, label)
     if kind == "award":
-        award_id = _string(raw, "award", field)
-        assert award_id is not None
-        return HoldsAward(award_id, label)
+        return HoldsAward(_string(raw, "award", field), label)
     credits = _int(raw, "credits", field)
     assert credits is not None
     if credits <= 0:
