@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from symprogram._checks import check_int
 from symprogram.accounts import (
     _rules_claims,
     _rules_credentials,
@@ -296,13 +297,7 @@ def check_batch_size(value: object) -> int:
     Raises:
         ValidationError: ``invalid_batch_size``.
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(
-            "the batch size must be a positive integer",
-            field="batch_size",
-            code="invalid_batch_size",
-        )
-    return value
+    return check_int(value, "batch_size", minimum=1, code="invalid_batch_size")
 
 
 # -- contact details -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import attrs
 
-from symprogram._checks import check_int
+from symprogram._checks import check_int, optional_instance
 from symprogram._deprecation import deprecated_alias, renamed_keyword
 from symprogram.accounts._base import SINCE
 from symprogram.accounts.bulk import Bulk, BulkCandidate, BulkRegistrationReport
@@ -129,15 +129,6 @@ class AccountsSettings:
             _check_setting(field.name, getattr(self, field.name), field.default)
 
 
-def _checked(value: object, cls: type, field: str) -> None:
-    if value is not None and not isinstance(value, cls):
-        raise ValidationError(
-            f"{field} must be a {cls.__name__}, not {type(value).__name__}",
-            field=field,
-            code=f"invalid_{field}",
-        )
-
-
 class AccountsService(
     Directory,
     Registration,
@@ -204,9 +195,9 @@ class AccountsService(
             since=SINCE,
             where="AccountsService",
         )
-        _checked(catalogue, TermsCatalogue, "catalogue")
-        _checked(hasher, PasswordHasher, "hasher")
-        _checked(settings, AccountsSettings, "settings")
+        catalogue = optional_instance(catalogue, TermsCatalogue, "catalogue")
+        hasher = optional_instance(hasher, PasswordHasher, "hasher")  # type: ignore[type-abstract]
+        settings = optional_instance(settings, AccountsSettings, "settings")
         self._store = store
         self._clock = clock
         self._history = history
