@@ -173,11 +173,18 @@ def releasable(kit: KitFulfilment, recipient: KitAddress | None) -> bool:
     return kit.status is KitStatus.HELD and bool(kit_destination(recipient))
 
 
-def _kit_moved(
-    kit: KitFulfilment, expected: tuple[KitStatus, ...], target: KitStatus, **changes: Any
-) -> KitFulfilment:
-    """``kit`` moved to ``target`` with ``changes``, if its status is one of ``expected``."""
-    _kit_step(kit, expected, target)
+# The status a kit must have to move to each status (shipping also takes a held kit
+# whose address is now on file: see :func:`require_shippable`).
+_MOVES_FROM = {
+    KitStatus.QUEUED: (KitStatus.HELD,),
+    KitStatus.SHIPPED: (KitStatus.QUEUED,),
+    KitStatus.DELIVERED: (KitStatus.SHIPPED,),
+}
+
+
+def _kit_moved(kit: KitFulfilment, target: KitStatus, **changes: Any) -> KitFulfilment:
+    """``kit`` moved to ``target`` with ``changes``, if it may move there from its status."""
+    _kit_step(kit, _MOVES_FROM[target], target)
     return attrs.evolve(kit, status=target, **changes)
 
 
@@ -227,12 +234,7 @@ def kit_released(kit: KitFulfilment, at: datetime, *, address: KitAddress) -> Ki
         IllegalTransition: the kit is not held (``illegal_kit_transition``).
     """
     return _kit_moved(
-        kit,
-        (KitStatus.HELD,),
-        KitStatus.QUEUED,
-        address=address,
-        hold_reason=None,
-        released_at=max(at, kit.queued_at),
+        kit, KitStatus.QUEUED, address=address, hold_reason=None, released_at=max(at, kit.queued_at)
     )
 
 
@@ -246,7 +248,6 @@ def kit_shipped(
     """
     return _kit_moved(
         kit,
-        (KitStatus.QUEUED,),
         KitStatus.SHIPPED,
         shipped_at=max(at, kit.released_at or kit.queued_at),
         address=address,
@@ -261,7 +262,7 @@ def kit_delivered(kit: KitFulfilment, at: datetime) -> KitFulfilment:
         IllegalTransition: the kit is not shipped (``illegal_kit_transition``).
     """
     delivered_at = max(at, kit.shipped_at or at)
-    return _kit_moved(kit, (KitStatus.SHIPPED,), KitStatus.DELIVERED, delivered_at=delivered_at)
+    return _kit_moved(kit, KitStatus.DELIVERED, delivered_at=delivered_at)
 
 
 def erased_kit(kit: KitFulfilment) -> KitFulfilment:
