@@ -25,10 +25,10 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from symprogram._checks import check_int
+from symprogram._verifications import failed_verifications
 from symprogram.errors import ValidationError
 from symprogram.events import DomainEvent, Subscriptions
-from symprogram.ledger import Ledger, LedgerEntry, Verification, iter_verifications
+from symprogram.ledger import Ledger, LedgerEntry, Verification
 from symprogram.persistence import Store, Transaction
 
 if TYPE_CHECKING:
@@ -146,20 +146,7 @@ class AccountHistory:
                 ``digest_key_mismatch``, ``digest_store_mismatch``.
             IntegrityError: ``digest_forged``.
         """
-        size = check_int(batch, "batch", minimum=1, maximum=10_000)
-        if against is not None:
-            self.ledger.check_digest(against)
-
-        def check(tx: Transaction, subject: str) -> Verification:
-            return self.ledger.verify(tx, subject, against=against)
-
-        return tuple(
-            result
-            for result in iter_verifications(
-                self.store, self.ledger, check, batch=size, against=against
-            )
-            if not result.ok
-        )
+        return failed_verifications(self.store, self.ledger, batch=batch, against=against)
 
     def subjects(self, *, batch: int = 500) -> Iterator[str]:
         """Yield every subject that has a history, in order."""

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import attrs
 
 from symprogram._closing import Closing
+from symprogram._verifications import failed_verifications
 from symprogram.clock import Clock, SystemClock, ensure_utc
 from symprogram.errors import NotFound, ValidationError
 from symprogram.events import DomainEvent, Subscriptions
 from symprogram.history import AccountHistory
-from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification, iter_verifications
+from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification
 from symprogram.ledger_keys import LedgerKeys, as_ledger_keys
 from symprogram.notify import Notifier, Outbox
 from symprogram.persistence import Store
@@ -94,23 +95,6 @@ def _checked_options(options: object) -> dict[str, dict[str, Any]]:
         service = getattr(importlib.import_module(module), cls)
         checked[name] = check_options(service, name, given)
     return checked
-
-
-def _verify_ledger(
-    store: Store, ledger: Ledger, against: LedgerDigest | None
-) -> tuple[Verification, ...]:
-    """The failed streams of a ledger no service answers for (the kernel's checks)."""
-    return tuple(
-        result
-        for result in iter_verifications(
-            store,
-            ledger,
-            lambda tx, subject: ledger.verify(tx, subject, against=against),
-            batch=500,
-            against=against,
-        )
-        if not result.ok
-    )
 
 
 class Program(Closing):
@@ -448,7 +432,10 @@ class Program(Closing):
         }
         for ledger in self.ledgers:
             check = checks.get(ledger.name)
-            found = check() if check is not None else _verify_ledger(self.store, ledger, against)
+            if check is None:
+                found = failed_verifications(self.store, ledger, against=against)
+            else:
+                found = check()
             failures.extend(
                 attrs.evolve(failed, subject=ledger.stream(failed.subject)) for failed in found
             )
