@@ -278,16 +278,15 @@ def check_bulk_rows(rows: Iterable[object]) -> list[BulkCandidate]:
     checked: list[BulkCandidate] = []
     for number, row in enumerate(rows):
         if isinstance(row, ContactDetails):
-            checked.append(BulkCandidate(row))
-        elif isinstance(row, BulkCandidate):
-            checked.append(row)
-        else:
+            row = BulkCandidate(row)
+        elif not isinstance(row, BulkCandidate):
             raise ValidationError(
                 f"row {number} is not a BulkCandidate or ContactDetails",
                 field="rows",
                 code="invalid_row",
                 details={"row": number},
             )
+        checked.append(row)
     return checked
 
 
