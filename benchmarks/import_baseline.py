@@ -37,6 +37,7 @@ import io
 import json
 import os
 import pstats
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -114,6 +115,7 @@ def _natural_rows(path: Path) -> Any:
 def baseline_sqlite(csv_path: Path, db: Path) -> dict[str, Any]:
     """Hand-written: validate_email + one natural row per candidate, executemany."""
     start = time.perf_counter()
+    cpu = time.process_time()
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -130,7 +132,7 @@ def baseline_sqlite(csv_path: Path, db: Path) -> dict[str, Any]:
     (count,) = conn.execute("SELECT COUNT(*) FROM candidates").fetchone()
     conn.close()
     elapsed = time.perf_counter() - start
-    return {"seconds": elapsed, "rows": count}
+    return {"seconds": elapsed, "cpu_seconds": time.process_time() - cpu, "rows": count}
 
 
 def baseline_postgres(csv_path: Path, url: str) -> dict[str, Any]:
@@ -166,14 +168,31 @@ def baseline_postgres(csv_path: Path, url: str) -> dict[str, Any]:
 
 
 # -- symprogram's CLI ----------------------------------------------------------------------
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a running process (``/proc/PID/stat``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cli_import(csv_path: Path, db: str, *, sample: float = 0.0) -> dict[str, Any]:
     """``symprogram import candidates`` as a user runs it (a new process).
 
-    ``sample`` > 0 (SQLite): every ``sample`` seconds, the size of the database file
-    and its WAL, to follow the rate as the file grows (bytes / bytes per candidate).
+    ``cpu_seconds`` is the import process's own user + system time (less moved by
+    other processes sharing the CPUs than the wall clock). ``sample`` > 0 (SQLite):
+    every ``sample`` seconds, (wall seconds, bytes of the database file and its WAL,
+    CPU seconds of the import so far), to follow the cost per row as the file grows.
     """
     cmd = [sys.executable, "-m", "symprogram", *_argv(csv_path, db)]
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, int, float]] = []
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if sample > 0:
@@ -182,13 +201,19 @@ def cli_import(csv_path: Path, db: str, *, sample: float = 0.0) -> dict[str, Any
             try:
                 proc.wait(timeout=sample)
             except subprocess.TimeoutExpired:
-                samples.append((time.perf_counter() - start, sum(_files_size(path).values())))
+                size = sum(_files_size(path).values())
+                samples.append((time.perf_counter() - start, size, _cpu_of(proc.pid)))
     stdout, stderr = proc.communicate()
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"import failed ({proc.returncode}): {stderr[-2000:]}")
     report = json.loads(stdout)
-    out = {"seconds": elapsed, "imported": report["imported"], "command": " ".join(cmd[1:])}
+    out = {
+        "seconds": elapsed,
+        "cpu_seconds": _children_cpu() - cpu,
+        "imported": report["imported"],
+        "command": " ".join(cmd[1:]),
+    }
     if samples:
         out["size_samples"] = samples
     return out
@@ -297,6 +322,8 @@ def _argv(csv_path: Path, db: str | Path) -> list[str]:
         "candidates",
         str(csv_path),
         "--terms-accepted",
+        "--batch-size",
+        str(BATCH),
         "-q",
         "--json",
     ]
@@ -392,7 +419,10 @@ def _sqlite_step(args: argparse.Namespace, rows: int, d: Path, csv_path: Path) -
         "ratio": sp["seconds"] / best,
         "symprogram_us_per_row": sp["seconds"] / sp["imported"] * 1e6,
         "baseline_us_per_row": best / base[0]["rows"] * 1e6,
+        "symprogram_cpu_us_per_row": sp["cpu_seconds"] / sp["imported"] * 1e6,
+        "baseline_cpu_us_per_row": min(b["cpu_seconds"] for b in base) / base[0]["rows"] * 1e6,
     }
+    out["cpu_ratio"] = out["symprogram_cpu_us_per_row"] / out["baseline_cpu_us_per_row"]
     sp_files = _files_size(d / "symprogram.db")
     nat_files = _files_size(d / "natural1.db")
     out["bytes"] = {
@@ -460,6 +490,7 @@ def measure(args: argparse.Namespace, rows: int) -> dict[str, Any]:
         "rows": rows,
         "load_start": os.getloadavg(),
         "commit": args.commit or _commit(),
+        "batch_size": BATCH,
         "symprogram_from": _symprogram_path(),
         "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }
@@ -503,6 +534,7 @@ def _symprogram_path() -> str:
 
 
 def main() -> None:
+    global BATCH  # one setting for both importers
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[20_000])
     parser.add_argument("--profile", action="store_true")
@@ -519,6 +551,12 @@ def main() -> None:
     parser.add_argument(
         "--sample", type=float, default=0.0, help="sample the file size every N seconds"
     )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=BATCH,
+        help="rows per transaction, both importers (the CLI's --batch-size)",
+    )
     parser.add_argument("--workdir", help="where the temporary files go")
     parser.add_argument("--commit", help="the commit measured (default: this checkout's HEAD)")
     parser.add_argument("--out", type=Path, help="write the JSON here after every size")
@@ -526,6 +564,7 @@ def main() -> None:
         "--ablate", action="store_true", help="also in-process, with and without consent records"
     )
     args = parser.parse_args()
+    BATCH = args.batch_size
     runs: list[dict[str, Any]] = []
     for rows in args.rows:
         runs.append(measure(args, rows))
