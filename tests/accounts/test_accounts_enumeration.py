@@ -127,7 +127,9 @@ class SpyStore:
 
     @contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[Any]:
-        """The inner unit of work, its writes and reads recorded."""
+        """The inner unit of work, its writes and reads recorded (its start too, in
+        ``reads``, as ``("unit", "")``)."""
+        self.reads.append(("unit", ""))
         with self.inner.transaction(readonly=readonly) as tx:
             yield _SpyTransaction(tx, self.writes, self.reads)
 
@@ -430,33 +432,42 @@ def test_unknown_and_known_addresses_are_refused_alike(spied: Spied) -> None:
     assert errors[0] == errors[1]
 
 
-def _reads_of(spied: Spied, call: Callable[[], object]) -> list[tuple[str, str]]:
+def _reads_of(spied: Spied, call: Callable[[], object], units: int) -> list[tuple[str, str]]:
+    """The reads of ``call``'s first ``units`` units of work."""
     spied.store.reads.clear()
     with suppress(SymprogramError):
         call()
-    return list(spied.store.reads)
+    starts = [i for i, read in enumerate(spied.store.reads) if read[0] == "unit"]
+    end = starts[units] if len(starts) > units else len(spied.store.reads)
+    return spied.store.reads[:end]
+
+
+#: The units of work compared per call: a failed log-in's third one deletes a few
+#: request logs no window counts any more, whatever the address (what it reads
+#: depends on where the previous sweep stopped, not on the address).
+UNITS = {"authenticate": 2}
 
 
 @pytest.mark.parametrize(
     "call",
-    ["request_password_reset", "resend_activation", "request_email_change"],
+    ["authenticate", "request_password_reset", "resend_activation", "request_email_change"],
 )
 def test_the_same_reads_in_the_same_order_for_every_address(spied: Spied, call: str) -> None:
-    """The same work: besides the writes, a call that sends a link reads the same record
-    kinds in the same order for every kind of address (a link or message for nobody
-    reads its stand-in slot; one for an owner reads that slot too), so that no
-    backend's read cost tells an owner from a stranger. (``authenticate`` is not
-    among them: its reads differ by a few point reads, hidden behind the one password
-    verification every call makes.)"""
+    """The same work: besides the writes, each call reads the same record kinds in the
+    same order for every kind of address, so that no backend's read cost tells an
+    owner from a stranger: a link or message for nobody reads its stand-in slot, one
+    for an owner reads that slot too; a log-in decodes one candidate record and reads
+    one credential record (the address's stand-in slot's where it has no account)."""
     people = _people(spied)
     caller = spied.candidate_id(people["known"])
     calls: dict[str, Callable[[str], object]] = {
+        "authenticate": lambda email: spied.accounts.authenticate(email, WRONG),
         "request_password_reset": spied.accounts.request_password_reset,
         "resend_activation": spied.accounts.resend_activation,
         "request_email_change": lambda email: spied.accounts.request_email_change(caller, email),
     }
     observed = {
-        kind: _reads_of(spied, lambda e=email: calls[call](e))
+        kind: _reads_of(spied, lambda e=email: calls[call](e), UNITS.get(call, 99))
         for kind, email in people.items()
         if not (call == "request_email_change" and kind == "known")
     }

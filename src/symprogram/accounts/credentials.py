@@ -97,14 +97,19 @@ class Credentials(LinkRequests):
         client = check_text(client_key, "client_key", limit=MAX_CLIENT_KEY, controls=True)
         return account, AccountsStorage.client_key(CLIENT_LOGIN_LOG, client)
 
-    @staticmethod
     def _load_login(
-        store: AccountsStorage, email: str, keys: tuple[str, ...]
+        self, store: AccountsStorage, email: str, keys: tuple[str, ...]
     ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...]]:
+        """The failed log-ins counted, the account and its stored hash: the same reads
+        for every address (one candidate record decoded, one credential record read:
+        the address's stand-in slot's where it has no account)."""
         failures = tuple(store.requests.recent_key(key) for key in keys)
-        found = store.candidates.find_by_email(email)
-        encoded = None if found is None else store.credentials.password_hash(found.candidate_id)
-        return found, encoded, failures
+        decoy = self._decoy()
+        found = store.candidates.find_by_email_evenly(email, self._decoy_text, decoy.contact.email)
+        slot = self._stand_in(store.tx, email).key
+        holder = slot if found is None else found.candidate_id
+        encoded = store.credentials.password_hash(holder)
+        return found, None if found is None else encoded, failures
 
     def _enforce_login_limits(
         self, failures: tuple[tuple[datetime, ...], ...], now: datetime
