@@ -359,6 +359,49 @@ def in_process(csv_path: Path, db: Path, *, consent: bool) -> float:
     return time.perf_counter() - start
 
 
+def _self_io() -> dict[str, int]:
+    """This process's ``/proc/self/io`` counters (rchar, wchar, write_bytes...)."""
+    lines = Path("/proc/self/io").read_text().splitlines()
+    return {name: int(value) for name, value in (line.split(": ") for line in lines)}
+
+
+def cache_what_if(rows: int, d: Path, csv_path: Path, sizes_mb: list[int]) -> list[dict[str, Any]]:
+    """The in-process import with each SQLite page cache size (``cache_mb``): a what-if.
+
+    The store's default ``cache_mb`` is replaced for the run; CPU time and the
+    process's I/O per row tell how much of the cost is pages moved between SQLite's
+    cache, the WAL and the file.
+    """
+    from symprogram.storage.sqlite import SQLiteStore
+
+    defaults = SQLiteStore.__init__.__kwdefaults__
+    assert defaults is not None
+    original = defaults["cache_mb"]
+    warm = d / "warm.csv"
+    write_csv(warm, 50)
+    in_process(warm, d / "warm.db", consent=True)
+    out: list[dict[str, Any]] = []
+    for mb in sizes_mb:
+        db = d / f"cache{mb}.db"
+        before, cpu = _self_io(), time.process_time()
+        defaults["cache_mb"] = mb
+        try:
+            wall = in_process(csv_path, db, consent=True)
+        finally:
+            defaults["cache_mb"] = original
+        cpu = time.process_time() - cpu
+        after = _self_io()
+        out.append(
+            {"cache_mb": mb, "seconds": wall, "cpu_seconds": cpu, "rows_per_s": rows / wall}
+            | {"cpu_us_per_row": cpu / rows * 1e6, "load_end": os.getloadavg()}
+            | {f"{k}_per_row": (after[k] - before[k]) / rows for k in ("rchar", "wchar")}
+            | {"write_bytes_per_row": (after["write_bytes"] - before["write_bytes"]) / rows}
+        )
+        for name in (db.name, f"{db.name}-wal", f"{db.name}-shm"):
+            (d / name).unlink(missing_ok=True)
+    return out
+
+
 def vacuumed_size(db: Path) -> int:
     """The file's size once ``VACUUM`` rewrote it (content, without insertion slack)."""
     copy = db.with_name(db.stem + "-vacuum.db")
@@ -504,6 +547,9 @@ def measure(args: argparse.Namespace, rows: int) -> dict[str, Any]:
             out["sqlite_load_end"] = os.getloadavg()
         if args.ablate:
             out.setdefault("sqlite", {})["ablation"] = _ablation_step(rows, d, csv_path)
+        if args.cache_mb:
+            out["cache_load_start"] = os.getloadavg()
+            out["cache_what_if"] = cache_what_if(rows, d, csv_path, args.cache_mb)
         if args.postgres:
             out["postgres_load_start"] = os.getloadavg()
             out["postgres"] = _postgres_step(args.postgres, csv_path)
@@ -556,6 +602,12 @@ def main() -> None:
         type=int,
         default=BATCH,
         help="rows per transaction, both importers (the CLI's --batch-size)",
+    )
+    parser.add_argument(
+        "--cache-mb",
+        type=int,
+        nargs="+",
+        help="what-if: the import in-process with each SQLite page cache size (MB)",
     )
     parser.add_argument("--workdir", help="where the temporary files go")
     parser.add_argument("--commit", help="the commit measured (default: this checkout's HEAD)")
