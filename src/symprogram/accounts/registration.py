@@ -12,6 +12,7 @@ from symprogram._checks import check_enum
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import REGISTER, RESEND, TERMS_PURPOSE, FlowBase, candidate_key
 from symprogram.accounts._links import LinkRequests
+from symprogram.accounts._receipts import ReceiptSweep
 from symprogram.accounts.events import RegistrationAttempted
 from symprogram.accounts.models import (
     AcceptancePath,
@@ -91,6 +92,8 @@ class AccountOpening(FlowBase):
 class Registration(AccountOpening, LinkRequests):
     """Terms of Use, registration and activation of the accounts service."""
 
+    _receipt_sweep: ReceiptSweep = ReceiptSweep()
+
     def accept_terms(
         self,
         *,
@@ -132,20 +135,37 @@ class Registration(AccountOpening, LinkRequests):
         rules.offered_path(current, chosen)
         acceptance = rules.new_acceptance(current, chosen, now, secrets.token_hex(16), key)
         ttl = self.settings.terms_receipt_ttl
-        with self._store.transaction() as tx:
-            store = AccountsStorage(tx)
-            if key is None:
-                stored = store.acceptances.add(acceptance)
+        if key is None:
+            with self._store.transaction() as tx:
+                stored = AccountsStorage(tx).acceptances.add(acceptance)
                 token = self._tokens.issue(
                     tx, purpose=TERMS_PURPOSE, subject=stored.acceptance_id, ttl=ttl, now=now
                 )
-                return TermsReceipt(stored, token, now + ttl)
+            self._sweep_receipts(now)
+            return TermsReceipt(stored, token, now + ttl)
+        with self._store.transaction() as tx:
+            store = AccountsStorage(tx)
             candidate = store.candidates.get(key)
             rules.require_open(candidate)
             stored = store.acceptances.add(acceptance)
             store.candidates.save(attrs.evolve(candidate, terms=stored))
             self._record(tx, rules.terms_accepted(key, stored))
         return TermsReceipt(stored)
+
+    def _sweep_receipts(self, now: datetime) -> None:
+        """Delete a few terms receipts nobody can use any more (unbound acceptances and
+        receipt tokens expired for a whole receipt lifetime), in a unit of work of
+        their own, after the call's (see :mod:`._receipts`): anonymous receipts
+        cannot pile up faster than they are deleted once they have expired."""
+        ttl = self.settings.terms_receipt_ttl
+        sweep = self._receipt_sweep
+
+        def run(tx: Transaction) -> ReceiptSweep:
+            return sweep.run(
+                tx, TERMS_PURPOSE, accepted_before=now - 2 * ttl, expired_before=now - ttl
+            )
+
+        self._receipt_sweep = self._in_unit(run)
 
     def register(
         self,
