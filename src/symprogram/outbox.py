@@ -133,6 +133,15 @@ def _encode(message: Message, subject: str, state: str) -> str:
     return json.dumps(data, default=str, sort_keys=True)
 
 
+def _put(tx: Transaction, key: str, message: Message, subject: str) -> Entry:
+    """Write ``message`` pending under ``key`` (replacing what a stand-in slot held:
+    a new message's key has no record, but it is read all the same, so that a
+    message to somebody and a stand-in cost the same); return its entry."""
+    found = load_for_update(tx, MESSAGE_KIND, key)
+    text = _encode(message, subject, "pending")
+    return key, tx.save(MESSAGE_KIND, key, text, 0 if found is None else found.version), message
+
+
 def _decode(record: Record) -> tuple[dict[str, Any], Message | None]:
     data: dict[str, Any] = json.loads(record.data)
     if data.get("state") != "pending":
@@ -264,6 +273,20 @@ class MessageOutbox:
             written.append((key, version, message))
         self._pending(tx, written)
 
+    def write_alike(self, tx: Transaction, message: Message, slot: str | None) -> None:
+        """Write one message as :meth:`write` does, or with ``slot`` as a stand-in
+        (:meth:`write_stand_in`): the same reads and writes either way, for the flows
+        whose cost must not tell whether anybody receives a message (issue 18).
+
+        Raises:
+            ValidationError: ``slot`` does not start with ``~stand-in:`` (``invalid_slot``).
+        """
+        if slot is None:
+            owner = _subject_of(message, None)
+            self._pending(tx, [_put(tx, f"{owner}:{message.message_id}", message, owner)])
+        else:
+            self.write_stand_in(tx, message, slot)
+
     def write_stand_in(self, tx: Transaction, message: Message, slot: str) -> None:
         """Write ``message`` in ``tx`` as a stand-in: the same records as :meth:`write`
         (its ``outbox_message`` record in the slot ``slot``, e.g. ``~stand-in:0042``,
@@ -276,10 +299,7 @@ class MessageOutbox:
             raise ValidationError(
                 f"a stand-in slot starts with {STAND_IN}:", field="slot", code="invalid_slot"
             )
-        found = load_for_update(tx, MESSAGE_KIND, slot)
-        text = _encode(message, STAND_IN, "pending")
-        version = tx.save(MESSAGE_KIND, slot, text, 0 if found is None else found.version)
-        self._pending(tx, [(slot, version, message)])
+        self._pending(tx, [_put(tx, slot, message, STAND_IN)])
 
     def _pending(self, tx: Transaction, written: list[Entry]) -> None:
         """Write the pending marker of ``written`` and queue them for after the commit."""

@@ -48,7 +48,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import attrs
@@ -151,6 +151,13 @@ class TokenGeneration:
     generation: int = 0
     issued: tuple[datetime, ...] = ()
     version: int = 0
+
+
+# What Tokens decodes when a (purpose, subject) has no generation record yet: one
+# shaped like a subject's after its first link.
+_GENERATION_TEMPLATE = TokenGeneration(
+    "password_reset", "SP-0000-0000-0000-0", 0, (datetime(2000, 1, 1, tzinfo=UTC),)
+)
 
 
 def new_secret() -> str:
@@ -324,7 +331,9 @@ class Tokens:
         )
 
     def _generation(self, tx: Transaction, purpose: str, subject: str) -> TokenGeneration:
-        found = self._generations(tx).find(f"{purpose}:{subject}")
+        """The generation state of ``(purpose, subject)``, at the same cost whether or
+        not it is stored (a subject's first link costs what a later one does)."""
+        found = self._generations(tx).find_evenly(f"{purpose}:{subject}", _GENERATION_TEMPLATE)
         return TokenGeneration(purpose, subject) if found is None else found
 
     def _store_generation(self, tx: Transaction, state: TokenGeneration) -> None:
@@ -342,8 +351,16 @@ class Tokens:
         subject: str,
         ttl: timedelta,
         now: datetime,
+        into: str | None = None,
     ) -> str:
         """Issue a token and return its plain secret; this is the only time it is seen.
+
+        With ``into`` (a stand-in slot key, e.g. ``~stand-in:0042``) the token is a
+        stand-in instead: the same work and the same reads and writes, but its record
+        and generation go to the key ``into`` (replacing those there), store no digest
+        of the secret, and are already used and expired, so the secret redeems
+        nothing. For flows whose cost must not tell whether anybody receives a link
+        (issue 18).
 
         Args:
             tx: the unit of work.
@@ -351,22 +368,39 @@ class Tokens:
             subject: whom it is for, e.g. a candidate key.
             ttl: lifetime, above zero and at most :data:`MAX_TTL`.
             now: the current instant (timezone-aware).
+            into: a stand-in slot's key, or ``None`` for a real token.
 
         Raises:
             ValidationError: malformed purpose (``invalid_token_purpose``),
-                subject (``invalid_token_subject``), ttl (``invalid_token_ttl``)
-                or instant.
+                subject (``invalid_token_subject``), ttl (``invalid_token_ttl``),
+                instant or slot (``invalid_token_subject``).
         """
         purpose = _check_purpose(purpose)
         subject = _check_subject(subject)
         ttl = _check_ttl(ttl)
         now = ensure_utc(now, field="now")
         expires_at = _expiry(now, ttl)
-        state = self._generation(tx, purpose, subject)
+        slot = None if into is None else _check_subject(into)
+        held = f"{purpose}:{subject}" if slot is None else slot
+        generations = Repository(tx, GENERATION_KIND, TokenGeneration, key=lambda _: held)
+        state = generations.find_evenly(held, _GENERATION_TEMPLATE, for_update=True)
+        state = TokenGeneration(purpose, subject) if state is None else state
         secret = new_secret()
-        self._tokens(tx).add(_record(secret, purpose, subject, now, expires_at, state.generation))
+        key = digest(secret) if slot is None else slot  # a slot stores no digest
+        found = tx.load(TOKEN_KIND, key)  # a new digest has no record; a slot has its last
+        record = TokenRecord(
+            key,
+            purpose,
+            subject,
+            now,
+            expires_at if slot is None else now,
+            used_at=None if slot is None else now,
+            generation=state.generation,
+            version=0 if found is None else found.version,
+        )
+        self._tokens(tx).save(record)
         issued = (*state.issued, now)[-ISSUE_HISTORY:]
-        self._store_generation(tx, attrs.evolve(state, issued=issued))
+        generations.save(attrs.evolve(state, purpose=purpose, issued=issued))
         return secret
 
     def issue_many(

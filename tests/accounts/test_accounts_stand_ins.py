@@ -29,6 +29,7 @@ from symprogram.errors import TokenError, ValidationError
 from symprogram.notify import Message, Outbox
 from symprogram.outbox import MESSAGE_KIND, PENDING_KIND, STAND_IN, MessageOutbox
 from symprogram.storage.memory import MemoryStore
+from symprogram.tokens import Tokens
 
 PASSWORD = "correct horse battery staple"
 POOL = 16
@@ -72,14 +73,15 @@ def _count(program: Program) -> dict[str, tuple[int, int]]:
 def _stand_in_secrets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every secret a stand-in link is issued with."""
     issued: list[str] = []
-    original = StandIns.issue
+    original = Tokens.issue
 
-    def spy(self: StandIns, *args: Any, **kwargs: Any) -> str:
+    def spy(self: Tokens, *args: Any, **kwargs: Any) -> str:
         secret = original(self, *args, **kwargs)
-        issued.append(secret)
+        if kwargs.get("into") is not None:  # a stand-in link
+            issued.append(secret)
         return secret
 
-    monkeypatch.setattr(StandIns, "issue", spy)
+    monkeypatch.setattr(Tokens, "issue", spy)
     return issued
 
 

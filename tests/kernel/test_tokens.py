@@ -590,3 +590,53 @@ class TokenLifecycle(RuleBasedStateMachine):
 
 TokenLifecycle.TestCase.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
 TestTokenLifecycle = TokenLifecycle.TestCase
+
+
+# -- stand-in tokens (issue 18: the same work whether or not anybody gets a link) ----------
+
+
+@settings(max_examples=40)
+@given(purposes, st.integers(min_value=1, max_value=5), instants)
+def test_a_stand_in_token_redeems_nothing_and_stays_in_its_slot(purpose, count, start):
+    """``issue(into=slot)`` writes the token and generation records of the slot only
+    (replacing them each time), stores no digest of the secret, and the secret is
+    refused as ``token_invalid`` for every purpose, however often the slot is used."""
+    store = MemoryStore()
+    slot = "~stand-in:0042"
+    secrets = []
+    for i in range(count):
+        with store.transaction() as tx:
+            secrets.append(
+                TOKENS.issue(
+                    tx,
+                    purpose=purpose,
+                    subject=slot,
+                    ttl=timedelta(days=1),
+                    now=start + timedelta(seconds=i),
+                    into=slot,
+                )
+            )
+    with store.transaction(readonly=True) as tx:
+        tokens = tx.scan(TOKEN_KIND, limit=100)
+        generations = tx.scan(GENERATION_KIND, limit=100)
+        record = TOKENS._tokens(tx).find(slot)
+    assert [slot] == [r.key for r in tokens]
+    assert [slot] == [r.key for r in generations]
+    assert record is not None and record.version == count
+    assert record.used_at == record.expires_at == start + timedelta(seconds=count - 1)
+    for secret in secrets:
+        assert digest(secret) not in {r.key for r in tokens}
+        for other in PURPOSES:
+            assert _code(_verify, store, secret, purpose=other, now=start) == "token_invalid"
+
+
+def test_a_stand_in_slot_is_checked_as_a_subject_is():
+    """A slot key with NUL is refused before anything is written."""
+    store = MemoryStore()
+    with pytest.raises(ValidationError) as refused, store.transaction() as tx:
+        TOKENS.issue(
+            tx, purpose="activation", subject="c-1", ttl=timedelta(days=1), now=T0, into="~\x00"
+        )
+    assert "invalid_token_subject" == refused.value.code
+    with store.transaction(readonly=True) as tx:
+        assert [] == tx.scan(TOKEN_KIND, limit=10)

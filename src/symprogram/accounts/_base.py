@@ -271,16 +271,15 @@ class FlowBase(DeliversAfterCommit):
         grows with the addresses a stranger tries)."""
         store = AccountsStorage(tx)
         window = self.settings.resend_window
-        recent = store.requests.recent(log, email)
+        own = AccountsStorage.request_key(log, email)
+        recent = store.requests.recent_key(own)
         decoy = self._decoy()
         found = store.candidates.find_by_email_evenly(email, self._decoy_text, decoy.contact.email)
         stand_in = self._stand_in(tx, email)
         allowed = rules.may_send(recent, now, limit=limit, window=window)
         recipient = found if allowed and eligible(found) else None
-        if recipient is None:
-            stand_in.note_request(now, keep=limit)
-        else:
-            store.requests.note(log, email, now, keep=limit)
+        # the same call either way: into the address's own log, or into its slot
+        store.requests.note_key(own if recipient is not None else stand_in.key, now, keep=limit)
         return recipient, stand_in
 
     def _issue_for(
@@ -294,20 +293,14 @@ class FlowBase(DeliversAfterCommit):
     ) -> str:
         """Issue a link of ``purpose`` to ``recipient``, or a stand-in link (redeeming
         nothing) in ``stand_in`` when there is none: the same writes either way."""
-        if recipient is not None:
-            stand_in.read_token()  # the read a stand-in link makes
-            return self._tokens.issue(
-                tx, purpose=purpose, subject=recipient.candidate_id, ttl=ttl, now=now
-            )
-        return stand_in.issue(purpose, now)
+        subject = stand_in.key if recipient is None else recipient.candidate_id
+        into = stand_in.key if recipient is None else None
+        return self._tokens.issue(tx, purpose=purpose, subject=subject, ttl=ttl, now=now, into=into)
 
     def _send_for(
         self, tx: Transaction, recipient: Candidate | None, stand_in: StandIns, message: Message
     ) -> None:
         """Write ``message`` to the outbox for ``recipient``, or as a stand-in delivered
-        to nobody when there is none (the same writes either way)."""
-        if recipient is not None:
-            stand_in.read_message()  # the read a stand-in message makes
-            self._send(tx, [message])
-        else:
-            MessageOutbox(self._store, self._notifier).write_stand_in(tx, message, stand_in.key)
+        to nobody when there is none (the same reads and writes either way)."""
+        slot = None if recipient is not None else stand_in.key
+        MessageOutbox(self._store, self._notifier).write_alike(tx, message, slot)

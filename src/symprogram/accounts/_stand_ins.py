@@ -22,26 +22,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
-from typing import TypeVar
 
 import attrs
 
 from symprogram.accounts import _text
 from symprogram.accounts.models import AccountStatus, Candidate
-from symprogram.accounts.ports import CANDIDATE_KIND, CREDENTIAL_KIND, EMAIL_INDEX, REQUEST_LOG_KIND
-from symprogram.accounts.storage import Credential, RequestRecord
-from symprogram.outbox import MESSAGE_KIND, STAND_IN
-from symprogram.persistence import Repository, Transaction, load_for_update
+from symprogram.accounts.ports import CANDIDATE_KIND, CREDENTIAL_KIND, EMAIL_INDEX
+from symprogram.accounts.storage import AccountsStorage, Credential
+from symprogram.outbox import STAND_IN
+from symprogram.persistence import Transaction, load_for_update
 from symprogram.serialization import dumps_without
-from symprogram.tokens import (
-    GENERATION_KIND,
-    ISSUE_HISTORY,
-    TOKEN_KIND,
-    TokenGeneration,
-    TokenRecord,
-    digest,
-    new_secret,
-)
 
 __all__ = ["DEFAULT_POOL", "STAND_IN", "StandIns", "is_stand_in", "slot_key"]
 
@@ -49,7 +39,6 @@ DEFAULT_POOL = 256
 """Stand-in slots per record kind unless ``settings.stand_in_pool`` says otherwise."""
 
 _VERSION = frozenset({"version"})
-T = TypeVar("T")
 
 
 def slot_key(slot: int) -> str:
@@ -83,54 +72,10 @@ class StandIns:
         text = dumps_without(value, _VERSION)
         return self._tx.save(kind, self.key, text, 0 if found is None else found.version)
 
-    def _repo(self, kind: str, cls: type[T]) -> Repository[T]:
-        """The repository of ``kind`` whose every aggregate lands in this slot."""
-        return Repository(self._tx, kind, cls, key=lambda _: self.key)
-
     def note_request(self, at: datetime, keep: int) -> None:
-        """A request log entry (``account_request_log``), kept as an address's is
-        (the newest ``keep`` instants): the same reads, decoding and write."""
-        repo = self._repo(REQUEST_LOG_KIND, RequestRecord)
-        found = repo.find_for_update(self.key)
-        if found is None:  # save, not add: a lost race is a retryable ConcurrencyError
-            repo.save(RequestRecord(self.key, (at,)[-keep:]))
-        else:
-            repo.save(attrs.evolve(found, instants=(*found.instants, at)[-keep:]))
-
-    def issue(self, purpose: str, now: datetime) -> str:
-        """A link of ``purpose`` (``token``, then ``token_generation``), with the work
-        :meth:`symprogram.tokens.Tokens.issue` does; return a secret that redeems
-        nothing (the record stores no digest of it, and is used and expired)."""
-        found = load_for_update(self._tx, TOKEN_KIND, self.key)  # read first, as for a real link
-        generations = self._repo(GENERATION_KIND, TokenGeneration)
-        state = generations.find_for_update(self.key) or TokenGeneration(purpose, self.key)
-        secret = new_secret()
-        digest(secret)  # what issuing a real link hashes; never stored here
-        record = TokenRecord(
-            self.key,
-            purpose,
-            self.key,
-            now,
-            now,
-            used_at=now,
-            generation=state.generation,
-            version=0 if found is None else found.version,
-        )
-        self._repo(TOKEN_KIND, TokenRecord).save(record)
-        issued = (*state.issued, now)[-ISSUE_HISTORY:]
-        generations.save(attrs.evolve(state, purpose=purpose, issued=issued))
-        return secret
-
-    def read_token(self) -> None:
-        """Read this slot's token record as :meth:`issue` does, for a real link: a
-        link to an owner then makes the same reads as a stand-in link."""
-        self._tx.load(TOKEN_KIND, self.key)
-
-    def read_message(self) -> None:
-        """Read this slot's ``outbox_message`` record as
-        :meth:`symprogram.outbox.MessageOutbox.write_stand_in` does, for a real
-        message: a message to an owner then makes the same reads as a stand-in."""
-        self._tx.load(MESSAGE_KIND, self.key)
+        """A request log entry (``account_request_log``) in this slot, noted as an
+        address's is (the same method: the newest ``keep`` instants)."""
+        AccountsStorage(self._tx).requests.note_key(self.key, at, keep)
 
     def account(self, decoy: Candidate, encoded: str, now: datetime) -> None:
         """What opening an account writes (``candidate_email`` index entry,

@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 import attrs
 
@@ -174,6 +174,10 @@ class _Credentials:
         return True
 
 
+REQUEST_TEMPLATE = RequestRecord("~template", (datetime(2000, 1, 1, tzinfo=UTC),))
+"""What a request-log read decodes where there is no record yet (a log of one request)."""
+
+
 class _RequestLog:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
@@ -197,15 +201,18 @@ class _RequestLog:
 
         Read locked in a writing unit of work (``find_for_update``): two requests
         at once on a server count each other, so a limit holds under concurrency."""
-        found = self._repo.find_for_update(key)
+        found = self._repo.find_evenly(key, REQUEST_TEMPLATE, for_update=True)
         return () if found is None else found.instants
 
     def note(self, purpose: str, email: str, at: datetime, keep: int) -> None:
         self.note_key(self._key(purpose, email), at, keep)
 
     def note_key(self, key: str, at: datetime, keep: int) -> None:
-        """Remember an instant under the record ``key``, keeping the newest ``keep``."""
-        found = self._repo.find_for_update(key)
+        """Remember an instant under the record ``key``, keeping the newest ``keep``.
+
+        Read as :meth:`recent_key` reads: the same cost whether or not the record
+        exists yet (an address's first request costs what a later one does)."""
+        found = self._repo.find_evenly(key, REQUEST_TEMPLATE, for_update=True)
         if found is None:
             # save, not add: losing the race for the first record is a retryable
             # ConcurrencyError (a unit of work re-run finds the winner's record).
