@@ -383,7 +383,8 @@ class Tokens:
         slot = None if into is None else _check_subject(into)
         held = f"{purpose}:{subject}" if slot is None else slot
         generations = Repository(tx, GENERATION_KIND, TokenGeneration, key=lambda _: held)
-        state = generations.find_evenly(held, _GENERATION_TEMPLATE, for_update=True)
+        # a slot is shared: locked where the adapter can (a real subject's is read as before)
+        state = generations.find_evenly(held, _GENERATION_TEMPLATE, for_update=slot is not None)
         state = TokenGeneration(purpose, subject) if state is None else state
         secret = new_secret()
         key = digest(secret) if slot is None else slot  # a slot stores no digest
