@@ -424,6 +424,15 @@ class Repository(Generic[T]):
                     _decoded[cache_key] = obj
         return _with_version(obj, record.version)
 
+    def decode(self, record: Record) -> T:
+        """The aggregate a ``record`` of this kind holds (one from :meth:`Transaction.scan`,
+        say), without reading it again.
+
+        Raises:
+            IntegrityError: the record does not decode (``record_corrupt``).
+        """
+        return self._decode(record)
+
     def _encode(self, obj: T) -> str:
         return dumps_without(obj, _NO_VERSION, converter=self._conv)
 

@@ -22,7 +22,7 @@ from symprogram.accounts import AccountsSettings, TermsAcceptance
 from symprogram.accounts._receipts import SWEEP, ReceiptSweep
 from symprogram.accounts.ports import ACCEPTANCE_KIND
 from symprogram.clock import FixedClock
-from symprogram.errors import SymprogramError, TokenError
+from symprogram.errors import ConcurrencyError, StorageError, SymprogramError, TokenError
 from symprogram.persistence import Repository
 from symprogram.storage.memory import MemoryStore
 from symprogram.tokens import GENERATION_KIND, TOKEN_KIND, TokenGeneration, TokenRecord
@@ -197,3 +197,96 @@ def test_a_corrupt_record_does_not_stop_the_sweep() -> None:
         ReceiptSweep().run(tx, PURPOSE, accepted_before=START + TTL, expired_before=START + TTL)
     with store.transaction(readonly=True) as tx:
         assert ["a00"] == [r.key for r in tx.scan(ACCEPTANCE_KIND, limit=10)]
+
+
+class _LockSpy:
+    """A unit of work that notes the keys it locks (``load_for_update``)."""
+
+    def __init__(self, tx: object) -> None:
+        self._tx = tx
+        self.locked: list[str] = []
+
+    def load_for_update(self, kind: str, key: str) -> object:
+        self.locked.append(key)
+        return self._tx.load(kind, key)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._tx, name)
+
+
+@settings(max_examples=30)
+@given(
+    bound=st.lists(st.booleans(), min_size=1, max_size=12),
+    expired=st.lists(st.booleans(), min_size=1, max_size=12),
+)
+def test_a_sweep_locks_only_what_it_deletes(bound: list[bool], expired: list[bool]) -> None:
+    """The sweep decides from its scan and locks only the records it then deletes (and
+    their generations): a receipt a registration is binding or using up at that
+    moment is never locked by it, so a sweep beside registrations on a database
+    server cannot deadlock with them."""
+    store = MemoryStore()
+    with store.transaction() as tx:
+        repo = Repository(tx, ACCEPTANCE_KIND, TermsAcceptance, key=lambda a: a.acceptance_id)
+        for i, is_bound in enumerate(bound):
+            repo.add(TermsAcceptance(f"a{i:02d}", "v.2007.507", "d" * 64, "create_account", START,
+                                     "SP-0000-0000-0000-0" if is_bound else None))  # fmt: skip
+        tokens = Repository(tx, TOKEN_KIND, TokenRecord, key=lambda r: r.digest)
+        for i, is_expired in enumerate(expired):
+            expires = START if is_expired else START + 3 * TTL
+            tokens.add(TokenRecord(f"t{i:02d}", PURPOSE, "s", START, expires))
+    cut = START + TTL
+    with store.transaction() as tx:
+        spy = _LockSpy(tx)
+        ReceiptSweep().run(spy, PURPOSE, accepted_before=cut, expired_before=cut)  # type: ignore[arg-type]
+    doomed_a = [f"a{i:02d}" for i, b in enumerate(bound[:SWEEP]) if not b]
+    doomed_t = [f"t{i:02d}" for i, e in enumerate(expired[:SWEEP]) if e]
+    generations = [f"{PURPOSE}:{key}" for key in doomed_a]
+    expected = [k for pair in zip(doomed_a, generations, strict=True) for k in pair] + doomed_t
+    assert expected == spy.locked
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        StorageError("deadlock", code="deadlock", details={"retryable": True}),
+        ConcurrencyError("stale", code="version_conflict"),
+    ],
+)
+def test_a_sweep_that_loses_a_race_does_not_fail_the_call(
+    failure: SymprogramError, make_program: ProgramFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receipt is committed before the sweep runs: a sweep that still loses its
+    race after the re-runs (deadlocks beside concurrent registrations on a database
+    server) is given up, the call returns its receipt, and the receipt registers."""
+    clock = FixedClock(START)
+    program = _program(make_program, "memory", clock)
+    runs: list[int] = []
+
+    def lose(*args: object, **kwargs: object) -> ReceiptSweep:
+        runs.append(1)
+        raise failure
+
+    monkeypatch.setattr(ReceiptSweep, "run", lose)
+    version = program.accounts.terms.current(program.now()).version
+    receipt = program.accounts.accept_terms(path="create_account", terms_version=version)
+    assert len(runs) > 1  # re-run before being given up
+    assert receipt.token is not None
+    register_form(program.accounts, "racer@example.com", terms_receipt=receipt.token)
+    assert program.notifier.last("activation", to="racer@example.com")  # type: ignore[attr-defined]
+
+
+def test_a_sweep_that_fails_for_good_is_raised(
+    make_program: ProgramFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a lost race is given up: a storage failure that no re-run can mend (say,
+    the database refused the statement) still reaches the caller."""
+    program = _program(make_program, "memory", FixedClock(START))
+
+    def fail(*args: object, **kwargs: object) -> ReceiptSweep:
+        raise StorageError("refused", code="database_error", details={"retryable": False})
+
+    monkeypatch.setattr(ReceiptSweep, "run", fail)
+    version = program.accounts.terms.current(program.now()).version
+    with pytest.raises(StorageError) as raised:
+        program.accounts.accept_terms(path="create_account", terms_version=version)
+    assert "database_error" == raised.value.code

@@ -113,3 +113,29 @@ def test_a_sweep_deletes_exactly_the_logs_no_window_counts(
         left = {r.key for r in tx.scan(REQUEST_LOG_KIND, limit=1000)}
     assert expected == left
     assert following == (looked[-1] if len(looked) == limit else "")
+
+
+@settings(max_examples=30)
+@given(logs=st.dictionaries(st.from_regex(r"[a-z]{1,6}", fullmatch=True), instants, max_size=12))
+def test_a_sweep_locks_only_the_logs_it_deletes(logs: dict[str, tuple[datetime, ...]]) -> None:
+    """The sweep decides from its scan and locks only the logs it then deletes: a log a
+    request is counting in at that moment is never locked by it, so a sweep beside
+    requests on a database server cannot deadlock with them."""
+    store = MemoryStore()
+    with store.transaction() as tx:
+        repo = Repository(tx, REQUEST_LOG_KIND, RequestRecord, key=lambda r: r.key)
+        for key, at in logs.items():
+            repo.add(RequestRecord(key, at))
+    older_than = START + timedelta(minutes=50)
+    locked: list[str] = []
+    with store.transaction() as tx:
+        original = tx.load
+
+        def load_for_update(kind: str, key: str) -> object:
+            locked.append(key)
+            return original(kind, key)
+
+        tx.load_for_update = load_for_update  # type: ignore[attr-defined]
+        AccountsStorage(tx).requests.sweep("", older_than, 100)
+    stale = [key for key, at in sorted(logs.items()) if not at or at[-1] < older_than]
+    assert stale == locked

@@ -33,7 +33,13 @@ from symprogram.accounts.ports import (
 )
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.clock import Clock, ensure_utc
-from symprogram.errors import SymprogramError, TokenError, ValidationError
+from symprogram.errors import (
+    ConcurrencyError,
+    StorageError,
+    SymprogramError,
+    TokenError,
+    ValidationError,
+)
 from symprogram.events import DomainEvent
 from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
@@ -146,6 +152,21 @@ class FlowBase(DeliversAfterCommit):
             return store.run(fn)
         with store.transaction() as tx:  # pragma: no cover - flows keep a DeliveringStore
             return fn(tx)
+
+    def _tidy(self, fn: Callable[[Transaction], T]) -> T | None:
+        """:meth:`_in_unit` for housekeeping after a call's own unit of work (a sweep of
+        records nobody can use any more): ``None`` where it still lost a race after
+        its re-runs (a deadlock or a stale version beside concurrent calls on a
+        database server). The call's own work is committed by then, so the call must
+        not fail for it; the next call sweeps from the same place."""
+        try:
+            return self._in_unit(fn)
+        except ConcurrencyError:
+            return None
+        except StorageError as error:
+            if error.details.get("retryable"):
+                return None
+            raise
 
     def _consume(
         self, tx: Transaction, purpose: str, secret: object, now: datetime, field: str

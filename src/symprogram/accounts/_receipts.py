@@ -73,23 +73,51 @@ class ReceiptSweep:
         acceptances = Repository(tx, ACCEPTANCE_KIND, TermsAcceptance, key=_acceptance_key)
         records = tx.scan(ACCEPTANCE_KIND, after=self.acceptances or None, limit=SWEEP)
         for record in records:
-            found = _readable(acceptances, record.key)
-            if found is None or found.candidate_id is not None:
+            if not _unbound_before(_peek(acceptances, record), accepted_before):
                 continue
-            if found.accepted_at < accepted_before:
-                acceptances.remove(found)
-                generation = load_for_update(
-                    tx, GENERATION_KIND, f"{purpose}:{found.acceptance_id}"
-                )
-                if generation is not None:
-                    tx.delete(GENERATION_KIND, generation.key, generation.version)
+            found = _readable(acceptances, record.key)
+            if not _unbound_before(found, accepted_before):
+                continue  # bound or changed since the scan
+            assert found is not None
+            acceptances.remove(found)
+            generation = load_for_update(tx, GENERATION_KIND, f"{purpose}:{found.acceptance_id}")
+            if generation is not None:
+                tx.delete(GENERATION_KIND, generation.key, generation.version)
         tokens = Repository(tx, TOKEN_KIND, TokenRecord, key=_token_key)
         scanned = tx.scan(TOKEN_KIND, after=self.tokens or None, limit=SWEEP)
         for record in scanned:
+            if not _expired_before(_peek(tokens, record), purpose, expired_before):
+                continue
             token = _readable(tokens, record.key)
-            if token is not None and token.purpose == purpose and token.expires_at < expired_before:
+            if _expired_before(token, purpose, expired_before):
+                assert token is not None
                 tokens.remove(token)
         return ReceiptSweep(_next(records), _next(scanned))
+
+
+def _unbound_before(acceptance: TermsAcceptance | None, accepted_before: datetime) -> bool:
+    return (
+        acceptance is not None
+        and acceptance.candidate_id is None
+        and acceptance.accepted_at < accepted_before
+    )
+
+
+def _expired_before(token: TokenRecord | None, purpose: str, expired_before: datetime) -> bool:
+    return token is not None and token.purpose == purpose and token.expires_at < expired_before
+
+
+def _peek(repo: Repository[T], record: Record) -> T | None:
+    """``record`` as scanned, decoded without a lock, or ``None`` if it does not decode.
+
+    The sweep decides from this what it may delete and locks only those records
+    (then decides again from the locked copy): the records it keeps, such as a
+    receipt a registration is using up at this moment, are never locked by it, so
+    a sweep and the calls it runs beside cannot wait on each other in a cycle."""
+    try:
+        return repo.decode(record)
+    except IntegrityError:
+        return None
 
 
 def _readable(repo: Repository[T], key: str) -> T | None:

@@ -144,7 +144,8 @@ class Credentials(LinkRequests):
         for an address nobody has leaves a count for that address (so that the
         limit answers alike for every address), and each failure looks at
         :data:`SWEEP` logs, so such counts cannot pile up faster than they are
-        deleted once their window has passed. The same work for every address."""
+        deleted once their window has passed. The same work for every address. A
+        sweep that loses a race to concurrent calls is given up (see ``_tidy``)."""
         settings = self.settings
         horizon = max(
             settings.login_failure_window, settings.client_failure_window, settings.resend_window
@@ -154,7 +155,9 @@ class Credentials(LinkRequests):
         def sweep(tx: Transaction) -> str:
             return AccountsStorage(tx).requests.sweep(after, now - horizon, SWEEP)
 
-        self._sweep_after = self._in_unit(sweep)
+        following = self._tidy(sweep)
+        if following is not None:
+            self._sweep_after = following
 
     def _logged_in(self, key: str, failures: str, old: str, new: str | None) -> None:
         """After a successful log-in, in one unit of work: forget the address's failed

@@ -32,8 +32,8 @@ from symprogram.accounts.ports import (
     REQUEST_LOG_KIND,
     SCORE_REPORT_KIND,
 )
-from symprogram.errors import Conflict, SymprogramError
-from symprogram.persistence import Repository, Transaction
+from symprogram.errors import Conflict, IntegrityError, SymprogramError
+from symprogram.persistence import Record, Repository, Transaction
 from symprogram.serialization import loads
 
 __all__ = ["EMAIL_INDEX", "AccountsStorage", "Credential", "RequestRecord"]
@@ -231,8 +231,13 @@ class _RequestLog:
         """
         records = self._tx.scan(REQUEST_LOG_KIND, after=after or None, limit=limit)
         for record in records:
+            # Decided from the scan and again once locked: a log some request is
+            # counting in at this moment is never locked here, so a sweep and the
+            # requests beside it cannot wait on each other in a cycle.
+            if not _stale(_peek(self._repo, record), older_than):
+                continue
             found = self._repo.find_for_update(record.key)
-            if found is not None and (not found.instants or found.instants[-1] < older_than):
+            if found is not None and _stale(found, older_than):
                 self._repo.remove(found)
         return records[-1].key if len(records) == limit else ""
 
@@ -278,3 +283,17 @@ class AccountsStorage:
     def client_key(purpose: str, client: str) -> str:
         """The request log key of ``(purpose, client key)``: the purpose and its SHA-256."""
         return _RequestLog.client_key(purpose, client)
+
+
+def _stale(log: RequestRecord | None, older_than: datetime) -> bool:
+    """Whether no window counts the request ``log`` any more."""
+    return log is not None and (not log.instants or log.instants[-1] < older_than)
+
+
+def _peek(repo: Repository[RequestRecord], record: Record) -> RequestRecord | None:
+    """The scanned ``record`` decoded, or ``None`` where it does not decode (a corrupt
+    log is left for the integrity checks, as a locked read would raise)."""
+    try:
+        return repo.decode(record)
+    except IntegrityError:
+        return None
