@@ -355,12 +355,13 @@ class Tokens:
     ) -> str:
         """Issue a token and return its plain secret; this is the only time it is seen.
 
-        With ``into`` (a stand-in slot key, e.g. ``~stand-in:0042``) the token is a
-        stand-in instead: the same work and the same reads and writes, but its record
-        and generation go to the key ``into`` (replacing those there), store no digest
-        of the secret, and are already used and expired, so the secret redeems
-        nothing. For flows whose cost must not tell whether anybody receives a link
-        (issue 18).
+        With ``into`` (an address's stand-in key, e.g. ``~stand-in:3f9a...``) the token
+        is a stand-in instead: the same work and the same reads and writes, but its
+        record is a new one under a fresh key ``<into>:<random>`` (as a real token's
+        new digest is) that stores no digest of the secret and is already used and
+        expired, so the secret redeems nothing; its generation is kept under
+        ``<into>:<purpose>``. For flows whose cost must not tell whether anybody
+        receives a link (issue 18).
 
         Args:
             tx: the unit of work.
@@ -381,14 +382,14 @@ class Tokens:
         now = ensure_utc(now, field="now")
         expires_at = _expiry(now, ttl)
         slot = None if into is None else _check_subject(into)
-        held = f"{purpose}:{subject}" if slot is None else slot
+        held = f"{purpose}:{subject}" if slot is None else f"{slot}:{purpose}"
         generations = Repository(tx, GENERATION_KIND, TokenGeneration, key=lambda _: held)
-        # a slot is shared: locked where the adapter can (a real subject's is read as before)
-        state = generations.find_evenly(held, _GENERATION_TEMPLATE, for_update=slot is not None)
+        state = generations.find_evenly(held, _GENERATION_TEMPLATE)
         state = TokenGeneration(purpose, subject) if state is None else state
         secret = new_secret()
-        key = digest(secret) if slot is None else slot  # a slot stores no digest
-        found = tx.load(TOKEN_KIND, key)  # a new digest has no record; a slot has its last
+        # a stand-in stores no digest: a fresh key, new as a real token's digest is
+        key = digest(secret) if slot is None else f"{slot}:{secrets.token_hex(16)}"
+        found = tx.load(TOKEN_KIND, key)  # read all the same: none, as for a new digest
         record = TokenRecord(
             key,
             purpose,

@@ -23,6 +23,8 @@ from symprogram.accounts import (
     TermsCatalogue,
     TermsVersion,
 )
+from symprogram.accounts.ports import REQUEST_LOG_KIND, RESEND_LOG
+from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import (
     Conflict,
     IllegalTransition,
@@ -239,20 +241,32 @@ def test_hostile_unicode_round_trips_through_storage(world: World) -> None:
 
 def test_resend_activation_is_limited_and_reveals_nothing(world: World) -> None:
     """Resends are limited per address; beyond the limit the call returns as usual,
-    sends nothing and changes no real record: it writes to the address's stand-in
-    slot, as a call for an unknown address always does (issue 18: a limit throttles
-    messages, it never shows in the answer or the writes)."""
+    sends nothing and changes no real record but the address's request log, which
+    every request writes (an owner's beyond the limit written back with the same
+    counts): its link and message are stand-ins, as a call for an unknown address's
+    always are (issue 18: a limit throttles messages, it never shows in the answer
+    or the writes)."""
     world.register()
     limit = world.accounts.settings.resend_limit
     for _ in range(limit):
         world.accounts.resend_activation("ada@example.com")
         world.accounts.resend_activation("nobody@example.com")
     assert limit + 1 == len([m for m in world.outbox.messages if m.kind == "activation"])
+    owners_log = AccountsStorage.request_key(RESEND_LOG, "ada@example.com")
+
+    def counted() -> str:
+        with world.store.transaction(readonly=True) as tx:
+            record = tx.load(REQUEST_LOG_KIND, owners_log)
+        assert record is not None
+        return record.data
+
+    counts = counted()
     for email in ("ada@example.com", "nobody@example.com"):
-        before, sent = world.snapshot(stand_ins=False), len(world.outbox.messages)
+        before, sent = world.snapshot(stand_ins=False, logs=False), len(world.outbox.messages)
         assert world.accounts.resend_activation(email) is None
         assert sent == len(world.outbox.messages)
-        assert before == world.snapshot(stand_ins=False)
+        assert before == world.snapshot(stand_ins=False, logs=False)
+    assert counts == counted()
     world.clock.advance(world.accounts.settings.resend_window)
     world.accounts.resend_activation("ada@example.com")
     assert limit + 2 == len([m for m in world.outbox.messages if m.kind == "activation"])

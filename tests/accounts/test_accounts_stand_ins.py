@@ -1,9 +1,10 @@
 """Stand-in slots (issues 17 and 18): what a call writes for nobody stays bounded and inert.
 
 A call for an address without an account (or whose owner may receive nothing now)
-writes the record kinds a call for an owner writes, into a fixed pool of stand-in
-slots (``AccountsSettings.stand_in_pool``): whatever a stranger tries, the store
-holds at most that many stand-ins per kind; their links redeem nothing; their
+writes the record kinds a call for an owner writes: new stand-in links and
+messages, swept once a window has passed, and what an account would add in a fixed
+pool of slots (``AccountsSettings.stand_in_pool``): whatever a stranger tries, the
+store holds what the last window's calls left at most; their links redeem nothing; their
 messages reach nobody, not even after a crash (``deliver_pending``); no reader
 (iterators, the reporting views) takes a stand-in for a candidate. Runs through
 ``Program`` on memory and SQLite.
@@ -11,9 +12,11 @@ messages reach nobody, not even after a crash (``deliver_pending``); no reader
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,11 +31,13 @@ from symprogram.clock import FixedClock
 from symprogram.errors import TokenError, ValidationError
 from symprogram.notify import Message, Outbox
 from symprogram.outbox import MESSAGE_KIND, PENDING_KIND, STAND_IN, MessageOutbox
+from symprogram.serialization import dumps_without
 from symprogram.storage.memory import MemoryStore
-from symprogram.tokens import Tokens
+from symprogram.tokens import GENERATION_KIND, TOKEN_KIND, TokenGeneration, TokenRecord, Tokens
 
 PASSWORD = "correct horse battery staple"
 POOL = 16
+START = datetime(2012, 3, 1, 9, 30, tzinfo=UTC)
 #: The kinds a call for nobody writes (register's account kinds included).
 KINDS = (
     "account_request_log",
@@ -91,45 +96,65 @@ def program(backend: str, make_program: ProgramFactory) -> Program:
     return make_program(backend, options=_pool())
 
 
-def test_many_unknown_addresses_leave_at_most_the_pool_per_kind(program: Program) -> None:
-    """Issue 17: 600 distinct unknown addresses, each asking for a reset and an
-    activation link, leave at most POOL records of every kind (before: 600 per kind);
-    none of them receives anything."""
+def _stand_ins_of(program: Program, kind: str) -> int:
+    with program.store.transaction(readonly=True) as tx:
+        return len(tx.scan(kind, prefix=STAND_IN + ":", limit=100_000))
+
+
+def test_many_unknown_addresses_leave_what_a_window_counts(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Issue 17: 600 distinct unknown addresses, one a minute, each asking for a reset
+    and an activation link, leave about what the last window (an hour) holds and a
+    sweep's lag in every kind, and stop growing (before: 600 per kind); none of them
+    receives anything."""
+    clock = FixedClock(START)
+    program = make_program(backend, clock=clock, options=_pool())
+    seen: dict[int, dict[str, tuple[int, int]]] = {}
     for number in range(600):
         email = f"stranger{number}@example.com"
         program.accounts.request_password_reset(email)
         program.accounts.resend_activation(email)
-
-    counts = _count(program)
+        clock.advance(timedelta(minutes=1))
+        if number + 1 in (300, 600):
+            seen[number + 1] = _count(program)
+    window = int(program.accounts.settings.resend_window / timedelta(minutes=1))
     for kind in ("account_request_log", "token", "token_generation", "outbox_message"):
-        total, stand_ins = counts[kind]
-        assert total == stand_ins, kind
-        assert 0 < stand_ins <= POOL, kind
-    assert (0, 0) == counts["outbox_pending"]
+        total, stand_ins = seen[600][kind]
+        assert total <= seen[300][kind][0] + 16, kind  # no longer growing
+        assert total <= 2 * window * 3 // 2, kind  # two a minute for a window, and the lag
+        if kind != "account_request_log":  # an unknown address's own log is no stand-in
+            assert total == stand_ins, kind
+    assert (0, 0) == seen[600]["outbox_pending"]
     assert () == tuple(_outbox(program).messages)
 
 
-def test_registrations_of_a_known_address_leave_at_most_the_pool(program: Program) -> None:
-    """Registering a known address again and again adds no candidate, credential, index
-    entry or token beyond the pool: the owner is told every time, with a reset link
-    at most ``reset_limit`` times per window, and no stand-in names the owner."""
+def test_registrations_of_a_known_address_leave_at_most_the_pool(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Registering a known address again and again adds no candidate, credential or index
+    entry beyond the pool: the owner is told every time, with a reset link at most
+    ``reset_limit`` times per window, the links beyond it are stand-ins swept once
+    the window has passed, and no stand-in names the owner."""
+    clock = FixedClock(START)
+    program = make_program(backend, clock=clock, options=_pool())
     _register(program, "ada@example.com")
     before = _count(program)
-    for _ in range(200):
-        _register(program, "ada@example.com")
+    limit = program.accounts.settings.reset_limit
+    for _ in range(2):
+        for _ in range(200):
+            _register(program, "ada@example.com")
+        # the links beyond the limit this window: stand-ins (the last window's swept)
+        assert 200 - limit == _stand_ins_of(program, "token")
+        clock.advance(program.accounts.settings.resend_window + timedelta(seconds=1))
 
     after = _count(program)
     for kind in ("candidate", "account_credential"):
         assert before[kind][0] + 1 == after[kind][0], kind  # one slot: one address
         assert 1 == after[kind][1], kind
-    limit = program.accounts.settings.reset_limit
     notices = [m for m in _outbox(program).messages if m.kind == "registration_attempt"]
-    assert 200 == len(notices)
-    assert limit == len([n for n in notices if "token" in n.data])
-    tokens = after["token"][0] - before["token"][0]
-    # 200 used-up terms receipts (the visitor's acceptances), `limit` real reset links,
-    # the rest in the address's one slot.
-    assert 200 + limit + 1 == tokens
+    assert 400 == len(notices)
+    assert 2 * limit == len([n for n in notices if "token" in n.data])
     owner = program.accounts.find_by_email("ada@example.com")
     assert owner is not None
     assert [] == _naming(program, ("ada@example.com", owner.candidate_id))
@@ -276,3 +301,74 @@ def test_the_pool_size_is_a_checked_setting() -> None:
         with pytest.raises(ValidationError) as info:
             AccountsSettings(stand_in_pool=bad)  # type: ignore[arg-type]
         assert "invalid_setting" == info.value.code
+
+
+@settings(max_examples=30)
+@given(
+    tokens=st.lists(st.integers(min_value=0, max_value=120), max_size=10),
+    messages=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=120), st.booleans()), max_size=10
+    ),
+    generations=st.lists(st.integers(min_value=0, max_value=120), max_size=10),
+    cutoff=st.integers(min_value=0, max_value=120),
+)
+def test_a_stand_in_sweep_deletes_exactly_what_is_older_than_its_cut_off(
+    tokens: list[int],
+    messages: list[tuple[int, bool]],
+    generations: list[int],
+    cutoff: int,
+) -> None:
+    """Of the first :data:`SWEEP` stand-ins of each kind, a sweep deletes the tokens
+    issued, the delivered messages written and the generations last issued before the
+    cut-off, and locks only those; a pending message, anything newer and anything it
+    did not look at stay."""
+    store = MemoryStore()
+    at = [START + timedelta(minutes=m) for m in range(121)]
+    with store.transaction() as tx:
+        for i, minute in enumerate(tokens):
+            record = TokenRecord(f"{STAND_IN}:t:{i:02d}", "password_reset", "s",
+                                 at[minute], at[minute], used_at=at[minute])  # fmt: skip
+            tx.save(TOKEN_KIND, record.digest, dumps_without(record, frozenset({"version"})), 0)
+        for i, (minute, delivered) in enumerate(messages):
+            key = StandIns.fresh(at[minute])[:-16] + f"{i:016d}"
+            state = "delivered" if delivered else "pending"
+            tx.save(MESSAGE_KIND, key, json.dumps({"state": state}), 0)
+        for i, minute in enumerate(generations):
+            generation = TokenGeneration("password_reset", f"g{i:02d}", issued=(at[minute],))
+            key = f"{STAND_IN}:g{i:02d}:password_reset"
+            tx.save(GENERATION_KIND, key, dumps_without(generation, frozenset({"version"})), 0)
+    cut = at[cutoff]
+    with store.transaction(readonly=True) as tx:
+        looked = {
+            kind: tx.scan(kind, prefix=STAND_IN + ":", limit=_stand_ins.SWEEP)
+            for kind in (TOKEN_KIND, MESSAGE_KIND, GENERATION_KIND)
+        }
+    doomed = {
+        TOKEN_KIND: {r.key for r in looked[TOKEN_KIND] if tokens[int(r.key[-2:])] < cutoff},
+        MESSAGE_KIND: {
+            r.key for r in looked[MESSAGE_KIND]
+            if messages[int(r.key[-16:])][0] < cutoff and messages[int(r.key[-16:])][1]
+        },
+        GENERATION_KIND: {
+            r.key for r in looked[GENERATION_KIND] if generations[int(r.key[-17:-15])] < cutoff
+        },
+    }  # fmt: skip
+    locked: list[str] = []
+    with store.transaction() as tx:
+        original = tx.load
+
+        def load_for_update(kind: str, key: str) -> object:
+            locked.append(key)
+            return original(kind, key)
+
+        tx.load_for_update = load_for_update  # type: ignore[attr-defined]
+        _stand_ins.StandInSweep().run(tx, issued_before=cut)
+    assert set(locked) == set().union(*doomed.values())
+    with store.transaction(readonly=True) as tx:
+        for kind, gone in doomed.items():
+            every = {r.key for r in tx.scan(kind, limit=1000)}
+            assert not every & gone, kind
+            assert len(every) + len(gone) == {
+                TOKEN_KIND: len(tokens), MESSAGE_KIND: len(messages),
+                GENERATION_KIND: len(generations),
+            }[kind]  # fmt: skip

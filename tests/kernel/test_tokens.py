@@ -597,12 +597,13 @@ TestTokenLifecycle = TokenLifecycle.TestCase
 
 @settings(max_examples=40)
 @given(purposes, st.integers(min_value=1, max_value=5), instants)
-def test_a_stand_in_token_redeems_nothing_and_stays_in_its_slot(purpose, count, start):
-    """``issue(into=slot)`` writes the token and generation records of the slot only
-    (replacing them each time), stores no digest of the secret, and the secret is
-    refused as ``token_invalid`` for every purpose, however often the slot is used."""
+def test_a_stand_in_token_redeems_nothing_and_is_new_each_time(purpose, count, start):
+    """``issue(into=key)`` writes a new token record under a fresh key ``<key>:...`` each
+    time (as a real token's new digest is new) and keeps one generation under
+    ``<key>:<purpose>``; it stores no digest of the secret, is used and expired when
+    written, and the secret is refused as ``token_invalid`` for every purpose."""
     store = MemoryStore()
-    slot = "~stand-in:0042"
+    into = "~stand-in:3f9a"
     secrets = []
     for i in range(count):
         with store.transaction() as tx:
@@ -610,22 +611,22 @@ def test_a_stand_in_token_redeems_nothing_and_stays_in_its_slot(purpose, count, 
                 TOKENS.issue(
                     tx,
                     purpose=purpose,
-                    subject=slot,
+                    subject=into,
                     ttl=timedelta(days=1),
                     now=start + timedelta(seconds=i),
-                    into=slot,
+                    into=into,
                 )
             )
     with store.transaction(readonly=True) as tx:
-        tokens = tx.scan(TOKEN_KIND, limit=100)
+        tokens = [TOKENS._tokens(tx).find(r.key) for r in tx.scan(TOKEN_KIND, limit=100)]
         generations = tx.scan(GENERATION_KIND, limit=100)
-        record = TOKENS._tokens(tx).find(slot)
-    assert [slot] == [r.key for r in tokens]
-    assert [slot] == [r.key for r in generations]
-    assert record is not None and record.version == count
-    assert record.used_at == record.expires_at == start + timedelta(seconds=count - 1)
+    assert count == len(tokens)
+    assert all(t is not None and t.digest.startswith(into + ":") for t in tokens)
+    assert all(t is not None and t.used_at == t.expires_at == t.issued_at for t in tokens)
+    assert [f"{into}:{purpose}"] == [r.key for r in generations]
+    assert count == generations[0].version
     for secret in secrets:
-        assert digest(secret) not in {r.key for r in tokens}
+        assert digest(secret) not in {t.digest for t in tokens if t is not None}
         for other in PURPOSES:
             assert _code(_verify, store, secret, purpose=other, now=start) == "token_invalid"
 

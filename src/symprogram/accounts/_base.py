@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from symprogram.accounts import rules
-from symprogram.accounts._stand_ins import StandIns
+from symprogram.accounts._stand_ins import StandIns, StandInSweep
 from symprogram.accounts.models import (
     AcceptancePath,
     AccountStatus,
@@ -106,6 +106,11 @@ def _retarget(exc: SymprogramError, field: str) -> SymprogramError:
     return clone
 
 
+SWEEP = 8
+"""Request logs a call looks at for deletion (see ``FlowBase._sweep_leftovers``): more
+than the (at most two) counts a call can add."""
+
+
 class FlowBase(DeliversAfterCommit):
     """What every flow uses: set by :class:`~symprogram.accounts.AccountsService`."""
 
@@ -119,6 +124,8 @@ class FlowBase(DeliversAfterCommit):
     _decoy_candidate: Candidate | None = None
     _decoy_text: str = ""
     _stand_in_secret: bytes = b""
+    _sweep_after: str = ""
+    _stand_in_sweep: StandInSweep = StandInSweep()
     catalogue: TermsCatalogue
     settings: AccountsSettings
 
@@ -167,6 +174,30 @@ class FlowBase(DeliversAfterCommit):
             if error.details.get("retryable"):
                 return None
             raise
+
+    def _sweep_leftovers(self, now: datetime) -> None:
+        """Delete a few records nobody needs any more, in a unit of work of their own,
+        after a call's (issue 17, "growth bounded"): request logs no window counts
+        (:data:`SWEEP` looked at) and stand-in records (see
+        :class:`._stand_ins.StandInSweep`). A failed log-in, a link request and a
+        registration leave a count or a stand-in whether or not the address has an
+        account (so that nothing answers or costs differently), and each looks at
+        more than it leaves, so they cannot pile up faster than they are deleted.
+        The same work for every address; a sweep that loses a race to concurrent
+        calls is given up (see :meth:`_tidy`)."""
+        settings = self.settings
+        horizon = max(
+            settings.login_failure_window, settings.client_failure_window, settings.resend_window
+        )
+        after, stand_ins = self._sweep_after, self._stand_in_sweep
+
+        def sweep(tx: Transaction) -> tuple[str, StandInSweep]:
+            logs = AccountsStorage(tx).requests.sweep(after, now - horizon, SWEEP)
+            return logs, stand_ins.run(tx, issued_before=now - settings.resend_window)
+
+        swept = self._tidy(sweep)
+        if swept is not None:
+            self._sweep_after, self._stand_in_sweep = swept
 
     def _consume(
         self, tx: Transaction, purpose: str, secret: object, now: datetime, field: str
@@ -286,10 +317,11 @@ class FlowBase(DeliversAfterCommit):
         the address's stand-in slot.
 
         The recipient is the address's owner when ``eligible(owner)`` and fewer than
-        ``limit`` links went to it within ``settings.resend_window``; its request
-        is noted in its own log. Otherwise there is none, and the request is noted
-        in the stand-in slot instead (the same write; nothing refused, nothing that
-        grows with the addresses a stranger tries)."""
+        ``limit`` links went to it within ``settings.resend_window``. Otherwise there
+        is none (nothing refused). Either way the request is noted in the address's
+        own log, known or not (the same write; an unknown address's log is swept
+        once no window counts it); an owner's log past the limit is written back as
+        it was, so that requests beyond the limit do not keep extending it."""
         store = AccountsStorage(tx)
         window = self.settings.resend_window
         own = AccountsStorage.request_key(log, email)
@@ -299,8 +331,8 @@ class FlowBase(DeliversAfterCommit):
         stand_in = self._stand_in(tx, email)
         allowed = rules.may_send(recent, now, limit=limit, window=window)
         recipient = found if allowed and eligible(found) else None
-        # the same call either way: into the address's own log, or into its slot
-        store.requests.note_key(own if recipient is not None else stand_in.key, now, keep=limit)
+        held_back = recipient is None and eligible(found)
+        store.requests.note_key(own, now, keep=limit, count=not held_back)
         return recipient, stand_in
 
     def _issue_for(
@@ -314,14 +346,19 @@ class FlowBase(DeliversAfterCommit):
     ) -> str:
         """Issue a link of ``purpose`` to ``recipient``, or a stand-in link (redeeming
         nothing) in ``stand_in`` when there is none: the same writes either way."""
-        subject = stand_in.key if recipient is None else recipient.candidate_id
-        into = stand_in.key if recipient is None else None
+        subject = stand_in.address if recipient is None else recipient.candidate_id
+        into = stand_in.address if recipient is None else None
         return self._tokens.issue(tx, purpose=purpose, subject=subject, ttl=ttl, now=now, into=into)
 
     def _send_for(
-        self, tx: Transaction, recipient: Candidate | None, stand_in: StandIns, message: Message
+        self,
+        tx: Transaction,
+        recipient: Candidate | None,
+        stand_in: StandIns,
+        message: Message,
+        now: datetime,
     ) -> None:
         """Write ``message`` to the outbox for ``recipient``, or as a stand-in delivered
         to nobody when there is none (the same reads and writes either way)."""
-        slot = None if recipient is not None else stand_in.key
+        slot = None if recipient is not None else stand_in.fresh(now)
         MessageOutbox(self._store, self._notifier).write_alike(tx, message, slot)

@@ -45,6 +45,7 @@ class LinkRequests(FlowBase):
             owner, stand_in = self._link_for(tx, kind, normalized, now, limit, eligible)
             token = self._issue_for(tx, purpose, owner, stand_in, ttl, now)
             link = message(owner or self._decoy(), token, now + ttl)
-            self._send_for(tx, owner, stand_in, link)
+            self._send_for(tx, owner, stand_in, link, now)
 
         self._in_unit(send)
+        self._sweep_leftovers(now)

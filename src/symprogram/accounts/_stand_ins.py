@@ -4,10 +4,25 @@ Private. A call for an address without an account (or whose owner may not receiv
 anything now: another kind of account, a message limit reached) writes the same
 record kinds, with the same methods and in the same order, as one for an owner,
 so that nobody can tell the two apart from the writes or their cost (issue 18).
-Those writes go to a **bounded pool of stand-in slots**: a keyed hash of the
-address modulo ``settings.stand_in_pool`` picks the slot, and every kind has at
-most that many stand-in records (key ``~stand-in:<slot>``), whatever a stranger
-does (issue 17, "growth bounded").
+Where an owner's call *creates* records, so does a stand-in, or SQLite's work
+would tell them apart (a new row and index entry against an update in place):
+
+- a link's token and message for nobody are new records with fresh keys
+  (``~stand-in:<address>:<random>``, ``~stand-in:<message id>``), as an owner's
+  token (a new digest) and message (a new ID) are;
+- a link's generation for nobody is kept per address and purpose
+  (``~stand-in:<address>:<purpose>``), as an owner's is per account and purpose;
+- a request for nobody is noted in the address's own request log, as an owner's is.
+
+:class:`StandInSweep` deletes those (every link call and registration looks at a
+few, in a unit of work of its own) once they are of no use to anybody: tokens and
+delivered messages at once, generations once no window counts their last issue;
+request logs are swept as every request log is. So what a stranger leaves grows
+with the requests of the last window, never with all the addresses ever tried
+(issue 17, "growth bounded"). What opening an account writes for nobody (index
+entry, candidate, credential) goes to a **bounded pool of slots**: a keyed hash of
+the address modulo ``settings.stand_in_pool`` picks the slot (key
+``~stand-in:<slot>``), whatever a stranger does.
 
 A stand-in record is never what a reader takes for a real one: its key is no
 candidate ID, no token digest and no address digest (``~`` is in none of their
@@ -21,19 +36,36 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+import json
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
 
 import attrs
 
 from symprogram.accounts import _text
 from symprogram.accounts.models import AccountStatus, Candidate
 from symprogram.accounts.ports import CANDIDATE_KIND, CREDENTIAL_KIND, EMAIL_INDEX
-from symprogram.accounts.storage import AccountsStorage, Credential
-from symprogram.outbox import STAND_IN
-from symprogram.persistence import Transaction, load_for_update
-from symprogram.serialization import dumps_without
+from symprogram.accounts.storage import Credential
+from symprogram.errors import SymprogramError
+from symprogram.outbox import MESSAGE_KIND, STAND_IN
+from symprogram.persistence import Record, Transaction, load_for_update
+from symprogram.serialization import dumps_without, loads
+from symprogram.tokens import GENERATION_KIND, TOKEN_KIND, TokenGeneration, TokenRecord
 
-__all__ = ["DEFAULT_POOL", "STAND_IN", "StandIns", "is_stand_in", "slot_key"]
+__all__ = [
+    "DEFAULT_POOL",
+    "STAND_IN",
+    "SWEEP",
+    "StandInSweep",
+    "StandIns",
+    "is_stand_in",
+    "slot_key",
+]
+
+SWEEP = 4
+"""Stand-in records of each kind a sweep looks at: more than one call leaves."""
 
 DEFAULT_POOL = 256
 """Stand-in slots per record kind unless ``settings.stand_in_pool`` says otherwise."""
@@ -65,17 +97,20 @@ class StandIns:
         self._tx = tx
         mac = hmac.new(secret, _text.email_key(email).encode("ascii"), hashlib.sha256)
         self.key = slot_key(int.from_bytes(mac.digest()[:8], "big") % pool)
+        self.address = f"{STAND_IN}:{mac.hexdigest()[:32]}"
+        """The address's own stand-in key (the subject of its stand-in links)."""
+
+    @staticmethod
+    def fresh(now: datetime) -> str:
+        """A stand-in key no record has yet, in the order of ``now`` (a message for
+        nobody is a new record, swept once it is older than a window)."""
+        return f"{STAND_IN}:{_stamp(now)}:{secrets.token_hex(8)}"
 
     def _put(self, kind: str, value: object) -> int:
         """Write ``value`` (an attrs model) into this slot of ``kind``; return its version."""
         found = load_for_update(self._tx, kind, self.key)
         text = dumps_without(value, _VERSION)
         return self._tx.save(kind, self.key, text, 0 if found is None else found.version)
-
-    def note_request(self, at: datetime, keep: int) -> None:
-        """A request log entry (``account_request_log``) in this slot, noted as an
-        address's is (the same method: the newest ``keep`` instants)."""
-        AccountsStorage(self._tx).requests.note_key(self.key, at, keep)
 
     def account(self, decoy: Candidate, encoded: str, now: datetime) -> None:
         """What opening an account writes (``candidate_email`` index entry,
@@ -91,3 +126,78 @@ def _erased(decoy: Candidate, key: str, now: datetime) -> Candidate:
     return attrs.evolve(
         decoy, candidate_id=key, status=AccountStatus.CLOSED, status_changed_at=now, erased_at=now
     )
+
+
+@attrs.frozen
+class StandInSweep:
+    """Where the next sweep of stand-in records starts in each kind (``""``: the first).
+
+    A sweep looks at :data:`SWEEP` stand-in tokens, messages and generations past
+    these keys, and deletes those written before ``issued_before`` (a stand-in token
+    is used and expired when written, a stand-in message delivered to nobody; a
+    generation by its last issue). Never a record a call just wrote: what a sweep
+    does depends on the calls of a window ago, not on the call it follows. It
+    decides from its scan and locks only what it then deletes (deciding again from
+    the locked record), so it never waits on a call writing a record it keeps.
+    """
+
+    tokens: str = ""
+    messages: str = ""
+    generations: str = ""
+
+    def run(self, tx: Transaction, *, issued_before: datetime) -> StandInSweep:
+        """Sweep once in ``tx``; return where the next sweep starts."""
+
+        def stale(record: Record) -> bool:
+            found = _decoded(record, TokenGeneration)
+            return found is not None and (not found.issued or found.issued[-1] < issued_before)
+
+        def used(record: Record) -> bool:
+            found = _decoded(record, TokenRecord)
+            return found is not None and found.issued_at < issued_before
+
+        def delivered(record: Record) -> bool:
+            stamp = record.key[len(STAND_IN) + 1 :].partition(":")[0]
+            return stamp < _stamp(issued_before) and _delivered(record)
+
+        return StandInSweep(
+            _sweep(tx, TOKEN_KIND, self.tokens, used),
+            _sweep(tx, MESSAGE_KIND, self.messages, delivered),
+            _sweep(tx, GENERATION_KIND, self.generations, stale),
+        )
+
+
+def _sweep(tx: Transaction, kind: str, after: str, doomed: Callable[[Record], bool]) -> str:
+    """Delete the ``doomed`` stand-in records of ``kind`` among :data:`SWEEP` past
+    ``after``; return the cursor of the next sweep."""
+    records = tx.scan(kind, prefix=STAND_IN + ":", after=after or None, limit=SWEEP)
+    for record in records:
+        if not doomed(record):
+            continue
+        locked = load_for_update(tx, kind, record.key)
+        if locked is not None and doomed(locked):
+            tx.delete(kind, locked.key, locked.version)
+    return records[-1].key if len(records) >= SWEEP else ""
+
+
+def _delivered(record: Record) -> bool:
+    try:
+        data = json.loads(record.data)
+    except ValueError:  # left for the integrity checks
+        return False
+    return isinstance(data, dict) and data.get("state") == "delivered"
+
+
+def _stamp(at: datetime) -> str:
+    """``at`` as a key part that sorts as the instants do (UTC, to the microsecond)."""
+    return at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+
+
+R = TypeVar("R", TokenGeneration, TokenRecord)
+
+
+def _decoded(record: Record, cls: type[R]) -> R | None:
+    try:
+        return loads(record.data, cls)
+    except SymprogramError:  # left for the integrity checks
+        return None

@@ -24,15 +24,9 @@ __all__ = ["MAX_CLIENT_KEY", "Credentials"]
 MAX_CLIENT_KEY = 256
 """The longest client key ``authenticate`` accepts (an IP address, a device ID ...)."""
 
-SWEEP = 8
-"""Request logs a failed log-in looks at for deletion (see ``_sweep_request_logs``):
-more than the (at most two) counts a failure can add."""
-
 
 class Credentials(LinkRequests):
     """Log-ins and passwords of :class:`~symprogram.accounts.AccountsService`."""
-
-    _sweep_after: str = ""
 
     def authenticate(
         self, email: str, password: str, *, client_key: str | None = None
@@ -136,28 +130,7 @@ class Credentials(LinkRequests):
                 store.requests.note_key(key, now, keep=keep)
 
         self._in_unit(count)
-        self._sweep_request_logs(now)
-
-    def _sweep_request_logs(self, now: datetime) -> None:
-        """Delete a few request logs no window counts any more, in a unit of work of
-        their own, after the call's (issue 17, "growth bounded"): a failed log-in
-        for an address nobody has leaves a count for that address (so that the
-        limit answers alike for every address), and each failure looks at
-        :data:`SWEEP` logs, so such counts cannot pile up faster than they are
-        deleted once their window has passed. The same work for every address. A
-        sweep that loses a race to concurrent calls is given up (see ``_tidy``)."""
-        settings = self.settings
-        horizon = max(
-            settings.login_failure_window, settings.client_failure_window, settings.resend_window
-        )
-        after = self._sweep_after
-
-        def sweep(tx: Transaction) -> str:
-            return AccountsStorage(tx).requests.sweep(after, now - horizon, SWEEP)
-
-        following = self._tidy(sweep)
-        if following is not None:
-            self._sweep_after = following
+        self._sweep_leftovers(now)
 
     def _logged_in(self, key: str, failures: str, old: str, new: str | None) -> None:
         """After a successful log-in, in one unit of work: forget the address's failed

@@ -239,6 +239,7 @@ class Registration(AccountOpening, LinkRequests):
             # A race: the address was registered meanwhile (by a concurrent call on
             # PostgreSQL or MariaDB): again, now its owner is told, the same receipt.
             self._registered(terms_receipt, contact, encoded, now, reference)
+        self._sweep_leftovers(now)
         return RegistrationReceipt(email=contact.email, requested_at=now, reference=reference)
 
     def _registered(
@@ -259,7 +260,8 @@ class Registration(AccountOpening, LinkRequests):
                 return
             # Nothing to count for a new address: the request log write a known one
             # makes goes to the stand-in slot.
-            self._stand_in(tx, contact.email).note_request(now, keep=self.settings.reset_limit)
+            slot = self._stand_in(tx, contact.email).key
+            store.requests.note_key(slot, now, keep=self.settings.reset_limit)
             candidate, token, expires = self._open_account(
                 tx, store, acceptance, contact, encoded, now
             )
@@ -284,17 +286,15 @@ class Registration(AccountOpening, LinkRequests):
         ``settings.reset_limit`` times per ``settings.resend_window``; the visitor's
         acceptance is saved used up. What a new account would add (its index
         entry, candidate, credential), and the link and request log entry beyond
-        the limit, go to the address's stand-in slot instead.
+        the limit, go to stand-ins instead (see :mod:`._stand_ins`).
         """
         limit = self.settings.reset_limit
         window = self.settings.resend_window
         recent = store.requests.recent(REGISTER, email)
         allowed = rules.may_send(recent, now, limit=limit, window=window)
         stand_in = self._stand_in(tx, email)
-        if allowed:
-            store.requests.note(REGISTER, email, now, keep=limit)
-        else:
-            stand_in.note_request(now, keep=limit)
+        # beyond the limit written back as it was: the same write, not extending it
+        store.requests.note(REGISTER, email, now, keep=limit, count=allowed)
         store.acceptances.save(acceptance)
         stand_in.account(self._decoy(), self._dummy(), now)
         self._record(tx, RegistrationAttempted(owner.candidate_id, now))

@@ -100,11 +100,12 @@ class AccountsSettings:
             details not reviewed for this long are flagged.
         incident_reopen_window: how long after resolution an incident may be reopened.
         password_min_length: the shortest password accepted.
-        stand_in_pool: how many stand-in slots each record kind has: what a call
-            writes when there is nobody to write for (an unknown address, a
-            limit reached) goes to one of them, picked by a keyed hash of the
-            address, so that strangers cannot grow the store beyond this many
-            records per kind.
+        stand_in_pool: how many stand-in slots the account kinds (candidate,
+            credential, index entry) have: what registering a taken address
+            writes in place of a new account goes to one of them, picked by a
+            keyed hash of the address, so that strangers cannot grow them beyond
+            this many records. (Stand-in links and messages are new records,
+            swept once ``resend_window`` has passed.)
     """
 
     activation_ttl: timedelta = timedelta(days=7)

@@ -7,8 +7,10 @@ candidate ID), ``terms_acceptance`` (key: acceptance ID), ``score_report``
 client key for failed log-ins per client). The unique
 index ``candidate_email`` maps the SHA-256 of a casefolded address to its
 candidate, so addresses differing only in case have one owner. Each of these
-kinds may also hold up to ``AccountsSettings.stand_in_pool`` stand-in records
-(key ``~stand-in:<slot>``, written for nobody; the iterators leave them out).
+account kinds may also hold up to ``AccountsSettings.stand_in_pool`` stand-in
+records (key ``~stand-in:<slot>``, written for nobody; the iterators leave them
+out). Request logs are swept once no window counts them, an unknown address's as
+an owner's.
 """
 
 from __future__ import annotations
@@ -204,21 +206,27 @@ class _RequestLog:
         found = self._repo.find_evenly(key, REQUEST_TEMPLATE, for_update=True)
         return () if found is None else found.instants
 
-    def note(self, purpose: str, email: str, at: datetime, keep: int) -> None:
-        self.note_key(self._key(purpose, email), at, keep)
+    def note(
+        self, purpose: str, email: str, at: datetime, keep: int, *, count: bool = True
+    ) -> None:
+        self.note_key(self._key(purpose, email), at, keep, count=count)
 
-    def note_key(self, key: str, at: datetime, keep: int) -> None:
-        """Remember an instant under the record ``key``, keeping the newest ``keep``.
+    def note_key(self, key: str, at: datetime, keep: int, *, count: bool = True) -> None:
+        """Remember an instant under the record ``key``, keeping the newest ``keep``;
+        with ``count=False`` write the record back as it is (the same write, nothing
+        added: a request beyond a limit that must not extend it).
 
         Read as :meth:`recent_key` reads: the same cost whether or not the record
         exists yet (an address's first request costs what a later one does)."""
         found = self._repo.find_evenly(key, REQUEST_TEMPLATE, for_update=True)
+        kept = () if found is None else found.instants
+        instants = (*kept, at)[-keep:] if count else kept
         if found is None:
             # save, not add: losing the race for the first record is a retryable
             # ConcurrencyError (a unit of work re-run finds the winner's record).
-            self._repo.save(RequestRecord(key, (at,)[-keep:]))
+            self._repo.save(RequestRecord(key, instants))
         else:
-            self._repo.save(attrs.evolve(found, instants=(*found.instants, at)[-keep:]))
+            self._repo.save(attrs.evolve(found, instants=instants))
 
     def sweep(self, after: str, older_than: datetime, limit: int) -> str:
         """Delete the request logs past the key ``after`` (``""``: from the first;
