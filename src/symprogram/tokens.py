@@ -357,8 +357,8 @@ class Tokens:
 
         With ``into`` (an address's stand-in key, e.g. ``~stand-in:3f9a...``) the token
         is a stand-in instead: the same work and the same reads and writes, but its
-        record is a new one under a fresh key ``<into>:<random>`` (as a real token's
-        new digest is) that stores no digest of the secret and is already used and
+        record is a new one under a fresh key ``<into>:<half a digest>`` (as a real
+        token's new digest is; half a digest redeems nothing) and is already used and
         expired, so the secret redeems nothing; its generation is kept under
         ``<into>:<purpose>``. For flows whose cost must not tell whether anybody
         receives a link (issue 18).
@@ -388,7 +388,8 @@ class Tokens:
         state = TokenGeneration(purpose, subject) if state is None else state
         secret = new_secret()
         # a stand-in stores no digest: a fresh key, new as a real token's digest is
-        key = digest(secret) if slot is None else f"{slot}:{secrets.token_hex(16)}"
+        hashed = digest(secret)
+        key = hashed if slot is None else f"{slot}:{hashed[:32]}"
         found = tx.load(TOKEN_KIND, key)  # read all the same: none, as for a new digest
         record = TokenRecord(
             key,

@@ -330,7 +330,7 @@ def test_a_stand_in_sweep_deletes_exactly_what_is_older_than_its_cut_off(
                                  at[minute], at[minute], used_at=at[minute])  # fmt: skip
             tx.save(TOKEN_KIND, record.digest, dumps_without(record, frozenset({"version"})), 0)
         for i, (minute, delivered) in enumerate(messages):
-            key = StandIns.fresh(at[minute])[:-16] + f"{i:016d}"
+            key = StandIns.fresh(at[minute], f"{i:016d}")
             state = "delivered" if delivered else "pending"
             tx.save(MESSAGE_KIND, key, json.dumps({"state": state}), 0)
         for i, minute in enumerate(generations):

@@ -330,9 +330,9 @@ class FlowBase(DeliversAfterCommit):
         found = store.candidates.find_by_email_evenly(email, self._decoy_text, decoy.contact.email)
         stand_in = self._stand_in(tx, email)
         allowed = rules.may_send(recent, now, limit=limit, window=window)
-        recipient = found if allowed and eligible(found) else None
-        held_back = recipient is None and eligible(found)
-        store.requests.note_key(own, now, keep=limit, count=not held_back)
+        owner = eligible(found)
+        recipient = found if allowed and owner else None
+        store.requests.note_key(own, now, keep=limit, count=allowed or not owner)
         return recipient, stand_in
 
     def _issue_for(
@@ -360,5 +360,5 @@ class FlowBase(DeliversAfterCommit):
     ) -> None:
         """Write ``message`` to the outbox for ``recipient``, or as a stand-in delivered
         to nobody when there is none (the same reads and writes either way)."""
-        slot = None if recipient is not None else stand_in.fresh(now)
+        slot = None if recipient is not None else stand_in.fresh(now, message.message_id)
         MessageOutbox(self._store, self._notifier).write_alike(tx, message, slot)

@@ -44,7 +44,8 @@ class LinkRequests(FlowBase):
         def send(tx: Transaction) -> None:
             owner, stand_in = self._link_for(tx, kind, normalized, now, limit, eligible)
             token = self._issue_for(tx, purpose, owner, stand_in, ttl, now)
-            link = message(owner or self._decoy(), token, now + ttl)
+            decoy = self._decoy()  # built either way: the same work for every address
+            link = message(owner or decoy, token, now + ttl)
             self._send_for(tx, owner, stand_in, link, now)
 
         self._in_unit(send)

@@ -15,7 +15,6 @@ an owner's.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
@@ -110,12 +109,17 @@ class _Candidates:
         digest = _text.email_key(email)
         key = self._tx.index_get(EMAIL_INDEX, digest)
         record = self._tx.load(CANDIDATE_KIND, key if key is not None else "~" + digest)
-        if record is not None:
-            return attrs.evolve(loads(record.data, Candidate), version=record.version)
-        text = template.replace(json.dumps(template_email), json.dumps(email))
-        with contextlib.suppress(SymprogramError):  # an address no record can hold
-            attrs.evolve(loads(text, Candidate), version=1)
-        return None
+        # one code path for both: a stored text's address replaced by itself
+        text, version = (template, 1) if record is None else (record.data, record.version)
+        swapped = template_email if record is None else email
+        text = text.replace(json.dumps(swapped), json.dumps(email))
+        try:
+            found = attrs.evolve(loads(text, Candidate), version=version)
+        except SymprogramError:
+            if record is not None:
+                raise
+            return None  # an address no record can hold
+        return None if record is None else found
 
     def find_key_by_email(self, email: str) -> str | None:
         """Return the candidate ID owning ``email`` (without loading the candidate), or ``None``."""
