@@ -188,6 +188,8 @@ class _RequestLog:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
         self._repo = Repository(tx, REQUEST_LOG_KIND, RequestRecord, key=lambda r: r.key)
+        # what recent_key read, for the note that follows it (see note_key)
+        self._read: dict[str, RequestRecord | None] = {}
 
     @staticmethod
     def _key(purpose: str, email: str) -> str:
@@ -206,8 +208,14 @@ class _RequestLog:
         """The kept instants of the record ``key`` (see :meth:`client_key`), oldest first.
 
         Read locked in a writing unit of work (``find_for_update``): two requests
-        at once on a server count each other, so a limit holds under concurrency."""
+        at once on a server count each other, so a limit holds under concurrency.
+        A :meth:`note_key` of the same key that follows writes on what was read
+        here, not on a second read: where there was no record yet (nothing to
+        lock), it inserts one, and a concurrent request that inserted it first
+        makes this unit of work fail with a retryable ``ConcurrencyError`` instead
+        of counting on a decision made without it."""
         found = self._repo.find_evenly(key, REQUEST_TEMPLATE, for_update=True)
+        self._read[key] = found
         return () if found is None else found.instants
 
     def note(
@@ -222,7 +230,10 @@ class _RequestLog:
 
         Read as :meth:`recent_key` reads: the same cost whether or not the record
         exists yet (an address's first request costs what a later one does)."""
-        found = self._repo.find_evenly(key, REQUEST_TEMPLATE, for_update=True)
+        if key in self._read:
+            found = self._read.pop(key)
+        else:
+            found = self._repo.find_evenly(key, REQUEST_TEMPLATE, for_update=True)
         kept = () if found is None else found.instants
         instants = (*kept, at)[-keep:] if count else kept
         if found is None:
