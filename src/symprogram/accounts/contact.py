@@ -152,7 +152,8 @@ class Contact(FlowBase):
             store.candidates.save(attrs.evolve(candidate, pending_email=normalized))
             self._record(tx, EmailChangeRequested(key, now, new_email=normalized))
             # Both messages built whatever the address (the same work); one is sent.
-            in_use = messages.email_in_use_attempt(owner or self._decoy(), now)
+            decoy = self._decoy()  # built either way: the same work for every address
+            in_use = messages.email_in_use_attempt(owner or decoy, now)
             verification = messages.email_verification(key, normalized, token, now + ttl)
             first = in_use if owner is not None else verification
             self._send(tx, [first, messages.email_change_requested(candidate)])
