@@ -109,3 +109,17 @@ def contact(email: str) -> ContactDetails:
         partner_company="Babbage & Co",
         preferred_language="en-GB",
     )
+
+
+def spy_locks(tx: Any) -> list[str]:
+    """From now on, note the keys the unit of work ``tx`` locks (``load_for_update``,
+    served as a plain load); return the list they are noted in."""
+    locked: list[str] = []
+    original = tx.load
+
+    def load_for_update(kind: str, key: str) -> object:
+        locked.append(key)
+        return original(kind, key)
+
+    tx.load_for_update = load_for_update
+    return locked

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from accounts_helpers import spy_locks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -127,15 +128,8 @@ def test_a_sweep_locks_only_the_logs_it_deletes(logs: dict[str, tuple[datetime, 
         for key, at in logs.items():
             repo.add(RequestRecord(key, at))
     older_than = START + timedelta(minutes=50)
-    locked: list[str] = []
     with store.transaction() as tx:
-        original = tx.load
-
-        def load_for_update(kind: str, key: str) -> object:
-            locked.append(key)
-            return original(kind, key)
-
-        tx.load_for_update = load_for_update  # type: ignore[attr-defined]
+        locked = spy_locks(tx)
         AccountsStorage(tx).requests.sweep("", older_than, 100)
     stale = [key for key, at in sorted(logs.items()) if not at or at[-1] < older_than]
     assert stale == locked

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from accounts_helpers import spy_locks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -353,15 +354,8 @@ def test_a_stand_in_sweep_deletes_exactly_what_is_older_than_its_cut_off(
             r.key for r in looked[GENERATION_KIND] if generations[int(r.key[-17:-15])] < cutoff
         },
     }  # fmt: skip
-    locked: list[str] = []
     with store.transaction() as tx:
-        original = tx.load
-
-        def load_for_update(kind: str, key: str) -> object:
-            locked.append(key)
-            return original(kind, key)
-
-        tx.load_for_update = load_for_update  # type: ignore[attr-defined]
+        locked = spy_locks(tx)
         _stand_ins.StandInSweep().run(tx, issued_before=cut)
     assert set(locked) == set().union(*doomed.values())
     with store.transaction(readonly=True) as tx:
