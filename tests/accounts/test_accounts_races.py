@@ -57,8 +57,9 @@ def _program(make_program: ProgramFactory, backend: str) -> Program:
 def test_resets_for_unknown_addresses_sharing_a_slot_all_succeed(
     backend: str, make_program: ProgramFactory
 ) -> None:
-    """Resets and resends for 64 unknown addresses at once, all in one stand-in slot:
-    no call fails, and the slot holds one record per kind."""
+    """Resets and resends for 64 unknown addresses at once (a pool of one slot; their
+    stand-in links and messages are new records, their sweeps run beside each other):
+    no call fails, and nobody receives anything."""
     program = _program(make_program, backend)
 
     def ask(n: int, i: int) -> None:
