@@ -387,7 +387,7 @@ class Tokens:
         state = generations.find_evenly(held, _GENERATION_TEMPLATE)
         state = TokenGeneration(purpose, subject) if state is None else state
         secret = new_secret()
-        # a stand-in stores no digest: a fresh key, new as a real token's digest is
+        # a stand-in's key is new as a real token's digest is, and no digest is looked up by
         hashed = digest(secret)
         key = hashed if slot is None else f"{slot}:{hashed[:32]}"
         found = tx.load(TOKEN_KIND, key)  # read all the same: none, as for a new digest

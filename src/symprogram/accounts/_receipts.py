@@ -76,9 +76,8 @@ class ReceiptSweep:
             if not _unbound_before(_peek(acceptances, record), accepted_before):
                 continue
             found = _readable(acceptances, record.key)
-            if not _unbound_before(found, accepted_before):
-                continue  # bound or changed since the scan
-            assert found is not None
+            if found is None or not _unbound_before(found, accepted_before):
+                continue  # gone, bound or changed since the scan
             acceptances.remove(found)
             generation = load_for_update(tx, GENERATION_KIND, f"{purpose}:{found.acceptance_id}")
             if generation is not None:
@@ -89,8 +88,7 @@ class ReceiptSweep:
             if not _expired_before(_peek(tokens, record), purpose, expired_before):
                 continue
             token = _readable(tokens, record.key)
-            if _expired_before(token, purpose, expired_before):
-                assert token is not None
+            if token is not None and _expired_before(token, purpose, expired_before):
                 tokens.remove(token)
         return ReceiptSweep(_next(records), _next(scanned))
 

@@ -27,8 +27,9 @@ the address modulo ``settings.stand_in_pool`` picks the slot (key
 A stand-in record is never what a reader takes for a real one: its key is no
 candidate ID, no token digest and no address digest (``~`` is in none of their
 alphabets); a stand-in candidate is shaped as an erased, closed account (the
-reporting views and the iterators leave it out); a stand-in token stores no
-secret's digest, is already used and has expired (never redeemable); a stand-in
+reporting views and the iterators leave it out); a stand-in token's key is
+no digest a secret is looked up by (half of one, after the ``~stand-in:`` prefix), and
+it is already used and has expired (never redeemable); a stand-in
 message is delivered to nobody (see :data:`symprogram.outbox.STAND_IN`).
 """
 

@@ -170,7 +170,9 @@ class Registration(AccountOpening, LinkRequests):
                 tx, TERMS_PURPOSE, accepted_before=now - 2 * ttl, expired_before=now - ttl
             )
 
-        self._receipt_sweep = self._tidy(run) or sweep
+        following = self._tidy(run)
+        if following is not None:
+            self._receipt_sweep = following
 
     def register(
         self,
