@@ -1,7 +1,9 @@
-"""Verifying every stream of a ledger: what the services holding one all answer.
+"""Reading and verifying a ledger: what the services holding one all answer.
 
 ``verify_all`` of the account history, of the entitlements audit, and the
-program's own check of a ledger no service answers for are this one walk.
+program's own check of a ledger no service answers for are this one walk;
+:class:`LedgerReads` is the ledger convention (``history(subject)``,
+``verify(subject)``, ``verify_all()``) written once for the classes that hold one.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from symprogram._checks import check_int
-from symprogram.ledger import Ledger, Verification, iter_verifications
+from symprogram.ledger import Ledger, LedgerEntry, Verification, iter_verifications
 from symprogram.persistence import Store, Transaction
 
 if TYPE_CHECKING:
     from symprogram.digests import LedgerDigest
 
-__all__ = ["failed_verifications"]
+__all__ = ["LedgerReads", "failed_verifications"]
 
 
 def failed_verifications(
@@ -46,3 +48,64 @@ def failed_verifications(
         check = functools.partial(ledger.verify, against=against)
     every = iter_verifications(store, ledger, check, batch=size, against=against)
     return tuple(result for result in every if not result.ok)
+
+
+class LedgerReads:
+    """``history(subject)``, ``verify(subject)`` and ``verify_all()`` over one ledger.
+
+    A class that holds a ledger derives from this and says where the ledger is
+    (:meth:`_ledger_parts`) and, when its subjects are checked first, how
+    (:meth:`_ledger_subject`); every reading of a ledger then answers alike.
+    """
+
+    __slots__ = ()
+
+    def _ledger_parts(self) -> tuple[Store, Ledger]:
+        """The store and the ledger read (the deriving class says)."""
+        raise NotImplementedError
+
+    def _ledger_subject(self, subject: str) -> str:
+        """``subject`` checked (a deriving class may refuse a malformed one)."""
+        return subject
+
+    def history(self, subject: str) -> tuple[LedgerEntry, ...]:
+        """``subject``'s whole stream, oldest first."""
+        name = self._ledger_subject(subject)
+        store, ledger = self._ledger_parts()
+        with store.transaction(readonly=True) as tx:
+            return tuple(ledger.entries(tx, name))
+
+    def verify(self, subject: str, *, against: LedgerDigest | None = None) -> Verification:
+        """Check ``subject``'s stream for edited, reordered or removed entries.
+
+        With ``against``, a digest kept outside the database, also prove that the
+        stream still extends what the digest covered (see
+        :meth:`~symprogram.ledger.Ledger.verify`). Never raises for a defect: the
+        result lists them (``raise_for_problems()`` turns them into an
+        :class:`~symprogram.errors.IntegrityError`).
+
+        Raises:
+            ValidationError: ``digest_key_mismatch`` (a digest of another key),
+                ``digest_store_mismatch`` (a digest of another store).
+            IntegrityError: ``digest_forged`` (an altered digest).
+        """
+        name = self._ledger_subject(subject)
+        store, ledger = self._ledger_parts()
+        with store.transaction(readonly=True) as tx:
+            return ledger.verify(tx, name, against=against)
+
+    def verify_all(
+        self, *, batch: int = 500, against: LedgerDigest | None = None
+    ) -> tuple[Verification, ...]:
+        """Check every subject's stream, page by page; return the failed ones (none: all ok).
+
+        With ``against``, every stream the digest covered is checked too, so one
+        dropped whole is reported (``digest_stream_missing``).
+
+        Raises:
+            ValidationError: ``batch`` is not 1 to 10,000 (``invalid_batch``);
+                ``digest_key_mismatch``, ``digest_store_mismatch``.
+            IntegrityError: ``digest_forged``.
+        """
+        store, ledger = self._ledger_parts()
+        return failed_verifications(store, ledger, batch=batch, against=against)

@@ -25,19 +25,19 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from symprogram._verifications import failed_verifications
+from symprogram._verifications import LedgerReads
 from symprogram.errors import ValidationError
 from symprogram.events import DomainEvent, Subscriptions
-from symprogram.ledger import Ledger, LedgerEntry, Verification
+from symprogram.ledger import Ledger, LedgerEntry
 from symprogram.persistence import Store, Transaction
 
 if TYPE_CHECKING:
-    from symprogram.digests import LedgerDigest
+    pass
 
 __all__ = ["AccountHistory"]
 
 
-class AccountHistory:
+class AccountHistory(LedgerReads):
     """Read and append a candidate's account history.
 
     Args:
@@ -111,42 +111,12 @@ class AccountHistory:
         with self.store.transaction(readonly=True) as tx:
             return self.ledger.entries(tx, subject, after=after)
 
-    def history(self, subject: str) -> tuple[LedgerEntry, ...]:
-        """Return ``subject``'s whole history, oldest first (the ledger convention's name)."""
-        return tuple(self.read(subject))
-
     def iter(self, subject: str) -> Iterator[LedgerEntry]:
         """Yield ``subject``'s history oldest first (materialized inside one unit of work)."""
         yield from self.read(subject)
 
-    def verify(self, subject: str, *, against: LedgerDigest | None = None) -> Verification:
-        """Check ``subject``'s history; the result lists every problem found.
-
-        With ``against``, a digest kept outside the database, also prove that the
-        history still extends what the digest covered (see :meth:`Ledger.verify`).
-
-        Raises:
-            ValidationError: ``digest_key_mismatch`` (a digest of another key),
-                ``digest_store_mismatch`` (a digest of another store).
-            IntegrityError: ``digest_forged`` (an altered digest).
-        """
-        with self.store.transaction(readonly=True) as tx:
-            return self.ledger.verify(tx, subject, against=against)
-
-    def verify_all(
-        self, *, batch: int = 500, against: LedgerDigest | None = None
-    ) -> tuple[Verification, ...]:
-        """Check every subject's history; return the failed verifications (none: all ok).
-
-        With ``against``, every history the digest covered is checked too, so one
-        dropped whole is reported (``digest_stream_missing``).
-
-        Raises:
-            ValidationError: ``batch`` is not 1 to 10,000 (``invalid_batch``);
-                ``digest_key_mismatch``, ``digest_store_mismatch``.
-            IntegrityError: ``digest_forged``.
-        """
-        return failed_verifications(self.store, self.ledger, batch=batch, against=against)
+    def _ledger_parts(self) -> tuple[Store, Ledger]:
+        return self.store, self.ledger
 
     def subjects(self, *, batch: int = 500) -> Iterator[str]:
         """Yield every subject that has a history, in order."""

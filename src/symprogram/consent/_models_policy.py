@@ -132,10 +132,6 @@ _ident = ident
 _idents = idents
 
 
-def _texts(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
-
-
 def _unique(items: Iterable[Any], key: str, field: str) -> None:
     seen: set[Any] = set()
     for item in items:
@@ -198,7 +194,7 @@ class Activity:
 
     id: str = attrs.field(validator=_ident("activity"))
     title: str = attrs.field(validator=_nonempty)
-    data: tuple[str, ...] = attrs.field(converter=_texts, validator=_idents("data_item"))
+    data: tuple[str, ...] = attrs.field(converter=tuple[str, ...], validator=_idents("data_item"))
     open_ended: bool = False
 
 
@@ -220,11 +216,11 @@ class Recipient:
     id: str = attrs.field(validator=_ident("recipient"))
     name: str = attrs.field(validator=_nonempty)
     purposes: tuple[str, ...] = attrs.field(
-        default=(), converter=_texts, validator=_idents("purpose")
+        default=(), converter=tuple[str, ...], validator=_idents("purpose")
     )
     description: str = ""
     abroad: tuple[str, ...] = attrs.field(
-        default=(), converter=_texts, validator=_idents("processing")
+        default=(), converter=tuple[str, ...], validator=_idents("processing")
     )
 
 
@@ -233,7 +229,7 @@ class Transfer:
     """A cross-border transfer, e.g. EU -> US -> EU offices."""
 
     id: str = attrs.field(validator=_ident("transfer"))
-    route: tuple[str, ...] = attrs.field(converter=_texts)
+    route: tuple[str, ...] = attrs.field(converter=tuple[str, ...])
     description: str = ""
 
     def __attrs_post_init__(self) -> None:
@@ -257,35 +253,7 @@ class CoBrandedSite:
 
     site: str
     name: str
-    partners: tuple[str, ...] = attrs.field(converter=_texts)
-
-
-def _purposes(value: Iterable[Purpose]) -> tuple[Purpose, ...]:
-    return tuple(value)
-
-
-def _activities(value: Iterable[Activity]) -> tuple[Activity, ...]:
-    return tuple(value)
-
-
-def _recipients(value: Iterable[Recipient]) -> tuple[Recipient, ...]:
-    return tuple(value)
-
-
-def _transfers(value: Iterable[Transfer]) -> tuple[Transfer, ...]:
-    return tuple(value)
-
-
-def _referrals(value: Iterable[Referral]) -> tuple[Referral, ...]:
-    return tuple(value)
-
-
-def _cobranded(value: Iterable[CoBrandedSite]) -> tuple[CoBrandedSite, ...]:
-    return tuple(value)
-
-
-def _contact_points(value: Iterable[ContactPoint]) -> tuple[ContactPoint, ...]:
-    return tuple(value)
+    partners: tuple[str, ...] = attrs.field(converter=tuple[str, ...])
 
 
 @attrs.frozen
@@ -317,16 +285,20 @@ class Policy:
     version: str
     effective_at: datetime = attrs.field(converter=_effective_utc)
     title: str = attrs.field(validator=_nonempty)
-    sites: tuple[str, ...] = attrs.field(converter=_texts)
-    purposes: tuple[Purpose, ...] = attrs.field(converter=_purposes)
-    activities: tuple[Activity, ...] = attrs.field(default=(), converter=_activities)
-    recipients: tuple[Recipient, ...] = attrs.field(default=(), converter=_recipients)
-    transfers: tuple[Transfer, ...] = attrs.field(default=(), converter=_transfers)
-    referrals: tuple[Referral, ...] = attrs.field(default=(), converter=_referrals)
-    cobranded_sites: tuple[CoBrandedSite, ...] = attrs.field(default=(), converter=_cobranded)
+    sites: tuple[str, ...] = attrs.field(converter=tuple[str, ...])
+    purposes: tuple[Purpose, ...] = attrs.field(converter=tuple[Purpose, ...])
+    activities: tuple[Activity, ...] = attrs.field(default=(), converter=tuple[Activity, ...])
+    recipients: tuple[Recipient, ...] = attrs.field(default=(), converter=tuple[Recipient, ...])
+    transfers: tuple[Transfer, ...] = attrs.field(default=(), converter=tuple[Transfer, ...])
+    referrals: tuple[Referral, ...] = attrs.field(default=(), converter=tuple[Referral, ...])
+    cobranded_sites: tuple[CoBrandedSite, ...] = attrs.field(
+        default=(), converter=tuple[CoBrandedSite, ...]
+    )
     forum_notice: str = ""
     reading: PolicyReading = attrs.field(default=PolicyReading.DOCUMENT, converter=PolicyReading)
-    contact_points: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_contact_points)
+    contact_points: tuple[ContactPoint, ...] = attrs.field(
+        default=(), converter=tuple[ContactPoint, ...]
+    )
     trust: TrustProgram | None = None
     traffic: TrafficLogging | None = None
     partner_links_notice: str = ""
@@ -430,9 +402,11 @@ class Notice:
     title: str
     text: str
     policy_version: str
-    recipients: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    recipients: tuple[str, ...] = attrs.field(default=(), converter=tuple[str, ...])
     prominent: bool = False
-    contact_points: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_contact_points)
+    contact_points: tuple[ContactPoint, ...] = attrs.field(
+        default=(), converter=tuple[ContactPoint, ...]
+    )
 
 
 @attrs.frozen

@@ -57,12 +57,31 @@ def _backtick(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def _candidates(head: str, *, json_value: str, history_stream: str) -> str:
+    """``v_candidates``: ``head``, then the end where SQLite and MariaDB differ only in names.
+
+    ``activated_at`` is the first change from ``pending_activation`` to ``active``
+    in the account's history; the rows are the candidates not erased.
+    """
+    return (
+        head
+        + f"""\
+         WHERE s.stream = {history_stream}
+           AND {json_value}(s.data, '$.kind') = 'account_status_changed'
+           AND {json_value}(s.data, '$.data.previous') = 'pending_activation'
+           AND {json_value}(s.data, '$.data.status') = 'active') AS activated_at
+  FROM {{records}} AS r
+ WHERE r.kind = 'candidate' AND {json_value}(r.data, '$.erased_at') IS NULL"""
+    )
+
+
 # -- SQLite (the SQLite adapter and SQLAlchemy on SQLite) ----------------------------
 
 _SQLITE_NOW = "julianday('now')"
 
 _SQLITE = {
-    "v_candidates": """
+    "v_candidates": _candidates(
+        """
 SELECT r.key AS candidate_id,
        json_extract(r.data, '$.status') AS status,
        json_extract(r.data, '$.contact.email') AS email,
@@ -71,12 +90,10 @@ SELECT r.key AS candidate_id,
        json_extract(r.data, '$.contact.preferred_language') AS preferred_language,
        json_extract(r.data, '$.registered_at') AS registered_at,
        (SELECT min(json_extract(s.data, '$.at')) FROM {streams} AS s
-         WHERE s.stream = 'history:' || r.key
-           AND json_extract(s.data, '$.kind') = 'account_status_changed'
-           AND json_extract(s.data, '$.data.previous') = 'pending_activation'
-           AND json_extract(s.data, '$.data.status') = 'active') AS activated_at
-  FROM {records} AS r
- WHERE r.kind = 'candidate' AND json_extract(r.data, '$.erased_at') IS NULL""",
+""",
+        json_value="json_extract",
+        history_stream="'history:' || r.key",
+    ),
     "v_awards_held": """
 SELECT candidate_id, award_id, grant_id, earned_at, expires_at, revoked_at,
        CASE WHEN revoked_at IS NOT NULL AND julianday(revoked_at) <= {now} THEN 'revoked'
@@ -184,7 +201,8 @@ _MARIA_NOW = "UTC_TIMESTAMP(6)"
 
 # ISO-8601 UTC text (...+00:00) becomes DATETIME(6) in UTC: CAST(REPLACE(x, '+00:00', '')).
 _MARIADB = {
-    "v_candidates": """
+    "v_candidates": _candidates(
+        """
 SELECT r.`key` AS candidate_id,
        JSON_VALUE(r.data, '$.status') AS status,
        JSON_VALUE(r.data, '$.contact.email') AS email,
@@ -195,12 +213,10 @@ SELECT r.`key` AS candidate_id,
            AS registered_at,
        (SELECT MIN(CAST(REPLACE(JSON_VALUE(s.data, '$.at'), '+00:00', '') AS DATETIME(6)))
           FROM {streams} AS s
-         WHERE s.stream = CONCAT('history:', r.`key`)
-           AND JSON_VALUE(s.data, '$.kind') = 'account_status_changed'
-           AND JSON_VALUE(s.data, '$.data.previous') = 'pending_activation'
-           AND JSON_VALUE(s.data, '$.data.status') = 'active') AS activated_at
-  FROM {records} AS r
- WHERE r.kind = 'candidate' AND JSON_VALUE(r.data, '$.erased_at') IS NULL""",
+""",
+        json_value="JSON_VALUE",
+        history_stream="CONCAT('history:', r.`key`)",
+    ),
     "v_awards_held": """
 SELECT candidate_id, award_id, grant_id, earned_at, expires_at, revoked_at,
        CASE WHEN revoked_at IS NOT NULL AND revoked_at <= {now} THEN 'revoked'

@@ -24,24 +24,8 @@ from contextlib import AbstractContextManager
 from symprogram._closing import Closing
 from symprogram.errors import StorageError, ValidationError
 from symprogram.persistence import Record
-from symprogram.storage._base import (
-    Unit,
-    Units,
-    check_entry,
-    check_index,
-    check_key,
-    check_pair,
-    check_read,
-    check_save,
-    check_version,
-    check_writable,
-    entry_not_found,
-    listing_start,
-    position_taken,
-    record_not_found,
-    stale_version,
-    value_taken,
-)
+from symprogram.storage import _base as base
+from symprogram.storage._base import Unit, Units
 
 __all__ = ["MemoryStore", "MemoryTransaction", "open_url"]
 
@@ -58,7 +42,7 @@ class _State:
 
 def _listed(names: list[str], prefix: str, after: str | None, limit: int) -> list[str]:
     """Up to ``limit`` of the sorted ``names`` that start with ``prefix``, after ``after``."""
-    bound, inclusive = listing_start(prefix, after, limit)
+    bound, inclusive = base.listing_start(prefix, after, limit)
     i = (bisect.bisect_left if inclusive else bisect.bisect_right)(names, bound)
     end = len(names)
     out: list[str] = []
@@ -78,18 +62,18 @@ class MemoryTransaction:
 
     # -- records -------------------------------------------------------------
     def load(self, kind: str, key: str) -> Record | None:
-        check_pair(kind, key)
+        base.check_pair(kind, key)
         found = self._s.records.get(kind, {}).get(key)
         return None if found is None else Record(kind, key, found[0], found[1])
 
     def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
-        check_save(kind, key, data, expected_version)
-        check_writable(self.readonly)
+        base.check_save(kind, key, data, expected_version)
+        base.check_writable(self.readonly)
         table = self._s.records.setdefault(kind, {})
         current = table.get(key)
         current_version = 0 if current is None else current[0]
         if current_version != expected_version:
-            raise stale_version(kind, key, current_version, expected_version)
+            raise base.stale_version(kind, key, current_version, expected_version)
         table[key] = (current_version + 1, data)
         if current is None:
             keys = self._s.keys.setdefault(kind, [])
@@ -105,15 +89,15 @@ class MemoryTransaction:
         return current_version + 1
 
     def delete(self, kind: str, key: str, expected_version: int) -> None:
-        check_pair(kind, key)
-        check_version(expected_version)
-        check_writable(self.readonly)
+        base.check_pair(kind, key)
+        base.check_version(expected_version)
+        base.check_writable(self.readonly)
         table = self._s.records.get(kind, {})
         current = table.get(key)
         if current is None:
-            raise record_not_found(kind, key)
+            raise base.record_not_found(kind, key)
         if current[0] != expected_version:
-            raise stale_version(kind, key, current[0], expected_version)
+            raise base.stale_version(kind, key, current[0], expected_version)
         del table[key]
         keys = self._s.keys[kind]
         keys.remove(key)
@@ -127,21 +111,21 @@ class MemoryTransaction:
     def scan(
         self, kind: str, *, prefix: str = "", after: str | None = None, limit: int = 500
     ) -> list[Record]:
-        check_key(kind, "kind")
+        base.check_key(kind, "kind")
         table = self._s.records.get(kind, {})
         found = _listed(self._s.keys.get(kind, []), prefix, after, limit)
         return [Record(kind, key, *table[key]) for key in found]
 
     # -- unique index ----------------------------------------------------------
     def index_put(self, index: str, value: str, key: str) -> None:
-        check_index(index, value, key)
-        check_writable(self.readonly)
+        base.check_index(index, value, key)
+        base.check_writable(self.readonly)
         slot = (index, value)
         current = self._s.index.get(slot)
         if current == key:
             return
         if current is not None:
-            raise value_taken(index, value)
+            raise base.value_taken(index, value)
         self._s.index[slot] = key
 
         def undo_put() -> None:
@@ -150,14 +134,14 @@ class MemoryTransaction:
         self._undo.append(undo_put)
 
     def index_get(self, index: str, value: str) -> str | None:
-        check_key(index, "index")
-        check_key(value, "value")
+        base.check_key(index, "index")
+        base.check_key(value, "value")
         return self._s.index.get((index, value))
 
     def index_delete(self, index: str, value: str) -> None:
-        check_key(index, "index")
-        check_key(value, "value")
-        check_writable(self.readonly)
+        base.check_key(index, "index")
+        base.check_key(value, "value")
+        base.check_writable(self.readonly)
         slot = (index, value)
         current = self._s.index.pop(slot, None)
         if current is not None:
@@ -165,12 +149,12 @@ class MemoryTransaction:
 
     # -- streams ---------------------------------------------------------------
     def append(self, stream: str, position: int, data: str) -> None:
-        check_entry(stream, position, data)
-        check_writable(self.readonly)
+        base.check_entry(stream, position, data)
+        base.check_writable(self.readonly)
         entries = self._s.streams.get(stream)
         length = 0 if entries is None else len(entries)
         if position != length + 1:
-            raise position_taken(stream, length, position)
+            raise base.position_taken(stream, length, position)
         if entries is None:
             entries = self._s.streams[stream] = []
             names = self._s.stream_names
@@ -199,24 +183,24 @@ class MemoryTransaction:
     def read(
         self, stream: str, *, after: int = 0, limit: int | None = None
     ) -> list[tuple[int, str]]:
-        check_read(stream, after, limit)
+        base.check_read(stream, after, limit)
         entries = self._s.streams.get(stream, [])
         end = len(entries) if limit is None else min(len(entries), after + limit)
         return [(i + 1, entries[i]) for i in range(after, end)]
 
     def stream_length(self, stream: str) -> int:
-        check_key(stream, "stream")
+        base.check_key(stream, "stream")
         return len(self._s.streams.get(stream, ()))
 
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
         return _listed(self._s.stream_names, prefix, after, limit)
 
     def rewrite(self, stream: str, position: int, data: str) -> None:
-        check_entry(stream, position, data)
-        check_writable(self.readonly)
+        base.check_entry(stream, position, data)
+        base.check_writable(self.readonly)
         entries = self._s.streams.get(stream, [])
         if not 1 <= position <= len(entries):
-            raise entry_not_found(stream, position)
+            raise base.entry_not_found(stream, position)
         old = entries[position - 1]
         entries[position - 1] = data
         self._undo.append(lambda: entries.__setitem__(position - 1, old))

@@ -15,25 +15,8 @@ from sqlalchemy.engine import Connection, CursorResult
 
 from symprogram.errors import ConcurrencyError, LimitExceeded
 from symprogram.persistence import Record
-from symprogram.storage._base import (
-    as_int,
-    as_text,
-    check_bounds,
-    check_entry,
-    check_index,
-    check_key,
-    check_limit,
-    check_pair,
-    check_read,
-    check_save,
-    check_version,
-    check_writable,
-    entry_not_found,
-    position_taken,
-    record_not_found,
-    stale_version,
-    value_taken,
-)
+from symprogram.storage import _base as base
+from symprogram.storage._base import as_int, as_text
 from symprogram.storage.sqlalchemy._errors import is_duplicate, translate
 from symprogram.storage.sqlalchemy._schema import Tables
 from symprogram.storage.sqlalchemy._text import (
@@ -50,8 +33,8 @@ _ROW_LOCKS = frozenset({"postgresql", "mysql", "mariadb", "cockroachdb"})
 
 def _listing(column: sa.ColumnElement[Any], prefix: str, after: str | None, limit: int) -> Any:
     """Check the arguments of a listing; its WHERE condition (None: nothing matches)."""
-    check_limit(limit)
-    check_bounds(prefix, after)
+    base.check_limit(limit)
+    base.check_bounds(prefix, after)
     return name_range(column, prefix, after)
 
 
@@ -150,7 +133,7 @@ class _Operations:
         return self._load(kind, key, lock=not self.readonly and self._dialect in _ROW_LOCKS)
 
     def _load(self, kind: str, key: str, *, lock: bool) -> Record | None:
-        check_pair(kind, key)
+        base.check_pair(kind, key)
         r = self._t.records
         statement = sa.select(r.c.version, r.c.data).where(r.c.kind == kind, r.c.key == key)
         rows = self._rows(statement.with_for_update() if lock else statement)
@@ -167,7 +150,7 @@ class _Operations:
         return None if not rows else as_int(rows[0][0], "a version")
 
     def _stale(self, kind: str, key: str, expected: int) -> ConcurrencyError:
-        return stale_version(kind, key, self._version(kind, key) or 0, expected)
+        return base.stale_version(kind, key, self._version(kind, key) or 0, expected)
 
     def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
         """Write a record based on ``expected_version`` (0: it must not exist yet).
@@ -175,10 +158,10 @@ class _Operations:
         Returns the new version.
 
         Raises:
-            ConcurrencyError: the stored version differs (code ``stale_version``).
+            ConcurrencyError: the stored version differs (code ``base.stale_version``).
         """
-        check_save(kind, key, data, expected_version)
-        check_writable(self.readonly)
+        base.check_save(kind, key, data, expected_version)
+        base.check_writable(self.readonly)
         r = self._t.records
         stored = self._stored(data)
         if expected_version == 0:
@@ -199,12 +182,12 @@ class _Operations:
         """Delete a record at ``expected_version``.
 
         Raises:
-            NotFound: there is no such record (code ``record_not_found``).
+            NotFound: there is no such record (code ``base.record_not_found``).
             ConcurrencyError: the stored version differs.
         """
-        check_pair(kind, key)
-        check_version(expected_version)
-        check_writable(self.readonly)
+        base.check_pair(kind, key)
+        base.check_version(expected_version)
+        base.check_writable(self.readonly)
         r = self._t.records
         result = self._exec(
             sa.delete(r).where(r.c.kind == kind, r.c.key == key, r.c.version == expected_version)
@@ -213,15 +196,15 @@ class _Operations:
             return
         current = self._version(kind, key)
         if current is None:
-            raise record_not_found(kind, key)
-        raise stale_version(kind, key, current, expected_version)
+            raise base.record_not_found(kind, key)
+        raise base.stale_version(kind, key, current, expected_version)
 
     def scan(
         self, kind: str, *, prefix: str = "", after: str | None = None, limit: int = 500
     ) -> list[Record]:
         """Return up to ``limit`` records of ``kind`` whose key starts with ``prefix``
         and sorts (by code point) after ``after``, in key order."""
-        check_key(kind, "kind")
+        base.check_key(kind, "kind")
         r = self._t.records
         condition = _listing(r.c.key, prefix, after, limit)
         if condition is None:
@@ -249,8 +232,8 @@ class _Operations:
         Raises:
             Conflict: another key holds ``value`` (code ``duplicate``).
         """
-        check_index(index, value, key)
-        check_writable(self.readonly)
+        base.check_index(index, value, key)
+        base.check_writable(self.readonly)
         current = self.index_get(index, value)
         if current == key:
             return
@@ -260,28 +243,28 @@ class _Operations:
             return
         if current is None and self.index_get(index, value) == key:
             return
-        raise value_taken(index, value)
+        raise base.value_taken(index, value)
 
     def index_get(self, index: str, value: str) -> str | None:
         """Return the key ``value`` points at, or ``None``."""
-        check_key(index, "index")
-        check_key(value, "value")
+        base.check_key(index, "index")
+        base.check_key(value, "value")
         i = self._t.index
         rows = self._rows(sa.select(i.c.key).where(i.c.name == index, i.c.value == value))
         return None if not rows else as_text(rows[0][0], "an index key")
 
     def index_delete(self, index: str, value: str) -> None:
         """Remove ``value`` from the index (no error if absent)."""
-        check_key(index, "index")
-        check_key(value, "value")
-        check_writable(self.readonly)
+        base.check_key(index, "index")
+        base.check_key(value, "value")
+        base.check_writable(self.readonly)
         i = self._t.index
         self._exec(sa.delete(i).where(i.c.name == index, i.c.value == value))
 
     # -- streams ---------------------------------------------------------------
     def stream_length(self, stream: str) -> int:
         """Return the number of entries in ``stream`` (its last position)."""
-        check_key(stream, "stream")
+        base.check_key(stream, "stream")
         s = self._t.streams
         rows = self._rows(sa.select(sa.func.max(s.c.position)).where(s.c.stream == stream))
         value = rows[0][0] if rows else None
@@ -294,8 +277,8 @@ class _Operations:
             ConcurrencyError: the position is taken or leaves a gap (code
                 ``stream_position_taken``).
         """
-        check_entry(stream, position, data)
-        check_writable(self.readonly)
+        base.check_entry(stream, position, data)
+        base.check_writable(self.readonly)
         length = self.stream_length(stream)
         if position == length + 1 and self._insert_new(
             self._t.streams, {"stream": stream, "position": position, "data": self._stored(data)}
@@ -303,13 +286,13 @@ class _Operations:
             return
         if position == length + 1:
             length = self.stream_length(stream)
-        raise position_taken(stream, length, position)
+        raise base.position_taken(stream, length, position)
 
     def read(
         self, stream: str, *, after: int = 0, limit: int | None = None
     ) -> list[tuple[int, str]]:
         """Return ``(position, data)`` entries after position ``after``, in order."""
-        check_read(stream, after, limit)
+        base.check_read(stream, after, limit)
         s = self._t.streams
         statement = (
             sa.select(s.c.position, s.c.data)
@@ -342,8 +325,8 @@ class _Operations:
         Raises:
             NotFound: there is no such entry (code ``stream_entry_not_found``).
         """
-        check_entry(stream, position, data)
-        check_writable(self.readonly)
+        base.check_entry(stream, position, data)
+        base.check_writable(self.readonly)
         s = self._t.streams
         result = self._exec(
             sa.update(s)
@@ -351,4 +334,4 @@ class _Operations:
             .values(data=self._stored(data))
         )
         if result.rowcount != 1:
-            raise entry_not_found(stream, position)
+            raise base.entry_not_found(stream, position)
