@@ -14,6 +14,7 @@ from symprogram.errors import Conflict, NotFound, ValidationError
 
 if TYPE_CHECKING:
     from symprogram.accounts import AccountsService
+    from symprogram.accounts._stand_ins import StandInStore
     from symprogram.accounts.events import ContactDetailsUpdated
     from symprogram.awards.models import KitAddress
     from symprogram.consent import ConsentService
@@ -36,6 +37,10 @@ _MARKETING_PURPOSES = {"newsletters": "newsletters", "offers": "special_offers"}
 _DENIALS = frozenset({"refused", "withdrawn", "opted_out"})
 
 PREFERENCE_CHANNEL = "profile_form"
+
+NOBODY = "SP-0000-0000-0000-1"
+"""The subject of a recording done for nobody: shaped as a candidate ID, none's
+(its check digit is wrong), and never written to (its writes are stand-ins)."""
 """The consent channel of choices made with the account's notification switches."""
 
 GATHERING_ACTIVITIES: Mapping[str, str] = {
@@ -72,17 +77,32 @@ class ConsentMarketing:
     activities on our website", the privacy policy), so a registered person is a
     known subject. Every write joins the accounts unit of work (all or nothing).
 
+    A registration of an address that already has an account has the same
+    recording done for nobody (:meth:`record_gathered_for_nobody`), by ``twin``
+    over ``stand_ins``: what it writes goes to stand-in records (issue 18).
+
     Args:
         consent: the consent service (on the same store as accounts).
         activities: accounts activity -> policy activity (default:
             :data:`GATHERING_ACTIVITIES`).
+        stand_ins: a stand-in store over the accounts store, and ``twin``: a
+            consent service like ``consent`` (catalogue, settings, ledger key) over
+            it, publishing nothing; without them nothing is done for nobody.
+        twin: see ``stand_ins``.
     """
 
     def __init__(
-        self, consent: ConsentService, *, activities: Mapping[str, str] | None = None
+        self,
+        consent: ConsentService,
+        *,
+        activities: Mapping[str, str] | None = None,
+        stand_ins: StandInStore | None = None,
+        twin: ConsentService | None = None,
     ) -> None:
         self._consent = consent
         self._activities = dict(GATHERING_ACTIVITIES if activities is None else activities)
+        self._stand_ins = stand_ins
+        self._twin = twin
 
     def may_contact(self, subject: str, category: str, at: datetime) -> bool:
         """Whether the consent ledger allows ``category`` messages to ``subject`` at ``at``."""
@@ -133,6 +153,20 @@ class ConsentMarketing:
         self._consent.record_gathered(
             subject, self._activities.get(activity, activity), items, at=at
         )
+
+    def record_gathered_for_nobody(
+        self, key: str, activity: str, items: tuple[str, ...], at: datetime
+    ) -> None:
+        """What :meth:`record_gathered` does for a new subject, done by the twin for
+        :data:`NOBODY`, every write of it a stand-in record under ``key``."""
+        if self._twin is None or self._stand_ins is None:
+            return
+        if self._consent.policies.in_effect(at) is None:
+            return
+        with self._stand_ins.writing_as(key):
+            self._twin.record_gathered(
+                NOBODY, self._activities.get(activity, activity), items, at=at
+            )
 
     def record_gathered_many(
         self, gathered: list[tuple[str, str, tuple[str, ...]]], at: datetime

@@ -273,8 +273,19 @@ class Program(Closing):
 
         def marketing() -> ConsentMarketing:
             # One truth per choice: consent keeps the marketing switches and learns
-            # what accounts gathered, in the accounts unit of work (issue 16).
-            bridge = ConsentMarketing(self.consent)
+            # what accounts gathered, in the accounts unit of work (issue 16). Its
+            # twin over stand-ins does that work for nobody (issue 18).
+            from symprogram.accounts._stand_ins import StandInStore
+            from symprogram.consent import ConsentService
+
+            stand_ins = StandInStore(self.store)
+            twin = ConsentService(
+                stand_ins,
+                self.clock,
+                ledger_key=self._ledger_key,
+                **self._options_over("consent", {}),
+            )
+            bridge = ConsentMarketing(self.consent, stand_ins=stand_ins, twin=twin)
             self._subscribe_contexts()
             return bridge
 

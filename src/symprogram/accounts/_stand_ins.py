@@ -24,6 +24,15 @@ entry, candidate, credential) goes to a **bounded pool of slots**: a keyed hash 
 the address modulo ``settings.stand_in_pool`` picks the slot (key
 ``~stand-in:<slot>``), whatever a stranger does.
 
+What another context writes for a new account (the consent context's record of
+what a registration gathered: ledger entry, stream head, projection, file) is
+written for a registration of a known address too, by the same code run over a
+:class:`StandInStore`: it reads what a new subject's recording reads (nothing is
+found) and every write goes instead to a new record of kind :data:`WRITES_KIND`
+(``~stand-in:<instant>:<reference>:<n>``, as large as the write it stands for),
+deleted by the sweep once older than a window (oldest first). Nothing is
+recorded about anybody and nothing is published.
+
 A stand-in record is never what a reader takes for a real one: its key is no
 candidate ID, no token digest and no address digest (``~`` is in none of their
 alphabets); a stand-in candidate is shaped as an erased, closed account (the
@@ -38,9 +47,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -48,9 +59,19 @@ from symprogram.accounts import _text
 from symprogram.accounts.models import AccountStatus, Candidate
 from symprogram.accounts.ports import CANDIDATE_KIND, CREDENTIAL_KIND, EMAIL_INDEX
 from symprogram.accounts.storage import Credential
-from symprogram.errors import SymprogramError
+from symprogram.errors import StorageError, SymprogramError
 from symprogram.outbox import MESSAGE_KIND, STAND_IN
-from symprogram.persistence import Record, Transaction, load_for_update
+from symprogram.persistence import (
+    AppendItem,
+    IndexItem,
+    Record,
+    SaveItem,
+    Store,
+    Transaction,
+    change_tracker,
+    load_for_update,
+    save_many,
+)
 from symprogram.serialization import dumps_without, loads
 from symprogram.tokens import GENERATION_KIND, TOKEN_KIND, TokenGeneration, TokenRecord
 
@@ -58,6 +79,8 @@ __all__ = [
     "DEFAULT_POOL",
     "STAND_IN",
     "SWEEP",
+    "WRITES_KIND",
+    "StandInStore",
     "StandInSweep",
     "StandIns",
     "is_stand_in",
@@ -69,6 +92,12 @@ SWEEP = 4
 
 DEFAULT_POOL = 256
 """Stand-in slots per record kind unless ``settings.stand_in_pool`` says otherwise."""
+
+WRITES_KIND = "account_stand_in"
+"""Where the writes of another context's work for nobody go (see :class:`StandInStore`)."""
+
+WRITES_SWEEP = 16
+"""Stand-in writes a sweep looks at, oldest first: more than a registration leaves."""
 
 _VERSION = frozenset({"version"})
 
@@ -122,6 +151,102 @@ class StandIns:
         self._put(CREDENTIAL_KIND, Credential(self.key, encoded, now))
 
 
+class StandInStore:
+    """A store whose units of work do another context's work for nobody.
+
+    Its units of work join the unit of work open on ``inner`` (a registration's)
+    and read what they are asked to read. Every write goes instead to a new
+    record of :data:`WRITES_KIND` keyed ``<key>:<n>`` (``key`` as given to
+    :meth:`writing_as`), holding the text the write carried: as many writes, as
+    large, in the same unit of work, and none of them real.
+
+    Args:
+        inner: the store the registration writes to.
+    """
+
+    def __init__(self, inner: Store) -> None:
+        self._inner = inner
+        self._local = threading.local()
+
+    @contextmanager
+    def writing_as(self, key: str) -> Iterator[None]:
+        """Within the block, this thread's units of work write under ``key``."""
+        self._local.key = key
+        try:
+            yield
+        finally:
+            self._local.key = None
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[Transaction]:
+        """The unit of work open on the inner store, its writes turned into stand-ins.
+
+        Raises:
+            StorageError: ``stand_in_unbound`` outside :meth:`writing_as`.
+        """
+        key = getattr(self._local, "key", None)
+        if key is None:
+            raise StorageError(
+                "a stand-in store writes only inside writing_as()", code="stand_in_unbound"
+            )
+        with self._inner.transaction(readonly=readonly) as tx:
+            yield _StandInTransaction(tx, key)
+
+    def change_token(self) -> object | None:
+        """The inner store's change token (``None`` where it has none)."""
+        probe = change_tracker(self._inner)
+        return None if probe is None else probe()
+
+    def close(self) -> None:
+        """Nothing: the inner store is not this one's to close."""
+
+
+class _StandInTransaction:
+    """Reads go to ``tx``; every write is a new :data:`WRITES_KIND` record instead."""
+
+    def __init__(self, tx: Transaction, key: str) -> None:
+        self._tx = tx
+        self._key = key
+        self._written = 0
+
+    def __getattr__(self, name: str) -> Any:
+        # the reads, and what else the unit of work offers
+        return getattr(self._tx, name)
+
+    def _next(self) -> str:
+        self._written += 1
+        return f"{self._key}:{self._written:02d}"
+
+    def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
+        self._tx.save(WRITES_KIND, self._next(), data, 0)
+        return expected_version + 1
+
+    def save_many(self, items: Sequence[SaveItem]) -> list[int]:
+        save_many(self._tx, [(WRITES_KIND, self._next(), item[2], 0) for item in items])
+        return [item[3] + 1 for item in items]
+
+    def append(self, stream: str, position: int, data: str) -> None:
+        self._tx.save(WRITES_KIND, self._next(), data, 0)
+
+    def append_many(self, items: Sequence[AppendItem]) -> None:
+        save_many(self._tx, [(WRITES_KIND, self._next(), item[2], 0) for item in items])
+
+    def index_put(self, index: str, value: str, key: str) -> None:
+        self._tx.save(WRITES_KIND, self._next(), key, 0)
+
+    def index_put_many(self, items: Sequence[IndexItem]) -> None:
+        save_many(self._tx, [(WRITES_KIND, self._next(), item[2], 0) for item in items])
+
+    def rewrite(self, stream: str, position: int, data: str) -> None:
+        self._tx.save(WRITES_KIND, self._next(), data, 0)
+
+    def delete(self, kind: str, key: str, expected_version: int) -> None:
+        """Nothing: work for nobody never deletes a real record."""
+
+    def index_delete(self, index: str, value: str) -> None:
+        """Nothing: work for nobody never deletes a real index entry."""
+
+
 def _erased(decoy: Candidate, key: str, now: datetime) -> Candidate:
     """``decoy`` in the slot ``key`` as an erased, closed account: no reader counts it."""
     return attrs.evolve(
@@ -162,6 +287,7 @@ class StandInSweep:
             # a slot of the pool of earlier versions (``~stand-in:0042``) has no stamp
             return (len(stamp) != 16 or stamp < _stamp(issued_before)) and _delivered(record)
 
+        _sweep_oldest(tx, WRITES_KIND, _stamp(issued_before))
         return StandInSweep(
             _sweep(tx, TOKEN_KIND, self.tokens, used),
             _sweep(tx, MESSAGE_KIND, self.messages, delivered),
@@ -180,6 +306,18 @@ def _sweep(tx: Transaction, kind: str, after: str, doomed: Callable[[Record], bo
         if locked is not None and doomed(locked):
             tx.delete(kind, locked.key, locked.version)
     return records[-1].key if len(records) >= SWEEP else ""
+
+
+def _sweep_oldest(tx: Transaction, kind: str, cut: str) -> None:
+    """Delete the stand-in records of ``kind`` stamped before ``cut``, among the
+    :data:`WRITES_SWEEP` oldest (their keys sort as their instants do)."""
+    start = len(STAND_IN) + 1
+    for record in tx.scan(kind, prefix=STAND_IN + ":", limit=WRITES_SWEEP):
+        if record.key[start : start + 16] >= cut:
+            return
+        locked = load_for_update(tx, kind, record.key)
+        if locked is not None:
+            tx.delete(kind, locked.key, locked.version)
 
 
 def _delivered(record: Record) -> bool:

@@ -8,6 +8,7 @@ from typing import ClassVar, TypeVar
 from symprogram._checks import check_text
 from symprogram.accounts import rules
 from symprogram.accounts._base import ACCOUNT_PURPOSES, REQUEST_LOGS, FlowBase, candidate_key
+from symprogram.accounts._stand_ins import WRITES_KIND
 from symprogram.accounts._text import CODES
 from symprogram.accounts.events import AccountErased
 from symprogram.accounts.models import (
@@ -30,8 +31,9 @@ class Erasure(FlowBase):
 
     personal_data_kinds: ClassVar[tuple[str, ...]] = PERSONAL_DATA_KINDS
     """Candidates, credentials, score reports, incidents, request logs."""
-    other_kinds: ClassVar[tuple[str, ...]] = (ACCEPTANCE_KIND,)
-    """Terms acceptances: a version, a digest, a path and an instant only."""
+    other_kinds: ClassVar[tuple[str, ...]] = (ACCEPTANCE_KIND, WRITES_KIND)
+    """Terms acceptances: a version, a digest, a path and an instant only; the
+    stand-in writes of work done for nobody (item names under a subject nobody has)."""
 
     def erase_subject(self, tx: Transaction, subject: str, *, reason: str) -> AccountErasure:
         """The accounts part of :func:`symprogram.erasure.erase_person`: :meth:`erase`,

@@ -62,6 +62,7 @@ __all__ = [
     "PasswordHasher",
     "PersonalDataLedger",
     "PersonalDataLedgerBatch",
+    "PersonalDataLedgerStandIn",
     "RequestLog",
     "ScoreReportRepository",
 ]
@@ -216,6 +217,26 @@ class PersonalDataLedgerBatch(PersonalDataLedger, Protocol):
     ) -> None:
         """:meth:`~PersonalDataLedger.record_gathered` of each ``(subject, activity,
         items)`` at ``at``, in order, inside the unit of work that stores the data."""
+        ...
+
+
+@runtime_checkable
+class PersonalDataLedgerStandIn(PersonalDataLedger, Protocol):
+    """A :class:`PersonalDataLedger` that can do a recording's work for nobody.
+
+    A registration of an address that already has an account records nothing
+    about anybody, yet must cost what a new account's does (issue 18: nobody can
+    tell the two apart). Where the wired ledger offers this, that registration
+    has it do the work of :meth:`~PersonalDataLedger.record_gathered` for a new
+    subject, every write of it going to stand-in records under ``key`` instead.
+    """
+
+    def record_gathered_for_nobody(
+        self, key: str, activity: str, items: tuple[str, ...], at: datetime
+    ) -> None:
+        """The work of :meth:`~PersonalDataLedger.record_gathered` for a new subject,
+        inside the current unit of work, its writes to stand-in records keyed
+        ``key:<n>``; nothing is recorded about anybody, nothing is published."""
         ...
 
 

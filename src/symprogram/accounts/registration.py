@@ -13,6 +13,7 @@ from symprogram.accounts import messages, rules
 from symprogram.accounts._base import REGISTER, RESEND, TERMS_PURPOSE, FlowBase, candidate_key
 from symprogram.accounts._links import LinkRequests
 from symprogram.accounts._receipts import ReceiptSweep
+from symprogram.accounts._stand_ins import StandIns
 from symprogram.accounts.events import RegistrationAttempted
 from symprogram.accounts.models import (
     AcceptancePath,
@@ -24,7 +25,7 @@ from symprogram.accounts.models import (
     TermsAcceptance,
     TermsReceipt,
 )
-from symprogram.accounts.ports import REGISTRATION, PersonalDataLedger
+from symprogram.accounts.ports import REGISTRATION, PersonalDataLedger, PersonalDataLedgerStandIn
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import Conflict
 from symprogram.ids import CandidateId
@@ -258,7 +259,7 @@ class Registration(AccountOpening, LinkRequests):
             rules.require_terms(rules.terms_status(acceptance, current, now), "terms_receipt")
             owner = store.candidates.find_by_email(contact.email)
             if owner is not None:
-                self._attempted(tx, store, owner, contact.email, acceptance, reference, now)
+                self._attempted(tx, store, owner, contact, acceptance, reference, now)
                 return
             # Nothing to count for a new address: the request log write a known one
             # makes goes to the stand-in slot.
@@ -276,20 +277,22 @@ class Registration(AccountOpening, LinkRequests):
         tx: Transaction,
         store: AccountsStorage,
         owner: Candidate,
-        email: str,
+        contact: ContactDetails,
         acceptance: TermsAcceptance,
         reference: str,
         now: datetime,
     ) -> None:
-        """A registration of ``owner``'s address ``email``, written as a new one is.
+        """A registration of ``owner``'s address (``contact.email``), written as a new one is.
 
         The owner's history gets a ``registration_attempted`` entry and the owner a
         notice, carrying a password reset link (none for a closed account) at most
         ``settings.reset_limit`` times per ``settings.resend_window``; the visitor's
         acceptance is saved used up. What a new account would add (its index
-        entry, candidate, credential), and the link and request log entry beyond
-        the limit, go to stand-ins instead (see :mod:`._stand_ins`).
+        entry, candidate, credential, the personal data ledger's record of what
+        was gathered), and the link and request log entry beyond the limit, go to
+        stand-ins instead (see :mod:`._stand_ins`).
         """
+        email = contact.email
         limit = self.settings.reset_limit
         window = self.settings.resend_window
         recent = store.requests.recent(REGISTER, email)
@@ -300,6 +303,10 @@ class Registration(AccountOpening, LinkRequests):
         store.acceptances.save(acceptance)
         stand_in.account(self._decoy(), self._dummy(), now)
         self._record(tx, RegistrationAttempted(owner.candidate_id, now))
+        if isinstance(self._consent, PersonalDataLedgerStandIn):
+            items = rules.gathered_items(contact)
+            key = StandIns.fresh(now, reference)
+            self._consent.record_gathered_for_nobody(key, REGISTRATION, items, now)
         linked = owner if allowed and rules.may_reset(owner) else None
         ttl = self.settings.reset_ttl
         token = self._issue_for(tx, TokenPurpose.PASSWORD_RESET, linked, stand_in, ttl, now)
