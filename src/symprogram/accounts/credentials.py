@@ -98,8 +98,7 @@ class Credentials(LinkRequests):
         for every address (one candidate record decoded, one credential record read:
         the address's stand-in slot's where it has no account)."""
         failures = tuple(store.requests.recent_key(key) for key in keys)
-        decoy = self._decoy()
-        found = store.candidates.find_by_email_evenly(email, self._decoy_text, decoy.contact.email)
+        found = self._find_owner(store, email)
         slot = self._stand_in(store.tx, email).key
         holder = slot if found is None else found.candidate_id
         encoded = store.credentials.password_hash(holder)

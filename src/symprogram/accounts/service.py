@@ -15,6 +15,7 @@ history, and only after the unit of work committed hands the messages of
 
 from __future__ import annotations
 
+import collections
 from datetime import timedelta
 from typing import ClassVar
 
@@ -22,7 +23,7 @@ import attrs
 
 from symprogram._checks import check_int, optional_instance
 from symprogram._deprecation import deprecated_alias, renamed_keyword
-from symprogram.accounts._base import SINCE
+from symprogram.accounts._base import SEEN, SINCE
 from symprogram.accounts.bulk import Bulk, BulkCandidate, BulkRegistrationReport
 from symprogram.accounts.contact import KEEP, Contact, Keep
 from symprogram.accounts.credentials import Credentials
@@ -209,6 +210,7 @@ class AccountsService(
         self.settings = settings if settings is not None else AccountsSettings()
         self._tokens = Tokens()
         self._dummy_hash = None
+        self._seen_owners = collections.deque(maxlen=SEEN)
 
     @property
     def terms(self) -> TermsCatalogue:

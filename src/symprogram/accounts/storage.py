@@ -96,30 +96,33 @@ class _Candidates:
         return None if key is None else self._repo.find(key)
 
     def find_by_email_evenly(
-        self, email: str, template: str, template_email: str
+        self, email: str, template: str, template_email: str, *, instead: str | None = None
     ) -> Candidate | None:
         """:meth:`find_by_email` at the same cost whether or not ``email`` has an account.
 
         Either way: one index look-up, one point read of the candidate kind and the
         decoding of one candidate record, never from the decoded cache (a cached
         owner would answer faster than a stranger). For an address without an
-        account the record decoded is ``template`` (a stored candidate's text)
-        with its address ``template_email`` replaced by ``email``.
+        account the record read is the candidate ``instead`` (another account's,
+        read and decoded, never returned: a stored row costs SQLite more to read
+        than a missing one), and where there is none the record decoded is
+        ``template`` (a stored candidate's text) with its address
+        ``template_email`` replaced by ``email``.
         """
         digest = _text.email_key(email)
         key = self._tx.index_get(EMAIL_INDEX, digest)
-        record = self._tx.load(CANDIDATE_KIND, key if key is not None else "~" + digest)
-        # one code path for both: a stored text's address replaced by itself
+        record = self._tx.load(CANDIDATE_KIND, key if key is not None else instead or "~" + digest)
+        # one code path for every case: a stored text's address replaced by the address
         text, version = (template, 1) if record is None else (record.data, record.version)
         swapped = template_email if record is None else email
         text = text.replace(json.dumps(swapped), json.dumps(email))
         try:
             found = attrs.evolve(loads(text, Candidate), version=version)
         except SymprogramError:
-            if record is not None:
+            if key is not None:
                 raise
-            return None  # an address no record can hold
-        return None if record is None else found
+            return None  # an address no record can hold, or a stand-in read gone bad
+        return None if key is None else found
 
     def find_key_by_email(self, email: str) -> str | None:
         """Return the candidate ID owning ``email`` (without loading the candidate), or ``None``."""
