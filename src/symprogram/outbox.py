@@ -274,8 +274,9 @@ class MessageOutbox:
         self._pending(tx, written)
 
     def write_alike(self, tx: Transaction, message: Message, slot: str | None) -> None:
-        """Write one message as :meth:`write` does, or with ``slot`` as a stand-in
-        (:meth:`write_stand_in`): the same reads and writes either way, for the flows
+        """Write one message as :meth:`write` does, or under ``slot`` (a stand-in key
+        no record has yet, e.g. ``~stand-in:<instant>:<message id>``) as a stand-in
+        "delivered" to nobody: the same reads and writes either way, for the flows
         whose cost must not tell whether anybody receives a message (issue 18).
 
         Raises:
@@ -283,9 +284,16 @@ class MessageOutbox:
         """
         if slot is None:
             owner = _subject_of(message, None)
-            self._pending(tx, [_put(tx, f"{owner}:{message.message_id}", message, owner)])
+            key = f"{owner}:{message.message_id}"
+        elif not _is_stand_in(slot):
+            raise ValidationError(
+                f"a stand-in slot starts with {STAND_IN}:", field="slot", code="invalid_slot"
+            )
         else:
-            self.write_stand_in(tx, message, slot)
+            key, owner = slot, STAND_IN
+        # both keys are new (a message ID, a fresh stand-in key): written, not read first
+        text = _encode(message, owner, "pending")
+        self._pending(tx, [(key, tx.save(MESSAGE_KIND, key, text, 0), message)])
 
     def write_stand_in(self, tx: Transaction, message: Message, slot: str) -> None:
         """Write ``message`` in ``tx`` as a stand-in: the same records as :meth:`write`

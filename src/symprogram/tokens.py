@@ -390,7 +390,6 @@ class Tokens:
         # a stand-in's key is new as a real token's digest is, and no digest is looked up by
         hashed = digest(secret)
         key = hashed if slot is None else f"{slot}:{hashed[:32]}"
-        found = tx.load(TOKEN_KIND, key)  # read all the same: none, as for a new digest
         record = TokenRecord(
             key,
             purpose,
@@ -399,9 +398,8 @@ class Tokens:
             expires_at if slot is None else now,
             used_at=None if slot is None else now,
             generation=state.generation,
-            version=0 if found is None else found.version,
         )
-        self._tokens(tx).save(record)
+        self._tokens(tx).save(record)  # a new key either way: written, not read first
         issued = (*state.issued, now)[-ISSUE_HISTORY:]
         generations.save(attrs.evolve(state, purpose=purpose, issued=issued))
         return secret
