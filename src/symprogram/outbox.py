@@ -134,9 +134,8 @@ def _encode(message: Message, subject: str, state: str) -> str:
 
 
 def _put(tx: Transaction, key: str, message: Message, subject: str) -> Entry:
-    """Write ``message`` pending under ``key`` (replacing what a stand-in slot held:
-    a new message's key has no record, but it is read all the same, so that a
-    message to somebody and a stand-in cost the same); return its entry."""
+    """Write ``message`` pending under ``key``, replacing what the record there held
+    (a stand-in slot written again); return its entry."""
     found = load_for_update(tx, MESSAGE_KIND, key)
     text = _encode(message, subject, "pending")
     return key, tx.save(MESSAGE_KIND, key, text, 0 if found is None else found.version), message
