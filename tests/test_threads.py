@@ -117,3 +117,44 @@ def test_registrations_and_reads_in_threads(program: Program) -> None:
     assert expected_emails == sorted(email for email, _, _ in answers[0])
     assert all(ok and not allowed for _, ok, allowed in answers[0])
     assert program.verify_all().ok
+
+
+def test_registrations_of_known_and_new_addresses_in_threads(program: Program) -> None:
+    """Threads registering taken addresses (whose consent work is done for nobody, under
+    one subject nobody has) beside new ones meet no error: every owner is told each
+    time, every new address gets one account, and every ledger still verifies."""
+    owners = [f"owner{i}@example.com" for i in range(THREADS)]
+    for email in owners:
+        _register(program, email)
+    accounts = program.accounts
+    version = accounts.terms.current(program.now()).version
+
+    def attempt(email: str) -> None:
+        receipt = accounts.accept_terms(path=AcceptancePath.CREATE_ACCOUNT, terms_version=version)
+        assert receipt.token is not None
+        accounts.register(
+            terms_receipt=receipt.token,
+            email=email,
+            password="correct horse battery staple",
+            given_name="Eve",
+            family_name="Prober",
+            company_name="Probing Ltd",
+            partner_company="Babbage & Co",
+            preferred_language="en",
+        )
+
+    def work(i: int) -> None:
+        for j in range(PER_THREAD):
+            attempt(owners[(i + j) % THREADS])
+            attempt(f"new{i}-{j}@example.com")
+
+    _run_together(THREADS, work)
+    outbox = program.notifier
+    assert isinstance(outbox, Outbox)
+    notices = [m.to for m in outbox.messages if m.kind == "registration_attempt"]
+    assert sorted(notices) == sorted(
+        owners[(i + j) % THREADS] for i in range(THREADS) for j in range(PER_THREAD)
+    )
+    created = {m.to for m in outbox.messages if m.kind == "activation"}
+    assert {f"new{i}-{j}@example.com" for i in range(THREADS) for j in range(PER_THREAD)} <= created
+    assert program.verify_all().ok
