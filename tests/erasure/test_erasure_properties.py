@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -28,12 +30,19 @@ _RANDOM_ALPHABET = frozenset("0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZ-")
 
 
 def _baseline(backend: str) -> str:
-    """Everything an erased default person leaves in storage: markers, keys, IDs."""
+    """Everything an erased default person leaves in storage: markers, keys, IDs, and
+    for SQLite the schema the file holds (table, index and reporting view texts, such
+    as ``decided_at``)."""
     if backend not in _BASELINE:
         with tempfile.TemporaryDirectory() as tmp, open_program(backend, Path(tmp)) as program:
             seeded = seed(program)
             program.erase_person(seeded.cid, reason="baseline")
-            _BASELINE[backend] = "\n".join(store_texts(program))
+            texts = store_texts(program)
+            if backend == "sqlite":
+                with closing(sqlite3.connect(db_path(Path(tmp)))) as db:
+                    schema = db.execute("SELECT sql FROM sqlite_master").fetchall()
+                texts += [row[0] for row in schema if row[0]]
+            _BASELINE[backend] = "\n".join(texts)
     return _BASELINE[backend]
 
 
