@@ -44,7 +44,8 @@ def _run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
     return results
 
 
-def _register(program: Program, email: str) -> str:
+def _apply(program: Program, email: str) -> None:
+    """Accept the current terms and register ``email`` (new or taken)."""
     accounts = program.accounts
     version = accounts.terms.current(program.now()).version
     receipt = accounts.accept_terms(path=AcceptancePath.CREATE_ACCOUNT, terms_version=version)
@@ -59,6 +60,11 @@ def _register(program: Program, email: str) -> str:
         partner_company="Babbage & Co",
         preferred_language="en",
     )
+
+
+def _register(program: Program, email: str) -> str:
+    accounts = program.accounts
+    _apply(program, email)
     outbox = program.notifier
     assert isinstance(outbox, Outbox)
     token = outbox.last("activation", to=email).data["token"]
@@ -126,27 +132,11 @@ def test_registrations_of_known_and_new_addresses_in_threads(program: Program) -
     owners = [f"owner{i}@example.com" for i in range(THREADS)]
     for email in owners:
         _register(program, email)
-    accounts = program.accounts
-    version = accounts.terms.current(program.now()).version
-
-    def attempt(email: str) -> None:
-        receipt = accounts.accept_terms(path=AcceptancePath.CREATE_ACCOUNT, terms_version=version)
-        assert receipt.token is not None
-        accounts.register(
-            terms_receipt=receipt.token,
-            email=email,
-            password="correct horse battery staple",
-            given_name="Eve",
-            family_name="Prober",
-            company_name="Probing Ltd",
-            partner_company="Babbage & Co",
-            preferred_language="en",
-        )
 
     def work(i: int) -> None:
         for j in range(PER_THREAD):
-            attempt(owners[(i + j) % THREADS])
-            attempt(f"new{i}-{j}@example.com")
+            _apply(program, owners[(i + j) % THREADS])
+            _apply(program, f"new{i}-{j}@example.com")
 
     _run_together(THREADS, work)
     outbox = program.notifier
