@@ -221,8 +221,9 @@ def test_a_sweep_deletes_the_oldest_stand_in_writes_before_its_cut(
 
 def test_a_stand_in_store_writes_only_stand_ins_and_only_when_bound() -> None:
     """Outside ``writing_as`` its units of work are refused; inside, every write is a
-    new stand-in record holding the written text, deletes do nothing, reads see the
-    inner store and closing it leaves the inner store open."""
+    new stand-in record holding the written text (however many units the block
+    opens), deletes do nothing, reads see the inner store and closing it leaves the
+    inner store open."""
     inner = MemoryStore()
     with inner.transaction() as tx:
         tx.save("note", "n1", "real", 0)
@@ -238,6 +239,8 @@ def test_a_stand_in_store_writes_only_stand_ins_and_only_when_bound() -> None:
         tx.index_put("index", "value", "n2")
         tx.delete("note", "n1", 1)
         tx.index_delete("index", "value")
+        with stand_ins.transaction() as again:  # another unit in the block: new keys still
+            again.save("note", "n3", "three", 0)
     stand_ins.close()
     with inner.transaction(readonly=True) as tx:
         written = [(r.key, r.data) for r in tx.scan(WRITES_KIND)]
@@ -245,5 +248,10 @@ def test_a_stand_in_store_writes_only_stand_ins_and_only_when_bound() -> None:
         assert tx.load("note", "n2") is None
         assert [] == tx.read("stream:a")
         assert tx.index_get("index", "value") is None
-    assert [(f"{key}:01", "two"), (f"{key}:02", "entry"), (f"{key}:03", "n2")] == written
+    assert [
+        (f"{key}:01", "two"),
+        (f"{key}:02", "entry"),
+        (f"{key}:03", "n2"),
+        (f"{key}:04", "three"),
+    ] == written
     assert stand_ins.change_token() == inner.change_token()

@@ -170,12 +170,17 @@ class StandInStore:
 
     @contextmanager
     def writing_as(self, key: str) -> Iterator[None]:
-        """Within the block, this thread's units of work write under ``key``."""
-        self._local.key = key
+        """Within the block, this thread's units of work write under ``key`` (every
+        write of the block a new record ``<key>:<n>``, however many units it opens)."""
+        self._local.key, self._local.written = key, 0
         try:
             yield
         finally:
             self._local.key = None
+
+    def _next_key(self) -> str:
+        self._local.written += 1
+        return f"{self._local.key}:{self._local.written:02d}"
 
     @contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[Transaction]:
@@ -190,7 +195,7 @@ class StandInStore:
                 "a stand-in store writes only inside writing_as()", code="stand_in_unbound"
             )
         with self._inner.transaction(readonly=readonly) as tx:
-            yield _StandInTransaction(tx, key)
+            yield _StandInTransaction(tx, self._next_key)
 
     def change_token(self) -> object | None:
         """The inner store's change token (``None`` where it has none)."""
@@ -204,18 +209,13 @@ class StandInStore:
 class _StandInTransaction:
     """Reads go to ``tx``; every write is a new :data:`WRITES_KIND` record instead."""
 
-    def __init__(self, tx: Transaction, key: str) -> None:
+    def __init__(self, tx: Transaction, next_key: Callable[[], str]) -> None:
         self._tx = tx
-        self._key = key
-        self._written = 0
+        self._next = next_key
 
     def __getattr__(self, name: str) -> Any:
         # the reads, and what else the unit of work offers
         return getattr(self._tx, name)
-
-    def _next(self) -> str:
-        self._written += 1
-        return f"{self._key}:{self._written:02d}"
 
     def save(self, kind: str, key: str, data: str, expected_version: int) -> int:
         self._tx.save(WRITES_KIND, self._next(), data, 0)
