@@ -37,11 +37,11 @@ _MARKETING_PURPOSES = {"newsletters": "newsletters", "offers": "special_offers"}
 _DENIALS = frozenset({"refused", "withdrawn", "opted_out"})
 
 PREFERENCE_CHANNEL = "profile_form"
+"""The consent channel of choices made with the account's notification switches."""
 
 NOBODY = "SP-0000-0000-0000-1"
 """The subject of a recording done for nobody: shaped as a candidate ID, none's
 (its check digit is wrong), and never written to (its writes are stand-ins)."""
-"""The consent channel of choices made with the account's notification switches."""
 
 GATHERING_ACTIVITIES: Mapping[str, str] = {
     "registration": "other_activities",

@@ -133,6 +133,19 @@ def _encode(message: Message, subject: str, state: str) -> str:
     return json.dumps(data, default=str, sort_keys=True)
 
 
+def _checked_slot(slot: str) -> str:
+    """``slot`` if it is a stand-in key.
+
+    Raises:
+        ValidationError: it does not start with ``~stand-in:`` (``invalid_slot``).
+    """
+    if not _is_stand_in(slot):
+        raise ValidationError(
+            f"a stand-in slot starts with {STAND_IN}:", field="slot", code="invalid_slot"
+        )
+    return slot
+
+
 def _put(tx: Transaction, key: str, message: Message, subject: str) -> Entry:
     """Write ``message`` pending under ``key``, replacing what the record there held
     (a stand-in slot written again); return its entry."""
@@ -284,12 +297,8 @@ class MessageOutbox:
         if slot is None:
             owner = _subject_of(message, None)
             key = f"{owner}:{message.message_id}"
-        elif not _is_stand_in(slot):
-            raise ValidationError(
-                f"a stand-in slot starts with {STAND_IN}:", field="slot", code="invalid_slot"
-            )
         else:
-            key, owner = slot, STAND_IN
+            key, owner = _checked_slot(slot), STAND_IN
         # both keys are new (a message ID, a fresh stand-in key): written, not read first
         text = _encode(message, owner, "pending")
         self._pending(tx, [(key, tx.save(MESSAGE_KIND, key, text, 0), message)])
@@ -302,11 +311,7 @@ class MessageOutbox:
         Raises:
             ValidationError: ``slot`` does not start with ``~stand-in:`` (``invalid_slot``).
         """
-        if not _is_stand_in(slot):
-            raise ValidationError(
-                f"a stand-in slot starts with {STAND_IN}:", field="slot", code="invalid_slot"
-            )
-        self._pending(tx, [_put(tx, slot, message, STAND_IN)])
+        self._pending(tx, [_put(tx, _checked_slot(slot), message, STAND_IN)])
 
     def _pending(self, tx: Transaction, written: list[Entry]) -> None:
         """Write the pending marker of ``written`` and queue them for after the commit."""
