@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from symprogram._checks import check_enum
+from symprogram._deprecation import deprecated_alias
 from symprogram.consent import messages, rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.catalogue import PolicyCatalogue
@@ -74,9 +75,13 @@ class Policies(ConsentBase):
         """
         return rules.policy_at(self._policies(), self._instant(at))
 
+    policy = deprecated_alias("get_policy", old="policy", since="0.2")
+
     def get_policy_change(self, version: str) -> PolicyChange:
         """What changed in ``version`` (NotFound ``policy_not_found``)."""
         return self._policies().change(version)
+
+    policy_change = deprecated_alias("get_policy_change", old="policy_change", since="0.2")
 
     def record_notice(
         self,

@@ -37,7 +37,7 @@ from symprogram._checks import (
     optional_instance,
     validator,
 )
-from symprogram._deprecation import deprecated_alias, renamed_keyword
+from symprogram._deprecation import renamed_keyword
 from symprogram._memo import TokenMemo
 from symprogram.clock import Clock
 from symprogram.consent.audience import CACHE_LIMIT, AudienceIndex, Projections
@@ -130,9 +130,6 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
             ``invalid_subscriptions``, ``unexpected_argument``,
             ``conflicting_arguments``.
     """
-
-    policy = deprecated_alias("get_policy", old="policy", since="0.2")
-    policy_change = deprecated_alias("get_policy_change", old="policy_change", since="0.2")
 
     def __init__(
         self,

@@ -26,6 +26,8 @@ class Agreements(_Base):
         with self._store.transaction(readonly=True) as tx:
             return self._holdings_for(tx, customer)
 
+    holdings = deprecated_alias("get_holdings", old="holdings", since="0.2.0")
+
     def get_agreement(self, agreement_id: str) -> Agreement:
         """The agreement ``agreement_id``.
 
@@ -36,7 +38,6 @@ class Agreements(_Base):
             owner = RecordOwners(tx, AGREEMENT_INDEX, "agreement").owner(agreement_id)
             return rules.held_agreement(self._holdings_for(tx, owner), agreement_id)
 
-    holdings = deprecated_alias("get_holdings", old="holdings", since="0.2.0")
     agreement = deprecated_alias("get_agreement", old="agreement", since="0.2.0")
 
     def add_agreement(
