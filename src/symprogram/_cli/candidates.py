@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from symprogram._cli.output import decision_data, explain_decision, jsonable, when
@@ -45,18 +47,9 @@ def candidates() -> None:
 @json_option
 @pass_state
 def candidates_register(
-    state: State,
-    email: str,
-    given_name: str,
-    family_name: str,
-    company_name: str,
-    partner_company: str,
-    preferred_language: str,
-    phone: str | None,
-    password: str,
-    accept_terms: bool,
-    as_json: bool,
+    state: State, /, password: str, accept_terms: bool, as_json: bool, **form: Any
 ) -> None:
+    # ``form``: the contact options above, named as register() names them.
     """Accept the Terms of Use and register a candidate (pending activation).
 
     Prints the message a host application would e-mail: for a new address, the
@@ -74,14 +67,8 @@ def candidates_register(
     receipt = program.accounts.accept_terms(path=AcceptancePath.CREATE_ACCOUNT)
     registration = program.accounts.register(
         terms_receipt=receipt.token or "",
-        email=email,
         password=password,
-        given_name=given_name,
-        family_name=family_name,
-        company_name=company_name,
-        partner_company=partner_company,
-        preferred_language=preferred_language,
-        phone=phone,
+        **form,
     )
     messages = state.outbox.messages
     data = {
