@@ -22,8 +22,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 __all__ = [
     "CatalogueError",
@@ -40,6 +40,8 @@ __all__ = [
     "TokenError",
     "ValidationError",
 ]
+
+E = TypeVar("E", bound="SymprogramError")
 
 
 class SymprogramError(Exception):
@@ -67,6 +69,34 @@ class SymprogramError(Exception):
         self.field = field
         self.code: str = code or self.default_code
         self.details: dict[str, Any] = dict(details or {})
+
+    @classmethod
+    def refusal(
+        cls: type[E], message: str, *, field: str | None = None, code: str
+    ) -> Callable[[], E]:
+        """A refusal declared once: a function that makes this error, to raise.
+
+        A rule module names a refusal it raises from several places, or that its
+        callers raise, once (``account_erased = IllegalTransition.refusal(...)``)
+        and raises ``account_erased()``: each call makes a new error, with its own
+        traceback, carrying this ``message``, ``field`` and ``code``.
+
+        Example:
+            >>> from symprogram.errors import NotFound
+            >>> unknown = NotFound.refusal("no such code", field="code", code="code_not_found")
+            >>> error = unknown()
+            >>> (type(error).__name__, error.code, error.field, error.message)
+            ('NotFound', 'code_not_found', 'code', 'no such code')
+        """
+
+        def refuse() -> E:
+            return cls(message, field=field, code=code)
+
+        on = "" if field is None else f" on ``{field}``"
+        kind = f"{cls.__module__}.{cls.__qualname__}"
+        refuse.__doc__ = f'A new :class:`~{kind}` ``{code}``{on}: "{message}".'
+        refuse.__annotations__ = {"return": cls}
+        return refuse
 
     def __str__(self) -> str:
         where = f" (field: {self.field})" if self.field else ""

@@ -268,11 +268,10 @@ def enforce_login_limits(
 # -- log-ins ----------------------------------------------------------------------------------
 
 
-def invalid_credentials() -> PermissionDenied:
-    """The one refusal of a log-in that must not tell an unknown address from a wrong password."""
-    return PermissionDenied(
-        "the e-mail address or password is wrong", field="password", code="invalid_credentials"
-    )
+invalid_credentials = PermissionDenied.refusal(
+    "the e-mail address or password is wrong", field="password", code="invalid_credentials"
+)
+"""The one refusal of a log-in that must not tell an unknown address from a wrong password."""
 
 
 def log_in(candidate: Candidate | None, password_matches: bool) -> Candidate:

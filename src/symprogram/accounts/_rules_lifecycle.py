@@ -80,13 +80,12 @@ def change_status(
     return updated, event
 
 
-def account_erased() -> IllegalTransition:
-    """The refusal of anything that would use an erased account again."""
-    return IllegalTransition(
-        "this account's personal data was erased; it cannot be used again",
-        field="candidate_id",
-        code="account_erased",
-    )
+account_erased = IllegalTransition.refusal(
+    "this account's personal data was erased; it cannot be used again",
+    field="candidate_id",
+    code="account_erased",
+)
+"""The refusal of anything that would use an erased account again."""
 
 
 def require_not_erased(candidate: Candidate) -> None:

@@ -282,13 +282,10 @@ def erased_disclosure(disclosure: Disclosure, at: datetime) -> tuple[Disclosure,
 # -- verifying ----------------------------------------------------------------------------
 
 
-def unknown_code() -> NotFound:
-    """The refusal of a code that matches no disclosure (raised after it is logged)."""
-    return NotFound(
-        "no disclosure has this verification code",
-        field="code",
-        code="disclosure_not_found",
-    )
+unknown_code = NotFound.refusal(
+    "no disclosure has this verification code", field="code", code="disclosure_not_found"
+)
+"""The refusal of a code that matches no disclosure (raised after it is logged)."""
 
 
 def mismatch_view(disclosure: Disclosure, at: datetime) -> DisclosureView:
