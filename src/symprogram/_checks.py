@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sized
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Required, TypedDict, TypeVar, Unpack
 
 import attrs
 
@@ -35,6 +35,7 @@ from symprogram.errors import IllegalTransition, LimitExceeded, NotFound, Valida
 __all__ = [
     "DEFAULT_CODES",
     "TextCodes",
+    "TextOptions",
     "check_date",
     "check_enum",
     "check_found",
@@ -159,34 +160,45 @@ def _refuse_characters(
             )
 
 
+class TextOptions(TypedDict, total=False):
+    """How :func:`check_text` and :func:`optional_text` read a text: ``limit`` is
+    required, the others default to ``False`` and :data:`DEFAULT_CODES`.
+
+    Attributes:
+        limit: the most characters allowed (after stripping).
+        multiline: allow ``\\n`` and ``\\t``; ``\\r\\n`` and lone ``\\r`` become ``\\n``.
+        strip: strip surrounding whitespace first (the stripped text is returned).
+        controls: allow control characters and line breaks (NUL never).
+        codes: the context's error codes.
+    """
+
+    limit: Required[int]
+    multiline: bool
+    strip: bool
+    controls: bool
+    codes: TextCodes
+
+
 def check_text(
-    value: object,
-    field: str,
-    *,
-    limit: int,
-    blank: bool = False,
-    multiline: bool = False,
-    strip: bool = False,
-    controls: bool = False,
-    codes: TextCodes = DEFAULT_CODES,
+    value: object, field: str, *, blank: bool = False, **options: Unpack[TextOptions]
 ) -> str:
     """Return ``value`` if it is acceptable text for ``field``.
 
     Args:
         value: the input.
         field: the field's name, used in the message and the codes.
-        limit: the most characters allowed (after stripping).
         blank: allow an empty or whitespace-only value.
-        multiline: allow ``\\n`` and ``\\t``; ``\\r\\n`` and lone ``\\r`` become ``\\n``.
-        strip: strip surrounding whitespace first (the stripped text is returned).
-        controls: allow control characters and line breaks (NUL never).
-        codes: the context's error codes.
+        options: :class:`TextOptions` (``limit``, ``multiline``, ``strip``,
+            ``controls``, ``codes``).
 
     Raises:
         ValidationError: not a string, blank (unless allowed), NUL, a lone surrogate,
             or a control character or line break (unless allowed).
         LimitExceeded: longer than ``limit``.
     """
+    limit = options["limit"]
+    multiline = options.get("multiline", False)
+    codes = options.get("codes", DEFAULT_CODES)
     if not isinstance(value, str):
         raise ValidationError(
             f"{field} must be text, not {type(value).__name__}",
@@ -199,9 +211,10 @@ def check_text(
         raise _too_long(text, field, limit, codes)
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if strip:
+    if options.get("strip", False):
         text = text.strip()
     if not text.isprintable():  # controls, line breaks, surrogates (and harmless Cf, Zs)
+        controls = options.get("controls", False)
         _refuse_characters(text, field, multiline=multiline, controls=controls, codes=codes)
     if not blank and not text.strip():
         raise ValidationError(f"{field} is required", field=field, code=_code(codes.blank, field))
@@ -210,28 +223,11 @@ def check_text(
     return text
 
 
-def optional_text(
-    value: object,
-    field: str,
-    *,
-    limit: int,
-    multiline: bool = False,
-    strip: bool = False,
-    controls: bool = False,
-    codes: TextCodes = DEFAULT_CODES,
-) -> str | None:
+def optional_text(value: object, field: str, **options: Unpack[TextOptions]) -> str | None:
     """Like :func:`check_text`, but ``None`` and blank text give ``None``."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return check_text(
-        value,
-        field,
-        limit=limit,
-        multiline=multiline,
-        strip=strip,
-        controls=controls,
-        codes=codes,
-    )
+    return check_text(value, field, **options)
 
 
 def check_enum(cls: type[E], value: object, field: str, *, code: str | None = None) -> E:
