@@ -6,18 +6,21 @@ wires them with these adapters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from symprogram.errors import Conflict, NotFound, ValidationError
 
 if TYPE_CHECKING:
+    from symprogram._anchors import AggregateMismatch
     from symprogram.accounts import AccountsService
     from symprogram.accounts._stand_ins import StandInStore
     from symprogram.accounts.events import ContactDetailsUpdated
     from symprogram.awards.models import KitAddress
     from symprogram.consent import ConsentService
+    from symprogram.ledger import LedgerEntry
+    from symprogram.persistence import Transaction
 
 __all__ = [
     "GATHERING_ACTIVITIES",
@@ -26,6 +29,7 @@ __all__ = [
     "AccountsCandidateDirectory",
     "ConsentMarketing",
     "ConsentRemoteAccess",
+    "candidate_anchors",
     "postal_address_recorded",
     "remote_access_evidence",
 ]
@@ -289,3 +293,13 @@ def postal_address_recorded(event: ContactDetailsUpdated) -> bool:
     once a postal address is on file.
     """
     return any(change.field == "postal_address" and change.new for change in event.changes)
+
+
+def candidate_anchors(
+    tx: Transaction, subject: str, entries: Sequence[LedgerEntry]
+) -> tuple[AggregateMismatch, ...]:
+    """The account history's anchor check of the stored candidates (the accounts
+    context's, imported on first use): see ``AccountHistory.add_anchor_check``."""
+    from symprogram.accounts._anchors import candidate_anchor_check
+
+    return candidate_anchor_check(tx, subject, entries)

@@ -49,6 +49,7 @@ __all__ = [
     "check_transition",
     "optional",
     "optional_text",
+    "shown",
     "validator",
 ]
 
@@ -113,6 +114,31 @@ def _over_limit(
         code=code if code is not None else f"{field}_too_long",
         details={"limit": limit, "length": len(value)},
     )
+
+
+def shown(value: object, *, limit: int | None = None) -> str:
+    """``repr(value)`` for the message of a refusal; never raises.
+
+    Hostile input is named in messages: an int too long to print (Python refuses
+    ``repr`` past 4300 digits), a container nested past the recursion limit or an
+    object whose ``repr`` raises is shown as ``<type>`` instead. With ``limit``, a
+    longer text is cut to ``limit`` characters, the last three ``...``.
+
+    Example:
+        >>> shown("abc")
+        "'abc'"
+        >>> shown(10**5000)
+        '<int>'
+        >>> shown("x" * 10, limit=8)
+        "'xxxx..."
+    """
+    try:
+        text = repr(value)
+    except Exception:  # ValueError (a huge int), RecursionError, a repr that raises
+        text = f"<{type(value).__name__}>"
+    if limit is not None and len(text) > limit:
+        return text[: limit - 3] + "..."
+    return text
 
 
 def check_length(
@@ -241,11 +267,10 @@ def check_enum(cls: type[E], value: object, field: str, *, code: str | None = No
         return value
     try:
         return cls(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # the last: Enum's own repr of value
         allowed = ", ".join(str(m.value) for m in cls)
-        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
         raise ValidationError(
-            f"{shown} is not a valid {field} (expected one of: {allowed})",
+            f"{shown(value, limit=80)} is not a valid {field} (expected one of: {allowed})",
             field=field,
             code=_code(code, field),
         ) from None

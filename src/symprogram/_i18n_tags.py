@@ -18,6 +18,7 @@ from typing import Any, Final, Literal, TypeAlias
 import attrs
 from babel.core import get_global
 
+from symprogram._checks import shown
 from symprogram.errors import LimitExceeded, ValidationError
 
 MAX_TAG_LENGTH: Final = 255
@@ -85,9 +86,8 @@ def _cldr(name: _CldrTable) -> Mapping[str, Any]:
 
 
 def _invalid(text: object, why: str, *, field: str = "language") -> ValidationError:
-    shown = repr(text) if len(repr(text)) <= 60 else repr(text)[:57] + "..."
     return ValidationError(
-        f"{shown} is not a valid language tag: {why}",
+        f"{shown(text, limit=60)} is not a valid language tag: {why}",
         field=field,
         code=_CODE,
         details={"reason": why},

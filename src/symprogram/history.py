@@ -7,7 +7,10 @@ their units of work; the candidate reads it back with :meth:`AccountHistory.read
 which detects any edited, reordered or removed entry (see
 :class:`~symprogram.ledger.Ledger`); against a digest kept outside the database
 (``verify(subject, against=digest)``) it also detects a history rolled back or
-dropped (see :mod:`symprogram.digests`).
+dropped (see :mod:`symprogram.digests`). The stored records the history anchors
+(a program registers the accounts context's check of each candidate's status and
+address: :meth:`AccountHistory.add_anchor_check`) are compared with it too
+(``aggregate_mismatch``, see :mod:`symprogram._anchors`).
 
 Example:
     >>> from datetime import datetime, timezone
@@ -25,6 +28,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from symprogram._anchors import AnchorCheck, check_anchor
 from symprogram._verifications import LedgerReads
 from symprogram.errors import ValidationError
 from symprogram.events import DomainEvent, Subscriptions
@@ -75,6 +79,23 @@ class AccountHistory(LedgerReads):
                 code="invalid_ledger",
             )
         self.ledger = ledger
+        self._anchors: tuple[AnchorCheck, ...] = ()
+
+    def add_anchor_check(self, check: AnchorCheck) -> None:
+        """Compare a stored aggregate with the history in :meth:`verify` and :meth:`verify_all`.
+
+        ``check(tx, subject, entries)`` returns the problems of ``subject``'s stored
+        record against its history ``entries`` (read-only, in ``tx``); see
+        :mod:`symprogram._anchors`. A program registers the accounts context's
+        (each candidate's status and address) when it is built.
+
+        Raises:
+            ValidationError: ``check`` is not callable (``invalid_anchor_check``).
+        """
+        self._anchors = (*self._anchors, check_anchor(check))
+
+    def _anchor_checks(self) -> Sequence[AnchorCheck]:
+        return self._anchors
 
     def record(self, tx: Transaction, event: DomainEvent) -> LedgerEntry:
         """Append ``event`` to its subject's history inside ``tx``, then publish it."""

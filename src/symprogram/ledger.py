@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from symprogram._ledger_subjects import HEAD_KIND, verify_pages
 from symprogram._ledger_text import _canonical as _canonical
 from symprogram._ledger_text import _chain_body as _chain_body
 from symprogram._ledger_text import _data_digest, _head_mac, _mac, _marker, _seal
@@ -210,7 +211,7 @@ class Ledger:
             bytes or a key ring (``invalid_key``).
     """
 
-    HEAD_KIND = "ledger_head"
+    HEAD_KIND = HEAD_KIND
 
     def __init__(self, name: str, key: bytes | LedgerKeys | None = None) -> None:
         self.name = check_key(name, "name")
@@ -228,10 +229,11 @@ class Ledger:
         """Check that ``digest`` is whole and was made with a key of this ledger's ring.
 
         Raises:
-            ValidationError: another key (``digest_key_mismatch``).
+            ValidationError: not a digest (``invalid_digest``), another key
+                (``digest_key_mismatch``).
             IntegrityError: an altered digest (``digest_forged``).
         """
-        digest.authenticate(self.keys)
+        _checked_digest(digest).authenticate(self.keys)
 
     def stream(self, subject: str) -> str:
         """The stream name of ``subject``."""
@@ -673,6 +675,23 @@ def _check_covered(walk: _Walk, covered: StreamHead) -> None:
         )
 
 
+def _checked_digest(value: object) -> LedgerDigest:
+    """``value`` if it is a :class:`~symprogram.digests.LedgerDigest` (``against=``).
+
+    Raises:
+        ValidationError: anything else (``invalid_digest``, field ``against``).
+    """
+    from symprogram.digests import LedgerDigest
+
+    if not isinstance(value, LedgerDigest):
+        raise ValidationError(
+            f"against must be a LedgerDigest, not {type(value).__name__}",
+            field="against",
+            code="invalid_digest",
+        )
+    return value
+
+
 def iter_verifications(
     store: Store,
     ledger: Ledger,
@@ -680,37 +699,19 @@ def iter_verifications(
     *,
     batch: int,
     against: LedgerDigest | None = None,
+    kinds: Sequence[str] = (),
 ) -> Iterator[Verification]:
     """Verify every stream of ``ledger`` page by page, with ``check(tx, subject)``.
 
-    With ``against``, the subjects checked are those present *and* those the digest
-    covered (in stream order, merged as they go), so a stream dropped whole is
-    checked too (and reported missing by ``check``). Each page is read in one
-    read-only unit of work; verifications are yielded after it closes.
+    The subjects checked are those with entries or a stream head, those keying a
+    record of ``kinds`` (consent projections, say) and, with ``against``, those the
+    digest covered, so a stream dropped whole is checked too (and reported missing
+    by ``check``), page by page (``symprogram._ledger_subjects``).
     """
     prefix = ledger.name + ":"
-    covered = [] if against is None else [h.stream for h in against.covered(prefix)]
-    cut = len(prefix)
-    index = 0
-    after: str | None = None
-    while True:
-        done: list[Verification] = []
-        with store.transaction(readonly=True) as tx:
-            names = tx.streams(prefix=prefix, after=after, limit=batch)
-            final = len(names) < batch
-            for name in names:
-                while index < len(covered) and covered[index] < name:
-                    done.append(check(tx, covered[index][cut:]))
-                    index += 1
-                if index < len(covered) and covered[index] == name:
-                    index += 1
-                done.append(check(tx, name[cut:]))
-            if final:
-                done.extend(check(tx, stream[cut:]) for stream in covered[index:])
-        yield from done
-        if final:
-            return
-        after = names[-1]
+    covered = [] if against is None else _checked_digest(against).covered(prefix)
+    streams = [head.stream for head in covered]
+    return verify_pages(store, ledger.name, check, batch=batch, covered=streams, kinds=kinds)
 
 
 class LedgerRegistry:

@@ -267,22 +267,51 @@ class LockingTransaction(Transaction, Protocol):
 
 
 def decode_stored(
-    data: str, cls: type[T], *, kind: str, key: str, converter: cattrs.Converter
+    data: str,
+    cls: type[T],
+    *,
+    kind: str,
+    key: str,
+    converter: cattrs.Converter,
+    identity: Callable[[T], str] | None = None,
 ) -> T:
     """Decode the stored text of the ``kind`` record ``key`` into a ``cls``.
 
+    With ``identity`` (the function giving an aggregate's key), the aggregate must
+    be the one stored under ``key`` (the ``record_corrupt`` error below).
+
     Raises:
-        IntegrityError: the text is not a valid ``cls`` (``record_corrupt``, details
-            ``kind`` and ``key``).
+        IntegrityError: the text is not a valid ``cls``, or holds the aggregate of
+            another key (``record_corrupt``, details ``kind`` and ``key``).
     """
     try:
-        return loads(data, cls, converter=converter)
+        obj = loads(data, cls, converter=converter)
     except ValidationError as exc:
         raise IntegrityError(
             f"stored {kind} {key!r} is unreadable: {exc.message}",
             code="record_corrupt",
             details={"kind": kind, "key": key},
         ) from exc
+    if identity is not None:
+        _check_identity(obj, identity, kind=kind, key=key)
+    return obj
+
+
+def _check_identity(obj: T, identity: Callable[[T], str], *, kind: str, key: str) -> T:
+    """Return ``obj``, the aggregate read from the ``kind`` record ``key``, if it is
+    that key's: a row copied or moved to another key (another candidate, customer or
+    subject) must not be taken for that key's own.
+
+    Raises:
+        IntegrityError: ``identity(obj)`` is not ``key`` (``record_corrupt``).
+    """
+    if identity(obj) != key:
+        raise IntegrityError(
+            f"stored {kind} {key!r} holds the data of another {kind}",
+            code="record_corrupt",
+            details={"kind": kind, "key": key},
+        )
+    return obj
 
 
 def load_for_update(tx: Transaction, kind: str, key: str) -> Record | None:
@@ -422,6 +451,7 @@ class Repository(Generic[T]):
                     while len(_decoded) >= _DECODED_MAX:
                         del _decoded[next(iter(_decoded))]
                     _decoded[cache_key] = obj
+        _check_identity(obj, self._key, kind=self.kind, key=record.key)
         return _with_version(obj, record.version)
 
     def decode(self, record: Record) -> T:
@@ -464,7 +494,12 @@ class Repository(Generic[T]):
         )
         text = self._template_text(template) if record is None else record.data
         obj = decode_stored(text, self.cls, kind=self.kind, key=key, converter=self._conv)
-        return None if record is None else _with_version(obj, record.version)
+        its_own = self._key(obj) == key  # asked of the template too: the same work either way
+        if record is None:
+            return None
+        if not its_own:
+            _check_identity(obj, self._key, kind=self.kind, key=key)
+        return _with_version(obj, record.version)
 
     def _template_text(self, template: T) -> str:
         cache_key = (self.cls, self._conv, template)

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
+from symprogram._bridges import candidate_anchors
 from symprogram._closing import Closing
 from symprogram._verifications import failed_verifications
 from symprogram.clock import Clock, SystemClock, ensure_utc
 from symprogram.errors import NotFound, ValidationError
 from symprogram.events import DomainEvent, Subscriptions
 from symprogram.history import AccountHistory
-from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification
+from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification, _checked_digest
 from symprogram.ledger_keys import LedgerKeys, as_ledger_keys
 from symprogram.notify import Notifier, Outbox
 from symprogram.persistence import Store
@@ -163,6 +164,9 @@ class Program(Closing):
         self.history = AccountHistory(
             store, ledger=self.ledgers.ledger("history"), subscriptions=self.subscriptions
         )
+        # Each stored candidate's status and address are checked against the history
+        # by ``history.verify`` and ``verify_all`` (``aggregate_mismatch``).
+        self.history.add_anchor_check(candidate_anchors)
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -417,8 +421,9 @@ class Program(Closing):
         stream the digest covered must still be there and extend it.
 
         Raises:
-            ValidationError: ``digest_key_mismatch`` (a digest of another program
-                or key), ``digest_store_mismatch`` (a digest of another store),
+            ValidationError: ``invalid_digest`` (not a digest),
+                ``digest_key_mismatch`` (a digest of another program or key),
+                ``digest_store_mismatch`` (a digest of another store),
                 ``invalid_batch``.
             IntegrityError: ``digest_forged`` (an altered digest).
         """
@@ -427,6 +432,7 @@ class Program(Closing):
         self._all_ledgers()
         failures: list[Verification] = []
         if against is not None:
+            against = _checked_digest(against)
             against.authenticate(self._ledger_key)
             with self.store.transaction(readonly=True) as tx:
                 against.check_store(tx)

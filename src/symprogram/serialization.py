@@ -47,6 +47,7 @@ import cattrs
 from cattrs.preconf.json import JsonConverter, configure_converter
 
 from symprogram import _codegen
+from symprogram._checks import shown
 from symprogram.clock import ensure_utc
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
@@ -78,13 +79,18 @@ def _structure_datetime(value: Any, _: type) -> datetime:
     elif isinstance(value, str):
         return _structure_datetime(str(value), _)
     else:
-        raise ValidationError(f"not an ISO 8601 instant: {value!r}", code="invalid_instant")
+        raise ValidationError(f"not an ISO 8601 instant: {shown(value)}", code="invalid_instant")
     tz = parsed.tzinfo
     if tz is UTC:
         return parsed
     if tz is None:
         raise ValidationError(f"instant without time zone: {value!r}", code="naive_datetime")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00
+        raise ValidationError(
+            f"{value!r} is outside the years 1 to 9999 in UTC", code="instant_out_of_range"
+        ) from None
 
 
 def _enum_hook(cls: type[enum.Enum]) -> Callable[[Any, type], Any]:
@@ -108,7 +114,7 @@ def _structure_date(value: Any, _: type) -> date:
             return date.fromisoformat(value)
         except ValueError as exc:
             raise ValidationError(f"not an ISO 8601 date: {value!r}", code="invalid_date") from exc
-    raise ValidationError(f"not an ISO 8601 date: {value!r}", code="invalid_date")
+    raise ValidationError(f"not an ISO 8601 date: {shown(value)}", code="invalid_date")
 
 
 TAG = "_type"

@@ -133,3 +133,22 @@ def test_a_missing_catalogue_file_is_a_catalogue_error(tmp_path: Path) -> None:
     """An unreadable path is CatalogueError, never OSError."""
     with pytest.raises(CatalogueError):
         TermsCatalogue.load(tmp_path / "nowhere.toml")
+
+
+@pytest.mark.parametrize("name", ["../outside.txt", "ABSOLUTE", "sub/../../outside.txt"])
+def test_a_catalogue_reads_no_file_outside_its_folder(tmp_path: Path, name: str) -> None:
+    """A version's ``file`` that leads out of the catalogue's folder (``..``, an
+    absolute path) is refused (``terms_file_outside``), never read."""
+    (tmp_path / "outside.txt").write_text("Not the terms.\n", encoding="utf-8")
+    folder = tmp_path / "catalogue"
+    (folder / "sub").mkdir(parents=True)
+    target = str(tmp_path / "outside.txt") if name == "ABSOLUTE" else name
+    index = folder / "terms.toml"
+    index.write_text(
+        '[[versions]]\nversion = "2012.1"\neffective = 2012-01-01T00:00:00Z\n'
+        f'title = "Terms of Use"\nfile = "{target}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError) as caught:
+        TermsCatalogue.load(index)
+    assert ("terms_file_outside", "file") == (caught.value.code, caught.value.field)

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -322,3 +323,72 @@ def test_unusable_urls_raise_symprogram_errors(url: str) -> None:
         with Program.open(url) as program:
             program.consent.verify_all()
     assert caught.value.code
+
+
+def _build_customer(make_program: ProgramFactory) -> None:
+    """Customer C-1 with an active agreement and case K-1 (and the usual candidate)."""
+    _build(make_program)
+    with _reopen(make_program) as program:
+        ents = program.entitlements
+        ents.add_agreement(
+            "C-1",
+            agreement_id="A-1",
+            level="essential_support",
+            products=["NetBackup"],
+            starts_on=date(2012, 1, 1),
+            ends_on=date(2012, 12, 31),
+            by="sales",
+        )
+        ents.open_case(
+            "C-1", case_id="K-1", product="NetBackup", severity="high", summary="down", by="me"
+        )
+        assert ents.support_decision("C-1", "NetBackup").allowed
+
+
+MOVED_ROWS: dict[str, tuple[str, str, str]] = {
+    "holdings": ("entitlements_customer", "C-1", "C-2"),
+    "case": ("entitlements_case", "K-1", "K-2"),
+    "consent projection": ("consent_state", "s1", "s2"),
+    "candidate": ("candidate", "", "SP-0000-0000-0000-0"),
+}
+
+
+@pytest.mark.parametrize("how", ["copied", "moved"])
+@pytest.mark.parametrize("row", sorted(MOVED_ROWS))
+def test_an_aggregate_row_under_another_key_is_refused(
+    make_program: ProgramFactory, tmp_path: Path, row: str, how: str
+) -> None:
+    """A row copied or moved to another key (customer C-1's agreements under C-2, a
+    case, a consent projection, a candidate) is not taken for that key's own: reading
+    it raises ``IntegrityError`` ``record_corrupt`` instead of deciding with another
+    customer's or subject's data."""
+    _build_customer(make_program)
+    kind, key, other = MOVED_ROWS[row]
+    path = db_path(tmp_path)
+    if not key:
+        key = next(k for kd, k, _, _ in raw_rows(path, "sp_records") if kd == kind)
+    if how == "copied":
+        sql(
+            path,
+            "INSERT INTO sp_records (kind, key, version, data) "
+            "SELECT kind, ?, version, data FROM sp_records WHERE kind = ? AND key = ?",
+            params=(other, kind, key),
+        )
+    else:
+        sql(
+            path,
+            "UPDATE sp_records SET key = ? WHERE kind = ? AND key = ?",
+            params=(other, kind, key),
+        )
+    reads: dict[str, Callable[[Program], object]] = {
+        "holdings": lambda p: p.entitlements.support_decision("C-2", "NetBackup"),
+        "case": lambda p: p.entitlements.get_case("K-2"),
+        "consent projection": lambda p: p.consent.may_use("s2", "special_offers"),
+        "candidate": lambda p: p.accounts.get_candidate(other),
+    }
+    with _reopen(make_program) as program:
+        with pytest.raises(IntegrityError) as raised:
+            reads[row](program)
+        assert "record_corrupt" == raised.value.code
+        if row == "consent projection":
+            assert "consent:s2" in {f.subject for f in program.verify_all().failures}

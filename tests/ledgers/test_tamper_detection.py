@@ -39,6 +39,7 @@ from symprogram import Program
 from symprogram.consent.ports import AUDIENCE_KIND, STATE_KIND
 from symprogram.consent.storage import audience_key
 from symprogram.digests import LedgerDigest
+from symprogram.errors import IntegrityError
 from symprogram.ledger import Verification
 
 KEY = b"tamper-suite ledger key, 32 byte"
@@ -421,3 +422,46 @@ def test_a_replayed_consent_backup_hides_a_withdrawal_unless_a_digest_was_kept(
     assert ["digest_truncated"] == codes
     everything = program.verify_all(against=digest)
     assert [f"consent:{built.subject}"] == [f.subject for f in everything.failures]
+
+
+@pytest.mark.parametrize("ledger", LEDGERS)
+def test_every_entry_deleted_with_the_head_kept_is_found_by_verify_all(
+    keyed: Program, ledger: str
+) -> None:
+    """Deleting every entry of a stream but not its head is ``truncated`` for
+    ``verify(subject)``, and the ledger's and the program's ``verify_all`` report
+    that stream too (they list the streams from their heads as well as their entries)."""
+    program = keyed
+    items = [("special_offers", True), ("special_offers", False)]
+    if ledger != "consent":
+        items = [("registered", {"who": "a"}), ("noted", {"n": 1})]
+    built = build(program, ledger, items, 1, [])
+    stream = f"{ledger}:{built.subject}"
+    rows = LedgerRows(program)
+    rows.put_stream(stream, [])
+    assert rows.head(stream) is not None
+    assert "truncated" in chain_codes(verify(program, ledger, built.subject, None))
+    if ledger == "consent":
+        found = [f.subject for f in program.consent.verify_all().failures]
+    elif ledger == "history":
+        found = [f.subject for f in program.history.verify_all()]
+    else:
+        found = [f.subject for f in program.entitlements.verify_all()]
+    assert [built.subject] == found
+    assert [stream] == [f.subject for f in program.verify_all().failures]
+
+
+def test_a_consent_projection_without_its_ledger_is_found_by_verify_all(keyed: Program) -> None:
+    """A consent projection copied to a subject that has no ledger is reported by
+    ``consent.verify(subject)`` and by both ``verify_all`` (which list the subjects of
+    the projections too), and ``may_use`` refuses to answer from it."""
+    program = keyed
+    built = build(program, "consent", [("special_offers", True)], 1, [])
+    rows = LedgerRows(program)
+    rows.put_record(STATE_KIND, "T-copy", rows.get_record(STATE_KIND, built.subject))
+    assert not program.consent.verify("T-copy").ok
+    assert ["T-copy"] == [f.subject for f in program.consent.verify_all().failures]
+    assert ["consent:T-copy"] == [f.subject for f in program.verify_all().failures]
+    with pytest.raises(IntegrityError) as raised:
+        program.consent.may_use("T-copy", "special_offers")
+    assert "record_corrupt" == raised.value.code

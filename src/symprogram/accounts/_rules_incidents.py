@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from symprogram._checks import check_transition
+from symprogram._checks import check_transition, shown
 from symprogram.accounts.events import IncidentOpened, IncidentStatusChanged
 from symprogram.accounts.models import (
     Candidate,
@@ -56,7 +56,7 @@ def check_incident_id(incident_id: object) -> str:
         or not incident_id
         or len(incident_id) > MAX_INCIDENT_ID_LENGTH
     ):
-        raise NotFound(f"no incident {incident_id!r}", code="incident_not_found")
+        raise NotFound(f"no incident {shown(incident_id)}", code="incident_not_found")
     return incident_id
 
 

@@ -93,8 +93,9 @@ class Bulk(AccountOpening):
             batch_size: rows per unit of work (a positive integer).
 
         Raises:
-            ValidationError: a row that is not a ``BulkCandidate`` or
-                ``ContactDetails`` (``invalid_row``, details ``row``), a bad batch
+            ValidationError: ``rows`` that is not iterable (``invalid_rows``), a
+                row that is not a ``BulkCandidate`` or ``ContactDetails``
+                (``invalid_row``, details ``row``), a bad batch
                 size (``invalid_batch_size``), an unknown path
                 (``invalid_terms_accepted_path``) or one the terms in effect do not
                 offer (``invalid_path``).

@@ -48,7 +48,25 @@ def load(path: str | Path) -> TermsCatalogue:
         text = where.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"cannot read terms catalogue {str(where)!r}: {exc}") from exc
-    return from_toml(text, read=lambda name: (where.parent / name).read_text(encoding="utf-8"))
+    return from_toml(text, read=lambda name: _read_beside(where.parent, name))
+
+
+def _read_beside(folder: Path, name: str) -> str:
+    """The text of the file ``name`` in ``folder`` or below it (never elsewhere).
+
+    Raises:
+        CatalogueError: ``name`` leads out of ``folder`` (an absolute path, ``..``
+            or a link; code ``terms_file_outside``).
+    """
+    root = folder.resolve()
+    target = (root / name).resolve()
+    if not target.is_relative_to(root):
+        raise CatalogueError(
+            f"a terms version's file must lie beside the catalogue, not at {name!r}",
+            field="file",
+            code="terms_file_outside",
+        )
+    return target.read_text(encoding="utf-8")
 
 
 def _version(entry: dict[str, Any], read: Callable[[str], str] | None) -> TermsVersion:
@@ -74,7 +92,8 @@ def _version(entry: dict[str, Any], read: Callable[[str], str] | None) -> TermsV
         raise CatalogueError(
             f"terms version entry is invalid: {exc.message}", field=exc.field
         ) from exc
-    except (KeyError, TypeError, OSError) as exc:
+    except (KeyError, TypeError, OSError, ValueError) as exc:
+        # ValueError: a file name with a NUL, a text that is not UTF-8 (UnicodeDecodeError).
         raise CatalogueError(f"terms version entry is incomplete: {exc!r}") from exc
     expected = entry.get("sha256")
     if expected is not None and expected != version.digest:
@@ -97,6 +116,10 @@ def from_toml(text: str, *, read: Callable[[str], str] | None = None) -> TermsCa
         CatalogueError: invalid TOML, a missing or malformed entry, or a text
             that does not match its ``sha256`` (code ``terms_digest_mismatch``).
     """
+    if not isinstance(text, str):
+        raise CatalogueError(
+            f"terms catalogue is not valid TOML: expected text, not {type(text).__name__}"
+        )
     try:
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, TypeError) as exc:

@@ -24,12 +24,14 @@ import attrs
 
 from symprogram._checks import check_int
 from symprogram.accounts import (
+    _rules_anchors,
     _rules_claims,
     _rules_credentials,
     _rules_incidents,
     _rules_lifecycle,
     _text,
 )
+from symprogram.accounts._rules_anchors import *  # noqa: F403
 from symprogram.accounts._rules_claims import *  # noqa: F403
 from symprogram.accounts._rules_credentials import *  # noqa: F403
 from symprogram.accounts._rules_incidents import *  # noqa: F403
@@ -85,6 +87,7 @@ __all__ = [
     "updated_items",
 ]
 # The private rule modules' names, re-exported as each one declares them.
+__all__ += _rules_anchors.__all__
 __all__ += _rules_claims.__all__
 __all__ += _rules_credentials.__all__
 __all__ += _rules_incidents.__all__
@@ -273,8 +276,15 @@ def check_bulk_rows(rows: Iterable[object]) -> list[BulkCandidate]:
     A bare :class:`ContactDetails` becomes a row with an unusable password.
 
     Raises:
-        ValidationError: a row of another type (``invalid_row``, details ``row``).
+        ValidationError: not an iterable of rows (``invalid_rows``), a row of another
+            type (``invalid_row``, details ``row``).
     """
+    if not isinstance(rows, Iterable):
+        raise ValidationError(
+            f"rows must be an iterable of rows, not {type(rows).__name__}",
+            field="rows",
+            code="invalid_rows",
+        )
     checked: list[BulkCandidate] = []
     for number, row in enumerate(rows):
         if isinstance(row, ContactDetails):

@@ -148,9 +148,10 @@ def _days(raw: Mapping[str, Any], key: str, field: str) -> timedelta | None:
     days = _int(raw, key, field)
     if days is None:
         return None
-    if days <= 0:
+    if days <= 0 or days > timedelta.max.days:
         raise _bad(
-            f"{field}.{key} must be a positive number of days, not {days}",
+            f"{field}.{key} must be a positive number of days, not {days}"
+            + (f" (at most {timedelta.max.days})" if days > 0 else ""),
             f"{field}.{key}",
             code="invalid_validity",
         )
@@ -190,6 +191,12 @@ def from_toml(text: str, *, source: str = "<string>") -> AwardCatalogue:
     Raises:
         CatalogueError: not TOML (``invalid_toml``) or a bad entry.
     """
+    if not isinstance(text, str):
+        raise CatalogueError(
+            f"{source} is not valid TOML: expected text, not {type(text).__name__}",
+            field="path",
+            code="invalid_toml",
+        )
     try:
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, TypeError) as exc:

@@ -33,7 +33,7 @@ from datetime import datetime
 
 import attrs
 
-from symprogram._checks import check_int
+from symprogram._checks import check_int, shown
 from symprogram.awards import _inputs, _rules_disclosures, _rules_kits
 from symprogram.awards._inputs import *  # noqa: F403
 from symprogram.awards._rules_disclosures import *  # noqa: F403
@@ -138,7 +138,7 @@ def _exam_version(exam: ExamDefinition, version: object) -> str | None:
         return exam.versions[-1] if exam.versions else None
     if not isinstance(version, str) or version not in exam.versions:
         raise ValidationError(
-            f"exam {exam.code} has no version {version!r}",
+            f"exam {exam.code} has no version {shown(version)}",
             field="version",
             code="unknown_exam_version",
         )

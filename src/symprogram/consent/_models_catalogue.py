@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable
 from datetime import datetime
 
-from symprogram._checks import check_found
+from symprogram._checks import check_found, shown
 from symprogram.consent._models_content import PolicyReading
 from symprogram.consent._models_policy import LegalBasis, Policy, PolicyChange
 from symprogram.errors import CatalogueError, NotFound
@@ -170,7 +170,7 @@ class PolicyCatalogue:
         """
         rank = check_found(
             self._rank.get(version) if isinstance(version, str) else None,
-            f"no policy version {version!r}",
+            f"no policy version {shown(version)}",
             field="policy_version",
             code="policy_not_found",
         )

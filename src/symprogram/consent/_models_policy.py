@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_text, validator
+from symprogram._checks import check_text, shown, validator
 from symprogram._codegen import returns_as_is
 from symprogram._lookup import find_by
 from symprogram.clock import ensure_utc
@@ -123,7 +123,7 @@ def check_site(value: object, field: str = "site") -> str:
         ValidationError: code ``invalid_site``.
     """
     if not isinstance(value, str) or not _SITE.fullmatch(value):
-        raise ValidationError(f"not a site name: {value!r}", field=field, code="invalid_site")
+        raise ValidationError(f"not a site name: {shown(value)}", field=field, code="invalid_site")
     return value
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import attrs
 
-from symprogram._checks import check_text
+from symprogram._checks import check_text, shown
 from symprogram.consent._rules_policy import check_site_in_scope
 from symprogram.consent.events import (
     CorrectionCompleted,
@@ -167,7 +167,7 @@ def collect_items(
     declared = policy.activity(activity) if isinstance(activity, str) else None
     if declared is None:
         raise ValidationError(
-            f"policy {policy.version} declares no activity {activity!r}",
+            f"policy {policy.version} declares no activity {shown(activity)}",
             field="activity",
             code="unknown_activity",
         )
@@ -227,7 +227,7 @@ def complete_correction(
         found = next((r for r in file.corrections if r.id == request_id), None)
     if file is None or found is None:
         raise NotFound(
-            f"no correction request {request_id!r}",
+            f"no correction request {shown(request_id)}",
             field="request_id",
             code="correction_not_found",
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from symprogram._checks import check_found
+from symprogram._checks import check_found, shown
 from symprogram.consent.messages import material_change_notice
 from symprogram.consent.models import (
     BasisChange,
@@ -36,6 +36,7 @@ __all__ = [
     "check_site_in_scope",
     "cobranded_site",
     "diff_policies",
+    "known_policy_version",
     "notified_of",
     "policy_at",
     "shown_policy",
@@ -179,6 +180,24 @@ def check_policy_version(catalogue: PolicyCatalogue, version: object) -> Policy:
     if not isinstance(version, str):
         raise ValidationError(
             "policy_version must be text", field="policy_version", code="invalid_version"
+        )
+    return catalogue.get(version)
+
+
+def known_policy_version(catalogue: PolicyCatalogue, version: object) -> Policy:
+    """The policy ``version`` of ``catalogue``, looked up by the version asked for.
+
+    Anything but text names no version: refused as such before the catalogue's
+    lookup (which would name it in its message), however hostile it is.
+
+    Raises:
+        NotFound: no such version (``policy_not_found``).
+    """
+    if not isinstance(version, str):
+        raise NotFound(
+            f"no policy version {shown(version)}",
+            field="policy_version",
+            code="policy_not_found",
         )
     return catalogue.get(version)
 

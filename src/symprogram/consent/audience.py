@@ -72,7 +72,12 @@ class Projections:
 
     def _decode(self, subject: str, record_data: str, version: int) -> ConsentState:
         state = decode_stored(
-            record_data, ConsentState, kind=STATE_KIND, key=subject, converter=CONVERTER
+            record_data,
+            ConsentState,
+            kind=STATE_KIND,
+            key=subject,
+            converter=CONVERTER,
+            identity=_subject_of,
         )
         return attrs.evolve(state, version=version)
 
@@ -370,3 +375,8 @@ class _EntryJudge:
         except (ValueError, KeyError, TypeError):
             pass  # unreadable entry: the projection answers (verify reports it)
         return None
+
+
+def _subject_of(state: ConsentState) -> str:
+    """The key a projection is stored under: its subject."""
+    return state.subject

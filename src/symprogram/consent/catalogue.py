@@ -147,6 +147,11 @@ def from_toml(text: str, *, source: str = "<toml>") -> PolicyCatalogue:
     Raises:
         CatalogueError: invalid TOML or an invalid policy (the message names it).
     """
+    if not isinstance(text, str):
+        raise CatalogueError(
+            f"{source}: not valid TOML: expected text, not {type(text).__name__}",
+            code="invalid_toml",
+        )
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

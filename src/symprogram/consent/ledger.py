@@ -15,6 +15,7 @@ import attrs
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.models import Choice, ConsentReceipt, LedgerAudit
+from symprogram.consent.ports import STATE_KIND
 from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import LedgerEntry, Problem, Verification, iter_verifications
 from symprogram.persistence import Transaction
@@ -128,6 +129,7 @@ class LedgerChecks(ConsentBase):
             lambda tx, subject: self._verify(tx, subject, against),
             batch=size,
             against=against,
+            kinds=(STATE_KIND,),
         ):
             checked += 1
             if not result.ok:

@@ -79,7 +79,9 @@ class Policies(ConsentBase):
 
     def get_policy_change(self, version: str) -> PolicyChange:
         """What changed in ``version`` (NotFound ``policy_not_found``)."""
-        return self._policies().change(version)
+        catalogue = self._policies()
+        rules.known_policy_version(catalogue, version)
+        return catalogue.change(version)
 
     policy_change = deprecated_alias("get_policy_change", old="policy_change", since="0.2")
 
@@ -119,7 +121,7 @@ class Policies(ConsentBase):
             ValidationError: ``invalid_batch``.
         """
         catalogue = self._policies()
-        catalogue.get(policy_version)
+        rules.known_policy_version(catalogue, policy_version)
         rank = catalogue.rank(policy_version)
         size = rules.check_batch(batch)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from symprogram._checks import check_found
+from symprogram._checks import check_found, shown
 from symprogram.decisions import Decision, Reason
 from symprogram.entitlements._rules_holdings import entitlement_reasons
 from symprogram.entitlements._rules_languages import LanguageChoice
@@ -46,7 +46,7 @@ def find_document(catalogue: EntitlementCatalogue, document: object) -> Document
     doc_id = document.id if isinstance(document, Document) else document
     return check_found(
         catalogue.document(doc_id) if isinstance(doc_id, str) else None,
-        f"no document {doc_id!r} in the catalogue",
+        f"no document {shown(doc_id)} in the catalogue",
         field="document",
         code="document_not_found",
     )

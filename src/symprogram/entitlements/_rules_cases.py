@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import attrs
 
-from symprogram._checks import check_found, check_text
+from symprogram._checks import check_found, check_text, shown
 from symprogram.decisions import Decision
 from symprogram.entitlements.models import (
     MAX_TEXT,
@@ -240,7 +240,7 @@ def end_remote_session(
     check_text(by, "by", limit=MAX_TEXT)
     session = check_found(
         case.session(session_id) if isinstance(session_id, str) else None,
-        f"no remote session {session_id!r} on case {case.case_id!r}",
+        f"no remote session {shown(session_id)} on case {case.case_id!r}",
         field="session_id",
         code="remote_session_not_found",
     )

@@ -6,16 +6,25 @@ sessions) appends one event to a hash-chained stream per customer (a
 the subject ``product:<name>``), so "who escalated, when and why" can be proved
 later: :meth:`Audit.history` reads it, :meth:`Audit.verify` and
 :meth:`Audit.verify_all` check it (against a digest kept outside the database
-too: ``verify(subject, against=digest)``, see :mod:`symprogram.digests`).
+too: ``verify(subject, against=digest)``, see :mod:`symprogram.digests`). Both
+also compare the customer's stored holdings with what the audit says of each
+agreement, grant and extension (``aggregate_mismatch``; the rule is
+:func:`~symprogram.entitlements.rules.holdings_differences`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from symprogram._anchors import AggregateMismatch, AnchorCheck, mismatches
 from symprogram._deprecation import deprecated_alias
 from symprogram._verifications import LedgerReads
+from symprogram.entitlements import rules
 from symprogram.entitlements._base import _Base
-from symprogram.ledger import Ledger
-from symprogram.persistence import Store
+from symprogram.entitlements.ports import HOLDINGS_KIND
+from symprogram.entitlements.storage import StoredHoldings
+from symprogram.ledger import Ledger, LedgerEntry
+from symprogram.persistence import Store, Transaction
 
 __all__ = ["Audit"]
 
@@ -25,7 +34,8 @@ class Audit(LedgerReads, _Base):
 
     A subject is a customer id (or ``product:<name>`` for release dates); one that
     is not text of the allowed length is refused (``ValidationError``,
-    ``invalid_customer_id``) before anything is read.
+    ``invalid_customer_id``) before anything is read. ``verify_all`` checks every
+    customer with a stream or stored holdings.
     """
 
     @property
@@ -39,5 +49,27 @@ class Audit(LedgerReads, _Base):
     def _ledger_subject(self, subject: str) -> str:
         return self._customer(subject)
 
+    def _anchor_checks(self) -> Sequence[AnchorCheck]:
+        return (_holdings_anchor_check,)
+
+    def _anchor_kinds(self) -> Sequence[str]:
+        return (HOLDINGS_KIND,)
+
     audit = deprecated_alias("history", old="audit", since="0.2.0")
     verify_audit = deprecated_alias("verify", old="verify_audit", since="0.2.0")
+
+
+def _holdings_anchor_check(
+    tx: Transaction, subject: str, entries: Sequence[LedgerEntry]
+) -> tuple[AggregateMismatch, ...]:
+    """The stored holdings of ``subject`` against its audit ``entries`` (read-only).
+
+    Read straight from the store (not through the decision methods' cache).
+
+    Raises:
+        IntegrityError: the stored holdings cannot be read (``record_corrupt``).
+    """
+    holdings = StoredHoldings(tx).find(subject)
+    pairs = [(entry.kind, entry.data) for entry in entries]
+    differences = rules.holdings_differences(subject, holdings, pairs)
+    return mismatches(entries[-1].position if entries else 0, differences)

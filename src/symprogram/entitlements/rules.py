@@ -47,8 +47,9 @@ Every refusal of the context is decided here (or in the private modules this
 one re-exports: ``_rules_access`` for reading documents, ``_rules_holdings`` for
 what a customer's agreements and grants give, ``_rules_languages``
 for languages and telephone support, ``_rules_cases`` for support cases and
-remote sessions, ``_rules_remote`` for remote access as of an instant); the
-flows only load state, call these rules and save.
+remote sessions, ``_rules_remote`` for remote access as of an instant,
+``_rules_anchors`` for the stored holdings against the audit); the flows only
+load state, call these rules and save.
 
 Every decision about a document names the access rule applied in its ``rule``
 detail: ``public``, ``service_level`` (the default catalogue: a login and an
@@ -64,16 +65,18 @@ from typing import Any, TypeVar
 
 import attrs
 
-from symprogram._checks import check_found, check_text, check_transition
+from symprogram._checks import check_found, check_text, check_transition, shown
 from symprogram.decisions import Decision, Reason
 from symprogram.entitlements import (
     _rules_access,
+    _rules_anchors,
     _rules_cases,
     _rules_holdings,
     _rules_languages,
     _rules_remote,
 )
 from symprogram.entitlements._rules_access import *  # noqa: F403
+from symprogram.entitlements._rules_anchors import *  # noqa: F403
 from symprogram.entitlements._rules_cases import *  # noqa: F403
 from symprogram.entitlements._rules_cases import model_or_error
 from symprogram.entitlements._rules_holdings import *  # noqa: F403
@@ -111,6 +114,7 @@ __all__ = [
     "support_coverage",
     # The private rule modules' names, re-exported as each one declares them.
     *_rules_access.__all__,
+    *_rules_anchors.__all__,
     *_rules_cases.__all__,
     *_rules_holdings.__all__,
     *_rules_languages.__all__,
@@ -219,7 +223,7 @@ def _check_level(catalogue: EntitlementCatalogue, level: object) -> str:
     if isinstance(level, str) and catalogue.level(level) is not None:
         return level
     known = ", ".join(item.id for item in catalogue.service_levels)
-    unknown = f"unknown service level {level!r} (known: {known})"
+    unknown = f"unknown service level {shown(level)} (known: {known})"
     raise ValidationError(unknown, field="level", code="unknown_service_level")
 
 

@@ -167,6 +167,7 @@ class HoldingsReader:
             kind=HOLDINGS_KIND,
             key=customer_id,
             converter=_CONVERTER,
+            identity=_holdings_key,
         )
         holdings = attrs.evolve(decoded, version=record.version)
         with self._lock:

@@ -1,0 +1,171 @@
+"""Stored aggregates anchored to their ledger: what a record says, checked against the entries.
+
+A ledger proves what happened; the aggregate a context keeps beside it (a
+candidate's account, a customer's holdings) is what the services read and decide
+with. An attacker with write access to the database can put back an older row of
+that aggregate (from a backup, or edited by hand): the ledger's chain, head and
+key are untouched, so they alone cannot see it. So a ledger reading also compares
+the stored aggregate with what its (keyed) ledger says: a context gives an
+*anchor check*, ``check(tx, subject, entries) -> problems``, that reads its
+aggregate in ``tx`` and compares it, with a pure rule of the context, with the
+subject's entries; :class:`~symprogram._verifications.LedgerReads` runs every
+check in ``verify`` and ``verify_all`` (:func:`anchored`).
+
+The kernel knows no context: a check is registered by the wiring (``program.py``
+for the account history) or by the context that holds the ledger (the
+entitlements audit). A difference is reported as an :class:`AggregateMismatch`
+(code ``aggregate_mismatch``) naming the record kind, the key and the field; a
+stored record that cannot be read as ``aggregate_unreadable``.
+
+What this does not prove: an attacker who puts back the matching older stream
+and head too (from the same backup) leaves a consistent state; only a digest
+kept outside the database shows that (``docs/explanation-threat-model.md``).
+
+Example:
+    >>> difference = AggregateDifference("candidate", "SP-1", "status", "active", "closed")
+    >>> [problem] = mismatches(3, [difference])
+    >>> problem.code, problem.position, problem.details
+    ('aggregate_mismatch', 3, {'kind': 'candidate', 'key': 'SP-1', 'field': 'status'})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+import attrs
+
+from symprogram.errors import IntegrityError, ValidationError
+from symprogram.ledger import Ledger, LedgerEntry, Problem, Verification
+from symprogram.persistence import Transaction
+
+__all__ = [
+    "AggregateDifference",
+    "AggregateMismatch",
+    "AnchorCheck",
+    "anchored",
+    "check_anchor",
+    "mismatches",
+]
+
+AnchorCheck = Callable[[Transaction, str, Sequence[LedgerEntry]], Iterable[Problem]]
+"""``check(tx, subject, entries)``: the problems of ``subject``'s stored aggregate
+against its ledger ``entries`` (oldest first), read in the read-only unit of work ``tx``."""
+
+
+@attrs.frozen
+class AggregateDifference:
+    """One field where a stored aggregate and its ledger disagree (a context's rule finds it).
+
+    Attributes:
+        kind: the record kind of the aggregate (``candidate``, ``entitlements_customer``).
+        key: the record's key.
+        field: what differs (``status``, ``agreements[A-1].status``, ``agreements[A-1]``
+            for a record the other side does not have).
+        stored: what the stored record holds (``None``: it has nothing there).
+        ledger: what the ledger says (``None``: it says nothing of it).
+        personal: the values are personal data (an e-mail address): the message
+            leaves them out.
+    """
+
+    kind: str
+    key: str
+    field: str
+    stored: str | None
+    ledger: str | None
+    personal: bool = False
+
+
+@attrs.frozen
+class AggregateMismatch(Problem):
+    """A stored aggregate that differs from its ledger (code ``aggregate_mismatch``).
+
+    Attributes:
+        kind: the record kind of the aggregate.
+        key: the record's key.
+        field: the field that differs.
+    """
+
+    kind: str
+    key: str
+    field: str
+
+    @property
+    def details(self) -> dict[str, str]:
+        """The record kind, key and field, as a mapping."""
+        return {"kind": self.kind, "key": self.key, "field": self.field}
+
+
+def _message(difference: AggregateDifference) -> str:
+    what = f"the stored {difference.kind} {difference.key!r}"
+    if difference.personal:
+        return f"{what}: {difference.field} differs from what the ledger says"
+    if difference.stored is None:
+        return f"{what} has no {difference.field}; the ledger says {difference.ledger!r}"
+    if difference.ledger is None:
+        return f"{what} has {difference.field} {difference.stored!r}; the ledger has none"
+    return (
+        f"{what} has {difference.field} {difference.stored!r}; "
+        f"the ledger says {difference.ledger!r}"
+    )
+
+
+def mismatches(
+    position: int, differences: Iterable[AggregateDifference]
+) -> tuple[AggregateMismatch, ...]:
+    """The problems of ``differences``, at ``position`` (the stream's length)."""
+    return tuple(
+        AggregateMismatch(
+            position, "aggregate_mismatch", _message(d), kind=d.kind, key=d.key, field=d.field
+        )
+        for d in differences
+    )
+
+
+def check_anchor(check: object) -> AnchorCheck:
+    """``check`` if it is callable.
+
+    Raises:
+        ValidationError: anything else (``invalid_anchor_check``).
+    """
+    if not callable(check):
+        raise ValidationError(
+            "an anchor check must be callable", field="check", code="invalid_anchor_check"
+        )
+    return check
+
+
+def anchored(
+    tx: Transaction,
+    ledger: Ledger,
+    subject: str,
+    result: Verification,
+    checks: Sequence[AnchorCheck],
+) -> Verification:
+    """``result`` (``subject``'s verification) with the problems of every anchor check.
+
+    The entries are read once, in ``tx``, and handed to each check. An entry that
+    cannot be read is already reported by the chain (``unreadable``): the checks
+    are skipped then. A check that cannot read its stored record (it raises) is
+    reported ``aggregate_unreadable``. Read-only: nothing is written.
+    """
+    if not checks:
+        return result
+    try:
+        entries = ledger.entries(tx, subject)
+    except IntegrityError:
+        return result
+    problems = list(result.problems)
+    for check in checks:
+        try:
+            problems.extend(check(tx, subject, entries))
+        except (IntegrityError, ValidationError, KeyError, ValueError, TypeError):
+            problems.append(
+                Problem(
+                    result.length,
+                    "aggregate_unreadable",
+                    "the stored aggregate of this ledger cannot be read",
+                )
+            )
+    if len(problems) == len(result.problems):
+        return result
+    return attrs.evolve(result, problems=tuple(problems))

@@ -1,0 +1,38 @@
+"""The stored candidate checked against the account history (read-only).
+
+Private. :func:`candidate_anchor_check` is an anchor check of the kernel
+(:data:`symprogram._anchors.AnchorCheck`): a program registers it on its account
+history (``AccountHistory.add_anchor_check``), so that ``history.verify`` and
+``verify_all`` report a stored candidate whose status, address or erasure differs
+from what the history says (``aggregate_mismatch``; the rule is
+:func:`symprogram.accounts.rules.candidate_differences`). It only reads: the
+candidate record, and only when the history says something of an account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from symprogram._anchors import AggregateMismatch, mismatches
+from symprogram.accounts import rules
+from symprogram.accounts.storage import AccountsStorage
+from symprogram.ledger import LedgerEntry
+from symprogram.persistence import Transaction
+
+__all__ = ["candidate_anchor_check"]
+
+
+def candidate_anchor_check(
+    tx: Transaction, subject: str, entries: Sequence[LedgerEntry]
+) -> tuple[AggregateMismatch, ...]:
+    """The stored candidate ``subject`` against its history ``entries`` (read in ``tx``).
+
+    Raises:
+        IntegrityError: the stored candidate cannot be read (``record_corrupt``).
+    """
+    if not rules.mentions_account(entry.kind for entry in entries):
+        return ()
+    candidate = AccountsStorage(tx).candidates.find(subject)
+    pairs = [(entry.kind, entry.data) for entry in entries]
+    differences = rules.candidate_differences(subject, candidate, pairs)
+    return mismatches(entries[-1].position, differences)

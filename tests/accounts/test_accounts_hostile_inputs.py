@@ -1,0 +1,102 @@
+"""Hostile arguments to the accounts service are refused like any bad value, with
+the same code, and write nothing (never Python's own ValueError, RecursionError or
+TypeError)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from accounts_helpers import World
+
+from symprogram.accounts import AccountsService
+from symprogram.accounts import catalogue as terms_catalogue
+from symprogram.errors import CatalogueError, SymprogramError, ValidationError
+
+HUGE = 10**5000
+
+
+def deep(depth: int = 5000) -> list[Any]:
+    """A list nested ``depth`` deep: its ``repr`` exceeds the recursion limit."""
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+CALLS: dict[str, Callable[[AccountsService, str, object], object]] = {
+    "get_incident": lambda a, _cid, v: a.get_incident(v),  # type: ignore[arg-type]
+    "close_incident": lambda a, _cid, v: a.close_incident(v),  # type: ignore[arg-type]
+    "post_incident_message": lambda a, _cid, v: a.post_incident_message(
+        v,  # type: ignore[arg-type]
+        author="candidate",
+        body="hello",
+    ),
+    "notification_setting": lambda a, cid, v: a.notification_setting(cid, v),  # type: ignore[arg-type]
+    "set_notification_preference": lambda a, cid, v: a.set_notification_preference(
+        cid,
+        v,  # type: ignore[arg-type]
+        True,
+    ),
+    "open_incident.category": lambda a, cid, v: a.open_incident(
+        cid,
+        title="Kit",
+        body="Where?",
+        category=v,  # type: ignore[arg-type]
+    ),
+    "accept_terms.path": lambda a, _cid, v: a.accept_terms(path=v),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("value", [HUGE, deep()], ids=["huge_int", "deep_list"])
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_a_hostile_argument_is_refused_as_a_plain_bad_one(
+    world: World, name: str, value: object
+) -> None:
+    """Refused with the code an ordinary bad value ("nope") gets; nothing is written."""
+    cid = str(world.active().candidate_id)
+    call = CALLS[name]
+    with pytest.raises(SymprogramError) as plain:
+        call(world.accounts, cid, "nope")
+    before = world.snapshot(logs=False)
+    with pytest.raises(SymprogramError) as hostile:
+        call(world.accounts, cid, value)
+    assert (type(plain.value), plain.value.code) == (type(hostile.value), hostile.value.code)
+    assert before == world.snapshot(logs=False)
+
+
+@pytest.mark.parametrize("rows", [5, None, 1.5, object()])
+def test_register_many_refuses_rows_that_are_not_iterable(world: World, rows: object) -> None:
+    """Rows that cannot be iterated: invalid_rows, nothing written."""
+    before = world.snapshot()
+    with pytest.raises(ValidationError) as info:
+        world.accounts.register_many(rows)  # type: ignore[arg-type]
+    assert ("invalid_rows", "rows") == (info.value.code, info.value.field)
+    assert before == world.snapshot()
+
+
+@pytest.mark.parametrize("text", [5, None, b"format = 1", object()])
+def test_terms_from_toml_refuses_what_is_not_text(text: object) -> None:
+    """Not text: a CatalogueError, not AttributeError."""
+    with pytest.raises(CatalogueError):
+        terms_catalogue.from_toml(text)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["v2007\x00.txt", "latin1.txt"])
+def test_terms_load_refuses_an_unreadable_version_file(tmp_path: Path, name: str) -> None:
+    """A version file whose name has a NUL, or whose text is not UTF-8: CatalogueError."""
+    packaged = resources.files("symprogram.data.terms")
+    index = packaged.joinpath("terms.toml").read_text(encoding="utf-8")
+    assert 'file = "v2007.507.txt"' in index
+    (tmp_path / "latin1.txt").write_bytes(b"Conditions d'utilisation \xe9t\xe9")
+    path = tmp_path / "terms.toml"
+    escaped = name.replace("\x00", "\\u0000")
+    path.write_text(
+        index.replace('file = "v2007.507.txt"', f'file = "{escaped}"').replace("sha256", "#"),
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError):
+        terms_catalogue.load(path)

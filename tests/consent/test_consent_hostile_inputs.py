@@ -1,0 +1,91 @@
+"""Hostile arguments to the consent service and catalogue are refused like any bad
+value, with the same code, and write nothing (never Python's own ValueError,
+RecursionError, AttributeError or OverflowError)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from symprogram.consent import ConsentService
+from symprogram.consent import catalogue as policy_catalogue
+from symprogram.errors import CatalogueError, SymprogramError, ValidationError
+
+Snapshot = Callable[[], Any]
+
+HUGE = 10**5000
+
+
+def deep(depth: int = 5000) -> list[Any]:
+    """A list nested ``depth`` deep: its ``repr`` exceeds the recursion limit."""
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+CALLS: dict[str, Callable[[ConsentService, Any], object]] = {
+    "get_policy_change": lambda c, v: c.get_policy_change(v),
+    "subjects_to_notify": lambda c, v: list(c.subjects_to_notify(v)),
+    "grant.site": lambda c, v: c.grant("cust-1", "special_offers", channel="web_form", site=v),
+    "grant.channel": lambda c, v: c.grant("cust-1", "special_offers", channel=v),
+    "may_use.channel": lambda c, v: c.may_use("cust-1", "special_offers", channel=v),
+    "record_personal_data.activity": lambda c, v: c.record_personal_data(
+        "cust-1", v, {"name": "Ann"}
+    ),
+    "record_gathered.activity": lambda c, v: c.record_gathered("cust-1", v, ["name"]),
+    "complete_correction": lambda c, v: c.complete_correction("cust-1", v),
+}
+
+
+@pytest.mark.parametrize("value", [HUGE, deep()], ids=["huge_int", "deep_list"])
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_a_hostile_argument_is_refused_as_a_plain_bad_one(
+    consent: ConsentService, snapshot: Snapshot, name: str, value: object
+) -> None:
+    """Refused with the code an ordinary bad value gets; nothing is written."""
+    consent.record_personal_data("cust-1", "order", {"name": "Ann"})
+    call = CALLS[name]
+    with pytest.raises(SymprogramError) as plain:
+        call(consent, "no such thing!")
+    before = snapshot()
+    with pytest.raises(SymprogramError) as hostile:
+        call(consent, value)
+    assert (type(plain.value), plain.value.code) == (type(hostile.value), hostile.value.code)
+    assert before == snapshot()
+
+
+@pytest.mark.parametrize("against", ["digest", 0, object()])
+def test_verify_refuses_what_is_not_a_digest(consent: ConsentService, against: object) -> None:
+    """verify and verify_all(against=...) refuse a non-digest: invalid_digest."""
+    consent.grant("cust-1", "special_offers", channel="web_form")
+    for call in (
+        lambda: consent.verify("cust-1", against=against),  # type: ignore[arg-type]
+        lambda: consent.verify_all(against=against),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ValidationError) as info:
+            call()
+        assert ("invalid_digest", "against") == (info.value.code, info.value.field)
+
+
+@pytest.mark.parametrize("text", [5, None, b"version = 1", object()])
+def test_from_toml_refuses_what_is_not_text(text: object) -> None:
+    """Not text: invalid_toml, not AttributeError or TypeError."""
+    with pytest.raises(CatalogueError) as info:
+        policy_catalogue.from_toml(text)  # type: ignore[arg-type]
+    assert "invalid_toml" == info.value.code
+
+
+@pytest.mark.parametrize("instant", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_from_toml_refuses_an_effective_instant_outside_the_calendar_in_utc(
+    instant: str,
+) -> None:
+    """An offset instant with no UTC counterpart: CatalogueError, not OverflowError."""
+    text = resources.files("symprogram.data.consent").joinpath("policy.toml").read_text("utf-8")
+    line = "effective_at = 2005-07-01T00:00:00Z"
+    assert line in text
+    with pytest.raises(CatalogueError):
+        policy_catalogue.from_toml(text.replace(line, f"effective_at = {instant}", 1))

@@ -1,0 +1,92 @@
+"""Hostile arguments to the entitlements service are refused like any bad value,
+with the same code, and write nothing (never Python's own ValueError,
+RecursionError or AttributeError)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from entitlements_helpers import Env
+
+from symprogram.entitlements import EntitlementsService, InMemoryRemoteAccessConsent, Reader
+from symprogram.errors import SymprogramError, ValidationError
+
+HUGE = 10**5000
+
+
+def deep(depth: int = 5000) -> list[Any]:
+    """A list nested ``depth`` deep: its ``repr`` exceeds the recursion limit."""
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _agreement(service: EntitlementsService, agreement_id: str, level: Any) -> object:
+    return service.add_agreement(
+        "C-1",
+        agreement_id=agreement_id,
+        level=level,
+        products=["NetBackup"],
+        starts_on=date(2012, 1, 1),
+        ends_on=date(2012, 12, 31),
+        by="sales",
+    )
+
+
+CALLS: dict[str, Callable[[EntitlementsService, Any], object]] = {
+    "add_agreement.level": lambda s, v: _agreement(s, "A-2", v),
+    "decide.document": lambda s, v: s.decide(Reader("C-1", logged_in=True), v),
+    "end_remote_session.session_id": lambda s, v: s.end_remote_session("CASE-1", v, by="eng1"),
+    "open_case.severity": lambda s, v: s.open_case(
+        "C-1", case_id="CASE-2", product="NetBackup", severity=v, summary="x", by="customer"
+    ),
+    "grant_entitlement.kind": lambda s, v: s.grant_entitlement(
+        "C-1",
+        kind=v,
+        level="business_critical_services",
+        products=["NetBackup"],
+        starts_on=date(2012, 3, 1),
+        ends_on=date(2012, 3, 31),
+        reason="outage",
+        approver="manager",
+        by="agent",
+    ),
+}
+
+
+@pytest.mark.parametrize("value", [HUGE, deep()], ids=["huge_int", "deep_list"])
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_a_hostile_argument_is_refused_as_a_plain_bad_one(
+    env: Env, name: str, value: object
+) -> None:
+    """Refused with the code an ordinary bad value gets; nothing is written."""
+    _agreement(env.service, "A-1", "essential_support")
+    env.service.open_case(
+        "C-1", case_id="CASE-1", product="NetBackup", severity="critical", summary="x", by="c"
+    )
+    assert isinstance(env.consent, InMemoryRemoteAccessConsent)
+    call = CALLS[name]
+    with pytest.raises(SymprogramError) as plain:
+        call(env.service, "no such thing!")
+    before = env.snapshot("A-2")
+    with pytest.raises(SymprogramError) as hostile:
+        call(env.service, value)
+    assert (type(plain.value), plain.value.code) == (type(hostile.value), hostile.value.code)
+    assert before == env.snapshot("A-2")
+
+
+@pytest.mark.parametrize("against", ["digest", 0, object()])
+def test_verify_refuses_what_is_not_a_digest(env: Env, against: object) -> None:
+    """verify and verify_all(against=...) refuse a non-digest: invalid_digest."""
+    _agreement(env.service, "A-1", "essential_support")
+    for call in (
+        lambda: env.service.verify("C-1", against=against),  # type: ignore[arg-type]
+        lambda: env.service.verify_all(against=against),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ValidationError) as info:
+            call()
+        assert ("invalid_digest", "against") == (info.value.code, info.value.field)
