@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -257,3 +257,19 @@ def register_form(
         password=password,
         **{**FORM, **fields},
     )
+
+
+#: The suite's standard agreement of customer C-1: essential support for NetBackup in 2012.
+AGREEMENT: dict[str, Any] = {
+    "agreement_id": "A-1",
+    "level": "essential_support",
+    "products": ["NetBackup"],
+    "starts_on": date(2012, 1, 1),
+    "ends_on": date(2012, 12, 31),
+    "by": "sales",
+}
+
+
+def add_agreement(entitlements: Any, customer: str = "C-1", **fields: Any) -> Any:
+    """Add the standard agreement (``fields`` override it) to ``customer`` and return it."""
+    return entitlements.add_agreement(customer, **{**AGREEMENT, **fields})

@@ -7,25 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pytest
 from accounts_helpers import World
 
+from _hostile import HUGE, deep
 from symprogram.accounts import AccountsService
 from symprogram.accounts import catalogue as terms_catalogue
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
-
-HUGE = 10**5000
-
-
-def deep(depth: int = 5000) -> list[Any]:
-    """A list nested ``depth`` deep: its ``repr`` exceeds the recursion limit."""
-    value: list[Any] = []
-    for _ in range(depth):
-        value = [value]
-    return value
-
 
 CALLS: dict[str, Callable[[AccountsService, str, object], object]] = {
     "get_incident": lambda a, _cid, v: a.get_incident(v),  # type: ignore[arg-type]

@@ -5,23 +5,13 @@ AttributeError), and write nothing."""
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
 
 import pytest
 from awards_env import START, Env
 
+from _hostile import HUGE, deep
 from symprogram.awards import catalogue
 from symprogram.errors import CatalogueError, ValidationError
-
-HUGE = 10**5000
-
-
-def deep(depth: int = 5000) -> list[Any]:
-    """A list nested ``depth`` deep: its ``repr`` exceeds the recursion limit."""
-    value: list[Any] = []
-    for _ in range(depth):
-        value = [value]
-    return value
 
 
 @pytest.mark.parametrize("version", [HUGE, deep(), "9.9"], ids=["huge_int", "deep_list", "text"])

@@ -10,21 +10,12 @@ from typing import Any
 
 import pytest
 
+from _hostile import HUGE, deep
 from symprogram.consent import ConsentService
 from symprogram.consent import catalogue as policy_catalogue
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 
 Snapshot = Callable[[], Any]
-
-HUGE = 10**5000
-
-
-def deep(depth: int = 5000) -> list[Any]:
-    """A list nested ``depth`` deep: its ``repr`` exceeds the recursion limit."""
-    value: list[Any] = []
-    for _ in range(depth):
-        value = [value]
-    return value
 
 
 CALLS: dict[str, Callable[[ConsentService, Any], object]] = {

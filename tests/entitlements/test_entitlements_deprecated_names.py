@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from entitlements_helpers import Env
 
+from _programs import add_agreement
 from symprogram.entitlements import EntitlementCatalogue, InMemoryRemoteAccessConsent, Severity
 from symprogram.entitlements import storage as entitlements_storage
 
@@ -18,15 +19,7 @@ from symprogram.entitlements import storage as entitlements_storage
 @pytest.fixture
 def filled(env: Env) -> Env:
     """An environment with an agreement, a release and a case of customer C-1."""
-    env.service.add_agreement(
-        "C-1",
-        agreement_id="A-1",
-        level="essential_support",
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="sales",
-    )
+    add_agreement(env.service)
     env.service.register_release("NetBackup", "7.5", end_of_standard_support=date(2014, 1, 1))
     env.service.open_case(
         "C-1",

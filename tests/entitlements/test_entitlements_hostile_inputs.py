@@ -11,18 +11,9 @@ from typing import Any
 import pytest
 from entitlements_helpers import Env
 
+from _hostile import HUGE, deep
 from symprogram.entitlements import EntitlementsService, InMemoryRemoteAccessConsent, Reader
 from symprogram.errors import SymprogramError, ValidationError
-
-HUGE = 10**5000
-
-
-def deep(depth: int = 5000) -> list[Any]:
-    """A list nested ``depth`` deep: its ``repr`` exceeds the recursion limit."""
-    value: list[Any] = []
-    for _ in range(depth):
-        value = [value]
-    return value
 
 
 def _agreement(service: EntitlementsService, agreement_id: str, level: Any) -> object:

@@ -9,14 +9,14 @@ counting from its effective instant, and the history of versions is kept (issue 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _programs import ProgramFactory
+from _programs import ProgramFactory, add_agreement
 from symprogram import Program
 from symprogram.clock import FixedClock
 from symprogram.entitlements import (
@@ -48,15 +48,7 @@ def _published() -> EntitlementCatalogue:
 def program(request: pytest.FixtureRequest, make_program: ProgramFactory) -> Program:
     """A program on memory or SQLite with version 2012-06 published and case K-1 open."""
     made = make_program(request.param, options={"entitlements": {"catalogue": _published()}})
-    made.entitlements.add_agreement(
-        "C-1",
-        agreement_id="A-1",
-        level="essential_support",
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="sales",
-    )
+    add_agreement(made.entitlements)
     made.entitlements.open_case(
         "C-1", case_id="K-1", product="NetBackup", severity="high", summary="down", by="c"
     )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from entitlements_helpers import START, Env
 
+from _programs import add_agreement
 from symprogram.entitlements import AgreementStatus, GrantKind, Reader, Severity
 from symprogram.errors import (
     Conflict,
@@ -24,18 +25,9 @@ BCS_HANDBOOK = "business_critical_services_handbook"
 
 
 def agreement(env: Env, **overrides: Any) -> Any:
-    """Record an agreement with sensible defaults."""
-    fields: dict[str, Any] = {
-        "agreement_id": "A-1",
-        "level": "essential_support",
-        "products": ["NetBackup"],
-        "starts_on": date(2012, 1, 1),
-        "ends_on": date(2012, 12, 31),
-        "by": "sales",
-    }
-    fields.update(overrides)
-    customer = fields.pop("customer_id", "C-1")
-    return env.service.add_agreement(customer, **fields)
+    """Record the standard agreement (``overrides``, ``customer_id`` included, change it)."""
+    customer = overrides.pop("customer_id", "C-1")
+    return add_agreement(env.service, customer, **overrides)
 
 
 def grant(env: Env, **overrides: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from entitlements_helpers import Env
 
+from _programs import add_agreement
 from symprogram.clock import FixedClock
 from symprogram.entitlements import EntitlementsService, EntitlementsSettings, Reader
 from symprogram.errors import ValidationError
@@ -61,15 +62,7 @@ def test_a_small_memo_still_answers_right() -> None:
     small = EntitlementsService(
         store, CLOCK, settings=EntitlementsSettings(cache_limit=1, memo_limit=1)
     )
-    small.add_agreement(
-        "C-1",
-        agreement_id="A-1",
-        level="essential_support",
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="sales",
-    )
+    add_agreement(small)
     fresh = EntitlementsService(store, CLOCK)
     for _ in range(2):
         for reader in (Reader("C-1", logged_in=True), Reader("C-2", logged_in=True), None):

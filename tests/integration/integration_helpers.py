@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from _kinds import known_records
-from _programs import START, fast_options
+from _programs import START, add_agreement, fast_options
 from symprogram import Program
 from symprogram.clock import FixedClock
 from symprogram.entitlements import Reader
@@ -146,15 +146,7 @@ def seed(program: Program) -> Seeded:
     published = awards.publish(cid, ["scs-endpoint"], "hiring@example.com")
     kit = awards.kits_of(cid)[0]
     ent = program.entitlements
-    ent.add_agreement(
-        "C-1",
-        agreement_id="A-1",
-        level="essential_support",
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="sales",
-    )
+    add_agreement(ent)
     grant = ent.grant_entitlement(
         "C-1",
         kind="courtesy",

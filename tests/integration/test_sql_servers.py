@@ -6,7 +6,6 @@ Connection joining its transaction, prefixed table names, hostile Unicode."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from integration_helpers import (
 )
 from sqlalchemy.engine import Engine
 
-from _programs import SQLALCHEMY, ProgramFactory, fast_options
+from _programs import SQLALCHEMY, ProgramFactory, add_agreement, fast_options
 from symprogram import Program
 from symprogram.clock import FixedClock
 from symprogram.errors import LimitExceeded, ValidationError
@@ -52,15 +51,7 @@ def test_every_context_works_on_the_sqlalchemy_adapter(
         cid = register_active(program)
         earn_scs_endpoint(program, cid)
         code = program.awards.publish(cid, ["scs-endpoint"], "hr@example.com").code
-        program.entitlements.add_agreement(
-            "C-1",
-            agreement_id="A-1",
-            level="essential_support",
-            products=["NetBackup"],
-            starts_on=date(2012, 1, 1),
-            ends_on=date(2012, 12, 31),
-            by="sales",
-        )
+        add_agreement(program.entitlements)
         program.consent.grant("s-1", "research", channel="web_form")
     with make_program(backend) as again:
         assert "ada@example.com" == again.accounts.get_candidate(cid).contact.email

@@ -11,21 +11,13 @@ import attrs
 import pytest
 from integration_helpers import BCS_HANDBOOK, ES_HANDBOOK, POLICY, READER
 
+from _programs import add_agreement
 from symprogram import Program
 from symprogram.errors import IllegalTransition, PermissionDenied, ValidationError
 
 
 def _agreement(program: Program, **overrides: object) -> None:
-    fields: dict[str, object] = {
-        "agreement_id": "A-1",
-        "level": "essential_support",
-        "products": ["NetBackup"],
-        "starts_on": date(2012, 1, 1),
-        "ends_on": date(2012, 12, 31),
-        "by": "sales",
-    }
-    fields.update(overrides)
-    program.entitlements.add_agreement("C-1", **fields)  # type: ignore[arg-type]
+    add_agreement(program.entitlements, **overrides)
 
 
 def test_default_service_levels_are_ranked(program: Program) -> None:

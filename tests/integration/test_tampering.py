@@ -12,13 +12,12 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
 from integration_helpers import raw_rows, register_active, sql
 
-from _programs import ProgramFactory, db_path, open_program
+from _programs import ProgramFactory, add_agreement, db_path, open_program
 from symprogram import Program
 from symprogram.errors import IntegrityError, StorageError, SymprogramError
 
@@ -330,15 +329,7 @@ def _build_customer(make_program: ProgramFactory) -> None:
     _build(make_program)
     with _reopen(make_program) as program:
         ents = program.entitlements
-        ents.add_agreement(
-            "C-1",
-            agreement_id="A-1",
-            level="essential_support",
-            products=["NetBackup"],
-            starts_on=date(2012, 1, 1),
-            ends_on=date(2012, 12, 31),
-            by="sales",
-        )
+        add_agreement(ents)
         ents.open_case(
             "C-1", case_id="K-1", product="NetBackup", severity="high", summary="down", by="me"
         )

@@ -8,27 +8,16 @@ value must still be built, and the refusal raised with its stable code.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
+from _hostile import HUGE, deep
 from symprogram import Program
 from symprogram._checks import check_enum, shown
 from symprogram.consent import Channel
 from symprogram.errors import ValidationError
 from symprogram.i18n import direction, display_name, negotiate, parse_tag
 from symprogram.serialization import loads
-
-HUGE = 10**5000
-
-
-def deep(depth: int = 5000) -> list[Any]:
-    """A list nested ``depth`` deep: its ``repr`` exceeds the recursion limit."""
-    value: list[Any] = []
-    for _ in range(depth):
-        value = [value]
-    return value
-
 
 HOSTILE = [HUGE, deep()]
 

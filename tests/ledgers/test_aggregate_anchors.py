@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_rows import LedgerRows
 
-from _programs import ProgramFactory, db_path
+from _programs import ProgramFactory, db_path, register_form
 from symprogram import Program
 from symprogram._anchors import AggregateMismatch
 from symprogram.accounts import rules as account_rules
@@ -32,7 +32,6 @@ from symprogram.ledger import Verification
 from symprogram.notify import Outbox
 
 KEY = b"aggregate anchors ledger key, 32"
-PASSWORD = "correct horse battery staple"
 CANDIDATE = "candidate"
 HOLDINGS = "entitlements_customer"
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -49,18 +48,7 @@ def _outbox(program: Program) -> Outbox:
 
 def register_active(program: Program, email: str = "ada@example.com") -> str:
     """Accept the terms, register ``email`` and activate; return the candidate ID."""
-    receipt = program.accounts.accept_terms(path="create_account")
-    assert receipt.token is not None
-    program.accounts.register(
-        terms_receipt=receipt.token,
-        email=email,
-        password=PASSWORD,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
+    register_form(program.accounts, email)
     token = _outbox(program).last("activation", to=email).data["token"]
     assert isinstance(token, str)
     return program.accounts.activate(token).candidate_id

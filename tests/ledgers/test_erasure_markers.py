@@ -12,29 +12,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from _programs import ProgramFactory
+from _programs import ProgramFactory, register_form
 from symprogram import Program
 from symprogram.ledger import Ledger
 from symprogram.persistence import Store
 from symprogram.storage.memory import MemoryStore
 
 KEY = b"erasure markers key, 32 bytes!!!"
-PASSWORD = "correct horse battery staple"
 
 
 def _register(program: Program, email: str) -> str:
-    receipt = program.accounts.accept_terms(path="create_account")
-    assert receipt.token is not None
-    program.accounts.register(
-        terms_receipt=receipt.token,
-        email=email,
-        password=PASSWORD,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
+    register_form(program.accounts, email)
     messages = program.notifier.messages  # type: ignore[attr-defined]
     sent = [m for m in messages if m.kind == "activation" and m.to == email]
     return program.accounts.activate(sent[-1].data["token"]).candidate_id
