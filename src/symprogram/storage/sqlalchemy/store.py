@@ -39,6 +39,9 @@ from symprogram.storage.sqlalchemy._transaction import SQLAlchemyTransaction
 
 __all__ = ["SQLAlchemyStore"]
 
+_SNAPSHOT_READS = frozenset({"postgresql", "mysql", "mariadb"})
+"""Dialects whose read-only units of work read one snapshot (REPEATABLE READ)."""
+
 R = TypeVar("R")
 
 _USING: ContextVar[Mapping[int, Connection]] = ContextVar(
@@ -312,6 +315,8 @@ class SQLAlchemyStore(Closing):
                 raise translate(error, during="begin") from error
             finally:
                 conn.info.pop("symprogram_immediate", None)
+            if readonly and self.engine.dialect.name in _SNAPSHOT_READS:
+                _read_one_snapshot(conn)
         except BaseException:
             close_quietly(conn)
             raise
@@ -446,3 +451,22 @@ def _end_joined(savepoint: sa.Transaction, error: BaseException | None) -> None:
     except exc.SQLAlchemyError as failure:
         rollback_quietly(savepoint)
         raise joined_error(failure) from failure
+
+
+def _read_one_snapshot(conn: Connection) -> None:
+    """Make the read-only unit of work just begun on ``conn`` read one snapshot.
+
+    A verification reads a stream's head, its entries and the aggregate beside it;
+    under READ COMMITTED (the servers' isolation for writers) a writer committing
+    in between makes them disagree: a false ``truncated`` or ``aggregate_mismatch``.
+    A read-only REPEATABLE READ unit of work takes no locks and is never refused
+    for a serialization failure. The statement sets this unit of work only (the
+    first of its transaction on PostgreSQL, before it on MariaDB and MySQL).
+
+    Raises:
+        StorageError: the server refused it (translated).
+    """
+    try:
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    except exc.SQLAlchemyError as error:
+        raise translate(error, during="begin") from error
