@@ -59,9 +59,10 @@ class AwardsStorage:
         return found if found is not None else CandidateAwards(candidate_id)
 
     def save_candidate(self, tx: Transaction, state: CandidateAwards) -> CandidateAwards:
-        """Add (version 0) or save the aggregate."""
-        repo = self._candidates(tx)
-        return repo.add(state) if state.version == 0 else repo.save(state)
+        """Add (version 0) or save the aggregate; ConcurrencyError if it is stale,
+        including a version-0 aggregate another unit of work added after this one
+        found none (a retry then sees it)."""
+        return self._candidates(tx).save(state)
 
     def kit(self, tx: Transaction, kit_id: str) -> KitFulfilment:
         """The kit (NotFound ``kit_not_found``)."""

@@ -59,8 +59,10 @@ class _Base:
         return self._reader.read(tx, customer_id)
 
     @staticmethod
-    def _holdings_for(tx: Transaction, customer_id: str) -> CustomerEntitlements:
-        return StoredHoldings(tx).get_or_empty(customer_id)
+    def _holdings_for(
+        tx: Transaction, customer_id: str, *, for_update: bool = False
+    ) -> CustomerEntitlements:
+        return StoredHoldings(tx).get_or_empty(customer_id, for_update=for_update)
 
     def _coverage(
         self,

@@ -60,7 +60,7 @@ class Agreements(_Base):
         customer = self._customer(customer_id)
         now = self._now()
         with self._store.transaction() as tx:
-            held = self._holdings_for(tx, customer)
+            held = self._holdings_for(tx, customer, for_update=True)
             holdings, agreement = rules.add_agreement(
                 self._catalogue, held, agreement_id, level, products, starts_on, ends_on, now, by
             )
@@ -98,7 +98,7 @@ class Agreements(_Base):
         now = self._now()
         with self._store.transaction() as tx:
             owner = RecordOwners(tx, AGREEMENT_INDEX, "agreement").owner(agreement_id)
-            holdings = self._holdings_for(tx, owner)
+            holdings = self._holdings_for(tx, owner, for_update=True)
             current = rules.held_agreement(holdings, agreement_id)
             changed = rules.change_agreement_status(current, status, at=now, by=by, reason=reason)
             StoredHoldings(tx).save(rules.replace_in(holdings, changed))

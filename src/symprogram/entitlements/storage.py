@@ -52,8 +52,12 @@ class _Stored(Generic[_A]):
         return self._repo.find(key)
 
     def save(self, item: _A) -> _A:
-        """Insert (version 0) or update ``item``; returns it with its new version."""
-        return self._repo.add(item) if item.version == 0 else self._repo.save(item)
+        """Insert (version 0) or update ``item``; returns it with its new version.
+
+        ConcurrencyError if it is stale, including a version-0 record that another unit
+        of work inserted after this one found none (a retry then sees it).
+        """
+        return self._repo.save(item)
 
 
 class StoredHoldings(_Stored[CustomerEntitlements]):
@@ -62,9 +66,12 @@ class StoredHoldings(_Stored[CustomerEntitlements]):
     def __init__(self, tx: Transaction) -> None:
         super().__init__(Repository(tx, HOLDINGS_KIND, CustomerEntitlements, key=_holdings_key))
 
-    def get_or_empty(self, customer_id: str) -> CustomerEntitlements:
-        """The customer's holdings, or an empty (never saved) record."""
-        found = self._repo.find(customer_id)
+    def get_or_empty(self, customer_id: str, *, for_update: bool = False) -> CustomerEntitlements:
+        """The customer's holdings, or an empty (never saved) record; ``for_update``:
+        read locked (``find_for_update``), so writers of one customer queue."""
+        found = (
+            self._repo.find_for_update(customer_id) if for_update else self._repo.find(customer_id)
+        )
         return found if found is not None else CustomerEntitlements(customer_id)
 
 

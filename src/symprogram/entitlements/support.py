@@ -68,7 +68,7 @@ class Grants(_Base):
         customer = self._customer(customer_id)
         now = self._now()
         with self._store.transaction() as tx:
-            held = self._holdings_for(tx, customer)
+            held = self._holdings_for(tx, customer, for_update=True)
             holdings, grant = rules.add_grant(
                 self._catalogue, held, kind, level, products, starts_on, ends_on, reason, approver,
                 now, by,
@@ -93,7 +93,7 @@ class Grants(_Base):
         check_text(grant_id, "grant_id", limit=MAX_TEXT)
         now = self._now()
         with self._store.transaction() as tx:
-            holdings = self._holdings_for(tx, customer)
+            holdings = self._holdings_for(tx, customer, for_update=True)
             grant = rules.held_grant(holdings, grant_id)
             revoked = rules.revoke_grant(grant, at=now, by=by, reason=reason)
             StoredHoldings(tx).save(rules.replace_in(holdings, revoked))
@@ -171,7 +171,7 @@ class Extensions(_Base):
         customer = self._customer(customer_id)
         now = self._now()
         with self._store.transaction() as tx:
-            held = self._holdings_for(tx, customer)
+            held = self._holdings_for(tx, customer, for_update=True)
             holdings, extension = rules.add_extension(
                 held, extension_id, product, releases, starts_on, ends_on, now, by
             )
@@ -194,7 +194,7 @@ class Extensions(_Base):
         now = self._now()
         with self._store.transaction() as tx:
             owner = RecordOwners(tx, EXTENSION_INDEX, "extension").owner(extension_id)
-            holdings = self._holdings_for(tx, owner)
+            holdings = self._holdings_for(tx, owner, for_update=True)
             changed = rules.change_extension_status(
                 rules.held_extension(holdings, extension_id),
                 AgreementStatus.CANCELLED,
