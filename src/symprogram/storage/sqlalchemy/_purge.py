@@ -51,7 +51,9 @@ def purge(target: Engine | SQLAlchemyStore, *, table_prefix: str | None = None) 
     ``CHECKPOINT``; MariaDB/MySQL ``OPTIMIZE TABLE`` (InnoDB rebuilds the table);
     SQLite ``VACUUM`` and ``PRAGMA wal_checkpoint(TRUNCATE)``. Each table is locked
     while it is rewritten. ``CHECKPOINT`` needs a superuser or the
-    ``pg_checkpoint`` role.
+    ``pg_checkpoint`` role. A row version that a transaction still open elsewhere
+    in the database may see survives the rewrite: run it when no long transaction
+    is open (or again once they have ended).
 
     Args:
         target: a store (its engine and table prefix) or an engine.
