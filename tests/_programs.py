@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from symprogram import Program
+from symprogram import ConcurrencyError, Program, StorageError
 from symprogram.accounts import ScryptHasher
 from symprogram.clock import FixedClock
 from symprogram.persistence import Store
@@ -273,3 +274,49 @@ AGREEMENT: dict[str, Any] = {
 def add_agreement(entitlements: Any, customer: str = "C-1", **fields: Any) -> Any:
     """Add the standard agreement (``fields`` override it) to ``customer`` and return it."""
     return entitlements.add_agreement(customer, **{**AGREEMENT, **fields})
+
+
+#: The suite's standard courtesy grant of customer C-1: essential support for NetBackup
+#: in 2012, given by staff for a migration with a manager's approval.
+GRANT: dict[str, Any] = {
+    "kind": "courtesy",
+    "level": "essential_support",
+    "products": ["NetBackup"],
+    "starts_on": date(2012, 1, 1),
+    "ends_on": date(2012, 12, 31),
+    "reason": "migration",
+    "approver": "manager",
+    "by": "staff",
+}
+
+
+def add_grant(entitlements: Any, customer: str = "C-1", **fields: Any) -> Any:
+    """Grant the standard entitlement (``fields`` override it) to ``customer``; return it."""
+    return entitlements.grant_entitlement(customer, **{**GRANT, **fields})
+
+
+#: How many times the suite retries a write that lost a race (docs/storage.md,
+#: "Concurrency: what a caller retries").
+RETRIES = 20
+
+
+def within_retries(action: Callable[[], object], retries: int = RETRIES) -> int:
+    """Run ``action`` under the documented retry policy; the number of retries it took.
+
+    A ``ConcurrencyError`` or a ``StorageError`` whose details say ``retryable`` is
+    retried; any other error is raised at once.
+
+    Raises:
+        AssertionError: it still failed after ``retries`` retries.
+    """
+    for attempt in range(retries + 1):
+        try:
+            action()
+            return attempt
+        except ConcurrencyError:
+            continue
+        except StorageError as exc:
+            if exc.details.get("retryable"):
+                continue
+            raise
+    raise AssertionError(f"gave up after {retries} retries")

@@ -5,47 +5,24 @@ RecursionError or AttributeError)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
 from entitlements_helpers import Env
 
 from _hostile import HUGE, deep
+from _programs import add_agreement, add_grant
 from symprogram.entitlements import EntitlementsService, InMemoryRemoteAccessConsent, Reader
 from symprogram.errors import SymprogramError, ValidationError
 
-
-def _agreement(service: EntitlementsService, agreement_id: str, level: Any) -> object:
-    return service.add_agreement(
-        "C-1",
-        agreement_id=agreement_id,
-        level=level,
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="sales",
-    )
-
-
 CALLS: dict[str, Callable[[EntitlementsService, Any], object]] = {
-    "add_agreement.level": lambda s, v: _agreement(s, "A-2", v),
+    "add_agreement.level": lambda s, v: add_agreement(s, agreement_id="A-2", level=v),
     "decide.document": lambda s, v: s.decide(Reader("C-1", logged_in=True), v),
     "end_remote_session.session_id": lambda s, v: s.end_remote_session("CASE-1", v, by="eng1"),
     "open_case.severity": lambda s, v: s.open_case(
         "C-1", case_id="CASE-2", product="NetBackup", severity=v, summary="x", by="customer"
     ),
-    "grant_entitlement.kind": lambda s, v: s.grant_entitlement(
-        "C-1",
-        kind=v,
-        level="business_critical_services",
-        products=["NetBackup"],
-        starts_on=date(2012, 3, 1),
-        ends_on=date(2012, 3, 31),
-        reason="outage",
-        approver="manager",
-        by="agent",
-    ),
+    "grant_entitlement.kind": lambda s, v: add_grant(s, kind=v),
 }
 
 
@@ -55,7 +32,7 @@ def test_a_hostile_argument_is_refused_as_a_plain_bad_one(
     env: Env, name: str, value: object
 ) -> None:
     """Refused with the code an ordinary bad value gets; nothing is written."""
-    _agreement(env.service, "A-1", "essential_support")
+    add_agreement(env.service)
     env.service.open_case(
         "C-1", case_id="CASE-1", product="NetBackup", severity="critical", summary="x", by="c"
     )
@@ -73,7 +50,7 @@ def test_a_hostile_argument_is_refused_as_a_plain_bad_one(
 @pytest.mark.parametrize("against", ["digest", 0, object()])
 def test_verify_refuses_what_is_not_a_digest(env: Env, against: object) -> None:
     """verify and verify_all(against=...) refuse a non-digest: invalid_digest."""
-    _agreement(env.service, "A-1", "essential_support")
+    add_agreement(env.service)
     for call in (
         lambda: env.service.verify("C-1", against=against),  # type: ignore[arg-type]
         lambda: env.service.verify_all(against=against),  # type: ignore[arg-type]

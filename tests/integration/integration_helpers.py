@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from _kinds import known_records
-from _programs import START, add_agreement, fast_options
+from _programs import START, add_agreement, add_grant, fast_options
 from symprogram import Program
 from symprogram.clock import FixedClock
 from symprogram.entitlements import Reader
@@ -147,16 +147,8 @@ def seed(program: Program) -> Seeded:
     kit = awards.kits_of(cid)[0]
     ent = program.entitlements
     add_agreement(ent)
-    grant = ent.grant_entitlement(
-        "C-1",
-        kind="courtesy",
-        level="business_critical_services",
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 6, 30),
-        reason="goodwill",
-        approver="manager",
-        by="staff",
+    grant = add_grant(
+        ent, level="business_critical_services", ends_on=date(2012, 6, 30), reason="goodwill"
     )
     ent.open_case(
         "C-1", case_id="K-1", product="NetBackup", severity="high", summary="down", by="me"

@@ -11,7 +11,7 @@ import attrs
 import pytest
 from integration_helpers import BCS_HANDBOOK, ES_HANDBOOK, POLICY, READER
 
-from _programs import add_agreement
+from _programs import add_agreement, add_grant
 from symprogram import Program
 from symprogram.errors import IllegalTransition, PermissionDenied, ValidationError
 
@@ -47,28 +47,19 @@ def test_courtesy_and_temporary_grants_carry_reason_approver_window_and_are_revo
 ) -> None:
     """A grant by staff records reason, approver and window, answers "until DATE",
     and is revocable from the revocation instant on; approver must differ from staff."""
+    window = {
+        "kind": kind,
+        "level": "business_critical_services",
+        "starts_on": date(2012, 3, 1),
+        "ends_on": date(2012, 3, 31),
+    }
     with pytest.raises(ValidationError) as same:
-        program.entitlements.grant_entitlement(
-            "C-1",
-            kind=kind,
-            level="business_critical_services",
-            products=["NetBackup"],
-            starts_on=date(2012, 3, 1),
-            ends_on=date(2012, 3, 31),
-            reason="outage",
-            approver="agent",
-            by="agent",
-        )
+        add_grant(program.entitlements, **window, reason="outage", approver="agent", by="agent")
     assert "approver_must_differ" == same.value.code
-    granted = program.entitlements.grant_entitlement(
-        "C-1",
-        kind=kind,
-        level="business_critical_services",
-        products=["NetBackup"],
-        starts_on=date(2012, 3, 1),
-        ends_on=date(2012, 3, 31),
+    granted = add_grant(
+        program.entitlements,
+        **window,
         reason="critical outage while the renewal is processed",
-        approver="manager",
         by="agent",
     )
     assert (

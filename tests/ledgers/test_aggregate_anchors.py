@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing, suppress
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_rows import LedgerRows
 
-from _programs import ProgramFactory, db_path, register_form
+from _programs import ProgramFactory, add_agreement, add_grant, db_path, register_form
 from symprogram import Program
 from symprogram._anchors import AggregateMismatch
 from symprogram.accounts import rules as account_rules
@@ -62,39 +61,10 @@ def change_email(program: Program, cid: str, new_email: str) -> None:
     program.accounts.confirm_email_change(token)
 
 
-def add_agreement(program: Program, customer: str, agreement: str) -> None:
-    """Record ``agreement`` for ``customer``, active for 2012."""
-    program.entitlements.add_agreement(
-        customer,
-        agreement_id=agreement,
-        level="essential_support",
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="sales",
-    )
-
-
-def add_grant(program: Program, customer: str) -> str:
-    """Grant ``customer`` a courtesy entitlement for 2012; return its id."""
-    grant = program.entitlements.grant_entitlement(
-        customer,
-        kind="courtesy",
-        level="essential_support",
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        reason="migration",
-        approver="manager",
-        by="staff",
-    )
-    return grant.grant_id
-
-
 def add_customer(program: Program, customer: str = "C-1", agreement: str = "A-1") -> str:
     """``customer`` with an active agreement and a courtesy grant; return the grant id."""
-    add_agreement(program, customer, agreement)
-    return add_grant(program, customer)
+    add_agreement(program.entitlements, customer, agreement_id=agreement)
+    return str(add_grant(program.entitlements, customer).grant_id)
 
 
 def mismatches(result: Verification) -> list[AggregateMismatch]:
@@ -370,9 +340,9 @@ def test_legitimate_life_cycles_never_report_a_mismatch(
         agreement = f"A-{which}"
         with suppress(SymprogramError):  # a refused step changes nothing
             if step == "agreement":
-                add_agreement(program, "C-1", agreement)
+                add_agreement(program.entitlements, "C-1", agreement_id=agreement)
             elif step == "grant":
-                grants.append(add_grant(program, "C-1"))
+                grants.append(add_grant(program.entitlements).grant_id)
             elif step == "revoke":
                 if grants:
                     ents.revoke_entitlement("C-1", grants[which % len(grants)], by="s", reason="r")

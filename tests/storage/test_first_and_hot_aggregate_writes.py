@@ -14,20 +14,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from _programs import ProgramFactory, add_agreement, open_store
-from symprogram import ConcurrencyError, StorageError
+from _programs import ProgramFactory, add_agreement, open_store, within_retries
+from symprogram import ConcurrencyError
 from symprogram.awards.models import CandidateAwards
 from symprogram.awards.storage import AwardsStorage
 from symprogram.entitlements.models import CustomerEntitlements
 from symprogram.entitlements.storage import StoredHoldings
-
-RETRIES = 20
-"""The retry budget documented in docs/storage.md."""
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
@@ -46,20 +42,6 @@ def test_a_second_first_insert_is_a_concurrency_error(kind: str, tmp_path: Path)
         store.close()
 
 
-def _within_retries(action: Callable[[], object]) -> None:
-    for _ in range(RETRIES + 1):
-        try:
-            action()
-            return
-        except ConcurrencyError:
-            continue
-        except StorageError as exc:
-            if exc.details.get("retryable"):
-                continue
-            raise
-    raise AssertionError(f"gave up after {RETRIES} retries")
-
-
 @pytest.mark.backends("sqlite", "postgresql", "mariadb")
 def test_threads_adding_agreements_to_one_customer_all_succeed(
     backend: str, make_program: ProgramFactory
@@ -74,7 +56,7 @@ def test_threads_adding_agreements_to_one_customer_all_succeed(
         barrier.wait()
         for i in range(per_thread):
             try:
-                _within_retries(
+                within_retries(
                     lambda i=i: add_agreement(
                         program.entitlements, "C-9", agreement_id=f"A-{n}-{i}"
                     )

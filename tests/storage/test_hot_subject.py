@@ -19,21 +19,20 @@ import multiprocessing
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from symprogram import ConcurrencyError, FixedClock, Program, StorageError
+from _programs import within_retries
+from symprogram import FixedClock, Program
 
 pytestmark = pytest.mark.slow
 
 T0 = datetime(2011, 1, 20, tzinfo=UTC)
 SERVERS = {"postgresql": "SYMPROGRAM_TEST_POSTGRES_URL", "mariadb": "SYMPROGRAM_TEST_MARIADB_URL"}
 PROCESSES, THREADS, WRITES = 2, 8, 30
-RETRIES = 20
-"""The retry budget documented in docs/storage.md."""
 SUBJECT = "hot-subject-1"
 
 
@@ -54,25 +53,6 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     SQLAlchemyStore.from_url(full).drop_tables()
 
 
-def _within_retries(action: Callable[[], object]) -> int:
-    """Run ``action`` under the documented retry policy; the number of retries it took.
-
-    Raises:
-        AssertionError: it still failed after :data:`RETRIES` retries.
-    """
-    for attempt in range(RETRIES + 1):
-        try:
-            action()
-            return attempt
-        except ConcurrencyError:
-            continue
-        except StorageError as exc:
-            if exc.details.get("retryable"):
-                continue
-            raise
-    raise AssertionError(f"gave up after {RETRIES} retries")
-
-
 def _writer(url: str, tag: str, failures: multiprocessing.Queue[str]) -> None:
     """THREADS threads of one process, each recording WRITES choices for SUBJECT."""
     program = Program.open(url, clock=FixedClock(T0))
@@ -81,7 +61,7 @@ def _writer(url: str, tag: str, failures: multiprocessing.Queue[str]) -> None:
         for i in range(WRITES):
             purpose = "newsletters" if i % 2 else "special_offers"
             try:
-                _within_retries(
+                within_retries(
                     lambda p=purpose, e=f"{tag}-{n}-{i}": program.consent.grant(
                         SUBJECT, p, channel="web_form", evidence=e
                     )
@@ -127,7 +107,7 @@ def test_hot_subject_from_threads_on_memory() -> None:
         for i in range(WRITES):
             purpose = "newsletters" if i % 2 else "special_offers"
             try:
-                _within_retries(
+                within_retries(
                     lambda p=purpose, e=f"m-{n}-{i}": program.consent.grant(
                         SUBJECT, p, channel="web_form", evidence=e
                     )

@@ -29,6 +29,7 @@ Example:
 
 from symprogram._deprecation import module_getattr
 from symprogram.accounts import models as _models
+from symprogram.accounts._anchors import candidate_anchor_check
 from symprogram.accounts.events import (
     AccountErased,
     AccountStatusChanged,
@@ -154,6 +155,7 @@ __all__ = [
     "erased_contact",
     "normalize_email",
     "normalize_registration_number",
+    "candidate_anchor_check",
 ]
 
 __getattr__ = module_getattr(__name__, _models.MOVED, since="0.2")

@@ -1,10 +1,11 @@
 """The stored candidate checked against the account history (read-only).
 
-Private. :func:`candidate_anchor_check` is an anchor check of the kernel
-(:data:`symprogram._anchors.AnchorCheck`): a program registers it on its account
-history (``AccountHistory.add_anchor_check``), so that ``history.verify`` and
-``verify_all`` report a stored candidate whose status, address or erasure differs
-from what the history says (``aggregate_mismatch``; the rule is
+:func:`candidate_anchor_check` (exported by :mod:`symprogram.accounts`) is an
+anchor check of the kernel (:data:`symprogram._anchors.AnchorCheck`): a program
+registers it on its account history (``AccountHistory.add_anchor_check``), so
+that ``history.verify`` and ``verify_all`` report a stored candidate whose
+status, address or erasure differs from what the history says
+(``aggregate_mismatch``; the rule is
 :func:`symprogram.accounts.rules.candidate_differences`). It only reads: the
 candidate record, and only when the history says something of an account.
 """
