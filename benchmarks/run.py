@@ -452,6 +452,19 @@ def bench_serialization(rep: Report, number: int) -> None:
             f"| {model} | {_us(gd)} | {_us(cd)} | {cd / gd:.2f}x | {_us(gl)} | {_us(cl)}"
             f" | {cl / gl:.2f}x |"
         )
+    stored = [model for model in models if f"{model}:generated-stored-loads" in r]
+    if stored:
+        lines += [
+            "",
+            'Reading a stored record (`loads_without(text, cls, {"version"})`: the text a',
+            "repository keeps, without the version the store keeps beside it):",
+            "",
+            "| model | stored loads: generated | stored loads: cattrs alone | speed-up |",
+            "|---|---|---|---|",
+        ]
+        for model in stored:
+            gs, cs = r[f"{model}:generated-stored-loads"], r[f"{model}:cattrs-stored-loads"]
+            lines.append(f"| {model} | {_us(gs)} | {_us(cs)} | {cs / gs:.2f}x |")
     rep.add("\n".join(lines))
     rep.target(
         "serialization throughput at least 1.5x pydantic v2's on every model (at most 0.67x"
@@ -568,6 +581,34 @@ def bench_growth(rep: Report, sizes: list[int]) -> None:
     )
 
 
+def bench_anchors(rep: Report, sizes: list[int]) -> None:
+    lines = [
+        "## 5b. `verify_all()` of the account history with the candidate anchor check",
+        "",
+        "N accounts bulk-registered into a SQLite file; `program.history.verify_all()`",
+        "(which also compares each stored candidate with its history) against an",
+        "`AccountHistory` of the same store without the check; best of 3 each.",
+        "",
+        "| accounts | with the check | per account | without | per account | cost of the check |",
+        "|---|---|---|---|---|---|",
+    ]
+    ratios = []
+    for size in sizes:
+        r = run_child("anchors_verify", size=size, backend="sqlite")
+        ratio = r["with_s"] / r["without_s"]
+        ratios.append(ratio)
+        lines.append(
+            f"| {_k(size)} | {r['with_s']:.2f} s | {_us(r['with_s'] / size)} "
+            f"| {r['without_s']:.2f} s | {_us(r['without_s'] / size)} | {ratio:.2f}x |"
+        )
+    rep.add("\n".join(lines))
+    rep.target(
+        "the anchor check at most doubles verify_all()",
+        " → ".join(f"{x:.2f}x" for x in ratios),
+        max(ratios) <= 2,
+    )
+
+
 RESULTS = ROOT / "benchmarks" / "results.json"
 ORDER = [
     "decisions",
@@ -576,6 +617,7 @@ ORDER = [
     "serialization",
     "audience",
     "growth",
+    "anchors",
     "enumeration",
 ]
 
@@ -798,6 +840,7 @@ def main(argv: list[str] | None = None) -> None:
         "serialization": lambda: bench_serialization(rep, number // 4),
         "audience": lambda: bench_audience(rep, big, postgres),
         "growth": lambda: bench_growth(rep, big),
+        "anchors": lambda: bench_anchors(rep, sizes),
         "registration": lambda: bench_registration(rep, sizes, big, sample, postgres),
         "registration-postgresql": lambda: bench_registration_pg(rep, big, postgres),
         "enumeration": lambda: bench_enumeration(rep, 200, ["sqlite", "memory"]),
@@ -807,6 +850,7 @@ def main(argv: list[str] | None = None) -> None:
         "serialization",
         "audience",
         "growth",
+        "anchors",
         "registration",
         "registration-postgresql",
         "enumeration",

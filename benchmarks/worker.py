@@ -530,6 +530,31 @@ def history_verify(size: int, backend: str) -> dict[str, Any]:
     return {"append_s": append_s, "verify_s": runs[1], "peak_rss_mb": peak_rss_mb()}
 
 
+def anchors_verify(size: int, backend: str) -> dict[str, Any]:
+    """``history.verify_all()`` over ``size`` bulk-registered accounts, with and without
+    the candidate anchor check (best of 3 each, alternated)."""
+    from symprogram import Program
+    from symprogram.history import AccountHistory
+    from symprogram.notify import Outbox
+
+    store = _store(backend)
+    program = Program(store, clock=_clock(), notifier=Outbox())
+    emails = _emails(size)
+    for start in range(0, size, 10_000):
+        program.accounts.register_many(_bulk_rows(emails[start : start + 10_000]))
+    plain = AccountHistory(store)  # the same ledger, no anchor check
+    with_s, without_s = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        assert not list(program.history.verify_all())
+        with_s.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        assert not list(plain.verify_all())
+        without_s.append(time.perf_counter() - t)
+    program.close()
+    return {"with_s": min(with_s), "without_s": min(without_s), "peak_rss_mb": peak_rss_mb()}
+
+
 def register_profile(size: int, batch: int = 1000, top: int = 18) -> dict[str, Any]:
     """Where ``register_many`` into a fresh SQLite file spends its time (cProfile).
 
@@ -602,6 +627,7 @@ TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "audience_query": audience_query,
     "audience_copy": audience_copy,
     "history_verify": history_verify,
+    "anchors_verify": anchors_verify,
 }
 
 

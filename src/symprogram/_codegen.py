@@ -636,19 +636,37 @@ class _Builder:
         if fields is None:
             return None
         klass = self.const(cls, "cls")
-        names = [self.name("_v") for _ in fields]
+        skipped = self.exclude if cls is self.top else frozenset()
+        names: list[str] = []
+        read: list[tuple[str, Any]] = []
+        for field, tp in fields:
+            if field.name in skipped:  # not in the text: the field's plain default
+                default = field.default
+                if (
+                    field.converter is not None
+                    or default is attrs.NOTHING
+                    or isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+                ):
+                    return None
+                names.append(self.const(default, f"default_{field.name}_"))
+            else:
+                names.append(self.name("_v"))
+                read.append((names[-1], tp))
         # one C call takes every item; a non-dict or a missing key raises
         # (itemgetter of one key gives the item itself, of several a tuple)
-        if fields:
-            keys = self.const(operator.itemgetter(*(f.name for f, _ in fields)), "items")
-            lines = [f"{ind}{', '.join(names)} = {keys}({raw})"]
+        if read:
+            wanted = [f.name for f, _ in fields if f.name not in skipped]
+            keys = self.const(operator.itemgetter(*wanted), "items")
+            lines = [f"{ind}{', '.join(var for var, _ in read)} = {keys}({raw})"]
         else:
             lines = [f"{ind}{raw}.keys()"]  # a non-dict raises
+        # a text that holds a left-out field after all is not of the shape expected
+        lines += [f"{ind}if {name!r} in {raw}: raise _MISS" for name in sorted(skipped)]
         # the leading checks of every field first, in one condition (each reads
         # only its own field's value, which no other field's statements touch)
         checks: list[str] = []
         others: list[str] = []
-        for var, (_, tp) in zip(names, fields, strict=True):
+        for var, tp in read:
             body = self.read(tp, var, ind)
             if body is None:
                 return None
@@ -761,12 +779,18 @@ def reader(
     cls: type,
     own_hooks: frozenset[Any] = frozenset(),
     by_text: typing.Mapping[type, Callable[[Any], Any]] | None = None,
+    exclude: frozenset[str] = frozenset(),
 ) -> Reader | None:
     """A function building ``cls`` from parsed JSON of the exact expected shape, or ``None``.
 
-    ``own_hooks``, ``by_text``: as for :func:`writer`.
+    ``own_hooks``, ``by_text``: as for :func:`writer`. ``exclude``: names of
+    ``cls``'s own fields the text leaves out (as a writer's ``exclude`` writes it);
+    each takes its default, which must be a plain value (no factory, no
+    converter), else there is no reader. A text holding one of them after all
+    is not of the expected shape (a miss).
     """
     builder = _Builder("reader", own_hooks, by_text)
+    builder.top, builder.exclude = cls, exclude
     fn: Reader | None = _generate(builder, cls, builder.read_class)
     return fn
 

@@ -67,7 +67,7 @@ from symprogram.errors import (
     NotFound,
     ValidationError,
 )
-from symprogram.serialization import dumps, dumps_without, loads, make_converter
+from symprogram.serialization import dumps, dumps_without, loads_without, make_converter
 
 __all__ = [
     "MAX_KEY_LENGTH",
@@ -277,6 +277,8 @@ def decode_stored(
 ) -> T:
     """Decode the stored text of the ``kind`` record ``key`` into a ``cls``.
 
+    A stored text leaves out the ``version`` the store keeps beside it, so the
+    aggregate decoded holds its default version; the caller sets the record's.
     With ``identity`` (the function giving an aggregate's key), the aggregate must
     be the one stored under ``key`` (the ``record_corrupt`` error below).
 
@@ -285,7 +287,7 @@ def decode_stored(
             another key (``record_corrupt``, details ``kind`` and ``key``).
     """
     try:
-        obj = loads(data, cls, converter=converter)
+        obj = loads_without(data, cls, _NO_VERSION, converter=converter)
     except ValidationError as exc:
         raise IntegrityError(
             f"stored {kind} {key!r} is unreadable: {exc.message}",

@@ -52,7 +52,15 @@ from symprogram.clock import ensure_utc
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
 
-__all__ = ["TAG", "canonical_json", "dumps", "dumps_without", "loads", "make_converter"]
+__all__ = [
+    "TAG",
+    "canonical_json",
+    "dumps",
+    "dumps_without",
+    "loads",
+    "loads_without",
+    "make_converter",
+]
 
 T = TypeVar("T")
 
@@ -279,13 +287,16 @@ def _writer(
     return fn
 
 
-def _reader(conv: cattrs.Converter, cls: Any) -> _codegen.Reader | None:
-    """The generated reader for ``cls`` on ``conv``, built and kept on first use; else ``None``."""
+def _reader(
+    conv: cattrs.Converter, cls: Any, absent: frozenset[str] = frozenset()
+) -> _codegen.Reader | None:
+    """The generated reader for ``cls`` (of a text without the fields ``absent``) on
+    ``conv``, built and kept on first use; else ``None``."""
     if not getattr(conv, "_sym_fast", False):
         return None
-    fn = _codegen.reader(cls, _OWN_HOOKS, _BY_TEXT) if isinstance(cls, type) else None
+    fn = _codegen.reader(cls, _OWN_HOOKS, _BY_TEXT, absent) if isinstance(cls, type) else None
     with contextlib.suppress(TypeError):  # an unhashable type expression is not kept
-        conv._sym_readers[cls] = fn  # type: ignore[attr-defined]
+        conv._sym_readers[(cls, absent) if absent else cls] = fn  # type: ignore[attr-defined]
     return fn
 
 
@@ -399,12 +410,32 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
     Raises:
         ValidationError: the text is not valid JSON or does not fit ``cls``.
     """
-    conv = converter or _DEFAULT
+    return _load(text, cls, converter or _DEFAULT, _NOTHING)
+
+
+def loads_without(
+    text: str | bytes,
+    cls: type[T],
+    absent: frozenset[str],
+    *,
+    converter: cattrs.Converter | None = None,
+) -> T:
+    """:func:`loads` of a text :func:`dumps_without` wrote: the fields of ``cls``
+    named in ``absent`` (e.g. the ``version`` a store keeps beside a record's text)
+    are not in it and take their defaults.
+
+    Raises:
+        ValidationError: the text is not valid JSON or does not fit ``cls``.
+    """
+    return _load(text, cls, converter or _DEFAULT, absent)
+
+
+def _load(text: str | bytes, cls: type[T], conv: cattrs.Converter, absent: frozenset[str]) -> T:
     raw = _parse(text)
     try:
-        fast = conv._sym_readers[cls]  # type: ignore[attr-defined]
+        fast = conv._sym_readers[(cls, absent) if absent else cls]  # type: ignore[attr-defined]
     except (AttributeError, KeyError, TypeError):
-        fast = _reader(conv, cls)
+        fast = _reader(conv, cls, absent)
     if fast is not None:
         try:
             return fast(raw)  # type: ignore[no-any-return]

@@ -72,7 +72,7 @@ from symprogram.persistence import (
     load_for_update,
     save_many,
 )
-from symprogram.serialization import dumps_without, loads
+from symprogram.serialization import dumps_without, loads_without
 from symprogram.tokens import GENERATION_KIND, TOKEN_KIND, TokenGeneration, TokenRecord
 
 __all__ = [
@@ -343,6 +343,6 @@ R = TypeVar("R", TokenGeneration, TokenRecord)
 
 def _decoded(record: Record, cls: type[R]) -> R | None:
     try:
-        return loads(record.data, cls)
+        return loads_without(record.data, cls, _VERSION)
     except SymprogramError:  # left for the integrity checks
         return None

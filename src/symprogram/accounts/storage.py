@@ -35,7 +35,7 @@ from symprogram.accounts.ports import (
 )
 from symprogram.errors import Conflict, IntegrityError, SymprogramError
 from symprogram.persistence import Record, Repository, Transaction
-from symprogram.serialization import loads
+from symprogram.serialization import loads_without
 
 __all__ = ["EMAIL_INDEX", "AccountsStorage", "Credential", "RequestRecord"]
 
@@ -64,6 +64,10 @@ class RequestRecord:
     key: str
     instants: tuple[datetime, ...] = ()
     version: int = 0
+
+
+_VERSION = frozenset({"version"})
+"""A stored text leaves out the version the store keeps beside it."""
 
 
 class _Candidates:
@@ -117,7 +121,7 @@ class _Candidates:
         swapped = template_email if record is None else email
         text = text.replace(json.dumps(swapped), json.dumps(email))
         try:
-            found = attrs.evolve(loads(text, Candidate), version=version)
+            found = attrs.evolve(loads_without(text, Candidate, _VERSION), version=version)
         except SymprogramError:
             if key is not None:
                 raise

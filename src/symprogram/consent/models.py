@@ -124,7 +124,9 @@ _SUBJECT_CODES = TextCodes.same("invalid_subject", too_long="subject_too_long")
 
 
 class Choice(enum.StrEnum):
-    """A recorded choice about a topic."""
+    """A recorded choice about a topic: ``granted`` (agreed, or opted back in),
+    ``refused`` (declined when asked), ``withdrawn`` (a consent taken back) or
+    ``opted_out`` (the privacy policy's "opt-out" of a channel or of sharing)."""
 
     GRANTED = "granted"
     REFUSED = "refused"
