@@ -256,6 +256,9 @@ def optional_text(value: object, field: str, **options: Unpack[TextOptions]) -> 
     return check_text(value, field, **options)
 
 
+_NOT_A_VALUE = object()
+
+
 def check_enum(cls: type[E], value: object, field: str, *, code: str | None = None) -> E:
     """Return the member of ``cls`` that ``value`` is or names.
 
@@ -265,8 +268,16 @@ def check_enum(cls: type[E], value: object, field: str, *, code: str | None = No
     """
     if isinstance(value, cls):
         return value
+    # Only a plain text or int can be a member's value (every enumeration of the
+    # package is a StrEnum); anything else is refused before it is hashed or
+    # compared, so an argument's own __hash__ or __eq__ never runs.
+    probe: object = value
+    if isinstance(value, str):
+        probe = str.__str__(value)  # a plain copy of a str subclass
+    elif value.__class__ is not int:
+        probe = _NOT_A_VALUE
     try:
-        return cls(value)
+        return cls(probe)
     except (ValueError, TypeError, RecursionError):  # the last: Enum's own repr of value
         allowed = ", ".join(str(m.value) for m in cls)
         raise ValidationError(

@@ -98,7 +98,12 @@ class AccountHistory(LedgerReads):
         return self._anchors
 
     def record(self, tx: Transaction, event: DomainEvent) -> LedgerEntry:
-        """Append ``event`` to its subject's history inside ``tx``, then publish it."""
+        """Append ``event`` to its subject's history inside ``tx``, then publish it.
+
+        Raises:
+            ValidationError: ``event`` is not a ``DomainEvent`` (``invalid_event``).
+        """
+        _check_event(event)
         entry = self.ledger.append(tx, event.subject, event.event_name(), event.payload(), event.at)
         self._publish(tx, (event,))
         return entry
@@ -110,8 +115,14 @@ class AccountHistory(LedgerReads):
         subject are appended with :meth:`Ledger.append_many` (one read and one
         write of the stream head for the run). Then the events are published, in
         order (all of them appended first).
+
+        Raises:
+            ValidationError: one of ``events`` is not a ``DomainEvent``
+                (``invalid_event``); nothing is appended.
         """
         given = list(events)
+        for event in given:
+            _check_event(event)
         entries: list[LedgerEntry] = []
         for subject, run in itertools.groupby(given, key=lambda e: e.subject):
             entries.extend(
@@ -151,3 +162,12 @@ class AccountHistory(LedgerReads):
             if len(names) < batch:
                 return
             after = names[-1]
+
+
+def _check_event(event: object) -> None:
+    if not isinstance(event, DomainEvent):
+        raise ValidationError(
+            f"expected a DomainEvent, not {type(event).__name__}",
+            field="event",
+            code="invalid_event",
+        )

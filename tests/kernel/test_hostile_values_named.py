@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 import pytest
 
 from _hostile import HUGE, deep
-from symprogram import Program
+from symprogram import FixedClock, Program
 from symprogram._checks import check_enum, shown
 from symprogram.consent import Channel
 from symprogram.errors import ValidationError
+from symprogram.events import DomainEvent
 from symprogram.i18n import direction, display_name, negotiate, parse_tag
 from symprogram.serialization import loads
 
@@ -72,3 +73,68 @@ def test_verify_all_refuses_what_is_not_a_digest(against: object) -> None:
     with Program.in_memory() as program, pytest.raises(ValidationError) as info:
         program.verify_all(against=against)  # type: ignore[arg-type]
     assert ("invalid_digest", "against") == (info.value.code, info.value.field)
+
+
+class _Hostile:
+    """An argument whose hashing, comparing and printing all raise."""
+
+    def __hash__(self) -> int:
+        raise RuntimeError("hash")
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("eq")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("repr")
+
+
+class _Text(str):
+    """A str subclass with a hostile ``__hash__`` and ``__eq__``."""
+
+    def __hash__(self) -> int:
+        raise RuntimeError("hash")
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("eq")
+
+
+def test_check_enum_never_runs_the_arguments_own_hash_or_eq() -> None:
+    """An object that raises when hashed or compared is refused like "nope"; a str
+    subclass that does is read as its text."""
+    with pytest.raises(ValidationError) as refused:
+        check_enum(Channel, _Hostile(), "channel")
+    assert "invalid_channel" == refused.value.code
+    assert Channel.EMAIL is check_enum(Channel, _Text("email"), "channel")
+    with pytest.raises(ValidationError):
+        check_enum(Channel, _Text("nope"), "channel")
+
+
+def test_a_hostile_object_for_an_enumeration_argument_is_a_validation_error() -> None:
+    """Through the public API: a terms path, a notification category and an incident
+    message author that hash-raise are refused with their codes."""
+    program = Program.open("memory://", clock=FixedClock(datetime(2012, 3, 1, tzinfo=UTC)))
+    calls = [
+        lambda: program.accounts.accept_terms(path=_Hostile()),  # type: ignore[arg-type]
+        lambda: program.accounts.notification_setting("SP-1", _Hostile()),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        with pytest.raises(ValidationError):
+            call()
+
+
+def test_history_record_refuses_what_is_not_an_event() -> None:
+    """``history.record`` and ``record_many`` refuse a non-event (``invalid_event``)
+    and append nothing."""
+    program = Program.open("memory://", clock=FixedClock(datetime(2012, 3, 1, tzinfo=UTC)))
+    history = program.history
+    with program.store.transaction() as tx:
+        for call in (
+            lambda: history.record(tx, "not an event"),  # type: ignore[arg-type]
+            lambda: history.record_many(  # type: ignore[list-item]
+                tx, [DomainEvent("SP-1", datetime(2012, 3, 1, tzinfo=UTC)), "x"]
+            ),
+        ):
+            with pytest.raises(ValidationError) as refused:
+                call()
+            assert "invalid_event" == refused.value.code
+    assert [] == history.read("SP-1")
