@@ -29,6 +29,7 @@ __all__ = [
     "AccountsCandidateDirectory",
     "ConsentMarketing",
     "ConsentRemoteAccess",
+    "awards_anchors",
     "candidate_anchors",
     "postal_address_recorded",
     "remote_access_evidence",
@@ -303,3 +304,13 @@ def candidate_anchors(
     from symprogram.accounts._anchors import candidate_anchor_check
 
     return candidate_anchor_check(tx, subject, entries)
+
+
+def awards_anchors(
+    tx: Transaction, subject: str, entries: Sequence[LedgerEntry]
+) -> tuple[AggregateMismatch, ...]:
+    """The account history's anchor check of the stored awards records (the awards
+    context's, imported on first use): see ``AccountHistory.add_anchor_check``."""
+    from symprogram.awards._anchors import awards_anchor_check
+
+    return awards_anchor_check(tx, subject, entries)

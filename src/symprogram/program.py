@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
-from symprogram._bridges import candidate_anchors
+from symprogram._bridges import awards_anchors, candidate_anchors
 from symprogram._closing import Closing
 from symprogram._verifications import failed_verifications
 from symprogram.clock import Clock, SystemClock, ensure_utc
@@ -164,9 +164,11 @@ class Program(Closing):
         self.history = AccountHistory(
             store, ledger=self.ledgers.ledger("history"), subscriptions=self.subscriptions
         )
-        # Each stored candidate's status and address are checked against the history
-        # by ``history.verify`` and ``verify_all`` (``aggregate_mismatch``).
+        # Each stored candidate's status and address, and its stored exam results and
+        # grants, are checked against the history by ``history.verify`` and
+        # ``verify_all`` (``aggregate_mismatch``).
         self.history.add_anchor_check(candidate_anchors)
+        self.history.add_anchor_check(awards_anchors)
 
     # -- construction -------------------------------------------------------------
     @classmethod

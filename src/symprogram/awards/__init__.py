@@ -8,6 +8,7 @@ and revokes awards, queues achievement kits and publishes awards to third
 parties who verify them with a code.
 """
 
+from symprogram.awards._anchors import awards_anchor_check
 from symprogram.awards.directory import StaticCandidateDirectory
 from symprogram.awards.events import *  # noqa: F403  (every event, re-exported)
 from symprogram.awards.events import __all__ as _events_all
@@ -34,6 +35,7 @@ __all__ = [
     "AwardsStorage",
     "CandidateDirectory",
     "StaticCandidateDirectory",
+    "awards_anchor_check",
     *_events_all,
     *(name for name in _models_all if name not in _MODELS_MODULE_ONLY),
 ]

@@ -34,8 +34,9 @@ from datetime import datetime
 import attrs
 
 from symprogram._checks import check_int, shown
-from symprogram.awards import _inputs, _rules_disclosures, _rules_kits
+from symprogram.awards import _inputs, _rules_anchors, _rules_disclosures, _rules_kits
 from symprogram.awards._inputs import *  # noqa: F403
+from symprogram.awards._rules_anchors import *  # noqa: F403
 from symprogram.awards._rules_disclosures import *  # noqa: F403
 from symprogram.awards._rules_kits import *  # noqa: F403
 from symprogram.awards._rules_progress import (
@@ -66,6 +67,7 @@ from symprogram.errors import Conflict, IllegalTransition, NotFound, ValidationE
 __all__ = [
     # The private rule modules' names, re-exported as each one declares them.
     *_inputs.__all__,
+    *_rules_anchors.__all__,
     *_rules_disclosures.__all__,
     *_rules_kits.__all__,
     "Evidence",

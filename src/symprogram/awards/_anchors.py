@@ -1,0 +1,39 @@
+"""The stored awards of a candidate checked against the account history (read-only).
+
+:func:`awards_anchor_check` (exported by :mod:`symprogram.awards`) is an anchor
+check of the kernel (:data:`symprogram._anchors.AnchorCheck`): a program
+registers it on its account history (``AccountHistory.add_anchor_check``), so
+that ``history.verify`` and ``verify_all`` report a stored record whose exam
+results or grants differ from what the history says (``aggregate_mismatch``; the
+rule is :func:`symprogram.awards.rules.awards_differences`). It only reads: the
+candidate's awards record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from symprogram._anchors import AggregateMismatch, mismatches
+from symprogram.awards import rules
+from symprogram.awards.storage import AwardsStorage
+from symprogram.ledger import LedgerEntry
+from symprogram.persistence import Transaction
+
+__all__ = ["awards_anchor_check"]
+
+
+def awards_anchor_check(
+    tx: Transaction, subject: str, entries: Sequence[LedgerEntry]
+) -> tuple[AggregateMismatch, ...]:
+    """The stored awards of the candidate ``subject`` against its history ``entries``
+    (read in ``tx``).
+
+    Raises:
+        IntegrityError: the stored record cannot be read (``record_corrupt``).
+    """
+    if not entries:
+        return ()
+    awards = AwardsStorage().candidate(tx, subject)  # none stored: an empty record
+    pairs = [(entry.kind, entry.data) for entry in entries]
+    differences = rules.awards_differences(subject, awards, pairs)
+    return mismatches(entries[-1].position, differences)

@@ -1,0 +1,179 @@
+"""Rules of the awards anchored to the account history: the stored record against the ledger (pure).
+
+The account history is keyed and chained; the stored :class:`CandidateAwards` is
+not. A grant added to that row by hand (a certification never earned), a revoked
+grant put back as it was before the revocation, or a failed result deleted would
+change what :meth:`~symprogram.awards.AwardsService.awards_of` answers while every
+chain verifies. So the history's verification also replays, from the entries, what
+the ledger says of the candidate's exam results and grants and compares it with
+the stored record (``aggregate_mismatch``; the kernel's :mod:`symprogram._anchors`
+runs it):
+
+- **results**: each ``exam_result_recorded`` adds its ``result_id`` with its exam,
+  score, pass and instant taken; the stored record holds exactly those results;
+- **grants**: each ``award_granted`` adds its ``grant_id`` with its award and
+  expiry; each ``award_renewed`` moves that grant's expiry to its ``new_expiry``;
+  each ``award_revoked`` revokes it; the stored record holds exactly those grants,
+  with that current expiry and revocation.
+
+An entry whose data was erased says nothing: the results (or grants) are then
+compared only where the ledger still names them, and a stored one the ledger does
+not name is not reported. A history that says nothing of awards is compared with
+an empty record: a stored result or grant it never recorded is reported.
+
+Re-exported by :mod:`symprogram.awards.rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from symprogram._anchors import AggregateDifference
+from symprogram.awards.events import (
+    AwardGranted,
+    AwardRenewed,
+    AwardRevoked,
+    ExamResultRecorded,
+)
+from symprogram.awards.models import AwardGrant, CandidateAwards, ExamResult
+from symprogram.awards.ports import CANDIDATE_KIND
+
+__all__ = ["awards_differences"]
+
+_RESULT = ExamResultRecorded.event_name()
+_GRANTED = AwardGranted.event_name()
+_RENEWED = AwardRenewed.event_name()
+_REVOKED = AwardRevoked.event_name()
+
+_UNKNOWN = object()
+"""What an erased entry says of a value: nothing."""
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _expiry(grant: AwardGrant) -> str | None:
+    """The stored grant's current expiry, as the ledger writes it."""
+    return _instant(grant.renewals[-1].new_expiry if grant.renewals else grant.expires_at)
+
+
+def _result_fields(result: ExamResult) -> dict[str, object]:
+    return {
+        "exam_code": result.exam_code,
+        "score": result.score,
+        "passed": result.passed,
+        "taken_at": _instant(result.taken_at),
+    }
+
+
+def _grant_fields(grant: AwardGrant) -> dict[str, object]:
+    return {
+        "award_id": grant.award_id,
+        "expires_at": _expiry(grant),
+        "revoked": grant.revoked_at is not None,
+    }
+
+
+class _Said:
+    """What the entries say of the results and grants (replayed in order)."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, dict[str, object]] = {}
+        self.grants: dict[str, dict[str, object]] = {}
+        self.all_results = True  # no result entry was erased
+        self.all_grants = True  # no grant entry was erased
+
+    def result(self, data: Mapping[str, Any] | None) -> None:
+        rid = None if data is None else data.get("result_id")
+        if data is None or not isinstance(rid, str):
+            self.all_results = False
+            return
+        self.results[rid] = {name: data.get(name, _UNKNOWN) for name in _RESULT_FIELDS}
+
+    def grant(self, kind: str, data: Mapping[str, Any] | None) -> None:
+        gid = None if data is None else data.get("grant_id")
+        if data is None or not isinstance(gid, str):
+            self.all_grants = False
+            # which grant changed is unknown: no grant's expiry or revocation is known
+            for said in self.grants.values():
+                said["expires_at"] = said["revoked"] = _UNKNOWN
+            return
+        if kind == _GRANTED:
+            self.grants[gid] = {
+                "award_id": data.get("award_id", _UNKNOWN),
+                "expires_at": data.get("expires_at", _UNKNOWN),
+                "revoked": False,
+            }
+        elif gid in self.grants:
+            said = self.grants[gid]
+            if kind == _RENEWED:
+                said["expires_at"] = data.get("new_expiry", _UNKNOWN)
+            else:
+                said["revoked"] = True
+
+
+_RESULT_FIELDS = ("exam_code", "score", "passed", "taken_at")
+
+
+def _compare(
+    candidate_id: str,
+    what: str,
+    said: Mapping[str, Mapping[str, object]],
+    stored: Mapping[str, Mapping[str, object]],
+    complete: bool,
+) -> list[AggregateDifference]:
+    found: list[AggregateDifference] = []
+    for key in sorted(said.keys() - stored.keys()):
+        found.append(_difference(candidate_id, f"{what}[{key}]", None, "recorded"))
+    if complete:
+        for key in sorted(stored.keys() - said.keys()):
+            found.append(_difference(candidate_id, f"{what}[{key}]", "recorded", None))
+    for key in sorted(said.keys() & stored.keys()):
+        for name, value in said[key].items():
+            if value is _UNKNOWN or stored[key][name] == value:
+                continue
+            shown = (str(stored[key][name]), str(value))
+            found.append(_difference(candidate_id, f"{what}[{key}].{name}", *shown))
+    return found
+
+
+def _difference(
+    candidate_id: str, field: str, stored: str | None, ledger: str | None
+) -> AggregateDifference:
+    return AggregateDifference(CANDIDATE_KIND, candidate_id, field, stored, ledger)
+
+
+def awards_differences(
+    candidate_id: str,
+    awards: CandidateAwards | None,
+    entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+) -> tuple[AggregateDifference, ...]:
+    """Where the stored ``awards`` differ from what the candidate's history ``entries`` say.
+
+    Args:
+        candidate_id: the candidate ID (the record's key).
+        awards: the stored record (``None``: none, i.e. no results and no grants).
+        entries: the history's ``(kind, data)`` pairs, oldest first (``data``
+            ``None`` once erased).
+
+    Returns:
+        one difference per result or grant the two sides do not share
+        (``results[ID]``, ``grants[ID]``) and per field they disagree on
+        (``results[ID].score``, ``grants[ID].expires_at``, ``grants[ID].revoked``,
+        ...); none when they agree.
+    """
+    said = _Said()
+    for kind, data in entries:
+        if kind == _RESULT:
+            said.result(data)
+        elif kind in (_GRANTED, _RENEWED, _REVOKED):
+            said.grant(kind, data)
+    results = {} if awards is None else {r.result_id: _result_fields(r) for r in awards.results}
+    grants = {} if awards is None else {g.grant_id: _grant_fields(g) for g in awards.grants}
+    return (
+        *_compare(candidate_id, "results", said.results, results, said.all_results),
+        *_compare(candidate_id, "grants", said.grants, grants, said.all_grants),
+    )

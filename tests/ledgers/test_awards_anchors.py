@@ -1,0 +1,209 @@
+"""A candidate's stored awards checked against the account history (``aggregate_mismatch``).
+
+A tamper probe found that the awards record of a candidate could be edited beside
+a keyed ledger without ``verify`` seeing it: a grant added by hand answered an
+active certification the candidate never earned, a revoked grant put back from a
+backup answered active again, a failed result deleted was gone. The account
+history's verification now also compares the stored exam results and grants with
+its ``exam_result_recorded``, ``award_granted``, ``award_renewed`` and
+``award_revoked`` entries (``symprogram.awards.rules.awards_differences``).
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import suppress
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ledger_rows import LedgerRows
+
+from _programs import ProgramFactory, register_form
+from symprogram import Program
+from symprogram._anchors import AggregateMismatch
+from symprogram.awards import awards_anchor_check
+from symprogram.awards import rules as award_rules
+from symprogram.awards.models import CandidateAwards
+from symprogram.errors import SymprogramError
+from symprogram.history import AccountHistory
+from symprogram.ledger import Verification
+from symprogram.notify import Outbox
+from symprogram.serialization import loads_without
+
+KEY = b"awards anchors ledger key, 32 by"
+AWARDS = "award_candidate"
+EXAM, AWARD = "SSE-EP", "sse-endpoint"
+HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+def _active(program: Program, email: str = "ada@example.com") -> str:
+    register_form(program.accounts, email)
+    outbox = program.notifier
+    assert isinstance(outbox, Outbox)
+    token = outbox.last("activation", to=email).data["token"]
+    assert isinstance(token, str)
+    return program.accounts.activate(token).candidate_id
+
+
+def _earned(program: Program, cid: str) -> str:
+    """Pass the exam and earn the award; return the grant's id."""
+    taken = program.clock.now() - timedelta(days=1)
+    program.awards.record_exam_result(cid, EXAM, 90, taken_at=taken)
+    [grant] = program.awards.evaluate(cid)
+    return grant.grant_id
+
+
+def _fields(result: Verification) -> set[str]:
+    return {p.field for p in result.problems if isinstance(p, AggregateMismatch)}
+
+
+def _edit(rows: LedgerRows, cid: str, change: object) -> None:
+    """Rewrite the stored awards record of ``cid`` with ``change(data)`` applied."""
+    text = rows.get_record(AWARDS, cid)
+    assert text is not None
+    data = json.loads(text)
+    change(data)  # type: ignore[operator]
+    rows.put_record(AWARDS, cid, json.dumps(data, separators=(",", ":"), sort_keys=True))
+
+
+@pytest.mark.backends("memory", "sqlite", "sqlalchemy", "postgresql", "mariadb")
+def test_a_grant_added_by_hand_is_reported(backend: str, make_program: ProgramFactory) -> None:
+    """A certification written into the record without an ``award_granted`` entry
+    answers active, and ``verify`` / ``verify_all`` report it."""
+    program = make_program(backend, ledger_key=KEY)
+    cid = _active(program)
+    grant = _earned(program, cid)
+    assert program.history.verify(cid).ok
+    forged = {
+        "award_id": "sse-information-management",
+        "expires_at": "2013-03-01T09:30:00+00:00",
+        "grant_id": "forged-1",
+        "granted_at": "2012-03-01T09:30:00+00:00",
+        "renewals": [],
+        "revoke_reason": None,
+        "revoked_at": None,
+    }
+    _edit(LedgerRows(program), cid, lambda data: data["grants"].append(forged))
+    held = {h.award_id for h in program.awards.awards_of(cid)}
+    assert {AWARD, "sse-information-management"} == held  # the forgery answers...
+    result = program.history.verify(cid)
+    assert {"grants[forged-1]"} == _fields(result)  # ...and is reported
+    assert [cid] == [f.subject for f in program.history.verify_all()]
+    assert grant not in str(result.problems)
+
+
+def test_a_revoked_grant_put_back_and_an_edited_result_are_reported(program: Program) -> None:
+    """The record from before a revocation, put back, answers active again: the
+    history says revoked. A score edited, a result deleted: both reported."""
+    cid = _active(program)
+    grant = _earned(program, cid)
+    rows = LedgerRows(program)
+    before = rows.get_record(AWARDS, cid)
+    program.awards.revoke(cid, AWARD, reason="misconduct")
+    rows.put_record(AWARDS, cid, before)
+    assert {f"grants[{grant}].revoked"} == _fields(program.history.verify(cid))
+    [result] = program.awards.exam_results(cid)
+    _edit(rows, cid, lambda data: data["results"][0].update(score=100))
+    assert f"results[{result.result_id}].score" in _fields(program.history.verify(cid))
+    _edit(rows, cid, lambda data: data.update(results=[]))
+    assert f"results[{result.result_id}]" in _fields(program.history.verify(cid))
+
+
+def test_a_renewal_rolled_back_is_reported(program: Program) -> None:
+    """The record from before a renewal, put back, has the old expiry."""
+    cid = _active(program)
+    grant = _earned(program, cid)
+    rows = LedgerRows(program)
+    before = rows.get_record(AWARDS, cid)
+    program.clock.advance(timedelta(days=330))  # inside the 60-day renewal window
+    program.awards.record_exam_result(
+        cid, EXAM, 90, taken_at=program.clock.now() - timedelta(days=1)
+    )
+    program.awards.renew(cid, AWARD)
+    assert program.history.verify(cid).ok
+    after = rows.get_record(AWARDS, cid)
+    assert after is not None
+    data = json.loads(after)
+    data["grants"] = json.loads(before or "{}")["grants"]
+    rows.put_record(AWARDS, cid, json.dumps(data, separators=(",", ":"), sort_keys=True))
+    assert {f"grants[{grant}].expires_at"} == _fields(program.history.verify(cid))
+
+
+def test_a_hand_built_history_checks_awards_once_told_to(program: Program) -> None:
+    """``awards_anchor_check`` is what a program registers; a history built by hand
+    over the same store reports the forged grant only once it is added."""
+    cid = _active(program)
+    _earned(program, cid)
+    _edit(LedgerRows(program), cid, lambda data: data.update(grants=[]))
+    plain = AccountHistory(program.store, ledger=program.history.ledger)
+    assert plain.verify(cid).ok
+    plain.add_anchor_check(awards_anchor_check)
+    assert len(_fields(plain.verify(cid))) == 1
+
+
+AWARD_STEPS = ("pass", "fail", "evaluate", "renew", "revoke", "publish", "later")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=HEALTH)
+@given(steps=st.lists(st.sampled_from(AWARD_STEPS), max_size=10), erase=st.booleans())
+def test_legitimate_awards_life_cycles_never_report_a_mismatch(
+    make_program: ProgramFactory, steps: list[str], erase: bool
+) -> None:
+    """Random awards life cycles (results passed and failed, evaluations, renewals,
+    revocations, publications, time passing; then perhaps an erasure) verify without
+    any ``aggregate_mismatch``; a stored record emptied afterwards is reported once
+    the history recorded anything of the awards."""
+    program = make_program("memory", ledger_key=KEY)
+    cid = _active(program)
+    awards = program.awards
+    recorded = False
+    for step in steps:
+        with suppress(SymprogramError):  # a refused step changes nothing
+            taken = program.clock.now() - timedelta(hours=1)
+            if step in ("pass", "fail"):
+                awards.record_exam_result(cid, EXAM, 90 if step == "pass" else 10, taken_at=taken)
+                recorded = True
+            elif step == "evaluate":
+                awards.evaluate(cid)
+            elif step == "renew":
+                awards.renew(cid, AWARD)
+            elif step == "revoke":
+                awards.revoke(cid, AWARD, reason="audit")
+            elif step == "publish":
+                awards.publish(cid, [AWARD], "hiring@example.com")
+            else:
+                program.clock.advance(timedelta(days=110))
+    if erase:
+        program.erase_person(cid, reason="request")
+    assert set() == _fields(program.history.verify(cid))
+    assert () == program.history.verify_all()
+    if recorded and not erase:
+        _edit(LedgerRows(program), cid, lambda data: data.update(results=[]))
+        assert _fields(program.history.verify(cid))
+
+
+def test_the_awards_rule_skips_what_erased_entries_no_longer_say(program: Program) -> None:
+    """An erased grant entry hides which grant it was: a stored grant the ledger does
+    not name is not reported, nor any grant's expiry; results are still compared."""
+    cid = _active(program)
+    grant = _earned(program, cid)
+    record = LedgerRows(program).get_record(AWARDS, cid)
+    assert record is not None
+    state = loads_without(record, CandidateAwards, frozenset({"version"}))
+    [result] = state.results
+    entries: list[tuple[str, dict[str, object] | None]] = [
+        ("exam_result_recorded", {"result_id": result.result_id, "score": 1}),
+        ("award_granted", None),
+        ("award_renewed", {"grant_id": grant, "new_expiry": "2099-01-01T00:00:00+00:00"}),
+    ]
+    found = award_rules.awards_differences(cid, state, entries)
+    assert {f"results[{result.result_id}].score"} == {d.field for d in found}
+    assert () == award_rules.awards_differences(cid, None, [("kit_queued", {})])
+    [missing] = award_rules.awards_differences(cid, None, entries[:1])
+    assert (f"results[{result.result_id}]", None, "recorded") == (
+        missing.field,
+        missing.stored,
+        missing.ledger,
+    )
