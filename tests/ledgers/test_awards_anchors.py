@@ -15,6 +15,7 @@ import json
 from contextlib import suppress
 from datetime import timedelta
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,6 +35,7 @@ from symprogram.serialization import loads_without
 
 KEY = b"awards anchors ledger key, 32 by"
 AWARDS = "award_candidate"
+DISCLOSURES = "award_disclosure"
 EXAM, AWARD = "SSE-EP", "sse-endpoint"
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
@@ -131,6 +133,23 @@ def test_a_renewal_rolled_back_is_reported(program: Program) -> None:
     assert {f"grants[{grant}].expires_at"} == _fields(program.history.verify(cid))
 
 
+def test_a_revoked_disclosure_put_back_is_reported(program: Program) -> None:
+    """A disclosure the candidate revoked, put back from before the revocation, would
+    show the awards to the third party again: reported, as is a disclosure deleted."""
+    cid = _active(program)
+    _earned(program, cid)
+    published = program.awards.publish(cid, [AWARD], "hiring@example.com")
+    did = published.disclosure.disclosure_id
+    rows = LedgerRows(program)
+    before = rows.get_record(DISCLOSURES, did)
+    program.awards.revoke_disclosure(cid, did)
+    assert program.history.verify(cid).ok
+    rows.put_record(DISCLOSURES, did, before)
+    assert {f"disclosures[{did}].revoked"} == _fields(program.history.verify(cid))
+    rows.put_record(DISCLOSURES, did, None)
+    assert {f"disclosures[{did}]"} == _fields(program.history.verify(cid))
+
+
 def test_a_hand_built_history_checks_awards_once_told_to(program: Program) -> None:
     """``awards_anchor_check`` is what a program registers; a history built by hand
     over the same store reports the forged grant only once it is added."""
@@ -143,7 +162,7 @@ def test_a_hand_built_history_checks_awards_once_told_to(program: Program) -> No
     assert len(_fields(plain.verify(cid))) == 1
 
 
-AWARD_STEPS = ("pass", "fail", "evaluate", "renew", "revoke", "publish", "later")
+AWARD_STEPS = ("pass", "fail", "evaluate", "renew", "revoke", "publish", "withdraw", "later")
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=HEALTH)
@@ -173,6 +192,9 @@ def test_legitimate_awards_life_cycles_never_report_a_mismatch(
                 awards.revoke(cid, AWARD, reason="audit")
             elif step == "publish":
                 awards.publish(cid, [AWARD], "hiring@example.com")
+            elif step == "withdraw":
+                for disclosure in awards.disclosures_of(cid):
+                    awards.revoke_disclosure(cid, disclosure.disclosure_id)
             else:
                 program.clock.advance(timedelta(days=110))
     if erase:
@@ -207,3 +229,31 @@ def test_the_awards_rule_skips_what_erased_entries_no_longer_say(program: Progra
         missing.stored,
         missing.ledger,
     )
+
+
+def test_the_disclosure_rule_compares_what_the_record_lists_and_the_history_names(
+    program: Program,
+) -> None:
+    """A disclosure the record lists but nobody stored is ``listed``; an erased
+    ``disclosure_revoked`` leaves every disclosure's revocation unknown."""
+    cid = _active(program)
+    _earned(program, cid)
+    did = program.awards.publish(cid, [AWARD], "hiring@example.com").disclosure.disclosure_id
+    record = LedgerRows(program).get_record(AWARDS, cid)
+    assert record is not None
+    state = loads_without(record, CandidateAwards, frozenset({"version"}))
+    [stored] = program.awards.disclosures_of(cid)
+    published = {"disclosure_id": did, "award_ids": [AWARD], "expires_at": "2099-01-01"}
+    entries: list[tuple[str, dict[str, object] | None]] = [
+        ("exam_result_recorded", None),  # erased: the results and grants are not compared
+        ("award_granted", None),
+        ("awards_published", published),
+    ]
+    [expiry] = award_rules.awards_differences(cid, state, entries, {did: stored})
+    assert f"disclosures[{did}].expires_at" == expiry.field
+    unknown = [*entries, ("disclosure_revoked", None)]
+    revoked = attrs.evolve(stored, revoked_at=stored.created_at)
+    found = award_rules.awards_differences(cid, state, unknown, {did: revoked})
+    assert {f"disclosures[{did}].expires_at"} == {d.field for d in found}
+    [listed] = award_rules.awards_differences(cid, state, entries[:2], {})
+    assert (f"disclosures[{did}]", None, "listed") == (listed.field, listed.stored, listed.ledger)

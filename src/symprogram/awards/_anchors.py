@@ -4,9 +4,9 @@
 check of the kernel (:data:`symprogram._anchors.AnchorCheck`): a program
 registers it on its account history (``AccountHistory.add_anchor_check``), so
 that ``history.verify`` and ``verify_all`` report a stored record whose exam
-results or grants differ from what the history says (``aggregate_mismatch``; the
+results, grants or disclosures differ from what the history says (``aggregate_mismatch``; the
 rule is :func:`symprogram.awards.rules.awards_differences`). It only reads: the
-candidate's awards record.
+candidate's awards record and its disclosures.
 """
 
 from __future__ import annotations
@@ -33,7 +33,10 @@ def awards_anchor_check(
     """
     if not entries:
         return ()
-    awards = AwardsStorage().candidate(tx, subject)  # none stored: an empty record
+    storage = AwardsStorage()
+    awards = storage.candidate(tx, subject)  # none stored: an empty record
     pairs = [(entry.kind, entry.data) for entry in entries]
-    differences = rules.awards_differences(subject, awards, pairs)
+    named = {*awards.disclosure_ids, *rules.published_disclosures(pairs)}
+    disclosures = {did: d for did in sorted(named) if (d := storage.find_disclosure(tx, did))}
+    differences = rules.awards_differences(subject, awards, pairs, disclosures)
     return mismatches(entries[-1].position, differences)

@@ -14,7 +14,12 @@ runs it):
 - **grants**: each ``award_granted`` adds its ``grant_id`` with its award and
   expiry; each ``award_renewed`` moves that grant's expiry to its ``new_expiry``;
   each ``award_revoked`` revokes it; the stored record holds exactly those grants,
-  with that current expiry and revocation.
+  with that current expiry and revocation;
+- **disclosures**: each ``awards_published`` adds its ``disclosure_id`` with the
+  awards shown and the expiry; each ``disclosure_revoked`` revokes it; the stored
+  record lists exactly those disclosures, and each stored disclosure shows those
+  awards until that expiry, revoked or not as the history says (a revoked
+  disclosure put back would show the awards to the third party again).
 
 An entry whose data was erased says nothing: the results (or grants) are then
 compared only where the ledger still names them, and a stored one the ledger does
@@ -35,17 +40,21 @@ from symprogram.awards.events import (
     AwardGranted,
     AwardRenewed,
     AwardRevoked,
+    AwardsPublished,
+    DisclosureRevoked,
     ExamResultRecorded,
 )
-from symprogram.awards.models import AwardGrant, CandidateAwards, ExamResult
+from symprogram.awards.models import AwardGrant, CandidateAwards, Disclosure, ExamResult
 from symprogram.awards.ports import CANDIDATE_KIND
 
-__all__ = ["awards_differences"]
+__all__ = ["awards_differences", "published_disclosures"]
 
 _RESULT = ExamResultRecorded.event_name()
 _GRANTED = AwardGranted.event_name()
 _RENEWED = AwardRenewed.event_name()
 _REVOKED = AwardRevoked.event_name()
+_PUBLISHED = AwardsPublished.event_name()
+_WITHDRAWN = DisclosureRevoked.event_name()
 
 _UNKNOWN = object()
 """What an erased entry says of a value: nothing."""
@@ -69,6 +78,24 @@ def _result_fields(result: ExamResult) -> dict[str, object]:
     }
 
 
+def _disclosure_fields(disclosure: Disclosure) -> dict[str, object]:
+    return {
+        "award_ids": list(disclosure.award_ids),
+        "expires_at": _instant(disclosure.expires_at),
+        "revoked": disclosure.revoked_at is not None,
+    }
+
+
+def published_disclosures(entries: Iterable[tuple[str, Mapping[str, Any] | None]]) -> set[str]:
+    """The disclosure IDs the history's ``awards_published`` entries still name."""
+    found: set[str] = set()
+    for kind, data in entries:
+        did = None if kind != _PUBLISHED or data is None else data.get("disclosure_id")
+        if isinstance(did, str):
+            found.add(did)
+    return found
+
+
 def _grant_fields(grant: AwardGrant) -> dict[str, object]:
     return {
         "award_id": grant.award_id,
@@ -83,8 +110,10 @@ class _Said:
     def __init__(self) -> None:
         self.results: dict[str, dict[str, object]] = {}
         self.grants: dict[str, dict[str, object]] = {}
+        self.disclosures: dict[str, dict[str, object]] = {}
         self.all_results = True  # no result entry was erased
         self.all_grants = True  # no grant entry was erased
+        self.all_disclosures = True  # no disclosure entry was erased
 
     def result(self, data: Mapping[str, Any] | None) -> None:
         rid = None if data is None else data.get("result_id")
@@ -113,6 +142,22 @@ class _Said:
                 said["expires_at"] = data.get("new_expiry", _UNKNOWN)
             else:
                 said["revoked"] = True
+
+    def disclosure(self, kind: str, data: Mapping[str, Any] | None) -> None:
+        did = None if data is None else data.get("disclosure_id")
+        if data is None or not isinstance(did, str):
+            self.all_disclosures = False
+            for said in self.disclosures.values():  # which one was revoked is unknown
+                said["revoked"] = _UNKNOWN
+            return
+        if kind == _PUBLISHED:
+            self.disclosures[did] = {
+                "award_ids": data.get("award_ids", _UNKNOWN),
+                "expires_at": data.get("expires_at", _UNKNOWN),
+                "revoked": False,
+            }
+        elif did in self.disclosures:
+            self.disclosures[did]["revoked"] = True
 
 
 _RESULT_FIELDS = ("exam_code", "score", "passed", "taken_at")
@@ -150,6 +195,7 @@ def awards_differences(
     candidate_id: str,
     awards: CandidateAwards | None,
     entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+    disclosures: Mapping[str, Disclosure] | None = None,
 ) -> tuple[AggregateDifference, ...]:
     """Where the stored ``awards`` differ from what the candidate's history ``entries`` say.
 
@@ -158,12 +204,15 @@ def awards_differences(
         awards: the stored record (``None``: none, i.e. no results and no grants).
         entries: the history's ``(kind, data)`` pairs, oldest first (``data``
             ``None`` once erased).
+        disclosures: the stored disclosures the record lists or the history names,
+            by ID (one missing: not stored); ``None``: disclosures are not compared.
 
     Returns:
-        one difference per result or grant the two sides do not share
-        (``results[ID]``, ``grants[ID]``) and per field they disagree on
-        (``results[ID].score``, ``grants[ID].expires_at``, ``grants[ID].revoked``,
-        ...); none when they agree.
+        one difference per result, grant or disclosure the two sides do not share
+        (``results[ID]``, ``grants[ID]``, ``disclosures[ID]``) and per field they
+        disagree on (``results[ID].score``, ``grants[ID].expires_at``,
+        ``grants[ID].revoked``, ``disclosures[ID].revoked``, ...); none when they
+        agree.
     """
     said = _Said()
     for kind, data in entries:
@@ -171,9 +220,31 @@ def awards_differences(
             said.result(data)
         elif kind in (_GRANTED, _RENEWED, _REVOKED):
             said.grant(kind, data)
+        elif kind in (_PUBLISHED, _WITHDRAWN):
+            said.disclosure(kind, data)
     results = {} if awards is None else {r.result_id: _result_fields(r) for r in awards.results}
     grants = {} if awards is None else {g.grant_id: _grant_fields(g) for g in awards.grants}
-    return (
+    found = [
         *_compare(candidate_id, "results", said.results, results, said.all_results),
         *_compare(candidate_id, "grants", said.grants, grants, said.all_grants),
-    )
+    ]
+    if disclosures is not None:
+        listed = () if awards is None else awards.disclosure_ids
+        stored = {
+            did: _disclosure_fields(disclosures[did]) if did in disclosures else {}
+            for did in {*listed, *disclosures}
+        }
+        found += _compare_disclosures(candidate_id, said, stored)
+    return tuple(found)
+
+
+def _compare_disclosures(
+    candidate_id: str, said: _Said, stored: Mapping[str, Mapping[str, object]]
+) -> list[AggregateDifference]:
+    """The disclosures: listed by the record and stored, as the history says."""
+    kept = {did: fields for did, fields in stored.items() if fields}
+    found = _compare(candidate_id, "disclosures", said.disclosures, kept, said.all_disclosures)
+    for did in sorted(stored.keys() - kept.keys()):  # listed by the record, not stored
+        if did not in said.disclosures:
+            found.append(_difference(candidate_id, f"disclosures[{did}]", None, "listed"))
+    return found

@@ -77,6 +77,10 @@ class AwardsStorage:
         """The disclosure (NotFound ``disclosure_not_found``)."""
         return self._disclosures(tx).get(disclosure_id)
 
+    def find_disclosure(self, tx: Transaction, disclosure_id: str) -> Disclosure | None:
+        """The disclosure, or ``None``."""
+        return self._disclosures(tx).find(disclosure_id)
+
     def disclosure_by_code(self, tx: Transaction, code_digest: str) -> Disclosure | None:
         """The disclosure whose verification code has this digest, if any."""
         key = tx.index_get(CODE_INDEX, code_digest)
