@@ -4,10 +4,13 @@
 anchor check of the kernel (:data:`symprogram._anchors.AnchorCheck`): a program
 registers it on its account history (``AccountHistory.add_anchor_check``), so
 that ``history.verify`` and ``verify_all`` report a stored candidate whose
-status, address or erasure differs from what the history says
-(``aggregate_mismatch``; the rule is
-:func:`symprogram.accounts.rules.candidate_differences`). It only reads: the
-candidate record, and only when the history says something of an account.
+status, address, erasure or notification preferences differ from what the
+history says, or a score report or incident of the account that does
+(``aggregate_mismatch``; the rules are
+:func:`symprogram.accounts.rules.candidate_differences` and
+:func:`~symprogram.accounts.rules.account_records_differences`). It only reads:
+the candidate record and the reports and incidents its history names, and only
+when the history says something of an account.
 """
 
 from __future__ import annotations
@@ -33,7 +36,14 @@ def candidate_anchor_check(
     """
     if not rules.mentions_account(entry.kind for entry in entries):
         return ()
-    candidate = AccountsStorage(tx).candidates.find(subject)
+    storage = AccountsStorage(tx)
+    candidate = storage.candidates.find(subject)
     pairs = [(entry.kind, entry.data) for entry in entries]
-    differences = rules.candidate_differences(subject, candidate, pairs)
+    numbers, incident_ids = rules.named_records(pairs)
+    reports = {n: r for n in sorted(numbers) if (r := storage.score_reports.find(n))}
+    incidents = {i: n for i in sorted(incident_ids) if (n := storage.incidents.find(i))}
+    differences = (
+        *rules.candidate_differences(subject, candidate, pairs),
+        *rules.account_records_differences(subject, candidate, pairs, reports, incidents),
+    )
     return mismatches(entries[-1].position, differences)

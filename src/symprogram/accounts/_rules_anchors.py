@@ -14,6 +14,17 @@ and compares it with the stored candidate (``aggregate_mismatch``; the kernel's
   ``email_changed``'s ``email``; ``account_erased`` makes it the erased marker;
 - **erasure**: after ``account_erased`` the stored candidate is erased.
 
+The records the account owns are compared too (:func:`account_records_differences`):
+
+- **notification preferences**: the last ``notification_preference_changed`` of
+  a category says whether the candidate chose it;
+- **score reports**: each ``score_report_claimed`` names a report the account
+  lists and the stored report's ``claimed_by`` (a claim rolled back would let
+  another account claim the report);
+- **incidents**: each ``incident_opened`` names an incident the account lists,
+  open with one message; each ``incident_message_posted`` adds a message and each
+  ``incident_status_changed`` sets its status.
+
 An entry whose data was erased says nothing of its field: the field is unknown
 until a later entry says it again, and an unknown field is not compared. A
 history that says nothing of an account (no such entry at all: the awards
@@ -34,16 +45,41 @@ from symprogram.accounts.events import (
     AccountStatusChanged,
     CandidateRegistered,
     EmailChanged,
+    IncidentMessagePosted,
+    IncidentOpened,
+    IncidentStatusChanged,
+    NotificationPreferenceChanged,
+    ScoreReportClaimed,
 )
-from symprogram.accounts.models import ERASED_EMAIL, AccountStatus, Candidate
-from symprogram.accounts.ports import CANDIDATE_KIND
+from symprogram.accounts.models import (
+    ERASED_EMAIL,
+    AccountStatus,
+    Candidate,
+    Incident,
+    IncidentStatus,
+    ScoreReport,
+)
+from symprogram.accounts.ports import CANDIDATE_KIND, INCIDENT_KIND, SCORE_REPORT_KIND
 
-__all__ = ["candidate_differences", "mentions_account"]
+__all__ = [
+    "account_records_differences",
+    "candidate_differences",
+    "mentions_account",
+    "named_records",
+]
 
 _REGISTERED = CandidateRegistered.event_name()
 _STATUS = AccountStatusChanged.event_name()
 _EMAIL = EmailChanged.event_name()
 _ERASED = AccountErased.event_name()
+
+_PREFERENCE = NotificationPreferenceChanged.event_name()
+_CLAIMED = ScoreReportClaimed.event_name()
+_OPENED = IncidentOpened.event_name()
+_POSTED = IncidentMessagePosted.event_name()
+_MOVED = IncidentStatusChanged.event_name()
+_UNKNOWN = object()
+"""What an erased entry says of a value: nothing."""
 
 _ANCHOR_KINDS = frozenset({_REGISTERED, _STATUS, _EMAIL, _ERASED})
 """The history entry kinds that say what the stored candidate holds."""
@@ -106,4 +142,171 @@ def candidate_differences(
         )
     if erased and candidate.erased_at is None:
         found.append(AggregateDifference(CANDIDATE_KIND, candidate_id, "erased_at", None, "erased"))
+    return tuple(found)
+
+
+def named_records(
+    entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+) -> tuple[set[str], set[str]]:
+    """The score reports (registration numbers) and incidents (IDs) the history names."""
+    reports: set[str] = set()
+    incidents: set[str] = set()
+    for kind, data in entries:
+        if kind == _CLAIMED and (number := _said(data, "registration_number")) is not None:
+            reports.add(number)
+        elif kind == _OPENED and (incident := _said(data, "incident_id")) is not None:
+            incidents.add(incident)
+    return reports, incidents
+
+
+class _Owned:
+    """What the entries say of the records the account owns (replayed in order)."""
+
+    def __init__(self) -> None:
+        self.chosen: dict[str, object] = {}
+        self.claims: set[str] = set()
+        self.incidents: dict[str, dict[str, object]] = {}
+        self.all_claims = True  # no claim entry was erased
+        self.all_incidents = True  # no incident entry was erased
+
+    def preference(self, data: Mapping[str, Any] | None) -> None:
+        category = _said(data, "category")
+        enabled = None if data is None else data.get("enabled")
+        if category is None or not isinstance(enabled, bool):
+            self.chosen = dict.fromkeys(self.chosen, _UNKNOWN)  # which one changed is unknown
+        else:
+            self.chosen[category] = enabled
+
+    def claim(self, data: Mapping[str, Any] | None) -> None:
+        number = _said(data, "registration_number")
+        if number is None:
+            self.all_claims = False
+        else:
+            self.claims.add(number)
+
+    def incident(self, kind: str, data: Mapping[str, Any] | None) -> None:
+        incident = _said(data, "incident_id")
+        if incident is None:
+            self.all_incidents = False
+            for each in self.incidents.values():  # which one changed is unknown
+                each["status"] = each["messages"] = _UNKNOWN
+            return
+        if kind == _OPENED:
+            self.incidents[incident] = {"status": str(IncidentStatus.OPEN), "messages": 1}
+            return
+        said = self.incidents.get(incident)
+        if said is None:
+            return
+        if kind == _MOVED:
+            said["status"] = _said(data, "status") or _UNKNOWN
+        elif isinstance(count := said["messages"], int):
+            said["messages"] = count + 1
+
+
+def _owned(entries: Iterable[tuple[str, Mapping[str, Any] | None]]) -> _Owned:
+    owned = _Owned()
+    for kind, data in entries:
+        if kind == _PREFERENCE:
+            owned.preference(data)
+        elif kind == _CLAIMED:
+            owned.claim(data)
+        elif kind in (_OPENED, _POSTED, _MOVED):
+            owned.incident(kind, data)
+    return owned
+
+
+def _listed(
+    candidate_id: str, what: str, said: set[str], listed: set[str], complete: bool
+) -> list[AggregateDifference]:
+    """The records the account lists against the ones the history names."""
+    found = [
+        AggregateDifference(CANDIDATE_KIND, candidate_id, f"{what}[{key}]", None, "recorded")
+        for key in sorted(said - listed)
+    ]
+    if complete:
+        found += [
+            AggregateDifference(CANDIDATE_KIND, candidate_id, f"{what}[{key}]", "recorded", None)
+            for key in sorted(listed - said)
+        ]
+    return found
+
+
+def _reports(
+    candidate_id: str, claims: set[str], reports: Mapping[str, ScoreReport]
+) -> list[AggregateDifference]:
+    found = []
+    for number in sorted(claims):
+        report = reports.get(number)
+        claimed_by = None if report is None else report.claimed_by
+        if claimed_by != candidate_id:
+            field = f"score_reports[{number}].claimed_by"
+            found.append(
+                AggregateDifference(SCORE_REPORT_KIND, number, field, claimed_by, candidate_id)
+            )
+    return found
+
+
+def _incidents(
+    said: Mapping[str, Mapping[str, object]], incidents: Mapping[str, Incident]
+) -> list[AggregateDifference]:
+    found = []
+    for incident_id in sorted(said):
+        incident = incidents.get(incident_id)
+        if incident is None:
+            missing = AggregateDifference(INCIDENT_KIND, incident_id, "incident", None, "opened")
+            found.append(missing)
+            continue
+        stored = {"status": str(incident.status), "messages": len(incident.messages)}
+        for name, value in said[incident_id].items():
+            if value is not _UNKNOWN and stored[name] != value:
+                found.append(
+                    AggregateDifference(
+                        INCIDENT_KIND, incident_id, name, str(stored[name]), str(value)
+                    )
+                )
+    return found
+
+
+def account_records_differences(
+    candidate_id: str,
+    candidate: Candidate | None,
+    entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+    reports: Mapping[str, ScoreReport],
+    incidents: Mapping[str, Incident],
+) -> tuple[AggregateDifference, ...]:
+    """Where the records the account owns differ from what its history ``entries`` say.
+
+    Args:
+        candidate_id: the account's candidate ID.
+        candidate: the stored candidate (``None``: no record, reported by
+            :func:`candidate_differences`; its lists are then not compared).
+        entries: the history's ``(kind, data)`` pairs, oldest first.
+        reports: the stored score reports the history names (see
+            :func:`named_records`), by registration number (one missing: not stored).
+        incidents: the stored incidents the history names, by ID.
+
+    Returns:
+        one difference per preference (``preferences[CATEGORY]``), listed claim
+        or incident (``score_reports[NUMBER]``, ``incidents[ID]``), report not
+        claimed by the account (``score_reports[NUMBER].claimed_by``) and
+        incident status or message count that differs from the history.
+    """
+    owned = _owned(entries)
+    found: list[AggregateDifference] = []
+    if candidate is not None:
+        for category, enabled in sorted(owned.chosen.items()):
+            stored = category in {str(c) for c in candidate.preferences.enabled}
+            if enabled is not _UNKNOWN and stored != enabled:
+                field = f"preferences[{category}]"
+                difference = AggregateDifference(
+                    CANDIDATE_KIND, candidate_id, field, str(stored), str(enabled)
+                )
+                found.append(difference)
+        listed = set(candidate.score_reports)
+        found += _listed(candidate_id, "score_reports", owned.claims, listed, owned.all_claims)
+        listed = set(candidate.incidents)
+        said = set(owned.incidents)
+        found += _listed(candidate_id, "incidents", said, listed, owned.all_incidents)
+    found += _reports(candidate_id, owned.claims, reports)
+    found += _incidents(owned.incidents, incidents)
     return tuple(found)
