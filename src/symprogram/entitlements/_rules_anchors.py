@@ -15,9 +15,16 @@ grant and support extension and compares it with the stored record
   as agreements.
 
 Every record the ledger names must be stored with that state, and every stored
-record must be named by the ledger. An entry of a kind whose data was erased
-(the right to erasure) no longer says which record it was about: the records of
-that kind are then not compared at all.
+record must be named by the ledger. The support cases the audit names are compared
+too (:func:`cases_differences`): each ``case_opened`` case is stored for that
+customer, open, at escalation level 0, with the severity it was opened with; each
+``case_escalated`` sets its level, ``case_closed`` closes it (and ends its
+sessions); each ``remote_session_started`` adds a session and
+``remote_session_ended`` ends it (a session put back as running would show remote
+access still going on).
+
+An entry of a kind whose data was erased (the right to erasure) no longer says
+which record it was about: the records of that kind are then not compared at all.
 
 Re-exported by :mod:`symprogram.entitlements.rules`.
 """
@@ -33,15 +40,20 @@ from symprogram._anchors import AggregateDifference
 from symprogram.entitlements.events import (
     AgreementRecorded,
     AgreementStatusChanged,
+    CaseClosed,
+    CaseEscalated,
+    CaseOpened,
     EntitlementGranted,
     EntitlementRevoked,
     ExtensionRecorded,
     ExtensionStatusChanged,
+    RemoteSessionEnded,
+    RemoteSessionStarted,
 )
-from symprogram.entitlements.models import AgreementStatus, CustomerEntitlements
-from symprogram.entitlements.ports import HOLDINGS_KIND
+from symprogram.entitlements.models import AgreementStatus, CustomerEntitlements, SupportCase
+from symprogram.entitlements.ports import CASE_KIND, HOLDINGS_KIND
 
-__all__ = ["holdings_differences"]
+__all__ = ["cases_differences", "holdings_differences", "named_cases"]
 
 _ACTIVE = AgreementStatus.ACTIVE.value
 _REVOKED = "revoked"
@@ -152,4 +164,114 @@ def holdings_differences(
             if have is not None and want is not None:
                 field += records.suffix
             found.append(AggregateDifference(HOLDINGS_KIND, customer_id, field, have, want))
+    return tuple(found)
+
+
+_OPENED = CaseOpened.event_name()
+_CASE_KINDS = frozenset(
+    {
+        _OPENED,
+        CaseEscalated.event_name(),
+        CaseClosed.event_name(),
+        RemoteSessionStarted.event_name(),
+        RemoteSessionEnded.event_name(),
+    }
+)
+
+
+def named_cases(entries: Iterable[tuple[str, Mapping[str, Any] | None]]) -> set[str]:
+    """The case IDs the audit's ``case_opened`` entries still name."""
+    return {
+        case_id
+        for kind, data in entries
+        if kind == _OPENED and (case_id := _said(data, "case_id")) is not None
+    }
+
+
+def _case_state(case: SupportCase) -> dict[str, str]:
+    state = {
+        "customer_id": case.customer_id,
+        "severity": case.severity.value,
+        "status": case.status.value,
+        "escalation_level": str(case.escalation_level),
+    }
+    for session in case.remote_sessions:
+        state[f"remote_sessions[{session.session_id}]"] = (
+            "running" if session.ended_at is None else "ended"
+        )
+    return state
+
+
+def _sessions(state: Mapping[str, str]) -> list[str]:
+    return [name for name in state if name.startswith("remote_sessions[")]
+
+
+def _said_cases(
+    customer_id: str, entries: Sequence[tuple[str, Mapping[str, Any] | None]]
+) -> dict[str, dict[str, str]] | None:
+    """Each case's state as the audit says it (``None``: an erased entry hides one)."""
+    said: dict[str, dict[str, str]] = {}
+    for kind, data in entries:
+        if kind not in _CASE_KINDS:
+            continue
+        case_id = _said(data, "case_id")
+        if data is None or case_id is None:
+            return None
+        if kind == _OPENED:
+            severity = _said(data, "severity") or ""
+            said[case_id] = {
+                "customer_id": customer_id,
+                "severity": severity,
+                "status": "open",
+                "escalation_level": "0",
+            }
+            continue
+        state = said.get(case_id)
+        if state is None:
+            continue
+        session = _said(data, "session_id")
+        if kind == CaseEscalated.event_name():
+            state["escalation_level"] = str(data.get("to_level"))
+        elif kind == CaseClosed.event_name():  # closing ends every session still running
+            state.update(status="closed", **dict.fromkeys(_sessions(state), "ended"))
+        elif session is not None:
+            ended = kind == RemoteSessionEnded.event_name()
+            state[f"remote_sessions[{session}]"] = "ended" if ended else "running"
+    return said
+
+
+def cases_differences(
+    customer_id: str,
+    entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+    cases: Mapping[str, SupportCase],
+) -> tuple[AggregateDifference, ...]:
+    """Where the stored support ``cases`` differ from what the customer's audit says.
+
+    Args:
+        customer_id: the customer.
+        entries: the audit's ``(kind, data)`` pairs, oldest first.
+        cases: the stored cases the audit names (see :func:`named_cases`), by ID
+            (one missing: not stored).
+
+    Returns:
+        one difference per case not stored (``case``) and per field of a stored
+        case that differs (``customer_id``, ``severity``, ``status``,
+        ``escalation_level``, ``remote_sessions[<id>]``: ``running`` or ``ended``);
+        none when they agree, or when an erased entry hides which case it was about.
+    """
+    said = _said_cases(customer_id, list(entries))
+    if said is None:
+        return ()
+    found: list[AggregateDifference] = []
+    for case_id, want in sorted(said.items()):
+        case = cases.get(case_id)
+        if case is None:
+            found.append(AggregateDifference(CASE_KIND, case_id, "case", None, "opened"))
+            continue
+        have = _case_state(case)
+        for name in sorted(want.keys() | have.keys()):
+            if have.get(name) != want.get(name):
+                found.append(
+                    AggregateDifference(CASE_KIND, case_id, name, have.get(name), want.get(name))
+                )
     return tuple(found)

@@ -8,8 +8,10 @@ later: :meth:`Audit.history` reads it, :meth:`Audit.verify` and
 :meth:`Audit.verify_all` check it (against a digest kept outside the database
 too: ``verify(subject, against=digest)``, see :mod:`symprogram.digests`). Both
 also compare the customer's stored holdings with what the audit says of each
-agreement, grant and extension (``aggregate_mismatch``; the rule is
-:func:`~symprogram.entitlements.rules.holdings_differences`).
+agreement, grant and extension, and its stored support cases with what it says
+of each case (``aggregate_mismatch``; the rules are
+:func:`~symprogram.entitlements.rules.holdings_differences` and
+:func:`~symprogram.entitlements.rules.cases_differences`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from symprogram._verifications import LedgerReads
 from symprogram.entitlements import rules
 from symprogram.entitlements._base import _Base
 from symprogram.entitlements.ports import HOLDINGS_KIND
-from symprogram.entitlements.storage import StoredHoldings
+from symprogram.entitlements.storage import StoredCases, StoredHoldings
 from symprogram.ledger import Ledger, LedgerEntry
 from symprogram.persistence import Store, Transaction
 
@@ -62,7 +64,7 @@ class Audit(LedgerReads, _Base):
 def _holdings_anchor_check(
     tx: Transaction, subject: str, entries: Sequence[LedgerEntry]
 ) -> tuple[AggregateMismatch, ...]:
-    """The stored holdings of ``subject`` against its audit ``entries`` (read-only).
+    """The stored holdings and cases of ``subject`` against its audit ``entries`` (read-only).
 
     Read straight from the store (not through the decision methods' cache).
 
@@ -71,5 +73,10 @@ def _holdings_anchor_check(
     """
     holdings = StoredHoldings(tx).find(subject)
     pairs = [(entry.kind, entry.data) for entry in entries]
-    differences = rules.holdings_differences(subject, holdings, pairs)
+    stored = StoredCases(tx)
+    cases = {c: case for c in sorted(rules.named_cases(pairs)) if (case := stored.find(c))}
+    differences = (
+        *rules.holdings_differences(subject, holdings, pairs),
+        *rules.cases_differences(subject, pairs, cases),
+    )
     return mismatches(entries[-1].position if entries else 0, differences)
