@@ -30,7 +30,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
 
 import attrs
 
@@ -39,12 +40,16 @@ from symprogram.ledger import Ledger, LedgerEntry, Problem, Verification
 from symprogram.persistence import Transaction
 
 __all__ = [
+    "UNKNOWN",
     "AggregateDifference",
     "AggregateMismatch",
     "AnchorCheck",
     "anchored",
     "check_anchor",
+    "listing_differences",
     "mismatches",
+    "record_differences",
+    "said_text",
 ]
 
 AnchorCheck = Callable[[Transaction, str, Sequence[LedgerEntry]], Iterable[Problem]]
@@ -73,6 +78,80 @@ class AggregateDifference:
     stored: str | None
     ledger: str | None
     personal: bool = False
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final[object] = _Unknown()
+"""What a context's rule takes a field to be when the entry that said it was erased:
+unknown, and never compared."""
+
+
+def said_text(data: Mapping[str, Any] | None, name: str) -> str | None:
+    """``data[name]`` when an entry's data still holds it as text (``None``: unknown)."""
+    value = None if data is None else data.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _shown(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def listing_differences(
+    kind: str, key: str, what: str, said: Iterable[str], stored: Iterable[str], *, complete: bool
+) -> list[AggregateDifference]:
+    """The records a stored aggregate lists against the ones its ledger names.
+
+    A record the ledger names and the aggregate does not list is reported as
+    ``what[ID]`` (stored ``None``, ledger ``"recorded"``); one the aggregate lists
+    and the ledger does not name, only when the ledger is ``complete`` (no entry
+    that could have named it was erased).
+
+    Example:
+        >>> [d.field for d in listing_differences("c", "k", "grants", ["a"], ["b"], complete=True)]
+        ['grants[a]', 'grants[b]']
+    """
+    said_ids, stored_ids = set(said), set(stored)
+    found = [
+        AggregateDifference(kind, key, f"{what}[{item}]", None, "recorded")
+        for item in sorted(said_ids - stored_ids)
+    ]
+    if complete:
+        found += [
+            AggregateDifference(kind, key, f"{what}[{item}]", "recorded", None)
+            for item in sorted(stored_ids - said_ids)
+        ]
+    return found
+
+
+def record_differences(
+    kind: str,
+    key: str,
+    said: Mapping[str, object],
+    stored: Mapping[str, object],
+    *,
+    prefix: str = "",
+) -> list[AggregateDifference]:
+    """Field by field, where a stored record holds other than its ledger says.
+
+    Every field either side has is compared, except one the ledger says is
+    :data:`UNKNOWN`; a field one side lacks is ``None`` on that side. The field is
+    reported as ``prefix + name``.
+
+    Example:
+        >>> said, stored = {"status": "closed", "level": UNKNOWN}, {"status": "open", "level": 2}
+        >>> [(d.field, d.stored, d.ledger) for d in record_differences("case", "K", said, stored)]
+        [('status', 'open', 'closed')]
+    """
+    found = []
+    for name in sorted(said.keys() | stored.keys()):
+        want, have = said.get(name), stored.get(name)
+        if want is not UNKNOWN and want != have:
+            found.append(AggregateDifference(kind, key, prefix + name, _shown(have), _shown(want)))
+    return found
 
 
 @attrs.frozen

@@ -87,7 +87,8 @@ def test_a_claim_cleared_from_the_report_is_reported(program: Program) -> None:
     assert program.history.verify(cid).ok
     rows = LedgerRows(program)
     _edit(rows, "score_report", "REG-1", claimed_by=None, claimed_at=None)
-    assert {"score_reports[REG-1].claimed_by"} == _fields(program.history.verify(cid))
+    [problem] = program.history.verify(cid).problems
+    assert {"kind": "score_report", "key": "REG-1", "field": "claimed_by"} == problem.details
     _edit(rows, "candidate", cid, score_reports=[])
     assert "score_reports[REG-1]" in _fields(program.history.verify(cid))
 

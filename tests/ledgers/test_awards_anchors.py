@@ -145,9 +145,10 @@ def test_a_revoked_disclosure_put_back_is_reported(program: Program) -> None:
     program.awards.revoke_disclosure(cid, did)
     assert program.history.verify(cid).ok
     rows.put_record(DISCLOSURES, did, before)
-    assert {f"disclosures[{did}].revoked"} == _fields(program.history.verify(cid))
+    [problem] = program.history.verify(cid).problems
+    assert {"kind": DISCLOSURES, "key": did, "field": "revoked"} == problem.details
     rows.put_record(DISCLOSURES, did, None)
-    assert {f"disclosures[{did}]"} == _fields(program.history.verify(cid))
+    assert {"disclosure"} == _fields(program.history.verify(cid))
 
 
 def test_a_hand_built_history_checks_awards_once_told_to(program: Program) -> None:
@@ -234,8 +235,9 @@ def test_the_awards_rule_skips_what_erased_entries_no_longer_say(program: Progra
 def test_the_disclosure_rule_compares_what_the_record_lists_and_the_history_names(
     program: Program,
 ) -> None:
-    """A disclosure the record lists but nobody stored is ``listed``; an erased
-    ``disclosure_revoked`` leaves every disclosure's revocation unknown."""
+    """A disclosure the record lists that the history does not name is reported on
+    the record; an erased ``disclosure_revoked`` leaves every disclosure's
+    revocation unknown."""
     cid = _active(program)
     _earned(program, cid)
     did = program.awards.publish(cid, [AWARD], "hiring@example.com").disclosure.disclosure_id
@@ -250,10 +252,10 @@ def test_the_disclosure_rule_compares_what_the_record_lists_and_the_history_name
         ("awards_published", published),
     ]
     [expiry] = award_rules.awards_differences(cid, state, entries, {did: stored})
-    assert f"disclosures[{did}].expires_at" == expiry.field
+    assert (DISCLOSURES, did, "expires_at") == (expiry.kind, expiry.key, expiry.field)
     unknown = [*entries, ("disclosure_revoked", None)]
     revoked = attrs.evolve(stored, revoked_at=stored.created_at)
     found = award_rules.awards_differences(cid, state, unknown, {did: revoked})
-    assert {f"disclosures[{did}].expires_at"} == {d.field for d in found}
+    assert {"expires_at"} == {d.field for d in found}
     [listed] = award_rules.awards_differences(cid, state, entries[:2], {})
-    assert (f"disclosures[{did}]", None, "listed") == (listed.field, listed.stored, listed.ledger)
+    assert (f"disclosures[{did}]", "recorded", None) == (listed.field, listed.stored, listed.ledger)

@@ -39,7 +39,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from symprogram._anchors import AggregateDifference
+from symprogram._anchors import (
+    UNKNOWN,
+    AggregateDifference,
+    listing_differences,
+    record_differences,
+    said_text,
+)
 from symprogram.accounts.events import (
     AccountErased,
     AccountStatusChanged,
@@ -78,8 +84,6 @@ _CLAIMED = ScoreReportClaimed.event_name()
 _OPENED = IncidentOpened.event_name()
 _POSTED = IncidentMessagePosted.event_name()
 _MOVED = IncidentStatusChanged.event_name()
-_UNKNOWN = object()
-"""What an erased entry says of a value: nothing."""
 
 _ANCHOR_KINDS = frozenset({_REGISTERED, _STATUS, _EMAIL, _ERASED})
 """The history entry kinds that say what the stored candidate holds."""
@@ -88,12 +92,6 @@ _ANCHOR_KINDS = frozenset({_REGISTERED, _STATUS, _EMAIL, _ERASED})
 def mentions_account(kinds: Iterable[str]) -> bool:
     """Whether a history of entries of ``kinds`` says anything of the account."""
     return any(kind in _ANCHOR_KINDS for kind in kinds)
-
-
-def _said(data: Mapping[str, Any] | None, name: str) -> str | None:
-    """``data[name]`` when the entry still holds it as text (``None``: unknown)."""
-    value = None if data is None else data.get(name)
-    return value if isinstance(value, str) else None
 
 
 def candidate_differences(
@@ -119,11 +117,12 @@ def candidate_differences(
     email: str | None = None
     for kind, data in entries:
         if kind == _REGISTERED:
-            said, status, email = True, str(AccountStatus.PENDING_ACTIVATION), _said(data, "email")
+            status, email = str(AccountStatus.PENDING_ACTIVATION), said_text(data, "email")
+            said = True
         elif kind == _STATUS:
-            said, status = True, _said(data, "status")
+            said, status = True, said_text(data, "status")
         elif kind == _EMAIL:
-            said, email = True, _said(data, "email")
+            said, email = True, said_text(data, "email")
         elif kind == _ERASED:
             said = erased = True
             status, email = str(AccountStatus.CLOSED), ERASED_EMAIL
@@ -152,9 +151,9 @@ def named_records(
     reports: set[str] = set()
     incidents: set[str] = set()
     for kind, data in entries:
-        if kind == _CLAIMED and (number := _said(data, "registration_number")) is not None:
+        if kind == _CLAIMED and (number := said_text(data, "registration_number")) is not None:
             reports.add(number)
-        elif kind == _OPENED and (incident := _said(data, "incident_id")) is not None:
+        elif kind == _OPENED and (incident := said_text(data, "incident_id")) is not None:
             incidents.add(incident)
     return reports, incidents
 
@@ -170,26 +169,26 @@ class _Owned:
         self.all_incidents = True  # no incident entry was erased
 
     def preference(self, data: Mapping[str, Any] | None) -> None:
-        category = _said(data, "category")
+        category = said_text(data, "category")
         enabled = None if data is None else data.get("enabled")
         if category is None or not isinstance(enabled, bool):
-            self.chosen = dict.fromkeys(self.chosen, _UNKNOWN)  # which one changed is unknown
+            self.chosen = dict.fromkeys(self.chosen, UNKNOWN)  # which one changed is unknown
         else:
             self.chosen[category] = enabled
 
     def claim(self, data: Mapping[str, Any] | None) -> None:
-        number = _said(data, "registration_number")
+        number = said_text(data, "registration_number")
         if number is None:
             self.all_claims = False
         else:
             self.claims.add(number)
 
     def incident(self, kind: str, data: Mapping[str, Any] | None) -> None:
-        incident = _said(data, "incident_id")
+        incident = said_text(data, "incident_id")
         if incident is None:
             self.all_incidents = False
             for each in self.incidents.values():  # which one changed is unknown
-                each["status"] = each["messages"] = _UNKNOWN
+                each["status"] = each["messages"] = UNKNOWN
             return
         if kind == _OPENED:
             self.incidents[incident] = {"status": str(IncidentStatus.OPEN), "messages": 1}
@@ -198,7 +197,7 @@ class _Owned:
         if said is None:
             return
         if kind == _MOVED:
-            said["status"] = _said(data, "status") or _UNKNOWN
+            said["status"] = said_text(data, "status") or UNKNOWN
         elif isinstance(count := said["messages"], int):
             said["messages"] = count + 1
 
@@ -215,40 +214,22 @@ def _owned(entries: Iterable[tuple[str, Mapping[str, Any] | None]]) -> _Owned:
     return owned
 
 
-def _listed(
-    candidate_id: str, what: str, said: set[str], listed: set[str], complete: bool
-) -> list[AggregateDifference]:
-    """The records the account lists against the ones the history names."""
-    found = [
-        AggregateDifference(CANDIDATE_KIND, candidate_id, f"{what}[{key}]", None, "recorded")
-        for key in sorted(said - listed)
-    ]
-    if complete:
-        found += [
-            AggregateDifference(CANDIDATE_KIND, candidate_id, f"{what}[{key}]", "recorded", None)
-            for key in sorted(listed - said)
-        ]
-    return found
-
-
 def _reports(
     candidate_id: str, claims: set[str], reports: Mapping[str, ScoreReport]
 ) -> list[AggregateDifference]:
+    """Each claimed report, stored as claimed by the account (its own record)."""
     found = []
     for number in sorted(claims):
         report = reports.get(number)
-        claimed_by = None if report is None else report.claimed_by
-        if claimed_by != candidate_id:
-            field = f"score_reports[{number}].claimed_by"
-            found.append(
-                AggregateDifference(SCORE_REPORT_KIND, number, field, claimed_by, candidate_id)
-            )
+        stored = {"claimed_by": None if report is None else report.claimed_by}
+        found += record_differences(SCORE_REPORT_KIND, number, {"claimed_by": candidate_id}, stored)
     return found
 
 
 def _incidents(
     said: Mapping[str, Mapping[str, object]], incidents: Mapping[str, Incident]
 ) -> list[AggregateDifference]:
+    """Each incident the history names, stored as it says (its own record)."""
     found = []
     for incident_id in sorted(said):
         incident = incidents.get(incident_id)
@@ -257,14 +238,13 @@ def _incidents(
             found.append(missing)
             continue
         stored = {"status": str(incident.status), "messages": len(incident.messages)}
-        for name, value in said[incident_id].items():
-            if value is not _UNKNOWN and stored[name] != value:
-                found.append(
-                    AggregateDifference(
-                        INCIDENT_KIND, incident_id, name, str(stored[name]), str(value)
-                    )
-                )
+        found += record_differences(INCIDENT_KIND, incident_id, said[incident_id], stored)
     return found
+
+
+def _preferences(candidate: Candidate, chosen: Mapping[str, object]) -> dict[str, object]:
+    enabled = {str(category) for category in candidate.preferences.enabled}
+    return {f"preferences[{category}]": category in enabled for category in chosen}
 
 
 def account_records_differences(
@@ -286,27 +266,25 @@ def account_records_differences(
         incidents: the stored incidents the history names, by ID.
 
     Returns:
-        one difference per preference (``preferences[CATEGORY]``), listed claim
-        or incident (``score_reports[NUMBER]``, ``incidents[ID]``), report not
-        claimed by the account (``score_reports[NUMBER].claimed_by``) and
-        incident status or message count that differs from the history.
+        one difference per preference (``preferences[CATEGORY]``) and listed claim
+        or incident (``score_reports[NUMBER]``, ``incidents[ID]``) of the stored
+        candidate, and per field of a report or incident that differs from the
+        history, under that record's own kind and key (``claimed_by``;
+        ``incident``: not stored, ``status``, ``messages``).
     """
     owned = _owned(entries)
     found: list[AggregateDifference] = []
     if candidate is not None:
-        for category, enabled in sorted(owned.chosen.items()):
-            stored = category in {str(c) for c in candidate.preferences.enabled}
-            if enabled is not _UNKNOWN and stored != enabled:
-                field = f"preferences[{category}]"
-                difference = AggregateDifference(
-                    CANDIDATE_KIND, candidate_id, field, str(stored), str(enabled)
-                )
-                found.append(difference)
-        listed = set(candidate.score_reports)
-        found += _listed(candidate_id, "score_reports", owned.claims, listed, owned.all_claims)
-        listed = set(candidate.incidents)
-        said = set(owned.incidents)
-        found += _listed(candidate_id, "incidents", said, listed, owned.all_incidents)
+        said = {f"preferences[{category}]": value for category, value in owned.chosen.items()}
+        stored = _preferences(candidate, owned.chosen)
+        found += record_differences(CANDIDATE_KIND, candidate_id, said, stored)
+        for what, named, listed, complete in (
+            ("score_reports", owned.claims, candidate.score_reports, owned.all_claims),
+            ("incidents", owned.incidents, candidate.incidents, owned.all_incidents),
+        ):
+            found += listing_differences(
+                CANDIDATE_KIND, candidate_id, what, named, listed, complete=complete
+            )
     found += _reports(candidate_id, owned.claims, reports)
     found += _incidents(owned.incidents, incidents)
     return tuple(found)

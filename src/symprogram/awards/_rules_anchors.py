@@ -35,7 +35,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from symprogram._anchors import AggregateDifference
+from symprogram._anchors import (
+    UNKNOWN,
+    AggregateDifference,
+    listing_differences,
+    record_differences,
+)
 from symprogram.awards.events import (
     AwardGranted,
     AwardRenewed,
@@ -45,7 +50,7 @@ from symprogram.awards.events import (
     ExamResultRecorded,
 )
 from symprogram.awards.models import AwardGrant, CandidateAwards, Disclosure, ExamResult
-from symprogram.awards.ports import CANDIDATE_KIND
+from symprogram.awards.ports import CANDIDATE_KIND, DISCLOSURE_KIND
 
 __all__ = ["awards_differences", "published_disclosures"]
 
@@ -55,9 +60,6 @@ _RENEWED = AwardRenewed.event_name()
 _REVOKED = AwardRevoked.event_name()
 _PUBLISHED = AwardsPublished.event_name()
 _WITHDRAWN = DisclosureRevoked.event_name()
-
-_UNKNOWN = object()
-"""What an erased entry says of a value: nothing."""
 
 
 def _instant(value: datetime | None) -> str | None:
@@ -120,7 +122,7 @@ class _Said:
         if data is None or not isinstance(rid, str):
             self.all_results = False
             return
-        self.results[rid] = {name: data.get(name, _UNKNOWN) for name in _RESULT_FIELDS}
+        self.results[rid] = {name: data.get(name, UNKNOWN) for name in _RESULT_FIELDS}
 
     def grant(self, kind: str, data: Mapping[str, Any] | None) -> None:
         gid = None if data is None else data.get("grant_id")
@@ -128,18 +130,18 @@ class _Said:
             self.all_grants = False
             # which grant changed is unknown: no grant's expiry or revocation is known
             for said in self.grants.values():
-                said["expires_at"] = said["revoked"] = _UNKNOWN
+                said["expires_at"] = said["revoked"] = UNKNOWN
             return
         if kind == _GRANTED:
             self.grants[gid] = {
-                "award_id": data.get("award_id", _UNKNOWN),
-                "expires_at": data.get("expires_at", _UNKNOWN),
+                "award_id": data.get("award_id", UNKNOWN),
+                "expires_at": data.get("expires_at", UNKNOWN),
                 "revoked": False,
             }
         elif gid in self.grants:
             said = self.grants[gid]
             if kind == _RENEWED:
-                said["expires_at"] = data.get("new_expiry", _UNKNOWN)
+                said["expires_at"] = data.get("new_expiry", UNKNOWN)
             else:
                 said["revoked"] = True
 
@@ -148,12 +150,12 @@ class _Said:
         if data is None or not isinstance(did, str):
             self.all_disclosures = False
             for said in self.disclosures.values():  # which one was revoked is unknown
-                said["revoked"] = _UNKNOWN
+                said["revoked"] = UNKNOWN
             return
         if kind == _PUBLISHED:
             self.disclosures[did] = {
-                "award_ids": data.get("award_ids", _UNKNOWN),
-                "expires_at": data.get("expires_at", _UNKNOWN),
+                "award_ids": data.get("award_ids", UNKNOWN),
+                "expires_at": data.get("expires_at", UNKNOWN),
                 "revoked": False,
             }
         elif did in self.disclosures:
@@ -170,25 +172,12 @@ def _compare(
     stored: Mapping[str, Mapping[str, object]],
     complete: bool,
 ) -> list[AggregateDifference]:
-    found: list[AggregateDifference] = []
-    for key in sorted(said.keys() - stored.keys()):
-        found.append(_difference(candidate_id, f"{what}[{key}]", None, "recorded"))
-    if complete:
-        for key in sorted(stored.keys() - said.keys()):
-            found.append(_difference(candidate_id, f"{what}[{key}]", "recorded", None))
+    """The results or grants the record holds, as the history says them."""
+    found = listing_differences(CANDIDATE_KIND, candidate_id, what, said, stored, complete=complete)
     for key in sorted(said.keys() & stored.keys()):
-        for name, value in said[key].items():
-            if value is _UNKNOWN or stored[key][name] == value:
-                continue
-            shown = (str(stored[key][name]), str(value))
-            found.append(_difference(candidate_id, f"{what}[{key}].{name}", *shown))
+        pair = (said[key], stored[key])
+        found += record_differences(CANDIDATE_KIND, candidate_id, *pair, prefix=f"{what}[{key}].")
     return found
-
-
-def _difference(
-    candidate_id: str, field: str, stored: str | None, ledger: str | None
-) -> AggregateDifference:
-    return AggregateDifference(CANDIDATE_KIND, candidate_id, field, stored, ledger)
 
 
 def awards_differences(
@@ -208,11 +197,12 @@ def awards_differences(
             by ID (one missing: not stored); ``None``: disclosures are not compared.
 
     Returns:
-        one difference per result, grant or disclosure the two sides do not share
-        (``results[ID]``, ``grants[ID]``, ``disclosures[ID]``) and per field they
-        disagree on (``results[ID].score``, ``grants[ID].expires_at``,
-        ``grants[ID].revoked``, ``disclosures[ID].revoked``, ...); none when they
-        agree.
+        one difference per result, grant or disclosure the record and the history
+        do not share (``results[ID]``, ``grants[ID]``, ``disclosures[ID]``) and per
+        field they disagree on (``results[ID].score``, ``grants[ID].expires_at``,
+        ``grants[ID].revoked``); a disclosure's own record is reported under its
+        kind and ID (``disclosure``: not stored; ``revoked``, ``expires_at``,
+        ``award_ids``). None when they agree.
     """
     said = _Said()
     for kind, data in entries:
@@ -230,21 +220,28 @@ def awards_differences(
     ]
     if disclosures is not None:
         listed = () if awards is None else awards.disclosure_ids
-        stored = {
-            did: _disclosure_fields(disclosures[did]) if did in disclosures else {}
-            for did in {*listed, *disclosures}
-        }
-        found += _compare_disclosures(candidate_id, said, stored)
+        found += listing_differences(
+            CANDIDATE_KIND,
+            candidate_id,
+            "disclosures",
+            said.disclosures,
+            listed,
+            complete=said.all_disclosures,
+        )
+        found += _compare_disclosures(said.disclosures, disclosures)
     return tuple(found)
 
 
 def _compare_disclosures(
-    candidate_id: str, said: _Said, stored: Mapping[str, Mapping[str, object]]
+    said: Mapping[str, Mapping[str, object]], stored: Mapping[str, Disclosure]
 ) -> list[AggregateDifference]:
-    """The disclosures: listed by the record and stored, as the history says."""
-    kept = {did: fields for did, fields in stored.items() if fields}
-    found = _compare(candidate_id, "disclosures", said.disclosures, kept, said.all_disclosures)
-    for did in sorted(stored.keys() - kept.keys()):  # listed by the record, not stored
-        if did not in said.disclosures:
-            found.append(_difference(candidate_id, f"disclosures[{did}]", None, "listed"))
+    """Each disclosure the history names, stored as it says (its own record)."""
+    found: list[AggregateDifference] = []
+    for did in sorted(said):
+        disclosure = stored.get(did)
+        if disclosure is None:
+            found.append(AggregateDifference(DISCLOSURE_KIND, did, "disclosure", None, "published"))
+        else:
+            fields = _disclosure_fields(disclosure)
+            found += record_differences(DISCLOSURE_KIND, did, said[did], fields)
     return found

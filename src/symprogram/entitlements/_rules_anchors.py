@@ -36,7 +36,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._anchors import AggregateDifference
+from symprogram._anchors import AggregateDifference, record_differences, said_text
 from symprogram.entitlements.events import (
     AgreementRecorded,
     AgreementStatusChanged,
@@ -89,11 +89,6 @@ _EXTENSIONS = _Records(
 )
 
 
-def _said(data: Mapping[str, Any] | None, name: str) -> str | None:
-    value = None if data is None else data.get(name)
-    return value if isinstance(value, str) else None
-
-
 def _replay(
     records: _Records, entries: Sequence[tuple[str, Mapping[str, Any] | None]]
 ) -> dict[str, str] | None:
@@ -102,7 +97,7 @@ def _replay(
     for kind, data in entries:
         if kind != records.opened and kind != records.changed:
             continue
-        identifier = _said(data, records.id_field)
+        identifier = said_text(data, records.id_field)
         if identifier is None:
             return None
         if kind == records.opened:
@@ -110,7 +105,7 @@ def _replay(
         elif records is _GRANTS:
             states[identifier] = _REVOKED
         else:
-            status = _said(data, "status")
+            status = said_text(data, "status")
             if status is None:
                 return None
             states[identifier] = status
@@ -184,7 +179,7 @@ def named_cases(entries: Iterable[tuple[str, Mapping[str, Any] | None]]) -> set[
     return {
         case_id
         for kind, data in entries
-        if kind == _OPENED and (case_id := _said(data, "case_id")) is not None
+        if kind == _OPENED and (case_id := said_text(data, "case_id")) is not None
     }
 
 
@@ -214,11 +209,11 @@ def _said_cases(
     for kind, data in entries:
         if kind not in _CASE_KINDS:
             continue
-        case_id = _said(data, "case_id")
+        case_id = said_text(data, "case_id")
         if data is None or case_id is None:
             return None
         if kind == _OPENED:
-            severity = _said(data, "severity") or ""
+            severity = said_text(data, "severity") or ""
             said[case_id] = {
                 "customer_id": customer_id,
                 "severity": severity,
@@ -229,7 +224,7 @@ def _said_cases(
         state = said.get(case_id)
         if state is None:
             continue
-        session = _said(data, "session_id")
+        session = said_text(data, "session_id")
         if kind == CaseEscalated.event_name():
             state["escalation_level"] = str(data.get("to_level"))
         elif kind == CaseClosed.event_name():  # closing ends every session still running
@@ -268,10 +263,5 @@ def cases_differences(
         if case is None:
             found.append(AggregateDifference(CASE_KIND, case_id, "case", None, "opened"))
             continue
-        have = _case_state(case)
-        for name in sorted(want.keys() | have.keys()):
-            if have.get(name) != want.get(name):
-                found.append(
-                    AggregateDifference(CASE_KIND, case_id, name, have.get(name), want.get(name))
-                )
+        found += record_differences(CASE_KIND, case_id, want, _case_state(case))
     return tuple(found)
