@@ -320,3 +320,25 @@ def within_retries(action: Callable[[], object], retries: int = RETRIES) -> int:
                 continue
             raise
     raise AssertionError(f"gave up after {retries} retries")
+
+
+def register_active(program: Any, email: str = "ada@example.com", **fields: str) -> str:
+    """Register ``email`` with the standard form (``fields`` override it) and activate
+    the account from its activation message; return the candidate ID."""
+    register_form(program.accounts, email, **fields)
+    token = program.notifier.last("activation", to=email).data["token"]
+    return str(program.accounts.activate(token).candidate_id)
+
+
+def record_report(program: Any, number: str = "REG-0001") -> None:
+    """Record Ada's exam score report (250-315, 85 of 70) before any account claims it."""
+    program.accounts.record_score_report(
+        registration_number=number,
+        exam_code="250-315",
+        candidate_name="Ada Lovelace",
+        email="ada@example.com",
+        score=85,
+        passing_score=70,
+        exam_date=date(2012, 2, 1),
+        test_centre="London",
+    )

@@ -638,26 +638,20 @@ class _Builder:
         klass = self.const(cls, "cls")
         skipped = self.exclude if cls is self.top else frozenset()
         names: list[str] = []
-        read: list[tuple[str, Any]] = []
+        read: list[tuple[str, str, Any]] = []
         for field, tp in fields:
-            if field.name in skipped:  # not in the text: the field's plain default
-                default = field.default
-                if (
-                    field.converter is not None
-                    or default is attrs.NOTHING
-                    or isinstance(default, attrs.Factory)  # type: ignore[arg-type]
-                ):
-                    return None
-                names.append(self.const(default, f"default_{field.name}_"))
-            else:
+            if field.name not in skipped:
                 names.append(self.name("_v"))
-                read.append((names[-1], tp))
+                read.append((names[-1], field.name, tp))
+            elif field.converter is None and type(field.default) in (int, str, bool, type(None)):
+                names.append(self.const(field.default, f"default_{field.name}_"))  # not in text
+            else:
+                return None
         # one C call takes every item; a non-dict or a missing key raises
         # (itemgetter of one key gives the item itself, of several a tuple)
         if read:
-            wanted = [f.name for f, _ in fields if f.name not in skipped]
-            keys = self.const(operator.itemgetter(*wanted), "items")
-            lines = [f"{ind}{', '.join(var for var, _ in read)} = {keys}({raw})"]
+            keys = self.const(operator.itemgetter(*(name for _, name, _ in read)), "items")
+            lines = [f"{ind}{', '.join(var for var, _, _ in read)} = {keys}({raw})"]
         else:
             lines = [f"{ind}{raw}.keys()"]  # a non-dict raises
         # a text that holds a left-out field after all is not of the shape expected
@@ -666,7 +660,7 @@ class _Builder:
         # only its own field's value, which no other field's statements touch)
         checks: list[str] = []
         others: list[str] = []
-        for var, tp in read:
+        for var, _, tp in read:
             body = self.read(tp, var, ind)
             if body is None:
                 return None
@@ -783,11 +777,9 @@ def reader(
 ) -> Reader | None:
     """A function building ``cls`` from parsed JSON of the exact expected shape, or ``None``.
 
-    ``own_hooks``, ``by_text``: as for :func:`writer`. ``exclude``: names of
-    ``cls``'s own fields the text leaves out (as a writer's ``exclude`` writes it);
-    each takes its default, which must be a plain value (no factory, no
-    converter), else there is no reader. A text holding one of them after all
-    is not of the expected shape (a miss).
+    ``own_hooks``, ``by_text``: as for :func:`writer`. ``exclude``: ``cls``'s own
+    fields a writer's ``exclude`` left out; each takes its default, which must be a
+    plain value without a converter (else there is no reader).
     """
     builder = _Builder("reader", own_hooks, by_text)
     builder.top, builder.exclude = cls, exclude

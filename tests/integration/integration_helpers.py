@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from _kinds import known_records
-from _programs import START, add_agreement, add_grant, fast_options
+from _programs import START, add_agreement, add_grant, fast_options, record_report
 from symprogram import Program
 from symprogram.clock import FixedClock
 from symprogram.entitlements import Reader
@@ -94,20 +94,6 @@ def register(
 def register_active(program: Program, email: str = "ada@example.com", **names: str) -> str:
     """Register and activate; return the candidate ID."""
     return program.accounts.activate(register(program, email, **names)).candidate_id
-
-
-def record_report(program: Program, number: str = "REG-0001") -> None:
-    """Record Ada's exam score report before any account claims it."""
-    program.accounts.record_score_report(
-        registration_number=number,
-        exam_code="250-315",
-        candidate_name="Ada Lovelace",
-        email="ada@example.com",
-        score=85,
-        passing_score=70,
-        exam_date=date(2012, 2, 1),
-        test_centre="London",
-    )
 
 
 def earn_scs_endpoint(program: Program, cid: str) -> None:

@@ -14,44 +14,20 @@ from __future__ import annotations
 
 import json
 from contextlib import suppress
-from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_rows import LedgerRows
 
-from _programs import ProgramFactory, register_form
+from _programs import ProgramFactory, record_report, register_active
 from symprogram import Program
 from symprogram._anchors import AggregateMismatch
 from symprogram.accounts import rules as account_rules
 from symprogram.errors import SymprogramError
 from symprogram.ledger import Verification
-from symprogram.notify import Outbox
 
 KEY = b"account records ledger key, 32 b"
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-
-
-def _active(program: Program, email: str) -> str:
-    register_form(program.accounts, email)
-    outbox = program.notifier
-    assert isinstance(outbox, Outbox)
-    token = outbox.last("activation", to=email).data["token"]
-    assert isinstance(token, str)
-    return program.accounts.activate(token).candidate_id
-
-
-def _report(program: Program, number: str) -> None:
-    program.accounts.record_score_report(
-        registration_number=number,
-        exam_code="250-315",
-        candidate_name="Ada Lovelace",
-        email="ada@example.com",
-        score=85,
-        passing_score=70,
-        exam_date=date(2012, 2, 1),
-        test_centre="London",
-    )
 
 
 def _fields(result: Verification) -> set[str]:
@@ -68,7 +44,7 @@ def _edit(rows: LedgerRows, kind: str, key: str, **changes: object) -> None:
 def test_a_preference_switched_off_and_put_back_on_is_reported(program: Program) -> None:
     """Newsletters chosen, then switched off; the row from before, put back, would
     send them again: ``preferences[newsletters]``."""
-    cid = _active(program, "ada@example.com")
+    cid = register_active(program, "ada@example.com")
     program.accounts.set_notification_preference(cid, "newsletters", True)
     rows = LedgerRows(program)
     before = rows.get_record("candidate", cid)
@@ -81,8 +57,8 @@ def test_a_preference_switched_off_and_put_back_on_is_reported(program: Program)
 def test_a_claim_cleared_from_the_report_is_reported(program: Program) -> None:
     """The report's ``claimed_by`` cleared (another account could claim it), and the
     number dropped from the account's list: both reported."""
-    cid = _active(program, "ada@example.com")
-    _report(program, "REG-1")
+    cid = register_active(program, "ada@example.com")
+    record_report(program, "REG-1")
     program.accounts.claim_score_report(cid, "REG-1", email="ada@example.com")
     assert program.history.verify(cid).ok
     rows = LedgerRows(program)
@@ -95,7 +71,7 @@ def test_a_claim_cleared_from_the_report_is_reported(program: Program) -> None:
 
 def test_an_incident_rolled_back_or_deleted_is_reported(program: Program) -> None:
     """An incident's status put back, a message deleted, the record deleted."""
-    cid = _active(program, "ada@example.com")
+    cid = register_active(program, "ada@example.com")
     incident = program.accounts.open_incident(cid, title="Kit", body="Where is my kit?")
     iid = incident.incident_id
     program.accounts.post_incident_message(iid, author="support", body="Shipped today.")
@@ -135,10 +111,10 @@ def test_legitimate_account_records_never_report_a_mismatch(
     the stranger), incidents and their messages and statuses, then perhaps an
     erasure: neither account reports any ``aggregate_mismatch``."""
     program = make_program("memory", ledger_key=KEY)
-    cid = _active(program, "ada@example.com")
-    stranger = _active(program, "eve@example.com")
+    cid = register_active(program, "ada@example.com")
+    stranger = register_active(program, "eve@example.com")
     accounts = program.accounts
-    _report(program, "REG-1")
+    record_report(program, "REG-1")
     incidents: list[str] = []
     for step in steps:
         with suppress(SymprogramError):  # a refused step changes nothing

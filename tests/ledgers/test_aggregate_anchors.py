@@ -20,7 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_rows import LedgerRows
 
-from _programs import ProgramFactory, add_agreement, add_grant, db_path, register_form
+from _programs import (
+    ProgramFactory,
+    add_agreement,
+    add_grant,
+    db_path,
+    register_active,
+)
 from symprogram import Program
 from symprogram._anchors import AggregateMismatch
 from symprogram.accounts import rules as account_rules
@@ -43,14 +49,6 @@ def _outbox(program: Program) -> Outbox:
     outbox = program.notifier
     assert isinstance(outbox, Outbox)
     return outbox
-
-
-def register_active(program: Program, email: str = "ada@example.com") -> str:
-    """Accept the terms, register ``email`` and activate; return the candidate ID."""
-    register_form(program.accounts, email)
-    token = _outbox(program).last("activation", to=email).data["token"]
-    assert isinstance(token, str)
-    return program.accounts.activate(token).candidate_id
 
 
 def change_email(program: Program, cid: str, new_email: str) -> None:

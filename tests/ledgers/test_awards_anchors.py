@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_rows import LedgerRows
 
-from _programs import ProgramFactory, register_form
+from _programs import ProgramFactory, register_active
 from symprogram import Program
 from symprogram._anchors import AggregateMismatch
 from symprogram.awards import awards_anchor_check
@@ -30,7 +30,6 @@ from symprogram.awards.models import CandidateAwards
 from symprogram.errors import SymprogramError
 from symprogram.history import AccountHistory
 from symprogram.ledger import Verification
-from symprogram.notify import Outbox
 from symprogram.serialization import loads_without
 
 KEY = b"awards anchors ledger key, 32 by"
@@ -38,15 +37,6 @@ AWARDS = "award_candidate"
 DISCLOSURES = "award_disclosure"
 EXAM, AWARD = "SSE-EP", "sse-endpoint"
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-
-
-def _active(program: Program, email: str = "ada@example.com") -> str:
-    register_form(program.accounts, email)
-    outbox = program.notifier
-    assert isinstance(outbox, Outbox)
-    token = outbox.last("activation", to=email).data["token"]
-    assert isinstance(token, str)
-    return program.accounts.activate(token).candidate_id
 
 
 def _earned(program: Program, cid: str) -> str:
@@ -75,7 +65,7 @@ def test_a_grant_added_by_hand_is_reported(backend: str, make_program: ProgramFa
     """A certification written into the record without an ``award_granted`` entry
     answers active, and ``verify`` / ``verify_all`` report it."""
     program = make_program(backend, ledger_key=KEY)
-    cid = _active(program)
+    cid = register_active(program)
     grant = _earned(program, cid)
     assert program.history.verify(cid).ok
     forged = {
@@ -99,7 +89,7 @@ def test_a_grant_added_by_hand_is_reported(backend: str, make_program: ProgramFa
 def test_a_revoked_grant_put_back_and_an_edited_result_are_reported(program: Program) -> None:
     """The record from before a revocation, put back, answers active again: the
     history says revoked. A score edited, a result deleted: both reported."""
-    cid = _active(program)
+    cid = register_active(program)
     grant = _earned(program, cid)
     rows = LedgerRows(program)
     before = rows.get_record(AWARDS, cid)
@@ -115,7 +105,7 @@ def test_a_revoked_grant_put_back_and_an_edited_result_are_reported(program: Pro
 
 def test_a_renewal_rolled_back_is_reported(program: Program) -> None:
     """The record from before a renewal, put back, has the old expiry."""
-    cid = _active(program)
+    cid = register_active(program)
     grant = _earned(program, cid)
     rows = LedgerRows(program)
     before = rows.get_record(AWARDS, cid)
@@ -136,7 +126,7 @@ def test_a_renewal_rolled_back_is_reported(program: Program) -> None:
 def test_a_revoked_disclosure_put_back_is_reported(program: Program) -> None:
     """A disclosure the candidate revoked, put back from before the revocation, would
     show the awards to the third party again: reported, as is a disclosure deleted."""
-    cid = _active(program)
+    cid = register_active(program)
     _earned(program, cid)
     published = program.awards.publish(cid, [AWARD], "hiring@example.com")
     did = published.disclosure.disclosure_id
@@ -154,7 +144,7 @@ def test_a_revoked_disclosure_put_back_is_reported(program: Program) -> None:
 def test_a_hand_built_history_checks_awards_once_told_to(program: Program) -> None:
     """``awards_anchor_check`` is what a program registers; a history built by hand
     over the same store reports the forged grant only once it is added."""
-    cid = _active(program)
+    cid = register_active(program)
     _earned(program, cid)
     _edit(LedgerRows(program), cid, lambda data: data.update(grants=[]))
     plain = AccountHistory(program.store, ledger=program.history.ledger)
@@ -176,7 +166,7 @@ def test_legitimate_awards_life_cycles_never_report_a_mismatch(
     any ``aggregate_mismatch``; a stored record emptied afterwards is reported once
     the history recorded anything of the awards."""
     program = make_program("memory", ledger_key=KEY)
-    cid = _active(program)
+    cid = register_active(program)
     awards = program.awards
     recorded = False
     for step in steps:
@@ -210,7 +200,7 @@ def test_legitimate_awards_life_cycles_never_report_a_mismatch(
 def test_the_awards_rule_skips_what_erased_entries_no_longer_say(program: Program) -> None:
     """An erased grant entry hides which grant it was: a stored grant the ledger does
     not name is not reported, nor any grant's expiry; results are still compared."""
-    cid = _active(program)
+    cid = register_active(program)
     grant = _earned(program, cid)
     record = LedgerRows(program).get_record(AWARDS, cid)
     assert record is not None
@@ -238,7 +228,7 @@ def test_the_disclosure_rule_compares_what_the_record_lists_and_the_history_name
     """A disclosure the record lists that the history does not name is reported on
     the record; an erased ``disclosure_revoked`` leaves every disclosure's
     revocation unknown."""
-    cid = _active(program)
+    cid = register_active(program)
     _earned(program, cid)
     did = program.awards.publish(cid, [AWARD], "hiring@example.com").disclosure.disclosure_id
     record = LedgerRows(program).get_record(AWARDS, cid)

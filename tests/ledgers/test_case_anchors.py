@@ -17,13 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_rows import LedgerRows
 
-from _programs import ProgramFactory, add_agreement, register_form
+from _programs import ProgramFactory, add_agreement, register_active
 from symprogram import Program
 from symprogram._anchors import AggregateMismatch
 from symprogram.entitlements import rules as entitlement_rules
 from symprogram.errors import SymprogramError
 from symprogram.ledger import Verification
-from symprogram.notify import Outbox
 
 KEY = b"support cases audit ledger key 32"[:32]
 CASES = "entitlements_case"
@@ -38,16 +37,6 @@ def _open(program: Program, case_id: str = "K-1", customer: str = "C-1") -> None
     program.entitlements.open_case(
         customer, case_id=case_id, product="NetBackup", severity="high", summary="down", by="me"
     )
-
-
-def _customer(program: Program) -> str:
-    """An active account whose candidate ID is also the customer's (so it can be erased)."""
-    register_form(program.accounts, "ada@example.com")
-    outbox = program.notifier
-    assert isinstance(outbox, Outbox)
-    token = outbox.last("activation", to="ada@example.com").data["token"]
-    assert isinstance(token, str)
-    return program.accounts.activate(token).candidate_id
 
 
 def test_a_closed_case_put_back_with_its_session_running_is_reported(program: Program) -> None:
@@ -102,7 +91,7 @@ def test_legitimate_case_life_cycles_never_report_a_mismatch(
     then perhaps the customer erased: nothing reported."""
     program = make_program("memory", ledger_key=KEY)
     ents = program.entitlements
-    customer = _customer(program)
+    customer = register_active(program)  # the candidate is the customer: erasable
     add_agreement(ents, customer)
     program.consent_to_remote_access(customer)
     for step, which in steps:
