@@ -107,7 +107,7 @@ def _grant_fields(grant: AwardGrant) -> dict[str, object]:
 
 
 class _Said:
-    """What the entries say of the results and grants (replayed in order)."""
+    """What the entries say of the results, grants and disclosures (replayed in order)."""
 
     def __init__(self) -> None:
         self.results: dict[str, dict[str, object]] = {}
