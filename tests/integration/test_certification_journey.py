@@ -5,7 +5,7 @@ exercised through ``Program`` with the real accounts context behind the awards
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from integration_helpers import (
     register_active,
 )
 
-from _programs import ProgramFactory
+from _programs import ProgramFactory, record_report
 from symprogram import Program
 from symprogram.accounts import PostalAddress
 from symprogram.awards import AwardCatalogue, AwardStatus, DisclosureStatus, KitStatus
@@ -233,16 +233,7 @@ def test_candidate_to_verified_disclosure_and_revocation(program: Program) -> No
     revoked or expired disclosure shows nothing"; every step in the history)."""
     clock = clock_of(program)
     accounts, awards = program.accounts, program.awards
-    accounts.record_score_report(
-        registration_number="REG-0042",
-        exam_code="250-315",
-        candidate_name="Ada Lovelace",
-        email="ada@example.com",
-        score=85,
-        passing_score=70,
-        exam_date=date(2012, 2, 1),
-        test_centre="London",
-    )
+    record_report(program, "REG-0042")
     token = register(program, "ada@example.com")
     with pytest.raises(PermissionDenied):  # not active yet
         accounts.claim_score_report(

@@ -12,8 +12,10 @@ its ``exam_result_recorded``, ``award_granted``, ``award_renewed`` and
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -51,12 +53,12 @@ def _fields(result: Verification) -> set[str]:
     return {p.field for p in result.problems if isinstance(p, AggregateMismatch)}
 
 
-def _edit(rows: LedgerRows, cid: str, change: object) -> None:
+def _edit(rows: LedgerRows, cid: str, change: Callable[[dict[str, Any]], object]) -> None:
     """Rewrite the stored awards record of ``cid`` with ``change(data)`` applied."""
     text = rows.get_record(AWARDS, cid)
     assert text is not None
     data = json.loads(text)
-    change(data)  # type: ignore[operator]
+    change(data)
     rows.put_record(AWARDS, cid, json.dumps(data, separators=(",", ":"), sort_keys=True))
 
 
