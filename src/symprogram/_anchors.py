@@ -44,6 +44,7 @@ __all__ = [
     "AggregateDifference",
     "AggregateMismatch",
     "AnchorCheck",
+    "SaidEntries",
     "anchored",
     "check_anchor",
     "listing_differences",
@@ -55,6 +56,10 @@ __all__ = [
 AnchorCheck = Callable[[Transaction, str, Sequence[LedgerEntry]], Iterable[Problem]]
 """``check(tx, subject, entries)``: the problems of ``subject``'s stored aggregate
 against its ledger ``entries`` (oldest first), read in the read-only unit of work ``tx``."""
+
+SaidEntries = Iterable[tuple[str, Mapping[str, Any] | None]]
+"""A ledger's ``(kind, data)`` pairs, oldest first (``data`` is ``None`` once erased):
+what a context's anchor rule replays to learn what its stored record should hold."""
 
 
 @attrs.frozen

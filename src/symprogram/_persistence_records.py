@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import attrs
 
-from symprogram._checks import check_length
+from symprogram._checks import check_int, check_length
 from symprogram.errors import (
     ConcurrencyError,
     Conflict,
@@ -82,13 +82,7 @@ def check_key(value: object, field: str) -> str:
 
 def check_version(value: object) -> int:
     """Validate an expected version (a non-negative int)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(
-            "expected_version must be a non-negative integer",
-            field="expected_version",
-            code="invalid_version",
-        )
-    return value
+    return check_int(value, "expected_version", minimum=0, code="invalid_version")
 
 
 def check_text(value: object, field: str) -> str:
@@ -107,11 +101,7 @@ def check_text(value: object, field: str) -> str:
 
 def check_position(value: object, field: str = "position") -> int:
     """Validate a stream position (>= 0 for ``after``, >= 1 for an entry)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(
-            f"{field} must be a non-negative integer", field=field, code="invalid_position"
-        )
-    return value
+    return check_int(value, field, minimum=0, code="invalid_position")
 
 
 def check_writable(readonly: bool) -> None:

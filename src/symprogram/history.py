@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from symprogram._anchors import AnchorCheck, check_anchor
+from symprogram._checks import check_instance
 from symprogram._verifications import LedgerReads
 from symprogram.errors import ValidationError
 from symprogram.events import DomainEvent, Subscriptions
@@ -103,7 +104,7 @@ class AccountHistory(LedgerReads):
         Raises:
             ValidationError: ``event`` is not a ``DomainEvent`` (``invalid_event``).
         """
-        _check_event(event)
+        check_instance(event, DomainEvent, "event", code="invalid_event")
         entry = self.ledger.append(tx, event.subject, event.event_name(), event.payload(), event.at)
         self._publish(tx, (event,))
         return entry
@@ -122,7 +123,7 @@ class AccountHistory(LedgerReads):
         """
         given = list(events)
         for event in given:
-            _check_event(event)
+            check_instance(event, DomainEvent, "event", code="invalid_event")
         entries: list[LedgerEntry] = []
         for subject, run in itertools.groupby(given, key=lambda e: e.subject):
             entries.extend(
@@ -162,12 +163,3 @@ class AccountHistory(LedgerReads):
             if len(names) < batch:
                 return
             after = names[-1]
-
-
-def _check_event(event: object) -> None:
-    if not isinstance(event, DomainEvent):
-        raise ValidationError(
-            f"expected a DomainEvent, not {type(event).__name__}",
-            field="event",
-            code="invalid_event",
-        )

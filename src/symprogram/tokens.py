@@ -53,7 +53,7 @@ from enum import StrEnum
 
 import attrs
 
-from symprogram._checks import check_length, check_match
+from symprogram._checks import check_instance, check_length, check_match
 from symprogram.clock import ensure_utc
 from symprogram.errors import TokenError, ValidationError
 from symprogram.persistence import Repository, Transaction
@@ -182,20 +182,14 @@ def new_secrets(count: int) -> list[str]:
 
 
 def _check_secret(secret: object) -> str:
-    if not isinstance(secret, str):
-        raise ValidationError(
-            f"a token secret is text, not {type(secret).__name__}",
-            field="secret",
-            code="invalid_token_secret",
-        )
-    check_length(
-        secret,
+    text = check_instance(secret, str, "secret", code="invalid_token_secret")
+    return check_length(
+        text,
         "secret",
         limit=MAX_SECRET_LENGTH,
         code="token_secret_too_long",
         message=f"a token secret is at most {MAX_SECRET_LENGTH} characters",
     )
-    return secret
 
 
 def digest(secret: str) -> str:

@@ -42,6 +42,7 @@ from typing import Any
 from symprogram._anchors import (
     UNKNOWN,
     AggregateDifference,
+    SaidEntries,
     listing_differences,
     record_differences,
     said_text,
@@ -97,7 +98,7 @@ def mentions_account(kinds: Iterable[str]) -> bool:
 def candidate_differences(
     candidate_id: str,
     candidate: Candidate | None,
-    entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+    entries: SaidEntries,
 ) -> tuple[AggregateDifference, ...]:
     """Where the stored ``candidate`` differs from what its history ``entries`` say.
 
@@ -145,7 +146,7 @@ def candidate_differences(
 
 
 def named_records(
-    entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+    entries: SaidEntries,
 ) -> tuple[set[str], set[str]]:
     """The score reports (registration numbers) and incidents (IDs) the history names."""
     reports: set[str] = set()
@@ -202,7 +203,7 @@ class _Owned:
             said["messages"] = count + 1
 
 
-def _owned(entries: Iterable[tuple[str, Mapping[str, Any] | None]]) -> _Owned:
+def _owned(entries: SaidEntries) -> _Owned:
     owned = _Owned()
     for kind, data in entries:
         if kind == _PREFERENCE:
@@ -250,7 +251,7 @@ def _preferences(candidate: Candidate, chosen: Mapping[str, object]) -> dict[str
 def account_records_differences(
     candidate_id: str,
     candidate: Candidate | None,
-    entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+    entries: SaidEntries,
     reports: Mapping[str, ScoreReport],
     incidents: Mapping[str, Incident],
 ) -> tuple[AggregateDifference, ...]:

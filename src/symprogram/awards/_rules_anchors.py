@@ -31,13 +31,14 @@ Re-exported by :mod:`symprogram.awards.rules`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from symprogram._anchors import (
     UNKNOWN,
     AggregateDifference,
+    SaidEntries,
     listing_differences,
     record_differences,
 )
@@ -88,7 +89,7 @@ def _disclosure_fields(disclosure: Disclosure) -> dict[str, object]:
     }
 
 
-def published_disclosures(entries: Iterable[tuple[str, Mapping[str, Any] | None]]) -> set[str]:
+def published_disclosures(entries: SaidEntries) -> set[str]:
     """The disclosure IDs the history's ``awards_published`` entries still name."""
     found: set[str] = set()
     for kind, data in entries:
@@ -183,7 +184,7 @@ def _compare(
 def awards_differences(
     candidate_id: str,
     awards: CandidateAwards | None,
-    entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+    entries: SaidEntries,
     disclosures: Mapping[str, Disclosure] | None = None,
 ) -> tuple[AggregateDifference, ...]:
     """Where the stored ``awards`` differ from what the candidate's history ``entries`` say.

@@ -31,12 +31,12 @@ Re-exported by :mod:`symprogram.entitlements.rules`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from symprogram._anchors import AggregateDifference, record_differences, said_text
+from symprogram._anchors import AggregateDifference, SaidEntries, record_differences, said_text
 from symprogram.entitlements.events import (
     AgreementRecorded,
     AgreementStatusChanged,
@@ -127,7 +127,7 @@ def _stored(holdings: CustomerEntitlements | None) -> dict[str, dict[str, str]]:
 def holdings_differences(
     customer_id: str,
     holdings: CustomerEntitlements | None,
-    entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+    entries: SaidEntries,
 ) -> tuple[AggregateDifference, ...]:
     """Where the stored ``holdings`` differ from what the customer's audit ``entries`` say.
 
@@ -174,7 +174,7 @@ _CASE_KINDS = frozenset(
 )
 
 
-def named_cases(entries: Iterable[tuple[str, Mapping[str, Any] | None]]) -> set[str]:
+def named_cases(entries: SaidEntries) -> set[str]:
     """The case IDs the audit's ``case_opened`` entries still name."""
     return {
         case_id
@@ -237,7 +237,7 @@ def _said_cases(
 
 def cases_differences(
     customer_id: str,
-    entries: Iterable[tuple[str, Mapping[str, Any] | None]],
+    entries: SaidEntries,
     cases: Mapping[str, SupportCase],
 ) -> tuple[AggregateDifference, ...]:
     """Where the stored support ``cases`` differ from what the customer's audit says.
