@@ -50,6 +50,7 @@ __all__ = [
     "listing_differences",
     "mismatches",
     "record_differences",
+    "said_fields",
     "said_text",
 ]
 
@@ -99,6 +100,20 @@ def said_text(data: Mapping[str, Any] | None, name: str) -> str | None:
     """``data[name]`` when an entry's data still holds it as text (``None``: unknown)."""
     value = None if data is None else data.get(name)
     return value if isinstance(value, str) else None
+
+
+def said_fields(
+    data: Mapping[str, Any], names: Iterable[str], **known: object
+) -> dict[str, object]:
+    """What an entry's ``data`` says of each of ``names`` (:data:`UNKNOWN` where it says
+    nothing), with the ``known`` values the entry's kind implies.
+
+    Example:
+        >>> said = said_fields({"award_id": "A-1"}, ("award_id", "expires_at"), revoked=False)
+        >>> said["award_id"], said["expires_at"] is UNKNOWN, said["revoked"]
+        ('A-1', True, False)
+    """
+    return {name: data.get(name, UNKNOWN) for name in names} | known
 
 
 def _shown(value: object) -> str | None:

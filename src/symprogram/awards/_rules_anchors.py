@@ -41,6 +41,7 @@ from symprogram._anchors import (
     SaidEntries,
     listing_differences,
     record_differences,
+    said_fields,
 )
 from symprogram.awards.events import (
     AwardGranted,
@@ -123,7 +124,7 @@ class _Said:
         if data is None or not isinstance(rid, str):
             self.all_results = False
             return
-        self.results[rid] = {name: data.get(name, UNKNOWN) for name in _RESULT_FIELDS}
+        self.results[rid] = said_fields(data, _RESULT_FIELDS)
 
     def grant(self, kind: str, data: Mapping[str, Any] | None) -> None:
         gid = None if data is None else data.get("grant_id")
@@ -134,11 +135,7 @@ class _Said:
                 said["expires_at"] = said["revoked"] = UNKNOWN
             return
         if kind == _GRANTED:
-            self.grants[gid] = {
-                "award_id": data.get("award_id", UNKNOWN),
-                "expires_at": data.get("expires_at", UNKNOWN),
-                "revoked": False,
-            }
+            self.grants[gid] = said_fields(data, ("award_id", "expires_at"), revoked=False)
         elif gid in self.grants:
             said = self.grants[gid]
             if kind == _RENEWED:
@@ -154,11 +151,8 @@ class _Said:
                 said["revoked"] = UNKNOWN
             return
         if kind == _PUBLISHED:
-            self.disclosures[did] = {
-                "award_ids": data.get("award_ids", UNKNOWN),
-                "expires_at": data.get("expires_at", UNKNOWN),
-                "revoked": False,
-            }
+            fields = ("award_ids", "expires_at")
+            self.disclosures[did] = said_fields(data, fields, revoked=False)
         elif did in self.disclosures:
             self.disclosures[did]["revoked"] = True
 
