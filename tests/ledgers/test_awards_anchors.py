@@ -26,9 +26,10 @@ from ledger_rows import LedgerRows
 from _programs import ProgramFactory, register_active
 from symprogram import Program
 from symprogram._anchors import AggregateMismatch
+from symprogram.accounts import PostalAddress
 from symprogram.awards import awards_anchor_check
 from symprogram.awards import rules as award_rules
-from symprogram.awards.models import CandidateAwards
+from symprogram.awards.models import CandidateAwards, KitAddress, KitStatus
 from symprogram.errors import SymprogramError
 from symprogram.history import AccountHistory
 from symprogram.ledger import Verification
@@ -37,6 +38,7 @@ from symprogram.serialization import loads_without
 KEY = b"awards anchors ledger key, 32 by"
 AWARDS = "award_candidate"
 DISCLOSURES = "award_disclosure"
+KITS = "award_kit"
 EXAM, AWARD = "SSE-EP", "sse-endpoint"
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
@@ -155,7 +157,94 @@ def test_a_hand_built_history_checks_awards_once_told_to(program: Program) -> No
     assert len(_fields(plain.verify(cid))) == 1
 
 
-AWARD_STEPS = ("pass", "fail", "evaluate", "renew", "revoke", "publish", "withdraw", "later")
+def _certified(program: Program, cid: str) -> None:
+    """Pass 250-315 and ST0-091: SCS Endpoint is earned, with an achievement kit."""
+    taken = program.clock.now() - timedelta(days=1)
+    program.awards.record_exam_result(cid, "250-315", 85, taken_at=taken)
+    program.awards.record_exam_result(cid, "ST0-091", 85, taken_at=taken)
+    program.awards.evaluate(cid)
+
+
+def _with_address(program: Program, cid: str) -> None:
+    address = PostalAddress(lines=("12 St James's Square",), city="London", country="GB")
+    program.accounts.update_contact_details(cid, postal_address=address)
+
+
+def _edit_kit(rows: LedgerRows, kit_id: str, **changes: object) -> None:
+    text = rows.get_record(KITS, kit_id)
+    assert text is not None
+    data = {**json.loads(text), **changes}
+    rows.put_record(KITS, kit_id, json.dumps(data, separators=(",", ":"), sort_keys=True))
+
+
+@pytest.mark.backends("memory", "sqlite", "sqlalchemy", "postgresql", "mariadb")
+def test_a_shipped_kit_put_back_as_queued_is_reported(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """A shipped achievement kit whose row is put back from before the shipping would
+    be shipped again: the history says shipped, so ``verify`` reports its status;
+    a kit deleted, or moved to another candidate, is reported too."""
+    program = make_program(backend, ledger_key=KEY)
+    cid = register_active(program)
+    _with_address(program, cid)
+    _certified(program, cid)
+    kit = program.awards.kits_of(cid)[0]
+    rows = LedgerRows(program)
+    queued = rows.get_record(KITS, kit.kit_id)
+    assert KitStatus.SHIPPED == program.awards.ship_kit(kit.kit_id).status
+    assert program.history.verify(cid).ok
+    rows.put_record(KITS, kit.kit_id, queued)
+    assert KitStatus.QUEUED == program.awards.get_kit(kit.kit_id).status  # ships again...
+    [problem] = program.history.verify(cid).problems  # ...unless verify is asked
+    assert {"kind": KITS, "key": kit.kit_id, "field": "status"} == problem.details
+    assert [cid] == [f.subject for f in program.history.verify_all()]
+    _edit_kit(rows, kit.kit_id, candidate_id="SP-OTHER", status="shipped")
+    assert {"candidate_id"} == _fields(program.history.verify(cid))
+    rows.put_record(KITS, kit.kit_id, None)
+    assert {"kit"} == _fields(program.history.verify(cid))
+
+
+def test_a_kit_the_history_never_made_is_reported_on_the_record(program: Program) -> None:
+    """A kit ID added to the candidate's record without a ``kit_queued`` or ``kit_held``
+    entry is reported (``kits[ID]``); an erased kit entry leaves every kit's status
+    unknown, so none is reported."""
+    cid = register_active(program)
+    _certified(program, cid)
+    kit = program.awards.kits_of(cid)[0]
+    assert KitStatus.HELD == kit.status  # no postal address on file
+    _edit(LedgerRows(program), cid, lambda data: data["kit_ids"].append("forged-kit"))
+    assert {"kits[forged-kit]"} == _fields(program.history.verify(cid))
+    state = CandidateAwards(cid)  # no results nor grants: only kits are compared
+    made = {"kit_id": kit.kit_id, "award_id": kit.award_id}
+    address = KitAddress("Ada Lovelace", "ada@example.com", ("London",), "GB")
+    shipped = attrs.evolve(kit, status=KitStatus.SHIPPED, address=address, hold_reason=None)
+    listed = attrs.evolve(state, kit_ids=(kit.kit_id,))
+    erased: list[tuple[str, dict[str, object] | None]] = [("kit_held", made), ("kit_shipped", None)]
+    assert () == award_rules.awards_differences(cid, listed, erased, kits={kit.kit_id: shipped})
+    [status] = award_rules.awards_differences(cid, listed, erased[:1], kits={kit.kit_id: shipped})
+    assert ("status", "shipped", "held") == (status.field, status.stored, status.ledger)
+    [unlisted] = award_rules.awards_differences(cid, state, erased[:1], kits={kit.kit_id: kit})
+    assert (f"kits[{kit.kit_id}]", None, "recorded") == (
+        unlisted.field,
+        unlisted.stored,
+        unlisted.ledger,
+    )
+
+
+AWARD_STEPS = (
+    "pass",
+    "fail",
+    "evaluate",
+    "renew",
+    "revoke",
+    "publish",
+    "withdraw",
+    "later",
+    "certify",
+    "address",
+    "ship",
+    "deliver",
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=HEALTH)
@@ -164,7 +253,8 @@ def test_legitimate_awards_life_cycles_never_report_a_mismatch(
     make_program: ProgramFactory, steps: list[str], erase: bool
 ) -> None:
     """Random awards life cycles (results passed and failed, evaluations, renewals,
-    revocations, publications, time passing; then perhaps an erasure) verify without
+    revocations, publications, kits held, released, shipped and delivered, time
+    passing; then perhaps an erasure) verify without
     any ``aggregate_mismatch``; a stored record emptied afterwards is reported once
     the history recorded anything of the awards."""
     program = make_program("memory", ledger_key=KEY)
@@ -188,6 +278,16 @@ def test_legitimate_awards_life_cycles_never_report_a_mismatch(
             elif step == "withdraw":
                 for disclosure in awards.disclosures_of(cid):
                     awards.revoke_disclosure(cid, disclosure.disclosure_id)
+            elif step == "certify":
+                _certified(program, cid)
+                recorded = True
+            elif step == "address":
+                _with_address(program, cid)
+            elif step in ("ship", "deliver"):
+                for kit in awards.kits_of(cid):
+                    ship = awards.ship_kit if step == "ship" else awards.deliver_kit
+                    with suppress(SymprogramError):
+                        ship(kit.kit_id)
             else:
                 program.clock.advance(timedelta(days=110))
     if erase:

@@ -4,9 +4,9 @@
 check of the kernel (:data:`symprogram._anchors.AnchorCheck`): a program
 registers it on its account history (``AccountHistory.add_anchor_check``), so
 that ``history.verify`` and ``verify_all`` report a stored record whose exam
-results, grants or disclosures differ from what the history says (``aggregate_mismatch``; the
+results, grants, disclosures or kits differ from what the history says (``aggregate_mismatch``; the
 rule is :func:`symprogram.awards.rules.awards_differences`). It only reads: the
-candidate's awards record and its disclosures.
+candidate's awards record, its disclosures and its kits.
 """
 
 from __future__ import annotations
@@ -38,5 +38,7 @@ def awards_anchor_check(
     pairs = [(entry.kind, entry.data) for entry in entries]
     named = {*awards.disclosure_ids, *rules.published_disclosures(pairs)}
     disclosures = {did: d for did in sorted(named) if (d := storage.find_disclosure(tx, did))}
-    differences = rules.awards_differences(subject, awards, pairs, disclosures)
+    made = {*awards.kit_ids, *rules.made_kits(pairs)}
+    kits = {kid: kit for kid in sorted(made) if (kit := storage.find_kit(tx, kid))}
+    differences = rules.awards_differences(subject, awards, pairs, disclosures, kits)
     return mismatches(entries[-1].position, differences)

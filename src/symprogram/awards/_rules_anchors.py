@@ -19,7 +19,12 @@ runs it):
   awards shown and the expiry; each ``disclosure_revoked`` revokes it; the stored
   record lists exactly those disclosures, and each stored disclosure shows those
   awards until that expiry, revoked or not as the history says (a revoked
-  disclosure put back would show the awards to the third party again).
+  disclosure put back would show the awards to the third party again);
+- **kits**: each ``kit_queued`` or ``kit_held`` adds its ``kit_id`` with its award;
+  ``kit_released`` queues it, ``kit_shipped`` and ``kit_delivered`` move it on;
+  the stored record lists exactly those kits, and each stored kit is the
+  candidate's, for that award, with that status (a shipped kit put back as
+  queued would be shipped again).
 
 An entry whose data was erased says nothing: the results (or grants) are then
 compared only where the ledger still names them, and a stored one the ledger does
@@ -42,6 +47,7 @@ from symprogram._anchors import (
     listing_differences,
     record_differences,
     said_fields,
+    said_text,
 )
 from symprogram.awards.events import (
     AwardGranted,
@@ -50,11 +56,23 @@ from symprogram.awards.events import (
     AwardsPublished,
     DisclosureRevoked,
     ExamResultRecorded,
+    KitDelivered,
+    KitHeld,
+    KitQueued,
+    KitReleased,
+    KitShipped,
 )
-from symprogram.awards.models import AwardGrant, CandidateAwards, Disclosure, ExamResult
-from symprogram.awards.ports import CANDIDATE_KIND, DISCLOSURE_KIND
+from symprogram.awards.models import (
+    AwardGrant,
+    CandidateAwards,
+    Disclosure,
+    ExamResult,
+    KitFulfilment,
+    KitStatus,
+)
+from symprogram.awards.ports import CANDIDATE_KIND, DISCLOSURE_KIND, KIT_KIND
 
-__all__ = ["awards_differences", "published_disclosures"]
+__all__ = ["awards_differences", "made_kits", "published_disclosures"]
 
 _RESULT = ExamResultRecorded.event_name()
 _GRANTED = AwardGranted.event_name()
@@ -62,6 +80,15 @@ _RENEWED = AwardRenewed.event_name()
 _REVOKED = AwardRevoked.event_name()
 _PUBLISHED = AwardsPublished.event_name()
 _WITHDRAWN = DisclosureRevoked.event_name()
+_KIT_STATUS = {
+    KitQueued.event_name(): KitStatus.QUEUED,
+    KitHeld.event_name(): KitStatus.HELD,
+    KitReleased.event_name(): KitStatus.QUEUED,
+    KitShipped.event_name(): KitStatus.SHIPPED,
+    KitDelivered.event_name(): KitStatus.DELIVERED,
+}
+"""Each kit entry kind and the status the kit has after it."""
+_KIT_MADE = (KitQueued.event_name(), KitHeld.event_name())
 
 
 def _instant(value: datetime | None) -> str | None:
@@ -90,14 +117,26 @@ def _disclosure_fields(disclosure: Disclosure) -> dict[str, object]:
     }
 
 
+def _named(entries: SaidEntries, kinds: tuple[str, ...], name: str) -> set[str]:
+    return {
+        key
+        for kind, data in entries
+        if kind in kinds and (key := said_text(data, name)) is not None
+    }
+
+
 def published_disclosures(entries: SaidEntries) -> set[str]:
     """The disclosure IDs the history's ``awards_published`` entries still name."""
-    found: set[str] = set()
-    for kind, data in entries:
-        did = None if kind != _PUBLISHED or data is None else data.get("disclosure_id")
-        if isinstance(did, str):
-            found.add(did)
-    return found
+    return _named(entries, (_PUBLISHED,), "disclosure_id")
+
+
+def made_kits(entries: SaidEntries) -> set[str]:
+    """The kit IDs the history's ``kit_queued`` and ``kit_held`` entries still name."""
+    return _named(entries, _KIT_MADE, "kit_id")
+
+
+def _kit_fields(kit: KitFulfilment) -> dict[str, object]:
+    return {"candidate_id": kit.candidate_id, "award_id": kit.award_id, "status": str(kit.status)}
 
 
 def _grant_fields(grant: AwardGrant) -> dict[str, object]:
@@ -115,9 +154,11 @@ class _Said:
         self.results: dict[str, dict[str, object]] = {}
         self.grants: dict[str, dict[str, object]] = {}
         self.disclosures: dict[str, dict[str, object]] = {}
+        self.kits: dict[str, dict[str, object]] = {}
         self.all_results = True  # no result entry was erased
         self.all_grants = True  # no grant entry was erased
         self.all_disclosures = True  # no disclosure entry was erased
+        self.all_kits = True  # no kit entry was erased
 
     def result(self, data: Mapping[str, Any] | None) -> None:
         rid = None if data is None else data.get("result_id")
@@ -156,6 +197,21 @@ class _Said:
         elif did in self.disclosures:
             self.disclosures[did]["revoked"] = True
 
+    def kit(self, candidate_id: str, kind: str, data: Mapping[str, Any] | None) -> None:
+        kid = said_text(data, "kit_id")
+        if data is None or kid is None:
+            self.all_kits = False
+            for said in self.kits.values():  # which kit moved on is unknown
+                said["status"] = UNKNOWN
+            return
+        status = str(_KIT_STATUS[kind])
+        if kind in _KIT_MADE:
+            self.kits[kid] = said_fields(
+                data, ("award_id",), candidate_id=candidate_id, status=status
+            )
+        elif kid in self.kits:
+            self.kits[kid]["status"] = status
+
 
 _RESULT_FIELDS = ("exam_code", "score", "passed", "taken_at")
 
@@ -180,6 +236,7 @@ def awards_differences(
     awards: CandidateAwards | None,
     entries: SaidEntries,
     disclosures: Mapping[str, Disclosure] | None = None,
+    kits: Mapping[str, KitFulfilment] | None = None,
 ) -> tuple[AggregateDifference, ...]:
     """Where the stored ``awards`` differ from what the candidate's history ``entries`` say.
 
@@ -190,6 +247,8 @@ def awards_differences(
             ``None`` once erased).
         disclosures: the stored disclosures the record lists or the history names,
             by ID (one missing: not stored); ``None``: disclosures are not compared.
+        kits: the stored achievement kits the record lists or the history names,
+            by ID (one missing: not stored); ``None``: kits are not compared.
 
     Returns:
         one difference per result, grant or disclosure the record and the history
@@ -197,7 +256,8 @@ def awards_differences(
         field they disagree on (``results[ID].score``, ``grants[ID].expires_at``,
         ``grants[ID].revoked``); a disclosure's own record is reported under its
         kind and ID (``disclosure``: not stored; ``revoked``, ``expires_at``,
-        ``award_ids``). None when they agree.
+        ``award_ids``), and so is a kit's (``kit``: not stored; ``status``,
+        ``award_id``, ``candidate_id``). None when they agree.
     """
     said = _Said()
     for kind, data in entries:
@@ -207,6 +267,8 @@ def awards_differences(
             said.grant(kind, data)
         elif kind in (_PUBLISHED, _WITHDRAWN):
             said.disclosure(kind, data)
+        elif kind in _KIT_STATUS:
+            said.kit(candidate_id, kind, data)
     results = {} if awards is None else {r.result_id: _result_fields(r) for r in awards.results}
     grants = {} if awards is None else {g.grant_id: _grant_fields(g) for g in awards.grants}
     found = [
@@ -223,20 +285,35 @@ def awards_differences(
             listed,
             complete=said.all_disclosures,
         )
-        found += _compare_disclosures(said.disclosures, disclosures)
+        found += _compare_own(
+            DISCLOSURE_KIND,
+            "published",
+            said.disclosures,
+            {did: _disclosure_fields(d) for did, d in disclosures.items()},
+        )
+    if kits is not None:
+        listed = () if awards is None else awards.kit_ids
+        found += listing_differences(
+            CANDIDATE_KIND, candidate_id, "kits", said.kits, listed, complete=said.all_kits
+        )
+        stored = {kid: _kit_fields(kit) for kid, kit in kits.items()}
+        found += _compare_own(KIT_KIND, "made", said.kits, stored)
     return tuple(found)
 
 
-def _compare_disclosures(
-    said: Mapping[str, Mapping[str, object]], stored: Mapping[str, Disclosure]
+def _compare_own(
+    kind: str,
+    missing: str,
+    said: Mapping[str, Mapping[str, object]],
+    stored: Mapping[str, Mapping[str, object]],
 ) -> list[AggregateDifference]:
-    """Each disclosure the history names, stored as it says (its own record)."""
+    """Each record of ``kind`` the history names, stored as it says (its own record;
+    one not stored is reported as field ``kind``, ledger ``missing``)."""
     found: list[AggregateDifference] = []
-    for did in sorted(said):
-        disclosure = stored.get(did)
-        if disclosure is None:
-            found.append(AggregateDifference(DISCLOSURE_KIND, did, "disclosure", None, "published"))
+    for key in sorted(said):
+        fields = stored.get(key)
+        if fields is None:
+            found.append(AggregateDifference(kind, key, kind.removeprefix("award_"), None, missing))
         else:
-            fields = _disclosure_fields(disclosure)
-            found += record_differences(DISCLOSURE_KIND, did, said[did], fields)
+            found += record_differences(kind, key, said[key], fields)
     return found

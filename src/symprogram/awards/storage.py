@@ -68,6 +68,10 @@ class AwardsStorage:
         """The kit (NotFound ``kit_not_found``)."""
         return self._kits(tx).get(kit_id)
 
+    def find_kit(self, tx: Transaction, kit_id: str) -> KitFulfilment | None:
+        """The kit, or ``None``."""
+        return self._kits(tx).find(kit_id)
+
     def save_kit(self, tx: Transaction, kit: KitFulfilment) -> KitFulfilment:
         """Add or save a kit."""
         repo = self._kits(tx)
