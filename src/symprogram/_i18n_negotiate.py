@@ -195,6 +195,7 @@ def _negotiate_cached(
     available: tuple[str | LanguageTag, ...],
     region_items: tuple[tuple[str, str], ...],
     default: str | LanguageTag | None,
+    prefer: frozenset[str] | None = None,
 ) -> Negotiation:
     regions = _regions(region_items)
     steps: list[str] = []
@@ -203,7 +204,9 @@ def _negotiate_cached(
     allowed = [c for c in candidates if not _excluded(c, excluded)]
     default_tag = None if default is None else _coerce(default, "default")[1]
     default_candidate = _default_candidate(default_tag, candidates, regions)
-    found = _first_match(preferences, allowed, default_candidate, regions, steps)
+    # Ties are one choice only in a header (a list is in order, most preferred first).
+    ties = prefer if isinstance(preferred, str) else None
+    found = _first_match(preferences, allowed, default_candidate, regions, steps, ties)
     if found is not None:
         return found
     if default_candidate is not None:
@@ -285,37 +288,117 @@ def _first_match(
     default_candidate: _Candidate | None,
     regions: Mapping[str, str],
     steps: list[str],
+    prefer: frozenset[str] | None = None,
 ) -> Negotiation | None:
-    """Try each preference in turn; the first that matches gives the answer."""
+    """Try each preference in turn; the first that matches gives the answer.
+
+    With ``prefer``, preferences of equal ``q`` are one choice (:func:`_best_of`).
+    """
     tried: set[LanguageTag | None] = set()
     # A bare language after a more preferred tag of the same language with another
     # script keeps that script: Chrome's "zh-TW,zh;q=0.9" never means zh-Hans.
     scripts: dict[str, str] = {}
-    for preference in preferences:
-        requested = preference.tag
-        if requested in tried:
+    context = _Context(allowed, default_candidate, regions, scripts)
+    for group in _groups(preferences, prefer is not None):
+        fresh = tuple(p for p in group if p.tag not in tried)
+        tried.update(p.tag for p in fresh)
+        if prefer is not None and len(fresh) > 1:
+            found = _best_of(fresh, context, steps, prefer)
+            if found is not None:
+                return found
             continue
-        tried.add(requested)
-        if requested is None:
-            if default_candidate is not None and default_candidate in allowed:
-                steps.append(f"* matched the default {default_candidate.tag}")
-                return Negotiation(default_candidate.tag, None, tuple(steps), False)
-            steps.append("* ignored: no acceptable default language")
-            continue
-        requested = _with_script(requested, scripts, steps)
-        if preference.raw != str(requested):
-            steps.append(f"{preference.raw} canonicalized to {requested}")
-        node = _node_of(requested, regions)
-        if node != (requested.language, requested.script, requested.region):
-            steps.append(f"{requested} maximized to {_show_full(node)}")
-        found = _match_one(requested, node, allowed, regions) or _match_member(
-            requested, node, allowed, regions
-        )
-        if found is not None:
-            steps.append(found[1])
-            return Negotiation(found[0].tag, requested, tuple(steps), False)
-        steps.append(f"nothing available in {_show((node[0], node[1], None))} for {requested}")
+        for preference in fresh:
+            found = _try(preference, context, steps)
+            if found is not None:
+                return found
     return None
+
+
+@attrs.frozen
+class _Context:
+    """What every preference of one negotiation is matched against."""
+
+    allowed: list[_Candidate]
+    default_candidate: _Candidate | None
+    regions: Mapping[str, str]
+    scripts: dict[str, str]  # language -> the script a bare tag of it is read in
+
+
+def _groups(preferences: tuple[_Preference, ...], by_weight: bool) -> list[tuple[_Preference, ...]]:
+    """The preferences one by one, or (``by_weight``) in runs of equal ``q``."""
+    groups: list[tuple[_Preference, ...]] = []
+    for preference in preferences:
+        if by_weight and groups and groups[-1][0].q == preference.q:
+            groups[-1] = (*groups[-1], preference)
+        else:
+            groups.append((preference,))
+    return groups
+
+
+def _try(preference: _Preference, context: _Context, steps: list[str]) -> Negotiation | None:
+    """The match of one preference (noting each step in ``steps``), or ``None``."""
+    requested = preference.tag
+    default_candidate = context.default_candidate
+    if requested is None:
+        if default_candidate is not None and default_candidate in context.allowed:
+            steps.append(f"* matched the default {default_candidate.tag}")
+            return Negotiation(default_candidate.tag, None, tuple(steps), False)
+        steps.append("* ignored: no acceptable default language")
+        return None
+    requested = _with_script(requested, context.scripts, steps)
+    if preference.raw != str(requested):
+        steps.append(f"{preference.raw} canonicalized to {requested}")
+    node = _node_of(requested, context.regions)
+    if node != (requested.language, requested.script, requested.region):
+        steps.append(f"{requested} maximized to {_show_full(node)}")
+    found = _match_one(requested, node, context.allowed, context.regions) or _match_member(
+        requested, node, context.allowed, context.regions
+    )
+    if found is not None:
+        steps.append(found[1])
+        return Negotiation(found[0].tag, requested, tuple(steps), False)
+    steps.append(f"nothing available in {_show((node[0], node[1], None))} for {requested}")
+    return None
+
+
+def _named(preference: _Preference) -> str:
+    return "*" if preference.tag is None else str(preference.tag)
+
+
+def _best_of(
+    group: tuple[_Preference, ...], context: _Context, steps: list[str], prefer: frozenset[str]
+) -> Negotiation | None:
+    """The match of a run of equally weighted preferences, whatever their order.
+
+    Each is tried, in code order (a bare language is read in the script of any tag
+    of its language in the run or before it); of the matches, one in ``prefer``
+    wins, then the match first in code order, then the preference first in code
+    order. ``steps`` gets the steps of every preference tried.
+    """
+    ordered = sorted(group, key=_named)
+    for preference in ordered:  # the run's scripts are known before any is tried
+        if preference.tag is not None:
+            _with_script(preference.tag, context.scripts, [])
+    matches: list[Negotiation] = []
+    before = len(steps)
+    for preference in ordered:
+        own = steps[:before]
+        found = _try(preference, context, own)
+        steps.extend(own[before:])
+        if found is not None:
+            matches.append(found)
+    if not matches:
+        return None
+    best = min(
+        matches,
+        key=lambda n: (str(n.match) not in prefer, str(n.match), str(n.requested or "*")),
+    )
+    names = ", ".join(_named(p) for p in ordered)
+    note = (
+        f"equally preferred (q={group[0].q}): {names}; chose {best.requested or '*'} "
+        "(a preferred match first, then code order)"
+    )
+    return attrs.evolve(best, steps=(*best.steps, note))
 
 
 def _with_script(requested: LanguageTag, scripts: dict[str, str], steps: list[str]) -> LanguageTag:
@@ -328,7 +411,7 @@ def _with_script(requested: LanguageTag, scripts: dict[str, str], steps: list[st
         if inherited is not None and inherited != _likely_script(requested.language):
             steps.append(
                 f"{requested} read as {requested.language}-{inherited}, the script "
-                "of a more preferred tag of the same language"
+                "of a tag of the same language at least as preferred"
             )
             return LanguageTag(requested.language, inherited)
         return requested
@@ -344,6 +427,7 @@ def negotiate(
     *,
     default_regions: Mapping[str, str] | None = None,
     default: str | LanguageTag | None = None,
+    prefer: Iterable[str | LanguageTag] | None = None,
 ) -> Negotiation:
     """Choose the language of a response from the reader's preferences.
 
@@ -387,6 +471,12 @@ def negotiate(
         default_regions: ``{"pt": "BR", "zh-Hant": "HK"}``: the region a bare
             language means in this catalogue.
         default: the language to fall back to; used only if it is available.
+        prefer: when given, items of a header with equal ``q`` are one choice
+            whose answer never depends on their order in the header: each is
+            tried (a bare language is read in the script of any tag of its
+            language at least as preferred), and of those that match, a match
+            in ``prefer`` wins, then the match first in code order. Without it,
+            equal ``q`` keeps header order. A list is always taken in order.
 
     Returns:
         The :class:`Negotiation`, with the steps taken.
@@ -429,7 +519,13 @@ def negotiate(
         region_items = tuple(sorted(pairs))
     if default is not None and not isinstance(default, str | LanguageTag):
         raise _invalid(default, "expected a string or a LanguageTag", field="default")
-    return _negotiate_cached(preferred_key, available_key, region_items, default)
+    prefer_key = None if prefer is None else _preferred_tags(prefer)
+    return _negotiate_cached(preferred_key, available_key, region_items, default, prefer_key)
+
+
+def _preferred_tags(prefer: Iterable[str | LanguageTag]) -> frozenset[str]:
+    """``prefer`` in canonical form (an invalid tag: ``ValidationError``, field ``prefer``)."""
+    return frozenset(str(_coerce(item, "prefer")[1]) for item in _items(prefer, "prefer", None))
 
 
 def _items(

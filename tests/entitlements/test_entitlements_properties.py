@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from symprogram.entitlements import (
@@ -15,6 +15,7 @@ from symprogram.entitlements import (
     AgreementStatus,
     CustomerEntitlements,
     EntitlementCatalogue,
+    LanguageOutcome,
     Reader,
     StatusChange,
     SupportExtension,
@@ -22,6 +23,7 @@ from symprogram.entitlements import (
 )
 from symprogram.entitlements.models import status_at
 from symprogram.entitlements.rules import access_decision
+from symprogram.i18n import parse_tag
 from symprogram.testing._entitlements import (
     DOCUMENT_IDS,
     LANGUAGES,
@@ -141,6 +143,86 @@ def test_order_of_tying_languages_does_not_matter(
     one = choose_language(CATALOGUE, document, ",".join(f"{t};q={weight}" for t in tags))
     two = choose_language(CATALOGUE, document, ",".join(f"{t};q={weight}" for t in shuffled))
     assert (one.outcome, one.language, one.site_url) == (two.outcome, two.language, two.site_url)
+
+
+# Real header items: scripts, regions, aliases, the wildcard, and local-site languages.
+HEADER_TAGS = (
+    *LANGUAGES,
+    "*",
+    "zh",
+    "zh-TW",
+    "zh-HK",
+    "zh-CN",
+    "zh-Hant",
+    "zh-Hans",
+    "sr-Latn-RS",
+    "pt-BR",
+    "es-419",
+    "es-MX",
+    "en-US",
+    "iw",
+    "no",
+    "nb-NO",
+)
+WEIGHTS = ("1", "0.9", "0.5", "0.1")
+
+
+@settings(max_examples=150)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(HEADER_TAGS), st.sampled_from(WEIGHTS)),
+        min_size=1,
+        max_size=6,
+        unique_by=lambda item: item[0],
+    ),
+    st.sampled_from(DOCUMENT_IDS),
+    st.randoms(use_true_random=False),
+)
+def test_equally_weighted_header_entries_never_depend_on_their_order(
+    items: list[tuple[str, str]], doc_id: str, rnd: random.Random
+) -> None:
+    """The Enterprise Support page's languages, asked for by a real header: items of equal
+    q in any order give the same language, outcome and site (a bare ``zh`` beside
+    ``zh-TW``, a ``*`` beside a language included)."""
+    document = CATALOGUE.document(doc_id)
+    assert document is not None
+    shuffled = list(items)
+    rnd.shuffle(shuffled)
+    one = choose_language(CATALOGUE, document, ",".join(f"{t};q={q}" for t, q in items))
+    two = choose_language(CATALOGUE, document, ",".join(f"{t};q={q}" for t, q in shuffled))
+    assert (one.outcome, one.language, one.site_url, one.requested) == (
+        two.outcome,
+        two.language,
+        two.site_url,
+        two.requested,
+    )
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(st.sampled_from(HEADER_TAGS), min_size=1, max_size=4, unique=True),
+    st.sampled_from([t for t in HEADER_TAGS if t != "*"]),
+    st.sampled_from(DOCUMENT_IDS),
+    st.integers(0, 50) | st.just(50),
+)
+@example(["pt-BR", "es-MX"], "es", "technical_support_policy", 50)  # 50 items, a tie
+def test_a_q0_exclusion_always_holds_up_to_the_header_limits(
+    tags: list[str], excluded: str, doc_id: str, padding: int
+) -> None:
+    """An item with q=0 is "not acceptable": no language it covers is matched, even when
+    the header holds the most items it may (50) and other items tie (an item that
+    repeats an earlier one is ignored, so the exclusion is never a repeat)."""
+    gone = parse_tag(excluded)
+    assume(gone not in {parse_tag(t) for t in tags if t != "*"})  # a repeated item is ignored
+    document = CATALOGUE.document(doc_id)
+    assert document is not None
+    fill = ["x-none"] * min(padding, 50 - len(tags) - 1)  # ignored items, within the limit
+    header = ",".join([*tags, *fill, f"{excluded};q=0"])
+    choice = choose_language(CATALOGUE, document, header)
+    if choice.outcome is not LanguageOutcome.FALLBACK:
+        served = parse_tag(choice.language)
+        covered = gone.language == served.language and gone.script in (None, served.script)
+        assert not (covered and gone.region in (None, served.region)), (header, choice)
 
 
 def test_revocation_is_as_of() -> None:

@@ -557,3 +557,36 @@ def test_display_name_rejects_bad_tags() -> None:
         display_name("\x00")
     with pytest.raises(ValidationError):
         direction("")
+
+
+def test_negotiate_prefer_makes_equal_q_one_choice() -> None:
+    """With ``prefer``, items of equal q do not depend on their header order: a match in
+    ``prefer`` wins, then code order; a bare language reads in the script of an equally
+    preferred tag of its language; without ``prefer`` header order decides."""
+    available = ["en", "fr", "he", "ja", "zh-Hans"]
+    for header in ("ja, he", "he, ja"):
+        assert "he" == str(negotiate(header, available, prefer=["he"]).match)
+    assert "ja" == str(negotiate("ja, he", available).match)
+    for header in ("zh-TW, zh", "zh, zh-TW"):
+        result = negotiate(header, available, default="en", prefer=["en"])
+        assert (True, "en") == (result.fallback, str(result.match))
+    for header in ("*, fr", "fr, *"):
+        assert "en" == str(negotiate(header, available, default="en", prefer=["en"]).match)
+    chosen = negotiate("ja;q=0.5, he;q=0.5", available, prefer=["he"])
+    assert chosen.steps[-1].startswith("equally preferred (q=0.5): he, ja; chose he")
+    assert "ja" == str(negotiate(["ja", "he"], available, prefer=["he"]).match)  # a list: in order
+
+
+def test_negotiate_prefer_keeps_q0_exclusions() -> None:
+    """An excluded language stays excluded whatever ``prefer`` says."""
+    result = negotiate("es-MX, pt-BR, es;q=0", ["es", "pt", "en"], default="en", prefer=["es"])
+    assert "pt" == str(result.match)
+
+
+def test_negotiate_refuses_an_invalid_prefer() -> None:
+    """``prefer`` holds language tags (field ``prefer``)."""
+    with pytest.raises(ValidationError) as caught:
+        negotiate("en", ["en"], prefer=["not a tag!"])
+    assert "prefer" == caught.value.field
+    with pytest.raises(ValidationError):
+        negotiate("en", ["en"], prefer="en")  # type: ignore[arg-type]

@@ -28,7 +28,6 @@ from symprogram.errors import (
     ValidationError,
 )
 from symprogram.i18n import LanguageTag, Negotiation, direction, display_name, negotiate
-from symprogram.i18n import parse_accept_language as _parse_accept_language
 
 __all__ = [
     "LanguageChoice",
@@ -145,14 +144,15 @@ class LanguageChoice:
 
 
 def _negotiate(
-    catalogue: EntitlementCatalogue, preferred: LanguagesKey, available: tuple[str, ...]
+    catalogue: EntitlementCatalogue, document: Document, preferred: LanguagesKey
 ) -> Negotiation:
     try:
         return negotiate(
             preferred,
-            available,
+            catalogue.available_languages(document.id),
             default_regions=dict(catalogue.default_regions),
             default=catalogue.fallback_language,
+            prefer=document.languages,  # ties: a direct translation before a local site
         )
     except LimitExceeded as exc:
         raise LimitExceeded(
@@ -190,22 +190,16 @@ def choose_language(
     languages at https://my.symantec.com"). Preferences of an
     ``Accept-Language`` header that tie (equal ``q``) are not ordered by their
     position in the header: among them the one served directly wins over a local
-    site, then the first in code order.
+    site, then the first in code order (``negotiate(..., prefer=)``), and a
+    ``q=0`` exclusion always holds.
 
     Raises:
         ValidationError: an invalid tag in a list (code ``invalid_language_tag``,
             field ``languages``) or languages of the wrong type.
         LimitExceeded: more than 50 languages in a list.
     """
-    key = languages_key(languages)
-    available = catalogue.available_languages(document.id)
-    result = _negotiate(catalogue, key, available)
+    result = _negotiate(catalogue, document, languages_key(languages))
     outcome, match = _classify(catalogue, document, result)
-    steps = result.steps
-    if isinstance(key, str) and result.requested is not None:
-        result, outcome, match, steps = _break_ties(
-            catalogue, document, key, available, result, outcome, match
-        )
     site = catalogue.local_site(match) if outcome is LanguageOutcome.LOCAL_SITE else None
     return LanguageChoice(
         outcome=outcome,
@@ -214,51 +208,9 @@ def choose_language(
         direction=direction(match),
         site_url=None if site is None else site.url,
         requested=None if result.requested is None else str(result.requested),
-        steps=steps,
+        steps=result.steps,
         location=document.location if site is None else site.url,
     )
-
-
-def _break_ties(
-    catalogue: EntitlementCatalogue,
-    document: Document,
-    header: str,
-    available: tuple[str, ...],
-    result: Negotiation,
-    outcome: LanguageOutcome,
-    match: str,
-) -> tuple[Negotiation, LanguageOutcome, str, tuple[str, ...]]:
-    preferences = _parse_accept_language(header)
-    weight = next((q for tag, q in preferences if tag == result.requested), None)
-    tied = sorted(
-        {str(tag) for tag, q in preferences if q == weight and isinstance(tag, LanguageTag)}
-    )
-    if len(tied) < 2:
-        return result, outcome, match, result.steps
-    rank = {LanguageOutcome.SERVED: 0, LanguageOutcome.LOCAL_SITE: 1}
-    best: tuple[tuple[int, str, str], Negotiation, LanguageOutcome, str] | None = None
-    for tag in tied:
-        # The tag first, then the whole header (so its exclusions still apply).
-        trial = _negotiate(catalogue, f"{tag},{header}", available)
-        if trial.fallback or trial.requested is None or str(trial.requested) != tag:
-            continue
-        trial_outcome, trial_match = _classify(catalogue, document, trial)
-        key = (rank.get(trial_outcome, 2), trial_match, tag)
-        if best is None or key < best[0]:
-            best = (key, trial, trial_outcome, trial_match)
-    if best is None:  # pragma: no cover - the original winner always matches
-        return result, outcome, match, result.steps
-    _, trial, trial_outcome, trial_match = best
-    kept = tuple(
-        step
-        for step in trial.steps
-        if not step.startswith("ignored repeated item") or step in result.steps
-    )
-    note = (
-        f"equally preferred (q={weight}): {', '.join(tied)}; chose {trial.requested} "
-        "(served directly before a local site, then code order)"
-    )
-    return trial, trial_outcome, trial_match, (*kept, note)
 
 
 # ------------------------------------------------------------------------ telephone
