@@ -80,3 +80,53 @@ def test_from_toml_refuses_an_effective_instant_outside_the_calendar_in_utc(
     assert line in text
     with pytest.raises(CatalogueError):
         policy_catalogue.from_toml(text.replace(line, f"effective_at = {instant}", 1))
+
+
+NAME_CALLS: dict[str, Callable[[ConsentService, str], object]] = {
+    "record_gathered": lambda c, n: c.record_gathered("cust-1", "other_activities", ["ok", n]),
+    "record_gathered_many": lambda c, n: c.record_gathered_many(
+        [("cust-1", "other_activities", [n])]
+    ),
+    "record_personal_data": lambda c, n: c.record_personal_data(
+        "cust-1", "other_activities", {n: "x"}
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("\ud800", "invalid_data"),
+        ("a\udfffb", "invalid_data"),
+        ("a\x00b", "invalid_data"),
+        ("\x1b[2J", "invalid_data"),
+        ("line\nbreak", "invalid_data"),
+        ("x" * 1_000_000, "item_name_too_long"),
+    ],
+    ids=["surrogate", "inner_surrogate", "nul", "escape", "newline", "one_megabyte"],
+)
+@pytest.mark.parametrize("call", sorted(NAME_CALLS))
+def test_an_item_name_is_one_line_of_plain_text(
+    consent: ConsentService, snapshot: Snapshot, call: str, name: str, code: str
+) -> None:
+    """The name of an item of personal information gathered ("or engage in certain other
+    activities", where any item is accepted) is refused like any bad value when it holds
+    a lone surrogate, a control character or a line break, or is too long; nothing is
+    written into the ledger."""
+    consent.record_personal_data("cust-1", "order", {"name": "Ann"})
+    before = snapshot()
+    with pytest.raises(ValidationError) as info:
+        NAME_CALLS[call](consent, name)
+    assert code == info.value.code
+    assert before == snapshot()
+
+
+def test_an_endless_iterable_of_item_names_is_refused_after_the_limit(
+    consent: ConsentService,
+) -> None:
+    """Item names are read up to one past the limit, so an endless iterable is
+    refused (``too_many_items``) instead of being read forever."""
+    endless = iter(lambda: "favourite_product", None)
+    with pytest.raises(ValidationError) as info:
+        consent.record_gathered("cust-1", "other_activities", endless)
+    assert "too_many_items" == info.value.code

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from itertools import islice
 
 import attrs
 
-from symprogram._checks import check_text, shown
+from symprogram._checks import TextCodes, check_text, shown
 from symprogram.consent._rules_policy import check_site_in_scope
 from symprogram.consent.events import (
     CorrectionCompleted,
@@ -49,13 +50,24 @@ __all__ = [
 MAX_ITEMS = 50
 """The most items of personal information recorded or corrected at once."""
 
+MAX_ITEM_NAME_LENGTH = 200
+"""The longest name of an item of personal information (``card_number``)."""
+
+_NAME_CODES = TextCodes.same("invalid_data", too_long="item_name_too_long")
+
+
+def _item_name(name: object, field: str) -> str:
+    """An item's name: one line of text, no control character or lone surrogate."""
+    return check_text(name, field, limit=MAX_ITEM_NAME_LENGTH, codes=_NAME_CODES)
+
 
 def check_items(data: object) -> dict[str, str]:
     """Items of personal information given at once: ``{name: value}``.
 
     Raises:
-        ValidationError: not a non-empty mapping of text (``invalid_data``);
-            ``value_too_long``.
+        ValidationError: not a non-empty mapping of text (``invalid_data``: a
+            name that is not one line of text, or holds a control character or
+            a lone surrogate); ``value_too_long``, ``item_name_too_long``.
         LimitExceeded: more than :data:`MAX_ITEMS` (``too_many_items``).
     """
     if not isinstance(data, Mapping) or not data:
@@ -68,9 +80,9 @@ def check_items(data: object) -> dict[str, str]:
         )
     items: dict[str, str] = {}
     for name, value in data.items():
-        if not isinstance(name, str):
-            raise ValidationError("item names are text", field="data", code="invalid_data")
-        items[name] = check_text(value, "value", limit=MAX_VALUE_LENGTH, blank=True, controls=True)
+        items[_item_name(name, "data")] = check_text(
+            value, "value", limit=MAX_VALUE_LENGTH, blank=True, controls=True
+        )
     return items
 
 
@@ -102,15 +114,17 @@ def check_item_names(names: object) -> tuple[str, ...]:
     """The names of items of personal information gathered at once, sorted and distinct.
 
     Raises:
-        ValidationError: not a non-empty collection of item names (``invalid_data``).
+        ValidationError: not a non-empty collection of item names (``invalid_data``:
+            each is one line of non-blank text without a control character or a
+            lone surrogate); ``item_name_too_long``.
         LimitExceeded: more than :data:`MAX_ITEMS` (``too_many_items``).
     """
     if isinstance(names, (str, bytes, Mapping)) or not isinstance(names, Iterable):
         raise ValidationError(
             "give the names of the items gathered", field="items", code="invalid_data"
         )
-    given = list(names)
-    if not given or not all(isinstance(n, str) and n.strip() for n in given):
+    given = list(islice(names, MAX_ITEMS + 1))  # an endless iterable is not read to its end
+    if not given:
         raise ValidationError(
             "give at least one item name, each non-blank text", field="items", code="invalid_data"
         )
@@ -118,7 +132,7 @@ def check_item_names(names: object) -> tuple[str, ...]:
         raise LimitExceeded(
             f"at most {MAX_ITEMS} items at once", field="items", code="too_many_items"
         )
-    return tuple(sorted(set(given)))
+    return tuple(sorted({_item_name(name, "items") for name in given}))
 
 
 def collect_data(
