@@ -37,7 +37,44 @@ CALLS: dict[str, Callable[[AccountsService, str, object], object]] = {
         category=v,  # type: ignore[arg-type]
     ),
     "accept_terms.path": lambda a, _cid, v: a.accept_terms(path=v),  # type: ignore[arg-type]
+    "register.terms_receipt": lambda a, _cid, v: _register(a, v),
 }
+
+
+def _register(accounts: AccountsService, receipt: object) -> object:
+    return accounts.register(
+        terms_receipt=receipt,  # type: ignore[arg-type]
+        email="eve@example.com",
+        password="a long passphrase 42",
+        given_name="Eve",
+        family_name="Example",
+        company_name="Example Ltd",
+        partner_company="Example Partner",
+        preferred_language="en",
+    )
+
+
+class _ExplodingEquality:
+    """An object whose comparison raises: the rules must never call it."""
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("compared")
+
+    __hash__ = object.__hash__
+
+
+def test_a_terms_receipt_that_explodes_when_compared_is_an_invalid_receipt(
+    world: World,
+) -> None:
+    """A receipt of the wrong type is refused as an unknown receipt (``token_invalid``)
+    without calling its ``__eq__``; nothing is written."""
+    with pytest.raises(SymprogramError) as plain:
+        _register(world.accounts, "nope")
+    before = world.snapshot(logs=False)
+    with pytest.raises(SymprogramError) as hostile:
+        _register(world.accounts, _ExplodingEquality())
+    assert (type(plain.value), plain.value.code) == (type(hostile.value), hostile.value.code)
+    assert before == world.snapshot(logs=False)
 
 
 @pytest.mark.parametrize("value", [HUGE, deep()], ids=["huge_int", "deep_list"])

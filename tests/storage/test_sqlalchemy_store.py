@@ -290,6 +290,26 @@ def test_bad_urls_raise_validation_errors(url: str, code: str) -> None:
     assert code == info.value.code
 
 
+@pytest.mark.skipif(
+    not os.environ.get("SYMPROGRAM_TEST_MARIADB_URL"),
+    reason="set SYMPROGRAM_TEST_MARIADB_URL to run the mariadb adapter tests",
+)
+def test_a_mariadb_url_without_a_database_is_an_invalid_url() -> None:
+    """MySQL and MariaDB keep tables in a database: a URL naming none is refused
+    (``invalid_storage_url``), through ``from_url`` and ``Program.open``, instead of
+    failing inside SQLAlchemy's schema inspection."""
+    from symprogram import Program
+
+    given = sa.make_url(os.environ["SYMPROGRAM_TEST_MARIADB_URL"])
+    server = sa.URL.create(given.drivername, given.username, given.password, given.host, given.port)
+    url = server.render_as_string(hide_password=False)
+    assert server.database is None
+    for open_it in (SQLAlchemyStore.from_url, Program.open):
+        with pytest.raises(ValidationError) as info:
+            open_it(url)
+        assert ("invalid_storage_url", "url") == (info.value.code, info.value.field)
+
+
 def test_unreachable_server_is_database_unavailable() -> None:
     """A server that refuses connections raises StorageError database_unavailable."""
     with pytest.raises(StorageError) as info:

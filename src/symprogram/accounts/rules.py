@@ -240,7 +240,9 @@ def require_receipt(terms_receipt: object) -> None:
     Raises:
         PermissionDenied: ``terms_not_accepted`` (field ``terms_receipt``).
     """
-    if terms_receipt is None or terms_receipt == "":
+    # str's own comparison: a foreign object's __eq__ is never called here; its type
+    # is refused where the receipt is read.
+    if terms_receipt is None or (isinstance(terms_receipt, str) and str.__eq__(terms_receipt, "")):
         raise PermissionDenied(
             "accept the Terms of Use before creating an account",
             field="terms_receipt",

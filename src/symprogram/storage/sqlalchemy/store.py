@@ -92,6 +92,7 @@ class SQLAlchemyStore(Closing):
         except exc.SQLAlchemyError as error:
             raise translate(error, during="connect") from error
         try:
+            _require_database(conn)
             self._tables = Tables(self.table_prefix, conn.dialect)
             self._max_data_bytes = max_data_bytes(conn)
             if migrate:
@@ -470,3 +471,18 @@ def _read_one_snapshot(conn: Connection) -> None:
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
     except exc.SQLAlchemyError as error:
         raise translate(error, during="begin") from error
+
+
+def _require_database(conn: Connection) -> None:
+    """Refuse a MySQL or MariaDB connection with no database selected: its tables
+    would have no schema to live in.
+
+    Raises:
+        ValidationError: ``invalid_storage_url``, field ``url``.
+    """
+    if conn.dialect.name in ("mysql", "mariadb") and not conn.dialect.default_schema_name:
+        raise ValidationError(
+            "the URL names no database: give one, as in mysql+pymysql://user@host/DATABASE",
+            field="url",
+            code="invalid_storage_url",
+        )
