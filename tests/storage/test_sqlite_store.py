@@ -204,3 +204,14 @@ def test_a_bad_cache_size_or_checkpoint_interval_is_refused_before_any_file_is_m
     assert code == caught.value.code
     assert option == caught.value.field
     assert not path.exists()
+
+
+def test_a_query_string_is_refused_not_made_part_of_the_file_name(tmp_path: Path) -> None:
+    """``sqlite:///x.db?mode=ro``: the embedded adapter reads no query string, so the
+    URL is refused (``invalid_storage_url``) and no file ``x.db?mode=ro`` is made."""
+    from symprogram.storage import open_store
+
+    with pytest.raises(ValidationError) as info:
+        open_store(f"sqlite:///{tmp_path}/x.db?mode=ro")
+    assert ("invalid_storage_url", "url") == (info.value.code, info.value.field)
+    assert [] == list(tmp_path.iterdir())

@@ -764,8 +764,13 @@ def open_url(url: str) -> Store:
     naming a driver (``sqlite+pysqlite://...``) is SQLAlchemy's: it opens an
     :class:`~symprogram.storage.sqlalchemy.SQLAlchemyStore`.
 
+    A query string (``?mode=ro``) is not read by this adapter, so it is refused
+    rather than taken as part of the file's name; SQLAlchemy's
+    ``sqlite+pysqlite:///path.db?mode=ro&uri=true`` reads one.
+
     Raises:
-        ValidationError: the URL is not an SQLite URL (``invalid_storage_url``).
+        ValidationError: the URL is not an SQLite URL, or has a query string
+            (``invalid_storage_url``).
     """
     scheme, _, rest = url.partition("://")
     if scheme != "sqlite":
@@ -777,6 +782,13 @@ def open_url(url: str) -> Store:
         return store
     if rest in ("", "/", "/:memory:"):
         return SQLiteStore(":memory:")
+    if "?" in rest:
+        raise ValidationError(
+            "sqlite:// URLs take no query string (it would become part of the file name); "
+            "SQLAlchemy's sqlite+pysqlite:// URLs read one",
+            field="url",
+            code="invalid_storage_url",
+        )
     if not rest.startswith("/"):
         raise ValidationError(
             "SQLite URLs look like sqlite:///relative.db or sqlite:////absolute.db",
