@@ -80,8 +80,8 @@ class ConsentBase:
     _clock: Clock
     _base: PolicyCatalogue
     _catalogue: PolicyCatalogue
-    _loaded: bool
-    _lock: threading.Lock
+    _published: int  # published versions in _catalogue; -1: not read from the store yet
+    _lock: threading.Lock  # guards only the swap of _catalogue, never a unit of work
     _projections: Projections
     _index: AudienceIndex
     _memo: TokenMemo[MemoKey, Remembered]
@@ -105,13 +105,24 @@ class ConsentBase:
         return catalogue, len(stored)
 
     def _policies(self) -> PolicyCatalogue:
-        if not self._loaded:
-            with self._lock:
-                if not self._loaded:
-                    with self._store.transaction(readonly=True) as tx:
-                        self._catalogue, _ = self._read_catalogue(tx)
-                    self._loaded = True
+        if self._published < 0:
+            with self._store.transaction(readonly=True) as tx:
+                catalogue, count = self._read_catalogue(tx)
+            return self._adopt(catalogue, count)
         return self._catalogue
+
+    def _adopt(self, catalogue: PolicyCatalogue, count: int) -> PolicyCatalogue:
+        """Use ``catalogue`` (``count`` published versions) unless one with more is in use.
+
+        The units of work that read the catalogue run before the lock is taken:
+        a thread in its own unit of work (holding the store's write lock) reads
+        the policies too, so waiting for a unit of work under this lock would
+        let the two threads wait for each other for ever.
+        """
+        with self._lock:
+            if count >= self._published:
+                self._catalogue, self._published = catalogue, count
+            return self._catalogue
 
     # -- instants ----------------------------------------------------------------
     def _instant(self, at: object, field: str = "at") -> datetime:

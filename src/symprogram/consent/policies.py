@@ -37,11 +37,9 @@ class Policies(ConsentBase):
 
     def refresh_policies(self) -> PolicyCatalogue:
         """Re-read published policy versions from the store (e.g. published by another process)."""
-        with self._lock:
-            with self._store.transaction(readonly=True) as tx:
-                self._catalogue, _ = self._read_catalogue(tx)
-            self._loaded = True
-        return self._catalogue
+        with self._store.transaction(readonly=True) as tx:
+            catalogue, count = self._read_catalogue(tx)
+        return self._adopt(catalogue, count)
 
     def publish_policy(self, policy: Policy) -> PolicyChange:
         """Publish a new policy version and return what changed from the previous one.
@@ -58,13 +56,11 @@ class Policies(ConsentBase):
         """
         now = self._clock.now()
         policy = rules.check_new_policy(policy, now)
-        with self._lock:
-            with self._store.transaction() as tx:
-                current, count = self._read_catalogue(tx)
-                catalogue = rules.add_policy(current, policy)
-                ConsentStorage(tx).published.add(PublishedPolicy(count + 1, policy, now))
-            self._catalogue = catalogue
-            self._loaded = True
+        with self._store.transaction() as tx:
+            current, count = self._read_catalogue(tx)
+            catalogue = rules.add_policy(current, policy)
+            ConsentStorage(tx).published.add(PublishedPolicy(count + 1, policy, now))
+        self._adopt(catalogue, count + 1)
         return catalogue.change(policy.version)
 
     def get_policy(self, at: datetime | None = None) -> Policy:

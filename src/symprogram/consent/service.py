@@ -165,7 +165,7 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
         self._clock = clock
         self._base = catalogue
         self._catalogue = self._base
-        self._loaded = False
+        self._published = -1
         self._lock = threading.Lock()
         self.ledger = Ledger("consent", key=ledger_key)
         self._projections = Projections(store, self.ledger, limit=settings.cache_limit)
