@@ -80,7 +80,11 @@ class ConsentMarketing:
     registration gathered is recorded with ``consent.record_gathered`` under the
     policy activity :data:`GATHERING_ACTIVITIES` ("or engage in certain other
     activities on our website", the privacy policy), so a registered person is a
-    known subject. Every write joins the accounts unit of work (all or nothing).
+    known subject. Every write joins the accounts unit of work (all or nothing)
+    and is stamped by the consent ledger itself, once the subject is locked (the
+    accounts flow's ``at`` decides only whether a policy was in effect): two
+    flows writing about one person at once are recorded in the order they
+    commit, never refused as ``out_of_order``.
 
     A registration of an address that already has an account has the same
     recording done for nobody (:meth:`record_gathered_for_nobody`), by ``twin``
@@ -130,17 +134,11 @@ class ConsentMarketing:
         if enabled:
             if "granted" in standing:
                 return False
-            self._consent.grant(
-                subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence, at=at
-            )
+            self._consent.grant(subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence)
         elif "granted" in standing:
-            self._consent.withdraw(
-                subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence, at=at
-            )
+            self._consent.withdraw(subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence)
         elif _DENIALS.isdisjoint(standing):
-            self._consent.opt_out(
-                subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence, at=at
-            )
+            self._consent.opt_out(subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence)
         else:
             return False
         return True
@@ -155,9 +153,7 @@ class ConsentMarketing:
         """
         if self._consent.policies.in_effect(at) is None:
             return
-        self._consent.record_gathered(
-            subject, self._activities.get(activity, activity), items, at=at
-        )
+        self._consent.record_gathered(subject, self._activities.get(activity, activity), items)
 
     def record_gathered_for_nobody(
         self, key: str, activity: str, items: tuple[str, ...], at: datetime
@@ -169,9 +165,7 @@ class ConsentMarketing:
         if self._consent.policies.in_effect(at) is None:
             return
         with self._stand_ins.writing_as(key):
-            self._twin.record_gathered(
-                NOBODY, self._activities.get(activity, activity), items, at=at
-            )
+            self._twin.record_gathered(NOBODY, self._activities.get(activity, activity), items)
 
     def record_gathered_many(
         self, gathered: list[tuple[str, str, tuple[str, ...]]], at: datetime
@@ -188,8 +182,7 @@ class ConsentMarketing:
             [
                 (subject, activities.get(activity, activity), items)
                 for subject, activity, items in gathered
-            ],
-            at=at,
+            ]
         )
 
 

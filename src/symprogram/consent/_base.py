@@ -129,10 +129,22 @@ class ConsentBase:
         """``at`` in UTC, or now when it is ``None``."""
         return self._clock.now() if at is None else ensure_utc(at, field=field)
 
-    def _now_and(self, at: object) -> tuple[datetime, datetime]:
-        """Now, and the instant of a record (``at``, default now)."""
+    def _given(self, at: object) -> datetime | None:
+        """The instant a caller gives a record (checked), or ``None`` for now."""
+        return None if at is None else ensure_utc(at)
+
+    def _now_and(
+        self, state: ConsentState | None, given: datetime | None
+    ) -> tuple[datetime, datetime]:
+        """Now, and the instant of a record about the subject of ``state`` (``given``,
+        default now: :func:`~symprogram.consent.rules.stamped_now`). Read inside the unit
+        of work, once the subject is locked, so that writers queued on one subject
+        stamp their records in the order they are written."""
         now = self._clock.now()
-        return now, now if at is None else ensure_utc(at)
+        if given is not None:
+            return now, given
+        stamped = rules.stamped_now(state, now)
+        return stamped, stamped
 
     # -- storage -----------------------------------------------------------------
     @contextlib.contextmanager
@@ -155,11 +167,12 @@ class ConsentBase:
                 (:func:`symprogram.consent.rules.check_record_instant`).
         """
         catalogue = self._policies()
-        now, instant = self._now_and(at)
+        given = self._given(at)
         with self._store.transaction() as tx:
             storage = ConsentStorage(tx)
             # Locked first: writers of one subject queue (issue 18, hot subjects).
             state = storage.states.find_for_update(subject)
+            now, instant = self._now_and(state, given)
             policy = rules.check_record_instant(state, instant, now, catalogue)
             yield Recording(tx, storage, state, policy, instant)
 

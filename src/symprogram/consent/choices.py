@@ -50,13 +50,14 @@ class Choices(ConsentBase):
             evidence, "evidence", limit=MAX_EVIDENCE_LENGTH, blank=True, controls=True
         )
         where = None if site is None else check_site(site)
-        now, instant = self._now_and(at)
-        asked = ConsentRecorded(
-            subject, instant, topic_id, choice.value, via.value, "", text, where
-        )
+        given = self._given(at)
         with self._store.transaction() as tx:
             # Locked first: writers of one subject queue (issue 18, hot subjects).
             state = ConsentStorage(tx).states.find_for_update(subject)
+            now, instant = self._now_and(state, given)
+            asked = ConsentRecorded(
+                subject, instant, topic_id, choice.value, via.value, "", text, where
+            )
             event = rules.record_choice(state, catalogue, asked, policy_version, now)
             _, entry = self._append(tx, state, event)
         return self._recorded(entry, event)

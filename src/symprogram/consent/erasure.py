@@ -60,10 +60,11 @@ class Erasure(ConsentBase):
         """
         subject = check_subject(subject)
         catalogue = self._policies()
-        now, instant = self._now_and(at)
+        given = self._given(at)
         with self._store.transaction() as tx:
             storage = ConsentStorage(tx)
-            state = storage.states.find(subject)
+            state = storage.states.find_for_update(subject)
+            now, instant = self._now_and(state, given)
             event = rules.check_erasable(subject, state, instant)
             rules.check_record_instant(state, instant, now, catalogue)
             erased = self.ledger.erase(tx, subject)

@@ -120,13 +120,14 @@ class PersonalData(ConsentBase):
         via = check_enum(Channel, channel, "channel")
         where = None if site is None else check_site(site)
         catalogue = self._policies()
-        now, instant = self._now_and(at)
+        given = self._given(at)
         records: list[ConsentRecord] = []
         with self._store.transaction() as tx:
             buffer = self._locked_and_preloaded(tx, [subject for subject, _, _ in checked])
             storage = ConsentStorage(buffer)
             for subject, activity, names in checked:
                 state = storage.states.find(subject)
+                now, instant = self._now_and(state, given)
                 policy = rules.check_record_instant(state, instant, now, catalogue)
                 file = storage.files.find(subject) or SubjectFile(subject)
                 event, updated = rules.collect_items(

@@ -101,10 +101,11 @@ class Policies(ConsentBase):
         catalogue = self._policies()
         version = rules.check_policy_version(catalogue, policy_version).version
         via = check_enum(Channel, channel, "channel")
-        now, instant = self._now_and(at)
+        given = self._given(at)
         with self._store.transaction() as tx:
             # Locked first: writers of one subject queue (issue 18, hot subjects).
             state = ConsentStorage(tx).states.find_for_update(subject)
+            now, instant = self._now_and(state, given)
             event = rules.record_notice(state, catalogue, subject, version, via, instant, now)
             _, entry = self._append(tx, state, event)
         return self._recorded(entry, event)

@@ -59,6 +59,7 @@ __all__ = [
     "check_batch",
     "check_purpose",
     "check_record_instant",
+    "stamped_now",
     "check_topic",
     "decide",
     "record_choice",
@@ -152,6 +153,19 @@ def replay(
             break
         state = apply(state or ConsentState(subject), kind, data, at, position)
     return state
+
+
+def stamped_now(state: ConsentState | None, now: datetime) -> datetime:
+    """The instant of a record made now (no ``at`` given), read once the subject is locked.
+
+    ``now``, but never before the subject's newest record: a write that queued
+    behind another one stamped a moment later (by another thread, or a process
+    whose clock runs a little ahead) is stamped with that record's instant, so
+    that it is refused neither as ``out_of_order`` nor as ``future_instant``.
+    An ``at`` a caller gives is never moved (:func:`check_record_instant`).
+    """
+    last = None if state is None else state.last_at
+    return now if last is None or last <= now else last
 
 
 def check_record_instant(
