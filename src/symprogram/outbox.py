@@ -57,6 +57,7 @@ from typing import Any, TypeVar
 
 from symprogram.errors import (
     ConcurrencyError,
+    IntegrityError,
     NotFound,
     StorageError,
     SymprogramError,
@@ -154,19 +155,71 @@ def _put(tx: Transaction, key: str, message: Message, subject: str) -> Entry:
     return key, tx.save(MESSAGE_KIND, key, text, 0 if found is None else found.version), message
 
 
+def _unreadable(record: Record) -> IntegrityError:
+    return IntegrityError(
+        f"the outbox record {record.kind} {record.key!r} is unreadable",
+        code="record_corrupt",
+        details={"kind": record.kind, "key": record.key},
+    )
+
+
+def _read(record: Record) -> dict[str, Any]:
+    """An outbox record's JSON object.
+
+    Raises:
+        IntegrityError: not a JSON object (``record_corrupt``, naming kind and key).
+    """
+    try:
+        data = json.loads(record.data)
+    except ValueError as error:
+        raise _unreadable(record) from error
+    if not isinstance(data, dict):
+        raise _unreadable(record)
+    return data
+
+
 def _decode(record: Record) -> tuple[dict[str, Any], Message | None]:
-    data: dict[str, Any] = json.loads(record.data)
+    """A message record's data, and its message while it is pending.
+
+    Raises:
+        IntegrityError: the record cannot be read as one (``record_corrupt``).
+    """
+    data = _read(record)
     if data.get("state") != "pending":
         return data, None
-    message = Message(
-        to=data["to"],
-        kind=data["kind"],
-        subject=data["title"],
-        body=data["body"],
-        data=data["data"],
-        message_id=data["message_id"],
-    )
+    try:
+        message = Message(
+            to=data["to"],
+            kind=data["kind"],
+            subject=data["title"],
+            body=data["body"],
+            data=data["data"],
+            message_id=data["message_id"],
+        )
+    except (KeyError, TypeError, ValidationError) as error:
+        raise _unreadable(record) from error
     return data, message
+
+
+def _marked_keys(marker: Record) -> list[str]:
+    """The message keys a pending marker names.
+
+    Raises:
+        IntegrityError: the marker cannot be read (``record_corrupt``).
+    """
+    keys = _read(marker).get("keys")
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise _unreadable(marker)
+    return keys
+
+
+def _addressed_to(record: Record, addresses: set[str]) -> bool:
+    """Whether a message record is sent to one of ``addresses``; one that cannot be
+    read is, when its text holds one of them (erasure leaves no address behind)."""
+    try:
+        return _read(record).get("to") in addresses
+    except IntegrityError:
+        return any(address in record.data for address in addresses)
 
 
 class DeliveringStore:
@@ -393,6 +446,9 @@ class MessageOutbox:
 
         Raises:
             ValidationError: a limit that is not a positive integer (``invalid_limit``).
+            IntegrityError: a pending message or marker cannot be read
+                (``record_corrupt``, naming its kind and key): nothing is delivered
+                from that unit of work until the record is mended or removed.
         """
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
@@ -421,7 +477,7 @@ class MessageOutbox:
             markers = tx.scan(PENDING_KIND, after=after, limit=_PAGE)
             for marker in markers:
                 entries: list[Entry] = []
-                for key in json.loads(marker.data)["keys"]:
+                for key in _marked_keys(marker):
                     record = tx.load(MESSAGE_KIND, key)
                     message = None if record is None else _decode(record)[1]
                     if record is not None and message is not None:
@@ -439,7 +495,7 @@ class MessageOutbox:
             with self._store.transaction(readonly=True) as tx:
                 page = tx.scan(MESSAGE_KIND, after=after, limit=_PAGE)
             for record in page:
-                yield json.loads(record.data)
+                yield _read(record)
             if len(page) < _PAGE:
                 return
             after = page[-1].key
@@ -483,7 +539,7 @@ def erase_messages(tx: Transaction, subject: str, *, addresses: Sequence[str] = 
         doomed = [
             record
             for record in _scan(tx, MESSAGE_KIND, prefix)
-            if match is None or json.loads(record.data).get("to") in match
+            if match is None or _addressed_to(record, match)
         ]
         for record in doomed:  # a marker left naming them is dropped when next read
             tx.delete(MESSAGE_KIND, record.key, record.version)

@@ -597,6 +597,7 @@ class Program(Closing):
 
         Raises:
             ValidationError: ``invalid_limit`` (not a positive integer).
+            IntegrityError: a pending message record cannot be read (``record_corrupt``).
         """
         from symprogram.outbox import MessageOutbox
 
