@@ -10,10 +10,12 @@ page by page, in key order.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from symprogram.persistence import Store, Transaction
+from symprogram.errors import ValidationError
+from symprogram.persistence import Store, Transaction, check_key
 
 __all__ = ["HEAD_KIND", "subject_page", "verify_pages"]
 
@@ -64,13 +66,19 @@ def verify_pages(
     batch: int,
     covered: Sequence[str] = (),
     kinds: Sequence[str] = (),
+    invalid: Callable[[str, str], R] | None = None,
 ) -> Iterator[R]:
     """``check(tx, subject)`` of every subject of the ledger ``name``, in order.
 
     The subjects are those :func:`subject_page` lists and those of the ``covered``
     stream names (a digest's, sorted), merged as they go. Each page is read in one
-    read-only unit of work; the results are yielded after it closes.
+    read-only unit of work; the results are yielded after it closes. A stored
+    name that no subject can have (written into the database by hand: empty, a
+    NUL, too long) gives ``invalid(subject, why)`` instead, when given: one such
+    row must not stop the reading of every other stream.
     """
+    if invalid is not None:
+        check = functools.partial(_named, check, invalid)
     cut = len(name) + 1
     pending = [stream[cut:] for stream in covered]
     index = 0
@@ -92,3 +100,16 @@ def verify_pages(
         if final:
             return
         after = subjects[-1]
+
+
+def _named(
+    check: Callable[[Transaction, str], R],
+    invalid: Callable[[str, str], R],
+    tx: Transaction,
+    subject: str,
+) -> R:
+    try:
+        check_key(subject, "subject")
+    except ValidationError as error:
+        return invalid(subject, f"no subject is named so: {error.message}")
+    return check(tx, subject)

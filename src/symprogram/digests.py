@@ -47,7 +47,7 @@ from symprogram.clock import ensure_utc
 from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import Ledger, Outcome, Verification
 from symprogram.ledger_keys import LedgerKeys, as_ledger_keys, key_id
-from symprogram.persistence import Store, Transaction
+from symprogram.persistence import Store, Transaction, check_key
 from symprogram.serialization import canonical_json
 
 __all__ = [
@@ -485,7 +485,7 @@ def digest_ledgers(
         after: str | None = None
         while True:
             names = tx.streams(prefix=prefix, after=after, limit=_PAGE)
-            found = ledger.heads(tx, [name[len(prefix) :] for name in names])
+            found = ledger.heads(tx, [_subject_of(name, prefix) for name in names])
             heads.extend(
                 StreamHead(name, length, chain)
                 for name, (length, chain) in zip(names, found, strict=True)
@@ -495,6 +495,22 @@ def digest_ledgers(
                 break
             after = names[-1]
     return LedgerDigest.make(heads, at=at, key=key, store_id=store_id)
+
+
+def _subject_of(stream: str, prefix: str) -> str:
+    """The subject of a stored stream name.
+
+    Raises:
+        IntegrityError: a name no subject can have, written by hand (``ledger_corrupt``).
+    """
+    try:
+        return check_key(stream[len(prefix) :], "subject")
+    except ValidationError as error:
+        raise IntegrityError(
+            f"the stream {stream!r} is named for no subject: verify the ledgers",
+            code="ledger_corrupt",
+            details={"stream": stream},
+        ) from error
 
 
 @attrs.frozen

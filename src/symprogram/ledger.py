@@ -711,7 +711,14 @@ def iter_verifications(
     prefix = ledger.name + ":"
     covered = [] if against is None else _checked_digest(against).covered(prefix)
     streams = [head.stream for head in covered]
-    return verify_pages(store, ledger.name, check, batch=batch, covered=streams, kinds=kinds)
+    return verify_pages(
+        store, ledger.name, check, batch=batch, covered=streams, kinds=kinds, invalid=_misnamed
+    )
+
+
+def _misnamed(subject: str, why: str) -> Verification:
+    """A stored stream name no subject can have (written by hand): ``stream_name_invalid``."""
+    return Verification(subject, 0, (Problem(0, "stream_name_invalid", why),))
 
 
 class LedgerRegistry:

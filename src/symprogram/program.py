@@ -456,7 +456,9 @@ class Program(Closing):
             else:
                 found = check()
             failures.extend(
-                attrs.evolve(failed, subject=ledger.stream(failed.subject)) for failed in found
+                # the stored name as it is: a name written by hand may be no subject's
+                attrs.evolve(failed, subject=f"{ledger.name}:{failed.subject}")
+                for failed in found
             )
         return LedgersVerification(self.ledgers.names(), tuple(failures), against)
 
