@@ -11,6 +11,7 @@ See ``docs/explanation-threat-model.md``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing, suppress
 from pathlib import Path
@@ -396,3 +397,19 @@ def test_the_holdings_rule_skips_a_kind_with_an_erased_entry(program: Program) -
     found = entitlement_rules.holdings_differences("C-1", holdings, entries)
     grant = holdings.grants[0].grant_id
     assert {f"grants[{grant}]", "grants[grant-9]"} == {d.field for d in found}
+
+
+def test_an_erasure_the_history_never_recorded_is_reported(program: Program) -> None:
+    """A live account's row marked erased by hand (the account then refuses every
+    change as ``account_erased``) is reported: the history records no erasure."""
+    cid = register_active(program)
+    rows = LedgerRows(program)
+    text = rows.get_record(CANDIDATE, cid)
+    assert text is not None
+    data = json.loads(text)
+    data["erased_at"] = "2011-02-01T00:00:00+00:00"
+    rows.put_record(CANDIDATE, cid, json.dumps(data, separators=(",", ":"), sort_keys=True))
+    assert {(CANDIDATE, cid, "erased_at")} == fields(program.history.verify(cid))
+    said = [(entry.kind, entry.data) for entry in program.history.read(cid)]
+    [found] = account_rules.candidate_differences(cid, program.accounts.get_candidate(cid), said)
+    assert ("erased_at", "erased", None) == (found.field, found.stored, found.ledger)

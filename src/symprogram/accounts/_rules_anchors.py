@@ -110,7 +110,8 @@ def candidate_differences(
 
     Returns:
         one difference per field (``candidate``: no record where the history
-        records an account; ``status``; ``email``, personal data; ``erased_at``),
+        records an account; ``status``; ``email``, personal data; ``erased_at``: an
+        erasure the history does not record, or one it records and the record lacks),
         none when they agree or the history says nothing of the account.
     """
     said = erased = False
@@ -140,8 +141,13 @@ def candidate_differences(
         found.append(
             AggregateDifference(CANDIDATE_KIND, candidate_id, "email", stored, email, personal=True)
         )
-    if erased and candidate.erased_at is None:
-        found.append(AggregateDifference(CANDIDATE_KIND, candidate_id, "erased_at", None, "erased"))
+    if erased != (candidate.erased_at is not None):  # an erasure undone, or one made up
+        stored, said_erased = (
+            ("erased", None) if candidate.erased_at is not None else (None, "erased")
+        )
+        found.append(
+            AggregateDifference(CANDIDATE_KIND, candidate_id, "erased_at", stored, said_erased)
+        )
     return tuple(found)
 
 
