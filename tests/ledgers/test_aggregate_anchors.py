@@ -413,3 +413,24 @@ def test_an_erasure_the_history_never_recorded_is_reported(program: Program) -> 
     said = [(entry.kind, entry.data) for entry in program.history.read(cid)]
     [found] = account_rules.candidate_differences(cid, program.accounts.get_candidate(cid), said)
     assert ("erased_at", "erased", None) == (found.field, found.stored, found.ledger)
+
+
+def test_an_address_index_entry_deleted_or_moved_is_reported(program: Program) -> None:
+    """The ``candidate_email`` entry of a live account's address refuses a second
+    account the address: deleted (another registration could take it) or moved to
+    another account, it is reported; the account itself verifies clean before."""
+    from symprogram.accounts._text import email_key
+    from symprogram.accounts.ports import EMAIL_INDEX
+
+    cid = register_active(program)
+    other = register_active(program, "other@example.com")
+    assert program.history.verify(cid).ok
+    address = email_key("ada@example.com")
+    with program.store.transaction() as tx:
+        tx.index_delete(EMAIL_INDEX, address)
+    assert {(EMAIL_INDEX, cid, "email_index")} == fields(program.history.verify(cid))
+    with program.store.transaction() as tx:
+        tx.index_put(EMAIL_INDEX, address, other)
+    [problem] = mismatches(program.history.verify(cid))
+    assert (EMAIL_INDEX, cid, "email_index") == (problem.kind, problem.key, problem.field)
+    assert program.history.verify(other).ok

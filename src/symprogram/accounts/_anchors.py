@@ -5,7 +5,8 @@ anchor check of the kernel (:data:`symprogram._anchors.AnchorCheck`): a program
 registers it on its account history (``AccountHistory.add_anchor_check``), so
 that ``history.verify`` and ``verify_all`` report a stored candidate whose
 status, address, erasure or notification preferences differ from what the
-history says, or a score report or incident of the account that does
+history says, whose address the ``candidate_email`` index does not give it, or
+a score report or incident of the account that does
 (``aggregate_mismatch``; the rules are
 :func:`symprogram.accounts.rules.candidate_differences` and
 :func:`~symprogram.accounts.rules.account_records_differences`). It only reads:
@@ -42,8 +43,11 @@ def candidate_anchor_check(
     numbers, incident_ids = rules.named_records(pairs)
     reports = {n: r for n in sorted(numbers) if (r := storage.score_reports.find(n))}
     incidents = {i: n for i in sorted(incident_ids) if (n := storage.incidents.find(i))}
+    email = rules.said_email(pairs)
+    owner = None if email is None else storage.candidates.find_key_by_email(email)
     differences = (
         *rules.candidate_differences(subject, candidate, pairs),
+        *rules.email_index_differences(subject, candidate, email, owner),
         *rules.account_records_differences(subject, candidate, pairs, reports, incidents),
     )
     return mismatches(entries[-1].position, differences)

@@ -66,11 +66,18 @@ from symprogram.accounts.models import (
     IncidentStatus,
     ScoreReport,
 )
-from symprogram.accounts.ports import CANDIDATE_KIND, INCIDENT_KIND, SCORE_REPORT_KIND
+from symprogram.accounts.ports import (
+    CANDIDATE_KIND,
+    EMAIL_INDEX,
+    INCIDENT_KIND,
+    SCORE_REPORT_KIND,
+)
 
 __all__ = [
     "account_records_differences",
     "candidate_differences",
+    "email_index_differences",
+    "said_email",
     "mentions_account",
     "named_records",
 ]
@@ -95,6 +102,33 @@ def mentions_account(kinds: Iterable[str]) -> bool:
     return any(kind in _ANCHOR_KINDS for kind in kinds)
 
 
+def _replayed(entries: SaidEntries) -> tuple[bool, bool, str | None, str | None]:
+    """``(said, erased, status, email)``: whether the history says anything of the
+    account, whether it records its erasure, and its status and address (``None``:
+    unknown, its entry erased)."""
+    said = erased = False
+    status: str | None = None
+    email: str | None = None
+    for kind, data in entries:
+        if kind == _REGISTERED:
+            status, email = str(AccountStatus.PENDING_ACTIVATION), said_text(data, "email")
+            said = True
+        elif kind == _STATUS:
+            said, status = True, said_text(data, "status")
+        elif kind == _EMAIL:
+            said, email = True, said_text(data, "email")
+        elif kind == _ERASED:
+            said = erased = True
+            status, email = str(AccountStatus.CLOSED), ERASED_EMAIL
+    return said, erased, status, email
+
+
+def said_email(entries: SaidEntries) -> str | None:
+    """The address the history says a live account has (``None``: unknown or erased)."""
+    said, erased, _, email = _replayed(entries)
+    return email if said and not erased else None
+
+
 def candidate_differences(
     candidate_id: str,
     candidate: Candidate | None,
@@ -114,20 +148,7 @@ def candidate_differences(
         erasure the history does not record, or one it records and the record lacks),
         none when they agree or the history says nothing of the account.
     """
-    said = erased = False
-    status: str | None = None
-    email: str | None = None
-    for kind, data in entries:
-        if kind == _REGISTERED:
-            status, email = str(AccountStatus.PENDING_ACTIVATION), said_text(data, "email")
-            said = True
-        elif kind == _STATUS:
-            said, status = True, said_text(data, "status")
-        elif kind == _EMAIL:
-            said, email = True, said_text(data, "email")
-        elif kind == _ERASED:
-            said = erased = True
-            status, email = str(AccountStatus.CLOSED), ERASED_EMAIL
+    said, erased, status, email = _replayed(entries)
     if not said:
         return ()
     if candidate is None:
@@ -142,13 +163,40 @@ def candidate_differences(
             AggregateDifference(CANDIDATE_KIND, candidate_id, "email", stored, email, personal=True)
         )
     if erased != (candidate.erased_at is not None):  # an erasure undone, or one made up
-        stored, said_erased = (
-            ("erased", None) if candidate.erased_at is not None else (None, "erased")
-        )
+        marked = None if candidate.erased_at is None else "erased"
+        said_erased = None if marked else "erased"
         found.append(
-            AggregateDifference(CANDIDATE_KIND, candidate_id, "erased_at", stored, said_erased)
+            AggregateDifference(CANDIDATE_KIND, candidate_id, "erased_at", marked, said_erased)
         )
     return tuple(found)
+
+
+def email_index_differences(
+    candidate_id: str, candidate: Candidate | None, email: str | None, owner: str | None
+) -> tuple[AggregateDifference, ...]:
+    """Whether the address index names a live account as the owner of its address.
+
+    The ``candidate_email`` entry of a live account's address is what refuses a
+    second account the address: deleted, it lets another registration take it;
+    moved, it hands the address (and its password resets) to another account.
+
+    Args:
+        candidate_id: the account's candidate ID.
+        candidate: the stored candidate (``None``: none, nothing compared; an
+            erased one has no entry).
+        email: the address its history says it has (:func:`said_email`;
+            ``None``: unknown, nothing compared).
+        owner: the candidate ID the index gives for ``email``.
+
+    Returns:
+        ``email_index`` of kind ``candidate_email`` (stored: the owner the index
+        names, ledger: the account) when they differ; none otherwise.
+    """
+    if candidate is None or candidate.erased_at is not None or email is None:
+        return ()
+    if owner == candidate_id:
+        return ()
+    return (AggregateDifference(EMAIL_INDEX, candidate_id, "email_index", owner, candidate_id),)
 
 
 def named_records(
