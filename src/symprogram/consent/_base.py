@@ -53,6 +53,11 @@ Remembered = tuple[PolicyCatalogue, datetime, datetime, Decision]
 """A remembered answer: the catalogue, the span of instants it holds for, the answer."""
 
 
+Locked = tuple[Transaction, ConsentStorage, ConsentState | None, datetime, datetime]
+"""What :meth:`ConsentBase._locked` yields: the unit of work, its repositories, the
+subject's projection, now and the record's instant."""
+
+
 @attrs.frozen
 class Recording:
     """A unit of work recording about one subject, its instant checked.
@@ -167,14 +172,24 @@ class ConsentBase:
                 (:func:`symprogram.consent.rules.check_record_instant`).
         """
         catalogue = self._policies()
+        with self._locked(subject, at) as (tx, storage, state, now, instant):
+            policy = rules.check_record_instant(state, instant, now, catalogue)
+            yield Recording(tx, storage, state, policy, instant)
+
+    @contextlib.contextmanager
+    def _locked(self, subject: str, at: object) -> Iterator[Locked]:
+        """A unit of work about ``subject``: ``(tx, storage, state, now, instant)``.
+
+        The subject's projection is locked first, so that writers of one subject
+        queue (issue 18, hot subjects); now and the record's instant (``at``,
+        default now) are read once it is locked (:meth:`_now_and`).
+        """
         given = self._given(at)
         with self._store.transaction() as tx:
             storage = ConsentStorage(tx)
-            # Locked first: writers of one subject queue (issue 18, hot subjects).
             state = storage.states.find_for_update(subject)
             now, instant = self._now_and(state, given)
-            policy = rules.check_record_instant(state, instant, now, catalogue)
-            yield Recording(tx, storage, state, policy, instant)
+            yield tx, storage, state, now, instant
 
     def _states(self, tx: Transaction) -> Repository[ConsentState]:
         return ConsentStorage(tx).states

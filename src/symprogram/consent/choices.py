@@ -23,7 +23,6 @@ from symprogram.consent.models import (
     check_site,
     check_subject,
 )
-from symprogram.consent.storage import ConsentStorage
 
 __all__ = ["Choices"]
 
@@ -50,11 +49,7 @@ class Choices(ConsentBase):
             evidence, "evidence", limit=MAX_EVIDENCE_LENGTH, blank=True, controls=True
         )
         where = None if site is None else check_site(site)
-        given = self._given(at)
-        with self._store.transaction() as tx:
-            # Locked first: writers of one subject queue (issue 18, hot subjects).
-            state = ConsentStorage(tx).states.find_for_update(subject)
-            now, instant = self._now_and(state, given)
+        with self._locked(subject, at) as (tx, _, state, now, instant):
             asked = ConsentRecorded(
                 subject, instant, topic_id, choice.value, via.value, "", text, where
             )

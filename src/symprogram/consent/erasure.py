@@ -60,11 +60,7 @@ class Erasure(ConsentBase):
         """
         subject = check_subject(subject)
         catalogue = self._policies()
-        given = self._given(at)
-        with self._store.transaction() as tx:
-            storage = ConsentStorage(tx)
-            state = storage.states.find_for_update(subject)
-            now, instant = self._now_and(state, given)
+        with self._locked(subject, at) as (tx, storage, state, now, instant):
             event = rules.check_erasable(subject, state, instant)
             rules.check_record_instant(state, instant, now, catalogue)
             erased = self.ledger.erase(tx, subject)

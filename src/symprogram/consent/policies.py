@@ -101,11 +101,7 @@ class Policies(ConsentBase):
         catalogue = self._policies()
         version = rules.check_policy_version(catalogue, policy_version).version
         via = check_enum(Channel, channel, "channel")
-        given = self._given(at)
-        with self._store.transaction() as tx:
-            # Locked first: writers of one subject queue (issue 18, hot subjects).
-            state = ConsentStorage(tx).states.find_for_update(subject)
-            now, instant = self._now_and(state, given)
+        with self._locked(subject, at) as (tx, _, state, now, instant):
             event = rules.record_notice(state, catalogue, subject, version, via, instant, now)
             _, entry = self._append(tx, state, event)
         return self._recorded(entry, event)
