@@ -77,9 +77,9 @@ __all__ = [
     "account_records_differences",
     "candidate_differences",
     "email_index_differences",
-    "said_email",
     "mentions_account",
     "named_records",
+    "said_email",
 ]
 
 _REGISTERED = CandidateRegistered.event_name()
@@ -192,9 +192,8 @@ def email_index_differences(
         ``email_index`` of kind ``candidate_email`` (stored: the owner the index
         names, ledger: the account) when they differ; none otherwise.
     """
-    if candidate is None or candidate.erased_at is not None or email is None:
-        return ()
-    if owner == candidate_id:
+    live = candidate is not None and candidate.erased_at is None
+    if not live or email is None or owner == candidate_id:
         return ()
     return (AggregateDifference(EMAIL_INDEX, candidate_id, "email_index", owner, candidate_id),)
 

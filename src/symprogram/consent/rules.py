@@ -59,12 +59,12 @@ __all__ = [
     "check_batch",
     "check_purpose",
     "check_record_instant",
-    "stamped_now",
     "check_topic",
     "decide",
     "record_choice",
     "record_notice",
     "replay",
+    "stamped_now",
     # The private modules' names (the ledger entry kinds, the rules), as each declares them.
     *_kinds.__all__,
     *_rules_audience.__all__,
