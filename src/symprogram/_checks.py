@@ -44,6 +44,7 @@ __all__ = [
     "check_int",
     "check_length",
     "check_match",
+    "check_port",
     "optional_instance",
     "check_text",
     "check_transition",
@@ -377,6 +378,41 @@ def check_instance(
         article = "an" if name[:1].upper() in "AEIOU" else "a"
         raise ValidationError(
             f"{field} must be {article} {name}", field=field, code=_code(code, field)
+        )
+    return value
+
+
+def check_port(
+    value: T, protocol: type[Any], field: str, *, required: tuple[str, ...] | None = None
+) -> T:
+    """Return ``value`` if it offers ``protocol`` (a runtime-checkable protocol).
+
+    ``required`` names the methods that must be there when a protocol has
+    optional ones (a method the flows use only when the object has it).
+
+    Used by every service constructor for what ``Program`` wires into it (the
+    store, the clock, the notifier, ...), so that a wrong object is refused when
+    the service is built, not as an ``AttributeError`` at its first use.
+
+    Raises:
+        ValidationError: ``value`` lacks a method of ``protocol`` (``invalid_<field>``).
+
+    Example:
+        >>> from symprogram.clock import Clock, SystemClock
+        >>> isinstance(check_port(SystemClock(), Clock, "clock"), SystemClock)
+        True
+    """
+    if isinstance(value, type):  # the class itself, not an instance of it
+        offered = False
+    elif required is None:
+        offered = isinstance(value, protocol)
+    else:
+        offered = all(callable(getattr(value, name, None)) for name in required)
+    if not offered:
+        raise ValidationError(
+            f"{field} must be a {protocol.__name__} (got {type(value).__name__})",
+            field=field,
+            code=_code(None, field),
         )
     return value
 

@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import attrs
 
-from symprogram._checks import check_int, optional_instance
+from symprogram._checks import check_instance, check_int, check_port, optional_instance
 from symprogram._deprecation import deprecated_alias, renamed_keyword
 from symprogram.accounts._base import SEEN, SINCE
 from symprogram.accounts.bulk import Bulk, BulkCandidate, BulkRegistrationReport
@@ -200,10 +200,10 @@ class AccountsService(
         catalogue = optional_instance(catalogue, TermsCatalogue, "catalogue")
         hasher = optional_instance(hasher, PasswordHasher, "hasher")  # type: ignore[type-abstract]
         settings = optional_instance(settings, AccountsSettings, "settings")
-        self._store = store
-        self._clock = clock
-        self._history = history
-        self._notifier = notifier
+        self._store = check_port(store, Store, "store")
+        self._clock = check_port(clock, Clock, "clock")
+        self._history = check_instance(history, AccountHistory, "history")
+        self._notifier = check_port(notifier, Notifier, "notifier")
         self.catalogue = catalogue if catalogue is not None else TermsCatalogue.default()
         self._hasher = hasher if hasher is not None else default_hasher()
         self._consent = marketing_consent

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from symprogram._checks import check_instance, check_int, optional_instance
+from symprogram._checks import check_instance, check_int, check_port, optional_instance
 from symprogram._deprecation import deprecated_alias, warn_deprecated
 from symprogram._memo import TokenMemo
 from symprogram.awards._base import SINCE
@@ -111,6 +111,10 @@ class AwardsSettings:
             )
 
 
+_DIRECTORY_METHODS = ("exists", "contact_details", "has_accepted_current_terms")
+"""What a candidate directory must offer (``holder_name`` and ``kit_recipient`` are optional)."""
+
+
 class AwardsService(Results, ProgressReports, Earning, Renewals, Kits, Publishing, Erasure):
     """Accreditations and certifications of one program.
 
@@ -160,11 +164,13 @@ class AwardsService(Results, ProgressReports, Earning, Renewals, Kits, Publishin
                 )
             chosen = attrs.evolve(chosen, salt=salt)
         self.settings = chosen
-        self._store = store
-        self._clock = clock
-        self._history = history
-        self._notifier = notifier
-        self._candidates = candidates
+        self._store = check_port(store, Store, "store")
+        self._clock = check_port(clock, Clock, "clock")
+        self._history = check_instance(history, AccountHistory, "history")
+        self._notifier = check_port(notifier, Notifier, "notifier")
+        self._candidates = check_port(
+            candidates, CandidateDirectory, "candidates", required=_DIRECTORY_METHODS
+        )
         optional_instance(catalogue, AwardCatalogue, "catalogue")
         self._catalogue = catalogue if catalogue is not None else AwardCatalogue.default()
         self._repo = AwardsStorage()

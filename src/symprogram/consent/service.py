@@ -33,6 +33,7 @@ from symprogram._checks import (
     check_enum,
     check_instance,
     check_int,
+    check_port,
     optional,
     optional_instance,
     validator,
@@ -161,8 +162,8 @@ class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Era
         if catalogue is None:
             catalogue = PolicyCatalogue.default(settings.policy or PolicyReading.DOCUMENT)
         self._subscriptions = optional_instance(subscriptions, Subscriptions, "subscriptions")
-        self._store = store
-        self._clock = clock
+        self._store = check_port(store, Store, "store")
+        self._clock = check_port(clock, Clock, "clock")
         self._base = catalogue
         self._catalogue = self._base
         self._published = -1

@@ -32,7 +32,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_instance, check_int, optional_instance, validator
+from symprogram._checks import check_instance, check_int, check_port, optional_instance, validator
 from symprogram._memo import TokenMemo
 from symprogram.clock import Clock
 from symprogram.entitlements.agreements import Agreements
@@ -146,8 +146,8 @@ class EntitlementsService(
         settings = check_instance(
             settings, EntitlementsSettings, "settings", default=EntitlementsSettings()
         )
-        self._store = store
-        self._clock = clock
+        self._store = check_port(store, Store, "store")
+        self._clock = check_port(clock, Clock, "clock")
         if catalogue is None:
             catalogue = EntitlementCatalogue.default(reading=settings.reading)
         elif settings.reading is not None and settings.reading != catalogue.reading:
