@@ -182,6 +182,41 @@ def test_bulk_candidate_refuses_a_bad_password_hash(bad: object) -> None:
     assert "invalid_password_hash" == caught.value.code
 
 
+_NOT_A_HASH = [
+    "plaintext-not-a-hash",
+    "$scrypt$garbage",
+    "$scrypt$ln=17,r=8,p=1$AAAA$BBBB",  # a digest of 3 bytes
+    "$scrypt$ln=40,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$" + "A" * 43,  # N out of range
+    "$argon2id$v=19$m=19456,t=2,p=1$onlyfive",
+    "$md5$" + "a" * 32,
+]
+
+
+@pytest.mark.parametrize("bad", _NOT_A_HASH)
+def test_register_many_refuses_a_hash_the_hasher_cannot_verify(world: World, bad: str) -> None:
+    """"a password hash not in the hasher's format" is ``invalid_password_hash`` (naming
+    the row), before anything is written: no account nobody could ever log in to."""
+    before = _snapshot(world)
+    rows = [BulkCandidate(contact("ok@example.com")), BulkCandidate(contact("a@example.com"), bad)]
+    with pytest.raises(ValidationError) as caught:
+        world.accounts.register_many(rows, batch_size=1)
+    assert ("invalid_password_hash", {"row": 1}) == (caught.value.code, caught.value.details)
+    assert before == _snapshot(world)
+    assert 0 == len(world.outbox)
+
+
+@settings(max_examples=40, deadline=None)
+@given(password=st.text(max_size=20), junk=st.text(alphabet="$=,abcAZ019+/", max_size=60))
+def test_a_hash_is_recognized_exactly_when_it_can_be_verified(password: str, junk: str) -> None:
+    """Every hash the hasher writes is recognized (and verifies); junk built from the
+    format's own characters is recognized only when it parses as a hash."""
+    hasher = ScryptHasher(n=2**4)
+    assert hasher.recognizes(hasher.hash(password))
+    assert hasher.verify(password, hasher.hash(password))
+    if hasher.recognizes(junk):
+        assert junk.startswith(("$scrypt$", "scrypt$", "$argon2id$"))
+
+
 def test_register_many_records_the_chosen_acceptance_path(world: World) -> None:
     """The bound acceptance carries ``terms_accepted_path``."""
     world.accounts.register_many(

@@ -107,7 +107,8 @@ class Bulk(AccountOpening):
         """
         size = rules.check_batch_size(batch_size)
         chosen = check_enum(AcceptancePath, terms_accepted_path, "terms_accepted_path")
-        checked = rules.check_bulk_rows(rows)
+        recognizes = getattr(self._hasher, "recognizes", None)
+        checked = rules.check_bulk_rows(rows, recognizes if callable(recognizes) else None)
         rules.offered_path(self.catalogue.current(self._now()), chosen, "terms_accepted_path")
         created = skipped = batches = 0
         seen: set[str] = set()

@@ -44,6 +44,7 @@ __all__ = [
     "Argon2Hasher",
     "ScryptHasher",
     "default_hasher",
+    "recognizes_hash",
     "verify_password",
 ]
 
@@ -159,6 +160,32 @@ def _verify_argon2(password: str, encoded: str) -> bool:
         return False
 
 
+def recognizes_hash(encoded: object) -> bool:
+    """Whether ``encoded`` is a well-formed hash that :func:`verify_password` can check.
+
+    Argon2id hashes count only when the extra ``argon2`` is installed.
+
+    Example:
+        >>> recognizes_hash(ScryptHasher(n=2**4).hash("pw")), recognizes_hash("plaintext")
+        (True, False)
+    """
+    if not isinstance(encoded, str):
+        return False
+    if encoded.startswith("$argon2id$"):
+        return ARGON2_AVAILABLE and _well_formed_argon2(encoded)
+    return _parse_scrypt(encoded) is not None
+
+
+def _well_formed_argon2(encoded: str) -> bool:
+    values = _parse_argon2(encoded)
+    if values is None or not 16 <= values["len"] <= 64:
+        return False
+    try:
+        return len(_unb64(encoded.split("$")[4])) >= 8
+    except (ValueError, binascii.Error):
+        return False
+
+
 def verify_password(password: object, encoded: object) -> bool:
     """Whether ``password`` matches ``encoded`` in any format symprogram writes or wrote.
 
@@ -228,6 +255,10 @@ class ScryptHasher:
     def verify(self, password: str, encoded: str) -> bool:
         """Whether ``password`` matches ``encoded`` (any known format), in constant time."""
         return verify_password(password, encoded)
+
+    def recognizes(self, encoded: str) -> bool:
+        """Whether ``encoded`` is a hash this hasher can verify (:func:`recognizes_hash`)."""
+        return recognizes_hash(encoded)
 
     def needs_rehash(self, encoded: str) -> bool:
         """Whether ``encoded`` is weaker than this hasher: another algorithm or format,
@@ -315,6 +346,10 @@ class Argon2Hasher:
     def verify(self, password: str, encoded: str) -> bool:
         """Whether ``password`` matches ``encoded`` (any known format), in constant time."""
         return verify_password(password, encoded)
+
+    def recognizes(self, encoded: str) -> bool:
+        """Whether ``encoded`` is a hash this hasher can verify (:func:`recognizes_hash`)."""
+        return recognizes_hash(encoded)
 
     def needs_rehash(self, encoded: str) -> bool:
         """Whether ``encoded`` is weaker than this hasher: another algorithm or format,

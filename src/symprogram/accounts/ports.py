@@ -134,7 +134,9 @@ class PasswordHasher(Protocol):
 
 # A hasher may also offer (the shipped ones do; AccountsService uses them when present):
 #   needs_rehash(encoded) -> bool: the stored hash is weaker than the policy (rehash on log-in);
-#   dummy_hash() -> str: a hash no password matches, as costly to verify as a real one.
+#   dummy_hash() -> str: a hash no password matches, as costly to verify as a real one;
+#   recognizes(encoded) -> bool: ``encoded`` is a hash this hasher can verify (bulk
+#   registration refuses a row's hash otherwise: ``invalid_password_hash``).
 
 
 @runtime_checkable

@@ -16,7 +16,7 @@ and erasure (:mod:`~symprogram.accounts._rules_lifecycle`), credentials
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -272,14 +272,20 @@ def require_terms(decision: Decision, field: str) -> None:
         raise PermissionDenied(decision.reasons[0].message, field=field, code=decision.codes[0])
 
 
-def check_bulk_rows(rows: Iterable[object]) -> list[BulkCandidate]:
+def check_bulk_rows(
+    rows: Iterable[object], recognizes: Callable[[str], bool] | None = None
+) -> list[BulkCandidate]:
     """Return the rows of a bulk registration as :class:`BulkCandidate` s.
 
-    A bare :class:`ContactDetails` becomes a row with an unusable password.
+    A bare :class:`ContactDetails` becomes a row with an unusable password. With
+    ``recognizes`` (the hasher's "is this one of my hashes?"), a row's password
+    hash must be one: "a password hash not in the hasher's format" is refused
+    before anything is written, instead of an account nobody can ever log in to.
 
     Raises:
         ValidationError: not an iterable of rows (``invalid_rows``), a row of another
-            type (``invalid_row``, details ``row``).
+            type (``invalid_row``, details ``row``), a password hash the hasher
+            does not recognize (``invalid_password_hash``, details ``row``).
     """
     if not isinstance(rows, Iterable):
         raise ValidationError(
@@ -296,6 +302,15 @@ def check_bulk_rows(rows: Iterable[object]) -> list[BulkCandidate]:
                 f"row {number} is not a BulkCandidate or ContactDetails",
                 field="rows",
                 code="invalid_row",
+                details={"row": number},
+            )
+        hashed = row.password_hash
+        if hashed is not None and recognizes is not None and not recognizes(hashed):
+            raise ValidationError(
+                f"row {number}: the password hash is not in the format of the "
+                "service's password hasher",
+                field="password_hash",
+                code="invalid_password_hash",
                 details={"row": number},
             )
         checked.append(row)
