@@ -278,6 +278,16 @@ class AccountsCandidateDirectory:
         """Whether the candidate accepted the Terms of Use in force."""
         return self._accounts.has_accepted_current_terms(candidate_id)
 
+    def account_active(self, candidate_id: str) -> bool:
+        """Whether the candidate's account is active (publishing needs one)."""
+        from symprogram.accounts.models import AccountStatus
+
+        try:
+            status = self._accounts.get_candidate(candidate_id).status
+        except (NotFound, ValidationError):
+            return False
+        return status is AccountStatus.ACTIVE
+
 
 def postal_address_recorded(event: ContactDetailsUpdated) -> bool:
     """Whether ``event`` records a postal address (a new one, not its removal).

@@ -103,6 +103,12 @@ class FlowBase(DeliversAfterCommit):
         name: str = ask(candidate_id)
         return name
 
+    def _account_active(self, candidate_id: str) -> bool:
+        """Whether the candidate's account is active (a directory without
+        ``account_active`` has only active accounts)."""
+        ask = getattr(self._candidates, "account_active", None)
+        return True if ask is None else bool(ask(candidate_id))
+
     def _kit_notice(self, candidate_id: str, build: Callable[[str], Message]) -> list[Message]:
         """The kit notice ``build(to)`` as a list, empty when the candidate does not want it."""
         ask = getattr(self._candidates, "kit_notices_to", None)

@@ -50,6 +50,7 @@ __all__ = [
     "owned_disclosure",
     "publish",
     "recipient_matches",
+    "require_account_active",
     "require_active",
     "require_terms_accepted",
     "revoke_disclosure",
@@ -204,6 +205,25 @@ def require_terms_accepted(accepted: bool) -> None:
             "the candidate must accept the current Terms of Use before publishing",
             field="candidate_id",
             code="terms_not_accepted",
+        )
+
+
+def require_account_active(active: bool) -> None:
+    """Publishing needs an active account.
+
+    "Through your account you can also ... publish your certifications to third
+    parties via email" (the Terms of Use v.2007.507): an account pending
+    activation, suspended or closed publishes nothing, as it claims no score
+    report.
+
+    Raises:
+        PermissionDenied: ``account_not_active``.
+    """
+    if not active:
+        raise PermissionDenied(
+            "only an active account publishes its certifications",
+            field="candidate_id",
+            code="account_not_active",
         )
 
 

@@ -25,6 +25,7 @@ class StaticCandidateDirectory:
         self._lock = threading.Lock()
         self._contacts: dict[str, KitAddress] = {}
         self._terms: dict[str, bool] = {}
+        self._inactive: set[str] = set()
         self._no_address: set[str] = set()
         self._no_notices: set[str] = set()
 
@@ -36,6 +37,7 @@ class StaticCandidateDirectory:
         accepted_terms: bool = True,
         postal_address_on_file: bool = True,
         kit_notices: bool = True,
+        account_active: bool = True,
     ) -> None:
         """Add or replace a candidate.
 
@@ -46,12 +48,15 @@ class StaticCandidateDirectory:
             postal_address_on_file: ``False``: the candidate has no postal address
                 on file (``contact``'s is ignored until :meth:`update_contact`).
             kit_notices: whether the ``achievement_kits`` notification is on.
+            account_active: ``False``: the account is pending activation,
+                suspended or closed (it publishes nothing).
         """
         with self._lock:
             self._contacts[candidate_id] = contact
             self._terms[candidate_id] = accepted_terms
             self._flag(self._no_address, candidate_id, not postal_address_on_file)
             self._flag(self._no_notices, candidate_id, not kit_notices)
+            self._flag(self._inactive, candidate_id, not account_active)
 
     @staticmethod
     def _flag(flags: set[str], candidate_id: str, on: bool) -> None:
@@ -127,3 +132,8 @@ class StaticCandidateDirectory:
         """Whether the candidate accepted the current terms (False if unknown)."""
         with self._lock:
             return self._terms.get(candidate_id, False)
+
+    def account_active(self, candidate_id: str) -> bool:
+        """Whether the candidate's account is active (False if unknown)."""
+        with self._lock:
+            return candidate_id in self._contacts and candidate_id not in self._inactive

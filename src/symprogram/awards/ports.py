@@ -89,6 +89,14 @@ class CandidateDirectory(Protocol):
         """
         ...
 
+    def account_active(self, candidate_id: str) -> bool:
+        """Whether the candidate's account is active (not pending activation,
+        suspended or closed): only an active account publishes its awards.
+
+        A directory without this method has only active accounts.
+        """
+        ...
+
     def kit_recipient(self, candidate_id: str) -> KitAddress | None:
         """Where the candidate's achievement kits go: name, e-mail and postal address.
 

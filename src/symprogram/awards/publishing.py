@@ -82,7 +82,8 @@ class Publishing(FlowBase):
         (see :class:`~symprogram.awards.AwardsSettings`).
 
         Raises:
-            PermissionDenied: ``terms_not_accepted``.
+            PermissionDenied: ``account_not_active`` (the account is pending
+                activation, suspended or closed), ``terms_not_accepted``.
             ValidationError: ``invalid_award_ids``, ``invalid_email``,
                 ``invalid_ttl``, ``invalid_expiry``, ``ambiguous_expiry``.
             LimitExceeded: ``disclosure_too_long``.
@@ -91,6 +92,8 @@ class Publishing(FlowBase):
             IllegalTransition: ``account_erased``.
         """
         cid = self._candidate(candidate_id)
+        rules.require_not_erased(self._state(cid))  # erased first, as every flow answers
+        rules.require_account_active(self._account_active(cid))
         rules.require_terms_accepted(self._candidates.has_accepted_current_terms(cid))
         ids = rules.check_award_ids(award_ids)
         names = [self._award(award_id).name for award_id in ids]
