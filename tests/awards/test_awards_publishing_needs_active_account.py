@@ -16,10 +16,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from _programs import register_active, register_form
 from symprogram import Program
-from symprogram.awards import KitAddress, StaticCandidateDirectory
+from symprogram.awards import KitAddress, StaticCandidateDirectory, rules
 from symprogram.awards.messages import DISCLOSURE_KIND
 from symprogram.errors import PermissionDenied
 from symprogram.notify import Outbox
@@ -106,3 +108,18 @@ def test_a_directory_answers_whether_the_account_is_active() -> None:
     directory.add("c-1", ada)
     directory.add("c-2", ada, account_active=False)
     assert (True, False, False) == tuple(directory.account_active(c) for c in ("c-1", "c-2", "c-3"))
+
+
+@given(active=st.booleans(), accepted=st.booleans())
+def test_the_publishing_rule_refuses_exactly_the_inactive_or_unaccepted(
+    active: bool, accepted: bool
+) -> None:
+    """``rules.require_may_publish``: allowed iff active and accepted; an inactive
+    account is named first."""
+    if active and accepted:
+        rules.require_may_publish(account_active=active, terms_accepted=accepted)
+        return
+    with pytest.raises(PermissionDenied) as caught:
+        rules.require_may_publish(account_active=active, terms_accepted=accepted)
+    expected = "account_not_active" if not active else "terms_not_accepted"
+    assert expected == caught.value.code

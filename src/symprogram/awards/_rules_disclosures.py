@@ -50,8 +50,8 @@ __all__ = [
     "owned_disclosure",
     "publish",
     "recipient_matches",
-    "require_account_active",
     "require_active",
+    "require_may_publish",
     "require_terms_accepted",
     "revoke_disclosure",
     "unknown_code",
@@ -194,22 +194,8 @@ def disclosure_expiry(
 # -- publishing ---------------------------------------------------------------------------
 
 
-def require_terms_accepted(accepted: bool) -> None:
-    """Publishing needs the current Terms of Use accepted.
-
-    Raises:
-        PermissionDenied: ``terms_not_accepted``.
-    """
-    if not accepted:
-        raise PermissionDenied(
-            "the candidate must accept the current Terms of Use before publishing",
-            field="candidate_id",
-            code="terms_not_accepted",
-        )
-
-
-def require_account_active(active: bool) -> None:
-    """Publishing needs an active account.
+def require_may_publish(*, account_active: bool, terms_accepted: bool) -> None:
+    """Who may publish: an active account that accepted the current Terms of Use.
 
     "Through your account you can also ... publish your certifications to third
     parties via email" (the Terms of Use v.2007.507): an account pending
@@ -217,14 +203,25 @@ def require_account_active(active: bool) -> None:
     report.
 
     Raises:
-        PermissionDenied: ``account_not_active``.
+        PermissionDenied: ``account_not_active``, then ``terms_not_accepted``.
     """
-    if not active:
-        raise PermissionDenied(
-            "only an active account publishes its certifications",
-            field="candidate_id",
-            code="account_not_active",
-        )
+    if not account_active:
+        code, message = "account_not_active", "only an active account publishes its awards"
+    elif not terms_accepted:
+        code = "terms_not_accepted"
+        message = "the candidate must accept the current Terms of Use before publishing"
+    else:
+        return
+    raise PermissionDenied(message, field="candidate_id", code=code)
+
+
+def require_terms_accepted(accepted: bool) -> None:
+    """Publishing needs the current Terms of Use accepted (see :func:`require_may_publish`).
+
+    Raises:
+        PermissionDenied: ``terms_not_accepted``.
+    """
+    require_may_publish(account_active=True, terms_accepted=accepted)
 
 
 def require_active(state: CandidateAwards, award_ids: tuple[str, ...], at: datetime) -> None:

@@ -93,8 +93,10 @@ class Publishing(FlowBase):
         """
         cid = self._candidate(candidate_id)
         rules.require_not_erased(self._state(cid))  # erased first, as every flow answers
-        rules.require_account_active(self._account_active(cid))
-        rules.require_terms_accepted(self._candidates.has_accepted_current_terms(cid))
+        rules.require_may_publish(
+            account_active=self._account_active(cid),
+            terms_accepted=self._candidates.has_accepted_current_terms(cid),
+        )
         ids = rules.check_award_ids(award_ids)
         names = [self._award(award_id).name for award_id in ids]
         recipient = rules.check_email(recipient_email, "recipient_email")
