@@ -214,12 +214,17 @@ def _marked_keys(marker: Record) -> list[str]:
 
 
 def _addressed_to(record: Record, addresses: set[str]) -> bool:
-    """Whether a message record is sent to one of ``addresses``; one that cannot be
-    read is, when its text holds one of them (erasure leaves no address behind)."""
+    """Whether a message record is sent to one of ``addresses`` (in any letter case);
+    one that cannot be read is, when its text holds one of them, as typed or as JSON
+    escapes it (erasure leaves no address behind)."""
+    wanted = {address.casefold() for address in addresses}
     try:
-        return _read(record).get("to") in addresses
+        to = _read(record).get("to")
     except IntegrityError:
-        return any(address in record.data for address in addresses)
+        text = record.data.casefold()
+        escaped = {json.dumps(address).strip('"').casefold() for address in addresses}
+        return any(form in text for form in wanted | escaped)
+    return isinstance(to, str) and to.casefold() in wanted
 
 
 class DeliveringStore:

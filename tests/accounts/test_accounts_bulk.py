@@ -194,7 +194,7 @@ _NOT_A_HASH = [
 
 @pytest.mark.parametrize("bad", _NOT_A_HASH)
 def test_register_many_refuses_a_hash_the_hasher_cannot_verify(world: World, bad: str) -> None:
-    """"a password hash not in the hasher's format" is ``invalid_password_hash`` (naming
+    """ "a password hash not in the hasher's format" is ``invalid_password_hash`` (naming
     the row), before anything is written: no account nobody could ever log in to."""
     before = _snapshot(world)
     rows = [BulkCandidate(contact("ok@example.com")), BulkCandidate(contact("a@example.com"), bad)]

@@ -84,3 +84,23 @@ def test_erasure_is_not_blocked_by_an_unreadable_message_and_leaves_no_address(
     keys = _message_keys(program)
     assert "-:junk-other" in keys
     assert "-:junk-ann" not in keys
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("-:upper", 'garbage "to": "ANN@EXAMPLE.COM" {'),
+        ("-:escaped", 'garbage "to": "zo\\u00eb@example.com" {'),
+        ("-:readable-upper", json.dumps({"to": "Ann@Example.com", "kind": "x"})),
+    ],
+)
+def test_erasure_matches_the_address_in_any_letter_case_or_json_escape(
+    program: Program, key: str, text: str
+) -> None:
+    """A message without a subject sent to the person's address, written in capitals
+    or with the address JSON-escaped, is erased too: no copy of the address stays."""
+    email = "zoë@example.com" if key == "-:escaped" else "ann@example.com"
+    cid = register_active(program, email)
+    _write(program, MESSAGE_KIND, key, text)
+    program.erase_person(cid, reason="request")
+    assert key not in _message_keys(program)
