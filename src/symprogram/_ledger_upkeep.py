@@ -19,10 +19,10 @@ import attrs
 
 from symprogram._ledger_text import _head_mac, _marker, _seal
 from symprogram.clock import ensure_utc
-from symprogram.errors import IntegrityError
+from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import Ledger, Problem, _read_stream
 from symprogram.ledger_keys import key_id
-from symprogram.persistence import Store, Transaction
+from symprogram.persistence import Store, Transaction, check_key
 from symprogram.serialization import canonical_json
 
 if TYPE_CHECKING:
@@ -162,6 +162,18 @@ def _each_stream(
             after = names[-1]
 
 
+def _require_named(ledger: Ledger, subject: str, code: str, what: str) -> None:
+    """Refuse (``code``) a stored stream name no subject can have (written by hand):
+    the rewrite stops there as at any stream that does not verify, never with a bare
+    ``invalid_key`` about a name the caller did not give."""
+    try:
+        check_key(subject, "subject")
+    except ValidationError as error:
+        why = f"no subject is named so: {error.message}"
+        stream = f"{ledger.name}:{subject}"
+        raise _refuse(code, what, stream, (Problem(0, "stream_name_invalid", why),)) from None
+
+
 def _check_covered_present(
     store: Store, ledgers: Iterable[Ledger], against: LedgerDigest | None, code: str, what: str
 ) -> None:
@@ -198,6 +210,7 @@ def rekey_ledgers(
     _check_covered_present(store, chosen, against, "ledger_rekey_refused", "re-keyed")
     count = 0
     for ledger, subject in _each_stream(store, chosen, batch):
+        _require_named(ledger, subject, "ledger_rekey_refused", "re-keyed")
         with store.transaction() as tx:
             count += ledger.rekey(tx, subject, against=against)
     return count
@@ -219,6 +232,7 @@ def adopt_ledger_erasures(
     _check_covered_present(store, chosen, against, "ledger_adoption_refused", "adopted")
     count = 0
     for ledger, subject in _each_stream(store, chosen, batch):
+        _require_named(ledger, subject, "ledger_adoption_refused", "adopted")
         with store.transaction() as tx:
             count += ledger.adopt_erasures(tx, subject, at=at, against=against)
     return count

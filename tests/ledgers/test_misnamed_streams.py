@@ -50,3 +50,28 @@ def test_a_stream_named_with_no_subject_is_one_reported_failure(
         with pytest.raises(IntegrityError) as info:
             program.digest()
         assert ("ledger_corrupt", stream) == (info.value.code, info.value.details["stream"])
+
+
+@pytest.mark.backends("memory", "sqlite")
+@pytest.mark.parametrize("ledger", ["history", "consent", "entitlements"])
+@pytest.mark.parametrize("upkeep", ["rekey", "adopt_erasures"])
+def test_a_rewrite_stops_at_a_misnamed_stream_as_at_one_that_does_not_verify(
+    backend: str, make_program: ProgramFactory, ledger: str, upkeep: str
+) -> None:
+    """``Program.rekey`` and ``Program.adopt_erasures`` over a stream named ``<ledger>:``
+    refuse it like any stream that does not verify (``ledger_rekey_refused`` /
+    ``ledger_adoption_refused``, problem ``stream_name_invalid``), not with a bare
+    ``invalid_key`` about a name the caller never gave."""
+    program = make_program(backend, ledger_key=KEY)
+    register_active(program)
+    stream = f"{ledger}:"
+    LedgerRows(program).put_stream(stream, [(1, "{}")])
+    with pytest.raises(IntegrityError) as info:
+        getattr(program, upkeep)()
+    expected = "ledger_rekey_refused" if upkeep == "rekey" else "ledger_adoption_refused"
+    problems = [p["code"] for p in info.value.details["problems"]]
+    assert (expected, stream, ["stream_name_invalid"]) == (
+        info.value.code,
+        info.value.details["stream"],
+        problems,
+    )
