@@ -434,3 +434,59 @@ def test_an_address_index_entry_deleted_or_moved_is_reported(program: Program) -
     [problem] = mismatches(program.history.verify(cid))
     assert (EMAIL_INDEX, cid, "email_index") == (problem.kind, problem.key, problem.field)
     assert program.history.verify(other).ok
+
+
+@pytest.mark.parametrize("tamper", ["delete", "move"])
+def test_an_agreement_index_entry_deleted_or_moved_is_reported(
+    program: Program, tamper: str
+) -> None:
+    """The ``entitlements_agreement_id`` entry gives an agreement to its customer:
+    deleted, another customer could record the same ID; moved, the agreement's
+    changes would go to another customer. Both are ``aggregate_mismatch`` of the
+    customer whose audit records the agreement; the other customer stays clean."""
+    from symprogram.entitlements.ports import AGREEMENT_INDEX
+
+    add_customer(program, "C-1", "A-1")
+    add_customer(program, "C-2", "A-2")
+    audit = program.entitlements
+    assert audit.verify("C-1").ok
+    with program.store.transaction() as tx:
+        if tamper == "delete":
+            tx.index_delete(AGREEMENT_INDEX, "A-1")
+        else:
+            tx.index_delete(AGREEMENT_INDEX, "A-1")
+            tx.index_put(AGREEMENT_INDEX, "A-1", "C-2")
+    [problem] = mismatches(audit.verify("C-1"))
+    assert (AGREEMENT_INDEX, "A-1", f"{AGREEMENT_INDEX}[A-1]") == (
+        problem.kind,
+        problem.key,
+        problem.field,
+    )
+    assert ("C-2" in problem.message) == (tamper == "move")
+    assert audit.verify("C-2").ok
+
+
+@given(
+    said=st.dictionaries(
+        st.sampled_from(["entitlements_agreement_id", "entitlements_extension_id"]),
+        st.sets(st.sampled_from(["A-1", "A-2", "X-1"]), max_size=3),
+    ),
+    owners=st.dictionaries(
+        st.tuples(
+            st.sampled_from(["entitlements_agreement_id", "entitlements_extension_id"]),
+            st.sampled_from(["A-1", "A-2", "X-1"]),
+        ),
+        st.sampled_from(["C-1", "C-2"]),
+    ),
+)
+def test_the_index_rule_reports_exactly_the_ids_not_indexed_to_the_customer(
+    said: dict[str, set[str]], owners: dict[tuple[str, str], str]
+) -> None:
+    """``owner_index_differences``: one difference per said ID whose entry is missing or
+    names another customer, none for an ID the audit does not name."""
+    found = entitlement_rules.owner_index_differences("C-1", said, owners)
+    expected = {
+        (index, i) for index, ids in said.items() for i in ids if owners.get((index, i)) != "C-1"
+    }
+    assert expected == {(d.kind, d.key) for d in found}
+    assert all(d.ledger == "C-1" and d.stored == owners.get((d.kind, d.key)) for d in found)

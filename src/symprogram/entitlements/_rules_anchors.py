@@ -15,7 +15,8 @@ grant and support extension and compares it with the stored record
   as agreements.
 
 Every record the ledger names must be stored with that state, and every stored
-record must be named by the ledger. The support cases the audit names are compared
+record must be named by the ledger; each agreement and extension it names must be
+given to the customer by its unique index (:func:`owner_index_differences`). The support cases the audit names are compared
 too (:func:`cases_differences`): each ``case_opened`` case is stored for that
 customer, open, at escalation level 0, with the severity it was opened with; each
 ``case_escalated`` sets its level, ``case_closed`` closes it (and ends its
@@ -51,9 +52,20 @@ from symprogram.entitlements.events import (
     RemoteSessionStarted,
 )
 from symprogram.entitlements.models import AgreementStatus, CustomerEntitlements, SupportCase
-from symprogram.entitlements.ports import CASE_KIND, HOLDINGS_KIND
+from symprogram.entitlements.ports import (
+    AGREEMENT_INDEX,
+    CASE_KIND,
+    EXTENSION_INDEX,
+    HOLDINGS_KIND,
+)
 
-__all__ = ["cases_differences", "holdings_differences", "named_cases"]
+__all__ = [
+    "cases_differences",
+    "holdings_differences",
+    "named_cases",
+    "owner_index_differences",
+    "said_owned_ids",
+]
 
 _ACTIVE = AgreementStatus.ACTIVE.value
 _REVOKED = "revoked"
@@ -159,6 +171,52 @@ def holdings_differences(
             if have is not None and want is not None:
                 field += records.suffix
             found.append(AggregateDifference(HOLDINGS_KIND, customer_id, field, have, want))
+    return tuple(found)
+
+
+_OWNED = ((_AGREEMENTS, AGREEMENT_INDEX), (_EXTENSIONS, EXTENSION_INDEX))
+"""The records whose ID a unique index gives to the customer holding it."""
+
+
+def said_owned_ids(entries: SaidEntries) -> dict[str, set[str]]:
+    """Per unique index (agreements, support extensions), the IDs the customer's audit
+    says the customer holds; an index whose entries were erased is left out."""
+    given = list(entries)
+    said: dict[str, set[str]] = {}
+    for records, index in _OWNED:
+        states = _replay(records, given)
+        if states is not None:
+            said[index] = set(states)
+    return said
+
+
+def owner_index_differences(
+    customer_id: str, said: Mapping[str, set[str]], owners: Mapping[tuple[str, str], str | None]
+) -> tuple[AggregateDifference, ...]:
+    """Whether each agreement and extension the audit gives the customer is indexed to them.
+
+    The ``entitlements_agreement_id`` and ``entitlements_extension_id`` indexes say
+    which customer holds an ID: they find the record for every later change and
+    refuse the ID to anyone else. An entry deleted lets another customer record the
+    same ID; one moved sends the record's changes to another customer.
+
+    Args:
+        customer_id: the customer.
+        said: per index, the IDs the audit names (:func:`said_owned_ids`).
+        owners: ``(index, ID) -> the customer the index names`` (``None``: no entry).
+
+    Returns:
+        one difference per ID whose entry is missing or names another customer:
+        kind the index, field ``<index>[<ID>]`` (stored: the owner the index
+        names, ledger: the customer).
+    """
+    found = []
+    for index in sorted(said):
+        for identifier in sorted(said[index]):
+            owner = owners.get((index, identifier))
+            if owner != customer_id:
+                field = f"{index}[{identifier}]"
+                found.append(AggregateDifference(index, identifier, field, owner, customer_id))
     return tuple(found)
 
 

@@ -75,8 +75,11 @@ def _holdings_anchor_check(
     pairs = [(entry.kind, entry.data) for entry in entries]
     stored = StoredCases(tx)
     cases = {c: case for c in sorted(rules.named_cases(pairs)) if (case := stored.find(c))}
+    said = rules.said_owned_ids(pairs)
+    owners = {(index, i): tx.index_get(index, i) for index, ids in said.items() for i in ids}
     differences = (
         *rules.holdings_differences(subject, holdings, pairs),
+        *rules.owner_index_differences(subject, said, owners),
         *rules.cases_differences(subject, pairs, cases),
     )
     return mismatches(entries[-1].position if entries else 0, differences)
