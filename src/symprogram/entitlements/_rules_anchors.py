@@ -16,13 +16,13 @@ grant and support extension and compares it with the stored record
 
 Every record the ledger names must be stored with that state, and every stored
 record must be named by the ledger; each agreement and extension it names must be
-given to the customer by its unique index (:func:`owner_index_differences`). The support cases the audit names are compared
-too (:func:`cases_differences`): each ``case_opened`` case is stored for that
-customer, open, at escalation level 0, with the severity it was opened with; each
-``case_escalated`` sets its level, ``case_closed`` closes it (and ends its
-sessions); each ``remote_session_started`` adds a session and
-``remote_session_ended`` ends it (a session put back as running would show remote
-access still going on).
+given to the customer by its unique index (:func:`owner_index_differences`). The
+support cases the audit names are compared too (:func:`cases_differences`): each
+``case_opened`` case is stored for that customer, open, at escalation level 0, with
+the severity it was opened with; each ``case_escalated`` sets its level,
+``case_closed`` closes it (and ends its sessions); each ``remote_session_started``
+adds a session and ``remote_session_ended`` ends it (a session put back as running
+would show remote access still going on).
 
 An entry of a kind whose data was erased (the right to erasure) no longer says
 which record it was about: the records of that kind are then not compared at all.
