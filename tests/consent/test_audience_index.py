@@ -355,6 +355,8 @@ def test_opt_out_and_necessary_purposes_keep_the_full_scan(store: Store, clock: 
     """Opt-out and necessary purposes list subjects who never granted anything."""
     consent = ConsentService(store, clock, settings=OPT_IN_READING)
     _populate(consent, clock)
+    # B2 only refused and was notified: known (and listed) once data about them is gathered
+    consent.record_gathered("B2", "other_activities", ["name"])
     consent.opt_out("a1", "newsletters")
     assert ["B2", "c3", "d:4"] == list(consent.audience("newsletters"))
     assert ["B2", "a1", "c3", "d:4"] == list(consent.audience("purchases_downloads"))

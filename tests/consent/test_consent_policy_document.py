@@ -60,7 +60,9 @@ def opt_in(backend: str, make_program: ProgramFactory) -> Program:
 
 
 def _known(program: Program, subject: str = "s-1") -> str:
-    program.consent.record_notice(subject, program.consent.get_policy().version)
+    # Personal information gathered makes a subject known; a notice alone does not
+    # (it did before 0.x fixed "an opt-out or a notice makes a stranger marketable").
+    program.consent.record_gathered(subject, "other_activities", ["name"])
     return subject
 
 

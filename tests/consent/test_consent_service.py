@@ -95,7 +95,7 @@ def test_defaults_by_legal_basis(opt_in_consent: ConsentService) -> None:
 
     On the opt-in reading, where special offers are opt-in."""
     consent = opt_in_consent
-    consent.record_notice("cust-1", "2005-07", channel="web_notice")
+    consent.record_gathered("cust-1", "other_activities", ["name"])  # known: registered
     assert ("never_asked_opt_in",) == consent.may_use("cust-1", "special_offers").codes
     assert ("not_opted_out",) == consent.may_use("cust-1", "newsletters").codes
     assert ("necessary_for_transaction",) == consent.may_use("cust-1", "purchases_downloads").codes
@@ -138,6 +138,7 @@ def test_cookies_by_category(opt_in_consent: ConsentService, snapshot: Callable[
     On the opt-in reading, where the cookies that remember you when you register
     are strictly necessary (the document's reading lets you refuse them)."""
     consent = opt_in_consent
+    consent.record_gathered("cust-1", "other_activities", ["name"])  # known: registered
     consent.opt_out("cust-1", CookieCategory.TRACKING, channel="web_form")
     assert ("opted_out",) == consent.may_use("cust-1", CookieCategory.TRACKING).codes
     assert consent.may_use("cust-1", "cookies.preferences").allowed
@@ -151,7 +152,7 @@ def test_cookies_by_category(opt_in_consent: ConsentService, snapshot: Callable[
 
 def test_global_privacy_control_opts_out_of_sharing(consent: ConsentService) -> None:
     """A Global Privacy Control signal is an opt-out of partner sharing, via browser_signal."""
-    consent.record_notice("cust-1", "2005-07")
+    consent.record_gathered("cust-1", "other_activities", ["name"])  # known: registered
     assert consent.may_use("cust-1", "partner_sharing").allowed
     record = consent.global_privacy_control("cust-1")
     decision = consent.may_use("cust-1", "partner_sharing")

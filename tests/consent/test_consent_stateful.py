@@ -1,7 +1,8 @@
 """The consent life cycle as a state machine, on MemoryStore and SQLiteStore.
 
-A simple model (the last choice per subject and topic, who was erased) predicts
-every may_use answer; after every step the projection equals a replay of the
+A simple model (the last choice per subject and topic, who is known, who was
+erased) predicts every may_use answer: only a grant or personal data gathered
+makes a subject known, never an opt-out, a refusal, a withdrawal or a notice; after every step the projection equals a replay of the
 ledger and the ledger verifies. The machine runs on the document's reading of the
 privacy policy (the default) and on the stricter opt-in reading; which purposes
 need consent first is read from the policy in use.
@@ -58,7 +59,8 @@ class ConsentMachine(RuleBasedStateMachine):
             p.id for p in self.consent.get_policy().purposes if p.basis is LegalBasis.OPT_IN
         }
         self.choices: dict[tuple[str, str], str] = {}
-        self.known: set[str] = set()
+        self.known: set[str] = set()  # a grant or data gathered was recorded
+        self.recorded: set[str] = set()  # anything was recorded
         self.erased: set[str] = set()
 
     def teardown(self) -> None:
@@ -87,7 +89,9 @@ class ConsentMachine(RuleBasedStateMachine):
             kind, "opted_out"
         )
         self.choices[(subject, purpose)] = value
-        self.known.add(subject)
+        self.recorded.add(subject)
+        if kind == "grant":
+            self.known.add(subject)
 
     @rule(subject=st.sampled_from(SUBJECTS))
     def gpc(self, subject: str) -> None:
@@ -95,14 +99,14 @@ class ConsentMachine(RuleBasedStateMachine):
         if self._alive(subject):
             self.consent.global_privacy_control(subject)
             self.choices[(subject, "partner_sharing")] = "opted_out"
-            self.known.add(subject)
+            self.recorded.add(subject)  # an opt-out never makes anyone known
 
     @rule(subject=st.sampled_from(SUBJECTS))
     def notify(self, subject: str) -> None:
-        """A notice of the current policy makes the subject known."""
+        """A notice of the current policy is recorded; it does not make the subject known."""
         if self._alive(subject):
             self.consent.record_notice(subject, "2005-07")
-            self.known.add(subject)
+            self.recorded.add(subject)
 
     @rule(subject=st.sampled_from(SUBJECTS), name=st.sampled_from(["Ann", "Bob", "Cy"]))
     def collect(self, subject: str, name: str) -> None:
@@ -110,6 +114,7 @@ class ConsentMachine(RuleBasedStateMachine):
         if self._alive(subject):
             self.consent.record_personal_data(subject, "contest", {"name": name})
             self.known.add(subject)
+            self.recorded.add(subject)
             assert name == self.consent.personal_data(subject).value("name")
 
     @rule(hours=st.integers(0, 48))
@@ -117,11 +122,11 @@ class ConsentMachine(RuleBasedStateMachine):
         """Time passes."""
         self.clock.advance(timedelta(hours=hours))
 
-    @precondition(lambda self: bool(self.known - self.erased))
+    @precondition(lambda self: bool(self.recorded - self.erased))
     @rule(data=st.data())
     def erase(self, data: st.DataObject) -> None:
         """Erasure drops the personal data and denies everything afterwards."""
-        subject = data.draw(st.sampled_from(sorted(self.known - self.erased)))
+        subject = data.draw(st.sampled_from(sorted(self.recorded - self.erased)))
         self.consent.erase(subject)
         self.erased.add(subject)
 

@@ -81,7 +81,7 @@ def test_never_asked_opt_in_is_denied_and_necessary_is_allowed(
     On the opt-in reading of the policy, where research needs consent first (the
     document's reading makes it opt-out)."""
     program = make_program(backend, options={"consent": {"settings": {"policy": "opt_in"}}})
-    program.consent.record_notice("s-1", program.consent.get_policy().version)
+    program.consent.record_gathered("s-1", "other_activities", ["name"])  # registered
     assert not program.consent.may_use("s-1", "research").allowed
     assert program.consent.may_use("s-1", "purchases_downloads").allowed
 
@@ -98,7 +98,7 @@ def test_withdrawing_is_one_call_through_any_channel(program: Program, channel: 
 
 def test_gpc_opts_out_of_sharing_only(program: Program) -> None:
     """A Global Privacy Control signal is an opt-out of partner sharing, nothing else."""
-    program.consent.record_notice("s-1", program.consent.get_policy().version)
+    program.consent.record_gathered("s-1", "other_activities", ["name"])  # registered
     assert program.consent.may_use("s-1", "partner_sharing").allowed
     program.consent.global_privacy_control("s-1")
     assert ("opted_out",) == program.consent.may_use("s-1", "partner_sharing").codes
@@ -107,7 +107,7 @@ def test_gpc_opts_out_of_sharing_only(program: Program) -> None:
 
 def test_channel_and_cookie_opt_outs(program: Program) -> None:
     """Opting out of a contact channel or a cookie category denies exactly that."""
-    program.consent.record_notice("s-1", program.consent.get_policy().version)
+    program.consent.record_gathered("s-1", "other_activities", ["name"])  # registered
     program.consent.opt_out("s-1", ContactChannel.PHONE, channel="postal_mail")
     assert not program.consent.may_use("s-1", "newsletters", channel="phone").allowed
     assert program.consent.may_use("s-1", "newsletters", channel="email").allowed

@@ -269,6 +269,14 @@ class ConsentState:
         length: the number of ledger entries applied.
         erased_at: when the subject's personal data was erased, if it was.
         version: storage version (optimistic concurrency).
+        known: whether something that makes the subject known was recorded:
+            personal information gathered (``data_collected``) or a grant. An
+            opt-out, a refusal, a withdrawal, a notice or a correction alone
+            never does; a subject who is not known is answered
+            ``unknown_subject``. Set by the projection's first entry (see
+            :func:`symprogram.consent.rules.apply`); ``True`` by default, so that
+            a projection stored before this field existed reads as it was
+            answered then (``verify`` reports one an opt-out alone made known).
     """
 
     subject: str
@@ -279,6 +287,7 @@ class ConsentState:
     length: int = 0
     erased_at: datetime | None = attrs.field(default=None, converter=_opt_utc)
     version: int = 0
+    known: bool = True
 
     def choice(self, topic: str) -> ChoiceState | None:
         """The standing choice on ``topic``, or ``None`` if never made."""

@@ -61,6 +61,7 @@ __all__ = [
     "check_record_instant",
     "check_topic",
     "decide",
+    "makes_known",
     "record_choice",
     "record_notice",
     "replay",
@@ -77,6 +78,9 @@ _DENYING = {
     Choice.WITHDRAWN: ("withdrawn", "withdrawn"),
     Choice.OPTED_OUT: ("opted_out", "opted out"),
 }
+
+_DENIAL_CODES = frozenset({"refused", "withdrawn", "opted_out", "channel_opted_out"})
+"""The reasons of a standing choice that denies (the subject said no)."""
 
 # -- the projection --------------------------------------------------------------
 
@@ -99,13 +103,20 @@ def apply(
     """Fold one ledger entry into the projection and return the new state.
 
     Entries whose data was erased only advance ``length`` and ``last_at``; the
-    ``subject_erased`` entry clears every choice.
+    ``subject_erased`` entry clears every choice (and ``known`` takes its default).
+    ``known`` (:func:`makes_known`) is set by the first entry and stays set once an
+    entry made the subject known: an opt-out, a refusal, a withdrawal, a notice
+    or a correction never makes anyone known.
     """
+    first = state.length == 0
     state = attrs.evolve(state, last_at=at, length=position)
     if data is None:
         return state
     if kind == SUBJECT_ERASED:
-        return attrs.evolve(state, choices=(), seen=(), sites=(), erased_at=at)
+        return attrs.evolve(state, choices=(), seen=(), sites=(), erased_at=at, known=True)
+    known = makes_known(kind, data) or (state.known and not first)
+    if known is not state.known:
+        state = attrs.evolve(state, known=known)
     if kind == CONSENT_RECORDED:
         topic = str(data["topic"])
         version = str(data["policy_version"])
@@ -133,6 +144,20 @@ def apply(
             sites=_site(state, data.get("site")),
         )
     return state
+
+
+def makes_known(kind: str, data: Mapping[str, Any]) -> bool:
+    """Whether a ledger entry makes its subject known (allowed the opt-out purposes).
+
+    Only what registers a person does: personal information gathered during a
+    declared activity (``data_collected``: a registration, an order, ...) or a
+    grant. An opt-out, a refusal or a withdrawal (a cookie refusal by browser
+    signal, Global Privacy Control), a notice or a correction request never makes
+    anyone known, so that saying no never puts a stranger on a mailing list.
+    """
+    if kind == DATA_COLLECTED:
+        return True
+    return kind == CONSENT_RECORDED and data.get("choice") == Choice.GRANTED.value
 
 
 def replay(
@@ -254,6 +279,11 @@ def decide(
       ``at`` does not allow the purpose at all;
     * ``unknown_subject``: nothing was ever recorded about the subject;
     * ``subject_erased``: the subject's personal data was erased;
+    * a subject of whom nothing that makes them known was recorded
+      (:func:`makes_known`: only opt-outs, refusals, withdrawals, notices or
+      correction requests) is always denied: ``refused`` / ``withdrawn`` /
+      ``opted_out`` / ``channel_opted_out`` when such a choice of theirs stands,
+      else ``unknown_subject``;
     * ``necessary_for_transaction``: the purpose is necessary for a transaction the
       person chose (channel opt-outs do not apply);
     * ``not_yet_notified_of_material_change``: a material change affecting the
@@ -301,6 +331,8 @@ def decide(
             details=details,
         )
     details["recipients"] = _recipients(policy, state, purpose)
+    if not state.known:
+        return _not_known(state, declared, channel, at, details)
     if declared.basis is LegalBasis.NECESSARY:
         return Decision.allow(
             Reason(
@@ -329,6 +361,38 @@ def decide(
     if declared.consequence:
         details["consequence"] = declared.consequence
     return Decision.deny(*reasons, at=at, details=details)
+
+
+def _not_known(
+    state: ConsentState,
+    declared: Purpose,
+    channel: str | None,
+    at: datetime,
+    details: dict[str, Any],
+) -> Decision:
+    """The answer about a subject of whom nothing that makes them known was recorded.
+
+    Always a denial: the subject's own refusal, withdrawal or opt-out (of the
+    purpose or of the contact channel) when one stands, so that the answer still
+    says why; else ``unknown_subject``, as for a subject never seen.
+    """
+    if declared.basis is not LegalBasis.NECESSARY:
+        _, reasons = _standing(state, declared, channel)
+        denials = [r for r in reasons if r.code in _DENIAL_CODES]
+        if denials:
+            if declared.consequence:
+                details["consequence"] = declared.consequence
+            return Decision.deny(*denials, at=at, details=details)
+    return Decision.deny(
+        Reason(
+            "unknown_subject",
+            "nothing that makes this subject known was recorded (no personal "
+            "information gathered, no grant): an opt-out, a refusal, a withdrawal, "
+            "a notice or a correction request alone does not",
+        ),
+        at=at,
+        details=details,
+    )
 
 
 def _recipients(policy: Policy, state: ConsentState, purpose: str) -> tuple[str, ...]:

@@ -395,6 +395,7 @@ consent_states = _model(
         "length": st.integers(0, 10_000),
         "erased_at": st.none() | instants(),
         "version": st.integers(0, 10),
+        "known": st.booleans(),
     },
 )
 consent_records = _model(
