@@ -205,23 +205,38 @@ def known_policy_version(catalogue: PolicyCatalogue, version: object) -> Policy:
 def shown_policy(
     policy: Policy, version: object, at: datetime, catalogue: PolicyCatalogue
 ) -> Policy:
-    """The policy shown for a choice at ``at``: ``version``, else ``policy`` (in effect then).
+    """The policy shown for a choice at ``at``: ``policy``, the one in effect then.
+
+    ``version`` (``None``: not given) must name that very policy: a version that
+    took effect after ``at``, or one a later version had already replaced by
+    ``at``, was not in effect when the choice was made (docs/consent.md: "A
+    ``policy_version`` shown must have been in effect at ``at``").
 
     Raises:
-        ValidationError: ``invalid_version``; ``policy_not_in_effect`` (the version
-            took effect after ``at``).
+        ValidationError: ``invalid_version``; ``policy_not_in_effect`` (details
+            ``policy_version``, the version given, and ``in_effect``, the version
+            in effect at ``at``).
         NotFound: ``policy_not_found``.
     """
     if version is None:
         return policy
-    shown = check_policy_version(catalogue, version)
-    if shown.effective_at > at:
-        raise ValidationError(
-            f"policy {version} was not yet in effect at {at.isoformat()}",
-            field="policy_version",
-            code="policy_not_in_effect",
+    shown_version = check_policy_version(catalogue, version)
+    if shown_version.version == policy.version:
+        return policy
+    when = at.isoformat()
+    if shown_version.effective_at > at:
+        message = f"policy {shown_version.version} was not yet in effect at {when}"
+    else:
+        message = (
+            f"policy {shown_version.version} was no longer in effect at {when}: policy "
+            f"{policy.version} replaced it on {policy.effective_at.date().isoformat()}"
         )
-    return shown
+    raise ValidationError(
+        message,
+        field="policy_version",
+        code="policy_not_in_effect",
+        details={"policy_version": shown_version.version, "in_effect": policy.version},
+    )
 
 
 def cobranded_site(policy: Policy, site: str) -> CoBrandedSite:

@@ -492,13 +492,14 @@ def record_choice(
     """Decide whether ``choice`` may be recorded; return it under the policy shown.
 
     ``shown_version`` is the version the caller says was shown (``None``: the one
-    in effect at ``choice.at``); the returned event carries it.
+    in effect at ``choice.at``); it must be the one in effect at ``choice.at``
+    (:func:`shown_policy`), and the returned event carries it.
 
     Raises:
         ValidationError: the codes of :func:`check_record_instant` and
             :func:`shown_policy`; ``site_has_own_policy`` (the choice was made on
             a site referred to its own policy); ``purpose_not_declared`` (the
-            policy shown or in effect does not declare it);
+            policy in effect at ``at``, the one shown, does not declare it);
             ``necessary_cannot_be_refused``.
         IllegalTransition: ``subject_erased``.
         NotFound: ``policy_not_found``.
@@ -508,11 +509,12 @@ def record_choice(
     shown = shown_policy(policy, shown_version, at, catalogue)
     check_site_in_scope(policy, choice.site)
     if not topic.startswith(CHANNEL_PREFIX):
-        if shown.purpose(topic) is None or policy.purpose(topic) is None:
+        if shown.purpose(topic) is None:  # ``shown`` is the policy in effect at ``at``
             raise ValidationError(
                 f"policy {shown.version} does not declare the purpose {topic!r}",
                 field="purpose",
                 code="purpose_not_declared",
+                details={"policy_version": shown.version},
             )
         if choice.choice != Choice.GRANTED.value and (
             catalogue.basis(topic, at) is LegalBasis.NECESSARY
