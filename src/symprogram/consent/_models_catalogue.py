@@ -21,7 +21,7 @@ from datetime import datetime
 
 from symprogram._checks import check_found, shown
 from symprogram.consent._models_content import PolicyReading
-from symprogram.consent._models_policy import LegalBasis, Policy, PolicyChange
+from symprogram.consent._models_policy import LegalBasis, Policy, PolicyChange, check_site
 from symprogram.errors import CatalogueError, NotFound
 
 __all__ = ["PolicyCatalogue"]
@@ -205,18 +205,25 @@ class PolicyCatalogue:
     def site_policy(self, site: str, at: datetime) -> Policy | str:
         """The policy covering ``site`` at ``at``, or the URL of the policy that does.
 
+        ``site`` is read as :func:`~symprogram.consent.models.check_site` reads it
+        (``Veritas.com.`` is ``veritas.com``); a site referred to its own policy is
+        answered with that policy's URL even when it is also in scope (as
+        :func:`~symprogram.consent.rules.check_site_in_scope` refuses it).
+
         Raises:
+            ValidationError: not a site name (``invalid_site``).
             NotFound: the site is neither covered nor referred elsewhere
                 (code ``site_not_covered``).
         """
+        host = check_site(site)
         policy = self.in_effect(at)
         if policy is not None:
-            if policy.covers(site):
+            referral = policy.referral(host)
+            if referral is not None:
+                return referral.url
+            if policy.covers(host):
                 return policy
-            for referral in policy.referrals:
-                if site == referral.site or site.endswith("." + referral.site):
-                    return referral.url
-        raise NotFound(f"no policy covers {site!r}", field="site", code="site_not_covered")
+        raise NotFound(f"no policy covers {host!r}", field="site", code="site_not_covered")
 
     def __len__(self) -> int:
         return len(self._policies)

@@ -52,6 +52,7 @@ __all__ = [
     "Transfer",
     "TrustProgram",
     "check_site",
+    "site_key",
     "utc_instant",
 ]
 
@@ -59,7 +60,10 @@ CHANNEL_PREFIX = "channel."
 MAX_TITLE_LENGTH = 4000
 
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_SITE = re.compile(r"[a-z0-9][a-z0-9.-]{0,252}")
+_LABEL = r"[a-z0-9][a-z0-9-]{0,62}"
+_SITE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+_MAX_SITE_LENGTH = 253
+_A_LABEL = "xn--"
 
 
 class LegalBasis(enum.StrEnum):
@@ -116,15 +120,75 @@ def _effective_utc(value: object) -> datetime:
     return ensure_utc(value, field="effective_at")
 
 
+def site_key(value: str) -> str:
+    """``value`` as the one spelling of its host: ASCII lower case, no trailing dot.
+
+    Host names are case-insensitive and ``veritas.com.`` (the fully-qualified
+    form) names the same host as ``veritas.com``. Anything else is returned as
+    is (:func:`check_site` says whether it is a site name at all).
+
+    Example:
+        >>> site_key("WWW.Veritas.com.")
+        'www.veritas.com'
+    """
+    host = value.lower() if value.isascii() else value
+    return host[:-1] if host.endswith(".") else host
+
+
+def _real_a_label(label: str) -> bool:
+    """Whether an IDNA label (``xn--...``) decodes to a name that is not plain ASCII."""
+    if not label.startswith(_A_LABEL):
+        return True
+    try:
+        decoded = label[len(_A_LABEL) :].encode("ascii").decode("punycode")
+    except UnicodeError:
+        return False
+    return bool(decoded) and not decoded.isascii()
+
+
 def check_site(value: object, field: str = "site") -> str:
-    """Validate a site name such as ``symantec.com`` and return it.
+    """Validate a site name such as ``symantec.com`` and return its one spelling.
+
+    The host is normalised (:func:`site_key`): ``Veritas.COM.`` is ``veritas.com``,
+    so every check of a site (a referral to its own policy, a co-branded site) sees
+    the host whatever its spelling. An internationalised name is given in its ASCII
+    form (IDNA A-labels, ``xn--...``); other non-ASCII text, white space, an empty
+    label (``a..com``), a label of more than 63 characters, an ``xn--`` label
+    that is not a real A-label and a name of more than 253 characters are refused.
 
     Raises:
         ValidationError: code ``invalid_site``.
     """
-    if not isinstance(value, str) or not _SITE.fullmatch(value):
-        raise ValidationError(f"not a site name: {shown(value)}", field=field, code="invalid_site")
-    return value
+    host = site_key(value) if isinstance(value, str) else None
+    if (
+        host is None
+        or len(host) > _MAX_SITE_LENGTH
+        or not _SITE.fullmatch(host)
+        or not all(_real_a_label(label) for label in host.split("."))
+    ):
+        raise ValidationError(
+            f"not a site name: {shown(value, limit=80)} (an ASCII host name such as "
+            "symantec.com; an internationalised name in its xn-- form)",
+            field=field,
+            code="invalid_site",
+        )
+    return host
+
+
+def _canonical_site(value: object, field: str) -> None:
+    """A site of a policy's data: a site name in its one spelling (:func:`check_site`).
+
+    Raises:
+        ValidationError: ``invalid_site`` (also for ``Veritas.com`` or ``veritas.com.``:
+            the data names each site once, as the rules compare it).
+    """
+    if check_site(value, field) != value:
+        raise ValidationError(
+            f"{shown(value, limit=80)} is not written as {check_site(value, field)!r} "
+            "(lower case, no trailing dot)",
+            field=field,
+            code="invalid_site",
+        )
 
 
 _nonempty = validator(check_text, limit=MAX_TITLE_LENGTH, controls=True)
@@ -312,11 +376,11 @@ class Policy:
         if not self.sites:
             raise ValidationError("a policy applies to some sites", field="sites", code="no_scope")
         for site in self.sites:
-            check_site(site, "sites")
+            _canonical_site(site, "sites")
         for ref in self.referrals:
-            check_site(ref.site, "referrals")
+            _canonical_site(ref.site, "referrals")
         for co in self.cobranded_sites:
-            check_site(co.site, "cobranded_sites")
+            _canonical_site(co.site, "cobranded_sites")
         if not self.purposes:
             raise ValidationError(
                 "a policy declares its purposes", field="purposes", code="no_purposes"
@@ -346,21 +410,25 @@ class Policy:
         return find_by(self.activities, "id", activity_id)
 
     def cobranded(self, site: str) -> CoBrandedSite | None:
-        """The co-branded site ``site``, or ``None``."""
-        return find_by(self.cobranded_sites, "site", site)
+        """The co-branded site ``site`` (whatever its spelling: :func:`site_key`), or ``None``."""
+        return find_by(self.cobranded_sites, "site", site_key(site))
 
     def recipients_for(self, purpose_id: str) -> tuple[str, ...]:
         """Names of the recipients receiving information for ``purpose_id``."""
         return tuple(r.name for r in self.recipients if purpose_id in r.purposes)
 
     def covers(self, site: str) -> bool:
-        """Whether ``site`` (or a subdomain of a covered site) is in scope."""
-        return any(site == s or site.endswith("." + s) for s in self.sites)
+        """Whether ``site`` (or a subdomain of a covered site) is in scope, whatever
+        its spelling (:func:`site_key`)."""
+        host = site_key(site)
+        return any(host == s or host.endswith("." + s) for s in self.sites)
 
     def referral(self, site: str) -> Referral | None:
-        """The referral of ``site`` (or of a site it is a subdomain of) to its own policy."""
+        """The referral of ``site`` (or of a site it is a subdomain of) to its own
+        policy, whatever its spelling (:func:`site_key`)."""
+        host = site_key(site)
         for ref in self.referrals:
-            if site == ref.site or site.endswith("." + ref.site):
+            if host == ref.site or host.endswith("." + ref.site):
                 return ref
         return None
 
