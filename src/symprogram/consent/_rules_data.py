@@ -64,10 +64,16 @@ def _item_name(name: object, field: str) -> str:
 def check_items(data: object) -> dict[str, str]:
     """Items of personal information given at once: ``{name: value}``.
 
+    A value is multi-line text: ``\n`` and ``\t`` are kept (a postal address
+    is written on several lines), ``\r\n`` and a lone ``\r`` become ``\n``.
+
     Raises:
         ValidationError: not a non-empty mapping of text (``invalid_data``: a
             name that is not one line of text, or holds a control character or
-            a lone surrogate); ``value_too_long``, ``item_name_too_long``.
+            a lone surrogate); ``invalid_value`` (a value that is not text, or
+            holds a control character other than ``\n`` and ``\t``, a line
+            break such as U+0085 or U+2028, or a lone surrogate);
+            ``value_too_long``, ``item_name_too_long``.
         LimitExceeded: more than :data:`MAX_ITEMS` (``too_many_items``).
     """
     if not isinstance(data, Mapping) or not data:
@@ -80,8 +86,11 @@ def check_items(data: object) -> dict[str, str]:
         )
     items: dict[str, str] = {}
     for name, value in data.items():
+        # A value may span lines (a postal address: \n and \t; \r\n and \r become
+        # \n), never any other control character or line break (ESC, BEL, DEL,
+        # U+0085, U+2028, ...).
         items[_item_name(name, "data")] = check_text(
-            value, "value", limit=MAX_VALUE_LENGTH, blank=True, controls=True
+            value, "value", limit=MAX_VALUE_LENGTH, blank=True, multiline=True
         )
     return items
 

@@ -45,9 +45,9 @@ class Choices(ConsentBase):
         catalogue = self._policies()
         topic_id = rules.check_topic(topic, catalogue)
         via = check_enum(Channel, channel, "channel")
-        text = check_text(
-            evidence, "evidence", limit=MAX_EVIDENCE_LENGTH, blank=True, controls=True
-        )
+        # One line: no control character (ESC, BEL, DEL, ...) and no line break
+        # (\n, \r, U+0085, U+2028, U+2029), so no entry can forge another's text.
+        text = check_text(evidence, "evidence", limit=MAX_EVIDENCE_LENGTH, blank=True)
         where = None if site is None else check_site(site)
         with self._locked(subject, at) as (tx, _, state, now, instant):
             asked = ConsentRecorded(
@@ -87,7 +87,9 @@ class Choices(ConsentBase):
             ValidationError: ``invalid_subject``, ``unknown_purpose``,
                 ``purpose_not_declared``, ``invalid_channel``, ``future_instant``,
                 ``out_of_order``, ``no_policy_in_effect``, ``policy_not_in_effect``,
-                ``invalid_site``, ``evidence_too_long``.
+                ``invalid_site``, ``site_has_own_policy``, ``invalid_evidence``
+                (not one line of text: a control character or a line break),
+                ``evidence_too_long``.
             NotFound: ``policy_not_found``.
             IllegalTransition: ``subject_erased``.
         """
