@@ -61,7 +61,7 @@ def opt_in(backend: str, make_program: ProgramFactory) -> Program:
 
 def _known(program: Program, subject: str = "s-1") -> str:
     # Personal information gathered makes a subject known; a notice alone does not
-    # (it did before 0.x fixed "an opt-out or a notice makes a stranger marketable").
+    # (before the fix of "an opt-out makes a stranger marketable" any record did).
     program.consent.record_gathered(subject, "other_activities", ["name"])
     return subject
 

@@ -187,8 +187,17 @@ OPS = st.lists(
     st.tuples(
         st.sampled_from(SUBJECTS),
         st.sampled_from(
-            ["grant", "refuse", "withdraw", "opt_out", "cookie", "gpc", "notice", "correct"]
-            + ["gather"]
+            [
+                "grant",
+                "refuse",
+                "withdraw",
+                "opt_out",
+                "cookie",
+                "gpc",
+                "notice",
+                "correct",
+                "gather",
+            ]
         ),
         st.sampled_from(["special_offers", "newsletters", "research", "channel.email"]),
         st.integers(0, 2),

@@ -174,15 +174,9 @@ def test_every_trick_on_a_referred_host_is_still_refused(
     """White space, look-alike dots and letters, empty labels: never accepted as a site
     outside the referral (invalid_site, or site_has_own_policy when it reads as one)."""
     _, spelled = case
-    tricked = trick(spelled)
-    try:
-        host = check_site(tricked)
-    except ValidationError as refused:
-        assert "invalid_site" == refused.code
-        return
     with pytest.raises(ValidationError) as info:
-        rules.check_site_in_scope(POLICY, host)
-    assert "site_has_own_policy" == info.value.code
+        rules.check_site_in_scope(POLICY, check_site(trick(spelled)))
+    assert info.value.code in ("invalid_site", "site_has_own_policy")
 
 
 @settings(max_examples=30, deadline=None)

@@ -2,8 +2,9 @@
 
 A simple model (the last choice per subject and topic, who is known, who was
 erased) predicts every may_use answer: only a grant or personal data gathered
-makes a subject known, never an opt-out, a refusal, a withdrawal or a notice; after every step the projection equals a replay of the
-ledger and the ledger verifies. The machine runs on the document's reading of the
+makes a subject known, never an opt-out, a refusal, a withdrawal or a notice.
+After every step the projection equals a replay of the ledger and the ledger
+verifies. The machine runs on the document's reading of the
 privacy policy (the default) and on the stricter opt-in reading; which purposes
 need consent first is read from the policy in use.
 """

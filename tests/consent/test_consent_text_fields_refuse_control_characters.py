@@ -51,7 +51,7 @@ LINE_BREAKS = ["\n", "\r", "\r\n", "\t"]
 def test_evidence_is_one_line_without_control_characters(
     consent: ConsentService, snapshot: Snapshot, write: str, bad: str
 ) -> None:
-    """ESC, BEL, DEL, C1, NUL, line breaks and tabs in evidence: invalid_evidence, nothing written."""
+    """ESC, BEL, DEL, C1, NUL, line breaks, tabs in evidence: invalid_evidence; nothing written."""
     before = snapshot()
     with pytest.raises(ValidationError) as info:
         EVIDENCE[write](consent, f"\x1b[2Jbox ticked{bad}forged line")
