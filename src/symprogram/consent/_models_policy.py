@@ -131,7 +131,9 @@ def site_key(value: str) -> str:
         >>> site_key("WWW.Veritas.com.")
         'www.veritas.com'
     """
-    host = value.lower() if value.isascii() else value
+    host = str.__str__(value)  # a plain copy: a str subclass's own methods never run
+    if host.isascii():
+        host = host.lower()
     return host[:-1] if host.endswith(".") else host
 
 

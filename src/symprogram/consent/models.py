@@ -272,11 +272,12 @@ class ConsentState:
         known: whether something that makes the subject known was recorded:
             personal information gathered (``data_collected``) or a grant. An
             opt-out, a refusal, a withdrawal, a notice or a correction alone
-            never does; a subject who is not known is answered
-            ``unknown_subject``. Set by the projection's first entry (see
-            :func:`symprogram.consent.rules.apply`); ``True`` by default, so that
-            a projection stored before this field existed reads as it was
-            answered then (``verify`` reports one an opt-out alone made known).
+            never does; a subject who is not known is always denied (their own
+            standing refusal or opt-out, else ``unknown_subject``). Set by the
+            projection's first entry (:func:`symprogram.consent.rules.apply`);
+            ``True`` by default, so that a projection stored before this field
+            existed reads as it was answered then (``verify`` reports one that
+            an opt-out alone made known).
     """
 
     subject: str

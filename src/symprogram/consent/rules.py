@@ -79,7 +79,7 @@ _DENYING = {
     Choice.OPTED_OUT: ("opted_out", "opted out"),
 }
 
-_DENIAL_CODES = frozenset({"refused", "withdrawn", "opted_out", "channel_opted_out"})
+_DENIAL_CODES = frozenset({code for code, _ in _DENYING.values()} | {"channel_opted_out"})
 """The reasons of a standing choice that denies (the subject said no)."""
 
 # -- the projection --------------------------------------------------------------
