@@ -142,6 +142,22 @@ def test_gathered_data_or_a_grant_makes_known_and_earlier_no_still_stands(
     assert consent.verify("V-1").ok
 
 
+def test_a_cookie_choice_allows_that_category_and_never_makes_a_visitor_marketable(
+    consent: ConsentService,
+) -> None:
+    """ "this information does not identify you and you remain anonymous" (the privacy
+    policy): a visitor who accepts preference cookies is allowed those cookies and
+    nothing else; they join no mailing audience."""
+    consent.grant("V-1", CookieCategory.PREFERENCES, channel="browser_signal")
+    assert consent.may_use("V-1", "cookies.preferences").allowed
+    assert "V-1" in set(consent.audience("cookies.preferences"))
+    assert ["cookies.preferences/None", "cookies.preferences/email"] == _allowed_anything(
+        consent, "V-1"
+    )
+    assert ["cookies.preferences/None", "cookies.preferences/email"] == _audiences(consent, "V-1")
+    assert consent.verify("V-1").ok
+
+
 def test_a_withdrawal_does_not_unregister(consent: ConsentService, clock: FixedClock) -> None:
     """Known stays known: withdrawing the grant that registered the subject denies only it."""
     consent.grant("V-1", "special_offers", channel="web_form")
@@ -197,6 +213,7 @@ OPS = st.lists(
                 "notice",
                 "correct",
                 "gather",
+                "cookie_grant",
             ]
         ),
         st.sampled_from(["special_offers", "newsletters", "research", "channel.email"]),
@@ -221,6 +238,9 @@ def _run(consent: ConsentService, clock: FixedClock, op: tuple[str, str, str, in
             "gpc": lambda: consent.global_privacy_control(subject),
             "notice": lambda: consent.record_notice(subject, "2005-07"),
             "correct": lambda: consent.request_correction(subject, {"name": "x"}),
+            "cookie_grant": lambda: consent.grant(
+                subject, CookieCategory.PREFERENCES, channel="browser_signal"
+            ),
         }[kind]()
 
 
@@ -252,7 +272,7 @@ def test_only_a_grant_or_gathered_data_makes_known_and_every_view_agrees(
             for (purpose, channel), audience in audiences.items():
                 decision = consent.may_use(subject, purpose, channel, at=at)
                 assert decision.allowed == (subject in audience), (subject, purpose, at)
-                if not known:
+                if not known and purpose != "cookies.preferences":
                     assert not decision.allowed, (subject, purpose, at, decision.codes)
     with consent._store.transaction(readonly=True) as tx:
         for subject in SUBJECTS:

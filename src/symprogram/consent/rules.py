@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from symprogram.consent.catalogue import PolicyCatalogue
 
 __all__ = [
+    "COOKIE_TOPIC_PREFIX",
     "apply",
     "check_batch",
     "check_purpose",
@@ -146,18 +147,27 @@ def apply(
     return state
 
 
+COOKIE_TOPIC_PREFIX = "cookies."
+"""The topics of a browser's cookie choices (``cookies.<category>``)."""
+
+
 def makes_known(kind: str, data: Mapping[str, Any]) -> bool:
     """Whether a ledger entry makes its subject known (allowed the opt-out purposes).
 
     Only what registers a person does: personal information gathered during a
     declared activity (``data_collected``: a registration, an order, ...) or a
-    grant. An opt-out, a refusal or a withdrawal (a cookie refusal by browser
-    signal, Global Privacy Control), a notice or a correction request never makes
-    anyone known, so that saying no never puts a stranger on a mailing list.
+    grant of a purpose or a channel. A browser's cookie choice does not: "this
+    information does not identify you and you remain anonymous" (the privacy
+    policy), so accepting cookies never makes a visitor marketable either; the
+    cookie category granted is still allowed (see :func:`may_use`). An opt-out, a
+    refusal or a withdrawal (a cookie refusal by browser signal, Global Privacy
+    Control), a notice or a correction request never makes anyone known, so that
+    saying no never puts a stranger on a mailing list.
     """
     if kind == DATA_COLLECTED:
         return True
-    return kind == CONSENT_RECORDED and data.get("choice") == Choice.GRANTED.value
+    granted = kind == CONSENT_RECORDED and data.get("choice") == Choice.GRANTED.value
+    return granted and not str(data.get("topic", "")).startswith(COOKIE_TOPIC_PREFIX)
 
 
 def replay(
@@ -372,12 +382,16 @@ def _not_known(
 ) -> Decision:
     """The answer about a subject of whom nothing that makes them known was recorded.
 
-    Always a denial: the subject's own refusal, withdrawal or opt-out (of the
-    purpose or of the contact channel) when one stands, so that the answer still
-    says why; else ``unknown_subject``, as for a subject never seen.
+    Only the subject's own standing grant of ``declared`` allows it (a visitor's
+    cookie choice). Otherwise a denial: the subject's own refusal, withdrawal or
+    opt-out (of the purpose or of the contact channel) when one stands, so that
+    the answer still says why; else ``unknown_subject``, as for a subject never seen.
     """
     if declared.basis is not LegalBasis.NECESSARY:
-        _, reasons = _standing(state, declared, channel)
+        allowed, reasons = _standing(state, declared, channel)
+        own = state.choice(declared.id)
+        if allowed and own is not None and own.choice is Choice.GRANTED:
+            return Decision.allow(*reasons, at=at, details=details)  # their own grant
         denials = [r for r in reasons if r.code in _DENIAL_CODES]
         if denials:
             if declared.consequence:
