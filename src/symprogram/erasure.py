@@ -9,9 +9,10 @@ every context of :data:`CONTEXTS` in ONE unit of work (all or nothing):
 1. awards (:meth:`~symprogram.awards.AwardsService.erase`): kit addresses and
    disclosure holder names; showing disclosures are revoked;
 2. accounts (:meth:`~symprogram.accounts.AccountsService.erase`): contact
-   details, password hash, pending links, e-mail index, claimed score reports,
-   incidents, and the data of every account history entry, ending the history
-   with an ``account_erased`` entry;
+   details, password hash, pending links, e-mail index, claimed score reports
+   and the unclaimed ones recorded for the account's addresses, incidents, and
+   the data of every account history entry, ending the history with an
+   ``account_erased`` entry;
 3. consent (:meth:`~symprogram.consent.ConsentService.erase`), the subject named
    by the candidate ID, if anything was recorded about it;
 4. entitlements (the customer named by the candidate ID): support case

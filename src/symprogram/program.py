@@ -562,7 +562,8 @@ class Program(Closing):
 
         In ONE unit of work: the awards data (kit addresses, disclosure holder
         names; showing disclosures revoked), the account (contact details,
-        password, links, e-mail index, claimed score reports, incidents, the
+        password, links, e-mail index, claimed score reports and the unclaimed ones
+        recorded for its addresses, incidents, the
         account history's entry data) and the consent subject named by the
         candidate ID. The ledgers keep a pseudonymous proof, so
         ``history.verify(cid).ok`` and ``consent.verify(cid).ok`` stay ``True``;

@@ -11,6 +11,7 @@ import attrs
 
 from symprogram.accounts import _text
 from symprogram.accounts._rules_incidents import file_incident, open_incident
+from symprogram.accounts._rules_lifecycle import report_erased
 from symprogram.accounts.events import ScoreReportClaimed, ScoreReportClaimRefused
 from symprogram.accounts.models import (
     AccountStatus,
@@ -37,16 +38,21 @@ def score_report_proof(report: ScoreReport, *, email: str | None, name: str | No
     """Whether a claimant proved a report is theirs: its e-mail or its name must match.
 
     ``email`` must already be normalized. Names match ignoring case, spacing
-    and Unicode compatibility forms. Reasons: ``email_matches``,
-    ``name_matches`` or ``proof_mismatch``.
+    and Unicode compatibility forms. An erased report (its owner's erasure
+    replaced the name and address with markers) matches nothing: nobody, not even
+    somebody registering the erased address again, can claim it. Reasons:
+    ``email_matches``, ``name_matches`` or ``proof_mismatch``.
     """
+    mismatch = Decision.deny(
+        Reason("proof_mismatch", "the registration number and details do not match a report")
+    )
+    if report_erased(report):
+        return mismatch
     if email is not None and _text.email_key(email) == _text.email_key(report.email):
         return Decision.allow(Reason("email_matches", "the e-mail on the report matches"))
     if name is not None and _text.names_match(name, report.candidate_name):
         return Decision.allow(Reason("name_matches", "the name on the report matches"))
-    return Decision.deny(
-        Reason("proof_mismatch", "the registration number and details do not match a report")
-    )
+    return mismatch
 
 
 def require_proof(email: str | None, name: str | None) -> None:

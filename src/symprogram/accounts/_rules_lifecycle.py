@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from symprogram._checks import check_transition
+from symprogram.accounts import _text
 from symprogram.accounts.events import AccountStatusChanged
 from symprogram.accounts.models import (
     ERASED_EMAIL,
@@ -33,6 +34,8 @@ __all__ = [
     "erased_incident",
     "erased_report",
     "known_emails",
+    "report_erased",
+    "reported_for",
     "require_not_erased",
     "require_open",
     "staff_status_change",
@@ -183,8 +186,29 @@ def known_emails(
 
 
 def erased_report(report: ScoreReport) -> ScoreReport:
-    """A claimed score report without the name and address printed on it."""
+    """A score report (claimed, or recorded for the person's address and never
+    claimed) without the name and address printed on it."""
     return attrs.evolve(report, candidate_name=ERASED_TEXT, email=ERASED_EMAIL)
+
+
+def report_erased(report: ScoreReport) -> bool:
+    """Whether ``report`` is an :func:`erased_report`: it then proves nothing to a
+    claimant (:func:`~symprogram.accounts.rules.score_report_proof`)."""
+    return report.email == ERASED_EMAIL and report.candidate_name == ERASED_TEXT
+
+
+def reported_for(report: ScoreReport, emails: Iterable[str]) -> bool:
+    """Whether ``report`` is an unclaimed report recorded for one of ``emails``
+    (normalized addresses): the erasure of their owner anonymizes it too.
+
+    Addresses are compared as the e-mail index and the claim proof compare them,
+    ignoring case (:func:`~symprogram.accounts._text.email_key`). A report some
+    account claimed is that account's, whatever address it was recorded for.
+    """
+    if report.claimed_by is not None or report_erased(report):
+        return False
+    mine = _text.email_key(report.email)
+    return any(_text.email_key(email) == mine for email in emails)
 
 
 def erased_incident(incident: Incident) -> Incident:

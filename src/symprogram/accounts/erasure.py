@@ -50,8 +50,11 @@ class Erasure(FlowBase):
         pending address; releases the e-mail index (the address can register
         again, as a new account with a new candidate ID); deletes the password
         hash and the request logs of every address the account used; replaces
-        the name and e-mail of every claimed score report and the title and
-        message bodies of every incident with markers; drops the data of every
+        with markers the name and e-mail of every score report it claimed and of
+        every unclaimed score report recorded for one of those addresses (found
+        through the score reports' address index, whose entries it drops; such a
+        report can then never be claimed, by anybody), and the title and
+        message bodies of every incident; drops the data of every
         account history entry through :meth:`~symprogram.events.Ledger.erase`
         (digests and chain kept, so ``history.verify`` stays ok); and appends a
         final ``account_erased`` entry holding only ``reason``.
@@ -91,11 +94,19 @@ class Erasure(FlowBase):
                 for log in REQUEST_LOGS:
                     store.requests.forget(log, email)
             store.credentials.delete(key)
-            reports = _scrub(
+            claimed = _scrub(
                 store.score_reports,
                 candidate.score_reports,
                 lambda report: report.claimed_by == key,
                 rules.erased_report,
+                before=store.report_addresses.remove,
+            )
+            unclaimed = _scrub(
+                store.score_reports,
+                store.report_addresses.numbers(emails),
+                lambda report: rules.reported_for(report, emails),
+                rules.erased_report,
+                before=store.report_addresses.remove,
             )
             incidents = _scrub(
                 store.incidents,
@@ -118,7 +129,7 @@ class Erasure(FlowBase):
             history_entries_erased=count,
             history_length=len(entries),
             history_head=entries[-1].hash if entries else "0" * 64,
-            score_reports=reports,
+            score_reports=(*claimed, *(n for n in unclaimed if n not in claimed)),
             incidents=incidents,
             already_erased=already,
         )
@@ -129,13 +140,18 @@ def _scrub(
     keys: tuple[str, ...],
     mine: Callable[[T], bool],
     erased: Callable[[T], T],
+    *,
+    before: Callable[[T], None] | None = None,
 ) -> tuple[str, ...]:
-    """Save the erased form of each record of ``keys`` that is ``mine``; return their keys."""
+    """Save the erased form of each record of ``keys`` that is ``mine`` (calling
+    ``before`` with the record as stored first); return their keys."""
     done: list[str] = []
     for key in keys:
         record = repository.find(key)
         if record is None or not mine(record):
             continue
+        if before is not None:
+            before(record)
         scrubbed = erased(record)
         if scrubbed != record:
             repository.save(scrubbed)

@@ -462,7 +462,8 @@ class AccountErasure:
             account had already been erased.
         history_length: the account history's length afterwards.
         history_head: the newest chain hash of the account history.
-        score_reports: registration numbers of the anonymized claimed score reports.
+        score_reports: registration numbers of the anonymized score reports: those
+            the account claimed, then the unclaimed ones recorded for its addresses.
         incidents: identifiers of the anonymized incidents.
         already_erased: the account had been erased before this call.
     """

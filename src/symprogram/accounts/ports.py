@@ -50,6 +50,7 @@ __all__ = [
     "REQUEST_LOG_KIND",
     "RESEND_LOG",
     "RESET_LOG",
+    "SCORE_REPORT_ADDRESS_KIND",
     "SCORE_REPORT_KIND",
     "SUPPORT_INCIDENT",
     "AcceptanceRepository",
@@ -75,6 +76,13 @@ ACCEPTANCE_KIND = "terms_acceptance"
 """Terms of Use acceptances, keyed by acceptance ID."""
 SCORE_REPORT_KIND = "score_report"
 """Score reports, keyed by registration number."""
+SCORE_REPORT_ADDRESS_KIND = "score_report_address"
+"""The score reports recorded for each address: a secondary index on the storage
+port's records, one record keyed ``<SHA-256 of the casefolded address>:<registration
+number>`` per report, found by a key-prefix scan (the erasure finds a person's
+unclaimed reports with it). The record ``~complete`` says every report of the store
+has its entry (a store written before the index existed has not, until its first
+erasure indexes them)."""
 INCIDENT_KIND = "incident"
 """Support incidents, keyed by incident ID."""
 REQUEST_LOG_KIND = "account_request_log"
@@ -104,6 +112,7 @@ RECORD_KINDS = (
     CREDENTIAL_KIND,
     ACCEPTANCE_KIND,
     SCORE_REPORT_KIND,
+    SCORE_REPORT_ADDRESS_KIND,
     INCIDENT_KIND,
     REQUEST_LOG_KIND,
 )
@@ -113,6 +122,7 @@ PERSONAL_DATA_KINDS = (
     CANDIDATE_KIND,
     CREDENTIAL_KIND,
     SCORE_REPORT_KIND,
+    SCORE_REPORT_ADDRESS_KIND,
     INCIDENT_KIND,
     REQUEST_LOG_KIND,
 )

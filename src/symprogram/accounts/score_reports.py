@@ -54,7 +54,7 @@ class ScoreReports(FlowBase):
             recorded_at=self._now(),
         )
         with self._store.transaction() as tx:
-            return AccountsStorage(tx).score_reports.add(report)
+            return AccountsStorage(tx).report_addresses.record(report)
 
     def get_score_report(self, registration_number: str) -> ScoreReport:
         """Return a recorded report (staff).

@@ -2,7 +2,9 @@
 
 Record kinds: ``candidate`` (key: candidate ID), ``account_credential`` (key:
 candidate ID), ``terms_acceptance`` (key: acceptance ID), ``score_report``
-(key: registration number), ``incident`` (key: incident ID) and
+(key: registration number), ``score_report_address`` (the score reports of each
+address: key ``<SHA-256 of the casefolded address>:<registration number>``, found
+by a key-prefix scan), ``incident`` (key: incident ID) and
 ``account_request_log`` (key: purpose and SHA-256 of the address, or of the
 client key for failed log-ins per client). The unique
 index ``candidate_email`` maps the SHA-256 of a casefolded address to its
@@ -31,6 +33,7 @@ from symprogram.accounts.ports import (
     EMAIL_INDEX,
     INCIDENT_KIND,
     REQUEST_LOG_KIND,
+    SCORE_REPORT_ADDRESS_KIND,
     SCORE_REPORT_KIND,
 )
 from symprogram.errors import Conflict, IntegrityError, SymprogramError
@@ -63,6 +66,16 @@ class RequestRecord:
 
     key: str
     instants: tuple[datetime, ...] = ()
+    version: int = 0
+
+
+@attrs.frozen
+class ReportAddress:
+    """One entry of the score reports' address index: report ``registration_number``
+    was recorded for the address whose digest starts ``key``."""
+
+    key: str
+    registration_number: str
     version: int = 0
 
 
@@ -282,6 +295,78 @@ class _RequestLog:
             self._repo.remove(found)
 
 
+_INDEX_COMPLETE = "~complete"
+"""The record of :data:`SCORE_REPORT_ADDRESS_KIND` saying every report is indexed."""
+
+
+class _ReportAddresses:
+    """The score reports recorded for each address (a secondary index on the port:
+    records keyed ``<address digest>:<registration number>``, read by key prefix)."""
+
+    def __init__(self, tx: Transaction, reports: Repository[ScoreReport]) -> None:
+        self._tx = tx
+        self._reports = reports
+        self._repo = Repository(tx, SCORE_REPORT_ADDRESS_KIND, ReportAddress, key=lambda a: a.key)
+
+    @staticmethod
+    def _key(report: ScoreReport) -> str:
+        return f"{_text.email_key(report.email)}:{report.registration_number}"
+
+    def record(self, report: ScoreReport) -> ScoreReport:
+        """Store a new report (Conflict ``score_report_exists`` if its number is
+        taken) and its entry; return it stored.
+
+        The first report of a store with none also marks the index complete; two
+        firsts at once: one unit of work fails with a retryable ``ConcurrencyError``.
+        """
+        first = not self._complete() and not _real(self._tx.scan(SCORE_REPORT_KIND, limit=1))
+        stored = self._reports.add(report)
+        if first:
+            self._repo.save(ReportAddress(_INDEX_COMPLETE, ""))
+        self._repo.save(ReportAddress(self._key(stored), stored.registration_number))
+        return stored
+
+    def remove(self, report: ScoreReport) -> None:
+        """Drop the entry of ``report`` (as stored before it is erased), if any."""
+        found = self._repo.find(self._key(report))
+        if found is not None:
+            self._repo.remove(found)
+
+    def numbers(self, emails: tuple[str, ...]) -> tuple[str, ...]:
+        """The registration numbers recorded for ``emails``, sorted: one key-prefix
+        scan per address. A store whose reports were recorded before the index
+        existed is indexed first (every report read once, its missing entry
+        written), in this unit of work."""
+        if not self._complete():
+            self._index_all()
+        found: set[str] = set()
+        for digest in sorted({_text.email_key(email) for email in emails}):
+            after: str | None = None
+            while True:
+                page = self._tx.scan(SCORE_REPORT_ADDRESS_KIND, prefix=f"{digest}:", after=after)
+                found.update(self._repo.decode(r).registration_number for r in page)
+                if len(page) < 500:
+                    break
+                after = page[-1].key
+        return tuple(sorted(found))
+
+    def _complete(self) -> bool:
+        return self._tx.load(SCORE_REPORT_ADDRESS_KIND, _INDEX_COMPLETE) is not None
+
+    def _index_all(self) -> None:
+        for report in self._reports.iterate():
+            if report.registration_number.startswith("~"):
+                continue  # a stand-in slot
+            if self._repo.find(self._key(report)) is None:
+                self._repo.save(ReportAddress(self._key(report), report.registration_number))
+        self._repo.save(ReportAddress(_INDEX_COMPLETE, ""))
+
+
+def _real(records: list[Record]) -> list[Record]:
+    """The ``records`` that are no stand-in slot (keyed ``~``)."""
+    return [r for r in records if not r.key.startswith("~")]
+
+
 class AccountsStorage:
     """Every accounts repository inside one unit of work.
 
@@ -299,6 +384,7 @@ class AccountsStorage:
         self.score_reports: Repository[ScoreReport] = Repository(
             tx, SCORE_REPORT_KIND, ScoreReport, key=lambda r: r.registration_number
         )
+        self.report_addresses = _ReportAddresses(tx, self.score_reports)
         self.incidents: Repository[Incident] = Repository(
             tx, INCIDENT_KIND, Incident, key=lambda i: i.incident_id
         )
