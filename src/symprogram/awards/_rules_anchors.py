@@ -16,10 +16,15 @@ runs it):
   each ``award_revoked`` revokes it; the stored record holds exactly those grants,
   with that current expiry and revocation;
 - **disclosures**: each ``awards_published`` adds its ``disclosure_id`` with the
-  awards shown and the expiry; each ``disclosure_revoked`` revokes it; the stored
-  record lists exactly those disclosures, and each stored disclosure shows those
-  awards until that expiry, revoked or not as the history says (a revoked
-  disclosure put back would show the awards to the third party again);
+  awards shown, the expiry and the holder's name; each ``disclosure_revoked``
+  revokes it; the stored record lists exactly those disclosures, and each stored
+  disclosure shows those awards until that expiry, under that name, revoked or
+  not as the history says (a revoked disclosure put back would show the awards to
+  the third party again; another name would show them as somebody else's). The
+  name is personal data: its difference is reported without the values, and it
+  is not compared where the entry predates it (no ``holder_name``) or where the
+  disclosure was erased (the erased marker and no recipient, in a record of awards
+  the erasure marked erased);
 - **kits**: each ``kit_queued`` or ``kit_held`` adds its ``kit_id`` with its award;
   ``kit_released`` queues it, ``kit_shipped`` and ``kit_delivered`` move it on;
   the stored record lists exactly those kits, and each stored kit is the
@@ -63,6 +68,7 @@ from symprogram.awards.events import (
     KitShipped,
 )
 from symprogram.awards.models import (
+    ERASED_TEXT,
     AwardGrant,
     CandidateAwards,
     Disclosure,
@@ -154,6 +160,7 @@ class _Said:
         self.results: dict[str, dict[str, object]] = {}
         self.grants: dict[str, dict[str, object]] = {}
         self.disclosures: dict[str, dict[str, object]] = {}
+        self.holder_names: dict[str, str] = {}  # the name each disclosure shows
         self.kits: dict[str, dict[str, object]] = {}
         self.all_results = True  # no result entry was erased
         self.all_grants = True  # no grant entry was erased
@@ -194,6 +201,8 @@ class _Said:
         if kind == _PUBLISHED:
             fields = ("award_ids", "expires_at")
             self.disclosures[did] = said_fields(data, fields, revoked=False)
+            if (name := said_text(data, "holder_name")) is not None:
+                self.holder_names[did] = name
         elif did in self.disclosures:
             self.disclosures[did]["revoked"] = True
 
@@ -256,8 +265,9 @@ def awards_differences(
         field they disagree on (``results[ID].score``, ``grants[ID].expires_at``,
         ``grants[ID].revoked``); a disclosure's own record is reported under its
         kind and ID (``disclosure``: not stored; ``revoked``, ``expires_at``,
-        ``award_ids``), and so is a kit's (``kit``: not stored; ``status``,
-        ``award_id``, ``candidate_id``). None when they agree.
+        ``award_ids``; ``holder_name``, a personal difference), and so is a
+        kit's (``kit``: not stored; ``status``, ``award_id``, ``candidate_id``).
+        None when they agree.
     """
     said = _Said()
     for kind, data in entries:
@@ -291,6 +301,8 @@ def awards_differences(
             said.disclosures,
             {did: _disclosure_fields(d) for did, d in disclosures.items()},
         )
+        erased = awards is not None and awards.erased_at is not None
+        found += _holder_names(said.holder_names, disclosures, erased=erased)
     if kits is not None:
         listed = () if awards is None else awards.kit_ids
         found += listing_differences(
@@ -299,6 +311,42 @@ def awards_differences(
         stored = {kid: _kit_fields(kit) for kid, kit in kits.items()}
         found += _compare_own(KIT_KIND, "made", said.kits, stored)
     return tuple(found)
+
+
+def _erased_disclosure(disclosure: Disclosure) -> bool:
+    """Whether ``disclosure`` has the form the erasure gives it (no name, no recipient)."""
+    return (
+        disclosure.holder_name == ERASED_TEXT
+        and disclosure.recipient_hash == ""
+        and disclosure.recipient_salt is None
+    )
+
+
+def _holder_names(
+    said: Mapping[str, str], disclosures: Mapping[str, Disclosure], *, erased: bool
+) -> list[AggregateDifference]:
+    """Each stored disclosure the history names with a holder name, showing that name
+    (a personal difference: the message leaves the names out). An erased disclosure
+    of an erased record of awards is not compared (the standalone awards erasure
+    keeps the history's data); one not stored is reported by :func:`_compare_own`."""
+    found: list[AggregateDifference] = []
+    for did in sorted(said):
+        disclosure = disclosures.get(did)
+        if disclosure is None or disclosure.holder_name == said[did]:
+            continue
+        if erased and _erased_disclosure(disclosure):
+            continue
+        found.append(
+            AggregateDifference(
+                DISCLOSURE_KIND,
+                did,
+                "holder_name",
+                disclosure.holder_name,
+                said[did],
+                personal=True,
+            )
+        )
+    return found
 
 
 def _compare_own(

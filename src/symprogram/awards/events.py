@@ -120,11 +120,17 @@ class KitDelivered(_KitEvent):
 
 @attrs.frozen
 class AwardsPublished(_DisclosureEvent):
-    """Awards were published to a third party (a disclosure was created)."""
+    """Awards were published to a third party (a disclosure was created).
+
+    ``holder_name`` is the name the verifying third party is shown: personal data,
+    dropped with the rest of the entry's data when the person is erased (entries
+    written by earlier builds lack it; their disclosures' names are then not compared).
+    """
 
     award_ids: tuple[str, ...]
     recipient_hash: str
     expires_at: datetime
+    holder_name: str | None = None
 
 
 @attrs.frozen

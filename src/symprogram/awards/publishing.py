@@ -118,7 +118,13 @@ class Publishing(FlowBase):
             self._record(
                 tx,
                 AwardsPublished(
-                    cid, now, disclosure.disclosure_id, ids, disclosure.recipient_hash, until
+                    cid,
+                    now,
+                    disclosure.disclosure_id,
+                    ids,
+                    disclosure.recipient_hash,
+                    until,
+                    holder_name=disclosure.holder_name,
                 ),
             )
             self._send(
