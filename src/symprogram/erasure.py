@@ -152,10 +152,11 @@ def erasable_contexts(program: Program) -> tuple[tuple[str, Erasable], ...]:
 
 
 def _settle_files(program: Program) -> None:
-    """Let a store that can clear erased values out of its files do it now."""
+    """Let a store that can clear erased values out of its files do it now (SQLite:
+    rebuild the file, then checkpoint and truncate the WAL)."""
     checkpoint = getattr(program.store, "checkpoint", None)
     if callable(checkpoint):
-        checkpoint()
+        checkpoint(vacuum=True)
 
 
 def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonErasure:

@@ -650,17 +650,17 @@ class SQLiteStore(Closing):
         with self._lock:
             return as_int(self._exec("PRAGMA user_version")[0][0], "user_version")
 
-    def checkpoint(self, *, attempts: int = 3, wait: float = 0.05) -> bool:
+    def checkpoint(self, *, attempts: int = 3, wait: float = 0.05, vacuum: bool = False) -> bool:
         """Copy the WAL into the database file and truncate the WAL to zero bytes.
 
-        With ``secure_delete`` (always on; checked here) a deleted or rewritten
-        row's bytes are overwritten in the database file, and after this call no
-        older page image remains in the ``-wal`` file either: this is how
-        :func:`symprogram.erasure.erase_person` leaves no erased value in the files
-        when it returns. A reader on another connection still using an older
-        snapshot keeps the WAL from being truncated: the call retries ``attempts``
-        times, waiting ``wait`` seconds and doubling, then raises. Inside an open
-        unit of work of this thread nothing is committed yet: returns ``False``.
+        With ``secure_delete`` (always on; checked here) a deleted row's bytes are
+        overwritten; ``vacuum`` first rebuilds the file (``VACUUM``: a rebalance
+        leaves old copies of moved cells, which ``secure_delete`` misses), as
+        :func:`symprogram.erasure.erase_person` asks. A reader on another
+        connection still using an older snapshot keeps the WAL from being
+        truncated: the call retries ``attempts`` times, waiting ``wait`` seconds
+        and doubling, then raises. Inside an open unit of work of this thread
+        nothing is committed yet: returns ``False``.
 
         Returns:
             ``True`` when the WAL was checkpointed and truncated (always for a
@@ -677,6 +677,8 @@ class SQLiteStore(Closing):
                 return False
             if self._exec("PRAGMA secure_delete")[0][0] != 1:
                 self._exec("PRAGMA secure_delete = ON")  # pragma: no cover - set on open
+            if vacuum:
+                self._exec("VACUUM")
             for attempt in range(attempts):
                 busy = self._exec("PRAGMA wal_checkpoint(TRUNCATE)")[0][0]
                 if busy == 0:
