@@ -10,7 +10,6 @@ anywhere and be run again: a stream done is skipped.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,7 @@ from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import Ledger, Problem, _read_stream
 from symprogram.ledger_keys import key_id
 from symprogram.persistence import Store, Transaction, check_key
-from symprogram.serialization import canonical_json
+from symprogram.serialization import canonical_json, json_value
 
 if TYPE_CHECKING:
     from symprogram.digests import LedgerDigest
@@ -94,11 +93,11 @@ def rekey_stream(
         return False
     changed = False
     for position, text in list(_read_stream(tx, stream, 0)):
-        raw = json.loads(text)
+        raw = json_value(text)
         if _reseal(ledger, stream, subject, position, raw):
             tx.rewrite(stream, position, canonical_json(raw))
             changed = True
-    head = json.loads(record.data)
+    head = json_value(record.data)
     if head.get("key") != ledger.key_id:
         length, chain = int(head["length"]), str(head["hash"])
         mac = _head_mac(ledger.keys.current, stream, length, chain)
@@ -123,7 +122,7 @@ def adopt_stream_erasures(
 ) -> int:
     """See :meth:`symprogram.ledger.Ledger.adopt_erasures`."""
     stream = ledger.stream(subject)
-    rows = {p: json.loads(text) for p, text in _read_stream(tx, stream, 0)}
+    rows = {p: json_value(text) for p, text in _read_stream(tx, stream, 0)}
     adoptable = {p for p, raw in rows.items() if _adoptable(raw)}
     checked = ledger.verify(tx, subject, against=against)
     others = tuple(

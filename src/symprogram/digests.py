@@ -34,7 +34,6 @@ import bisect
 import hashlib
 import hmac
 import itertools
-import json
 import secrets
 import zlib
 from collections.abc import Iterable, Sequence
@@ -48,7 +47,7 @@ from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import Ledger, Outcome, Verification
 from symprogram.ledger_keys import LedgerKeys, as_ledger_keys, key_id
 from symprogram.persistence import Store, Transaction, check_key
-from symprogram.serialization import canonical_json
+from symprogram.serialization import canonical_json, json_value
 
 __all__ = [
     "DIGEST_FORMAT",
@@ -406,7 +405,7 @@ class LedgerDigest:
             if not isinstance(text, str) or not text.startswith(_TEXT_PREFIX):
                 raise ValueError("not a digest")
             packed = base64.urlsafe_b64decode(text[len(_TEXT_PREFIX) :].strip().encode("ascii"))
-            raw = json.loads(zlib.decompress(packed).decode("utf-8"))
+            raw = json_value(zlib.decompress(packed).decode("utf-8"))
             return cls(
                 sequence=raw["sequence"],
                 at=datetime.fromisoformat(raw["at"]),

@@ -36,7 +36,6 @@ Example:
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -60,7 +59,7 @@ from symprogram.persistence import (
     check_key,
     load_many,
 )
-from symprogram.serialization import canonical_json
+from symprogram.serialization import canonical_json, json_value
 
 if TYPE_CHECKING:
     from symprogram.digests import LedgerDigest, StreamHead
@@ -331,7 +330,7 @@ class Ledger:
             return 0, GENESIS, 0
         stream = self.stream(subject)
         try:
-            raw = json.loads(record.data)
+            raw = json_value(record.data)
             length, chain = int(raw["length"]), str(raw["hash"])
             mac = _head_mac(self._key_for(raw.get("key")), stream, length, chain)
             if mac is not None and not hmac.compare_digest(mac, str(raw.get("mac"))):
@@ -405,7 +404,7 @@ class Ledger:
         stream = self.stream(subject)
         count = 0
         for position, text in tx.read(stream):
-            raw = json.loads(text)
+            raw = json_value(text)
             if raw.get("data") is None:
                 continue
             raw["data"] = None
@@ -482,7 +481,7 @@ class Ledger:
 
     def _parse(self, subject: str, position: int, text: str) -> LedgerEntry:
         try:
-            raw = json.loads(text)
+            raw = json_value(text)
             data = raw["data"]
             return LedgerEntry(
                 subject=subject,
@@ -547,7 +546,7 @@ class Ledger:
             problems.append(Problem(walk.expected, "gap", f"entry {walk.expected} is missing"))
         walk.expected = position + 1
         try:
-            raw = json.loads(text)
+            raw = json_value(text)
             digest = str(raw["digest"])
             self._check_data(problems, stream, position, raw, digest)
             at = ensure_utc(datetime.fromisoformat(raw["at"])).isoformat()

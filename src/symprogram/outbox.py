@@ -65,6 +65,7 @@ from symprogram.errors import (
 )
 from symprogram.notify import Message, Notifier
 from symprogram.persistence import Record, Store, Transaction, load_for_update, save_many
+from symprogram.serialization import json_value
 
 __all__ = [
     "MESSAGE_KIND",
@@ -170,7 +171,7 @@ def _read(record: Record) -> dict[str, Any]:
         IntegrityError: not a JSON object (``record_corrupt``, naming kind and key).
     """
     try:
-        data = json.loads(record.data)
+        data = json_value(record.data)
     except ValueError as error:
         raise _unreadable(record) from error
     if not isinstance(data, dict):

@@ -59,6 +59,7 @@ __all__ = [
     "dumps_without",
     "loads",
     "loads_without",
+    "json_value",
     "make_converter",
 ]
 
@@ -460,7 +461,8 @@ def _parse(text: str | bytes) -> Any:
     """The JSON value of ``text``, as ``json.loads`` gives it.
 
     Raises:
-        ValidationError: the text is not valid JSON (code ``invalid_json``).
+        ValidationError: the text is not valid JSON, or is nested deeper than the
+            parser can read (code ``invalid_json``).
     """
     if text.__class__ is str:
         # One bare JSON value from the first to the last character: what
@@ -470,6 +472,8 @@ def _parse(text: str | bytes) -> Any:
             value, end = _scan_once(text, 0)
         except (StopIteration, ValueError):  # not JSON: json.loads below gives the error
             pass
+        except RecursionError as exc:
+            raise _too_deep() from exc
         else:
             if end == len(text):
                 return value
@@ -477,6 +481,29 @@ def _parse(text: str | bytes) -> Any:
         return json.loads(text)
     except (ValueError, TypeError) as exc:
         raise ValidationError(f"not valid JSON: {exc}", code="invalid_json") from exc
+    except RecursionError as exc:  # nested deeper than Python's parser goes
+        raise _too_deep() from exc
+
+
+def json_value(text: str | bytes) -> Any:
+    """``json.loads(text)`` whose every failure is a ``ValueError``.
+
+    Text nested deeper than Python's parser goes raises ``RecursionError`` from
+    :func:`json.loads`; here it is a ``ValueError`` like any other text that is not
+    JSON, so a stored row written by hand (``[[[[...``) is reported by the check
+    that reads it, never escaping as a bare ``RecursionError``.
+
+    Raises:
+        ValueError: not JSON, or nested too deeply (``json.JSONDecodeError`` is one).
+    """
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply to be read") from exc
+
+
+def _too_deep() -> ValidationError:
+    return ValidationError("not valid JSON here: nested too deeply to be read", code="invalid_json")
 
 
 def _not_fitting(cls: Any, exc: BaseException) -> ValidationError:

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -72,7 +71,7 @@ from symprogram.persistence import (
     load_for_update,
     save_many,
 )
-from symprogram.serialization import dumps_without, loads_without
+from symprogram.serialization import dumps_without, json_value, loads_without
 from symprogram.tokens import GENERATION_KIND, TOKEN_KIND, TokenGeneration, TokenRecord
 
 __all__ = [
@@ -322,7 +321,7 @@ def _sweep_oldest(tx: Transaction, kind: str, cut: str) -> None:
 
 def _delivered(record: Record) -> bool:
     try:
-        data = json.loads(record.data)
+        data = json_value(record.data)
     except ValueError:  # left for the integrity checks
         return False
     return isinstance(data, dict) and data.get("state") == "delivered"

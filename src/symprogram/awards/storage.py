@@ -10,7 +10,6 @@ ID. Streams ``award_verifications:<disclosure ID>``: the verification log, and
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 from symprogram.awards.models import (
@@ -29,7 +28,7 @@ from symprogram.awards.ports import (
 )
 from symprogram.errors import IntegrityError
 from symprogram.persistence import Repository, Transaction, load_for_update
-from symprogram.serialization import canonical_json
+from symprogram.serialization import canonical_json, json_value
 
 __all__ = ["CODE_INDEX", "UNKNOWN_CODE_LOG", "AwardsStorage"]
 
@@ -110,7 +109,7 @@ class AwardsStorage:
         out = []
         for position, text in tx.read(_log_stream(disclosure_id)):
             try:
-                raw = json.loads(text)
+                raw = json_value(text)
                 out.append(
                     VerificationRecord(
                         disclosure_id, datetime.fromisoformat(raw["at"]), str(raw["outcome"])
@@ -158,7 +157,7 @@ class AwardsStorage:
 
 def _counts(data: str, key: str) -> dict[str, int]:
     try:
-        raw = json.loads(data)["counts"]
+        raw = json_value(data)["counts"]
         return {str(outcome): int(count) for outcome, count in raw.items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IntegrityError(

@@ -15,7 +15,6 @@ what it remembers between calls:
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -30,7 +29,7 @@ from symprogram.decisions import Decision
 from symprogram.errors import ConcurrencyError, StorageError
 from symprogram.events import Ledger
 from symprogram.persistence import Record, Store, Transaction, decode_stored
-from symprogram.serialization import canonical_json
+from symprogram.serialization import canonical_json, json_value
 
 __all__ = ["CACHE_LIMIT", "AudienceIndex", "Projections"]
 
@@ -350,7 +349,7 @@ class AudienceIndex:
 
 def _decoded(record: Record) -> object:
     try:
-        return json.loads(record.data)
+        return json_value(record.data)
     except ValueError:
         return None
 
@@ -369,7 +368,7 @@ class _EntryJudge:
     def __call__(self, data: str) -> bool | None:
         """Allowed or not; ``None`` when the projection must answer (later records, unreadable)."""
         try:
-            entry = json.loads(data)
+            entry = json_value(data)
             if entry["last"] <= self.until:
                 return rules.entry_allows(entry, self.notified, self.contact, self.catalogue)
         except (ValueError, KeyError, TypeError):
