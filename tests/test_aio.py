@@ -249,3 +249,29 @@ def test_a_store_bound_to_one_connection_gets_one_worker(tmp_path: Path) -> None
         assert (True, []) == asyncio.run(scenario())
         made.close()
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda ap: ap.accounts.accept_terms(path="create_account"), id="service"),
+        pytest.param(lambda ap: ap.verify_all(), id="verify_all"),
+        pytest.param(lambda ap: ap.run(lambda: None), id="run"),
+    ],
+)
+def test_a_call_after_aclose_is_store_closed(call: Any) -> None:
+    """After ``aclose()`` every awaited call raises ``StorageError store_closed``, as the
+    synchronous program does, never the executor's bare ``RuntimeError``."""
+
+    async def main() -> str | None:
+        aprogram = AsyncProgram.in_memory()
+        await aprogram.aclose()
+        try:
+            await call(aprogram)
+        except SymprogramError as exc:
+            return exc.code
+        finally:
+            await aprogram.aclose()  # idempotent
+        return None
+
+    assert "store_closed" == asyncio.run(main())

@@ -65,7 +65,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from symprogram._closing import Closing
-from symprogram.errors import ValidationError
+from symprogram.errors import StorageError, ValidationError
 from symprogram.program import Program
 
 if TYPE_CHECKING:
@@ -141,7 +141,11 @@ class _Runner:
     async def __call__(self, call: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
         context = contextvars.copy_context()
-        return await loop.run_in_executor(self._executor, context.run, call)
+        try:
+            future = loop.run_in_executor(self._executor, context.run, call)
+        except RuntimeError as exc:  # the pool was shut down: the program is closed
+            raise StorageError("the program is closed", code="store_closed") from exc
+        return await future
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
