@@ -68,6 +68,8 @@ _REGISTRATION_FIELDS = (
     "preferred_language",
     "phone",
 )
+_REQUIRED_FIELDS = _REGISTRATION_FIELDS[:-1]
+"""Every field but ``phone``: a body without one is ``missing_field`` (a 400), not a 500."""
 
 
 def _status_of(error: SymprogramError) -> int:
@@ -89,7 +91,7 @@ async def _symprogram_error(request: Request, error: Exception) -> JSONResponse:
 async def _body(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         body = None
     if not isinstance(body, dict):
         raise ValidationError("send a JSON object", field="body", code="invalid_body")
@@ -128,6 +130,11 @@ def create_app(aprogram: AsyncProgram | None = None) -> Starlette:
                 "agree to the Terms of Use to create an account",
                 field="agree",
                 code="terms_not_accepted",
+            )
+        missing = [name for name in _REQUIRED_FIELDS if name not in body]
+        if missing:
+            raise ValidationError(
+                f"missing field(s): {', '.join(missing)}", field=missing[0], code="missing_field"
             )
         version = program.accounts.terms.current(program.now()).version
         receipt = await program.accounts.accept_terms(

@@ -117,6 +117,14 @@ def test_register_refuses_without_agreement_and_bad_input(
             garbage = await client.post("/register", content=b"{not json")
             assert 400 == garbage.status_code
             assert "invalid_body" == garbage.json()["error"]["code"]
+            deep = await client.post("/register", content=b"[" * 100_000 + b"]" * 100_000)
+            assert (400, "invalid_body") == (deep.status_code, deep.json()["error"]["code"])
+            partial = await client.post("/register", json={"agree": True, "email": "a@b.example"})
+            assert 400 == partial.status_code
+            assert ("missing_field", "password") == (
+                partial.json()["error"]["code"],
+                partial.json()["error"]["field"],
+            )
 
     _run(visit())
 
