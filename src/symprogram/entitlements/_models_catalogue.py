@@ -316,7 +316,7 @@ class RemoteAccessTerms:
         return RemoteAccessTerms(self.document, version, start, earlier=(*self.earlier, latest))
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(cache_hash=True)
 class EntitlementCatalogue:
     """The validated, indexed entitlements catalogue.
 
@@ -353,10 +353,10 @@ class EntitlementCatalogue:
     source: str = "<data>"
     reading: str = "custom"
     telephone_document: str | None = None
-    _levels: dict[str, ServiceLevel] = attrs.field(init=False, repr=False)
-    _documents: dict[str, Document] = attrs.field(init=False, repr=False)
-    _sites: dict[str, LocalSite] = attrs.field(init=False, repr=False)
-    _available: dict[str, tuple[str, ...]] = attrs.field(init=False, repr=False)
+    _levels: dict[str, ServiceLevel] = attrs.field(init=False, repr=False, eq=False)
+    _documents: dict[str, Document] = attrs.field(init=False, repr=False, eq=False)
+    _sites: dict[str, LocalSite] = attrs.field(init=False, repr=False, eq=False)
+    _available: dict[str, tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_levels", {level.id: level for level in self.service_levels})
