@@ -10,7 +10,7 @@ anywhere and be run again: a stream done is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -205,14 +205,13 @@ def rekey_ledgers(
     were rewritten. Stops at the first stream that does not verify (``ledger_rekey_refused``);
     what was re-keyed before stays re-keyed, and a second run skips it. With ``against``,
     a stream the digest covered that is gone is refused first."""
-    chosen = list(ledgers)
-    _check_covered_present(store, chosen, against, "ledger_rekey_refused", "re-keyed")
-    count = 0
-    for ledger, subject in _each_stream(store, chosen, batch):
-        _require_named(ledger, subject, "ledger_rekey_refused", "re-keyed")
-        with store.transaction() as tx:
-            count += ledger.rekey(tx, subject, against=against)
-    return count
+
+    def rekey(ledger: Ledger, tx: Transaction, subject: str) -> int:
+        return int(ledger.rekey(tx, subject, against=against))
+
+    return _rewrite_each(
+        store, ledgers, against, batch, ("ledger_rekey_refused", "re-keyed"), rekey
+    )
 
 
 def adopt_ledger_erasures(
@@ -227,11 +226,31 @@ def adopt_ledger_erasures(
     unit of work; return the entries adopted. Stops at the first stream with another
     problem (``ledger_adoption_refused``), or, with ``against``, before anything when a
     stream the digest covered is gone."""
+
+    def adopt(ledger: Ledger, tx: Transaction, subject: str) -> int:
+        return ledger.adopt_erasures(tx, subject, at=at, against=against)
+
+    refusal = ("ledger_adoption_refused", "adopted")
+    return _rewrite_each(store, ledgers, against, batch, refusal, adopt)
+
+
+def _rewrite_each(
+    store: Store,
+    ledgers: Iterable[Ledger],
+    against: LedgerDigest | None,
+    batch: int,
+    refusal: tuple[str, str],
+    rewrite: Callable[[Ledger, Transaction, str], int],
+) -> int:
+    """``rewrite`` every stream of ``ledgers``, each in its own unit of work; the sum of
+    what each returns. ``refusal`` is the ``(code, what)`` of a stream refused: one the
+    digest ``against`` covered that is gone (before anything), or a misnamed one."""
     chosen = list(ledgers)
-    _check_covered_present(store, chosen, against, "ledger_adoption_refused", "adopted")
+    code, what = refusal
+    _check_covered_present(store, chosen, against, code, what)
     count = 0
     for ledger, subject in _each_stream(store, chosen, batch):
-        _require_named(ledger, subject, "ledger_adoption_refused", "adopted")
+        _require_named(ledger, subject, code, what)
         with store.transaction() as tx:
-            count += ledger.adopt_erasures(tx, subject, at=at, against=against)
+            count += rewrite(ledger, tx, subject)
     return count
