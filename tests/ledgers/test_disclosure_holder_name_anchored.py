@@ -151,3 +151,32 @@ def test_an_erased_disclosure_is_accepted_only_in_an_erased_record(said: str) ->
     blanked = award_rules.awards_differences("SP-1", _STATE, entries, {"D-1": erased})
     assert [] == list(kept)
     assert ([] if said == ERASED_TEXT else ["holder_name"]) == [d.field for d in blanked]
+
+
+def test_a_rewritten_recipient_is_an_aggregate_mismatch(program: Program) -> None:
+    """The stored disclosure's recipient hash rewritten by hand (so that another address
+    could verify it) is reported as ``recipient_hash``, naming neither hash."""
+    cid, did, _ = _published(program)
+    rows = LedgerRows(program)
+    text = rows.get_record(DISCLOSURES, did)
+    assert text is not None
+    data = json.loads(text)
+    original = data["recipient_hash"]
+    data["recipient_hash"] = "ef" * 32
+    rows.put_record(DISCLOSURES, did, json.dumps(data, separators=(",", ":"), sort_keys=True))
+    [problem] = program.history.verify(cid).problems
+    assert isinstance(problem, AggregateMismatch)
+    assert {"kind": DISCLOSURES, "key": did, "field": "recipient_hash"} == problem.details
+    assert original not in problem.message and "ef" * 32 not in problem.message
+
+
+@given(said=st.text("0123456789abcdef", min_size=1, max_size=64))
+def test_the_rule_reports_exactly_a_differing_recipient(said: str) -> None:
+    """For any recipient hash the entry says: a personal ``recipient_hash`` difference
+    exactly when the stored one differs."""
+    kind, data = _entry("Ada")
+    data["recipient_hash"] = said
+    stored = attrs.evolve(_disclosure("Ada"), recipient_hash="ab" * 32)
+    found = award_rules.awards_differences("SP-1", _STATE, [(kind, data)], {"D-1": stored})
+    expected = [] if said == "ab" * 32 else [("recipient_hash", True)]
+    assert expected == [(d.field, d.personal) for d in found]

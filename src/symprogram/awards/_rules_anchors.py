@@ -160,7 +160,8 @@ class _Said:
         self.results: dict[str, dict[str, object]] = {}
         self.grants: dict[str, dict[str, object]] = {}
         self.disclosures: dict[str, dict[str, object]] = {}
-        self.holder_names: dict[str, str] = {}  # the name each disclosure shows
+        # the name each disclosure shows and the recipient it is for
+        self.disclosed: dict[str, dict[str, str]] = {}
         self.kits: dict[str, dict[str, object]] = {}
         self.all_results = True  # no result entry was erased
         self.all_grants = True  # no grant entry was erased
@@ -201,8 +202,11 @@ class _Said:
         if kind == _PUBLISHED:
             fields = ("award_ids", "expires_at")
             self.disclosures[did] = said_fields(data, fields, revoked=False)
-            if (name := said_text(data, "holder_name")) is not None:
-                self.holder_names[did] = name
+            self.disclosed[did] = {
+                field: value
+                for field in _DISCLOSED_TO
+                if (value := said_text(data, field)) is not None
+            }
         elif did in self.disclosures:
             self.disclosures[did]["revoked"] = True
 
@@ -302,7 +306,7 @@ def awards_differences(
             {did: _disclosure_fields(d) for did, d in disclosures.items()},
         )
         erased = awards is not None and awards.erased_at is not None
-        found += _holder_names(said.holder_names, disclosures, erased=erased)
+        found += _disclosed_to(said.disclosed, disclosures, erased=erased)
     if kits is not None:
         listed = () if awards is None else awards.kit_ids
         found += listing_differences(
@@ -322,30 +326,33 @@ def _erased_disclosure(disclosure: Disclosure) -> bool:
     )
 
 
-def _holder_names(
-    said: Mapping[str, str], disclosures: Mapping[str, Disclosure], *, erased: bool
+_DISCLOSED_TO = ("holder_name", "recipient_hash")
+"""The fields of a disclosure that say whom it shows and to whom: the name the third
+party sees, and the salted hash of the only address that may verify it."""
+
+
+def _disclosed_to(
+    said: Mapping[str, Mapping[str, str]], disclosures: Mapping[str, Disclosure], *, erased: bool
 ) -> list[AggregateDifference]:
-    """Each stored disclosure the history names with a holder name, showing that name
-    (a personal difference: the message leaves the names out). An erased disclosure
-    of an erased record of awards is not compared (the standalone awards erasure
-    keeps the history's data); one not stored is reported by :func:`_compare_own`."""
+    """Each stored disclosure the history names, showing the holder name and bound to
+    the recipient its ``awards_published`` entry says (personal differences: the
+    message leaves the values out). A name rewritten would show another person to the
+    third party; a recipient hash rewritten would let another address verify it. An
+    erased disclosure of an erased record of awards is not compared (the standalone
+    awards erasure keeps the history's data); one not stored is reported by
+    :func:`_compare_own`; an entry written before the name was recorded compares
+    the recipient only."""
     found: list[AggregateDifference] = []
     for did in sorted(said):
         disclosure = disclosures.get(did)
-        if disclosure is None or disclosure.holder_name == said[did]:
+        if disclosure is None or (erased and _erased_disclosure(disclosure)):
             continue
-        if erased and _erased_disclosure(disclosure):
-            continue
-        found.append(
-            AggregateDifference(
-                DISCLOSURE_KIND,
-                did,
-                "holder_name",
-                disclosure.holder_name,
-                said[did],
-                personal=True,
-            )
-        )
+        for field, want in sorted(said[did].items()):
+            have = getattr(disclosure, field)
+            if have != want:
+                found.append(
+                    AggregateDifference(DISCLOSURE_KIND, did, field, have, want, personal=True)
+                )
     return found
 
 
