@@ -86,7 +86,7 @@ def create_engine(url: str | URL, engine_kwargs: dict[str, Any]) -> tuple[Engine
             field="url",
             code="sql_driver_missing",
         ) from error
-    except (exc.ArgumentError, TypeError) as error:
+    except (exc.ArgumentError, TypeError, ValueError) as error:  # e.g. ?connect_timeout=abc
         raise ValidationError(
             f"cannot create an engine for this URL: {error}",
             field="url",

@@ -16,12 +16,13 @@ from sqlalchemy import exc
 from sqlalchemy.engine import URL, Connection, Engine
 
 from symprogram._closing import Closing
-from symprogram.errors import ConcurrencyError, StorageError, ValidationError
+from symprogram.errors import ConcurrencyError, StorageError, SymprogramError, ValidationError
 from symprogram.storage._base import Units
 from symprogram.storage.sqlalchemy import _host_commit
 from symprogram.storage.sqlalchemy._engine import create_engine
 from symprogram.storage.sqlalchemy._errors import (
     close_quietly,
+    connect_failure,
     joined_error,
     rollback_quietly,
     translate,
@@ -64,9 +65,12 @@ class SQLAlchemyStore(Closing):
 
     Raises:
         ValidationError: a bad argument (``invalid_engine``, ``invalid_table_prefix``).
-        StorageError: the database cannot be reached (``database_unavailable``),
-            was migrated by a newer release (``schema_too_new``), or holds tables
-            of the same names that are not symprogram's (``not_a_symprogram_database``).
+        StorageError: the database cannot be reached (``database_unavailable``,
+            retryable), refuses the user or its password (``access_denied``), does
+            not exist (``database_not_found``) or refuses the connection settings
+            (``invalid_connection_settings``), was migrated by a newer release
+            (``schema_too_new``), or holds tables of the same names that are not
+            symprogram's (``not_a_symprogram_database``).
     """
 
     def __init__(
@@ -87,10 +91,7 @@ class SQLAlchemyStore(Closing):
         self._bound: Connection | None = None
         self._units = Units(self._begin, self._end)
         self._sleep: Callable[[float], None] = time.sleep
-        try:
-            conn = engine.connect()  # also lets the dialect learn the server (MariaDB or MySQL)
-        except exc.SQLAlchemyError as error:
-            raise translate(error, during="connect") from error
+        conn = _connect(engine)  # also lets the dialect learn the server (MariaDB or MySQL)
         try:
             _require_database(conn)
             self._tables = Tables(self.table_prefix, conn.dialect)
@@ -304,10 +305,7 @@ class SQLAlchemyStore(Closing):
             tx = self._unit(host, readonly, joined=True)
             tx._outer = savepoint
             return tx
-        try:
-            conn = self.engine.connect()
-        except exc.SQLAlchemyError as error:
-            raise translate(error, during="connect") from error
+        conn = _connect(self.engine)
         try:
             conn.info["symprogram_immediate"] = not readonly
             try:
@@ -424,6 +422,18 @@ class SQLAlchemyStore(Closing):
         url = self.engine.url.render_as_string(hide_password=True)
         bound = ", bound" if self._bound is not None else ""
         return f"SQLAlchemyStore({url!r}, table_prefix={self.table_prefix!r}{bound})"
+
+
+def _connect(engine: Engine) -> Connection:
+    """A connection of ``engine``; every failure translated (never a driver's own)."""
+    try:
+        return engine.connect()
+    except exc.SQLAlchemyError as error:
+        raise translate(error, during="connect") from error
+    except SymprogramError:
+        raise  # a host's connect hook refusing with our own error
+    except Exception as error:  # the driver's own checks of its arguments
+        raise connect_failure(error) from error
 
 
 def _check_connection(connection: object) -> None:
