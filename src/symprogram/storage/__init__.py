@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from types import MappingProxyType
 
-from symprogram.errors import StorageError, ValidationError
+from symprogram.errors import StorageError, SymprogramError, ValidationError
 from symprogram.persistence import Store
 
 __all__ = ["ENTRY_POINT_GROUP", "ENVIRONMENT_VARIABLE", "backends", "open_store"]
@@ -44,7 +44,8 @@ def _registered(*, refresh: bool = False) -> Mapping[str, EntryPoint]:
     with _lock:
         cached = _found.get(ENTRY_POINT_GROUP)
         if cached is None or refresh:
-            points = {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
+            # URL schemes are case-insensitive (RFC 3986): names are matched in lower case.
+            points = {point.name.lower(): point for point in entry_points(group=ENTRY_POINT_GROUP)}
             cached = _found[ENTRY_POINT_GROUP] = MappingProxyType(points)
         return cached
 
@@ -83,6 +84,7 @@ def _entry_point(scheme: str) -> EntryPoint:
 
 
 def _factory(point: EntryPoint) -> Callable[[str], object]:
+    """The factory an entry point names; any failure to load it is a ValidationError."""
     try:
         factory = point.load()
     except ImportError as exc:
@@ -92,17 +94,41 @@ def _factory(point: EntryPoint) -> Callable[[str], object]:
                 field="url",
                 code="sql_extra_missing",
             ) from exc
-        raise ValidationError(
-            f"the storage backend {point.value!r} cannot be imported: {exc}",
-            field="url",
-            code="storage_backend_unavailable",
-        ) from exc
+        raise _unavailable(point, exc) from exc
+    except Exception as exc:  # a missing attribute, or the module failing as it loads
+        raise _unavailable(point, exc) from exc
     if not callable(factory):
         raise StorageError(
             f"the storage backend {point.value!r} is not callable",
             code="invalid_storage_backend",
         )
     return factory  # type: ignore[no-any-return]
+
+
+def _unavailable(point: EntryPoint, error: Exception) -> ValidationError:
+    return ValidationError(
+        f"the storage backend {point.name} = {point.value!r} cannot be loaded: "
+        f"{type(error).__name__}: {error}",
+        field="url",
+        code="storage_backend_unavailable",
+        details={"entry_point": point.name, "target": point.value},
+    )
+
+
+def _open(point: EntryPoint, factory: Callable[[str], object], url: str) -> object:
+    """Call a backend's factory: its own SymprogramError passes through, anything
+    else it raises is wrapped (``storage_backend_failed``), the original chained."""
+    try:
+        return factory(url)
+    except SymprogramError:
+        raise
+    except Exception as exc:
+        raise StorageError(
+            f"the storage backend {point.name} = {point.value!r} failed to open the URL: "
+            f"{type(exc).__name__}: {exc}",
+            code="storage_backend_failed",
+            details={"entry_point": point.name, "target": point.value, "retryable": False},
+        ) from exc
 
 
 def _from_sqlalchemy_object(target: object) -> Store:
@@ -137,7 +163,8 @@ def open_store(url: object = None) -> Store:
     The backend is chosen by the explicit ``url`` first, then the environment
     variable ``SYMPROGRAM_STORAGE``, then the default (in memory). The URL's
     scheme (before ``://``) names the backend in the ``symprogram.storage``
-    entry points; a scheme with a driver (``postgresql+psycopg``) that has no
+    entry points, in any case (schemes, and the entry points' names, are
+    compared in lower case); a scheme with a driver (``postgresql+psycopg``) that has no
     entry point of its own uses the one of its part before ``+``. Built in:
 
     * ``memory://`` — :class:`~symprogram.storage.memory.MemoryStore`;
@@ -156,10 +183,14 @@ def open_store(url: object = None) -> Store:
         ValidationError: the URL is not understood (``invalid_storage_url``), no
             backend is registered for its scheme (``unknown_storage_scheme``,
             naming the known ones), or the backend's package is missing
-            (``sql_extra_missing``, ``sql_driver_missing``,
-            ``storage_backend_unavailable``).
+            (``sql_extra_missing``, ``sql_driver_missing``), or its entry point
+            cannot be loaded (``storage_backend_unavailable``: a missing module
+            or attribute, or any error while importing it).
         StorageError: the backend's factory did not return a store
-            (``invalid_storage_backend``), or the storage cannot be opened.
+            (``invalid_storage_backend``), raised an error of its own that is no
+            :class:`~symprogram.errors.SymprogramError`
+            (``storage_backend_failed``, the original chained), or the storage
+            cannot be opened.
     """
     if url is None:
         url = os.environ.get(ENVIRONMENT_VARIABLE) or "memory://"
@@ -173,7 +204,7 @@ def open_store(url: object = None) -> Store:
         )
     scheme = url.partition("://")[0].lower()  # schemes are case-insensitive (RFC 3986)
     point = _entry_point(scheme)
-    store = _factory(point)(url)
+    store = _open(point, _factory(point), url)
     if not isinstance(store, Store):
         raise StorageError(
             f"the storage backend {point.value!r} returned {type(store).__name__}, not a Store",
