@@ -62,7 +62,7 @@ def _item_name(name: object, field: str) -> str:
 
 
 def check_items(data: object) -> dict[str, str]:
-    """Items of personal information given at once: ``{name: value}``.
+    r"""Items of personal information given at once: ``{name: value}``.
 
     A value is multi-line text: ``\n`` and ``\t`` are kept (a postal address
     is written on several lines), ``\r\n`` and a lone ``\r`` become ``\n``.
