@@ -17,7 +17,7 @@ from typing import TypeVar
 from symprogram.errors import ValidationError
 from symprogram.persistence import Store, Transaction, check_key
 
-__all__ = ["HEAD_KIND", "subject_page", "verify_pages"]
+__all__ = ["HEAD_KIND", "misnamed", "subject_page", "verify_pages"]
 
 R = TypeVar("R")
 
@@ -108,8 +108,15 @@ def _named(
     tx: Transaction,
     subject: str,
 ) -> R:
+    why = misnamed(subject)
+    return check(tx, subject) if why is None else invalid(subject, why)
+
+
+def misnamed(subject: str) -> str | None:
+    """Why a stored stream's subject is a name no subject can have (written into the
+    database by hand: empty, a NUL, too long), or ``None`` when it is a subject."""
     try:
         check_key(subject, "subject")
     except ValidationError as error:
-        return invalid(subject, f"no subject is named so: {error.message}")
-    return check(tx, subject)
+        return f"no subject is named so: {error.message}"
+    return None

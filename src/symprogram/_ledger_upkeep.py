@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from symprogram._ledger_subjects import misnamed
 from symprogram._ledger_text import _head_mac, _marker, _seal
 from symprogram.clock import ensure_utc
-from symprogram.errors import IntegrityError, ValidationError
+from symprogram.errors import IntegrityError
 from symprogram.ledger import Ledger, Problem, _read_stream
 from symprogram.ledger_keys import key_id
-from symprogram.persistence import Store, Transaction, check_key
+from symprogram.persistence import Store, Transaction
 from symprogram.serialization import canonical_json, json_value
 
 if TYPE_CHECKING:
@@ -165,12 +166,10 @@ def _require_named(ledger: Ledger, subject: str, code: str, what: str) -> None:
     """Refuse (``code``) a stored stream name no subject can have (written by hand):
     the rewrite stops there as at any stream that does not verify, never with a bare
     ``invalid_key`` about a name the caller did not give."""
-    try:
-        check_key(subject, "subject")
-    except ValidationError as error:
-        why = f"no subject is named so: {error.message}"
+    why = misnamed(subject)
+    if why is not None:
         stream = f"{ledger.name}:{subject}"
-        raise _refuse(code, what, stream, (Problem(0, "stream_name_invalid", why),)) from None
+        raise _refuse(code, what, stream, (Problem(0, "stream_name_invalid", why),))
 
 
 def _check_covered_present(
