@@ -15,12 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from cli_helpers import Invoke, parsed
 from test_cli_import import HEADER, do_import, emails_in, write_csv
 
 from symprogram._cli.bulk_import import _Progress
+from symprogram._cli.csv_rows import spreadsheet_safe, spreadsheet_value
 from symprogram.accounts import AccountsService
 from symprogram.accounts.models import MAX_ADDRESS_LINE_LENGTH
+from symprogram.program import Program
 
 GOOD = "{n}@example.com,Ada,Lovelace,Engines,Babbage,en-GB"
 
@@ -170,6 +174,51 @@ def test_a_corrected_rejects_file_imports(run: Invoke, db: Path, tmp_path: Path)
     data = parsed(do_import(run, fixed, "--json"))
     assert (1, ["line", "code", "column", "message"]) == (data["imported"], data["ignored_columns"])
     assert ["1@example.com", "bob@example.com"] == emails_in(db)
+
+
+def test_rejects_cells_that_a_spreadsheet_would_run_are_written_as_text(
+    run: Invoke, db: Path, tmp_path: Path
+) -> None:
+    """CSV injection: a refused row's ``=``/``+``/``-``/``@`` cells get a leading ``'``.
+
+    Importing the corrected rejects file takes the ``'`` off again, so the values
+    registered are the ones first read.
+    """
+    path = tmp_path / "c.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADER)
+        writer.writerow(["=HYPERLINK(x)", "@Ada", "-Lovelace", "+Co", "'=P", "en"])
+    rejects = tmp_path / "rejects.csv"
+    do_import(run, path, "--rejects", str(rejects))
+    with rejects.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    cells = rows[1]
+    assert ["'=HYPERLINK(x)", "'@Ada", "'-Lovelace", "'+Co", "''=P", "en"] == cells[4:]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    cells[4] = "ada@example.com"
+    fixed = tmp_path / "fixed.csv"
+    with fixed.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([rows[0], cells])
+    data = parsed(do_import(run, fixed, "--json"))
+    assert 1 == data["imported"], data
+    with Program.open(f"sqlite:///{db}") as program:
+        (subject,) = program.history.subjects()
+        contact = program.accounts.get_candidate(subject).contact
+    assert ("@Ada", "-Lovelace", "+Co", "'=P") == (
+        contact.given_name,
+        contact.family_name,
+        contact.company_name,
+        contact.partner_company,
+    )
+
+
+@given(st.text(max_size=20))
+def test_spreadsheet_safe_cells_read_back_exactly_and_never_start_a_formula(cell: str) -> None:
+    """What the rejects file writes is never a formula, and reads back as it was."""
+    safe = spreadsheet_safe(cell)
+    assert spreadsheet_value(safe) == cell
+    assert not safe.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
 def test_a_clean_import_leaves_a_rejects_file_with_the_header_only(

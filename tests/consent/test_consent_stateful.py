@@ -1,8 +1,10 @@
 """The consent life cycle as a state machine, on MemoryStore and SQLiteStore.
 
 A simple model (the last choice per subject and topic, who is known, who was
-erased) predicts every may_use answer: only a grant or personal data gathered
-makes a subject known, never an opt-out, a refusal, a withdrawal or a notice.
+erased) predicts every may_use answer: only a grant (other than a cookie
+category's) or personal data gathered makes a subject known, never an opt-out, a
+refusal, a withdrawal or a notice; a visitor not known is allowed only the
+cookie category they granted.
 After every step the projection equals a replay of the ledger and the ledger
 verifies. The machine runs on the document's reading of the
 privacy policy (the default) and on the stricter opt-in reading; which purposes
@@ -91,8 +93,8 @@ class ConsentMachine(RuleBasedStateMachine):
         )
         self.choices[(subject, purpose)] = value
         self.recorded.add(subject)
-        if kind == "grant":
-            self.known.add(subject)
+        if kind == "grant" and not purpose.startswith(rules.COOKIE_TOPIC_PREFIX):
+            self.known.add(subject)  # a cookie choice leaves the visitor anonymous
 
     @rule(subject=st.sampled_from(SUBJECTS))
     def gpc(self, subject: str) -> None:
@@ -132,10 +134,15 @@ class ConsentMachine(RuleBasedStateMachine):
         self.erased.add(subject)
 
     def _expected(self, subject: str, purpose: str, channel: str | None) -> bool:
-        if subject not in self.known or subject in self.erased:
+        if subject in self.erased:
             return False
         choice = self.choices.get((subject, purpose))
-        allowed = choice == "granted" if purpose in self.opt_in else choice in (None, "granted")
+        if subject not in self.known:
+            allowed = choice == "granted"  # only their own grant (a cookie category)
+        elif purpose in self.opt_in:
+            allowed = choice == "granted"
+        else:
+            allowed = choice in (None, "granted")
         if channel is not None and self.choices.get((subject, f"channel.{channel}")) not in (
             None,
             "granted",

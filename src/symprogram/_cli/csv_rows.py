@@ -25,6 +25,8 @@ __all__ = [
     "decoded_lines",
     "read_header",
     "records",
+    "spreadsheet_safe",
+    "spreadsheet_value",
 ]
 
 REQUIRED_COLUMNS = (
@@ -50,6 +52,29 @@ OPTIONAL_COLUMNS = (
 
 ADDRESS_COLUMNS = OPTIONAL_COLUMNS[1:]
 """The columns of the postal address."""
+
+REJECTS_COLUMNS = ("line", "code", "column", "message")
+"""The columns a rejects file puts before the row (ignored when it is imported again)."""
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` as a spreadsheet reads it as text, never as a formula.
+
+    A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    is what a spreadsheet runs as a formula (CSV injection): it gets a leading
+    ``'``, as does a cell that already begins with one, so that
+    :func:`spreadsheet_value` gives back exactly what was written.
+    """
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def spreadsheet_value(cell: str) -> str:
+    """The value :func:`spreadsheet_safe` wrote as ``cell`` (one added ``'`` taken off)."""
+    if cell.startswith("'") and cell[1:].startswith(_FORMULA_START):
+        return cell[1:]
+    return cell
 
 
 class RowError(Exception):
@@ -78,6 +103,8 @@ class Header:
         self.raw = tuple(raw)
         self.columns = tuple(columns)
         self.ignored = tuple(c for c in columns if c not in known)
+        self.rejects = self.columns[: len(REJECTS_COLUMNS)] == REJECTS_COLUMNS
+        """Whether this is a rejects file (its cells were written spreadsheet-safe)."""
 
     def __contains__(self, column: object) -> bool:
         return column in self.columns

@@ -47,6 +47,7 @@ import attrs
 
 from symprogram._cli.csv_rows import (
     OPTIONAL_COLUMNS,
+    REJECTS_COLUMNS,
     REQUIRED_COLUMNS,
     Header,
     RowError,
@@ -54,6 +55,8 @@ from symprogram._cli.csv_rows import (
     decoded_lines,
     read_header,
     records,
+    spreadsheet_safe,
+    spreadsheet_value,
 )
 from symprogram.accounts import (
     AcceptancePath,
@@ -205,13 +208,16 @@ class RejectsWriter:
 
     The row follows as it was read, under the file's own header, so the rejects
     file can be corrected and imported again (its four first columns are ignored).
+    Every cell is written spreadsheet-safe (:func:`spreadsheet_safe`: a cell that
+    would run as a formula gets a leading ``'``), and importing the rejects file
+    takes that ``'`` off again.
 
     Args:
         stream: a text file opened with ``newline=""`` (and, to write back bytes
             that were not UTF-8 as they were, ``errors="surrogateescape"``).
     """
 
-    COLUMNS = ("line", "code", "column", "message")
+    COLUMNS = REJECTS_COLUMNS
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -219,12 +225,13 @@ class RejectsWriter:
 
     def start(self, header: Sequence[str]) -> None:
         """Write the header line."""
-        self._writer.writerow([*self.COLUMNS, *header])
+        self._writer.writerow([spreadsheet_safe(cell) for cell in (*self.COLUMNS, *header)])
         self._stream.flush()
 
     def write(self, bad: BadRow, values: Sequence[str]) -> None:
         """Write one refused row (``values`` empty when the record was not valid CSV)."""
-        self._writer.writerow([bad.line, bad.code, bad.field or "", bad.message, *values])
+        cells = (str(bad.line), bad.code, bad.field or "", bad.message, *values)
+        self._writer.writerow([spreadsheet_safe(cell) for cell in cells])
         self._stream.flush()
 
 
@@ -373,6 +380,8 @@ class CandidateImport:
             self._bad(line, "csv_malformed", str(values), None, ())
             return None
         assert self.header is not None
+        if self.header.rejects:
+            values = [spreadsheet_value(cell) for cell in values]
         try:
             contact = check_row(self.header, values)
         except RowError as exc:
