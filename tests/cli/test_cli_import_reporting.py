@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import Invoke, parsed
 from hypothesis import given
 from hypothesis import strategies as st
-from cli_helpers import Invoke, parsed
 from test_cli_import import HEADER, do_import, emails_in, write_csv
 
 from symprogram._cli.bulk_import import _Progress
