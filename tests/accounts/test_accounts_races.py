@@ -21,6 +21,7 @@ import pytest
 
 from _programs import ALL, ProgramFactory, register_form
 from symprogram import Program
+from symprogram.accounts.ports import SCORE_REPORT_ADDRESS_KIND
 from symprogram.errors import PermissionDenied
 
 THREADS = 8
@@ -112,3 +113,37 @@ def test_failed_log_ins_at_once_are_refused_and_nothing_else(
             raise refused.value
 
     assert [] == _race(fail)
+
+
+@pytest.mark.parametrize("backend", ALL)
+def test_the_first_score_reports_of_a_new_store_recorded_at_once_all_succeed(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Score reports recorded from eight threads at once into a store that has none:
+    every call succeeds on its first try (each first report marks the address index
+    complete under a key of its own), and every report is found by its address."""
+    program = make_program(backend)
+
+    def record(n: int, i: int) -> None:
+        program.accounts.record_score_report(
+            registration_number=f"REG-{n}{i:03d}",
+            exam_code="250-101",
+            candidate_name=f"Candidate {n}",
+            email=f"c{n}@example.com",
+            score=80,
+            passing_score=70,
+            exam_date=program.clock.now().date(),
+            test_centre="Centre 1",
+        )
+
+    assert [] == _race(record)
+    with program.store.transaction(readonly=True) as tx:
+        entries = [r.key for r in tx.scan(SCORE_REPORT_ADDRESS_KIND, limit=1000)]
+    assert THREADS * ROUNDS == len([key for key in entries if not key.startswith("~")])
+    assert any(key.startswith("~complete") for key in entries)
+    for n in range(THREADS):
+        numbers = {
+            program.accounts.get_score_report(f"REG-{n}{i:03d}").email for i in range(ROUNDS)
+        }
+        assert {f"c{n}@example.com"} == numbers
+    assert program.verify_all().ok

@@ -80,9 +80,9 @@ SCORE_REPORT_ADDRESS_KIND = "score_report_address"
 """The score reports recorded for each address: a secondary index on the storage
 port's records, one record keyed ``<SHA-256 of the casefolded address>:<registration
 number>`` per report, found by a key-prefix scan (the erasure finds a person's
-unclaimed reports with it). The record ``~complete`` says every report of the store
-has its entry (a store written before the index existed has not, until its first
-erasure indexes them)."""
+unclaimed reports with it). A record keyed ``~complete:<random>`` says every report
+of the store has its entry (a store written before the index existed has none,
+until its first erasure indexes them)."""
 INCIDENT_KIND = "incident"
 """Support incidents, keyed by incident ID."""
 REQUEST_LOG_KIND = "account_request_log"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -296,7 +297,14 @@ class _RequestLog:
 
 
 _INDEX_COMPLETE = "~complete"
-"""The record of :data:`SCORE_REPORT_ADDRESS_KIND` saying every report is indexed."""
+"""The key prefix of the records of :data:`SCORE_REPORT_ADDRESS_KIND` saying every
+report is indexed (any one of them says so)."""
+
+
+def _complete_marker() -> ReportAddress:
+    """A new marker under its own key, so that two units of work that each write
+    one at once (two first reports) never collide on the same record."""
+    return ReportAddress(f"{_INDEX_COMPLETE}:{secrets.token_hex(8)}", "")
 
 
 class _ReportAddresses:
@@ -316,13 +324,13 @@ class _ReportAddresses:
         """Store a new report (Conflict ``score_report_exists`` if its number is
         taken) and its entry; return it stored.
 
-        The first report of a store with none also marks the index complete; two
-        firsts at once: one unit of work fails with a retryable ``ConcurrencyError``.
+        The first report of a store with none also marks the index complete (two
+        firsts at once each write their own marker: neither is refused).
         """
         first = not self._complete() and not _real(self._tx.scan(SCORE_REPORT_KIND, limit=1))
         stored = self._reports.add(report)
         if first:
-            self._repo.save(ReportAddress(_INDEX_COMPLETE, ""))
+            self._repo.save(_complete_marker())
         self._repo.save(ReportAddress(self._key(stored), stored.registration_number))
         return stored
 
@@ -351,7 +359,8 @@ class _ReportAddresses:
         return tuple(sorted(found))
 
     def _complete(self) -> bool:
-        return self._tx.load(SCORE_REPORT_ADDRESS_KIND, _INDEX_COMPLETE) is not None
+        marker = self._tx.scan(SCORE_REPORT_ADDRESS_KIND, prefix=_INDEX_COMPLETE, limit=1)
+        return bool(marker)
 
     def _index_all(self) -> None:
         for report in self._reports.iterate():
@@ -359,7 +368,7 @@ class _ReportAddresses:
                 continue  # a stand-in slot
             if self._repo.find(self._key(report)) is None:
                 self._repo.save(ReportAddress(self._key(report), report.registration_number))
-        self._repo.save(ReportAddress(_INDEX_COMPLETE, ""))
+        self._repo.save(_complete_marker())
 
 
 def _real(records: list[Record]) -> list[Record]:
