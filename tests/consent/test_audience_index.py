@@ -363,16 +363,34 @@ def test_opt_out_and_necessary_purposes_keep_the_full_scan(store: Store, clock: 
 
 
 def test_subjects_to_notify_still_lists_the_unnotified(store: Store, clock: FixedClock) -> None:
-    """Subjects not notified of a new version are listed, with the index in place."""
+    """Known subjects not notified of a new version are listed, with the index in
+    place (B2 only refused and was shown a notice: not known, so not listed)."""
     consent = ConsentService(store, clock, settings=OPT_IN_READING)
     _populate(consent, clock)
     latest = consent.policies.latest
     consent.publish_policy(_next_policy(latest, "2011-02", clock.now() + HOUR, "recipient"))
     consent.record_notice("c3", "2011-02")
-    assert ["B2", "a1", "d:4"] == list(consent.subjects_to_notify("2011-02"))
+    assert ["a1", "d:4"] == list(consent.subjects_to_notify("2011-02"))
     clock.advance(2 * HOUR)
     assert ["c3"] == list(consent.audience("special_offers"))
     assert ["c3"] == _reference(consent, "special_offers", None, None)
+
+
+def test_subjects_to_notify_leaves_out_those_never_made_known(
+    store: Store, clock: FixedClock
+) -> None:
+    """Only an opt-out, a refusal, a cookie choice or a notice: nobody to notify."""
+    consent = ConsentService(store, clock, settings=OPT_IN_READING)
+    consent.opt_out("o1", "newsletters", channel="email_reply")
+    consent.refuse("r2", "special_offers", channel="web_form")
+    consent.grant("v3", "cookies.tracking", channel="web_form")
+    consent.record_notice("n4", "2005-07")
+    consent.record_personal_data("p5", "contest", {"name": "Pat"})
+    latest = consent.policies.latest
+    consent.publish_policy(_next_policy(latest, "2011-02", clock.now() + HOUR, "recipient"))
+    assert ["p5"] == list(consent.subjects_to_notify("2011-02"))
+    consent.grant("r2", "special_offers", channel="web_form")
+    assert ["p5", "r2"] == list(consent.subjects_to_notify("2011-02"))
 
 
 @pytest.mark.parametrize("batch", [0, 10_001, True, "5"])

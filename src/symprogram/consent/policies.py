@@ -109,6 +109,11 @@ class Policies(ConsentBase):
     def subjects_to_notify(self, policy_version: str, *, batch: int = 500) -> Iterator[str]:
         """Stream the known, non-erased subjects not yet notified of ``policy_version``.
 
+        A subject of whom nothing that makes them known was recorded (only an
+        opt-out, a refusal, a withdrawal, a cookie choice or a notice:
+        :func:`symprogram.consent.rules.makes_known`) is not listed: there is no
+        one to notify, as :meth:`may_use` allows them nothing either.
+
         Raises:
             NotFound: ``policy_not_found``.
             ValidationError: ``invalid_batch``.
@@ -119,7 +124,9 @@ class Policies(ConsentBase):
         size = rules.check_batch(batch)
 
         def pending(tx: Transaction, state: ConsentState) -> bool:
-            return state.erased_at is None and not rules.notified_of(state, catalogue, rank)
+            if state.erased_at is not None or not state.known:
+                return False
+            return not rules.notified_of(state, catalogue, rank)
 
         return self._projections.pages(size, pending, self._clock.now())
 
