@@ -110,6 +110,18 @@ def test_refusals_name_the_csv_column(run: Invoke, tmp_path: Path) -> None:
     assert "lines" not in text.stderr
 
 
+def test_the_erased_address_marker_is_a_bad_row(run: Invoke, tmp_path: Path) -> None:
+    """A row for the address that replaces erased ones is refused alone, as `email`; the
+    other rows are imported."""
+    marker = GOOD.format(n="ERASED").replace("example.com", "erased.example")
+    path = csv_file(tmp_path / "c.csv", HEADER, [GOOD.format(n=1), marker, GOOD.format(n=3)])
+    data = parsed(do_import(run, path, "--json"))
+    assert [(3, "email", "invalid_email")] == [
+        (b["line"], b["field"], b["code"]) for b in data["bad_rows"]
+    ]
+    assert 2 == data["imported"]
+
+
 def test_a_column_missing_from_the_header_is_named_as_missing(run: Invoke, tmp_path: Path) -> None:
     """A city and country without any street-line column: the message says the column is absent."""
     path = csv_file(

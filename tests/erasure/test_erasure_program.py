@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from erasure_helpers import (
     PASSWORD,
@@ -24,7 +25,13 @@ from erasure_helpers import (
 from _kinds import KNOWN_KINDS, OTHER_KINDS, PERSONAL_KINDS, sqlite_kinds
 from _programs import ALL, START, ProgramFactory, db_path
 from symprogram import Program
-from symprogram.accounts import ERASED_EMAIL, ERASED_TEXT, AccountStatus
+from symprogram.accounts import (
+    ERASED_EMAIL,
+    ERASED_TEXT,
+    AccountStatus,
+    BulkCandidate,
+    ContactDetails,
+)
 from symprogram.awards.models import ERASED_KIT_ADDRESS
 from symprogram.clock import FixedClock
 from symprogram.errors import (
@@ -460,3 +467,41 @@ def test_a_person_without_consent_records_is_erased(
     assert (None, (), ()) == (receipt.consent, receipt.awards.kits, receipt.accounts.incidents)
     assert [] == leaks_in_texts(store_texts(program), ("solo@example.com", "Solomon"))
     assert program.history.verify(cid).ok
+
+
+def _person(email: str) -> ContactDetails:
+    return ContactDetails(
+        email=email,
+        given_name="Eve",
+        family_name="Smith",
+        company_name="Analytical Engines",
+        partner_company="Babbage & Co",
+        preferred_language="en-GB",
+    )
+
+
+@pytest.mark.parametrize("address", [ERASED_EMAIL, ERASED_EMAIL.upper(), f" {ERASED_EMAIL} "])
+def test_the_erased_address_marker_is_no_accounts_address(program: Program, address: str) -> None:
+    """The marker that replaces erased addresses can never become an account's address:
+    its owner's erasure would keep it in the e-mail index ("never in the e-mail index")
+    and leave the reports recorded for it unanonymized."""
+    cid = register(program, email="ada@example.com", given_name="Ada", family_name="Lovelace")
+    receipt = program.accounts.accept_terms(path="create_account").token
+    assert receipt is not None
+    fields = _person(address)
+    rows = [BulkCandidate(_person("eve@example.com")), BulkCandidate(fields)]
+
+    refused = [
+        _refused(
+            program,
+            lambda: program.accounts.register(
+                terms_receipt=receipt, password=PASSWORD, **attrs.asdict(fields, recurse=False)
+            ),
+        ),
+        _refused(program, lambda: program.accounts.request_email_change(cid, address)),
+        _refused(program, lambda: program.accounts.register_many(rows)),
+    ]
+
+    assert [("invalid_email", True)] * 3 == [(e.code, e.details["reserved"]) for e in refused]
+    assert 1 == refused[2].details["row"]
+    assert program.accounts.find_by_email(ERASED_EMAIL) is None

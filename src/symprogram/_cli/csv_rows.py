@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
-from symprogram.accounts import ContactDetails, PostalAddress
+from symprogram.accounts import ContactDetails, PostalAddress, rules
 from symprogram.errors import SymprogramError, ValidationError
 
 __all__ = [
@@ -259,7 +259,7 @@ def check_row(header: Header, values: list[str]) -> ContactDetails:
         return value or None
 
     try:
-        return ContactDetails(
+        contact = ContactDetails(
             email=fields.get("email", ""),
             given_name=fields.get("given_name", ""),
             family_name=fields.get("family_name", ""),
@@ -269,10 +269,12 @@ def check_row(header: Header, values: list[str]) -> ContactDetails:
             phone=get("phone"),
             postal_address=_address(get),
         )
+        rules.require_usable_email(contact.email)
     except RowError as exc:
         raise RowError(exc.error, exc.column, values, exc.message) from exc
     except SymprogramError as exc:
         raise RowError(exc, _field_column(exc.field), values) from exc
+    return contact
 
 
 def _field_column(field: str | None) -> str | None:

@@ -23,7 +23,7 @@ from symprogram.accounts.models import (
     ScoreReport,
     erased_contact,
 )
-from symprogram.errors import IllegalTransition
+from symprogram.errors import IllegalTransition, ValidationError
 
 __all__ = [
     "ACCOUNT_TRANSITIONS",
@@ -38,6 +38,7 @@ __all__ = [
     "reported_for",
     "require_not_erased",
     "require_open",
+    "require_usable_email",
     "staff_status_change",
 ]
 
@@ -183,6 +184,29 @@ def known_emails(
                 found.add(value)
     found.discard(ERASED_EMAIL)
     return tuple(sorted(found))
+
+
+def require_usable_email(email: str, field: str = "email") -> str:
+    """Return ``email`` (normalized) unless it is :data:`ERASED_EMAIL`, in any case.
+
+    The marker stands for an erased address: an account holding it would never
+    have its index entry released or its reports anonymized by its erasure, and
+    would share its address with every erased account.
+
+    Raises:
+        ValidationError: ``invalid_email`` (details ``reserved``: ``True``).
+    """
+    if _text.email_key(email) == _ERASED_KEY:
+        raise ValidationError(
+            "this address stands for erased addresses and cannot be an account's",
+            field=field,
+            code="invalid_email",
+            details={"reserved": True},
+        )
+    return email
+
+
+_ERASED_KEY = _text.email_key(ERASED_EMAIL)
 
 
 def erased_report(report: ScoreReport) -> ScoreReport:

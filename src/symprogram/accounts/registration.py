@@ -229,6 +229,7 @@ class Registration(AccountOpening, LinkRequests):
             phone=phone,
             postal_address=postal_address,
         )
+        rules.require_usable_email(contact.email)
         self._password_ok(password, contact)
         rules.require_receipt(terms_receipt)
         encoded = self._hasher.hash(password)

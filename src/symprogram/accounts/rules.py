@@ -285,7 +285,8 @@ def check_bulk_rows(
     Raises:
         ValidationError: not an iterable of rows (``invalid_rows``), a row of another
             type (``invalid_row``, details ``row``), a password hash the hasher
-            does not recognize (``invalid_password_hash``, details ``row``).
+            does not recognize (``invalid_password_hash``, details ``row``), the
+            address that stands for erased ones (``invalid_email``, details ``row``).
     """
     if not isinstance(rows, Iterable):
         raise ValidationError(
@@ -304,6 +305,7 @@ def check_bulk_rows(
                 code="invalid_row",
                 details={"row": number},
             )
+        _usable_row_email(row, number)
         hashed = row.password_hash
         if hashed is not None and recognizes is not None and not recognizes(hashed):
             raise ValidationError(
@@ -393,12 +395,27 @@ def contact_review(candidate: Candidate, at: datetime, period: timedelta) -> Dec
     )
 
 
+def _usable_row_email(row: BulkCandidate, number: int) -> None:
+    """Refuse a bulk row for the address that stands for erased ones (details ``row``)."""
+    try:
+        _rules_lifecycle.require_usable_email(row.contact.email)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"row {number}: {exc.message}",
+            field="email",
+            code=exc.code,
+            details={**exc.details, "row": number},
+        ) from None
+
+
 def check_new_email(candidate: Candidate, new_email: str) -> None:
-    """Refuse an e-mail change to the account's own address (``new_email`` normalized).
+    """Refuse an e-mail change to the account's own address (``new_email`` normalized),
+    or to the address that stands for erased ones (:data:`ERASED_EMAIL`).
 
     Raises:
-        ValidationError: ``email_unchanged`` (field ``new_email``).
+        ValidationError: ``email_unchanged`` or ``invalid_email`` (field ``new_email``).
     """
+    _rules_lifecycle.require_usable_email(new_email, "new_email")
     if _text.email_key(new_email) == _text.email_key(candidate.contact.email):
         raise ValidationError(
             "this is already the account's address",
