@@ -100,6 +100,33 @@ def test_fifty_guesses_then_the_right_one_is_refused(make_program: ProgramFactor
         program.accounts.authenticate("ada@example.com", PASSWORD)
 
 
+def test_guessing_the_current_password_in_a_password_change_is_limited_as_log_ins(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """``change_password`` verifies the current password: its wrong guesses count as the
+    address's failed log-ins, and beyond the limit the right one is refused too, there
+    and at log-in, until the window has passed."""
+    program = make_program(backend)
+    cid = _active(program)
+    new = "an entirely new passphrase"
+
+    def change(current: str) -> str:
+        with pytest.raises(SymprogramError) as info:
+            program.accounts.change_password(cid, current, new)
+        return info.value.code
+
+    limit = program.accounts.settings.login_failure_limit
+    codes = [change(f"guess number {n}") for n in range(limit + 45)]
+
+    assert ["invalid_credentials"] * limit + ["rate_limited"] * 45 == codes
+    assert "rate_limited" == change(PASSWORD)
+    with pytest.raises(RateLimited):
+        program.accounts.authenticate("ada@example.com", PASSWORD)
+    _clock(program).advance(program.accounts.settings.login_failure_window)
+    program.accounts.change_password(cid, PASSWORD, new)
+    assert "ada@example.com" == _email(program.accounts.authenticate("ada@example.com", new))
+
+
 def test_unknown_addresses_are_limited_the_same_way(
     backend: str, make_program: ProgramFactory
 ) -> None:

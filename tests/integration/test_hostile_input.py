@@ -384,6 +384,8 @@ WRITES_ON_FAILURE = {
     # a failed log-in is counted per address in the store (issue 18's rate limits)
     ("accounts.authenticate.email", "invalid_credentials"),
     ("accounts.authenticate.password", "invalid_credentials"),
+    # ... and so is a wrong current password in a change (once an example changed it)
+    ("accounts.change_password.new", "invalid_credentials"),
 }
 
 

@@ -149,7 +149,14 @@ class Credentials(LinkRequests):
     ) -> None:
         """Change the password of a logged-in candidate; outstanding reset links die.
 
+        A wrong current password is a failed log-in of the account's address: it
+        is counted, and beyond ``settings.login_failure_limit`` the call is
+        refused before any hashing, as :meth:`authenticate` is (so the current
+        password cannot be guessed here past the log-in limit).
+
         Raises:
+            RateLimited: too many failed log-ins for the account's address
+                (``rate_limited``; ``retry_after`` seconds).
             PermissionDenied: wrong current password (``invalid_credentials``).
             ValidationError: the new password breaks the policy (password codes).
             IllegalTransition: the account is closed (``account_closed``).
@@ -157,15 +164,21 @@ class Credentials(LinkRequests):
         key = candidate_key(candidate_id)
         candidate = self._read(lambda s: s.candidates.get(key))
         rules.require_open(candidate)
-        encoded_now = self._read(lambda s: s.credentials.password_hash(key))
-        rules.require_current_password(
+        now = self._now()
+        failures = AccountsStorage.request_key(LOGIN_LOG, candidate.contact.email)
+        failed, encoded_now = self._read(
+            lambda s: (s.requests.recent_key(failures), s.credentials.password_hash(key))
+        )
+        self._enforce_login_limits((failed,), now)
+        if not (
             isinstance(current_password, str)
             and encoded_now is not None
             and self._hasher.verify(current_password, encoded_now)
-        )
+        ):
+            self._login_failed((failures,), now)
+            rules.require_current_password(False)
         self._password_ok(new_password, candidate.contact)
         encoded = self._hasher.hash(new_password)
-        now = self._now()
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             fresh = store.candidates.get(key)
