@@ -325,6 +325,10 @@ def test_calls_on_the_erased_account_raise_account_erased(program: Program) -> N
         "message": lambda: accounts.post_incident_message(
             seeded.incident_id, author="support", body="hello again"
         ),
+        "start": lambda: accounts.start_incident(seeded.incident_id),
+        "resolve": lambda: accounts.resolve_incident(seeded.incident_id),
+        "close incident": lambda: accounts.close_incident(seeded.incident_id),
+        "reopen": lambda: accounts.reopen_incident(seeded.incident_id),
         "terms": lambda: accounts.accept_terms(path="create_account", candidate_id=cid),
         "publish": lambda: awards.publish(cid, ["scs-endpoint"], "x@example.org"),
         "evaluate": lambda: awards.evaluate(cid),

@@ -126,7 +126,8 @@ class Incidents(FlowBase):
         """Customer support takes an open incident up: ``open -> in_progress``.
 
         Raises:
-            IllegalTransition: not open (``illegal_transition``).
+            IllegalTransition: not open (``illegal_transition``), or the
+                account was erased (``account_erased``).
         """
         return self._move_incident(incident_id, IncidentStatus.IN_PROGRESS)
 
@@ -134,7 +135,8 @@ class Incidents(FlowBase):
         """Mark an open or in-progress incident resolved; starts the reopen window.
 
         Raises:
-            IllegalTransition: not open or in progress (``illegal_transition``).
+            IllegalTransition: not open or in progress (``illegal_transition``),
+                or the account was erased (``account_erased``).
         """
         return self._move_incident(incident_id, IncidentStatus.RESOLVED)
 
@@ -142,7 +144,8 @@ class Incidents(FlowBase):
         """Close a resolved incident.
 
         Raises:
-            IllegalTransition: not resolved (``illegal_transition``).
+            IllegalTransition: not resolved (``illegal_transition``), or the
+                account was erased (``account_erased``).
         """
         return self._move_incident(incident_id, IncidentStatus.CLOSED)
 
@@ -152,7 +155,8 @@ class Incidents(FlowBase):
 
         Raises:
             IllegalTransition: not resolved or closed (``illegal_transition``), or
-                the window has passed (``reopen_window_passed``).
+                the window has passed (``reopen_window_passed``), or the account
+                was erased (``account_erased``).
         """
         return self._move_incident(incident_id, IncidentStatus.OPEN)
 
@@ -161,14 +165,16 @@ class Incidents(FlowBase):
         now = self._now()
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
+            current = store.incidents.get(checked)
+            candidate = store.candidates.get(current.candidate_id)
+            rules.require_not_erased(candidate)
             incident, event = rules.change_incident_status(
-                store.incidents.get(checked),
+                current,
                 target,
                 now,
                 reopen_window=self.settings.incident_reopen_window,
             )
             incident = store.incidents.save(incident)
             self._record(tx, event)
-            candidate = store.candidates.get(incident.candidate_id)
             self._send(tx, [messages.incident_notice(candidate, incident, "incident_update")])
         return incident
