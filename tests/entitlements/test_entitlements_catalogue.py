@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from entitlements_helpers import to_toml
 
+from _hostile import HUGE, deep
 from symprogram.clock import FixedClock
 from symprogram.entitlements import EntitlementCatalogue, EntitlementsService, Reader
 from symprogram.errors import CatalogueError
@@ -147,3 +148,77 @@ def test_catalogue_order_does_not_matter(seed: int) -> None:
             assert one.decide(reader, document.id, languages) == two.decide(
                 reader, document.id, languages
             )
+
+
+def _default_text() -> str:
+    root = resources.files("symprogram").joinpath("data", "entitlements")
+    return "\n".join(
+        item.read_text(encoding="utf-8") for item in sorted(root.iterdir(), key=lambda i: i.name)
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 5000 + "]" * 5000,
+        "x = " + "{a = " * 2000 + "1" + "}" * 2000,
+        "x = " + "9" * 5000,
+    ],
+    ids=["deep_arrays", "deep_tables", "huge_integer"],
+)
+def test_toml_python_cannot_read_is_a_catalogue_error(text: str) -> None:
+    """TOML nested past the recursion limit, or an integer too long for Python, is
+    refused as unreadable (catalogue_invalid), never RecursionError or ValueError."""
+    with pytest.raises(CatalogueError) as caught:
+        EntitlementCatalogue.from_toml(text)
+    assert ("catalogue_invalid", "file") == (caught.value.code, caught.value.details["entry"])
+
+
+def test_a_path_the_system_refuses_is_a_catalogue_error(tmp_path: Path) -> None:
+    """A path whose name is too long for the file system is refused like a missing one
+    (catalogue_invalid, field path), never OSError."""
+    for path in (tmp_path / ("a" * 5000), tmp_path / "/".join(["b" * 300] * 3)):
+        with pytest.raises(CatalogueError) as caught:
+            EntitlementCatalogue.load(path)
+        assert ("catalogue_invalid", "path") == (caught.value.code, caught.value.field)
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00", '"0001-01-01T00:30:00+01:00"'],
+)
+def test_an_instant_outside_the_utc_years_names_the_entry(start: str) -> None:
+    """A `from` that falls outside the years 1 to 9999 in UTC is an invalid entry:
+    CatalogueError naming the access rule, like any other bad `from`."""
+    text = _default_text().replace(
+        '{ access = "entitlement", from = 2011-01-15',
+        f'{{ access = "entitlement", from = {start}',
+        1,
+    )
+    with pytest.raises(CatalogueError) as caught:
+        EntitlementCatalogue.from_toml(text)
+    field = "document[0] 'essential_support_basic_maintenance_handbook'.access[1]"
+    assert ("catalogue_invalid", field) == (caught.value.code, caught.value.field)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda d: d["escalation"]["level"][0].update(rank=HUGE), "escalation.level"),
+        (lambda d: d["document"][0]["access"][0].update(access=deep()), "document[0] 'essential_support_basic_maintenance_handbook'.access[0]"),
+        (lambda d: d["document"][0]["access"][0].update(access=HUGE), "document[0] 'essential_support_basic_maintenance_handbook'.access[0]"),
+        (lambda d: d["document"][0].update({5: 1, "colour": 2}), "document[0] 'essential_support_basic_maintenance_handbook'.colour"),
+    ],
+)  # fmt: skip
+def test_hostile_values_in_a_mapping_are_named_safely(mutate: Any, field: str) -> None:
+    """The deprecated from_mapping names a huge int, a deeply nested list or keys of
+    mixed types in its CatalogueError, never raising ValueError, RecursionError or
+    TypeError while doing so."""
+    data = default_data()
+    mutate(data)
+    with (
+        pytest.raises(CatalogueError) as caught,
+        pytest.warns(DeprecationWarning, match="from_mapping"),
+    ):
+        EntitlementCatalogue.from_mapping(data)
+    assert ("catalogue_invalid", field) == (caught.value.code, caught.value.field)

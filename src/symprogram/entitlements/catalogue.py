@@ -38,6 +38,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from symprogram._checks import shown
 from symprogram.clock import ensure_utc, start_of_day
 from symprogram.entitlements._models_catalogue import (
     Access,
@@ -134,9 +135,10 @@ class _Checker:
         for key in required:
             if key not in table:
                 self.fail(section, entry, "is missing", key=key)
-        unknown = sorted(set(table) - set(required) - set(optional))
+        unknown = sorted(set(table) - set(required) - set(optional), key=shown)
         if unknown:
-            self.fail(section, entry, f"unknown key {unknown[0]!r}", key=unknown[0])
+            name = unknown[0] if isinstance(unknown[0], str) else shown(unknown[0], limit=60)
+            self.fail(section, entry, f"unknown key {shown(unknown[0], limit=60)}", key=name)
 
     def text(self, table: Mapping[str, Any], key: str, section: str, entry: str) -> str:
         value = table.get(key)
@@ -201,7 +203,10 @@ class _Checker:
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 self.fail(section, entry, "an instant needs a UTC offset", key=key)
-            return ensure_utc(value)
+            try:
+                return ensure_utc(value)
+            except ValidationError:  # outside the years 1 to 9999 once in UTC
+                self.fail(section, entry, f"{value.isoformat()} is out of range in UTC", key=key)
         if isinstance(value, date):
             return start_of_day(value)
         if isinstance(value, str):
@@ -217,7 +222,9 @@ class _Checker:
 
 def _entry_name(section: str, index: int, table: Mapping[str, Any], key: str = "id") -> str:
     value = table.get(key)
-    return f"{section}[{index}]" + (f" {value!r}" if isinstance(value, str | int) else "")
+    return f"{section}[{index}]" + (
+        f" {shown(value, limit=80)}" if isinstance(value, str | int) else ""
+    )
 
 
 # ------------------------------------------------------------------------- loading
@@ -313,15 +320,31 @@ def from_toml(text: str, *, source: str = "<string>") -> EntitlementCatalogue:
 def _parse(text: str, name: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
+        # TOMLDecodeError (a ValueError), an integer too long for Python to read
+        # (ValueError) or arrays and tables nested past the recursion limit.
+        problem = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
         raise CatalogueError(
-            f"{name}: not a readable TOML file: {exc}",
+            f"{name}: not a readable TOML file: {problem}",
             field="path",
-            details={"file": name, "entry": "file", "problem": str(exc)},
-        ) from exc
+            details={"file": name, "entry": "file", "problem": problem},
+        ) from None
 
 
 def _files(root: Traversable) -> list[Traversable]:
+    try:
+        return _listed(root)
+    except SymprogramError:
+        raise
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, no permission
+        raise CatalogueError(
+            f"{shown(str(root), limit=200)}: not a readable file or directory: {exc}",
+            field="path",
+            details={"file": str(root), "entry": "path", "problem": str(exc)},
+        ) from None
+
+
+def _listed(root: Traversable) -> list[Traversable]:
     if root.is_dir():
         files = sorted(
             (item for item in root.iterdir() if item.name.endswith(".toml")),
@@ -402,9 +425,10 @@ def _from_mapping(
             details={"file": source, "entry": "catalogue", "problem": "must be a table"},
         )
     check = _Checker(sources if sources is not None else dict.fromkeys(data, source))
-    unknown = sorted(set(data) - _SECTIONS)
+    unknown = sorted(set(data) - _SECTIONS, key=shown)
     if unknown:
-        check.fail(unknown[0], unknown[0], "unknown section")
+        name = unknown[0] if isinstance(unknown[0], str) else shown(unknown[0], limit=60)
+        check.fail(name, name, "unknown section")
     levels = _levels(check, data.get("service_level"))
     fallback, regions = _languages(check, data.get("languages"))
     documents = _documents(check, data.get("document"), levels, fallback)
@@ -491,10 +515,15 @@ def _access_rules(check: _Checker, raw: object, section: str, entry: str) -> tup
         check.keys(table, section, f"{entry}.{key}", ("access",), ("from", "name"))
         value = table["access"]
         try:
+            if not isinstance(value, str):
+                raise ValueError(value)  # Access() would repr a hostile value
             access = Access(value)
         except ValueError:
             check.fail(
-                section, entry, f"{value!r} is not one of public, login, entitlement", key=key
+                section,
+                entry,
+                f"{shown(value, limit=60)} is not one of public, login, entitlement",
+                key=key,
             )
         start = None if "from" not in table else check.instant(table["from"], section, entry, key)
         name = None if "name" not in table else check.text(table, "name", section, entry)
