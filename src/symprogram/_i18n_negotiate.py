@@ -181,8 +181,23 @@ def _match_member(
     )
 
 
-def _excluded(candidate: _Candidate, excluded: Iterable[LanguageTag]) -> bool:
-    language, script, region = candidate.node
+def _excluded(
+    candidate: _Candidate, excluded: Iterable[LanguageTag], regions: Mapping[str, str]
+) -> bool:
+    """Whether a ``q=0`` range covers ``candidate`` (RFC 4647 extended filtering).
+
+    A range covers a tag that has each subtag the range gives: its script, written
+    or likely (``zh-Hant`` covers ``zh-TW``), and its region, written or declared
+    by the catalogue's ``default_regions`` (``pt-BR`` covers ``pt`` when
+    ``pt = "BR"``). A region CLDR only guesses is not the tag's: ``he-IL;q=0`` is
+    narrower than ``he`` and does not exclude it.
+    """
+    language, script, _ = candidate.node
+    region = candidate.tag.region
+    if region is None:
+        region = regions.get(f"{language}-{script}")
+        if region is None and script == _likely_script(language):
+            region = regions.get(language)
     return any(
         tag.language == language and tag.script in (None, script) and tag.region in (None, region)
         for tag in excluded
@@ -201,7 +216,7 @@ def _negotiate_cached(
     steps: list[str] = []
     preferences, excluded = _preferences(preferred, steps)
     candidates = _candidates(available, regions)
-    allowed = [c for c in candidates if not _excluded(c, excluded)]
+    allowed = [c for c in candidates if not _excluded(c, excluded, regions)]
     default_tag = None if default is None else _coerce(default, "default")[1]
     default_candidate = _default_candidate(default_tag, candidates, regions)
     # Ties are one choice only in a header (a list is in order, most preferred first).
@@ -455,7 +470,9 @@ def negotiate(
     A script is never crossed: ``zh-TW`` (``zh-Hant``) is not served ``zh-Hans``
     nor ``sr-Latn`` ``sr-Cyrl``. ``*`` matches ``default``. Ranges with ``q=0``
     exclude the available tags they cover from matching (the final fallback to
-    ``default`` is still made). When nothing matches, ``default`` is used if it
+    ``default`` is still made): the tags with each subtag of the range, a script
+    written or likely, a region written or given by ``default_regions``
+    (``he-IL;q=0`` does not exclude ``he``). When nothing matches, ``default`` is used if it
     is available (``fallback=True``); otherwise ``match`` is ``None``. The result
     does not depend on the order of ``available`` and is cached.
 

@@ -76,6 +76,8 @@ HEADERS = {
     "!!,??,en;q=x": ("fallback", "en", "ltr"),
     "xx-YY": ("fallback", "en", "ltr"),
     "he;q=0,en": ("served", "en", "ltr"),
+    # q=0 on a narrower range (he-IL) does not exclude the broader he the reader accepts
+    "he-IL;q=0, he": ("served", "he", "rtl"),
 }
 
 

@@ -7,7 +7,7 @@ import contextlib
 import babel.localedata
 import pytest
 from babel import Locale
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from symprogram.errors import LimitExceeded, ValidationError
@@ -422,6 +422,34 @@ def test_wildcard_matches_default() -> None:
 def test_q_zero_excludes_a_language() -> None:
     """A range with q=0 is never chosen by matching."""
     assert "en-US" == _match("en, en-GB;q=0", ["en-GB", "en-US"])
+
+
+@given(
+    st.sampled_from(["en", "he", "pt", "es", "fr", "de", "zh", "ar", "ja", "sr", "id", "tr"]),
+    st.sampled_from(["US", "GB", "IL", "BR", "PT", "419", "MX", "CN", "TW", "RS", "DE", "ID"]),
+)
+@example("he", "IL")  # CLDR's likely regions: where the old rule excluded the bare tag
+@example("en", "US")
+@example("pt", "BR")
+@example("zh", "CN")
+def test_q_zero_on_a_narrower_range_does_not_exclude_the_broader_tag(
+    language: str, region: str
+) -> None:
+    """RFC 4647: a range covers the tags that have each of its subtags. ``he-IL;q=0``
+    is narrower than ``he``: it excludes ``he-IL``, not the ``he`` the reader accepts,
+    even though CLDR guesses ``he`` is spoken in Israel."""
+    header = f"{language}-{region};q=0, {language}"
+    assert language == _match(header, ["en", language], default="en")
+    assert "en" == _match(header, ["en", f"{language}-{region}"], default="en")
+
+
+def test_q_zero_covers_the_region_the_catalogue_declares() -> None:
+    """A bare language whose region the catalogue declares (``default_regions``) is
+    covered by a range with that region: ``pt-BR;q=0`` excludes a ``pt`` that means
+    Brazilian Portuguese, not one that means European Portuguese."""
+    assert "en" == _match("pt-BR;q=0, pt", ["en", "pt"], default="en", default_regions={"pt": "BR"})  # type: ignore[arg-type]
+    assert "pt" == _match("pt-BR;q=0, pt", ["en", "pt"], default="en", default_regions={"pt": "PT"})  # type: ignore[arg-type]
+    assert "en" == _match("zh-Hant;q=0, zh-TW", ["en", "zh-TW"], default="en")
 
 
 def test_invalid_available_raises() -> None:
