@@ -173,7 +173,9 @@ WEIGHTS = ("1", "0.9", "0.5", "0.1")
         st.tuples(st.sampled_from(HEADER_TAGS), st.sampled_from(WEIGHTS)),
         min_size=1,
         max_size=6,
-        unique_by=lambda item: item[0],
+        # One item per language range: an alias repeats its canonical tag (iw, he),
+        # and of a repeated range the first in the header counts, whatever its q.
+        unique_by=lambda item: item[0] if item[0] == "*" else str(parse_tag(item[0])),
     ),
     st.sampled_from(DOCUMENT_IDS),
     st.randoms(use_true_random=False),
