@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from symprogram._checks import shown
 from symprogram.clock import ensure_utc, start_of_day
@@ -92,6 +93,12 @@ _SECTIONS = frozenset(
 
 
 # ---------------------------------------------------------------------- validation
+
+# An http(s) URL with a host, and no whitespace or control character anywhere (a
+# redirect to it must not split a response header).
+_URL_RE: Final = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f-\x9f]+[^\s\x00-\x1f\x7f-\x9f]*")
+# An IANA time zone name ("America/New_York", "UTC", "Etc/GMT+5"): never a path.
+_TIME_ZONE_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*", re.ASCII)
 
 
 class _Checker:
@@ -181,8 +188,14 @@ class _Checker:
 
     def url(self, table: Mapping[str, Any], key: str, section: str, entry: str) -> str:
         value = self.text(table, key, section, entry)
-        if not value.startswith(("https://", "http://")):
+        if not _URL_RE.fullmatch(value):
             self.fail(section, entry, "must be an http(s) URL", key=key)
+        return value
+
+    def time_zone(self, table: Mapping[str, Any], key: str, section: str, entry: str) -> str:
+        value = self.text(table, key, section, entry)
+        if not _TIME_ZONE_RE.fullmatch(value) or ".." in value:
+            self.fail(section, entry, f"{shown(value, limit=60)} is not an IANA time zone", key=key)
         return value
 
     def tag(self, value: str, section: str, entry: str, key: str) -> str:
@@ -668,7 +681,7 @@ def _telephone(
                 languages=tuple(languages),
                 english_hours=check.text(line, "english_hours", section, entry),
                 local_hours=check.text(line, "local_hours", section, entry),
-                time_zone=check.text(line, "time_zone", section, entry),
+                time_zone=check.time_zone(line, "time_zone", section, entry),
             )
         )
     return primary, lines, gate
