@@ -29,6 +29,8 @@ __all__ = [
     "AccountsCandidateDirectory",
     "ConsentMarketing",
     "ConsentRemoteAccess",
+    "AWARDS_ANCHOR_KINDS",
+    "CANDIDATE_ANCHOR_KINDS",
     "awards_anchors",
     "candidate_anchors",
     "postal_address_recorded",
@@ -297,6 +299,15 @@ def postal_address_recorded(event: ContactDetailsUpdated) -> bool:
     once a postal address is on file.
     """
     return any(change.field == "postal_address" and change.new for change in event.changes)
+
+
+CANDIDATE_ANCHOR_KINDS = ("candidate",)
+"""The record kind :func:`candidate_anchors` reads, keyed by candidate ID (the accounts
+context's ``CANDIDATE_KIND``, named here so that a program is built without importing it)."""
+
+AWARDS_ANCHOR_KINDS = ("award_candidate",)
+"""The record kind :func:`awards_anchors` reads, keyed by candidate ID (the awards
+context's ``CANDIDATE_KIND``)."""
 
 
 def candidate_anchors(

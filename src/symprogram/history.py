@@ -34,7 +34,7 @@ from symprogram._verifications import LedgerReads
 from symprogram.errors import ValidationError
 from symprogram.events import DomainEvent, Subscriptions
 from symprogram.ledger import Ledger, LedgerEntry
-from symprogram.persistence import Store, Transaction
+from symprogram.persistence import Store, Transaction, check_key
 
 if TYPE_CHECKING:
     pass
@@ -81,22 +81,38 @@ class AccountHistory(LedgerReads):
             )
         self.ledger = ledger
         self._anchors: tuple[AnchorCheck, ...] = ()
+        self._kinds: tuple[str, ...] = ()
 
-    def add_anchor_check(self, check: AnchorCheck) -> None:
+    def add_anchor_check(self, check: AnchorCheck, *, kinds: Iterable[str] = ()) -> None:
         """Compare a stored aggregate with the history in :meth:`verify` and :meth:`verify_all`.
 
         ``check(tx, subject, entries)`` returns the problems of ``subject``'s stored
         record against its history ``entries`` (read-only, in ``tx``); see
         :mod:`symprogram._anchors`. A program registers the accounts context's
-        (each candidate's status and address) when it is built.
+        (each candidate's status and address) when it is built. ``kinds`` are the
+        record kinds keyed by candidate ID that the check reads: :meth:`verify_all`
+        checks the key of every such record as a subject too, so a record stored
+        for a candidate whose history is empty (written in by hand, or its stream
+        and head dropped) is compared with that empty history.
 
         Raises:
-            ValidationError: ``check`` is not callable (``invalid_anchor_check``).
+            ValidationError: ``check`` is not callable (``invalid_anchor_check``);
+                ``kinds`` is not a collection of record kinds (``invalid_key``).
         """
-        self._anchors = (*self._anchors, check_anchor(check))
+        checked = check_anchor(check)
+        if isinstance(kinds, str) or not isinstance(kinds, Iterable):
+            raise ValidationError(
+                "kinds must be a collection of record kinds", field="kinds", code="invalid_key"
+            )
+        named = tuple(check_key(kind, "kinds") for kind in kinds)
+        self._anchors = (*self._anchors, checked)
+        self._kinds = (*self._kinds, *(k for k in named if k not in self._kinds))
 
     def _anchor_checks(self) -> Sequence[AnchorCheck]:
         return self._anchors
+
+    def _anchor_kinds(self) -> Sequence[str]:
+        return self._kinds
 
     def record(self, tx: Transaction, event: DomainEvent) -> LedgerEntry:
         """Append ``event`` to its subject's history inside ``tx``, then publish it.

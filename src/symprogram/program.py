@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
-from symprogram._bridges import awards_anchors, candidate_anchors
+from symprogram._bridges import (
+    AWARDS_ANCHOR_KINDS,
+    CANDIDATE_ANCHOR_KINDS,
+    awards_anchors,
+    candidate_anchors,
+)
 from symprogram._closing import Closing
 from symprogram._verifications import failed_verifications
 from symprogram.clock import Clock, SystemClock, ensure_utc
@@ -166,9 +171,10 @@ class Program(Closing):
         )
         # Each stored candidate's status and address, and its stored exam results and
         # grants, are checked against the history by ``history.verify`` and
-        # ``verify_all`` (``aggregate_mismatch``).
-        self.history.add_anchor_check(candidate_anchors)
-        self.history.add_anchor_check(awards_anchors)
+        # ``verify_all`` (``aggregate_mismatch``), every stored one: also those whose
+        # history is empty (written in by hand, or the stream and head dropped).
+        self.history.add_anchor_check(candidate_anchors, kinds=CANDIDATE_ANCHOR_KINDS)
+        self.history.add_anchor_check(awards_anchors, kinds=AWARDS_ANCHOR_KINDS)
 
     # -- construction -------------------------------------------------------------
     @classmethod

@@ -34,6 +34,7 @@ from symprogram.accounts import rules as account_rules
 from symprogram.accounts.models import ContactDetails
 from symprogram.entitlements import rules as entitlement_rules
 from symprogram.errors import IntegrityError, SymprogramError
+from symprogram.ids import CandidateId
 from symprogram.ledger import Verification
 from symprogram.notify import Outbox
 
@@ -256,6 +257,47 @@ def test_a_deleted_candidate_and_forged_holdings_are_reported(
     audit = {f.subject: fields(f) for f in program.entitlements.verify_all()}
     assert {"C-1", "C-2"} == set(audit)
     assert (HOLDINGS, "C-2", "agreements[A-2]") in audit["C-2"]
+
+
+def test_a_candidate_written_in_by_hand_or_whose_history_was_dropped_is_reported(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """A candidate row stored under a candidate ID with no history at all (written in
+    by hand), and an account whose history stream and head were both dropped, are
+    reported by ``verify_all`` and ``verify``: the stored candidate has no
+    ``candidate_registered`` behind it, even with the key and no digest."""
+    program = make_program(backend, ledger_key=KEY)
+    rows = LedgerRows(program)
+    cid, other = register_active(program), register_active(program, "bob@example.com")
+    assert {} == failed_subjects(program)
+    forged_id = CandidateId.generate().display
+    template = rows.get_record(CANDIDATE, other)
+    assert template is not None
+    rows.put_record(CANDIDATE, forged_id, template.replace(other, forged_id))
+    rows.put_stream(f"history:{cid}", [])
+    rows.put_head(f"history:{cid}", None)
+    assert {(CANDIDATE, forged_id, "candidate")} == fields(program.history.verify(forged_id))
+    assert {(CANDIDATE, cid, "candidate")} == fields(program.history.verify(cid))
+    assert {
+        f"history:{forged_id}": {"aggregate_mismatch"},
+        f"history:{cid}": {"aggregate_mismatch"},
+    } == failed_subjects(program)
+
+
+def test_the_account_rule_reports_a_candidate_its_history_says_nothing_of(
+    program: Program,
+) -> None:
+    """A stored candidate beside a history with no account entry is a ``candidate``
+    difference (stored ``recorded``, the ledger none); no candidate, none."""
+    cid = register_active(program)
+    candidate = program.accounts.get_candidate(cid)
+    [difference] = account_rules.candidate_differences(cid, candidate, [("kit_queued", {})])
+    assert ("candidate", "recorded", None) == (
+        difference.field,
+        difference.stored,
+        difference.ledger,
+    )
+    assert () == account_rules.candidate_differences(cid, None, [("kit_queued", {})])
 
 
 # -- legitimate life cycles verify clean -----------------------------------------------

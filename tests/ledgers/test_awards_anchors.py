@@ -32,8 +32,10 @@ from symprogram.awards import rules as award_rules
 from symprogram.awards.models import CandidateAwards, KitAddress, KitStatus
 from symprogram.errors import SymprogramError
 from symprogram.history import AccountHistory
+from symprogram.ids import CandidateId
 from symprogram.ledger import Verification
 from symprogram.serialization import loads_without
+from symprogram.storage.memory import MemoryStore
 
 KEY = b"awards anchors ledger key, 32 by"
 AWARDS = "award_candidate"
@@ -351,3 +353,40 @@ def test_the_disclosure_rule_compares_what_the_record_lists_and_the_history_name
     assert {"expires_at"} == {d.field for d in found}
     [listed] = award_rules.awards_differences(cid, state, entries[:2], {})
     assert (f"disclosures[{did}]", "recorded", None) == (listed.field, listed.stored, listed.ledger)
+
+
+@pytest.mark.backends("memory", "sqlite", "sqlalchemy", "postgresql", "mariadb")
+def test_awards_written_in_for_a_candidate_without_history_are_reported(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """An awards record (a grant, a disclosure) stored for a candidate ID whose history
+    is empty answers a certification nobody earned; ``verify`` and ``verify_all``
+    report it before anyone looks it up, even with the key and no digest."""
+    program = make_program(backend, ledger_key=KEY)
+    rows = LedgerRows(program)
+    cid = register_active(program)
+    grant = _earned(program, cid)
+    assert program.verify_all().ok
+    forged_id = CandidateId.generate().display
+    text = rows.get_record(AWARDS, cid)
+    assert text is not None
+    rows.put_record(AWARDS, forged_id, text.replace(cid, forged_id))
+    assert f"grants[{grant}]" in _fields(program.history.verify(forged_id))
+    [failure] = program.verify_all().failures
+    assert f"history:{forged_id}" == failure.subject
+    assert f"grants[{grant}]" in _fields(failure)
+
+
+def test_a_program_checks_every_stored_candidate_and_awards_record() -> None:
+    """The record kinds a program's account history checks by key are the accounts'
+    and the awards' candidate records; other kinds are refused."""
+    from symprogram._bridges import AWARDS_ANCHOR_KINDS, CANDIDATE_ANCHOR_KINDS
+    from symprogram.accounts.ports import CANDIDATE_KIND as ACCOUNT_KIND
+    from symprogram.awards.ports import CANDIDATE_KIND as AWARDS_KIND
+
+    assert ((ACCOUNT_KIND,), (AWARDS_KIND,)) == (CANDIDATE_ANCHOR_KINDS, AWARDS_ANCHOR_KINDS)
+    history = AccountHistory(MemoryStore())
+    for kinds in ("candidate", [""], [1]):
+        with pytest.raises(SymprogramError) as refused:
+            history.add_anchor_check(awards_anchor_check, kinds=kinds)  # type: ignore[arg-type]
+        assert "invalid_key" == refused.value.code

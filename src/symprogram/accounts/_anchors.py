@@ -10,8 +10,9 @@ a score report or incident of the account that does
 (``aggregate_mismatch``; the rules are
 :func:`symprogram.accounts.rules.candidate_differences` and
 :func:`~symprogram.accounts.rules.account_records_differences`). It only reads:
-the candidate record and the reports and incidents its history names, and only
-when the history says something of an account.
+the candidate record and the reports and incidents its history names; when the
+history says nothing of an account, only whether a candidate is stored (one is
+reported: it was written in by hand, or its history dropped).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 
 from symprogram._anchors import AggregateMismatch, mismatches
 from symprogram.accounts import rules
+from symprogram.accounts._stand_ins import is_stand_in
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ledger import LedgerEntry
 from symprogram.persistence import Transaction
@@ -35,11 +37,16 @@ def candidate_anchor_check(
     Raises:
         IntegrityError: the stored candidate cannot be read (``record_corrupt``).
     """
-    if not rules.mentions_account(entry.kind for entry in entries):
-        return ()
     storage = AccountsStorage(tx)
     candidate = storage.candidates.find(subject)
     pairs = [(entry.kind, entry.data) for entry in entries]
+    position = entries[-1].position if entries else 0
+    if not rules.mentions_account(entry.kind for entry in entries):
+        # A candidate stored where the history records no account: written in by hand
+        # (a stand-in, the decoy of a call for an unknown address, has no history).
+        if is_stand_in(subject):
+            return ()
+        return mismatches(position, rules.candidate_differences(subject, candidate, pairs))
     numbers, incident_ids = rules.named_records(pairs)
     reports = {n: r for n in sorted(numbers) if (r := storage.score_reports.find(n))}
     incidents = {i: n for i in sorted(incident_ids) if (n := storage.incidents.find(i))}
@@ -50,4 +57,4 @@ def candidate_anchor_check(
         *rules.email_index_differences(subject, candidate, email, owner),
         *rules.account_records_differences(subject, candidate, pairs, reports, incidents),
     )
-    return mismatches(entries[-1].position, differences)
+    return mismatches(position, differences)

@@ -144,13 +144,16 @@ def candidate_differences(
 
     Returns:
         one difference per field (``candidate``: no record where the history
-        records an account; ``status``; ``email``, personal data; ``erased_at``: an
-        erasure the history does not record, or one it records and the record lacks),
-        none when they agree or the history says nothing of the account.
+        records an account, or a record where it records none; ``status``;
+        ``email``, personal data; ``erased_at``: an erasure the history does not
+        record, or one it records and the record lacks), none when they agree or
+        neither says anything of the account.
     """
     said, erased, status, email = _replayed(entries)
     if not said:
-        return ()
+        if candidate is None:
+            return ()
+        return (AggregateDifference(CANDIDATE_KIND, candidate_id, "candidate", "recorded", None),)
     if candidate is None:
         return (AggregateDifference(CANDIDATE_KIND, candidate_id, "candidate", None, "recorded"),)
     found: list[AggregateDifference] = []

@@ -31,8 +31,6 @@ def awards_anchor_check(
     Raises:
         IntegrityError: the stored record cannot be read (``record_corrupt``).
     """
-    if not entries:
-        return ()
     storage = AwardsStorage()
     awards = storage.candidate(tx, subject)  # none stored: an empty record
     pairs = [(entry.kind, entry.data) for entry in entries]
@@ -41,4 +39,4 @@ def awards_anchor_check(
     made = {*awards.kit_ids, *rules.made_kits(pairs)}
     kits = {kid: kit for kid in sorted(made) if (kit := storage.find_kit(tx, kid))}
     differences = rules.awards_differences(subject, awards, pairs, disclosures, kits)
-    return mismatches(entries[-1].position, differences)
+    return mismatches(entries[-1].position if entries else 0, differences)
