@@ -30,7 +30,7 @@ from symprogram.accounts import PostalAddress
 from symprogram.awards import awards_anchor_check
 from symprogram.awards import rules as award_rules
 from symprogram.awards.models import CandidateAwards, KitAddress, KitStatus
-from symprogram.errors import SymprogramError
+from symprogram.errors import IntegrityError, SymprogramError
 from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
 from symprogram.ledger import Verification
@@ -390,3 +390,37 @@ def test_a_program_checks_every_stored_candidate_and_awards_record() -> None:
         with pytest.raises(SymprogramError) as refused:
             history.add_anchor_check(awards_anchor_check, kinds=kinds)  # type: ignore[arg-type]
         assert "invalid_key" == refused.value.code
+
+
+@pytest.mark.backends("memory", "sqlite", "sqlalchemy", "postgresql", "mariadb")
+def test_a_disclosure_written_in_by_hand_is_never_shown(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """A disclosure record written in by hand over a real holder's awards, with a code
+    and a holder name of the writer's choosing, is refused by ``verify_disclosure``
+    (``record_corrupt``) instead of showing the certification; listed in the
+    candidate's record too, ``verify_all`` reports it."""
+    program = make_program(backend, ledger_key=KEY)
+    rows = LedgerRows(program)
+    cid = register_active(program)
+    _earned(program, cid)
+    published = program.awards.publish(cid, [AWARD], "hiring@example.com")
+    text = rows.get_record(DISCLOSURES, published.disclosure.disclosure_id)
+    assert text is not None
+    forged = json.loads(text)
+    code = "forged-code-" + published.code
+    forged |= {
+        "disclosure_id": "f" * 20,
+        "holder_name": "Mallory Forger",
+        "code_digest": award_rules.code_digest(code),
+    }
+    rows.put_record(DISCLOSURES, "f" * 20, json.dumps(forged))
+    with program.store.transaction() as tx:
+        tx.index_put("award_disclosure_code", forged["code_digest"], "f" * 20)
+    with pytest.raises(IntegrityError) as refused:
+        program.awards.verify_disclosure(code, recipient_email="hiring@example.com")
+    assert "record_corrupt" == refused.value.code
+    view = program.awards.verify_disclosure(published.code, recipient_email="hiring@example.com")
+    assert [AWARD] == [shown.award_id for shown in view.awards]
+    _edit(rows, cid, lambda data: data["disclosure_ids"].append("f" * 20))
+    assert f"disclosures[{'f' * 20}]" in _fields(program.history.verify(cid))

@@ -29,6 +29,7 @@ from symprogram.clock import ensure_utc
 from symprogram.errors import (
     Conflict,
     IllegalTransition,
+    IntegrityError,
     LimitExceeded,
     NotFound,
     PermissionDenied,
@@ -51,6 +52,7 @@ __all__ = [
     "publish",
     "recipient_matches",
     "require_active",
+    "require_listed",
     "require_may_publish",
     "require_terms_accepted",
     "revoke_disclosure",
@@ -303,6 +305,26 @@ unknown_code = NotFound.refusal(
     "no disclosure has this verification code", field="code", code="disclosure_not_found"
 )
 """The refusal of a code that matches no disclosure (raised after it is logged)."""
+
+
+def require_listed(disclosure: Disclosure, state: CandidateAwards) -> None:
+    """Refuse ``disclosure`` unless its candidate's awards record lists it.
+
+    Publishing lists every disclosure in the candidate's record (:func:`publish`),
+    and the account history anchors that list; a disclosure record the list does
+    not name was written in by hand (a code and a holder name of the writer's
+    choosing over someone's awards), so it is never shown.
+
+    Raises:
+        IntegrityError: ``record_corrupt`` (details: the disclosure's kind and ID).
+    """
+    if disclosure.disclosure_id not in state.disclosure_ids:
+        raise IntegrityError(
+            f"stored award_disclosure {disclosure.disclosure_id!r} is not one its "
+            "candidate published",
+            code="record_corrupt",
+            details={"kind": "award_disclosure", "key": disclosure.disclosure_id},
+        )
 
 
 def mismatch_view(disclosure: Disclosure, at: datetime) -> DisclosureView:

@@ -162,6 +162,8 @@ class Publishing(FlowBase):
         Raises:
             ValidationError: ``invalid_code``, ``invalid_email``.
             NotFound: ``disclosure_not_found`` (no such code; the attempt is logged).
+            IntegrityError: ``record_corrupt``: the code's disclosure is not one its
+                candidate's awards record lists (written in by hand); nothing is shown.
         """
         typed = rules.check_code(code)
         recipient = (
@@ -185,12 +187,13 @@ class Publishing(FlowBase):
         self, tx: Transaction, disclosure: Disclosure, recipient: str | None, now: datetime
     ) -> DisclosureView:
         """What the verifier of ``disclosure`` sees, logged and recorded in the history."""
+        state = self._repo.candidate(tx, disclosure.candidate_id)
+        rules.require_listed(disclosure, state)
         if recipient is not None and not rules.recipient_matches(
             disclosure, recipient, self.settings.salt
         ):
             view = rules.mismatch_view(disclosure, now)
         else:
-            state = self._repo.candidate(tx, disclosure.candidate_id)
             view = rules.disclosure_view(disclosure, state, now, self._catalogue)
         outcome = view.reason or "shown"
         did = disclosure.disclosure_id
