@@ -9,7 +9,8 @@ by creation time).
 Both commit or roll back with the state change: a message is never sent for a
 change that was rolled back, and never lost for one that committed.
 
-After the outermost unit of work of a :class:`DeliveringStore` commits, the
+After the outermost unit of work of a :class:`DeliveringStore` commits (and the
+store's unit of work it joined, if a host had one open in the thread), the
 messages it wrote are handed to the notifier and marked ``delivered`` (the
 marker deleted; body, subject line and data dropped from the record, which
 keeps the recipient, kind and ID); when its units of work joined a host's
@@ -383,9 +384,15 @@ class MessageOutbox:
 
     def after_commit(self, marker: str, entries: Sequence[Entry]) -> None:
         """Deliver the messages of ``marker`` now that their unit of work committed, or,
-        when the store's units of work joined a host's transaction (a store with an
-        ``on_host_commit`` hook, such as an SQLAlchemy store bound to a host's
-        connection), once the host commits it: never if the host rolls it back."""
+        when it joined a unit of work still open in this thread (a host's ``with
+        store.transaction():`` around service calls; a store with an ``on_commit``
+        hook), once that one commits; when the store's units of work joined a host's
+        transaction (a store with an ``on_host_commit`` hook, such as an SQLAlchemy
+        store bound to a host's connection), once the host commits it: never if the
+        outer unit of work or the host rolls it back."""
+        joined = getattr(self._store, "on_commit", None)
+        if joined is not None and joined(lambda: self.after_commit(marker, entries)):
+            return
         defer = getattr(self._store, "on_host_commit", None)
         if defer is None or not defer(lambda store: self._deliver_kept(store, marker, entries)):
             self.deliver(marker, entries)

@@ -206,6 +206,26 @@ def test_nested_units_deliver_once_the_outermost_commits() -> None:
     assert ["a@example.com"] == [m.to for m in sent.messages]
 
 
+def test_a_call_inside_a_host_unit_of_work_sends_only_once_it_commits(program: Program) -> None:
+    """A service call joining a unit of work the host opened sends its messages once
+    that unit commits, and none when it rolls back: none is sent for a change that
+    was rolled back, and none stays pending."""
+    program.accounts.register_many(ROWS[:1])
+    sent = outbox_of(program)
+    before = len(sent.messages)
+    with pytest.raises(RuntimeError), program.store.transaction():
+        program.accounts.request_password_reset(ROWS[0].email)
+        assert before == len(sent.messages)
+        raise RuntimeError("the host's later step fails")
+    assert before == len(sent.messages)
+    assert 0 == pending_markers(program)
+    with program.store.transaction():
+        program.accounts.request_password_reset(ROWS[0].email)
+        assert before == len(sent.messages)
+    assert ["password_reset"] == [m.kind for m in sent.messages[before:]]
+    assert 0 == program.deliver_pending()
+
+
 def test_the_erasure_erases_the_persons_messages(program: Program) -> None:
     """erase_person removes the person's outbox records, pending or delivered."""
     program.accounts.register_many(ROWS[:2])

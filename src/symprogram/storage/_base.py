@@ -40,6 +40,7 @@ __all__ = [
     "IN_CHUNK",
     "MIN_BATCH",
     "PRIVATE_FILE_MODE",
+    "CommitHooks",
     "Joinable",
     "Unit",
     "Units",
@@ -370,6 +371,7 @@ class _Open(threading.local):
     """
 
     tx: Any = None
+    after: list[Callable[[], None]] | None = None
 
 
 class Units(Generic[J]):
@@ -410,6 +412,17 @@ class Units(Generic[J]):
     def current(self) -> J | None:
         """The unit of work open in this thread, if any."""
         return self._local.tx  # type: ignore[no-any-return]
+
+    def defer(self, callback: Callable[[], None]) -> bool:
+        """Run ``callback()`` once this thread's open unit of work has committed (never
+        if it rolls back); return False, deferring nothing, when none is open."""
+        local = self._local
+        if local.tx is None:
+            return False
+        if local.after is None:
+            local.after = []
+        local.after.append(callback)
+        return True
 
     def __call__(self, readonly: bool) -> AbstractContextManager[J]:
         """A unit of work: joins this thread's open one, else begins one."""
@@ -459,12 +472,38 @@ class Unit(Generic[J]):
             return
         self._tx = None
         units = self._units
+        local = units._local
+        committed = False
         try:
             if exc_type is None:
                 units._end(tx, None)
+                committed = True
             else:
                 units._end(tx, exc if exc is not None else StorageError("the block raised"))
         finally:
-            units._local.tx = None
+            local.tx = None
+            after, local.after = local.after, None
             if units._lock is not None:
                 units._lock.release()
+        for callback in after if committed and after else ():
+            callback()
+
+
+class CommitHooks:
+    """Mixin of a store built on :class:`Units` (its ``_units``): :meth:`on_commit`."""
+
+    _units: Units[Any]
+
+    def on_commit(self, callback: Callable[[], None]) -> bool:
+        """Defer ``callback`` until this thread's open unit of work commits, if one is open.
+
+        A unit of work opened inside another one in the same thread joins it, so
+        what it writes is committed only with the outer one: the outbox delivers
+        the messages a joined unit of work wrote once the outer one has committed,
+        and never if it rolls back (:mod:`symprogram.outbox`).
+
+        Returns:
+            True if deferred (``callback()`` runs after the commit, nothing if it
+            rolls back); False if no unit of work is open in this thread.
+        """
+        return self._units.defer(callback)

@@ -25,7 +25,7 @@ from symprogram._closing import Closing
 from symprogram.errors import StorageError, ValidationError
 from symprogram.persistence import Record
 from symprogram.storage import _base as base
-from symprogram.storage._base import Unit, Units
+from symprogram.storage._base import CommitHooks, Unit, Units
 
 __all__ = ["MemoryStore", "MemoryTransaction", "open_url"]
 
@@ -214,7 +214,7 @@ class MemoryTransaction:
         self._undo.clear()
 
 
-class MemoryStore(Closing):
+class MemoryStore(Closing, CommitHooks):
     """A :class:`symprogram.persistence.Store` kept in process memory."""
 
     def __init__(self) -> None:

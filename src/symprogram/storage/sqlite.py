@@ -16,8 +16,7 @@
   whatever the umask), and so are the ``-wal`` and ``-shm`` files SQLite creates
   beside it (SQLite gives them the database file's permissions). The permissions
   of an existing file are never changed;
-* batches (:func:`symprogram.persistence.save_many` and the other batch helpers)
-  are one ``executemany`` per table inside a savepoint, rows in key order;
+* batches (``save_many`` etc.): one ``executemany`` per table in a savepoint, rows in key order;
 * every ``sqlite3`` error is translated into a :class:`~symprogram.errors.StorageError`
   (``database_busy``, ``database_corrupt``, ...), and the unit of work is rolled back;
 * :meth:`SQLiteStore.change_token` tells the services' memos (``symprogram._memo``)
@@ -58,6 +57,7 @@ from symprogram.persistence import (
     Store,
 )
 from symprogram.storage._base import (
+    CommitHooks,
     Unit,
     Units,
     as_int,
@@ -465,7 +465,7 @@ def _positive(value: object, field: str, code: str, limit: int) -> int:
     return value
 
 
-class SQLiteStore(Closing):
+class SQLiteStore(Closing, CommitHooks):
     """A :class:`symprogram.persistence.Store` in one SQLite file.
 
     Args:

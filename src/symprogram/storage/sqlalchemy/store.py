@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 
 from symprogram._closing import Closing
 from symprogram.errors import ConcurrencyError, StorageError, SymprogramError, ValidationError
-from symprogram.storage._base import Units
+from symprogram.storage._base import CommitHooks, Units
 from symprogram.storage.sqlalchemy import _host_commit
 from symprogram.storage.sqlalchemy._engine import create_engine
 from symprogram.storage.sqlalchemy._errors import (
@@ -50,7 +50,7 @@ _USING: ContextVar[Mapping[int, Connection]] = ContextVar(
 )
 
 
-class SQLAlchemyStore(Closing):
+class SQLAlchemyStore(Closing, CommitHooks):
     """A :class:`symprogram.persistence.Store` on any SQLAlchemy 2 database.
 
     Args:
