@@ -334,6 +334,8 @@ def test_calls_on_the_erased_account_raise_account_erased(program: Program) -> N
         "evaluate": lambda: awards.evaluate(cid),
         "earn": lambda: awards.earn(cid, "scs-endpoint"),
         "exam": lambda: awards.record_exam_result(cid, "250-315", 90, taken_at=START),
+        "revoke": lambda: awards.revoke(cid, "scs-endpoint", reason="Grace's misconduct"),
+        "ship": lambda: awards.ship_kit(seeded.kit_id, tracking="T-1"),
     }
     codes = {}
     for name, call in calls.items():
@@ -341,6 +343,34 @@ def test_calls_on_the_erased_account_raise_account_erased(program: Program) -> N
         codes[name] = (type(error), error.code)
 
     assert dict.fromkeys(calls, (IllegalTransition, "account_erased")) == codes
+
+
+def test_after_the_erasure_account_erased_stays_the_last_history_entry(
+    program: Program,
+) -> None:
+    """Delivering a kit shipped before the erasure or revoking a disclosure that had
+    expired raise ``account_erased`` and change nothing; verifying a code is counted
+    but adds nothing to the erased person's history, whose last entry stays
+    ``account_erased``."""
+    seeded = seed(program)
+    cid, awards = seeded.cid, program.awards
+    clock = program.clock
+    assert isinstance(clock, FixedClock)
+    awards.ship_kit(seeded.kit_id, tracking="T-1")
+    expiring = awards.publish(cid, ["scs-endpoint"], "short@example.org", ttl=timedelta(days=1))
+    clock.advance(timedelta(days=2))
+    program.erase_person(cid, reason=REASON)
+
+    deliver = _refused(program, lambda: awards.deliver_kit(seeded.kit_id))
+    did = expiring.disclosure.disclosure_id
+    revoke = _refused(program, lambda: awards.revoke_disclosure(cid, did))
+    views = [awards.verify_disclosure(code).reason for code in (seeded.code, expiring.code)]
+
+    assert (IllegalTransition, "account_erased") == (type(deliver), deliver.code)
+    assert (IllegalTransition, "account_erased") == (type(revoke), revoke.code)
+    assert ["disclosure_revoked", "disclosure_expired"] == views
+    assert "account_erased" == program.accounts.history(cid)[-1].kind
+    assert program.history.verify(cid).ok
 
 
 def test_a_pending_account_erased_cannot_be_activated(program: Program) -> None:

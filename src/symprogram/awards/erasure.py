@@ -39,9 +39,12 @@ class Erasure(FlowBase):
         verifying their codes shows nothing (``reason="disclosure_revoked"``).
         Exam results and award grants stay: they are keyed by the pseudonymous
         candidate ID (a revocation reason, free text, becomes a marker).
-        Afterwards recording results, earning, renewing and publishing raise
-        ``IllegalTransition`` with code ``account_erased``. Idempotent: a second
-        call scrubs anything missed and returns ``already_erased=True``.
+        Afterwards recording results, earning, renewing, revoking, publishing,
+        revoking a disclosure and shipping or delivering a kit raise
+        ``IllegalTransition`` with code ``account_erased``; a verification is
+        still counted, never added to the history (``account_erased`` stays last).
+        Idempotent: a second call scrubs anything missed and returns
+        ``already_erased=True``.
 
         :meth:`symprogram.Program.erase_person` calls it together with the
         accounts and consent erasures in one unit of work.

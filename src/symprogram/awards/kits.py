@@ -102,7 +102,8 @@ class Kits(FlowBase):
         ``achievement_kits`` notification is on.
 
         Raises:
-            IllegalTransition: ``illegal_kit_transition`` (already shipped or delivered).
+            IllegalTransition: ``illegal_kit_transition`` (already shipped or delivered),
+                ``account_erased`` (the candidate's data was erased).
             Conflict: ``no_postal_address``.
             NotFound: ``award_kit_not_found``.
             ValidationError: ``invalid_kit_id``, ``invalid_tracking``.
@@ -112,6 +113,7 @@ class Kits(FlowBase):
         now = self._now()
         with self._store.transaction() as tx:
             kit = self._repo.kit(tx, kid)
+            rules.require_not_erased(self._repo.candidate(tx, kit.candidate_id))
             address = rules.require_shippable(kit, self._kit_recipient(kit.candidate_id))
             if kit.status is KitStatus.HELD:
                 kit = self._release(tx, kit, address, now)
@@ -136,7 +138,8 @@ class Kits(FlowBase):
         """Mark a shipped kit delivered now.
 
         Raises:
-            IllegalTransition: ``illegal_kit_transition`` (not shipped).
+            IllegalTransition: ``illegal_kit_transition`` (not shipped),
+                ``account_erased`` (the candidate's data was erased).
             NotFound: ``award_kit_not_found``.
             ValidationError: ``invalid_kit_id``.
         """
@@ -144,6 +147,7 @@ class Kits(FlowBase):
         now = self._now()
         with self._store.transaction() as tx:
             kit = self._repo.kit(tx, kid)
+            rules.require_not_erased(self._repo.candidate(tx, kit.candidate_id))
             kit = self._repo.save_kit(tx, rules.kit_delivered(kit, now))
             self._record(tx, KitDelivered(kit.candidate_id, now, kid))
         return kit

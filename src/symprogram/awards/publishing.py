@@ -197,7 +197,8 @@ class Publishing(FlowBase):
             view = rules.disclosure_view(disclosure, state, now, self._catalogue)
         outcome = view.reason or "shown"
         did = disclosure.disclosure_id
-        if self._count(tx, did, now, outcome):
+        # counted always; in the holder's history only until the erasure (its last entry)
+        if self._count(tx, did, now, outcome) and state.erased_at is None:
             self._record(tx, DisclosureVerified(disclosure.candidate_id, now, did, outcome))
         return view
 
@@ -224,12 +225,13 @@ class Publishing(FlowBase):
         """Revoke a disclosure now: from then on its code shows nothing.
 
         Raises:
-            IllegalTransition: ``disclosure_already_revoked``.
+            IllegalTransition: ``disclosure_already_revoked``, ``account_erased``
+                (the erasure revoked every disclosure still showing).
             NotFound: ``candidate_not_found``, ``disclosure_not_found``.
         """
         cid = self._candidate(candidate_id)
         now = self._now()
-        with self._store.transaction() as tx:
+        with self._changing(cid) as (tx, _):
             disclosure = self._own_disclosure(tx, cid, disclosure_id)
             revoked = rules.revoke_disclosure(disclosure, now)
             disclosure = self._repo.save_disclosure(tx, revoked)

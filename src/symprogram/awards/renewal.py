@@ -57,14 +57,14 @@ class Renewals(FlowBase):
 
         Raises:
             ValidationError: ``invalid_reason``.
-            IllegalTransition: ``award_not_held``, ``award_expired``, ``award_revoked``.
+            IllegalTransition: ``award_not_held``, ``award_expired``, ``award_revoked``,
+                ``account_erased`` (nothing is recorded after the erasure).
             NotFound: ``candidate_not_found``, ``award_not_found``.
         """
         cid, award = self._candidate_award(candidate_id, award_id)
         why = rules.check_reason(reason)
         now = self._now()
-        with self._store.transaction() as tx:
-            state = self._repo.candidate(tx, cid)
+        with self._changing(cid) as (tx, state):
             state, revoked = rules.revoke(state, award.award_id, now, why)
             self._repo.save_candidate(tx, state)
             self._record(tx, AwardRevoked(cid, now, award.award_id, revoked.grant_id, why))
