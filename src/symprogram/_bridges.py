@@ -128,10 +128,16 @@ class ConsentMarketing:
 
         On: a grant (nothing when a grant already stands). Off: a withdrawal when a
         grant stands, else an opt-out (nothing when a refusal, withdrawal or
-        opt-out already stands). Returns whether an entry was recorded.
+        opt-out already stands). What stands is read as of the instant the entry
+        is stamped: ``at``, or the subject's newest record when that is later (a
+        record stamped by another process whose clock is ahead), so a choice made
+        since is never mistaken for the one asked for. Returns whether an entry
+        was recorded.
         """
         purpose = _MARKETING_PURPOSES.get(category, category)
-        standing = self._consent.may_use(subject, purpose, at=at).codes
+        entries = self._consent.history(subject)
+        when = max(at, entries[-1].at) if entries else at
+        standing = self._consent.may_use(subject, purpose, at=when).codes
         evidence = f"account notification preference {category}: {'on' if enabled else 'off'}"
         if enabled:
             if "granted" in standing:

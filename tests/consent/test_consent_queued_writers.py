@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _programs import register_active
+from _programs import fast_options, register_active
 from symprogram import Outbox, Program
 from symprogram.consent import ConsentService, rules
 from symprogram.consent.models import ConsentState
@@ -70,6 +70,27 @@ def test_a_clock_a_step_behind_still_records_now_but_never_an_older_given_instan
     with pytest.raises(ValidationError) as info:
         consent.grant("cust-1", "research", channel="web_form", at=T0 - timedelta(minutes=6))
     assert "out_of_order" == info.value.code
+
+
+def test_an_account_switch_behind_a_newer_choice_is_recorded(store: Store) -> None:
+    """The account's newsletter switch turned on by a process whose clock is behind the
+    subject's newest record (a withdrawal another process stamped later) records a
+    grant after it, never mistaking the grant before it for what stands: the switch,
+    ``may_use`` and the audience agree, on."""
+    clock = _SteppedBack(T0)
+    program = Program(store, clock=clock, notifier=Outbox(), options=fast_options())
+    cid = register_active(program)
+    program.accounts.set_notification_preference(cid, "newsletters", True)
+    clock.instant = T0 + timedelta(minutes=10)  # the other process, ahead
+    program.consent.withdraw(cid, "newsletters", channel="email_reply")
+    clock.instant = T0 + timedelta(minutes=5)  # this process, behind it
+
+    program.accounts.set_notification_preference(cid, "newsletters", True)
+
+    clock.instant = T0 + timedelta(minutes=11)
+    assert program.accounts.notification_setting(cid, "newsletters").effective
+    assert ("granted",) == program.consent.may_use(cid, "newsletters", "email").codes
+    assert cid in set(program.consent.audience("newsletters", "email"))
 
 
 class _LateReader:
