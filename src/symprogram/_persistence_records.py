@@ -4,6 +4,8 @@ versions, data text and stream positions; re-exported by
 
 from __future__ import annotations
 
+import threading
+
 import attrs
 
 from symprogram._checks import check_int, check_length
@@ -28,6 +30,7 @@ __all__ = [
     "record_not_found",
     "stale_version",
     "value_taken",
+    "writes_in_thread",
 ]
 
 MAX_KEY_LENGTH = 255
@@ -104,10 +107,28 @@ def check_position(value: object, field: str = "position") -> int:
     return check_int(value, field, minimum=0, code="invalid_position")
 
 
+class _Writes(threading.local):
+    """How many writes this thread's units of work have attempted (every adapter's
+    writes pass :func:`check_writable`): a nested unit of work that fails after
+    writing dooms the one it joined (:class:`symprogram.storage._base.Units`)."""
+
+    count = 0
+
+
+_writes = _Writes()
+
+
+def writes_in_thread() -> int:
+    """The number of writes attempted in this thread so far (it only grows)."""
+    return _writes.count
+
+
 def check_writable(readonly: bool) -> None:
-    """Refuse a write in a read-only unit of work (``read_only_transaction``)."""
+    """Refuse a write in a read-only unit of work (``read_only_transaction``); count
+    the write otherwise (:func:`writes_in_thread`)."""
     if readonly:
         raise StorageError("this unit of work is read-only", code="read_only_transaction")
+    _writes.count += 1
 
 
 def stale_version(kind: str, key: str, current: int, expected: int) -> ConcurrencyError:

@@ -5,16 +5,17 @@ the event (a bulk registration's batch included), and a failing one leaves nothi
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import pytest
 
 from _programs import ProgramFactory
 from symprogram.accounts import ContactDetails
-from symprogram.accounts.events import CandidateRegistered
+from symprogram.accounts.events import CandidateRegistered, ContactDetailsUpdated
 from symprogram.consent.events import ConsentRecorded
 from symprogram.entitlements.events import AgreementRecorded
-from symprogram.errors import NotFound, PermissionDenied
+from symprogram.errors import NotFound, PermissionDenied, StorageError
 
 BACKENDS = ["memory", "sqlite"]
 
@@ -71,6 +72,34 @@ def test_a_failing_handler_rolls_the_bulk_batch_back(
             )
         assert program.accounts.find_by_email("ada@example.com") is None
         assert program.accounts.find_by_email("grace@example.com") is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failing_handler_caught_inside_the_hosts_unit_of_work_keeps_nothing(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """A host that calls a service inside its own unit of work and catches the error
+    of a handler that refused the change cannot commit half of it: leaving the block
+    raises ``unit_of_work_doomed`` and the contact details, history and messages are
+    as they were."""
+    with make_program(backend) as program:
+        program.accounts.register_many([contact("ada@example.com")])
+        candidate = program.accounts.find_by_email("ada@example.com")
+        assert candidate is not None
+        cid = candidate.candidate_id
+        history = len(program.accounts.history(cid))
+
+        def refuse(event: ContactDetailsUpdated) -> None:
+            raise PermissionDenied("not now", code="host_refused")
+
+        program.subscribe(ContactDetailsUpdated, refuse)
+        with pytest.raises(StorageError) as info, program.store.transaction():
+            with contextlib.suppress(PermissionDenied):
+                program.accounts.update_contact_details(cid, given_name="Grace")
+        assert "unit_of_work_doomed" == info.value.code
+        assert "Ada" == program.accounts.contact_details(cid).given_name
+        assert history == len(program.accounts.history(cid))
+        assert program.verify_all().ok
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

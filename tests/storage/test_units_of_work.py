@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
 
 from symprogram.errors import StorageError
-from symprogram.storage._base import Units
+from symprogram.persistence import Store
+from symprogram.storage._base import Units, check_writable
 
 
 class FakeUnit:
@@ -88,3 +90,40 @@ def test_each_thread_has_its_own_unit_of_work() -> None:
         thread.start()
         thread.join()
     assert [None] == seen
+
+
+def test_a_joined_block_that_fails_after_writing_dooms_the_outer_unit_of_work() -> None:
+    """A nested block that raised after a write, its error caught in the outer block:
+    leaving the outer block rolls it back (end() gets the nested error) and raises
+    ``unit_of_work_doomed``; a nested block that raised before writing dooms nothing."""
+    units, log, lock = make_units()
+    with pytest.raises(StorageError) as info, units(False):
+        with contextlib.suppress(Boom), units(False):
+            check_writable(False)  # what every adapter's write calls first
+            raise Boom
+    assert "unit_of_work_doomed" == info.value.code
+    assert isinstance(info.value.__cause__, Boom)
+    assert [("begin", False), ("end", "Boom")] == log
+    assert lock.acquire(blocking=False)
+    lock.release()
+
+    log.clear()
+    with units(False):
+        with contextlib.suppress(Boom), units(False):
+            raise Boom
+    assert [("begin", False), ("end", None)] == log
+
+
+def test_no_adapter_keeps_half_of_a_joined_block_that_failed(store: Store) -> None:
+    """On every adapter, a write of a nested block that failed is never committed with
+    the outer block that caught the error: the outer one is rolled back whole."""
+    with pytest.raises(StorageError) as info, store.transaction() as outer:
+        outer.save("thing", "outer", "1", 0)
+        with contextlib.suppress(Boom), store.transaction() as inner:
+            inner.save("thing", "inner", "1", 0)
+            raise Boom
+    assert "unit_of_work_doomed" == info.value.code
+    with store.transaction(readonly=True) as tx:
+        assert (None, None) == (tx.load("thing", "outer"), tx.load("thing", "inner"))
+    with store.transaction() as tx:  # the store is usable again
+        tx.save("thing", "after", "1", 0)

@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Generic, Protocol, TypeVar
 
 from symprogram._persistence_records import (
+    _writes,
     check_writable,
     entry_not_found,
     position_taken,
@@ -372,6 +373,7 @@ class _Open(threading.local):
 
     tx: Any = None
     after: list[Callable[[], None]] | None = None
+    doomed: BaseException | None = None
 
 
 class Units(Generic[J]):
@@ -380,7 +382,10 @@ class Units(Generic[J]):
     ``units(readonly)`` is the context manager an adapter's ``transaction()``
     returns. Entering it in a thread that already has a unit of work open joins
     that one (a writing block inside a read-only one is refused with
-    ``read_only_transaction``) and leaving the inner block does nothing; otherwise
+    ``read_only_transaction``) and leaving the inner block does nothing, unless it
+    raised after writing: then the open unit of work is doomed, and leaving it
+    without an error rolls it back and raises ``StorageError``
+    ``unit_of_work_doomed`` (its writes are never half-kept); otherwise
     the lock (if any) is taken, ``begin(readonly)`` opens a new unit of work and,
     on leaving, ``end(tx, error)`` commits it (``error`` is ``None``) or rolls it
     back (``error`` is what the block raised), then the lock is released.
@@ -437,12 +442,13 @@ class Unit(Generic[J]):
     work is on every read's path, and a generator costs several calls more.
     """
 
-    __slots__ = ("_readonly", "_tx", "_units")
+    __slots__ = ("_readonly", "_tx", "_units", "_writes")
 
     def __init__(self, units: Units[J], readonly: bool) -> None:
         self._units = units
         self._readonly = readonly
         self._tx: J | None = None
+        self._writes = -1  # joined: the thread's writes when entered
 
     def __enter__(self) -> J:
         units = self._units
@@ -452,6 +458,7 @@ class Unit(Generic[J]):
                 raise StorageError(
                     "cannot write inside a read-only unit of work", code="read_only_transaction"
                 )
+            self._writes = _writes.count
             return current
         lock = units._lock
         if lock is not None:
@@ -469,24 +476,47 @@ class Unit(Generic[J]):
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         tx = self._tx
         if tx is None:
+            if exc_type is not None and 0 <= self._writes < _writes.count:
+                # a joined block failed after writing: what it wrote must not be kept
+                local = self._units._local
+                local.doomed = local.doomed or exc or StorageError("the block raised")
             return
         self._tx = None
         units = self._units
         local = units._local
         committed = False
+        doomed = local.doomed
         try:
-            if exc_type is None:
+            if exc_type is not None:
+                units._end(tx, exc if exc is not None else StorageError("the block raised"))
+            elif doomed is not None:
+                units._end(tx, doomed)
+            else:
                 units._end(tx, None)
                 committed = True
-            else:
-                units._end(tx, exc if exc is not None else StorageError("the block raised"))
         finally:
             local.tx = None
+            local.doomed = None
             after, local.after = local.after, None
             if units._lock is not None:
                 units._lock.release()
+        if doomed is not None and exc_type is None:
+            raise _doomed(doomed)
         for callback in after if committed and after else ():
             callback()
+
+
+def _doomed(cause: BaseException) -> StorageError:
+    """The error of a unit of work rolled back because a block that joined it failed
+    after writing (its writes may be half done, so none of it is kept)."""
+    error = StorageError(
+        "a block inside this unit of work failed after writing and its error was "
+        "caught: the whole unit of work was rolled back, so that nothing is half-written",
+        code="unit_of_work_doomed",
+        details={"cause": type(cause).__name__, "retryable": False},
+    )
+    error.__cause__ = cause
+    return error
 
 
 class CommitHooks:
