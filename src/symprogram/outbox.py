@@ -543,21 +543,31 @@ def _mark(tx: Transaction, marker: str, sent: Sequence[Entry], rest: list[str]) 
 
 def erase_messages(tx: Transaction, subject: str, *, addresses: Sequence[str] = ()) -> int:
     """Delete, within ``tx``, every message record of ``subject`` (pending or
-    delivered) and those without a subject sent to one of ``addresses``; return
-    how many."""
-    erased = 0
-    for prefix, match in ((f"{subject}:", None), (f"{_NO_SUBJECT}:", set(addresses))):
-        if match is not None and not match:
-            continue
-        doomed = [
-            record
-            for record in _scan(tx, MESSAGE_KIND, prefix)
-            if match is None or _addressed_to(record, match)
-        ]
-        for record in doomed:  # a marker left naming them is dropped when next read
-            tx.delete(MESSAGE_KIND, record.key, record.version)
-        erased += len(doomed)
-    return erased
+    delivered) and every other one sent to one of ``addresses``, whoever it is
+    filed under (a disclosure another candidate published to the person's
+    address); return how many.
+
+    Finding the messages to an address reads every message record once, page by
+    page: an erasure is rare, and the SQLite erasure rewrites the whole file anyway.
+    """
+    own = f"{subject}:"
+    doomed = _scan(tx, MESSAGE_KIND, own)
+    wanted = set(addresses)
+    if wanted:
+        after: str | None = None
+        while True:
+            page = tx.scan(MESSAGE_KIND, after=after, limit=_PAGE)
+            doomed.extend(
+                record
+                for record in page
+                if not record.key.startswith(own) and _addressed_to(record, wanted)
+            )
+            if len(page) < _PAGE:
+                break
+            after = page[-1].key
+    for record in doomed:  # a marker left naming them is dropped when next read
+        tx.delete(MESSAGE_KIND, record.key, record.version)
+    return len(doomed)
 
 
 def _scan(tx: Transaction, kind: str, prefix: str) -> list[Record]:

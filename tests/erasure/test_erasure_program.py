@@ -65,6 +65,29 @@ def test_erasure_leaves_no_personal_data_in_the_store(program: Program) -> None:
 
 
 @pytest.mark.backends(*ALL)
+def test_messages_another_candidate_sent_to_the_person_are_erased(program: Program) -> None:
+    """A disclosure the bystander published to the person's address is filed under the
+    bystander; erasing the person still leaves no record holding that address."""
+    seeded = seed(program)
+    person = seeded.person
+    awards, clock = program.awards, program.clock
+    awards.record_exam_result(seeded.bystander, "250-315", 90, taken_at=clock.now())
+    awards.evaluate(seeded.bystander)
+    awards.publish(seeded.bystander, ["scs-endpoint"], person.new_email.upper())
+    sent = program.notifier.last("award_disclosure")  # type: ignore[attr-defined]
+    assert person.new_email.casefold() == sent.to.casefold()
+
+    texts = [text.casefold() for text in store_texts(program)]
+    assert [person.new_email] == leaks_in_texts(texts, [person.new_email])
+
+    program.erase_person(seeded.cid, reason=REASON)
+
+    texts = [text.casefold() for text in store_texts(program)]
+    assert [] == leaks_in_texts(texts, [n.casefold() for n in person.needles()])
+    assert program.verify_all().ok
+
+
+@pytest.mark.backends(*ALL)
 def test_every_stored_kind_is_declared_and_the_other_kinds_hold_no_personal_data(
     program: Program,
 ) -> None:
