@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from symprogram.accounts import AcceptancePath, AccountStatus, ScryptHasher
 from symprogram.accounts.service import BulkCandidate, BulkRegistrationReport
+from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import PermissionDenied, ValidationError
 
 _MASKED = {"digest", "hash", "prev", "salt", "password_hash"}
@@ -114,6 +116,28 @@ def test_register_many_password_hash_lets_the_person_log_in(world: World) -> Non
     world.accounts.activate(str(world.outbox.last("activation").data["token"]))
     candidate = world.accounts.authenticate("ada@example.com", PASSWORD)
     assert AccountStatus.ACTIVE == candidate.status
+
+
+def test_an_imported_hash_of_a_raw_password_logs_in_and_is_replaced_by_the_nfkc_form(
+    world: World,
+) -> None:
+    """A hash made elsewhere from a password as typed (not normalized) still logs in
+    with that password (verified as typed when its NFKC form does not match); the
+    first log-in replaces it by a hash of the NFKC form, so every form logs in."""
+    raw = unicodedata.normalize("NFD", "\uff21\u00e9roport \ufb01lm passphrase")
+    hasher = ScryptHasher(n=2**4)
+    world.accounts.register_many([BulkCandidate(contact("ada@example.com"), hasher.hash(raw))])
+    cid = world.accounts.activate(str(world.outbox.last("activation").data["token"])).candidate_id
+    with pytest.raises(PermissionDenied):
+        world.accounts.authenticate("ada@example.com", unicodedata.normalize("NFKC", raw))
+    assert cid == world.accounts.authenticate("ada@example.com", raw).candidate_id
+    with world.store.transaction(readonly=True) as tx:
+        stored = AccountsStorage(tx).credentials.password_hash(cid)
+    assert stored is not None
+    assert hasher.verify(unicodedata.normalize("NFKC", raw), stored)
+    for form in ("NFC", "NFD", "NFKC"):
+        typed = unicodedata.normalize(form, raw)  # type: ignore[arg-type]
+        assert cid == world.accounts.authenticate("ada@example.com", typed).candidate_id
 
 
 def test_register_many_without_hash_gives_an_unusable_password(world: World) -> None:

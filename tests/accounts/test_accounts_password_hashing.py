@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import unicodedata
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 from _programs import ProgramFactory, register_form
 from symprogram import Program
-from symprogram.accounts import AccountsService, ScryptHasher, passwords
+from symprogram.accounts import AccountsService, ScryptHasher, passwords, rules
 from symprogram.accounts.passwords import (
     ARGON2_AVAILABLE,
     Argon2Hasher,
@@ -218,6 +219,38 @@ def _stored(accounts: AccountsService, cid: str) -> str:
 def _store_hash(accounts: AccountsService, cid: str, encoded: str) -> None:
     with accounts._store.transaction() as tx:
         AccountsStorage(tx).credentials.rehash(cid, encoded)
+
+
+#: Passwords with accents, ligatures, fullwidth forms and combining marks: their NFC,
+#: NFD, NFKC and NFKD forms differ.
+_UNICODE_PASSWORDS = st.text(
+    st.sampled_from(
+        "abcxyz19 \u00e9\u00e8\u00fc\u00c5\u212b\ufb01\uff21\uff4b\u0301\u0308\u1e9b\u00bd"
+    ),
+    min_size=12,
+    max_size=24,
+).filter(lambda p: not rules.password_policy(p, min_length=10).has("password_too_common"))
+
+
+@settings(max_examples=30, deadline=None)
+@given(password=_UNICODE_PASSWORDS, form=st.sampled_from(("NFC", "NFD", "NFKC", "NFKD")))
+def test_a_password_and_its_normal_forms_authenticate_alike(password: str, form: str) -> None:
+    """A password set in one Unicode form logs in typed in any other (NFC, NFD, NFKC,
+    NFKD) and as set; the stored hash is of the NFKC form."""
+    program = Program.in_memory(options={"accounts": {"hasher": CHEAP}})
+    register_form(
+        program.accounts, "ada@example.com", password=unicodedata.normalize(form, password)
+    )  # type: ignore[arg-type]
+    outbox = program.notifier
+    assert isinstance(outbox, Outbox)
+    cid = program.accounts.activate(str(outbox.last("activation").data["token"])).candidate_id
+    assert verify_password(unicodedata.normalize("NFKC", password), _stored(program.accounts, cid))
+    for typed in (
+        password,
+        *(unicodedata.normalize(f, password) for f in ("NFC", "NFD", "NFKC", "NFKD")),
+    ):  # type: ignore[arg-type]
+        assert cid == program.accounts.authenticate("ada@example.com", typed).candidate_id
+    program.close()
 
 
 class _Units:

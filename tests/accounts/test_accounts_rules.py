@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 import attrs
@@ -79,10 +80,39 @@ def test_check_password_codes() -> None:
         ("Password123", "password_too_common"),
         ("aaaaaaaaaaaa", "password_too_common"),
         ("x\x00yyyyyyyyyy", "invalid_password"),
+        ("a long pass\x85phrase", "invalid_password"),  # C1 (NEL)
+        ("a long pass\x9fphrase", "invalid_password"),
+        (
+            "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13",
+            "password_too_common",
+        ),
     ):
         with pytest.raises(ValidationError) as info:
             rules.check_password(bad, min_length=10)
         assert code == info.value.code
+
+
+def test_the_policy_judges_the_nfkc_form_without_case() -> None:
+    """Personal information and the deny-list are compared on the NFKC, casefolded form:
+    a family name or a common password in fullwidth letters is refused; the accepted
+    password comes back normalized (the form that is hashed)."""
+    personal = ("ada", "Ada", "Lovelace")
+    fullwidth = "".join(chr(0xFF21 + ord(c) - ord("A")) for c in "LOVELACE") + "12345"
+    with pytest.raises(ValidationError) as info:
+        rules.check_password(fullwidth, min_length=10, personal=personal)
+    assert "password_contains_personal_info" == info.value.code
+    decomposed = unicodedata.normalize("NFD", "Cr\u00e8me br\u00fbl\u00e9e \ufb01ne")
+    assert "Cr\u00e8me br\u00fbl\u00e9e fine" == rules.check_password(decomposed, min_length=10)
+
+
+@settings(max_examples=80)
+@given(st.text(max_size=30), st.sampled_from(("NFC", "NFD", "NFKC", "NFKD")))
+def test_the_policy_judges_every_normal_form_alike(password: str, form: str) -> None:
+    """A password and any of its Unicode normal forms get the same verdict."""
+    variant = unicodedata.normalize(form, password)  # type: ignore[arg-type]
+    assert rules.password_policy(password, min_length=10).codes == (
+        rules.password_policy(variant, min_length=10).codes
+    )
 
 
 @settings(max_examples=60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
 from typing import Any
 
@@ -398,6 +399,35 @@ def test_change_password(world: World) -> None:
         token,
         "third long passphrase",
     )
+
+
+def test_every_password_flow_judges_and_hashes_the_nfkc_form(world: World) -> None:
+    """Registration, change and reset normalize the password (NFKC) before the policy and
+    the hash: the family name or a common password in fullwidth letters, or a C1
+    control character, is refused; a password set composed logs in decomposed."""
+    cid = world.active().candidate_id
+    fullwidth = "".join(chr(0xFF21 + ord(c) - ord("A")) for c in "LOVELACE") + "12345"
+    common = "".join(chr(0xFF41 + ord(c) - ord("a")) for c in "password") + "\uff11\uff12\uff13"
+    for new, code in (
+        (fullwidth, "password_contains_personal_info"),
+        (common, "password_too_common"),
+        ("a long pass\x85phrase", "invalid_password"),
+    ):
+        assert_refused(
+            world, ValidationError, code, world.accounts.change_password, cid, PASSWORD, new
+        )
+        world.accounts.request_password_reset("ada@example.com")
+        token = world.outbox.last("password_reset").data["token"]
+        assert_refused(world, ValidationError, code, world.accounts.reset_password, token, new)
+        with pytest.raises(ValidationError) as info:
+            world.register("grace@example.com", password=new, family_name="Lovelace")
+        assert code == info.value.code
+    composed = "Cr\u00e8me br\u00fbl\u00e9e s\u00e9ance"
+    decomposed = unicodedata.normalize("NFD", composed)
+    world.accounts.change_password(cid, PASSWORD, composed)
+    assert cid == world.accounts.authenticate("ada@example.com", decomposed).candidate_id
+    world.accounts.change_password(cid, decomposed, "\ufb01ne " + decomposed)
+    assert cid == world.accounts.authenticate("ada@example.com", "fine " + composed).candidate_id
 
 
 # -- contact details ----------------------------------------------------------------------------

@@ -255,11 +255,21 @@ class FlowBase(DeliversAfterCommit):
                 raise refused from exc
 
     def _password_ok(self, password: object, contact: ContactDetails) -> str:
+        """``password`` normalized (the form to hash), if the policy accepts it."""
         return rules.check_password(
             password,
             min_length=self.settings.password_min_length,
             personal=rules.personal_words(contact),
         )
+
+    def _matching_form(self, password: str, encoded: str) -> str | None:
+        """The form of ``password`` that ``encoded`` verifies, or ``None``: its
+        normalized form first, then, where it differs, the form typed (a hash made
+        elsewhere from the raw password, imported by ``register_many``)."""
+        for form in rules.password_forms(password):
+            if self._hasher.verify(form, encoded):
+                return form
+        return None
 
     def _dummy(self) -> str:
         """A hash no password matches, as costly to verify as a real one (made once)."""

@@ -6,6 +6,7 @@ Re-exported by :mod:`symprogram.accounts.rules`.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
@@ -26,6 +27,8 @@ __all__ = [
     "may_resend_activation",
     "may_reset",
     "may_send",
+    "normalize_password",
+    "password_forms",
     "password_policy",
     "personal_words",
     "rate_limit",
@@ -60,19 +63,62 @@ COMMON_PASSWORDS = frozenset(
 # -- passwords ------------------------------------------------------------------------------
 
 
+def normalize_password(password: str) -> str:
+    """The form of ``password`` that is checked and hashed: Unicode NFKC.
+
+    NIST SP 800-63B 5.1.1.2: a password is normalized with NFKC before it is
+    hashed, so that one password typed as composed or decomposed characters, or
+    as their compatibility forms (fullwidth letters and digits, ligatures ...),
+    is one password. Every flow that takes a password (registration, reset,
+    change, the current password of a change, log-in) passes it through here.
+
+    Example:
+        >>> normalize_password("\uff50\uff41\uff53\uff53") == "pass"
+        True
+    """
+    return unicodedata.normalize("NFKC", password)
+
+
+def password_forms(password: str) -> tuple[str, ...]:
+    """The forms of a typed ``password`` a stored hash is verified against, in order.
+
+    First its :func:`normalize_password` form (what symprogram hashes); then, where
+    that differs, the password as typed, for hashes made elsewhere from the raw
+    password (``register_many`` imports them) before normalization.
+    """
+    normalized = normalize_password(password)
+    return (normalized,) if normalized == password else (normalized, password)
+
+
+def _fold(text: str) -> str:
+    """``text`` for caseless comparison: NFKC, casefolded, NFKC again (NFKC_Casefold)."""
+    return normalize_password(normalize_password(text).casefold())
+
+
+def _control(ch: str) -> bool:
+    """A C0 or C1 control character, DEL, or a lone surrogate."""
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
+
+
 def password_policy(password: str, *, min_length: int, personal: Iterable[str] = ()) -> Decision:
     """Judge a password: length, a common-password deny-list, and personal information.
 
     Composition rules (a digit, a symbol ...) are deliberately not required.
+    The password is judged in its :func:`normalize_password` (NFKC) form, the
+    form that is hashed; the deny-list and personal information are compared
+    without case on it (so fullwidth ``\uff50\uff41\uff53\uff53...`` is
+    ``pass...``).
 
     Reason codes when refused: ``password_too_short``, ``password_too_long``,
     ``password_too_common`` (in :data:`COMMON_PASSWORDS` or one repeated
     character), ``password_contains_personal_info`` (contains the e-mail's
-    local part or a name of 4+ characters), ``invalid_password`` (control
-    characters or lone surrogates).
+    local part or a name of 4+ characters), ``invalid_password`` (C0 or C1
+    control characters, DEL, or lone surrogates).
     """
+    password = normalize_password(password)
     reasons = []
-    if any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF for ch in password):
+    if any(_control(ch) for ch in password):
         reasons.append(Reason("invalid_password", "a password may not contain control characters"))
     if len(password) < min_length:
         reasons.append(
@@ -90,11 +136,11 @@ def password_policy(password: str, *, min_length: int, personal: Iterable[str] =
                 {"maximum": MAX_PASSWORD_LENGTH},
             )
         )
-    folded = password.casefold()
-    if folded in COMMON_PASSWORDS or (password and len(set(password)) == 1):
+    folded = _fold(password)
+    if folded in COMMON_PASSWORDS or (folded and len(set(folded)) == 1):
         reasons.append(Reason("password_too_common", "this password is too easy to guess"))
     for item in personal:
-        piece = item.casefold().strip()
+        piece = _fold(item).strip()
         if len(piece) >= 4 and piece in folded:
             reasons.append(
                 Reason(
@@ -109,29 +155,33 @@ def password_policy(password: str, *, min_length: int, personal: Iterable[str] =
 
 
 def check_password(password: object, *, min_length: int, personal: Iterable[str] = ()) -> str:
-    """Return ``password`` if :func:`password_policy` accepts it; raise otherwise.
+    """Return ``password`` normalized (:func:`normalize_password`) if
+    :func:`password_policy` accepts it; raise otherwise. The returned form is
+    the one to hash.
 
     Raises:
         ValidationError: not text (``invalid_password``) or the first refusal
             reason of :func:`password_policy` as code, field ``password``.
-        LimitExceeded: longer than the maximum (``password_too_long``).
+        LimitExceeded: longer than the maximum as typed or normalized
+            (``password_too_long``).
     """
     if not isinstance(password, str):
         raise ValidationError("a password is text", field="password", code="invalid_password")
-    check_length(
-        password,
-        "password",
-        limit=MAX_PASSWORD_LENGTH,
-        code="password_too_long",
-        message=f"a password has at most {MAX_PASSWORD_LENGTH} characters",
-    )
+    for form in (password, normalize_password(password)):  # the raw length first: bounded work
+        check_length(
+            form,
+            "password",
+            limit=MAX_PASSWORD_LENGTH,
+            code="password_too_long",
+            message=f"a password has at most {MAX_PASSWORD_LENGTH} characters",
+        )
     decision = password_policy(password, min_length=min_length, personal=personal)
     if not decision:
         first = decision.reasons[0]
         raise ValidationError(
             first.message, field="password", code=first.code, details={"reasons": decision.codes}
         )
-    return password
+    return normalize_password(password)
 
 
 def personal_words(contact: ContactDetails) -> tuple[str, ...]:

@@ -39,6 +39,15 @@ class Credentials(LinkRequests):
         address and per ``client_key``). A stored hash weaker than the hasher's
         policy is replaced after a successful log-in, in the same unit of work.
 
+        The password is verified in its NFKC form
+        (:func:`~symprogram.accounts.rules.normalize_password`), so a password
+        typed composed or decomposed is the same password. Where that form
+        differs from the one typed and does not match, the typed form is
+        verified too (a second verification, for every address alike): a hash
+        made elsewhere from the raw password and imported with ``register_many``
+        keeps working, and is replaced by a hash of the normalized form on the
+        first successful log-in.
+
         Args:
             email: the address.
             password: the password.
@@ -68,20 +77,24 @@ class Credentials(LinkRequests):
         self._enforce_login_limits(failures, now)
         if encoded is None or encoded.startswith(UNUSABLE_PREFIX):
             candidate, encoded = None, self._dummy()  # the same work: one verification
-        matches = self._hasher.verify(password, encoded)
-        if candidate is None or not matches:
+        matched = self._matching_form(password, encoded)
+        if candidate is None or matched is None:
             self._login_failed(keys, now)
             raise rules.invalid_credentials()
         rules.log_in(candidate, True)
-        needs_rehash = getattr(self._hasher, "needs_rehash", None)
-        new = (
-            self._hasher.hash(password)
-            if callable(needs_rehash) and needs_rehash(encoded)
-            else None
-        )
+        new = self._rehashed(matched, encoded)
         if new is not None or failures[0]:
             self._logged_in(candidate.candidate_id, keys[0], encoded, new)
         return candidate
+
+    def _rehashed(self, matched: str, encoded: str) -> str | None:
+        """A new hash of the normalized password that matched ``encoded``, or ``None``
+        to keep it: kept unless weaker than the hasher's policy or made from the
+        password as typed rather than normalized (an imported hash)."""
+        normalized = rules.normalize_password(matched)
+        needs_rehash = getattr(self._hasher, "needs_rehash", None)
+        weaker = callable(needs_rehash) and bool(needs_rehash(encoded))
+        return self._hasher.hash(normalized) if weaker or matched != normalized else None
 
     @staticmethod
     def _failure_keys(email: str, client_key: object) -> tuple[str, ...]:
@@ -149,6 +162,10 @@ class Credentials(LinkRequests):
     ) -> None:
         """Change the password of a logged-in candidate; outstanding reset links die.
 
+        Both passwords are normalized (NFKC) as :meth:`authenticate` and the
+        password policy do; the current one is verified as :meth:`authenticate`
+        verifies.
+
         A wrong current password is a failed log-in of the account's address: it
         is counted, and beyond ``settings.login_failure_limit`` the call is
         refused before any hashing, as :meth:`authenticate` is (so the current
@@ -173,12 +190,12 @@ class Credentials(LinkRequests):
         if not (
             isinstance(current_password, str)
             and encoded_now is not None
-            and self._hasher.verify(current_password, encoded_now)
+            and self._matching_form(current_password, encoded_now) is not None
         ):
             self._login_failed((failures,), now)
             rules.require_current_password(False)
-        self._password_ok(new_password, candidate.contact)
-        encoded = self._hasher.hash(new_password)
+        normalized = self._password_ok(new_password, candidate.contact)
+        encoded = self._hasher.hash(normalized)
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             fresh = store.candidates.get(key)
@@ -225,8 +242,8 @@ class Credentials(LinkRequests):
             key = self._verify_token(tx, TokenPurpose.PASSWORD_RESET, token, now, "token")
             candidate = AccountsStorage(tx).candidates.get(key)
         rules.require_open(candidate)
-        self._password_ok(new_password, candidate.contact)
-        encoded = self._hasher.hash(new_password)
+        normalized = self._password_ok(new_password, candidate.contact)
+        encoded = self._hasher.hash(normalized)
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             self._consume(tx, TokenPurpose.PASSWORD_RESET, token, now, "token")

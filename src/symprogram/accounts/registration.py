@@ -230,9 +230,9 @@ class Registration(AccountOpening, LinkRequests):
             postal_address=postal_address,
         )
         rules.require_usable_email(contact.email)
-        self._password_ok(password, contact)
+        normalized = self._password_ok(password, contact)
         rules.require_receipt(terms_receipt)
-        encoded = self._hasher.hash(password)
+        encoded = self._hasher.hash(normalized)
         now = self._now()
         reference = secrets.token_hex(8).upper()
         try:
