@@ -17,7 +17,8 @@
   older token with ``token_revoked``.
 * **Resend limits**: the generation record also keeps the instants of the last
   :data:`ISSUE_HISTORY` issues for the pair, so a caller can enforce "at most
-  three activation e-mails an hour" with :meth:`Tokens.count_issued`.
+  three activation e-mails an hour" with :meth:`Tokens.count_issued` (a token
+  issued with ``noted_in`` is counted under that key instead).
 
 Errors (:class:`~symprogram.errors.TokenError` codes, checked in this order):
 ``token_invalid`` (unknown secret, wrong purpose), ``token_used``,
@@ -346,6 +347,7 @@ class Tokens:
         ttl: timedelta,
         now: datetime,
         into: str | None = None,
+        noted_in: str | None = None,
     ) -> str:
         """Issue a token and return its plain secret; this is the only time it is seen.
 
@@ -353,9 +355,16 @@ class Tokens:
         is a stand-in instead: the same work and the same reads and writes, but its
         record is a new one under a fresh key ``<into>:<half a digest>`` (as a real
         token's new digest is; half a digest redeems nothing) and is already used and
-        expired, so the secret redeems nothing; its generation is kept under
-        ``<into>:<purpose>``. For flows whose cost must not tell whether anybody
-        receives a link (issue 18).
+        expired, so the secret redeems nothing; its issue is noted under
+        ``<into>:<purpose>``. With ``noted_in`` (the same kind of key) the token is
+        a real one, in the subject's current generation, but its issue is noted
+        under ``<noted_in>:<purpose>`` instead of in the subject's generation record
+        (which is read, not written): a real link and a stand-in link into the same
+        key then read and write the same records, and create the same ones (the
+        noted record is new on the first issue either way, whatever the subject's
+        earlier links). For flows whose cost and writes must not tell whether
+        anybody receives a link (issue 18). Either way two generation records are
+        read: the subject's, then the noted one.
 
         Args:
             tx: the unit of work.
@@ -364,6 +373,8 @@ class Tokens:
             ttl: lifetime, above zero and at most :data:`MAX_TTL`.
             now: the current instant (timezone-aware).
             into: a stand-in slot's key, or ``None`` for a real token.
+            noted_in: for a real token, a stand-in key to note its issue under
+                (ignored with ``into``).
 
         Raises:
             ValidationError: malformed purpose (``invalid_token_purpose``),
@@ -376,10 +387,16 @@ class Tokens:
         now = ensure_utc(now, field="now")
         expires_at = _expiry(now, ttl)
         slot = None if into is None else _check_subject(into)
-        held = f"{purpose}:{subject}" if slot is None else f"{slot}:{purpose}"
+        noted = slot if slot is not None or noted_in is None else _check_subject(noted_in)
+        own = f"{purpose}:{subject}"
+        held = own if noted is None else f"{noted}:{purpose}"
         generations = Repository(tx, GENERATION_KIND, TokenGeneration, key=lambda _: held)
-        state = generations.find_evenly(held, _GENERATION_TEMPLATE)
-        state = TokenGeneration(purpose, subject) if state is None else state
+        current = self._generations(tx).find_evenly(own, _GENERATION_TEMPLATE)
+        if noted is None:
+            state = TokenGeneration(purpose, subject) if current is None else current
+        else:
+            found = generations.find_evenly(held, _GENERATION_TEMPLATE)
+            state = TokenGeneration(purpose, noted) if found is None else found
         secret = new_secret()
         # a stand-in's key is new as a real token's digest is, and no digest is looked up by
         hashed = digest(secret)
@@ -391,7 +408,7 @@ class Tokens:
             now,
             expires_at if slot is None else now,
             used_at=None if slot is None else now,
-            generation=state.generation,
+            generation=0 if current is None else current.generation,
         )
         self._tokens(tx).save(record)  # a new key either way: written, not read first
         issued = (*state.issued, now)[-ISSUE_HISTORY:]

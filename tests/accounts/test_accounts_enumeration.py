@@ -323,6 +323,55 @@ def test_resend_activation_writes_the_same_and_answers_the_same(spied: Spied) ->
     assert sorted([people["pending"], people["imported"]]) == sent
 
 
+#: The record kinds a link request can add records of.
+RECORD_KINDS = (
+    "account_request_log",
+    "token",
+    "token_generation",
+    "outbox_message",
+    "outbox_pending",
+    "candidate",
+    "account_credential",
+)
+
+
+def _records(spied: Spied) -> dict[str, int]:
+    with spied.store.inner.transaction(readonly=True) as tx:
+        return {kind: len(tx.scan(kind, limit=100_000)) for kind in RECORD_KINDS}
+
+
+def _added(spied: Spied, call: Callable[[], object]) -> dict[str, int]:
+    """How many records of each kind ``call`` added (deleted: negative)."""
+    before = _records(spied)
+    call()
+    after = _records(spied)
+    return {kind: after[kind] - before[kind] for kind in RECORD_KINDS}
+
+
+@pytest.mark.parametrize("call", ["resend_activation", "request_password_reset"])
+def test_link_requests_add_the_same_records_of_each_kind_for_every_address(
+    spied: Spied, call: str
+) -> None:
+    """Someone reading the database sees the same: a link request adds as many records
+    of each kind for every address (a pending account's activation generation, made
+    when it registered, is no record its first resend could update in place where a
+    stranger's creates one), on the first request and on the next."""
+    people = _people(spied)
+    request = getattr(spied.accounts, call)
+    for attempt in ("first", "second"):
+        added = {kind: _added(spied, lambda e=email: request(e)) for kind, email in people.items()}
+        for kind, seen in added.items():
+            assert added["unknown"] == seen, (attempt, kind, added)
+    assert 1 == added["unknown"]["token"]
+    # earlier links still work: the registration's activation link, the first reset link
+    first = next(m for m in spied.outbox.messages if m.to == people["pending"])
+    if call == "resend_activation":
+        spied.accounts.activate(str(first.data["token"]))
+    else:
+        link = next(m for m in spied.outbox.messages if m.kind == "password_reset")
+        spied.accounts.reset_password(str(link.data["token"]), "a brand new passphrase")
+
+
 def test_email_change_changes_the_callers_account_the_same_way(spied: Spied) -> None:
     """Asking for a free, a taken (any state) or a pending address changes the caller's
     account identically: the same writes, pending_email, a history entry and the same

@@ -641,3 +641,32 @@ def test_a_stand_in_slot_is_checked_as_a_subject_is():
     assert "invalid_token_subject" == refused.value.code
     with store.transaction(readonly=True) as tx:
         assert [] == tx.scan(TOKEN_KIND, limit=10)
+
+
+def test_a_real_token_noted_elsewhere_is_in_its_subjects_generation():
+    """``issue(noted_in=key)`` issues a working token in the subject's current
+    generation, notes the issue under ``<key>:<purpose>`` (new on the first issue,
+    as a stand-in's is, holding no subject) and never writes the subject's record:
+    a revocation still revokes it, and a token issued after works."""
+    store = MemoryStore()
+    noted = "~stand-in:3f9a"
+    issue = {"purpose": "activation", "subject": "c-1", "ttl": timedelta(days=1), "now": T0}
+    with store.transaction() as tx:
+        first = TOKENS.issue(tx, **issue)  # the subject's generation record: made here
+    with store.transaction() as tx:
+        before = tx.scan(GENERATION_KIND, limit=10)
+        second = TOKENS.issue(tx, **issue, noted_in=noted)
+    with store.transaction(readonly=True) as tx:
+        after = {r.key: r for r in tx.scan(GENERATION_KIND, limit=10)}
+        held = TOKENS._generations(tx).find("activation:c-1")
+    assert {"activation:c-1", f"{noted}:activation"} == set(after)
+    assert before[0] == after["activation:c-1"]  # read, not written
+    assert "c-1" not in after[f"{noted}:activation"].data
+    assert held is not None and 1 == len(held.issued)
+    _verify(store, first, purpose="activation", now=T0)
+    _verify(store, second, purpose="activation", now=T0)
+    with store.transaction() as tx:
+        TOKENS.revoke_all(tx, purpose="activation", subject="c-1")
+        third = TOKENS.issue(tx, **issue, noted_in=noted)
+    assert "token_revoked" == _code(_verify, store, second, purpose="activation", now=T0)
+    _verify(store, third, purpose="activation", now=T0)

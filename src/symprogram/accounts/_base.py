@@ -374,10 +374,20 @@ class FlowBase(DeliversAfterCommit):
         now: datetime,
     ) -> str:
         """Issue a link of ``purpose`` to ``recipient``, or a stand-in link (redeeming
-        nothing) in ``stand_in`` when there is none: the same writes either way."""
-        subject = stand_in.address if recipient is None else recipient.candidate_id
-        into = stand_in.address if recipient is None else None
-        return self._tokens.issue(tx, purpose=purpose, subject=subject, ttl=ttl, now=now, into=into)
+        nothing) in ``stand_in`` when there is none: the same reads and writes, and
+        the same records created, either way. Both note the issue in the address's
+        own stand-in generation (``<address>:<purpose>``, swept once no window
+        counts it), never in the recipient's generation record, which only its
+        revocations write: a pending account's activation generation exists from
+        its registration on, and its resend would update it where a stranger's
+        creates a record."""
+        if recipient is None:
+            subject, into, noted = stand_in.address, stand_in.address, None
+        else:
+            subject, into, noted = recipient.candidate_id, None, stand_in.address
+        return self._tokens.issue(
+            tx, purpose=purpose, subject=subject, ttl=ttl, now=now, into=into, noted_in=noted
+        )
 
     def _send_for(
         self,

@@ -10,8 +10,11 @@ would tell them apart (a new row and index entry against an update in place):
 - a link's token and message for nobody are new records with fresh keys
   (``~stand-in:<address>:<half a digest>``, ``~stand-in:<instant>:<message id>``), as an owner's
   token (a new digest) and message (a new ID) are;
-- a link's generation for nobody is kept per address and purpose
-  (``~stand-in:<address>:<purpose>``), as an owner's is per account and purpose;
+- a link's issue is noted per address and purpose
+  (``~stand-in:<address>:<purpose>``), for nobody and for an owner alike (an
+  owner's link is in its account's generation, whose record only revocations
+  write: a pending account's exists from its registration on, and a resend
+  updating it would create nothing where a stranger's creates a record);
 - a request for nobody is noted in the address's own request log, as an owner's is.
 
 :class:`StandInSweep` deletes those (every link call and registration looks at a
