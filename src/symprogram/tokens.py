@@ -423,6 +423,7 @@ class Tokens:
         subjects: Iterable[str],
         ttl: timedelta,
         now: datetime,
+        noted: bool = True,
     ) -> list[str]:
         """Issue one token per subject, in order, and return their plain secrets.
 
@@ -430,6 +431,9 @@ class Tokens:
         subject given twice gets two tokens, its generation record both
         instants); only the secrets' random bytes are drawn in one call
         (:func:`new_secrets`). Every argument is checked before anything is written.
+        With ``noted=False`` the issues are not noted: the tokens are in their
+        subjects' current generations and no generation record is written (as
+        :meth:`issue` with ``noted_in`` writes none of the subject's).
 
         Args:
             tx: the unit of work.
@@ -437,6 +441,7 @@ class Tokens:
             subjects: whom they are for, e.g. candidate keys.
             ttl: lifetime, above zero and at most :data:`MAX_TTL`.
             now: the current instant (timezone-aware).
+            noted: whether each issue is noted in its subject's generation record.
 
         Raises:
             ValidationError / LimitExceeded: as :meth:`issue`, for any argument.
@@ -459,6 +464,8 @@ class Tokens:
             found = generations.find(f"{purpose}:{subject}")
             generation = 0 if found is None else found.generation
             tokens.add(_record(secret, purpose, subject, now, expires_at, generation))
+            if not noted:
+                continue
             if found is None:
                 generations.add(TokenGeneration(purpose, subject, issued=(now,)))
             else:

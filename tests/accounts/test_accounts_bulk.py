@@ -98,7 +98,9 @@ def test_register_many_leaves_the_state_register_leaves(store: Any, tmp_path: Pa
         )
         assert BulkRegistrationReport(created=3, skipped=0, batches=2) == report
         expected = _snapshot(one_by_one)
-        assert 6 * len(emails) == len(expected["records"])
+        # acceptance, candidate, credential, activation token and history head (the
+        # link's issue is noted in a stand-in, left out)
+        assert 5 * len(emails) == len(expected["records"])
         assert expected == _snapshot(bulk)
         assert _messages(one_by_one) == _messages(bulk)
         for email in emails:

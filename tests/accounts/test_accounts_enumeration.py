@@ -428,6 +428,28 @@ def test_register_hashes_once_and_answers_and_writes_the_same(spied: Spied) -> N
     assert "activation" == spied.outbox.last(to=people["unknown"]).kind
 
 
+def test_register_adds_the_same_links_and_generations_for_every_address(spied: Spied) -> None:
+    """Someone reading the database sees the same links and token generations added by
+    a registration of a known or an unknown address, even right after a reset
+    request for it (an owner's reset generation, or its note, already there): the
+    new account's activation link and the owner's reset link each note their issue
+    in a new record."""
+    people = _people(spied)
+    added = {}
+    for kind, email in people.items():
+        spied.accounts.request_password_reset(email)
+        token = spied.accounts.accept_terms(path="create_account").token
+        added[kind] = _added(
+            spied,
+            lambda e=email, t=token: register_form(
+                spied.accounts, e, password=PASSWORD, terms_receipt=t, **PROBER
+            ),
+        )
+    links = {kind: (seen["token"], seen["token_generation"]) for kind, seen in added.items()}
+    assert dict.fromkeys(links, links["unknown"]) == links
+    assert (1, 1) == links["unknown"]
+
+
 def test_a_registration_race_returns_the_ordinary_receipt(
     spied: Spied, monkeypatch: pytest.MonkeyPatch
 ) -> None:

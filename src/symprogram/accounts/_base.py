@@ -372,19 +372,21 @@ class FlowBase(DeliversAfterCommit):
         stand_in: StandIns,
         ttl: timedelta,
         now: datetime,
+        slot: str | None = None,
     ) -> str:
         """Issue a link of ``purpose`` to ``recipient``, or a stand-in link (redeeming
         nothing) in ``stand_in`` when there is none: the same reads and writes, and
-        the same records created, either way. Both note the issue in the address's
-        own stand-in generation (``<address>:<purpose>``, swept once no window
-        counts it), never in the recipient's generation record, which only its
-        revocations write: a pending account's activation generation exists from
-        its registration on, and its resend would update it where a stranger's
-        creates a record."""
+        the same records created, either way. Both note the issue under the stand-in
+        key ``slot`` (``<slot>:<purpose>``; default the address's own), swept once
+        no window counts it, never in the recipient's generation record, which only
+        its revocations write: a pending account's activation generation would
+        exist from its registration on, and its resend would update it where a
+        stranger's creates a record."""
+        key = stand_in.address if slot is None else slot
         if recipient is None:
-            subject, into, noted = stand_in.address, stand_in.address, None
+            subject, into, noted = key, key, None
         else:
-            subject, into, noted = recipient.candidate_id, None, stand_in.address
+            subject, into, noted = recipient.candidate_id, None, key
         return self._tokens.issue(
             tx, purpose=purpose, subject=subject, ttl=ttl, now=now, into=into, noted_in=noted
         )

@@ -14,7 +14,10 @@ would tell them apart (a new row and index entry against an update in place):
   (``~stand-in:<address>:<purpose>``), for nobody and for an owner alike (an
   owner's link is in its account's generation, whose record only revocations
   write: a pending account's exists from its registration on, and a resend
-  updating it would create nothing where a stranger's creates a record);
+  updating it would create nothing where a stranger's creates a record); a
+  registration's link (activation or reset) notes its issue under a new key
+  (``~stand-in:<instant>:<reference>:<purpose>``), new whatever links the
+  address had;
 - a request for nobody is noted in the address's own request log, as an owner's is.
 
 :class:`StandInSweep` deletes those (every link call and registration looks at a

@@ -158,6 +158,7 @@ class Bulk(AccountOpening):
                 subjects=[candidate.candidate_id for candidate, _ in opened],
                 ttl=self.settings.activation_ttl,
                 now=now,
+                noted=False,  # as register(), which notes its link's issue in a stand-in
             )
             expires = now + self.settings.activation_ttl
             outbox = [

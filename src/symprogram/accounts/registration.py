@@ -77,15 +77,19 @@ class AccountOpening(FlowBase):
         contact: ContactDetails,
         encoded: str,
         now: datetime,
+        noted_in: str,
     ) -> tuple[Candidate, str, datetime]:
         """Issue a candidate ID, bind ``acceptance`` to it, store the account and
-        issue its activation link; return the candidate, the link and its expiry."""
+        issue its activation link, its issue noted under the new stand-in key
+        ``noted_in`` (as the reset link of a known address's registration is: a new
+        generation record either way, whatever links the address had); return the
+        candidate, the link and its expiry."""
         key = self._new_candidate_id(store)
         bound = store.acceptances.save(attrs.evolve(acceptance, candidate_id=key))
         candidate, expires = self._store_account(tx, store, bound, contact, encoded, now)
         ttl = self.settings.activation_ttl
         token = self._tokens.issue(
-            tx, purpose=TokenPurpose.ACTIVATION, subject=key, ttl=ttl, now=now
+            tx, purpose=TokenPurpose.ACTIVATION, subject=key, ttl=ttl, now=now, noted_in=noted_in
         )
         return candidate, token, expires
 
@@ -267,7 +271,7 @@ class Registration(AccountOpening, LinkRequests):
             slot = self._stand_in(tx, contact.email).key
             store.requests.note_key(slot, now, keep=self.settings.reset_limit)
             candidate, token, expires = self._open_account(
-                tx, store, acceptance, contact, encoded, now
+                tx, store, acceptance, contact, encoded, now, StandIns.fresh(now, reference)
             )
             self._send(tx, [messages.activation(candidate, token, expires, reference)])
 
@@ -310,7 +314,11 @@ class Registration(AccountOpening, LinkRequests):
             self._consent.record_gathered_for_nobody(key, REGISTRATION, items, now)
         linked = owner if allowed and rules.may_reset(owner) else None
         ttl = self.settings.reset_ttl
-        token = self._issue_for(tx, TokenPurpose.PASSWORD_RESET, linked, stand_in, ttl, now)
+        # noted under a new key, as a new account's activation link is (see _open_account)
+        fresh = StandIns.fresh(now, reference)
+        token = self._issue_for(
+            tx, TokenPurpose.PASSWORD_RESET, linked, stand_in, ttl, now, slot=fresh
+        )
         reset = None if linked is None else (token, now + ttl)
         self._send(tx, [messages.registration_attempt(owner, reference, reset)])
 
