@@ -255,6 +255,20 @@ def test_authenticate_verifies_once_and_writes_the_same_for_every_address(spied:
     assert [("save", "account_request_log")] == writes
 
 
+def test_a_password_typed_unnormalized_verifies_twice_for_every_address(spied: Spied) -> None:
+    """A wrong password typed otherwise than in its NFKC form (decomposed, fullwidth) is
+    verified normalized, then as typed: two verifications and the same writes for
+    every kind of address."""
+    people = _people(spied)
+    typed = "Cre\u0300me bru\u0302le\u0301e \uff21\uff22"
+    observed = {
+        kind: spied.observe(lambda e=email: spied.accounts.authenticate(e, typed))
+        for kind, email in people.items()
+    }
+    _all_the_same(observed)
+    assert ["verify", "verify"] == observed["unknown"][1]
+
+
 def test_authenticate_with_the_right_password_still_verifies_once(spied: Spied) -> None:
     """The right password: one verification whatever the address's state; an
     account that is not active is refused only after it (the password was right)."""
