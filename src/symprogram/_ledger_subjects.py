@@ -14,7 +14,7 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from symprogram.errors import ValidationError
+from symprogram.errors import IntegrityError, ValidationError
 from symprogram.persistence import Store, Transaction, check_key
 
 __all__ = ["HEAD_KIND", "misnamed", "subject_page", "verify_pages"]
@@ -66,16 +66,20 @@ def verify_pages(
     batch: int,
     covered: Sequence[str] = (),
     kinds: Sequence[str] = (),
-    invalid: Callable[[str, str], R] | None = None,
+    invalid: Callable[[str, str, str], R] | None = None,
 ) -> Iterator[R]:
     """``check(tx, subject)`` of every subject of the ledger ``name``, in order.
 
     The subjects are those :func:`subject_page` lists and those of the ``covered``
     stream names (a digest's, sorted), merged as they go. Each page is read in one
-    read-only unit of work; the results are yielded after it closes. A stored
-    name that no subject can have (written into the database by hand: empty, a
-    NUL, too long) gives ``invalid(subject, why)`` instead, when given: one such
-    row must not stop the reading of every other stream.
+    read-only unit of work; the results are yielded after it closes. When
+    ``invalid`` is given, one bad row must not stop the reading of every other
+    stream: a stored name that no subject can have (written into the database by
+    hand: empty, a NUL, too long) gives ``invalid(subject, "stream_name_invalid",
+    why)`` instead of its check, and a check that meets a row the store cannot
+    read (an :class:`~symprogram.errors.IntegrityError`: a position or a version
+    that is no integer, an entry that is no text, ``database_corrupt``) gives
+    ``invalid(subject, code, message)``.
     """
     if invalid is not None:
         check = functools.partial(_named, check, invalid)
@@ -104,12 +108,17 @@ def verify_pages(
 
 def _named(
     check: Callable[[Transaction, str], R],
-    invalid: Callable[[str, str], R],
+    invalid: Callable[[str, str, str], R],
     tx: Transaction,
     subject: str,
 ) -> R:
     why = misnamed(subject)
-    return check(tx, subject) if why is None else invalid(subject, why)
+    if why is not None:
+        return invalid(subject, "stream_name_invalid", why)
+    try:
+        return check(tx, subject)
+    except IntegrityError as error:  # a row of this subject the store cannot read
+        return invalid(subject, error.code, error.message)
 
 
 def misnamed(subject: str) -> str | None:

@@ -715,9 +715,11 @@ def iter_verifications(
     )
 
 
-def _misnamed(subject: str, why: str) -> Verification:
-    """A stored stream name no subject can have (written by hand): ``stream_name_invalid``."""
-    return Verification(subject, 0, (Problem(0, "stream_name_invalid", why),))
+def _misnamed(subject: str, code: str, why: str) -> Verification:
+    """A stream that cannot be checked: a stored name no subject can have
+    (``stream_name_invalid``), or a row of it the store cannot read
+    (``database_corrupt``), both written by hand."""
+    return Verification(subject, 0, (Problem(0, code, why),))
 
 
 class LedgerRegistry:

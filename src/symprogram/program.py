@@ -26,7 +26,7 @@ from symprogram._bridges import (
 from symprogram._closing import Closing
 from symprogram._verifications import failed_verifications
 from symprogram.clock import Clock, SystemClock, ensure_utc
-from symprogram.errors import NotFound, ValidationError
+from symprogram.errors import IntegrityError, NotFound, ValidationError
 from symprogram.events import DomainEvent, Subscriptions
 from symprogram.history import AccountHistory
 from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification, _checked_digest
@@ -426,7 +426,11 @@ class Program(Closing):
 
         The account history, the consent ledger (its projections included) and the
         entitlements audit, each stream in one pass. With ``against``, every
-        stream the digest covered must still be there and extend it.
+        stream the digest covered must still be there and extend it. A row the
+        store cannot read (written by hand: a version or a position that is no
+        integer, data that is no text) is reported, not raised: as its stream's
+        ``database_corrupt`` problem, or, when it stops the listing of a ledger's
+        subjects, as that ledger's (subject: the ledger's name).
 
         Raises:
             ValidationError: ``invalid_digest`` (not a digest),
@@ -457,10 +461,19 @@ class Program(Closing):
         }
         for ledger in self.ledgers:
             check = checks.get(ledger.name)
-            if check is None:
-                found = failed_verifications(self.store, ledger, against=against)
-            else:
-                found = check()
+            try:
+                if check is None:
+                    found = failed_verifications(self.store, ledger, against=against)
+                else:
+                    found = check()
+            except IntegrityError as error:
+                if error.code == "digest_forged":
+                    raise
+                # a row the store cannot read stopped the listing of this ledger's
+                # subjects: the ledger as a whole fails (the others are still read)
+                problem = Problem(0, error.code, error.message)
+                failures.append(Verification(ledger.name, 0, (problem,)))
+                continue
             failures.extend(
                 # the stored name as it is: a name written by hand may be no subject's
                 attrs.evolve(failed, subject=f"{ledger.name}:{failed.subject}")
