@@ -12,8 +12,9 @@ change that was rolled back, and never lost for one that committed.
 After the outermost unit of work of a :class:`DeliveringStore` commits (and the
 store's unit of work it joined, if a host had one open in the thread), the
 messages it wrote are handed to the notifier and marked ``delivered`` (the
-marker deleted; body, subject line and data dropped from the record, which
-keeps the recipient, kind and ID); when its units of work joined a host's
+marker deleted; recipient, body, subject line and data dropped from the record,
+which keeps the kind, the ID and a SHA-256 digest of the casefolded recipient, by
+which an erasure still finds it); when its units of work joined a host's
 transaction (a store with an ``on_host_commit`` hook, such as an SQLAlchemy store
 bound to the host's connection), only once the host has committed it, and never
 if the host rolls it back. A crash between the commit and the marking
@@ -47,6 +48,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -123,16 +125,23 @@ def _subject_of(message: Message, subject: str | None) -> str:
     return found if isinstance(found, str) and found else _NO_SUBJECT
 
 
+def _recipient_digest(address: str) -> str:
+    """What a delivered record keeps of its recipient: the SHA-256 of the casefolded
+    address (enough to find it again for an erasure, never the address itself)."""
+    return hashlib.sha256(address.casefold().encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _encode(message: Message, subject: str, state: str) -> str:
     data: dict[str, Any] = {
         "message_id": message.message_id,
         "state": state,
         "subject": subject,
-        "to": message.to,
         "kind": message.kind,
     }
     if state == "pending":
-        data.update(title=message.subject, body=message.body, data=message.data)
+        data.update(to=message.to, title=message.subject, body=message.body, data=message.data)
+    else:
+        data.update(to_digest=_recipient_digest(message.to))
     return json.dumps(data, default=str, sort_keys=True)
 
 
@@ -221,12 +230,16 @@ def _addressed_to(record: Record, addresses: set[str]) -> bool:
     escapes it (erasure leaves no address behind)."""
     wanted = {address.casefold() for address in addresses}
     try:
-        to = _read(record).get("to")
+        data = _read(record)
     except IntegrityError:
         text = record.data.casefold()
         escaped = {json.dumps(address).strip('"').casefold() for address in addresses}
-        return any(form in text for form in wanted | escaped)
-    return isinstance(to, str) and to.casefold() in wanted
+        digests = {_recipient_digest(address) for address in addresses}
+        return any(form in text for form in wanted | escaped | digests)
+    to, digest = data.get("to"), data.get("to_digest")
+    if isinstance(to, str) and to.casefold() in wanted:
+        return True
+    return isinstance(digest, str) and digest in {_recipient_digest(a) for a in wanted}
 
 
 class DeliveringStore:

@@ -9,6 +9,8 @@ marked delivered. Either way nothing is lost, and what is sent twice carries the
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -81,6 +83,20 @@ def test_messages_are_delivered_after_commit_and_marked_delivered(program: Progr
     assert all("body" not in r and "data" not in r for r in kept)
     assert 0 == pending_markers(program)
     assert 0 == program.deliver_pending()
+
+
+def test_a_delivered_record_keeps_only_a_digest_of_its_recipient(program: Program) -> None:
+    """Once delivered, a record no longer holds the recipient's address (a third
+    party's, for a disclosure): only the SHA-256 of the casefolded address, by which
+    an erasure still finds it."""
+    report = program.accounts.register_many(ROWS, batch_size=5)
+    assert 5 == report.created
+    kept = records(program)
+    assert all("to" not in record for record in kept)
+    texts = [json.dumps(record) for record in kept]
+    assert not [row.email for row in ROWS if any(row.email.casefold() in t for t in texts)]
+    digests = {hashlib.sha256(row.email.casefold().encode()).hexdigest() for row in ROWS}
+    assert digests == {record["to_digest"] for record in kept}
 
 
 def test_a_crash_right_after_a_batch_commits_loses_nothing(
@@ -233,7 +249,8 @@ def test_the_erasure_erases_the_persons_messages(program: Program) -> None:
     assert erased is not None
     program.erase_person(erased.candidate_id, reason="request 18")
     left = records(program)
-    assert [ROWS[1].email] == [r["to"] for r in left]
+    bystander = hashlib.sha256(ROWS[1].email.casefold().encode()).hexdigest()
+    assert [bystander] == [r["to_digest"] for r in left]  # delivered: the digest only
     assert all(erased.candidate_id != r["subject"] for r in left)
 
 
