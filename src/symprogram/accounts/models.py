@@ -380,7 +380,12 @@ class Candidate:
         status_changed_at: when the status last changed.
         contact_reviewed_at: when the candidate last updated or confirmed their details.
         terms: the latest terms acceptance bound to the account.
-        preferences: notification preferences.
+        preferences: the switches last made in the account itself. Where the
+            consent context keeps the marketing choices (as in a
+            :class:`~symprogram.Program`), the newsletters and offers in effect
+            are :meth:`~symprogram.accounts.AccountsService.notification_settings`
+            (a view of the consent ledger): a choice made on the consent side,
+            such as an unsubscribe reply, is not copied here.
         pending_email: a new address waiting for verification, if any.
         score_reports: registration numbers of the claimed score reports.
         incidents: identifiers of the candidate's incidents, oldest first.
