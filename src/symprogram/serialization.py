@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
+import tomllib
 import types
 import typing
 from collections import Counter
@@ -60,6 +61,7 @@ __all__ = [
     "loads",
     "loads_without",
     "json_value",
+    "toml_value",
     "make_converter",
 ]
 
@@ -500,6 +502,25 @@ def json_value(text: str | bytes) -> Any:
         return json.loads(text)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply to be read") from exc
+
+
+def toml_value(text: str) -> dict[str, Any]:
+    """``tomllib.loads(text)`` whose every failure is a ``ValueError``.
+
+    Arrays or tables nested deeper than Python's parser goes raise
+    ``RecursionError`` from :func:`tomllib.loads`, and an integer too long for
+    Python to read a plain ``ValueError``; here both are a ``ValueError`` like any
+    text that is not TOML, so every catalogue loader reports them as its
+    ``CatalogueError`` (never a bare ``RecursionError``).
+
+    Raises:
+        ValueError: not TOML, an integer too long, or nested too deeply
+            (``tomllib.TOMLDecodeError`` is one).
+    """
+    try:
+        return tomllib.loads(text)
+    except RecursionError as exc:
+        raise ValueError("TOML nested too deeply to be read") from exc
 
 
 def _too_deep() -> ValidationError:

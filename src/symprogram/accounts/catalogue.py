@@ -12,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from symprogram.accounts.models import AcceptancePath, TermsCatalogue, TermsVersion
 from symprogram.errors import CatalogueError, SymprogramError
+from symprogram.serialization import toml_value
 
 __all__ = ["default", "from_toml", "load"]
 
@@ -46,7 +46,7 @@ def load(path: str | Path) -> TermsCatalogue:
     where = Path(path)
     try:
         text = where.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # a NUL in the path, a name too long, not UTF-8
         raise CatalogueError(f"cannot read terms catalogue {str(where)!r}: {exc}") from exc
     return from_toml(text, read=lambda name: _read_beside(where.parent, name))
 
@@ -121,8 +121,8 @@ def from_toml(text: str, *, read: Callable[[str], str] | None = None) -> TermsCa
             f"terms catalogue is not valid TOML: expected text, not {type(text).__name__}"
         )
     try:
-        raw = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, TypeError) as exc:
+        raw = toml_value(text)
+    except (ValueError, TypeError) as exc:
         raise CatalogueError(f"terms catalogue is not valid TOML: {exc}") from exc
     entries = raw.get("versions")
     if not isinstance(entries, list) or not entries:

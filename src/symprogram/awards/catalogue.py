@@ -48,7 +48,6 @@ Error codes: ``catalogue_not_found``, ``invalid_toml``, ``unsupported_format``,
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -76,6 +75,7 @@ from symprogram.awards._models_catalogue import (
     requirement_children as requirement_children,
 )
 from symprogram.errors import CatalogueError, ValidationError
+from symprogram.serialization import toml_value
 
 # AwardCatalogue and requirement_children stay importable from here (their old
 # home); they live in symprogram.awards.models.
@@ -176,7 +176,7 @@ def load(path: str | Path) -> AwardCatalogue:
     """
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # a NUL in the path, a name too long, not UTF-8
         raise CatalogueError(
             f"cannot read catalogue {str(path)!r}: {exc}",
             field="path",
@@ -198,8 +198,8 @@ def from_toml(text: str, *, source: str = "<string>") -> AwardCatalogue:
             code="invalid_toml",
         )
     try:
-        raw = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, TypeError) as exc:
+        raw = toml_value(text)
+    except (ValueError, TypeError) as exc:
         raise CatalogueError(
             f"{source} is not valid TOML: {exc}", field="path", code="invalid_toml"
         ) from exc

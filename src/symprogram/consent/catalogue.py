@@ -30,7 +30,7 @@ from symprogram._checks import check_enum
 from symprogram._deprecation import warn_deprecated
 from symprogram.consent.models import LegalBasis, Policy, PolicyCatalogue, PolicyReading
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
-from symprogram.serialization import make_converter
+from symprogram.serialization import make_converter, toml_value
 
 __all__ = ["PolicyCatalogue", "default", "from_toml", "load"]
 
@@ -153,8 +153,8 @@ def from_toml(text: str, *, source: str = "<toml>") -> PolicyCatalogue:
             code="invalid_toml",
         )
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        raw = toml_value(text)
+    except ValueError as exc:
         raise CatalogueError(f"{source}: not valid TOML: {exc}", code="invalid_toml") from exc
     if "policies" in raw:
         items = raw["policies"]
@@ -178,7 +178,7 @@ def load(path: str | os.PathLike[str]) -> PolicyCatalogue:
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # a NUL in the path, a name too long, not UTF-8
         raise CatalogueError(
             f"cannot read {os.fspath(path)!s}: {exc}", code="catalogue_unreadable"
         ) from exc

@@ -31,7 +31,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -55,6 +54,7 @@ from symprogram.entitlements._models_catalogue import (
 )
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 from symprogram.i18n import negotiate, parse_tag
+from symprogram.serialization import toml_value
 
 __all__ = ["DEFAULT_READING", "READINGS", "default", "from_toml", "load"]
 
@@ -332,11 +332,9 @@ def from_toml(text: str, *, source: str = "<string>") -> EntitlementCatalogue:
 
 def _parse(text: str, name: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
-    except (ValueError, RecursionError) as exc:
-        # TOMLDecodeError (a ValueError), an integer too long for Python to read
-        # (ValueError) or arrays and tables nested past the recursion limit.
-        problem = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
+        return toml_value(text)
+    except ValueError as exc:  # not TOML, an integer too long, nested too deeply
+        problem = str(exc)
         raise CatalogueError(
             f"{name}: not a readable TOML file: {problem}",
             field="path",
