@@ -137,6 +137,7 @@ MODELS = frozenset(
         "NotificationPreferences",
         "NotificationSetting",
         "PasswordChanged",
+        "PasswordRehashed",
         "PasswordResetRequested",
         "PersonErasure",
         "Policy",

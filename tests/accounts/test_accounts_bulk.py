@@ -18,7 +18,7 @@ from symprogram.accounts.service import BulkCandidate, BulkRegistrationReport
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import PermissionDenied, ValidationError
 
-_MASKED = {"digest", "hash", "prev", "salt", "password_hash"}
+_MASKED = {"digest", "hash", "prev", "salt", "password_hash", "credential_digest"}
 
 
 def _mask(value: Any) -> Any:

@@ -16,6 +16,7 @@ import secrets
 import unicodedata
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -217,8 +218,14 @@ def _stored(accounts: AccountsService, cid: str) -> str:
 
 
 def _store_hash(accounts: AccountsService, cid: str, encoded: str) -> None:
+    """Store ``encoded`` as the account's hash, its digest kept on the candidate as a
+    flow that sets a hash keeps it (a hash stored without it is refused at log-in)."""
     with accounts._store.transaction() as tx:
-        AccountsStorage(tx).credentials.rehash(cid, encoded)
+        store = AccountsStorage(tx)
+        store.credentials.rehash(cid, encoded)
+        candidate = store.candidates.get(cid)
+        digest = rules.credential_digest(encoded)
+        store.candidates.save(attrs.evolve(candidate, credential_digest=digest))
 
 
 #: Passwords with accents, ligatures, fullwidth forms and combining marks: their NFC,
@@ -308,8 +315,17 @@ def test_a_weaker_stored_hash_is_replaced_on_log_in(
         units = _Units(accounts)
         assert cid == accounts.authenticate("ada@example.com", PASSWORD).candidate_id
         accounts._store = units.inner
-        # one unit of work: the failure count forgotten, the new hash stored
-        assert [[("delete", "account_request_log"), ("save", "account_credential")]] == units.units
+        # one unit of work: the failure count forgotten, the new hash stored, its
+        # digest kept on the candidate and recorded (password_rehashed)
+        assert [
+            [
+                ("delete", "account_request_log"),
+                ("save", "account_credential"),
+                ("save", "candidate"),
+                ("save", "ledger_head"),
+            ]
+        ] == units.units
+        assert "password_rehashed" == program.history.read(cid)[-1].kind
         stored = _stored(accounts, cid)
         assert stored.startswith("$scrypt$ln=5,r=8,p=1$")
         assert not ScryptHasher(n=2**5).needs_rehash(stored)

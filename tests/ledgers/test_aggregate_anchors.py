@@ -196,7 +196,8 @@ def test_a_row_put_back_from_before_the_erasure_is_reported(
     make_program: ProgramFactory, tmp_path: Path
 ) -> None:
     """The personal data of an erased account put back with its older candidate row is
-    reported: status, address and erasure differ from the history's ``account_erased``."""
+    reported: status, address, erasure and credential digest (the erasure leaves none)
+    differ from the history's ``account_erased``."""
     path = db_path(tmp_path)
     with make_program("sqlite", ledger_key=KEY) as program:
         cid = register_active(program)
@@ -206,7 +207,7 @@ def test_a_row_put_back_from_before_the_erasure_is_reported(
     put_back(path, CANDIDATE, cid, backup, version=True)
     with make_program("sqlite", ledger_key=KEY) as program:
         found = {field for _, _, field in fields(program.history.verify(cid))}
-        assert {"status", "email", "erased_at"} == found
+        assert {"status", "email", "erased_at", "credential_digest"} == found
 
 
 # -- every embedded backend, through the store's own API -----------------------------

@@ -4,13 +4,15 @@
 anchor check of the kernel (:data:`symprogram._anchors.AnchorCheck`): a program
 registers it on its account history (``AccountHistory.add_anchor_check``), so
 that ``history.verify`` and ``verify_all`` report a stored candidate whose
-status, address, erasure or notification preferences differ from what the
-history says, whose address the ``candidate_email`` index does not give it, or
-a score report or incident of the account that does
+status, address, erasure, credential digest or notification preferences differ
+from what the history says, whose address the ``candidate_email`` index does not
+give it, a score report or incident of the account that does, or a stored
+password hash (``account_credential``) that is not the one the history recorded
 (``aggregate_mismatch``; the rules are
-:func:`symprogram.accounts.rules.candidate_differences` and
-:func:`~symprogram.accounts.rules.account_records_differences`). It only reads:
-the candidate record and the reports and incidents its history names; when the
+:func:`symprogram.accounts.rules.candidate_differences`,
+:func:`~symprogram.accounts.rules.account_records_differences` and
+:func:`~symprogram.accounts.rules.credential_differences`). It only reads: the
+candidate record, its credential and the reports and incidents its history names; when the
 history says nothing of an account, only whether a candidate is stored (one is
 reported: it was written in by hand, or its history dropped).
 """
@@ -52,9 +54,11 @@ def candidate_anchor_check(
     incidents = {i: n for i in sorted(incident_ids) if (n := storage.incidents.find(i))}
     email = rules.said_email(pairs)
     owner = None if email is None else storage.candidates.find_key_by_email(email)
+    encoded = storage.credentials.password_hash(subject)
     differences = (
         *rules.candidate_differences(subject, candidate, pairs),
         *rules.email_index_differences(subject, candidate, email, owner),
         *rules.account_records_differences(subject, candidate, pairs, reports, incidents),
+        *rules.credential_differences(subject, encoded, pairs),
     )
     return mismatches(position, differences)

@@ -322,7 +322,14 @@ class FlowBase(DeliversAfterCommit):
                 path = AcceptancePath.CREATE_ACCOUNT
                 terms = rules.new_acceptance(current, path, at, secrets.token_hex(16), key)
             self._decoy_candidate = Candidate(
-                key, AccountStatus.PENDING_ACTIVATION, contact, at, at, at, terms
+                key,
+                AccountStatus.PENDING_ACTIVATION,
+                contact,
+                at,
+                at,
+                at,
+                terms,
+                credential_digest=rules.credential_digest(secrets.token_hex(32)),
             )
             # stored as records are: without the top-level version
             self._decoy_text = dumps_without(self._decoy_candidate, _VERSION)

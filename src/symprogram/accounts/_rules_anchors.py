@@ -12,7 +12,11 @@ and compares it with the stored candidate (``aggregate_mismatch``; the kernel's
   sets its ``status``; ``account_erased`` makes it ``closed``;
 - **e-mail address**: ``candidate_registered``'s ``email``, then each
   ``email_changed``'s ``email``; ``account_erased`` makes it the erased marker;
-- **erasure**: after ``account_erased`` the stored candidate is erased.
+- **erasure**: after ``account_erased`` the stored candidate is erased;
+- **credential digest**: ``candidate_registered``, ``password_changed`` and
+  ``password_rehashed`` record the SHA-256 of the password hash they stored
+  (``credential_digest``), which the candidate keeps (a log-in compares the
+  stored hash with it); ``account_erased`` leaves none.
 
 The records the account owns are compared too (:func:`account_records_differences`):
 
@@ -31,6 +35,12 @@ history that says nothing of an account (no such entry at all: the awards
 entries of a candidate kept by another directory, say) is not compared either.
 Accounts opened one by one and in bulk record the same first entries.
 
+The stored password hash (record kind ``account_credential``) is compared with
+the digest the latest of those entries recorded (:func:`credential_differences`):
+a hash put back from an older backup, or written in by hand, is reported. An
+entry written before digests were recorded says nothing of it (nor does an
+erased one): there is nothing to compare until a later entry records a digest.
+
 Re-exported by :mod:`symprogram.accounts.rules`.
 """
 
@@ -47,6 +57,7 @@ from symprogram._anchors import (
     record_differences,
     said_text,
 )
+from symprogram.accounts._rules_credentials import credential_digest
 from symprogram.accounts.events import (
     AccountErased,
     AccountStatusChanged,
@@ -56,6 +67,8 @@ from symprogram.accounts.events import (
     IncidentOpened,
     IncidentStatusChanged,
     NotificationPreferenceChanged,
+    PasswordChanged,
+    PasswordRehashed,
     ScoreReportClaimed,
 )
 from symprogram.accounts.models import (
@@ -68,6 +81,7 @@ from symprogram.accounts.models import (
 )
 from symprogram.accounts.ports import (
     CANDIDATE_KIND,
+    CREDENTIAL_KIND,
     EMAIL_INDEX,
     INCIDENT_KIND,
     SCORE_REPORT_KIND,
@@ -76,9 +90,11 @@ from symprogram.accounts.ports import (
 __all__ = [
     "account_records_differences",
     "candidate_differences",
+    "credential_differences",
     "email_index_differences",
     "mentions_account",
     "named_records",
+    "said_credential",
     "said_email",
 ]
 
@@ -92,6 +108,11 @@ _CLAIMED = ScoreReportClaimed.event_name()
 _OPENED = IncidentOpened.event_name()
 _POSTED = IncidentMessagePosted.event_name()
 _MOVED = IncidentStatusChanged.event_name()
+
+_CREDENTIAL_KINDS = frozenset(
+    {_REGISTERED, PasswordChanged.event_name(), PasswordRehashed.event_name()}
+)
+"""The history entry kinds that set the stored password hash (and record its digest)."""
 
 _ANCHOR_KINDS = frozenset({_REGISTERED, _STATUS, _EMAIL, _ERASED})
 """The history entry kinds that say what the stored candidate holds."""
@@ -129,6 +150,71 @@ def said_email(entries: SaidEntries) -> str | None:
     return email if said and not erased else None
 
 
+def said_credential(entries: SaidEntries) -> object:
+    """The digest of the stored password hash the history recorded last.
+
+    Returns:
+        the ``credential_digest`` of the latest ``candidate_registered``,
+        ``password_changed`` or ``password_rehashed`` entry; ``None`` after
+        ``account_erased`` (no credential); :data:`UNKNOWN` where the history says
+        nothing of it: no such entry, or the latest one erased or written before
+        digests were recorded.
+
+    Example:
+        >>> said_credential([("candidate_registered", {"credential_digest": "ab"})])
+        'ab'
+        >>> said_credential([("password_changed", {"method": "reset"})])
+        UNKNOWN
+    """
+    said: object = UNKNOWN
+    for kind, data in entries:
+        if kind in _CREDENTIAL_KINDS:
+            said = said_text(data, "credential_digest") or UNKNOWN
+        elif kind == _ERASED:
+            said = None
+    return said
+
+
+def credential_differences(
+    candidate_id: str, encoded: str | None, entries: SaidEntries
+) -> tuple[AggregateDifference, ...]:
+    """Whether the stored password hash is the one the history ``entries`` recorded.
+
+    Args:
+        candidate_id: the account's candidate ID (the credential's key).
+        encoded: the stored password hash (``None``: no ``account_credential`` record).
+        entries: the history's ``(kind, data)`` pairs, oldest first.
+
+    Returns:
+        ``password_hash`` of kind ``account_credential`` when the SHA-256 of
+        ``encoded`` is not the digest the history recorded last
+        (:func:`said_credential`; the values left out of the message), when no
+        hash is stored where one is recorded, or when one is stored after the
+        account's erasure; none when they agree or the history recorded no digest.
+    """
+    said = said_credential(entries)
+    if said is UNKNOWN:
+        return ()
+    if said is None:
+        if encoded is None:
+            return ()
+        return (
+            AggregateDifference(CREDENTIAL_KIND, candidate_id, "password_hash", "recorded", None),
+        )
+    if encoded is None:
+        return (
+            AggregateDifference(CREDENTIAL_KIND, candidate_id, "password_hash", None, "recorded"),
+        )
+    stored = credential_digest(encoded)
+    if stored == said:
+        return ()
+    return (
+        AggregateDifference(
+            CREDENTIAL_KIND, candidate_id, "password_hash", stored, str(said), personal=True
+        ),
+    )
+
+
 def candidate_differences(
     candidate_id: str,
     candidate: Candidate | None,
@@ -146,10 +232,14 @@ def candidate_differences(
         one difference per field (``candidate``: no record where the history
         records an account, or a record where it records none; ``status``;
         ``email``, personal data; ``erased_at``: an erasure the history does not
-        record, or one it records and the record lacks), none when they agree or
-        neither says anything of the account.
+        record, or one it records and the record lacks; ``credential_digest``:
+        not the digest of the password hash the history recorded last, see
+        :func:`said_credential`), none when they agree or neither says anything
+        of the account.
     """
-    said, erased, status, email = _replayed(entries)
+    pairs = tuple(entries)  # replayed twice
+    said, erased, status, email = _replayed(pairs)
+    digest = said_credential(pairs)
     if not said:
         if candidate is None:
             return ()
@@ -171,7 +261,20 @@ def candidate_differences(
         found.append(
             AggregateDifference(CANDIDATE_KIND, candidate_id, "erased_at", marked, said_erased)
         )
-    return tuple(found)
+    return (*found, *_digest_differences(candidate_id, candidate, digest))
+
+
+def _digest_differences(
+    candidate_id: str, candidate: Candidate, digest: object
+) -> tuple[AggregateDifference, ...]:
+    """The candidate's ``credential_digest`` against the one the history recorded last."""
+    if digest is UNKNOWN or candidate.credential_digest == digest:
+        return ()
+    recorded = None if digest is None else str(digest)
+    stored = candidate.credential_digest
+    return (
+        AggregateDifference(CANDIDATE_KIND, candidate_id, "credential_digest", stored, recorded),
+    )
 
 
 def email_index_differences(

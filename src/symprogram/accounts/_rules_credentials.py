@@ -5,6 +5,8 @@ Re-exported by :mod:`symprogram.accounts.rules`.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -19,6 +21,8 @@ from symprogram.errors import LimitExceeded, PermissionDenied, RateLimited, Vali
 __all__ = [
     "COMMON_PASSWORDS",
     "check_password",
+    "credential_anchored",
+    "credential_digest",
     "enforce_login_limits",
     "enforce_rate_limit",
     "invalid_credentials",
@@ -316,6 +320,35 @@ def enforce_login_limits(
 
 
 # -- log-ins ----------------------------------------------------------------------------------
+
+
+def credential_digest(encoded: str) -> str:
+    """The SHA-256 (hex) of a stored password hash: what the account history records
+    of the hash when it is set, and what anchors the stored credential to it.
+
+    Example:
+        >>> credential_digest("$scrypt$...")[:12]
+        '2df039e94942'
+    """
+    return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def credential_anchored(candidate: Candidate | None, encoded: str) -> bool:
+    """Whether the stored hash ``encoded`` is the one recorded for ``candidate``.
+
+    A log-in refuses a hash that is not (put back from an older backup, or written
+    in by hand) exactly as it refuses a wrong password. Nothing to compare (``True``)
+    without a candidate, or for one whose digest was never recorded (its hash was
+    set before digests were recorded). The digest is computed either way: the
+    same work for every address.
+    """
+    digest = credential_digest(encoded).encode("ascii")
+    recorded = None if candidate is None else candidate.credential_digest
+    if recorded is None:
+        return True
+    # bytes: a digest written in by hand may hold any text (compare_digest refuses
+    # non-ASCII strings)
+    return hmac.compare_digest(digest, str(recorded).encode("utf-8", "surrogatepass"))
 
 
 invalid_credentials = PermissionDenied.refusal(

@@ -151,7 +151,8 @@ def erase_account(
 ) -> tuple[Candidate, AccountStatusChanged | None]:
     """The account with its personal data erased: closed (if it was not), the contact
     details the :func:`~symprogram.accounts.models.erased_contact` markers, no pending
-    address. Erasing an erased account again keeps its first reason and instant.
+    address and no credential digest (its credential is deleted). Erasing an erased
+    account again keeps its first reason and instant.
 
     Returns:
         the erased candidate and the closing event (``None`` if it was closed).
@@ -164,6 +165,7 @@ def erase_account(
         candidate,
         contact=erased_contact(),
         pending_email=None,
+        credential_digest=None,  # its credential is deleted with it
         status_reason=candidate.status_reason if already else reason,
         erased_at=candidate.erased_at if already else at,
     )

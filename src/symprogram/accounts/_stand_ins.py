@@ -61,6 +61,7 @@ from typing import Any, TypeVar
 import attrs
 
 from symprogram.accounts import _text
+from symprogram.accounts._rules_credentials import credential_digest
 from symprogram.accounts.models import AccountStatus, Candidate
 from symprogram.accounts.ports import CANDIDATE_KIND, CREDENTIAL_KIND, EMAIL_INDEX
 from symprogram.accounts.storage import Credential
@@ -152,7 +153,9 @@ class StandIns:
         ``candidate``, ``account_credential``): ``decoy`` stored as an erased,
         closed account, ``encoded`` a hash no password matches."""
         self._tx.index_put(EMAIL_INDEX, self.key, self.key)
-        self._put(CANDIDATE_KIND, _erased(decoy, self.key, now))
+        # the digest an owner's candidate holds, so that the records are alike
+        candidate = attrs.evolve(decoy, credential_digest=credential_digest(encoded))
+        self._put(CANDIDATE_KIND, _erased(candidate, self.key, now))
         self._put(CREDENTIAL_KIND, Credential(self.key, encoded, now))
 
 

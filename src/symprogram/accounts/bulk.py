@@ -182,7 +182,10 @@ class Bulk(AccountOpening):
         (what ``_store_account`` stores, without the personal data ledger: the
         batch records that at once, :meth:`_record_gathered`)."""
         expires = now + self.settings.activation_ttl
-        candidate, events = rules.new_account(bound, contact, now, expires)
+        digest = rules.credential_digest(encoded)
+        candidate, events = rules.new_account(
+            bound, contact, now, expires, credential_digest=digest
+        )
         store.candidates.add(candidate)
         store.credentials.add(candidate.candidate_id, encoded, now)
         self._record(buffer, *events)

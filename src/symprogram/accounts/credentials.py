@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import attrs
+
 from symprogram._checks import check_text
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import RESET, candidate_key
 from symprogram.accounts._links import LinkRequests
 from symprogram.accounts.bulk import UNUSABLE_PREFIX
-from symprogram.accounts.events import PasswordChanged
+from symprogram.accounts.events import PasswordChanged, PasswordRehashed
 from symprogram.accounts.models import Candidate, normalize_email
 from symprogram.accounts.ports import CLIENT_LOGIN_LOG, LOGIN_LOG
 from symprogram.accounts.storage import AccountsStorage
@@ -46,7 +48,13 @@ class Credentials(LinkRequests):
         verified too (a second verification, for every address alike): a hash
         made elsewhere from the raw password and imported with ``register_many``
         keeps working, and is replaced by a hash of the normalized form on the
-        first successful log-in.
+        first successful log-in (a ``password_rehashed`` history entry; nothing
+        is sent).
+
+        A stored hash that is not the one the account history recorded (its
+        digest, kept on the candidate: a credential row put back from an older
+        backup or written in by hand) is refused exactly as a wrong password is,
+        after the same verification.
 
         Args:
             email: the address.
@@ -77,8 +85,9 @@ class Credentials(LinkRequests):
         self._enforce_login_limits(failures, now)
         if encoded is None or encoded.startswith(UNUSABLE_PREFIX):
             candidate, encoded = None, self._dummy()  # the same work: one verification
+        anchored = rules.credential_anchored(candidate, encoded)
         matched = self._matching_form(password, encoded)
-        if candidate is None or matched is None:
+        if candidate is None or matched is None or not anchored:
             self._login_failed(keys, now)
             raise rules.invalid_credentials()
         rules.log_in(candidate, True)
@@ -147,13 +156,18 @@ class Credentials(LinkRequests):
     def _logged_in(self, key: str, failures: str, old: str, new: str | None) -> None:
         """After a successful log-in, in one unit of work: forget the address's failed
         log-ins, and store ``new`` for a stored hash ``old`` weaker than the policy
-        (unless the password changed meanwhile)."""
+        (unless the password changed meanwhile), its digest kept on the candidate
+        and recorded (``password_rehashed``)."""
 
         def forget(tx: Transaction) -> None:
             store = AccountsStorage(tx)
             store.requests.forget_key(failures)
             if new is not None and store.credentials.password_hash(key) == old:
                 store.credentials.rehash(key, new)
+                digest = rules.credential_digest(new)
+                candidate = store.candidates.get(key)
+                store.candidates.save(attrs.evolve(candidate, credential_digest=digest))
+                self._record(tx, PasswordRehashed(key, self._now(), credential_digest=digest))
 
         self._in_unit(forget)
 
@@ -164,7 +178,8 @@ class Credentials(LinkRequests):
 
         Both passwords are normalized (NFKC) as :meth:`authenticate` and the
         password policy do; the current one is verified as :meth:`authenticate`
-        verifies.
+        verifies (a stored hash that is not the one the history recorded is a
+        wrong current password).
 
         A wrong current password is a failed log-in of the account's address: it
         is counted, and beyond ``settings.login_failure_limit`` the call is
@@ -183,14 +198,19 @@ class Credentials(LinkRequests):
         rules.require_open(candidate)
         now = self._now()
         failures = AccountsStorage.request_key(LOGIN_LOG, candidate.contact.email)
-        failed, encoded_now = self._read(
-            lambda s: (s.requests.recent_key(failures), s.credentials.password_hash(key))
+        failed, encoded_now, holder = self._read(
+            lambda s: (
+                s.requests.recent_key(failures),
+                s.credentials.password_hash(key),
+                s.candidates.get(key),  # its digest, read with the hash
+            )
         )
         self._enforce_login_limits((failed,), now)
         if not (
             isinstance(current_password, str)
             and encoded_now is not None
             and self._matching_form(current_password, encoded_now) is not None
+            and rules.credential_anchored(holder, encoded_now)
         ):
             self._login_failed((failures,), now)
             rules.require_current_password(False)
@@ -262,7 +282,9 @@ class Credentials(LinkRequests):
         method: str,
     ) -> Message:
         key = candidate.candidate_id
+        digest = rules.credential_digest(encoded)
         store.credentials.set_password_hash(key, encoded, now)
+        store.candidates.save(attrs.evolve(candidate, credential_digest=digest))
         self._tokens.revoke_all(tx, purpose=TokenPurpose.PASSWORD_RESET, subject=key)
-        self._record(tx, PasswordChanged(key, now, method=method))
+        self._record(tx, PasswordChanged(key, now, method=method, credential_digest=digest))
         return messages.password_changed(candidate, method)

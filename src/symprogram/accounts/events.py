@@ -29,6 +29,7 @@ __all__ = [
     "IncidentStatusChanged",
     "NotificationPreferenceChanged",
     "PasswordChanged",
+    "PasswordRehashed",
     "PasswordResetRequested",
     "RegistrationAttempted",
     "ScoreReportClaimRefused",
@@ -50,7 +51,12 @@ class TermsAccepted(DomainEvent):
 
 @attrs.frozen
 class CandidateRegistered(DomainEvent):
-    """A new account was created and a candidate ID issued; it is pending activation."""
+    """A new account was created and a candidate ID issued; it is pending activation.
+
+    ``credential_digest`` is the SHA-256 (hex) of the password hash stored for it
+    (:func:`symprogram.accounts.rules.credential_digest`), which anchors the stored
+    credential to the history; ``None`` in entries written before it was recorded.
+    """
 
     email: str
     given_name: str
@@ -58,6 +64,7 @@ class CandidateRegistered(DomainEvent):
     company_name: str
     partner_company: str
     preferred_language: str
+    credential_digest: str | None = None
 
 
 @attrs.frozen
@@ -119,9 +126,27 @@ class EmailChanged(DomainEvent):
 
 @attrs.frozen
 class PasswordChanged(DomainEvent):
-    """The password changed (``method``: ``reset`` or ``change``); older reset links died."""
+    """The password changed (``method``: ``reset`` or ``change``); older reset links died.
+
+    ``credential_digest``: the SHA-256 (hex) of the new stored hash (``None`` in
+    entries written before it was recorded).
+    """
 
     method: str
+    credential_digest: str | None = None
+
+
+@attrs.frozen
+class PasswordRehashed(DomainEvent):
+    """The stored hash of the same password was replaced on a successful log-in.
+
+    A hash weaker than the hasher's policy, or an imported hash of the password as
+    typed (not normalized), is replaced by a new hash of the normalized password;
+    the password does not change and nothing is sent. ``credential_digest`` is the
+    SHA-256 (hex) of the new stored hash.
+    """
+
+    credential_digest: str
 
 
 @attrs.frozen

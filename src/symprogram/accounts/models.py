@@ -396,6 +396,11 @@ class Candidate:
             An erased account is closed for good and its contact details are
             the :func:`erased_contact` markers.
         version: storage version.
+        credential_digest: the SHA-256 (hex) of the stored password hash, as the
+            account history recorded it when the hash was set
+            (:func:`~symprogram.accounts.rules.credential_digest`): a log-in refuses
+            a stored hash that does not match it. ``None`` for an account whose
+            hash was set before it was recorded (nothing compared), and once erased.
     """
 
     candidate_id: str
@@ -412,6 +417,7 @@ class Candidate:
     status_reason: str | None = None
     erased_at: datetime | None = attrs.field(default=None, converter=_candidate_erased_at)
     version: int = attrs.field(default=0, validator=lambda _s, _a, v: _version_field(v))
+    credential_digest: str | None = None
 
     @property
     def erased(self) -> bool:

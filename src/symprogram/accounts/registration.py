@@ -60,7 +60,10 @@ class AccountOpening(FlowBase):
         the candidate and when its activation link expires (the link itself is
         issued by the caller)."""
         expires = now + self.settings.activation_ttl
-        candidate, events = rules.new_account(bound, contact, now, expires)
+        digest = rules.credential_digest(encoded)
+        candidate, events = rules.new_account(
+            bound, contact, now, expires, credential_digest=digest
+        )
         store.candidates.add(candidate)
         store.credentials.add(candidate.candidate_id, encoded, now)
         self._record(tx, *events)

@@ -167,9 +167,17 @@ def new_acceptance(
 
 
 def new_account(
-    bound: TermsAcceptance, contact: ContactDetails, at: datetime, activation_expires: datetime
+    bound: TermsAcceptance,
+    contact: ContactDetails,
+    at: datetime,
+    activation_expires: datetime,
+    *,
+    credential_digest: str | None = None,
 ) -> tuple[Candidate, tuple[DomainEvent, ...]]:
     """A new account pending activation, for the acceptance ``bound`` to its candidate ID.
+
+    ``credential_digest`` (:func:`credential_digest` of the password hash stored for
+    it) is kept on the candidate and recorded in ``candidate_registered``.
 
     Returns:
         the candidate and its first history entries: ``terms_accepted``,
@@ -190,6 +198,7 @@ def new_account(
         status_changed_at=at,
         contact_reviewed_at=at,
         terms=bound,
+        credential_digest=credential_digest,
     )
     registered = CandidateRegistered(
         key,
@@ -200,6 +209,7 @@ def new_account(
         company_name=contact.company_name,
         partner_company=contact.partner_company,
         preferred_language=contact.preferred_language,
+        credential_digest=credential_digest,
     )
     sent = ActivationSent(key, at, expires_at=activation_expires)
     return candidate, (terms_accepted(key, bound), registered, sent)

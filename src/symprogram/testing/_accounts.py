@@ -224,6 +224,7 @@ def candidates(**overrides: Any) -> st.SearchStrategy[models.Candidate]:
         "status_reason": st.none() | names(40),
         "erased_at": st.none(),
         "version": st.just(0),
+        "credential_digest": st.none() | _digests(),
     }
     return build(models.Candidate, fields, overrides)
 
