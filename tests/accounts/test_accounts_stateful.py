@@ -20,7 +20,13 @@ from hypothesis.stateful import (
     rule,
 )
 
-from symprogram.accounts import AcceptancePath, AccountsSettings, AccountStatus, IncidentStatus
+from symprogram.accounts import (
+    AcceptancePath,
+    AccountsSettings,
+    AccountStatus,
+    IncidentStatus,
+    candidate_anchor_check,
+)
 from symprogram.accounts.rules import ACCOUNT_TRANSITIONS, INCIDENT_TRANSITIONS
 from symprogram.errors import IllegalTransition, PermissionDenied, TokenError
 
@@ -226,6 +232,15 @@ class AccountLifecycle(RuleBasedStateMachine):
     def histories_verify(self) -> None:
         for cid in self.status:
             assert self.world.history.verify(cid).ok
+
+    @invariant()
+    def stored_accounts_and_credentials_agree_with_their_histories(self) -> None:
+        """The anchor check a program registers (the candidate and its password hash
+        against the history) finds nothing after any legitimate step."""
+        with self.world.store.transaction(readonly=True) as tx:
+            for cid in self.status:
+                entries = self.world.history.ledger.entries(tx, cid)
+                assert () == candidate_anchor_check(tx, cid, entries)
 
 
 AccountLifecycle.TestCase.settings = settings(
