@@ -105,3 +105,9 @@ def test_the_readme_command_works(how: str, tmp_path: Path) -> None:
     assert 0 == done.returncode, done.stderr
     assert "history verified: True" in done.stdout
     assert [] == list(tmp_path.iterdir())  # the default demo leaves nothing behind
+
+
+def test_demo_refuses_a_file_name_with_a_nul_byte(tmp_path: Path) -> None:
+    """A NUL byte in --db is a usage error, not a ValueError traceback."""
+    result = CliRunner().invoke(cli, ["demo", "--db", str(tmp_path / "a\x00.db")])
+    assert_one_line_error(result, "usage", exit_code=2)

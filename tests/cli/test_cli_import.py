@@ -154,6 +154,20 @@ def test_a_missing_file_is_a_one_line_error(run: Invoke, tmp_path: Path) -> None
     assert_one_line_error(do_import(run, tmp_path / "nope.csv"), "csv_unreadable")
 
 
+@pytest.mark.parametrize("option", ["FILE", "--outbox", "--rejects"])
+def test_a_file_name_with_a_nul_byte_is_a_usage_error(
+    run: Invoke, tmp_path: Path, option: str
+) -> None:
+    """No file name holds a NUL byte: a usage error, never a ValueError traceback."""
+    good = str(write_csv(tmp_path / "ok.csv", 1))
+    bad = str(tmp_path / "a\x00b")
+    args = [bad] if option == "FILE" else [good, option, bad]
+    result = run("import", "candidates", *args, "--terms-accepted")
+    assert_one_line_error(result, "usage", exit_code=2)
+    assert "NUL byte" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_a_rerun_skips_everyone_already_registered(run: Invoke, db: Path, tmp_path: Path) -> None:
     """Importing the first half then the whole file registers everyone exactly once."""
     first = do_import(run, write_csv(tmp_path / "half.csv", 10), "--json")

@@ -92,3 +92,10 @@ def test_adopt_erasures_marks_the_earlier_builds_erasures(run: Invoke, db: Path)
     assert {"adopted": 1} == parsed(run("ledgers", "adopt-erasures", "--json", env=_env(OLD)))
     assert 0 == run("ledgers", "verify", env=_env(OLD)).exit_code
     assert {"adopted": 0} == parsed(run("ledgers", "adopt-erasures", "--json", env=_env(OLD)))
+
+
+def test_against_a_file_name_with_a_nul_byte_is_a_usage_error(run: Invoke, db: Path) -> None:
+    """A NUL byte in --against is a usage error, not a ValueError traceback."""
+    _write(db, OLD)
+    result = run("ledgers", "verify", "--against", "kept\x00.txt", env=_env(OLD))
+    assert_one_line_error(result, "usage", exit_code=2)

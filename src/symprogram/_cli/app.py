@@ -22,6 +22,7 @@ from symprogram._cli.output import dump_json, when
 from symprogram._cli.shell import (
     DEFAULT_DATABASE,
     CliError,
+    FilePath,
     Main,
     State,
     emit,
@@ -61,7 +62,7 @@ def cli(ctx: click.Context, db: str | None, now: str | None) -> None:
 @click.option(
     "--db",
     "demo_db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     help="SQLite file to run on (must not exist yet; default: a temporary file).",
 )
 @json_option

@@ -11,7 +11,15 @@ from typing import Any, TextIO
 
 import click
 
-from symprogram._cli.shell import CliError, State, emit, json_option, message_data, pass_state
+from symprogram._cli.shell import (
+    CliError,
+    FilePath,
+    State,
+    emit,
+    json_option,
+    message_data,
+    pass_state,
+)
 from symprogram.notify import Message
 
 _LISTED = 10  # already-registered lines listed in the text summary (--json lists all)
@@ -40,7 +48,7 @@ def _open_private(path: Path, *, append: bool = True, what: str = "outbox") -> T
 
 
 # -- import ------------------------------------------------------------------------------
-_FILE = click.Path(dir_okay=False, path_type=Path)
+_FILE = FilePath(dir_okay=False, path_type=Path)
 
 
 def _file_option(name: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from symprogram import Program
-from symprogram._cli.shell import CliError, State, emit, json_command
+from symprogram._cli.shell import CliError, FilePath, State, emit, json_command
 from symprogram.digests import LedgerDigest
 from symprogram.ledger_keys import LedgerKeys
 
@@ -25,7 +25,7 @@ LEGACY_ENV = "SYMPROGRAM_LEDGER_LEGACY_KEY"
 
 against_option = click.option(
     "--against",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=FilePath(exists=True, dir_okay=False, path_type=Path),
     help="A file holding a digest kept earlier (the text 'ledgers digest' printed).",
 )
 

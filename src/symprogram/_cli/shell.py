@@ -136,6 +136,21 @@ def json_command(
     return decorate
 
 
+class FilePath(click.Path):
+    """A ``click.Path`` that refuses a name with a NUL byte as a usage error.
+
+    No file name can hold a NUL byte; ``click.Path`` would let ``os.stat`` raise
+    ``ValueError`` (a traceback) for one given through ``main(argv)``.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if (isinstance(value, str) and "\x00" in value) or (
+            isinstance(value, bytes) and b"\x00" in value
+        ):
+            self.fail(f"{value!r} is not a file name: it holds a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def parse_instant(value: str, field: str) -> datetime:
     text = value.strip()
     try:
