@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,16 @@ def test_unusable_files_are_one_line_errors(
 def test_a_missing_file_is_a_one_line_error(run: Invoke, tmp_path: Path) -> None:
     """A file that does not exist is csv_unreadable."""
     assert_one_line_error(do_import(run, tmp_path / "nope.csv"), "csv_unreadable")
+
+
+def test_a_device_or_fifo_is_not_a_regular_file(run: Invoke, tmp_path: Path) -> None:
+    """A path that exists but is no regular file is csv_unreadable, and said so."""
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for path in (fifo, Path(os.devnull)):
+        result = do_import(run, path)
+        assert_one_line_error(result, "csv_unreadable")
+        assert f"not a regular file: {path}" in result.stderr
 
 
 @pytest.mark.parametrize("option", ["FILE", "--outbox", "--rejects"])

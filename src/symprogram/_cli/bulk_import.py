@@ -132,7 +132,8 @@ def import_candidates(
             "--terms-accepted to confirm the people in the file accepted them",
         )
     if not file.is_file():
-        raise CliError("csv_unreadable", f"no such file: {file}")
+        what = "not a regular file" if file.exists() else "no such file"
+        raise CliError("csv_unreadable", f"{what}: {file}")
     program = state.program(accounts={"hasher": UnusablePasswords()})
     out = _Outputs(outbox_file, rejects_file, show=not as_json)
     bar = _Progress(file.stat().st_size, show=not quiet and not as_json)
