@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 from cli_helpers import Invoke, active_candidate, assert_one_line_error, parsed, register
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
+from symprogram._cli.output import dump_json
 from symprogram.cli import cli
 
 
@@ -463,3 +467,19 @@ def test_history_verify_needs_subjects_or_all(run: Invoke) -> None:
     assert_one_line_error(run("history", "verify"), "usage", 2)
     run("init")
     assert_one_line_error(run("history", "verify", "SP-0000-0000-0000-0"), "candidate_not_found")
+
+
+_SURROGATE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=())
+
+
+@given(st.text(), _SURROGATE, st.text(), st.integers() | st.none())
+def test_json_output_is_always_valid_utf8_json_that_reads_back(
+    before: str, surrogate: str, after: str, other: object
+) -> None:
+    """Whatever text a document holds (a lone surrogate, as Python decodes a byte of
+    a file name that is not UTF-8, included), --json output encodes as UTF-8 and
+    parses back to the same value."""
+    text = before + surrogate + after
+    value = {"message": text, text: [other, text], "error": {"field": None}}
+    document = dump_json(value)
+    assert value == json.loads(document.encode("utf-8").decode("utf-8"))

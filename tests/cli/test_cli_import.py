@@ -281,3 +281,18 @@ def test_five_thousand_rows(run: Invoke, db: Path, tmp_path: Path) -> None:
     data = parsed(result)
     assert (5001, 5000, 5) == (data["rows"], data["imported"], data["batches"])
     assert [5002] == [b["line"] for b in data["bad_rows"]]
+
+
+def test_a_file_name_that_is_not_utf8_keeps_the_output_valid(run: Invoke, tmp_path: Path) -> None:
+    """A file name with bytes that are not UTF-8 (lone surrogates in Python) never
+    breaks the output: --json stays valid UTF-8 JSON naming the file, text too."""
+    missing = tmp_path / "nope\udcff.csv"
+    result = do_import(run, missing, "--json")
+    assert_one_line_error(result, "csv_unreadable")
+    document = json.loads(result.stdout_bytes.decode("utf-8"))
+    assert str(missing) in document["error"]["message"]
+    good = write_csv(tmp_path / "ok.csv", 1)
+    rejects = tmp_path / "rejects\udcfe.csv"
+    text = do_import(run, good, "--rejects", str(rejects))
+    assert 0 == text.exit_code, text.output
+    assert "bad rows written to " + str(tmp_path) + "/rejects\\udcfe.csv" in text.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -13,9 +14,17 @@ import attrs
 from symprogram.decisions import Decision
 from symprogram.serialization import make_converter
 
-__all__ = ["decision_data", "dump_json", "explain_decision", "jsonable", "when"]
+__all__ = [
+    "decision_data",
+    "dump_json",
+    "explain_decision",
+    "jsonable",
+    "printable_text",
+    "when",
+]
 
 _CONVERTER = make_converter()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def jsonable(value: Any) -> Any:
@@ -41,11 +50,26 @@ def _default(value: object) -> Any:
     return str(value)
 
 
+def _escape_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def dump_json(value: Any) -> str:
-    """Serialize ``value`` as indented JSON (keys sorted, non-ASCII kept)."""
-    return json.dumps(
+    """Serialize ``value`` as indented JSON (keys sorted, non-ASCII kept).
+
+    A lone surrogate (a byte of a file name that was not UTF-8, as Python decodes
+    it) is written as a ``\\udcXX`` escape: the output is always valid UTF-8 and
+    valid JSON, and reads back to the same text.
+    """
+    text = json.dumps(
         jsonable(value), indent=2, sort_keys=True, ensure_ascii=False, default=_default
     )
+    return _SURROGATE.sub(_escape_surrogate, text)
+
+
+def printable_text(text: str) -> str:
+    """``text`` with each lone surrogate written as a ``\\udcXX`` escape (valid UTF-8)."""
+    return _SURROGATE.sub(_escape_surrogate, text)
 
 
 def decision_data(decision: Decision) -> dict[str, Any]:

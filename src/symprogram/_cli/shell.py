@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from symprogram._cli.output import dump_json
+from symprogram._cli.output import dump_json, printable_text
 from symprogram.cli import DEFAULT_DATABASE as DEFAULT_DATABASE
 from symprogram.clock import Clock, FixedClock, SystemClock, ensure_utc
 from symprogram.errors import SymprogramError, ValidationError
@@ -55,7 +55,7 @@ class CliError(click.ClickException):
             click.echo(
                 dump_json(self.payload if self.payload is not None else {"error": self.data})
             )
-        click.echo(f"error: [{self.code}] {self.message}", err=True)
+        click.echo(printable_text(f"error: [{self.code}] {self.message}"), err=True)
 
 
 class Main(click.Group):
@@ -259,7 +259,7 @@ def emit(as_json: bool, data: Any, lines: list[str] | Callable[[], list[str]]) -
         click.echo(dump_json(data))
         return
     for line in lines() if callable(lines) else lines:
-        click.echo(line)
+        click.echo(printable_text(line))
 
 
 def message_lines(messages: tuple[Message, ...] | list[Message]) -> list[str]:
