@@ -165,6 +165,23 @@ def test_a_device_or_fifo_is_not_a_regular_file(run: Invoke, tmp_path: Path) -> 
         assert f"not a regular file: {path}" in result.stderr
 
 
+def test_ignored_column_names_reach_the_terminal_without_escape_sequences(
+    run: Invoke, tmp_path: Path
+) -> None:
+    """A header cell carrying an escape sequence (an OSC title change, a bidi override)
+    is listed among the ignored columns escaped, never as raw control characters."""
+    path = tmp_path / "hostile.csv"
+    hostile = "\x1b]0;pwned\x07\x9b2j\u202e"
+    path.write_text(
+        ",".join([*HEADER, hostile]) + "\na@example.com,A,L,Co,P,en,x\n", encoding="utf-8"
+    )
+    result = do_import(run, path)
+    assert 0 == result.exit_code, result.output
+    assert "ignored columns: \\x1b]0;pwned\\x07\\x9b2j\\u202e" in result.stdout
+    assert not any(ch in result.output for ch in "\x1b\x07\x9b\u202e")
+    assert [hostile] == parsed(do_import(run, path, "--json"))["ignored_columns"]
+
+
 @pytest.mark.parametrize("option", ["FILE", "--outbox", "--rejects"])
 def test_a_file_name_with_a_nul_byte_is_a_usage_error(
     run: Invoke, tmp_path: Path, option: str

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 import click
 
+from symprogram._cli.output import escape_controls
 from symprogram._cli.shell import (
     CliError,
     FilePath,
@@ -215,7 +216,8 @@ def _summary(report: Any, rejects_file: Path | None) -> list[str]:
         listed = ", ".join(str(n) for n in known[:_LISTED])
         lines.append(f"registered before this import: line(s) {listed}{more}")
     if report.ignored_columns:
-        lines.append(f"ignored columns: {', '.join(report.ignored_columns)}")
+        ignored = ", ".join(escape_controls(c) for c in report.ignored_columns)
+        lines.append(f"ignored columns: {ignored}")
     if rejects_file is not None:
         lines.append(f"bad rows written to {rejects_file}")
     return lines

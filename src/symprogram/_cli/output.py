@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from symprogram.serialization import make_converter
 __all__ = [
     "decision_data",
     "dump_json",
+    "escape_controls",
     "explain_decision",
     "jsonable",
     "printable_text",
@@ -65,6 +67,24 @@ def dump_json(value: Any) -> str:
         jsonable(value), indent=2, sort_keys=True, ensure_ascii=False, default=_default
     )
     return _SURROGATE.sub(_escape_surrogate, text)
+
+
+def _escape_char(ch: str) -> str:
+    if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+        return ch
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """``text`` from an untrusted file, safe to print on a terminal.
+
+    Control and format characters (ESC, BEL, the C1 controls, bidirectional
+    overrides, line breaks) and lone surrogates are written as ``\\xNN`` /
+    ``\\uNNNN`` escapes, so that no escape sequence in a CSV header reaches the
+    terminal that shows the import's summary.
+    """
+    return "".join(_escape_char(ch) for ch in text)
 
 
 def printable_text(text: str) -> str:
