@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -275,3 +277,40 @@ def test_a_call_after_aclose_is_store_closed(call: Any) -> None:
         return None
 
     assert "store_closed" == asyncio.run(main())
+
+
+def _slow_numbers(count: int) -> Iterator[int]:
+    for i in range(count):
+        if i % 8 == 0:
+            time.sleep(0.001)
+        yield i
+
+
+def test_a_cancelled_anext_loses_no_item_of_a_stream() -> None:
+    """A timeout around ``anext`` cancels the wait, not the read: the next ``anext``
+    gets the items that read brought, so the stream yields everything, once, in order."""
+
+    async def scenario() -> list[int]:
+        stream = AsyncStream(lambda: _slow_numbers(600), chunk=256)
+        got: list[int] = []
+        with contextlib.suppress(TimeoutError):
+            got.append(await asyncio.wait_for(anext(stream), 0.001))
+        got += [i async for i in stream]
+        return got
+
+    assert list(range(600)) == asyncio.run(scenario())
+
+
+def test_tasks_reading_one_stream_at_once_share_its_items() -> None:
+    """Several tasks calling ``anext`` on one stream at once get every item exactly once."""
+
+    async def scenario() -> list[int]:
+        stream = AsyncStream(lambda: _slow_numbers(700), chunk=64)
+
+        async def reader() -> list[int]:
+            return [i async for i in stream]
+
+        parts = await asyncio.gather(*(reader() for _ in range(4)))
+        return sorted(i for part in parts for i in part)
+
+    assert list(range(700)) == asyncio.run(scenario())

@@ -158,7 +158,8 @@ class AsyncStream(Generic[T]):
     keeps open belongs to that thread), a chunk of items per trip. Leaving the
     loop early closes the iterator: use ``async with`` or :meth:`aclose` when the
     loop may stop before the end. On a store that is not thread-safe the stream is
-    read whole, in one trip to the program's single worker.
+    read whole, in one trip to the program's single worker. A cancelled ``anext``
+    (a timeout around it) loses no item: the next one returns what its read brought.
     """
 
     def __init__(
@@ -176,6 +177,9 @@ class AsyncStream(Generic[T]):
         self._done = False
         self._executor: ThreadPoolExecutor | None = None
         self._context = contextvars.copy_context()
+        self._reading: asyncio.Future[list[T]] | None = None
+        """The trip to the worker under way: a cancelled ``__anext__`` leaves it running,
+        and the next one takes its items, so that none is lost."""
 
     def __aiter__(self) -> AsyncStream[T]:
         return self
@@ -198,12 +202,37 @@ class AsyncStream(Generic[T]):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._context.run, call)
 
+    async def _fill(self) -> None:
+        """Read the next chunk into the buffer (or find the stream done).
+
+        The trip to the worker is shielded from the awaiting task's cancellation (a
+        timeout around ``anext``): it goes on, and the next ``anext`` takes its items
+        instead of reading past them. Tasks reading one stream at once share a trip:
+        the first to wake takes its items, the others then read the buffer.
+        """
+        reading = self._reading
+        if reading is None:
+            reading = self._reading = asyncio.ensure_future(self._in_thread(self._read))
+        try:
+            items = await asyncio.shield(reading)
+        except asyncio.CancelledError:
+            if reading.cancelled() and self._reading is reading:
+                self._reading = None  # the trip itself was cancelled: the next anext reads again
+            raise
+        except BaseException:
+            if self._reading is reading:
+                self._reading = None
+            raise
+        if self._reading is not reading:
+            return  # another task took these items
+        self._reading = None
+        if len(items) < self._chunk:
+            self._done = True
+        self._buffer = items[::-1]
+
     async def __anext__(self) -> T:
-        if not self._buffer and not self._done:
-            items = await self._in_thread(self._read)
-            if len(items) < self._chunk:
-                self._done = True
-            self._buffer = items[::-1]
+        while not self._buffer and not self._done:
+            await self._fill()
         if self._buffer:
             return self._buffer.pop()
         await self.aclose()
@@ -213,6 +242,9 @@ class AsyncStream(Generic[T]):
         """Close the iterator (in its thread) and stop the thread. Idempotent."""
         self._done = True
         self._buffer = []
+        reading, self._reading = self._reading, None
+        if reading is not None:  # a read left behind by a cancelled anext: its items are dropped
+            reading.add_done_callback(_retrieve)
         executor, self._executor = self._executor, None
         iterator, self._iterator = self._iterator, None
         if executor is None:
@@ -228,6 +260,12 @@ class AsyncStream(Generic[T]):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Take a dropped read's outcome, so that asyncio logs no unretrieved exception."""
+    if not future.cancelled():
+        future.exception()
 
 
 class AsyncService(Generic[S]):
