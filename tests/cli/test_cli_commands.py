@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_helpers import Invoke, active_candidate, assert_one_line_error, parsed, register
@@ -483,3 +485,63 @@ def test_json_output_is_always_valid_utf8_json_that_reads_back(
     value = {"message": text, text: [other, text], "error": {"field": None}}
     document = dump_json(value)
     assert value == json.loads(document.encode("utf-8").decode("utf-8"))
+
+
+class _CtrlC(io.BytesIO):
+    """Standard input where the person presses Ctrl-C at the first prompt."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size == 0:  # click checks that the stream is binary
+            return b""
+        raise KeyboardInterrupt
+
+    def read1(self, size: int | None = -1) -> bytes:
+        raise KeyboardInterrupt
+
+    def readinto(self, buffer: Any) -> int:
+        raise KeyboardInterrupt
+
+    def readline(self, size: int | None = -1) -> bytes:
+        raise KeyboardInterrupt
+
+
+_NO_PASSWORD = (
+    "candidates",
+    "register",
+    "--email",
+    "ada@example.com",
+    "--given-name",
+    "Ada",
+    "--family-name",
+    "Lovelace",
+    "--company",
+    "C",
+    "--partner-company",
+    "P",
+    "--language",
+    "en",
+    "--accept-terms",
+    "--json",
+)
+
+
+def _after_prompt(result: Any) -> Any:
+    """The JSON document after the prompt (a terminal shows the prompt, not stdout)."""
+    return json.loads(result.stdout[result.stdout.index("{") :])
+
+
+def test_a_password_prompt_ended_by_ctrl_c_is_interrupted(run: Invoke, db: Path) -> None:
+    """Ctrl-C at the password prompt exits 130 with error: [interrupted], as documented
+    (not click's bare 'Aborted!'); nothing is written."""
+    result = run(*_NO_PASSWORD, input=_CtrlC())
+    assert_one_line_error(result, "interrupted", 130)
+    assert "interrupted" == _after_prompt(result)["error"]["code"]
+    assert not db.exists()
+
+
+def test_a_password_prompt_without_input_is_a_one_line_error(run: Invoke, db: Path) -> None:
+    """The end of standard input at the password prompt is error: [input_ended], exit 1."""
+    result = run(*_NO_PASSWORD, input="")
+    assert_one_line_error(result, "input_ended")
+    assert "input_ended" == _after_prompt(result)["error"]["code"]
+    assert not db.exists()

@@ -84,6 +84,19 @@ class Main(click.Group):
             raise _flag(ctx, exc) from exc
         except KeyboardInterrupt as exc:
             raise _flag(ctx, CliError("interrupted", "interrupted", exit_code=130)) from exc
+        except click.Abort as exc:
+            # a prompt (the password) ended by Ctrl-C or by the end of its input
+            raise _flag(ctx, _aborted(exc)) from exc
+
+
+def _aborted(exc: click.Abort) -> CliError:
+    if isinstance(exc.__context__, EOFError):
+        return CliError(
+            "input_ended",
+            "the input ended before the prompt was answered (give the value as an option, "
+            "e.g. --password)",
+        )
+    return CliError("interrupted", "interrupted", exit_code=130)
 
 
 def _usage(exc: click.UsageError) -> click.ClickException:
