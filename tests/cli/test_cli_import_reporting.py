@@ -420,3 +420,41 @@ def test_bad_rows_found_after_the_whole_file_was_read_stop_nothing(
         data["stopped"],
         data["error"]["code"],
     )
+
+
+@pytest.mark.parametrize(
+    ("option", "target"),
+    [
+        ("--rejects", "input"),
+        ("--outbox", "input"),
+        ("--rejects", "database"),
+        ("--outbox", "database"),
+        ("--rejects", "link"),
+    ],
+)
+def test_an_output_file_that_is_the_input_or_the_database_is_refused(
+    run: Invoke, db: Path, tmp_path: Path, option: str, target: str
+) -> None:
+    """--rejects is truncated and --outbox appended to before the first row is read:
+    naming the CSV being imported (or a link to it) or the database file is refused
+    before anything is written, and both are left as they were."""
+    assert 0 == run("init").exit_code
+    path = write_csv(tmp_path / "c.csv", 2)
+    before, database = path.read_bytes(), db.read_bytes()
+    named = {"input": path, "database": db, "link": tmp_path / "link.csv"}[target]
+    if target == "link":
+        named.symlink_to(path)
+    result = do_import(run, path, option, str(named))
+    assert 1 == result.exit_code, result.output
+    assert result.stderr.strip().startswith("error: [output_clash] ")
+    assert (before, database) == (path.read_bytes(), db.read_bytes())
+    assert [] == emails_in(db)
+
+
+def test_outbox_and_rejects_must_be_two_files(run: Invoke, tmp_path: Path) -> None:
+    """One file cannot be both the outbox (appended) and the rejects file (rewritten)."""
+    out = tmp_path / "out.txt"
+    result = do_import(
+        run, write_csv(tmp_path / "c.csv", 2), "--outbox", str(out), "--rejects", str(out)
+    )
+    assert result.stderr.strip().startswith("error: [output_clash] --rejects ")

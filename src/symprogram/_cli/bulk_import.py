@@ -20,6 +20,7 @@ from symprogram._cli.shell import (
     json_option,
     message_data,
     pass_state,
+    sqlite_file,
 )
 from symprogram.notify import Message
 
@@ -135,6 +136,7 @@ def import_candidates(
     if not file.is_file():
         what = "not a regular file" if file.exists() else "no such file"
         raise CliError("csv_unreadable", f"{what}: {file}")
+    _refuse_clashes(file, sqlite_file(state.url), outbox=outbox_file, rejects=rejects_file)
     program = state.program(accounts={"hasher": UnusablePasswords()})
     out = _Outputs(outbox_file, rejects_file, show=not as_json)
     bar = _Progress(file.stat().st_size, show=not quiet and not as_json)
@@ -172,6 +174,36 @@ def import_candidates(
         bar.finish()
         out.close()
     _finish(report, as_json, rejects_file, max_errors)
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _refuse_clashes(
+    file: Path, database: str | None, *, outbox: Path | None, rejects: Path | None
+) -> None:
+    """Refuse an output file that is the CSV being imported, the other output or the
+    database: the rejects file is truncated and the outbox appended to before the
+    first row is read, which would destroy it."""
+    inputs: list[tuple[str, str | Path]] = [("the file being imported", file)]
+    if database is not None:
+        inputs += [
+            ("the database", database + suffix) for suffix in ("", "-journal", "-wal", "-shm")
+        ]
+    for option, output in (("--outbox", outbox), ("--rejects", rejects)):
+        if output is None:
+            continue
+        for what, other in inputs:
+            if _same_file(output, other):
+                raise CliError(
+                    "output_clash",
+                    f"{option} {output} is {what}: name another file (nothing was written)",
+                )
+        inputs.append((f"the {option} file", output))
 
 
 def _finish(report: Any, as_json: bool, rejects_file: Path | None, max_errors: int | None) -> None:
