@@ -314,3 +314,52 @@ def test_tasks_reading_one_stream_at_once_share_its_items() -> None:
         return sorted(i for part in parts for i in part)
 
     assert list(range(700)) == asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("stage", ["opening", "starting"])
+def test_cancelling_open_closes_the_program_it_opened(
+    stage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task cancelled inside ``AsyncProgram.open`` (a timeout around it) leaves no
+    program open behind it, whether the store was still opening or the services
+    were still building."""
+    opened: list[Program] = []
+    closed: list[Program] = []
+    real_open, real_close, real_start = Program.open, Program.close, AsyncProgram.start
+    gate = threading.Event()
+
+    def slow_open(*args: Any, **kwargs: Any) -> Program:
+        program = real_open(*args, **kwargs)
+        opened.append(program)
+        if stage == "opening":
+            gate.wait(5)
+        return program
+
+    async def slow_start(self: AsyncProgram) -> None:
+        await self.run(gate.wait, 5)
+        await real_start(self)
+
+    def recording_close(self: Program) -> None:
+        closed.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(Program, "open", staticmethod(slow_open))
+    monkeypatch.setattr(Program, "close", recording_close)
+    monkeypatch.setattr(AsyncProgram, "start", slow_start)
+
+    async def scenario() -> None:
+        task = asyncio.create_task(AsyncProgram.open(f"sqlite:///{tmp_path}/c.db"))
+        while not opened:
+            await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        gate.set()
+        for _ in range(500):
+            if closed:
+                break
+            await asyncio.sleep(0.01)
+
+    asyncio.run(scenario())
+    assert 1 == len(opened)
+    assert opened == closed

@@ -262,6 +262,13 @@ class AsyncStream(Generic[T]):
         await self.aclose()
 
 
+def _close_when_opened(opening: asyncio.Future[Program]) -> None:
+    """Close the program an :meth:`AsyncProgram.open` cancelled while opening had opened."""
+    if opening.cancelled() or opening.exception() is not None:
+        return
+    asyncio.get_running_loop().run_in_executor(None, opening.result().close)
+
+
 def _retrieve(future: asyncio.Future[Any]) -> None:
     """Take a dropped read's outcome, so that asyncio logs no unretrieved exception."""
     if not future.cancelled():
@@ -419,12 +426,26 @@ class AsyncProgram(Closing):
         """
         if max_workers is not None:
             _check_workers(max_workers)
-        program = await asyncio.to_thread(Program.open, url, **kwargs)
+        opening = asyncio.ensure_future(asyncio.to_thread(Program.open, url, **kwargs))
+        try:
+            program = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # the store is still being opened in its thread: close it once it is
+            opening.add_done_callback(_close_when_opened)
+            raise
         try:
             aprogram = cls(program, max_workers=max_workers)
-            await aprogram.start()
         except BaseException:
             program.close()
+            raise
+        try:
+            await aprogram.start()
+        except asyncio.CancelledError:
+            # the services may still be building in a worker: close once it is done
+            asyncio.get_running_loop().run_in_executor(None, aprogram.close)
+            raise
+        except BaseException:
+            aprogram.close()
             raise
         return aprogram
 
