@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -545,3 +547,25 @@ def test_a_password_prompt_without_input_is_a_one_line_error(run: Invoke, db: Pa
     assert_one_line_error(result, "input_ended")
     assert "input_ended" == _after_prompt(result)["error"]["code"]
     assert not db.exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_full_disk_under_stdout_is_a_one_line_error(tmp_path: Path, as_json: bool) -> None:
+    """Output that cannot be written (stdout on a full disk) is error: [io_error] on
+    stderr and exit 1, not an OSError traceback."""
+    command = [sys.executable, "-m", "symprogram", "--db", str(tmp_path / "x.db"), "terms"]
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        done = subprocess.run(
+            [*command, "--text", *(["--json"] if as_json else [])],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert 1 == done.returncode
+    assert "Traceback" not in done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("error: ")] == [
+        "error: [io_error] input/output failed: No space left on device"
+    ]

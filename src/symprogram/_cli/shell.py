@@ -5,6 +5,8 @@ Private to :mod:`symprogram.cli` (see there for the command itself).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 from collections.abc import Callable
 from datetime import date, datetime
@@ -52,9 +54,10 @@ class CliError(click.ClickException):
     def show(self, file: Any = None) -> None:
         """Print the error line on stderr (and, with ``--json``, the error as JSON on stdout)."""
         if self.as_json:
-            click.echo(
-                dump_json(self.payload if self.payload is not None else {"error": self.data})
-            )
+            with contextlib.suppress(OSError):  # stdout may be what failed (io_error)
+                click.echo(
+                    dump_json(self.payload if self.payload is not None else {"error": self.data})
+                )
         click.echo(printable_text(f"error: [{self.code}] {self.message}"), err=True)
 
 
@@ -87,6 +90,13 @@ class Main(click.Group):
         except click.Abort as exc:
             # a prompt (the password) ended by Ctrl-C or by the end of its input
             raise _flag(ctx, _aborted(exc)) from exc
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # the reader went away (| head): click exits quietly
+            # stdout or an output file on a full or failing disk
+            where = f" ({exc.filename})" if exc.filename else ""
+            error = CliError("io_error", f"input/output failed: {exc.strerror or exc}{where}")
+            raise _flag(ctx, error) from exc
 
 
 def _aborted(exc: click.Abort) -> CliError:
