@@ -6,6 +6,8 @@ import csv
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +315,38 @@ def test_a_file_name_that_is_not_utf8_keeps_the_output_valid(run: Invoke, tmp_pa
     text = do_import(run, good, "--rejects", str(rejects))
     assert 0 == text.exit_code, text.output
     assert "bad rows written to " + str(tmp_path) + "/rejects\\udcfe.csv" in text.stdout
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_an_outbox_on_a_full_disk_is_reported_in_lines_and_loses_no_message(
+    db: Path, tmp_path: Path
+) -> None:
+    """An --outbox that cannot be written: the SDK's warning is one line (no logged
+    traceback), the command ends with io_error, and the re-run delivers the message
+    that stayed pending."""
+    path = write_csv(tmp_path / "c.csv", 1)
+    command = [sys.executable, "-m", "symprogram", "--db", str(db), "import", "candidates"]
+    first = subprocess.run(
+        [*command, str(path), "--terms-accepted", "--quiet", "--outbox", "/dev/full"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert 1 == first.returncode
+    assert "Traceback" not in first.stderr
+    lines = first.stderr.strip().splitlines()
+    assert lines[0].startswith("warning: a notifier refused a message; it stays pending: ")
+    assert lines[-1].startswith("error: [io_error] ")
+    outbox = tmp_path / "outbox.jsonl"
+    again = subprocess.run(
+        [*command, str(path), "--terms-accepted", "--quiet", "--outbox", str(outbox)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert 0 == again.returncode, again.stderr
+    assert ["user0@example.com"] == [
+        json.loads(line)["to"] for line in outbox.read_text(encoding="utf-8").splitlines()
+    ]

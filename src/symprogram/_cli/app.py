@@ -27,6 +27,7 @@ from symprogram._cli.shell import (
     State,
     emit,
     json_option,
+    log_warnings_on_one_line,
     pass_state,
 )
 
@@ -162,5 +163,6 @@ for _group in (awards, candidates, consent, entitlements, history, import_, ledg
 # -- entry point -------------------------------------------------------------------------
 def run(argv: list[str] | None = None) -> NoReturn:
     """Run the ``symprogram`` group (called by :func:`symprogram.cli.main`)."""
+    log_warnings_on_one_line()
     cli.main(args=argv, prog_name="symprogram")
     raise SystemExit(0)  # pragma: no cover - click exits itself

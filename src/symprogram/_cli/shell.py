@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 from collections.abc import Callable
 from datetime import date, datetime
@@ -122,6 +123,24 @@ def _flag(ctx: click.Context, exc: click.ClickException) -> click.ClickException
     if isinstance(exc, CliError):
         exc.as_json = bool(ctx.meta.get(_JSON_KEY))
     return exc
+
+
+class _OneLineWarnings(logging.Handler):
+    """The SDK's logged warnings as one line each on stderr, without a traceback."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f": {record.exc_info[1]}"
+        click.echo(printable_text(f"warning: {' '.join(text.split())}"), err=True)
+
+
+def log_warnings_on_one_line() -> None:
+    """Show what the SDK logs (a notifier that failed, a message left pending) as
+    ``warning: ...`` lines, instead of logging's last-resort traceback. Idempotent."""
+    logger = logging.getLogger("symprogram")
+    if not any(isinstance(h, _OneLineWarnings) for h in logger.handlers):
+        logger.addHandler(_OneLineWarnings(logging.WARNING))
 
 
 # -- options -----------------------------------------------------------------------------
