@@ -293,6 +293,28 @@ def test_a_systematic_error_stops_after_the_first_100_rows(run: Invoke, tmp_path
     assert "100 rows: 0 imported" in result.stdout
 
 
+def test_a_field_past_the_reader_limit_stops_at_its_line(run: Invoke, tmp_path: Path) -> None:
+    """A quoted field longer than the CSV reader's limit: the reader would resume
+    inside it and turn every later line into a bad row; the import stops there,
+    after the rows before it were registered."""
+    path = tmp_path / "c.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADER)
+        writer.writerow(GOOD.format(n=1).split(","))
+        huge = "x" * (csv.field_size_limit() + 10) + "\n" + "y,z\n" * 50
+        writer.writerow(["2@example.com", huge, "L", "C", "P", "en"])
+        for n in range(3, 30):
+            writer.writerow(GOOD.format(n=n).split(","))
+    result = do_import(run, path, "--no-early-stop")
+    assert 1 == result.exit_code
+    assert last_error(result.stderr).startswith("error: [csv_field_too_large] line 3: "), (
+        result.stderr
+    )
+    assert 0 == result.stderr.count("[csv_malformed]")  # no flood of misread lines
+    assert "1 imported" in result.stdout
+
+
 def test_no_early_stop_reads_the_whole_file(run: Invoke, tmp_path: Path) -> None:
     data = parsed(
         do_import(run, systematic_file(tmp_path / "c.csv", 150), "--no-early-stop", "--json")

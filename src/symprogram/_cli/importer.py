@@ -150,8 +150,10 @@ class Stop:
     """Why an import stopped before the end of the file.
 
     Attributes:
-        code: ``too_many_bad_rows`` (more bad rows than allowed) or
-            ``systematic_error`` (the first rows all refused the same way).
+        code: ``too_many_bad_rows`` (more bad rows than allowed),
+            ``systematic_error`` (the first rows all refused the same way) or
+            ``csv_field_too_large`` (a field past the CSV reader's limit: the
+            lines after it cannot be read reliably).
         line: the last line read; the rows after it were not read.
         message: a readable explanation naming the cause.
     """
@@ -377,7 +379,10 @@ class CandidateImport:
     def _accept(self, line: int, values: list[str] | csv.Error) -> _Row | None:
         """The row to register, or ``None`` (refused, or a repeat of an earlier line)."""
         if isinstance(values, csv.Error):
-            self._bad(line, "csv_malformed", str(values), None, ())
+            if "field limit" in str(values):
+                self._field_too_large(line)
+            else:
+                self._bad(line, "csv_malformed", str(values), None, ())
             return None
         assert self.header is not None
         if self.header.rejects:
@@ -424,6 +429,21 @@ class CandidateImport:
                 self._last,
                 f"more than {limit} bad row(s): stopped at line {self._last}; the rows "
                 "after it were not read",
+            )
+
+    def _field_too_large(self, line: int) -> None:
+        """A field past the CSV reader's limit: the reader goes on from inside that
+        field, so every line after it would be misread; stop here."""
+        limit = csv.field_size_limit()
+        message = f"a field is longer than {limit:,} characters"
+        self._bad(line, "csv_field_too_large", message, None, ())
+        if self.report.stopped is None:
+            self.report.stopped = Stop(
+                "csv_field_too_large",
+                line,
+                f"line {line}: {message}, so the lines after it cannot be read "
+                "reliably and the import stopped there; fix that line and run the same "
+                "command again",
             )
 
     def _duplicate(self, duplicate: Duplicate) -> None:
