@@ -136,7 +136,7 @@ class FlowBase(DeliversAfterCommit):
             IllegalTransition: ``account_erased``.
         """
         with self._store.transaction() as tx:
-            state = self._repo.candidate(tx, candidate_id)
+            state = self._repo.candidate(tx, candidate_id, for_update=True)
             rules.require_not_erased(state)
             yield tx, state
 

@@ -119,8 +119,11 @@ class CandidateDirectory(Protocol):
 class AwardsRepository(Protocol):
     """Storage of the awards context, used inside one unit of work ``tx``."""
 
-    def candidate(self, tx: Transaction, candidate_id: str) -> CandidateAwards:
-        """The candidate's aggregate (a fresh, unsaved one if there is none)."""
+    def candidate(
+        self, tx: Transaction, candidate_id: str, *, for_update: bool = False
+    ) -> CandidateAwards:
+        """The candidate's aggregate (a fresh, unsaved one if there is none);
+        ``for_update``: its row locked until the unit of work ends."""
         ...
 
     def save_candidate(self, tx: Transaction, state: CandidateAwards) -> CandidateAwards:

@@ -52,9 +52,14 @@ class AwardsStorage:
     def _disclosures(self, tx: Transaction) -> Repository[Disclosure]:
         return Repository(tx, DISCLOSURE_KIND, Disclosure, key=lambda d: d.disclosure_id)
 
-    def candidate(self, tx: Transaction, candidate_id: str) -> CandidateAwards:
-        """The candidate's aggregate (a fresh one, version 0, if there is none)."""
-        found = self._candidates(tx).find(candidate_id)
+    def candidate(
+        self, tx: Transaction, candidate_id: str, *, for_update: bool = False
+    ) -> CandidateAwards:
+        """The candidate's aggregate (a fresh one, version 0, if there is none);
+        ``for_update``: read locked (``find_for_update``), so that the writers of one
+        candidate's awards queue instead of failing with a stale version."""
+        repo = self._candidates(tx)
+        found = repo.find_for_update(candidate_id) if for_update else repo.find(candidate_id)
         return found if found is not None else CandidateAwards(candidate_id)
 
     def save_candidate(self, tx: Transaction, state: CandidateAwards) -> CandidateAwards:
