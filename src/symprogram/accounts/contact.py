@@ -72,7 +72,7 @@ class Contact(FlowBase):
         now = self._now()
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            candidate = store.candidates.get(key)
+            candidate = store.candidates.get_for_update(key)
             rules.require_open(candidate)
             updated, event = rules.apply_contact_changes(candidate, changes, now)
             updated = store.candidates.save(updated)
@@ -140,7 +140,7 @@ class Contact(FlowBase):
 
         def unit(tx: Transaction) -> None:
             store = AccountsStorage(tx)
-            candidate = store.candidates.get(key)
+            candidate = store.candidates.get_for_update(key)
             rules.require_open(candidate)
             rules.check_new_email(candidate, normalized)
             limit = self.settings.email_change_limit
@@ -175,7 +175,7 @@ class Contact(FlowBase):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             key = self._consume(tx, TokenPurpose.EMAIL_VERIFICATION, token, now, "token")
-            candidate = store.candidates.get(key)
+            candidate = store.candidates.get_for_update(key)
             rules.require_open(candidate)
             new_email = rules.pending_email(candidate)
             old_email = candidate.contact.email

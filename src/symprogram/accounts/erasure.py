@@ -80,7 +80,7 @@ class Erasure(FlowBase):
         now = self._now()
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            candidate = store.candidates.get(key)
+            candidate = store.candidates.get_for_update(key)
             already = candidate.erased_at is not None
             history = (e.data for e in self._history.ledger.iter_entries(tx, key))
             emails = rules.known_emails(candidate, history)

@@ -53,7 +53,7 @@ class Incidents(FlowBase):
         )
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            candidate = store.candidates.get(key)
+            candidate = store.candidates.get_for_update(key)
             rules.require_open(candidate)
             incident = store.incidents.add(incident)
             updated, event = rules.file_incident(candidate, incident)

@@ -79,7 +79,7 @@ class Preferences(FlowBase):
         now = self._now()
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            candidate = store.candidates.get(key)
+            candidate = store.candidates.get_for_update(key)
             rules.require_open(candidate)
             preferences = rules.set_preference(candidate.preferences, chosen, enabled)
             recorded = choices is not None and choices.record_choice(key, str(chosen), enabled, now)

@@ -153,7 +153,7 @@ class Registration(AccountOpening, LinkRequests):
             return TermsReceipt(stored, token, now + ttl)
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            candidate = store.candidates.get(key)
+            candidate = store.candidates.get_for_update(key)
             rules.require_open(candidate)
             stored = store.acceptances.add(acceptance)
             store.candidates.save(attrs.evolve(candidate, terms=stored))
@@ -341,7 +341,7 @@ class Registration(AccountOpening, LinkRequests):
             store = AccountsStorage(tx)
             key = self._consume(tx, TokenPurpose.ACTIVATION, token, now, "token")
             candidate, event = rules.change_status(
-                store.candidates.get(key), AccountStatus.ACTIVE, now
+                store.candidates.get_for_update(key), AccountStatus.ACTIVE, now
             )
             candidate = store.candidates.save(candidate)
             self._record(tx, event)

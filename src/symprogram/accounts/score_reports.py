@@ -115,7 +115,7 @@ class ScoreReports(FlowBase):
         outbox: list[Message] = []
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            candidate = store.candidates.get(key)
+            candidate = store.candidates.get_for_update(key)
             outcome = rules.decide_claim(
                 candidate,
                 store.score_reports.find(number),

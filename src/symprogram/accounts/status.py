@@ -67,7 +67,7 @@ class Status(FlowBase):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             candidate, event = rules.staff_status_change(
-                store.candidates.get(key), target, now, reason=text, require=require
+                store.candidates.get_for_update(key), target, now, reason=text, require=require
             )
             candidate = store.candidates.save(candidate)
             if target is AccountStatus.CLOSED:

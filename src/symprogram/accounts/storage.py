@@ -95,6 +95,12 @@ class _Candidates:
     def get(self, candidate_id: str) -> Candidate:
         return self._repo.get(candidate_id)
 
+    def get_for_update(self, candidate_id: str) -> Candidate:
+        """:meth:`get`, the record locked until the unit of work ends (where the adapter
+        can): the writers of one account queue instead of deciding on a stale read."""
+        found = self._repo.find_for_update(candidate_id)
+        return self._repo.get(candidate_id) if found is None else found
+
     def add(self, candidate: Candidate) -> Candidate:
         try:
             self._tx.index_put(
