@@ -52,11 +52,13 @@ import attrs
 
 from symprogram._erasable import KERNEL_KINDS, Erasable
 from symprogram.accounts.models import AccountErasure
+from symprogram.accounts.ports import CANDIDATE_KIND
 from symprogram.awards.models import AwardsErasure
 from symprogram.clock import ensure_utc
 from symprogram.consent.models import ErasureReceipt
 from symprogram.entitlements.erasure import EntitlementsErasure
 from symprogram.outbox import OUTBOX_KINDS, erase_messages
+from symprogram.persistence import load_for_update
 
 if TYPE_CHECKING:
     from symprogram.program import Program
@@ -177,6 +179,10 @@ def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonE
     addresses = [a for a in (candidate.contact.email, candidate.pending_email) if a]
     contexts = erasable_contexts(program)
     with program.store.transaction() as tx:
+        # The account's lock first, as every account call that reaches into another
+        # context takes it (a postal address releasing held kits, a newsletter switch
+        # recorded as consent): locks taken in one order cannot deadlock.
+        load_for_update(tx, CANDIDATE_KIND, str(key))
         receipts = {name: part.erase_subject(tx, key, reason=reason) for name, part in contexts}
         # The outbox's messages to and about the person, pending or delivered.
         erase_messages(tx, key, addresses=addresses)

@@ -17,6 +17,7 @@ import multiprocessing
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,10 @@ from integration_helpers import (
     register_active,
 )
 
-from _programs import SQLALCHEMY, ProgramFactory, db_path, fast_options
-from symprogram import Program
+from _programs import SQLALCHEMY, ProgramFactory, db_path, fast_options, within_retries
+from symprogram import Program, erasure, persistence
+from symprogram.accounts import PostalAddress
+from symprogram.accounts.ports import CANDIDATE_KIND
 from symprogram.clock import FixedClock
 from symprogram.errors import SymprogramError
 
@@ -261,3 +264,85 @@ def test_racing_writers_get_symprogram_errors_only_and_lose_nothing(
         granted = sorted(f"thread {n}" for a, code, n in outcomes if a == "grant" and code == "ok")
         assert granted == sorted(str(e) for e in evidence if e != "seed")
         assert program.consent.verify("shared").ok
+
+
+def _earned(program: Program, email: str) -> str:
+    """An active candidate holding SCS Endpoint, whose kit is held (no postal address)."""
+    cid = register_active(program, email)
+    taken = program.now() - timedelta(days=1)
+    program.awards.record_exam_result(cid, "250-315", 85, taken_at=taken)
+    program.awards.record_exam_result(cid, "ST0-091", 85, taken_at=taken)
+    program.awards.evaluate(cid)
+    return cid
+
+
+def test_erase_person_locks_the_account_before_anything_else(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``erase_person`` takes the account's lock first, as the account calls that reach
+    into another context do (a postal address releasing held kits locks the account,
+    then the awards record): before, it locked the awards record first, and on
+    PostgreSQL an erasure racing address updates deadlocked (up to 8 retries)."""
+    cid = _earned(program, "ada@example.com")
+    locked: list[tuple[str, str]] = []
+    real = persistence.load_for_update
+
+    def spy(tx: Any, kind: str, key: str) -> Any:
+        locked.append((kind, key))
+        return real(tx, kind, key)
+
+    monkeypatch.setattr(persistence, "load_for_update", spy)
+    monkeypatch.setattr(erasure, "load_for_update", spy, raising=False)
+    program.erase_person(cid, reason="asked")
+    assert (CANDIDATE_KIND, cid) == locked[0]
+
+
+def _erase_or_write(program: Program, cid: str, n: int, j: int) -> None:
+    """Thread 0 erases ``cid``; the others record a postal address and an exam result,
+    each under the retry policy, an ``account_erased`` refusal accepted."""
+    if n == 0:
+        within_retries(lambda: program.erase_person(cid, reason="asked"))
+        return
+    address = PostalAddress(
+        lines=(f"{n} Main St",), city="Ockham", country="GB", postal_code="KT11"
+    )
+    taken = START - timedelta(days=3, minutes=10 * n + j)
+    for action in (
+        lambda: program.accounts.update_contact_details(cid, postal_address=address),
+        lambda: program.awards.record_exam_result(cid, "250-315", 70, taken_at=taken),
+    ):
+        try:
+            within_retries(action)
+        except SymprogramError as exc:
+            if exc.code != "account_erased":
+                raise
+
+
+@pytest.mark.backends("sqlite", *SQLALCHEMY)
+def test_an_erasure_racing_address_updates_and_exam_results_loses_nothing(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """One thread erases four people while seven update their postal addresses (which
+    releases their held kits) and record their exam results: every call succeeds
+    within the retry policy or is refused as erased, and the ledgers verify."""
+    program = make_program(backend)
+    people = [_earned(program, f"p{j}@example.com") for j in range(4)]
+    barrier = threading.Barrier(8)
+    failures: list[str] = []
+
+    def work(n: int) -> None:
+        barrier.wait()
+        for j, cid in enumerate(people):
+            try:
+                _erase_or_write(program, cid, n, j)
+            except BaseException as exc:  # reported below
+                failures.append(f"{n}-{j}: {exc!r}")
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert [] == failures
+    assert all(program.accounts.get_candidate(cid).erased_at is not None for cid in people)
+    assert program.verify_all().ok
