@@ -17,6 +17,8 @@ from symprogram.errors import SymprogramError, ValidationError
 
 __all__ = [
     "ADDRESS_COLUMNS",
+    "FieldTooLarge",
+    "QuoteCounter",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "Header",
@@ -181,15 +183,60 @@ def read_header(reader: Any) -> Header:
     return Header(raw, columns)
 
 
-def records(reader: Any) -> Iterator[tuple[int, list[str] | csv.Error]]:
-    """Yield ``(first line, values)`` for every non-blank record, or the csv error."""
+class FieldTooLarge(csv.Error):
+    """A field past the CSV reader's limit inside quotes that go on past the lines
+    read: the reader would go on from inside that field, so no later line can be
+    read reliably."""
+
+
+class QuoteCounter:
+    """The decoded lines handed to the CSV reader, counting the ``"`` of each record's
+    lines (:meth:`mark` starts a record): an odd count after a refused record means
+    the reader stopped inside a quoted field that goes on."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._quotes = 0
+
+    def __iter__(self) -> QuoteCounter:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self._quotes += line.count('"')
+        return line
+
+    def mark(self) -> None:
+        """A new record starts with the next line."""
+        self._quotes = 0
+
+    def inside_quotes(self) -> bool:
+        """Whether the lines read since :meth:`mark` leave a quoted field open."""
+        return self._quotes % 2 == 1
+
+
+def records(
+    reader: Any, lines: QuoteCounter | None = None
+) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """Yield ``(first line, values)`` for every non-blank record, or the csv error.
+
+    With ``lines`` (the reader's input), a field past the reader's limit inside a
+    quoted field that goes on is a :class:`FieldTooLarge`, and the reading stops
+    there; one on a single line is a csv error like any other (the next record
+    starts on the next line).
+    """
     while True:
         start = reader.line_num + 1
+        if lines is not None:
+            lines.mark()
         try:
             values = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
+            if lines is not None and "field limit" in str(exc) and lines.inside_quotes():
+                yield start, FieldTooLarge(str(exc))
+                return
             yield start, exc
             if reader.line_num < start:  # pragma: no cover - csv always advances
                 return

@@ -49,7 +49,9 @@ from symprogram._cli.csv_rows import (
     OPTIONAL_COLUMNS,
     REJECTS_COLUMNS,
     REQUIRED_COLUMNS,
+    FieldTooLarge,
     Header,
+    QuoteCounter,
     RowError,
     check_row,
     decoded_lines,
@@ -332,13 +334,14 @@ class CandidateImport:
             ) from exc
         with stream, self._forwarding():
             self._deliver_left()
-            reader = csv.reader(decoded_lines(stream, self._on_progress), strict=True)
+            lines = QuoteCounter(decoded_lines(stream, self._on_progress))
+            reader = csv.reader(lines, strict=True)
             self.header = read_header(reader)
             self.report.ignored_columns = self.header.ignored
             if self._on_start is not None:
                 self._on_start()
             pending: list[_Row] = []
-            for line, values in records(reader):
+            for line, values in records(reader, lines):
                 self._last = line
                 self.report.rows += 1
                 row = self._accept(line, values)
@@ -379,7 +382,7 @@ class CandidateImport:
     def _accept(self, line: int, values: list[str] | csv.Error) -> _Row | None:
         """The row to register, or ``None`` (refused, or a repeat of an earlier line)."""
         if isinstance(values, csv.Error):
-            if "field limit" in str(values):
+            if isinstance(values, FieldTooLarge):
                 self._field_too_large(line)
             else:
                 self._bad(line, "csv_malformed", str(values), None, ())
@@ -432,8 +435,9 @@ class CandidateImport:
             )
 
     def _field_too_large(self, line: int) -> None:
-        """A field past the CSV reader's limit: the reader goes on from inside that
-        field, so every line after it would be misread; stop here."""
+        """A field past the CSV reader's limit inside quotes that go on: the reader
+        would go on from inside that field, so every line after it would be
+        misread; stop here."""
         limit = csv.field_size_limit()
         message = f"a field is longer than {limit:,} characters"
         self._bad(line, "csv_field_too_large", message, None, ())
