@@ -181,14 +181,7 @@ class Bulk(AccountOpening):
         """Store the new candidate, its password hash and its first history entries
         (what ``_store_account`` stores, without the personal data ledger: the
         batch records that at once, :meth:`_record_gathered`)."""
-        expires = now + self.settings.activation_ttl
-        digest = rules.credential_digest(encoded)
-        candidate, events = rules.new_account(
-            bound, contact, now, expires, credential_digest=digest
-        )
-        store.candidates.add(candidate)
-        store.credentials.add(candidate.candidate_id, encoded, now)
-        self._record(buffer, *events)
+        candidate, _ = self._add_account(buffer, store, bound, contact, encoded, now)
         return candidate
 
     def _record_gathered(self, opened: list[tuple[Candidate, int]], now: datetime) -> None:
