@@ -150,7 +150,11 @@ class Bulk(AccountOpening):
                 key = self._new_candidate_id(store, pool)
                 bound = self._bind(buffer, store, current, chosen, key, randoms[at : at + 32], now)
                 encoded = row.password_hash or UNUSABLE_PREFIX + randoms[at + 32 : at + 64]
-                opened.append((self._opened(buffer, store, bound, row.contact, encoded, now), at))
+                # the personal data ledger records the whole batch at once (_record_gathered)
+                candidate, _ = self._store_account(
+                    buffer, store, bound, row.contact, encoded, now, gathered=False
+                )
+                opened.append((candidate, at))
             self._record_gathered(opened, now)
             tokens = self._tokens.issue_many(
                 buffer,
@@ -168,21 +172,6 @@ class Bulk(AccountOpening):
             self._send(buffer, outbox)
             _flush(buffer)
         return added
-
-    def _opened(
-        self,
-        buffer: WriteBuffer,
-        store: AccountsStorage,
-        bound: TermsAcceptance,
-        contact: ContactDetails,
-        encoded: str,
-        now: datetime,
-    ) -> Candidate:
-        """Store the new candidate, its password hash and its first history entries
-        (what ``_store_account`` stores, without the personal data ledger: the
-        batch records that at once, :meth:`_record_gathered`)."""
-        candidate, _ = self._add_account(buffer, store, bound, contact, encoded, now)
-        return candidate
 
     def _record_gathered(self, opened: list[tuple[Candidate, int]], now: datetime) -> None:
         """Record in the personal data ledger (consent, when wired) what the batch's

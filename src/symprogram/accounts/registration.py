@@ -45,28 +45,6 @@ class AccountOpening(FlowBase):
                 return key
         raise Conflict("could not draw a free candidate ID", code="candidate_id_exhausted")
 
-    def _add_account(
-        self,
-        tx: Transaction,
-        store: AccountsStorage,
-        bound: TermsAcceptance,
-        contact: ContactDetails,
-        encoded: str,
-        now: datetime,
-    ) -> tuple[Candidate, datetime]:
-        """Add the new candidate of ``bound``, its password hash (anchored by its
-        digest) and its first history entries, recorded in ``tx`` (or a batch's
-        buffer); return the candidate and when its activation link expires."""
-        expires = now + self.settings.activation_ttl
-        digest = rules.credential_digest(encoded)
-        candidate, events = rules.new_account(
-            bound, contact, now, expires, credential_digest=digest
-        )
-        store.candidates.add(candidate)
-        store.credentials.add(candidate.candidate_id, encoded, now)
-        self._record(tx, *events)
-        return candidate, expires
-
     def _store_account(
         self,
         tx: Transaction,
@@ -75,14 +53,24 @@ class AccountOpening(FlowBase):
         contact: ContactDetails,
         encoded: str,
         now: datetime,
+        *,
+        gathered: bool = True,
     ) -> tuple[Candidate, datetime]:
         """Store the new candidate of the acceptance ``bound`` to its candidate ID, its
-        password hash and its first history entries, and record in the personal
-        data ledger (consent, when wired) what the registration gathered; return
-        the candidate and when its activation link expires (the link itself is
-        issued by the caller)."""
-        candidate, expires = self._add_account(tx, store, bound, contact, encoded, now)
-        if isinstance(self._consent, PersonalDataLedger):
+        password hash (anchored by its digest) and its first history entries, in
+        ``tx`` (or a batch's buffer), and, unless ``gathered`` is false (a batch
+        records that at once), record in the personal data ledger (consent, when
+        wired) what the registration gathered; return the candidate and when its
+        activation link expires (the link itself is issued by the caller)."""
+        expires = now + self.settings.activation_ttl
+        digest = rules.credential_digest(encoded)
+        candidate, events = rules.new_account(
+            bound, contact, now, expires, credential_digest=digest
+        )
+        store.candidates.add(candidate)
+        store.credentials.add(candidate.candidate_id, encoded, now)
+        self._record(tx, *events)
+        if gathered and isinstance(self._consent, PersonalDataLedger):
             items = rules.gathered_items(contact)
             self._consent.record_gathered(candidate.candidate_id, REGISTRATION, items, now)
         return candidate, expires
