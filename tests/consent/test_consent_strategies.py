@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from symprogram.consent import LegalBasis, Purpose
+from symprogram.errors import ValidationError
 from symprogram.serialization import dumps, loads
 from symprogram.testing import _consent as cst
 
@@ -36,15 +37,20 @@ def test_overrides_accept_values_and_strategies(purpose: Purpose) -> None:
 
 
 def test_unknown_override_is_refused() -> None:
-    """An override naming no field raises InvalidArgument at once."""
-    with pytest.raises(InvalidArgument):
+    """An override naming no field raises ValidationError (unknown_field) at once, which is
+    still Hypothesis' InvalidArgument too."""
+    with pytest.raises(ValidationError) as info:
         cst.purposes(colour="blue")
+    assert ("unknown_field", "colour") == (info.value.code, info.value.field)
+    assert isinstance(info.value, InvalidArgument)
 
 
 def test_bad_catalogue_sizes_are_refused() -> None:
-    """policy_catalogues() checks its bounds at once."""
-    with pytest.raises(InvalidArgument):
+    """policy_catalogues() checks its bounds at once: ValidationError (invalid_argument)."""
+    with pytest.raises(ValidationError) as info:
         cst.policy_catalogues(min_size=3, max_size=1)
+    assert "invalid_argument" == info.value.code
+    assert isinstance(info.value, InvalidArgument)
 
 
 @settings(max_examples=25)

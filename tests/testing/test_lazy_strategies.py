@@ -8,14 +8,19 @@ model imports the strategies. Each check runs in a fresh interpreter.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import os
 import subprocess
 import sys
 import textwrap
 
+import pytest
+from hypothesis.errors import InvalidArgument
+
 import _symprogram_hypothesis
 import symprogram.testing.strategies as sps
+from symprogram.errors import ValidationError
 
 
 def run(code: str, **env: str) -> str:
@@ -104,6 +109,33 @@ def test_every_exported_strategy_is_a_documented_function() -> None:
             continue
         assert callable(value), name
         assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+
+
+def _takes_overrides(name: str) -> bool:
+    value = getattr(sps, name)
+    if not callable(value) or name in ("build", "check_overrides"):
+        return False
+    kinds = [p.kind for p in inspect.signature(value).parameters.values()]
+    return kinds == [inspect.Parameter.VAR_KEYWORD]
+
+
+OVERRIDABLE = [name for name in sps.__all__ if _takes_overrides(name)]
+
+
+@pytest.mark.parametrize("name", OVERRIDABLE)
+def test_an_unknown_override_is_a_validation_error(name: str) -> None:
+    """docs/testing.md: every strategy refuses an override naming no field at once, with
+    ValidationError code unknown_field (also Hypothesis' InvalidArgument)."""
+    with pytest.raises(ValidationError) as info:
+        getattr(sps, name)(no_such_field=1)
+    assert "unknown_field" == info.value.code
+    assert "no_such_field" == info.value.field
+    assert isinstance(info.value, InvalidArgument)
+
+
+def test_the_overridable_strategies_are_found() -> None:
+    """Every context's override-taking strategies are checked above."""
+    assert {"candidates", "policies", "purposes", "agreements", "award_grants"} <= set(OVERRIDABLE)
 
 
 def test_each_strategy_module_imports_first() -> None:

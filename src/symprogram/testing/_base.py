@@ -11,12 +11,19 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 from symprogram.errors import ValidationError
 
-__all__ = ["build", "check_overrides", "instants"]
+__all__ = ["StrategyArgumentError", "build", "check_overrides", "instants"]
 
 T = TypeVar("T")
+
+
+class StrategyArgumentError(ValidationError, InvalidArgument):
+    """A strategy function's argument refused: a :class:`ValidationError` with a stable
+    ``code``, and also Hypothesis' :class:`~hypothesis.errors.InvalidArgument` (what the
+    consent strategies raised before they raised ``ValidationError``)."""
 
 
 def _as_strategy(value: Any) -> st.SearchStrategy[Any]:
@@ -32,7 +39,7 @@ def check_overrides(cls: type[Any], fields: Iterable[str], overrides: Mapping[st
     """
     unknown = sorted(set(overrides) - set(fields))
     if unknown:
-        raise ValidationError(
+        raise StrategyArgumentError(
             f"{cls.__name__} has no field(s) {', '.join(unknown)}",
             field=unknown[0],
             code="unknown_field",

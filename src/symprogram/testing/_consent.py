@@ -7,7 +7,9 @@ overrides by keyword, each either a strategy or a plain value::
     policies(purposes=st.lists(purposes(basis="opt_in"), min_size=1, max_size=3,
                                unique_by=lambda p: p.id).map(tuple))
 
-Unknown override names raise :class:`hypothesis.errors.InvalidArgument` at once.
+Unknown override names raise :class:`~symprogram.errors.ValidationError` (code
+``unknown_field``) at once; bad arguments raise it too (code ``invalid_argument``).
+Both are also :class:`hypothesis.errors.InvalidArgument`.
 :func:`register` makes ``st.from_type(Model)`` work for every model.
 """
 
@@ -19,11 +21,11 @@ from typing import Any, TypeVar
 
 import attrs
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from symprogram.consent import models
 from symprogram.consent.catalogue import PolicyCatalogue
+from symprogram.testing._base import StrategyArgumentError, check_overrides
 
 __all__ = [
     "activities",
@@ -80,10 +82,7 @@ def _strategy(value: Any) -> SearchStrategy[Any]:
 def _fields(
     cls: type[Any], defaults: Mapping[str, SearchStrategy[Any]], overrides: Mapping[str, Any]
 ) -> dict[str, SearchStrategy[Any]]:
-    names = {a.name for a in attrs.fields(cls)}
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        raise InvalidArgument(f"{cls.__name__} has no field(s) {', '.join(unknown)}")
+    check_overrides(cls, [a.name for a in attrs.fields(cls)], overrides)
     merged = dict(defaults)
     merged.update({k: _strategy(v) for k, v in overrides.items()})
     return merged
@@ -129,7 +128,9 @@ def instants(
 ) -> SearchStrategy[datetime]:
     """Timezone-aware UTC instants (naive bounds)."""
     if min_value.tzinfo is not None or max_value.tzinfo is not None or min_value > max_value:
-        raise InvalidArgument("instants() takes naive bounds with min_value <= max_value")
+        raise StrategyArgumentError(
+            "instants() takes naive bounds with min_value <= max_value", code="invalid_argument"
+        )
     return st.datetimes(min_value, max_value, timezones=st.just(UTC))
 
 
@@ -307,7 +308,11 @@ def policy_catalogues(*, min_size: int = 1, max_size: int = 3) -> SearchStrategy
         or not isinstance(max_size, int)
         or not (1 <= min_size <= max_size)
     ):
-        raise InvalidArgument("policy_catalogues() needs 1 <= min_size <= max_size")
+        raise StrategyArgumentError(
+            "policy_catalogues() needs 1 <= min_size <= max_size",
+            field="min_size",
+            code="invalid_argument",
+        )
     return _catalogue(st.integers(min_size, max_size))
 
 
