@@ -22,6 +22,7 @@ from symprogram.accounts import (
     RegistrationReceipt,
     ScoreReport,
     TermsAcceptance,
+    TermsCatalogue,
     TermsReceipt,
     TermsVersion,
     normalize_email,
@@ -44,6 +45,7 @@ MODELS = [
     RegistrationReceipt,
     ScoreReport,
     TermsAcceptance,
+    TermsCatalogue,
     TermsReceipt,
     TermsVersion,
 ]
@@ -68,6 +70,32 @@ def test_strategy_refuses_unknown_override() -> None:
         with pytest.raises(ValidationError) as info:
             factory(bogus=1)
         assert "unknown_field" == info.value.code
+
+
+@settings(max_examples=25, deadline=None)
+@given(sa.terms_catalogues(max_size=3))
+def test_drawn_terms_catalogues_are_accepted_by_the_service(catalogue: TermsCatalogue) -> None:
+    """A drawn terms catalogue is loaded by the accounts service, which takes acceptances
+    of the version in effect after the newest one took effect."""
+    from symprogram import FixedClock, Program
+
+    newest = catalogue.versions[-1]
+    assert len({v.version for v in catalogue}) == len(catalogue)
+    clock = FixedClock(newest.effective)
+    options = {"accounts": {"catalogue": catalogue}}
+    with Program.in_memory(clock=clock, options=options) as program:
+        path = sorted(newest.acceptance_paths)[0]
+        receipt = program.accounts.accept_terms(path=path)
+        assert newest.version == receipt.acceptance.terms_version
+        assert newest.digest == receipt.acceptance.terms_digest
+
+
+@pytest.mark.parametrize("sizes", [(0, 1), (3, 2), (True, 2), (1, "3")])
+def test_terms_catalogues_checks_its_sizes(sizes: tuple[Any, Any]) -> None:
+    """terms_catalogues() refuses bad sizes at once (ValidationError invalid_argument)."""
+    with pytest.raises(ValidationError) as info:
+        sa.terms_catalogues(min_size=sizes[0], max_size=sizes[1])
+    assert "invalid_argument" == info.value.code
 
 
 @settings(max_examples=40)

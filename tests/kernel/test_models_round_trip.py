@@ -162,6 +162,22 @@ def _models_in(value: Any) -> Iterator[Any]:
             yield from _models_in(item)
 
 
+@pytest.mark.parametrize("cls", _catalogue_classes(), ids=_id)
+def test_every_catalogue_class_has_a_strategy(cls: type[Any]) -> None:
+    """st.from_type works for each public catalogue class (TermsCatalogue too): the drawn
+    catalogues are instances and every model object in them round-trips."""
+
+    @settings(max_examples=10, deadline=None)
+    @given(st.from_type(cls))
+    def check(catalogue: Any) -> None:
+        assert type(catalogue) is cls
+        for value in _models_in(catalogue):
+            _round_trip(value)
+
+    assert cls in set(_global_type_lookup)
+    check()
+
+
 def test_catalogues_are_discovered() -> None:
     """Each context's catalogue class is found by its default() and from_toml()."""
     names = {cls.__name__ for cls in _catalogue_classes()}

@@ -45,6 +45,7 @@ __all__ = [
     "registration_receipts",
     "score_reports",
     "terms_acceptances",
+    "terms_catalogues",
     "terms_receipts",
     "terms_versions",
 ]
@@ -134,6 +135,39 @@ def terms_versions(**overrides: Any) -> st.SearchStrategy[models.TermsVersion]:
         **{k: v if isinstance(v, st.SearchStrategy) else st.just(v) for k, v in overrides.items()},
     }
     return st.fixed_dictionaries(merged).map(lambda kw: models.TermsVersion.create(**kw))
+
+
+@st.composite
+def _terms_catalogue(draw: st.DrawFn, size: st.SearchStrategy[int]) -> models.TermsCatalogue:
+    count = draw(size)
+    labels = st.from_regex(r"20[0-9]{2}\.[0-9]{1,3}", fullmatch=True)
+    names = draw(st.lists(labels, min_size=count, max_size=count, unique=True))
+    starts = draw(st.lists(instants(), min_size=count, max_size=count, unique=True))
+    return models.TermsCatalogue(
+        draw(terms_versions(version=name, effective=at))
+        for name, at in zip(names, starts, strict=True)
+    )
+
+
+def terms_catalogues(
+    *, min_size: int = 1, max_size: int = 3
+) -> st.SearchStrategy[models.TermsCatalogue]:
+    """Catalogues of ``min_size`` to ``max_size`` terms versions (distinct version names
+    and effective instants), as :class:`~symprogram.accounts.AccountsService` loads them.
+
+    Raises:
+        ValidationError: not ``1 <= min_size <= max_size`` (code ``invalid_argument``).
+    """
+    sizes = (min_size, max_size)
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes) or not (
+        1 <= min_size <= max_size
+    ):
+        raise ValidationError(
+            "terms_catalogues() needs 1 <= min_size <= max_size",
+            field="min_size",
+            code="invalid_argument",
+        )
+    return _terms_catalogue(st.integers(min_size, max_size))
 
 
 def terms_acceptances(**overrides: Any) -> st.SearchStrategy[models.TermsAcceptance]:
@@ -372,6 +406,7 @@ MODELS: dict[type, Any] = {
     models.TermsAcceptance: terms_acceptances,
     models.TermsReceipt: terms_receipts,
     models.TermsVersion: terms_versions,
+    models.TermsCatalogue: terms_catalogues,
 }
 
 

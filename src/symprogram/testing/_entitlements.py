@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from symprogram import entitlements
 from symprogram.decisions import Decision
 from symprogram.entitlements.catalogue import READINGS
+from symprogram.entitlements.erasure import EntitlementsErasure
 from symprogram.entitlements.service import EntitlementsSettings
 from symprogram.testing._base import check_overrides
 
@@ -59,6 +60,7 @@ __all__ = [
     "customer_ids",
     "documents",
     "entitlement_catalogues",
+    "entitlements_erasures",
     "entitlements_settings",
     "escalation_levels",
     "escalation_steps",
@@ -504,6 +506,28 @@ def entitlements_settings(**overrides: Any) -> st.SearchStrategy[EntitlementsSet
     return build(EntitlementsSettings, fields, overrides)
 
 
+def entitlements_erasures(**overrides: Any) -> st.SearchStrategy[EntitlementsErasure]:
+    """Strategy for :class:`~symprogram.entitlements.erasure.EntitlementsErasure`: the
+    entries erased are at most the audit stream's length."""
+    fields = ("customer_id", "erased_at", "cases", "audit_entries_erased", "audit_length")
+    check_overrides(EntitlementsErasure, fields, overrides)
+
+    def receipt(length: int) -> st.SearchStrategy[EntitlementsErasure]:
+        defaults = {
+            "customer_id": customer_ids(),
+            "erased_at": instants(),
+            "cases": st.lists(
+                st.integers(1, 999_999).map(lambda n: f"CASE-{n}"), max_size=3, unique=True
+            ).map(tuple),
+            "audit_entries_erased": st.integers(0, length),
+            "audit_length": st.just(length),
+        }
+        rest = {k: v for k, v in overrides.items() if k != "audit_length"}
+        return build(EntitlementsErasure, defaults, rest)
+
+    return _as(overrides.get("audit_length", st.integers(0, 1000))).flatmap(receipt)
+
+
 def register() -> None:
     """Register a strategy for every entitlements model with Hypothesis."""
     pairs: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
@@ -530,6 +554,7 @@ def register() -> None:
         (entitlements.SupportCase, support_cases()),
         (entitlements.AccessibleDocument, accessible_documents()),
         (EntitlementsSettings, entitlements_settings()),
+        (EntitlementsErasure, entitlements_erasures()),
     ]
     for cls, strategy in pairs:
         st.register_type_strategy(cls, strategy)

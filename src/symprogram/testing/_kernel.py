@@ -302,6 +302,7 @@ def person_erasures(**overrides: Any) -> st.SearchStrategy[PersonErasure]:
     from symprogram.erasure import PersonErasure as _PersonErasure
     from symprogram.testing._accounts import account_erasures
     from symprogram.testing._consent import erasure_receipts
+    from symprogram.testing._entitlements import entitlements_erasures
 
     check_overrides(_PersonErasure, (a.name for a in attrs.fields(_PersonErasure)), overrides)
 
@@ -319,6 +320,9 @@ def person_erasures(**overrides: Any) -> st.SearchStrategy[PersonErasure]:
             "awards": draw(awards_erasures(candidate_id=cid, erased_at=accounts.erased_at)),
             "consent": draw(st.none() | erasure_receipts(subject=cid)),
             "already_erased": accounts.already_erased,
+            "entitlements": draw(
+                st.none() | entitlements_erasures(customer_id=cid, erased_at=accounts.erased_at)
+            ),
         }
         for name, value in overrides.items():
             drawn[name] = draw(_st(value))
