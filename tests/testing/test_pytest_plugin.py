@@ -7,6 +7,8 @@ exactly as in an application's own test run.
 
 from __future__ import annotations
 
+import importlib.util
+import sqlite3
 import subprocess
 import sys
 from importlib.metadata import entry_points
@@ -121,6 +123,62 @@ def test_the_option_takes_any_storage_url(pytester: pytest.Pytester, tmp_path: P
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--symprogram-storage={url}")
     result.assert_outcomes(passed=1)
     assert database.exists()
+
+
+_REGISTERS_ADA = """
+import pytest
+
+@pytest.mark.parametrize("run", range(2))
+def test_a_fresh_program(program, outbox, run):
+    receipt = program.accounts.accept_terms(path="create_account")
+    program.accounts.register(
+        terms_receipt=receipt.token, email="ada@example.com",
+        password="correct horse battery staple", given_name="Ada", family_name="Lovelace",
+        company_name="X", partner_company="Y", preferred_language="en",
+    )
+    assert ["activation"] == [m.kind for m in outbox.messages]
+"""
+
+
+def _needs_sqlalchemy() -> None:
+    # Not imported here: pytester unloads at teardown what a test imported.
+    if importlib.util.find_spec("sqlalchemy") is None:
+        pytest.skip("the sql extra is not installed")
+
+
+def _tables(database: Path) -> list[str]:
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("select name from sqlite_master where type = 'table'").fetchall()
+    return sorted(name for (name,) in rows)
+
+
+def test_each_test_has_tables_of_its_own_on_a_sqlalchemy_url(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """On a database URL (a server's, here SQLAlchemy's SQLite) each test's program is
+    fresh: nothing another test wrote is there, and its tables are dropped after it."""
+    _needs_sqlalchemy()
+    database = tmp_path / "kept-for-tests.db"
+    pytester.makepyfile(_REGISTERS_ADA)
+    url = f"sqlite+pysqlite:///{database}"
+    # In a child process: pytester unloads what the run imported (SQLAlchemy) at teardown.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--symprogram-storage={url}")
+    result.assert_outcomes(passed=2)
+    assert [] == _tables(database)
+
+
+def test_a_url_naming_its_table_prefix_is_used_as_it_is(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """``?symprogram_table_prefix=...`` names tables the tests share and keep."""
+    _needs_sqlalchemy()
+    database = tmp_path / "shared.db"
+    pytester.makepyfile(_STORE_KIND + "\ndef test_storage(program):\n    store_kind(program)\n")
+    url = f"sqlite+pysqlite:///{database}?symprogram_table_prefix=mine_"
+    # In a child process: pytester unloads what the run imported (SQLAlchemy) at teardown.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--symprogram-storage={url}")
+    result.assert_outcomes(passed=1)
+    assert _tables(database) and all(name.startswith("mine_") for name in _tables(database))
 
 
 def test_the_marker_wins_over_the_option(pytester: pytest.Pytester) -> None:

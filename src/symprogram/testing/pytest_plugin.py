@@ -18,8 +18,13 @@ point; nothing to configure. Its fixtures:
 The storage is chosen, most specific first, by the marker
 ``@pytest.mark.symprogram_storage("sqlite")`` on a test, class or module, then by the
 command-line option ``--symprogram-storage=URL|memory|sqlite``, then by the ini
-setting ``symprogram_storage``. A server URL should name a database kept for tests:
-each test's program creates symprogram's tables there if they are missing.
+setting ``symprogram_storage``. A server URL should name a database kept for tests.
+Each test's program is fresh there too: on a URL the SQLAlchemy adapter opens
+(PostgreSQL, MariaDB, ``sqlite+pysqlite``...) it gets tables of its own, under a table
+prefix no other test uses, dropped after the test; a URL that names its prefix
+(``?symprogram_table_prefix=...``) is used as it is, its tables kept and shared by the
+tests, as is any other URL (a ``sqlite:///path.db`` file: use ``"sqlite"`` for a fresh
+file per test).
 
 pytest loads this module through the ``_symprogram_pytestplugin`` entry point (which
 adds the option, the ini setting and the marker, and imports nothing of symprogram, so
@@ -29,10 +34,12 @@ entry points are off, list both: ``pytest_plugins = ["_symprogram_pytestplugin"]
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -55,6 +62,8 @@ MARKER = "symprogram_storage"
 
 _INI = "symprogram_storage"  # declared by _symprogram_pytestplugin
 _DEST = "symprogram_storage"
+_PREFIX = "symprogram_table_prefix"  # the SQLAlchemy adapter's URL parameter
+_SQLALCHEMY = "symprogram.storage.sqlalchemy"
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -75,6 +84,26 @@ def _storage_url(storage: str, directory: Path) -> str | None:
     if storage == "sqlite":
         return f"sqlite:///{directory / 'symprogram.db'}"
     return storage
+
+
+def _own_tables(url: str) -> str | None:
+    """``url`` with a table prefix of the test's own, for a URL the SQLAlchemy adapter
+    opens and that names no prefix; ``None`` for any other URL (used as it is)."""
+    from symprogram.errors import SymprogramError
+    from symprogram.storage import _entry_point
+
+    scheme, found, _ = url.partition("://")
+    if not found:
+        return None
+    try:
+        if _PREFIX in parse_qs(urlsplit(url).query):
+            return None
+        point = _entry_point(scheme.lower())
+    except (SymprogramError, ValueError):
+        return None  # Program.open says what is wrong with the URL
+    if point.value.partition(":")[0] != _SQLALCHEMY:
+        return None
+    return f"{url}{'&' if '?' in url else '?'}{_PREFIX}=sp_t{secrets.token_hex(6)}_"
 
 
 @pytest.fixture
@@ -115,14 +144,19 @@ def program(
     from symprogram.program import Program
 
     url = _storage_url(symprogram_storage, tmp_path)
+    own = None if url is None else _own_tables(url)
     if url is None:
         made = Program.in_memory(clock=clock, options=symprogram_options)
     else:
-        made = Program.open(url, clock=clock, options=symprogram_options)
+        made = Program.open(own or url, clock=clock, options=symprogram_options)
     try:
         yield made
     finally:
-        made.close()
+        try:
+            if own is not None:
+                made.store.drop_tables()  # type: ignore[attr-defined]  # SQLAlchemyStore's
+        finally:
+            made.close()
 
 
 @pytest.fixture
