@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import attrs
 import pytest
 from accounts_helpers import make_store
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from symprogram.accounts import (
@@ -25,6 +26,7 @@ from symprogram.accounts import (
     TermsCatalogue,
     TermsReceipt,
     TermsVersion,
+    models,
     normalize_email,
 )
 from symprogram.accounts.models import MAX_INCIDENT_MESSAGES
@@ -96,6 +98,53 @@ def test_terms_catalogues_checks_its_sizes(sizes: tuple[Any, Any]) -> None:
     with pytest.raises(ValidationError) as info:
         sa.terms_catalogues(min_size=sizes[0], max_size=sizes[1])
     assert "invalid_argument" == info.value.code
+
+
+_AT_THE_LIMIT = [
+    ("contact_details", lambda c: len(c.given_name) == models.MAX_NAME_LENGTH),
+    ("contact_details", lambda c: len(c.family_name) == models.MAX_NAME_LENGTH),
+    ("contact_details", lambda c: len(c.company_name) == models.MAX_COMPANY_LENGTH),
+    ("postal_addresses", lambda a: len(a.city) == models.MAX_CITY_LENGTH),
+    ("postal_addresses", lambda a: len(a.lines[0]) == models.MAX_ADDRESS_LINE_LENGTH),
+    ("score_reports", lambda r: len(r.candidate_name) == models.MAX_REPORT_NAME_LENGTH),
+    ("incidents", lambda i: len(i.title) == models.MAX_INCIDENT_TITLE_LENGTH),
+]
+
+
+@pytest.mark.parametrize(("strategy", "at_limit"), _AT_THE_LIMIT)
+def test_text_fields_are_drawn_at_their_length_limits(strategy: str, at_limit: Any) -> None:
+    """The strategies reach the boundary the models accept, not only short texts."""
+    hits: list[bool] = []
+
+    @settings(max_examples=200, database=None, deadline=None, phases=[Phase.generate])
+    @given(getattr(sa, strategy)())
+    def draw(value: Any) -> None:
+        hits.append(at_limit(value))
+
+    draw()
+    assert any(hits)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sa.contact_details())
+def test_drawn_contact_details_are_registered(contact: ContactDetails) -> None:
+    """Every drawn contact (names at their limits included) is accepted by register() and
+    stored as drawn."""
+    from symprogram import FixedClock, Program
+    from symprogram.accounts import ScryptHasher
+
+    clock = FixedClock(datetime(2024, 1, 1, tzinfo=UTC))
+    options = {"accounts": {"hasher": ScryptHasher(n=2**4)}}
+    with Program.in_memory(clock=clock, options=options) as program:
+        receipt = program.accounts.accept_terms(path="create_account")
+        program.accounts.register(
+            terms_receipt=receipt.token,
+            password="\u2603 quiet harbour lantern 93",
+            **{f.name: getattr(contact, f.name) for f in attrs.fields(ContactDetails)},
+        )
+        (message,) = program.notifier.messages  # type: ignore[attr-defined]
+        stored = program.accounts.get_candidate(message.data["candidate_id"])
+        assert contact == stored.contact
 
 
 @settings(max_examples=40)

@@ -18,6 +18,15 @@ from typing import Any
 from hypothesis import strategies as st
 
 from symprogram.accounts import models
+from symprogram.accounts.models import (
+    MAX_ADDRESS_LINE_LENGTH,
+    MAX_CITY_LENGTH,
+    MAX_COMPANY_LENGTH,
+    MAX_INCIDENT_TITLE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_REPORT_NAME_LENGTH,
+    MAX_TEST_CENTRE_LENGTH,
+)
 from symprogram.accounts.service import AccountsSettings
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
@@ -69,6 +78,13 @@ def names(max_size: int = 30) -> st.SearchStrategy[str]:
     if not isinstance(max_size, int) or max_size < 1:
         raise ValidationError("max_size must be a positive integer", code="invalid_argument")
     return _single_line(max_size)
+
+
+def _up_to(limit: int, usual: int = 30) -> st.SearchStrategy[str]:
+    """A text field's values as :func:`names` draws them (``usual`` characters at most),
+    or as long as the field accepts: exactly ``limit`` characters, the boundary."""
+    longest = st.text(_SINGLE_LINE, min_size=limit, max_size=limit).filter(lambda s: s == s.strip())
+    return names(min(usual, limit)) | longest
 
 
 def emails() -> st.SearchStrategy[str]:
@@ -195,10 +211,10 @@ def terms_receipts(**overrides: Any) -> st.SearchStrategy[models.TermsReceipt]:
 
 
 def postal_addresses(**overrides: Any) -> st.SearchStrategy[models.PostalAddress]:
-    """Strategy for :class:`PostalAddress`."""
+    """Strategy for :class:`PostalAddress` (lines and city up to their length limits)."""
     fields = {
-        "lines": st.lists(names(40), min_size=1, max_size=4).map(tuple),
-        "city": names(30),
+        "lines": st.lists(_up_to(MAX_ADDRESS_LINE_LENGTH, 40), min_size=1, max_size=4).map(tuple),
+        "city": _up_to(MAX_CITY_LENGTH),
         "country": st.sampled_from(("US", "GB", "DE", "IL", "TH", "TR", "JP", "BR")),
         "region": st.none() | names(20),
         "postal_code": st.none() | st.from_regex(r"[0-9A-Z]{3,8}", fullmatch=True),
@@ -207,13 +223,14 @@ def postal_addresses(**overrides: Any) -> st.SearchStrategy[models.PostalAddress
 
 
 def contact_details(**overrides: Any) -> st.SearchStrategy[models.ContactDetails]:
-    """Strategy for :class:`ContactDetails`."""
+    """Strategy for :class:`ContactDetails`: names as :func:`names` draws them, or exactly
+    as long as each field accepts (``MAX_NAME_LENGTH``, ``MAX_COMPANY_LENGTH``)."""
     fields = {
         "email": emails(),
-        "given_name": names(),
-        "family_name": names(),
-        "company_name": names(40),
-        "partner_company": names(40),
+        "given_name": _up_to(MAX_NAME_LENGTH),
+        "family_name": _up_to(MAX_NAME_LENGTH),
+        "company_name": _up_to(MAX_COMPANY_LENGTH, 40),
+        "partner_company": _up_to(MAX_COMPANY_LENGTH, 40),
         "preferred_language": st.sampled_from(LANGUAGES),
         "phone": st.none() | st.from_regex(r"\+[1-9][0-9]{6,12}", fullmatch=True),
         "postal_address": st.none() | postal_addresses(),
@@ -295,12 +312,12 @@ def score_reports(**overrides: Any) -> st.SearchStrategy[models.ScoreReport]:
     fields = {
         "registration_number": st.from_regex(r"[A-Z0-9]{4,12}", fullmatch=True),
         "exam_code": st.from_regex(r"[0-9]{3}-[0-9]{3}", fullmatch=True),
-        "candidate_name": names(40),
+        "candidate_name": _up_to(MAX_REPORT_NAME_LENGTH, 40),
         "email": emails(),
         "score": st.integers(0, 100),
         "passing_score": st.integers(0, 100),
         "exam_date": st.dates(date(2000, 1, 1), date(2039, 12, 31)),
-        "test_centre": names(40),
+        "test_centre": _up_to(MAX_TEST_CENTRE_LENGTH, 40),
         "recorded_at": instants(),
         "claimed_by": st.none(),
         "claimed_at": st.none(),
@@ -324,7 +341,7 @@ def incidents(**overrides: Any) -> st.SearchStrategy[models.Incident]:
     fields = {
         "incident_id": st.from_regex(r"INC-[0-9A-F]{12}", fullmatch=True),
         "candidate_id": candidate_ids(),
-        "title": names(60),
+        "title": _up_to(MAX_INCIDENT_TITLE_LENGTH, 60),
         "category": st.sampled_from(models.IncidentCategory),
         "status": st.sampled_from(models.IncidentStatus),
         "opened_at": instants(),
