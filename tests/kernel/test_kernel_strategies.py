@@ -66,3 +66,30 @@ def test_unknown_override_is_refused() -> None:
     assert "unknown_field" == info.value.code
     with pytest.raises(ValidationError):
         token_records(colour="red")
+
+
+_BAD_ARGUMENTS = [
+    ("instants", {"min_value": "2020-01-01"}, "invalid_argument"),
+    ("instants", {"max_value": 2030}, "invalid_argument"),
+    ("names", {"max_size": True}, "invalid_argument"),
+    ("award_catalogues", {"max_awards": "5"}, "invalid"),
+    ("award_catalogues", {"min_exams": 1.5}, "invalid"),
+    ("requirements", {"exam_codes": 5}, "invalid"),
+    ("requirements", {"exam_codes": "e1"}, "invalid"),
+    ("requirements", {"exam_codes": [["e1"]]}, "invalid"),
+    ("requirements", {"award_ids": [1]}, "invalid"),
+    ("requirements", {"max_leaves": "3"}, "invalid"),
+    ("policy_catalogues", {"max_size": "3"}, "invalid_argument"),
+    ("terms_catalogues", {"min_size": None}, "invalid_argument"),
+]
+
+
+@pytest.mark.parametrize(("name", "arguments", "code"), _BAD_ARGUMENTS)
+def test_strategy_functions_check_their_arguments_at_once(
+    name: str, arguments: dict[str, object], code: str
+) -> None:
+    """An argument of the wrong type is a ValidationError with a stable code, raised when
+    the strategy is made, never a TypeError or AttributeError."""
+    with pytest.raises(ValidationError) as info:
+        getattr(sps, name)(**arguments)
+    assert code == info.value.code

@@ -30,7 +30,7 @@ from symprogram.accounts.models import (
 from symprogram.accounts.service import AccountsSettings
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
-from symprogram.testing._base import build, check_overrides, instants
+from symprogram.testing._base import build, check_overrides, instants, is_count
 
 __all__ = [
     "LANGUAGES",
@@ -75,7 +75,7 @@ def _single_line(max_size: int) -> st.SearchStrategy[str]:
 
 def names(max_size: int = 30) -> st.SearchStrategy[str]:
     """Single-line texts as a name field stores them: hostile Unicode welcome, no controls."""
-    if not isinstance(max_size, int) or max_size < 1:
+    if not is_count(max_size) or max_size < 1:
         raise ValidationError("max_size must be a positive integer", code="invalid_argument")
     return _single_line(max_size)
 
@@ -174,10 +174,7 @@ def terms_catalogues(
     Raises:
         ValidationError: not ``1 <= min_size <= max_size`` (code ``invalid_argument``).
     """
-    sizes = (min_size, max_size)
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes) or not (
-        1 <= min_size <= max_size
-    ):
+    if not (is_count(min_size) and is_count(max_size) and 1 <= min_size <= max_size):
         raise ValidationError(
             "terms_catalogues() needs 1 <= min_size <= max_size",
             field="min_size",

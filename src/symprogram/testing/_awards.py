@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from symprogram.awards import events as _events
 from symprogram.awards import models
 from symprogram.errors import ValidationError
-from symprogram.testing._base import build, check_overrides, instants
+from symprogram.testing._base import build, check_overrides, instants, is_count
 
 __all__ = [
     "award_catalogues",
@@ -120,8 +120,26 @@ def requirements(
     *,
     max_leaves: int = 6,
 ) -> st.SearchStrategy[models.Requirement]:
-    """Requirement trees over the given exams and awards (each a valid catalogue node)."""
-    return _requirements(tuple(exam_codes), tuple(award_ids), max_leaves)
+    """Requirement trees over the given exams and awards (each a valid catalogue node).
+
+    Raises:
+        ValidationError: ``exam_codes`` empty or ``award_ids`` not collections of text,
+            or ``max_leaves`` not a positive integer (code ``invalid``).
+    """
+    codes = _texts(exam_codes, "exam_codes")
+    awards = _texts(award_ids, "award_ids")
+    if not is_count(max_leaves):
+        raise ValidationError("max_leaves must be positive", field="max_leaves", code="invalid")
+    return _requirements(codes, awards, max_leaves)
+
+
+def _texts(value: object, field: str) -> tuple[str, ...]:
+    """``value`` as a tuple of strings: a collection of text, not one string."""
+    if isinstance(value, str) or not isinstance(value, tuple | list | frozenset | set):
+        raise ValidationError(f"{field} is a collection of text", field=field, code="invalid")
+    if not all(isinstance(item, str) for item in value):
+        raise ValidationError(f"{field} is a collection of text", field=field, code="invalid")
+    return tuple(sorted(value) if isinstance(value, frozenset | set) else value)
 
 
 @functools.lru_cache(maxsize=256)
@@ -250,7 +268,10 @@ def award_catalogues(
     *, min_exams: int = 1, max_exams: int = 5, min_awards: int = 1, max_awards: int = 5
 ) -> st.SearchStrategy[models.AwardCatalogue]:
     """Valid, acyclic catalogues over exams ``E0..`` and awards ``A0..``."""
-    if not 1 <= min_exams <= max_exams or not 1 <= min_awards <= max_awards:
+    sizes = (min_exams, max_exams, min_awards, max_awards)
+    if not all(is_count(n) for n in sizes) or not (
+        1 <= min_exams <= max_exams and 1 <= min_awards <= max_awards
+    ):
         raise ValidationError("need 1 <= min <= max", field="min_exams", code="invalid")
     return st.tuples(
         st.integers(min_exams, max_exams), st.integers(min_awards, max_awards)

@@ -15,7 +15,7 @@ from hypothesis.errors import InvalidArgument
 
 from symprogram.errors import ValidationError
 
-__all__ = ["StrategyArgumentError", "build", "check_overrides", "instants"]
+__all__ = ["StrategyArgumentError", "build", "check_overrides", "instants", "is_count"]
 
 T = TypeVar("T")
 
@@ -46,6 +46,11 @@ def check_overrides(cls: type[Any], fields: Iterable[str], overrides: Mapping[st
         )
 
 
+def is_count(value: object) -> bool:
+    """Whether ``value`` is an ``int`` (not a ``bool``): a size a strategy function takes."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def build(
     cls: type[T], fields: dict[str, st.SearchStrategy[Any]], overrides: dict[str, Any]
 ) -> st.SearchStrategy[T]:
@@ -64,7 +69,16 @@ def instants(
     min_value: datetime = datetime(2000, 1, 1, tzinfo=UTC),
     max_value: datetime = datetime(2040, 1, 1, tzinfo=UTC),
 ) -> st.SearchStrategy[datetime]:
-    """Timezone-aware UTC instants between ``min_value`` and ``max_value`` (whole microseconds)."""
+    """Timezone-aware UTC instants between ``min_value`` and ``max_value`` (whole microseconds).
+
+    Raises:
+        ValidationError: a bound that is no datetime (``invalid_argument``), naive
+            (``naive_datetime``), or ``min_value`` after ``max_value`` (``invalid_range``).
+    """
+    if not (isinstance(min_value, datetime) and isinstance(max_value, datetime)):
+        raise StrategyArgumentError(
+            "instants() takes datetime bounds", field="min_value", code="invalid_argument"
+        )
     if min_value.tzinfo is None or max_value.tzinfo is None:
         raise ValidationError("bounds must be timezone-aware", code="naive_datetime")
     if min_value > max_value:
