@@ -92,6 +92,13 @@ def test_drawn_terms_catalogues_are_accepted_by_the_service(catalogue: TermsCata
         assert newest.digest == receipt.acceptance.terms_digest
 
 
+def test_passwords_avoiding_checks_its_argument() -> None:
+    """passwords(avoiding=...) takes contact details, refused otherwise at once."""
+    with pytest.raises(ValidationError) as info:
+        sa.passwords(avoiding="ada@example.com")  # type: ignore[arg-type]
+    assert "invalid_argument" == info.value.code
+
+
 @pytest.mark.parametrize("sizes", [(0, 1), (3, 2), (True, 2), (1, "3")])
 def test_terms_catalogues_checks_its_sizes(sizes: tuple[Any, Any]) -> None:
     """terms_catalogues() refuses bad sizes at once (ValidationError invalid_argument)."""
@@ -125,11 +132,17 @@ def test_text_fields_are_drawn_at_their_length_limits(strategy: str, at_limit: A
     assert any(hits)
 
 
+_WITH_PASSWORDS = sa.contact_details().flatmap(
+    lambda c: st.tuples(st.just(c), sa.passwords(avoiding=c))
+)
+
+
 @settings(max_examples=40, deadline=None)
-@given(sa.contact_details())
-def test_drawn_contact_details_are_registered(contact: ContactDetails) -> None:
-    """Every drawn contact (names at their limits included) is accepted by register() and
-    stored as drawn."""
+@given(_WITH_PASSWORDS)
+def test_drawn_contact_details_are_registered(drawn: tuple[ContactDetails, str]) -> None:
+    """Every drawn contact (names at their limits included), with a password drawn to avoid
+    its personal information, is accepted by register() and stored as drawn."""
+    contact, password = drawn
     from symprogram import FixedClock, Program
     from symprogram.accounts import ScryptHasher
 
@@ -139,7 +152,7 @@ def test_drawn_contact_details_are_registered(contact: ContactDetails) -> None:
         receipt = program.accounts.accept_terms(path="create_account")
         program.accounts.register(
             terms_receipt=receipt.token,
-            password="\u2603 quiet harbour lantern 93",
+            password=password,
             **{f.name: getattr(contact, f.name) for f in attrs.fields(ContactDetails)},
         )
         (message,) = program.notifier.messages  # type: ignore[attr-defined]

@@ -94,11 +94,33 @@ def emails() -> st.SearchStrategy[str]:
     )
 
 
-def passwords() -> st.SearchStrategy[str]:
-    """Passwords the default policy accepts (16-40 printable characters, not all the same)."""
-    return st.text(
+def passwords(*, avoiding: models.ContactDetails | None = None) -> st.SearchStrategy[str]:
+    """Passwords the default policy accepts (16-40 printable characters, not all the same).
+
+    The policy also refuses a password containing the e-mail's local part or a name of
+    its owner (``password_contains_personal_info``): give the contact details as
+    ``avoiding`` to draw only passwords that policy accepts for them::
+
+        contact_details().flatmap(lambda c: st.tuples(st.just(c), passwords(avoiding=c)))
+
+    Raises:
+        ValidationError: ``avoiding`` is not a ``ContactDetails`` (``invalid_argument``).
+    """
+    if avoiding is not None and not isinstance(avoiding, models.ContactDetails):
+        raise ValidationError(
+            "avoiding is the ContactDetails of the password's owner",
+            field="avoiding",
+            code="invalid_argument",
+        )
+    drawn = st.text(
         st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=16, max_size=40
     ).filter(lambda p: len(set(p)) > 3)
+    if avoiding is None:
+        return drawn
+    from symprogram.accounts import rules
+
+    personal = rules.personal_words(avoiding)
+    return drawn.filter(lambda p: bool(rules.password_policy(p, min_length=16, personal=personal)))
 
 
 def candidate_ids() -> st.SearchStrategy[str]:
