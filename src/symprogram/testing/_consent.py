@@ -119,8 +119,12 @@ def identifiers() -> SearchStrategy[str]:
 
 
 def subjects() -> SearchStrategy[str]:
-    """Pseudonymous subject identifiers."""
-    return st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,15}", fullmatch=True)
+    """Pseudonymous subject identifiers: short ones, or as long as a subject may be
+    (:data:`~symprogram.consent.models.MAX_SUBJECT_LENGTH` characters)."""
+    longest = models.MAX_SUBJECT_LENGTH - 1
+    return st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,15}", fullmatch=True) | st.from_regex(
+        rf"[A-Za-z0-9][A-Za-z0-9._:-]{{{longest}}}", fullmatch=True
+    )
 
 
 def instants(
