@@ -43,9 +43,14 @@ def key_id(key: bytes | None) -> str | None:
     Example:
         >>> len(key_id(b"k" * 32)), key_id(None)
         (16, None)
+
+    Raises:
+        ValidationError: ``key`` is neither bytes nor ``None`` (``invalid_key``).
     """
     if key is None:
         return None
+    if not isinstance(key, bytes | bytearray):
+        raise ValidationError("a ledger key must be bytes", field="key", code="invalid_key")
     return hmac.new(key, _KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
 
 

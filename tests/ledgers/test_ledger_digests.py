@@ -106,6 +106,15 @@ def test_a_digest_of_another_key_or_of_none_is_refused(digest: LedgerDigest) -> 
         assert "digest_key_mismatch" == info.value.code
 
 
+@pytest.mark.parametrize("key", ["a text key", 42, ["k"]])
+def test_a_key_that_is_not_bytes_is_invalid_key(key: object) -> None:
+    """LedgerDigest.make (and key_id) refuse a key that is not bytes: ValidationError
+    invalid_key, never a TypeError from hmac."""
+    with pytest.raises(ValidationError) as info:
+        LedgerDigest.make([], at=START, key=key)  # type: ignore[arg-type]
+    assert ("invalid_key", "key") == (info.value.code, info.value.field)
+
+
 @pytest.mark.parametrize(
     "text",
     ["", "hello", "symprogram-digest-v1:", "symprogram-digest-v1:!!!", "symprogram-digest-v1:eJw="],
