@@ -189,7 +189,11 @@ def _text(driver: Any, css: str) -> str:
 
 def _wait_for(driver: Any, css: str, contains: str = "") -> str:
     """Wait (up to 15 s) for the element at ``css`` to show ``contains``; its text."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        WebDriverException,
+    )
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -198,6 +202,12 @@ def _wait_for(driver: Any, css: str, contains: str = "") -> str:
             text = str(d.find_element(By.CSS_SELECTOR, css).text)
         except (NoSuchElementException, StaleElementReferenceException):
             return False
+        except WebDriverException as error:
+            # The page was replaced between finding the element and reading it:
+            # Chromium says so as an inspector error, not as a stale element.
+            if "does not belong to the document" in str(error.msg):
+                return False
+            raise
         return text if contains in text else False
 
     return str(WebDriverWait(driver, 15).until(shown, f"{css!r} never showed {contains!r}"))
