@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -342,3 +342,14 @@ def record_report(program: Any, number: str = "REG-0001") -> None:
         exam_date=date(2012, 2, 1),
         test_centre="London",
     )
+
+
+def register_earned(program: Any, email: str) -> str:
+    """An active candidate holding SCS Endpoint (its two exams passed yesterday; with
+    no postal address, its kit is held); return the candidate ID."""
+    cid = register_active(program, email)
+    taken = program.now() - timedelta(days=1)
+    program.awards.record_exam_result(cid, "250-315", 85, taken_at=taken)
+    program.awards.record_exam_result(cid, "ST0-091", 85, taken_at=taken)
+    program.awards.evaluate(cid)
+    return cid

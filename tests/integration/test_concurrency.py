@@ -30,7 +30,14 @@ from integration_helpers import (
     register_active,
 )
 
-from _programs import SQLALCHEMY, ProgramFactory, db_path, fast_options, within_retries
+from _programs import (
+    SQLALCHEMY,
+    ProgramFactory,
+    db_path,
+    fast_options,
+    register_earned,
+    within_retries,
+)
 from symprogram import Program, erasure, persistence
 from symprogram.accounts import PostalAddress
 from symprogram.accounts.ports import CANDIDATE_KIND
@@ -266,16 +273,6 @@ def test_racing_writers_get_symprogram_errors_only_and_lose_nothing(
         assert program.consent.verify("shared").ok
 
 
-def _earned(program: Program, email: str) -> str:
-    """An active candidate holding SCS Endpoint, whose kit is held (no postal address)."""
-    cid = register_active(program, email)
-    taken = program.now() - timedelta(days=1)
-    program.awards.record_exam_result(cid, "250-315", 85, taken_at=taken)
-    program.awards.record_exam_result(cid, "ST0-091", 85, taken_at=taken)
-    program.awards.evaluate(cid)
-    return cid
-
-
 def test_erase_person_locks_the_account_before_anything_else(
     program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -283,7 +280,7 @@ def test_erase_person_locks_the_account_before_anything_else(
     into another context do (a postal address releasing held kits locks the account,
     then the awards record): before, it locked the awards record first, and on
     PostgreSQL an erasure racing address updates deadlocked (up to 8 retries)."""
-    cid = _earned(program, "ada@example.com")
+    cid = register_earned(program, "ada@example.com")
     locked: list[tuple[str, str]] = []
     real = persistence.load_for_update
 
@@ -326,7 +323,7 @@ def test_an_erasure_racing_address_updates_and_exam_results_loses_nothing(
     releases their held kits) and record their exam results: every call succeeds
     within the retry policy or is refused as erased, and the ledgers verify."""
     program = make_program(backend)
-    people = [_earned(program, f"p{j}@example.com") for j in range(4)]
+    people = [register_earned(program, f"p{j}@example.com") for j in range(4)]
     barrier = threading.Barrier(8)
     failures: list[str] = []
 

@@ -28,6 +28,16 @@ def _tables(path: str) -> tuple[str, str]:
     return streams, records
 
 
+def _failures(path: str) -> dict[str, list[str]]:
+    """The problem codes ``verify_all`` reports per subject, read by a new program."""
+    reopened = Program.open(f"sqlite:///{path}", ledger_key=KEY)
+    try:
+        result = reopened.verify_all()
+    finally:
+        reopened.close()
+    return {failure.subject: [p.code for p in failure.problems] for failure in result.failures}
+
+
 def _write(path: str, sql: str, *args: object) -> None:
     db = sqlite3.connect(path)
     try:
@@ -56,12 +66,7 @@ def test_an_unreadable_entry_is_its_streams_reported_failure(
         f"history:{spoiled}",
     )
     _write(path, f"DELETE FROM {streams} WHERE stream = ? AND position = 1", f"history:{other}")
-    reopened = Program.open(f"sqlite:///{path}", ledger_key=KEY)
-    try:
-        result = reopened.verify_all()
-    finally:
-        reopened.close()
-    found = {failure.subject: [p.code for p in failure.problems] for failure in result.failures}
+    found = _failures(path)
     assert ["database_corrupt"] == found.pop(f"history:{spoiled}")
     assert f"history:{other}" in found  # the reading went on
 
@@ -82,11 +87,6 @@ def test_an_unreadable_record_fails_its_ledger_and_the_others_are_read(
     streams, records = _tables(path)
     _write(path, f"UPDATE {records} SET {column} = ? WHERE kind = 'consent_state'", value)
     _write(path, f"DELETE FROM {streams} WHERE stream = ? AND position = 1", f"history:{cid}")
-    reopened = Program.open(f"sqlite:///{path}", ledger_key=KEY)
-    try:
-        result = reopened.verify_all()
-    finally:
-        reopened.close()
-    found = {failure.subject: [p.code for p in failure.problems] for failure in result.failures}
+    found = _failures(path)
     assert ["database_corrupt"] == found.pop("consent")
     assert f"history:{cid}" in found

@@ -28,7 +28,7 @@ from _programs import (
     ProgramFactory,
     add_agreement,
     open_store,
-    register_active,
+    register_earned,
     within_retries,
 )
 from symprogram import ConcurrencyError, Program, persistence
@@ -88,23 +88,13 @@ def test_threads_adding_agreements_to_one_customer_all_succeed(
     assert program.entitlements.verify("C-9").ok
 
 
-def _earned(program: Program, email: str) -> str:
-    """An active candidate holding SCS Endpoint (its two exams passed yesterday)."""
-    cid = register_active(program, email)
-    taken = program.now() - timedelta(days=1)
-    program.awards.record_exam_result(cid, "250-315", 85, taken_at=taken)
-    program.awards.record_exam_result(cid, "ST0-091", 85, taken_at=taken)
-    program.awards.evaluate(cid)
-    return cid
-
-
 def test_every_awards_write_locks_the_candidates_record_first(
     program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each awards call that writes about a candidate reads the candidate's awards record
     locked (``load_for_update``) before anything else of its kind, as consent and
     entitlements writers do."""
-    cid = _earned(program, "ada@example.com")
+    cid = register_earned(program, "ada@example.com")
     locked: list[tuple[str, str]] = []
     real = persistence.load_for_update
 
@@ -166,7 +156,7 @@ def test_threads_writing_one_candidates_awards_queue_without_retries(
     PostgreSQL and MariaDB, 12 threads needed over 500 retries and one write gave up
     after 20), nothing is lost and the ledgers verify."""
     program = make_program(backend)
-    cid = _earned(program, "hot@example.com")
+    cid = register_earned(program, "hot@example.com")
     threads_, rounds = 8, 3
     barrier = threading.Barrier(threads_)
     failures: list[str] = []
