@@ -353,3 +353,22 @@ def register_earned(program: Any, email: str) -> str:
     program.awards.record_exam_result(cid, "ST0-091", 85, taken_at=taken)
     program.awards.evaluate(cid)
     return cid
+
+
+def spy_locks(monkeypatch: Any, *modules: Any) -> list[tuple[str, str]]:
+    """Record every ``(kind, key)`` read locked (``persistence.load_for_update``, and
+    the same name in ``modules`` that imported it), in order; the list fills as
+    the test runs."""
+    from symprogram import persistence
+
+    locked: list[tuple[str, str]] = []
+    real = persistence.load_for_update
+
+    def spy(tx: Any, kind: str, key: str) -> Any:
+        locked.append((kind, key))
+        return real(tx, kind, key)
+
+    monkeypatch.setattr(persistence, "load_for_update", spy)
+    for module in modules:
+        monkeypatch.setattr(module, "load_for_update", spy, raising=False)
+    return locked

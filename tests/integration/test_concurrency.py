@@ -36,9 +36,10 @@ from _programs import (
     db_path,
     fast_options,
     register_earned,
+    spy_locks,
     within_retries,
 )
-from symprogram import Program, erasure, persistence
+from symprogram import Program, erasure
 from symprogram.accounts import PostalAddress
 from symprogram.accounts.ports import CANDIDATE_KIND
 from symprogram.clock import FixedClock
@@ -281,15 +282,7 @@ def test_erase_person_locks_the_account_before_anything_else(
     then the awards record): before, it locked the awards record first, and on
     PostgreSQL an erasure racing address updates deadlocked (up to 8 retries)."""
     cid = register_earned(program, "ada@example.com")
-    locked: list[tuple[str, str]] = []
-    real = persistence.load_for_update
-
-    def spy(tx: Any, kind: str, key: str) -> Any:
-        locked.append((kind, key))
-        return real(tx, kind, key)
-
-    monkeypatch.setattr(persistence, "load_for_update", spy)
-    monkeypatch.setattr(erasure, "load_for_update", spy, raising=False)
+    locked = spy_locks(monkeypatch, erasure)
     program.erase_person(cid, reason="asked")
     assert (CANDIDATE_KIND, cid) == locked[0]
 

@@ -29,9 +29,10 @@ from _programs import (
     add_agreement,
     open_store,
     register_earned,
+    spy_locks,
     within_retries,
 )
-from symprogram import ConcurrencyError, Program, persistence
+from symprogram import ConcurrencyError, Program
 from symprogram.awards.models import CandidateAwards
 from symprogram.awards.ports import CANDIDATE_KIND
 from symprogram.awards.storage import AwardsStorage
@@ -95,14 +96,7 @@ def test_every_awards_write_locks_the_candidates_record_first(
     locked (``load_for_update``) before anything else of its kind, as consent and
     entitlements writers do."""
     cid = register_earned(program, "ada@example.com")
-    locked: list[tuple[str, str]] = []
-    real = persistence.load_for_update
-
-    def spy(tx: Any, kind: str, key: str) -> Any:
-        locked.append((kind, key))
-        return real(tx, kind, key)
-
-    monkeypatch.setattr(persistence, "load_for_update", spy)
+    locked = spy_locks(monkeypatch)
     taken = program.now() - timedelta(hours=1)
     calls: dict[str, Callable[[], object]] = {
         "record_exam_result": lambda: program.awards.record_exam_result(
