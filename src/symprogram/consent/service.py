@@ -3,7 +3,8 @@
 :class:`ConsentService` is a thin facade composed of one class per flow
 (:mod:`~symprogram.consent.choices`, :mod:`~symprogram.consent.queries`,
 :mod:`~symprogram.consent.policies`, :mod:`~symprogram.consent.personal_data`,
-:mod:`~symprogram.consent.ledger`, :mod:`~symprogram.consent.erasure`). Every
+:mod:`~symprogram.consent.ledger`, :mod:`~symprogram.consent.rebuild`,
+:mod:`~symprogram.consent.erasure`). Every
 public method that writes opens one unit of work: it validates the input,
 appends to the subject's hash-chained ledger stream and updates the subject's
 projection in the same transaction, so the projection can never disagree with
@@ -51,6 +52,7 @@ from symprogram.consent.personal_data import PersonalData
 from symprogram.consent.policies import Policies
 from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND
 from symprogram.consent.queries import Queries
+from symprogram.consent.rebuild import Rebuilding
 from symprogram.consent.storage import audience_key
 from symprogram.errors import ValidationError
 from symprogram.events import Ledger, Subscriptions
@@ -103,7 +105,7 @@ class ConsentSettings:
     policy: PolicyReading | None = attrs.field(default=None, converter=_reading)
 
 
-class ConsentService(Choices, Queries, Policies, PersonalData, LedgerChecks, Erasure):
+class ConsentService(Choices, Queries, Policies, PersonalData, Rebuilding, LedgerChecks, Erasure):
     """Privacy policies, the consent ledger, opt-outs, notices and requests.
 
     Args:
