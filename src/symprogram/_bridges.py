@@ -296,6 +296,16 @@ class AccountsCandidateDirectory:
             return False
         return status is AccountStatus.ACTIVE
 
+    def account_closed(self, candidate_id: str) -> bool:
+        """Whether the candidate's account is closed (its disclosures then show nothing)."""
+        from symprogram.accounts.models import AccountStatus
+
+        try:
+            status = self._accounts.get_candidate(candidate_id).status
+        except (NotFound, ValidationError):
+            return False
+        return status is AccountStatus.CLOSED
+
 
 def postal_address_recorded(event: ContactDetailsUpdated) -> bool:
     """Whether ``event`` records a postal address (a new one, not its removal).

@@ -109,6 +109,12 @@ class FlowBase(DeliversAfterCommit):
         ask = getattr(self._candidates, "account_active", None)
         return True if ask is None else bool(ask(candidate_id))
 
+    def _account_closed(self, candidate_id: str) -> bool:
+        """Whether the candidate's account is closed (a directory without
+        ``account_closed`` has no closed accounts)."""
+        ask = getattr(self._candidates, "account_closed", None)
+        return False if ask is None else bool(ask(candidate_id))
+
     def _kit_notice(self, candidate_id: str, build: Callable[[str], Message]) -> list[Message]:
         """The kit notice ``build(to)`` as a list, empty when the candidate does not want it."""
         ask = getattr(self._candidates, "kit_notices_to", None)

@@ -349,14 +349,24 @@ def disclosure_view(
     state: CandidateAwards,
     at: datetime,
     catalogue: AwardCatalogue,
+    *,
+    account_closed: bool = False,
 ) -> DisclosureView:
     """What a verifier sees at ``at``: only the chosen awards, with their current status.
 
     A revoked or expired disclosure shows nothing but its status and the reason.
+    An active disclosure of a closed account (``account_closed``) shows nothing
+    either, with reason ``account_closed`` (its status stays ``active``: nothing
+    revoked it). "Through your account you can also ... publish your
+    certifications to third parties via email" (the Terms of Use v.2007.507):
+    what was published through an account stops showing once the account is
+    closed for good. A suspended account is not closed: its disclosures show.
     """
     status = disclosure.status_at(at)
     if status is not DisclosureStatus.ACTIVE:
         return _status_only(disclosure, status, at, f"disclosure_{status.value}")
+    if account_closed:
+        return _status_only(disclosure, status, at, "account_closed")
     shown = []
     for award_id in disclosure.award_ids:
         latest = state.latest_grant(award_id, at)

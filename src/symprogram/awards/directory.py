@@ -26,6 +26,7 @@ class StaticCandidateDirectory:
         self._contacts: dict[str, KitAddress] = {}
         self._terms: dict[str, bool] = {}
         self._inactive: set[str] = set()
+        self._closed: set[str] = set()
         self._no_address: set[str] = set()
         self._no_notices: set[str] = set()
 
@@ -38,6 +39,7 @@ class StaticCandidateDirectory:
         postal_address_on_file: bool = True,
         kit_notices: bool = True,
         account_active: bool = True,
+        account_closed: bool = False,
     ) -> None:
         """Add or replace a candidate.
 
@@ -50,13 +52,16 @@ class StaticCandidateDirectory:
             kit_notices: whether the ``achievement_kits`` notification is on.
             account_active: ``False``: the account is pending activation,
                 suspended or closed (it publishes nothing).
+            account_closed: ``True``: the account is closed (so not active
+                either): its disclosures show nothing.
         """
         with self._lock:
             self._contacts[candidate_id] = contact
             self._terms[candidate_id] = accepted_terms
             self._flag(self._no_address, candidate_id, not postal_address_on_file)
             self._flag(self._no_notices, candidate_id, not kit_notices)
-            self._flag(self._inactive, candidate_id, not account_active)
+            self._flag(self._inactive, candidate_id, not account_active or account_closed)
+            self._flag(self._closed, candidate_id, account_closed)
 
     @staticmethod
     def _flag(flags: set[str], candidate_id: str, on: bool) -> None:
@@ -137,3 +142,8 @@ class StaticCandidateDirectory:
         """Whether the candidate's account is active (False if unknown)."""
         with self._lock:
             return candidate_id in self._contacts and candidate_id not in self._inactive
+
+    def account_closed(self, candidate_id: str) -> bool:
+        """Whether the candidate's account is closed (False if unknown)."""
+        with self._lock:
+            return candidate_id in self._closed

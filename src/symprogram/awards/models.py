@@ -487,7 +487,9 @@ class DisclosureView:
 
     For a revoked or expired disclosure, ``awards`` is empty, ``holder_name`` is
     ``None`` and ``reason`` says why (``"disclosure_revoked"``,
-    ``"disclosure_expired"``).
+    ``"disclosure_expired"``); the same for a disclosure of an account closed
+    since (``"account_closed"``, status ``active``) and for a verifier who named
+    another recipient (``"recipient_mismatch"``).
     """
 
     disclosure_id: str

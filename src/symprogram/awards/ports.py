@@ -97,6 +97,14 @@ class CandidateDirectory(Protocol):
         """
         ...
 
+    def account_closed(self, candidate_id: str) -> bool:
+        """Whether the candidate's account is closed (for good): its earlier
+        disclosures then show nothing (``reason="account_closed"``).
+
+        A directory without this method has no closed accounts.
+        """
+        ...
+
     def kit_recipient(self, candidate_id: str) -> KitAddress | None:
         """Where the candidate's achievement kits go: name, e-mail and postal address.
 

@@ -157,7 +157,11 @@ class Publishing(FlowBase):
         disclosure returns a view with no awards, no name and ``reason``
         ``disclosure_revoked`` / ``disclosure_expired``. If ``recipient_email`` is
         given and does not match the recipient, nothing is shown either
-        (``reason="recipient_mismatch"``).
+        (``reason="recipient_mismatch"``). Once the candidate's account is closed,
+        its disclosures show nothing either (``reason="account_closed"``, as the
+        directory's ``account_closed`` says; the disclosure is not changed): they
+        were published "through your account" (the Terms of Use v.2007.507). A
+        suspended account's disclosures still show.
 
         Raises:
             ValidationError: ``invalid_code``, ``invalid_email``.
@@ -194,7 +198,10 @@ class Publishing(FlowBase):
         ):
             view = rules.mismatch_view(disclosure, now)
         else:
-            view = rules.disclosure_view(disclosure, state, now, self._catalogue)
+            closed = self._account_closed(disclosure.candidate_id)
+            view = rules.disclosure_view(
+                disclosure, state, now, self._catalogue, account_closed=closed
+            )
         outcome = view.reason or "shown"
         did = disclosure.disclosure_id
         # counted always; in the holder's history only until the erasure (its last entry)
