@@ -20,6 +20,15 @@ and the event loop keeps serving other requests. A
 :class:`~symprogram.errors.SymprogramError` becomes a JSON error with its stable
 code.
 
+Request bodies are JSON objects of at most ``max_body`` bytes (64 KiB unless
+``create_app`` is told otherwise): a ``Content-Length`` over the limit is refused
+before anything is read, and a body sent without one (chunked) is counted as it
+arrives and refused as soon as it passes the limit, so the portal never holds
+more than the limit in memory. Both answer 413 ``body_too_large``; a body sent
+as another content type than JSON is a 415 ``unsupported_media_type``, and one
+that is not a JSON object (not JSON, an array, a key given twice, ``NaN``) a 400
+``invalid_body``.
+
 Run it (``pip install starlette httpx``; ``uvicorn`` to serve)::
 
     python examples/starlette_portal.py            # a scripted visit, in memory
@@ -30,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -44,13 +54,17 @@ from symprogram.aio import AsyncProgram
 from symprogram.entitlements import Reader
 from symprogram.errors import (
     Conflict,
+    LimitExceeded,
     NotFound,
     PermissionDenied,
     SymprogramError,
     ValidationError,
 )
 
-__all__ = ["create_app", "main"]
+__all__ = ["DEFAULT_MAX_BODY", "BodyTooLarge", "UnsupportedMediaType", "create_app", "main"]
+
+#: The largest request body the portal reads, in bytes (a registration is far smaller).
+DEFAULT_MAX_BODY = 64 * 1024
 
 #: Purposes the consent page offers (those a person can choose about).
 CHOICE_KINDS = ("use", "sharing", "cookies")
@@ -72,7 +86,23 @@ _REQUIRED_FIELDS = _REGISTRATION_FIELDS[:-1]
 """Every field but ``phone``: a body without one is ``missing_field`` (a 400), not a 500."""
 
 
+class BodyTooLarge(LimitExceeded):
+    """A request body over the portal's limit (answered 413)."""
+
+    default_code = "body_too_large"
+
+
+class UnsupportedMediaType(ValidationError):
+    """A request body sent as something other than JSON (answered 415)."""
+
+    default_code = "unsupported_media_type"
+
+
 def _status_of(error: SymprogramError) -> int:
+    if isinstance(error, BodyTooLarge):
+        return 413
+    if isinstance(error, UnsupportedMediaType):
+        return 415
     if isinstance(error, NotFound):
         return 404
     if isinstance(error, PermissionDenied):
@@ -88,9 +118,63 @@ async def _symprogram_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"error": body}, status_code=_status_of(error))
 
 
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(
+        f"the request body is larger than {limit} bytes", field="body", details={"limit": limit}
+    )
+
+
+def _check_content_type(request: Request) -> None:
+    """No ``Content-Type`` is taken as JSON; any other type than JSON is refused."""
+    declared = request.headers.get("content-type")
+    if declared is None:
+        return
+    media = declared.split(";", 1)[0].strip().lower()
+    if media != "application/json" and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        raise UnsupportedMediaType("send the body as application/json", field="body")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, read chunk by chunk and refused once past ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isascii() or not declared.isdigit():
+            raise ValidationError(
+                "Content-Length must be a number of bytes",
+                field="body",
+                code="invalid_content_length",
+            )
+        if int(declared) > limit:
+            raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (parsers disagree on which one wins)."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("a key appears twice")
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 async def _body(request: Request) -> dict[str, Any]:
+    _check_content_type(request)
+    raw = await _read_body(request, request.app.state.max_body)
     try:
-        body = await request.json()
+        body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         body = None
     if not isinstance(body, dict):
@@ -110,12 +194,23 @@ def _decision(decision: Any) -> dict[str, Any]:
     }
 
 
-def create_app(aprogram: AsyncProgram | None = None) -> Starlette:
+def create_app(
+    aprogram: AsyncProgram | None = None, *, max_body: int = DEFAULT_MAX_BODY
+) -> Starlette:
     """Build the portal around ``aprogram`` (default: a new in-memory one, closed on shutdown).
 
     The program's notifier should be an :class:`~symprogram.notify.Outbox` for the
     demo's ``/register`` answer to be followed by a readable activation e-mail.
+
+    Args:
+        aprogram: the program to serve.
+        max_body: the largest request body read, in bytes; a larger one is a 413.
+
+    Raises:
+        ValueError: a ``max_body`` below 1.
     """
+    if max_body < 1:
+        raise ValueError(f"max_body must be at least 1 byte, not {max_body}")
     owned = aprogram is None
     program = aprogram if aprogram is not None else AsyncProgram.in_memory(notifier=Outbox())
 
@@ -219,6 +314,7 @@ def create_app(aprogram: AsyncProgram | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.symprogram = program
+    app.state.max_body = max_body
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,6 +12,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("starlette")
 httpx = pytest.importorskip("httpx")
@@ -117,7 +120,8 @@ def test_register_refuses_without_agreement_and_bad_input(
             garbage = await client.post("/register", content=b"{not json")
             assert 400 == garbage.status_code
             assert "invalid_body" == garbage.json()["error"]["code"]
-            deep = await client.post("/register", content=b"[" * 100_000 + b"]" * 100_000)
+            # Nested far deeper than the parser goes, yet within the 64 KiB body limit.
+            deep = await client.post("/register", content=b"[" * 30_000 + b"]" * 30_000)
             assert (400, "invalid_body") == (deep.status_code, deep.json()["error"]["code"])
             partial = await client.post("/register", json={"agree": True, "email": "a@b.example"})
             assert 400 == partial.status_code
@@ -197,5 +201,145 @@ def test_concurrent_requests(portal: ModuleType, aprogram: AsyncProgram) -> None
             assert [201] * 10 == [answer.status_code for answer in answers]
             references = {answer.json()["reference"] for answer in answers}
             assert 10 == len(references)
+
+    _run(visit())
+
+
+async def _asgi(
+    app: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes]
+) -> tuple[int, dict[str, Any], int]:
+    """POST ``chunks`` to ``/register`` straight through ASGI: (status, JSON, chunks read)."""
+    read = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        if read >= len(chunks):
+            return {"type": "http.disconnect"}
+        read += 1
+        return {"type": "http.request", "body": chunks[read - 1], "more_body": read < len(chunks)}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/register",
+        "raw_path": b"/register",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"portal.test"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("portal.test", 80),
+    }
+    await app(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], json.loads(body), read
+
+
+def _padded_form(size: int) -> bytes:
+    """The registration form as JSON, padded with spaces to exactly ``size`` bytes."""
+    raw = json.dumps(FORM).encode()
+    assert len(raw) <= size
+    return raw[:-1] + b" " * (size - len(raw)) + b"}"
+
+
+@pytest.mark.backends("memory")
+def test_a_declared_length_over_the_limit_is_refused_before_reading(
+    portal: ModuleType, aprogram: AsyncProgram
+) -> None:
+    """A Content-Length over ``max_body`` is a 413 body_too_large; no byte is read."""
+    app = portal.create_app(aprogram)
+    status, answer, read = _run(
+        _asgi(app, [(b"content-length", b"65537")], [b"{" + b" " * 65535 + b"}"])
+    )
+    assert (413, "body_too_large", "body") == (
+        status,
+        answer["error"]["code"],
+        answer["error"]["field"],
+    )
+    assert 0 == read
+    assert portal.DEFAULT_MAX_BODY == 64 * 1024
+
+
+@pytest.mark.backends("memory")
+def test_a_chunked_body_over_the_limit_is_refused_while_reading(
+    portal: ModuleType, aprogram: AsyncProgram
+) -> None:
+    """Without Content-Length, reading stops at the chunk that passes the limit: a 413."""
+    app = portal.create_app(aprogram, max_body=1000)
+    chunks = [b"{" + b" " * 99] + [b" " * 100] * 98 + [b"}"]
+    status, answer, read = _run(_asgi(app, [(b"content-type", b"application/json")], chunks))
+    assert (413, "body_too_large") == (status, answer["error"]["code"])
+    assert 11 == read  # 1,100 bytes: the eleventh chunk passes 1,000
+
+
+@pytest.mark.backends("memory")
+def test_a_body_at_the_limit_is_read_and_one_byte_more_is_not(
+    portal: ModuleType, aprogram: AsyncProgram
+) -> None:
+    """A registration of exactly ``max_body`` bytes is accepted, sent whole or in chunks."""
+    app = portal.create_app(aprogram)
+    limit = portal.DEFAULT_MAX_BODY
+    whole = _padded_form(limit)
+    status, answer, _ = _run(_asgi(app, [(b"content-length", str(limit).encode())], [whole]))
+    assert (201, "check_email") == (status, answer["next_step"])
+    chunked = _padded_form(limit).replace(b"ada@example.com", b"ada@example.org")
+    status, answer, _ = _run(_asgi(app, [], [chunked[i : i + 4096] for i in range(0, limit, 4096)]))
+    assert 201 == status
+    over = _padded_form(limit + 1)
+    status, answer, _ = _run(
+        _asgi(app, [], [over[i : i + 4096] for i in range(0, limit + 1, 4096)])
+    )
+    assert (413, "body_too_large") == (status, answer["error"]["code"])
+
+
+@pytest.mark.backends("memory")
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(size=st.integers(min_value=2, max_value=600), step=st.integers(min_value=1, max_value=300))
+def test_a_body_is_read_if_and_only_if_it_fits(
+    portal: ModuleType, aprogram: AsyncProgram, size: int, step: int
+) -> None:
+    """Whatever the chunking, a body of ``size`` bytes is refused 413 exactly when over 300."""
+    app = portal.create_app(aprogram, max_body=300)
+    raw = b"[" + b" " * (size - 2) + b"]"  # an array: a 400 when read, a 413 when refused
+    status, answer, _ = _run(_asgi(app, [], [raw[i : i + step] for i in range(0, size, step)]))
+    expected = ("body_too_large", 413) if size > 300 else ("invalid_body", 400)
+    assert expected == (answer["error"]["code"], status)
+
+
+@pytest.mark.backends("memory")
+@pytest.mark.parametrize(
+    ("content_type", "raw", "status", "code"),
+    [
+        ("text/plain", json.dumps(FORM).encode(), 415, "unsupported_media_type"),
+        ("application/x-www-form-urlencoded", b"agree=true", 415, "unsupported_media_type"),
+        ("application/json", b'{"agree": true, "agree": false}', 400, "invalid_body"),
+        ("application/json", b'{"agree": NaN}', 400, "invalid_body"),
+    ],
+)
+def test_a_body_not_a_json_object_is_refused(
+    portal: ModuleType,
+    aprogram: AsyncProgram,
+    content_type: str,
+    raw: bytes,
+    status: int,
+    code: str,
+) -> None:
+    """Another media type is a 415; a key given twice or a NaN is not JSON to the portal."""
+
+    async def visit() -> None:
+        async for client in _client(portal, aprogram):
+            answer = await client.post(
+                "/register", content=raw, headers={"content-type": content_type}
+            )
+            assert (status, code) == (answer.status_code, answer.json()["error"]["code"])
 
     _run(visit())
