@@ -7,6 +7,10 @@ out keeps working. Here the session's data lives on the server, in a
 the old cookie no longer opens anything. Logging in and out also change the id
 (:meth:`ServerSession.regenerate`), so an id planted before a log-in is useless.
 
+Sessions end after ``idle_timeout`` seconds unused; anonymous sessions (stored
+only when a page shows a form) are kept apart from logged-in ones and can never
+push one out, so a flood of new visitors logs nobody out (:class:`SessionStore`).
+
 The cookie is ``HttpOnly`` and ``SameSite=Lax``, and ``Secure`` when the portal's
 base URL is ``https``.
 """
@@ -17,6 +21,7 @@ import json
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -31,60 +36,141 @@ __all__ = ["ServerSession", "ServerSessionInterface", "SessionStore"]
 COOKIE_NAME = "symportal_session"
 
 
+class _Entry:
+    """One stored session: its data, whose it is, when it was written and last used."""
+
+    __slots__ = ("data", "owner", "used", "written")
+
+    def __init__(self, data: str, owner: str | None, now: float) -> None:
+        self.data = data
+        self.owner = owner
+        self.written = now
+        self.used = now
+
+
 class SessionStore:
-    """Session data by id, in memory, thread safe; entries expire ``lifetime`` seconds
-    after their last write, and at most ``limit`` are kept (the ones closest to
-    expiring go first). A real deployment would use its database or Redis."""
+    """Session data by id, in memory, thread safe. A real deployment would use its
+    database or Redis.
+
+    A session ends when it has not been used (read or written) for ``idle_timeout``
+    seconds, or ``lifetime`` seconds after its last write, whichever comes first;
+    an ended session is dropped before any other.
+
+    Sessions of a logged-in person (whose data has ``owner_key``) and anonymous
+    ones are kept apart, so that a flood of anonymous visits cannot log anyone
+    out: at most ``limit`` anonymous sessions are kept (the least recently used
+    goes first) and they never push out a logged-in one; a person has at most
+    ``per_owner`` sessions (their least recently used goes first), and logging in
+    takes their password, which the SDK throttles.
+
+    Args:
+        lifetime: seconds a session lasts after its last write.
+        idle_timeout: seconds a session lasts unused.
+        limit: anonymous sessions kept at most.
+        per_owner: sessions of one logged-in person kept at most.
+        owner_key: the data key naming whose session it is.
+        clock: a monotonic clock (for tests).
+    """
 
     def __init__(
         self,
         *,
         lifetime: float = 8 * 3600,
+        idle_timeout: float = 3600,
         limit: int = 100_000,
+        per_owner: int = 10,
+        owner_key: str = "candidate_id",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if min(lifetime, idle_timeout) <= 0 or min(limit, per_owner) < 1:
+            raise ValueError("lifetime, idle_timeout, limit and per_owner must be positive")
         self._lifetime = lifetime
+        self._idle = idle_timeout
         self._limit = limit
+        self._per_owner = per_owner
+        self._owner_key = owner_key
         self._clock = clock
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[str, float]] = {}
+        self._anonymous: OrderedDict[str, _Entry] = OrderedDict()  # least recently used first
+        self._owned: dict[str, _Entry] = {}
+        self._by_owner: dict[str, OrderedDict[str, None]] = {}
+        self._next_sweep = clock()
+
+    def _ended(self, entry: _Entry, now: float) -> bool:
+        return entry.used + self._idle <= now or entry.written + self._lifetime <= now
+
+    def _drop(self, sid: str) -> None:
+        entry = self._anonymous.pop(sid, None) or self._owned.pop(sid, None)
+        if entry is not None and entry.owner is not None:
+            mine = self._by_owner[entry.owner]
+            mine.pop(sid, None)
+            if not mine:
+                del self._by_owner[entry.owner]
+
+    def _sweep(self, now: float) -> None:
+        """Drop every ended session (at most once per tenth of the idle timeout)."""
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + min(60.0, self._idle / 10)
+        for pool in (self._anonymous, self._owned):
+            for sid in [sid for sid, entry in pool.items() if self._ended(entry, now)]:
+                self._drop(sid)
 
     def get(self, sid: str) -> dict[str, Any] | None:
-        """The data of session ``sid``, or ``None`` if unknown, ended or expired."""
+        """The data of session ``sid``, or ``None`` if unknown or ended; marks it used."""
+        now = self._clock()
         with self._lock:
-            entry = self._entries.get(sid)
+            entry = self._anonymous.get(sid) or self._owned.get(sid)
             if entry is None:
                 return None
-            if entry[1] <= self._clock():
-                del self._entries[sid]
+            if self._ended(entry, now):
+                self._drop(sid)
                 return None
-        data: dict[str, Any] = json.loads(entry[0])
+            entry.used = now
+            if entry.owner is None:
+                self._anonymous.move_to_end(sid)
+            else:
+                self._by_owner[entry.owner].move_to_end(sid)
+        data: dict[str, Any] = json.loads(entry.data)
         return data
 
     def put(self, sid: str, data: dict[str, Any]) -> None:
-        """Store (a copy of) ``data`` under ``sid``; drop expired entries."""
+        """Store (a copy of) ``data`` under ``sid``; ended sessions go first, then
+        the least recently used of its pool if that pool is full."""
         encoded = json.dumps(data)
+        owner = data.get(self._owner_key)
+        owner = None if owner is None else str(owner)
         now = self._clock()
         with self._lock:
-            expired = [key for key, (_, until) in self._entries.items() if until <= now]
-            for key in expired:
-                del self._entries[key]
-            self._entries.pop(sid, None)
-            while len(self._entries) >= self._limit:
-                del self._entries[min(self._entries, key=lambda k: self._entries[k][1])]
-            self._entries[sid] = (encoded, now + self._lifetime)
+            self._drop(sid)
+            self._sweep(now)
+            entry = _Entry(encoded, owner, now)
+            if owner is None:
+                if len(self._anonymous) >= self._limit:
+                    self._next_sweep = now  # full: look for ended sessions first
+                    self._sweep(now)
+                while len(self._anonymous) >= self._limit:
+                    self._drop(next(iter(self._anonymous)))
+                self._anonymous[sid] = entry
+                return
+            mine = self._by_owner.setdefault(owner, OrderedDict())
+            while len(mine) >= self._per_owner:
+                self._drop(next(iter(mine)))
+                mine = self._by_owner.setdefault(owner, OrderedDict())
+            mine[sid] = None
+            self._owned[sid] = entry
 
     def delete(self, sid: str) -> None:
         """End session ``sid`` (nothing if unknown)."""
         with self._lock:
-            self._entries.pop(sid, None)
+            self._drop(sid)
 
     def __contains__(self, sid: object) -> bool:
         return isinstance(sid, str) and self.get(sid) is not None
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._entries)
+            return len(self._anonymous) + len(self._owned)
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):

@@ -46,6 +46,12 @@ PLAIN_WORDS: dict[str, str] = {
     "token_used": "This link has already been used.",
     "token_expired": "This link has expired: please ask for a new one.",
     "document_not_found": "There is no such document.",
+    "form_expired": "This form has expired: reload the page and try again.",
+    "body_too_large": "That was more than this page accepts: at most {limit} bytes.",
+    "page_not_found": "There is no such page.",
+    "method_not_allowed": "This page cannot be used that way.",
+    "bad_request": "The request was not understood.",
+    "invalid_action": "Choose one of the buttons on the page.",
     "necessary_cannot_be_refused": (
         "This use is necessary for what you asked us to do, so it cannot be refused."
     ),

@@ -50,10 +50,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, render_template, request, session, url_for
+from flask import Flask, redirect, render_template, request, session, url_for
 from portal_sessions import ServerSession, ServerSessionInterface, SessionStore
 from portal_sites import SiteProbe
 from portal_words import plain
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from symprogram import Outbox, Program
@@ -62,6 +63,7 @@ from symprogram.accounts.rules import password_policy
 from symprogram.entitlements import Reader
 from symprogram.errors import (
     Conflict,
+    LimitExceeded,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -70,12 +72,19 @@ from symprogram.errors import (
     ValidationError,
 )
 
-__all__ = ["DEFAULT_BASE_URL", "SECURITY_HEADERS", "create_app", "main"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_BODY", "SECURITY_HEADERS", "create_app", "main"]
 
 HERE = Path(__file__).resolve().parent
 
 #: Where the portal is served when no ``base_url`` is given (the development server).
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+#: The largest request body the portal reads, in bytes (its forms are far smaller).
+DEFAULT_MAX_BODY = 64 * 1024
+
+#: HTTP errors raised outside the SDK (unknown page, wrong method, body too large):
+#: the code shown on the error page for each status.
+_HTTP_CODES = {404: "page_not_found", 405: "method_not_allowed", 413: "body_too_large"}
 
 #: Headers on every response: no framing, no MIME sniffing, only our own styles,
 #: no scripts at all, forms posted only to the portal, no Referer leaving the site
@@ -128,6 +137,8 @@ _VALID_CONTACT = {
 
 
 def _status_of(error: SymprogramError) -> int:
+    if error.code == "body_too_large":
+        return 413
     if isinstance(error, RateLimited):
         return 429
     if isinstance(error, NotFound):
@@ -195,6 +206,7 @@ def create_app(
     base_url: str = DEFAULT_BASE_URL,
     site_reachable: Callable[[str], bool] | None = None,
     sessions: SessionStore | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
 ) -> Flask:
     """Build the portal around ``program``.
 
@@ -211,6 +223,9 @@ def create_app(
         site_reachable: ``probe(url) -> bool``, whether a local-language site
             answers (default: a :class:`~portal_sites.SiteProbe`).
         sessions: where sessions are kept (default: a new in-memory store).
+        max_body: the largest request body read, in bytes: a larger one is a 413
+            page, refused from its ``Content-Length`` or, sent without one, as
+            soon as reading passes the limit.
 
     Returns:
         The Flask application; ``app.extensions["symprogram"]`` is the program,
@@ -228,6 +243,7 @@ def create_app(
         __name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static")
     )
     app.secret_key = secret_key or secrets.token_hex(32)
+    app.config["MAX_CONTENT_LENGTH"] = max_body
     app.session_interface = ServerSessionInterface(store, secure=origin.startswith("https:"))
     app.extensions["symprogram"] = program
     app.extensions["symportal_sessions"] = store
@@ -251,7 +267,9 @@ def create_app(
         expected = session.get("csrf")
         given = request.form.get("csrf", "")
         if not expected or not secrets.compare_digest(str(expected), given):
-            abort(400, "the form expired: reload the page and try again")
+            raise ValidationError(
+                "the form expired: reload the page and try again", code="form_expired"
+            )
 
     def current_candidate() -> str | None:
         value = session.get("candidate_id")
@@ -266,7 +284,7 @@ def create_app(
         return render_template(
             template,
             candidate_id=current_candidate(),
-            csrf_token=csrf_token(),
+            csrf_token=_LazyToken(csrf_token),
             plain=plain,
             **context,
         ), status
@@ -280,6 +298,19 @@ def create_app(
     @app.errorhandler(SymprogramError)
     def symprogram_error(error: SymprogramError) -> tuple[str, int]:
         return render("error.html", _status_of(error), error=error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        status = error.code or 400
+        code = _HTTP_CODES.get(status, "bad_request")
+        if status == 413:
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            refusal: SymprogramError = LimitExceeded(
+                f"the request is larger than {limit} bytes", code=code, details={"limit": limit}
+            )
+        else:
+            refusal = ValidationError(error.description or code, code=code)
+        return render("error.html", status, error=refusal)
 
     # -- home ------------------------------------------------------------------------
     @app.get("/")
@@ -497,7 +528,7 @@ def create_app(
         evidence = f"symportal consent centre: {action} {purpose}"
         record = CONSENT_ACTIONS.get(action)
         if record is None:
-            abort(400, "unknown action")
+            raise ValidationError("unknown action", field="action", code="invalid_action")
         getattr(program.consent, record[0])(
             subject, purpose, channel=CONSENT_CHANNEL, evidence=evidence
         )
@@ -505,6 +536,20 @@ def create_app(
         return redirect(url_for("consent_centre"), code=303)
 
     return app
+
+
+class _LazyToken:
+    """The CSRF token as a template sees it: made, and the session stored, only
+    when a page shows a form (a page without one leaves no session behind)."""
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+
+    def __str__(self) -> str:
+        return self._make()
+
+    def __html__(self) -> str:
+        return self._make()  # URL-safe characters only: nothing to escape
 
 
 def _title(purposes: list[Any], purpose_id: str) -> str:
