@@ -49,10 +49,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         ALLOWED_HOSTS=["testserver"],
         INSTALLED_APPS=["django.contrib.contenttypes", "portal"],
         MIDDLEWARE=[
+            "portal.middleware.BodyLimit",
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
         ],
         ROOT_URLCONF="mysite.urls",
+        DATA_UPLOAD_MAX_MEMORY_SIZE=64 * 1024,
+        CSRF_FAILURE_VIEW="portal.views.csrf_failure",
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(database)}},
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         USE_TZ=True,
@@ -165,3 +168,60 @@ def test_symprogram_tables_live_in_the_project_database(client: Any, site: Path)
     assert {"django_migrations", "portal_signup"} <= tables
     assert {"sp_records", "sp_index", "sp_streams", "sp_schema"} <= tables
     assert records > 0
+
+
+def _form_of_size(size: int, email: str) -> bytes:
+    """The registration form, URL-encoded and padded to exactly ``size`` bytes."""
+    from urllib.parse import urlencode
+
+    raw = urlencode({**FORM, "email": email, "pad": ""}).encode()
+    return raw + b"x" * (size - len(raw))
+
+
+def test_a_body_over_the_limit_is_a_413_json_error(client: Any) -> None:
+    """A Content-Length over 64 KiB is refused before reading; so is a body that big,
+    while a form of exactly 64 KiB registers."""
+    at_limit = client.generic(
+        "POST",
+        "/register/",
+        _form_of_size(64 * 1024, "limit@example.com"),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert 201 == at_limit.status_code, at_limit.content
+    declared = client.generic(
+        "POST",
+        "/register/",
+        b"agree=yes",
+        content_type="application/x-www-form-urlencoded",
+        CONTENT_LENGTH=str(64 * 1024 + 1),
+    )  # the payload holds 9 bytes: reading it would fail
+    assert 413 == declared.status_code
+    assert ("body_too_large", "body") == (
+        declared.json()["error"]["code"],
+        declared.json()["error"]["field"],
+    )
+    sent = client.generic(
+        "POST",
+        "/register/",
+        _form_of_size(64 * 1024 + 1, "over@example.com"),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert (413, "body_too_large") == (sent.status_code, sent.json()["error"]["code"])
+
+
+def test_a_missing_csrf_token_and_an_unknown_page_are_json_errors(site: Path) -> None:
+    """Django's own refusals answer in the site's JSON error shape, not an HTML page."""
+    from django.test import Client
+
+    checked = Client(enforce_csrf_checks=True)
+    refused = checked.post("/register/", FORM)
+    assert (403, "csrf_failed") == (refused.status_code, refused.json()["error"]["code"])
+    missing = checked.get("/no-such-page/")
+    assert (404, "page_not_found") == (missing.status_code, missing.json()["error"]["code"])
+
+
+def test_a_malformed_candidate_id_is_a_400_json_error(client: Any) -> None:
+    """A reader header with control characters is refused with its code, not a 500."""
+    answer = client.get("/handbook/technical_support_policy/", HTTP_X_CANDIDATE_ID="SP-1\x00\x1b")
+    assert 400 == answer.status_code
+    assert "invalid_customer_id" == answer.json()["error"]["code"]

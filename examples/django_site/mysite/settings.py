@@ -22,6 +22,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.BodyLimit",  # first: an oversized body is refused before the CSRF check
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -29,6 +30,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "mysite.urls"
+
+# Request bodies of at most 64 KiB (the forms are far smaller): a larger one is a 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+# A missing or wrong CSRF token is a JSON error, like every other refusal.
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 DATABASES = {
     "default": {

@@ -30,6 +30,30 @@ _FIELDS = (
 )
 
 
+def _plain_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "field": None}}, status=status)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    """``CSRF_FAILURE_VIEW``: a POST without the CSRF cookie and token is a 403 JSON error."""
+    return _plain_error(403, "csrf_failed", "reload the page and send the form again")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """``handler400``: a request Django refuses (a bad form, a bad host) as JSON."""
+    return _plain_error(400, "bad_request", "the request was not understood")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """``handler404``: an unknown address as JSON."""
+    return _plain_error(404, "page_not_found", "there is no such page")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    """``handler500``: an unexpected error as JSON, never its traceback."""
+    return _plain_error(500, "server_error", "something went wrong on our side")
+
+
 def _error(error: SymprogramError) -> JsonResponse:
     status = (
         404 if isinstance(error, NotFound) else 403 if isinstance(error, PermissionDenied) else 400
@@ -83,8 +107,8 @@ def activate(request: HttpRequest) -> HttpResponse:
 def handbook(request: HttpRequest, document: str) -> JsonResponse:
     """May the reader open ``document``, and in which language (``Accept-Language``)?"""
     candidate_id = request.headers.get("X-Candidate-Id")
-    reader = Reader(candidate_id, logged_in=True) if candidate_id else None
     try:
+        reader = Reader(candidate_id, logged_in=True) if candidate_id else None
         decision = get_program().entitlements.decide(
             reader, document, languages=request.headers.get("Accept-Language")
         )
