@@ -18,7 +18,9 @@ the candidate ID from an ``X-Candidate-Id`` header. Every service call is
 awaited, so password hashing and storage run in the program's worker threads
 and the event loop keeps serving other requests. A
 :class:`~symprogram.errors.SymprogramError` becomes a JSON error with its stable
-code.
+code, and so does an unknown path (404 ``page_not_found``), a wrong method (405
+``method_not_allowed``) or an unexpected error (500 ``server_error``, without its
+traceback).
 
 Request bodies are JSON objects of at most ``max_body`` bytes (64 KiB unless
 ``create_app`` is told otherwise): a ``Content-Length`` over the limit is refused
@@ -44,6 +46,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -168,6 +171,23 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_HTTP_CODES = {404: "page_not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    """Starlette's own refusals (an unknown path, a wrong method) in the usual shape."""
+    assert isinstance(error, HTTPException)
+    code = _HTTP_CODES.get(error.status_code, "bad_request")
+    body = {"code": code, "message": str(error.detail), "field": None}
+    return JSONResponse({"error": body}, status_code=error.status_code, headers=error.headers)
+
+
+async def _server_error(request: Request, error: Exception) -> JSONResponse:
+    """An unexpected error: a JSON 500 without its traceback."""
+    body = {"code": "server_error", "message": "something went wrong on our side", "field": None}
+    return JSONResponse({"error": body}, status_code=500)
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -310,7 +330,11 @@ def create_app(
             Route("/consent", consent_page, methods=["GET"]),
             Route("/consent", consent_choice, methods=["POST"]),
         ],
-        exception_handlers={SymprogramError: _symprogram_error},
+        exception_handlers={
+            SymprogramError: _symprogram_error,
+            HTTPException: _http_error,
+            500: _server_error,
+        },
         lifespan=lifespan,
     )
     app.state.symprogram = program

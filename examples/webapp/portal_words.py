@@ -51,6 +51,7 @@ PLAIN_WORDS: dict[str, str] = {
     "page_not_found": "There is no such page.",
     "method_not_allowed": "This page cannot be used that way.",
     "bad_request": "The request was not understood.",
+    "server_error": "Something went wrong on our side: please try again later.",
     "invalid_action": "Choose one of the buttons on the page.",
     "necessary_cannot_be_refused": (
         "This use is necessary for what you asked us to do, so it cannot be refused."

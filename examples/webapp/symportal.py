@@ -82,9 +82,15 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 #: The largest request body the portal reads, in bytes (its forms are far smaller).
 DEFAULT_MAX_BODY = 64 * 1024
 
-#: HTTP errors raised outside the SDK (unknown page, wrong method, body too large):
+#: HTTP errors raised outside the SDK (unknown page, wrong method, body too large,
+#: an unexpected error, whose traceback is never shown):
 #: the code shown on the error page for each status.
-_HTTP_CODES = {404: "page_not_found", 405: "method_not_allowed", 413: "body_too_large"}
+_HTTP_CODES = {
+    404: "page_not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    500: "server_error",
+}
 
 #: Headers on every response: no framing, no MIME sniffing, only our own styles,
 #: no scripts at all, forms posted only to the portal, no Referer leaving the site

@@ -343,3 +343,28 @@ def test_a_body_not_a_json_object_is_refused(
             assert (status, code) == (answer.status_code, answer.json()["error"]["code"])
 
     _run(visit())
+
+
+@pytest.mark.backends("memory")
+def test_unknown_paths_wrong_methods_and_crashes_are_json_errors(
+    portal: ModuleType, aprogram: AsyncProgram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starlette's own refusals and an unexpected error answer in the usual error shape."""
+
+    def crash(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    async def visit() -> None:
+        app = portal.create_app(aprogram)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+            missing = await client.get("/no-such-page")
+            assert (404, "page_not_found") == (missing.status_code, missing.json()["error"]["code"])
+            wrong = await client.delete("/terms")
+            assert (405, "method_not_allowed") == (wrong.status_code, wrong.json()["error"]["code"])
+            monkeypatch.setattr(aprogram.program.accounts.terms, "current", crash)
+            crashed = await client.get("/terms")
+            assert (500, "server_error") == (crashed.status_code, crashed.json()["error"]["code"])
+            assert "secret internals" not in crashed.text
+
+    _run(visit())

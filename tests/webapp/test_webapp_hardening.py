@@ -199,3 +199,21 @@ def test_an_unknown_consent_action_is_the_portals_error_page(program: Program, o
     )
     assert 400 == response.status_code
     assert 'data-code="invalid_action"' in response.text
+
+
+def test_an_unexpected_error_is_the_portals_error_page_without_traceback(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash inside a page is a 500 server_error page that shows nothing of the crash."""
+    app = _portal(program)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def crash(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(program.accounts.terms, "current", crash)
+    response = app.test_client().get("/register")
+    assert 500 == response.status_code
+    assert 'data-code="server_error"' in response.text
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
