@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import webapp_helpers
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from webapp_helpers import PASSWORD, csrf_of, registration_form
 
 import portal_sessions  # isort: skip
@@ -160,6 +162,29 @@ def test_one_person_keeps_at_most_per_owner_sessions() -> None:
         (store.get(sid) or {}).get("candidate_id") for sid in ("a", "b", "c", "other")
     ]
     assert store.get("anon1") is None and store.get("anon2") == {}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    visits=st.lists(
+        st.tuples(st.text(min_size=1, max_size=3), st.floats(min_value=0, max_value=5)),
+        max_size=60,
+    ),
+    limit=st.integers(min_value=1, max_value=5),
+)
+def test_anonymous_sessions_never_push_out_a_logged_in_one(
+    visits: list[tuple[str, float]], limit: int
+) -> None:
+    """Whatever anonymous sessions come and go, a logged-in session in use (never idle
+    for its timeout) stays, and the anonymous ones never number more than ``limit``."""
+    clock = _Clock()
+    store = portal_sessions.SessionStore(idle_timeout=60, limit=limit, clock=clock)
+    store.put("member", {"candidate_id": "SP-1"})
+    for sid, pause in visits:
+        clock.now += pause
+        store.put(f"anon-{sid}", {"csrf": sid})
+        assert len(store) <= limit + 1
+        assert {"candidate_id": "SP-1"} == store.get("member")
 
 
 @pytest.mark.parametrize("option", ["lifetime", "idle_timeout", "limit", "per_owner"])
