@@ -473,6 +473,24 @@ def test_history_verify_needs_subjects_or_all(run: Invoke) -> None:
     assert_one_line_error(run("history", "verify", "SP-0000-0000-0000-0"), "candidate_not_found")
 
 
+def test_history_show_of_an_unknown_candidate_is_the_error_history_verify_gives(
+    run: Invoke,
+) -> None:
+    """An ID no candidate uses: candidate_not_found, as for history verify, never "(no history)";
+    a malformed ID keeps its own validation error."""
+    run("init")
+    unknown = "SP-0000-0000-0000-0"
+    shown, verified = run("history", "show", unknown), run("history", "verify", unknown)
+    assert_one_line_error(shown, "candidate_not_found")
+    assert verified.exit_code == shown.exit_code
+    assert verified.stderr == shown.stderr
+    assert "" == shown.stdout
+    as_json = run("history", "show", unknown, "--json")
+    assert_one_line_error(as_json, "candidate_not_found")
+    assert "candidate_not_found" == parsed(as_json)["error"]["code"]
+    assert_one_line_error(run("history", "show", "SP-UNKNOWN"), "invalid_candidate_id")
+
+
 _SURROGATE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=())
 
 

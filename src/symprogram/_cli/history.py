@@ -19,8 +19,14 @@ def history() -> None:
 
 @json_command(history, "show", click.argument("candidate_id"))
 def history_show(state: State, candidate_id: str, as_json: bool) -> None:
-    """Print a candidate's account history, oldest first."""
-    entries = state.existing_program().accounts.history(candidate_id)
+    """Print a candidate's account history, oldest first.
+
+    An ID that no candidate uses is the same one-line error as for
+    ``history verify`` (``candidate_not_found``), never an empty history.
+    """
+    program = state.existing_program()
+    program.accounts.get_candidate(candidate_id)  # unknown candidate: a one-line error
+    entries = program.accounts.history(candidate_id)
     emit(
         as_json,
         jsonable(entries),
