@@ -414,6 +414,35 @@ def test_a_file_refused_before_its_first_row_leaves_no_rejects_file(
     assert not rejects.exists()
 
 
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        ("email,given_name\na@example.com,A\n", "csv_missing_columns"),
+        (",".join([*HEADER, "email"]) + "\n", "csv_duplicate_columns"),
+        ("", "csv_empty"),
+    ],
+    ids=["missing-columns", "duplicate-columns", "empty"],
+)
+def test_a_file_refused_at_its_header_leaves_existing_output_files_as_they_were(
+    run: Invoke, tmp_path: Path, content: str, code: str
+) -> None:
+    """The rejects file is rewritten only once the header is accepted: a run that stops
+    at the header neither truncates nor removes an existing rejects file (nor touches
+    an existing outbox)."""
+    path = tmp_path / "c.csv"
+    path.write_text(content, encoding="utf-8")
+    rejects, outbox = tmp_path / "rejects.csv", tmp_path / "outbox.jsonl"
+    rejects.write_bytes(b"line,code\n7,kept\n")
+    rejects.chmod(0o640)
+    outbox.write_bytes(b'{"kept": true}\n')
+    result = do_import(run, path, "--rejects", str(rejects), "--outbox", str(outbox))
+    assert 1 == result.exit_code
+    assert last_error(result.stderr).startswith(f"error: [{code}] ")
+    assert b"line,code\n7,kept\n" == rejects.read_bytes()
+    assert 0o640 == stat.S_IMODE(rejects.stat().st_mode)
+    assert b'{"kept": true}\n' == outbox.read_bytes()
+
+
 def test_an_unwritable_rejects_file_stops_before_any_row(
     run: Invoke, db: Path, tmp_path: Path
 ) -> None:

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -24,6 +24,9 @@ from symprogram._cli.shell import (
 )
 from symprogram.notify import Message
 
+if TYPE_CHECKING:
+    from symprogram._cli.importer import RejectsWriter
+
 _LISTED = 10  # already-registered lines listed in the text summary (--json lists all)
 
 
@@ -32,7 +35,7 @@ def _open_private(path: Path, *, append: bool = True, what: str = "outbox") -> T
 
     The outbox holds raw activation tokens, the rejects file personal data. An
     existing file keeps its permissions; the rejects file is rewritten
-    (``append=False``), the outbox appended to.
+    (``append=False``, once the CSV header is accepted), the outbox appended to.
     """
     mode = os.O_APPEND if append else os.O_TRUNC
     flags = os.O_WRONLY | mode | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
@@ -143,8 +146,8 @@ def import_candidates(
     out.note = bar.note
 
     def start() -> None:
-        bar.start()
         out.start(importer.header)
+        bar.start()
 
     importer = CandidateImport(
         program,
@@ -187,8 +190,8 @@ def _refuse_clashes(
     file: Path, database: str | None, *, outbox: Path | None, rejects: Path | None
 ) -> None:
     """Refuse an output file that is the CSV being imported, the other output or the
-    database: the rejects file is truncated and the outbox appended to before the
-    first row is read, which would destroy it."""
+    database: the rejects file is rewritten and the outbox appended to once the
+    header is accepted, before the first row is read, which would destroy it."""
     inputs: list[tuple[str, str | Path]] = [("the file being imported", file)]
     if database is not None:
         inputs += [
@@ -259,24 +262,27 @@ class _Outputs:
     """Where an import reports as it goes: stderr notes, the outbox and the rejects file."""
 
     def __init__(self, outbox_file: Path | None, rejects_file: Path | None, *, show: bool) -> None:
-        from symprogram._cli.importer import RejectsWriter
-
         self.note: Callable[[str], None] = _echo_err
         self._show = show
         self._sink = None if outbox_file is None else _open_private(outbox_file)
         self._rejects_file = rejects_file
-        self._rejects_stream = None
-        self._rejects = None
-        self._started = False
-        if rejects_file is not None:
-            # opened now, so that an unwritable path stops the command before any row
-            self._rejects_stream = _open_private(rejects_file, append=False, what="rejects")
-            self._rejects = RejectsWriter(self._rejects_stream)
+        self._rejects_stream: TextIO | None = None
+        self._rejects: RejectsWriter | None = None
 
     def start(self, header: Any) -> None:
-        self._started = True
-        if self._rejects is not None and header is not None:
-            self._rejects.start(header.raw)
+        """The header was accepted: (re)write the rejects file, before the first row.
+
+        Opened only now, so that a file refused at its header leaves an existing
+        rejects file as it was, and creates none; an unwritable path still stops
+        the command before any row is read.
+        """
+        if self._rejects_file is None or header is None:
+            return
+        self._rejects_stream = _open_private(self._rejects_file, append=False, what="rejects")
+        from symprogram._cli.importer import RejectsWriter
+
+        self._rejects = RejectsWriter(self._rejects_stream)
+        self._rejects.start(header.raw)
 
     def messages(self, messages: tuple[Message, ...]) -> None:
         if self._sink is not None:
@@ -300,9 +306,6 @@ class _Outputs:
         for stream in (self._sink, self._rejects_stream):
             if stream is not None:
                 stream.close()
-        if self._rejects_file is not None and not self._started:
-            # the file was refused before its first row: no rejects file at all
-            self._rejects_file.unlink(missing_ok=True)
 
 
 def _echo_err(text: str) -> None:
