@@ -260,6 +260,24 @@ def test_an_interrupted_import_can_be_rerun_without_duplicates(
     assert {"activation"} == {m["kind"] for m in sent}
 
 
+def test_messages_appended_after_a_line_cut_short_are_each_on_a_line_of_their_own(
+    run: Invoke, tmp_path: Path
+) -> None:
+    """An outbox whose last line a killed run cut short: the fragment stays as it was, on
+    its own line, and every message appended after it is a whole JSON line."""
+    outbox = tmp_path / "outbox.jsonl"
+    whole = '{"kind": "activation", "to": "earlier@example.com"}\n'
+    fragment = '{"kind": "activation", "to": "cut@exa'
+    outbox.write_text(whole + fragment, encoding="utf-8")
+    result = do_import(run, write_csv(tmp_path / "c.csv", 2), "--outbox", str(outbox))
+    assert 0 == result.exit_code, result.output
+    lines = outbox.read_text(encoding="utf-8").split("\n")
+    assert [whole.strip(), fragment] == lines[:2]
+    appended = [json.loads(line) for line in lines[2:-1]]
+    assert ["user0@example.com", "user1@example.com"] == [m["to"] for m in appended]
+    assert "" == lines[-1]
+
+
 def test_a_row_failing_inside_a_batch_only_loses_that_row(
     run: Invoke, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -265,6 +266,7 @@ class _Outputs:
         self.note: Callable[[str], None] = _echo_err
         self._show = show
         self._sink = None if outbox_file is None else _open_private(outbox_file)
+        self._torn = outbox_file is not None and _ends_mid_line(outbox_file)
         self._rejects_file = rejects_file
         self._rejects_stream: TextIO | None = None
         self._rejects: RejectsWriter | None = None
@@ -286,6 +288,11 @@ class _Outputs:
 
     def messages(self, messages: tuple[Message, ...]) -> None:
         if self._sink is not None:
+            if self._torn:
+                # a killed run's last line, cut short: its message is still pending and
+                # comes again whole, on a line of its own
+                self._sink.write("\n")
+                self._torn = False
             for m in message_data(messages):
                 self._sink.write(json.dumps(m, ensure_ascii=False, default=str) + "\n")
             self._sink.flush()
@@ -306,6 +313,18 @@ class _Outputs:
         for stream in (self._sink, self._rejects_stream):
             if stream is not None:
                 stream.close()
+
+
+def _ends_mid_line(path: Path) -> bool:
+    """Whether the regular file ``path`` is not empty and its last line has no end."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode) or path.stat().st_size == 0:
+            return False  # a pipe or a device is never read
+        with path.open("rb") as stream:
+            stream.seek(-1, os.SEEK_END)
+            return stream.read(1) != b"\n"
+    except OSError:
+        return False
 
 
 def _echo_err(text: str) -> None:
