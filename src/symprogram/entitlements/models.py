@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -70,6 +71,7 @@ __all__ = [
     "SupportCase",
     "SupportExtension",
     "TelephoneLine",
+    "release_key",
 ]
 
 MAX_TEXT = 255
@@ -524,12 +526,30 @@ class Release:
     )
 
 
+def release_key(name: str) -> str:
+    """The form in which release names are compared: ``"6.5"``, ``" 6.5 "``, ``"６.５"``
+    and ``"6.5\u200b"`` name one release.
+
+    A release is looked up to decide whether its standard support has ended, so a
+    name written another way (surrounding white space, fullwidth digits, a zero-width
+    character, another case) must find the same release rather than none, which
+    would read as a current release. The key is the NFKC form without format
+    characters (Unicode category ``Cf``), stripped and casefolded.
+
+    Example:
+        >>> release_key(" ６.５\u200b ") == release_key("6.5")
+        True
+    """
+    folded = unicodedata.normalize("NFKC", name)
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip().casefold()
+
+
 def _releases(value: Iterable[Release]) -> tuple[Release, ...]:
     return tuple(sorted(value, key=lambda r: r.release))
 
 
 def _unique_releases(_: Any, __: Any, value: tuple[Release, ...]) -> None:
-    names = [r.release for r in value]
+    names = [release_key(r.release) for r in value]
     if len(names) != len(set(names)):
         raise ValidationError(
             "a release is listed twice", field="releases", code="duplicate_release"
@@ -553,8 +573,9 @@ class ProductLifecycle:
     version: int = attrs.field(default=0, validator=_non_negative)
 
     def release(self, name: str) -> Release | None:
-        """The release called ``name``, or ``None``."""
-        return find_by(self.releases, "release", name)
+        """The release called ``name`` (compared by :func:`release_key`), or ``None``."""
+        key = release_key(name)
+        return next((r for r in self.releases if release_key(r.release) == key), None)
 
 
 # ----------------------------------------------------------------------- escalation

@@ -95,6 +95,7 @@ from symprogram.entitlements.models import (
     Release,
     StatusChange,
     SupportExtension,
+    release_key,
 )
 from symprogram.errors import Conflict, IllegalTransition, ValidationError
 
@@ -178,7 +179,7 @@ def support_coverage(
             extension
             for extension in (holdings.extensions if holdings is not None else ())
             if extension.product == product
-            and release.release in extension.releases
+            and release_key(release.release) in {release_key(r) for r in extension.releases}
             and extension.active_at(at)
         ),
         key=lambda extension: (-extension.ends_on.toordinal(), extension.extension_id),
@@ -464,5 +465,5 @@ def register_release(
             precedes end of standard support).
     """
     item = Release(release, end_of_standard_support, end_of_life)
-    others = tuple(r for r in lifecycle.releases if r.release != release)
+    others = tuple(r for r in lifecycle.releases if release_key(r.release) != release_key(release))
     return attrs.evolve(lifecycle, releases=(*others, item))

@@ -1,0 +1,90 @@
+"""Release names are compared in one form: a release written another way is the same
+release, so its end of standard support cannot be stepped around.
+
+The Enterprise Support page: support past the end of standard support needs a
+support extension; a release the lifecycle does not know is read as current, so
+a decorated name that missed the lookup used to be served as a current release.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from entitlements_helpers import Env
+from hypothesis import given
+from hypothesis import strategies as st
+
+from symprogram.entitlements import release_key
+from symprogram.storage.memory import MemoryStore
+
+from test_entitlements_service import agreement
+
+DECORATED = ["6.5 ", " 6.5", "\u00a06.5\u3000", "6.5\u200b", "\u20606.5", "\uff16.\uff15"]
+
+
+def _old_release(env: Env) -> None:
+    agreement(env)
+    env.service.register_release(
+        "NetBackup", "6.5", end_of_standard_support=date(2011, 10, 1), end_of_life=date(2013, 1, 1)
+    )
+
+
+@pytest.mark.parametrize("written", DECORATED)
+def test_a_release_written_another_way_still_needs_its_extension(env: Env, written: str) -> None:
+    _old_release(env)
+    decision = env.service.support_decision("C-1", "NetBackup", written)
+    assert ("extension_required",) == decision.codes
+
+
+@pytest.mark.parametrize("written", DECORATED)
+def test_an_extension_naming_the_release_another_way_covers_it(env: Env, written: str) -> None:
+    _old_release(env)
+    env.service.add_extension(
+        "C-1",
+        extension_id="X-1",
+        product="NetBackup",
+        releases=[written],
+        starts_on=date(2012, 1, 1),
+        ends_on=date(2012, 6, 30),
+        by="sales",
+    )
+    assert env.service.support_decision("C-1", "NetBackup", "6.5").allowed
+
+
+@pytest.mark.parametrize("written", DECORATED)
+def test_registering_a_release_written_another_way_corrects_it(env: Env, written: str) -> None:
+    _old_release(env)
+    env.service.register_release("NetBackup", written, end_of_standard_support=date(2012, 12, 31))
+    lifecycle = env.service.get_lifecycle("NetBackup")
+    assert [release_key(r.release) for r in lifecycle.releases] == ["6.5"]
+    assert env.service.support_decision("C-1", "NetBackup", "6.5").allowed
+
+
+def test_another_release_is_still_another_release(env: Env) -> None:
+    _old_release(env)
+    assert env.service.support_decision("C-1", "NetBackup", "6.50").allowed
+    assert not env.service.support_decision("C-1", "NetBackup", "6.5").allowed
+
+
+_PADDING = st.text(alphabet=" \t\u00a0\u3000\u200b\u200d\u2060\ufeff", max_size=3)
+
+
+@given(
+    name=st.text(alphabet=st.characters(codec="ascii", categories=("L", "N", "P")), min_size=1),
+    before=_PADDING,
+    after=_PADDING,
+    upper=st.booleans(),
+)
+def test_decorated_names_share_the_key(name: str, before: str, after: str, upper: bool) -> None:
+    written = before + (name.upper() if upper else name) + after
+    assert release_key(written) == release_key(name)
+
+
+@given(written=st.sampled_from(DECORATED))
+def test_support_for_a_decorated_name_is_the_support_for_the_name(written: str) -> None:
+    env = Env(MemoryStore())
+    _old_release(env)
+    exact = env.service.support_decision("C-1", "NetBackup", "6.5")
+    decorated = env.service.support_decision("C-1", "NetBackup", written)
+    assert (exact.allowed, exact.codes) == (decorated.allowed, decorated.codes)
