@@ -11,7 +11,13 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
-from symprogram._i18n_tags import MAX_TAG_LENGTH, LanguageTag, _parse_cached, _parse_reference
+from symprogram._i18n_tags import (
+    MAX_TAG_LENGTH,
+    LanguageTag,
+    _narrows,
+    _parse_cached,
+    _parse_reference,
+)
 from symprogram.errors import ValidationError
 
 MAX_ACCEPT_LANGUAGE_LENGTH: Final = 4096
@@ -121,6 +127,8 @@ def _item(item: str, notes: list[str]) -> tuple[str, LanguageTag | None, float] 
     tag, prefix = found
     if prefix != language_range and q == 0:  # would exclude more than the range says
         return f"q=0 on a range that is only matched by its prefix {tag}"
+    if q == 0 and _narrows(prefix):  # de-DE-1996;q=0 says nothing of de-DE
+        return f"q=0 on a range narrower than {tag} (variants, extensions, private use)"
     if prefix != language_range:
         notes.append(f"{_clip(language_range)} is not a language tag: matched by its prefix {tag}")
     return language_range, tag, q
@@ -178,8 +186,11 @@ def parse_accept_language(header: str) -> tuple[tuple[LanguageTag | _Wildcard, f
     language range is accepted; one that is not a BCP 47 tag is read as its
     longest prefix that is (RFC 4647 lookup: ``en-au-xx`` -> ``en-AU``), and one
     with no such prefix (``x-klingon``) is skipped. Items with ``q=0`` mean
-    "not acceptable" and are left out. The result is ordered by ``q``,
-    highest first; items with equal ``q`` keep their order in the header.
+    "not acceptable" and are left out; ``q=0`` on a range narrower than the tag
+    it is read as (matched by its prefix, or with variants, extensions or
+    private use: ``de-DE-1996;q=0``) excludes nothing and is skipped. The
+    result is ordered by ``q``, highest first; items with equal ``q`` keep
+    their order in the header.
 
     Args:
         header: the header value, e.g. ``"en-GB,en-US;q=0.9,en;q=0.8"``.

@@ -39,7 +39,7 @@ _EXTLANG_PREFIXES: Final = frozenset({"ar", "kok", "ms", "sgn", "sw", "uz", "zh"
 _GRANDFATHERED: Final[Mapping[str, str | None]] = {
     "art-lojban": "jbo",
     "cel-gaulish": None,
-    "en-gb-oed": "en-GB",
+    "en-gb-oed": "en-GB-oxendict",
     "i-ami": "ami",
     "i-bnn": "bnn",
     "i-default": None,
@@ -203,6 +203,24 @@ def parse_tag(text: str) -> LanguageTag:
 @functools.lru_cache(maxsize=4096)
 def _parse_cached(text: str) -> LanguageTag:
     """:func:`parse_tag` in one pass over the subtags (see :func:`_parse_reference`)."""
+    return _parse_with_rest(text)[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _narrows(text: str) -> bool:
+    """Whether the well-formed tag ``text`` has subtags its :class:`LanguageTag` drops.
+
+    Variants, extensions and private use make a tag narrower than its
+    :class:`LanguageTag` (``de-DE-1996`` is narrower than ``de-DE``).
+
+    Raises:
+        ValidationError: ``text`` is not a well-formed tag.
+    """
+    return _parse_with_rest(text)[1]
+
+
+def _parse_with_rest(text: str) -> tuple[LanguageTag, bool]:
+    """The canonical tag of ``text`` and whether subtags after its region were dropped."""
     subtags = _subtags(text)
     language, i = _primary_language(text, subtags)
     script = region = None
@@ -214,12 +232,13 @@ def _parse_cached(text: str) -> LanguageTag:
         or (len(subtags[i]) == 3 and subtags[i].isdigit())
     ):
         region, i = subtags[i].upper(), i + 1
+    rest = i < count
     while i < count and (
         len(subtags[i]) >= 5 or (len(subtags[i]) == 4 and subtags[i][0].isdigit())
     ):
         i += 1  # variant
     _check_extensions(text, subtags, i)
-    return _canonicalize(language, script, region)
+    return _canonicalize(language, script, region), rest
 
 
 def _subtags(text: str) -> list[str]:
