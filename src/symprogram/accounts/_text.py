@@ -11,6 +11,7 @@ import functools
 import hashlib
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 import email_validator
 from email_validator import EmailNotValidError, rfc_constants, validate_email
@@ -18,6 +19,9 @@ from email_validator import EmailNotValidError, rfc_constants, validate_email
 from symprogram._checks import _LINE_BREAKS as _LINE_BREAKS
 from symprogram._checks import TextCodes, check_length, check_text, optional_text
 from symprogram.errors import ValidationError
+
+if TYPE_CHECKING:
+    from symprogram.i18n import LanguageTag
 
 CODES = TextCodes(
     wrong_type="invalid_type",
@@ -213,6 +217,11 @@ def phone(value: object, field: str = "phone") -> str | None:
 def language(value: object, field: str = "preferred_language") -> str:
     """Return the canonical BCP 47 form of a preferred language, via :mod:`symprogram.i18n`.
 
+    A language is known when CLDR (as Babel ships it) has a locale for it, or
+    has one for its language (and script) and names its region: ``no-NO``,
+    ``pt-US`` and ``zh-Hans-TW`` are known although CLDR has no locale data for
+    those combinations.
+
     Raises:
         ValidationError: not a known language (``unknown_language``).
     """
@@ -221,8 +230,6 @@ def language(value: object, field: str = "preferred_language") -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _language(text: str, field: str) -> str:
-    from babel import Locale, UnknownLocaleError
-
     from symprogram.i18n import LanguageTag
 
     try:
@@ -231,14 +238,37 @@ def _language(text: str, field: str) -> str:
         raise ValidationError(
             f"unknown language {text!r}", field=field, code="unknown_language"
         ) from exc
-    canonical = str(tag)
+    if not _known(tag):
+        raise ValidationError(f"unknown language {text!r}", field=field, code="unknown_language")
+    return str(tag)
+
+
+def _known(tag: LanguageTag) -> bool:
+    """Whether CLDR has a locale for ``tag``, or for its language and names its region."""
+    if _has_locale(tag.locale_identifier):
+        return True
+    if tag.region is None or tag.region not in _territories():
+        return False
+    base = tag.language if tag.script is None else f"{tag.language}_{tag.script}"
+    return _has_locale(base)
+
+
+def _has_locale(identifier: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
     try:
-        Locale.parse(canonical.replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError) as exc:
-        raise ValidationError(
-            f"unknown language {text!r}", field=field, code="unknown_language"
-        ) from exc
-    return canonical
+        Locale.parse(identifier)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
+@functools.cache
+def _territories() -> frozenset[str]:
+    """The region codes CLDR names, but ``ZZ`` (unknown region)."""
+    from babel import Locale
+
+    return frozenset(Locale("en").territories) - {"ZZ"}
 
 
 def names_match(a: str, b: str) -> bool:
