@@ -132,6 +132,13 @@ def _match_one(
                     else f"CLDR parent {_show(level)}"
                 )
                 return found, f"no exact match for {requested}; {what}, any region: {found.tag}"
+            if language != node[0]:  # a parent language: a tag sharing it (nb -> nn)
+                sibling = _match_member(requested, (language, script, node[2]), candidates, regions)
+                if sibling is not None:
+                    return sibling[0], (
+                        f"no exact match for {requested}; {sibling[0].tag} shares CLDR parent "
+                        f"{_show(level)}"
+                    )
             continue
         if level != node:
             for candidate in candidates:
@@ -455,7 +462,7 @@ def negotiate(
     2. an available regional variant of it (``es-419`` -> ``es-MX``);
     3. up its CLDR parent chain, never changing script: each parent itself
        (``pt-AO`` -> ``pt-PT``, ``es-MX`` -> ``es-419``, ``en-AU`` -> ``en-001``),
-       then a tag sharing that parent (``en-AU`` -> ``en-GB``);
+       then a tag sharing that parent (``en-AU`` -> ``en-GB``, ``nb`` -> ``nn``);
     4. the same language and script in any region, chosen without regard to the
        order of ``available``: the region ``default_regions`` gives for the
        language (or ``language-Script``), else the CLDR likely region, else the

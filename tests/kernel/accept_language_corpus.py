@@ -274,6 +274,10 @@ REGIONAL_HEADERS: tuple[Regional, ...] = (
     Regional("no-NO", ("en", "nb"), "nb", "no-NO finds nb-NO"),
     Regional("no", ("en", "nb", "nn"), "nb", "members in the same region: code order"),
     Regional("nn-NO,nn;q=0.9,nb;q=0.8", ("en", "nb", "nn"), "nn", "exact match first"),
+    Regional("no", ("en", "nn"), "nn", "no finds nn, whose CLDR parent it is"),
+    Regional("nb", ("en", "nn"), "nn", "as no does: nn shares nb's CLDR parent no"),
+    Regional("nb-NO,nb;q=0.9,en;q=0.5", ("en", "nn"), "nn", "nn shares the CLDR parent no"),
+    Regional("nn", ("en", "nb"), "nb", "nb shares nn's CLDR parent no"),
     # Serbian: sr is sr-Cyrl-RS, sr-ME is sr-Latn-ME, sh is sr-Latn
     Regional("sr-Latn-RS", SR, "sr-Latn", "Latin script"),
     Regional("sr", SR, "sr-Cyrl", "sr is sr-Cyrl-RS"),

@@ -124,3 +124,27 @@ def test_q_zero_on_an_equivalent_grandfathered_tag_still_excludes() -> None:
     zh-min-nan -> nan) is that tag: its q=0 excludes it."""
     assert () == parse_accept_language("i-klingon;q=0, tlh")
     assert "ko" == str(negotiate("zh-min-nan;q=0, nan, ko;q=0.1", ["nan", "ko"]).match)
+
+
+# ------------------------------------------------- a parent language and its children
+
+NORWEGIAN = ("no", "nb", "nn")
+
+
+@given(
+    st.sampled_from(NORWEGIAN),
+    st.sampled_from(NORWEGIAN),
+    st.sampled_from(["", "-NO"]),
+    st.lists(st.sampled_from(["en", "da", "sv", "de", "fi"]), max_size=3, unique=True),
+)
+@example("nb", "nn", "", ["en"])
+@example("nn", "nb", "-NO", [])
+def test_norwegian_codes_find_each_other(
+    asked: str, listed: str, region: str, others: list[str]
+) -> None:
+    """nb and nn have the CLDR parent no: a request for any of the three finds the one
+    listed (the parent itself, a child of it, or a tag sharing it), in a header or a list,
+    so asking no or nb gives the same answer, as the design notes promise."""
+    catalogue = [*others, f"{listed}{region}"]
+    for preferred in (f"{asked}, en;q=0.5", [asked, "en"]):
+        assert parse_tag(f"{listed}{region}") == negotiate(preferred, catalogue).match
