@@ -27,7 +27,14 @@ from symprogram.errors import (
     SymprogramError,
     ValidationError,
 )
-from symprogram.i18n import LanguageTag, Negotiation, direction, display_name, negotiate
+from symprogram.i18n import (
+    MAX_ACCEPT_LANGUAGE_LENGTH,
+    LanguageTag,
+    Negotiation,
+    direction,
+    display_name,
+    negotiate,
+)
 
 __all__ = [
     "LanguageChoice",
@@ -35,6 +42,7 @@ __all__ = [
     "LanguagesKey",
     "choose_language",
     "check_telephone_question",
+    "header_key",
     "languages_key",
     "require_telephone_table",
     "telephone_answer",
@@ -53,8 +61,18 @@ LanguagesKey: TypeAlias = str | tuple[str | LanguageTag, ...]
 # ------------------------------------------------------------------------ languages
 
 
+def header_key(header: str) -> str:
+    """The part of an ``Accept-Language`` header that negotiation reads, as a cache key.
+
+    Only the first :data:`~symprogram.i18n.MAX_ACCEPT_LANGUAGE_LENGTH` characters
+    are read (and the next, to tell whether the limit cuts an item in two), so a
+    cache never keeps more of a hostile header than that.
+    """
+    return header[: MAX_ACCEPT_LANGUAGE_LENGTH + 1]
+
+
 def languages_key(languages: object) -> LanguagesKey:
-    """Normalize the reader's languages into a hashable key.
+    """Normalize the reader's languages into a hashable key (a header: :func:`header_key`).
 
     Raises:
         ValidationError: neither a string nor a sequence of strings / tags
@@ -63,7 +81,7 @@ def languages_key(languages: object) -> LanguagesKey:
     if languages is None:
         return ()
     if isinstance(languages, str):
-        return languages
+        return header_key(languages)
     if isinstance(languages, tuple | list):
         for item in languages:
             if not isinstance(item, str | LanguageTag):

@@ -60,7 +60,7 @@ def memo_key(reader: object, document: object, languages: object) -> MemoKey | N
     if type(document) is not str:
         return None
     if type(languages) is str:
-        return customer, logged_in, document, languages
+        return customer, logged_in, document, rules.header_key(languages)
     if languages is None:
         return customer, logged_in, document, ()
     if type(languages) is tuple or type(languages) is list:
@@ -165,7 +165,7 @@ class Reading(_Base):
             return self._decide(instant, reader, document, languages, None, None)
         key: MemoKey | None
         if type(reader) is Reader and type(document) is str and type(languages) is str:
-            key = (reader.customer_id, reader.logged_in, document, languages)
+            key = (reader.customer_id, reader.logged_in, document, rules.header_key(languages))
         else:
             key = memo_key(reader, document, languages)
             if key is None:
