@@ -354,7 +354,9 @@ def telephone_language(
             default=catalogue.primary_language,
         )
     except SymprogramError as exc:
-        raise type(exc)(exc.message, field="languages", code=exc.code) from None
+        raise type(exc)(
+            exc.message, field="languages", code=exc.code, details=exc.details
+        ) from None
     match = str(result.match) if result.match else catalogue.primary_language
     local = not result.fallback and match != catalogue.primary_language
     reason = (
