@@ -394,8 +394,10 @@ def _best_of(
 
     Each is tried, in code order (a bare language is read in the script of any tag
     of its language in the run or before it); of the matches, one in ``prefer``
-    wins, then the match first in code order, then the preference first in code
-    order. ``steps`` gets the steps of every preference tried.
+    wins, then one a named range found over the ``*`` wildcard's (RFC 9110: ``*``
+    "matches every tag not matched by any other range"), then the match first in
+    code order, then the preference first in code order. ``steps`` gets the steps
+    of every preference tried.
     """
     ordered = sorted(group, key=_named)
     for preference in ordered:  # the run's scripts are known before any is tried
@@ -413,12 +415,17 @@ def _best_of(
         return None
     best = min(
         matches,
-        key=lambda n: (str(n.match) not in prefer, str(n.match), str(n.requested or "*")),
+        key=lambda n: (
+            str(n.match) not in prefer,
+            n.requested is None,
+            str(n.match),
+            str(n.requested or "*"),
+        ),
     )
     names = ", ".join(_named(p) for p in ordered)
     note = (
         f"equally preferred (q={group[0].q}): {names}; chose {best.requested or '*'} "
-        "(a preferred match first, then code order)"
+        "(a preferred match first, then a named range before *, then code order)"
     )
     return attrs.evolve(best, steps=(*best.steps, note))
 

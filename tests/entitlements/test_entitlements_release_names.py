@@ -14,11 +14,10 @@ import pytest
 from entitlements_helpers import Env
 from hypothesis import given
 from hypothesis import strategies as st
+from test_entitlements_service import agreement
 
 from symprogram.entitlements import release_key
 from symprogram.storage.memory import MemoryStore
-
-from test_entitlements_service import agreement
 
 DECORATED = ["6.5 ", " 6.5", "\u00a06.5\u3000", "6.5\u200b", "\u20606.5", "\uff16.\uff15"]
 

@@ -618,3 +618,29 @@ def test_negotiate_refuses_an_invalid_prefer() -> None:
     assert "prefer" == caught.value.field
     with pytest.raises(ValidationError):
         negotiate("en", ["en"], prefer="en")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("header", ["ja, *", "*, ja", "ja;q=0.8, *;q=0.8", "*;q=0.8, ja;q=0.8"])
+def test_a_named_language_wins_over_an_equally_weighted_wildcard(header: str) -> None:
+    """RFC 9110: ``*`` "matches every tag not matched by any other range", so of two
+    equally weighted items, both direct translations, the one the reader named wins
+    over the default the wildcard stands for (it used to be code order: ``en``)."""
+    available = ["en", "fr", "he", "ja"]
+    result = negotiate(header, available, default="en", prefer=available)
+    assert ("ja", "ja") == (str(result.match), str(result.requested))
+
+
+@given(
+    named=st.sampled_from(["fr", "he", "ja", "en"]),
+    wildcard_first=st.booleans(),
+    q=st.sampled_from(["1", "0.8", "0.5", "0.001"]),
+)
+def test_the_named_range_of_a_tie_with_the_wildcard_is_served(
+    named: str, wildcard_first: bool, q: str
+) -> None:
+    """Whatever the order and weight, a named, available direct translation tied with
+    ``*`` is the one served."""
+    items = [f"{named};q={q}", f"*;q={q}"]
+    header = ", ".join(reversed(items) if wildcard_first else items)
+    available = ["en", "fr", "he", "ja"]
+    assert named == str(negotiate(header, available, default="en", prefer=available).match)
