@@ -289,3 +289,140 @@ def test_a_candidate_digest_written_in_by_hand_is_refused_not_raised(
     wrong = _refusal(program, "ada@example.com", "not the password at all")
     assert wrong == _refusal(program, "ada@example.com", PASSWORD)
     assert ("candidate", "credential_digest") in _mismatches(program)
+
+
+# -- a candidate whose digest is gone: the history decides ----------------------------
+
+
+def _clear_digest(rows: LedgerRows, cid: str, how: str) -> None:
+    """Set the stored candidate's ``credential_digest`` to null, or drop it from the row."""
+    text = rows.get_record("candidate", cid)
+    assert text is not None
+    row = json.loads(text)
+    if how == "null":
+        row["credential_digest"] = None
+    else:
+        del row["credential_digest"]
+    rows.put_record("candidate", cid, json.dumps(row))
+
+
+def _write_hash(rows: LedgerRows, cid: str, password: str) -> None:
+    """Write a hash of ``password`` over the account's stored one."""
+    text = rows.get_record("account_credential", cid)
+    assert text is not None
+    forged = {**json.loads(text), "password_hash": ScryptHasher(n=2**4).hash(password)}
+    rows.put_record("account_credential", cid, json.dumps(forged))
+
+
+def _without_digests(program: Program, cid: str) -> None:
+    """Rewrite ``cid``'s history as a build that recorded no digest wrote it (with the
+    program's key: the history verifies), and drop the candidate's digest."""
+    rows = LedgerRows(program)
+    entries = program.history.read(cid)
+    stream = f"history:{cid}"
+    rows.put_stream(stream, [])
+    rows.put_head(stream, None)
+    items = [
+        (e.kind, {k: v for k, v in (e.data or {}).items() if k != "credential_digest"}, e.at)
+        for e in entries
+    ]
+    with program.store.transaction() as tx:
+        program.history.ledger.append_many(tx, cid, items)
+    _clear_digest(rows, cid, "null")
+    assert program.history.verify(cid).ok
+
+
+@pytest.mark.parametrize("how", ["null", "absent"])
+def test_a_digest_cleared_with_a_hash_written_in_is_refused_as_a_wrong_password(
+    program: Program, how: str
+) -> None:
+    """The candidate's ``credential_digest`` cleared (null, or dropped from the row) and
+    a hash of the attacker's own password written in: the history recorded a digest,
+    so that password is refused exactly as a wrong one (the same code, message and
+    field, counted as a failed log-in), and so is a password change with it; both
+    rows are reported."""
+    cid = register_active(program, "ada@example.com")
+    rows = LedgerRows(program)
+    _clear_digest(rows, cid, how)
+    _write_hash(rows, cid, ATTACKER)
+    wrong = _refusal(program, "ada@example.com", "not the password at all")
+    assert [1] == _failed_log_ins(rows)
+    assert wrong == _refusal(program, "ada@example.com", ATTACKER)
+    assert [2] == _failed_log_ins(rows)
+    assert wrong == _refusal(program, "ada@example.com", PASSWORD)
+    with pytest.raises(PermissionDenied) as caught:
+        program.accounts.change_password(cid, ATTACKER, "yet another passphrase")
+    assert "invalid_credentials" == caught.value.code
+    assert {
+        ("candidate", "credential_digest"),
+        ("account_credential", "password_hash"),
+    } <= _mismatches(program)
+
+
+def test_an_account_whose_history_never_recorded_a_digest_logs_in_as_before(
+    make_program: ProgramFactory,
+) -> None:
+    """A history written before digests were recorded (and no digest on the candidate):
+    the stored hash is accepted, and the password can be changed; a hash written in
+    then is refused."""
+    program = make_program("memory", ledger_key=KEY)
+    cid = register_active(program, "ada@example.com")
+    _without_digests(program, cid)
+    assert cid == program.accounts.authenticate("ada@example.com", PASSWORD).candidate_id
+    program.accounts.change_password(cid, PASSWORD, NEW)
+    assert cid == program.accounts.authenticate("ada@example.com", NEW).candidate_id
+    rows = LedgerRows(program)
+    _clear_digest(rows, cid, "null")
+    _write_hash(rows, cid, ATTACKER)
+    with pytest.raises(PermissionDenied):
+        program.accounts.authenticate("ada@example.com", ATTACKER)
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_a_history_that_does_not_verify_vouches_for_no_hash(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """A candidate without a digest whose history was edited (here: the digest taken out
+    of its registration entry, so that it seems never recorded) is refused as a wrong
+    password: a history that does not verify says nothing a log-in may rely on."""
+    program = make_program(backend, ledger_key=KEY)
+    cid = register_active(program, "ada@example.com")
+    rows = LedgerRows(program)
+    stream = f"history:{cid}"
+    for position, text in rows.read(stream):
+        raw = json.loads(text)
+        if raw["data"] and "credential_digest" in raw["data"]:
+            del raw["data"]["credential_digest"]
+            rows.rewrite(stream, position, raw)
+    _clear_digest(rows, cid, "null")
+    _write_hash(rows, cid, ATTACKER)
+    assert not program.history.verify(cid).ok
+    wrong = _refusal(program, "ada@example.com", "not the password at all")
+    assert wrong == _refusal(program, "ada@example.com", ATTACKER)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=HEALTH)
+@given(start=st.sampled_from(STARTS), steps=st.lists(st.sampled_from(STEPS), max_size=5))
+def test_whatever_set_the_hash_last_a_cleared_digest_cannot_let_a_hash_in(
+    make_program: ProgramFactory, start: str, steps: list[str]
+) -> None:
+    """Whichever entry recorded the digest last (registration one by one or in bulk,
+    a change, a reset, a rehash), a live account whose candidate digest is cleared
+    still logs in with its current password, and refuses a hash written in."""
+    program = make_program("memory", ledger_key=KEY)
+    cid, password = _start(program, start)
+    erased = False
+    for n, step in enumerate(steps):
+        with suppress(SymprogramError):
+            password = _step(program, cid, step, password, n)
+        erased = erased or step == "erase"
+    if erased:
+        return
+    rows = LedgerRows(program)
+    _clear_digest(rows, cid, "null")
+    if password is not None:
+        assert cid == program.accounts.authenticate("ada@example.com", password).candidate_id
+    _clear_digest(rows, cid, "null")  # a rehash on log-in records a digest again
+    _write_hash(rows, cid, ATTACKER)
+    with pytest.raises(PermissionDenied):
+        program.accounts.authenticate("ada@example.com", ATTACKER)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
 
+from symprogram._anchors import UNKNOWN
 from symprogram._checks import check_length
 from symprogram.accounts.models import MAX_PASSWORD_LENGTH, AccountStatus, Candidate, ContactDetails
 from symprogram.decisions import Decision, Reason
@@ -333,17 +334,33 @@ def credential_digest(encoded: str) -> str:
     return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def credential_anchored(candidate: Candidate | None, encoded: str) -> bool:
+def credential_anchored(candidate: Candidate | None, encoded: str, said: object = UNKNOWN) -> bool:
     """Whether the stored hash ``encoded`` is the one recorded for ``candidate``.
 
     A log-in refuses a hash that is not (put back from an older backup, or written
     in by hand) exactly as it refuses a wrong password. Nothing to compare (``True``)
-    without a candidate, or for one whose digest was never recorded (its hash was
-    set before digests were recorded). The digest is computed either way: the
+    without a candidate. A candidate that keeps no digest is compared with
+    ``said``, what its account history says of the stored hash
+    (:func:`~symprogram.accounts.rules.said_credential`, read only for such a
+    candidate): the digest the history recorded last, which the hash must match;
+    ``None``, no hash may be stored (the account was erased, or its history does
+    not verify and so vouches for nothing); :data:`~symprogram._anchors.UNKNOWN`,
+    the history never recorded a digest (the hash was set before digests were
+    recorded), so the hash is accepted. The digest is computed either way: the
     same work for every address.
+
+    Example:
+        >>> credential_anchored(None, "$scrypt$x")
+        True
     """
     digest = credential_digest(encoded).encode("ascii")
-    recorded = None if candidate is None else candidate.credential_digest
+    recorded: object = None if candidate is None else candidate.credential_digest
+    if candidate is not None and recorded is None:
+        if said is UNKNOWN:
+            return True
+        if said is None:
+            return False
+        recorded = said
     if recorded is None:
         return True
     # bytes: a digest written in by hand may hold any text (compare_digest refuses

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import attrs
 
+from symprogram._anchors import UNKNOWN
 from symprogram._checks import check_text
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import RESET, candidate_key
@@ -54,7 +55,12 @@ class Credentials(LinkRequests):
         A stored hash that is not the one the account history recorded (its
         digest, kept on the candidate: a credential row put back from an older
         backup or written in by hand) is refused exactly as a wrong password is,
-        after the same verification.
+        after the same verification. A candidate that keeps no digest (one stored
+        before digests were recorded, or one whose digest was removed by hand) is
+        compared with the history itself, read and verified for it alone: with
+        the digest its latest entry setting the hash recorded; accepted as before
+        only when the history never recorded one; refused when its history does
+        not verify or records the account's erasure.
 
         Args:
             email: the address.
@@ -81,11 +87,12 @@ class Credentials(LinkRequests):
             raise rules.invalid_credentials()
         keys = self._failure_keys(normalized, client_key)
         now = self._now()
-        candidate, encoded, failures = self._read(lambda s: self._load_login(s, normalized, keys))
+        loaded = self._read(lambda s: self._load_login(s, normalized, keys))
+        candidate, encoded, failures, said = loaded
         self._enforce_login_limits(failures, now)
         if encoded is None or encoded.startswith(UNUSABLE_PREFIX):
             candidate, encoded = None, self._dummy()  # the same work: one verification
-        anchored = rules.credential_anchored(candidate, encoded)
+        anchored = rules.credential_anchored(candidate, encoded, said)
         matched = self._matching_form(password, encoded)
         if candidate is None or matched is None or not anchored:
             self._login_failed(keys, now)
@@ -115,16 +122,33 @@ class Credentials(LinkRequests):
 
     def _load_login(
         self, store: AccountsStorage, email: str, keys: tuple[str, ...]
-    ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...]]:
-        """The failed log-ins counted, the account and its stored hash: the same reads
-        for every address (one candidate record decoded, one credential record read:
-        the address's stand-in slot's where it has no account)."""
+    ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...], object]:
+        """The failed log-ins counted, the account, its stored hash and what its
+        history says of the hash (see :meth:`_said_credential`): the same reads for
+        every address (one candidate record decoded, one credential record read:
+        the address's stand-in slot's where it has no account), and the history's
+        only for an account that keeps no digest."""
         failures = tuple(store.requests.recent_key(key) for key in keys)
         found = self._find_owner(store, email)
         slot = self._stand_in(store.tx, email).key
         holder = slot if found is None else found.candidate_id
         encoded = store.credentials.password_hash(holder)
-        return found, None if found is None else encoded, failures
+        said = self._said_credential(store.tx, found)
+        return found, None if found is None else encoded, failures, said
+
+    def _said_credential(self, tx: Transaction, candidate: Candidate | None) -> object:
+        """What the account history says of the stored hash of ``candidate``, read in
+        ``tx`` only when the candidate keeps no digest (``UNKNOWN`` otherwise, nothing
+        read): the digest recorded last, ``None`` (no hash may be stored: the
+        account's erasure is recorded, or the history does not verify and vouches
+        for nothing) or ``UNKNOWN`` (no digest was ever recorded); see
+        :func:`~symprogram.accounts.rules.credential_anchored`."""
+        if candidate is None or candidate.credential_digest is not None:
+            return UNKNOWN
+        ledger, key = self._history.ledger, candidate.candidate_id
+        if not ledger.verify(tx, key).ok:
+            return None
+        return rules.said_credential([(e.kind, e.data) for e in ledger.iter_entries(tx, key)])
 
     def _enforce_login_limits(
         self, failures: tuple[tuple[datetime, ...], ...], now: datetime
@@ -198,11 +222,12 @@ class Credentials(LinkRequests):
         rules.require_open(candidate)
         now = self._now()
         failures = AccountsStorage.request_key(LOGIN_LOG, candidate.contact.email)
-        failed, encoded_now, holder = self._read(
+        failed, encoded_now, holder, said = self._read(
             lambda s: (
                 s.requests.recent_key(failures),
                 s.credentials.password_hash(key),
-                s.candidates.get(key),  # its digest, read with the hash
+                found := s.candidates.get(key),  # its digest, read with the hash
+                self._said_credential(s.tx, found),
             )
         )
         self._enforce_login_limits((failed,), now)
@@ -210,7 +235,7 @@ class Credentials(LinkRequests):
             isinstance(current_password, str)
             and encoded_now is not None
             and self._matching_form(current_password, encoded_now) is not None
-            and rules.credential_anchored(holder, encoded_now)
+            and rules.credential_anchored(holder, encoded_now, said)
         ):
             self._login_failed((failures,), now)
             rules.require_current_password(False)
