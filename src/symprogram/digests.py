@@ -234,7 +234,12 @@ class LedgerDigest:
         store_id: str | None = None,
     ) -> LedgerDigest:
         """The digest of ``heads`` at ``at``, authenticated with ``key`` when given,
-        naming the store ``store_id`` when given."""
+        naming the store ``store_id`` when given.
+
+        Raises:
+            ValidationError: a ``key`` that is not non-empty bytes (``invalid_key``,
+                field ``key``).
+        """
         streams = tuple(sorted(heads, key=lambda h: h.stream))
         root = merkle_root([h.leaf() for h in streams])
         sequence = sum(h.length for h in streams)

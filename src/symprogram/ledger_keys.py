@@ -45,13 +45,12 @@ def key_id(key: bytes | None) -> str | None:
         (16, None)
 
     Raises:
-        ValidationError: ``key`` is neither bytes nor ``None`` (``invalid_key``).
+        ValidationError: ``key`` is neither non-empty bytes nor ``None``
+            (``invalid_key``): an empty key authenticates nothing.
     """
     if key is None:
         return None
-    if not isinstance(key, bytes | bytearray):
-        raise ValidationError("a ledger key must be bytes", field="key", code="invalid_key")
-    return hmac.new(key, _KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
+    return hmac.new(_check_key(key, "key"), _KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
 
 
 def _check_key(value: object, field: str) -> bytes:

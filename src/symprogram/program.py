@@ -131,7 +131,8 @@ class Program(Closing):
     threads. A ``Program`` is a context manager that closes its store.
 
     Raises:
-        ValidationError: a store or clock that is not one, or bad options.
+        ValidationError: a store or clock that is not one, or bad options; a
+            ``ledger_key`` that is not non-empty bytes or a key ring (``invalid_key``).
     """
 
     def __init__(

@@ -99,3 +99,24 @@ def test_against_a_file_name_with_a_nul_byte_is_a_usage_error(run: Invoke, db: P
     _write(db, OLD)
     result = run("ledgers", "verify", "--against", "kept\x00.txt", env=_env(OLD))
     assert_one_line_error(result, "usage", exit_code=2)
+
+
+def test_a_key_variable_set_but_empty_is_invalid_key(run: Invoke, db: Path) -> None:
+    """``SYMPROGRAM_LEDGER_KEY`` or ``SYMPROGRAM_LEDGER_LEGACY_KEY`` set but empty, or an
+    empty key in ``SYMPROGRAM_LEDGER_RETIRED_KEYS``: one-line ``invalid_key``, never a
+    program run without the key."""
+    _write(db, OLD, ("S1",))
+    empties = [
+        {**_env(OLD), "SYMPROGRAM_LEDGER_KEY": ""},
+        {**_env(OLD), "SYMPROGRAM_LEDGER_LEGACY_KEY": ""},
+        {**_env(NEW), "SYMPROGRAM_LEDGER_RETIRED_KEYS": f"{OLD.hex()},,"},
+    ]
+    for env in empties:
+        for command in ("verify", "digest"):
+            assert_one_line_error(run("ledgers", command, env=env), "invalid_key")
+    assert (
+        0
+        == run(
+            "ledgers", "verify", env={**_env(OLD), "SYMPROGRAM_LEDGER_RETIRED_KEYS": ""}
+        ).exit_code
+    )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import attrs
 import pytest
@@ -18,7 +20,9 @@ from symprogram import Program
 from symprogram.clock import FixedClock
 from symprogram.digests import LedgerDigest, LedgersVerification, StreamHead, merkle_root
 from symprogram.errors import IntegrityError, ValidationError
-from symprogram.ledger import Ledger
+from symprogram.history import AccountHistory
+from symprogram.ledger import Ledger, LedgerRegistry
+from symprogram.ledger_keys import LedgerKeys, key_id
 from symprogram.serialization import make_converter
 from symprogram.testing._kernel import ledger_digests, stream_heads
 
@@ -303,3 +307,29 @@ def test_a_newer_digest_extends_an_older_one_unless_a_stream_was_rolled_back(
     dropped = LedgerDigest.make(older.streams[1:], at=START, key=KEY)
     assert (first.stream,) == forked.unextended(older)
     assert (first.stream,) == dropped.unextended(older)
+
+
+def test_an_empty_key_is_invalid_key_wherever_a_ledger_key_is_given(tmp_path: Path) -> None:
+    """An empty key (bytes or bytearray) is ValidationError ``invalid_key`` in every
+    public place a ledger key is given: ``LedgerDigest.make`` and ``key_id`` as a
+    ledger, a key ring, a registry, an account history and a program; never a
+    digest authenticated with no secret at all."""
+    with Program.in_memory() as program:
+        store = program.store
+        places: list[Callable[[bytes], object]] = [
+            lambda key: LedgerDigest.make([], at=START, key=key),
+            key_id,
+            lambda key: Ledger("history", key=key),
+            LedgerKeys,
+            lambda key: LedgerKeys(b"k" * 32, retired=(key,)),
+            lambda key: LedgerKeys(b"k" * 32).rotated(key),
+            LedgerRegistry,
+            lambda key: AccountHistory(store, key=key),
+            lambda key: Program.in_memory(ledger_key=key),
+            lambda key: Program.open(f"sqlite:///{tmp_path / 'p.db'}", ledger_key=key),
+        ]
+        for place in places:
+            for key in (b"", bytearray()):
+                with pytest.raises(ValidationError) as info:
+                    place(key)
+                assert "invalid_key" == info.value.code, place

@@ -41,16 +41,24 @@ def _key(variable: str, text: str) -> bytes:
 
 
 def key_ring() -> LedgerKeys | None:
-    """The key ring the environment names (``None``: no ``SYMPROGRAM_LEDGER_KEY``)."""
+    """The key ring the environment names (``None``: no ``SYMPROGRAM_LEDGER_KEY``).
+
+    A variable that is set names a key: set but empty, it is refused
+    (``invalid_key``), never taken for no key. ``SYMPROGRAM_LEDGER_RETIRED_KEYS``
+    may be empty (no retired key), but none of its comma-separated keys may be.
+    """
     current = os.environ.get(KEY_ENV)
-    if not current:
+    if current is None:
         if os.environ.get(RETIRED_ENV) or os.environ.get(LEGACY_ENV):
             raise CliError("invalid_key", f"retired or legacy keys given without {KEY_ENV}")
         return None
-    retired = [_key(RETIRED_ENV, k) for k in os.environ.get(RETIRED_ENV, "").split(",") if k]
+    listed = os.environ.get(RETIRED_ENV, "")
+    retired = [_key(RETIRED_ENV, k) for k in listed.split(",")] if listed.strip() else []
     legacy = os.environ.get(LEGACY_ENV)
     return LedgerKeys(
-        _key(KEY_ENV, current), retired=retired, legacy=_key(LEGACY_ENV, legacy) if legacy else None
+        _key(KEY_ENV, current),
+        retired=retired,
+        legacy=None if legacy is None else _key(LEGACY_ENV, legacy),
     )
 
 
