@@ -114,6 +114,7 @@ MODELS = frozenset(
         "IncidentMessagePosted",
         "IncidentOpened",
         "IncidentStatusChanged",
+        "KeyUnknown",
         "KitAddress",
         "KitDelivered",
         "KitFulfilment",

@@ -535,7 +535,21 @@ class LedgersVerification(Outcome):
     def _found(self) -> tuple[Verification, ...]:
         return self.failures
 
+    @property
+    def key_mismatch(self) -> bool:
+        """True when streams failed and every one only with key problems
+        (:attr:`Verification.key_mismatch <symprogram.ledger.Verification.key_mismatch>`):
+        written with a key the verifying ring does not hold, not evidence of tampering."""
+        return bool(self.failures) and all(f.key_mismatch for f in self.failures)
+
     def raise_for_problems(self) -> None:
-        """Raise :class:`IntegrityError` (``ledger_tampered``) for the first failure."""
-        for failure in self.failures:
+        """Raise :class:`IntegrityError` for the first failure, a tampered stream first.
+
+        Raises:
+            IntegrityError: ``ledger_tampered`` when a stream has a problem other
+                than of the key; else ``ledger_key_unknown`` (see
+                :meth:`Verification.raise_for_problems
+                <symprogram.ledger.Verification.raise_for_problems>`).
+        """
+        for failure in sorted(self.failures, key=lambda f: f.key_mismatch):
             failure.raise_for_problems()

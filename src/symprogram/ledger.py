@@ -46,7 +46,7 @@ import attrs
 from symprogram._ledger_subjects import HEAD_KIND, verify_pages
 from symprogram._ledger_text import _canonical as _canonical
 from symprogram._ledger_text import _chain_body as _chain_body
-from symprogram._ledger_text import _data_digest, _head_mac, _mac, _marker, _seal
+from symprogram._ledger_text import _data_digest, _head_mac, _mac, _marker
 from symprogram._ledger_text import _entry_text as _entry_text
 from symprogram.clock import ensure_utc
 from symprogram.errors import IntegrityError, ValidationError
@@ -62,10 +62,11 @@ from symprogram.persistence import (
 from symprogram.serialization import canonical_json, json_value
 
 if TYPE_CHECKING:
-    from symprogram.digests import LedgerDigest, StreamHead
+    from symprogram.digests import LedgerDigest
 
 __all__ = [
     "GENESIS",
+    "KeyUnknown",
     "Ledger",
     "LedgerEntry",
     "LedgerRegistry",
@@ -144,6 +145,31 @@ class Outcome:
 
 
 @attrs.frozen
+class KeyUnknown(Problem):
+    """An entry, erasure marker or stream head made with a key the verifying key ring
+    does not hold (code ``ledger_key_unknown``).
+
+    A problem of the key, not evidence of tampering: the stream was written (or
+    erased, or re-keyed) with another key, or verified without the key it was
+    written with. Verify it with that key (as the current or a retired key of the
+    ring) to know whether the entries were altered. Key ids only, never keys.
+
+    Attributes:
+        key_id: the key id it names, as stored.
+        key_ids: the ids of the verifying ring's keys, the current key's first
+            (none: verified without a key).
+    """
+
+    key_id: str
+    key_ids: tuple[str, ...] = ()
+
+    @property
+    def details(self) -> dict[str, object]:
+        """The key id named and the verifying ring's key ids, as a mapping."""
+        return {"key_id": self.key_id, "key_ids": list(self.key_ids)}
+
+
+@attrs.frozen
 class Verification(Outcome):
     """The result of verifying one stream: ``ok`` and the problems found.
 
@@ -161,8 +187,36 @@ class Verification(Outcome):
     def _found(self) -> tuple[Problem, ...]:
         return self.problems
 
+    @property
+    def key_mismatch(self) -> bool:
+        """True when problems were found and every one is :class:`KeyUnknown`: the
+        stream was written with a key the verifying ring does not hold, which is not
+        evidence of tampering (verify with that key)."""
+        return bool(self.problems) and all(isinstance(p, KeyUnknown) for p in self.problems)
+
     def raise_for_problems(self) -> None:
-        """Raise :class:`IntegrityError` (code ``ledger_tampered``) if anything was found."""
+        """Raise :class:`IntegrityError` if anything was found.
+
+        Raises:
+            IntegrityError: ``ledger_key_unknown`` when every problem is of the key
+                (:attr:`key_mismatch`; ``details`` name the stream's key ids,
+                ``key_ids``, and the verifying ring's, ``verifying_key_ids``);
+                ``ledger_tampered`` otherwise.
+        """
+        if self.key_mismatch:
+            unknown = [p for p in self.problems if isinstance(p, KeyUnknown)]
+            written = sorted({p.key_id for p in unknown})
+            raise IntegrityError(
+                f"ledger of {self.subject!r} was written with key id "
+                f"{', '.join(written)}, which the program's key ring does not hold: "
+                "verify it with that key",
+                code="ledger_key_unknown",
+                details={
+                    "problems": [attrs.asdict(p) for p in self.problems],
+                    "key_ids": written,
+                    "verifying_key_ids": list(unknown[0].key_ids),
+                },
+            )
         if self.problems:
             first = self.problems[0]
             raise IntegrityError(
@@ -175,20 +229,6 @@ class Verification(Outcome):
 
 class _UnknownKey(Exception):
     """A key id the ledger's ring does not hold (reported ``ledger_key_unknown``)."""
-
-
-class _Walk:
-    """The state of one streaming pass over a stream (see :meth:`Ledger.verify`)."""
-
-    __slots__ = ("covered", "covered_hash", "expected", "last", "prev", "problems")
-
-    def __init__(self, covered: StreamHead | None) -> None:
-        self.problems: list[Problem] = []
-        self.prev = GENESIS
-        self.expected = 1
-        self.last = 0
-        self.covered = covered
-        self.covered_hash: str | None = None
 
 
 class Ledger:
@@ -508,7 +548,9 @@ class Ledger:
         """Check ``subject``'s whole stream: every hash, link, position, erasure and the head.
 
         Each entry, marker and head is checked with the key its key id names
-        (``ledger_key_unknown`` when the ring does not hold it). With ``against``
+        (when the ring does not hold it: a :class:`KeyUnknown` problem naming that
+        key id and the ring's, not tampering; see
+        :attr:`Verification.key_mismatch`). With ``against``
         (a digest kept outside the database), also prove that the stream still
         extends what the digest covered: it is present, at least as long, and its
         entry at the covered length has the covered hash (or had it before a
@@ -523,116 +565,9 @@ class Ledger:
                 or of another store (``digest_store_mismatch``).
             IntegrityError: a digest that was altered (``digest_forged``).
         """
-        stream = self.stream(subject)
-        covered = None
-        if against is not None:
-            self.check_digest(against)
-            against.check_store(tx)
-            covered = against.head(stream)
-        walk = _Walk(covered)
-        for position, text in _read_stream(tx, stream, 0):
-            self._check_entry(walk, stream, subject, position, text)
-        self._check_head(tx, subject, walk)
-        if covered is not None:
-            _check_covered(walk, covered)
-        return Verification(subject, walk.last, tuple(walk.problems))
+        from symprogram._ledger_verify import verify_stream
 
-    def _check_entry(
-        self, walk: _Walk, stream: str, subject: str, position: int, text: str
-    ) -> None:
-        problems = walk.problems
-        walk.last = position
-        if position != walk.expected:
-            problems.append(Problem(walk.expected, "gap", f"entry {walk.expected} is missing"))
-        walk.expected = position + 1
-        try:
-            raw = json_value(text)
-            digest = str(raw["digest"])
-            self._check_data(problems, stream, position, raw, digest)
-            at = ensure_utc(datetime.fromisoformat(raw["at"])).isoformat()
-            if raw["prev"] != walk.prev:
-                problems.append(
-                    Problem(position, "broken_link", "does not follow the previous entry")
-                )
-            if not self._authentic(raw, subject, position, at, digest):
-                problems.append(Problem(position, "hash_mismatch", "the entry was altered"))
-            walk.prev = str(raw["hash"])
-        except _UnknownKey as exc:
-            problems.append(_unknown_key(position, exc))
-            walk.prev = str(raw["hash"])
-        except (ValueError, KeyError, TypeError, AttributeError, ValidationError):
-            problems.append(Problem(position, "unreadable", "the entry cannot be parsed"))
-            walk.prev = ""
-        if walk.covered is not None and position == walk.covered.length:
-            walk.covered_hash = walk.prev
-
-    def _authentic(self, raw: Any, subject: str, position: int, at: str, digest: str) -> bool:
-        """Whether the entry's hash is its chain MAC under its key, or, once re-keyed,
-        whether its seal under the sealing key covers its fields and hash."""
-        prev, kind, chain = str(raw["prev"]), str(raw["kind"]), raw["hash"]
-        seal = raw.get("seal")
-        if seal is None:
-            body = _chain_body(prev, subject, position, kind, at, digest)
-            return bool(_mac(self._key_for(raw.get("key")), body) == chain)
-        key = self._key_for(raw.get("seal_key"))
-        expected = _seal(key, prev, subject, position, kind, at, digest, str(chain))
-        return isinstance(seal, str) and hmac.compare_digest(seal, expected)
-
-    def _check_data(
-        self, problems: list[Problem], stream: str, position: int, raw: Any, digest: str
-    ) -> None:
-        data, salt = raw["data"], raw["salt"]
-        if data is None:
-            marker = raw.get("erased")
-            adopted = raw.get("erased_adopted")
-            try:
-                key = self._key_for(raw.get("erased_key"))
-            except _UnknownKey as exc:
-                problems.append(_unknown_key(position, exc))
-                return
-            when = None if adopted is None else str(adopted)
-            expected = _marker(key, stream, position, digest, str(raw["hash"]), when)
-            if not isinstance(marker, str) or not hmac.compare_digest(marker, expected):
-                problems.append(
-                    Problem(
-                        position,
-                        "erasure_forged",
-                        "the data was removed without an authenticated erasure",
-                    )
-                )
-        elif not isinstance(salt, str) or _data_digest(salt, canonical_json(data)) != digest:
-            problems.append(Problem(position, "data_altered", "the data does not match its digest"))
-
-    def _check_head(self, tx: Transaction, subject: str, walk: _Walk) -> None:
-        last = walk.last
-        try:
-            length, head_hash, _ = self._head(tx, subject)
-        except IntegrityError as exc:
-            if exc.code == "ledger_key_unknown":
-                walk.problems.append(
-                    Problem(last, "ledger_key_unknown", "the head names a key not held")
-                )
-                return
-            walk.problems.append(
-                Problem(last, "head_unreadable", "the stream head cannot be parsed or is forged")
-            )
-            return
-        if length != last or (last and head_hash != walk.prev):
-            walk.problems.append(
-                Problem(
-                    last,
-                    "truncated",
-                    f"the stream head records {length} entries, {last} were found",
-                )
-            )
-
-
-def _unknown_key(position: int, exc: _UnknownKey) -> Problem:
-    return Problem(
-        position,
-        "ledger_key_unknown",
-        f"made with key id {exc.args[0]!r}, which the program's key ring does not hold",
-    )
+        return verify_stream(self, tx, subject, against=against)
 
 
 def _read_stream(tx: Transaction, stream: str, after: int) -> Iterator[tuple[int, str]]:
@@ -644,34 +579,6 @@ def _read_stream(tx: Transaction, stream: str, after: int) -> Iterator[tuple[int
         if len(batch) < _BATCH:
             return
         cursor = batch[-1][0]
-
-
-def _check_covered(walk: _Walk, covered: StreamHead) -> None:
-    """Report where the stream no longer extends what a digest covered."""
-    if walk.last == 0:
-        walk.problems.append(
-            Problem(
-                0,
-                "digest_stream_missing",
-                f"the digest covered {covered.length} entries; the stream is gone",
-            )
-        )
-    elif walk.last < covered.length:
-        walk.problems.append(
-            Problem(
-                walk.last,
-                "digest_truncated",
-                f"the digest covered {covered.length} entries, {walk.last} were found",
-            )
-        )
-    elif walk.covered_hash != covered.head:
-        walk.problems.append(
-            Problem(
-                covered.length,
-                "digest_head_mismatch",
-                f"entry {covered.length} is not the one the digest covered",
-            )
-        )
 
 
 def _checked_digest(value: object) -> LedgerDigest:

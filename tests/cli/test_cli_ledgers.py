@@ -120,3 +120,27 @@ def test_a_key_variable_set_but_empty_is_invalid_key(run: Invoke, db: Path) -> N
             "ledgers", "verify", env={**_env(OLD), "SYMPROGRAM_LEDGER_RETIRED_KEYS": ""}
         ).exit_code
     )
+
+
+def test_a_key_that_did_not_write_the_ledgers_is_ledger_key_unknown_not_tampering(
+    run: Invoke, db: Path
+) -> None:
+    """``history verify`` reads the key from the environment as ``ledgers verify`` does.
+    With a valid key that did not write the entries, both exit 1 with
+    ``ledger_key_unknown`` (``KEY UNKNOWN``, the key ids named, never the keys), not
+    ``ledger_tampered``; with the key that wrote them, both exit 0."""
+    _write(db, OLD)
+    for command in (("history", "verify", "--all"), ("ledgers", "verify")):
+        text = run(*command, env=_env(NEW))
+        assert_one_line_error(text, "ledger_key_unknown")
+        assert "TAMPERED" not in text.output
+        assert key_id(OLD) in text.output and key_id(NEW) in text.output
+        assert OLD.hex() not in text.output and NEW.hex() not in text.output
+        as_json = parsed(run(*command, "--json", env=_env(NEW)))
+        assert "ledger_key_unknown" == as_json["error"]["code"]
+        assert 0 == run(*command, env=_env(OLD)).exit_code, command
+    shown = parsed(run("history", "verify", "--all", "--json", env=_env(NEW)))
+    assert {(key_id(OLD), (key_id(NEW),))} == {
+        (p["key_id"], tuple(p["key_ids"])) for r in shown["results"] for p in r["problems"]
+    }
+    assert "KEY UNKNOWN" in run("history", "verify", "--all", env=_env(NEW)).stdout

@@ -7,8 +7,10 @@ from typing import Any
 
 import click
 
+from symprogram._cli.ledgers import keyed_program, verification_error
 from symprogram._cli.output import jsonable, when
 from symprogram._cli.shell import CliError, State, emit, json_command, json_option, pass_state
+from symprogram.ledger import KeyUnknown, Verification
 
 
 # -- history -----------------------------------------------------------------------------
@@ -42,10 +44,13 @@ def history_show(state: State, candidate_id: str, as_json: bool) -> None:
 def history_verify(
     state: State, candidate_ids: tuple[str, ...], every: bool, as_json: bool
 ) -> None:
-    """Verify the hash chain of CANDIDATE_IDS' histories (or --all); exit 1 if tampered."""
+    """Verify the hash chain of CANDIDATE_IDS' histories (or --all); exit 1 if tampered.
+
+    The ledger key is read from the environment, as the ``ledgers`` commands read it.
+    """
     if every == bool(candidate_ids):
         raise CliError("usage", "give candidate IDs or --all (not both)", exit_code=2)
-    program = state.existing_program()
+    program = keyed_program(state)
     subjects: Iterator[str] | tuple[str, ...]
     subjects = program.history.subjects() if every else candidate_ids
     results = []
@@ -54,20 +59,26 @@ def history_verify(
             program.accounts.get_candidate(subject)  # unknown candidate: a one-line error
         results.append(program.history.verify(subject))
     failed = [r for r in results if not r.ok]
-    data: dict[str, Any] = {"checked": len(results), "ok": not failed, "results": jsonable(results)}
+    shown = [_result_data(r) for r in results]
+    data: dict[str, Any] = {"checked": len(results), "ok": not failed, "results": shown}
     lines = []
     for r in results:
-        lines.append(f"{r.subject}: {'ok' if r.ok else 'TAMPERED'} ({r.length} entries)")
+        label = "ok" if r.ok else "KEY UNKNOWN" if r.key_mismatch else "TAMPERED"
+        lines.append(f"{r.subject}: {label} ({r.length} entries)")
         lines.extend(f"  position {p.position}: [{p.code}] {p.message}" for p in r.problems)
     if failed:
-        first = failed[0]
-        error = CliError(
-            "ledger_tampered",
-            f"{len(failed)} of {len(results)} histories fail verification "
-            f"(first: {first.subject} at position {first.problems[0].position})",
-        )
+        error = verification_error(failed, f"of {len(results)} histories")
         if not as_json:
             emit(as_json, data, lines)
         error.payload = data | {"error": error.data}
         raise error
     emit(as_json, data, lines or ["(no history to verify)"])
+
+
+def _result_data(result: Verification) -> Any:
+    """``result`` as JSON data, a key problem with the key ids it names (never keys)."""
+    data = jsonable(result)
+    for problem, shown in zip(result.problems, data["problems"], strict=True):
+        if isinstance(problem, KeyUnknown):
+            shown.update(problem.details)
+    return data

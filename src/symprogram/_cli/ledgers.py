@@ -9,6 +9,7 @@ key), ``SYMPROGRAM_LEDGER_RETIRED_KEYS`` (retired keys, comma-separated) and
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import click
 from symprogram import Program
 from symprogram._cli.shell import CliError, FilePath, State, emit, json_command
 from symprogram.digests import LedgerDigest
+from symprogram.ledger import Verification
 from symprogram.ledger_keys import LedgerKeys
 
 KEY_ENV = "SYMPROGRAM_LEDGER_KEY"
@@ -62,7 +64,7 @@ def key_ring() -> LedgerKeys | None:
     )
 
 
-def _program(state: State) -> Program:
+def keyed_program(state: State) -> Program:
     """The existing database's program, with the environment's key ring."""
     opened = state.existing_program()
     return Program(
@@ -80,6 +82,25 @@ def _against(path: Path | None) -> LedgerDigest | None:
     return LedgerDigest.from_text(text)
 
 
+def verification_error(failed: Sequence[Verification], what: str) -> CliError:
+    """The error of failed verifications: ``ledger_tampered`` naming the first tampered
+    one; ``ledger_key_unknown`` when every one failed only for keys the environment's
+    key ring does not hold (not evidence of tampering)."""
+    tampered = [f for f in failed if not f.key_mismatch]
+    if tampered:
+        first = tampered[0]
+        return CliError(
+            "ledger_tampered",
+            f"{len(tampered)} {what} fail verification "
+            f"(first: {first.subject} at position {first.problems[0].position})",
+        )
+    return CliError(
+        "ledger_key_unknown",
+        f"{len(failed)} {what} were written with a key the key ring does not hold "
+        f"(first: {failed[0].subject}): give that key in {KEY_ENV} or {RETIRED_ENV}",
+    )
+
+
 @click.group()
 def ledgers() -> None:
     """The tamper-evident ledgers: digests, verification, key rotation."""
@@ -88,7 +109,7 @@ def ledgers() -> None:
 @json_command(ledgers, "digest")
 def ledgers_digest(state: State, as_json: bool) -> None:
     """Print a digest of every ledger, one line to keep outside the database."""
-    digest = _program(state).digest()
+    digest = keyed_program(state).digest()
     text = digest.to_text()
     data = {
         "digest": text,
@@ -103,7 +124,7 @@ def ledgers_digest(state: State, as_json: bool) -> None:
 @json_command(ledgers, "verify", against_option)
 def ledgers_verify(state: State, against: Path | None, as_json: bool) -> None:
     """Verify every stream of every ledger (against a kept digest); exit 1 if tampered."""
-    result = _program(state).verify_all(against=_against(against))
+    result = keyed_program(state).verify_all(against=_against(against))
     failures = [
         {"stream": f.subject, "problems": [[p.position, p.code, p.message] for p in f.problems]}
         for f in result.failures
@@ -113,10 +134,7 @@ def ledgers_verify(state: State, against: Path | None, as_json: bool) -> None:
         f"{f['stream']}: [{p[1]}] entry {p[0]}: {p[2]}" for f in failures for p in f["problems"]
     ]
     if not result.ok:
-        error = CliError(
-            "ledger_tampered",
-            f"{len(failures)} stream(s) fail verification: {failures[0]['stream']}",
-        )
+        error = verification_error(result.failures, "stream(s)")
         if not as_json:
             emit(as_json, data, lines)
         error.payload = data | {"error": error.data}
@@ -127,7 +145,7 @@ def ledgers_verify(state: State, against: Path | None, as_json: bool) -> None:
 @json_command(ledgers, "rekey", against_option)
 def ledgers_rekey(state: State, against: Path | None, as_json: bool) -> None:
     """Re-key every stream with the current key, after verifying it; resumable."""
-    program = _program(state)
+    program = keyed_program(state)
     if program.ledgers.keys is None:
         raise CliError("ledger_key_missing", f"set {KEY_ENV} (and {RETIRED_ENV}) to re-key")
     count = program.rekey(against=_against(against))
@@ -142,7 +160,7 @@ def ledgers_rekey(state: State, against: Path | None, as_json: bool) -> None:
 @json_command(ledgers, "adopt-erasures", against_option)
 def ledgers_adopt_erasures(state: State, against: Path | None, as_json: bool) -> None:
     """Once, after upgrading: mark entries an earlier build erased without a marker."""
-    count = _program(state).adopt_erasures(against=_against(against))
+    count = keyed_program(state).adopt_erasures(against=_against(against))
     emit(
         as_json, {"adopted": count}, [f"adopted {count} erased entr{'y' if count == 1 else 'ies'}"]
     )

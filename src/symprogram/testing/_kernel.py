@@ -14,6 +14,7 @@ from symprogram.digests import LedgerDigest, LedgersVerification, StreamHead
 from symprogram.events import LedgerEntry, Problem, Verification
 from symprogram.i18n import LanguageTag, Negotiation
 from symprogram.ids import CandidateId
+from symprogram.ledger import KeyUnknown
 from symprogram.ledger_keys import LedgerKeys, key_id
 from symprogram.notify import Message
 from symprogram.persistence import Record
@@ -29,6 +30,7 @@ __all__ = [
     "language_tags",
     "ledger_digests",
     "ledger_entries",
+    "key_unknown_problems",
     "ledger_keys",
     "ledgers_verifications",
     "messages",
@@ -250,6 +252,22 @@ def problems(**overrides: Any) -> st.SearchStrategy[Problem]:
     )
 
 
+def key_unknown_problems(**overrides: Any) -> st.SearchStrategy[KeyUnknown]:
+    """Key problems of a ledger verification: a key id the verifying ring lacks."""
+    kid = st.binary(min_size=16, max_size=32).map(key_id)
+    return _build(
+        KeyUnknown,
+        {
+            "position": st.integers(0, 100),
+            "code": st.just("ledger_key_unknown"),
+            "message": st.text(max_size=20),
+            "key_id": kid,
+            "key_ids": st.lists(kid, max_size=3).map(tuple),
+        },
+        overrides,
+    )
+
+
 def verifications(**overrides: Any) -> st.SearchStrategy[Verification]:
     """Ledger verification results, with or without problems."""
     return _build(
@@ -340,6 +358,7 @@ def register() -> None:
     st.register_type_strategy(TokenGeneration, token_generations())
     st.register_type_strategy(LedgerEntry, ledger_entries())
     st.register_type_strategy(Problem, problems())
+    st.register_type_strategy(KeyUnknown, key_unknown_problems())
     st.register_type_strategy(Record, records())
     st.register_type_strategy(Verification, verifications())
     st.register_type_strategy(StreamHead, stream_heads())

@@ -70,6 +70,7 @@ __all__ = [
     "incidents",
     "instants",
     "language_choices",
+    "key_unknown_problems",
     "language_tags",
     "languages",
     "ledger_audits",
@@ -302,6 +303,7 @@ from symprogram.testing._entitlements import (  # noqa: E402
 from symprogram.testing._events import all_event_types, domain_events  # noqa: E402
 from symprogram.testing._kernel import (  # noqa: E402
     candidate_ids,
+    key_unknown_problems,
     language_tags,
     ledger_digests,
     ledger_entries,
