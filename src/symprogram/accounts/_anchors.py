@@ -54,10 +54,13 @@ def candidate_anchor_check(
     incidents = {i: n for i in sorted(incident_ids) if (n := storage.incidents.find(i))}
     email = rules.said_email(pairs)
     owner = None if email is None else storage.candidates.find_key_by_email(email)
+    left = rules.former_emails(pairs)
+    indexed = [e for e in left if storage.candidates.find_key_by_email(e) == subject]
     encoded = storage.credentials.password_hash(subject)
     differences = (
         *rules.candidate_differences(subject, candidate, pairs),
         *rules.email_index_differences(subject, candidate, email, owner),
+        *rules.former_email_index_differences(subject, candidate, indexed),
         *rules.account_records_differences(subject, candidate, pairs, reports, incidents),
         *rules.credential_differences(subject, encoded, pairs),
     )

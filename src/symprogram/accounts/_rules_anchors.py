@@ -13,6 +13,8 @@ and compares it with the stored candidate (``aggregate_mismatch``; the kernel's
 - **e-mail address**: ``candidate_registered``'s ``email``, then each
   ``email_changed``'s ``email``; ``account_erased`` makes it the erased marker;
 - **erasure**: after ``account_erased`` the stored candidate is erased;
+- **address index**: the index gives the current address to the account, and
+  none of the addresses it left (:func:`former_emails`);
 - **credential digest**: ``candidate_registered``, ``password_changed`` and
   ``password_rehashed`` record the SHA-256 of the password hash they stored
   (``credential_digest``), which the candidate keeps (a log-in compares the
@@ -46,7 +48,7 @@ Re-exported by :mod:`symprogram.accounts.rules`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from symprogram._anchors import (
@@ -92,6 +94,8 @@ __all__ = [
     "candidate_differences",
     "credential_differences",
     "email_index_differences",
+    "former_email_index_differences",
+    "former_emails",
     "mentions_account",
     "named_records",
     "said_credential",
@@ -302,6 +306,57 @@ def email_index_differences(
     if not live or email is None or owner == candidate_id:
         return ()
     return (AggregateDifference(EMAIL_INDEX, candidate_id, "email_index", owner, candidate_id),)
+
+
+def former_emails(entries: SaidEntries) -> tuple[str, ...]:
+    """The addresses the history says a live account had before its current one.
+
+    ``candidate_registered``'s ``email`` and each ``email_changed``'s ``email``,
+    oldest first, without the current address (compared casefolded, as the address
+    index does); none for an account whose address is unknown or that was erased.
+
+    Example:
+        >>> former_emails([("candidate_registered", {"email": "a@x.example"}),
+        ...                ("email_changed", {"email": "b@x.example"})])
+        ('a@x.example',)
+    """
+    current = said_email(entries)
+    if current is None:
+        return ()
+    found: list[str] = []
+    for kind, data in entries:
+        email = said_text(data, "email") if kind in (_REGISTERED, _EMAIL) else None
+        if email is not None and email.casefold() != current.casefold() and email not in found:
+            found.append(email)
+    return tuple(found)
+
+
+def former_email_index_differences(
+    candidate_id: str, candidate: Candidate | None, indexed: Sequence[str]
+) -> tuple[AggregateDifference, ...]:
+    """Whether the address index still gives a live account an address it left.
+
+    An e-mail change moves the account's index entry to the new address; the old
+    entry put back would let the account log in, and be found, under the address it
+    left (and keep that address from anybody else).
+
+    Args:
+        candidate_id: the account's candidate ID.
+        candidate: the stored candidate (``None`` or erased: nothing compared).
+        indexed: the account's :func:`former_emails` that the index still gives to it.
+
+    Returns:
+        one personal difference ``former_email_index`` of kind ``candidate_email``
+        (the message names no address) when any is; none otherwise.
+    """
+    live = candidate is not None and candidate.erased_at is None
+    if not live or not indexed:
+        return ()
+    return (
+        AggregateDifference(
+            EMAIL_INDEX, candidate_id, "former_email_index", candidate_id, None, personal=True
+        ),
+    )
 
 
 def named_records(

@@ -84,6 +84,11 @@ _VERSION = frozenset({"version"})
 """A stored text leaves out the version the store keeps beside it."""
 
 
+def _holds(candidate: Candidate | None, digest: str) -> bool:
+    """Whether ``candidate`` holds the address whose index value is ``digest``."""
+    return candidate is not None and _text.email_key(candidate.contact.email) == digest
+
+
 class _Candidates:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
@@ -116,8 +121,16 @@ class _Candidates:
         return self._repo.save(candidate)
 
     def find_by_email(self, email: str) -> Candidate | None:
-        key = self._tx.index_get(EMAIL_INDEX, _text.email_key(email))
-        return None if key is None else self._repo.find(key)
+        """The account the address index gives ``email`` to, if it holds that address.
+
+        An index entry naming an account that does not hold the address (an entry put
+        back after an e-mail change or an erasure, or written in for another address)
+        answers as no entry: the account is not returned.
+        """
+        digest = _text.email_key(email)
+        key = self._tx.index_get(EMAIL_INDEX, digest)
+        found = None if key is None else self._repo.find(key)
+        return found if _holds(found, digest) else None
 
     def find_by_email_evenly(
         self, email: str, template: str, template_email: str, *, instead: str | None = None
@@ -146,7 +159,8 @@ class _Candidates:
             if key is not None:
                 raise
             return None  # an address no record can hold, or a stand-in read gone bad
-        return None if key is None else found
+        owned = key is not None and record is not None and _holds(found, digest)
+        return found if owned else None
 
     def find_key_by_email(self, email: str) -> str | None:
         """Return the candidate ID owning ``email`` (without loading the candidate), or ``None``."""

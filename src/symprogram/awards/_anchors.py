@@ -4,9 +4,10 @@
 check of the kernel (:data:`symprogram._anchors.AnchorCheck`): a program
 registers it on its account history (``AccountHistory.add_anchor_check``), so
 that ``history.verify`` and ``verify_all`` report a stored record whose exam
-results, grants, disclosures or kits differ from what the history says (``aggregate_mismatch``; the
-rule is :func:`symprogram.awards.rules.awards_differences`). It only reads: the
-candidate's awards record, its disclosures and its kits.
+results, grants, disclosures (or their code index entries) or kits differ from
+what the history says (``aggregate_mismatch``; the rule is
+:func:`symprogram.awards.rules.awards_differences`). It only reads: the
+candidate's awards record, its disclosures, their code index entries and its kits.
 """
 
 from __future__ import annotations
@@ -38,5 +39,6 @@ def awards_anchor_check(
     disclosures = {did: d for did in sorted(named) if (d := storage.find_disclosure(tx, did))}
     made = {*awards.kit_ids, *rules.made_kits(pairs)}
     kits = {kid: kit for kid in sorted(made) if (kit := storage.find_kit(tx, kid))}
-    differences = rules.awards_differences(subject, awards, pairs, disclosures, kits)
+    owners = {did: storage.code_owner(tx, d.code_digest) for did, d in disclosures.items()}
+    differences = rules.awards_differences(subject, awards, pairs, disclosures, kits, owners)
     return mismatches(entries[-1].position if entries else 0, differences)

@@ -25,6 +25,9 @@ runs it):
   is not compared where the entry predates it (no ``holder_name``) or where the
   disclosure was erased (the erased marker and no recipient, in a record of awards
   the erasure marked erased);
+- **verification codes**: the code index gives each stored disclosure's code
+  (its ``code_digest``) to that disclosure (an entry deleted would make a valid
+  disclosure unverifiable);
 - **kits**: each ``kit_queued`` or ``kit_held`` adds its ``kit_id`` with its award;
   ``kit_released`` queues it, ``kit_shipped`` and ``kit_delivered`` move it on;
   the stored record lists exactly those kits, and each stored kit is the
@@ -250,6 +253,7 @@ def awards_differences(
     entries: SaidEntries,
     disclosures: Mapping[str, Disclosure] | None = None,
     kits: Mapping[str, KitFulfilment] | None = None,
+    code_owners: Mapping[str, str | None] | None = None,
 ) -> tuple[AggregateDifference, ...]:
     """Where the stored ``awards`` differ from what the candidate's history ``entries`` say.
 
@@ -262,6 +266,9 @@ def awards_differences(
             by ID (one missing: not stored); ``None``: disclosures are not compared.
         kits: the stored achievement kits the record lists or the history names,
             by ID (one missing: not stored); ``None``: kits are not compared.
+        code_owners: for each stored disclosure's ID, the disclosure ID the code
+            index gives its code digest (``None``: no entry); ``None``: the index
+            is not compared.
 
     Returns:
         one difference per result, grant or disclosure the record and the history
@@ -269,8 +276,9 @@ def awards_differences(
         field they disagree on (``results[ID].score``, ``grants[ID].expires_at``,
         ``grants[ID].revoked``); a disclosure's own record is reported under its
         kind and ID (``disclosure``: not stored; ``revoked``, ``expires_at``,
-        ``award_ids``; ``holder_name``, a personal difference), and so is a
-        kit's (``kit``: not stored; ``status``, ``award_id``, ``candidate_id``).
+        ``award_ids``; ``holder_name``, a personal difference; ``code_index``:
+        its code does not lead to it), and so is a kit's (``kit``: not stored;
+        ``status``, ``award_id``, ``candidate_id``).
         None when they agree.
     """
     said = _Said()
@@ -307,6 +315,7 @@ def awards_differences(
         )
         erased = awards is not None and awards.erased_at is not None
         found += _disclosed_to(said.disclosed, disclosures, erased=erased)
+        found += _code_index(disclosures, code_owners)
     if kits is not None:
         listed = () if awards is None else awards.kit_ids
         found += listing_differences(
@@ -315,6 +324,21 @@ def awards_differences(
         stored = {kid: _kit_fields(kit) for kid, kit in kits.items()}
         found += _compare_own(KIT_KIND, "made", said.kits, stored)
     return tuple(found)
+
+
+def _code_index(
+    disclosures: Mapping[str, Disclosure], owners: Mapping[str, str | None] | None
+) -> list[AggregateDifference]:
+    """Each stored disclosure whose verification code the code index does not give
+    to it: deleted, a valid disclosure could not be verified; moved, its code would
+    show another disclosure."""
+    if owners is None:
+        return []
+    return [
+        AggregateDifference(DISCLOSURE_KIND, did, "code_index", owners.get(did), did)
+        for did in sorted(disclosures)
+        if owners.get(did) != did
+    ]
 
 
 def _erased_disclosure(disclosure: Disclosure) -> bool:

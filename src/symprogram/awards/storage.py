@@ -90,9 +90,18 @@ class AwardsStorage:
         return self._disclosures(tx).find(disclosure_id)
 
     def disclosure_by_code(self, tx: Transaction, code_digest: str) -> Disclosure | None:
-        """The disclosure whose verification code has this digest, if any."""
+        """The disclosure whose verification code has this digest, if any.
+
+        An index entry naming a disclosure of another code (written in for a code of
+        one's own) answers as no entry: that disclosure is not returned.
+        """
         key = tx.index_get(CODE_INDEX, code_digest)
-        return None if key is None else self._disclosures(tx).find(key)
+        found = None if key is None else self._disclosures(tx).find(key)
+        return found if found is not None and found.code_digest == code_digest else None
+
+    def code_owner(self, tx: Transaction, code_digest: str) -> str | None:
+        """The disclosure ID the code index gives ``code_digest`` (``None``: none)."""
+        return tx.index_get(CODE_INDEX, code_digest)
 
     def save_disclosure(self, tx: Transaction, disclosure: Disclosure) -> Disclosure:
         """Add (and index its code digest) or save a disclosure."""
