@@ -15,10 +15,13 @@ answers as no entry at all.
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from _programs import PASSWORD, register_active, register_form
+from _programs import PASSWORD, ProgramFactory, register_active, register_form
 from symprogram import Program
 from symprogram._anchors import AggregateMismatch
 from symprogram.accounts import rules as account_rules
@@ -28,6 +31,7 @@ from symprogram.notify import Outbox
 
 EMAIL_INDEX = "candidate_email"
 CODE_INDEX = "award_disclosure_code"
+HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 
 def _key(address: str) -> str:
@@ -163,3 +167,34 @@ def test_a_code_index_entry_of_the_attacker_s_own_code_is_refused(program: Progr
     assert "disclosure_not_found" == raised.value.code
     shown = program.awards.verify_disclosure(code, recipient_email="hr@example.com")
     assert did == shown.disclosure_id
+
+
+ADDRESSES = ("ada@example.com", "Ada@Example.com", "ada@new.example.com", "a.l@example.org")
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=HEALTH)
+@given(changes=st.lists(st.sampled_from(ADDRESSES), min_size=1, max_size=5), data=st.data())
+def test_any_former_address_put_back_is_reported_and_only_the_current_one_logs_in(
+    make_program: ProgramFactory, changes: list[str], data: st.DataObject
+) -> None:
+    """After any run of e-mail changes (an address taken back, another case), the
+    history verifies and only the current address logs in; the entry of any address
+    the account left, put back, is reported and refused."""
+    program = make_program("memory")
+    cid = register_active(program, "ada@example.com")
+    for address in changes:
+        with suppress(SymprogramError):  # the same address again is refused
+            _change_email(program, cid, address)
+    current = program.accounts.get_candidate(cid).contact.email
+    assert program.verify_all().ok
+    assert _log_in_code(program, current) is None
+    left = sorted({a.casefold() for a in ("ada@example.com", *changes)} - {current.casefold()})
+    for address in left:
+        assert "invalid_credentials" == _log_in_code(program, address)
+    if left:
+        address = data.draw(st.sampled_from(left))
+        _index_put(program, EMAIL_INDEX, _key(address), cid)
+        assert {(EMAIL_INDEX, cid, "former_email_index")} == _details(
+            program.verify_all().failures[0]
+        )
+        assert "invalid_credentials" == _log_in_code(program, address)
