@@ -50,6 +50,7 @@ MODELS = frozenset(
         "AwardHolding",
         "AwardRenewed",
         "AwardRevoked",
+        "AwardsErased",
         "AwardsErasure",
         "AwardsPublished",
         "AwardsSettings",

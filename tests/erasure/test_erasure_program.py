@@ -179,8 +179,9 @@ def test_ledgers_still_verify_and_keep_a_pseudonymous_proof(program: Program) ->
     assert program.history.verify(seeded.cid).ok
     assert program.consent.verify(seeded.cid).ok
     entries = program.history.read(seeded.cid)
-    # the closure and the awards' disclosure revocation were recorded, then erased
-    assert length + 3 == len(entries)
+    # the closure, the awards' disclosure revocation and the awards erasure were
+    # recorded, then erased
+    assert length + 4 == len(entries)
     assert [True] * (len(entries) - 1) == [e.erased for e in entries[:-1]]
     assert ("account_erased", {"reason": REASON}) == (entries[-1].kind, entries[-1].data)
     assert (len(entries), entries[-1].hash) == (

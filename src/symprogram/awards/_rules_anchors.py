@@ -28,6 +28,10 @@ runs it):
 - **verification codes**: the code index gives each stored disclosure's code
   (its ``code_digest``) to that disclosure (an entry deleted would make a valid
   disclosure unverifiable);
+- **erasure**: after ``awards_erased`` (its kind says it, even once the entry's
+  data is dropped) the stored record is erased, and every stored disclosure and
+  kit has the form the erasure gives it (no holder name or recipient; the erased
+  kit address);
 - **kits**: each ``kit_queued`` or ``kit_held`` adds its ``kit_id`` with its award;
   ``kit_released`` queues it, ``kit_shipped`` and ``kit_delivered`` move it on;
   the stored record lists exactly those kits, and each stored kit is the
@@ -61,6 +65,7 @@ from symprogram.awards.events import (
     AwardGranted,
     AwardRenewed,
     AwardRevoked,
+    AwardsErased,
     AwardsPublished,
     DisclosureRevoked,
     ExamResultRecorded,
@@ -71,6 +76,7 @@ from symprogram.awards.events import (
     KitShipped,
 )
 from symprogram.awards.models import (
+    ERASED_KIT_ADDRESS,
     ERASED_TEXT,
     AwardGrant,
     CandidateAwards,
@@ -89,6 +95,7 @@ _RENEWED = AwardRenewed.event_name()
 _REVOKED = AwardRevoked.event_name()
 _PUBLISHED = AwardsPublished.event_name()
 _WITHDRAWN = DisclosureRevoked.event_name()
+_ERASED = AwardsErased.event_name()
 _KIT_STATUS = {
     KitQueued.event_name(): KitStatus.QUEUED,
     KitHeld.event_name(): KitStatus.HELD,
@@ -170,6 +177,7 @@ class _Said:
         self.all_grants = True  # no grant entry was erased
         self.all_disclosures = True  # no disclosure entry was erased
         self.all_kits = True  # no kit entry was erased
+        self.erased = False  # the history records the awards erasure
 
     def result(self, data: Mapping[str, Any] | None) -> None:
         rid = None if data is None else data.get("result_id")
@@ -278,12 +286,15 @@ def awards_differences(
         kind and ID (``disclosure``: not stored; ``revoked``, ``expires_at``,
         ``award_ids``; ``holder_name``, a personal difference; ``code_index``:
         its code does not lead to it), and so is a kit's (``kit``: not stored;
-        ``status``, ``award_id``, ``candidate_id``).
+        ``status``, ``award_id``, ``candidate_id``); after ``awards_erased``,
+        a record, disclosure or kit not in its erased form (field ``erased``).
         None when they agree.
     """
     said = _Said()
     for kind, data in entries:
-        if kind == _RESULT:
+        if kind == _ERASED:
+            said.erased = True
+        elif kind == _RESULT:
             said.result(data)
         elif kind in (_GRANTED, _RENEWED, _REVOKED):
             said.grant(kind, data)
@@ -323,7 +334,38 @@ def awards_differences(
         )
         stored = {kid: _kit_fields(kit) for kid, kit in kits.items()}
         found += _compare_own(KIT_KIND, "made", said.kits, stored)
+    if said.erased:
+        found += _erasure_differences(candidate_id, awards, disclosures, kits)
     return tuple(found)
+
+
+def _erasure_differences(
+    candidate_id: str,
+    awards: CandidateAwards | None,
+    disclosures: Mapping[str, Disclosure] | None,
+    kits: Mapping[str, KitFulfilment] | None,
+) -> list[AggregateDifference]:
+    """After ``awards_erased``: the stored record is erased, and every disclosure and
+    kit it lists is stored in the form the erasure gives it (field ``erased``). A
+    record, disclosure or kit put back from before the erasure would show the awards,
+    the name or the address again while the erased entries say nothing of them; one
+    deleted would change what its code or ``kits_of`` answers."""
+    found: list[AggregateDifference] = []
+    if awards is None or awards.erased_at is None:
+        found.append(AggregateDifference(CANDIDATE_KIND, candidate_id, "erased", None, "erased"))
+    listed = set() if awards is None else set(awards.disclosure_ids)
+    if disclosures is not None:
+        for did in sorted(listed | disclosures.keys()):
+            disclosure = disclosures.get(did)
+            if disclosure is None or not _erased_disclosure(disclosure):
+                found.append(AggregateDifference(DISCLOSURE_KIND, did, "erased", None, "erased"))
+    listed = set() if awards is None else set(awards.kit_ids)
+    if kits is not None:
+        for kid in sorted(listed | kits.keys()):
+            kit = kits.get(kid)
+            if kit is None or kit.address not in (None, ERASED_KIT_ADDRESS):
+                found.append(AggregateDifference(KIT_KIND, kid, "erased", None, "erased"))
+    return found
 
 
 def _code_index(

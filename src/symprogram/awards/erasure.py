@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from symprogram.awards import rules
 from symprogram.awards._base import FlowBase
-from symprogram.awards.events import DisclosureRevoked
+from symprogram.awards.events import AwardsErased, DisclosureRevoked
 from symprogram.awards.models import ERASED_KIT_ADDRESS, AwardsErasure
 from symprogram.awards.ports import CANDIDATE_KIND, PERSONAL_DATA_KINDS, TALLY_KIND
 from symprogram.persistence import Transaction
@@ -36,7 +36,9 @@ class Erasure(FlowBase):
         Every achievement kit's address becomes :data:`ERASED_KIT_ADDRESS`; every
         disclosure loses its holder name and recipient hash, and the ones still
         showing are revoked now (a ``disclosure_revoked`` history entry each), so
-        verifying their codes shows nothing (``reason="disclosure_revoked"``).
+        verifying their codes shows nothing (``reason="disclosure_revoked"``); the
+        first erasure appends an ``awards_erased`` history entry (what the history's
+        verification checks the erased record against).
         Exam results and award grants stay: they are keyed by the pseudonymous
         candidate ID (a revocation reason, free text, becomes a marker).
         Afterwards recording results, earning, renewing, revoking, publishing,
@@ -62,6 +64,8 @@ class Erasure(FlowBase):
                 if kit.address != ERASED_KIT_ADDRESS:
                     self._repo.save_kit(tx, rules.erased_kit(kit))
             revoked = self._erase_disclosures(tx, cid, state.disclosure_ids, now)
+            if state.erased_at is None:
+                self._record(tx, AwardsErased(cid, now))
             erased = rules.erased_state(state, now)
             if erased != state or state.version == 0:
                 erased = self._repo.save_candidate(tx, erased)

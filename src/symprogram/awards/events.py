@@ -18,6 +18,7 @@ __all__ = [
     "AwardGranted",
     "AwardRenewed",
     "AwardRevoked",
+    "AwardsErased",
     "AwardsPublished",
     "DisclosureRevoked",
     "DisclosureVerified",
@@ -143,3 +144,15 @@ class DisclosureVerified(_DisclosureEvent):
     """A third party verified a disclosure code (``outcome``: what it saw)."""
 
     outcome: str
+
+
+@attrs.frozen
+class AwardsErased(DomainEvent):
+    """The candidate's awards data was erased (its first erasure only).
+
+    From this entry on, the stored awards record is erased and every disclosure and
+    achievement kit it lists carries no personal data: the account history's
+    verification reports a record or a disclosure or kit put back from before it,
+    even once :func:`~symprogram.erasure.erase_person` has dropped the data of every
+    entry (the entry's kind says it).
+    """
