@@ -221,7 +221,8 @@ class AccountsCandidateDirectory:
     """Awards' ``CandidateDirectory`` answered by the accounts context.
 
     Only the accounts service's public methods are used: ``get_candidate``,
-    ``contact_details``, ``notification_setting`` and ``has_accepted_current_terms``.
+    ``contact_details``, ``notification_setting`` and ``has_accepted_current_terms``;
+    :meth:`lock_account` locks the account's record in the awards unit of work.
     """
 
     def __init__(self, accounts: AccountsService) -> None:
@@ -281,6 +282,15 @@ class AccountsCandidateDirectory:
         if not setting.effective:
             return None
         return self._accounts.contact_details(candidate_id).email
+
+    def lock_account(self, tx: Transaction, candidate_id: str) -> None:
+        """Lock the candidate's account record in ``tx`` (``load_for_update``): the
+        first lock of every awards write about the candidate, as of every account
+        call and of ``Program.erase_person``, so that locks are taken in one order."""
+        from symprogram.accounts.ports import CANDIDATE_KIND
+        from symprogram.persistence import load_for_update
+
+        load_for_update(tx, CANDIDATE_KIND, candidate_id)
 
     def has_accepted_current_terms(self, candidate_id: str) -> bool:
         """Whether the candidate accepted the Terms of Use in force."""

@@ -134,6 +134,20 @@ class FlowBase(DeliversAfterCommit):
         with self._store.transaction(readonly=True) as tx:
             return fn(tx)
 
+    def _locked(self, tx: Transaction, candidate_id: str) -> CandidateAwards:
+        """The candidate's aggregate read locked in ``tx``, after the candidate's account.
+
+        The person's locks are taken in one order whichever context writes: the
+        account's record first (through the directory's ``lock_account``, where it
+        has one), then the awards record. So an awards write and an account change of
+        one person queue on the account's lock instead of deadlocking or racing for
+        the person's history.
+        """
+        lock = getattr(self._candidates, "lock_account", None)
+        if lock is not None:
+            lock(tx, candidate_id)
+        return self._repo.candidate(tx, candidate_id, for_update=True)
+
     @contextmanager
     def _changing(self, candidate_id: str) -> Iterator[tuple[Transaction, CandidateAwards]]:
         """A unit of work on the aggregate of a candidate whose data was not erased.
@@ -142,7 +156,7 @@ class FlowBase(DeliversAfterCommit):
             IllegalTransition: ``account_erased``.
         """
         with self._store.transaction() as tx:
-            state = self._repo.candidate(tx, candidate_id, for_update=True)
+            state = self._locked(tx, candidate_id)
             rules.require_not_erased(state)
             yield tx, state
 

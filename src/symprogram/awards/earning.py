@@ -90,7 +90,7 @@ class Earning(FlowBase):
         now = self._now()
         when = self._at(at)
         with self._store.transaction() as tx:
-            state = self._repo.candidate(tx, cid, for_update=True)
+            state = self._locked(tx, cid)
             rules.check_evaluation_instant(state, when, now)
             granted: list[AwardGrant] = []
             notices: list[Message] = []

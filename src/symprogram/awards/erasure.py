@@ -58,7 +58,7 @@ class Erasure(FlowBase):
         cid = self._candidate(candidate_id)
         now = self._now()
         with self._store.transaction() as tx:
-            state = self._repo.candidate(tx, cid, for_update=True)
+            state = self._locked(tx, cid)
             for kit_id in state.kit_ids:
                 kit = self._repo.kit(tx, kit_id)
                 if kit.address != ERASED_KIT_ADDRESS:

@@ -78,7 +78,7 @@ class Kits(FlowBase):
         recipient = self._kit_recipient(cid)
         released = []
         with self._store.transaction() as tx:
-            state = self._repo.candidate(tx, cid, for_update=True)
+            state = self._locked(tx, cid)
             for kit_id in rules.kits_to_release(state, recipient):
                 kit = self._repo.kit(tx, kit_id)
                 if recipient is not None and rules.releasable(kit, recipient):

@@ -63,7 +63,18 @@ VERIFICATION_STREAM_PREFIX = "award_verifications:"
 
 @runtime_checkable
 class CandidateDirectory(Protocol):
-    """The candidates of the program, as the awards context sees them."""
+    """The candidates of the program, as the awards context sees them.
+
+    A directory may also offer ``lock_account(tx, candidate_id) -> None`` (not part
+    of the protocol, so that directories written without it keep working): lock the
+    candidate's account record in the unit of work ``tx`` until it ends. Every awards
+    call that writes about a candidate (and a verification of a disclosure, which
+    counts in the holder's history) calls it first, before it locks the candidate's
+    awards record: the account's lock is the first of a person's locks whichever
+    context writes (docs/storage.md, "Lock order"), so that writers of one person in
+    different contexts queue instead of deadlocking or racing for the person's
+    history. Without it (or on a store without row locks) no such lock is taken.
+    """
 
     def exists(self, candidate_id: str) -> bool:
         """Whether ``candidate_id`` is a known candidate."""

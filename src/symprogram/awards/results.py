@@ -47,7 +47,7 @@ class Results(FlowBase):
             exam, result_id=new_id(), score=score, version=version, taken_at=taken, now=now
         )
         with self._store.transaction() as tx:
-            state = rules.record_result(self._repo.candidate(tx, cid, for_update=True), result)
+            state = rules.record_result(self._locked(tx, cid), result)
             self._repo.save_candidate(tx, state)
             self._record(
                 tx,
