@@ -163,6 +163,12 @@ class Publishing(FlowBase):
         were published "through your account" (the Terms of Use v.2007.507). A
         suspended account's disclosures still show.
 
+        A verification takes the holder's locks in the order of the writers of their
+        awards (the account's record, then the awards record) and is run again whole
+        if it still lost a race on a database server (the day's first tally), so a
+        verifier racing the holder's :meth:`publish` or :meth:`revoke_disclosure`
+        gets no :class:`~symprogram.errors.ConcurrencyError`.
+
         Raises:
             ValidationError: ``invalid_code``, ``invalid_email``.
             NotFound: ``disclosure_not_found`` (no such code; the attempt is logged).
@@ -176,22 +182,33 @@ class Publishing(FlowBase):
             else rules.check_email(recipient_email, "recipient_email")
         )
         now = self._now()
-        with self._store.transaction() as tx:
-            disclosure = self._repo.disclosure_by_code(tx, rules.code_digest(typed))
-            if disclosure is None:
+        digest = rules.code_digest(typed)
+
+        def unit(tx: Transaction) -> DisclosureView | None:
+            found = self._repo.disclosure_by_code(tx, digest)
+            if found is None:
                 self._count(tx, UNKNOWN_CODE_LOG, now, "unknown_code")
-                view = None
-            else:
-                view = self._view(tx, disclosure, recipient, now)
+                return None
+            return self._view(tx, found, recipient, now)
+
+        view = self._delivering.run(unit)
         if view is None:
             raise rules.unknown_code()
         return view
 
     def _view(
-        self, tx: Transaction, disclosure: Disclosure, recipient: str | None, now: datetime
+        self, tx: Transaction, found: Disclosure, recipient: str | None, now: datetime
     ) -> DisclosureView:
-        """What the verifier of ``disclosure`` sees, logged and recorded in the history."""
-        state = self._repo.candidate(tx, disclosure.candidate_id)
+        """What the verifier of the disclosure ``found`` sees, logged and recorded in the
+        holder's history.
+
+        The holder's locks are taken first, in the order of the writers of their
+        awards (:meth:`_locked`), and the disclosure is read again under them: a
+        verification queues behind a disclosure being published or revoked (and
+        counts and records after it) instead of racing it for the holder's history.
+        """
+        state = self._locked(tx, found.candidate_id)
+        disclosure = self._repo.disclosure(tx, found.disclosure_id)
         rules.require_listed(disclosure, state)
         if recipient is not None and not rules.recipient_matches(
             disclosure, recipient, self.settings.salt
