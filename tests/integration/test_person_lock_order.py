@@ -6,8 +6,8 @@ change locked only the account's record (and, recording a postal address, then t
 awards record to release held kits): on PostgreSQL and MariaDB the two raced for the
 person's history (``stream_position_taken``) or deadlocked each other. 12 threads
 recording exam results, changing contact details, switching newsletters and claiming
-score reports for one person needed 26 to 35 retries on PostgreSQL (11 of them
-deadlocks) and 19 to 28 on MariaDB per 108 calls; a third party verifying a
+score reports for one person needed 26 to 37 retries on PostgreSQL (11 of 35 once
+deadlocks) and 19 to 35 on MariaDB per 108 calls; a third party verifying a
 disclosure code while the holder published and revoked disclosures got a
 ``ConcurrencyError`` (16 of 144 verifications on PostgreSQL, 7 on MariaDB).
 Now every call succeeds at once and nothing is lost.
