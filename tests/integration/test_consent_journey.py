@@ -14,7 +14,7 @@ from integration_helpers import START, clock_of, raw_rows
 from _programs import ProgramFactory, db_path
 from symprogram import Program
 from symprogram.consent import Channel, ConsentReceipt, ContactChannel, LegalBasis
-from symprogram.errors import NotFound, SymprogramError
+from symprogram.errors import NotFound, SymprogramError, ValidationError
 from symprogram.serialization import dumps, loads
 
 SEED_PURPOSES = {
@@ -227,3 +227,29 @@ def test_erased_subject_cannot_be_written_again(program: Program) -> None:
     assert "subject_erased" == caught.value.code
     with pytest.raises(NotFound):
         program.consent.erase("never-seen")
+
+
+@pytest.mark.parametrize("item", ["ip_addresses", "IP_Address", "domain_names", "browser_type"])
+def test_traffic_logs_are_never_correlated_with_personal_information(
+    program: Program, item: str
+) -> None:
+    """ "While our Web servers may automatically log your IP address, this information
+    does not identify you and you remain anonymous. ... Such information is not
+    correlated with any personal information.": what the servers log (the policy's
+    ``traffic.items``) is refused as a person's data, even under the open-ended
+    activity, with ``traffic_not_personal_data``; nothing is written."""
+    consent = program.consent
+    assert program.consent.get_policy().traffic is not None
+    consent.record_gathered("s-1", "other_activities", ["name"])
+    before = consent.history("s-1")
+    attempts = (
+        lambda: consent.record_gathered("s-1", "other_activities", ["name", item]),
+        lambda: consent.record_personal_data("s-1", "other_activities", {item: "10.1.2.3"}),
+        lambda: consent.record_gathered_many([("s-1", "other_activities", [item])]),
+    )
+    for attempt in attempts:
+        with pytest.raises(ValidationError) as info:
+            attempt()
+        assert ("traffic_not_personal_data", "data") == (info.value.code, info.value.field)
+        assert [item] == info.value.details["items"]
+    assert before == consent.history("s-1")

@@ -41,6 +41,7 @@ __all__ = [
     "check_item_names",
     "check_items",
     "check_known_subject",
+    "check_not_traffic",
     "collect_data",
     "collect_items",
     "complete_correction",
@@ -162,8 +163,8 @@ def collect_data(
     Raises:
         ValidationError: ``unknown_activity`` (the policy declares no such activity),
             ``site_has_own_policy`` (the site is referred to its own policy, e.g.
-            veritas.com: details ``policy_url``), ``data_not_declared`` (an item
-            the activity does not gather).
+            veritas.com: details ``policy_url``), ``data_not_declared`` (an item the
+            activity does not gather), ``traffic_not_personal_data`` (an item of the traffic logs).
     """
     event, updated = collect_items(policy, file, activity, tuple(sorted(items)), via, site, at)
     return event, attrs.evolve(updated, data=_with_data(file, items, event.activity, at))
@@ -203,6 +204,7 @@ def collect_items(
             code="data_not_declared",
             details={"items": undeclared},
         )
+    check_not_traffic(policy, names)
     event = DataCollected(file.subject, at, declared.id, names, via.value, policy.version, site)
     collection = Collection(declared.id, names, at, via, policy.version, site)
     return event, attrs.evolve(file, collections=(*file.collections, collection))
@@ -294,3 +296,44 @@ def check_erasable(subject: str, state: ConsentState | None, at: datetime) -> Su
     """
     check_known_subject(subject, state, 0)
     return SubjectErased(subject, at)
+
+
+def _forms(item: str) -> set[str]:
+    name = item.casefold()
+    forms = {name}
+    if name.endswith("es"):
+        forms.add(name[:-2])
+    if name.endswith("s"):
+        forms.add(name[:-1])
+    return forms
+
+
+def check_not_traffic(policy: Policy, names: Iterable[str]) -> None:
+    """Refuse what the web servers log about visitors as a person's data.
+
+    The privacy policy: "While our Web servers may automatically log your IP
+    address, this information does not identify you and you remain anonymous. ...
+    Such information is not correlated with any personal information." An item
+    named as one of the policy's ``traffic.items`` (any case, singular or plural:
+    ``IP_Address`` is ``ip_addresses``) is never gathered with a person's data,
+    under any activity, the open-ended one included. A policy whose traffic
+    logs are correlated with personal information
+    (``correlated_with_personal_information``) does not refuse them.
+
+    Raises:
+        ValidationError: ``traffic_not_personal_data`` (field ``data``, details
+            ``items``: the names refused, as given).
+    """
+    traffic = policy.traffic
+    if traffic is None or traffic.correlated_with_personal_information:
+        return
+    logged = set().union(*(_forms(item) for item in traffic.items))
+    refused = sorted(name for name in names if name.casefold() in logged)
+    if refused:
+        raise ValidationError(
+            f"policy {policy.version} logs {', '.join(refused)} anonymously, never with "
+            "personal information",
+            field="data",
+            code="traffic_not_personal_data",
+            details={"items": refused},
+        )

@@ -53,7 +53,8 @@ class PersonalData(ConsentBase):
 
         Raises:
             ValidationError: ``unknown_activity``, ``data_not_declared``, ``invalid_data``,
-                ``value_too_long``, and the instant codes of :meth:`grant`.
+                ``value_too_long``, ``traffic_not_personal_data``, ``site_has_own_policy``,
+                and the instant codes of :meth:`grant`.
             LimitExceeded: ``too_many_items``.
         """
         return self._gather(
@@ -81,8 +82,8 @@ class PersonalData(ConsentBase):
 
         Raises:
             ValidationError: ``invalid_data`` (no item names), ``unknown_activity``,
-                ``data_not_declared``, ``site_has_own_policy``, and the instant codes
-                of :meth:`grant`.
+                ``data_not_declared``, ``traffic_not_personal_data``, ``site_has_own_policy``,
+                and the instant codes of :meth:`grant`.
             LimitExceeded: ``too_many_items``.
         """
         return self._gather(
