@@ -78,6 +78,43 @@ def test_no_site_is_in_scope() -> None:
     assert None is rules.check_site_in_scope(DOCUMENT.latest, None)
 
 
+@st.composite
+def _policy_and_any_site(draw: st.DrawFn) -> tuple[Any, str]:
+    policy = draw(policies())
+    own = [*policy.sites, *(c.site for c in policy.cobranded_sites)]
+    choices = [sites()]
+    if own:
+        choices.append(st.sampled_from(own))
+        choices.append(st.sampled_from(own).map(lambda s: f"www.{s}".upper()))
+        choices.append(st.sampled_from(own).map(lambda s: f"{s}.evil.example"))
+    return policy, draw(st.one_of(*choices))
+
+
+def _in_scope(policy: Any, site: str) -> bool:
+    host = site.lower()
+    own = [*policy.sites, *(c.site for c in policy.cobranded_sites)]
+    return any(host == s or host.endswith("." + s) for s in own)
+
+
+@given(_policy_and_any_site())
+def test_a_site_outside_the_policys_scope_is_not_covered(case: Any) -> None:
+    """ "This Privacy Policy applies to symantec.com hosted web sites": a site is
+    covered exactly when it is one of the policy's sites or co-branded sites, or a
+    subdomain of one; a policy that names no sites scopes nothing."""
+    policy, site = case
+    if not policy.sites or _in_scope(policy, site):
+        assert site == rules.check_site_covered(policy, site)
+        return
+    with pytest.raises(ValidationError) as info:
+        rules.check_site_covered(policy, site)
+    assert ("site_not_covered", "site") == (info.value.code, info.value.field)
+
+
+def test_no_site_is_covered() -> None:
+    """Without a site there is nothing to refuse."""
+    assert None is rules.check_site_covered(DOCUMENT.latest, None)
+
+
 _TOPICS = [p.id for p in DOCUMENT.latest.purposes]
 
 

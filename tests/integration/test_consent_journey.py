@@ -253,3 +253,39 @@ def test_traffic_logs_are_never_correlated_with_personal_information(
         assert ("traffic_not_personal_data", "data") == (info.value.code, info.value.field)
         assert [item] == info.value.details["items"]
     assert before == consent.history("s-1")
+
+
+@pytest.mark.parametrize("site", ["example.org", "notsymantec.com", "symantec.com.evil.example"])
+def test_choices_and_data_from_a_site_the_policy_does_not_cover_are_refused(
+    program: Program, site: str
+) -> None:
+    """ "This Privacy Policy applies to symantec.com hosted web sites.": a choice made,
+    or information gathered, on a site outside the policy's scope (not one of its
+    sites, not a co-branded site it links to, nor a subdomain of either) is refused
+    with ``site_not_covered``, and nothing is written."""
+    consent = program.consent
+    consent.grant("s-1", "special_offers", channel="web_form")
+    before = consent.history("s-1")
+    attempts = (
+        lambda: consent.grant("s-1", "research", channel="web_form", site=site),
+        lambda: consent.refuse("s-1", "research", channel="web_form", site=site),
+        lambda: consent.record_gathered("s-1", "other_activities", ["name"], site=site),
+        lambda: consent.record_personal_data("s-1", "other_activities", {"name": "A"}, site=site),
+    )
+    for attempt in attempts:
+        with pytest.raises(ValidationError) as info:
+            attempt()
+        assert ("site_not_covered", "site") == (info.value.code, info.value.field)
+    assert before == consent.history("s-1")
+
+
+@pytest.mark.parametrize(
+    "site", ["symantec.com", "www.symantec.com", "WWW.Symantec.COM", "shopsymantec.com", None]
+)
+def test_choices_on_the_policys_own_and_co_branded_sites_are_recorded(
+    program: Program, site: str | None
+) -> None:
+    """The policy's own sites, their subdomains and the co-branded sites it links to
+    ("We also link to co-branded web sites") are in its scope; so is no site named."""
+    program.consent.grant("s-1", "research", channel="web_form", site=site)
+    assert program.consent.may_use("s-1", "research").allowed

@@ -15,7 +15,7 @@ from itertools import islice
 import attrs
 
 from symprogram._checks import TextCodes, check_text, shown
-from symprogram.consent._rules_policy import check_site_in_scope
+from symprogram.consent._rules_policy import check_site_covered, check_site_in_scope
 from symprogram.consent.events import (
     CorrectionCompleted,
     CorrectionRequested,
@@ -196,6 +196,7 @@ def collect_items(
             code="unknown_activity",
         )
     check_site_in_scope(policy, site)
+    check_site_covered(policy, site)
     undeclared = [] if declared.open_ended else sorted(set(names) - set(declared.data))
     if undeclared:
         raise ValidationError(

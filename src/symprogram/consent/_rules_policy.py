@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from symprogram._checks import check_found, shown
+from symprogram.consent._models_policy import site_key
 from symprogram.consent.messages import material_change_notice
 from symprogram.consent.models import (
     BasisChange,
@@ -33,6 +34,7 @@ __all__ = [
     "add_policy",
     "check_new_policy",
     "check_policy_version",
+    "check_site_covered",
     "check_site_in_scope",
     "cobranded_site",
     "diff_policies",
@@ -275,6 +277,40 @@ def check_site_in_scope(policy: Policy, site: str | None) -> str | None:
             details={"site": referral.site, "policy_url": referral.url},
         )
     return site
+
+
+def check_site_covered(policy: Policy, site: str | None) -> str | None:
+    """``site``, if ``policy`` applies to it: one of its ``sites``, a co-branded site
+    it links to, or a subdomain of either.
+
+    The privacy policy: "This Privacy Policy applies to symantec.com hosted web
+    sites", and "We also link to co-branded web sites that are maintained by
+    Symantec and one or more of our business partners". A choice made, or
+    information gathered, on any other site is not made under this policy.
+    ``None`` (no site named) is accepted, and so is any site under a policy that
+    names no ``sites`` (a catalogue that does not scope its policies). A site the
+    policy refers to its own policy is :func:`check_site_in_scope`'s refusal.
+
+    Raises:
+        ValidationError: ``site_not_covered`` (details ``site``, ``sites``).
+    """
+    if site is None or not policy.sites or policy.covers(site):
+        return site
+    if any(policy.cobranded(host) is not None for host in _parent_hosts(site_key(site))):
+        return site
+    raise ValidationError(
+        f"policy {policy.version} applies to sites hosted at {', '.join(policy.sites)} "
+        f"and the co-branded sites it links to, not to {shown(site, limit=80)}",
+        field="site",
+        code="site_not_covered",
+        details={"site": site_key(site), "sites": list(policy.sites)},
+    )
+
+
+def _parent_hosts(host: str) -> list[str]:
+    """``host`` and each domain it is a subdomain of: ``a.b.c`` -> ``a.b.c, b.c, c``."""
+    labels = host.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]
 
 
 def notified_of(state: ConsentState, catalogue: PolicyCatalogue, rank: int) -> bool:

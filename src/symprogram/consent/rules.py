@@ -32,7 +32,12 @@ from symprogram.consent._kinds import (
 from symprogram.consent._rules_audience import *  # noqa: F403
 from symprogram.consent._rules_data import *  # noqa: F403
 from symprogram.consent._rules_policy import *  # noqa: F403
-from symprogram.consent._rules_policy import check_site_in_scope, policy_at, shown_policy
+from symprogram.consent._rules_policy import (
+    check_site_covered,
+    check_site_in_scope,
+    policy_at,
+    shown_policy,
+)
 from symprogram.consent.events import ConsentRecorded, NoticeRecorded
 from symprogram.consent.models import (
     CHANNEL_PREFIX,
@@ -522,6 +527,7 @@ def record_choice(
     policy = check_record_instant(state, at, now, catalogue)
     shown = shown_policy(policy, shown_version, at, catalogue)
     check_site_in_scope(policy, choice.site)
+    check_site_covered(policy, choice.site)
     if not topic.startswith(CHANNEL_PREFIX):
         if shown.purpose(topic) is None:  # ``shown`` is the policy in effect at ``at``
             raise ValidationError(
