@@ -76,6 +76,7 @@ MODELS = frozenset(
         "ContactDetails",
         "ContactDetailsReviewed",
         "ContactDetailsUpdated",
+        "CredentialAnchored",
         "ContactPoint",
         "CorrectionCompleted",
         "CorrectionRequest",

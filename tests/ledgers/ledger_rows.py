@@ -147,6 +147,28 @@ class LedgerRows:
             self.put_record(kind, key, data)
 
 
+def without_credential_digests(program: Program, cid: str) -> None:
+    """Make ``cid`` an account from before credential digests were recorded: its history
+    rewritten as such a build wrote it (the same entries, at the same instants, with no
+    ``credential_digest``; with the program's key, so it verifies) and its candidate's
+    ``credential_digest`` set to null."""
+    rows = LedgerRows(program)
+    entries = program.history.read(cid)
+    stream = f"history:{cid}"
+    rows.put_stream(stream, [])
+    rows.put_head(stream, None)
+    items = [
+        (e.kind, {k: v for k, v in (e.data or {}).items() if k != "credential_digest"}, e.at)
+        for e in entries
+    ]
+    with program.store.transaction() as tx:
+        program.history.ledger.append_many(tx, cid, items)
+    text = rows.get_record("candidate", cid)
+    assert text is not None
+    rows.put_record("candidate", cid, json.dumps({**json.loads(text), "credential_digest": None}))
+    assert program.history.verify(cid).ok
+
+
 def sha256_chain(raw: dict[str, Any], subject: str, position: int, prev: str) -> str:
     """The chain hash an attacker without the key computes for an entry."""
     body = _chain_body(prev, subject, position, str(raw["kind"]), str(raw["at"]), raw["digest"])

@@ -24,7 +24,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_rows import LedgerRows
+from ledger_rows import LedgerRows, without_credential_digests
 
 from _programs import FORM, PASSWORD, ProgramFactory, register_active
 from symprogram import Program
@@ -317,19 +317,7 @@ def _write_hash(rows: LedgerRows, cid: str, password: str) -> None:
 def _without_digests(program: Program, cid: str) -> None:
     """Rewrite ``cid``'s history as a build that recorded no digest wrote it (with the
     program's key: the history verifies), and drop the candidate's digest."""
-    rows = LedgerRows(program)
-    entries = program.history.read(cid)
-    stream = f"history:{cid}"
-    rows.put_stream(stream, [])
-    rows.put_head(stream, None)
-    items = [
-        (e.kind, {k: v for k, v in (e.data or {}).items() if k != "credential_digest"}, e.at)
-        for e in entries
-    ]
-    with program.store.transaction() as tx:
-        program.history.ledger.append_many(tx, cid, items)
-    _clear_digest(rows, cid, "null")
-    assert program.history.verify(cid).ok
+    without_credential_digests(program, cid)
 
 
 @pytest.mark.parametrize("how", ["null", "absent"])

@@ -18,7 +18,8 @@ and compares it with the stored candidate (``aggregate_mismatch``; the kernel's
 - **credential digest**: ``candidate_registered``, ``password_changed`` and
   ``password_rehashed`` record the SHA-256 of the password hash they stored
   (``credential_digest``), which the candidate keeps (a log-in compares the
-  stored hash with it); ``account_erased`` leaves none.
+  stored hash with it), and ``credential_anchored`` that of a hash stored before
+  digests were recorded; ``account_erased`` leaves none.
 
 The records the account owns are compared too (:func:`account_records_differences`):
 
@@ -41,7 +42,9 @@ The stored password hash (record kind ``account_credential``) is compared with
 the digest the latest of those entries recorded (:func:`credential_differences`):
 a hash put back from an older backup, or written in by hand, is reported. An
 entry written before digests were recorded says nothing of it (nor does an
-erased one): there is nothing to compare until a later entry records a digest.
+erased one): there is nothing to compare until a later entry records a digest
+(the next change, reset or rehash, or the ``credential_anchored`` entry the
+account's next successful log-in or ``anchor_credentials`` writes).
 
 Re-exported by :mod:`symprogram.accounts.rules`.
 """
@@ -64,6 +67,7 @@ from symprogram.accounts.events import (
     AccountErased,
     AccountStatusChanged,
     CandidateRegistered,
+    CredentialAnchored,
     EmailChanged,
     IncidentMessagePosted,
     IncidentOpened,
@@ -114,9 +118,15 @@ _POSTED = IncidentMessagePosted.event_name()
 _MOVED = IncidentStatusChanged.event_name()
 
 _CREDENTIAL_KINDS = frozenset(
-    {_REGISTERED, PasswordChanged.event_name(), PasswordRehashed.event_name()}
+    {
+        _REGISTERED,
+        PasswordChanged.event_name(),
+        PasswordRehashed.event_name(),
+        CredentialAnchored.event_name(),
+    }
 )
-"""The history entry kinds that set the stored password hash (and record its digest)."""
+"""The history entry kinds that record the digest of the stored password hash (all but
+``credential_anchored`` set the hash)."""
 
 _ANCHOR_KINDS = frozenset({_REGISTERED, _STATUS, _EMAIL, _ERASED})
 """The history entry kinds that say what the stored candidate holds."""
@@ -159,7 +169,8 @@ def said_credential(entries: SaidEntries) -> object:
 
     Returns:
         the ``credential_digest`` of the latest ``candidate_registered``,
-        ``password_changed`` or ``password_rehashed`` entry; ``None`` after
+        ``password_changed``, ``password_rehashed`` or ``credential_anchored``
+        entry; ``None`` after
         ``account_erased`` (no credential); :data:`UNKNOWN` where the history says
         nothing of it: no such entry, or the latest one erased or written before
         digests were recorded.

@@ -11,6 +11,7 @@ from symprogram._checks import check_text
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import RESET, candidate_key
 from symprogram.accounts._links import LinkRequests
+from symprogram.accounts.anchoring import ANCHORED_ON_LOG_IN, CredentialAnchors
 from symprogram.accounts.bulk import UNUSABLE_PREFIX
 from symprogram.accounts.events import PasswordChanged, PasswordRehashed
 from symprogram.accounts.models import Candidate, normalize_email
@@ -28,7 +29,7 @@ MAX_CLIENT_KEY = 256
 """The longest client key ``authenticate`` accepts (an IP address, a device ID ...)."""
 
 
-class Credentials(LinkRequests):
+class Credentials(LinkRequests, CredentialAnchors):
     """Log-ins and passwords of :class:`~symprogram.accounts.AccountsService`."""
 
     def authenticate(
@@ -61,6 +62,15 @@ class Credentials(LinkRequests):
         the digest its latest entry setting the hash recorded; accepted as before
         only when the history never recorded one; refused when its history does
         not verify or records the account's erasure.
+
+        An account whose history never recorded a digest (its hash set by a build
+        that recorded none) is anchored on its first successful log-in: in the
+        same unit of work as the log-in's other writes, a ``credential_anchored``
+        history entry (``method`` ``log_in``) records the digest of the hash the
+        password was verified against, which the candidate keeps too; from then
+        on that account's hash is checked like any other (see
+        :meth:`~symprogram.accounts.AccountsService.anchor_credentials` to anchor
+        every such account at once). A failed log-in writes no such entry.
 
         Args:
             email: the address.
@@ -99,8 +109,10 @@ class Credentials(LinkRequests):
             raise rules.invalid_credentials()
         rules.log_in(candidate, True)
         new = self._rehashed(matched, encoded)
-        if new is not None or failures[0]:
-            self._logged_in(candidate.candidate_id, keys[0], encoded, new)
+        # a hash the history never recorded a digest of: record it now
+        anchor = new is None and candidate.credential_digest is None and said is UNKNOWN
+        if new is not None or anchor or failures[0]:
+            self._logged_in(candidate.candidate_id, keys[0], encoded, new, anchor=anchor)
         return candidate
 
     def _rehashed(self, matched: str, encoded: str) -> str | None:
@@ -177,16 +189,22 @@ class Credentials(LinkRequests):
         self._in_unit(count)
         self._sweep_leftovers(now)
 
-    def _logged_in(self, key: str, failures: str, old: str, new: str | None) -> None:
+    def _logged_in(
+        self, key: str, failures: str, old: str, new: str | None, *, anchor: bool = False
+    ) -> None:
         """After a successful log-in, in one unit of work: forget the address's failed
         log-ins, and store ``new`` for a stored hash ``old`` weaker than the policy
         (unless the password changed meanwhile), its digest kept on the candidate
-        and recorded (``password_rehashed``)."""
+        and recorded (``password_rehashed``); or, with ``anchor``, record the digest
+        of ``old``, a hash the history never recorded one of (``credential_anchored``,
+        kept on the candidate; nothing if anything changed meanwhile)."""
 
         def forget(tx: Transaction) -> None:
             store = AccountsStorage(tx)
             store.requests.forget_key(failures)
-            if new is not None and store.credentials.password_hash(key) == old:
+            if anchor:
+                self._anchor_credential(tx, key, old, ANCHORED_ON_LOG_IN)
+            elif new is not None and store.credentials.password_hash(key) == old:
                 store.credentials.rehash(key, new)
                 digest = rules.credential_digest(new)
                 candidate = store.candidates.get(key)

@@ -21,6 +21,7 @@ __all__ = [
     "CandidateRegistered",
     "ContactDetailsReviewed",
     "ContactDetailsUpdated",
+    "CredentialAnchored",
     "EmailChangeRequested",
     "EmailChanged",
     "FieldChange",
@@ -147,6 +148,24 @@ class PasswordRehashed(DomainEvent):
     """
 
     credential_digest: str
+
+
+@attrs.frozen
+class CredentialAnchored(DomainEvent):
+    """The digest of a stored password hash set before digests were recorded was recorded.
+
+    An account whose history never recorded a ``credential_digest`` (its hash set
+    by an older build) gets one, of the hash stored then, which does not change:
+    from this entry on the stored hash is compared with it, as with any other
+    account. ``method``: ``log_in`` (the first successful log-in, the password
+    verified against that hash) or ``migration``
+    (:meth:`~symprogram.accounts.AccountsService.anchor_credentials`, which trusts
+    the hashes present when it runs). Nothing is sent. ``credential_digest`` is the
+    SHA-256 (hex) of the stored hash.
+    """
+
+    credential_digest: str
+    method: str
 
 
 @attrs.frozen

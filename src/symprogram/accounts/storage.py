@@ -100,6 +100,10 @@ class _Candidates:
     def get(self, candidate_id: str) -> Candidate:
         return self._repo.get(candidate_id)
 
+    def decode(self, record: Record) -> Candidate:
+        """The candidate a scanned ``record`` holds (IntegrityError ``record_corrupt``)."""
+        return self._repo.decode(record)
+
     def get_for_update(self, candidate_id: str) -> Candidate:
         """:meth:`get`, the record locked until the unit of work ends (where the adapter
         can): the writers of one account queue instead of deciding on a stale read."""
