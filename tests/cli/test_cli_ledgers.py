@@ -1,4 +1,5 @@
-"""``symprogram ledgers``: digest, verify, rekey and adopt-erasures, keys from the environment."""
+"""``symprogram ledgers``: digest, verify, rekey, adopt-erasures and anchor-credentials, keys
+from the environment."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from pathlib import Path
 
 from cli_helpers import Invoke, assert_one_line_error, parsed
 
-from _programs import START
+from _programs import START, fast_options, register_active
 from symprogram import Program
+from symprogram.events import Ledger
 from symprogram.ledger_keys import key_id
 
 OLD, NEW = b"cli rotation old key, 32 bytes!!", b"cli rotation new key, 32 bytes!!"
+DIGEST = "credential_digest"
 
 
 def _write(db: Path, key: bytes, subjects: tuple[str, ...] = ("S1", "S2")) -> None:
@@ -144,3 +147,59 @@ def test_a_key_that_did_not_write_the_ledgers_is_ledger_key_unknown_not_tamperin
         (p["key_id"], tuple(p["key_ids"])) for r in shown["results"] for p in r["problems"]
     }
     assert "KEY UNKNOWN" in run("history", "verify", "--all", env=_env(NEW)).stdout
+
+
+def _old_account(db: Path, key: bytes) -> str:
+    """An account whose history was written by a build that recorded no credential digest
+    (with ``key``), and whose candidate keeps none; return its candidate ID."""
+    with Program.open(f"sqlite:///{db}", ledger_key=key, options=fast_options()) as program:
+        cid = register_active(program, "ada@example.com")
+        entries = program.history.read(cid)
+        stream = f"history:{cid}"
+        with closing(sqlite3.connect(db)) as conn, conn:
+            conn.execute("DELETE FROM sp_streams WHERE stream = ?", (stream,))
+        with program.store.transaction() as tx:
+            head = tx.load(Ledger.HEAD_KIND, stream)
+            assert head is not None
+            tx.delete(Ledger.HEAD_KIND, stream, head.version)
+            items = [
+                (e.kind, {k: v for k, v in (e.data or {}).items() if k != DIGEST}, e.at)
+                for e in entries
+            ]
+            program.history.ledger.append_many(tx, cid, items)
+            record = tx.load("candidate", cid)
+            assert record is not None
+            row = {**json.loads(record.data), DIGEST: None}
+            tx.save("candidate", cid, json.dumps(row), record.version)
+    return cid
+
+
+def test_anchor_credentials_anchors_the_accounts_from_before_digests(run: Invoke, db: Path) -> None:
+    """An account from before credential digests: ``anchor-credentials`` anchors it once
+    (then nothing); ``verify`` passes, and reports a credential row written in by hand
+    afterwards (exit 1)."""
+    cid = _old_account(db, OLD)
+    first = run("ledgers", "anchor-credentials", "--batch", "1", "--json", env=_env(OLD))
+    assert {"anchored": 1} == parsed(first), first.output
+    again = run("ledgers", "anchor-credentials", env=_env(OLD))
+    assert (0, "anchored 0 account credentials") == (again.exit_code, again.output.strip())
+    assert 0 == run("ledgers", "verify", env=_env(OLD)).exit_code
+    with closing(sqlite3.connect(db)) as conn, conn:
+        (text,) = conn.execute(
+            "SELECT data FROM sp_records WHERE kind = 'account_credential' AND key = ?", (cid,)
+        ).fetchone()
+        forged = {**json.loads(text), "password_hash": "$scrypt$written-in"}
+        conn.execute(
+            "UPDATE sp_records SET data = ? WHERE kind = 'account_credential' AND key = ?",
+            (json.dumps(forged), cid),
+        )
+    assert_one_line_error(run("ledgers", "verify", env=_env(OLD)), "ledger_tampered")
+
+
+def test_anchor_credentials_refuses_a_bad_batch(run: Invoke, db: Path) -> None:
+    """A batch out of 1 to 10,000 is a one-line usage error naming ``--batch``."""
+    _write(db, OLD, ("S1",))
+    for batch in ("0", "10001", "x"):
+        result = run("ledgers", "anchor-credentials", "--batch", batch, env=_env(OLD))
+        assert_one_line_error(result, "usage", exit_code=2)
+        assert "'--batch'" in result.stderr

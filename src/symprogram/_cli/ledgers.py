@@ -1,4 +1,4 @@
-"""``symprogram ledgers``: digests, verification, key rotation and erasure adoption.
+"""``symprogram ledgers``: digests, verification, key rotation, erasure and credential adoption.
 
 The ledger key never appears on the command line (where a process list shows it):
 it is read from the environment, in hex: ``SYMPROGRAM_LEDGER_KEY`` (the current
@@ -163,4 +163,28 @@ def ledgers_adopt_erasures(state: State, against: Path | None, as_json: bool) ->
     count = keyed_program(state).adopt_erasures(against=_against(against))
     emit(
         as_json, {"adopted": count}, [f"adopted {count} erased entr{'y' if count == 1 else 'ies'}"]
+    )
+
+
+@json_command(
+    ledgers,
+    "anchor-credentials",
+    click.option(
+        "--batch",
+        type=click.IntRange(1, 10_000),
+        default=500,
+        show_default=True,
+        help="Candidates read, and anchored, per unit of work.",
+    ),
+)
+def ledgers_anchor_credentials(state: State, batch: int, as_json: bool) -> None:
+    """Once, after upgrading: record the digest of every password hash set before digests.
+
+    Trusts the hashes present when it runs: run it right after upgrading.
+    """
+    count = keyed_program(state).accounts.anchor_credentials(batch=batch)
+    emit(
+        as_json,
+        {"anchored": count},
+        [f"anchored {count} account credential{'' if count == 1 else 's'}"],
     )
