@@ -10,8 +10,8 @@ from symprogram._anchors import UNKNOWN
 from symprogram._checks import check_text
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import RESET, candidate_key
+from symprogram.accounts._credential_anchors import ANCHORED_ON_LOG_IN, CredentialAnchors
 from symprogram.accounts._links import LinkRequests
-from symprogram.accounts.anchoring import ANCHORED_ON_LOG_IN, CredentialAnchors
 from symprogram.accounts.bulk import UNUSABLE_PREFIX
 from symprogram.accounts.events import PasswordChanged, PasswordRehashed
 from symprogram.accounts.models import Candidate, normalize_email
