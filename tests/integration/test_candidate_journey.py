@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -36,6 +37,7 @@ from symprogram.accounts import (
 from symprogram.errors import (
     Conflict,
     IllegalTransition,
+    NotFound,
     PermissionDenied,
     SymprogramError,
     TokenError,
@@ -359,6 +361,61 @@ def test_history_records_every_change_in_order_and_verifies(program: Program) ->
     assert kinds[:3] == ["terms_accepted", "candidate_registered", "activation_sent"]
     assert kinds[-2:] == ["account_status_changed", "account_status_changed"]
     assert program.history.verify(cid).ok
+
+
+def test_the_history_of_an_account_nobody_has_is_refused(program: Program) -> None:
+    """ "audit your account history" (the Terms of Use v.2007.507) is done through an
+    account: the history of a well-formed candidate ID nobody has is refused as
+    ``candidate_not_found``, like every other read of an account, never an empty one."""
+    cid = register_active(program)
+    nobody = "SP-0000-0000-0001-2"
+    assert nobody != cid
+    with pytest.raises(NotFound) as info:
+        program.accounts.history(nobody)
+    assert "candidate_not_found" == info.value.code
+    assert "terms_accepted" == program.accounts.history(cid)[0].kind
+
+
+_BAD_REPORT = {
+    "registration_number": "REG-0009",
+    "exam_code": "250-315",
+    "candidate_name": "Ada Lovelace",
+    "email": "ada@example.com",
+    "score": 85,
+    "passing_score": 70,
+    "exam_date": date(2012, 2, 1),
+    "test_centre": "London",
+}
+
+
+def _documented_codes(page: str) -> str:
+    """The "Error codes" section of ``docs/<page>``."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / page).read_text(encoding="utf-8")
+    return text.split("## Error codes", 1)[1].split("\n## ", 1)[0]
+
+
+def test_every_refusal_of_the_account_flows_has_a_documented_code(program: Program) -> None:
+    """Every refusal a caller can cause is a ``SymprogramError`` whose code the
+    accounts page's "Error codes" table lists: a mistyped postal address, a bad
+    score or exam date on a score report, a registration number or exam code that
+    is not ASCII, a link token too long to be one."""
+    cid = register_active(program)
+    accounts = program.accounts
+    calls: list[Callable[[], Any]] = [
+        lambda: accounts.update_contact_details(cid, postal_address={"street": "x"}),  # type: ignore[arg-type]
+        lambda: accounts.record_score_report(**{**_BAD_REPORT, "score": -1}),
+        lambda: accounts.record_score_report(**{**_BAD_REPORT, "exam_date": "2012-02-01"}),
+        lambda: accounts.record_score_report(**{**_BAD_REPORT, "registration_number": "ñ1"}),
+        lambda: accounts.record_score_report(**{**_BAD_REPORT, "exam_code": "ñ"}),
+        lambda: accounts.claim_score_report(cid, "ñ1", name="Ada Lovelace"),
+        lambda: accounts.activate("x" * 5000),
+        lambda: accounts.reset_password("x" * 5000, "another long passphrase"),
+    ]
+    table = _documented_codes("accounts.md")
+    for call in calls:
+        with pytest.raises(SymprogramError) as info:
+            call()
+        assert f"`{info.value.code}`" in table, info.value.code
 
 
 def test_closed_account_refuses_changes_and_keeps_its_address(program: Program) -> None:

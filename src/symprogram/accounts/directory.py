@@ -65,5 +65,12 @@ class Directory(FlowBase):
         return bool(self.terms_status(candidate_id))
 
     def history(self, candidate_id: str | CandidateId) -> tuple[LedgerEntry, ...]:
-        """Return the candidate's account history, oldest first ("audit your account history")."""
-        return self._history.history(candidate_key(candidate_id))
+        """Return the candidate's account history, oldest first ("audit your account history").
+
+        Raises:
+            ValidationError: not a candidate ID (``invalid_candidate_id``).
+            NotFound: no such candidate (``candidate_not_found``), never an empty history.
+        """
+        key = candidate_key(candidate_id)
+        self._read(lambda s: s.candidates.get(key))
+        return self._history.history(key)
