@@ -21,7 +21,13 @@ from _programs import ProgramFactory, record_report
 from symprogram import Program
 from symprogram.accounts import PostalAddress
 from symprogram.awards import AwardCatalogue, AwardStatus, DisclosureStatus, KitStatus
-from symprogram.errors import CatalogueError, IllegalTransition, NotFound, PermissionDenied
+from symprogram.errors import (
+    CatalogueError,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    SymprogramError,
+)
 
 DAY = timedelta(days=1)
 
@@ -290,3 +296,32 @@ def test_revoked_award_shows_as_revoked_to_the_verifier(program: Program) -> Non
     view = awards.verify_disclosure(published.code)
     assert ["scs-endpoint"] == [a.award_id for a in view.awards]
     assert "revoked" == str(view.awards[0].status)
+
+
+def test_every_refusal_of_publishing_has_a_documented_code(program: Program) -> None:
+    """ "publish your certifications to third parties via email" (the Terms of Use
+    v.2007.507): every refusal a caller can cause while publishing, verifying or
+    revoking is a ``SymprogramError`` whose code the awards page's "Error codes"
+    table lists, over-long addresses, codes and identifiers included."""
+    cid = register_active(program)
+    earn_scs_endpoint(program, cid)
+    awards = program.awards
+    long_address = "a" * 300 + "@example.com"
+    calls = [
+        lambda: awards.publish(cid, ["scs-endpoint"], long_address),
+        lambda: awards.verify_disclosure("x" * 5000),
+        lambda: awards.verify_disclosure("code", recipient_email=long_address),
+        lambda: awards.revoke_disclosure(cid, "x" * 5000),
+        lambda: awards.get_kit("x" * 5000),
+        lambda: awards.awards_of("x" * 5000),
+    ]
+    docs = Path(__file__).resolve().parents[2] / "docs" / "awards.md"
+    table = docs.read_text(encoding="utf-8").split("## Error codes", 1)[1]
+    for call in calls:
+        with pytest.raises(SymprogramError) as info:
+            call()
+        code, kind = info.value.code, type(info.value).__name__
+        assert any(f"`{kind}`" in row and f"`{code}`" in row for row in table.splitlines()), (
+            kind,
+            code,
+        )
