@@ -29,6 +29,7 @@ from _programs import ProgramFactory
 from symprogram import Program
 from symprogram.accounts import (
     AcceptancePath,
+    AccountsService,
     AccountStatus,
     IncidentStatus,
     TermsCatalogue,
@@ -41,6 +42,7 @@ from symprogram.errors import (
     PermissionDenied,
     SymprogramError,
     TokenError,
+    ValidationError,
 )
 
 
@@ -176,6 +178,38 @@ def test_registration_outcome_does_not_reveal_a_known_email(program: Program) ->
     notice = last(program, "registration_attempt")
     assert ("ada@example.com", cid) == (notice.to, notice.data["candidate_id"])
     assert [cid] == [program.accounts.find_by_email("ada@example.com").candidate_id]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("field", ["email", "company_name", "partner_company"])
+def test_registration_requires_the_email_company_and_partner_company(
+    program: Program, field: str
+) -> None:
+    """ "You will be required to provide or verify required personal information such
+    as email address, company name and Partner Company" (the Terms of Use
+    v.2007.507): a registration without one of them is refused and writes nothing,
+    and the receipt still works for the completed form."""
+    receipt = program.accounts.accept_terms(path="create_account").token
+    assert receipt is not None
+    form = {
+        "terms_receipt": receipt,
+        "email": "ada@example.com",
+        "password": PASSWORD,
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "company_name": "Analytical Engines",
+        "partner_company": "Babbage & Co",
+        "preferred_language": "en-GB",
+    }
+    code = "invalid_email" if field == "email" else "field_required"
+    error = refused(
+        program,
+        ValidationError,
+        code,
+        lambda: program.accounts.register(**{**form, field: "  "}),
+    )
+    assert field == error.field
+    program.accounts.register(**form)
+    assert "activation" == last(program, "activation", to="ada@example.com").kind
 
 
 def test_new_candidate_is_pending_until_activation(program: Program) -> None:
@@ -398,7 +432,8 @@ def test_every_refusal_of_the_account_flows_has_a_documented_code(program: Progr
     """Every refusal a caller can cause is a ``SymprogramError`` whose code the
     accounts page's "Error codes" table lists: a mistyped postal address, a bad
     score or exam date on a score report, a registration number or exam code that
-    is not ASCII, a link token too long to be one."""
+    is not ASCII, a link token too long to be one, and building the service with
+    arguments of the wrong type or both ``catalogue=`` and ``terms=``."""
     cid = register_active(program)
     accounts = program.accounts
     calls: list[Callable[[], Any]] = [
@@ -410,6 +445,19 @@ def test_every_refusal_of_the_account_flows_has_a_documented_code(program: Progr
         lambda: accounts.claim_score_report(cid, "ñ1", name="Ada Lovelace"),
         lambda: accounts.activate("x" * 5000),
         lambda: accounts.reset_password("x" * 5000, "another long passphrase"),
+    ]
+    parts = {"history": program.history, "notifier": program.notifier}
+    calls += [
+        lambda: AccountsService(program.store, program.clock, **parts, catalogue=5),  # type: ignore[arg-type]
+        lambda: AccountsService(program.store, program.clock, **parts, hasher=5),  # type: ignore[arg-type]
+        lambda: AccountsService(program.store, program.clock, **parts, settings=5),  # type: ignore[arg-type]
+        lambda: AccountsService(
+            program.store,
+            program.clock,
+            **parts,
+            catalogue=TermsCatalogue.default(),
+            terms=TermsCatalogue.default(),
+        ),
     ]
     table = _documented_codes("accounts.md")
     for call in calls:
