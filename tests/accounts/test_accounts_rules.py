@@ -128,6 +128,22 @@ def test_contact_review_due_exactly_after_the_period(candidate, at, period) -> N
 
 
 @settings(max_examples=60)
+@given(
+    sa.candidates(),
+    instants(),
+    st.timedeltas(min_value=timedelta(days=1), max_value=timedelta(days=800)),
+)
+def test_an_account_is_asked_to_review_only_while_open(candidate, at, period) -> None:  # type: ignore[no-untyped-def]
+    """A closed account is never due (``account_closed``); an open one is due exactly
+    when :func:`rules.contact_review` says so."""
+    decision = rules.account_contact_review(candidate, at, period)
+    if candidate.status is AccountStatus.CLOSED:
+        assert (True, ("account_closed",)) == (decision.allowed, decision.codes)
+    else:
+        assert rules.contact_review(candidate, at, period) == decision
+
+
+@settings(max_examples=60)
 @given(sa.candidates(), st.sampled_from(NotificationCategory), st.none() | st.booleans())
 def test_notification_setting_invariants(candidate, category, consent) -> None:  # type: ignore[no-untyped-def]
     """Mandatory categories are on unless closed; marketing without consent is never effective."""

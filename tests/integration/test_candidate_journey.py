@@ -320,6 +320,24 @@ def test_contact_details_not_reviewed_for_the_period_are_flagged(program: Progra
     assert program.accounts.contact_review(cid).allowed
 
 
+def test_a_closed_account_is_not_asked_to_review_its_contact_details(program: Program) -> None:
+    """ "keep all of your contact information current ... in order to ensure we can
+    contact you as necessary" (the Terms of Use v.2007.507): a closed or erased
+    account, which cannot update its details and is contacted no more, is not due for
+    a review; ``contact_review`` and ``iter_contact_reviews_due`` agree."""
+    open_one = register_active(program, "ada@example.com")
+    closed = register_active(program, "bob@example.com")
+    erased = register_active(program, "eve@example.com")
+    program.accounts.close(closed, "leaving")
+    program.erase_person(erased, reason="asked")
+    clock_of(program).advance(program.accounts.settings.contact_review_period)
+    assert ("contact_review_due",) == program.accounts.contact_review(open_one).codes
+    for cid in (closed, erased):
+        review = program.accounts.contact_review(cid)
+        assert (True, ("account_closed",)) == (review.allowed, review.codes)
+    assert [open_one] == list(program.accounts.iter_contact_reviews_due())
+
+
 @pytest.mark.parametrize("change", ["password", "email"])
 def test_old_reset_tokens_die_when_password_or_email_changes(program: Program, change: str) -> None:
     """A reset link issued before a password change or an e-mail change is refused."""

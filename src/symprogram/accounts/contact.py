@@ -12,7 +12,7 @@ import attrs
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import FlowBase, candidate_key
 from symprogram.accounts.events import ContactDetailsReviewed, EmailChanged, EmailChangeRequested
-from symprogram.accounts.models import AccountStatus, Candidate, PostalAddress, normalize_email
+from symprogram.accounts.models import Candidate, PostalAddress, normalize_email
 from symprogram.accounts.ports import CONTACT_UPDATE, EMAIL_CHANGE_LOG, PersonalDataLedger
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.decisions import Decision
@@ -96,20 +96,27 @@ class Contact(FlowBase):
     def contact_review(self, candidate_id: str | CandidateId) -> Decision:
         """Whether the contact details are due for review ("keep your contact information
         current"); denied with ``contact_review_due`` after ``settings.contact_review_period``.
+
+        A closed account (an erased one included) is never due: allowed with the
+        reason ``account_closed``.
+
+        Raises:
+            ValidationError: not a candidate ID (``invalid_candidate_id``).
+            NotFound: no such candidate (``candidate_not_found``).
         """
         key = candidate_key(candidate_id)
         candidate = self._read(lambda s: s.candidates.get(key))
-        return rules.contact_review(candidate, self._now(), self.settings.contact_review_period)
+        now = self._now()
+        return rules.account_contact_review(candidate, now, self.settings.contact_review_period)
 
     def iter_contact_reviews_due(self) -> Iterator[str]:
-        """Yield the IDs of open accounts whose contact details are due for review."""
+        """Yield the IDs of open accounts whose contact details are due for review
+        (exactly those :meth:`contact_review` denies)."""
         now = self._now()
         period = self.settings.contact_review_period
         every: list[Candidate] = self._read(lambda s: list(s.candidates.iterate()))
         for candidate in every:
-            if candidate.status is AccountStatus.CLOSED:
-                continue
-            if not rules.contact_review(candidate, now, period):
+            if not rules.account_contact_review(candidate, now, period):
                 yield candidate.candidate_id
 
     def request_email_change(self, candidate_id: str | CandidateId, new_email: str) -> None:

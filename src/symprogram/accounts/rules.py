@@ -63,6 +63,7 @@ from symprogram.events import DomainEvent
 
 __all__ = [
     "CONTACT_FIELDS",
+    "account_contact_review",
     "apply_contact_changes",
     "change_email",
     "check_batch_size",
@@ -403,6 +404,21 @@ def contact_review(candidate: Candidate, at: datetime, period: timedelta) -> Dec
     return Decision.allow(
         Reason("contact_current", "your contact information was reviewed recently", facts), at=at
     )
+
+
+def account_contact_review(candidate: Candidate, at: datetime, period: timedelta) -> Decision:
+    """Whether the account is asked to review its contact details at ``at``.
+
+    A closed account (an erased one included) is not: it cannot update its details
+    and the program contacts it no more, so the answer is allowed with the reason
+    ``account_closed``. Any other account is answered by :func:`contact_review`.
+    """
+    if candidate.status is AccountStatus.CLOSED:
+        return Decision.allow(
+            Reason("account_closed", "a closed account is not asked to review its details"),
+            at=at,
+        )
+    return contact_review(candidate, at, period)
 
 
 def _usable_row_email(row: BulkCandidate, number: int) -> None:
