@@ -53,12 +53,14 @@ import attrs
 from symprogram._erasable import KERNEL_KINDS, Erasable
 from symprogram.accounts.models import AccountErasure
 from symprogram.accounts.ports import CANDIDATE_KIND
+from symprogram.accounts.rules import known_emails
+from symprogram.accounts.storage import AccountsStorage
 from symprogram.awards.models import AwardsErasure
 from symprogram.clock import ensure_utc
 from symprogram.consent.models import ErasureReceipt
 from symprogram.entitlements.erasure import EntitlementsErasure
 from symprogram.outbox import OUTBOX_KINDS, erase_messages
-from symprogram.persistence import load_for_update
+from symprogram.persistence import Transaction, load_for_update
 
 if TYPE_CHECKING:
     from symprogram.program import Program
@@ -153,6 +155,14 @@ def erasable_contexts(program: Program) -> tuple[tuple[str, Erasable], ...]:
     return tuple(found)
 
 
+def _known_addresses(program: Program, tx: Transaction, key: str) -> tuple[str, ...]:
+    """Every address the candidate used: current, pending, and each one its account
+    history names (an address it had before an e-mail change)."""
+    candidate = AccountsStorage(tx).candidates.get(key)
+    history = (entry.data for entry in program.history.ledger.iter_entries(tx, key))
+    return known_emails(candidate, history)
+
+
 def _settle_files(program: Program) -> None:
     """Let a store that can clear erased values out of its files do it now (SQLite:
     rebuild the file, then checkpoint and truncate the WAL)."""
@@ -174,17 +184,19 @@ def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonE
         StorageError: ``database_busy`` when another connection kept the SQLite WAL
             from being truncated (the erasure itself is committed).
     """
-    candidate = program.accounts.get_candidate(candidate_id)
-    key = candidate.candidate_id
-    addresses = [a for a in (candidate.contact.email, candidate.pending_email) if a]
+    key = program.accounts.get_candidate(candidate_id).candidate_id
     contexts = erasable_contexts(program)
     with program.store.transaction() as tx:
         # The account's lock first, as every account call that reaches into another
         # context takes it (a postal address releasing held kits, a newsletter switch
         # recorded as consent): locks taken in one order cannot deadlock.
         load_for_update(tx, CANDIDATE_KIND, str(key))
+        # Every address the account used, read before the accounts erasure drops
+        # the history entries that name the earlier ones.
+        addresses = _known_addresses(program, tx, key)
         receipts = {name: part.erase_subject(tx, key, reason=reason) for name, part in contexts}
-        # The outbox's messages to and about the person, pending or delivered.
+        # The outbox's messages to and about the person, pending or delivered, and
+        # those to any address the person used, whoever they are filed under.
         erase_messages(tx, key, addresses=addresses)
     _settle_files(program)
     accounts = receipts["accounts"]
