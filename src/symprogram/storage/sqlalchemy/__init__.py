@@ -38,7 +38,8 @@ records, the unique index and streams — under a configurable prefix
   otherwise, so any Python string round-trips.
 
 **erasure** — :func:`purge` rewrites the tables after an erasure so that no erased
-value stays in the table files (``VACUUM FULL`` + ``CHECKPOINT`` on PostgreSQL,
+value stays in the table files or the planner statistics (``VACUUM (FULL, ANALYZE)``,
+``VACUUM FULL pg_statistic`` + ``CHECKPOINT`` on PostgreSQL,
 ``OPTIMIZE TABLE`` on MariaDB; see ``docs/howto-erasure.md``).
 
 A host application can hand in its own :class:`~sqlalchemy.engine.Engine`

@@ -3,9 +3,11 @@ stays in the database's table files (dead tuples, old row versions, free pages).
 
 Deleting or rewriting a row on a server leaves its old version in the table files
 until the server reuses the space: PostgreSQL keeps dead tuples until a vacuum and
-even ``VACUUM`` only marks them reusable; InnoDB keeps old versions in its pages
-and undo logs. :func:`purge` rewrites the tables (``VACUUM FULL`` then ``CHECKPOINT``
-on PostgreSQL, ``OPTIMIZE TABLE`` on MariaDB and MySQL, ``VACUUM`` and a truncating
+even ``VACUUM`` only marks them reusable, and its planner statistics
+(``pg_statistic``, shown by ``pg_stats``) keep sampled column values; InnoDB keeps
+old versions in its pages and undo logs. :func:`purge` rewrites the tables
+(``VACUUM (FULL, ANALYZE)``, ``VACUUM FULL pg_catalog.pg_statistic`` then
+``CHECKPOINT`` on PostgreSQL, ``OPTIMIZE TABLE`` on MariaDB and MySQL, ``VACUUM`` and a truncating
 WAL checkpoint on SQLite). It takes an exclusive lock on each table while it runs:
 schedule it, e.g. after the day's erasures. What the server still keeps elsewhere
 (its WAL or binary log until recycled, replicas, backups) is listed in
@@ -35,7 +37,10 @@ def _statements(dialect: sa.Dialect, tables: list[str]) -> list[str]:
     quote = dialect.identifier_preparer.quote
     name = dialect.name
     if name == "postgresql":
-        return [f"VACUUM FULL {quote(t)}" for t in tables] + ["CHECKPOINT"]
+        # ANALYZE replaces the planner's samples of the old rows (pg_statistic keeps
+        # column values); rewriting pg_statistic drops its dead tuples holding them.
+        rewrites = [f"VACUUM (FULL, ANALYZE) {quote(t)}" for t in tables]
+        return [*rewrites, "VACUUM FULL pg_catalog.pg_statistic", "CHECKPOINT"]
     if name in ("mysql", "mariadb"):
         return [f"OPTIMIZE TABLE {', '.join(quote(t) for t in tables)}"]
     if name == "sqlite":
@@ -47,7 +52,10 @@ def purge(target: Engine | SQLAlchemyStore, *, table_prefix: str | None = None) 
     """Rewrite symprogram's tables so that erased values leave the table files.
 
     Run it after :meth:`symprogram.Program.erase_person` (for example once a day):
-    PostgreSQL ``VACUUM FULL`` of each table (indexes and TOAST included) and a
+    PostgreSQL ``VACUUM (FULL, ANALYZE)`` of each table (indexes and TOAST
+    included; the planner statistics sampled again from the live rows), ``VACUUM
+    FULL`` of the catalog ``pg_statistic`` (which keeps sampled column values; a
+    role that may not vacuum it gets a warning and it is skipped) and a
     ``CHECKPOINT``; MariaDB/MySQL ``OPTIMIZE TABLE`` (InnoDB rebuilds the table);
     SQLite ``VACUUM`` and ``PRAGMA wal_checkpoint(TRUNCATE)``. Each table is locked
     while it is rewritten. ``CHECKPOINT`` needs a superuser or the
