@@ -26,6 +26,7 @@ from _programs import (
     SQLALCHEMY,
     START,
     ProgramFactory,
+    register_active,
     register_earned,
     spy_locks,
     within_retries,
@@ -90,6 +91,43 @@ def test_awards_writes_and_verifications_lock_the_account_before_the_awards_reco
         mine = [kind for kind, key in locked if key == cid]
         if mine[:2] != [ACCOUNT_KIND, AWARDS_KIND]:
             out_of_order[name] = mine
+    assert {} == out_of_order
+
+
+def test_account_writes_of_the_history_lock_the_account_record_first(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each accounts call that writes the person's history locks the account record
+    before anything else of the person: a password change or reset and every change of
+    an incident (a message, a status) queue behind the other writers of the person
+    instead of racing them for the history."""
+    cid = register_active(program)
+    incident = program.accounts.open_incident(
+        cid, title="Score missing", body="My score is not shown.", category="score_report"
+    )
+    iid = incident.incident_id
+    program.accounts.request_password_reset("ada@example.com")
+    token = str(program.notifier.last("password_reset", to="ada@example.com").data["token"])
+    locked = spy_locks(monkeypatch)
+    calls: dict[str, Callable[[], object]] = {
+        "reset_password": lambda: program.accounts.reset_password(token, "yet another one!"),
+        "change_password": lambda: program.accounts.change_password(
+            cid, "yet another one!", "a new passphrase!"
+        ),
+        "post_incident_message": lambda: program.accounts.post_incident_message(
+            iid, author="support", body="We are looking into it."
+        ),
+        "start_incident": lambda: program.accounts.start_incident(iid),
+        "resolve_incident": lambda: program.accounts.resolve_incident(iid),
+    }
+    out_of_order = {}
+    for name, call in calls.items():
+        locked.clear()
+        call()
+        # Rate-limit counts are read and written in units of work of their own.
+        mine = [lock for lock in locked if lock[0] != "account_request_log"]
+        if mine[:1] != [(ACCOUNT_KIND, cid)]:
+            out_of_order[name] = mine[:2]
     assert {} == out_of_order
 
 

@@ -261,7 +261,7 @@ class Credentials(LinkRequests, CredentialAnchors):
         encoded = self._hasher.hash(normalized)
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            fresh = store.candidates.get(key)
+            fresh = store.candidates.get_for_update(key)  # the account first, as every writer
             rules.require_open(fresh)
             message = self._password_changed(tx, store, fresh, encoded, now, "change")
             self._send(tx, [message])
@@ -309,8 +309,8 @@ class Credentials(LinkRequests, CredentialAnchors):
         encoded = self._hasher.hash(normalized)
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
+            fresh = store.candidates.get_for_update(key)  # the account first, as every writer
             self._consume(tx, TokenPurpose.PASSWORD_RESET, token, now, "token")
-            fresh = store.candidates.get(key)
             rules.require_open(fresh)
             message = self._password_changed(tx, store, fresh, encoded, now, "reset")
             self._send(tx, [message])

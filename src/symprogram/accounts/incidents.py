@@ -106,7 +106,8 @@ class Incidents(FlowBase):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             current = store.incidents.get(checked)
-            owner = store.candidates.find(current.candidate_id)
+            # The account first, as every writer of the person (its history is written).
+            owner = store.candidates.find_for_update(current.candidate_id)
             if owner is not None:
                 rules.require_not_erased(owner)
             incident = store.incidents.save(rules.add_incident_message(current, message))
@@ -166,7 +167,7 @@ class Incidents(FlowBase):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             current = store.incidents.get(checked)
-            candidate = store.candidates.get(current.candidate_id)
+            candidate = store.candidates.get_for_update(current.candidate_id)  # the account first
             rules.require_not_erased(candidate)
             incident, event = rules.change_incident_status(
                 current,

@@ -104,6 +104,10 @@ class _Candidates:
         """The candidate a scanned ``record`` holds (IntegrityError ``record_corrupt``)."""
         return self._repo.decode(record)
 
+    def find_for_update(self, candidate_id: str) -> Candidate | None:
+        """:meth:`find`, the record locked as by :meth:`get_for_update`."""
+        return self._repo.find_for_update(candidate_id)
+
     def get_for_update(self, candidate_id: str) -> Candidate:
         """:meth:`get`, the record locked until the unit of work ends (where the adapter
         can): the writers of one account queue instead of deciding on a stale read."""
