@@ -3,9 +3,19 @@
 * **Secrets** come from :func:`secrets.token_urlsafe` with 32 random bytes
   (256 bits, well above the 128 bits the design asks for), as 43 URL-safe
   characters that fit in a link (:func:`new_secret`).
-* **Only the SHA-256 hex digest is stored** (:func:`digest`); the plain secret
-  is returned exactly once, by :meth:`Tokens.issue`, to be sent to its owner. A
-  stolen copy of the store cannot be turned back into working links.
+* **Only a digest is stored** (:func:`digest`); the plain secret is returned
+  exactly once, by :meth:`Tokens.issue`, to be sent to its owner. A stolen copy
+  of the store cannot be turned back into working links.
+* **Keyed with a ledger key**: ``Tokens(ledger_key)`` (as the accounts service of
+  a program with a ``ledger_key`` is) stores HMAC-SHA-256 digests under a key
+  derived from the ledger key (:class:`TokenKey`), and seals each record's
+  purpose, subject, generation and lifetime with another derived key: a token
+  row written or edited by someone without the key (a database writer minting a
+  reset link for somebody else's account, or moving their own link onto it)
+  matches no secret and is refused as ``token_invalid``. A token issued under a
+  retired key of the ring stays valid until it expires. Without a key the
+  digest is plain SHA-256 and nothing stops a database writer from minting
+  tokens; tokens stored unkeyed stop working once a key is set.
 * **Comparison is in constant time** (:func:`hmac.compare_digest`).
 * **Single use**: :meth:`Tokens.consume` marks the token used in the same unit
   of work; the versioned write makes a concurrent second use fail with
@@ -57,6 +67,7 @@ import attrs
 from symprogram._checks import check_instance, check_length, check_match
 from symprogram.clock import ensure_utc
 from symprogram.errors import TokenError, ValidationError
+from symprogram.ledger_keys import LedgerKeys, as_ledger_keys
 from symprogram.persistence import Repository, Transaction
 
 __all__ = [
@@ -68,6 +79,7 @@ __all__ = [
     "SECRET_BYTES",
     "TOKEN_KIND",
     "TokenGeneration",
+    "TokenKey",
     "TokenPurpose",
     "TokenRecord",
     "Tokens",
@@ -98,6 +110,11 @@ TOKEN_KIND = "token"  # noqa: S105 - a record kind, not a password
 GENERATION_KIND = "token_generation"
 """Record kind of :class:`TokenGeneration` (keyed by ``purpose:subject``)."""
 
+_DIGEST_LABEL = b"symprogram token digest v1"
+_SEAL_LABEL = b"symprogram token seal v1"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
 _PURPOSE = re.compile(r"[a-z][a-z0-9_]{0,47}")
 _SECRET_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -115,7 +132,8 @@ class TokenRecord:
     """What is stored about an issued token: never the secret, only its digest.
 
     Attributes:
-        digest: SHA-256 hex digest of the secret (the record's key).
+        digest: hex digest of the secret (the record's key): SHA-256, or with a
+            ledger key HMAC-SHA-256 under the derived :attr:`TokenKey.digest_key`.
         purpose: what the token may be used for, e.g. ``"password_reset"``.
         subject: whom it is for, e.g. a candidate key.
         issued_at: when it was issued (UTC).
@@ -123,6 +141,10 @@ class TokenRecord:
         used_at: when it was consumed, or ``None``.
         generation: the ``(purpose, subject)`` generation it was issued in.
         version: storage version (0 until saved).
+        seal: with a ledger key, HMAC-SHA-256 of the digest, purpose, subject,
+            generation, issue and expiry under :attr:`TokenKey.seal_key`, so
+            that none of them can be changed in the store unseen; ``None``
+            without a key.
     """
 
     digest: str
@@ -133,6 +155,7 @@ class TokenRecord:
     used_at: datetime | None = None
     generation: int = 0
     version: int = 0
+    seal: str | None = None
 
 
 @attrs.frozen
@@ -159,6 +182,48 @@ class TokenGeneration:
 _GENERATION_TEMPLATE = TokenGeneration(
     "password_reset", "SP-0000-0000-0000-0", 0, (datetime(2000, 1, 1, tzinfo=UTC),)
 )
+
+
+@attrs.frozen(repr=False)
+class TokenKey:
+    """The two keys a token is authenticated with, each derived from one ledger key.
+
+    The ledger key itself is never used for tokens: :meth:`derive` makes one key
+    for digests and one for seals, each HMAC-SHA-256 of a fixed label under the
+    ledger key. Never serialized; the ``repr`` shows no key.
+
+    Attributes:
+        digest_key: the key of :func:`digest` (the stored digest of a secret).
+        seal_key: the key of :attr:`TokenRecord.seal`.
+
+    Example:
+        >>> key = TokenKey.derive(b"k" * 32)
+        >>> key.digest_key != key.seal_key != b"k" * 32, repr(key)
+        (True, 'TokenKey(...)')
+    """
+
+    digest_key: bytes
+    seal_key: bytes
+
+    @classmethod
+    def derive(cls, ledger_key: bytes) -> TokenKey:
+        """The token keys of ``ledger_key``.
+
+        Raises:
+            ValidationError: ``ledger_key`` is not non-empty bytes (``invalid_key``).
+        """
+        if not isinstance(ledger_key, bytes | bytearray) or not ledger_key:
+            raise ValidationError(
+                "a ledger key must be non-empty bytes", field="key", code="invalid_key"
+            )
+        raw = bytes(ledger_key)
+        return cls(
+            hmac.new(raw, _DIGEST_LABEL, hashlib.sha256).digest(),
+            hmac.new(raw, _SEAL_LABEL, hashlib.sha256).digest(),
+        )
+
+    def __repr__(self) -> str:
+        return "TokenKey(...)"
 
 
 def new_secret() -> str:
@@ -193,8 +258,11 @@ def _check_secret(secret: object) -> str:
     )
 
 
-def digest(secret: str) -> str:
-    """Return the SHA-256 hex digest of ``secret``: the only form ever stored.
+def digest(secret: str, key: TokenKey | None = None) -> str:
+    """Return the hex digest of ``secret``: the only form ever stored.
+
+    SHA-256 without ``key``; HMAC-SHA-256 under ``key.digest_key`` with one, which
+    nobody without the ledger key can compute.
 
     Raises:
         ValidationError: ``secret`` is not a string (code ``invalid_token_secret``).
@@ -203,9 +271,47 @@ def digest(secret: str) -> str:
     Example:
         >>> digest("abc")[:16]
         'ba7816bf8f01cfea'
+        >>> digest("abc", TokenKey.derive(b"k" * 32)) != digest("abc")
+        True
     """
     secret = _check_secret(secret)
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+    data = secret.encode("utf-8", "surrogatepass")
+    if key is None:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.new(key.digest_key, data, hashlib.sha256).hexdigest()
+
+
+def _micros(at: datetime) -> str:
+    return str((at - _EPOCH) // _MICROSECOND)
+
+
+def _seal(key: TokenKey | None, record: TokenRecord) -> str | None:
+    """The seal of ``record`` under ``key`` (``None`` without a key)."""
+    if key is None:
+        return None
+    body = "\x00".join(
+        (
+            record.digest,
+            record.purpose,
+            record.subject,
+            str(record.generation),
+            _micros(record.issued_at),
+            _micros(record.expires_at),
+        )
+    )
+    return hmac.new(key.seal_key, body.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def _sealed(key: TokenKey | None, record: TokenRecord) -> TokenRecord:
+    return attrs.evolve(record, seal=_seal(key, record))
+
+
+def _seal_holds(key: TokenKey | None, record: TokenRecord) -> bool:
+    """Whether ``record`` is as it was issued under ``key`` (always, without a key)."""
+    expected = _seal(key, record)
+    if expected is None:
+        return True
+    return record.seal is not None and hmac.compare_digest(record.seal, expected)
 
 
 def _check_purpose(purpose: object) -> str:
@@ -246,10 +352,19 @@ def _check_ttl(ttl: object) -> timedelta:
 
 
 def _record(
-    secret: str, purpose: str, subject: str, now: datetime, expires_at: datetime, generation: int
+    key: TokenKey | None,
+    secret: str,
+    purpose: str,
+    subject: str,
+    now: datetime,
+    expires_at: datetime,
+    generation: int,
 ) -> TokenRecord:
     """The stored record of a token just issued (only the secret's digest is kept)."""
-    return TokenRecord(digest(secret), purpose, subject, now, expires_at, generation=generation)
+    record = TokenRecord(
+        digest(secret, key), purpose, subject, now, expires_at, generation=generation
+    )
+    return _sealed(key, record)
 
 
 def _expiry(now: datetime, ttl: timedelta) -> datetime:
@@ -269,28 +384,34 @@ def check(
     now: datetime,
     *,
     current_generation: int,
+    key: TokenKey | None = None,
 ) -> None:
     """Refuse a token that may not be used now; return ``None`` if it may.
 
     A pure function: it reads nothing but its arguments.
 
     Args:
-        record: the stored record found for ``digest(secret)``, or ``None``.
+        record: the stored record found for ``digest(secret, key)``, or ``None``.
         secret: the secret presented.
         purpose: the purpose it is presented for.
         now: the current instant (timezone-aware).
         current_generation: the current generation of ``(purpose, subject)``.
+        key: the token key the record was issued under (``None``: unkeyed);
+            with one, the record's seal must hold too.
 
     Raises:
-        TokenError: ``token_invalid`` (no record, digest or purpose mismatch),
-            ``token_used``, ``token_revoked`` (issued in an older generation) or
-            ``token_expired`` (``now >= expires_at``), checked in that order.
+        TokenError: ``token_invalid`` (no record, digest, seal or purpose
+            mismatch), ``token_used``, ``token_revoked`` (issued in an older
+            generation) or ``token_expired`` (``now >= expires_at``), checked in
+            that order.
         ValidationError: malformed ``secret``, ``purpose`` or ``now``.
     """
-    presented = digest(secret)
+    presented = digest(secret, key)
     purpose = _check_purpose(purpose)
     now = ensure_utc(now, field="now")
     if record is None or not hmac.compare_digest(record.digest, presented):
+        raise TokenError("this link is not valid", field="secret", code="token_invalid")
+    if not _seal_holds(key, record):
         raise TokenError("this link is not valid", field="secret", code="token_invalid")
     if record.purpose != purpose:
         raise TokenError("this link is not valid", field="secret", code="token_invalid")
@@ -312,10 +433,33 @@ def check(
 class Tokens:
     """Issue, check and consume single-use tokens inside a unit of work.
 
-    Stateless: every method takes the :class:`~symprogram.persistence.Transaction`
-    to work in, so a token is issued or consumed together with the change it
-    belongs to (all or nothing).
+    Every method takes the :class:`~symprogram.persistence.Transaction` to work
+    in, so a token is issued or consumed together with the change it belongs to
+    (all or nothing); the object itself holds only the token keys.
+
+    Args:
+        key: a ledger key or key ring (:class:`~symprogram.ledger_keys.LedgerKeys`),
+            or ``None``. With one, tokens are issued under the :class:`TokenKey`
+            derived from the current key, and a secret is looked up under the
+            current key, then under each retired key (a token issued before a
+            rotation stays valid until it expires); a record stored unkeyed or
+            written without the key matches no secret. Without one, digests are
+            plain SHA-256 and records unsealed.
+
+    Raises:
+        ValidationError: ``key`` is neither bytes, a key ring nor ``None``
+            (``invalid_key``).
     """
+
+    def __init__(self, key: bytes | LedgerKeys | None = None) -> None:
+        ring = as_ledger_keys(key)
+        keys = () if ring is None else (ring.current, *ring.retired)
+        self._keys: tuple[TokenKey | None, ...] = tuple(TokenKey.derive(k) for k in keys) or (None,)
+
+    @property
+    def keyed(self) -> bool:
+        """Whether digests are keyed (a ledger key was given)."""
+        return self._keys[0] is not None
 
     def _tokens(self, tx: Transaction) -> Repository[TokenRecord]:
         return Repository(tx, TOKEN_KIND, TokenRecord, key=lambda r: r.digest)
@@ -399,7 +543,7 @@ class Tokens:
             state = TokenGeneration(purpose, noted) if found is None else found
         secret = new_secret()
         # a stand-in's key is new as a real token's digest is, and no digest is looked up by
-        hashed = digest(secret)
+        hashed = digest(secret, self._keys[0])
         key = hashed if slot is None else f"{slot}:{hashed[:32]}"
         record = TokenRecord(
             key,
@@ -410,6 +554,7 @@ class Tokens:
             used_at=None if slot is None else now,
             generation=0 if current is None else current.generation,
         )
+        record = _sealed(self._keys[0], record)  # a stand-in is sealed as a real token is
         self._tokens(tx).save(record)  # a new key either way: written, not read first
         issued = (*state.issued, now)[-ISSUE_HISTORY:]
         generations.save(attrs.evolve(state, purpose=purpose, issued=issued))
@@ -460,10 +605,11 @@ class Tokens:
         tokens = self._tokens(tx)
         generations = self._generations(tx)
         drawn = new_secrets(len(checked))
+        key = self._keys[0]
         for subject, secret in zip(checked, drawn, strict=True):
             found = generations.find(f"{purpose}:{subject}")
             generation = 0 if found is None else found.generation
-            tokens.add(_record(secret, purpose, subject, now, expires_at, generation))
+            tokens.add(_record(key, secret, purpose, subject, now, expires_at, generation))
             if not noted:
                 continue
             if found is None:
@@ -473,17 +619,40 @@ class Tokens:
                 generations.save(attrs.evolve(found, issued=issued))
         return drawn
 
-    def _find(self, tx: Transaction, purpose: str, secret: str, now: datetime) -> TokenRecord:
-        presented = digest(secret)
-        purpose = _check_purpose(purpose)
-        record = None
+    def _lookup(self, tx: Transaction, secret: str) -> tuple[TokenRecord | None, TokenKey | None]:
+        """The record stored for ``secret`` and the key it was found under: the
+        current key's digest first, then each retired key's."""
+        presented = [(digest(secret, key), key) for key in self._keys]
         if set(secret) <= _SECRET_ALPHABET:
-            record = self._tokens(tx).find(presented)
+            tokens = self._tokens(tx)
+            for hashed, key in presented:
+                record = tokens.find(hashed)
+                if record is not None:
+                    return record, key
+        return None, self._keys[0]
+
+    def _find(self, tx: Transaction, purpose: str, secret: str, now: datetime) -> TokenRecord:
+        _check_secret(secret)
+        purpose = _check_purpose(purpose)
+        record, key = self._lookup(tx, secret)
         current = 0
-        if record is not None and record.purpose == purpose:
+        if record is not None and record.purpose == purpose and _seal_holds(key, record):
             current = self._generation(tx, purpose, record.subject).generation
-        check(record, secret, purpose, now, current_generation=current)
+        check(record, secret, purpose, now, current_generation=current, key=key)
         assert record is not None  # check() refuses a missing record
+        return record
+
+    def lookup(self, tx: Transaction, *, secret: str) -> TokenRecord | None:
+        """The record of ``secret`` whatever its purpose, use, generation or expiry:
+        found under any key of the ring with its seal intact, else ``None``.
+
+        Raises:
+            ValidationError / LimitExceeded: malformed ``secret``.
+        """
+        _check_secret(secret)
+        record, key = self._lookup(tx, secret)
+        if record is None or not _seal_holds(key, record):
+            return None
         return record
 
     def verify(self, tx: Transaction, *, purpose: str, secret: str, now: datetime) -> TokenRecord:

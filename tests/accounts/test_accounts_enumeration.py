@@ -216,10 +216,14 @@ def _contact(email: str) -> Any:
     )
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=[*BACKENDS, "memory-keyed"])
 def spied(request: pytest.FixtureRequest, make_program: ProgramFactory) -> Spied:
-    """A program on memory or SQLite with spies on the accounts hasher and store."""
-    return Spied(make_program(str(request.param)))
+    """A program on memory or SQLite with spies on the accounts hasher and store; and
+    one with a ledger key (keyed, sealed token digests: stand-ins are made alike)."""
+    backend = str(request.param)
+    if backend == "memory-keyed":
+        return Spied(make_program("memory", ledger_key=b"enumeration tests ledger key 32b"))
+    return Spied(make_program(backend))
 
 
 def _one_message(marked_with: str) -> list[tuple[str, str]]:

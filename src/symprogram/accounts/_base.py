@@ -46,10 +46,9 @@ from symprogram.history import AccountHistory
 from symprogram.ids import CandidateId
 from symprogram.notify import Message, Notifier
 from symprogram.outbox import DeliveringStore, DeliversAfterCommit, MessageOutbox
-from symprogram.persistence import Repository, Transaction
+from symprogram.persistence import Transaction
 from symprogram.serialization import dumps_without
-from symprogram.tokens import TOKEN_KIND, TokenPurpose, TokenRecord, Tokens
-from symprogram.tokens import digest as token_digest
+from symprogram.tokens import TokenPurpose, Tokens
 
 if TYPE_CHECKING:
     from symprogram.accounts.service import AccountsSettings
@@ -236,13 +235,12 @@ class FlowBase(DeliversAfterCommit):
                 self._refuse_if_erased(tx, purpose, secret, exc)
             raise _retarget(exc, field) from exc
 
-    @staticmethod
-    def _refuse_if_erased(tx: Transaction, purpose: str, secret: str, exc: TokenError) -> None:
+    def _refuse_if_erased(
+        self, tx: Transaction, purpose: str, secret: str, exc: TokenError
+    ) -> None:
         # A link of an erased account was revoked by the erasure: say so plainly.
         try:
-            record = Repository(tx, TOKEN_KIND, TokenRecord, key=lambda r: r.digest).find(
-                token_digest(secret)
-            )
+            record = self._tokens.lookup(tx, secret=secret)
             if record is None or record.purpose != purpose:
                 return
             candidate = AccountsStorage(tx).candidates.find(record.subject)

@@ -208,7 +208,9 @@ class AccountsService(
         self._hasher = hasher if hasher is not None else default_hasher()
         self._consent = marketing_consent
         self.settings = settings if settings is not None else AccountsSettings()
-        self._tokens = Tokens()
+        # Token digests keyed under the history's ledger key: a token row written
+        # without the key (a database writer minting a reset link) matches no secret.
+        self._tokens = Tokens(self._history.ledger.keys)
         self._dummy_hash = None
         self._seen_owners = collections.deque(maxlen=SEEN)
 
