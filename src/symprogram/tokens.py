@@ -184,15 +184,14 @@ _GENERATION_TEMPLATE = TokenGeneration(
 )
 
 
-@attrs.frozen(repr=False)
 class TokenKey:
     """The two keys a token is authenticated with, each derived from one ledger key.
 
     The ledger key itself is never used for tokens: :meth:`derive` makes one key
     for digests and one for seals, each HMAC-SHA-256 of a fixed label under the
-    ledger key. Never serialized; the ``repr`` shows no key.
+    ledger key. Immutable and never serialized; the ``repr`` shows no key.
 
-    Attributes:
+    Args:
         digest_key: the key of :func:`digest` (the stored digest of a secret).
         seal_key: the key of :attr:`TokenRecord.seal`.
 
@@ -202,8 +201,16 @@ class TokenKey:
         (True, 'TokenKey(...)')
     """
 
+    __slots__ = ("digest_key", "seal_key")
     digest_key: bytes
     seal_key: bytes
+
+    def __init__(self, digest_key: bytes, seal_key: bytes) -> None:
+        object.__setattr__(self, "digest_key", digest_key)
+        object.__setattr__(self, "seal_key", seal_key)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("TokenKey is immutable")
 
     @classmethod
     def derive(cls, ledger_key: bytes) -> TokenKey:
