@@ -5,7 +5,7 @@ Re-exported by :mod:`symprogram.accounts.rules`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import attrs
 
@@ -27,11 +27,35 @@ from symprogram.events import DomainEvent
 
 __all__ = [
     "ClaimOutcome",
+    "check_exam_date",
     "claim_report",
     "decide_claim",
     "require_proof",
     "score_report_proof",
 ]
+
+
+def check_exam_date(exam_date: date, recorded_at: datetime) -> date:
+    """``exam_date``, if the exam can have been sat by ``recorded_at``.
+
+    A score report is the result of an exam taken: its day cannot lie after the
+    day it is recorded. The day is the test centre's, so a day past the recording
+    instant's UTC day is allowed (the earliest time zone, UTC+14, is that far ahead).
+
+    Raises:
+        ValidationError: ``exam_date_in_future`` (field ``exam_date``, details
+            ``exam_date`` and ``latest``).
+    """
+    latest = recorded_at.date() + timedelta(days=1)
+    if exam_date > latest:
+        raise ValidationError(
+            f"the exam date {exam_date.isoformat()} is after the day the report is "
+            "recorded: a score report is the result of an exam already taken",
+            field="exam_date",
+            code="exam_date_in_future",
+            details={"exam_date": exam_date.isoformat(), "latest": latest.isoformat()},
+        )
+    return exam_date
 
 
 def score_report_proof(report: ScoreReport, *, email: str | None, name: str | None) -> Decision:

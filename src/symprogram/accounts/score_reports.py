@@ -39,7 +39,8 @@ class ScoreReports(FlowBase):
         """Record an exam score report (staff or import), before any account needs to exist.
 
         Raises:
-            ValidationError / LimitExceeded: a bad field.
+            ValidationError / LimitExceeded: a bad field, or an exam date after the
+                day the report is recorded (``exam_date_in_future``).
             Conflict: the registration number is already recorded (``score_report_exists``).
         """
         report = ScoreReport(
@@ -53,6 +54,7 @@ class ScoreReports(FlowBase):
             test_centre=test_centre,
             recorded_at=self._now(),
         )
+        rules.check_exam_date(report.exam_date, report.recorded_at)
         with self._store.transaction() as tx:
             return AccountsStorage(tx).report_addresses.record(report)
 
