@@ -249,11 +249,3 @@ def test_apply_contact_changes_refuses_email(candidate) -> None:  # type: ignore
     with pytest.raises(ValidationError) as info:
         rules.apply_contact_changes(candidate, {"email": "x@example.com"}, candidate.registered_at)
     assert "unknown_field" == info.value.code
-
-
-def test_a_password_lengthened_by_normalization_is_still_too_short() -> None:
-    """The minimum counts what was typed: 13 characters whose NFKC form has 14
-    (``\u00b4`` becomes a space and a combining accent) are too short for 14."""
-    typed = "000000000000\u00b4"
-    assert 14 == len(unicodedata.normalize("NFKC", typed))
-    assert rules.password_policy(typed, min_length=14).has("password_too_short")

@@ -110,12 +110,10 @@ def password_policy(password: str, *, min_length: int, personal: Iterable[str] =
     """Judge a password: length, a common-password deny-list, and personal information.
 
     Composition rules (a digit, a symbol ...) are deliberately not required.
-    The minimum length counts the code points as typed (NIST SP 800-63B: each
-    code point is one character), since NFKC can lengthen a password (``\u00b4``
-    becomes a space and a combining accent). Everything else is judged in its
-    :func:`normalize_password` (NFKC) form, the form that is hashed: the maximum
-    length, and the deny-list and personal information, compared without case
-    (so fullwidth ``\uff50\uff41\uff53\uff53...`` is ``pass...``).
+    The password is judged in its :func:`normalize_password` (NFKC) form, the
+    form that is hashed; the deny-list and personal information are compared
+    without case on it (so fullwidth ``\uff50\uff41\uff53\uff53...`` is
+    ``pass...``).
 
     Reason codes when refused: ``password_too_short``, ``password_too_long``,
     ``password_too_common`` (in :data:`COMMON_PASSWORDS` or one repeated
@@ -123,11 +121,11 @@ def password_policy(password: str, *, min_length: int, personal: Iterable[str] =
     local part or a name of 4+ characters), ``invalid_password`` (C0 or C1
     control characters, DEL, or lone surrogates).
     """
-    typed, password = password, normalize_password(password)
+    password = normalize_password(password)
     reasons = []
     if any(_control(ch) for ch in password):
         reasons.append(Reason("invalid_password", "a password may not contain control characters"))
-    if len(typed) < min_length:  # code points as typed: NFKC can lengthen a password
+    if len(password) < min_length:
         reasons.append(
             Reason(
                 "password_too_short",
