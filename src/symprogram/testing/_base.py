@@ -14,8 +14,16 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from symprogram.errors import ValidationError
+from symprogram.testing._values import accepts, describe, first_refusal
 
-__all__ = ["StrategyArgumentError", "build", "check_overrides", "instants", "is_count"]
+__all__ = [
+    "StrategyArgumentError",
+    "build",
+    "check_overrides",
+    "check_value",
+    "instants",
+    "is_count",
+]
 
 T = TypeVar("T")
 
@@ -30,12 +38,33 @@ def _as_strategy(value: Any) -> st.SearchStrategy[Any]:
     return value if isinstance(value, st.SearchStrategy) else st.just(value)
 
 
-def check_overrides(cls: type[Any], fields: Iterable[str], overrides: Mapping[str, Any]) -> None:
-    """Refuse an override that names none of ``fields`` (the fields ``cls`` is built from).
+def check_overrides(
+    cls: type[Any],
+    fields: Iterable[str],
+    overrides: Mapping[str, Any],
+    *,
+    unchecked: Iterable[str] = (),
+) -> None:
+    """Refuse an override that names none of ``fields`` (the fields ``cls`` is built from),
+    or a plain-value override (not a strategy) that its field of ``cls`` refuses.
+
+    Each plain value naming a field of the attrs class ``cls`` goes through that
+    field's converter, its annotation and its validator, on its own, now: a bad
+    value fails when the strategy is built, not when Hypothesis draws from it. A
+    check that needs the instance's other fields is left to the draw; strategies
+    are checked as they are drawn from.
+
+    Args:
+        cls: the model the strategy builds.
+        fields: the names the strategy accepts.
+        overrides: the overrides given, by name.
+        unchecked: names the strategy gives another meaning than the field's
+            (it checks those values itself).
 
     Raises:
         ValidationError: an override names a field the model does not have
-            (code ``unknown_field``).
+            (code ``unknown_field``), or a plain value its field refuses (code
+            ``invalid_argument``; ``details["reason"]`` holds the field's own code).
     """
     unknown = sorted(set(overrides) - set(fields))
     if unknown:
@@ -43,6 +72,31 @@ def check_overrides(cls: type[Any], fields: Iterable[str], overrides: Mapping[st
             f"{cls.__name__} has no field(s) {', '.join(unknown)}",
             field=unknown[0],
             code="unknown_field",
+        )
+    refused = first_refusal(cls, overrides, frozenset(unchecked))
+    if refused is not None:
+        name, why, reason = refused
+        raise StrategyArgumentError(
+            f"{cls.__name__}.{name} override {overrides[name]!r} refused: {why}",
+            field=name,
+            code="invalid_argument",
+            details={"reason": reason} if reason else None,
+        )
+
+
+def check_value(function: str, name: str, value: Any, accepted: Any) -> None:
+    """Refuse a plain-value argument ``name`` of strategy function ``function`` that
+    is not of annotation ``accepted`` (a strategy is checked as it is drawn from).
+
+    Raises:
+        ValidationError: ``value`` is no strategy and not of ``accepted``
+            (code ``invalid_argument``).
+    """
+    if not isinstance(value, st.SearchStrategy) and not accepts(accepted, value):
+        raise StrategyArgumentError(
+            f"{function}() argument {name}={value!r} is not {describe(accepted)}",
+            field=name,
+            code="invalid_argument",
         )
 
 
@@ -58,7 +112,8 @@ def build(
 
     Raises:
         ValidationError: an override names a field the model does not have
-            (code ``unknown_field``).
+            (code ``unknown_field``), or is a plain value its field refuses
+            (code ``invalid_argument``).
     """
     check_overrides(cls, fields, overrides)
     merged = {**fields, **{k: _as_strategy(v) for k, v in overrides.items()}}

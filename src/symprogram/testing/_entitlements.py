@@ -23,7 +23,7 @@ from symprogram.decisions import Decision
 from symprogram.entitlements.catalogue import READINGS
 from symprogram.entitlements.erasure import EntitlementsErasure
 from symprogram.entitlements.service import EntitlementsSettings
-from symprogram.testing._base import check_overrides
+from symprogram.testing._base import StrategyArgumentError, check_overrides, check_value
 
 T = TypeVar("T")
 
@@ -125,7 +125,20 @@ def languages() -> st.SearchStrategy[str]:
 
 
 def windows(starts_on: Any = None, ends_on: Any = None) -> st.SearchStrategy[tuple[date, date]]:
-    """Ordered ``(starts_on, ends_on)`` pairs; either end may be fixed (value or strategy)."""
+    """Ordered ``(starts_on, ends_on)`` pairs; either end may be fixed (value or strategy).
+
+    Raises:
+        ValidationError: an end given as a plain value that is no date, or two
+            plain ends out of order (code ``invalid_argument``).
+    """
+    check_value("windows", "starts_on", starts_on, date | None)
+    check_value("windows", "ends_on", ends_on, date | None)
+    if isinstance(starts_on, date) and isinstance(ends_on, date) and ends_on < starts_on:
+        raise StrategyArgumentError(
+            f"windows() ends_on {ends_on} is before starts_on {starts_on}",
+            field="ends_on",
+            code="invalid_argument",
+        )
     if starts_on is not None and ends_on is not None:
         return st.tuples(_as(starts_on), _as(ends_on)).filter(lambda w: w[0] <= w[1])
     if starts_on is not None:

@@ -11,6 +11,7 @@ import attrs
 from hypothesis import strategies as st
 
 from symprogram.digests import LedgerDigest, LedgersVerification, StreamHead
+from symprogram.errors import SymprogramError
 from symprogram.events import LedgerEntry, Problem, Verification
 from symprogram.i18n import LanguageTag, Negotiation
 from symprogram.ids import CandidateId
@@ -18,7 +19,7 @@ from symprogram.ledger import KeyUnknown
 from symprogram.ledger_keys import LedgerKeys, key_id
 from symprogram.notify import Message
 from symprogram.persistence import Record
-from symprogram.testing._base import check_overrides
+from symprogram.testing._base import StrategyArgumentError, check_overrides, check_value
 from symprogram.tokens import TokenGeneration, TokenPurpose, TokenRecord
 
 if TYPE_CHECKING:
@@ -116,9 +117,8 @@ def token_records(**overrides: Any) -> st.SearchStrategy[TokenRecord]:
         "used_at": st.none(),
         "generation": st.integers(0, 5),
     }
-    unknown = sorted(set(overrides) - set(fields) - {"issued_at", "ttl"})
-    if unknown:
-        return _build(TokenRecord, fields, overrides)  # raises unknown_field
+    check_overrides(TokenRecord, (*fields, "issued_at", "ttl"), overrides)
+    check_value("token_records", "ttl", overrides.get("ttl", timedelta(1)), timedelta)
     issued = _st(overrides.pop("issued_at", instants()))
     ttl = _st(overrides.pop("ttl", st.timedeltas(timedelta(minutes=1), timedelta(days=30))))
     merged = {**fields, **{k: _st(v) for k, v in overrides.items()}}
@@ -184,9 +184,14 @@ def ledger_digests(**overrides: Any) -> st.SearchStrategy[LedgerDigest]:
     Overrides: ``streams`` (a list of :class:`StreamHead`, names unique), ``at``,
     ``key`` (bytes or ``None``) and ``store_id`` (32 hex digits or ``None``).
     """
-    from symprogram.testing.strategies import check_overrides, instants
+    from symprogram.testing.strategies import instants
 
-    check_overrides(LedgerDigest, ("streams", "at", "key", "store_id"), overrides)
+    check_overrides(
+        LedgerDigest, ("streams", "at", "key", "store_id"), overrides, unchecked=("streams",)
+    )
+    streams = overrides.get("streams", [])
+    check_value("ledger_digests", "streams", streams, list[StreamHead] | tuple[StreamHead, ...])
+    check_value("ledger_digests", "key", overrides.get("key"), bytes | None)
     heads = st.lists(stream_heads(), max_size=8, unique_by=lambda h: h.stream)
     store_ids = st.none() | st.text("0123456789abcdef", min_size=32, max_size=32)
     return st.builds(
@@ -204,6 +209,24 @@ def _distinct_keys(keys: list[bytes]) -> bool:
     return len({key_id(k) for k in keys}) == len(keys)
 
 
+def _check_ring(overrides: dict[str, Any]) -> None:
+    """Refuse plain ``current`` / ``retired`` overrides that make no key ring."""
+    current = overrides.get("current")
+    retired = overrides.get("retired", [])
+    check_value("ledger_keys", "current", overrides.get("current", b"k"), bytes)
+    check_value("ledger_keys", "retired", retired, list[bytes] | tuple[bytes, ...])
+    if isinstance(current, bytes):
+        try:
+            LedgerKeys(current, retired=[] if isinstance(retired, st.SearchStrategy) else retired)
+        except SymprogramError as exc:
+            raise StrategyArgumentError(
+                f"ledger_keys() overrides make no key ring: {exc.message}",
+                field="current" if exc.code == "invalid_key" else "retired",
+                code="invalid_argument",
+                details={"reason": exc.code},
+            ) from exc
+
+
 def ledger_keys(**overrides: Any) -> st.SearchStrategy[LedgerKeys]:
     """Ledger key rings: a current key and up to three retired keys (all distinct).
 
@@ -211,6 +234,7 @@ def ledger_keys(**overrides: Any) -> st.SearchStrategy[LedgerKeys]:
     is the current key.
     """
     check_overrides(LedgerKeys, ("current", "retired"), overrides)
+    _check_ring(overrides)
     key = st.binary(min_size=16, max_size=32)
     return (
         st.builds(
