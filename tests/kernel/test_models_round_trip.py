@@ -1,8 +1,8 @@
 """Every exported model has a strategy and round-trips through serialization.dumps / loads.
 
 The models are discovered, not listed: every attrs class in the ``__all__`` of
-``symprogram`` and of each of its public modules and context packages. A new
-model is covered without editing this file.
+``symprogram``, of each of its public modules and context packages, and of each
+public module of those packages. A new model is covered without editing this file.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from hypothesis.strategies._internal.types import _global_type_lookup
 import symprogram
 import symprogram.testing
 from symprogram import serialization
+from symprogram.accounts.rules import ClaimOutcome
 from symprogram.awards import (
     AllOf,
     AnyOf,
@@ -45,10 +46,15 @@ _NOT_MODELS = frozenset({"aio", "cli", "storage", "testing"})
 
 
 def _public_modules() -> Iterator[types.ModuleType]:
+    """``symprogram``, its public modules and packages, and their public modules."""
     yield symprogram
     for info in pkgutil.iter_modules(symprogram.__path__):
         if not info.name.startswith("_") and info.name not in _NOT_MODELS:
-            yield importlib.import_module(f"symprogram.{info.name}")
+            module = importlib.import_module(f"symprogram.{info.name}")
+            yield module
+            for sub in pkgutil.iter_modules(getattr(module, "__path__", ())):
+                if not sub.name.startswith("_"):
+                    yield importlib.import_module(f"{module.__name__}.{sub.name}")
 
 
 def _exported_classes() -> list[type[Any]]:
@@ -64,6 +70,10 @@ def _exported_classes() -> list[type[Any]]:
 
 
 CLASSES = _exported_classes()
+
+# A rule's result that is never stored: it holds the refusal to raise (an exception)
+# and events of any class, which JSON does not carry. Drawn and checked, not written.
+_NOT_WRITTEN = frozenset({ClaimOutcome})
 MODELS = [cls for cls in CLASSES if attrs.has(cls)]
 
 
@@ -87,6 +97,7 @@ def test_the_models_are_discovered() -> None:
     names = {cls.__name__ for cls in MODELS}
     assert {"Candidate", "AwardDefinition", "AllOf", "Document", "Policy", "Decision"} <= names
     assert {"LanguageTag", "LedgerEntry", "Record", "BulkCandidate", "TokenRecord"} <= names
+    assert {"ClaimOutcome", "Credential", "RequestRecord", "Evidence", "Found"} <= names
     assert len(MODELS) >= 100
 
 
@@ -112,6 +123,9 @@ def test_every_model_draws_and_round_trips(cls: type[Any], data: st.DataObject) 
     """st.from_type(Model) draws valid values, and each reads back from its JSON as itself."""
     value = data.draw(st.from_type(cls))
     assert isinstance(value, cls)
+    if cls in _NOT_WRITTEN:
+        assert attrs.evolve(value) == value
+        return
     _round_trip(value)
 
 

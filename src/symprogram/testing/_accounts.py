@@ -27,10 +27,14 @@ from symprogram.accounts.models import (
     MAX_REPORT_NAME_LENGTH,
     MAX_TEST_CENTRE_LENGTH,
 )
+from symprogram.accounts.ports import CLIENT_LOGIN_LOG, REQUEST_LOGS
+from symprogram.accounts.rules import ClaimOutcome, claim_report, decide_claim
 from symprogram.accounts.service import AccountsSettings
+from symprogram.accounts.storage import Credential, RequestRecord
+from symprogram.decisions import Decision
 from symprogram.errors import ValidationError
 from symprogram.ids import CandidateId
-from symprogram.testing._base import build, check_overrides, instants, is_count
+from symprogram.testing._base import build, check_overrides, derived, instants, is_count
 
 __all__ = [
     "LANGUAGES",
@@ -40,7 +44,9 @@ __all__ = [
     "bulk_registration_reports",
     "candidate_ids",
     "candidates",
+    "claim_outcomes",
     "contact_details",
+    "credentials",
     "emails",
     "incident_messages",
     "incidents",
@@ -52,6 +58,7 @@ __all__ = [
     "postal_addresses",
     "register",
     "registration_receipts",
+    "request_records",
     "score_reports",
     "terms_acceptances",
     "terms_catalogues",
@@ -425,12 +432,68 @@ def bulk_registration_reports(**overrides: Any) -> st.SearchStrategy[models.Bulk
     return build(models.BulkRegistrationReport, fields, overrides)
 
 
+def credentials(**overrides: Any) -> st.SearchStrategy[Credential]:
+    """Strategy for :class:`~symprogram.accounts.storage.Credential`: a candidate's
+    stored password hash (as the shipped hashers write it)."""
+    fields = {
+        "candidate_id": candidate_ids(),
+        "password_hash": password_hashes(),
+        "changed_at": instants(),
+        "version": st.just(0),
+    }
+    return build(Credential, fields, overrides)
+
+
+def request_records(**overrides: Any) -> st.SearchStrategy[RequestRecord]:
+    """Strategy for :class:`~symprogram.accounts.storage.RequestRecord`: the recent
+    requests of one rate limit, keyed ``<purpose>:<SHA-256>``, oldest first."""
+    purposes = st.sampled_from((*REQUEST_LOGS, CLIENT_LOGIN_LOG))
+    fields = {
+        "key": st.tuples(purposes, _digests()).map(":".join),
+        "instants": st.lists(instants(), max_size=5).map(lambda xs: tuple(sorted(xs))),
+        "version": st.just(0),
+    }
+    return build(RequestRecord, fields, overrides)
+
+
+@st.composite
+def _claims(draw: st.DrawFn) -> ClaimOutcome:
+    """What :func:`~symprogram.accounts.rules.decide_claim` decides for an active
+    claimant proving a report by its e-mail: claimed, or (claimed by another account
+    before) refused with an incident."""
+    candidate = draw(candidates(status=models.AccountStatus.ACTIVE))
+    report = draw(score_reports(email=candidate.contact.email))
+    at = draw(instants())
+    other = draw(st.none() | candidate_ids().filter(lambda c: c != candidate.candidate_id))
+    if other is not None:
+        report = claim_report(report, other, at)
+    return decide_claim(
+        candidate,
+        report,
+        terms=Decision.allow(),
+        email=candidate.contact.email,
+        name=None,
+        at=at,
+        incident_id=draw(st.from_regex(r"INC-[0-9A-F]{12}", fullmatch=True)),
+    )
+
+
+def claim_outcomes(**overrides: Any) -> st.SearchStrategy[ClaimOutcome]:
+    """Strategy for :class:`~symprogram.accounts.rules.ClaimOutcome`, as
+    :func:`~symprogram.accounts.rules.decide_claim` returns them (a claim, or a
+    refusal that opened an incident); overrides replace fields of the decision."""
+    return derived(ClaimOutcome, _claims(), overrides)
+
+
 MODELS: dict[type, Any] = {
     models.AccountErasure: account_erasures,
     AccountsSettings: account_settings,
     models.BulkCandidate: bulk_candidates,
     models.BulkRegistrationReport: bulk_registration_reports,
     models.Candidate: candidates,
+    ClaimOutcome: claim_outcomes,
+    Credential: credentials,
+    RequestRecord: request_records,
     models.ContactDetails: contact_details,
     models.Incident: incidents,
     models.IncidentMessage: incident_messages,

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from symprogram.awards import events as _events
 from symprogram.awards import models
 from symprogram.errors import ValidationError
-from symprogram.testing._base import build, check_overrides, instants, is_count
+from symprogram.testing._base import build, check_overrides, derived, instants, is_count
 
 __all__ = [
     "award_catalogues",
@@ -40,6 +40,7 @@ __all__ = [
     "disclosed_awards",
     "disclosure_views",
     "disclosures",
+    "evidences",
     "exam_definitions",
     "exam_refs",
     "exam_results",
@@ -365,6 +366,25 @@ def candidate_awards(**overrides: Any) -> st.SearchStrategy[models.CandidateAwar
     )
 
 
+@st.composite
+def _evidence(draw: st.DrawFn) -> Any:
+    from symprogram.awards.rules import evidence_for
+
+    state = draw(candidate_awards())
+    held = [g.award_id for g in state.grants]
+    award_id = draw(st.sampled_from(held) | _ident if held else _ident)
+    return evidence_for(state, award_id, draw(instants(_LO, _HI)))
+
+
+def evidences(**overrides: Any) -> st.SearchStrategy[Any]:
+    """Strategy for :class:`~symprogram.awards.rules.Evidence`, as
+    :func:`~symprogram.awards.rules.evidence_for` computes it from a candidate's
+    awards; overrides replace fields of it."""
+    from symprogram.awards.rules import Evidence
+
+    return derived(Evidence, _evidence(), overrides)
+
+
 def awards_erasures(**overrides: Any) -> st.SearchStrategy[models.AwardsErasure]:
     """Strategy for :class:`AwardsErasure`."""
     ids = st.lists(_hex, max_size=3, unique=True).map(tuple)
@@ -638,10 +658,12 @@ def awards_settings(**overrides: Any) -> st.SearchStrategy[Any]:
 
 def register() -> None:
     """Register a strategy for every awards model with ``st.register_type_strategy``."""
+    from symprogram.awards.rules import Evidence
     from symprogram.awards.service import AwardsSettings
 
     pairs: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
         (AwardsSettings, awards_settings()),
+        (Evidence, evidences()),
         (models.ExamRef, exam_refs()),
         (models.ExamDefinition, exam_definitions()),
         (models.AwardDefinition, award_definitions()),

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -21,6 +22,7 @@ __all__ = [
     "build",
     "check_overrides",
     "check_value",
+    "derived",
     "instants",
     "is_count",
 ]
@@ -98,6 +100,25 @@ def check_value(function: str, name: str, value: Any, accepted: Any) -> None:
             field=name,
             code="invalid_argument",
         )
+
+
+def derived(
+    cls: type[T], strategy: st.SearchStrategy[T], overrides: dict[str, Any]
+) -> st.SearchStrategy[T]:
+    """``strategy`` (values a rule computed, consistent as a whole) with ``overrides``
+    (strategies or plain values) replacing fields of each value it draws.
+
+    Raises:
+        ValidationError: an override names a field ``cls`` does not have
+            (code ``unknown_field``), or is a plain value its field refuses
+            (code ``invalid_argument``).
+    """
+    names = [a.alias or a.name for a in attrs.fields(cls) if a.init]  # type: ignore[arg-type]
+    check_overrides(cls, names, overrides)
+    if not overrides:
+        return strategy
+    replaced = st.fixed_dictionaries({k: _as_strategy(v) for k, v in overrides.items()})
+    return st.tuples(strategy, replaced).map(lambda pair: attrs.evolve(pair[0], **pair[1]))
 
 
 def is_count(value: object) -> bool:

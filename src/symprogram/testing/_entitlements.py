@@ -23,7 +23,12 @@ from symprogram.decisions import Decision
 from symprogram.entitlements.catalogue import READINGS
 from symprogram.entitlements.erasure import EntitlementsErasure
 from symprogram.entitlements.service import EntitlementsSettings
-from symprogram.testing._base import StrategyArgumentError, check_overrides, check_value
+from symprogram.testing._base import (
+    StrategyArgumentError,
+    check_overrides,
+    check_value,
+    derived,
+)
 
 T = TypeVar("T")
 
@@ -64,6 +69,7 @@ __all__ = [
     "entitlements_settings",
     "escalation_levels",
     "escalation_steps",
+    "found_holdings",
     "grants",
     "language_choices",
     "languages",
@@ -419,6 +425,30 @@ def customer_entitlements(**overrides: Any) -> st.SearchStrategy[entitlements.Cu
     return _as(overrides.get("customer_id", customer_ids())).flatmap(holdings)
 
 
+@st.composite
+def _found(draw: st.DrawFn) -> Any:
+    from datetime import UTC, datetime
+
+    from symprogram.entitlements.rules import scan_holdings
+
+    return scan_holdings(
+        _CATALOGUE(),
+        draw(st.none() | customer_entitlements()),
+        draw(st.sampled_from(LEVEL_IDS)),
+        draw(instants(datetime(2008, 6, 1, tzinfo=UTC), datetime(2016, 6, 1, tzinfo=UTC))),
+        product=draw(st.none() | st.sampled_from(PRODUCTS)),
+    )
+
+
+def found_holdings(**overrides: Any) -> st.SearchStrategy[Any]:
+    """Strategy for :class:`~symprogram.entitlements.rules.Found`, as
+    :func:`~symprogram.entitlements.rules.scan_holdings` sorts a customer's holdings
+    (of the default catalogue) at an instant; overrides replace fields of it."""
+    from symprogram.entitlements.rules import Found
+
+    return derived(Found, _found(), overrides)
+
+
 def releases(**overrides: Any) -> st.SearchStrategy[entitlements.Release]:
     """Strategy for :class:`~symprogram.entitlements.Release` (end of life after end of support)."""
     fields = ("release", "end_of_standard_support", "end_of_life")
@@ -569,5 +599,8 @@ def register() -> None:
         (EntitlementsSettings, entitlements_settings()),
         (EntitlementsErasure, entitlements_erasures()),
     ]
+    from symprogram.entitlements.rules import Found
+
+    pairs.append((Found, found_holdings()))
     for cls, strategy in pairs:
         st.register_type_strategy(cls, strategy)
