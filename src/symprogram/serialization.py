@@ -352,8 +352,23 @@ _DEFAULT = make_converter()
 
 
 def canonical_json(value: Any) -> str:
-    """Serialize already-unstructured data canonically (sorted keys, no spaces, UTF-8 safe)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Serialize already-unstructured data canonically (sorted keys, no spaces, UTF-8 safe).
+
+    Raises:
+        ValidationError: ``not_serializable``: a value JSON cannot hold (an object of
+            another type, a key that is not text or a number, ``NaN`` or an
+            infinity, which RFC 8259 does not allow), or nested too deeply.
+    """
+    try:
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValidationError(
+            f"the value cannot be written as JSON: {exc}",
+            field="value",
+            code="not_serializable",
+        ) from None
 
 
 # What json.loads(str) runs, less its wrapping (same options as json's default decoder).
@@ -371,15 +386,31 @@ def _written(fast: Callable[[Any], str] | None, obj: Any) -> str | None:
     return None
 
 
+def _unstructured(conv: cattrs.Converter, obj: Any) -> Any:
+    """``conv.unstructure(obj)``; what it cannot take apart is ``not_serializable``."""
+    try:
+        return conv.unstructure(obj)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValidationError(
+            f"the value cannot be written as JSON: {exc}",
+            field="value",
+            code="not_serializable",
+        ) from None
+
+
 def dumps(obj: Any, *, converter: cattrs.Converter | None = None) -> str:
-    """Serialize a model to canonical JSON text."""
+    """Serialize a model to canonical JSON text.
+
+    Raises:
+        ValidationError: ``not_serializable`` (see :func:`canonical_json`).
+    """
     conv = converter or _DEFAULT
     try:  # the generated writer, as dumps_without finds it (one call less)
         fast = conv._sym_writers[obj.__class__]  # type: ignore[attr-defined]
     except (AttributeError, KeyError):
         return dumps_without(obj, _NOTHING, converter=conv)
     text = _written(fast, obj)
-    return canonical_json(conv.unstructure(obj)) if text is None else text
+    return canonical_json(_unstructured(conv, obj)) if text is None else text
 
 
 _NOTHING: frozenset[str] = frozenset()
@@ -400,7 +431,7 @@ def dumps_without(
     text = _written(fast, obj)
     if text is not None:
         return text
-    raw = conv.unstructure(obj)
+    raw = _unstructured(conv, obj)
     if exclude and isinstance(raw, dict):
         for name in exclude:
             raw.pop(name, None)

@@ -545,7 +545,13 @@ def test_a_text_without_some_fields_is_the_general_paths_dictionary_without_them
         if isinstance(raw, dict):  # a model unstructured to a string keeps its text
             for name in exclude:
                 raw.pop(name, None)
-        expected = canonical_json(raw)
+        try:
+            expected = canonical_json(raw)
+        except ValidationError:  # a value JSON cannot hold: both paths refuse it
+            for converter in (FAST, GENERAL):
+                with pytest.raises(ValidationError):
+                    dumps_without(obj, exclude, converter=converter)
+            return
         assert expected == dumps_without(obj, exclude, converter=FAST)
         assert expected == dumps_without(obj, exclude, converter=GENERAL)
 
