@@ -351,6 +351,12 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
 _DEFAULT = make_converter()
 
 
+def _not_serializable(exc: Exception) -> ValidationError:
+    return ValidationError(
+        f"the value cannot be written as JSON: {exc}", field="value", code="not_serializable"
+    )
+
+
 def canonical_json(value: Any) -> str:
     """Serialize already-unstructured data canonically (sorted keys, no spaces, UTF-8 safe).
 
@@ -364,11 +370,7 @@ def canonical_json(value: Any) -> str:
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
     except (TypeError, ValueError, RecursionError) as exc:
-        raise ValidationError(
-            f"the value cannot be written as JSON: {exc}",
-            field="value",
-            code="not_serializable",
-        ) from None
+        raise _not_serializable(exc) from None
 
 
 # What json.loads(str) runs, less its wrapping (same options as json's default decoder).
@@ -391,11 +393,7 @@ def _unstructured(conv: cattrs.Converter, obj: Any) -> Any:
     try:
         return conv.unstructure(obj)
     except (TypeError, ValueError, RecursionError) as exc:
-        raise ValidationError(
-            f"the value cannot be written as JSON: {exc}",
-            field="value",
-            code="not_serializable",
-        ) from None
+        raise _not_serializable(exc) from None
 
 
 def dumps(obj: Any, *, converter: cattrs.Converter | None = None) -> str:
