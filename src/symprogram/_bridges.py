@@ -298,23 +298,18 @@ class AccountsCandidateDirectory:
 
     def account_active(self, candidate_id: str) -> bool:
         """Whether the candidate's account is active (publishing needs one)."""
-        from symprogram.accounts.models import AccountStatus
-
-        try:
-            status = self._accounts.get_candidate(candidate_id).status
-        except (NotFound, ValidationError):
-            return False
-        return status is AccountStatus.ACTIVE
+        return self._status(candidate_id) == "active"
 
     def account_closed(self, candidate_id: str) -> bool:
         """Whether the candidate's account is closed (its disclosures then show nothing)."""
-        from symprogram.accounts.models import AccountStatus
+        return self._status(candidate_id) == "closed"
 
+    def _status(self, candidate_id: str) -> str | None:
+        """The account's status (an ``AccountStatus`` value), ``None`` for no account."""
         try:
-            status = self._accounts.get_candidate(candidate_id).status
+            return str(self._accounts.get_candidate(candidate_id).status)
         except (NotFound, ValidationError):
-            return False
-        return status is AccountStatus.CLOSED
+            return None
 
 
 def postal_address_recorded(event: ContactDetailsUpdated) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import attrs
@@ -257,14 +258,7 @@ class Credentials(LinkRequests, CredentialAnchors):
         ):
             self._login_failed((failures,), now)
             rules.require_current_password(False)
-        normalized = self._password_ok(new_password, candidate.contact)
-        encoded = self._hasher.hash(normalized)
-        with self._store.transaction() as tx:
-            store = AccountsStorage(tx)
-            fresh = store.candidates.get_for_update(key)  # the account first, as every writer
-            rules.require_open(fresh)
-            message = self._password_changed(tx, store, fresh, encoded, now, "change")
-            self._send(tx, [message])
+        self._set_password(candidate, new_password, now, "change")
 
     def request_password_reset(self, email: str) -> None:
         """Send a reset link if ``email`` belongs to an account that is not closed.
@@ -305,14 +299,34 @@ class Credentials(LinkRequests, CredentialAnchors):
             key = self._verify_token(tx, TokenPurpose.PASSWORD_RESET, token, now, "token")
             candidate = AccountsStorage(tx).candidates.get(key)
         rules.require_open(candidate)
-        normalized = self._password_ok(new_password, candidate.contact)
-        encoded = self._hasher.hash(normalized)
+        self._set_password(
+            candidate,
+            new_password,
+            now,
+            "reset",
+            consume=lambda tx: self._consume(tx, TokenPurpose.PASSWORD_RESET, token, now, "token"),
+        )
+
+    def _set_password(
+        self,
+        candidate: Candidate,
+        new_password: str,
+        now: datetime,
+        method: str,
+        *,
+        consume: Callable[[Transaction], object] | None = None,
+    ) -> None:
+        """Check and hash ``new_password`` for ``candidate``, then store it in one unit of
+        work: the account locked first (as every writer of the person), the reset link
+        used up (``consume``), the account still open."""
+        encoded = self._hasher.hash(self._password_ok(new_password, candidate.contact))
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            fresh = store.candidates.get_for_update(key)  # the account first, as every writer
-            self._consume(tx, TokenPurpose.PASSWORD_RESET, token, now, "token")
+            fresh = store.candidates.get_for_update(candidate.candidate_id)
+            if consume is not None:
+                consume(tx)
             rules.require_open(fresh)
-            message = self._password_changed(tx, store, fresh, encoded, now, "reset")
+            message = self._password_changed(tx, store, fresh, encoded, now, method)
             self._send(tx, [message])
 
     def _password_changed(
