@@ -8,39 +8,38 @@ The public entry point is :class:`ConsentService`; policies are data
 
 from typing import Any
 
-from symprogram.consent import models
-from symprogram.consent.events import (
-    ConsentEvent,
-    ConsentRecorded,
-    CorrectionCompleted,
-    CorrectionRequested,
-    DataCollected,
-    NoticeRecorded,
-    SubjectErased,
-)
-from symprogram.consent.models import *  # noqa: F403
+from symprogram.consent.events import *  # noqa: F403  (every event, re-exported)
+from symprogram.consent.events import __all__ as _events_all
+from symprogram.consent.models import *  # noqa: F403  (every model, re-exported)
+from symprogram.consent.models import __all__ as _models_all
 from symprogram.consent.ports import ConsentChecker, ContactPreferences
 from symprogram.consent.rules import apply, decide, diff_policies, replay
 from symprogram.consent.service import ConsentService, ConsentSettings
 
+# What only :mod:`symprogram.consent.events` exports (the package exports the events):
+# the entry kinds, as text.
+_EVENTS_MODULE_ONLY = frozenset(
+    {
+        "CONSENT_RECORDED",
+        "CORRECTION_COMPLETED",
+        "CORRECTION_REQUESTED",
+        "DATA_COLLECTED",
+        "NOTICE_RECORDED",
+        "SUBJECT_ERASED",
+    }
+)
+
 __all__ = [
     "ConsentChecker",
-    "ConsentEvent",
-    "ConsentRecorded",
     "ConsentService",
     "ConsentSettings",
     "ContactPreferences",
-    "CorrectionCompleted",
-    "CorrectionRequested",
-    "DataCollected",
-    "NoticeRecorded",
-    "SubjectErased",
     "apply",
     "decide",
     "diff_policies",
     "replay",
-    # Every model of the context (and RECEIPT_FORMAT), as models.py declares them.
-    *models.__all__,
+    *(name for name in _events_all if name not in _EVENTS_MODULE_ONLY),
+    *_models_all,
 ]
 
 

@@ -17,9 +17,10 @@ Example:
     ('public_before_login_requirement', 'language_fallback_english')
 """
 
-from symprogram.entitlements import events, models
-from symprogram.entitlements.events import *  # noqa: F403
-from symprogram.entitlements.models import *  # noqa: F403
+from symprogram.entitlements.events import *  # noqa: F403  (every event, re-exported)
+from symprogram.entitlements.events import __all__ as _events_all
+from symprogram.entitlements.models import *  # noqa: F403  (every model, re-exported)
+from symprogram.entitlements.models import __all__ as _models_all
 from symprogram.entitlements.ports import RemoteAccessConsent
 from symprogram.entitlements.remote_access import InMemoryRemoteAccessConsent
 from symprogram.entitlements.rules import LanguageChoice, choose_language
@@ -32,7 +33,6 @@ __all__ = [
     "LanguageChoice",
     "RemoteAccessConsent",
     "choose_language",
+    *_events_all,
+    *_models_all,
 ]
-# Every model and event of the context, as models.py and events.py declare them.
-__all__ += events.__all__
-__all__ += models.__all__
