@@ -45,31 +45,6 @@ from symprogram.accounts.ports import (
 )
 from symprogram.accounts.service import KEEP, AccountsService, AccountsSettings, Keep
 
-# What only :mod:`symprogram.accounts.models` exports (the package exports the models):
-# the length limits and the text digest.
-_MODELS_MODULE_ONLY = frozenset(
-    {
-        "MAX_ADDRESS_LINES",
-        "MAX_ADDRESS_LINE_LENGTH",
-        "MAX_CITY_LENGTH",
-        "MAX_COMPANY_LENGTH",
-        "MAX_EMAIL_LENGTH",
-        "MAX_EXAM_CODE_LENGTH",
-        "MAX_INCIDENT_MESSAGES",
-        "MAX_INCIDENT_MESSAGE_LENGTH",
-        "MAX_INCIDENT_TITLE_LENGTH",
-        "MAX_NAME_LENGTH",
-        "MAX_PASSWORD_HASH_LENGTH",
-        "MAX_PASSWORD_LENGTH",
-        "MAX_POSTAL_CODE_LENGTH",
-        "MAX_REASON_LENGTH",
-        "MAX_REGISTRATION_NUMBER_LENGTH",
-        "MAX_REPORT_NAME_LENGTH",
-        "MAX_TEST_CENTRE_LENGTH",
-        "text_digest",
-    }
-)
-
 __all__ = [
     "KEEP",
     "AccountsService",
@@ -86,7 +61,7 @@ __all__ = [
     "default_hasher",
     "candidate_anchor_check",
     *_events_all,
-    *(name for name in _models_all if name not in _MODELS_MODULE_ONLY),
+    *_models_all,
 ]
 
 __getattr__ = module_getattr(__name__, _models.MOVED, since="0.2")

@@ -23,9 +23,6 @@ from symprogram.awards.service import (
 )
 from symprogram.awards.storage import AwardsStorage
 
-# What only :mod:`symprogram.awards.models` exports (the package exports the models).
-_MODELS_MODULE_ONLY = frozenset({"ERASED_KIT_ADDRESS", "ERASED_TEXT", "requirement_children"})
-
 __all__ = [
     "DEFAULT_DISCLOSURE_TTL",
     "MAX_DISCLOSURE_TTL",
@@ -37,5 +34,5 @@ __all__ = [
     "StaticCandidateDirectory",
     "awards_anchor_check",
     *_events_all,
-    *(name for name in _models_all if name not in _MODELS_MODULE_ONLY),
+    *_models_all,
 ]

@@ -16,19 +16,6 @@ from symprogram.consent.ports import ConsentChecker, ContactPreferences
 from symprogram.consent.rules import apply, decide, diff_policies, replay
 from symprogram.consent.service import ConsentService, ConsentSettings
 
-# What only :mod:`symprogram.consent.events` exports (the package exports the events):
-# the entry kinds, as text.
-_EVENTS_MODULE_ONLY = frozenset(
-    {
-        "CONSENT_RECORDED",
-        "CORRECTION_COMPLETED",
-        "CORRECTION_REQUESTED",
-        "DATA_COLLECTED",
-        "NOTICE_RECORDED",
-        "SUBJECT_ERASED",
-    }
-)
-
 __all__ = [
     "ConsentChecker",
     "ConsentService",
@@ -38,7 +25,7 @@ __all__ = [
     "decide",
     "diff_policies",
     "replay",
-    *(name for name in _events_all if name not in _EVENTS_MODULE_ONLY),
+    *_events_all,
     *_models_all,
 ]
 
