@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from symprogram.errors import Conflict, NotFound, ValidationError
 
 if TYPE_CHECKING:
-    from symprogram._anchors import AggregateMismatch
+    from symprogram._anchors import AggregateDifference, AggregateMismatch
+    from symprogram._persistence_records import Record
     from symprogram.accounts import AccountsService
     from symprogram.accounts._stand_ins import StandInStore
     from symprogram.accounts.events import ContactDetailsUpdated
@@ -31,6 +32,7 @@ __all__ = [
     "ConsentRemoteAccess",
     "AWARDS_ANCHOR_KINDS",
     "CANDIDATE_ANCHOR_KINDS",
+    "HISTORY_OWNER_CHECKS",
     "awards_anchors",
     "candidate_anchors",
     "postal_address_recorded",
@@ -349,3 +351,42 @@ def awards_anchors(
     from symprogram.awards._anchors import awards_anchor_check
 
     return awards_anchor_check(tx, subject, entries)
+
+
+def _incident_owners(
+    tx: Transaction, record: Record
+) -> tuple[str, tuple[AggregateDifference, ...]]:
+    from symprogram.accounts._anchors import incident_owner_check
+
+    return incident_owner_check(tx, record)
+
+
+def _report_owners(tx: Transaction, record: Record) -> tuple[str, tuple[AggregateDifference, ...]]:
+    from symprogram.accounts._anchors import score_report_owner_check
+
+    return score_report_owner_check(tx, record)
+
+
+def _disclosure_owners(
+    tx: Transaction, record: Record
+) -> tuple[str, tuple[AggregateDifference, ...]]:
+    from symprogram.awards._anchors import disclosure_owner_check
+
+    return disclosure_owner_check(tx, record)
+
+
+def _kit_owners(tx: Transaction, record: Record) -> tuple[str, tuple[AggregateDifference, ...]]:
+    from symprogram.awards._anchors import kit_owner_check
+
+    return kit_owner_check(tx, record)
+
+
+HISTORY_OWNER_CHECKS = (
+    ("incident", _incident_owners),
+    ("score_report", _report_owners),
+    ("award_disclosure", _disclosure_owners),
+    ("award_kit", _kit_owners),
+)
+"""The record kinds keyed by an ID of their own whose owner the account history
+anchors, each with its owner check (the accounts and awards contexts', imported on
+first use): ``AccountHistory.add_owner_check``."""

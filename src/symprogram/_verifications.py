@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from symprogram._anchors import AnchorCheck, anchored
 from symprogram._checks import check_int
+from symprogram._owned import OwnedKind, owned_problems, with_owned
 from symprogram.ledger import Ledger, LedgerEntry, Verification, iter_verifications
 from symprogram.persistence import Store, Transaction
 
@@ -83,6 +84,11 @@ class LedgerReads:
         """Record kinds keyed by subject whose keys ``verify_all`` checks too (none)."""
         return ()
 
+    def _owned_kinds(self) -> Sequence[OwnedKind]:
+        """Record kinds whose every stored record its owner must name (none by default):
+        ``verify_all`` walks them too (see :mod:`symprogram._owned`)."""
+        return ()
+
     def _verify_in(
         self, tx: Transaction, subject: str, against: LedgerDigest | None
     ) -> Verification:
@@ -125,7 +131,10 @@ class LedgerReads:
         """Check every subject's stream, page by page; return the failed ones (none: all ok).
 
         With ``against``, every stream the digest covered is checked too, so one
-        dropped whole is reported (``digest_stream_missing``).
+        dropped whole is reported (``digest_stream_missing``). Every stored record
+        of the owned kinds that its owner does not name (written in by hand under a
+        key of its own) is reported too, under its owner (``aggregate_mismatch``;
+        see :mod:`symprogram._owned`).
 
         Raises:
             ValidationError: ``batch`` is not 1 to 10,000 (``invalid_batch``);
@@ -135,12 +144,18 @@ class LedgerReads:
         store, ledger = self._ledger_parts()
         checks = self._anchor_checks()
         if not checks:
-            return failed_verifications(store, ledger, batch=batch, against=against)
-        return failed_verifications(
-            store,
-            ledger,
-            batch=batch,
-            against=against,
-            check=lambda tx, subject: self._verify_in(tx, subject, against),
-            kinds=self._anchor_kinds(),
-        )
+            failed = failed_verifications(store, ledger, batch=batch, against=against)
+        else:
+            failed = failed_verifications(
+                store,
+                ledger,
+                batch=batch,
+                against=against,
+                check=lambda tx, subject: self._verify_in(tx, subject, against),
+                kinds=self._anchor_kinds(),
+            )
+        owned = self._owned_kinds()
+        if not owned:
+            return failed
+        size = check_int(batch, "batch", minimum=1, maximum=10_000)
+        return with_owned(failed, owned_problems(store, ledger, owned, batch=size))

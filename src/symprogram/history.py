@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from symprogram._anchors import AnchorCheck, check_anchor
 from symprogram._checks import check_instance
+from symprogram._owned import OwnedKind, OwnerCheck
 from symprogram._verifications import LedgerReads
 from symprogram.errors import ValidationError
 from symprogram.events import DomainEvent, Subscriptions
@@ -82,6 +83,7 @@ class AccountHistory(LedgerReads):
         self.ledger = ledger
         self._anchors: tuple[AnchorCheck, ...] = ()
         self._kinds: tuple[str, ...] = ()
+        self._owned: tuple[OwnedKind, ...] = ()
 
     def add_anchor_check(self, check: AnchorCheck, *, kinds: Iterable[str] = ()) -> None:
         """Compare a stored aggregate with the history in :meth:`verify` and :meth:`verify_all`.
@@ -107,6 +109,29 @@ class AccountHistory(LedgerReads):
         named = tuple(check_key(kind, "kinds") for kind in kinds)
         self._anchors = (*self._anchors, checked)
         self._kinds = (*self._kinds, *(k for k in named if k not in self._kinds))
+
+    def add_owner_check(self, kind: str, check: OwnerCheck) -> None:
+        """Report in :meth:`verify_all` every stored ``kind`` record its owner does not name.
+
+        ``check(tx, record)`` returns the candidate ID the record names as its owner
+        and, when that owner's anchored state (its stored record, itself checked
+        against the history) does not name the record, the differences (see
+        :mod:`symprogram._owned`). :meth:`verify_all` walks every stored record of
+        ``kind``, a batch at a time, and reports those under their owner
+        (``aggregate_mismatch``): a record written in by hand under a key of its
+        own. A program registers the accounts context's (incidents, claimed score
+        reports) and the awards context's (disclosures, kits) when it is built.
+
+        Raises:
+            ValidationError: ``check`` is not callable (``invalid_anchor_check``);
+                ``kind`` is not a record kind (``invalid_key``).
+        """
+        check_anchor(check)
+        named = check_key(kind, "kind")
+        self._owned = (*self._owned, OwnedKind(named, check))
+
+    def _owned_kinds(self) -> Sequence[OwnedKind]:
+        return self._owned
 
     def _anchor_checks(self) -> Sequence[AnchorCheck]:
         return self._anchors

@@ -20,6 +20,7 @@ import attrs
 from symprogram._bridges import (
     AWARDS_ANCHOR_KINDS,
     CANDIDATE_ANCHOR_KINDS,
+    HISTORY_OWNER_CHECKS,
     awards_anchors,
     candidate_anchors,
 )
@@ -176,6 +177,11 @@ class Program(Closing):
         # history is empty (written in by hand, or the stream and head dropped).
         self.history.add_anchor_check(candidate_anchors, kinds=CANDIDATE_ANCHOR_KINDS)
         self.history.add_anchor_check(awards_anchors, kinds=AWARDS_ANCHOR_KINDS)
+        # Each stored incident, claimed score report, disclosure and kit must be
+        # listed by the candidate record it names (itself checked against the
+        # history): ``history.verify_all`` reports one written in under a key of its own.
+        for kind, owners in HISTORY_OWNER_CHECKS:
+            self.history.add_owner_check(kind, owners)
 
     # -- construction -------------------------------------------------------------
     @classmethod

@@ -15,20 +15,29 @@ password hash (``account_credential``) that is not the one the history recorded
 candidate record, its credential and the reports and incidents its history names; when the
 history says nothing of an account, only whether a candidate is stored (one is
 reported: it was written in by hand, or its history dropped).
+
+:func:`incident_owner_check` and :func:`score_report_owner_check` are owner checks
+of the kernel (:data:`symprogram._owned.OwnerCheck`): a program registers them on
+its account history (``AccountHistory.add_owner_check``), so that ``verify_all``
+walks every stored incident and score report and reports one that the candidate
+it names does not list (written in by hand under an ID of its own).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from symprogram._anchors import AggregateMismatch, mismatches
+from symprogram._anchors import AggregateDifference, AggregateMismatch, mismatches
+from symprogram._owned import unnamed
+from symprogram._persistence_records import Record
 from symprogram.accounts import rules
 from symprogram.accounts._stand_ins import is_stand_in
+from symprogram.accounts.ports import INCIDENT_KIND, SCORE_REPORT_KIND
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ledger import LedgerEntry
 from symprogram.persistence import Transaction
 
-__all__ = ["candidate_anchor_check"]
+__all__ = ["candidate_anchor_check", "incident_owner_check", "score_report_owner_check"]
 
 
 def candidate_anchor_check(
@@ -65,3 +74,36 @@ def candidate_anchor_check(
         *rules.credential_differences(subject, encoded, pairs),
     )
     return mismatches(position, differences)
+
+
+def incident_owner_check(
+    tx: Transaction, record: Record
+) -> tuple[str, tuple[AggregateDifference, ...]]:
+    """The candidate the stored incident ``record`` names, and whether it lists it.
+
+    Raises:
+        IntegrityError: the record cannot be read as its key's (``record_corrupt``).
+    """
+    storage = AccountsStorage(tx)
+    incident = storage.incidents.decode(record)
+    candidate = storage.candidates.find(incident.candidate_id)
+    named = rules.incident_named(incident, candidate)
+    return incident.candidate_id, unnamed(INCIDENT_KIND, record.key, named)
+
+
+def score_report_owner_check(
+    tx: Transaction, record: Record
+) -> tuple[str, tuple[AggregateDifference, ...]]:
+    """The candidate that claimed the stored score report ``record``, and whether it
+    lists it (an unclaimed report: its own number, nothing to compare).
+
+    Raises:
+        IntegrityError: the record cannot be read as its key's (``record_corrupt``).
+    """
+    storage = AccountsStorage(tx)
+    report = storage.score_reports.decode(record)
+    if report.claimed_by is None:
+        return record.key, ()
+    candidate = storage.candidates.find(report.claimed_by)
+    named = rules.report_named(report, candidate)
+    return report.claimed_by, unnamed(SCORE_REPORT_KIND, record.key, named)

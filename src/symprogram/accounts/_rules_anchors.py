@@ -46,6 +46,12 @@ erased one): there is nothing to compare until a later entry records a digest
 (the next change, reset or rehash, or the ``credential_anchored`` entry the
 account's next successful log-in or ``anchor_credentials`` writes).
 
+Each stored incident and claimed score report must be listed by the candidate it
+names (:func:`incident_named`, :func:`report_named`): that list is anchored to the
+history above, so a record written in by hand under a number or ID of its own,
+which no history names, is reported by ``verify_all`` and not answered by the
+reads by its key.
+
 Re-exported by :mod:`symprogram.accounts.rules`.
 """
 
@@ -101,7 +107,9 @@ __all__ = [
     "former_email_index_differences",
     "former_emails",
     "mentions_account",
+    "incident_named",
     "named_records",
+    "report_named",
     "said_credential",
     "said_email",
 ]
@@ -514,3 +522,29 @@ def account_records_differences(
     found += _reports(candidate_id, owned.claims, reports)
     found += _incidents(owned.incidents, incidents)
     return tuple(found)
+
+
+def incident_named(incident: Incident, candidate: Candidate | None) -> bool:
+    """Whether the stored candidate ``incident`` names lists it (opening one lists it).
+
+    Args:
+        incident: the stored incident.
+        candidate: the stored candidate of its ``candidate_id`` (``None``: none).
+    """
+    return candidate is not None and incident.incident_id in candidate.incidents
+
+
+def report_named(report: ScoreReport, candidate: Candidate | None) -> bool:
+    """Whether a claimed ``report`` is listed by the candidate that claimed it.
+
+    An unclaimed report (recorded by staff or an import, before any account) has no
+    owner to name it: it is taken as named.
+
+    Args:
+        report: the stored score report.
+        candidate: the stored candidate of its ``claimed_by`` (``None``: none, or
+            the report is unclaimed).
+    """
+    if report.claimed_by is None:
+        return True
+    return candidate is not None and report.registration_number in candidate.score_reports

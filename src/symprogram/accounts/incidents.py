@@ -15,6 +15,7 @@ from symprogram.accounts.models import (
 )
 from symprogram.accounts.ports import INCIDENT_ITEMS, SUPPORT_INCIDENT, PersonalDataLedger
 from symprogram.accounts.storage import AccountsStorage
+from symprogram.errors import NotFound
 from symprogram.ids import CandidateId
 from symprogram.notify import Message
 
@@ -68,11 +69,14 @@ class Incidents(FlowBase):
     def get_incident(self, incident_id: str) -> Incident:
         """Return an incident.
 
+        An incident record the candidate it names does not list (written in by
+        hand under an ID of its own) is not answered.
+
         Raises:
             NotFound: unknown incident (``incident_not_found``).
         """
         checked = rules.check_incident_id(incident_id)
-        return self._read(lambda s: s.incidents.get(checked))
+        return self._read(lambda s: _named_incident(s, checked))
 
     def incidents(self, candidate_id: str | CandidateId) -> list[Incident]:
         """Return the candidate's incidents, oldest first.
@@ -179,3 +183,17 @@ class Incidents(FlowBase):
             self._record(tx, event)
             self._send(tx, [messages.incident_notice(candidate, incident, "incident_update")])
         return incident
+
+
+def _named_incident(store: AccountsStorage, incident_id: str) -> Incident:
+    """The stored incident ``incident_id`` if the candidate it names lists it.
+
+    Raises:
+        NotFound: none, or one no candidate lists (``incident_not_found``).
+    """
+    incident = store.incidents.get(incident_id)
+    if not rules.incident_named(incident, store.candidates.find(incident.candidate_id)):
+        raise NotFound(
+            f"no incident {incident_id!r}", code="incident_not_found", details={"key": incident_id}
+        )
+    return incident

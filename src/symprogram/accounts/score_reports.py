@@ -15,6 +15,7 @@ from symprogram.accounts.models import (
     normalize_registration_number,
 )
 from symprogram.accounts.storage import AccountsStorage
+from symprogram.errors import NotFound
 from symprogram.ids import CandidateId
 from symprogram.notify import Message
 
@@ -61,11 +62,14 @@ class ScoreReports(FlowBase):
     def get_score_report(self, registration_number: str) -> ScoreReport:
         """Return a recorded report (staff).
 
+        A claimed report the candidate that claimed it does not list (written in by
+        hand under a number of its own) is not answered.
+
         Raises:
             NotFound: unknown registration number (``score_report_not_found``).
         """
         number = normalize_registration_number(registration_number)
-        return self._read(lambda s: s.score_reports.get(number))
+        return self._read(lambda s: _named_report(s, number))
 
     def score_reports(self, candidate_id: str | CandidateId) -> tuple[ScoreReport, ...]:
         """Return the score reports the candidate claimed, in claim order."""
@@ -140,3 +144,19 @@ class ScoreReports(FlowBase):
         if outcome.refusal is not None:
             raise outcome.refusal
         return claimed
+
+
+def _named_report(store: AccountsStorage, number: str) -> ScoreReport:
+    """The stored report ``number`` if it is unclaimed or listed by its claimer.
+
+    Raises:
+        NotFound: none, or a claimed one its claimer does not list
+            (``score_report_not_found``).
+    """
+    report = store.score_reports.get(number)
+    claimer = None if report.claimed_by is None else store.candidates.find(report.claimed_by)
+    if not rules.report_named(report, claimer):
+        raise NotFound(
+            f"no score report {number!r}", code="score_report_not_found", details={"key": number}
+        )
+    return report

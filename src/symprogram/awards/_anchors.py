@@ -8,19 +8,28 @@ results, grants, disclosures (or their code index entries) or kits differ from
 what the history says (``aggregate_mismatch``; the rule is
 :func:`symprogram.awards.rules.awards_differences`). It only reads: the
 candidate's awards record, its disclosures, their code index entries and its kits.
+
+:func:`disclosure_owner_check` and :func:`kit_owner_check` are owner checks of the
+kernel (:data:`symprogram._owned.OwnerCheck`): a program registers them on its
+account history (``AccountHistory.add_owner_check``), so that ``verify_all``
+walks every stored disclosure and kit and reports one that the awards record of
+the candidate it names does not list (written in by hand under an ID of its own).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from symprogram._anchors import AggregateMismatch, mismatches
+from symprogram._anchors import AggregateDifference, AggregateMismatch, mismatches
+from symprogram._owned import unnamed
+from symprogram._persistence_records import Record
 from symprogram.awards import rules
+from symprogram.awards.ports import DISCLOSURE_KIND, KIT_KIND
 from symprogram.awards.storage import AwardsStorage
 from symprogram.ledger import LedgerEntry
 from symprogram.persistence import Transaction
 
-__all__ = ["awards_anchor_check"]
+__all__ = ["awards_anchor_check", "disclosure_owner_check", "kit_owner_check"]
 
 
 def awards_anchor_check(
@@ -42,3 +51,32 @@ def awards_anchor_check(
     owners = {did: storage.code_owner(tx, d.code_digest) for did, d in disclosures.items()}
     differences = rules.awards_differences(subject, awards, pairs, disclosures, kits, owners)
     return mismatches(entries[-1].position if entries else 0, differences)
+
+
+def disclosure_owner_check(
+    tx: Transaction, record: Record
+) -> tuple[str, tuple[AggregateDifference, ...]]:
+    """The candidate the stored disclosure ``record`` names, and whether its awards
+    record lists it.
+
+    Raises:
+        IntegrityError: the record cannot be read as its key's (``record_corrupt``).
+    """
+    storage = AwardsStorage()
+    disclosure = storage.decode_disclosure(tx, record)
+    awards = storage.candidate(tx, disclosure.candidate_id)
+    named = rules.disclosure_named(disclosure, awards)
+    return disclosure.candidate_id, unnamed(DISCLOSURE_KIND, record.key, named)
+
+
+def kit_owner_check(tx: Transaction, record: Record) -> tuple[str, tuple[AggregateDifference, ...]]:
+    """The candidate the stored kit ``record`` names, and whether its awards record
+    lists it.
+
+    Raises:
+        IntegrityError: the record cannot be read as its key's (``record_corrupt``).
+    """
+    storage = AwardsStorage()
+    kit = storage.decode_kit(tx, record)
+    awards = storage.candidate(tx, kit.candidate_id)
+    return kit.candidate_id, unnamed(KIT_KIND, record.key, rules.kit_named(kit, awards))

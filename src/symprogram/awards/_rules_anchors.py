@@ -43,6 +43,12 @@ compared only where the ledger still names them, and a stored one the ledger doe
 not name is not reported. A history that says nothing of awards is compared with
 an empty record: a stored result or grant it never recorded is reported.
 
+Each stored disclosure and kit must be listed by the awards record of the
+candidate it names (:func:`disclosure_named`, :func:`kit_named`): that list is
+anchored to the history above, so a record written in by hand under an ID of its
+own, which no history names, is reported by ``verify_all`` and not answered by
+the reads by its ID.
+
 Re-exported by :mod:`symprogram.awards.rules`.
 """
 
@@ -87,7 +93,13 @@ from symprogram.awards.models import (
 )
 from symprogram.awards.ports import CANDIDATE_KIND, DISCLOSURE_KIND, KIT_KIND
 
-__all__ = ["awards_differences", "made_kits", "published_disclosures"]
+__all__ = [
+    "awards_differences",
+    "disclosure_named",
+    "kit_named",
+    "made_kits",
+    "published_disclosures",
+]
 
 _RESULT = ExamResultRecorded.event_name()
 _GRANTED = AwardGranted.event_name()
@@ -438,3 +450,17 @@ def _compare_own(
         else:
             found += record_differences(kind, key, said[key], fields)
     return found
+
+
+def disclosure_named(disclosure: Disclosure, awards: CandidateAwards) -> bool:
+    """Whether the awards record of the candidate ``disclosure`` names lists it
+    (publishing lists every disclosure; an empty record lists none)."""
+    return awards.candidate_id == disclosure.candidate_id and (
+        disclosure.disclosure_id in awards.disclosure_ids
+    )
+
+
+def kit_named(kit: KitFulfilment, awards: CandidateAwards) -> bool:
+    """Whether the awards record of the candidate ``kit`` names lists it (making a kit
+    lists it; an empty record lists none)."""
+    return awards.candidate_id == kit.candidate_id and kit.kit_id in awards.kit_ids

@@ -15,8 +15,9 @@ from datetime import datetime
 from symprogram.awards import messages, rules
 from symprogram.awards._base import FlowBase
 from symprogram.awards.events import KitDelivered, KitReleased, KitShipped
-from symprogram.awards.models import KitAddress, KitFulfilment, KitStatus
+from symprogram.awards.models import CandidateAwards, KitAddress, KitFulfilment, KitStatus
 from symprogram.decisions import Decision
+from symprogram.errors import NotFound
 from symprogram.notify import Message
 from symprogram.persistence import Transaction
 
@@ -41,7 +42,22 @@ class Kits(FlowBase):
             NotFound: ``award_kit_not_found``.
         """
         kid = rules.check_id(kit_id, "kit_id")
-        return self._read(lambda tx: self._repo.kit(tx, kid))
+        return self._read(lambda tx: self._named_kit(tx, kid)[0])
+
+    def _named_kit(self, tx: Transaction, kit_id: str) -> tuple[KitFulfilment, CandidateAwards]:
+        """The kit ``kit_id`` and its candidate's awards record, which must list it (a
+        kit record written in by hand under an ID of its own is not answered).
+
+        Raises:
+            NotFound: ``award_kit_not_found``.
+        """
+        kit = self._repo.kit(tx, kit_id)
+        state = self._repo.candidate(tx, kit.candidate_id)
+        if not rules.kit_named(kit, state):
+            raise NotFound(
+                f"no award kit {kit_id!r}", code="award_kit_not_found", details={"key": kit_id}
+            )
+        return kit, state
 
     def kit_destination(self, kit_id: str) -> Decision:
         """Whether the kit ``kit_id`` could go out now, and why.
@@ -112,8 +128,8 @@ class Kits(FlowBase):
         number = rules.check_tracking(tracking)
         now = self._now()
         with self._store.transaction() as tx:
-            kit = self._repo.kit(tx, kid)
-            rules.require_not_erased(self._repo.candidate(tx, kit.candidate_id))
+            kit, state = self._named_kit(tx, kid)
+            rules.require_not_erased(state)
             address = rules.require_shippable(kit, self._kit_recipient(kit.candidate_id))
             if kit.status is KitStatus.HELD:
                 kit = self._release(tx, kit, address, now)
@@ -146,8 +162,8 @@ class Kits(FlowBase):
         kid = rules.check_id(kit_id, "kit_id")
         now = self._now()
         with self._store.transaction() as tx:
-            kit = self._repo.kit(tx, kid)
-            rules.require_not_erased(self._repo.candidate(tx, kit.candidate_id))
+            kit, state = self._named_kit(tx, kid)
+            rules.require_not_erased(state)
             kit = self._repo.save_kit(tx, rules.kit_delivered(kit, now))
             self._record(tx, KitDelivered(kit.candidate_id, now, kid))
         return kit

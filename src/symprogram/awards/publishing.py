@@ -238,10 +238,18 @@ class Publishing(FlowBase):
         return counted.record
 
     def _own_disclosure(self, tx: Transaction, cid: str, disclosure_id: object) -> Disclosure:
+        """The candidate's disclosure ``disclosure_id``, listed by its awards record (a
+        disclosure record written in by hand under an ID of its own is not answered).
+
+        Raises:
+            NotFound: ``disclosure_not_found``.
+        """
         did = rules.check_id(disclosure_id, "disclosure_id")
         try:
             found: Disclosure | None = self._repo.disclosure(tx, did)
         except NotFound:
+            found = None
+        if found is not None and not rules.disclosure_named(found, self._repo.candidate(tx, cid)):
             found = None
         return rules.owned_disclosure(found, cid, did)
 

@@ -27,7 +27,7 @@ from symprogram.awards.ports import (
     VERIFICATION_STREAM_PREFIX,
 )
 from symprogram.errors import IntegrityError
-from symprogram.persistence import Repository, Transaction, load_for_update
+from symprogram.persistence import Record, Repository, Transaction, load_for_update
 from symprogram.serialization import canonical_json, json_value
 
 __all__ = ["CODE_INDEX", "UNKNOWN_CODE_LOG", "AwardsStorage"]
@@ -76,6 +76,11 @@ class AwardsStorage:
         """The kit, or ``None``."""
         return self._kits(tx).find(kit_id)
 
+    def decode_kit(self, tx: Transaction, record: Record) -> KitFulfilment:
+        """The kit a stored ``award_kit`` record holds (IntegrityError
+        ``record_corrupt``: it cannot be read as its key's)."""
+        return self._kits(tx).decode(record)
+
     def save_kit(self, tx: Transaction, kit: KitFulfilment) -> KitFulfilment:
         """Add or save a kit."""
         repo = self._kits(tx)
@@ -88,6 +93,11 @@ class AwardsStorage:
     def find_disclosure(self, tx: Transaction, disclosure_id: str) -> Disclosure | None:
         """The disclosure, or ``None``."""
         return self._disclosures(tx).find(disclosure_id)
+
+    def decode_disclosure(self, tx: Transaction, record: Record) -> Disclosure:
+        """The disclosure a stored ``award_disclosure`` record holds (IntegrityError
+        ``record_corrupt``: it cannot be read as its key's)."""
+        return self._disclosures(tx).decode(record)
 
     def disclosure_by_code(self, tx: Transaction, code_digest: str) -> Disclosure | None:
         """The disclosure whose verification code has this digest, if any.

@@ -27,6 +27,10 @@ would show remote access still going on).
 An entry of a kind whose data was erased (the right to erasure) no longer says
 which record it was about: the records of that kind are then not compared at all.
 
+Each stored case must be one its customer's audit opened (:func:`case_opened_in`):
+a case record written in by hand under an ID of its own, which no audit names, is
+reported by ``verify_all`` and not answered by ``get_case``.
+
 Re-exported by :mod:`symprogram.entitlements.rules`.
 """
 
@@ -60,6 +64,7 @@ from symprogram.entitlements.ports import (
 )
 
 __all__ = [
+    "case_opened_in",
     "cases_differences",
     "holdings_differences",
     "named_cases",
@@ -323,3 +328,21 @@ def cases_differences(
             continue
         found += record_differences(CASE_KIND, case_id, want, _case_state(case))
     return tuple(found)
+
+
+def case_opened_in(case_id: str, entries: SaidEntries) -> bool:
+    """Whether the customer's audit ``entries`` (oldest first) opened the case ``case_id``.
+
+    Read lazily: the answer is given at the first ``case_opened`` entry that names
+    the case, or whose data was erased (it may have been the case's: taken as opened).
+
+    Example:
+        >>> case_opened_in("K-1", [("case_opened", {"case_id": "K-1"})])
+        True
+        >>> case_opened_in("K-2", [("case_opened", {"case_id": "K-1"})])
+        False
+    """
+    for kind, data in entries:
+        if kind == _OPENED and (data is None or said_text(data, "case_id") in (case_id, None)):
+            return True
+    return False

@@ -11,19 +11,25 @@ also compare the customer's stored holdings with what the audit says of each
 agreement, grant and extension, and its stored support cases with what it says
 of each case (``aggregate_mismatch``; the rules are
 :func:`~symprogram.entitlements.rules.holdings_differences` and
-:func:`~symprogram.entitlements.rules.cases_differences`).
+:func:`~symprogram.entitlements.rules.cases_differences`); ``verify_all`` also
+walks every stored case and reports one its customer's audit never opened
+(written in by hand under an ID of its own;
+:func:`~symprogram.entitlements.rules.case_opened_in`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
-from symprogram._anchors import AggregateMismatch, AnchorCheck, mismatches
+from symprogram._anchors import AggregateDifference, AggregateMismatch, AnchorCheck, mismatches
 from symprogram._deprecation import deprecated_alias
+from symprogram._owned import OwnedKind, unnamed
+from symprogram._persistence_records import Record
 from symprogram._verifications import LedgerReads
 from symprogram.entitlements import rules
 from symprogram.entitlements._base import _Base
-from symprogram.entitlements.ports import HOLDINGS_KIND
+from symprogram.entitlements.ports import CASE_KIND, HOLDINGS_KIND
 from symprogram.entitlements.storage import StoredCases, StoredHoldings
 from symprogram.ledger import Ledger, LedgerEntry
 from symprogram.persistence import Store, Transaction
@@ -57,6 +63,9 @@ class Audit(LedgerReads, _Base):
     def _anchor_kinds(self) -> Sequence[str]:
         return (HOLDINGS_KIND,)
 
+    def _owned_kinds(self) -> Sequence[OwnedKind]:
+        return (OwnedKind(CASE_KIND, functools.partial(_case_owner_check, self._ledger)),)
+
     audit = deprecated_alias("history", old="audit", since="0.2.0")
     verify_audit = deprecated_alias("verify", old="verify_audit", since="0.2.0")
 
@@ -83,3 +92,17 @@ def _holdings_anchor_check(
         *rules.cases_differences(subject, pairs, cases),
     )
     return mismatches(entries[-1].position if entries else 0, differences)
+
+
+def _case_owner_check(
+    ledger: Ledger, tx: Transaction, record: Record
+) -> tuple[str, tuple[AggregateDifference, ...]]:
+    """The customer the stored case ``record`` names, and whether its audit opened it.
+
+    Raises:
+        IntegrityError: the record cannot be read as its key's (``record_corrupt``).
+    """
+    case = StoredCases(tx).decode(record)
+    entries = ((entry.kind, entry.data) for entry in ledger.iter_entries(tx, case.customer_id))
+    opened = rules.case_opened_in(case.case_id, entries)
+    return case.customer_id, unnamed(CASE_KIND, record.key, opened)

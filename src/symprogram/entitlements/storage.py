@@ -24,7 +24,7 @@ from symprogram.entitlements.models import (
 )
 from symprogram.entitlements.ports import CASE_KIND, HOLDINGS_KIND, LIFECYCLE_KIND
 from symprogram.entitlements.rules import require_new_id
-from symprogram.persistence import Repository, Transaction, decode_stored
+from symprogram.persistence import Record, Repository, Transaction, decode_stored
 from symprogram.serialization import make_converter
 
 __all__ = [
@@ -50,6 +50,11 @@ class _Stored(Generic[_A]):
     def find(self, key: str) -> _A | None:
         """The aggregate stored under ``key``, or ``None``."""
         return self._repo.find(key)
+
+    def decode(self, record: Record) -> _A:
+        """The aggregate a stored ``record`` of this kind holds (IntegrityError
+        ``record_corrupt``: it cannot be read as its key's)."""
+        return self._repo.decode(record)
 
     def save(self, item: _A) -> _A:
         """Insert (version 0) or update ``item``; returns it with its new version.

@@ -36,6 +36,8 @@ from symprogram.entitlements.storage import (
     StoredHoldings,
     StoredLifecycles,
 )
+from symprogram.errors import NotFound, ValidationError
+from symprogram.persistence import Transaction
 
 __all__ = ["Cases", "Extensions", "Grants"]
 
@@ -258,14 +260,33 @@ class Cases(_Base):
     def get_case(self, case_id: str) -> SupportCase:
         """The support case ``case_id``.
 
+        A case record its customer's audit never opened (written in by hand under an
+        ID of its own) is not answered: the customer's audit is read up to the entry
+        that opened the case.
+
         Raises:
             NotFound: ``entitlements_case_not_found``.
         """
         check_text(case_id, "case_id", limit=MAX_TEXT)
         with self._store.transaction(readonly=True) as tx:
-            return StoredCases(tx).get(case_id)
+            case = StoredCases(tx).get(case_id)
+            if not self._opened(tx, case):
+                raise NotFound(
+                    f"no entitlements case {case_id!r}",
+                    code="entitlements_case_not_found",
+                    details={"key": case_id},
+                )
+            return case
 
     case = deprecated_alias("get_case", old="case", since="0.2.0")
+
+    def _opened(self, tx: Transaction, case: SupportCase) -> bool:
+        """Whether the audit of the customer ``case`` names opened it (read lazily)."""
+        try:
+            entries = self._ledger.iter_entries(tx, case.customer_id)
+            return rules.case_opened_in(case.case_id, ((e.kind, e.data) for e in entries))
+        except ValidationError:  # a customer ID no stream can have: nobody opened it
+            return False
 
     def escalate_case(self, case_id: str, *, by: str, reason: str) -> SupportCase:
         """Escalate a case one level up the Global Escalation Process, recording who and why.
