@@ -30,8 +30,10 @@ from _programs import (
 )
 from symprogram import Program
 from symprogram._anchors import AggregateMismatch
+from symprogram.accounts import incident_owner_check
 from symprogram.entitlements import rules as entitlement_rules
-from symprogram.errors import IntegrityError, NotFound
+from symprogram.errors import IntegrityError, NotFound, ValidationError
+from symprogram.history import AccountHistory
 
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
@@ -283,3 +285,26 @@ def test_every_copy_is_reported_whatever_the_batch(
         _written_in(program, kind, keys[kind], new_key, id_field)
         expected.add((f"history:{cid}", kind, new_key, kind))
     assert expected == _reported(program, batch=batch)
+
+
+def test_a_history_built_by_hand_walks_the_kinds_it_is_given(program: Program) -> None:
+    """An ``AccountHistory`` built by hand walks no owned kind until it is given its
+    owner check; a check that is not callable, or a kind that is no record kind, is
+    refused."""
+    cid = register_active(program, "ada@example.com")
+    iid = program.accounts.open_incident(cid, title="Kit", body="Where?").incident_id
+    _written_in(program, "incident", iid, "INC-COPY", "incident_id")
+    history = AccountHistory(program.store, ledger=program.ledgers.ledger("history"))
+    assert () == history.verify_all()
+    history.add_owner_check("incident", incident_owner_check)
+    [failure] = history.verify_all()
+    assert cid == failure.subject
+    assert [("incident", "INC-COPY", "incident")] == [
+        (p.kind, p.key, p.field) for p in failure.problems if isinstance(p, AggregateMismatch)
+    ]
+    with pytest.raises(ValidationError) as raised:
+        history.add_owner_check("incident", "not a check")  # type: ignore[arg-type]
+    assert "invalid_anchor_check" == raised.value.code
+    with pytest.raises(ValidationError) as raised:
+        history.add_owner_check("", incident_owner_check)
+    assert "invalid_key" == raised.value.code

@@ -29,7 +29,11 @@ Example:
 
 from symprogram._deprecation import module_getattr
 from symprogram.accounts import models as _models
-from symprogram.accounts._anchors import candidate_anchor_check
+from symprogram.accounts._anchors import (
+    candidate_anchor_check,
+    incident_owner_check,
+    score_report_owner_check,
+)
 from symprogram.accounts.events import *  # noqa: F403  (every event, re-exported)
 from symprogram.accounts.events import __all__ as _events_all
 from symprogram.accounts.models import *  # noqa: F403  (every model, re-exported)
@@ -60,6 +64,8 @@ __all__ = [
     "ScryptHasher",
     "default_hasher",
     "candidate_anchor_check",
+    "incident_owner_check",
+    "score_report_owner_check",
     *_events_all,
     *_models_all,
 ]

@@ -8,7 +8,7 @@ and revokes awards, queues achievement kits and publishes awards to third
 parties who verify them with a code.
 """
 
-from symprogram.awards._anchors import awards_anchor_check
+from symprogram.awards._anchors import awards_anchor_check, disclosure_owner_check, kit_owner_check
 from symprogram.awards.directory import StaticCandidateDirectory
 from symprogram.awards.events import *  # noqa: F403  (every event, re-exported)
 from symprogram.awards.events import __all__ as _events_all
@@ -33,6 +33,8 @@ __all__ = [
     "CandidateDirectory",
     "StaticCandidateDirectory",
     "awards_anchor_check",
+    "disclosure_owner_check",
+    "kit_owner_check",
     *_events_all,
     *_models_all,
 ]
