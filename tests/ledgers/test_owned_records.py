@@ -30,7 +30,6 @@ from _programs import (
 )
 from symprogram import Program
 from symprogram._anchors import AggregateMismatch
-from symprogram.accounts import incident_owner_check
 from symprogram.entitlements import rules as entitlement_rules
 from symprogram.errors import IntegrityError, NotFound, ValidationError
 from symprogram.history import AccountHistory
@@ -291,6 +290,8 @@ def test_a_history_built_by_hand_walks_the_kinds_it_is_given(program: Program) -
     """An ``AccountHistory`` built by hand walks no owned kind until it is given its
     owner check; a check that is not callable, or a kind that is no record kind, is
     refused."""
+    from symprogram.accounts import incident_owner_check
+
     cid = register_active(program, "ada@example.com")
     iid = program.accounts.open_incident(cid, title="Kit", body="Where?").incident_id
     _written_in(program, "incident", iid, "INC-COPY", "incident_id")
@@ -308,3 +309,28 @@ def test_a_history_built_by_hand_walks_the_kinds_it_is_given(program: Program) -
     with pytest.raises(ValidationError) as raised:
         history.add_owner_check("", incident_owner_check)
     assert "invalid_key" == raised.value.code
+
+
+def test_the_case_index_only_spares_the_read_of_the_audit(program: Program) -> None:
+    """``get_case`` takes a case the case index gives to its customer at once; a genuine
+    case without its entry (opened before the index, or the entry deleted or moved)
+    is still answered, from the customer's audit; a case written in is refused unless
+    its entry is written in too, and ``verify_all`` reports it either way."""
+    from symprogram.entitlements.ports import CASE_INDEX
+
+    add_agreement(program.entitlements)
+    _open(program)
+    _open(program, case_id="K-2")
+    with program.store.transaction() as tx:
+        assert "C-1" == tx.index_get(CASE_INDEX, "K-1")
+        tx.index_delete(CASE_INDEX, "K-1")
+        tx.index_delete(CASE_INDEX, "K-2")
+        tx.index_put(CASE_INDEX, "K-2", "C-9")
+    assert ["K-1", "K-2"] == [program.entitlements.get_case(c).case_id for c in ("K-1", "K-2")]
+    _written_in(program, "entitlements_case", "K-1", "K-Z", "case_id")
+    _refused(lambda: program.entitlements.get_case("K-Z"), "entitlements_case_not_found")
+    with program.store.transaction() as tx:
+        tx.index_put(CASE_INDEX, "K-Z", "C-1")
+    assert "K-Z" == program.entitlements.get_case("K-Z").case_id
+    expected = ("entitlements:C-1", "entitlements_case", "K-Z", "entitlements_case")
+    assert {expected} == _reported(program)

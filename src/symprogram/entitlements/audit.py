@@ -19,8 +19,8 @@ walks every stored case and reports one its customer's audit never opened
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from symprogram._anchors import AggregateDifference, AggregateMismatch, AnchorCheck, mismatches
 from symprogram._deprecation import deprecated_alias
@@ -64,7 +64,7 @@ class Audit(LedgerReads, _Base):
         return (HOLDINGS_KIND,)
 
     def _owned_kinds(self) -> Sequence[OwnedKind]:
-        return (OwnedKind(CASE_KIND, functools.partial(_case_owner_check, self._ledger)),)
+        return (OwnedKind(CASE_KIND, _CaseOwners(self._ledger)),)
 
     audit = deprecated_alias("history", old="audit", since="0.2.0")
     verify_audit = deprecated_alias("verify", old="verify_audit", since="0.2.0")
@@ -94,15 +94,29 @@ def _holdings_anchor_check(
     return mismatches(entries[-1].position if entries else 0, differences)
 
 
-def _case_owner_check(
-    ledger: Ledger, tx: Transaction, record: Record
-) -> tuple[str, tuple[AggregateDifference, ...]]:
-    """The customer the stored case ``record`` names, and whether its audit opened it.
+class _CaseOwners:
+    """The owner check of stored cases: whether the audit of the customer a case names
+    opened it. Each customer's audit is read once per unit of work (a batch)."""
 
-    Raises:
-        IntegrityError: the record cannot be read as its key's (``record_corrupt``).
-    """
-    case = StoredCases(tx).decode(record)
-    entries = ((entry.kind, entry.data) for entry in ledger.iter_entries(tx, case.customer_id))
-    opened = rules.case_opened_in(case.case_id, entries)
-    return case.customer_id, unnamed(CASE_KIND, record.key, opened)
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._tx: Transaction | None = None
+        self._said: dict[str, list[tuple[str, Mapping[str, Any] | None]]] = {}
+
+    def __call__(
+        self, tx: Transaction, record: Record
+    ) -> tuple[str, tuple[AggregateDifference, ...]]:
+        """The customer the stored case ``record`` names, and whether its audit opened it.
+
+        Raises:
+            IntegrityError: the record cannot be read as its key's (``record_corrupt``).
+        """
+        if tx is not self._tx:
+            self._tx, self._said = tx, {}
+        case = StoredCases(tx).decode(record)
+        said = self._said.get(case.customer_id)
+        if said is None:
+            entries = self._ledger.iter_entries(tx, case.customer_id)
+            said = self._said[case.customer_id] = [(e.kind, e.data) for e in entries]
+        opened = rules.case_opened_in(case.case_id, said)
+        return case.customer_id, unnamed(CASE_KIND, record.key, opened)

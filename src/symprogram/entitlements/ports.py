@@ -22,6 +22,7 @@ from symprogram.persistence import Aggregates
 __all__ = [
     "AGREEMENT_INDEX",
     "CASE_KIND",
+    "CASE_INDEX",
     "EXTENSION_INDEX",
     "HOLDINGS_KIND",
     "LIFECYCLE_KIND",
@@ -46,6 +47,10 @@ AGREEMENT_INDEX = "entitlements_agreement_id"
 
 EXTENSION_INDEX = "entitlements_extension_id"
 """Unique index: extension id -> the customer holding it."""
+
+CASE_INDEX = "entitlements_case_id"
+"""Index: case id -> the customer that opened it (written by ``open_case``; ``get_case``
+takes a case whose customer it names without reading the customer's audit)."""
 
 RECORD_KINDS = (HOLDINGS_KIND, CASE_KIND, LIFECYCLE_KIND)
 """Every record kind the context stores (its audit ledger is a stream of its own)."""

@@ -29,7 +29,7 @@ from symprogram.entitlements.models import (
     SupportCase,
     SupportExtension,
 )
-from symprogram.entitlements.ports import EXTENSION_INDEX
+from symprogram.entitlements.ports import CASE_INDEX, EXTENSION_INDEX
 from symprogram.entitlements.storage import (
     RecordOwners,
     StoredCases,
@@ -254,6 +254,8 @@ class Cases(_Base):
             holdings = self._read_holdings(tx, customer)
             rules.require_support(self._coverage(tx, holdings, product, release, now), case)
             saved = StoredCases(tx).add(case)
+            tx.index_delete(CASE_INDEX, case_id)  # a stale entry: the case ID is new
+            tx.index_put(CASE_INDEX, case_id, customer)
             self._record(tx, CaseOpened(customer, now, case_id, product, case.severity.value, by))
         return saved
 
@@ -261,8 +263,11 @@ class Cases(_Base):
         """The support case ``case_id``.
 
         A case record its customer's audit never opened (written in by hand under an
-        ID of its own) is not answered: the customer's audit is read up to the entry
-        that opened the case.
+        ID of its own) is not answered. A case the case index gives to its customer
+        (``open_case`` writes the entry) is answered with that one more read; any
+        other (a case opened before the index was written, or an entry deleted or
+        moved) only once the customer's audit, read up to the entry that opened the
+        case, shows it was opened.
 
         Raises:
             NotFound: ``entitlements_case_not_found``.
@@ -281,7 +286,10 @@ class Cases(_Base):
     case = deprecated_alias("get_case", old="case", since="0.2.0")
 
     def _opened(self, tx: Transaction, case: SupportCase) -> bool:
-        """Whether the audit of the customer ``case`` names opened it (read lazily)."""
+        """Whether the customer ``case`` names opened it: the case index says so, or
+        else its audit does (read lazily)."""
+        if tx.index_get(CASE_INDEX, case.case_id) == case.customer_id:
+            return True
         try:
             entries = self._ledger.iter_entries(tx, case.customer_id)
             return rules.case_opened_in(case.case_id, ((e.kind, e.data) for e in entries))
