@@ -210,6 +210,14 @@ def test_a_case_copied_or_made_up_is_reported_and_refused(program: Program) -> N
     _refused(lambda: ents.get_case("K-Z"), "entitlements_case_not_found")
     _refused(lambda: ents.get_case("K-NEW"), "entitlements_case_not_found")
     assert "K-1" == ents.get_case("K-1").case_id
+    length = len(ents.history("C-1"))
+    _refused(lambda: ents.escalate_case("K-Z", by="a", reason="r"), "entitlements_case_not_found")
+    _refused(lambda: ents.close_case("K-Z", by="a"), "entitlements_case_not_found")
+    _refused(lambda: ents.start_remote_session("K-Z", by="e"), "entitlements_case_not_found")
+    _refused(
+        lambda: ents.end_remote_session("K-Z", "remote-1", by="e"), "entitlements_case_not_found"
+    )
+    assert length == len(ents.history("C-1"))
 
 
 def test_the_cases_of_an_erased_customer_are_still_answered(program: Program) -> None:

@@ -15,9 +15,20 @@ from symprogram._checks import check_text
 from symprogram.clock import Clock, ensure_utc
 from symprogram.decisions import Decision
 from symprogram.entitlements import rules
-from symprogram.entitlements.models import MAX_TEXT, CustomerEntitlements, EntitlementCatalogue
-from symprogram.entitlements.ports import RemoteAccessConsent
-from symprogram.entitlements.storage import HoldingsReader, StoredHoldings, StoredLifecycles
+from symprogram.entitlements.models import (
+    MAX_TEXT,
+    CustomerEntitlements,
+    EntitlementCatalogue,
+    SupportCase,
+)
+from symprogram.entitlements.ports import CASE_INDEX, RemoteAccessConsent
+from symprogram.entitlements.storage import (
+    HoldingsReader,
+    StoredCases,
+    StoredHoldings,
+    StoredLifecycles,
+)
+from symprogram.errors import NotFound, ValidationError
 from symprogram.events import DomainEvent, Ledger, Subscriptions
 from symprogram.persistence import Store, Transaction
 
@@ -77,3 +88,27 @@ class _Base:
             lifecycle.release(release) if lifecycle is not None and release is not None else None
         )
         return rules.support_coverage(self._catalogue, holdings, product, found, at)
+
+    def _opened_case(self, tx: Transaction, repo: StoredCases, case_id: str) -> SupportCase:
+        """The stored case ``case_id``, if its customer opened it: the case index gives
+        it to that customer, or else the customer's audit, read up to the entry that
+        opened it, says so (a case record written in by hand is refused).
+
+        Raises:
+            NotFound: ``entitlements_case_not_found``.
+        """
+        case = repo.get(case_id)
+        if tx.index_get(CASE_INDEX, case_id) == case.customer_id:
+            return case
+        try:
+            entries = self._ledger.iter_entries(tx, case.customer_id)
+            opened = rules.case_opened_in(case_id, ((e.kind, e.data) for e in entries))
+        except ValidationError:  # a customer ID no stream can have: nobody opened it
+            opened = False
+        if not opened:
+            raise NotFound(
+                f"no entitlements case {case_id!r}",
+                code="entitlements_case_not_found",
+                details={"key": case_id},
+            )
+        return case

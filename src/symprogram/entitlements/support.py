@@ -36,8 +36,6 @@ from symprogram.entitlements.storage import (
     StoredHoldings,
     StoredLifecycles,
 )
-from symprogram.errors import NotFound, ValidationError
-from symprogram.persistence import Transaction
 
 __all__ = ["Cases", "Extensions", "Grants"]
 
@@ -274,27 +272,9 @@ class Cases(_Base):
         """
         check_text(case_id, "case_id", limit=MAX_TEXT)
         with self._store.transaction(readonly=True) as tx:
-            case = StoredCases(tx).get(case_id)
-            if not self._opened(tx, case):
-                raise NotFound(
-                    f"no entitlements case {case_id!r}",
-                    code="entitlements_case_not_found",
-                    details={"key": case_id},
-                )
-            return case
+            return self._opened_case(tx, StoredCases(tx), case_id)
 
     case = deprecated_alias("get_case", old="case", since="0.2.0")
-
-    def _opened(self, tx: Transaction, case: SupportCase) -> bool:
-        """Whether the customer ``case`` names opened it: the case index says so, or
-        else its audit does (read lazily)."""
-        if tx.index_get(CASE_INDEX, case.case_id) == case.customer_id:
-            return True
-        try:
-            entries = self._ledger.iter_entries(tx, case.customer_id)
-            return rules.case_opened_in(case.case_id, ((e.kind, e.data) for e in entries))
-        except ValidationError:  # a customer ID no stream can have: nobody opened it
-            return False
 
     def escalate_case(self, case_id: str, *, by: str, reason: str) -> SupportCase:
         """Escalate a case one level up the Global Escalation Process, recording who and why.
@@ -309,7 +289,7 @@ class Cases(_Base):
         with self._store.transaction() as tx:
             repo = StoredCases(tx)
             case, step = rules.escalate(
-                self._catalogue, repo.get(case_id), at=now, by=by, reason=reason
+                self._catalogue, self._opened_case(tx, repo, case_id), at=now, by=by, reason=reason
             )
             saved = repo.save(case)
             event = CaseEscalated(
@@ -329,7 +309,7 @@ class Cases(_Base):
         now = self._now()
         with self._store.transaction() as tx:
             repo = StoredCases(tx)
-            case = rules.close_case(repo.get(case_id), at=now, by=by)
+            case = rules.close_case(self._opened_case(tx, repo, case_id), at=now, by=by)
             saved = repo.save(case)
             self._record(tx, CaseClosed(case.customer_id, now, case_id, by))
         return saved
