@@ -432,7 +432,10 @@ class Program(Closing):
         """Verify every stream of every ledger, against a kept digest when given.
 
         The account history, the consent ledger (its projections included) and the
-        entitlements audit, each stream in one pass. With ``against``, every
+        entitlements audit, each stream in one pass; and every stored incident,
+        claimed score report, disclosure, kit and support case, each of which its
+        owner must name (one written in by hand under a key of its own is its
+        owner's ``aggregate_mismatch``). With ``against``, every
         stream the digest covered must still be there and extend it. A row the
         store cannot read (written by hand: a version or a position that is no
         integer, data that is no text) is reported, not raised: as its stream's
