@@ -89,6 +89,15 @@ def test_an_incident_copied_or_made_up_is_reported_and_refused(program: Program)
     _refused(lambda: program.accounts.get_incident("INC-COPY"), "incident_not_found")
     _refused(lambda: program.accounts.get_incident("INC-MADE-UP"), "incident_not_found")
     assert iid == program.accounts.get_incident(iid).incident_id
+    accounts = program.accounts
+    length = len(program.history.history(bob))
+    gone = "incident_not_found"
+    _refused(
+        lambda: accounts.post_incident_message("INC-MADE-UP", author="support", body="Hi"), gone
+    )
+    _refused(lambda: accounts.resolve_incident("INC-MADE-UP"), gone)
+    _refused(lambda: accounts.start_incident("INC-COPY"), gone)
+    assert length == len(program.history.history(bob))
 
 
 def test_an_incident_copied_without_its_id_changed_is_reported(program: Program) -> None:

@@ -7,6 +7,7 @@ from symprogram.accounts import messages, rules
 from symprogram.accounts._base import FlowBase, candidate_key, new_incident_id
 from symprogram.accounts.events import IncidentMessagePosted
 from symprogram.accounts.models import (
+    Candidate,
     Incident,
     IncidentCategory,
     IncidentMessage,
@@ -111,9 +112,8 @@ class Incidents(FlowBase):
             store = AccountsStorage(tx)
             current = store.incidents.get(checked)
             # The account first, as every writer of the person (its history is written).
-            owner = store.candidates.find_for_update(current.candidate_id)
-            if owner is not None:
-                rules.require_not_erased(owner)
+            owner = _owner(current, store.candidates.find_for_update(current.candidate_id))
+            rules.require_not_erased(owner)
             incident = store.incidents.save(rules.add_incident_message(current, message))
             self._record(
                 tx,
@@ -171,7 +171,8 @@ class Incidents(FlowBase):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             current = store.incidents.get(checked)
-            candidate = store.candidates.get_for_update(current.candidate_id)  # the account first
+            # The account first, as every writer of the person (its history is written).
+            candidate = _owner(current, store.candidates.find_for_update(current.candidate_id))
             rules.require_not_erased(candidate)
             incident, event = rules.change_incident_status(
                 current,
@@ -192,8 +193,18 @@ def _named_incident(store: AccountsStorage, incident_id: str) -> Incident:
         NotFound: none, or one no candidate lists (``incident_not_found``).
     """
     incident = store.incidents.get(incident_id)
-    if not rules.incident_named(incident, store.candidates.find(incident.candidate_id)):
-        raise NotFound(
-            f"no incident {incident_id!r}", code="incident_not_found", details={"key": incident_id}
-        )
+    _owner(incident, store.candidates.find(incident.candidate_id))
     return incident
+
+
+def _owner(incident: Incident, candidate: Candidate | None) -> Candidate:
+    """``candidate``, the stored candidate ``incident`` names, if it lists the incident
+    (an incident record written in by hand under an ID of its own is refused).
+
+    Raises:
+        NotFound: it does not (``incident_not_found``).
+    """
+    if candidate is None or not rules.incident_named(incident, candidate):
+        key = incident.incident_id
+        raise NotFound(f"no incident {key!r}", code="incident_not_found", details={"key": key})
+    return candidate
