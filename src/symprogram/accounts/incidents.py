@@ -133,6 +133,8 @@ class Incidents(FlowBase):
         Raises:
             IllegalTransition: not open (``illegal_transition``), or the
                 account was erased (``account_erased``).
+            NotFound: unknown incident, or one its candidate does not list
+                (``incident_not_found``).
         """
         return self._move_incident(incident_id, IncidentStatus.IN_PROGRESS)
 
@@ -142,6 +144,8 @@ class Incidents(FlowBase):
         Raises:
             IllegalTransition: not open or in progress (``illegal_transition``),
                 or the account was erased (``account_erased``).
+            NotFound: unknown incident, or one its candidate does not list
+                (``incident_not_found``).
         """
         return self._move_incident(incident_id, IncidentStatus.RESOLVED)
 
@@ -151,6 +155,8 @@ class Incidents(FlowBase):
         Raises:
             IllegalTransition: not resolved (``illegal_transition``), or the
                 account was erased (``account_erased``).
+            NotFound: unknown incident, or one its candidate does not list
+                (``incident_not_found``).
         """
         return self._move_incident(incident_id, IncidentStatus.CLOSED)
 
@@ -162,6 +168,8 @@ class Incidents(FlowBase):
             IllegalTransition: not resolved or closed (``illegal_transition``), or
                 the window has passed (``reopen_window_passed``), or the account
                 was erased (``account_erased``).
+            NotFound: unknown incident, or one its candidate does not list
+                (``incident_not_found``).
         """
         return self._move_incident(incident_id, IncidentStatus.OPEN)
 
