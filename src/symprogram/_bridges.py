@@ -6,7 +6,8 @@ wires them with these adapters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import importlib
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -353,39 +354,25 @@ def awards_anchors(
     return awards_anchor_check(tx, subject, entries)
 
 
-def _incident_owners(
-    tx: Transaction, record: Record
-) -> tuple[str, tuple[AggregateDifference, ...]]:
-    from symprogram.accounts._anchors import incident_owner_check
-
-    return incident_owner_check(tx, record)
+OwnerCheck = Callable[["Transaction", "Record"], tuple[str, tuple["AggregateDifference", ...]]]
 
 
-def _report_owners(tx: Transaction, record: Record) -> tuple[str, tuple[AggregateDifference, ...]]:
-    from symprogram.accounts._anchors import score_report_owner_check
+def _owner_check(module: str, name: str) -> OwnerCheck:
+    """The owner check ``name`` of a context's ``module``, imported on first use (the
+    kernel imports no context at import time)."""
 
-    return score_report_owner_check(tx, record)
+    def check(tx: Transaction, record: Record) -> tuple[str, tuple[AggregateDifference, ...]]:
+        found: OwnerCheck = getattr(importlib.import_module(module), name)
+        return found(tx, record)
 
-
-def _disclosure_owners(
-    tx: Transaction, record: Record
-) -> tuple[str, tuple[AggregateDifference, ...]]:
-    from symprogram.awards._anchors import disclosure_owner_check
-
-    return disclosure_owner_check(tx, record)
-
-
-def _kit_owners(tx: Transaction, record: Record) -> tuple[str, tuple[AggregateDifference, ...]]:
-    from symprogram.awards._anchors import kit_owner_check
-
-    return kit_owner_check(tx, record)
+    return check
 
 
 HISTORY_OWNER_CHECKS = (
-    ("incident", _incident_owners),
-    ("score_report", _report_owners),
-    ("award_disclosure", _disclosure_owners),
-    ("award_kit", _kit_owners),
+    ("incident", _owner_check("symprogram.accounts._anchors", "incident_owner_check")),
+    ("score_report", _owner_check("symprogram.accounts._anchors", "score_report_owner_check")),
+    ("award_disclosure", _owner_check("symprogram.awards._anchors", "disclosure_owner_check")),
+    ("award_kit", _owner_check("symprogram.awards._anchors", "kit_owner_check")),
 )
 """The record kinds keyed by an ID of their own whose owner the account history
 anchors, each with its owner check (the accounts and awards contexts', imported on
