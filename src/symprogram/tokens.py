@@ -64,7 +64,13 @@ from enum import StrEnum
 
 import attrs
 
-from symprogram._checks import check_instance, check_length, check_match
+from symprogram._checks import (
+    check_instance,
+    check_int,
+    check_length,
+    check_match,
+    optional_instance,
+)
 from symprogram.clock import ensure_utc
 from symprogram.errors import TokenError, ValidationError
 from symprogram.ledger_keys import LedgerKeys, as_ledger_keys
@@ -195,6 +201,9 @@ class TokenKey:
         digest_key: the key of :func:`digest` (the stored digest of a secret).
         seal_key: the key of :attr:`TokenRecord.seal`.
 
+    Raises:
+        ValidationError: a key that is not non-empty bytes (``invalid_key``).
+
     Example:
         >>> key = TokenKey.derive(b"k" * 32)
         >>> key.digest_key != key.seal_key != b"k" * 32, repr(key)
@@ -206,8 +215,8 @@ class TokenKey:
     seal_key: bytes
 
     def __init__(self, digest_key: bytes, seal_key: bytes) -> None:
-        object.__setattr__(self, "digest_key", digest_key)
-        object.__setattr__(self, "seal_key", seal_key)
+        object.__setattr__(self, "digest_key", _check_key_bytes(digest_key, "digest_key"))
+        object.__setattr__(self, "seal_key", _check_key_bytes(seal_key, "seal_key"))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("TokenKey is immutable")
@@ -219,11 +228,7 @@ class TokenKey:
         Raises:
             ValidationError: ``ledger_key`` is not non-empty bytes (``invalid_key``).
         """
-        if not isinstance(ledger_key, bytes | bytearray) or not ledger_key:
-            raise ValidationError(
-                "a ledger key must be non-empty bytes", field="key", code="invalid_key"
-            )
-        raw = bytes(ledger_key)
+        raw = _check_key_bytes(ledger_key, "key", what="a ledger key")
         return cls(
             hmac.new(raw, _DIGEST_LABEL, hashlib.sha256).digest(),
             hmac.new(raw, _SEAL_LABEL, hashlib.sha256).digest(),
@@ -231,6 +236,22 @@ class TokenKey:
 
     def __repr__(self) -> str:
         return "TokenKey(...)"
+
+
+def _check_key_bytes(value: object, field: str, *, what: str = "a token key") -> bytes:
+    """``value`` as ``bytes`` if it is non-empty bytes (``invalid_key`` otherwise)."""
+    if not isinstance(value, bytes | bytearray) or not value:
+        raise ValidationError(f"{what} must be non-empty bytes", field=field, code="invalid_key")
+    return bytes(value)
+
+
+def _check_token_key(key: object) -> TokenKey | None:
+    """``key`` if it is a :class:`TokenKey` or ``None`` (``invalid_key`` otherwise)."""
+    if key is None or isinstance(key, TokenKey):
+        return key
+    raise ValidationError(
+        f"key must be a TokenKey or None, not {type(key).__name__}", field="key", code="invalid_key"
+    )
 
 
 def new_secret() -> str:
@@ -272,7 +293,8 @@ def digest(secret: str, key: TokenKey | None = None) -> str:
     nobody without the ledger key can compute.
 
     Raises:
-        ValidationError: ``secret`` is not a string (code ``invalid_token_secret``).
+        ValidationError: ``secret`` is not a string (code ``invalid_token_secret``);
+            ``key`` is neither a :class:`TokenKey` nor ``None`` (code ``invalid_key``).
         LimitExceeded: longer than :data:`MAX_SECRET_LENGTH` (code ``token_secret_too_long``).
 
     Example:
@@ -282,6 +304,7 @@ def digest(secret: str, key: TokenKey | None = None) -> str:
         True
     """
     secret = _check_secret(secret)
+    key = _check_token_key(key)
     data = secret.encode("utf-8", "surrogatepass")
     if key is None:
         return hashlib.sha256(data).hexdigest()
@@ -411,9 +434,15 @@ def check(
             mismatch), ``token_used``, ``token_revoked`` (issued in an older
             generation) or ``token_expired`` (``now >= expires_at``), checked in
             that order.
-        ValidationError: malformed ``secret``, ``purpose`` or ``now``.
+        ValidationError: malformed ``secret``, ``purpose`` or ``now``; a ``record``
+            that is not a :class:`TokenRecord` (``invalid_token_record``), a
+            ``current_generation`` that is not a whole number
+            (``invalid_current_generation``), a ``key`` that is not a
+            :class:`TokenKey` (``invalid_key``).
     """
     presented = digest(secret, key)
+    record = optional_instance(record, TokenRecord, "record", code="invalid_token_record")
+    current_generation = check_int(current_generation, "current_generation")
     purpose = _check_purpose(purpose)
     now = ensure_utc(now, field="now")
     if record is None or not hmac.compare_digest(record.digest, presented):

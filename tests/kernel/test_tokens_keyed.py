@@ -21,7 +21,15 @@ from symprogram.errors import TokenError, ValidationError
 from symprogram.ledger_keys import LedgerKeys
 from symprogram.serialization import dumps_without
 from symprogram.storage.memory import MemoryStore
-from symprogram.tokens import TOKEN_KIND, TokenKey, TokenPurpose, TokenRecord, Tokens, check
+from symprogram.tokens import (
+    TOKEN_KIND,
+    TokenKey,
+    TokenPurpose,
+    TokenRecord,
+    Tokens,
+    check,
+    digest,
+)
 
 T0 = datetime(2011, 1, 14, 9, 30, tzinfo=UTC)
 KEY = b"kernel token tests ledger key 32"
@@ -148,3 +156,29 @@ def test_a_malformed_key_is_refused(bad: object) -> None:
     with pytest.raises(ValidationError) as derived:
         TokenKey.derive(bad)  # type: ignore[arg-type]
     assert "invalid_key" == derived.value.code
+
+
+@pytest.mark.parametrize("bad", ["key", b"", 3, None])
+def test_a_token_key_is_built_of_non_empty_bytes_only(bad: object) -> None:
+    """``TokenKey(digest_key, seal_key)`` refuses a key that is not non-empty bytes
+    (``invalid_key``, naming the field) when built, not at its first use; a
+    ``bytearray`` is kept as ``bytes``."""
+    for args, field in (((bad, b"seal"), "digest_key"), ((b"digest", bad), "seal_key")):
+        with pytest.raises(ValidationError) as caught:
+            TokenKey(*args)  # type: ignore[arg-type]
+        assert ("invalid_key", field) == (caught.value.code, caught.value.field)
+    built = TokenKey(bytearray(b"digest"), bytearray(b"seal"))
+    assert (b"digest", b"seal") == (built.digest_key, built.seal_key)
+
+
+@pytest.mark.parametrize("bad", [b"raw ledger key", KEY.hex(), LedgerKeys(KEY), 0])
+def test_digest_and_check_take_a_token_key_or_none(bad: object) -> None:
+    """A ``key`` that is not a :class:`TokenKey` (raw key bytes, a ring) is refused by
+    ``digest`` and ``check`` as ``invalid_key``, never an AttributeError."""
+    for call in (
+        lambda: digest("a secret", bad),  # type: ignore[arg-type]
+        lambda: check(None, "a secret", "password_reset", T0, current_generation=0, key=bad),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ValidationError) as caught:
+            call()
+        assert ("invalid_key", "key") == (caught.value.code, caught.value.field)
