@@ -133,6 +133,17 @@ def test_contact_review_due_exactly_after_the_period(candidate, at, period) -> N
 
 
 @settings(max_examples=60)
+@given(sa.candidates(), instants(), st.timedeltas())
+def test_contact_review_answers_any_period(candidate, at, period) -> None:  # type: ignore[no-untyped-def]
+    """Any ``timedelta``, one reaching past either end of the calendar included, is
+    answered (never OverflowError): due exactly when at least ``period`` passed."""
+    decision = rules.account_contact_review(candidate, at, period)
+    if candidate.status is not AccountStatus.CLOSED:
+        passed = at - candidate.contact_reviewed_at
+        assert (passed >= period) == decision.has("contact_review_due")
+
+
+@settings(max_examples=60)
 @given(
     sa.candidates(),
     instants(),

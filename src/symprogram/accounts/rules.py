@@ -17,12 +17,12 @@ and erasure (:mod:`~symprogram.accounts._rules_lifecycle`), credentials
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
 
-from symprogram._checks import check_int
+from symprogram._checks import check_instance, check_instant, check_int
 from symprogram.accounts import (
     _rules_anchors,
     _rules_claims,
@@ -385,15 +385,41 @@ def apply_contact_changes(
     return updated, event
 
 
+_END_OF_CALENDAR = datetime.max.replace(tzinfo=UTC)
+_START_OF_CALENDAR = datetime.min.replace(tzinfo=UTC)
+
+
+def _review_arguments(
+    candidate: object, at: object, period: object
+) -> tuple[Candidate, datetime, timedelta]:
+    """The arguments of a contact review, checked (``ValidationError`` otherwise)."""
+    return (
+        check_instance(candidate, Candidate, "candidate", code="invalid_candidate"),
+        check_instant(at, "at"),
+        check_instance(period, timedelta, "period", code="invalid_period"),
+    )
+
+
 def contact_review(candidate: Candidate, at: datetime, period: timedelta) -> Decision:
     """Whether the contact details are current: "Be sure to keep all of your contact
     information current" (the Terms of Use v.2007.507).
 
     Allowed (``contact_current``) when the details were updated or confirmed less
     than ``period`` before ``at``; denied (``contact_review_due``) otherwise, with
-    the instant the review fell due.
+    the instant the review fell due. A ``period`` reaching past the calendar's
+    end never falls due (``due_at`` is then the last instant of the calendar).
+
+    Raises:
+        ValidationError: ``candidate`` not a :class:`Candidate`
+            (``invalid_candidate``), ``at`` not an aware ``datetime``
+            (``invalid_instant``, ``naive_datetime``), ``period`` not a
+            ``timedelta`` (``invalid_period``).
     """
-    due = candidate.contact_reviewed_at + period
+    candidate, at, period = _review_arguments(candidate, at, period)
+    try:
+        due = candidate.contact_reviewed_at + period
+    except OverflowError:
+        due = _END_OF_CALENDAR if period > timedelta(0) else _START_OF_CALENDAR
     facts = {"reviewed_at": candidate.contact_reviewed_at.isoformat(), "due_at": due.isoformat()}
     if at >= due:
         return Decision.deny(
@@ -412,7 +438,11 @@ def account_contact_review(candidate: Candidate, at: datetime, period: timedelta
     A closed account (an erased one included) is not: it cannot update its details
     and the program contacts it no more, so the answer is allowed with the reason
     ``account_closed``. Any other account is answered by :func:`contact_review`.
+
+    Raises:
+        ValidationError: as :func:`contact_review`.
     """
+    candidate, at, period = _review_arguments(candidate, at, period)
     if candidate.status is AccountStatus.CLOSED:
         return Decision.allow(
             Reason("account_closed", "a closed account is not asked to review its details"),
