@@ -238,9 +238,15 @@ class LedgerDigest:
 
         Raises:
             ValidationError: a ``key`` that is not non-empty bytes (``invalid_key``,
-                field ``key``).
+                field ``key``); ``heads`` not an iterable of :class:`StreamHead`, or
+                naming a stream twice (``invalid_digest``, field ``streams``).
         """
-        streams = tuple(sorted(heads, key=lambda h: h.stream))
+        listed = tuple(heads) if isinstance(heads, Iterable) else None
+        if listed is None or not all(isinstance(h, StreamHead) for h in listed):
+            raise ValidationError(
+                "heads must be an iterable of StreamHead", field="streams", code="invalid_digest"
+            )
+        streams = tuple(sorted(listed, key=lambda h: h.stream))
         root = merkle_root([h.leaf() for h in streams])
         sequence = sum(h.length for h in streams)
         unsigned = cls(sequence, at, streams, root, key_id(key), store_id=store_id)

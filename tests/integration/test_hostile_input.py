@@ -24,15 +24,26 @@ from integration_helpers import (
     Seeded,
     expect_symprogram_error_or_success,
     register,
+    register_active,
     seed,
     snapshot,
 )
 
+from _hostile import HUGE, deep
 from _kinds import KNOWN_KINDS, sqlite_kinds
 from _programs import SQLALCHEMY, ProgramFactory, db_path
 from symprogram import Program
-from symprogram.entitlements import Reader
+from symprogram.accounts import Candidate, ContactDetails
+from symprogram.accounts import rules as accounts_rules
+from symprogram.awards import KitAddress, StaticCandidateDirectory
+from symprogram.digests import LedgerDigest
+from symprogram.entitlements import Reader, release_key
+from symprogram.entitlements import rules as entitlements_rules
 from symprogram.errors import SymprogramError
+from symprogram.i18n import negotiate
+from symprogram.ledger_keys import key_id
+from symprogram.tokens import TokenKey, Tokens, digest
+from symprogram.tokens import check as check_token
 
 # -- hostile values ---------------------------------------------------------------------------
 
@@ -174,6 +185,23 @@ def _consent(method: str, field: str) -> Target:
         return lambda: getattr(s.program.consent, method)(subject, purpose, **kwargs)
 
     return prepare
+
+
+def _add_extension(s: Seeded, *, releases: Any) -> object:
+    return s.program.entitlements.add_extension(
+        "C-1",
+        extension_id="X-1",
+        product="NetBackup",
+        releases=releases,
+        starts_on=date(2012, 1, 1),
+        ends_on=date(2012, 12, 31),
+        by="sales",
+    )
+
+
+def _lookup_token(s: Seeded, secret: Any) -> object:
+    with s.program.store.transaction(readonly=True) as tx:
+        return Tokens(key=b"a ledger key of 32 bytes, or so.").lookup(tx, secret=secret)
 
 
 def _simple(fn: Callable[[Seeded, Any], object]) -> Target:
@@ -373,6 +401,54 @@ TARGETS: dict[str, Target] = {
     "consent.erase.subject": _simple(lambda s, v: s.program.consent.erase(v)),
     "history.verify": _simple(lambda s, v: s.program.history.verify(v)),
     "history.read": _simple(lambda s, v: s.program.history.read(v)),
+    # rebuilding and anchoring
+    "consent.rebuild.subject": _simple(lambda s, v: s.program.consent.rebuild(v)),
+    "consent.rebuild_all.batch": _simple(lambda s, v: s.program.consent.rebuild_all(batch=v)),
+    "accounts.anchor_credentials.batch": _simple(
+        lambda s, v: s.program.accounts.anchor_credentials(batch=v)
+    ),
+    # the site a choice is made or data gathered on
+    **{
+        f"consent.refuse.{f}": _consent("refuse", f)
+        for f in ("subject", "purpose", "channel", "evidence", "site")
+    },
+    "consent.record_gathered.site": _simple(
+        lambda s, v: s.program.consent.record_gathered("s1", "order", ["name"], site=v)
+    ),
+    "consent.record_personal_data.site": _simple(
+        lambda s, v: s.program.consent.record_personal_data("s1", "order", {"name": "Ada"}, site=v)
+    ),
+    # releases
+    "entitlements.support_decision.product": _simple(
+        lambda s, v: s.program.entitlements.support_decision("C-1", v, "6.5")
+    ),
+    "entitlements.support_decision.release": _simple(
+        lambda s, v: s.program.entitlements.support_decision("C-1", "NetBackup", v)
+    ),
+    "entitlements.open_case.release": _simple(
+        lambda s, v: s.program.entitlements.open_case(
+            "C-1",
+            case_id="K-2",
+            product="NetBackup",
+            severity="high",
+            summary="down",
+            by="me",
+            release=v,
+        )
+    ),
+    "entitlements.register_release.product": _simple(
+        lambda s, v: s.program.entitlements.register_release(
+            v, "6.5", end_of_standard_support=date(2011, 1, 1)
+        )
+    ),
+    "entitlements.register_release.release": _simple(
+        lambda s, v: s.program.entitlements.register_release(
+            "NetBackup", v, end_of_standard_support=date(2011, 1, 1)
+        )
+    ),
+    "entitlements.add_extension.releases": _simple(lambda s, v: _add_extension(s, releases=v)),
+    "entitlements.add_extension.release": _simple(lambda s, v: _add_extension(s, releases=[v])),
+    "tokens.lookup.secret": _simple(lambda s, v: _lookup_token(s, v)),
 }
 
 #: Failures that are documented to commit something before raising.
@@ -417,6 +493,126 @@ def test_hostile_input_raises_only_symprogram_errors_and_writes_nothing(
                 assert before == snapshot(program), (target, value, error.code)
 
         check()
+
+
+# -- targets that take no program: keys, digests, release names, rules, languages -----------
+
+_TOKEN_KEY = TokenKey.derive(b"a ledger key of 32 bytes, or so.")
+_KIT_ADDRESS = KitAddress("Ada", "ada@example.com", ("1 Main St", "Springfield"))
+_CANDIDATE = Candidate(
+    "SP-0000-0000-0000-0",
+    "active",
+    ContactDetails("ada@example.com", "Ada", "Lovelace", "Engines", "Babbage", "en-GB"),
+    registered_at=START,
+    status_changed_at=START,
+    contact_reviewed_at=START,
+)
+_YEAR = timedelta(days=365)
+
+
+def _directory_add(**kwargs: Any) -> None:
+    args: dict[str, Any] = {"candidate_id": "c-1", "contact": _KIT_ADDRESS, **kwargs}
+    StaticCandidateDirectory().add(**args)
+
+
+PURE_TARGETS: dict[str, Callable[[Any], object]] = {
+    "entitlements.release_key": lambda v: release_key(v),
+    "entitlements.rules.header_key": lambda v: entitlements_rules.header_key(v),
+    "tokens.digest.secret": lambda v: digest(v, _TOKEN_KEY),
+    "tokens.digest.key": lambda v: digest("a secret", key=v),
+    "tokens.check.key": lambda v: check_token(
+        None, "a secret", "password_reset", START, current_generation=0, key=v
+    ),
+    "tokens.check.record": lambda v: check_token(
+        v, "a secret", "password_reset", START, current_generation=0
+    ),
+    "tokens.check.current_generation": lambda v: check_token(
+        None, "a secret", "password_reset", START, current_generation=v
+    ),
+    "tokens.Tokens.key": lambda v: Tokens(key=v),
+    "tokens.TokenKey.derive": lambda v: TokenKey.derive(v),
+    "tokens.TokenKey.digest_key": lambda v: digest("a secret", TokenKey(v, b"seal")),
+    "tokens.TokenKey.seal_key": lambda v: TokenKey(b"digest", v),
+    "digests.LedgerDigest.make.heads": lambda v: LedgerDigest.make(v, at=START),
+    "digests.LedgerDigest.make.at": lambda v: LedgerDigest.make([], at=v),
+    "digests.LedgerDigest.make.key": lambda v: LedgerDigest.make([], at=START, key=v),
+    "digests.LedgerDigest.make.store_id": lambda v: LedgerDigest.make([], at=START, store_id=v),
+    "ledger_keys.key_id": lambda v: key_id(v),
+    "awards.StaticCandidateDirectory.add.candidate_id": lambda v: _directory_add(candidate_id=v),
+    "awards.StaticCandidateDirectory.add.contact": lambda v: _directory_add(contact=v),
+    "awards.StaticCandidateDirectory.add.account_closed": lambda v: _directory_add(
+        account_closed=v
+    ),
+    "awards.StaticCandidateDirectory.account_closed": lambda v: (
+        StaticCandidateDirectory().account_closed(v)
+    ),
+    "awards.StaticCandidateDirectory.exists": lambda v: StaticCandidateDirectory().exists(v),
+    "awards.StaticCandidateDirectory.contact_details": lambda v: (
+        StaticCandidateDirectory().contact_details(v)
+    ),
+    "accounts.rules.account_contact_review.candidate": lambda v: (
+        accounts_rules.account_contact_review(v, START, _YEAR)
+    ),
+    "accounts.rules.account_contact_review.at": lambda v: accounts_rules.account_contact_review(
+        _CANDIDATE, v, _YEAR
+    ),
+    "accounts.rules.account_contact_review.period": lambda v: accounts_rules.account_contact_review(
+        _CANDIDATE, START, v
+    ),
+    "accounts.rules.contact_review.period": lambda v: accounts_rules.contact_review(
+        _CANDIDATE, START, v
+    ),
+    "i18n.negotiate.prefer": lambda v: negotiate("en, de, *", ["en", "de"], prefer=v),
+    "i18n.negotiate.prefer_item": lambda v: negotiate("en, de, *", ["en", "de"], prefer=[v]),
+    "i18n.negotiate.preferred": lambda v: negotiate(v, ["en", "de"], default="en", prefer=["de"]),
+    "i18n.negotiate.preferred_item": lambda v: negotiate(["*", v], ["en", "de"], default="en"),
+}
+
+#: Values Python itself cannot print (``repr`` raises) or that overflow the calendar.
+UNPRINTABLE: list[Any] = [
+    HUGE,
+    deep(),
+    -(10**30),
+    float("inf"),
+    b"",
+    timedelta.max,
+    timedelta.min,
+]
+
+
+@pytest.mark.parametrize("target", sorted(PURE_TARGETS))
+def test_hostile_input_to_keys_digests_and_rules_raises_only_symprogram_errors(
+    target: str,
+) -> None:
+    """Token keys and digests, ledger digests and key ids, release names, the static
+    candidate directory, the contact review rules and language negotiation: any
+    hostile value, one Python cannot print, or a period past the calendar's end either
+    gives an answer or raises a SymprogramError with a code (never TypeError,
+    AttributeError, OverflowError or ValueError)."""
+    call = PURE_TARGETS[target]
+    for value in UNPRINTABLE:
+        expect_symprogram_error_or_success(lambda value=value: call(value))
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(value=hostile)
+    def check(value: Any) -> None:
+        expect_symprogram_error_or_success(lambda: call(value))
+
+    check()
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_a_contact_review_period_past_the_calendar_never_falls_due(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """``contact_review_period=timedelta.max`` (a positive timedelta, so accepted):
+    the review never falls due, answered as ``contact_current``; no OverflowError."""
+    settings_ = {"settings": {"contact_review_period": timedelta.max}}
+    with make_program(backend, options={"accounts": settings_}) as program:
+        cid = register_active(program, "ada@example.com")
+        decision = program.accounts.contact_review(cid)
+        assert (True, ("contact_current",)) == (decision.allowed, decision.codes)
+        assert [] == list(program.accounts.iter_contact_reviews_due())
 
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])
@@ -549,6 +745,14 @@ SQL_TARGETS = sorted(
         "consent.record_personal_data.value",
         "consent.erase.subject",
         "history.verify",
+        "consent.rebuild.subject",
+        "consent.rebuild_all.batch",
+        "consent.refuse.site",
+        "accounts.anchor_credentials.batch",
+        "entitlements.register_release.release",
+        "entitlements.support_decision.release",
+        "entitlements.add_extension.release",
+        "tokens.lookup.secret",
     }
 )
 

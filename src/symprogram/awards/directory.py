@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import threading
 
-from symprogram._checks import check_found
+from symprogram._checks import check_found, check_instance, check_text, shown
 from symprogram.awards.models import KitAddress
 
 __all__ = ["StaticCandidateDirectory"]
+
+MAX_ID = 200
+"""The longest candidate ID :meth:`StaticCandidateDirectory.add` accepts."""
+
+
+def _known(candidate_id: object) -> str:
+    """``candidate_id`` as plain text; ``""`` (never added) when it is not text."""
+    return str.__str__(candidate_id) if isinstance(candidate_id, str) else ""
 
 
 class StaticCandidateDirectory:
@@ -54,7 +62,16 @@ class StaticCandidateDirectory:
                 suspended or closed (it publishes nothing).
             account_closed: ``True``: the account is closed (so not active
                 either): its disclosures show nothing.
+
+        Raises:
+            ValidationError: ``candidate_id`` is not one line of text
+                (``invalid_candidate_id``); ``contact`` is not a
+                :class:`~symprogram.awards.models.KitAddress` (``invalid_contact``).
+            LimitExceeded: ``candidate_id`` is over 200 characters
+                (``candidate_id_too_long``).
         """
+        candidate_id = check_text(candidate_id, "candidate_id", limit=MAX_ID)
+        contact = check_instance(contact, KitAddress, "contact", code="invalid_contact")
         with self._lock:
             self._contacts[candidate_id] = contact
             self._terms[candidate_id] = accepted_terms
@@ -98,8 +115,8 @@ class StaticCandidateDirectory:
 
     def _require(self, candidate_id: str) -> KitAddress:
         return check_found(
-            self._contacts.get(candidate_id),
-            f"no candidate {candidate_id!r}",
+            self._contacts.get(_known(candidate_id)),
+            f"no candidate {shown(candidate_id, limit=80)}",
             field="candidate_id",
             code="candidate_not_found",
         )
@@ -107,7 +124,7 @@ class StaticCandidateDirectory:
     def exists(self, candidate_id: str) -> bool:
         """Whether the candidate was added."""
         with self._lock:
-            return candidate_id in self._contacts
+            return _known(candidate_id) in self._contacts
 
     def contact_details(self, candidate_id: str) -> KitAddress:
         """The candidate's contact details (NotFound ``candidate_not_found``)."""
@@ -124,26 +141,27 @@ class StaticCandidateDirectory:
         (NotFound ``candidate_not_found``)."""
         with self._lock:
             found = self._require(candidate_id)
-            return None if candidate_id in self._no_address else found
+            return None if _known(candidate_id) in self._no_address else found
 
     def kit_notices_to(self, candidate_id: str) -> str | None:
         """The candidate's e-mail, or ``None`` when kit notices are off
         (NotFound ``candidate_not_found``)."""
         with self._lock:
             found = self._require(candidate_id)
-            return None if candidate_id in self._no_notices else found.email
+            return None if _known(candidate_id) in self._no_notices else found.email
 
     def has_accepted_current_terms(self, candidate_id: str) -> bool:
         """Whether the candidate accepted the current terms (False if unknown)."""
         with self._lock:
-            return self._terms.get(candidate_id, False)
+            return self._terms.get(_known(candidate_id), False)
 
     def account_active(self, candidate_id: str) -> bool:
         """Whether the candidate's account is active (False if unknown)."""
         with self._lock:
-            return candidate_id in self._contacts and candidate_id not in self._inactive
+            key = _known(candidate_id)
+            return key in self._contacts and key not in self._inactive
 
     def account_closed(self, candidate_id: str) -> bool:
         """Whether the candidate's account is closed (False if unknown)."""
         with self._lock:
-            return candidate_id in self._closed
+            return _known(candidate_id) in self._closed

@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from symprogram._checks import check_found, check_text
+from symprogram._checks import check_found, check_instance, check_text
 from symprogram.decisions import Decision, Reason
 from symprogram.entitlements._rules_cases import refuse
 from symprogram.entitlements.models import (
@@ -67,8 +67,13 @@ def header_key(header: str) -> str:
     Only the first :data:`~symprogram.i18n.MAX_ACCEPT_LANGUAGE_LENGTH` characters
     are read (and the next, to tell whether the limit cuts an item in two), so a
     cache never keeps more of a hostile header than that.
+
+    Raises:
+        ValidationError: ``header`` is not text (``invalid_languages``, field
+            ``languages``).
     """
-    return header[: MAX_ACCEPT_LANGUAGE_LENGTH + 1]
+    text = check_instance(header, str, "languages", code="invalid_languages")
+    return str.__str__(text)[: MAX_ACCEPT_LANGUAGE_LENGTH + 1]
 
 
 def languages_key(languages: object) -> LanguagesKey:

@@ -28,6 +28,7 @@ import attrs
 from symprogram._checks import (
     check_date,
     check_enum,
+    check_instance,
     check_instant,
     check_int,
     check_text,
@@ -539,8 +540,12 @@ def release_key(name: str) -> str:
     Example:
         >>> release_key(" ６.５\u200b ") == release_key("6.5")
         True
+
+    Raises:
+        ValidationError: ``name`` is not text (``invalid_release``, field ``release``).
     """
-    folded = unicodedata.normalize("NFKC", name)
+    text = str.__str__(check_instance(name, str, "release", code="invalid_release"))
+    folded = unicodedata.normalize("NFKC", text)
     return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip().casefold()
 
 
