@@ -51,6 +51,7 @@ __all__ = [
     "mismatches",
     "record_differences",
     "said_fields",
+    "said_pairs",
     "said_text",
 ]
 
@@ -94,6 +95,40 @@ class _Unknown:
 UNKNOWN: Final[object] = _Unknown()
 """What a context's rule takes a field to be when the entry that said it was erased:
 unknown, and never compared."""
+
+
+def said_pairs(entries: object) -> tuple[tuple[str, Mapping[str, Any] | None], ...]:
+    """The ``(kind, data)`` pairs of ``entries``, read once and checked.
+
+    Raises:
+        ValidationError: ``entries`` is not an iterable of ``(kind, data)`` pairs
+            with a text ``kind`` and a mapping or ``None`` as ``data``
+            (``invalid_entries``, field ``entries``).
+
+    Example:
+        >>> said_pairs(iter([("noted", None)]))
+        (('noted', None),)
+    """
+    if not isinstance(entries, Iterable) or isinstance(entries, str | bytes | bytearray | Mapping):
+        raise _bad_entries()
+    pairs = tuple(entries)
+    for pair in pairs:
+        if not (
+            isinstance(pair, tuple)
+            and len(pair) == 2
+            and isinstance(pair[0], str)
+            and (pair[1] is None or isinstance(pair[1], Mapping))
+        ):
+            raise _bad_entries()
+    return pairs
+
+
+def _bad_entries() -> ValidationError:
+    return ValidationError(
+        "entries must be (kind, data) pairs: text and a mapping or None",
+        field="entries",
+        code="invalid_entries",
+    )
 
 
 def said_text(data: Mapping[str, Any] | None, name: str) -> str | None:

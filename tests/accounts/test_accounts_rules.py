@@ -265,3 +265,14 @@ def test_apply_contact_changes_refuses_email(candidate) -> None:  # type: ignore
     with pytest.raises(ValidationError) as info:
         rules.apply_contact_changes(candidate, {"email": "x@example.com"}, candidate.registered_at)
     assert "unknown_field" == info.value.code
+
+
+def test_former_emails_reads_an_iterator_of_entries_once() -> None:
+    """``former_emails`` takes any iterable of ``(kind, data)`` pairs, an iterator
+    included (read once), and answers as for the same pairs in a list."""
+    entries = [
+        ("candidate_registered", {"email": "a@x.example"}),
+        ("email_changed", {"email": "b@x.example"}),
+    ]
+    assert ("a@x.example",) == rules.former_emails(iter(entries))
+    assert rules.former_emails(entries) == rules.former_emails(iter(entries))

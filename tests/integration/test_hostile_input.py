@@ -36,6 +36,8 @@ from symprogram import Program
 from symprogram.accounts import Candidate, ContactDetails
 from symprogram.accounts import rules as accounts_rules
 from symprogram.awards import KitAddress, StaticCandidateDirectory
+from symprogram.consent import catalogue as policy_catalogue
+from symprogram.consent import rules as consent_rules
 from symprogram.digests import LedgerDigest
 from symprogram.entitlements import Reader, release_key
 from symprogram.entitlements import rules as entitlements_rules
@@ -508,6 +510,7 @@ _CANDIDATE = Candidate(
     contact_reviewed_at=START,
 )
 _YEAR = timedelta(days=365)
+_POLICY = policy_catalogue.default().latest
 
 
 def _directory_add(**kwargs: Any) -> None:
@@ -561,6 +564,36 @@ PURE_TARGETS: dict[str, Callable[[Any], object]] = {
     ),
     "accounts.rules.contact_review.period": lambda v: accounts_rules.contact_review(
         _CANDIDATE, START, v
+    ),
+    "accounts.rules.normalize_password": lambda v: accounts_rules.normalize_password(v),
+    "accounts.rules.password_forms": lambda v: accounts_rules.password_forms(v),
+    "accounts.rules.credential_digest": lambda v: accounts_rules.credential_digest(v),
+    "accounts.rules.credential_anchored.candidate": lambda v: accounts_rules.credential_anchored(
+        v, "$scrypt$x"
+    ),
+    "accounts.rules.credential_anchored.encoded": lambda v: accounts_rules.credential_anchored(
+        _CANDIDATE, v
+    ),
+    "accounts.rules.said_credential": lambda v: accounts_rules.said_credential(v),
+    "accounts.rules.said_credential.data": lambda v: accounts_rules.said_credential(
+        [("candidate_registered", v)]
+    ),
+    "accounts.rules.former_emails": lambda v: accounts_rules.former_emails(v),
+    "accounts.rules.former_emails.entry": lambda v: accounts_rules.former_emails([v]),
+    "accounts.rules.require_usable_email": lambda v: accounts_rules.require_usable_email(v),
+    "consent.rules.check_site_covered.site": lambda v: consent_rules.check_site_covered(_POLICY, v),
+    "consent.rules.check_site_covered.policy": lambda v: consent_rules.check_site_covered(
+        v, "www.symantec.com"
+    ),
+    "consent.rules.check_site_in_scope.site": lambda v: consent_rules.check_site_in_scope(
+        _POLICY, v
+    ),
+    "consent.rules.check_not_traffic.names": lambda v: consent_rules.check_not_traffic(_POLICY, v),
+    "consent.rules.check_not_traffic.name": lambda v: consent_rules.check_not_traffic(
+        _POLICY, ["name", v]
+    ),
+    "consent.rules.check_not_traffic.policy": lambda v: consent_rules.check_not_traffic(
+        v, ["name"]
     ),
     "i18n.negotiate.prefer": lambda v: negotiate("en, de, *", ["en", "de"], prefer=v),
     "i18n.negotiate.prefer_item": lambda v: negotiate("en, de, *", ["en", "de"], prefer=[v]),

@@ -66,6 +66,7 @@ from symprogram._anchors import (
     SaidEntries,
     listing_differences,
     record_differences,
+    said_pairs,
     said_text,
 )
 from symprogram.accounts._rules_credentials import credential_digest
@@ -152,7 +153,7 @@ def _replayed(entries: SaidEntries) -> tuple[bool, bool, str | None, str | None]
     said = erased = False
     status: str | None = None
     email: str | None = None
-    for kind, data in entries:
+    for kind, data in said_pairs(entries):
         if kind == _REGISTERED:
             status, email = str(AccountStatus.PENDING_ACTIVATION), said_text(data, "email")
             said = True
@@ -183,6 +184,9 @@ def said_credential(entries: SaidEntries) -> object:
         nothing of it: no such entry, or the latest one erased or written before
         digests were recorded.
 
+    Raises:
+        ValidationError: ``entries`` not ``(kind, data)`` pairs (``invalid_entries``).
+
     Example:
         >>> said_credential([("candidate_registered", {"credential_digest": "ab"})])
         'ab'
@@ -190,7 +194,7 @@ def said_credential(entries: SaidEntries) -> object:
         UNKNOWN
     """
     said: object = UNKNOWN
-    for kind, data in entries:
+    for kind, data in said_pairs(entries):
         if kind in _CREDENTIAL_KINDS:
             said = said_text(data, "credential_digest") or UNKNOWN
         elif kind == _ERASED:
@@ -334,16 +338,20 @@ def former_emails(entries: SaidEntries) -> tuple[str, ...]:
     oldest first, without the current address (compared casefolded, as the address
     index does); none for an account whose address is unknown or that was erased.
 
+    Raises:
+        ValidationError: ``entries`` not ``(kind, data)`` pairs (``invalid_entries``).
+
     Example:
         >>> former_emails([("candidate_registered", {"email": "a@x.example"}),
         ...                ("email_changed", {"email": "b@x.example"})])
         ('a@x.example',)
     """
-    current = said_email(entries)
+    pairs = said_pairs(entries)
+    current = said_email(pairs)
     if current is None:
         return ()
     found: list[str] = []
-    for kind, data in entries:
+    for kind, data in pairs:
         email = said_text(data, "email") if kind in (_REGISTERED, _EMAIL) else None
         if email is not None and email.casefold() != current.casefold() and email not in found:
             found.append(email)

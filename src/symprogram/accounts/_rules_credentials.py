@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
 
 from symprogram._anchors import UNKNOWN
-from symprogram._checks import check_length
+from symprogram._checks import check_length, optional_instance
 from symprogram.accounts.models import MAX_PASSWORD_LENGTH, AccountStatus, Candidate, ContactDetails
 from symprogram.decisions import Decision, Reason
 from symprogram.errors import LimitExceeded, PermissionDenied, RateLimited, ValidationError
@@ -80,7 +80,12 @@ def normalize_password(password: str) -> str:
     Example:
         >>> normalize_password("\uff50\uff41\uff53\uff53") == "pass"
         True
+
+    Raises:
+        ValidationError: ``password`` is not text (``invalid_password``).
     """
+    if not isinstance(password, str):
+        raise ValidationError("a password is text", field="password", code="invalid_password")
     return unicodedata.normalize("NFKC", password)
 
 
@@ -330,7 +335,14 @@ def credential_digest(encoded: str) -> str:
     Example:
         >>> credential_digest("$scrypt$...")[:12]
         '2df039e94942'
+
+    Raises:
+        ValidationError: ``encoded`` is not text (``invalid_password_hash``).
     """
+    if not isinstance(encoded, str):
+        raise ValidationError(
+            "a password hash is text", field="password_hash", code="invalid_password_hash"
+        )
     return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -352,8 +364,14 @@ def credential_anchored(candidate: Candidate | None, encoded: str, said: object 
     Example:
         >>> credential_anchored(None, "$scrypt$x")
         True
+
+    Raises:
+        ValidationError: ``encoded`` is not text (``invalid_password_hash``), or
+            ``candidate`` is neither a :class:`Candidate` nor ``None``
+            (``invalid_candidate``).
     """
     digest = credential_digest(encoded).encode("ascii")
+    candidate = optional_instance(candidate, Candidate, "candidate", code="invalid_candidate")
     recorded: object = None if candidate is None else candidate.credential_digest
     if candidate is not None and recorded is None:
         if said is UNKNOWN:

@@ -196,9 +196,12 @@ def require_usable_email(email: str, field: str = "email") -> str:
     would share its address with every erased account.
 
     Raises:
-        ValidationError: ``invalid_email`` (details ``reserved``: ``True``).
+        ValidationError: ``invalid_email`` (details ``reserved``: ``True``); not
+            text (``invalid_email``).
     """
-    if _text.email_key(email) == _ERASED_KEY:
+    if not isinstance(email, str):
+        raise ValidationError(f"{field} must be text", field=field, code="invalid_email")
+    if email.casefold() == _ERASED_FOLDED:
         raise ValidationError(
             "this address stands for erased addresses and cannot be an account's",
             field=field,
@@ -208,7 +211,8 @@ def require_usable_email(email: str, field: str = "email") -> str:
     return email
 
 
-_ERASED_KEY = _text.email_key(ERASED_EMAIL)
+_ERASED_FOLDED = ERASED_EMAIL.casefold()
+"""The erased-address marker as the address index compares it (casefolded)."""
 
 
 def erased_report(report: ScoreReport) -> ScoreReport:

@@ -14,7 +14,7 @@ from itertools import islice
 
 import attrs
 
-from symprogram._checks import TextCodes, check_text, shown
+from symprogram._checks import TextCodes, check_instance, check_text, shown
 from symprogram.consent._rules_policy import check_site_covered, check_site_in_scope
 from symprogram.consent.events import (
     CorrectionCompleted,
@@ -309,6 +309,12 @@ def _forms(item: str) -> set[str]:
     return forms
 
 
+def _names_not_text() -> ValidationError:
+    return ValidationError(
+        "the names of personal information items must be text", field="data", code="invalid_data"
+    )
+
+
 def check_not_traffic(policy: Policy, names: Iterable[str]) -> None:
     """Refuse what the web servers log about visitors as a person's data.
 
@@ -323,8 +329,16 @@ def check_not_traffic(policy: Policy, names: Iterable[str]) -> None:
 
     Raises:
         ValidationError: ``traffic_not_personal_data`` (field ``data``, details
-            ``items``: the names refused, as given).
+            ``items``: the names refused, as given); ``names`` not an iterable of
+            text (``invalid_data``); a ``policy`` that is not a :class:`Policy`
+            (``invalid_policy``).
     """
+    policy = check_instance(policy, Policy, "policy", code="invalid_policy")
+    if isinstance(names, str) or not isinstance(names, Iterable):
+        raise _names_not_text()
+    names = tuple(names)
+    if not all(isinstance(name, str) for name in names):
+        raise _names_not_text()
     traffic = policy.traffic
     if traffic is None or traffic.correlated_with_personal_information:
         return

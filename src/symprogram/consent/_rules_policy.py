@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from symprogram._checks import check_found, shown
+from symprogram._checks import check_found, check_instance, shown
 from symprogram.consent._models_policy import site_key
 from symprogram.consent.messages import material_change_notice
 from symprogram.consent.models import (
@@ -255,6 +255,14 @@ def cobranded_site(policy: Policy, site: str) -> CoBrandedSite:
     )
 
 
+def _site_arguments(policy: object, site: object) -> tuple[Policy, str | None]:
+    """``policy`` and ``site`` (text or ``None``), checked."""
+    checked = check_instance(policy, Policy, "policy", code="invalid_policy")
+    if site is None:
+        return checked, None
+    return checked, str.__str__(check_instance(site, str, "site", code="invalid_site"))
+
+
 def check_site_in_scope(policy: Policy, site: str | None) -> str | None:
     """``site`` where personal information is gathered or a choice is made, under ``policy``.
 
@@ -265,8 +273,11 @@ def check_site_in_scope(policy: Policy, site: str | None) -> str | None:
     pointer to that policy taken from the policy's data.
 
     Raises:
-        ValidationError: ``site_has_own_policy`` (details ``site``, ``policy_url``).
+        ValidationError: ``site_has_own_policy`` (details ``site``, ``policy_url``);
+            a ``site`` that is not text (``invalid_site``), a ``policy`` that is not a
+            :class:`Policy` (``invalid_policy``).
     """
+    policy, site = _site_arguments(policy, site)
     referral = None if site is None else policy.referral(site)
     if referral is not None:
         raise ValidationError(
@@ -292,8 +303,11 @@ def check_site_covered(policy: Policy, site: str | None) -> str | None:
     policy refers to its own policy is :func:`check_site_in_scope`'s refusal.
 
     Raises:
-        ValidationError: ``site_not_covered`` (details ``site``, ``sites``).
+        ValidationError: ``site_not_covered`` (details ``site``, ``sites``); a
+            ``site`` that is not text (``invalid_site``), a ``policy`` that is not a
+            :class:`Policy` (``invalid_policy``).
     """
+    policy, site = _site_arguments(policy, site)
     if site is None or not policy.sites or policy.covers(site):
         return site
     if any(policy.cobranded(host) is not None for host in _parent_hosts(site_key(site))):
