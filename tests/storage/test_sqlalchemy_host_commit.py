@@ -29,6 +29,7 @@ from _programs import START, fast_options
 from symprogram import Program
 from symprogram.accounts import ContactDetails
 from symprogram.clock import FixedClock
+from symprogram.errors import ValidationError
 from symprogram.notify import Message, Outbox
 from symprogram.outbox import PENDING_KIND, MessageOutbox
 from symprogram.storage.sqlalchemy import SQLAlchemyStore
@@ -279,3 +280,16 @@ def test_property_exactly_the_committed_messages_are_sent_once(
             conn.rollback()
     assert sorted(expected if commit else []) == sorted(sent(program))
     assert 0 == pending_markers(store)
+
+
+def test_a_host_commit_hook_that_is_not_callable_is_refused_at_once(
+    store: SQLAlchemyStore,
+) -> None:
+    """``on_host_commit`` refuses what cannot be called (``invalid_callback``) when it
+    is given, bound or not, instead of raising TypeError after the host's commit."""
+    with pytest.raises(ValidationError) as info:
+        store.on_host_commit("print")  # type: ignore[arg-type]
+    assert "invalid_callback" == info.value.code
+    with store.engine.begin() as conn, store.using(conn):
+        with pytest.raises(ValidationError):
+            store.on_host_commit(None)  # type: ignore[arg-type]

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from symprogram.errors import StorageError
+from symprogram.errors import StorageError, ValidationError
 from symprogram.persistence import Store
-from symprogram.storage._base import Units, check_writable
+from symprogram.storage._base import CommitHooks, Units, check_writable
 
 
 class FakeUnit:
@@ -127,3 +127,21 @@ def test_no_adapter_keeps_half_of_a_joined_block_that_failed(store: Store) -> No
         assert (None, None) == (tx.load("thing", "outer"), tx.load("thing", "inner"))
     with store.transaction() as tx:  # the store is usable again
         tx.save("thing", "after", "1", 0)
+
+
+@pytest.mark.parametrize("callback", [None, "print", 3, b"x"])
+def test_a_commit_hook_that_is_not_callable_is_refused_at_once(
+    store: Store, callback: object
+) -> None:
+    """``on_commit(callback)`` refuses what cannot be called (``invalid_callback``)
+    when it is given, inside the unit of work, which then commits nothing; it never
+    escapes as a TypeError after the commit."""
+    assert isinstance(store, CommitHooks)
+    with pytest.raises(ValidationError) as info, store.transaction() as tx:
+        tx.save("thing", "written", "1", 0)
+        store.on_commit(callback)  # type: ignore[arg-type]
+    assert ("invalid_callback", "callback") == (info.value.code, info.value.field)
+    with store.transaction(readonly=True) as tx:
+        assert tx.load("thing", "written") is None
+    with pytest.raises(ValidationError):
+        store.on_commit(callback)  # type: ignore[arg-type]

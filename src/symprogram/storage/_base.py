@@ -48,6 +48,7 @@ __all__ = [
     "as_int",
     "as_text",
     "check_batch",
+    "check_callback",
     "check_bounds",
     "checked_items",
     "check_entry",
@@ -519,6 +520,17 @@ def _doomed(cause: BaseException) -> StorageError:
     return error
 
 
+def check_callback(callback: Callable[..., None]) -> Callable[..., None]:
+    """``callback`` if it is callable (``ValidationError`` ``invalid_callback`` otherwise)."""
+    if not callable(callback):
+        raise ValidationError(
+            f"callback must be callable, not {type(callback).__name__}",
+            field="callback",
+            code="invalid_callback",
+        )
+    return callback
+
+
 class CommitHooks:
     """Mixin of a store built on :class:`Units` (its ``_units``): :meth:`on_commit`."""
 
@@ -535,5 +547,9 @@ class CommitHooks:
         Returns:
             True if deferred (``callback()`` runs after the commit, nothing if it
             rolls back); False if no unit of work is open in this thread.
+
+        Raises:
+            ValidationError: ``callback`` is not callable (``invalid_callback``),
+                refused at once rather than after the commit.
         """
-        return self._units.defer(callback)
+        return self._units.defer(check_callback(callback))

@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 
 from symprogram._closing import Closing
 from symprogram.errors import ConcurrencyError, StorageError, SymprogramError, ValidationError
-from symprogram.storage._base import CommitHooks, Units
+from symprogram.storage._base import CommitHooks, Units, check_callback
 from symprogram.storage.sqlalchemy import _host_commit
 from symprogram.storage.sqlalchemy._engine import create_engine
 from symprogram.storage.sqlalchemy._errors import (
@@ -211,7 +211,11 @@ class SQLAlchemyStore(Closing, CommitHooks):
         Returns:
             True if deferred; False if units of work commit on their own (the
             caller then acts at once).
+
+        Raises:
+            ValidationError: ``callback`` is not callable (``invalid_callback``).
         """
+        check_callback(callback)
         host = self._bound or _USING.get().get(id(self))
         if host is None:
             return False
