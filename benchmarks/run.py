@@ -586,9 +586,10 @@ def bench_anchors(rep: Report, sizes: list[int]) -> None:
         "## 5b. `verify_all()` of the account history with its anchor checks",
         "",
         "N accounts bulk-registered into a SQLite file; `program.history.verify_all()`",
-        "(which also compares each stored candidate, and each candidate's stored awards",
-        "record, with the history) against an `AccountHistory` of the same store without",
-        "the checks; best of 3 each.",
+        "(which also compares each stored candidate, the address index entries of the",
+        "addresses it left, and each candidate's stored awards record and the code index",
+        "entries of its disclosures, with the history) against an `AccountHistory` of the",
+        "same store without the checks; best of 3 each.",
         "",
         "| accounts | with the checks | per account | without | per account | cost of the checks |",
         "|---|---|---|---|---|---|",
@@ -607,13 +608,72 @@ def bench_anchors(rep: Report, sizes: list[int]) -> None:
         "Most of the checks' cost is decoding each stored candidate in full (every",
         "converter and validator runs, so a row edited into an invalid one is reported",
         "too); the rest is replaying the account's entries and looking up its awards",
-        "record (none here: a bulk-registered account has taken no exam).",
+        "record (none here: a bulk-registered account has taken no exam, changed no",
+        "address and holds no disclosure, so no index entry is looked up).",
     ]
     rep.add("\n".join(lines))
     rep.target(
         "verify_all() with the anchor checks linear (cost per account flat within 2x)",
         " → ".join(_us(x) for x in per_account),
         max(per_account) / min(per_account) < 2,
+    )
+
+
+KEYED_CALLS = (
+    ("authenticate", "`authenticate` (right password)"),
+    ("authenticate_imported", "`authenticate` of an imported account (refused)"),
+    (
+        "authenticate_no_digest",
+        "`authenticate` of an account whose candidate keeps no credential digest",
+    ),
+    ("request_password_reset", "`request_password_reset`"),
+    ("reset_password", "`reset_password`"),
+)
+
+
+def bench_keyed(rep: Report, size: int, number: int) -> None:
+    """Account calls with and without a ledger key, each in its own child process."""
+    plain = run_child("accounts_keyed", size=size, keyed=False, number=number)
+    keyed = run_child("accounts_keyed", size=size, keyed=True, number=number)
+    accounts = keyed["accounts"]
+    lines = [
+        "## 5c. Account calls with and without a ledger key",
+        "",
+        f"A SQLite file holding {_k(size)} bulk-registered accounts and two active ones;",
+        "`Program(..., ledger_key=...)` against the same program without a key (with a key,",
+        "token digests are HMACs under a key derived from the ledger key and token rows are",
+        "sealed; history entries are authenticated). Hasher `ScryptHasher(n=2**4)`, so that",
+        "the rest of each call shows. The account without a digest is an account stored",
+        "before digests were kept (its candidate's `credential_digest` cleared beside the",
+        "store before each call, untimed): its log-in reads and verifies its history and",
+        f"writes the digest back. Median of 7 runs of {number} calls for the first two rows,",
+        f"median of {number} single calls for the others; `verify_all()` best of 3. Each",
+        "program runs in its own child process.",
+        "",
+        "| call | without a key | with a key | with / without |",
+        "|---|---|---|---|",
+    ]
+    worst = 0.0
+    for name, label in KEYED_CALLS:
+        ratio = keyed[name] / plain[name]
+        worst = max(worst, ratio)
+        lines.append(f"| {label} | {_us(plain[name])} | {_us(keyed[name])} | {ratio:.2f}x |")
+    per_plain, per_keyed = plain["verify_all_s"] / accounts, keyed["verify_all_s"] / accounts
+    lines.append(
+        f"| `history.verify_all()`, {accounts:,} accounts | {plain['verify_all_s']:.2f} s"
+        f" ({_us(per_plain)} per account) | {keyed['verify_all_s']:.2f} s"
+        f" ({_us(per_keyed)} per account) | {per_keyed / per_plain:.2f}x |"
+    )
+    lines += [
+        "",
+        f"Peak RSS {plain['peak_rss_mb']:.0f} MB without a key, {keyed['peak_rss_mb']:.0f} MB"
+        " with one.",
+    ]
+    rep.add("\n".join(lines))
+    rep.target(
+        "account calls with a ledger key within 1.5x of the same calls without one",
+        f"{worst:.2f}x worst",
+        worst <= 1.5,
     )
 
 
@@ -626,6 +686,7 @@ ORDER = [
     "audience",
     "growth",
     "anchors",
+    "keyed",
     "enumeration",
 ]
 
@@ -849,6 +910,7 @@ def main(argv: list[str] | None = None) -> None:
         "audience": lambda: bench_audience(rep, big, postgres),
         "growth": lambda: bench_growth(rep, big),
         "anchors": lambda: bench_anchors(rep, sizes),
+        "keyed": lambda: bench_keyed(rep, sizes[0], number // 25),
         "registration": lambda: bench_registration(rep, sizes, big, sample, postgres),
         "registration-postgresql": lambda: bench_registration_pg(rep, big, postgres),
         "enumeration": lambda: bench_enumeration(rep, 200, ["sqlite", "memory"]),
@@ -859,6 +921,7 @@ def main(argv: list[str] | None = None) -> None:
         "audience",
         "growth",
         "anchors",
+        "keyed",
         "registration",
         "registration-postgresql",
         "enumeration",

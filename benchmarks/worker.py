@@ -617,6 +617,149 @@ def register_profile(size: int, batch: int = 1000, top: int = 18) -> dict[str, A
     }
 
 
+# -- account calls with and without a ledger key -------------------------------------------
+LEDGER_KEY = b"benchmark ledger key, 32 bytes.."
+PASSWORD = "Tr0ub4dor&3-horse-staple"
+
+
+def _median_each(fn: Callable[[], tuple[float, ...]], number: int) -> list[float]:
+    """Median of each figure ``fn`` returns over ``number`` calls (gc off while timing)."""
+    import gc
+    import statistics
+
+    samples: list[tuple[float, ...]] = []
+    for _ in range(number):
+        gc.disable()
+        samples.append(fn())
+        gc.enable()
+    return [statistics.median(column) for column in zip(*samples, strict=True)]
+
+
+def _clear_credential_digest(path: Path, candidate_id: str) -> None:
+    """Store ``candidate_id``'s candidate record without its credential digest (as an
+    account stored before digests were kept), through sqlite3 beside the store."""
+    conn = sqlite3.connect(path)
+    try:
+        (text,) = conn.execute(
+            "SELECT data FROM sp_records WHERE kind = 'candidate' AND key = ?", (candidate_id,)
+        ).fetchone()
+        data = {**json.loads(text), "credential_digest": None}
+        conn.execute(
+            "UPDATE sp_records SET data = ? WHERE kind = 'candidate' AND key = ?",
+            (json.dumps(data, separators=(",", ":"), sort_keys=True), candidate_id),
+        )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def accounts_keyed(size: int, keyed: bool, number: int) -> dict[str, Any]:
+    """Account calls on a SQLite file holding ``size`` bulk-registered accounts and two
+    active ones, with or without a ledger key (token digests keyed and token rows
+    sealed, history entries authenticated); ``ScryptHasher(n=2**4)``, so that the
+    rest of each call shows.
+
+    Per call: ``authenticate`` (right password), ``authenticate`` of an imported
+    account (no password: refused after the same work), the log-in of an account whose
+    candidate keeps no credential digest (its history read and verified, the digest
+    written back; the digest cleared again before each call, untimed),
+    ``request_password_reset`` and ``reset_password`` (medians of ``number`` calls each;
+    the log-ins median of 7 runs of ``number`` calls); ``verify_all`` of the account
+    history (best of 3).
+    """
+    from datetime import timedelta
+
+    from symprogram import Program
+    from symprogram.accounts.passwords import ScryptHasher
+    from symprogram.errors import SymprogramError
+    from symprogram.notify import Outbox
+    from symprogram.storage.sqlite import SQLiteStore
+
+    path = Path(tempfile.mkdtemp()) / "bench.db"
+    clock, outbox = _clock(), Outbox()
+    program = Program(
+        SQLiteStore(path),
+        clock=clock,
+        notifier=outbox,
+        ledger_key=LEDGER_KEY if keyed else None,
+        options={"accounts": {"hasher": ScryptHasher(n=16)}},
+    )
+    accounts = program.accounts
+    emails = _emails(size)
+    for start in range(0, size, 1000):
+        accounts.register_many(_bulk_rows(emails[start : start + 1000]))
+        outbox.clear()
+    active = {}
+    for email in ("ann@example.com", "bob@example.com"):
+        receipt = accounts.accept_terms(path="create_account")
+        accounts.register(
+            terms_receipt=receipt.token,  # type: ignore[arg-type]
+            email=email,
+            password=PASSWORD,
+            given_name="Ann",
+            family_name="Lee",
+            company_name="Acme Storage",
+            partner_company="Acme Partner",
+            preferred_language="de",
+        )
+        active[email] = accounts.activate(outbox.last("activation").data["token"]).candidate_id
+        outbox.clear()
+
+    verify = []
+    for _ in range(3):
+        t = time.perf_counter()
+        assert not list(program.history.verify_all())
+        verify.append(time.perf_counter() - t)
+
+    authenticate = per_call(
+        lambda: accounts.authenticate("ann@example.com", PASSWORD), number=number
+    )
+
+    def imported() -> None:
+        clock.advance(timedelta(minutes=10))  # below the failed log-in limits
+        try:
+            accounts.authenticate(emails[0], PASSWORD)
+        except SymprogramError:
+            pass
+        else:
+            raise AssertionError("an imported account logged in")
+
+    refused = per_call(imported, number=number)
+
+    def without_digest() -> tuple[float]:
+        _clear_credential_digest(path, active["bob@example.com"])
+        t = time.perf_counter()
+        accounts.authenticate("bob@example.com", PASSWORD)
+        return (time.perf_counter() - t,)
+
+    (history_read,) = _median_each(without_digest, number)
+
+    def reset() -> tuple[float, float]:
+        clock.advance(timedelta(hours=2))  # below the reset link limit
+        t0 = time.perf_counter()
+        accounts.request_password_reset("ann@example.com")
+        t1 = time.perf_counter()
+        token = outbox.last("password_reset").data["token"]
+        t2 = time.perf_counter()
+        accounts.reset_password(token, PASSWORD)
+        t3 = time.perf_counter()
+        outbox.clear()
+        return t1 - t0, t3 - t2
+
+    request_s, reset_s = _median_each(reset, number)
+    program.close()
+    return {
+        "authenticate": authenticate,
+        "authenticate_imported": refused,
+        "authenticate_no_digest": history_read,
+        "request_password_reset": request_s,
+        "reset_password": reset_s,
+        "verify_all_s": min(verify),
+        "accounts": size + len(active),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "decisions": decisions,
     "register": register,
@@ -628,6 +771,7 @@ TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "audience_copy": audience_copy,
     "history_verify": history_verify,
     "anchors_verify": anchors_verify,
+    "accounts_keyed": accounts_keyed,
 }
 
 
