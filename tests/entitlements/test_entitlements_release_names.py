@@ -8,7 +8,9 @@ a decorated name that missed the lookup used to be served as a current release.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
+from typing import Any
 
 import pytest
 from entitlements_helpers import Env
@@ -87,3 +89,56 @@ def test_support_for_a_decorated_name_is_the_support_for_the_name(written: str) 
     exact = env.service.support_decision("C-1", "NetBackup", "6.5")
     decorated = env.service.support_decision("C-1", "NetBackup", written)
     assert (exact.allowed, exact.codes) == (decorated.allowed, decorated.codes)
+
+
+def _counting_normalize(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every text ``unicodedata.normalize`` is asked to normalize from now on."""
+    seen: list[str] = []
+    normalize = unicodedata.normalize
+
+    def counting(form: Any, text: str) -> str:
+        seen.append(text)
+        return normalize(form, text)
+
+    monkeypatch.setattr(unicodedata, "normalize", counting)
+    return seen
+
+
+def _reference_key(name: str) -> str:
+    folded = unicodedata.normalize("NFKC", name)
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip().casefold()
+
+
+@given(names=st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=8))
+def test_each_release_name_is_normalized_once(names: list[str]) -> None:
+    """Asked again and again for the same names, ``release_key`` gives the NFKC,
+    format-free, stripped, casefolded key each time and normalizes each name at most
+    once (the key is remembered)."""
+    expected = [_reference_key(name) for name in names]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        seen = _counting_normalize(monkeypatch)
+        for _ in range(3):
+            assert [release_key(name) for name in names] == expected
+    assert len(seen) <= len(set(names))
+
+
+def test_repeated_support_decisions_normalize_each_release_name_once(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A product listing several releases: asking again and again about one of them
+    (each lookup compares every release the lifecycle lists) works out the key of each
+    release name at most once, and still answers as the first time."""
+    _old_release(env)
+    for minor in range(8):
+        env.service.register_release(
+            "NetBackup", f"7.{minor}", end_of_standard_support=date(2015, 1, 1)
+        )
+    first = env.service.support_decision("C-1", "NetBackup", "\uff16.\uff15")
+    seen = _counting_normalize(monkeypatch)
+    for _ in range(5):
+        again = env.service.support_decision("C-1", "NetBackup", "\uff16.\uff15")
+        assert (first.allowed, first.codes) == (again.allowed, again.codes)
+    assert ("extension_required",) == first.codes
+    names = {"6.5", "\uff16.\uff15", *(f"7.{minor}" for minor in range(8))}
+    normalized = [text for text in seen if text in names]
+    assert len(normalized) == len(set(normalized))

@@ -17,6 +17,7 @@ of their own and re-exported here.
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import unicodedata
 from collections.abc import Iterable
@@ -537,6 +538,10 @@ def release_key(name: str) -> str:
     would read as a current release. The key is the NFKC form without format
     characters (Unicode category ``Cf``), stripped and casefolded.
 
+    Each name's key is worked out once and remembered (the last
+    4096 names): a lifecycle compares every release it lists on
+    every lookup, and checks them all each time it is read from the store.
+
     Example:
         >>> release_key(" ６.５\u200b ") == release_key("6.5")
         True
@@ -545,7 +550,15 @@ def release_key(name: str) -> str:
         ValidationError: ``name`` is not text (``invalid_release``, field ``release``).
     """
     text = str.__str__(check_instance(name, str, "release", code="invalid_release"))
-    folded = unicodedata.normalize("NFKC", text)
+    return _release_key(text)
+
+
+_RELEASE_KEYS_KEPT = 4096  # release names whose key release_key remembers
+
+
+@functools.lru_cache(maxsize=_RELEASE_KEYS_KEPT)
+def _release_key(name: str) -> str:
+    folded = unicodedata.normalize("NFKC", name)
     return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip().casefold()
 
 
