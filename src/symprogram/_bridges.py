@@ -224,7 +224,8 @@ class AccountsCandidateDirectory:
     """Awards' ``CandidateDirectory`` answered by the accounts context.
 
     Only the accounts service's public methods are used: ``get_candidate``,
-    ``contact_details``, ``notification_setting`` and ``has_accepted_current_terms``;
+    ``contact_details``, ``notification_setting`` (``achievement_kits`` and
+    ``expiry_reminders``) and ``has_accepted_current_terms``;
     :meth:`lock_account` locks the account's record in the awards unit of work.
     """
 
@@ -282,6 +283,14 @@ class AccountsCandidateDirectory:
         """The candidate's e-mail when their ``achievement_kits`` notification is in
         effect, else ``None``."""
         setting = self._accounts.notification_setting(candidate_id, "achievement_kits")
+        if not setting.effective:
+            return None
+        return self._accounts.contact_details(candidate_id).email
+
+    def expiry_reminders_to(self, candidate_id: str) -> str | None:
+        """The candidate's e-mail when their ``expiry_reminders`` notification is in
+        effect (on, and the account not closed), else ``None``."""
+        setting = self._accounts.notification_setting(candidate_id, "expiry_reminders")
         if not setting.effective:
             return None
         return self._accounts.contact_details(candidate_id).email

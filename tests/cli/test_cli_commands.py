@@ -587,3 +587,23 @@ def test_a_full_disk_under_stdout_is_a_one_line_error(tmp_path: Path, as_json: b
     assert [line for line in done.stderr.splitlines() if line.startswith("error: ")] == [
         "error: [io_error] input/output failed: No space left on device"
     ]
+
+
+def test_awards_remind_sends_each_expiry_reminder_once(run: Invoke) -> None:
+    """`awards remind --within DAYS` prints the reminders due (the award, its expiry,
+    how to renew), and a second run sends none."""
+    cid = active_candidate(run)
+    run("awards", "record-result", cid, "250-315", "85", "--taken-at", "2011-01-07")
+    assert 0 == parsed(run("awards", "remind", "--within", "60", "--json"))["sent"]
+    data = parsed(run("awards", "remind", "--within", "800", "--json"))
+    assert 1 == data["sent"]
+    (message,) = data["messages"]
+    assert ("award_expiry_reminder", "ada@example.com", "scs-endpoint") == (
+        message["kind"],
+        message["to"],
+        message["data"]["award_id"],
+    )
+    again = run("awards", "remind", "--within", "800")
+    assert 0 == again.exit_code, again.output
+    assert "sent 0 expiry reminders" in again.stdout
+    assert 2 == run("awards", "remind", "--within", "0").exit_code  # a usage error

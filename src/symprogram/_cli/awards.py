@@ -1,19 +1,27 @@
-"""``symprogram awards``: exam results and progress towards awards."""
+"""``symprogram awards``: exam results, progress towards awards, expiry reminders."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import click
 
 from symprogram._cli.output import jsonable, when
-from symprogram._cli.shell import State, emit, instant_option, json_option, pass_state
+from symprogram._cli.shell import (
+    State,
+    emit,
+    instant_option,
+    json_option,
+    message_data,
+    message_lines,
+    pass_state,
+)
 
 
 # -- awards ------------------------------------------------------------------------------
 @click.group()
 def awards() -> None:
-    """Exam results and progress towards accreditations and certifications."""
+    """Exam results, progress towards accreditations and certifications, reminders."""
 
 
 @awards.command("record-result")
@@ -81,4 +89,39 @@ def awards_progress(
         as_json,
         [jsonable(p) for p in progress] if award_id is None else jsonable(progress[0]),
         lines,
+    )
+
+
+@awards.command("remind")
+@click.option(
+    "--within",
+    "within_days",
+    type=click.IntRange(1, 3650),
+    default=60,
+    show_default=True,
+    metavar="DAYS",
+    help="Remind of awards expiring within this many days.",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 10_000),
+    default=500,
+    show_default=True,
+    help="Candidate records read per page.",
+)
+@json_option
+@pass_state
+def awards_remind(state: State, within_days: int, batch: int, as_json: bool) -> None:
+    """Send the expiry reminders due: once per award and expiry date (run it daily).
+
+    Prints the messages a host application would e-mail. Only candidates whose
+    expiry_reminders notification is on are reminded; never a closed account.
+    """
+    program = state.existing_program()
+    count = program.awards.send_expiry_reminders(within=timedelta(days=within_days), batch=batch)
+    messages = state.outbox.messages
+    emit(
+        as_json,
+        {"sent": count, "messages": message_data(messages)},
+        [f"sent {count} expiry reminder{'' if count == 1 else 's'}", *message_lines(messages)],
     )

@@ -13,8 +13,10 @@ runs it):
   score, pass and instant taken; the stored record holds exactly those results;
 - **grants**: each ``award_granted`` adds its ``grant_id`` with its award and
   expiry; each ``award_renewed`` moves that grant's expiry to its ``new_expiry``;
-  each ``award_revoked`` revokes it; the stored record holds exactly those grants,
-  with that current expiry and revocation;
+  each ``award_revoked`` revokes it; each ``expiry_reminder_sent`` marks it
+  reminded of its ``expires_at``; the stored record holds exactly those grants,
+  with that current expiry, revocation and expiry reminded of (a mark changed by
+  hand would suppress a reminder, or send one again);
 - **disclosures**: each ``awards_published`` adds its ``disclosure_id`` with the
   awards shown, the expiry and the holder's name; each ``disclosure_revoked``
   revokes it; the stored record lists exactly those disclosures, and each stored
@@ -75,6 +77,7 @@ from symprogram.awards.events import (
     AwardsPublished,
     DisclosureRevoked,
     ExamResultRecorded,
+    ExpiryReminderSent,
     KitDelivered,
     KitHeld,
     KitQueued,
@@ -105,6 +108,7 @@ _RESULT = ExamResultRecorded.event_name()
 _GRANTED = AwardGranted.event_name()
 _RENEWED = AwardRenewed.event_name()
 _REVOKED = AwardRevoked.event_name()
+_REMINDED = ExpiryReminderSent.event_name()
 _PUBLISHED = AwardsPublished.event_name()
 _WITHDRAWN = DisclosureRevoked.event_name()
 _ERASED = AwardsErased.event_name()
@@ -172,6 +176,7 @@ def _grant_fields(grant: AwardGrant) -> dict[str, object]:
         "award_id": grant.award_id,
         "expires_at": _expiry(grant),
         "revoked": grant.revoked_at is not None,
+        "reminded": _instant(grant.reminded_expiry),
     }
 
 
@@ -201,17 +206,26 @@ class _Said:
     def grant(self, kind: str, data: Mapping[str, Any] | None) -> None:
         gid = None if data is None else data.get("grant_id")
         if data is None or not isinstance(gid, str):
+            if kind == _REMINDED:
+                # which grant was reminded is unknown: no grant's reminder mark is known
+                for said in self.grants.values():
+                    said["reminded"] = UNKNOWN
+                return
             self.all_grants = False
             # which grant changed is unknown: no grant's expiry or revocation is known
             for said in self.grants.values():
                 said["expires_at"] = said["revoked"] = UNKNOWN
             return
         if kind == _GRANTED:
-            self.grants[gid] = said_fields(data, ("award_id", "expires_at"), revoked=False)
+            self.grants[gid] = said_fields(
+                data, ("award_id", "expires_at"), revoked=False, reminded=None
+            )
         elif gid in self.grants:
             said = self.grants[gid]
             if kind == _RENEWED:
                 said["expires_at"] = data.get("new_expiry", UNKNOWN)
+            elif kind == _REMINDED:
+                said["reminded"] = data.get("expires_at", UNKNOWN)
             else:
                 said["revoked"] = True
 
@@ -294,8 +308,8 @@ def awards_differences(
         one difference per result, grant or disclosure the record and the history
         do not share (``results[ID]``, ``grants[ID]``, ``disclosures[ID]``) and per
         field they disagree on (``results[ID].score``, ``grants[ID].expires_at``,
-        ``grants[ID].revoked``); a disclosure's own record is reported under its
-        kind and ID (``disclosure``: not stored; ``revoked``, ``expires_at``,
+        ``grants[ID].revoked``, ``grants[ID].reminded``); a disclosure's own record
+        is reported under its kind and ID (``disclosure``: not stored; ``revoked``, ``expires_at``,
         ``award_ids``; ``holder_name``, a personal difference; ``code_index``:
         its code does not lead to it), and so is a kit's (``kit``: not stored;
         ``status``, ``award_id``, ``candidate_id``); after ``awards_erased``,
@@ -308,7 +322,7 @@ def awards_differences(
             said.erased = True
         elif kind == _RESULT:
             said.result(data)
-        elif kind in (_GRANTED, _RENEWED, _REVOKED):
+        elif kind in (_GRANTED, _RENEWED, _REVOKED, _REMINDED):
             said.grant(kind, data)
         elif kind in (_PUBLISHED, _WITHDRAWN):
             said.disclosure(kind, data)

@@ -20,7 +20,8 @@ def _known(candidate_id: object) -> str:
 
 class StaticCandidateDirectory:
     """Candidates kept in a dict: contact details, whether current terms are accepted,
-    whether a postal address is on file and whether kit notices are wanted.
+    whether a postal address is on file and whether kit notices and expiry reminders
+    are wanted.
 
     Example:
         >>> d = StaticCandidateDirectory()
@@ -37,6 +38,7 @@ class StaticCandidateDirectory:
         self._closed: set[str] = set()
         self._no_address: set[str] = set()
         self._no_notices: set[str] = set()
+        self._no_reminders: set[str] = set()
 
     def add(
         self,
@@ -48,6 +50,7 @@ class StaticCandidateDirectory:
         kit_notices: bool = True,
         account_active: bool = True,
         account_closed: bool = False,
+        expiry_reminders: bool = True,
     ) -> None:
         """Add or replace a candidate.
 
@@ -62,6 +65,7 @@ class StaticCandidateDirectory:
                 suspended or closed (it publishes nothing).
             account_closed: ``True``: the account is closed (so not active
                 either): its disclosures show nothing.
+            expiry_reminders: whether the ``expiry_reminders`` notification is on.
 
         Raises:
             ValidationError: ``candidate_id`` is not one line of text
@@ -79,6 +83,7 @@ class StaticCandidateDirectory:
             self._flag(self._no_notices, candidate_id, not kit_notices)
             self._flag(self._inactive, candidate_id, not account_active or account_closed)
             self._flag(self._closed, candidate_id, account_closed)
+            self._flag(self._no_reminders, candidate_id, not expiry_reminders)
 
     @staticmethod
     def _flag(flags: set[str], candidate_id: str, on: bool) -> None:
@@ -106,6 +111,12 @@ class StaticCandidateDirectory:
         with self._lock:
             self._require(candidate_id)
             self._flag(self._no_notices, candidate_id, not wanted)
+
+    def set_expiry_reminders(self, candidate_id: str, wanted: bool) -> None:
+        """Switch the candidate's ``expiry_reminders`` notification on or off."""
+        with self._lock:
+            self._require(candidate_id)
+            self._flag(self._no_reminders, candidate_id, not wanted)
 
     def set_terms_accepted(self, candidate_id: str, accepted: bool) -> None:
         """Record whether the candidate accepted the current terms."""
@@ -149,6 +160,13 @@ class StaticCandidateDirectory:
         with self._lock:
             found = self._require(candidate_id)
             return None if _known(candidate_id) in self._no_notices else found.email
+
+    def expiry_reminders_to(self, candidate_id: str) -> str | None:
+        """The candidate's e-mail, or ``None`` when expiry reminders are off
+        (NotFound ``candidate_not_found``)."""
+        with self._lock:
+            found = self._require(candidate_id)
+            return None if _known(candidate_id) in self._no_reminders else found.email
 
     def has_accepted_current_terms(self, candidate_id: str) -> bool:
         """Whether the candidate accepted the current terms (False if unknown)."""

@@ -23,6 +23,7 @@ __all__ = [
     "DisclosureRevoked",
     "DisclosureVerified",
     "ExamResultRecorded",
+    "ExpiryReminderSent",
     "KitDelivered",
     "KitHeld",
     "KitQueued",
@@ -85,6 +86,20 @@ class AwardRevoked(_GrantEvent):
     """An award was revoked."""
 
     reason: str
+
+
+@attrs.frozen
+class ExpiryReminderSent(_GrantEvent):
+    """The candidate was reminded that the grant expires at ``expires_at`` (its
+    expiry when the reminder was sent; one reminder per grant and expiry).
+
+    The awards record keeps the expiry reminded of on the grant
+    (:attr:`~symprogram.awards.models.AwardGrant.reminded_expiry`); this entry
+    anchors it, so the account history's verification reports a mark changed by hand
+    (a reminder suppressed, or sent again).
+    """
+
+    expires_at: datetime
 
 
 @attrs.frozen

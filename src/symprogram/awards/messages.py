@@ -3,20 +3,24 @@
 The e-mail that carries a disclosure's verification code to the third party the
 candidate published awards to, and the candidate's achievement-kit notices (a kit
 held for want of a postal address, a kit shipped), which go out only while the
-candidate's ``achievement_kits`` notification is on.
+candidate's ``achievement_kits`` notification is on, and the reminder that an award
+expires soon, which goes out only while the ``expiry_reminders`` notification is on.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from symprogram.awards._rules_reminders import RenewalAdvice
 from symprogram.notify import Message
 
 __all__ = [
     "DISCLOSURE_KIND",
+    "EXPIRY_REMINDER_KIND",
     "KIT_HELD_KIND",
     "KIT_SHIPPED_KIND",
     "disclosure_message",
+    "expiry_reminder_message",
     "kit_held_message",
     "kit_shipped_message",
 ]
@@ -29,6 +33,56 @@ KIT_HELD_KIND = "achievement_kit_held"
 
 KIT_SHIPPED_KIND = "achievement_kit_shipped"
 """The ``kind`` of the notice that a kit was shipped."""
+
+EXPIRY_REMINDER_KIND = "award_expiry_reminder"
+"""The ``kind`` of the reminder that an award expires soon."""
+
+
+def _renewal_text(advice: RenewalAdvice) -> str:
+    if not advice.renewable:
+        return (
+            "It can no longer be renewed: once it has expired, earn it (or the award "
+            "that replaces it) again."
+        )
+    when = (
+        "You can renew it now"
+        if advice.opens_at is None
+        else f"You can renew it from {advice.opens_at.date().isoformat()}"
+    )
+    needs = "" if advice.requirement is None else f"; renewing takes: {advice.requirement}"
+    return f"{when}, before it expires{needs}."
+
+
+def expiry_reminder_message(
+    *,
+    to: str,
+    award_name: str,
+    award_id: str,
+    grant_id: str,
+    expires_at: datetime,
+    advice: RenewalAdvice,
+) -> Message:
+    """The reminder that ``award_name`` expires at ``expires_at``, and how to renew it.
+
+    "manage notifications you may or may not want to receive" (Terms of Use
+    v.2007.507): sent only while the candidate's ``expiry_reminders`` notification
+    is on. ``advice``: the catalogue's renewal window and requirements.
+    """
+    day = expires_at.date().isoformat()
+    return Message(
+        to=to,
+        kind=EXPIRY_REMINDER_KIND,
+        subject=f"Your {award_name} expires on {day}",
+        body=f"Your award {award_name} expires on {day}. {_renewal_text(advice)}",
+        data={
+            "award_id": award_id,
+            "grant_id": grant_id,
+            "expires_at": expires_at.isoformat(),
+            "renewable": advice.renewable,
+            "renewal_opens_at": None if advice.opens_at is None else advice.opens_at.isoformat(),
+            "renewal_requirement": advice.requirement,
+        },
+    )
 
 
 def kit_held_message(*, to: str, award_name: str, kit_id: str, reason: str) -> Message:

@@ -176,6 +176,10 @@ class AwardGrant:
         renewals: renewals, oldest first, each extending the expiry.
         revoked_at: when it was revoked, if it was.
         revoke_reason: why.
+        reminded_expiry: the expiry the candidate was last reminded of
+            (:meth:`~symprogram.awards.AwardsService.send_expiry_reminders`);
+            ``None``: no reminder was sent. A renewal moves the expiry, so the
+            new one is reminded of again.
     """
 
     grant_id: str = attrs.field(validator=_text)
@@ -185,6 +189,7 @@ class AwardGrant:
     renewals: tuple[Renewal, ...] = ()
     revoked_at: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
     revoke_reason: str | None = None
+    reminded_expiry: datetime | None = attrs.field(default=None, converter=_to_utc_or_none)
 
     def __attrs_post_init__(self) -> None:
         if self.expires_at is not None and self.expires_at <= self.granted_at:

@@ -134,6 +134,17 @@ class CandidateDirectory(Protocol):
         """
         ...
 
+    def expiry_reminders_to(self, candidate_id: str) -> str | None:
+        """The e-mail address expiry reminders go to, or ``None`` when the candidate
+        does not want them (the ``expiry_reminders`` notification is off).
+
+        "manage notifications you may or may not want to receive" (Terms of Use
+        v.2007.507). The category is on by default, so a directory without this
+        method has every candidate want them: they go to the e-mail of
+        :meth:`contact_details`.
+        """
+        ...
+
 
 class AwardsRepository(Protocol):
     """Storage of the awards context, used inside one unit of work ``tx``."""
@@ -147,6 +158,13 @@ class AwardsRepository(Protocol):
 
     def save_candidate(self, tx: Transaction, state: CandidateAwards) -> CandidateAwards:
         """Add or save the aggregate; returns it with its new version."""
+        ...
+
+    def candidate_page(
+        self, tx: Transaction, *, after: str | None, limit: int
+    ) -> tuple[list[CandidateAwards], str | None, bool]:
+        """The stored aggregates of the next ``limit`` candidate records after the key
+        ``after`` (key order), the last key read, and whether more may follow."""
         ...
 
     def kit(self, tx: Transaction, kit_id: str) -> KitFulfilment:

@@ -4,7 +4,8 @@ Each function takes the state, the input and the instant and returns new state
 (or raises a :class:`~symprogram.errors.SymprogramError`). Every refusal of the
 context is decided here, or in the private modules re-exported here
 (``_rules_progress``: evidence and progress; ``_rules_kits``: achievement kits;
-``_rules_disclosures``: publishing and verifying); the flows only orchestrate.
+``_rules_disclosures``: publishing and verifying; ``_rules_reminders``: expiry
+reminders); the flows only orchestrate.
 Requirement evaluation is cheap: the catalogue is in memory and evaluation only
 walks the tree.
 
@@ -34,7 +35,13 @@ from datetime import datetime
 import attrs
 
 from symprogram._checks import check_int, shown
-from symprogram.awards import _inputs, _rules_anchors, _rules_disclosures, _rules_kits
+from symprogram.awards import (
+    _inputs,
+    _rules_anchors,
+    _rules_disclosures,
+    _rules_kits,
+    _rules_reminders,
+)
 from symprogram.awards._inputs import *  # noqa: F403
 from symprogram.awards._rules_anchors import *  # noqa: F403
 from symprogram.awards._rules_disclosures import *  # noqa: F403
@@ -49,6 +56,7 @@ from symprogram.awards._rules_progress import (
     progress,
     progress_window,
 )
+from symprogram.awards._rules_reminders import *  # noqa: F403
 from symprogram.awards.models import (
     ERASED_TEXT,
     AwardCatalogue,
@@ -70,6 +78,7 @@ __all__ = [
     *_rules_anchors.__all__,
     *_rules_disclosures.__all__,
     *_rules_kits.__all__,
+    *_rules_reminders.__all__,
     "Evidence",
     "active_awards",
     "can_renew",

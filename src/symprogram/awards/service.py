@@ -1,11 +1,12 @@
-"""The awards service: exam results, progress, earning, renewal, kits and disclosures.
+"""The awards service: exam results, progress, earning, renewal, reminders, kits, disclosures.
 
 Every public method runs in ONE unit of work (all or nothing), appends a domain
 event to the candidate's account history for every change, and hands messages to
 the notifier only after the unit of work committed. The service is a thin facade:
 each use case is a flow module (:mod:`~symprogram.awards.results`,
 :mod:`~symprogram.awards.progress`, :mod:`~symprogram.awards.earning`,
-:mod:`~symprogram.awards.renewal`, :mod:`~symprogram.awards.kits`,
+:mod:`~symprogram.awards.renewal`, :mod:`~symprogram.awards.reminders`,
+:mod:`~symprogram.awards.kits`,
 :mod:`~symprogram.awards.publishing`, :mod:`~symprogram.awards.erasure`) and every
 refusal is decided in :mod:`~symprogram.awards.rules`.
 
@@ -44,6 +45,7 @@ from symprogram.awards.models import AwardCatalogue
 from symprogram.awards.ports import CandidateDirectory
 from symprogram.awards.progress import PROGRESS_MEMO_MAX, ProgressReports
 from symprogram.awards.publishing import Publishing
+from symprogram.awards.reminders import Reminders
 from symprogram.awards.renewal import Renewals
 from symprogram.awards.results import Results
 from symprogram.awards.rules import DEFAULT_DISCLOSURE_TTL, MAX_DISCLOSURE_TTL
@@ -112,10 +114,13 @@ class AwardsSettings:
 
 
 _DIRECTORY_METHODS = ("exists", "contact_details", "has_accepted_current_terms")
-"""What a candidate directory must offer (``holder_name`` and ``kit_recipient`` are optional)."""
+"""What a candidate directory must offer (``holder_name``, ``kit_recipient``,
+``kit_notices_to``, ``expiry_reminders_to`` and the others of the protocol are optional)."""
 
 
-class AwardsService(Results, ProgressReports, Earning, Renewals, Kits, Publishing, Erasure):
+class AwardsService(
+    Results, ProgressReports, Earning, Renewals, Reminders, Kits, Publishing, Erasure
+):
     """Accreditations and certifications of one program.
 
     Args:

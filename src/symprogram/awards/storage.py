@@ -62,6 +62,23 @@ class AwardsStorage:
         found = repo.find_for_update(candidate_id) if for_update else repo.find(candidate_id)
         return found if found is not None else CandidateAwards(candidate_id)
 
+    def candidate_page(
+        self, tx: Transaction, *, after: str | None, limit: int
+    ) -> tuple[list[CandidateAwards], str | None, bool]:
+        """The stored aggregates of the next ``limit`` candidate records after the key
+        ``after``, in key order; the last key read; whether more may follow. A record
+        that cannot be read is left out (``verify_all`` reports it)."""
+        records = tx.scan(CANDIDATE_KIND, after=after, limit=limit)
+        repo = self._candidates(tx)
+        found = []
+        for record in records:
+            try:
+                found.append(repo.decode(record))
+            except IntegrityError:
+                continue
+        last = records[-1].key if records else after
+        return found, last, len(records) == limit
+
     def save_candidate(self, tx: Transaction, state: CandidateAwards) -> CandidateAwards:
         """Add (version 0) or save the aggregate; ConcurrencyError if it is stale,
         including a version-0 aggregate another unit of work added after this one

@@ -49,6 +49,7 @@ __all__ = [
     "progresses",
     "published_disclosures",
     "register",
+    "renewal_advices",
     "renewals",
     "requirement_statuses",
     "requirements",
@@ -335,14 +336,18 @@ def award_grants(**overrides: Any) -> st.SearchStrategy[models.AwardGrant]:
             "expires_at",
             st.none() | _later(granted, 31, 1000),
         )
+        chain = pick("renewals", renewal_chain(granted, expires))
+        # the expiry last reminded of: none, or one the grant had
+        expiries = [e for e in (expires, *(r.new_expiry for r in chain)) if e is not None]
         return {
             "grant_id": _hex,
             "award_id": _ident,
             "granted_at": granted,
             "expires_at": expires,
-            "renewals": renewal_chain(granted, expires),
+            "renewals": chain,
             "revoked_at": st.none() | _later(granted, 0, 2000),
             "revoke_reason": st.none() | _words,
+            "reminded_expiry": st.none() | st.sampled_from(expiries) if expiries else st.none(),
         }
 
     return _composite(models.AwardGrant, overrides, fields)
@@ -602,6 +607,22 @@ def disclosure_views(**overrides: Any) -> st.SearchStrategy[models.DisclosureVie
     return _composite(models.DisclosureView, overrides, fields)
 
 
+def renewal_advices(**overrides: Any) -> st.SearchStrategy[Any]:
+    """Strategy for :class:`~symprogram.awards.rules.RenewalAdvice` (an award that
+    cannot be renewed has no window nor requirement)."""
+    from symprogram.awards.rules import RenewalAdvice
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        renewable = pick("renewable", st.booleans())
+        return {
+            "renewable": renewable,
+            "opens_at": st.none() | instants(_LO, _HI) if renewable else st.none(),
+            "requirement": st.none() | _words if renewable else st.none(),
+        }
+
+    return _composite(RenewalAdvice, overrides, fields)
+
+
 def verification_records(**overrides: Any) -> st.SearchStrategy[models.VerificationRecord]:
     """Strategy for :class:`VerificationRecord`."""
     outcomes = ["shown", "disclosure_revoked", "disclosure_expired", "recipient_mismatch"]
@@ -658,12 +679,13 @@ def awards_settings(**overrides: Any) -> st.SearchStrategy[Any]:
 
 def register() -> None:
     """Register a strategy for every awards model with ``st.register_type_strategy``."""
-    from symprogram.awards.rules import Evidence
+    from symprogram.awards.rules import Evidence, RenewalAdvice
     from symprogram.awards.service import AwardsSettings
 
     pairs: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
         (AwardsSettings, awards_settings()),
         (Evidence, evidences()),
+        (RenewalAdvice, renewal_advices()),
         (models.ExamRef, exam_refs()),
         (models.ExamDefinition, exam_definitions()),
         (models.AwardDefinition, award_definitions()),
