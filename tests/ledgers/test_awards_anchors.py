@@ -246,7 +246,17 @@ AWARD_STEPS = (
     "address",
     "ship",
     "deliver",
+    "remind",
 )
+
+
+def _move_kits(program: Program, cid: str, step: str) -> None:
+    """Ship (or deliver) every kit of ``cid`` that can be."""
+    awards = program.awards
+    for kit in awards.kits_of(cid):
+        ship = awards.ship_kit if step == "ship" else awards.deliver_kit
+        with suppress(SymprogramError):
+            ship(kit.kit_id)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=HEALTH)
@@ -285,11 +295,10 @@ def test_legitimate_awards_life_cycles_never_report_a_mismatch(
                 recorded = True
             elif step == "address":
                 _with_address(program, cid)
+            elif step == "remind":
+                awards.send_expiry_reminders(within=timedelta(days=400))
             elif step in ("ship", "deliver"):
-                for kit in awards.kits_of(cid):
-                    ship = awards.ship_kit if step == "ship" else awards.deliver_kit
-                    with suppress(SymprogramError):
-                        ship(kit.kit_id)
+                _move_kits(program, cid, step)
             else:
                 program.clock.advance(timedelta(days=110))
     if erase:
@@ -424,3 +433,23 @@ def test_a_disclosure_written_in_by_hand_is_never_shown(
     assert [AWARD] == [shown.award_id for shown in view.awards]
     _edit(rows, cid, lambda data: data["disclosure_ids"].append("f" * 20))
     assert f"disclosures[{'f' * 20}]" in _fields(program.history.verify(cid))
+
+
+def test_an_expiry_reminder_mark_changed_by_hand_is_reported(program: Program) -> None:
+    """The expiry a grant was reminded of is anchored by ``expiry_reminder_sent``: a mark
+    cleared (the reminder would be sent again) or set by hand (it would never be sent)
+    is reported as ``grants[ID].reminded``; the untouched record verifies."""
+    cid = register_active(program)
+    grant = _earned(program, cid)
+    assert 1 == program.awards.send_expiry_reminders(within=timedelta(days=400))
+    assert program.history.verify(cid).ok
+    assert () == program.history.verify_all()
+    rows = LedgerRows(program)
+    _edit(rows, cid, lambda data: data["grants"][0].update(reminded_expiry=None))
+    assert {f"grants[{grant}].reminded"} == _fields(program.history.verify(cid))
+    other = register_active(program, "bob@example.com")
+    other_grant = _earned(program, other)
+    assert program.history.verify(other).ok
+    expiry = json.loads(rows.get_record(AWARDS, other) or "{}")["grants"][0]["expires_at"]
+    _edit(rows, other, lambda data: data["grants"][0].update(reminded_expiry=expiry))
+    assert {f"grants[{other_grant}].reminded"} == _fields(program.history.verify(other))
