@@ -392,6 +392,8 @@ def _unstructured(conv: cattrs.Converter, obj: Any) -> Any:
     """``conv.unstructure(obj)``; what it cannot take apart is ``not_serializable``."""
     try:
         return conv.unstructure(obj)
+    except ValidationError:  # the converter's own refusal (a naive instant, ...)
+        raise
     except (TypeError, ValueError, RecursionError) as exc:
         raise _not_serializable(exc) from None
 
