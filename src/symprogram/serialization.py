@@ -360,15 +360,15 @@ def _not_serializable(exc: Exception) -> ValidationError:
 def canonical_json(value: Any) -> str:
     """Serialize already-unstructured data canonically (sorted keys, no spaces, UTF-8 safe).
 
+    Every encoder of the ledgers writes what this writes (``NaN`` and infinities
+    as Python's ``json`` does), so a chain's text never depends on which wrote it.
+
     Raises:
         ValidationError: ``not_serializable``: a value JSON cannot hold (an object of
-            another type, a key that is not text or a number, ``NaN`` or an
-            infinity, which RFC 8259 does not allow), or nested too deeply.
+            another type, a key that is not text or a number), or nested too deeply.
     """
     try:
-        return json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError, RecursionError) as exc:
         raise _not_serializable(exc) from None
 
