@@ -609,3 +609,45 @@ def test_an_address_without_an_account_reads_a_stored_account_in_its_place(
         read for read in loads if read[0] == "candidate"
     }
     assert sent == len(spied.outbox.messages)
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["authenticate", "request_password_reset", "resend_activation", "request_email_change"],
+)
+def test_the_same_address_digests_for_every_address(
+    spied: Spied, call: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same work beyond the reads and writes: each call computes as many address
+    digests (SHA-256 of an address) for every kind of address; the account read for
+    an address, its owner's or one read in its place, has its address compared
+    either way."""
+    from symprogram.accounts import _text
+
+    people = _people(spied)
+    caller = spied.candidate_id(people["known"])
+    spied.accounts.request_password_reset(people["known"])  # an owner found
+    calls: dict[str, Callable[[str], object]] = {
+        "authenticate": lambda email: spied.accounts.authenticate(email, WRONG),
+        "request_password_reset": spied.accounts.request_password_reset,
+        "resend_activation": spied.accounts.resend_activation,
+        "request_email_change": lambda email: spied.accounts.request_email_change(caller, email),
+    }
+    digested: list[str] = []
+    original = _text.email_key
+
+    def counting(normalized: str) -> str:
+        digested.append(normalized)
+        return original(normalized)
+
+    monkeypatch.setattr(_text, "email_key", counting)
+    counts = {}
+    for kind, email in people.items():
+        if call == "request_email_change" and kind == "known":
+            continue
+        digested.clear()
+        with suppress(SymprogramError):
+            calls[call](email)
+        counts[kind] = len(digested)
+    assert counts["unknown"] > 0
+    assert dict.fromkeys(counts, counts["unknown"]) == counts

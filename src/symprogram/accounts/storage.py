@@ -152,7 +152,8 @@ class _Candidates:
         read and decoded, never returned: a stored row costs SQLite more to read
         than a missing one), and where there is none the record decoded is
         ``template`` (a stored candidate's text) with its address
-        ``template_email`` replaced by ``email``.
+        ``template_email`` replaced by ``email``. The address of the candidate
+        decoded is compared with ``email`` (one digest) whatever was read.
         """
         digest = _text.email_key(email)
         key = self._tx.index_get(EMAIL_INDEX, digest)
@@ -167,8 +168,9 @@ class _Candidates:
             if key is not None:
                 raise
             return None  # an address no record can hold, or a stand-in read gone bad
-        owned = key is not None and record is not None and _holds(found, digest)
-        return found if owned else None
+        # the address compared whatever was read (a stranger's call hashes it too)
+        holds = _holds(found, digest)
+        return found if key is not None and record is not None and holds else None
 
     def find_key_by_email(self, email: str) -> str | None:
         """Return the candidate ID owning ``email`` (without loading the candidate), or ``None``."""
