@@ -11,6 +11,8 @@ timings; ``benchmarks/enumeration.py`` measures the timings. Runs through
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -651,3 +653,46 @@ def test_the_same_address_digests_for_every_address(
         counts[kind] = len(digested)
     assert counts["unknown"] > 0
     assert dict.fromkeys(counts, counts["unknown"]) == counts
+
+
+def _message_keys(spied: Spied) -> set[str]:
+    with spied.store.inner.transaction(readonly=True) as tx:
+        return {record.key for record in tx.scan("outbox_message", limit=100_000)}
+
+
+def test_email_change_files_its_messages_under_the_caller_for_every_address(
+    spied: Spied,
+) -> None:
+    """Both messages of an e-mail change request are filed under the caller, the owner's
+    notice of a taken address as a free address's link, so that they are written in
+    the same place of the outbox either way; erasing the owner still erases its
+    notice (found by its address)."""
+    people = _people(spied)
+    caller = spied.candidate_id(people["known"])
+    filed = {}
+    for kind, email in people.items():
+        if kind == "known":
+            continue
+        before = _message_keys(spied)
+        spied.accounts.request_email_change(caller, email)
+        filed[kind] = sorted(key.split(":", 1)[0] for key in _message_keys(spied) - before)
+    assert {kind: [caller, caller] for kind in filed} == filed
+    owner = spied.accounts.find_by_email(people["imported_active"])
+    assert owner is not None
+    notices = _notices_to(spied, people["imported_active"])
+    assert [caller] == [key.split(":", 1)[0] for key in notices]
+    spied.program.erase_person(owner.candidate_id, reason="the person asked")
+    assert [] == _notices_to(spied, people["imported_active"])
+
+
+def _notices_to(spied: Spied, address: str) -> list[str]:
+    """The keys of the ``email_in_use_attempt`` records sent to ``address``."""
+    digest = hashlib.sha256(address.casefold().encode()).hexdigest()
+    with spied.store.inner.transaction(readonly=True) as tx:
+        records = tx.scan("outbox_message", limit=100_000)
+    found = [(record.key, json.loads(record.data)) for record in records]
+    return [
+        key
+        for key, data in found
+        if data["kind"] == "email_in_use_attempt" and data.get("to_digest") == digest
+    ]

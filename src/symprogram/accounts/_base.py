@@ -139,10 +139,13 @@ class FlowBase(DeliversAfterCommit):
     def _record(self, tx: Transaction, *events: DomainEvent | None) -> None:
         self._history.record_many(tx, [event for event in events if event is not None])
 
-    def _send(self, tx: Transaction, messages: list[Message]) -> None:
+    def _send(
+        self, tx: Transaction, messages: list[Message], *, subject: str | None = None
+    ) -> None:
         """Write ``messages`` in the unit of work ``tx`` (the transactional outbox):
-        the notifier gets them once it committed, at least once."""
-        MessageOutbox(self._store, self._notifier).write(tx, messages)
+        the notifier gets them once it committed, at least once. ``subject`` files
+        them all under one candidate (default: each message's own)."""
+        MessageOutbox(self._store, self._notifier).write(tx, messages, subject=subject)
 
     def _read(self, fn: Callable[[AccountsStorage], T]) -> T:
         with self._store.transaction(readonly=True) as tx:

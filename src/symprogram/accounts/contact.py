@@ -132,7 +132,10 @@ class Contact(FlowBase):
         ``settings.email_change_limit`` requests for one new address are served
         within ``settings.resend_window``; one beyond that returns as usual and
         changes and sends nothing (the pending change stays as it was, so the
-        link sent last still confirms the address it was sent to).
+        link sent last still confirms the address it was sent to). Both
+        messages are filed in the outbox under the caller's candidate ID,
+        the owner's notice included (an erasure of the owner finds it by its
+        address), so that they are written alike either way.
 
         Raises:
             ValidationError: not an e-mail address (``invalid_email``) or the
@@ -163,7 +166,10 @@ class Contact(FlowBase):
             in_use = messages.email_in_use_attempt(owner or decoy, now)
             verification = messages.email_verification(key, normalized, token, now + ttl)
             first = in_use if owner is not None else verification
-            self._send(tx, [first, messages.email_change_requested(candidate)])
+            # both filed under the caller: an owner's notice filed under its owner
+            # would be written elsewhere in the outbox than a link to a free address
+            # (another page, another cost); the owner's erasure finds it by address
+            self._send(tx, [first, messages.email_change_requested(candidate)], subject=key)
 
         self._in_unit(unit)
 
