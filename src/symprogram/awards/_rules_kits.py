@@ -103,13 +103,17 @@ def kit_notice(to: str | None) -> Decision:
     Terms of Use v.2007.507): denied with ``achievement_kits_off``; otherwise
     allowed with ``achievement_kits_chosen`` and the address in ``details["to"]``.
     """
+    return category_notice(to, "achievement_kits", off=KIT_NOTICES_OFF, chosen=KIT_NOTICES_CHOSEN)
+
+
+def category_notice(to: str | None, category: str, *, off: str, chosen: str) -> Decision:
+    """Whether messages of a notification ``category`` go to the candidate: denied
+    with ``off`` when ``to`` is ``None`` (the candidate switched it off), else
+    allowed with ``chosen`` and the address in ``details["to"]``."""
     if to is None:
-        return Decision.deny(
-            Reason(KIT_NOTICES_OFF, "the achievement_kits notification is switched off")
-        )
+        return Decision.deny(Reason(off, f"the {category} notification is switched off"))
     return Decision.allow(
-        Reason(KIT_NOTICES_CHOSEN, "the candidate receives achievement_kits notifications"),
-        details={"to": to},
+        Reason(chosen, f"the candidate receives {category} notifications"), details={"to": to}
     )
 
 

@@ -33,6 +33,7 @@ from symprogram.awards._models_catalogue import (
     AwardDefinition,
     Requirement,
 )
+from symprogram.awards._rules_kits import category_notice
 from symprogram.awards.models import AwardGrant, AwardStatus, CandidateAwards
 from symprogram.clock import start_of_day
 from symprogram.decisions import Decision, Reason
@@ -132,13 +133,8 @@ def expiry_reminder_notice(to: str | None, *, closed: bool = False) -> Decision:
     """
     if closed:
         return Decision.deny(Reason(REMINDER_ACCOUNT_CLOSED, "the account is closed"))
-    if to is None:
-        return Decision.deny(
-            Reason(EXPIRY_REMINDERS_OFF, "the expiry_reminders notification is switched off")
-        )
-    return Decision.allow(
-        Reason(EXPIRY_REMINDERS_CHOSEN, "the candidate receives expiry_reminders notifications"),
-        details={"to": to},
+    return category_notice(
+        to, "expiry_reminders", off=EXPIRY_REMINDERS_OFF, chosen=EXPIRY_REMINDERS_CHOSEN
     )
 
 
