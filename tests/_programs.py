@@ -16,6 +16,7 @@ the server tables are dropped afterwards, as in ``tests/storage``.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -372,3 +373,24 @@ def spy_locks(monkeypatch: Any, *modules: Any) -> list[tuple[str, str]]:
     for module in modules:
         monkeypatch.setattr(module, "load_for_update", spy, raising=False)
     return locked
+
+
+def run_together(work: Callable[[int], object], count: int) -> list[BaseException]:
+    """Run ``work(n)`` for ``n`` in ``range(count)``, in ``count`` threads released
+    together; the exceptions they raised."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(count)
+
+    def wrapped(n: int) -> None:
+        try:
+            barrier.wait()
+            work(n)
+        except BaseException as exc:  # reported to the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=wrapped, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return errors

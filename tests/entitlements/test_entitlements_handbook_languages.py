@@ -11,13 +11,11 @@ local-language sites.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _programs import ProgramFactory
+from _programs import ProgramFactory, add_agreement
 from symprogram import Program
 from symprogram.entitlements import EntitlementCatalogue, Reader
 from symprogram.entitlements.rules import choose_language
@@ -45,15 +43,7 @@ READER = Reader("C-1", logged_in=True)
 def program(request: pytest.FixtureRequest, make_program: ProgramFactory) -> Program:
     """A program on memory or SQLite whose C-1 holds Business Critical Services for 2012."""
     made = make_program(request.param)
-    made.entitlements.add_agreement(
-        "C-1",
-        agreement_id="A-1",
-        level="business_critical_services",
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="sales",
-    )
+    add_agreement(made.entitlements, level="business_critical_services")
     return made
 
 

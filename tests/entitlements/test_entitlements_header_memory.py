@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
+from _programs import add_agreement
 from symprogram.clock import FixedClock
 from symprogram.entitlements import EntitlementsService, Reader
 from symprogram.i18n import MAX_ACCEPT_LANGUAGE_LENGTH
@@ -16,15 +17,7 @@ MEGABYTE = 1_000_000
 
 def _service() -> EntitlementsService:
     service = EntitlementsService(MemoryStore(), FixedClock(datetime(2012, 3, 1, tzinfo=UTC)))
-    service.add_agreement(
-        "C-1",
-        agreement_id="A-1",
-        level="business_critical_services",
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="sales",
-    )
+    add_agreement(service, level="business_critical_services")
     return service
 
 

@@ -36,6 +36,7 @@ from _programs import (
     db_path,
     fast_options,
     register_earned,
+    run_together,
     spy_locks,
     within_retries,
 )
@@ -48,25 +49,6 @@ from symprogram.errors import SymprogramError
 THREADS = 6
 PER_THREAD = 4
 RACERS = 8
-
-
-def _run_threads(target, count: int) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-
-    def wrapped(n: int) -> None:
-        try:
-            barrier.wait()
-            target(n)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=wrapped, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])
@@ -92,7 +74,7 @@ def test_threads_register_and_write_consent_without_losing_anything(
                 program.consent.grant(f"thread-{n}", "special_offers", channel="web_form")
                 program.consent.opt_out(f"thread-{n}", "newsletters", channel="email_reply")
 
-        errors = _run_threads(work, THREADS)
+        errors = run_together(work, THREADS)
         assert [] == errors
         assert THREADS * PER_THREAD == len(set(ids)) == len(ids)
         emails = [program.accounts.get_candidate(cid).contact.email for cid in ids]
@@ -133,7 +115,7 @@ def test_threads_racing_for_one_address_get_one_account(
                 )
             )
 
-        assert [] == _run_threads(work, 8)
+        assert [] == run_together(work, 8)
         assert 8 == len(receipts)
         assert {"race@example.com"} == {r.email for r in receipts}
         activations = [m for m in program.notifier.messages if m.kind == "activation"]
@@ -193,7 +175,7 @@ def test_two_programs_in_one_process_share_a_file(make_program: ProgramFactory) 
                 program.consent.grant("both", "research", channel="web_form", evidence=f"{n}-{k}")
                 register_active(program, f"two-{n}-{k}@example.com")
 
-        assert [] == _run_threads(work, 4)
+        assert [] == run_together(work, 4)
         assert 20 == len(first.consent.history("both"))
         assert first.consent.verify("both").ok
         assert second.consent.verify("both").ok

@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from integration_helpers import BCS_HANDBOOK, ES_HANDBOOK, GATED, POLICY, READER, seed, snapshot
 
-from _programs import ALL, ProgramFactory
+from _programs import ALL, ProgramFactory, add_agreement
 from symprogram import Program
 from symprogram.consent import ContactChannel
 from symprogram.entitlements import Reader
@@ -119,15 +119,7 @@ def test_language_lists_work_like_headers(program: Program) -> None:
 @pytest.mark.parametrize("header", sorted(HEADERS))
 def test_accessible_documents_agree_with_decide(program: Program, header: str) -> None:
     """accessible_documents(languages=...) gives each document the language decide gives."""
-    program.entitlements.add_agreement(
-        "C-1",
-        agreement_id="A-1",
-        level="business_critical_services",
-        products=["NetBackup"],
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="sales",
-    )
+    add_agreement(program.entitlements, level="business_critical_services")
     listed = program.entitlements.accessible_documents(READER, languages=header)
     assert {*GATED, POLICY} <= {item.document.id for item in listed}
     for item in listed:

@@ -15,7 +15,6 @@ Now every call succeeds at once and nothing is lost.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from _programs import (
     ProgramFactory,
     register_active,
     register_earned,
+    run_together,
     spy_locks,
     within_retries,
 )
@@ -38,26 +38,6 @@ from symprogram.awards.ports import CANDIDATE_KIND as AWARDS_KIND
 
 THREADS = 12
 CALLS = 3
-
-
-def _run(work: Callable[[int], None], count: int) -> list[str]:
-    """Run ``work(n)`` in ``count`` threads started together; the failures, as text."""
-    barrier = threading.Barrier(count)
-    failures: list[str] = []
-
-    def wrapped(n: int) -> None:
-        barrier.wait()
-        try:
-            work(n)
-        except BaseException as exc:  # reported by the caller
-            failures.append(f"{n}: {exc!r}")
-
-    threads = [threading.Thread(target=wrapped, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return failures
 
 
 def test_awards_writes_and_verifications_lock_the_account_before_the_awards_record(
@@ -177,7 +157,7 @@ def test_writers_of_one_person_in_different_contexts_neither_deadlock_nor_lose_u
         for k in range(CALLS):
             _person_call(program, cid, n, k)
 
-    assert [] == _run(work, THREADS)
+    assert [] == run_together(work, THREADS)
     per_role = THREADS // 4 * CALLS
     assert 2 + per_role == len(program.awards.exam_results(cid))
     kinds = [entry.kind for entry in program.history.read(cid)][len(before) :]
@@ -221,7 +201,7 @@ def test_verifiers_racing_publish_and_revoke_see_no_concurrency_error(
         for k in range(rounds):
             _publish_and_revoke(program, cid, f"w{n}-{k}@example.com")
 
-    assert [] == _run(work, verifiers + 4)
+    assert [] == run_together(work, verifiers + 4)
     assert [None] * (verifiers * per_verifier) == shown
     counted = sum(count for _, _, count in program.awards.verification_counts(cid, did))
     assert verifiers * per_verifier == counted
