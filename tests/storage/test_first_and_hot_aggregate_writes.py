@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from _programs import (
     add_agreement,
     open_store,
     register_earned,
+    run_together,
     spy_locks,
     within_retries,
 )
@@ -63,11 +63,9 @@ def test_threads_adding_agreements_to_one_customer_all_succeed(
     """8 threads x 4 agreements for one customer: every one stored, the ledger clean."""
     program = make_program(backend)
     threads_, per_thread = 8, 4
-    barrier = threading.Barrier(threads_)
     failures: list[str] = []
 
     def work(n: int) -> None:
-        barrier.wait()
         for i in range(per_thread):
             try:
                 within_retries(
@@ -78,11 +76,7 @@ def test_threads_adding_agreements_to_one_customer_all_succeed(
             except BaseException as exc:  # reported below
                 failures.append(f"{n}-{i}: {exc!r}")
 
-    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads_)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
+    assert [] == run_together(work, threads_)
     assert [] == failures
     held = {a.agreement_id for a in program.entitlements.get_holdings("C-9").agreements}
     assert {f"A-{n}-{i}" for n in range(threads_) for i in range(per_thread)} == held
@@ -152,23 +146,17 @@ def test_threads_writing_one_candidates_awards_queue_without_retries(
     program = make_program(backend)
     cid = register_earned(program, "hot@example.com")
     threads_, rounds = 8, 3
-    barrier = threading.Barrier(threads_)
     failures: list[str] = []
     retries: list[int] = []
 
     def work(n: int) -> None:
-        barrier.wait()
         for i in range(rounds):
             try:
                 retries.extend(_awards_round(program, cid, f"{n}-{i}", 10 * n + i))
             except BaseException as exc:  # reported below
                 failures.append(f"{n}-{i}: {exc!r}")
 
-    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads_)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=300)
+    assert [] == run_together(work, threads_)
     assert [] == failures
     assert 0 == sum(retries)
     assert 2 + threads_ * rounds == len(program.awards.exam_results(cid))
