@@ -36,6 +36,7 @@ from symprogram import Program
 from symprogram.accounts import Candidate, ContactDetails
 from symprogram.accounts import rules as accounts_rules
 from symprogram.awards import KitAddress, StaticCandidateDirectory
+from symprogram.awards import rules as awards_rules
 from symprogram.consent import catalogue as policy_catalogue
 from symprogram.consent import rules as consent_rules
 from symprogram.digests import LedgerDigest
@@ -581,6 +582,14 @@ PURE_TARGETS: dict[str, Callable[[Any], object]] = {
     "accounts.rules.former_emails": lambda v: accounts_rules.former_emails(v),
     "accounts.rules.former_emails.entry": lambda v: accounts_rules.former_emails([v]),
     "accounts.rules.require_usable_email": lambda v: accounts_rules.require_usable_email(v),
+    "awards.rules.published_disclosures": lambda v: awards_rules.published_disclosures(v),
+    "awards.rules.made_kits.entry": lambda v: awards_rules.made_kits([v]),
+    "awards.rules.awards_differences.entries": lambda v: awards_rules.awards_differences(
+        "SP-0000", None, v
+    ),
+    "entitlements.rules.said_owned_ids": lambda v: entitlements_rules.said_owned_ids(v),
+    "entitlements.rules.named_cases.entry": lambda v: entitlements_rules.named_cases([v]),
+    "entitlements.rules.case_opened_in": lambda v: entitlements_rules.case_opened_in("K-1", v),
     "consent.rules.check_site_covered.site": lambda v: consent_rules.check_site_covered(_POLICY, v),
     "consent.rules.check_site_covered.policy": lambda v: consent_rules.check_site_covered(
         v, "www.symantec.com"

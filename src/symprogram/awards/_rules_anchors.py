@@ -67,6 +67,7 @@ from symprogram._anchors import (
     listing_differences,
     record_differences,
     said_fields,
+    said_pairs,
     said_text,
 )
 from symprogram.awards.events import (
@@ -159,11 +160,13 @@ def _named(entries: SaidEntries, kinds: tuple[str, ...], name: str) -> set[str]:
 
 def published_disclosures(entries: SaidEntries) -> set[str]:
     """The disclosure IDs the history's ``awards_published`` entries still name."""
+    entries = said_pairs(entries)
     return _named(entries, (_PUBLISHED,), "disclosure_id")
 
 
 def made_kits(entries: SaidEntries) -> set[str]:
     """The kit IDs the history's ``kit_queued`` and ``kit_held`` entries still name."""
+    entries = said_pairs(entries)
     return _named(entries, _KIT_MADE, "kit_id")
 
 
@@ -316,6 +319,7 @@ def awards_differences(
         a record, disclosure or kit not in its erased form (field ``erased``).
         None when they agree.
     """
+    entries = said_pairs(entries)
     said = _Said()
     for kind, data in entries:
         if kind == _ERASED:

@@ -41,7 +41,13 @@ from typing import Any
 
 import attrs
 
-from symprogram._anchors import AggregateDifference, SaidEntries, record_differences, said_text
+from symprogram._anchors import (
+    AggregateDifference,
+    SaidEntries,
+    record_differences,
+    said_pairs,
+    said_text,
+)
 from symprogram.entitlements.events import (
     AgreementRecorded,
     AgreementStatusChanged,
@@ -160,6 +166,7 @@ def holdings_differences(
         ``revoked``), ``extensions[<id>].status``; a record one side does not
         have has the value ``None`` on that side. None when they agree.
     """
+    entries = said_pairs(entries)
     given = list(entries)
     stored = _stored(holdings)
     found: list[AggregateDifference] = []
@@ -186,6 +193,7 @@ _OWNED = ((_AGREEMENTS, AGREEMENT_INDEX), (_EXTENSIONS, EXTENSION_INDEX))
 def said_owned_ids(entries: SaidEntries) -> dict[str, set[str]]:
     """Per unique index (agreements, support extensions), the IDs the customer's audit
     says the customer holds; an index whose entries were erased is left out."""
+    entries = said_pairs(entries)
     given = list(entries)
     said: dict[str, set[str]] = {}
     for records, index in _OWNED:
@@ -239,6 +247,7 @@ _CASE_KINDS = frozenset(
 
 def named_cases(entries: SaidEntries) -> set[str]:
     """The case IDs the audit's ``case_opened`` entries still name."""
+    entries = said_pairs(entries)
     return {
         case_id
         for kind, data in entries
@@ -317,6 +326,7 @@ def cases_differences(
         ``escalation_level``, ``remote_sessions[<id>]``: ``running`` or ``ended``);
         none when they agree, or when an erased entry hides which case it was about.
     """
+    entries = said_pairs(entries)
     said = _said_cases(customer_id, list(entries))
     if said is None:
         return ()
@@ -342,6 +352,7 @@ def case_opened_in(case_id: str, entries: SaidEntries) -> bool:
         >>> case_opened_in("K-2", [("case_opened", {"case_id": "K-1"})])
         False
     """
+    entries = said_pairs(entries)
     for kind, data in entries:
         if kind == _OPENED and (data is None or said_text(data, "case_id") in (case_id, None)):
             return True
