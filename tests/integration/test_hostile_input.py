@@ -42,7 +42,7 @@ from symprogram.consent import rules as consent_rules
 from symprogram.digests import LedgerDigest
 from symprogram.entitlements import Reader, release_key
 from symprogram.entitlements import rules as entitlements_rules
-from symprogram.errors import SymprogramError
+from symprogram.errors import SymprogramError, ValidationError
 from symprogram.i18n import negotiate
 from symprogram.ledger_keys import key_id
 from symprogram.tokens import TokenKey, Tokens, digest
@@ -519,6 +519,12 @@ def _directory_add(**kwargs: Any) -> None:
     StaticCandidateDirectory().add(**args)
 
 
+def _directory_update(contact: Any) -> None:
+    directory = StaticCandidateDirectory()
+    directory.add("c-1", _KIT_ADDRESS)
+    directory.update_contact("c-1", contact)
+
+
 PURE_TARGETS: dict[str, Callable[[Any], object]] = {
     "entitlements.release_key": lambda v: release_key(v),
     "entitlements.rules.header_key": lambda v: entitlements_rules.header_key(v),
@@ -582,6 +588,7 @@ PURE_TARGETS: dict[str, Callable[[Any], object]] = {
     "accounts.rules.former_emails": lambda v: accounts_rules.former_emails(v),
     "accounts.rules.former_emails.entry": lambda v: accounts_rules.former_emails([v]),
     "accounts.rules.require_usable_email": lambda v: accounts_rules.require_usable_email(v),
+    "awards.StaticCandidateDirectory.update_contact": lambda v: _directory_update(v),
     "awards.rules.published_disclosures": lambda v: awards_rules.published_disclosures(v),
     "awards.rules.made_kits.entry": lambda v: awards_rules.made_kits([v]),
     "awards.rules.awards_differences.entries": lambda v: awards_rules.awards_differences(
@@ -891,3 +898,14 @@ def test_names_incident_text_and_evidence_round_trip(
 def test_shared_seed_uses_the_program_clock() -> None:
     """The seed's exam date is in the past of START (sanity of the fixture data)."""
     assert START - timedelta(days=20) < START
+
+
+@pytest.mark.parametrize("contact", ["not an address", None, {"name": "Ada"}])
+def test_the_static_directory_refuses_a_contact_that_is_no_kit_address(contact: Any) -> None:
+    """``update_contact`` refuses what ``add`` refuses, and keeps the contact it had."""
+    directory = StaticCandidateDirectory()
+    directory.add("c-1", _KIT_ADDRESS)
+    with pytest.raises(ValidationError) as info:
+        directory.update_contact("c-1", contact)
+    assert "invalid_contact" == info.value.code
+    assert _KIT_ADDRESS == directory.contact_details("c-1")

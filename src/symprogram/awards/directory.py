@@ -94,7 +94,14 @@ class StaticCandidateDirectory:
 
     def update_contact(self, candidate_id: str, contact: KitAddress) -> None:
         """Change a candidate's contact details ("Update Personal Info"); the postal
-        address is then on file."""
+        address is then on file.
+
+        Raises:
+            ValidationError: ``contact`` is not a
+                :class:`~symprogram.awards.models.KitAddress` (``invalid_contact``).
+            NotFound: an unknown candidate (``candidate_not_found``).
+        """
+        contact = check_instance(contact, KitAddress, "contact", code="invalid_contact")
         with self._lock:
             self._require(candidate_id)
             self._contacts[candidate_id] = contact
