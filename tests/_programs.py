@@ -394,3 +394,41 @@ def run_together(work: Callable[[int], object], count: int) -> list[BaseExceptio
     for thread in threads:
         thread.join(timeout=300)
     return errors
+
+
+def count_lines(path: Path) -> int:
+    """How many line ends ``path`` holds (0 while it does not exist): how far a child
+    process writing it has got."""
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def awards_write_calls(
+    program: Any, cid: str, *, verify_code: str | None = None
+) -> dict[str, Callable[[], object]]:
+    """Every awards call that writes about ``cid`` (an earned candidate), by name, in an
+    order in which each succeeds; with ``verify_code``, a third party's verification
+    of that disclosure code (it is counted in the holder's history) after the publish."""
+    taken = program.now() - timedelta(hours=1)
+    calls: dict[str, Callable[[], object]] = {
+        "record_exam_result": lambda: program.awards.record_exam_result(
+            cid, "250-315", 90, taken_at=taken
+        ),
+        "evaluate": lambda: program.awards.evaluate(cid),
+        "publish": lambda: program.awards.publish(cid, ["scs-endpoint"], "it@example.com"),
+    }
+    if verify_code is not None:
+        calls["verify_disclosure"] = lambda: program.awards.verify_disclosure(verify_code)
+    calls.update(
+        {
+            "revoke_disclosure": lambda: program.awards.revoke_disclosure(
+                cid, program.awards.disclosures_of(cid)[-1].disclosure_id
+            ),
+            "revoke": lambda: program.awards.revoke(cid, "scs-endpoint", reason="audit"),
+            "release_held_kits": lambda: program.awards.release_held_kits(cid),
+            "erase": lambda: program.awards.erase(cid),
+        }
+    )
+    return calls

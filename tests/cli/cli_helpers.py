@@ -10,6 +10,16 @@ from click.testing import Result
 
 NOW = "2011-01-10T09:00:00+00:00"
 
+#: The columns of a candidates CSV file, in the documented order.
+CSV_HEADER = [
+    "email",
+    "given_name",
+    "family_name",
+    "company_name",
+    "partner_company",
+    "preferred_language",
+]
+
 Invoke = Callable[..., Result]
 
 

@@ -12,20 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import Invoke, assert_one_line_error, parsed
+from cli_helpers import CSV_HEADER, Invoke, assert_one_line_error, parsed
 
 from symprogram.accounts import AccountsService
 from symprogram.errors import Conflict
 from symprogram.program import Program
 
-HEADER = [
-    "email",
-    "given_name",
-    "family_name",
-    "company_name",
-    "partner_company",
-    "preferred_language",
-]
+HEADER = CSV_HEADER
 
 
 def write_csv(path: Path, count: int, *, start: int = 0) -> Path:

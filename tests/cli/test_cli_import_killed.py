@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import CSV_HEADER
 
+from _programs import count_lines
 from symprogram import Program
 from symprogram.notify import Outbox
 from symprogram.outbox import MessageOutbox
@@ -32,14 +34,7 @@ pytestmark = pytest.mark.slow
 ROWS = 4_000
 BAD_EVERY = 97  # rows 0, 97, 194, ... have no valid e-mail address
 KILL_AT = 800  # messages in the outbox file when the child is killed
-HEADER = [
-    "email",
-    "given_name",
-    "family_name",
-    "company_name",
-    "partner_company",
-    "preferred_language",
-]
+HEADER = CSV_HEADER
 
 
 def _write_csv(path: Path) -> tuple[list[str], list[int]]:
@@ -82,13 +77,6 @@ def _import(db: Path, csv_file: Path, outbox: Path, rejects: Path) -> list[str]:
     ]
 
 
-def _lines(path: Path) -> int:
-    try:
-        return path.read_bytes().count(b"\n")
-    except FileNotFoundError:
-        return 0
-
-
 def _messages(outbox: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """The messages of the outbox file, and the lines that are not JSON."""
     messages: list[dict[str, Any]] = []
@@ -111,7 +99,7 @@ def test_an_import_killed_midway_verifies_and_its_rerun_imports_each_row_once(
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    while child.poll() is None and _lines(outbox) < KILL_AT:
+    while child.poll() is None and count_lines(outbox) < KILL_AT:
         time.sleep(0.002)
     assert child.poll() is None, child.stderr.read() if child.stderr else ""
     child.send_signal(signal.SIGKILL)

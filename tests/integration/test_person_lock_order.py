@@ -25,6 +25,7 @@ from _programs import (
     SQLALCHEMY,
     START,
     ProgramFactory,
+    awards_write_calls,
     register_active,
     register_earned,
     run_together,
@@ -49,21 +50,7 @@ def test_awards_writes_and_verifications_lock_the_account_before_the_awards_reco
     cid = register_earned(program, "ada@example.com")
     published = program.awards.publish(cid, ["scs-endpoint"], "hr@example.com")
     locked = spy_locks(monkeypatch)
-    taken = program.now() - timedelta(hours=1)
-    calls: dict[str, Callable[[], object]] = {
-        "record_exam_result": lambda: program.awards.record_exam_result(
-            cid, "250-315", 90, taken_at=taken
-        ),
-        "evaluate": lambda: program.awards.evaluate(cid),
-        "publish": lambda: program.awards.publish(cid, ["scs-endpoint"], "it@example.com"),
-        "verify_disclosure": lambda: program.awards.verify_disclosure(published.code),
-        "revoke_disclosure": lambda: program.awards.revoke_disclosure(
-            cid, published.disclosure.disclosure_id
-        ),
-        "revoke": lambda: program.awards.revoke(cid, "scs-endpoint", reason="audit"),
-        "release_held_kits": lambda: program.awards.release_held_kits(cid),
-        "erase": lambda: program.awards.erase(cid),
-    }
+    calls = awards_write_calls(program, cid, verify_code=published.code)
     out_of_order = {}
     for name, call in calls.items():
         locked.clear()

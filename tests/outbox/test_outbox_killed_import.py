@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from _programs import SERVER_ENV, drop_tables, new_prefix, program_url
+from _programs import SERVER_ENV, count_lines, drop_tables, new_prefix, program_url
 from symprogram import Program
 from symprogram.notify import Outbox
 from symprogram.outbox import MessageOutbox
@@ -64,13 +64,6 @@ def _import(url: str, csv_file: Path, outbox_file: Path) -> list[str]:
         str(outbox_file),
         "--quiet",
     )
-
-
-def _lines(path: Path) -> int:
-    try:
-        return path.read_bytes().count(b"\n")
-    except FileNotFoundError:
-        return 0
 
 
 def _delivered(outbox_file: Path) -> dict[str, set[str]]:
@@ -121,8 +114,8 @@ def test_a_killed_import_run_again_gives_every_account_one_activation_message(
             # Killed once a random number of further messages reached the outbox file
             # (not after a random delay: a fast machine finishes 2,000 rows before any
             # delay long enough for a slow one), so every round stops an import midway.
-            target = _lines(outbox_file) + rng.randint(1, ROWS // KILLS)
-            while child.poll() is None and _lines(outbox_file) < target:
+            target = count_lines(outbox_file) + rng.randint(1, ROWS // KILLS)
+            while child.poll() is None and count_lines(outbox_file) < target:
                 time.sleep(0.002)
             if child.poll() is None:
                 child.send_signal(signal.SIGKILL)

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from _programs import (
     START,
     ProgramFactory,
     add_agreement,
+    awards_write_calls,
     open_store,
     register_earned,
     run_together,
@@ -91,20 +91,7 @@ def test_every_awards_write_locks_the_candidates_record_first(
     entitlements writers do."""
     cid = register_earned(program, "ada@example.com")
     locked = spy_locks(monkeypatch)
-    taken = program.now() - timedelta(hours=1)
-    calls: dict[str, Callable[[], object]] = {
-        "record_exam_result": lambda: program.awards.record_exam_result(
-            cid, "250-315", 90, taken_at=taken
-        ),
-        "evaluate": lambda: program.awards.evaluate(cid),
-        "publish": lambda: program.awards.publish(cid, ["scs-endpoint"], "hr@example.com"),
-        "revoke_disclosure": lambda: program.awards.revoke_disclosure(
-            cid, program.awards.disclosures_of(cid)[-1].disclosure_id
-        ),
-        "revoke": lambda: program.awards.revoke(cid, "scs-endpoint", reason="audit"),
-        "release_held_kits": lambda: program.awards.release_held_kits(cid),
-        "erase": lambda: program.awards.erase(cid),
-    }
+    calls = awards_write_calls(program, cid)
     unlocked = []
     for name, call in calls.items():
         locked.clear()
