@@ -30,7 +30,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -51,6 +51,7 @@ __all__ = [
     "mismatches",
     "record_differences",
     "said_fields",
+    "said_names",
     "said_pairs",
     "said_text",
 ]
@@ -135,6 +136,30 @@ def said_text(data: Mapping[str, Any] | None, name: str) -> str | None:
     """``data[name]`` when an entry's data still holds it as text (``None``: unknown)."""
     value = None if data is None else data.get(name)
     return value if isinstance(value, str) else None
+
+
+def said_names(entries: object, kinds: Collection[str], name: str) -> set[str]:
+    """The texts the ``data`` of the entries of ``kinds`` still hold under ``name``:
+    the IDs of the records a history names (an erased entry names none).
+
+    Raises:
+        ValidationError: ``entries`` not ``(kind, data)`` pairs (``invalid_entries``,
+            see :func:`said_pairs`).
+
+    Example:
+        >>> said_names(
+        ...     [("case_opened", {"case_id": "K-1"}), ("case_closed", {"case_id": "K-2"}),
+        ...      ("case_opened", None)],
+        ...     {"case_opened"},
+        ...     "case_id",
+        ... )
+        {'K-1'}
+    """
+    return {
+        key
+        for kind, data in said_pairs(entries)
+        if kind in kinds and (key := said_text(data, name)) is not None
+    }
 
 
 def said_fields(

@@ -66,6 +66,7 @@ from symprogram._anchors import (
     SaidEntries,
     listing_differences,
     record_differences,
+    said_names,
     said_pairs,
     said_text,
 )
@@ -389,15 +390,16 @@ def former_email_index_differences(
 def named_records(
     entries: SaidEntries,
 ) -> tuple[set[str], set[str]]:
-    """The score reports (registration numbers) and incidents (IDs) the history names."""
-    reports: set[str] = set()
-    incidents: set[str] = set()
-    for kind, data in entries:
-        if kind == _CLAIMED and (number := said_text(data, "registration_number")) is not None:
-            reports.add(number)
-        elif kind == _OPENED and (incident := said_text(data, "incident_id")) is not None:
-            incidents.add(incident)
-    return reports, incidents
+    """The score reports (registration numbers) and incidents (IDs) the history names.
+
+    Raises:
+        ValidationError: ``entries`` not ``(kind, data)`` pairs (``invalid_entries``).
+    """
+    pairs = said_pairs(entries)  # read twice
+    return (
+        said_names(pairs, (_CLAIMED,), "registration_number"),
+        said_names(pairs, (_OPENED,), "incident_id"),
+    )
 
 
 class _Owned:

@@ -67,6 +67,7 @@ from symprogram._anchors import (
     listing_differences,
     record_differences,
     said_fields,
+    said_names,
     said_pairs,
     said_text,
 )
@@ -150,24 +151,14 @@ def _disclosure_fields(disclosure: Disclosure) -> dict[str, object]:
     }
 
 
-def _named(entries: SaidEntries, kinds: tuple[str, ...], name: str) -> set[str]:
-    return {
-        key
-        for kind, data in entries
-        if kind in kinds and (key := said_text(data, name)) is not None
-    }
-
-
 def published_disclosures(entries: SaidEntries) -> set[str]:
     """The disclosure IDs the history's ``awards_published`` entries still name."""
-    entries = said_pairs(entries)
-    return _named(entries, (_PUBLISHED,), "disclosure_id")
+    return said_names(entries, (_PUBLISHED,), "disclosure_id")
 
 
 def made_kits(entries: SaidEntries) -> set[str]:
     """The kit IDs the history's ``kit_queued`` and ``kit_held`` entries still name."""
-    entries = said_pairs(entries)
-    return _named(entries, _KIT_MADE, "kit_id")
+    return said_names(entries, _KIT_MADE, "kit_id")
 
 
 def _kit_fields(kit: KitFulfilment) -> dict[str, object]:

@@ -45,6 +45,7 @@ from symprogram._anchors import (
     AggregateDifference,
     SaidEntries,
     record_differences,
+    said_names,
     said_pairs,
     said_text,
 )
@@ -247,12 +248,7 @@ _CASE_KINDS = frozenset(
 
 def named_cases(entries: SaidEntries) -> set[str]:
     """The case IDs the audit's ``case_opened`` entries still name."""
-    entries = said_pairs(entries)
-    return {
-        case_id
-        for kind, data in entries
-        if kind == _OPENED and (case_id := said_text(data, "case_id")) is not None
-    }
+    return said_names(entries, (_OPENED,), "case_id")
 
 
 def _case_state(case: SupportCase) -> dict[str, str]:
