@@ -21,7 +21,7 @@ from symprogram.entitlements.models import (
     EntitlementCatalogue,
     SupportCase,
 )
-from symprogram.entitlements.ports import CASE_INDEX, RemoteAccessConsent
+from symprogram.entitlements.ports import RemoteAccessConsent
 from symprogram.entitlements.storage import (
     HoldingsReader,
     StoredCases,
@@ -89,23 +89,26 @@ class _Base:
         )
         return rules.support_coverage(self._catalogue, holdings, product, found, at)
 
-    def _opened_case(self, tx: Transaction, repo: StoredCases, case_id: str) -> SupportCase:
-        """The stored case ``case_id``, if its customer opened it: the case index gives
-        it to that customer, or else the customer's audit, read up to the entry that
-        opened it, says so (a case record written in by hand is refused).
+    def _opened_case(
+        self, tx: Transaction, repo: StoredCases, case_id: str, *, for_update: bool = False
+    ) -> SupportCase:
+        """The stored case ``case_id``, if it is the case its customer's audit opened and
+        changed (:func:`~symprogram.entitlements.rules.case_anchored`): one read of the
+        audit. A case record written in by hand (with a case index entry of its own or
+        not), moved to another customer, or put back from before a later entry of its
+        audit is refused as absent. ``for_update``: the case is read locked, so the
+        audit read next holds every change of it committed before.
 
         Raises:
             NotFound: ``entitlements_case_not_found``.
         """
-        case = repo.get(case_id)
-        if tx.index_get(CASE_INDEX, case_id) == case.customer_id:
-            return case
+        case = repo.get(case_id, for_update=for_update)
         try:
             entries = self._ledger.iter_entries(tx, case.customer_id)
-            opened = rules.case_opened_in(case_id, ((e.kind, e.data) for e in entries))
+            anchored = rules.case_anchored(case, ((e.kind, e.data) for e in entries))
         except ValidationError:  # a customer ID no stream can have: nobody opened it
-            opened = False
-        if not opened:
+            anchored = False
+        if not anchored:
             raise NotFound(
                 f"no entitlements case {case_id!r}",
                 code="entitlements_case_not_found",

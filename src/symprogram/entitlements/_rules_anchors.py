@@ -71,6 +71,7 @@ from symprogram.entitlements.ports import (
 )
 
 __all__ = [
+    "case_anchored",
     "case_opened_in",
     "cases_differences",
     "holdings_differences",
@@ -353,3 +354,36 @@ def case_opened_in(case_id: str, entries: SaidEntries) -> bool:
         if kind == _OPENED and (data is None or said_text(data, "case_id") in (case_id, None)):
             return True
     return False
+
+
+def case_anchored(case: SupportCase, entries: SaidEntries) -> bool:
+    """Whether the stored ``case`` is the one its customer's audit ``entries`` (oldest
+    first) say: opened there (a ``case_opened`` entry naming it), and with the
+    severity, status, escalation level and remote sessions the entries give it.
+
+    The reads of a case ask it (``get_case`` and every change of a case): a case
+    written in by hand, even with a case index entry of its own, one moved to
+    another customer, or one put back from before a later entry (a closed case
+    reopened, an escalation rolled back, a session put back as running) is not the
+    audit's. When an erased entry hides which case it was about, every case is
+    taken as anchored (as :func:`cases_differences` then compares none).
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> case = SupportCase("K-1", "C-1", "NetBackup", "high", "down", opened_at=at,
+        ...                    opened_by="me")
+        >>> opened = ("case_opened", {"case_id": "K-1", "severity": "high"})
+        >>> case_anchored(case, [opened])
+        True
+        >>> case_anchored(case, [opened, ("case_closed", {"case_id": "K-1"})])
+        False
+    """
+    entries = said_pairs(entries)
+    said = _said_cases(case.customer_id, list(entries))
+    if said is None:
+        return True
+    want = said.get(case.case_id)
+    return want is not None and not record_differences(
+        CASE_KIND, case.case_id, want, _case_state(case)
+    )

@@ -49,8 +49,8 @@ EXTENSION_INDEX = "entitlements_extension_id"
 """Unique index: extension id -> the customer holding it."""
 
 CASE_INDEX = "entitlements_case_id"
-"""Index: case id -> the customer that opened it (written by ``open_case``; ``get_case``
-takes a case whose customer it names without reading the customer's audit)."""
+"""Index: case id -> the customer that opened it (written by ``open_case``). Not an
+anchor: ``get_case`` answers a case only when its customer's audit opened it."""
 
 RECORD_KINDS = (HOLDINGS_KIND, CASE_KIND, LIFECYCLE_KIND)
 """Every record kind the context stores (its audit ledger is a stream of its own)."""

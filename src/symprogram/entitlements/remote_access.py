@@ -82,7 +82,7 @@ class RemoteAccess(_Base):
         now = self._now()
         with self._store.transaction() as tx:
             repo = StoredCases(tx)
-            case = self._opened_case(tx, repo, case_id)
+            case = self._opened_case(tx, repo, case_id, for_update=True)
             decision = self._remote_decision(case.customer_id, now)
             rules.require_remote_session(case, decision)
             version = str(decision.detail("terms_version"))
@@ -106,7 +106,7 @@ class RemoteAccess(_Base):
         with self._store.transaction() as tx:
             repo = StoredCases(tx)
             case, session = rules.end_remote_session(
-                self._opened_case(tx, repo, case_id), session_id, at=now, by=by
+                self._opened_case(tx, repo, case_id, for_update=True), session_id, at=now, by=by
             )
             repo.save(case)
             self._record(tx, RemoteSessionEnded(case.customer_id, now, case_id, session_id, by))

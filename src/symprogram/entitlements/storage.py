@@ -86,9 +86,18 @@ class StoredCases(_Stored[SupportCase]):
     def __init__(self, tx: Transaction) -> None:
         super().__init__(Repository(tx, CASE_KIND, SupportCase, key=_case_key))
 
-    def get(self, case_id: str) -> SupportCase:
-        """The case; NotFound (``entitlements_case_not_found``) if absent."""
-        return self._repo.get(case_id)
+    def get(self, case_id: str, *, for_update: bool = False) -> SupportCase:
+        """The case; NotFound (``entitlements_case_not_found``) if absent. ``for_update``:
+        read locked (``find_for_update``), so writers of one case queue and each reads
+        the case and its customer's audit as the one before it left them."""
+        if not for_update:
+            return self._repo.get(case_id)
+        return check_found(
+            self._repo.find_for_update(case_id),
+            f"no entitlements case {case_id!r}",
+            code="entitlements_case_not_found",
+            details={"key": case_id},
+        )
 
     def add(self, case: SupportCase) -> SupportCase:
         """Store a new case; Conflict (``entitlements_case_exists``) if the id is taken."""

@@ -260,12 +260,13 @@ class Cases(_Base):
     def get_case(self, case_id: str) -> SupportCase:
         """The support case ``case_id``.
 
-        A case record its customer's audit never opened (written in by hand under an
-        ID of its own) is not answered. A case the case index gives to its customer
-        (``open_case`` writes the entry) is answered with that one more read; any
-        other (a case opened before the index was written, or an entry deleted or
-        moved) only once the customer's audit, read up to the entry that opened the
-        case, shows it was opened.
+        Answered only when it is the case its customer's audit opened, with the
+        severity, status, escalation level and remote sessions the audit gives it
+        (one read of that audit): a case record written in by hand (with an
+        ``entitlements_case_id`` index entry of its own or not), moved to another
+        customer, or put back from before a later entry is not answered. The
+        escalation, closing and remote-session methods refuse it alike, writing
+        nothing.
 
         Raises:
             NotFound: ``entitlements_case_not_found``.
@@ -289,7 +290,11 @@ class Cases(_Base):
         with self._store.transaction() as tx:
             repo = StoredCases(tx)
             case, step = rules.escalate(
-                self._catalogue, self._opened_case(tx, repo, case_id), at=now, by=by, reason=reason
+                self._catalogue,
+                self._opened_case(tx, repo, case_id, for_update=True),
+                at=now,
+                by=by,
+                reason=reason,
             )
             saved = repo.save(case)
             event = CaseEscalated(
@@ -309,7 +314,9 @@ class Cases(_Base):
         now = self._now()
         with self._store.transaction() as tx:
             repo = StoredCases(tx)
-            case = rules.close_case(self._opened_case(tx, repo, case_id), at=now, by=by)
+            case = rules.close_case(
+                self._opened_case(tx, repo, case_id, for_update=True), at=now, by=by
+            )
             saved = repo.save(case)
             self._record(tx, CaseClosed(case.customer_id, now, case_id, by))
         return saved
