@@ -100,6 +100,7 @@ from symprogram.awards.ports import CANDIDATE_KIND, DISCLOSURE_KIND, KIT_KIND
 
 __all__ = [
     "awards_differences",
+    "disclosure_anchored",
     "disclosure_named",
     "kit_named",
     "made_kits",
@@ -473,3 +474,36 @@ def kit_named(kit: KitFulfilment, awards: CandidateAwards) -> bool:
     """Whether the awards record of the candidate ``kit`` names lists it (making a kit
     lists it; an empty record lists none)."""
     return awards.candidate_id == kit.candidate_id and kit.kit_id in awards.kit_ids
+
+
+def disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> bool:
+    """Whether the stored ``disclosure`` shows what its candidate's history ``entries``
+    (oldest first) say of it: published there, with the awards, expiry and
+    revocation its entries give it (as :func:`awards_differences` compares them). A
+    disclosure row put back from before its revocation is not. When an erased entry
+    hides which disclosure it published, or which one it revoked, what it hides is
+    taken as anchored. The holder name and recipient are not compared here (only
+    by :func:`awards_differences`).
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> at, end = (datetime(year, 3, 1, tzinfo=timezone.utc) for year in (2012, 2013))
+        >>> shown = Disclosure("D-1", "SP-1", ("scs",), "Ada", "r", None, "c", at, end)
+        >>> published = ("awards_published", {"disclosure_id": "D-1", "award_ids": ["scs"],
+        ...              "expires_at": _instant(end)})
+        >>> disclosure_anchored(shown, [published])
+        True
+        >>> revoked = ("disclosure_revoked", {"disclosure_id": "D-1"})
+        >>> disclosure_anchored(shown, [published, revoked])
+        False
+    """
+    entries = said_pairs(entries)
+    said = _Said()
+    for kind, data in entries:
+        if kind in (_PUBLISHED, _WITHDRAWN):
+            said.disclosure(kind, data)
+    did = disclosure.disclosure_id
+    want = said.disclosures.get(did)
+    if want is None:
+        return not said.all_disclosures
+    return not record_differences(DISCLOSURE_KIND, did, want, _disclosure_fields(disclosure))

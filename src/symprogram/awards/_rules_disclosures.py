@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 import attrs
 from email_validator import EmailNotValidError, validate_email
 
+from symprogram._anchors import SaidEntries
 from symprogram._checks import check_found, check_length
+from symprogram.awards._rules_anchors import disclosure_anchored
 from symprogram.awards._rules_progress import active_awards, holding
 from symprogram.awards.models import (
     ERASED_TEXT,
@@ -52,6 +54,7 @@ __all__ = [
     "publish",
     "recipient_matches",
     "require_active",
+    "require_disclosure_anchored",
     "require_listed",
     "require_may_publish",
     "require_terms_accepted",
@@ -322,6 +325,23 @@ def require_listed(disclosure: Disclosure, state: CandidateAwards) -> None:
         raise IntegrityError(
             f"stored award_disclosure {disclosure.disclosure_id!r} is not one its "
             "candidate published",
+            code="record_corrupt",
+            details={"kind": "award_disclosure", "key": disclosure.disclosure_id},
+        )
+
+
+def require_disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> None:
+    """Refuse ``disclosure`` unless it shows what its candidate's history ``entries``
+    say of it (:func:`~symprogram.awards.rules.disclosure_anchored`): a disclosure row
+    put back from before its revocation would show revoked awards again.
+
+    Raises:
+        IntegrityError: ``record_corrupt`` (details: the disclosure's kind and ID).
+    """
+    if not disclosure_anchored(disclosure, entries):
+        raise IntegrityError(
+            f"stored award_disclosure {disclosure.disclosure_id!r} is not as its "
+            "candidate's history says",
             code="record_corrupt",
             details={"kind": "award_disclosure", "key": disclosure.disclosure_id},
         )

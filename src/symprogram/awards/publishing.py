@@ -173,7 +173,10 @@ class Publishing(FlowBase):
             ValidationError: ``invalid_code``, ``invalid_email``.
             NotFound: ``disclosure_not_found`` (no such code; the attempt is logged).
             IntegrityError: ``record_corrupt``: the code's disclosure is not one its
-                candidate's awards record lists (written in by hand); nothing is shown.
+                candidate's awards record lists (written in by hand), or whose
+                awards, expiry or revocation are not the ones its candidate's account
+                history gives it (a row put back from before its revocation: one read
+                of that history); nothing is shown.
         """
         typed = rules.check_code(code)
         recipient = (
@@ -210,6 +213,9 @@ class Publishing(FlowBase):
         state = self._locked(tx, found.candidate_id)
         disclosure = self._repo.disclosure(tx, found.disclosure_id)
         rules.require_listed(disclosure, state)
+        entries = self._history.ledger.iter_entries(tx, disclosure.candidate_id)
+        said = ((entry.kind, entry.data) for entry in entries)
+        rules.require_disclosure_anchored(disclosure, said)
         if recipient is not None and not rules.recipient_matches(
             disclosure, recipient, self.settings.salt
         ):
