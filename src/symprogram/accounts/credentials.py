@@ -18,7 +18,7 @@ from symprogram.accounts.events import PasswordChanged, PasswordRehashed
 from symprogram.accounts.models import Candidate, normalize_email
 from symprogram.accounts.ports import CLIENT_LOGIN_LOG, LOGIN_LOG
 from symprogram.accounts.storage import AccountsStorage
-from symprogram.errors import ValidationError
+from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ids import CandidateId
 from symprogram.notify import Message
 from symprogram.persistence import Transaction
@@ -99,11 +99,11 @@ class Credentials(LinkRequests, CredentialAnchors):
         keys = self._failure_keys(normalized, client_key)
         now = self._now()
         loaded = self._read(lambda s: self._load_login(s, normalized, keys))
-        candidate, encoded, failures, said = loaded
+        candidate, encoded, failures, said, registered = loaded
         self._enforce_login_limits(failures, now)
         if encoded is None or encoded.startswith(UNUSABLE_PREFIX):
             candidate, encoded = None, self._dummy()  # the same work: one verification
-        anchored = rules.credential_anchored(candidate, encoded, said)
+        anchored = registered and rules.credential_anchored(candidate, encoded, said)
         matched = self._matching_form(password, encoded)
         if candidate is None or matched is None or not anchored:
             self._login_failed(keys, now)
@@ -135,19 +135,33 @@ class Credentials(LinkRequests, CredentialAnchors):
 
     def _load_login(
         self, store: AccountsStorage, email: str, keys: tuple[str, ...]
-    ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...], object]:
-        """The failed log-ins counted, the account, its stored hash and what its
-        history says of the hash (see :meth:`_said_credential`): the same reads for
-        every address (one candidate record decoded, one credential record read:
-        the address's stand-in slot's where it has no account), and the history's
-        only for an account that keeps no digest."""
+    ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...], object, bool]:
+        """The failed log-ins counted, the account, its stored hash, what its
+        history says of the hash (see :meth:`_said_credential`) and whether its
+        history holds an account at all (:meth:`_has_history`): the same reads for
+        every address (one candidate record decoded, one credential record and one
+        history head read: the address's stand-in slot's where it has no account),
+        and the history's entries only for an account that keeps no digest."""
         failures = tuple(store.requests.recent_key(key) for key in keys)
         found = self._find_owner(store, email)
         slot = self._stand_in(store.tx, email).key
         holder = slot if found is None else found.candidate_id
         encoded = store.credentials.password_hash(holder)
+        registered = self._has_history(store.tx, holder)
         said = self._said_credential(store.tx, found)
-        return found, None if found is None else encoded, failures, said
+        return found, None if found is None else encoded, failures, said, registered
+
+    def _has_history(self, tx: Transaction, key: str) -> bool:
+        """Whether the account history of ``key`` was ever written (its head, read and
+        authenticated in ``tx``): a candidate row written into the database by hand,
+        with its credential and ``candidate_email`` index entry, has none, and its
+        log-in is refused as a wrong password is. A head that is not authentic, or a
+        key no stream can have, vouches for nothing."""
+        try:
+            length, _ = self._history.ledger.head(tx, key)
+        except (IntegrityError, ValidationError):
+            return False
+        return length > 0
 
     def _said_credential(self, tx: Transaction, candidate: Candidate | None) -> object:
         """What the account history says of the stored hash of ``candidate``, read in
