@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from symprogram.errors import Conflict, NotFound, ValidationError
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from symprogram.accounts.events import ContactDetailsUpdated
     from symprogram.awards.models import KitAddress
     from symprogram.consent import ConsentService
-    from symprogram.ledger import LedgerEntry
+    from symprogram.ledger import Ledger, LedgerEntry
     from symprogram.persistence import Transaction
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "candidate_anchors",
     "postal_address_recorded",
     "remote_access_evidence",
+    "score_report_checks",
 ]
 
 REMOTE_ACCESS_PURPOSE = "remote_access"
@@ -385,4 +386,34 @@ HISTORY_OWNER_CHECKS = (
 )
 """The record kinds keyed by an ID of their own whose owner the account history
 anchors, each with its owner check (the accounts and awards contexts', imported on
-first use): ``AccountHistory.add_owner_check``."""
+first use): ``AccountHistory.add_owner_check``. A program replaces the score
+reports' with :func:`score_report_checks`' owner check, which sees their anchors too."""
+
+
+def score_report_checks(
+    ledger: Ledger,
+) -> tuple[
+    Callable[[Transaction, str, Sequence[LedgerEntry]], tuple[AggregateMismatch, ...]],
+    OwnerCheck,
+]:
+    """The account history's anchor check and owner check of the stored score reports
+    against their own subjects, with the key ring of ``ledger`` (the accounts
+    context's ``ScoreReportAnchorChecks``, imported on first use)."""
+
+    def made() -> Any:
+        module = importlib.import_module("symprogram.accounts._anchors")
+        return module.ScoreReportAnchorChecks(ledger)
+
+    def anchor(
+        tx: Transaction, subject: str, entries: Sequence[LedgerEntry]
+    ) -> tuple[AggregateMismatch, ...]:
+        if not subject.startswith("~score-report:"):
+            return ()  # every other subject: nothing to import or read
+        found: tuple[AggregateMismatch, ...] = made().anchor_check(tx, subject, entries)
+        return found
+
+    def owner(tx: Transaction, record: Record) -> tuple[str, tuple[AggregateDifference, ...]]:
+        found: tuple[str, tuple[AggregateDifference, ...]] = made().owner_check(tx, record)
+        return found
+
+    return anchor, owner

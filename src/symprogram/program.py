@@ -23,6 +23,7 @@ from symprogram._bridges import (
     HISTORY_OWNER_CHECKS,
     awards_anchors,
     candidate_anchors,
+    score_report_checks,
 )
 from symprogram._closing import Closing
 from symprogram._verifications import failed_verifications
@@ -180,8 +181,13 @@ class Program(Closing):
         # Each stored incident, claimed score report, disclosure and kit must be
         # listed by the candidate record it names (itself checked against the
         # history): ``history.verify_all`` reports one written in under a key of its own.
+        # Each stored score report is also checked against its own history subject
+        # (its exam fields, the digest of its name and address), and one with no
+        # entry there is reported once the store is marked as anchoring them.
+        report_anchors, report_owners = score_report_checks(self.history.ledger)
+        self.history.add_anchor_check(report_anchors)
         for kind, owners in HISTORY_OWNER_CHECKS:
-            self.history.add_owner_check(kind, owners)
+            self.history.add_owner_check(kind, report_owners if kind == "score_report" else owners)
 
     # -- construction -------------------------------------------------------------
     @classmethod

@@ -188,3 +188,27 @@ def ledgers_anchor_credentials(state: State, batch: int, as_json: bool) -> None:
         {"anchored": count},
         [f"anchored {count} account credential{'' if count == 1 else 's'}"],
     )
+
+
+@json_command(
+    ledgers,
+    "anchor-score-reports",
+    click.option(
+        "--batch",
+        type=click.IntRange(1, 10_000),
+        default=500,
+        show_default=True,
+        help="Score reports read, and anchored, per unit of work.",
+    ),
+)
+def ledgers_anchor_score_reports(state: State, batch: int, as_json: bool) -> None:
+    """Once, after upgrading: anchor every score report recorded before reports were.
+
+    Trusts the reports present when it runs: run it right after upgrading.
+    """
+    count = keyed_program(state).accounts.anchor_score_reports(batch=batch)
+    emit(
+        as_json,
+        {"anchored": count},
+        [f"anchored {count} score report{'' if count == 1 else 's'}"],
+    )

@@ -30,6 +30,7 @@ Example:
 from symprogram._deprecation import module_getattr
 from symprogram.accounts import models as _models
 from symprogram.accounts._anchors import (
+    ScoreReportAnchorChecks,
     candidate_anchor_check,
     incident_owner_check,
     score_report_owner_check,
@@ -61,6 +62,7 @@ __all__ = [
     "PasswordHasher",
     "PersonalDataLedger",
     "PersonalDataLedgerBatch",
+    "ScoreReportAnchorChecks",
     "ScryptHasher",
     "default_hasher",
     "candidate_anchor_check",

@@ -21,6 +21,13 @@ of the kernel (:data:`symprogram._owned.OwnerCheck`): a program registers them o
 its account history (``AccountHistory.add_owner_check``), so that ``verify_all``
 walks every stored incident and score report and reports one that the candidate
 it names does not list (written in by hand under an ID of its own).
+
+:class:`ScoreReportAnchorChecks` holds the checks of each score report against
+its own history subject (``~score-report:<number>``), made with the history's
+ledger (its key digests the names and addresses): its ``anchor_check`` compares
+the stored report with the entries of its subject, and its ``owner_check`` (the
+owner check above, and more) reports a stored report whose subject has no entry,
+in a store marked as anchoring (written in by hand under a number of its own).
 """
 
 from __future__ import annotations
@@ -31,13 +38,19 @@ from symprogram._anchors import AggregateDifference, AggregateMismatch, mismatch
 from symprogram._owned import unnamed
 from symprogram._persistence_records import Record
 from symprogram.accounts import rules
+from symprogram.accounts._report_anchors import store_marked
 from symprogram.accounts._stand_ins import is_stand_in
 from symprogram.accounts.ports import INCIDENT_KIND, SCORE_REPORT_KIND
 from symprogram.accounts.storage import AccountsStorage
-from symprogram.ledger import LedgerEntry
+from symprogram.ledger import Ledger, LedgerEntry
 from symprogram.persistence import Transaction
 
-__all__ = ["candidate_anchor_check", "incident_owner_check", "score_report_owner_check"]
+__all__ = [
+    "ScoreReportAnchorChecks",
+    "candidate_anchor_check",
+    "incident_owner_check",
+    "score_report_owner_check",
+]
 
 
 def candidate_anchor_check(
@@ -107,3 +120,59 @@ def score_report_owner_check(
     candidate = storage.candidates.find(report.claimed_by)
     named = rules.report_named(report, candidate)
     return report.claimed_by, unnamed(SCORE_REPORT_KIND, record.key, named)
+
+
+class ScoreReportAnchorChecks:
+    """The checks of the stored score reports against their own history subjects.
+
+    Register both on the account history whose ``ledger`` is given (a program
+    does, when it is built)::
+
+        checks = ScoreReportAnchorChecks(history.ledger)
+        history.add_anchor_check(checks.anchor_check)
+        history.add_owner_check("score_report", checks.owner_check)
+
+    Args:
+        ledger: the account history's ledger (its key ring checks the digests of
+            the names and addresses).
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def anchor_check(
+        self, tx: Transaction, subject: str, entries: Sequence[LedgerEntry]
+    ) -> tuple[AggregateMismatch, ...]:
+        """The stored report of the subject ``~score-report:<number>`` against its
+        ``entries`` (nothing for any other subject): its exam fields, the digest of
+        its name and address, and that it is stored (``aggregate_mismatch``).
+
+        Raises:
+            IntegrityError: the stored report cannot be read (``record_corrupt``).
+        """
+        number = rules.report_number(subject)
+        if number is None:
+            return ()
+        report = AccountsStorage(tx).score_reports.find(number)
+        pairs = [(entry.kind, entry.data) for entry in entries]
+        position = entries[-1].position if entries else 0
+        found = rules.report_differences(number, report, pairs, self.ledger.keys)
+        return mismatches(position, found)
+
+    def owner_check(
+        self, tx: Transaction, record: Record
+    ) -> tuple[str, tuple[AggregateDifference, ...]]:
+        """:func:`score_report_owner_check`, and, in a store marked as anchoring, the
+        difference of a report whose subject has no entry (field ``score_report``).
+
+        Raises:
+            IntegrityError: the record cannot be read as its key's (``record_corrupt``),
+                or a stream head cannot be (``ledger_corrupt``).
+        """
+        owner, found = score_report_owner_check(tx, record)
+        if record.key.startswith("~"):
+            return owner, found  # a stand-in slot
+        length, _ = self.ledger.head(tx, rules.report_subject(record.key))
+        if length or not store_marked(self.ledger, tx):
+            return owner, found
+        return owner, (*found, rules.unanchored_difference(record.key))

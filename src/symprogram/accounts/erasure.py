@@ -7,7 +7,8 @@ from typing import ClassVar, TypeVar
 
 from symprogram._checks import check_text
 from symprogram.accounts import rules
-from symprogram.accounts._base import ACCOUNT_PURPOSES, REQUEST_LOGS, FlowBase, candidate_key
+from symprogram.accounts._base import ACCOUNT_PURPOSES, REQUEST_LOGS, candidate_key
+from symprogram.accounts._report_anchors import ReportAnchors
 from symprogram.accounts._stand_ins import WRITES_KIND
 from symprogram.accounts._text import CODES
 from symprogram.accounts.events import AccountErased
@@ -25,7 +26,7 @@ __all__ = ["Erasure"]
 T = TypeVar("T")
 
 
-class Erasure(FlowBase):
+class Erasure(ReportAnchors):
     """Erasure of :class:`~symprogram.accounts.AccountsService` (a
     :class:`symprogram._erasable.Erasable`)."""
 
@@ -53,7 +54,9 @@ class Erasure(FlowBase):
         with markers the name and e-mail of every score report it claimed and of
         every unclaimed score report recorded for one of those addresses (found
         through the score reports' address index, whose entries it drops; such a
-        report can then never be claimed, by anybody), and the title and
+        report can then never be claimed, by anybody; the data of its own history
+        subject's entries, the digest of its name and address, is dropped and a
+        ``score_report_erased`` entry says its exam fields again), and the title and
         message bodies of every incident; drops the data of every
         account history entry through :meth:`~symprogram.events.Ledger.erase`
         (digests and chain kept, so ``history.verify`` stays ok); and appends a
@@ -114,6 +117,8 @@ class Erasure(FlowBase):
                 lambda incident: incident.candidate_id == key,
                 rules.erased_incident,
             )
+            for number in dict.fromkeys((*claimed, *unclaimed)):
+                self._erase_report_anchor(tx, number, now)
             if erased != candidate:
                 erased = store.candidates.save(erased)
             count = 0

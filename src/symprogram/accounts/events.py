@@ -35,6 +35,9 @@ __all__ = [
     "RegistrationAttempted",
     "ScoreReportClaimRefused",
     "ScoreReportClaimed",
+    "ScoreReportErased",
+    "ScoreReportRecorded",
+    "ScoreReportsAnchored",
     "TermsAccepted",
 ]
 
@@ -181,6 +184,64 @@ class ScoreReportClaimed(DomainEvent):
 
     registration_number: str
     exam_code: str
+
+
+@attrs.frozen
+class ScoreReportRecorded(DomainEvent):
+    """A score report was recorded: its anchor in the account history.
+
+    The subject is the report's own, ``~score-report:<registration number>``
+    (:func:`symprogram.accounts.rules.report_subject`), never a candidate's. The
+    entry holds the report's exam fields and, for its name and address, only a
+    keyed digest: ``personal_digest`` is HMAC-SHA-256 of ``personal_salt`` and the
+    two values under a key derived from the ledger key whose id is
+    ``personal_key`` (salted SHA-256 when ``personal_key`` is ``None``: a program
+    without a ledger key). ``method``: ``recorded`` (``record_score_report``) or
+    ``migration`` (``anchor_score_reports``, which trusts the reports present
+    when it runs).
+    """
+
+    exam_code: str
+    score: int
+    passing_score: int
+    exam_date: str
+    test_centre: str
+    recorded_at: str
+    personal_digest: str
+    personal_salt: str
+    personal_key: str | None
+    method: str
+
+
+@attrs.frozen
+class ScoreReportErased(DomainEvent):
+    """The name and address on a score report were erased (its subject's last entry).
+
+    Every earlier entry of the report's subject lost its data (the digest of the
+    name and address with it; the chain still verifies); this entry says the
+    exam fields again, as the history had them, and that the personal fields are
+    now the erasure markers.
+    """
+
+    exam_code: str
+    score: int
+    passing_score: int
+    exam_date: str
+    test_centre: str
+    recorded_at: str
+
+
+@attrs.frozen
+class ScoreReportsAnchored(DomainEvent):
+    """From here on every score report of the store is anchored (a store marker).
+
+    Written once under the subject ``~score-reports``: by the first report of a
+    store that had none (``method`` ``new_store``) or by ``anchor_score_reports``
+    once every report is anchored (``method`` ``migration``). In a store so marked
+    a report without a ``score_report_recorded`` entry is refused and reported.
+    """
+
+    method: str
 
 
 @attrs.frozen

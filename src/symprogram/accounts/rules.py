@@ -10,7 +10,8 @@ This module holds the terms of use, registration, contact details and
 notification preferences, and re-exports the rules of the account life cycle
 and erasure (:mod:`~symprogram.accounts._rules_lifecycle`), credentials
 (:mod:`~symprogram.accounts._rules_credentials`), score report claims
-(:mod:`~symprogram.accounts._rules_claims`) and incidents
+(:mod:`~symprogram.accounts._rules_claims`), score report anchors
+(:mod:`~symprogram.accounts._rules_report_anchors`) and incidents
 (:mod:`~symprogram.accounts._rules_incidents`).
 """
 
@@ -29,6 +30,7 @@ from symprogram.accounts import (
     _rules_credentials,
     _rules_incidents,
     _rules_lifecycle,
+    _rules_report_anchors,
     _text,
 )
 from symprogram.accounts._rules_anchors import *  # noqa: F403
@@ -36,6 +38,7 @@ from symprogram.accounts._rules_claims import *  # noqa: F403
 from symprogram.accounts._rules_credentials import *  # noqa: F403
 from symprogram.accounts._rules_incidents import *  # noqa: F403
 from symprogram.accounts._rules_lifecycle import *  # noqa: F403
+from symprogram.accounts._rules_report_anchors import *  # noqa: F403
 from symprogram.accounts.events import (
     ActivationSent,
     CandidateRegistered,
@@ -93,6 +96,7 @@ __all__ += _rules_claims.__all__
 __all__ += _rules_credentials.__all__
 __all__ += _rules_incidents.__all__
 __all__ += _rules_lifecycle.__all__
+__all__ += _rules_report_anchors.__all__
 
 CONTACT_FIELDS = (
     "given_name",

@@ -6,7 +6,8 @@ from datetime import date
 
 from symprogram._checks import check_text
 from symprogram.accounts import messages, rules
-from symprogram.accounts._base import FlowBase, candidate_key, new_incident_id
+from symprogram.accounts._base import candidate_key, new_incident_id
+from symprogram.accounts._report_anchors import ReportAnchors, store_marked
 from symprogram.accounts._text import CODES
 from symprogram.accounts.models import (
     MAX_REPORT_NAME_LENGTH,
@@ -14,16 +15,24 @@ from symprogram.accounts.models import (
     normalize_email,
     normalize_registration_number,
 )
+from symprogram.accounts.ports import SCORE_REPORT_KIND
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import NotFound
 from symprogram.ids import CandidateId
 from symprogram.notify import Message
+from symprogram.persistence import Transaction
 
 __all__ = ["ScoreReports"]
 
 
-class ScoreReports(FlowBase):
-    """Score reports of :class:`~symprogram.accounts.AccountsService`."""
+class ScoreReports(ReportAnchors):
+    """Score reports of :class:`~symprogram.accounts.AccountsService`.
+
+    Every report is anchored in the account history under a subject of its own
+    (a ``score_report_recorded`` entry, see :meth:`record_score_report`), and every
+    read that answers one refuses a report that differs from its entry, or has
+    none in a store marked as anchoring (``IntegrityError`` ``record_corrupt``).
+    """
 
     def record_score_report(
         self,
@@ -38,6 +47,13 @@ class ScoreReports(FlowBase):
         test_centre: str,
     ) -> ScoreReport:
         """Record an exam score report (staff or import), before any account needs to exist.
+
+        In the same unit of work, a ``score_report_recorded`` entry under the
+        report's own history subject (``~score-report:<number>``) records its exam
+        fields and a keyed digest of its name and address (never the values), so
+        that a report written into the database by hand, or edited there, is
+        refused by the reads and reported by ``verify_all()``. The first report of
+        a store that has none also marks the store (``score_reports_anchored``).
 
         Raises:
             ValidationError / LimitExceeded: a bad field, or an exam date after the
@@ -57,7 +73,11 @@ class ScoreReports(FlowBase):
         )
         rules.check_exam_date(report.exam_date, report.recorded_at)
         with self._store.transaction() as tx:
-            return AccountsStorage(tx).report_addresses.record(report)
+            store = AccountsStorage(tx)
+            fresh = not store_marked(self._history.ledger, tx) and not _any_report(tx)
+            stored = store.report_addresses.record(report)
+            self._anchor_new(tx, stored, fresh=fresh)
+            return stored
 
     def get_score_report(self, registration_number: str) -> ScoreReport:
         """Return a recorded report (staff).
@@ -67,17 +87,28 @@ class ScoreReports(FlowBase):
 
         Raises:
             NotFound: unknown registration number (``score_report_not_found``).
+            IntegrityError: the stored report is not the one its history recorded,
+                or has no entry in a store marked as anchoring (``record_corrupt``);
+                its history does not verify (``ledger_tampered``).
         """
         number = normalize_registration_number(registration_number)
-        return self._read(lambda s: _named_report(s, number))
+        return self._read(lambda s: self._checked_report(s.tx, _named_report(s, number)))
 
     def score_reports(self, candidate_id: str | CandidateId) -> tuple[ScoreReport, ...]:
-        """Return the score reports the candidate claimed, in claim order."""
+        """Return the score reports the candidate claimed, in claim order.
+
+        Raises:
+            IntegrityError: a report is not the one its history recorded
+                (``record_corrupt``, as :meth:`get_score_report`).
+        """
         key = candidate_key(candidate_id)
 
         def load(store: AccountsStorage) -> tuple[ScoreReport, ...]:
             candidate = store.candidates.get(key)
-            return tuple(store.score_reports.get(number) for number in candidate.score_reports)
+            return tuple(
+                self._checked_report(store.tx, store.score_reports.get(number))
+                for number in candidate.score_reports
+            )
 
         return self._read(load)
 
@@ -106,6 +137,10 @@ class ScoreReports(FlowBase):
                 or a malformed value.
             Conflict: already claimed (``score_report_already_claimed``; details
                 ``incident_id`` when an incident was opened).
+            IntegrityError: the stored report is not the one its history recorded,
+                or has no entry in a store marked as anchoring (``record_corrupt``),
+                or its history does not verify (``ledger_tampered``): nothing is
+                written.
         """
         key = candidate_key(candidate_id)
         number = normalize_registration_number(registration_number)
@@ -122,9 +157,10 @@ class ScoreReports(FlowBase):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             candidate = store.candidates.get_for_update(key)
+            found = store.score_reports.find(number)
             outcome = rules.decide_claim(
                 candidate,
-                store.score_reports.find(number),
+                None if found is None else self._checked_report(tx, found),
                 terms=rules.terms_status(candidate.terms, current, now),
                 email=proof_email,
                 name=proof_name,
@@ -144,6 +180,11 @@ class ScoreReports(FlowBase):
         if outcome.refusal is not None:
             raise outcome.refusal
         return claimed
+
+
+def _any_report(tx: Transaction) -> bool:
+    """Whether the store holds a score report (a stand-in slot, keyed ``~``, sorts last)."""
+    return any(not r.key.startswith("~") for r in tx.scan(SCORE_REPORT_KIND, limit=1))
 
 
 def _named_report(store: AccountsStorage, number: str) -> ScoreReport:

@@ -1,0 +1,182 @@
+"""Score report anchors: each report's ``score_report_recorded`` entry, checked on read.
+
+Private. Recording a score report appends, in the same unit of work, an entry
+under the report's own subject of the account history (``~score-report:<number>``,
+see :mod:`~symprogram.accounts._rules_report_anchors`); every read that answers
+a report compares it with that entry and refuses one that differs, or one with no
+entry in a store marked as anchoring (``IntegrityError`` ``record_corrupt``).
+A store written by an earlier build holds reports without entries: they are
+accepted until :meth:`ReportAnchors.anchor_score_reports` anchors them and marks
+the store (a new store is marked by its first report).
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from symprogram._checks import check_int
+from symprogram.accounts import rules
+from symprogram.accounts._base import FlowBase
+from symprogram.accounts.models import ScoreReport
+from symprogram.accounts.ports import SCORE_REPORT_KIND
+from symprogram.accounts.storage import AccountsStorage
+from symprogram.errors import IntegrityError
+from symprogram.ledger import Ledger
+from symprogram.persistence import Transaction
+
+__all__ = ["ANCHORED_ON_MIGRATION", "ANCHORED_ON_RECORD", "ReportAnchors", "report_pairs"]
+
+ANCHORED_ON_RECORD = "recorded"
+"""The ``method`` of a ``score_report_recorded`` entry written by ``record_score_report``."""
+
+ANCHORED_ON_MIGRATION = "migration"
+"""The ``method`` of a ``score_report_recorded`` entry written by ``anchor_score_reports``."""
+
+_MAX_BATCH = 10_000
+
+Pairs = list[tuple[str, Mapping[str, Any] | None]]
+
+
+def report_pairs(ledger: Ledger, tx: Transaction, subject: str) -> Pairs:
+    """The ``(kind, data)`` entries of ``subject`` after verifying its stream.
+
+    Raises:
+        IntegrityError: the stream does not verify (``ledger_tampered``,
+            ``ledger_key_unknown``) or cannot be read.
+    """
+    ledger.verify(tx, subject).raise_for_problems()
+    return [(entry.kind, entry.data) for entry in ledger.iter_entries(tx, subject)]
+
+
+def store_marked(ledger: Ledger, tx: Transaction) -> bool:
+    """Whether the store is marked as anchoring every score report (the marker
+    subject has an entry; its head is read and authenticated)."""
+    length, _ = ledger.head(tx, rules.REPORTS_MARKER)
+    return length > 0
+
+
+class ReportAnchors(FlowBase):
+    """Anchoring score reports in the account history, and checking them on read."""
+
+    def _checked_report(self, tx: Transaction, report: ScoreReport) -> ScoreReport:
+        """``report`` if it agrees with its history (a legacy one: only in a store not
+        marked); raises ``IntegrityError`` (``record_corrupt``, ``ledger_tampered``)."""
+        ledger = self._history.ledger
+        number = report.registration_number
+        pairs = report_pairs(ledger, tx, rules.report_subject(number))
+        marked = bool(pairs) or store_marked(ledger, tx)
+        return rules.require_anchored(number, report, pairs, marked=marked, keys=ledger.keys)
+
+    def _anchor_new(self, tx: Transaction, report: ScoreReport, *, fresh: bool) -> None:
+        """Append the entry of the report just recorded in ``tx`` (and the store marker
+        when it is the first report of a store that had none)."""
+        now = self._now()
+        event = rules.anchored_report_event(
+            report,
+            self._history.ledger.keys,
+            salt=secrets.token_hex(16),
+            at=now,
+            method=ANCHORED_ON_RECORD,
+        )
+        self._record(tx, event, rules.marker_event(now, "new_store") if fresh else None)
+
+    def _erase_report_anchor(self, tx: Transaction, number: str, at: datetime) -> None:
+        """Drop the data of the report ``number``'s entries (the digest of its name and
+        address) and append a ``score_report_erased`` entry saying its exam fields
+        again; nothing for a report the history says nothing of or already erased."""
+        ledger = self._history.ledger
+        subject = rules.report_subject(number)
+        if not ledger.verify(tx, subject).ok:
+            return  # tampered: left for verify_all, never laundered
+        said = rules.said_report((e.kind, e.data) for e in ledger.iter_entries(tx, subject))
+        event = rules.erased_report_event(number, said, at)
+        if event is None:
+            return
+        ledger.erase(tx, subject)
+        self._record(tx, event)
+
+    def anchor_score_reports(self, *, batch: int = 500) -> int:
+        """Anchor every score report recorded before reports were anchored; return how many.
+
+        A one-time step after upgrading from a build that wrote no
+        ``score_report_recorded`` entry: every stored report whose subject has no
+        entry gets one (``method`` ``migration``) recording its exam fields and the
+        keyed digest of its name and address as stored now, ``batch`` reports per
+        unit of work; once all are, the store is marked (a ``score_reports_anchored``
+        entry), and from then on a report without an entry is refused by every read
+        and reported by ``verify_all()``. Before it runs, such legacy reports are
+        answered unchecked.
+
+        It **trusts the reports present when it runs**: a report written in by hand
+        before it ran is anchored as genuine. Run it right after upgrading (before
+        the database is exposed again).
+
+        Idempotent and resumable: a report anchored already is skipped, so a second
+        run returns 0. Left as they are: records that cannot be read and stand-in
+        slots.
+
+        Args:
+            batch: score reports read, and anchored, per unit of work (1 to 10,000).
+
+        Returns:
+            How many reports were anchored.
+
+        Raises:
+            ValidationError: ``batch`` is not an integer from 1 to 10,000
+                (``invalid_batch``).
+        """
+        size = check_int(batch, "batch", minimum=1, maximum=_MAX_BATCH)
+        anchored = 0
+        after: str | None = None
+        while True:
+            page, after, more = self._read(functools.partial(_page, after=after, size=size))
+            if page:
+                anchored += self._in_unit(functools.partial(self._anchor_page, numbers=page))
+            if not more:
+                break
+        self._in_unit(self._mark_store)
+        return anchored
+
+    def _anchor_page(self, tx: Transaction, *, numbers: list[str]) -> int:
+        ledger = self._history.ledger
+        store = AccountsStorage(tx)
+        count = 0
+        for number in numbers:
+            subject = rules.report_subject(number)
+            try:
+                report = store.score_reports.find(number)
+                length, _ = ledger.head(tx, subject)
+            except IntegrityError:
+                continue  # unreadable: verify_all reports it
+            if report is None or length:
+                continue
+            event = rules.anchored_report_event(
+                report,
+                ledger.keys,
+                salt=secrets.token_hex(16),
+                at=self._now(),
+                method=ANCHORED_ON_MIGRATION,
+            )
+            self._record(tx, event)
+            count += 1
+        return count
+
+    def _mark_store(self, tx: Transaction) -> None:
+        if not store_marked(self._history.ledger, tx):
+            self._record(tx, rules.marker_event(self._now(), ANCHORED_ON_MIGRATION))
+
+
+def _page(
+    store: AccountsStorage, *, after: str | None, size: int
+) -> tuple[list[str], str | None, bool]:
+    """The registration numbers among the next ``size`` score report records after
+    ``after`` (stand-in slots, keyed ``~``, left out), the last key read and
+    whether more may follow."""
+    records = store.tx.scan(SCORE_REPORT_KIND, after=after, limit=size)
+    numbers = [record.key for record in records if not record.key.startswith("~")]
+    last = records[-1].key if records else after
+    return numbers, last, len(records) == size

@@ -1,0 +1,264 @@
+"""Rules of score report anchors: what the history says of a report (pure).
+
+Re-exported by :mod:`symprogram.accounts.rules`.
+
+Recording a score report appends a ``score_report_recorded`` entry under the
+report's own subject of the account history, ``~score-report:<registration
+number>``: its exam fields, and for its name and address only a keyed digest
+(:func:`personal_digest`). A stored report is compared with the latest such
+entry (:func:`report_differences`); one whose subject has no entry is a report
+written into the database by hand, once the store is marked as anchoring (the
+subject ``~score-reports``, :data:`REPORTS_MARKER`).
+
+Example:
+    >>> report_subject("AB-1"), report_number("~score-report:AB-1"), report_number("SP-1")
+    ('~score-report:AB-1', 'AB-1', None)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from symprogram._anchors import AggregateDifference, record_differences
+from symprogram.accounts._rules_lifecycle import report_erased
+from symprogram.accounts.events import (
+    ScoreReportErased,
+    ScoreReportRecorded,
+    ScoreReportsAnchored,
+)
+from symprogram.accounts.models import ScoreReport
+from symprogram.accounts.ports import SCORE_REPORT_KIND
+from symprogram.errors import IntegrityError
+from symprogram.ledger_keys import LedgerKeys
+
+__all__ = [
+    "REPORTS_MARKER",
+    "REPORT_SUBJECT_PREFIX",
+    "anchored_report_event",
+    "erased_report_event",
+    "marker_event",
+    "marks_store",
+    "personal_digest",
+    "report_differences",
+    "report_number",
+    "report_subject",
+    "require_anchored",
+    "said_report",
+    "unanchored_difference",
+]
+
+REPORT_SUBJECT_PREFIX = "~score-report:"
+"""The account history subject of a score report is this and its registration
+number (``~`` is in no candidate ID, so it is nobody's account)."""
+
+REPORTS_MARKER = "~score-reports"
+"""The account history subject whose ``score_reports_anchored`` entry marks a store
+in which every score report is anchored."""
+
+_RECORDED = ScoreReportRecorded.event_name()
+_ERASED = ScoreReportErased.event_name()
+_MARKED = ScoreReportsAnchored.event_name()
+_EXAM_FIELDS = ("exam_code", "score", "passing_score", "exam_date", "test_centre", "recorded_at")
+_PERSONAL = "personal"
+_DERIVATION = b"symprogram score report personal fields"
+
+
+def report_subject(registration_number: str) -> str:
+    """The account history subject of the report ``registration_number`` (normalized)."""
+    return REPORT_SUBJECT_PREFIX + registration_number
+
+
+def report_number(subject: str) -> str | None:
+    """The registration number whose subject ``subject`` is, or ``None`` (another subject)."""
+    if subject.startswith(REPORT_SUBJECT_PREFIX):
+        return subject[len(REPORT_SUBJECT_PREFIX) :]
+    return None
+
+
+def _personal_key(key: bytes) -> bytes:
+    """The key of the personal digests, derived from a ledger key (its own domain)."""
+    return hmac.new(key, _DERIVATION, hashlib.sha256).digest()
+
+
+def personal_digest(key: bytes | None, salt: str, name: str, email: str) -> str:
+    """The digest of a report's name and address: HMAC-SHA-256 of ``salt`` and both
+    values under a key derived from the ledger key ``key``; salted SHA-256 without one.
+
+    Example:
+        >>> d = personal_digest(None, "00", "Ada", "ada@example.com")
+        >>> d == personal_digest(None, "00", "Ada", "ada@example.com"), len(d)
+        (True, 64)
+    """
+    body = salt.encode() + json.dumps([name, email], ensure_ascii=False).encode()
+    if key is None:
+        return hashlib.sha256(body).hexdigest()
+    return hmac.new(_personal_key(key), body, hashlib.sha256).hexdigest()
+
+
+def _exam_fields(report: ScoreReport) -> dict[str, Any]:
+    return {
+        "exam_code": report.exam_code,
+        "score": report.score,
+        "passing_score": report.passing_score,
+        "exam_date": report.exam_date.isoformat(),
+        "test_centre": report.test_centre,
+        "recorded_at": report.recorded_at.isoformat(),
+    }
+
+
+def anchored_report_event(
+    report: ScoreReport, keys: LedgerKeys | None, *, salt: str, at: datetime, method: str
+) -> ScoreReportRecorded:
+    """The ``score_report_recorded`` entry of ``report`` (``method`` ``recorded`` or
+    ``migration``), its name and address digested with the ring's current key."""
+    kid = None if keys is None else keys.current_id
+    key = None if keys is None else keys.current
+    digest = personal_digest(key, salt, report.candidate_name, report.email)
+    return ScoreReportRecorded(
+        report_subject(report.registration_number),
+        at,
+        **_exam_fields(report),
+        personal_digest=digest,
+        personal_salt=salt,
+        personal_key=kid,
+        method=method,
+    )
+
+
+def erased_report_event(
+    number: str, said: Mapping[str, Any], at: datetime
+) -> ScoreReportErased | None:
+    """The ``score_report_erased`` entry of the report ``number`` whose history said
+    ``said`` (:func:`said_report`): its exam fields as the history had them (never as
+    stored: erasing does not vouch for an edited score). ``None`` when the history
+    said nothing of it, or already says it is erased."""
+    if not said or said.get(_PERSONAL) is None:
+        return None
+    try:
+        fields = {name: said[name] for name in _EXAM_FIELDS}
+        return ScoreReportErased(report_subject(number), at, **fields)
+    except (KeyError, TypeError):
+        return None  # a malformed entry: left for verify_all to report
+
+
+def marker_event(at: datetime, method: str) -> ScoreReportsAnchored:
+    """The store marker entry (``method`` ``new_store`` or ``migration``)."""
+    return ScoreReportsAnchored(REPORTS_MARKER, at, method=method)
+
+
+def said_report(pairs: Iterable[tuple[str, Mapping[str, Any] | None]]) -> dict[str, Any]:
+    """What a report's history ``(kind, data)`` pairs say of it, from the latest entry
+    that says it: the exam fields and ``personal`` (the digest, salt and key id of
+    the name and address, or ``None`` once erased). Empty: nothing (no entry, or
+    only erased ones)."""
+    said: dict[str, Any] = {}
+    for kind, data in pairs:
+        if data is None or kind not in (_RECORDED, _ERASED):
+            continue
+        said = {name: data.get(name) for name in _EXAM_FIELDS}
+        if kind == _RECORDED:
+            said[_PERSONAL] = (
+                data.get("personal_digest"),
+                data.get("personal_salt"),
+                data.get("personal_key"),
+            )
+        else:
+            said[_PERSONAL] = None
+    return said
+
+
+def _personal_matches(report: ScoreReport, said: object, keys: LedgerKeys | None) -> bool | None:
+    """Whether the name and address of ``report`` are those the history digested
+    (``None``: the ring does not hold the key the digest was made with)."""
+    if said is None:
+        return report_erased(report)
+    if not isinstance(said, tuple) or not all(isinstance(v, str | None) for v in said):
+        return False
+    digest, salt, kid = said
+    if not isinstance(digest, str) or not isinstance(salt, str):
+        return False
+    key = None
+    if kid is not None:
+        key = None if keys is None else keys.key_for(kid)
+        if key is None:
+            return None
+    found = personal_digest(key, salt, report.candidate_name, report.email)
+    return hmac.compare_digest(found, digest)
+
+
+def report_differences(
+    number: str,
+    report: ScoreReport | None,
+    pairs: Iterable[tuple[str, Mapping[str, Any] | None]],
+    keys: LedgerKeys | None,
+) -> list[AggregateDifference]:
+    """Where the stored report ``number`` differs from its history ``pairs``.
+
+    Nothing when the history says nothing of it (a legacy report, see
+    :func:`require_anchored`). The exam fields are compared one by one; the name
+    and address through their digest (field ``personal``, values left out of the
+    message); a report the history records and the store lacks is field
+    ``score_report``.
+    """
+    said = said_report(pairs)
+    if not said:
+        return []
+    if report is None:
+        return [AggregateDifference(SCORE_REPORT_KIND, number, SCORE_REPORT_KIND, None, "recorded")]
+    wanted = {name: said[name] for name in _EXAM_FIELDS}
+    found = record_differences(SCORE_REPORT_KIND, number, wanted, _exam_fields(report))
+    matches = _personal_matches(report, said[_PERSONAL], keys)
+    if matches is False:
+        found.append(
+            AggregateDifference(
+                SCORE_REPORT_KIND, number, _PERSONAL, "edited", "digested", personal=True
+            )
+        )
+    return found
+
+
+def unanchored_difference(number: str) -> AggregateDifference:
+    """The difference of a stored report ``number`` with no entry in a marked store."""
+    return AggregateDifference(SCORE_REPORT_KIND, number, SCORE_REPORT_KIND, "recorded", None)
+
+
+def marks_store(pairs: Iterable[tuple[str, Mapping[str, Any] | None]]) -> bool:
+    """Whether the marker subject's ``pairs`` mark the store as anchoring."""
+    return any(kind == _MARKED for kind, _ in pairs)
+
+
+def require_anchored(
+    number: str,
+    report: ScoreReport,
+    pairs: Iterable[tuple[str, Mapping[str, Any] | None]],
+    *,
+    marked: bool,
+    keys: LedgerKeys | None,
+) -> ScoreReport:
+    """``report`` if it agrees with its history ``pairs``.
+
+    A report whose history says nothing of it is a legacy report (recorded before
+    reports were anchored) in a store never marked (``marked`` false), and is
+    accepted; in a marked store it was written in by hand.
+
+    Raises:
+        IntegrityError: ``record_corrupt`` (details ``kind``, ``key`` and the first
+            ``field`` that differs).
+    """
+    given = list(pairs)
+    if said_report(given):
+        found = report_differences(number, report, given, keys)
+    else:
+        found = [unanchored_difference(number)] if marked else []
+    if found:
+        raise IntegrityError(
+            f"stored score_report {number!r} is not the one its history recorded",
+            code="record_corrupt",
+            details={"kind": SCORE_REPORT_KIND, "key": number, "field": found[0].field},
+        )
+    return report
