@@ -1,0 +1,67 @@
+"""``symprogram ledgers anchor-score-reports``: anchor the score reports of an earlier build."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from cli_helpers import Invoke, assert_one_line_error, parsed
+
+from _programs import fast_options, record_report
+from symprogram import Program
+
+KEY = b"cli score report anchors key, 32"
+
+
+def _env(key: bytes) -> dict[str, str | None]:
+    return {
+        "SYMPROGRAM_LEDGER_KEY": key.hex(),
+        "SYMPROGRAM_LEDGER_RETIRED_KEYS": None,
+        "SYMPROGRAM_LEDGER_LEGACY_KEY": None,
+    }
+
+
+def _legacy_reports(db: Path) -> None:
+    """Two reports as an earlier build left them: no history subject, no store marker."""
+    with Program.open(f"sqlite:///{db}", ledger_key=KEY, options=fast_options()) as program:
+        record_report(program, "REG-0001")
+        record_report(program, "REG-0002")
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DELETE FROM sp_streams WHERE stream LIKE 'history:~score-report%'")
+        conn.execute(
+            "DELETE FROM sp_records WHERE kind = 'ledger_head' "
+            "AND key LIKE 'history:~score-report%'"
+        )
+
+
+def test_anchor_score_reports_anchors_the_reports_from_before_anchors(
+    run: Invoke, db: Path
+) -> None:
+    """``anchor-score-reports`` anchors each legacy report once (then nothing); ``verify``
+    passes, and reports a score edited by hand afterwards (exit 1)."""
+    _legacy_reports(db)
+    first = run("ledgers", "anchor-score-reports", "--batch", "1", "--json", env=_env(KEY))
+    assert {"anchored": 2} == parsed(first), first.output
+    again = run("ledgers", "anchor-score-reports", env=_env(KEY))
+    assert (0, "anchored 0 score reports") == (again.exit_code, again.output.strip())
+    assert 0 == run("ledgers", "verify", env=_env(KEY)).exit_code
+    with closing(sqlite3.connect(db)) as conn, conn:
+        (text,) = conn.execute(
+            "SELECT data FROM sp_records WHERE kind = 'score_report' AND key = 'REG-0001'"
+        ).fetchone()
+        conn.execute(
+            "UPDATE sp_records SET data = ? WHERE kind = 'score_report' AND key = 'REG-0001'",
+            (json.dumps({**json.loads(text), "score": 100}),),
+        )
+    assert_one_line_error(run("ledgers", "verify", env=_env(KEY)), "ledger_tampered")
+
+
+def test_anchor_score_reports_refuses_a_bad_batch(run: Invoke, db: Path) -> None:
+    """A batch out of 1 to 10,000 is a one-line usage error naming ``--batch``."""
+    _legacy_reports(db)
+    for batch in ("0", "10001", "x"):
+        result = run("ledgers", "anchor-score-reports", "--batch", batch, env=_env(KEY))
+        assert_one_line_error(result, "usage", exit_code=2)
+        assert "'--batch'" in result.stderr

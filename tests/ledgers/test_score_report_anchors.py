@@ -1,0 +1,316 @@
+"""Score reports are anchored in the account history (``score_report_recorded``).
+
+A score report used to be stored with no ledger entry: a row written into the
+database by hand (any exam, any score, the writer's own name and address) could be
+claimed, and a stored score edited, while ``verify_all()`` stayed ok. Now each
+report's own history subject (``~score-report:<number>``) records its exam fields
+and a keyed digest of its name and address; the reads refuse a report that
+differs, or has no entry in a store marked as anchoring, and ``verify_all()``
+reports it. Legacy reports are anchored by ``anchor_score_reports``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ledger_rows import LedgerRows
+
+from _programs import ProgramFactory, record_report, register_active
+from symprogram import Program
+from symprogram._anchors import AggregateMismatch
+from symprogram.accounts import ScoreReportErased, ScoreReportRecorded
+from symprogram.accounts import rules as account_rules
+from symprogram.errors import IntegrityError
+from symprogram.ledger_keys import LedgerKeys
+from symprogram.testing.strategies import score_reports
+
+KEY = b"score report anchors ledger key!!"
+NUMBER = "REG-0001"
+SUBJECT = "~score-report:REG-0001"
+HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+def _mismatches(program: Program) -> set[tuple[str, str, str]]:
+    """``(kind, key, field)`` of every ``aggregate_mismatch`` ``verify_all()`` reports."""
+    return {
+        (problem.kind, problem.key, problem.field)
+        for failed in program.verify_all().failures
+        for problem in failed.problems
+        if isinstance(problem, AggregateMismatch)
+    }
+
+
+def _row(program: Program, number: str) -> dict[str, Any]:
+    text = LedgerRows(program).get_record("score_report", number)
+    assert text is not None
+    return dict(json.loads(text))
+
+
+def _put_row(program: Program, number: str, row: dict[str, Any]) -> None:
+    """Write a score report row through the storage layer, as by hand."""
+    LedgerRows(program).put_record("score_report", number, json.dumps(row))
+
+
+def _forge(program: Program, number: str, **fields: Any) -> None:
+    """A report written in by hand under ``number``: a copy of REG-0001's row with ``fields``."""
+    _put_row(program, number, {**_row(program, NUMBER), "registration_number": number, **fields})
+
+
+def _refused(action: Any) -> str:
+    with pytest.raises(IntegrityError) as caught:
+        action()
+    return caught.value.code
+
+
+def _drop_anchors(program: Program, *numbers: str) -> None:
+    """What an earlier build left: the reports without their subjects, no store marker."""
+    rows = LedgerRows(program)
+    for subject in (*(f"~score-report:{n}" for n in numbers), "~score-reports"):
+        rows.put_stream(f"history:{subject}", [])
+        rows.put_head(f"history:{subject}", None)
+
+
+def _record(program: Program, number: str, email: str, score: int = 85) -> None:
+    program.accounts.record_score_report(
+        registration_number=number,
+        exam_code="250-315",
+        candidate_name="Eve Forger",
+        email=email,
+        score=score,
+        passing_score=70,
+        exam_date=date(2012, 2, 1),
+        test_centre="Paris",
+    )
+
+
+# -- recording and claiming -------------------------------------------------------------
+
+
+def test_a_recorded_report_is_anchored_and_claimed_as_before(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """Recording appends ``score_report_recorded`` under the report's own subject (exam
+    fields, a keyed digest, never the name or address) and marks the new store; the
+    claim journey, the reads and ``verify_all()`` work as before."""
+    program = make_program(backend, ledger_key=KEY)
+    record_report(program)
+    [entry] = program.history.history(SUBJECT)
+    assert "score_report_recorded" == entry.kind
+    data = entry.data or {}
+    assert {"exam_code": "250-315", "score": 85, "passing_score": 70}.items() <= data.items()
+    assert ("2012-02-01", "London", "recorded") == (
+        data["exam_date"],
+        data["test_centre"],
+        data["method"],
+    )
+    assert "Ada" not in json.dumps(data) and "ada@" not in json.dumps(data)
+    assert LedgerKeys(KEY).current_id == data["personal_key"]
+    assert ["score_reports_anchored"] == [e.kind for e in program.history.history("~score-reports")]
+    cid = register_active(program)
+    claimed = program.accounts.claim_score_report(cid, NUMBER, email="ada@example.com")
+    assert cid == claimed.claimed_by
+    assert claimed == program.accounts.get_score_report(NUMBER)
+    assert (claimed,) == program.accounts.score_reports(cid)
+    record_report(program, "REG-0002")  # the store is marked once
+    assert 1 == len(program.history.history("~score-reports"))
+    assert program.verify_all().ok
+
+
+def test_a_forged_report_is_refused_by_the_claim_and_reported(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """A row written in by hand under a number of its own (the writer's exam, score,
+    name and address): the claim and the read refuse it (``record_corrupt``), nothing
+    is written, and ``verify_all()`` reports it."""
+    program = make_program(backend, ledger_key=KEY)
+    record_report(program)
+    assert program.verify_all().ok
+    _forge(program, "REG-0666", email="eve@example.com", candidate_name="Eve", score=100)
+    eve = register_active(program, "eve@example.com")
+    length = len(program.history.read(eve))
+    claim = lambda: program.accounts.claim_score_report(eve, "REG-0666", email="eve@example.com")  # noqa: E731
+    assert "record_corrupt" == _refused(claim)
+    assert "record_corrupt" == _refused(lambda: program.accounts.get_score_report("REG-0666"))
+    assert length == len(program.history.read(eve))
+    assert _row(program, "REG-0666")["claimed_by"] is None
+    assert ("score_report", "REG-0666", "score_report") in _mismatches(program)
+
+
+def test_an_edited_report_is_refused_and_reported(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """A stored score edited in place, or the address on an unclaimed report changed to
+    the writer's: refused by the claim and the read, reported by ``verify_all()``; the
+    claimed report's edit too, by ``score_reports``."""
+    program = make_program(backend, ledger_key=KEY)
+    record_report(program)
+    record_report(program, "REG-0002")
+    row = _row(program, NUMBER)
+    _put_row(program, NUMBER, {**row, "score": 99})
+    ada = register_active(program)
+    assert "record_corrupt" == _refused(
+        lambda: program.accounts.claim_score_report(ada, NUMBER, email="ada@example.com")
+    )
+    assert ("score_report", NUMBER, "score") in _mismatches(program)
+    _put_row(program, NUMBER, {**row, "email": "eve@example.com"})
+    eve = register_active(program, "eve@example.com")
+    assert "record_corrupt" == _refused(
+        lambda: program.accounts.claim_score_report(eve, NUMBER, email="eve@example.com")
+    )
+    assert ("score_report", NUMBER, "personal") in _mismatches(program)
+    _put_row(program, NUMBER, row)
+    assert program.verify_all().ok
+    program.accounts.claim_score_report(ada, "REG-0002", email="ada@example.com")
+    _put_row(program, "REG-0002", {**_row(program, "REG-0002"), "exam_code": "250-999"})
+    assert "record_corrupt" == _refused(lambda: program.accounts.score_reports(ada))
+    assert ("score_report", "REG-0002", "exam_code") in _mismatches(program)
+
+
+def test_a_deleted_report_is_reported(make_program: ProgramFactory) -> None:
+    """An unclaimed report deleted from the store: its subject says it was recorded."""
+    program = make_program("memory", ledger_key=KEY)
+    record_report(program)
+    LedgerRows(program).put_record("score_report", NUMBER, None)
+    assert {("score_report", NUMBER, "score_report")} == _mismatches(program)
+
+
+# -- legacy stores and the migration ----------------------------------------------------
+
+
+def test_legacy_reports_are_accepted_until_the_migration_anchors_them(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """Reports recorded by an earlier build (no subject, no marker) are answered and
+    claimed; ``anchor_score_reports`` anchors them (idempotent) and marks the store;
+    from then on a row written in by hand is refused and reported."""
+    program = make_program(backend, ledger_key=KEY)
+    for number in (NUMBER, "REG-0002", "REG-0003"):
+        record_report(program, number)
+    _drop_anchors(program, NUMBER, "REG-0002", "REG-0003")
+    _forge(program, "REG-0004", email="old@example.com")  # from before: trusted, as documented
+    assert program.verify_all().ok
+    ada = register_active(program)
+    program.accounts.claim_score_report(ada, "REG-0003", email="ada@example.com")
+    assert 4 == program.accounts.anchor_score_reports(batch=1)
+    assert 0 == program.accounts.anchor_score_reports()
+    assert ["score_reports_anchored"] == [e.kind for e in program.history.history("~score-reports")]
+    [entry] = program.history.history(SUBJECT)
+    assert "migration" == (entry.data or {})["method"]
+    assert program.verify_all().ok
+    program.accounts.claim_score_report(ada, NUMBER, email="ada@example.com")
+    _forge(program, "REG-0666", email="eve@example.com")
+    eve = register_active(program, "eve@example.com")
+    assert "record_corrupt" == _refused(
+        lambda: program.accounts.claim_score_report(eve, "REG-0666", email="eve@example.com")
+    )
+    assert ("score_report", "REG-0666", "score_report") in _mismatches(program)
+
+
+def test_a_report_recorded_in_a_legacy_store_does_not_mark_it(
+    make_program: ProgramFactory,
+) -> None:
+    """A new report in a store with legacy ones is anchored, but the store stays
+    unmarked (the legacy reports are still answered) until the migration."""
+    program = make_program("sqlite", ledger_key=KEY)
+    record_report(program)
+    _drop_anchors(program, NUMBER)
+    record_report(program, "REG-0002")
+    assert () == program.history.history("~score-reports")
+    assert NUMBER == program.accounts.get_score_report(NUMBER).registration_number
+    assert program.verify_all().ok
+    assert 1 == program.accounts.anchor_score_reports()
+
+
+# -- erasure ----------------------------------------------------------------------------
+
+
+def test_erasure_drops_the_personal_digest_and_keeps_the_ledger_verifiable(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """Erasing the person erases the data of each of their reports' entries (the digest
+    of the name and address) and appends ``score_report_erased`` with the exam fields:
+    ``verify_all()`` stays ok, erasing again writes nothing, and an edited score of the
+    erased report is still reported."""
+    program = make_program(backend, ledger_key=KEY)
+    record_report(program)
+    record_report(program, "REG-0002")  # unclaimed, for the same address
+    ada = register_active(program)
+    program.accounts.claim_score_report(ada, NUMBER, email="ada@example.com")
+    program.erase_person(ada, reason="request 1")
+    for subject in (SUBJECT, "~score-report:REG-0002"):
+        first, last = program.history.history(subject)
+        assert (None, "score_report_erased") == (first.data, last.kind)
+        assert "personal_digest" not in (last.data or {})
+        assert 85 == (last.data or {})["score"]
+    assert program.verify_all().ok
+    program.erase_person(ada, reason="request 1")
+    assert 2 == len(program.history.history(SUBJECT))
+    assert program.accounts.get_score_report("REG-0002").email != "ada@example.com"
+    _put_row(program, "REG-0002", {**_row(program, "REG-0002"), "score": 100})
+    assert ("score_report", "REG-0002", "score") in _mismatches(program)
+
+
+def test_erasure_does_not_launder_an_edited_score(make_program: ProgramFactory) -> None:
+    """The erased entry says the exam fields the history had, not the stored ones."""
+    program = make_program("memory", ledger_key=KEY)
+    record_report(program)
+    ada = register_active(program)
+    _put_row(program, NUMBER, {**_row(program, NUMBER), "score": 100})
+    program.erase_person(ada, reason="request 1")
+    assert 85 == (program.history.history(SUBJECT)[-1].data or {})["score"]
+    assert ("score_report", NUMBER, "score") in _mismatches(program)
+
+
+# -- the rule, over generated reports ---------------------------------------------------
+
+_EXAM = {
+    "exam_code": st.just("X-EDITED"),
+    "score": st.integers(101, 200),
+    "passing_score": st.integers(101, 200),
+    "exam_date": st.just(date(1999, 1, 1)),
+    "test_centre": st.just("Edited centre, nowhere"),
+}
+
+
+@settings(max_examples=60, suppress_health_check=HEALTH)
+@given(
+    report=score_reports(),
+    field=st.sampled_from(sorted(_EXAM)),
+    data=st.data(),
+    keyed=st.booleans(),
+)
+def test_a_report_agrees_with_its_anchor_and_any_edit_is_named(
+    report: Any, field: str, data: st.DataObject, keyed: bool
+) -> None:
+    """Any report agrees with its own ``score_report_recorded`` entry; changing one exam
+    field is that field's difference, changing the name or address is ``personal``,
+    and the erased report agrees with its ``score_report_erased`` entry."""
+    keys = LedgerKeys(KEY) if keyed else None
+    event = account_rules.anchored_report_event(
+        report, keys, salt="ab" * 16, at=report.recorded_at, method="recorded"
+    )
+    assert isinstance(event, ScoreReportRecorded)
+    pairs = [(event.event_name(), event.payload())]
+    number = report.registration_number
+    assert [] == account_rules.report_differences(number, report, pairs, keys)
+    edited = attrs.evolve(report, **{field: data.draw(_EXAM[field])})
+    assert [field] == [
+        d.field for d in account_rules.report_differences(number, edited, pairs, keys)
+    ]
+    renamed = attrs.evolve(report, email="someone.else@example.org", candidate_name="X")
+    found = account_rules.report_differences(number, renamed, pairs, keys)
+    assert [("personal", True)] == [(d.field, d.personal) for d in found]
+    said = account_rules.said_report(pairs)
+    erased = account_rules.erased_report_event(number, said, report.recorded_at)
+    assert isinstance(erased, ScoreReportErased)
+    after = [(event.event_name(), None), (erased.event_name(), erased.payload())]
+    assert [] == account_rules.report_differences(
+        number, account_rules.erased_report(report), after, keys
+    )
+    assert [] != account_rules.report_differences(number, report, after, keys)
