@@ -53,10 +53,11 @@ def report_pairs(ledger: Ledger, tx: Transaction, subject: str) -> Pairs:
 
 
 def store_marked(ledger: Ledger, tx: Transaction) -> bool:
-    """Whether the store is marked as anchoring every score report (the marker
-    subject has an entry; its head is read and authenticated)."""
-    length, _ = ledger.head(tx, rules.REPORTS_MARKER)
-    return length > 0
+    """Whether the store is marked as anchoring every score report (a marker
+    subject, ``~score-reports:<random>``, has a stream head: one scan of a key
+    prefix)."""
+    prefix = ledger.stream(rules.REPORTS_MARKER)
+    return bool(tx.scan(Ledger.HEAD_KIND, prefix=prefix, limit=1))
 
 
 class ReportAnchors(FlowBase):
@@ -82,7 +83,8 @@ class ReportAnchors(FlowBase):
             at=now,
             method=ANCHORED_ON_RECORD,
         )
-        self._record(tx, event, rules.marker_event(now, "new_store") if fresh else None)
+        marker = rules.marker_event(now, "new_store", secrets.token_hex(8)) if fresh else None
+        self._record(tx, event, marker)
 
     def _erase_report_anchor(self, tx: Transaction, number: str, at: datetime) -> None:
         """Drop the data of the report ``number``'s entries (the digest of its name and
@@ -167,7 +169,8 @@ class ReportAnchors(FlowBase):
 
     def _mark_store(self, tx: Transaction) -> None:
         if not store_marked(self._history.ledger, tx):
-            self._record(tx, rules.marker_event(self._now(), ANCHORED_ON_MIGRATION))
+            marker = rules.marker_event(self._now(), ANCHORED_ON_MIGRATION, secrets.token_hex(8))
+            self._record(tx, marker)
 
 
 def _page(

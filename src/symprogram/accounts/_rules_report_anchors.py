@@ -7,8 +7,8 @@ report's own subject of the account history, ``~score-report:<registration
 number>``: its exam fields, and for its name and address only a keyed digest
 (:func:`personal_digest`). A stored report is compared with the latest such
 entry (:func:`report_differences`); one whose subject has no entry is a report
-written into the database by hand, once the store is marked as anchoring (the
-subject ``~score-reports``, :data:`REPORTS_MARKER`).
+written into the database by hand, once the store is marked as anchoring (a
+subject ``~score-reports:<random>``, :data:`REPORTS_MARKER`).
 
 Example:
     >>> report_subject("AB-1"), report_number("~score-report:AB-1"), report_number("SP-1")
@@ -56,9 +56,10 @@ REPORT_SUBJECT_PREFIX = "~score-report:"
 """The account history subject of a score report is this and its registration
 number (``~`` is in no candidate ID, so it is nobody's account)."""
 
-REPORTS_MARKER = "~score-reports"
-"""The account history subject whose ``score_reports_anchored`` entry marks a store
-in which every score report is anchored."""
+REPORTS_MARKER = "~score-reports:"
+"""The account history subjects whose ``score_reports_anchored`` entry marks a store
+in which every score report is anchored start so (then a random part: two units of
+work marking a store at once never write the same stream)."""
 
 _RECORDED = ScoreReportRecorded.event_name()
 _ERASED = ScoreReportErased.event_name()
@@ -146,9 +147,10 @@ def erased_report_event(
         return None  # a malformed entry: left for verify_all to report
 
 
-def marker_event(at: datetime, method: str) -> ScoreReportsAnchored:
-    """The store marker entry (``method`` ``new_store`` or ``migration``)."""
-    return ScoreReportsAnchored(REPORTS_MARKER, at, method=method)
+def marker_event(at: datetime, method: str, token: str) -> ScoreReportsAnchored:
+    """The store marker entry (``method`` ``new_store`` or ``migration``) under the
+    subject of its own ``~score-reports:<token>``."""
+    return ScoreReportsAnchored(REPORTS_MARKER + token, at, method=method)
 
 
 def said_report(pairs: Iterable[tuple[str, Mapping[str, Any] | None]]) -> dict[str, Any]:

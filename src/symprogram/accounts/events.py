@@ -235,7 +235,7 @@ class ScoreReportErased(DomainEvent):
 class ScoreReportsAnchored(DomainEvent):
     """From here on every score report of the store is anchored (a store marker).
 
-    Written once under the subject ``~score-reports``: by the first report of a
+    Written under a subject of its own, ``~score-reports:<random>``: by the first report of a
     store that had none (``method`` ``new_store``) or by ``anchor_score_reports``
     once every report is anchored (``method`` ``migration``). In a store so marked
     a report without a ``score_report_recorded`` entry is refused and reported.
