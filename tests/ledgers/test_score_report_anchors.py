@@ -217,6 +217,7 @@ def test_legacy_reports_are_accepted_until_the_migration_anchors_them(
     assert program.verify_all().ok
     program.accounts.claim_score_report(ada, NUMBER, email="ada@example.com")
     _forge(program, "REG-0666", email="eve@example.com")
+    assert 0 == program.accounts.anchor_score_reports()  # a marked store: nothing laundered
     eve = register_active(program, "eve@example.com")
     assert "record_corrupt" == _refused(
         lambda: program.accounts.claim_score_report(eve, "REG-0666", email="eve@example.com")

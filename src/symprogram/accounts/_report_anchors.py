@@ -117,9 +117,11 @@ class ReportAnchors(FlowBase):
         before it ran is anchored as genuine. Run it right after upgrading (before
         the database is exposed again).
 
-        Idempotent and resumable: a report anchored already is skipped, so a second
-        run returns 0. Left as they are: records that cannot be read and stand-in
-        slots.
+        Idempotent and resumable: a report anchored already is skipped, and a store
+        already marked is left as it is, so a second run returns 0 (a report written
+        in by hand after the store was marked is never anchored by running it
+        again: ``verify_all()`` reports it and the reads refuse it). Left as they
+        are: records that cannot be read and stand-in slots.
 
         Args:
             batch: score reports read, and anchored, per unit of work (1 to 10,000).
@@ -132,6 +134,9 @@ class ReportAnchors(FlowBase):
                 (``invalid_batch``).
         """
         size = check_int(batch, "batch", minimum=1, maximum=_MAX_BATCH)
+        ledger = self._history.ledger
+        if self._read(lambda store: store_marked(ledger, store.tx)):
+            return 0
         anchored = 0
         after: str | None = None
         while True:
