@@ -360,7 +360,7 @@ class MessageOutbox:
 
     def write_alike(self, tx: Transaction, message: Message, slot: str | None) -> None:
         """Write one message as :meth:`write` does, or under ``slot`` (a stand-in key
-        no record has yet, e.g. ``~stand-in:<instant>:<message id>``) as a stand-in
+        no record has yet, e.g. ``~stand-in:<address>:<instant>:<message id>``) as a stand-in
         "delivered" to nobody: the same reads and writes either way, for the flows
         whose cost must not tell whether anybody receives a message (issue 18).
 

@@ -366,3 +366,57 @@ def test_a_stand_in_sweep_deletes_exactly_what_is_older_than_its_cut_off(
                 TOKEN_KIND: len(tokens), MESSAGE_KIND: len(messages),
                 GENERATION_KIND: len(generations),
             }[kind]  # fmt: skip
+
+
+def test_stand_in_messages_are_not_written_in_key_order(program: Program) -> None:
+    """A stand-in message's key starts with its address's stand-in key, as a real
+    message's starts with its owner's candidate ID: messages for nobody written one
+    after another land at scattered places among the messages' keys, never each
+    after the last (which a store appends at another cost than it inserts in the
+    middle, and a real message is never the last)."""
+    clock = program.clock
+    assert isinstance(clock, FixedClock)
+    for number in range(12):
+        program.accounts.request_password_reset(f"nobody{number}@example.com")
+        clock.advance(timedelta(seconds=1))
+    with program.store.transaction(readonly=True) as tx:
+        records = tx.scan(MESSAGE_KIND, prefix=STAND_IN + ":", limit=100)
+    written = sorted(records, key=lambda r: json.loads(r.data)["message_id"])
+    keys = [r.key for r in written]
+    assert 12 == len(keys)
+    assert keys != sorted(keys)  # in time order with 12 addresses: 1 in 12! by chance
+
+
+@settings(max_examples=30)
+@given(
+    messages=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=120), st.booleans()), max_size=10
+    ),
+    cutoff=st.integers(min_value=0, max_value=120),
+)
+def test_a_sweep_reads_the_instant_of_a_message_keyed_by_its_address(
+    messages: list[tuple[int, bool]], cutoff: int
+) -> None:
+    """Of the first :data:`SWEEP` stand-in messages (``StandIns.message`` keys: the
+    address's stand-in key, then the instant), a sweep deletes exactly the delivered
+    ones written before the cut-off; a pending message and a newer one stay."""
+    store = MemoryStore()
+    at = [START + timedelta(minutes=m) for m in range(121)]
+    with store.transaction() as tx:
+        for i, (minute, delivered) in enumerate(messages):
+            key = StandIns(tx, b"k", f"a{i}@example.com", POOL).message(at[minute], f"{i:016d}")
+            state = "delivered" if delivered else "pending"
+            tx.save(MESSAGE_KIND, key, json.dumps({"state": state}), 0)
+    with store.transaction(readonly=True) as tx:
+        looked = tx.scan(MESSAGE_KIND, prefix=STAND_IN + ":", limit=_stand_ins.SWEEP)
+    doomed = {
+        r.key
+        for r in looked
+        if messages[int(r.key[-16:])][0] < cutoff and messages[int(r.key[-16:])][1]
+    }
+    with store.transaction() as tx:
+        _stand_ins.StandInSweep().run(tx, issued_before=at[cutoff])
+    with store.transaction(readonly=True) as tx:
+        left = {r.key for r in tx.scan(MESSAGE_KIND, limit=100)}
+    assert not doomed & left
+    assert len(messages) - len(doomed) == len(left)

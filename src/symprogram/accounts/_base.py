@@ -409,5 +409,5 @@ class FlowBase(DeliversAfterCommit):
     ) -> None:
         """Write ``message`` to the outbox for ``recipient``, or as a stand-in delivered
         to nobody when there is none (the same reads and writes either way)."""
-        slot = None if recipient is not None else stand_in.fresh(now, message.message_id)
+        slot = None if recipient is not None else stand_in.message(now, message.message_id)
         MessageOutbox(self._store, self._notifier).write_alike(tx, message, slot)

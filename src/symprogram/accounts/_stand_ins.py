@@ -8,8 +8,11 @@ Where an owner's call *creates* records, so does a stand-in, or SQLite's work
 would tell them apart (a new row and index entry against an update in place):
 
 - a link's token and message for nobody are new records with fresh keys
-  (``~stand-in:<address>:<half a digest>``, ``~stand-in:<instant>:<message id>``), as an owner's
-  token (a new digest) and message (a new ID) are;
+  (``~stand-in:<address>:<half a digest>``, ``~stand-in:<address>:<instant>:<message id>``),
+  as an owner's token (a new digest) and message (``<candidate ID>:<message ID>``)
+  are, and at scattered places among their kind's keys as an owner's are: never
+  always the last key (SQLite appends a last key to its B-tree at another cost than
+  it inserts one in the middle);
 - a link's issue is noted per address and purpose
   (``~stand-in:<address>:<purpose>``), for nobody and for an owner alike (an
   owner's link is in its account's generation, whose record only revocations
@@ -107,6 +110,9 @@ WRITES_SWEEP = 16
 
 _VERSION = frozenset({"version"})
 
+_ADDRESS_LENGTH = 32
+"""Hexadecimal digits of an address's own stand-in key after ``~stand-in:``."""
+
 
 def slot_key(slot: int) -> str:
     """The key of stand-in slot ``slot`` in every kind, e.g. ``~stand-in:0042``."""
@@ -132,8 +138,17 @@ class StandIns:
         self._tx = tx
         mac = hmac.new(secret, _text.email_key(email).encode("ascii"), hashlib.sha256)
         self.key = slot_key(int.from_bytes(mac.digest()[:8], "big") % pool)
-        self.address = f"{STAND_IN}:{mac.hexdigest()[:32]}"
+        self.address = f"{STAND_IN}:{mac.hexdigest()[:_ADDRESS_LENGTH]}"
         """The address's own stand-in key (the subject of its stand-in links)."""
+
+    def message(self, now: datetime, unique: str) -> str:
+        """The key of a new stand-in message for this address,
+        ``~stand-in:<address key>:<instant>:<message id>``: the address's own stand-in
+        key first, as a real message's key starts with its owner's candidate ID, so
+        that the two are new records at scattered places among their kind's keys
+        (a key in the order of ``now`` would always be the last one, and a store
+        writes a new last key at another cost than one in the middle)."""
+        return f"{self.address}:{_stamp(now)}:{unique}"
 
     @staticmethod
     def fresh(now: datetime, unique: str) -> str:
@@ -291,7 +306,7 @@ class StandInSweep:
             return found is not None and found.issued_at < issued_before
 
         def delivered(record: Record) -> bool:
-            stamp = record.key[len(STAND_IN) + 1 :].partition(":")[0]
+            stamp = _message_stamp(record.key)
             # a slot of the pool of earlier versions (``~stand-in:0042``) has no stamp
             return (len(stamp) != 16 or stamp < _stamp(issued_before)) and _delivered(record)
 
@@ -326,6 +341,15 @@ def _sweep_oldest(tx: Transaction, kind: str, cut: str) -> None:
         locked = load_for_update(tx, kind, record.key)
         if locked is not None:
             tx.delete(kind, locked.key, locked.version)
+
+
+def _message_stamp(key: str) -> str:
+    """The instant part of a stand-in message's key: after the address's key
+    (``~stand-in:<32 hex>:<stamp>:<id>``, see :meth:`StandIns.message`), or first
+    (``~stand-in:<stamp>:<id>``, as :meth:`StandIns.fresh` and earlier versions
+    write them)."""
+    parts = key[len(STAND_IN) + 1 :].split(":", 2)
+    return parts[1] if len(parts[0]) == _ADDRESS_LENGTH and len(parts) > 1 else parts[0]
 
 
 def _delivered(record: Record) -> bool:
