@@ -383,8 +383,8 @@ def bench_enumeration(
         "account 0.8 ms against 159 ms for an unknown address (100%), "
         "`request_password_reset` and `resend_activation` 97.5%. Stand-in messages "
         "are keyed by the address's stand-in key since they were found to be the "
-        "last key of their kind, where a real message lands in the middle (see the "
-        "notes under the table).\n\n" + HEADER
+        "last key of their kind, where a real message lands in the middle "
+        "(section 7b).\n\n" + HEADER
     )
     rows = run(backends, samples, lambda line: rep.add(line), warmup, only)
     worst = max((r for r in rows if "control" not in r[1]), key=lambda r: r[6])
