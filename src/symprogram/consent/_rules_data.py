@@ -8,6 +8,7 @@ from there.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from itertools import islice
@@ -120,14 +121,43 @@ def _with_data(
     return tuple(sorted(kept.values(), key=lambda d: d.name))
 
 
+_CHECKED_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+"""Tuples of item names already checked, with their answer (the same names come with
+every registration): at most :data:`_CHECKED_NAMES_MAX`, forgotten all at once."""
+_CHECKED_NAMES_MAX = 256
+
+
 def check_item_names(names: object) -> tuple[str, ...]:
     """The names of items of personal information gathered at once, sorted and distinct.
+
+    A tuple of ``str`` accepted before is answered from a memo (the answer of
+    :func:`check_item_names_plain` for it, which depends on nothing else); every
+    other input, and every refusal, is checked afresh.
 
     Raises:
         ValidationError: not a non-empty collection of item names (``invalid_data``:
             each is one line of non-blank text without a control character or a
             lone surrogate); ``item_name_too_long``.
         LimitExceeded: more than :data:`MAX_ITEMS` (``too_many_items``).
+    """
+    # only a tuple of exact str: hashable, and equal means the same text
+    if names.__class__ is not tuple or not all(n.__class__ is str for n in names):
+        return check_item_names_plain(names)
+    known = _CHECKED_NAMES.get(names)
+    if known is not None:
+        return known
+    checked = check_item_names_plain(names)
+    if len(_CHECKED_NAMES) >= _CHECKED_NAMES_MAX:
+        _CHECKED_NAMES.clear()
+    _CHECKED_NAMES[names] = checked
+    return checked
+
+
+def check_item_names_plain(names: object) -> tuple[str, ...]:
+    """:func:`check_item_names` without its memo: every name checked each time.
+
+    Raises:
+        ValidationError, LimitExceeded: as :func:`check_item_names`.
     """
     if isinstance(names, (str, bytes, Mapping)) or not isinstance(names, Iterable):
         raise ValidationError(
@@ -309,6 +339,16 @@ def _forms(item: str) -> set[str]:
     return forms
 
 
+def logged_forms_plain(items: tuple[str, ...]) -> frozenset[str]:
+    """Every form (any case, singular or plural) of the traffic log's ``items``."""
+    return frozenset().union(*(_forms(item) for item in items))
+
+
+logged_forms = functools.lru_cache(maxsize=64)(logged_forms_plain)
+""":func:`logged_forms_plain`, remembered per tuple of items (a policy's traffic
+items are the same for every record made under it)."""
+
+
 def _names_not_text() -> ValidationError:
     return ValidationError(
         "the names of personal information items must be text", field="data", code="invalid_data"
@@ -342,7 +382,7 @@ def check_not_traffic(policy: Policy, names: Iterable[str]) -> None:
     traffic = policy.traffic
     if traffic is None or traffic.correlated_with_personal_information:
         return
-    logged = set().union(*(_forms(item) for item in traffic.items))
+    logged = logged_forms(traffic.items)
     refused = sorted(name for name in names if name.casefold() in logged)
     if refused:
         raise ValidationError(
