@@ -368,9 +368,16 @@ def canonical_json(value: Any) -> str:
             another type, a key that is not text or a number), or nested too deeply.
     """
     try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return _canonical_encode(value)
     except (TypeError, ValueError, RecursionError) as exc:
         raise _not_serializable(exc) from None
+
+
+# What ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
+# runs, its encoder built once: ``json.dumps`` with any option builds a new one per call.
+_canonical_encode: Callable[[Any], str] = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False
+).encode
 
 
 # What json.loads(str) runs, less its wrapping (same options as json's default decoder).
