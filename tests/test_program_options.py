@@ -73,3 +73,43 @@ def test_a_deprecated_option_warns_at_the_caller_and_still_works() -> None:
     assert any(w.filename == __file__ for w in caught)
     with program:
         assert terms is program.accounts.catalogue
+
+
+@pytest.mark.parametrize("name", ["outbox", "store", "clok", "catalogue", "settings"])
+def test_a_keyword_the_program_does_not_take_is_refused(name: str) -> None:
+    """``Program.open(url, outbox=...)`` is ValidationError unknown_option, not a TypeError."""
+    for build in (
+        lambda: Program.open("memory://", **{name: 1}),
+        lambda: Program.in_memory(**{name: 1}),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            build()
+        assert "unknown_option" == caught.value.code
+        assert name == caught.value.field
+        assert "notifier" in caught.value.message
+
+
+def test_open_closes_the_store_it_opened_when_the_program_refuses_its_options(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A refused ``options`` leaves no store (a database connection) open behind it."""
+    import symprogram.program as program_module
+    from symprogram.storage.memory import MemoryStore
+
+    opened: list[MemoryStore] = []
+    closed: list[MemoryStore] = []
+
+    class Recording(MemoryStore):
+        def close(self) -> None:
+            closed.append(self)
+            super().close()
+
+    def open_store(url: object) -> MemoryStore:
+        opened.append(Recording())
+        return opened[-1]
+
+    monkeypatch.setattr(program_module, "open_store", open_store)
+    with pytest.raises(ValidationError) as caught:
+        Program.open("memory://", options={"nope": {}})
+    assert "unknown_service" == caught.value.code
+    assert opened == closed and len(opened) == 1

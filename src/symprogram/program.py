@@ -105,6 +105,23 @@ def _checked_options(options: object) -> dict[str, dict[str, Any]]:
     return checked
 
 
+_PROGRAM_KEYWORDS = ("notifier", "ledger_key", "options")
+"""The keyword arguments :meth:`Program.open` and :meth:`Program.in_memory` pass on."""
+
+
+def _checked_keywords(kwargs: Mapping[str, object]) -> None:
+    """Refuse a keyword argument the program's constructor does not take."""
+    unknown = sorted(name for name in kwargs if name not in _PROGRAM_KEYWORDS)
+    if unknown:
+        raise ValidationError(
+            f"Program has no option {unknown[0]!r} (options: clock, "
+            f"{', '.join(_PROGRAM_KEYWORDS)}; a service's own options go in "
+            "options={service: {...}})",
+            field=unknown[0],
+            code="unknown_option",
+        )
+
+
 class Program(Closing):
     """A partner and customer program: accounts, awards, entitlements and consent.
 
@@ -192,9 +209,18 @@ class Program(Closing):
     # -- construction -------------------------------------------------------------
     @classmethod
     def in_memory(cls, *, clock: Clock | None = None, **kwargs: Any) -> Program:
-        """A program kept in memory: for tests, demos and prototypes."""
+        """A program kept in memory: for tests, demos and prototypes.
+
+        Takes the keyword arguments of the constructor (``notifier``,
+        ``ledger_key``, ``options``).
+
+        Raises:
+            ValidationError: another keyword argument (``unknown_option``), or
+                what the constructor refuses.
+        """
         from symprogram.storage.memory import MemoryStore
 
+        _checked_keywords(kwargs)
         return cls(MemoryStore(), clock=clock, **kwargs)
 
     @classmethod
@@ -218,12 +244,24 @@ class Program(Closing):
         rolls back). Without ``url``, the ``SYMPROGRAM_STORAGE`` environment
         variable, then memory.
 
+        The other keyword arguments are the constructor's (``notifier``,
+        ``ledger_key``, ``options``); when the constructor refuses one, the store
+        just opened is closed again.
+
         Raises:
-            ValidationError: the URL is not understood (``invalid_storage_url``)
-                or no backend is registered for its scheme
-                (``unknown_storage_scheme``).
+            ValidationError: the URL is not understood (``invalid_storage_url``),
+                no backend is registered for its scheme
+                (``unknown_storage_scheme``), a keyword argument the constructor
+                does not take (``unknown_option``), or what the constructor
+                refuses (``invalid_clock``, ``unknown_service``, ...).
         """
-        return cls(open_store(url), clock=clock, **kwargs)
+        _checked_keywords(kwargs)
+        store = open_store(url)
+        try:
+            return cls(store, clock=clock, **kwargs)
+        except BaseException:
+            store.close()
+            raise
 
     def now(self) -> datetime:
         """The program clock's current instant."""
