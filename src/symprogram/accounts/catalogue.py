@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -40,9 +41,11 @@ def load(path: str | Path) -> TermsCatalogue:
     """A catalogue from the TOML file ``path``; a version's ``file`` is read beside it.
 
     Raises:
-        CatalogueError: the file cannot be read (``catalogue_invalid``), or what
-            :func:`from_toml` refuses.
+        CatalogueError: ``path`` is no path or the file cannot be read
+            (``catalogue_invalid``), or what :func:`from_toml` refuses.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise CatalogueError(f"path must be a file path, not {type(path).__name__}", field="path")
     where = Path(path)
     try:
         text = where.read_text(encoding="utf-8")

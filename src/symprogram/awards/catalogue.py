@@ -48,6 +48,7 @@ Error codes: ``catalogue_not_found``, ``invalid_toml``, ``unsupported_format``,
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -171,9 +172,15 @@ def load(path: str | Path) -> AwardCatalogue:
     """Read and validate a catalogue file.
 
     Raises:
-        CatalogueError: the file is missing (``catalogue_not_found``), not TOML
-            (``invalid_toml``) or has a bad entry.
+        CatalogueError: ``path`` is no path or the file is missing
+            (``catalogue_not_found``), not TOML (``invalid_toml``) or has a bad entry.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise CatalogueError(
+            f"path must be a file path, not {type(path).__name__}",
+            field="path",
+            code="catalogue_not_found",
+        )
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:  # a NUL in the path, a name too long, not UTF-8

@@ -61,6 +61,18 @@ def _first_error(exc: BaseException) -> SymprogramError | None:
     return None
 
 
+def _missing_key(exc: BaseException) -> str | None:
+    """The key a ``KeyError`` in ``exc`` (or in its group) names, if any."""
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):
+        return exc.args[0]
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _missing_key(inner)
+            if found is not None:
+                return found
+    return None
+
+
 def _policy_from_mapping(raw: Mapping[str, Any], *, source: str = "policy") -> Policy:
     """Build a :class:`Policy` from parsed TOML/JSON data.
 
@@ -72,8 +84,14 @@ def _policy_from_mapping(raw: Mapping[str, Any], *, source: str = "policy") -> P
         return _CONVERTER.structure(dict(raw), Policy)
     except (cattrs.BaseValidationError, SymprogramError, ValueError, TypeError, KeyError) as exc:
         inner = _first_error(exc)
-        field = inner.field if inner is not None else None
-        message = inner.message if inner is not None else str(exc)
+        missing = _missing_key(exc) if inner is None else None
+        field = inner.field if inner is not None else missing
+        if inner is not None:
+            message = inner.message
+        elif missing is not None:
+            message = f"the required key {missing!r} is missing"
+        else:
+            message = str(exc)
         raise CatalogueError(
             f"{source}: {message}",
             field=field,
@@ -173,8 +191,15 @@ def load(path: str | os.PathLike[str]) -> PolicyCatalogue:
     """Read a TOML policy file.
 
     Raises:
-        CatalogueError: unreadable file (code ``catalogue_unreadable``) or invalid policy.
+        CatalogueError: ``path`` is no path or the file is unreadable (code
+            ``catalogue_unreadable``), or an invalid policy.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise CatalogueError(
+            f"path must be a file path, not {type(path).__name__}",
+            field="path",
+            code="catalogue_unreadable",
+        )
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
