@@ -35,6 +35,13 @@ class Policies(ConsentBase):
         """The policy catalogue in use (including versions published through the store)."""
         return self._policies()
 
+    @property
+    def catalogue(self) -> PolicyCatalogue:
+        """The policy catalogue in use, as :attr:`policies`: the name the other
+        services give theirs (``accounts.catalogue``, ``awards.catalogue``,
+        ``entitlements.catalogue``) and the service's ``catalogue=`` option."""
+        return self._policies()
+
     def refresh_policies(self) -> PolicyCatalogue:
         """Re-read published policy versions from the store (e.g. published by another process)."""
         with self._store.transaction(readonly=True) as tx:

@@ -166,6 +166,7 @@ class ConsentService(Choices, Queries, Policies, PersonalData, Rebuilding, Ledge
         self._subscriptions = optional_instance(subscriptions, Subscriptions, "subscriptions")
         self._store = check_port(store, Store, "store")
         self._clock = check_port(clock, Clock, "clock")
+        self._settings = settings
         self._base = catalogue
         self._catalogue = self._base
         self._published = -1
@@ -175,3 +176,9 @@ class ConsentService(Choices, Queries, Policies, PersonalData, Rebuilding, Ledge
         self._index = AudienceIndex(store, self._projections)
         memo_limit = settings.memo_limit if settings.memo_limit is not None else _MEMO_LIMIT
         self._memo = TokenMemo(store, limit=memo_limit)
+
+    @property
+    def settings(self) -> ConsentSettings:
+        """The options in use (as ``accounts.settings``, ``awards.settings`` and
+        ``entitlements.settings``)."""
+        return self._settings
