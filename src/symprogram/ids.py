@@ -191,7 +191,7 @@ def _invalid(message: str) -> ValidationError:
 
 @attrs.frozen(order=True, repr=False)
 class CandidateId:
-    """The identifier issued to a candidate, e.g. ``SP-7Q2M-0KXD-9HZT-4``.
+    """The identifier issued to a candidate, e.g. ``SP-7Q2M-0KXD-9HZT-D``.
 
     Construct one with :meth:`generate` or :meth:`parse`; the constructor
     itself only accepts the strict compact form.

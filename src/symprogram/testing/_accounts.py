@@ -131,7 +131,7 @@ def passwords(*, avoiding: models.ContactDetails | None = None) -> st.SearchStra
 
 
 def candidate_ids() -> st.SearchStrategy[str]:
-    """Candidate IDs in display form, e.g. ``SP-7Q2M-0KXD-9HZT-4``."""
+    """Candidate IDs in display form, e.g. ``SP-7Q2M-0KXD-9HZT-D``."""
     return st.integers(min_value=0, max_value=2**32).map(
         lambda seed: CandidateId.generate(random.Random(seed)).display
     )
