@@ -49,6 +49,8 @@ __all__ = [
     "as_text",
     "check_batch",
     "check_callback",
+    "check_file_path",
+    "check_timeout",
     "check_bounds",
     "checked_items",
     "check_entry",
@@ -107,6 +109,46 @@ def _file_of(path: str) -> str | None:
             return None
         rest = slash + rest
     return urllib.parse.unquote(rest)
+
+
+def check_file_path(path: object) -> str:
+    """``path`` as text, when it is a text path (or an ``os.PathLike`` of one).
+
+    Raises:
+        ValidationError: anything else (``None``, a number, bytes), or a path with
+            a NUL or a lone surrogate (``invalid_path``).
+    """
+    text = os.fspath(path) if isinstance(path, str | os.PathLike) else None
+    if not isinstance(text, str):
+        raise ValidationError(
+            f"path must be a file path (text), not {type(path).__name__}",
+            field="path",
+            code="invalid_path",
+        )
+    if "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise ValidationError(
+            "path may not contain NUL or lone surrogates", field="path", code="invalid_path"
+        )
+    return text
+
+
+def check_timeout(timeout: object) -> float:
+    """``timeout`` in seconds, when it is a number from 0 to a day.
+
+    Raises:
+        ValidationError: anything else (``invalid_timeout``).
+    """
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 <= timeout <= 86_400
+    ):
+        raise ValidationError(
+            "timeout must be a number of seconds from 0 to 86400",
+            field="timeout",
+            code="invalid_timeout",
+        )
+    return float(timeout)
 
 
 def create_private_file(path: str) -> bool:

@@ -63,11 +63,13 @@ from symprogram.storage._base import (
     as_int,
     as_text,
     check_entry,
+    check_file_path,
     check_index,
     check_key,
     check_pair,
     check_read,
     check_save,
+    check_timeout,
     check_version,
     check_writable,
     checked_items,
@@ -482,7 +484,9 @@ class SQLiteStore(Closing, CommitHooks):
 
     Raises:
         ValidationError: a bad ``cache_mb`` (``invalid_cache_size``) or
-            ``checkpoint_pages`` (``invalid_checkpoint_pages``): positive integers.
+            ``checkpoint_pages`` (``invalid_checkpoint_pages``): positive integers;
+            a ``path`` that is no text path (``invalid_path``); a ``timeout``
+            that is not 0 to 86,400 seconds (``invalid_timeout``).
         StorageError: the file cannot be opened, is not a symprogram database
             (``not_a_symprogram_database``) or was written by a newer release
             (``schema_too_new``).
@@ -497,16 +501,12 @@ class SQLiteStore(Closing, CommitHooks):
         cache_mb: int = DEFAULT_CACHE_MB,
         checkpoint_pages: int = DEFAULT_CHECKPOINT_PAGES,
     ) -> None:
-        self.path = os.fspath(path)
-        if "\x00" in self.path or any("\ud800" <= ch <= "\udfff" for ch in self.path):
-            raise ValidationError(
-                "path may not contain NUL or lone surrogates", field="path", code="invalid_path"
-            )
+        self.path = check_file_path(path)
         self._cache_mb = _positive(cache_mb, "cache_mb", "invalid_cache_size", 1 << 20)
         self._checkpoint_pages = _positive(
             checkpoint_pages, "checkpoint_pages", "invalid_checkpoint_pages", 1 << 30
         )
-        self._timeout = timeout
+        self._timeout = check_timeout(timeout)
         self._lock = threading.RLock()
         self._units: Units[SQLiteTransaction] = Units(self._begin, self._end, lock=self._lock)
         self._open = self._units.open
@@ -516,12 +516,12 @@ class SQLiteStore(Closing, CommitHooks):
         create_private_file(self.path)
         try:
             self._conn = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+                self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
             raise _translate(exc) from exc
         try:
-            self._exec(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._exec(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
             self._recognise()
             self._configure()
             self._migrate()
