@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from symprogram import Program, ValidationError
+from symprogram import Outbox, Program, ValidationError
 from symprogram.accounts import ScryptHasher
 
 
@@ -113,3 +113,13 @@ def test_open_closes_the_store_it_opened_when_the_program_refuses_its_options(
         Program.open("memory://", options={"nope": {}})
     assert "unknown_service" == caught.value.code
     assert opened == closed and len(opened) == 1
+
+
+@pytest.mark.parametrize("notifier", [5, "outbox", print, Outbox])
+def test_a_notifier_that_is_not_one_is_refused_when_the_program_is_built(
+    notifier: object,
+) -> None:
+    """Not at the first message the program sends, as it was."""
+    with pytest.raises(ValidationError) as caught:
+        Program.in_memory(notifier=notifier)  # type: ignore[arg-type]
+    assert ("invalid_notifier", "notifier") == (caught.value.code, caught.value.field)

@@ -25,6 +25,7 @@ from symprogram._bridges import (
     candidate_anchors,
     score_report_checks,
 )
+from symprogram._checks import check_port
 from symprogram._closing import Closing
 from symprogram._verifications import failed_verifications
 from symprogram.clock import Clock, SystemClock, ensure_utc
@@ -151,6 +152,8 @@ class Program(Closing):
 
     Raises:
         ValidationError: a store or clock that is not one, or bad options; a
+            notifier without a ``send`` method (``invalid_notifier``, when the
+            program is built rather than at the first message); a
             ``ledger_key`` that is not non-empty bytes or a key ring (``invalid_key``).
     """
 
@@ -173,7 +176,9 @@ class Program(Closing):
             raise ValidationError(
                 "clock must have a now() method", field="clock", code="invalid_clock"
             )
-        self.notifier: Notifier = notifier if notifier is not None else Outbox()
+        self.notifier: Notifier = (
+            Outbox() if notifier is None else check_port(notifier, Notifier, "notifier")
+        )
         self._ledger_key = as_ledger_keys(ledger_key)
         self._options = _checked_options(options)
         self._deprecated_options = {
