@@ -8,7 +8,10 @@ Hypothesis how-to) are run by calling what they define.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Any
 
 import pytest
 
+import symprogram
 from symprogram import FixedClock, Outbox, Program
 from symprogram.accounts import ScryptHasher
 
@@ -116,3 +120,81 @@ def test_howto_erasure_erases_and_the_proof_verifies(
     assert printed[-1].isdigit() and int(printed[-1]) >= 1
     with Program.open("sqlite:///program.db") as program:
         assert program.accounts.find_by_email("ada@example.com") is None
+
+
+MY_STORE = '''\
+from pathlib import Path
+
+from symprogram.storage.sqlite import SQLiteStore
+
+
+class MyStore(SQLiteStore):
+    """A store kept in a folder of its own: the page's stand-in for your adapter."""
+
+    def __init__(self, folder):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        super().__init__(Path(folder) / "program.db")
+'''
+
+
+def test_howto_storage_adapter_contract_and_plug_in(here: Path) -> None:
+    """Step 2 as written, saved as tests/test_my_store.py and run by pytest; then step 3."""
+    subclass, plug_in = python_blocks("howto-storage-adapter.md")
+    assert subclass.startswith("# tests/test_my_store.py\n")
+    package = here / "my_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "store.py").write_text(MY_STORE, encoding="utf-8")
+    (here / "tests").mkdir()
+    (here / "tests" / "test_my_store.py").write_text(subclass, encoding="utf-8")
+    source = Path(symprogram.__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here), str(source)])}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            "reopening or round_trip or stale_version or failed_unit",
+            "tests/test_my_store.py",
+        ],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert 0 == done.returncode, done.stdout[-2000:] + done.stderr[-2000:]
+    assert re.search(r"\b4 passed\b", done.stdout), done.stdout[-500:]
+    sys.path.insert(0, str(here))
+    try:
+        from my_package.store import MyStore  # type: ignore[import-not-found]
+
+        namespace = run(
+            "howto-storage-adapter.md",
+            [plug_in.replace("/var/lib/portal", str(here / "portal"))],
+            {"MyStore": MyStore},
+        )
+    finally:
+        sys.path.remove(str(here))
+        for name in [n for n in sys.modules if n == "my_package" or n.startswith("my_package.")]:
+            del sys.modules[name]
+    with namespace["program"] as program:
+        assert program.consent.grant("s-1", "newsletters", channel="web_form").position == 1
+    assert (here / "portal" / "program.db").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite:///program.db", "sqlite+pysqlite:///program.db"])
+def test_howto_reporting_views_lists_the_views(here: Path, url: str) -> None:
+    """The page's block, on SQLite (both adapters) instead of its PostgreSQL server."""
+    (block,) = python_blocks("howto-reporting-views.md")
+    code, _, comment = block.rpartition("\n# ")
+    server = "postgresql+psycopg://app@db/program"
+    assert server in code
+    namespace = run("howto-reporting-views.md", [code.replace(server, url)], {})
+    with namespace["program"] as program:
+        assert comment.strip() == repr(program.store.view_names)
