@@ -9,7 +9,7 @@ key), ``SYMPROGRAM_LEDGER_RETIRED_KEYS`` (retired keys, comma-separated) and
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -166,16 +166,26 @@ def ledgers_adopt_erasures(state: State, against: Path | None, as_json: bool) ->
     )
 
 
-@json_command(
-    ledgers,
-    "anchor-credentials",
-    click.option(
+def _batch_option(what: str) -> Callable[[Any], Any]:
+    """The ``--batch`` option of a one-time anchoring step (``what``: its help)."""
+    return click.option(
         "--batch",
         type=click.IntRange(1, 10_000),
         default=500,
         show_default=True,
-        help="Candidates read, and anchored, per unit of work.",
-    ),
+        help=what,
+    )
+
+
+def _say_anchored(as_json: bool, count: int, noun: str) -> None:
+    """Say what a one-time anchoring step did: how many of ``noun`` it anchored."""
+    emit(as_json, {"anchored": count}, [f"anchored {count} {noun}{'' if count == 1 else 's'}"])
+
+
+@json_command(
+    ledgers,
+    "anchor-credentials",
+    _batch_option("Candidates read, and anchored, per unit of work."),
 )
 def ledgers_anchor_credentials(state: State, batch: int, as_json: bool) -> None:
     """Once, after upgrading: record the digest of every password hash set before digests.
@@ -183,23 +193,13 @@ def ledgers_anchor_credentials(state: State, batch: int, as_json: bool) -> None:
     Trusts the hashes present when it runs: run it right after upgrading.
     """
     count = keyed_program(state).accounts.anchor_credentials(batch=batch)
-    emit(
-        as_json,
-        {"anchored": count},
-        [f"anchored {count} account credential{'' if count == 1 else 's'}"],
-    )
+    _say_anchored(as_json, count, "account credential")
 
 
 @json_command(
     ledgers,
     "anchor-score-reports",
-    click.option(
-        "--batch",
-        type=click.IntRange(1, 10_000),
-        default=500,
-        show_default=True,
-        help="Score reports read, and anchored, per unit of work.",
-    ),
+    _batch_option("Score reports read, and anchored, per unit of work."),
 )
 def ledgers_anchor_score_reports(state: State, batch: int, as_json: bool) -> None:
     """Once, after upgrading: anchor every score report recorded before reports were.
@@ -207,8 +207,4 @@ def ledgers_anchor_score_reports(state: State, batch: int, as_json: bool) -> Non
     Trusts the reports present when it runs: run it right after upgrading.
     """
     count = keyed_program(state).accounts.anchor_score_reports(batch=batch)
-    emit(
-        as_json,
-        {"anchored": count},
-        [f"anchored {count} score report{'' if count == 1 else 's'}"],
-    )
+    _say_anchored(as_json, count, "score report")

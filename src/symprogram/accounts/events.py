@@ -187,7 +187,19 @@ class ScoreReportClaimed(DomainEvent):
 
 
 @attrs.frozen
-class ScoreReportRecorded(DomainEvent):
+class _ScoreReportExam(DomainEvent):
+    """The exam fields a score report's entries say (never its name or address)."""
+
+    exam_code: str
+    score: int
+    passing_score: int
+    exam_date: str
+    test_centre: str
+    recorded_at: str
+
+
+@attrs.frozen
+class ScoreReportRecorded(_ScoreReportExam):
     """A score report was recorded: its anchor in the account history.
 
     The subject is the report's own, ``~score-report:<registration number>``
@@ -201,12 +213,6 @@ class ScoreReportRecorded(DomainEvent):
     when it runs).
     """
 
-    exam_code: str
-    score: int
-    passing_score: int
-    exam_date: str
-    test_centre: str
-    recorded_at: str
     personal_digest: str
     personal_salt: str
     personal_key: str | None
@@ -214,7 +220,7 @@ class ScoreReportRecorded(DomainEvent):
 
 
 @attrs.frozen
-class ScoreReportErased(DomainEvent):
+class ScoreReportErased(_ScoreReportExam):
     """The name and address on a score report were erased (its subject's last entry).
 
     Every earlier entry of the report's subject lost its data (the digest of the
@@ -222,13 +228,6 @@ class ScoreReportErased(DomainEvent):
     exam fields again, as the history had them, and that the personal fields are
     now the erasure markers.
     """
-
-    exam_code: str
-    score: int
-    passing_score: int
-    exam_date: str
-    test_centre: str
-    recorded_at: str
 
 
 @attrs.frozen

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import cattrs
 
@@ -49,27 +49,32 @@ def __getattr__(name: str) -> Any:
 
 _CONVERTER = make_converter()
 
+T = TypeVar("T")
+
+
+def _first_in(exc: BaseException, pick: Callable[[BaseException], T | None]) -> T | None:
+    """What ``pick`` finds first in ``exc`` or, depth first, in its exception group."""
+    found = pick(exc)
+    if found is None and isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _first_in(inner, pick)
+            if found is not None:
+                break
+    return found
+
 
 def _first_error(exc: BaseException) -> SymprogramError | None:
-    if isinstance(exc, SymprogramError):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _first_error(inner)
-            if found is not None:
-                return found
-    return None
+    return _first_in(exc, lambda e: e if isinstance(e, SymprogramError) else None)
 
 
 def _missing_key(exc: BaseException) -> str | None:
     """The key a ``KeyError`` in ``exc`` (or in its group) names, if any."""
+    return _first_in(exc, _key_named)
+
+
+def _key_named(exc: BaseException) -> str | None:
     if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):
         return exc.args[0]
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _missing_key(inner)
-            if found is not None:
-                return found
     return None
 
 
