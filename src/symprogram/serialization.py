@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
+import os
 import tomllib
 import types
 import typing
@@ -41,6 +42,7 @@ from collections import Counter
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -50,7 +52,7 @@ from cattrs.preconf.json import JsonConverter, configure_converter
 from symprogram import _codegen
 from symprogram._checks import shown
 from symprogram.clock import ensure_utc
-from symprogram.errors import ValidationError
+from symprogram.errors import CatalogueError, ValidationError
 from symprogram.ids import CandidateId
 
 __all__ = [
@@ -559,6 +561,31 @@ def toml_value(text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except RecursionError as exc:
         raise ValueError("TOML nested too deeply to be read") from exc
+
+
+def catalogue_file_text(path: object, *, code: str, what: str = "catalogue") -> str:
+    """The UTF-8 text of the catalogue file ``path``, for every context's ``load``.
+
+    Args:
+        path: a text path or an ``os.PathLike`` of text.
+        code: the loader's own code for a path it cannot read.
+        what: what the file is, for the message.
+
+    Raises:
+        CatalogueError: ``path`` is no path, or the file is missing, unreadable, has
+            a NUL byte or a name too long in its path, or is not UTF-8 (field
+            ``path``, code ``code``).
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise CatalogueError(
+            f"path must be a file path, not {type(path).__name__}", field="path", code=code
+        )
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:  # a NUL in the path, a name too long, not UTF-8
+        raise CatalogueError(
+            f"cannot read {what} {os.fspath(path)!r}: {exc}", field="path", code=code
+        ) from exc
 
 
 def _too_deep() -> ValidationError:

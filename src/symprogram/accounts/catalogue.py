@@ -12,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 from symprogram.accounts.models import AcceptancePath, TermsCatalogue, TermsVersion
 from symprogram.errors import CatalogueError, SymprogramError
-from symprogram.serialization import toml_value
+from symprogram.serialization import catalogue_file_text, toml_value
 
 __all__ = ["default", "from_toml", "load"]
 
@@ -44,13 +43,8 @@ def load(path: str | Path) -> TermsCatalogue:
         CatalogueError: ``path`` is no path or the file cannot be read
             (``catalogue_invalid``), or what :func:`from_toml` refuses.
     """
-    if not isinstance(path, str | os.PathLike):
-        raise CatalogueError(f"path must be a file path, not {type(path).__name__}", field="path")
+    text = catalogue_file_text(path, code=CatalogueError.default_code, what="terms catalogue")
     where = Path(path)
-    try:
-        text = where.read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:  # a NUL in the path, a name too long, not UTF-8
-        raise CatalogueError(f"cannot read terms catalogue {str(where)!r}: {exc}") from exc
     return from_toml(text, read=lambda name: _read_beside(where.parent, name))
 
 

@@ -322,12 +322,7 @@ def require_listed(disclosure: Disclosure, state: CandidateAwards) -> None:
         IntegrityError: ``record_corrupt`` (details: the disclosure's kind and ID).
     """
     if disclosure.disclosure_id not in state.disclosure_ids:
-        raise IntegrityError(
-            f"stored award_disclosure {disclosure.disclosure_id!r} is not one its "
-            "candidate published",
-            code="record_corrupt",
-            details={"kind": "award_disclosure", "key": disclosure.disclosure_id},
-        )
+        raise _corrupt(disclosure, "is not one its candidate published")
 
 
 def require_disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> None:
@@ -339,12 +334,16 @@ def require_disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) ->
         IntegrityError: ``record_corrupt`` (details: the disclosure's kind and ID).
     """
     if not disclosure_anchored(disclosure, entries):
-        raise IntegrityError(
-            f"stored award_disclosure {disclosure.disclosure_id!r} is not as its "
-            "candidate's history says",
-            code="record_corrupt",
-            details={"kind": "award_disclosure", "key": disclosure.disclosure_id},
-        )
+        raise _corrupt(disclosure, "is not as its candidate's history says")
+
+
+def _corrupt(disclosure: Disclosure, why: str) -> IntegrityError:
+    """The ``record_corrupt`` refusal of a stored disclosure (``why``: what is wrong)."""
+    return IntegrityError(
+        f"stored award_disclosure {disclosure.disclosure_id!r} {why}",
+        code="record_corrupt",
+        details={"kind": "award_disclosure", "key": disclosure.disclosure_id},
+    )
 
 
 def mismatch_view(disclosure: Disclosure, at: datetime) -> DisclosureView:

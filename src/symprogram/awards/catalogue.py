@@ -48,7 +48,6 @@ Error codes: ``catalogue_not_found``, ``invalid_toml``, ``unsupported_format``,
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -76,7 +75,7 @@ from symprogram.awards._models_catalogue import (
     requirement_children as requirement_children,
 )
 from symprogram.errors import CatalogueError, ValidationError
-from symprogram.serialization import toml_value
+from symprogram.serialization import catalogue_file_text, toml_value
 
 # AwardCatalogue and requirement_children stay importable from here (their old
 # home); they live in symprogram.awards.models.
@@ -175,20 +174,7 @@ def load(path: str | Path) -> AwardCatalogue:
         CatalogueError: ``path`` is no path or the file is missing
             (``catalogue_not_found``), not TOML (``invalid_toml``) or has a bad entry.
     """
-    if not isinstance(path, str | os.PathLike):
-        raise CatalogueError(
-            f"path must be a file path, not {type(path).__name__}",
-            field="path",
-            code="catalogue_not_found",
-        )
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:  # a NUL in the path, a name too long, not UTF-8
-        raise CatalogueError(
-            f"cannot read catalogue {str(path)!r}: {exc}",
-            field="path",
-            code="catalogue_not_found",
-        ) from exc
+    text = catalogue_file_text(path, code="catalogue_not_found")
     return from_toml(text, source=str(path))
 
 

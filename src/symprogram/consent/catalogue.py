@@ -30,7 +30,7 @@ from symprogram._checks import check_enum
 from symprogram._deprecation import warn_deprecated
 from symprogram.consent.models import LegalBasis, Policy, PolicyCatalogue, PolicyReading
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
-from symprogram.serialization import make_converter, toml_value
+from symprogram.serialization import catalogue_file_text, make_converter, toml_value
 
 __all__ = ["PolicyCatalogue", "default", "from_toml", "load"]
 
@@ -199,17 +199,5 @@ def load(path: str | os.PathLike[str]) -> PolicyCatalogue:
         CatalogueError: ``path`` is no path or the file is unreadable (code
             ``catalogue_unreadable``), or an invalid policy.
     """
-    if not isinstance(path, str | os.PathLike):
-        raise CatalogueError(
-            f"path must be a file path, not {type(path).__name__}",
-            field="path",
-            code="catalogue_unreadable",
-        )
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, ValueError) as exc:  # a NUL in the path, a name too long, not UTF-8
-        raise CatalogueError(
-            f"cannot read {os.fspath(path)!s}: {exc}", code="catalogue_unreadable"
-        ) from exc
+    text = catalogue_file_text(path, code="catalogue_unreadable", what="privacy policy")
     return from_toml(text, source=os.fspath(path))
