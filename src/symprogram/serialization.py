@@ -58,6 +58,7 @@ from symprogram.ids import CandidateId
 __all__ = [
     "TAG",
     "canonical_json",
+    "catalogue_file_text",
     "dumps",
     "dumps_without",
     "loads",
