@@ -109,7 +109,9 @@ __all__ = [
     "former_email_index_differences",
     "former_emails",
     "mentions_account",
+    "incident_anchored",
     "incident_named",
+    "login_anchored",
     "named_records",
     "report_named",
     "said_credential",
@@ -201,6 +203,72 @@ def said_credential(entries: SaidEntries) -> object:
         elif kind == _ERASED:
             said = None
     return said
+
+
+def _superseded_credentials(pairs: SaidEntries) -> frozenset[str]:
+    """The digests of password hashes the history recorded and later replaced (by a
+    change, reset or rehash: a later entry recording another digest, or none)."""
+    superseded: set[str] = set()
+    current: str | None = None
+    for kind, data in pairs:
+        if kind not in _CREDENTIAL_KINDS:
+            continue
+        digest = said_text(data, "credential_digest")
+        if current is not None and digest != current:
+            superseded.add(current)
+        current = digest
+    return frozenset(superseded - {current} if current is not None else superseded)
+
+
+def login_anchored(candidate: Candidate | None, encoded: str, entries: SaidEntries) -> bool:
+    """Whether the account a log-in found is the one its history ``entries`` (oldest
+    first) say, with the stored password hash ``encoded``.
+
+    A candidate row (with its ``candidate_email`` index entry and credential row) put
+    back from an older backup holds what the history since changed: the address it
+    had before an e-mail change, the status it had before a suspension or closure,
+    or the hash it had before a password change or reset. A log-in refuses it,
+    exactly as a wrong password. Compared, as :func:`candidate_differences` compares
+    them: the history must say something of the account (its registration) and not
+    record its erasure; the stored ``status`` and address must be the ones the
+    history gives it (a field whose entry was erased is not compared); and the
+    SHA-256 of ``encoded`` must not be a digest the history recorded and later
+    replaced (a hash put back from before a change). A hash whose digest the
+    history never recorded is left to
+    :func:`~symprogram.accounts.rules.credential_anchored` (compared with the
+    candidate's own digest). Nothing to compare (``True``) without a candidate.
+    The digest is computed and the entries replayed either way: the same work for
+    every address.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from symprogram.accounts.models import ContactDetails
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> contact = ContactDetails("ada@example.com", "Ada", "Lovelace", "Acme", "Acme", "en")
+        >>> ada = Candidate("SP-1", "active", contact, at, at, at)
+        >>> said = [("candidate_registered", {"email": "ada@example.com"}),
+        ...         ("account_status_changed", {"status": "active"})]
+        >>> login_anchored(ada, "$scrypt$x", said)
+        True
+        >>> moved = ("email_changed", {"email": "ada@example.org"})
+        >>> login_anchored(ada, "$scrypt$x", [*said, moved])
+        False
+        >>> old = ("password_changed", {"credential_digest": credential_digest("$scrypt$x")})
+        >>> new = ("password_changed", {"credential_digest": credential_digest("$scrypt$y")})
+        >>> login_anchored(ada, "$scrypt$x", [*said, old, new])
+        False
+    """
+    pairs = said_pairs(entries)  # replayed twice
+    digest = credential_digest(encoded)
+    said, erased, status, email = _replayed(pairs)
+    superseded = digest in _superseded_credentials(pairs)
+    if candidate is None:
+        return True
+    if not said or erased or superseded:
+        return False
+    if status is not None and str(candidate.status) != status:
+        return False
+    return email is None or candidate.contact.email == email
 
 
 def credential_differences(
@@ -542,6 +610,39 @@ def incident_named(incident: Incident, candidate: Candidate | None) -> bool:
         candidate: the stored candidate of its ``candidate_id`` (``None``: none).
     """
     return candidate is not None and incident.incident_id in candidate.incidents
+
+
+def incident_anchored(incident: Incident, entries: SaidEntries) -> bool:
+    """Whether the stored ``incident`` is the one its candidate's history ``entries``
+    (oldest first) say: opened there (an ``incident_opened`` entry naming it), with
+    the status and the number of messages its entries give it (as
+    :func:`account_records_differences` compares them).
+
+    The changes of an incident ask it (taking it up, resolving, closing, reopening,
+    posting a message): an incident row put back from before a later entry (a
+    resolved or closed incident put back as open, a message dropped) is not the
+    history's. When an erased entry hides which incident it was about, what it
+    hides is taken as anchored.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> from symprogram.accounts.rules import open_incident
+        >>> incident = open_incident("SP-1", "INC-1", title="Kit", category="general",
+        ...                          body="Where?", author="candidate", at=at)
+        >>> opened = ("incident_opened", {"incident_id": "INC-1"})
+        >>> incident_anchored(incident, [opened])
+        True
+        >>> resolved = ("incident_status_changed", {"incident_id": "INC-1", "status": "resolved"})
+        >>> incident_anchored(incident, [opened, resolved])
+        False
+    """
+    owned = _owned(said_pairs(entries))
+    said = owned.incidents.get(incident.incident_id)
+    if said is None:
+        return not owned.all_incidents
+    stored = {"status": str(incident.status), "messages": len(incident.messages)}
+    return not record_differences(INCIDENT_KIND, incident.incident_id, said, stored)
 
 
 def report_named(report: ScoreReport, candidate: Candidate | None) -> bool:

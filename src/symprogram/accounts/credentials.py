@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -25,6 +27,10 @@ from symprogram.persistence import Transaction
 from symprogram.tokens import TokenPurpose
 
 __all__ = ["MAX_CLIENT_KEY", "Credentials"]
+
+_History = list[tuple[str, Mapping[str, Any] | None]] | None
+"""An account history's ``(kind, data)`` pairs as a log-in reads them (``None``: no
+history that vouches for the account)."""
 
 MAX_CLIENT_KEY = 256
 """The longest client key ``authenticate`` accepts (an IP address, a device ID ...)."""
@@ -64,6 +70,17 @@ class Credentials(LinkRequests, CredentialAnchors):
         only when the history never recorded one; refused when its history does
         not verify or records the account's erasure.
 
+        The account found is compared with its history too
+        (:func:`~symprogram.accounts.rules.login_anchored`; the history's stream is
+        read for every address, the stand-in slot's for an unknown one): a candidate
+        row put back from an older backup, with its ``candidate_email`` index entry
+        and credential row, is refused exactly as a wrong password is when it holds
+        an address the account has since left, a status the history since changed
+        (an account suspended or closed since), or a hash other than the one the
+        history recorded last (the password before a change or reset). An account
+        whose history was never written, or whose history head is not authentic,
+        is refused likewise.
+
         An account whose history never recorded a digest (its hash set by a build
         that recorded none) is anchored on its first successful log-in: in the
         same unit of work as the log-in's other writes, a ``credential_anchored``
@@ -99,11 +116,13 @@ class Credentials(LinkRequests, CredentialAnchors):
         keys = self._failure_keys(normalized, client_key)
         now = self._now()
         loaded = self._read(lambda s: self._load_login(s, normalized, keys))
-        candidate, encoded, failures, said, registered = loaded
+        candidate, encoded, failures, said, history = loaded
         self._enforce_login_limits(failures, now)
         if encoded is None or encoded.startswith(UNUSABLE_PREFIX):
             candidate, encoded = None, self._dummy()  # the same work: one verification
-        anchored = registered and rules.credential_anchored(candidate, encoded, said)
+        anchored = rules.login_anchored(candidate, encoded, history or ())
+        anchored = anchored and history is not None
+        anchored = rules.credential_anchored(candidate, encoded, said) and anchored
         matched = self._matching_form(password, encoded)
         if candidate is None or matched is None or not anchored:
             self._login_failed(keys, now)
@@ -135,21 +154,40 @@ class Credentials(LinkRequests, CredentialAnchors):
 
     def _load_login(
         self, store: AccountsStorage, email: str, keys: tuple[str, ...]
-    ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...], object, bool]:
+    ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...], object, _History]:
         """The failed log-ins counted, the account, its stored hash, what its
-        history says of the hash (see :meth:`_said_credential`) and whether its
-        history holds an account at all (:meth:`_has_history`): the same reads for
-        every address (one candidate record decoded, one credential record and one
-        history head read: the address's stand-in slot's where it has no account),
-        and the history's entries only for an account that keeps no digest."""
+        history says of the hash (see :meth:`_said_credential`) and the history's
+        entries (:meth:`_login_history`): the same reads for every address (one
+        candidate record decoded, one credential record, one history head and one
+        history stream read: the address's stand-in slot's where it has no
+        account), and the history verified only for an account that keeps no
+        digest."""
         failures = tuple(store.requests.recent_key(key) for key in keys)
         found = self._find_owner(store, email)
         slot = self._stand_in(store.tx, email).key
         holder = slot if found is None else found.candidate_id
         encoded = store.credentials.password_hash(holder)
-        registered = self._has_history(store.tx, holder)
+        history = self._login_history(store.tx, holder)
         said = self._said_credential(store.tx, found)
-        return found, None if found is None else encoded, failures, said, registered
+        return found, None if found is None else encoded, failures, said, history
+
+    def _login_history(self, tx: Transaction, key: str) -> _History:
+        """The ``(kind, data)`` pairs of the account history of ``key``, read in ``tx``
+        (compared with the account by
+        :func:`~symprogram.accounts.rules.login_anchored`), or ``None`` when it
+        vouches for nothing: never written (a candidate row written into the
+        database by hand, with its credential and ``candidate_email`` index
+        entry), a head that is not authentic, an unreadable entry, or a key no
+        stream can have. Such a log-in is refused as a wrong password is."""
+        if not self._has_history(tx, key):
+            # the stream is read all the same: the same reads for every address
+            with suppress(IntegrityError, ValidationError):
+                self._history.ledger.entries(tx, key)
+            return None
+        try:
+            return [(e.kind, e.data) for e in self._history.ledger.iter_entries(tx, key)]
+        except (IntegrityError, ValidationError):
+            return None
 
     def _has_history(self, tx: Transaction, key: str) -> bool:
         """Whether the account history of ``key`` was ever written (its head, read and
