@@ -100,6 +100,7 @@ from symprogram.accounts.ports import (
     INCIDENT_KIND,
     SCORE_REPORT_KIND,
 )
+from symprogram.errors import IntegrityError
 
 __all__ = [
     "account_records_differences",
@@ -111,6 +112,7 @@ __all__ = [
     "mentions_account",
     "incident_anchored",
     "incident_named",
+    "require_incident_anchored",
     "login_anchored",
     "named_records",
     "report_named",
@@ -643,6 +645,23 @@ def incident_anchored(incident: Incident, entries: SaidEntries) -> bool:
         return not owned.all_incidents
     stored = {"status": str(incident.status), "messages": len(incident.messages)}
     return not record_differences(INCIDENT_KIND, incident.incident_id, said, stored)
+
+
+def require_incident_anchored(incident: Incident, entries: SaidEntries) -> Incident:
+    """``incident`` if it is as its candidate's history ``entries`` say
+    (:func:`incident_anchored`): an incident row put back from before a later entry
+    is refused, and nothing is changed.
+
+    Raises:
+        IntegrityError: ``record_corrupt`` (details: the incident's kind and ID).
+    """
+    if not incident_anchored(incident, entries):
+        raise IntegrityError(
+            f"stored incident {incident.incident_id!r} is not as its candidate's history says",
+            code="record_corrupt",
+            details={"kind": INCIDENT_KIND, "key": incident.incident_id},
+        )
+    return incident
 
 
 def report_named(report: ScoreReport, candidate: Candidate | None) -> bool:

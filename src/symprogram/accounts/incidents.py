@@ -99,6 +99,8 @@ class Incidents(FlowBase):
 
         Raises:
             NotFound: unknown incident (``incident_not_found``).
+            IntegrityError: the stored incident is not as its candidate's history
+                says, a row put back from before a later entry (``record_corrupt``).
             IllegalTransition: the incident is closed (``incident_closed``).
             ValidationError / LimitExceeded: a bad body or author, or a full
                 conversation (``too_many_messages``).
@@ -114,6 +116,7 @@ class Incidents(FlowBase):
             # The account first, as every writer of the person (its history is written).
             owner = _owner(current, store.candidates.find_for_update(current.candidate_id))
             rules.require_not_erased(owner)
+            current = self._anchored(store, checked, owner)
             incident = store.incidents.save(rules.add_incident_message(current, message))
             self._record(
                 tx,
@@ -135,6 +138,8 @@ class Incidents(FlowBase):
                 account was erased (``account_erased``).
             NotFound: unknown incident, or one its candidate does not list
                 (``incident_not_found``).
+            IntegrityError: the stored incident is not as its candidate's history
+                says, a row put back from before a later entry (``record_corrupt``).
         """
         return self._move_incident(incident_id, IncidentStatus.IN_PROGRESS)
 
@@ -146,6 +151,8 @@ class Incidents(FlowBase):
                 or the account was erased (``account_erased``).
             NotFound: unknown incident, or one its candidate does not list
                 (``incident_not_found``).
+            IntegrityError: the stored incident is not as its candidate's history
+                says, a row put back from before a later entry (``record_corrupt``).
         """
         return self._move_incident(incident_id, IncidentStatus.RESOLVED)
 
@@ -157,6 +164,8 @@ class Incidents(FlowBase):
                 account was erased (``account_erased``).
             NotFound: unknown incident, or one its candidate does not list
                 (``incident_not_found``).
+            IntegrityError: the stored incident is not as its candidate's history
+                says, a row put back from before a later entry (``record_corrupt``).
         """
         return self._move_incident(incident_id, IncidentStatus.CLOSED)
 
@@ -170,6 +179,8 @@ class Incidents(FlowBase):
                 was erased (``account_erased``).
             NotFound: unknown incident, or one its candidate does not list
                 (``incident_not_found``).
+            IntegrityError: the stored incident is not as its candidate's history
+                says, a row put back from before a later entry (``record_corrupt``).
         """
         return self._move_incident(incident_id, IncidentStatus.OPEN)
 
@@ -182,6 +193,7 @@ class Incidents(FlowBase):
             # The account first, as every writer of the person (its history is written).
             candidate = _owner(current, store.candidates.find_for_update(current.candidate_id))
             rules.require_not_erased(candidate)
+            current = self._anchored(store, checked, candidate)
             incident, event = rules.change_incident_status(
                 current,
                 target,
@@ -192,6 +204,23 @@ class Incidents(FlowBase):
             self._record(tx, event)
             self._send(tx, [messages.incident_notice(candidate, incident, "incident_update")])
         return incident
+
+    def _anchored(self, store: AccountsStorage, incident_id: str, owner: Candidate) -> Incident:
+        """The incident ``incident_id`` read again once its candidate ``owner`` is locked
+        (every writer of an incident locks its candidate first, so the incident and
+        the history read next are in step), if it is still ``owner``'s and as the
+        owner's history says (:func:`~symprogram.accounts.rules.incident_anchored`):
+        an incident row put back from before a later entry (a resolved or closed
+        incident put back as open, a message dropped) is refused.
+
+        Raises:
+            NotFound: no longer ``owner``'s (``incident_not_found``).
+            IntegrityError: not as the history says (``record_corrupt``).
+        """
+        incident = store.incidents.get(incident_id)
+        _owner(incident, owner if incident.candidate_id == owner.candidate_id else None)
+        entries = self._history.ledger.iter_entries(store.tx, owner.candidate_id)
+        return rules.require_incident_anchored(incident, ((e.kind, e.data) for e in entries))
 
 
 def _named_incident(store: AccountsStorage, incident_id: str) -> Incident:
