@@ -97,13 +97,16 @@ from symprogram.awards.models import (
     KitStatus,
 )
 from symprogram.awards.ports import CANDIDATE_KIND, DISCLOSURE_KIND, KIT_KIND
+from symprogram.errors import IntegrityError
 
 __all__ = [
     "awards_differences",
     "disclosure_anchored",
     "disclosure_named",
+    "kit_anchored",
     "kit_named",
     "made_kits",
+    "require_kit_anchored",
     "published_disclosures",
 ]
 
@@ -507,3 +510,51 @@ def disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> bool:
     if want is None:
         return not said.all_disclosures
     return not record_differences(DISCLOSURE_KIND, did, want, _disclosure_fields(disclosure))
+
+
+def kit_anchored(kit: KitFulfilment, entries: SaidEntries) -> bool:
+    """Whether the stored ``kit`` is the one its candidate's history ``entries``
+    (oldest first) say: made there (a ``kit_queued`` or ``kit_held`` entry naming it,
+    for its award), with the status its later entries give it (as
+    :func:`awards_differences` compares them). A kit row put back from before it was
+    released, shipped or delivered (a shipped kit put back as queued, which would
+    ship again) is not. When an erased entry hides which kit it was about, what it
+    hides is taken as anchored.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> kit = KitFulfilment("KIT-1", "SP-1", "scs", "G-1", None, KitStatus.HELD, at,
+        ...                     hold_reason="no_postal_address")
+        >>> held = ("kit_held", {"kit_id": "KIT-1", "award_id": "scs"})
+        >>> kit_anchored(kit, [held])
+        True
+        >>> kit_anchored(kit, [held, ("kit_shipped", {"kit_id": "KIT-1"})])
+        False
+    """
+    entries = said_pairs(entries)
+    said = _Said()
+    for kind, data in entries:
+        if kind in _KIT_STATUS:
+            said.kit(kit.candidate_id, kind, data)
+    want = said.kits.get(kit.kit_id)
+    if want is None:
+        return not said.all_kits
+    return not record_differences(KIT_KIND, kit.kit_id, want, _kit_fields(kit))
+
+
+def require_kit_anchored(kit: KitFulfilment, entries: SaidEntries) -> KitFulfilment:
+    """``kit`` if it is as its candidate's history ``entries`` say
+    (:func:`kit_anchored`): a kit row put back from before a later entry is refused,
+    and nothing is changed.
+
+    Raises:
+        IntegrityError: ``record_corrupt`` (details: the kit's kind and ID).
+    """
+    if not kit_anchored(kit, entries):
+        raise IntegrityError(
+            f"stored award_kit {kit.kit_id!r} is not as its candidate's history says",
+            code="record_corrupt",
+            details={"kind": KIT_KIND, "key": kit.kit_id},
+        )
+    return kit

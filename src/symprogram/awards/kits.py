@@ -10,7 +10,9 @@ accounts context records a new postal address) or by :meth:`Kits.ship_kit`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from symprogram.awards import messages, rules
 from symprogram.awards._base import FlowBase
@@ -59,6 +61,23 @@ class Kits(FlowBase):
             )
         return kit, state
 
+    def _anchored_kit(self, tx: Transaction, kit: KitFulfilment) -> KitFulfilment:
+        """``kit`` if it is as its candidate's history says
+        (:func:`~symprogram.awards.rules.kit_anchored`): a kit row put back from before
+        a later entry (a shipped kit put back as queued, which would ship again) is
+        refused. The kit is read again after the history: one changed in between
+        was changed by a concurrent unit of work, and is left to its save, which
+        fails as stale (``ConcurrencyError``), rather than taken for a row put back.
+
+        Raises:
+            IntegrityError: ``record_corrupt``.
+        """
+        read = self._history.ledger.iter_entries(tx, kit.candidate_id)
+        entries = [(e.kind, e.data) for e in read]
+        if self._repo.kit(tx, kit.kit_id).version != kit.version:
+            return kit
+        return rules.require_kit_anchored(kit, entries)
+
     def kit_destination(self, kit_id: str) -> Decision:
         """Whether the kit ``kit_id`` could go out now, and why.
 
@@ -80,10 +99,12 @@ class Kits(FlowBase):
         """Queue every held kit of the candidate now that a postal address is on file.
 
         Returns the kits released (none while no address is on file, nor for a
-        candidate whose awards data was erased). ``Program`` calls it, in the same
-        unit of work, when the accounts context records a postal address; a host
-        using its own directory calls it after the candidate's contact details
-        change.
+        candidate whose awards data was erased). A kit that is not as the
+        candidate's history says (:func:`~symprogram.awards.rules.kit_anchored`: a
+        row put back as held after its release or shipping) is left as it is.
+        ``Program`` calls it, in the same unit of work, when the accounts context
+        records a postal address; a host using its own directory calls it after the
+        candidate's contact details change.
 
         Raises:
             ValidationError: ``invalid_candidate_id``.
@@ -95,9 +116,14 @@ class Kits(FlowBase):
         released = []
         with self._store.transaction() as tx:
             state = self._locked(tx, cid)
+            said: list[tuple[str, Mapping[str, Any] | None]] | None = None
             for kit_id in rules.kits_to_release(state, recipient):
                 kit = self._repo.kit(tx, kit_id)
-                if recipient is not None and rules.releasable(kit, recipient):
+                if recipient is None or not rules.releasable(kit, recipient):
+                    continue
+                if said is None:  # the history, read once for the kits to release
+                    said = [(e.kind, e.data) for e in self._history.ledger.iter_entries(tx, cid)]
+                if rules.kit_anchored(kit, said):  # a kit put back as held stays as it is
                     released.append(self._release(tx, kit, recipient, now))
         return tuple(released)
 
@@ -120,6 +146,8 @@ class Kits(FlowBase):
         Raises:
             IllegalTransition: ``illegal_kit_transition`` (already shipped or delivered),
                 ``account_erased`` (the candidate's data was erased).
+            IntegrityError: ``record_corrupt``: the stored kit is not as its
+                candidate's history says (a row put back from before its shipping).
             Conflict: ``no_postal_address``.
             NotFound: ``award_kit_not_found``.
             ValidationError: ``invalid_kit_id``, ``invalid_tracking``.
@@ -130,6 +158,7 @@ class Kits(FlowBase):
         with self._store.transaction() as tx:
             kit, state = self._named_kit(tx, kid)
             rules.require_not_erased(state)
+            kit = self._anchored_kit(tx, kit)
             address = rules.require_shippable(kit, self._kit_recipient(kit.candidate_id))
             if kit.status is KitStatus.HELD:
                 kit = self._release(tx, kit, address, now)
@@ -156,6 +185,8 @@ class Kits(FlowBase):
         Raises:
             IllegalTransition: ``illegal_kit_transition`` (not shipped),
                 ``account_erased`` (the candidate's data was erased).
+            IntegrityError: ``record_corrupt``: the stored kit is not as its
+                candidate's history says (a row put back from before its delivery).
             NotFound: ``award_kit_not_found``.
             ValidationError: ``invalid_kit_id``.
         """
@@ -164,6 +195,7 @@ class Kits(FlowBase):
         with self._store.transaction() as tx:
             kit, state = self._named_kit(tx, kid)
             rules.require_not_erased(state)
+            kit = self._anchored_kit(tx, kit)
             kit = self._repo.save_kit(tx, rules.kit_delivered(kit, now))
             self._record(tx, KitDelivered(kit.candidate_id, now, kid))
         return kit
