@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -116,14 +115,14 @@ class Credentials(LinkRequests, CredentialAnchors):
         keys = self._failure_keys(normalized, client_key)
         now = self._now()
         loaded = self._read(lambda s: self._load_login(s, normalized, keys))
-        candidate, encoded, failures, said, history = loaded
+        candidate, encoded, failures, said, written = loaded
         self._enforce_login_limits(failures, now)
         if encoded is None or encoded.startswith(UNUSABLE_PREFIX):
             candidate, encoded = None, self._dummy()  # the same work: one verification
-        anchored = rules.login_anchored(candidate, encoded, history or ())
-        anchored = anchored and history is not None
-        anchored = rules.credential_anchored(candidate, encoded, said) and anchored
+        anchored = written and rules.credential_anchored(candidate, encoded, said)
         matched = self._matching_form(password, encoded)
+        if candidate is not None and matched is not None and anchored:
+            anchored = self._anchored_login(candidate, encoded)
         if candidate is None or matched is None or not anchored:
             self._login_failed(keys, now)
             raise rules.invalid_credentials()
@@ -154,40 +153,40 @@ class Credentials(LinkRequests, CredentialAnchors):
 
     def _load_login(
         self, store: AccountsStorage, email: str, keys: tuple[str, ...]
-    ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...], object, _History]:
+    ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...], object, bool]:
         """The failed log-ins counted, the account, its stored hash, what its
-        history says of the hash (see :meth:`_said_credential`) and the history's
-        entries (:meth:`_login_history`): the same reads for every address (one
-        candidate record decoded, one credential record, one history head and one
-        history stream read: the address's stand-in slot's where it has no
-        account), and the history verified only for an account that keeps no
-        digest."""
+        history says of the hash (see :meth:`_said_credential`) and whether its
+        history was ever written (:meth:`_has_history`): the same reads for every
+        address (one candidate record decoded, one credential record and one
+        history head: the address's stand-in slot's where it has no account), and
+        the history verified only for an account that keeps no digest."""
         failures = tuple(store.requests.recent_key(key) for key in keys)
         found = self._find_owner(store, email)
         slot = self._stand_in(store.tx, email).key
         holder = slot if found is None else found.candidate_id
         encoded = store.credentials.password_hash(holder)
-        history = self._login_history(store.tx, holder)
+        written = self._has_history(store.tx, holder)
         said = self._said_credential(store.tx, found)
-        return found, None if found is None else encoded, failures, said, history
+        return found, None if found is None else encoded, failures, said, written
 
-    def _login_history(self, tx: Transaction, key: str) -> _History:
-        """The ``(kind, data)`` pairs of the account history of ``key``, read in ``tx``
-        (compared with the account by
-        :func:`~symprogram.accounts.rules.login_anchored`), or ``None`` when it
-        vouches for nothing: never written (a candidate row written into the
-        database by hand, with its credential and ``candidate_email`` index
-        entry), a head that is not authentic, an unreadable entry, or a key no
-        stream can have. Such a log-in is refused as a wrong password is."""
-        if not self._has_history(tx, key):
-            # the stream is read all the same: the same reads for every address
-            with suppress(IntegrityError, ValidationError):
-                self._history.ledger.entries(tx, key)
-            return None
-        try:
-            return [(e.kind, e.data) for e in self._history.ledger.iter_entries(tx, key)]
-        except (IntegrityError, ValidationError):
-            return None
+    def _anchored_login(self, candidate: Candidate, encoded: str) -> bool:
+        """Whether the account history of ``candidate`` vouches for the account a
+        matching password opens (:func:`~symprogram.accounts.rules.login_anchored`:
+        a row put back from before an e-mail change, a status change or a new
+        password does not). Read only once the password matched, so the history's
+        length costs nothing on the paths an address-guesser can take (a wrong
+        password, an unknown address). A stream that cannot be read, or a key no
+        stream can have, vouches for nothing."""
+        key = candidate.candidate_id
+
+        def read(store: AccountsStorage) -> _History:
+            try:
+                return [(e.kind, e.data) for e in self._history.ledger.iter_entries(store.tx, key)]
+            except (IntegrityError, ValidationError):
+                return None
+
+        history = self._read(read)
+        return history is not None and rules.login_anchored(candidate, encoded, history)
 
     def _has_history(self, tx: Transaction, key: str) -> bool:
         """Whether the account history of ``key`` was ever written (its head, read and
