@@ -11,6 +11,7 @@ Kernel code: it knows no context.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 import warnings
 from collections.abc import Callable, Mapping
@@ -55,6 +56,11 @@ def warn_deprecated(old: str, new: str, since: str, *, stacklevel: int | None = 
 class deprecated_alias:
     """A class attribute that forwards to the method ``new`` and warns.
 
+    ``returns`` converts what ``new`` answers back to what the old name answered
+    (``returns=list`` for an old name that gave a list where the new one gives a
+    tuple). An old name of a generator method is a generator too (it warns when
+    it is first read), so an async proxy still streams it.
+
     Example:
         >>> class Service:
         ...     def get_case(self, case_id: str) -> str:
@@ -62,13 +68,18 @@ class deprecated_alias:
         ...     case = deprecated_alias("get_case", old="case", since="0.2")
     """
 
-    def __init__(self, new: str, *, old: str, since: str = "0.2.0") -> None:
+    def __init__(
+        self,
+        new: str,
+        *,
+        old: str,
+        since: str = "0.2.0",
+        returns: Callable[[Any], Any] | None = None,
+    ) -> None:
         self.new = new
         self.old = old
         self.since = since
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.owner_name = owner.__name__
+        self.returns = returns
 
     @overload
     def __get__(self, instance: None, owner: type) -> deprecated_alias: ...
@@ -80,14 +91,31 @@ class deprecated_alias:
         if instance is None:
             return self
         target = getattr(instance, self.new)
-        owner_name = getattr(self, "owner_name", type(instance).__name__)
+        owner_name = type(instance).__name__  # the service, not the flow declaring the name
+        old, new, since, returns = self.old, self.new, self.since, self.returns
 
-        def forward(*args: Any, **kwargs: Any) -> Any:
-            warn_deprecated(f"{owner_name}.{self.old}()", f"{owner_name}.{self.new}()", self.since)
-            return target(*args, **kwargs)
+        def warn() -> None:
+            warn_deprecated(f"{owner_name}.{old}()", f"{owner_name}.{new}()", since, stacklevel=4)
 
-        forward.__name__ = self.old
-        forward.__doc__ = f"Deprecated since {self.since}: use :meth:`{self.new}`."
+        forward: Callable[..., Any]
+        if returns is None and inspect.isgeneratorfunction(target):
+
+            def stream(*args: Any, **kwargs: Any) -> Any:
+                warn()
+                yield from target(*args, **kwargs)
+
+            forward = stream
+        else:
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                warn()
+                answer = target(*args, **kwargs)
+                return answer if returns is None else returns(answer)
+
+            forward = call
+        forward.__name__ = old
+        forward.__qualname__ = f"{owner_name}.{old}"
+        forward.__doc__ = f"Deprecated since {since}: use :meth:`{new}`."
         return forward
 
 
