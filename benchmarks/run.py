@@ -484,7 +484,7 @@ def bench_audience(rep: Report, sizes: list[int], postgres: str | None) -> None:
     lines = [
         "## 4. Audience query (consent for `special_offers`, half the subjects granted)",
         "",
-        "symprogram: `ConsentService.audience('special_offers', batch=1000)` streamed to the",
+        "symprogram: `ConsentService.iter_audience('special_offers', batch=1000)` streamed to the",
         "end. Hand-written SQL: one query evaluating the same rule with SQLite's JSON",
         "functions (PostgreSQL: `jsonb` and a server-side cursor), rows iterated. Each run in",
         "its own process; peak RSS is that process's `VmHWM`. Seed: SQLite through the",

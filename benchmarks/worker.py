@@ -456,7 +456,7 @@ def audience_copy(src: str, url: str) -> dict[str, Any]:
 
 
 def audience_query(url: str, how: str) -> dict[str, Any]:
-    """Stream the audience of special_offers: symprogram's ``audience()`` or hand-written SQL."""
+    """Stream the audience of special_offers: ``iter_audience()`` or hand-written SQL."""
     count = 0
     if how == "symprogram":
         from symprogram.consent import ConsentService, ConsentSettings
@@ -467,7 +467,7 @@ def audience_query(url: str, how: str) -> dict[str, Any]:
         with store.transaction(readonly=True):
             pass  # connect before the timer starts, as the SQL baselines do
         start = time.perf_counter()
-        for _ in con.audience("special_offers", batch=1000):
+        for _ in con.iter_audience("special_offers", batch=1000):
             count += 1
         elapsed = time.perf_counter() - start
         store.close()

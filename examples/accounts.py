@@ -61,6 +61,6 @@ with Program.in_memory(clock=clock, notifier=outbox) as program:
         print("activating twice:", exc.code)
 
     # 6. Every change is in the tamper-evident account history.
-    for entry in program.history.read(candidate.candidate_id):
+    for entry in program.history.history(candidate.candidate_id):
         print(f"  {entry.position}. {entry.kind}")
     print("history verified:", program.history.verify(candidate.candidate_id).ok)

@@ -166,6 +166,38 @@ def test_iter_methods_are_async_streams(aprogram: AsyncProgram, clock: FixedCloc
     assert expected[:1] == first
 
 
+def test_the_renamed_streams_are_async_streams(aprogram: AsyncProgram) -> None:
+    """iter_subjects, iter_history, iter_audience and iter_subjects_to_notify are streams of
+    what the service yields; the deprecated history.subjects() still streams, warning."""
+
+    async def scenario() -> dict[str, list[Any]]:
+        candidate_id = await _register(aprogram, 1)
+        await aprogram.consent.record_gathered(candidate_id, "other_activities", ["email"])
+        version = aprogram.consent.policies.latest.version
+        streams = {
+            "subjects": aprogram.history.iter_subjects(),
+            "history": aprogram.history.iter_history(candidate_id),
+            "audience": aprogram.consent.iter_audience("newsletters", "email"),
+            "to_notify": aprogram.consent.iter_subjects_to_notify(version),
+        }
+        assert all(isinstance(stream, AsyncStream) for stream in streams.values())
+        seen = {name: [item async for item in stream] for name, stream in streams.items()}
+        old = aprogram.history.subjects()
+        assert isinstance(old, AsyncStream)
+        with pytest.warns(DeprecationWarning, match=r"AccountHistory\.iter_subjects\(\)"):
+            seen["old_subjects"] = [subject async for subject in old]
+        return seen
+
+    seen = asyncio.run(scenario())
+    program = aprogram.program
+    candidate_id = seen["subjects"][0]
+    assert seen["subjects"] == seen["old_subjects"] == list(program.history.iter_subjects())
+    assert list(program.history.history(candidate_id)) == seen["history"]
+    assert [candidate_id] == seen["audience"]
+    version = program.consent.policies.latest.version
+    assert list(program.consent.iter_subjects_to_notify(version)) == seen["to_notify"]
+
+
 def test_context_variables_reach_the_worker(aprogram: AsyncProgram) -> None:
     """A context variable set in the coroutine is seen by the call in the worker."""
     variable: contextvars.ContextVar[str] = contextvars.ContextVar("variable", default="unset")

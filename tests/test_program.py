@@ -66,7 +66,7 @@ def test_certification_journey_across_contexts(program: Program) -> None:
     assert ["scs-endpoint-11"] == [a.award_id for a in view.awards]
     program.awards.revoke_disclosure(cid, published.disclosure.disclosure_id)
     assert () == program.awards.verify_disclosure(published.code).awards
-    kinds = [e.kind for e in program.history.read(cid)]
+    kinds = [e.kind for e in program.history.history(cid)]
     assert len(kinds) >= 5
     assert program.history.verify(cid).ok
 

@@ -82,7 +82,7 @@ class ConsentMarketing:
     switches are the consent purposes ``newsletters`` and ``special_offers``.
     Switching one on records a grant, switching it off an opt-out (a withdrawal
     when a grant stands); reading one asks :meth:`may_contact` (contact by
-    e-mail), which is what ``consent.audience(purpose, "email")`` lists. What a
+    e-mail), which is what ``consent.iter_audience(purpose, "email")`` lists. What a
     registration gathered is recorded with ``consent.record_gathered`` under the
     policy activity :data:`GATHERING_ACTIVITIES` ("or engage in certain other
     activities on our website", the privacy policy), so a registered person is a

@@ -1,8 +1,8 @@
 """The account history: every change to a candidate's account, in order, tamper-evident.
 
 Accounts and awards append :class:`~symprogram.events.DomainEvent` s to it inside
-their units of work; the candidate reads it back with :meth:`AccountHistory.read`
-(or :meth:`AccountHistory.history`) and anybody can check it with
+their units of work; the candidate reads it back with :meth:`AccountHistory.history`
+(streamed: :meth:`AccountHistory.iter_history`) and anybody can check it with
 :meth:`AccountHistory.verify` (every subject: :meth:`AccountHistory.verify_all`),
 which detects any edited, reordered or removed entry (see
 :class:`~symprogram.ledger.Ledger`); against a digest kept outside the database
@@ -18,7 +18,7 @@ Example:
     >>> history = AccountHistory(MemoryStore())
     >>> with history.store.transaction() as tx:
     ...     _ = history.record(tx, DomainEvent("SP-1", datetime(2011, 1, 15, tzinfo=timezone.utc)))
-    >>> [e.kind for e in history.read("SP-1")], history.verify("SP-1").ok
+    >>> [e.kind for e in history.history("SP-1")], history.verify("SP-1").ok
     (['domain_event'], True)
 """
 
@@ -26,19 +26,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from symprogram._anchors import AnchorCheck, check_anchor
 from symprogram._checks import check_instance
+from symprogram._deprecation import deprecated_alias, warn_deprecated
 from symprogram._owned import OwnedKind, OwnerCheck
 from symprogram._verifications import LedgerReads
 from symprogram.errors import ValidationError
 from symprogram.events import DomainEvent, Subscriptions
 from symprogram.ledger import Ledger, LedgerEntry
 from symprogram.persistence import Store, Transaction, check_key
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["AccountHistory"]
 
@@ -181,19 +178,26 @@ class AccountHistory(LedgerReads):
             self.subscriptions.publish(events, tx=tx)
 
     def read(self, subject: str, *, after: int = 0) -> list[LedgerEntry]:
-        """Return ``subject``'s history after position ``after``, oldest first."""
+        """Deprecated since 0.2: :meth:`history` (a tuple), or ``history(subject)[after:]``.
+
+        Returns ``subject``'s history after position ``after``, oldest first, as a
+        list (as it always did).
+        """
+        warn_deprecated("AccountHistory.read()", "AccountHistory.history()", "0.2")
         with self.store.transaction(readonly=True) as tx:
             return self.ledger.entries(tx, subject, after=after)
 
-    def iter(self, subject: str) -> Iterator[LedgerEntry]:
+    def iter_history(self, subject: str) -> Iterator[LedgerEntry]:
         """Yield ``subject``'s history oldest first (materialized inside one unit of work)."""
-        yield from self.read(subject)
+        yield from self.history(subject)
+
+    iter = deprecated_alias("iter_history", old="iter", since="0.2")
 
     def _ledger_parts(self) -> tuple[Store, Ledger]:
         return self.store, self.ledger
 
-    def subjects(self, *, batch: int = 500) -> Iterator[str]:
-        """Yield every subject that has a history, in order."""
+    def iter_subjects(self, *, batch: int = 500) -> Iterator[str]:
+        """Yield every subject that has a history, in order (``batch`` names per read)."""
         prefix = self.ledger.name + ":"
         after: str | None = None
         while True:
@@ -204,3 +208,5 @@ class AccountHistory(LedgerReads):
             if len(names) < batch:
                 return
             after = names[-1]
+
+    subjects = deprecated_alias("iter_subjects", old="subjects", since="0.2")

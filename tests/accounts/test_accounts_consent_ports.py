@@ -215,7 +215,7 @@ def test_each_recorded_switch_is_in_the_history(store: Store) -> None:
     cid = world.active().candidate_id
 
     def changes() -> int:
-        return sum(e.kind == "notification_preference_changed" for e in world.history.read(cid))
+        return sum(e.kind == "notification_preference_changed" for e in world.history.history(cid))
 
     world.accounts.set_notification_preference(cid, "newsletters", False)  # stored: already off
     assert 1 == changes()

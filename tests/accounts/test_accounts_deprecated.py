@@ -60,3 +60,15 @@ def test_settings_of_the_wrong_type_are_refused(store: Store) -> None:
     with pytest.raises(ValidationError) as info:
         World(store, settings={"reset_limit": 5})
     assert "invalid_settings" == info.value.code
+
+
+def test_incidents_warns_and_lists_what_incidents_of_answers(world: World) -> None:
+    """AccountsService.incidents() is incidents_of(), still answering a list."""
+    cid = world.active().candidate_id
+    first = world.accounts.open_incident(cid, title="Kit", body="Where is my kit?")
+    second = world.accounts.open_incident(cid, title="Score", body="My score report is wrong.")
+    with pytest.warns(DeprecationWarning, match=r"AccountsService\.incidents_of\(\)"):
+        old = world.accounts.incidents(cid)
+    assert [first, second] == old
+    assert type(old) is list
+    assert (first, second) == world.accounts.incidents_of(cid)

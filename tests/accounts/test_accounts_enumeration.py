@@ -408,7 +408,7 @@ def test_email_change_changes_the_callers_account_the_same_way(spied: Spied) -> 
             lambda e=email: spied.accounts.request_email_change(caller, e)
         )
         assert email == spied.accounts.get_candidate(caller).pending_email
-        entry = spied.program.history.read(caller)[-1]
+        entry = spied.program.history.history(caller)[-1]
         assert ("email_change_requested", email) == (entry.kind, entry.data["new_email"])
         sent = [(m.kind, m.to) for m in spied.outbox.messages[sent_before:]]
         assert ("email_change_requested", "known@example.com") == sent[-1]
@@ -494,7 +494,7 @@ def test_a_registration_race_returns_the_ordinary_receipt(
     assert "race@example.com" == receipt.email
     assert "registration_attempt" == spied.outbox.last(to="race@example.com").kind
     assert owner == spied.accounts.find_by_email("race@example.com").candidate_id  # type: ignore[union-attr]
-    assert "registration_attempted" == spied.program.history.read(owner)[-1].kind
+    assert "registration_attempted" == spied.program.history.history(owner)[-1].kind
 
 
 def test_another_conflict_in_registration_is_not_swallowed(

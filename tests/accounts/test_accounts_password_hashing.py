@@ -325,7 +325,7 @@ def test_a_weaker_stored_hash_is_replaced_on_log_in(
                 ("save", "ledger_head"),
             ]
         ] == units.units
-        assert "password_rehashed" == program.history.read(cid)[-1].kind
+        assert "password_rehashed" == program.history.history(cid)[-1].kind
         stored = _stored(accounts, cid)
         assert stored.startswith("$scrypt$ln=5,r=8,p=1$")
         assert not ScryptHasher(n=2**5).needs_rehash(stored)

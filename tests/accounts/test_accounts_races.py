@@ -191,7 +191,7 @@ def test_writers_of_one_account_at_once_queue_and_keep_it_agreeing_with_its_hist
 
     assert [] == _race(write)
     assert 0 == sum(retries)
-    assert THREADS * ROUNDS == len(program.accounts.incidents(cid))
+    assert THREADS * ROUNDS == len(program.accounts.incidents_of(cid))
     assert program.verify_all().ok
     setting = program.accounts.notification_setting(cid, "newsletters")
     assert setting.effective == program.consent.may_use(cid, "newsletters").allowed

@@ -284,7 +284,7 @@ def test_email_change_messages_are_limited_per_new_address(
     to_new = [m for m in _outbox(program).messages if m.to == "new@example.com"]
     notices = [m for m in _outbox(program).messages if m.kind == "email_change_requested"]
     assert (2, 2) == (len(to_new), len(notices))
-    history = [e.kind for e in program.history.read(cid)]
+    history = [e.kind for e in program.history.history(cid)]
     assert 2 == history.count("email_change_requested")
     token = str(to_new[-1].data["token"])
     assert "new@example.com" == _email(program.accounts.confirm_email_change(token))

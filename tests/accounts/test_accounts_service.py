@@ -517,7 +517,7 @@ def test_email_change_to_a_taken_address_tells_its_owner(world: World) -> None:
     assert "ada@example.com" == world.outbox.last().to
     assert not [m for m in world.outbox.messages if m.kind == "email_verification"]
     assert "bob@example.com" == world.accounts.get_candidate(cid).pending_email
-    assert "email_change_requested" == world.history.read(cid)[-1].kind
+    assert "email_change_requested" == world.history.history(cid)[-1].kind
 
 
 # -- score reports --------------------------------------------------------------------------------
@@ -591,7 +591,7 @@ def test_second_claim_is_refused_and_opens_an_incident_that_survives(world: Worl
     incident = world.accounts.get_incident(incident_id)
     assert IncidentCategory.SCORE_REPORT == incident.category
     assert eve == incident.candidate_id
-    assert [incident] == world.accounts.incidents(eve)
+    assert [incident] == list(world.accounts.incidents_of(eve))
     assert ["incident_opened", "score_report_claim_refused"] == [
         e.kind for e in world.accounts.history(eve)[-2:]
     ]
@@ -742,7 +742,7 @@ def test_history_reads_every_change_in_order_and_verifies(world: World) -> None:
     """The account history lists every change in order and its hash chain verifies."""
     cid = world.active().candidate_id
     world.accounts.update_contact_details(cid, family_name="King")
-    kinds = [e.kind for e in world.history.read(cid)]
+    kinds = [e.kind for e in world.history.history(cid)]
     assert [
         "terms_accepted",
         "candidate_registered",

@@ -48,7 +48,7 @@ def reminders(outbox: Outbox) -> list[Message]:
 
 
 def history_kinds(env: Env, cid: str) -> list[str]:
-    return [e.kind for e in env.history.read(cid)]
+    return [e.kind for e in env.history.history(cid)]
 
 
 # -- the rule -------------------------------------------------------------------------------
@@ -191,7 +191,7 @@ def test_earn_remind_renew_remind(env: Env) -> None:
     assert grant.expires_at.date().isoformat() in message.body
     assert "renew it now" in message.body and message.data["renewable"] is True
     assert "expiry_reminder_sent" == history_kinds(env, "ada")[-1]
-    [entry] = [e for e in env.history.read("ada") if e.kind == "expiry_reminder_sent"]
+    [entry] = [e for e in env.history.history("ada") if e.kind == "expiry_reminder_sent"]
     assert {"grant_id": grant.grant_id, "expires_at": grant.expires_at.isoformat()}.items() <= (
         entry.data or {}
     ).items()

@@ -46,7 +46,7 @@ def earn(env: Env, who: str = "ada") -> None:
 
 def kinds(env: Env, who: str = "ada") -> list[str]:
     """The history entry kinds of ``who``."""
-    return [e.kind for e in env.history.read(who)]
+    return [e.kind for e in env.history.history(who)]
 
 
 # -- rules ---------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_kit_is_held_without_a_postal_address(backend: str, make_program: Progra
             program.awards.ship_kit(kit_id)
         assert "no_postal_address" == info.value.code
         assert 1 == sent(program, KIT_HELD_KIND)
-        assert "kit_held" in [e.kind for e in program.history.read(cid)]
+        assert "kit_held" in [e.kind for e in program.history.history(cid)]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -108,7 +108,7 @@ def test_held_kit_released_when_the_address_arrives(
         )
         assert "Ockham Park" in released.address.postal_address
         assert () == program.awards.held_kits(cid)
-        kinds = [e.kind for e in program.history.read(cid)]
+        kinds = [e.kind for e in program.history.history(cid)]
         assert kinds.index("contact_details_updated") < kinds.index("kit_released")
         assert program.history.verify(cid).ok
         shipped = program.awards.ship_kit(kit_id, tracking="1Z")
@@ -208,7 +208,7 @@ def test_a_host_directory_releases_kits_itself(make_program: ProgramFactory) -> 
         cid = register(program)
         updated = program.accounts.update_contact_details(cid, postal_address=OCKHAM)
         assert updated.contact.postal_address == OCKHAM
-        assert "kit_released" not in [e.kind for e in program.history.read(cid)]
+        assert "kit_released" not in [e.kind for e in program.history.history(cid)]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -228,14 +228,14 @@ def test_a_failing_handler_leaves_neither_the_address_nor_the_released_kit(
             raise RuntimeError("the host refuses")
 
         program.subscribe(ContactDetailsUpdated, refuse)
-        before = [e.kind for e in program.history.read(cid)]
+        before = [e.kind for e in program.history.history(cid)]
         with pytest.raises(RuntimeError, match="the host refuses"):
             program.accounts.update_contact_details(cid, postal_address=OCKHAM)
         assert [KitStatus.QUEUED] == seen  # released before the host's handler ran
         assert program.accounts.contact_details(cid).postal_address is None
         kit = program.awards.get_kit(kit_id)
         assert (KitStatus.HELD, None) == (kit.status, kit.address)
-        assert before == [e.kind for e in program.history.read(cid)]
+        assert before == [e.kind for e in program.history.history(cid)]
         assert program.history.verify(cid).ok
 
 
@@ -266,7 +266,7 @@ def test_handlers_run_in_subscription_order_in_the_unit_of_work(
             ("first", OCKHAM, KitStatus.QUEUED),
             ("second", OCKHAM, KitStatus.QUEUED),
         ] == calls
-        kinds = [e.kind for e in program.history.read(cid)]
+        kinds = [e.kind for e in program.history.history(cid)]
         assert 1 == kinds.count("kit_released")
 
 

@@ -65,7 +65,7 @@ def test_record_exam_result_passes_on_pass_score_and_logs_history(env: Env) -> N
     r = env.service.record_exam_result("ada", "ST0-091", 70, taken_at=START)
     assert (True, "12.1") == (r.passed, r.version)
     assert (r,) == env.service.exam_results("ada")
-    assert ["exam_result_recorded"] == [e.kind for e in env.history.read("ada")]
+    assert ["exam_result_recorded"] == [e.kind for e in env.history.history("ada")]
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_evaluate_grants_awards_kits_and_history(env: Env) -> None:
     assert [("scs-endpoint", KitStatus.QUEUED, ADA)] == [
         (k.award_id, k.status, k.address) for k in kits
     ]
-    kinds = [e.kind for e in env.history.read("ada")]
+    kinds = [e.kind for e in env.history.history("ada")]
     assert 2 == kinds.count("award_granted")
     assert 1 == kinds.count("kit_queued")
     assert env.history.verify("ada").ok
@@ -232,7 +232,7 @@ def test_renew_extends_from_current_expiry_with_included_awards(env: Env) -> Non
     assert [("scs-endpoint", new_expiry), ("sts-endpoint", new_expiry)] == [
         (h.award_id, h.expires_at) for h in renewed
     ]
-    assert 2 == [e.kind for e in env.history.read("ada")].count("award_renewed")
+    assert 2 == [e.kind for e in env.history.history("ada")].count("award_renewed")
 
 
 def test_renew_refusals(env: Env) -> None:
@@ -387,7 +387,7 @@ def test_every_verification_is_logged(env: Env) -> None:
     env.service.verify_disclosure(published.code)
     outcomes = [r.outcome for r in env.service.verification_log("ada", did)]
     assert ["shown", "recipient_mismatch", "disclosure_revoked"] == outcomes
-    assert 3 == [e.kind for e in env.history.read("ada")].count("disclosure_verified")
+    assert 3 == [e.kind for e in env.history.history("ada")].count("disclosure_verified")
 
 
 def test_verify_with_matching_recipient_shows_awards(env: Env) -> None:
@@ -498,7 +498,7 @@ def test_history_verifies_after_a_full_lifecycle(env: Env) -> None:
         "awards_published",
         "disclosure_verified",
         "disclosure_revoked",
-    } == {e.kind for e in env.history.read("ada")}
+    } == {e.kind for e in env.history.history("ada")}
 
 
 def test_reads_refuse_naive_instants_and_unknown_candidates(env: Env) -> None:

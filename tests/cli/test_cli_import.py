@@ -45,7 +45,7 @@ def emails_in(db: Path) -> list[str]:
     with Program.open(f"sqlite:///{db}") as program:
         return sorted(
             program.accounts.get_candidate(subject).contact.email
-            for subject in program.history.subjects()
+            for subject in program.history.iter_subjects()
         )
 
 

@@ -113,7 +113,7 @@ def test_an_import_killed_midway_verifies_and_its_rerun_imports_each_row_once(
     with Program.open(f"sqlite:///{db}") as program:
         verified = program.verify_all()
         assert (True, []) == (verified.ok, list(verified.failures))
-        before = len(list(program.history.subjects()))
+        before = len(list(program.history.iter_subjects()))
     assert KILL_AT <= before < len(good)
 
     # (b) the same command again imports the rest, each row once
@@ -129,7 +129,7 @@ def test_an_import_killed_midway_verifies_and_its_rerun_imports_each_row_once(
     )
     assert bad_lines == [b["line"] for b in report["bad_rows"]]
     with Program.open(f"sqlite:///{db}") as program:
-        subjects = list(program.history.subjects())
+        subjects = list(program.history.iter_subjects())
         emails = sorted(program.accounts.get_candidate(s).contact.email for s in subjects)
         pending = [
             record

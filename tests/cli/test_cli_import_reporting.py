@@ -215,7 +215,7 @@ def test_rejects_cells_that_a_spreadsheet_would_run_are_written_as_text(
     data = parsed(do_import(run, fixed, "--json"))
     assert 1 == data["imported"], data
     with Program.open(f"sqlite:///{db}") as program:
-        (subject,) = program.history.subjects()
+        (subject,) = program.history.iter_subjects()
         contact = program.accounts.get_candidate(subject).contact
     assert ("@Ada", "-Lovelace", "+Co", "'=P") == (
         contact.given_name,

@@ -154,7 +154,7 @@ def _old_account(db: Path, key: bytes) -> str:
     (with ``key``), and whose candidate keeps none; return its candidate ID."""
     with Program.open(f"sqlite:///{db}", ledger_key=key, options=fast_options()) as program:
         cid = register_active(program, "ada@example.com")
-        entries = program.history.read(cid)
+        entries = program.history.history(cid)
         stream = f"history:{cid}"
         with closing(sqlite3.connect(db)) as conn, conn:
             conn.execute("DELETE FROM sp_streams WHERE stream = ?", (stream,))

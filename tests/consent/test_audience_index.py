@@ -143,7 +143,7 @@ class Scenario:
 
     def check(self, purpose: str, channel: str | None, at: datetime | None, batch: int) -> None:
         expected = _reference(self.consent, purpose, channel, at)
-        actual = list(self.consent.audience(purpose, channel, at, batch=batch))
+        actual = list(self.consent.iter_audience(purpose, channel, at, batch=batch))
         assert expected == actual, (purpose, channel, at)
 
     def check_all(self) -> None:
@@ -270,9 +270,9 @@ def test_the_index_holds_only_those_who_ever_granted(store: Store, clock: FixedC
             for r in tx.scan(AUDIENCE_KIND, prefix="special_offers\x1f")
         }
     assert {"a1": "granted", "c3": "granted", "d:4": "withdrawn"} == entries
-    assert ["a1", "c3"] == list(consent.audience("special_offers"))
-    assert ["a1"] == list(consent.audience("special_offers", "email"))
-    assert ["a1", "c3", "d:4"] == list(consent.audience("special_offers", at=T0))
+    assert ["a1", "c3"] == list(consent.iter_audience("special_offers"))
+    assert ["a1"] == list(consent.iter_audience("special_offers", "email"))
+    assert ["a1", "c3", "d:4"] == list(consent.iter_audience("special_offers", at=T0))
     assert _has_marker(store)
 
 
@@ -283,8 +283,8 @@ def test_erasure_deletes_the_entries(store: Store, clock: FixedClock) -> None:
     consent.erase("a1")
     with store.transaction(readonly=True) as tx:
         assert tx.load(AUDIENCE_KIND, audience_key("special_offers", "a1")) is None
-    assert ["c3"] == list(consent.audience("special_offers"))
-    assert ["c3", "d:4"] == list(consent.audience("special_offers", at=T0))
+    assert ["c3"] == list(consent.iter_audience("special_offers"))
+    assert ["c3", "d:4"] == list(consent.iter_audience("special_offers", at=T0))
     assert consent.verify("a1").ok
 
 
@@ -301,7 +301,7 @@ def test_a_store_without_the_marker_gets_the_index_built(store: Store, clock: Fi
     assert not _has_marker(store)
     fresh = ConsentService(store, clock, settings=OPT_IN_READING)
     for (channel, at), subjects in expected.items():
-        assert subjects == list(fresh.audience("special_offers", channel, at, batch=1))
+        assert subjects == list(fresh.iter_audience("special_offers", channel, at, batch=1))
     assert _has_marker(store)
     with store.transaction(readonly=True) as tx:
         keys = [r.key for r in tx.scan(AUDIENCE_KIND, prefix="special_offers\x1f")]
@@ -309,7 +309,7 @@ def test_a_store_without_the_marker_gets_the_index_built(store: Store, clock: Fi
     assert [audience_key("special_offers", s) for s in ["B2", "a1", "c3", "d:4"]] == keys
     assert fresh.verify_all().ok
     fresh.grant("B2", "special_offers", channel="web_form")
-    assert ["B2", "a1", "c3"] == list(fresh.audience("special_offers"))
+    assert ["B2", "a1", "c3"] == list(fresh.iter_audience("special_offers"))
 
 
 def test_without_a_marker_inside_a_read_only_unit_the_full_scan_answers(
@@ -321,7 +321,7 @@ def test_without_a_marker_inside_a_read_only_unit_the_full_scan_answers(
     _forget_index(store, consent)
     fresh = ConsentService(store, clock, settings=OPT_IN_READING)
     with store.transaction(readonly=True):
-        assert ["a1", "c3"] == list(fresh.audience("special_offers"))
+        assert ["a1", "c3"] == list(fresh.iter_audience("special_offers"))
     assert not _has_marker(store)
 
 
@@ -342,7 +342,7 @@ def test_verify_reports_an_entry_that_disagrees(store: Store, clock: FixedClock)
         tx.delete(kind, gone.key, gone.version)
         tx.save(kind, audience_key("special_offers", "B2"), json.dumps(entry), 0)
     # The index is believed: a1 (entry deleted) is missing, d:4 (withdrew) is listed.
-    assert ["c3", "d:4"] == list(consent.audience("special_offers"))
+    assert ["c3", "d:4"] == list(consent.iter_audience("special_offers"))
     for subject in ("d:4", "a1", "B2"):
         codes = [p.code for p in consent.verify(subject).problems]
         assert ["audience_index_mismatch"] == codes, subject
@@ -358,8 +358,8 @@ def test_opt_out_and_necessary_purposes_keep_the_full_scan(store: Store, clock: 
     # B2 only refused and was notified: known (and listed) once data about them is gathered
     consent.record_gathered("B2", "other_activities", ["name"])
     consent.opt_out("a1", "newsletters")
-    assert ["B2", "c3", "d:4"] == list(consent.audience("newsletters"))
-    assert ["B2", "a1", "c3", "d:4"] == list(consent.audience("purchases_downloads"))
+    assert ["B2", "c3", "d:4"] == list(consent.iter_audience("newsletters"))
+    assert ["B2", "a1", "c3", "d:4"] == list(consent.iter_audience("purchases_downloads"))
 
 
 def test_subjects_to_notify_still_lists_the_unnotified(store: Store, clock: FixedClock) -> None:
@@ -370,9 +370,9 @@ def test_subjects_to_notify_still_lists_the_unnotified(store: Store, clock: Fixe
     latest = consent.policies.latest
     consent.publish_policy(_next_policy(latest, "2011-02", clock.now() + HOUR, "recipient"))
     consent.record_notice("c3", "2011-02")
-    assert ["a1", "d:4"] == list(consent.subjects_to_notify("2011-02"))
+    assert ["a1", "d:4"] == list(consent.iter_subjects_to_notify("2011-02"))
     clock.advance(2 * HOUR)
-    assert ["c3"] == list(consent.audience("special_offers"))
+    assert ["c3"] == list(consent.iter_audience("special_offers"))
     assert ["c3"] == _reference(consent, "special_offers", None, None)
 
 
@@ -388,14 +388,14 @@ def test_subjects_to_notify_leaves_out_those_never_made_known(
     consent.record_personal_data("p5", "contest", {"name": "Pat"})
     latest = consent.policies.latest
     consent.publish_policy(_next_policy(latest, "2011-02", clock.now() + HOUR, "recipient"))
-    assert ["p5"] == list(consent.subjects_to_notify("2011-02"))
+    assert ["p5"] == list(consent.iter_subjects_to_notify("2011-02"))
     consent.grant("r2", "special_offers", channel="web_form")
-    assert ["p5", "r2"] == list(consent.subjects_to_notify("2011-02"))
+    assert ["p5", "r2"] == list(consent.iter_subjects_to_notify("2011-02"))
 
 
 @pytest.mark.parametrize("batch", [0, 10_001, True, "5"])
 def test_a_bad_batch_is_refused_at_once(consent: ConsentService, batch: Any) -> None:
     """The batch is checked when audience is called, not on the first iteration."""
     with pytest.raises(SymprogramError) as raised:
-        consent.audience("special_offers", batch=batch)
+        consent.iter_audience("special_offers", batch=batch)
     assert "invalid_batch" == raised.value.code

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import attrs
 import pytest
 
 from symprogram.clock import FixedClock
-from symprogram.consent import ConsentService, Policy, PolicyCatalogue
+from symprogram.consent import ConsentService, Policy, PolicyCatalogue, Purpose
 from symprogram.persistence import Store
 
 
@@ -53,3 +56,35 @@ def test_policy_from_mapping_warns_and_still_builds_a_policy() -> None:
     assert "x1" == policy.version
     with pytest.warns(DeprecationWarning, match="from_toml"):
         from symprogram.consent import policy_from_mapping  # noqa: F401
+
+
+def test_audience_warns_and_streams_as_iter_audience(consent: ConsentService) -> None:
+    """``audience(...)`` is the deprecated name of ``iter_audience(...)``: the same subjects."""
+    consent.record_gathered("cand-1", "other_activities", ("name", "email"))
+    consent.record_gathered("cand-2", "other_activities", ("name", "email"))
+    consent.opt_out("cand-2", "newsletters", channel="email_reply")
+    with pytest.warns(DeprecationWarning, match=r"ConsentService\.iter_audience\(\)"):
+        old = list(consent.audience("newsletters", "email", batch=1))
+    assert ["cand-1"] == old
+    assert list(consent.iter_audience("newsletters", "email", batch=1)) == old
+
+
+def test_subjects_to_notify_warns_and_streams_as_iter_subjects_to_notify(
+    consent: ConsentService, clock: FixedClock
+) -> None:
+    """``subjects_to_notify(version)`` is the deprecated name of ``iter_subjects_to_notify``."""
+    consent.grant("cust-1", "special_offers", channel="web_form")
+    consent.grant("cust-2", "special_offers", channel="web_form")
+    current = consent.get_policy()
+    later = attrs.evolve(
+        current,
+        version="2011-02",
+        effective_at=clock.now() + timedelta(days=20),
+        purposes=(*current.purposes, Purpose("profiling", "Build interest profiles", "opt_out")),
+    )
+    consent.publish_policy(later)
+    consent.record_notice("cust-2", "2011-02", channel="email")
+    with pytest.warns(DeprecationWarning, match=r"ConsentService\.iter_subjects_to_notify\(\)"):
+        old = list(consent.subjects_to_notify("2011-02"))
+    assert ["cust-1"] == old
+    assert list(consent.iter_subjects_to_notify("2011-02")) == old

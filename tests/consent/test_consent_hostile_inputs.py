@@ -20,7 +20,7 @@ Snapshot = Callable[[], Any]
 
 CALLS: dict[str, Callable[[ConsentService, Any], object]] = {
     "get_policy_change": lambda c, v: c.get_policy_change(v),
-    "subjects_to_notify": lambda c, v: list(c.subjects_to_notify(v)),
+    "iter_subjects_to_notify": lambda c, v: list(c.iter_subjects_to_notify(v)),
     "grant.site": lambda c, v: c.grant("cust-1", "special_offers", channel="web_form", site=v),
     "grant.channel": lambda c, v: c.grant("cust-1", "special_offers", channel=v),
     "may_use.channel": lambda c, v: c.may_use("cust-1", "special_offers", channel=v),

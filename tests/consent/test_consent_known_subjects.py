@@ -54,10 +54,10 @@ def test_an_opt_out_purpose_is_allowed_until_the_person_opts_out(
 ) -> None:
     """A known subject is in the audience of an opt-out purpose until they opt out."""
     consent.record_gathered("cand-1", "other_activities", ITEMS)
-    assert ["cand-1"] == list(consent.audience("newsletters", "email"))
+    assert ["cand-1"] == list(consent.iter_audience("newsletters", "email"))
     consent.opt_out("cand-1", "newsletters", channel="email_reply")
     assert ("opted_out",) == _codes(consent, "cand-1", "newsletters")
-    assert [] == list(consent.audience("newsletters", "email"))
+    assert [] == list(consent.iter_audience("newsletters", "email"))
 
 
 def test_only_the_names_and_the_policy_version_are_kept(consent: ConsentService) -> None:

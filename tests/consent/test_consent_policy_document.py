@@ -96,7 +96,7 @@ def test_special_offers_and_research_can_be_opted_out_through_the_profile_form(
         document.consent.may_use(subject, "special_offers").codes,
     )
     assert ("opted_out",) == document.consent.may_use(subject, "research").codes
-    assert subject not in list(document.consent.audience("special_offers"))
+    assert subject not in list(document.consent.iter_audience("special_offers"))
 
 
 def test_the_registration_cookies_can_be_rejected_with_the_documents_consequence(
@@ -126,7 +126,7 @@ def test_the_opt_in_reading_is_chosen_by_configuration(opt_in: Program) -> None:
         opt_in.consent.opt_out(subject, CookieCategory.NECESSARY, channel="browser_signal")
     assert "necessary_cannot_be_refused" == info.value.code
     opt_in.consent.grant(subject, "special_offers", channel="web_form", evidence="box ticked")
-    assert [subject] == list(opt_in.consent.audience("special_offers"))
+    assert [subject] == list(opt_in.consent.iter_audience("special_offers"))
 
 
 def test_the_opt_in_reading_as_a_catalogue(backend: str, make_program: ProgramFactory) -> None:

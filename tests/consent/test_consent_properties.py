@@ -153,7 +153,7 @@ def test_audience_equals_filtering_may_use(
     _apply(consent, clock, ops)
     at = clock.now() - timedelta(days=back)
     expected = [s for s in SUBJECTS if consent.may_use(s, purpose, channel=channel, at=at).allowed]
-    assert expected == list(consent.audience(purpose, channel, at=at, batch=batch))
+    assert expected == list(consent.iter_audience(purpose, channel, at=at, batch=batch))
 
 
 @settings(max_examples=25, suppress_health_check=HEALTH)

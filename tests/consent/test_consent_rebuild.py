@@ -115,11 +115,11 @@ def test_rebuild_repairs_the_audience_index_with_the_projection(
         consent._index.write(tx, state, tampered_state)
     tampered = ConsentService(store, consent._clock)
     assert tampered.may_use("C-1", "special_offers").allowed
-    assert "C-1" in set(tampered.audience("special_offers"))
+    assert "C-1" in set(tampered.iter_audience("special_offers"))
     assert not tampered.verify("C-1").ok
     assert tampered.rebuild("C-1") is True
     assert ("refused",) == tampered.may_use("C-1", "special_offers").codes
-    assert "C-1" not in set(tampered.audience("special_offers"))
+    assert "C-1" not in set(tampered.iter_audience("special_offers"))
     assert tampered.verify("C-1").ok
 
 

@@ -263,14 +263,14 @@ def test_material_change_needs_notice_before_new_use(
         change.affected,
     )
     assert change.notice is not None and change.notice.prominent
-    assert ["cust-1", "cust-2"] == list(consent.subjects_to_notify("2011-02"))
+    assert ["cust-1", "cust-2"] == list(consent.iter_subjects_to_notify("2011-02"))
     consent.record_notice("cust-1", "2011-02", channel="email")
     clock.advance(21 * DAY)
     assert ("not_opted_out",) == consent.may_use("cust-1", "profiling").codes
     denied = consent.may_use("cust-2", "profiling")
     assert (False, ("not_yet_notified_of_material_change",)) == (denied.allowed, denied.codes)
     assert consent.may_use("cust-2", "special_offers").allowed
-    assert ["cust-2"] == list(consent.subjects_to_notify("2011-02"))
+    assert ["cust-2"] == list(consent.iter_subjects_to_notify("2011-02"))
     assert ("purpose_not_declared",) == consent.may_use("cust-1", "profiling", at=T0 + DAY).codes
 
 
@@ -523,7 +523,12 @@ BAD: list[tuple[str, Callable[[ConsentService], object], type[SymprogramError], 
         ValidationError,
         "invalid_purpose",
     ),
-    ("bad batch", lambda c: c.audience("newsletters", batch=0), ValidationError, "invalid_batch"),
+    (
+        "bad batch",
+        lambda c: c.iter_audience("newsletters", batch=0),
+        ValidationError,
+        "invalid_batch",
+    ),
     (
         "not a policy",
         lambda c: c.publish_policy("v2"),  # type: ignore[arg-type]

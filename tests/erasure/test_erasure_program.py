@@ -172,13 +172,13 @@ def test_erasure_leaves_no_personal_data_in_the_sqlite_file(
 def test_ledgers_still_verify_and_keep_a_pseudonymous_proof(program: Program) -> None:
     """History and consent chains verify; every entry's data is gone but the last."""
     seeded = seed(program)
-    length = len(program.history.read(seeded.cid))
+    length = len(program.history.history(seeded.cid))
 
     receipt = program.erase_person(seeded.cid, reason=REASON)
 
     assert program.history.verify(seeded.cid).ok
     assert program.consent.verify(seeded.cid).ok
-    entries = program.history.read(seeded.cid)
+    entries = program.history.history(seeded.cid)
     # the closure, the awards' disclosure revocation and the awards erasure were
     # recorded, then erased
     assert length + 4 == len(entries)

@@ -46,12 +46,12 @@ def test_2000_verifications_keep_the_holders_history_bounded(program: Program) -
     """2,000 verifications of one valid code add one history entry (the day's first of
     its outcome), at most LOGGED_PER_DAY log entries and one tally, which counts all."""
     cid, code, did = _published(program)
-    before = len(program.history.read(cid))
+    before = len(program.history.history(cid))
 
     for _ in range(2000):
         program.awards.verify_disclosure(code)
 
-    assert before + 1 == len(program.history.read(cid))
+    assert before + 1 == len(program.history.history(cid))
     assert LOGGED_PER_DAY == len(program.awards.verification_log(cid, did))
     day = program.clock.now().date()
     assert ((day, "shown", 2000),) == program.awards.verification_counts(cid, did)
@@ -78,14 +78,14 @@ def test_each_new_day_and_outcome_counts_once_in_the_history(program: Program) -
     cid, code, did = _published(program)
     clock = program.clock
     assert isinstance(clock, FixedClock)
-    before = len(program.history.read(cid))
+    before = len(program.history.history(cid))
     for _ in range(3):
         program.awards.verify_disclosure(code)
         program.awards.verify_disclosure(code, recipient_email="other@example.com")
     clock.advance(timedelta(days=1))
     program.awards.verify_disclosure(code)
 
-    kinds = [e.kind for e in program.history.read(cid)[before:]]
+    kinds = [e.kind for e in program.history.history(cid)[before:]]
     assert ["disclosure_verified"] * 3 == kinds
     assert 7 == sum(count for _, _, count in program.awards.verification_counts(cid, did))
 

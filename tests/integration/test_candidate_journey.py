@@ -378,7 +378,7 @@ def test_second_claim_is_refused_and_opens_an_incident(program: Program) -> None
     with pytest.raises(Conflict) as info:
         program.accounts.claim_score_report(eve, "reg-0001", name="Ada Lovelace")
     assert "score_report_already_claimed" == info.value.code
-    (incident,) = program.accounts.incidents(eve)
+    (incident,) = program.accounts.incidents_of(eve)
     assert (info.value.details["incident_id"], IncidentStatus.OPEN) == (
         incident.incident_id,
         incident.status,
@@ -409,7 +409,7 @@ def test_history_records_every_change_in_order_and_verifies(program: Program) ->
     cid = register_active(program)
     program.accounts.suspend(cid, "review")
     program.accounts.reinstate(cid)
-    kinds = [e.kind for e in program.history.read(cid)]
+    kinds = [e.kind for e in program.history.history(cid)]
     assert kinds[:3] == ["terms_accepted", "candidate_registered", "activation_sent"]
     assert kinds[-2:] == ["account_status_changed", "account_status_changed"]
     assert program.history.verify(cid).ok

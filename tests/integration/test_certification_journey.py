@@ -227,7 +227,7 @@ def test_every_award_change_is_in_the_account_history(program: Program) -> None:
     published = program.awards.publish(cid, ["scs-endpoint"], "hr@example.com")
     program.awards.verify_disclosure(published.code)
     program.awards.revoke_disclosure(cid, published.disclosure.disclosure_id)
-    kinds = {e.kind for e in program.history.read(cid)}
+    kinds = {e.kind for e in program.history.history(cid)}
     assert {"awards_published", "disclosure_verified"} <= kinds
     assert len(kinds) >= 7
     assert program.history.verify(cid).ok
@@ -265,7 +265,7 @@ def test_candidate_to_verified_disclosure_and_revocation(program: Program) -> No
     assert () == tuple(after.awards)
     assert after.holder_name is None
     assert "disclosure_revoked" == after.reason
-    kinds = [entry.kind for entry in program.history.read(cid)]
+    kinds = [entry.kind for entry in program.history.history(cid)]
     for expected in (
         "terms_accepted",
         "candidate_registered",

@@ -72,7 +72,7 @@ def emails(db: Path) -> list[str]:
 
     with Program.open(f"sqlite:///{db}") as program:
         return sorted(
-            program.accounts.get_candidate(s).contact.email for s in program.history.subjects()
+            program.accounts.get_candidate(s).contact.email for s in program.history.iter_subjects()
         )
 
 

@@ -81,7 +81,7 @@ def test_threads_register_and_write_consent_without_losing_anything(
         assert len(emails) == len(set(emails))
         assert all(program.accounts.find_by_email(e) is not None for e in emails)
         assert all(program.history.verify(cid).ok for cid in ids)
-        assert all(6 <= len(program.history.read(cid)) for cid in ids)
+        assert all(6 <= len(program.history.history(cid)) for cid in ids)
         shared = program.consent.history("shared")
         assert 2 * THREADS * PER_THREAD == len(shared)
         audit = program.consent.verify_all()
@@ -239,7 +239,7 @@ def test_racing_writers_get_symprogram_errors_only_and_lose_nothing(
     with Program.open(sql_backend_url, clock=FixedClock(START), options=fast_options()) as program:
         found = program.accounts.find_by_email("contended@example.com")
         assert found is not None
-        subjects = list(program.history.subjects())
+        subjects = list(program.history.iter_subjects())
         holders = [
             s
             for s in subjects

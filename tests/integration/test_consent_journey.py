@@ -148,7 +148,7 @@ def test_audience_equals_filtering_may_use(program: Program) -> None:
             expected = [
                 s for s in subjects if program.consent.may_use(s, purpose, channel=channel).allowed
             ]
-            assert expected == sorted(program.consent.audience(purpose, channel, batch=5))
+            assert expected == sorted(program.consent.iter_audience(purpose, channel, batch=5))
 
 
 def test_forum_and_cobranded_notices(program: Program) -> None:
@@ -173,7 +173,7 @@ def test_consent_grant_withdraw_denies(program: Program) -> None:
     assert not decision.allowed
     assert decision.has("withdrawn")
     assert consent.verify("cust-42").ok
-    assert "cust-42" not in set(consent.audience("special_offers", "email"))
+    assert "cust-42" not in set(consent.iter_audience("special_offers", "email"))
 
 
 MARKERS = (

@@ -403,7 +403,7 @@ TARGETS: dict[str, Target] = {
     "consent.cobranded_notice": _simple(lambda s, v: s.program.consent.cobranded_notice(v)),
     "consent.erase.subject": _simple(lambda s, v: s.program.consent.erase(v)),
     "history.verify": _simple(lambda s, v: s.program.history.verify(v)),
-    "history.read": _simple(lambda s, v: s.program.history.read(v)),
+    "history.history": _simple(lambda s, v: s.program.history.history(v)),
     # rebuilding and anchoring
     "consent.rebuild.subject": _simple(lambda s, v: s.program.consent.rebuild(v)),
     "consent.rebuild_all.batch": _simple(lambda s, v: s.program.consent.rebuild_all(batch=v)),

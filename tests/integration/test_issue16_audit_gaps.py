@@ -112,7 +112,7 @@ def test_opt_in_offers_follow_the_account_switch(
             decision.allowed,
             accounts.notification_setting(cid, "offers").effective,
         )
-        assert allowed == (cid in set(consent.audience("special_offers", "email")))
+        assert allowed == (cid in set(consent.iter_audience("special_offers", "email")))
 
     assert ("never_asked_opt_in",) == consent.may_use(cid, "special_offers").codes
     agree(False)

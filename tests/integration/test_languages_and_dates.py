@@ -275,7 +275,9 @@ AT_CALLS: dict[str, Call] = {
     "entitlements.may_start_remote_session": lambda p, s, at: (
         p.entitlements.may_start_remote_session("C-1", at=at)
     ),
-    "consent.audience": lambda p, s, at: list(p.consent.audience("special_offers", at=at)),
+    "consent.iter_audience": lambda p, s, at: list(
+        p.consent.iter_audience("special_offers", at=at)
+    ),
     "consent.cobranded_notice": lambda p, s, at: p.consent.cobranded_notice(
         "shopsymantec.com", at=at
     ),

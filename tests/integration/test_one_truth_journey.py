@@ -175,13 +175,13 @@ def test_a_refused_consent_record_leaves_no_account(make_program: ProgramFactory
 def test_switching_newsletters_off_leaves_the_audience(program: Program) -> None:
     """The mailer's audience follows the account switch, both ways (the issue's example)."""
     cid = register_active(program)
-    assert cid in list(program.consent.audience("newsletters", "email"))
+    assert cid in list(program.consent.iter_audience("newsletters", "email"))
     program.accounts.set_notification_preference(cid, "newsletters", False)
     assert ("opted_out",) == program.consent.may_use(cid, "newsletters").codes
-    assert cid not in list(program.consent.audience("newsletters", "email"))
+    assert cid not in list(program.consent.iter_audience("newsletters", "email"))
     program.accounts.set_notification_preference(cid, "newsletters", True)
     assert ("granted",) == program.consent.may_use(cid, "newsletters").codes
-    assert cid in list(program.consent.audience("newsletters", "email"))
+    assert cid in list(program.consent.iter_audience("newsletters", "email"))
     program.accounts.set_notification_preference(cid, "newsletters", False)
     assert ("withdrawn",) == program.consent.may_use(cid, "newsletters").codes
     assert not program.accounts.notification_setting(cid, "newsletters").effective
@@ -196,7 +196,7 @@ def test_a_closed_account_leaves_the_audience(program: Program) -> None:
     assert ("opted_out",) == program.consent.may_use(cid, "newsletters").codes
     assert ("withdrawn",) == program.consent.may_use(cid, "special_offers").codes
     for category, purpose in MARKETING.items():
-        assert cid not in list(program.consent.audience(purpose, "email"))
+        assert cid not in list(program.consent.iter_audience(purpose, "email"))
         assert not program.accounts.notification_setting(cid, category).effective
 
 
@@ -309,7 +309,7 @@ class OneTruth(RuleBasedStateMachine):
     def account_and_consent_agree(self) -> None:
         consent = self.program.consent
         for category, purpose in MARKETING.items():
-            audience = set(consent.audience(purpose, "email"))
+            audience = set(consent.iter_audience(purpose, "email"))
             assert audience <= set(self.known)
             for cid in self.known:
                 setting = self.program.accounts.notification_setting(cid, category)

@@ -138,7 +138,7 @@ def test_writers_of_one_person_in_different_contexts_neither_deadlock_nor_lose_u
                 exam_date=date(2012, 2, 1),
                 test_centre="London",
             )
-    before = [entry.kind for entry in program.history.read(cid)]
+    before = [entry.kind for entry in program.history.history(cid)]
 
     def work(n: int) -> None:
         for k in range(CALLS):
@@ -147,7 +147,7 @@ def test_writers_of_one_person_in_different_contexts_neither_deadlock_nor_lose_u
     assert [] == run_together(work, THREADS)
     per_role = THREADS // 4 * CALLS
     assert 2 + per_role == len(program.awards.exam_results(cid))
-    kinds = [entry.kind for entry in program.history.read(cid)][len(before) :]
+    kinds = [entry.kind for entry in program.history.history(cid)][len(before) :]
     for kind in ("exam_result_recorded", "contact_details_updated", "score_report_claimed"):
         assert per_role == kinds.count(kind), kind
     written = {f"{n}-{k} Main St" for n in range(1, THREADS, 4) for k in range(CALLS)}

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
 import pytest
 
 from symprogram._deprecation import deprecated_alias, module_getattr, renamed_keyword
 from symprogram.errors import ValidationError
+from symprogram.events import DomainEvent
+from symprogram.history import AccountHistory
+from symprogram.storage.memory import MemoryStore
 
 
 class Service:
@@ -52,3 +59,62 @@ def test_a_renamed_keyword_is_read_with_a_warning_and_conflicts_are_refused() ->
             {"nope": 2}, old="terms", new="catalogue", value=1, since="0.2.0", where="f"
         )
     assert caught.value.code == "unexpected_argument"
+
+
+class Listing:
+    def items_of(self, owner: str) -> tuple[str, ...]:
+        return (owner, owner.upper())
+
+    items = deprecated_alias("items_of", old="items", since="0.2", returns=list)
+
+    def iter_names(self, count: int) -> Iterator[str]:
+        yield from (f"n{i}" for i in range(count))
+
+    names = deprecated_alias("iter_names", old="names", since="0.2")
+
+
+def test_a_deprecated_alias_answers_what_the_old_name_answered() -> None:
+    """returns=list converts the new method's tuple back to the list the old name gave."""
+    with pytest.warns(DeprecationWarning, match=r"Listing\.items_of\(\)"):
+        old = Listing().items("a")
+    assert ["a", "A"] == old
+    assert type(old) is list
+
+
+def test_the_deprecated_alias_of_a_generator_is_a_generator() -> None:
+    """The old name of a generator method stays a generator (an async proxy streams it)."""
+    assert inspect.isgeneratorfunction(Listing().names)
+    with pytest.warns(DeprecationWarning, match=r"Listing\.iter_names\(\)"):
+        assert ["n0", "n1"] == list(Listing().names(2))
+
+
+def _history_of_two() -> AccountHistory:
+    history = AccountHistory(MemoryStore())
+    at = datetime(2011, 1, 15, tzinfo=UTC)
+    with history.store.transaction() as tx:
+        for subject in ("B", "A", "B"):
+            history.record(tx, DomainEvent(subject, at))
+    return history
+
+
+def test_history_read_warns_and_lists_what_history_answers() -> None:
+    """AccountHistory.read() is history(), still a list, still read after a position."""
+    history = _history_of_two()
+    with pytest.warns(DeprecationWarning, match=r"AccountHistory\.history\(\)"):
+        old = history.read("B")
+    assert type(old) is list
+    assert list(history.history("B")) == old
+    with pytest.warns(DeprecationWarning, match=r"AccountHistory\.history\(\)"):
+        assert [2] == [entry.position for entry in history.read("B", after=1)]
+
+
+def test_history_iter_and_subjects_warn_and_stream_as_the_iter_names() -> None:
+    """AccountHistory.iter() is iter_history(); subjects() is iter_subjects()."""
+    history = _history_of_two()
+    with pytest.warns(DeprecationWarning, match=r"AccountHistory\.iter_history\(\)"):
+        old = list(history.iter("B"))
+    assert list(history.iter_history("B")) == old
+    assert 2 == len(old)
+    with pytest.warns(DeprecationWarning, match=r"AccountHistory\.iter_subjects\(\)"):
+        subjects = list(history.subjects(batch=1))
+    assert ["A", "B"] == subjects == list(history.iter_subjects(batch=1))

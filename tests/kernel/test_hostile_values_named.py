@@ -137,4 +137,4 @@ def test_history_record_refuses_what_is_not_an_event() -> None:
             with pytest.raises(ValidationError) as refused:
                 call()
             assert "invalid_event" == refused.value.code
-    assert [] == history.read("SP-1")
+    assert [] == list(history.history("SP-1"))

@@ -265,8 +265,8 @@ def test_account_history_lists_subjects_and_verifies() -> None:
     with history.store.transaction() as tx:
         for subject in ["B", "A", "C"]:
             history.record(tx, DomainEvent(subject, T0))
-    assert ["A", "B", "C"] == list(history.subjects(batch=2))
-    assert ["domain_event"] == [e.kind for e in history.iter("A")]
+    assert ["A", "B", "C"] == list(history.iter_subjects(batch=2))
+    assert ["domain_event"] == [e.kind for e in history.iter_history("A")]
     assert history.verify("A").ok
 
 

@@ -193,7 +193,7 @@ def test_the_history_publishes_what_it_records_in_the_unit_of_work() -> None:
     registry.subscribe(Moved, fail, when=lambda e: e.city == "d")
     with pytest.raises(RuntimeError), history.store.transaction() as tx:
         history.record_many(tx, [Moved("SP-1", AT, "d")])
-    assert 3 == len(history.read("SP-1"))
+    assert 3 == len(history.history("SP-1"))
     assert history.verify("SP-1").ok
 
 

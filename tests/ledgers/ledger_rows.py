@@ -153,7 +153,7 @@ def without_credential_digests(program: Program, cid: str) -> None:
     ``credential_digest``; with the program's key, so it verifies) and its candidate's
     ``credential_digest`` set to null."""
     rows = LedgerRows(program)
-    entries = program.history.read(cid)
+    entries = program.history.history(cid)
     stream = f"history:{cid}"
     rows.put_stream(stream, [])
     rows.put_head(stream, None)

@@ -453,7 +453,7 @@ def test_an_erasure_the_history_never_recorded_is_reported(program: Program) -> 
     data["erased_at"] = "2011-02-01T00:00:00+00:00"
     rows.put_record(CANDIDATE, cid, json.dumps(data, separators=(",", ":"), sort_keys=True))
     assert {(CANDIDATE, cid, "erased_at")} == fields(program.history.verify(cid))
-    said = [(entry.kind, entry.data) for entry in program.history.read(cid)]
+    said = [(entry.kind, entry.data) for entry in program.history.history(cid)]
     [found] = account_rules.candidate_differences(cid, program.accounts.get_candidate(cid), said)
     assert ("erased_at", "erased", None) == (found.field, found.stored, found.ledger)
 

@@ -64,7 +64,7 @@ def _write_hash(program: Program, cid: str, password: str) -> None:
 
 def _anchors(program: Program, cid: str) -> list[dict[str, Any] | None]:
     """The data of the ``credential_anchored`` entries of ``cid``'s history."""
-    return [e.data for e in program.history.read(cid) if e.kind == "credential_anchored"]
+    return [e.data for e in program.history.history(cid) if e.kind == "credential_anchored"]
 
 
 def _old_account(program: Program, email: str) -> str:
@@ -103,16 +103,16 @@ def test_a_pre_digest_account_is_anchored_on_its_next_successful_log_in(
     cid = _old_account(program, "ada@example.com")
     published: list[CredentialAnchored] = []
     program.subscribe(CredentialAnchored, published.append)
-    length = len(program.history.read(cid))
+    length = len(program.history.history(cid))
     _refused(program, "ada@example.com", WRONG)
-    assert length == len(program.history.read(cid))
+    assert length == len(program.history.history(cid))
     assert program.accounts.get_candidate(cid).credential_digest is None
     stored = _stored_hash(program, cid)
     digest = account_rules.credential_digest(stored)
     sent = len(program.notifier.messages)
     assert cid == program.accounts.authenticate("ada@example.com", PASSWORD).candidate_id
     assert [{"credential_digest": digest, "method": "log_in"}] == _anchors(program, cid)
-    assert length + 1 == len(program.history.read(cid))
+    assert length + 1 == len(program.history.history(cid))
     assert digest == program.accounts.get_candidate(cid).credential_digest
     assert [(cid, digest, "log_in")] == [
         (e.subject, e.credential_digest, e.method) for e in published
@@ -174,13 +174,13 @@ def test_anchor_credentials_anchors_every_pre_digest_account_once(
     current = register_active(program, "dee@example.com")
     erased = _old_account(program, "eve@example.com")
     program.erase_person(erased, reason="request")
-    before = {cid: len(program.history.read(cid)) for cid in (current, erased)}
+    before = {cid: len(program.history.history(cid)) for cid in (current, erased)}
     assert 3 == program.accounts.anchor_credentials(batch=batch)
     for cid in (active, pending, imported):
         digest = account_rules.credential_digest(_stored_hash(program, cid))
         assert [{"credential_digest": digest, "method": "migration"}] == _anchors(program, cid)
         assert digest == program.accounts.get_candidate(cid).credential_digest
-    assert before == {cid: len(program.history.read(cid)) for cid in before}
+    assert before == {cid: len(program.history.history(cid)) for cid in before}
     assert program.verify_all().ok
     assert 0 == program.accounts.anchor_credentials(batch=batch)
     assert 0 == program.accounts.anchor_credentials()
@@ -280,7 +280,7 @@ def test_once_a_digest_is_recorded_the_hash_is_checked(
         with suppress(SymprogramError):  # a refused step changes nothing
             password = _step(program, cid, step, password, n)
         assert program.verify_all().ok, (step, program.verify_all().failures)
-    kinds = [e.kind for e in program.history.read(cid)]
+    kinds = [e.kind for e in program.history.history(cid)]
     assert kinds.count("credential_anchored") <= 1
     if "credential_anchored" in kinds:
         earlier = kinds[: kinds.index("credential_anchored")]

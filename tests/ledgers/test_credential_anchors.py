@@ -166,7 +166,7 @@ def test_rehashes_on_log_in_are_recorded_and_keep_verify_all_ok(
         cid = accounts.activate(token).candidate_id
         sent = len(program.notifier.messages)
         assert cid == accounts.authenticate(email, password).candidate_id
-        assert "password_rehashed" == program.history.read(cid)[-1].kind
+        assert "password_rehashed" == program.history.history(cid)[-1].kind
         assert sent == len(program.notifier.messages)
         assert program.verify_all().ok
         assert cid == accounts.authenticate(email, password).candidate_id

@@ -71,7 +71,7 @@ def test_a_rewritten_holder_name_is_an_aggregate_mismatch(program: Program) -> N
 def test_the_published_entry_records_the_holder_name(program: Program) -> None:
     """The ``awards_published`` entry says the name the disclosure shows."""
     cid, did, _ = _published(program)
-    [entry] = [e for e in program.history.read(cid) if e.kind == "awards_published"]
+    [entry] = [e for e in program.history.history(cid) if e.kind == "awards_published"]
     assert entry.data is not None
     assert program.awards.disclosures_of(cid)[0].holder_name == entry.data["holder_name"]
     assert did == entry.data["disclosure_id"]

@@ -145,11 +145,11 @@ def test_a_forged_report_is_refused_by_the_claim_and_reported(
     assert program.verify_all().ok
     _forge(program, "REG-0666", email="eve@example.com", candidate_name="Eve", score=100)
     eve = register_active(program, "eve@example.com")
-    length = len(program.history.read(eve))
+    length = len(program.history.history(eve))
     claim = lambda: program.accounts.claim_score_report(eve, "REG-0666", email="eve@example.com")  # noqa: E731
     assert "record_corrupt" == _refused(claim)
     assert "record_corrupt" == _refused(lambda: program.accounts.get_score_report("REG-0666"))
-    assert length == len(program.history.read(eve))
+    assert length == len(program.history.history(eve))
     assert _row(program, "REG-0666")["claimed_by"] is None
     assert ("score_report", "REG-0666", "score_report") in _mismatches(program)
 

@@ -126,7 +126,7 @@ def test_record_many_groups_each_subjects_run(store: Store) -> None:
     assert [("A", 1), ("A", 2), ("B", 1), ("A", 3), ("B", 2)] == [
         (e.subject, e.position) for e in entries
     ]
-    assert [T0, T0 + timedelta(1), T0 + timedelta(3)] == [e.at for e in history.read("A")]
+    assert [T0, T0 + timedelta(1), T0 + timedelta(3)] == [e.at for e in history.history("A")]
     assert history.verify("A").ok
     assert history.verify("B").ok
 

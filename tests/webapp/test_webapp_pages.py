@@ -39,7 +39,7 @@ def _register_and_activate(client: Any, **overrides: str) -> str:
 
 
 def _history_kinds(program: Program, candidate_id: str) -> list[str]:
-    return [entry.kind for entry in program.history.read(candidate_id)]
+    return [entry.kind for entry in program.history.history(candidate_id)]
 
 
 def test_registration_shows_the_activation_link_and_activation_logs_in(

@@ -212,7 +212,7 @@ def run_demo(db_path: str | Path, emit: Emit | None = None) -> dict[str, Any]:
         }
 
         section("8. Account history")
-        entries = program.history.read(cid)
+        entries = program.history.history(cid)
         for entry in entries:
             say(f"{entry.position:>3}  {when(entry.at)}  {entry.kind}")
         verification = program.history.verify(cid)

@@ -57,7 +57,7 @@ def history_verify(
     subjects: Iterator[str] | tuple[str, ...]
     # --all: every candidate's history; the subjects of no candidate (a score report's
     # anchor, ``~score-report:…``, and the store markers) are verified by ``ledgers verify``.
-    every_candidate = (s for s in program.history.subjects() if not s.startswith("~"))
+    every_candidate = (s for s in program.history.iter_subjects() if not s.startswith("~"))
     subjects = every_candidate if every else candidate_ids
     results = []
     for subject in subjects:

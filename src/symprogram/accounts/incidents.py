@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from symprogram._checks import check_enum
+from symprogram._deprecation import deprecated_alias
 from symprogram.accounts import messages, rules
-from symprogram.accounts._base import FlowBase, candidate_key, new_incident_id
+from symprogram.accounts._base import SINCE, FlowBase, candidate_key, new_incident_id
 from symprogram.accounts.events import IncidentMessagePosted
 from symprogram.accounts.models import (
     Candidate,
@@ -79,18 +80,22 @@ class Incidents(FlowBase):
         checked = rules.check_incident_id(incident_id)
         return self._read(lambda s: _named_incident(s, checked))
 
-    def incidents(self, candidate_id: str | CandidateId) -> list[Incident]:
+    def incidents_of(self, candidate_id: str | CandidateId) -> tuple[Incident, ...]:
         """Return the candidate's incidents, oldest first.
 
-        A list (not yet a tuple as other collections): released code compares it to lists.
+        Raises:
+            ValidationError: not a candidate ID (``invalid_candidate_id``).
+            NotFound: no such candidate (``candidate_not_found``).
         """
         key = candidate_key(candidate_id)
 
-        def load(store: AccountsStorage) -> list[Incident]:
+        def load(store: AccountsStorage) -> tuple[Incident, ...]:
             candidate = store.candidates.get(key)
-            return [store.incidents.get(i) for i in candidate.incidents]
+            return tuple(store.incidents.get(i) for i in candidate.incidents)
 
         return self._read(load)
+
+    incidents = deprecated_alias("incidents_of", old="incidents", since=SINCE, returns=list)
 
     def post_incident_message(
         self, incident_id: str, *, author: MessageAuthor | str, body: str

@@ -64,7 +64,7 @@ class Preferences(FlowBase):
         For newsletters and offers with the consent context keeping the choices,
         the switch is recorded in the consent ledger in the same unit of work:
         on is a grant, off an opt-out (a withdrawal when it was granted), so
-        ``consent.may_use``, ``consent.audience`` and this setting agree.
+        ``consent.may_use``, ``consent.iter_audience`` and this setting agree.
 
         Raises:
             ValidationError: unknown category (``invalid_category``), switching

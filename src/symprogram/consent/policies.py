@@ -113,7 +113,7 @@ class Policies(ConsentBase):
             _, entry = self._append(tx, state, event)
         return self._recorded(entry, event)
 
-    def subjects_to_notify(self, policy_version: str, *, batch: int = 500) -> Iterator[str]:
+    def iter_subjects_to_notify(self, policy_version: str, *, batch: int = 500) -> Iterator[str]:
         """Stream the known, non-erased subjects not yet notified of ``policy_version``.
 
         A subject of whom nothing that makes them known was recorded (only an
@@ -136,6 +136,10 @@ class Policies(ConsentBase):
             return not rules.notified_of(state, catalogue, rank)
 
         return self._projections.pages(size, pending, self._clock.now())
+
+    subjects_to_notify = deprecated_alias(
+        "iter_subjects_to_notify", old="subjects_to_notify", since="0.2"
+    )
 
     def forum_notice(self, at: datetime | None = None) -> Notice:
         """The notice to show before posting in a discussion group or forum (public information)."""

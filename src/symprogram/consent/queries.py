@@ -1,4 +1,4 @@
-"""Answering "may we?": may_use, has_consented, granted_evidence, may_contact, audience.
+"""Answering "may we?": may_use, has_consented, granted_evidence, may_contact, iter_audience.
 
 An answer reads the subject's projection once and applies
 :func:`symprogram.consent.rules.decide` with the policies held in memory; an
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from symprogram._checks import check_enum
+from symprogram._deprecation import deprecated_alias
 from symprogram.clock import ensure_utc
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase, MemoKey
@@ -209,7 +210,7 @@ class Queries(ConsentBase):
         ``"newsletters"`` or ``"special_offers"``) through ``channel`` (default email)?"""
         return self.may_use(subject, category, channel=channel, at=at)
 
-    def audience(
+    def iter_audience(
         self,
         purpose: str | CookieCategory,
         channel: ContactChannel | str | None = None,
@@ -244,3 +245,5 @@ class Queries(ConsentBase):
         if declared.basis is LegalBasis.OPT_IN:
             return self._index.granted_pages(size, allowed, catalogue, purpose_id, contact, instant)
         return self._projections.pages(size, allowed, instant)
+
+    audience = deprecated_alias("iter_audience", old="audience", since="0.2")
