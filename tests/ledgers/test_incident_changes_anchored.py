@@ -41,14 +41,14 @@ def _every_change_refused(program: Program, cid: str, iid: str) -> None:
     """Every change of ``iid`` is refused and nothing is written."""
     accounts = program.accounts
     rows = LedgerRows(program)
-    stored, length = rows.get_record(INCIDENTS, iid), len(program.history.read(cid))
+    stored, length = rows.get_record(INCIDENTS, iid), len(program.history.history(cid))
     _refused(lambda: accounts.start_incident(iid))
     _refused(lambda: accounts.resolve_incident(iid))
     _refused(lambda: accounts.close_incident(iid))
     _refused(lambda: accounts.reopen_incident(iid))
     _refused(lambda: accounts.post_incident_message(iid, author="support", body="Again?"))
     assert stored == rows.get_record(INCIDENTS, iid)
-    assert length == len(program.history.read(cid))
+    assert length == len(program.history.history(cid))
 
 
 def test_a_resolved_incident_put_back_as_open_is_refused(program: Program) -> None:

@@ -49,12 +49,12 @@ def _with_address(program: Program, cid: str) -> None:
 def _refused(program: Program, cid: str, kit_id: str, change: Callable[[], object]) -> None:
     """``change`` is refused and writes nothing."""
     rows = LedgerRows(program)
-    stored, length = rows.get_record(KITS, kit_id), len(program.history.read(cid))
+    stored, length = rows.get_record(KITS, kit_id), len(program.history.history(cid))
     with pytest.raises(IntegrityError) as raised:
         change()
     assert ("record_corrupt", KITS) == (raised.value.code, raised.value.details["kind"])
     assert stored == rows.get_record(KITS, kit_id)
-    assert length == len(program.history.read(cid))
+    assert length == len(program.history.history(cid))
 
 
 def _reported(program: Program, cid: str) -> None:
@@ -104,10 +104,10 @@ def test_a_released_kit_put_back_as_held_is_not_released_again(program: Program)
     _with_address(program, cid)  # releases it
     assert KitStatus.QUEUED == program.awards.get_kit(kit_id).status
     rows.put_record(KITS, kit_id, held)
-    length = len(program.history.read(cid))
+    length = len(program.history.history(cid))
     assert () == program.awards.release_held_kits(cid)
     assert held == rows.get_record(KITS, kit_id)
-    assert length == len(program.history.read(cid))
+    assert length == len(program.history.history(cid))
     _refused(program, cid, kit_id, lambda: program.awards.ship_kit(kit_id))
     _reported(program, cid)
 

@@ -46,11 +46,11 @@ def _change_email(program: Program, cid: str, new_email: str) -> None:
 
 def _refused(program: Program, cid: str, email: str, password: str = PASSWORD) -> None:
     """The log-in is refused as a wrong password, and the history records nothing."""
-    length = len(program.history.read(cid))
+    length = len(program.history.history(cid))
     with pytest.raises(PermissionDenied) as raised:
         program.accounts.authenticate(email, password)
     assert "invalid_credentials" == raised.value.code
-    assert length == len(program.history.read(cid))
+    assert length == len(program.history.history(cid))
 
 
 def _reported(program: Program, cid: str) -> None:
