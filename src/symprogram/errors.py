@@ -227,3 +227,24 @@ class IntegrityError(StorageError):
     """Stored data is corrupt or was tampered with."""
 
     default_code = "integrity_error"
+
+    @classmethod
+    def record_corrupt(
+        cls, kind: str, key: str, why: str, *, field: str | None = None
+    ) -> IntegrityError:
+        """The ``record_corrupt`` error of the stored ``kind`` record ``key``: ``why``
+        says what is wrong with it (unreadable, another key's, not as its history
+        says). ``details`` name the ``kind`` and ``key`` (and the first ``field``
+        found to differ, where one is given).
+
+        Example:
+            >>> error = IntegrityError.record_corrupt("award_kit", "KIT-1", "is unreadable")
+            >>> error.code, error.message
+            ('record_corrupt', "stored award_kit 'KIT-1' is unreadable")
+            >>> error.details
+            {'kind': 'award_kit', 'key': 'KIT-1'}
+        """
+        details: dict[str, Any] = {"kind": kind, "key": key}
+        if field is not None:
+            details["field"] = field
+        return cls(f"stored {kind} {key!r} {why}", code="record_corrupt", details=details)

@@ -167,11 +167,7 @@ def _put(tx: Transaction, key: str, message: Message, subject: str) -> Entry:
 
 
 def _unreadable(record: Record) -> IntegrityError:
-    return IntegrityError(
-        f"the outbox record {record.kind} {record.key!r} is unreadable",
-        code="record_corrupt",
-        details={"kind": record.kind, "key": record.key},
-    )
+    return IntegrityError.record_corrupt(record.kind, record.key, "is unreadable")
 
 
 def _read(record: Record) -> dict[str, Any]:

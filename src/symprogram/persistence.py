@@ -289,11 +289,7 @@ def decode_stored(
     try:
         obj = loads_without(data, cls, _NO_VERSION, converter=converter)
     except ValidationError as exc:
-        raise IntegrityError(
-            f"stored {kind} {key!r} is unreadable: {exc.message}",
-            code="record_corrupt",
-            details={"kind": kind, "key": key},
-        ) from exc
+        raise IntegrityError.record_corrupt(kind, key, f"is unreadable: {exc.message}") from exc
     if identity is not None:
         _check_identity(obj, identity, kind=kind, key=key)
     return obj
@@ -308,11 +304,7 @@ def _check_identity(obj: T, identity: Callable[[T], str], *, kind: str, key: str
         IntegrityError: ``identity(obj)`` is not ``key`` (``record_corrupt``).
     """
     if identity(obj) != key:
-        raise IntegrityError(
-            f"stored {kind} {key!r} holds the data of another {kind}",
-            code="record_corrupt",
-            details={"kind": kind, "key": key},
-        )
+        raise IntegrityError.record_corrupt(kind, key, f"holds the data of another {kind}")
     return obj
 
 

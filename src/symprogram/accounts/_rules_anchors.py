@@ -656,10 +656,8 @@ def require_incident_anchored(incident: Incident, entries: SaidEntries) -> Incid
         IntegrityError: ``record_corrupt`` (details: the incident's kind and ID).
     """
     if not incident_anchored(incident, entries):
-        raise IntegrityError(
-            f"stored incident {incident.incident_id!r} is not as its candidate's history says",
-            code="record_corrupt",
-            details={"kind": INCIDENT_KIND, "key": incident.incident_id},
+        raise IntegrityError.record_corrupt(
+            INCIDENT_KIND, incident.incident_id, "is not as its candidate's history says"
         )
     return incident
 

@@ -258,9 +258,7 @@ def require_anchored(
     else:
         found = [unanchored_difference(number)] if marked else []
     if found:
-        raise IntegrityError(
-            f"stored score_report {number!r} is not the one its history recorded",
-            code="record_corrupt",
-            details={"kind": SCORE_REPORT_KIND, "key": number, "field": found[0].field},
+        raise IntegrityError.record_corrupt(
+            SCORE_REPORT_KIND, number, "is not the one its history recorded", field=found[0].field
         )
     return report

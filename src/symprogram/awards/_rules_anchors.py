@@ -552,9 +552,7 @@ def require_kit_anchored(kit: KitFulfilment, entries: SaidEntries) -> KitFulfilm
         IntegrityError: ``record_corrupt`` (details: the kit's kind and ID).
     """
     if not kit_anchored(kit, entries):
-        raise IntegrityError(
-            f"stored award_kit {kit.kit_id!r} is not as its candidate's history says",
-            code="record_corrupt",
-            details={"kind": KIT_KIND, "key": kit.kit_id},
+        raise IntegrityError.record_corrupt(
+            KIT_KIND, kit.kit_id, "is not as its candidate's history says"
         )
     return kit

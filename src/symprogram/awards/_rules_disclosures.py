@@ -322,7 +322,7 @@ def require_listed(disclosure: Disclosure, state: CandidateAwards) -> None:
         IntegrityError: ``record_corrupt`` (details: the disclosure's kind and ID).
     """
     if disclosure.disclosure_id not in state.disclosure_ids:
-        raise _corrupt(disclosure, "is not one its candidate published")
+        raise _corrupt(disclosure.disclosure_id, "is not one its candidate published")
 
 
 def require_disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> None:
@@ -334,16 +334,11 @@ def require_disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) ->
         IntegrityError: ``record_corrupt`` (details: the disclosure's kind and ID).
     """
     if not disclosure_anchored(disclosure, entries):
-        raise _corrupt(disclosure, "is not as its candidate's history says")
+        raise _corrupt(disclosure.disclosure_id, "is not as its candidate's history says")
 
 
-def _corrupt(disclosure: Disclosure, why: str) -> IntegrityError:
-    """The ``record_corrupt`` refusal of a stored disclosure (``why``: what is wrong)."""
-    return IntegrityError(
-        f"stored award_disclosure {disclosure.disclosure_id!r} {why}",
-        code="record_corrupt",
-        details={"kind": "award_disclosure", "key": disclosure.disclosure_id},
-    )
+def _corrupt(disclosure_id: str, why: str) -> IntegrityError:
+    return IntegrityError.record_corrupt("award_disclosure", disclosure_id, why)
 
 
 def mismatch_view(disclosure: Disclosure, at: datetime) -> DisclosureView:
