@@ -28,6 +28,11 @@ the worker); an ``iter_*`` method or a generator method returns an
 :class:`AsyncStream` to read with ``async for``, read in one worker thread of its
 own so that a unit of work it holds open stays in one thread. Attributes that are
 not methods (a catalogue, settings, the ledger) are returned as they are.
+The program's own calls have the program's names and arguments: those that do
+I/O (:meth:`AsyncProgram.digest`, ``verify_all``, ``rekey``, ``adopt_erasures``,
+``deliver_pending``, ``consent_to_remote_access``, ``erase_person``) are awaited;
+:meth:`AsyncProgram.subscribe` registers a synchronous handler, run in the worker
+that records the event (a coroutine function is refused).
 
 Threads and stores: a :class:`~symprogram.Program` is safe to share between
 threads (its services are built once, under a lock; every adapter serializes or
@@ -78,6 +83,7 @@ if TYPE_CHECKING:
     from symprogram.digests import LedgerDigest, LedgersVerification
     from symprogram.entitlements import EntitlementsService
     from symprogram.erasure import PersonErasure
+    from symprogram.events import DomainEvent
     from symprogram.history import AccountHistory
     from symprogram.persistence import Store
 
@@ -87,6 +93,7 @@ S = TypeVar("S")
 T = TypeVar("T")
 R = TypeVar("R")
 P = ParamSpec("P")
+E = TypeVar("E", bound="DomainEvent")
 
 DEFAULT_MAX_WORKERS = min(4, os.cpu_count() or 1)
 """Worker threads of an :class:`AsyncProgram` unless another number is given: one
@@ -260,6 +267,13 @@ class AsyncStream(Generic[T]):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _is_coroutine_function(value: object) -> bool:
+    """Whether calling ``value`` makes a coroutine (an ``async def``, or an object whose
+    ``__call__`` is one), which a synchronous caller would never await."""
+    call = inspect.getattr_static(type(value), "__call__", None)
+    return inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(call)
 
 
 def _close_when_opened(opening: asyncio.Future[Program]) -> None:
@@ -517,6 +531,56 @@ class AsyncProgram(Closing):
     async def erase_person(self, candidate_id: str, *, reason: str) -> PersonErasure:
         """:meth:`Program.erase_person`, in a worker."""
         return await self.run(self.program.erase_person, candidate_id, reason=reason)
+
+    async def rekey(self, *, against: LedgerDigest | None = None) -> int:
+        """:meth:`Program.rekey`, in a worker."""
+        return await self.run(self.program.rekey, against=against)
+
+    async def adopt_erasures(
+        self, *, against: LedgerDigest | None = None, at: datetime | None = None
+    ) -> int:
+        """:meth:`Program.adopt_erasures`, in a worker."""
+        return await self.run(self.program.adopt_erasures, against=against, at=at)
+
+    async def deliver_pending(self, limit: int | None = None) -> int:
+        """:meth:`Program.deliver_pending`, in a worker (the notifier is called there)."""
+        return await self.run(self.program.deliver_pending, limit)
+
+    def subscribe(
+        self,
+        event_type: type[E],
+        handler: Callable[[E], object],
+        *,
+        when: Callable[[E], bool] | None = None,
+    ) -> None:
+        """:meth:`Program.subscribe`: call ``handler(event)`` whenever a service records
+        an event of ``event_type``.
+
+        Subscribing does no I/O, so it is not awaited. The handler is synchronous, as
+        on the program: it runs in the worker thread of the call that records the
+        event, inside that call's unit of work (what it does through the synchronous
+        services, ``aprogram.program``, joins the unit; what it raises rolls it back
+        and is raised by the ``await``). It must not block on the event loop nor wait
+        for this async program's calls, which run in other workers. A coroutine
+        function is refused: nothing could await it inside the unit of work. To react
+        in the event loop, hand the event over from a synchronous handler, e.g. with
+        ``loop.call_soon_threadsafe(queue.put_nowait, event)``; the unit of work
+        commits after the handlers ran, so such an event is final only once the
+        awaited call returns (when it raises instead, the change was rolled back).
+
+        Raises:
+            ValidationError: ``invalid_event_type``; ``invalid_handler`` (``handler``
+                or ``when`` not callable, or a coroutine function).
+        """
+        for field, given in (("handler", handler), ("when", when)):
+            if _is_coroutine_function(given):
+                raise ValidationError(
+                    f"{field} must be a synchronous callable, not a coroutine function: "
+                    "it runs inside the unit of work, where nothing awaits it",
+                    field=field,
+                    code="invalid_handler",
+                )
+        self.program.subscribe(event_type, handler, when=when)
 
     # -- life cycle -----------------------------------------------------------------
     async def aclose(self) -> None:
