@@ -269,13 +269,6 @@ class AsyncStream(Generic[T]):
         await self.aclose()
 
 
-def _is_coroutine_function(value: object) -> bool:
-    """Whether calling ``value`` makes a coroutine (an ``async def``, or an object whose
-    ``__call__`` is one), which a synchronous caller would never await."""
-    call = inspect.getattr_static(type(value), "__call__", None)
-    return inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(call)
-
-
 def _close_when_opened(opening: asyncio.Future[Program]) -> None:
     """Close the program an :meth:`AsyncProgram.open` cancelled while opening had opened."""
     if opening.cancelled() or opening.exception() is not None:
@@ -572,14 +565,6 @@ class AsyncProgram(Closing):
             ValidationError: ``invalid_event_type``; ``invalid_handler`` (``handler``
                 or ``when`` not callable, or a coroutine function).
         """
-        for field, given in (("handler", handler), ("when", when)):
-            if _is_coroutine_function(given):
-                raise ValidationError(
-                    f"{field} must be a synchronous callable, not a coroutine function: "
-                    "it runs inside the unit of work, where nothing awaits it",
-                    field=field,
-                    code="invalid_handler",
-                )
         self.program.subscribe(event_type, handler, when=when)
 
     # -- life cycle -----------------------------------------------------------------

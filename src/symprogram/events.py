@@ -23,6 +23,7 @@ Example (appending to a ledger: see :mod:`symprogram.ledger`):
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 import threading
 import types
@@ -162,6 +163,13 @@ E = TypeVar("E", bound="DomainEvent")
 _Subscription = tuple[type, Callable[[Any], object], Callable[[Any], bool] | None]
 
 
+def _makes_coroutine(value: object) -> bool:
+    """Whether calling ``value`` makes a coroutine (an ``async def``, a partial of one,
+    or an object whose ``__call__`` is one), which a synchronous caller never awaits."""
+    call = inspect.getattr_static(type(value), "__call__", None)
+    return inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(call)
+
+
 class Subscriptions:
     """The reactions to domain events: which handler runs when an event is recorded.
 
@@ -218,7 +226,8 @@ class Subscriptions:
 
         Raises:
             ValidationError: ``invalid_event_type`` (not a ``DomainEvent`` class),
-                ``invalid_handler`` (``handler`` or ``when`` not callable).
+                ``invalid_handler`` (``handler`` or ``when`` not callable, or a
+                coroutine function, which would never be awaited).
         """
         if not (isinstance(event_type, type) and issubclass(event_type, DomainEvent)):
             raise ValidationError(
@@ -230,6 +239,13 @@ class Subscriptions:
             if not callable(given) and not (field == "when" and given is None):
                 raise ValidationError(
                     f"{field} must be callable", field=field, code="invalid_handler"
+                )
+            if _makes_coroutine(given):
+                raise ValidationError(
+                    f"{field} must be a synchronous callable, not a coroutine function: "
+                    "it runs inside the unit of work, where nothing awaits it",
+                    field=field,
+                    code="invalid_handler",
                 )
         with self._lock:
             self._subscriptions = (*self._subscriptions, (event_type, handler, when))

@@ -7,6 +7,7 @@ work.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from symprogram import Program
+from symprogram.accounts.events import ContactDetailsUpdated
 from symprogram.errors import ValidationError
 from symprogram.events import DomainEvent, Subscriptions
 from symprogram.history import AccountHistory
@@ -167,6 +170,41 @@ def test_bad_subscriptions_are_refused(
         registry.subscribe(*args, **kwargs)
     assert (code, field) == (info.value.code, info.value.field)
     assert 0 == len(registry)
+
+
+async def _async_handler(event: Moved) -> None:
+    """A coroutine function: calling it only makes a coroutine."""
+
+
+class _AsyncCallable:
+    async def __call__(self, event: Moved) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"handler": _async_handler}, "handler"),
+        ({"handler": functools.partial(_async_handler)}, "handler"),
+        ({"handler": _AsyncCallable()}, "handler"),
+        ({"handler": print, "when": _AsyncCallable()}, "when"),
+    ],
+    ids=["async-def", "partial", "async-call", "async-when"],
+)
+def test_a_coroutine_function_is_refused_as_a_handler(kwargs: dict[str, Any], field: str) -> None:
+    """A handler runs inside the unit of work, where nothing awaits: a coroutine
+    function would make a coroutine that never runs. It is refused
+    (``invalid_handler``, naming the field), on the registry and on the program, and
+    nothing is subscribed."""
+    registry = Subscriptions()
+    with pytest.raises(ValidationError) as info:
+        registry.subscribe(Moved, **kwargs)
+    assert ("invalid_handler", field) == (info.value.code, info.value.field)
+    assert 0 == len(registry)
+    program = Program.in_memory()
+    with pytest.raises(ValidationError) as info:
+        program.subscribe(ContactDetailsUpdated, **kwargs)
+    assert ("invalid_handler", field) == (info.value.code, info.value.field)
 
 
 def test_the_history_publishes_what_it_records_in_the_unit_of_work() -> None:
