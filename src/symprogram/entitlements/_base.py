@@ -9,17 +9,22 @@ check and the holdings read and written in a unit of work.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
-from symprogram._checks import check_text
+from symprogram._anchors import SaidEntries
+from symprogram._checks import check_found, check_text
 from symprogram.clock import Clock, ensure_utc
 from symprogram.decisions import Decision
 from symprogram.entitlements import rules
 from symprogram.entitlements.models import (
     MAX_TEXT,
+    Agreement,
     CustomerEntitlements,
     EntitlementCatalogue,
     SupportCase,
+    SupportExtension,
 )
 from symprogram.entitlements.ports import RemoteAccessConsent
 from symprogram.entitlements.storage import (
@@ -103,15 +108,62 @@ class _Base:
             NotFound: ``entitlements_case_not_found``.
         """
         case = repo.get(case_id, for_update=for_update)
-        try:
-            entries = self._ledger.iter_entries(tx, case.customer_id)
-            anchored = rules.case_anchored(case, ((e.kind, e.data) for e in entries))
-        except ValidationError:  # a customer ID no stream can have: nobody opened it
-            anchored = False
-        if not anchored:
+        if not self._audit_says(tx, case.customer_id, partial(rules.case_anchored, case)):
             raise NotFound(
                 f"no entitlements case {case_id!r}",
                 code="entitlements_case_not_found",
                 details={"key": case_id},
             )
         return case
+
+    def _audit_says(
+        self, tx: Transaction, customer_id: str, anchored: Callable[[SaidEntries], bool]
+    ) -> bool:
+        """Whether ``anchored`` holds of the customer's audit entries (one read of it)."""
+        try:
+            entries = self._ledger.iter_entries(tx, customer_id)
+            return anchored((e.kind, e.data) for e in entries)
+        except ValidationError:  # a customer ID no stream can have: nobody recorded it
+            return False
+
+    def _recorded_agreement(
+        self, tx: Transaction, holdings: CustomerEntitlements, agreement_id: str
+    ) -> Agreement:
+        """The agreement ``agreement_id`` of ``holdings`` (read locked), if it is one the
+        customer's audit recorded, with the status the audit gives it
+        (:func:`~symprogram.entitlements.rules.agreement_anchored`): one read of the
+        audit. An agreement written into the holdings by hand (with an
+        ``entitlements_agreement_id`` index entry of its own or not) or put back from
+        before a later entry (a cancelled agreement put back as active) is refused as
+        absent, as a case is.
+
+        Raises:
+            NotFound: ``agreement_not_found``.
+        """
+        found = rules.held_agreement(holdings, agreement_id)
+        said = self._audit_says(tx, holdings.customer_id, partial(rules.agreement_anchored, found))
+        return check_found(
+            found if said else None,
+            f"no agreement {agreement_id!r}",
+            field="agreement_id",
+            code="agreement_not_found",
+        )
+
+    def _recorded_extension(
+        self, tx: Transaction, holdings: CustomerEntitlements, extension_id: str
+    ) -> SupportExtension:
+        """The support extension ``extension_id`` of ``holdings``, if its customer's audit
+        recorded it with its status (:func:`~symprogram.entitlements.rules.extension_anchored`),
+        as :meth:`_recorded_agreement`.
+
+        Raises:
+            NotFound: ``extension_not_found``.
+        """
+        found = rules.held_extension(holdings, extension_id)
+        said = self._audit_says(tx, holdings.customer_id, partial(rules.extension_anchored, found))
+        return check_found(
+            found if said else None,
+            f"no extension {extension_id!r}",
+            field="extension_id",
+            code="extension_not_found",
+        )

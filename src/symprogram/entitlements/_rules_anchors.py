@@ -27,6 +27,10 @@ would show remote access still going on).
 An entry of a kind whose data was erased (the right to erasure) no longer says
 which record it was about: the records of that kind are then not compared at all.
 
+The changes of an agreement or a support extension ask the same of the one record
+they change (:func:`agreement_anchored`, :func:`extension_anchored`): recorded in
+its customer's audit, with the status the audit gives it.
+
 Each stored case must be one its customer's audit opened (:func:`case_opened_in`):
 a case record written in by hand under an ID of its own, which no audit names, is
 reported by ``verify_all`` and not answered by ``get_case``.
@@ -62,7 +66,13 @@ from symprogram.entitlements.events import (
     RemoteSessionEnded,
     RemoteSessionStarted,
 )
-from symprogram.entitlements.models import AgreementStatus, CustomerEntitlements, SupportCase
+from symprogram.entitlements.models import (
+    Agreement,
+    AgreementStatus,
+    CustomerEntitlements,
+    SupportCase,
+    SupportExtension,
+)
 from symprogram.entitlements.ports import (
     AGREEMENT_INDEX,
     CASE_KIND,
@@ -71,9 +81,11 @@ from symprogram.entitlements.ports import (
 )
 
 __all__ = [
+    "agreement_anchored",
     "case_anchored",
     "case_opened_in",
     "cases_differences",
+    "extension_anchored",
     "holdings_differences",
     "named_cases",
     "owner_index_differences",
@@ -186,6 +198,65 @@ def holdings_differences(
                 field += records.suffix
             found.append(AggregateDifference(HOLDINGS_KIND, customer_id, field, have, want))
     return tuple(found)
+
+
+def _contract_anchored(
+    records: _Records, identifier: str, status: str, entries: SaidEntries
+) -> bool:
+    """Whether the audit ``entries`` name the record ``identifier`` with ``status``."""
+    said = _replay(records, list(said_pairs(entries)))
+    return said is None or said.get(identifier) == status
+
+
+def agreement_anchored(agreement: Agreement, entries: SaidEntries) -> bool:
+    """Whether the stored ``agreement`` is one its customer's audit ``entries`` (oldest
+    first) recorded (an ``agreement_recorded`` entry naming it), with the status the
+    entries give it (the last ``agreement_status_changed`` naming it, else ``active``).
+
+    The changes of an agreement ask it (suspending, reinstating, cancelling): an
+    agreement written into the holdings by hand, even with an
+    ``entitlements_agreement_id`` index entry of its own, or one put back from before
+    a later entry (a cancelled agreement put back as active) is not the audit's.
+    When an erased entry hides which agreement it was about, every agreement is taken
+    as anchored (as :func:`holdings_differences` then compares none).
+
+    Example:
+        >>> from datetime import date, datetime, timezone
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> agreement = Agreement("A-1", "C-1", "essential_support", {"NetBackup"},
+        ...     date(2012, 1, 1), date(2012, 12, 31), created_at=at, created_by="sales")
+        >>> recorded = ("agreement_recorded", {"agreement_id": "A-1"})
+        >>> agreement_anchored(agreement, [recorded])
+        True
+        >>> cancelled = ("agreement_status_changed", {"agreement_id": "A-1", "status": "cancelled"})
+        >>> agreement_anchored(agreement, [recorded, cancelled])
+        False
+        >>> agreement_anchored(agreement, [])
+        False
+    """
+    return _contract_anchored(_AGREEMENTS, agreement.agreement_id, agreement.status.value, entries)
+
+
+def extension_anchored(extension: SupportExtension, entries: SaidEntries) -> bool:
+    """Whether the stored support ``extension`` is one its customer's audit ``entries``
+    (oldest first) recorded (an ``extension_recorded`` entry naming it), with the
+    status the entries give it (the last ``extension_status_changed`` naming it, else
+    ``active``).
+
+    Asked by the cancellation of an extension, as :func:`agreement_anchored` by the
+    changes of an agreement; an erased entry takes every extension as anchored.
+
+    Example:
+        >>> from datetime import date, datetime, timezone
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> extension = SupportExtension("X-1", "C-1", "NetBackup", {"6.5"},
+        ...     date(2012, 1, 1), date(2012, 12, 31), created_at=at, created_by="sales")
+        >>> extension_anchored(extension, [("extension_recorded", {"extension_id": "X-1"})])
+        True
+        >>> extension_anchored(extension, [("extension_recorded", {"extension_id": "X-2"})])
+        False
+    """
+    return _contract_anchored(_EXTENSIONS, extension.extension_id, extension.status.value, entries)
 
 
 _OWNED = ((_AGREEMENTS, AGREEMENT_INDEX), (_EXTENSIONS, EXTENSION_INDEX))

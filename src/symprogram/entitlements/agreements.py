@@ -78,6 +78,14 @@ class Agreements(_Base):
     def suspend_agreement(self, agreement_id: str, *, by: str, reason: str) -> Agreement:
         """Suspend an active agreement from now on.
 
+        The agreement is changed only when it is one the customer's audit recorded,
+        with the status the audit gives it (one read of that audit): an agreement
+        written into the holdings by hand (with an ``entitlements_agreement_id``
+        index entry of its own or not) or put back from before a later entry (a
+        cancelled agreement put back as active) is refused as absent by this method,
+        :meth:`reinstate_agreement` and :meth:`cancel_agreement` alike, writing
+        nothing.
+
         Raises:
             NotFound: ``agreement_not_found``.
             IllegalTransition: not active (``illegal_transition``/``agreement_cancelled``).
@@ -85,11 +93,23 @@ class Agreements(_Base):
         return self._agreement_status(agreement_id, AgreementStatus.SUSPENDED, by, reason)
 
     def reinstate_agreement(self, agreement_id: str, *, by: str, reason: str) -> Agreement:
-        """Make a suspended agreement active again from now on."""
+        """Make a suspended agreement active again from now on.
+
+        Raises:
+            NotFound: ``agreement_not_found`` (none, or not as the audit recorded it).
+            IllegalTransition: not allowed from the current status
+                (``agreement_cancelled``, ``illegal_transition``).
+        """
         return self._agreement_status(agreement_id, AgreementStatus.ACTIVE, by, reason)
 
     def cancel_agreement(self, agreement_id: str, *, by: str, reason: str) -> Agreement:
-        """Cancel an agreement from now on (final)."""
+        """Cancel an agreement from now on (final).
+
+        Raises:
+            NotFound: ``agreement_not_found`` (none, or not as the audit recorded it).
+            IllegalTransition: not allowed from the current status
+                (``agreement_cancelled``).
+        """
         return self._agreement_status(agreement_id, AgreementStatus.CANCELLED, by, reason)
 
     def _agreement_status(
@@ -99,7 +119,7 @@ class Agreements(_Base):
         with self._store.transaction() as tx:
             owner = RecordOwners(tx, AGREEMENT_INDEX, "agreement").owner(agreement_id)
             holdings = self._holdings_for(tx, owner, for_update=True)
-            current = rules.held_agreement(holdings, agreement_id)
+            current = self._recorded_agreement(tx, holdings, agreement_id)
             changed = rules.change_agreement_status(current, status, at=now, by=by, reason=reason)
             StoredHoldings(tx).save(rules.replace_in(holdings, changed))
             self._record(

@@ -187,6 +187,12 @@ class Extensions(_Base):
     def cancel_extension(self, extension_id: str, *, by: str, reason: str) -> SupportExtension:
         """Cancel a support extension from now on.
 
+        Only an extension the customer's audit recorded, with the status the audit
+        gives it, is cancelled (one read of that audit): one written into the
+        holdings by hand (with an ``entitlements_extension_id`` index entry of its own
+        or not) or put back from before a later entry is refused as absent, writing
+        nothing.
+
         Raises:
             NotFound: ``extension_not_found``.
             IllegalTransition: already cancelled (``extension_cancelled``).
@@ -196,7 +202,7 @@ class Extensions(_Base):
             owner = RecordOwners(tx, EXTENSION_INDEX, "extension").owner(extension_id)
             holdings = self._holdings_for(tx, owner, for_update=True)
             changed = rules.change_extension_status(
-                rules.held_extension(holdings, extension_id),
+                self._recorded_extension(tx, holdings, extension_id),
                 AgreementStatus.CANCELLED,
                 at=now,
                 by=by,
