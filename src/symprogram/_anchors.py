@@ -31,7 +31,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -50,6 +50,7 @@ __all__ = [
     "listing_differences",
     "mismatches",
     "record_differences",
+    "require_said",
     "said_fields",
     "said_names",
     "said_pairs",
@@ -59,6 +60,8 @@ __all__ = [
 AnchorCheck = Callable[[Transaction, str, Sequence[LedgerEntry]], Iterable[Problem]]
 """``check(tx, subject, entries)``: the problems of ``subject``'s stored aggregate
 against its ledger ``entries`` (oldest first), read in the read-only unit of work ``tx``."""
+
+R = TypeVar("R")
 
 SaidEntries = Iterable[tuple[str, Mapping[str, Any] | None]]
 """A ledger's ``(kind, data)`` pairs, oldest first (``data`` is ``None`` once erased):
@@ -136,6 +139,24 @@ def said_text(data: Mapping[str, Any] | None, name: str) -> str | None:
     """``data[name]`` when an entry's data still holds it as text (``None``: unknown)."""
     value = None if data is None else data.get(name)
     return value if isinstance(value, str) else None
+
+
+def require_said(record: R, said: bool, kind: str, key: str) -> R:
+    """``record``, the stored ``kind`` record ``key``, if ``said``: its owner's history
+    says it is as stored (a context's ``*_anchored`` rule answered). A record put back
+    from before a later entry, or written in by hand, is refused, and the caller
+    changes nothing.
+
+    Example:
+        >>> require_said("the kit", True, "award_kit", "KIT-1")
+        'the kit'
+
+    Raises:
+        IntegrityError: ``record_corrupt`` (details: ``kind`` and ``key``).
+    """
+    if not said:
+        raise IntegrityError.record_corrupt(kind, key, "is not as its candidate's history says")
+    return record
 
 
 def said_names(entries: object, kinds: Collection[str], name: str) -> set[str]:

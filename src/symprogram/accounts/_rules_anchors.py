@@ -66,6 +66,7 @@ from symprogram._anchors import (
     SaidEntries,
     listing_differences,
     record_differences,
+    require_said,
     said_names,
     said_pairs,
     said_text,
@@ -100,7 +101,6 @@ from symprogram.accounts.ports import (
     INCIDENT_KIND,
     SCORE_REPORT_KIND,
 )
-from symprogram.errors import IntegrityError
 
 __all__ = [
     "account_records_differences",
@@ -655,11 +655,8 @@ def require_incident_anchored(incident: Incident, entries: SaidEntries) -> Incid
     Raises:
         IntegrityError: ``record_corrupt`` (details: the incident's kind and ID).
     """
-    if not incident_anchored(incident, entries):
-        raise IntegrityError.record_corrupt(
-            INCIDENT_KIND, incident.incident_id, "is not as its candidate's history says"
-        )
-    return incident
+    said = incident_anchored(incident, entries)
+    return require_said(incident, said, INCIDENT_KIND, incident.incident_id)
 
 
 def report_named(report: ScoreReport, candidate: Candidate | None) -> bool:

@@ -66,6 +66,7 @@ from symprogram._anchors import (
     SaidEntries,
     listing_differences,
     record_differences,
+    require_said,
     said_fields,
     said_names,
     said_pairs,
@@ -97,7 +98,6 @@ from symprogram.awards.models import (
     KitStatus,
 )
 from symprogram.awards.ports import CANDIDATE_KIND, DISCLOSURE_KIND, KIT_KIND
-from symprogram.errors import IntegrityError
 
 __all__ = [
     "awards_differences",
@@ -551,8 +551,4 @@ def require_kit_anchored(kit: KitFulfilment, entries: SaidEntries) -> KitFulfilm
     Raises:
         IntegrityError: ``record_corrupt`` (details: the kit's kind and ID).
     """
-    if not kit_anchored(kit, entries):
-        raise IntegrityError.record_corrupt(
-            KIT_KIND, kit.kit_id, "is not as its candidate's history says"
-        )
-    return kit
+    return require_said(kit, kit_anchored(kit, entries), KIT_KIND, kit.kit_id)

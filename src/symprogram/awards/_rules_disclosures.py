@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import attrs
 from email_validator import EmailNotValidError, validate_email
 
-from symprogram._anchors import SaidEntries
+from symprogram._anchors import SaidEntries, require_said
 from symprogram._checks import check_found, check_length
 from symprogram.awards._rules_anchors import disclosure_anchored
 from symprogram.awards._rules_progress import active_awards, holding
@@ -27,6 +27,7 @@ from symprogram.awards.models import (
     DisclosureStatus,
     DisclosureView,
 )
+from symprogram.awards.ports import DISCLOSURE_KIND
 from symprogram.clock import ensure_utc
 from symprogram.errors import (
     Conflict,
@@ -322,7 +323,9 @@ def require_listed(disclosure: Disclosure, state: CandidateAwards) -> None:
         IntegrityError: ``record_corrupt`` (details: the disclosure's kind and ID).
     """
     if disclosure.disclosure_id not in state.disclosure_ids:
-        raise _corrupt(disclosure.disclosure_id, "is not one its candidate published")
+        raise IntegrityError.record_corrupt(
+            DISCLOSURE_KIND, disclosure.disclosure_id, "is not one its candidate published"
+        )
 
 
 def require_disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> None:
@@ -333,12 +336,8 @@ def require_disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) ->
     Raises:
         IntegrityError: ``record_corrupt`` (details: the disclosure's kind and ID).
     """
-    if not disclosure_anchored(disclosure, entries):
-        raise _corrupt(disclosure.disclosure_id, "is not as its candidate's history says")
-
-
-def _corrupt(disclosure_id: str, why: str) -> IntegrityError:
-    return IntegrityError.record_corrupt("award_disclosure", disclosure_id, why)
+    said = disclosure_anchored(disclosure, entries)
+    require_said(disclosure, said, DISCLOSURE_KIND, disclosure.disclosure_id)
 
 
 def mismatch_view(disclosure: Disclosure, at: datetime) -> DisclosureView:
