@@ -363,12 +363,15 @@ class Ledger:
     def _head(
         self, tx: Transaction, subject: str, stream: str | None = None
     ) -> tuple[int, str, int]:
-        return self._parse_head(subject, tx.load(self.HEAD_KIND, stream or self.stream(subject)))
+        stream = stream or self.stream(subject)
+        return self._parse_head(subject, tx.load(self.HEAD_KIND, stream), stream)
 
-    def _parse_head(self, subject: str, record: Record | None) -> tuple[int, str, int]:
+    def _parse_head(
+        self, subject: str, record: Record | None, stream: str | None = None
+    ) -> tuple[int, str, int]:
         if record is None:
             return 0, GENESIS, 0
-        stream = self.stream(subject)
+        stream = stream or self.stream(subject)
         try:
             raw = json_value(record.data)
             length, chain = int(raw["length"]), str(raw["hash"])
@@ -412,7 +415,7 @@ class Ledger:
         streams = [self.stream(subject) for subject in subjects]
         found = load_many(tx, self.HEAD_KIND, streams)
         return [
-            self._parse_head(subject, found.get(stream))[:2]
+            self._parse_head(subject, found.get(stream), stream)[:2]
             for subject, stream in zip(subjects, streams, strict=True)
         ]
 

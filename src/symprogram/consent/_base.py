@@ -187,7 +187,7 @@ class ConsentBase:
         given = self._given(at)
         with self._store.transaction() as tx:
             storage = ConsentStorage(tx)
-            state = storage.states.find_for_update(subject)
+            state = self._projections.check(tx, storage.states.find_for_update(subject))
             now, instant = self._now_and(state, given)
             yield tx, storage, state, now, instant
 
@@ -246,7 +246,7 @@ class ConsentBase:
 
     def _receipt(self, tx: Transaction, subject: str, now: datetime) -> ConsentReceipt:
         """The subject's consent receipt at ``now`` (NotFound ``consent_subject_not_found``)."""
-        state = self._projections.load(tx, subject)
+        state = self._projections.checked(tx, subject)
         entries = self.ledger.entries(tx, subject)
         rules.check_known_subject(subject, state, len(entries))
         verification = self.ledger.verify(tx, subject)

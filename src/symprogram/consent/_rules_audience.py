@@ -33,7 +33,10 @@ def audience_entry(state: ConsentState, topic: str) -> dict[str, Any] | None:
     :func:`decide` reads about an opt-in purpose at an instant on or after the
     subject's newest record: the standing choice (``choice``), the instant of the
     newest record in microseconds (``last``, see :func:`micros`), the contact
-    channels opted out of (``off``) and the policy versions seen (``seen``).
+    channels opted out of (``off``), the policy versions seen (``seen``) and the
+    ledger position the projection was derived from (``length``: an entry is only
+    believed while it is the subject's ledger head; entries written before it was
+    kept have none and are checked through the projection instead).
     """
     if state.erased_at is not None or state.last_at is None:
         return None
@@ -50,6 +53,7 @@ def audience_entry(state: ConsentState, topic: str) -> dict[str, Any] | None:
             if c.topic.startswith(CHANNEL_PREFIX) and c.choice is not Choice.GRANTED
         ],
         "seen": [s.policy_version for s in state.seen],
+        "length": state.length,
     }
 
 

@@ -10,11 +10,22 @@ what it remembers between calls:
   and purpose the subject ever granted (written in the unit of work that updates
   the projection), so that the audience of an opt-in purpose reads only those
   subjects; a store written before the index existed gets it built on first use.
+
+A projection records the ledger position it was derived from (``length``, the
+number of entries applied). Every acting read compares it with the subject's
+ledger head (:meth:`Projections.check`, one point read; :meth:`Projections.current`,
+one batch per page): a projection whose position is not the head's (an older row
+put back by someone with database access) is never served. A single-subject read
+refuses it (``IntegrityError`` ``record_corrupt``); a stream of subjects (the
+audience, the subjects to notify) skips it and reports it on the
+``symprogram.consent`` logger. ``verify_all`` reports it (``projection_mismatch``)
+and ``rebuild_all`` repairs it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -26,9 +37,9 @@ from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState
 from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND, STATE_KIND
 from symprogram.consent.storage import CONVERTER, audience_key
 from symprogram.decisions import Decision
-from symprogram.errors import ConcurrencyError, StorageError
+from symprogram.errors import ConcurrencyError, IntegrityError, StorageError
 from symprogram.events import Ledger
-from symprogram.persistence import Record, Store, Transaction, decode_stored
+from symprogram.persistence import Record, Store, Transaction, decode_stored, load_many
 from symprogram.serialization import canonical_json, json_value
 
 __all__ = ["CACHE_LIMIT", "AudienceIndex", "Projections"]
@@ -37,6 +48,10 @@ CACHE_LIMIT = 100_000
 """Decoded projections remembered by default; cleared when full."""
 
 _MARKER_DATA = canonical_json({"format": 1})
+
+_log = logging.getLogger("symprogram.consent")
+
+_STALE = "is out of step with its consent ledger (an older projection put back?)"
 
 Keep = Callable[[Transaction, ConsentState], bool]
 Entries = Iterator[tuple[str, dict[str, Any] | None, datetime, int]]
@@ -107,11 +122,55 @@ class Projections:
         self._cache.pop(subject, None)
 
     def load(self, tx: Transaction, subject: str) -> ConsentState | None:
-        """The subject's stored projection, or ``None``."""
+        """The subject's stored projection, or ``None`` (not checked against the ledger)."""
         record = tx.load(STATE_KIND, subject)
         if record is None:
             return None
         return self.cached(subject, record.data, record.version).state
+
+    def check(self, tx: Transaction, state: ConsentState | None) -> ConsentState | None:
+        """``state`` when it was derived from the subject's ledger as it stands now.
+
+        One point read of the ledger head: the projection's ``length`` must be the
+        head's. ``None`` (no projection) is returned as it is.
+
+        Raises:
+            IntegrityError: ``record_corrupt`` (an older projection, put back), or
+                the head's own codes (``ledger_corrupt``, ``ledger_key_unknown``).
+        """
+        if state is not None and self._ledger.head(tx, state.subject)[0] != state.length:
+            raise IntegrityError.record_corrupt(STATE_KIND, state.subject, _STALE)
+        return state
+
+    def checked(self, tx: Transaction, subject: str) -> ConsentState | None:
+        """The subject's stored projection (:meth:`load`), checked (:meth:`check`)."""
+        return self.check(tx, self.load(tx, subject))
+
+    def current(self, tx: Transaction, lengths: dict[str, int]) -> set[str]:
+        """The subjects whose projection length (``lengths``) is their ledger head's.
+
+        The heads are read in one batch; each other subject (an older projection put
+        back, or an unreadable head) is left out and reported on the
+        ``symprogram.consent`` logger.
+        """
+        subjects = list(lengths)
+        try:
+            heads = [length for length, _ in self._ledger.heads(tx, subjects)]
+        except IntegrityError:
+            heads = [self._head_length(tx, subject) for subject in subjects]
+        kept: set[str] = set()
+        for subject, head in zip(subjects, heads, strict=True):
+            if head == lengths[subject]:
+                kept.add(subject)
+            else:
+                _log.warning("consent projection of %r %s: not served", subject, _STALE)
+        return kept
+
+    def _head_length(self, tx: Transaction, subject: str) -> int:
+        try:
+            return self._ledger.head(tx, subject)[0]
+        except IntegrityError:
+            return -1
 
     def entries(self, tx: Transaction, subject: str) -> Entries:
         """The subject's ledger as ``(kind, data, at, position)``, oldest first."""
@@ -131,26 +190,34 @@ class Projections:
             return rules.replay(state.subject, self.entries(tx, state.subject), until=instant)
         return state
 
-    def state_at(self, tx: Transaction, subject: str, instant: datetime) -> ConsentState | None:
-        """The subject's projection as of ``instant`` (scan use: the cache is not filled)."""
+    def state_at(
+        self, tx: Transaction, subject: str, instant: datetime
+    ) -> tuple[ConsentState | None, int | None]:
+        """The subject's projection as of ``instant`` and the stored projection's length
+        (scan use: the cache is not filled); ``(None, None)`` without a projection."""
         record = tx.load(STATE_KIND, subject)
         if record is None:
-            return None
-        return self.as_of(tx, self.peek(subject, record.data, record.version), instant)
+            return None, None
+        stored = self.peek(subject, record.data, record.version)
+        return self.as_of(tx, stored, instant), stored.length
 
     def pages(self, size: int, keep: Keep, instant: datetime) -> Iterator[str]:
-        """Stream every subject whose projection as of ``instant`` ``keep`` accepts."""
+        """Stream every subject whose projection as of ``instant`` ``keep`` accepts.
+
+        A subject whose projection is not at its ledger head is left out (:meth:`current`).
+        """
         after: str | None = None
         while True:
-            chosen: list[str] = []
+            chosen: dict[str, int] = {}
             with self._store.transaction(readonly=True) as tx:
                 records = tx.scan(STATE_KIND, after=after, limit=size)
                 for record in records:
                     peeked = self.peek(record.key, record.data, record.version)
                     state = self.as_of(tx, peeked, instant)
                     if state is not None and keep(tx, state):
-                        chosen.append(record.key)
-            yield from chosen
+                        chosen[record.key] = peeked.length
+                kept = self.current(tx, chosen) if chosen else set()
+            yield from (subject for subject in chosen if subject in kept)
             if len(records) < size:
                 return
             after = records[-1].key
@@ -292,7 +359,7 @@ class AudienceIndex:
                 item = stored.choice(topic) if stored is not None else None
                 if topic in granted or (item is not None and item.choice is Choice.GRANTED):
                     wrong.append(topic)
-            elif _decoded(current) != expected:
+            elif not _same_entry(_decoded(current), expected):
                 wrong.append(topic)
         return wrong
 
@@ -310,7 +377,9 @@ class AudienceIndex:
 
         Only subjects who ever granted the purpose can be allowed it; their index
         entries answer for every instant on or after their newest record, and the
-        projection (replayed when needed) answers for the others.
+        projection (replayed when needed) answers for the others. A subject whose
+        projection is not at its ledger head is left out (:meth:`_current`); the
+        entries themselves are believed (``verify`` reports one that disagrees).
         """
         prefix = audience_key(purpose_id, "")
         notified = max((r for r, _ in catalogue.material_changes(purpose_id, instant)), default=-1)
@@ -319,6 +388,7 @@ class AudienceIndex:
         ready: bool | None = None
         while True:
             chosen: list[str] = []
+            lengths: dict[str, int] = {}
             records: list[Record] = []
             with self._store.transaction(readonly=True) as tx:
                 if ready is None:
@@ -327,12 +397,15 @@ class AudienceIndex:
                     records = tx.scan(AUDIENCE_KIND, prefix=prefix, after=after, limit=size)
                 for record in records:
                     subject = record.key[len(prefix) :]
-                    verdict = judge(record.data)
+                    verdict, length = judge(record.data)
                     if verdict is None:
-                        state = self._projections.state_at(tx, subject, instant)
+                        state, length = self._projections.state_at(tx, subject, instant)
                         verdict = state is not None and allowed(tx, state)
                     if verdict:
                         chosen.append(subject)
+                        if length is not None:
+                            lengths[subject] = length
+                kept = self._current(tx, chosen, lengths) if chosen else set()
             if not ready:
                 # A store written before the index existed: build it, or scan every
                 # projection when that is not possible here.
@@ -341,10 +414,45 @@ class AudienceIndex:
                     yield from self._projections.pages(size, allowed, instant)
                     return
                 continue
-            yield from chosen
+            yield from (subject for subject in chosen if subject in kept)
             if len(records) < size:
                 return
             after = records[-1].key
+
+    def _current(self, tx: Transaction, chosen: list[str], lengths: dict[str, int]) -> set[str]:
+        """The ``chosen`` subjects whose answering record is at their ledger head.
+
+        ``lengths`` gives the ledger position of the record that answered (the
+        audience entry's, or the projection's); a subject missing from it answered
+        from an entry written before entries kept their position, and its stored
+        projection's length is read instead (one batch). The ledger heads are read in
+        one batch; a subject whose record is older than its ledger (put back) is left
+        out and reported on the ``symprogram.consent`` logger.
+        """
+        legacy = [subject for subject in chosen if subject not in lengths]
+        if legacy:
+            for subject, record in load_many(tx, STATE_KIND, legacy).items():
+                length = _length_of(record.data)
+                if length is not None:  # else unreadable: never served, verify reports it
+                    lengths[subject] = length
+        return self._projections.current(tx, lengths) if lengths else set()
+
+
+def _length_of(data: str) -> int | None:
+    """The ``length`` of a stored projection, read without decoding it whole."""
+    try:
+        length = json_value(data).get("length", 0)
+    except (ValueError, AttributeError):
+        return None
+    return length if type(length) is int else None
+
+
+def _same_entry(stored: object, expected: dict[str, Any]) -> bool:
+    """Whether a stored audience entry is ``expected``; one written before entries kept
+    their ledger position (no ``length``) is compared without it."""
+    if isinstance(stored, dict) and "length" not in stored:
+        return stored == {k: v for k, v in expected.items() if k != "length"}
+    return stored == expected
 
 
 def _decoded(record: Record) -> object:
@@ -365,15 +473,19 @@ class _EntryJudge:
         self.contact = contact
         self.catalogue = catalogue
 
-    def __call__(self, data: str) -> bool | None:
-        """Allowed or not; ``None`` when the projection must answer (later records, unreadable)."""
+    def __call__(self, data: str) -> tuple[bool | None, int | None]:
+        """Allowed or not, and the ledger position the entry was derived from (``None``:
+        an entry written before it was kept); ``(None, None)`` when the projection
+        must answer (later records, unreadable)."""
         try:
             entry = json_value(data)
             if entry["last"] <= self.until:
-                return rules.entry_allows(entry, self.notified, self.contact, self.catalogue)
-        except (ValueError, KeyError, TypeError):
+                allows = rules.entry_allows(entry, self.notified, self.contact, self.catalogue)
+                length = entry.get("length")
+                return allows, length if type(length) is int else None
+        except (ValueError, KeyError, TypeError, AttributeError):
             pass  # unreadable entry: the projection answers (verify reports it)
-        return None
+        return None, None
 
 
 def _subject_of(state: ConsentState) -> str:

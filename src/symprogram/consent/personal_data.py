@@ -127,7 +127,7 @@ class PersonalData(ConsentBase):
             buffer = self._locked_and_preloaded(tx, [subject for subject, _, _ in checked])
             storage = ConsentStorage(buffer)
             for subject, activity, names in checked:
-                state = storage.states.find(subject)
+                state = self._projections.check(buffer, storage.states.find(subject))
                 now, instant = self._now_and(state, given)
                 policy = rules.check_record_instant(state, instant, now, catalogue)
                 file = storage.files.find(subject) or SubjectFile(subject)

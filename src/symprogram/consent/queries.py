@@ -129,6 +129,7 @@ class Queries(ConsentBase):
                 return answer
             cached = self._projections.cached(subject, record.data, record.version)
             state = cached.state
+            self._projections.check(tx, state)
             if state.erased_at is None and state.last_at is not None and state.last_at > instant:
                 state_at = self._projections.as_of(tx, state, instant)
                 return rules.decide(state_at, catalogue, purpose_id, instant, contact)
@@ -186,7 +187,7 @@ class Queries(ConsentBase):
         instant = self._instant(at)
         with self._store.transaction(readonly=True) as tx:
             projections = self._projections
-            state = projections.as_of(tx, projections.load(tx, subject), instant)
+            state = projections.as_of(tx, projections.checked(tx, subject), instant)
             if not rules.decide(state, catalogue, purpose_id, instant).allowed or state is None:
                 return None
             item = state.choice(purpose_id)
