@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from symprogram import ConcurrencyError, Program, StorageError
+from symprogram._anchors import AggregateMismatch
 from symprogram.accounts import ScryptHasher
 from symprogram.clock import FixedClock
 from symprogram.persistence import Store
@@ -394,6 +395,16 @@ def run_together(work: Callable[[int], object], count: int) -> list[BaseExceptio
     for thread in threads:
         thread.join(timeout=300)
     return errors
+
+
+def reported_mismatches(program: Program) -> set[tuple[str, str, str]]:
+    """``(kind, key, field)`` of every ``aggregate_mismatch`` ``verify_all()`` reports."""
+    return {
+        (problem.kind, problem.key, problem.field)
+        for failed in program.verify_all().failures
+        for problem in failed.problems
+        if isinstance(problem, AggregateMismatch)
+    }
 
 
 def count_lines(path: Path) -> int:
