@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from _programs import ProgramFactory, register_form
 from symprogram import Program
 from symprogram.accounts import AccountsService, ScryptHasher, passwords, rules
+from symprogram.accounts.events import PasswordChanged
 from symprogram.accounts.passwords import (
     ARGON2_AVAILABLE,
     Argon2Hasher,
@@ -218,14 +219,17 @@ def _stored(accounts: AccountsService, cid: str) -> str:
 
 
 def _store_hash(accounts: AccountsService, cid: str, encoded: str) -> None:
-    """Store ``encoded`` as the account's hash, its digest kept on the candidate as a
-    flow that sets a hash keeps it (a hash stored without it is refused at log-in)."""
+    """Store ``encoded`` as the account's hash as a flow that sets a hash does (an
+    older build's change of password): its digest kept on the candidate and recorded
+    in the account history (a hash stored without them is refused at log-in)."""
     with accounts._store.transaction() as tx:
         store = AccountsStorage(tx)
         store.credentials.rehash(cid, encoded)
         candidate = store.candidates.get(cid)
         digest = rules.credential_digest(encoded)
         store.candidates.save(attrs.evolve(candidate, credential_digest=digest))
+        at = accounts._now()
+        accounts._record(tx, PasswordChanged(cid, at, method="change", credential_digest=digest))
 
 
 #: Passwords with accents, ligatures, fullwidth forms and combining marks: their NFC,

@@ -314,6 +314,16 @@ def _write_hash(rows: LedgerRows, cid: str, password: str) -> None:
     rows.put_record("account_credential", cid, json.dumps(forged))
 
 
+def _write_hash_and_digest(rows: LedgerRows, cid: str, password: str) -> None:
+    """Write a hash of ``password`` over the account's, and its digest over the
+    candidate's: the two rows agree with each other, not with the history."""
+    _write_hash(rows, cid, password)
+    forged = json.loads(rows.get_record("account_credential", cid) or "{}")["password_hash"]
+    candidate = json.loads(rows.get_record("candidate", cid) or "{}")
+    candidate["credential_digest"] = account_rules.credential_digest(forged)
+    rows.put_record("candidate", cid, json.dumps(candidate))
+
+
 def _without_digests(program: Program, cid: str) -> None:
     """Rewrite ``cid``'s history as a build that recorded no digest wrote it (with the
     program's key: the history verifies), and drop the candidate's digest."""
@@ -345,6 +355,26 @@ def test_a_digest_cleared_with_a_hash_written_in_is_refused_as_a_wrong_password(
         ("candidate", "credential_digest"),
         ("account_credential", "password_hash"),
     } <= _mismatches(program)
+
+
+def test_a_hash_and_its_digest_written_in_together_are_refused_as_a_wrong_password(
+    program: Program,
+) -> None:
+    """A hash of the attacker's own password written in with its digest on the
+    candidate row, so that the two rows agree with each other but not with the
+    history (no entry records that digest): that password is refused exactly as a
+    wrong one, counted as a failed log-in, and so is a password change with it."""
+    cid = register_active(program, "ada@example.com")
+    rows = LedgerRows(program)
+    _write_hash_and_digest(rows, cid, ATTACKER)
+    wrong = _refusal(program, "ada@example.com", "not the password at all")
+    assert [1] == _failed_log_ins(rows)
+    assert wrong == _refusal(program, "ada@example.com", ATTACKER)
+    assert [2] == _failed_log_ins(rows)
+    with pytest.raises(PermissionDenied) as caught:
+        program.accounts.change_password(cid, ATTACKER, "yet another passphrase")
+    assert "invalid_credentials" == caught.value.code
+    assert ("account_credential", "password_hash") in _mismatches(program)
 
 
 def test_an_account_whose_history_never_recorded_a_digest_logs_in_as_before(
@@ -412,5 +442,28 @@ def test_whatever_set_the_hash_last_a_cleared_digest_cannot_let_a_hash_in(
         assert cid == program.accounts.authenticate("ada@example.com", password).candidate_id
     _clear_digest(rows, cid, "null")  # a rehash on log-in records a digest again
     _write_hash(rows, cid, ATTACKER)
+    with pytest.raises(PermissionDenied):
+        program.accounts.authenticate("ada@example.com", ATTACKER)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=HEALTH)
+@given(start=st.sampled_from(STARTS), steps=st.lists(st.sampled_from(STEPS), max_size=5))
+def test_whatever_set_the_hash_last_a_hash_written_in_with_its_digest_cannot_log_in(
+    make_program: ProgramFactory, start: str, steps: list[str]
+) -> None:
+    """Whichever entry recorded the digest last (registration one by one or in bulk,
+    a change, a reset, a rehash), a hash written in together with its own digest on
+    the candidate row is refused: the history's last digest decides, not the row's."""
+    program = make_program("memory", ledger_key=KEY)
+    cid, password = _start(program, start)
+    erased = False
+    for n, step in enumerate(steps):
+        with suppress(SymprogramError):
+            password = _step(program, cid, step, password, n)
+        erased = erased or step == "erase"
+    if erased:
+        return
+    rows = LedgerRows(program)
+    _write_hash_and_digest(rows, cid, ATTACKER)
     with pytest.raises(PermissionDenied):
         program.accounts.authenticate("ada@example.com", ATTACKER)

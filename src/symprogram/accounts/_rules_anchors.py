@@ -57,6 +57,7 @@ Re-exported by :mod:`symprogram.accounts.rules`.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -234,11 +235,15 @@ def login_anchored(candidate: Candidate | None, encoded: str, entries: SaidEntri
     them: the history must say something of the account (its registration) and not
     record its erasure; the stored ``status`` and address must be the ones the
     history gives it (a field whose entry was erased is not compared); and the
-    SHA-256 of ``encoded`` must not be a digest the history recorded and later
-    replaced (a hash put back from before a change). A hash whose digest the
-    history never recorded is left to
-    :func:`~symprogram.accounts.rules.credential_anchored` (compared with the
-    candidate's own digest). Nothing to compare (``True``) without a candidate.
+    SHA-256 of ``encoded`` must be the digest the history recorded last
+    (:func:`said_credential`), so that neither a hash put back from before a
+    change nor a hash written in by hand together with a matching digest on the
+    candidate row opens the account, and must not be a digest the history
+    recorded and later replaced. Only where the history never recorded a digest
+    (every entry setting the hash written by a build that recorded none) is the
+    hash left to :func:`~symprogram.accounts.rules.credential_anchored`
+    (compared with the candidate's own digest, or accepted for the first log-in
+    that anchors it). Nothing to compare (``True``) without a candidate.
     The digest is computed and the entries replayed either way: the same work for
     every address.
 
@@ -259,14 +264,22 @@ def login_anchored(candidate: Candidate | None, encoded: str, entries: SaidEntri
         >>> new = ("password_changed", {"credential_digest": credential_digest("$scrypt$y")})
         >>> login_anchored(ada, "$scrypt$x", [*said, old, new])
         False
+        >>> login_anchored(ada, "$scrypt$y", [*said, old, new])
+        True
+        >>> login_anchored(ada, "$scrypt$z", [*said, old, new])  # written in by hand
+        False
     """
-    pairs = said_pairs(entries)  # replayed twice
+    pairs = said_pairs(entries)  # replayed three times
     digest = credential_digest(encoded)
     said, erased, status, email = _replayed(pairs)
     superseded = digest in _superseded_credentials(pairs)
+    latest = said_credential(pairs)
+    unrecorded = isinstance(latest, str) and not hmac.compare_digest(
+        latest.encode("utf-8", "surrogatepass"), digest.encode("ascii")
+    )
     if candidate is None:
         return True
-    if not said or erased or superseded:
+    if not said or erased or superseded or unrecorded:
         return False
     if status is not None and str(candidate.status) != status:
         return False

@@ -273,7 +273,8 @@ class Credentials(LinkRequests, CredentialAnchors):
         Both passwords are normalized (NFKC) as :meth:`authenticate` and the
         password policy do; the current one is verified as :meth:`authenticate`
         verifies (a stored hash that is not the one the history recorded is a
-        wrong current password).
+        wrong current password, and so is one its account history does not
+        vouch for, as :meth:`authenticate` replays it).
 
         A wrong current password is a failed log-in of the account's address: it
         is counted, and beyond ``settings.login_failure_limit`` the call is
@@ -306,6 +307,7 @@ class Credentials(LinkRequests, CredentialAnchors):
             and encoded_now is not None
             and self._matching_form(current_password, encoded_now) is not None
             and rules.credential_anchored(holder, encoded_now, said)
+            and self._anchored_login(holder, encoded_now)
         ):
             self._login_failed((failures,), now)
             rules.require_current_password(False)
