@@ -9,7 +9,7 @@ are no anchor: a record written into the holdings together with an index entry o
 its own, and a record put back from before a later entry (a cancelled agreement put
 back as active), are refused as absent (``agreement_not_found``,
 ``extension_not_found``), as a case is, nothing is recorded, and ``verify_all``
-reports each of them.
+reports each of them. ``get_agreement`` refuses them alike.
 """
 
 from __future__ import annotations
@@ -48,10 +48,12 @@ def _refused(code: str, change: Callable[[], object]) -> None:
 
 
 def _agreement_changes_refused(program: Program, agreement_id: str, customer: str) -> None:
-    """Every change of ``agreement_id`` is refused and nothing is recorded."""
+    """Every change of ``agreement_id`` is refused and nothing is recorded; the read
+    refuses it alike."""
     ents = program.entitlements
     length = len(ents.history(customer))
     before = LedgerRows(program).get_record(HOLDINGS, customer)
+    _refused("agreement_not_found", lambda: ents.get_agreement(agreement_id))
     for change in (ents.suspend_agreement, ents.reinstate_agreement, ents.cancel_agreement):
         with pytest.raises(NotFound) as raised:
             change(agreement_id, by="staff", reason="r")

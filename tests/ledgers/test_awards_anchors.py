@@ -184,8 +184,8 @@ def test_a_shipped_kit_put_back_as_queued_is_reported(
     backend: str, make_program: ProgramFactory
 ) -> None:
     """A shipped achievement kit whose row is put back from before the shipping would
-    be shipped again: the history says shipped, so ``verify`` reports its status;
-    a kit deleted, or moved to another candidate, is reported too."""
+    be shipped again: the history says shipped, so ``get_kit`` refuses it and
+    ``verify`` reports its status; a kit deleted, or moved to another candidate, is reported too."""
     program = make_program(backend, ledger_key=KEY)
     cid = register_active(program)
     _with_address(program, cid)
@@ -196,8 +196,10 @@ def test_a_shipped_kit_put_back_as_queued_is_reported(
     assert KitStatus.SHIPPED == program.awards.ship_kit(kit.kit_id).status
     assert program.history.verify(cid).ok
     rows.put_record(KITS, kit.kit_id, queued)
-    assert KitStatus.QUEUED == program.awards.get_kit(kit.kit_id).status  # ships again...
-    [problem] = program.history.verify(cid).problems  # ...unless verify is asked
+    with pytest.raises(IntegrityError) as caught:  # no longer read as queued...
+        program.awards.get_kit(kit.kit_id)
+    assert "record_corrupt" == caught.value.code
+    [problem] = program.history.verify(cid).problems  # ...and verify reports it
     assert {"kind": KITS, "key": kit.kit_id, "field": "status"} == problem.details
     assert [cid] == [f.subject for f in program.history.verify_all()]
     _edit_kit(rows, kit.kit_id, candidate_id="SP-OTHER", status="shipped")

@@ -7,7 +7,8 @@ with its first message only) was acted on as it stood: resolved again, written
 over. Each change now compares the incident with its candidate's history
 (:func:`~symprogram.accounts.rules.incident_anchored`) and refuses one that differs
 (``IntegrityError`` ``record_corrupt``), writing nothing; ``verify_all`` reports
-it, and the current row put back is acted on again.
+it, and the current row put back is acted on again. The reads (``get_incident``,
+``incidents_of``) refuse it alike: a put-back row is not served as current.
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ def _refused(change: Callable[[], object]) -> None:
     assert INCIDENTS == raised.value.details["kind"]
 
 
-def _every_change_refused(program: Program, cid: str, iid: str) -> None:
-    """Every change of ``iid`` is refused and nothing is written."""
+def _every_read_and_change_refused(program: Program, cid: str, iid: str) -> None:
+    """Every read and change of ``iid`` is refused and nothing is written."""
     accounts = program.accounts
     rows = LedgerRows(program)
     stored, length = rows.get_record(INCIDENTS, iid), len(program.history.history(cid))
+    _refused(lambda: accounts.get_incident(iid))
+    _refused(lambda: accounts.incidents_of(cid))
     _refused(lambda: accounts.start_incident(iid))
     _refused(lambda: accounts.resolve_incident(iid))
     _refused(lambda: accounts.close_incident(iid))
@@ -64,7 +67,7 @@ def test_a_resolved_incident_put_back_as_open_is_refused(program: Program) -> No
     accounts.resolve_incident(iid)
     resolved = rows.get_record(INCIDENTS, iid)
     rows.put_record(INCIDENTS, iid, opened)
-    _every_change_refused(program, cid, iid)
+    _every_read_and_change_refused(program, cid, iid)
     assert cid in {failure.subject for failure in program.history.verify_all()}
     rows.put_record(INCIDENTS, iid, resolved)
     assert IncidentStatus.CLOSED == accounts.close_incident(iid).status
@@ -81,7 +84,7 @@ def test_a_closed_incident_put_back_as_resolved_is_refused(program: Program) -> 
     resolved = rows.get_record(INCIDENTS, iid)
     accounts.close_incident(iid)
     rows.put_record(INCIDENTS, iid, resolved)
-    _every_change_refused(program, cid, iid)
+    _every_read_and_change_refused(program, cid, iid)
 
 
 def test_an_incident_whose_message_was_dropped_is_refused(program: Program) -> None:
@@ -93,7 +96,7 @@ def test_an_incident_whose_message_was_dropped_is_refused(program: Program) -> N
     opened = rows.get_record(INCIDENTS, iid)
     accounts.post_incident_message(iid, author="candidate", body="Any news?")
     rows.put_record(INCIDENTS, iid, opened)
-    _every_change_refused(program, cid, iid)
+    _every_read_and_change_refused(program, cid, iid)
 
 
 # -- the rule ------------------------------------------------------------------------

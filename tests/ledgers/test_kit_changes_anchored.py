@@ -7,8 +7,9 @@ delivered again, and a released kit put back as held was released again. Each no
 compares the kit with its candidate's history
 (:func:`~symprogram.awards.rules.kit_anchored`): shipping and delivering refuse it
 (``IntegrityError`` ``record_corrupt``), writing nothing; ``release_held_kits``
-leaves it as it is; ``verify_all`` reports it; the current row put back is acted
-on again.
+leaves it as it is; ``verify_all`` reports it; the reads (``get_kit``,
+``kits_of``) refuse it as shipping does; the current row put back is acted on
+again.
 """
 
 from __future__ import annotations
@@ -57,8 +58,11 @@ def _refused(program: Program, cid: str, kit_id: str, change: Callable[[], objec
     assert length == len(program.history.history(cid))
 
 
-def _reported(program: Program, cid: str) -> None:
+def _reported(program: Program, cid: str, kit_id: str) -> None:
+    """``verify_all`` reports the candidate, and the reads refuse the kit."""
     assert cid in {failure.subject for failure in program.history.verify_all()}
+    _refused(program, cid, kit_id, lambda: program.awards.get_kit(kit_id))
+    _refused(program, cid, kit_id, lambda: program.awards.kits_of(cid))
 
 
 def test_a_shipped_kit_put_back_as_queued_is_not_shipped_again(program: Program) -> None:
@@ -74,7 +78,7 @@ def test_a_shipped_kit_put_back_as_queued_is_not_shipped_again(program: Program)
     rows.put_record(KITS, kit_id, queued)
     _refused(program, cid, kit_id, lambda: program.awards.ship_kit(kit_id, tracking="1Z000"))
     _refused(program, cid, kit_id, lambda: program.awards.deliver_kit(kit_id))
-    _reported(program, cid)
+    _reported(program, cid, kit_id)
     rows.put_record(KITS, kit_id, shipped)
     assert KitStatus.DELIVERED == program.awards.deliver_kit(kit_id).status
 
@@ -89,7 +93,7 @@ def test_a_delivered_kit_put_back_as_shipped_is_not_delivered_again(program: Pro
     program.awards.deliver_kit(kit_id)
     rows.put_record(KITS, kit_id, shipped)
     _refused(program, cid, kit_id, lambda: program.awards.deliver_kit(kit_id))
-    _reported(program, cid)
+    _reported(program, cid, kit_id)
 
 
 def test_a_released_kit_put_back_as_held_is_not_released_again(program: Program) -> None:
@@ -109,7 +113,7 @@ def test_a_released_kit_put_back_as_held_is_not_released_again(program: Program)
     assert held == rows.get_record(KITS, kit_id)
     assert length == len(program.history.history(cid))
     _refused(program, cid, kit_id, lambda: program.awards.ship_kit(kit_id))
-    _reported(program, cid)
+    _reported(program, cid, kit_id)
 
 
 # -- the rule ------------------------------------------------------------------------

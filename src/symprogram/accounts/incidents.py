@@ -72,26 +72,43 @@ class Incidents(FlowBase):
         """Return an incident.
 
         An incident record the candidate it names does not list (written in by
-        hand under an ID of its own) is not answered.
+        hand under an ID of its own) is not answered, nor one that is not as that
+        candidate's history says (:func:`~symprogram.accounts.rules.incident_anchored`:
+        a row put back from before a later entry, such as a resolved incident put
+        back as open): the read refuses it as the changes do. The record and the
+        history are read in one read-only unit of work (one snapshot).
 
         Raises:
             NotFound: unknown incident (``incident_not_found``).
+            IntegrityError: the stored incident is not as its candidate's history
+                says (``record_corrupt``).
         """
         checked = rules.check_incident_id(incident_id)
-        return self._read(lambda s: _named_incident(s, checked))
+
+        def load(store: AccountsStorage) -> Incident:
+            incident = _named_incident(store, checked)
+            return self._said_incidents(store, incident.candidate_id, (incident,))[0]
+
+        return self._read(load)
 
     def incidents_of(self, candidate_id: str | CandidateId) -> tuple[Incident, ...]:
         """Return the candidate's incidents, oldest first.
 
+        Each is checked against the candidate's history as :meth:`get_incident`
+        checks one (the history read once).
+
         Raises:
             ValidationError: not a candidate ID (``invalid_candidate_id``).
             NotFound: no such candidate (``candidate_not_found``).
+            IntegrityError: a stored incident is not as the candidate's history
+                says (``record_corrupt``).
         """
         key = candidate_key(candidate_id)
 
         def load(store: AccountsStorage) -> tuple[Incident, ...]:
             candidate = store.candidates.get(key)
-            return tuple(store.incidents.get(i) for i in candidate.incidents)
+            listed = tuple(store.incidents.get(i) for i in candidate.incidents)
+            return self._said_incidents(store, key, listed)
 
         return self._read(load)
 
@@ -209,6 +226,23 @@ class Incidents(FlowBase):
             self._record(tx, event)
             self._send(tx, [messages.incident_notice(candidate, incident, "incident_update")])
         return incident
+
+    def _said_incidents(
+        self, store: AccountsStorage, owner: str, incidents: tuple[Incident, ...]
+    ) -> tuple[Incident, ...]:
+        """``incidents`` (listed by the candidate ``owner``) if each is as the owner's
+        history says
+        (:func:`~symprogram.accounts.rules.require_incident_anchored`; the history read
+        once, none for no incident).
+
+        Raises:
+            IntegrityError: one is not (``record_corrupt``).
+        """
+        if not incidents:
+            return incidents
+        stream = self._history.ledger.iter_entries(store.tx, owner)
+        entries = [(e.kind, e.data) for e in stream]
+        return tuple(rules.require_incident_anchored(i, entries) for i in incidents)
 
     def _anchored(self, store: AccountsStorage, incident_id: str, owner: Candidate) -> Incident:
         """The incident ``incident_id`` read again once its candidate ``owner`` is locked

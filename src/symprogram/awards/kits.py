@@ -30,21 +30,57 @@ class Kits(FlowBase):
     """The candidates' achievement kits."""
 
     def kits_of(self, candidate_id: str) -> tuple[KitFulfilment, ...]:
-        """The candidate's achievement kits, oldest first."""
+        """The candidate's achievement kits, oldest first.
+
+        Each is checked against the candidate's history as :meth:`get_kit` checks
+        one (the history read once).
+
+        Raises:
+            IntegrityError: a stored kit is not as the candidate's history says
+                (``record_corrupt``).
+        """
         cid = self._candidate(candidate_id)
         with self._store.transaction(readonly=True) as tx:
             state = self._repo.candidate(tx, cid)
-            return tuple(self._repo.kit(tx, k) for k in state.kit_ids)
+            return self._said_kits(tx, cid, tuple(self._repo.kit(tx, k) for k in state.kit_ids))
 
     def get_kit(self, kit_id: str) -> KitFulfilment:
         """The kit ``kit_id``.
 
+        A kit its candidate does not list is not answered, nor one that is not as
+        that candidate's history says (:func:`~symprogram.awards.rules.kit_anchored`:
+        a row put back from before a later entry, such as a shipped kit put back
+        as queued): the read refuses it as :meth:`ship_kit` does. The record and
+        the history are read in one read-only unit of work (one snapshot).
+
         Raises:
             ValidationError: ``invalid_kit_id``.
             NotFound: ``award_kit_not_found``.
+            IntegrityError: the stored kit is not as its candidate's history says
+                (``record_corrupt``).
         """
         kid = rules.check_id(kit_id, "kit_id")
-        return self._read(lambda tx: self._named_kit(tx, kid)[0])
+
+        def read(tx: Transaction) -> KitFulfilment:
+            kit = self._named_kit(tx, kid)[0]
+            return self._said_kits(tx, kit.candidate_id, (kit,))[0]
+
+        return self._read(read)
+
+    def _said_kits(
+        self, tx: Transaction, owner: str, kits: tuple[KitFulfilment, ...]
+    ) -> tuple[KitFulfilment, ...]:
+        """``kits`` (listed by the candidate ``owner``) if each is as the owner's history
+        says (:func:`~symprogram.awards.rules.require_kit_anchored`; the history read
+        once, none for no kit).
+
+        Raises:
+            IntegrityError: one is not (``record_corrupt``).
+        """
+        if not kits:
+            return kits
+        entries = [(e.kind, e.data) for e in self._history.ledger.iter_entries(tx, owner)]
+        return tuple(rules.require_kit_anchored(kit, entries) for kit in kits)
 
     def _named_kit(self, tx: Transaction, kit_id: str) -> tuple[KitFulfilment, CandidateAwards]:
         """The kit ``kit_id`` and its candidate's awards record, which must list it (a

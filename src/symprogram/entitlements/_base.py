@@ -129,7 +129,8 @@ class _Base:
     def _recorded_agreement(
         self, tx: Transaction, holdings: CustomerEntitlements, agreement_id: str
     ) -> Agreement:
-        """The agreement ``agreement_id`` of ``holdings`` (read locked), if it is one the
+        """The agreement ``agreement_id`` of ``holdings`` (read locked, or in a read-only
+        unit of work), if it is one the
         customer's audit recorded, with the status the audit gives it
         (:func:`~symprogram.entitlements.rules.agreement_anchored`): one read of the
         audit. An agreement written into the holdings by hand (with an

@@ -31,12 +31,19 @@ class Agreements(_Base):
     def get_agreement(self, agreement_id: str) -> Agreement:
         """The agreement ``agreement_id``.
 
+        Answered only when its customer's audit recorded it, with the status the
+        audit gives it (:func:`~symprogram.entitlements.rules.agreement_anchored`):
+        an agreement written into the holdings by hand (with an index entry of its
+        own or not) or put back from before a later entry (a cancelled agreement
+        put back as active) is not answered, as its changes refuse it. The holdings
+        and the audit are read in one read-only unit of work (one snapshot).
+
         Raises:
             NotFound: no such agreement (``agreement_not_found``).
         """
         with self._store.transaction(readonly=True) as tx:
             owner = RecordOwners(tx, AGREEMENT_INDEX, "agreement").owner(agreement_id)
-            return rules.held_agreement(self._holdings_for(tx, owner), agreement_id)
+            return self._recorded_agreement(tx, self._holdings_for(tx, owner), agreement_id)
 
     agreement = deprecated_alias("get_agreement", old="agreement", since="0.2.0")
 
