@@ -26,10 +26,12 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from symprogram.clock import FixedClock
 from symprogram.consent import ConsentService, ConsentSettings, LegalBasis
+from symprogram.consent import rules as consent_rules
 from symprogram.consent.models import Policy, Purpose, Recipient
 from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND
 from symprogram.consent.storage import audience_key
 from symprogram.errors import SymprogramError
+from symprogram.ledger_keys import LedgerKeys
 from symprogram.persistence import Store
 from symprogram.storage.memory import MemoryStore
 from symprogram.storage.sqlite import SQLiteStore
@@ -351,6 +353,57 @@ def test_verify_reports_an_entry_that_disagrees(store: Store, clock: FixedClock)
     assert consent.verify("c3").ok
 
 
+def _tamper(store: Store) -> None:
+    """d:4's entry edited to a grant (its position and seal kept), a1's deleted, and a
+    copy of d:4's original entry written in for B2, who never granted."""
+    with store.transaction() as tx:
+        record = tx.load(AUDIENCE_KIND, audience_key("special_offers", "d:4"))
+        assert record is not None
+        entry = json.loads(record.data)
+        tx.save(record.kind, record.key, json.dumps({**entry, "choice": "granted"}), record.version)
+        gone = tx.load(AUDIENCE_KIND, audience_key("special_offers", "a1"))
+        assert gone is not None
+        tx.delete(AUDIENCE_KIND, gone.key, gone.version)
+        tx.save(AUDIENCE_KIND, audience_key("special_offers", "B2"), json.dumps(entry), 0)
+
+
+def test_with_a_ledger_key_an_entry_edited_or_written_in_is_not_believed(
+    store: Store, clock: FixedClock
+) -> None:
+    """With a keyed ledger every entry is sealed (an HMAC of its key and content): an
+    entry edited while keeping its ledger position, or copied to another subject,
+    is not believed, and the subject's projection answers instead; so d:4 (who
+    withdrew) and B2 (who never granted) are not listed. Every tampered entry is
+    reported; ``rebuild`` repairs them."""
+    consent = ConsentService(store, clock, settings=OPT_IN_READING, ledger_key=b"k" * 32)
+    _populate(consent, clock)
+    assert consent.verify_all().ok
+    with store.transaction(readonly=True) as tx:
+        sealed = [json.loads(r.data) for r in tx.scan(AUDIENCE_KIND, prefix="special_offers")]
+    assert sealed and all({"kid", "mac"} <= set(entry) for entry in sealed)
+    _tamper(store)
+    assert ["c3"] == list(consent.iter_audience("special_offers"))
+    assert ["B2", "a1", "d:4"] == sorted(f.subject for f in consent.verify_all().failures)
+    for subject in ("d:4", "a1", "B2"):
+        consent.rebuild(subject)
+    assert consent.verify_all().ok
+    assert ["a1", "c3"] == list(consent.iter_audience("special_offers"))
+
+
+def test_an_entry_whose_seal_alone_is_wrong_is_reported(store: Store, clock: FixedClock) -> None:
+    """An entry holding what the projection says but sealed by another key is reported
+    and not believed (the projection answers: c3 is still listed)."""
+    consent = ConsentService(store, clock, settings=OPT_IN_READING, ledger_key=b"k" * 32)
+    _populate(consent, clock)
+    with store.transaction() as tx:
+        record = tx.load(AUDIENCE_KIND, audience_key("special_offers", "c3"))
+        assert record is not None
+        forged = {**json.loads(record.data), "mac": "0" * 64}
+        tx.save(record.kind, record.key, json.dumps(forged), record.version)
+    assert ["audience_index_mismatch"] == [p.code for p in consent.verify("c3").problems]
+    assert ["a1", "c3"] == list(consent.iter_audience("special_offers"))
+
+
 def test_opt_out_and_necessary_purposes_keep_the_full_scan(store: Store, clock: FixedClock) -> None:
     """Opt-out and necessary purposes list subjects who never granted anything."""
     consent = ConsentService(store, clock, settings=OPT_IN_READING)
@@ -399,3 +452,42 @@ def test_a_bad_batch_is_refused_at_once(consent: ConsentService, batch: Any) -> 
     with pytest.raises(SymprogramError) as raised:
         consent.iter_audience("special_offers", batch=batch)
     assert "invalid_batch" == raised.value.code
+
+
+_ENTRY_VALUES = st.fixed_dictionaries(
+    {
+        "choice": st.sampled_from(["granted", "refused", "withdrawn"]),
+        "last": st.integers(0, 2**53),
+        "off": st.lists(st.sampled_from(["email", "phone", "post"]), unique=True),
+        "seen": st.lists(st.sampled_from(["2005-07", "2006-01", "2007-05"]), unique=True),
+        "length": st.integers(1, 10_000),
+    }
+)
+
+
+@settings(max_examples=60)
+@given(
+    entry=_ENTRY_VALUES,
+    other=_ENTRY_VALUES,
+    subject=st.text(min_size=1, max_size=12),
+    field=st.sampled_from(["choice", "last", "off", "seen", "length"]),
+)
+def test_a_sealed_entry_is_vouched_for_only_as_it_was_sealed(
+    entry: dict[str, Any], other: dict[str, Any], subject: str, field: str
+) -> None:
+    """A sealed entry is vouched for under its own key and ring; changing any field to
+    another value, moving it to another subject, or reading it with another ring
+    (or unsealed) is not; without a ring every entry is believed."""
+    ring = LedgerKeys(b"a" * 32)
+    key = audience_key("special_offers", subject)
+    sealed = consent_rules.sealed_entry(ring, key, entry)
+    assert consent_rules.entry_vouched(ring, key, sealed)
+    assert consent_rules.entry_vouched(ring.rotated(b"b" * 32), key, sealed)  # retired key
+    assert not consent_rules.entry_vouched(LedgerKeys(b"b" * 32), key, sealed)
+    assert not consent_rules.entry_vouched(
+        ring, audience_key("special_offers", subject + "x"), sealed
+    )
+    assert not consent_rules.entry_vouched(ring, key, entry)
+    if other[field] != entry[field]:
+        assert not consent_rules.entry_vouched(ring, key, {**sealed, field: other[field]})
+    assert consent_rules.entry_vouched(None, key, {**entry, field: other[field]})

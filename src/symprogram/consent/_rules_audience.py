@@ -5,19 +5,26 @@ Re-exported by :mod:`symprogram.consent.rules`; import them from there.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState
+from symprogram.ledger_keys import LedgerKeys
+from symprogram.serialization import canonical_json
 
 if TYPE_CHECKING:
     from symprogram.consent.catalogue import PolicyCatalogue
 
-__all__ = ["audience_entry", "entry_allows", "micros"]
+__all__ = ["audience_entry", "entry_allows", "entry_vouched", "micros", "sealed_entry"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_SEAL_LABEL = b"symprogram consent audience entry"
+_SEAL_FIELDS = frozenset({"kid", "mac"})
 
 
 def micros(at: datetime) -> int:
@@ -82,3 +89,66 @@ def entry_allows(
     if notified_rank >= 0:
         return any(catalogue.rank(version) >= notified_rank for version in entry["seen"])
     return True
+
+
+@functools.lru_cache(maxsize=16)
+def _seal_key(key: bytes) -> bytes:
+    """The key of the entries' seals, derived from a ledger key (its own domain)."""
+    return hmac.new(key, _SEAL_LABEL, hashlib.sha256).digest()
+
+
+def _entry_mac(key: bytes, record_key: str, entry: Mapping[str, Any]) -> bytes:
+    content = {k: v for k, v in entry.items() if k not in _SEAL_FIELDS}
+    body = canonical_json([record_key, content]).encode("utf-8", "surrogatepass")
+    return hmac.new(_seal_key(key), body, hashlib.sha256).hexdigest().encode("ascii")
+
+
+def sealed_entry(
+    keys: LedgerKeys | None, record_key: str, entry: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``entry`` (an :func:`audience_entry`, stored under ``record_key``) with its seal.
+
+    With a ledger key ring, the entry keeps the id of the ring's current key
+    (``kid``) and an HMAC-SHA-256 of its record key and content under a key derived
+    from it (``mac``), so that an entry edited or written in by someone with
+    database access but without the key is not believed (:func:`entry_vouched`).
+    Without a ring it is returned as it is (nothing keyed, nothing to prove).
+
+    Example:
+        >>> ring = LedgerKeys(b"k" * 32)
+        >>> entry = {"choice": "granted", "last": 0, "off": [], "seen": ["1"], "length": 2}
+        >>> sealed = sealed_entry(ring, "newsletter:SP-1", entry)
+        >>> entry_vouched(ring, "newsletter:SP-1", sealed)
+        True
+        >>> entry_vouched(ring, "newsletter:SP-2", sealed)  # moved to another subject
+        False
+        >>> entry_vouched(ring, "newsletter:SP-1", {**sealed, "off": ["email"]})
+        False
+        >>> sealed_entry(None, "newsletter:SP-1", entry) == entry
+        True
+    """
+    if keys is None:
+        return dict(entry)
+    mac = _entry_mac(keys.current, record_key, entry).decode("ascii")
+    return {**entry, "kid": keys.current_id, "mac": mac}
+
+
+def entry_vouched(keys: LedgerKeys | None, record_key: str, entry: Mapping[str, Any]) -> bool:
+    """Whether the stored audience ``entry`` under ``record_key`` may be believed.
+
+    Always without a ledger key ring. With one, only when its seal
+    (:func:`sealed_entry`) is an HMAC of its record key and content under a key of
+    the ring: an entry edited, moved, written in by hand, sealed by a key the ring
+    no longer holds, or written before entries were sealed is not, and the
+    subject's projection answers instead.
+    """
+    if keys is None:
+        return True
+    kid, mac = entry.get("kid"), entry.get("mac")
+    if not isinstance(kid, str) or not isinstance(mac, str):
+        return False
+    key = keys.key_for(kid)
+    if key is None:
+        return False
+    expected = _entry_mac(key, record_key, entry)
+    return hmac.compare_digest(mac.encode("utf-8", "surrogatepass"), expected)

@@ -39,6 +39,7 @@ from symprogram.consent.storage import CONVERTER, audience_key
 from symprogram.decisions import Decision
 from symprogram.errors import ConcurrencyError, IntegrityError, StorageError
 from symprogram.events import Ledger
+from symprogram.ledger_keys import LedgerKeys
 from symprogram.persistence import Record, Store, Transaction, decode_stored, load_many
 from symprogram.serialization import canonical_json, json_value
 
@@ -83,6 +84,11 @@ class Projections:
         self._ledger = ledger
         self._limit = limit
         self._cache: dict[str, Cached] = {}
+
+    @property
+    def keys(self) -> LedgerKeys | None:
+        """The consent ledger's key ring (``None`` without a key)."""
+        return self._ledger.keys
 
     def _decode(self, subject: str, record_data: str, version: int) -> ConsentState:
         state = decode_stored(
@@ -272,14 +278,19 @@ class AudienceIndex:
             granted = entry is not None and item is not None and item.choice is Choice.GRANTED
             current = None if old is None else tx.load(AUDIENCE_KIND, key)
             if current is None:
-                if granted:
-                    tx.save(AUDIENCE_KIND, key, canonical_json(entry), 0)
+                if granted and entry is not None:
+                    tx.save(AUDIENCE_KIND, key, self.sealed(key, entry), 0)
             elif entry is None:
                 tx.delete(AUDIENCE_KIND, key, current.version)
             else:
-                data = canonical_json(entry)
+                data = self.sealed(key, entry)
                 if data != current.data:
                     tx.save(AUDIENCE_KIND, key, data, current.version)
+
+    def sealed(self, key: str, entry: dict[str, Any]) -> str:
+        """The stored text of ``entry`` under ``key``, sealed with the ledger's key
+        (:func:`~symprogram.consent.rules.sealed_entry`)."""
+        return canonical_json(rules.sealed_entry(self._projections.keys, key, entry))
 
     def _rebuild(self, tx: Transaction, state: ConsentState) -> None:
         """Write the entries of a projection stored before the index existed.
@@ -291,7 +302,10 @@ class AudienceIndex:
             if item.topic.startswith(CHANNEL_PREFIX):
                 continue
             key = audience_key(item.topic, state.subject)
-            data = canonical_json(rules.audience_entry(state, item.topic))
+            entry = rules.audience_entry(state, item.topic)
+            if entry is None:
+                continue
+            data = self.sealed(key, entry)
             current = tx.load(AUDIENCE_KIND, key)
             if current is None:
                 tx.save(AUDIENCE_KIND, key, data, 0)
@@ -359,9 +373,26 @@ class AudienceIndex:
                 item = stored.choice(topic) if stored is not None else None
                 if topic in granted or (item is not None and item.choice is Choice.GRANTED):
                     wrong.append(topic)
-            elif not _same_entry(_decoded(current), expected):
+            elif not self._same_entry(current, expected):
                 wrong.append(topic)
         return wrong
+
+    def _same_entry(self, current: Record, expected: dict[str, Any]) -> bool:
+        """Whether the stored entry ``current`` holds ``expected`` and, where the ledger is
+        keyed and the entry is sealed, its seal vouches for it. An entry written
+        before entries were sealed, or sealed by a key the ring no longer holds (the
+        ledger reports ``ledger_key_unknown`` then), is compared on its content
+        alone; the reads do not believe either (the projection answers)."""
+        stored = _decoded(current)
+        if not _same_content(stored, expected):
+            return False
+        assert isinstance(stored, dict)  # _same_content holds only of a mapping
+        keys, kid = self._projections.keys, stored.get("kid")
+        if keys is None or ("mac" not in stored and kid is None):
+            return True
+        if isinstance(kid, str) and keys.key_for(kid) is None:
+            return True
+        return rules.entry_vouched(keys, current.key, stored)
 
     # -- reading -----------------------------------------------------------------
     def granted_pages(
@@ -384,6 +415,7 @@ class AudienceIndex:
         prefix = audience_key(purpose_id, "")
         notified = max((r for r, _ in catalogue.material_changes(purpose_id, instant)), default=-1)
         judge = _EntryJudge(rules.micros(instant), notified, contact, catalogue)
+        judge.keys = self._projections.keys
         after: str | None = None
         ready: bool | None = None
         while True:
@@ -397,7 +429,7 @@ class AudienceIndex:
                     records = tx.scan(AUDIENCE_KIND, prefix=prefix, after=after, limit=size)
                 for record in records:
                     subject = record.key[len(prefix) :]
-                    verdict, length = judge(record.data)
+                    verdict, length = judge(record.key, record.data)
                     if verdict is None:
                         state, length = self._projections.state_at(tx, subject, instant)
                         verdict = state is not None and allowed(tx, state)
@@ -447,12 +479,15 @@ def _length_of(data: str) -> int | None:
     return length if type(length) is int else None
 
 
-def _same_entry(stored: object, expected: dict[str, Any]) -> bool:
-    """Whether a stored audience entry is ``expected``; one written before entries kept
-    their ledger position (no ``length``) is compared without it."""
-    if isinstance(stored, dict) and "length" not in stored:
-        return stored == {k: v for k, v in expected.items() if k != "length"}
-    return stored == expected
+def _same_content(stored: object, expected: dict[str, Any]) -> bool:
+    """Whether a stored audience entry holds ``expected`` (its seal aside); one written
+    before entries kept their ledger position (no ``length``) is compared without it."""
+    if not isinstance(stored, dict):
+        return False
+    content = {k: v for k, v in stored.items() if k not in ("kid", "mac")}
+    if "length" not in content:
+        return content == {k: v for k, v in expected.items() if k != "length"}
+    return content == expected
 
 
 def _decoded(record: Record) -> object:
@@ -465,21 +500,23 @@ def _decoded(record: Record) -> object:
 class _EntryJudge:
     """Answers from an audience entry when it describes the subject at the instant."""
 
-    __slots__ = ("catalogue", "contact", "notified", "until")
+    __slots__ = ("catalogue", "contact", "keys", "notified", "until")
 
     def __init__(self, until: int, notified: int, contact: str | None, catalogue: Any) -> None:
         self.until = until
         self.notified = notified
         self.contact = contact
         self.catalogue = catalogue
+        self.keys: LedgerKeys | None = None
 
-    def __call__(self, data: str) -> tuple[bool | None, int | None]:
+    def __call__(self, key: str, data: str) -> tuple[bool | None, int | None]:
         """Allowed or not, and the ledger position the entry was derived from (``None``:
         an entry written before it was kept); ``(None, None)`` when the projection
-        must answer (later records, unreadable)."""
+        must answer (later records, unreadable, or not vouched for by its seal:
+        :func:`~symprogram.consent.rules.entry_vouched`)."""
         try:
             entry = json_value(data)
-            if entry["last"] <= self.until:
+            if entry["last"] <= self.until and rules.entry_vouched(self.keys, key, entry):
                 allows = rules.entry_allows(entry, self.notified, self.contact, self.catalogue)
                 length = entry.get("length")
                 return allows, length if type(length) is int else None

@@ -18,14 +18,12 @@ from __future__ import annotations
 import attrs
 
 from symprogram.consent import rules
-from symprogram.consent.audience import _decoded
 from symprogram.consent.ledger import LedgerChecks
 from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState, check_subject
 from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND, STATE_KIND
 from symprogram.consent.storage import ConsentStorage, audience_key
 from symprogram.errors import IntegrityError
 from symprogram.persistence import Record, Transaction, load_for_update
-from symprogram.serialization import canonical_json
 
 __all__ = ["Rebuilding"]
 
@@ -181,9 +179,9 @@ class Rebuilding(LedgerChecks):
                     changed = True
             elif current is None:
                 if topic in wrong:
-                    tx.save(AUDIENCE_KIND, key, canonical_json(expected), 0)
+                    tx.save(AUDIENCE_KIND, key, self._index.sealed(key, expected), 0)
                     changed = True
-            elif _decoded(current) != expected:
-                tx.save(AUDIENCE_KIND, key, canonical_json(expected), current.version)
+            elif current.data != (data := self._index.sealed(key, expected)):
+                tx.save(AUDIENCE_KIND, key, data, current.version)
                 changed = True
         return changed
