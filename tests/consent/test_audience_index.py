@@ -33,6 +33,7 @@ from symprogram.consent.storage import audience_key
 from symprogram.errors import SymprogramError
 from symprogram.ledger_keys import LedgerKeys
 from symprogram.persistence import Store
+from symprogram.serialization import canonical_json
 from symprogram.storage.memory import MemoryStore
 from symprogram.storage.sqlite import SQLiteStore
 
@@ -380,7 +381,7 @@ def test_with_a_ledger_key_an_entry_edited_or_written_in_is_not_believed(
     assert consent.verify_all().ok
     with store.transaction(readonly=True) as tx:
         sealed = [json.loads(r.data) for r in tx.scan(AUDIENCE_KIND, prefix="special_offers")]
-    assert sealed and all({"kid", "mac"} <= set(entry) for entry in sealed)
+    assert sealed and all("seal" in entry for entry in sealed)
     _tamper(store)
     assert ["c3"] == list(consent.iter_audience("special_offers"))
     assert ["B2", "a1", "d:4"] == sorted(f.subject for f in consent.verify_all().failures)
@@ -391,14 +392,16 @@ def test_with_a_ledger_key_an_entry_edited_or_written_in_is_not_believed(
 
 
 def test_an_entry_whose_seal_alone_is_wrong_is_reported(store: Store, clock: FixedClock) -> None:
-    """An entry holding what the projection says but sealed by another key is reported
-    and not believed (the projection answers: c3 is still listed)."""
+    """An entry holding what the projection says but with a seal of the right key id
+    and a wrong MAC is reported and not believed (the projection answers: c3 is
+    still listed)."""
     consent = ConsentService(store, clock, settings=OPT_IN_READING, ledger_key=b"k" * 32)
     _populate(consent, clock)
     with store.transaction() as tx:
         record = tx.load(AUDIENCE_KIND, audience_key("special_offers", "c3"))
         assert record is not None
-        forged = {**json.loads(record.data), "mac": "0" * 64}
+        kid = json.loads(record.data)["seal"].partition(".")[0]
+        forged = {**json.loads(record.data), "seal": f"{kid}.{'0' * 64}"}
         tx.save(record.kind, record.key, json.dumps(forged), record.version)
     assert ["audience_index_mismatch"] == [p.code for p in consent.verify("c3").problems]
     assert ["a1", "c3"] == list(consent.iter_audience("special_offers"))
@@ -458,7 +461,7 @@ _ENTRY_VALUES = st.fixed_dictionaries(
     {
         "choice": st.sampled_from(["granted", "refused", "withdrawn"]),
         "last": st.integers(0, 2**53),
-        "off": st.lists(st.sampled_from(["email", "phone", "post"]), unique=True),
+        "off": st.lists(st.sampled_from(["email", "phone", "post", "e,mail"]), unique=True),
         "seen": st.lists(st.sampled_from(["2005-07", "2006-01", "2007-05"]), unique=True),
         "length": st.integers(1, 10_000),
     }
@@ -475,19 +478,22 @@ _ENTRY_VALUES = st.fixed_dictionaries(
 def test_a_sealed_entry_is_vouched_for_only_as_it_was_sealed(
     entry: dict[str, Any], other: dict[str, Any], subject: str, field: str
 ) -> None:
-    """A sealed entry is vouched for under its own key and ring; changing any field to
-    another value, moving it to another subject, or reading it with another ring
-    (or unsealed) is not; without a ring every entry is believed."""
+    """A sealed entry is vouched for under its own key and ring (also once the key is
+    retired), reads back as the entry it sealed, and is not vouched for with any
+    field changed, moved to another subject, read with another ring, or unsealed;
+    without a ring every entry is believed."""
     ring = LedgerKeys(b"a" * 32)
     key = audience_key("special_offers", subject)
-    sealed = consent_rules.sealed_entry(ring, key, entry)
-    assert consent_rules.entry_vouched(ring, key, sealed)
-    assert consent_rules.entry_vouched(ring.rotated(b"b" * 32), key, sealed)  # retired key
-    assert not consent_rules.entry_vouched(LedgerKeys(b"b" * 32), key, sealed)
-    assert not consent_rules.entry_vouched(
-        ring, audience_key("special_offers", subject + "x"), sealed
-    )
-    assert not consent_rules.entry_vouched(ring, key, entry)
+    text = consent_rules.sealed_text(ring, key, canonical_json(entry))
+    assert entry == {k: v for k, v in json.loads(text).items() if k != "seal"}
+    assert consent_rules.text_vouched(ring, key, text)
+    assert consent_rules.text_vouched(ring.rotated(b"b" * 32), key, text)  # retired key
+    assert not consent_rules.text_vouched(LedgerKeys(b"b" * 32), key, text)
+    moved = audience_key("special_offers", subject + "x")
+    assert not consent_rules.text_vouched(ring, moved, text)
+    assert not consent_rules.text_vouched(ring, key, canonical_json(entry))
+    changed = {**json.loads(text), field: other[field]}
     if other[field] != entry[field]:
-        assert not consent_rules.entry_vouched(ring, key, {**sealed, field: other[field]})
-    assert consent_rules.entry_vouched(None, key, {**entry, field: other[field]})
+        assert not consent_rules.text_vouched(ring, key, canonical_json(changed))
+        assert not consent_rules.text_vouched(ring, key, json.dumps(changed))
+    assert consent_rules.text_vouched(None, key, json.dumps(changed))

@@ -14,17 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState
 from symprogram.ledger_keys import LedgerKeys
-from symprogram.serialization import canonical_json
 
 if TYPE_CHECKING:
     from symprogram.consent.catalogue import PolicyCatalogue
 
-__all__ = ["audience_entry", "entry_allows", "entry_vouched", "micros", "sealed_entry"]
+__all__ = ["audience_entry", "entry_allows", "micros", "sealed_text", "text_vouched"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _SEAL_LABEL = b"symprogram consent audience entry"
-_SEAL_FIELDS = frozenset({"kid", "mac"})
 
 
 def micros(at: datetime) -> int:
@@ -92,63 +90,67 @@ def entry_allows(
 
 
 @functools.lru_cache(maxsize=16)
-def _seal_key(key: bytes) -> bytes:
-    """The key of the entries' seals, derived from a ledger key (its own domain)."""
-    return hmac.new(key, _SEAL_LABEL, hashlib.sha256).digest()
+def _sealer(key: bytes) -> hmac.HMAC:
+    """An HMAC-SHA-256 keyed with the seal key derived from a ledger key (its own
+    domain), copied for each seal."""
+    return hmac.new(hmac.new(key, _SEAL_LABEL, hashlib.sha256).digest(), None, hashlib.sha256)
 
 
-def _entry_mac(key: bytes, record_key: str, entry: Mapping[str, Any]) -> bytes:
-    content = {k: v for k, v in entry.items() if k not in _SEAL_FIELDS}
-    body = canonical_json([record_key, content]).encode("utf-8", "surrogatepass")
-    return hmac.new(_seal_key(key), body, hashlib.sha256).hexdigest().encode("ascii")
+def _text_mac(key: bytes, record_key: str, content: str) -> bytes:
+    mac = _sealer(key).copy()
+    mac.update(record_key.encode("utf-8", "surrogatepass") + b"\x00")
+    mac.update(content.encode("utf-8", "surrogatepass"))
+    return mac.hexdigest().encode("ascii")
 
 
-def sealed_entry(
-    keys: LedgerKeys | None, record_key: str, entry: Mapping[str, Any]
-) -> dict[str, Any]:
-    """``entry`` (an :func:`audience_entry`, stored under ``record_key``) with its seal.
+def sealed_text(keys: LedgerKeys | None, record_key: str, content: str) -> str:
+    """The stored text of an audience entry: ``content`` (its JSON object, as
+    :func:`audience_entry` gives it, written as text) with its seal.
 
-    With a ledger key ring, the entry keeps the id of the ring's current key
-    (``kid``) and an HMAC-SHA-256 of its record key and content under a key derived
-    from it (``mac``), so that an entry edited or written in by someone with
-    database access but without the key is not believed (:func:`entry_vouched`).
-    Without a ring it is returned as it is (nothing keyed, nothing to prove).
+    With a ledger key ring the object gains a last member ``seal``: the id of the
+    ring's current key and an HMAC-SHA-256 of ``record_key`` and ``content``, as
+    written, under a key derived from it, so that an entry edited (in any
+    character), moved to another key, or written in by someone without the key is
+    not believed (:func:`text_vouched`). Without a ring ``content`` is returned as
+    it is (nothing keyed, nothing to prove).
 
     Example:
         >>> ring = LedgerKeys(b"k" * 32)
-        >>> entry = {"choice": "granted", "last": 0, "off": [], "seen": ["1"], "length": 2}
-        >>> sealed = sealed_entry(ring, "newsletter:SP-1", entry)
-        >>> entry_vouched(ring, "newsletter:SP-1", sealed)
+        >>> text = sealed_text(ring, "newsletter\x1fSP-1", '{"choice":"granted","length":2}')
+        >>> text_vouched(ring, "newsletter\x1fSP-1", text)
         True
-        >>> entry_vouched(ring, "newsletter:SP-2", sealed)  # moved to another subject
+        >>> text_vouched(ring, "newsletter\x1fSP-2", text)  # moved to another subject
         False
-        >>> entry_vouched(ring, "newsletter:SP-1", {**sealed, "off": ["email"]})
+        >>> text_vouched(ring, "newsletter\x1fSP-1", text.replace("granted", "refused"))
         False
-        >>> sealed_entry(None, "newsletter:SP-1", entry) == entry
-        True
+        >>> sealed_text(None, "newsletter\x1fSP-1", "{}")
+        '{}'
     """
     if keys is None:
-        return dict(entry)
-    mac = _entry_mac(keys.current, record_key, entry).decode("ascii")
-    return {**entry, "kid": keys.current_id, "mac": mac}
+        return content
+    mac = _text_mac(keys.current, record_key, content).decode("ascii")
+    member = f'"seal":"{keys.current_id}.{mac}"}}'
+    return content[:-1] + ("," if content != "{}" else "") + member
 
 
-def entry_vouched(keys: LedgerKeys | None, record_key: str, entry: Mapping[str, Any]) -> bool:
-    """Whether the stored audience ``entry`` under ``record_key`` may be believed.
+def text_vouched(keys: LedgerKeys | None, record_key: str, text: str) -> bool:
+    """Whether the stored audience entry ``text`` under ``record_key`` may be believed.
 
-    Always without a ledger key ring. With one, only when its seal
-    (:func:`sealed_entry`) is an HMAC of its record key and content under a key of
-    the ring: an entry edited, moved, written in by hand, sealed by a key the ring
-    no longer holds, or written before entries were sealed is not, and the
-    subject's projection answers instead.
+    Always without a ledger key ring. With one, only when it ends with a seal
+    (:func:`sealed_text`) that is an HMAC of ``record_key`` and the rest of the
+    text, exactly, under a key of the ring: an entry edited, moved, written in by
+    hand, sealed by a key the ring no longer holds, or written before entries were
+    sealed is not, and the subject's projection answers instead.
     """
     if keys is None:
         return True
-    kid, mac = entry.get("kid"), entry.get("mac")
-    if not isinstance(kid, str) or not isinstance(mac, str):
+    at = text.rfind('"seal":"')
+    if at < 1 or not text.endswith('"}'):
         return False
-    key = keys.key_for(kid)
+    kid, _, mac = text[at + 8 : -2].partition(".")
+    key = keys.key_for(kid) if kid else None
     if key is None:
         return False
-    expected = _entry_mac(key, record_key, entry)
+    before = text[: at - 1] if text[at - 1] == "," else text[:at]
+    expected = _text_mac(key, record_key, before + "}")
     return hmac.compare_digest(mac.encode("utf-8", "surrogatepass"), expected)

@@ -289,8 +289,8 @@ class AudienceIndex:
 
     def sealed(self, key: str, entry: dict[str, Any]) -> str:
         """The stored text of ``entry`` under ``key``, sealed with the ledger's key
-        (:func:`~symprogram.consent.rules.sealed_entry`)."""
-        return canonical_json(rules.sealed_entry(self._projections.keys, key, entry))
+        (:func:`~symprogram.consent.rules.sealed_text`)."""
+        return rules.sealed_text(self._projections.keys, key, canonical_json(entry))
 
     def _rebuild(self, tx: Transaction, state: ConsentState) -> None:
         """Write the entries of a projection stored before the index existed.
@@ -387,12 +387,12 @@ class AudienceIndex:
         if not _same_content(stored, expected):
             return False
         assert isinstance(stored, dict)  # _same_content holds only of a mapping
-        keys, kid = self._projections.keys, stored.get("kid")
-        if keys is None or ("mac" not in stored and kid is None):
+        keys, seal = self._projections.keys, stored.get("seal")
+        if keys is None or seal is None:
             return True
-        if isinstance(kid, str) and keys.key_for(kid) is None:
+        if isinstance(seal, str) and keys.key_for(seal.partition(".")[0]) is None:
             return True
-        return rules.entry_vouched(keys, current.key, stored)
+        return rules.text_vouched(keys, current.key, current.data)
 
     # -- reading -----------------------------------------------------------------
     def granted_pages(
@@ -484,7 +484,7 @@ def _same_content(stored: object, expected: dict[str, Any]) -> bool:
     before entries kept their ledger position (no ``length``) is compared without it."""
     if not isinstance(stored, dict):
         return False
-    content = {k: v for k, v in stored.items() if k not in ("kid", "mac")}
+    content = {k: v for k, v in stored.items() if k != "seal"}
     if "length" not in content:
         return content == {k: v for k, v in expected.items() if k != "length"}
     return content == expected
@@ -513,10 +513,10 @@ class _EntryJudge:
         """Allowed or not, and the ledger position the entry was derived from (``None``:
         an entry written before it was kept); ``(None, None)`` when the projection
         must answer (later records, unreadable, or not vouched for by its seal:
-        :func:`~symprogram.consent.rules.entry_vouched`)."""
+        :func:`~symprogram.consent.rules.text_vouched`)."""
         try:
             entry = json_value(data)
-            if entry["last"] <= self.until and rules.entry_vouched(self.keys, key, entry):
+            if entry["last"] <= self.until and rules.text_vouched(self.keys, key, data):
                 allows = rules.entry_allows(entry, self.notified, self.contact, self.catalogue)
                 length = entry.get("length")
                 return allows, length if type(length) is int else None
