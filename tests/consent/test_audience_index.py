@@ -111,10 +111,11 @@ def _has_marker(store: Store) -> bool:
 class Scenario:
     """A consent service driven by named steps, remembering instants worth asking about."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, ledger_key: bytes | None = None) -> None:
         self.store = store
         self.clock = FixedClock(T0)
-        self.consent = ConsentService(store, self.clock, settings=OPT_IN_READING)
+        self.key = ledger_key
+        self.consent = self._service()
         self.published = 0
         self.instants: list[datetime] = [T0]
 
@@ -139,10 +140,13 @@ class Scenario:
                 self.instants += [start - timedelta(microseconds=1), start]
             elif kind == "legacy":
                 _forget_index(self.store, self.consent)
-                self.consent = ConsentService(self.store, self.clock, settings=OPT_IN_READING)
+                self.consent = self._service()
         except SymprogramError:
             pass  # refused inputs (erased subject, necessary purpose, ...) change nothing
         self.instants.append(self.clock.now())
+
+    def _service(self) -> ConsentService:
+        return ConsentService(self.store, self.clock, settings=OPT_IN_READING, ledger_key=self.key)
 
     def check(self, purpose: str, channel: str | None, at: datetime | None, batch: int) -> None:
         expected = _reference(self.consent, purpose, channel, at)
@@ -192,6 +196,7 @@ class AudienceMachine(RuleBasedStateMachine):
     """Any interleaving of writes, clock moves, publications and audience questions."""
 
     adapter = "memory"
+    ledger_key: bytes | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -202,7 +207,7 @@ class AudienceMachine(RuleBasedStateMachine):
             store = SQLiteStore(Path(self.tmp) / "a.db")
         else:
             store = MemoryStore()
-        self.scenario = Scenario(store)
+        self.scenario = Scenario(store, self.ledger_key)
 
     def teardown(self) -> None:
         self.scenario.store.close()
@@ -243,10 +248,18 @@ class SQLiteAudienceMachine(AudienceMachine):
     adapter = "sqlite"
 
 
+class KeyedAudienceMachine(AudienceMachine):
+    """The same machine with a keyed ledger: every entry sealed and its seal checked."""
+
+    ledger_key = b"audience machine ledger key 32b."
+
+
 TestAudienceMemory = AudienceMachine.TestCase
 TestAudienceMemory.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
 TestAudienceSQLite = SQLiteAudienceMachine.TestCase
 TestAudienceSQLite.settings = settings(max_examples=20, stateful_step_count=25, deadline=None)
+TestAudienceKeyed = KeyedAudienceMachine.TestCase
+TestAudienceKeyed.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
 
 
 # -- examples ---------------------------------------------------------------------
