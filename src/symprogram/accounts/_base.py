@@ -147,6 +147,22 @@ class FlowBase(DeliversAfterCommit):
         them all under one candidate (default: each message's own)."""
         MessageOutbox(self._store, self._notifier).write(tx, messages, subject=subject)
 
+    def _candidate_for_update(self, store: AccountsStorage, key: str) -> Candidate:
+        """The candidate ``key``, read locked, if it is the account its history says
+        (:func:`~symprogram.accounts.rules.require_candidate_anchored`; the history is
+        read after the lock, so it holds every change of the candidate committed
+        before). A candidate row written in by hand, or put back from before a later
+        entry (an address since left, a status since changed), is refused and the
+        flow changes nothing.
+
+        Raises:
+            NotFound: ``candidate_not_found``.
+            IntegrityError: ``record_corrupt``.
+        """
+        candidate = store.candidates.get_for_update(key)
+        stream = self._history.ledger.iter_entries(store.tx, key)
+        return rules.require_candidate_anchored(candidate, [(e.kind, e.data) for e in stream])
+
     def _read(self, fn: Callable[[AccountsStorage], T]) -> T:
         with self._store.transaction(readonly=True) as tx:
             return fn(AccountsStorage(tx))

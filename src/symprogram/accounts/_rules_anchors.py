@@ -105,7 +105,9 @@ from symprogram.accounts.ports import (
 
 __all__ = [
     "account_records_differences",
+    "candidate_anchored",
     "candidate_differences",
+    "require_candidate_anchored",
     "credential_differences",
     "email_index_differences",
     "former_email_index_differences",
@@ -373,6 +375,43 @@ def candidate_differences(
             AggregateDifference(CANDIDATE_KIND, candidate_id, "erased_at", marked, said_erased)
         )
     return (*found, *_digest_differences(candidate_id, candidate, digest))
+
+
+def candidate_anchored(candidate: Candidate, entries: SaidEntries) -> bool:
+    """Whether the stored ``candidate`` is the account its history ``entries`` (oldest
+    first) say: :func:`candidate_differences` finds nothing (the history records the
+    account; the status, address, erasure and credential digest are the ones it
+    gives). A candidate row written in by hand, or put back from before a later
+    entry (an address the account has since left, a status since changed), is not.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from symprogram.accounts.models import ContactDetails
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> contact = ContactDetails("ada@example.com", "Ada", "Lovelace", "Acme", "Acme", "en")
+        >>> ada = Candidate("SP-1", "active", contact, at, at, at)
+        >>> said = [("candidate_registered", {"email": "ada@example.com"}),
+        ...         ("account_status_changed", {"status": "active"})]
+        >>> candidate_anchored(ada, said)
+        True
+        >>> candidate_anchored(ada, [*said, ("email_changed", {"email": "ada@example.org"})])
+        False
+        >>> candidate_anchored(ada, [])  # written in by hand: no history
+        False
+    """
+    return not candidate_differences(candidate.candidate_id, candidate, entries)
+
+
+def require_candidate_anchored(candidate: Candidate, entries: SaidEntries) -> Candidate:
+    """``candidate`` if it is as its history ``entries`` say (:func:`candidate_anchored`):
+    a candidate row written in by hand or put back from before a later entry is
+    refused, and the caller changes nothing.
+
+    Raises:
+        IntegrityError: ``record_corrupt`` (details: kind ``candidate`` and its ID).
+    """
+    said = candidate_anchored(candidate, entries)
+    return require_said(candidate, said, CANDIDATE_KIND, candidate.candidate_id)
 
 
 def _digest_differences(

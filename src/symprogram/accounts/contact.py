@@ -141,6 +141,9 @@ class Contact(FlowBase):
             ValidationError: not an e-mail address (``invalid_email``) or the
                 current one (``email_unchanged``).
             IllegalTransition: the account is closed (``account_closed``).
+            IntegrityError: the stored candidate is not the account its history
+                says, a row written in by hand or put back from before a later
+                entry (``record_corrupt``): nothing is written.
         """
         key = candidate_key(candidate_id)
         normalized = normalize_email(new_email, field="new_email")
@@ -150,7 +153,7 @@ class Contact(FlowBase):
 
         def unit(tx: Transaction) -> None:
             store = AccountsStorage(tx)
-            candidate = store.candidates.get_for_update(key)
+            candidate = self._candidate_for_update(store, key)
             rules.require_open(candidate)
             rules.check_new_email(candidate, normalized)
             limit = self.settings.email_change_limit
@@ -183,12 +186,15 @@ class Contact(FlowBase):
                 ``token_expired`` (field ``token``).
             Conflict: the address was taken meanwhile (``email_taken``).
             IllegalTransition: the account is closed (``account_closed``).
+            IntegrityError: the stored candidate is not the account its history
+                says, a row written in by hand or put back from before a later
+                entry (``record_corrupt``): nothing is written.
         """
         now = self._now()
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             key = self._consume(tx, TokenPurpose.EMAIL_VERIFICATION, token, now, "token")
-            candidate = store.candidates.get_for_update(key)
+            candidate = self._candidate_for_update(store, key)
             rules.require_open(candidate)
             new_email = rules.pending_email(candidate)
             old_email = candidate.contact.email

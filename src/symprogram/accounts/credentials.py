@@ -287,6 +287,9 @@ class Credentials(LinkRequests, CredentialAnchors):
             PermissionDenied: wrong current password (``invalid_credentials``).
             ValidationError: the new password breaks the policy (password codes).
             IllegalTransition: the account is closed (``account_closed``).
+            IntegrityError: the stored candidate is not the account its history
+                says, a row written in by hand or put back from before a later
+                entry (``record_corrupt``): nothing is written.
         """
         key = candidate_key(candidate_id)
         candidate = self._read(lambda s: s.candidates.get(key))
@@ -346,6 +349,9 @@ class Credentials(LinkRequests, CredentialAnchors):
                 ``token_expired`` (field ``token``).
             ValidationError: the new password breaks the policy (password codes).
             IllegalTransition: the account was closed meanwhile (``account_closed``).
+            IntegrityError: the stored candidate is not the account its history
+                says, a row written in by hand or put back from before a later
+                entry (``record_corrupt``): nothing is written.
         """
         now = self._now()
         with self._store.transaction(readonly=True) as tx:
@@ -375,7 +381,7 @@ class Credentials(LinkRequests, CredentialAnchors):
         encoded = self._hasher.hash(self._password_ok(new_password, candidate.contact))
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            fresh = store.candidates.get_for_update(candidate.candidate_id)
+            fresh = self._candidate_for_update(store, candidate.candidate_id)
             if consume is not None:
                 consume(tx)
             rules.require_open(fresh)

@@ -338,13 +338,16 @@ class Registration(AccountOpening, LinkRequests):
             TokenError: ``token_invalid``, ``token_used``, ``token_revoked`` or
                 ``token_expired`` (field ``token``).
             IllegalTransition: the account is no longer pending (``illegal_transition``).
+            IntegrityError: the stored candidate is not the account its history
+                says, a row written in by hand or put back from before a later
+                entry (``record_corrupt``): nothing is written.
         """
         now = self._now()
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             key = self._consume(tx, TokenPurpose.ACTIVATION, token, now, "token")
             candidate, event = rules.change_status(
-                store.candidates.get_for_update(key), AccountStatus.ACTIVE, now
+                self._candidate_for_update(store, key), AccountStatus.ACTIVE, now
             )
             candidate = store.candidates.save(candidate)
             self._record(tx, event)

@@ -138,9 +138,10 @@ class ScoreReports(ReportAnchors):
             Conflict: already claimed (``score_report_already_claimed``; details
                 ``incident_id`` when an incident was opened).
             IntegrityError: the stored report is not the one its history recorded,
-                or has no entry in a store marked as anchoring (``record_corrupt``),
-                or its history does not verify (``ledger_tampered``): nothing is
-                written.
+                or has no entry in a store marked as anchoring, or the stored
+                candidate is not the account its history says (a row written in
+                or put back; all ``record_corrupt``), or the report's history does
+                not verify (``ledger_tampered``): nothing is written.
         """
         key = candidate_key(candidate_id)
         number = normalize_registration_number(registration_number)
@@ -156,7 +157,7 @@ class ScoreReports(ReportAnchors):
         outbox: list[Message] = []
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            candidate = store.candidates.get_for_update(key)
+            candidate = self._candidate_for_update(store, key)
             found = store.score_reports.find(number)
             outcome = rules.decide_claim(
                 candidate,

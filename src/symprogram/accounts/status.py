@@ -28,6 +28,9 @@ class Status(FlowBase):
         Raises:
             IllegalTransition: the account is not active (``illegal_transition``).
             ValidationError / LimitExceeded: a bad reason.
+            IntegrityError: the stored candidate is not the account its history
+                says, a row written in by hand or put back from before a later
+                entry (``record_corrupt``): nothing is written.
         """
         check_text(reason, "reason", limit=MAX_REASON_LENGTH, strip=True, codes=CODES)
         return self._change_status(candidate_id, AccountStatus.SUSPENDED, reason)
@@ -37,6 +40,9 @@ class Status(FlowBase):
 
         Raises:
             IllegalTransition: the account is not suspended (``illegal_transition``).
+            IntegrityError: the stored candidate is not the account its history
+                says, a row written in by hand or put back from before a later
+                entry (``record_corrupt``): nothing is written.
         """
         return self._change_status(
             candidate_id, AccountStatus.ACTIVE, None, require=AccountStatus.SUSPENDED
@@ -50,6 +56,9 @@ class Status(FlowBase):
 
         Raises:
             IllegalTransition: already closed (``illegal_transition``).
+            IntegrityError: the stored candidate is not the account its history
+                says, a row written in by hand or put back from before a later
+                entry (``record_corrupt``): nothing is written.
         """
         return self._change_status(candidate_id, AccountStatus.CLOSED, reason)
 
@@ -67,7 +76,7 @@ class Status(FlowBase):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             candidate, event = rules.staff_status_change(
-                store.candidates.get_for_update(key), target, now, reason=text, require=require
+                self._candidate_for_update(store, key), target, now, reason=text, require=require
             )
             candidate = store.candidates.save(candidate)
             if target is AccountStatus.CLOSED:
