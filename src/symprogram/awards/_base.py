@@ -148,17 +148,34 @@ class FlowBase(DeliversAfterCommit):
             lock(tx, candidate_id)
         return self._repo.candidate(tx, candidate_id, for_update=True)
 
+    def _anchored(self, tx: Transaction, state: CandidateAwards) -> CandidateAwards:
+        """``state``, read locked in ``tx``, if its results and grants are the ones the
+        candidate's history says (:func:`~symprogram.awards.rules.require_awards_anchored`;
+        one read of the history, after the locks, so it holds every change of them
+        committed before).
+
+        Raises:
+            IntegrityError: ``record_corrupt``.
+        """
+        stream = self._history.ledger.iter_entries(tx, state.candidate_id)
+        return rules.require_awards_anchored(state, [(e.kind, e.data) for e in stream])
+
     @contextmanager
-    def _changing(self, candidate_id: str) -> Iterator[tuple[Transaction, CandidateAwards]]:
-        """A unit of work on the aggregate of a candidate whose data was not erased.
+    def _changing(
+        self, candidate_id: str, *, anchored: bool = False
+    ) -> Iterator[tuple[Transaction, CandidateAwards]]:
+        """A unit of work on the aggregate of a candidate whose data was not erased;
+        with ``anchored``, whose results and grants are as its history says
+        (:meth:`_anchored`).
 
         Raises:
             IllegalTransition: ``account_erased``.
+            IntegrityError: ``record_corrupt`` (``anchored`` only).
         """
         with self._store.transaction() as tx:
             state = self._locked(tx, candidate_id)
             rules.require_not_erased(state)
-            yield tx, state
+            yield tx, self._anchored(tx, state) if anchored else state
 
     def _state(self, candidate_id: str) -> CandidateAwards:
         """The candidate's aggregate, read in a unit of work of its own."""

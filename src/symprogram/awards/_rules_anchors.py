@@ -100,7 +100,9 @@ from symprogram.awards.models import (
 from symprogram.awards.ports import CANDIDATE_KIND, DISCLOSURE_KIND, KIT_KIND
 
 __all__ = [
+    "awards_anchored",
     "awards_differences",
+    "require_awards_anchored",
     "disclosure_anchored",
     "disclosure_named",
     "kit_anchored",
@@ -552,3 +554,33 @@ def require_kit_anchored(kit: KitFulfilment, entries: SaidEntries) -> KitFulfilm
         IntegrityError: ``record_corrupt`` (details: the kit's kind and ID).
     """
     return require_said(kit, kit_anchored(kit, entries), KIT_KIND, kit.kit_id)
+
+
+def awards_anchored(awards: CandidateAwards, entries: SaidEntries) -> bool:
+    """Whether the stored ``awards`` hold the exam results and grants the candidate's
+    history ``entries`` (oldest first) say: :func:`awards_differences` finds nothing
+    of them (disclosures and kits aside). A revoked grant put back as active, a
+    grant or a passing result written in by hand, or a result deleted is not.
+
+    Example:
+        >>> empty = CandidateAwards("SP-1")
+        >>> awards_anchored(empty, [])
+        True
+        >>> granted = {"grant_id": "G-1", "award_id": "scs", "expires_at": None}
+        >>> awards_anchored(empty, [("award_granted", granted)])  # a grant rolled back
+        False
+    """
+    return not awards_differences(awards.candidate_id, awards, entries)
+
+
+def require_awards_anchored(awards: CandidateAwards, entries: SaidEntries) -> CandidateAwards:
+    """``awards`` if they are as the candidate's history ``entries`` say
+    (:func:`awards_anchored`): a record put back or edited by hand is refused, and
+    nothing is changed or shown.
+
+    Raises:
+        IntegrityError: ``record_corrupt`` (details: kind ``award_candidate`` and
+            the candidate ID).
+    """
+    said = awards_anchored(awards, entries)
+    return require_said(awards, said, CANDIDATE_KIND, awards.candidate_id)

@@ -85,6 +85,9 @@ class Earning(FlowBase):
             ValidationError: ``instant_in_future``, ``instant_before_last_change``.
             NotFound: ``candidate_not_found``.
             IllegalTransition: ``account_erased``.
+            IntegrityError: ``record_corrupt``: the awards record's results or
+                grants are not the ones the candidate's history says (a record
+                put back or edited by hand); nothing is written or sent.
         """
         cid = self._candidate(candidate_id)
         now = self._now()
@@ -92,6 +95,7 @@ class Earning(FlowBase):
         with self._store.transaction() as tx:
             state = self._locked(tx, cid)
             rules.check_evaluation_instant(state, when, now)
+            state = self._anchored(tx, state)  # nothing earned from a result written in
             granted: list[AwardGrant] = []
             notices: list[Message] = []
             while ids := rules.earnable(state, when, self._catalogue):
@@ -111,10 +115,13 @@ class Earning(FlowBase):
                 ``details``), ``award_already_active``.
             IllegalTransition: ``award_retired``, ``account_erased``.
             NotFound: ``candidate_not_found``, ``award_not_found``.
+            IntegrityError: ``record_corrupt``: the awards record's results or
+                grants are not the ones the candidate's history says (a record
+                put back or edited by hand); nothing is written or sent.
         """
         cid, award = self._candidate_award(candidate_id, award_id)
         now = self._now()
-        with self._changing(cid) as (tx, state):
+        with self._changing(cid, anchored=True) as (tx, state):
             state, granted, notices = self._grant_all(tx, state, (award.award_id,), now)
             self._repo.save_candidate(tx, state)
             self._send(tx, cid, *notices)

@@ -90,6 +90,9 @@ class Publishing(FlowBase):
             Conflict: ``award_not_active`` (a chosen award is not active).
             NotFound: ``candidate_not_found``, ``award_not_found``.
             IllegalTransition: ``account_erased``.
+            IntegrityError: ``record_corrupt``: the awards record's results or
+                grants are not the ones the candidate's history says (a record
+                put back or edited by hand); nothing is written or sent.
         """
         cid = self._candidate(candidate_id)
         rules.require_not_erased(self._state(cid))  # erased first, as every flow answers
@@ -110,7 +113,7 @@ class Publishing(FlowBase):
         )
         holder = self._holder_name(cid)
         code = secrets.token_urlsafe(24)
-        with self._changing(cid) as (tx, state):
+        with self._changing(cid, anchored=True) as (tx, state):
             disclosure = self._new_disclosure(state, holder, ids, recipient, code, now, until)
             state = rules.publish(state, disclosure)
             disclosure = self._repo.save_disclosure(tx, disclosure)
@@ -176,7 +179,9 @@ class Publishing(FlowBase):
                 candidate's awards record lists (written in by hand), or whose
                 awards, expiry or revocation are not the ones its candidate's account
                 history gives it (a row put back from before its revocation: one read
-                of that history); nothing is shown.
+                of that history), or the awards record's results and grants are not
+                the ones that history says (a revoked award put back as active);
+                nothing is shown.
         """
         typed = rules.check_code(code)
         recipient = (
@@ -214,8 +219,9 @@ class Publishing(FlowBase):
         disclosure = self._repo.disclosure(tx, found.disclosure_id)
         rules.require_listed(disclosure, state)
         entries = self._history.ledger.iter_entries(tx, disclosure.candidate_id)
-        said = ((entry.kind, entry.data) for entry in entries)
+        said = [(entry.kind, entry.data) for entry in entries]
         rules.require_disclosure_anchored(disclosure, said)
+        rules.require_awards_anchored(state, said)  # the awards shown are as recorded
         if recipient is not None and not rules.recipient_matches(
             disclosure, recipient, self.settings.salt
         ):

@@ -34,10 +34,13 @@ class Renewals(FlowBase):
                 ``award_retired``, ``account_erased``.
             Conflict: ``renewal_too_early``, ``renewal_requirements_not_met``.
             NotFound: ``candidate_not_found``, ``award_not_found``.
+            IntegrityError: ``record_corrupt``: the awards record's results or
+                grants are not the ones the candidate's history says (a record
+                put back or edited by hand); nothing is written or sent.
         """
         cid, award = self._candidate_award(candidate_id, award_id)
         now = self._now()
-        with self._changing(cid) as (tx, state):
+        with self._changing(cid, anchored=True) as (tx, state):
             state, renewed = rules.renew(state, award, now, self._catalogue)
             self._repo.save_candidate(tx, state)
             self._record(
@@ -60,11 +63,14 @@ class Renewals(FlowBase):
             IllegalTransition: ``award_not_held``, ``award_expired``, ``award_revoked``,
                 ``account_erased`` (nothing is recorded after the erasure).
             NotFound: ``candidate_not_found``, ``award_not_found``.
+            IntegrityError: ``record_corrupt``: the awards record's results or
+                grants are not the ones the candidate's history says (a record
+                put back or edited by hand); nothing is written or sent.
         """
         cid, award = self._candidate_award(candidate_id, award_id)
         why = rules.check_reason(reason)
         now = self._now()
-        with self._changing(cid) as (tx, state):
+        with self._changing(cid, anchored=True) as (tx, state):
             state, revoked = rules.revoke(state, award.award_id, now, why)
             self._repo.save_candidate(tx, state)
             self._record(tx, AwardRevoked(cid, now, award.award_id, revoked.grant_id, why))
