@@ -384,20 +384,8 @@ def candidate_anchored(candidate: Candidate, entries: SaidEntries) -> bool:
     gives). A candidate row written in by hand, or put back from before a later
     entry (an address the account has since left, a status since changed), is not.
 
-    Example:
-        >>> from datetime import datetime, timezone
-        >>> from symprogram.accounts.models import ContactDetails
-        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
-        >>> contact = ContactDetails("ada@example.com", "Ada", "Lovelace", "Acme", "Acme", "en")
-        >>> ada = Candidate("SP-1", "active", contact, at, at, at)
-        >>> said = [("candidate_registered", {"email": "ada@example.com"}),
-        ...         ("account_status_changed", {"status": "active"})]
-        >>> candidate_anchored(ada, said)
-        True
-        >>> candidate_anchored(ada, [*said, ("email_changed", {"email": "ada@example.org"})])
-        False
-        >>> candidate_anchored(ada, [])  # written in by hand: no history
-        False
+    The status and address are compared as :func:`login_anchored` compares them
+    (its example shows the entries); a row with no history at all is not anchored.
     """
     return not candidate_differences(candidate.candidate_id, candidate, entries)
 

@@ -141,9 +141,7 @@ class Contact(FlowBase):
             ValidationError: not an e-mail address (``invalid_email``) or the
                 current one (``email_unchanged``).
             IllegalTransition: the account is closed (``account_closed``).
-            IntegrityError: the stored candidate is not the account its history
-                says, a row written in by hand or put back from before a later
-                entry (``record_corrupt``): nothing is written.
+            IntegrityError: a candidate row put back or written in (``record_corrupt``).
         """
         key = candidate_key(candidate_id)
         normalized = normalize_email(new_email, field="new_email")
@@ -186,9 +184,7 @@ class Contact(FlowBase):
                 ``token_expired`` (field ``token``).
             Conflict: the address was taken meanwhile (``email_taken``).
             IllegalTransition: the account is closed (``account_closed``).
-            IntegrityError: the stored candidate is not the account its history
-                says, a row written in by hand or put back from before a later
-                entry (``record_corrupt``): nothing is written.
+            IntegrityError: a candidate row put back or written in (``record_corrupt``).
         """
         now = self._now()
         with self._store.transaction() as tx:

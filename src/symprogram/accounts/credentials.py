@@ -287,9 +287,7 @@ class Credentials(LinkRequests, CredentialAnchors):
             PermissionDenied: wrong current password (``invalid_credentials``).
             ValidationError: the new password breaks the policy (password codes).
             IllegalTransition: the account is closed (``account_closed``).
-            IntegrityError: the stored candidate is not the account its history
-                says, a row written in by hand or put back from before a later
-                entry (``record_corrupt``): nothing is written.
+            IntegrityError: a candidate row put back or written in (``record_corrupt``).
         """
         key = candidate_key(candidate_id)
         candidate = self._read(lambda s: s.candidates.get(key))
@@ -349,9 +347,7 @@ class Credentials(LinkRequests, CredentialAnchors):
                 ``token_expired`` (field ``token``).
             ValidationError: the new password breaks the policy (password codes).
             IllegalTransition: the account was closed meanwhile (``account_closed``).
-            IntegrityError: the stored candidate is not the account its history
-                says, a row written in by hand or put back from before a later
-                entry (``record_corrupt``): nothing is written.
+            IntegrityError: a candidate row put back or written in (``record_corrupt``).
         """
         now = self._now()
         with self._store.transaction(readonly=True) as tx:

@@ -338,9 +338,7 @@ class Registration(AccountOpening, LinkRequests):
             TokenError: ``token_invalid``, ``token_used``, ``token_revoked`` or
                 ``token_expired`` (field ``token``).
             IllegalTransition: the account is no longer pending (``illegal_transition``).
-            IntegrityError: the stored candidate is not the account its history
-                says, a row written in by hand or put back from before a later
-                entry (``record_corrupt``): nothing is written.
+            IntegrityError: a candidate row put back or written in (``record_corrupt``).
         """
         now = self._now()
         with self._store.transaction() as tx:

@@ -28,9 +28,7 @@ class Status(FlowBase):
         Raises:
             IllegalTransition: the account is not active (``illegal_transition``).
             ValidationError / LimitExceeded: a bad reason.
-            IntegrityError: the stored candidate is not the account its history
-                says, a row written in by hand or put back from before a later
-                entry (``record_corrupt``): nothing is written.
+            IntegrityError: a candidate row put back or written in (``record_corrupt``).
         """
         check_text(reason, "reason", limit=MAX_REASON_LENGTH, strip=True, codes=CODES)
         return self._change_status(candidate_id, AccountStatus.SUSPENDED, reason)
@@ -40,9 +38,7 @@ class Status(FlowBase):
 
         Raises:
             IllegalTransition: the account is not suspended (``illegal_transition``).
-            IntegrityError: the stored candidate is not the account its history
-                says, a row written in by hand or put back from before a later
-                entry (``record_corrupt``): nothing is written.
+            IntegrityError: a candidate row put back or written in (``record_corrupt``).
         """
         return self._change_status(
             candidate_id, AccountStatus.ACTIVE, None, require=AccountStatus.SUSPENDED
@@ -56,9 +52,7 @@ class Status(FlowBase):
 
         Raises:
             IllegalTransition: already closed (``illegal_transition``).
-            IntegrityError: the stored candidate is not the account its history
-                says, a row written in by hand or put back from before a later
-                entry (``record_corrupt``): nothing is written.
+            IntegrityError: a candidate row put back or written in (``record_corrupt``).
         """
         return self._change_status(candidate_id, AccountStatus.CLOSED, reason)
 

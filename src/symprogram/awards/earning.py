@@ -85,9 +85,7 @@ class Earning(FlowBase):
             ValidationError: ``instant_in_future``, ``instant_before_last_change``.
             NotFound: ``candidate_not_found``.
             IllegalTransition: ``account_erased``.
-            IntegrityError: ``record_corrupt``: the awards record's results or
-                grants are not the ones the candidate's history says (a record
-                put back or edited by hand); nothing is written or sent.
+            IntegrityError: an awards record put back or edited (``record_corrupt``).
         """
         cid = self._candidate(candidate_id)
         now = self._now()
@@ -115,9 +113,7 @@ class Earning(FlowBase):
                 ``details``), ``award_already_active``.
             IllegalTransition: ``award_retired``, ``account_erased``.
             NotFound: ``candidate_not_found``, ``award_not_found``.
-            IntegrityError: ``record_corrupt``: the awards record's results or
-                grants are not the ones the candidate's history says (a record
-                put back or edited by hand); nothing is written or sent.
+            IntegrityError: an awards record put back or edited (``record_corrupt``).
         """
         cid, award = self._candidate_award(candidate_id, award_id)
         now = self._now()

@@ -90,9 +90,7 @@ class Publishing(FlowBase):
             Conflict: ``award_not_active`` (a chosen award is not active).
             NotFound: ``candidate_not_found``, ``award_not_found``.
             IllegalTransition: ``account_erased``.
-            IntegrityError: ``record_corrupt``: the awards record's results or
-                grants are not the ones the candidate's history says (a record
-                put back or edited by hand); nothing is written or sent.
+            IntegrityError: an awards record put back or edited (``record_corrupt``).
         """
         cid = self._candidate(candidate_id)
         rules.require_not_erased(self._state(cid))  # erased first, as every flow answers

@@ -34,9 +34,7 @@ class Renewals(FlowBase):
                 ``award_retired``, ``account_erased``.
             Conflict: ``renewal_too_early``, ``renewal_requirements_not_met``.
             NotFound: ``candidate_not_found``, ``award_not_found``.
-            IntegrityError: ``record_corrupt``: the awards record's results or
-                grants are not the ones the candidate's history says (a record
-                put back or edited by hand); nothing is written or sent.
+            IntegrityError: an awards record put back or edited (``record_corrupt``).
         """
         cid, award = self._candidate_award(candidate_id, award_id)
         now = self._now()
@@ -63,9 +61,7 @@ class Renewals(FlowBase):
             IllegalTransition: ``award_not_held``, ``award_expired``, ``award_revoked``,
                 ``account_erased`` (nothing is recorded after the erasure).
             NotFound: ``candidate_not_found``, ``award_not_found``.
-            IntegrityError: ``record_corrupt``: the awards record's results or
-                grants are not the ones the candidate's history says (a record
-                put back or edited by hand); nothing is written or sent.
+            IntegrityError: an awards record put back or edited (``record_corrupt``).
         """
         cid, award = self._candidate_award(candidate_id, award_id)
         why = rules.check_reason(reason)
