@@ -77,15 +77,15 @@ def test_newsletters_follow_the_consent_ledger(program: Program) -> None:
     withdrawal, not after an opt-out (issue 3; issue 16: the switch is a view of consent)."""
     cid = _register(program)
     program.accounts.set_notification_preference(cid, "newsletters", False)
-    assert not program.accounts.notification_setting(cid, "newsletters").effective
+    assert not program.accounts.get_notification_setting(cid, "newsletters").effective
     program.consent.grant(cid, "newsletters", channel="web_form", evidence="signup form")
-    assert program.accounts.notification_setting(cid, "newsletters").effective
+    assert program.accounts.get_notification_setting(cid, "newsletters").effective
     program.consent.withdraw(cid, "newsletters", channel="email_reply")
-    assert not program.accounts.notification_setting(cid, "newsletters").effective
+    assert not program.accounts.get_notification_setting(cid, "newsletters").effective
     program.consent.grant(cid, "newsletters", channel="web_form", evidence="signup again")
-    assert program.accounts.notification_setting(cid, "newsletters").effective
+    assert program.accounts.get_notification_setting(cid, "newsletters").effective
     program.consent.opt_out(cid, "newsletters", channel="email_reply")
-    setting = program.accounts.notification_setting(cid, "newsletters")
+    setting = program.accounts.get_notification_setting(cid, "newsletters")
     assert not setting.effective
 
 

@@ -283,7 +283,7 @@ class AccountsCandidateDirectory:
     def kit_notices_to(self, candidate_id: str) -> str | None:
         """The candidate's e-mail when their ``achievement_kits`` notification is in
         effect, else ``None``."""
-        setting = self._accounts.notification_setting(candidate_id, "achievement_kits")
+        setting = self._accounts.get_notification_setting(candidate_id, "achievement_kits")
         if not setting.effective:
             return None
         return self._accounts.contact_details(candidate_id).email
@@ -291,7 +291,7 @@ class AccountsCandidateDirectory:
     def expiry_reminders_to(self, candidate_id: str) -> str | None:
         """The candidate's e-mail when their ``expiry_reminders`` notification is in
         effect (on, and the account not closed), else ``None``."""
-        setting = self._accounts.notification_setting(candidate_id, "expiry_reminders")
+        setting = self._accounts.get_notification_setting(candidate_id, "expiry_reminders")
         if not setting.effective:
             return None
         return self._accounts.contact_details(candidate_id).email

@@ -269,7 +269,7 @@ def test_closing_an_account_opts_out_of_marketing_in_consent(store: Store) -> No
 
 
 def _reason(world: World, cid: Any, category: str) -> tuple[str, bool]:
-    setting = world.accounts.notification_setting(cid, category)
+    setting = world.accounts.get_notification_setting(cid, category)
     return setting.reason, setting.effective
 
 

@@ -72,3 +72,24 @@ def test_incidents_warns_and_lists_what_incidents_of_answers(world: World) -> No
     assert [first, second] == old
     assert type(old) is list
     assert (first, second) == world.accounts.incidents_of(cid)
+
+
+def test_notification_setting_names_warn_and_answer_as_the_get_names(world: World) -> None:
+    """notification_setting() and notification_settings() are get_notification_setting()
+    and get_notification_settings()."""
+    cid = world.active().candidate_id
+    with pytest.warns(DeprecationWarning, match="notification_setting"):
+        one = world.accounts.notification_setting(cid, "newsletters")
+    assert world.accounts.get_notification_setting(cid, "newsletters") == one
+    with pytest.warns(DeprecationWarning, match="notification_settings"):
+        every = world.accounts.notification_settings(cid)
+    assert world.accounts.get_notification_settings(cid) == every
+    assert one in every
+
+
+def test_score_reports_warns_and_is_score_reports_of(world: World) -> None:
+    """score_reports() is score_reports_of()."""
+    cid = world.active().candidate_id
+    with pytest.warns(DeprecationWarning, match="score_reports"):
+        old = world.accounts.score_reports(cid)
+    assert world.accounts.score_reports_of(cid) == old

@@ -24,7 +24,7 @@ CALLS: dict[str, Callable[[AccountsService, str, object], object]] = {
         author="candidate",
         body="hello",
     ),
-    "notification_setting": lambda a, cid, v: a.notification_setting(cid, v),  # type: ignore[arg-type]
+    "get_notification_setting": lambda a, cid, v: a.get_notification_setting(cid, v),  # type: ignore[arg-type]
     "set_notification_preference": lambda a, cid, v: a.set_notification_preference(
         cid,
         v,  # type: ignore[arg-type]

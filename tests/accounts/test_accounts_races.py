@@ -193,7 +193,7 @@ def test_writers_of_one_account_at_once_queue_and_keep_it_agreeing_with_its_hist
     assert 0 == sum(retries)
     assert THREADS * ROUNDS == len(program.accounts.incidents_of(cid))
     assert program.verify_all().ok
-    setting = program.accounts.notification_setting(cid, "newsletters")
+    setting = program.accounts.get_notification_setting(cid, "newsletters")
     assert setting.effective == program.consent.may_use(cid, "newsletters").allowed
 
 

@@ -546,7 +546,7 @@ def test_score_report_claim_by_name_or_email(world: World) -> None:
     assert cid == claimed.claimed_by
     world.accounts.claim_score_report(cid, " reg-0002 ", name="  ada   LOVELACE ")
     assert ["REG-0001", "REG-0002"] == [
-        r.registration_number for r in world.accounts.score_reports(cid)
+        r.registration_number for r in world.accounts.score_reports_of(cid)
     ]
     assert "score_report_claimed" == world.accounts.history(cid)[-1].kind
 
@@ -674,8 +674,8 @@ def test_marketing_preferences_respect_consent(store: Store) -> None:
     setting = world.accounts.set_notification_preference(cid, "newsletters", True)
     assert (True, False, "consent_withheld") == (setting.chosen, setting.effective, setting.reason)
     consent.allowed.add("newsletters")
-    assert world.accounts.notification_setting(cid, NotificationCategory.NEWSLETTERS).effective
-    settings = {s.category: s.reason for s in world.accounts.notification_settings(cid)}
+    assert world.accounts.get_notification_setting(cid, NotificationCategory.NEWSLETTERS).effective
+    settings = {s.category: s.reason for s in world.accounts.get_notification_settings(cid)}
     assert "mandatory" == settings[NotificationCategory.PROGRAM_NOTICES]
     assert "not_chosen" == settings[NotificationCategory.OFFERS]
     assert_refused(

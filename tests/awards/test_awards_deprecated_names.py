@@ -93,3 +93,12 @@ def test_service_salt_keyword_warns_and_becomes_the_settings_salt() -> None:
             settings=AwardsSettings(salt=salt),
         )
     assert "conflicting_arguments" == info.value.code
+
+
+def test_service_exam_results_warns_and_is_exam_results_of() -> None:
+    """``AwardsService.exam_results`` warns and returns what ``exam_results_of`` returns."""
+    env = Env(MemoryStore())
+    env.service.record_exam_result("ada", "ST0-091", 90, taken_at=START)
+    with pytest.deprecated_call():
+        old = env.service.exam_results("ada")
+    assert env.service.exam_results_of("ada") == old != ()

@@ -64,7 +64,7 @@ def test_record_exam_result_passes_on_pass_score_and_logs_history(env: Env) -> N
     """A score at the pass score passes; the result is kept and appears in the history."""
     r = env.service.record_exam_result("ada", "ST0-091", 70, taken_at=START)
     assert (True, "12.1") == (r.passed, r.version)
-    assert (r,) == env.service.exam_results("ada")
+    assert (r,) == env.service.exam_results_of("ada")
     assert ["exam_result_recorded"] == [e.kind for e in env.history.history("ada")]
 
 

@@ -67,10 +67,10 @@ class AwardsMachine(RuleBasedStateMachine):
     @rule(exam=st.sampled_from(EXAMS), score=st.integers(50, 100))
     def take_exam(self, exam: str, score: int) -> None:
         """A recorded result is kept."""
-        before = len(self.env.service.exam_results("ada"))
+        before = len(self.env.service.exam_results_of("ada"))
         self.env.clock.advance(timedelta(hours=1))
         self.env.service.record_exam_result("ada", exam, score, taken_at=self.env.clock.now())
-        assert before + 1 == len(self.env.service.exam_results("ada"))
+        assert before + 1 == len(self.env.service.exam_results_of("ada"))
 
     @rule(award=st.sampled_from(AWARDS))
     def qualify(self, award: str) -> None:

@@ -244,7 +244,7 @@ def test_remembered_progress_is_the_reference_answer_at_every_instant(
     for day in sorted(evaluations):
         pair.fast.evaluate("ada", at=START + timedelta(days=day))
     points = {START, *extra} | _instants_of(None, pair.ref.grants_of("ada"))
-    points |= {x for r in pair.ref.exam_results("ada") for x in (r.taken_at, r.recorded_at)}
+    points |= {x for r in pair.ref.exam_results_of("ada") for x in (r.taken_at, r.recorded_at)}
     moments = _around(points)
     # Asked with an explicit instant, in an arbitrary order (the window moves about).
     shuffled = list(moments)

@@ -88,7 +88,7 @@ def test_an_account_switch_behind_a_newer_choice_is_recorded(store: Store) -> No
     program.accounts.set_notification_preference(cid, "newsletters", True)
 
     clock.instant = T0 + timedelta(minutes=11)
-    assert program.accounts.notification_setting(cid, "newsletters").effective
+    assert program.accounts.get_notification_setting(cid, "newsletters").effective
     assert ("granted",) == program.consent.may_use(cid, "newsletters", "email").codes
     assert cid in set(program.consent.iter_audience("newsletters", "email"))
 

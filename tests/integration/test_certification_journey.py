@@ -249,7 +249,7 @@ def test_candidate_to_verified_disclosure_and_revocation(program: Program) -> No
         )
     cid = accounts.activate(token).candidate_id
     report = accounts.claim_score_report(cid, "REG-0042", email="ada@example.com")
-    assert ["REG-0042"] == [r.registration_number for r in accounts.score_reports(cid)]
+    assert ["REG-0042"] == [r.registration_number for r in accounts.score_reports_of(cid)]
     taken = clock.now() - timedelta(days=30)
     awards.record_exam_result(cid, report.exam_code, report.score, taken_at=taken)
     assert 100 == awards.progress(cid, "scs-endpoint").percentage

@@ -110,7 +110,7 @@ def test_opt_in_offers_follow_the_account_switch(
         decision = consent.may_use(cid, "special_offers", "email")
         assert (allowed, allowed) == (
             decision.allowed,
-            accounts.notification_setting(cid, "offers").effective,
+            accounts.get_notification_setting(cid, "offers").effective,
         )
         assert allowed == (cid in set(consent.iter_audience("special_offers", "email")))
 

@@ -184,7 +184,7 @@ def test_switching_newsletters_off_leaves_the_audience(program: Program) -> None
     assert cid in list(program.consent.iter_audience("newsletters", "email"))
     program.accounts.set_notification_preference(cid, "newsletters", False)
     assert ("withdrawn",) == program.consent.may_use(cid, "newsletters").codes
-    assert not program.accounts.notification_setting(cid, "newsletters").effective
+    assert not program.accounts.get_notification_setting(cid, "newsletters").effective
 
 
 def test_a_closed_account_leaves_the_audience(program: Program) -> None:
@@ -197,7 +197,7 @@ def test_a_closed_account_leaves_the_audience(program: Program) -> None:
     assert ("withdrawn",) == program.consent.may_use(cid, "special_offers").codes
     for category, purpose in MARKETING.items():
         assert cid not in list(program.consent.iter_audience(purpose, "email"))
-        assert not program.accounts.notification_setting(cid, category).effective
+        assert not program.accounts.get_notification_setting(cid, category).effective
 
 
 def test_opt_in_offers_are_off_until_switched_on(make_program: ProgramFactory) -> None:
@@ -206,10 +206,10 @@ def test_opt_in_offers_are_off_until_switched_on(make_program: ProgramFactory) -
     program = make_program("memory", options={"consent": {"settings": {"policy": "opt_in"}}})
     cid = register_active(program)
     assert ("never_asked_opt_in",) == program.consent.may_use(cid, "special_offers").codes
-    assert not program.accounts.notification_setting(cid, "offers").effective
+    assert not program.accounts.get_notification_setting(cid, "offers").effective
     program.accounts.set_notification_preference(cid, "offers", True)
     assert program.consent.may_use(cid, "special_offers").allowed
-    assert program.accounts.notification_setting(cid, "offers").effective
+    assert program.accounts.get_notification_setting(cid, "offers").effective
 
 
 # -- the stateful agreement ------------------------------------------------------------
@@ -312,7 +312,7 @@ class OneTruth(RuleBasedStateMachine):
             audience = set(consent.iter_audience(purpose, "email"))
             assert audience <= set(self.known)
             for cid in self.known:
-                setting = self.program.accounts.notification_setting(cid, category)
+                setting = self.program.accounts.get_notification_setting(cid, category)
                 allowed = consent.may_use(cid, purpose, "email").allowed
                 assert allowed == (cid in audience), (cid, category)
                 if cid in self.closed:

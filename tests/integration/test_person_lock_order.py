@@ -146,7 +146,7 @@ def test_writers_of_one_person_in_different_contexts_neither_deadlock_nor_lose_u
 
     assert [] == run_together(work, THREADS)
     per_role = THREADS // 4 * CALLS
-    assert 2 + per_role == len(program.awards.exam_results(cid))
+    assert 2 + per_role == len(program.awards.exam_results_of(cid))
     kinds = [entry.kind for entry in program.history.history(cid)][len(before) :]
     for kind in ("exam_result_recorded", "contact_details_updated", "score_report_claimed"):
         assert per_role == kinds.count(kind), kind

@@ -115,7 +115,7 @@ def test_a_hostile_object_for_an_enumeration_argument_is_a_validation_error() ->
     program = Program.open("memory://", clock=FixedClock(datetime(2012, 3, 1, tzinfo=UTC)))
     calls = [
         lambda: program.accounts.accept_terms(path=_Hostile()),  # type: ignore[arg-type]
-        lambda: program.accounts.notification_setting("SP-1", _Hostile()),  # type: ignore[arg-type]
+        lambda: program.accounts.get_notification_setting("SP-1", _Hostile()),  # type: ignore[arg-type]
     ]
     for call in calls:
         with pytest.raises(ValidationError):

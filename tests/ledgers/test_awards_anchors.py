@@ -102,7 +102,7 @@ def test_a_revoked_grant_put_back_and_an_edited_result_are_reported(program: Pro
     program.awards.revoke(cid, AWARD, reason="misconduct")
     rows.put_record(AWARDS, cid, before)
     assert {f"grants[{grant}].revoked"} == _fields(program.history.verify(cid))
-    [result] = program.awards.exam_results(cid)
+    [result] = program.awards.exam_results_of(cid)
     _edit(rows, cid, lambda data: data["results"][0].update(score=100))
     assert f"results[{result.result_id}].score" in _fields(program.history.verify(cid))
     _edit(rows, cid, lambda data: data.update(results=[]))

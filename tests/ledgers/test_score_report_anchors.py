@@ -117,7 +117,7 @@ def test_a_recorded_report_is_anchored_and_claimed_as_before(
     claimed = program.accounts.claim_score_report(cid, NUMBER, email="ada@example.com")
     assert cid == claimed.claimed_by
     assert claimed == program.accounts.get_score_report(NUMBER)
-    assert (claimed,) == program.accounts.score_reports(cid)
+    assert (claimed,) == program.accounts.score_reports_of(cid)
     record_report(program, "REG-0002")  # the store is marked once
     assert ["score_reports_anchored"] == _markers(program)
     assert program.verify_all().ok
@@ -169,7 +169,7 @@ def test_an_edited_report_is_refused_and_reported(
     assert program.verify_all().ok
     program.accounts.claim_score_report(ada, "REG-0002", email="ada@example.com")
     _put_row(program, "REG-0002", {**_row(program, "REG-0002"), "exam_code": "250-999"})
-    assert "record_corrupt" == _refused(lambda: program.accounts.score_reports(ada))
+    assert "record_corrupt" == _refused(lambda: program.accounts.score_reports_of(ada))
     assert ("score_report", "REG-0002", "exam_code") in reported_mismatches(program)
 
 

@@ -146,7 +146,7 @@ def test_threads_writing_one_candidates_awards_queue_without_retries(
     assert [] == run_together(work, threads_)
     assert [] == failures
     assert 0 == sum(retries)
-    assert 2 + threads_ * rounds == len(program.awards.exam_results(cid))
+    assert 2 + threads_ * rounds == len(program.awards.exam_results_of(cid))
     disclosures = program.awards.disclosures_of(cid)
     assert threads_ * rounds == len(disclosures)
     assert all(d.revoked_at is not None for d in disclosures)

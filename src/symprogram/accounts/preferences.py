@@ -13,8 +13,9 @@ from __future__ import annotations
 import attrs
 
 from symprogram._checks import check_enum
+from symprogram._deprecation import deprecated_alias
 from symprogram.accounts import rules
-from symprogram.accounts._base import FlowBase, candidate_key
+from symprogram.accounts._base import SINCE, FlowBase, candidate_key
 from symprogram.accounts.events import NotificationPreferenceChanged
 from symprogram.accounts.models import (
     MARKETING_CATEGORIES,
@@ -32,7 +33,7 @@ __all__ = ["Preferences"]
 class Preferences(FlowBase):
     """Notification preferences of :class:`~symprogram.accounts.AccountsService`."""
 
-    def notification_setting(
+    def get_notification_setting(
         self, candidate_id: str | CandidateId, category: NotificationCategory | str
     ) -> NotificationSetting:
         """Whether messages of ``category`` go to the candidate, and why.
@@ -45,13 +46,20 @@ class Preferences(FlowBase):
         key = candidate_key(candidate_id)
         return self._setting(self._read(lambda s: s.candidates.get(key)), chosen)
 
-    def notification_settings(
+    def get_notification_settings(
         self, candidate_id: str | CandidateId
     ) -> tuple[NotificationSetting, ...]:
         """Every category as the candidate sees it ("manage notifications")."""
         key = candidate_key(candidate_id)
         candidate = self._read(lambda s: s.candidates.get(key))
         return tuple(self._setting(candidate, category) for category in NotificationCategory)
+
+    notification_setting = deprecated_alias(
+        "get_notification_setting", old="notification_setting", since=SINCE
+    )
+    notification_settings = deprecated_alias(
+        "get_notification_settings", old="notification_settings", since=SINCE
+    )
 
     def set_notification_preference(
         self,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from symprogram._checks import check_text
+from symprogram._deprecation import deprecated_alias
 from symprogram.accounts import messages, rules
-from symprogram.accounts._base import candidate_key, new_incident_id
+from symprogram.accounts._base import SINCE, candidate_key, new_incident_id
 from symprogram.accounts._report_anchors import ReportAnchors, store_marked
 from symprogram.accounts._text import CODES
 from symprogram.accounts.models import (
@@ -94,7 +95,7 @@ class ScoreReports(ReportAnchors):
         number = normalize_registration_number(registration_number)
         return self._read(lambda s: self._checked_report(s.tx, _named_report(s, number)))
 
-    def score_reports(self, candidate_id: str | CandidateId) -> tuple[ScoreReport, ...]:
+    def score_reports_of(self, candidate_id: str | CandidateId) -> tuple[ScoreReport, ...]:
         """Return the score reports the candidate claimed, in claim order.
 
         Raises:
@@ -111,6 +112,8 @@ class ScoreReports(ReportAnchors):
             )
 
         return self._read(load)
+
+    score_reports = deprecated_alias("score_reports_of", old="score_reports", since=SINCE)
 
     def claim_score_report(
         self,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from symprogram._deprecation import deprecated_alias
 from symprogram.awards import rules
-from symprogram.awards._base import FlowBase, new_id
+from symprogram.awards._base import SINCE, FlowBase, new_id
 from symprogram.awards.events import ExamResultRecorded
 from symprogram.awards.models import ExamResult
 from symprogram.clock import ensure_utc
@@ -64,6 +65,8 @@ class Results(FlowBase):
             )
         return result
 
-    def exam_results(self, candidate_id: str) -> tuple[ExamResult, ...]:
+    def exam_results_of(self, candidate_id: str) -> tuple[ExamResult, ...]:
         """The candidate's recorded exam results, oldest record first."""
         return self._state(self._candidate(candidate_id)).results
+
+    exam_results = deprecated_alias("exam_results_of", old="exam_results", since=SINCE)
