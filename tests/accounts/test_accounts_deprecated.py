@@ -93,3 +93,12 @@ def test_score_reports_warns_and_is_score_reports_of(world: World) -> None:
     with pytest.warns(DeprecationWarning, match="score_reports"):
         old = world.accounts.score_reports(cid)
     assert world.accounts.score_reports_of(cid) == old
+
+
+def test_terms_catalogue_get_warns_and_is_get_version() -> None:
+    """TermsCatalogue.get() is get_version()."""
+    catalogue = TermsCatalogue.default()
+    version = catalogue.versions[-1].version
+    with pytest.warns(DeprecationWarning, match=r"TermsCatalogue\.get\(\)"):
+        old = catalogue.get(version)
+    assert catalogue.get_version(version) == old

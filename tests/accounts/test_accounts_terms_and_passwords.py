@@ -35,7 +35,7 @@ def test_no_terms_before_the_first_version() -> None:
         TermsCatalogue.default().current(datetime(2000, 1, 1, tzinfo=UTC))
     assert "no_terms_in_effect" == info.value.code
     with pytest.raises(NotFound) as info2:
-        TermsCatalogue.default().get("1.0")
+        TermsCatalogue.default().get_version("1.0")
     assert "terms_version_not_found" == info2.value.code
 
 

@@ -88,3 +88,12 @@ def test_subjects_to_notify_warns_and_streams_as_iter_subjects_to_notify(
         old = list(consent.subjects_to_notify("2011-02"))
     assert ["cust-1"] == old
     assert list(consent.iter_subjects_to_notify("2011-02")) == old
+
+
+def test_policy_catalogue_get_warns_and_is_get_policy() -> None:
+    """PolicyCatalogue.get() is get_policy()."""
+    catalogue = PolicyCatalogue.default()
+    version = catalogue.latest.version
+    with pytest.warns(DeprecationWarning, match=r"PolicyCatalogue\.get\(\)"):
+        old = catalogue.get(version)
+    assert catalogue.get_policy(version) == old

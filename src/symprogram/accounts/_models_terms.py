@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from symprogram._checks import check_enum, check_found, check_instant
+from symprogram._deprecation import deprecated_alias
 from symprogram.accounts import _text
 from symprogram.accounts._models_common import AcceptancePath, _opt_instant, _version_field
 from symprogram.clock import ensure_utc
@@ -256,7 +257,7 @@ class TermsCatalogue:
         """Every version, oldest first."""
         return self._versions
 
-    def get(self, version: str) -> TermsVersion:
+    def get_version(self, version: str) -> TermsVersion:
         """Return the version named ``version``.
 
         Raises:
@@ -268,6 +269,8 @@ class TermsCatalogue:
             field="terms_version",
             code="terms_version_not_found",
         )
+
+    get = deprecated_alias("get_version", old="get", since="0.2")
 
     def current(self, at: datetime) -> TermsVersion:
         """Return the version in effect at ``at``: the newest one effective at or before it.

@@ -99,7 +99,7 @@ class ConsentBase:
         for published in stored:
             known = self._base.rank(published.policy.version)
             if known >= 0:
-                if self._base.get(published.policy.version) != published.policy:
+                if self._base.get_policy(published.policy.version) != published.policy:
                     raise IntegrityError(
                         f"stored policy {published.policy.version!r} differs from the catalogue",
                         code="policy_mismatch",

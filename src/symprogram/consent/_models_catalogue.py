@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from symprogram._checks import check_found, shown
+from symprogram._deprecation import deprecated_alias
 from symprogram.consent._models_content import PolicyReading
 from symprogram.consent._models_policy import LegalBasis, Policy, PolicyChange, check_site
 from symprogram.errors import CatalogueError, NotFound
@@ -162,7 +163,7 @@ class PolicyCatalogue:
         """The rank of the policy in effect at ``at`` (-1 if none)."""
         return bisect.bisect_right(self._dates, at) - 1
 
-    def get(self, version: str) -> Policy:
+    def get_policy(self, version: str) -> Policy:
         """The policy ``version``.
 
         Raises:
@@ -176,13 +177,15 @@ class PolicyCatalogue:
         )
         return self._policies[rank]
 
+    get = deprecated_alias("get_policy", old="get", since="0.2")
+
     def rank(self, version: str) -> int:
         """The position of ``version`` in effect order (-1 if unknown)."""
         return self._rank.get(version, -1) if isinstance(version, str) else -1
 
     def change(self, version: str) -> PolicyChange:
         """What changed in ``version`` compared with the one before it."""
-        self.get(version)
+        self.get_policy(version)
         return self._changes[version]
 
     def knows(self, purpose: str) -> bool:

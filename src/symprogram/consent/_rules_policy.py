@@ -183,7 +183,7 @@ def check_policy_version(catalogue: PolicyCatalogue, version: object) -> Policy:
         raise ValidationError(
             "policy_version must be text", field="policy_version", code="invalid_version"
         )
-    return catalogue.get(version)
+    return catalogue.get_policy(version)
 
 
 def known_policy_version(catalogue: PolicyCatalogue, version: object) -> Policy:
@@ -201,7 +201,7 @@ def known_policy_version(catalogue: PolicyCatalogue, version: object) -> Policy:
             field="policy_version",
             code="policy_not_found",
         )
-    return catalogue.get(version)
+    return catalogue.get_policy(version)
 
 
 def shown_policy(
