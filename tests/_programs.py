@@ -332,6 +332,15 @@ def register_active(program: Any, email: str = "ada@example.com", **fields: str)
     return str(program.accounts.activate(token).candidate_id)
 
 
+def change_email(program: Any, cid: str, new_email: str) -> None:
+    """Request and confirm an e-mail change of ``cid`` to ``new_email`` (the link taken
+    from the program's outbox)."""
+    program.accounts.request_email_change(cid, new_email)
+    token = program.notifier.last("email_verification", to=new_email).data["token"]
+    assert isinstance(token, str)
+    program.accounts.confirm_email_change(token)
+
+
 def record_report(program: Any, number: str = "REG-0001") -> None:
     """Record Ada's exam score report (250-315, 85 of 70) before any account claims it."""
     program.accounts.record_score_report(

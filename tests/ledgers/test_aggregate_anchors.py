@@ -25,6 +25,7 @@ from _programs import (
     ProgramFactory,
     add_agreement,
     add_grant,
+    change_email,
     db_path,
     register_active,
 )
@@ -51,14 +52,6 @@ def _outbox(program: Program) -> Outbox:
     outbox = program.notifier
     assert isinstance(outbox, Outbox)
     return outbox
-
-
-def change_email(program: Program, cid: str, new_email: str) -> None:
-    """Request and confirm an e-mail change of ``cid`` to ``new_email``."""
-    program.accounts.request_email_change(cid, new_email)
-    token = _outbox(program).last("email_verification", to=new_email).data["token"]
-    assert isinstance(token, str)
-    program.accounts.confirm_email_change(token)
 
 
 def add_customer(program: Program, customer: str = "C-1", agreement: str = "A-1") -> str:

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ledger_rows import LedgerRows
 
-from _programs import register_active
+from _programs import register_active, register_earned
 from symprogram import Program
 from symprogram.awards import rules as award_rules
 from symprogram.awards.models import AwardGrant, AwardStatus, CandidateAwards
@@ -33,14 +33,6 @@ from symprogram.errors import IntegrityError
 from symprogram.notify import Outbox
 
 AWARD = "scs-endpoint"
-
-
-def _certified(program: Program, cid: str) -> None:
-    """Pass 250-315 and ST0-091: SCS Endpoint is earned."""
-    taken = program.clock.now() - timedelta(days=1)
-    program.awards.record_exam_result(cid, "250-315", 85, taken_at=taken)
-    program.awards.record_exam_result(cid, "ST0-091", 85, taken_at=taken)
-    program.awards.evaluate(cid)
 
 
 def _refused(program: Program, cid: str, change: Callable[[], object]) -> None:
@@ -68,8 +60,7 @@ def test_a_revoked_award_put_back_as_active_is_neither_published_nor_shown(
     """Ada's SCS Endpoint, published to Acme, then revoked; her awards record from
     before the revocation put back: it is not published again, not renewed, and
     Acme's code shows nothing; the current record put back, Acme sees it revoked."""
-    cid = register_active(program, "ada@example.com")
-    _certified(program, cid)
+    cid = register_earned(program, "ada@example.com")
     code = program.awards.publish(cid, [AWARD], "hr@acme.example").code
     rows = LedgerRows(program)
     before = rows.get_record(CANDIDATE_KIND, cid)

@@ -17,10 +17,9 @@ does. The current row put back, they act again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-import attrs
 import pytest
+from account_states import STEPS, account_states, put_back_before_email_change, stored_candidate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_rows import LedgerRows
@@ -28,9 +27,6 @@ from ledger_rows import LedgerRows
 from _programs import PASSWORD, register_active
 from symprogram import Program
 from symprogram.accounts import rules as account_rules
-from symprogram.accounts._text import email_key
-from symprogram.accounts.models import Candidate, ContactDetails
-from symprogram.accounts.ports import EMAIL_INDEX
 from symprogram.errors import IntegrityError, PermissionDenied
 from symprogram.ids import check_character
 from symprogram.notify import Outbox
@@ -45,13 +41,6 @@ def _outbox(program: Program) -> Outbox:
     outbox = program.notifier
     assert isinstance(outbox, Outbox)
     return outbox
-
-
-def _change_email(program: Program, cid: str, new_email: str) -> None:
-    program.accounts.request_email_change(cid, new_email)
-    token = _outbox(program).last("email_verification", to=new_email).data["token"]
-    assert isinstance(token, str)
-    program.accounts.confirm_email_change(token)
 
 
 def _refused(program: Program, cid: str, change: Callable[[], object]) -> None:
@@ -80,25 +69,11 @@ def _wrong_password(program: Program, cid: str) -> None:
     assert length == len(program.history.history(cid))
 
 
-def _put_back_before_email_change(program: Program) -> tuple[str, str | None]:
-    """Ada moved from ada@example.com to ada@example.org; her row and index entry from
-    before are put back. Returns her ID and her current row."""
-    cid = register_active(program, "ada@example.com")
-    rows = LedgerRows(program)
-    before = rows.get_record(CANDIDATES, cid)
-    _change_email(program, cid, "ada@example.org")
-    current = rows.get_record(CANDIDATES, cid)
-    rows.put_record(CANDIDATES, cid, before)
-    with program.store.transaction() as tx:
-        tx.index_put(EMAIL_INDEX, email_key("ada@example.com"), cid)
-    return cid, current
-
-
 def test_a_reset_link_sent_to_an_address_left_sets_no_password(program: Program) -> None:
     """The reset asked for Ada's former address (which the row put back holds) is
     answered as any reset is, but its link sets no password; nor does a change of
     address go through; the current row put back, the link works."""
-    cid, current = _put_back_before_email_change(program)
+    cid, current = put_back_before_email_change(program)
     program.accounts.request_password_reset("ada@example.com")
     program.deliver_pending()
     token = _outbox(program).last("password_reset", to="ada@example.com").data["token"]
@@ -147,44 +122,9 @@ def test_a_candidate_written_in_by_hand_cannot_be_changed(program: Program) -> N
 
 # -- the rule ------------------------------------------------------------------------
 
-_STEPS = st.lists(
-    st.one_of(
-        st.tuples(st.just("email"), st.sampled_from(["a@example.com", "b@example.com"])),
-        st.tuples(st.just("status"), st.sampled_from(["active", "suspended"])),
-        st.tuples(st.just("password"), st.sampled_from(["password_changed", "password_rehashed"])),
-    ),
-    max_size=8,
-)
-
-
-def _states(steps: list[tuple[str, str]]) -> list[tuple[tuple[str, str, str], tuple[str, dict]]]:
-    """Each state ``(email, status, hash)`` of the account and the entry that made it."""
-    state = ("a@example.com", "pending_activation", "$h$0")
-    digest = account_rules.credential_digest(state[2])
-    made = [(state, ("candidate_registered", {"email": state[0], "credential_digest": digest}))]
-    for n, (what, value) in enumerate(steps, start=1):
-        email, status, encoded = state
-        if what == "email":
-            state, entry = (value, status, encoded), ("email_changed", {"email": value})
-        elif what == "status":
-            state, entry = (email, value, encoded), ("account_status_changed", {"status": value})
-        else:
-            encoded = f"$h${n}"
-            digest = account_rules.credential_digest(encoded)
-            state, entry = (email, status, encoded), (value, {"credential_digest": digest})
-        made.append((state, entry))
-    return made
-
-
-def _candidate(email: str, status: str, encoded: str) -> Candidate:
-    at = datetime(2012, 3, 1, 9, 30, tzinfo=UTC)
-    contact = ContactDetails(email, "Ada", "Lovelace", "Acme", "Acme", "en")
-    digest = account_rules.credential_digest(encoded)
-    return attrs.evolve(Candidate("SP-1", status, contact, at, at, at), credential_digest=digest)
-
 
 @settings(max_examples=100, deadline=None, suppress_health_check=HEALTH)
-@given(steps=_STEPS, data=st.data())
+@given(steps=STEPS, data=st.data())
 def test_a_row_is_anchored_exactly_when_it_is_the_latest_state(
     steps: list[tuple[str, str]], data: st.DataObject
 ) -> None:
@@ -192,10 +132,10 @@ def test_a_row_is_anchored_exactly_when_it_is_the_latest_state(
     row as it stood after any entry is anchored exactly when it is what the account
     is now (its address, status and credential digest), and a row with no history
     never is."""
-    made = _states(steps)
+    made = account_states(steps)
     entries = [entry for _, entry in made]
     state, _ = made[data.draw(st.integers(0, len(made) - 1))]
-    candidate = _candidate(*state)
+    candidate = stored_candidate(*state)
     assert account_rules.candidate_anchored(candidate, entries) == (state == made[-1][0])
     assert not account_rules.candidate_anchored(candidate, [])
     if state != made[-1][0]:

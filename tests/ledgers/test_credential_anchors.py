@@ -419,6 +419,18 @@ def test_a_history_that_does_not_verify_vouches_for_no_hash(
     assert wrong == _refusal(program, "ada@example.com", ATTACKER)
 
 
+def _live_after(program: Program, start: str, steps: list[str]) -> tuple[str, str | None, bool]:
+    """Open Ada's account as ``start`` says and take ``steps`` (a refused step changes
+    nothing); return her ID, her password afterwards and whether she was erased."""
+    cid, password = _start(program, start)
+    erased = False
+    for n, step in enumerate(steps):
+        with suppress(SymprogramError):
+            password = _step(program, cid, step, password, n)
+        erased = erased or step == "erase"
+    return cid, password, erased
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=HEALTH)
 @given(start=st.sampled_from(STARTS), steps=st.lists(st.sampled_from(STEPS), max_size=5))
 def test_whatever_set_the_hash_last_a_cleared_digest_cannot_let_a_hash_in(
@@ -428,12 +440,7 @@ def test_whatever_set_the_hash_last_a_cleared_digest_cannot_let_a_hash_in(
     a change, a reset, a rehash), a live account whose candidate digest is cleared
     still logs in with its current password, and refuses a hash written in."""
     program = make_program("memory", ledger_key=KEY)
-    cid, password = _start(program, start)
-    erased = False
-    for n, step in enumerate(steps):
-        with suppress(SymprogramError):
-            password = _step(program, cid, step, password, n)
-        erased = erased or step == "erase"
+    cid, password, erased = _live_after(program, start, steps)
     if erased:
         return
     rows = LedgerRows(program)
@@ -455,12 +462,7 @@ def test_whatever_set_the_hash_last_a_hash_written_in_with_its_digest_cannot_log
     a change, a reset, a rehash), a hash written in together with its own digest on
     the candidate row is refused: the history's last digest decides, not the row's."""
     program = make_program("memory", ledger_key=KEY)
-    cid, password = _start(program, start)
-    erased = False
-    for n, step in enumerate(steps):
-        with suppress(SymprogramError):
-            password = _step(program, cid, step, password, n)
-        erased = erased or step == "erase"
+    cid, _, erased = _live_after(program, start, steps)
     if erased:
         return
     rows = LedgerRows(program)
