@@ -522,6 +522,35 @@ class Ledger:
         for position, text in _read_stream(tx, stream, after):
             yield self._parse(subject, position, text)
 
+    def said_entries(
+        self, tx: Transaction, subject: str, *, after: int = 0
+    ) -> tuple[tuple[str, dict[str, Any] | None], ...]:
+        """The ``(kind, data)`` of ``subject``'s entries after ``after``, oldest first.
+
+        What the anchor rules replay (``data`` is ``None`` once erased): each entry
+        is read for its kind and data only, about half the work of
+        :meth:`iter_entries` per entry. The chain is not checked here (``verify``
+        does that).
+
+        Raises:
+            IntegrityError: an entry cannot be read as one (``ledger_corrupt``).
+        """
+        said: list[tuple[str, dict[str, Any] | None]] = []
+        for position, text in _read_stream(tx, self.stream(subject), after):
+            try:
+                raw = json_value(text)
+                kind, data = raw["kind"], raw["data"]
+                if not isinstance(kind, str) or not (data is None or isinstance(data, dict)):
+                    raise TypeError("not an entry")
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise IntegrityError(
+                    f"ledger entry {position} of {subject!r} is unreadable",
+                    code="ledger_corrupt",
+                    details={"position": position},
+                ) from exc
+            said.append((kind, data))
+        return tuple(said)
+
     def _parse(self, subject: str, position: int, text: str) -> LedgerEntry:
         try:
             raw = json_value(text)

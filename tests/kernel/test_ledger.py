@@ -235,3 +235,36 @@ def test_an_erased_entry_carries_a_marker_bound_to_it(store: Store) -> None:
         with store.transaction(readonly=True) as tx:
             assert ledger.verify(tx, "S1").ok
             assert ["erasure_forged"] == [p.code for p in ledger.verify(tx, "S2").problems]
+
+
+@settings(max_examples=25, suppress_health_check=HEALTH)
+@given(n=st.integers(0, 6), erased=st.booleans(), after=st.integers(0, 7), data=st.data())
+def test_said_entries_are_the_kinds_and_data_of_the_entries(
+    store: Store, n: int, erased: bool, after: int, data: st.DataObject
+) -> None:
+    """``said_entries`` answers what ``iter_entries`` does, kind and data only, after any
+    position, erased entries with no data."""
+    ledger = Ledger("said")
+    subject = f"S{data.draw(st.integers(0, 10**9))}"
+    _fill(store, ledger, subject, n)
+    if erased:
+        with store.transaction() as tx:
+            ledger.erase(tx, subject)
+    with store.transaction(readonly=True) as tx:
+        full = [(e.kind, e.data) for e in ledger.iter_entries(tx, subject, after=after)]
+        assert tuple(full) == ledger.said_entries(tx, subject, after=after)
+
+
+@pytest.mark.parametrize(
+    "text", ["not json", "[1, 2]", '{"kind": 5, "data": null}', '{"data": {}}']
+)
+def test_said_entries_refuse_an_entry_that_is_not_one(store: Store, text: str) -> None:
+    """An entry that cannot be read for its kind and data is ``ledger_corrupt``."""
+    ledger = Ledger("history")
+    _fill(store, ledger, "S1", 2)
+    with store.transaction() as tx:
+        tx.rewrite(ledger.stream("S1"), 2, text)
+    with store.transaction(readonly=True) as tx:
+        with pytest.raises(IntegrityError) as raised:
+            ledger.said_entries(tx, "S1")
+        assert ("ledger_corrupt", {"position": 2}) == (raised.value.code, raised.value.details)

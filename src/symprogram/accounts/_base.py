@@ -160,8 +160,8 @@ class FlowBase(DeliversAfterCommit):
             IntegrityError: ``record_corrupt``.
         """
         candidate = store.candidates.get_for_update(key)
-        stream = self._history.ledger.iter_entries(store.tx, key)
-        return rules.require_candidate_anchored(candidate, [(e.kind, e.data) for e in stream])
+        said = self._history.ledger.said_entries(store.tx, key)
+        return rules.require_candidate_anchored(candidate, said)
 
     def _read(self, fn: Callable[[AccountsStorage], T]) -> T:
         with self._store.transaction(readonly=True) as tx:

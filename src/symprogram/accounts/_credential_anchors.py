@@ -110,7 +110,7 @@ class CredentialAnchors(FlowBase):
         ledger = self._history.ledger
         if not ledger.verify(tx, key).ok:
             return False
-        pairs = [(entry.kind, entry.data) for entry in ledger.iter_entries(tx, key)]
+        pairs = list(ledger.said_entries(tx, key))
         if not rules.mentions_account(kind for kind, _ in pairs):
             return False
         if rules.said_credential(pairs) is not UNKNOWN:

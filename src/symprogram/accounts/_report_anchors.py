@@ -49,7 +49,7 @@ def report_pairs(ledger: Ledger, tx: Transaction, subject: str) -> Pairs:
             ``ledger_key_unknown``) or cannot be read.
     """
     ledger.verify(tx, subject).raise_for_problems()
-    return [(entry.kind, entry.data) for entry in ledger.iter_entries(tx, subject)]
+    return list(ledger.said_entries(tx, subject))
 
 
 def store_marked(ledger: Ledger, tx: Transaction) -> bool:
@@ -94,7 +94,7 @@ class ReportAnchors(FlowBase):
         subject = rules.report_subject(number)
         if not ledger.verify(tx, subject).ok:
             return  # tampered: left for verify_all, never laundered
-        said = rules.said_report((e.kind, e.data) for e in ledger.iter_entries(tx, subject))
+        said = rules.said_report(ledger.said_entries(tx, subject))
         event = rules.erased_report_event(number, said, at)
         if event is None:
             return

@@ -181,7 +181,7 @@ class Credentials(LinkRequests, CredentialAnchors):
 
         def read(store: AccountsStorage) -> _History:
             try:
-                return [(e.kind, e.data) for e in self._history.ledger.iter_entries(store.tx, key)]
+                return list(self._history.ledger.said_entries(store.tx, key))
             except (IntegrityError, ValidationError):
                 return None
 
@@ -212,7 +212,7 @@ class Credentials(LinkRequests, CredentialAnchors):
         ledger, key = self._history.ledger, candidate.candidate_id
         if not ledger.verify(tx, key).ok:
             return None
-        return rules.said_credential([(e.kind, e.data) for e in ledger.iter_entries(tx, key)])
+        return rules.said_credential(ledger.said_entries(tx, key))
 
     def _enforce_login_limits(
         self, failures: tuple[tuple[datetime, ...], ...], now: datetime

@@ -240,8 +240,7 @@ class Incidents(FlowBase):
         """
         if not incidents:
             return incidents
-        stream = self._history.ledger.iter_entries(store.tx, owner)
-        entries = [(e.kind, e.data) for e in stream]
+        entries = self._history.ledger.said_entries(store.tx, owner)
         return tuple(rules.require_incident_anchored(i, entries) for i in incidents)
 
     def _anchored(self, store: AccountsStorage, incident_id: str, owner: Candidate) -> Incident:
@@ -258,8 +257,8 @@ class Incidents(FlowBase):
         """
         incident = store.incidents.get(incident_id)
         _owner(incident, owner if incident.candidate_id == owner.candidate_id else None)
-        entries = self._history.ledger.iter_entries(store.tx, owner.candidate_id)
-        return rules.require_incident_anchored(incident, ((e.kind, e.data) for e in entries))
+        entries = self._history.ledger.said_entries(store.tx, owner.candidate_id)
+        return rules.require_incident_anchored(incident, entries)
 
 
 def _named_incident(store: AccountsStorage, incident_id: str) -> Incident:

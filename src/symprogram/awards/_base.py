@@ -157,8 +157,8 @@ class FlowBase(DeliversAfterCommit):
         Raises:
             IntegrityError: ``record_corrupt``.
         """
-        stream = self._history.ledger.iter_entries(tx, state.candidate_id)
-        return rules.require_awards_anchored(state, [(e.kind, e.data) for e in stream])
+        said = self._history.ledger.said_entries(tx, state.candidate_id)
+        return rules.require_awards_anchored(state, said)
 
     @contextmanager
     def _changing(

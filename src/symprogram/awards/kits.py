@@ -79,7 +79,7 @@ class Kits(FlowBase):
         """
         if not kits:
             return kits
-        entries = [(e.kind, e.data) for e in self._history.ledger.iter_entries(tx, owner)]
+        entries = self._history.ledger.said_entries(tx, owner)
         return tuple(rules.require_kit_anchored(kit, entries) for kit in kits)
 
     def _named_kit(self, tx: Transaction, kit_id: str) -> tuple[KitFulfilment, CandidateAwards]:
@@ -108,8 +108,7 @@ class Kits(FlowBase):
         Raises:
             IntegrityError: ``record_corrupt``.
         """
-        read = self._history.ledger.iter_entries(tx, kit.candidate_id)
-        entries = [(e.kind, e.data) for e in read]
+        entries = self._history.ledger.said_entries(tx, kit.candidate_id)
         if self._repo.kit(tx, kit.kit_id).version != kit.version:
             return kit
         return rules.require_kit_anchored(kit, entries)
@@ -158,7 +157,7 @@ class Kits(FlowBase):
                 if recipient is None or not rules.releasable(kit, recipient):
                     continue
                 if said is None:  # the history, read once for the kits to release
-                    said = [(e.kind, e.data) for e in self._history.ledger.iter_entries(tx, cid)]
+                    said = list(self._history.ledger.said_entries(tx, cid))
                 if rules.kit_anchored(kit, said):  # a kit put back as held stays as it is
                     released.append(self._release(tx, kit, recipient, now))
         return tuple(released)

@@ -216,8 +216,7 @@ class Publishing(FlowBase):
         state = self._locked(tx, found.candidate_id)
         disclosure = self._repo.disclosure(tx, found.disclosure_id)
         rules.require_listed(disclosure, state)
-        entries = self._history.ledger.iter_entries(tx, disclosure.candidate_id)
-        said = [(entry.kind, entry.data) for entry in entries]
+        said = self._history.ledger.said_entries(tx, disclosure.candidate_id)
         rules.require_disclosure_anchored(disclosure, said)
         rules.require_awards_anchored(state, said)  # the awards shown are as recorded
         if recipient is not None and not rules.recipient_matches(

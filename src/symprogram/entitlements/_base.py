@@ -121,8 +121,7 @@ class _Base:
     ) -> bool:
         """Whether ``anchored`` holds of the customer's audit entries (one read of it)."""
         try:
-            entries = self._ledger.iter_entries(tx, customer_id)
-            return anchored((e.kind, e.data) for e in entries)
+            return anchored(self._ledger.said_entries(tx, customer_id))
         except ValidationError:  # a customer ID no stream can have: nobody recorded it
             return False
 

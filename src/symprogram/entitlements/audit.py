@@ -116,7 +116,8 @@ class _CaseOwners:
         case = StoredCases(tx).decode(record)
         said = self._said.get(case.customer_id)
         if said is None:
-            entries = self._ledger.iter_entries(tx, case.customer_id)
-            said = self._said[case.customer_id] = [(e.kind, e.data) for e in entries]
+            said = self._said[case.customer_id] = list(
+                self._ledger.said_entries(tx, case.customer_id)
+            )
         opened = rules.case_opened_in(case.case_id, said)
         return case.customer_id, unnamed(CASE_KIND, record.key, opened)
