@@ -543,11 +543,7 @@ class Ledger:
                 if not isinstance(kind, str) or not (data is None or isinstance(data, dict)):
                     raise TypeError("not an entry")
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise IntegrityError(
-                    f"ledger entry {position} of {subject!r} is unreadable",
-                    code="ledger_corrupt",
-                    details={"position": position},
-                ) from exc
+                raise _unreadable_entry(subject, position) from exc
             said.append((kind, data))
         return tuple(said)
 
@@ -567,11 +563,7 @@ class Ledger:
                 erased=data is None,
             )
         except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
-            raise IntegrityError(
-                f"ledger entry {position} of {subject!r} is unreadable",
-                code="ledger_corrupt",
-                details={"position": position},
-            ) from exc
+            raise _unreadable_entry(subject, position) from exc
 
     # -- verifying ---------------------------------------------------------------
     def verify(
@@ -600,6 +592,15 @@ class Ledger:
         from symprogram._ledger_verify import verify_stream
 
         return verify_stream(self, tx, subject, against=against)
+
+
+def _unreadable_entry(subject: str, position: int) -> IntegrityError:
+    """The refusal of an entry that cannot be read (``ledger_corrupt``)."""
+    return IntegrityError(
+        f"ledger entry {position} of {subject!r} is unreadable",
+        code="ledger_corrupt",
+        details={"position": position},
+    )
 
 
 def _read_stream(tx: Transaction, stream: str, after: int) -> Iterator[tuple[int, str]]:
