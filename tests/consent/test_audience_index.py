@@ -505,8 +505,12 @@ def test_a_sealed_entry_is_vouched_for_only_as_it_was_sealed(
     moved = audience_key("special_offers", subject + "x")
     assert not consent_rules.text_vouched(ring, moved, text)
     assert not consent_rules.text_vouched(ring, key, canonical_json(entry))
+    assert not consent_rules.seal_wrong(ring, key, text)
+    assert not consent_rules.seal_wrong(LedgerKeys(b"b" * 32), key, text)  # key not held
+    assert not consent_rules.seal_wrong(ring, key, canonical_json(entry))  # unsealed
     changed = {**json.loads(text), field: other[field]}
     if other[field] != entry[field]:
         assert not consent_rules.text_vouched(ring, key, canonical_json(changed))
         assert not consent_rules.text_vouched(ring, key, json.dumps(changed))
+        assert consent_rules.seal_wrong(ring, key, json.dumps(changed))
     assert consent_rules.text_vouched(None, key, json.dumps(changed))

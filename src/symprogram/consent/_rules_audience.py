@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState
 from symprogram.ledger_keys import LedgerKeys
+from symprogram.serialization import json_value
 
 if TYPE_CHECKING:
     from symprogram.consent.catalogue import PolicyCatalogue
 
-__all__ = ["audience_entry", "entry_allows", "micros", "sealed_text", "text_vouched"]
+__all__ = ["audience_entry", "entry_allows", "micros", "seal_wrong", "sealed_text", "text_vouched"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -154,3 +155,33 @@ def text_vouched(keys: LedgerKeys | None, record_key: str, text: str) -> bool:
     before = text[: at - 1] if text[at - 1] == "," else text[:at]
     expected = _text_mac(key, record_key, before + "}")
     return hmac.compare_digest(mac.encode("utf-8", "surrogatepass"), expected)
+
+
+def seal_wrong(keys: LedgerKeys | None, record_key: str, text: str) -> bool:
+    """Whether ``verify`` reports the seal of the stored entry ``text``: a ring is held,
+    the entry carries a seal of a key the ring holds, and the seal does not vouch for
+    it (:func:`text_vouched`). An entry without a seal (written before entries were
+    sealed) or sealed by a key the ring no longer holds (the ledger reports
+    ``ledger_key_unknown``) is not reported; the reads believe neither.
+
+    Example:
+        >>> ring = LedgerKeys(b"k" * 32)
+        >>> text = sealed_text(ring, "newsletter\x1fSP-1", '{"choice":"granted"}')
+        >>> seal_wrong(ring, "newsletter\x1fSP-1", text)
+        False
+        >>> seal_wrong(ring, "newsletter\x1fSP-1", text.replace("granted", "refused"))
+        True
+        >>> seal_wrong(ring, "newsletter\x1fSP-1", '{"choice":"granted"}')  # unsealed
+        False
+    """
+    if keys is None:
+        return False
+    try:
+        seal = json_value(text).get("seal")
+    except (ValueError, AttributeError):
+        return False  # not an entry at all: its content is what verify reports
+    if seal is None:
+        return False
+    if isinstance(seal, str) and keys.key_for(seal.partition(".")[0]) is None:
+        return False
+    return not text_vouched(keys, record_key, text)

@@ -386,13 +386,7 @@ class AudienceIndex:
         stored = _decoded(current)
         if not _same_content(stored, expected):
             return False
-        assert isinstance(stored, dict)  # _same_content holds only of a mapping
-        keys, seal = self._projections.keys, stored.get("seal")
-        if keys is None or seal is None:
-            return True
-        if isinstance(seal, str) and keys.key_for(seal.partition(".")[0]) is None:
-            return True
-        return rules.text_vouched(keys, current.key, current.data)
+        return not rules.seal_wrong(self._projections.keys, current.key, current.data)
 
     # -- reading -----------------------------------------------------------------
     def granted_pages(
@@ -414,8 +408,8 @@ class AudienceIndex:
         """
         prefix = audience_key(purpose_id, "")
         notified = max((r for r, _ in catalogue.material_changes(purpose_id, instant)), default=-1)
-        judge = _EntryJudge(rules.micros(instant), notified, contact, catalogue)
-        judge.keys = self._projections.keys
+        keys = self._projections.keys
+        judge = _EntryJudge(rules.micros(instant), notified, contact, catalogue, keys)
         after: str | None = None
         ready: bool | None = None
         while True:
@@ -502,12 +496,19 @@ class _EntryJudge:
 
     __slots__ = ("catalogue", "contact", "keys", "notified", "until")
 
-    def __init__(self, until: int, notified: int, contact: str | None, catalogue: Any) -> None:
+    def __init__(
+        self,
+        until: int,
+        notified: int,
+        contact: str | None,
+        catalogue: Any,
+        keys: LedgerKeys | None,
+    ) -> None:
         self.until = until
         self.notified = notified
         self.contact = contact
         self.catalogue = catalogue
-        self.keys: LedgerKeys | None = None
+        self.keys = keys
 
     def __call__(self, key: str, data: str) -> tuple[bool | None, int | None]:
         """Allowed or not, and the ledger position the entry was derived from (``None``:
