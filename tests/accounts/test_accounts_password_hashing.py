@@ -377,6 +377,59 @@ def test_a_password_changed_meanwhile_is_not_overwritten_by_a_rehash(
     assert changed == _stored(accounts, cid)
 
 
+def _racing_verify(accounts: AccountsService, meanwhile: Any) -> None:
+    """Run ``meanwhile()`` once, right after the log-in verified the password and
+    before it reads the account history: another process's write committed between
+    the two reads."""
+    hasher = accounts._hasher
+    pending = [meanwhile]
+
+    class Racing:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(hasher, name)
+
+        def verify(self, password: str, encoded: str) -> bool:
+            verified = bool(hasher.verify(password, encoded))
+            if verified and pending:
+                pending.pop()()
+            return verified
+
+    accounts._hasher = Racing()  # type: ignore[assignment]
+
+
+def test_a_log_in_racing_a_rehash_of_the_same_password_succeeds(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Two log-ins of an account whose hash is weaker than the policy (an imported one,
+    say): the second verified the old hash while the first stored the new one. Its
+    password is right, so it logs in, and the new hash stays."""
+    program = make_program(backend, options={"accounts": {"hasher": ScryptHasher(n=2**5)}})
+    accounts = program.accounts
+    cid = _active(program)
+    _store_hash(accounts, cid, legacy_hash(PASSWORD))
+    stronger = ScryptHasher(n=2**5).hash(PASSWORD)
+    _racing_verify(accounts, lambda: _store_hash(accounts, cid, stronger))
+    assert cid == accounts.authenticate("ada@example.com", PASSWORD).candidate_id
+    assert stronger == _stored(accounts, cid)
+    assert program.verify_all().ok
+
+
+def test_a_log_in_racing_a_change_of_password_is_refused(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """A log-in that verified the old password while another process changed it is
+    refused as a wrong password: the old password no longer opens the account."""
+    program = make_program(backend, options={"accounts": {"hasher": ScryptHasher(n=2**5)}})
+    accounts = program.accounts
+    cid = _active(program)
+    changed = ScryptHasher(n=2**5).hash("another fine passphrase")
+    _racing_verify(accounts, lambda: _store_hash(accounts, cid, changed))
+    with pytest.raises(PermissionDenied) as refused:
+        accounts.authenticate("ada@example.com", PASSWORD)
+    assert "invalid_credentials" == refused.value.code
+    assert changed == _stored(accounts, cid)
+
+
 @needs_argon2
 def test_an_argon2_policy_upgrades_scrypt_hashes_on_log_in(make_program: ProgramFactory) -> None:
     """With an Argon2id policy a scrypt-hashed password logs in and is stored as Argon2id."""

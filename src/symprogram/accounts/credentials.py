@@ -122,7 +122,10 @@ class Credentials(LinkRequests, CredentialAnchors):
         anchored = written and rules.credential_anchored(candidate, encoded, said)
         matched = self._matching_form(password, encoded)
         if candidate is not None and matched is not None and anchored:
-            anchored = self._anchored_login(candidate, encoded)
+            vouched = self._vouched_login(candidate, encoded, password, matched)
+            anchored = vouched is not None
+            if vouched is not None:  # the account as it is now, should it have moved
+                candidate, encoded, matched = vouched
         if candidate is None or matched is None or not anchored:
             self._login_failed(keys, now)
             raise rules.invalid_credentials()
@@ -169,24 +172,45 @@ class Credentials(LinkRequests, CredentialAnchors):
         said = self._said_credential(store.tx, found)
         return found, None if found is None else encoded, failures, said, written
 
-    def _anchored_login(self, candidate: Candidate, encoded: str) -> bool:
-        """Whether the account history of ``candidate`` vouches for the account a
-        matching password opens (:func:`~symprogram.accounts.rules.login_anchored`:
+    def _vouched_login(
+        self, candidate: Candidate, encoded: str, password: str, matched: str | None
+    ) -> tuple[Candidate, str, str] | None:
+        """The account a matching password opens, with its hash and the form of the
+        password that hash verifies (``matched`` for ``encoded``), if its account
+        history vouches for it (:func:`~symprogram.accounts.rules.login_anchored`:
         a row put back from before an e-mail change, a status change or a new
-        password does not). Read only once the password matched, so the history's
-        length costs nothing on the paths an address-guesser can take (a wrong
-        password, an unknown address). A stream that cannot be read, or a key no
+        password does not); ``None`` otherwise.
+
+        The candidate, its hash and its history are read in one snapshot, only once
+        the password matched ``encoded``, so the history's length costs nothing on
+        the paths an address-guesser can take (a wrong password, an unknown
+        address). Where another unit of work changed the account after the
+        password was checked (a concurrent log-in's rehash, a change of password),
+        the account is judged as it is now: the password is checked again against
+        a hash that changed, so a rehash of the same password logs in and a
+        changed password refuses. A stream that cannot be read, or a key no
         stream can have, vouches for nothing."""
         key = candidate.candidate_id
 
-        def read(store: AccountsStorage) -> _History:
+        def read(store: AccountsStorage) -> tuple[Candidate | None, str | None, _History]:
             try:
-                return list(self._history.ledger.said_entries(store.tx, key))
+                history: _History = list(self._history.ledger.said_entries(store.tx, key))
             except (IntegrityError, ValidationError):
-                return None
+                history = None
+            return store.candidates.find(key), store.credentials.password_hash(key), history
 
-        history = self._read(read)
-        return history is not None and rules.login_anchored(candidate, encoded, history)
+        fresh, stored, history = self._read(read)
+        if fresh is None or stored is None or history is None:
+            return None
+        if (fresh, stored) != (candidate, encoded):
+            said = UNKNOWN if fresh.credential_digest else rules.said_credential(history)
+            if not rules.credential_anchored(fresh, stored, said):
+                return None
+            if stored != encoded:
+                matched = self._matching_form(password, stored)
+        if matched is None or not rules.login_anchored(fresh, stored, history):
+            return None
+        return fresh, stored, matched
 
     def _has_history(self, tx: Transaction, key: str) -> bool:
         """Whether the account history of ``key`` was ever written (its head, read and
@@ -303,12 +327,16 @@ class Credentials(LinkRequests, CredentialAnchors):
             )
         )
         self._enforce_login_limits((failed,), now)
+        matched = (
+            self._matching_form(current_password, encoded_now)
+            if isinstance(current_password, str) and encoded_now is not None
+            else None
+        )
         if not (
-            isinstance(current_password, str)
+            matched is not None
             and encoded_now is not None
-            and self._matching_form(current_password, encoded_now) is not None
             and rules.credential_anchored(holder, encoded_now, said)
-            and self._anchored_login(holder, encoded_now)
+            and self._vouched_login(holder, encoded_now, current_password, matched) is not None
         ):
             self._login_failed((failures,), now)
             rules.require_current_password(False)
