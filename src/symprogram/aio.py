@@ -83,7 +83,7 @@ if TYPE_CHECKING:
     from symprogram.digests import LedgerDigest, LedgersVerification
     from symprogram.entitlements import EntitlementsService
     from symprogram.erasure import PersonErasure
-    from symprogram.events import DomainEvent
+    from symprogram.events import DomainEvent, EventFilter, EventHandler
     from symprogram.history import AccountHistory
     from symprogram.persistence import Store
 
@@ -540,11 +540,7 @@ class AsyncProgram(Closing):
         return await self.run(self.program.deliver_pending, limit)
 
     def subscribe(
-        self,
-        event_type: type[E],
-        handler: Callable[[E], object],
-        *,
-        when: Callable[[E], bool] | None = None,
+        self, event_type: type[E], handler: EventHandler[E], *, when: EventFilter[E] | None = None
     ) -> None:
         """:meth:`Program.subscribe`: call ``handler(event)`` whenever a service records
         an event of ``event_type``.

@@ -30,7 +30,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import attrs
 
@@ -47,6 +47,8 @@ from symprogram.serialization import make_converter
 
 __all__ = [
     "DomainEvent",
+    "EventFilter",
+    "EventHandler",
     "Ledger",
     "LedgerEntry",
     "Problem",
@@ -159,6 +161,11 @@ def _payload_plan(cls: type) -> tuple[tuple[str, frozenset[type]], ...] | None:
 
 E = TypeVar("E", bound="DomainEvent")
 
+#: A subscriber: called with every recorded event of its type (``subscribe``).
+EventHandler: TypeAlias = Callable[[E], object]
+#: A subscriber's condition: the handler runs for the events it answers ``True`` for.
+EventFilter: TypeAlias = Callable[[E], bool]
+
 # One subscription: the event class, the handler, the condition (``None``: always).
 _Subscription = tuple[type, Callable[[Any], object], Callable[[Any], bool] | None]
 
@@ -210,11 +217,7 @@ class Subscriptions:
         self._plans: dict[type, tuple[tuple[Callable[[Any], object], Any], ...]] = {}
 
     def subscribe(
-        self,
-        event_type: type[E],
-        handler: Callable[[E], object],
-        *,
-        when: Callable[[E], bool] | None = None,
+        self, event_type: type[E], handler: EventHandler[E], *, when: EventFilter[E] | None = None
     ) -> None:
         """Call ``handler(event)`` for every recorded event of ``event_type`` (or a subclass).
 

@@ -30,7 +30,7 @@ from symprogram._closing import Closing
 from symprogram._verifications import failed_verifications
 from symprogram.clock import Clock, SystemClock, ensure_utc
 from symprogram.errors import IntegrityError, NotFound, ValidationError
-from symprogram.events import DomainEvent, Subscriptions
+from symprogram.events import DomainEvent, EventFilter, EventHandler, Subscriptions
 from symprogram.history import AccountHistory
 from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification, _checked_digest
 from symprogram.ledger_keys import LedgerKeys, as_ledger_keys
@@ -371,11 +371,7 @@ class Program(Closing):
 
     # -- events ---------------------------------------------------------------------
     def subscribe(
-        self,
-        event_type: type[E],
-        handler: Callable[[E], object],
-        *,
-        when: Callable[[E], bool] | None = None,
+        self, event_type: type[E], handler: EventHandler[E], *, when: EventFilter[E] | None = None
     ) -> None:
         """Call ``handler(event)`` whenever a service records an event of ``event_type``.
 
