@@ -71,13 +71,63 @@ def _lookup(language_range: str) -> tuple[LanguageTag, str] | str:
         return "tag too long"
     if not _RANGE_RE.fullmatch(language_range):
         return "not a language range"
-    prefix = language_range
-    while prefix:
+    ends = [at.start() for at in _SEPARATOR_RE.finditer(language_range)]
+    ends.append(len(language_range))
+    # Only the prefixes the grammar can take are parsed: one parse, not one per
+    # subtag, for a range a hostile header fills with subtags.
+    reach = max(_reach(language_range.lower().replace("_", "-").split("-")), _GRANDFATHERED_SUBTAGS)
+    for end in reversed(ends[:reach]):
+        prefix = language_range[:end]
         try:
             return _parse_cached(prefix), prefix
         except ValidationError:
-            prefix = prefix[: max(prefix.rfind("-"), prefix.rfind("_"), 0)]
+            continue
     return "no prefix of it is a language tag"
+
+
+_SEPARATOR_RE: Final = re.compile(r"[-_]")
+
+#: Subtags of the longest grandfathered tag (``zh-min-nan``): a tag the grammar does
+#: not take, so always tried.
+_GRANDFATHERED_SUBTAGS: Final = 3
+
+
+def _region(subtag: str) -> bool:
+    return (len(subtag) == 2 and subtag.isalpha()) or (len(subtag) == 3 and subtag.isdigit())
+
+
+def _variant(subtag: str) -> bool:
+    return len(subtag) >= 5 or (len(subtag) == 4 and subtag[0].isdigit())
+
+
+def _reach(subtags: list[str]) -> int:
+    """How many leading ``subtags`` (lower case, each 1-8 letters or digits) RFC 5646's
+    ``langtag`` can take: no longer prefix is a tag but a grandfathered one.
+
+    The grammar is read in one pass (language, extlang, script, region, variants,
+    extensions, private use); it has one reading, so where it stops no longer
+    prefix can be a tag. Checks that need more than the shape (which extended
+    languages a language has, ``und``) are left to the parse of each prefix.
+    """
+    count, i = len(subtags), 1
+    if i < count and len(subtags[i]) == 3 and subtags[i].isalpha():
+        i += 1  # extlang
+    if i < count and len(subtags[i]) == 4 and subtags[i].isalpha():
+        i += 1  # script
+    if i < count and _region(subtags[i]):
+        i += 1
+    while i < count and _variant(subtags[i]):
+        i += 1
+    while i < count and len(subtags[i]) == 1:
+        if subtags[i] == "x":
+            return count  # private use takes the rest
+        j = i + 1
+        while j < count and len(subtags[j]) >= 2:
+            j += 1
+        if j == i + 1:
+            return i  # an empty extension
+        i = j
+    return i
 
 
 def _range_tag_reference(language_range: str) -> LanguageTag | str:
@@ -134,11 +184,17 @@ def _item(item: str, notes: list[str]) -> tuple[str, LanguageTag | None, float] 
     return language_range, tag, q
 
 
+#: What may follow a whole item: the list's comma, or the white space before it
+#: (RFC 9110's ``OWS "," OWS``). An item cut at a space is read as whole: a
+#: ``q=0`` item at the limit excludes what it covers, as everywhere else.
+_ITEM_END: Final = frozenset(", \t")
+
+
 def _split(header: str, notes: list[str]) -> list[str]:
     """The items of ``header``, bounded in characters (before any parsing) and in number."""
     if len(header) > MAX_ACCEPT_LANGUAGE_LENGTH:
         cut = header[:MAX_ACCEPT_LANGUAGE_LENGTH]
-        if header[MAX_ACCEPT_LANGUAGE_LENGTH] != ",":
+        if header[MAX_ACCEPT_LANGUAGE_LENGTH] not in _ITEM_END:
             cut = cut.rpartition(",")[0]  # drop the item the limit cut in two
         header = cut
         notes.append(f"read only the first {MAX_ACCEPT_LANGUAGE_LENGTH} characters of the header")
@@ -154,6 +210,7 @@ def _split(header: str, notes: list[str]) -> list[str]:
 def _parse_header(header: str) -> _Header:
     notes: list[str] = []
     seen: set[LanguageTag | None] = set()
+    ranges: set[str] = set()
     accepted: list[_Preference] = []
     excluded: list[LanguageTag] = []
     for item in _split(header, notes):
@@ -162,9 +219,14 @@ def _parse_header(header: str) -> _Header:
             notes.append(f"ignored item {_clip(item)}: {read}")
             continue
         language_range, tag, q = read
-        if tag in seen:
+        # A repeated range, or another range read as a tag already weighed, is
+        # ignored; but q=0 excludes what it covers whatever came before
+        # ("he-x-foo, he;q=0" serves no he).
+        spelled = language_range.lower().replace("_", "-")
+        if spelled in ranges or (q > 0 and tag in seen):
             notes.append(f"ignored repeated item {_clip(item)}")
             continue
+        ranges.add(spelled)
         seen.add(tag)
         if q == 0:
             if tag is not None:

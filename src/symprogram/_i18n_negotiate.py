@@ -320,7 +320,8 @@ def _first_match(
     # A bare language after a more preferred tag of the same language with another
     # script keeps that script: Chrome's "zh-TW,zh;q=0.9" never means zh-Hans.
     scripts: dict[str, str] = {}
-    context = _Context(allowed, default_candidate, regions, scripts)
+    named = frozenset(_node_of(p.tag, regions)[:2] for p in preferences if p.tag is not None)
+    context = _Context(allowed, default_candidate, regions, scripts, named)
     for group in _groups(preferences, prefer is not None):
         fresh = tuple(p for p in group if p.tag not in tried)
         tried.update(p.tag for p in fresh)
@@ -344,6 +345,7 @@ class _Context:
     default_candidate: _Candidate | None
     regions: Mapping[str, str]
     scripts: dict[str, str]  # language -> the script a bare tag of it is read in
+    named: frozenset[tuple[str, str | None]]  # (language, script) of every named range
 
 
 def _groups(preferences: tuple[_Preference, ...], by_weight: bool) -> list[tuple[_Preference, ...]]:
@@ -362,10 +364,14 @@ def _try(preference: _Preference, context: _Context, steps: list[str]) -> Negoti
     requested = preference.tag
     default_candidate = context.default_candidate
     if requested is None:
-        if default_candidate is not None and default_candidate in context.allowed:
+        if default_candidate is None or default_candidate not in context.allowed:
+            steps.append("* ignored: no acceptable default language")
+        elif default_candidate.node[:2] in context.named:
+            # RFC 9110: "*" matches every tag "not matched by any other range"
+            steps.append(f"* ignored: a range of its own names the default {default_candidate.tag}")
+        else:
             steps.append(f"* matched the default {default_candidate.tag}")
             return Negotiation(default_candidate.tag, None, tuple(steps), False)
-        steps.append("* ignored: no acceptable default language")
         return None
     requested = _with_script(requested, context.scripts, steps)
     if preference.raw != str(requested):

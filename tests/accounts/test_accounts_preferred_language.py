@@ -30,6 +30,9 @@ REGIONS = sorted(set(Locale("en").territories) - {"ZZ"})
         ("zh-Hans-TW", "zh-Hans-TW"),
         ("ru-DE", "ru-DE"),
         ("iw-US", "he-US"),  # legacy code, canonicalized
+        ("zh-TW", "zh-TW"),  # CLDR keys it as zh_Hant_TW
+        ("sr-Latn", "sr-Latn"),
+        ("es-419", "es-419"),
     ],
 )
 def test_a_known_language_in_a_known_region_is_accepted(text: str, expected: str) -> None:
@@ -37,9 +40,17 @@ def test_a_known_language_in_a_known_region_is_accepted(text: str, expected: str
     assert expected == language(text)
 
 
-@pytest.mark.parametrize("text", ["en-AA", "en-XX", "fr-QZ", "tlh-US", "qq-FR", "zz-ZZ"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("en-AA", "en-XX", "fr-QZ", "tlh-US", "qq-FR", "zz-ZZ", "en-ZZ"),
+        *("zh-Cyrl", "sr-Grek", "he-Latn", "ja-Latn", "de-Hebr", "de-Hebr-DE", "en-Zzzz"),
+    ],
+)
 def test_an_unknown_language_or_region_is_refused(text: str) -> None:
-    """A region CLDR does not name (private use AA, XX, QZ), or a language it does not know."""
+    """A region CLDR does not name (private use AA, XX, QZ; ``ZZ``, unknown), a
+    language it does not know, or a script CLDR has no locale of the language in
+    (Babel's ``Locale.parse`` would read ``zh-Cyrl`` as ``zh-Hans``)."""
     with pytest.raises(ValidationError) as info:
         language(text)
     assert "unknown_language" == info.value.code

@@ -85,7 +85,7 @@ RANGE_SUBTAGS = st.one_of(
     st.text(alphabet="abcxyz019AZ", min_size=1, max_size=9),
 )  # fmt: skip
 RANGES = st.builds(
-    lambda parts, sep: sep.join(parts), st.lists(RANGE_SUBTAGS, min_size=1, max_size=6),
+    lambda parts, sep: sep.join(parts), st.lists(RANGE_SUBTAGS, min_size=1, max_size=12),
     st.sampled_from(["-", "_"]),
 )  # fmt: skip
 
@@ -96,6 +96,10 @@ RANGES = st.builds(
 @example("i-klingon-zz")
 @example("sgn-be-fr-1")
 @example("en-US-u-co")
+@example("zh-hant-abc-de")
+@example("en-GB-aa-bb-cc-dd-ee")
+@example("en-a-bb-c-dd-1-x-y")
+@example("sgn-be-fr-1-2-3-4")
 def test_range_reading_agrees_with_the_grammars(language_range: str) -> None:
     """The one-pass reading equals RFC 9110's grammar plus RFC 4647 lookup over RFC 5646 tags."""
     assert _range_tag_reference(language_range) == _range_tag(language_range)
@@ -287,3 +291,78 @@ def test_negotiation_is_symmetric_under_aliasing(
             match = result.match
             answers.add(None if match is None else [parse_tag(c) for c in catalogue].index(match))
     assert 1 == len(answers)
+
+
+# ------------------------------------------------ q=0 and the wildcard, read whole
+
+
+def _at_the_limit(head: str, last: str) -> str:
+    """``head``, ignored filler items, then ``last`` ending at exactly the length limit."""
+    room = MAX_ACCEPT_LANGUAGE_LENGTH - len(head) - len(last) - 1
+    filler = ",".join("z" * 200 for _ in range(room // 201))
+    filler += "," + "z" * (room - len(filler) - 1) if len(filler) < room else ""
+    header = f"{head}{filler},{last}"
+    assert MAX_ACCEPT_LANGUAGE_LENGTH == len(header)
+    return header
+
+
+@pytest.mark.parametrize("tail", ["", ",en", ", en", " ,en", "\t,en", " ", "\t\t , de"])
+def test_a_q_zero_item_at_the_length_limit_excludes_what_it_covers(tail: str) -> None:
+    """"an item with q=0 always excludes what it covers, even in a header at its ...
+    4,096-character limit": the white space RFC 9110 allows before a comma ends the
+    item as the comma does, so the item is read whole."""
+    header = _at_the_limit("iw;q=0.5,", "he;q=0") + tail
+    result = negotiate(header, ["he", "en"], default="en")
+    assert "en" == str(result.match)
+    assert "he is not acceptable (q=0)" in result.steps
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["he-x-foo, he;q=0", "he-IL-x-a;q=0.9, iw;q=0", "iw-xyz, he;q=0", "he-Hebr-IL-1996, he;q=0"],
+)
+def test_q_zero_excludes_a_tag_an_earlier_narrower_range_was_read_as(header: str) -> None:
+    """A range read as the same tag before a ``q=0`` item does not make that item a
+    repeat: the ``q=0`` still excludes the tag."""
+    result = negotiate(header, ["he", "en"], default="en")
+    assert ("en", True) == (str(result.match), result.fallback)
+
+
+@given(
+    before=st.lists(st.sampled_from(["iw", "he-IL", "he-x-a", "iw-IL-x-b", "he-xyz", "de"])),
+    after=st.lists(st.sampled_from(["he", "iw", "he-x-c", "de"])),
+    q=st.sampled_from(["0", "0.0", "0.000"]),
+)
+def test_a_q_zero_range_is_never_served_wherever_it_stands(
+    before: list[str], after: list[str], q: str
+) -> None:
+    """Whatever other ranges stand before or after ``he;q=0``, Hebrew is never the
+    answer (the same range written earlier is a repeat, and the first counts)."""
+    header = ", ".join([*before, f"he;q={q}", *after])
+    assert negotiate(header, ["he", "he-IL", "en"], default="en").match not in (
+        parse_tag("he"),
+        parse_tag("he-IL"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("de;q=0.5, *;q=0.8, en;q=0.1", "de"),
+        ("*;q=0.8, de;q=0.5, en-GB;q=0.1", "de"),
+        ("*, de;q=0.5, en;q=0.4", "de"),
+        ("*;q=0.9, en;q=0.2", "en"),
+        ("fr, *;q=0.8, de;q=0.5", "en"),  # en is named by no range: * stands for it
+    ],
+)
+def test_the_wildcard_does_not_stand_for_a_language_the_header_names(
+    header: str, expected: str
+) -> None:
+    """RFC 9110: ``*`` "matches every tag not matched by any other range in the field":
+    English named at a low weight is not promoted by the wildcard's higher one."""
+    assert expected == _match_default(header, ["en", "de"], "en")
+
+
+def _match_default(header: str, available: list[str], default: str) -> str | None:
+    result = negotiate(header, available, default=default)
+    return None if result.match is None else str(result.match)

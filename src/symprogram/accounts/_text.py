@@ -254,13 +254,15 @@ def _known(tag: LanguageTag) -> bool:
 
 
 def _has_locale(identifier: str) -> bool:
-    from babel import Locale, UnknownLocaleError
+    """Whether CLDR has locale data for exactly ``identifier`` (``zh_Hant``, not
+    ``zh_Cyrl``: Babel's ``Locale.parse`` would fill in likely subtags and drop an
+    unknown script or the ``ZZ`` region, reading ``zh_Cyrl`` as ``zh_Hans``)."""
+    from babel import localedata
 
     try:
-        Locale.parse(identifier)
-    except (UnknownLocaleError, ValueError, TypeError):
+        return bool(localedata.exists(identifier))
+    except (ValueError, TypeError, OSError):
         return False
-    return True
 
 
 @functools.cache
