@@ -308,7 +308,7 @@ def _at_the_limit(head: str, last: str) -> str:
 
 @pytest.mark.parametrize("tail", ["", ",en", ", en", " ,en", "\t,en", " ", "\t\t , de"])
 def test_a_q_zero_item_at_the_length_limit_excludes_what_it_covers(tail: str) -> None:
-    """"an item with q=0 always excludes what it covers, even in a header at its ...
+    """ "an item with q=0 always excludes what it covers, even in a header at its ...
     4,096-character limit": the white space RFC 9110 allows before a comma ends the
     item as the comma does, so the item is read whole."""
     header = _at_the_limit("iw;q=0.5,", "he;q=0") + tail
