@@ -61,7 +61,8 @@ def test_an_opt_out_purpose_is_allowed_until_the_person_opts_out(
 
 
 def test_only_the_names_and_the_policy_version_are_kept(consent: ConsentService) -> None:
-    """The ledger and the subject's file name the items and the policy version, no values."""
+    """The ledger and the subject's file name the items and the policy version, no values
+    (and that gathering them showed no policy)."""
     consent.record_gathered("cand-1", "product_registration", ["email", "name"])
     (entry,) = consent.history("cand-1")
     assert {
@@ -69,6 +70,7 @@ def test_only_the_names_and_the_policy_version_are_kept(consent: ConsentService)
         "channel": "web_form",
         "items": ["email", "name"],
         "policy_version": "2005-07",
+        "shown": False,
     } == entry.data
     file = consent.personal_data("cand-1")
     assert () == file.data

@@ -236,7 +236,9 @@ def collect_items(
             details={"items": undeclared},
         )
     check_not_traffic(policy, names)
-    event = DataCollected(file.subject, at, declared.id, names, via.value, policy.version, site)
+    event = DataCollected(
+        file.subject, at, declared.id, names, via.value, policy.version, site, shown=False
+    )
     collection = Collection(declared.id, names, at, via, policy.version, site)
     return event, attrs.evolve(file, collections=(*file.collections, collection))
 

@@ -52,6 +52,12 @@ class ConsentRecorded(ConsentEvent):
     policy_version: str
     evidence: str
     site: str | None = None
+    #: Whether the person was shown ``policy_version`` when choosing (a grant or
+    #: refusal, made on a form that shows it): only then does the choice count as
+    #: notice of that version. A withdrawal, an opt-out (an unsubscribe reply, a
+    #: browser's Global Privacy Control) shows nothing. ``True`` for entries
+    #: written before the field existed, which counted.
+    shown: bool = True
 
 
 @attrs.frozen
@@ -71,6 +77,12 @@ class DataCollected(ConsentEvent):
     channel: str
     policy_version: str
     site: str | None = None
+    #: Whether gathering showed the person ``policy_version``: never for what is
+    #: gathered now (a contact update, an incident shows no policy), but the data
+    #: that makes a person known marks the version they joined under (see
+    #: :func:`symprogram.consent.rules.apply`). ``True`` for entries written
+    #: before the field existed, which counted.
+    shown: bool = True
 
 
 @attrs.frozen

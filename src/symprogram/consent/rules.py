@@ -70,6 +70,7 @@ __all__ = [
     "makes_known",
     "record_choice",
     "record_notice",
+    "shows_policy",
     "replay",
     "stamped_now",
     # The private modules' names (the ledger entry kinds, the rules), as each declares them.
@@ -120,9 +121,14 @@ def apply(
         return state
     if kind == SUBJECT_ERASED:
         return attrs.evolve(state, choices=(), seen=(), sites=(), erased_at=at, known=True)
-    known = makes_known(kind, data) or (state.known and not first)
+    joins = makes_known(kind, data) and (first or not state.known)
+    known = joins or (state.known and not first)
     if known is not state.known:
         state = attrs.evolve(state, known=known)
+    # The versions the person saw: a notice, a choice made on a form showing the
+    # policy, and the version a person joined under (nothing older ever applied to
+    # them); not a withdrawal, an opt-out or data gathered later (shown false).
+    shows = kind == NOTICE_RECORDED or joins or data.get("shown", True) is not False
     if kind == CONSENT_RECORDED:
         topic = str(data["topic"])
         version = str(data["policy_version"])
@@ -140,13 +146,13 @@ def apply(
         return attrs.evolve(
             state,
             choices=choices,
-            seen=_seen(state, version, at),
+            seen=_seen(state, version, at) if shows else state.seen,
             sites=_site(state, data.get("site")),
         )
     if kind in (NOTICE_RECORDED, DATA_COLLECTED):
         return attrs.evolve(
             state,
-            seen=_seen(state, str(data["policy_version"]), at),
+            seen=_seen(state, str(data["policy_version"]), at) if shows else state.seen,
             sites=_site(state, data.get("site")),
         )
     return state
@@ -544,7 +550,23 @@ def record_choice(
                 field="purpose",
                 code="necessary_cannot_be_refused",
             )
-    return attrs.evolve(choice, policy_version=shown.version)
+    return attrs.evolve(choice, policy_version=shown.version, shown=shows_policy(choice.choice))
+
+
+def shows_policy(choice: object) -> bool:
+    """Whether a choice is made where the policy is shown, and so counts as notice of it.
+
+    A grant or a refusal answers a form that shows the policy (``policy_version``
+    is the version shown). A withdrawal or an opt-out is made without it: an
+    unsubscribe reply, a browser's Global Privacy Control signal. "In the event
+    there is a major change to Symantec's privacy practices, a prominent notice
+    will be posted" (the privacy policy): doing something else is not being told.
+
+    Example:
+        >>> shows_policy("granted"), shows_policy("opted_out")
+        (True, False)
+    """
+    return choice in (Choice.GRANTED.value, Choice.REFUSED.value)
 
 
 def record_notice(
