@@ -190,3 +190,27 @@ def test_every_spelling_is_refused_by_every_call(case: tuple[str, str], call: st
         CALLS[call](consent, spelled)
     assert "site_has_own_policy" == info.value.code
     assert () == consent.history("S-1")
+
+
+@pytest.mark.parametrize(
+    "site", ["shopsymantec.com", "www.shopsymantec.com", "A.B.ShopSymantec.com."]
+)
+def test_a_subdomain_of_a_cobranded_site_is_that_site(consent: ConsentService, site: str) -> None:
+    """ "When you submit information to one of our co-branded sites you may be submitting
+    it to both Symantec and our business partners" (the privacy policy): what is
+    gathered on ``www.shopsymantec.com`` reaches ShopSymantec's partners, and its
+    notice is ShopSymantec's, as the site's scope already read it."""
+    (cobranded,) = POLICY.cobranded_sites
+    consent.record_personal_data("S-1", "order", {"name": "Ada"}, site=site)
+    consent.grant("S-1", "special_offers", channel="web_form", site=site)
+    recipients = consent.may_use("S-1", "special_offers").detail("recipients")
+    assert set(cobranded.partners) <= set(recipients)
+    assert consent.cobranded_notice(site) == consent.cobranded_notice(cobranded.site)
+
+
+def test_a_look_alike_of_a_cobranded_site_is_not_it() -> None:
+    """Only whole labels make a subdomain: ``notshopsymantec.com`` is no co-branded site."""
+    (cobranded,) = POLICY.cobranded_sites
+    assert POLICY.cobranded(f"www.{cobranded.site}") == cobranded
+    assert POLICY.cobranded(f"not{cobranded.site}") is None
+    assert POLICY.cobranded(f"{cobranded.site}.example") is None

@@ -412,8 +412,14 @@ class Policy:
         return find_by(self.activities, "id", activity_id)
 
     def cobranded(self, site: str) -> CoBrandedSite | None:
-        """The co-branded site ``site`` (whatever its spelling: :func:`site_key`), or ``None``."""
-        return find_by(self.cobranded_sites, "site", site_key(site))
+        """The co-branded site ``site`` is (or is a subdomain of: ``www.shopsymantec.com``
+        is ShopSymantec), whatever its spelling (:func:`site_key`), or ``None``."""
+        labels = site_key(site).split(".")
+        for start in range(len(labels)):
+            found = find_by(self.cobranded_sites, "site", ".".join(labels[start:]))
+            if found is not None:
+                return found
+        return None
 
     def recipients_for(self, purpose_id: str) -> tuple[str, ...]:
         """Names of the recipients receiving information for ``purpose_id``."""

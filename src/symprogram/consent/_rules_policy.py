@@ -310,7 +310,7 @@ def check_site_covered(policy: Policy, site: str | None) -> str | None:
     policy, site = _site_arguments(policy, site)
     if site is None or not policy.sites or policy.covers(site):
         return site
-    if any(policy.cobranded(host) is not None for host in _parent_hosts(site_key(site))):
+    if policy.cobranded(site) is not None:
         return site
     raise ValidationError(
         f"policy {policy.version} applies to sites hosted at {', '.join(policy.sites)} "
@@ -319,12 +319,6 @@ def check_site_covered(policy: Policy, site: str | None) -> str | None:
         code="site_not_covered",
         details={"site": site_key(site), "sites": list(policy.sites)},
     )
-
-
-def _parent_hosts(host: str) -> list[str]:
-    """``host`` and each domain it is a subdomain of: ``a.b.c`` -> ``a.b.c, b.c, c``."""
-    labels = host.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels))]
 
 
 def notified_of(state: ConsentState, catalogue: PolicyCatalogue, rank: int) -> bool:
