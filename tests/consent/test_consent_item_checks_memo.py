@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from symprogram.consent import PolicyCatalogue
 from symprogram.consent import _rules_data as data_rules
-from symprogram.errors import SymprogramError
+from symprogram.errors import SymprogramError, ValidationError
 
 _NAME = st.one_of(
     st.sampled_from(["email", "given_name", "IP_Address", "ip_addresses", "phone", " "]),
@@ -75,3 +77,32 @@ _ITEMS = st.lists(
 def test_logged_forms_are_the_plain_forms(items: tuple[str, ...]) -> None:
     assert data_rules.logged_forms(items) == data_rules.logged_forms_plain(items)
     assert data_rules.logged_forms(items) == data_rules.logged_forms_plain(items)
+
+
+_WORDS = {"ip_addresses": ("ip", "addresses"), "browser_types": ("browser", "types")}
+
+
+@given(
+    item=st.sampled_from(sorted(_WORDS)),
+    joiner=st.sampled_from([" ", "-", "_", ".", "", " - "]),
+    cases=st.lists(st.sampled_from(["lower", "upper", "title"]), min_size=2, max_size=2),
+)
+def test_a_traffic_item_is_refused_however_its_words_are_joined(
+    item: str, joiner: str, cases: list[str]
+) -> None:
+    """ "IP address", "ip-address", "IPAddress": one item, refused as the privacy policy
+    says ("While our Web servers may automatically log your IP address ...")."""
+    words = [getattr(word, case)() for word, case in zip(_WORDS[item], cases, strict=True)]
+    if joiner == "":
+        words[1] = words[1].title()  # joined without a separator: a case change splits
+    name = joiner.join(words)
+    policy = PolicyCatalogue.default().latest
+    with pytest.raises(ValidationError) as refused:
+        data_rules.check_not_traffic(policy, [name])
+    assert "traffic_not_personal_data" == refused.value.code
+
+
+@pytest.mark.parametrize("name", ["ip", "address", "email_address", "home_address", "domain"])
+def test_a_name_that_only_shares_a_word_with_a_traffic_item_is_not_refused(name: str) -> None:
+    """Only the whole item is the traffic log's."""
+    data_rules.check_not_traffic(PolicyCatalogue.default().latest, [name])

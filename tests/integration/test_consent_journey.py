@@ -229,7 +229,13 @@ def test_erased_subject_cannot_be_written_again(program: Program) -> None:
         program.consent.erase("never-seen")
 
 
-@pytest.mark.parametrize("item", ["ip_addresses", "IP_Address", "domain_names", "browser_type"])
+@pytest.mark.parametrize(
+    "item",
+    [
+        *("ip_addresses", "IP_Address", "domain_names", "browser_type"),
+        *("IP address", "ip-address", "IPAddress", "domain name", "Browser-Type", "browserTypes"),
+    ],
+)
 def test_traffic_logs_are_never_correlated_with_personal_information(
     program: Program, item: str
 ) -> None:

@@ -9,6 +9,7 @@ from there.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from itertools import islice
@@ -43,6 +44,7 @@ __all__ = [
     "check_items",
     "check_known_subject",
     "check_not_traffic",
+    "item_spelling",
     "collect_data",
     "collect_items",
     "complete_correction",
@@ -331,8 +333,25 @@ def check_erasable(subject: str, state: ConsentState | None, at: datetime) -> Su
     return SubjectErased(subject, at)
 
 
+_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def item_spelling(name: str) -> str:
+    """One spelling of an item name for comparing: words split at spaces, hyphens,
+    dots, underscores and case changes, joined by ``_``, in case-folded form.
+
+    Example:
+        >>> [item_spelling(n) for n in ("IP address", "ip-address", "IPAddress", "IP_Address")]
+        ['ip_address', 'ip_address', 'ip_address', 'ip_address']
+    """
+    split = _WORD_BREAK.sub("_", name)
+    return _SEPARATORS.sub("_", split.casefold()).strip("_")
+
+
 def _forms(item: str) -> set[str]:
-    name = item.casefold()
+    name = item_spelling(item)
     forms = {name}
     if name.endswith("es"):
         forms.add(name[:-2])
@@ -363,9 +382,10 @@ def check_not_traffic(policy: Policy, names: Iterable[str]) -> None:
     The privacy policy: "While our Web servers may automatically log your IP
     address, this information does not identify you and you remain anonymous. ...
     Such information is not correlated with any personal information." An item
-    named as one of the policy's ``traffic.items`` (any case, singular or plural:
-    ``IP_Address`` is ``ip_addresses``) is never gathered with a person's data,
-    under any activity, the open-ended one included. A policy whose traffic
+    named as one of the policy's ``traffic.items`` (any case, singular or plural,
+    words joined any way: ``IP_Address``, ``IP address``, ``ip-address`` and
+    ``IPAddress`` are ``ip_addresses``; :func:`item_spelling`) is never gathered
+    with a person's data, under any activity, the open-ended one included. A policy whose traffic
     logs are correlated with personal information
     (``correlated_with_personal_information``) does not refuse them.
 
@@ -385,7 +405,7 @@ def check_not_traffic(policy: Policy, names: Iterable[str]) -> None:
     if traffic is None or traffic.correlated_with_personal_information:
         return
     logged = logged_forms(traffic.items)
-    refused = sorted(name for name in names if name.casefold() in logged)
+    refused = sorted(name for name in names if item_spelling(name) in logged)
     if refused:
         raise ValidationError(
             f"policy {policy.version} logs {', '.join(refused)} anonymously, never with "
