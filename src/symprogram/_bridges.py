@@ -155,6 +155,28 @@ class ConsentMarketing:
             return False
         return True
 
+    def stop_contact(self, subject: str, at: datetime) -> int:
+        """Opt ``subject`` out of every contact channel (email, postal mail, phone): a
+        closed account is sent no marketing of any purpose, partner sharing included
+        (what is necessary for a transaction is not a channel's to stop). Called in the
+        unit of work of the closure; returns how many opt-outs were recorded (none
+        where one already stands)."""
+        from symprogram.consent import ContactChannel
+
+        try:
+            standing = {c.topic: c.choice for c in self._consent.receipt(subject).choices}
+        except NotFound:
+            standing = {}
+        recorded = 0
+        for contact in ContactChannel:
+            if standing.get(f"channel.{contact.value}") != "opted_out":
+                evidence = "account closed: no contact through any channel"
+                self._consent.opt_out(
+                    subject, contact, channel=PREFERENCE_CHANNEL, evidence=evidence
+                )
+                recorded += 1
+        return recorded
+
     def record_gathered(
         self, subject: str, activity: str, items: tuple[str, ...], at: datetime
     ) -> None:

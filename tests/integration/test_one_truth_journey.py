@@ -200,6 +200,31 @@ def test_a_closed_account_leaves_the_audience(program: Program) -> None:
         assert not program.accounts.get_notification_setting(cid, category).effective
 
 
+def test_nothing_is_mailed_posted_or_phoned_to_a_closed_account(program: Program) -> None:
+    """ "Closing an account records newsletters and offers off in consent too ...:
+    nothing is mailed to a closed account": every other purpose that is not necessary
+    (virus alerts, upgrades, research, partner sharing, ...) leaves the audience of
+    every contact channel too; a purpose necessary for a transaction still may be
+    pursued."""
+    cid = register_active(program)
+    keeps = register_active(program, "grace@example.com")
+    policy = program.consent.get_policy()
+    purposes = [p for p in policy.purposes if p.basis is not LegalBasis.NECESSARY]
+    assert any(cid in program.consent.iter_audience(p.id, "email") for p in purposes)
+    program.accounts.close(cid, reason="leaving the program")
+    for purpose in purposes:
+        for channel in ("email", "postal_mail", "phone"):
+            audience = list(program.consent.iter_audience(purpose.id, channel))
+            assert cid not in audience, (purpose.id, channel)
+        assert keeps in program.consent.iter_audience(purpose.id, "email") or (
+            not program.consent.may_use(keeps, purpose.id).allowed
+        )
+    for purpose in policy.purposes:
+        if purpose.basis is LegalBasis.NECESSARY:
+            assert program.consent.may_use(cid, purpose.id).allowed, purpose.id
+    assert program.verify_all().ok
+
+
 def test_opt_in_offers_are_off_until_switched_on(make_program: ProgramFactory) -> None:
     """On the opt-in reading, offers are refused as never asked until the switch records
     the grant."""

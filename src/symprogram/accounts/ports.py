@@ -170,6 +170,12 @@ class MarketingChoices(MarketingConsent, Protocol):
     the consent ledger ("one truth per choice", DESIGN.md): switching one on
     records a grant, switching it off an opt-out (or a withdrawal of a grant), and
     reading the switch asks :meth:`may_contact`.
+
+    One may also offer ``stop_contact(subject, at)`` (not part of the protocol, so
+    that implementations written without it keep working): record that
+    ``subject`` may be contacted through no channel for any purpose; closing an
+    account calls it in the closure's unit of work, so that nothing is mailed to a
+    closed account.
     """
 
     def record_choice(self, subject: str, category: str, enabled: bool, at: datetime) -> bool:

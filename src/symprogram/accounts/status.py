@@ -81,6 +81,9 @@ class Status(FlowBase):
                     # mailer reads) says so too, in the same unit of work.
                     for category in sorted(MARKETING_CATEGORIES):
                         self._consent.record_choice(key, str(category), False, now)
+                    stop = getattr(self._consent, "stop_contact", None)
+                    if callable(stop):  # every other purpose too, on every channel
+                        stop(key, now)
             self._record(tx, event)
             self._send(tx, [messages.account_status_changed(candidate, target, text)])
         return candidate
