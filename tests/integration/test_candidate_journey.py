@@ -180,6 +180,29 @@ def test_registration_outcome_does_not_reveal_a_known_email(program: Program) ->
     assert [cid] == [program.accounts.find_by_email("ada@example.com").candidate_id]  # type: ignore[union-attr]
 
 
+def test_registering_again_while_pending_gives_the_steps_to_activate(program: Program) -> None:
+    """ "New users to the system will be issued a candidate ID and advised of steps to
+    complete the account activation process" (the Terms of Use v.2007.507): an owner
+    who registers again while the account is pending (the activation e-mail lost, its
+    link expired) is sent a fresh activation link with the candidate ID, not a
+    password reset that would not let them log in."""
+    register(program, "ada@example.com")
+    cid = str(last(program, "activation").data["candidate_id"])
+    clock_of(program).advance(timedelta(days=8))  # the first link has expired
+    register(program, "ada@example.com")
+    notice = last(program, "registration_attempt")
+    assert ("ada@example.com", cid, "activation") == (
+        notice.to,
+        notice.data["candidate_id"],
+        notice.data["link"],
+    )
+    assert cid in notice.body and "activation" in notice.body
+    with pytest.raises(TokenError):  # an activation link, not a reset link
+        program.accounts.reset_password(str(notice.data["token"]), PASSWORD + "!")
+    assert AccountStatus.ACTIVE == program.accounts.activate(str(notice.data["token"])).status
+    assert cid == program.accounts.authenticate("ada@example.com", PASSWORD).candidate_id
+
+
 @pytest.mark.parametrize("field", ["email", "company_name", "partner_company"])
 def test_registration_requires_the_email_company_and_partner_company(
     program: Program, field: str

@@ -18,6 +18,7 @@ from symprogram._checks import check_length, optional_instance
 from symprogram.accounts.models import MAX_PASSWORD_LENGTH, AccountStatus, Candidate, ContactDetails
 from symprogram.decisions import Decision, Reason
 from symprogram.errors import LimitExceeded, PermissionDenied, RateLimited, ValidationError
+from symprogram.tokens import TokenPurpose
 
 __all__ = [
     "COMMON_PASSWORDS",
@@ -29,6 +30,7 @@ __all__ = [
     "invalid_credentials",
     "log_in",
     "login_limits",
+    "attempt_link",
     "may_resend_activation",
     "may_reset",
     "may_send",
@@ -264,6 +266,30 @@ def may_reset(candidate: Candidate | None) -> bool:
 def may_resend_activation(candidate: Candidate | None) -> bool:
     """Whether a fresh activation link goes to the owner: an account pending activation."""
     return candidate is not None and candidate.status is AccountStatus.PENDING_ACTIVATION
+
+
+def attempt_link(owner: Candidate) -> str | None:
+    """Which link the notice of a second registration of ``owner``'s address carries.
+
+    "New users to the system will be issued a candidate ID and advised of steps to
+    complete the account activation process" (the Terms of Use v.2007.507): an
+    owner whose account is still pending activation (the activation e-mail lost,
+    its link expired) gets a fresh activation link (``"activation"``), since a
+    new password would not let them log in; any other account that is not closed
+    a password reset link (``"password_reset"``); a closed one none.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from symprogram.accounts.models import ContactDetails
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> contact = ContactDetails("ada@example.com", "Ada", "Lovelace", "Acme", "Acme", "en")
+        >>> [attempt_link(Candidate("SP-1", s, contact, at, at, at))
+        ...  for s in ("pending_activation", "active", "suspended", "closed")]
+        ['activation', 'password_reset', 'password_reset', None]
+    """
+    if may_resend_activation(owner):
+        return str(TokenPurpose.ACTIVATION)
+    return str(TokenPurpose.PASSWORD_RESET) if may_reset(owner) else None
 
 
 class LoginLimits(TypedDict):

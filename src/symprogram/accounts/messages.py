@@ -41,12 +41,39 @@ def _notice(candidate: Candidate, kind: str, subject: str, body: str, **data: An
 
 
 def registration_attempt(
-    owner: Candidate, reference: str, reset: tuple[str, datetime] | None = None
+    owner: Candidate,
+    reference: str,
+    reset: tuple[str, datetime] | None = None,
+    *,
+    activation: bool = False,
 ) -> Message:
     """The notice to an address's owner that somebody tried to register it again;
     with ``reset`` (a token and its expiry) it carries a password reset link, as
-    django-allauth's "account already exists" notice does."""
+    django-allauth's "account already exists" notice does, or, with
+    ``activation``, an activation link and the steps to complete the account
+    activation process (an account still pending activation)."""
     link = {} if reset is None else {"token": reset[0], "expires_at": reset[1].isoformat()}
+    if activation:
+        body = (
+            f"An account already exists for this e-mail address, candidate ID "
+            f"{owner.candidate_id}, and it is not activated yet. If it was you, "
+            + (
+                "follow the activation link in this message to complete the account "
+                f"activation process; it works once, until {reset[1].isoformat()}"
+                if reset is not None
+                else "ask for a new activation link"
+            )
+            + ". If it was not you, you can ignore this message."
+        )
+        return _notice(
+            owner,
+            "registration_attempt",
+            "Somebody tried to create an account with your address",
+            body,
+            reference=reference,
+            link="activation",
+            **link,
+        )
     return _notice(
         owner,
         "registration_attempt",

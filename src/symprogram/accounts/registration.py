@@ -296,7 +296,9 @@ class Registration(AccountOpening, LinkRequests):
         """A registration of ``owner``'s address (``contact.email``), written as a new one is.
 
         The owner's history gets a ``registration_attempted`` entry and the owner a
-        notice, carrying a password reset link (none for a closed account) at most
+        notice, carrying a password reset link (an activation link for an account
+        still pending activation, none for a closed one:
+        :func:`~symprogram.accounts.rules.attempt_link`) at most
         ``settings.reset_limit`` times per ``settings.resend_window``; the visitor's
         acceptance is saved used up. What a new account would add (its index
         entry, candidate, credential, the personal data ledger's record of what
@@ -318,15 +320,18 @@ class Registration(AccountOpening, LinkRequests):
             items = rules.gathered_items(contact)
             key = StandIns.fresh(now, reference)
             self._consent.record_gathered_for_nobody(key, REGISTRATION, items, now)
-        linked = owner if allowed and rules.may_reset(owner) else None
-        ttl = self.settings.reset_ttl
+        purpose = rules.attempt_link(owner)
+        linked = owner if allowed and purpose is not None else None
+        activating = purpose == TokenPurpose.ACTIVATION
+        ttl = self.settings.activation_ttl if activating else self.settings.reset_ttl
         # noted under a new key, as a new account's activation link is (see _open_account)
         fresh = StandIns.fresh(now, reference)
         token = self._issue_for(
-            tx, TokenPurpose.PASSWORD_RESET, linked, stand_in, ttl, now, slot=fresh
+            tx, purpose or TokenPurpose.PASSWORD_RESET, linked, stand_in, ttl, now, slot=fresh
         )
-        reset = None if linked is None else (token, now + ttl)
-        self._send(tx, [messages.registration_attempt(owner, reference, reset)])
+        link = None if linked is None else (token, now + ttl)
+        message = messages.registration_attempt(owner, reference, link, activation=activating)
+        self._send(tx, [message])
 
     def activate(self, token: str) -> Candidate:
         """Complete activation with the token from the activation e-mail.
