@@ -355,3 +355,14 @@ def test_earnable_respects_dependencies_through_service_loop() -> None:
     first = rules.earnable(state, T0, DEFAULT)
     assert "scp-data-protection" not in first
     assert {"scs-netbackup", "scs-backup-exec", "sts-netbackup", "sts-backup-exec"} == set(first)
+
+
+@given(sa.candidate_awards(), instants())
+def test_a_change_is_stamped_now_or_at_the_last_change_when_later(
+    state: CandidateAwards, now: datetime
+) -> None:
+    """``rules.stamp``: never before the record's last change (a change committed by a
+    process whose clock is ahead stays before this one), else ``now``."""
+    stamped = rules.stamp(state, now)
+    last = rules.last_change(state)
+    assert stamped == (now if last is None else max(now, last))

@@ -318,3 +318,55 @@ def test_an_erasure_racing_address_updates_and_exam_results_loses_nothing(
     assert [] == failures
     assert all(program.accounts.get_candidate(cid).erased_at is not None for cid in people)
     assert program.verify_all().ok
+
+
+@pytest.mark.backends("sqlite", *SQLALCHEMY)
+def test_a_renewal_after_another_process_renewed_is_too_early(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Two processes whose clocks differ by a second (or that read their clocks in one
+    order and took the lock in the other) renew one award: the second sees the first
+    renewal, so it is ``renewal_too_early``, and the award is renewed once."""
+    first = make_program(backend)
+    cid = register_earned(first, "renew@example.com")
+    renewing = first.now() + timedelta(days=660)
+    behind = make_program(backend, clock=FixedClock(renewing))
+    ahead = make_program(backend, clock=FixedClock(renewing + timedelta(seconds=1)))
+    (renewed, *_) = ahead.awards.renew(cid, "scs-endpoint")
+    with pytest.raises(SymprogramError) as refused:
+        behind.awards.renew(cid, "scs-endpoint")
+    assert "renewal_too_early" == refused.value.code
+    (holding,) = [h for h in ahead.awards.awards_of(cid) if h.award_id == "scs-endpoint"]
+    assert renewed.expires_at == holding.expires_at
+    kinds = [e.kind for e in behind.history.history(cid)]
+    assert 2 == kinds.count("award_renewed")  # scs-endpoint and the sts it includes, once
+    assert behind.verify_all().ok
+
+
+@pytest.mark.backends("sqlite", *SQLALCHEMY)
+def test_a_revocation_by_a_process_whose_clock_is_behind_is_seen_by_later_changes(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """A revocation stamped at least at the record's last change: the grant it revokes
+    is never read "as of" an instant before that grant was renewed."""
+    first = make_program(backend)
+    cid = register_earned(first, "revoke@example.com")
+    renewing = first.now() + timedelta(days=660)
+    ahead = make_program(backend, clock=FixedClock(renewing + timedelta(seconds=5)))
+    behind = make_program(backend, clock=FixedClock(renewing))
+    ahead.awards.renew(cid, "scs-endpoint")
+    revoked = behind.awards.revoke(cid, "scs-endpoint", reason="misconduct")
+    assert "revoked" == str(revoked.status)
+    assert revoked.revoked_at == renewing + timedelta(seconds=5)  # not before the renewal
+    with pytest.raises(SymprogramError) as refused:
+        ahead.awards.renew(cid, "scs-endpoint")
+    assert refused.value.code in {"award_revoked", "renewal_too_early"}
+    assert behind.verify_all().ok
+
+
+def test_evaluate_on_the_system_clock_grants_what_is_met() -> None:
+    """``evaluate(cid)`` without ``at`` on the default clock: the instant it grants at is
+    the one it read, never a later reading that would lie "in the future"."""
+    with Program.in_memory(options=fast_options()) as program:
+        cid = register_earned(program, "system@example.com")
+        assert "scs-endpoint" in {g.award_id for g in program.awards.grants_of(cid)}

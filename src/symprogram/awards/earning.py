@@ -89,10 +89,14 @@ class Earning(FlowBase):
         """
         cid = self._candidate(candidate_id)
         now = self._now()
-        when = self._at(at)
+        chosen = None if at is None else self._at(at)  # not a second reading of the clock
         with self._store.transaction() as tx:
             state = self._locked(tx, cid)
-            rules.check_evaluation_instant(state, when, now)
+            if chosen is None:  # now, or after a change committed meanwhile
+                when = limit = rules.stamp(state, now)
+            else:
+                when, limit = chosen, now
+            rules.check_evaluation_instant(state, when, limit)
             state = self._anchored(tx, state)  # nothing earned from a result written in
             granted: list[AwardGrant] = []
             notices: list[Message] = []
@@ -118,6 +122,7 @@ class Earning(FlowBase):
         cid, award = self._candidate_award(candidate_id, award_id)
         now = self._now()
         with self._changing(cid, anchored=True) as (tx, state):
+            now = rules.stamp(state, now)
             state, granted, notices = self._grant_all(tx, state, (award.award_id,), now)
             self._repo.save_candidate(tx, state)
             self._send(tx, cid, *notices)

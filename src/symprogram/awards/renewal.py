@@ -39,6 +39,7 @@ class Renewals(FlowBase):
         cid, award = self._candidate_award(candidate_id, award_id)
         now = self._now()
         with self._changing(cid, anchored=True) as (tx, state):
+            now = rules.stamp(state, now)  # after a renewal committed meanwhile
             state, renewed = rules.renew(state, award, now, self._catalogue)
             self._repo.save_candidate(tx, state)
             self._record(
@@ -67,6 +68,7 @@ class Renewals(FlowBase):
         why = rules.check_reason(reason)
         now = self._now()
         with self._changing(cid, anchored=True) as (tx, state):
+            now = rules.stamp(state, now)
             state, revoked = rules.revoke(state, award.award_id, now, why)
             self._repo.save_candidate(tx, state)
             self._record(tx, AwardRevoked(cid, now, award.award_id, revoked.grant_id, why))

@@ -92,6 +92,7 @@ __all__ = [
     "holdings",
     "issuable",
     "last_change",
+    "stamp",
     "missing_leaves",
     "progress",
     "progress_window",
@@ -243,6 +244,27 @@ def last_change(state: CandidateAwards) -> datetime | None:
         if g.revoked_at is not None:
             instants.append(g.revoked_at)
     return max(instants) if instants else None
+
+
+def stamp(state: CandidateAwards, now: datetime) -> datetime:
+    """The instant a change of ``state`` is stamped: ``now``, or the record's last
+    change when that is later.
+
+    A change committed meanwhile by a process whose clock is ahead, or that read
+    its clock after this one did (each reads it before taking the record's lock),
+    would otherwise lie after the change now made: read "as of now" it would be
+    unseen, so a renewal would be granted on the expiry the other renewal had
+    already moved. Stamped at least at the last change, the changes of a record
+    stay in order and each sees every earlier one.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> stamp(CandidateAwards("c-1"), at) == at
+        True
+    """
+    last = last_change(state)
+    return now if last is None or last <= now else last
 
 
 def check_evaluation_instant(state: CandidateAwards, at: datetime, now: datetime) -> None:
