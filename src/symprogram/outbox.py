@@ -13,7 +13,7 @@ After the outermost unit of work of a :class:`DeliveringStore` commits (and the
 store's unit of work it joined, if a host had one open in the thread), the
 messages it wrote are handed to the notifier and marked ``delivered`` (the
 marker deleted; recipient, body, subject line and data dropped from the record,
-which keeps the kind, the ID and a SHA-256 digest of the casefolded recipient, by
+which keeps the kind, the ID and a SHA-256 digest of the lower-case recipient, by
 which an erasure still finds it); when its units of work joined a host's
 transaction (a store with an ``on_host_commit`` hook, such as an SQLAlchemy store
 bound to the host's connection), only once the host has committed it, and never
@@ -126,9 +126,9 @@ def _subject_of(message: Message, subject: str | None) -> str:
 
 
 def _recipient_digest(address: str) -> str:
-    """What a delivered record keeps of its recipient: the SHA-256 of the casefolded
+    """What a delivered record keeps of its recipient: the SHA-256 of the lower-case
     address (enough to find it again for an erasure, never the address itself)."""
-    return hashlib.sha256(address.casefold().encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(address.lower().encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _encode(message: Message, subject: str, state: str) -> str:
@@ -224,16 +224,16 @@ def _addressed_to(record: Record, addresses: set[str]) -> bool:
     """Whether a message record is sent to one of ``addresses`` (in any letter case);
     one that cannot be read is, when its text holds one of them, as typed or as JSON
     escapes it (erasure leaves no address behind)."""
-    wanted = {address.casefold() for address in addresses}
+    wanted = {address.lower() for address in addresses}
     try:
         data = _read(record)
     except IntegrityError:
-        text = record.data.casefold()
-        escaped = {json.dumps(address).strip('"').casefold() for address in addresses}
+        text = record.data.lower()
+        escaped = {json.dumps(address).strip('"').lower() for address in addresses}
         digests = {_recipient_digest(address) for address in addresses}
         return any(form in text for form in wanted | escaped | digests)
     to, digest = data.get("to"), data.get("to_digest")
-    if isinstance(to, str) and to.casefold() in wanted:
+    if isinstance(to, str) and to.lower() in wanted:
         return True
     return isinstance(digest, str) and digest in {_recipient_digest(a) for a in wanted}
 

@@ -66,6 +66,7 @@ from symprogram.accounts import (
     BulkRegistrationReport,
     ContactDetails,
 )
+from symprogram.accounts._text import fold_email
 from symprogram.errors import SymprogramError, ValidationError
 from symprogram.notify import Message, Outbox
 from symprogram.program import Program
@@ -395,7 +396,7 @@ class CandidateImport:
         except RowError as exc:
             self._refuse(line, exc.error, exc.column, exc.values, exc.message)
             return None
-        key = contact.email.casefold()
+        key = fold_email(contact.email)  # as the address index compares addresses
         first = self._seen.setdefault(key, line)
         if first != line:
             self.report.skipped += 1

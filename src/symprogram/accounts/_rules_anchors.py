@@ -73,6 +73,7 @@ from symprogram._anchors import (
     said_text,
 )
 from symprogram.accounts._rules_credentials import credential_digest
+from symprogram.accounts._text import fold_email
 from symprogram.accounts.events import (
     AccountErased,
     AccountStatusChanged,
@@ -446,8 +447,9 @@ def former_emails(entries: SaidEntries) -> tuple[str, ...]:
     """The addresses the history says a live account had before its current one.
 
     ``candidate_registered``'s ``email`` and each ``email_changed``'s ``email``,
-    oldest first, without the current address (compared casefolded, as the address
-    index does); none for an account whose address is unknown or that was erased.
+    oldest first, without the current address (compared in lower case, as the
+    address index does: :func:`~symprogram.accounts._text.fold_email`); none for an
+    account whose address is unknown or that was erased.
 
     Raises:
         ValidationError: ``entries`` not ``(kind, data)`` pairs (``invalid_entries``).
@@ -464,7 +466,7 @@ def former_emails(entries: SaidEntries) -> tuple[str, ...]:
     found: list[str] = []
     for kind, data in pairs:
         email = said_text(data, "email") if kind in (_REGISTERED, _EMAIL) else None
-        if email is not None and email.casefold() != current.casefold() and email not in found:
+        if email is not None and fold_email(email) != fold_email(current) and email not in found:
             found.append(email)
     return tuple(found)
 

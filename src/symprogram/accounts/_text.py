@@ -187,12 +187,29 @@ def _email(text: str, field: str) -> str:
 
 
 def email_key(normalized: str) -> str:
-    """Return the unique-index value of a normalized address: SHA-256 of its casefolded form.
+    """Return the unique-index value of a normalized address: SHA-256 of its
+    :func:`fold_email` form.
 
     Addresses differing only in case belong to the same person; hashing keeps
     the index free of personal data and within the storage key limit.
     """
-    return hashlib.sha256(normalized.casefold().encode("utf-8")).hexdigest()
+    return hashlib.sha256(fold_email(normalized).encode("utf-8")).hexdigest()
+
+
+def fold_email(normalized: str) -> str:
+    """A normalized address in lower case, as addresses are compared.
+
+    Lower case, not case-folded: case folding also maps letters that are not case
+    variants of each other (``ß`` to ``ss``, ``ς`` to ``σ``), so it would read
+    ``ada@straße.de`` and ``ada@strasse.de``, two domains, as one address (the
+    second's owner would receive the first's password reset links, and the first
+    could never register).
+
+    Example:
+        >>> fold_email("Ada@straße.de"), fold_email("ADA@strasse.de")
+        ('ada@straße.de', 'ada@strasse.de')
+    """
+    return normalized.lower()
 
 
 def phone(value: object, field: str = "phone") -> str | None:

@@ -78,7 +78,7 @@ SCORE_REPORT_KIND = "score_report"
 """Score reports, keyed by registration number."""
 SCORE_REPORT_ADDRESS_KIND = "score_report_address"
 """The score reports recorded for each address: a secondary index on the storage
-port's records, one record keyed ``<SHA-256 of the casefolded address>:<registration
+port's records, one record keyed ``<SHA-256 of the lower-case address>:<registration
 number>`` per report, found by a key-prefix scan (the erasure finds a person's
 unclaimed reports with it). A record keyed ``~complete:<random>`` says every report
 of the store has its entry (a store written before the index existed has none,
@@ -105,7 +105,7 @@ REGISTRATION_LOG = "registration_attempt"
 REQUEST_LOGS = (RESEND_LOG, RESET_LOG, EMAIL_CHANGE_LOG, LOGIN_LOG, REGISTRATION_LOG)
 """The request logs kept per address (forgotten with the address by the erasure)."""
 EMAIL_INDEX = "candidate_email"
-"""The unique index from the SHA-256 of a casefolded address to its candidate ID."""
+"""The unique index from the SHA-256 of a lower-case address to its candidate ID."""
 
 RECORD_KINDS = (
     CANDIDATE_KIND,

@@ -3,11 +3,11 @@
 Record kinds: ``candidate`` (key: candidate ID), ``account_credential`` (key:
 candidate ID), ``terms_acceptance`` (key: acceptance ID), ``score_report``
 (key: registration number), ``score_report_address`` (the score reports of each
-address: key ``<SHA-256 of the casefolded address>:<registration number>``, found
+address: key ``<SHA-256 of the lower-case address>:<registration number>``, found
 by a key-prefix scan), ``incident`` (key: incident ID) and
 ``account_request_log`` (key: purpose and SHA-256 of the address, or of the
 client key for failed log-ins per client). The unique
-index ``candidate_email`` maps the SHA-256 of a casefolded address to its
+index ``candidate_email`` maps the SHA-256 of a lower-case address to its
 candidate, so addresses differing only in case have one owner. Each of these
 account kinds may also hold up to ``AccountsSettings.stand_in_pool`` stand-in
 records (key ``~stand-in:<slot>``, written for nobody; the iterators leave them

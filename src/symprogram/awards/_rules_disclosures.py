@@ -89,7 +89,7 @@ def recipient_matches(disclosure: Disclosure, recipient: str, salt: bytes | None
     key = bytes.fromhex(own) if own is not None else salt
     if key is None:
         return False
-    expected = hash_recipient(recipient.casefold(), key)
+    expected = hash_recipient(recipient.lower(), key)  # not casefold: ß is no ss
     return hmac.compare_digest(expected, disclosure.recipient_hash)
 
 

@@ -54,7 +54,7 @@ class Publishing(FlowBase):
             candidate_id=state.candidate_id,
             award_ids=award_ids,
             holder_name=holder_name,
-            recipient_hash=rules.hash_recipient(recipient.casefold(), salt),
+            recipient_hash=rules.hash_recipient(recipient.lower(), salt),
             recipient_salt=None if own_salt is None else own_salt.hex(),
             code_digest=rules.code_digest(code),
             created_at=now,
