@@ -27,7 +27,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from symprogram.errors import NotFound
+from symprogram._checks import TextCodes, check_text
+from symprogram.errors import NotFound, ValidationError
 
 __all__ = ["Message", "Notifier", "Outbox", "new_message_id"]
 
@@ -49,7 +50,41 @@ def new_message_id() -> str:
 
 
 def _frozen_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    if value is not None and not isinstance(value, Mapping):
+        raise ValidationError(
+            "a message's data is a mapping of names to values",
+            field="data",
+            code="invalid_message_data",
+        )
     return dict(value or {})
+
+
+#: The longest recipient and subject line a message takes (RFC 5322's line limit).
+MAX_HEADER_LENGTH = 998
+
+
+_HEADER_CODES = TextCodes(
+    wrong_type="invalid_message_header",
+    blank="invalid_message_header",
+    control="invalid_message_header",
+    surrogate="invalid_message_header",
+    too_long="invalid_message_header",
+)
+
+
+def _header(value: object, field: str) -> str:
+    """A header field (``to``, ``subject``): one line of text, no control character
+    nor line break, so that nothing a host supplies (a name in its directory or
+    catalogue) can add a header (``\r\nBcc: ...``)."""
+    return check_text(value, field, limit=MAX_HEADER_LENGTH, codes=_HEADER_CODES)
+
+
+def _recipient(value: object) -> str:
+    return _header(value, "to")
+
+
+def _subject(value: object) -> str:
+    return _header(value, "subject")
 
 
 @attrs.frozen
@@ -67,9 +102,9 @@ class Message:
             drops a message whose ID it has seen. Not compared by ``==``.
     """
 
-    to: str
+    to: str = attrs.field(converter=_recipient)
     kind: str
-    subject: str
+    subject: str = attrs.field(converter=_subject)
     body: str
     data: dict[str, Any] = attrs.field(factory=dict, converter=_frozen_dict)
     message_id: str = attrs.field(factory=new_message_id, kw_only=True, eq=False)

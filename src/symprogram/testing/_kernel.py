@@ -328,7 +328,12 @@ def messages(**overrides: Any) -> st.SearchStrategy[Message]:
         {
             "to": st.emails(),
             "kind": st.sampled_from(["activation", "password_reset", "security_notice"]),
-            "subject": st.text(max_size=40),
+            # one line: what a header takes (no control character nor line break)
+            "subject": st.text(
+                st.characters(categories=("L", "N", "P", "S", "Zs"), codec="utf-8"),
+                min_size=1,
+                max_size=40,
+            ).filter(str.strip),
             "body": st.text(max_size=80),
             "data": st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3),
         },
