@@ -370,3 +370,31 @@ def test_evaluate_on_the_system_clock_grants_what_is_met() -> None:
     with Program.in_memory(options=fast_options()) as program:
         cid = register_earned(program, "system@example.com")
         assert "scs-endpoint" in {g.award_id for g in program.awards.grants_of(cid)}
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_a_preference_racing_a_consent_write_raises_no_tamper_alarm(
+    backend: str, make_program: ProgramFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A switch of the account's newsletters reads the consent standing inside its own
+    unit of work: on a server (READ COMMITTED) a grant another process commits between
+    the projection's read and the ledger head's made them disagree, and the switch was
+    refused as a projection put back (``record_corrupt``). Read again, they agree."""
+    from symprogram.consent.audience import Projections
+
+    program = make_program(backend)
+    other = make_program(backend)
+    cid = register_active(program)
+    original = Projections.check
+    pending = [lambda: other.consent.grant(cid, "research", channel="web_form")]
+
+    def racing(self: Projections, tx: Any, state: Any) -> Any:
+        if pending and state is not None and state.subject == cid:
+            pending.pop()()  # committed by another connection, right now
+        return original(self, tx, state)
+
+    monkeypatch.setattr(Projections, "check", racing)
+    setting = program.accounts.set_notification_preference(cid, "newsletters", False)
+    assert not pending and not setting.effective
+    assert ("opted_out",) == program.consent.may_use(cid, "newsletters").codes
+    assert program.verify_all().ok

@@ -17,6 +17,7 @@ from symprogram._deprecation import deprecated_alias
 from symprogram.clock import ensure_utc
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase, MemoKey
+from symprogram.consent.audience import Cached
 from symprogram.consent.catalogue import PolicyCatalogue
 from symprogram.consent.models import (
     Choice,
@@ -28,6 +29,7 @@ from symprogram.consent.models import (
 )
 from symprogram.consent.ports import STATE_KIND
 from symprogram.decisions import Decision
+from symprogram.errors import IntegrityError
 from symprogram.persistence import Transaction
 
 __all__ = ["Queries"]
@@ -122,14 +124,12 @@ class Queries(ConsentBase):
         contact = None if channel is None else check_enum(ContactChannel, channel, "channel").value
         instant = self._instant(at)
         with self._store.transaction(readonly=True) as tx:
-            record = tx.load(STATE_KIND, subject)
-            if record is None:
+            cached = self._checked(tx, subject)
+            if cached is None:
                 answer = rules.decide(None, catalogue, purpose_id, instant, contact)
                 self._remember(memo_key, token, catalogue, instant, None, answer)
                 return answer
-            cached = self._projections.cached(subject, record.data, record.version)
             state = cached.state
-            self._projections.check(tx, state)
             if state.erased_at is None and state.last_at is not None and state.last_at > instant:
                 state_at = self._projections.as_of(tx, state, instant)
                 return rules.decide(state_at, catalogue, purpose_id, instant, contact)
@@ -144,6 +144,33 @@ class Queries(ConsentBase):
         since = None if state.erased_at is not None else state.last_at
         self._remember(memo_key, token, catalogue, instant, since, answer)
         return answer
+
+    def _checked(self, tx: Transaction, subject: str) -> Cached | None:
+        """The subject's projection, checked against its ledger head, or ``None``.
+
+        Read twice at most. A read that joins a writer's unit of work on a server
+        (READ COMMITTED: each statement sees what was committed before it) sees a
+        consent write committed between the projection's read and the head's as a
+        projection one entry behind; read again, the two agree. A projection put
+        back from an older backup disagrees every time and is refused.
+
+        Raises:
+            IntegrityError: ``record_corrupt`` (see
+                :meth:`~symprogram.consent.audience.Projections.check`).
+        """
+        for attempt in (1, 2):
+            record = tx.load(STATE_KIND, subject)
+            if record is None:
+                return None
+            cached = self._projections.cached(subject, record.data, record.version)
+            try:
+                self._projections.check(tx, cached.state)
+            except IntegrityError as exc:
+                if attempt == 2 or exc.code != "record_corrupt":
+                    raise
+                continue
+            return cached
+        return None  # pragma: no cover - the loop returns or raises
 
     def _remember(
         self,
