@@ -398,3 +398,21 @@ def test_a_preference_racing_a_consent_write_raises_no_tamper_alarm(
     assert not pending and not setting.effective
     assert ("opted_out",) == program.consent.may_use(cid, "newsletters").codes
     assert program.verify_all().ok
+
+
+@pytest.mark.backends("sqlite", *SQLALCHEMY)
+def test_an_award_revoked_by_a_process_whose_clock_is_ahead_is_not_published(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """ "publishes chosen active awards": a revocation committed by a process whose clock
+    is a second ahead is seen by a publication made right after it."""
+    first = make_program(backend)
+    cid = register_earned(first, "publish@example.com")
+    now = first.now()
+    ahead = make_program(backend, clock=FixedClock(now + timedelta(seconds=1)))
+    behind = make_program(backend, clock=FixedClock(now))
+    ahead.awards.revoke(cid, "scs-endpoint", reason="misconduct")
+    with pytest.raises(SymprogramError) as refused:
+        behind.awards.publish(cid, ["scs-endpoint"], "hr@example.com")
+    assert "award_not_active" == refused.value.code
+    assert "awards_published" not in [e.kind for e in behind.history.history(cid)]

@@ -112,6 +112,8 @@ class Publishing(FlowBase):
         holder = self._holder_name(cid)
         code = secrets.token_urlsafe(24)
         with self._changing(cid, anchored=True) as (tx, state):
+            # after a revocation committed meanwhile: the awards are judged as it left them
+            now = rules.stamp(state, now)
             disclosure = self._new_disclosure(state, holder, ids, recipient, code, now, until)
             state = rules.publish(state, disclosure)
             disclosure = self._repo.save_disclosure(tx, disclosure)
