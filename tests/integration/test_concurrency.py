@@ -35,7 +35,9 @@ from _programs import (
     ProgramFactory,
     db_path,
     fast_options,
+    record_report,
     register_earned,
+    register_form,
     run_together,
     spy_locks,
     within_retries,
@@ -416,3 +418,51 @@ def test_an_award_revoked_by_a_process_whose_clock_is_ahead_is_not_published(
         behind.awards.publish(cid, ["scs-endpoint"], "hr@example.com")
     assert "award_not_active" == refused.value.code
     assert "awards_published" not in [e.kind for e in behind.history.history(cid)]
+
+
+@pytest.mark.backends("sqlite", *SQLALCHEMY)
+def test_accounts_racing_for_one_report_get_the_documented_refusal(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Accounts claiming one report at once, each on its own connection: one claims it,
+    every other gets ``score_report_already_claimed`` and its incident, never a bare
+    ``stale_version`` (the report is read locked)."""
+    claimants = [make_program(backend) for _ in range(RACERS // 2)]
+    cids = [register_active(claimants[0], f"c{n}@example.com") for n in range(len(claimants))]
+    record_report(claimants[0])
+    outcomes: list[str] = []
+
+    def claim(n: int) -> None:
+        try:
+            claimants[n].accounts.claim_score_report(cids[n], "REG-0001", name="Ada Lovelace")
+            outcomes.append("claimed")
+        except SymprogramError as refused:
+            outcomes.append(refused.code)
+
+    assert [] == run_together(claim, len(claimants))
+    losers = len(claimants) - 1
+    assert ["claimed"] + ["score_report_already_claimed"] * losers == sorted(outcomes)
+    assert losers == sum(len(claimants[0].accounts.incidents_of(c)) for c in cids)
+    assert claimants[0].verify_all().ok
+
+
+@pytest.mark.backends("sqlite", *SQLALCHEMY)
+def test_one_activation_link_used_at_once_is_used_once(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """An activation link used from several connections at once: one activates, the
+    others get ``token_used`` (the account is locked before the link is used up)."""
+    users = [make_program(backend) for _ in range(RACERS // 2)]
+    register_form(users[0].accounts, "link@example.com")
+    token = users[0].notifier.last("activation", to="link@example.com").data["token"]
+    outcomes: list[str] = []
+
+    def activate(n: int) -> None:
+        try:
+            users[n].accounts.activate(token)
+            outcomes.append("activated")
+        except SymprogramError as refused:
+            outcomes.append(refused.code)
+
+    assert [] == run_together(activate, len(users))
+    assert ["activated"] + ["token_used"] * (len(users) - 1) == sorted(outcomes)

@@ -187,10 +187,14 @@ class Contact(FlowBase):
             IntegrityError: a candidate row put back or written in (``record_corrupt``).
         """
         now = self._now()
+        with self._store.transaction(readonly=True) as tx:
+            key = self._verify_token(tx, TokenPurpose.EMAIL_VERIFICATION, token, now, "token")
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            key = self._consume(tx, TokenPurpose.EMAIL_VERIFICATION, token, now, "token")
+            # the account locked first: a racing use of the same link waits here, then
+            # finds it used (token_used)
             candidate = self._candidate_for_update(store, key)
+            self._consume(tx, TokenPurpose.EMAIL_VERIFICATION, token, now, "token")
             rules.require_open(candidate)
             new_email = rules.pending_email(candidate)
             old_email = candidate.contact.email

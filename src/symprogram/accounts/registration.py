@@ -346,12 +346,15 @@ class Registration(AccountOpening, LinkRequests):
             IntegrityError: a candidate row put back or written in (``record_corrupt``).
         """
         now = self._now()
+        with self._store.transaction(readonly=True) as tx:
+            key = self._verify_token(tx, TokenPurpose.ACTIVATION, token, now, "token")
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
-            key = self._consume(tx, TokenPurpose.ACTIVATION, token, now, "token")
-            candidate, event = rules.change_status(
-                self._candidate_for_update(store, key), AccountStatus.ACTIVE, now
-            )
+            # the account locked first: a racing use of the same link waits here, then
+            # finds it used (token_used), as reset_password's does
+            locked = self._candidate_for_update(store, key)
+            self._consume(tx, TokenPurpose.ACTIVATION, token, now, "token")
+            candidate, event = rules.change_status(locked, AccountStatus.ACTIVE, now)
             candidate = store.candidates.save(candidate)
             self._record(tx, event)
             self._send(tx, [messages.account_activated(candidate)])

@@ -161,7 +161,9 @@ class ScoreReports(ReportAnchors):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             candidate = self._candidate_for_update(store, key)
-            found = store.score_reports.find(number)
+            # locked: a racing claim of the same report waits here, then finds it
+            # claimed (score_report_already_claimed, and its incident)
+            found = store.score_reports.find_for_update(number)
             outcome = rules.decide_claim(
                 candidate,
                 None if found is None else self._checked_report(tx, found),
