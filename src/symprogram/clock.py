@@ -19,7 +19,16 @@ from typing import Protocol, runtime_checkable
 
 from symprogram.errors import ValidationError
 
-__all__ = ["Clock", "FixedClock", "SystemClock", "ensure_utc", "start_of_day"]
+__all__ = [
+    "EARLIEST_NOW",
+    "LATEST_NOW",
+    "Clock",
+    "FixedClock",
+    "SystemClock",
+    "ensure_utc",
+    "read_clock",
+    "start_of_day",
+]
 
 
 @runtime_checkable
@@ -116,6 +125,35 @@ def ensure_utc(value: object, *, field: str = "at") -> datetime:
     raise ValidationError(
         f"expected a datetime, got {type(value).__name__}", field=field, code="invalid_instant"
     )
+
+
+EARLIEST_NOW = datetime(1900, 1, 1, tzinfo=UTC)
+"""The earliest instant a clock may read: the services count back from now (sweep
+windows, rate limits) and must stay within the calendar."""
+LATEST_NOW = datetime(9000, 1, 1, tzinfo=UTC)
+"""The first instant a clock may not read: the services count forward from now
+(link and award expiries, renewal windows) and must stay within the calendar."""
+
+
+def read_clock(clock: Clock, *, field: str = "now") -> datetime:
+    """``clock.now()`` as a UTC instant, read once, within the years a program works in.
+
+    Raises:
+        ValidationError: the codes of :func:`ensure_utc` (a naive reading), or
+            ``instant_out_of_range``: before :data:`EARLIEST_NOW` or from
+            :data:`LATEST_NOW` on (a clock set to year 1 or 9999, where counting back
+            or forward from now would leave the calendar), before anything is
+            written.
+    """
+    now = ensure_utc(clock.now(), field=field)
+    if not EARLIEST_NOW <= now < LATEST_NOW:
+        raise ValidationError(
+            f"the clock reads {now.isoformat()}, outside the years "
+            f"{EARLIEST_NOW.year} to {LATEST_NOW.year - 1}",
+            field=field,
+            code="instant_out_of_range",
+        )
+    return now
 
 
 def start_of_day(day: date) -> datetime:

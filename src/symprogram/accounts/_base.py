@@ -33,7 +33,7 @@ from symprogram.accounts.ports import (
     PasswordHasher,
 )
 from symprogram.accounts.storage import AccountsStorage
-from symprogram.clock import Clock, ensure_utc
+from symprogram.clock import Clock, read_clock
 from symprogram.errors import (
     ConcurrencyError,
     StorageError,
@@ -134,7 +134,7 @@ class FlowBase(DeliversAfterCommit):
     settings: AccountsSettings
 
     def _now(self) -> datetime:
-        return ensure_utc(self._clock.now(), field="now")
+        return read_clock(self._clock)
 
     def _record(self, tx: Transaction, *events: DomainEvent | None) -> None:
         self._history.record_many(tx, [event for event in events if event is not None])

@@ -21,7 +21,7 @@ from symprogram.awards.models import (
     KitAddress,
 )
 from symprogram.awards.ports import AwardsRepository, CandidateDirectory
-from symprogram.clock import Clock, ensure_utc
+from symprogram.clock import Clock, ensure_utc, read_clock
 from symprogram.events import DomainEvent
 from symprogram.history import AccountHistory
 from symprogram.notify import Message, Notifier
@@ -59,7 +59,7 @@ class FlowBase(DeliversAfterCommit):
         return self._catalogue
 
     def _now(self) -> datetime:
-        return ensure_utc(self._clock.now(), field="now")
+        return read_clock(self._clock)
 
     def _at(self, at: object | None) -> datetime:
         return self._now() if at is None else ensure_utc(at, field="at")

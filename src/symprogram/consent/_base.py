@@ -15,7 +15,7 @@ from datetime import datetime
 import attrs
 
 from symprogram._memo import TokenMemo
-from symprogram.clock import Clock, ensure_utc
+from symprogram.clock import Clock, ensure_utc, read_clock
 from symprogram.consent import rules
 from symprogram.consent.audience import AudienceIndex, Projections
 from symprogram.consent.catalogue import PolicyCatalogue
@@ -132,7 +132,7 @@ class ConsentBase:
     # -- instants ----------------------------------------------------------------
     def _instant(self, at: object, field: str = "at") -> datetime:
         """``at`` in UTC, or now when it is ``None``."""
-        return self._clock.now() if at is None else ensure_utc(at, field=field)
+        return read_clock(self._clock) if at is None else ensure_utc(at, field=field)
 
     def _given(self, at: object) -> datetime | None:
         """The instant a caller gives a record (checked), or ``None`` for now."""
@@ -145,7 +145,7 @@ class ConsentBase:
         default now: :func:`~symprogram.consent.rules.stamped_now`). Read inside the unit
         of work, once the subject is locked, so that writers queued on one subject
         stamp their records in the order they are written."""
-        now = self._clock.now()
+        now = read_clock(self._clock)
         if given is not None:
             return now, given
         stamped = rules.stamped_now(state, now)

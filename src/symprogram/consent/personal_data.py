@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from symprogram._checks import check_enum
+from symprogram.clock import read_clock
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.events import DataCollected
@@ -241,7 +242,7 @@ class PersonalData(ConsentBase):
         Raises:
             NotFound: ``consent_subject_not_found``.
         """
-        now = self._clock.now()
+        now = read_clock(self._clock)
         with self._reading(subject) as (subject, tx):
             receipt = self._receipt(tx, subject, now)
             file = ConsentStorage(tx).files.find(subject) or SubjectFile(subject)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from symprogram._checks import check_enum
 from symprogram._deprecation import deprecated_alias
+from symprogram.clock import read_clock
 from symprogram.consent import messages, rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.catalogue import PolicyCatalogue
@@ -61,7 +62,7 @@ class Policies(ConsentBase):
             ValidationError: ``invalid_policy``, ``policy_backdated``, ``not_after_latest``.
             Conflict: ``policy_version_exists``.
         """
-        now = self._clock.now()
+        now = read_clock(self._clock)
         policy = rules.check_new_policy(policy, now)
         with self._store.transaction() as tx:
             current, count = self._read_catalogue(tx)

@@ -15,7 +15,7 @@ from functools import partial
 
 from symprogram._anchors import SaidEntries
 from symprogram._checks import check_found, check_text
-from symprogram.clock import Clock, ensure_utc
+from symprogram.clock import Clock, ensure_utc, read_clock
 from symprogram.decisions import Decision
 from symprogram.entitlements import rules
 from symprogram.entitlements.models import (
@@ -57,7 +57,7 @@ class _Base:
         return self._catalogue
 
     def _now(self) -> datetime:
-        return ensure_utc(self._clock.now(), field="clock")
+        return read_clock(self._clock, field="clock")
 
     def _instant(self, at: object) -> datetime:
         return self._now() if at is None else ensure_utc(at)
