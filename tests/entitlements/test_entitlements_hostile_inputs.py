@@ -4,7 +4,9 @@ RecursionError or AttributeError)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,7 +15,8 @@ from entitlements_helpers import Env
 from _hostile import HUGE, deep
 from _programs import add_agreement, add_grant
 from symprogram.entitlements import EntitlementsService, InMemoryRemoteAccessConsent, Reader
-from symprogram.errors import SymprogramError, ValidationError
+from symprogram.entitlements.models import MAX_NAMES
+from symprogram.errors import LimitExceeded, SymprogramError, ValidationError
 
 CALLS: dict[str, Callable[[EntitlementsService, Any], object]] = {
     "add_agreement.level": lambda s, v: add_agreement(s, agreement_id="A-2", level=v),
@@ -58,3 +61,50 @@ def test_verify_refuses_what_is_not_a_digest(env: Env, against: object) -> None:
         with pytest.raises(ValidationError) as info:
             call()
         assert ("invalid_digest", "against") == (info.value.code, info.value.field)
+
+
+NAMED: dict[str, Callable[[EntitlementsService, Any], object]] = {
+    "add_agreement.products": lambda s, v: add_agreement(s, agreement_id="A-2", products=v),
+    "grant_entitlement.products": lambda s, v: add_grant(s, products=v),
+    "add_extension.releases": lambda s, v: s.add_extension(
+        "C-1",
+        extension_id="X-1",
+        product="NetBackup",
+        releases=v,
+        starts_on=date(2012, 1, 1),
+        ends_on=date(2012, 12, 31),
+        by="staff",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (itertools.count, "too_many"),
+        (lambda: (f"p{n}" for n in range(MAX_NAMES + 1)), "too_many"),
+        (lambda: [["a list"]], "invalid"),
+    ],
+    ids=["endless", "one_too_many", "unhashable"],
+)
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_products_and_releases_are_bounded_and_names(
+    env: Env, name: str, value: Callable[[], object], code: str
+) -> None:
+    """At most ``MAX_NAMES`` are read (an endless iterable is refused, not read for
+    ever inside the unit of work); an item that is no name is ``invalid_<field>``;
+    nothing is written."""
+    add_agreement(env.service)
+    field = name.rpartition(".")[2]
+    before = env.snapshot("A-2")
+    with pytest.raises(ValidationError) as refused:
+        NAMED[name](env.service, value())
+    assert f"{code}_{field}" == refused.value.code
+    assert (code == "too_many") == isinstance(refused.value, LimitExceeded)
+    assert before == env.snapshot("A-2")
+
+
+def test_as_many_names_as_the_limit_are_kept(env: Env) -> None:
+    """Exactly ``MAX_NAMES`` products are accepted."""
+    names = [f"p{n}" for n in range(MAX_NAMES)]
+    assert MAX_NAMES == len(add_agreement(env.service, agreement_id="A-2", products=names).products)

@@ -43,7 +43,7 @@ from symprogram.decisions import Decision
 # The catalogue models, re-exported here: their names stand in __all__ (hence F405).
 from symprogram.entitlements._models_catalogue import *  # noqa: F403
 from symprogram.entitlements._models_catalogue import Document
-from symprogram.errors import ValidationError
+from symprogram.errors import LimitExceeded, ValidationError
 
 __all__ = [
     "Access",
@@ -74,6 +74,7 @@ __all__ = [
     "SupportExtension",
     "TelephoneLine",
     "release_key",
+    "MAX_NAMES",
 ]
 
 MAX_TEXT = 255
@@ -81,6 +82,10 @@ MAX_TEXT = 255
 
 MAX_NOTE = 2000
 """Longest free-text reason or summary, in characters."""
+
+MAX_NAMES = 500
+"""Most products of an agreement or a grant, or releases of an extension: more is
+``too_many_products`` / ``too_many_releases`` (a LimitExceeded), read no further."""
 
 
 # --------------------------------------------------------------------- validators
@@ -115,7 +120,20 @@ def _str_set(value: object, field: str) -> frozenset[str]:
             field=field,
             code=f"invalid_{field}",
         )
-    return frozenset(value)
+    items = list(itertools.islice(value, MAX_NAMES + 1))  # an endless iterable too
+    if len(items) > MAX_NAMES:
+        raise LimitExceeded(
+            f"at most {MAX_NAMES} {field}",
+            field=field,
+            code=f"too_many_{field}",
+            details={"limit": MAX_NAMES},
+        )
+    try:
+        return frozenset(items)
+    except TypeError:  # an unhashable item: no name
+        raise ValidationError(
+            f"{field} must be names", field=field, code=f"invalid_{field}"
+        ) from None
 
 
 def _to_products(value: object) -> frozenset[str]:
