@@ -48,6 +48,7 @@ Error codes: ``catalogue_not_found``, ``invalid_toml``, ``unsupported_format``,
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -120,10 +121,20 @@ def _optional_string(raw: Mapping[str, Any], key: str, field: str) -> str | None
     return None if raw.get(key) is None else _string(raw, key, field)
 
 
+#: Control characters, line and paragraph separators, lone surrogates.
+_BREAKS = frozenset({"Cc", "Zl", "Zp", "Cs"})
+
+
 def _string(raw: Mapping[str, Any], key: str, field: str) -> str:
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip():
         raise _bad(f"{field}.{key} must be a non-empty string", f"{field}.{key}")
+    if not value.isprintable() and any(unicodedata.category(c) in _BREAKS for c in value):
+        # one line: names stand in message subjects
+        raise _bad(
+            f"{field}.{key} must be one line, without control characters or line breaks",
+            f"{field}.{key}",
+        )
     return value.strip()
 
 

@@ -100,6 +100,8 @@ TEXT_LIMIT = 10_000
 """Longest text a stored model field holds (IDs, names, address lines)."""
 
 _text = validator(check_text, limit=TEXT_LIMIT, controls=True)
+# One line: a name or an address that stands in a message's header.
+_line = validator(check_text, limit=TEXT_LIMIT)
 _optional_text = optional(_text)
 _non_negative_int = validator(check_int, minimum=0)
 
@@ -341,8 +343,8 @@ class Progress:
 class KitAddress:
     """Where an achievement kit goes: the candidate's current contact details."""
 
-    name: str = attrs.field(validator=_text)
-    email: str = attrs.field(validator=_text)
+    name: str = attrs.field(validator=_line)
+    email: str = attrs.field(validator=_line)
     postal_address: tuple[str, ...] = attrs.field(converter=_str_tuple)
     country: str | None = None
 
