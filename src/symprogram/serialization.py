@@ -35,6 +35,7 @@ import contextlib
 import enum
 import json
 import os
+import stat
 import tomllib
 import types
 import typing
@@ -581,12 +582,30 @@ def catalogue_file_text(path: object, *, code: str, what: str = "catalogue") -> 
         raise CatalogueError(
             f"path must be a file path, not {type(path).__name__}", field="path", code=code
         )
+    file, shown = Path(path), repr(os.fspath(path))
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:  # a NUL in the path, a name too long, not UTF-8
+        # stat first: opening a FIFO would wait for a writer, and /dev/zero never ends
+        regular = stat.S_ISREG(file.stat().st_mode)
+        data = b""
+        if regular:
+            with file.open("rb") as opened:
+                data = opened.read(MAX_CATALOGUE_BYTES + 1)
+    except (OSError, ValueError) as exc:  # a NUL in the path, a name too long
+        raise CatalogueError(f"cannot read {what} {shown}: {exc}", field="path", code=code) from exc
+    if not regular:
+        raise CatalogueError(f"{what} {shown} is not a regular file", field="path", code=code)
+    if len(data) > MAX_CATALOGUE_BYTES:
         raise CatalogueError(
-            f"cannot read {what} {os.fspath(path)!r}: {exc}", field="path", code=code
-        ) from exc
+            f"{what} {shown} is larger than {MAX_CATALOGUE_BYTES} bytes", field="path", code=code
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"cannot read {what} {shown}: {exc}", field="path", code=code) from exc
+
+
+MAX_CATALOGUE_BYTES = 16 * 1024 * 1024
+"""The largest catalogue file ``load`` reads (16 MiB); a larger one is refused."""
 
 
 def _too_deep() -> ValidationError:

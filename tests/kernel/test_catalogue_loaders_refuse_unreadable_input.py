@@ -11,6 +11,7 @@ loader's ``CatalogueError``, as any text that is not TOML is.
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from symprogram.awards import AwardCatalogue
 from symprogram.consent import PolicyCatalogue
 from symprogram.entitlements import EntitlementCatalogue
 from symprogram.errors import CatalogueError
-from symprogram.serialization import toml_value
+from symprogram.serialization import MAX_CATALOGUE_BYTES, toml_value
 
 CATALOGUES: list[Any] = [TermsCatalogue, AwardCatalogue, PolicyCatalogue, EntitlementCatalogue]
 
@@ -62,3 +63,24 @@ def test_toml_value_fails_only_with_value_error(depth: int) -> None:
     text = "x = " + "[" * depth + "]" * depth
     with contextlib.suppress(ValueError):
         assert isinstance(toml_value(text), dict)
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda c: c.__name__)
+def test_load_refuses_a_file_that_is_no_regular_file(catalogue: Any, tmp_path: Path) -> None:
+    """A FIFO (whose opening waits for a writer) and a device (``/dev/zero`` never ends)
+    are refused at once, never read."""
+    fifo = tmp_path / "catalogue.toml"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(CatalogueError):
+            catalogue.load(str(path))
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES[:3], ids=lambda c: c.__name__)
+def test_load_refuses_a_file_larger_than_the_limit(catalogue: Any, tmp_path: Path) -> None:
+    """A file over ``MAX_CATALOGUE_BYTES`` is refused after reading no more than that."""
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"# " + b"x" * MAX_CATALOGUE_BYTES + b"\n")
+    with pytest.raises(CatalogueError) as refused:
+        catalogue.load(str(big))
+    assert "larger than" in str(refused.value)
