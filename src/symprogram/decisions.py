@@ -19,13 +19,20 @@ from typing import Any
 
 import attrs
 
+from symprogram.errors import ValidationError
+
 __all__ = ["Decision", "Reason"]
 
 _new = object.__new__
 
 
 def _freeze_reasons(value: Iterable[Reason]) -> tuple[Reason, ...]:
-    return tuple(value)
+    try:
+        return tuple(value)
+    except TypeError:
+        raise ValidationError(
+            "reasons are a sequence of Reason", field="reasons", code="invalid_reasons"
+        ) from None
 
 
 def _freeze_facts(
@@ -35,9 +42,16 @@ def _freeze_facts(
         return ()
     if isinstance(value, tuple):
         return value
-    if isinstance(value, Mapping):
-        return tuple(sorted((str(k), v) for k, v in value.items()))
-    return tuple(sorted((str(k), v) for k, v in value))
+    try:
+        if isinstance(value, Mapping):
+            return tuple(sorted((str(k), v) for k, v in value.items()))
+        return tuple(sorted((str(k), v) for k, v in value))
+    except (TypeError, ValueError):  # not (name, value) pairs, or names twice over
+        raise ValidationError(
+            "facts and details are a mapping of names to values",
+            field="details",
+            code="invalid_details",
+        ) from None
 
 
 @attrs.frozen

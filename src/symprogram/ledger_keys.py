@@ -93,7 +93,7 @@ class LedgerKeys:
         self, current: bytes, retired: Iterable[bytes] = (), legacy: bytes | None = None
     ) -> None:
         now = _check_key(current, "current")
-        if isinstance(retired, bytes | bytearray | str):
+        if isinstance(retired, bytes | bytearray | str) or not isinstance(retired, Iterable):
             raise ValidationError(
                 "retired must be a sequence of keys", field="retired", code="invalid_key"
             )

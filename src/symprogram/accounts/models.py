@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -545,6 +546,15 @@ def _check_password_hash(value: object) -> str | None:
     return value
 
 
+def _contact_details(_: object, __: object, value: Any) -> None:
+    if not isinstance(value, ContactDetails):
+        raise ValidationError(
+            f"contact must be ContactDetails, not {type(value).__name__}",
+            field="contact",
+            code="invalid_contact",
+        )
+
+
 @attrs.frozen
 class BulkCandidate:
     """One row of :meth:`~symprogram.accounts.AccountsService.register_many`.
@@ -558,7 +568,7 @@ class BulkCandidate:
             then chooses a password with "Forgot password".
     """
 
-    contact: ContactDetails = attrs.field(validator=attrs.validators.instance_of(ContactDetails))
+    contact: ContactDetails = attrs.field(validator=_contact_details)
     password_hash: str | None = attrs.field(default=None, converter=_check_password_hash)
 
 

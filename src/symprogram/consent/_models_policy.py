@@ -322,6 +322,18 @@ class CoBrandedSite:
     partners: tuple[str, ...] = attrs.field(converter=tuple[str, ...])
 
 
+def _policy_items() -> dict[str, type]:
+    return {
+        "purposes": Purpose,
+        "activities": Activity,
+        "recipients": Recipient,
+        "transfers": Transfer,
+        "referrals": Referral,
+        "cobranded_sites": CoBrandedSite,
+        "contact_points": ContactPoint,
+    }
+
+
 @attrs.frozen
 class Policy:
     """One version of the privacy policy.
@@ -371,6 +383,13 @@ class Policy:
     cobranded_statement: str = ""
 
     def __attrs_post_init__(self) -> None:
+        for name, kind in _policy_items().items():
+            if not all(isinstance(item, kind) for item in getattr(self, name)):
+                raise ValidationError(
+                    f"a policy's {name} are {kind.__name__} objects",
+                    field=name,
+                    code="invalid_policy",
+                )
         if not isinstance(self.version, str) or not _VERSION.fullmatch(self.version):
             raise ValidationError(
                 f"not a policy version: {self.version!r}", field="version", code="invalid_version"
