@@ -63,13 +63,7 @@ def _frozen_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
 MAX_HEADER_LENGTH = 998
 
 
-_HEADER_CODES = TextCodes(
-    wrong_type="invalid_message_header",
-    blank="invalid_message_header",
-    control="invalid_message_header",
-    surrogate="invalid_message_header",
-    too_long="invalid_message_header",
-)
+_HEADER_CODES = TextCodes.same("invalid_message_header")
 
 
 def _header(value: object, field: str) -> str:

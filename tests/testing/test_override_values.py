@@ -173,3 +173,18 @@ def test_a_strategy_override_is_checked_when_drawn_the_plain_value_at_once() -> 
     with pytest.raises(ValidationError) as info:
         draw()
     assert "invalid_status" == info.value.code
+
+
+@pytest.mark.parametrize("name", ["decisions", "candidates", "agreements", "policies"])
+@settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_an_override_too_large_to_print_is_refused_as_any_foreign_value(
+    name: str, data: st.DataObject
+) -> None:
+    """A plain value Python refuses to print (an int of 5,000 digits) is named in the
+    refusal as its type, never a bare ``ValueError`` while building the message."""
+    fn = FUNCTIONS[name]
+    value = data.draw(fn())
+    field = next(f.alias for f in _overridable(fn, type(value)) if f.type not in (int, "int"))
+    refused = _refused(lambda: fn(**{field: 10**5000}), field)
+    assert "<int>" in str(refused)

@@ -14,6 +14,7 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from symprogram._checks import shown
 from symprogram.errors import ValidationError
 from symprogram.testing._values import accepts, describe, first_refusal
 
@@ -79,7 +80,7 @@ def check_overrides(
     if refused is not None:
         name, why, reason = refused
         raise StrategyArgumentError(
-            f"{cls.__name__}.{name} override {overrides[name]!r} refused: {why}",
+            f"{cls.__name__}.{name} override {shown(overrides[name], limit=80)} refused: {why}",
             field=name,
             code="invalid_argument",
             details={"reason": reason} if reason else None,
