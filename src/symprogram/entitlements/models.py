@@ -84,8 +84,8 @@ MAX_NOTE = 2000
 """Longest free-text reason or summary, in characters."""
 
 MAX_NAMES = 500
-"""Most products of an agreement or a grant, or releases of an extension: more is
-``too_many_products`` / ``too_many_releases`` (a LimitExceeded), read no further."""
+"""The most products an agreement or a grant names, and releases an extension names.
+More is ``too_many_products`` / ``too_many_releases`` (a LimitExceeded), read no further."""
 
 
 # --------------------------------------------------------------------- validators
