@@ -297,6 +297,22 @@ def add_grant(entitlements: Any, customer: str = "C-1", **fields: Any) -> Any:
     return entitlements.grant_entitlement(customer, **{**GRANT, **fields})
 
 
+#: The suite's standard support extension of customer C-1: NetBackup in 2012.
+EXTENSION: dict[str, Any] = {
+    "extension_id": "X-1",
+    "product": "NetBackup",
+    "starts_on": date(2012, 1, 1),
+    "ends_on": date(2012, 12, 31),
+    "by": "sales",
+}
+
+
+def add_extension(entitlements: Any, customer: str = "C-1", **fields: Any) -> Any:
+    """Add the standard extension (``fields`` override it, ``releases`` at least) to
+    ``customer``; return it."""
+    return entitlements.add_extension(customer, **{**EXTENSION, **fields})
+
+
 #: How many times the suite retries a write that lost a race (docs/storage.md,
 #: "Concurrency: what a caller retries").
 RETRIES = 20

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
 from entitlements_helpers import Env
 
 from _hostile import HUGE, deep
-from _programs import add_agreement, add_grant
+from _programs import add_agreement, add_extension, add_grant
 from symprogram.entitlements import EntitlementsService, InMemoryRemoteAccessConsent, Reader
 from symprogram.entitlements.models import MAX_NAMES
 from symprogram.errors import LimitExceeded, SymprogramError, ValidationError
@@ -66,15 +65,7 @@ def test_verify_refuses_what_is_not_a_digest(env: Env, against: object) -> None:
 NAMED: dict[str, Callable[[EntitlementsService, Any], object]] = {
     "add_agreement.products": lambda s, v: add_agreement(s, agreement_id="A-2", products=v),
     "grant_entitlement.products": lambda s, v: add_grant(s, products=v),
-    "add_extension.releases": lambda s, v: s.add_extension(
-        "C-1",
-        extension_id="X-1",
-        product="NetBackup",
-        releases=v,
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="staff",
-    ),
+    "add_extension.releases": lambda s, v: add_extension(s, releases=v),
 }
 
 

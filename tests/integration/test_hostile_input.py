@@ -31,7 +31,7 @@ from integration_helpers import (
 
 from _hostile import HUGE, deep
 from _kinds import KNOWN_KINDS, sqlite_kinds
-from _programs import SQLALCHEMY, ProgramFactory, db_path
+from _programs import SQLALCHEMY, ProgramFactory, add_extension, db_path
 from symprogram import Program
 from symprogram.accounts import Candidate, ContactDetails
 from symprogram.accounts import rules as accounts_rules
@@ -191,15 +191,7 @@ def _consent(method: str, field: str) -> Target:
 
 
 def _add_extension(s: Seeded, *, releases: Any) -> object:
-    return s.program.entitlements.add_extension(
-        "C-1",
-        extension_id="X-1",
-        product="NetBackup",
-        releases=releases,
-        starts_on=date(2012, 1, 1),
-        ends_on=date(2012, 12, 31),
-        by="sales",
-    )
+    return add_extension(s.program.entitlements, releases=releases)
 
 
 def _lookup_token(s: Seeded, secret: Any) -> object:

@@ -40,7 +40,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_enum, check_instant, check_length
+from symprogram._checks import check_enum, check_instance, check_instant, check_length
 from symprogram._deprecation import module_getattr
 from symprogram.accounts import _text
 from symprogram.accounts._models_common import (
@@ -547,12 +547,7 @@ def _check_password_hash(value: object) -> str | None:
 
 
 def _contact_details(_: object, __: object, value: Any) -> None:
-    if not isinstance(value, ContactDetails):
-        raise ValidationError(
-            f"contact must be ContactDetails, not {type(value).__name__}",
-            field="contact",
-            code="invalid_contact",
-        )
+    check_instance(value, ContactDetails, "contact")
 
 
 @attrs.frozen
