@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from symprogram.awards import (
     AwardGrant,
+    CandidateAwards,
     KitAddress,
     KitFulfilment,
     KitHoldReason,
@@ -216,6 +217,71 @@ def test_queued_kit_whose_address_was_removed_is_not_shipped(env: Env) -> None:
     assert KitStatus.QUEUED == env.service.get_kit(kit.kit_id).status
 
 
+def test_a_queued_kit_of_a_revoked_award_is_not_shipped(env: Env) -> None:
+    """A kit celebrates an award: once the award is revoked, shipping its queued kit
+    is refused (``award_revoked``) and nothing is written or sent."""
+    earn(env)
+    (kit,) = env.service.kits_of("ada")
+    env.clock.advance(timedelta(days=1))
+    env.service.revoke("ada", kit.award_id, reason="misconduct")
+    before = env.snapshot()
+    with pytest.raises(IllegalTransition) as info:
+        env.service.ship_kit(kit.kit_id, tracking="1Z")
+    assert ("award_revoked", kit.kit_id) == (info.value.code, info.value.details["kit_id"])
+    assert before == env.snapshot()
+    assert KitStatus.QUEUED == env.service.get_kit(kit.kit_id).status
+
+
+def test_a_held_kit_of_a_revoked_award_stays_held(env: Env) -> None:
+    """A held kit whose award was revoked is not released when the address arrives,
+    and not shipped; the candidate's other held kits still are."""
+    env.people.remove_postal_address("ada")
+    earn(env)
+    (kit,) = env.service.kits_of("ada")
+    env.clock.advance(timedelta(days=1))
+    env.service.revoke("ada", kit.award_id, reason="misconduct")
+    env.people.update_contact("ada", ADA)
+    assert () == env.service.release_held_kits("ada")
+    assert (kit.kit_id,) == tuple(k.kit_id for k in env.service.held_kits("ada"))
+    with pytest.raises(IllegalTransition) as info:
+        env.service.ship_kit(kit.kit_id)
+    assert "award_revoked" == info.value.code
+    assert "kit_shipped" not in kinds(env)
+
+
+def test_a_kit_of_an_expired_award_still_goes(env: Env) -> None:
+    """An award that expired was still achieved: its kit is shipped."""
+    earn(env)
+    (kit,) = env.service.kits_of("ada")
+    env.clock.advance(timedelta(days=3 * 366))
+    assert KitStatus.SHIPPED == env.service.ship_kit(kit.kit_id).status
+
+
+@given(
+    revoked_after=st.one_of(st.none(), st.integers(min_value=0, max_value=100)),
+    asked_after=st.integers(min_value=0, max_value=100),
+)
+def test_a_kit_is_kept_exactly_while_its_grant_is_not_revoked(
+    revoked_after: int | None, asked_after: int
+) -> None:
+    """kit_award_kept is true exactly before the grant's revocation (or when none),
+    and require_kit_award_kept refuses exactly when it is false."""
+    revoked_at = None if revoked_after is None else START + timedelta(hours=revoked_after)
+    grant = AwardGrant("g-1", "scs-endpoint", START, revoked_at=revoked_at)
+    state = CandidateAwards("ada", grants=(grant,))
+    kit = rules.new_kit(kit_id="k", candidate_id="ada", grant=grant, recipient=ADA, at=START)
+    held = rules.new_kit(kit_id="h", candidate_id="ada", grant=grant, recipient=None, at=START)
+    at = START + timedelta(hours=asked_after)
+    kept = revoked_at is None or at < revoked_at
+    assert kept == rules.kit_award_kept(state, kit, at)
+    assert kept == rules.releasable(held, ADA, state, at)
+    if kept:
+        rules.require_kit_award_kept(state, kit, at)
+    else:
+        with pytest.raises(IllegalTransition):
+            rules.require_kit_award_kept(state, kit, at)
+
+
 def test_kit_notices_off_sends_no_kit_mail_but_the_kit_still_goes(env: Env) -> None:
     """With the achievement_kits notification off no kit e-mail is sent; the kit itself
     is still held, released and shipped (the document lets people refuse notifications,
@@ -269,7 +335,7 @@ def test_static_directory_answers_the_kit_methods() -> None:
 # -- whatever the order: never shipped without an address -------------------------------------
 
 STEPS = st.lists(
-    st.sampled_from(["earn", "drop", "address", "release", "ship", "deliver", "notices"]),
+    st.sampled_from(["earn", "drop", "address", "release", "ship", "deliver", "notices", "revoke"]),
     max_size=14,
 )
 
@@ -277,9 +343,10 @@ STEPS = st.lists(
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])
 def test_a_kit_is_never_shipped_without_a_postal_address(backend: str, tmp_path: Path) -> None:
     """Whatever the order of earning, removing and adding the address, releasing,
-    shipping and delivering: a kit is shipped only while an address is on file and to
-    that address; a held kit always has its reason; after release with an address on
-    file nothing stays held."""
+    shipping, delivering and revoking: a kit is shipped only while an address is on
+    file, to that address, and while its award is not revoked; a held kit always has
+    its reason; after release with an address on file nothing stays held but the
+    kit of a revoked award."""
     counter = iter(range(10_000))
 
     @settings(
@@ -303,7 +370,7 @@ def test_a_kit_is_never_shipped_without_a_postal_address(backend: str, tmp_path:
                 _check(env, on_file)
             if on_file:
                 env.service.release_held_kits("ada")
-                assert () == env.service.held_kits("ada")
+                assert _revoked(env) or () == env.service.held_kits("ada")
         finally:
             store.close()
 
@@ -325,17 +392,27 @@ def _step(env: Env, step: str, on_file: bool) -> bool:
         env.service.release_held_kits("ada")
     elif step == "notices":
         env.people.set_kit_notices("ada", not env.people.kit_notices_to("ada"))
+    elif step == "revoke" and kits and not _revoked(env):
+        env.clock.advance(timedelta(hours=1))
+        env.service.revoke("ada", kits[0].award_id, reason="misconduct")
     for kit in kits:
         if step == "ship" and kit.status in (KitStatus.HELD, KitStatus.QUEUED):
             try:
                 shipped = env.service.ship_kit(kit.kit_id)
+            except IllegalTransition as exc:
+                assert _revoked(env) and "award_revoked" == exc.code  # noqa: PT017
             except Conflict as exc:
                 assert not on_file and "no_postal_address" == exc.code  # noqa: PT017
             else:
-                assert on_file and ADA == shipped.address
+                assert on_file and not _revoked(env) and ADA == shipped.address
         elif step == "deliver" and kit.status is KitStatus.SHIPPED:
             env.service.deliver_kit(kit.kit_id)
     return on_file
+
+
+def _revoked(env: Env) -> bool:
+    """Whether the candidate's award (the one that made the kit) was revoked."""
+    return any(g.revoked_at is not None for g in env.service.grants_of("ada"))
 
 
 def _check(env: Env, on_file: bool) -> None:

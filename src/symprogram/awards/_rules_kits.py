@@ -17,7 +17,11 @@ the candidate's contact information, so:
   the candidate choose is the *notifications*: "manage notifications you may or
   may not want to receive". The ``achievement_kits`` notification setting
   therefore decides whether the e-mails *about* kits (held, shipped) are sent
-  (:func:`kit_notice`), never whether the kit itself is made or shipped.
+  (:func:`kit_notice`), never whether the kit itself is made or shipped;
+* a kit celebrates an award: once the grant that made it is revoked, the kit is
+  neither released nor shipped (:func:`kit_award_kept`,
+  :func:`require_kit_award_kept`). An award that merely expired was still
+  achieved, so its kit still goes out.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ __all__ = [
     "KIT_NOTICES_OFF",
     "POSTAL_ADDRESS_ON_FILE",
     "erased_kit",
+    "kit_award_kept",
     "kit_delivered",
     "kit_destination",
     "kit_notice",
@@ -53,6 +58,7 @@ __all__ = [
     "new_kit",
     "queue_kit",
     "releasable",
+    "require_kit_award_kept",
     "require_kit_destination",
     "require_shippable",
 ]
@@ -172,9 +178,44 @@ def kits_to_release(state: CandidateAwards, recipient: KitAddress | None) -> tup
     return state.kit_ids
 
 
-def releasable(kit: KitFulfilment, recipient: KitAddress | None) -> bool:
-    """Whether ``kit`` is held and may now be released to ``recipient``."""
-    return kit.status is KitStatus.HELD and bool(kit_destination(recipient))
+def releasable(
+    kit: KitFulfilment,
+    recipient: KitAddress | None,
+    state: CandidateAwards | None = None,
+    at: datetime | None = None,
+) -> bool:
+    """Whether ``kit`` is held and may now be released to ``recipient``: with
+    ``state`` and ``at``, also only while the grant that made it is not revoked
+    (:func:`kit_award_kept`)."""
+    kept = state is None or at is None or kit_award_kept(state, kit, at)
+    return kit.status is KitStatus.HELD and bool(kit_destination(recipient)) and kept
+
+
+def kit_award_kept(state: CandidateAwards, kit: KitFulfilment, at: datetime) -> bool:
+    """Whether the grant that made ``kit`` is not revoked as of ``at``.
+
+    A grant ``state`` does not list (data erased, or a kit from elsewhere) is not
+    revoked by this rule: erasure has its own refusal.
+    """
+    for grant in state.grants:
+        if grant.grant_id == kit.grant_id:
+            return grant.revoked_at is None or at < grant.revoked_at
+    return True
+
+
+def require_kit_award_kept(state: CandidateAwards, kit: KitFulfilment, at: datetime) -> None:
+    """Refuse to release or ship ``kit`` once the grant that made it is revoked.
+
+    Raises:
+        IllegalTransition: ``award_revoked`` (``details``: the kit and award IDs).
+    """
+    if not kit_award_kept(state, kit, at):
+        raise IllegalTransition(
+            f"kit {kit.kit_id} celebrates {kit.award_id}, which was revoked",
+            field="award_id",
+            code="award_revoked",
+            details={"kit_id": kit.kit_id, "award_id": kit.award_id},
+        )
 
 
 # The status a kit must have to move to each status (shipping also takes a held kit

@@ -134,7 +134,8 @@ class Kits(FlowBase):
         """Queue every held kit of the candidate now that a postal address is on file.
 
         Returns the kits released (none while no address is on file, nor for a
-        candidate whose awards data was erased). A kit that is not as the
+        candidate whose awards data was erased; a kit whose award was revoked stays
+        held). A kit that is not as the
         candidate's history says (:func:`~symprogram.awards.rules.kit_anchored`: a
         row put back as held after its release or shipping) is left as it is.
         ``Program`` calls it, in the same unit of work, when the accounts context
@@ -154,7 +155,7 @@ class Kits(FlowBase):
             said: list[tuple[str, Mapping[str, Any] | None]] | None = None
             for kit_id in rules.kits_to_release(state, recipient):
                 kit = self._repo.kit(tx, kit_id)
-                if recipient is None or not rules.releasable(kit, recipient):
+                if recipient is None or not rules.releasable(kit, recipient, state, now):
                     continue
                 if said is None:  # the history, read once for the kits to release
                     said = list(self._history.ledger.said_entries(tx, cid))
@@ -180,7 +181,8 @@ class Kits(FlowBase):
 
         Raises:
             IllegalTransition: ``illegal_kit_transition`` (already shipped or delivered),
-                ``account_erased`` (the candidate's data was erased).
+                ``account_erased`` (the candidate's data was erased),
+                ``award_revoked`` (the grant that made the kit was revoked).
             IntegrityError: ``record_corrupt``: the stored kit is not as its
                 candidate's history says (a row put back from before its shipping).
             Conflict: ``no_postal_address``.
@@ -193,7 +195,11 @@ class Kits(FlowBase):
         with self._store.transaction() as tx:
             kit, state = self._named_kit(tx, kid)
             rules.require_not_erased(state)
+            # the awards record locked and checked: a revocation racing the shipping
+            # is either seen here or waits for it
+            state = self._anchored(tx, self._locked(tx, kit.candidate_id))
             kit = self._anchored_kit(tx, kit)
+            rules.require_kit_award_kept(state, kit, now)
             address = rules.require_shippable(kit, self._kit_recipient(kit.candidate_id))
             if kit.status is KitStatus.HELD:
                 kit = self._release(tx, kit, address, now)
