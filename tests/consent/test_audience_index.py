@@ -10,10 +10,11 @@ notices, erasure, published policy versions and clock moves, at present, past
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -514,3 +515,54 @@ def test_a_sealed_entry_is_vouched_for_only_as_it_was_sealed(
         assert not consent_rules.text_vouched(ring, key, json.dumps(changed))
         assert consent_rules.seal_wrong(ring, key, json.dumps(changed))
     assert consent_rules.text_vouched(None, key, json.dumps(changed))
+
+
+class _MarkerUnseen:
+    """A unit of work that does not see the index marker, as on a server when a
+    concurrent first writer committed it after this unit of work's snapshot."""
+
+    def __init__(self, tx: Any) -> None:
+        self._tx = tx
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+    def load(self, kind: str, key: str) -> Any:
+        return None if (kind, key) == (META_KIND, AUDIENCE_MARKER) else self._tx.load(kind, key)
+
+
+class _MarkerUnseenStore:
+    """A store whose units of work are :class:`_MarkerUnseen`."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    @contextlib.contextmanager
+    def transaction(self, **options: Any) -> Iterator[Any]:
+        with self._store.transaction(**options) as tx:
+            yield _MarkerUnseen(tx)
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_a_marker_written_by_a_concurrent_first_writer_is_harmless(
+    store: Store, clock: FixedClock, many: bool
+) -> None:
+    """Two first writers of an empty store both write the index marker; the second
+    one's refused insert changes nothing, also in a batch (``record_gathered_many``,
+    which the bulk registration calls) whose writes are sent at the end."""
+    with store.transaction() as tx:
+        tx.save(META_KIND, AUDIENCE_MARKER, canonical_json({"format": 1}), 0)
+    consent = ConsentService(_MarkerUnseenStore(store), clock)  # type: ignore[arg-type]
+    gathered = [(s, "other_activities", ["email"]) for s in ("a1", "B2")]
+    if many:
+        consent.record_gathered_many(gathered)
+    else:
+        for subject, activity, items in gathered:
+            consent.record_gathered(subject, activity, items)
+    for subject in ("a1", "B2"):
+        assert consent.verify(subject).ok
+        assert 1 == len(consent.history(subject))
+    assert _has_marker(store)

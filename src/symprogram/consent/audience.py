@@ -40,7 +40,14 @@ from symprogram.decisions import Decision
 from symprogram.errors import ConcurrencyError, IntegrityError, StorageError
 from symprogram.events import Ledger
 from symprogram.ledger_keys import LedgerKeys
-from symprogram.persistence import Record, Store, Transaction, decode_stored, load_many
+from symprogram.persistence import (
+    Record,
+    Store,
+    Transaction,
+    WriteBuffer,
+    decode_stored,
+    load_many,
+)
 from symprogram.serialization import canonical_json, json_value
 
 __all__ = ["CACHE_LIMIT", "AudienceIndex", "Projections"]
@@ -257,8 +264,11 @@ class AudienceIndex:
         elif state is None and not tx.scan(STATE_KIND, limit=1):
             # Not remembered: the unit of work may still roll back. A concurrent
             # first writer may have saved it already (a refused insert is harmless).
+            # Saved on the unit of work itself, never through a write buffer: a
+            # buffer would send it at its flush, where that refusal is not caught.
+            target = tx.tx if isinstance(tx, WriteBuffer) else tx
             with contextlib.suppress(ConcurrencyError):
-                tx.save(META_KIND, AUDIENCE_MARKER, _MARKER_DATA, 0)
+                target.save(META_KIND, AUDIENCE_MARKER, _MARKER_DATA, 0)
         else:
             self.known = False
 
