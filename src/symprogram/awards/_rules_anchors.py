@@ -485,7 +485,9 @@ def disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> bool:
     """Whether the stored ``disclosure`` shows what its candidate's history ``entries``
     (oldest first) say of it: published there, with the awards, expiry and
     revocation its entries give it (as :func:`awards_differences` compares them). A
-    disclosure row put back from before its revocation is not. When an erased entry
+    disclosure row put back from before its revocation is not, nor, after
+    ``awards_erased``, one not in the erased form (put back from before the
+    erasure, it would show the holder's name again). When an erased entry
     hides which disclosure it published, or which one it revoked, what it hides is
     taken as anchored. The holder name and recipient are not compared here (only
     by :func:`awards_differences`).
@@ -507,6 +509,8 @@ def disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> bool:
     for kind, data in entries:
         if kind in (_PUBLISHED, _WITHDRAWN):
             said.disclosure(kind, data)
+        elif kind == _ERASED and not _erased_disclosure(disclosure):
+            return False  # put back from before the erasure: it names the person again
     did = disclosure.disclosure_id
     want = said.disclosures.get(did)
     if want is None:
@@ -520,8 +524,9 @@ def kit_anchored(kit: KitFulfilment, entries: SaidEntries) -> bool:
     for its award), with the status its later entries give it (as
     :func:`awards_differences` compares them). A kit row put back from before it was
     released, shipped or delivered (a shipped kit put back as queued, which would
-    ship again) is not. When an erased entry hides which kit it was about, what it
-    hides is taken as anchored.
+    ship again) is not, nor, after ``awards_erased``, one that holds an address
+    other than the erased one (put back from before the erasure). When an erased
+    entry hides which kit it was about, what it hides is taken as anchored.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -539,6 +544,8 @@ def kit_anchored(kit: KitFulfilment, entries: SaidEntries) -> bool:
     for kind, data in entries:
         if kind in _KIT_STATUS:
             said.kit(kit.candidate_id, kind, data)
+        elif kind == _ERASED and kit.address not in (None, ERASED_KIT_ADDRESS):
+            return False  # put back from before the erasure: it holds the address again
     want = said.kits.get(kit.kit_id)
     if want is None:
         return not said.all_kits

@@ -282,11 +282,27 @@ class Publishing(FlowBase):
         return disclosure
 
     def disclosures_of(self, candidate_id: str) -> tuple[Disclosure, ...]:
-        """The candidate's disclosures, oldest first."""
+        """The candidate's disclosures, oldest first.
+
+        Each is checked against the candidate's history
+        (:func:`~symprogram.awards.rules.disclosure_anchored`, the history read
+        once): a row put back from before its revocation, or from before the
+        erasure of the candidate's awards data (it would show their name again), is
+        refused.
+
+        Raises:
+            IntegrityError: a stored disclosure is not as the candidate's history
+                says (``record_corrupt``).
+        """
         cid = self._candidate(candidate_id)
         with self._store.transaction(readonly=True) as tx:
             state = self._repo.candidate(tx, cid)
-            return tuple(self._repo.disclosure(tx, d) for d in state.disclosure_ids)
+            found = tuple(self._repo.disclosure(tx, d) for d in state.disclosure_ids)
+            if found:
+                said = list(self._history.ledger.said_entries(tx, cid))
+                for disclosure in found:
+                    rules.require_disclosure_anchored(disclosure, said)
+            return found
 
     def verification_log(
         self, candidate_id: str, disclosure_id: str
