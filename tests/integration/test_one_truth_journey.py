@@ -12,10 +12,13 @@ and ``consent.audience`` agree.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -29,7 +32,7 @@ from symprogram import Program
 from symprogram.accounts import ContactDetails
 from symprogram.clock import FixedClock
 from symprogram.consent import LegalBasis, PolicyCatalogue
-from symprogram.errors import IllegalTransition, ValidationError
+from symprogram.errors import IllegalTransition, StorageError, ValidationError
 
 #: The account's marketing categories and the consent purposes they are.
 MARKETING = {"newsletters": "newsletters", "offers": "special_offers"}
@@ -373,3 +376,34 @@ TestOneTruthOnSQLite = OneTruthOnSQLite.TestCase
 TestOneTruthOnSQLite.settings = _SETTINGS
 TestOneTruthOnTheOptInReading = OneTruthOnTheOptInReading.TestCase
 TestOneTruthOnTheOptInReading.settings = _SETTINGS
+
+
+def test_a_switch_answers_from_inside_its_unit_of_work(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The setting a switch returns is read inside the switch's unit of work: no unit
+    of work is opened after it commits, so nothing then (here a database that fails
+    every later unit of work) can fail a call whose switch, history entry and
+    consent record are saved."""
+    cid = register_active(program)
+    store = program.store
+    opened = store.transaction
+    depth, committed = [0], [0]
+
+    @contextlib.contextmanager
+    def failing_after_commit(**options: Any) -> Iterator[Any]:
+        if committed[0] and not depth[0]:
+            raise StorageError("the database went away", code="database_unavailable")
+        depth[0] += 1
+        try:
+            with opened(**options) as tx:
+                yield tx
+        finally:
+            depth[0] -= 1
+            committed[0] += not depth[0]
+
+    monkeypatch.setattr(store, "transaction", failing_after_commit)
+    setting = program.accounts.set_notification_preference(cid, "newsletters", False)
+    monkeypatch.setattr(store, "transaction", opened)
+    assert not setting.effective
+    assert ("opted_out",) == program.consent.may_use(cid, "newsletters").codes

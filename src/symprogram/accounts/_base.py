@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -53,6 +54,8 @@ from symprogram.tokens import TokenPurpose, Tokens
 if TYPE_CHECKING:
     from symprogram.accounts.service import AccountsSettings
 
+
+_log = logging.getLogger("symprogram.accounts")
 
 __all__ = [
     "ACCOUNT_PURPOSES",
@@ -187,16 +190,18 @@ class FlowBase(DeliversAfterCommit):
         """:meth:`_in_unit` for housekeeping after a call's own unit of work (a sweep of
         records nobody can use any more): ``None`` where it still lost a race after
         its re-runs (a deadlock or a stale version beside concurrent calls on a
-        database server). The call's own work is committed by then, so the call must
-        not fail for it; the next call sweeps from the same place."""
+        database server), or failed otherwise (a statement timeout, a lost
+        connection, a full disk: logged on the ``symprogram.accounts`` logger). The
+        call's own work is committed by then, so the call must not fail for it; the
+        next call sweeps from the same place."""
         try:
             return self._in_unit(fn)
         except ConcurrencyError:
             return None
         except StorageError as error:
-            if error.details.get("retryable"):
-                return None
-            raise
+            if not error.details.get("retryable"):
+                _log.warning("a sweep after a committed call failed: %s", error.code)
+            return None
 
     def _sweep_leftovers(self, now: datetime) -> None:
         """Delete a few records nobody needs any more, in a unit of work of their own,

@@ -10,6 +10,8 @@ decides, gated by :class:`~symprogram.accounts.ports.MarketingConsent` if any.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import attrs
 
 from symprogram._checks import check_enum
@@ -99,7 +101,9 @@ class Preferences(FlowBase):
                     tx,
                     NotificationPreferenceChanged(key, now, category=str(chosen), enabled=enabled),
                 )
-        return self._setting(candidate, chosen)
+            # answered inside the unit of work, at its instant: nothing after the
+            # commit can fail a call whose switch is saved
+            return self._setting(candidate, chosen, now)
 
     def _choices(self, category: NotificationCategory) -> MarketingChoices | None:
         """The consent port that keeps ``category``'s choices, if any."""
@@ -107,15 +111,18 @@ class Preferences(FlowBase):
             return self._consent
         return None
 
-    def _setting(self, candidate: Candidate, category: NotificationCategory) -> NotificationSetting:
+    def _setting(
+        self, candidate: Candidate, category: NotificationCategory, now: datetime | None = None
+    ) -> NotificationSetting:
         consent = self._consent
         if consent is None or category not in MARKETING_CATEGORIES:
             return rules.notification_setting(candidate, category, None)
         subject = candidate.candidate_id
+        at = self._now() if now is None else now
         if self._choices(category) is not None:
-            allowed = bool(consent.may_contact(subject, str(category), self._now()))
+            allowed = bool(consent.may_contact(subject, str(category), at))
             return rules.marketing_setting(candidate, category, allowed)
         answer = None
         if candidate.preferences.chosen(category):
-            answer = bool(consent.may_contact(subject, str(category), self._now()))
+            answer = bool(consent.may_contact(subject, str(category), at))
         return rules.notification_setting(candidate, category, answer)
