@@ -397,6 +397,17 @@ def test_after_the_erasure_account_erased_stays_the_last_history_entry(
     assert program.history.verify(cid).ok
 
 
+def test_the_tracking_text_of_a_shipped_kit_is_erased(program: Program) -> None:
+    """A carrier's tracking text names the parcel (here its recipient too): the erasure
+    replaces it, and the history still verifies."""
+    seeded = seed(program)
+    program.awards.ship_kit(seeded.kit_id, tracking="RM 123 for Ada Lovelace")
+    program.erase_person(seeded.cid, reason=REASON)
+    kit = program.awards.get_kit(seeded.kit_id)
+    assert (ERASED_KIT_ADDRESS, ERASED_TEXT) == (kit.address, kit.tracking)
+    assert program.history.verify(seeded.cid).ok
+
+
 def test_a_pending_account_erased_cannot_be_activated(program: Program) -> None:
     """The activation link of an erased pending account raises ``account_erased``."""
     receipt = program.accounts.accept_terms(path="create_account")

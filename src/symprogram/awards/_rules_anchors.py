@@ -72,6 +72,7 @@ from symprogram._anchors import (
     said_pairs,
     said_text,
 )
+from symprogram.awards._rules_kits import is_erased_kit
 from symprogram.awards.events import (
     AwardGranted,
     AwardRenewed,
@@ -88,7 +89,6 @@ from symprogram.awards.events import (
     KitShipped,
 )
 from symprogram.awards.models import (
-    ERASED_KIT_ADDRESS,
     ERASED_TEXT,
     AwardGrant,
     CandidateAwards,
@@ -390,7 +390,7 @@ def _erasure_differences(
     if kits is not None:
         for kid in sorted(listed | kits.keys()):
             kit = kits.get(kid)
-            if kit is None or kit.address not in (None, ERASED_KIT_ADDRESS):
+            if kit is None or not is_erased_kit(kit):
                 found.append(AggregateDifference(KIT_KIND, kid, "erased", None, "erased"))
     return found
 
@@ -524,8 +524,8 @@ def kit_anchored(kit: KitFulfilment, entries: SaidEntries) -> bool:
     for its award), with the status its later entries give it (as
     :func:`awards_differences` compares them). A kit row put back from before it was
     released, shipped or delivered (a shipped kit put back as queued, which would
-    ship again) is not, nor, after ``awards_erased``, one that holds an address
-    other than the erased one (put back from before the erasure). When an erased
+    ship again) is not, nor, after ``awards_erased``, one not in the erased form
+    (:func:`is_erased_kit`: put back from before the erasure). When an erased
     entry hides which kit it was about, what it hides is taken as anchored.
 
     Example:
@@ -544,7 +544,7 @@ def kit_anchored(kit: KitFulfilment, entries: SaidEntries) -> bool:
     for kind, data in entries:
         if kind in _KIT_STATUS:
             said.kit(kit.candidate_id, kind, data)
-        elif kind == _ERASED and kit.address not in (None, ERASED_KIT_ADDRESS):
+        elif kind == _ERASED and not is_erased_kit(kit):
             return False  # put back from before the erasure: it holds the address again
     want = said.kits.get(kit.kit_id)
     if want is None:

@@ -33,6 +33,7 @@ import attrs
 
 from symprogram.awards.models import (
     ERASED_KIT_ADDRESS,
+    ERASED_TEXT,
     AwardGrant,
     CandidateAwards,
     KitAddress,
@@ -48,6 +49,7 @@ __all__ = [
     "KIT_NOTICES_OFF",
     "POSTAL_ADDRESS_ON_FILE",
     "erased_kit",
+    "is_erased_kit",
     "kit_award_kept",
     "kit_delivered",
     "kit_destination",
@@ -311,5 +313,13 @@ def kit_delivered(kit: KitFulfilment, at: datetime) -> KitFulfilment:
 
 
 def erased_kit(kit: KitFulfilment) -> KitFulfilment:
-    """``kit`` addressed to :data:`~symprogram.awards.models.ERASED_KIT_ADDRESS`."""
-    return attrs.evolve(kit, address=ERASED_KIT_ADDRESS)
+    """``kit`` addressed to :data:`~symprogram.awards.models.ERASED_KIT_ADDRESS`, its
+    tracking text (the carrier's number, which names the parcel and its recipient)
+    replaced by :data:`~symprogram.awards.models.ERASED_TEXT`."""
+    tracking = None if kit.tracking is None else ERASED_TEXT
+    return attrs.evolve(kit, address=ERASED_KIT_ADDRESS, tracking=tracking)
+
+
+def is_erased_kit(kit: KitFulfilment) -> bool:
+    """Whether ``kit`` has the form :func:`erased_kit` gives it (or was never addressed)."""
+    return kit.address in (None, ERASED_KIT_ADDRESS) and kit.tracking in (None, ERASED_TEXT)
