@@ -416,3 +416,35 @@ def test_a_record_stored_before_reminders_reads_as_never_reminded() -> None:
     assert (grant, None) == (read, read.reminded_expiry)
     state = CandidateAwards("c-1", grants=(read,))
     assert (read,) == award_rules.reminders_due(state, LO + 350 * DAY, 60 * DAY)
+
+
+@given(
+    expires_at=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    opens_before=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=90)),
+)
+def test_the_reminder_names_the_instant_the_award_ends(
+    expires_at: datetime, opens_before: timedelta
+) -> None:
+    """The reminder and the disclosure e-mail name the expiry to the minute in UTC, not
+    as a bare day: an award expiring at 2014-03-01 00:00 UTC is no longer valid on
+    2014-03-01, so "expires on 2014-03-01" would name a day it cannot be renewed."""
+    from symprogram.awards.messages import disclosure_message, expiry_reminder_message, moment
+
+    opens = expires_at - opens_before
+    advice = award_rules.RenewalAdvice(renewable=True, opens_at=opens, requirement=None)
+    reminder = expiry_reminder_message(
+        to="ada@example.com", award_name="SCS", award_id="scs", grant_id="g",
+        expires_at=expires_at, advice=advice,
+    )  # fmt: skip
+    named = f"{expires_at:%Y-%m-%d %H:%M} UTC"
+    assert named == moment(expires_at)
+    assert f"expires at {named}" in reminder.subject
+    assert f"expires at {named}" in reminder.body
+    assert f"renew it from {opens:%Y-%m-%d %H:%M} UTC" in reminder.body
+    shared = disclosure_message(
+        to="hr@example.com", holder_name="Ada", award_names=["SCS"], code="c",
+        disclosure_id="d", award_ids=("scs",), expires_at=expires_at,
+    )  # fmt: skip
+    assert f"until {named}." in shared.body

@@ -9,7 +9,7 @@ expires soon, which goes out only while the ``expiry_reminders`` notification is
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from symprogram.awards._rules_reminders import RenewalAdvice
 from symprogram.notify import Message
@@ -23,6 +23,7 @@ __all__ = [
     "expiry_reminder_message",
     "kit_held_message",
     "kit_shipped_message",
+    "moment",
 ]
 
 DISCLOSURE_KIND = "award_disclosure"
@@ -38,6 +39,16 @@ EXPIRY_REMINDER_KIND = "award_expiry_reminder"
 """The ``kind`` of the reminder that an award expires soon."""
 
 
+def moment(at: datetime) -> str:
+    """``at`` as a reader takes it, to the minute and in UTC (``2014-03-01 00:00 UTC``).
+
+    An award expires at an instant: its expiry named as a bare date would read as a
+    day it is still valid, while at 00:00 UTC it has already ended (and in New York
+    it ended the evening before).
+    """
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def _renewal_text(advice: RenewalAdvice) -> str:
     if not advice.renewable:
         return (
@@ -47,7 +58,7 @@ def _renewal_text(advice: RenewalAdvice) -> str:
     when = (
         "You can renew it now"
         if advice.opens_at is None
-        else f"You can renew it from {advice.opens_at.date().isoformat()}"
+        else f"You can renew it from {moment(advice.opens_at)}"
     )
     needs = "" if advice.requirement is None else f"; renewing takes: {advice.requirement}"
     return f"{when}, before it expires{needs}."
@@ -68,12 +79,12 @@ def expiry_reminder_message(
     v.2007.507): sent only while the candidate's ``expiry_reminders`` notification
     is on. ``advice``: the catalogue's renewal window and requirements.
     """
-    day = expires_at.date().isoformat()
+    when = moment(expires_at)
     return Message(
         to=to,
         kind=EXPIRY_REMINDER_KIND,
-        subject=f"Your {award_name} expires on {day}",
-        body=f"Your award {award_name} expires on {day}. {_renewal_text(advice)}",
+        subject=f"Your {award_name} expires at {when}",
+        body=f"Your award {award_name} expires at {when}. {_renewal_text(advice)}",
         data={
             "award_id": award_id,
             "grant_id": grant_id,
@@ -137,7 +148,7 @@ def disclosure_message(
         subject=f"{holder_name} shared program awards with you",
         body=(
             f"{holder_name} has published these awards to you: {'; '.join(award_names)}.\n"
-            f"Verify them with the code {code} until {expires_at.date().isoformat()}."
+            f"Verify them with the code {code} until {moment(expires_at)}."
         ),
         data={
             "code": code,
