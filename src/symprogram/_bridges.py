@@ -340,9 +340,12 @@ class AccountsCandidateDirectory:
         return self._status(candidate_id) == "closed"
 
     def _status(self, candidate_id: str) -> str | None:
-        """The account's status (an ``AccountStatus`` value), ``None`` for no account."""
+        """The account's status (an ``AccountStatus`` value) as its history vouches
+        for it, ``None`` for no account; a row put back from before a suspension or
+        closure raises ``IntegrityError`` (``record_corrupt``) rather than answer
+        active."""
         try:
-            return str(self._accounts.get_candidate(candidate_id).status)
+            return str(self._accounts.get_account_status(candidate_id))
         except (NotFound, ValidationError):
             return None
 

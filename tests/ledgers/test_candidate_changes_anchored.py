@@ -104,6 +104,32 @@ def test_a_suspended_account_put_back_as_active_cannot_act(program: Program) -> 
     assert "active" == str(accounts.reinstate(cid).status)
 
 
+@pytest.mark.parametrize("change", ["suspend", "close"])
+def test_an_account_put_back_as_active_cannot_publish(program: Program, change: str) -> None:
+    """A suspended or closed account whose row is put back from before: publishing its
+    certifications to a third party, which needs an active account, is refused
+    (``record_corrupt``) and nothing is sent; ``get_account_status`` refuses the row,
+    while ``get_candidate`` answers it as stored."""
+    cid = register_active(program, "ada@example.com")
+    taken = program.clock.now()
+    program.awards.record_exam_result(cid, "250-315", 85, taken_at=taken)
+    program.awards.record_exam_result(cid, "ST0-091", 85, taken_at=taken)
+    program.awards.evaluate(cid)
+    rows = LedgerRows(program)
+    active = rows.get_record(CANDIDATES, cid)
+    getattr(program.accounts, change)(cid, "abuse")
+    rows.put_record(CANDIDATES, cid, active)
+    sent = len(_outbox(program).messages)
+    with pytest.raises(IntegrityError) as raised:
+        program.awards.publish(cid, ["scs-endpoint"], "hr@example.com")
+    assert ("record_corrupt", cid) == (raised.value.code, raised.value.details["key"])
+    program.deliver_pending()
+    assert sent == len(_outbox(program).messages)
+    with pytest.raises(IntegrityError):
+        program.accounts.get_account_status(cid)
+    assert "active" == str(program.accounts.get_candidate(cid).status)
+
+
 def test_a_candidate_written_in_by_hand_cannot_be_changed(program: Program) -> None:
     """A copy of Ada's row under an ID of its own, with no history: no staff status
     change, password change or claim acts on it."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from symprogram.accounts import rules
 from symprogram.accounts._base import FlowBase, candidate_key
-from symprogram.accounts.models import Candidate, ContactDetails, normalize_email
+from symprogram.accounts.models import AccountStatus, Candidate, ContactDetails, normalize_email
+from symprogram.accounts.storage import AccountsStorage
 from symprogram.decisions import Decision
 from symprogram.events import LedgerEntry
 from symprogram.ids import CandidateId
@@ -29,6 +30,31 @@ class Directory(FlowBase):
         """
         key = candidate_key(candidate_id)
         return self._read(lambda s: s.candidates.get(key))
+
+    def get_account_status(self, candidate_id: str | CandidateId) -> AccountStatus:
+        """The account's status as its history vouches for it: what a decision that
+        rests on the status reads (publishing needs an active account, a closed
+        account's disclosures show nothing).
+
+        The candidate and its history are read in one snapshot and compared
+        (:func:`~symprogram.accounts.rules.require_candidate_anchored`), so a row
+        put back from before a suspension or closure is not taken for an active
+        account; :meth:`get_candidate` answers the row as stored.
+
+        Raises:
+            ValidationError: not a candidate ID (``invalid_candidate_id``).
+            NotFound: no such candidate (``candidate_not_found``).
+            IntegrityError: the stored account is not as its history says
+                (``record_corrupt``).
+        """
+        key = candidate_key(candidate_id)
+
+        def read(store: AccountsStorage) -> AccountStatus:
+            candidate = store.candidates.get(key)
+            said = self._history.ledger.said_entries(store.tx, key)
+            return rules.require_candidate_anchored(candidate, said).status
+
+        return self._read(read)
 
     def find_by_email(self, email: str) -> Candidate | None:
         """Return the account using ``email`` (staff look-up; never exposed to the public).
