@@ -151,6 +151,40 @@ def test_register_many_without_hash_gives_an_unusable_password(world: World) -> 
     assert "invalid_credentials" == caught.value.code
 
 
+def test_an_account_opened_without_a_password_is_advised_to_set_one(world: World) -> None:
+    """ "advised of steps to complete the account activation process" (the Terms of Use
+    v.2007.507): a row without a hash is told, in its activation e-mail and once
+    active, to set a password with 'Forgot password'; a row with one is not; a resent
+    link gives the step for that case."""
+    hasher = ScryptHasher(n=2**4)
+    world.accounts.register_many(
+        [
+            contact("ada@example.com"),
+            BulkCandidate(contact("bob@example.org"), hasher.hash(PASSWORD)),
+        ]
+    )
+    step = "set one with 'Forgot password'"
+    ada, bob = (
+        world.outbox.last("activation", to=to) for to in ("ada@example.com", "bob@example.org")
+    )
+    assert (True, False) == (step in ada.body, step in bob.body)
+    world.accounts.activate(str(ada.data["token"]))
+    world.accounts.activate(str(bob.data["token"]))
+    active = [
+        world.outbox.last("account_activated", to=to)
+        for to in ("ada@example.com", "bob@example.org")
+    ]
+    assert [(True, False), (False, True)] == [
+        (step in m.body, m.data["password_set"]) for m in active
+    ]
+    world.register("cy@example.net")
+    world.accounts.resend_activation("cy@example.net")
+    assert (
+        "opened for you without a password"
+        in world.outbox.last("activation", to="cy@example.net").body
+    )
+
+
 def test_register_many_skips_known_and_repeated_addresses_quietly(world: World) -> None:
     """Known addresses (any case) and repeats are skipped with no change, no message, and
     only counted."""

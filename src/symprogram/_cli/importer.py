@@ -67,6 +67,7 @@ from symprogram.accounts import (
     ContactDetails,
 )
 from symprogram.accounts._text import fold_email
+from symprogram.accounts.ports import UNUSABLE_PREFIX
 from symprogram.errors import SymprogramError, ValidationError
 from symprogram.notify import Message, Outbox
 from symprogram.program import Program
@@ -87,9 +88,6 @@ __all__ = [
 SYSTEMATIC_ROWS = 100
 """When this many first rows are all refused the same way, the file is wrong: stop."""
 
-_UNUSABLE_PREFIX = "!unusable$"
-
-
 class UnusablePasswords:
     """A password hasher whose hashes no password ever matches.
 
@@ -101,7 +99,7 @@ class UnusablePasswords:
 
     def hash(self, password: str) -> str:
         """Return a random marker that does not depend on ``password``."""
-        return _UNUSABLE_PREFIX + secrets.token_hex(16)
+        return UNUSABLE_PREFIX + secrets.token_hex(16)
 
     def verify(self, password: str, encoded: str) -> bool:
         """Always ``False``."""

@@ -26,6 +26,7 @@ from symprogram.accounts.ports import (
     CANDIDATE_KIND,
     EMAIL_INDEX,
     REGISTRATION,
+    UNUSABLE_PREFIX,
     PersonalDataLedger,
     PersonalDataLedgerBatch,
 )
@@ -39,8 +40,6 @@ from symprogram.tokens import GENERATION_KIND, TokenPurpose
 
 __all__ = ["Bulk", "BulkCandidate", "BulkRegistrationReport"]
 
-UNUSABLE_PREFIX = "!unusable$"
-"""The start of an unusable password hash: one no hasher ever verifies."""
 _ROW_RANDOM_BYTES = 40
 """Random bytes drawn per row: 16 (acceptance ID) + 16 (unusable password) + 8 (reference)."""
 
@@ -131,6 +130,7 @@ class Bulk(AccountOpening):
         rules.offered_path(current, chosen, "terms_accepted_path")
         added: list[str] = []
         opened: list[tuple[Candidate, int]] = []
+        password_set: list[bool] = []  # per opened account: its row had a password
         # Drawn ahead so that the candidate IDs and every record keyed by them
         # are read in one batch each; the writes are sent in batches by flush().
         drawn = [CandidateId.generate().display for _ in rows]
@@ -155,6 +155,7 @@ class Bulk(AccountOpening):
                     buffer, store, bound, row.contact, encoded, now, gathered=False
                 )
                 opened.append((candidate, at))
+                password_set.append(row.password_hash is not None)
             self._record_gathered(opened, now)
             tokens = self._tokens.issue_many(
                 buffer,
@@ -166,8 +167,16 @@ class Bulk(AccountOpening):
             )
             expires = now + self.settings.activation_ttl
             outbox = [
-                messages.activation(candidate, token, expires, randoms[at + 64 : at + 80].upper())
-                for (candidate, at), token in zip(opened, tokens, strict=True)
+                messages.activation(
+                    candidate,
+                    token,
+                    expires,
+                    randoms[at + 64 : at + 80].upper(),
+                    password_set=chosen_password,
+                )
+                for (candidate, at), token, chosen_password in zip(
+                    opened, tokens, password_set, strict=True
+                )
             ]
             self._send(buffer, outbox)
             _flush(buffer)

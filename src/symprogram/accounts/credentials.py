@@ -14,10 +14,9 @@ from symprogram.accounts import messages, rules
 from symprogram.accounts._base import RESET, candidate_key
 from symprogram.accounts._credential_anchors import ANCHORED_ON_LOG_IN, CredentialAnchors
 from symprogram.accounts._links import LinkRequests
-from symprogram.accounts.bulk import UNUSABLE_PREFIX
 from symprogram.accounts.events import PasswordChanged, PasswordRehashed
 from symprogram.accounts.models import Candidate, normalize_email
-from symprogram.accounts.ports import CLIENT_LOGIN_LOG, LOGIN_LOG
+from symprogram.accounts.ports import CLIENT_LOGIN_LOG, LOGIN_LOG, UNUSABLE_PREFIX
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ids import CandidateId

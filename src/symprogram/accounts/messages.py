@@ -26,6 +26,7 @@ __all__ = [
     "password_changed",
     "password_reset",
     "registration_attempt",
+    "resent_activation",
 ]
 
 
@@ -89,10 +90,37 @@ def registration_attempt(
     )
 
 
+_SET_PASSWORD = "set one with 'Forgot password' on the log-in page"  # noqa: S105 (a step)
+
+_PASSWORD_STEPS = {
+    True: "",
+    False: (
+        f" Your account was opened for you without a password: once it is active, {_SET_PASSWORD}."
+    ),
+    None: (
+        " If your account was opened for you without a password, "
+        f"{_SET_PASSWORD} once it is active."
+    ),
+}
+
+
 def activation(
-    candidate: Candidate, token: str, expires: datetime, reference: str | None = None
+    candidate: Candidate,
+    token: str,
+    expires: datetime,
+    reference: str | None = None,
+    *,
+    password_set: bool | None = True,
 ) -> Message:
-    """The activation link of a new account, with its candidate ID."""
+    """The activation link of a new account, with its candidate ID and the steps to
+    complete the account activation process ("New users to the system will be issued
+    a candidate ID and advised of steps to complete the account activation process",
+    the Terms of Use v.2007.507).
+
+    ``password_set``: ``False`` for an account opened without a password (an
+    operator's import): the steps then include setting one; ``None`` when the
+    sender does not know (a resent link): the step is given for that case.
+    """
     return _notice(
         candidate,
         "activation",
@@ -101,6 +129,7 @@ def activation(
             f"Welcome, {candidate.contact.given_name}. Your candidate ID is "
             f"{candidate.candidate_id}. Follow the activation link to complete the account "
             f"activation process; it works once, until {expires.isoformat()}."
+            + _PASSWORD_STEPS[password_set]
         ),
         token=token,
         expires_at=expires.isoformat(),
@@ -108,13 +137,21 @@ def activation(
     )
 
 
-def account_activated(candidate: Candidate) -> Message:
-    """The confirmation that an account is active."""
+def resent_activation(candidate: Candidate, token: str, expires: datetime) -> Message:
+    """:func:`activation` for a link asked for again (``password_set`` unknown)."""
+    return activation(candidate, token, expires, password_set=None)
+
+
+def account_activated(candidate: Candidate, *, password_set: bool = True) -> Message:
+    """The confirmation that an account is active; for one without a password yet,
+    the step left: setting one."""
+    left = "" if password_set else f" It has no password yet: {_SET_PASSWORD} to log in."
     return _notice(
         candidate,
         "account_activated",
         "Your account is active",
-        f"Your account {candidate.candidate_id} is now active.",
+        f"Your account {candidate.candidate_id} is now active.{left}",
+        password_set=password_set,
     )
 
 

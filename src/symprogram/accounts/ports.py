@@ -53,6 +53,7 @@ __all__ = [
     "SCORE_REPORT_ADDRESS_KIND",
     "SCORE_REPORT_KIND",
     "SUPPORT_INCIDENT",
+    "UNUSABLE_PREFIX",
     "AcceptanceRepository",
     "CandidateDirectory",
     "CandidateRepository",
@@ -67,6 +68,10 @@ __all__ = [
     "RequestLog",
     "ScoreReportRepository",
 ]
+
+UNUSABLE_PREFIX = "!unusable$"
+"""The start of a stored password hash no hasher ever verifies: an account opened
+without a password (an operator's import), which sets one with a reset."""
 
 CANDIDATE_KIND = "candidate"
 """Candidates, keyed by candidate ID."""

@@ -25,7 +25,12 @@ from symprogram.accounts.models import (
     TermsAcceptance,
     TermsReceipt,
 )
-from symprogram.accounts.ports import REGISTRATION, PersonalDataLedger, PersonalDataLedgerStandIn
+from symprogram.accounts.ports import (
+    REGISTRATION,
+    UNUSABLE_PREFIX,
+    PersonalDataLedger,
+    PersonalDataLedgerStandIn,
+)
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.errors import Conflict
 from symprogram.ids import CandidateId
@@ -357,7 +362,9 @@ class Registration(AccountOpening, LinkRequests):
             candidate, event = rules.change_status(locked, AccountStatus.ACTIVE, now)
             candidate = store.candidates.save(candidate)
             self._record(tx, event)
-            self._send(tx, [messages.account_activated(candidate)])
+            encoded = store.credentials.password_hash(key) or ""
+            password_set = not encoded.startswith(UNUSABLE_PREFIX)
+            self._send(tx, [messages.account_activated(candidate, password_set=password_set)])
         return candidate
 
     def resend_activation(self, email: str) -> None:
@@ -381,5 +388,5 @@ class Registration(AccountOpening, LinkRequests):
             rules.may_resend_activation,
             self.settings.activation_ttl,
             self.settings.resend_limit,
-            messages.activation,
+            messages.resent_activation,
         )
