@@ -327,6 +327,35 @@ def test_case_escalation_and_remote_access(env: Env) -> None:
     assert env.service.verify("C-1").ok
 
 
+@pytest.mark.parametrize("end", ["expired", "cancelled"])
+def test_a_case_is_not_escalated_nor_diagnosed_once_the_agreement_ends(env: Env, end: str) -> None:
+    """ "The Policy describes the Support Services we provide to business customers for
+    Software covered under active Support Agreements" (the Enterprise Support page):
+    once the agreement expired or was cancelled, a case opened while it was active is
+    neither escalated nor diagnosed remotely (the reason is the coverage's, nothing is
+    written); it can still be closed."""
+    agreement(env, ends_on=date(2012, 3, 31))
+    env.service.open_case(
+        "C-1", case_id="CASE-1", product="NetBackup", severity="high", summary="x", by="c"
+    )
+    env.consent.give("C-1", env.service.catalogue.remote_access.version, env.clock.now())  # type: ignore[union-attr]
+    if end == "expired":
+        env.clock.advance(datetime(2012, 4, 1, tzinfo=UTC) - env.clock.now())
+    else:
+        env.service.cancel_agreement("A-1", by="sales", reason="not renewed")
+    snapshot = env.snapshot()
+    for step in (
+        lambda: env.service.escalate_case("CASE-1", by="eng1", reason="no progress"),
+        lambda: env.service.start_remote_session("CASE-1", by="eng1"),
+    ):
+        with pytest.raises(PermissionDenied) as caught:
+            step()
+        assert "no_active_agreement" == caught.value.code
+        assert f"agreement_{end}" in caught.value.details["reasons"]
+        assert snapshot == env.snapshot()
+    assert "closed" == env.service.close_case("CASE-1", by="eng1").status.value
+
+
 def test_open_case_needs_an_agreement(env: Env) -> None:
     """Support covers only software under an active agreement; nothing is stored otherwise."""
     agreement(env, ends_on=date(2012, 2, 1))

@@ -80,6 +80,20 @@ class _Base:
     ) -> CustomerEntitlements:
         return StoredHoldings(tx).get_or_empty(customer_id, for_update=for_update)
 
+    def _require_covered(self, tx: Transaction, case: SupportCase, at: datetime) -> None:
+        """Refuse to go on with ``case`` unless its customer is entitled to support for
+        its product (and release) at ``at``: the support services are provided "for
+        Software covered under active Support Agreements" (the Enterprise Support
+        page), so escalating a case or starting remote diagnostics on it stops once
+        the agreement expired or was cancelled; closing it does not.
+
+        Raises:
+            PermissionDenied: the first reason (``agreement_expired``, ...).
+        """
+        holdings = self._read_holdings(tx, case.customer_id)
+        coverage = self._coverage(tx, holdings, case.product, case.release, at)
+        rules.require_support(coverage, case)
+
     def _coverage(
         self,
         tx: Transaction,

@@ -66,9 +66,13 @@ class RemoteAccess(_Base):
     def start_remote_session(self, case_id: str, *, by: str) -> RemoteSession:
         """Start remote diagnostics on a case, only with express consent to the terms in force.
 
-        Refused when :meth:`may_start_remote_session` refuses the case's customer now.
+        Refused when :meth:`may_start_remote_session` refuses the case's customer now,
+        and once the customer is no longer entitled to support for the case's
+        product (remote diagnostics is a support service).
 
         Raises:
+            PermissionDenied: not entitled any more (the first reason, such as
+                ``agreement_expired``).
             PermissionDenied: no consent to the version in force
                 (``remote_access_consent_required``, details: ``terms_version``),
                 the catalogue offers no terms (``remote_access_not_offered``) or
@@ -85,6 +89,7 @@ class RemoteAccess(_Base):
             case = self._opened_case(tx, repo, case_id, for_update=True)
             decision = self._remote_decision(case.customer_id, now)
             rules.require_remote_session(case, decision)
+            self._require_covered(tx, case, now)
             version = str(decision.detail("terms_version"))
             case, session = rules.start_remote_session(case, terms_version=version, at=now, by=by)
             repo.save(case)

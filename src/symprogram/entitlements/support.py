@@ -24,6 +24,7 @@ from symprogram.entitlements.events import (
 from symprogram.entitlements.models import (
     MAX_TEXT,
     AgreementStatus,
+    CaseStatus,
     Grant,
     ProductLifecycle,
     SupportCase,
@@ -286,7 +287,13 @@ class Cases(_Base):
     def escalate_case(self, case_id: str, *, by: str, reason: str) -> SupportCase:
         """Escalate a case one level up the Global Escalation Process, recording who and why.
 
+        Only while the customer is entitled to support for the case's product: once
+        the agreement expired or was cancelled, the case can be closed but not
+        escalated.
+
         Raises:
+            PermissionDenied: not entitled any more; the code is the first reason
+                (``agreement_expired``, ``no_active_agreement``, ...).
             NotFound: ``entitlements_case_not_found``.
             IllegalTransition: closed (``case_closed``) or already at the top
                 level (``escalation_top_level``).
@@ -295,13 +302,10 @@ class Cases(_Base):
         now = self._now()
         with self._store.transaction() as tx:
             repo = StoredCases(tx)
-            case, step = rules.escalate(
-                self._catalogue,
-                self._opened_case(tx, repo, case_id, for_update=True),
-                at=now,
-                by=by,
-                reason=reason,
-            )
+            opened = self._opened_case(tx, repo, case_id, for_update=True)
+            if opened.status is not CaseStatus.CLOSED:  # a closed case answers case_closed
+                self._require_covered(tx, opened, now)
+            case, step = rules.escalate(self._catalogue, opened, at=now, by=by, reason=reason)
             saved = repo.save(case)
             event = CaseEscalated(
                 case.customer_id, now, case_id, step.from_level, step.to_level, by, reason
