@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from symprogram.accounts import (
     AccountStatus,
     IncidentStatus,
+    MessageAuthor,
     NotificationCategory,
     NotificationPreferences,
     TermsCatalogue,
@@ -227,6 +228,46 @@ def test_incident_transitions(incident, target, at, window) -> None:  # type: ig
     assert str(target) == event.status
     if target is IncidentStatus.RESOLVED:
         assert at == updated.resolved_at
+
+
+@settings(max_examples=80)
+@given(
+    sa.candidates(),
+    st.sampled_from(MessageAuthor),
+    st.booleans(),
+    instants(),
+)
+def test_only_support_changes_the_incidents_of_a_closed_account(  # type: ignore[no-untyped-def]
+    candidate, author, erased, at
+) -> None:
+    """On a closed account only customer support posts and moves incidents (the
+    candidate's own posting and reopening are refused ``account_closed``, as opening
+    one is); an erased account's incidents change no more (``account_erased``); and
+    no incident notice is mailed to a closed account, whoever acts."""
+    if erased:
+        candidate = attrs.evolve(candidate, status=AccountStatus.CLOSED, erased_at=at)
+    closed = candidate.status is AccountStatus.CLOSED
+    refused = "account_erased" if erased else None
+    if refused is None and closed and author is MessageAuthor.CANDIDATE:
+        refused = "account_closed"
+    if refused is None:
+        rules.require_incident_writer(candidate, author)
+    else:
+        with pytest.raises(IllegalTransition) as info:
+            rules.require_incident_writer(candidate, author)
+        assert refused == info.value.code
+    notice = rules.incident_notice_due(candidate, at)
+    assert (not closed) == notice.allowed
+    assert (("account_closed",) if closed else ("account_open",)) == notice.codes
+    notices = rules.notification_setting(candidate, NotificationCategory.PROGRAM_NOTICES, None)
+    assert notices.effective == notice.allowed
+
+
+def test_reopening_is_the_candidates_step_and_the_other_moves_supports() -> None:
+    """``-> open`` (a reopen) is the candidate's; taking up, resolving, closing support's."""
+    authors = {target: rules.incident_change_author(target) for target in IncidentStatus}
+    assert MessageAuthor.CANDIDATE == authors.pop(IncidentStatus.OPEN)
+    assert {MessageAuthor.SUPPORT} == set(authors.values())
 
 
 @settings(max_examples=80)

@@ -735,6 +735,37 @@ def test_incident_life_cycle_and_reopen_window(store: Store) -> None:
     assert 2 == len(world.accounts.get_incident(iid).messages)
 
 
+def test_support_winds_down_a_closed_accounts_incident_without_mailing_it(store: Store) -> None:
+    """Once the account is closed, nothing about its incidents is mailed to it: support
+    still answers, takes up, resolves and closes the incident (recorded in the
+    history), while the candidate's own message and reopening are refused
+    ``account_closed``, as opening an incident is."""
+    world = World(store)
+    cid = world.active().candidate_id
+    iid = world.accounts.open_incident(cid, title="Kit missing", body="Where?").incident_id
+    world.accounts.close(cid, reason="leaving the program")
+    sent = len(world.outbox)
+    assert_refused(
+        world,
+        IllegalTransition,
+        "account_closed",
+        world.accounts.post_incident_message,
+        iid,
+        author="candidate",
+        body="Still here",
+    )
+    world.accounts.post_incident_message(iid, author="support", body="Shipped today.")
+    assert IncidentStatus.IN_PROGRESS == world.accounts.start_incident(iid).status
+    assert IncidentStatus.RESOLVED == world.accounts.resolve_incident(iid).status
+    assert_refused(world, IllegalTransition, "account_closed", world.accounts.reopen_incident, iid)
+    assert IncidentStatus.CLOSED == world.accounts.close_incident(iid).status
+    assert sent == len(world.outbox)  # no incident_update to the closed account
+    kinds = [entry.kind for entry in world.history.history(cid)]
+    assert 1 == kinds.count("incident_message_posted")
+    assert 3 == kinds.count("incident_status_changed")
+    assert world.history.verify(cid).ok
+
+
 # -- history -------------------------------------------------------------------------------------
 
 

@@ -99,6 +99,9 @@ STEPS = (
     "start",
     "resolve",
     "close",
+    "reopen",
+    "candidate message",
+    "close account",
 )
 
 
@@ -108,8 +111,10 @@ def test_legitimate_account_records_never_report_a_mismatch(
     make_program: ProgramFactory, steps: list[str], erase: bool
 ) -> None:
     """Random preferences, claims (a second one by a stranger opens an incident for
-    the stranger), incidents and their messages and statuses, then perhaps an
-    erasure: neither account reports any ``aggregate_mismatch``."""
+    the stranger), incidents and their messages and statuses, perhaps the account's
+    closing (support still moves its incidents), then perhaps an erasure: neither
+    account reports any ``aggregate_mismatch``, and the incidents are answered (in
+    their erased form after the erasure: no false ``record_corrupt``)."""
     program = make_program("memory", ledger_key=KEY)
     cid = register_active(program, "ada@example.com")
     stranger = register_active(program, "eve@example.com")
@@ -127,8 +132,11 @@ def test_legitimate_account_records_never_report_a_mismatch(
                 accounts.claim_score_report(stranger, "REG-1", name="Ada Lovelace")
             elif step == "incident":
                 incidents.append(accounts.open_incident(cid, title="Kit", body="?").incident_id)
-            elif incidents and step == "message":
-                accounts.post_incident_message(incidents[-1], author="support", body="ok")
+            elif step == "close account":
+                accounts.close(cid, reason="leaving")
+            elif incidents and step.endswith("message"):
+                author = "candidate" if step.startswith("candidate") else "support"
+                accounts.post_incident_message(incidents[-1], author=author, body="ok")
             elif incidents:
                 getattr(accounts, f"{step}_incident")(incidents[-1])
     if erase:
@@ -136,6 +144,12 @@ def test_legitimate_account_records_never_report_a_mismatch(
     assert set() == _fields(program.history.verify(cid))
     assert set() == _fields(program.history.verify(stranger))
     assert () == program.history.verify_all()
+    answered = accounts.incidents_of(cid)  # a refused claim opens one too
+    assert set(incidents) <= {i.incident_id for i in answered}
+    assert list(answered) == [accounts.get_incident(i.incident_id) for i in answered]
+    assert [erase] * len(answered) == [account_rules.incident_erased(i) for i in answered]
+    for incident in accounts.incidents_of(stranger):
+        assert not account_rules.incident_erased(accounts.get_incident(incident.incident_id))
 
 
 def test_the_rule_skips_what_erased_entries_no_longer_say() -> None:

@@ -6,13 +6,15 @@ registers it on its account history (``AccountHistory.add_anchor_check``), so
 that ``history.verify`` and ``verify_all`` report a stored candidate whose
 status, address, erasure, credential digest or notification preferences differ
 from what the history says, whose address the ``candidate_email`` index does not
-give it, a score report or incident of the account that does, or a stored
+give it, a score report or incident of the account that does (after the
+account's erasure: an incident it lists not in its erased form), or a stored
 password hash (``account_credential``) that is not the one the history recorded
 (``aggregate_mismatch``; the rules are
 :func:`symprogram.accounts.rules.candidate_differences`,
 :func:`~symprogram.accounts.rules.account_records_differences` and
 :func:`~symprogram.accounts.rules.credential_differences`). It only reads: the
-candidate record, its credential and the reports and incidents its history names; when the
+candidate record, its credential, the reports its history names and the incidents
+its history names or the candidate lists; when the
 history says nothing of an account, only whether a candidate is stored (one is
 reported: it was written in by hand, or its history dropped).
 
@@ -73,7 +75,11 @@ def candidate_anchor_check(
         return mismatches(position, rules.candidate_differences(subject, candidate, pairs))
     numbers, incident_ids = rules.named_records(pairs)
     reports = {n: r for n in sorted(numbers) if (r := storage.score_reports.find(n))}
-    incidents = {i: n for i in sorted(incident_ids) if (n := storage.incidents.find(i))}
+    # The listed ones too: after the erasure no entry names them, and each is compared
+    # with its erased form (an incident put back from before the erasure is reported).
+    listed = () if candidate is None else candidate.incidents
+    wanted = sorted({*incident_ids, *listed})
+    incidents = {i: n for i in wanted if (n := storage.incidents.find(i))}
     email = rules.said_email(pairs)
     owner = None if email is None else storage.candidates.find_key_by_email(email)
     left = rules.former_emails(pairs)

@@ -30,7 +30,13 @@ The records the account owns are compared too (:func:`account_records_difference
   another account claim the report);
 - **incidents**: each ``incident_opened`` names an incident the account lists,
   open with one message; each ``incident_message_posted`` adds a message and each
-  ``incident_status_changed`` sets its status.
+  ``incident_status_changed`` sets its status;
+- **erased incidents**: after ``account_erased`` (its kind says it, even once the
+  data of the incident entries is dropped) every incident the account lists is
+  stored in the form the erasure gives it (:func:`incident_erased`: the title and
+  every message body the erased marker). A row put back from before the erasure
+  would show the person's title and messages again while the erased entries say
+  nothing of them.
 
 An entry whose data was erased says nothing of its field: the field is unknown
 until a later entry says it again, and an unknown field is not compared. A
@@ -73,6 +79,7 @@ from symprogram._anchors import (
     said_text,
 )
 from symprogram.accounts._rules_credentials import credential_digest
+from symprogram.accounts._rules_lifecycle import incident_erased
 from symprogram.accounts._text import fold_email
 from symprogram.accounts.events import (
     AccountErased,
@@ -523,6 +530,7 @@ class _Owned:
         self.incidents: dict[str, dict[str, object]] = {}
         self.all_claims = True  # no claim entry was erased
         self.all_incidents = True  # no incident entry was erased
+        self.erased = False  # the history records the account's erasure
 
     def preference(self, data: Mapping[str, Any] | None) -> None:
         category = said_text(data, "category")
@@ -567,6 +575,8 @@ def _owned(entries: SaidEntries) -> _Owned:
             owned.claim(data)
         elif kind in (_OPENED, _POSTED, _MOVED):
             owned.incident(kind, data)
+        elif kind == _ERASED:
+            owned.erased = True
     return owned
 
 
@@ -598,6 +608,19 @@ def _incidents(
     return found
 
 
+def _erased_incidents(
+    listed: Iterable[str], incidents: Mapping[str, Incident]
+) -> list[AggregateDifference]:
+    """After ``account_erased``: each incident the account lists (or the history
+    names) is stored in its erased form (field ``erased``; one missing too)."""
+    found = []
+    for incident_id in sorted({*listed, *incidents}):
+        incident = incidents.get(incident_id)
+        if incident is None or not incident_erased(incident):
+            found.append(AggregateDifference(INCIDENT_KIND, incident_id, "erased", None, "erased"))
+    return found
+
+
 def _preferences(candidate: Candidate, chosen: Mapping[str, object]) -> dict[str, object]:
     enabled = {str(category) for category in candidate.preferences.enabled}
     return {f"preferences[{category}]": category in enabled for category in chosen}
@@ -619,14 +642,17 @@ def account_records_differences(
         entries: the history's ``(kind, data)`` pairs, oldest first.
         reports: the stored score reports the history names (see
             :func:`named_records`), by registration number (one missing: not stored).
-        incidents: the stored incidents the history names, by ID.
+        incidents: the stored incidents the history names or the candidate lists,
+            by ID.
 
     Returns:
         one difference per preference (``preferences[CATEGORY]``) and listed claim
         or incident (``score_reports[NUMBER]``, ``incidents[ID]``) of the stored
         candidate, and per field of a report or incident that differs from the
         history, under that record's own kind and key (``claimed_by``;
-        ``incident``: not stored, ``status``, ``messages``).
+        ``incident``: not stored, ``status``, ``messages``; after
+        ``account_erased``, ``erased``: an incident the candidate lists, or that
+        is given, not stored in its erased form, see :func:`incident_erased`).
     """
     owned = _owned(entries)
     found: list[AggregateDifference] = []
@@ -643,6 +669,9 @@ def account_records_differences(
             )
     found += _reports(candidate_id, owned.claims, reports)
     found += _incidents(owned.incidents, incidents)
+    if owned.erased:
+        listed = () if candidate is None else candidate.incidents
+        found += _erased_incidents(listed, incidents)
     return tuple(found)
 
 
@@ -665,8 +694,10 @@ def incident_anchored(incident: Incident, entries: SaidEntries) -> bool:
     The changes of an incident ask it (taking it up, resolving, closing, reopening,
     posting a message): an incident row put back from before a later entry (a
     resolved or closed incident put back as open, a message dropped) is not the
-    history's. When an erased entry hides which incident it was about, what it
-    hides is taken as anchored.
+    history's, nor, after ``account_erased``, one not in its erased form
+    (:func:`incident_erased`: a row put back from before the erasure, showing the
+    person's title and messages again). When an erased entry hides which incident
+    it was about, what it hides is taken as anchored.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -680,8 +711,12 @@ def incident_anchored(incident: Incident, entries: SaidEntries) -> bool:
         >>> resolved = ("incident_status_changed", {"incident_id": "INC-1", "status": "resolved"})
         >>> incident_anchored(incident, [opened, resolved])
         False
+        >>> incident_anchored(incident, [("incident_opened", None), ("account_erased", {})])
+        False
     """
     owned = _owned(said_pairs(entries))
+    if owned.erased and not incident_erased(incident):
+        return False
     said = owned.incidents.get(incident.incident_id)
     if said is None:
         return not owned.all_incidents

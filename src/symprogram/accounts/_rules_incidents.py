@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 import attrs
 
 from symprogram._checks import check_transition, shown
+from symprogram.accounts._rules_lifecycle import require_not_erased, require_open
 from symprogram.accounts.events import IncidentOpened, IncidentStatusChanged
 from symprogram.accounts.models import (
+    AccountStatus,
     Candidate,
     Incident,
     IncidentCategory,
@@ -20,16 +22,22 @@ from symprogram.accounts.models import (
     IncidentStatus,
     MessageAuthor,
 )
+from symprogram.decisions import Decision, Reason
 from symprogram.errors import IllegalTransition, NotFound
 
 __all__ = [
+    "INCIDENT_NOTICE_ACCOUNT_CLOSED",
+    "INCIDENT_NOTICE_ACCOUNT_OPEN",
     "INCIDENT_TRANSITIONS",
     "MAX_INCIDENT_ID_LENGTH",
     "add_incident_message",
     "change_incident_status",
     "check_incident_id",
     "file_incident",
+    "incident_change_author",
+    "incident_notice_due",
     "open_incident",
+    "require_incident_writer",
 ]
 
 INCIDENT_TRANSITIONS: Mapping[IncidentStatus, frozenset[IncidentStatus]] = {
@@ -43,6 +51,12 @@ only allowed within the reopen window after resolution."""
 
 MAX_INCIDENT_ID_LENGTH = 64
 """Longest incident ID looked up; anything longer is unknown."""
+
+INCIDENT_NOTICE_ACCOUNT_OPEN = "account_open"
+"""Reason of an allowed :func:`incident_notice_due`: the account is not closed."""
+
+INCIDENT_NOTICE_ACCOUNT_CLOSED = "account_closed"
+"""Reason of a denied :func:`incident_notice_due`: the account is closed (or erased)."""
 
 
 def check_incident_id(incident_id: object) -> str:
@@ -147,3 +161,68 @@ def add_incident_message(incident: Incident, message: IncidentMessage) -> Incide
             code="incident_closed",
         )
     return attrs.evolve(incident, messages=(*incident.messages, message), updated_at=message.at)
+
+
+# -- incidents of a closed account ------------------------------------------------------------
+
+
+def incident_change_author(target: IncidentStatus) -> MessageAuthor:
+    """Who makes a status change of an incident: reopening one (``-> open``) is the
+    candidate's own step; taking it up, resolving and closing it are customer
+    support's.
+
+    Example:
+        >>> str(incident_change_author(IncidentStatus.OPEN))
+        'candidate'
+        >>> str(incident_change_author(IncidentStatus.CLOSED))
+        'support'
+    """
+    return MessageAuthor.CANDIDATE if target is IncidentStatus.OPEN else MessageAuthor.SUPPORT
+
+
+def require_incident_writer(candidate: Candidate, author: MessageAuthor) -> None:
+    """Refuse a change of one of ``candidate``'s incidents that ``author`` may not make.
+
+    Nothing changes an erased account's incidents. On a closed account the
+    candidate's own steps (posting a message, reopening: see
+    :func:`incident_change_author`) are refused, as opening an incident is; customer
+    support may still post, take up, resolve and close them, to wind the
+    conversation down (nothing is mailed to the account: :func:`incident_notice_due`).
+
+    Raises:
+        IllegalTransition: an erased account (``account_erased``); the candidate's
+            own step on a closed account (``account_closed``).
+    """
+    require_not_erased(candidate)
+    if author is MessageAuthor.CANDIDATE:
+        require_open(candidate)
+
+
+def incident_notice_due(candidate: Candidate, at: datetime | None = None) -> Decision:
+    """Whether the notice of a change of one of ``candidate``'s incidents (an
+    ``incident_update``, or ``incident_opened``) is mailed to the account.
+
+    Denied with ``account_closed`` for a closed account (an erased one included):
+    closing opts out of every contact channel, program notices included (as
+    :func:`~symprogram.accounts.rules.notification_setting` answers), so support's
+    changes of its incidents are recorded but not mailed. Allowed with
+    ``account_open`` otherwise.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from symprogram.accounts.models import ContactDetails
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> contact = ContactDetails("ada@example.com", "Ada", "Lovelace", "Acme", "Acme", "en")
+        >>> incident_notice_due(Candidate("SP-1", "closed", contact, at, at, at)).codes
+        ('account_closed',)
+        >>> bool(incident_notice_due(Candidate("SP-1", "suspended", contact, at, at, at)))
+        True
+    """
+    if candidate.status is AccountStatus.CLOSED:
+        return Decision.deny(
+            Reason(INCIDENT_NOTICE_ACCOUNT_CLOSED, "nothing is mailed to a closed account"),
+            at=at,
+        )
+    return Decision.allow(
+        Reason(INCIDENT_NOTICE_ACCOUNT_OPEN, "the account receives program notices"), at=at
+    )

@@ -33,6 +33,7 @@ __all__ = [
     "erase_account",
     "erased_incident",
     "erased_report",
+    "incident_erased",
     "known_emails",
     "report_erased",
     "reported_for",
@@ -248,3 +249,20 @@ def erased_incident(incident: Incident) -> Incident:
         title=ERASED_TEXT,
         messages=tuple(attrs.evolve(m, body=ERASED_TEXT) for m in incident.messages),
     )
+
+
+def incident_erased(incident: Incident) -> bool:
+    """Whether ``incident`` is an :func:`erased_incident`: its title and every message
+    body the erased marker. After the account's erasure every incident it lists has
+    this form (:func:`~symprogram.accounts.rules.incident_anchored`).
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from symprogram.accounts.rules import open_incident
+        >>> at = datetime(2012, 3, 1, tzinfo=timezone.utc)
+        >>> incident = open_incident("SP-1", "INC-1", title="Kit", category="general",
+        ...                          body="Where?", author="candidate", at=at)
+        >>> incident_erased(incident), incident_erased(erased_incident(incident))
+        (False, True)
+    """
+    return incident.title == ERASED_TEXT and all(m.body == ERASED_TEXT for m in incident.messages)

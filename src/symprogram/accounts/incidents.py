@@ -75,13 +75,14 @@ class Incidents(FlowBase):
         hand under an ID of its own) is not answered, nor one that is not as that
         candidate's history says (:func:`~symprogram.accounts.rules.incident_anchored`:
         a row put back from before a later entry, such as a resolved incident put
-        back as open): the read refuses it as the changes do. The record and the
+        back as open, or, after the account's erasure, a row that is not erased, put
+        back from before it): the read refuses it as the changes do. The record and the
         history are read in one read-only unit of work (one snapshot).
 
         Raises:
             NotFound: unknown incident (``incident_not_found``).
             IntegrityError: the stored incident is not as its candidate's history
-                says (``record_corrupt``).
+                says, or not erased after the account's erasure (``record_corrupt``).
         """
         checked = rules.check_incident_id(incident_id)
 
@@ -101,7 +102,7 @@ class Incidents(FlowBase):
             ValidationError: not a candidate ID (``invalid_candidate_id``).
             NotFound: no such candidate (``candidate_not_found``).
             IntegrityError: a stored incident is not as the candidate's history
-                says (``record_corrupt``).
+                says, or not erased after the account's erasure (``record_corrupt``).
         """
         key = candidate_key(candidate_id)
 
@@ -119,11 +120,19 @@ class Incidents(FlowBase):
     ) -> Incident:
         """Add a message from the candidate or customer support to an incident.
 
+        A message from support is mailed to the candidate (``incident_update``),
+        unless the account is closed (:func:`~symprogram.accounts.rules.incident_notice_due`:
+        nothing is mailed to a closed account). On a closed account only support may
+        post (:func:`~symprogram.accounts.rules.require_incident_writer`).
+
         Raises:
             NotFound: unknown incident (``incident_not_found``).
             IntegrityError: the stored incident is not as its candidate's history
-                says, a row put back from before a later entry (``record_corrupt``).
-            IllegalTransition: the incident is closed (``incident_closed``).
+                says, a row put back from before a later entry or, after the
+                account's erasure, not erased (``record_corrupt``).
+            IllegalTransition: the incident is closed (``incident_closed``), the
+                account was erased (``account_erased``), or the candidate posts on
+                a closed account (``account_closed``).
             ValidationError / LimitExceeded: a bad body or author, or a full
                 conversation (``too_many_messages``).
         """
@@ -137,7 +146,7 @@ class Incidents(FlowBase):
             current = store.incidents.get(checked)
             # The account first, as every writer of the person (its history is written).
             owner = _owner(current, store.candidates.find_for_update(current.candidate_id))
-            rules.require_not_erased(owner)
+            rules.require_incident_writer(owner, who)
             current = self._anchored(store, checked, owner)
             incident = store.incidents.save(rules.add_incident_message(current, message))
             self._record(
@@ -146,14 +155,17 @@ class Incidents(FlowBase):
                     incident.candidate_id, now, incident_id=checked, author=str(who)
                 ),
             )
-            if who is MessageAuthor.SUPPORT:
-                candidate = store.candidates.get(incident.candidate_id)
-                outbox.append(messages.incident_notice(candidate, incident, "incident_update"))
+            if who is MessageAuthor.SUPPORT and rules.incident_notice_due(owner, now):
+                outbox.append(messages.incident_notice(owner, incident, "incident_update"))
             self._send(tx, outbox)
         return incident
 
     def start_incident(self, incident_id: str) -> Incident:
         """Customer support takes an open incident up: ``open -> in_progress``.
+
+        A step of customer support, allowed on a closed account too; the
+        ``incident_update`` notice is not mailed to a closed account
+        (:func:`~symprogram.accounts.rules.incident_notice_due`).
 
         Raises:
             IllegalTransition: not open (``illegal_transition``), or the
@@ -161,12 +173,17 @@ class Incidents(FlowBase):
             NotFound: unknown incident, or one its candidate does not list
                 (``incident_not_found``).
             IntegrityError: the stored incident is not as its candidate's history
-                says, a row put back from before a later entry (``record_corrupt``).
+                says, a row put back from before a later entry or, after the
+                account's erasure, not erased (``record_corrupt``).
         """
         return self._move_incident(incident_id, IncidentStatus.IN_PROGRESS)
 
     def resolve_incident(self, incident_id: str) -> Incident:
         """Mark an open or in-progress incident resolved; starts the reopen window.
+
+        A step of customer support, allowed on a closed account too; the
+        ``incident_update`` notice is not mailed to a closed account
+        (:func:`~symprogram.accounts.rules.incident_notice_due`).
 
         Raises:
             IllegalTransition: not open or in progress (``illegal_transition``),
@@ -174,12 +191,17 @@ class Incidents(FlowBase):
             NotFound: unknown incident, or one its candidate does not list
                 (``incident_not_found``).
             IntegrityError: the stored incident is not as its candidate's history
-                says, a row put back from before a later entry (``record_corrupt``).
+                says, a row put back from before a later entry or, after the
+                account's erasure, not erased (``record_corrupt``).
         """
         return self._move_incident(incident_id, IncidentStatus.RESOLVED)
 
     def close_incident(self, incident_id: str) -> Incident:
         """Close a resolved incident.
+
+        A step of customer support, allowed on a closed account too; the
+        ``incident_update`` notice is not mailed to a closed account
+        (:func:`~symprogram.accounts.rules.incident_notice_due`).
 
         Raises:
             IllegalTransition: not resolved (``illegal_transition``), or the
@@ -187,7 +209,8 @@ class Incidents(FlowBase):
             NotFound: unknown incident, or one its candidate does not list
                 (``incident_not_found``).
             IntegrityError: the stored incident is not as its candidate's history
-                says, a row put back from before a later entry (``record_corrupt``).
+                says, a row put back from before a later entry or, after the
+                account's erasure, not erased (``record_corrupt``).
         """
         return self._move_incident(incident_id, IncidentStatus.CLOSED)
 
@@ -195,14 +218,19 @@ class Incidents(FlowBase):
         """Reopen a resolved or closed incident within ``settings.incident_reopen_window``
         of its resolution.
 
+        Reopening is the candidate's own step
+        (:func:`~symprogram.accounts.rules.incident_change_author`): refused on a
+        closed account, as opening an incident is.
+
         Raises:
             IllegalTransition: not resolved or closed (``illegal_transition``), or
                 the window has passed (``reopen_window_passed``), or the account
-                was erased (``account_erased``).
+                was erased (``account_erased``) or closed (``account_closed``).
             NotFound: unknown incident, or one its candidate does not list
                 (``incident_not_found``).
             IntegrityError: the stored incident is not as its candidate's history
-                says, a row put back from before a later entry (``record_corrupt``).
+                says, a row put back from before a later entry or, after the
+                account's erasure, not erased (``record_corrupt``).
         """
         return self._move_incident(incident_id, IncidentStatus.OPEN)
 
@@ -214,7 +242,7 @@ class Incidents(FlowBase):
             current = store.incidents.get(checked)
             # The account first, as every writer of the person (its history is written).
             candidate = _owner(current, store.candidates.find_for_update(current.candidate_id))
-            rules.require_not_erased(candidate)
+            rules.require_incident_writer(candidate, rules.incident_change_author(target))
             current = self._anchored(store, checked, candidate)
             incident, event = rules.change_incident_status(
                 current,
@@ -224,7 +252,8 @@ class Incidents(FlowBase):
             )
             incident = store.incidents.save(incident)
             self._record(tx, event)
-            self._send(tx, [messages.incident_notice(candidate, incident, "incident_update")])
+            if rules.incident_notice_due(candidate, now):
+                self._send(tx, [messages.incident_notice(candidate, incident, "incident_update")])
         return incident
 
     def _said_incidents(
