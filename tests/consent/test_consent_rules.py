@@ -19,6 +19,7 @@ from symprogram.consent import (
     Policy,
     PolicyCatalogue,
     Purpose,
+    PurposeKind,
     Recipient,
     Transfer,
     check_subject,
@@ -76,18 +77,63 @@ def test_only_a_widening_basis_is_material(before: LegalBasis, after: LegalBasis
 
 
 def test_new_transfer_affects_every_non_necessary_purpose() -> None:
-    """Adding a transfer route is material for every purpose that is not necessary."""
+    """Adding a transfer route is material for every purpose that is not necessary,
+    but for the express consent to the remote-access terms (a ``terms`` purpose):
+    the transfer does not change those terms."""
     old = PolicyCatalogue.default().latest
     new = attrs.evolve(
         old, version="next", transfers=(*old.transfers, Transfer("apac", ("EU", "SG")))
     )
     change = diff_policies(old, new)
-    expected = sorted(p.id for p in old.purposes if p.basis is not LegalBasis.NECESSARY)
+    expected = sorted(
+        p.id
+        for p in old.purposes
+        if p.basis is not LegalBasis.NECESSARY and p.kind is not PurposeKind.TERMS
+    )
     assert (True, ("apac",), expected) == (
         change.material,
         change.transfers_added,
         list(change.affected),
     )
+    assert "remote_access" not in change.affected
+
+
+@settings(max_examples=100)
+@given(
+    policy=cst.policies(),
+    data=st.data(),
+    transfer=st.booleans(),
+    recipient=st.booleans(),
+)
+def test_a_change_affects_a_terms_purpose_only_when_it_names_it(
+    policy: Policy, data: st.DataObject, transfer: bool, recipient: bool
+) -> None:
+    """A new transfer, or a new recipient, affects a ``terms`` purpose only when the
+    recipient receives it; a transfer, or a recipient listing no purpose, affects
+    every non-necessary use; a recipient's listed purposes are affected."""
+    ids = [p.id for p in policy.purposes]
+    named = tuple(data.draw(st.lists(st.sampled_from(ids), unique=True, max_size=2)))
+    transfers = policy.transfers
+    if transfer or not recipient:
+        transfers = (*transfers, Transfer("zz_new_transfer", ("EU", "IN")))
+    recipients = policy.recipients
+    if recipient:
+        recipients = (*recipients, Recipient("zz_new_recipient", "New recipient", named))
+    change = diff_policies(
+        policy, attrs.evolve(policy, version="next", transfers=transfers, recipients=recipients)
+    )
+    terms = {p.id for p in policy.purposes if p.kind is PurposeKind.TERMS}
+    uses = {
+        p.id
+        for p in policy.purposes
+        if p.basis is not LegalBasis.NECESSARY and p.kind is not PurposeKind.TERMS
+    }
+    received = set(named) if recipient else set()
+    assert received & terms == set(change.affected) & terms
+    assert received <= set(change.affected)
+    if transfers != policy.transfers or (recipient and not named):
+        assert uses <= set(change.affected)
+    assert change.material
 
 
 def test_recipient_without_purposes_affects_every_non_necessary_purpose() -> None:

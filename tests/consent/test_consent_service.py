@@ -29,6 +29,7 @@ from symprogram.consent import (
     Purpose,
     Recipient,
     SubjectExport,
+    Transfer,
 )
 from symprogram.errors import (
     CatalogueError,
@@ -311,6 +312,35 @@ def test_published_policies_survive_a_new_service(store: Store, clock: FixedCloc
     second = ConsentService(store, clock)
     assert ("2005-07", "2011-02") == second.policies.versions
     assert change == second.get_policy_change("2011-02")
+
+
+def test_a_new_transfer_leaves_an_express_consent_to_terms_standing(
+    consent: ConsentService, clock: FixedClock
+) -> None:
+    """A privacy-policy version that only adds a transfer (and a recipient of other
+    purposes) needs notice before the uses change, but a grant of ``remote_access``
+    (consent to the remote-access terms, which did not change) keeps counting."""
+    consent.grant("cust-1", "remote_access", channel="web_form", evidence="terms:2011-01")
+    consent.grant("cust-1", "special_offers", channel="web_form")
+    base = consent.get_policy()
+    change = consent.publish_policy(
+        _next_policy(
+            consent,
+            "2011-02",
+            T0 + DAY,
+            transfers=(*base.transfers, Transfer("asia", ("EU", "IN"))),
+            recipients=(*base.recipients, Recipient("brokers", "Data brokers", ("research",))),
+        )
+    )
+    assert change.material
+    assert "remote_access" not in change.affected
+    assert "special_offers" in change.affected
+    clock.advance(2 * DAY)
+    assert ("granted",) == consent.may_use("cust-1", "remote_access").codes
+    assert "terms:2011-01" == consent.granted_evidence("cust-1", "remote_access")
+    assert ("not_yet_notified_of_material_change",) == (
+        consent.may_use("cust-1", "special_offers").codes
+    )
 
 
 # -- requests ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from _programs import ProgramFactory, add_agreement
 from symprogram import Program
 from symprogram.clock import FixedClock
+from symprogram.consent import Transfer
 from symprogram.entitlements import (
     EntitlementCatalogue,
     EntitlementsService,
@@ -112,6 +113,33 @@ def test_start_remote_session_uses_the_decision_at_the_clocks_instant(program: P
     )
     program.consent_to_remote_access("C-1", channel="phone")
     assert "2012-06" == ents.start_remote_session("K-1", by="eng").terms_version
+
+
+def test_a_privacy_policy_change_leaves_the_consent_to_the_terms_standing(
+    program: Program,
+) -> None:
+    """A privacy-policy version that only adds a data transfer does not change the
+    Remote Access Standard Terms: the express consent to 2011-01 still starts sessions."""
+    ents = program.entitlements
+    program.consent_to_remote_access("C-1")
+    policy = program.consent.get_policy()
+    program.consent.publish_policy(
+        attrs.evolve(
+            policy,
+            version="2012-05",
+            effective_at=START + timedelta(days=1),
+            transfers=(*policy.transfers, Transfer("asia", ("EU", "IN"))),
+        )
+    )
+    assert isinstance(program.clock, FixedClock)
+    program.clock.set(START + timedelta(days=2))
+    decision = ents.may_start_remote_session("C-1")
+    assert (True, ("remote_access_consented",), "2011-01") == (
+        decision.allowed,
+        decision.codes,
+        decision.detail("terms_version"),
+    )
+    assert "2011-01" == ents.start_remote_session("K-1", by="eng").terms_version
 
 
 def test_the_history_of_versions_is_kept(program: Program) -> None:

@@ -88,6 +88,7 @@ __all__ = [
 SYSTEMATIC_ROWS = 100
 """When this many first rows are all refused the same way, the file is wrong: stop."""
 
+
 class UnusablePasswords:
     """A password hasher whose hashes no password ever matches.
 

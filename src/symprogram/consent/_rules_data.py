@@ -13,10 +13,18 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from itertools import islice
+from typing import Any
 
 import attrs
 
+from symprogram._anchors import AggregateDifference
 from symprogram._checks import TextCodes, check_instance, check_text, shown
+from symprogram.consent._kinds import (
+    CORRECTION_COMPLETED,
+    CORRECTION_REQUESTED,
+    DATA_COLLECTED,
+    SUBJECT_ERASED,
+)
 from symprogram.consent._rules_policy import check_site_covered, check_site_in_scope
 from symprogram.consent.events import (
     CorrectionCompleted,
@@ -35,11 +43,19 @@ from symprogram.consent.models import (
     Policy,
     SubjectFile,
 )
-from symprogram.errors import IllegalTransition, LimitExceeded, NotFound, ValidationError
+from symprogram.consent.ports import FILE_KIND
+from symprogram.errors import (
+    IllegalTransition,
+    IntegrityError,
+    LimitExceeded,
+    NotFound,
+    ValidationError,
+)
 
 __all__ = [
     "MAX_ITEMS",
     "check_erasable",
+    "check_file_as_said",
     "check_item_names",
     "check_items",
     "check_known_subject",
@@ -48,11 +64,15 @@ __all__ = [
     "collect_data",
     "collect_items",
     "complete_correction",
+    "file_differences",
     "request_correction",
 ]
 
 MAX_ITEMS = 50
 """The most items of personal information recorded or corrected at once."""
+
+_CORRECTED = "correction"
+"""The activity a value applied by :func:`complete_correction` is kept under."""
 
 MAX_ITEM_NAME_LENGTH = 200
 """The longest name of an item of personal information (``card_number``)."""
@@ -303,7 +323,7 @@ def complete_correction(
     )
     updated = attrs.evolve(
         file,
-        data=_with_data(file, dict(found.changes), "correction", at),
+        data=_with_data(file, dict(found.changes), _CORRECTED, at),
         corrections=tuple(done if r.id == found.id else r for r in file.corrections),
     )
     return done, event, updated
@@ -414,3 +434,209 @@ def check_not_traffic(policy: Policy, names: Iterable[str]) -> None:
             code="traffic_not_personal_data",
             details={"items": refused},
         )
+
+
+# -- the file against the ledger ---------------------------------------------------
+
+_FileEntries = Iterable[tuple[str, Mapping[str, Any] | None, datetime, int]]
+"""A subject's ledger as ``(kind, data, at, position)``, oldest first."""
+
+_Gathering = tuple[str, tuple[str, ...], datetime, str, str, str | None]
+"""A collection as the ledger says it: activity, items, instant, channel, policy, site."""
+
+_Request = tuple[tuple[str, ...], datetime, str, datetime | None]
+"""A correction request as the ledger says it: items, asked, channel, completed."""
+
+
+@attrs.define
+class _SaidFile:
+    """What a subject's consent ledger says their file holds (item names, never values)."""
+
+    erased: bool = False
+    complete: bool = True
+    gathered: list[_Gathering] = attrs.Factory(list)
+    requests: dict[str, _Request] = attrs.Factory(dict)
+    corrected: dict[str, list[datetime]] = attrs.Factory(dict)
+
+    @classmethod
+    def read(cls, entries: _FileEntries) -> _SaidFile:
+        said = cls()
+        for kind, data, at, _ in entries:
+            if kind == SUBJECT_ERASED:
+                said.erased = True
+            elif kind in (DATA_COLLECTED, CORRECTION_REQUESTED, CORRECTION_COMPLETED):
+                if data is None:
+                    said.complete = False  # erased without an erasure entry: the chain says so
+                else:
+                    said.add(kind, data, at)
+        return said
+
+    def add(self, kind: str, data: Mapping[str, Any], at: datetime) -> None:
+        items = tuple(str(item) for item in data.get("items", ()))
+        if kind == DATA_COLLECTED:
+            site = data.get("site")
+            self.gathered.append(
+                (
+                    str(data.get("activity")),
+                    items,
+                    at,
+                    str(data.get("channel")),
+                    str(data.get("policy_version")),
+                    None if site is None else str(site),
+                )
+            )
+        elif kind == CORRECTION_REQUESTED:
+            self.requests[str(data.get("request"))] = (items, at, str(data.get("channel")), None)
+        else:
+            request = str(data.get("request"))
+            asked = self.requests.get(request)
+            if asked is not None:
+                self.requests[request] = (*asked[:3], at)
+            for item in items:
+                self.corrected.setdefault(item, []).append(at)
+
+    def wrote(self, item: DataItem) -> bool:
+        """Whether an entry could have written ``item``: gathered under its activity at
+        its instant, or corrected then; and no later correction replaced it."""
+        corrected = self.corrected.get(item.name, [])
+        if any(at > item.collected_at for at in corrected):
+            return False
+        if item.activity == _CORRECTED and item.collected_at in corrected:
+            return True
+        return any(
+            activity == item.activity and at == item.collected_at and item.name in items
+            for activity, items, at, *_ in self.gathered
+        )
+
+
+def _gathering(collection: Collection) -> _Gathering:
+    return (
+        collection.activity,
+        collection.items,
+        collection.at,
+        collection.channel.value,
+        collection.policy_version,
+        collection.site,
+    )
+
+
+def _request(request: CorrectionRequest) -> _Request:
+    done = request.completed_at if request.status is CorrectionStatus.COMPLETED else None
+    return (
+        tuple(name for name, _ in request.changes),
+        request.requested_at,
+        request.channel.value,
+        done,
+    )
+
+
+def _shown_gathering(gathering: _Gathering | None) -> str | None:
+    if gathering is None:
+        return None
+    activity, items, at, *_ = gathering
+    return f"{activity} at {at.isoformat()}: {', '.join(items)}"
+
+
+def _shown_request(request: _Request | None) -> str | None:
+    if request is None:
+        return None
+    items, _, _, done = request
+    status = "open" if done is None else f"completed at {done.isoformat()}"
+    return f"{', '.join(items)} ({status})"
+
+
+def file_differences(
+    subject: str, file: SubjectFile | None, entries: _FileEntries
+) -> list[AggregateDifference]:
+    """Where ``subject``'s stored file (``None``: none stored) is not as their ledger says.
+
+    The ledger keeps what was gathered and corrected, by item *name*, never the
+    values, so this compares what it can: after ``subject_erased`` no file is held
+    (field ``file``: one put back from a backup would serve the erased values
+    again); otherwise a file is held once something was gathered or a correction
+    asked, its ``collections`` are the ``data_collected`` entries (activity, item
+    names, instant, channel, policy version, site), its ``corrections`` the
+    ``correction_requested`` entries (item names, instant, channel) with the
+    status and instant of their ``correction_completed`` entry, and each value it
+    holds (``data[<name>]``) was written by an entry: gathered under its activity at
+    its instant, or corrected then, and not replaced by a later correction. A
+    value edited in place, under the same name, activity and instant, is not seen.
+    When an entry's data is gone without an erasure entry (the chain reports it,
+    ``erasure_forged``) nothing is compared.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> at = datetime(2011, 1, 14, tzinfo=UTC)
+        >>> put_back = SubjectFile("s1", data=(DataItem("name", "Ann", "order", at),))
+        >>> erased = [("data_collected", None, at, 1), ("subject_erased", {}, at, 2)]
+        >>> [(d.field, d.stored, d.ledger) for d in file_differences("s1", put_back, erased)]
+        [('file', 'held', 'erased')]
+    """
+    said = _SaidFile.read(entries)
+    if said.erased:
+        return [] if file is None else [_difference(subject, "file", "held", "erased")]
+    if not said.complete:
+        return []
+    if file is None:
+        if said.gathered or said.requests:
+            return [_difference(subject, "file", None, "recorded")]
+        return []
+    found: list[AggregateDifference] = []
+    stored = [_gathering(c) for c in file.collections]
+    for index in range(max(len(stored), len(said.gathered))):
+        have = stored[index] if index < len(stored) else None
+        want = said.gathered[index] if index < len(said.gathered) else None
+        if have != want:
+            found.append(
+                _difference(
+                    subject,
+                    f"collections[{index}]",
+                    _shown_gathering(have),
+                    _shown_gathering(want),
+                )
+            )
+    requests = {r.id: _request(r) for r in file.corrections}
+    for request in sorted(requests.keys() | said.requests.keys()):
+        have_request, want_request = requests.get(request), said.requests.get(request)
+        if have_request != want_request:
+            found.append(
+                _difference(
+                    subject,
+                    f"corrections[{request}]",
+                    _shown_request(have_request),
+                    _shown_request(want_request),
+                )
+            )
+    held = {item.name for item in file.data}
+    for item in file.data:
+        if not said.wrote(item):
+            found.append(
+                _difference(
+                    subject, f"data[{item.name}]", f"{item.activity} at {item.collected_at}", None
+                )
+            )
+    for name in sorted(said.corrected.keys() - held):
+        found.append(_difference(subject, f"data[{name}]", None, "corrected"))
+    return found
+
+
+def _difference(
+    subject: str, field: str, stored: str | None, ledger: str | None
+) -> AggregateDifference:
+    return AggregateDifference(FILE_KIND, subject, field, stored, ledger)
+
+
+def check_file_as_said(subject: str, file: SubjectFile, entries: _FileEntries) -> SubjectFile:
+    """``file``, when it is as ``subject``'s ledger says (:func:`file_differences`).
+
+    Raises:
+        IntegrityError: ``record_corrupt`` (details: kind ``consent_file``, key the
+            subject): a file put back after the subject's erasure, or one whose item
+            names, collections or requests differ from the ledger's; nothing of it is
+            served.
+    """
+    if file_differences(subject, file, entries):
+        raise IntegrityError.record_corrupt(
+            FILE_KIND, subject, "is not as the subject's consent ledger says"
+        )
+    return file

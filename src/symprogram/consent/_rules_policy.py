@@ -18,6 +18,7 @@ from symprogram.consent.models import (
     LegalBasis,
     Policy,
     PolicyChange,
+    PurposeKind,
 )
 from symprogram.errors import (
     CatalogueError,
@@ -56,10 +57,17 @@ def diff_policies(old: Policy | None, new: Policy) -> PolicyChange:
     a purpose is added, a purpose's basis widens (opt-in -> opt-out -> necessary),
     a recipient is added or receives information for more purposes, or a transfer
     is added. The **affected** purposes are those whose use changed: added or
-    widened purposes, the purposes of new recipients (all non-necessary ones for a
-    recipient without purposes), the purposes of a recipient that now processes
-    information abroad in more ways, and every non-necessary purpose for a new
-    transfer. Removals and added data items are listed but are not material
+    widened purposes, the purposes of new recipients, the purposes of a recipient
+    that now processes information abroad in more ways, and for a new transfer
+    (or a recipient that lists no purposes) every non-necessary use of the
+    personal information the policy covers: "The personal information that you
+    have provided to us may be transferred to other Symantec offices around the
+    world" (the privacy policy) names no purpose, so it concerns them all. A
+    ``terms`` purpose (express consent to another document's terms, e.g. the
+    remote-access terms of enterprise support) is not such a use: only a change
+    that names it (added, widened, or a recipient that receives it) affects it;
+    its terms did not change with the privacy policy, and a consent to them
+    stands. Removals and added data items are listed but are not material
     (gathering is not use).
     """
     if old is None:
@@ -73,7 +81,13 @@ def diff_policies(old: Policy | None, new: Policy) -> PolicyChange:
         for pid in sorted(set(old_ids) & set(new_ids))
         if old_ids[pid].basis != new_ids[pid].basis
     )
-    non_necessary = {p.id for p in new.purposes if p.basis is not LegalBasis.NECESSARY}
+    # What a change naming no purpose (a transfer, a recipient without purposes)
+    # affects: the non-necessary uses of the information, not consents to terms.
+    non_necessary = {
+        p.id
+        for p in new.purposes
+        if p.basis is not LegalBasis.NECESSARY and p.kind is not PurposeKind.TERMS
+    }
     affected: set[str] = set(added) | {b.purpose for b in basis if b.widens}
     old_rec = {r.id: r for r in old.recipients}
     new_rec = {r.id: r for r in new.recipients}

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from symprogram._anchors import mismatches
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.models import Choice, ConsentReceipt, LedgerAudit
-from symprogram.consent.ports import STATE_KIND
+from symprogram.consent.ports import FILE_KIND, STATE_KIND
+from symprogram.consent.storage import ConsentStorage
 from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import LedgerEntry, Problem, Verification, iter_verifications
 from symprogram.persistence import Transaction
@@ -45,7 +47,14 @@ class LedgerChecks(ConsentBase):
             return tuple(self.ledger.entries(tx, subject))
 
     def verify(self, subject: str, *, against: LedgerDigest | None = None) -> Verification:
-        """Check the subject's ledger chain and that the projection equals its replay.
+        """Check the subject's ledger chain, that the projection equals its replay, and
+        that the subject's stored file is as the ledger says.
+
+        The file (what :meth:`record_personal_data` and the correction requests keep)
+        is compared by item name, collection and request, never by value (the ledger
+        holds no value): one held after the subject's erasure, or whose names,
+        collections or requests differ, is ``aggregate_mismatch`` (kind
+        ``consent_file``; :func:`~symprogram.consent.rules.file_differences`).
 
         With ``against``, a digest kept outside the database, also prove that the
         ledger still extends what the digest covered, so a ledger and projection
@@ -54,8 +63,8 @@ class LedgerChecks(ConsentBase):
 
         Never raises for a defect: problems (``hash_mismatch``, ``broken_link``,
         ``gap``, ``truncated``, ``data_altered``, ``erasure_forged``,
-        ``projection_mismatch``, ...) are listed; call ``raise_for_problems()`` to
-        turn them into an ``IntegrityError``.
+        ``projection_mismatch``, ``aggregate_mismatch``, ...) are listed; call
+        ``raise_for_problems()`` to turn them into an ``IntegrityError``.
 
         Raises:
             ValidationError: ``digest_key_mismatch`` (a digest of another key).
@@ -70,6 +79,7 @@ class LedgerChecks(ConsentBase):
         result = self.ledger.verify(tx, subject, against=against)
         problems = list(result.problems)
         granted: set[str] = set()
+        read: list[tuple[str, dict[str, Any] | None, datetime, int]] = []
 
         def entries() -> Iterator[tuple[str, dict[str, Any] | None, datetime, int]]:
             for kind, data, at, position in self._projections.entries(tx, subject):
@@ -79,6 +89,7 @@ class LedgerChecks(ConsentBase):
                     and data.get("choice") == Choice.GRANTED.value
                 ):
                     granted.add(str(data.get("topic")))
+                read.append((kind, data, at, position))
                 yield kind, data, at, position
 
         try:
@@ -106,13 +117,34 @@ class LedgerChecks(ConsentBase):
                         f"the audience index entry for {topic!r} differs from the projection",
                     )
                 )
+            problems.extend(self._file_problems(tx, subject, read, result.length))
         return Verification(subject, result.length, tuple(problems))
+
+    def _file_problems(
+        self,
+        tx: Transaction,
+        subject: str,
+        entries: list[tuple[str, dict[str, Any] | None, datetime, int]],
+        length: int,
+    ) -> tuple[Problem, ...]:
+        """The subject's stored file against the ledger ``entries``: ``aggregate_mismatch``
+        per difference (:func:`~symprogram.consent.rules.file_differences`), or
+        ``aggregate_unreadable`` for a file that cannot be read."""
+        try:
+            file = ConsentStorage(tx).files.find(subject)
+        except IntegrityError:
+            return (
+                Problem(length, "aggregate_unreadable", "the stored consent file cannot be read"),
+            )
+        return mismatches(length, rules.file_differences(subject, file, entries))
 
     def verify_all(self, *, batch: int = 500, against: LedgerDigest | None = None) -> LedgerAudit:
         """Verify every subject's ledger (page by page) and report the failures.
 
         With ``against``, every subject the digest covered is checked too, so a
-        ledger dropped whole is reported (``digest_stream_missing``).
+        ledger dropped whole is reported (``digest_stream_missing``). Every subject
+        with a stored projection or file is checked, so a file written in for a
+        subject the ledger knows nothing of is reported too.
 
         Raises:
             ValidationError: ``invalid_batch``; ``digest_key_mismatch``.
@@ -129,7 +161,7 @@ class LedgerChecks(ConsentBase):
             lambda tx, subject: self._verify(tx, subject, against),
             batch=size,
             against=against,
-            kinds=(STATE_KIND,),
+            kinds=(STATE_KIND, FILE_KIND),
         ):
             checked += 1
             if not result.ok:

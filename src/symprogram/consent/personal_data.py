@@ -230,23 +230,41 @@ class PersonalData(ConsentBase):
     def personal_data(self, subject: str) -> SubjectFile:
         """The personal information held about ``subject`` and their requests.
 
+        The file is served only as the subject's consent ledger says it
+        (:func:`~symprogram.consent.rules.file_differences`): never after the
+        subject's erasure (a file put back from a backup), nor with item names,
+        collections or requests the ledger does not record.
+
         Raises:
             NotFound: ``consent_file_not_found``.
+            IntegrityError: ``record_corrupt`` (details: kind ``consent_file``, key
+                the subject): the stored file is not as the ledger says.
         """
         with self._reading(subject) as (subject, tx):
-            return ConsentStorage(tx).files.get(subject)
+            return self._checked_file(tx, subject, ConsentStorage(tx).files.get(subject))
 
     def export(self, subject: str) -> SubjectExport:
         """Everything held about ``subject``: receipt (state and ledger), personal data, requests.
 
+        The personal data is checked as :meth:`personal_data` checks it.
+
         Raises:
             NotFound: ``consent_subject_not_found``.
+            IntegrityError: ``record_corrupt``: the stored file is not as the ledger
+                says (nothing is exported).
         """
         now = read_clock(self._clock)
         with self._reading(subject) as (subject, tx):
             receipt = self._receipt(tx, subject, now)
-            file = ConsentStorage(tx).files.find(subject) or SubjectFile(subject)
+            file = ConsentStorage(tx).files.find(subject)
+            if file is not None:
+                self._checked_file(tx, subject, file)
+        file = file or SubjectFile(subject)
         return SubjectExport(subject, now, receipt, file.data, file.collections, file.corrections)
+
+    def _checked_file(self, tx: Transaction, subject: str, file: SubjectFile) -> SubjectFile:
+        """``file`` when it is as ``subject``'s ledger says (read in ``tx``)."""
+        return rules.check_file_as_said(subject, file, self._projections.entries(tx, subject))
 
 
 def _triples(gathered: object) -> list[tuple[str, str, Iterable[str]]]:
