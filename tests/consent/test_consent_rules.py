@@ -76,6 +76,41 @@ def test_only_a_widening_basis_is_material(before: LegalBasis, after: LegalBasis
     assert (order.index(after) > order.index(before)) == change.material
 
 
+@settings(max_examples=50)
+@given(
+    before=st.sampled_from(LegalBasis),
+    after=st.sampled_from(LegalBasis),
+    recipient=st.booleans(),
+    days=st.integers(min_value=0, max_value=400),
+)
+def test_an_unnotified_subject_is_never_allowed_a_changed_use(
+    before: LegalBasis, after: LegalBasis, recipient: bool, days: int
+) -> None:
+    """Whatever the bases and whether the change is a widening or a new recipient: a
+    subject who joined before a material change affecting a purpose, and was not
+    notified of it, is denied that purpose with ``not_yet_notified_of_material_change``
+    once it took effect, a necessary one included; a change that affects it not,
+    never."""
+    start = PolicyCatalogue.default().latest
+    old = attrs.evolve(start, purposes=(Purpose("p", "P", before),), recipients=())
+    extra = (Recipient("r", "R", ("p",)),) if recipient else ()
+    new = attrs.evolve(
+        old,
+        version="next",
+        effective_at=old.effective_at + timedelta(days=1),
+        purposes=(Purpose("p", "P", after),),
+        recipients=extra,
+    )
+    catalogue = PolicyCatalogue((old, new))
+    affected = "p" in catalogue.change("next").affected
+    joined = ConsentState("s1", last_at=old.effective_at, length=1, known=True)
+    at = new.effective_at + timedelta(days=days)
+    decision = decide(joined, catalogue, "p", at)
+    assert affected == ("not_yet_notified_of_material_change" in decision.codes)
+    if affected:
+        assert not decision.allowed
+
+
 def test_new_transfer_affects_every_non_necessary_purpose() -> None:
     """Adding a transfer route is material for every purpose that is not necessary,
     but for the express consent to the remote-access terms (a ``terms`` purpose):

@@ -275,6 +275,57 @@ def test_material_change_needs_notice_before_new_use(
     assert ("purpose_not_declared",) == consent.may_use("cust-1", "profiling", at=T0 + DAY).codes
 
 
+@pytest.mark.parametrize("change", ["recipient", "widened"])
+def test_a_material_change_of_a_necessary_use_waits_for_notice_too(
+    consent: ConsentService, clock: FixedClock, change: str
+) -> None:
+    """ "Until we have notified you, we will not use your information in the new ways":
+    a new recipient of a necessary purpose, or a purpose widened to necessary, is not
+    used for a subject before their notice (``not_yet_notified_of_material_change``,
+    not ``necessary_for_transaction``); the notice gives the way out that works (no
+    longer using the service, or closing the account) rather than an opt-out the
+    ledger refuses; after the notice the use is necessary."""
+    consent.grant("cust-1", "newsletters", channel="web_form")
+    consent.grant("cust-2", "newsletters", channel="web_form")
+    consent.opt_out("cust-2", "special_offers", channel="web_form")
+    base = consent.get_policy()
+    purpose = "purchases_downloads" if change == "recipient" else "special_offers"
+    if change == "recipient":
+        shops = Recipient("shops", "Partner shops", ("purchases_downloads",))
+        new = _next_policy(consent, "2011-02", T0 + 20 * DAY, recipients=(*base.recipients, shops))
+    else:
+        widened = tuple(
+            attrs.evolve(p, basis="necessary") if p.id == purpose else p for p in base.purposes
+        )
+        new = _next_policy(consent, "2011-02", T0 + 20 * DAY, purposes=widened)
+    published = consent.publish_policy(new)
+    assert (True, (purpose,)) == (published.material, published.affected)
+    assert published.notice is not None
+    assert "only by no longer using that service" in published.notice.text
+    assert "You can opt out of such use" not in published.notice.text
+    clock.advance(21 * DAY)
+    for subject in ("cust-1", "cust-2"):
+        assert ("not_yet_notified_of_material_change",) == consent.may_use(subject, purpose).codes
+    with pytest.raises(ValidationError) as refused:
+        consent.opt_out("cust-1", purpose, channel="web_form")
+    assert "necessary_cannot_be_refused" == refused.value.code
+    assert "close the account" in refused.value.message
+    consent.record_notice("cust-1", "2011-02", channel="email")
+    assert ("necessary_for_transaction",) == consent.may_use("cust-1", purpose).codes
+
+
+def test_a_notice_of_mixed_uses_offers_the_opt_out_and_the_way_out(consent: ConsentService) -> None:
+    """A change of a necessary use and of one the person may refuse: the notice gives
+    both the opt-out instructions and, for the necessary use, the way out that works."""
+    base = consent.get_policy()
+    both = Recipient("shops", "Partner shops", ("purchases_downloads", "special_offers"))
+    new = _next_policy(consent, "2011-02", T0 + 20 * DAY, recipients=(*base.recipients, both))
+    notice = consent.publish_policy(new).notice
+    assert notice is not None
+    assert "You can opt out of such use" in notice.text
+    assert "only by no longer using that service" in notice.text
+
+
 def test_non_material_change_and_publication_errors(
     consent: ConsentService, clock: FixedClock, snapshot: Callable[[], Any]
 ) -> None:

@@ -12,6 +12,7 @@ from symprogram.consent.models import (
     CoBrandedSite,
     ContactPoint,
     ContactUse,
+    LegalBasis,
     Notice,
     NoticeKind,
     Policy,
@@ -62,6 +63,33 @@ def opt_out_instructions(contact_points: Iterable[ContactPoint]) -> str:
     )
 
 
+def _reach(contact_points: Iterable[ContactPoint]) -> str:
+    """How to reach us through ``contact_points`` (for a change of necessary uses only,
+    where no opt-out of a purpose is offered)."""
+    lines = [point.one_line for point in contact_points]
+    if not lines:
+        return "Contact us to close your account."
+    return "You can reach us through one of the options below:\n" + "\n".join(
+        f"- {line}" for line in lines
+    )
+
+
+def _necessary_instructions(titles: list[str]) -> str:
+    """How to opt out of a changed use that is necessary for a service (none: ``""``).
+
+    Such a use cannot be refused while the service is used
+    (``necessary_cannot_be_refused``), so the way out of it the notice gives is the
+    one that works: no longer using that service, or closing the account.
+    """
+    if not titles:
+        return ""
+    return (
+        "The new use for " + ", ".join(titles) + " is necessary to provide a service "
+        "you ask of us: you can opt out of it only by no longer using that service, or "
+        "by closing your account. "
+    )
+
+
 def material_change_notice(policy: Policy, affected: Iterable[str]) -> Notice:
     """The prominent notice of a material change to ``policy``'s use of ``affected`` purposes.
 
@@ -72,16 +100,21 @@ def material_change_notice(policy: Policy, affected: Iterable[str]) -> Notice:
     the main phone), with their addresses, taken from the policy's data.
     """
     titles = {p.id: p.title for p in policy.purposes}
+    necessary = {p.id for p in policy.purposes if p.basis is LegalBasis.NECESSARY}
     points = policy.contact_points_for(ContactUse.PREFERENCES)
+    uses = list(affected)
+    needed = [titles[p] for p in uses if p in necessary]
     return Notice(
         kind=NoticeKind.MATERIAL_CHANGE,
         title=f"Important changes to our privacy policy (version {policy.version})",
         text=(
             f"Our privacy policy changes on {policy.effective_at.date().isoformat()}. It "
             "changes how we use your personal information for: "
-            + ", ".join(titles[p] for p in affected)
+            + ", ".join(titles[p] for p in uses)
             + ". Until we have notified you, we will not use your information in the new "
-            "ways. " + opt_out_instructions(points)
+            "ways. "
+            + _necessary_instructions(needed)
+            + (opt_out_instructions(points) if len(needed) < len(uses) else _reach(points))
         ),
         policy_version=policy.version,
         prominent=True,

@@ -305,10 +305,13 @@ def decide(
       correction requests) is always denied: ``refused`` / ``withdrawn`` /
       ``opted_out`` / ``channel_opted_out`` when such a choice of theirs stands,
       else ``unknown_subject``;
+    * ``not_yet_notified_of_material_change``: a material change affecting the
+      purpose took effect and the subject has not been notified of it; a
+      necessary purpose too: "Until we have notified you, we will not use your
+      information in the new ways" holds for every use the change touches (a
+      purpose widened to necessary, a new recipient of a necessary purpose);
     * ``necessary_for_transaction``: the purpose is necessary for a transaction the
       person chose (channel opt-outs do not apply);
-    * ``not_yet_notified_of_material_change``: a material change affecting the
-      purpose took effect and the subject has not been notified of it;
     * ``granted`` (date, channel, policy version) / ``refused`` / ``withdrawn`` /
       ``opted_out`` / ``never_asked_opt_in`` / ``not_opted_out``;
     * ``channel_opted_out``: the subject opted out of the contact channel.
@@ -354,16 +357,6 @@ def decide(
     details["recipients"] = _recipients(policy, state, purpose)
     if not state.known:
         return _not_known(state, declared, channel, at, details)
-    if declared.basis is LegalBasis.NECESSARY:
-        return Decision.allow(
-            Reason(
-                "necessary_for_transaction",
-                "necessary for a transaction the person chose",
-                {"policy_version": policy.version},
-            ),
-            at=at,
-            details=details,
-        )
     for rank, version in catalogue.material_changes(purpose, at):
         if not _notified(state, rank, at, catalogue):
             return Decision.deny(
@@ -376,6 +369,16 @@ def decide(
                 at=at,
                 details=details,
             )
+    if declared.basis is LegalBasis.NECESSARY:
+        return Decision.allow(
+            Reason(
+                "necessary_for_transaction",
+                "necessary for a transaction the person chose",
+                {"policy_version": policy.version},
+            ),
+            at=at,
+            details=details,
+        )
     allowed, reasons = _standing(state, declared, channel)
     if allowed:
         return Decision.allow(*reasons, at=at, details=details)
@@ -546,7 +549,8 @@ def record_choice(
             catalogue.basis(topic, at) is LegalBasis.NECESSARY
         ):
             raise ValidationError(
-                f"{topic!r} is necessary for the transaction and cannot be refused",
+                f"{topic!r} is necessary for the transaction and cannot be refused: "
+                "the way out of it is to stop using the service, or close the account",
                 field="purpose",
                 code="necessary_cannot_be_refused",
             )
