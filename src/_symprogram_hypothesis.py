@@ -180,6 +180,7 @@ MODELS = frozenset(
         "RequestRecord",
         "RequirementStatus",
         "ScoreReport",
+        "ScoreReportClaimRecorded",
         "ScoreReportClaimRefused",
         "ScoreReportClaimed",
         "ScoreReportErased",

@@ -490,6 +490,7 @@ class Repository(Generic[T]):
         obj = decode_stored(text, self.cls, kind=self.kind, key=key, converter=self._conv)
         its_own = self._key(obj) == key  # asked of the template too: the same work either way
         if record is None:
+            _with_version(obj, 1)  # as a stored record's version is set: the same work
             return None
         if not its_own:
             _check_identity(obj, self._key, kind=self.kind, key=key)

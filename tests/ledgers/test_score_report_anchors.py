@@ -181,6 +181,73 @@ def test_a_deleted_report_is_reported(make_program: ProgramFactory) -> None:
     assert {("score_report", NUMBER, "score_report")} == reported_mismatches(program)
 
 
+# -- claims recorded in the report's own subject ----------------------------------------
+
+
+def test_a_claimed_report_put_back_unclaimed_is_refused_and_never_claimed_again(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """A claim appends ``score_report_claim_recorded`` (naming the claimant) under the
+    report's subject; the report's row put back from before the claim (unclaimed) is
+    refused by the reads and by another account's claim (``record_corrupt``, field
+    ``claimed_by``), which writes nothing, and ``verify_all()`` reports it."""
+    program = make_program(backend, ledger_key=KEY)
+    record_report(program)
+    backup = _row(program, NUMBER)
+    ada = register_active(program)
+    bob = register_active(program, "bob@example.com")
+    program.accounts.claim_score_report(ada, NUMBER, name="Ada Lovelace")
+    recorded, claim = program.history.history(SUBJECT)
+    assert "score_report_recorded" == recorded.kind
+    assert ("score_report_claim_recorded", {"claimed_by": ada}) == (claim.kind, claim.data)
+    assert program.verify_all().ok
+    _put_row(program, NUMBER, backup)
+    length = len(program.history.history(bob))
+    accounts = program.accounts
+    with pytest.raises(IntegrityError) as caught:
+        accounts.claim_score_report(bob, NUMBER, name="Ada Lovelace")
+    assert ("record_corrupt", "claimed_by") == (
+        caught.value.code,
+        caught.value.details["field"],
+    )
+    assert "record_corrupt" == _refused(lambda: accounts.get_score_report(NUMBER))
+    assert "record_corrupt" == _refused(lambda: accounts.score_reports_of(ada))
+    assert length == len(program.history.history(bob))
+    assert _row(program, NUMBER)["claimed_by"] is None
+    assert 2 == len(program.history.history(SUBJECT))
+    assert ("score_report", NUMBER, "claimed_by") in reported_mismatches(program)
+
+
+def test_a_report_claimed_before_claims_were_recorded_stays_readable(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """A claim made by an earlier build left no ``score_report_claim_recorded`` entry
+    (its subject as before the claim): the claimed row is answered as before and
+    ``verify_all()`` stays ok; a report recorded in a legacy store and claimed there
+    gets its claim entry from ``anchor_score_reports``, with its recorded entry."""
+    program = make_program(backend, ledger_key=KEY)
+    record_report(program)
+    rows = LedgerRows(program)
+    before = rows.snapshot(f"history:{SUBJECT}")
+    ada = register_active(program)
+    claimed = program.accounts.claim_score_report(ada, NUMBER, name="Ada Lovelace")
+    rows.restore(before)  # the subject as an earlier build left it
+    assert ["score_report_recorded"] == [e.kind for e in program.history.history(SUBJECT)]
+    assert claimed == program.accounts.get_score_report(NUMBER)
+    assert (claimed,) == program.accounts.score_reports_of(ada)
+    assert program.verify_all().ok
+    record_report(program, "REG-0002")
+    _drop_anchors(program, "REG-0002")
+    program.accounts.claim_score_report(ada, "REG-0002", name="Ada Lovelace")
+    assert () == program.history.history("~score-report:REG-0002")  # not anchored
+    assert 1 == program.accounts.anchor_score_reports()
+    kinds = [e.kind for e in program.history.history("~score-report:REG-0002")]
+    assert ["score_report_recorded", "score_report_claim_recorded"] == kinds
+    assert program.verify_all().ok
+    _put_row(program, "REG-0002", {**_row(program, "REG-0002"), "claimed_by": None})
+    assert "record_corrupt" == _refused(lambda: program.accounts.get_score_report("REG-0002"))
+
+
 # -- legacy stores and the migration ----------------------------------------------------
 
 
@@ -245,14 +312,15 @@ def test_erasure_drops_the_personal_digest_and_keeps_the_ledger_verifiable(
     ada = register_active(program)
     program.accounts.claim_score_report(ada, NUMBER, email="ada@example.com")
     program.erase_person(ada, reason="request 1")
-    for subject in (SUBJECT, "~score-report:REG-0002"):
-        first, last = program.history.history(subject)
+    for subject, claimer in ((SUBJECT, ada), ("~score-report:REG-0002", None)):
+        first, *_, last = program.history.history(subject)
         assert (None, "score_report_erased") == (first.data, last.kind)
         assert "personal_digest" not in (last.data or {})
         assert 85 == (last.data or {})["score"]
+        assert claimer == (last.data or {})["claimed_by"]  # the claim said again
     assert program.verify_all().ok
     program.erase_person(ada, reason="request 1")
-    assert 2 == len(program.history.history(SUBJECT))
+    assert 3 == len(program.history.history(SUBJECT))  # recorded, claimed, erased
     assert program.accounts.get_score_report("REG-0002").email != "ada@example.com"
     _put_row(program, "REG-0002", {**_row(program, "REG-0002"), "score": 100})
     assert ("score_report", "REG-0002", "score") in reported_mismatches(program)
@@ -316,3 +384,41 @@ def test_a_report_agrees_with_its_anchor_and_any_edit_is_named(
         number, account_rules.erased_report(report), after, keys
     )
     assert [] != account_rules.report_differences(number, report, after, keys)
+
+
+@settings(max_examples=60, suppress_health_check=HEALTH)
+@given(
+    report=score_reports(),
+    claimer=st.sampled_from(["SP-1111-2222-3333-4", "SP-5555-6666-7777-8"]),
+    stored=st.sampled_from([None, "SP-1111-2222-3333-4", "SP-5555-6666-7777-8"]),
+    erased=st.booleans(),
+)
+def test_a_recorded_claim_pins_the_claimant_of_the_stored_report(
+    report: Any, claimer: str, stored: str | None, erased: bool
+) -> None:
+    """Once a report's subject records a claim (``score_report_claim_recorded``, or the
+    ``score_report_erased`` entry saying it again after an erasure), the stored report
+    differs (field ``claimed_by``) exactly when another account, or none, claimed it;
+    a subject that records no claim leaves the stored claim uncompared."""
+    number = report.registration_number
+    recorded = account_rules.anchored_report_event(
+        attrs.evolve(report, claimed_by=None, claimed_at=None),
+        None,
+        salt="cd" * 16,
+        at=report.recorded_at,
+        method="recorded",
+    )
+    claimed = attrs.evolve(report, claimed_by=claimer)
+    claim = account_rules.claimed_report_event(claimed, report.recorded_at)
+    pairs = [(recorded.event_name(), recorded.payload()), (claim.event_name(), claim.payload())]
+    row = attrs.evolve(report, claimed_by=stored)
+    if erased:
+        said = account_rules.said_report(pairs)
+        event = account_rules.erased_report_event(number, said, report.recorded_at)
+        assert event is not None and claimer == event.claimed_by
+        pairs = [(kind, None) for kind, _ in pairs] + [(event.event_name(), event.payload())]
+        row = account_rules.erased_report(row)
+    fields = [d.field for d in account_rules.report_differences(number, row, pairs, None)]
+    assert (["claimed_by"] if stored != claimer else []) == fields
+    unclaimed = [d.field for d in account_rules.report_differences(number, row, pairs[:1], None)]
+    assert "claimed_by" not in unclaimed

@@ -8,19 +8,30 @@ entry in a store marked as anchoring (``IntegrityError`` ``record_corrupt``).
 A store written by an earlier build holds reports without entries: they are
 accepted until :meth:`ReportAnchors.anchor_score_reports` anchors them and marks
 the store (a new store is marked by its first report).
+
+A claim of an anchored report appends a ``score_report_claim_recorded`` entry
+under the same subject; from then on the stored report must be claimed by the
+account it names (a row put back from before the claim is refused).
+
+A claim looks its report up evenly (:meth:`ReportAnchors._claimable`): for a
+registration number nobody recorded, the history of a stored report seen by an
+earlier call is read in its place and that report checked against it, so that
+the call reads and checks as much whether or not the number exists.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from symprogram._anchors import AggregateDifference
 from symprogram._checks import check_int
 from symprogram.accounts import rules
-from symprogram.accounts._base import FlowBase
+from symprogram.accounts._base import SEEN, FlowBase
 from symprogram.accounts.models import ScoreReport
 from symprogram.accounts.ports import SCORE_REPORT_KIND
 from symprogram.accounts.storage import AccountsStorage
@@ -37,6 +48,23 @@ ANCHORED_ON_MIGRATION = "migration"
 """The ``method`` of a ``score_report_recorded`` entry written by ``anchor_score_reports``."""
 
 _MAX_BATCH = 10_000
+
+_NO_KEY = "~stand-in:score-report"
+"""A score report key never stored (``~`` is in no registration number)."""
+
+STAND_IN_REPORT = ScoreReport(
+    registration_number="STAND-IN-0000000000",
+    exam_code="000-000",
+    candidate_name="Stand-in Candidate Name",
+    email="stand-in@example.com",
+    score=500,
+    passing_score=500,
+    exam_date=date(2000, 1, 1),
+    test_centre="Stand-in Test Centre",
+    recorded_at=datetime(2000, 1, 1, tzinfo=UTC),
+)
+"""What a claim of a number nobody recorded decodes in place of a stored report
+(shaped like one)."""
 
 Pairs = list[tuple[str, Mapping[str, Any] | None]]
 
@@ -63,6 +91,8 @@ def store_marked(ledger: Ledger, tx: Transaction) -> bool:
 class ReportAnchors(FlowBase):
     """Anchoring score reports in the account history, and checking them on read."""
 
+    _seen_reports: collections.deque[ScoreReport] | None = None
+
     def _checked_report(self, tx: Transaction, report: ScoreReport) -> ScoreReport:
         """``report`` if it agrees with its history (a legacy one: only in a store not
         marked); raises ``IntegrityError`` (``record_corrupt``, ``ledger_tampered``)."""
@@ -71,6 +101,73 @@ class ReportAnchors(FlowBase):
         pairs = report_pairs(ledger, tx, rules.report_subject(number))
         marked = bool(pairs) or store_marked(ledger, tx)
         return rules.require_anchored(number, report, pairs, marked=marked, keys=ledger.keys)
+
+    def _anchor(
+        self, tx: Transaction, number: str, report: ScoreReport
+    ) -> tuple[list[AggregateDifference], bool]:
+        """How ``report`` differs from the history of the report ``number`` and whether
+        that history records it (:func:`~symprogram.accounts.rules.report_anchor`)."""
+        ledger = self._history.ledger
+        pairs = report_pairs(ledger, tx, rules.report_subject(number))
+        marked = bool(pairs) or store_marked(ledger, tx)
+        return rules.report_anchor(number, report, pairs, marked=marked, keys=ledger.keys)
+
+    def _claimable(
+        self, store: AccountsStorage, number: str
+    ) -> tuple[ScoreReport | None, bool, ScoreReport]:
+        """The report ``number``, locked and checked against its history.
+
+        The same work whether or not the number was recorded (a claim must not
+        tell which numbers exist): two point reads of report records, one stored
+        and one missing (the number's, then a key never stored; or the number's,
+        then the report read in its place), one decoding never from the decoded
+        cache (:data:`STAND_IN_REPORT`'s text for a missing number), then the
+        history of a stored report read, verified and compared with that report:
+        the number's own, or for a missing number that of a report an earlier call
+        found (one of the last :data:`~symprogram.accounts._base.SEEN`, picked by
+        the number; the store's first report while none was seen), which is never
+        answered and never refuses anything. The caller checks the proof against
+        the report in its place too (``stand_in`` of
+        :func:`~symprogram.accounts.rules.decide_claim`).
+
+        Returns:
+            The report (``None``: none), whether its history records it, and the
+            report checked in its place (the report itself when there is one).
+
+        Raises:
+            IntegrityError: the stored report is not the one its history recorded
+                (``record_corrupt``), its history does not verify (``ledger_tampered``).
+        """
+        tx = store.tx
+        seen = self._seen_reports
+        if seen is None:
+            seen = self._seen_reports = collections.deque(maxlen=SEEN)
+        if not seen:
+            records = tx.scan(SCORE_REPORT_KIND, limit=1)
+            seen.extend(store.score_reports.decode(r) for r in records if r.key[:1] != "~")
+        instead = seen[hash(number) % len(seen)] if seen else STAND_IN_REPORT
+        found = store.score_reports.find_evenly(number, STAND_IN_REPORT, for_update=True)
+        # one stored row and one missing one read either way (SQLite reads a stored row
+        # slower than a missing one): the report in its place, or a key never stored
+        tx.load(SCORE_REPORT_KIND, instead.registration_number if found is None else _NO_KEY)
+        try:
+            if found is None:
+                self._anchor(tx, instead.registration_number, instead)
+                return None, False, instead
+            differences, anchored = self._anchor(tx, number, found)
+        except IntegrityError:
+            if found is None:
+                return None, False, instead  # another report's defect: for verify_all
+            raise
+        seen.append(found)
+        if differences:
+            raise IntegrityError.record_corrupt(
+                SCORE_REPORT_KIND,
+                number,
+                "is not the one its history recorded",
+                field=differences[0].field,
+            )
+        return found, anchored, found
 
     def _anchor_new(self, tx: Transaction, report: ScoreReport, *, fresh: bool) -> None:
         """Append the entry of the report just recorded in ``tx`` (and the store marker
@@ -161,14 +258,12 @@ class ReportAnchors(FlowBase):
                 continue  # unreadable: verify_all reports it
             if report is None or length:
                 continue
+            at = self._now()
             event = rules.anchored_report_event(
-                report,
-                ledger.keys,
-                salt=secrets.token_hex(16),
-                at=self._now(),
-                method=ANCHORED_ON_MIGRATION,
+                report, ledger.keys, salt=secrets.token_hex(16), at=at, method=ANCHORED_ON_MIGRATION
             )
-            self._record(tx, event)
+            claim = None if report.claimed_by is None else rules.claimed_report_event(report, at)
+            self._record(tx, event, claim)
             count += 1
         return count
 

@@ -138,6 +138,7 @@ def _check_claimant(
     terms: Decision,
     email: str | None,
     name: str | None,
+    stand_in: ScoreReport | None,
 ) -> ScoreReport:
     if candidate.status is not AccountStatus.ACTIVE:
         raise PermissionDenied(
@@ -147,7 +148,11 @@ def _check_claimant(
         )
     if not terms:
         raise PermissionDenied(terms.reasons[0].message, field="candidate_id", code=terms.codes[0])
-    if report is None or not score_report_proof(report, email=email, name=name):
+    # a missing report's proof is checked against the stand-in, never matching: the
+    # same work either way
+    against = report if report is not None else stand_in
+    proved = against is not None and bool(score_report_proof(against, email=email, name=name))
+    if report is None or not proved:
         raise PermissionDenied(
             "the registration number and details do not match a score report",
             field="registration_number",
@@ -165,15 +170,19 @@ def decide_claim(
     name: str | None,
     at: datetime,
     incident_id: str,
+    stand_in: ScoreReport | None = None,
 ) -> ClaimOutcome:
     """The claim policy ("I have a Score Report", the Terms of Use v.2007.507).
 
     The claimant's account must be active and have accepted the terms in
     effect, and ``email`` (normalized) or ``name`` must match the report
-    (unknown reports look the same as a mismatch). A report is claimed once: the
-    same account claiming again is refused; a claim of a report another account
-    claimed is refused *and* opens a support incident ``incident_id`` for the
-    claimant, returned with the refusal (the flow commits it, then raises).
+    (unknown reports look the same as a mismatch: when ``report`` is ``None``
+    the proof is compared with ``stand_in``, if given, and refused whatever the
+    comparison says, so that it costs what a wrong proof costs). A report is
+    claimed once: the same account claiming again is refused; a claim of a
+    report another account claimed is refused *and* opens a support incident
+    ``incident_id`` for the claimant, returned with the refusal (the flow commits
+    it, then raises).
 
     Raises:
         PermissionDenied: ``account_not_active``, ``terms_not_accepted`` /
@@ -181,7 +190,7 @@ def decide_claim(
         Conflict: the account itself claimed it already (``score_report_already_claimed``).
     """
     key = candidate.candidate_id
-    found = _check_claimant(candidate, report, terms, email, name)
+    found = _check_claimant(candidate, report, terms, email, name, stand_in)
     number = found.registration_number
     try:
         claimed = claim_report(found, key, at)

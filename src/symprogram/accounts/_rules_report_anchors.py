@@ -10,6 +10,14 @@ entry (:func:`report_differences`); one whose subject has no entry is a report
 written into the database by hand, once the store is marked as anchoring (a
 subject ``~score-reports:<random>``, :data:`REPORTS_MARKER`).
 
+Claiming an anchored report appends a ``score_report_claim_recorded`` entry under
+the same subject (:func:`claimed_report_event`): from then on the stored report
+must be claimed by the account it names (field ``claimed_by``), so that a row put
+back from before the claim (unclaimed) is refused rather than claimed again. A
+report claimed before claims were recorded there has no such entry: its subject
+says nothing of its claim (:data:`~symprogram._anchors.UNKNOWN`), and its row's
+claim is taken as it is.
+
 Example:
     >>> report_subject("AB-1"), report_number("~score-report:AB-1"), report_number("SP-1")
     ('~score-report:AB-1', 'AB-1', None)
@@ -24,9 +32,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from symprogram._anchors import AggregateDifference, record_differences
+from symprogram._anchors import UNKNOWN, AggregateDifference, record_differences
 from symprogram.accounts._rules_lifecycle import report_erased
 from symprogram.accounts.events import (
+    ScoreReportClaimRecorded,
     ScoreReportErased,
     ScoreReportRecorded,
     ScoreReportsAnchored,
@@ -40,10 +49,12 @@ __all__ = [
     "REPORTS_MARKER",
     "REPORT_SUBJECT_PREFIX",
     "anchored_report_event",
+    "claimed_report_event",
     "erased_report_event",
     "marker_event",
     "marks_store",
     "personal_digest",
+    "report_anchor",
     "report_differences",
     "report_number",
     "report_subject",
@@ -63,9 +74,11 @@ work marking a store at once never write the same stream)."""
 
 _RECORDED = ScoreReportRecorded.event_name()
 _ERASED = ScoreReportErased.event_name()
+_CLAIMED = ScoreReportClaimRecorded.event_name()
 _MARKED = ScoreReportsAnchored.event_name()
 _EXAM_FIELDS = ("exam_code", "score", "passing_score", "exam_date", "test_centre", "recorded_at")
 _PERSONAL = "personal"
+_CLAIMED_BY = "claimed_by"
 _DERIVATION = b"symprogram score report personal fields"
 
 
@@ -131,18 +144,35 @@ def anchored_report_event(
     )
 
 
+def claimed_report_event(report: ScoreReport, at: datetime) -> ScoreReportClaimRecorded:
+    """The ``score_report_claim_recorded`` entry of the claimed ``report`` (its
+    ``claimed_by`` set), under the report's own subject.
+
+    Raises:
+        ValueError: ``report`` is not claimed (a programming error).
+    """
+    if report.claimed_by is None:
+        raise ValueError("an unclaimed report has no claim to record")
+    return ScoreReportClaimRecorded(
+        report_subject(report.registration_number), at, claimed_by=report.claimed_by
+    )
+
+
 def erased_report_event(
     number: str, said: Mapping[str, Any], at: datetime
 ) -> ScoreReportErased | None:
     """The ``score_report_erased`` entry of the report ``number`` whose history said
     ``said`` (:func:`said_report`): its exam fields as the history had them (never as
-    stored: erasing does not vouch for an edited score). ``None`` when the history
-    said nothing of it, or already says it is erased."""
+    stored: erasing does not vouch for an edited score), and the claim it recorded
+    (``None``: it recorded none). ``None`` when the history said nothing of it, or
+    already says it is erased."""
     if not said or said.get(_PERSONAL) is None:
         return None
+    claimed = said.get(_CLAIMED_BY)
     try:
         fields = {name: said[name] for name in _EXAM_FIELDS}
-        return ScoreReportErased(report_subject(number), at, **fields)
+        claimer = claimed if isinstance(claimed, str) else None
+        return ScoreReportErased(report_subject(number), at, **fields, claimed_by=claimer)
     except (KeyError, TypeError):
         return None  # a malformed entry: left for verify_all to report
 
@@ -155,12 +185,20 @@ def marker_event(at: datetime, method: str, token: str) -> ScoreReportsAnchored:
 
 def said_report(pairs: Iterable[tuple[str, Mapping[str, Any] | None]]) -> dict[str, Any]:
     """What a report's history ``(kind, data)`` pairs say of it, from the latest entry
-    that says it: the exam fields and ``personal`` (the digest, salt and key id of
-    the name and address, or ``None`` once erased). Empty: nothing (no entry, or
-    only erased ones)."""
+    that says it: the exam fields, ``personal`` (the digest, salt and key id of
+    the name and address, or ``None`` once erased) and ``claimed_by`` (the account a
+    ``score_report_claim_recorded`` entry, or the ``score_report_erased`` entry
+    restating it, names; :data:`~symprogram._anchors.UNKNOWN` when none does: an
+    unclaimed report, or one claimed before claims were recorded here). Empty:
+    nothing (no entry, or only erased ones)."""
     said: dict[str, Any] = {}
+    claimed: object = UNKNOWN
     for kind, data in pairs:
-        if data is None or kind not in (_RECORDED, _ERASED):
+        if data is None:
+            continue
+        if kind == _CLAIMED or (kind == _ERASED and data.get(_CLAIMED_BY) is not None):
+            claimed = data.get(_CLAIMED_BY)
+        if kind not in (_RECORDED, _ERASED):
             continue
         said = {name: data.get(name) for name in _EXAM_FIELDS}
         if kind == _RECORDED:
@@ -171,6 +209,8 @@ def said_report(pairs: Iterable[tuple[str, Mapping[str, Any] | None]]) -> dict[s
             )
         else:
             said[_PERSONAL] = None
+    if said:
+        said[_CLAIMED_BY] = claimed
     return said
 
 
@@ -202,18 +242,20 @@ def report_differences(
     """Where the stored report ``number`` differs from its history ``pairs``.
 
     Nothing when the history says nothing of it (a legacy report, see
-    :func:`require_anchored`). The exam fields are compared one by one; the name
-    and address through their digest (field ``personal``, values left out of the
-    message); a report the history records and the store lacks is field
-    ``score_report``.
+    :func:`require_anchored`). The exam fields are compared one by one, and the
+    claim where the history recorded one (``claimed_by``: a row put back from
+    before the claim is unclaimed); the name and address through their digest
+    (field ``personal``, values left out of the message); a report the history
+    records and the store lacks is field ``score_report``.
     """
     said = said_report(pairs)
     if not said:
         return []
     if report is None:
         return [AggregateDifference(SCORE_REPORT_KIND, number, SCORE_REPORT_KIND, None, "recorded")]
-    wanted = {name: said[name] for name in _EXAM_FIELDS}
-    found = record_differences(SCORE_REPORT_KIND, number, wanted, _exam_fields(report))
+    wanted = {name: said[name] for name in (*_EXAM_FIELDS, _CLAIMED_BY)}
+    stored = {**_exam_fields(report), _CLAIMED_BY: report.claimed_by}
+    found = record_differences(SCORE_REPORT_KIND, number, wanted, stored)
     matches = _personal_matches(report, said[_PERSONAL], keys)
     if matches is False:
         found.append(
@@ -252,13 +294,26 @@ def require_anchored(
         IntegrityError: ``record_corrupt`` (details ``kind``, ``key`` and the first
             ``field`` that differs).
     """
-    given = list(pairs)
-    if said_report(given):
-        found = report_differences(number, report, given, keys)
-    else:
-        found = [unanchored_difference(number)] if marked else []
+    found, _ = report_anchor(number, report, pairs, marked=marked, keys=keys)
     if found:
         raise IntegrityError.record_corrupt(
             SCORE_REPORT_KIND, number, "is not the one its history recorded", field=found[0].field
         )
     return report
+
+
+def report_anchor(
+    number: str,
+    report: ScoreReport,
+    pairs: Iterable[tuple[str, Mapping[str, Any] | None]],
+    *,
+    marked: bool,
+    keys: LedgerKeys | None,
+) -> tuple[list[AggregateDifference], bool]:
+    """Where ``report`` differs from its history ``pairs`` (as :func:`require_anchored`
+    judges it, without raising), and whether the history records it (so that a
+    claim of it is recorded there too, see :func:`claimed_report_event`)."""
+    given = list(pairs)
+    if said_report(given):
+        return report_differences(number, report, given, keys), True
+    return ([unanchored_difference(number)] if marked else []), False

@@ -33,6 +33,7 @@ __all__ = [
     "PasswordRehashed",
     "PasswordResetRequested",
     "RegistrationAttempted",
+    "ScoreReportClaimRecorded",
     "ScoreReportClaimRefused",
     "ScoreReportClaimed",
     "ScoreReportErased",
@@ -226,8 +227,26 @@ class ScoreReportErased(_ScoreReportExam):
     Every earlier entry of the report's subject lost its data (the digest of the
     name and address with it; the chain still verifies); this entry says the
     exam fields again, as the history had them, and that the personal fields are
-    now the erasure markers.
+    now the erasure markers. ``claimed_by`` says again the claim the subject's
+    ``score_report_claim_recorded`` entry said (its data dropped with the rest),
+    ``None`` when it said none.
     """
+
+    claimed_by: str | None = None
+
+
+@attrs.frozen
+class ScoreReportClaimRecorded(DomainEvent):
+    """A score report was claimed: the claim in the report's own history subject.
+
+    The subject is the report's own, ``~score-report:<registration number>``,
+    written in the same unit of work as the claimant's ``score_report_claimed``
+    entry. Once a report's subject has one, the stored report must be claimed by
+    ``claimed_by``: a row put back from before the claim is refused by the reads
+    and the claims (``record_corrupt``).
+    """
+
+    claimed_by: str
 
 
 @attrs.frozen

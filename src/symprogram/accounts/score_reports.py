@@ -131,6 +131,13 @@ class ScoreReports(ReportAnchors):
         again is refused without an incident (the policy is
         :func:`~symprogram.accounts.rules.decide_claim`).
 
+        The claim is recorded in the claimant's history (``score_report_claimed``)
+        and, for a report anchored in its own subject, there too
+        (``score_report_claim_recorded``): a stored report put back from before
+        the claim is then refused (``record_corrupt``), never claimed again. An
+        unknown registration number costs what a wrong proof costs: a stored
+        report's history is read and checked in its place.
+
         Raises:
             PermissionDenied: the account is not active (``account_not_active``),
                 the current terms are not accepted (``terms_not_accepted`` /
@@ -141,10 +148,12 @@ class ScoreReports(ReportAnchors):
             Conflict: already claimed (``score_report_already_claimed``; details
                 ``incident_id`` when an incident was opened).
             IntegrityError: the stored report is not the one its history recorded,
-                or has no entry in a store marked as anchoring, or the stored
-                candidate is not the account its history says (a row written in
-                or put back; all ``record_corrupt``), or the report's history does
-                not verify (``ledger_tampered``): nothing is written.
+                or has no entry in a store marked as anchoring, or is unclaimed or
+                claimed by another account where its history recorded a claim,
+                or the stored candidate is not the account its history says (a
+                row written in or put back; all ``record_corrupt``), or the
+                report's history does not verify (``ledger_tampered``): nothing
+                is written.
         """
         key = candidate_key(candidate_id)
         number = normalize_registration_number(registration_number)
@@ -163,25 +172,28 @@ class ScoreReports(ReportAnchors):
             candidate = self._candidate_for_update(store, key)
             # locked: a racing claim of the same report waits here, then finds it
             # claimed (score_report_already_claimed, and its incident)
-            found = store.score_reports.find_for_update(number)
+            found, anchored, checked = self._claimable(store, number)
             outcome = rules.decide_claim(
                 candidate,
-                None if found is None else self._checked_report(tx, found),
+                found,
                 terms=rules.terms_status(candidate.terms, current, now),
                 email=proof_email,
                 name=proof_name,
                 at=now,
                 incident_id=new_incident_id(),
+                stand_in=checked,
             )
             if outcome.incident is not None:
                 store.incidents.add(outcome.incident)
                 outbox.append(
                     messages.incident_notice(candidate, outcome.incident, "incident_opened")
                 )
+            anchor = None
             if outcome.report is not None:
                 claimed = store.score_reports.save(outcome.report)
+                anchor = rules.claimed_report_event(claimed, now) if anchored else None
             store.candidates.save(outcome.candidate)
-            self._record(tx, *outcome.events)
+            self._record(tx, *outcome.events, anchor)
             self._send(tx, outbox)
         if outcome.refusal is not None:
             raise outcome.refusal
