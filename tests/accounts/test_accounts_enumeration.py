@@ -696,3 +696,145 @@ def _notices_to(spied: Spied, address: str) -> list[str]:
         for key, data in found
         if data["kind"] == "email_in_use_attempt" and data.get("to_digest") == digest
     ]
+
+
+# -- claiming a score report: a number nobody recorded costs what a wrong proof does ------
+
+WRONG_PROOF = "somebody.else@example.com"
+
+
+class _Tally:
+    """A unit of work counting what its reads found: stored records loaded, and the
+    ledger entries read from streams."""
+
+    def __init__(self, inner: Any, found: list[str]) -> None:
+        self._inner = inner
+        self._found = found
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if name in ("load", "load_for_update"):
+
+            def load(kind: str, key: str) -> Any:
+                record = attribute(kind, key)
+                self._found.append(f"{kind} {'stored' if record is not None else 'missing'}")
+                return record
+
+            return load
+        if name == "read":
+
+            def read(stream: str, *args: Any, **kwargs: Any) -> Any:
+                rows = attribute(stream, *args, **kwargs)
+                self._found.append(f"{stream.split(':', 1)[0]} entries {len(rows)}")
+                return rows
+
+            return read
+        return attribute
+
+
+def _claim_probe(spied: Spied) -> tuple[str, Callable[[str], object]]:
+    """An active caller, three recorded reports, and a claim with a wrong proof."""
+    spied.accounts.activate(spied.register("known@example.com"))
+    caller = spied.candidate_id("known@example.com")
+    for number in ("REG-0001", "REG-0002", "REG-0003"):
+        spied.accounts.record_score_report(
+            registration_number=number,
+            exam_code="250-315",
+            candidate_name="Ada Lovelace",
+            email="ada@example.com",
+            score=85,
+            passing_score=70,
+            exam_date=spied.program.now().date(),
+            test_centre="London",
+        )
+
+    def claim(number: str) -> object:
+        return spied.accounts.claim_score_report(caller, number, email=WRONG_PROOF)
+
+    return caller, claim
+
+
+def test_claim_score_report_reads_the_same_for_a_known_and_an_unknown_number(
+    spied: Spied,
+) -> None:
+    """A claim with a wrong proof and one of a number nobody recorded: the same refusal,
+    no writes, and the same reads in the same order (a report record loaded, its
+    history stream read and verified), whichever came first."""
+    _, claim = _claim_probe(spied)
+    observed = {}
+    for label, number in (("unknown", "REG-9999"), ("known", "REG-0001"), ("again", "REG-9998")):
+        outcome, hashed, writes = spied.observe(lambda n=number: claim(n))
+        reads = _reads_of(spied, lambda n=number: claim(n), 99)
+        observed[label] = (outcome, hashed, writes, reads)
+    first = observed["unknown"]
+    assert ("PermissionDenied", "score_report_proof_mismatch", "registration_number") == first[0]
+    assert ("read", "history") in first[3], "the history of a report is read"
+    for label, seen in observed.items():
+        assert first == seen, label
+
+
+def test_a_claim_of_an_unknown_number_reads_a_stored_reports_history_in_its_place(
+    spied: Spied, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite reads a stored row, and verifying a stream of entries costs, more than
+    finding none: for a number nobody recorded the claim reads a stored report's row
+    and reads and verifies its history in its place (as many entries, and its stream
+    head), and checks that report against it and against the proof (one personal
+    digest and one proof check each way), never taking it for the answer; for a
+    recorded number it reads a key never stored beside its own (one stored row and
+    one missing row either way)."""
+    from symprogram.accounts import _rules_claims, _rules_report_anchors
+
+    _, claim = _claim_probe(spied)
+    counted: list[str] = []
+    for module, name in (
+        (_rules_report_anchors, "personal_digest"),
+        (_rules_claims, "score_report_proof"),
+    ):
+        original = getattr(module, name)
+
+        def counting(*args: Any, _name: str = name, _fn: Any = original, **kw: Any) -> Any:
+            counted.append(_name)
+            return _fn(*args, **kw)
+
+        monkeypatch.setattr(module, name, counting)
+    found: list[str] = []
+    original_transaction = spied.store.transaction
+
+    @contextmanager
+    def tallied(*, readonly: bool = False) -> Iterator[Any]:
+        with original_transaction(readonly=readonly) as tx:
+            yield _Tally(tx, found)
+
+    monkeypatch.setattr(spied.store, "transaction", tallied)
+    with pytest.raises(PermissionDenied):  # the claimant's count of wrong proofs exists
+        claim("REG-0002")
+    observed = {}
+    for label, number in (("known", "REG-0002"), ("unknown", "REG-9999"), ("known2", "REG-0003")):
+        counted.clear()
+        found.clear()
+        with pytest.raises(PermissionDenied):
+            claim(number)
+        # the report records read: the number's, then another (in either order, one
+        # stored and one missing); the rest in the same order
+        loads = sorted(f for f in found if f.startswith("score_report "))
+        rest = [f for f in found if not f.startswith("score_report ")]
+        observed[label] = (loads, rest, list(counted))
+    loads, reads, checks = observed["unknown"]
+    assert ["score_report missing", "score_report stored"] == loads
+    assert 2 == reads.count("history entries 1"), "a report's history: verified, then read"
+    assert ["personal_digest", "score_report_proof"] == checks
+    assert observed["known"] == observed["unknown"] == observed["known2"]
+
+
+def test_a_claim_of_an_unknown_number_never_claims_the_report_read_in_its_place(
+    spied: Spied,
+) -> None:
+    """The right proof of the report read in place of a missing number claims nothing."""
+    caller, claim = _claim_probe(spied)
+    del claim
+    with pytest.raises(PermissionDenied) as refused:
+        spied.accounts.claim_score_report(caller, "REG-9999", email="ada@example.com")
+    assert "score_report_proof_mismatch" == refused.value.code
+    assert () == spied.accounts.score_reports_of(caller)
+    assert spied.accounts.get_score_report("REG-0001").claimed_by is None

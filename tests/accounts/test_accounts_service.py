@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from datetime import date, timedelta
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import attrs
 import pytest
 from accounts_helpers import PASSWORD, START, World
+from hypothesis import given
+from hypothesis import strategies as st
 
 from symprogram.accounts import (
     KEEP,
@@ -23,6 +26,7 @@ from symprogram.accounts import (
     RegistrationReceipt,
     TermsCatalogue,
     TermsVersion,
+    rules,
 )
 from symprogram.accounts.ports import REQUEST_LOG_KIND, RESEND_LOG
 from symprogram.accounts.storage import AccountsStorage
@@ -32,6 +36,7 @@ from symprogram.errors import (
     LimitExceeded,
     NotFound,
     PermissionDenied,
+    RateLimited,
     SymprogramError,
     TokenError,
     ValidationError,
@@ -552,30 +557,64 @@ def test_score_report_claim_by_name_or_email(world: World) -> None:
 
 
 def test_claim_with_wrong_proof_or_unknown_number_is_refused(world: World) -> None:
-    """A wrong proof and an unknown number look the same; missing proof is refused."""
+    """A wrong proof and an unknown number look the same (nothing written but the
+    claimant's count of wrong proofs); missing proof is refused."""
     record(world)
     cid = world.active().candidate_id
-    assert_refused(
-        world,
-        PermissionDenied,
-        "score_report_proof_mismatch",
-        world.accounts.claim_score_report,
-        cid,
-        "REG-0001",
-        name="Eve",
-    )
-    assert_refused(
-        world,
-        PermissionDenied,
-        "score_report_proof_mismatch",
-        world.accounts.claim_score_report,
-        cid,
-        "REG-9999",
-        name="Ada Lovelace",
-    )
+    for number, name in (("REG-0001", "Eve"), ("REG-9999", "Ada Lovelace")):
+        before = world.snapshot(logs=False)
+        with pytest.raises(PermissionDenied) as refused:
+            world.accounts.claim_score_report(cid, number, name=name)
+        assert "score_report_proof_mismatch" == refused.value.code
+        assert before == world.snapshot(logs=False)
     assert_refused(
         world, ValidationError, "proof_required", world.accounts.claim_score_report, cid, "REG-0001"
     )
+
+
+def test_wrong_proofs_are_limited_per_claimant(store: Store) -> None:
+    """The name printed on a report is easy to guess: after ``claim_failure_limit``
+    wrong proofs within ``claim_failure_window`` (known and unknown numbers alike) the
+    claimant's next claim is refused before its proof is looked at, the right one
+    included (``RateLimited``, ``retry_after``); another account is not held back, and
+    once the window has passed the right proof claims."""
+    world = World(store, settings=AccountsSettings(claim_failure_limit=3))
+    record(world)
+    eve = world.active("eve@example.com", given_name="Eve").candidate_id
+    ada = world.active().candidate_id
+    for number in ("REG-0001", "REG-9999", "REG-0001"):
+        with pytest.raises(PermissionDenied):
+            world.accounts.claim_score_report(eve, number, name="Ada Byron")
+    with pytest.raises(RateLimited) as limited:
+        world.accounts.claim_score_report(eve, "REG-0001", name="Ada Lovelace")
+    assert ("rate_limited", 3600) == (limited.value.code, limited.value.retry_after)
+    assert None is world.accounts.get_score_report("REG-0001").claimed_by
+    world.clock.advance(timedelta(hours=1))
+    assert eve == world.accounts.claim_score_report(eve, "REG-0001", name="Ada Lovelace").claimed_by
+    with pytest.raises(Conflict):  # Ada is not held back by Eve's guesses
+        world.accounts.claim_score_report(ada, "REG-0001", name="Ada Lovelace")
+
+
+@given(
+    ages=st.lists(st.integers(min_value=0, max_value=7200), max_size=12),
+    limit=st.integers(min_value=1, max_value=6),
+)
+def test_the_claim_limit_counts_the_wrong_proofs_within_the_window(
+    ages: list[int], limit: int
+) -> None:
+    """enforce_claim_limit refuses exactly when ``limit`` wrong proofs fall within the
+    window before now, and then says when the oldest of them leaves it."""
+    window = timedelta(hours=1)
+    now = START + timedelta(days=1)
+    failures = [now - timedelta(seconds=age) for age in ages]
+    recent = sorted(f for f in failures if now - window < f <= now)
+    if len(recent) >= limit:
+        with pytest.raises(RateLimited) as limited:
+            rules.enforce_claim_limit(failures, now, limit=limit, window=window)
+        free = recent[-limit] + window
+        assert limited.value.retry_after == max(1, math.ceil((free - now).total_seconds()))
+    else:
+        rules.enforce_claim_limit(failures, now, limit=limit, window=window)
 
 
 def test_second_claim_is_refused_and_opens_an_incident_that_survives(world: World) -> None:

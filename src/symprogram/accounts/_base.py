@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from symprogram.accounts import rules
+from symprogram.accounts._pacing import VerificationPacer
 from symprogram.accounts._stand_ins import StandIns, StandInSweep
 from symprogram.accounts.models import (
     AcceptancePath,
@@ -127,6 +128,7 @@ class FlowBase(DeliversAfterCommit):
     _consent: MarketingConsent | None
     _tokens: Tokens
     _dummy_hash: str | None = None
+    _pacer: VerificationPacer | None = None
     _decoy_candidate: Candidate | None = None
     _decoy_text: str = ""
     _stand_in_secret: bytes = b""
@@ -215,7 +217,10 @@ class FlowBase(DeliversAfterCommit):
         calls is given up (see :meth:`_tidy`)."""
         settings = self.settings
         horizon = max(
-            settings.login_failure_window, settings.client_failure_window, settings.resend_window
+            settings.login_failure_window,
+            settings.client_failure_window,
+            settings.resend_window,
+            settings.claim_failure_window,
         )
         after, stand_ins = self._sweep_after, self._stand_in_sweep
 
@@ -287,11 +292,24 @@ class FlowBase(DeliversAfterCommit):
     def _matching_form(self, password: str, encoded: str) -> str | None:
         """The form of ``password`` that ``encoded`` verifies, or ``None``: its
         normalized form first, then, where it differs, the form typed (a hash made
-        elsewhere from the raw password, imported by ``register_many``)."""
+        elsewhere from the raw password, imported by ``register_many``).
+
+        Each verification that fails takes as long as one of the costliest kind of
+        hash this process verified, the policy's dummy at least (see
+        :mod:`._pacing`): a stored hash cheaper than the policy's (an imported
+        legacy one) is padded, and one costlier (scrypt N=2**17 under an Argon2id
+        policy), once verified, pads every other, an unknown address's included."""
+        pacer = self._pacing()
         for form in rules.password_forms(password):
-            if self._hasher.verify(form, encoded):
+            if pacer.verify(self._hasher.verify, form, encoded, reference=self._dummy):
                 return form
         return None
+
+    def _pacing(self) -> VerificationPacer:
+        """This service's :class:`._pacing.VerificationPacer` (made once)."""
+        if self._pacer is None:
+            self._pacer = VerificationPacer()
+        return self._pacer
 
     def _dummy(self) -> str:
         """A hash no password matches, as costly to verify as a real one (made once)."""

@@ -5,11 +5,14 @@ Re-exported by :mod:`symprogram.accounts.rules`.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import attrs
 
 from symprogram.accounts import _text
+from symprogram.accounts._rules_credentials import rate_limit
 from symprogram.accounts._rules_incidents import file_incident, open_incident
 from symprogram.accounts._rules_lifecycle import report_erased
 from symprogram.accounts.events import ScoreReportClaimed, ScoreReportClaimRefused
@@ -22,7 +25,7 @@ from symprogram.accounts.models import (
     ScoreReport,
 )
 from symprogram.decisions import Decision, Reason
-from symprogram.errors import Conflict, PermissionDenied, ValidationError
+from symprogram.errors import Conflict, PermissionDenied, RateLimited, ValidationError
 from symprogram.events import DomainEvent
 
 __all__ = [
@@ -30,9 +33,37 @@ __all__ = [
     "check_exam_date",
     "claim_report",
     "decide_claim",
+    "enforce_claim_limit",
     "require_proof",
     "score_report_proof",
 ]
+
+
+def enforce_claim_limit(
+    failures: Sequence[datetime], at: datetime, *, limit: int, window: timedelta
+) -> None:
+    """Refuse a claim once the claimant gave ``limit`` wrong proofs within ``window``.
+
+    The proof of a claim may be the name printed on the report, which is easy to
+    guess: wrong proofs are counted per claimant account (whatever the number,
+    known or not: the same count either way) and, beyond the limit, a claim is
+    refused before its proof is looked at, the right one included. Counted per
+    claimant, a stranger can only hold back their own account.
+
+    Raises:
+        RateLimited: ``rate_limited`` (field ``registration_number``) with
+            ``retry_after``, the whole seconds until a claim is allowed again.
+    """
+    decision = rate_limit(failures, at, limit=limit, window=window)
+    if not decision:
+        retry_at = str(decision.reasons[0].fact("retry_at"))
+        wait = (datetime.fromisoformat(retry_at) - at).total_seconds()
+        raise RateLimited(
+            "too many wrong score report proofs; please try again later",
+            field="registration_number",
+            retry_after=max(1, math.ceil(wait)),
+            details={"retry_at": retry_at},
+        )
 
 
 def check_exam_date(exam_date: date, recorded_at: datetime) -> date:

@@ -48,6 +48,18 @@ class Credentials(LinkRequests, CredentialAnchors):
         address and per ``client_key``). A stored hash weaker than the hasher's
         policy is replaced after a successful log-in, in the same unit of work.
 
+        A failed verification takes as long as one of the costliest kind of hash
+        this process has verified (at least the policy's, the dummy's): a stored
+        hash of other parameters (imported from a legacy policy, a scrypt hash
+        stored before the extra ``argon2`` was installed, the 0.1 form) would
+        otherwise tell by its time that the address has an account. One cheaper
+        than the policy's is padded by a sleep to a time drawn from the measured
+        times of the policy's (Django's ``harden_runtime``, measured); one
+        costlier, once verified, pads every other failed verification of the
+        process to its own times, an unknown address's included (its first
+        verification in a process cannot be hidden). The right password is
+        never padded. See :mod:`symprogram.accounts._pacing`.
+
         The password is verified in its NFKC form
         (:func:`~symprogram.accounts.rules.normalize_password`), so a password
         typed composed or decomposed is the same password. Where that form

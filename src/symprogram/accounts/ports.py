@@ -34,6 +34,7 @@ __all__ = [
     "ACCEPTANCE_KIND",
     "CANDIDATE_KIND",
     "CREDENTIAL_KIND",
+    "CLAIM_LOG",
     "CLIENT_LOGIN_LOG",
     "CONTACT_UPDATE",
     "EMAIL_CHANGE_LOG",
@@ -106,6 +107,9 @@ CLIENT_LOGIN_LOG = "login_failed_client"
 """Failed log-ins per client key (``AccountsSettings.client_failure_limit``)."""
 REGISTRATION_LOG = "registration_attempt"
 """Request log purpose: registrations of an address (the notices to its owner)."""
+CLAIM_LOG = "score_report_claim_failed"
+"""Wrong score report proofs per claimant account, keyed by the SHA-256 of its
+candidate ID (``AccountsSettings.claim_failure_limit``)."""
 
 REQUEST_LOGS = (RESEND_LOG, RESET_LOG, EMAIL_CHANGE_LOG, LOGIN_LOG, REGISTRATION_LOG)
 """The request logs kept per address (forgotten with the address by the erasure)."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+
+import attrs
 
 from symprogram._checks import check_text
 from symprogram._deprecation import deprecated_alias
 from symprogram.accounts import messages, rules
 from symprogram.accounts._base import SINCE, candidate_key, new_incident_id
 from symprogram.accounts._report_anchors import ReportAnchors, store_marked
+from symprogram.accounts._rules_claims import ClaimOutcome
 from symprogram.accounts._text import CODES
 from symprogram.accounts.models import (
     MAX_REPORT_NAME_LENGTH,
@@ -16,9 +19,9 @@ from symprogram.accounts.models import (
     normalize_email,
     normalize_registration_number,
 )
-from symprogram.accounts.ports import SCORE_REPORT_KIND
+from symprogram.accounts.ports import CLAIM_LOG, SCORE_REPORT_KIND
 from symprogram.accounts.storage import AccountsStorage
-from symprogram.errors import NotFound
+from symprogram.errors import NotFound, PermissionDenied
 from symprogram.ids import CandidateId
 from symprogram.notify import Message
 from symprogram.persistence import Transaction
@@ -138,7 +141,14 @@ class ScoreReports(ReportAnchors):
         unknown registration number costs what a wrong proof costs: a stored
         report's history is read and checked in its place.
 
+        Wrong proofs are counted per claimant: beyond
+        ``settings.claim_failure_limit`` within ``settings.claim_failure_window``
+        a claim is refused before its proof is looked at (the rule is
+        :func:`~symprogram.accounts.rules.enforce_claim_limit`).
+
         Raises:
+            RateLimited: too many wrong proofs from this account (``rate_limited``,
+                ``retry_after``).
             PermissionDenied: the account is not active (``account_not_active``),
                 the current terms are not accepted (``terms_not_accepted`` /
                 ``terms_outdated``), or the number and proof do not match a report
@@ -165,11 +175,41 @@ class ScoreReports(ReportAnchors):
             )
         rules.require_proof(proof_email, proof_name)
         now = self._now()
+        failures = AccountsStorage.client_key(CLAIM_LOG, key)
+        try:
+            outcome = self._in_claim(key, number, proof_email, proof_name, now, failures)
+        except PermissionDenied as refused:
+            if refused.code == "score_report_proof_mismatch":
+                self._claim_failed(failures, now)  # counted whatever the number
+            raise
+        if outcome.refusal is not None:
+            raise outcome.refusal
+        assert outcome.report is not None
+        return outcome.report
+
+    def _in_claim(
+        self,
+        key: str,
+        number: str,
+        email: str | None,
+        name: str | None,
+        now: datetime,
+        failures: str,
+    ) -> ClaimOutcome:
+        """The claim's unit of work: the claimant's limit, the report, the decision and
+        its writes; returns the outcome with the report as saved."""
         current = self.catalogue.current(now)
+        settings = self.settings
         outbox: list[Message] = []
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             candidate = self._candidate_for_update(store, key)
+            rules.enforce_claim_limit(
+                store.requests.recent_key(failures),
+                now,
+                limit=settings.claim_failure_limit,
+                window=settings.claim_failure_window,
+            )
             # locked: a racing claim of the same report waits here, then finds it
             # claimed (score_report_already_claimed, and its incident)
             found, anchored, checked = self._claimable(store, number)
@@ -177,8 +217,8 @@ class ScoreReports(ReportAnchors):
                 candidate,
                 found,
                 terms=rules.terms_status(candidate.terms, current, now),
-                email=proof_email,
-                name=proof_name,
+                email=email,
+                name=name,
                 at=now,
                 incident_id=new_incident_id(),
                 stand_in=checked,
@@ -192,12 +232,21 @@ class ScoreReports(ReportAnchors):
             if outcome.report is not None:
                 claimed = store.score_reports.save(outcome.report)
                 anchor = rules.claimed_report_event(claimed, now) if anchored else None
+                outcome = attrs.evolve(outcome, report=claimed)
             store.candidates.save(outcome.candidate)
             self._record(tx, *outcome.events, anchor)
             self._send(tx, outbox)
-        if outcome.refusal is not None:
-            raise outcome.refusal
-        return claimed
+        return outcome
+
+    def _claim_failed(self, key: str, now: datetime) -> None:
+        """Count a wrong proof of the claimant (its own unit of work: the claim's was
+        rolled back), the same for a known and an unknown number."""
+        keep = self.settings.claim_failure_limit
+
+        def count(tx: Transaction) -> None:
+            AccountsStorage(tx).requests.note_key(key, now, keep=keep)
+
+        self._in_unit(count)
 
 
 def _any_report(tx: Transaction) -> bool:

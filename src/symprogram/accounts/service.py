@@ -96,6 +96,13 @@ class AccountsSettings:
         client_failure_limit: failed log-ins per client key (the ``client_key``
             of ``authenticate``, e.g. an IP address) within ``client_failure_window``.
         client_failure_window: the window of ``client_failure_limit``.
+        claim_failure_limit: wrong score report proofs (a registration number and
+            a name or address that do not match) per claimant account within
+            ``claim_failure_window``; beyond it ``claim_score_report`` raises
+            :class:`~symprogram.errors.RateLimited` before looking at the proof, so
+            the name printed on a report cannot be guessed at will (and a stranger
+            can only hold back their own account).
+        claim_failure_window: the window of ``claim_failure_limit``.
         terms_receipt_ttl: how long a terms acceptance may wait for its registration.
         contact_review_period: "keep your contact information current": contact
             details not reviewed for this long are flagged.
@@ -120,6 +127,8 @@ class AccountsSettings:
     login_failure_window: timedelta = timedelta(minutes=5)
     client_failure_limit: int = 10
     client_failure_window: timedelta = timedelta(minutes=1)
+    claim_failure_limit: int = 10
+    claim_failure_window: timedelta = timedelta(hours=1)
     terms_receipt_ttl: timedelta = timedelta(days=1)
     contact_review_period: timedelta = timedelta(days=365)
     incident_reopen_window: timedelta = timedelta(days=14)
