@@ -5,14 +5,13 @@ Re-exported by :mod:`symprogram.accounts.rules`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import attrs
 
 from symprogram.accounts import _text
-from symprogram.accounts._rules_credentials import rate_limit
+from symprogram.accounts._rules_credentials import rate_limit, rate_limited
 from symprogram.accounts._rules_incidents import file_incident, open_incident
 from symprogram.accounts._rules_lifecycle import report_erased
 from symprogram.accounts.events import ScoreReportClaimed, ScoreReportClaimRefused
@@ -25,7 +24,7 @@ from symprogram.accounts.models import (
     ScoreReport,
 )
 from symprogram.decisions import Decision, Reason
-from symprogram.errors import Conflict, PermissionDenied, RateLimited, ValidationError
+from symprogram.errors import Conflict, PermissionDenied, ValidationError
 from symprogram.events import DomainEvent
 
 __all__ = [
@@ -56,14 +55,8 @@ def enforce_claim_limit(
     """
     decision = rate_limit(failures, at, limit=limit, window=window)
     if not decision:
-        retry_at = str(decision.reasons[0].fact("retry_at"))
-        wait = (datetime.fromisoformat(retry_at) - at).total_seconds()
-        raise RateLimited(
-            "too many wrong score report proofs; please try again later",
-            field="registration_number",
-            retry_after=max(1, math.ceil(wait)),
-            details={"retry_at": retry_at},
-        )
+        what = "too many wrong score report proofs"
+        raise rate_limited(decision, at, what, field="registration_number")
 
 
 def check_exam_date(exam_date: date, recorded_at: datetime) -> date:

@@ -341,14 +341,21 @@ def enforce_login_limits(
     """
     decision = login_limits(account, client, at, **limits)
     if not decision:
-        retry_at = str(decision.reasons[0].fact("retry_at"))
-        wait = (datetime.fromisoformat(retry_at) - at).total_seconds()
-        raise RateLimited(
-            "too many failed log-ins; please try again later",
-            field="email",
-            retry_after=max(1, math.ceil(wait)),
-            details={"retry_at": retry_at},
-        )
+        raise rate_limited(decision, at, "too many failed log-ins", field="email")
+
+
+def rate_limited(decision: Decision, at: datetime, what: str, *, field: str) -> RateLimited:
+    """The refusal of a call a limit denied (``decision``'s first reason names when it
+    frees up): ``rate_limited`` with ``retry_after``, the whole seconds until then,
+    and ``retry_at``."""
+    retry_at = str(decision.reasons[0].fact("retry_at"))
+    wait = (datetime.fromisoformat(retry_at) - at).total_seconds()
+    return RateLimited(
+        f"{what}; please try again later",
+        field=field,
+        retry_after=max(1, math.ceil(wait)),
+        details={"retry_at": retry_at},
+    )
 
 
 # -- log-ins ----------------------------------------------------------------------------------
