@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from symprogram.entitlements import Reader
-from symprogram.errors import IllegalTransition, SymprogramError
+from symprogram.errors import IllegalTransition, PermissionDenied, SymprogramError
 
 RANK = {"basic_maintenance": 1, "essential_support": 2, "business_critical_services": 3}
 MIN_RANK = {
@@ -38,6 +38,7 @@ class EntitlementsMachine(RuleBasedStateMachine):
         self.agreements: dict[str, dict[str, Any]] = {}
         self.grants: dict[tuple[str, str], dict[str, Any]] = {}
         self.cases: dict[str, int] = {}
+        self.case_customers: dict[str, str] = {}
         self.counter = 0
 
     def teardown(self) -> None:
@@ -152,13 +153,18 @@ class EntitlementsMachine(RuleBasedStateMachine):
             return
         call()
         self.cases[case_id] = 0
+        self.case_customers[case_id] = customer
 
     @precondition(lambda self: bool(self.cases))
     @rule(data=st.data())
     def escalate(self, data: st.DataObject) -> None:
         case_id = data.draw(st.sampled_from(sorted(self.cases)))
         top = self.env.service.catalogue.top_escalation_level
-        if self.cases[case_id] < top:
+        if self.model_rank(self.case_customers[case_id], self.now()) < 1:
+            # support only under an active agreement: no escalation once it ended
+            with pytest.raises(PermissionDenied):
+                self.env.service.escalate_case(case_id, by="eng", reason="slow")
+        elif self.cases[case_id] < top:
             case = self.env.service.escalate_case(case_id, by="eng", reason="slow")
             self.cases[case_id] += 1
             assert self.cases[case_id] == case.escalation_level
