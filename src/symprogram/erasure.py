@@ -10,9 +10,10 @@ every context of :data:`CONTEXTS` in ONE unit of work (all or nothing):
    disclosure holder names; showing disclosures are revoked;
 2. accounts (:meth:`~symprogram.accounts.AccountsService.erase`): contact
    details, password hash, pending links, e-mail index, claimed score reports
-   and the unclaimed ones recorded for the account's addresses, incidents, and
-   the data of every account history entry, ending the history with an
-   ``account_erased`` entry;
+   and the unclaimed ones recorded for the account's addresses, incidents, other
+   accounts' pending changes to those addresses (cancelled, the address dropped
+   from their history entry), and the data of every account history entry,
+   ending the history with an ``account_erased`` entry;
 3. consent (:meth:`~symprogram.consent.ConsentService.erase`), the subject named
    by the candidate ID, if anything was recorded about it;
 4. entitlements (the customer named by the candidate ID): support case
@@ -53,7 +54,7 @@ import attrs
 from symprogram._erasable import KERNEL_KINDS, Erasable
 from symprogram.accounts.models import AccountErasure
 from symprogram.accounts.ports import CANDIDATE_KIND
-from symprogram.accounts.rules import known_emails
+from symprogram.accounts.rules import held_emails
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.awards.models import AwardsErasure
 from symprogram.clock import ensure_utc
@@ -155,12 +156,13 @@ def erasable_contexts(program: Program) -> tuple[tuple[str, Erasable], ...]:
     return tuple(found)
 
 
-def _known_addresses(program: Program, tx: Transaction, key: str) -> tuple[str, ...]:
-    """Every address the candidate used: current, pending, and each one its account
-    history names (an address it had before an e-mail change)."""
+def _held_addresses(program: Program, tx: Transaction, key: str) -> tuple[str, ...]:
+    """Every address the candidate held: current, and each one its account history
+    says it registered with or changed from or to; not one it only asked for (which
+    may be another person's, whose messages are not the candidate's to delete)."""
     candidate = AccountsStorage(tx).candidates.get(key)
     history = (entry.data for entry in program.history.ledger.iter_entries(tx, key))
-    return known_emails(candidate, history)
+    return held_emails(candidate, history)
 
 
 def _settle_files(program: Program) -> None:
@@ -193,7 +195,7 @@ def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonE
         load_for_update(tx, CANDIDATE_KIND, str(key))
         # Every address the account used, read before the accounts erasure drops
         # the history entries that name the earlier ones.
-        addresses = _known_addresses(program, tx, key)
+        addresses = _held_addresses(program, tx, key)
         receipts = {name: part.erase_subject(tx, key, reason=reason) for name, part in contexts}
         # The outbox's messages to and about the person, pending or delivered, and
         # those to any address the person used, whoever they are filed under.

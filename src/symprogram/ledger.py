@@ -447,19 +447,65 @@ class Ledger:
         stream = self.stream(subject)
         count = 0
         for position, text in tx.read(stream):
-            raw = json_value(text)
-            if raw.get("data") is None:
-                continue
-            raw["data"] = None
-            raw["salt"] = None
-            raw["erased"] = self._erasure_marker(
-                stream, position, str(raw["digest"]), str(raw["hash"])
-            )
-            if self._kid is not None:
-                raw["erased_key"] = self._kid
-            tx.rewrite(stream, position, canonical_json(raw))
-            count += 1
+            count += self._erase_text(tx, stream, position, text)
         return count
+
+    def erase_entry(
+        self,
+        tx: Transaction,
+        subject: str,
+        position: int,
+        *,
+        where: Callable[[str, Mapping[str, Any]], bool] | None = None,
+    ) -> bool:
+        """Drop the data and salt of ``subject``'s entry at ``position`` alone, as
+        :meth:`erase` drops every entry's (digest and chain kept, an erasure marker
+        authenticated with the current key): another person's data that one entry
+        holds, the rest of the stream left as it is.
+
+        Args:
+            tx: the unit of work.
+            subject: whose stream.
+            position: the entry's position (1-based).
+            where: erase only if ``where(kind, data)`` says so (``None``: always).
+
+        Returns:
+            whether the entry was erased now (``False``: no such entry, one erased
+            before, or one ``where`` refused).
+
+        Raises:
+            IntegrityError: the entry cannot be read (``ledger_corrupt``).
+        """
+        stream = self.stream(subject)
+        if not isinstance(position, int) or position < 1:
+            return False
+        found = tx.read(stream, after=position - 1, limit=1)
+        if not found or found[0][0] != position:
+            return False
+        text = found[0][1]
+        if where is not None:
+            try:
+                raw = json_value(text)
+                kind, data = raw["kind"], raw["data"]
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise _unreadable_entry(subject, position) from exc
+            if not isinstance(data, dict) or not where(str(kind), data):
+                return False
+        return bool(self._erase_text(tx, stream, position, text))
+
+    def _erase_text(self, tx: Transaction, stream: str, position: int, text: str) -> int:
+        """Rewrite the entry ``text`` at ``position`` of ``stream`` erased (data and salt
+        nulled, an erasure marker added); 1 if it was, 0 if it was erased before."""
+        raw = json_value(text)
+        if raw.get("data") is None:
+            return 0
+        raw["data"] = None
+        raw["salt"] = None
+        raw["erased"] = self._erasure_marker(stream, position, str(raw["digest"]), str(raw["hash"]))
+        if self._kid is not None:
+            raw["erased_key"] = self._kid
+        tx.rewrite(stream, position, canonical_json(raw))
+        return 1
 
     def rekey(self, tx: Transaction, subject: str, *, against: LedgerDigest | None = None) -> bool:
         """Re-authenticate ``subject``'s stream with the current key, after verifying it.

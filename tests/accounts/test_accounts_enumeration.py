@@ -394,9 +394,9 @@ def test_link_requests_add_the_same_records_of_each_kind_for_every_address(
 
 def test_email_change_changes_the_callers_account_the_same_way(spied: Spied) -> None:
     """Asking for a free, a taken (any state) or a pending address changes the caller's
-    account identically: the same writes, pending_email, a history entry and the same
-    notice to the caller's own address; the owner of a taken address gets a notice,
-    a free address the link."""
+    account identically: the same writes (one entry of the e-mail change index
+    among them), pending_email, a history entry and the same notice to the caller's
+    own address; the owner of a taken address gets a notice, a free address the link."""
     people = _people(spied)
     caller = spied.program.accounts.authenticate("known@example.com", PASSWORD).candidate_id
     observed = {}
@@ -416,6 +416,9 @@ def test_email_change_changes_the_callers_account_the_same_way(spied: Spied) -> 
         assert [(wanted, email)] == sent[:-1]
     _all_the_same(observed)
     assert ("returned", None) == observed["unknown"][0]
+    # noted in the e-mail change index whoever has the address (the erasure of its
+    # owner finds the request there)
+    assert 1 == observed["unknown"][2].count(("save", "email_change_address"))
 
 
 def test_register_hashes_once_and_answers_and_writes_the_same(spied: Spied) -> None:

@@ -19,6 +19,7 @@ from symprogram.accounts import (
     TermsCatalogue,
     rules,
 )
+from symprogram.accounts.models import ERASED_EMAIL, Candidate
 from symprogram.errors import Conflict, IllegalTransition, ValidationError
 from symprogram.testing import _accounts as sa
 from symprogram.testing.strategies import instants
@@ -317,3 +318,25 @@ def test_former_emails_reads_an_iterator_of_entries_once() -> None:
     ]
     assert ("a@x.example",) == rules.former_emails(iter(entries))
     assert rules.former_emails(entries) == rules.former_emails(iter(entries))
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    candidate=sa.candidates(),
+    held=st.lists(sa.emails(), max_size=3),
+    asked=st.lists(sa.emails(), max_size=3),
+)
+def test_an_account_holds_only_the_addresses_it_registered_with_or_changed_to(
+    candidate: Candidate, held: list[str], asked: list[str]
+) -> None:
+    """held_emails is the current address and those the history says the account
+    registered with or changed from or to; an address it only asked for (pending, or
+    named by an ``email_change_requested`` entry) is known but not held."""
+    history = [{"email": held[0]}] if held else []
+    history += [{"previous_email": e, "email": candidate.contact.email} for e in held[1:]]
+    history += [{"new_email": e} for e in asked]
+    pending = attrs.evolve(candidate, pending_email=asked[0] if asked else None)
+    expected = {candidate.contact.email, *held} - {ERASED_EMAIL}
+    assert tuple(sorted(expected)) == rules.held_emails(pending, history)
+    assert set(rules.held_emails(pending, history)) <= set(rules.known_emails(pending, history))
+    assert set(asked) <= set(rules.known_emails(pending, history)) | {ERASED_EMAIL}

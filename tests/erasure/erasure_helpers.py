@@ -151,7 +151,8 @@ def register(
 
 def seed(program: Program, person: Person | None = None) -> Seeded:
     """Register + activate, contact update, e-mail change, score report claim, award and
-    kit, publishing, consent grant and personal data, incident with messages, reset request."""
+    kit, publishing, consent grant and personal data, incident with messages, reset
+    request; a stranger asking to change to the person's address."""
     p = person or Person()
     clock = program.clock
     assert isinstance(clock, FixedClock)
@@ -202,6 +203,10 @@ def seed(program: Program, person: Person | None = None) -> Seeded:
     consent.record_personal_data(cid, "order", {"name": p.full_name, "address": p.order_note})
     consent.record_personal_data(bystander, "order", {"name": "Ada Lovelace"})
     seed_entitlements(program, cid, p)
+    # a stranger asks to change to the person's address (taken): the stranger's pending
+    # change and history entry name it (kind email_change_address indexes them)
+    stranger = register(program, email="eve@example.com", given_name="Eve", family_name="Sly")
+    accounts.request_email_change(stranger, p.new_email)
     return Seeded(
         program,
         p,

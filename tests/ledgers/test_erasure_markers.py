@@ -110,3 +110,30 @@ def test_a_marker_computed_without_the_key_or_moved_is_refused(key: bytes | None
     _null(store, "history:S1", 4, erased=computed)
     expected = [(3, "erasure_forged")] + ([(4, "erasure_forged")] if key else [])
     assert expected == _codes(store, ledger)
+
+
+@pytest.mark.parametrize("key", [KEY, None], ids=["key", "no-key"])
+def test_erase_entry_erases_one_entry_with_a_marker_and_the_stream_verifies(
+    key: bytes | None,
+) -> None:
+    """``Ledger.erase_entry`` drops the data and salt of one entry only, with an erasure
+    marker (the stream verifies, with or without a key); it erases nothing where the
+    position is out of the stream, the entry is erased already, or ``where`` refuses."""
+    store = MemoryStore()
+    ledger = Ledger("history", key=key)
+    at = datetime(2012, 3, 1, tzinfo=UTC)
+    with store.transaction() as tx:
+        ledger.append_many(tx, "S1", [("e", {"i": i}, at) for i in range(4)])
+        refused = ledger.erase_entry(tx, "S1", 3, where=lambda kind, data: data["i"] == 9)
+        erased = ledger.erase_entry(tx, "S1", 2, where=lambda kind, data: data["i"] == 1)
+        again = ledger.erase_entry(tx, "S1", 2)
+        missing = [ledger.erase_entry(tx, "S1", position) for position in (0, 5, -1)]
+        entries = ledger.entries(tx, "S1")
+    assert (False, True, False, [False] * 3) == (refused, erased, again, missing)
+    assert [{"i": 0}, None, {"i": 2}, {"i": 3}] == [e.data for e in entries]
+    assert [False, True, False, False] == [e.erased for e in entries]
+    assert _raw(store, "history:S1", 2)["salt"] is None
+    assert [] == _codes(store, ledger)
+    with store.transaction() as tx:
+        assert 3 == ledger.erase(tx, "S1")  # the rest; the one erased before is left
+    assert [] == _codes(store, ledger)

@@ -28,12 +28,14 @@ from symprogram.errors import IllegalTransition, ValidationError
 __all__ = [
     "ACCOUNT_TRANSITIONS",
     "EMAIL_FIELDS",
+    "HELD_FIELDS",
     "account_erased",
     "change_status",
     "erase_account",
     "erased_incident",
     "erased_report",
     "incident_erased",
+    "held_emails",
     "known_emails",
     "report_erased",
     "reported_for",
@@ -53,6 +55,10 @@ ACCOUNT_TRANSITIONS: Mapping[AccountStatus, frozenset[AccountStatus]] = {
 
 EMAIL_FIELDS = ("email", "new_email", "previous_email")
 """History entry fields that may hold an address the account used."""
+
+HELD_FIELDS = ("email", "previous_email")
+"""History entry fields that hold an address the account held (registered with,
+changed from or to); ``new_email`` only names one it asked for."""
 
 
 def change_status(
@@ -177,11 +183,37 @@ def known_emails(
     candidate: Candidate, history: Iterable[Mapping[str, Any] | None]
 ) -> tuple[str, ...]:
     """Every address the account used: current, pending, and those in its history's data."""
+    return _emails(candidate, history, EMAIL_FIELDS, pending=True)
+
+
+def held_emails(
+    candidate: Candidate, history: Iterable[Mapping[str, Any] | None]
+) -> tuple[str, ...]:
+    """The addresses the account held: its current one and each one its history says
+    it registered with, or changed from or to (:data:`HELD_FIELDS`).
+
+    Not those it only asked to change to (its pending change, an
+    ``email_change_requested`` entry): anybody may ask for any address, another
+    person's included, so what an erasure of this account does to an address beyond
+    the account's own records (forgetting its request logs, anonymizing the score
+    reports recorded for it, deleting the messages to it, cancelling other
+    accounts' changes to it) is done for these only.
+    """
+    return _emails(candidate, history, HELD_FIELDS, pending=False)
+
+
+def _emails(
+    candidate: Candidate,
+    history: Iterable[Mapping[str, Any] | None],
+    fields: tuple[str, ...],
+    *,
+    pending: bool,
+) -> tuple[str, ...]:
     found = {candidate.contact.email}
-    if candidate.pending_email is not None:
+    if pending and candidate.pending_email is not None:
         found.add(candidate.pending_email)
     for data in history:
-        for name in EMAIL_FIELDS:
+        for name in fields:
             value = (data or {}).get(name)
             if isinstance(value, str) and value:
                 found.add(value)

@@ -132,7 +132,12 @@ class Contact(FlowBase):
         ``settings.email_change_limit`` requests for one new address are served
         within ``settings.resend_window``; one beyond that returns as usual and
         changes and sends nothing (the pending change stays as it was, so the
-        link sent last still confirms the address it was sent to). Both
+        link sent last still confirms the address it was sent to). The request
+        is also noted in the e-mail change index (kind ``email_change_address``,
+        keyed by the address's digest, the same write whoever has the address):
+        if the address belongs (or comes to belong) to a person who is erased,
+        the erasure cancels this pending change and drops the address from the
+        history entry. Both
         messages are filed in the outbox under the caller's candidate ID,
         the owner's notice included (an erasure of the owner finds it by its
         address), so that they are written alike either way.
@@ -161,7 +166,11 @@ class Contact(FlowBase):
             self._tokens.revoke_all(tx, purpose=purpose, subject=key)
             token = self._tokens.issue(tx, purpose=purpose, subject=key, ttl=ttl, now=now)
             store.candidates.save(attrs.evolve(candidate, pending_email=normalized))
-            self._record(tx, EmailChangeRequested(key, now, new_email=normalized))
+            event = EmailChangeRequested(key, now, new_email=normalized)
+            (entry,) = self._history.record_many(tx, [event])
+            # found by the erasure of whoever has (or gets) the address: written for
+            # a free and a taken address alike
+            store.email_changes.record(normalized, key, entry.position)
             # Both messages built whatever the address (the same work); one is sent.
             decoy = self._decoy()  # built either way: the same work for every address
             in_use = messages.email_in_use_attempt(owner or decoy, now)
@@ -199,6 +208,9 @@ class Contact(FlowBase):
             new_email = rules.pending_email(candidate)
             old_email = candidate.contact.email
             store.candidates.move_email(candidate, old_email, new_email)
+            # the address is the account's own now: no other person's erasure touches it
+            for request in store.email_changes.of((new_email,), key):
+                store.email_changes.remove(request)
             updated = store.candidates.save(rules.change_email(candidate, new_email, now))
             for purpose in (TokenPurpose.PASSWORD_RESET, TokenPurpose.EMAIL_VERIFICATION):
                 self._tokens.revoke_all(tx, purpose=purpose, subject=key)

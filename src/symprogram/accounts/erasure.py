@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ClassVar, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+import attrs
 
 from symprogram._checks import check_text
 from symprogram.accounts import rules
 from symprogram.accounts._base import ACCOUNT_PURPOSES, REQUEST_LOGS, candidate_key
 from symprogram.accounts._report_anchors import ReportAnchors
 from symprogram.accounts._stand_ins import WRITES_KIND
-from symprogram.accounts._text import CODES
-from symprogram.accounts.events import AccountErased
+from symprogram.accounts._text import CODES, fold_email
+from symprogram.accounts.events import AccountErased, EmailChangeRequested
 from symprogram.accounts.models import (
     MAX_REASON_LENGTH,
     AccountErasure,
@@ -20,10 +22,14 @@ from symprogram.accounts.ports import ACCEPTANCE_KIND, PERSONAL_DATA_KINDS
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ids import CandidateId
 from symprogram.persistence import Repository, Transaction
+from symprogram.tokens import TokenPurpose
 
 __all__ = ["Erasure"]
 
 T = TypeVar("T")
+
+_REQUESTED = EmailChangeRequested.event_name()
+"""The kind of the history entry that names the address an account asked for."""
 
 
 class Erasure(ReportAnchors):
@@ -31,7 +37,8 @@ class Erasure(ReportAnchors):
     :class:`symprogram._erasable.Erasable`)."""
 
     personal_data_kinds: ClassVar[tuple[str, ...]] = PERSONAL_DATA_KINDS
-    """Candidates, credentials, score reports, incidents, request logs."""
+    """Candidates, credentials, score reports, e-mail change requests, incidents,
+    request logs."""
     other_kinds: ClassVar[tuple[str, ...]] = (ACCEPTANCE_KIND, WRITES_KIND)
     """Terms acceptances: a version, a digest, a path and an instant only; the
     stand-in writes of work done for nobody (item names under a subject nobody has)."""
@@ -57,7 +64,13 @@ class Erasure(ReportAnchors):
         report can then never be claimed, by anybody; the data of its own history
         subject's entries, the digest of its name and address, is dropped and a
         ``score_report_erased`` entry says its exam fields again), and the title and
-        message bodies of every incident; drops the data of every
+        message bodies of every incident; cancels every other account's pending
+        change to one of those addresses (found through the e-mail change index,
+        whose entries for them it drops: that account's ``pending_email``
+        cleared, its e-mail verification links revoked) and drops the data of
+        each of that account's ``email_change_requested`` history entries naming
+        one of them (:meth:`~symprogram.ledger.Ledger.erase_entry`: its history
+        still verifies); drops the data of every
         account history entry through :meth:`~symprogram.events.Ledger.erase`
         (digests and chain kept, so ``history.verify`` stays ok); and appends a
         final ``account_erased`` entry holding only ``reason``.
@@ -85,18 +98,25 @@ class Erasure(ReportAnchors):
             store = AccountsStorage(tx)
             candidate = store.candidates.get_for_update(key)
             already = candidate.erased_at is not None
-            history = (e.data for e in self._history.ledger.iter_entries(tx, key))
+            history = [e.data for e in self._history.ledger.iter_entries(tx, key)]
             emails = rules.known_emails(candidate, history)
+            # what the erasure does to an address beyond the account's own records,
+            # only for the addresses it held: one it merely asked for may be another's
+            held = rules.held_emails(candidate, history)
             erased, closed = rules.erase_account(candidate, text, now)
             self._record(tx, closed)
             if not already:
                 for purpose in ACCOUNT_PURPOSES:
                     self._tokens.revoke_all(tx, purpose=purpose, subject=key)
             for email in emails:
-                store.candidates.release_email(key, email)
+                store.candidates.release_email(key, email)  # only an entry of this account
+            for email in held:
                 for log in REQUEST_LOGS:
                     store.requests.forget(log, email)
             store.credentials.delete(key)
+            self._cancel_changes_to(store, key, held)
+            for request in store.email_changes.of(emails, key):  # its own requests
+                store.email_changes.remove(request)
             claimed = _scrub(
                 store.score_reports,
                 candidate.score_reports,
@@ -106,8 +126,8 @@ class Erasure(ReportAnchors):
             )
             unclaimed = _scrub(
                 store.score_reports,
-                store.report_addresses.numbers(emails),
-                lambda report: rules.reported_for(report, emails),
+                store.report_addresses.numbers(held),
+                lambda report: rules.reported_for(report, held),
                 rules.erased_report,
                 before=store.report_addresses.remove,
             )
@@ -138,6 +158,36 @@ class Erasure(ReportAnchors):
             incidents=incidents,
             already_erased=already,
         )
+
+    def _cancel_changes_to(self, store: AccountsStorage, key: str, emails: tuple[str, ...]) -> None:
+        """The requests of other accounts to change to one of ``emails`` (the erased
+        person's addresses), found through the e-mail change index: each index entry
+        dropped (the person's own too: its history is erased whole), the account's
+        pending change to the address cancelled (its e-mail verification links
+        revoked) and the data of its history entry naming the address erased."""
+        folded = {fold_email(email) for email in emails}
+
+        def names(kind: str, data: Mapping[str, Any]) -> bool:
+            new_email = data.get("new_email")
+            return (
+                kind == _REQUESTED
+                and isinstance(new_email, str)
+                and fold_email(new_email) in folded
+            )
+
+        for request in store.email_changes.of(emails):
+            store.email_changes.remove(request)
+            other = request.candidate_id
+            if other == key:
+                continue
+            # the other account locked after the person's, as every erasure takes them
+            candidate = store.candidates.find_for_update(other)
+            self._history.ledger.erase_entry(store.tx, other, request.position, where=names)
+            pending = None if candidate is None else candidate.pending_email
+            if candidate is not None and pending is not None and fold_email(pending) in folded:
+                store.candidates.save(attrs.evolve(candidate, pending_email=None))
+                purpose = TokenPurpose.EMAIL_VERIFICATION
+                self._tokens.revoke_all(store.tx, purpose=purpose, subject=other)
 
 
 def _scrub(

@@ -37,6 +37,7 @@ __all__ = [
     "CLAIM_LOG",
     "CLIENT_LOGIN_LOG",
     "CONTACT_UPDATE",
+    "EMAIL_CHANGE_KIND",
     "EMAIL_CHANGE_LOG",
     "EMAIL_INDEX",
     "GATHERING_ACTIVITIES",
@@ -89,6 +90,15 @@ number>`` per report, found by a key-prefix scan (the erasure finds a person's
 unclaimed reports with it). A record keyed ``~complete:<random>`` says every report
 of the store has its entry (a store written before the index existed has none,
 until its first erasure indexes them)."""
+EMAIL_CHANGE_KIND = "email_change_address"
+"""The addresses accounts asked to change to: a secondary index on the storage port's
+records, one record keyed ``<SHA-256 of the lower-case new address>:<candidate
+ID>:<history position>`` per ``request_email_change`` (a free or a taken address
+alike), holding the position of the account's ``email_change_requested`` entry that
+names the address. Found by a key-prefix scan: the erasure of an address's owner
+cancels another account's pending change to it and drops the address from that
+entry. Removed once the change is confirmed (the address is then the account's
+own), with that entry, and by the erasure of either account."""
 INCIDENT_KIND = "incident"
 """Support incidents, keyed by incident ID."""
 REQUEST_LOG_KIND = "account_request_log"
@@ -122,6 +132,7 @@ RECORD_KINDS = (
     ACCEPTANCE_KIND,
     SCORE_REPORT_KIND,
     SCORE_REPORT_ADDRESS_KIND,
+    EMAIL_CHANGE_KIND,
     INCIDENT_KIND,
     REQUEST_LOG_KIND,
 )
@@ -132,6 +143,7 @@ PERSONAL_DATA_KINDS = (
     CREDENTIAL_KIND,
     SCORE_REPORT_KIND,
     SCORE_REPORT_ADDRESS_KIND,
+    EMAIL_CHANGE_KIND,
     INCIDENT_KIND,
     REQUEST_LOG_KIND,
 )

@@ -4,7 +4,9 @@ Record kinds: ``candidate`` (key: candidate ID), ``account_credential`` (key:
 candidate ID), ``terms_acceptance`` (key: acceptance ID), ``score_report``
 (key: registration number), ``score_report_address`` (the score reports of each
 address: key ``<SHA-256 of the lower-case address>:<registration number>``, found
-by a key-prefix scan), ``incident`` (key: incident ID) and
+by a key-prefix scan), ``email_change_address`` (the e-mail changes accounts
+asked for: key ``<SHA-256 of the lower-case new address>:<candidate ID>:<history
+position>``, found by a key-prefix scan), ``incident`` (key: incident ID) and
 ``account_request_log`` (key: purpose and SHA-256 of the address, or of the
 client key for failed log-ins per client). The unique
 index ``candidate_email`` maps the SHA-256 of a lower-case address to its
@@ -31,6 +33,7 @@ from symprogram.accounts.ports import (
     ACCEPTANCE_KIND,
     CANDIDATE_KIND,
     CREDENTIAL_KIND,
+    EMAIL_CHANGE_KIND,
     EMAIL_INDEX,
     INCIDENT_KIND,
     REQUEST_LOG_KIND,
@@ -77,6 +80,17 @@ class ReportAddress:
 
     key: str
     registration_number: str
+    version: int = 0
+
+
+@attrs.frozen
+class ChangeRequest:
+    """One entry of the e-mail change index: account ``candidate_id`` asked to change
+    to the address whose digest starts ``key``, in its history entry at ``position``."""
+
+    key: str
+    candidate_id: str
+    position: int
     version: int = 0
 
 
@@ -401,6 +415,41 @@ class _ReportAddresses:
         self._repo.save(_complete_marker())
 
 
+class _EmailChanges:
+    """The e-mail changes accounts asked for (a secondary index on the port: records
+    keyed ``<address digest>:<candidate ID>:<history position>``, read by key prefix)."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._repo = Repository(tx, EMAIL_CHANGE_KIND, ChangeRequest, key=lambda r: r.key)
+
+    def record(self, email: str, candidate_id: str, position: int) -> None:
+        """Note that ``candidate_id`` asked for ``email`` in its history entry at
+        ``position``: one new record, whoever has the address (the same write)."""
+        key = f"{_text.email_key(email)}:{candidate_id}:{position}"
+        self._repo.add(ChangeRequest(key, candidate_id, position))
+
+    def of(self, emails: tuple[str, ...], candidate_id: str = "") -> tuple[ChangeRequest, ...]:
+        """The requests for any of ``emails`` (compared in lower case), by every
+        account or only by ``candidate_id``: one key-prefix scan per address."""
+        found: list[ChangeRequest] = []
+        tail = f"{candidate_id}:" if candidate_id else ""
+        for digest in sorted({_text.email_key(email) for email in emails}):
+            after: str | None = None
+            while True:
+                prefix = f"{digest}:{tail}"
+                page = self._tx.scan(EMAIL_CHANGE_KIND, prefix=prefix, after=after)
+                found.extend(self._repo.decode(record) for record in page)
+                if len(page) < 500:
+                    break
+                after = page[-1].key
+        return tuple(found)
+
+    def remove(self, request: ChangeRequest) -> None:
+        """Delete the entry ``request`` (as read by :meth:`of`)."""
+        self._repo.remove(request)
+
+
 def _real(records: list[Record]) -> list[Record]:
     """The ``records`` that are no stand-in slot (keyed ``~``)."""
     return [r for r in records if not r.key.startswith("~")]
@@ -428,6 +477,7 @@ class AccountsStorage:
             tx, INCIDENT_KIND, Incident, key=lambda i: i.incident_id
         )
         self.requests = _RequestLog(tx)
+        self.email_changes = _EmailChanges(tx)
 
     @staticmethod
     def request_key(purpose: str, email: str) -> str:
