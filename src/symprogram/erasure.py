@@ -198,7 +198,7 @@ def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonE
         addresses = _held_addresses(program, tx, key)
         receipts = {name: part.erase_subject(tx, key, reason=reason) for name, part in contexts}
         # The outbox's messages to and about the person, pending or delivered, and
-        # those to any address the person used, whoever they are filed under.
+        # those to any address the person held, whoever they are filed under.
         erase_messages(tx, key, addresses=addresses)
     _settle_files(program)
     accounts = receipts["accounts"]
