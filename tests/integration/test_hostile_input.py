@@ -452,6 +452,10 @@ WRITES_ON_FAILURE = {
     ("accounts.claim_score_report.number", "score_report_already_claimed"),
     ("accounts.claim_score_report.email", "score_report_already_claimed"),
     ("accounts.claim_score_report.name", "score_report_already_claimed"),
+    # a wrong score report proof is counted per claimant (claim_failure_limit)
+    ("accounts.claim_score_report.number", "score_report_proof_mismatch"),
+    ("accounts.claim_score_report.email", "score_report_proof_mismatch"),
+    ("accounts.claim_score_report.name", "score_report_proof_mismatch"),
     # a failed log-in is counted per address in the store (issue 18's rate limits)
     ("accounts.authenticate.email", "invalid_credentials"),
     ("accounts.authenticate.password", "invalid_credentials"),
