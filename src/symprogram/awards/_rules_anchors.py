@@ -56,9 +56,9 @@ Re-exported by :mod:`symprogram.awards.rules`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from symprogram._anchors import (
     UNKNOWN,
@@ -98,6 +98,8 @@ from symprogram.awards.models import (
     KitStatus,
 )
 from symprogram.awards.ports import CANDIDATE_KIND, DISCLOSURE_KIND, KIT_KIND
+
+T = TypeVar("T")
 
 __all__ = [
     "awards_anchored",
@@ -380,19 +382,24 @@ def _erasure_differences(
     found: list[AggregateDifference] = []
     if awards is None or awards.erased_at is None:
         found.append(AggregateDifference(CANDIDATE_KIND, candidate_id, "erased", None, "erased"))
-    listed = set() if awards is None else set(awards.disclosure_ids)
     if disclosures is not None:
-        for did in sorted(listed | disclosures.keys()):
-            disclosure = disclosures.get(did)
-            if disclosure is None or not _erased_disclosure(disclosure):
-                found.append(AggregateDifference(DISCLOSURE_KIND, did, "erased", None, "erased"))
-    listed = set() if awards is None else set(awards.kit_ids)
+        listed = () if awards is None else awards.disclosure_ids
+        found += _not_erased(DISCLOSURE_KIND, listed, disclosures, _erased_disclosure)
     if kits is not None:
-        for kid in sorted(listed | kits.keys()):
-            kit = kits.get(kid)
-            if kit is None or not is_erased_kit(kit):
-                found.append(AggregateDifference(KIT_KIND, kid, "erased", None, "erased"))
+        made = () if awards is None else awards.kit_ids
+        found += _not_erased(KIT_KIND, made, kits, is_erased_kit)
     return found
+
+
+def _not_erased(
+    kind: str, listed: Iterable[str], stored: Mapping[str, T], erased: Callable[[T], bool]
+) -> list[AggregateDifference]:
+    """Each record of ``kind`` listed or ``stored`` that is missing or not ``erased``."""
+    return [
+        AggregateDifference(kind, key, "erased", None, "erased")
+        for key in sorted({*listed, *stored})
+        if (record := stored.get(key)) is None or not erased(record)
+    ]
 
 
 def _code_index(

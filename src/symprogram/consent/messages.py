@@ -55,22 +55,29 @@ def opt_out_instructions(contact_points: Iterable[ContactPoint]) -> str:
 
     Falls back to a sentence without addresses when the policy names none.
     """
+    return _listed(
+        contact_points,
+        "You can opt out of such use using one of the options below:",
+        "You can opt out of such use by contacting us.",
+    )
+
+
+def _listed(contact_points: Iterable[ContactPoint], intro: str, fallback: str) -> str:
+    """``intro`` and one ``"- <name>: <address>"`` line per contact point, or
+    ``fallback`` when there is none."""
     lines = [point.one_line for point in contact_points]
     if not lines:
-        return "You can opt out of such use by contacting us."
-    return "You can opt out of such use using one of the options below:\n" + "\n".join(
-        f"- {line}" for line in lines
-    )
+        return fallback
+    return intro + "\n" + "\n".join(f"- {line}" for line in lines)
 
 
 def _reach(contact_points: Iterable[ContactPoint]) -> str:
     """How to reach us through ``contact_points`` (for a change of necessary uses only,
     where no opt-out of a purpose is offered)."""
-    lines = [point.one_line for point in contact_points]
-    if not lines:
-        return "Contact us to close your account."
-    return "You can reach us through one of the options below:\n" + "\n".join(
-        f"- {line}" for line in lines
+    return _listed(
+        contact_points,
+        "You can reach us through one of the options below:",
+        "Contact us to close your account.",
     )
 
 
