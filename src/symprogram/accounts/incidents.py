@@ -181,36 +181,24 @@ class Incidents(FlowBase):
     def resolve_incident(self, incident_id: str) -> Incident:
         """Mark an open or in-progress incident resolved; starts the reopen window.
 
-        A step of customer support, allowed on a closed account too; the
-        ``incident_update`` notice is not mailed to a closed account
-        (:func:`~symprogram.accounts.rules.incident_notice_due`).
+        A step of customer support, as :meth:`start_incident` (no notice mailed to
+        a closed account).
 
         Raises:
-            IllegalTransition: not open or in progress (``illegal_transition``),
-                or the account was erased (``account_erased``).
-            NotFound: unknown incident, or one its candidate does not list
-                (``incident_not_found``).
-            IntegrityError: the stored incident is not as its candidate's history
-                says, a row put back from before a later entry or, after the
-                account's erasure, not erased (``record_corrupt``).
+            IllegalTransition: not open or in progress (``illegal_transition``); and
+                every other refusal of :meth:`start_incident`.
         """
         return self._move_incident(incident_id, IncidentStatus.RESOLVED)
 
     def close_incident(self, incident_id: str) -> Incident:
         """Close a resolved incident.
 
-        A step of customer support, allowed on a closed account too; the
-        ``incident_update`` notice is not mailed to a closed account
-        (:func:`~symprogram.accounts.rules.incident_notice_due`).
+        A step of customer support, as :meth:`start_incident` (no notice mailed to
+        a closed account).
 
         Raises:
-            IllegalTransition: not resolved (``illegal_transition``), or the
-                account was erased (``account_erased``).
-            NotFound: unknown incident, or one its candidate does not list
-                (``incident_not_found``).
-            IntegrityError: the stored incident is not as its candidate's history
-                says, a row put back from before a later entry or, after the
-                account's erasure, not erased (``record_corrupt``).
+            IllegalTransition: not resolved (``illegal_transition``); and every
+                other refusal of :meth:`start_incident`.
         """
         return self._move_incident(incident_id, IncidentStatus.CLOSED)
 
