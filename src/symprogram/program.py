@@ -476,8 +476,9 @@ class Program(Closing):
     ) -> LedgersVerification:
         """Verify every stream of every ledger, against a kept digest when given.
 
-        The account history, the consent ledger (its projections included) and the
-        entitlements audit, each stream in one pass; and every stored incident,
+        The account history, the consent ledger (its projections and the published
+        policy versions included) and the entitlements audit, each stream in one
+        pass; and every stored incident,
         claimed score report, disclosure, kit and support case, each of which its
         owner must name (one written in by hand under a key of its own is its
         owner's ``aggregate_mismatch``). With ``against``, every

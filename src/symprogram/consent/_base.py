@@ -14,8 +14,10 @@ from datetime import datetime
 
 import attrs
 
+from symprogram._anchors import SaidEntries
 from symprogram._memo import TokenMemo
 from symprogram.clock import Clock, ensure_utc, read_clock
+from symprogram.consent import _rules_policy_anchors as anchors
 from symprogram.consent import rules
 from symprogram.consent.audience import AudienceIndex, Projections
 from symprogram.consent.catalogue import PolicyCatalogue
@@ -37,14 +39,17 @@ from symprogram.consent.models import (
     ReceiptEntry,
     check_subject,
 )
-from symprogram.consent.ports import STATE_KIND
+from symprogram.consent.ports import POLICY_KIND, STATE_KIND
 from symprogram.consent.storage import ConsentStorage
 from symprogram.decisions import Decision
 from symprogram.errors import ConcurrencyError, IntegrityError
 from symprogram.events import GENESIS, Ledger, LedgerEntry, Subscriptions
-from symprogram.persistence import Repository, Store, Transaction
+from symprogram.persistence import Record, Repository, Store, Transaction
 
-__all__ = ["ConsentBase", "MemoKey", "Recording", "Remembered"]
+__all__ = ["ConsentBase", "MemoKey", "Recording", "Remembered", "policy_records"]
+
+_PAGE = 500
+"""Stored policy versions read per query."""
 
 MemoKey = tuple[str, str, str | None]
 """A remembered ``may_use`` question: subject, purpose, contact channel."""
@@ -56,6 +61,18 @@ Remembered = tuple[PolicyCatalogue, datetime, datetime, Decision]
 Locked = tuple[Transaction, ConsentStorage, ConsentState | None, datetime, datetime]
 """What :meth:`ConsentBase._locked` yields: the unit of work, its repositories, the
 subject's projection, now and the record's instant."""
+
+
+def policy_records(tx: Transaction) -> list[Record]:
+    """Every stored ``consent_policy`` record, in key order (publication order)."""
+    found: list[Record] = []
+    after: str | None = None
+    while True:
+        page = tx.scan(POLICY_KIND, after=after, limit=_PAGE)
+        found.extend(page)
+        if len(page) < _PAGE:
+            return found
+        after = page[-1].key
 
 
 @attrs.frozen
@@ -94,7 +111,20 @@ class ConsentBase:
 
     # -- the catalogue in use ----------------------------------------------------
     def _read_catalogue(self, tx: Transaction) -> tuple[PolicyCatalogue, int]:
-        stored = list(ConsentStorage(tx).published.iterate())
+        """The catalogue in use as ``tx`` sees it, and how many versions were published.
+
+        Every stored version is checked against its ``policy_published`` entry first
+        (:meth:`_policy_rows`), so that nothing is decided on a forged policy.
+
+        Raises:
+            IntegrityError: ``record_corrupt`` (a stored version differs from its
+                entry, or has none in an anchored store; or does not decode),
+                ``ledger_tampered`` (the policies' stream does not verify),
+                ``policy_mismatch`` (a stored version differs from the catalogue's).
+        """
+        records = self._policy_rows(tx)
+        repo = ConsentStorage(tx).published
+        stored = [repo.decode(record) for record in records]
         extra: list[Policy] = []
         for published in stored:
             known = self._base.rank(published.policy.version)
@@ -108,6 +138,58 @@ class ConsentBase:
             extra.append(published.policy)
         catalogue = PolicyCatalogue((*self._base.policies, *extra)) if extra else self._base
         return catalogue, len(stored)
+
+    def _policy_rows(self, tx: Transaction) -> list[Record]:
+        """Every stored ``consent_policy`` record (in key order), once checked against
+        the entries of the policies' stream
+        (:data:`~symprogram.consent._rules_policy_anchors.POLICIES_SUBJECT`; a small
+        stream: verified, then its entries read).
+
+        Raises:
+            IntegrityError: ``record_corrupt`` (a stored version is not the one its entry
+                published: :func:`~symprogram.consent._rules_policy_anchors.require_anchored`),
+                ``ledger_tampered`` / ``ledger_key_unknown`` (the stream does not verify).
+        """
+        records = policy_records(tx)
+        anchors.require_anchored([(r.key, r.data) for r in records], self._policy_entries(tx))
+        return records
+
+    def _policy_entries(self, tx: Transaction) -> SaidEntries:
+        """The ``(kind, data)`` entries of the policies' stream, once it verifies.
+
+        Raises:
+            IntegrityError: ``ledger_tampered`` / ``ledger_key_unknown``.
+        """
+        subject = anchors.POLICIES_SUBJECT
+        self.ledger.verify(tx, subject).raise_for_problems()
+        return self.ledger.said_entries(tx, subject)
+
+    def _anchor_policies(self, tx: Transaction, at: datetime, published: str | None) -> int:
+        """Append a ``policy_published`` entry for every stored version that has none
+        (``method`` ``published`` for the record ``published`` just stored, ``migration``
+        for one an earlier build stored); return how many. The caller has read the
+        catalogue in ``tx`` (:meth:`_read_catalogue`), so in an anchored store only
+        ``published`` has none."""
+        records = policy_records(tx)
+        said = anchors.anchored_keys(self.ledger.said_entries(tx, anchors.POLICIES_SUBJECT))
+        items = [
+            (
+                anchors.POLICY_PUBLISHED,
+                anchors.published_entry(
+                    record.key,
+                    record.data,
+                    method=anchors.ANCHORED_ON_PUBLISH
+                    if record.key == published
+                    else anchors.ANCHORED_ON_MIGRATION,
+                ),
+                at,
+            )
+            for record in records
+            if record.key not in said
+        ]
+        if items:
+            self.ledger.append_many(tx, anchors.POLICIES_SUBJECT, items)
+        return len(items)
 
     def _policies(self) -> PolicyCatalogue:
         if self._published < 0:

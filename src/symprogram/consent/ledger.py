@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from symprogram._anchors import mismatches
+from symprogram.consent import _rules_policy_anchors as anchors
 from symprogram.consent import rules
-from symprogram.consent._base import ConsentBase
+from symprogram.consent._base import ConsentBase, policy_records
 from symprogram.consent.models import Choice, ConsentReceipt, LedgerAudit
 from symprogram.consent.ports import FILE_KIND, STATE_KIND
 from symprogram.consent.storage import ConsentStorage
@@ -42,7 +43,11 @@ class LedgerChecks(ConsentBase):
             return self._receipt(tx, subject, now)
 
     def history(self, subject: str) -> tuple[LedgerEntry, ...]:
-        """The subject's ledger entries, oldest first."""
+        """The subject's ledger entries, oldest first (``"~policies"``: the entries
+        anchoring the published policy versions)."""
+        if subject == anchors.POLICIES_SUBJECT:
+            with self._store.transaction(readonly=True) as tx:
+                return tuple(self.ledger.entries(tx, subject))
         with self._reading(subject) as (subject, tx):
             return tuple(self.ledger.entries(tx, subject))
 
@@ -66,16 +71,53 @@ class LedgerChecks(ConsentBase):
         ``projection_mismatch``, ``aggregate_mismatch``, ...) are listed; call
         ``raise_for_problems()`` to turn them into an ``IntegrityError``.
 
+        The reserved subject ``"~policies"`` is the stream anchoring the published
+        policy versions: its verification compares every stored version with its
+        ``policy_published`` entry (:meth:`_verify_policies`).
+
         Raises:
             ValidationError: ``digest_key_mismatch`` (a digest of another key).
             IntegrityError: ``digest_forged`` (an altered digest).
         """
+        if subject == anchors.POLICIES_SUBJECT:
+            with self._store.transaction(readonly=True) as tx:
+                return self._verify_policies(tx, against)
         with self._reading(subject) as (subject, tx):
             return self._verify(tx, subject, against)
+
+    def _verify_policies(self, tx: Transaction, against: LedgerDigest | None) -> Verification:
+        """The policies' stream verified, and every stored policy version against it.
+
+        A version that differs from its entry, one no entry names (written in by
+        hand) or one an entry names and the store lacks (deleted) is
+        ``aggregate_mismatch`` (kind ``consent_policy``; field ``content``,
+        ``version``, ``consent_policy`` or ``entry``:
+        :func:`~symprogram.consent._rules_policy_anchors.policy_differences`). Stored
+        versions with no entry at all (an earlier build's store, before
+        :meth:`anchor_policies`) are ``policies_not_anchored``.
+        """
+        subject = anchors.POLICIES_SUBJECT
+        result = self.ledger.verify(tx, subject, against=against)
+        problems = list(result.problems)
+        try:
+            rows = [(record.key, record.data) for record in policy_records(tx)]
+            pairs = self.ledger.said_entries(tx, subject)
+        except IntegrityError:
+            problems.append(
+                Problem(result.length, "aggregate_unreadable", "the stored policies cannot be read")
+            )
+        else:
+            if pairs:
+                problems.extend(mismatches(result.length, anchors.policy_differences(rows, pairs)))
+            elif rows:
+                problems.append(anchors.unanchored_problem(len(rows)))
+        return Verification(subject, result.length, tuple(problems))
 
     def _verify(
         self, tx: Transaction, subject: str, against: LedgerDigest | None = None
     ) -> Verification:
+        if subject == anchors.POLICIES_SUBJECT:
+            return self._verify_policies(tx, against)
         result = self.ledger.verify(tx, subject, against=against)
         problems = list(result.problems)
         granted: set[str] = set()
@@ -108,7 +150,10 @@ class LedgerChecks(ConsentBase):
                         "the stored consent state differs from a replay of the ledger",
                     )
                 )
-            catalogue = self._policies()
+            try:
+                catalogue = self._policies()
+            except IntegrityError:  # a forged catalogue: the policies' stream reports it
+                catalogue = self._base
             for topic in self._index.problems(tx, subject, stored, granted, catalogue):
                 problems.append(
                     Problem(
@@ -144,7 +189,9 @@ class LedgerChecks(ConsentBase):
         With ``against``, every subject the digest covered is checked too, so a
         ledger dropped whole is reported (``digest_stream_missing``). Every subject
         with a stored projection or file is checked, so a file written in for a
-        subject the ledger knows nothing of is reported too.
+        subject the ledger knows nothing of is reported too. The published policy
+        versions are checked against their stream (subject ``"~policies"``, see
+        :meth:`verify`), also when the store holds versions and no such stream.
 
         Raises:
             ValidationError: ``invalid_batch``; ``digest_key_mismatch``.
@@ -154,6 +201,7 @@ class LedgerChecks(ConsentBase):
         if against is not None:
             self.ledger.check_digest(against)
         checked = 0
+        policies = False
         failures: list[Verification] = []
         for result in iter_verifications(
             self._store,
@@ -164,6 +212,13 @@ class LedgerChecks(ConsentBase):
             kinds=(STATE_KIND, FILE_KIND),
         ):
             checked += 1
+            policies = policies or result.subject == anchors.POLICIES_SUBJECT
             if not result.ok:
+                failures.append(result)
+        if not policies:  # no stream: versions stored by an earlier build, or none
+            with self._store.transaction(readonly=True) as tx:
+                result = self._verify_policies(tx, against)
+            if not result.ok:
+                checked += 1
                 failures.append(result)
         return LedgerAudit(checked, tuple(failures))

@@ -8,6 +8,7 @@ from datetime import datetime
 from symprogram._checks import check_enum
 from symprogram._deprecation import deprecated_alias
 from symprogram.clock import read_clock
+from symprogram.consent import _rules_policy_anchors as anchors
 from symprogram.consent import messages, rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.catalogue import PolicyCatalogue
@@ -58,18 +59,58 @@ class Policies(ConsentBase):
         :class:`Notice`; until a subject is notified (:meth:`record_notice`), the
         affected purposes are not allowed for them.
 
+        The version is stored as a ``consent_policy`` record and anchored, in the same
+        unit of work, by a ``policy_published`` entry of the consent ledger's subject
+        ``~policies`` (its version, sequence and the digest of the stored record):
+        every reading of the catalogue checks the stored versions against those
+        entries, and :meth:`verify_all` reports a difference. In a store written by
+        an earlier build (versions stored without entries), the versions stored
+        before are anchored too, as :meth:`anchor_policies` does.
+
         Raises:
             ValidationError: ``invalid_policy``, ``policy_backdated``, ``not_after_latest``.
             Conflict: ``policy_version_exists``.
+            IntegrityError: ``record_corrupt``, ``ledger_tampered`` (the stored
+                catalogue is not the one the ledger published: nothing is written).
         """
         now = read_clock(self._clock)
         policy = rules.check_new_policy(policy, now)
         with self._store.transaction() as tx:
             current, count = self._read_catalogue(tx)
             catalogue = rules.add_policy(current, policy)
-            ConsentStorage(tx).published.add(PublishedPolicy(count + 1, policy, now))
+            published = PublishedPolicy(count + 1, policy, now)
+            ConsentStorage(tx).published.add(published)
+            self._anchor_policies(tx, now, anchors.policy_key(published.sequence))
         self._adopt(catalogue, count + 1)
         return catalogue.change(policy.version)
+
+    def anchor_policies(self) -> int:
+        """Anchor the policy versions an earlier build published; return how many.
+
+        A one-time step after upgrading from a build that stored published versions
+        with no ``policy_published`` entry: while the store holds none at all, the
+        stored versions are read unchecked (as before) and :meth:`verify_all`
+        reports ``policies_not_anchored``. This appends, in one unit of work, an
+        entry (``method`` ``migration``) for every stored version, as it is stored
+        **when it runs**: it trusts them, so run it right after upgrading, before
+        the database is exposed again. The next :meth:`publish_policy` does the same.
+
+        Idempotent: in a store already anchored (a ``policy_published`` entry exists)
+        it writes nothing and returns 0, so a version written in by hand later is
+        never anchored by running it again (the reads refuse it).
+
+        Raises:
+            IntegrityError: ``record_corrupt`` (a stored version that cannot be read),
+                ``policy_mismatch`` (one differs from the catalogue's version of it),
+                ``ledger_tampered`` (the policies' stream does not verify): nothing
+                is written.
+        """
+        now = read_clock(self._clock)
+        with self._store.transaction() as tx:
+            if self._policy_entries(tx):
+                return 0
+            self._read_catalogue(tx)  # every stored version reads (nothing anchors garbage)
+            return self._anchor_policies(tx, now, None)
 
     def get_policy(self, at: datetime | None = None) -> Policy:
         """The policy in effect at ``at`` (default now).
