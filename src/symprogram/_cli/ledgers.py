@@ -208,3 +208,13 @@ def ledgers_anchor_score_reports(state: State, batch: int, as_json: bool) -> Non
     """
     count = keyed_program(state).accounts.anchor_score_reports(batch=batch)
     _say_anchored(as_json, count, "score report")
+
+
+@json_command(ledgers, "anchor-policies")
+def ledgers_anchor_policies(state: State, as_json: bool) -> None:
+    """Once, after upgrading: anchor the privacy policy versions published before policies were.
+
+    Trusts the versions stored when it runs: run it right after upgrading.
+    """
+    count = keyed_program(state).consent.anchor_policies()
+    _say_anchored(as_json, count, "policy version")
