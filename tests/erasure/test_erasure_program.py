@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -406,6 +407,28 @@ def test_the_tracking_text_of_a_shipped_kit_is_erased(program: Program) -> None:
     kit = program.awards.get_kit(seeded.kit_id)
     assert (ERASED_KIT_ADDRESS, ERASED_TEXT) == (kit.address, kit.tracking)
     assert program.history.verify(seeded.cid).ok
+
+
+def test_a_kit_erased_by_an_earlier_build_reads_and_a_new_erasure_scrubs_it(
+    program: Program,
+) -> None:
+    """An erasure before 0.3 left a shipped kit's tracking text (its address erased):
+    such a kit still reads and verifies as erased, and erasing the person again
+    replaces the text."""
+    seeded = seed(program)
+    program.awards.ship_kit(seeded.kit_id, tracking="RM 123 for Ada Lovelace")
+    program.erase_person(seeded.cid, reason=REASON)
+    with program.store.transaction() as tx:  # the form an earlier build left
+        record = tx.load("award_kit", seeded.kit_id)
+        assert record is not None
+        data = json.loads(record.data)
+        data["tracking"] = "RM 123 for Ada Lovelace"
+        tx.save("award_kit", seeded.kit_id, json.dumps(data), record.version)
+    assert "RM 123 for Ada Lovelace" == program.awards.get_kit(seeded.kit_id).tracking
+    assert program.verify_all().ok
+    assert program.erase_person(seeded.cid, reason=REASON).accounts.already_erased
+    assert ERASED_TEXT == program.awards.get_kit(seeded.kit_id).tracking
+    assert program.verify_all().ok
 
 
 def test_a_pending_account_erased_cannot_be_activated(program: Program) -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "POSTAL_ADDRESS_ON_FILE",
     "erased_kit",
     "is_erased_kit",
+    "kit_scrubbed",
     "kit_award_kept",
     "kit_delivered",
     "kit_destination",
@@ -321,5 +322,17 @@ def erased_kit(kit: KitFulfilment) -> KitFulfilment:
 
 
 def is_erased_kit(kit: KitFulfilment) -> bool:
-    """Whether ``kit`` has the form :func:`erased_kit` gives it (or was never addressed)."""
-    return kit.address in (None, ERASED_KIT_ADDRESS) and kit.tracking in (None, ERASED_TEXT)
+    """Whether ``kit`` is addressed as :func:`erased_kit` leaves it (or was never
+    addressed): what the history's checks take for an erased kit.
+
+    The tracking text is not asked: an erasure by a build before 0.3 left it, and
+    such a kit is as erased as the history says (:func:`kit_scrubbed` tells whether
+    it holds nothing more; erasing the person again scrubs it).
+    """
+    return kit.address in (None, ERASED_KIT_ADDRESS)
+
+
+def kit_scrubbed(kit: KitFulfilment) -> bool:
+    """Whether ``kit`` holds nothing of the person: addressed as erased and no
+    tracking text but the erased marker."""
+    return is_erased_kit(kit) and kit.tracking in (None, ERASED_TEXT)

@@ -8,7 +8,7 @@ from typing import ClassVar
 from symprogram.awards import rules
 from symprogram.awards._base import FlowBase
 from symprogram.awards.events import AwardsErased, DisclosureRevoked
-from symprogram.awards.models import ERASED_KIT_ADDRESS, AwardsErasure
+from symprogram.awards.models import AwardsErasure
 from symprogram.awards.ports import CANDIDATE_KIND, PERSONAL_DATA_KINDS, TALLY_KIND
 from symprogram.persistence import Transaction
 
@@ -61,7 +61,7 @@ class Erasure(FlowBase):
             state = self._locked(tx, cid)
             for kit_id in state.kit_ids:
                 kit = self._repo.kit(tx, kit_id)
-                if kit.address != ERASED_KIT_ADDRESS:
+                if not rules.kit_scrubbed(kit):  # an earlier build left tracking text
                     self._repo.save_kit(tx, rules.erased_kit(kit))
             revoked = self._erase_disclosures(tx, cid, state.disclosure_ids, now)
             if state.erased_at is None:
