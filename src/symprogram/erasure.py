@@ -158,11 +158,13 @@ def erasable_contexts(program: Program) -> tuple[tuple[str, Erasable], ...]:
 
 def _held_addresses(program: Program, tx: Transaction, key: str) -> tuple[str, ...]:
     """Every address the candidate held: current, and each one its account history
-    says it registered with or changed from or to; not one it only asked for (which
-    may be another person's, whose messages are not the candidate's to delete)."""
-    candidate = AccountsStorage(tx).candidates.get(key)
+    says it registered with or changed from or to, unless another account holds it
+    now; not one it only asked for (either may be another person's, whose messages
+    are not the candidate's to delete)."""
+    candidates = AccountsStorage(tx).candidates
+    candidate = candidates.get(key)
     history = (entry.data for entry in program.history.ledger.iter_entries(tx, key))
-    return held_emails(candidate, history)
+    return candidates.not_held_by_another(key, held_emails(candidate, history))
 
 
 def _settle_files(program: Program) -> None:

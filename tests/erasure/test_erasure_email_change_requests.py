@@ -188,3 +188,29 @@ def test_erasing_an_account_leaves_the_addresses_it_only_asked_for_alone(
     with pytest.raises(RateLimited):  # the person's failed log-ins still count
         program.accounts.authenticate(ADDRESS, "not the password at all")
     assert [] == [key for key in _index(program) if bystander in key]
+
+
+def test_erasing_an_account_leaves_an_address_it_gave_up_to_its_new_holder(
+    program: Program,
+) -> None:
+    """An address the person held and gave up (an e-mail change) may be another
+    person's since: the erasure neither forgets the new holder's failed log-ins nor
+    anonymizes the score report recorded for them there."""
+    person = register(program, email=ADDRESS, given_name="Zyx", family_name="Wvu")
+    program.accounts.request_email_change(person, "zyx.elsewhere@example.com")
+    token = program.notifier.last("email_verification").data["token"]  # type: ignore[attr-defined]
+    program.accounts.confirm_email_change(token)
+    register(program, email=ADDRESS, given_name="Eve", family_name="Next")
+    program.accounts.record_score_report(
+        registration_number="REG-8", exam_code="250-315", candidate_name="Eve Next",
+        email=ADDRESS, score=80, passing_score=70,
+        exam_date=program.clock.now().date(), test_centre="Centre",
+    )  # fmt: skip
+    for _ in range(5):
+        with pytest.raises(SymprogramError):
+            program.accounts.authenticate(ADDRESS, "not the password at all")
+    program.erase_person(person, reason=REASON)
+    report = program.accounts.get_score_report("REG-8")
+    assert ("Eve Next", ADDRESS) == (report.candidate_name, report.email)
+    with pytest.raises(RateLimited):  # the new holder's failed log-ins still count
+        program.accounts.authenticate(ADDRESS, "not the password at all")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 import attrs
@@ -189,6 +189,12 @@ class _Candidates:
     def find_key_by_email(self, email: str) -> str | None:
         """Return the candidate ID owning ``email`` (without loading the candidate), or ``None``."""
         return self._tx.index_get(EMAIL_INDEX, _text.email_key(email))
+
+    def not_held_by_another(self, key: str, emails: Iterable[str]) -> tuple[str, ...]:
+        """Those of ``emails`` no account but ``key`` holds now: an address the account
+        gave up may since be another person's, whose records by address (request
+        logs, score reports, messages) an erasure of ``key`` must leave alone."""
+        return tuple(e for e in emails if self.find_key_by_email(e) in (None, key))
 
     def move_email(self, candidate: Candidate, old_email: str, new_email: str) -> None:
         try:
