@@ -270,12 +270,15 @@ class AccountsCandidateDirectory:
 
     def kit_recipient(self, candidate_id: str) -> KitAddress | None:
         """The candidate's name, e-mail and postal address as an achievement-kit address;
-        ``None`` when no postal address is on file (the kit is then held)."""
+        ``None`` when no postal address is on file (the kit is then held), and for a
+        closed account: closing opts out of every contact channel, postal mail
+        included, so nothing is posted to it (its status as its history vouches
+        for it, :meth:`~symprogram.accounts.AccountsService.get_account_status`)."""
         from symprogram.awards.models import KitAddress
 
         details = self._accounts.contact_details(candidate_id)
         address = details.postal_address
-        if address is None:
+        if address is None or self._status(candidate_id) == "closed":
             return None
         city = " ".join(p for p in (address.postal_code, address.city) if p)
         tail = ", ".join(p for p in (city, address.region) if p)

@@ -320,3 +320,27 @@ def test_the_kit_release_condition_for_any_changes(changes: list[FieldChange]) -
     event = ContactDetailsUpdated("SP-1", START, tuple(changes))
     expected = any(c.field == "postal_address" and bool(c.new) for c in changes)
     assert expected == postal_address_recorded(event)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nothing_is_posted_to_a_closed_account(backend: str, make_program: ProgramFactory) -> None:
+    """Closing an account opts it out of every contact channel, postal mail included:
+    its queued kit is not shipped (``no_postal_address``, nothing written), a kit it
+    earns afterwards is held, and ``kit_destination`` denies it."""
+    program = make_program(backend)
+    cid = register(program, postal_address=OCKHAM)
+    queued = earn(program, cid)
+    assert KitStatus.QUEUED == program.awards.get_kit(queued).status
+    program.accounts.close(cid, "asked")
+    with pytest.raises(Conflict) as refused:
+        program.awards.ship_kit(queued)
+    assert "no_postal_address" == refused.value.code
+    assert KitStatus.QUEUED == program.awards.get_kit(queued).status
+    assert not program.awards.kit_destination(queued)
+    taken = program.now() - timedelta(hours=1)
+    program.awards.record_exam_result(cid, "250-371", 85, taken_at=taken)
+    program.awards.record_exam_result(cid, "ST0-192", 85, taken_at=taken)
+    program.awards.evaluate(cid)
+    later = [k for k in program.awards.kits_of(cid) if k.kit_id != queued]
+    assert later and all(k.status is KitStatus.HELD for k in later)
+    assert 0 == sent(program, KIT_SHIPPED_KIND)
