@@ -27,7 +27,7 @@ from _programs import ProgramFactory, register_active
 from symprogram.clock import FixedClock
 from symprogram.consent import ConsentService
 from symprogram.consent.ports import FILE_KIND
-from symprogram.errors import IntegrityError
+from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import Verification
 from symprogram.persistence import Store
 
@@ -108,6 +108,28 @@ def test_a_file_put_back_after_erase_person_is_refused(
     assert "record_corrupt" == _refused(lambda: program.consent.export(cid))[0]
     assert not program.consent.verify(cid).ok
     assert not program.verify_all().ok
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_a_registrations_items_corrected_keep_the_file_as_said(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """Every item a registration recorded by name (company, language, phone, ...) can be
+    corrected; once completed, the file is served and verify is clean. The account's
+    contact details are not changed by it (the host applies a correction there)."""
+    program = make_program(backend)
+    cid = register_active(program)
+    before = program.accounts.contact_details(cid)
+    gathered = program.consent.personal_data(cid).collections[0].items
+    assert {"company", "partner_company", "language", "name"} <= set(gathered)
+    changes = {item: f"corrected {item}" for item in gathered}
+    request = program.consent.request_correction(cid, changes)
+    program.consent.complete_correction(cid, request.id)
+    assert program.consent.verify(cid).ok
+    served = program.consent.personal_data(cid)
+    assert changes == {item.name: item.value for item in served.data}
+    assert served.data == program.consent.export(cid).data
+    assert before == program.accounts.contact_details(cid)
 
 
 @pytest.mark.parametrize(
@@ -191,12 +213,16 @@ _STEPS = st.lists(
         st.tuples(
             st.just("gathered"),
             st.just("other_activities"),
-            st.lists(st.sampled_from(["name", "email", "phone"]), min_size=1, max_size=3),
+            st.lists(
+                st.sampled_from(["name", "email", "phone", "company"]), min_size=1, max_size=3
+            ),
         ),
         st.tuples(
             st.just("correct"),
             st.just(""),
-            st.dictionaries(st.sampled_from(["name", "email"]), st.text("xy", max_size=3)),
+            st.dictionaries(
+                st.sampled_from(["name", "email", "phone", "company"]), st.text("xy", max_size=3)
+            ),
         ),
         st.tuples(st.just("complete"), st.just(""), st.integers(1, 3)),
     ),
@@ -205,8 +231,18 @@ _STEPS = st.lists(
 )
 
 
+def _correctable(consent: ConsentService) -> set[str]:
+    """The items of the steps' pool a correction of s1 may name: those a closed activity
+    of the policy declares (name, email), and those s1's file records as gathered (phone
+    and company only ever by name, through record_gathered)."""
+    file = consent.export("s1")
+    declared = {"name", "email"}
+    return declared | {d.name for d in file.data} | {i for c in file.collections for i in c.items}
+
+
 def _apply(consent: ConsentService, clock: FixedClock, steps: list[tuple[str, str, Any]]) -> None:
-    consent.record_gathered("s1", "other_activities", ["name"])  # the subject is known
+    # the subject is known; phone gathered by name only, as a registration records it
+    consent.record_gathered("s1", "other_activities", ["name", "phone"])
     for step, activity, value in steps:
         clock.advance(timedelta(minutes=1))
         if step == "data":
@@ -214,7 +250,12 @@ def _apply(consent: ConsentService, clock: FixedClock, steps: list[tuple[str, st
         elif step == "gathered":
             consent.record_gathered("s1", activity, value)
         elif step == "correct" and value:
-            consent.request_correction("s1", value)
+            if set(value) <= _correctable(consent):
+                consent.request_correction("s1", value)
+            else:  # an item never gathered: refused, nothing written
+                with pytest.raises(ValidationError) as refused:
+                    consent.request_correction("s1", value)
+                assert "data_not_declared" == refused.value.code
         elif step == "complete":
             file = consent.export("s1")
             open_ids = [r.id for r in file.corrections if r.completed_at is None]

@@ -2,6 +2,7 @@
 
 Pure functions only: ``rules.check_site_in_scope``, ``rules.decide`` on both
 readings of the default policy, ``rules.collect_data`` for open-ended activities,
+``rules.request_correction`` for the items a subject's file records as gathered,
 ``messages.material_change_notice`` and the readings loader.
 """
 
@@ -20,8 +21,10 @@ from symprogram.consent import (
     Channel,
     Choice,
     ChoiceState,
+    Collection,
     ConsentState,
     ContactUse,
+    DataItem,
     LegalBasis,
     PolicyCatalogue,
     PolicyReading,
@@ -209,6 +212,55 @@ def test_open_ended_activities_accept_any_item_listed_ones_only_theirs(
     with pytest.raises(ValidationError) as info:
         rules.collect_data(policy, file, activity.id, items, Channel.WEB_FORM, None, T0)
     assert ("data_not_declared", undeclared) == (info.value.code, info.value.details["items"])
+
+
+@given(
+    st.lists(st.lists(identifiers(), min_size=1, max_size=4), max_size=3),
+    st.lists(identifiers(), max_size=3),
+    st.data(),
+)
+def test_a_correction_may_name_what_the_file_records_as_gathered(
+    named: list[list[str]], held: list[str], data: st.DataObject
+) -> None:
+    """An item can be corrected when an activity of the policy declares it or the
+    subject's file records it as gathered (by name in a collection, or as a value
+    held); any other item is refused with ``data_not_declared`` and its name."""
+    policy = DOCUMENT.latest
+    file = SubjectFile(
+        "s-1",
+        data=tuple(DataItem(name, "v", "order", T0) for name in sorted(set(held))),
+        collections=tuple(
+            Collection("other_activities", tuple(sorted(set(names))), T0, "web_form", "2005-07")
+            for names in named
+        ),
+    )
+    declared = {item for activity in policy.activities for item in activity.data}
+    gathered = {*held, *(name for names in named for name in names)}
+    pool = sorted(declared | gathered)
+    names = data.draw(
+        st.lists(st.sampled_from(pool) | identifiers(), min_size=1, max_size=4, unique=True)
+    )
+    changes = dict.fromkeys(names, "corrected")
+    assert rules.correctable_items(policy, file) == declared | gathered
+    undeclared = sorted(set(changes) - declared - gathered)
+    if undeclared:
+        with pytest.raises(ValidationError) as info:
+            rules.request_correction(policy, file, changes, Channel.PROFILE_FORM, T0)
+        assert ("data_not_declared", "changes", undeclared) == (
+            info.value.code,
+            info.value.field,
+            info.value.details["items"],
+        )
+        return
+    request, event, updated = rules.request_correction(
+        policy, file, changes, Channel.PROFILE_FORM, T0
+    )
+    assert (tuple(sorted(changes)), request.id) == (event.items, event.request)
+    assert (file.data, file.collections, (request,)) == (
+        updated.data,
+        updated.collections,
+        updated.corrections,
+    )
 
 
 @given(

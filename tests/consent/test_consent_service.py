@@ -417,6 +417,47 @@ def test_correction_request_is_recorded_then_applied(
     assert "correction_not_found" == missing.value.code
 
 
+def test_an_item_gathered_by_name_can_be_corrected(
+    consent: ConsentService, clock: FixedClock
+) -> None:
+    """An item a registration recorded as gathered by name only (its value kept by
+    the account) can be corrected: "How you can correct inaccuracies in the
+    information". Completing it keeps the file as the ledger says it."""
+    consent.record_gathered("cand-1", "other_activities", ["company", "email", "phone"])
+    request = consent.request_correction("cand-1", {"company": "Symantec", "phone": "541"})
+    assert (("company", "Symantec"), ("phone", "541")) == request.changes
+    assert consent.verify("cand-1").ok
+    assert [request] == list(consent.personal_data("cand-1").corrections)
+    clock.advance(DAY)
+    consent.complete_correction("cand-1", request.id)
+    assert consent.verify("cand-1").ok
+    served = consent.personal_data("cand-1")
+    assert ("Symantec", "541") == (served.value("company"), served.value("phone"))
+    assert served.data == consent.export("cand-1").data
+    clock.advance(DAY)
+    consent.record_gathered("cand-1", "other_activities", ["company"])  # gathered again
+    assert consent.verify("cand-1").ok
+    assert "Symantec" == consent.personal_data("cand-1").value("company")
+
+
+def test_a_correction_of_an_item_never_gathered_is_refused(
+    consent: ConsentService, snapshot: Callable[[], Any]
+) -> None:
+    """Only what the policy declares or the subject's own file records as gathered can
+    be corrected; another subject's gathered items do not count."""
+    consent.record_gathered("cand-1", "other_activities", ["company"])
+    consent.record_gathered("cand-2", "other_activities", ["shoe_size"])
+    before = snapshot()
+    with pytest.raises(ValidationError) as info:
+        consent.request_correction("cand-1", {"company": "Symantec", "shoe_size": "9"})
+    assert ("data_not_declared", "changes", ["shoe_size"]) == (
+        info.value.code,
+        info.value.field,
+        info.value.details["items"],
+    )
+    assert before == snapshot()
+
+
 def test_personal_data_must_be_declared_for_the_activity(
     consent: ConsentService, snapshot: Callable[[], Any]
 ) -> None:

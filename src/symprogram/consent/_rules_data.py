@@ -64,6 +64,7 @@ __all__ = [
     "collect_data",
     "collect_items",
     "complete_correction",
+    "correctable_items",
     "file_differences",
     "request_correction",
 ]
@@ -274,12 +275,21 @@ def request_correction(
 ) -> tuple[CorrectionRequest, CorrectionRequested, SubjectFile]:
     """A new correction request of ``items`` (not yet applied), its event and the new file.
 
+    An item can be corrected when the policy declares an activity that gathers it,
+    or when the subject's file records it as gathered: a value it holds, or an item
+    named in one of its ``collections`` (:func:`collect_items`, e.g. a registration's
+    ``company`` under the open-ended activity, whose value another context keeps).
+
     Raises:
-        ValidationError: ``data_not_declared`` (an item no activity gathers and the
-            file does not hold).
+        ValidationError: ``data_not_declared`` (an item no activity declares and the
+            file neither holds nor records as gathered; details ``items``).
     """
-    declared = {d for a in policy.activities for d in a.data} | {d.name for d in file.data}
-    _check_declared(items, declared, "changes", "no personal information called {} is gathered")
+    _check_declared(
+        items,
+        correctable_items(policy, file),
+        "changes",
+        "no personal information called {} is gathered",
+    )
     request = CorrectionRequest(
         id=f"CR-{len(file.corrections) + 1}",
         subject=file.subject,
@@ -289,6 +299,30 @@ def request_correction(
     )
     event = CorrectionRequested(file.subject, at, request.id, tuple(sorted(items)), via.value)
     return request, event, attrs.evolve(file, corrections=(*file.corrections, request))
+
+
+def correctable_items(policy: Policy, file: SubjectFile) -> frozenset[str]:
+    """The item names a correction request of ``file``'s subject may name.
+
+    Those an activity of ``policy`` declares, those ``file`` holds a value of, and
+    those its ``collections`` record as gathered by name.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> from symprogram.consent.catalogue import PolicyCatalogue
+        >>> policy = PolicyCatalogue.default().latest  # its closed activities name no company
+        >>> at = datetime(2012, 3, 1, tzinfo=UTC)
+        >>> registered = Collection("other_activities", ("company",), at, Channel.WEB_FORM, "1")
+        >>> "company" in correctable_items(policy, SubjectFile("s1", collections=(registered,)))
+        True
+        >>> "company" in correctable_items(policy, SubjectFile("s1"))
+        False
+    """
+    return frozenset(
+        {d for activity in policy.activities for d in activity.data}
+        | {d.name for d in file.data}
+        | {name for collection in file.collections for name in collection.items}
+    )
 
 
 def complete_correction(

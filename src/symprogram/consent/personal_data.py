@@ -191,11 +191,17 @@ class PersonalData(ConsentBase):
         """Record a request to correct personal information (not yet applied).
 
         The privacy policy: "If you believe that Symantec does not have your
-        current personal information, you can update it".
+        current personal information, you can update it". Any item the policy
+        declares for an activity, or the subject's file records as gathered (a value
+        it holds, or an item named by :meth:`record_gathered`, e.g. a registration's
+        ``company``), can be corrected (:func:`~symprogram.consent.rules.correctable_items`).
+        Completing it changes the consent file only, not where another context keeps
+        the value (an account's contact details).
 
         Raises:
-            ValidationError: ``data_not_declared`` (an item no activity gathers),
-                ``invalid_data``, and the instant codes of :meth:`grant`.
+            ValidationError: ``data_not_declared`` (an item no activity declares and
+                the file does not record as gathered), ``invalid_data``, and the
+                instant codes of :meth:`grant`.
         """
         subject = check_subject(subject)
         items = rules.check_items(changes)
@@ -212,7 +218,11 @@ class PersonalData(ConsentBase):
     def complete_correction(
         self, subject: str, request_id: str, *, at: datetime | None = None
     ) -> CorrectionRequest:
-        """Apply a correction request and record when it was done.
+        """Apply a correction request to the consent file and record when it was done.
+
+        The corrected values are written to the subject's file (activity
+        ``correction``); an account's contact details are not changed: the host
+        applies the correction there (``accounts.update_contact_details``).
 
         Raises:
             NotFound: ``correction_not_found``.
