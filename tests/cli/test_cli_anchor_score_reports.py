@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cli_helpers import Invoke, assert_one_line_error, parsed
 
-from _programs import fast_options, record_report
+from _programs import fast_options, record_report, register_active
 from symprogram import Program
 
 KEY = b"cli score report anchors key, 32"
@@ -54,6 +54,55 @@ def test_anchor_score_reports_anchors_the_reports_from_before_anchors(
         conn.execute(
             "UPDATE sp_records SET data = ? WHERE kind = 'score_report' AND key = 'REG-0001'",
             (json.dumps({**json.loads(text), "score": 100}),),
+        )
+    assert_one_line_error(run("ledgers", "verify", env=_env(KEY)), "ledger_tampered")
+
+
+def _claim_as_the_previous_release(db: Path) -> str:
+    """REG-0001 claimed by Ada as the previous release did: its subject keeps only its
+    ``score_report_recorded`` entry (the store stays marked); return Ada's ID."""
+    with Program.open(f"sqlite:///{db}", ledger_key=KEY, options=fast_options()) as program:
+        record_report(program, "REG-0001")
+        ada = register_active(program)
+        with closing(sqlite3.connect(db)) as conn:
+            (head,) = conn.execute(
+                "SELECT data FROM sp_records WHERE kind = 'ledger_head' "
+                "AND key = 'history:~score-report:REG-0001'"
+            ).fetchone()
+        program.accounts.claim_score_report(ada, "REG-0001", name="Ada Lovelace")
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "DELETE FROM sp_streams WHERE stream = 'history:~score-report:REG-0001' "
+            "AND position > 1"
+        )
+        conn.execute(
+            "UPDATE sp_records SET data = ? WHERE kind = 'ledger_head' "
+            "AND key = 'history:~score-report:REG-0001'",
+            (head,),
+        )
+    return ada
+
+
+def test_anchor_score_reports_anchors_the_claims_of_the_previous_release(
+    run: Invoke, db: Path
+) -> None:
+    """In a store already marked, ``anchor-score-reports`` anchors a claim the previous
+    release made (once); the report's row put back unclaimed is then reported."""
+    _claim_as_the_previous_release(db)
+    assert 0 == run("ledgers", "verify", env=_env(KEY)).exit_code
+    first = run("ledgers", "anchor-score-reports", "--json", env=_env(KEY))
+    assert {"anchored": 1} == parsed(first), first.output
+    again = run("ledgers", "anchor-score-reports", env=_env(KEY))
+    assert (0, "anchored 0 score reports") == (again.exit_code, again.output.strip())
+    assert 0 == run("ledgers", "verify", env=_env(KEY)).exit_code
+    with closing(sqlite3.connect(db)) as conn, conn:
+        (text,) = conn.execute(
+            "SELECT data FROM sp_records WHERE kind = 'score_report' AND key = 'REG-0001'"
+        ).fetchone()
+        row = {**json.loads(text), "claimed_by": None, "claimed_at": None}
+        conn.execute(
+            "UPDATE sp_records SET data = ? WHERE kind = 'score_report' AND key = 'REG-0001'",
+            (json.dumps(row),),
         )
     assert_one_line_error(run("ledgers", "verify", env=_env(KEY)), "ledger_tampered")
 

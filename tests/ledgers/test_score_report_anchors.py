@@ -240,12 +240,100 @@ def test_a_report_claimed_before_claims_were_recorded_stays_readable(
     _drop_anchors(program, "REG-0002")
     program.accounts.claim_score_report(ada, "REG-0002", name="Ada Lovelace")
     assert () == program.history.history("~score-report:REG-0002")  # not anchored
-    assert 1 == program.accounts.anchor_score_reports()
-    kinds = [e.kind for e in program.history.history("~score-report:REG-0002")]
-    assert ["score_report_recorded", "score_report_claim_recorded"] == kinds
+    assert 2 == program.accounts.anchor_score_reports()  # REG-0002, and REG-0001's claim
+    for subject in (SUBJECT, "~score-report:REG-0002"):
+        kinds = [e.kind for e in program.history.history(subject)]
+        assert ["score_report_recorded", "score_report_claim_recorded"] == kinds
     assert program.verify_all().ok
     _put_row(program, "REG-0002", {**_row(program, "REG-0002"), "claimed_by": None})
     assert "record_corrupt" == _refused(lambda: program.accounts.get_score_report("REG-0002"))
+
+
+def _claim_as_the_previous_release(program: Program, cid: str, number: str) -> dict[str, Any]:
+    """Claim ``number`` for ``cid`` as the previous release did (the claimant's
+    ``score_report_claimed``, but no ``score_report_claim_recorded``: the report's
+    subject as it was before the claim; the store stays marked); return the report's
+    row from before the claim (a backup)."""
+    rows = LedgerRows(program)
+    subject = f"~score-report:{number}"
+    backup = _row(program, number)
+    before = rows.snapshot(f"history:{subject}")
+    program.accounts.claim_score_report(cid, number, name="Ada Lovelace")
+    rows.restore(before)
+    assert ["score_report_recorded"] == [e.kind for e in program.history.history(subject)]
+    return backup
+
+
+def test_claims_of_the_previous_release_are_anchored_in_a_marked_store(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """A store the previous release wrote is marked and its reports anchored, but a
+    report claimed there has no ``score_report_claim_recorded`` entry: the migration
+    writes it (a batch at a time, once), so that the report's row put back from
+    before the claim is refused (``record_corrupt``) and never claimed a second time."""
+    program = make_program(backend, ledger_key=KEY)
+    for number in (NUMBER, "REG-0002", "REG-0003"):
+        record_report(program, number)
+    ada = register_active(program)
+    bob = register_active(program, "bob@example.com")
+    backup = _claim_as_the_previous_release(program, ada, NUMBER)
+    _claim_as_the_previous_release(program, ada, "REG-0002")
+    assert ["score_reports_anchored"] == _markers(program)
+    assert program.verify_all().ok
+    assert 2 == program.accounts.anchor_score_reports(batch=1)
+    for number in (NUMBER, "REG-0002"):
+        *_, claim = program.history.history(f"~score-report:{number}")
+        assert ("score_report_claim_recorded", {"claimed_by": ada}) == (claim.kind, claim.data)
+    kinds = [e.kind for e in program.history.history("~score-report:REG-0003")]
+    assert ["score_report_recorded"] == kinds  # unclaimed: nothing to anchor
+    assert 0 == program.accounts.anchor_score_reports()  # idempotent
+    assert 2 == len(program.history.history(SUBJECT))
+    assert ["score_reports_anchored"] == _markers(program)
+    assert program.verify_all().ok
+    _put_row(program, NUMBER, backup)  # put back from before the claim
+    length = len(program.history.history(bob))
+    with pytest.raises(IntegrityError) as caught:
+        program.accounts.claim_score_report(bob, NUMBER, name="Ada Lovelace")
+    assert ("record_corrupt", "claimed_by") == (
+        caught.value.code,
+        caught.value.details["field"],
+    )
+    assert "record_corrupt" == _refused(lambda: program.accounts.get_score_report(NUMBER))
+    assert length == len(program.history.history(bob))
+    assert _row(program, NUMBER)["claimed_by"] is None
+    assert ("score_report", NUMBER, "claimed_by") in reported_mismatches(program)
+
+
+def test_a_claim_its_claimant_history_does_not_confirm_is_not_anchored(
+    make_program: ProgramFactory, backend: str
+) -> None:
+    """A row edited before the migration to name an account whose history never
+    claimed it (or no account at all) is not vouched for: no claim entry, in a marked
+    store or with the report's own anchor, and ``verify_all()`` reports it."""
+    program = make_program(backend, ledger_key=KEY)
+    record_report(program)
+    record_report(program, "REG-0002")
+    record_report(program, "REG-0003")
+    ada = register_active(program)
+    eve = register_active(program, "eve@example.com")
+    _claim_as_the_previous_release(program, ada, NUMBER)
+    _put_row(program, NUMBER, {**_row(program, NUMBER), "claimed_by": eve})  # ada's claim
+    _put_row(program, "REG-0002", {**_row(program, "REG-0002"), "claimed_by": eve})
+    _put_row(program, "REG-0003", {**_row(program, "REG-0003"), "claimed_by": "~nobody"})
+    assert 0 == program.accounts.anchor_score_reports()
+    for number in (NUMBER, "REG-0002", "REG-0003"):
+        kinds = [e.kind for e in program.history.history(f"~score-report:{number}")]
+        assert ["score_report_recorded"] == kinds
+    assert {
+        ("score_report", NUMBER, "claimed_by"),  # ada's history names it
+        ("score_report", "REG-0002", "score_report"),  # eve's lists no such report
+        ("score_report", "REG-0003", "score_report"),
+    } <= reported_mismatches(program)
+    # a legacy report (no subject, store not marked) gets its entry but not the claim
+    _drop_anchors(program, "REG-0002")
+    assert 1 == program.accounts.anchor_score_reports()
+    kinds = [e.kind for e in program.history.history("~score-report:REG-0002")]
+    assert ["score_report_recorded"] == kinds
 
 
 # -- legacy stores and the migration ----------------------------------------------------
@@ -384,6 +472,48 @@ def test_a_report_agrees_with_its_anchor_and_any_edit_is_named(
         number, account_rules.erased_report(report), after, keys
     )
     assert [] != account_rules.report_differences(number, report, after, keys)
+
+
+@settings(max_examples=60, suppress_health_check=HEALTH)
+@given(
+    report=score_reports(),
+    claimer=st.sampled_from(["SP-1111-2222-3333-4", None]),
+    named=st.sampled_from(["self", "other", "erased", "none"]),
+    recorded_claim=st.booleans(),
+    edited=st.booleans(),
+)
+def test_a_legacy_claim_is_anchored_only_where_its_claimant_confirms_it(
+    report: Any, claimer: str | None, named: str, recorded_claim: bool, edited: bool
+) -> None:
+    """``legacy_claim_event`` names the claimant exactly when the report is claimed,
+    agrees with its subject, the subject records no claim, and the claimant's history
+    has a ``score_report_claimed`` entry naming that report."""
+    number = report.registration_number
+    recorded = account_rules.anchored_report_event(
+        attrs.evolve(report, claimed_by=None, claimed_at=None),
+        None,
+        salt="ef" * 16,
+        at=report.recorded_at,
+        method="migration",
+    )
+    pairs: list[tuple[str, Any]] = [(recorded.event_name(), recorded.payload())]
+    row = attrs.evolve(report, claimed_by=claimer)
+    if recorded_claim and claimer is not None:
+        claim = account_rules.claimed_report_event(row, report.recorded_at)
+        pairs.append((claim.event_name(), claim.payload()))
+    if edited:
+        row = attrs.evolve(row, score=row.score % 100 + 1000)
+    said = {
+        "self": [("score_report_claimed", {"registration_number": number})],
+        "other": [("score_report_claimed", {"registration_number": number + "-X"})],
+        "erased": [("score_report_claimed", None)],
+        "none": [],
+    }[named]
+    event = account_rules.legacy_claim_event(row, pairs, said, keys=None, at=report.recorded_at)
+    wanted = claimer is not None and named == "self" and not recorded_claim and not edited
+    assert wanted == (event is not None)
+    if event is not None:
+        assert (claimer, f"~score-report:{number}") == (event.claimed_by, event.subject)
 
 
 @settings(max_examples=60, suppress_health_check=HEALTH)

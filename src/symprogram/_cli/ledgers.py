@@ -202,9 +202,9 @@ def ledgers_anchor_credentials(state: State, batch: int, as_json: bool) -> None:
     _batch_option("Score reports read, and anchored, per unit of work."),
 )
 def ledgers_anchor_score_reports(state: State, batch: int, as_json: bool) -> None:
-    """Once, after upgrading: anchor every score report recorded before reports were.
+    """Once, after upgrading: anchor every score report, and claim, recorded before they were.
 
-    Trusts the reports present when it runs: run it right after upgrading.
+    Trusts the reports and claims present when it runs: run it right after upgrading.
     """
     count = keyed_program(state).accounts.anchor_score_reports(batch=batch)
     _say_anchored(as_json, count, "score report")

@@ -11,7 +11,9 @@ the store (a new store is marked by its first report).
 
 A claim of an anchored report appends a ``score_report_claim_recorded`` entry
 under the same subject; from then on the stored report must be claimed by the
-account it names (a row put back from before the claim is refused).
+account it names (a row put back from before the claim is refused). A claim made
+by an earlier build gets its entry from :meth:`ReportAnchors.anchor_score_reports`
+(where the claimant's history confirms it), even in a store already marked.
 
 A claim looks its report up evenly (:meth:`ReportAnchors._claimable`): for a
 registration number nobody recorded, the history of a stored report seen by an
@@ -31,11 +33,12 @@ from typing import Any
 from symprogram._anchors import AggregateDifference
 from symprogram._checks import check_int
 from symprogram.accounts import rules
-from symprogram.accounts._base import SEEN, FlowBase
+from symprogram.accounts._base import SEEN, FlowBase, candidate_key
+from symprogram.accounts.events import ScoreReportClaimRecorded
 from symprogram.accounts.models import ScoreReport
 from symprogram.accounts.ports import SCORE_REPORT_KIND
 from symprogram.accounts.storage import AccountsStorage
-from symprogram.errors import IntegrityError
+from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import Ledger
 from symprogram.persistence import Transaction
 
@@ -199,41 +202,51 @@ class ReportAnchors(FlowBase):
         self._record(tx, event)
 
     def anchor_score_reports(self, *, batch: int = 500) -> int:
-        """Anchor every score report recorded before reports were anchored; return how many.
+        """Anchor every score report, and every claim, recorded before they were; return
+        how many reports got an entry.
 
-        A one-time step after upgrading from a build that wrote no
-        ``score_report_recorded`` entry: every stored report whose subject has no
-        entry gets one (``method`` ``migration``) recording its exam fields and the
-        keyed digest of its name and address as stored now, ``batch`` reports per
-        unit of work; once all are, the store is marked (a ``score_reports_anchored``
-        entry), and from then on a report without an entry is refused by every read
-        and reported by ``verify_all()``. Before it runs, such legacy reports are
-        answered unchecked.
+        A one-time step after upgrading:
 
-        It **trusts the reports present when it runs**: a report written in by hand
-        before it ran is anchored as genuine. Run it right after upgrading (before
-        the database is exposed again).
+        - from a build that wrote no ``score_report_recorded`` entry: every stored
+          report whose subject has no entry gets one (``method`` ``migration``)
+          recording its exam fields and the keyed digest of its name and address as
+          stored now; once all are, the store is marked (a ``score_reports_anchored``
+          entry), and from then on a report without an entry is refused by every
+          read and reported by ``verify_all()``. Before it runs, such legacy reports
+          are answered unchecked;
+        - from a build that wrote no ``score_report_claim_recorded`` entry (even in
+          a store already marked): every claimed report whose subject records it
+          but no claim gets one naming its claimant as stored now, so that its row
+          put back from before the claim is refused rather than claimed again.
 
-        Idempotent and resumable: a report anchored already is skipped, and a store
-        already marked is left as it is, so a second run returns 0 (a report written
-        in by hand after the store was marked is never anchored by running it
-        again: ``verify_all()`` reports it and the reads refuse it). Left as they
-        are: records that cannot be read and stand-in slots.
+        A claim is anchored only where the claimant's own history confirms it (a
+        ``score_report_claimed`` entry naming the report) and the stored report
+        agrees with its subject; otherwise nothing is written for it
+        (``verify_all()`` reports a claim its claimant's history does not name).
+
+        It **trusts the reports and claims present when it runs**: a report written
+        in by hand before it ran is anchored as genuine. Run it right after upgrading
+        (before the database is exposed again).
+
+        Idempotent and resumable: a report, or claim, anchored already is skipped,
+        and a store already marked stays as it is, so a second run returns 0 (a
+        report written in by hand after the store was marked is never anchored by
+        running it again: ``verify_all()`` reports it and the reads refuse it). Left
+        as they are: records that cannot be read, reports whose subject does not
+        verify, and stand-in slots.
 
         Args:
             batch: score reports read, and anchored, per unit of work (1 to 10,000).
 
         Returns:
-            How many reports were anchored.
+            How many reports got an entry: a report anchored (with its claim, when
+            confirmed) or a claim anchored counts once.
 
         Raises:
             ValidationError: ``batch`` is not an integer from 1 to 10,000
                 (``invalid_batch``).
         """
         size = check_int(batch, "batch", minimum=1, maximum=_MAX_BATCH)
-        ledger = self._history.ledger
-        if self._read(lambda store: store_marked(ledger, store.tx)):
-            return 0
         anchored = 0
         after: str | None = None
         while True:
@@ -246,26 +259,58 @@ class ReportAnchors(FlowBase):
         return anchored
 
     def _anchor_page(self, tx: Transaction, *, numbers: list[str]) -> int:
+        """Anchor the reports ``numbers`` (in a store not marked) and their claims."""
         ledger = self._history.ledger
         store = AccountsStorage(tx)
+        marked = store_marked(ledger, tx)
         count = 0
         for number in numbers:
             subject = rules.report_subject(number)
             try:
                 report = store.score_reports.find(number)
                 length, _ = ledger.head(tx, subject)
+                if report is None or (length and report.claimed_by is None):
+                    continue
+                pairs = report_pairs(ledger, tx, subject) if length else []
             except IntegrityError:
-                continue  # unreadable: verify_all reports it
-            if report is None or length:
-                continue
+                continue  # unreadable or tampered: verify_all reports it
             at = self._now()
-            event = rules.anchored_report_event(
-                report, ledger.keys, salt=secrets.token_hex(16), at=at, method=ANCHORED_ON_MIGRATION
-            )
-            claim = None if report.claimed_by is None else rules.claimed_report_event(report, at)
+            event = None
+            if not length:
+                if marked:
+                    continue  # written in by hand after the store was marked: never laundered
+                event = rules.anchored_report_event(
+                    report,
+                    ledger.keys,
+                    salt=secrets.token_hex(16),
+                    at=at,
+                    method=ANCHORED_ON_MIGRATION,
+                )
+                pairs = [(event.event_name(), event.payload())]
+            claim = self._legacy_claim(tx, report, pairs, at)
+            if event is None and claim is None:
+                continue
             self._record(tx, event, claim)
             count += 1
         return count
+
+    def _legacy_claim(
+        self, tx: Transaction, report: ScoreReport, pairs: Pairs, at: datetime
+    ) -> ScoreReportClaimRecorded | None:
+        """The claim entry of ``report`` if its subject (``pairs``) records none and its
+        claimant's history, which must verify, confirms the claim
+        (:func:`~symprogram.accounts.rules.legacy_claim_event`)."""
+        ledger = self._history.ledger
+        if report.claimed_by is None or not rules.claim_unrecorded(report, pairs, ledger.keys):
+            return None
+        claimant = report.claimed_by
+        try:
+            if candidate_key(claimant) != claimant or not ledger.verify(tx, claimant).ok:
+                return None  # tampered: verify_all reports it
+            said = ledger.said_entries(tx, claimant)
+        except (IntegrityError, ValidationError):
+            return None  # not a candidate ID, or its history is unreadable
+        return rules.legacy_claim_event(report, pairs, said, keys=ledger.keys, at=at)
 
     def _mark_store(self, tx: Transaction) -> None:
         if not store_marked(self._history.ledger, tx):

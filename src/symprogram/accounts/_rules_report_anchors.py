@@ -16,7 +16,8 @@ must be claimed by the account it names (field ``claimed_by``), so that a row pu
 back from before the claim (unclaimed) is refused rather than claimed again. A
 report claimed before claims were recorded there has no such entry: its subject
 says nothing of its claim (:data:`~symprogram._anchors.UNKNOWN`), and its row's
-claim is taken as it is.
+claim is taken as it is until ``anchor_score_reports`` writes the entry
+(:func:`legacy_claim_event`: only for a claim the claimant's own history confirms).
 
 Example:
     >>> report_subject("AB-1"), report_number("~score-report:AB-1"), report_number("SP-1")
@@ -32,9 +33,16 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from symprogram._anchors import UNKNOWN, AggregateDifference, record_differences
+from symprogram._anchors import (
+    UNKNOWN,
+    AggregateDifference,
+    SaidEntries,
+    record_differences,
+    said_names,
+)
 from symprogram.accounts._rules_lifecycle import report_erased
 from symprogram.accounts.events import (
+    ScoreReportClaimed,
     ScoreReportClaimRecorded,
     ScoreReportErased,
     ScoreReportRecorded,
@@ -49,8 +57,10 @@ __all__ = [
     "REPORTS_MARKER",
     "REPORT_SUBJECT_PREFIX",
     "anchored_report_event",
+    "claim_unrecorded",
     "claimed_report_event",
     "erased_report_event",
+    "legacy_claim_event",
     "marker_event",
     "marks_store",
     "personal_digest",
@@ -76,6 +86,7 @@ _RECORDED = ScoreReportRecorded.event_name()
 _ERASED = ScoreReportErased.event_name()
 _CLAIMED = ScoreReportClaimRecorded.event_name()
 _MARKED = ScoreReportsAnchored.event_name()
+_CLAIMANT_CLAIMED = ScoreReportClaimed.event_name()
 _EXAM_FIELDS = ("exam_code", "score", "passing_score", "exam_date", "test_centre", "recorded_at")
 _PERSONAL = "personal"
 _CLAIMED_BY = "claimed_by"
@@ -156,6 +167,62 @@ def claimed_report_event(report: ScoreReport, at: datetime) -> ScoreReportClaimR
     return ScoreReportClaimRecorded(
         report_subject(report.registration_number), at, claimed_by=report.claimed_by
     )
+
+
+def legacy_claim_event(
+    report: ScoreReport,
+    pairs: SaidEntries,
+    claimant: SaidEntries,
+    *,
+    keys: LedgerKeys | None,
+    at: datetime,
+) -> ScoreReportClaimRecorded | None:
+    """The ``score_report_claim_recorded`` entry ``anchor_score_reports`` appends for
+    a claim made before claims were recorded in the report's own subject, or ``None``.
+
+    Only for a claimed ``report`` whose subject (its ``pairs``) records it
+    (a ``score_report_recorded`` entry, or ``score_report_erased``), agrees with it
+    (:func:`report_differences`: an edited row is never vouched for) and says
+    nothing of a claim (no ``score_report_claim_recorded`` entry, nor an erased
+    entry restating one), and whose claimant's own history (``claimant``, its
+    ``(kind, data)`` pairs) has a ``score_report_claimed`` entry naming the report:
+    a row edited to name another account is not anchored (``verify_all()`` reports
+    it). The claim as stored is otherwise trusted.
+
+    Example:
+        >>> from datetime import UTC, date, datetime
+        >>> at = datetime(2012, 3, 1, tzinfo=UTC)
+        >>> report = ScoreReport(registration_number="R-1", exam_code="250-315",
+        ...     candidate_name="Ada", email="ada@example.com", score=85, passing_score=70,
+        ...     exam_date=date(2012, 2, 1), test_centre="London", recorded_at=at,
+        ...     claimed_by="SP-1111-2222-3333-4", claimed_at=at)
+        >>> recorded = anchored_report_event(report, None, salt="00", at=at, method="recorded")
+        >>> pairs = [(recorded.event_name(), recorded.payload())]
+        >>> said = [("score_report_claimed", {"registration_number": "R-1"})]
+        >>> legacy_claim_event(report, pairs, said, keys=None, at=at).claimed_by
+        'SP-1111-2222-3333-4'
+        >>> legacy_claim_event(report, pairs, [], keys=None, at=at) is None
+        True
+    """
+    if not claim_unrecorded(report, pairs, keys):
+        return None
+    number = report.registration_number
+    if number not in said_names(claimant, (_CLAIMANT_CLAIMED,), "registration_number"):
+        return None
+    return claimed_report_event(report, at)
+
+
+def claim_unrecorded(report: ScoreReport, pairs: SaidEntries, keys: LedgerKeys | None) -> bool:
+    """Whether ``report`` is claimed, agrees with its subject's ``pairs`` and that
+    subject records it but says nothing of a claim (the first half of
+    :func:`legacy_claim_event`, which needs no claimant's history)."""
+    if report.claimed_by is None:
+        return False
+    given = list(pairs)
+    said = said_report(given)
+    if not said or said[_CLAIMED_BY] is not UNKNOWN or any(k == _CLAIMED for k, _ in given):
+        return False
+    return not report_differences(report.registration_number, report, given, keys)
 
 
 def erased_report_event(

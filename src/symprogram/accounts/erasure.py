@@ -104,9 +104,7 @@ class Erasure(ReportAnchors):
             # only for the addresses it held: one it merely asked for may be another's
             # (and only while no other account holds it now: one it gave up may be
             # somebody else's since)
-            held = store.candidates.not_held_by_another(
-                key, rules.held_emails(candidate, history)
-            )
+            held = store.candidates.not_held_by_another(key, rules.held_emails(candidate, history))
             erased, closed = rules.erase_account(candidate, text, now)
             self._record(tx, closed)
             if not already:

@@ -241,9 +241,11 @@ class ScoreReportClaimRecorded(DomainEvent):
 
     The subject is the report's own, ``~score-report:<registration number>``,
     written in the same unit of work as the claimant's ``score_report_claimed``
-    entry. Once a report's subject has one, the stored report must be claimed by
-    ``claimed_by``: a row put back from before the claim is refused by the reads
-    and the claims (``record_corrupt``).
+    entry (or, for a claim made before these entries were, by
+    ``anchor_score_reports`` where that entry confirms it). Once a report's
+    subject has one, the stored report must be claimed by ``claimed_by``: a row
+    put back from before the claim is refused by the reads and the claims
+    (``record_corrupt``).
     """
 
     claimed_by: str
