@@ -197,6 +197,9 @@ def test_contact_points_are_the_documents(document: Program) -> None:
     ] == [(c.name, c.address, c.channel) for c in preferences]
     registration = policy.contact_points_for("product_registration")
     assert REGISTRATION_FORM == registration[0].address
+    # "... or use one of the other communication channels at the bottom of this
+    # statement": every channel of the bottom list too
+    assert {c.address for c in preferences} <= {c.address for c in registration}
     assert PROFILE_FORM == policy.contact_points_for(ContactUse.CORRECTION)[0].address
     unsubscribe = policy.contact_points_for(ContactUse.UNSUBSCRIBE)
     assert [Channel.EMAIL_REPLY] == [c.channel for c in unsubscribe]
