@@ -595,6 +595,30 @@ def test_wrong_proofs_are_limited_per_claimant(store: Store) -> None:
         world.accounts.claim_score_report(ada, "REG-0001", name="Ada Lovelace")
 
 
+def test_a_wrong_proof_is_counted_in_the_claims_own_unit_of_work(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count of a wrong proof is written in the claim's unit of work, under the
+    claimant's lock, not in one of its own afterwards: claims in flight at once then
+    count each other, and the limit holds under concurrency."""
+    record(world)
+    cid = world.active().candidate_id
+    opened = world.store.transaction
+    writing: list[bool] = []
+
+    def counted(**options: Any) -> Any:
+        writing.append(not options.get("readonly", False))
+        return opened(**options)
+
+    monkeypatch.setattr(world.store, "transaction", counted)
+    with pytest.raises(PermissionDenied):
+        world.accounts.claim_score_report(cid, "REG-0001", name="Eve")
+    monkeypatch.setattr(world.store, "transaction", opened)
+    assert 1 == writing.count(True)
+    with world.store.transaction(readonly=True) as tx:
+        assert 1 == len(tx.scan(REQUEST_LOG_KIND, prefix="score_report_claim_failed:"))
+
+
 @given(
     ages=st.lists(st.integers(min_value=0, max_value=7200), max_size=12),
     limit=st.integers(min_value=1, max_value=6),

@@ -175,13 +175,9 @@ class ScoreReports(ReportAnchors):
             )
         rules.require_proof(proof_email, proof_name)
         now = self._now()
-        failures = AccountsStorage.client_key(CLAIM_LOG, key)
-        try:
-            outcome = self._in_claim(key, number, proof_email, proof_name, now, failures)
-        except PermissionDenied as refused:
-            if refused.code == "score_report_proof_mismatch":
-                self._claim_failed(failures, now)  # counted whatever the number
-            raise
+        outcome = self._in_claim(key, number, proof_email, proof_name, now)
+        if isinstance(outcome, PermissionDenied):
+            raise outcome  # a wrong proof, counted in the unit of work
         if outcome.refusal is not None:
             raise outcome.refusal
         assert outcome.report is not None
@@ -194,10 +190,12 @@ class ScoreReports(ReportAnchors):
         email: str | None,
         name: str | None,
         now: datetime,
-        failures: str,
-    ) -> ClaimOutcome:
+    ) -> ClaimOutcome | PermissionDenied:
         """The claim's unit of work: the claimant's limit, the report, the decision and
-        its writes; returns the outcome with the report as saved."""
+        its writes; returns the outcome with the report as saved, or the refusal of
+        a wrong proof, whose count it wrote (under the claimant's lock, so claims
+        in flight at once count each other; the same whatever the number)."""
+        failures = AccountsStorage.client_key(CLAIM_LOG, key)
         current = self.catalogue.current(now)
         settings = self.settings
         outbox: list[Message] = []
@@ -213,16 +211,22 @@ class ScoreReports(ReportAnchors):
             # locked: a racing claim of the same report waits here, then finds it
             # claimed (score_report_already_claimed, and its incident)
             found, anchored, checked = self._claimable(store, number)
-            outcome = rules.decide_claim(
-                candidate,
-                found,
-                terms=rules.terms_status(candidate.terms, current, now),
-                email=email,
-                name=name,
-                at=now,
-                incident_id=new_incident_id(),
-                stand_in=checked,
-            )
+            try:
+                outcome = rules.decide_claim(
+                    candidate,
+                    found,
+                    terms=rules.terms_status(candidate.terms, current, now),
+                    email=email,
+                    name=name,
+                    at=now,
+                    incident_id=new_incident_id(),
+                    stand_in=checked,
+                )
+            except PermissionDenied as refused:
+                if refused.code != "score_report_proof_mismatch":
+                    raise
+                store.requests.note_key(failures, now, keep=settings.claim_failure_limit)
+                return refused
             if outcome.incident is not None:
                 store.incidents.add(outcome.incident)
                 outbox.append(
@@ -237,16 +241,6 @@ class ScoreReports(ReportAnchors):
             self._record(tx, *outcome.events, anchor)
             self._send(tx, outbox)
         return outcome
-
-    def _claim_failed(self, key: str, now: datetime) -> None:
-        """Count a wrong proof of the claimant (its own unit of work: the claim's was
-        rolled back), the same for a known and an unknown number."""
-        keep = self.settings.claim_failure_limit
-
-        def count(tx: Transaction) -> None:
-            AccountsStorage(tx).requests.note_key(key, now, keep=keep)
-
-        self._in_unit(count)
 
 
 def _any_report(tx: Transaction) -> bool:
