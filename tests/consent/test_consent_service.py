@@ -33,6 +33,7 @@ from symprogram.consent import (
 )
 from symprogram.errors import (
     CatalogueError,
+    ConcurrencyError,
     Conflict,
     IllegalTransition,
     LimitExceeded,
@@ -324,6 +325,30 @@ def test_a_notice_of_mixed_uses_offers_the_opt_out_and_the_way_out(consent: Cons
     assert notice is not None
     assert "You can opt out of such use" in notice.text
     assert "only by no longer using that service" in notice.text
+
+
+def test_a_publication_that_lost_a_race_is_a_stale_write(
+    store: Store, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two versions published at once on a server: the one whose catalogue was read
+    before the other's commit finds its sequence number taken and gets a retryable
+    ``ConcurrencyError`` (``stale_version``), not a final refusal; nothing is written."""
+    first = ConsentService(store, clock)
+    second = ConsentService(store, clock)
+    before = second._read_catalogue
+
+    def read_before_the_other(tx: Any) -> Any:  # the snapshot from before the commit
+        catalogue, count = before(tx)
+        return PolicyCatalogue(catalogue.policies[:-1]), count - 1
+
+    base = first.get_policy()
+    first.publish_policy(_next_policy(first, "2011-02", T0 + 10 * DAY))
+    monkeypatch.setattr(second, "_read_catalogue", read_before_the_other)
+    with pytest.raises(ConcurrencyError) as stale:
+        second.publish_policy(attrs.evolve(base, version="2011-03", effective_at=T0 + 20 * DAY))
+    assert "stale_version" == stale.value.code
+    monkeypatch.undo()
+    assert ["2011-02"] == [p.version for p in ConsentService(store, clock).policies.policies][-1:]
 
 
 def test_non_material_change_and_publication_errors(

@@ -24,6 +24,7 @@ from symprogram.consent.models import (
     check_subject,
 )
 from symprogram.consent.storage import ConsentStorage
+from symprogram.errors import ConcurrencyError, Conflict
 from symprogram.persistence import Transaction
 
 __all__ = ["Policies"]
@@ -53,8 +54,8 @@ class Policies(ConsentBase):
     def publish_policy(self, policy: Policy) -> PolicyChange:
         """Publish a new policy version and return what changed from the previous one.
 
-        The version must take effect after the current latest one and not before
-        now (a policy is never applied retroactively). A material change (a change
+        The version must take effect after the current latest one and after now
+        (a policy is never applied retroactively). A material change (a change
         in how personal information is used) comes with a prominent
         :class:`Notice`; until a subject is notified (:meth:`record_notice`), the
         affected purposes are not allowed for them.
@@ -70,6 +71,9 @@ class Policies(ConsentBase):
         Raises:
             ValidationError: ``invalid_policy``, ``policy_backdated``, ``not_after_latest``.
             Conflict: ``policy_version_exists``.
+            ConcurrencyError: ``stale_version``: another version was published at
+                the same time (retry: the next attempt reads it, and is refused
+                ``not_after_latest`` or takes the following sequence).
             IntegrityError: ``record_corrupt``, ``ledger_tampered`` (the stored
                 catalogue is not the one the ledger published: nothing is written).
         """
@@ -79,7 +83,15 @@ class Policies(ConsentBase):
             current, count = self._read_catalogue(tx)
             catalogue = rules.add_policy(current, policy)
             published = PublishedPolicy(count + 1, policy, now)
-            ConsentStorage(tx).published.add(published)
+            try:
+                ConsentStorage(tx).published.add(published)
+            except Conflict as exc:
+                # another publication took this sequence number since the catalogue
+                # was read (a server's READ COMMITTED): retry, as any stale write
+                raise ConcurrencyError(
+                    "another policy version was published concurrently; retry",
+                    details={"sequence": published.sequence},
+                ) from exc
             self._anchor_policies(tx, now, anchors.policy_key(published.sequence))
         self._adopt(catalogue, count + 1)
         return catalogue.change(policy.version)
