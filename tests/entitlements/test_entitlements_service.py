@@ -356,6 +356,32 @@ def test_a_case_is_not_escalated_nor_diagnosed_once_the_agreement_ends(env: Env,
     assert "closed" == env.service.close_case("CASE-1", by="eng1").status.value
 
 
+def test_escalation_and_remote_diagnostics_read_the_holdings_locked(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The coverage of an escalation or a remote session is read from the holdings
+    locked, so a cancellation racing it on a server waits for it or is seen (never
+    an escalation recorded after the cancellation it did not see)."""
+    from symprogram.entitlements.storage import StoredHoldings
+
+    agreement(env)
+    env.service.open_case(
+        "C-1", case_id="CASE-1", product="NetBackup", severity="high", summary="x", by="c"
+    )
+    env.consent.give("C-1", env.service.catalogue.remote_access.version, env.clock.now())  # type: ignore[union-attr]
+    reads: list[bool] = []
+    original = StoredHoldings.get_or_empty
+
+    def spied(self: Any, customer_id: str, *, for_update: bool = False) -> Any:
+        reads.append(for_update)
+        return original(self, customer_id, for_update=for_update)
+
+    monkeypatch.setattr(StoredHoldings, "get_or_empty", spied)
+    env.service.escalate_case("CASE-1", by="eng1", reason="slow")
+    env.service.start_remote_session("CASE-1", by="eng1")
+    assert [True, True] == reads
+
+
 def test_open_case_needs_an_agreement(env: Env) -> None:
     """Support covers only software under an active agreement; nothing is stored otherwise."""
     agreement(env, ends_on=date(2012, 2, 1))

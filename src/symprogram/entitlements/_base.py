@@ -90,7 +90,9 @@ class _Base:
         Raises:
             PermissionDenied: the first reason (``agreement_expired``, ...).
         """
-        holdings = self._read_holdings(tx, case.customer_id)
+        # read locked: a cancellation or suspension racing this waits for it, or is
+        # seen (a server's READ COMMITTED would let it commit in between)
+        holdings = self._holdings_for(tx, case.customer_id, for_update=True)
         coverage = self._coverage(tx, holdings, case.product, case.release, at)
         rules.require_support(coverage, case)
 
