@@ -14,7 +14,10 @@ history still verifies).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from erasure_helpers import email_key, file_leaks, leaks_in_texts, register, store_texts
@@ -214,3 +217,67 @@ def test_erasing_an_account_leaves_an_address_it_gave_up_to_its_new_holder(
     assert ("Eve Next", ADDRESS) == (report.candidate_name, report.email)
     with pytest.raises(RateLimited):  # the new holder's failed log-ins still count
         program.accounts.authenticate(ADDRESS, "not the password at all")
+
+
+def test_a_request_removed_while_the_erasure_ran_is_passed_over(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bystander's change confirmed while the erasure read the index (its entry
+    removed by the confirmation on a server): the erasure passes it over, read again
+    under the bystander's lock, instead of failing on the entry it no longer finds."""
+    from symprogram.accounts.storage import _EmailChanges
+
+    person, bystander = _people(program)
+    found = _EmailChanges.of
+
+    def gone_meanwhile(self: Any, emails: Any, candidate_id: str = "") -> Any:
+        requests = found(self, emails, candidate_id)
+        for request in requests:  # the entries as read, removed before they are used
+            if request.candidate_id == bystander:
+                self.remove(request)
+        return requests
+
+    monkeypatch.setattr(_EmailChanges, "of", gone_meanwhile)
+    assert not program.erase_person(person, reason=REASON).accounts.already_erased
+    monkeypatch.undo()
+    assert program.verify_all().ok
+
+
+def test_the_erasure_writes_the_addresses_change_log_before_it_reads_the_index(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request to change to an address writes the address's e-mail change log before
+    it looks up the owner; the erasure writes that log (then forgets it) before it
+    reads the index: on a server the two queue on it, so the erasure sees a request
+    that committed first, and a request that waited sees the person erased."""
+    person, _ = _people(program)
+    seen: list[str] = []
+    opened = program.store.transaction
+
+    class Spy:
+        def __init__(self, tx: Any) -> None:
+            self._tx = tx
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._tx, name)
+
+        def save(self, kind: str, key: str, data: str, version: int) -> int:
+            if kind == "account_request_log" and key.startswith("email_change:"):
+                seen.append("log")
+            return int(self._tx.save(kind, key, data, version))
+
+        def scan(self, kind: str, **options: Any) -> Any:
+            if kind == EMAIL_CHANGE_KIND:
+                seen.append("index")
+            return self._tx.scan(kind, **options)
+
+    @contextlib.contextmanager
+    def spied(**options: Any) -> Iterator[Any]:
+        with opened(**options) as tx:
+            yield Spy(tx)
+
+    monkeypatch.setattr(program.store, "transaction", spied)
+    program.erase_person(person, reason=REASON)
+    monkeypatch.undo()
+    assert "log" in seen and "index" in seen
+    assert seen.index("log") < seen.index("index")

@@ -18,7 +18,7 @@ from symprogram.accounts.models import (
     MAX_REASON_LENGTH,
     AccountErasure,
 )
-from symprogram.accounts.ports import ACCEPTANCE_KIND, PERSONAL_DATA_KINDS
+from symprogram.accounts.ports import ACCEPTANCE_KIND, EMAIL_CHANGE_LOG, PERSONAL_DATA_KINDS
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ids import CandidateId
 from symprogram.persistence import Repository, Transaction
@@ -113,6 +113,11 @@ class Erasure(ReportAnchors):
             for email in emails:
                 store.candidates.release_email(key, email)  # only an entry of this account
             for email in held:
+                # A request to change to the address writes this log before it looks
+                # up the address's owner: written here first, the erasure and such a
+                # request queue on it (the request is then seen below, or sees the
+                # person erased), whichever commits first.
+                store.requests.note(EMAIL_CHANGE_LOG, email, now, keep=1)
                 for log in REQUEST_LOGS:
                     store.requests.forget(log, email)
             store.credentials.delete(key)
@@ -178,12 +183,14 @@ class Erasure(ReportAnchors):
             )
 
         for request in store.email_changes.of(emails):
-            store.email_changes.remove(request)
             other = request.candidate_id
             if other == key:
+                store.email_changes.remove(request)
                 continue
             # the other account locked after the person's, as every erasure takes them
             candidate = store.candidates.find_for_update(other)
+            if not store.email_changes.discard(request):
+                continue  # its change ended meanwhile (confirmed: the address is its own)
             self._history.ledger.erase_entry(store.tx, other, request.position, where=names)
             pending = None if candidate is None else candidate.pending_email
             if candidate is not None and pending is not None and fold_email(pending) in folded:

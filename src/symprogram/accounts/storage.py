@@ -455,6 +455,16 @@ class _EmailChanges:
         """Delete the entry ``request`` (as read by :meth:`of`)."""
         self._repo.remove(request)
 
+    def discard(self, request: ChangeRequest) -> bool:
+        """Delete the entry of ``request`` if it is still stored (read again, locked:
+        a concurrent confirmation may have removed it since :meth:`of` read it);
+        return whether it was."""
+        found = self._repo.find_for_update(request.key)
+        if found is None:
+            return False
+        self._repo.remove(found)
+        return True
+
 
 def _real(records: list[Record]) -> list[Record]:
     """The ``records`` that are no stand-in slot (keyed ``~``)."""
