@@ -70,3 +70,13 @@ def active_candidate(run: Invoke, email: str = "ada@example.com") -> str:
     assert 0 == result.exit_code, result.output
     candidate_id: str = parsed(result)["candidate_id"]
     return candidate_id
+
+
+def ledger_env(current: bytes | None, *retired: bytes) -> dict[str, str | None]:
+    """The environment of a CLI run with ledger key ``current`` and ``retired`` keys
+    (``None``: no key), and no legacy key."""
+    return {
+        "SYMPROGRAM_LEDGER_KEY": None if current is None else current.hex(),
+        "SYMPROGRAM_LEDGER_RETIRED_KEYS": ",".join(k.hex() for k in retired) or None,
+        "SYMPROGRAM_LEDGER_LEGACY_KEY": None,
+    }

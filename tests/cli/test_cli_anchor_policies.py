@@ -9,20 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import attrs
-from cli_helpers import Invoke, assert_one_line_error, parsed
+from cli_helpers import Invoke, assert_one_line_error, ledger_env, parsed
 
 from _programs import fast_options
 from symprogram import Program
 
 KEY = b"cli policy anchors ledger key, 32"
-
-
-def _env(key: bytes) -> dict[str, str | None]:
-    return {
-        "SYMPROGRAM_LEDGER_KEY": key.hex(),
-        "SYMPROGRAM_LEDGER_RETIRED_KEYS": None,
-        "SYMPROGRAM_LEDGER_LEGACY_KEY": None,
-    }
 
 
 def _legacy_policy(db: Path) -> None:
@@ -42,11 +34,11 @@ def test_anchor_policies_anchors_the_versions_from_before_anchors(run: Invoke, d
     """``anchor-policies`` anchors the stored version once (then nothing); ``verify``
     passes, and reports the version edited by hand afterwards (exit 1)."""
     _legacy_policy(db)
-    first = run("ledgers", "anchor-policies", "--json", env=_env(KEY))
+    first = run("ledgers", "anchor-policies", "--json", env=ledger_env(KEY))
     assert {"anchored": 1} == parsed(first), first.output
-    again = run("ledgers", "anchor-policies", env=_env(KEY))
+    again = run("ledgers", "anchor-policies", env=ledger_env(KEY))
     assert (0, "anchored 0 policy versions") == (again.exit_code, again.output.strip())
-    assert 0 == run("ledgers", "verify", env=_env(KEY)).exit_code
+    assert 0 == run("ledgers", "verify", env=ledger_env(KEY)).exit_code
     with closing(sqlite3.connect(db)) as conn, conn:
         (key, text) = conn.execute(
             "SELECT key, data FROM sp_records WHERE kind = 'consent_policy'"
@@ -57,4 +49,4 @@ def test_anchor_policies_anchors_the_versions_from_before_anchors(run: Invoke, d
             "UPDATE sp_records SET data = ? WHERE kind = 'consent_policy' AND key = ?",
             (json.dumps(data), key),
         )
-    assert_one_line_error(run("ledgers", "verify", env=_env(KEY)), "ledger_tampered")
+    assert_one_line_error(run("ledgers", "verify", env=ledger_env(KEY)), "ledger_tampered")

@@ -7,20 +7,12 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from cli_helpers import Invoke, assert_one_line_error, parsed
+from cli_helpers import Invoke, assert_one_line_error, ledger_env, parsed
 
 from _programs import fast_options, record_report, register_active
 from symprogram import Program
 
 KEY = b"cli score report anchors key, 32"
-
-
-def _env(key: bytes) -> dict[str, str | None]:
-    return {
-        "SYMPROGRAM_LEDGER_KEY": key.hex(),
-        "SYMPROGRAM_LEDGER_RETIRED_KEYS": None,
-        "SYMPROGRAM_LEDGER_LEGACY_KEY": None,
-    }
 
 
 def _legacy_reports(db: Path) -> None:
@@ -42,11 +34,11 @@ def test_anchor_score_reports_anchors_the_reports_from_before_anchors(
     """``anchor-score-reports`` anchors each legacy report once (then nothing); ``verify``
     passes, and reports a score edited by hand afterwards (exit 1)."""
     _legacy_reports(db)
-    first = run("ledgers", "anchor-score-reports", "--batch", "1", "--json", env=_env(KEY))
+    first = run("ledgers", "anchor-score-reports", "--batch", "1", "--json", env=ledger_env(KEY))
     assert {"anchored": 2} == parsed(first), first.output
-    again = run("ledgers", "anchor-score-reports", env=_env(KEY))
+    again = run("ledgers", "anchor-score-reports", env=ledger_env(KEY))
     assert (0, "anchored 0 score reports") == (again.exit_code, again.output.strip())
-    assert 0 == run("ledgers", "verify", env=_env(KEY)).exit_code
+    assert 0 == run("ledgers", "verify", env=ledger_env(KEY)).exit_code
     with closing(sqlite3.connect(db)) as conn, conn:
         (text,) = conn.execute(
             "SELECT data FROM sp_records WHERE kind = 'score_report' AND key = 'REG-0001'"
@@ -55,7 +47,7 @@ def test_anchor_score_reports_anchors_the_reports_from_before_anchors(
             "UPDATE sp_records SET data = ? WHERE kind = 'score_report' AND key = 'REG-0001'",
             (json.dumps({**json.loads(text), "score": 100}),),
         )
-    assert_one_line_error(run("ledgers", "verify", env=_env(KEY)), "ledger_tampered")
+    assert_one_line_error(run("ledgers", "verify", env=ledger_env(KEY)), "ledger_tampered")
 
 
 def _claim_as_the_previous_release(db: Path) -> str:
@@ -89,12 +81,12 @@ def test_anchor_score_reports_anchors_the_claims_of_the_previous_release(
     """In a store already marked, ``anchor-score-reports`` anchors a claim the previous
     release made (once); the report's row put back unclaimed is then reported."""
     _claim_as_the_previous_release(db)
-    assert 0 == run("ledgers", "verify", env=_env(KEY)).exit_code
-    first = run("ledgers", "anchor-score-reports", "--json", env=_env(KEY))
+    assert 0 == run("ledgers", "verify", env=ledger_env(KEY)).exit_code
+    first = run("ledgers", "anchor-score-reports", "--json", env=ledger_env(KEY))
     assert {"anchored": 1} == parsed(first), first.output
-    again = run("ledgers", "anchor-score-reports", env=_env(KEY))
+    again = run("ledgers", "anchor-score-reports", env=ledger_env(KEY))
     assert (0, "anchored 0 score reports") == (again.exit_code, again.output.strip())
-    assert 0 == run("ledgers", "verify", env=_env(KEY)).exit_code
+    assert 0 == run("ledgers", "verify", env=ledger_env(KEY)).exit_code
     with closing(sqlite3.connect(db)) as conn, conn:
         (text,) = conn.execute(
             "SELECT data FROM sp_records WHERE kind = 'score_report' AND key = 'REG-0001'"
@@ -104,13 +96,13 @@ def test_anchor_score_reports_anchors_the_claims_of_the_previous_release(
             "UPDATE sp_records SET data = ? WHERE kind = 'score_report' AND key = 'REG-0001'",
             (json.dumps(row),),
         )
-    assert_one_line_error(run("ledgers", "verify", env=_env(KEY)), "ledger_tampered")
+    assert_one_line_error(run("ledgers", "verify", env=ledger_env(KEY)), "ledger_tampered")
 
 
 def test_anchor_score_reports_refuses_a_bad_batch(run: Invoke, db: Path) -> None:
     """A batch out of 1 to 10,000 is a one-line usage error naming ``--batch``."""
     _legacy_reports(db)
     for batch in ("0", "10001", "x"):
-        result = run("ledgers", "anchor-score-reports", "--batch", batch, env=_env(KEY))
+        result = run("ledgers", "anchor-score-reports", "--batch", batch, env=ledger_env(KEY))
         assert_one_line_error(result, "usage", exit_code=2)
         assert "'--batch'" in result.stderr

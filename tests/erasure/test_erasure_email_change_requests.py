@@ -169,6 +169,28 @@ def test_the_address_is_not_in_the_sqlite_files_after_the_erasure(
     assert [] == file_leaks(path, [ADDRESS, SHOUTED, email_key(ADDRESS)])
 
 
+def _report_and_failed_log_ins(program: Program, name: str) -> None:
+    """A score report recorded for ``ADDRESS`` in ``name``, and as many failed log-ins
+    for the address as its limit allows."""
+    program.accounts.record_score_report(
+        registration_number="REG-7", exam_code="250-315", candidate_name=name,
+        email=ADDRESS, score=80, passing_score=70,
+        exam_date=program.clock.now().date(), test_centre="Centre",
+    )  # fmt: skip
+    for _ in range(5):
+        with pytest.raises(SymprogramError):
+            program.accounts.authenticate(ADDRESS, "not the password at all")
+
+
+def _left_alone(program: Program, name: str) -> None:
+    """The report of :func:`_report_and_failed_log_ins` is as recorded, and the failed
+    log-ins still count (a guess is still refused by the limit)."""
+    report = program.accounts.get_score_report("REG-7")
+    assert (name, ADDRESS) == (report.candidate_name, report.email)
+    with pytest.raises(RateLimited):
+        program.accounts.authenticate(ADDRESS, "not the password at all")
+
+
 def test_erasing_an_account_leaves_the_addresses_it_only_asked_for_alone(
     program: Program,
 ) -> None:
@@ -177,19 +199,9 @@ def test_erasing_an_account_leaves_the_addresses_it_only_asked_for_alone(
     log-ins (which would lift their limit for a guesser) nor anonymizes the score
     report recorded for the person's address; the asker's own index records go."""
     _, bystander = _people(program)
-    program.accounts.record_score_report(
-        registration_number="REG-7", exam_code="250-315", candidate_name="Zyx Wvu",
-        email=ADDRESS, score=80, passing_score=70,
-        exam_date=program.clock.now().date(), test_centre="Centre",
-    )  # fmt: skip
-    for _ in range(5):
-        with pytest.raises(SymprogramError):
-            program.accounts.authenticate(ADDRESS, "not the password at all")
+    _report_and_failed_log_ins(program, "Zyx Wvu")
     program.erase_person(bystander, reason=REASON)
-    report = program.accounts.get_score_report("REG-7")
-    assert ("Zyx Wvu", ADDRESS) == (report.candidate_name, report.email)
-    with pytest.raises(RateLimited):  # the person's failed log-ins still count
-        program.accounts.authenticate(ADDRESS, "not the password at all")
+    _left_alone(program, "Zyx Wvu")
     assert [] == [key for key in _index(program) if bystander in key]
 
 
@@ -204,19 +216,9 @@ def test_erasing_an_account_leaves_an_address_it_gave_up_to_its_new_holder(
     token = program.notifier.last("email_verification").data["token"]  # type: ignore[attr-defined]
     program.accounts.confirm_email_change(token)
     register(program, email=ADDRESS, given_name="Eve", family_name="Next")
-    program.accounts.record_score_report(
-        registration_number="REG-8", exam_code="250-315", candidate_name="Eve Next",
-        email=ADDRESS, score=80, passing_score=70,
-        exam_date=program.clock.now().date(), test_centre="Centre",
-    )  # fmt: skip
-    for _ in range(5):
-        with pytest.raises(SymprogramError):
-            program.accounts.authenticate(ADDRESS, "not the password at all")
+    _report_and_failed_log_ins(program, "Eve Next")
     program.erase_person(person, reason=REASON)
-    report = program.accounts.get_score_report("REG-8")
-    assert ("Eve Next", ADDRESS) == (report.candidate_name, report.email)
-    with pytest.raises(RateLimited):  # the new holder's failed log-ins still count
-        program.accounts.authenticate(ADDRESS, "not the password at all")
+    _left_alone(program, "Eve Next")
 
 
 def test_a_request_removed_while_the_erasure_ran_is_passed_over(
