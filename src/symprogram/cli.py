@@ -49,6 +49,19 @@ def _click_missing(exc: ModuleNotFoundError) -> bool:
     return name == "click" or name.startswith("click.")
 
 
+def _encodable_output() -> None:
+    """Let stdout and stderr write what their encoding cannot (a stored name with
+    U+202E or Ł on a cp1252 console, output redirected on Windows) as backslash
+    escapes, rather than stop the command with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure):
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream already written in another way
+                continue
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the ``symprogram`` command (the console script and ``python -m symprogram``).
 
@@ -59,6 +72,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         SystemExit: always, with the command's exit status; 1 with
             :data:`INSTALL_HINT` on stderr when click is not installed.
     """
+    _encodable_output()
     try:
         from symprogram._cli.app import run
     except ModuleNotFoundError as exc:

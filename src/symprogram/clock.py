@@ -22,6 +22,7 @@ from symprogram.errors import ValidationError
 __all__ = [
     "EARLIEST_NOW",
     "LATEST_NOW",
+    "LONGEST_SPAN",
     "Clock",
     "FixedClock",
     "SystemClock",
@@ -133,6 +134,10 @@ windows, rate limits) and must stay within the calendar."""
 LATEST_NOW = datetime(9000, 1, 1, tzinfo=UTC)
 """The first instant a clock may not read: the services count forward from now
 (link and award expiries, renewal windows) and must stay within the calendar."""
+
+LONGEST_SPAN = timedelta(days=100 * 366)
+"""The longest window or lifetime a setting may give (a hundred years): counted back
+or forward from any instant a clock may read, it stays within the calendar."""
 
 
 def read_clock(clock: Clock, *, field: str = "now") -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -31,6 +31,7 @@ from symprogram.accounts import (
 )
 from symprogram.accounts.models import MAX_INCIDENT_MESSAGES
 from symprogram.accounts.storage import AccountsStorage
+from symprogram.clock import LONGEST_SPAN
 from symprogram.errors import LimitExceeded, SymprogramError, ValidationError
 from symprogram.serialization import dumps, loads
 from symprogram.testing import _accounts as sa
@@ -325,6 +326,28 @@ def test_incident_message_limit() -> None:
             messages=(message,) * (MAX_INCIDENT_MESSAGES + 1),
         )
     assert "too_many_messages" == info.value.code
+
+
+@given(
+    field=st.sampled_from(
+        [f.name for f in attrs.fields(AccountsSettings) if isinstance(f.default, timedelta)]
+    ),
+    days=st.integers(min_value=-10, max_value=timedelta.max.days),
+)
+def test_a_window_or_lifetime_setting_is_positive_and_at_most_a_hundred_years(
+    field: str, days: int
+) -> None:
+    """A window or lifetime counted back or forward from now must stay within the
+    calendar (the clock reads 1900 to 8999): at most ``LONGEST_SPAN``, else
+    ``invalid_setting`` when the settings are built (not an ``OverflowError`` later,
+    after a call's work was saved)."""
+    value = timedelta(days=days)
+    if timedelta(0) < value <= LONGEST_SPAN:
+        assert value == getattr(AccountsSettings(**{field: value}), field)
+    else:
+        with pytest.raises(ValidationError) as info:
+            AccountsSettings(**{field: value})
+        assert "invalid_setting" == info.value.code
 
 
 def test_settings_are_validated() -> None:

@@ -9,6 +9,7 @@ import pytest
 from awards_env import START, Env
 
 from symprogram.awards import AwardsService, AwardsSettings
+from symprogram.clock import LONGEST_SPAN
 from symprogram.errors import LimitExceeded, ValidationError
 from symprogram.storage.memory import MemoryStore
 
@@ -22,6 +23,8 @@ from symprogram.storage.memory import MemoryStore
         ({"disclosure_ttl": timedelta(0)}, "invalid_disclosure_ttl"),
         ({"disclosure_ttl": timedelta(days=400)}, "invalid_disclosure_ttl"),
         ({"max_disclosure_ttl": timedelta(days=-1)}, "invalid_max_disclosure_ttl"),
+        ({"max_disclosure_ttl": timedelta.max}, "invalid_max_disclosure_ttl"),
+        ({"max_disclosure_ttl": LONGEST_SPAN + timedelta(days=1)}, "invalid_max_disclosure_ttl"),
         ({"progress_memo_limit": 0}, "invalid_progress_memo_limit"),
         ({"progress_memo_limit": True}, "invalid_progress_memo_limit"),
     ],

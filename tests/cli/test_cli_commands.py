@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -607,3 +608,35 @@ def test_awards_remind_sends_each_expiry_reminder_once(run: Invoke) -> None:
     assert 0 == again.exit_code, again.output
     assert "sent 0 expiry reminders" in again.stdout
     assert 2 == run("awards", "remind", "--within", "0").exit_code  # a usage error
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+def test_a_console_that_cannot_encode_a_name_gets_escapes_not_a_traceback(
+    tmp_path: Path, encoding: str
+) -> None:
+    """A stored name the console's encoding cannot write (U+0141 and U+202E on a cp1252
+    console: output redirected on Windows) is printed as backslash escapes, exit 0,
+    never a UnicodeEncodeError traceback."""
+    from datetime import UTC, datetime
+
+    from symprogram import FixedClock, Program
+
+    db = tmp_path / "x.db"
+    with Program.open(f"sqlite:///{db}", clock=FixedClock(datetime(2012, 3, 1, tzinfo=UTC))) as p:
+        receipt = p.accounts.accept_terms(path="create_account")
+        assert receipt.token is not None
+        p.accounts.register(
+            terms_receipt=receipt.token, email="zoe@example.com", password="a long passphrase 42",
+            given_name="Zo\u00eb\u202e", family_name="\u0141ukasz", company_name="C",
+            partner_company="P", preferred_language="en",
+        )  # fmt: skip
+    command = [sys.executable, "-m", "symprogram", "--db", str(db), "candidates", "show"]
+    done = subprocess.run(
+        [*command, "zoe@example.com"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": encoding},
+        timeout=120,
+        check=False,
+    )
+    assert (0, b"") == (done.returncode, done.stderr)
+    assert b"\\u0141ukasz" in done.stdout

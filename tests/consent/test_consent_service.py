@@ -327,6 +327,19 @@ def test_a_notice_of_mixed_uses_offers_the_opt_out_and_the_way_out(consent: Cons
     assert "only by no longer using that service" in notice.text
 
 
+@pytest.mark.parametrize("year", [9000, 9999])
+def test_a_version_no_clock_could_reach_is_refused(consent: ConsentService, year: int) -> None:
+    """A version effective from the first year a clock may not read on could never take
+    effect, and every later version would be refused as not after it: one typo would
+    freeze the catalogue. It is refused (``instant_out_of_range``), nothing written."""
+    base = consent.get_policy()
+    late = datetime(year, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValidationError) as refused:
+        consent.publish_policy(attrs.evolve(base, version=f"{year}-01", effective_at=late))
+    assert ("instant_out_of_range", "effective_at") == (refused.value.code, refused.value.field)
+    consent.publish_policy(_next_policy(consent, "2011-02", T0 + 10 * DAY))
+
+
 def test_a_publication_that_lost_a_race_is_a_stale_write(
     store: Store, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

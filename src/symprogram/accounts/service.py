@@ -37,7 +37,7 @@ from symprogram.accounts.preferences import Preferences
 from symprogram.accounts.registration import Registration
 from symprogram.accounts.score_reports import ScoreReports
 from symprogram.accounts.status import Status
-from symprogram.clock import Clock
+from symprogram.clock import LONGEST_SPAN, Clock
 from symprogram.errors import ValidationError
 from symprogram.history import AccountHistory
 from symprogram.notify import Notifier
@@ -64,9 +64,11 @@ def _check_setting(field: str, value: object, default: object) -> None:
         check_int(
             value, field, minimum=1, maximum=_MAXIMUM.get(field, 1_000), code="invalid_setting"
         )
-    elif not isinstance(value, timedelta) or value <= timedelta(0):
+    elif not isinstance(value, timedelta) or not timedelta(0) < value <= LONGEST_SPAN:
         raise ValidationError(
-            f"{field} must be a positive timedelta", field=field, code="invalid_setting"
+            f"{field} must be a positive timedelta of at most {LONGEST_SPAN.days} days",
+            field=field,
+            code="invalid_setting",
         )
 
 

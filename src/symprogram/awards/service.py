@@ -50,7 +50,7 @@ from symprogram.awards.renewal import Renewals
 from symprogram.awards.results import Results
 from symprogram.awards.rules import DEFAULT_DISCLOSURE_TTL, MAX_DISCLOSURE_TTL
 from symprogram.awards.storage import AwardsStorage
-from symprogram.clock import Clock
+from symprogram.clock import LONGEST_SPAN, Clock
 from symprogram.errors import ValidationError
 from symprogram.history import AccountHistory
 from symprogram.notify import Notifier
@@ -65,9 +65,10 @@ def _check_salt(_instance: Any, _attribute: attrs.Attribute[Any], value: Any) ->
 
 
 def _check_ttl(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
+    if not isinstance(value, timedelta) or not timedelta(0) < value <= LONGEST_SPAN:
         raise ValidationError(
-            f"{attribute.name} must be a positive timedelta",
+            f"{attribute.name} must be a positive timedelta of at most "
+            f"{LONGEST_SPAN.days} days",
             field=attribute.name,
             code=f"invalid_{attribute.name}",
         )

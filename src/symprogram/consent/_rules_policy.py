@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from symprogram._checks import check_found, check_instance, shown
+from symprogram.clock import LATEST_NOW
 from symprogram.consent._models_policy import site_key
 from symprogram.consent.messages import material_change_notice
 from symprogram.consent.models import (
@@ -138,8 +139,10 @@ def check_new_policy(policy: object, now: datetime) -> Policy:
     """A policy version to publish at ``now``: it takes effect in the future.
 
     Raises:
-        ValidationError: not a Policy (``invalid_policy``) or effective by ``now``
-            (``policy_backdated``: a policy is never applied retroactively).
+        ValidationError: not a Policy (``invalid_policy``), effective by ``now``
+            (``policy_backdated``: a policy is never applied retroactively), or
+            from :data:`~symprogram.clock.LATEST_NOW` on (``instant_out_of_range``:
+            it could never take effect).
     """
     if not isinstance(policy, Policy):
         raise ValidationError("expected a Policy", field="policy", code="invalid_policy")
@@ -148,6 +151,15 @@ def check_new_policy(policy: object, now: datetime) -> Policy:
             "a new policy version takes effect in the future (never retroactively)",
             field="effective_at",
             code="policy_backdated",
+        )
+    if policy.effective_at >= LATEST_NOW:
+        # it could never take effect, and every later version, which must take
+        # effect after it, would be refused: one typo would freeze the catalogue
+        raise ValidationError(
+            f"a policy version takes effect before {LATEST_NOW.year}, the first year "
+            "a clock may not read",
+            field="effective_at",
+            code="instant_out_of_range",
         )
     return policy
 
