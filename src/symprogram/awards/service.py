@@ -67,8 +67,7 @@ def _check_salt(_instance: Any, _attribute: attrs.Attribute[Any], value: Any) ->
 def _check_ttl(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, timedelta) or not timedelta(0) < value <= LONGEST_SPAN:
         raise ValidationError(
-            f"{attribute.name} must be a positive timedelta of at most "
-            f"{LONGEST_SPAN.days} days",
+            f"{attribute.name} must be a positive timedelta of at most {LONGEST_SPAN.days} days",
             field=attribute.name,
             code=f"invalid_{attribute.name}",
         )
