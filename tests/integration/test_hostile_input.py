@@ -37,6 +37,7 @@ from symprogram.accounts import Candidate, ContactDetails
 from symprogram.accounts import rules as accounts_rules
 from symprogram.awards import KitAddress, StaticCandidateDirectory
 from symprogram.awards import rules as awards_rules
+from symprogram.clock import LONGEST_SPAN
 from symprogram.consent import catalogue as policy_catalogue
 from symprogram.consent import rules as consent_rules
 from symprogram.digests import LedgerDigest
@@ -650,9 +651,16 @@ def test_hostile_input_to_keys_digests_and_rules_raises_only_symprogram_errors(
 def test_a_contact_review_period_past_the_calendar_never_falls_due(
     backend: str, make_program: ProgramFactory
 ) -> None:
-    """``contact_review_period=timedelta.max`` (a positive timedelta, so accepted):
-    the review never falls due, answered as ``contact_current``; no OverflowError."""
-    settings_ = {"settings": {"contact_review_period": timedelta.max}}
+    """``contact_review_period=timedelta.max`` is refused when the program is built
+    (``invalid_setting``: a window counted from now must stay within the calendar);
+    the longest period allowed (``LONGEST_SPAN``) never falls due, answered as
+    ``contact_current``; no OverflowError either way."""
+    with pytest.raises(ValidationError) as refused:
+        make_program(
+            backend, options={"accounts": {"settings": {"contact_review_period": timedelta.max}}}
+        )
+    assert "invalid_setting" == refused.value.code
+    settings_ = {"settings": {"contact_review_period": LONGEST_SPAN}}
     with make_program(backend, options={"accounts": settings_}) as program:
         cid = register_active(program, "ada@example.com")
         decision = program.accounts.contact_review(cid)

@@ -48,6 +48,29 @@ CASES: dict[str, tuple[Callable[[], object], str]] = {
         lambda: attrs.evolve(POLICY, recipients=["x"]),
         "invalid_policy",
     ),
+    "Policy(sites=None)": (lambda: attrs.evolve(POLICY, sites=None), "invalid_policy"),
+    "Policy(purposes=5)": (lambda: attrs.evolve(POLICY, purposes=5), "invalid_policy"),
+    "Policy(reading=strict)": (lambda: attrs.evolve(POLICY, reading="strict"), "invalid_policy"),
+    "Policy(version=huge int)": (
+        lambda: attrs.evolve(POLICY, version=10**5000),
+        "invalid_version",
+    ),
+    "Purpose(basis=maybe)": (
+        lambda: attrs.evolve(POLICY.purposes[0], basis="maybe"),
+        "invalid_policy",
+    ),
+    "Activity(data=None)": (
+        lambda: attrs.evolve(POLICY.activities[0], data=None),
+        "invalid_policy",
+    ),
+    "ContactPoint(channel=None)": (
+        lambda: attrs.evolve(POLICY.contact_points[0], channel=None),
+        "invalid_policy",
+    ),
+    "ContactPoint(uses=5)": (
+        lambda: attrs.evolve(POLICY.contact_points[0], uses=5),
+        "invalid_policy",
+    ),
 }
 
 

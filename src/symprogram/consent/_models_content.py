@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_text, validator
+from symprogram._checks import check_enum, check_text, validator
 from symprogram.errors import ValidationError
 
 __all__ = [
@@ -129,7 +129,17 @@ def texts(value: Iterable[Any]) -> tuple[Any, ...]:
 
 
 def _uses(value: Iterable[object]) -> tuple[ContactUse, ...]:
-    return tuple(ContactUse(item) for item in value)  # type: ignore[arg-type]
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"a contact point's uses are a list, not {type(value).__name__}",
+            field="uses",
+            code="invalid_policy",
+        )
+    return tuple(check_enum(ContactUse, item, "uses", code="invalid_policy") for item in value)
+
+
+def _contact_channel(value: object) -> Channel:
+    return check_enum(Channel, value, "channel", code="invalid_policy")
 
 
 _statement = validator(check_text, limit=MAX_STATEMENT_LENGTH, controls=True)
@@ -156,7 +166,7 @@ class ContactPoint:
     id: str = attrs.field(validator=ident("contact_point"))
     name: str = attrs.field(validator=_statement)
     address: str = attrs.field(validator=_statement)
-    channel: Channel = attrs.field(converter=Channel)
+    channel: Channel = attrs.field(converter=_contact_channel)
     uses: tuple[ContactUse, ...] = attrs.field(default=(), converter=_uses)
 
     @property

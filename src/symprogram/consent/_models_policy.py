@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_text, shown, validator
+from symprogram._checks import check_enum, check_text, shown, validator
 from symprogram._codegen import returns_as_is
 from symprogram._lookup import find_by
 from symprogram.clock import ensure_utc
@@ -55,6 +55,29 @@ __all__ = [
     "site_key",
     "utc_instant",
 ]
+
+
+def _items(value: Any) -> tuple[Any, ...]:
+    """``value`` as a tuple (a policy's lists), or ``invalid_policy`` when it is not a
+    collection (``tuple`` itself raises a bare ``TypeError``)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"expected a list, got {type(value).__name__}", field="policy", code="invalid_policy"
+        )
+    return tuple(value)
+
+
+def _basis(value: object) -> LegalBasis:
+    return check_enum(LegalBasis, value, "basis", code="invalid_policy")
+
+
+def _purpose_kind(value: object) -> PurposeKind:
+    return check_enum(PurposeKind, value, "kind", code="invalid_policy")
+
+
+def _reading(value: object) -> PolicyReading:
+    return check_enum(PolicyReading, value, "reading", code="invalid_policy")
+
 
 CHANNEL_PREFIX = "channel."
 MAX_TITLE_LENGTH = 4000
@@ -229,8 +252,8 @@ class Purpose:
 
     id: str = attrs.field(validator=_ident("purpose"))
     title: str = attrs.field(validator=_nonempty)
-    basis: LegalBasis = attrs.field(converter=LegalBasis)
-    kind: PurposeKind = attrs.field(default=PurposeKind.USE, converter=PurposeKind)
+    basis: LegalBasis = attrs.field(converter=_basis)
+    kind: PurposeKind = attrs.field(default=PurposeKind.USE, converter=_purpose_kind)
     consequence: str = ""
 
     def __attrs_post_init__(self) -> None:
@@ -260,7 +283,7 @@ class Activity:
 
     id: str = attrs.field(validator=_ident("activity"))
     title: str = attrs.field(validator=_nonempty)
-    data: tuple[str, ...] = attrs.field(converter=tuple[str, ...], validator=_idents("data_item"))
+    data: tuple[str, ...] = attrs.field(converter=_items, validator=_idents("data_item"))
     open_ended: bool = False
 
 
@@ -282,11 +305,11 @@ class Recipient:
     id: str = attrs.field(validator=_ident("recipient"))
     name: str = attrs.field(validator=_nonempty)
     purposes: tuple[str, ...] = attrs.field(
-        default=(), converter=tuple[str, ...], validator=_idents("purpose")
+        default=(), converter=_items, validator=_idents("purpose")
     )
     description: str = ""
     abroad: tuple[str, ...] = attrs.field(
-        default=(), converter=tuple[str, ...], validator=_idents("processing")
+        default=(), converter=_items, validator=_idents("processing")
     )
 
 
@@ -295,7 +318,7 @@ class Transfer:
     """A cross-border transfer, e.g. EU -> US -> EU offices."""
 
     id: str = attrs.field(validator=_ident("transfer"))
-    route: tuple[str, ...] = attrs.field(converter=tuple[str, ...])
+    route: tuple[str, ...] = attrs.field(converter=_items)
     description: str = ""
 
     def __attrs_post_init__(self) -> None:
@@ -319,7 +342,7 @@ class CoBrandedSite:
 
     site: str
     name: str
-    partners: tuple[str, ...] = attrs.field(converter=tuple[str, ...])
+    partners: tuple[str, ...] = attrs.field(converter=_items)
 
 
 def _policy_items() -> dict[str, type]:
@@ -363,20 +386,16 @@ class Policy:
     version: str
     effective_at: datetime = attrs.field(converter=_effective_utc)
     title: str = attrs.field(validator=_nonempty)
-    sites: tuple[str, ...] = attrs.field(converter=tuple[str, ...])
-    purposes: tuple[Purpose, ...] = attrs.field(converter=tuple[Purpose, ...])
-    activities: tuple[Activity, ...] = attrs.field(default=(), converter=tuple[Activity, ...])
-    recipients: tuple[Recipient, ...] = attrs.field(default=(), converter=tuple[Recipient, ...])
-    transfers: tuple[Transfer, ...] = attrs.field(default=(), converter=tuple[Transfer, ...])
-    referrals: tuple[Referral, ...] = attrs.field(default=(), converter=tuple[Referral, ...])
-    cobranded_sites: tuple[CoBrandedSite, ...] = attrs.field(
-        default=(), converter=tuple[CoBrandedSite, ...]
-    )
+    sites: tuple[str, ...] = attrs.field(converter=_items)
+    purposes: tuple[Purpose, ...] = attrs.field(converter=_items)
+    activities: tuple[Activity, ...] = attrs.field(default=(), converter=_items)
+    recipients: tuple[Recipient, ...] = attrs.field(default=(), converter=_items)
+    transfers: tuple[Transfer, ...] = attrs.field(default=(), converter=_items)
+    referrals: tuple[Referral, ...] = attrs.field(default=(), converter=_items)
+    cobranded_sites: tuple[CoBrandedSite, ...] = attrs.field(default=(), converter=_items)
     forum_notice: str = ""
-    reading: PolicyReading = attrs.field(default=PolicyReading.DOCUMENT, converter=PolicyReading)
-    contact_points: tuple[ContactPoint, ...] = attrs.field(
-        default=(), converter=tuple[ContactPoint, ...]
-    )
+    reading: PolicyReading = attrs.field(default=PolicyReading.DOCUMENT, converter=_reading)
+    contact_points: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_items)
     trust: TrustProgram | None = None
     traffic: TrafficLogging | None = None
     partner_links_notice: str = ""
@@ -392,7 +411,9 @@ class Policy:
                 )
         if not isinstance(self.version, str) or not _VERSION.fullmatch(self.version):
             raise ValidationError(
-                f"not a policy version: {self.version!r}", field="version", code="invalid_version"
+                f"not a policy version: {shown(self.version)}",
+                field="version",
+                code="invalid_version",
             )
         if not self.sites:
             raise ValidationError("a policy applies to some sites", field="sites", code="no_scope")
@@ -497,11 +518,9 @@ class Notice:
     title: str
     text: str
     policy_version: str
-    recipients: tuple[str, ...] = attrs.field(default=(), converter=tuple[str, ...])
+    recipients: tuple[str, ...] = attrs.field(default=(), converter=_items)
     prominent: bool = False
-    contact_points: tuple[ContactPoint, ...] = attrs.field(
-        default=(), converter=tuple[ContactPoint, ...]
-    )
+    contact_points: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_items)
 
 
 @attrs.frozen
