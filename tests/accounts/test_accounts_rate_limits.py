@@ -10,6 +10,8 @@ SQLite file stand for two processes.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -140,6 +142,54 @@ def test_unknown_addresses_are_limited_the_same_way(
         answers[email] = [_wrong(program, email).code for _ in range(limit + 1)]
     assert answers["ada@example.com"] == answers["nobody@example.com"]
     assert ["invalid_credentials"] * limit + ["rate_limited"] == answers["nobody@example.com"]
+
+
+def test_a_log_in_beyond_a_limit_reads_nothing_of_the_account(
+    backend: str, make_program: ProgramFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal beyond a limit is repeated for free and has no hashing around it to
+    hide a difference: it is decided right after the failures are read, before any
+    record of the account (or of the address's stand-in slot) is, so it costs the
+    same whether or not the address has an account."""
+    program = make_program(backend)
+    _active(program)
+    limit = program.accounts.settings.login_failure_limit
+    for email in ("ada@example.com", "nobody@example.com"):
+        for _ in range(limit):
+            _wrong(program, email)
+    opened = program.store.transaction
+    read: list[str] = []
+
+    class Spy:
+        def __init__(self, tx: Any) -> None:
+            self._tx = tx
+
+        def __getattr__(self, name: str) -> Any:
+            found = getattr(self._tx, name)
+            if not callable(found) or name not in ("load", "load_for_update", "load_many"):
+                return found
+
+            def spied(kind: str, *args: Any, **kwargs: Any) -> Any:
+                read.append(kind)
+                return found(kind, *args, **kwargs)
+
+            return spied
+
+    @contextlib.contextmanager
+    def spied(**options: Any) -> Iterator[Any]:
+        with opened(**options) as tx:
+            yield Spy(tx)
+
+    monkeypatch.setattr(program.store, "transaction", spied)
+    kinds = {}
+    for email in ("ada@example.com", "nobody@example.com"):
+        read.clear()
+        assert "rate_limited" == _wrong(program, email).code
+        kinds[email] = sorted(set(read))
+    monkeypatch.undo()
+    assert kinds["ada@example.com"] == kinds["nobody@example.com"]
+    account_kinds = {"candidate", "account_credential", "ledger_head"}
+    assert account_kinds.isdisjoint(kinds["nobody@example.com"])
 
 
 def test_a_success_forgets_the_addresses_failures(

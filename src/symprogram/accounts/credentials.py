@@ -125,9 +125,8 @@ class Credentials(LinkRequests, CredentialAnchors):
             raise rules.invalid_credentials()
         keys = self._failure_keys(normalized, client_key)
         now = self._now()
-        loaded = self._read(lambda s: self._load_login(s, normalized, keys))
+        loaded = self._read(lambda s: self._load_login(s, normalized, keys, now))
         candidate, encoded, failures, said, written = loaded
-        self._enforce_login_limits(failures, now)
         if encoded is None or encoded.startswith(UNUSABLE_PREFIX):
             candidate, encoded = None, self._dummy()  # the same work: one verification
         anchored = written and rules.credential_anchored(candidate, encoded, said)
@@ -166,15 +165,21 @@ class Credentials(LinkRequests, CredentialAnchors):
         return account, AccountsStorage.client_key(CLIENT_LOGIN_LOG, client)
 
     def _load_login(
-        self, store: AccountsStorage, email: str, keys: tuple[str, ...]
+        self, store: AccountsStorage, email: str, keys: tuple[str, ...], now: datetime
     ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...], object, bool]:
         """The failed log-ins counted, the account, its stored hash, what its
         history says of the hash (see :meth:`_said_credential`) and whether its
         history was ever written (:meth:`_has_history`): the same reads for every
         address (one candidate record decoded, one credential record and one
         history head: the address's stand-in slot's where it has no account), and
-        the history verified only for an account that keeps no digest."""
+        the history verified only for an account that keeps no digest.
+
+        Beyond a limit the log-in is refused right after the failures are read,
+        before anything of the account is: a refusal costs nothing that depends on
+        whether the address has one (it is repeated for free, with no hashing
+        around it to hide a difference)."""
         failures = tuple(store.requests.recent_key(key) for key in keys)
+        self._enforce_login_limits(failures, now)
         found = self._find_owner(store, email)
         slot = self._stand_in(store.tx, email).key
         holder = slot if found is None else found.candidate_id
