@@ -399,6 +399,8 @@ def account_settings(**overrides: Any) -> st.SearchStrategy[AccountsSettings]:
         "contact_review_period": deltas(),
         "incident_reopen_window": deltas(),
         "password_min_length": st.integers(8, 20),
+        "claim_failure_limit": st.integers(1, 20),
+        "claim_failure_window": deltas(),
     }
     return build(AccountsSettings, fields, overrides)
 
