@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from _programs import PROBER, ProgramFactory, register_form
+from _programs import PROBER, ProgramFactory, record_report, register_form
 from symprogram import Program
 from symprogram.accounts import AccountsService, BulkCandidate, ScryptHasher
 from symprogram.errors import Conflict, PermissionDenied, SymprogramError
@@ -740,16 +740,7 @@ def _claim_probe(spied: Spied) -> tuple[str, Callable[[str], object]]:
     spied.accounts.activate(spied.register("known@example.com"))
     caller = spied.candidate_id("known@example.com")
     for number in ("REG-0001", "REG-0002", "REG-0003"):
-        spied.accounts.record_score_report(
-            registration_number=number,
-            exam_code="250-315",
-            candidate_name="Ada Lovelace",
-            email="ada@example.com",
-            score=85,
-            passing_score=70,
-            exam_date=spied.program.now().date(),
-            test_centre="London",
-        )
+        record_report(spied.program, number)
 
     def claim(number: str) -> object:
         return spied.accounts.claim_score_report(caller, number, email=WRONG_PROOF)

@@ -28,6 +28,18 @@ def _legacy_reports(db: Path) -> None:
         )
 
 
+def _edit_report(db: Path, **changes: object) -> None:
+    """Rewrite the stored report REG-0001 with ``changes`` (by hand, in the file)."""
+    with closing(sqlite3.connect(db)) as conn, conn:
+        (text,) = conn.execute(
+            "SELECT data FROM sp_records WHERE kind = 'score_report' AND key = 'REG-0001'"
+        ).fetchone()
+        conn.execute(
+            "UPDATE sp_records SET data = ? WHERE kind = 'score_report' AND key = 'REG-0001'",
+            (json.dumps({**json.loads(text), **changes}),),
+        )
+
+
 def test_anchor_score_reports_anchors_the_reports_from_before_anchors(
     run: Invoke, db: Path
 ) -> None:
@@ -39,14 +51,7 @@ def test_anchor_score_reports_anchors_the_reports_from_before_anchors(
     again = run("ledgers", "anchor-score-reports", env=ledger_env(KEY))
     assert (0, "anchored 0 score reports") == (again.exit_code, again.output.strip())
     assert 0 == run("ledgers", "verify", env=ledger_env(KEY)).exit_code
-    with closing(sqlite3.connect(db)) as conn, conn:
-        (text,) = conn.execute(
-            "SELECT data FROM sp_records WHERE kind = 'score_report' AND key = 'REG-0001'"
-        ).fetchone()
-        conn.execute(
-            "UPDATE sp_records SET data = ? WHERE kind = 'score_report' AND key = 'REG-0001'",
-            (json.dumps({**json.loads(text), "score": 100}),),
-        )
+    _edit_report(db, score=100)
     assert_one_line_error(run("ledgers", "verify", env=ledger_env(KEY)), "ledger_tampered")
 
 
@@ -87,15 +92,7 @@ def test_anchor_score_reports_anchors_the_claims_of_the_previous_release(
     again = run("ledgers", "anchor-score-reports", env=ledger_env(KEY))
     assert (0, "anchored 0 score reports") == (again.exit_code, again.output.strip())
     assert 0 == run("ledgers", "verify", env=ledger_env(KEY)).exit_code
-    with closing(sqlite3.connect(db)) as conn, conn:
-        (text,) = conn.execute(
-            "SELECT data FROM sp_records WHERE kind = 'score_report' AND key = 'REG-0001'"
-        ).fetchone()
-        row = {**json.loads(text), "claimed_by": None, "claimed_at": None}
-        conn.execute(
-            "UPDATE sp_records SET data = ? WHERE kind = 'score_report' AND key = 'REG-0001'",
-            (json.dumps(row),),
-        )
+    _edit_report(db, claimed_by=None, claimed_at=None)
     assert_one_line_error(run("ledgers", "verify", env=ledger_env(KEY)), "ledger_tampered")
 
 
