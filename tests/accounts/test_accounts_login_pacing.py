@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from accounts_helpers import contact
 from hypothesis import given
 from hypothesis import strategies as st
 
 from symprogram import Program
-from symprogram.accounts import BulkCandidate, ContactDetails, ScryptHasher
+from symprogram.accounts import BulkCandidate, ScryptHasher
 from symprogram.accounts._pacing import (
     DRAW,
     MAX_KINDS,
@@ -100,17 +101,6 @@ def _pacer(time: FakeTime, uniform: float = 0.5) -> VerificationPacer:
     return VerificationPacer(clock=time.clock, sleep=time.sleep, uniform=lambda: uniform)
 
 
-def _contact(email: str) -> ContactDetails:
-    return ContactDetails(
-        email=email,
-        given_name="Imre",
-        family_name="Ported",
-        company_name="Bulk Ltd",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
-
-
 class Login:
     """A program whose log-ins cost fake time: accounts imported with hashes of each kind."""
 
@@ -135,13 +125,13 @@ def login() -> Iterator[Login]:
     program.accounts._pacer = _pacer(time)
     program.accounts.register_many(
         [
-            BulkCandidate(_contact("policy@example.com"), password_hash=POLICY.hash(PASSWORD)),
+            BulkCandidate(contact("policy@example.com"), password_hash=POLICY.hash(PASSWORD)),
             BulkCandidate(
-                _contact("weaker@example.com"),
+                contact("weaker@example.com"),
                 password_hash=ScryptHasher(n=2**2).hash(PASSWORD),
             ),
             BulkCandidate(
-                _contact("costlier@example.com"),
+                contact("costlier@example.com"),
                 password_hash=ScryptHasher(n=2**6).hash(PASSWORD),
             ),
         ]
