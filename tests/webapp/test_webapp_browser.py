@@ -31,6 +31,10 @@ from werkzeug.serving import make_server
 from _programs import ProgramFactory
 from symprogram import Program
 
+# A browser test starts Chromium for each test (about a minute of CPU in all): left out
+# of the quick run, as the load tests are; ``pytest -m slow`` and ``.ci/run`` run them.
+pytestmark = pytest.mark.slow
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "webapp"
 REQUIRED = os.environ.get("SYMPROGRAM_BROWSER_TESTS", "") not in ("", "0")
 CANDIDATE_ID = re.compile(r"^SP-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=U]$")
