@@ -14,7 +14,9 @@ Fixtures (the only definitions of these names in the suite):
   a SQLite file, the SQLAlchemy adapter on a SQLite file, and PostgreSQL / MariaDB
   only when ``SYMPROGRAM_TEST_POSTGRES_URL`` / ``SYMPROGRAM_TEST_MARIADB_URL`` are
   set. ``@pytest.mark.backends("memory", "sqlite")`` on a test or a module narrows
-  that list (names of servers that are not set are left out).
+  that list (names of servers that are not set are left out). The ``dev`` profile
+  leaves :data:`QUICK_LEAVES_OUT` (SQLAlchemy on a SQLite file) out of a list that
+  holds memory or SQLite; ``ci`` runs them all.
 - ``clock``: a :class:`FixedClock` at :data:`_programs.START` (a module may override
   it to start elsewhere); the ``program`` fixture runs on it.
 - ``program``: a fresh program on ``backend`` with ``clock``, closed afterwards.
@@ -42,6 +44,13 @@ QUICK_EXAMPLES = 8
 """The ``dev`` profile's examples per test (a test's own ``@settings`` is capped too)."""
 QUICK_STEPS = 10
 """The ``dev`` profile's steps per stateful test run."""
+QUICK_LEAVES_OUT = "sqlalchemy"
+"""The backend the ``dev`` profile leaves out of a test's list when memory or SQLite is in it.
+
+SQLAlchemy on a SQLite file runs the same code as the SQL servers; in the quick run its
+adapter is checked by its own suites in ``tests/storage`` (and by the tests that name
+only SQLAlchemy backends), and ``ci`` runs every ``backend`` test on it too.
+"""
 
 settings.register_profile(
     "dev",
@@ -114,7 +123,12 @@ def pytest_report_header(config: pytest.Config) -> str:
         f"{variable} for {name}" for name, variable in SERVER_ENV.items() if name not in backends()
     ]
     hint = f" (set {' and '.join(unset)} to add them)" if unset else ""
-    return f"symprogram backends: {', '.join(backends())}{hint}"
+    quick = (
+        f"; the dev profile leaves {QUICK_LEAVES_OUT} out where memory or sqlite runs"
+        if PROFILE == "dev"
+        else ""
+    )
+    return f"symprogram backends: {', '.join(backends())}{hint}{quick}"
 
 
 def _parametrized_by_the_test(metafunc: pytest.Metafunc, name: str) -> bool:
@@ -138,6 +152,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if unknown:
             raise pytest.UsageError(f"unknown backends in the marker: {sorted(unknown)}")
         available = tuple(name for name in marker.args if name in available)
+    if PROFILE == "dev" and {"memory", "sqlite"} & set(available):
+        available = tuple(name for name in available if name != QUICK_LEAVES_OUT)
     metafunc.parametrize("backend", available, indirect=True)
 
 

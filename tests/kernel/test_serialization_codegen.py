@@ -611,9 +611,11 @@ def test_stored_aggregates_are_read_by_generated_code() -> None:
 
 
 def _a_candidate() -> Candidate:
-    from hypothesis import find
+    from hypothesis import Phase, find, settings
 
-    return find(model_strategies.candidates(), lambda _: True)
+    # The first candidate drawn: without the shrink phase (seconds of work for nothing).
+    once = settings(max_examples=1, phases=[Phase.generate], database=None)
+    return find(model_strategies.candidates(), lambda _: True, settings=once)
 
 
 def test_a_left_out_field_needs_a_plain_default() -> None:
