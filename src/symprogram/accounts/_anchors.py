@@ -4,7 +4,8 @@
 anchor check of the kernel (:data:`symprogram._anchors.AnchorCheck`): a program
 registers it on its account history (``AccountHistory.add_anchor_check``), so
 that ``history.verify`` and ``verify_all`` report a stored candidate whose
-status, address, erasure, credential digest or notification preferences differ
+status, address, pending address, erasure, credential digest or notification
+preferences differ
 from what the history says, whose address the ``candidate_email`` index does not
 give it, a score report or incident of the account that does (after the
 account's erasure: an incident it lists not in its erased form), or a stored

@@ -12,6 +12,10 @@ and compares it with the stored candidate (``aggregate_mismatch``; the kernel's
   sets its ``status``; ``account_erased`` makes it ``closed``;
 - **e-mail address**: ``candidate_registered``'s ``email``, then each
   ``email_changed``'s ``email``; ``account_erased`` makes it the erased marker;
+- **pending address**: the newest ``email_change_requested``'s ``new_email``,
+  none once an ``email_changed`` or ``account_erased`` follows it or its data was
+  erased (the change cancelled:
+  :func:`~symprogram.accounts.rules.said_pending_email`);
 - **erasure**: after ``account_erased`` the stored candidate is erased;
 - **address index**: the index gives the current address to the account, and
   none of the addresses it left (:func:`former_emails`);
@@ -80,6 +84,7 @@ from symprogram._anchors import (
 )
 from symprogram.accounts._rules_credentials import credential_digest
 from symprogram.accounts._rules_lifecycle import incident_erased
+from symprogram.accounts._rules_pending_email import pending_email_differences
 from symprogram.accounts._text import fold_email
 from symprogram.accounts.events import (
     AccountErased,
@@ -352,7 +357,9 @@ def candidate_differences(
     Returns:
         one difference per field (``candidate``: no record where the history
         records an account, or a record where it records none; ``status``;
-        ``email``, personal data; ``erased_at``: an erasure the history does not
+        ``email`` and ``pending_email``, personal data (see
+        :func:`~symprogram.accounts.rules.said_pending_email`); ``erased_at``: an
+        erasure the history does not
         record, or one it records and the record lacks; ``credential_digest``:
         not the digest of the password hash the history recorded last, see
         :func:`said_credential`), none when they agree or neither says anything
@@ -382,15 +389,17 @@ def candidate_differences(
         found.append(
             AggregateDifference(CANDIDATE_KIND, candidate_id, "erased_at", marked, said_erased)
         )
+    found += pending_email_differences(candidate_id, candidate, pairs)
     return (*found, *_digest_differences(candidate_id, candidate, digest))
 
 
 def candidate_anchored(candidate: Candidate, entries: SaidEntries) -> bool:
     """Whether the stored ``candidate`` is the account its history ``entries`` (oldest
     first) say: :func:`candidate_differences` finds nothing (the history records the
-    account; the status, address, erasure and credential digest are the ones it
-    gives). A candidate row written in by hand, or put back from before a later
-    entry (an address the account has since left, a status since changed), is not.
+    account; the status, address, pending address, erasure and credential digest
+    are the ones it gives). A candidate row written in by hand, or put back from
+    before a later entry (an address the account has since left, a status since
+    changed), or whose pending address was written over, is not.
 
     The status and address are compared as :func:`login_anchored` compares them
     (its example shows the entries); a row with no history at all is not anchored.

@@ -193,7 +193,9 @@ class Contact(FlowBase):
                 ``token_expired`` (field ``token``).
             Conflict: the address was taken meanwhile (``email_taken``).
             IllegalTransition: the account is closed (``account_closed``).
-            IntegrityError: a candidate row put back or written in (``record_corrupt``).
+            IntegrityError: a candidate row put back or written in, or its
+                ``pending_email`` not the address its history says was asked for
+                (``record_corrupt``; nothing is written).
         """
         now = self._now()
         with self._store.transaction(readonly=True) as tx:
@@ -201,11 +203,14 @@ class Contact(FlowBase):
         with self._store.transaction() as tx:
             store = AccountsStorage(tx)
             # the account locked first: a racing use of the same link waits here, then
-            # finds it used (token_used)
-            candidate = self._candidate_for_update(store, key)
+            # finds it used (token_used); its history read after the lock (as
+            # _candidate_for_update reads it), and the address it vouches for taken
+            candidate = store.candidates.get_for_update(key)
+            said = self._history.ledger.said_entries(tx, key)
+            candidate = rules.require_candidate_anchored(candidate, said)
             self._consume(tx, TokenPurpose.EMAIL_VERIFICATION, token, now, "token")
             rules.require_open(candidate)
-            new_email = rules.pending_email(candidate)
+            new_email = rules.pending_email(candidate, said)
             old_email = candidate.contact.email
             store.candidates.move_email(candidate, old_email, new_email)
             # the address is the account's own now: no other person's erasure touches it

@@ -11,8 +11,10 @@ notification preferences, and re-exports the rules of the account life cycle
 and erasure (:mod:`~symprogram.accounts._rules_lifecycle`), credentials
 (:mod:`~symprogram.accounts._rules_credentials`), score report claims
 (:mod:`~symprogram.accounts._rules_claims`), score report anchors
-(:mod:`~symprogram.accounts._rules_report_anchors`) and incidents
-(:mod:`~symprogram.accounts._rules_incidents`).
+(:mod:`~symprogram.accounts._rules_report_anchors`), incidents
+(:mod:`~symprogram.accounts._rules_incidents`), the account anchored to its history
+(:mod:`~symprogram.accounts._rules_anchors`) and its pending e-mail change
+(:mod:`~symprogram.accounts._rules_pending_email`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from symprogram._anchors import SaidEntries, require_said
 from symprogram._checks import check_instance, check_instant, check_int
 from symprogram.accounts import (
     _rules_anchors,
@@ -30,6 +33,7 @@ from symprogram.accounts import (
     _rules_credentials,
     _rules_incidents,
     _rules_lifecycle,
+    _rules_pending_email,
     _rules_report_anchors,
     _text,
 )
@@ -38,6 +42,7 @@ from symprogram.accounts._rules_claims import *  # noqa: F403
 from symprogram.accounts._rules_credentials import *  # noqa: F403
 from symprogram.accounts._rules_incidents import *  # noqa: F403
 from symprogram.accounts._rules_lifecycle import *  # noqa: F403
+from symprogram.accounts._rules_pending_email import *  # noqa: F403
 from symprogram.accounts._rules_report_anchors import *  # noqa: F403
 from symprogram.accounts.events import (
     ActivationSent,
@@ -60,6 +65,7 @@ from symprogram.accounts.models import (
     TermsAcceptance,
     TermsVersion,
 )
+from symprogram.accounts.ports import CANDIDATE_KIND
 from symprogram.decisions import Decision, Reason
 from symprogram.errors import PermissionDenied, TokenError, ValidationError
 from symprogram.events import DomainEvent
@@ -96,6 +102,7 @@ __all__ += _rules_claims.__all__
 __all__ += _rules_credentials.__all__
 __all__ += _rules_incidents.__all__
 __all__ += _rules_lifecycle.__all__
+__all__ += _rules_pending_email.__all__
 __all__ += _rules_report_anchors.__all__
 
 CONTACT_FIELDS = (
@@ -484,12 +491,22 @@ def check_new_email(candidate: Candidate, new_email: str) -> None:
         )
 
 
-def pending_email(candidate: Candidate) -> str:
+def pending_email(candidate: Candidate, entries: SaidEntries | None = None) -> str:
     """Return the address waiting for verification.
+
+    With the account's history ``entries`` (oldest first), only the address the
+    history vouches for (:func:`said_pending_email`): a ``pending_email`` written
+    over by hand is refused rather than made the account's address.
 
     Raises:
         TokenError: none is waiting (``token_invalid``, field ``token``).
+        IntegrityError: the stored address is not the one the history says
+            (``record_corrupt``, details: kind ``candidate`` and its ID).
     """
+    if entries is not None:
+        key = candidate.candidate_id
+        differences = _rules_pending_email.pending_email_differences(key, candidate, entries)
+        require_said(candidate, not differences, CANDIDATE_KIND, key)
     if candidate.pending_email is None:
         raise TokenError("this link is not valid", field="token", code="token_invalid")
     return candidate.pending_email
