@@ -18,18 +18,23 @@ runs it):
   with that current expiry, revocation and expiry reminded of (a mark changed by
   hand would suppress a reminder, or send one again);
 - **disclosures**: each ``awards_published`` adds its ``disclosure_id`` with the
-  awards shown, the expiry and the holder's name; each ``disclosure_revoked``
-  revokes it; the stored record lists exactly those disclosures, and each stored
-  disclosure shows those awards until that expiry, under that name, revoked or
-  not as the history says (a revoked disclosure put back would show the awards to
-  the third party again; another name would show them as somebody else's). The
+  awards shown, the expiry, the holder's name and the digest of its verification
+  code; each ``disclosure_revoked`` revokes it; the stored record lists exactly
+  those disclosures, and each stored disclosure shows those awards until that
+  expiry, under that name, for that code, revoked or not as the history says (a
+  revoked disclosure put back would show the awards to the third party again;
+  another name would show them as somebody else's; two disclosures' codes swapped,
+  with their code index entries, would answer a revoked disclosure's code again,
+  or one holder's code with another holder's awards). The code digest is compared
+  only where the entry records it (entries written by earlier builds lack
+  ``code_digest``). The
   name is personal data: its difference is reported without the values, and it
   is not compared where the entry predates it (no ``holder_name``) or where the
   disclosure was erased (the erased marker and no recipient, in a record of awards
   the erasure marked erased);
 - **verification codes**: the code index gives each stored disclosure's code
-  (its ``code_digest``) to that disclosure (an entry deleted would make a valid
-  disclosure unverifiable);
+  (its ``code_digest``, itself anchored above) to that disclosure (an entry
+  deleted would make a valid disclosure unverifiable);
 - **erasure**: after ``awards_erased`` (its kind says it, even once the entry's
   data is dropped) the stored record is erased, and every stored disclosure and
   kit has the form the erasure gives it (no holder name or recipient; the erased
@@ -156,6 +161,7 @@ def _disclosure_fields(disclosure: Disclosure) -> dict[str, object]:
         "award_ids": list(disclosure.award_ids),
         "expires_at": _instant(disclosure.expires_at),
         "revoked": disclosure.revoked_at is not None,
+        "code_digest": disclosure.code_digest,
     }
 
 
@@ -240,7 +246,10 @@ class _Said:
             return
         if kind == _PUBLISHED:
             fields = ("award_ids", "expires_at")
-            self.disclosures[did] = said_fields(data, fields, revoked=False)
+            # an entry written before the digest was recorded says nothing of the code
+            digest = said_text(data, "code_digest")
+            code = UNKNOWN if digest is None else digest
+            self.disclosures[did] = said_fields(data, fields, revoked=False, code_digest=code)
             self.disclosed[did] = {
                 field: value
                 for field in _DISCLOSED_TO
@@ -312,7 +321,8 @@ def awards_differences(
         field they disagree on (``results[ID].score``, ``grants[ID].expires_at``,
         ``grants[ID].revoked``, ``grants[ID].reminded``); a disclosure's own record
         is reported under its kind and ID (``disclosure``: not stored; ``revoked``, ``expires_at``,
-        ``award_ids``; ``holder_name``, a personal difference; ``code_index``:
+        ``award_ids``; ``code_digest``: not the code its entry published it with;
+        ``holder_name``, a personal difference; ``code_index``:
         its code does not lead to it), and so is a kit's (``kit``: not stored;
         ``status``, ``award_id``, ``candidate_id``); after ``awards_erased``,
         a record, disclosure or kit not in its erased form (field ``erased``).
@@ -490,9 +500,10 @@ def kit_named(kit: KitFulfilment, awards: CandidateAwards) -> bool:
 
 def disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> bool:
     """Whether the stored ``disclosure`` shows what its candidate's history ``entries``
-    (oldest first) say of it: published there, with the awards, expiry and
-    revocation its entries give it (as :func:`awards_differences` compares them). A
-    disclosure row put back from before its revocation is not, nor, after
+    (oldest first) say of it: published there, with the awards, expiry, code digest
+    and revocation its entries give it (as :func:`awards_differences` compares
+    them). A disclosure row put back from before its revocation is not, nor one
+    holding another disclosure's code digest (two codes swapped), nor, after
     ``awards_erased``, one not in the erased form (put back from before the
     erasure, it would show the holder's name again). When an erased entry
     hides which disclosure it published, or which one it revoked, what it hides is
@@ -509,6 +520,9 @@ def disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> bool:
         True
         >>> revoked = ("disclosure_revoked", {"disclosure_id": "D-1"})
         >>> disclosure_anchored(shown, [published, revoked])
+        False
+        >>> swapped = ("awards_published", {**published[1], "code_digest": "another"})
+        >>> disclosure_anchored(shown, [swapped])  # the row holds code digest "c"
         False
     """
     entries = said_pairs(entries)

@@ -331,7 +331,9 @@ def require_listed(disclosure: Disclosure, state: CandidateAwards) -> None:
 def require_disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> None:
     """Refuse ``disclosure`` unless it shows what its candidate's history ``entries``
     say of it (:func:`~symprogram.awards.rules.disclosure_anchored`): a disclosure row
-    put back from before its revocation would show revoked awards again.
+    put back from before its revocation would show revoked awards again, and one
+    holding another disclosure's code digest (two codes swapped together with their
+    code index entries) would answer that code with its own awards and holder name.
 
     Raises:
         IntegrityError: ``record_corrupt`` (details: the disclosure's kind and ID).

@@ -141,12 +141,17 @@ class AwardsPublished(_DisclosureEvent):
     ``holder_name`` is the name the verifying third party is shown: personal data,
     dropped with the rest of the entry's data when the person is erased (entries
     written by earlier builds lack it; their disclosures' names are then not compared).
+    ``code_digest`` is the SHA-256 digest of the disclosure's verification code (not
+    the code: the code is never stored), so that a code moved from one disclosure
+    to another in the database is reported and refused; entries written by
+    earlier builds lack it, and their disclosures' codes are then not compared.
     """
 
     award_ids: tuple[str, ...]
     recipient_hash: str
     expires_at: datetime
     holder_name: str | None = None
+    code_digest: str | None = None
 
 
 @attrs.frozen

@@ -128,6 +128,7 @@ class Publishing(FlowBase):
                     disclosure.recipient_hash,
                     until,
                     holder_name=disclosure.holder_name,
+                    code_digest=disclosure.code_digest,
                 ),
             )
             self._send(
@@ -177,11 +178,12 @@ class Publishing(FlowBase):
             NotFound: ``disclosure_not_found`` (no such code; the attempt is logged).
             IntegrityError: ``record_corrupt``: the code's disclosure is not one its
                 candidate's awards record lists (written in by hand), or whose
-                awards, expiry or revocation are not the ones its candidate's account
-                history gives it (a row put back from before its revocation: one read
-                of that history), or the awards record's results and grants are not
-                the ones that history says (a revoked award put back as active);
-                nothing is shown.
+                awards, expiry, revocation or code digest are not the ones its
+                candidate's account history gives it (a row put back from before its
+                revocation, or two disclosures' codes swapped with their code index
+                entries: one read of that history), or the awards record's results
+                and grants are not the ones that history says (a revoked award put
+                back as active); nothing is shown.
         """
         typed = rules.check_code(code)
         recipient = (
