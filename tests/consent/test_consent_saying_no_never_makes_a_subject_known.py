@@ -1,5 +1,7 @@
 """An opt-out, a refusal, a withdrawal, a notice or a correction request never makes a
 subject known (so never marketable); only personal data gathered or a grant does.
+A visitor who is not known is still answered for cookies by the policy in effect and
+their own cookie choices (test_consent_cookies_before_the_visitor_is_known.py).
 
 Before the fix, a cookie refusal by browser signal, a Global Privacy Control signal or
 a correction request from a subject never seen turned every opt-out purpose from
@@ -56,6 +58,18 @@ PURPOSES = [
     "purchases_downloads",
     "remote_access",
 ]
+COOKIES = frozenset({"cookies.tracking", "cookies.preferences", "cookies.necessary"})
+
+
+def _cookies_only(refused: tuple[str, ...] = ()) -> list[str]:
+    """What a visitor not known is allowed: the cookie categories (all opt-out in the
+    document's reading) they did not refuse, with or without a contact channel."""
+    return [
+        f"{purpose}/{channel}"
+        for purpose in PURPOSES
+        for channel in (None, "email")
+        if purpose in COOKIES and purpose not in refused
+    ]
 
 
 def _allowed_anything(consent: ConsentService, subject: str) -> list[str]:
@@ -79,13 +93,15 @@ def _audiences(consent: ConsentService, subject: str) -> list[str]:
 @pytest.mark.parametrize("how", sorted(SAYING_NO))
 def test_saying_no_keeps_a_stranger_unknown(consent: ConsentService, how: str) -> None:
     """After only an opt-out, a refusal, a withdrawal, a notice or a correction request,
-    the subject is allowed nothing and is in no audience; the ledger verifies."""
+    the subject is allowed nothing but the cookies they did not refuse, and is in no
+    other audience; the ledger verifies."""
     assert ("unknown_subject",) == consent.may_use("V-1", "virus_alerts", "email").codes
     SAYING_NO[how](consent, "V-1")
     decision = consent.may_use("V-1", "virus_alerts", "email")
     assert (False, ("unknown_subject",)) == (decision.allowed, decision.codes)
-    assert [] == _allowed_anything(consent, "V-1")
-    assert [] == _audiences(consent, "V-1")
+    refused = ("cookies.tracking",) if how == "cookie refusal by browser signal" else ()
+    assert _cookies_only(refused) == _allowed_anything(consent, "V-1")
+    assert _cookies_only(refused) == _audiences(consent, "V-1")
     assert consent.verify("V-1").ok
     assert consent.receipt("V-1").verified  # what was recorded is still theirs to see
 
@@ -146,15 +162,13 @@ def test_a_cookie_choice_allows_that_category_and_never_makes_a_visitor_marketab
     consent: ConsentService,
 ) -> None:
     """ "this information does not identify you and you remain anonymous" (the privacy
-    policy): a visitor who accepts preference cookies is allowed those cookies and
-    nothing else; they join no mailing audience."""
+    policy): a visitor who accepts preference cookies is allowed those cookies (and the
+    others they did not refuse) and nothing else; they join no mailing audience."""
     consent.grant("V-1", CookieCategory.PREFERENCES, channel="browser_signal")
-    assert consent.may_use("V-1", "cookies.preferences").allowed
+    assert ("granted",) == consent.may_use("V-1", "cookies.preferences").codes
     assert "V-1" in set(consent.iter_audience("cookies.preferences"))
-    assert ["cookies.preferences/None", "cookies.preferences/email"] == _allowed_anything(
-        consent, "V-1"
-    )
-    assert ["cookies.preferences/None", "cookies.preferences/email"] == _audiences(consent, "V-1")
+    assert _cookies_only() == _allowed_anything(consent, "V-1")
+    assert _cookies_only() == _audiences(consent, "V-1")
     assert consent.verify("V-1").ok
 
 
@@ -249,16 +263,19 @@ def _run(consent: ConsentService, clock: FixedClock, op: tuple[str, str, str, in
 def test_only_a_grant_or_gathered_data_makes_known_and_every_view_agrees(
     ops: list[tuple[str, str, str, int]],
 ) -> None:
-    """For any history: a subject is allowed anything only after a grant or data gathered;
-    may_use agrees with audience (scan and index) now and as of every earlier record;
-    the stored projection is a replay of the ledger and everything verifies."""
+    """For any history: a subject is allowed anything but cookies only after a grant or
+    data gathered; may_use agrees with audience (scan and index: the subjects recorded
+    by then) now and as of every earlier record; the stored projection is a replay of
+    the ledger and everything verifies."""
     clock = FixedClock(T0)
     consent = ConsentService(MemoryStore(), clock)
     registered: dict[str, datetime] = {}
+    recorded: dict[str, datetime] = {}
     instants = [T0]
     for op in ops:
         _run(consent, clock, op)
         instants.append(clock.now())
+        recorded.setdefault(op[0], clock.now())
         if op[1] in ("grant", "gather"):
             registered.setdefault(op[0], clock.now())
     for at in sorted(set(instants)):
@@ -269,9 +286,11 @@ def test_only_a_grant_or_gathered_data_makes_known_and_every_view_agrees(
         }
         for subject in SUBJECTS:
             known = subject in registered and registered[subject] <= at
+            listed = subject in recorded and recorded[subject] <= at
             for (purpose, channel), audience in audiences.items():
                 decision = consent.may_use(subject, purpose, channel, at=at)
-                assert decision.allowed == (subject in audience), (subject, purpose, at)
+                in_audience = decision.allowed and listed
+                assert in_audience == (subject in audience), (subject, purpose, at)
                 if not known and purpose != "cookies.preferences":
                     assert not decision.allowed, (subject, purpose, at, decision.codes)
     with consent._store.transaction(readonly=True) as tx:
@@ -303,7 +322,8 @@ def test_only_a_grant_or_gathered_data_makes_known_and_every_view_agrees(
 )
 def test_replaying_only_no_never_makes_known(kinds: list[tuple[str, str | None]]) -> None:
     """The pure fold: a ledger of refusals, withdrawals, opt-outs, notices and
-    corrections projects a subject who is not known, denied every purpose."""
+    corrections projects a subject who is not known, denied every purpose but the
+    cookies (opt-out in the document's reading, and not refused here)."""
     entries = []
     for position, (kind, choice) in enumerate(kinds, start=1):
         data: dict[str, object] = {"policy_version": "2005-07"}
@@ -314,4 +334,5 @@ def test_replaying_only_no_never_makes_known(kinds: list[tuple[str, str | None]]
     assert state is not None and not state.known
     catalogue = ConsentService(MemoryStore(), FixedClock(T0)).policies
     for purpose in PURPOSES:
-        assert not rules.decide(state, catalogue, purpose, T0, "email").allowed
+        allowed = rules.decide(state, catalogue, purpose, T0, "email").allowed
+        assert allowed == (purpose in COOKIES), purpose

@@ -3,8 +3,8 @@
 A simple model (the last choice per subject and topic, who is known, who was
 erased) predicts every may_use answer: only a grant (other than a cookie
 category's) or personal data gathered makes a subject known, never an opt-out, a
-refusal, a withdrawal or a notice; a visitor not known is allowed only the
-cookie category they granted.
+refusal, a withdrawal or a notice; a visitor not known is allowed only cookie
+categories, as the policy's basis and their own cookie choices decide.
 After every step the projection equals a replay of the ledger and the ledger
 verifies. The machine runs on the document's reading of the
 privacy policy (the default) and on the stricter opt-in reading; which purposes
@@ -137,8 +137,9 @@ class ConsentMachine(RuleBasedStateMachine):
         if subject in self.erased:
             return False
         choice = self.choices.get((subject, purpose))
-        if subject not in self.known:
-            allowed = choice == "granted"  # only their own grant (a cookie category)
+        cookie = purpose.startswith(rules.COOKIE_TOPIC_PREFIX)
+        if subject not in self.known and not cookie:
+            allowed = False  # nobody known: no marketing, no use, whatever they said
         elif purpose in self.opt_in:
             allowed = choice == "granted"
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -345,16 +345,48 @@ class CoBrandedSite:
     partners: tuple[str, ...] = attrs.field(converter=_items)
 
 
-def _policy_items() -> dict[str, type]:
-    return {
-        "purposes": Purpose,
-        "activities": Activity,
-        "recipients": Recipient,
-        "transfers": Transfer,
-        "referrals": Referral,
-        "cobranded_sites": CoBrandedSite,
-        "contact_points": ContactPoint,
-    }
+def _policy_version(_instance: object, _attribute: object, value: object) -> None:
+    if not isinstance(value, str) or not _VERSION.fullmatch(value):
+        raise ValidationError(
+            f"not a policy version: {shown(value)}", field="version", code="invalid_version"
+        )
+
+
+def _scope(_instance: object, _attribute: object, value: tuple[Any, ...]) -> None:
+    if not value:
+        raise ValidationError("a policy applies to some sites", field="sites", code="no_scope")
+    for site in value:
+        _canonical_site(site, "sites")
+
+
+def _declared(
+    kind: type,
+    key: str | None = None,
+    *,
+    what: str = "",
+    required: bool = False,
+    sites: bool = False,
+) -> Callable[[object, attrs.Attribute[Any], tuple[Any, ...]], None]:
+    """The validator of a policy's list of ``kind`` objects: each is one, a
+    ``required`` list is not empty, each item's site is written in its one spelling
+    (``sites``), and each item's ``key`` is declared once. Each check needs that
+    list alone (checks across lists are the policy's ``__attrs_post_init__``)."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+        name = attribute.name
+        if not all(isinstance(item, kind) for item in value):
+            raise ValidationError(
+                f"a policy's {name} are {kind.__name__} objects", field=name, code="invalid_policy"
+            )
+        if required and not value:
+            raise ValidationError(f"a policy declares its {name}", field=name, code=f"no_{name}")
+        if sites:
+            for item in value:
+                _canonical_site(item.site, name)
+        if key is not None:
+            _unique(value, key, what)
+
+    return check
 
 
 @attrs.frozen
@@ -383,56 +415,41 @@ class Policy:
         cobranded_statement: the statement about co-branded sites.
     """
 
-    version: str
+    version: str = attrs.field(validator=_policy_version)
     effective_at: datetime = attrs.field(converter=_effective_utc)
     title: str = attrs.field(validator=_nonempty)
-    sites: tuple[str, ...] = attrs.field(converter=_items)
-    purposes: tuple[Purpose, ...] = attrs.field(converter=_items)
-    activities: tuple[Activity, ...] = attrs.field(default=(), converter=_items)
-    recipients: tuple[Recipient, ...] = attrs.field(default=(), converter=_items)
-    transfers: tuple[Transfer, ...] = attrs.field(default=(), converter=_items)
-    referrals: tuple[Referral, ...] = attrs.field(default=(), converter=_items)
-    cobranded_sites: tuple[CoBrandedSite, ...] = attrs.field(default=(), converter=_items)
+    sites: tuple[str, ...] = attrs.field(converter=_items, validator=_scope)
+    purposes: tuple[Purpose, ...] = attrs.field(
+        converter=_items, validator=_declared(Purpose, "id", what="purpose", required=True)
+    )
+    activities: tuple[Activity, ...] = attrs.field(
+        default=(), converter=_items, validator=_declared(Activity, "id", what="activity")
+    )
+    recipients: tuple[Recipient, ...] = attrs.field(
+        default=(), converter=_items, validator=_declared(Recipient, "id", what="recipient")
+    )
+    transfers: tuple[Transfer, ...] = attrs.field(
+        default=(), converter=_items, validator=_declared(Transfer, "id", what="transfer")
+    )
+    referrals: tuple[Referral, ...] = attrs.field(
+        default=(), converter=_items, validator=_declared(Referral, sites=True)
+    )
+    cobranded_sites: tuple[CoBrandedSite, ...] = attrs.field(
+        default=(),
+        converter=_items,
+        validator=_declared(CoBrandedSite, "site", what="cobranded_site", sites=True),
+    )
     forum_notice: str = ""
     reading: PolicyReading = attrs.field(default=PolicyReading.DOCUMENT, converter=_reading)
-    contact_points: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_items)
+    contact_points: tuple[ContactPoint, ...] = attrs.field(
+        default=(), converter=_items, validator=_declared(ContactPoint, "id", what="contact_point")
+    )
     trust: TrustProgram | None = None
     traffic: TrafficLogging | None = None
     partner_links_notice: str = ""
     cobranded_statement: str = ""
 
     def __attrs_post_init__(self) -> None:
-        for name, kind in _policy_items().items():
-            if not all(isinstance(item, kind) for item in getattr(self, name)):
-                raise ValidationError(
-                    f"a policy's {name} are {kind.__name__} objects",
-                    field=name,
-                    code="invalid_policy",
-                )
-        if not isinstance(self.version, str) or not _VERSION.fullmatch(self.version):
-            raise ValidationError(
-                f"not a policy version: {shown(self.version)}",
-                field="version",
-                code="invalid_version",
-            )
-        if not self.sites:
-            raise ValidationError("a policy applies to some sites", field="sites", code="no_scope")
-        for site in self.sites:
-            _canonical_site(site, "sites")
-        for ref in self.referrals:
-            _canonical_site(ref.site, "referrals")
-        for co in self.cobranded_sites:
-            _canonical_site(co.site, "cobranded_sites")
-        if not self.purposes:
-            raise ValidationError(
-                "a policy declares its purposes", field="purposes", code="no_purposes"
-            )
-        _unique(self.purposes, "id", "purpose")
-        _unique(self.activities, "id", "activity")
-        _unique(self.recipients, "id", "recipient")
-        _unique(self.transfers, "id", "transfer")
-        _unique(self.cobranded_sites, "site", "cobranded_site")
-        _unique(self.contact_points, "id", "contact_point")
         ids = {p.id for p in self.purposes}
         for recipient in self.recipients:
             for purpose in recipient.purposes:

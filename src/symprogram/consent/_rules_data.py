@@ -9,7 +9,7 @@ from there.
 from __future__ import annotations
 
 import functools
-import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from itertools import islice
@@ -387,35 +387,44 @@ def check_erasable(subject: str, state: ConsentState | None, at: datetime) -> Su
     return SubjectErased(subject, at)
 
 
-_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SEPARATORS = re.compile(r"[\s\-_.]+")
+@functools.lru_cache(maxsize=4096)
+def item_spelling(name: str) -> str:
+    """One spelling of an item name for comparing: its NFKC case fold with every
+    character that is not a letter or a digit dropped.
+
+    So full-width and other compatibility forms read as the plain letters
+    (``ＩＰ`` is ``ip``), any case is one case, and words joined any way (by
+    spaces, hyphens, dots, underscores, zero-width characters, or nothing at all)
+    are one spelling.
+
+    Example:
+        >>> names = ("IP address", "ip-address", "IPAddress", "IP_Address", "IPADDRESS")
+        >>> sorted({item_spelling(n) for n in (*names, "\uff29\uff30 address")})
+        ['ipaddress']
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return "".join(char for char in folded if char.isalnum())
 
 
 @functools.lru_cache(maxsize=4096)
-def item_spelling(name: str) -> str:
-    """One spelling of an item name for comparing: words split at spaces, hyphens,
-    dots, underscores and case changes, joined by ``_``, in case-folded form.
-
-    Example:
-        >>> [item_spelling(n) for n in ("IP address", "ip-address", "IPAddress", "IP_Address")]
-        ['ip_address', 'ip_address', 'ip_address', 'ip_address']
-    """
-    split = _WORD_BREAK.sub("_", name)
-    return _SEPARATORS.sub("_", split.casefold()).strip("_")
-
-
-def _forms(item: str) -> set[str]:
-    name = item_spelling(item)
-    forms = {name}
-    if name.endswith("es"):
-        forms.add(name[:-2])
-    if name.endswith("s"):
-        forms.add(name[:-1])
-    return forms
+def _forms(name: str) -> frozenset[str]:
+    """The spellings of ``name`` (:func:`item_spelling`) read as singular or plural:
+    itself and what it is without a plural ending (``-s``, ``-es``, ``-ies`` for ``-y``)."""
+    spelling = item_spelling(name)
+    forms = {spelling}
+    if spelling.endswith("ies"):
+        forms.add(spelling[:-3] + "y")
+    if spelling.endswith("es"):
+        forms.add(spelling[:-2])
+    if spelling.endswith("s"):
+        forms.add(spelling[:-1])
+    forms.discard("")
+    return frozenset(forms)
 
 
 def logged_forms_plain(items: tuple[str, ...]) -> frozenset[str]:
-    """Every form (any case, singular or plural) of the traffic log's ``items``."""
+    """Every form (any case, singular or plural, words joined any way) of the traffic
+    log's ``items``: a name is one of them when one of its own forms is among these."""
     return frozenset().union(*(_forms(item) for item in items))
 
 
@@ -436,9 +445,10 @@ def check_not_traffic(policy: Policy, names: Iterable[str]) -> None:
     The privacy policy: "While our Web servers may automatically log your IP
     address, this information does not identify you and you remain anonymous. ...
     Such information is not correlated with any personal information." An item
-    named as one of the policy's ``traffic.items`` (any case, singular or plural,
-    words joined any way: ``IP_Address``, ``IP address``, ``ip-address`` and
-    ``IPAddress`` are ``ip_addresses``; :func:`item_spelling`) is never gathered
+    named as one of the policy's ``traffic.items`` (any case or width, singular or
+    plural, words joined any way: ``IP_Address``, ``IP address``, ``ip-address``,
+    ``IPAddress``, ``ipaddress``, ``IPADDRESS`` and full-width ``ＩＰ address`` are
+    ``ip_addresses``; :func:`item_spelling`) is never gathered
     with a person's data, under any activity, the open-ended one included. A policy whose traffic
     logs are correlated with personal information
     (``correlated_with_personal_information``) does not refuse them.
@@ -459,7 +469,7 @@ def check_not_traffic(policy: Policy, names: Iterable[str]) -> None:
     if traffic is None or traffic.correlated_with_personal_information:
         return
     logged = logged_forms(traffic.items)
-    refused = sorted(name for name in names if item_spelling(name) in logged)
+    refused = sorted(name for name in names if not logged.isdisjoint(_forms(name)))
     if refused:
         raise ValidationError(
             f"policy {policy.version} logs {', '.join(refused)} anonymously, never with "

@@ -272,8 +272,10 @@ class ConsentState:
         known: whether something that makes the subject known was recorded:
             personal information gathered (``data_collected``) or a grant. An
             opt-out, a refusal, a withdrawal, a notice or a correction alone
-            never does; a subject who is not known is always denied (their own
-            standing refusal or opt-out, else ``unknown_subject``). Set by the
+            never does; a subject who is not known is denied every purpose
+            (their own standing refusal or opt-out, else ``unknown_subject``)
+            but a cookie category, which the policy's basis and their own
+            cookie choices decide (:func:`symprogram.consent.rules.decide`). Set by the
             projection's first entry (:func:`symprogram.consent.rules.apply`);
             ``True`` by default, so that a projection stored before this field
             existed reads as it was answered then (``verify`` reports one that

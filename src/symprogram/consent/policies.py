@@ -173,7 +173,8 @@ class Policies(ConsentBase):
         A subject of whom nothing that makes them known was recorded (only an
         opt-out, a refusal, a withdrawal, a cookie choice or a notice:
         :func:`symprogram.consent.rules.makes_known`) is not listed: there is no
-        one to notify, as :meth:`may_use` allows them nothing either.
+        one to notify, as :meth:`may_use` allows them nothing but cookies either
+        (which wait for no notice: :func:`symprogram.consent.rules.decide`).
 
         Raises:
             NotFound: ``policy_not_found``.

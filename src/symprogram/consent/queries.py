@@ -195,7 +195,9 @@ class Queries(ConsentBase):
 
         For an opt-in purpose (``remote_access``; ``special_offers`` and ``research``
         only on the stricter opt-in reading: the document makes them opt-out) this
-        is true only after an explicit grant that was not withdrawn.
+        is true only after an explicit grant that was not withdrawn. A cookie
+        category of a visitor not yet known (nothing recorded about them) follows
+        the policy in effect: true when it is necessary or opt-out and not refused.
         """
         return self.may_use(subject, purpose, at=at).allowed
 
@@ -246,7 +248,12 @@ class Queries(ConsentBase):
         *,
         batch: int = 500,
     ) -> Iterator[str]:
-        """Stream, in subject order, every known subject for whom :meth:`may_use` allows.
+        """Stream, in subject order, every subject for whom :meth:`may_use` allows.
+
+        Only subjects something was recorded about are listed: the known ones, and
+        for a cookie category the visitors not known whom it allows (a visitor never
+        recorded, allowed the cookies the policy sets, is in no audience). A visitor
+        not known is allowed nothing else, so is in no other audience.
 
         Subjects are read ``batch`` projections at a time, each page in its own
         read-only unit of work; nobody is loaded all at once.

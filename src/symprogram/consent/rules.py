@@ -50,6 +50,7 @@ from symprogram.consent.models import (
     LegalBasis,
     Policy,
     Purpose,
+    PurposeKind,
     SeenPolicy,
     channel_topic,
 )
@@ -298,13 +299,21 @@ def decide(
 
     * ``no_policy_in_effect`` / ``purpose_not_declared``: the policy in effect at
       ``at`` does not allow the purpose at all;
-    * ``unknown_subject``: nothing was ever recorded about the subject;
     * ``subject_erased``: the subject's personal data was erased;
-    * a subject of whom nothing that makes them known was recorded
-      (:func:`makes_known`: only opt-outs, refusals, withdrawals, notices or
-      correction requests) is always denied: ``refused`` / ``withdrawn`` /
-      ``opted_out`` / ``channel_opted_out`` when such a choice of theirs stands,
-      else ``unknown_subject``;
+    * a cookie category (a purpose of kind ``cookies``) for a visitor not known
+      (nothing recorded about them, or nothing that makes them known) is decided
+      by the policy in effect at ``at`` and the visitor's own choices
+      (:func:`_visitor_cookies`): ``necessary_for_transaction``, their standing
+      ``granted`` / ``refused`` / ``withdrawn`` / ``opted_out``, else
+      ``not_opted_out`` (opt-out) or ``never_asked_opt_in`` (opt-in), and
+      ``channel_opted_out``;
+    * ``unknown_subject``: nothing was ever recorded about the subject (any other
+      purpose);
+    * any other purpose for a subject of whom nothing that makes them known was
+      recorded (:func:`makes_known`: only opt-outs, refusals, withdrawals, notices,
+      cookie choices or correction requests) is always denied: ``refused`` /
+      ``withdrawn`` / ``opted_out`` / ``channel_opted_out`` when such a choice of
+      theirs stands, else ``unknown_subject``;
     * ``not_yet_notified_of_material_change``: a material change affecting the
       purpose took effect and the subject has not been notified of it; a
       necessary purpose too: "Until we have notified you, we will not use your
@@ -338,19 +347,22 @@ def decide(
             at=at,
             details=details,
         )
-    if state is None:
-        return Decision.deny(
-            Reason("unknown_subject", "nothing was ever recorded about this subject"),
-            at=at,
-            details=details,
-        )
-    if state.erased_at is not None:
+    if state is not None and state.erased_at is not None:
         return Decision.deny(
             Reason(
                 "subject_erased",
                 "the subject's personal data was erased",
                 {"at": state.erased_at},
             ),
+            at=at,
+            details=details,
+        )
+    if (state is None or not state.known) and declared.kind is PurposeKind.COOKIES:
+        details["recipients"] = _recipients(policy, state, purpose)
+        return _visitor_cookies(state, policy, declared, channel, at, details)
+    if state is None:
+        return Decision.deny(
+            Reason("unknown_subject", "nothing was ever recorded about this subject"),
             at=at,
             details=details,
         )
@@ -387,6 +399,69 @@ def decide(
     return Decision.deny(*reasons, at=at, details=details)
 
 
+def _visitor_cookies(
+    state: ConsentState | None,
+    policy: Policy,
+    declared: Purpose,
+    channel: str | None,
+    at: datetime,
+    details: dict[str, Any],
+) -> Decision:
+    """A cookie category for a visitor not known (nothing recorded, or nothing that makes
+    them known).
+
+    "Symantec may use cookies to personalize your pages ... or to remember you when
+    you register for products or services. If you do not want Symantec to deploy
+    cookies in your browser, you can set your browser to reject cookies" (the
+    privacy policy): cookies are set before anyone is known, so the visitor, on
+    the site under ``policy`` (the one in effect at ``at``), is answered by its
+    legal basis and their own choices (``state``, ``None`` when nothing was
+    recorded):
+
+    * ``necessary``: allowed (``necessary_for_transaction``), it cannot be refused;
+    * the visitor's own standing grant, refusal, withdrawal or opt-out (and an
+      opt-out of the contact ``channel`` asked about), as for anyone;
+    * no choice: ``opt_out`` allowed until refused (``not_opted_out``), ``opt_in``
+      refused until granted (``never_asked_opt_in``).
+
+    No notice of a material change is waited for: a visitor not known has given no
+    personal information to use in new ways ("this information does not identify
+    you and you remain anonymous"), and the policy in effect is the one they are
+    visiting under. A denial carries the purpose's ``consequence``.
+    """
+    version = policy.version
+    facts = {"policy_version": version}
+    if declared.basis is LegalBasis.NECESSARY:
+        return Decision.allow(
+            Reason(
+                "necessary_for_transaction",
+                f"policy {version} makes these cookies necessary: they are set before the "
+                "visitor is known, and cannot be refused",
+                facts,
+            ),
+            at=at,
+            details=details,
+        )
+    if state is not None and state.choice(declared.id) is not None:
+        allowed, reasons = _standing(state, declared, channel)
+    else:
+        allowed = declared.basis is LegalBasis.OPT_OUT
+        if allowed:
+            said = "has not refused these cookies: policy {} sets them until refused"
+            reason = Reason("not_opted_out", "the visitor " + said.format(version), facts)
+        else:
+            said = "has not accepted these cookies: policy {} sets them only once accepted"
+            reason = Reason("never_asked_opt_in", "the visitor " + said.format(version), facts)
+        denial = _channel_denial(state, channel)
+        reasons = [reason, *denial]
+        allowed = allowed and not denial
+    if allowed:
+        return Decision.allow(*reasons, at=at, details=details)
+    if declared.consequence:
+        details["consequence"] = declared.consequence
+    return Decision.deny(*reasons, at=at, details=details)
+
+
 def _not_known(
     state: ConsentState,
     declared: Purpose,
@@ -394,10 +469,12 @@ def _not_known(
     at: datetime,
     details: dict[str, Any],
 ) -> Decision:
-    """The answer about a subject of whom nothing that makes them known was recorded.
+    """The answer about a subject of whom nothing that makes them known was recorded,
+    for a purpose that is not a cookie category (those: :func:`_visitor_cookies`).
 
-    Only the subject's own standing grant of ``declared`` allows it (a visitor's
-    cookie choice). Otherwise a denial: the subject's own refusal, withdrawal or
+    Only the subject's own standing grant of ``declared`` allows it (a grant that
+    did not make them known: a ``cookies.``-prefixed topic of another kind).
+    Otherwise a denial: the subject's own refusal, withdrawal or
     opt-out (of the purpose or of the contact channel) when one stands, so that
     the answer still says why; else ``unknown_subject``, as for a subject never seen.
     """
@@ -423,10 +500,10 @@ def _not_known(
     )
 
 
-def _recipients(policy: Policy, state: ConsentState, purpose: str) -> tuple[str, ...]:
+def _recipients(policy: Policy, state: ConsentState | None, purpose: str) -> tuple[str, ...]:
     """The recipients of ``purpose``, with the partners of co-branded sites the subject used."""
     recipients = list(policy.recipients_for(purpose))
-    for site in state.sites:
+    for site in () if state is None else state.sites:
         co = policy.cobranded(site)
         if co is not None:
             recipients.extend(p for p in co.partners if p not in recipients)
@@ -453,18 +530,27 @@ def _standing(
     else:
         allowed = False
         reasons.append(_denied(item))
-    if channel is not None:
-        channel_item = state.choice(CHANNEL_PREFIX + channel)
-        if channel_item is not None and channel_item.choice is not Choice.GRANTED:
-            allowed = False
-            reasons.append(
-                Reason(
-                    "channel_opted_out",
-                    f"opted out of contact by {channel} on {channel_item.at.date().isoformat()}",
-                    {"at": channel_item.at, "channel": channel},
-                )
-            )
+    denial = _channel_denial(state, channel)
+    if denial:
+        allowed = False
+        reasons.extend(denial)
     return allowed, reasons
+
+
+def _channel_denial(state: ConsentState | None, channel: str | None) -> list[Reason]:
+    """``channel_opted_out`` when the subject opted out of the contact ``channel``."""
+    if channel is None or state is None:
+        return []
+    channel_item = state.choice(CHANNEL_PREFIX + channel)
+    if channel_item is None or channel_item.choice is Choice.GRANTED:
+        return []
+    return [
+        Reason(
+            "channel_opted_out",
+            f"opted out of contact by {channel} on {channel_item.at.date().isoformat()}",
+            {"at": channel_item.at, "channel": channel},
+        )
+    ]
 
 
 # -- what may be recorded ----------------------------------------------------------
