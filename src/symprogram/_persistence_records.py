@@ -19,6 +19,7 @@ from symprogram.errors import (
 
 __all__ = [
     "MAX_KEY_LENGTH",
+    "MAX_STORED_INT",
     "Record",
     "check_key",
     "check_position",
@@ -35,6 +36,11 @@ __all__ = [
 
 MAX_KEY_LENGTH = 255
 """Longest kind, key, index name, index value or stream name, in characters."""
+
+MAX_STORED_INT = 2**63 - 1
+"""Largest version, stream position or page size: every SQL database stores (and
+takes as a parameter) a signed 64-bit integer, and every adapter refuses larger
+ones the same way (``invalid_version``, ``invalid_position``, ``invalid_limit``)."""
 
 
 @attrs.frozen
@@ -84,8 +90,11 @@ def check_key(value: object, field: str) -> str:
 
 
 def check_version(value: object) -> int:
-    """Validate an expected version (a non-negative int)."""
-    return check_int(value, "expected_version", minimum=0, code="invalid_version")
+    """Validate an expected version: an int from 0 to ``MAX_STORED_INT - 1`` (the
+    version a save writes, one more, must fit a signed 64-bit column too)."""
+    return check_int(
+        value, "expected_version", minimum=0, maximum=MAX_STORED_INT - 1, code="invalid_version"
+    )
 
 
 def check_text(value: object, field: str) -> str:
@@ -103,8 +112,9 @@ def check_text(value: object, field: str) -> str:
 
 
 def check_position(value: object, field: str = "position") -> int:
-    """Validate a stream position (>= 0 for ``after``, >= 1 for an entry)."""
-    return check_int(value, field, minimum=0, code="invalid_position")
+    """Validate a stream position (>= 0 for ``after``, >= 1 for an entry; at most
+    :data:`MAX_STORED_INT`)."""
+    return check_int(value, field, minimum=0, maximum=MAX_STORED_INT, code="invalid_position")
 
 
 class _Writes(threading.local):

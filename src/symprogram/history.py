@@ -28,7 +28,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 
 from symprogram._anchors import AnchorCheck, check_anchor
-from symprogram._checks import check_instance
+from symprogram._checks import check_instance, check_int
 from symprogram._deprecation import deprecated_alias, warn_deprecated
 from symprogram._owned import OwnedKind, OwnerCheck
 from symprogram._verifications import LedgerReads
@@ -197,7 +197,16 @@ class AccountHistory(LedgerReads):
         return self.store, self.ledger
 
     def iter_subjects(self, *, batch: int = 500) -> Iterator[str]:
-        """Yield every subject that has a history, in order (``batch`` names per read)."""
+        """Yield every subject that has a history, in order (``batch`` names per read).
+
+        A generator (so that its deprecated name and the async proxy stream it too):
+        ``batch`` is checked when the first subject is read.
+
+        Raises:
+            ValidationError: ``batch`` is not an integer from 1 to 10,000
+                (``invalid_batch``).
+        """
+        batch = check_int(batch, "batch", minimum=1, maximum=10_000)
         prefix = self.ledger.name + ":"
         after: str | None = None
         while True:

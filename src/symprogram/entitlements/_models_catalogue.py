@@ -29,6 +29,7 @@ from typing import Any
 
 import attrs
 
+from symprogram._checks import check_instant, optional, validator
 from symprogram._deprecation import warn_deprecated
 from symprogram.clock import ensure_utc
 from symprogram.errors import ValidationError
@@ -45,6 +46,18 @@ __all__ = [
     "ServiceLevel",
     "TelephoneLine",
 ]
+
+
+def _optional_utc(value: object) -> Any:
+    """An aware ``datetime`` in UTC; anything else as given, for the validator to refuse."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return ensure_utc(value, field="effective_from")
+    return value
+
+
+_optional_instant = optional(validator(check_instant))
+"""An effective instant: ``None`` or an aware datetime (``naive_datetime``,
+``invalid_instant``), so that instants are only ever compared with instants."""
 
 
 class Access(enum.StrEnum):
@@ -86,7 +99,9 @@ class AccessRule:
 
     Attributes:
         access: who may read the document while the rule is in force.
-        effective_from: when the rule comes into force (``None``: from the beginning).
+        effective_from: when the rule comes into force (``None``: from the beginning),
+            held in UTC; a naive one is refused (``naive_datetime``), as is
+            anything but a datetime (``invalid_instant``).
         name: the rule's name, given by the catalogue (e.g. ``"service_level"`` or
             ``"symaccount_login"``); a decision names it in its ``rule`` detail, and a
             ``login`` rule that admits a reader gives it as the reason code.
@@ -94,7 +109,9 @@ class AccessRule:
     """
 
     access: Access
-    effective_from: datetime | None = None
+    effective_from: datetime | None = attrs.field(
+        default=None, converter=_optional_utc, validator=_optional_instant
+    )
     name: str | None = None
 
     @property
@@ -205,14 +222,29 @@ class RemoteAccessVersion:
 
     Attributes:
         version: the version label, e.g. ``"2011-01"``.
-        effective_from: the instant it comes into force (``None``: from the beginning).
+        effective_from: the instant it comes into force (``None``: from the beginning),
+            held in UTC.
+
+    Raises:
+        ValidationError: ``effective_from`` is naive (``naive_datetime``) or no
+            datetime (``invalid_instant``).
     """
 
     version: str
-    effective_from: datetime | None = None
+    effective_from: datetime | None = attrs.field(
+        default=None, converter=_optional_utc, validator=_optional_instant
+    )
 
 
 def _check_versions(terms: RemoteAccessTerms) -> None:
+    if not isinstance(terms.earlier, tuple) or not all(
+        isinstance(item, RemoteAccessVersion) for item in terms.earlier
+    ):
+        raise ValidationError(
+            "earlier must be a tuple of RemoteAccessVersion",
+            field="earlier",
+            code="invalid_remote_access_versions",
+        )
     starts = [item.effective_from for item in terms.versions]
     labels = [item.version for item in terms.versions]
     dated = [start for start in starts if start is not None]
@@ -249,8 +281,11 @@ class RemoteAccessTerms:
         earlier: the versions published before it, oldest first.
 
     Raises:
-        ValidationError: two versions with the same label, or effective instants
-            that do not increase (``invalid_remote_access_versions``).
+        ValidationError: two versions with the same label, effective instants
+            that do not increase, or ``earlier`` not a tuple of
+            :class:`RemoteAccessVersion` (``invalid_remote_access_versions``); an
+            effective instant that is naive (``naive_datetime``) or no datetime
+            (``invalid_instant``), refused before any is compared.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -264,7 +299,9 @@ class RemoteAccessTerms:
 
     document: str
     version: str
-    effective_from: datetime | None = None
+    effective_from: datetime | None = attrs.field(
+        default=None, converter=_optional_utc, validator=_optional_instant
+    )
     earlier: tuple[RemoteAccessVersion, ...] = ()
 
     def __attrs_post_init__(self) -> None:

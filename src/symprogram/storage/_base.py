@@ -9,6 +9,7 @@ re-exported here.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -18,6 +19,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Generic, Protocol, TypeVar
 
 from symprogram._persistence_records import (
+    MAX_STORED_INT,
     _writes,
     check_writable,
     entry_not_found,
@@ -86,6 +88,8 @@ IN_CHUNK = 500
 MIN_BATCH = 8
 """Smaller batches are written item by item (a savepoint costs more than it saves)."""
 
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 PRIVATE_FILE_MODE = 0o600
 """The permissions of every database file symprogram creates (owner read and write)."""
@@ -223,22 +227,36 @@ def check_bounds(prefix: object, after: object) -> tuple[str, str | None]:
     return prefix, after
 
 
-def listing_start(prefix: object, after: object, limit: object) -> tuple[str, bool]:
+def listing_start(prefix: object, after: object, limit: object) -> tuple[str, bool, str]:
     """Check the arguments of an ordered listing (a scan, the stream names): where it
     begins, ``(bound, inclusive)``, for the names starting with ``prefix`` and sorting
-    after ``after``."""
+    after ``after``, and the prefix to match.
+
+    Stored names never hold a lone surrogate, and a database cannot take one as a
+    parameter (it is no UTF-8): a ``prefix`` holding one matches nothing (NUL,
+    which no name holds either, is matched instead), an ``after`` holding one is
+    replaced by the bound that lists the same names in code-point order.
+    """
     check_limit(limit)
     text, last = check_bounds(prefix, after)
-    if last is not None and last >= text:
-        return last, False
-    return text, True
+    bound, inclusive = (last, False) if last is not None and last >= text else (text, True)
+    if bound.isascii() and text.isascii():
+        return bound, inclusive, text
+    if _SURROGATE.search(text):
+        return "", True, "\x00"
+    found = _SURROGATE.search(bound)
+    if found is not None:  # a name above it is at least bound[:i] + U+E000 (none holds one)
+        return bound[: found.start()] + "\ue000", True, text
+    return bound, inclusive, text
 
 
 def check_limit(value: object) -> int:
-    """Validate a page size."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    """Validate a page size: an int from 1 to :data:`MAX_STORED_INT` (``invalid_limit``)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_STORED_INT:
         raise ValidationError(
-            "limit must be a positive integer", field="limit", code="invalid_limit"
+            f"limit must be an integer from 1 to {MAX_STORED_INT}",
+            field="limit",
+            code="invalid_limit",
         )
     return value
 

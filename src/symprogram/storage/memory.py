@@ -42,7 +42,7 @@ class _State:
 
 def _listed(names: list[str], prefix: str, after: str | None, limit: int) -> list[str]:
     """Up to ``limit`` of the sorted ``names`` that start with ``prefix``, after ``after``."""
-    bound, inclusive = base.listing_start(prefix, after, limit)
+    bound, inclusive, prefix = base.listing_start(prefix, after, limit)
     i = (bisect.bisect_left if inclusive else bisect.bisect_right)(names, bound)
     end = len(names)
     out: list[str] = []

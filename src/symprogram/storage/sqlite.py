@@ -271,7 +271,7 @@ class SQLiteTransaction:
         self, kind: str, *, prefix: str = "", after: str | None = None, limit: int = 500
     ) -> list[Record]:
         check_key(kind, "kind")
-        bound, inclusive = listing_start(prefix, after, limit)
+        bound, inclusive, prefix = listing_start(prefix, after, limit)
         op = ">=" if inclusive else ">"
         rows = self._rows(
             f"SELECT key, version, data FROM sp_records WHERE kind = ? AND key {op} ? "  # noqa: S608
@@ -332,7 +332,7 @@ class SQLiteTransaction:
         return [(as_int(p, "a position"), as_text(d, "an entry")) for p, d in rows]
 
     def streams(self, *, prefix: str = "", after: str | None = None, limit: int = 500) -> list[str]:
-        bound, inclusive = listing_start(prefix, after, limit)
+        bound, inclusive, prefix = listing_start(prefix, after, limit)
         op = ">=" if inclusive else ">"
         rows = self._rows(
             f"SELECT DISTINCT stream FROM sp_streams WHERE stream {op} ? "  # noqa: S608

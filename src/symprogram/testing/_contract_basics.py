@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from symprogram._persistence_records import MAX_STORED_INT
 from symprogram.errors import (
     ConcurrencyError,
     Conflict,
@@ -21,7 +22,16 @@ from symprogram.errors import (
     SymprogramError,
     ValidationError,
 )
-from symprogram.persistence import MAX_KEY_LENGTH, Store
+from symprogram.persistence import (
+    MAX_KEY_LENGTH,
+    AppendItem,
+    SaveItem,
+    Store,
+    Transaction,
+    WriteBuffer,
+    append_many,
+    save_many,
+)
 
 __all__ = [
     "HEALTH",
@@ -387,6 +397,92 @@ class InputContract:
         """A version that is not a non-negative int raises ValidationError."""
         with pytest.raises(ValidationError), store.transaction() as tx:
             tx.save("thing", "a", "{}", version)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("big", [2**63, 2**64, 10**30])
+    def test_integers_beyond_64_bits_are_refused_the_same_way(self, store: Store, big: int) -> None:
+        """A version, position or limit no SQL database holds (beyond a signed 64-bit
+        integer) raises ValidationError with the argument's code on every adapter, and
+        the unit of work it was made in leaves nothing."""
+        saves: list[SaveItem] = [("thing", f"b{n}", "{}", 0) for n in range(9)]
+        appends: list[AppendItem] = [(f"s{n}", 1, "{}") for n in range(9)]
+        calls: list[tuple[str, Callable[[Transaction], object]]] = [
+            ("invalid_version", lambda tx: tx.save("thing", "a", "{}", big)),
+            ("invalid_version", lambda tx: tx.save("thing", "a", "{}", big - 1)),
+            ("invalid_version", lambda tx: tx.delete("thing", "a", big)),
+            ("invalid_position", lambda tx: tx.append("s", big, "{}")),
+            ("invalid_position", lambda tx: tx.rewrite("s", big, "{}")),
+            ("invalid_position", lambda tx: tx.read("s", after=big)),
+            ("invalid_limit", lambda tx: tx.read("s", limit=big)),
+            ("invalid_limit", lambda tx: tx.scan("thing", limit=big)),
+            ("invalid_limit", lambda tx: tx.streams(limit=big)),
+            ("invalid_version", lambda tx: save_many(tx, [*saves, ("thing", "c", "{}", big)])),
+            ("invalid_position", lambda tx: append_many(tx, [*appends, ("s", big, "{}")])),
+        ]
+        for code, call in calls:
+            with pytest.raises(ValidationError) as info, store.transaction() as tx:
+                tx.save("probe", "k", "{}", 0)
+                call(tx)
+            assert code == info.value.code
+        with pytest.raises(ValidationError) as info, store.transaction() as tx:
+            buffer = WriteBuffer(tx)
+            buffer.save("thing", "a", "{}", big - 1)
+            buffer.flush()
+        assert "invalid_version" == info.value.code
+        with store.transaction(readonly=True) as tx:
+            assert [] == tx.scan("probe") == tx.scan("thing")
+            assert [] == tx.streams()
+
+    def test_the_largest_integers_are_answered(self, store: Store) -> None:
+        """The largest version, position and limit (a signed 64-bit integer) are answered
+        as any other: a stale version, a position out of place, everything read."""
+        top = MAX_STORED_INT
+        with store.transaction() as tx:
+            tx.save("thing", "a", "{}", 0)
+            tx.append("s", 1, "one")
+        with pytest.raises(ConcurrencyError), store.transaction() as tx:
+            tx.save("thing", "a", "{}", top - 1)
+        with pytest.raises(ConcurrencyError), store.transaction() as tx:
+            tx.delete("thing", "a", top - 1)
+        with pytest.raises(ConcurrencyError), store.transaction() as tx:
+            tx.append("s", top, "x")
+        with pytest.raises(NotFound), store.transaction() as tx:
+            tx.rewrite("s", top, "x")
+        with store.transaction(readonly=True) as tx:
+            assert [] == tx.read("s", after=top)
+            assert [(1, "one")] == tx.read("s", limit=top)
+            assert ["a"] == [r.key for r in tx.scan("thing", limit=top)]
+            assert ["s"] == tx.streams(limit=top)
+
+    def test_listing_bounds_holding_nul_or_surrogates_list_by_code_point(
+        self, store: Store
+    ) -> None:
+        """A ``prefix`` or ``after`` holding NUL or a lone surrogate (no stored name holds
+        one, and no database takes one as a parameter) lists what code-point order says."""
+        names = ["a", "ab", "ab\x01", "abc", "a\ue000", "a\U0001f600", "b"]
+        with store.transaction() as tx:
+            for name in names:
+                tx.save("thing", name, "{}", 0)
+                tx.append(name, 1, "x")
+        cases: list[tuple[str, str | None]] = [
+            ("ab\x00", None),
+            ("a", "ab\x00c"),
+            ("a", "a\ud900"),
+            ("a", "a\udfff"),
+            ("", "ab\x00"),
+            ("", "\ud800"),
+            ("a\ud800", None),
+            ("\udc00", "a"),
+            ("a", "ab\ud800"),
+        ]
+        with store.transaction(readonly=True) as tx:
+            for prefix, after in cases:
+                expected = sorted(
+                    n for n in names if n.startswith(prefix) and (after is None or n > after)
+                )
+                found = [r.key for r in tx.scan("thing", prefix=prefix, after=after)]
+                assert (prefix, after, expected) == (prefix, after, found)
+                assert expected == tx.streams(prefix=prefix, after=after)
+                assert expected[:1] == tx.streams(prefix=prefix, after=after, limit=1)
 
     def test_errors_are_symprogram_errors(self, store: Store) -> None:
         """Wrong argument types raise SymprogramError, never a bare TypeError."""
