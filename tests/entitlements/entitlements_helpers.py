@@ -9,7 +9,21 @@ from typing import Any
 
 from _programs import open_store
 from symprogram.clock import FixedClock
-from symprogram.entitlements import EntitlementsService, InMemoryRemoteAccessConsent
+from symprogram.entitlements import (
+    CustomerEntitlements,
+    EntitlementsService,
+    InMemoryRemoteAccessConsent,
+)
+from symprogram.entitlements.events import (
+    AgreementRecorded,
+    AgreementStatusChanged,
+    EntitlementGranted,
+    EntitlementRevoked,
+    ExtensionRecorded,
+    ExtensionStatusChanged,
+)
+from symprogram.entitlements.storage import StoredHoldings
+from symprogram.events import DomainEvent, Ledger
 from symprogram.persistence import Store
 
 START = datetime(2012, 3, 1, 9, 0, tzinfo=UTC)
@@ -38,6 +52,83 @@ class Env:
                 for value in index_values:
                     out[f"{index}:{value}"] = tx.index_get(index, value)
         return out
+
+
+def audit_events(holdings: CustomerEntitlements) -> list[DomainEvent]:
+    """The audit entries the flows would have written for ``holdings``: each agreement,
+    grant and extension recorded at its instant, then its status changes (or
+    revocation), as the entitlement decisions require them (they decide only with
+    holdings that are as the audit says)."""
+    who = holdings.customer_id
+    events: list[DomainEvent] = []
+    for a in holdings.agreements:
+        products = tuple(sorted(a.products))
+        events.append(
+            AgreementRecorded(
+                who,
+                a.created_at,
+                a.agreement_id,
+                a.level,
+                products,
+                a.starts_on,
+                a.ends_on,
+                a.created_by,
+            )
+        )
+        events += [
+            AgreementStatusChanged(who, c.at, a.agreement_id, c.status.value, c.by, c.reason)
+            for c in a.status_changes
+        ]
+    for g in holdings.grants:
+        events.append(
+            EntitlementGranted(
+                who,
+                g.granted_at,
+                g.grant_id,
+                g.kind.value,
+                g.level,
+                tuple(sorted(g.products)),
+                g.starts_on,
+                g.ends_on,
+                g.reason,
+                g.approver,
+                g.granted_by,
+            )
+        )
+        if g.revoked_at is not None:
+            by, reason = g.revoked_by, g.revocation_reason  # as stored, even if None
+            events.append(EntitlementRevoked(who, g.revoked_at, g.grant_id, by, reason))  # type: ignore[arg-type]
+    for x in holdings.extensions:
+        releases = tuple(sorted(x.releases))
+        events.append(
+            ExtensionRecorded(
+                who,
+                x.created_at,
+                x.extension_id,
+                x.product,
+                releases,
+                x.starts_on,
+                x.ends_on,
+                x.created_by,
+            )
+        )
+        events += [
+            ExtensionStatusChanged(who, c.at, x.extension_id, c.status.value, c.by, c.reason)
+            for c in x.status_changes
+        ]
+    return events
+
+
+def save_holdings(
+    store: Store, holdings: CustomerEntitlements, *, key: bytes | None = None
+) -> None:
+    """Store ``holdings`` straight into ``store`` with the audit entries that record them
+    (:func:`audit_events`, in the ledger ``entitlements`` keyed with ``key``)."""
+    ledger = Ledger("entitlements", key=key)
+    with store.transaction() as tx:
+        StoredHoldings(tx).save(holdings)
+        for event in audit_events(holdings):
+            ledger.append(tx, event.subject, event.event_name(), event.payload(), event.at)
 
 
 def make_store(kind: str, tmp_path: Path) -> Store:

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import attrs
 import pytest
+from entitlements_helpers import save_holdings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
@@ -33,7 +34,6 @@ from symprogram.entitlements import (
     Reader,
 )
 from symprogram.entitlements import rules as entitlement_rules
-from symprogram.entitlements.storage import StoredHoldings
 from symprogram.errors import SymprogramError
 from symprogram.persistence import Transaction
 from symprogram.storage.memory import MemoryStore
@@ -270,8 +270,7 @@ def test_remembered_answers_are_the_answers_worked_out_afresh(
 ) -> None:
     catalogue = with_document(document)
     store, clock, counting, warm, reference = services(catalogue, FixedClock(_SPAN[0]))
-    with store.transaction() as tx:
-        StoredHoldings(tx).save(holdings)
+    save_holdings(store, holdings)  # with the audit entries that record them
     handbook = catalogue.document(HANDBOOK)
     assert handbook is not None
     calls: list[tuple[Reader | None, Document | str, Any]] = []
@@ -350,8 +349,7 @@ def test_questions_that_differ_in_one_part_are_remembered_apart(
     catalogue = with_document(document)
     rig = services(catalogue, FixedClock(at))
     store, warm, reference = rig.store, rig.warm, rig.reference
-    with store.transaction() as tx:
-        StoredHoldings(tx).save(holdings)
+    save_holdings(store, holdings)  # with the audit entries that record them
     handbook = catalogue.document(HANDBOOK)
     assert handbook is not None
     grid = [

@@ -141,9 +141,9 @@ def test_an_older_candidate_row_put_back_is_reported(
 def test_older_holdings_put_back_are_reported(
     make_program: ProgramFactory, tmp_path: Path, change: str, version: bool
 ) -> None:
-    """Holdings put back from before a cancellation (or revocation) give
-    ``active_agreement`` again; the audit's ``verify`` and ``verify_all`` and
-    ``program.verify_all`` report ``aggregate_mismatch`` naming the record."""
+    """Holdings put back from before a cancellation (or revocation) are not decided
+    with (``record_corrupt``, naming the record); the audit's ``verify`` and
+    ``verify_all`` and ``program.verify_all`` report ``aggregate_mismatch`` naming it."""
     path = db_path(tmp_path)
     with make_program("sqlite", ledger_key=KEY) as program:
         ents = program.entitlements
@@ -159,8 +159,11 @@ def test_older_holdings_put_back_are_reported(
     put_back(path, HOLDINGS, "C-1", backup, version=version)
     with make_program("sqlite", ledger_key=KEY) as program:
         ents = program.entitlements
-        decision = ents.support_decision("C-1", "NetBackup")
-        assert decision.allowed
+        with pytest.raises(IntegrityError) as raised:
+            ents.support_decision("C-1", "NetBackup")
+        assert "record_corrupt" == raised.value.code
+        [(_, _, field)] = expected
+        assert {"kind": HOLDINGS, "key": "C-1", "field": field} == raised.value.details
         assert expected == fields(ents.verify("C-1"))
         assert ["C-1"] == [f.subject for f in ents.verify_all()]
         assert {"entitlements:C-1": {"aggregate_mismatch"}} == failed_subjects(program)

@@ -14,15 +14,17 @@ from datetime import datetime
 from functools import partial
 
 from symprogram._anchors import SaidEntries
-from symprogram._checks import check_found, check_text
+from symprogram._checks import check_text
 from symprogram.clock import Clock, ensure_utc, read_clock
 from symprogram.decisions import Decision
 from symprogram.entitlements import rules
+from symprogram.entitlements._rules_anchors import Instants
 from symprogram.entitlements.models import (
     MAX_TEXT,
     Agreement,
     CustomerEntitlements,
     EntitlementCatalogue,
+    Grant,
     SupportCase,
     SupportExtension,
 )
@@ -32,6 +34,7 @@ from symprogram.entitlements.storage import (
     StoredCases,
     StoredHoldings,
     StoredLifecycles,
+    audit_entries,
 )
 from symprogram.errors import NotFound, ValidationError
 from symprogram.events import DomainEvent, Ledger, Subscriptions
@@ -71,8 +74,36 @@ class _Base:
     def _customer(customer_id: object) -> str:
         return check_text(customer_id, "customer_id", limit=MAX_TEXT)
 
-    def _read_holdings(self, tx: Transaction, customer_id: str) -> CustomerEntitlements | None:
-        return self._reader.read(tx, customer_id)
+    def _read_holdings(
+        self, tx: Transaction, customer_id: str, *, token: object = None
+    ) -> CustomerEntitlements | None:
+        """The holdings a decision decides with (``None``: none stored), only if they
+        are as the customer's audit says (compared once per stored version and audit
+        head, see :class:`~symprogram.entitlements.storage.HoldingsReader`; ``token``:
+        the store's change token read before ``tx`` was opened).
+
+        Raises:
+            IntegrityError: ``record_corrupt``.
+        """
+        return self._reader.read(tx, customer_id, token=token)
+
+    def _audit_of(self, tx: Transaction, customer_id: str) -> tuple[SaidEntries, Instants]:
+        """The customer's audit entries, as ``(kind, data)`` pairs, and their instants."""
+        return audit_entries(self._ledger, tx, customer_id)
+
+    def _anchored_holdings(self, tx: Transaction, customer_id: str) -> CustomerEntitlements:
+        """The customer's holdings read locked (an empty record if none is stored), if
+        they are as the customer's audit says (one read of it, after the lock: every
+        writer of the holdings locks them first, so the audit holds each change of
+        them committed before; :func:`~symprogram.entitlements.rules.require_holdings_anchored`).
+
+        Raises:
+            IntegrityError: ``record_corrupt``.
+        """
+        holdings = self._holdings_for(tx, customer_id, for_update=True)
+        if holdings.version == 0:  # none stored: nothing to decide with, nothing forged
+            return holdings
+        return rules.require_holdings_anchored(holdings, *self._audit_of(tx, customer_id))
 
     @staticmethod
     def _holdings_for(
@@ -89,10 +120,13 @@ class _Base:
 
         Raises:
             PermissionDenied: the first reason (``agreement_expired``, ...).
+            IntegrityError: the holdings are not as the customer's audit says
+                (``record_corrupt``).
         """
         # read locked: a cancellation or suspension racing this waits for it, or is
-        # seen (a server's READ COMMITTED would let it commit in between)
-        holdings = self._holdings_for(tx, case.customer_id, for_update=True)
+        # seen (a server's READ COMMITTED would let it commit in between); and only
+        # holdings as the audit says them decide
+        holdings = self._anchored_holdings(tx, case.customer_id)
         coverage = self._coverage(tx, holdings, case.product, case.release, at)
         rules.require_support(coverage, case)
 
@@ -145,41 +179,48 @@ class _Base:
         self, tx: Transaction, holdings: CustomerEntitlements, agreement_id: str
     ) -> Agreement:
         """The agreement ``agreement_id`` of ``holdings`` (read locked, or in a read-only
-        unit of work), if it is one the
-        customer's audit recorded, with the status the audit gives it
-        (:func:`~symprogram.entitlements.rules.agreement_anchored`): one read of the
-        audit. An agreement written into the holdings by hand (with an
+        unit of work), if it is the one the customer's audit recorded, field by field
+        and with the status changes the audit gives it
+        (:func:`~symprogram.entitlements.rules.require_agreement_anchored`): one read of
+        the audit. An agreement written into the holdings by hand (with an
         ``entitlements_agreement_id`` index entry of its own or not) or put back from
         before a later entry (a cancelled agreement put back as active) is refused as
-        absent, as a case is.
+        absent, as a case is; one the audit recorded, edited in place (its level, days,
+        products, a status change's instant), is refused as corrupt.
 
         Raises:
             NotFound: ``agreement_not_found``.
+            IntegrityError: ``record_corrupt``.
         """
         found = rules.held_agreement(holdings, agreement_id)
-        said = self._audit_says(tx, holdings.customer_id, partial(rules.agreement_anchored, found))
-        return check_found(
-            found if said else None,
-            f"no agreement {agreement_id!r}",
-            field="agreement_id",
-            code="agreement_not_found",
-        )
+        return rules.require_agreement_anchored(found, *self._audit_of(tx, holdings.customer_id))
 
     def _recorded_extension(
         self, tx: Transaction, holdings: CustomerEntitlements, extension_id: str
     ) -> SupportExtension:
-        """The support extension ``extension_id`` of ``holdings``, if its customer's audit
-        recorded it with its status (:func:`~symprogram.entitlements.rules.extension_anchored`),
-        as :meth:`_recorded_agreement`.
+        """The support extension ``extension_id`` of ``holdings``, if it is the one its
+        customer's audit recorded
+        (:func:`~symprogram.entitlements.rules.require_extension_anchored`), as
+        :meth:`_recorded_agreement`.
 
         Raises:
             NotFound: ``extension_not_found``.
+            IntegrityError: ``record_corrupt``.
         """
         found = rules.held_extension(holdings, extension_id)
-        said = self._audit_says(tx, holdings.customer_id, partial(rules.extension_anchored, found))
-        return check_found(
-            found if said else None,
-            f"no extension {extension_id!r}",
-            field="extension_id",
-            code="extension_not_found",
-        )
+        return rules.require_extension_anchored(found, *self._audit_of(tx, holdings.customer_id))
+
+    def _recorded_grant(
+        self, tx: Transaction, holdings: CustomerEntitlements, grant_id: object
+    ) -> Grant:
+        """The grant ``grant_id`` of ``holdings`` (read locked), if it is the one its
+        customer's audit granted (:func:`~symprogram.entitlements.rules.require_grant_anchored`),
+        as :meth:`_recorded_agreement`.
+
+        Raises:
+            ValidationError: not an identifier (``invalid_grant_id``).
+            NotFound: ``grant_not_found``.
+            IntegrityError: ``record_corrupt``.
+        """
+        found = rules.held_grant(holdings, grant_id)
+        return rules.require_grant_anchored(found, *self._audit_of(tx, holdings.customer_id))

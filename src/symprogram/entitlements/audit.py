@@ -82,12 +82,13 @@ def _holdings_anchor_check(
     """
     holdings = StoredHoldings(tx).find(subject)
     pairs = [(entry.kind, entry.data) for entry in entries]
+    instants = [entry.at for entry in entries]
     stored = StoredCases(tx)
     cases = {c: case for c in sorted(rules.named_cases(pairs)) if (case := stored.find(c))}
     said = rules.said_owned_ids(pairs)
     owners = {(index, i): tx.index_get(index, i) for index, ids in said.items() for i in ids}
     differences = (
-        *rules.holdings_differences(subject, holdings, pairs),
+        *rules.holdings_differences(subject, holdings, pairs, instants),
         *rules.owner_index_differences(subject, said, owners),
         *rules.cases_differences(subject, pairs, cases),
     )

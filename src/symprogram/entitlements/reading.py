@@ -2,7 +2,10 @@
 
 The decision methods are a hot path: the catalogue is indexed once, language
 choices are kept per (document, languages), and a customer's holdings are one
-record read in one read-only unit of work (decoded once per version). On a store
+record read in one read-only unit of work (decoded once per version, and compared
+with the customer's audit once per version and audit head: holdings that are not
+as the audit says are refused with ``IntegrityError`` ``record_corrupt``, see
+:class:`~symprogram.entitlements.storage.HoldingsReader`). On a store
 with a change token, :meth:`Reading.decide` also remembers its answers in a
 :class:`~symprogram._memo.TokenMemo` while the store is unchanged, each for the
 window of instants it holds over
@@ -148,6 +151,10 @@ class Reading(_Base):
         Raises:
             NotFound: unknown document (``document_not_found``).
             ValidationError: a bad reader, instant or language list.
+            IntegrityError: the reader's stored holdings are not as the customer's
+                audit says (``record_corrupt``): a record written in, put back or
+                edited by hand (a higher level, a later end date, another product)
+                is never decided with.
 
         On a store with a change token (the in-memory store) a repeated question
         is answered from memory while nothing has been committed since and the
@@ -204,8 +211,10 @@ class Reading(_Base):
         holdings = None
         rule = doc.rule_at(instant)[0]
         if who.customer_id is not None and rule.access is Access.ENTITLEMENT:
+            # the token read before the holdings and the audit (the memo's, if any)
+            read_at = self._memo.token() if token is None else token
             with self._store.transaction(readonly=True) as tx:
-                holdings = self._read_holdings(tx, who.customer_id)
+                holdings = self._read_holdings(tx, who.customer_id, token=read_at)
         allowed, reasons, hint, _ = rules.access_decision(
             self._catalogue, doc, who, holdings, instant
         )
@@ -240,13 +249,16 @@ class Reading(_Base):
 
         Raises:
             ValidationError: a bad reader, instant or language list.
+            IntegrityError: the reader's stored holdings are not as the customer's
+                audit says (``record_corrupt``), as :meth:`decide`.
         """
         instant = self._instant(at)
         who = rules.reader_of(reader)
         holdings = None
         if who.customer_id is not None:
+            token = self._memo.token()  # read before the holdings and the audit
             with self._store.transaction(readonly=True) as tx:
-                holdings = self._read_holdings(tx, who.customer_id)
+                holdings = self._read_holdings(tx, who.customer_id, token=token)
         result = []
         for doc in self._catalogue.documents:
             allowed, reasons, hint, _ = rules.access_decision(
@@ -272,14 +284,20 @@ class Reading(_Base):
         The Enterprise Support page: "Support Services ... for Software covered
         under active Support Agreements"; older releases past end of standard support need a support
         extension covering those dates.
+
+        Raises:
+            ValidationError: a bad customer id, product, release or instant.
+            IntegrityError: the customer's stored holdings are not as its audit says
+                (``record_corrupt``), as :meth:`decide`.
         """
         instant = self._instant(at)
         customer = self._customer(customer_id)
         check_text(product, "product", limit=MAX_TEXT)
         if release is not None:
             check_text(release, "release", limit=MAX_TEXT)
+        token = self._memo.token()  # read before the holdings and the audit
         with self._store.transaction(readonly=True) as tx:
-            holdings = self._read_holdings(tx, customer)
+            holdings = self._read_holdings(tx, customer, token=token)
             return self._coverage(tx, holdings, product, release, instant)
 
     def telephone_support(

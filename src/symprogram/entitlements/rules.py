@@ -48,7 +48,8 @@ one re-exports: ``_rules_access`` for reading documents, ``_rules_holdings`` for
 what a customer's agreements and grants give, ``_rules_languages``
 for languages and telephone support, ``_rules_cases`` for support cases and
 remote sessions, ``_rules_remote`` for remote access as of an instant,
-``_rules_anchors`` for the stored holdings against the audit); the flows only
+``_rules_anchors`` for the stored holdings against the audit, ``_rules_case_anchors``
+for the stored support cases against it); the flows only
 load state, call these rules and save.
 
 Every decision about a document names the access rule applied in its ``rule``
@@ -70,6 +71,7 @@ from symprogram.decisions import Decision, Reason
 from symprogram.entitlements import (
     _rules_access,
     _rules_anchors,
+    _rules_case_anchors,
     _rules_cases,
     _rules_holdings,
     _rules_languages,
@@ -77,6 +79,7 @@ from symprogram.entitlements import (
 )
 from symprogram.entitlements._rules_access import *  # noqa: F403
 from symprogram.entitlements._rules_anchors import *  # noqa: F403
+from symprogram.entitlements._rules_case_anchors import *  # noqa: F403
 from symprogram.entitlements._rules_cases import *  # noqa: F403
 from symprogram.entitlements._rules_cases import model_or_error
 from symprogram.entitlements._rules_holdings import *  # noqa: F403
@@ -116,6 +119,7 @@ __all__ = [
     # The private rule modules' names, re-exported as each one declares them.
     *_rules_access.__all__,
     *_rules_anchors.__all__,
+    *_rules_case_anchors.__all__,
     *_rules_cases.__all__,
     *_rules_holdings.__all__,
     *_rules_languages.__all__,

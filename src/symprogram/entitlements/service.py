@@ -161,7 +161,7 @@ class EntitlementsService(
         self._settings = settings
         self._consent = remote_access_consent
         self._ledger = Ledger("entitlements", key=ledger_key)
-        self._reader = HoldingsReader(limit=settings.cache_limit)
+        self._reader = HoldingsReader(limit=settings.cache_limit, ledger=self._ledger)
         self._languages = LanguageCache(limit=settings.cache_limit)
         self._memo = TokenMemo(store, limit=settings.memo_limit)
 

@@ -5,13 +5,15 @@ and works on every adapter: :class:`StoredHoldings` (one record per customer:
 agreements, grants, extensions), :class:`StoredCases`, :class:`StoredLifecycles`,
 and :class:`RecordOwners`, the unique indexes from agreement and extension ids to
 the customer holding them. :class:`HoldingsReader` is the hot-path reader of the
-decision methods, which decodes a customer's record once per stored version.
+decision methods, which decodes a customer's record once per stored version and
+compares it with the customer's audit once per stored version and audit head.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Generic, TypeVar
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -23,13 +25,16 @@ from symprogram.entitlements.models import (
     SupportCase,
 )
 from symprogram.entitlements.ports import CASE_KIND, HOLDINGS_KIND, LIFECYCLE_KIND
-from symprogram.entitlements.rules import require_new_id
+from symprogram.entitlements.rules import require_holdings_anchored, require_new_id
+from symprogram.errors import ValidationError
+from symprogram.ledger import Ledger
 from symprogram.persistence import Record, Repository, Transaction, decode_stored
 from symprogram.serialization import make_converter
 
 __all__ = [
     "HoldingsReader",
     "RecordOwners",
+    "audit_entries",
     "StoredCases",
     "StoredHoldings",
     "StoredLifecycles",
@@ -159,43 +164,121 @@ class RecordOwners:
         )
 
 
+@attrs.frozen
+class _Held:
+    """A customer's holdings as last read: the stored text, the decoded record, the
+    text of the audit's stream head it was found anchored under (``None``: no head;
+    :data:`_UNCHECKED`: not compared) and the change token read before (``None``:
+    none; :data:`_UNCHECKED`: not remembered yet)."""
+
+    data: str
+    holdings: CustomerEntitlements
+    head: object
+    token: object
+
+
+_UNCHECKED = object()
+
+
 class HoldingsReader:
-    """Reads holdings for the decision methods, decoding each stored version once.
+    """Reads holdings for the decision methods, decoding each stored version once and
+    comparing it with the customer's audit once per stored version and audit head.
+
+    With a ``ledger`` (the customer's audit), the holdings are what the decisions
+    decide with only once they are as the audit says, field by field
+    (:func:`~symprogram.entitlements.rules.require_holdings_anchored`): the audit's
+    entries are read and replayed the first time a stored version of the holdings is
+    read beside a given head of the customer's audit stream, and the answer is
+    remembered. Later reads compare the stored text and the head's (one more point
+    read), and, under the change token the answer was found under (nothing
+    committed since), not even the head.
 
     Thread-safe; remembers at most ``limit`` customers (then starts afresh).
     """
 
-    def __init__(self, *, limit: int) -> None:
+    def __init__(self, *, limit: int, ledger: Ledger | None = None) -> None:
         self._limit = limit
-        self._decoded: dict[str, tuple[str, CustomerEntitlements]] = {}
+        self._ledger = ledger
+        self._decoded: dict[str, _Held] = {}
         self._lock = threading.Lock()
 
-    def read(self, tx: Transaction, customer_id: str) -> CustomerEntitlements | None:
-        """The customer's holdings, or ``None``.
+    def read(
+        self, tx: Transaction, customer_id: str, *, token: object = None
+    ) -> CustomerEntitlements | None:
+        """The customer's holdings, or ``None`` (none are stored).
+
+        Args:
+            tx: a unit of work.
+            customer_id: the customer.
+            token: the store's change token read before ``tx`` was opened (``None``:
+                none; the audit's head is then read every time).
 
         Raises:
-            IntegrityError: the stored record cannot be decoded (``record_corrupt``).
+            IntegrityError: the stored record cannot be decoded, or is not as the
+                customer's audit says (``record_corrupt``).
         """
         record = tx.load(HOLDINGS_KIND, customer_id)
         if record is None:
             return None
-        cached = self._decoded.get(customer_id)
-        if cached is not None and cached[0] == record.data and cached[1].version == record.version:
-            return cached[1]
-        decoded = decode_stored(
-            record.data,
-            CustomerEntitlements,
-            kind=HOLDINGS_KIND,
-            key=customer_id,
-            converter=_CONVERTER,
-            identity=_holdings_key,
-        )
-        holdings = attrs.evolve(decoded, version=record.version)
+        held = self._decoded.get(customer_id)
+        if held is None or held.data != record.data or held.holdings.version != record.version:
+            holdings = attrs.evolve(
+                decode_stored(
+                    record.data,
+                    CustomerEntitlements,
+                    kind=HOLDINGS_KIND,
+                    key=customer_id,
+                    converter=_CONVERTER,
+                    identity=_holdings_key,
+                ),
+                version=record.version,
+            )
+            held = _Held(record.data, holdings, _UNCHECKED, _UNCHECKED)
+        elif token is not None and held.token == token and held.head is not _UNCHECKED:
+            return held.holdings  # anchored under this token: nothing committed since
+        ledger = self._ledger
+        head = _UNCHECKED if ledger is None else _anchored_head(ledger, tx, held)
+        if held.token is not _UNCHECKED and held.head == head and held.token == token:
+            return held.holdings  # remembered as it is (a store without a change token)
         with self._lock:
             if len(self._decoded) >= self._limit:
                 self._decoded.clear()
-            self._decoded[customer_id] = (record.data, holdings)
-        return holdings
+            self._decoded[customer_id] = _Held(record.data, held.holdings, head, token)
+        return held.holdings
+
+
+def _anchored_head(ledger: Ledger, tx: Transaction, held: _Held) -> object:
+    """The text of the audit head the holdings ``held`` are anchored under, after
+    comparing them with the audit's entries unless ``held`` was under that head.
+
+    Raises:
+        IntegrityError: ``record_corrupt``.
+    """
+    customer_id = held.holdings.customer_id
+    try:
+        found = tx.load(Ledger.HEAD_KIND, ledger.stream(customer_id))
+    except ValidationError:  # a customer ID no stream can have: nobody recorded it
+        found = None
+    head = None if found is None else found.data
+    if held.head is _UNCHECKED or held.head != head:
+        require_holdings_anchored(held.holdings, *audit_entries(ledger, tx, customer_id))
+    return head
+
+
+def audit_entries(
+    ledger: Ledger, tx: Transaction, customer_id: str
+) -> tuple[list[tuple[str, dict[str, Any] | None]], list[datetime]]:
+    """The ``(kind, data)`` pairs of the customer's audit entries and their instants,
+    oldest first (none for a customer ID no stream can have).
+
+    Raises:
+        IntegrityError: an entry cannot be read (``ledger_corrupt``).
+    """
+    try:
+        entries = ledger.entries(tx, customer_id)
+    except ValidationError:
+        return [], []
+    return [(e.kind, e.data) for e in entries], [e.at for e in entries]
 
 
 def _holdings_key(holdings: CustomerEntitlements) -> str:

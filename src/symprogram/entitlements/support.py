@@ -86,16 +86,23 @@ class Grants(_Base):
     def revoke_entitlement(self, customer_id: str, grant_id: str, *, by: str, reason: str) -> Grant:
         """Revoke a grant from now on; decisions as of earlier instants are unchanged.
 
+        Only a grant the customer's audit granted, as it granted it, is revoked (one
+        read of that audit, after the holdings are read locked): one written into the
+        holdings by hand or put back from before a revocation is refused as absent
+        (``grant_not_found``), one edited in place (its level, days, products) as
+        corrupt, and nothing is written.
+
         Raises:
             NotFound: ``grant_not_found``.
             IllegalTransition: already revoked (``grant_revoked``).
+            IntegrityError: the grant is not as the audit granted it (``record_corrupt``).
         """
         customer = self._customer(customer_id)
         check_text(grant_id, "grant_id", limit=MAX_TEXT)
         now = self._now()
         with self._store.transaction() as tx:
             holdings = self._holdings_for(tx, customer, for_update=True)
-            grant = rules.held_grant(holdings, grant_id)
+            grant = self._recorded_grant(tx, holdings, grant_id)
             revoked = rules.revoke_grant(grant, at=now, by=by, reason=reason)
             StoredHoldings(tx).save(rules.replace_in(holdings, revoked))
             self._record(tx, EntitlementRevoked(customer, now, grant_id, by, reason))
@@ -188,15 +195,17 @@ class Extensions(_Base):
     def cancel_extension(self, extension_id: str, *, by: str, reason: str) -> SupportExtension:
         """Cancel a support extension from now on.
 
-        Only an extension the customer's audit recorded, with the status the audit
-        gives it, is cancelled (one read of that audit): one written into the
-        holdings by hand (with an ``entitlements_extension_id`` index entry of its own
-        or not) or put back from before a later entry is refused as absent, writing
-        nothing.
+        Only an extension the customer's audit recorded, as it recorded it and with
+        the status changes it gives it, is cancelled (one read of that audit): one
+        written into the holdings by hand (with an ``entitlements_extension_id`` index
+        entry of its own or not) or put back from before a later entry is refused as
+        absent, one edited in place (its releases, days) as corrupt, writing nothing.
 
         Raises:
             NotFound: ``extension_not_found``.
             IllegalTransition: already cancelled (``extension_cancelled``).
+            IntegrityError: the extension is not as the audit recorded it
+                (``record_corrupt``).
         """
         now = self._now()
         with self._store.transaction() as tx:
@@ -236,12 +245,17 @@ class Cases(_Base):
     ) -> SupportCase:
         """Open a support case; the customer must be entitled to support for the product now.
 
+        The coverage is decided with the customer's holdings read locked (an
+        agreement change racing this waits for it, or is seen) and only once they are
+        as the customer's audit says, field by field (one read of it).
+
         Raises:
             ValidationError: a bad field (``invalid_severity``, ...).
             PermissionDenied: not entitled; the code is the first reason
                 (``no_active_agreement``, ``extension_required``, ...), the
                 details list every reason.
             Conflict: the case id is taken (``entitlements_case_exists``).
+            IntegrityError: the holdings are not as the audit says (``record_corrupt``).
         """
         customer = self._customer(customer_id)
         now = self._now()
@@ -256,7 +270,7 @@ class Cases(_Base):
             by=by,
         )
         with self._store.transaction() as tx:
-            holdings = self._read_holdings(tx, customer)
+            holdings = self._anchored_holdings(tx, customer)
             rules.require_support(self._coverage(tx, holdings, product, release, now), case)
             saved = StoredCases(tx).add(case)
             tx.index_delete(CASE_INDEX, case_id)  # a stale entry: the case ID is new
