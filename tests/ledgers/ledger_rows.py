@@ -17,12 +17,18 @@ from contextlib import closing
 from typing import Any
 
 import attrs
+import pytest
 
 from symprogram import Program
+from symprogram._anchors import AggregateMismatch
+from symprogram.errors import IntegrityError
 from symprogram.events import Ledger, _chain_body
 from symprogram.serialization import canonical_json
 from symprogram.storage.memory import MemoryStore
 from symprogram.storage.sqlite import SQLiteStore
+
+#: The record kind of a stored disclosure.
+DISCLOSURE = "award_disclosure"
 
 Rows = list[tuple[int, str]]
 
@@ -147,22 +153,46 @@ class LedgerRows:
             self.put_record(kind, key, data)
 
 
-def without_credential_digests(program: Program, cid: str) -> None:
-    """Make ``cid`` an account from before credential digests were recorded: its history
-    rewritten as such a build wrote it (the same entries, at the same instants, with no
-    ``credential_digest``; with the program's key, so it verifies) and its candidate's
-    ``credential_digest`` set to null."""
+def history_without(program: Program, cid: str, field: str) -> None:
+    """Rewrite ``cid``'s history as a build that did not record ``field`` wrote it: the
+    same entries, at the same instants, with no ``field`` in their data (with the
+    program's key, so it verifies)."""
     rows = LedgerRows(program)
     entries = program.history.history(cid)
     stream = f"history:{cid}"
     rows.put_stream(stream, [])
     rows.put_head(stream, None)
     items = [
-        (e.kind, {k: v for k, v in (e.data or {}).items() if k != "credential_digest"}, e.at)
-        for e in entries
+        (e.kind, {k: v for k, v in (e.data or {}).items() if k != field}, e.at) for e in entries
     ]
     with program.store.transaction() as tx:
         program.history.ledger.append_many(tx, cid, items)
+
+
+def disclosure_refused(program: Program, code: str, did: str) -> None:
+    """``verify_disclosure(code)`` refuses the stored disclosure ``did`` (``record_corrupt``)."""
+    with pytest.raises(IntegrityError) as raised:
+        program.awards.verify_disclosure(code)
+    assert "record_corrupt" == raised.value.code
+    assert {"kind": DISCLOSURE, "key": did} == raised.value.details
+
+
+def disclosure_mismatches(program: Program) -> set[tuple[str, str]]:
+    """``(disclosure ID, field)`` of every disclosure ``verify_all`` reports."""
+    return {
+        (p.key, p.field)
+        for failure in program.verify_all().failures
+        for p in failure.problems
+        if isinstance(p, AggregateMismatch) and p.kind == DISCLOSURE
+    }
+
+
+def without_credential_digests(program: Program, cid: str) -> None:
+    """Make ``cid`` an account from before credential digests were recorded: its history
+    rewritten as such a build wrote it (:func:`history_without` ``credential_digest``)
+    and its candidate's ``credential_digest`` set to null."""
+    history_without(program, cid, "credential_digest")
+    rows = LedgerRows(program)
     text = rows.get_record("candidate", cid)
     assert text is not None
     rows.put_record("candidate", cid, json.dumps({**json.loads(text), "credential_digest": None}))

@@ -23,7 +23,12 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ledger_rows import LedgerRows
+from ledger_rows import (
+    LedgerRows,
+    disclosure_mismatches,
+    disclosure_refused,
+    history_without,
+)
 
 from _programs import register_earned
 from symprogram import Program
@@ -61,22 +66,6 @@ def _swap_codes(program: Program, first: str, second: str) -> None:
         tx.index_put(CODE_INDEX, digests[first], second)
 
 
-def _refused(program: Program, code: str, did: str) -> None:
-    with pytest.raises(IntegrityError) as raised:
-        program.awards.verify_disclosure(code)
-    assert "record_corrupt" == raised.value.code
-    assert {"kind": KIND, "key": did} == raised.value.details
-
-
-def _fields(program: Program) -> set[tuple[str, str]]:
-    return {
-        (p.key, p.field)
-        for failure in program.verify_all().failures
-        for p in failure.problems
-        if isinstance(p, AggregateMismatch) and p.kind == KIND
-    }
-
-
 def test_two_codes_of_one_holder_swapped_are_refused_and_reported(program: Program) -> None:
     """The codes of a revoked and a live disclosure of one holder swapped: the revoked
     disclosure's code no longer answers with the live one's awards, the live code no
@@ -92,14 +81,14 @@ def test_two_codes_of_one_holder_swapped_are_refused_and_reported(program: Progr
 
     _swap_codes(program, d1, d2)
 
-    _refused(program, first.code, d2)  # the revoked code would show d2's awards
-    _refused(program, second.code, d1)
+    disclosure_refused(program, first.code, d2)  # the revoked code would show d2's awards
+    disclosure_refused(program, second.code, d1)
     with pytest.raises(IntegrityError):
         program.awards.verify_disclosure(first.code, recipient_email="r1@example.com")
     expected = {(d1, "code_digest"), (d2, "code_digest")}
     problems = program.history.verify(cid).problems
     assert expected == {(p.key, p.field) for p in problems if isinstance(p, AggregateMismatch)}
-    assert expected == _fields(program)
+    assert expected == disclosure_mismatches(program)
     with pytest.raises(IntegrityError):
         program.awards.disclosures_of(cid)
 
@@ -118,9 +107,9 @@ def test_codes_of_two_holders_swapped_show_neither_holder(program: Program) -> N
 
     _swap_codes(program, da, dg)
 
-    _refused(program, to_ada.code, dg)  # Grace's disclosure is not shown for Ada's code
-    _refused(program, to_grace.code, da)
-    assert {(da, "code_digest"), (dg, "code_digest")} == _fields(program)
+    disclosure_refused(program, to_ada.code, dg)  # Grace's disclosure is not shown for Ada's code
+    disclosure_refused(program, to_grace.code, da)
+    assert {(da, "code_digest"), (dg, "code_digest")} == disclosure_mismatches(program)
     assert {f"history:{ada}", f"history:{grace}"} == {
         f.subject for f in program.verify_all().failures
     }
@@ -148,28 +137,12 @@ def test_erasing_the_awards_then_the_person_keeps_the_code_anchored(program: Pro
     assert program.verify_all().ok
 
 
-def _as_previous_release(program: Program, cid: str) -> None:
-    """Rewrite ``cid``'s history as the previous release wrote it: the same entries,
-    with the program's key, and no ``code_digest`` in ``awards_published``."""
-    rows = LedgerRows(program)
-    entries = program.history.history(cid)
-    stream = f"history:{cid}"
-    rows.put_stream(stream, [])
-    rows.put_head(stream, None)
-    items = [
-        (e.kind, {k: v for k, v in (e.data or {}).items() if k != "code_digest"}, e.at)
-        for e in entries
-    ]
-    with program.store.transaction() as tx:
-        program.history.ledger.append_many(tx, cid, items)
-
-
 def test_disclosures_published_by_the_previous_release_keep_working(program: Program) -> None:
     """A history whose ``awards_published`` entries lack ``code_digest`` verifies and
     its disclosures' codes still answer (their codes are not compared)."""
     cid = register_earned(program, "ada@example.com")
     published = program.awards.publish(cid, [AWARD], "hr@example.com")
-    _as_previous_release(program, cid)
+    history_without(program, cid, "code_digest")
     assert program.verify_all().ok
     view = program.awards.verify_disclosure(published.code, recipient_email="hr@example.com")
     assert [AWARD] == [a.award_id for a in view.awards]
