@@ -3,8 +3,10 @@
 :func:`make_converter` builds a fresh converter (never a shared mutable global):
 instants are ISO 8601 strings in UTC, dates ISO dates, candidate IDs their
 display form, enumerations their string values, tuples and frozensets JSON
-arrays (frozensets sorted, so the output is canonical), and a value where a
-union of models is expected carries its class under :data:`TAG`
+arrays (frozensets sorted, so the output is canonical), an error
+(:class:`~symprogram.errors.SymprogramError`) what its ``to_dict()`` gives (read
+back as the class it names), and a value where a union of models is expected
+carries its class under :data:`TAG`
 (``{"_type": "AllOf", ...}``), so that models of the same shape read back as
 themselves. :func:`dumps` and
 :func:`loads` use a module-private converter built once by
@@ -53,7 +55,7 @@ from cattrs.preconf.json import JsonConverter, configure_converter
 from symprogram import _codegen
 from symprogram._checks import shown
 from symprogram.clock import ensure_utc
-from symprogram.errors import CatalogueError, ValidationError
+from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 from symprogram.ids import CandidateId
 
 __all__ = [
@@ -119,6 +121,45 @@ def _enum_hook(cls: type[enum.Enum]) -> Callable[[Any, type], Any]:
             return cls(value)
 
     return structure
+
+
+def _is_error(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, SymprogramError)
+
+
+def _unstructure_error(error: SymprogramError) -> dict[str, Any]:
+    """An error as :meth:`SymprogramError.to_dict` describes it: class, code, message,
+    field and details (JSON-friendly by the errors' own contract)."""
+    return error.to_dict()
+
+
+def _error_classes(cls: type[SymprogramError]) -> dict[str, type[SymprogramError]]:
+    found = {cls.__name__: cls}
+    for sub in cls.__subclasses__():
+        found = {**_error_classes(sub), **found}
+    return found
+
+
+def _structure_error(value: Any, cls: type[SymprogramError]) -> SymprogramError:
+    """The error ``value`` (written by :func:`_unstructure_error`) describes, of class
+    ``cls`` or of the subclass of ``cls`` it names."""
+    kind = None
+    if isinstance(value, dict) and isinstance(value.get("message"), str):
+        name = value.get("error", cls.__name__)
+        kind = _error_classes(cls).get(name) if isinstance(name, str) else None
+    if (
+        kind is None
+        or not isinstance(value.get("field"), str | None)
+        or not isinstance(value.get("code"), str | None)
+        or not isinstance(value.get("details"), dict | None)
+    ):
+        raise ValidationError(f"not a {cls.__name__} error: {shown(value)}", code="invalid_data")
+    return kind(
+        value["message"],
+        field=value.get("field"),
+        code=value.get("code"),
+        details=value.get("details"),
+    )
 
 
 def _structure_date(value: Any, _: type) -> date:
@@ -330,6 +371,8 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
     conv.register_structure_hook(CandidateId, lambda v, _: _BY_TEXT[CandidateId](v))
     conv.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
     conv.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=float(v)))
+    conv.register_unstructure_hook_func(_is_error, _unstructure_error)
+    conv.register_structure_hook_func(_is_error, _structure_error)
 
     def _unstructure_frozenset(value: frozenset[Any]) -> list[Any]:
         items = [conv.unstructure(v) for v in value]

@@ -26,12 +26,15 @@ def test_a_value_json_cannot_hold_is_not_serializable(value: Any) -> None:
 
 
 @given(sps.candidates())
-def test_a_claim_outcome_with_its_refusal_is_not_serializable(candidate: Any) -> None:
-    """A refused claim's outcome holds the refusal (an exception): refused, not a TypeError."""
-    outcome = ClaimOutcome(candidate, refusal=Conflict("claimed", code="score_report_claimed"))
-    with pytest.raises(ValidationError) as info:
-        serialization.dumps(outcome)
-    assert "not_serializable" == info.value.code
+def test_a_claim_outcome_with_its_refusal_reads_back_as_itself(candidate: Any) -> None:
+    """A refused claim's outcome holds the refusal (an error): written as its class,
+    code, message, field and details, it reads back as an equal error of its class."""
+    refusal = Conflict("claimed", code="score_report_claimed", details={"incident_id": "INC-1"})
+    outcome = ClaimOutcome(candidate, refusal=refusal)
+    again = serialization.loads(serialization.dumps(outcome), ClaimOutcome)
+    assert outcome == again
+    assert type(refusal) is type(again.refusal)
+    assert refusal.to_dict() == again.refusal.to_dict()
 
 
 @given(sps.candidates())

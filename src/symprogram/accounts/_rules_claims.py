@@ -14,7 +14,11 @@ from symprogram.accounts import _text
 from symprogram.accounts._rules_credentials import rate_limit, rate_limited
 from symprogram.accounts._rules_incidents import file_incident, open_incident
 from symprogram.accounts._rules_lifecycle import report_erased
-from symprogram.accounts.events import ScoreReportClaimed, ScoreReportClaimRefused
+from symprogram.accounts.events import (
+    IncidentOpened,
+    ScoreReportClaimed,
+    ScoreReportClaimRefused,
+)
 from symprogram.accounts.models import (
     AccountStatus,
     Candidate,
@@ -24,8 +28,7 @@ from symprogram.accounts.models import (
     ScoreReport,
 )
 from symprogram.decisions import Decision, Reason
-from symprogram.errors import Conflict, PermissionDenied, ValidationError
-from symprogram.events import DomainEvent
+from symprogram.errors import Conflict, PermissionDenied, SymprogramError, ValidationError
 
 __all__ = [
     "ClaimOutcome",
@@ -136,24 +139,35 @@ def claim_report(report: ScoreReport, candidate_id: str, at: datetime) -> ScoreR
     return attrs.evolve(report, claimed_by=candidate_id, claimed_at=at)
 
 
+def _error_key(error: SymprogramError | None) -> object:
+    """What an error is compared by: its class, code, message, field and details."""
+    if error is None:
+        return None
+    return (type(error), error.code, error.message, error.field, error.details)
+
+
 @attrs.frozen
 class ClaimOutcome:
     """What a claim changes: the claimed report, or a refusal that opened an incident.
+
+    Written as JSON it reads back as itself (``serialization.dumps`` / ``loads``):
+    each event with its class, the refusal as its code, message, field and details.
 
     Attributes:
         candidate: the claimant's account afterwards.
         report: the claimed report to save, or ``None`` when refused.
         incident: the incident opened for the claimant when another account had
             claimed the report, else ``None``.
-        events: the history entries to append.
-        refusal: the error to raise once the incident is committed, else ``None``.
+        events: the history entries to append (of the classes a claim records).
+        refusal: the error to raise once the incident is committed, else ``None``
+            (two outcomes compare it by class, code, message, field and details).
     """
 
     candidate: Candidate
     report: ScoreReport | None = None
     incident: Incident | None = None
-    events: tuple[DomainEvent, ...] = ()
-    refusal: Conflict | None = None
+    events: tuple[ScoreReportClaimed | ScoreReportClaimRefused | IncidentOpened, ...] = ()
+    refusal: Conflict | None = attrs.field(default=None, eq=_error_key, hash=False)
 
 
 def _check_claimant(

@@ -72,7 +72,19 @@ def _check_setting(field: str, value: object, default: object) -> None:
         )
 
 
-@attrs.frozen
+def _setting(_instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+    """The validator of every setting: :func:`_check_setting` of that field alone."""
+    _check_setting(attribute.name, value, attribute.default)
+
+
+def _each_checked(
+    _cls: type, fields: list[attrs.Attribute[object]]
+) -> list[attrs.Attribute[object]]:
+    """Give every field of the settings the validator :func:`_setting`."""
+    return [field.evolve(validator=_setting) for field in fields]
+
+
+@attrs.frozen(field_transformer=_each_checked)
 class AccountsSettings:
     """Tunables of the accounts context, with sensible defaults (formerly ``AccountSettings``).
 
@@ -136,10 +148,6 @@ class AccountsSettings:
     incident_reopen_window: timedelta = timedelta(days=14)
     password_min_length: int = 10
     stand_in_pool: int = 256
-
-    def __attrs_post_init__(self) -> None:
-        for field in attrs.fields(type(self)):
-            _check_setting(field.name, getattr(self, field.name), field.default)
 
 
 class AccountsService(

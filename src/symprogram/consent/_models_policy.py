@@ -345,7 +345,7 @@ class CoBrandedSite:
     partners: tuple[str, ...] = attrs.field(converter=_items)
 
 
-def _policy_version(_instance: object, _attribute: object, value: object) -> None:
+def _policy_version(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, str) or not _VERSION.fullmatch(value):
         raise ValidationError(
             f"not a policy version: {shown(value)}", field="version", code="invalid_version"

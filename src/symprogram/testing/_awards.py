@@ -17,7 +17,7 @@ import types
 import typing
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import attrs
 from hypothesis import strategies as st
@@ -25,7 +25,14 @@ from hypothesis import strategies as st
 from symprogram.awards import events as _events
 from symprogram.awards import models
 from symprogram.errors import ValidationError
-from symprogram.testing._base import build, check_overrides, derived, instants, is_count
+from symprogram.testing._base import (
+    build,
+    check_range,
+    composite,
+    derived,
+    instants,
+    is_count,
+)
 
 __all__ = [
     "award_catalogues",
@@ -60,39 +67,6 @@ T = TypeVar("T")
 
 _LO = datetime(2005, 1, 1, tzinfo=UTC)
 _HI = datetime(2030, 1, 1, tzinfo=UTC)
-
-
-def _st(value: Any) -> st.SearchStrategy[Any]:
-    return value if isinstance(value, st.SearchStrategy) else st.just(value)
-
-
-def _composite(
-    cls: type[T],
-    overrides: dict[str, Any],
-    defaults: Callable[[Callable[[str, st.SearchStrategy[Any]], Any]], dict[str, Any]],
-) -> st.SearchStrategy[T]:
-    """Build ``cls`` drawing each field from its override or from ``defaults``' strategy.
-
-    ``defaults`` receives ``pick(name, default_strategy)`` and returns each field's
-    default: a strategy, drawn (or the field's override) in order, or a value it
-    already drew with ``pick`` (so that later defaults may depend on earlier draws).
-    """
-    check_overrides(cls, [a.name for a in attrs.fields(cast(Any, cls))], overrides)
-
-    @st.composite
-    def strategy(draw: st.DrawFn) -> T:
-        def pick(name: str, default: st.SearchStrategy[Any]) -> Any:
-            return draw(_st(overrides[name]) if name in overrides else default)
-
-        fields = defaults(pick)
-        return cls(
-            **{
-                name: pick(name, value) if isinstance(value, st.SearchStrategy) else value
-                for name, value in fields.items()
-            }
-        )
-
-    return strategy()
 
 
 _ident = st.from_regex(r"[a-z][a-z0-9]{1,8}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
@@ -185,22 +159,44 @@ def _requirements(
 
 
 def exam_definitions(**overrides: Any) -> st.SearchStrategy[models.ExamDefinition]:
-    """Strategy for :class:`ExamDefinition` (never retired unless overridden)."""
+    """Strategy for :class:`ExamDefinition` (never retired unless overridden), with
+    ``0 <= pass_score <= max_score`` and ``max_score > 0``, as a catalogue has them.
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``max_score`` below 1, or a
+            plain ``pass_score`` below 0 or above a plain ``max_score``.
+    """
+    check_range(models.ExamDefinition, overrides, "max_score", 1, why="a highest score is positive")
+    check_range(
+        models.ExamDefinition,
+        overrides,
+        "pass_score",
+        0,
+        overrides.get("max_score"),
+        why="a pass score is from 0 to the highest score",
+    )
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
-        max_score = pick("max_score", st.integers(1, 1000))
+        if "pass_score" in overrides:  # the highest score is drawn from the pass score up
+            pass_score = pick("pass_score", st.nothing())
+            low = max(1, pass_score) if is_count(pass_score) else 1
+            max_score = pick("max_score", st.integers(low, max(low, 1000)))
+        else:
+            max_score = pick("max_score", st.integers(1, 1000))
+            ok = is_count(max_score) and max_score >= 0
+            pass_score = st.integers(0, max_score) if ok else st.just(0)
         return {
             "code": _ident,
             "title": _words,
             "versions": st.lists(st.sampled_from(["1", "2", "3"]), unique=True).map(tuple),
-            "pass_score": st.integers(0, max_score),
+            "pass_score": pass_score,
             "max_score": max_score,
             "credits": st.integers(0, 30),
             "retired_on": st.none(),
             "replaced_by": st.none(),
         }
 
-    return _composite(models.ExamDefinition, overrides, fields)
+    return composite(models.ExamDefinition, overrides, fields)
 
 
 def award_definitions(**overrides: Any) -> st.SearchStrategy[models.AwardDefinition]:
@@ -223,7 +219,7 @@ def award_definitions(**overrides: Any) -> st.SearchStrategy[models.AwardDefinit
             "kit": st.booleans(),
         }
 
-    return _composite(models.AwardDefinition, overrides, fields)
+    return composite(models.AwardDefinition, overrides, fields)
 
 
 def _days(n: int) -> timedelta:
@@ -295,7 +291,7 @@ def exam_results(**overrides: Any) -> st.SearchStrategy[models.ExamResult]:
             "recorded_at": _later(taken, 0, 10**6, "seconds"),
         }
 
-    return _composite(models.ExamResult, overrides, fields)
+    return composite(models.ExamResult, overrides, fields)
 
 
 def renewals(**overrides: Any) -> st.SearchStrategy[models.Renewal]:
@@ -310,7 +306,7 @@ def renewals(**overrides: Any) -> st.SearchStrategy[models.Renewal]:
             "via": st.none() | _ident,
         }
 
-    return _composite(models.Renewal, overrides, fields)
+    return composite(models.Renewal, overrides, fields)
 
 
 def award_grants(**overrides: Any) -> st.SearchStrategy[models.AwardGrant]:
@@ -350,7 +346,7 @@ def award_grants(**overrides: Any) -> st.SearchStrategy[models.AwardGrant]:
             "reminded_expiry": st.none() | st.sampled_from(expiries) if expiries else st.none(),
         }
 
-    return _composite(models.AwardGrant, overrides, fields)
+    return composite(models.AwardGrant, overrides, fields)
 
 
 def candidate_awards(**overrides: Any) -> st.SearchStrategy[models.CandidateAwards]:
@@ -421,7 +417,7 @@ def award_holdings(**overrides: Any) -> st.SearchStrategy[models.AwardHolding]:
             "revoked_at": st.just(held["granted_at"]) if revoked else st.none(),
         }
 
-    return _composite(models.AwardHolding, overrides, fields)
+    return composite(models.AwardHolding, overrides, fields)
 
 
 def _held(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
@@ -437,19 +433,32 @@ def _held(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
 
 
 def requirement_statuses(**overrides: Any) -> st.SearchStrategy[models.RequirementStatus]:
-    """Strategy for leaf :class:`RequirementStatus` values (``fraction`` 1.0 iff met)."""
+    """Strategy for leaf :class:`RequirementStatus` values (``fraction`` 1.0 iff met;
+    an overridden ``fraction`` decides ``met`` unless that is overridden too).
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``fraction`` outside 0 to 1.
+    """
+    check_range(
+        models.RequirementStatus, overrides, "fraction", 0, 1, why="a fraction is from 0 to 1"
+    )
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
-        met = pick("met", st.booleans())
+        if "fraction" in overrides:
+            fraction = pick("fraction", st.nothing())
+            met = pick("met", st.just(fraction == 1.0))
+        else:
+            met = pick("met", st.booleans())
+            fraction = pick("fraction", st.just(1.0) if met else st.floats(0, 1, exclude_max=True))
         return {
             "path": st.just("requires"),
             "description": _words,
             "met": met,
-            "fraction": st.just(1.0) if met else st.floats(0, 1, exclude_max=True),
+            "fraction": fraction,
             "children": st.just(()),
         }
 
-    return _composite(models.RequirementStatus, overrides, fields)
+    return composite(models.RequirementStatus, overrides, fields)
 
 
 def progresses(**overrides: Any) -> st.SearchStrategy[models.Progress]:
@@ -468,7 +477,7 @@ def progresses(**overrides: Any) -> st.SearchStrategy[models.Progress]:
             "tree": tree,
         }
 
-    return _composite(models.Progress, overrides, fields)
+    return composite(models.Progress, overrides, fields)
 
 
 def kit_addresses(**overrides: Any) -> st.SearchStrategy[models.KitAddress]:
@@ -485,30 +494,53 @@ def kit_addresses(**overrides: Any) -> st.SearchStrategy[models.KitAddress]:
     )
 
 
+_HELD = models.KitStatus.HELD
+
+
+def _kit_statuses(given: dict[str, Any]) -> list[models.KitStatus]:
+    """The statuses a kit with the fields ``given`` (overrides) can have: a held kit
+    has a hold reason and no release yet; any other kit has an address and no reason.
+    (Fields that contradict each other leave every status: the model refuses them.)"""
+    held: set[bool] = set()
+    if given.get("released_at") is not None:
+        held.add(False)
+    if "hold_reason" in given:
+        held.add(given["hold_reason"] is not None)
+    if "address" in given and given["address"] is None:
+        held.add(True)
+    if len(held) != 1:
+        return list(models.KitStatus)
+    must = held.pop()
+    return [status for status in models.KitStatus if (status is _HELD) == must]
+
+
 def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[models.KitFulfilment]:
     """Strategy for :class:`KitFulfilment` with instants consistent with its status.
 
     A held kit has a :class:`KitHoldReason` and may have no address; a kit that
     is queued, shipped or delivered has an address, and may have been held
-    (``released_at`` set) before.
+    (``released_at`` set) before. An overridden ``address``, ``hold_reason`` or
+    ``released_at`` is drawn first and the status drawn to fit it.
     """
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         queued = pick("queued_at", instants(_LO, _HI))
-        status = pick("status", st.sampled_from(models.KitStatus))
-        held = status is models.KitStatus.HELD
-        released = (
-            None
-            if held
-            else pick(
-                "released_at",
-                st.none() | _later(queued, 0, 30),
-            )
-        )
+        given: dict[str, Any] = {
+            name: pick(name, st.nothing())
+            for name in ("address", "hold_reason", "released_at")
+            if name in overrides
+        }
+        status = pick("status", st.sampled_from(_kit_statuses(given)))
+        held = status is _HELD
+        if "released_at" in given:
+            released = given["released_at"]
+        else:
+            released = None if held else pick("released_at", st.none() | _later(queued, 0, 30))
+        start = released if isinstance(released, datetime) else queued
         shipped = (
             None
             if status in (models.KitStatus.HELD, models.KitStatus.QUEUED)
-            else (released or queued) + timedelta(days=pick("_shipping_days", st.integers(0, 30)))
+            else start + timedelta(days=pick("_shipping_days", st.integers(0, 30)))
         )
         delivered = (
             None
@@ -516,23 +548,24 @@ def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[models.KitFulfilment]
             else shipped + timedelta(days=2)
         )
         addresses = st.none() | kit_addresses() if held else kit_addresses()
+        reasons = st.sampled_from(models.KitHoldReason) if held else st.none()
         return {
             "kit_id": _hex,
             "candidate_id": _ident,
             "award_id": _ident,
             "grant_id": _hex,
-            "address": addresses,
+            "address": given.get("address", addresses),
             "status": status,
             "queued_at": queued,
             "shipped_at": st.just(shipped),
             "delivered_at": st.just(delivered),
             "tracking": st.none() if shipped is None else st.none() | _hex,
-            "hold_reason": st.sampled_from(models.KitHoldReason) if held else st.none(),
+            "hold_reason": given.get("hold_reason", reasons),
             "released_at": released,
             "version": st.integers(0, 5),
         }
 
-    return _composite(models.KitFulfilment, overrides, fields)
+    return composite(models.KitFulfilment, overrides, fields)
 
 
 def disclosures(**overrides: Any) -> st.SearchStrategy[models.Disclosure]:
@@ -559,7 +592,7 @@ def disclosures(**overrides: Any) -> st.SearchStrategy[models.Disclosure]:
             "version": st.integers(0, 5),
         }
 
-    return _composite(models.Disclosure, overrides, fields)
+    return composite(models.Disclosure, overrides, fields)
 
 
 def published_disclosures(**overrides: Any) -> st.SearchStrategy[models.PublishedDisclosure]:
@@ -573,12 +606,12 @@ def published_disclosures(**overrides: Any) -> st.SearchStrategy[models.Publishe
             "code": code,
         }
 
-    return _composite(models.PublishedDisclosure, overrides, fields)
+    return composite(models.PublishedDisclosure, overrides, fields)
 
 
 def disclosed_awards(**overrides: Any) -> st.SearchStrategy[models.DisclosedAward]:
     """Strategy for :class:`DisclosedAward`."""
-    return _composite(
+    return composite(
         models.DisclosedAward,
         overrides,
         lambda pick: {**_held(pick), "status": st.sampled_from(models.AwardStatus)},
@@ -604,7 +637,7 @@ def disclosure_views(**overrides: Any) -> st.SearchStrategy[models.DisclosureVie
             "reason": st.none() if active else st.just(f"disclosure_{status}"),
         }
 
-    return _composite(models.DisclosureView, overrides, fields)
+    return composite(models.DisclosureView, overrides, fields)
 
 
 def renewal_advices(**overrides: Any) -> st.SearchStrategy[Any]:
@@ -620,7 +653,7 @@ def renewal_advices(**overrides: Any) -> st.SearchStrategy[Any]:
             "requirement": st.none() | _words if renewable else st.none(),
         }
 
-    return _composite(RenewalAdvice, overrides, fields)
+    return composite(RenewalAdvice, overrides, fields)
 
 
 def verification_records(**overrides: Any) -> st.SearchStrategy[models.VerificationRecord]:
@@ -664,17 +697,29 @@ def award_events_of(cls: type[T], **overrides: Any) -> st.SearchStrategy[T]:
 
 
 def awards_settings(**overrides: Any) -> st.SearchStrategy[Any]:
-    """Strategy for :class:`~symprogram.awards.AwardsSettings` (valid options only)."""
+    """Strategy for :class:`~symprogram.awards.AwardsSettings` (valid options only: the
+    ``disclosure_ttl`` drawn is at most the ``max_disclosure_ttl``, given or not)."""
     from symprogram.awards.service import MAX_DISCLOSURE_TTL, AwardsSettings
 
-    ttls = st.timedeltas(min_value=timedelta(seconds=1), max_value=MAX_DISCLOSURE_TTL)
-    fields = {
-        "salt": st.none() | st.binary(min_size=16, max_size=32),
-        "disclosure_ttl": ttls,
-        "max_disclosure_ttl": st.just(MAX_DISCLOSURE_TTL),
-        "progress_memo_limit": st.integers(1, 100_000),
-    }
-    return build(AwardsSettings, fields, overrides)
+    second = timedelta(seconds=1)
+
+    def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+        if "disclosure_ttl" in overrides:  # the ceiling is drawn from the ttl up
+            ttl = pick("disclosure_ttl", st.nothing())
+            above = max(ttl, MAX_DISCLOSURE_TTL) if isinstance(ttl, timedelta) else None
+            ceiling = pick("max_disclosure_ttl", st.just(above or MAX_DISCLOSURE_TTL))
+        else:
+            ceiling = pick("max_disclosure_ttl", st.just(MAX_DISCLOSURE_TTL))
+            top = ceiling if isinstance(ceiling, timedelta) else MAX_DISCLOSURE_TTL
+            ttl = st.timedeltas(min_value=min(second, top), max_value=top)
+        return {
+            "salt": st.none() | st.binary(min_size=16, max_size=32),
+            "disclosure_ttl": ttl,
+            "max_disclosure_ttl": ceiling,
+            "progress_memo_limit": st.integers(1, 100_000),
+        }
+
+    return composite(AwardsSettings, overrides, fields)
 
 
 def register() -> None:

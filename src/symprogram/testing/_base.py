@@ -1,4 +1,5 @@
-"""The building blocks every strategy module uses: ``build``, ``check_overrides``, ``instants``.
+"""The building blocks every strategy module uses: ``build``, ``composite``,
+``check_overrides``, ``instants``.
 
 Kept apart from :mod:`symprogram.testing.strategies` (which re-exports them) so that a
 context's strategy module imports them without importing every other context's.
@@ -6,9 +7,9 @@ context's strategy module imports them without importing every other context's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 from hypothesis import strategies as st
@@ -16,13 +17,15 @@ from hypothesis.errors import InvalidArgument
 
 from symprogram._checks import shown
 from symprogram.errors import ValidationError
-from symprogram.testing._values import accepts, describe, first_refusal
+from symprogram.testing._values import accepts, convert, describe, first_refusal
 
 __all__ = [
     "StrategyArgumentError",
     "build",
     "check_overrides",
+    "check_range",
     "check_value",
+    "composite",
     "derived",
     "instants",
     "is_count",
@@ -101,6 +104,93 @@ def check_value(function: str, name: str, value: Any, accepted: Any) -> None:
             field=name,
             code="invalid_argument",
         )
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_range(
+    cls: type[Any],
+    overrides: Mapping[str, Any],
+    name: str,
+    low: float,
+    high: object = None,
+    *,
+    why: str,
+) -> None:
+    """Refuse a plain-number override ``name`` outside ``low`` to ``high`` (``high``:
+    a number, else no upper bound): the range the strategy draws other fields of
+    ``cls`` from it in (``why`` says which), though the field itself may take more.
+
+    A strategy override is drawn as it is; a value that is no number is left to
+    :func:`check_overrides`.
+
+    Raises:
+        ValidationError: code ``invalid_argument`` (``details["reason"]`` is
+            ``out_of_range``).
+    """
+    value = overrides.get(name)
+    if not _number(value):
+        return
+    if value < low or (_number(high) and value > high):  # type: ignore[operator]
+        raise StrategyArgumentError(
+            f"{cls.__name__}.{name} override {shown(value, limit=80)} refused: {why}",
+            field=name,
+            code="invalid_argument",
+            details={"reason": "out_of_range"},
+        )
+
+
+def composite(
+    cls: type[T],
+    overrides: dict[str, Any],
+    defaults: Callable[[Callable[[str, st.SearchStrategy[Any]], Any]], dict[str, Any]],
+) -> st.SearchStrategy[T]:
+    """Build ``cls`` drawing each field from its override or from ``defaults``' strategy
+    (for a model whose fields are drawn from others drawn before them).
+
+    ``defaults`` receives ``pick(name, default_strategy)`` and returns each field's
+    default: a strategy, drawn (or the field's override, as its converter keeps it)
+    in order, or a value it already drew with ``pick`` (so that later defaults may
+    depend on earlier draws).
+    An override is never dropped: a field whose default is a value ``defaults``
+    computed without picking it (``None`` for a held kit's release) takes its
+    override all the same.
+
+    Raises:
+        ValidationError: an override names a field the model does not have
+            (code ``unknown_field``), or is a plain value its field refuses
+            (code ``invalid_argument``).
+    """
+    check_overrides(cls, [a.name for a in attrs.fields(cast(Any, cls))], overrides)
+
+    attributes = {a.alias or a.name: a for a in attrs.fields(cast(Any, cls))}
+
+    @st.composite
+    def strategy(draw: st.DrawFn) -> T:
+        picked: set[str] = set()
+
+        def pick(name: str, default: st.SearchStrategy[Any]) -> Any:
+            picked.add(name)
+            if name not in overrides:
+                return draw(default)
+            # an override as its field keeps it (a date given for an instant is one),
+            # so that the defaults drawn from it compare with it
+            return convert(attributes[name], draw(_as_strategy(overrides[name])), cls)
+
+        fields = defaults(pick)
+        values = {
+            name: pick(name, value)
+            if isinstance(value, st.SearchStrategy) or (name in overrides and name not in picked)
+            else value
+            for name, value in fields.items()
+        }
+        for name in overrides.keys() - values.keys():
+            values[name] = pick(name, st.nothing())
+        return cls(**values)
+
+    return strategy()
 
 
 def derived(

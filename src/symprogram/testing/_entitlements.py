@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import attrs
@@ -26,8 +26,10 @@ from symprogram.entitlements.service import EntitlementsSettings
 from symprogram.testing._base import (
     StrategyArgumentError,
     check_overrides,
+    check_range,
     check_value,
     derived,
+    is_count,
 )
 
 T = TypeVar("T")
@@ -288,27 +290,49 @@ def _version_history(draw: st.DrawFn) -> tuple[entitlements.RemoteAccessVersion,
     )
 
 
+def _earlier_than(
+    history: tuple[entitlements.RemoteAccessVersion, ...], start: object
+) -> tuple[entitlements.RemoteAccessVersion, ...]:
+    """The versions of ``history`` that may come before one effective from ``start``:
+    none before a version in force from the beginning (``None``), else those in force
+    before ``start`` (the first perhaps from the beginning)."""
+    if not isinstance(start, datetime):
+        return ()
+    return tuple(v for v in history if v.effective_from is None or v.effective_from < start)
+
+
 def remote_access_terms(**overrides: Any) -> st.SearchStrategy[entitlements.RemoteAccessTerms]:
     """Strategy for :class:`~symprogram.entitlements.RemoteAccessTerms`: one to four
     versions with increasing effective instants (the first perhaps from the beginning).
 
     Overriding ``version`` keeps the drawn history, so give a label not among
-    :data:`REMOTE_ACCESS_VERSIONS` (or override ``earlier`` too).
+    :data:`REMOTE_ACCESS_VERSIONS` (or override ``earlier`` too). Overriding
+    ``effective_from`` keeps the drawn versions in force before it.
     """
     fields = ("document", "version", "effective_from", "earlier")
     check_overrides(entitlements.RemoteAccessTerms, fields, overrides)
-    return _version_history().flatmap(
-        lambda history: build(
+    rest = {k: v for k, v in overrides.items() if k != "effective_from"}
+
+    def terms(
+        history: tuple[entitlements.RemoteAccessVersion, ...], start: Any
+    ) -> st.SearchStrategy[entitlements.RemoteAccessTerms]:
+        return build(
             entitlements.RemoteAccessTerms,
             {
                 "document": st.just("remote_access_standard_terms"),
                 "version": st.just(history[-1].version),
-                "effective_from": st.just(history[-1].effective_from),
-                "earlier": st.just(history[:-1]),
+                "effective_from": st.just(start),
+                "earlier": st.just(_earlier_than(history[:-1], start)),
             },
-            overrides,
+            rest,
         )
-    )
+
+    if "effective_from" not in overrides:
+        return _version_history().flatmap(
+            lambda history: terms(history, history[-1].effective_from)
+        )
+    start = _as(overrides["effective_from"])
+    return st.tuples(_version_history(), start).flatmap(lambda pair: terms(*pair))
 
 
 def entitlement_catalogues() -> st.SearchStrategy[entitlements.EntitlementCatalogue]:
@@ -551,9 +575,28 @@ def entitlements_settings(**overrides: Any) -> st.SearchStrategy[EntitlementsSet
 
 def entitlements_erasures(**overrides: Any) -> st.SearchStrategy[EntitlementsErasure]:
     """Strategy for :class:`~symprogram.entitlements.erasure.EntitlementsErasure`: the
-    entries erased are at most the audit stream's length."""
+    entries erased are at most the audit stream's length (drawn from the entries
+    erased up when only those are given).
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``audit_length`` below 0, or
+            a plain ``audit_entries_erased`` below 0 or above a plain ``audit_length``.
+    """
     fields = ("customer_id", "erased_at", "cases", "audit_entries_erased", "audit_length")
     check_overrides(EntitlementsErasure, fields, overrides)
+    check_range(
+        EntitlementsErasure, overrides, "audit_length", 0, why="a stream's length is not negative"
+    )
+    check_range(
+        EntitlementsErasure,
+        overrides,
+        "audit_entries_erased",
+        0,
+        overrides.get("audit_length"),
+        why="the entries erased are from 0 to the audit stream's length",
+    )
+    erased: Any = overrides.get("audit_entries_erased")
+    low = erased if is_count(erased) and "audit_length" not in overrides else 0
 
     def receipt(length: int) -> st.SearchStrategy[EntitlementsErasure]:
         defaults = {
@@ -562,13 +605,15 @@ def entitlements_erasures(**overrides: Any) -> st.SearchStrategy[EntitlementsEra
             "cases": st.lists(
                 st.integers(1, 999_999).map(lambda n: f"CASE-{n}"), max_size=3, unique=True
             ).map(tuple),
-            "audit_entries_erased": st.integers(0, length),
+            "audit_entries_erased": st.integers(0, length)
+            if is_count(length) and length >= 0
+            else st.just(0),
             "audit_length": st.just(length),
         }
         rest = {k: v for k, v in overrides.items() if k != "audit_length"}
         return build(EntitlementsErasure, defaults, rest)
 
-    return _as(overrides.get("audit_length", st.integers(0, 1000))).flatmap(receipt)
+    return _as(overrides.get("audit_length", st.integers(low, low + 1000))).flatmap(receipt)
 
 
 def register() -> None:

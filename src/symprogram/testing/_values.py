@@ -3,15 +3,21 @@
 A strategy function's override that is a plain value (not a strategy) names a
 field of the model it builds: the value goes through that field's converter, is
 checked against its annotation (shallowly into tuples, sets and mappings), then
-through its validator, each on its own. A validator that needs the other fields
-of the instance (a window's end after its start) is left to the draw: the value
-is checked as far as it can be without them.
+through its validator, each on its own; then it must be written as JSON by the
+field's type and read back as itself (what every drawn model must do: an aware
+instant, text without lone surrogates, a finite number, ...). Last, the model's
+``__attrs_post_init__`` runs on an instance holding only the plain values: a
+check that reads the other fields of the instance (a window's end after its
+start) is left to the draw; the values are checked as far as they can be
+without them.
 """
 
 from __future__ import annotations
 
 import builtins
 import collections.abc
+import contextlib
+import json
 import sys
 import types
 import typing
@@ -22,7 +28,7 @@ import attrs
 
 from symprogram.errors import SymprogramError
 
-__all__ = ["accepts", "describe", "first_refusal"]
+__all__ = ["accepts", "convert", "describe", "first_refusal"]
 
 _COLLECTIONS = (tuple, list, set, frozenset, collections.abc.Sequence, collections.abc.Set)
 
@@ -41,23 +47,28 @@ class _Lenient(dict[str, Any]):
         return getattr(builtins, key, Any)
 
 
-_HINTS: dict[type[Any], Mapping[str, Any]] = {}
+_HINTS: dict[type[Any], tuple[Mapping[str, Any], bool]] = {}
 
 
 def _hints(cls: type[Any]) -> Mapping[str, Any]:
+    return _resolved(cls)[0]
+
+
+def _resolved(cls: type[Any]) -> tuple[Mapping[str, Any], bool]:
+    """``cls``'s annotations, and whether every one of them was resolved (not leniently)."""
     if cls not in _HINTS:
         _HINTS[cls] = _resolve(cls)
     return _HINTS[cls]
 
 
-def _resolve(cls: type[Any]) -> Mapping[str, Any]:
+def _resolve(cls: type[Any]) -> tuple[Mapping[str, Any], bool]:
     try:
-        return typing.get_type_hints(cls)
+        return typing.get_type_hints(cls), True
     except (NameError, TypeError, AttributeError, SyntaxError):  # resolved leniently
         try:
-            return typing.get_type_hints(cls, localns=_Lenient(cls.__module__))
+            return typing.get_type_hints(cls, localns=_Lenient(cls.__module__)), False
         except (NameError, TypeError, AttributeError, SyntaxError):
-            return {}
+            return {}, False
 
 
 def _accepts_generic(origin: Any, args: tuple[Any, ...], value: object) -> bool:
@@ -129,6 +140,12 @@ def _convert(field: attrs.Attribute[Any], value: object, stand_in: object) -> ob
     return converter(value)
 
 
+def convert(field: attrs.Attribute[Any], value: object, cls: type[Any]) -> object:
+    """``value`` as ``field`` of ``cls`` keeps it: its converter applied (raises what
+    the converter raises)."""
+    return _convert(field, value, _stand_in(cls))
+
+
 def _stand_in(cls: type[Any]) -> object:
     """An instance of ``cls`` with no field set: a validator reading another field
     of it raises ``AttributeError`` (that check is left to the draw)."""
@@ -138,25 +155,133 @@ def _stand_in(cls: type[Any]) -> object:
         return None
 
 
-def _check(cls: type[Any], field: attrs.Attribute[Any], value: object) -> str | None:
+class _Refused(Exception):
+    """A plain value refused by a check of this module: ``why``, and the field's own
+    ``code`` (or the serializer's) when there is one."""
+
+    def __init__(self, why: str, code: str | None = None) -> None:
+        super().__init__(why)
+        self.why = why
+        self.code = code
+
+
+_CONVERTER: list[Any] = []
+
+
+def _converter() -> Any:
+    """The JSON converter of :mod:`symprogram.serialization` (one, built on first use)."""
+    if not _CONVERTER:
+        from symprogram.serialization import make_converter
+
+        _CONVERTER.append(make_converter())
+    return _CONVERTER[0]
+
+
+def _json_text(raw: object) -> str:
+    """``raw`` (unstructured) as strict JSON: no ``NaN`` or infinity, valid UTF-8."""
+    try:
+        text = json.dumps(raw, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Refused(
+            "holds text that is no valid Unicode (a lone surrogate)", "not_serializable"
+        ) from None
+    except ValueError:
+        raise _Refused(
+            "holds a number that is not finite (NaN, infinity)", "not_serializable"
+        ) from None
+    except (TypeError, RecursionError) as exc:
+        raise _Refused(f"cannot be written as JSON: {exc}", "not_serializable") from None
+    return text
+
+
+def _check_written(
+    cls: type[Any], field: attrs.Attribute[Any], tp: Any, value: object, stand_in: object
+) -> None:
+    """Refuse ``value`` (converted) unless the field's type writes it as JSON and reads
+    it back as itself, as :func:`symprogram.serialization.dumps` and ``loads`` do for
+    the whole model (the field's converter applied again to what is read)."""
+    conv = _converter()
+    try:
+        raw = conv.unstructure(value, unstructure_as=tp)
+    except SymprogramError as exc:  # the converter's own refusal: a naive instant, ...
+        raise _Refused(exc.message, exc.code) from None
+    except (TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise _Refused(f"cannot be written as JSON: {exc}", "not_serializable") from None
+    text = _json_text(raw)
+    if not _resolved(cls)[1]:  # an annotation left unresolved: what reads it is unknown
+        return
+    try:
+        back = _convert(field, conv.structure(json.loads(text), tp), stand_in)
+    except Exception:  # whatever fails to read it back refuses it
+        back = _UNREAD
+    if back is _UNREAD or not _same(field, back, value):
+        raise _Refused("does not read back from its JSON as itself", "not_serializable")
+
+
+_UNREAD = object()
+
+
+def _same(field: attrs.Attribute[Any], a: object, b: object) -> bool:
+    """Whether the model compares ``a`` and ``b`` as equal values of ``field`` (by its
+    ``eq`` key where it has one; a field left out of the comparison always is)."""
+    if not field.eq:
+        return True
+    key: Callable[[object], object] = getattr(field, "eq_key", None) or (lambda v: v)
+    try:
+        return bool(key(a) == key(b))
+    except Exception:  # a comparison that fails is no equality
+        return False
+
+
+def _check(cls: type[Any], field: attrs.Attribute[Any], value: object) -> object:
+    """``value`` as the field keeps it, once every check of the field passed.
+
+    Raises:
+        _Refused: a check refused it (``why``, and a code where there is one).
+    """
     stand_in = _stand_in(cls)
     converted = _convert(field, value, stand_in)
     tp = _hints(cls).get(field.name, Any)
     if not accepts(tp, converted):
-        return f"is not {describe(tp)}"
+        raise _Refused(f"is not {describe(tp)}")
     validator: Callable[..., Any] | None = field.validator
     if validator is not None:
-        try:
+        with contextlib.suppress(AttributeError):  # needs the instance's other fields
             validator(stand_in, field, converted)
-        except AttributeError:  # needs the instance's other fields
-            return None
+    _check_written(cls, field, tp, converted, stand_in)
+    return converted
+
+
+def _post_init_refusal(
+    cls: type[Any], known: Mapping[str, tuple[attrs.Attribute[Any], object]]
+) -> tuple[str, str, str | None] | None:
+    """What ``cls.__attrs_post_init__`` says of an instance holding only ``known``
+    (alias -> field and value as kept): ``(name, why, code)`` when it refuses them,
+    ``None`` when it passes or reads a field not given (left to the draw)."""
+    post = getattr(cls, "__attrs_post_init__", None)
+    stand_in = _stand_in(cls)
+    if post is None or stand_in is None or not known:
+        return None
+    for field, value in known.values():
+        object.__setattr__(stand_in, field.name, value)
+    try:
+        post(stand_in)
+    except SymprogramError as exc:
+        by_name = {field.name: alias for alias, (field, _) in known.items()}
+        named = exc.field or ""
+        name = by_name.get(named, named if named in known else next(iter(known)))
+        return name, exc.message, exc.code
+    except Exception:  # reads a field not given, or fails as the model would: left to the draw
+        return None
     return None
 
 
 def first_refusal(
     cls: type[Any], overrides: Mapping[str, Any], skip: frozenset[str] = frozenset()
 ) -> tuple[str, str, str | None] | None:
-    """The first plain-value override of ``cls``'s fields that the field refuses.
+    """The first plain-value override of ``cls``'s fields that the field refuses, or
+    that the model's ``__attrs_post_init__`` refuses given the plain values alone.
 
     Returns:
         ``(name, why, code)`` (``code``: the field's own error code, if it raised
@@ -167,16 +292,17 @@ def first_refusal(
     if not attrs.has(cls):
         return None
     fields = {(a.alias or a.name): a for a in attrs.fields(cls) if a.init}
+    known: dict[str, tuple[attrs.Attribute[Any], object]] = {}
     for name, value in overrides.items():
         field = fields.get(name)
         if field is None or name in skip or isinstance(value, SearchStrategy):
             continue
         try:
-            why = _check(cls, field, value)
+            known[name] = (field, _check(cls, field, value))
+        except _Refused as exc:
+            return name, exc.why, exc.code
         except SymprogramError as exc:
             return name, exc.message, exc.code
         except (TypeError, ValueError, AttributeError) as exc:
             return name, str(exc) or type(exc).__name__, None
-        if why is not None:
-            return name, why, None
-    return None
+    return _post_init_refusal(cls, known)
