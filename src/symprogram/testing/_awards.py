@@ -27,6 +27,7 @@ from symprogram.awards import models
 from symprogram.errors import ValidationError
 from symprogram.testing._base import (
     build,
+    check_instants,
     check_range,
     composite,
     derived,
@@ -277,7 +278,13 @@ def award_catalogues(
 
 
 def exam_results(**overrides: Any) -> st.SearchStrategy[models.ExamResult]:
-    """Strategy for :class:`ExamResult` (recorded at or after it was taken)."""
+    """Strategy for :class:`ExamResult` (recorded at or after it was taken).
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``taken_at`` outside the years
+            1900 to 8999 (reason ``out_of_range``).
+    """
+    check_instants(models.ExamResult, overrides, "taken_at")
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         taken = pick("taken_at", instants(_LO, _HI))
@@ -295,7 +302,13 @@ def exam_results(**overrides: Any) -> st.SearchStrategy[models.ExamResult]:
 
 
 def renewals(**overrides: Any) -> st.SearchStrategy[models.Renewal]:
-    """Strategy for :class:`Renewal` (never shortening)."""
+    """Strategy for :class:`Renewal` (never shortening).
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``previous_expiry`` outside the
+            years 1900 to 8999 (reason ``out_of_range``).
+    """
+    check_instants(models.Renewal, overrides, "previous_expiry")
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         previous = pick("previous_expiry", instants(_LO, _HI))
@@ -310,7 +323,13 @@ def renewals(**overrides: Any) -> st.SearchStrategy[models.Renewal]:
 
 
 def award_grants(**overrides: Any) -> st.SearchStrategy[models.AwardGrant]:
-    """Strategy for :class:`AwardGrant`: consistent renewals and revocation."""
+    """Strategy for :class:`AwardGrant`: consistent renewals and revocation.
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``granted_at`` or ``expires_at``
+            outside the years 1900 to 8999 (reason ``out_of_range``).
+    """
+    check_instants(models.AwardGrant, overrides, "granted_at", "expires_at")
 
     @st.composite
     def renewal_chain(draw: st.DrawFn, granted: datetime, expires: datetime | None) -> Any:
@@ -404,7 +423,13 @@ def awards_erasures(**overrides: Any) -> st.SearchStrategy[models.AwardsErasure]
 
 
 def award_holdings(**overrides: Any) -> st.SearchStrategy[models.AwardHolding]:
-    """Strategy for :class:`AwardHolding`."""
+    """Strategy for :class:`AwardHolding`.
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``granted_at`` outside the
+            years 1900 to 8999 (reason ``out_of_range``).
+    """
+    check_instants(models.AwardHolding, overrides, "granted_at")
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         held = _held(pick)
@@ -521,7 +546,12 @@ def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[models.KitFulfilment]
     is queued, shipped or delivered has an address, and may have been held
     (``released_at`` set) before. An overridden ``address``, ``hold_reason`` or
     ``released_at`` is drawn first and the status drawn to fit it.
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``queued_at`` or ``released_at``
+            outside the years 1900 to 8999 (reason ``out_of_range``).
     """
+    check_instants(models.KitFulfilment, overrides, "queued_at", "released_at")
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         queued = pick("queued_at", instants(_LO, _HI))
@@ -569,7 +599,13 @@ def kit_fulfilments(**overrides: Any) -> st.SearchStrategy[models.KitFulfilment]
 
 
 def disclosures(**overrides: Any) -> st.SearchStrategy[models.Disclosure]:
-    """Strategy for :class:`Disclosure`."""
+    """Strategy for :class:`Disclosure`.
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``created_at`` outside the
+            years 1900 to 8999 (reason ``out_of_range``).
+    """
+    check_instants(models.Disclosure, overrides, "created_at")
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         created = pick("created_at", instants(_LO, _HI))
@@ -610,7 +646,13 @@ def published_disclosures(**overrides: Any) -> st.SearchStrategy[models.Publishe
 
 
 def disclosed_awards(**overrides: Any) -> st.SearchStrategy[models.DisclosedAward]:
-    """Strategy for :class:`DisclosedAward`."""
+    """Strategy for :class:`DisclosedAward`.
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``granted_at`` outside the
+            years 1900 to 8999 (reason ``out_of_range``).
+    """
+    check_instants(models.DisclosedAward, overrides, "granted_at")
     return composite(
         models.DisclosedAward,
         overrides,
@@ -619,7 +661,13 @@ def disclosed_awards(**overrides: Any) -> st.SearchStrategy[models.DisclosedAwar
 
 
 def disclosure_views(**overrides: Any) -> st.SearchStrategy[models.DisclosureView]:
-    """Strategy for :class:`DisclosureView`: an inactive view shows nothing."""
+    """Strategy for :class:`DisclosureView`: an inactive view shows nothing.
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``verified_at`` outside the
+            years 1900 to 8999 (reason ``out_of_range``).
+    """
+    check_instants(models.DisclosureView, overrides, "verified_at")
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         status = pick("status", st.sampled_from(models.DisclosureStatus))

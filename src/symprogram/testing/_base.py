@@ -8,7 +8,7 @@ context's strategy module imports them without importing every other context's.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
 import attrs
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from symprogram._checks import shown
+from symprogram.clock import EARLIEST_NOW, LATEST_NOW, start_of_day
 from symprogram.errors import ValidationError
 from symprogram.testing._values import accepts, convert, describe, first_refusal
 
@@ -23,6 +24,7 @@ __all__ = [
     "StrategyArgumentError",
     "build",
     "check_overrides",
+    "check_instants",
     "check_range",
     "check_value",
     "composite",
@@ -140,6 +142,47 @@ def check_range(
             code="invalid_argument",
             details={"reason": "out_of_range"},
         )
+
+
+def _utc(value: object) -> datetime | None:
+    """``value`` (an aware instant, or a day read as its midnight) in UTC, or ``None``
+    for anything else, naive or outside the calendar in UTC (:func:`check_overrides`
+    refuses those)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            return None
+    return start_of_day(value) if isinstance(value, date) else None
+
+
+def check_instants(cls: type[Any], overrides: Mapping[str, Any], *names: str) -> None:
+    """Refuse a plain instant (or day) override of any of ``names`` outside the years
+    a program's clock reads (:data:`~symprogram.clock.EARLIEST_NOW` to
+    :data:`~symprogram.clock.LATEST_NOW`): the strategy counts days or hours from
+    it, which must stay within the calendar, though the field itself may take more.
+
+    A strategy override is drawn as it is; a value that is no aware instant or day
+    is left to :func:`check_overrides`.
+
+    Raises:
+        ValidationError: code ``invalid_argument`` (``details["reason"]`` is
+            ``out_of_range``).
+    """
+    for name in names:
+        value = overrides.get(name)
+        at = _utc(value)
+        if at is not None and not EARLIEST_NOW <= at < LATEST_NOW:
+            raise StrategyArgumentError(
+                f"{cls.__name__}.{name} override {shown(value, limit=80)} refused: the "
+                f"strategy counts from it, so it is from the year {EARLIEST_NOW.year} "
+                f"to {LATEST_NOW.year - 1}",
+                field=name,
+                code="invalid_argument",
+                details={"reason": "out_of_range"},
+            )
 
 
 def composite(

@@ -483,7 +483,8 @@ def releases(**overrides: Any) -> st.SearchStrategy[entitlements.Release]:
         defaults = {
             "release": st.sampled_from(("10.0", "11.0", "12.5")),
             "end_of_standard_support": st.just(day),
-            "end_of_life": st.none() | st.dates(min_value=day, max_value=day + timedelta(1000)),
+            "end_of_life": st.none()
+            | st.dates(min_value=day, max_value=day + timedelta(min(1000, (date.max - day).days))),
         }
         rest = {k: v for k, v in overrides.items() if k != "end_of_standard_support"}
         return build(entitlements.Release, defaults, rest)

@@ -19,7 +19,12 @@ from symprogram.ledger import KeyUnknown
 from symprogram.ledger_keys import LedgerKeys, key_id
 from symprogram.notify import Message
 from symprogram.persistence import Record
-from symprogram.testing._base import StrategyArgumentError, check_overrides, check_value
+from symprogram.testing._base import (
+    StrategyArgumentError,
+    check_instants,
+    check_overrides,
+    check_value,
+)
 from symprogram.tokens import TokenGeneration, TokenPurpose, TokenRecord
 
 if TYPE_CHECKING:
@@ -104,7 +109,13 @@ def negotiations(**overrides: Any) -> st.SearchStrategy[Negotiation]:
 
 
 def token_records(**overrides: Any) -> st.SearchStrategy[TokenRecord]:
-    """Stored token records: issued before they expire, never used unless overridden."""
+    """Stored token records: issued before they expire, never used unless overridden.
+
+    Raises:
+        ValidationError: ``invalid_argument``: a plain ``issued_at`` outside the years
+            1900 to 8999 (reason ``out_of_range``), or a ``ttl`` that is no
+            ``timedelta``.
+    """
     from symprogram.testing.strategies import instants
 
     def make(issued: Any, ttl: timedelta, **rest: Any) -> TokenRecord:
@@ -119,6 +130,7 @@ def token_records(**overrides: Any) -> st.SearchStrategy[TokenRecord]:
     }
     check_overrides(TokenRecord, (*fields, "issued_at", "ttl"), overrides)
     check_value("token_records", "ttl", overrides.get("ttl", timedelta(1)), timedelta)
+    check_instants(TokenRecord, overrides, "issued_at")
     issued = _st(overrides.pop("issued_at", instants()))
     ttl = _st(overrides.pop("ttl", st.timedeltas(timedelta(minutes=1), timedelta(days=30))))
     merged = {**fields, **{k: _st(v) for k, v in overrides.items()}}
