@@ -24,6 +24,14 @@ leaves them pending; :meth:`MessageOutbox.deliver_pending` (and
 marked means it is sent again, with the same :attr:`~symprogram.notify.Message.message_id`,
 which the host uses to drop the duplicate.
 
+Every delivery hands messages over inside a unit of work that first *claims* them:
+it reads their marker locked and marks those still pending delivered (which locks
+their records), then calls the notifier and commits. :func:`erase_messages` reads
+each record locked before deleting it, so an erasure either commits before a claim
+(nothing of the person is sent) or waits for it to commit: nothing is handed over
+after ``erase_person`` returned. Two deliverers of one marker queue the same way,
+so each message is handed over once unless a crash intervenes.
+
 A notifier that raises leaves the message (and those after it) pending: the
 error is logged (logger ``symprogram.outbox``), never raised to the caller, whose
 change has committed.
@@ -58,6 +66,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
+from symprogram._outbox_pace import CLAIM_ATTEMPTS, Pace, Progress
 from symprogram.errors import (
     ConcurrencyError,
     IntegrityError,
@@ -67,7 +76,14 @@ from symprogram.errors import (
     ValidationError,
 )
 from symprogram.notify import Message, Notifier
-from symprogram.persistence import Record, Store, Transaction, load_for_update, save_many
+from symprogram.persistence import (
+    Record,
+    Store,
+    Transaction,
+    load_for_update,
+    load_many,
+    save_many,
+)
 from symprogram.serialization import json_value
 
 __all__ = [
@@ -407,61 +423,108 @@ class MessageOutbox:
             self.deliver(marker, entries)
 
     def _deliver_kept(self, store: Store, marker: str, entries: Sequence[Entry]) -> None:
-        """After the host's commit, through ``store`` (joining no host): deliver unless
-        the host rolled the messages back (a savepoint of its own)."""
-        with store.transaction(readonly=True) as tx:
-            kept = tx.load(PENDING_KIND, marker) is not None
-        if kept:
-            MessageOutbox(store, self._notifier).deliver(marker, entries)
+        """After the host's commit, through ``store`` (joining no host): deliver what the
+        host kept (a savepoint of its own that it rolled back took the marker and the
+        messages along: the claim finds none of them, and nothing is sent)."""
+        MessageOutbox(store, self._notifier).deliver(marker, entries)
 
     def deliver(self, marker: str, entries: Sequence[Entry]) -> int:
         """Hand the messages of the pending ``marker`` to the notifier, in order, and
         mark them delivered; stop at the first the notifier refuses (logged: the rest
-        stay pending). A stand-in (:data:`STAND_IN`) is marked delivered without
-        being handed to anybody. Return how many were handed over."""
+        stay pending). Only those still pending when they are claimed are handed over
+        (one erased or delivered meanwhile is not; see :meth:`_deliver`). A stand-in
+        (:data:`STAND_IN`) is marked delivered without being handed to anybody.
+        Return how many were handed over."""
         return self._deliver(marker, entries)[0]
 
-    def _deliver(self, marker: str, entries: Sequence[Entry]) -> tuple[int, int]:
-        """:meth:`deliver`; return how many were handed over and how many marked (a
-        stand-in is marked delivered without being handed to anybody)."""
-        sent: list[Entry] = []
-        handed = 0
-        try:
-            for entry in entries:
-                if not _is_stand_in(entry[0]):
-                    self._notifier.send(entry[2])
-                    handed += 1
-                sent.append(entry)
-        except Exception:  # the host's notifier: its error must not undo a commit
-            _log.exception("a notifier refused a message; it stays pending")
-        rest = [key for key, _, _ in entries[len(sent) :]]
-        if sent:
+    def _deliver(
+        self, marker: str, entries: Sequence[Entry], pace: Pace | None = None
+    ) -> tuple[int, bool]:
+        """:meth:`deliver`; return how many were handed over and whether the notifier
+        refused one.
+
+        The messages go out in order, a chunk at a time, each chunk in a unit of
+        work of its own that claims it, hands it over and commits (see
+        :meth:`_deliver_chunk`), so that an erasure or another writer waits for at
+        most one chunk's sends; ``pace`` sizes and spaces the chunks (see
+        :class:`Pace`).
+        """
+        pace = Pace() if pace is None else pace
+        handed, start = 0, 0
+        while start < len(entries) or start == 0:
+            end = start + pace.size
+            progress = self._deliver_chunk(
+                marker, entries[start:end], [key for key, _, _ in entries[end:]], pace
+            )
+            handed += progress.handed
+            if progress.refused or progress.stopped:
+                return handed, progress.refused
+            start = end
+        return handed, False
+
+    def _deliver_chunk(
+        self, marker: str, chunk: Sequence[Entry], later: list[str], pace: Pace
+    ) -> Progress:
+        """Claim ``chunk`` of ``marker``'s messages, hand it over and mark it in one unit
+        of work; ``later`` are the keys of the marker's messages after it.
+
+        The claim reads the marker locked, then marks the messages still pending
+        delivered (one batched save at the versions they had when read, which locks
+        their records until the commit; an erasure deletes a record only once it
+        holds the same lock, see :func:`erase_messages`). So an erasure either
+        committed before the claim, which then does not find the message, or waits
+        until this unit of work ends: a message is never handed over after
+        ``erase_person`` returned. A second deliverer of the same marker waits for
+        its lock, then finds it gone or shorter. A claim that lost a race (a
+        message erased, or a stand-in slot written, since it was read) is run
+        again, reading the records first, before anything was handed over.
+        """
+        progress = Progress()
+        for attempt in range(1, CLAIM_ATTEMPTS + 1):
+            started = pace.claim()
             try:
                 with self._store.transaction() as tx:
-                    _mark(tx, marker, sent, rest)
-            except SymprogramError:  # a concurrent delivery, or the store failed
-                self._mark_carefully(marker, sent, rest)
-        return handed, len(sent)
+                    found = load_for_update(tx, PENDING_KIND, marker)
+                    if found is None:  # delivered by another caller, or rolled back by a host
+                        progress.stopped = True
+                        return progress
+                    claimed = _claim(tx, chunk, read=attempt > 1)
+                    progress.claimed = True
+                    done = self._hand_over(claimed, progress)
+                    _mark(tx, found, claimed[done:], later)
+                return progress
+            except SymprogramError as error:
+                if progress.claimed or not _lost(error) or attempt == CLAIM_ATTEMPTS:
+                    _log.exception("messages could not be claimed or marked; they stay pending")
+                    progress.stopped = True
+                    return progress
+            finally:
+                pace.done(started, len(chunk))
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns
 
-    def _mark_carefully(self, marker: str, sent: Sequence[Entry], rest: list[str]) -> None:
-        """Mark ``sent`` delivered reading each record first (after a conflict), each
-        locked until the marks are written (a stand-in slot is shared: another call
-        may be writing it meanwhile)."""
-        try:
-            with self._store.transaction() as tx:
-                found = {key: load_for_update(tx, MESSAGE_KIND, key) for key, _, _ in sent}
-                current = [
-                    (key, record.version, message)
-                    for key, _, message in sent
-                    if (record := found[key]) is not None and _decode(record)[1] is not None
-                ]
-                _mark(tx, marker, current, rest)
-        except SymprogramError:
-            _log.exception("delivered messages could not be marked; they stay pending")
+    def _hand_over(self, claimed: Sequence[Entry], progress: Progress) -> int:
+        """Hand ``claimed`` to the notifier in order, up to the first it refuses
+        (counted in ``progress``); return how many are done, stand-ins included
+        (handed to nobody)."""
+        for done, (key, _, message) in enumerate(claimed):
+            if _is_stand_in(key):
+                continue
+            try:
+                self._notifier.send(message)
+            except Exception:  # the host's notifier: its error must not undo a commit
+                _log.exception("a notifier refused a message; it stays pending")
+                progress.refused = True
+                return done
+            progress.handed += 1
+        return len(claimed)
 
     def deliver_pending(self, limit: int | None = None) -> int:
         """Deliver the messages a crash (or a refusing notifier) left pending, oldest
         first; return how many were handed to the notifier.
+
+        Each unit of work's messages are claimed right before they are handed over
+        (see :meth:`deliver`): a message erased after the page of pending ones was
+        read is not sent, and several callers at once hand each message over once.
 
         Args:
             limit: at most about this many (whole units of work; default: all).
@@ -480,34 +543,37 @@ class MessageOutbox:
             )
         delivered = 0
         after: str | None = None
+        pace = Pace()
         while limit is None or delivered < limit:
             found, after = self._pending_page(after)
             if not found:
                 break
             for marker, entries in found:
-                handed, done = self._deliver(marker, entries)
+                handed, refused = self._deliver(marker, entries, pace)
                 delivered += handed
-                if done < len(entries):
+                if refused:
                     return delivered
                 if limit is not None and delivered >= limit:
                     break
         return delivered
 
     def _pending_page(self, after: str | None) -> tuple[list[tuple[str, list[Entry]]], str | None]:
+        """The next page of pending markers after ``after``, each with its messages still
+        pending (none: erased, or delivered by another caller; :meth:`_deliver` then
+        drops the marker), and the key to read the next page after."""
         found: list[tuple[str, list[Entry]]] = []
-        with self._store.transaction() as tx:
+        with self._store.transaction(readonly=True) as tx:
             markers = tx.scan(PENDING_KIND, after=after, limit=_PAGE)
             for marker in markers:
+                keys = _marked_keys(marker)
+                records = _load_all(tx, keys)
                 entries: list[Entry] = []
-                for key in _marked_keys(marker):
-                    record = tx.load(MESSAGE_KIND, key)
+                for key in keys:
+                    record = records.get(key)
                     message = None if record is None else _decode(record)[1]
                     if record is not None and message is not None:
                         entries.append((key, record.version, message))
-                if entries:
-                    found.append((marker.key, entries))
-                else:  # erased, or delivered by another process
-                    tx.delete(PENDING_KIND, marker.key, marker.version)
+                found.append((marker.key, entries))
         return found, (markers[-1].key if markers else after)
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
@@ -527,27 +593,96 @@ def _is_stand_in(key: str) -> bool:
     return key.startswith(STAND_IN + ":")
 
 
-def _mark(tx: Transaction, marker: str, sent: Sequence[Entry], rest: list[str]) -> None:
-    """Mark ``sent`` delivered (their text dropped) and leave ``rest`` in the marker."""
-    save_many(
+def _load_all(tx: Transaction, keys: Sequence[str]) -> dict[str, Record]:
+    """The message records of ``keys`` that exist, by key: one plain read for one key
+    (cheaper than a batched read on a server), one batched read for more."""
+    if len(keys) > 1:
+        return load_many(tx, MESSAGE_KIND, keys)
+    found = tx.load(MESSAGE_KIND, keys[0]) if keys else None
+    return {} if found is None else {found.key: found}
+
+
+def _lost(error: SymprogramError) -> bool:
+    """Whether ``error`` means a claim lost a race and may run again at once: a record
+    changed or deleted since it was read, a deadlock, a serialization failure (not a
+    database that stayed busy, or a lock wait that timed out: those waited already)."""
+    if isinstance(error, ConcurrencyError | NotFound):
+        return True
+    return error.code in ("deadlock", "serialization_failure")
+
+
+def _owner(key: str) -> str:
+    """The subject a message record is filed under: its key up to the first colon."""
+    return key.partition(":")[0]
+
+
+def _claim(tx: Transaction, entries: Sequence[Entry], *, read: bool) -> list[Entry]:
+    """``entries`` marked delivered in ``tx`` (their text dropped), in their order, each
+    with its new version; with ``read``, only those still pending, read first.
+
+    Without ``read`` they are saved at the versions they were read (or written) at:
+    a record erased or changed since makes the save raise
+    :class:`~symprogram.errors.ConcurrencyError` (or ``NotFound``), and the caller
+    claims again with ``read``. The save locks their records until ``tx`` ends: an
+    erasure waits for it (see :func:`erase_messages`). Saved in key order, the order
+    in which the erasure deletes them, so that the two never wait for each other in
+    a circle.
+    """
+    if not entries:
+        return []
+    pending = _still_pending(tx, entries) if read else {e[0]: e for e in entries}
+    if not pending:
+        return []
+    order = sorted(pending)
+    versions = save_many(
         tx,
         [
-            (MESSAGE_KIND, key, _encode(message, key.partition(":")[0], "delivered"), version)
-            for key, version, message in sent
+            (MESSAGE_KIND, key, _encode(message, _owner(key), "delivered"), version)
+            for key, version, message in (pending[key] for key in order)
         ],
     )
-    found = tx.load(PENDING_KIND, marker) if rest else None
-    if found is not None:
-        tx.save(PENDING_KIND, marker, json.dumps({"keys": rest}), found.version)
-    elif not rest:
-        try:
-            tx.delete(PENDING_KIND, marker, 1)
-        except ConcurrencyError:  # left partly delivered before: read its version
-            again = tx.load(PENDING_KIND, marker)
-            if again is not None:
-                tx.delete(PENDING_KIND, marker, again.version)
-        except NotFound:  # delivered by another process meanwhile
-            pass
+    saved = dict(zip(order, versions, strict=True))
+    return [(key, saved[key], pending[key][2]) for key, _, _ in entries if key in pending]
+
+
+def _still_pending(tx: Transaction, entries: Sequence[Entry]) -> dict[str, Entry]:
+    """Those of ``entries`` whose record is still pending, by key, at its version now (a
+    stand-in as its record holds it now: a slot may have been written again)."""
+    found = _load_all(tx, sorted({key for key, _, _ in entries}))
+    pending: dict[str, Entry] = {}
+    for key, version, message in entries:
+        record = found.get(key)
+        if record is None:  # erased
+            continue
+        if record.version == version:  # unchanged since it was read or written
+            pending[key] = (key, version, message)
+        elif _is_stand_in(key):
+            current = _decode(record)[1]
+            if current is not None:
+                pending[key] = (key, record.version, current)
+        elif _read(record).get("state") == "pending":
+            pending[key] = (key, record.version, message)
+    return pending
+
+
+def _mark(tx: Transaction, marker: Record, unsent: Sequence[Entry], later: list[str]) -> None:
+    """Settle ``marker`` (read locked) after a chunk was handed over: the messages of it
+    left ``unsent`` (the notifier refused one; the claim marked them delivered) are
+    pending again, and the marker keeps them and the ``later`` ones; with none left,
+    it is deleted."""
+    if unsent:
+        save_many(
+            tx,
+            [
+                (MESSAGE_KIND, key, _encode(message, _owner(key), "pending"), version)
+                for key, version, message in unsent
+            ],
+        )
+    rest = [key for key, _, _ in unsent] + later
+    if not rest:
+        tx.delete(PENDING_KIND, marker.key, marker.version)
+    elif rest != _marked_keys(marker):
+        tx.save(PENDING_KIND, marker.key, json.dumps({"keys": rest}), marker.version)
 
 
 def erase_messages(tx: Transaction, subject: str, *, addresses: Sequence[str] = ()) -> int:
@@ -574,9 +709,16 @@ def erase_messages(tx: Transaction, subject: str, *, addresses: Sequence[str] = 
             if len(page) < _PAGE:
                 break
             after = page[-1].key
-    for record in doomed:  # a marker left naming them is dropped when next read
-        tx.delete(MESSAGE_KIND, record.key, record.version)
-    return len(doomed)
+    erased = 0
+    # Each read locked before it is deleted, in key order: a delivery that claimed one
+    # (MessageOutbox.deliver) is waited for, so that nothing is sent once this unit of
+    # work has committed. A marker left naming them is dropped when next read.
+    for key in sorted({record.key for record in doomed}):
+        current = load_for_update(tx, MESSAGE_KIND, key)
+        if current is not None:
+            tx.delete(MESSAGE_KIND, key, current.version)
+            erased += 1
+    return erased
 
 
 def _scan(tx: Transaction, kind: str, prefix: str) -> list[Record]:

@@ -663,7 +663,10 @@ class Program(Closing):
         after that commits. A process killed in between, or a notifier that
         raised, leaves messages pending: this sends them, oldest first, and marks
         them delivered. Delivery is at least once: a message may arrive twice,
-        with the same :attr:`~symprogram.notify.Message.message_id`.
+        with the same :attr:`~symprogram.notify.Message.message_id`, after a
+        crash. Each message is claimed (locked) as it is handed over, so several
+        callers at once hand each over once, and a message of a person erased
+        meanwhile is not handed over (see ``docs/explanation-outbox.md``).
 
         A ``Program`` does not call it when it opens (opening stays cheap and
         sends nothing, and several processes may open one database): call it when

@@ -72,11 +72,12 @@ def test_a_batch_takes_a_few_batched_calls_whatever_its_size(store: Store) -> No
     if native:
         # One read of the index, three of records (IDs, token states, history heads),
         # one write each of records (the outbox's messages among them), index entries
-        # and history entries; after commit, the delivery marks the batch's messages
-        # delivered with one more batched save and deletes its one pending marker.
+        # and history entries; after commit, the delivery reads the batch's one pending
+        # marker (locked), claims its messages with one more batched save (marking them
+        # delivered) and deletes the marker.
         assert Counter(
             {"index_get_many": 1, "load_many": 3, "save_many": 2, "index_put_many": 1,
-             "append_many": 1, "delete": 1}
+             "append_many": 1, "load": 1, "delete": 1}
         ) == counting.calls  # fmt: skip
     for n in (0, 39):
         owner = world.accounts.find_by_email(f"c{n}@example.com")
