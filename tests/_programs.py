@@ -25,7 +25,7 @@ from typing import Any
 
 from symprogram import ConcurrencyError, Program, StorageError
 from symprogram._anchors import AggregateMismatch
-from symprogram.accounts import ScryptHasher
+from symprogram.accounts import ContactDetails, ScryptHasher
 from symprogram.clock import FixedClock
 from symprogram.persistence import Store
 
@@ -239,6 +239,12 @@ PROBER: dict[str, str] = {
     "family_name": "Prober",
     "company_name": "Probing Ltd",
 }
+
+
+def contact(email: str) -> ContactDetails:
+    """Contact details of one person (the standard form's, of a "Ltd" company), differing
+    only in the e-mail address."""
+    return ContactDetails(email=email, **{**FORM, "company_name": "Analytical Engines Ltd"})
 
 
 def register_form(

@@ -11,7 +11,6 @@ from symprogram.accounts import (
     AcceptancePath,
     AccountsService,
     Candidate,
-    ContactDetails,
     ScryptHasher,
 )
 from symprogram.clock import FixedClock
@@ -97,18 +96,6 @@ class World:
             )
             streams = tuple((name, tuple(tx.read(name))) for name in tx.streams(limit=10_000))
         return records, streams
-
-
-def contact(email: str) -> ContactDetails:
-    """Contact details of one person, differing only in the e-mail address."""
-    return ContactDetails(
-        email=email,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines Ltd",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
 
 
 def spy_locks(tx: Any) -> list[str]:

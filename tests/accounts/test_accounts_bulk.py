@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from accounts_helpers import KINDS, PASSWORD, World, contact, make_store
+from accounts_helpers import KINDS, PASSWORD, World, make_store
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _programs import contact
 from symprogram.accounts import AcceptancePath, AccountStatus, ScryptHasher
 from symprogram.accounts.service import BulkCandidate, BulkRegistrationReport
 from symprogram.accounts.storage import AccountsStorage

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from accounts_helpers import World, contact
+from accounts_helpers import World
 
+from _programs import contact
 from symprogram.accounts import _text
 from symprogram.errors import Conflict
 from symprogram.persistence import Store, Transaction

@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from accounts_helpers import World, contact
+from accounts_helpers import World
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _programs import ProgramFactory
+from _programs import ProgramFactory, contact
 from symprogram.accounts.ports import PersonalDataLedger, PersonalDataLedgerBatch
 from symprogram.errors import Conflict
 from symprogram.persistence import Store

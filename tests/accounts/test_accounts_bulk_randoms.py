@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from accounts_helpers import World, contact
+from accounts_helpers import World
+
+from _programs import contact
 
 
 def test_bulk_random_values_are_distinct_and_in_register_formats(world: World) -> None:

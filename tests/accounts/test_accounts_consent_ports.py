@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from accounts_helpers import START, World, contact
+from accounts_helpers import START, World
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _programs import contact
 from symprogram.accounts import (
     MARKETING_CATEGORIES,
     AccountStatus,

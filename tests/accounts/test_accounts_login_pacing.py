@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from accounts_helpers import contact
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _programs import contact
 from symprogram import Program
 from symprogram.accounts import BulkCandidate, ScryptHasher
 from symprogram.accounts._pacing import (

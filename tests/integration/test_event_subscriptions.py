@@ -10,26 +10,13 @@ from datetime import date
 
 import pytest
 
-from _programs import ProgramFactory
-from symprogram.accounts import ContactDetails
+from _programs import ProgramFactory, contact
 from symprogram.accounts.events import CandidateRegistered, ContactDetailsUpdated
 from symprogram.consent.events import ConsentRecorded
 from symprogram.entitlements.events import AgreementRecorded
 from symprogram.errors import NotFound, PermissionDenied, StorageError
 
 BACKENDS = ["memory", "sqlite"]
-
-
-def contact(email: str) -> ContactDetails:
-    """Contact details for ``email``."""
-    return ContactDetails(
-        email=email,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from _programs import contact
 from symprogram import Program
-from symprogram.accounts import ContactDetails
 from symprogram.errors import ValidationError
 from symprogram.notify import Message, Outbox
 from symprogram.outbox import PENDING_KIND, DeliveringStore, MessageOutbox
@@ -28,18 +28,6 @@ pytestmark = pytest.mark.backends("memory", "sqlite", "postgresql", "mariadb")
 
 class Killed(BaseException):
     """The process dies here (a BaseException: nothing may catch it)."""
-
-
-def contact(email: str) -> ContactDetails:
-    """Contact details of one person, differing only in the e-mail address."""
-    return ContactDetails(
-        email=email,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines Ltd",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
 
 
 ROWS = [contact(f"person{n}@example.com") for n in range(5)]

@@ -23,9 +23,8 @@ from typing import Any
 
 import pytest
 
-from _programs import SERVER_ENV, ProgramFactory, within_retries
+from _programs import SERVER_ENV, ProgramFactory, contact, within_retries
 from symprogram import Program
-from symprogram.accounts import ContactDetails
 from symprogram.notify import Message, Outbox
 from symprogram.outbox import PENDING_KIND, MessageOutbox
 
@@ -33,18 +32,6 @@ WAIT = 30.0
 """Seconds a thread of the test waits at most for another (a hang fails, never blocks)."""
 SETTLE = 0.5
 """Seconds the test gives an erasure to return while the notifier holds a message."""
-
-
-def contact(email: str) -> ContactDetails:
-    """Contact details of one person, differing only in the e-mail address."""
-    return ContactDetails(
-        email=email,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines Ltd",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
 
 
 class Gate:

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import orm
 
-from _programs import START, fast_options
+from _programs import START, contact, fast_options
 from symprogram import Program
 from symprogram.accounts import ContactDetails
 from symprogram.clock import FixedClock
@@ -35,18 +35,6 @@ from symprogram.outbox import PENDING_KIND, MessageOutbox
 from symprogram.storage.sqlalchemy import SQLAlchemyStore
 
 SERVERS = {"postgresql": "SYMPROGRAM_TEST_POSTGRES_URL", "mariadb": "SYMPROGRAM_TEST_MARIADB_URL"}
-
-
-def contact(email: str) -> ContactDetails:
-    """Contact details of one person, differing only in the e-mail address."""
-    return ContactDetails(
-        email=email,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines Ltd",
-        partner_company="Babbage & Co",
-        preferred_language="en-GB",
-    )
 
 
 def fresh(count: int = 1) -> list[ContactDetails]:
