@@ -206,6 +206,43 @@ def test_a_success_forgets_the_addresses_failures(
     assert ["invalid_credentials"] * limit == codes
 
 
+def test_a_completed_reset_lifts_the_guessers_lock_on_the_owner(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Strangers' guesses fill the address's window, so even the right password is
+    refused; the owner, who holds the mailbox, resets the password and logs in with
+    the new one at once: a stranger cannot lock the owner out ("rate limits throttle
+    ... guesses without letting a stranger lock the owner out")."""
+    program = make_program(backend)
+    _active(program)
+    limit = program.accounts.settings.login_failure_limit
+    for _ in range(limit + 1):
+        _wrong(program, "ada@example.com")
+    with pytest.raises(RateLimited):
+        program.accounts.authenticate("ada@example.com", PASSWORD)
+    program.accounts.request_password_reset("ada@example.com")
+    token = str(_outbox(program).last("password_reset", to="ada@example.com").data["token"])
+    program.accounts.reset_password(token, "a brand new passphrase")
+    candidate = program.accounts.authenticate("ada@example.com", "a brand new passphrase")
+    assert "ada@example.com" == _email(candidate)
+
+
+def test_a_changed_password_does_not_lift_the_limit(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Only a reset (the mailbox proved) forgets the failures: a password change
+    beyond the limit is refused before any hashing, and the window stays full."""
+    program = make_program(backend)
+    cid = _active(program)
+    limit = program.accounts.settings.login_failure_limit
+    for _ in range(limit):
+        _wrong(program, "ada@example.com")
+    with pytest.raises(RateLimited):
+        program.accounts.change_password(cid, PASSWORD, "a brand new passphrase")
+    with pytest.raises(RateLimited):
+        program.accounts.authenticate("ada@example.com", PASSWORD)
+
+
 def test_failed_log_ins_per_client_key_are_limited(
     backend: str, make_program: ProgramFactory
 ) -> None:

@@ -386,6 +386,11 @@ class Credentials(LinkRequests, CredentialAnchors):
     def reset_password(self, token: str, new_password: str) -> None:
         """Set a new password with a reset token; every other reset link dies.
 
+        A completed reset also forgets the address's failed log-ins, as a
+        successful log-in does: a stranger guessing at the address (beyond
+        ``settings.login_failure_limit``) cannot keep the owner, who proved they
+        hold the mailbox, out of the account.
+
         Raises:
             TokenError: ``token_invalid``, ``token_used``, ``token_revoked`` or
                 ``token_expired`` (field ``token``).
@@ -442,5 +447,10 @@ class Credentials(LinkRequests, CredentialAnchors):
         store.credentials.set_password_hash(key, encoded, now)
         store.candidates.save(attrs.evolve(candidate, credential_digest=digest))
         self._tokens.revoke_all(tx, purpose=TokenPurpose.PASSWORD_RESET, subject=key)
+        if method == "reset":
+            # the owner proved they hold the mailbox: a stranger's guesses at the
+            # address no longer hold them out of their account (as a log-in would)
+            email = candidate.contact.email
+            store.requests.forget_key(AccountsStorage.request_key(LOGIN_LOG, email))
         self._record(tx, PasswordChanged(key, now, method=method, credential_digest=digest))
         return messages.password_changed(candidate, method)
