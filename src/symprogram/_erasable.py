@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from symprogram.persistence import Transaction
 
-__all__ = ["KERNEL_KINDS", "Erasable"]
+__all__ = ["KERNEL_KINDS", "Erasable", "settle_files"]
 
 KERNEL_KINDS = ("ledger_head", "ledger_store_id", "token", "token_generation")
 """Record kinds the kernel stores for every context, none holding personal data:
@@ -48,3 +48,20 @@ class Erasable(Protocol):
         never recorded anything about the subject.
         """
         ...
+
+
+def settle_files(store: object) -> None:
+    """Let ``store`` clear erased values out of its files now, if it can (SQLite:
+    rebuild the file, then checkpoint and truncate the WAL; see
+    :meth:`~symprogram.storage.sqlite.SQLiteStore.checkpoint`). Called after an
+    erasure committed; inside a unit of work still open (an erasure joining the
+    caller's) nothing is committed yet and the store does nothing: the outermost
+    erasure settles the files.
+
+    Raises:
+        StorageError: ``database_busy`` when another connection kept the SQLite WAL
+            from being truncated (the erasure itself is committed).
+    """
+    checkpoint = getattr(store, "checkpoint", None)
+    if callable(checkpoint):
+        checkpoint(vacuum=True)

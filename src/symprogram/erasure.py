@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from symprogram._erasable import KERNEL_KINDS, Erasable
+from symprogram._erasable import KERNEL_KINDS, Erasable, settle_files
 from symprogram.accounts.models import AccountErasure
 from symprogram.accounts.ports import CANDIDATE_KIND
 from symprogram.accounts.rules import held_emails
@@ -170,9 +170,7 @@ def _held_addresses(program: Program, tx: Transaction, key: str) -> tuple[str, .
 def _settle_files(program: Program) -> None:
     """Let a store that can clear erased values out of its files do it now (SQLite:
     rebuild the file, then checkpoint and truncate the WAL)."""
-    checkpoint = getattr(program.store, "checkpoint", None)
-    if callable(checkpoint):
-        checkpoint(vacuum=True)
+    settle_files(program.store)
 
 
 def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonErasure:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 
 from symprogram._checks import check_text
+from symprogram._erasable import settle_files
 from symprogram.accounts import rules
 from symprogram.accounts._base import ACCOUNT_PURPOSES, REQUEST_LOGS, candidate_key
 from symprogram.accounts._report_anchors import ReportAnchors
@@ -21,6 +22,7 @@ from symprogram.accounts.models import (
 from symprogram.accounts.ports import ACCEPTANCE_KIND, EMAIL_CHANGE_LOG, PERSONAL_DATA_KINDS
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ids import CandidateId
+from symprogram.outbox import erase_messages
 from symprogram.persistence import Repository, Transaction
 from symprogram.tokens import TokenPurpose
 
@@ -72,8 +74,12 @@ class Erasure(ReportAnchors):
         one of them (:meth:`~symprogram.ledger.Ledger.erase_entry`: its history
         still verifies); drops the data of every
         account history entry through :meth:`~symprogram.events.Ledger.erase`
-        (digests and chain kept, so ``history.verify`` stays ok); and appends a
-        final ``account_erased`` entry holding only ``reason``.
+        (digests and chain kept, so ``history.verify`` stays ok); appends a
+        final ``account_erased`` entry holding only ``reason``; and deletes the
+        account's outbox messages, pending or delivered, and every message to an
+        address it held (a pending one is never sent). Once it committed, an
+        SQLite store rebuilds its file and truncates its WAL, so no erased value
+        stays in the files (as :meth:`symprogram.Program.erase_person` does).
 
         The candidate ID, status (``closed``), dates, terms acceptance, claimed
         registration numbers and exam scores stay: they are pseudonymous. The
@@ -90,6 +96,8 @@ class Erasure(ReportAnchors):
                 bad reason (``field_required``, ``control_characters``, ...).
             LimitExceeded: a reason over 500 characters (``text_too_long``).
             NotFound: no such candidate (``candidate_not_found``).
+            StorageError: ``database_busy`` when another connection kept the
+                SQLite WAL from being truncated (the erasure itself is committed).
         """
         key = candidate_key(candidate_id)
         text = check_text(reason, "reason", limit=MAX_REASON_LENGTH, strip=True, codes=CODES)
@@ -153,6 +161,10 @@ class Erasure(ReportAnchors):
                 count = self._history.ledger.erase(tx, key)
                 self._record(tx, AccountErased(key, now, reason=text))
             entries = self._history.ledger.entries(tx, key)
+            # its messages, pending or delivered, and those to the addresses it held:
+            # nothing of the person is sent once this returned
+            erase_messages(tx, key, addresses=held)
+        settle_files(self._store)
         assert erased.erased_at is not None
         return AccountErasure(
             candidate_id=key,

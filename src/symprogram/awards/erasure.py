@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from symprogram._erasable import settle_files
 from symprogram.awards import rules
 from symprogram.awards._base import FlowBase
 from symprogram.awards.events import AwardsErased, DisclosureRevoked
 from symprogram.awards.models import AwardsErasure
 from symprogram.awards.ports import CANDIDATE_KIND, PERSONAL_DATA_KINDS, TALLY_KIND
+from symprogram.outbox import erase_messages
 from symprogram.persistence import Transaction
 
 __all__ = ["Erasure"]
@@ -45,6 +47,10 @@ class Erasure(FlowBase):
         revoking a disclosure and shipping or delivering a kit raise
         ``IllegalTransition`` with code ``account_erased``; a verification is
         still counted, never added to the history (``account_erased`` stays last).
+        The candidate's outbox messages, pending or delivered, are deleted (a
+        pending one is never sent), and once the unit of work committed an SQLite
+        store rebuilds its file and truncates its WAL, so no erased value stays in
+        the files.
         Idempotent: a second call scrubs anything missed and returns
         ``already_erased=True``.
 
@@ -54,6 +60,8 @@ class Erasure(FlowBase):
         Raises:
             ValidationError: ``invalid_candidate_id``.
             NotFound: ``candidate_not_found``.
+            StorageError: ``database_busy`` when another connection kept the
+                SQLite WAL from being truncated (the erasure itself is committed).
         """
         cid = self._candidate(candidate_id)
         now = self._now()
@@ -69,6 +77,10 @@ class Erasure(FlowBase):
             erased = rules.erased_state(state, now)
             if erased != state or state.version == 0:
                 erased = self._repo.save_candidate(tx, erased)
+            # its messages (a disclosure to a recruiter naming the holder), pending
+            # or delivered: nothing of the person is sent once this returned
+            erase_messages(tx, cid)
+        settle_files(self._store)
         assert erased.erased_at is not None
         return AwardsErasure(
             candidate_id=cid,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from symprogram._erasable import settle_files
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.models import ErasureReceipt, check_subject
@@ -52,9 +53,14 @@ class Erasure(ConsentBase):
         digest and the chain, deletes the personal information and requests, and
         appends a ``subject_erased`` entry. Afterwards every answer about the
         subject, at any instant, is ``subject_erased`` and nothing more is recorded.
+        Once the unit of work committed, an SQLite store rebuilds its file and
+        truncates its WAL, so no erased value stays in the files (the only way to
+        erase a visitor or a subject without an account).
 
         Raises:
             NotFound: ``consent_subject_not_found``.
+            StorageError: ``database_busy`` when another connection kept the
+                SQLite WAL from being truncated (the erasure itself is committed).
             IllegalTransition: ``subject_erased`` (already erased).
             ValidationError: the instant codes of :meth:`grant`.
         """
@@ -69,4 +75,5 @@ class Erasure(ConsentBase):
             if file is not None:
                 storage.files.remove(file)
         self._projections.forget(subject)
+        settle_files(self._store)
         return ErasureReceipt(subject, instant, erased, saved.length, entry.hash)
