@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -73,6 +74,46 @@ def test_a_deprecated_option_warns_at_the_caller_and_still_works() -> None:
     assert any(w.filename == __file__ for w in caught)
     with program:
         assert terms is program.accounts.catalogue
+
+
+def test_the_deprecated_policies_option_of_consent_warns_and_still_works() -> None:
+    """options={"consent": {"policies": ...}} warns and is used, as ``terms`` and
+    ``salt`` are ("Deprecated: old names keep working for a release")."""
+    from symprogram.consent import PolicyCatalogue
+
+    policies = PolicyCatalogue.default()
+    with pytest.warns(DeprecationWarning, match="catalogue"):
+        program = Program.in_memory(options={"consent": {"policies": policies}})
+    with program:
+        assert policies is program.consent.catalogue
+
+
+@pytest.mark.parametrize(
+    ("context", "name", "value"),
+    [
+        ("accounts", "terms", 5),
+        ("awards", "salt", "not bytes"),
+        ("consent", "policies", {"version": "1"}),
+    ],
+)
+def test_a_deprecated_option_of_the_wrong_type_is_refused_when_the_program_is_built(
+    context: str, name: str, value: object
+) -> None:
+    """A deprecated keyword is checked as its new home checks it, when the ``Program``
+    is built, not at the first call of the service."""
+    with pytest.warns(DeprecationWarning, match=name), pytest.raises(ValidationError) as info:
+        Program.in_memory(options={context: {name: value}})
+    assert "invalid_option" == info.value.code
+    assert f"options.{context}.{name}" == info.value.field
+
+
+@pytest.mark.parametrize("clock", [datetime(2011, 1, 15, tzinfo=UTC), date(2011, 1, 15), datetime])
+def test_a_date_or_datetime_given_as_the_clock_is_refused(clock: object) -> None:
+    """A ``datetime`` has a ``now()`` too, but returns the machine's naive wall time:
+    refused as ``invalid_clock`` when the program is built."""
+    with pytest.raises(ValidationError) as info:
+        Program.in_memory(clock=clock)  # type: ignore[arg-type]
+    assert "invalid_clock" == info.value.code
 
 
 @pytest.mark.parametrize("name", ["outbox", "store", "clok", "catalogue", "settings"])

@@ -70,6 +70,29 @@ def _hints(cls: type) -> dict[str, Any]:
     return hints
 
 
+def _check_deprecated(
+    hints: Mapping[str, Any], old: str, new: str, value: object, where: str
+) -> None:
+    """Check the value of a deprecated keyword as its new home checks it: the new
+    keyword's type, or, where the value moved into a settings object (``salt`` ->
+    ``settings``), the type of that object's field of the same name.
+
+    Raises:
+        ValidationError: a value of the wrong type (``invalid_option``).
+    """
+    hint = hints.get(new, Any)
+    classes = [a for a in typing.get_args(hint) if isinstance(a, type) and attrs.has(a)]
+    if classes and old in attrs.fields_dict(classes[0]):
+        with contextlib.suppress(NameError, TypeError):
+            hint = typing.get_type_hints(classes[0]).get(old, Any)
+    if not _accepts(value, hint):
+        raise ValidationError(
+            f"{where} must be {getattr(hint, '__name__', hint)}, not {type(value).__name__}",
+            field=where,
+            code="invalid_option",
+        )
+
+
 def _settings(cls: type, value: Mapping[str, Any], where: str) -> object:
     """Build the settings object of class ``cls`` from a mapping, field by field."""
     fields = {f.name for f in attrs.fields(cls)} if attrs.has(cls) else set()
@@ -122,6 +145,7 @@ def check_options(service: type, context: str, options: Mapping[str, Any]) -> di
                 "0.2.0",
                 stacklevel=None,
             )
+            _check_deprecated(hints, name, deprecated[name], value, where)
             checked[name] = value
             continue
         if not isinstance(name, str) or name not in known:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
@@ -171,10 +171,14 @@ class Program(Closing):
                 "store must be a symprogram Store", field="store", code="invalid_store"
             )
         self.store = store
-        self.clock: Clock = clock or SystemClock()
-        if not isinstance(self.clock, Clock):
+        self.clock: Clock = SystemClock() if clock is None else clock
+        # a date or datetime (or any class) has a now() too, but it is no clock
+        if not isinstance(self.clock, Clock) or isinstance(self.clock, type | date):
             raise ValidationError(
-                "clock must have a now() method", field="clock", code="invalid_clock"
+                "clock must be a Clock: an object whose now() returns an aware UTC instant "
+                "(e.g. SystemClock(), FixedClock(at))",
+                field="clock",
+                code="invalid_clock",
             )
         self.notifier: Notifier = (
             Outbox() if notifier is None else check_port(notifier, Notifier, "notifier")

@@ -26,7 +26,7 @@ Example:
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -133,6 +133,9 @@ class ConsentService(Choices, Queries, Policies, PersonalData, Rebuilding, Ledge
             ``invalid_subscriptions``, ``unexpected_argument``,
             ``conflicting_arguments``.
     """
+
+    DEPRECATED_KEYWORDS: ClassVar[dict[str, str]] = {"policies": "catalogue"}
+    """Old keyword -> where its value goes now (read by ``Program``'s option check)."""
 
     def __init__(
         self,
