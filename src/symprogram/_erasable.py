@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from symprogram.persistence import Transaction
+from symprogram.persistence import Transaction, clear_decoded_cache
 
-__all__ = ["KERNEL_KINDS", "Erasable", "settle_files"]
+__all__ = ["KERNEL_KINDS", "Erasable", "after_erasure"]
 
 KERNEL_KINDS = ("ledger_head", "ledger_store_id", "token", "token_generation")
 """Record kinds the kernel stores for every context, none holding personal data:
@@ -50,18 +50,22 @@ class Erasable(Protocol):
         ...
 
 
-def settle_files(store: object) -> None:
-    """Let ``store`` clear erased values out of its files now, if it can (SQLite:
-    rebuild the file, then checkpoint and truncate the WAL; see
-    :meth:`~symprogram.storage.sqlite.SQLiteStore.checkpoint`). Called after an
-    erasure committed; inside a unit of work still open (an erasure joining the
-    caller's) nothing is committed yet and the store does nothing: the outermost
-    erasure settles the files.
+def after_erasure(store: object) -> None:
+    """What every erasure does once it committed, so that nothing erased stays
+    behind: forget the records this process keeps decoded
+    (:func:`~symprogram.persistence.clear_decoded_cache`: they are kept by their
+    stored text, which held the person's values), and let ``store`` clear erased
+    values out of its files, if it can (SQLite: rebuild the file, then checkpoint
+    and truncate the WAL; see :meth:`~symprogram.storage.sqlite.SQLiteStore.checkpoint`).
+    Inside a unit of work still open (an erasure joining the caller's) nothing is
+    committed yet and the store's files are left as they are: the outermost
+    erasure settles them.
 
     Raises:
         StorageError: ``database_busy`` when another connection kept the SQLite WAL
             from being truncated (the erasure itself is committed).
     """
+    clear_decoded_cache()
     checkpoint = getattr(store, "checkpoint", None)
     if callable(checkpoint):
         checkpoint(vacuum=True)

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from symprogram._erasable import KERNEL_KINDS, Erasable, settle_files
+from symprogram._erasable import KERNEL_KINDS, Erasable, after_erasure
 from symprogram.accounts.models import AccountErasure
 from symprogram.accounts.ports import CANDIDATE_KIND
 from symprogram.accounts.rules import held_emails
@@ -167,10 +167,10 @@ def _held_addresses(program: Program, tx: Transaction, key: str) -> tuple[str, .
     return candidates.not_held_by_another(key, held_emails(candidate, history))
 
 
-def _settle_files(program: Program) -> None:
+def _after_erasure(program: Program) -> None:
     """Let a store that can clear erased values out of its files do it now (SQLite:
     rebuild the file, then checkpoint and truncate the WAL)."""
-    settle_files(program.store)
+    after_erasure(program.store)
 
 
 def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonErasure:
@@ -200,7 +200,7 @@ def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonE
         # The outbox's messages to and about the person, pending or delivered, and
         # those to any address the person held, whoever they are filed under.
         erase_messages(tx, key, addresses=addresses)
-    _settle_files(program)
+    _after_erasure(program)
     accounts = receipts["accounts"]
     assert isinstance(accounts, AccountErasure)
     awards = receipts["awards"]

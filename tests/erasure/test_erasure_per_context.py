@@ -107,3 +107,20 @@ def test_accounts_erase_leaves_nothing_in_the_files(program: Program, tmp_path: 
     path = db_path(tmp_path)
     assert ["Lovelace"] == file_leaks(path, ["Lovelace"])  # the file read
     assert [] == file_leaks(path, ["Zonderkop", "wilhelmina@example.com"])
+
+
+def test_no_erasure_leaves_the_persons_records_decoded_in_the_process(program: Program) -> None:
+    """The process keeps decoded records by their stored text (which held the
+    person's values): once an erasure returned, none of those texts is left."""
+    from symprogram import persistence
+
+    email = "kaja.cachedova@example.com"
+    cid = register(program, email=email, given_name="Kaja", family_name="Cachedova")
+    program.accounts.get_candidate(cid)
+    program.consent.record_personal_data(cid, "order", {"name": "Kaja Cachedova"})
+    program.consent.personal_data(cid)
+    assert any(email in key[2] for key in list(persistence._decoded))
+
+    program.erase_person(cid, reason="request 7")
+
+    assert not any("Cachedova" in key[2] for key in list(persistence._decoded))

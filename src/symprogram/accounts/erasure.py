@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 
 from symprogram._checks import check_text
-from symprogram._erasable import settle_files
+from symprogram._erasable import after_erasure
 from symprogram.accounts import rules
 from symprogram.accounts._base import ACCOUNT_PURPOSES, REQUEST_LOGS, candidate_key
 from symprogram.accounts._report_anchors import ReportAnchors
@@ -164,7 +164,7 @@ class Erasure(ReportAnchors):
             # its messages, pending or delivered, and those to the addresses it held:
             # nothing of the person is sent once this returned
             erase_messages(tx, key, addresses=held)
-        settle_files(self._store)
+        after_erasure(self._store)
         assert erased.erased_at is not None
         return AccountErasure(
             candidate_id=key,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from symprogram._erasable import settle_files
+from symprogram._erasable import after_erasure
 from symprogram.awards import rules
 from symprogram.awards._base import FlowBase
 from symprogram.awards.events import AwardsErased, DisclosureRevoked
@@ -80,7 +80,7 @@ class Erasure(FlowBase):
             # its messages (a disclosure to a recruiter naming the holder), pending
             # or delivered: nothing of the person is sent once this returned
             erase_messages(tx, cid)
-        settle_files(self._store)
+        after_erasure(self._store)
         assert erased.erased_at is not None
         return AwardsErasure(
             candidate_id=cid,

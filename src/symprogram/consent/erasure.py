@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from symprogram._erasable import settle_files
+from symprogram._erasable import after_erasure
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.models import ErasureReceipt, check_subject
@@ -75,5 +75,5 @@ class Erasure(ConsentBase):
             if file is not None:
                 storage.files.remove(file)
         self._projections.forget(subject)
-        settle_files(self._store)
+        after_erasure(self._store)
         return ErasureReceipt(subject, instant, erased, saved.length, entry.hash)
