@@ -13,12 +13,16 @@ every character that is not a letter or a digit dropped, singular or plural.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from symprogram.clock import FixedClock
 from symprogram.consent import ConsentService, PolicyCatalogue, rules
 from symprogram.errors import ValidationError
+from symprogram.storage.memory import MemoryStore
 
 POLICY = PolicyCatalogue.default().latest
 
@@ -115,3 +119,16 @@ def test_the_reported_spellings_are_refused_and_nothing_is_written(
         )
     assert before == consent.history("s-1")
     assert consent.verify("s-1").ok
+
+
+@given(name=spellings(), activity=st.sampled_from(["order", "product_registration"]))
+def test_a_traffic_item_under_a_declared_activity_is_refused_as_traffic(
+    name: str, activity: str
+) -> None:
+    """The policy's traffic logs are no personal information under any activity: a
+    declared activity (which lists what it gathers) refuses a traffic item as
+    ``traffic_not_personal_data`` too, not as an item it does not gather."""
+    consent = ConsentService(MemoryStore(), FixedClock(datetime(2011, 1, 14, tzinfo=UTC)))
+    with pytest.raises(ValidationError) as info:
+        consent.record_personal_data("s-1", activity, {name: "203.0.113.9"})
+    assert ("traffic_not_personal_data", [name]) == (info.value.code, info.value.details["items"])

@@ -250,6 +250,9 @@ def collect_items(
         )
     check_site_in_scope(policy, site)
     check_site_covered(policy, site)
+    # an item of the traffic logs is never personal data, under any activity: said
+    # as that, not as an item the activity does not gather
+    check_not_traffic(policy, names)
     undeclared = [] if declared.open_ended else sorted(set(names) - set(declared.data))
     if undeclared:
         raise ValidationError(
@@ -258,7 +261,6 @@ def collect_items(
             code="data_not_declared",
             details={"items": undeclared},
         )
-    check_not_traffic(policy, names)
     event = DataCollected(
         file.subject, at, declared.id, names, via.value, policy.version, site, shown=False
     )
