@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from _programs import ALL, ProgramFactory, db_path
+from _programs import ALL, ProgramFactory, add_agreement, db_path
 from symprogram import Program
 from symprogram.clock import FixedClock
 from symprogram.erasure import erase_person
@@ -290,6 +290,23 @@ def test_agreements(populated: tuple[Program, dict[str, str]]) -> None:
     assert ["active", "suspended"] == [row["status"] for row in rows]
 
 
+def test_ids_that_differ_by_case_accent_or_trailing_space_stay_apart(
+    populated: tuple[Program, dict[str, str]],
+) -> None:
+    """Customers ``C-a``, ``C-A``, ``C-á`` and ``C-a `` are four customers to the
+    services: on every database a filter on one finds its agreement only and a GROUP BY
+    makes four groups (MariaDB's default collation would fold them into one)."""
+    program, _ = populated
+    for n, customer in enumerate(("C-a", "C-A", "C-á", "C-a ")):
+        add_agreement(program.entitlements, customer, agreement_id=f"X-{n}")
+    rows = query(program, "v_agreements", "WHERE customer_id = 'C-a'")
+    assert ["X-0"] == [row["agreement_id"] for row in rows]
+    name = view_names(program)["v_agreements"]
+    with analyst(program) as run:
+        groups = run(f"SELECT customer_id, count(*) AS n FROM {name} GROUP BY customer_id")
+    assert {"C-a", "C-A", "C-á", "C-a "} <= {row["customer_id"] for row in groups}
+
+
 def test_a_filter_in_plain_sql(populated: tuple[Program, dict[str, str]]) -> None:
     """The documented kind of query: the active awards of one candidate."""
     program, ids = populated
@@ -378,7 +395,7 @@ def test_a_version_1_sql_database_gets_the_views(
         conn.execute(sa.text(f"CREATE VIEW {prefix}v_candidates AS SELECT 'stale' AS candidate_id"))
     assert 1 == store.schema_version
     upgraded = SQLAlchemyStore(engine=engine, table_prefix=prefix)
-    assert SCHEMA_VERSION == upgraded.schema_version == 2
+    assert SCHEMA_VERSION == upgraded.schema_version == 3  # 3: views compare by code point
     assert set(upgraded.view_names) <= set(sa.inspect(engine).get_view_names())
     upgraded.close()
     rows = query(program, "v_candidates")

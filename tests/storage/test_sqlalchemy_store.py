@@ -310,6 +310,39 @@ def test_a_mariadb_url_without_a_database_is_an_invalid_url() -> None:
         assert ("invalid_storage_url", "url") == (info.value.code, info.value.field)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql+pymysql://root@127.0.0.1:1/test?charset=latin1",
+        "mysql+pymysql://root@127.0.0.1:1/test?charset=utf8",
+        "mariadb+pymysql://root@127.0.0.1:1/test?charset=ascii",
+        "postgresql+psycopg://nobody@127.0.0.1:1/none?client_encoding=latin1",
+    ],
+)
+def test_a_connection_encoding_that_cannot_carry_every_character_is_refused(url: str) -> None:
+    """``?charset=latin1`` (or ``utf8``, MySQL's 3-byte UTF-8) or a PostgreSQL
+    ``client_encoding`` other than UTF-8 would make the driver fail on an emoji with an
+    error of its own: the URL is refused before anything connects."""
+    with pytest.raises(ValidationError) as info:
+        SQLAlchemyStore.from_url(url)
+    assert ("invalid_storage_url", "url") == (info.value.code, info.value.field)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql+pymysql://root@127.0.0.1:1/test?charset=utf8mb4",
+        "postgresql+psycopg://nobody@127.0.0.1:1/none?client_encoding=UTF8",
+    ],
+)
+def test_a_utf8_connection_encoding_is_taken(url: str) -> None:
+    """The encodings that carry every character pass the check (the unreachable server
+    is then ``database_unavailable``)."""
+    with pytest.raises(StorageError) as info:
+        SQLAlchemyStore.from_url(url, connect_args={"connect_timeout": 2})
+    assert "database_unavailable" == info.value.code
+
+
 def test_unreachable_server_is_database_unavailable() -> None:
     """A server that refuses connections raises StorageError database_unavailable."""
     with pytest.raises(StorageError) as info:

@@ -231,8 +231,8 @@ SELECT candidate_id, award_id, grant_id, earned_at, expires_at, revoked_at,
           FROM {records} AS r,
                JSON_TABLE(r.data, '$.grants[*]' COLUMNS (
                    n FOR ORDINALITY,
-                   award_id VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.award_id',
-                   grant_id VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.grant_id',
+                   award_id {text} PATH '$.award_id',
+                   grant_id {text} PATH '$.grant_id',
                    granted_at VARCHAR(64) CHARACTER SET utf8mb4 PATH '$.granted_at',
                    expires_at VARCHAR(64) CHARACTER SET utf8mb4 PATH '$.expires_at',
                    renewed_until VARCHAR(64) CHARACTER SET utf8mb4
@@ -245,11 +245,11 @@ SELECT JSON_VALUE(r.data, '$.subject') AS subject, c.purpose, c.channel, c.state
        CAST(REPLACE(c.decided_at, '+00:00', '') AS DATETIME(6)) AS decided_at, c.policy_version
   FROM {records} AS r,
        JSON_TABLE(r.data, '$.choices[*]' COLUMNS (
-           purpose VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.topic',
-           channel VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.channel',
-           state VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.choice',
+           purpose {text} PATH '$.topic',
+           channel {text} PATH '$.channel',
+           state {text} PATH '$.choice',
            decided_at VARCHAR(64) CHARACTER SET utf8mb4 PATH '$.at',
-           policy_version VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.policy_version')) AS c
+           policy_version {text} PATH '$.policy_version')) AS c
  WHERE r.kind = 'consent_state' AND JSON_VALUE(r.data, '$.erased_at') IS NULL""",
     "v_agreements": """
 SELECT a.customer_id, a.agreement_id, a.service_level,
@@ -257,18 +257,25 @@ SELECT a.customer_id, a.agreement_id, a.service_level,
        COALESCE(a.status, 'active') AS status
   FROM {records} AS r,
        JSON_TABLE(r.data, '$.agreements[*]' COLUMNS (
-           customer_id VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.customer_id',
-           agreement_id VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.agreement_id',
-           service_level VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.level',
+           customer_id {text} PATH '$.customer_id',
+           agreement_id {text} PATH '$.agreement_id',
+           service_level {text} PATH '$.level',
            starts VARCHAR(64) CHARACTER SET utf8mb4 PATH '$.starts_on',
            ends VARCHAR(64) CHARACTER SET utf8mb4 PATH '$.ends_on',
-           status VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.status_changes[last].status')) AS a
+           status {text} PATH '$.status_changes[last].status')) AS a
  WHERE r.kind = 'entitlements_customer'""",
 }
 
 # MariaDB would let a DELETE through a view over one table reach the table: a
 # TEMPTABLE view is never updatable (filters are still pushed down into it).
 _MARIA_CREATE = "CREATE ALGORITHM=TEMPTABLE VIEW"
+
+# The JSON_TABLE text columns compare by code point, as the tables' do (case, accents
+# and trailing spaces count), not by the server's default collation.
+_TEXT = {
+    "mariadb": "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin",
+    "mysql": "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin",
+}
 
 _DIALECTS: dict[str, tuple[dict[str, str], str, Quote, str]] = {
     "sqlite": (_SQLITE, _SQLITE_NOW, _double_quote, "CREATE VIEW"),
@@ -316,6 +323,7 @@ def create_statements(dialect: str, prefix: str, quote: Quote | None = None) -> 
     quoted = quote or default_quote
     tables = {"records": quoted(f"{prefix}records"), "streams": quoted(f"{prefix}streams")}
     return tuple(
-        f"{create} {quoted(prefix + view)} AS" + bodies[view].format(now=now, **tables)
+        f"{create} {quoted(prefix + view)} AS"
+        + bodies[view].format(now=now, text=_TEXT.get(dialect, ""), **tables)
         for view in VIEWS
     )

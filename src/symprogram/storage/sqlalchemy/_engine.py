@@ -41,6 +41,7 @@ def create_engine(url: str | URL, engine_kwargs: dict[str, Any]) -> tuple[Engine
     parsed = parsed.difference_update_query([_URL_PREFIX_PARAMETER])
     backend = parsed.get_backend_name()
     kwargs = dict(engine_kwargs)
+    _check_encoding(backend, parsed, kwargs)
     sqlite_memory = False
     if backend == "sqlite":
         database = parsed.database or ""
@@ -95,6 +96,39 @@ def create_engine(url: str | URL, engine_kwargs: dict[str, Any]) -> tuple[Engine
     if backend == "sqlite":
         _sqlite_transactions(engine, wal=not sqlite_memory)
     return engine, prefix
+
+
+_ENCODINGS = {
+    "mysql": ("charset", {"utf8mb4"}),
+    "postgresql": ("client_encoding", {"utf8", "unicode"}),
+}
+"""The connection setting of each server that names its text encoding, and the values
+that carry every character a program stores (4-byte UTF-8 included)."""
+
+
+def _check_encoding(backend: str, parsed: URL, kwargs: dict[str, Any]) -> None:
+    """Refuse a connection encoding that cannot carry every character a program stores
+    (``?charset=latin1`` or ``utf8``, MySQL's 3-byte UTF-8, on MariaDB; a
+    ``client_encoding`` other than UTF-8 on PostgreSQL): the driver would fail on an
+    emoji, inside the store, with an error that is no ``StorageError``.
+
+    Raises:
+        ValidationError: ``invalid_storage_url`` (field ``url``).
+    """
+    name, allowed = _ENCODINGS.get("mysql" if backend == "mariadb" else backend, ("", set()))
+    if not name:
+        return
+    given = [parsed.query.get(name), dict(kwargs.get("connect_args") or {}).get(name)]
+    for value in given:
+        values = value if isinstance(value, tuple) else (value,)
+        for one in values:
+            if one is not None and str(one).lower().replace("-", "") not in allowed:
+                raise ValidationError(
+                    f"the connection's {name} {str(one)!r} cannot carry every character "
+                    f"a program stores: leave it out or use {sorted(allowed)[0]}",
+                    field="url",
+                    code="invalid_storage_url",
+                )
 
 
 def _sqlite_transactions(engine: Engine, *, wal: bool) -> None:

@@ -86,7 +86,8 @@ class Tables:
         # The read-only reporting views (symprogram.storage._views), quoted as the
         # tables are: none on databases other than SQLite, PostgreSQL and MariaDB.
         quote = dialect.identifier_preparer.quote
-        name = dialect.name
+        # MariaDB through a mysql+ driver is named "mysql": its collations are its own
+        name = "mariadb" if getattr(dialect, "is_mariadb", False) else dialect.name
         self.view_names = view_names(prefix) if supports(name) else ()
         self.view_drops = drop_statements(name, prefix, quote)
         self.view_creates = create_statements(name, prefix, quote)
@@ -127,9 +128,16 @@ def _migration_2(conn: Connection, tables: Tables) -> None:
     """The reporting views: created after every migration forward (see :func:`_migrate_once`)."""
 
 
+def _migration_3(conn: Connection, tables: Tables) -> None:
+    """The reporting views again: on MariaDB and MySQL their text columns compare by
+    code point, as the tables' do (the views are dropped before and created after every
+    migration forward, see :func:`_migrate_once`)."""
+
+
 _MIGRATIONS: tuple[tuple[str, Callable[[Connection, Tables], None]], ...] = (
     ("records, unique index and streams", _migration_1),
     ("reporting views", _migration_2),
+    ("reporting views compare text by code point", _migration_3),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
