@@ -420,13 +420,19 @@ class MessageOutbox:
             return
         defer = getattr(self._store, "on_host_commit", None)
         if defer is None or not defer(lambda store: self._deliver_kept(store, marker, entries)):
-            self.deliver(marker, entries)
+            try:
+                self.deliver(marker, entries)
+            except Exception:  # the change committed: the call must not fail for its mail
+                _log.exception("messages could not be delivered; they stay pending")
 
     def _deliver_kept(self, store: Store, marker: str, entries: Sequence[Entry]) -> None:
         """After the host's commit, through ``store`` (joining no host): deliver what the
         host kept (a savepoint of its own that it rolled back took the marker and the
         messages along: the claim finds none of them, and nothing is sent)."""
-        MessageOutbox(store, self._notifier).deliver(marker, entries)
+        try:
+            MessageOutbox(store, self._notifier).deliver(marker, entries)
+        except Exception:  # the host committed: its commit must not fail for the mail
+            _log.exception("messages could not be delivered; they stay pending")
 
     def deliver(self, marker: str, entries: Sequence[Entry]) -> int:
         """Hand the messages of the pending ``marker`` to the notifier, in order, and
@@ -525,6 +531,10 @@ class MessageOutbox:
         Each unit of work's messages are claimed right before they are handed over
         (see :meth:`deliver`): a message erased after the page of pending ones was
         read is not sent, and several callers at once hand each message over once.
+        Called inside a unit of work still open in this thread (a host's ``with
+        store.transaction():``), or while the store's units of work join a host's
+        transaction, the delivery runs once that commits (never if it rolls back:
+        what it wrote may be among the pending messages) and this returns 0.
 
         Args:
             limit: at most about this many (whole units of work; default: all).
@@ -541,6 +551,8 @@ class MessageOutbox:
             raise ValidationError(
                 "limit must be a positive integer or None", field="limit", code="invalid_limit"
             )
+        if self._deferred(lambda outbox: outbox.deliver_pending(limit)):
+            return 0
         delivered = 0
         after: str | None = None
         pace = Pace()
@@ -556,6 +568,25 @@ class MessageOutbox:
                 if limit is not None and delivered >= limit:
                     break
         return delivered
+
+    def _deferred(self, work: Callable[[MessageOutbox], object]) -> bool:
+        """Defer ``work`` until the unit of work open in this thread (or the host's
+        transaction the store's units of work join) commits, if there is one: what it
+        wrote is not committed yet, so its messages must not go out before (and never,
+        if it rolls back). Return whether it was deferred. An error of the deferred
+        work is logged: the host's commit has happened by then."""
+
+        def run(store: Store) -> None:
+            try:
+                work(MessageOutbox(store, self._notifier))
+            except Exception:  # after the commit: it must not be undone by our error
+                _log.exception("a deferred delivery of pending messages failed")
+
+        joined = getattr(self._store, "on_commit", None)
+        if joined is not None and joined(lambda: run(self._store)):
+            return True
+        defer = getattr(self._store, "on_host_commit", None)
+        return defer is not None and bool(defer(run))
 
     def _pending_page(self, after: str | None) -> tuple[list[tuple[str, list[Entry]]], str | None]:
         """The next page of pending markers after ``after``, each with its messages still

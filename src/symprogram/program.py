@@ -605,6 +605,9 @@ class Program(Closing):
         entitlements catalogue; once a newer version comes into force it stops
         counting and a new consent is needed (see
         :meth:`~symprogram.entitlements.EntitlementsService.may_start_remote_session`).
+        A customer ID that reads as a candidate ID is that ID in its display form
+        (:func:`symprogram.ids.canonical_subject`), in consent as in entitlements, so
+        every spelling of it is the one person :meth:`erase_person` erases.
 
         Raises:
             ValidationError: a bad customer ID, channel or instant.
@@ -675,7 +678,10 @@ class Program(Closing):
         A ``Program`` does not call it when it opens (opening stays cheap and
         sends nothing, and several processes may open one database): call it when
         the host starts and from time to time; ``symprogram import candidates``
-        calls it before and after an import.
+        calls it before and after an import. Called inside a unit of work of the
+        host's (a ``with program.store.transaction():`` block, an SQLAlchemy store
+        inside ``using(conn)``), it delivers once that commits, never if it rolls
+        back, and returns 0: the messages pending may be the block's own.
 
         Args:
             limit: at most this many messages (default: every pending one).

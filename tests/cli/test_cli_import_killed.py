@@ -142,11 +142,15 @@ def test_an_import_killed_midway_verifies_and_its_rerun_imports_each_row_once(
     messages, unreadable = _messages(outbox)
     assert len(unreadable) <= 1  # at most the line the kill cut short
     tokens: dict[str, set[str]] = defaultdict(set)
+    ids: dict[str, set[str]] = defaultdict(set)
     for message in messages:
         assert "activation" == message["kind"]
         tokens[message["to"]].add(message["data"]["token"])
+        ids[message["to"]].add(message["message_id"])
     assert set(good) == set(tokens)
     assert {1} == {len(found) for found in tokens.values()}  # a repeat is the same message
+    # ... with the same id: a mailer de-duplicates on it ("with an id for de-duplication")
+    assert {1} == {len(found) for found in ids.values()}
 
     # (c) the rejects file is the rerun's, whole: every bad row once
     with rejects.open(encoding="utf-8", newline="") as stream:

@@ -113,6 +113,28 @@ def test_engine_begin_block_delivers_when_it_commits(store: SQLAlchemyStore) -> 
     assert ["delivered"] == states(store)
 
 
+def test_deliver_pending_inside_the_hosts_transaction_waits_for_its_commit(
+    store: SQLAlchemyStore,
+) -> None:
+    """``deliver_pending`` called inside ``using(conn)`` sends nothing before the host's
+    commit (what it would send may be the host's own uncommitted change), nothing if the
+    host rolls back, and the pending messages once the host commits."""
+    program = program_on(store)
+    (rolled_back,) = fresh()
+    with store.engine.connect() as conn:
+        with store.using(conn):
+            program.accounts.register_many([rolled_back])
+            assert 0 == program.deliver_pending()
+        conn.rollback()
+    assert [] == sent(program)
+    (kept,) = fresh()
+    with store.engine.begin() as conn, store.using(conn):
+        program.accounts.register_many([kept])
+        assert 0 == program.deliver_pending()
+        assert [] == sent(program)
+    assert [kept.email] == sent(program)
+
+
 def test_host_rollback_sends_nothing_and_leaves_nothing_pending(store: SQLAlchemyStore) -> None:
     """A host rollback drops the messages with the rows: nothing sent, no message record,
     no pending marker; a later commit on the same connection does not send them either."""

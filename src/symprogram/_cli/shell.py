@@ -320,6 +320,13 @@ def message_lines(messages: tuple[Message, ...] | list[Message]) -> list[str]:
 
 def message_data(messages: tuple[Message, ...] | list[Message]) -> list[dict[str, Any]]:
     return [
-        {"to": m.to, "kind": m.kind, "subject": m.subject, "body": m.body, "data": dict(m.data)}
+        {
+            "message_id": m.message_id,  # the same each time the message is sent again
+            "to": m.to,
+            "kind": m.kind,
+            "subject": m.subject,
+            "body": m.body,
+            "data": dict(m.data),
+        }
         for m in messages
     ]

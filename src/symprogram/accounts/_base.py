@@ -204,6 +204,9 @@ class FlowBase(DeliversAfterCommit):
             if not error.details.get("retryable"):
                 _log.warning("a sweep after a committed call failed: %s", error.code)
             return None
+        except Exception:  # a store that is no compliant adapter: still committed
+            _log.exception("a sweep after a committed call failed")
+            return None
 
     def _sweep_leftovers(self, now: datetime) -> None:
         """Delete a few records nobody needs any more, in a unit of work of their own,
