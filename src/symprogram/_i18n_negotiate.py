@@ -321,7 +321,7 @@ def _first_match(
     # script keeps that script: Chrome's "zh-TW,zh;q=0.9" never means zh-Hans.
     scripts: dict[str, str] = {}
     named = frozenset(_node_of(p.tag, regions)[:2] for p in preferences if p.tag is not None)
-    context = _Context(allowed, default_candidate, regions, scripts, named)
+    context = _Context(allowed, default_candidate, regions, scripts, named, prefer or frozenset())
     for group in _groups(preferences, prefer is not None):
         fresh = tuple(p for p in group if p.tag not in tried)
         tried.update(p.tag for p in fresh)
@@ -346,6 +346,7 @@ class _Context:
     regions: Mapping[str, str]
     scripts: dict[str, str]  # language -> the script a bare tag of it is read in
     named: frozenset[tuple[str, str | None]]  # (language, script) of every named range
+    prefer: frozenset[str] = frozenset()  # the tags a tie goes to (a document's own)
 
 
 def _groups(preferences: tuple[_Preference, ...], by_weight: bool) -> list[tuple[_Preference, ...]]:
@@ -362,17 +363,8 @@ def _groups(preferences: tuple[_Preference, ...], by_weight: bool) -> list[tuple
 def _try(preference: _Preference, context: _Context, steps: list[str]) -> Negotiation | None:
     """The match of one preference (noting each step in ``steps``), or ``None``."""
     requested = preference.tag
-    default_candidate = context.default_candidate
     if requested is None:
-        if default_candidate is None or default_candidate not in context.allowed:
-            steps.append("* ignored: no acceptable default language")
-        elif default_candidate.node[:2] in context.named:
-            # RFC 9110: "*" matches every tag "not matched by any other range"
-            steps.append(f"* ignored: a range of its own names the default {default_candidate.tag}")
-        else:
-            steps.append(f"* matched the default {default_candidate.tag}")
-            return Negotiation(default_candidate.tag, None, tuple(steps), False)
-        return None
+        return _wildcard(context, steps)
     requested = _with_script(requested, context.scripts, steps)
     if preference.raw != str(requested):
         steps.append(f"{preference.raw} canonicalized to {requested}")
@@ -387,6 +379,39 @@ def _try(preference: _Preference, context: _Context, steps: list[str]) -> Negoti
         return Negotiation(found[0].tag, requested, tuple(steps), False)
     steps.append(f"nothing available in {_show((node[0], node[1], None))} for {requested}")
     return None
+
+
+def _wildcard(context: _Context, steps: list[str]) -> Negotiation | None:
+    """The match of ``*``: the default language (none if a range of its own names it:
+    RFC 9110, ``*`` "matches every tag not matched by any other range"); when a
+    ``q=0`` range excludes the default, ``*`` ("anything but that") matches the
+    first other available language no range names, a preferred one (a document's
+    own) first, then in code order; ``None`` if there is none, or no default
+    language is available.
+
+    Example:
+        >>> str(negotiate("en;q=0, *", ["en", "de", "fr"], default="en").match)
+        'de'
+    """
+    default_candidate = context.default_candidate
+    if default_candidate is None:
+        steps.append("* ignored: no acceptable default language")
+        return None
+    if default_candidate in context.allowed:
+        if default_candidate.node[:2] in context.named:
+            # RFC 9110: "*" matches every tag "not matched by any other range"
+            steps.append(f"* ignored: a range of its own names the default {default_candidate.tag}")
+            return None
+        steps.append(f"* matched the default {default_candidate.tag}")
+        return Negotiation(default_candidate.tag, None, tuple(steps), False)
+    steps.append(f"* passed over the default {default_candidate.tag}: excluded")
+    others = [c for c in context.allowed if c.node[:2] not in context.named]
+    if not others:
+        steps.append("* ignored: every available language is named or excluded")
+        return None
+    chosen = min(others, key=lambda c: (str(c.tag) not in context.prefer, str(c.tag)))
+    steps.append(f"* matched {chosen.tag}, the first language no range names")
+    return Negotiation(chosen.tag, None, tuple(steps), False)
 
 
 def _named(preference: _Preference) -> str:
@@ -488,7 +513,7 @@ def negotiate(
     ``he`` listed, ``he`` asked finds ``iw`` listed, returned as ``he``).
 
     A script is never crossed: ``zh-TW`` (``zh-Hant``) is not served ``zh-Hans``
-    nor ``sr-Latn`` ``sr-Cyrl``. ``*`` matches ``default``. Ranges with ``q=0``
+    nor ``sr-Latn`` ``sr-Cyrl``. ``*`` matches ``default`` (when a ``q=0`` range excludes it, the first other available tag no range names). Ranges with ``q=0``
     exclude the available tags they cover from matching (the final fallback to
     ``default`` is still made): the tags with each subtag of the range, a script
     written or likely, a region written or given by ``default_regions``

@@ -366,3 +366,26 @@ def test_the_wildcard_does_not_stand_for_a_language_the_header_names(
 def _match_default(header: str, available: list[str], default: str) -> str | None:
     result = negotiate(header, available, default=default)
     return None if result.match is None else str(result.match)
+
+
+@given(
+    available=st.lists(
+        st.sampled_from(["en", "de", "fr", "ja", "he", "pt", "zh-Hans", "ko"]),
+        min_size=2,
+        max_size=6,
+        unique=True,
+    ),
+    data=st.data(),
+)
+def test_the_wildcard_beside_an_excluded_default_stands_for_another_language(
+    available: list[str], data: st.DataObject
+) -> None:
+    """``en;q=0, *`` is "anything but English": the wildcard stands for another available
+    language (the first in code order), never for the excluded default, and the answer
+    is served, not a fallback to the excluded language."""
+    default = data.draw(st.sampled_from(available))
+    result = negotiate(f"{default};q=0, *", available, default=default)
+    assert (min(t for t in available if t != default), False) == (
+        str(result.match),
+        result.fallback,
+    )
