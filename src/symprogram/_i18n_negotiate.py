@@ -513,7 +513,8 @@ def negotiate(
     ``he`` listed, ``he`` asked finds ``iw`` listed, returned as ``he``).
 
     A script is never crossed: ``zh-TW`` (``zh-Hant``) is not served ``zh-Hans``
-    nor ``sr-Latn`` ``sr-Cyrl``. ``*`` matches ``default`` (when a ``q=0`` range excludes it, the first other available tag no range names). Ranges with ``q=0``
+    nor ``sr-Latn`` ``sr-Cyrl``. ``*`` matches ``default`` (when a ``q=0`` range
+    excludes it, the first other available tag no range names). Ranges with ``q=0``
     exclude the available tags they cover from matching (the final fallback to
     ``default`` is still made): the tags with each subtag of the range, a script
     written or likely, a region written or given by ``default_regions``
