@@ -122,3 +122,30 @@ def test_the_rule_is_checked_on_every_service() -> None:
     } <= names
     assert "AccountHistory.read" not in names
     assert set(KEPT) <= names
+
+
+def test_every_public_method_of_every_public_class_has_a_docstring() -> None:
+    """Docstrings on every public name: every class any public module exports in
+    ``__all__`` documents each of its public methods (its own docstring or the one of
+    the port it implements, as ``inspect.getdoc`` finds it)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import symprogram
+
+    missing = []
+    for info in pkgutil.walk_packages(symprogram.__path__, "symprogram."):
+        if "._" in info.name or info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", ()):
+            cls = getattr(module, name, None)
+            if not inspect.isclass(cls):
+                continue
+            for attribute, value in vars(cls).items():
+                method = callable(value) or isinstance(value, property)
+                public = method and not attribute.startswith("_")
+                if public and not inspect.getdoc(getattr(cls, attribute)):
+                    missing.append(f"{info.name}.{name}.{attribute}")
+    assert [] == sorted(set(missing))

@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 
 from symprogram._closing import Closing
 from symprogram.errors import StorageError, ValidationError
-from symprogram.persistence import Record
+from symprogram.persistence import Record, Transaction
 from symprogram.storage import _base as base
 from symprogram.storage._base import CommitHooks, Unit, Units
 
@@ -52,8 +52,9 @@ def _listed(names: list[str], prefix: str, after: str | None, limit: int) -> lis
     return out
 
 
-class MemoryTransaction:
-    """A unit of work on a :class:`MemoryStore` (a :class:`~symprogram.persistence.Transaction`)."""
+class MemoryTransaction(Transaction):
+    """A unit of work on a :class:`MemoryStore` (its methods are documented by the
+    :class:`~symprogram.persistence.Transaction` port it implements)."""
 
     def __init__(self, state: _State, readonly: bool) -> None:
         self._s = state

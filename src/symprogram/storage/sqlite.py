@@ -49,13 +49,7 @@ from symprogram.errors import (
     StorageError,
     ValidationError,
 )
-from symprogram.persistence import (
-    AppendItem,
-    IndexItem,
-    Record,
-    SaveItem,
-    Store,
-)
+from symprogram.persistence import AppendItem, IndexItem, Record, SaveItem, Store, Transaction
 from symprogram.storage._base import (
     CommitHooks,
     Unit,
@@ -205,7 +199,7 @@ def _translate(exc: sqlite3.Error) -> StorageError:
     return StorageError(f"SQLite failed: {text}", code="storage_error")
 
 
-class SQLiteTransaction:
+class SQLiteTransaction(Transaction):
     """A unit of work on a :class:`SQLiteStore` (a :class:`~symprogram.persistence.Transaction`)."""
 
     def __init__(self, conn: sqlite3.Connection, readonly: bool) -> None:
