@@ -316,6 +316,7 @@ def test_a_mariadb_url_without_a_database_is_an_invalid_url() -> None:
         "mysql+pymysql://root@127.0.0.1:1/test?charset=latin1",
         "mysql+pymysql://root@127.0.0.1:1/test?charset=utf8",
         "mariadb+pymysql://root@127.0.0.1:1/test?charset=ascii",
+        "mysql+pymysql://root@127.0.0.1:1/test?charset=utf8mb3",
         "postgresql+psycopg://nobody@127.0.0.1:1/none?client_encoding=latin1",
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from typing import Any
 
 import sqlalchemy as sa
@@ -122,13 +123,27 @@ def _check_encoding(backend: str, parsed: URL, kwargs: dict[str, Any]) -> None:
     for value in given:
         values = value if isinstance(value, tuple) else (value,)
         for one in values:
-            if one is not None and str(one).lower().replace("-", "") not in allowed:
+            if one is not None and _narrow(str(one), allowed):
                 raise ValidationError(
                     f"the connection's {name} {str(one)!r} cannot carry every character "
                     f"a program stores: leave it out or use {sorted(allowed)[0]}",
                     field="url",
                     code="invalid_storage_url",
                 )
+
+
+def _narrow(encoding: str, allowed: set[str]) -> bool:
+    """Whether ``encoding`` is a known one, not in ``allowed`` (a name nobody knows is
+    left to the driver, which refuses it as a connection setting)."""
+    if encoding.lower().replace("-", "") in allowed:
+        return False
+    if encoding.lower() == "utf8mb3":  # MySQL's 3-byte UTF-8, a name Python does not know
+        return True
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
 
 
 def _sqlite_transactions(engine: Engine, *, wal: bool) -> None:
