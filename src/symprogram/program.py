@@ -37,6 +37,7 @@ from symprogram.ledger_keys import LedgerKeys, as_ledger_keys
 from symprogram.notify import Notifier, Outbox
 from symprogram.persistence import Store
 from symprogram.storage import open_store
+from symprogram.storage._joining import joining
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
@@ -127,7 +128,11 @@ class Program(Closing):
     """A partner and customer program: accounts, awards, entitlements and consent.
 
     Args:
-        store: the storage backend (see :func:`symprogram.storage.open_store`).
+        store: the storage backend (see :func:`symprogram.storage.open_store`). A
+            host's adapter whose units of work do not join a thread's open one
+            and defer work until it commits (it has no ``on_commit``) is wrapped
+            so that they do (:attr:`store` is then the wrapper: open a host's
+            blocks with ``program.store.transaction()``).
         clock: the source of time (default: :class:`~symprogram.clock.SystemClock`).
         notifier: receives activation, reset, security and verification messages
             (default: an in-memory :class:`~symprogram.notify.Outbox`).
@@ -170,7 +175,8 @@ class Program(Closing):
             raise ValidationError(
                 "store must be a symprogram Store", field="store", code="invalid_store"
             )
-        self.store = store
+        # a host's adapter without the built-in units of work gets them (see _joining)
+        self.store: Store = joining(store)
         self.clock: Clock = SystemClock() if clock is None else clock
         # a date or datetime (or any class) has a now() too, but it is no clock
         if not isinstance(self.clock, Clock) or isinstance(self.clock, type | date):
