@@ -207,6 +207,7 @@ MODELS = frozenset(
         "Transfer",
         "TrustProgram",
         "Verification",
+        "VerificationFailures",
         "VerificationRecord",
     }
 )

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 from symprogram._anchors import AnchorCheck, anchored
 from symprogram._checks import check_int
 from symprogram._owned import OwnedKind, owned_problems, with_owned
-from symprogram.ledger import Ledger, LedgerEntry, Verification, iter_verifications
+from symprogram.ledger import (
+    Ledger,
+    LedgerEntry,
+    Verification,
+    VerificationFailures,
+    iter_verifications,
+)
 from symprogram.persistence import Store, Transaction
 
 if TYPE_CHECKING:
@@ -127,8 +133,9 @@ class LedgerReads:
 
     def verify_all(
         self, *, batch: int = 500, against: LedgerDigest | None = None
-    ) -> tuple[Verification, ...]:
-        """Check every subject's stream, page by page; return the failed ones (none: all ok).
+    ) -> VerificationFailures:
+        """Check every subject's stream, page by page; return the failed ones (none: all ok),
+        with ``.ok`` and ``.failures`` (:class:`~symprogram.ledger.VerificationFailures`).
 
         With ``against``, every stream the digest covered is checked too, so one
         dropped whole is reported (``digest_stream_missing``). Every stored record
@@ -156,6 +163,7 @@ class LedgerReads:
             )
         owned = self._owned_kinds()
         if not owned:
-            return failed
+            return VerificationFailures(failed)
         size = check_int(batch, "batch", minimum=1, maximum=10_000)
-        return with_owned(failed, owned_problems(store, ledger, owned, batch=size))
+        found = owned_problems(store, ledger, owned, batch=size)
+        return VerificationFailures(with_owned(failed, found))

@@ -43,6 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from symprogram._checks import check_instance
+from symprogram._deprecation import warn_deprecated
 from symprogram._ledger_subjects import HEAD_KIND, verify_pages
 from symprogram._ledger_text import _canonical as _canonical
 from symprogram._ledger_text import _chain_body as _chain_body
@@ -72,6 +74,7 @@ __all__ = [
     "LedgerRegistry",
     "Problem",
     "Verification",
+    "VerificationFailures",
     "iter_verifications",
 ]
 
@@ -225,6 +228,44 @@ class Verification(Outcome):
                 code="ledger_tampered",
                 details={"problems": [attrs.asdict(p) for p in self.problems]},
             )
+
+
+class VerificationFailures(tuple[Verification, ...]):
+    """What a ledger's ``verify_all()`` answers: the failed verifications, one per
+    subject whose stream (or record) has a problem (a tuple, empty when every one
+    verified), with :attr:`ok` and :attr:`failures` as every verification result
+    of the package has (:class:`Verification`, the consent ledger's audit,
+    :meth:`Program.verify_all <symprogram.Program.verify_all>`).
+
+    Test :attr:`ok`. The truth value of the tuple (true when something *failed*)
+    is the opposite of the other results' (true when *ok*), so it is deprecated:
+    it warns and, for this release, still answers as a tuple does.
+
+    Example:
+        >>> VerificationFailures().ok
+        True
+    """
+
+    __slots__ = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when every subject verified (no failure)."""
+        return not len(self)
+
+    @property
+    def failures(self) -> tuple[Verification, ...]:
+        """The failed verifications, as a plain tuple."""
+        return tuple(self)
+
+    def __bool__(self) -> bool:
+        warn_deprecated(
+            "the truth value of verify_all()'s answer (true when something failed)",
+            ".ok (true when every stream verified) or .failures",
+            "0.2.0",
+            stacklevel=None,
+        )
+        return len(self) > 0
 
 
 class _UnknownKey(Exception):

@@ -15,7 +15,7 @@ from symprogram.errors import SymprogramError
 from symprogram.events import LedgerEntry, Problem, Verification
 from symprogram.i18n import LanguageTag, Negotiation
 from symprogram.ids import CandidateId
-from symprogram.ledger import KeyUnknown
+from symprogram.ledger import KeyUnknown, VerificationFailures
 from symprogram.ledger_keys import LedgerKeys, key_id
 from symprogram.notify import Message
 from symprogram.persistence import Record
@@ -47,6 +47,7 @@ __all__ = [
     "stream_heads",
     "token_generations",
     "token_records",
+    "verification_failures",
     "verifications",
 ]
 
@@ -317,6 +318,14 @@ def verifications(**overrides: Any) -> st.SearchStrategy[Verification]:
     )
 
 
+def verification_failures(
+    *, failures: st.SearchStrategy[Verification] | None = None
+) -> st.SearchStrategy[VerificationFailures]:
+    """What a ledger's ``verify_all()`` answers: failed verifications (none: all ok)."""
+    failed = verifications(problems=st.lists(problems(), min_size=1, max_size=3).map(tuple))
+    return st.lists(failures or failed, max_size=3).map(VerificationFailures)
+
+
 def records(**overrides: Any) -> st.SearchStrategy[Record]:
     """Stored records of the storage port: a kind, a key, a version from 1, JSON text."""
     keys = st.from_regex(r"[a-z][a-z0-9_:-]{0,30}", fullmatch=True)
@@ -402,6 +411,7 @@ def register() -> None:
     st.register_type_strategy(KeyUnknown, key_unknown_problems())
     st.register_type_strategy(Record, records())
     st.register_type_strategy(Verification, verifications())
+    st.register_type_strategy(VerificationFailures, verification_failures())
     st.register_type_strategy(StreamHead, stream_heads())
     st.register_type_strategy(LedgerDigest, ledger_digests())
     st.register_type_strategy(LedgerKeys, ledger_keys())

@@ -136,6 +136,7 @@ __all__ = [
     "traffic_loggings",
     "transfers",
     "trust_programs",
+    "verification_failures",
     "verifications",
     "windows",
 ]
@@ -325,6 +326,7 @@ from symprogram.testing._kernel import (  # noqa: E402
     stream_heads,
     token_generations,
     token_records,
+    verification_failures,
     verifications,
 )
 
