@@ -35,9 +35,10 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from symprogram._ledger_verify import require_at_head
 from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger import Ledger, LedgerEntry, Problem, Verification
-from symprogram.persistence import Transaction
+from symprogram.persistence import Record, Transaction
 
 __all__ = [
     "UNKNOWN",
@@ -46,6 +47,7 @@ __all__ = [
     "AnchorCheck",
     "SaidEntries",
     "anchored",
+    "anchored_entries",
     "check_anchor",
     "listing_differences",
     "mismatches",
@@ -99,6 +101,39 @@ class _Unknown:
 UNKNOWN: Final[object] = _Unknown()
 """What a context's rule takes a field to be when the entry that said it was erased:
 unknown, and never compared."""
+
+
+def anchored_entries(
+    ledger: Ledger, tx: Transaction, subject: str, *, head: Record | bool | None = False
+) -> list[LedgerEntry]:
+    """``subject``'s entries, oldest first, for an anchored read: only if they end where
+    the stream head says, as :meth:`Ledger.said_entries
+    <symprogram.ledger.Ledger.said_entries>` reads them (the entries whole, with
+    their instants). ``head``: the stream head's record already loaded in ``tx``
+    (``None``: none is stored), reused instead of reading it again; ``False``: read
+    it here (one point read, before the entries).
+
+    Raises:
+        IntegrityError: an entry or the head cannot be read (``ledger_corrupt``,
+            ``ledger_key_unknown``); the entries do not end at the head
+            (``ledger_tampered``).
+    """
+    stream = ledger.stream(subject)
+    record = head if head is None or isinstance(head, Record) else tx.load(Ledger.HEAD_KIND, stream)
+    parsed = ledger._parse_head(subject, record, stream)
+    entries = ledger.entries(tx, subject)
+    newest = entries[-1] if entries else None
+    require_at_head(
+        ledger,
+        tx,
+        subject,
+        parsed[:2],
+        after=0,
+        read=len(entries),
+        last=0 if newest is None else newest.position,
+        chain=None if newest is None else newest.hash,
+    )
+    return entries
 
 
 def said_pairs(entries: object) -> tuple[tuple[str, Mapping[str, Any] | None], ...]:

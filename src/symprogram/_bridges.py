@@ -28,6 +28,7 @@ __all__ = [
     "GATHERING_ACTIVITIES",
     "PREFERENCE_CHANNEL",
     "REMOTE_ACCESS_PURPOSE",
+    "UNCONFIRMED_ACTIVITIES",
     "AccountsCandidateDirectory",
     "ConsentMarketing",
     "ConsentRemoteAccess",
@@ -56,6 +57,7 @@ NOBODY = "SP-0000-0000-0000-1"
 
 GATHERING_ACTIVITIES: Mapping[str, str] = {
     "registration": "other_activities",
+    "activation": "other_activities",
     "contact_update": "other_activities",
     "support_incident": "service_request",
 }
@@ -67,7 +69,16 @@ in certain other activities on our website." A support incident is a service
 request (``service_request``). A registration in the certification program, and
 keeping its contact details current, are not activities the policy lists by
 name; they are "certain other activities on our website" (the open-ended
-activity ``other_activities``)."""
+activity ``other_activities``), as is activating the account (its owner
+confirming the address)."""
+
+UNCONFIRMED_ACTIVITIES = frozenset({"registration"})
+"""Accounts activities whose gathering makes nobody known (``makes_known=False``).
+
+A registration leaves the account pending activation: anyone can register someone
+else's address, so until its owner follows the activation link nothing says the
+address is theirs, and the account is in no marketing audience. The activation
+records the confirmed address (activity ``activation``), which makes them known."""
 
 
 def remote_access_evidence(terms_version: str) -> str:
@@ -85,8 +96,10 @@ class ConsentMarketing:
     e-mail), which is what ``consent.iter_audience(purpose, "email")`` lists. What a
     registration gathered is recorded with ``consent.record_gathered`` under the
     policy activity :data:`GATHERING_ACTIVITIES` ("or engage in certain other
-    activities on our website", the privacy policy), so a registered person is a
-    known subject. Every write joins the accounts unit of work (all or nothing)
+    activities on our website", the privacy policy), not making the person known
+    (:data:`UNCONFIRMED_ACTIVITIES`); the activation's record of the confirmed
+    address does, so an activated account is a known subject and one pending
+    activation is in no audience. Every write joins the accounts unit of work (all or nothing)
     and is stamped by the consent ledger itself, once the subject is locked (the
     accounts flow's ``at`` decides only whether a policy was in effect): two
     flows writing about one person at once are recorded in the order they
@@ -156,24 +169,26 @@ class ConsentMarketing:
         return True
 
     def stop_contact(self, subject: str, at: datetime) -> int:
-        """Opt ``subject`` out of every contact channel (email, postal mail, phone): a
+        """Opt ``subject`` out of every contact channel (email, postal mail, phone)
+        through the consent channel ``account_closure``, which stops each for good: a
         closed account is sent no marketing of any purpose, partner sharing included
-        (what is necessary for a transaction is not a channel's to stop). Called in the
-        unit of work of the closure; returns how many opt-outs were recorded (none
-        where one already stands)."""
-        from symprogram.consent import ContactChannel
+        (what is necessary for a transaction is not a channel's to stop), and no later
+        grant of a channel (by phone, on a form) is recorded to lift it
+        (``consent.rules.check_not_stopped``). Called in the unit of work of the
+        closure; returns how many opt-outs were recorded (none where a closure's
+        already stands)."""
+        from symprogram.consent import Channel, ContactChannel
 
+        closure = Channel.ACCOUNT_CLOSURE
         try:
-            standing = {c.topic: c.choice for c in self._consent.receipt(subject).choices}
+            standing = {c.topic: c.channel for c in self._consent.receipt(subject).choices}
         except NotFound:
             standing = {}
         recorded = 0
         for contact in ContactChannel:
-            if standing.get(f"channel.{contact.value}") != "opted_out":
+            if standing.get(f"channel.{contact.value}") is not closure:
                 evidence = "account closed: no contact through any channel"
-                self._consent.opt_out(
-                    subject, contact, channel=PREFERENCE_CHANNEL, evidence=evidence
-                )
+                self._consent.opt_out(subject, contact, channel=closure, evidence=evidence)
                 recorded += 1
         return recorded
 
@@ -183,11 +198,17 @@ class ConsentMarketing:
         """Record in the consent ledger that ``activity`` gathered ``items`` about ``subject``.
 
         Nothing is recorded at an instant no privacy policy was in effect (there is
-        no policy to record it under).
+        no policy to record it under). What an activity of
+        :data:`UNCONFIRMED_ACTIVITIES` gathered makes nobody known.
         """
         if self._consent.policies.in_effect(at) is None:
             return
-        self._consent.record_gathered(subject, self._activities.get(activity, activity), items)
+        self._consent.record_gathered(
+            subject,
+            self._activities.get(activity, activity),
+            items,
+            makes_known=activity not in UNCONFIRMED_ACTIVITIES,
+        )
 
     def record_gathered_for_nobody(
         self, key: str, activity: str, items: tuple[str, ...], at: datetime
@@ -199,7 +220,12 @@ class ConsentMarketing:
         if self._consent.policies.in_effect(at) is None:
             return
         with self._stand_ins.writing_as(key):
-            self._twin.record_gathered(NOBODY, self._activities.get(activity, activity), items)
+            self._twin.record_gathered(
+                NOBODY,
+                self._activities.get(activity, activity),
+                items,
+                makes_known=activity not in UNCONFIRMED_ACTIVITIES,
+            )
 
     def record_gathered_many(
         self, gathered: list[tuple[str, str, tuple[str, ...]]], at: datetime
@@ -207,17 +233,21 @@ class ConsentMarketing:
         """:meth:`record_gathered` of each ``(subject, activity, items)`` at ``at``, in
         one call of ``consent.record_gathered_many`` (a bulk registration's batch).
 
-        Nothing is recorded at an instant no privacy policy was in effect.
+        Nothing is recorded at an instant no privacy policy was in effect. The
+        gatherings of :data:`UNCONFIRMED_ACTIVITIES` (a batch's registrations) are
+        recorded in one call making nobody known, the others in one call after it.
         """
         if not gathered or self._consent.policies.in_effect(at) is None:
             return
         activities = self._activities
-        self._consent.record_gathered_many(
-            [
+        for known in (False, True):
+            batch = [
                 (subject, activities.get(activity, activity), items)
                 for subject, activity, items in gathered
+                if (activity not in UNCONFIRMED_ACTIVITIES) is known
             ]
-        )
+            if batch:
+                self._consent.record_gathered_many(batch, makes_known=known)
 
 
 class ConsentRemoteAccess:
@@ -246,7 +276,8 @@ class ConsentRemoteAccess:
 class AccountsCandidateDirectory:
     """Awards' ``CandidateDirectory`` answered by the accounts context.
 
-    Only the accounts service's public methods are used: ``get_candidate``,
+    Only the accounts service's public methods are used: ``get_candidate`` (also
+    for :meth:`canonical_id`),
     ``contact_details``, ``notification_setting`` (``achievement_kits`` and
     ``expiry_reminders``) and ``has_accepted_current_terms``;
     :meth:`lock_account` locks the account's record in the awards unit of work.
@@ -257,11 +288,16 @@ class AccountsCandidateDirectory:
 
     def exists(self, candidate_id: str) -> bool:
         """Whether ``candidate_id`` is a registered candidate."""
+        return self.canonical_id(candidate_id) is not None
+
+    def canonical_id(self, candidate_id: str) -> str | None:
+        """The registered candidate's ID in its display form (``sp-…``, ``SP…`` without
+        dashes and ``SP-…`` are one candidate), ``None`` for no such candidate: the
+        spelling the awards context keys the candidate's records by."""
         try:
-            self._accounts.get_candidate(candidate_id)
+            return str(self._accounts.get_candidate(candidate_id).candidate_id)
         except (NotFound, ValidationError):
-            return False
-        return True
+            return None
 
     def holder_name(self, candidate_id: str) -> str:
         """The candidate's given and family name, as their published awards show it."""

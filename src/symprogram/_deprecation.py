@@ -3,7 +3,8 @@
 A renamed method keeps its old name as :func:`deprecated_alias`; a moved
 module-level name is served by the module's ``__getattr__`` from
 :func:`module_getattr`; a renamed keyword argument is read with
-:func:`renamed_keyword`.
+:func:`renamed_keyword`, and an argument made keyword-only with
+:func:`positional_keyword`.
 
 Kernel code: it knows no context.
 """
@@ -21,6 +22,7 @@ __all__ = [
     "deprecated_alias",
     "module_getattr",
     "outside_stacklevel",
+    "positional_keyword",
     "renamed_keyword",
     "warn_deprecated",
 ]
@@ -174,3 +176,37 @@ def renamed_keyword(
         )
     warn_deprecated(f"{where}({old}=...)", f"{where}({new}=...)", since, stacklevel=4)
     return given  # type: ignore[no-any-return]
+
+
+def positional_keyword(
+    args: tuple[Any, ...], value: T | None, *, name: str, where: str, since: str = "0.2.0"
+) -> T | None:
+    """Read a keyword-only argument once taken positionally: ``value``, or ``args[0]``, warning.
+
+    The function declares ``*args`` before its keyword-only ``name`` and passes both.
+
+    Raises:
+        symprogram.errors.ValidationError: more than one positional argument
+            (``unexpected_argument``), or ``name`` given both ways
+            (``conflicting_arguments``).
+    """
+    from symprogram.errors import ValidationError
+
+    if not args:
+        return value
+    if len(args) > 1:
+        raise ValidationError(
+            f"{where}() takes no positional argument (give {name}=)",
+            field=name,
+            code="unexpected_argument",
+        )
+    if value is not None:
+        raise ValidationError(
+            f"{where}(): give {name}= only (a positional {name} is its deprecated form)",
+            field=name,
+            code="conflicting_arguments",
+        )
+    warn_deprecated(
+        f"{where}() with a positional {name}", f"{where}({name}=...)", since, stacklevel=None
+    )
+    return args[0]  # type: ignore[no-any-return]

@@ -24,6 +24,7 @@ from symprogram.ledger import (
     Verification,
     _read_stream,
     _UnknownKey,
+    _unreadable_entry,
 )
 from symprogram.persistence import Transaction
 from symprogram.serialization import canonical_json, json_value
@@ -31,7 +32,7 @@ from symprogram.serialization import canonical_json, json_value
 if TYPE_CHECKING:
     from symprogram.digests import LedgerDigest, StreamHead
 
-__all__ = ["verify_stream"]
+__all__ = ["require_at_head", "said_at_head", "verify_stream"]
 
 
 class _Walk:
@@ -197,3 +198,85 @@ def _check_covered(walk: _Walk, covered: StreamHead) -> None:
                 f"entry {covered.length} is not the one the digest covered",
             )
         )
+
+
+def said_at_head(
+    ledger: Ledger, tx: Transaction, subject: str, after: int
+) -> tuple[tuple[str, dict[str, Any] | None], ...]:
+    """The ``(kind, data)`` of ``subject``'s entries after ``after``, oldest first, if
+    they end where the stream head says (:meth:`Ledger.said_entries
+    <symprogram.ledger.Ledger.said_entries>`): the head is read first (one point
+    read), then the entries, each for its kind, data and hash only, then compared
+    (:func:`require_at_head`).
+
+    Raises:
+        IntegrityError: an entry or the head cannot be read (``ledger_corrupt``,
+            ``ledger_key_unknown``); the entries do not end at the head
+            (``ledger_tampered``).
+    """
+    stream = ledger.stream(subject)
+    head = ledger._head(tx, subject, stream)[:2]
+    said: list[tuple[str, dict[str, Any] | None]] = []
+    last, chain = after, None
+    for last, text in _read_stream(tx, stream, after):
+        try:
+            raw = json_value(text)
+            kind, data, chain = raw["kind"], raw["data"], raw["hash"]
+            if not isinstance(kind, str) or not (data is None or isinstance(data, dict)):
+                raise TypeError("not an entry")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise _unreadable_entry(subject, last) from exc
+        said.append((kind, data))
+    require_at_head(ledger, tx, subject, head, after=after, read=len(said), last=last, chain=chain)
+    return tuple(said)
+
+
+def require_at_head(
+    ledger: Ledger,
+    tx: Transaction,
+    subject: str,
+    head: tuple[int, str],
+    *,
+    after: int,
+    read: int,
+    last: int,
+    chain: object,
+) -> None:
+    """Refuse entries read for an anchored read that do not end where the stream head says.
+
+    ``head`` is ``(length, hash)``, read in ``tx`` *before* the entries; ``read``
+    entries were read after position ``after``, the newest at position ``last``
+    with chain hash ``chain``. They must be the entries ``after + 1`` to the head's
+    length, the newest with the head's hash: a stream whose newest entries were
+    deleted (or whose entry is missing, or that goes on past its head) vouches for
+    nothing, as :meth:`Ledger.verify` reports it (``truncated``, ``gap``). On a
+    mismatch the head is read once more: a read joining a writer's unit of work on a
+    server (READ COMMITTED) sees an append committed between the head's read and the
+    entries' as entries past the head; read again, the two agree.
+
+    Raises:
+        IntegrityError: ``ledger_tampered`` (details: the ``problems``, as
+            :meth:`~symprogram.ledger.Verification.raise_for_problems` gives them), or
+            the head's own codes (``ledger_corrupt``, ``ledger_key_unknown``).
+    """
+    length, head_hash = head
+    if _at_head(length, head_hash, after, read, last, chain):
+        return
+    length, head_hash, _ = ledger._head(tx, subject)
+    if _at_head(length, head_hash, after, read, last, chain):
+        return
+    if read and last == length and chain == head_hash:
+        problem = Problem(last, "gap", "an entry before the newest is missing")
+    else:
+        message = f"the stream head records {length} entries, {last} were found"
+        problem = Problem(last, "truncated", message)
+    Verification(subject, last, (problem,)).raise_for_problems()
+
+
+def _at_head(length: int, head_hash: str, after: int, read: int, last: int, chain: object) -> bool:
+    """Whether ``read`` entries after ``after``, the newest at ``last`` with hash
+    ``chain``, are the stream up to a head of ``length`` entries ending at ``head_hash``
+    (none when ``after`` is the head's length or beyond)."""
+    if read != max(length - after, 0):
+        return False
+    return not read or (last == length and chain == head_hash)

@@ -144,13 +144,21 @@ def read_clock(clock: Clock, *, field: str = "now") -> datetime:
     """``clock.now()`` as a UTC instant, read once, within the years a program works in.
 
     Raises:
-        ValidationError: the codes of :func:`ensure_utc` (a naive reading), or
+        ValidationError: ``clock`` has no ``now()`` (``invalid_clock``, field
+            ``clock``), the codes of :func:`ensure_utc` (a naive reading), or
             ``instant_out_of_range``: before :data:`EARLIEST_NOW` or from
             :data:`LATEST_NOW` on (a clock set to year 1 or 9999, where counting back
             or forward from now would leave the calendar), before anything is
             written.
     """
-    now = ensure_utc(clock.now(), field=field)
+    reading = getattr(clock, "now", None)
+    if not callable(reading):
+        raise ValidationError(
+            f"clock must be a Clock (got {type(clock).__name__})",
+            field="clock",
+            code="invalid_clock",
+        )
+    now = ensure_utc(reading(), field=field)
     if not EARLIEST_NOW <= now < LATEST_NOW:
         raise ValidationError(
             f"the clock reads {now.isoformat()}, outside the years "
@@ -162,5 +170,11 @@ def read_clock(clock: Clock, *, field: str = "now") -> datetime:
 
 
 def start_of_day(day: date) -> datetime:
-    """Return midnight UTC at the start of ``day``."""
+    """Return midnight UTC at the start of ``day``.
+
+    Raises:
+        ValidationError: ``day`` is not a ``date`` (``invalid_date``, field ``day``).
+    """
+    if not isinstance(day, date):
+        raise ValidationError("day must be a calendar date", field="day", code="invalid_date")
     return datetime.combine(day, time.min, tzinfo=UTC)

@@ -134,10 +134,21 @@ def merkle_root(leaves: Sequence[bytes]) -> str:
     ``SHA-256(0x01 || left || right)`` for more, splitting at the largest power of
     two smaller than the count.
 
+    Raises:
+        ValidationError: ``leaves`` is not a sequence of bytes (``invalid_digest``).
+
     Example:
         >>> merkle_root([]) == hashlib.sha256(b"").hexdigest()
         True
     """
+    if (
+        isinstance(leaves, str | bytes)
+        or not isinstance(leaves, Sequence)
+        or not all(isinstance(leaf, bytes | bytearray | memoryview) for leaf in leaves)
+    ):
+        raise ValidationError(
+            "leaves must be a sequence of bytes", field="leaves", code="invalid_digest"
+        )
     if not leaves:
         return hashlib.sha256(b"").hexdigest()
     return _subtree(leaves, 0, len(leaves)).hex()

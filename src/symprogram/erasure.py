@@ -20,6 +20,11 @@ every context of :data:`CONTEXTS` in ONE unit of work (all or nothing):
    summaries, every ``by`` field and reason of its cases and holdings, and the
    data of its ``entitlements:<candidate>`` audit entries.
 
+Every context keys the person by the display form of the candidate ID, whatever
+spelling a call was made with (awards: the directory's ``canonical_id``; consent
+subjects and entitlements customers: :func:`symprogram.ids.canonical_subject`),
+so one erasure finds what was recorded under ``sp-…`` or ``SP…`` too.
+
 The ledgers keep a pseudonymous proof: each entry's digest, the hash chain and
 an erasure marker authenticated with the program's key, so every ``verify``
 stays ok. Erasing twice is harmless.
@@ -60,6 +65,7 @@ from symprogram.awards.models import AwardsErasure
 from symprogram.clock import ensure_utc
 from symprogram.consent.models import ErasureReceipt
 from symprogram.entitlements.erasure import EntitlementsErasure
+from symprogram.errors import ValidationError
 from symprogram.outbox import OUTBOX_KINDS, erase_messages
 from symprogram.persistence import Transaction, load_for_update
 
@@ -181,11 +187,18 @@ def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonE
     its files when this returns.
 
     Raises:
-        ValidationError: a malformed candidate ID or reason.
+        ValidationError: ``program`` is not a :class:`~symprogram.Program`
+            (``invalid_program``), a malformed candidate ID or reason.
         NotFound: no such candidate (``candidate_not_found``).
         StorageError: ``database_busy`` when another connection kept the SQLite WAL
             from being truncated (the erasure itself is committed).
     """
+    from symprogram.program import Program  # the program module imports this one
+
+    if not isinstance(program, Program):
+        raise ValidationError(
+            "program must be a symprogram Program", field="program", code="invalid_program"
+        )
     key = program.accounts.get_candidate(candidate_id).candidate_id
     contexts = erasable_contexts(program)
     with program.store.transaction() as tx:

@@ -69,6 +69,7 @@ __all__ = [
     "PREFIX",
     "RANDOM_BITS",
     "RandomSource",
+    "canonical_subject",
     "check_character",
     "validate",
 ]
@@ -210,12 +211,23 @@ class CandidateId:
             rng: source of random bits; defaults to :mod:`secrets` (the OS
                 CSPRNG). Pass a seeded :class:`random.Random` only in tests.
 
+        Raises:
+            ValidationError: ``rng`` has no ``getrandbits`` giving a whole number
+                (``invalid_rng``, field ``rng``).
+
         Example:
             >>> import random
             >>> CandidateId.generate(random.Random(7)).value[-1] in ALPHABET
             True
         """
-        number = secrets.randbits(RANDOM_BITS) if rng is None else rng.getrandbits(RANDOM_BITS)
+        draw = secrets.randbits if rng is None else getattr(rng, "getrandbits", None)
+        number = draw(RANDOM_BITS) if callable(draw) else None
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise ValidationError(
+                "rng must be a random source with getrandbits (e.g. random.Random)",
+                field="rng",
+                code="invalid_rng",
+            )
         symbols = []
         for _ in range(BODY_LENGTH):
             number, digit = divmod(number, 32)
@@ -303,3 +315,26 @@ class CandidateId:
 
     def __repr__(self) -> str:
         return f"CandidateId({self.display!r})"
+
+
+def canonical_subject(text: str) -> str:
+    """``text`` in the display form ``SP-XXXX-XXXX-XXXX-C`` when it reads as a candidate
+    ID (:meth:`CandidateId.parse` accepts it), else ``text`` as it is.
+
+    The one spelling of a person under a free-form host ID: a consent subject or an
+    entitlements customer that is a candidate ID is kept under the display form, so
+    ``sp-0000-0000-0001-2``, ``SP0000000000012`` and ``SP-0000-0000-0001-2`` are one
+    subject, the one :meth:`symprogram.Program.erase_person` erases. Any other ID
+    (``cust:42``, ``C-1042``) is kept exactly as given, and so is a value that is
+    not text (for the caller's own checks to refuse).
+
+    Example:
+        >>> canonical_subject("sp-0000-0000-0001-2"), canonical_subject("cust:42")
+        ('SP-0000-0000-0001-2', 'cust:42')
+    """
+    if not isinstance(text, str) or not LENGTH <= len(text) <= MAX_INPUT_LENGTH:
+        return text
+    try:
+        return CandidateId.parse(text).display
+    except ValidationError:
+        return text

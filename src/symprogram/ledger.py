@@ -44,7 +44,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from symprogram._checks import check_instance
-from symprogram._deprecation import warn_deprecated
+from symprogram._ledger_results import KeyUnknown as KeyUnknown
+from symprogram._ledger_results import Outcome as Outcome
+from symprogram._ledger_results import Problem as Problem
+from symprogram._ledger_results import Verification as Verification
+from symprogram._ledger_results import VerificationFailures as VerificationFailures
 from symprogram._ledger_subjects import HEAD_KIND, verify_pages
 from symprogram._ledger_text import _canonical as _canonical
 from symprogram._ledger_text import _chain_body as _chain_body
@@ -113,161 +117,6 @@ class LedgerEntry:
     erased: bool = False
 
 
-@attrs.frozen
-class Problem:
-    """A defect found by :meth:`Ledger.verify`.
-
-    Attributes:
-        position: the entry concerned (the stream's length for a whole-stream defect).
-        code: a stable code, e.g. ``hash_mismatch``, ``truncated``,
-            ``erasure_forged``, ``digest_head_mismatch``.
-        message: a human explanation.
-    """
-
-    position: int
-    code: str
-    message: str
-
-
-class Outcome:
-    """What a verification answers: :attr:`ok` (and true) when nothing was found."""
-
-    __slots__ = ()
-
-    def _found(self) -> tuple[object, ...]:
-        """What was found wrong (nothing: ok)."""
-        raise NotImplementedError
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing was found (no problem, no failing stream)."""
-        return not self._found()
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-
-@attrs.frozen
-class KeyUnknown(Problem):
-    """An entry, erasure marker or stream head made with a key the verifying key ring
-    does not hold (code ``ledger_key_unknown``).
-
-    A problem of the key, not evidence of tampering: the stream was written (or
-    erased, or re-keyed) with another key, or verified without the key it was
-    written with. Verify it with that key (as the current or a retired key of the
-    ring) to know whether the entries were altered. Key ids only, never keys.
-
-    Attributes:
-        key_id: the key id it names, as stored.
-        key_ids: the ids of the verifying ring's keys, the current key's first
-            (none: verified without a key).
-    """
-
-    key_id: str
-    key_ids: tuple[str, ...] = ()
-
-    @property
-    def details(self) -> dict[str, object]:
-        """The key id named and the verifying ring's key ids, as a mapping."""
-        return {"key_id": self.key_id, "key_ids": list(self.key_ids)}
-
-
-@attrs.frozen
-class Verification(Outcome):
-    """The result of verifying one stream: ``ok`` and the problems found.
-
-    Attributes:
-        subject: whose stream (a stream name in :meth:`Program.verify_all
-            <symprogram.Program.verify_all>`'s answer).
-        length: the entries found.
-        problems: every defect found, in stream order.
-    """
-
-    subject: str
-    length: int
-    problems: tuple[Problem, ...] = ()
-
-    def _found(self) -> tuple[Problem, ...]:
-        return self.problems
-
-    @property
-    def key_mismatch(self) -> bool:
-        """True when problems were found and every one is :class:`KeyUnknown`: the
-        stream was written with a key the verifying ring does not hold, which is not
-        evidence of tampering (verify with that key)."""
-        return bool(self.problems) and all(isinstance(p, KeyUnknown) for p in self.problems)
-
-    def raise_for_problems(self) -> None:
-        """Raise :class:`IntegrityError` if anything was found.
-
-        Raises:
-            IntegrityError: ``ledger_key_unknown`` when every problem is of the key
-                (:attr:`key_mismatch`; ``details`` name the stream's key ids,
-                ``key_ids``, and the verifying ring's, ``verifying_key_ids``);
-                ``ledger_tampered`` otherwise.
-        """
-        if self.key_mismatch:
-            unknown = [p for p in self.problems if isinstance(p, KeyUnknown)]
-            written = sorted({p.key_id for p in unknown})
-            raise IntegrityError(
-                f"ledger of {self.subject!r} was written with key id "
-                f"{', '.join(written)}, which the program's key ring does not hold: "
-                "verify it with that key",
-                code="ledger_key_unknown",
-                details={
-                    "problems": [attrs.asdict(p) for p in self.problems],
-                    "key_ids": written,
-                    "verifying_key_ids": list(unknown[0].key_ids),
-                },
-            )
-        if self.problems:
-            first = self.problems[0]
-            raise IntegrityError(
-                f"ledger of {self.subject!r} fails verification at position "
-                f"{first.position}: {first.message}",
-                code="ledger_tampered",
-                details={"problems": [attrs.asdict(p) for p in self.problems]},
-            )
-
-
-class VerificationFailures(tuple[Verification, ...]):
-    """What a ledger's ``verify_all()`` answers: the failed verifications, one per
-    subject whose stream (or record) has a problem (a tuple, empty when every one
-    verified), with :attr:`ok` and :attr:`failures` as every verification result
-    of the package has (:class:`Verification`, the consent ledger's audit,
-    :meth:`Program.verify_all <symprogram.Program.verify_all>`).
-
-    Test :attr:`ok`. The truth value of the tuple (true when something *failed*)
-    is the opposite of the other results' (true when *ok*), so it is deprecated:
-    it warns and, for this release, still answers as a tuple does.
-
-    Example:
-        >>> VerificationFailures().ok
-        True
-    """
-
-    __slots__ = ()
-
-    @property
-    def ok(self) -> bool:
-        """True when every subject verified (no failure)."""
-        return not len(self)
-
-    @property
-    def failures(self) -> tuple[Verification, ...]:
-        """The failed verifications, as a plain tuple."""
-        return tuple(self)
-
-    def __bool__(self) -> bool:
-        warn_deprecated(
-            "the truth value of verify_all()'s answer (true when something failed)",
-            ".ok (true when every stream verified) or .failures",
-            "0.2.0",
-            stacklevel=None,
-        )
-        return len(self) > 0
-
-
 class _UnknownKey(Exception):
     """A key id the ledger's ring does not hold (reported ``ledger_key_unknown``)."""
 
@@ -299,6 +148,7 @@ class Ledger:
         """The key ring (``None`` without a key)."""
         self._key = None if self.keys is None else self.keys.current
         self._kid = None if self.keys is None else self.keys.current_id
+        self._heads: dict[tuple[str, str], tuple[int, str]] = {}  # texts authenticated
 
     @property
     def key_id(self) -> str | None:
@@ -413,6 +263,9 @@ class Ledger:
         if record is None:
             return 0, GENESIS, 0
         stream = stream or self.stream(subject)
+        known = self._heads.get((stream, record.data))
+        if known is not None:  # the same text of the same stream, authenticated before
+            return *known, record.version
         try:
             raw = json_value(record.data)
             length, chain = int(raw["length"]), str(raw["hash"])
@@ -431,6 +284,8 @@ class Ledger:
                 code="ledger_corrupt",
                 details={"stream": stream},
             ) from exc
+        self._heads = self._heads if len(self._heads) < _BATCH else {}  # kept bounded
+        self._heads[stream, record.data] = length, chain
         return length, chain, record.version
 
     def head(self, tx: Transaction, subject: str) -> tuple[int, str]:
@@ -617,22 +472,17 @@ class Ledger:
         What the anchor rules replay (``data`` is ``None`` once erased): each entry
         is read for its kind and data only, about half the work of
         :meth:`iter_entries` per entry. The chain is not checked here (``verify``
-        does that).
+        does that), but the entries must end where the authenticated stream head
+        says (:func:`~symprogram._ledger_verify.said_at_head`).
 
         Raises:
-            IntegrityError: an entry cannot be read as one (``ledger_corrupt``).
+            IntegrityError: an entry or the head cannot be read (``ledger_corrupt``,
+                ``ledger_key_unknown``); the entries do not end at the head
+                (``ledger_tampered``).
         """
-        said: list[tuple[str, dict[str, Any] | None]] = []
-        for position, text in _read_stream(tx, self.stream(subject), after):
-            try:
-                raw = json_value(text)
-                kind, data = raw["kind"], raw["data"]
-                if not isinstance(kind, str) or not (data is None or isinstance(data, dict)):
-                    raise TypeError("not an entry")
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise _unreadable_entry(subject, position) from exc
-            said.append((kind, data))
-        return tuple(said)
+        from symprogram._ledger_verify import said_at_head
+
+        return said_at_head(self, tx, subject, after)
 
     def _parse(self, subject: str, position: int, text: str) -> LedgerEntry:
         try:
@@ -781,7 +631,7 @@ class LedgerRegistry:
 
     def ledger(self, name: str) -> Ledger:
         """The program's ledger called ``name``, made with the program's key on first use."""
-        found = self._ledgers.get(name)
+        found = self._ledgers.get(name) if isinstance(name, str) else None  # Ledger checks it
         if found is None:
             found = self._ledgers[name] = Ledger(name, key=self.keys)
         return found
@@ -804,8 +654,8 @@ class LedgerRegistry:
         return ledger
 
     def holds_key_of(self, ledger: Ledger) -> bool:
-        """Whether ``ledger`` uses this registry's key ring (the same keys, or both none)."""
-        return ledger.keys == self.keys
+        """Whether ``ledger`` uses this registry's key ring (not a Ledger: ``invalid_ledger``)."""
+        return check_instance(ledger, Ledger, "ledger").keys == self.keys
 
     def names(self) -> tuple[str, ...]:
         """The names of the ledgers made or adopted, sorted."""

@@ -521,9 +521,11 @@ class Program(Closing):
                     )
                 )
         checks = {
-            "history": lambda: self.history.verify_all(batch=batch, against=against),
+            "history": lambda: self.history.verify_all(batch=batch, against=against).failures,
             "consent": lambda: self.consent.verify_all(batch=batch, against=against).failures,
-            "entitlements": lambda: self.entitlements.verify_all(batch=batch, against=against),
+            "entitlements": lambda: (
+                self.entitlements.verify_all(batch=batch, against=against).failures
+            ),
         }
         for ledger in self.ledgers:
             check = checks.get(ledger.name)
@@ -606,7 +608,10 @@ class Program(Closing):
         The Enterprise Support page: "Before implementing such remote access we
         will require your express consent to the service terms." The consent is
         kept in the consent ledger (purpose ``remote_access``, evidence
-        ``terms:<version>``), so it can be withdrawn like any other consent. It is
+        ``terms:<version>``), so it can be withdrawn like any other consent. It
+        makes the customer no known subject of the privacy policy (a purpose of
+        kind ``terms`` gathers nothing and is no marketing choice): they are in no
+        marketing audience for it. It is
         a consent to the version in force at ``at`` (default: now) in the
         entitlements catalogue; once a newer version comes into force it stops
         counting and a new consent is needed (see

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import errno
 import json
 import os
 import stat
@@ -54,6 +55,7 @@ from cattrs.preconf.json import JsonConverter, configure_converter
 
 from symprogram import _codegen
 from symprogram._checks import shown
+from symprogram._deprecation import warn_deprecated
 from symprogram.clock import ensure_utc
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 from symprogram.ids import CandidateId
@@ -573,59 +575,104 @@ def _parse(text: str | bytes) -> Any:
 
 
 def json_value(text: str | bytes) -> Any:
-    """``json.loads(text)`` whose every failure is a ``ValueError``.
+    """``json.loads(text)`` whose every failure is a ``ValidationError`` (a ``ValueError``).
 
     Text nested deeper than Python's parser goes raises ``RecursionError`` from
-    :func:`json.loads`; here it is a ``ValueError`` like any other text that is not
-    JSON, so a stored row written by hand (``[[[[...``) is reported by the check
-    that reads it, never escaping as a bare ``RecursionError``.
+    :func:`json.loads`, and a value that is no text a ``TypeError``; here both are
+    a ``ValueError`` like any other text that is not JSON, so a stored row written
+    by hand (``[[[[...``) is reported by the check that reads it, never escaping as
+    a bare ``RecursionError``.
 
     Raises:
-        ValueError: not JSON, or nested too deeply (``json.JSONDecodeError`` is one).
+        ValidationError: not text or bytes, not JSON, or nested too deeply (code
+            ``invalid_json``, field ``text``).
     """
     try:
         return json.loads(text)
     except RecursionError as exc:
-        raise ValueError("JSON nested too deeply to be read") from exc
+        raise ValidationError(
+            "JSON nested too deeply to be read", field="text", code="invalid_json"
+        ) from exc
+    except ValueError as exc:  # json.JSONDecodeError, bytes that are not UTF-8
+        raise ValidationError(f"not JSON: {exc}", field="text", code="invalid_json") from exc
+    except TypeError as exc:
+        raise ValidationError(
+            f"JSON text must be str or bytes, not {type(text).__name__}",
+            field="text",
+            code="invalid_json",
+        ) from exc
 
 
 def toml_value(text: str) -> dict[str, Any]:
-    """``tomllib.loads(text)`` whose every failure is a ``ValueError``.
+    """``tomllib.loads(text)`` whose every failure is a ``ValidationError`` (a ``ValueError``).
 
     Arrays or tables nested deeper than Python's parser goes raise
     ``RecursionError`` from :func:`tomllib.loads`, and an integer too long for
-    Python to read a plain ``ValueError``; here both are a ``ValueError`` like any
-    text that is not TOML, so every catalogue loader reports them as its
+    Python to read a plain ``ValueError``; here both are refused like any text
+    that is not TOML, so every catalogue loader reports them as its
     ``CatalogueError`` (never a bare ``RecursionError``).
 
     Raises:
-        ValueError: not TOML, an integer too long, or nested too deeply
-            (``tomllib.TOMLDecodeError`` is one).
+        ValidationError: not a ``str``, not TOML, an integer too long, or nested too
+            deeply (code ``invalid_toml``, field ``text``; the message is the
+            parser's).
     """
+    if not isinstance(text, str):
+        raise ValidationError(
+            f"TOML text must be a str, not {type(text).__name__}", field="text", code="invalid_toml"
+        )
     try:
         return tomllib.loads(text)
     except RecursionError as exc:
-        raise ValueError("TOML nested too deeply to be read") from exc
+        raise ValidationError(
+            "TOML nested too deeply to be read", field="text", code="invalid_toml"
+        ) from exc
+    except ValueError as exc:  # tomllib.TOMLDecodeError, an integer too long
+        raise ValidationError(str(exc), field="text", code="invalid_toml") from exc
 
 
-def catalogue_file_text(path: object, *, code: str, what: str = "catalogue") -> str:
+def _path_text(path: str | os.PathLike[Any]) -> str | None:
+    """``os.fspath(path)`` when it is text, else ``None`` (``__fspath__`` may return anything)."""
+    try:
+        name = os.fspath(path)
+    except TypeError:
+        return None
+    return name if isinstance(name, str) else None
+
+
+def catalogue_file_text(path: object, *, what: str = "catalogue", code: str | None = None) -> str:
     """The UTF-8 text of the catalogue file ``path``, for every context's ``load``.
+
+    Every catalogue answers a file it cannot read with the same code (field
+    ``path``; ``details`` name the ``file``, the ``entry`` ``path`` and the
+    ``problem``).
 
     Args:
         path: a text path or an ``os.PathLike`` of text.
-        code: the loader's own code for a path it cannot read.
         what: what the file is, for the message.
+        code: deprecated: one code for every refusal (each loader once had its own).
 
     Raises:
-        CatalogueError: ``path`` is no path, or the file is missing, unreadable, has
-            a NUL byte or a name too long in its path, or is not UTF-8 (field
-            ``path``, code ``code``).
+        CatalogueError: ``path`` is no text path or has a NUL byte (``invalid_path``);
+            no file is there, or its name is too long for one to be
+            (``catalogue_not_found``); the file cannot be read: a directory, a FIFO,
+            a device, no permission, larger than :data:`MAX_CATALOGUE_BYTES`
+            (``catalogue_unreadable``); it is not UTF-8, so not TOML (``invalid_toml``).
     """
-    if not isinstance(path, str | os.PathLike):
-        raise CatalogueError(
-            f"path must be a file path, not {type(path).__name__}", field="path", code=code
+    if code is not None:
+        warn_deprecated(
+            "catalogue_file_text(code=...)", "catalogue_file_text() without code", "0.2.0"
         )
-    file, shown = Path(path), repr(os.fspath(path))
+    name = _path_text(path) if isinstance(path, str | os.PathLike) else None
+    if name is None:  # no path, or an os.PathLike whose __fspath__ gives bytes
+        problem = f"not a path of text but {type(path).__name__}"
+        raise _unread(
+            f"path must be a file path of text, not {type(path).__name__}",
+            name=shown(path, limit=200),
+            problem=problem,
+            code=code or "invalid_path",
+        )
+    file, quoted = Path(name), repr(name)
     try:
         # stat first: opening a FIFO would wait for a writer, and /dev/zero never ends
         regular = stat.S_ISREG(file.stat().st_mode)
@@ -634,17 +681,47 @@ def catalogue_file_text(path: object, *, code: str, what: str = "catalogue") -> 
             with file.open("rb") as opened:
                 data = opened.read(MAX_CATALOGUE_BYTES + 1)
     except (OSError, ValueError) as exc:  # a NUL in the path, a name too long
-        raise CatalogueError(f"cannot read {what} {shown}: {exc}", field="path", code=code) from exc
-    if not regular:
-        raise CatalogueError(f"{what} {shown} is not a regular file", field="path", code=code)
-    if len(data) > MAX_CATALOGUE_BYTES:
-        raise CatalogueError(
-            f"{what} {shown} is larger than {MAX_CATALOGUE_BYTES} bytes", field="path", code=code
+        problem, found = _unread_problem(exc)
+        raise _unread(
+            f"cannot read {what} {quoted}: {exc}", name=name, problem=problem, code=code or found
+        ) from exc
+    if not regular or len(data) > MAX_CATALOGUE_BYTES:
+        problem = (
+            "not a regular file" if not regular else f"larger than {MAX_CATALOGUE_BYTES} bytes"
+        )
+        raise _unread(
+            f"{what} {quoted} is {problem}",
+            name=name,
+            problem=problem,
+            code=code or "catalogue_unreadable",
         )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CatalogueError(f"cannot read {what} {shown}: {exc}", field="path", code=code) from exc
+        raise _unread(
+            f"{what} {quoted} is not UTF-8, so not TOML: {exc}",
+            name=name,
+            problem="not UTF-8",
+            code=code or "invalid_toml",
+        ) from exc
+
+
+def _unread_problem(exc: OSError | ValueError) -> tuple[str, str]:
+    """The problem and the code of a path the system refused to read."""
+    if isinstance(exc, ValueError):  # a NUL byte, a lone surrogate
+        return "not a valid path", "invalid_path"
+    if isinstance(exc, FileNotFoundError | NotADirectoryError) or exc.errno == errno.ENAMETOOLONG:
+        return "not found", "catalogue_not_found"
+    return exc.strerror or type(exc).__name__, "catalogue_unreadable"
+
+
+def _unread(message: str, *, name: str, problem: str, code: str) -> CatalogueError:
+    return CatalogueError(
+        message,
+        field="path",
+        code=code,
+        details={"file": name, "entry": "path", "problem": problem},
+    )
 
 
 MAX_CATALOGUE_BYTES = 16 * 1024 * 1024

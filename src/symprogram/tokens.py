@@ -58,6 +58,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -266,7 +267,12 @@ def new_secrets(count: int) -> list[str]:
     bytes) and cut into 32-byte pieces, each written as URL-safe base64 without
     padding (43 characters), exactly the text :func:`secrets.token_urlsafe` gives
     for the same bytes.
+
+    Raises:
+        ValidationError: ``count`` is not a whole number of at least 0, or more
+            secrets than fit in memory (``invalid_count``).
     """
+    count = check_int(count, "count", minimum=0, maximum=sys.maxsize // SECRET_BYTES)
     pool = secrets.token_bytes(SECRET_BYTES * count)
     encode = base64.urlsafe_b64encode
     return [

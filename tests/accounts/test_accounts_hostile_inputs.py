@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from accounts_helpers import World
 
 from _hostile import HUGE, deep
-from symprogram.accounts import AccountsService
+from symprogram.accounts import AccountsService, TermsCatalogue, text_digest
 from symprogram.accounts import catalogue as terms_catalogue
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 
@@ -126,3 +127,27 @@ def test_terms_load_refuses_an_unreadable_version_file(tmp_path: Path, name: str
     )
     with pytest.raises(CatalogueError):
         terms_catalogue.load(path)
+
+
+def wrong(value: object) -> Any:
+    """``value`` typed as anything: a shape the type checker would refuse."""
+    return value
+
+
+SHAPES: dict[str, tuple[Callable[[], object], str]] = {
+    "TermsCatalogue(None)": (lambda: TermsCatalogue(wrong(None)), "catalogue_invalid"),
+    "TermsCatalogue([str])": (lambda: TermsCatalogue(wrong(("x",))), "catalogue_invalid"),
+    "text_digest(None)": (lambda: text_digest(wrong(None)), "invalid_type"),
+    "text_digest(lone surrogate)": (lambda: text_digest("terms \ud800"), "invalid_unicode"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHAPES))
+def test_a_terms_value_of_a_wrong_shape_is_refused_with_a_code(case: str) -> None:
+    """A terms catalogue of something other than versions, a text to digest that is
+    none or has no UTF-8: refused with a code, never a bare ``TypeError``,
+    ``AttributeError`` or ``UnicodeEncodeError``."""
+    build, code = SHAPES[case]
+    with pytest.raises(ValidationError) as info:
+        build()
+    assert code == info.value.code

@@ -319,15 +319,17 @@ def test_a_weaker_stored_hash_is_replaced_on_log_in(
         units = _Units(accounts)
         assert cid == accounts.authenticate("ada@example.com", PASSWORD).candidate_id
         accounts._store = units.inner
-        # one unit of work: the failure count forgotten, the new hash stored, its
-        # digest kept on the candidate and recorded (password_rehashed)
+        # the attempt counted before the password is verified (its own unit of
+        # work), then one unit of work: the failure count forgotten, the new hash
+        # stored, its digest kept on the candidate and recorded (password_rehashed)
         assert [
+            [("save", "account_request_log")],
             [
                 ("delete", "account_request_log"),
                 ("save", "account_credential"),
                 ("save", "candidate"),
                 ("save", "ledger_head"),
-            ]
+            ],
         ] == units.units
         assert "password_rehashed" == program.history.history(cid)[-1].kind
         stored = _stored(accounts, cid)
@@ -340,7 +342,9 @@ def test_a_weaker_stored_hash_is_replaced_on_log_in(
 def test_a_stronger_or_equal_hash_is_kept_and_a_log_in_writes_nothing(
     backend: str, make_program: ProgramFactory
 ) -> None:
-    """A hash as strong as the policy is kept; a plain successful log-in writes nothing."""
+    """A hash as strong as the policy is kept; a plain successful log-in writes nothing
+    but its attempt's count: counted before the password is verified (so attempts at
+    once count each other), then forgotten."""
     program = make_program(backend)
     accounts = program.accounts
     cid = _active(program)
@@ -348,7 +352,7 @@ def test_a_stronger_or_equal_hash_is_kept_and_a_log_in_writes_nothing(
     units = _Units(accounts)
     accounts.authenticate("ada@example.com", PASSWORD)
     accounts._store = units.inner
-    assert [] == units.units
+    assert [[("save", "account_request_log")], [("delete", "account_request_log")]] == units.units
     assert stored == _stored(accounts, cid)
 
 

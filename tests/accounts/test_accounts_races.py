@@ -13,7 +13,9 @@ URLs are set.
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,18 +24,24 @@ import pytest
 
 from _programs import (
     ALL,
+    SERVER_ENV,
+    START,
     ProgramFactory,
+    merged_options,
     record_report,
     register_active,
     register_form,
     within_retries,
 )
 from symprogram import Program, persistence
+from symprogram.accounts import ScryptHasher
 from symprogram.accounts.ports import CANDIDATE_KIND, SCORE_REPORT_ADDRESS_KIND
-from symprogram.errors import PermissionDenied
+from symprogram.clock import FixedClock
+from symprogram.errors import PermissionDenied, SymprogramError
 
 THREADS = 8
 ROUNDS = 4
+OWNER = "owner@example.com"
 
 
 def _race(work: Callable[[int, int], object]) -> list[str]:
@@ -121,6 +129,110 @@ def test_failed_log_ins_at_once_are_refused_and_nothing_else(
             raise refused.value
 
     assert [] == _race(fail)
+
+
+class _SlowHasher(ScryptHasher):
+    """A tiny scrypt whose verification takes SLOW seconds more (the production hasher
+    takes about 0.1 s): guesses started together are all in flight at once."""
+
+    def verify(self, password: str, encoded: str) -> bool:
+        """Wait, then verify."""
+        time.sleep(SLOW)
+        return super().verify(password, encoded)
+
+
+SLOW = 0.05
+GUESSERS = 16
+PROCESSES = 8
+GUESS_OPTIONS: dict[str, dict[str, Any]] = {"accounts": {"hasher": _SlowHasher(n=2**4)}}
+CHECKED = ("invalid_credentials", "rate_limited")
+
+
+def _guess(accounts: Any, cid: str, n: int) -> str:
+    """Guess ``n``: a log-in with a wrong password (even ``n``) or a password change
+    with a wrong current one (odd ``n``), each from a client of its own; its answer."""
+    try:
+        if n % 2:
+            accounts.change_password(cid, f"wrong guess number {n}", "a brand new passphrase 9")
+        else:
+            accounts.authenticate(OWNER, f"wrong guess number {n}", client_key=f"client-{n}")
+    except SymprogramError as error:
+        return error.code
+    return "returned"
+
+
+def _guess_in_a_process(url: str, cid: str, n: int, barrier: Any, answers: Any) -> None:
+    """:func:`_guess` from a process of its own, once every guesser is ready."""
+    program = Program.open(url, clock=FixedClock(START), options=merged_options(GUESS_OPTIONS))
+    try:
+        accounts = program.accounts
+        barrier.wait(timeout=120)
+        answers.put(_guess(accounts, cid, n))
+    finally:
+        program.close()
+
+
+def _checked_at_most_the_limit(program: Program, answers: list[str]) -> None:
+    """Every guess was refused, as a wrong password (its password checked) or as rate
+    limited (before any hashing), and at most the log-in limit were checked; the
+    next guess is refused before any hashing."""
+    limit = program.accounts.settings.login_failure_limit
+    assert limit < len(answers)
+    assert set(answers) <= set(CHECKED), answers
+    assert answers.count("invalid_credentials") <= limit, answers
+    assert "rate_limited" == _guess(program.accounts, "", 0)
+
+
+@pytest.mark.parametrize("backend", ALL)
+def test_guesses_at_once_from_threads_check_at_most_the_limit(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Sixteen wrong guesses at one address's password from threads at once (log-ins
+    and password changes, each from a client of its own): each attempt is counted
+    under a lock before its password is checked, so at most
+    ``login_failure_limit`` of them get to hashing; the others are rate limited."""
+    program = make_program(backend, options=GUESS_OPTIONS)
+    cid = register_active(program, OWNER)
+    barrier = threading.Barrier(GUESSERS)
+    answers: list[str] = []
+
+    def guess(n: int) -> None:
+        barrier.wait()
+        answers.append(_guess(program.accounts, cid, n))
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(GUESSERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _checked_at_most_the_limit(program, answers)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", *SERVER_ENV])
+def test_guesses_at_once_from_processes_check_at_most_the_limit(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Eight wrong guesses at one address's password from eight processes on one
+    database at once (log-ins and password changes): the limits hold across
+    processes as in one (at most ``login_failure_limit`` checked, the others rate
+    limited)."""
+    program = make_program(backend, options=GUESS_OPTIONS)
+    cid = register_active(program, OWNER)
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(PROCESSES)
+    queue = context.Queue()
+    url = make_program.url(backend)
+    processes = [
+        context.Process(target=_guess_in_a_process, args=(url, cid, n, barrier, queue))
+        for n in range(PROCESSES)
+    ]
+    for process in processes:
+        process.start()
+    answers = [queue.get(timeout=300) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    assert [0] * PROCESSES == [process.exitcode for process in processes]
+    _checked_at_most_the_limit(program, answers)
 
 
 @pytest.mark.parametrize("backend", ALL)

@@ -1,11 +1,11 @@
 """No abuse (issue 18): rate limits like django-allauth's, kept in the store.
 
 Failed log-ins are limited per address and per client key (``RateLimited`` with a
-``retry_after``); reset, activation and e-mail change messages per address per
-window. A message limit throttles the messages only: the call returns as usual,
-and the owner can always complete a reset or an activation with the latest link
-received. Runs through ``Program`` on memory and SQLite; two programs on one
-SQLite file stand for two processes.
+``retry_after``); reset and activation messages per address, e-mail change messages
+per account and new address, per window. A message limit throttles the messages
+only: the call returns as usual, and the owner can always complete a reset or an
+activation with the latest link received. Runs through ``Program`` on memory and
+SQLite; two programs on one SQLite file stand for two processes.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _programs import PROBER, START, ProgramFactory, register_form
+from _programs import PROBER, START, ProgramFactory, merged_options, register_form
 from symprogram import Program
 from symprogram.accounts import AccountsSettings, Candidate, rules
 from symprogram.clock import FixedClock
@@ -206,6 +206,39 @@ def test_a_success_forgets_the_addresses_failures(
     assert ["invalid_credentials"] * limit == codes
 
 
+def test_a_right_password_takes_back_the_failure_its_attempt_counted(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """Every attempt is counted as a failure before its password is checked (so that
+    attempts at once count each other); a right password takes that count back.
+    Successful log-ins from one client key, the right password of an account not yet
+    active and right current passwords in password changes, more of each than
+    either limit, leave no failure counted; the failures counted before a password
+    change are kept (a successful log-in forgets the address's)."""
+    program = make_program(backend, options=_settings(client_failure_limit=4))
+    cid = _active(program)
+    _register(program, "pending@example.com")
+    client = "203.0.113.9"
+    limit = program.accounts.settings.login_failure_limit
+    new = "an entirely new passphrase"
+    for n in range(limit + 4):
+        current, changed = (PASSWORD, new) if n % 2 == 0 else (new, PASSWORD)
+        program.accounts.authenticate("ada@example.com", current, client_key=client)
+        with pytest.raises(PermissionDenied) as info:
+            program.accounts.authenticate("pending@example.com", PASSWORD, client_key=client)
+        assert "account_pending_activation" == info.value.code
+        program.accounts.change_password(cid, current, changed)
+    for _ in range(limit - 1):
+        _wrong(program, "ada@example.com")
+    program.accounts.change_password(cid, changed, "yet another passphrase")
+    codes = [_wrong(program, "ada@example.com").code for _ in range(2)]
+    assert ["invalid_credentials", "rate_limited"] == codes
+    codes = [_wrong(program, "pending@example.com").code for _ in range(limit + 1)]
+    assert ["invalid_credentials"] * limit + ["rate_limited"] == codes
+    codes = [_wrong(program, f"x{n}@example.com", client_key=client).code for n in range(5)]
+    assert ["invalid_credentials"] * 4 + ["rate_limited"] == codes
+
+
 def test_a_completed_reset_lifts_the_guessers_lock_on_the_owner(
     backend: str, make_program: ProgramFactory
 ) -> None:
@@ -390,6 +423,83 @@ def test_a_throttled_email_change_cannot_redirect_an_earlier_link(
     assert "a@example.com" == program.accounts.get_candidate(cid).pending_email
     token = str(_outbox(program).last("email_verification", to="a@example.com").data["token"])
     assert "a@example.com" == _email(program.accounts.confirm_email_change(token))
+
+
+def test_a_strangers_email_change_requests_leave_the_holder_their_own_limit(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """The e-mail change limit counts each account's requests for a new address apart:
+    a stranger asking for an address, up to and beyond their limit, does not keep the
+    person who holds it from asking for it. The holder's request sets their pending
+    change and sends their link to the address and the notice to their current
+    address; the newest link at the address is theirs and confirms it for their own
+    account. The stranger stays throttled."""
+    program = make_program(backend, options=_settings(email_change_limit=2))
+    holder = _active(program, "holder.old@example.com")
+    stranger = _active(program, "mallory@example.net")
+    outbox = _outbox(program)
+    for _ in range(3):
+        program.accounts.request_email_change(stranger, "holder@example.com")
+    assert 2 == len(outbox.to("holder@example.com"))
+    program.accounts.request_email_change(holder, "holder@example.com")
+    assert "holder@example.com" == program.accounts.get_candidate(holder).pending_email
+    assert 3 == len(outbox.to("holder@example.com"))
+    assert "email_change_requested" == outbox.last(to="holder.old@example.com").kind
+    program.accounts.request_email_change(stranger, "holder@example.com")
+    link = outbox.last(to="holder@example.com")
+    assert ("email_verification", holder) == (link.kind, link.data["candidate_id"])
+    confirmed = program.accounts.confirm_email_change(str(link.data["token"]))
+    assert (holder, "holder@example.com") == (confirmed.candidate_id, _email(confirmed))
+
+
+def test_an_email_verification_names_the_account_it_is_for(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """The link sent to a new address says which account it is for, as its owner knows
+    it: the candidate ID and the current address masked (``h***@example.org``), not
+    the name nor the whole address. A stranger's link reads differently from the
+    holder's, so the holder can tell it is not theirs before following it."""
+    program = make_program(backend)
+    holder = _active(program, "holder.old@example.org")
+    stranger = _active(program, "mallory@example.net")
+    outbox = _outbox(program)
+    texts = {}
+    for cid in (stranger, holder):
+        program.accounts.request_email_change(cid, "holder@example.com")
+        link = outbox.last("email_verification", to="holder@example.com")
+        assert cid in link.body
+        texts[cid] = link.body
+    assert "h***@example.org" in texts[holder]
+    assert "m***@example.net" in texts[stranger]
+    assert "h***@example.org" == outbox.last(to="holder@example.com").data["account_email"]
+    for leak in ("Ada", "Lovelace", "mallory", "holder.old"):
+        assert leak not in texts[stranger] + texts[holder]
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    requests=st.lists(st.integers(0, 2), max_size=9),
+    limit=st.integers(1, 3),
+)
+def test_each_account_gets_its_own_email_change_limit(requests: list[int], limit: int) -> None:
+    """Whatever order three accounts ask for one new address in, each gets
+    ``min(asked, limit)`` links at the address and as many notices at its own
+    address, and the pending change of each that asked is that address."""
+    options = merged_options(_settings(email_change_limit=limit))
+    program = Program.in_memory(clock=FixedClock(START), notifier=Outbox(), options=options)
+    accounts = [_active(program, f"a{n}@example.org") for n in range(3)]
+    for n in requests:
+        program.accounts.request_email_change(accounts[n], "shared@example.com")
+    outbox = _outbox(program)
+    links = [m.data["candidate_id"] for m in outbox.to("shared@example.com")]
+    for n, cid in enumerate(accounts):
+        served = min(requests.count(n), limit)
+        notices = outbox.to(f"a{n}@example.org")
+        assert served == links.count(cid)
+        assert served == sum(m.kind == "email_change_requested" for m in notices)
+        pending = program.accounts.get_candidate(cid).pending_email
+        assert ("shared@example.com" if n in requests else None) == pending
+    program.close()
 
 
 # -- settings and rules -----------------------------------------------------------------------

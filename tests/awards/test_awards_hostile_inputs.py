@@ -4,13 +4,15 @@ AttributeError), and write nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
+from typing import Any
 
 import pytest
 from awards_env import START, Env
 
 from _hostile import HUGE, deep
-from symprogram.awards import catalogue
+from symprogram.awards import AwardCatalogue, AwardsSettings, KitAddress, catalogue
 from symprogram.errors import CatalogueError, ValidationError
 
 
@@ -47,3 +49,47 @@ def test_a_period_too_long_for_a_timedelta_is_refused(key: str) -> None:
     with pytest.raises(CatalogueError) as info:
         catalogue.from_toml(text.replace(line, f"{key} = {2**63 - 1}", 1))
     assert "invalid_validity" == info.value.code
+
+
+def wrong(value: object) -> Any:
+    """``value`` typed as anything: a shape the type checker would refuse."""
+    return value
+
+
+MODELS: dict[str, tuple[Callable[[], object], str]] = {
+    "AwardCatalogue(exams=None, awards=None)": (
+        lambda: AwardCatalogue(exams=wrong(None), awards=wrong(None)),
+        "invalid_entry",
+    ),
+    "AwardCatalogue(awards=list)": (
+        lambda: AwardCatalogue(exams={}, awards=wrong(["x"])),
+        "invalid_entry",
+    ),
+    "KitAddress(postal_address=None)": (
+        lambda: KitAddress(name="n", email="a@example.com", postal_address=wrong(None)),
+        "invalid_postal_address",
+    ),
+    "KitAddress(postal_address=5)": (
+        lambda: KitAddress(name="n", email="a@example.com", postal_address=wrong(5)),
+        "invalid_postal_address",
+    ),
+    "AwardsSettings(progress_memo_limit=10**9)": (
+        lambda: AwardsSettings(progress_memo_limit=10**9),
+        "invalid_progress_memo_limit",
+    ),
+    "AwardsSettings(progress_memo_limit=huge int)": (
+        lambda: AwardsSettings(progress_memo_limit=HUGE),
+        "invalid_progress_memo_limit",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MODELS))
+def test_a_model_or_setting_of_a_wrong_shape_is_refused_with_a_code(case: str) -> None:
+    """A catalogue's tables or a postal address that are none, a memo limit past
+    10,000,000 (the bound of every cache and memo limit): refused with a code, never a
+    bare ``TypeError`` or an unbounded memo."""
+    build, code = MODELS[case]
+    with pytest.raises(ValidationError) as info:
+        build()
+    assert code == info.value.code

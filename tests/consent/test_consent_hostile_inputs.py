@@ -5,13 +5,22 @@ RecursionError, AttributeError or OverflowError)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 import pytest
 
 from _hostile import HUGE, deep
-from symprogram.consent import ConsentService
+from symprogram.consent import (
+    Collection,
+    ConsentService,
+    Notice,
+    PolicyCatalogue,
+    Recipient,
+    TrafficLogging,
+    TrustProgram,
+)
 from symprogram.consent import catalogue as policy_catalogue
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 
@@ -130,3 +139,61 @@ def test_an_endless_iterable_of_item_names_is_refused_after_the_limit(
     with pytest.raises(ValidationError) as info:
         consent.record_gathered("cust-1", "other_activities", endless)
     assert "too_many_items" == info.value.code
+
+
+def wrong(value: object) -> Any:
+    """``value`` typed as anything: a shape the type checker would refuse."""
+    return value
+
+
+AT = datetime(2011, 1, 15, tzinfo=UTC)
+PARTS: dict[str, tuple[Callable[[], object], str]] = {
+    "TrafficLogging(items=None)": (
+        lambda: TrafficLogging(items=wrong(None), purpose="p"),
+        "invalid_policy",
+    ),
+    "TrafficLogging(items=5)": (
+        lambda: TrafficLogging(items=wrong(5), purpose="p"),
+        "invalid_policy",
+    ),
+    "TrustProgram(discloses=None)": (
+        lambda: TrustProgram(name="n", statement="s", discloses=wrong(None)),
+        "invalid_policy",
+    ),
+    "TrustProgram(not_covered=5)": (
+        lambda: TrustProgram(name="n", statement="s", not_covered=wrong(5)),
+        "invalid_policy",
+    ),
+    "Notice(kind=None)": (
+        lambda: Notice(kind=wrong(None), title="t", text="x", policy_version="1"),
+        "invalid_policy",
+    ),
+    "Notice(kind=bogus)": (
+        lambda: Notice(kind=wrong("bogus"), title="t", text="x", policy_version="1"),
+        "invalid_policy",
+    ),
+    "Recipient(id=huge int)": (
+        lambda: Recipient(id=wrong(HUGE), name="n"),
+        "invalid_recipient",
+    ),
+    "Collection(channel=bogus)": (
+        lambda: Collection(
+            activity="a", items=("x",), at=AT, channel=wrong("bogus"), policy_version="1"
+        ),
+        "invalid_channel",
+    ),
+    "PolicyCatalogue(None)": (lambda: PolicyCatalogue(wrong(None)), "catalogue_invalid"),
+    "PolicyCatalogue([str])": (lambda: PolicyCatalogue(wrong(["x"])), "catalogue_invalid"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PARTS))
+def test_a_policy_part_of_a_wrong_shape_is_refused_with_a_code(case: str) -> None:
+    """A part of a policy (what ``publish_policy`` takes), a collection record or a
+    catalogue built with a wrong shape (a list that is none, an unknown kind or
+    channel, an id too long to print) is refused with a code, never a bare
+    ``TypeError`` or ``ValueError``."""
+    build, code = PARTS[case]
+    with pytest.raises(ValidationError) as info:
+        build()
+    assert code == info.value.code

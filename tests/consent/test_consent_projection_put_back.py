@@ -13,14 +13,16 @@ Runs on MemoryStore and SQLiteStore.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from symprogram.clock import FixedClock
@@ -29,7 +31,7 @@ from symprogram.consent.models import Policy, Recipient
 from symprogram.consent.ports import AUDIENCE_KIND, STATE_KIND
 from symprogram.consent.storage import audience_key
 from symprogram.errors import IntegrityError
-from symprogram.persistence import Store
+from symprogram.persistence import Store, Transaction
 
 T0 = datetime(2011, 1, 14, tzinfo=UTC)
 OPT_IN_READING = ConsentSettings(policy="opt_in")
@@ -211,6 +213,123 @@ def test_verify_reports_it_and_rebuild_serves_the_ledger_again(
     assert ["s1"] == list(consent.iter_audience("special_offers"))
 
 
+# -- a projection deleted ------------------------------------------------------------
+def _delete_projection(store: Store, subject: str) -> None:
+    """Delete the subject's projection row alone (its ledger and head left in place)."""
+    with store.transaction() as tx:
+        record = tx.load(STATE_KIND, subject)
+        assert record is not None
+        tx.delete(STATE_KIND, subject, record.version)
+
+
+def test_single_subject_reads_refuse_a_deleted_projection(
+    consent: ConsentService, clock: FixedClock
+) -> None:
+    """A visitor who refused tracking cookies, projection deleted: never "not known"
+    (allowed the opt-out cookies again), every single-subject read refuses it."""
+    consent.opt_out("visitor-42", "cookies.tracking", channel="web_form")
+    consent.grant("visitor-42", "remote_access", channel="web_form", evidence="terms:2011-01")
+    assert ("opted_out",) == consent.may_use("visitor-42", "cookies.tracking").codes
+    _delete_projection(consent._store, "visitor-42")
+    clock.advance(timedelta(minutes=1))
+    calls: list[Callable[[], object]] = [
+        lambda: consent.may_use("visitor-42", "cookies.tracking"),
+        lambda: consent.may_use("visitor-42", "cookies.tracking", at=T0),
+        lambda: consent.has_consented("visitor-42", "cookies.tracking"),
+        lambda: consent.may_contact("visitor-42", "special_offers"),
+        lambda: consent.granted_evidence("visitor-42", "remote_access"),
+        lambda: consent.receipt("visitor-42"),
+        lambda: consent.export("visitor-42"),
+    ]
+    assert ["record_corrupt"] * len(calls) == [_code(call) for call in calls]
+    # A visitor never seen still answers as the policy says (nothing recorded).
+    assert ("not_opted_out",) == consent.may_use("visitor-7", "cookies.tracking").codes
+    assert ("unknown_subject",) == consent.may_use("visitor-7", "special_offers").codes
+
+
+def test_a_write_or_erasure_on_a_deleted_projection_is_refused_and_writes_nothing(
+    consent: ConsentService, clock: FixedClock, snapshot: Snapshot
+) -> None:
+    """A choice is never recorded as a subject's first, and an erasure never reports
+    "nothing recorded" (leaving the ledger's evidence in place), once the projection
+    is deleted."""
+    consent.grant("s1", "special_offers", channel="web_form", evidence="box ticked")
+    _delete_projection(consent._store, "s1")
+    taken = snapshot()
+
+    def erase_person_part() -> object:  # as erase_person calls it, in its unit of work
+        with consent._store.transaction() as tx:
+            return consent.erase_subject(tx, "s1", reason="asked")
+
+    calls: list[Callable[[], object]] = [
+        lambda: consent.withdraw("s1", "special_offers", channel="email_reply"),
+        lambda: consent.record_personal_data("s1", "contest", {"name": "Pat"}),
+        lambda: consent.record_gathered_many([("s1", "contest", ["name"])]),
+        lambda: consent.erase("s1"),
+        erase_person_part,
+    ]
+    assert ["record_corrupt"] * len(calls) == [_code(call) for call in calls]
+    assert taken == snapshot()
+    assert "box ticked" == consent.history("s1")[0].data["evidence"]  # type: ignore[index]
+
+
+def test_verify_reports_a_deleted_projection_and_rebuild_serves_the_ledger_again(
+    consent: ConsentService, clock: FixedClock
+) -> None:
+    """verify: projection_mismatch; rebuild_all puts the replay back."""
+    consent.opt_out("visitor-42", "cookies.tracking", channel="web_form")
+    _delete_projection(consent._store, "visitor-42")
+    assert ["projection_mismatch"] == [p.code for p in consent.verify("visitor-42").problems]
+    assert 1 == consent.rebuild_all()
+    assert ("opted_out",) == consent.may_use("visitor-42", "cookies.tracking").codes
+    assert consent.verify_all().ok
+
+
+class _FirstProjectionReadMisses:
+    """A unit of work whose first projection read comes before a concurrent writer's
+    commit (READ COMMITTED on a server): it misses, the head read after it does not."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._missed = False
+
+    def load(self, kind: str, key: str) -> object:
+        if kind == STATE_KIND and not self._missed:
+            self._missed = True
+            return None
+        return self._tx.load(kind, key)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._tx, name)
+
+
+class _RacingStore:
+    """``store`` whose units of work each miss their first projection read."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    @contextlib.contextmanager
+    def transaction(self, **options: Any) -> Iterator[object]:
+        with self._store.transaction(**options) as tx:
+            yield _FirstProjectionReadMisses(tx)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+def test_a_first_record_committed_between_the_reads_is_read_again_not_refused(
+    consent: ConsentService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No projection, then a head with entries: the subject's first records were
+    committed in between; the projection is read again and answers."""
+    consent.grant("s1", "remote_access", channel="web_form", evidence="terms:2011-01")
+    monkeypatch.setattr(consent, "_store", _RacingStore(consent._store))
+    assert "terms:2011-01" == consent.granted_evidence("s1", "remote_access")
+    assert ("granted",) == consent.may_use("s1", "remote_access").codes
+    assert "s1" == consent.receipt("s1").subject
+
+
 # -- property -----------------------------------------------------------------------
 SUBJECTS = ["a1", "b2", "c3"]
 PURPOSES = ["special_offers", "remote_access"]
@@ -266,3 +385,57 @@ def test_no_put_back_projection_puts_a_withdrawn_subject_in_an_audience(
         listed = set(consent.iter_audience(purpose))
         withdrawn = {s for (s, p), a in last.items() if p == purpose and a == "withdraw"}
         assert not listed & withdrawn, (purpose, listed, withdrawn)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    ops=st.lists(
+        st.tuples(
+            st.sampled_from(SUBJECTS),
+            st.sampled_from(["grant", "withdraw", "opt_out", "erase"]),
+            st.sampled_from(["cookies.tracking", "special_offers", "remote_access"]),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    pick=st.integers(0, 100),
+)
+def test_a_deleted_projection_is_never_answered_as_nothing_recorded(
+    new_store: StoreFactory, ops: list[tuple[str, str, str]], pick: int
+) -> None:
+    """After any choices and erasures, deleting one subject's projection makes every
+    answer about that subject ``record_corrupt``; every other subject, erased ones
+    included (an erasure keeps its projection), answers as before."""
+    store = new_store()
+    clock = FixedClock(T0)
+    consent = ConsentService(store, clock)
+    recorded: set[str] = set()
+    erased: set[str] = set()
+    for subject, action, purpose in ops:
+        clock.advance(timedelta(minutes=1))
+        if subject in erased or (action == "erase" and subject not in recorded):
+            continue
+        if action == "erase":
+            consent.erase(subject)
+            erased.add(subject)
+        else:
+            getattr(consent, action)(subject, purpose, channel="web_form")
+            recorded.add(subject)
+    assume(recorded)
+    questions = [(s, p) for s in SUBJECTS for p in ("cookies.tracking", "special_offers")]
+    before = {q: consent.may_use(*q).codes for q in questions}
+    victim = sorted(recorded)[pick % len(recorded)]
+    _delete_projection(store, victim)
+    for subject, purpose in questions:
+        if subject == victim:
+            with pytest.raises(IntegrityError) as raised:
+                consent.may_use(subject, purpose)
+            assert "record_corrupt" == raised.value.code
+        else:
+            assert before[subject, purpose] == consent.may_use(subject, purpose).codes
+            if subject in erased:
+                assert ("subject_erased",) == before[subject, purpose]

@@ -309,7 +309,7 @@ def test_catalogue_loads_several_versions_from_a_file(tmp_path: Path) -> None:
     assert "1" == catalogue.in_effect(datetime(2005, 6, 1, tzinfo=UTC)).version  # type: ignore[union-attr]
     with pytest.raises(CatalogueError) as info:
         PolicyCatalogue.load(tmp_path / "missing.toml")
-    assert "catalogue_unreadable" == info.value.code
+    assert "catalogue_not_found" == info.value.code
 
 
 def test_catalogue_refuses_duplicates() -> None:

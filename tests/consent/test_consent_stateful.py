@@ -2,9 +2,10 @@
 
 A simple model (the last choice per subject and topic, who is known, who was
 erased) predicts every may_use answer: only a grant (other than a cookie
-category's) or personal data gathered makes a subject known, never an opt-out, a
-refusal, a withdrawal or a notice; a visitor not known is allowed only cookie
-categories, as the policy's basis and their own cookie choices decide.
+category's or one of service terms, a purpose of kind ``terms``) or personal data
+gathered makes a subject known, never an opt-out, a refusal, a withdrawal or a
+notice; a visitor not known is allowed only cookie categories, as the policy's
+basis and their own cookie choices decide, and what they granted themselves.
 After every step the projection equals a replay of the ledger and the ledger
 verifies. The machine runs on the document's reading of the
 privacy policy (the default) and on the stricter opt-in reading; which purposes
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from symprogram.clock import FixedClock
-from symprogram.consent import ConsentService, ConsentSettings, LegalBasis, rules
+from symprogram.consent import ConsentService, ConsentSettings, LegalBasis, PurposeKind, rules
 from symprogram.errors import IllegalTransition
 from symprogram.persistence import Store
 from symprogram.storage.memory import MemoryStore
@@ -61,6 +62,9 @@ class ConsentMachine(RuleBasedStateMachine):
         self.opt_in = {
             p.id for p in self.consent.get_policy().purposes if p.basis is LegalBasis.OPT_IN
         }
+        self.terms = {
+            p.id for p in self.consent.get_policy().purposes if p.kind is PurposeKind.TERMS
+        }
         self.choices: dict[tuple[str, str], str] = {}
         self.known: set[str] = set()  # a grant or data gathered was recorded
         self.recorded: set[str] = set()  # anything was recorded
@@ -93,8 +97,11 @@ class ConsentMachine(RuleBasedStateMachine):
         )
         self.choices[(subject, purpose)] = value
         self.recorded.add(subject)
-        if kind == "grant" and not purpose.startswith(rules.COOKIE_TOPIC_PREFIX):
-            self.known.add(subject)  # a cookie choice leaves the visitor anonymous
+        cookie = purpose.startswith(rules.COOKIE_TOPIC_PREFIX)
+        if kind == "grant" and not cookie and purpose not in self.terms:
+            # a cookie choice leaves the visitor anonymous; consent to service
+            # terms gathers nothing and is no marketing choice
+            self.known.add(subject)
 
     @rule(subject=st.sampled_from(SUBJECTS))
     def gpc(self, subject: str) -> None:
@@ -139,7 +146,9 @@ class ConsentMachine(RuleBasedStateMachine):
         choice = self.choices.get((subject, purpose))
         cookie = purpose.startswith(rules.COOKIE_TOPIC_PREFIX)
         if subject not in self.known and not cookie:
-            allowed = False  # nobody known: no marketing, no use, whatever they said
+            # nobody known: no marketing, no use, but what they granted themselves
+            # (service terms, whose grant makes nobody known)
+            allowed = choice == "granted"
         elif purpose in self.opt_in:
             allowed = choice == "granted"
         else:

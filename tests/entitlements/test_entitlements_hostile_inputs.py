@@ -13,7 +13,16 @@ from entitlements_helpers import Env
 
 from _hostile import HUGE, deep
 from _programs import add_agreement, add_extension, add_grant
-from symprogram.entitlements import EntitlementsService, InMemoryRemoteAccessConsent, Reader
+from symprogram.entitlements import (
+    CustomerEntitlements,
+    EntitlementCatalogue,
+    EntitlementsService,
+    EntitlementsSettings,
+    InMemoryRemoteAccessConsent,
+    ProductLifecycle,
+    Reader,
+    RemoteAccessTerms,
+)
 from symprogram.entitlements.models import MAX_NAMES
 from symprogram.errors import LimitExceeded, SymprogramError, ValidationError
 
@@ -99,3 +108,55 @@ def test_as_many_names_as_the_limit_are_kept(env: Env) -> None:
     """Exactly ``MAX_NAMES`` products are accepted."""
     names = [f"p{n}" for n in range(MAX_NAMES)]
     assert MAX_NAMES == len(add_agreement(env.service, agreement_id="A-2", products=names).products)
+
+
+def wrong(value: object) -> Any:
+    """``value`` typed as anything: a shape the type checker would refuse."""
+    return value
+
+
+MODELS: dict[str, tuple[Callable[[], object], str]] = {
+    "CustomerEntitlements(agreements=None)": (
+        lambda: CustomerEntitlements(customer_id="C", agreements=wrong(None)),
+        "invalid_agreements",
+    ),
+    "CustomerEntitlements(grants=5)": (
+        lambda: CustomerEntitlements(customer_id="C", grants=wrong(5)),
+        "invalid_grants",
+    ),
+    "CustomerEntitlements(extensions=[str])": (
+        lambda: CustomerEntitlements(customer_id="C", extensions=wrong(["x"])),
+        "invalid_extensions",
+    ),
+    "ProductLifecycle(releases=None)": (
+        lambda: ProductLifecycle(product="P", releases=wrong(None)),
+        "invalid_releases",
+    ),
+    "ProductLifecycle(releases=[str])": (
+        lambda: ProductLifecycle(product="P", releases=wrong(("6.0",))),
+        "invalid_releases",
+    ),
+    "RemoteAccessTerms(version=list)": (
+        lambda: RemoteAccessTerms("remote_access_standard_terms", wrong(["2011-01"])),
+        "invalid_remote_access_versions",
+    ),
+    "EntitlementsSettings(reading=huge int)": (
+        lambda: EntitlementsSettings(reading=wrong(HUGE)),
+        "invalid_reading",
+    ),
+    "EntitlementCatalogue.default(reading=huge int)": (
+        lambda: EntitlementCatalogue.default(reading=wrong(HUGE)),
+        "invalid_reading",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MODELS))
+def test_a_model_or_setting_of_a_wrong_shape_is_refused_with_a_code(case: str) -> None:
+    """A record's list that is none (or holds something else), a version label that
+    is no text, a reading too long to print: refused with the field's code, never a
+    bare ``TypeError``, ``AttributeError`` or ``ValueError``."""
+    build, code = MODELS[case]
+    with pytest.raises(ValidationError) as info:
+        build()
+    assert code == info.value.code

@@ -151,6 +151,32 @@ def test_the_bystanders_own_erasure_drops_its_index_entries(program: Program) ->
     assert program.verify_all().ok
 
 
+def _change_limits(program: Program, address: str) -> list[str]:
+    """The keys of the e-mail change request logs of ``address``, one per account."""
+    prefix = f"email_change_by:{email_key(address)}:"
+    with program.store.transaction(readonly=True) as tx:
+        return [r.key for r in tx.scan("account_request_log", prefix=prefix, limit=1000)]
+
+
+def test_the_erasure_forgets_the_email_change_limits_of_the_address(program: Program) -> None:
+    """The e-mail change limit is counted per account and new address (keyed by both
+    digests): the person's erasure forgets every account's count for the person's
+    address, and the erasure of an account forgets its own counts for the addresses
+    it asked for (another account's count for such an address is kept)."""
+    person, bystander = _people(program)
+    other = register(program, email="other@example.com", given_name="O", family_name="T")
+    for cid in (bystander, other):
+        program.accounts.request_email_change(cid, "wanted@example.com")
+    assert 1 == len(_change_limits(program, ADDRESS))
+    assert 2 == len(_change_limits(program, "wanted@example.com"))
+
+    program.erase_person(person, reason=REASON)
+    assert [] == _change_limits(program, ADDRESS)
+
+    program.erase_person(bystander, reason=REASON)
+    assert 1 == len(_change_limits(program, "wanted@example.com"))
+
+
 @pytest.mark.backends("sqlite")
 def test_the_address_is_not_in_the_sqlite_files_after_the_erasure(
     program: Program, tmp_path: Path

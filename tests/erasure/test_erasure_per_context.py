@@ -124,3 +124,42 @@ def test_no_erasure_leaves_the_persons_records_decoded_in_the_process(program: P
     program.erase_person(cid, reason="request 7")
 
     assert not any("Cachedova" in key[2] for key in list(persistence._decoded))
+
+
+def test_nothing_more_is_recorded_about_an_erased_customer(program: Program) -> None:
+    """After ``erase_person``, the entitlements context refuses to record anything
+    more about the customer named by the candidate ID (a case summary, a ``by``
+    naming the person), as the other contexts do: ``customer_erased``, nothing
+    written, and the audit still verifies."""
+    from datetime import date
+
+    from symprogram.errors import IllegalTransition
+
+    cid = register(program, email="ella@example.com", given_name="Ella", family_name="Entitled")
+    entitlements = program.entitlements
+    fields: dict[str, object] = {
+        "level": "essential_support",
+        "products": ["NetBackup"],
+        "starts_on": date(2012, 1, 1),
+        "ends_on": date(2012, 12, 31),
+    }
+    entitlements.add_agreement(cid, agreement_id="A-1", by="sales", **fields)  # type: ignore[arg-type]
+    program.erase_person(cid, reason="request 8")
+    before = entitlements.history(cid)
+
+    with pytest.raises(IllegalTransition) as added:
+        entitlements.add_agreement(cid, agreement_id="A-2", by="Ella Entitled", **fields)  # type: ignore[arg-type]
+    with pytest.raises(IllegalTransition) as opened:
+        entitlements.open_case(
+            cid,
+            case_id="K-1",
+            product="NetBackup",
+            severity="high",
+            summary="Ella, +1 555 0142",
+            by="support",
+        )
+
+    assert ("customer_erased", "customer_erased") == (added.value.code, opened.value.code)
+    assert before == entitlements.history(cid)
+    assert entitlements.verify(cid).ok
+    assert all(entry.erased for entry in before)

@@ -594,6 +594,12 @@ PURE_TARGETS: dict[str, Callable[[Any], object]] = {
     "entitlements.rules.said_owned_ids": lambda v: entitlements_rules.said_owned_ids(v),
     "entitlements.rules.named_cases.entry": lambda v: entitlements_rules.named_cases([v]),
     "entitlements.rules.case_opened_in": lambda v: entitlements_rules.case_opened_in("K-1", v),
+    "entitlements.rules.lifecycle_differences.entries": lambda v: (
+        entitlements_rules.lifecycle_differences("NetBackup", None, v)
+    ),
+    "entitlements.rules.lifecycle_differences.entry": lambda v: (
+        entitlements_rules.lifecycle_differences("NetBackup", None, [("release_registered", v)])
+    ),
     "consent.rules.check_site_covered.site": lambda v: consent_rules.check_site_covered(_POLICY, v),
     "consent.rules.check_site_covered.policy": lambda v: consent_rules.check_site_covered(
         v, "www.symantec.com"

@@ -1,10 +1,11 @@
-"""Issue 16: a registered person is a known consent subject, and every marketing
-choice has one truth, the consent ledger.
+"""Issue 16: a person whose account is activated is a known consent subject, and every
+marketing choice has one truth, the consent ledger.
 
 Through the public API of :class:`~symprogram.Program` on every embedded backend:
 registration, bulk registration and the CSV import record in consent what they
-gathered and under which policy version (in the registration's unit of work);
-the account's newsletter and offer switches are a view of consent. A Hypothesis
+gathered and under which policy version (in the registration's unit of work),
+making nobody known until the activation records the confirmed address; the
+account's newsletter and offer switches are a view of consent. A Hypothesis
 stateful machine drives random account and consent operations on memory and
 SQLite and checks after every step that the account setting, ``consent.may_use``
 and ``consent.audience`` agree.
@@ -25,14 +26,15 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
-from integration_helpers import outbox_of, register, register_active
+from integration_helpers import clock_of, outbox_of, register, register_active
 
 from _programs import START, ProgramFactory, fast_options
 from symprogram import Program
 from symprogram.accounts import ContactDetails
 from symprogram.clock import FixedClock
-from symprogram.consent import LegalBasis, PolicyCatalogue
+from symprogram.consent import LegalBasis, PolicyCatalogue, PurposeKind
 from symprogram.errors import IllegalTransition, StorageError, ValidationError
+from symprogram.notify import Message
 
 #: The account's marketing categories and the consent purposes they are.
 MARKETING = {"newsletters": "newsletters", "offers": "special_offers"}
@@ -72,26 +74,51 @@ def test_a_registered_person_is_a_known_subject(program: Program) -> None:
     assert ("unknown_subject",) == program.consent.may_use(
         "SP-0000-0000-0000-0", "virus_alerts"
     ).codes
-    (entry,) = program.consent.history(cid)
-    assert ("data_collected", "other_activities", "2005-07") == (
-        entry.kind,
-        entry.data["activity"] if entry.data else None,
-        entry.data["policy_version"] if entry.data else None,
-    )
-    assert "Ada" not in str(entry.data)
+    gathered, activated = program.consent.history(cid)
+    for entry in (gathered, activated):
+        assert ("data_collected", "other_activities", "2005-07") == (
+            entry.kind,
+            entry.data["activity"] if entry.data else None,
+            entry.data["policy_version"] if entry.data else None,
+        )
+        assert "Ada" not in str(entry.data)
+    assert gathered.data is not None and gathered.data["makes_known"] is False
+    assert activated.data is not None and ["email"] == activated.data["items"]
+    assert "makes_known" not in activated.data
     assert program.consent.verify(cid).ok
 
 
-def test_a_person_pending_activation_is_already_known(program: Program) -> None:
-    """The data is gathered when the person registers, before activation."""
-    register(program, "pending@example.com")
+def _assert_not_known(program: Program, subject: str) -> None:
+    """Every purpose but a cookie category is refused as unknown_subject; the account's
+    marketing settings are off and the subject is in no audience."""
+    consent = program.consent
+    for purpose in consent.get_policy().purposes:
+        if purpose.kind is not PurposeKind.COOKIES:
+            assert ("unknown_subject",) == consent.may_use(subject, purpose.id).codes
+            assert subject not in set(consent.iter_audience(purpose.id, "email"))
+    for category in MARKETING:
+        assert not program.accounts.get_notification_setting(subject, category).effective
+
+
+def test_a_person_pending_activation_is_not_yet_known(program: Program) -> None:
+    """The data gathered when the person registers is recorded at once, but anyone can
+    register someone else's address: the subject is known, and marketed to, only once
+    the activation confirmed the address."""
+    token = register(program, "pending@example.com")
     candidate = program.accounts.find_by_email("pending@example.com")
     assert candidate is not None
-    _assert_known(program, candidate.candidate_id)
+    cid = candidate.candidate_id
+    assert ["data_collected"] == [entry.kind for entry in program.consent.history(cid)]
+    clock_of(program).advance(timedelta(hours=12))  # the link still valid
+    _assert_not_known(program, cid)
+    program.accounts.activate(token)
+    _assert_known(program, cid)
+    assert cid in set(program.consent.iter_audience("newsletters", "email"))
 
 
-def test_bulk_registration_makes_every_new_row_known(program: Program) -> None:
-    """register_many records each created account in consent; skipped rows add nothing."""
+def test_bulk_registration_makes_every_new_row_known_once_activated(program: Program) -> None:
+    """register_many records each created account in consent; skipped rows add nothing.
+    A row is known once its account is activated, as a registration's is."""
     register_active(program, "known@example.com")
     rows = [_contact("a@example.com"), _contact("known@example.com"), _contact("b@example.com")]
     report = program.accounts.register_many(rows, batch_size=2)
@@ -99,12 +126,17 @@ def test_bulk_registration_makes_every_new_row_known(program: Program) -> None:
     for email in ("a@example.com", "b@example.com", "known@example.com"):
         candidate = program.accounts.find_by_email(email)
         assert candidate is not None
+        if email != "known@example.com":
+            assert 1 == len(program.consent.history(candidate.candidate_id))
+            _assert_not_known(program, candidate.candidate_id)
+            program.accounts.activate(outbox_of(program).last("activation", to=email).data["token"])
         _assert_known(program, candidate.candidate_id)
-        assert 1 == len(program.consent.history(candidate.candidate_id))
+        assert 2 == len(program.consent.history(candidate.candidate_id))
 
 
 def test_the_csv_import_makes_every_imported_person_known(program: Program, tmp_path: Path) -> None:
-    """``symprogram import candidates`` goes through register_many: each person is known."""
+    """``symprogram import candidates`` goes through register_many: each person is known
+    once they activated their account."""
     from symprogram._cli.importer import CandidateImport
 
     path = tmp_path / "candidates.csv"
@@ -114,11 +146,18 @@ def test_the_csv_import_makes_every_imported_person_known(program: Program, tmp_
         "b@example.com,Grace,Hopper,Eckert,Remington,en-US\n",
         encoding="utf-8",
     )
-    report = CandidateImport(program, outbox_of(program)).run(path)
+    sent: dict[str, str] = {}
+
+    def on_messages(messages: tuple[Message, ...]) -> None:
+        sent.update((m.to, m.data["token"]) for m in messages if m.kind == "activation")
+
+    report = CandidateImport(program, outbox_of(program), on_messages=on_messages).run(path)
     assert 2 == report.rows
     for email in ("a@example.com", "b@example.com"):
         candidate = program.accounts.find_by_email(email)
         assert candidate is not None
+        _assert_not_known(program, candidate.candidate_id)
+        program.accounts.activate(sent[email])
         _assert_known(program, candidate.candidate_id)
 
 
@@ -246,7 +285,9 @@ def test_opt_in_offers_are_off_until_switched_on(make_program: ProgramFactory) -
 class OneTruth(RuleBasedStateMachine):
     """Random account switches and consent choices; after every step the account
     setting, ``may_use`` (contact by e-mail) and ``audience`` agree, and each write is
-    what the step asked for."""
+    what the step asked for. An account pending activation is in no audience until
+    it is activated (or its person grants something in consent themselves); a
+    closed account in none, whatever is granted after the closure."""
 
     backend = "memory"
     reading: str | None = None
@@ -265,6 +306,8 @@ class OneTruth(RuleBasedStateMachine):
         self.known: list[str] = []
         self.email_off: set[str] = set()
         self.closed: set[str] = set()
+        self.pending: dict[str, str] = {}  # candidate ID -> activation token
+        self.unconfirmed: set[str] = set()  # pending, and granted nothing in consent
 
     def teardown(self) -> None:
         self.program.close()
@@ -281,16 +324,32 @@ class OneTruth(RuleBasedStateMachine):
         self.known.append(cid)
         return cid
 
-    @rule(target=candidates)
-    def register_in_bulk(self) -> str:
+    @rule(target=candidates, in_bulk=st.booleans())
+    def register_pending(self, in_bulk: bool) -> str:
+        """A registration (or a bulk one) left pending activation."""
         self._tick()
         self.count += 1
         email = f"p{self.count}@example.com"
-        self.program.accounts.register_many([_contact(email)])
+        if in_bulk:
+            self.program.accounts.register_many([_contact(email)])
+            token = outbox_of(self.program).last("activation", to=email).data["token"]
+        else:
+            token = register(self.program, email)
         candidate = self.program.accounts.find_by_email(email)
         assert candidate is not None
-        self.known.append(candidate.candidate_id)
-        return candidate.candidate_id
+        cid = candidate.candidate_id
+        self.known.append(cid)
+        self.pending[cid] = str(token)
+        self.unconfirmed.add(cid)
+        return cid
+
+    @rule(cid=candidates)
+    def activate(self, cid: str) -> None:
+        self._tick()
+        token = self.pending.pop(cid, None)
+        if token is not None and cid not in self.closed:
+            self.program.accounts.activate(token)
+        self.unconfirmed.discard(cid)
 
     @rule(cid=candidates, category=st.sampled_from(sorted(MARKETING)), enabled=st.booleans())
     def switch(self, cid: str, category: str, enabled: bool) -> None:
@@ -301,6 +360,8 @@ class OneTruth(RuleBasedStateMachine):
             return
         setting = self.program.accounts.set_notification_preference(cid, category, enabled)
         assert (enabled and cid not in self.email_off) == setting.effective
+        if enabled:
+            self.unconfirmed.discard(cid)  # their own grant
 
     @rule(cid=candidates)
     def close(self, cid: str) -> None:
@@ -322,16 +383,28 @@ class OneTruth(RuleBasedStateMachine):
         getattr(self.program.consent, action)(cid, purpose, channel="web_form")
         allowed = self.program.consent.may_use(cid, purpose).allowed
         assert (action == "grant") == allowed
+        if action == "grant":
+            self.unconfirmed.discard(cid)
 
     @rule(cid=candidates, off=st.booleans())
     def email_channel(self, cid: str, off: bool) -> None:
         self._tick()
+        if cid in self.closed:
+            # the closure stopped the channel for good: no choice lifts or replaces it
+            with pytest.raises(IllegalTransition) as refused:
+                if off:
+                    self.program.consent.opt_out(cid, "channel.email", channel="web_form")
+                else:
+                    self.program.consent.grant(cid, "channel.email", channel="phone")
+            assert "account_closed" == refused.value.code
+            return
         if off:
             self.program.consent.opt_out(cid, "channel.email", channel="web_form")
             self.email_off.add(cid)
         else:
             self.program.consent.grant(cid, "channel.email", channel="web_form")
             self.email_off.discard(cid)
+            self.unconfirmed.discard(cid)
 
     @invariant()
     def account_and_consent_agree(self) -> None:
@@ -343,12 +416,11 @@ class OneTruth(RuleBasedStateMachine):
                 setting = self.program.accounts.get_notification_setting(cid, category)
                 allowed = consent.may_use(cid, purpose, "email").allowed
                 assert allowed == (cid in audience), (cid, category)
-                if cid in self.closed:
-                    # Closing opted out in consent; the account says account_closed
-                    # (consent may still be asked directly to allow it again).
-                    assert not setting.effective
-                    continue
                 assert setting.effective == allowed, (cid, category)
+                if cid in self.closed or cid in self.unconfirmed:
+                    # nothing is mailed to a closed account, nor to an address
+                    # nobody confirmed
+                    assert not allowed, (cid, category)
 
 
 class OneTruthOnSQLite(OneTruth):

@@ -20,6 +20,7 @@ from symprogram.ids import (
     PREFIX,
     RANDOM_BITS,
     CandidateId,
+    canonical_subject,
     check_character,
     validate,
 )
@@ -340,3 +341,29 @@ def test_check_character_catches_any_transposition_up_to_30_symbols(body, data):
     chars = list(good)
     chars[i], chars[j] = chars[j], chars[i]
     assert validate("".join(chars)) == (good[i] == good[j])
+
+
+@given(candidate_ids, st.data())
+def test_every_spelling_of_a_candidate_id_is_one_subject(cid, data):
+    """canonical_subject gives the display form for any spelling parse accepts (case,
+    dashes, spaces, the prefix), and the display form is its own canonical spelling."""
+    chars = [
+        data.draw(st.sampled_from(["", "-", " "]))
+        if ch == "-"
+        else data.draw(st.sampled_from([ch, ch.lower()]))
+        for ch in str(cid)
+    ]
+    if data.draw(st.booleans()):
+        chars = chars[2:]  # without the SP prefix
+    spelling = "".join(chars)
+    assert canonical_subject(spelling) == str(cid)
+    assert canonical_subject(str(cid)) == str(cid)
+
+
+@given(st.text(max_size=80) | st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,70}", fullmatch=True))
+def test_a_subject_that_is_no_candidate_id_is_kept_as_given(text):
+    """Any other host ID (a visitor, a customer) is returned exactly as given."""
+    expected = str(CandidateId.parse(text)) if CandidateId.is_valid(text) else text
+    assert canonical_subject(text) == expected
+    assert canonical_subject("C-1042") == "C-1042"
+    assert canonical_subject("SP-0000-0000-0000-1") == "SP-0000-0000-0000-1"  # a wrong check

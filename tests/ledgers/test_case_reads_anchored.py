@@ -28,7 +28,7 @@ from symprogram._anchors import AggregateMismatch
 from symprogram.entitlements import rules as entitlement_rules
 from symprogram.entitlements.models import SupportCase
 from symprogram.entitlements.ports import CASE_INDEX
-from symprogram.errors import NotFound
+from symprogram.errors import NotFound, PermissionDenied
 
 CASES = "entitlements_case"
 GONE = "entitlements_case_not_found"
@@ -157,6 +157,76 @@ def test_a_closed_case_put_back_open_is_refused(program: Program) -> None:
     rows.put_record(CASES, "K-1", closed)
     assert "closed" == ents.get_case("K-1").status.value
     assert program.verify_all().ok
+
+
+def test_a_case_moved_to_another_product_or_release_is_refused(program: Program) -> None:
+    """A case on Backup Exec, whose agreement was cancelled, edited to name NetBackup
+    (another agreement of the customer, still active) or another release: it would be
+    escalated and given a remote session under that agreement. The audit's
+    ``case_opened`` entry records the product and the release: the case is refused,
+    nothing is recorded, ``verify_all`` reports the field; put back it is answered."""
+    ents = program.entitlements
+    add_agreement(ents)
+    add_agreement(ents, agreement_id="A-BE", products=["Backup Exec"])
+    program.consent_to_remote_access("C-1")
+    ents.open_case(
+        "C-1",
+        case_id="K-1",
+        product="Backup Exec",
+        release="2010",
+        severity="high",
+        summary="jobs fail",
+        by="agent",
+    )
+    ents.cancel_agreement("A-BE", by="sales", reason="not renewed")
+    with pytest.raises(PermissionDenied):
+        ents.escalate_case("K-1", by="agent", reason="urgent")
+    genuine = LedgerRows(program).get_record(CASES, "K-1")
+    for field, value in (("product", "NetBackup"), ("release", "2012"), ("release", None)):
+        LedgerRows(program).put_record(CASES, "K-1", genuine)
+        _put_case(program, "K-1", **{field: value})
+        _every_operation_refused(program, "K-1", "C-1")
+        assert {("entitlements:C-1", "K-1", field)} == _case_mismatches(program)
+    LedgerRows(program).put_record(CASES, "K-1", genuine)
+    assert ("Backup Exec", "2010") == (ents.get_case("K-1").product, ents.get_case("K-1").release)
+    assert program.verify_all().ok
+
+
+_TEXTS = st.sampled_from(["NetBackup", "Backup Exec", "Enterprise Vault"])
+_RELEASES = st.none() | st.sampled_from(["6.5", "7.0", "2010"])
+_SEVERITIES = st.sampled_from(["low", "medium", "high", "critical"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    opened=st.tuples(_TEXTS, _RELEASES, _SEVERITIES),
+    edited=st.tuples(_TEXTS, _RELEASES, _SEVERITIES),
+    older=st.booleans(),
+)
+def test_any_edited_field_a_case_was_opened_with_is_reported(
+    opened: tuple[str, str | None, str], edited: tuple[str, str | None, str], older: bool
+) -> None:
+    """The product, release and severity of a stored case are the ones its
+    ``case_opened`` entry records: each one edited is reported (that field alone), and
+    the case is not anchored. An entry of a build that did not record the release
+    (``older``) does not compare it."""
+    product, release, severity = opened
+    data: dict[str, object] = {"case_id": "K-1", "product": product, "severity": severity}
+    if not older:
+        data["release"] = release
+    entries = [("case_opened", data)]
+    at = datetime(2012, 3, 1, tzinfo=UTC)
+    case = SupportCase(
+        "K-1", "C-1", edited[0], edited[2], "down", opened_at=at, opened_by="me", release=edited[1]
+    )
+    fields = [
+        name
+        for name, was, now in zip(("product", "release", "severity"), opened, edited, strict=True)
+        if was != now and not (older and name == "release")
+    ]
+    found = entitlement_rules.cases_differences("C-1", entries, {"K-1": case})
+    assert sorted(fields) == [d.field for d in found]
+    assert entitlement_rules.case_anchored(case, entries) == (not fields)
 
 
 STEPS = ("escalate", "start", "end", "close")

@@ -289,9 +289,9 @@ def test_the_audit_is_read_once_per_version_of_the_holdings(
     reads: list[str] = []
     original = entitlement_storage.audit_entries
 
-    def counted(ledger: Any, tx: Any, customer_id: str) -> Any:
+    def counted(ledger: Any, tx: Any, customer_id: str, **head: Any) -> Any:
         reads.append(customer_id)
-        return original(ledger, tx, customer_id)
+        return original(ledger, tx, customer_id, **head)
 
     monkeypatch.setattr(entitlement_storage, "audit_entries", counted)
     for _ in range(3):

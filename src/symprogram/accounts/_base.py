@@ -323,16 +323,32 @@ class FlowBase(DeliversAfterCommit):
         return self._dummy_hash
 
     def _link_requested(
-        self, store: AccountsStorage, log: str, email: str, now: datetime, limit: int
+        self,
+        store: AccountsStorage,
+        logs: tuple[str, str],
+        email: str,
+        now: datetime,
+        limit: int,
+        *,
+        by: str,
     ) -> tuple[Candidate | None, bool]:
-        """Note a request for a message to ``email``; return the address's owner, if
-        any, and whether a message may go (at most ``limit`` per
-        ``settings.resend_window``, the same for every address). Beyond the limit
-        nothing is noted and nothing may be sent, but nothing is refused either."""
+        """Note a request by the account ``by`` for a message to ``email``; return the
+        address's owner, if any, and whether a message may go.
+
+        ``logs`` are the address's own log and the log per account and address. The
+        address's own is written first, whoever asks and whatever the count (its
+        latest request only): an erasure of the address's owner writes it too, so
+        the two queue on it. The limit counts the requests of ``by`` for ``email``
+        alone (at most ``limit`` per ``settings.resend_window``, the same for every
+        address), so that one account's requests never use up another's. Beyond
+        it nothing more is counted and nothing may be sent, but nothing is refused
+        either."""
         window = self.settings.resend_window
-        allowed = rules.may_send(store.requests.recent(log, email), now, limit=limit, window=window)
+        store.requests.note(logs[0], email, now, keep=1)
+        own = store.requests.account_key(logs[1], email, by)
+        allowed = rules.may_send(store.requests.recent_key(own), now, limit=limit, window=window)
         if allowed:
-            store.requests.note(log, email, now, keep=limit)
+            store.requests.note_key(own, now, keep=limit)
         found = self._find_owner(store, email)
         return found, allowed
 

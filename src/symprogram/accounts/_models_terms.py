@@ -45,8 +45,25 @@ def _paths(value: object) -> frozenset[AcceptancePath]:
 
 
 def text_digest(text: str) -> str:
-    """SHA-256 hex digest of a terms text (UTF-8)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 hex digest of a terms text (UTF-8).
+
+    Raises:
+        ValidationError: ``text`` is not text (``invalid_type``) or holds a lone
+            surrogate, which has no UTF-8 (``invalid_unicode``); field ``text``.
+    """
+    if not isinstance(text, str):
+        raise ValidationError(
+            f"text must be text, not {type(text).__name__}", field="text", code="invalid_type"
+        )
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "text contains a lone surrogate, which is not valid Unicode",
+            field="text",
+            code="invalid_unicode",
+        ) from None
+    return hashlib.sha256(data).hexdigest()
 
 
 def _terms_version_effective(value: object) -> datetime:
@@ -189,8 +206,8 @@ class TermsCatalogue:
             effective instants must be unique.
 
     Raises:
-        CatalogueError: empty, or duplicate versions or instants
-            (code ``catalogue_invalid``).
+        CatalogueError: not a collection of :class:`TermsVersion`, empty, or
+            duplicate versions or instants (code ``catalogue_invalid``).
 
     Example:
         >>> from datetime import datetime, timezone
@@ -200,7 +217,17 @@ class TermsCatalogue:
     """
 
     def __init__(self, versions: Iterable[TermsVersion]) -> None:
-        items = sorted(versions, key=lambda v: v.effective)
+        if isinstance(versions, (str, bytes)) or not isinstance(versions, Iterable):
+            raise CatalogueError(
+                f"a terms catalogue takes a list of versions, not {type(versions).__name__}",
+                field="versions",
+            )
+        given = tuple(versions)
+        if not all(isinstance(v, TermsVersion) for v in given):
+            raise CatalogueError(
+                "a terms catalogue's versions are TermsVersion objects", field="versions"
+            )
+        items = sorted(given, key=lambda v: v.effective)
         if not items:
             raise CatalogueError("a terms catalogue needs at least one version")
         names = [v.version for v in items]

@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from symprogram._catalogue_files import catalogue_table, read_catalogue
 from symprogram.accounts.models import AcceptancePath, TermsCatalogue, TermsVersion
 from symprogram.errors import CatalogueError, SymprogramError
-from symprogram.serialization import catalogue_file_text, toml_value
 
 __all__ = ["default", "from_toml", "load"]
 
@@ -40,12 +40,14 @@ def load(path: str | Path) -> TermsCatalogue:
     """A catalogue from the TOML file ``path``; a version's ``file`` is read beside it.
 
     Raises:
-        CatalogueError: ``path`` is no path or the file cannot be read
-            (``catalogue_invalid``), or what :func:`from_toml` refuses.
+        CatalogueError: field ``path``: ``path`` is no path (``invalid_path``), no file
+            is there (``catalogue_not_found``), it cannot be read
+            (``catalogue_unreadable``), is not TOML (``invalid_toml``) or holds nothing
+            (``empty_catalogue``); or an entry :func:`from_toml` refuses.
     """
-    text = catalogue_file_text(path, code=CatalogueError.default_code, what="terms catalogue")
-    where = Path(path)
-    return from_toml(text, read=lambda name: _read_beside(where.parent, name))
+    raw, name = read_catalogue(path, what="terms catalogue")
+    where = Path(name)
+    return _from_table(raw, read=lambda entry: _read_beside(where.parent, entry))
 
 
 def _read_beside(folder: Path, name: str) -> str:
@@ -110,17 +112,15 @@ def from_toml(text: str, *, read: Callable[[str], str] | None = None) -> TermsCa
     optionally ``sha256`` (checked against the text) and ``acceptance_paths``.
 
     Raises:
-        CatalogueError: invalid TOML, a missing or malformed entry, or a text
-            that does not match its ``sha256`` (code ``terms_digest_mismatch``).
+        CatalogueError: no text or not TOML (``invalid_toml``), nothing in it
+            (``empty_catalogue``), a missing or malformed entry, or a text that does
+            not match its ``sha256`` (code ``terms_digest_mismatch``).
     """
-    if not isinstance(text, str):
-        raise CatalogueError(
-            f"terms catalogue is not valid TOML: expected text, not {type(text).__name__}"
-        )
-    try:
-        raw = toml_value(text)
-    except (ValueError, TypeError) as exc:
-        raise CatalogueError(f"terms catalogue is not valid TOML: {exc}") from exc
+    return _from_table(catalogue_table(text, source="<toml>", what="terms catalogue"), read=read)
+
+
+def _from_table(raw: dict[str, Any], *, read: Callable[[str], str] | None) -> TermsCatalogue:
+    """The catalogue of the parsed TOML ``raw`` (what :func:`from_toml` and :func:`load` share)."""
     entries = raw.get("versions")
     if not isinstance(entries, list) or not entries:
         raise CatalogueError("terms catalogue has no [[versions]]", field="versions")

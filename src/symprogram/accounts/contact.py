@@ -13,7 +13,12 @@ from symprogram.accounts import messages, rules
 from symprogram.accounts._base import FlowBase, candidate_key
 from symprogram.accounts.events import ContactDetailsReviewed, EmailChanged, EmailChangeRequested
 from symprogram.accounts.models import Candidate, PostalAddress, normalize_email
-from symprogram.accounts.ports import CONTACT_UPDATE, EMAIL_CHANGE_LOG, PersonalDataLedger
+from symprogram.accounts.ports import (
+    CONTACT_UPDATE,
+    EMAIL_CHANGE_BY_LOG,
+    EMAIL_CHANGE_LOG,
+    PersonalDataLedger,
+)
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.decisions import Decision
 from symprogram.ids import CandidateId
@@ -128,11 +133,16 @@ class Contact(FlowBase):
         notice goes to the current address. If the new address is free the
         link goes to it; if it belongs to another account, that account's owner
         gets an ``email_in_use_attempt`` notice instead and the link is sent to
-        nobody (and cannot confirm anything: the address is taken). At most
-        ``settings.email_change_limit`` requests for one new address are served
-        within ``settings.resend_window``; one beyond that returns as usual and
-        changes and sends nothing (the pending change stays as it was, so the
-        link sent last still confirms the address it was sent to). The request
+        nobody (and cannot confirm anything: the address is taken). The link
+        names the account it is for (its candidate ID and its current address,
+        masked), so that the holder of the new address does not follow another
+        account's link. At most ``settings.email_change_limit`` requests of one
+        account for one new address are served within ``settings.resend_window``
+        (another account's requests for the address count for that account only,
+        so a stranger cannot keep the address's holder from asking for it); one
+        beyond that returns as usual and changes and sends nothing (the pending
+        change stays as it was, so the link sent last still confirms the address
+        it was sent to). The request
         is also noted in the e-mail change index (kind ``email_change_address``,
         keyed by the address's digest, the same write whoever has the address):
         if the address belongs (or comes to belong) to a person who is erased,
@@ -160,7 +170,8 @@ class Contact(FlowBase):
             rules.require_open(candidate)
             rules.check_new_email(candidate, normalized)
             limit = self.settings.email_change_limit
-            owner, allowed = self._link_requested(store, EMAIL_CHANGE_LOG, normalized, now, limit)
+            logs = (EMAIL_CHANGE_LOG, EMAIL_CHANGE_BY_LOG)
+            owner, allowed = self._link_requested(store, logs, normalized, now, limit, by=key)
             if not allowed:
                 return
             self._tokens.revoke_all(tx, purpose=purpose, subject=key)
@@ -174,7 +185,7 @@ class Contact(FlowBase):
             # Both messages built whatever the address (the same work); one is sent.
             decoy = self._decoy()  # built either way: the same work for every address
             in_use = messages.email_in_use_attempt(owner or decoy, now)
-            verification = messages.email_verification(key, normalized, token, now + ttl)
+            verification = messages.email_verification(candidate, normalized, token, now + ttl)
             first = in_use if owner is not None else verification
             # both filed under the caller: an owner's notice filed under its owner
             # would be written elsewhere in the outbox than a link to a free address

@@ -18,7 +18,7 @@ from symprogram.accounts.events import PasswordChanged, PasswordRehashed
 from symprogram.accounts.models import Candidate, normalize_email
 from symprogram.accounts.ports import CLIENT_LOGIN_LOG, LOGIN_LOG, UNUSABLE_PREFIX
 from symprogram.accounts.storage import AccountsStorage
-from symprogram.errors import IntegrityError, ValidationError
+from symprogram.errors import IntegrityError, PermissionDenied, ValidationError
 from symprogram.ids import CandidateId
 from symprogram.notify import Message
 from symprogram.persistence import Transaction
@@ -47,6 +47,18 @@ class Credentials(LinkRequests, CredentialAnchors):
         yet (imported), and the same writes (a failed log-in is counted per
         address and per ``client_key``). A stored hash weaker than the hasher's
         policy is replaced after a successful log-in, in the same unit of work.
+
+        Every attempt is counted as a failed log-in before its password is
+        verified: in one unit of work, the address's and the client key's counts
+        are read locked, the attempt refused beyond a limit, else counted. The
+        password is then verified outside any lock, so attempts in flight at
+        once, in threads or in processes, count each other and at most
+        ``settings.login_failure_limit`` of them are verified per window. A
+        right password takes its count back: a successful log-in forgets the
+        address's failed log-ins and takes back the client key's count; the
+        right password of an account that is not active takes back both counts.
+        An attempt that fails otherwise (an error reading the account, say)
+        stays counted.
 
         A failed verification takes as long as one of the costliest kind of hash
         this process has verified (at least the policy's, the dummy's): a stored
@@ -125,8 +137,9 @@ class Credentials(LinkRequests, CredentialAnchors):
             raise rules.invalid_credentials()
         keys = self._failure_keys(normalized, client_key)
         now = self._now()
-        loaded = self._read(lambda s: self._load_login(s, normalized, keys, now))
-        candidate, encoded, failures, said, written = loaded
+        self._reserve_attempt(keys, now)  # refused beyond a limit, before any hashing
+        loaded = self._read(lambda s: self._load_login(s, normalized))
+        candidate, encoded, said, written = loaded
         if encoded is None or encoded.startswith(UNUSABLE_PREFIX):
             candidate, encoded = None, self._dummy()  # the same work: one verification
         anchored = written and rules.credential_anchored(candidate, encoded, said)
@@ -137,14 +150,17 @@ class Credentials(LinkRequests, CredentialAnchors):
             if vouched is not None:  # the account as it is now, should it have moved
                 candidate, encoded, matched = vouched
         if candidate is None or matched is None or not anchored:
-            self._login_failed(keys, now)
+            self._sweep_leftovers(now)  # the failure was counted when reserved
             raise rules.invalid_credentials()
-        rules.log_in(candidate, True)
+        try:
+            rules.log_in(candidate, True)
+        except PermissionDenied:  # the right password of an account that is not active
+            self._in_unit(lambda tx: self._withdraw(AccountsStorage(tx), keys, now))
+            raise
         new = self._rehashed(matched, encoded)
         # a hash the history never recorded a digest of: record it now
         anchor = new is None and candidate.credential_digest is None and said is UNKNOWN
-        if new is not None or anchor or failures[0]:
-            self._logged_in(candidate.candidate_id, keys[0], encoded, new, anchor=anchor)
+        self._logged_in(candidate.candidate_id, keys, now, encoded, new, anchor=anchor)
         return candidate
 
     def _rehashed(self, matched: str, encoded: str) -> str | None:
@@ -165,28 +181,23 @@ class Credentials(LinkRequests, CredentialAnchors):
         return account, AccountsStorage.client_key(CLIENT_LOGIN_LOG, client)
 
     def _load_login(
-        self, store: AccountsStorage, email: str, keys: tuple[str, ...], now: datetime
-    ) -> tuple[Candidate | None, str | None, tuple[tuple[datetime, ...], ...], object, bool]:
-        """The failed log-ins counted, the account, its stored hash, what its
-        history says of the hash (see :meth:`_said_credential`) and whether its
-        history was ever written (:meth:`_has_history`): the same reads for every
-        address (one candidate record decoded, one credential record and one
-        history head: the address's stand-in slot's where it has no account), and
-        the history verified only for an account that keeps no digest.
-
-        Beyond a limit the log-in is refused right after the failures are read,
-        before anything of the account is: a refusal costs nothing that depends on
-        whether the address has one (it is repeated for free, with no hashing
-        around it to hide a difference)."""
-        failures = tuple(store.requests.recent_key(key) for key in keys)
-        self._enforce_login_limits(failures, now)
+        self, store: AccountsStorage, email: str
+    ) -> tuple[Candidate | None, str | None, object, bool]:
+        """The account, its stored hash, what its history says of the hash (see
+        :meth:`_said_credential`) and whether its history was ever written
+        (:meth:`_has_history`): the same reads for every address (one candidate
+        record decoded, one credential record and one history head: the address's
+        stand-in slot's where it has no account), and the history verified only for
+        an account that keeps no digest. Read once the attempt is reserved
+        (:meth:`_reserve_attempt`), so a refusal beyond a limit reads nothing of the
+        account."""
         found = self._find_owner(store, email)
         slot = self._stand_in(store.tx, email).key
         holder = slot if found is None else found.candidate_id
         encoded = store.credentials.password_hash(holder)
         written = self._has_history(store.tx, holder)
         said = self._said_credential(store.tx, found)
-        return found, None if found is None else encoded, failures, said, written
+        return found, None if found is None else encoded, said, written
 
     def _vouched_login(
         self, candidate: Candidate, encoded: str, password: str, matched: str | None
@@ -268,32 +279,62 @@ class Credentials(LinkRequests, CredentialAnchors):
             client_window=settings.client_failure_window,
         )
 
-    def _login_failed(self, keys: tuple[str, ...], now: datetime) -> None:
-        """Count a failed log-in per address and per client key (the same for every address)."""
-        limits = (self.settings.login_failure_limit, self.settings.client_failure_limit)
+    def _reserve_attempt(self, keys: tuple[str, ...], now: datetime) -> None:
+        """Count a log-in attempt as a failure before its password is checked, per
+        address and per client key (``keys``), in one unit of work: the request logs
+        read locked, the attempt refused beyond a limit (``RateLimited``, nothing
+        written), else one failure noted under each. Attempts in flight at once, in
+        threads or processes, count each other: at most the limit of them get to
+        hashing. The password is verified afterwards, outside the lock; one that
+        turns out right takes its failure back (:meth:`_withdraw`). The same reads
+        and writes for every address, and nothing of the account is read.
 
-        def count(tx: Transaction) -> None:
+        Raises:
+            RateLimited: too many failed log-ins for the address or client key.
+        """
+        limits = (self.settings.login_failure_limit, self.settings.client_failure_limit)
+        # In key order, as the sweep locks: two units never wait on each other in a cycle.
+        ordered = sorted(zip(keys, limits, strict=False))
+
+        def reserve(tx: Transaction) -> None:
             store = AccountsStorage(tx)
-            # In key order, as the sweep locks: two units never wait on each other in a cycle.
-            for key, keep in sorted(zip(keys, limits, strict=False)):
+            counted = {key: store.requests.recent_key(key) for key, _ in ordered}
+            self._enforce_login_limits(tuple(counted[key] for key in keys), now)
+            for key, keep in ordered:
                 store.requests.note_key(key, now, keep=keep)
 
-        self._in_unit(count)
-        self._sweep_leftovers(now)
+        self._in_unit(reserve)
+
+    @staticmethod
+    def _withdraw(store: AccountsStorage, keys: tuple[str, ...], now: datetime) -> None:
+        """Take back the failures :meth:`_reserve_attempt` noted at ``now`` under
+        ``keys`` for an attempt whose password was right (in key order)."""
+        for key in sorted(keys):
+            store.requests.withdraw_key(key, now)
 
     def _logged_in(
-        self, key: str, failures: str, old: str, new: str | None, *, anchor: bool = False
+        self,
+        key: str,
+        failures: tuple[str, ...],
+        now: datetime,
+        old: str,
+        new: str | None,
+        *,
+        anchor: bool = False,
     ) -> None:
         """After a successful log-in, in one unit of work: forget the address's failed
-        log-ins, and store ``new`` for a stored hash ``old`` weaker than the policy
-        (unless the password changed meanwhile), its digest kept on the candidate
-        and recorded (``password_rehashed``); or, with ``anchor``, record the digest
-        of ``old``, a hash the history never recorded one of (``credential_anchored``,
-        kept on the candidate; nothing if anything changed meanwhile)."""
+        log-ins (``failures[0]``, the one reserved at ``now`` included) and take back
+        the failure reserved under its client key, and store ``new`` for a stored
+        hash ``old`` weaker than the policy (unless the password changed meanwhile),
+        its digest kept on the candidate and recorded (``password_rehashed``); or,
+        with ``anchor``, record the digest of ``old``, a hash the history never
+        recorded one of (``credential_anchored``, kept on the candidate; nothing if
+        anything changed meanwhile)."""
 
         def forget(tx: Transaction) -> None:
             store = AccountsStorage(tx)
-            store.requests.forget_key(failures)
+            store.requests.forget_key(failures[0])  # first: in key order, as the sweep
+            self._withdraw(store, failures[1:], now)
             if anchor:
                 self._anchor_credential(tx, key, old, ANCHORED_ON_LOG_IN)
             elif new is not None and store.credentials.password_hash(key) == old:
@@ -319,7 +360,10 @@ class Credentials(LinkRequests, CredentialAnchors):
         A wrong current password is a failed log-in of the account's address: it
         is counted, and beyond ``settings.login_failure_limit`` the call is
         refused before any hashing, as :meth:`authenticate` is (so the current
-        password cannot be guessed here past the log-in limit).
+        password cannot be guessed here past the log-in limit). As there, the
+        attempt is counted as a failure, under a lock, before the password is
+        verified (so changes in flight at once count each other), and taken back
+        once the current password proves right.
 
         Raises:
             RateLimited: too many failed log-ins for the account's address
@@ -333,16 +377,15 @@ class Credentials(LinkRequests, CredentialAnchors):
         candidate = self._read(lambda s: s.candidates.get(key))
         rules.require_open(candidate)
         now = self._now()
-        failures = AccountsStorage.request_key(LOGIN_LOG, candidate.contact.email)
-        failed, encoded_now, holder, said = self._read(
+        failures = (AccountsStorage.request_key(LOGIN_LOG, candidate.contact.email),)
+        self._reserve_attempt(failures, now)  # refused beyond the limit, before any hashing
+        encoded_now, holder, said = self._read(
             lambda s: (
-                s.requests.recent_key(failures),
                 s.credentials.password_hash(key),
                 found := s.candidates.get(key),  # its digest, read with the hash
                 self._said_credential(s.tx, found),
             )
         )
-        self._enforce_login_limits((failed,), now)
         matched = (
             self._matching_form(current_password, encoded_now)
             if isinstance(current_password, str) and encoded_now is not None
@@ -354,8 +397,11 @@ class Credentials(LinkRequests, CredentialAnchors):
             and rules.credential_anchored(holder, encoded_now, said)
             and self._vouched_login(holder, encoded_now, current_password, matched) is not None
         ):
-            self._login_failed((failures,), now)
+            self._sweep_leftovers(now)  # the failure was counted when reserved
             rules.require_current_password(False)
+        # the right current password is no failure: its reserved one is taken back
+        # (the address's other failures are kept, as before)
+        self._in_unit(lambda tx: self._withdraw(AccountsStorage(tx), failures, now))
         self._set_password(candidate, new_password, now, "change")
 
     def request_password_reset(self, email: str) -> None:

@@ -19,7 +19,12 @@ from symprogram.accounts.models import (
     MAX_REASON_LENGTH,
     AccountErasure,
 )
-from symprogram.accounts.ports import ACCEPTANCE_KIND, EMAIL_CHANGE_LOG, PERSONAL_DATA_KINDS
+from symprogram.accounts.ports import (
+    ACCEPTANCE_KIND,
+    EMAIL_CHANGE_BY_LOG,
+    EMAIL_CHANGE_LOG,
+    PERSONAL_DATA_KINDS,
+)
 from symprogram.accounts.storage import AccountsStorage
 from symprogram.ids import CandidateId
 from symprogram.outbox import erase_messages
@@ -59,7 +64,9 @@ class Erasure(ReportAnchors):
         :func:`~symprogram.accounts.models.erased_contact` markers and drops the
         pending address; releases the e-mail index (the address can register
         again, as a new account with a new candidate ID); deletes the password
-        hash and the request logs of every address the account used; replaces
+        hash, the request logs of every address the account held (every account's
+        e-mail change requests for it included) and the logs of its own e-mail
+        change requests, whatever the address; replaces
         with markers the name and e-mail of every score report it claimed and of
         every unclaimed score report recorded for one of those addresses (found
         through the score reports' address index, whose entries it drops; such a
@@ -128,6 +135,12 @@ class Erasure(ReportAnchors):
                 store.requests.note(EMAIL_CHANGE_LOG, email, now, keep=1)
                 for log in REQUEST_LOGS:
                     store.requests.forget(log, email)
+                # every account's requests for it, counted per account and address
+                store.requests.forget_accounts(EMAIL_CHANGE_BY_LOG, email)
+            for email in emails:  # its own requests for any address it asked for
+                store.requests.forget_key(
+                    store.requests.account_key(EMAIL_CHANGE_BY_LOG, email, key)
+                )
             store.credentials.delete(key)
             self._cancel_changes_to(store, key, held)
             for request in store.email_changes.of(emails, key):  # its own requests

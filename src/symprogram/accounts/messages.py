@@ -23,6 +23,7 @@ __all__ = [
     "email_in_use_attempt",
     "email_verification",
     "incident_notice",
+    "masked_email",
     "password_changed",
     "password_reset",
     "registration_attempt",
@@ -207,14 +208,41 @@ def email_in_use_attempt(owner: Candidate, at: datetime) -> Message:
     )
 
 
-def email_verification(candidate_id: str, new_email: str, token: str, expires: datetime) -> Message:
-    """The link that confirms a new address, sent to that address."""
+def masked_email(email: str) -> str:
+    """``email`` with its local part hidden but its first character: ``a***@example.com``."""
+    local, _, domain = email.rpartition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def email_verification(
+    candidate: Candidate, new_email: str, token: str, expires: datetime
+) -> Message:
+    """The link that confirms a new address for ``candidate``'s account, sent to that
+    address.
+
+    Anybody may ask for any address, so the message names the account the link is
+    for, in terms its owner recognises and that tell a stranger little: its
+    candidate ID (the owner's activation message gave it) and its current address
+    masked (:func:`masked_email`); not its name. Whoever holds the mailbox can
+    tell whether the link is for their own account before following it."""
+    masked = masked_email(candidate.contact.email)
     return Message(
         to=new_email,
         kind="email_verification",
         subject="Confirm your new e-mail address",
-        body="Follow the link to confirm this address for your account.",
-        data={"token": token, "candidate_id": candidate_id, "expires_at": expires.isoformat()},
+        body=(
+            f"Account {candidate.candidate_id}, whose current e-mail address is {masked}, "
+            "asked to use this address instead. If that is your account, follow the "
+            f"link to confirm this address for it; it works once, until "
+            f"{expires.isoformat()}. If it is not your account, do not follow the "
+            "link (it would give this address to that account) and ignore this message."
+        ),
+        data={
+            "token": token,
+            "candidate_id": candidate.candidate_id,
+            "account_email": masked,
+            "expires_at": expires.isoformat(),
+        },
     )
 
 

@@ -32,11 +32,14 @@ from symprogram.persistence import Aggregates
 
 __all__ = [
     "ACCEPTANCE_KIND",
+    "ACTIVATION",
+    "ACTIVATION_ITEMS",
     "CANDIDATE_KIND",
     "CREDENTIAL_KIND",
     "CLAIM_LOG",
     "CLIENT_LOGIN_LOG",
     "CONTACT_UPDATE",
+    "EMAIL_CHANGE_BY_LOG",
     "EMAIL_CHANGE_KIND",
     "EMAIL_CHANGE_LOG",
     "EMAIL_INDEX",
@@ -110,7 +113,13 @@ RESEND_LOG = "activation_resend"
 RESET_LOG = "password_reset"
 """Password reset messages sent per address (``AccountsSettings.reset_limit``)."""
 EMAIL_CHANGE_LOG = "email_change"
-"""E-mail change messages sent per new address (``AccountsSettings.email_change_limit``)."""
+"""The latest e-mail change request for a new address, whichever account asked: the
+record a request to change to the address and an erasure of its owner both write
+(the point they queue on); it limits nothing."""
+EMAIL_CHANGE_BY_LOG = "email_change_by"
+"""E-mail change messages sent per requesting account and new address
+(``AccountsSettings.email_change_limit``), keyed by the address's SHA-256 and the
+candidate ID's: one account's requests never use up another's."""
 LOGIN_LOG = "login_failed"
 """Failed log-ins per address (``AccountsSettings.login_failure_limit``)."""
 CLIENT_LOGIN_LOG = "login_failed_client"
@@ -210,7 +219,14 @@ class MarketingChoices(MarketingConsent, Protocol):
 
 
 REGISTRATION = "registration"
-"""Registering (``register``, ``register_many``, the CSV import): the contact details."""
+"""Registering (``register``, ``register_many``, the CSV import): the contact details.
+The account is pending activation: nobody has confirmed the address yet (anyone can
+register someone else's), so this gathering makes no one known (see :data:`ACTIVATION`)."""
+ACTIVATION = "activation"
+"""Activating the account with the link mailed to its address (``activate``): the
+address, confirmed by its owner. From then on the person is a known subject."""
+ACTIVATION_ITEMS = ("email",)
+"""What an activation gathers: the address its owner confirmed."""
 SUPPORT_INCIDENT = "support_incident"
 """Opening a support incident (``open_incident``): the description of the problem."""
 INCIDENT_ITEMS = ("problem_description",)
@@ -219,7 +235,7 @@ CONTACT_UPDATE = "contact_update"
 """Keeping contact details current (``update_contact_details``, ``confirm_email_change``):
 the items newly given."""
 
-GATHERING_ACTIVITIES = (REGISTRATION, SUPPORT_INCIDENT, CONTACT_UPDATE)
+GATHERING_ACTIVITIES = (REGISTRATION, ACTIVATION, SUPPORT_INCIDENT, CONTACT_UPDATE)
 """The accounts activities that gather personal data, as :class:`PersonalDataLedger` hears them."""
 
 
@@ -227,8 +243,9 @@ GATHERING_ACTIVITIES = (REGISTRATION, SUPPORT_INCIDENT, CONTACT_UPDATE)
 class PersonalDataLedger(Protocol):
     """Where accounts records which personal data an activity gathered, and under which policy.
 
-    Program wires the consent context: a registered person is then a known
-    subject of the privacy policy in effect.
+    Program wires the consent context: a person whose account was activated is
+    then a known subject of the privacy policy in effect (what a registration
+    gathered is recorded at once, but makes nobody known until the activation).
     """
 
     def record_gathered(

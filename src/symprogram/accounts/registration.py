@@ -26,6 +26,8 @@ from symprogram.accounts.models import (
     TermsReceipt,
 )
 from symprogram.accounts.ports import (
+    ACTIVATION,
+    ACTIVATION_ITEMS,
     REGISTRATION,
     UNUSABLE_PREFIX,
     PersonalDataLedger,
@@ -341,6 +343,11 @@ class Registration(AccountOpening, LinkRequests):
     def activate(self, token: str) -> Candidate:
         """Complete activation with the token from the activation e-mail.
 
+        The personal data ledger (consent, when wired) records the confirmed
+        address (activity ``activation``): what the registration gathered made
+        nobody known, this does, so the person joins the marketing audiences only
+        now (never while the account waits for activation).
+
         Returns:
             the active account (its ``candidate_id`` can now be shown).
 
@@ -362,6 +369,9 @@ class Registration(AccountOpening, LinkRequests):
             candidate, event = rules.change_status(locked, AccountStatus.ACTIVE, now)
             candidate = store.candidates.save(candidate)
             self._record(tx, event)
+            if isinstance(self._consent, PersonalDataLedger):
+                # the owner confirmed the address: only now are they a known subject
+                self._consent.record_gathered(key, ACTIVATION, ACTIVATION_ITEMS, now)
             encoded = store.credentials.password_hash(key) or ""
             password_set = not encoded.startswith(UNUSABLE_PREFIX)
             self._send(tx, [messages.account_activated(candidate, password_set=password_set)])

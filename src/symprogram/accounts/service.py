@@ -102,7 +102,8 @@ class AccountsSettings:
             it the request returns as usual but sends nothing).
         email_verification_ttl: lifetime of a new-address verification link.
         email_change_limit: e-mail change messages (a link, or a notice to the
-            owner of a taken address) per new address within ``resend_window``.
+            owner of a taken address) per requesting account and new address
+            within ``resend_window`` (another account's requests never use it up).
         login_failure_limit: failed log-ins per address within
             ``login_failure_window``; beyond it ``authenticate`` raises
             :class:`~symprogram.errors.RateLimited` (the same for unknown addresses).

@@ -8,7 +8,8 @@ by a key-prefix scan), ``email_change_address`` (the e-mail changes accounts
 asked for: key ``<SHA-256 of the lower-case new address>:<candidate ID>:<history
 position>``, found by a key-prefix scan), ``incident`` (key: incident ID) and
 ``account_request_log`` (key: purpose and SHA-256 of the address, or of the
-client key for failed log-ins per client). The unique
+client key for failed log-ins per client; for one account's e-mail change requests
+to an address, purpose, the address's SHA-256 and the candidate ID's). The unique
 index ``candidate_email`` maps the SHA-256 of a lower-case address to its
 candidate, so addresses differing only in case have one owner. Each of these
 account kinds may also hold up to ``AccountsSettings.stand_in_pool`` stand-in
@@ -272,6 +273,13 @@ class _RequestLog:
         digest = hashlib.sha256(client.encode("utf-8", "surrogatepass")).hexdigest()
         return f"{purpose}:{digest}"
 
+    @staticmethod
+    def account_key(purpose: str, email: str, candidate_id: str) -> str:
+        """The record key of one account's requests for ``email``: ``purpose``, the
+        address's SHA-256 and the candidate ID's (:meth:`forget_accounts` finds every
+        account's of an address by that prefix)."""
+        return _RequestLog.client_key(f"{purpose}:{_text.email_key(email)}", candidate_id)
+
     def recent(self, purpose: str, email: str) -> tuple[datetime, ...]:
         return self.recent_key(self._key(purpose, email))
 
@@ -343,6 +351,34 @@ class _RequestLog:
         """Delete the record ``key``, if any."""
         found = self._repo.find(key)
         if found is not None:
+            self._repo.remove(found)
+
+    def forget_accounts(self, purpose: str, email: str) -> None:
+        """Delete the request logs of ``email`` of every account (:meth:`account_key`):
+        key-prefix scans."""
+        prefix = f"{purpose}:{_text.email_key(email)}:"
+        after: str | None = None
+        while True:
+            page = self._tx.scan(REQUEST_LOG_KIND, prefix=prefix, after=after)
+            for record in page:
+                self.forget_key(record.key)
+            if len(page) < 500:
+                return
+            after = page[-1].key
+
+    def withdraw_key(self, key: str, at: datetime) -> None:
+        """Take back one instant ``at`` that :meth:`note_key` noted under ``key`` (an
+        attempt counted before it was checked that turned out no failure): the record
+        read locked, one ``at`` removed (the newest), the record deleted once it keeps
+        none. Nothing where ``at`` is no longer kept."""
+        found = self._repo.find_for_update(key)
+        if found is None or at not in found.instants:
+            return
+        instants = list(found.instants)
+        del instants[len(instants) - 1 - instants[::-1].index(at)]
+        if instants:
+            self._repo.save(attrs.evolve(found, instants=tuple(instants)))
+        else:
             self._repo.remove(found)
 
 

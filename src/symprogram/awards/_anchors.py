@@ -49,7 +49,10 @@ def awards_anchor_check(
     made = {*awards.kit_ids, *rules.made_kits(pairs)}
     kits = {kid: kit for kid in sorted(made) if (kit := storage.find_kit(tx, kid))}
     owners = {did: storage.code_owner(tx, d.code_digest) for did, d in disclosures.items()}
-    differences = rules.awards_differences(subject, awards, pairs, disclosures, kits, owners)
+    instants = [entry.at for entry in entries]
+    differences = rules.awards_differences(
+        subject, awards, pairs, disclosures, kits, owners, instants
+    )
     return mismatches(entries[-1].position if entries else 0, differences)
 
 

@@ -65,10 +65,27 @@ class FlowBase(DeliversAfterCommit):
         return self._now() if at is None else ensure_utc(at, field="at")
 
     def _candidate(self, candidate_id: object) -> str:
-        """The checked ID of a candidate the directory knows."""
+        """The checked ID of a candidate the directory knows, as the directory spells it.
+
+        A directory with ``canonical_id`` (see
+        :class:`~symprogram.awards.ports.CandidateDirectory`) answers the one spelling
+        of the ID, under which every record, kit, disclosure and history entry is kept
+        (``sp-…`` and ``SP-…`` are one candidate, the one an erasure erases); one
+        without it is asked ``exists`` and the ID is kept as given.
+
+        Raises:
+            ValidationError: ``invalid_candidate_id``.
+            NotFound: ``candidate_not_found``.
+        """
         cid = rules.check_id(candidate_id, "candidate_id")
-        rules.require_candidate(self._candidates.exists(cid), cid)
-        return cid
+        ask = getattr(self._candidates, "canonical_id", None)
+        if ask is None:
+            rules.require_candidate(self._candidates.exists(cid), cid)
+            return cid
+        found: str | None = ask(cid)
+        rules.require_candidate(found is not None, cid)
+        assert found is not None
+        return rules.check_id(found, "candidate_id")
 
     def _award(self, award_id: object) -> AwardDefinition:
         return self._catalogue.get_award(award_id)

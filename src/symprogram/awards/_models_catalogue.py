@@ -254,9 +254,23 @@ def _bad(message: str, field: str, code: str = "invalid_entry", **details: Any) 
     return CatalogueError(message, field=field, code=code, details=details)
 
 
-def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A read-only copy: a catalogue cannot change after it was validated."""
+def _read_only(value: Mapping[str, Any], field: str) -> Mapping[str, Any]:
+    """A read-only copy: a catalogue cannot change after it was validated.
+
+    Raises:
+        CatalogueError: ``value`` is not a mapping (``invalid_entry``, field ``field``).
+    """
+    if not isinstance(value, Mapping):
+        raise _bad(f"{field} must be a table (a mapping), not {type(value).__name__}", field)
     return MappingProxyType(dict(value))
+
+
+def _exams(value: Mapping[str, ExamDefinition]) -> Mapping[str, ExamDefinition]:
+    return _read_only(value, "exams")
+
+
+def _awards(value: Mapping[str, AwardDefinition]) -> Mapping[str, AwardDefinition]:
+    return _read_only(value, "awards")
 
 
 def _paths(tree: Requirement, field: str) -> Iterator[tuple[str, Requirement]]:
@@ -294,8 +308,8 @@ class AwardCatalogue:
         name: the program name.
     """
 
-    exams: Mapping[str, ExamDefinition] = attrs.field(converter=_read_only)
-    awards: Mapping[str, AwardDefinition] = attrs.field(converter=_read_only)
+    exams: Mapping[str, ExamDefinition] = attrs.field(converter=_exams)
+    awards: Mapping[str, AwardDefinition] = attrs.field(converter=_awards)
     name: str = "program"
 
     # -- building (loading itself lives in symprogram.awards.catalogue) ----------
@@ -311,8 +325,9 @@ class AwardCatalogue:
         """Read and validate a catalogue file.
 
         Raises:
-            CatalogueError: the file is missing (``catalogue_not_found``), not TOML
-                (``invalid_toml``) or has a bad entry.
+            CatalogueError: as every catalogue's ``load`` (``invalid_path``,
+                ``catalogue_not_found``, ``catalogue_unreadable``, ``invalid_toml``,
+                ``empty_catalogue``), or a bad entry.
         """
         from symprogram.awards import catalogue
 
@@ -323,7 +338,8 @@ class AwardCatalogue:
         """Parse and validate catalogue TOML text.
 
         Raises:
-            CatalogueError: not TOML (``invalid_toml``) or a bad entry.
+            CatalogueError: not TOML (``invalid_toml``), nothing in it
+                (``empty_catalogue``), or a bad entry.
         """
         from symprogram.awards import catalogue
 
@@ -337,13 +353,15 @@ class AwardCatalogue:
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> AwardCatalogue:
-        """Deprecated since 0.2: use :func:`symprogram.awards.catalogue.from_mapping`."""
+        """Deprecated since 0.2: use :meth:`from_toml` (or :meth:`of` with the models)."""
         warn_deprecated(
-            "AwardCatalogue.from_mapping()", "symprogram.awards.catalogue.from_mapping()", SINCE
+            "AwardCatalogue.from_mapping()",
+            "AwardCatalogue.from_toml() / AwardCatalogue.of()",
+            SINCE,
         )
         from symprogram.awards import catalogue
 
-        return catalogue.from_mapping(raw)
+        return catalogue._from_mapping(raw)
 
     @classmethod
     def of(

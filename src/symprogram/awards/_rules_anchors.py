@@ -10,13 +10,21 @@ the stored record (``aggregate_mismatch``; the kernel's :mod:`symprogram._anchor
 runs it):
 
 - **results**: each ``exam_result_recorded`` adds its ``result_id`` with its exam,
-  score, pass and instant taken; the stored record holds exactly those results;
+  version, score, pass and instant taken; the stored record holds exactly those
+  results (a version edited would earn an award pinned to another version; a
+  field an entry of an earlier build lacks is not compared);
 - **grants**: each ``award_granted`` adds its ``grant_id`` with its award and
-  expiry; each ``award_renewed`` moves that grant's expiry to its ``new_expiry``;
-  each ``award_revoked`` revokes it; each ``expiry_reminder_sent`` marks it
-  reminded of its ``expires_at``; the stored record holds exactly those grants,
-  with that current expiry, revocation and expiry reminded of (a mark changed by
-  hand would suppress a reminder, or send one again);
+  expiry; each ``award_renewed`` adds a renewal to its ``new_expiry`` (the
+  grant's expiry from then on); each ``award_revoked`` revokes it; each
+  ``expiry_reminder_sent`` marks it reminded of its ``expires_at``; the stored
+  record holds exactly those grants, with that current expiry, those renewals'
+  expiries, revocation and expiry reminded of (a mark changed by hand would
+  suppress a reminder, or send one again). Where the caller gives each entry's
+  instant (``instants``; the account history's verification does), the instant
+  of the ``award_granted``, each ``award_renewed`` and the ``award_revoked``
+  entry is compared too, as the grant's ``granted_at``, its renewals' ``at`` and
+  its ``revoked_at``: a revocation moved to a later instant would answer the
+  grant active until then;
 - **disclosures**: each ``awards_published`` adds its ``disclosure_id`` with the
   awards shown, the expiry, the holder's name and the digest of its verification
   code; each ``disclosure_revoked`` revokes it; the stored record lists exactly
@@ -61,7 +69,7 @@ Re-exported by :mod:`symprogram.awards.rules`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -150,6 +158,7 @@ def _expiry(grant: AwardGrant) -> str | None:
 def _result_fields(result: ExamResult) -> dict[str, object]:
     return {
         "exam_code": result.exam_code,
+        "version": result.version,
         "score": result.score,
         "passed": result.passed,
         "taken_at": _instant(result.taken_at),
@@ -182,10 +191,38 @@ def _kit_fields(kit: KitFulfilment) -> dict[str, object]:
 def _grant_fields(grant: AwardGrant) -> dict[str, object]:
     return {
         "award_id": grant.award_id,
+        "granted_at": _instant(grant.granted_at),
         "expires_at": _expiry(grant),
+        "renewals": [_instant(renewal.new_expiry) for renewal in grant.renewals],
+        "renewed_at": [_instant(renewal.at) for renewal in grant.renewals],
         "revoked": grant.revoked_at is not None,
+        "revoked_at": _instant(grant.revoked_at),
         "reminded": _instant(grant.reminded_expiry),
     }
+
+
+Instants = Sequence[datetime] | None
+"""The instant of each history entry, in the order of the entries (``None``: the
+instants are not known, and not compared)."""
+
+_GRANT_CHANGES = ("expires_at", "renewals", "renewed_at", "revoked", "revoked_at")
+"""What the entries that change a grant say of it: unknown for every grant once one
+of them is erased (which grant it changed is unknown)."""
+
+
+def _at(instants: Instants, index: int) -> object:
+    """The instant of the ``index``-th entry, as the stored record writes it (or
+    :data:`UNKNOWN`)."""
+    if instants is None or index >= len(instants):
+        return UNKNOWN
+    value = instants[index]
+    return _instant(value) if isinstance(value, datetime) else UNKNOWN
+
+
+def _appended(said: dict[str, object], name: str, value: object) -> None:
+    """``value`` appended to the list ``said[name]`` (unknown once either is)."""
+    known = said[name]
+    said[name] = [*known, value] if isinstance(known, list) and value is not UNKNOWN else UNKNOWN
 
 
 class _Said:
@@ -211,7 +248,8 @@ class _Said:
             return
         self.results[rid] = said_fields(data, _RESULT_FIELDS)
 
-    def grant(self, kind: str, data: Mapping[str, Any] | None) -> None:
+    def grant(self, kind: str, data: Mapping[str, Any] | None, at: object = UNKNOWN) -> None:
+        """Replay a grant entry of ``kind`` made at ``at`` (its instant, or unknown)."""
         gid = None if data is None else data.get("grant_id")
         if data is None or not isinstance(gid, str):
             if kind == _REMINDED:
@@ -222,20 +260,29 @@ class _Said:
             self.all_grants = False
             # which grant changed is unknown: no grant's expiry or revocation is known
             for said in self.grants.values():
-                said["expires_at"] = said["revoked"] = UNKNOWN
+                said.update(dict.fromkeys(_GRANT_CHANGES, UNKNOWN))
             return
         if kind == _GRANTED:
             self.grants[gid] = said_fields(
-                data, ("award_id", "expires_at"), revoked=False, reminded=None
+                data,
+                ("award_id", "expires_at"),
+                granted_at=at,
+                renewals=[],
+                renewed_at=[],
+                revoked=False,
+                revoked_at=None,
+                reminded=None,
             )
         elif gid in self.grants:
             said = self.grants[gid]
             if kind == _RENEWED:
-                said["expires_at"] = data.get("new_expiry", UNKNOWN)
+                said["expires_at"] = expiry = data.get("new_expiry", UNKNOWN)
+                _appended(said, "renewals", expiry)
+                _appended(said, "renewed_at", at)
             elif kind == _REMINDED:
                 said["reminded"] = data.get("expires_at", UNKNOWN)
             else:
-                said["revoked"] = True
+                said["revoked"], said["revoked_at"] = True, at
 
     def disclosure(self, kind: str, data: Mapping[str, Any] | None) -> None:
         did = None if data is None else data.get("disclosure_id")
@@ -274,7 +321,9 @@ class _Said:
             self.kits[kid]["status"] = status
 
 
-_RESULT_FIELDS = ("exam_code", "score", "passed", "taken_at")
+_RESULT_FIELDS = ("exam_code", "version", "score", "passed", "taken_at")
+"""What an ``exam_result_recorded`` entry says of its result, each compared with the
+stored result (a field an entry lacks, written by an earlier build, is not)."""
 
 
 def _compare(
@@ -284,12 +333,22 @@ def _compare(
     stored: Mapping[str, Mapping[str, object]],
     complete: bool,
 ) -> list[AggregateDifference]:
-    """The results or grants the record holds, as the history says them."""
+    """The results or grants the record holds, as the history says them (a field
+    :data:`_SUBSUMED` by another that differs too is not reported)."""
     found = listing_differences(CANDIDATE_KIND, candidate_id, what, said, stored, complete=complete)
     for key in sorted(said.keys() & stored.keys()):
-        pair = (said[key], stored[key])
-        found += record_differences(CANDIDATE_KIND, candidate_id, *pair, prefix=f"{what}[{key}].")
+        prefix, pair = f"{what}[{key}].", (said[key], stored[key])
+        differ = record_differences(CANDIDATE_KIND, candidate_id, *pair, prefix=prefix)
+        names = {d.field.removeprefix(prefix) for d in differ}
+        found += [d for d in differ if _SUBSUMED.get(d.field.removeprefix(prefix)) not in names]
     return found
+
+
+_SUBSUMED = {"renewals": "expires_at", "renewed_at": "expires_at", "revoked_at": "revoked"}
+"""A grant's field whose difference another field's already reports, and that field:
+a renewal rolled back or written in moves the expiry, a revocation put back or
+written in the revocation; the renewals and the instant of the revocation are
+reported when the expiry, or the revocation, agrees."""
 
 
 def awards_differences(
@@ -299,6 +358,7 @@ def awards_differences(
     disclosures: Mapping[str, Disclosure] | None = None,
     kits: Mapping[str, KitFulfilment] | None = None,
     code_owners: Mapping[str, str | None] | None = None,
+    instants: Instants = None,
 ) -> tuple[AggregateDifference, ...]:
     """Where the stored ``awards`` differ from what the candidate's history ``entries`` say.
 
@@ -314,12 +374,16 @@ def awards_differences(
         code_owners: for each stored disclosure's ID, the disclosure ID the code
             index gives its code digest (``None``: no entry); ``None``: the index
             is not compared.
+        instants: each entry's instant, in the order of ``entries``; ``None``: the
+            instants a grant was made, renewed and revoked at are not compared.
 
     Returns:
         one difference per result, grant or disclosure the record and the history
         do not share (``results[ID]``, ``grants[ID]``, ``disclosures[ID]``) and per
-        field they disagree on (``results[ID].score``, ``grants[ID].expires_at``,
-        ``grants[ID].revoked``, ``grants[ID].reminded``); a disclosure's own record
+        field they disagree on (``results[ID].score``, ``results[ID].version``,
+        ``grants[ID].expires_at``, ``grants[ID].renewals``, ``grants[ID].revoked``,
+        ``grants[ID].reminded``; with ``instants``, ``grants[ID].granted_at``,
+        ``grants[ID].renewed_at``, ``grants[ID].revoked_at``); a disclosure's own record
         is reported under its kind and ID (``disclosure``: not stored; ``revoked``, ``expires_at``,
         ``award_ids``; ``code_digest``: not the code its entry published it with;
         ``holder_name``, a personal difference; ``code_index``:
@@ -330,13 +394,13 @@ def awards_differences(
     """
     entries = said_pairs(entries)
     said = _Said()
-    for kind, data in entries:
+    for index, (kind, data) in enumerate(entries):
         if kind == _ERASED:
             said.erased = True
         elif kind == _RESULT:
             said.result(data)
         elif kind in (_GRANTED, _RENEWED, _REVOKED, _REMINDED):
-            said.grant(kind, data)
+            said.grant(kind, data, _at(instants, index))
         elif kind in (_PUBLISHED, _WITHDRAWN):
             said.disclosure(kind, data)
         elif kind in _KIT_STATUS:
@@ -584,11 +648,14 @@ def require_kit_anchored(kit: KitFulfilment, entries: SaidEntries) -> KitFulfilm
     return require_said(kit, kit_anchored(kit, entries), KIT_KIND, kit.kit_id)
 
 
-def awards_anchored(awards: CandidateAwards, entries: SaidEntries) -> bool:
+def awards_anchored(
+    awards: CandidateAwards, entries: SaidEntries, instants: Instants = None
+) -> bool:
     """Whether the stored ``awards`` hold the exam results and grants the candidate's
     history ``entries`` (oldest first) say: :func:`awards_differences` finds nothing
-    of them (disclosures and kits aside). A revoked grant put back as active, a
-    grant or a passing result written in by hand, or a result deleted is not.
+    of them (disclosures and kits aside; the instants of the grants' entries only
+    where ``instants`` gives them). A revoked grant put back as active, a grant or
+    a passing result written in by hand, or a result deleted is not.
 
     Example:
         >>> empty = CandidateAwards("SP-1")
@@ -598,10 +665,12 @@ def awards_anchored(awards: CandidateAwards, entries: SaidEntries) -> bool:
         >>> awards_anchored(empty, [("award_granted", granted)])  # a grant rolled back
         False
     """
-    return not awards_differences(awards.candidate_id, awards, entries)
+    return not awards_differences(awards.candidate_id, awards, entries, instants=instants)
 
 
-def require_awards_anchored(awards: CandidateAwards, entries: SaidEntries) -> CandidateAwards:
+def require_awards_anchored(
+    awards: CandidateAwards, entries: SaidEntries, instants: Instants = None
+) -> CandidateAwards:
     """``awards`` if they are as the candidate's history ``entries`` say
     (:func:`awards_anchored`): a record put back or edited by hand is refused, and
     nothing is changed or shown.
@@ -610,5 +679,5 @@ def require_awards_anchored(awards: CandidateAwards, entries: SaidEntries) -> Ca
         IntegrityError: ``record_corrupt`` (details: kind ``award_candidate`` and
             the candidate ID).
     """
-    said = awards_anchored(awards, entries)
+    said = awards_anchored(awards, entries, instants)
     return require_said(awards, said, CANDIDATE_KIND, awards.candidate_id)

@@ -39,7 +39,8 @@ list (``"CODE@VERSION"`` accepts one version only) with optional ``min_score``,
 ``award = "ID"`` (held and active on the date), ``credits = N`` with optional
 ``from_exams = [...]``; any of them may carry a ``label``.
 
-Error codes: ``catalogue_not_found``, ``invalid_toml``, ``unsupported_format``,
+Error codes: ``invalid_path``, ``catalogue_not_found``, ``catalogue_unreadable``,
+``invalid_toml``, ``empty_catalogue`` (as every catalogue), ``unsupported_format``,
 ``invalid_entry``, ``invalid_requirement``, ``empty_requirement``,
 ``invalid_n_of_m``, ``unknown_exam``, ``unknown_exam_version``,
 ``unknown_award``, ``invalid_score``, ``invalid_validity``,
@@ -55,6 +56,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from symprogram._catalogue_files import catalogue_table, read_catalogue
+from symprogram._deprecation import warn_deprecated
 from symprogram.awards._models_catalogue import (
     AllOf,
     AnyOf,
@@ -75,12 +78,11 @@ from symprogram.awards._models_catalogue import (
 from symprogram.awards._models_catalogue import (
     requirement_children as requirement_children,
 )
-from symprogram.errors import CatalogueError, ValidationError
-from symprogram.serialization import catalogue_file_text, toml_value
+from symprogram.errors import ValidationError
 
 # AwardCatalogue and requirement_children stay importable from here (their old
 # home); they live in symprogram.awards.models.
-__all__ = ["FORMAT", "default", "from_mapping", "from_toml", "load"]
+__all__ = ["FORMAT", "default", "from_toml", "load"]
 
 FORMAT = 1
 """The catalogue file format this release reads."""
@@ -182,35 +184,38 @@ def load(path: str | Path) -> AwardCatalogue:
     """Read and validate a catalogue file.
 
     Raises:
-        CatalogueError: ``path`` is no path or the file is missing
-            (``catalogue_not_found``), not TOML (``invalid_toml``) or has a bad entry.
+        CatalogueError: field ``path``: ``path`` is no path (``invalid_path``), no file
+            is there (``catalogue_not_found``), it cannot be read
+            (``catalogue_unreadable``), is not TOML (``invalid_toml``) or holds nothing
+            (``empty_catalogue``); or a bad entry.
     """
-    text = catalogue_file_text(path, code="catalogue_not_found")
-    return from_toml(text, source=str(path))
+    raw, _ = read_catalogue(path, what="award catalogue")
+    return _from_mapping(raw)
 
 
 def from_toml(text: str, *, source: str = "<string>") -> AwardCatalogue:
     """Parse and validate catalogue TOML text.
 
     Raises:
-        CatalogueError: not TOML (``invalid_toml``) or a bad entry.
+        CatalogueError: no text or not TOML (``invalid_toml``), nothing in it
+            (``empty_catalogue``), or a bad entry.
     """
-    if not isinstance(text, str):
-        raise CatalogueError(
-            f"{source} is not valid TOML: expected text, not {type(text).__name__}",
-            field="path",
-            code="invalid_toml",
+    return _from_mapping(catalogue_table(text, source=source, what="award catalogue"))
+
+
+def __getattr__(name: str) -> Any:
+    """The deprecated ``from_mapping`` (a loader besides the three), served with a warning."""
+    if name == "from_mapping":
+        warn_deprecated(
+            "symprogram.awards.catalogue.from_mapping()",
+            "AwardCatalogue.from_toml() / AwardCatalogue.load()",
+            "0.2.0",
         )
-    try:
-        raw = toml_value(text)
-    except (ValueError, TypeError) as exc:
-        raise CatalogueError(
-            f"{source} is not valid TOML: {exc}", field="path", code="invalid_toml"
-        ) from exc
-    return from_mapping(raw)
+        return _from_mapping
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def from_mapping(raw: Mapping[str, Any]) -> AwardCatalogue:
+def _from_mapping(raw: Mapping[str, Any]) -> AwardCatalogue:
     """Validate parsed catalogue data (the TOML structure described in the module).
 
     Raises:

@@ -15,6 +15,7 @@ can "publish your certifications to third parties via email".
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -119,8 +120,19 @@ def _hold_reason(value: Any) -> KitHoldReason | None:
 
 
 def _str_tuple(value: Any) -> tuple[str, ...]:
+    """A postal address's lines: one text is one line, a collection is its lines.
+
+    Raises:
+        ValidationError: anything else (``invalid_postal_address``).
+    """
     if isinstance(value, str):
         return (value,)
+    if isinstance(value, bytes) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"a postal address is lines of text, not {type(value).__name__}",
+            field="postal_address",
+            code="invalid_postal_address",
+        )
     return tuple(value)
 
 

@@ -74,6 +74,14 @@ class CandidateDirectory(Protocol):
     context writes (docs/storage.md, "Lock order"), so that writers of one person in
     different contexts queue instead of deadlocking or racing for the person's
     history. Without it (or on a store without row locks) no such lock is taken.
+
+    A directory may also offer ``canonical_id(candidate_id) -> str | None`` (not part
+    of the protocol either): the one spelling of a known candidate's ID, ``None`` for
+    no such candidate. A directory that accepts several spellings of one ID (case,
+    dashes) must offer it: every awards call then keys the candidate's records,
+    kits, disclosures and history entries by that spelling, so that one erasure
+    finds them all. Without it every call asks :meth:`exists` and keeps the ID as
+    given.
     """
 
     def exists(self, candidate_id: str) -> bool:

@@ -119,9 +119,8 @@ class ProgressReports(FlowBase):
         entry = memo.get(key, token) if exact else None
         if entry is None:
             cid, award = self._candidate_award(candidate_id, award_id)
-        else:
-            cid, award = candidate_id, entry.award
-            rules.require_candidate(self._candidates.exists(cid), cid)
+        else:  # still known, and read under the directory's spelling of the ID
+            cid, award = self._candidate(candidate_id), entry.award
         raw = self._clock.now() if at is None else at
         if entry is not None and raw is entry.asked:
             return entry.answer  # asked with the very instant it was remembered with

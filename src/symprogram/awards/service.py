@@ -74,7 +74,7 @@ def _check_ttl(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> N
 
 
 def _check_limit(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    check_int(value, attribute.name, minimum=1)
+    check_int(value, attribute.name, minimum=1, maximum=10_000_000)
 
 
 @attrs.frozen
@@ -88,7 +88,7 @@ class AwardsSettings:
             ``expires_at`` is given (default 30 days).
         max_disclosure_ttl: the longest a disclosure may last (default 365 days).
         progress_memo_limit: most progress answers remembered on a store with a
-            change token (default 4096).
+            change token (default 4096; 1 to 10,000,000).
 
     Raises:
         ValidationError: ``invalid_salt``, ``invalid_disclosure_ttl``,

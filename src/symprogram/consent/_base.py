@@ -57,6 +57,13 @@ MemoKey = tuple[str, str, str | None]
 Remembered = tuple[PolicyCatalogue, datetime, datetime, Decision]
 """A remembered answer: the catalogue, the span of instants it holds for, the answer."""
 
+Head = tuple[int, str]
+"""A ledger stream head: its length and newest hash."""
+
+Held = tuple[PolicyCatalogue, Head | None, object]
+"""The catalogue in use, the head of the policies' stream it was read at (``None``:
+not read yet) and the store's change token read before that head (``None``: none)."""
+
 
 Locked = tuple[Transaction, ConsentStorage, ConsentState | None, datetime, datetime]
 """What :meth:`ConsentBase._locked` yields: the unit of work, its repositories, the
@@ -101,9 +108,9 @@ class ConsentBase:
     _store: Store
     _clock: Clock
     _base: PolicyCatalogue
-    _catalogue: PolicyCatalogue
-    _published: int  # published versions in _catalogue; -1: not read from the store yet
-    _lock: threading.Lock  # guards only the swap of _catalogue, never a unit of work
+    _catalogue: PolicyCatalogue  # the catalogue of _held (what remembered answers used)
+    _held: Held
+    _lock: threading.Lock  # guards only the swap of _held, never a unit of work
     _projections: Projections
     _index: AudienceIndex
     _memo: TokenMemo[MemoKey, Remembered]
@@ -192,14 +199,55 @@ class ConsentBase:
         return len(items)
 
     def _policies(self) -> PolicyCatalogue:
-        if self._published < 0:
-            with self._store.transaction(readonly=True) as tx:
-                catalogue, count = self._read_catalogue(tx)
-            return self._adopt(catalogue, count)
-        return self._catalogue
+        """The catalogue in use: the one the store holds now.
 
-    def _adopt(self, catalogue: PolicyCatalogue, count: int) -> PolicyCatalogue:
-        """Use ``catalogue`` (``count`` published versions) unless one with more is in use.
+        On a store with a change token
+        (:func:`~symprogram.persistence.change_tracker`) the catalogue held is
+        given again without reading the store while the token is the one read
+        before it was last checked; otherwise the head of the policies' stream is
+        read (:meth:`_policies_in`).
+        """
+        token = self._memo.token()
+        held = self._held
+        if token is not None and token == held[2]:
+            return held[0]
+        with self._store.transaction(readonly=True) as tx:
+            return self._policies_in(tx, token)
+
+    def _policies_in(self, tx: Transaction, token: object) -> PolicyCatalogue:
+        """The catalogue in use as ``tx`` sees it (``token``: the store's change token
+        read before ``tx`` was opened, ``None`` for none).
+
+        One point read, the head of the policies' stream
+        (:data:`~symprogram.consent._rules_policy_anchors.POLICIES_SUBJECT`): every
+        publication, by any process, moves it (a new entry, a new hash). While it is
+        the head the catalogue held was read at, that catalogue is used; otherwise
+        the catalogue is read again (:meth:`_read_catalogue`) and held. A version a
+        unit of work wrote and then rolled back is never what the store holds, so
+        the next reading after the rollback leaves it behind.
+        """
+        held = self._held
+        if token is not None and token == held[2]:
+            return held[0]
+        head = self.ledger.head(tx, anchors.POLICIES_SUBJECT)
+        if head == held[1]:
+            if token is not None:
+                self._adopt(held[0], head, token)
+            return held[0]
+        catalogue, _ = self._read_catalogue(tx)
+        return self._adopt(catalogue, head, token)
+
+    def _adopt(self, catalogue: PolicyCatalogue, head: Head, token: object) -> PolicyCatalogue:
+        """Use ``catalogue``, read at the policies' stream ``head`` after the store's
+        change token was ``token``; return it.
+
+        Whichever reading is adopted last wins, even an older one: the next
+        :meth:`_policies` finds its token or head out of date and reads again, so
+        the catalogue in use always follows the store. A reading inside a unit of
+        work still open (its token ``None``) may see a version it wrote: held under
+        a head the store never has once that unit of work rolls back, it is never
+        used after the rollback. :meth:`~symprogram.consent.policies.Policies.publish_policy`
+        adopts the catalogue it published only once the outermost unit of work commits.
 
         The units of work that read the catalogue run before the lock is taken:
         a thread in its own unit of work (holding the store's write lock) reads
@@ -207,9 +255,9 @@ class ConsentBase:
         let the two threads wait for each other for ever.
         """
         with self._lock:
-            if count >= self._published:
-                self._catalogue, self._published = catalogue, count
-            return self._catalogue
+            self._held = (catalogue, head, token)
+            self._catalogue = catalogue
+        return catalogue
 
     # -- instants ----------------------------------------------------------------
     def _instant(self, at: object, field: str = "at") -> datetime:
@@ -269,7 +317,7 @@ class ConsentBase:
         given = self._given(at)
         with self._store.transaction() as tx:
             storage = ConsentStorage(tx)
-            state = self._projections.check(tx, storage.states.find_for_update(subject))
+            state = self._projections.check(tx, storage.states.find_for_update(subject), subject)
             now, instant = self._now_and(state, given)
             yield tx, storage, state, now, instant
 

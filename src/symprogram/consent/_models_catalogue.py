@@ -35,12 +35,27 @@ class PolicyCatalogue:
         policies: the versions; effective dates and versions must be distinct.
 
     Raises:
-        CatalogueError: no policy, a version given twice, or two versions with the
-            same effective date (code ``duplicate_version`` / ``duplicate_effective_date``).
+        CatalogueError: not a collection of :class:`Policy` (code
+            ``catalogue_invalid``), no policy, a version given twice, or two
+            versions with the same effective date (code ``duplicate_version`` /
+            ``duplicate_effective_date``).
     """
 
     def __init__(self, policies: Iterable[Policy]) -> None:
-        ordered = sorted(policies, key=lambda p: p.effective_at)
+        if isinstance(policies, (str, bytes)) or not isinstance(policies, Iterable):
+            raise CatalogueError(
+                f"a catalogue takes a list of policies, not {type(policies).__name__}",
+                field="policies",
+                code="catalogue_invalid",
+            )
+        given = tuple(policies)
+        if not all(isinstance(p, Policy) for p in given):
+            raise CatalogueError(
+                "a catalogue's policies are Policy objects",
+                field="policies",
+                code="catalogue_invalid",
+            )
+        ordered = sorted(given, key=lambda p: p.effective_at)
         if not ordered:
             raise CatalogueError("a catalogue holds at least one policy", code="empty_catalogue")
         versions = [p.version for p in ordered]
@@ -78,29 +93,34 @@ class PolicyCatalogue:
 
     # -- construction ------------------------------------------------------------
     @classmethod
-    def default(cls, reading: PolicyReading | str = PolicyReading.DOCUMENT) -> PolicyCatalogue:
+    def default(
+        cls, *args: PolicyReading | str, reading: PolicyReading | str | None = None
+    ) -> PolicyCatalogue:
         """The privacy policy as ``reading`` reads it (``symprogram/data/consent/``).
 
         Args:
-            reading: ``"document"`` (default: the policy as the document says it:
+            args: deprecated: the reading given positionally (a ``DeprecationWarning``).
+            reading: ``"document"`` (default, also ``None``: the policy as the document says it:
                 every use it lists is opt-out, every cookie can be refused) or
                 ``"opt_in"`` (the stricter reading for hosts whose law requires
                 opt-in: special offers and research need consent, the cookies
                 that remember you when you register are strictly necessary).
 
         Raises:
-            ValidationError: not a known reading (``invalid_reading``).
+            ValidationError: not a known reading (``invalid_reading``); the reading
+                given both ways (``conflicting_arguments``).
         """
         from symprogram.consent import catalogue
 
-        return catalogue.default(reading)
+        return catalogue.default(*args, reading=reading)
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<toml>") -> PolicyCatalogue:
         """Parse one policy (top-level keys) or several (``[[policies]]`` tables).
 
         Raises:
-            CatalogueError: invalid TOML or an invalid policy (the message names it).
+            CatalogueError: not TOML (``invalid_toml``), nothing in it
+                (``empty_catalogue``), or an invalid policy (the message names it).
         """
         from symprogram.consent import catalogue
 
@@ -111,7 +131,9 @@ class PolicyCatalogue:
         """Read a TOML policy file.
 
         Raises:
-            CatalogueError: unreadable file (code ``catalogue_unreadable``) or invalid policy.
+            CatalogueError: as every catalogue's ``load`` (``invalid_path``,
+                ``catalogue_not_found``, ``catalogue_unreadable``, ``invalid_toml``,
+                ``empty_catalogue``), or an invalid policy.
         """
         from symprogram.consent import catalogue
 

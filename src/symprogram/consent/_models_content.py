@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_enum, check_text, validator
+from symprogram._checks import check_enum, check_text, shown, validator
 from symprogram.errors import ValidationError
 
 __all__ = [
@@ -56,6 +56,10 @@ class Channel(enum.StrEnum):
     BROWSER_SIGNAL = "browser_signal"
     WEB_NOTICE = "web_notice"
     IMPORT = "import"
+    ACCOUNT_CLOSURE = "account_closure"
+    """The person's account was closed: an opt-out of a contact channel recorded
+    through it stops that channel for good (no later choice on it is recorded,
+    :func:`symprogram.consent.rules.record_choice`)."""
 
 
 class ContactUse(enum.StrEnum):
@@ -100,7 +104,8 @@ def ident(field: str) -> Any:
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, str) or not _IDENT.fullmatch(value) or len(value) > 64:
             raise ValidationError(
-                f"{field} must be a lower-case identifier like 'special_offers', got {value!r}",
+                f"{field} must be a lower-case identifier like 'special_offers', "
+                f"got {shown(value, limit=80)}",
                 field=field,
                 code=f"invalid_{field}",
             )
@@ -124,7 +129,16 @@ def idents(field: str) -> Any:
 
 
 def texts(value: Iterable[Any]) -> tuple[Any, ...]:
-    """``value`` as a tuple (the converter of every collection field)."""
+    """``value`` as a tuple (the converter of every collection field).
+
+    Raises:
+        ValidationError: ``value`` is not a collection (a text, a number, ``None``),
+            code ``invalid_policy``.
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"expected a list, got {type(value).__name__}", field="policy", code="invalid_policy"
+        )
     return tuple(value)
 
 

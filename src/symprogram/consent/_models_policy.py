@@ -79,6 +79,10 @@ def _reading(value: object) -> PolicyReading:
     return check_enum(PolicyReading, value, "reading", code="invalid_policy")
 
 
+def _notice_kind(value: object) -> NoticeKind:
+    return check_enum(NoticeKind, value, "kind", code="invalid_policy")
+
+
 CHANNEL_PREFIX = "channel."
 MAX_TITLE_LENGTH = 4000
 
@@ -531,7 +535,7 @@ class Notice:
             points for changing communication preferences, to opt out).
     """
 
-    kind: NoticeKind = attrs.field(converter=NoticeKind)
+    kind: NoticeKind = attrs.field(converter=_notice_kind)
     title: str
     text: str
     policy_version: str

@@ -231,12 +231,16 @@ def collect_items(
     via: Channel,
     site: str | None,
     at: datetime,
+    *,
+    makes_known: bool = True,
 ) -> tuple[DataCollected, SubjectFile]:
     """Record that the items ``names`` were gathered during ``activity``, without their values.
 
     For a context that keeps the values itself (accounts keeps a candidate's contact
     details): the ledger and the file say what was gathered and under which policy
     version, the file holds no value. The same checks as :func:`collect_data`.
+    With ``makes_known`` false the entry does not make its subject known
+    (:func:`~symprogram.consent.rules.makes_known`: a registration awaiting activation).
 
     Raises:
         ValidationError: as :func:`collect_data`.
@@ -262,7 +266,15 @@ def collect_items(
             details={"items": undeclared},
         )
     event = DataCollected(
-        file.subject, at, declared.id, names, via.value, policy.version, site, shown=False
+        file.subject,
+        at,
+        declared.id,
+        names,
+        via.value,
+        policy.version,
+        site,
+        shown=False,
+        makes_known=makes_known,
     )
     collection = Collection(declared.id, names, at, via, policy.version, site)
     return event, attrs.evolve(file, collections=(*file.collections, collection))

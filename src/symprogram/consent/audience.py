@@ -15,8 +15,10 @@ A projection records the ledger position it was derived from (``length``, the
 number of entries applied). Every acting read compares it with the subject's
 ledger head (:meth:`Projections.check`, one point read; :meth:`Projections.current`,
 one batch per page): a projection whose position is not the head's (an older row
-put back by someone with database access) is never served. A single-subject read
-refuses it (``IntegrityError`` ``record_corrupt``); a stream of subjects (the
+put back by someone with database access) is never served, nor is a missing
+projection of a subject whose ledger has entries (the row deleted) taken for
+"nothing recorded". A single-subject read or write refuses either (``IntegrityError``
+``record_corrupt``); a stream of subjects (the
 audience, the subjects to notify) skips it and reports it on the
 ``symprogram.consent`` logger. ``verify_all`` reports it (``projection_mismatch``)
 and ``rebuild_all`` repairs it.
@@ -60,6 +62,7 @@ _MARKER_DATA = canonical_json({"format": 1})
 _log = logging.getLogger("symprogram.consent")
 
 _STALE = "is out of step with its consent ledger (an older projection put back?)"
+_MISSING = "is missing while its consent ledger has entries (the projection deleted?)"
 
 Keep = Callable[[Transaction, ConsentState], bool]
 Entries = Iterator[tuple[str, dict[str, Any] | None, datetime, int]]
@@ -141,23 +144,48 @@ class Projections:
             return None
         return self.cached(subject, record.data, record.version).state
 
-    def check(self, tx: Transaction, state: ConsentState | None) -> ConsentState | None:
-        """``state`` when it was derived from the subject's ledger as it stands now.
+    def check(
+        self, tx: Transaction, state: ConsentState | None, subject: str
+    ) -> ConsentState | None:
+        """``state``, ``subject``'s stored projection, when it was derived from the
+        subject's ledger as it stands now.
 
         One point read of the ledger head: the projection's ``length`` must be the
-        head's. ``None`` (no projection) is returned as it is.
+        head's. ``None`` (no projection) is returned only while the subject's ledger
+        is empty (nothing recorded): a ledger with entries and no projection is a
+        projection deleted, never "not known".
+
+        A projection found missing is looked for once more (one more point read,
+        only then): a unit of work that sees each statement's committed state (READ
+        COMMITTED on a server) may read no projection and then the head of the
+        subject's first records, committed between the two reads.
 
         Raises:
-            IntegrityError: ``record_corrupt`` (an older projection, put back), or
-                the head's own codes (``ledger_corrupt``, ``ledger_key_unknown``).
+            IntegrityError: ``record_corrupt`` (an older projection, put back, or the
+                projection deleted), or the head's own codes (``ledger_corrupt``,
+                ``ledger_key_unknown``).
+            ConcurrencyError: the subject's first records were committed between the
+                reads (read again, or retry the write).
         """
-        if state is not None and self._ledger.head(tx, state.subject)[0] != state.length:
-            raise IntegrityError.record_corrupt(STATE_KIND, state.subject, _STALE)
-        return state
+        length = 0 if state is None else state.length
+        if self._ledger.head(tx, subject)[0] == length:
+            return state
+        if state is None:
+            if tx.load(STATE_KIND, subject) is not None:
+                raise ConcurrencyError(
+                    f"consent of {subject!r} was changed concurrently; retry",
+                    details={"subject": subject},
+                )
+            raise IntegrityError.record_corrupt(STATE_KIND, subject, _MISSING)
+        raise IntegrityError.record_corrupt(STATE_KIND, subject, _STALE)
 
     def checked(self, tx: Transaction, subject: str) -> ConsentState | None:
-        """The subject's stored projection (:meth:`load`), checked (:meth:`check`)."""
-        return self.check(tx, self.load(tx, subject))
+        """The subject's stored projection (:meth:`load`), checked (:meth:`check`);
+        read twice when the subject's first records were committed meanwhile."""
+        try:
+            return self.check(tx, self.load(tx, subject), subject)
+        except ConcurrencyError:
+            return self.check(tx, self.load(tx, subject), subject)
 
     def current(self, tx: Transaction, lengths: dict[str, int]) -> set[str]:
         """The subjects whose projection length (``lengths``) is their ledger head's.

@@ -26,11 +26,12 @@ from typing import Any, TypeVar
 
 import cattrs
 
+from symprogram._catalogue_files import catalogue_table, read_catalogue
 from symprogram._checks import check_enum
-from symprogram._deprecation import warn_deprecated
+from symprogram._deprecation import positional_keyword, warn_deprecated
 from symprogram.consent.models import LegalBasis, Policy, PolicyCatalogue, PolicyReading
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
-from symprogram.serialization import catalogue_file_text, make_converter, toml_value
+from symprogram.serialization import make_converter
 
 __all__ = ["PolicyCatalogue", "default", "from_toml", "load"]
 
@@ -148,18 +149,25 @@ def _read(
     return data
 
 
-def default(reading: PolicyReading | str = PolicyReading.DOCUMENT) -> PolicyCatalogue:
+def default(
+    *args: PolicyReading | str, reading: PolicyReading | str | None = None
+) -> PolicyCatalogue:
     """The privacy policy as ``reading`` reads it (``symprogram/data/consent/``).
 
     Args:
-        reading: ``"document"`` (the default: the policy as the document says it)
-            or ``"opt_in"`` (the stricter reading for hosts whose law requires
-            opt-in, ``readings.toml``).
+        args: deprecated: the reading given positionally (a ``DeprecationWarning``).
+        reading: ``"document"`` (the default, also ``None``: the policy as the
+            document says it) or ``"opt_in"`` (the stricter reading for hosts whose
+            law requires opt-in, ``readings.toml``).
 
     Raises:
-        ValidationError: not a known reading (``invalid_reading``).
+        ValidationError: not a known reading (``invalid_reading``); the reading
+            given both ways (``conflicting_arguments``).
     """
-    member = check_enum(PolicyReading, reading, "reading")
+    chosen = positional_keyword(args, reading, name="reading", where="PolicyCatalogue.default")
+    member = check_enum(
+        PolicyReading, PolicyReading.DOCUMENT if chosen is None else chosen, "reading"
+    )
     raw = _read(_packaged(_POLICY), member, _packaged(_READINGS))
     return PolicyCatalogue([_policy_from_mapping(raw, source=f"symprogram/{_POLICY}")])
 
@@ -168,17 +176,27 @@ def from_toml(text: str, *, source: str = "<toml>") -> PolicyCatalogue:
     """Parse one policy (top-level keys) or several (``[[policies]]`` tables).
 
     Raises:
-        CatalogueError: invalid TOML or an invalid policy (the message names it).
+        CatalogueError: no text or not TOML (``invalid_toml``), nothing in it
+            (``empty_catalogue``), or an invalid policy (the message names it).
     """
-    if not isinstance(text, str):
-        raise CatalogueError(
-            f"{source}: not valid TOML: expected text, not {type(text).__name__}",
-            code="invalid_toml",
-        )
-    try:
-        raw = toml_value(text)
-    except ValueError as exc:
-        raise CatalogueError(f"{source}: not valid TOML: {exc}", code="invalid_toml") from exc
+    return _from_table(catalogue_table(text, source=source, what="privacy policy"), source)
+
+
+def load(path: str | os.PathLike[str]) -> PolicyCatalogue:
+    """Read a TOML policy file.
+
+    Raises:
+        CatalogueError: field ``path``: ``path`` is no path (``invalid_path``), no file
+            is there (``catalogue_not_found``), it cannot be read
+            (``catalogue_unreadable``), is not TOML (``invalid_toml``) or holds nothing
+            (``empty_catalogue``); or an invalid policy.
+    """
+    raw, name = read_catalogue(path, what="privacy policy")
+    return _from_table(raw, name)
+
+
+def _from_table(raw: dict[str, Any], source: str) -> PolicyCatalogue:
+    """The catalogue of the parsed TOML ``raw`` (what :func:`from_toml` and :func:`load` share)."""
     if "policies" in raw:
         items = raw["policies"]
         if not isinstance(items, list):
@@ -190,14 +208,3 @@ def from_toml(text: str, *, source: str = "<toml>") -> PolicyCatalogue:
             for i, item in enumerate(items)
         )
     return PolicyCatalogue([_policy_from_mapping(raw, source=source)])
-
-
-def load(path: str | os.PathLike[str]) -> PolicyCatalogue:
-    """Read a TOML policy file.
-
-    Raises:
-        CatalogueError: ``path`` is no path or the file is unreadable (code
-            ``catalogue_unreadable``), or an invalid policy.
-    """
-    text = catalogue_file_text(path, code="catalogue_unreadable", what="privacy policy")
-    return from_toml(text, source=os.fspath(path))

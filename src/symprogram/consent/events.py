@@ -35,10 +35,13 @@ class ConsentEvent(DomainEvent):
     """Base of the consent events: something recorded about ``subject`` at ``at``."""
 
     def ledger_data(self) -> dict[str, Any]:
-        """The data of the ledger entry: the event's own fields, an absent ``site`` left out."""
+        """The data of the ledger entry: the event's own fields, an absent ``site`` and a
+        ``makes_known`` that is true (the default) left out."""
         data = self.payload()
         if data.get("site", "") is None:
             del data["site"]
+        if data.get("makes_known") is True:
+            del data["makes_known"]  # as entries written before the field existed
         return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
 
@@ -58,6 +61,12 @@ class ConsentRecorded(ConsentEvent):
     #: browser's Global Privacy Control) shows nothing. ``True`` for entries
     #: written before the field existed, which counted.
     shown: bool = True
+    #: Whether a grant makes its subject known (:func:`symprogram.consent.rules.makes_known`):
+    #: not a grant of a purpose of kind ``terms`` (express consent to service terms,
+    #: e.g. the Remote Access Standard Terms), which gathers nothing and is no
+    #: marketing choice. Left out of the ledger data when true, as for entries
+    #: written before the field existed.
+    makes_known: bool = True
 
 
 @attrs.frozen
@@ -83,6 +92,11 @@ class DataCollected(ConsentEvent):
     #: :func:`symprogram.consent.rules.apply`). ``True`` for entries written
     #: before the field existed, which counted.
     shown: bool = True
+    #: Whether the gathering makes its subject known: not what a registration
+    #: gathered while the account waits for activation (anyone can register
+    #: someone else's address); the activation's own record does. Left out of the
+    #: ledger data when true, as for entries written before the field existed.
+    makes_known: bool = True
 
 
 @attrs.frozen

@@ -66,6 +66,7 @@ from symprogram.consent._models_policy import (
 )
 from symprogram.errors import ValidationError
 from symprogram.events import Verification
+from symprogram.ids import canonical_subject
 
 __all__ = [
     "RECEIPT_FORMAT",
@@ -179,11 +180,15 @@ def channel_topic(channel: ContactChannel | str) -> str:
 
 
 def check_subject(value: object, field: str = "subject") -> str:
-    """Validate a pseudonymous subject identifier and return it.
+    """Validate a pseudonymous subject identifier and return it in its one spelling.
 
     A subject is an opaque ID (``SP-0000-0000-0001-2``, ``cust:42``): letters,
     digits and ``. _ : -``, at most 128 characters. Email addresses and names are
     refused, so that the ledger (keyed by subject) never holds personal data.
+    A subject that reads as a candidate ID is that candidate ID in its display
+    form (:func:`symprogram.ids.canonical_subject`: ``sp-0000-0000-0001-2`` is
+    ``SP-0000-0000-0001-2``, the subject ``Program.erase_person`` erases); any
+    other subject is returned as given.
 
     Raises:
         ValidationError: code ``invalid_subject``.
@@ -194,7 +199,8 @@ def check_subject(value: object, field: str = "subject") -> str:
             field=field,
             code="invalid_subject",
         )
-    return check_text(value, field, limit=MAX_SUBJECT_LENGTH, codes=_SUBJECT_CODES)
+    checked = check_text(value, field, limit=MAX_SUBJECT_LENGTH, codes=_SUBJECT_CODES)
+    return canonical_subject(checked)
 
 
 def _opt_utc(value: object) -> datetime | None:
@@ -210,11 +216,12 @@ def _choice(value: object) -> Choice:
 
 
 def _channel(value: object) -> Channel:
-    """``Channel(value)``, by a dictionary lookup first (the lookup ``Channel`` itself makes)."""
+    """``Channel(value)``, by a dictionary lookup first (the lookup ``Channel`` itself makes);
+    anything else is refused (``invalid_channel``)."""
     try:
         return Channel._value2member_map_[value]  # type: ignore[return-value]
     except (KeyError, TypeError):
-        return Channel(value)  # type: ignore[arg-type]
+        return check_enum(Channel, value, "channel")
 
 
 # What the generated readers of symprogram.serialization may skip: these converters
@@ -344,7 +351,7 @@ class Collection:
     activity: str
     items: tuple[str, ...]
     at: datetime = attrs.field(converter=utc_instant)
-    channel: Channel = attrs.field(converter=Channel)
+    channel: Channel = attrs.field(converter=_channel)
     policy_version: str
     site: str | None = None
 
@@ -367,7 +374,7 @@ class CorrectionRequest:
     subject: str
     changes: tuple[tuple[str, str], ...]
     requested_at: datetime = attrs.field(converter=utc_instant)
-    channel: Channel = attrs.field(converter=Channel)
+    channel: Channel = attrs.field(converter=_channel)
     status: CorrectionStatus = attrs.field(
         default=CorrectionStatus.OPEN, converter=CorrectionStatus
     )

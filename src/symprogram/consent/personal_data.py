@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
-from symprogram._checks import check_enum
+from symprogram._anchors import anchored_entries
+from symprogram._checks import check_enum, check_instance
 from symprogram.clock import read_clock
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
@@ -71,6 +73,7 @@ class PersonalData(ConsentBase):
         channel: Channel | str = Channel.WEB_FORM,
         site: str | None = None,
         at: datetime | None = None,
+        makes_known: bool = True,
     ) -> ConsentRecord:
         """Record that ``activity`` gathered the items named ``items``, not their values.
 
@@ -78,17 +81,24 @@ class PersonalData(ConsentBase):
         and the subject's file say what was gathered and under which policy
         version, and from then on the subject is known: the policy's ``necessary``
         purposes are allowed, its opt-out purposes allowed until the person opts
-        out, its opt-in purposes refused as never asked. Called inside a unit of
-        work that is already open (e.g. a registration), it joins it.
+        out, its opt-in purposes refused as never asked. With ``makes_known``
+        false the gathering is recorded but does not make the subject known (a
+        registration whose address is not yet confirmed: anyone can register
+        someone else's address); a later record that does (the activation's)
+        makes them known from its instant. Called inside a unit of work that is
+        already open (e.g. a registration), it joins it.
 
         Raises:
             ValidationError: ``invalid_data`` (no item names), ``unknown_activity``,
-                ``data_not_declared``, ``traffic_not_personal_data``, ``site_has_own_policy``,
+                ``invalid_type`` (``makes_known`` not a bool), ``data_not_declared``,
+                ``traffic_not_personal_data``, ``site_has_own_policy``,
                 and the instant codes of :meth:`grant`.
             LimitExceeded: ``too_many_items``.
         """
+        known = check_instance(makes_known, bool, "makes_known", code="invalid_type")
+        collect = functools.partial(rules.collect_items, makes_known=known)
         return self._gather(
-            rules.collect_items, rules.check_item_names, subject, activity, items, channel, site, at
+            collect, rules.check_item_names, subject, activity, items, channel, site, at
         )
 
     def record_gathered_many(
@@ -98,8 +108,10 @@ class PersonalData(ConsentBase):
         channel: Channel | str = Channel.WEB_FORM,
         site: str | None = None,
         at: datetime | None = None,
+        makes_known: bool = True,
     ) -> tuple[ConsentRecord, ...]:
-        """:meth:`record_gathered` of each ``(subject, activity, items)``, in one unit of work.
+        """:meth:`record_gathered` of each ``(subject, activity, items)``, in one unit of work
+        (``makes_known`` as there, for every one).
 
         The same entries, projections and files as calling :meth:`record_gathered`
         for each item in order (a subject may appear more than once), written in a
@@ -121,6 +133,7 @@ class PersonalData(ConsentBase):
         ]
         via = check_enum(Channel, channel, "channel")
         where = None if site is None else check_site(site)
+        known = check_instance(makes_known, bool, "makes_known", code="invalid_type")
         catalogue = self._policies()
         given = self._given(at)
         records: list[ConsentRecord] = []
@@ -128,12 +141,12 @@ class PersonalData(ConsentBase):
             buffer = self._locked_and_preloaded(tx, [subject for subject, _, _ in checked])
             storage = ConsentStorage(buffer)
             for subject, activity, names in checked:
-                state = self._projections.check(buffer, storage.states.find(subject))
+                state = self._projections.check(buffer, storage.states.find(subject), subject)
                 now, instant = self._now_and(state, given)
                 policy = rules.check_record_instant(state, instant, now, catalogue)
                 file = storage.files.find(subject) or SubjectFile(subject)
                 event, updated = rules.collect_items(
-                    policy, file, activity, names, via, where, instant
+                    policy, file, activity, names, via, where, instant, makes_known=known
                 )
                 _, entry = self._append(buffer, state, event)
                 storage.save_file(updated)
@@ -248,7 +261,8 @@ class PersonalData(ConsentBase):
         Raises:
             NotFound: ``consent_file_not_found``.
             IntegrityError: ``record_corrupt`` (details: kind ``consent_file``, key
-                the subject): the stored file is not as the ledger says.
+                the subject): the stored file is not as the ledger says;
+                ``ledger_tampered``: the ledger does not end where its head says.
         """
         with self._reading(subject) as (subject, tx):
             return self._checked_file(tx, subject, ConsentStorage(tx).files.get(subject))
@@ -261,7 +275,8 @@ class PersonalData(ConsentBase):
         Raises:
             NotFound: ``consent_subject_not_found``.
             IntegrityError: ``record_corrupt``: the stored file is not as the ledger
-                says (nothing is exported).
+                says (nothing is exported); ``ledger_tampered``: the ledger does not end
+                where its head says.
         """
         now = read_clock(self._clock)
         with self._reading(subject) as (subject, tx):
@@ -273,8 +288,17 @@ class PersonalData(ConsentBase):
         return SubjectExport(subject, now, receipt, file.data, file.collections, file.corrections)
 
     def _checked_file(self, tx: Transaction, subject: str, file: SubjectFile) -> SubjectFile:
-        """``file`` when it is as ``subject``'s ledger says (read in ``tx``)."""
-        return rules.check_file_as_said(subject, file, self._projections.entries(tx, subject))
+        """``file`` when it is as ``subject``'s ledger says (read in ``tx``, only if it
+        ends where its head says: :func:`~symprogram._anchors.anchored_entries`; a
+        ledger whose ``subject_erased`` entry was deleted vouches for no file).
+
+        Raises:
+            IntegrityError: ``record_corrupt`` (the file), ``ledger_tampered`` (the
+                ledger does not end at its head).
+        """
+        said = anchored_entries(self.ledger, tx, subject)
+        entries = ((e.kind, e.data, e.at, e.position) for e in said)
+        return rules.check_file_as_said(subject, file, entries)
 
 
 def _triples(gathered: object) -> list[tuple[str, str, Iterable[str]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from symprogram._checks import check_enum
@@ -25,9 +25,28 @@ from symprogram.consent.models import (
 )
 from symprogram.consent.storage import ConsentStorage
 from symprogram.errors import ConcurrencyError, Conflict
-from symprogram.persistence import Transaction
+from symprogram.persistence import Store, Transaction
 
 __all__ = ["Policies"]
+
+
+def _once_committed(store: Store, action: Callable[[], object]) -> None:
+    """Run ``action`` once what the unit of work just left wrote is committed: now, or,
+    when it joined one still open in this thread (a store's ``on_commit``), once that
+    one commits; when the store's units of work join a host's transaction (a store's
+    ``on_host_commit``, e.g. an SQLAlchemy store in ``using``), once the host commits
+    it. Never, if the outer unit of work or the host rolls back (as
+    :meth:`symprogram.outbox.MessageOutbox.after_commit`)."""
+
+    def run(*_: object) -> None:
+        action()
+
+    joined = getattr(store, "on_commit", None)
+    if joined is not None and joined(run):
+        return
+    defer = getattr(store, "on_host_commit", None)
+    if defer is None or not defer(run):
+        run()
 
 
 class Policies(ConsentBase):
@@ -46,10 +65,24 @@ class Policies(ConsentBase):
         return self._policies()
 
     def refresh_policies(self) -> PolicyCatalogue:
-        """Re-read published policy versions from the store (e.g. published by another process)."""
+        """Read the published policy versions from the store again, check them, and use them.
+
+        Not needed to see a version published by another process (or another
+        :class:`~symprogram.Program` on the same store): every decision uses the
+        catalogue the store holds, re-read whenever the policies' stream head moved.
+        This reads and checks every stored version now, whatever is held (e.g. at
+        start-up or in a health check, to surface an ``IntegrityError`` at once),
+        and uses what the store holds, even fewer versions than held.
+
+        Raises:
+            IntegrityError: ``record_corrupt``, ``ledger_tampered``, ``policy_mismatch``
+                (as :meth:`publish_policy`).
+        """
+        token = self._memo.token()
         with self._store.transaction(readonly=True) as tx:
-            catalogue, count = self._read_catalogue(tx)
-        return self._adopt(catalogue, count)
+            head = self.ledger.head(tx, anchors.POLICIES_SUBJECT)
+            catalogue, _ = self._read_catalogue(tx)
+        return self._adopt(catalogue, head, token)
 
     def publish_policy(self, policy: Policy) -> PolicyChange:
         """Publish a new policy version and return what changed from the previous one.
@@ -93,7 +126,10 @@ class Policies(ConsentBase):
                     details={"sequence": published.sequence},
                 ) from exc
             self._anchor_policies(tx, now, anchors.policy_key(published.sequence))
-        self._adopt(catalogue, count + 1)
+            head = self.ledger.head(tx, anchors.POLICIES_SUBJECT)
+        # Used once committed: inside a host's unit of work (or transaction), only
+        # once the host commits it, never if it rolls back.
+        _once_committed(self._store, lambda: self._adopt(catalogue, head, None))
         return catalogue.change(policy.version)
 
     def anchor_policies(self) -> int:

@@ -29,7 +29,7 @@ from symprogram.consent.models import (
 )
 from symprogram.consent.ports import STATE_KIND
 from symprogram.decisions import Decision
-from symprogram.errors import IntegrityError
+from symprogram.errors import ConcurrencyError, IntegrityError
 from symprogram.persistence import Transaction
 
 __all__ = ["Queries"]
@@ -119,11 +119,15 @@ class Queries(ConsentBase):
         token: object,
     ) -> Decision:
         subject = check_subject(subject)
-        catalogue = self._policies()
-        purpose_id = rules.check_purpose(purpose, catalogue)
-        contact = None if channel is None else check_enum(ContactChannel, channel, "channel").value
-        instant = self._instant(at)
+        seen = self._memo.token() if token is None else token  # before anything is read
         with self._store.transaction(readonly=True) as tx:
+            # the catalogue the store holds (one point read unless the token says so)
+            catalogue = self._policies_in(tx, seen)
+            purpose_id = rules.check_purpose(purpose, catalogue)
+            contact = (
+                None if channel is None else check_enum(ContactChannel, channel, "channel").value
+            )
+            instant = self._instant(at)
             cached = self._checked(tx, subject)
             if cached is None:
                 answer = rules.decide(None, catalogue, purpose_id, instant, contact)
@@ -146,13 +150,15 @@ class Queries(ConsentBase):
         return answer
 
     def _checked(self, tx: Transaction, subject: str) -> Cached | None:
-        """The subject's projection, checked against its ledger head, or ``None``.
+        """The subject's projection, checked against its ledger head, or ``None``
+        (nothing recorded: no projection and an empty ledger).
 
         Read twice at most. A read that joins a writer's unit of work on a server
         (READ COMMITTED: each statement sees what was committed before it) sees a
         consent write committed between the projection's read and the head's as a
-        projection one entry behind; read again, the two agree. A projection put
-        back from an older backup disagrees every time and is refused.
+        projection one entry behind (or missing); read again, the two agree. A
+        projection put back from an older backup, or deleted while the ledger keeps
+        its entries, disagrees every time and is refused.
 
         Raises:
             IntegrityError: ``record_corrupt`` (see
@@ -160,13 +166,15 @@ class Queries(ConsentBase):
         """
         for attempt in (1, 2):
             record = tx.load(STATE_KIND, subject)
-            if record is None:
-                return None
-            cached = self._projections.cached(subject, record.data, record.version)
+            cached = (
+                None
+                if record is None
+                else self._projections.cached(subject, record.data, record.version)
+            )
             try:
-                self._projections.check(tx, cached.state)
-            except IntegrityError as exc:
-                if attempt == 2 or exc.code != "record_corrupt":
+                self._projections.check(tx, None if cached is None else cached.state, subject)
+            except (IntegrityError, ConcurrencyError) as exc:
+                if attempt == 2 or exc.code not in ("record_corrupt", "stale_version"):
                     raise
                 continue
             return cached

@@ -64,6 +64,7 @@ __all__ = [
     "COOKIE_TOPIC_PREFIX",
     "apply",
     "check_batch",
+    "check_not_stopped",
     "check_purpose",
     "check_record_instant",
     "check_topic",
@@ -167,15 +168,22 @@ def makes_known(kind: str, data: Mapping[str, Any]) -> bool:
     """Whether a ledger entry makes its subject known (allowed the opt-out purposes).
 
     Only what registers a person does: personal information gathered during a
-    declared activity (``data_collected``: a registration, an order, ...) or a
-    grant of a purpose or a channel. A browser's cookie choice does not: "this
-    information does not identify you and you remain anonymous" (the privacy
-    policy), so accepting cookies never makes a visitor marketable either; the
-    cookie category granted is still allowed (see :func:`may_use`). An opt-out, a
+    declared activity (``data_collected``: an activated registration, an order,
+    ...) or a grant of a purpose or a channel. A browser's cookie choice does not:
+    "this information does not identify you and you remain anonymous" (the
+    privacy policy), so accepting cookies never makes a visitor marketable either;
+    the cookie category granted is still allowed (see :func:`may_use`). Nor does
+    an entry recorded with ``makes_known`` false: express consent to service
+    terms (a grant of a purpose of kind ``terms``, :func:`record_choice`), which
+    gathers nothing and is no marketing choice, and what a registration gathered
+    while the account waits for activation (anyone can register someone else's
+    address: the activation's record makes its owner known). An opt-out, a
     refusal or a withdrawal (a cookie refusal by browser signal, Global Privacy
     Control), a notice or a correction request never makes anyone known, so that
     saying no never puts a stranger on a mailing list.
     """
+    if data.get("makes_known", True) is False:
+        return False
     if kind == DATA_COLLECTED:
         return True
     granted = kind == CONSENT_RECORDED and data.get("choice") == Choice.GRANTED.value
@@ -311,9 +319,11 @@ def decide(
       purpose);
     * any other purpose for a subject of whom nothing that makes them known was
       recorded (:func:`makes_known`: only opt-outs, refusals, withdrawals, notices,
-      cookie choices or correction requests) is always denied: ``refused`` /
-      ``withdrawn`` / ``opted_out`` / ``channel_opted_out`` when such a choice of
-      theirs stands, else ``unknown_subject``;
+      cookie choices, consent to service terms, unconfirmed gatherings or
+      correction requests) is denied but for their own standing grant of it
+      (``granted``, unless ``not_yet_notified_of_material_change`` below):
+      ``refused`` / ``withdrawn`` / ``opted_out`` / ``channel_opted_out`` when such a
+      choice of theirs stands, else ``unknown_subject``;
     * ``not_yet_notified_of_material_change``: a material change affecting the
       purpose took effect and the subject has not been notified of it; a
       necessary purpose too: "Until we have notified you, we will not use your
@@ -368,19 +378,16 @@ def decide(
         )
     details["recipients"] = _recipients(policy, state, purpose)
     if not state.known:
-        return _not_known(state, declared, channel, at, details)
-    for rank, version in catalogue.material_changes(purpose, at):
-        if not _notified(state, rank, at, catalogue):
-            return Decision.deny(
-                Reason(
-                    "not_yet_notified_of_material_change",
-                    f"policy {version} changed this use; the subject has not been notified",
-                    {"policy_version": version},
-                ),
-                hint=f"record a notice of policy {version} for the subject",
-                at=at,
-                details=details,
-            )
+        decision = _not_known(state, declared, channel, at, details)
+        if not decision.allowed:
+            return decision
+        # their own grant (e.g. of service terms) waits for a material change's notice
+        # too, as the audience index does
+        unnotified = _unnotified(state, catalogue, purpose, at, details)
+        return decision if unnotified is None else unnotified
+    unnotified = _unnotified(state, catalogue, purpose, at, details)
+    if unnotified is not None:
+        return unnotified
     if declared.basis is LegalBasis.NECESSARY:
         return Decision.allow(
             Reason(
@@ -397,6 +404,30 @@ def decide(
     if declared.consequence:
         details["consequence"] = declared.consequence
     return Decision.deny(*reasons, at=at, details=details)
+
+
+def _unnotified(
+    state: ConsentState,
+    catalogue: PolicyCatalogue,
+    purpose: str,
+    at: datetime,
+    details: dict[str, Any],
+) -> Decision | None:
+    """``not_yet_notified_of_material_change`` when a material change of ``purpose``
+    took effect by ``at`` and the subject has not been notified of it, else ``None``."""
+    for rank, version in catalogue.material_changes(purpose, at):
+        if not _notified(state, rank, at, catalogue):
+            return Decision.deny(
+                Reason(
+                    "not_yet_notified_of_material_change",
+                    f"policy {version} changed this use; the subject has not been notified",
+                    {"policy_version": version},
+                ),
+                hint=f"record a notice of policy {version} for the subject",
+                at=at,
+                details=details,
+            )
+    return None
 
 
 def _visitor_cookies(
@@ -607,7 +638,9 @@ def record_choice(
 
     ``shown_version`` is the version the caller says was shown (``None``: the one
     in effect at ``choice.at``); it must be the one in effect at ``choice.at``
-    (:func:`shown_policy`), and the returned event carries it.
+    (:func:`shown_policy`), and the returned event carries it. A choice on a
+    purpose of kind ``terms`` (express consent to service terms) is returned with
+    ``makes_known`` false: it never makes its subject known (:func:`makes_known`).
 
     Raises:
         ValidationError: the codes of :func:`check_record_instant` and
@@ -615,11 +648,13 @@ def record_choice(
             a site referred to its own policy); ``purpose_not_declared`` (the
             policy in effect at ``at``, the one shown, does not declare it);
             ``necessary_cannot_be_refused``.
-        IllegalTransition: ``subject_erased``.
+        IllegalTransition: ``subject_erased``; ``account_closed`` (see
+            :func:`check_not_stopped`).
         NotFound: ``policy_not_found``.
     """
     at, topic = choice.at, choice.topic
     policy = check_record_instant(state, at, now, catalogue)
+    check_not_stopped(state, choice)
     shown = shown_policy(policy, shown_version, at, catalogue)
     check_site_in_scope(policy, choice.site)
     check_site_covered(policy, choice.site)
@@ -640,7 +675,50 @@ def record_choice(
                 field="purpose",
                 code="necessary_cannot_be_refused",
             )
-    return attrs.evolve(choice, policy_version=shown.version, shown=shows_policy(choice.choice))
+    terms = not topic.startswith(CHANNEL_PREFIX) and _kind(shown, topic) is PurposeKind.TERMS
+    return attrs.evolve(
+        choice,
+        policy_version=shown.version,
+        shown=shows_policy(choice.choice),
+        makes_known=not terms,
+    )
+
+
+def _kind(policy: Policy, topic: str) -> PurposeKind | None:
+    """The kind of the purpose ``topic`` under ``policy`` (``None``: not declared)."""
+    declared = policy.purpose(topic)
+    return None if declared is None else declared.kind
+
+
+def check_not_stopped(state: ConsentState | None, choice: ConsentRecorded) -> None:
+    """Refuse a choice on a contact channel that an account's closure stopped for good.
+
+    Closing an account opts it out of every contact channel through
+    :attr:`Channel.ACCOUNT_CLOSURE` ("nothing is mailed ... to a closed account"):
+    no later choice on such a channel is recorded, so no grant (by phone, on a
+    form) lifts the stop, and an account setting, :func:`decide` and the audiences
+    agree that the closed account is not contacted, at every instant after it.
+    A closure grants nothing: no grant is recorded through that channel.
+
+    Raises:
+        IllegalTransition: ``account_closed`` (the channel was stopped by a closure).
+        ValidationError: ``invalid_channel`` (a grant through ``account_closure``).
+    """
+    if choice.channel == Channel.ACCOUNT_CLOSURE.value and choice.choice == Choice.GRANTED.value:
+        raise ValidationError(
+            "an account's closure grants nothing", field="channel", code="invalid_channel"
+        )
+    channel = choice.topic.startswith(CHANNEL_PREFIX)
+    item = None if state is None or not channel else state.choice(choice.topic)
+    if item is not None and item.channel is Channel.ACCOUNT_CLOSURE:
+        contact = choice.topic[len(CHANNEL_PREFIX) :]
+        raise IllegalTransition(
+            f"contact by {contact} was stopped for good when the account closed on "
+            f"{item.at.date().isoformat()}",
+            field="purpose",
+            code="account_closed",
+            details={"at": item.at.isoformat(), "channel": contact},
+        )
 
 
 def shows_policy(choice: object) -> bool:

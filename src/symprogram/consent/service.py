@@ -165,14 +165,14 @@ class ConsentService(Choices, Queries, Policies, PersonalData, Rebuilding, Ledge
                 code="conflicting_arguments",
             )
         if catalogue is None:
-            catalogue = PolicyCatalogue.default(settings.policy or PolicyReading.DOCUMENT)
+            catalogue = PolicyCatalogue.default(reading=settings.policy)
         self._subscriptions = optional_instance(subscriptions, Subscriptions, "subscriptions")
         self._store = check_port(store, Store, "store")
         self._clock = check_port(clock, Clock, "clock")
         self._settings = settings
         self._base = catalogue
         self._catalogue = self._base
-        self._published = -1
+        self._held = (self._base, None, None)  # read from the store on first use
         self._lock = threading.Lock()
         self.ledger = Ledger("consent", key=ledger_key)
         self._projections = Projections(store, self.ledger, limit=settings.cache_limit)

@@ -18,6 +18,7 @@ from symprogram._checks import check_text
 from symprogram.clock import Clock, ensure_utc, read_clock
 from symprogram.decisions import Decision
 from symprogram.entitlements import rules
+from symprogram.entitlements._lifecycle_anchors import LifecycleReader
 from symprogram.entitlements._rules_anchors import Instants
 from symprogram.entitlements.models import (
     MAX_TEXT,
@@ -33,11 +34,11 @@ from symprogram.entitlements.storage import (
     HoldingsReader,
     StoredCases,
     StoredHoldings,
-    StoredLifecycles,
     audit_entries,
 )
-from symprogram.errors import NotFound, ValidationError
+from symprogram.errors import IllegalTransition, NotFound, ValidationError
 from symprogram.events import DomainEvent, Ledger, Subscriptions
+from symprogram.ids import canonical_subject
 from symprogram.persistence import Store, Transaction
 
 __all__: list[str] = []
@@ -52,6 +53,7 @@ class _Base:
     _consent: RemoteAccessConsent | None
     _ledger: Ledger
     _reader: HoldingsReader
+    _lifecycles: LifecycleReader
     _subscriptions: Subscriptions | None = None
 
     @property
@@ -66,13 +68,45 @@ class _Base:
         return self._now() if at is None else ensure_utc(at)
 
     def _record(self, tx: Transaction, event: DomainEvent) -> None:
+        """Append ``event`` to its subject's audit, unless the subject is a customer
+        whose personal data was erased (:meth:`_erased`): nothing more is recorded
+        about it, as about an erased account.
+
+        Raises:
+            IllegalTransition: ``customer_erased`` (nothing is written).
+        """
+        if self._erased(tx, event.subject):
+            raise IllegalTransition(
+                f"customer {event.subject!r} was erased: nothing more is recorded about it",
+                field="customer_id",
+                code="customer_erased",
+            )
         self._ledger.append(tx, event.subject, event.event_name(), event.payload(), event.at)
         if self._subscriptions is not None:
             self._subscriptions.publish((event,), tx=tx)
 
+    def _erased(self, tx: Transaction, subject: str) -> bool:
+        """Whether the personal data of ``subject`` was erased: its audit's newest entry
+        is erased (an erasure erases every entry, and nothing is recorded after it;
+        one head read and, for a subject with entries, one entry read)."""
+        length, _ = self._ledger.head(tx, subject)
+        if not length:
+            return False
+        last = self._ledger.entries(tx, subject, after=length - 1)
+        return bool(last) and last[-1].erased
+
     @staticmethod
     def _customer(customer_id: object) -> str:
-        return check_text(customer_id, "customer_id", limit=MAX_TEXT)
+        """The checked customer ID in its one spelling: one that reads as a candidate
+        ID is that ID's display form (:func:`symprogram.ids.canonical_subject`), so
+        every spelling of a candidate's ID is one customer, the one
+        ``Program.erase_person`` erases; any other is kept as given.
+
+        Raises:
+            ValidationError: ``invalid_customer_id``.
+            LimitExceeded: ``customer_id_too_long``.
+        """
+        return canonical_subject(check_text(customer_id, "customer_id", limit=MAX_TEXT))
 
     def _read_holdings(
         self, tx: Transaction, customer_id: str, *, token: object = None
@@ -137,8 +171,19 @@ class _Base:
         product: str,
         release: str | None,
         at: datetime,
+        *,
+        token: object = None,
     ) -> Decision:
-        lifecycle = StoredLifecycles(tx).find(product) if release is not None else None
+        """What ``holdings`` give for support of ``product`` (``release``) at ``at``; the
+        release's dates are read from the product's stored lifecycle only if it is as
+        the product's audit says (``token``: the store's change token read before
+        ``tx`` was opened; see
+        :class:`~symprogram.entitlements._lifecycle_anchors.LifecycleReader`).
+
+        Raises:
+            IntegrityError: the lifecycle is not as the audit says (``record_corrupt``).
+        """
+        lifecycle = self._lifecycles.read(tx, product, token=token) if release is not None else None
         found = (
             lifecycle.release(release) if lifecycle is not None and release is not None else None
         )

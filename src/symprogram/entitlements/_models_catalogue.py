@@ -247,6 +247,12 @@ def _check_versions(terms: RemoteAccessTerms) -> None:
         )
     starts = [item.effective_from for item in terms.versions]
     labels = [item.version for item in terms.versions]
+    if not all(isinstance(label, str) for label in labels):
+        raise ValidationError(
+            "a version of the Remote Access Standard Terms is labelled by text",
+            field="version",
+            code="invalid_remote_access_versions",
+        )
     dated = [start for start in starts if start is not None]
     ordered = starts[: len(starts) - len(dated)] == [None] * (len(starts) - len(dated))
     if (

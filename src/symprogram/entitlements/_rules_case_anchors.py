@@ -2,12 +2,16 @@
 
 The support cases the audit names are compared with the stored cases
 (:func:`cases_differences`): each ``case_opened`` case is stored for that customer,
-open, at escalation level 0, with the severity it was opened with; each
+open, at escalation level 0, with the product, release and severity it was opened
+with (a case moved to another product would be escalated, and given remote
+sessions, under that product's agreement); each
 ``case_escalated`` sets its level, ``case_closed`` closes it (and ends its
 sessions); each ``remote_session_started`` adds a session and
 ``remote_session_ended`` ends it (a session put back as running would show remote
 access still going on). An entry whose data was erased no longer says which case it
-was about: the cases are then not compared at all.
+was about: the cases are then not compared at all. A field a ``case_opened`` entry
+does not hold is not compared: the entries of builds before the release was
+recorded hold none (:data:`~symprogram._anchors.UNKNOWN`).
 
 Each stored case must be one its customer's audit opened (:func:`case_opened_in`):
 a case record written in by hand under an ID of its own, which no audit names, is
@@ -23,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from symprogram._anchors import (
+    UNKNOWN,
     AggregateDifference,
     SaidEntries,
     record_differences,
@@ -59,9 +64,11 @@ def named_cases(entries: SaidEntries) -> set[str]:
     return said_names(entries, (_OPENED,), "case_id")
 
 
-def _case_state(case: SupportCase) -> dict[str, str]:
-    state = {
+def _case_state(case: SupportCase) -> dict[str, object]:
+    state: dict[str, object] = {
         "customer_id": case.customer_id,
+        "product": case.product,
+        "release": case.release,
         "severity": case.severity.value,
         "status": case.status.value,
         "escalation_level": str(case.escalation_level),
@@ -73,15 +80,17 @@ def _case_state(case: SupportCase) -> dict[str, str]:
     return state
 
 
-def _sessions(state: Mapping[str, str]) -> list[str]:
+def _sessions(state: Mapping[str, object]) -> list[str]:
     return [name for name in state if name.startswith("remote_sessions[")]
 
 
 def _said_cases(
     customer_id: str, entries: Sequence[tuple[str, Mapping[str, Any] | None]]
-) -> dict[str, dict[str, str]] | None:
-    """Each case's state as the audit says it (``None``: an erased entry hides one)."""
-    said: dict[str, dict[str, str]] = {}
+) -> dict[str, dict[str, object]] | None:
+    """Each case's state as the audit says it (``None``: an erased entry hides one;
+    :data:`~symprogram._anchors.UNKNOWN` for a field its ``case_opened`` entry does not
+    hold)."""
+    said: dict[str, dict[str, object]] = {}
     for kind, data in entries:
         if kind not in _CASE_KINDS:
             continue
@@ -92,6 +101,8 @@ def _said_cases(
             severity = said_text(data, "severity") or ""
             said[case_id] = {
                 "customer_id": customer_id,
+                "product": data.get("product", UNKNOWN),
+                "release": data.get("release", UNKNOWN),
                 "severity": severity,
                 "status": "open",
                 "escalation_level": "0",
@@ -126,9 +137,11 @@ def cases_differences(
 
     Returns:
         one difference per case not stored (``case``) and per field of a stored
-        case that differs (``customer_id``, ``severity``, ``status``,
-        ``escalation_level``, ``remote_sessions[<id>]``: ``running`` or ``ended``);
-        none when they agree, or when an erased entry hides which case it was about.
+        case that differs (``customer_id``, ``product``, ``release``, ``severity``,
+        ``status``, ``escalation_level``, ``remote_sessions[<id>]``: ``running`` or
+        ``ended``); none when they agree, or when an erased entry hides which case
+        it was about. A field the ``case_opened`` entry does not hold (``release``
+        in an entry of an earlier build) is not compared.
     """
     entries = said_pairs(entries)
     said = _said_cases(customer_id, list(entries))
@@ -166,14 +179,18 @@ def case_opened_in(case_id: str, entries: SaidEntries) -> bool:
 def case_anchored(case: SupportCase, entries: SaidEntries) -> bool:
     """Whether the stored ``case`` is the one its customer's audit ``entries`` (oldest
     first) say: opened there (a ``case_opened`` entry naming it), and with the
-    severity, status, escalation level and remote sessions the entries give it.
+    product, release, severity, status, escalation level and remote sessions the
+    entries give it (a field the ``case_opened`` entry does not hold is not
+    compared).
 
     The reads of a case ask it (``get_case`` and every change of a case): a case
     written in by hand, even with a case index entry of its own, one moved to
     another customer, or one put back from before a later entry (a closed case
-    reopened, an escalation rolled back, a session put back as running) is not the
-    audit's. When an erased entry hides which case it was about, every case is
-    taken as anchored (as :func:`cases_differences` then compares none).
+    reopened, an escalation rolled back, a session put back as running) or one
+    edited to another product or release (escalated, or given a remote session,
+    under another agreement) is not the audit's. When an erased entry hides which
+    case it was about, every case is taken as anchored (as :func:`cases_differences`
+    then compares none).
 
     Example:
         >>> from datetime import datetime, timezone
@@ -184,6 +201,9 @@ def case_anchored(case: SupportCase, entries: SaidEntries) -> bool:
         >>> case_anchored(case, [opened])
         True
         >>> case_anchored(case, [opened, ("case_closed", {"case_id": "K-1"})])
+        False
+        >>> moved = {"case_id": "K-1", "severity": "high", "product": "Backup Exec"}
+        >>> case_anchored(case, [("case_opened", moved)])
         False
     """
     entries = said_pairs(entries)

@@ -14,7 +14,10 @@ of each case (``aggregate_mismatch``; the rules are
 :func:`~symprogram.entitlements.rules.cases_differences`); ``verify_all`` also
 walks every stored case and reports one its customer's audit never opened
 (written in by hand under an ID of its own;
-:func:`~symprogram.entitlements.rules.case_opened_in`).
+:func:`~symprogram.entitlements.rules.case_opened_in`). A product's audit
+(``product:<name>``) is compared with the product's stored release lifecycle
+(:func:`~symprogram.entitlements.rules.lifecycle_differences`), and ``verify_all``
+reports a stored lifecycle whose product's audit holds no entry.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from symprogram._persistence_records import Record
 from symprogram._verifications import LedgerReads
 from symprogram.entitlements import rules
 from symprogram.entitlements._base import _Base
-from symprogram.entitlements.ports import CASE_KIND, HOLDINGS_KIND
+from symprogram.entitlements._lifecycle_anchors import LifecycleOwners, lifecycle_anchor_check
+from symprogram.entitlements.ports import CASE_KIND, HOLDINGS_KIND, LIFECYCLE_KIND
 from symprogram.entitlements.storage import StoredCases, StoredHoldings
 from symprogram.ledger import Ledger, LedgerEntry
 from symprogram.persistence import Store, Transaction
@@ -58,13 +62,16 @@ class Audit(LedgerReads, _Base):
         return self._customer(subject)
 
     def _anchor_checks(self) -> Sequence[AnchorCheck]:
-        return (_holdings_anchor_check,)
+        return (_holdings_anchor_check, lifecycle_anchor_check)
 
     def _anchor_kinds(self) -> Sequence[str]:
         return (HOLDINGS_KIND,)
 
     def _owned_kinds(self) -> Sequence[OwnedKind]:
-        return (OwnedKind(CASE_KIND, _CaseOwners(self._ledger)),)
+        return (
+            OwnedKind(CASE_KIND, _CaseOwners(self._ledger)),
+            OwnedKind(LIFECYCLE_KIND, LifecycleOwners(self._ledger)),
+        )
 
     audit = deprecated_alias("history", old="audit", since="0.2.0")
     verify_audit = deprecated_alias("verify", old="verify_audit", since="0.2.0")

@@ -5,8 +5,11 @@ and is taken from the Enterprise Support page; a host replaces it with its own f
 (:func:`load`) or text (:func:`from_toml`). Everything is validated on load: a
 bad entry raises :class:`~symprogram.errors.CatalogueError` (code
 ``catalogue_invalid``) whose ``field`` and ``details`` name the file, the entry
-and the problem. The catalogue models themselves live in
-:mod:`symprogram.entitlements.models` (and are still importable from here).
+and the problem; a file that cannot be read or is not TOML is refused with the
+codes every catalogue uses (``invalid_path``, ``catalogue_not_found``,
+``catalogue_unreadable``, ``invalid_toml``, ``empty_catalogue``). The catalogue
+models themselves live in :mod:`symprogram.entitlements.models` (and are still
+importable from here).
 
 Example:
     >>> catalogue = default()
@@ -38,7 +41,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
+from symprogram._catalogue_files import catalogue_table, read_catalogue
 from symprogram._checks import shown
+from symprogram._deprecation import warn_deprecated
 from symprogram.clock import ensure_utc, start_of_day
 from symprogram.entitlements._models_catalogue import (
     Access,
@@ -54,7 +59,6 @@ from symprogram.entitlements._models_catalogue import (
 )
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 from symprogram.i18n import negotiate, parse_tag
-from symprogram.serialization import toml_value
 
 __all__ = ["DEFAULT_READING", "READINGS", "default", "from_toml", "load"]
 
@@ -258,7 +262,7 @@ def default(*, reading: str | None = None) -> EntitlementCatalogue:
         return _default()
     if not isinstance(reading, str) or reading not in READINGS:
         raise ValidationError(
-            f"unknown reading {reading!r} (known: {', '.join(READINGS)})",
+            f"unknown reading {shown(reading, limit=80)} (known: {', '.join(READINGS)})",
             field="reading",
             code="invalid_reading",
         )
@@ -293,22 +297,30 @@ def load(path: str | os.PathLike[str] | None = None) -> EntitlementCatalogue:
     top-level section may appear in only one file.
 
     Args:
-        path: the file or directory; ``None``: the default catalogue.
+        path: the file or directory. ``None`` (or no argument) is deprecated: it
+            gives :func:`default` with a ``DeprecationWarning``, for a release.
 
     Raises:
-        CatalogueError: the file is missing, is not TOML, or an entry is
-            invalid (code ``catalogue_invalid``; ``field`` and ``details``
-            name the entry).
+        CatalogueError: field ``path``: ``path`` is no path (``invalid_path``), no file
+            is there or a directory has no ``.toml`` file (``catalogue_not_found``), a
+            file cannot be read (``catalogue_unreadable``), is not TOML
+            (``invalid_toml``) or holds nothing (``empty_catalogue``); or an entry
+            is invalid (code ``catalogue_invalid``; ``field`` and ``details`` name
+            the entry).
     """
     if path is None:
-        return default()
-    if not isinstance(path, str | os.PathLike):
-        raise CatalogueError(
-            "path must be a file or directory path",
-            field="path",
-            details={"file": repr(path), "entry": "path", "problem": "not a path"},
+        warn_deprecated(
+            "EntitlementCatalogue.load(None)",
+            "EntitlementCatalogue.default()",
+            "0.2.0",
+            stacklevel=None,
         )
-    return _from_traversable(Path(path))
+        return default()
+    folder = _folder(path)
+    if folder is None:  # a file, or what the file reader refuses with its code
+        raw, name = read_catalogue(path, what=_WHAT)
+        return _from_mapping(raw, source=name)
+    return _from_traversable(folder)
 
 
 def from_toml(text: str, *, source: str = "<string>") -> EntitlementCatalogue:
@@ -319,27 +331,22 @@ def from_toml(text: str, *, source: str = "<string>") -> EntitlementCatalogue:
         source: a name for error messages.
 
     Raises:
-        CatalogueError: not TOML, or an entry is invalid (``catalogue_invalid``).
+        CatalogueError: no text or not TOML (``invalid_toml``), nothing in it
+            (``empty_catalogue``), or an entry is invalid (``catalogue_invalid``).
     """
-    if not isinstance(text, str):
-        raise CatalogueError(
-            "the catalogue must be TOML text",
-            field="text",
-            details={"file": source, "entry": "text", "problem": "not a string"},
-        )
-    return _from_mapping(_parse(text, source), source=source)
+    return _from_mapping(catalogue_table(text, source=source, what=_WHAT), source=source)
 
 
-def _parse(text: str, name: str) -> dict[str, Any]:
-    try:
-        return toml_value(text)
-    except ValueError as exc:  # not TOML, an integer too long, nested too deeply
-        problem = str(exc)
-        raise CatalogueError(
-            f"{name}: not a readable TOML file: {problem}",
-            field="path",
-            details={"file": name, "entry": "file", "problem": problem},
-        ) from None
+_WHAT = "entitlement catalogue"
+
+
+def _folder(path: object) -> Path | None:
+    """``path`` when it names a directory; ``None`` for anything else."""
+    try:  # an os.PathLike's __fspath__ may give bytes, or anything at all
+        name = os.fspath(path) if isinstance(path, str | os.PathLike) else None
+        return Path(name) if isinstance(name, str) and Path(name).is_dir() else None
+    except (TypeError, OSError, ValueError):
+        return None
 
 
 def _files(root: Traversable) -> list[Traversable]:
@@ -349,45 +356,36 @@ def _files(root: Traversable) -> list[Traversable]:
         raise
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte, no permission
         raise CatalogueError(
-            f"{shown(str(root), limit=200)}: not a readable file or directory: {exc}",
+            f"{shown(str(root), limit=200)}: not a readable directory: {exc}",
             field="path",
+            code="catalogue_unreadable",
             details={"file": str(root), "entry": "path", "problem": str(exc)},
         ) from None
 
 
 def _listed(root: Traversable) -> list[Traversable]:
-    if root.is_dir():
-        files = sorted(
-            (item for item in root.iterdir() if item.name.endswith(".toml")),
-            key=lambda item: item.name,
-        )
-        if not files:
-            raise CatalogueError(
-                f"{root}: no .toml files",
-                field="path",
-                details={"file": str(root), "entry": "path", "problem": "no .toml files"},
-            )
-        return files
-    if root.is_file():
-        return [root]
-    raise CatalogueError(
-        f"{root}: no such file or directory",
-        field="path",
-        details={"file": str(root), "entry": "path", "problem": "not found"},
+    folder = root.is_dir()
+    found = folder and sorted(
+        (item for item in root.iterdir() if item.name.endswith(".toml")),
+        key=lambda item: item.name,
     )
+    if not found:
+        problem = "no .toml files" if folder else "not found"
+        raise CatalogueError(
+            f"{root}: {problem}",
+            field="path",
+            code="catalogue_not_found",
+            details={"file": str(root), "entry": "path", "problem": problem},
+        )
+    return found
 
 
 def _read(item: Traversable) -> dict[str, Any]:
-    name = str(item)
-    try:
-        text = item.read_text(encoding="utf-8")
-    except (UnicodeDecodeError, OSError) as exc:
-        raise CatalogueError(
-            f"{name}: not a readable TOML file: {exc}",
-            field="path",
-            details={"file": name, "entry": "file", "problem": str(exc)},
-        ) from exc
-    return _parse(text, name)
+    """The TOML table of one file of a directory (the package's own data included)."""
+    if isinstance(item, Path):
+        return read_catalogue(item, what=_WHAT)[0]
+    text = item.read_text(encoding="utf-8")  # packaged data in a zip archive
+    return catalogue_table(text, source=str(item), what=_WHAT, field="path")
 
 
 def _from_traversable(root: Traversable) -> EntitlementCatalogue:

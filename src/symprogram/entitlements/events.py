@@ -109,12 +109,14 @@ class ReleaseRegistered(DomainEvent):
 
 @attrs.frozen
 class CaseOpened(DomainEvent):
-    """A support case was opened."""
+    """A support case was opened (``release``: the release it is about, ``None``:
+    none named; entries written before it was recorded do not hold it)."""
 
     case_id: str
     product: str
     severity: str
     by: str
+    release: str | None = None
 
 
 @attrs.frozen

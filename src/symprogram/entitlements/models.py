@@ -22,7 +22,7 @@ import itertools
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -134,6 +134,30 @@ def _str_set(value: object, field: str) -> frozenset[str]:
         raise ValidationError(
             f"{field} must be names", field=field, code=f"invalid_{field}"
         ) from None
+
+
+_R = TypeVar("_R")
+
+
+def _records(value: object, cls: type[_R], field: str) -> tuple[_R, ...]:
+    """``value`` as a tuple of ``cls`` objects (a record's list of records).
+
+    Raises:
+        ValidationError: not a collection, or an item that is not a ``cls``
+            (``invalid_<field>``).
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"{field} must be a list, not {type(value).__name__}",
+            field=field,
+            code=f"invalid_{field}",
+        )
+    items = tuple(value)
+    if not all(isinstance(item, cls) for item in items):
+        raise ValidationError(
+            f"{field} must hold {cls.__name__} objects", field=field, code=f"invalid_{field}"
+        )
+    return items
 
 
 def _to_products(value: object) -> frozenset[str]:
@@ -308,7 +332,7 @@ def status_at(changes: tuple[StatusChange, ...], at: datetime) -> AgreementStatu
 
 
 def _changes(value: Iterable[StatusChange]) -> tuple[StatusChange, ...]:
-    return tuple(value)
+    return _records(value, StatusChange, "status_changes")
 
 
 def _ordered_changes(_: Any, __: Any, value: tuple[StatusChange, ...]) -> None:
@@ -472,15 +496,15 @@ class SupportExtension(_Contract):
 
 
 def _agreements(value: Iterable[Agreement]) -> tuple[Agreement, ...]:
-    return tuple(value)
+    return _records(value, Agreement, "agreements")
 
 
 def _grants(value: Iterable[Grant]) -> tuple[Grant, ...]:
-    return tuple(value)
+    return _records(value, Grant, "grants")
 
 
 def _extensions(value: Iterable[SupportExtension]) -> tuple[SupportExtension, ...]:
-    return tuple(value)
+    return _records(value, SupportExtension, "extensions")
 
 
 @attrs.frozen
@@ -581,7 +605,7 @@ def _release_key(name: str) -> str:
 
 
 def _releases(value: Iterable[Release]) -> tuple[Release, ...]:
-    return tuple(sorted(value, key=lambda r: r.release))
+    return tuple(sorted(_records(value, Release, "releases"), key=lambda r: r.release))
 
 
 def _unique_releases(_: Any, __: Any, value: tuple[Release, ...]) -> None:

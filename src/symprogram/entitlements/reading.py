@@ -35,6 +35,7 @@ from symprogram.entitlements.models import (
     Reader,
     TelephoneLine,
 )
+from symprogram.ids import canonical_subject
 
 __all__ = ["Reading"]
 
@@ -214,7 +215,8 @@ class Reading(_Base):
             # the token read before the holdings and the audit (the memo's, if any)
             read_at = self._memo.token() if token is None else token
             with self._store.transaction(readonly=True) as tx:
-                holdings = self._read_holdings(tx, who.customer_id, token=read_at)
+                customer = canonical_subject(who.customer_id)  # as ``_customer`` spells it
+                holdings = self._read_holdings(tx, customer, token=read_at)
         allowed, reasons, hint, _ = rules.access_decision(
             self._catalogue, doc, who, holdings, instant
         )
@@ -258,7 +260,7 @@ class Reading(_Base):
         if who.customer_id is not None:
             token = self._memo.token()  # read before the holdings and the audit
             with self._store.transaction(readonly=True) as tx:
-                holdings = self._read_holdings(tx, who.customer_id, token=token)
+                holdings = self._read_holdings(tx, canonical_subject(who.customer_id), token=token)
         result = []
         for doc in self._catalogue.documents:
             allowed, reasons, hint, _ = rules.access_decision(
@@ -298,7 +300,7 @@ class Reading(_Base):
         token = self._memo.token()  # read before the holdings and the audit
         with self._store.transaction(readonly=True) as tx:
             holdings = self._read_holdings(tx, customer, token=token)
-            return self._coverage(tx, holdings, product, release, instant)
+            return self._coverage(tx, holdings, product, release, instant, token=token)
 
     def telephone_support(
         self,

@@ -24,6 +24,7 @@ from symprogram.entitlements._base import _Base
 from symprogram.entitlements.events import RemoteSessionEnded, RemoteSessionStarted
 from symprogram.entitlements.models import MAX_TEXT, RemoteSession
 from symprogram.entitlements.storage import StoredCases
+from symprogram.ids import canonical_subject
 
 __all__ = ["InMemoryRemoteAccessConsent", "RemoteAccess"]
 
@@ -145,7 +146,7 @@ class InMemoryRemoteAccessConsent:
         self._record(customer_id, terms_version, at, False)
 
     def _record(self, customer_id: str, terms_version: str, at: datetime, given: bool) -> None:
-        check_text(customer_id, "customer_id", limit=MAX_TEXT)
+        customer_id = canonical_subject(check_text(customer_id, "customer_id", limit=MAX_TEXT))
         check_text(terms_version, "terms_version", limit=MAX_TEXT)
         instant = ensure_utc(at)
         with self._lock:
@@ -157,7 +158,7 @@ class InMemoryRemoteAccessConsent:
         """Whether the latest event at or before ``at`` for that version is a consent."""
         instant = ensure_utc(at)
         with self._lock:
-            events = list(self._events.get((customer_id, terms_version), ()))
+            events = list(self._events.get((canonical_subject(customer_id), terms_version), ()))
         state = False
         for when, given in events:
             if when <= instant:

@@ -49,7 +49,8 @@ what a customer's agreements and grants give, ``_rules_languages``
 for languages and telephone support, ``_rules_cases`` for support cases and
 remote sessions, ``_rules_remote`` for remote access as of an instant,
 ``_rules_anchors`` for the stored holdings against the audit, ``_rules_case_anchors``
-for the stored support cases against it); the flows only
+for the stored support cases against it, ``_rules_lifecycle_anchors`` for the stored
+release lifecycles against the products' audit); the flows only
 load state, call these rules and save.
 
 Every decision about a document names the access rule applied in its ``rule``
@@ -75,6 +76,7 @@ from symprogram.entitlements import (
     _rules_cases,
     _rules_holdings,
     _rules_languages,
+    _rules_lifecycle_anchors,
     _rules_remote,
 )
 from symprogram.entitlements._rules_access import *  # noqa: F403
@@ -85,6 +87,7 @@ from symprogram.entitlements._rules_cases import model_or_error
 from symprogram.entitlements._rules_holdings import *  # noqa: F403
 from symprogram.entitlements._rules_holdings import entitlement_reasons
 from symprogram.entitlements._rules_languages import *  # noqa: F403
+from symprogram.entitlements._rules_lifecycle_anchors import *  # noqa: F403
 from symprogram.entitlements._rules_remote import *  # noqa: F403
 from symprogram.entitlements.models import (
     MAX_NOTE,
@@ -123,6 +126,7 @@ __all__ = [
     *_rules_cases.__all__,
     *_rules_holdings.__all__,
     *_rules_languages.__all__,
+    *_rules_lifecycle_anchors.__all__,
     *_rules_remote.__all__,
 ]
 

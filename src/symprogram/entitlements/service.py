@@ -32,9 +32,17 @@ from typing import Any
 
 import attrs
 
-from symprogram._checks import check_instance, check_int, check_port, optional_instance, validator
+from symprogram._checks import (
+    check_instance,
+    check_int,
+    check_port,
+    optional_instance,
+    shown,
+    validator,
+)
 from symprogram._memo import TokenMemo
 from symprogram.clock import Clock
+from symprogram.entitlements._lifecycle_anchors import LifecycleReader
 from symprogram.entitlements.agreements import Agreements
 from symprogram.entitlements.audit import Audit
 from symprogram.entitlements.catalogue import READINGS
@@ -58,7 +66,7 @@ _LIMIT = validator(check_int, minimum=1, maximum=10_000_000)
 def _check_reading(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and (not isinstance(value, str) or value not in READINGS):
         raise ValidationError(
-            f"reading must be one of {', '.join(READINGS)} (or None), not {value!r}",
+            f"reading must be one of {', '.join(READINGS)} (or None), not {shown(value, limit=80)}",
             field=attribute.name,
             code="invalid_reading",
         )
@@ -162,6 +170,7 @@ class EntitlementsService(
         self._consent = remote_access_consent
         self._ledger = Ledger("entitlements", key=ledger_key)
         self._reader = HoldingsReader(limit=settings.cache_limit, ledger=self._ledger)
+        self._lifecycles = LifecycleReader(limit=settings.cache_limit, ledger=self._ledger)
         self._languages = LanguageCache(limit=settings.cache_limit)
         self._memo = TokenMemo(store, limit=settings.memo_limit)
 

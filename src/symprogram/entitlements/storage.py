@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from symprogram._anchors import anchored_entries
 from symprogram._checks import check_found, check_text
 from symprogram.entitlements.models import (
     MAX_TEXT,
@@ -261,21 +262,27 @@ def _anchored_head(ledger: Ledger, tx: Transaction, held: _Held) -> object:
         found = None
     head = None if found is None else found.data
     if held.head is _UNCHECKED or held.head != head:
-        require_holdings_anchored(held.holdings, *audit_entries(ledger, tx, customer_id))
+        said = audit_entries(ledger, tx, customer_id, head=found)
+        require_holdings_anchored(held.holdings, *said)
     return head
 
 
 def audit_entries(
-    ledger: Ledger, tx: Transaction, customer_id: str
+    ledger: Ledger, tx: Transaction, customer_id: str, *, head: Record | bool | None = False
 ) -> tuple[list[tuple[str, dict[str, Any] | None]], list[datetime]]:
     """The ``(kind, data)`` pairs of the customer's audit entries and their instants,
-    oldest first (none for a customer ID no stream can have).
+    oldest first (none for a customer ID no stream can have), only if they end where
+    the audit's stream head says (:func:`~symprogram._anchors.anchored_entries`;
+    ``head``: its record, already loaded in ``tx``, else read here): an audit whose
+    newest entries were deleted vouches for nothing.
 
     Raises:
-        IntegrityError: an entry cannot be read (``ledger_corrupt``).
+        IntegrityError: an entry or the head cannot be read (``ledger_corrupt``,
+            ``ledger_key_unknown``); the entries do not end at the head
+            (``ledger_tampered``).
     """
     try:
-        entries = ledger.entries(tx, customer_id)
+        entries = anchored_entries(ledger, tx, customer_id, head=head)
     except ValidationError:
         return [], []
     return [(e.kind, e.data) for e in entries], [e.at for e in entries]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from symprogram._checks import check_text
+from symprogram._checks import check_found, check_text
 from symprogram._deprecation import deprecated_alias
 from symprogram.entitlements import rules
 from symprogram.entitlements._base import _Base
@@ -126,36 +126,52 @@ class Extensions(_Base):
     ) -> ProductLifecycle:
         """Record (or correct) the support dates of a product release.
 
+        The dates go to the product's stored lifecycle and, as a ``release_registered``
+        entry, to its audit (subject ``product:<name>``); a stored lifecycle that is
+        not as that audit says (edited or deleted) is refused, and nothing is written.
+
         Raises:
             ValidationError: bad names or dates (``invalid_window`` when end of
                 life precedes end of standard support).
+            IntegrityError: the stored lifecycle is not as the product's audit says
+                (``record_corrupt``).
         """
         check_text(product, "product", limit=200)
         now = self._now()
         with self._store.transaction() as tx:
             repo = StoredLifecycles(tx)
+            stored = self._lifecycles.read(tx, product, for_update=True)
             lifecycle = rules.register_release(
-                repo.find(product) or ProductLifecycle(product),
+                stored or ProductLifecycle(product),
                 release,
                 end_of_standard_support=end_of_standard_support,
                 end_of_life=end_of_life,
             )
             saved = repo.save(lifecycle)
-            subject = f"product:{product}"
+            subject = rules.lifecycle_subject(product)
             self._record(
                 tx, ReleaseRegistered(subject, now, release, end_of_standard_support, end_of_life)
             )
         return saved
 
     def get_lifecycle(self, product: str) -> ProductLifecycle:
-        """The releases of ``product``.
+        """The releases of ``product``, only as the ``release_registered`` entries of
+        the product's audit say them (a lifecycle edited, or deleted while its audit
+        registers releases, is refused).
 
         Raises:
             NotFound: nothing registered (``product_not_found``).
+            IntegrityError: the stored lifecycle is not as the product's audit says
+                (``record_corrupt``).
         """
         check_text(product, "product", limit=MAX_TEXT)
         with self._store.transaction(readonly=True) as tx:
-            return StoredLifecycles(tx).get(product)
+            return check_found(
+                self._lifecycles.read(tx, product),
+                f"no releases of {product!r}",
+                field="product",
+                code="product_not_found",
+            )
 
     lifecycle = deprecated_alias("get_lifecycle", old="lifecycle", since="0.2.0")
 
@@ -275,14 +291,18 @@ class Cases(_Base):
             saved = StoredCases(tx).add(case)
             tx.index_delete(CASE_INDEX, case_id)  # a stale entry: the case ID is new
             tx.index_put(CASE_INDEX, case_id, customer)
-            self._record(tx, CaseOpened(customer, now, case_id, product, case.severity.value, by))
+            opened = CaseOpened(
+                customer, now, case_id, case.product, case.severity.value, by, case.release
+            )
+            self._record(tx, opened)
         return saved
 
     def get_case(self, case_id: str) -> SupportCase:
         """The support case ``case_id``.
 
         Answered only when it is the case its customer's audit opened, with the
-        severity, status, escalation level and remote sessions the audit gives it
+        product, release, severity, status, escalation level and remote sessions the
+        audit gives it
         (one read of that audit): a case record written in by hand (with an
         ``entitlements_case_id`` index entry of its own or not), moved to another
         customer, or put back from before a later entry is not answered. The
