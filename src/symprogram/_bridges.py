@@ -157,16 +157,35 @@ class ConsentMarketing:
         standing = self._consent.may_use(subject, purpose, at=when).codes
         evidence = f"account notification preference {category}: {'on' if enabled else 'off'}"
         if enabled:
-            if "granted" in standing:
-                return False
-            self._consent.grant(subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence)
-        elif "granted" in standing:
+            return self._switched_on(subject, purpose, standing, when, evidence)
+        if "granted" in standing:
             self._consent.withdraw(subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence)
         elif _DENIALS.isdisjoint(standing):
             self._consent.opt_out(subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence)
         else:
             return False
         return True
+
+    def _switched_on(
+        self, subject: str, purpose: str, standing: tuple[str, ...], when: datetime, evidence: str
+    ) -> bool:
+        """Record a switch turned on: a grant of ``purpose`` (unless one stands) and, when
+        the subject had opted out of the e-mail channel the switch mails through (an
+        "unsubscribe from all e-mail"), a grant of that channel too, so that the switch
+        the person turned on takes effect. Returns whether anything was recorded."""
+        from symprogram.consent import ContactChannel
+
+        contact = self._consent.may_use(subject, purpose, channel="email", at=when).codes
+        recorded = False
+        if "granted" not in standing:
+            self._consent.grant(subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence)
+            recorded = True
+        if "channel_opted_out" in contact:
+            self._consent.grant(
+                subject, ContactChannel.EMAIL, channel=PREFERENCE_CHANNEL, evidence=evidence
+            )
+            recorded = True
+        return recorded
 
     def stop_contact(self, subject: str, at: datetime) -> int:
         """Opt ``subject`` out of every contact channel (email, postal mail, phone)

@@ -145,3 +145,33 @@ def test_a_closed_account_stays_out_of_every_audience(
     _agree(program, cid, False)
     _agree(program, cid, False, at=closed)
     assert program.verify_all().ok
+
+
+@given(
+    unsubscribed=st.sampled_from(["email_reply", "web_form", "phone"]),
+    category=st.sampled_from(sorted(MARKETING)),
+)
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+def test_a_switch_turned_on_after_an_email_opt_out_takes_effect(
+    make_program: ProgramFactory, unsubscribed: str, category: str
+) -> None:
+    """ "Unsubscribe from all e-mail" (an opt-out of the e-mail channel), then the person
+    turns a switch back on in the account: the switch is on and in effect, may_use and
+    the audience agree (before, nothing was recorded and the switch read off)."""
+    program = make_program("memory")
+    cid, token = _register(program, f"p{next(_EXAMPLES)}@example.com")
+    program.accounts.activate(token)
+    _clock(program).advance(timedelta(minutes=1))
+    program.consent.opt_out(cid, ContactChannel.EMAIL, channel=unsubscribed)
+    _clock(program).advance(timedelta(minutes=1))
+
+    setting = program.accounts.set_notification_preference(cid, category, True)
+
+    assert (True, True) == (setting.chosen, setting.effective)
+    purpose = MARKETING[category]
+    assert program.consent.may_use(cid, purpose, "email").allowed
+    assert cid in set(program.consent.iter_audience(purpose, "email"))

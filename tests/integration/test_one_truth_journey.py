@@ -359,9 +359,12 @@ class OneTruth(RuleBasedStateMachine):
                 self.program.accounts.set_notification_preference(cid, category, enabled)
             return
         setting = self.program.accounts.set_notification_preference(cid, category, enabled)
-        assert (enabled and cid not in self.email_off) == setting.effective
         if enabled:
+            # turned on in the account, the switch takes effect: it lifts an opt-out
+            # of the e-mail channel it mails through
+            self.email_off.discard(cid)
             self.unconfirmed.discard(cid)  # their own grant
+        assert (enabled and cid not in self.email_off) == setting.effective
 
     @rule(cid=candidates)
     def close(self, cid: str) -> None:
