@@ -111,6 +111,10 @@ CHOICE_KINDS = ("use", "sharing", "cookies")
 #: The channel recorded in the consent ledger for choices made on these pages.
 CONSENT_CHANNEL = "web_form"
 
+#: The purposes the program mails: the centre answers for them as a mailer asks
+#: (by e-mail), so an "unsubscribe from all e-mail" shows as not allowed.
+MAILED = ("newsletters", "special_offers")
+
 #: The consent centre's buttons: action -> (consent service method, notice).
 CONSENT_ACTIONS = {
     "grant": ("grant", "You agreed to"),
@@ -513,7 +517,10 @@ def create_app(
         subject = current_candidate()
         if subject is None:
             return redirect(url_for("login_form"))
-        rows = [(p, program.consent.may_use(subject, p.id)) for p in purposes()]
+        rows = [
+            (p, program.consent.may_use(subject, p.id, "email" if p.id in MAILED else None))
+            for p in purposes()
+        ]
         verification = program.consent.verify(subject) if program.consent.history(subject) else None
         return render(
             "consent.html",

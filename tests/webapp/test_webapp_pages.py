@@ -271,6 +271,23 @@ def test_granting_and_withdrawing_in_the_consent_centre(client: Any, program: Pr
     ] == _choices(program, candidate_id)
 
 
+def test_the_consent_centre_shows_an_email_opt_out_as_the_mailer_reads_it(
+    client: Any, program: Program
+) -> None:
+    """After "unsubscribe from all e-mail" (an opt-out of the e-mail channel), the
+    centre shows the mailed purposes not allowed, as the account setting and the
+    mailer's audience say, not "allowed" as the purpose alone would."""
+    from symprogram.consent import ContactChannel
+
+    candidate_id = _register_and_activate(client)
+    program.consent.opt_out(candidate_id, ContactChannel.EMAIL, channel="email_reply")
+
+    page = client.get("/consent").text
+
+    assert 'id="special_offers" data-allowed="no"' in page
+    assert not program.accounts.get_notification_setting(candidate_id, "offers").effective
+
+
 def test_an_unknown_action_is_refused(client: Any, program: Program) -> None:
     """A button the page never shows is a 400; nothing is recorded."""
     candidate_id = _register_and_activate(client)
