@@ -160,3 +160,15 @@ def test_a_model_or_setting_of_a_wrong_shape_is_refused_with_a_code(case: str) -
     with pytest.raises(ValidationError) as info:
         build()
     assert code == info.value.code
+
+
+def test_a_customer_id_is_bounded_by_what_its_audit_stream_can_be_named(env: Env) -> None:
+    """A customer's audit stream is ``entitlements:<id>``: an ID of 242 characters is
+    taken, one of 243 is ``customer_id_too_long`` on the caller's field (it used to pass
+    the check and fail in the store as ``key_too_long`` on field ``key``)."""
+    longest = "C" * 242
+    add_agreement(env.service, longest)
+    with pytest.raises(LimitExceeded) as info:
+        add_agreement(env.service, "C" * 243)
+    assert ("customer_id_too_long", "customer_id") == (info.value.code, info.value.field)
+    assert longest == env.service.get_holdings(longest).customer_id

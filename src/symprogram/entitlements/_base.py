@@ -21,7 +21,7 @@ from symprogram.entitlements import rules
 from symprogram.entitlements._lifecycle_anchors import LifecycleReader
 from symprogram.entitlements._rules_anchors import Instants
 from symprogram.entitlements.models import (
-    MAX_TEXT,
+    MAX_CUSTOMER_ID,
     Agreement,
     CustomerEntitlements,
     EntitlementCatalogue,
@@ -106,7 +106,7 @@ class _Base:
             ValidationError: ``invalid_customer_id``.
             LimitExceeded: ``customer_id_too_long``.
         """
-        return canonical_subject(check_text(customer_id, "customer_id", limit=MAX_TEXT))
+        return canonical_subject(check_text(customer_id, "customer_id", limit=MAX_CUSTOMER_ID))
 
     def _read_holdings(
         self, tx: Transaction, customer_id: str, *, token: object = None

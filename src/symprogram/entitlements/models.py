@@ -80,6 +80,10 @@ __all__ = [
 MAX_TEXT = 255
 """Longest identifier, name or product, in characters."""
 
+MAX_CUSTOMER_ID = MAX_TEXT - len("entitlements:")
+"""Longest customer ID, in characters: its audit stream ``entitlements:<id>`` must fit
+a storage key (:data:`MAX_TEXT`)."""
+
 MAX_NOTE = 2000
 """Longest free-text reason or summary, in characters."""
 

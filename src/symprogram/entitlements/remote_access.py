@@ -22,7 +22,7 @@ from symprogram.decisions import Decision
 from symprogram.entitlements import rules
 from symprogram.entitlements._base import _Base
 from symprogram.entitlements.events import RemoteSessionEnded, RemoteSessionStarted
-from symprogram.entitlements.models import MAX_TEXT, RemoteSession
+from symprogram.entitlements.models import MAX_CUSTOMER_ID, MAX_TEXT, RemoteSession
 from symprogram.entitlements.storage import StoredCases
 from symprogram.ids import canonical_subject
 
@@ -146,7 +146,9 @@ class InMemoryRemoteAccessConsent:
         self._record(customer_id, terms_version, at, False)
 
     def _record(self, customer_id: str, terms_version: str, at: datetime, given: bool) -> None:
-        customer_id = canonical_subject(check_text(customer_id, "customer_id", limit=MAX_TEXT))
+        customer_id = canonical_subject(
+            check_text(customer_id, "customer_id", limit=MAX_CUSTOMER_ID)
+        )
         check_text(terms_version, "terms_version", limit=MAX_TEXT)
         instant = ensure_utc(at)
         with self._lock:
