@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import Invoke, active_candidate, assert_one_line_error, parsed, register
+from cli_helpers import NOW, Invoke, active_candidate, assert_one_line_error, parsed, register
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
@@ -177,6 +177,29 @@ def test_show_by_id_and_by_email(run: Invoke) -> None:
     assert by_id == by_email
     assert ("active", True) == (by_id["status"], by_id["terms_status"]["allowed"])
     assert "ada@example.com" == by_id["contact"]["email"]
+
+
+def test_show_reads_the_marketing_switches_from_consent(run: Invoke, db: Path) -> None:
+    """`candidates show --json` gives the newsletters switch as the consent ledger holds
+    it (one truth per choice): after an unsubscribe reply recorded in consent, not the
+    copy the candidate record keeps."""
+    from datetime import datetime
+
+    from symprogram import FixedClock, Program
+    from symprogram.consent import ContactChannel
+
+    cid = active_candidate(run)
+    clock = FixedClock(datetime.fromisoformat(NOW))
+    with Program.open(f"sqlite:///{db}", clock=clock) as program:
+        program.accounts.set_notification_preference(cid, "newsletters", True)
+        program.consent.opt_out(cid, "newsletters", channel="email_reply")
+        program.consent.opt_out(cid, ContactChannel.EMAIL, channel="email_reply")
+
+    shown = parsed(run("candidates", "show", cid, "--json"))
+
+    assert "newsletters" not in shown["preferences"]["enabled"]
+    newsletters = [s for s in shown["notification_settings"] if s["category"] == "newsletters"]
+    assert [(False, False)] == [(s["chosen"], s["effective"]) for s in newsletters]
 
 
 @pytest.mark.parametrize(

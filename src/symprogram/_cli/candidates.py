@@ -137,6 +137,19 @@ def candidates_show(state: State, who: str, as_json: bool) -> None:
     terms_status = accounts.terms_status(candidate.candidate_id)
     c = candidate.contact
     data = jsonable(candidate)
+    # the switches as the consent ledger holds them (the one truth of a marketing
+    # choice), not the copy the candidate record keeps
+    settings = accounts.get_notification_settings(candidate.candidate_id)
+    data["preferences"] = {"enabled": sorted(str(s.category) for s in settings if s.chosen)}
+    data["notification_settings"] = [
+        {
+            "category": str(s.category),
+            "chosen": s.chosen,
+            "effective": s.effective,
+            "reason": s.reason,
+        }
+        for s in settings
+    ]
     data["terms_status"] = decision_data(terms_status)
     emit(
         as_json,

@@ -308,10 +308,14 @@ def _categories(value: object) -> frozenset[NotificationCategory]:
 
 @attrs.frozen
 class NotificationPreferences:
-    """The categories a candidate chose to receive.
+    """The categories a candidate chose to receive, as the candidate record keeps them.
 
-    Program notices are always in ``enabled``. Newsletters and offers are off
-    until chosen, and even then only sent while the consent context allows it.
+    Program notices are always in ``enabled``. For newsletters and offers the
+    consent ledger holds the one truth of the choice (one truth per choice): a
+    choice made on the consent side (an unsubscribe reply, a grant on a form) is
+    not copied here, so read them with
+    :meth:`~symprogram.accounts.AccountsService.get_notification_setting`, never
+    from this copy.
 
     Attributes:
         enabled: the chosen categories.
