@@ -201,13 +201,18 @@ def _check_covered(walk: _Walk, covered: StreamHead) -> None:
 
 
 def said_at_head(
-    ledger: Ledger, tx: Transaction, subject: str, after: int
+    ledger: Ledger,
+    tx: Transaction,
+    subject: str,
+    after: int,
+    instants: list[datetime] | None = None,
 ) -> tuple[tuple[str, dict[str, Any] | None], ...]:
     """The ``(kind, data)`` of ``subject``'s entries after ``after``, oldest first, if
     they end where the stream head says (:meth:`Ledger.said_entries
     <symprogram.ledger.Ledger.said_entries>`): the head is read first (one point
     read), then the entries, each for its kind, data and hash only, then compared
-    (:func:`require_at_head`).
+    (:func:`require_at_head`). With ``instants``, each entry's instant is appended to
+    it, in the same order.
 
     Raises:
         IntegrityError: an entry or the head cannot be read (``ledger_corrupt``,
@@ -224,7 +229,9 @@ def said_at_head(
             kind, data, chain = raw["kind"], raw["data"], raw["hash"]
             if not isinstance(kind, str) or not (data is None or isinstance(data, dict)):
                 raise TypeError("not an entry")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            if instants is not None:
+                instants.append(ensure_utc(datetime.fromisoformat(raw["at"])))
+        except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
             raise _unreadable_entry(subject, last) from exc
         said.append((kind, data))
     require_at_head(ledger, tx, subject, head, after=after, read=len(said), last=last, chain=chain)

@@ -484,6 +484,21 @@ class Ledger:
 
         return said_at_head(self, tx, subject, after)
 
+    def said_entries_at(
+        self, tx: Transaction, subject: str
+    ) -> tuple[tuple[tuple[str, dict[str, Any] | None], ...], tuple[datetime, ...]]:
+        """:meth:`said_entries` of every entry, and each entry's instant, in the same
+        order (what a rule comparing recorded instants replays).
+
+        Raises:
+            IntegrityError: as :meth:`said_entries`.
+        """
+        from symprogram._ledger_verify import said_at_head
+
+        instants: list[datetime] = []
+        said = said_at_head(self, tx, subject, 0, instants)
+        return said, tuple(instants)
+
     def _parse(self, subject: str, position: int, text: str) -> LedgerEntry:
         try:
             raw = json_value(text)

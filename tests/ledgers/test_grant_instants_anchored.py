@@ -19,6 +19,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_rows import LedgerRows
@@ -112,6 +113,27 @@ def test_a_revocation_moved_later_is_reported(make_program: ProgramFactory) -> N
     assert ["active"] == [str(h.status) for h in program.awards.awards_of(cid)]
     assert {f"grants[{grant_id}].revoked_at"} == _reported(program, cid)
     assert not program.verify_all().ok
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=HEALTH)
+@given(field=st.sampled_from(sorted(EDITS)), days=st.integers(min_value=1, max_value=20))
+def test_a_grant_instant_edited_is_refused_by_the_decisions(
+    make_program: ProgramFactory, field: str, days: int
+) -> None:
+    """The decisions compare the instants too, not only ``verify``: with any recorded
+    instant of a grant edited (a revocation moved later answers active), ``evaluate``
+    and ``publish`` refuse the record (``record_corrupt``) and nothing is shown to a
+    third party."""
+    from symprogram.errors import IntegrityError
+
+    program = make_program("memory", ledger_key=KEY)
+    cid = _renewed_twice_and_revoked(program)
+    _edit_grant(program, cid, field, days)
+    with pytest.raises(IntegrityError) as evaluated:
+        program.awards.evaluate(cid)
+    with pytest.raises(IntegrityError) as published:
+        program.awards.publish(cid, [AWARD], "recruiter@example.org")
+    assert ("record_corrupt", "record_corrupt") == (evaluated.value.code, published.value.code)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=HEALTH)

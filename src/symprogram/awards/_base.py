@@ -174,8 +174,8 @@ class FlowBase(DeliversAfterCommit):
         Raises:
             IntegrityError: ``record_corrupt``.
         """
-        said = self._history.ledger.said_entries(tx, state.candidate_id)
-        return rules.require_awards_anchored(state, said)
+        said, instants = self._history.ledger.said_entries_at(tx, state.candidate_id)
+        return rules.require_awards_anchored(state, said, instants)
 
     @contextmanager
     def _changing(

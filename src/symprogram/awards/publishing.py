@@ -220,9 +220,10 @@ class Publishing(FlowBase):
         state = self._locked(tx, found.candidate_id)
         disclosure = self._repo.disclosure(tx, found.disclosure_id)
         rules.require_listed(disclosure, state)
-        said = self._history.ledger.said_entries(tx, disclosure.candidate_id)
+        said, instants = self._history.ledger.said_entries_at(tx, disclosure.candidate_id)
         rules.require_disclosure_anchored(disclosure, said)
-        rules.require_awards_anchored(state, said)  # the awards shown are as recorded
+        # the awards shown are as recorded, their instants too
+        rules.require_awards_anchored(state, said, instants)
         if recipient is not None and not rules.recipient_matches(
             disclosure, recipient, self.settings.salt
         ):
