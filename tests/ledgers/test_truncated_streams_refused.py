@@ -243,3 +243,25 @@ def test_a_consent_ledger_whose_erasure_was_deleted_serves_no_file(
             with pytest.raises(SymprogramError) as raised:
                 read()
             _truncated(raised)
+
+
+def test_a_consent_answer_about_the_past_is_not_replayed_from_a_truncated_ledger(
+    make_program: ProgramFactory, tmp_path: Path
+) -> None:
+    """The newest consent entry deleted, projection and head left as they were: the
+    answer now still reads the projection, but an answer as of an earlier instant,
+    which replays the ledger, refuses the stream (``ledger_tampered``) instead of
+    replaying what is left."""
+    from datetime import timedelta
+
+    path = db_path(tmp_path)
+    with make_program("sqlite", ledger_key=KEY) as program:
+        program.consent.grant("s1", "newsletters", channel="web_form")
+        earlier = program.clock.now()
+        program.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+        program.consent.withdraw("s1", "newsletters", channel="web_form")
+    _delete_newest(path, "consent:s1")
+    with make_program("sqlite", ledger_key=KEY) as program:
+        with pytest.raises(SymprogramError) as raised:
+            program.consent.may_use("s1", "newsletters", at=earlier)
+        _truncated(raised)

@@ -34,6 +34,7 @@ from typing import Any
 
 import attrs
 
+from symprogram._anchors import anchored_entries
 from symprogram.consent import rules
 from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState
 from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND, STATE_KIND
@@ -221,14 +222,22 @@ class Projections:
     def as_of(
         self, tx: Transaction, state: ConsentState | None, instant: datetime
     ) -> ConsentState | None:
-        """``state`` as of ``instant``: replayed from the ledger when it has later records."""
+        """``state`` as of ``instant``: replayed from the ledger when it has later records,
+        only from entries that end where the stream head says (an anchored read: a
+        deleted entry is ``ledger_tampered``, never an answer about the past).
+
+        Raises:
+            IntegrityError: ``ledger_tampered``, ``ledger_corrupt``, ``ledger_key_unknown``.
+        """
         if (
             state is not None
             and state.erased_at is None
             and state.last_at is not None
             and state.last_at > instant
         ):
-            return rules.replay(state.subject, self.entries(tx, state.subject), until=instant)
+            entries = anchored_entries(self._ledger, tx, state.subject)
+            said = ((e.kind, e.data, e.at, e.position) for e in entries)
+            return rules.replay(state.subject, said, until=instant)
         return state
 
     def state_at(
