@@ -208,6 +208,7 @@ def test_guesses_at_once_from_threads_check_at_most_the_limit(
     _checked_at_most_the_limit(program, answers)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", *SERVER_ENV])
 def test_guesses_at_once_from_processes_check_at_most_the_limit(
     backend: str, make_program: ProgramFactory
