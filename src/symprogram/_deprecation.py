@@ -143,6 +143,29 @@ def module_getattr(
     return __getattr__
 
 
+def retired_getattr(
+    module: str, retired: Mapping[str, tuple[Callable[..., Any], str]], *, since: str
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` serving retired functions with a warning: each old name
+    maps to the function still served and what to use instead.
+
+    Args:
+        module: the module's ``__name__``.
+        retired: old name -> (the function served, what to use instead).
+        since: the release that deprecated the old names.
+    """
+
+    def __getattr__(name: str) -> Any:
+        try:
+            function, instead = retired[name]
+        except KeyError:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}") from None
+        warn_deprecated(f"{module}.{name}()", instead, since)
+        return function
+
+    return __getattr__
+
+
 _MISSING: Any = object()
 
 

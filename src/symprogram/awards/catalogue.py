@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from symprogram._catalogue_files import catalogue_table, read_catalogue
-from symprogram._deprecation import warn_deprecated
+from symprogram._deprecation import retired_getattr
 from symprogram.awards._models_catalogue import (
     AllOf,
     AnyOf,
@@ -201,18 +201,6 @@ def from_toml(text: str, *, source: str = "<string>") -> AwardCatalogue:
             (``empty_catalogue``), or a bad entry.
     """
     return _from_mapping(catalogue_table(text, source=source, what="award catalogue"))
-
-
-def __getattr__(name: str) -> Any:
-    """The deprecated ``from_mapping`` (a loader besides the three), served with a warning."""
-    if name == "from_mapping":
-        warn_deprecated(
-            "symprogram.awards.catalogue.from_mapping()",
-            "AwardCatalogue.from_toml() / AwardCatalogue.load()",
-            "0.2.0",
-        )
-        return _from_mapping
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _from_mapping(raw: Mapping[str, Any]) -> AwardCatalogue:
@@ -406,3 +394,11 @@ def _parse_node(raw: Any, field: str) -> Requirement:
         )
     exams = _strings(raw["from_exams"], f"{field}.from_exams") if "from_exams" in raw else None
     return MinimumCredits(credits, exams, label)
+
+
+# the deprecated ``from_mapping`` (a loader besides the three), served with a warning
+__getattr__ = retired_getattr(
+    __name__,
+    {"from_mapping": (_from_mapping, "AwardCatalogue.from_toml() / .load()")},
+    since="0.2.0",
+)

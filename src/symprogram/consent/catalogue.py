@@ -28,24 +28,12 @@ import cattrs
 
 from symprogram._catalogue_files import catalogue_table, read_catalogue
 from symprogram._checks import check_enum
-from symprogram._deprecation import positional_keyword, warn_deprecated
+from symprogram._deprecation import positional_keyword, retired_getattr
 from symprogram.consent.models import LegalBasis, Policy, PolicyCatalogue, PolicyReading
 from symprogram.errors import CatalogueError, SymprogramError, ValidationError
 from symprogram.serialization import make_converter
 
 __all__ = ["PolicyCatalogue", "default", "from_toml", "load"]
-
-
-def __getattr__(name: str) -> Any:
-    """Deprecated module-level loaders (``policy_from_mapping``), served with a warning."""
-    if name == "policy_from_mapping":
-        warn_deprecated(
-            "symprogram.consent.catalogue.policy_from_mapping()",
-            "PolicyCatalogue.from_toml() / PolicyCatalogue.load()",
-            "0.2",
-        )
-        return _policy_from_mapping
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _CONVERTER = make_converter()
@@ -208,3 +196,11 @@ def _from_table(raw: dict[str, Any], source: str) -> PolicyCatalogue:
             for i, item in enumerate(items)
         )
     return PolicyCatalogue([_policy_from_mapping(raw, source=source)])
+
+
+# the deprecated module-level loader (``policy_from_mapping``), served with a warning
+__getattr__ = retired_getattr(
+    __name__,
+    {"policy_from_mapping": (_policy_from_mapping, "PolicyCatalogue.from_toml() / .load()")},
+    since="0.2",
+)
