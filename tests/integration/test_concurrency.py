@@ -390,10 +390,10 @@ def test_a_preference_racing_a_consent_write_raises_no_tamper_alarm(
     original = Projections.check
     pending = [lambda: other.consent.grant(cid, "research", channel="web_form")]
 
-    def racing(self: Projections, tx: Any, state: Any) -> Any:
+    def racing(self: Projections, tx: Any, state: Any, *more: Any) -> Any:
         if pending and state is not None and state.subject == cid:
             pending.pop()()  # committed by another connection, right now
-        return original(self, tx, state)
+        return original(self, tx, state, *more)
 
     monkeypatch.setattr(Projections, "check", racing)
     setting = program.accounts.set_notification_preference(cid, "newsletters", False)
