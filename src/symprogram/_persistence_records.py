@@ -20,6 +20,7 @@ from symprogram.errors import (
 __all__ = [
     "MAX_KEY_LENGTH",
     "MAX_STORED_INT",
+    "WRITE_METHODS",
     "Record",
     "check_key",
     "check_position",
@@ -126,6 +127,22 @@ class _Writes(threading.local):
 
 
 _writes = _Writes()
+
+
+WRITE_METHODS = frozenset(
+    {
+        "save",
+        "delete",
+        "index_put",
+        "index_delete",
+        "append",
+        "rewrite",
+        "save_many",
+        "index_put_many",
+        "append_many",
+    }
+)
+"""The methods of a unit of work (the port's, the batch ones included) that write."""
 
 
 def writes_in_thread() -> int:

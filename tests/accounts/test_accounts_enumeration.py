@@ -21,6 +21,7 @@ import pytest
 
 from _programs import PROBER, ProgramFactory, record_report, register_form
 from symprogram import Program
+from symprogram._persistence_records import WRITE_METHODS
 from symprogram.accounts import AccountsService, BulkCandidate, ScryptHasher
 from symprogram.errors import Conflict, PermissionDenied, SymprogramError
 from symprogram.notify import Outbox
@@ -30,18 +31,8 @@ PASSWORD = "correct horse battery staple"
 WRONG = "not the password at all"
 BACKENDS = ("memory", "sqlite")
 
-#: The write methods of a transaction (the batch ones included) and what names the kind.
-WRITES = (
-    "save",
-    "delete",
-    "index_put",
-    "index_delete",
-    "append",
-    "rewrite",
-    "save_many",
-    "index_put_many",
-    "append_many",
-)
+#: The write methods of a transaction (the batch ones included).
+WRITES = WRITE_METHODS
 
 
 def _kind(method: str, args: tuple[Any, ...]) -> str:

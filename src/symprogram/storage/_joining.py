@@ -17,26 +17,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from symprogram._persistence_records import check_writable
+from symprogram._persistence_records import WRITE_METHODS, check_writable
 from symprogram.persistence import Store, Transaction
 from symprogram.storage._base import CommitHooks, Unit, Units
 
 __all__ = ["JoiningStore", "joining"]
-
-_WRITES = frozenset(
-    {
-        "save",
-        "delete",
-        "index_put",
-        "index_delete",
-        "append",
-        "rewrite",
-        "save_many",
-        "index_put_many",
-        "append_many",
-    }
-)
-"""The port's methods that write (counted, so that a failed joined block dooms)."""
 
 
 class _Joined:
@@ -51,7 +36,7 @@ class _Joined:
 
     def __getattr__(self, name: str) -> Any:
         found = getattr(self._tx, name)
-        if name not in _WRITES:
+        if name not in WRITE_METHODS:  # writes are counted: a failed joined block dooms
             return found
 
         def write(*args: Any, **kwargs: Any) -> Any:
