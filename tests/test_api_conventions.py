@@ -2,7 +2,8 @@
 
 Collections come back as tuples, never lists; a stream (an iterator, a generator)
 is named ``iter_*``. Every public method of the program, its services, the account
-history, the ledger registry, the outbox and the catalogues is inspected; a
+history, the ledger registry, the outbox, the catalogues and the kernel's repository is
+inspected; a
 deprecated old name (a ``deprecated_alias``, or a method documented "Deprecated
 since") keeps answering what it always answered and is left out.
 """
@@ -25,6 +26,7 @@ from symprogram.entitlements import EntitlementCatalogue, EntitlementsService
 from symprogram.history import AccountHistory
 from symprogram.ledger import LedgerRegistry
 from symprogram.outbox import MessageOutbox
+from symprogram.persistence import Repository
 
 PUBLIC = (
     Program,
@@ -40,6 +42,7 @@ PUBLIC = (
     AwardCatalogue,
     EntitlementCatalogue,
     PolicyCatalogue,
+    Repository,
 )
 
 KEPT = {
@@ -119,7 +122,9 @@ def test_the_rule_is_checked_on_every_service() -> None:
         "AccountHistory.iter_subjects",
         "AccountHistory.iter_history",
         "AccountHistory.history",
+        "Repository.iter_all",
     } <= names
+    assert "Repository.iterate" not in names
     assert "AccountHistory.read" not in names
     assert set(KEPT) <= names
 

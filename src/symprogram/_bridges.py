@@ -277,7 +277,9 @@ class ConsentRemoteAccess:
     service asks about the version of the Remote Access Standard Terms in force
     at each instant, so a grant for an older version stops counting once a newer
     version comes into force; :meth:`~symprogram.Program.consent_to_remote_access`
-    records a grant for the version in force at its instant.
+    records a grant for the version in force at its instant. The grant is kept
+    under the customer's consent subject, :func:`symprogram.consent.subject_for`
+    (the customer ID itself, or a digest of an ID the ledger cannot key).
     """
 
     def __init__(self, consent: ConsentService) -> None:
@@ -285,8 +287,11 @@ class ConsentRemoteAccess:
 
     def has_consented(self, customer_id: str, terms_version: str, at: datetime) -> bool:
         """Whether ``customer_id`` expressly consented to ``terms_version``, as of ``at``."""
+        from symprogram.consent import subject_for
+
         try:
-            evidence = self._consent.granted_evidence(customer_id, REMOTE_ACCESS_PURPOSE, at)
+            subject = subject_for(customer_id)
+            evidence = self._consent.granted_evidence(subject, REMOTE_ACCESS_PURPOSE, at)
         except (ValidationError, NotFound):
             return False
         return evidence == remote_access_evidence(terms_version)

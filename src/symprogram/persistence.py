@@ -37,6 +37,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 import attrs
 import cattrs
 
+from symprogram._deprecation import deprecated_alias
 from symprogram._persistence_batches import (
     AppendItem,
     CheckedItems,
@@ -545,7 +546,7 @@ class Repository(Generic[T]):
         """Delete the aggregate at its ``version``."""
         self.tx.delete(self.kind, self._key(obj), obj.version)  # type: ignore[attr-defined]
 
-    def iterate(self, *, prefix: str = "", batch: int = 500) -> Iterator[T]:
+    def iter_all(self, *, prefix: str = "", batch: int = 500) -> Iterator[T]:
         """Yield every aggregate whose key starts with ``prefix``, in key order, in batches."""
         after: str | None = None
         while True:
@@ -555,6 +556,8 @@ class Repository(Generic[T]):
             if len(records) < batch:
                 return
             after = records[-1].key
+
+    iterate = deprecated_alias("iter_all", old="iterate", since="0.2")
 
 
 _CONVERTER = make_converter()

@@ -25,13 +25,14 @@ from symprogram._bridges import (
     candidate_anchors,
     score_report_checks,
 )
-from symprogram._checks import check_port
+from symprogram._checks import check_port, check_text
 from symprogram._closing import Closing
 from symprogram._verifications import failed_verifications
 from symprogram.clock import Clock, SystemClock, ensure_utc
 from symprogram.errors import IntegrityError, NotFound, ValidationError
 from symprogram.events import DomainEvent, EventFilter, EventHandler, Subscriptions
 from symprogram.history import AccountHistory
+from symprogram.ids import canonical_subject
 from symprogram.ledger import Ledger, LedgerRegistry, Problem, Verification, _checked_digest
 from symprogram.ledger_keys import LedgerKeys, as_ledger_keys
 from symprogram.notify import Notifier, Outbox
@@ -618,7 +619,12 @@ class Program(Closing):
         :meth:`~symprogram.entitlements.EntitlementsService.may_start_remote_session`).
         A customer ID that reads as a candidate ID is that ID in its display form
         (:func:`symprogram.ids.canonical_subject`), in consent as in entitlements, so
-        every spelling of it is the one person :meth:`erase_person` erases.
+        every spelling of it is the one person :meth:`erase_person` erases. The
+        consent is kept under the customer's consent subject,
+        :func:`symprogram.consent.subject_for`: the customer ID itself, or, for an ID
+        the consent ledger cannot key (``"Acme, Inc."``, accents, over 128
+        characters), the pseudonymous ``sha256:<digest>`` of it; withdraw it under
+        the returned record's ``subject``.
 
         Raises:
             ValidationError: a bad customer ID, channel or instant.
@@ -627,7 +633,10 @@ class Program(Closing):
                 ``at`` (``remote_access_terms_not_in_force``).
         """
         from symprogram._bridges import REMOTE_ACCESS_PURPOSE, remote_access_evidence
+        from symprogram.consent import subject_for
+        from symprogram.entitlements.models import MAX_CUSTOMER_ID
 
+        customer = canonical_subject(check_text(customer_id, "customer_id", limit=MAX_CUSTOMER_ID))
         terms = self.entitlements.catalogue.remote_access
         if terms is None:
             raise NotFound(
@@ -643,7 +652,7 @@ class Program(Closing):
                 code="remote_access_terms_not_in_force",
             )
         return self.consent.grant(
-            customer_id,
+            subject_for(customer),
             REMOTE_ACCESS_PURPOSE,
             channel=channel,
             evidence=remote_access_evidence(version.version),

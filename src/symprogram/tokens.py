@@ -781,7 +781,7 @@ class Tokens:
             )
         repo = self._tokens(tx)
         doomed = []
-        for record in repo.iterate():
+        for record in repo.iter_all():
             if record.expires_at < before:
                 doomed.append(record)
                 if len(doomed) >= limit:

@@ -41,7 +41,7 @@ def _records(program: Program) -> dict[str, int]:
     """Per kind: how many records the receipts left (tokens of the receipts' purpose)."""
     with program.store.transaction(readonly=True) as tx:
         acceptances = tx.scan(ACCEPTANCE_KIND, limit=100_000)
-        tokens = Repository(tx, TOKEN_KIND, TokenRecord, key=lambda r: r.digest).iterate()
+        tokens = Repository(tx, TOKEN_KIND, TokenRecord, key=lambda r: r.digest).iter_all()
         generations = tx.scan(GENERATION_KIND, prefix=f"{PURPOSE}:", limit=100_000)
         return {
             ACCEPTANCE_KIND: len(acceptances),
@@ -92,7 +92,7 @@ def test_an_acceptance_bound_to_an_account_is_kept(
 def _bound(program: Program) -> set[str]:
     with program.store.transaction(readonly=True) as tx:
         repo = Repository(tx, ACCEPTANCE_KIND, TermsAcceptance, key=lambda a: a.acceptance_id)
-        return {a.acceptance_id for a in repo.iterate() if a.candidate_id is not None}
+        return {a.acceptance_id for a in repo.iter_all() if a.candidate_id is not None}
 
 
 def test_a_receipt_is_usable_for_its_lifetime_and_then_refused_as_expired(

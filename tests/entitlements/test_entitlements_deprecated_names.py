@@ -101,3 +101,19 @@ def test_names_moved_out_of_ports(name: str, now: object) -> None:
     with pytest.deprecated_call():
         old = getattr(ports, name)
     assert now is old
+
+
+def test_find_document_is_require_document() -> None:
+    """rules.find_document warns (a ``find_`` would answer None) and answers as
+    rules.require_document, refusals included."""
+    from symprogram.entitlements import rules
+    from symprogram.errors import NotFound
+
+    catalogue = EntitlementCatalogue.default()
+    document = next(iter(catalogue.documents))
+    with pytest.deprecated_call():
+        old = rules.find_document(catalogue, document.id)
+    assert rules.require_document(catalogue, document.id) == old
+    with pytest.deprecated_call(), pytest.raises(NotFound) as caught:
+        rules.find_document(catalogue, "no-such-document")
+    assert caught.value.code == "document_not_found"

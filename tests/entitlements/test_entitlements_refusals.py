@@ -58,8 +58,8 @@ def holdings() -> CustomerEntitlements:
 @pytest.mark.parametrize(
     ("refuse", "error", "code"),
     [
-        (lambda: rules.find_document(CATALOGUE, "nope"), NotFound, "document_not_found"),
-        (lambda: rules.find_document(CATALOGUE, 7), NotFound, "document_not_found"),
+        (lambda: rules.require_document(CATALOGUE, "nope"), NotFound, "document_not_found"),
+        (lambda: rules.require_document(CATALOGUE, 7), NotFound, "document_not_found"),
         (lambda: rules.reader_of("C-1"), ValidationError, "invalid_reader"),
         (lambda: rules.held_agreement(holdings(), "A-2"), NotFound, "agreement_not_found"),
         (lambda: rules.held_grant(holdings(), "grant-1"), NotFound, "grant_not_found"),

@@ -118,3 +118,26 @@ def test_history_iter_and_subjects_warn_and_stream_as_the_iter_names() -> None:
     with pytest.warns(DeprecationWarning, match=r"AccountHistory\.iter_subjects\(\)"):
         subjects = list(history.subjects(batch=1))
     assert ["A", "B"] == subjects == list(history.iter_subjects(batch=1))
+
+
+def test_repository_iterate_is_iter_all() -> None:
+    """Repository.iterate warns and yields what Repository.iter_all yields (a stream is
+    named ``iter_*``)."""
+    import attrs
+
+    from symprogram.persistence import Repository
+
+    @attrs.frozen
+    class Thing:
+        key: str
+        version: int = 0
+
+    store = MemoryStore()
+    with store.transaction() as tx:
+        repo = Repository(tx, "thing", Thing, key=lambda t: t.key)
+        for key in ("b", "a", "c"):
+            repo.add(Thing(key))
+        with pytest.warns(DeprecationWarning, match=r"Repository\.iter_all\(\)"):
+            old = list(repo.iterate(batch=2))
+        assert old == list(repo.iter_all(batch=2))
+        assert [t.key for t in old] == ["a", "b", "c"]

@@ -225,7 +225,7 @@ def test_repository_adds_saves_and_detects_stale_versions(backend: str, tmp_path
         with pytest.raises(ConcurrencyError):
             repo.save(added)
         assert saved == repo.get("s1")
-        assert [saved] == list(repo.iterate(batch=1))
+        assert [saved] == list(repo.iter_all(batch=1))
         with pytest.raises(NotFound) as missing:
             repo.get("nope")
         assert "sample_not_found" == missing.value.code

@@ -119,7 +119,7 @@ class Contact(FlowBase):
         (exactly those :meth:`contact_review` denies)."""
         now = self._now()
         period = self.settings.contact_review_period
-        every: list[Candidate] = self._read(lambda s: list(s.candidates.iterate()))
+        every: list[Candidate] = self._read(lambda s: list(s.candidates.iter_candidates()))
         for candidate in every:
             if not rules.account_contact_review(candidate, now, period):
                 yield candidate.candidate_id

@@ -327,7 +327,7 @@ class CandidateRepository(Aggregates[Candidate], Protocol):
         """Point the e-mail index from ``old_email`` to ``new_email`` for ``candidate``."""
         ...
 
-    def iterate(self) -> Iterator[Candidate]:
+    def iter_candidates(self) -> Iterator[Candidate]:
         """Yield every candidate in key order."""
         ...
 

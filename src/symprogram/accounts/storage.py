@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 
 import attrs
 
+from symprogram._deprecation import deprecated_alias
 from symprogram.accounts import _text
 from symprogram.accounts.models import Candidate, Incident, ScoreReport, TermsAcceptance
 from symprogram.accounts.ports import (
@@ -207,9 +208,11 @@ class _Candidates:
         if _text.email_key(old_email) != _text.email_key(new_email):
             self._tx.index_delete(EMAIL_INDEX, _text.email_key(old_email))
 
-    def iterate(self) -> Iterator[Candidate]:
+    def iter_candidates(self) -> Iterator[Candidate]:
         """Every candidate, in key order (stand-in slots, keyed ``~``, left out)."""
-        return (c for c in self._repo.iterate() if not c.candidate_id.startswith("~"))
+        return (c for c in self._repo.iter_all() if not c.candidate_id.startswith("~"))
+
+    iterate = deprecated_alias("iter_candidates", old="iterate", since="0.2")
 
     def release_email(self, candidate_id: str, email: str) -> bool:
         """Drop ``email`` from the index if it points at ``candidate_id``; return whether it did."""
@@ -449,7 +452,7 @@ class _ReportAddresses:
         return bool(marker)
 
     def _index_all(self) -> None:
-        for report in self._reports.iterate():
+        for report in self._reports.iter_all():
             if report.registration_number.startswith("~"):
                 continue  # a stand-in slot
             if self._repo.find(self._key(report)) is None:

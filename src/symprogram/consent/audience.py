@@ -294,7 +294,7 @@ class AudienceIndex:
         A store with no projection yet needs no index build: the entries are
         written with every projection from now on. A store holding projections
         without the marker was written before the index existed;
-        :meth:`granted_pages` builds it the first time it needs it.
+        :meth:`iter_granted` builds it the first time it needs it.
         """
         if tx.load(META_KIND, AUDIENCE_MARKER) is not None:
             self.known = True
@@ -436,7 +436,7 @@ class AudienceIndex:
         return not rules.seal_wrong(self._projections.keys, current.key, current.data)
 
     # -- reading -----------------------------------------------------------------
-    def granted_pages(
+    def iter_granted(
         self,
         size: int,
         allowed: Keep,

@@ -20,6 +20,7 @@ Vocabulary:
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 from datetime import datetime
 from typing import Any
@@ -111,6 +112,7 @@ __all__ = [
     "TrustProgram",
     "channel_topic",
     "check_subject",
+    "subject_for",
 ]
 
 RECEIPT_FORMAT = "symprogram-consent-receipt/1"
@@ -201,6 +203,49 @@ def check_subject(value: object, field: str = "subject") -> str:
         )
     checked = check_text(value, field, limit=MAX_SUBJECT_LENGTH, codes=_SUBJECT_CODES)
     return canonical_subject(checked)
+
+
+DERIVED_SUBJECT_PREFIX = "sha256:"
+"""The prefix of a subject :func:`subject_for` derives from an identifier."""
+
+
+def subject_for(identifier: object) -> str:
+    """The consent subject of an identifier from elsewhere (an entitlements customer ID).
+
+    An identifier that is a subject (:func:`check_subject`) is that subject. Any other
+    text (``"Acme, Inc."``, ``"Müller GmbH"``, an ID longer than 128 characters) stands
+    for the pseudonymous subject ``sha256:<hex digest of its UTF-8>``, so that a
+    customer whose ID the consent ledger cannot key can still give and withdraw
+    consent; an identifier that itself starts with ``sha256:`` is digested too, so
+    no identifier can name another's derived subject.
+
+    Raises:
+        ValidationError: not a string, or text with a lone surrogate (``invalid_subject``).
+
+    Example:
+        >>> subject_for("cust-42")
+        'cust-42'
+        >>> subject_for("Acme, Inc.")[:15]
+        'sha256:c40fac9c'
+    """
+    if not isinstance(identifier, str) or not identifier:
+        raise ValidationError(
+            "an identifier must be non-empty text", field="subject", code="invalid_subject"
+        )
+    if not identifier.startswith(DERIVED_SUBJECT_PREFIX):
+        try:
+            return check_subject(identifier)
+        except ValidationError:
+            pass
+    try:
+        data = identifier.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "an identifier must be text without lone surrogates",
+            field="subject",
+            code="invalid_subject",
+        ) from None
+    return DERIVED_SUBJECT_PREFIX + hashlib.sha256(data).hexdigest()
 
 
 def _opt_utc(value: object) -> datetime | None:

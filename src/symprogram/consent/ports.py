@@ -70,7 +70,7 @@ class Aggregates(persistence.Aggregates[T], Protocol[T]):
         """Delete the aggregate at its version."""
         ...
 
-    def iterate(self, *, prefix: str = "", batch: int = 500) -> Iterator[T]:
+    def iter_all(self, *, prefix: str = "", batch: int = 500) -> Iterator[T]:
         """Yield every aggregate in key order, in batches."""
         ...
 

@@ -286,7 +286,7 @@ class Queries(ConsentBase):
             # answer is no.
             return iter(())
         if declared.basis is LegalBasis.OPT_IN:
-            return self._index.granted_pages(size, allowed, catalogue, purpose_id, contact, instant)
+            return self._index.iter_granted(size, allowed, catalogue, purpose_id, contact, instant)
         return self._projections.pages(size, allowed, instant)
 
     audience = deprecated_alias("iter_audience", old="audience", since="0.2")

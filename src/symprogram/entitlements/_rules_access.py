@@ -22,6 +22,7 @@ from symprogram.entitlements.models import (
     EntitlementCatalogue,
     Reader,
 )
+from symprogram._deprecation import warn_deprecated
 from symprogram.errors import ValidationError
 
 __all__ = [
@@ -32,12 +33,13 @@ __all__ = [
     "decision_window",
     "find_document",
     "reader_of",
+    "require_document",
 ]
 
 # --------------------------------------------------------------------------- inputs
 
 
-def find_document(catalogue: EntitlementCatalogue, document: object) -> Document:
+def require_document(catalogue: EntitlementCatalogue, document: object) -> Document:
     """The catalogue's document for a document id or :class:`Document`.
 
     Raises:
@@ -50,6 +52,16 @@ def find_document(catalogue: EntitlementCatalogue, document: object) -> Document
         field="document",
         code="document_not_found",
     )
+
+
+def find_document(catalogue: EntitlementCatalogue, document: object) -> Document:
+    """Deprecated name of :func:`require_document` (a ``find_`` answers ``None``; this raises).
+
+    Raises:
+        NotFound: not in the catalogue (``document_not_found``).
+    """
+    warn_deprecated("rules.find_document()", "rules.require_document()", "0.2")
+    return require_document(catalogue, document)
 
 
 def reader_of(reader: object) -> Reader:

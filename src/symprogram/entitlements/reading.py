@@ -206,7 +206,7 @@ class Reading(_Base):
         key: MemoKey | None,
         token: object,
     ) -> Decision:
-        doc = rules.find_document(self._catalogue, document)
+        doc = rules.require_document(self._catalogue, document)
         who = rules.reader_of(reader)
         entry = self._language(doc, languages)
         holdings = None
