@@ -16,6 +16,7 @@ import inspect
 import sys
 import warnings
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, TypeVar, overload
 
 __all__ = [
@@ -121,6 +122,31 @@ class deprecated_alias:
         return forward
 
 
+def _served_getattr(
+    module: str, served: Mapping[str, tuple[str, str, Callable[[], Any]]], since: str
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` serving old names with a warning: each maps to what the
+    warning calls it, what to use instead, and how to get what it serves (when read)."""
+
+    def __getattr__(name: str) -> Any:
+        try:
+            old, new, load = served[name]
+        except KeyError:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}") from None
+        warn_deprecated(old, new, since)
+        return load()
+
+    return __getattr__
+
+
+def _imported(where: str, name: str) -> Any:
+    return getattr(importlib.import_module(where), name)
+
+
+def _itself(value: T) -> T:
+    return value
+
+
 def module_getattr(
     module: str, moved: Mapping[str, tuple[str, str]], *, since: str = "0.2.0"
 ) -> Callable[[str], Any]:
@@ -131,16 +157,11 @@ def module_getattr(
         moved: old name -> (the module it lives in now, its name there).
         since: the release that deprecated the old names.
     """
-
-    def __getattr__(name: str) -> Any:
-        try:
-            where, new = moved[name]
-        except KeyError:
-            raise AttributeError(f"module {module!r} has no attribute {name!r}") from None
-        warn_deprecated(f"{module}.{name}", f"{where}.{new}", since)
-        return getattr(importlib.import_module(where), new)
-
-    return __getattr__
+    served = {
+        name: (f"{module}.{name}", f"{where}.{new}", partial(_imported, where, new))
+        for name, (where, new) in moved.items()
+    }
+    return _served_getattr(module, served, since)
 
 
 def retired_getattr(
@@ -154,16 +175,11 @@ def retired_getattr(
         retired: old name -> (the function served, what to use instead).
         since: the release that deprecated the old names.
     """
-
-    def __getattr__(name: str) -> Any:
-        try:
-            function, instead = retired[name]
-        except KeyError:
-            raise AttributeError(f"module {module!r} has no attribute {name!r}") from None
-        warn_deprecated(f"{module}.{name}()", instead, since)
-        return function
-
-    return __getattr__
+    served = {
+        name: (f"{module}.{name}()", instead, partial(_itself, function))
+        for name, (function, instead) in retired.items()
+    }
+    return _served_getattr(module, served, since)
 
 
 _MISSING: Any = object()

@@ -587,14 +587,8 @@ def json_value(text: str | bytes) -> Any:
         ValidationError: not text or bytes, not JSON, or nested too deeply (code
             ``invalid_json``, field ``text``).
     """
-    try:
-        return json.loads(text)
-    except RecursionError as exc:
-        raise ValidationError(
-            "JSON nested too deeply to be read", field="text", code="invalid_json"
-        ) from exc
-    except ValueError as exc:  # json.JSONDecodeError, bytes that are not UTF-8
-        raise ValidationError(f"not JSON: {exc}", field="text", code="invalid_json") from exc
+    try:  # json.JSONDecodeError, bytes that are not UTF-8: a ValueError
+        return _parsed(json.loads, text, "JSON", said="not JSON: ")
     except TypeError as exc:
         raise ValidationError(
             f"JSON text must be str or bytes, not {type(text).__name__}",
@@ -621,14 +615,23 @@ def toml_value(text: str) -> dict[str, Any]:
         raise ValidationError(
             f"TOML text must be a str, not {type(text).__name__}", field="text", code="invalid_toml"
         )
+    # tomllib.TOMLDecodeError, an integer too long: a ValueError
+    return _parsed(tomllib.loads, text, "TOML")
+
+
+def _parsed(loads: Callable[[Any], T], text: object, language: str, *, said: str = "") -> T:
+    """``loads(text)``; text nested deeper than Python's parser goes, or that raises a
+    ``ValueError`` (its message after ``said``), is refused as ``invalid_<language>``
+    (field ``text``)."""
+    code = f"invalid_{language.lower()}"
     try:
-        return tomllib.loads(text)
+        return loads(text)
     except RecursionError as exc:
         raise ValidationError(
-            "TOML nested too deeply to be read", field="text", code="invalid_toml"
+            f"{language} nested too deeply to be read", field="text", code=code
         ) from exc
-    except ValueError as exc:  # tomllib.TOMLDecodeError, an integer too long
-        raise ValidationError(str(exc), field="text", code="invalid_toml") from exc
+    except ValueError as exc:
+        raise ValidationError(f"{said}{exc}", field="text", code=code) from exc
 
 
 def _path_text(path: str | os.PathLike[Any]) -> str | None:

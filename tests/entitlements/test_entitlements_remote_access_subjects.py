@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symprogram import Program
+from symprogram.clock import FixedClock
 from symprogram.consent import check_subject, subject_for
 from symprogram.errors import PermissionDenied, ValidationError
-from symprogram.clock import FixedClock
 
 
 def _program_with_case(customer: str) -> Program:

@@ -17,7 +17,7 @@ import functools
 import attrs
 
 from symprogram._anchors import UNKNOWN
-from symprogram._checks import check_int
+from symprogram._batches import in_batches
 from symprogram.accounts import rules
 from symprogram.accounts._base import FlowBase
 from symprogram.accounts.events import CredentialAnchored
@@ -33,8 +33,6 @@ ANCHORED_ON_LOG_IN = "log_in"
 
 ANCHORED_ON_MIGRATION = "migration"
 """The ``method`` of a ``credential_anchored`` entry written by ``anchor_credentials``."""
-
-_MAX_BATCH = 10_000
 
 
 class CredentialAnchors(FlowBase):
@@ -72,15 +70,11 @@ class CredentialAnchors(FlowBase):
             ValidationError: ``batch`` is not an integer from 1 to 10,000
                 (``invalid_batch``).
         """
-        size = check_int(batch, "batch", minimum=1, maximum=_MAX_BATCH)
-        anchored = 0
-        after: str | None = None
-        while True:
-            keys, after, more = self._read(functools.partial(_unanchored, after=after, size=size))
-            if keys:
-                anchored += self._in_unit(functools.partial(self._anchor_all, keys=keys))
-            if not more:
-                return anchored
+        return in_batches(
+            batch,
+            lambda after, size: self._read(functools.partial(_unanchored, after=after, size=size)),
+            lambda keys: self._in_unit(functools.partial(self._anchor_all, keys=keys)),
+        )
 
     def _anchor_all(self, tx: Transaction, *, keys: list[str]) -> int:
         return sum(self._anchor_credential(tx, key, None, ANCHORED_ON_MIGRATION) for key in keys)

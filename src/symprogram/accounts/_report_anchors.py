@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from symprogram._anchors import AggregateDifference
-from symprogram._checks import check_int
+from symprogram._batches import in_batches
 from symprogram.accounts import rules
 from symprogram.accounts._base import SEEN, FlowBase, candidate_key
 from symprogram.accounts.events import ScoreReportClaimRecorded
@@ -49,8 +49,6 @@ ANCHORED_ON_RECORD = "recorded"
 
 ANCHORED_ON_MIGRATION = "migration"
 """The ``method`` of a ``score_report_recorded`` entry written by ``anchor_score_reports``."""
-
-_MAX_BATCH = 10_000
 
 _NO_KEY = "~stand-in:score-report"
 """A score report key never stored (``~`` is in no registration number)."""
@@ -246,15 +244,11 @@ class ReportAnchors(FlowBase):
             ValidationError: ``batch`` is not an integer from 1 to 10,000
                 (``invalid_batch``).
         """
-        size = check_int(batch, "batch", minimum=1, maximum=_MAX_BATCH)
-        anchored = 0
-        after: str | None = None
-        while True:
-            page, after, more = self._read(functools.partial(_page, after=after, size=size))
-            if page:
-                anchored += self._in_unit(functools.partial(self._anchor_page, numbers=page))
-            if not more:
-                break
+        anchored = in_batches(
+            batch,
+            lambda after, size: self._read(functools.partial(_page, after=after, size=size)),
+            lambda page: self._in_unit(functools.partial(self._anchor_page, numbers=page)),
+        )
         self._in_unit(self._mark_store)
         return anchored
 

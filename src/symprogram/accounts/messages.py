@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from symprogram._guard import guard_public
 from symprogram.accounts.models import AccountStatus, Candidate, Incident
 from symprogram.notify import Message
 
@@ -281,3 +282,6 @@ def incident_notice(candidate: Candidate, incident: Incident, kind: str) -> Mess
         incident_id=incident.incident_id,
         status=str(incident.status),
     )
+
+
+guard_public(globals(), __all__)

@@ -27,6 +27,7 @@ import attrs
 
 from symprogram._anchors import SaidEntries, require_said
 from symprogram._checks import check_instance, check_instant, check_int
+from symprogram._guard import guard_public
 from symprogram.accounts import (
     _rules_anchors,
     _rules_claims,
@@ -624,3 +625,6 @@ def updated_items(event: ContactDetailsUpdated | None) -> tuple[str, ...]:
     if event is None:
         return ()
     return tuple(sorted({_ITEM_OF_FIELD[c.field] for c in event.changes if c.new is not None}))
+
+
+guard_public(globals(), __all__)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from symprogram._guard import guard_public
 from symprogram.awards._rules_reminders import RenewalAdvice
 from symprogram.notify import Message
 
@@ -157,3 +158,6 @@ def disclosure_message(
             "expires_at": expires_at.isoformat(),
         },
     )
+
+
+guard_public(globals(), __all__)

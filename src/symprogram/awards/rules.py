@@ -37,6 +37,7 @@ import attrs
 from symprogram._checks import check_int, shown
 from symprogram.awards import (
     _inputs,
+from symprogram._guard import guard_public
     _rules_anchors,
     _rules_disclosures,
     _rules_kits,
@@ -502,3 +503,6 @@ def revoke(
     current = _active_grant(state, award_id, at)
     updated = attrs.evolve(current, revoked_at=at, revoke_reason=reason)
     return _replace_grant(state, updated), updated
+
+
+guard_public(globals(), __all__)

@@ -36,6 +36,7 @@ import attrs
 
 from symprogram._anchors import anchored_entries
 from symprogram.consent import rules
+from symprogram.consent._rules_audience import entry_allows  # the hot loop: unguarded
 from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState
 from symprogram.consent.ports import AUDIENCE_KIND, AUDIENCE_MARKER, META_KIND, STATE_KIND
 from symprogram.consent.storage import CONVERTER, audience_key
@@ -565,7 +566,7 @@ class _EntryJudge:
         try:
             entry = json_value(data)
             if entry["last"] <= self.until and rules.text_vouched(self.keys, key, data):
-                allows = rules.entry_allows(entry, self.notified, self.contact, self.catalogue)
+                allows = entry_allows(entry, self.notified, self.contact, self.catalogue)
                 length = entry.get("length")
                 return allows, length if type(length) is int else None
         except (ValueError, KeyError, TypeError, AttributeError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from symprogram._guard import guard_public
 from symprogram.consent.models import (
     CoBrandedSite,
     ContactPoint,
@@ -127,3 +128,6 @@ def material_change_notice(policy: Policy, affected: Iterable[str]) -> Notice:
         prominent=True,
         contact_points=points,
     )
+
+
+guard_public(globals(), __all__)

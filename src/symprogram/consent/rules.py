@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from symprogram._guard import guard_public
 from symprogram.consent import _kinds, _rules_audience, _rules_data, _rules_policy
 from symprogram.consent._kinds import *  # noqa: F403
 from symprogram.consent._kinds import (
@@ -399,11 +400,7 @@ def decide(
             details=details,
         )
     allowed, reasons = _standing(state, declared, channel)
-    if allowed:
-        return Decision.allow(*reasons, at=at, details=details)
-    if declared.consequence:
-        details["consequence"] = declared.consequence
-    return Decision.deny(*reasons, at=at, details=details)
+    return _answer(allowed, reasons, declared, at, details)
 
 
 def _unnotified(
@@ -486,11 +483,7 @@ def _visitor_cookies(
         denial = _channel_denial(state, channel)
         reasons = [reason, *denial]
         allowed = allowed and not denial
-    if allowed:
-        return Decision.allow(*reasons, at=at, details=details)
-    if declared.consequence:
-        details["consequence"] = declared.consequence
-    return Decision.deny(*reasons, at=at, details=details)
+    return _answer(allowed, reasons, declared, at, details)
 
 
 def _not_known(
@@ -516,9 +509,7 @@ def _not_known(
             return Decision.allow(*reasons, at=at, details=details)  # their own grant
         denials = [r for r in reasons if r.code in _DENIAL_CODES]
         if denials:
-            if declared.consequence:
-                details["consequence"] = declared.consequence
-            return Decision.deny(*denials, at=at, details=details)
+            return _denial(denials, declared, at, details)
     return Decision.deny(
         Reason(
             "unknown_subject",
@@ -529,6 +520,29 @@ def _not_known(
         at=at,
         details=details,
     )
+
+
+def _answer(
+    allowed: bool,
+    reasons: Iterable[Reason],
+    declared: Purpose,
+    at: datetime,
+    details: dict[str, Any],
+) -> Decision:
+    """Allowed for ``reasons``, or denied for them (:func:`_denial`)."""
+    if allowed:
+        return Decision.allow(*reasons, at=at, details=details)
+    return _denial(reasons, declared, at, details)
+
+
+def _denial(
+    reasons: Iterable[Reason], declared: Purpose, at: datetime, details: dict[str, Any]
+) -> Decision:
+    """Denied for ``reasons``; the details carry the consequence the policy states for
+    refusing ``declared`` (cookies), if any."""
+    if declared.consequence:
+        details["consequence"] = declared.consequence
+    return Decision.deny(*reasons, at=at, details=details)
 
 
 def _recipients(policy: Policy, state: ConsentState | None, purpose: str) -> tuple[str, ...]:
@@ -767,3 +781,6 @@ def check_batch(value: object) -> int:
             "batch must be an integer from 1 to 10000", field="batch", code="invalid_batch"
         )
     return value
+
+
+guard_public(globals(), __all__)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from symprogram._checks import check_found, shown
+from symprogram._deprecation import warn_deprecated
 from symprogram.decisions import Decision, Reason
 from symprogram.entitlements._rules_holdings import entitlement_reasons
 from symprogram.entitlements._rules_languages import LanguageChoice
@@ -22,7 +23,6 @@ from symprogram.entitlements.models import (
     EntitlementCatalogue,
     Reader,
 )
-from symprogram._deprecation import warn_deprecated
 from symprogram.errors import ValidationError
 
 __all__ = [

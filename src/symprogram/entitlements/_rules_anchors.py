@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -447,7 +447,6 @@ def require_holdings_anchored(
 def _one_differences(
     records: _Records,
     record: Agreement | Grant | SupportExtension,
-    identifier: str,
     entries: SaidEntries,
     instants: Instants,
 ) -> tuple[bool, list[AggregateDifference]]:
@@ -458,6 +457,7 @@ def _one_differences(
     said = _replay(records, said_pairs(entries), instants)
     if said is None:
         return True, []
+    identifier: str = getattr(record, records.id_field)
     have = _VIEWS[records.name](record)
     want = said.get(identifier)
     if want is None or want.state != have.state:
@@ -465,17 +465,34 @@ def _one_differences(
     return True, _record_differences(record.customer_id, records, identifier, have, want)
 
 
-def _require_one(
+def _anchored(
     records: _Records,
-    what: str,
     record: Agreement | Grant | SupportExtension,
-    identifier: str,
     entries: SaidEntries,
     instants: Instants,
-) -> None:
-    named, found = _one_differences(records, record, identifier, entries, instants)
+) -> bool:
+    """Whether the audit names the stored ``record`` with its state and its fields."""
+    named, found = _one_differences(records, record, entries, instants)
+    return named and not found
+
+
+_R = TypeVar("_R", Agreement, Grant, SupportExtension)
+
+
+def _require_one(records: _Records, record: _R, entries: SaidEntries, instants: Instants) -> _R:
+    """``record`` if the audit names it with its state and its fields.
+
+    Raises:
+        NotFound: ``<what>_not_found`` (field ``<what>_id``).
+        IntegrityError: ``record_corrupt``.
+    """
+    named, found = _one_differences(records, record, entries, instants)
+    identifier: str = getattr(record, records.id_field)
+    what = records.id_field.removesuffix("_id")
     if not named:
-        raise NotFound(f"no {what} {identifier!r}", field=f"{what}_id", code=f"{what}_not_found")
+        raise NotFound(
+            f"no {what} {identifier!r}", field=records.id_field, code=f"{what}_not_found"
+        )
     if found:
         raise IntegrityError.record_corrupt(
             HOLDINGS_KIND,
@@ -483,6 +500,7 @@ def _require_one(
             f"holds {what} {identifier!r} otherwise than its customer's audit says",
             field=found[0].field,
         )
+    return record
 
 
 def agreement_anchored(
@@ -521,8 +539,7 @@ def agreement_anchored(
         >>> agreement_anchored(agreement, [basic])
         False
     """
-    found = _one_differences(_AGREEMENTS, agreement, agreement.agreement_id, entries, instants)
-    return found[0] and not found[1]
+    return _anchored(_AGREEMENTS, agreement, entries, instants)
 
 
 def require_agreement_anchored(
@@ -539,9 +556,7 @@ def require_agreement_anchored(
             customer ID and the first field that differs, e.g.
             ``agreements[A-1].level``).
     """
-    identifier = agreement.agreement_id
-    _require_one(_AGREEMENTS, "agreement", agreement, identifier, entries, instants)
-    return agreement
+    return _require_one(_AGREEMENTS, agreement, entries, instants)
 
 
 def extension_anchored(
@@ -569,8 +584,7 @@ def extension_anchored(
         >>> extension_anchored(extension, [("extension_recorded", older)])
         False
     """
-    found = _one_differences(_EXTENSIONS, extension, extension.extension_id, entries, instants)
-    return found[0] and not found[1]
+    return _anchored(_EXTENSIONS, extension, entries, instants)
 
 
 def require_extension_anchored(
@@ -583,9 +597,7 @@ def require_extension_anchored(
         NotFound: not recorded, or another status (``extension_not_found``).
         IntegrityError: recorded with other fields (``record_corrupt``).
     """
-    identifier = extension.extension_id
-    _require_one(_EXTENSIONS, "extension", extension, identifier, entries, instants)
-    return extension
+    return _require_one(_EXTENSIONS, extension, entries, instants)
 
 
 def grant_anchored(grant: Grant, entries: SaidEntries, instants: Instants = None) -> bool:
@@ -610,8 +622,7 @@ def grant_anchored(grant: Grant, entries: SaidEntries, instants: Instants = None
         >>> grant_anchored(grant, [("entitlement_granted", later)])
         False
     """
-    found = _one_differences(_GRANTS, grant, grant.grant_id, entries, instants)
-    return found[0] and not found[1]
+    return _anchored(_GRANTS, grant, entries, instants)
 
 
 def require_grant_anchored(grant: Grant, entries: SaidEntries, instants: Instants = None) -> Grant:
@@ -622,8 +633,7 @@ def require_grant_anchored(grant: Grant, entries: SaidEntries, instants: Instant
         NotFound: not granted there, or revoked otherwise (``grant_not_found``).
         IntegrityError: granted with other fields (``record_corrupt``).
     """
-    _require_one(_GRANTS, "grant", grant, grant.grant_id, entries, instants)
-    return grant
+    return _require_one(_GRANTS, grant, entries, instants)
 
 
 _OWNED = ((_AGREEMENTS, AGREEMENT_INDEX), (_EXTENSIONS, EXTENSION_INDEX))

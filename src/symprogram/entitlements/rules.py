@@ -68,6 +68,7 @@ from typing import Any, TypeVar
 import attrs
 
 from symprogram._checks import check_found, check_text, check_transition, shown
+from symprogram._guard import guard_public
 from symprogram.decisions import Decision, Reason
 from symprogram.entitlements import (
     _rules_access,
@@ -475,3 +476,6 @@ def register_release(
     item = Release(release, end_of_standard_support, end_of_life)
     others = tuple(r for r in lifecycle.releases if release_key(r.release) != release_key(release))
     return attrs.evolve(lifecycle, releases=(*others, item))
+
+
+guard_public(globals(), __all__)
