@@ -161,6 +161,29 @@ def test_the_renewal_advice_follows_the_catalogue() -> None:
     assert not award_rules.renewal_advice(retired, expiry, expiry - DAY).renewable
 
 
+def test_a_retired_awards_reminder_never_advises_earning_it_again() -> None:
+    """A retired award "is no longer issued" (earn refuses it, ``award_retired``): its
+    reminder says it can be neither renewed nor earned again; an award the catalogue
+    no longer lists is the one to earn again once expired."""
+    from symprogram.awards.messages import expiry_reminder_message
+
+    awards = AwardCatalogue.default().awards
+    expiry = datetime(2014, 3, 1, tzinfo=UTC)
+    retired = attrs.evolve(awards["sts-endpoint"], retired_on=(expiry - 10 * DAY).date())
+    texts = {}
+    for name, award in (("retired", retired), ("unlisted", None)):
+        advice = award_rules.renewal_advice(award, expiry, expiry - DAY)
+        message = expiry_reminder_message(
+            to="ada@example.com", award_name="STS", award_id="sts-endpoint", grant_id="g",
+            expires_at=expiry, advice=advice,
+        )  # fmt: skip
+        texts[name] = (message.body, message.data["retired"])
+    assert "earn it" not in texts["retired"][0]
+    assert "neither renewed nor earned again" in texts["retired"][0]
+    assert texts["retired"][1] is True
+    assert "earn it" in texts["unlisted"][0] and texts["unlisted"][1] is False
+
+
 # -- the service ----------------------------------------------------------------------------
 
 

@@ -167,14 +167,17 @@ class RenewalAdvice:
 
     Attributes:
         renewable: whether it can be renewed at all (``False``: retired, or no
-            longer in the catalogue: it must be earned again once expired).
+            longer in the catalogue).
         opens_at: when the renewal window opens, if that is still ahead.
         requirement: what renewing takes (``None``: only that the award is active).
+        retired: the award is retired: "no longer issued", so it can be neither
+            renewed nor earned again; it is held until it expires.
     """
 
     renewable: bool
     opens_at: datetime | None = None
     requirement: str | None = None
+    retired: bool = False
 
 
 def renewal_advice(award: AwardDefinition | None, expiry: datetime, at: datetime) -> RenewalAdvice:
@@ -183,7 +186,7 @@ def renewal_advice(award: AwardDefinition | None, expiry: datetime, at: datetime
     if award is None or award.validity is None:
         return RenewalAdvice(False)
     if award.retired_on is not None and at >= start_of_day(award.retired_on):
-        return RenewalAdvice(False)
+        return RenewalAdvice(False, retired=True)
     window = award.renewal_window
     opens = None if window is None or at >= expiry - window else expiry - window
     needs = None if award.renewal is None else describe_requirement(award.renewal)

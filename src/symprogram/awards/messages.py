@@ -51,6 +51,11 @@ def moment(at: datetime) -> str:
 
 
 def _renewal_text(advice: RenewalAdvice) -> str:
+    if advice.retired:
+        return (
+            "It is no longer issued: it can be neither renewed nor earned again, and "
+            "you hold it until it expires."
+        )
     if not advice.renewable:
         return (
             "It can no longer be renewed: once it has expired, earn it (or the award "
@@ -93,6 +98,7 @@ def expiry_reminder_message(
             "renewable": advice.renewable,
             "renewal_opens_at": None if advice.opens_at is None else advice.opens_at.isoformat(),
             "renewal_requirement": advice.requirement,
+            "retired": advice.retired,
         },
     )
 
