@@ -137,6 +137,25 @@ def test_the_audience_leaves_out_and_reports_an_older_projection(
     assert any("'s1'" in r.getMessage() for r in caplog.records)
 
 
+def test_a_projection_copied_from_another_subject_leaves_only_that_subject_out(
+    consent: ConsentService, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """S1's projection row written over S2's: S2 is left out of an audience read from
+    the projections and reported; S1 and S3 are still listed (before, the whole
+    audience was refused, ``record_corrupt``)."""
+    for subject in ("S1", "S2", "S3"):
+        consent.grant(subject, "special_offers", channel="web_form", evidence="box ticked")
+    clock.advance(timedelta(hours=1))
+    store = consent._store
+    with store.transaction() as tx:
+        first, second = tx.load(STATE_KIND, "S1"), tx.load(STATE_KIND, "S2")
+        assert first is not None and second is not None
+        tx.save(STATE_KIND, "S2", first.data, second.version)
+    with caplog.at_level(logging.WARNING, logger="symprogram.consent"):
+        assert ["S1", "S3"] == list(consent.iter_audience("special_offers"))
+    assert any("'S2'" in r.getMessage() for r in caplog.records)
+
+
 def test_the_index_audience_leaves_out_entries_put_back_with_their_projection(
     store: Store, clock: FixedClock
 ) -> None:

@@ -64,6 +64,7 @@ _MARKER_DATA = canonical_json({"format": 1})
 _log = logging.getLogger("symprogram.consent")
 
 _STALE = "is out of step with its consent ledger (an older projection put back?)"
+_UNREAD = "cannot be read for the audience (%s)"
 _MISSING = "is missing while its consent ledger has entries (the projection deleted?)"
 
 Keep = Callable[[Transaction, ConsentState], bool]
@@ -249,8 +250,21 @@ class Projections:
         record = tx.load(STATE_KIND, subject)
         if record is None:
             return None, None
-        stored = self.peek(subject, record.data, record.version)
-        return self.as_of(tx, stored, instant), stored.length
+        return self._served(tx, subject, record.data, record.version, instant)
+
+    def _served(
+        self, tx: Transaction, subject: str, data: str, version: int, instant: datetime
+    ) -> tuple[ConsentState | None, int | None]:
+        """A stored projection as of ``instant`` for a scan, and its length. One that
+        cannot be served (it holds another subject's data, or its ledger does not
+        vouch for a replay) is ``(None, None)``, reported on the ``symprogram.consent``
+        logger: it is left out of the audience, which goes on for every other subject."""
+        try:
+            stored = self.peek(subject, data, version)
+            return self.as_of(tx, stored, instant), stored.length
+        except IntegrityError as exc:
+            _log.warning("consent projection of %r %s: not served", subject, _UNREAD % exc.code)
+            return None, None
 
     def pages(self, size: int, keep: Keep, instant: datetime) -> Iterator[str]:
         """Stream every subject whose projection as of ``instant`` ``keep`` accepts.
@@ -263,10 +277,11 @@ class Projections:
             with self._store.transaction(readonly=True) as tx:
                 records = tx.scan(STATE_KIND, after=after, limit=size)
                 for record in records:
-                    peeked = self.peek(record.key, record.data, record.version)
-                    state = self.as_of(tx, peeked, instant)
-                    if state is not None and keep(tx, state):
-                        chosen[record.key] = peeked.length
+                    state, length = self._served(
+                        tx, record.key, record.data, record.version, instant
+                    )
+                    if state is not None and length is not None and keep(tx, state):
+                        chosen[record.key] = length
                 kept = self.current(tx, chosen) if chosen else set()
             yield from (subject for subject in chosen if subject in kept)
             if len(records) < size:
