@@ -102,12 +102,22 @@ def ensure_utc(value: object, *, field: str = "at") -> datetime:
     refused: symprogram never guesses a time zone.
 
     Raises:
-        ValidationError: ``value`` is not a date/datetime (``invalid_instant``), is
-            naive (``naive_datetime``), or lies outside the calendar once moved to UTC
-            (``instant_out_of_range``: e.g. 0001-01-01T00:00+02:00).
+        ValidationError: ``value`` is not a date/datetime, or its time zone gives no
+            usable offset (a whole day or more, or not a ``timedelta``)
+            (``invalid_instant``), is naive (``naive_datetime``), or lies outside the
+            calendar once moved to UTC (``instant_out_of_range``: e.g.
+            0001-01-01T00:00+02:00).
     """
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        try:
+            offset = value.utcoffset()
+        except (ValueError, TypeError):
+            raise ValidationError(
+                "the datetime's time zone gives no offset strictly between -24 and 24 hours",
+                field=field,
+                code="invalid_instant",
+            ) from None
+        if offset is None:
             raise ValidationError(
                 "a timezone-aware datetime is required (naive datetimes are ambiguous)",
                 field=field,

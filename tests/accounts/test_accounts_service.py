@@ -795,6 +795,9 @@ def test_incident_life_cycle_and_reopen_window(store: Store) -> None:
         world, IllegalTransition, "reopen_window_passed", world.accounts.reopen_incident, iid
     )
     assert_refused(world, NotFound, "incident_not_found", world.accounts.get_incident, "INC-NOPE")
+    for unstorable in ("INC-\x001", "INC-\ud8001"):  # no storage key: still not found
+        get = world.accounts.get_incident
+        assert_refused(world, NotFound, "incident_not_found", get, unstorable)
     assert 2 == len(world.accounts.get_incident(iid).messages)
 
 

@@ -142,3 +142,14 @@ def test_repeated_support_decisions_normalize_each_release_name_once(
     names = {"6.5", "\uff16.\uff15", *(f"7.{minor}" for minor in range(8))}
     normalized = [text for text in seen if text in names]
     assert len(normalized) == len(set(normalized))
+
+
+def test_a_product_of_any_accepted_length_can_have_a_lifecycle(env: Env) -> None:
+    """A product name of up to 255 characters is accepted by agreements and cases, so
+    its releases' end of support can be recorded too (it was refused over 200)."""
+    product = "P" * 230
+    agreement(env, products=[product])
+    env.service.register_release(
+        product, "1.0", end_of_standard_support=date(2011, 10, 1), end_of_life=date(2013, 1, 1)
+    )
+    assert ("extension_required",) == env.service.support_decision("C-1", product, "1.0").codes

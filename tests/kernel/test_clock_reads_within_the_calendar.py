@@ -10,7 +10,7 @@ of work had committed. Every reading of the clock is now checked first
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import pytest
@@ -75,3 +75,27 @@ def _rows(program: Any) -> list[tuple[str, str, int]]:
     with program.store.transaction(readonly=True) as tx:
         kinds = ("candidate", "token", "account_request_log", "outbox_message", "consent_state")
         return sorted((k, r.key, r.version) for k in kinds for r in tx.scan(k, limit=10_000))
+
+
+class _DayLongOffset(tzinfo):
+    """A time zone whose offset is a whole day or more (Python refuses it on use)."""
+
+    def __init__(self, hours: int) -> None:
+        self.hours = hours
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return timedelta(hours=self.hours)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+
+@given(st.integers(24, 1000) | st.integers(-1000, -24))
+def test_an_offset_of_a_day_or_more_is_an_invalid_instant(hours: int) -> None:
+    """ensure_utc (behind every ``at=``) answers it with ``invalid_instant``, never the
+    bare ``ValueError`` that converting it raises."""
+    from symprogram.clock import ensure_utc
+
+    with pytest.raises(ValidationError) as caught:
+        ensure_utc(datetime(2011, 1, 15, tzinfo=_DayLongOffset(hours)), field="at")
+    assert (caught.value.code, caught.value.field) == ("invalid_instant", "at")

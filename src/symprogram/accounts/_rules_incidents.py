@@ -59,16 +59,29 @@ INCIDENT_NOTICE_ACCOUNT_CLOSED = "account_closed"
 """Reason of a denied :func:`incident_notice_due`: the account is closed (or erased)."""
 
 
+def _storable(text: str) -> bool:
+    """Whether ``text`` can be a storage key (no NUL, no lone surrogate)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_incident_id(incident_id: object) -> str:
     """Return ``incident_id`` if it can name an incident.
 
     Raises:
-        NotFound: not a non-empty text of at most 64 characters (``incident_not_found``).
+        NotFound: not a non-empty text of at most 64 characters without NUL or lone
+            surrogates (``incident_not_found``).
     """
     if (
         not isinstance(incident_id, str)
         or not incident_id
         or len(incident_id) > MAX_INCIDENT_ID_LENGTH
+        or not _storable(incident_id)
     ):
         raise NotFound(f"no incident {shown(incident_id)}", code="incident_not_found")
     return incident_id

@@ -136,7 +136,7 @@ class Extensions(_Base):
             IntegrityError: the stored lifecycle is not as the product's audit says
                 (``record_corrupt``).
         """
-        check_text(product, "product", limit=200)
+        check_text(product, "product", limit=MAX_TEXT)
         now = self._now()
         with self._store.transaction() as tx:
             repo = StoredLifecycles(tx)
