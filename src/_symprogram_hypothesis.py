@@ -89,6 +89,7 @@ MODELS = frozenset(
         "Decision",
         "DisclosedAward",
         "Disclosure",
+        "DisclosureRecipientErased",
         "DisclosureRevoked",
         "DisclosureVerified",
         "DisclosureView",

@@ -35,9 +35,16 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from symprogram._ledger_verify import require_at_head
+from symprogram._ledger_verify import replay
 from symprogram.errors import IntegrityError, ValidationError
-from symprogram.ledger import Ledger, LedgerEntry, Problem, Verification
+from symprogram.ledger import (
+    Ledger,
+    LedgerEntry,
+    Problem,
+    Verification,
+    _entry_of,
+    _unreadable_entry,
+)
 from symprogram.persistence import Record, Transaction
 
 __all__ = [
@@ -106,33 +113,28 @@ unknown, and never compared."""
 def anchored_entries(
     ledger: Ledger, tx: Transaction, subject: str, *, head: Record | bool | None = False
 ) -> list[LedgerEntry]:
-    """``subject``'s entries, oldest first, for an anchored read: only if they end where
-    the stream head says, as :meth:`Ledger.said_entries
+    """``subject``'s entries, oldest first, for an anchored read: only if each is
+    authentic and they end where the stream head says, as :meth:`Ledger.said_entries
     <symprogram.ledger.Ledger.said_entries>` reads them (the entries whole, with
-    their instants). ``head``: the stream head's record already loaded in ``tx``
-    (``None``: none is stored), reused instead of reading it again; ``False``: read
-    it here (one point read, before the entries).
+    their instants; :func:`~symprogram._ledger_verify.replay`). ``head``: the stream
+    head's record already loaded in ``tx`` (``None``: none is stored), reused instead
+    of reading it again; ``False``: read it here (one point read, before the entries).
 
     Raises:
         IntegrityError: an entry or the head cannot be read (``ledger_corrupt``,
-            ``ledger_key_unknown``); the entries do not end at the head
-            (``ledger_tampered``).
+            ``ledger_key_unknown``); the entries do not end at the head, or one
+            of them is not as it was written (``ledger_tampered``); an entry names
+            a key id the ring does not hold (``ledger_key_unknown``).
     """
     stream = ledger.stream(subject)
     record = head if head is None or isinstance(head, Record) else tx.load(Ledger.HEAD_KIND, stream)
     parsed = ledger._parse_head(subject, record, stream)
-    entries = ledger.entries(tx, subject)
-    newest = entries[-1] if entries else None
-    require_at_head(
-        ledger,
-        tx,
-        subject,
-        parsed[:2],
-        after=0,
-        read=len(entries),
-        last=0 if newest is None else newest.position,
-        chain=None if newest is None else newest.hash,
-    )
+    entries = []
+    for position, raw in replay(ledger, tx, subject, stream, parsed[:2]):
+        try:
+            entries.append(_entry_of(subject, position, raw))
+        except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
+            raise _unreadable_entry(subject, position) from exc
     return entries
 
 

@@ -172,42 +172,97 @@ class ConsentMarketing:
         """Record a switch turned on: a grant of ``purpose`` (unless one stands) and, when
         the subject had opted out of the e-mail channel the switch mails through (an
         "unsubscribe from all e-mail"), a grant of that channel too, so that the switch
-        the person turned on takes effect. Returns whether anything was recorded."""
+        the person turned on takes effect, for that purpose only: every other purpose
+        is first kept off by e-mail (:meth:`_kept_off_by_email`). The grants are
+        recorded as made where no privacy policy is shown (``shown=False``): an
+        account switch is no notice of a policy change. Returns whether anything was
+        recorded."""
         from symprogram.consent import ContactChannel
 
         contact = self._consent.may_use(subject, purpose, channel="email", at=when).codes
-        recorded = False
+        lift = "channel_opted_out" in contact
+        recorded = self._kept_off_by_email(subject, purpose, when) if lift else 0
         if "granted" not in standing:
-            self._consent.grant(subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence)
-            recorded = True
-        if "channel_opted_out" in contact:
             self._consent.grant(
-                subject, ContactChannel.EMAIL, channel=PREFERENCE_CHANNEL, evidence=evidence
+                subject, purpose, channel=PREFERENCE_CHANNEL, evidence=evidence, shown=False
             )
-            recorded = True
+            recorded += 1
+        if lift:
+            self._consent.grant(
+                subject,
+                ContactChannel.EMAIL,
+                channel=PREFERENCE_CHANNEL,
+                evidence=evidence,
+                shown=False,
+            )
+            recorded += 1
+        return recorded > 0
+
+    def _kept_off_by_email(self, subject: str, purpose: str, when: datetime) -> int:
+        """Before an e-mail channel opt-out is lifted for ``purpose``: record an opt-out
+        (a withdrawal where a grant stands) of every other purpose, a use or a sharing,
+        that the policy in effect declares, that is not necessary and that no refusal,
+        withdrawal or opt-out stops, so that the lift makes no other purpose usable by
+        e-mail. The consent ledger scopes a channel choice to no purpose, so this costs
+        those purposes their other channels too. Returns how many were recorded."""
+        from symprogram.consent import Choice, LegalBasis, PurposeKind
+
+        policy = self._consent.policies.in_effect(when)
+        if policy is None:
+            return 0
+        standing = {c.topic: c.choice for c in self._consent.receipt(subject).choices}
+        recorded = 0
+        for declared in policy.purposes:
+            if (
+                declared.id == purpose
+                or declared.kind not in (PurposeKind.USE, PurposeKind.SHARING)
+                or declared.basis is LegalBasis.NECESSARY
+            ):
+                continue
+            choice = standing.get(declared.id)
+            evidence = f"e-mail opt-out lifted for {purpose} only: {declared.id} kept off"
+            if choice is Choice.GRANTED:
+                self._consent.withdraw(
+                    subject, declared.id, channel=PREFERENCE_CHANNEL, evidence=evidence
+                )
+            elif choice is None:
+                self._consent.opt_out(
+                    subject, declared.id, channel=PREFERENCE_CHANNEL, evidence=evidence
+                )
+            else:
+                continue
+            recorded += 1
         return recorded
 
     def stop_contact(self, subject: str, at: datetime) -> int:
-        """Opt ``subject`` out of every contact channel (email, postal mail, phone)
-        through the consent channel ``account_closure``, which stops each for good: a
-        closed account is sent no marketing of any purpose, partner sharing included
-        (what is necessary for a transaction is not a channel's to stop), and no later
-        grant of a channel (by phone, on a form) is recorded to lift it
-        (``consent.rules.check_not_stopped``). Called in the unit of work of the
+        """Opt ``subject`` out of every contact channel (email, postal mail, phone) and of
+        every sharing purpose the policy in effect at ``at`` declares (partner sharing)
+        through the consent channel ``account_closure``: a closed account is sent no
+        marketing of any purpose and its information goes to no business partner (what
+        is necessary for a transaction is not a channel's to stop). A closure's stop of
+        a channel is for good: no later grant of it (by phone, on a form) is recorded to
+        lift it (``consent.rules.check_not_stopped``). Called in the unit of work of the
         closure; returns how many opt-outs were recorded (none where a closure's
         already stands)."""
-        from symprogram.consent import Channel, ContactChannel
+        from symprogram.consent import Channel, ContactChannel, LegalBasis, PurposeKind
 
         closure = Channel.ACCOUNT_CLOSURE
         try:
             standing = {c.topic: c.channel for c in self._consent.receipt(subject).choices}
         except NotFound:
             standing = {}
+        policy = self._consent.policies.in_effect(at)
+        stops = [(f"channel.{c.value}", "no contact through any channel") for c in ContactChannel]
+        stops.extend(
+            (p.id, "no sharing with business partners")
+            for p in (() if policy is None else policy.purposes)
+            if p.kind is PurposeKind.SHARING and p.basis is not LegalBasis.NECESSARY
+        )
         recorded = 0
-        for contact in ContactChannel:
-            if standing.get(f"channel.{contact.value}") is not closure:
-                evidence = "account closed: no contact through any channel"
-                self._consent.opt_out(subject, contact, channel=closure, evidence=evidence)
+        for topic, what in stops:
+            if standing.get(topic) is not closure:
+                evidence = f"account closed: {what}"
+                self._consent.opt_out(subject, topic, channel=closure, evidence=evidence)
                 recorded += 1
         return recorded
 

@@ -23,14 +23,21 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sized
+from collections.abc import Callable, Iterator, Mapping, Sized
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Required, TypedDict, TypeVar, Unpack
 
 import attrs
 
 from symprogram.clock import ensure_utc
-from symprogram.errors import IllegalTransition, LimitExceeded, NotFound, ValidationError
+from symprogram.errors import (
+    IllegalTransition,
+    LimitExceeded,
+    NotFound,
+    SymprogramError,
+    ValidationError,
+)
 
 __all__ = [
     "DEFAULT_CODES",
@@ -50,6 +57,7 @@ __all__ = [
     "check_transition",
     "optional",
     "optional_text",
+    "reported_as",
     "shown",
     "validator",
 ]
@@ -456,6 +464,33 @@ def check_found(
     if value is None:
         raise NotFound(message, field=field, code=code, details=details)
     return value
+
+
+@contextmanager
+def reported_as(**parameters: str) -> Iterator[None]:
+    """Report a refusal raised in the block on the caller's parameter, not the model's field.
+
+    A model or a rule checks a value under its own name (an agreement's
+    ``created_by``, a lookup's ``policy_version``); the caller passed it as another
+    parameter (``by``, ``version``). Each keyword maps a field raised in the block to
+    the parameter it came from: the error is re-raised with that ``field``, its
+    type, ``code``, ``message`` and ``details`` unchanged. Any other error passes as
+    it is.
+
+    Example:
+        >>> try:
+        ...     with reported_as(created_by="by"):
+        ...         check_text(None, "created_by", limit=10)
+        ... except ValidationError as refused:
+        ...     (refused.code, refused.field)
+        ('invalid_created_by', 'by')
+    """
+    try:
+        yield
+    except SymprogramError as refused:
+        if refused.field in parameters:
+            refused.field = parameters[refused.field]
+        raise
 
 
 S = TypeVar("S", bound=enum.Enum)

@@ -5,6 +5,12 @@ link to the previous entry, its data against its digest (or its erasure marker),
 its chain hash (or, once re-keyed, its seal); then the stream head and, with a
 kept digest, what the digest covered. A key id the verifying ring does not hold
 is a :class:`~symprogram.ledger.KeyUnknown` problem, never an altered entry.
+
+The anchored reads (:func:`said_at_head`, :func:`replay`) check every entry they
+replay the same way, and refuse a stream with any problem: an entry whose data was
+edited while its hash was left alone is never decided with. An entry already
+checked as it is stored (the same text at the same position of the same stream,
+under the same key ring) is remembered, process-wide, and not checked again.
 """
 
 from __future__ import annotations
@@ -31,8 +37,16 @@ from symprogram.serialization import canonical_json, json_value
 
 if TYPE_CHECKING:
     from symprogram.digests import LedgerDigest, StreamHead
+    from symprogram.ledger_keys import LedgerKeys
 
-__all__ = ["require_at_head", "said_at_head", "verify_stream"]
+__all__ = ["replay", "require_at_head", "said_at_head", "verify_stream"]
+
+_VOUCHED: dict[str, tuple[LedgerKeys | None, str, int]] = {}
+"""The entries an anchored read checked and found authentic, process-wide: each
+stored text (compared whole: any edit of it is another text) with the key ring
+that checked it, its stream and its position, so a warm read checks its link only."""
+_VOUCHED_LIMIT = 8192
+"""How many checked entries are remembered before the memo starts afresh."""
 
 
 class _Walk:
@@ -43,7 +57,7 @@ class _Walk:
     def __init__(self, ledger: Ledger, covered: StreamHead | None) -> None:
         self.ledger = ledger
         self.problems: list[Problem] = []
-        self.prev = GENESIS
+        self.prev: str | None = GENESIS  # None: the first entry read links to one unread
         self.expected = 1
         self.last = 0
         self.covered = covered
@@ -86,29 +100,44 @@ def verify_stream(
 
 
 def _check_entry(walk: _Walk, stream: str, subject: str, position: int, text: str) -> None:
-    problems = walk.problems
-    walk.last = position
-    if position != walk.expected:
-        problems.append(Problem(walk.expected, "gap", f"entry {walk.expected} is missing"))
-    walk.expected = position + 1
+    _check_position(walk, position)
     try:
-        raw = json_value(text)
-        digest = str(raw["digest"])
-        _check_data(walk, stream, position, raw, digest)
-        at = ensure_utc(datetime.fromisoformat(raw["at"])).isoformat()
-        if raw["prev"] != walk.prev:
-            problems.append(Problem(position, "broken_link", "does not follow the previous entry"))
-        if not _authentic(walk.ledger, raw, subject, position, at, digest):
-            problems.append(Problem(position, "hash_mismatch", "the entry was altered"))
-        walk.prev = str(raw["hash"])
-    except _UnknownKey as exc:
-        walk.key_unknown(position, exc.args[0], "made with")
-        walk.prev = str(raw["hash"])
+        _check_raw(walk, stream, subject, position, json_value(text))
     except (ValueError, KeyError, TypeError, AttributeError, ValidationError):
-        problems.append(Problem(position, "unreadable", "the entry cannot be parsed"))
+        walk.problems.append(Problem(position, "unreadable", "the entry cannot be parsed"))
         walk.prev = ""
     if walk.covered is not None and position == walk.covered.length:
         walk.covered_hash = walk.prev
+
+
+def _check_position(walk: _Walk, position: int) -> None:
+    walk.last = position
+    if position != walk.expected:
+        walk.problems.append(Problem(walk.expected, "gap", f"entry {walk.expected} is missing"))
+    walk.expected = position + 1
+
+
+def _check_raw(walk: _Walk, stream: str, subject: str, position: int, raw: Any) -> None:
+    """Check the parsed entry ``raw``: its data (or erasure), link and hash.
+
+    Raises:
+        ValueError, KeyError, TypeError, AttributeError, ValidationError: unreadable.
+    """
+    try:
+        digest = str(raw["digest"])
+        _check_data(walk, stream, position, raw, digest)
+        at = ensure_utc(datetime.fromisoformat(raw["at"])).isoformat()
+        _check_link(walk, position, raw)
+        if not _authentic(walk.ledger, raw, subject, position, at, digest):
+            walk.problems.append(Problem(position, "hash_mismatch", "the entry was altered"))
+    except _UnknownKey as exc:
+        walk.key_unknown(position, exc.args[0], "made with")
+    walk.prev = str(raw["hash"])
+
+
+def _check_link(walk: _Walk, position: int, raw: Any) -> None:
+    if walk.prev is not None and raw["prev"] != walk.prev:
+        walk.problems.append(Problem(position, "broken_link", "does not follow the previous entry"))
 
 
 def _authentic(ledger: Ledger, raw: Any, subject: str, position: int, at: str, digest: str) -> bool:
@@ -208,34 +237,106 @@ def said_at_head(
     instants: list[datetime] | None = None,
 ) -> tuple[tuple[str, dict[str, Any] | None], ...]:
     """The ``(kind, data)`` of ``subject``'s entries after ``after``, oldest first, if
-    they end where the stream head says (:meth:`Ledger.said_entries
+    they end where the stream head says and each is authentic (:meth:`Ledger.said_entries
     <symprogram.ledger.Ledger.said_entries>`): the head is read first (one point
-    read), then the entries, each for its kind, data and hash only, then compared
-    (:func:`require_at_head`). With ``instants``, each entry's instant is appended to
-    it, in the same order.
+    read), then the entries, each checked (:func:`replay`). With ``instants``, each
+    entry's instant is appended to it, in the same order.
 
     Raises:
         IntegrityError: an entry or the head cannot be read (``ledger_corrupt``,
-            ``ledger_key_unknown``); the entries do not end at the head
-            (``ledger_tampered``).
+            ``ledger_key_unknown``); the entries do not end at the head, or one of
+            them is not as it was written (``ledger_tampered``).
     """
     stream = ledger.stream(subject)
     head = ledger._head(tx, subject, stream)[:2]
     said: list[tuple[str, dict[str, Any] | None]] = []
-    last, chain = after, None
-    for last, text in _read_stream(tx, stream, after):
+    for position, raw in replay(ledger, tx, subject, stream, head, after=after):
         try:
-            raw = json_value(text)
-            kind, data, chain = raw["kind"], raw["data"], raw["hash"]
+            kind, data = raw["kind"], raw["data"]
             if not isinstance(kind, str) or not (data is None or isinstance(data, dict)):
                 raise TypeError("not an entry")
             if instants is not None:
                 instants.append(ensure_utc(datetime.fromisoformat(raw["at"])))
         except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
-            raise _unreadable_entry(subject, last) from exc
+            raise _unreadable_entry(subject, position) from exc
         said.append((kind, data))
-    require_at_head(ledger, tx, subject, head, after=after, read=len(said), last=last, chain=chain)
     return tuple(said)
+
+
+def replay(
+    ledger: Ledger,
+    tx: Transaction,
+    subject: str,
+    stream: str,
+    head: tuple[int, str],
+    *,
+    after: int = 0,
+) -> list[tuple[int, Any]]:
+    """``subject``'s entries after ``after`` (its ``stream``), oldest first, as
+    ``(position, parsed entry)``, for an anchored read: each checked as
+    :meth:`Ledger.verify <symprogram.ledger.Ledger.verify>` checks it (its data
+    against its digest, or its erasure marker; its hash, or seal, with the key its
+    key id names; its link to the entry before it), the newest ending where ``head``
+    (``(length, hash)``, read in ``tx`` before the entries) says
+    (:func:`require_at_head`). An entry found authentic before, as it is stored now,
+    has its link checked only (``_VOUCHED``).
+
+    Raises:
+        IntegrityError: an entry cannot be read (``ledger_corrupt``); the entries do
+            not end at the head, or one of them fails its check (``ledger_tampered``;
+            details: the ``problems``, as ``verify`` reports them), or an entry names
+            a key id the ring does not hold and nothing else is wrong
+            (``ledger_key_unknown``): an entry nobody can vouch for is never replayed.
+    """
+    walk = _Walk(ledger, None)
+    walk.expected = after + 1
+    walk.prev = None if after else GENESIS
+    ring = ledger.keys
+    read: list[tuple[int, Any]] = []
+    last, chain = after, None
+    for last, text in _read_stream(tx, stream, after):
+        try:
+            raw = json_value(text)
+            _vouch(walk, ring, stream, subject, last, text, raw)
+            chain = raw["hash"]
+        except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
+            raise _unreadable_entry(subject, last) from exc
+        read.append((last, raw))
+    require_at_head(ledger, tx, subject, head, after=after, read=len(read), last=last, chain=chain)
+    if walk.problems:
+        Verification(subject, last, tuple(walk.problems)).raise_for_problems()
+    return read
+
+
+def _vouch(
+    walk: _Walk,
+    ring: LedgerKeys | None,
+    stream: str,
+    subject: str,
+    position: int,
+    text: str,
+    raw: Any,
+) -> None:
+    """Check the entry ``raw`` (stored as ``text``) as ``verify`` does, its position
+    and link always, the rest only when it was not found authentic before as stored
+    (then remember it)."""
+    found = len(walk.problems)
+    _check_position(walk, position)
+    held = _VOUCHED.get(text)
+    if (
+        held is not None
+        and held[2] == position
+        and held[1] == stream
+        and (held[0] is ring or held[0] == ring)
+    ):
+        _check_link(walk, position, raw)
+        walk.prev = str(raw["hash"])
+        return
+    _check_raw(walk, stream, subject, position, raw)
+    if len(walk.problems) == found:
+        if len(_VOUCHED) >= _VOUCHED_LIMIT:
+            _VOUCHED.clear()  # kept bounded: start afresh
+        _VOUCHED[text] = (ring, stream, position)
 
 
 def require_at_head(

@@ -210,6 +210,9 @@ def erase_person(program: Program, candidate_id: str, *, reason: str) -> PersonE
         # the history entries that name the earlier ones.
         addresses = _held_addresses(program, tx, key)
         receipts = {name: part.erase_subject(tx, key, reason=reason) for name, part in contexts}
+        # The disclosures other candidates published to one of those addresses keep
+        # no salted hash of it (nor its salt): the address could be guessed back.
+        program.awards.erase_recipients(tx, addresses)
         # The outbox's messages to and about the person, pending or delivered, and
         # those to any address the person held, whoever they are filed under.
         erase_messages(tx, key, addresses=addresses)

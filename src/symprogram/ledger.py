@@ -470,15 +470,18 @@ class Ledger:
         """The ``(kind, data)`` of ``subject``'s entries after ``after``, oldest first.
 
         What the anchor rules replay (``data`` is ``None`` once erased): each entry
-        is read for its kind and data only, about half the work of
-        :meth:`iter_entries` per entry. The chain is not checked here (``verify``
-        does that), but the entries must end where the authenticated stream head
-        says (:func:`~symprogram._ledger_verify.said_at_head`).
+        is checked as :meth:`verify` checks it (data against digest or erasure
+        marker, hash with the key its key id names, link), once per stored text
+        (an entry found authentic as stored is remembered), and the entries must
+        end where the authenticated stream head says
+        (:func:`~symprogram._ledger_verify.said_at_head`): a stream that does not
+        verify is never replayed.
 
         Raises:
             IntegrityError: an entry or the head cannot be read (``ledger_corrupt``,
-                ``ledger_key_unknown``); the entries do not end at the head
-                (``ledger_tampered``).
+                ``ledger_key_unknown``); the entries do not end at the head, or one
+                of them is not as it was written (``ledger_tampered``); an entry
+                names a key id the ring does not hold (``ledger_key_unknown``).
         """
         from symprogram._ledger_verify import said_at_head
 
@@ -501,19 +504,7 @@ class Ledger:
 
     def _parse(self, subject: str, position: int, text: str) -> LedgerEntry:
         try:
-            raw = json_value(text)
-            data = raw["data"]
-            return LedgerEntry(
-                subject=subject,
-                position=position,
-                kind=str(raw["kind"]),
-                at=ensure_utc(datetime.fromisoformat(raw["at"])),
-                data=None if data is None else dict(data),
-                digest=str(raw["digest"]),
-                prev_hash=str(raw["prev"]),
-                hash=str(raw["hash"]),
-                erased=data is None,
-            )
+            return _entry_of(subject, position, json_value(text))
         except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
             raise _unreadable_entry(subject, position) from exc
 
@@ -544,6 +535,26 @@ class Ledger:
         from symprogram._ledger_verify import verify_stream
 
         return verify_stream(self, tx, subject, against=against)
+
+
+def _entry_of(subject: str, position: int, raw: Any) -> LedgerEntry:
+    """The entry at ``position`` of ``subject``'s stream, parsed from its stored JSON ``raw``.
+
+    Raises:
+        ValueError, KeyError, TypeError, AttributeError, ValidationError: not an entry.
+    """
+    data = raw["data"]
+    return LedgerEntry(
+        subject=subject,
+        position=position,
+        kind=str(raw["kind"]),
+        at=ensure_utc(datetime.fromisoformat(raw["at"])),
+        data=None if data is None else dict(data),
+        digest=str(raw["digest"]),
+        prev_hash=str(raw["prev"]),
+        hash=str(raw["hash"]),
+        erased=data is None,
+    )
 
 
 def _unreadable_entry(subject: str, position: int) -> IntegrityError:

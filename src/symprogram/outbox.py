@@ -36,6 +36,15 @@ A notifier that raises leaves the message (and those after it) pending: the
 error is logged (logger ``symprogram.outbox``), never raised to the caller, whose
 change has committed.
 
+With a ledger key (``MessageOutbox(..., ledger_key=...)``, the program's), a pending
+record keeps its recipient, subject line, body and data (a link's secret) encrypted
+and sealed under keys derived from it (:mod:`symprogram._outbox_seal`), beside the
+recipient's digest (for the erasure): a record changed in the database (another
+recipient, kind, body, data or ID) does not match its seal and is refused, marked
+``refused`` with the code ``outbox_message_tampered`` and logged, never handed to
+the notifier. Without a key, and for a pending record written unsealed by an earlier
+build, the text is kept in clear and read as before.
+
 A *stand-in* message (:meth:`MessageOutbox.write_stand_in`) is what a call about
 nobody writes so that its writes match a call for a real recipient: the same
 records, in a bounded pool of slots (subject :data:`STAND_IN`), marked delivered
@@ -56,7 +65,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import random
@@ -67,6 +75,10 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from symprogram._outbox_pace import CLAIM_ATTEMPTS, Pace, Progress
+from symprogram._outbox_seal import TAMPERED, Seal, refused_text
+from symprogram._outbox_seal import read as _read
+from symprogram._outbox_seal import recipient_digest as _recipient_digest
+from symprogram._outbox_seal import unreadable as _unreadable
 from symprogram.errors import (
     ConcurrencyError,
     IntegrityError,
@@ -75,6 +87,7 @@ from symprogram.errors import (
     SymprogramError,
     ValidationError,
 )
+from symprogram.ledger_keys import LedgerKeys, as_ledger_keys
 from symprogram.notify import Message, Notifier
 from symprogram.persistence import (
     Record,
@@ -84,7 +97,6 @@ from symprogram.persistence import (
     load_many,
     save_many,
 )
-from symprogram.serialization import json_value
 
 __all__ = [
     "MESSAGE_KIND",
@@ -141,26 +153,6 @@ def _subject_of(message: Message, subject: str | None) -> str:
     return found if isinstance(found, str) and found else _NO_SUBJECT
 
 
-def _recipient_digest(address: str) -> str:
-    """What a delivered record keeps of its recipient: the SHA-256 of the lower-case
-    address (enough to find it again for an erasure, never the address itself)."""
-    return hashlib.sha256(address.lower().encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _encode(message: Message, subject: str, state: str) -> str:
-    data: dict[str, Any] = {
-        "message_id": message.message_id,
-        "state": state,
-        "subject": subject,
-        "kind": message.kind,
-    }
-    if state == "pending":
-        data.update(to=message.to, title=message.subject, body=message.body, data=message.data)
-    else:
-        data.update(to_digest=_recipient_digest(message.to))
-    return json.dumps(data, default=str, sort_keys=True)
-
-
 def _checked_slot(slot: str) -> str:
     """``slot`` if it is a stand-in key.
 
@@ -174,54 +166,12 @@ def _checked_slot(slot: str) -> str:
     return slot
 
 
-def _put(tx: Transaction, key: str, message: Message, subject: str) -> Entry:
+def _put(tx: Transaction, seal: Seal, key: str, message: Message, subject: str) -> Entry:
     """Write ``message`` pending under ``key``, replacing what the record there held
     (a stand-in slot written again); return its entry."""
     found = load_for_update(tx, MESSAGE_KIND, key)
-    text = _encode(message, subject, "pending")
+    text = seal.encode(key, message, subject, "pending")
     return key, tx.save(MESSAGE_KIND, key, text, 0 if found is None else found.version), message
-
-
-def _unreadable(record: Record) -> IntegrityError:
-    return IntegrityError.record_corrupt(record.kind, record.key, "is unreadable")
-
-
-def _read(record: Record) -> dict[str, Any]:
-    """An outbox record's JSON object.
-
-    Raises:
-        IntegrityError: not a JSON object (``record_corrupt``, naming kind and key).
-    """
-    try:
-        data = json_value(record.data)
-    except ValueError as error:
-        raise _unreadable(record) from error
-    if not isinstance(data, dict):
-        raise _unreadable(record)
-    return data
-
-
-def _decode(record: Record) -> tuple[dict[str, Any], Message | None]:
-    """A message record's data, and its message while it is pending.
-
-    Raises:
-        IntegrityError: the record cannot be read as one (``record_corrupt``).
-    """
-    data = _read(record)
-    if data.get("state") != "pending":
-        return data, None
-    try:
-        message = Message(
-            to=data["to"],
-            kind=data["kind"],
-            subject=data["title"],
-            body=data["body"],
-            data=data["data"],
-            message_id=data["message_id"],
-        )
-    except (KeyError, TypeError, ValidationError) as error:
-        raise _unreadable(record) from error
-    return data, message
 
 
 def _marked_keys(marker: Record) -> list[str]:
@@ -342,11 +292,26 @@ class MessageOutbox:
     Args:
         store: the store the messages are kept in.
         notifier: receives the messages.
+        ledger_key: the program's ledger key or key ring: with one, a pending
+            message's recipient, subject line, body and data are kept encrypted and
+            sealed (see :mod:`symprogram._outbox_seal`), and one whose seal does not
+            match is refused, never sent. ``None``: kept in clear, as before.
+
+    Raises:
+        ValidationError: ``ledger_key`` is not bytes, a key ring or ``None``
+            (``invalid_key``).
     """
 
-    def __init__(self, store: Store, notifier: Notifier) -> None:
+    def __init__(
+        self, store: Store, notifier: Notifier, *, ledger_key: bytes | LedgerKeys | None = None
+    ) -> None:
         self._store = store
         self._notifier = notifier
+        self._seal = Seal(as_ledger_keys(ledger_key))
+
+    def _like(self, store: Store) -> MessageOutbox:
+        """An outbox of ``store`` with this one's notifier and keys."""
+        return MessageOutbox(store, self._notifier, ledger_key=self._seal.keys)
 
     def write(
         self, tx: Transaction, messages: Iterable[Message], *, subject: str | None = None
@@ -366,7 +331,8 @@ class MessageOutbox:
         for message in messages:
             owner = _subject_of(message, subject)
             key = f"{owner}:{message.message_id}"
-            version = tx.save(MESSAGE_KIND, key, _encode(message, owner, "pending"), 0)
+            text = self._seal.encode(key, message, owner, "pending")
+            version = tx.save(MESSAGE_KIND, key, text, 0)
             written.append((key, version, message))
         self._pending(tx, written)
 
@@ -385,7 +351,7 @@ class MessageOutbox:
         else:
             key, owner = _checked_slot(slot), STAND_IN
         # both keys are new (a message ID, a fresh stand-in key): written, not read first
-        text = _encode(message, owner, "pending")
+        text = self._seal.encode(key, message, owner, "pending")
         self._pending(tx, [(key, tx.save(MESSAGE_KIND, key, text, 0), message)])
 
     def write_stand_in(self, tx: Transaction, message: Message, slot: str) -> None:
@@ -396,7 +362,7 @@ class MessageOutbox:
         Raises:
             ValidationError: ``slot`` does not start with ``~stand-in:`` (``invalid_slot``).
         """
-        self._pending(tx, [_put(tx, _checked_slot(slot), message, STAND_IN)])
+        self._pending(tx, [_put(tx, self._seal, _checked_slot(slot), message, STAND_IN)])
 
     def _pending(self, tx: Transaction, written: list[Entry]) -> None:
         """Write the pending marker of ``written`` and queue them for after the commit."""
@@ -430,7 +396,7 @@ class MessageOutbox:
         host kept (a savepoint of its own that it rolled back took the marker and the
         messages along: the claim finds none of them, and nothing is sent)."""
         try:
-            MessageOutbox(store, self._notifier).deliver(marker, entries)
+            self._like(store).deliver(marker, entries)
         except Exception:  # the host committed: its commit must not fail for the mail
             _log.exception("messages could not be delivered; they stay pending")
 
@@ -494,10 +460,10 @@ class MessageOutbox:
                     if found is None:  # delivered by another caller, or rolled back by a host
                         progress.stopped = True
                         return progress
-                    claimed = _claim(tx, chunk, read=attempt > 1)
+                    claimed = _claim(tx, self._seal, chunk, read=attempt > 1)
                     progress.claimed = True
                     done = self._hand_over(claimed, progress)
-                    _mark(tx, found, claimed[done:], later)
+                    _mark(tx, self._seal, found, claimed[done:], later)
                 return progress
             except SymprogramError as error:
                 if progress.claimed or not _lost(error) or attempt == CLAIM_ATTEMPTS:
@@ -542,8 +508,11 @@ class MessageOutbox:
         Raises:
             ValidationError: a limit that is not a positive integer (``invalid_limit``).
             IntegrityError: a pending message or marker cannot be read
-                (``record_corrupt``, naming its kind and key): nothing is delivered
-                from that unit of work until the record is mended or removed.
+                (``record_corrupt``, naming its kind and key), or a message is
+                sealed with a key the outbox does not hold (``ledger_key_unknown``):
+                nothing is delivered from that unit of work until the record is
+                mended or removed, or the key given. (A message whose seal does not
+                match is not an error: it is refused, logged and never sent.)
         """
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
@@ -578,7 +547,7 @@ class MessageOutbox:
 
         def run(store: Store) -> None:
             try:
-                work(MessageOutbox(store, self._notifier))
+                work(self._like(store))
             except Exception:  # after the commit: it must not be undone by our error
                 _log.exception("a deferred delivery of pending messages failed")
 
@@ -591,30 +560,65 @@ class MessageOutbox:
     def _pending_page(self, after: str | None) -> tuple[list[tuple[str, list[Entry]]], str | None]:
         """The next page of pending markers after ``after``, each with its messages still
         pending (none: erased, or delivered by another caller; :meth:`_deliver` then
-        drops the marker), and the key to read the next page after."""
+        drops the marker), and the key to read the next page after. A message whose
+        seal does not match is left out and refused (see :meth:`_refuse`)."""
         found: list[tuple[str, list[Entry]]] = []
+        refused: list[tuple[Record, IntegrityError]] = []
         with self._store.transaction(readonly=True) as tx:
             markers = tx.scan(PENDING_KIND, after=after, limit=_PAGE)
             for marker in markers:
                 keys = _marked_keys(marker)
                 records = _load_all(tx, keys)
                 entries: list[Entry] = []
-                for key in keys:
-                    record = records.get(key)
-                    message = None if record is None else _decode(record)[1]
-                    if record is not None and message is not None:
-                        entries.append((key, record.version, message))
+                for record in (records[key] for key in keys if key in records):
+                    try:
+                        message = self._seal.decode(record)[1]
+                    except IntegrityError as error:
+                        if error.code != TAMPERED:
+                            raise
+                        refused.append((record, error))
+                        continue
+                    if message is not None:
+                        entries.append((record.key, record.version, message))
                 found.append((marker.key, entries))
+        if refused:
+            self._refuse(refused)
         return found, (markers[-1].key if markers else after)
 
+    def _refuse(self, refused: Sequence[tuple[Record, IntegrityError]]) -> None:
+        """Mark the messages of ``refused`` (their seal does not match: changed in the
+        database) ``refused``, with the error's code and without their text, at the
+        versions they were read at (the delivery leaves them out, and drops them from
+        their marker); log each (logger ``symprogram.outbox``). None is ever handed
+        to the notifier."""
+        with self._store.transaction() as tx:
+            for record, error in refused:
+                current = load_for_update(tx, MESSAGE_KIND, record.key)
+                if current is not None and current.version == record.version:
+                    text = refused_text(_read(current), error.code)
+                    tx.save(MESSAGE_KIND, record.key, text, current.version)
+        for record, error in refused:
+            _log.error("outbox message %s refused, not sent: %s", record.key, error.code)
+
     def iter_records(self) -> Iterator[dict[str, Any]]:
-        """Every message record (pending ones with their text), in key order."""
+        """Every message record (pending ones with their text), in key order.
+
+        A sealed one is opened with this outbox's ledger key; without a key it is
+        given as stored (no text).
+
+        Raises:
+            IntegrityError: a record is unreadable (``record_corrupt``), its seal does
+                not match (``outbox_message_tampered``) or it is sealed with a key
+                the ring does not hold (``ledger_key_unknown``).
+        """
         after: str | None = None
         while True:
             with self._store.transaction(readonly=True) as tx:
                 page = tx.scan(MESSAGE_KIND, after=after, limit=_PAGE)
             for record in page:
-                yield _read(record)
+                data = _read(record)
+                sealed = "sealed" in data and self._seal.keys is not None
+                yield self._seal.opened(record, data) if sealed else data
             if len(page) < _PAGE:
                 return
             after = page[-1].key
@@ -647,7 +651,7 @@ def _owner(key: str) -> str:
     return key.partition(":")[0]
 
 
-def _claim(tx: Transaction, entries: Sequence[Entry], *, read: bool) -> list[Entry]:
+def _claim(tx: Transaction, seal: Seal, entries: Sequence[Entry], *, read: bool) -> list[Entry]:
     """``entries`` marked delivered in ``tx`` (their text dropped), in their order, each
     with its new version; with ``read``, only those still pending, read first.
 
@@ -661,14 +665,14 @@ def _claim(tx: Transaction, entries: Sequence[Entry], *, read: bool) -> list[Ent
     """
     if not entries:
         return []
-    pending = _still_pending(tx, entries) if read else {e[0]: e for e in entries}
+    pending = _still_pending(tx, seal, entries) if read else {e[0]: e for e in entries}
     if not pending:
         return []
     order = sorted(pending)
     versions = save_many(
         tx,
         [
-            (MESSAGE_KIND, key, _encode(message, _owner(key), "delivered"), version)
+            (MESSAGE_KIND, key, seal.encode(key, message, _owner(key), "delivered"), version)
             for key, version, message in (pending[key] for key in order)
         ],
     )
@@ -676,7 +680,7 @@ def _claim(tx: Transaction, entries: Sequence[Entry], *, read: bool) -> list[Ent
     return [(key, saved[key], pending[key][2]) for key, _, _ in entries if key in pending]
 
 
-def _still_pending(tx: Transaction, entries: Sequence[Entry]) -> dict[str, Entry]:
+def _still_pending(tx: Transaction, seal: Seal, entries: Sequence[Entry]) -> dict[str, Entry]:
     """Those of ``entries`` whose record is still pending, by key, at its version now (a
     stand-in as its record holds it now: a slot may have been written again)."""
     found = _load_all(tx, sorted({key for key, _, _ in entries}))
@@ -688,7 +692,7 @@ def _still_pending(tx: Transaction, entries: Sequence[Entry]) -> dict[str, Entry
         if record.version == version:  # unchanged since it was read or written
             pending[key] = (key, version, message)
         elif _is_stand_in(key):
-            current = _decode(record)[1]
+            current = seal.decode(record)[1]
             if current is not None:
                 pending[key] = (key, record.version, current)
         elif _read(record).get("state") == "pending":
@@ -696,7 +700,9 @@ def _still_pending(tx: Transaction, entries: Sequence[Entry]) -> dict[str, Entry
     return pending
 
 
-def _mark(tx: Transaction, marker: Record, unsent: Sequence[Entry], later: list[str]) -> None:
+def _mark(
+    tx: Transaction, seal: Seal, marker: Record, unsent: Sequence[Entry], later: list[str]
+) -> None:
     """Settle ``marker`` (read locked) after a chunk was handed over: the messages of it
     left ``unsent`` (the notifier refused one; the claim marked them delivered) are
     pending again, and the marker keeps them and the ``later`` ones; with none left,
@@ -705,7 +711,7 @@ def _mark(tx: Transaction, marker: Record, unsent: Sequence[Entry], later: list[
         save_many(
             tx,
             [
-                (MESSAGE_KIND, key, _encode(message, _owner(key), "pending"), version)
+                (MESSAGE_KIND, key, seal.encode(key, message, _owner(key), "pending"), version)
                 for key, version, message in unsent
             ],
         )

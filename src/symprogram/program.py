@@ -612,7 +612,8 @@ class Program(Closing):
         ``terms:<version>``), so it can be withdrawn like any other consent. It
         makes the customer no known subject of the privacy policy (a purpose of
         kind ``terms`` gathers nothing and is no marketing choice): they are in no
-        marketing audience for it. It is
+        marketing audience for it, and it is no notice of a privacy-policy version
+        (recorded with ``shown`` false: those terms are what is shown). It is
         a consent to the version in force at ``at`` (default: now) in the
         entitlements catalogue; once a newer version comes into force it stops
         counting and a new consent is needed (see
@@ -657,6 +658,7 @@ class Program(Closing):
             channel=channel,
             evidence=remote_access_evidence(version.version),
             at=at,
+            shown=False,  # the Remote Access Standard Terms are shown, not the privacy policy
         )
 
     def erase_person(self, candidate_id: str, *, reason: str) -> PersonErasure:
@@ -708,11 +710,15 @@ class Program(Closing):
 
         Raises:
             ValidationError: ``invalid_limit`` (not a positive integer).
-            IntegrityError: a pending message record cannot be read (``record_corrupt``).
+            IntegrityError: a pending message record cannot be read (``record_corrupt``)
+                or is sealed with a key the program does not hold (``ledger_key_unknown``).
+                A sealed message changed in the database is not sent (refused and
+                logged; see ``docs/explanation-outbox.md``).
         """
         from symprogram.outbox import MessageOutbox
 
-        return MessageOutbox(self.store, self.notifier).deliver_pending(limit)
+        outbox = MessageOutbox(self.store, self.notifier, ledger_key=self._ledger_key)
+        return outbox.deliver_pending(limit)
 
     # -- life cycle -----------------------------------------------------------------
     def close(self) -> None:

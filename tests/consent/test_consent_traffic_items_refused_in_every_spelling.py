@@ -91,9 +91,10 @@ def test_every_spelling_has_the_item_spelling_of_the_item(name: str) -> None:
     assert spelling in {"".join(words) for pair in WORDS.values() for words in pair}
 
 
-@pytest.mark.parametrize("name", ["ip", "address", "domain", "browser", "email", "IP phone"])
+@pytest.mark.parametrize("name", ["address", "type", "names", "email", "IP phone"])
 def test_names_that_are_not_traffic_items_are_accepted(name: str) -> None:
-    """Only the traffic items are refused: a word of one, or another name, is not."""
+    """Only the traffic items (and their synonyms: ``ip``, ``domain``, ``browser``, ...,
+    rules.TRAFFIC_SYNONYMS) are refused: another word of one, or another name, is not."""
     rules.check_not_traffic(POLICY, [name])
 
 

@@ -170,7 +170,7 @@ def test_level_hint(env: Env) -> None:
         ({"agreement_id": ""}, ValidationError, "invalid_agreement_id", "agreement_id"),
         ({"agreement_id": "A" * 300}, LimitExceeded, "agreement_id_too_long", "agreement_id"),
         ({"customer_id": None}, ValidationError, "invalid_customer_id", "customer_id"),
-        ({"by": " "}, ValidationError, "invalid_created_by", "created_by"),
+        ({"by": " "}, ValidationError, "invalid_created_by", "by"),
     ],
 )
 def test_bad_agreements_are_refused(

@@ -20,6 +20,7 @@ import symprogram._outbox_pace as pace
 import symprogram.outbox as outbox_module
 from _programs import ProgramFactory
 from symprogram import Program
+from symprogram._outbox_seal import Seal
 from symprogram.notify import Message, Outbox
 from symprogram.outbox import PENDING_KIND, Entry, MessageOutbox
 from symprogram.persistence import Transaction
@@ -119,9 +120,11 @@ def test_claims_follow_a_slow_notifiers_pace_and_pause_for_other_writers(
     sizes: list[int] = []
     claim = outbox_module._claim
 
-    def counting(tx: Transaction, entries: Sequence[Entry], *, read: bool) -> list[Entry]:
+    def counting(
+        tx: Transaction, seal: Seal, entries: Sequence[Entry], *, read: bool
+    ) -> list[Entry]:
         sizes.append(len(entries))
-        return claim(tx, entries, read=read)
+        return claim(tx, seal, entries, read=read)
 
     monkeypatch.setattr(outbox_module, "_claim", counting)
     notifier = Slow(clock, 0.04)

@@ -137,27 +137,41 @@ def decoded_lines(stream: IO[bytes], progress: Callable[[int], None] | None) -> 
         yield raw.decode("utf-8", "surrogateescape")
 
 
-def read_header(reader: Any) -> Header:
-    """Read and check the header line.
+def _first_record(reader: Any) -> tuple[int, list[str]]:
+    """The line the first record of ``reader`` that is not blank starts on, and that
+    record: blank lines (empty, spaces or commas only, a BOM alone) before the
+    header are skipped, as between rows.
 
     Raises:
-        ValidationError: ``csv_empty``, ``csv_malformed``, ``invalid_encoding``,
-            ``csv_missing_columns`` or ``csv_duplicate_columns``.
+        ValidationError: ``csv_empty`` (nothing but blank lines), ``csv_malformed``.
     """
-    try:
-        raw = next(reader)
-    except StopIteration:
-        raise ValidationError("the file is empty", field="file", code="csv_empty") from None
-    except csv.Error as exc:
-        raise ValidationError(
-            f"line 1: the header is not valid CSV: {exc}", field="file", code="csv_malformed"
-        ) from exc
-    if not any(cell.strip() for cell in raw):
-        # a BOM alone or a blank first line: nothing to import
-        raise ValidationError("the file is empty", field="file", code="csv_empty")
+    while True:
+        start = reader.line_num + 1
+        try:
+            raw: list[str] = next(reader)
+        except StopIteration:
+            raise ValidationError("the file is empty", field="file", code="csv_empty") from None
+        except csv.Error as exc:
+            raise ValidationError(
+                f"line {start}: the header is not valid CSV: {exc}",
+                field="file",
+                code="csv_malformed",
+            ) from exc
+        if any(cell.strip() for cell in raw):
+            return start, raw
+
+
+def read_header(reader: Any) -> Header:
+    """Read and check the header: the first line that is not blank.
+
+    Raises:
+        ValidationError: ``csv_empty`` (no line but blank ones), ``csv_malformed``,
+            ``invalid_encoding``, ``csv_missing_columns`` or ``csv_duplicate_columns``.
+    """
+    line, raw = _first_record(reader)
     if any(has_surrogate(cell) for cell in raw):
         raise ValidationError(
-            "line 1: the header is not UTF-8 text (save the file as UTF-8)",
+            f"line {line}: the header is not UTF-8 text (save the file as UTF-8)",
             field="file",
             code="invalid_encoding",
         )

@@ -112,7 +112,7 @@ class BadRow:
     """A row that was not imported.
 
     Attributes:
-        line: the line of the file the row starts on (the header is line 1).
+        line: the line of the file the row starts on (the file's first line is line 1).
         code: the stable error code (e.g. ``invalid_email``).
         message: a readable explanation.
         field: the CSV column to fix (e.g. ``address_line1``), when known.

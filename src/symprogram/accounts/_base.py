@@ -150,7 +150,11 @@ class FlowBase(DeliversAfterCommit):
         """Write ``messages`` in the unit of work ``tx`` (the transactional outbox):
         the notifier gets them once it committed, at least once. ``subject`` files
         them all under one candidate (default: each message's own)."""
-        MessageOutbox(self._store, self._notifier).write(tx, messages, subject=subject)
+        self._outbox().write(tx, messages, subject=subject)
+
+    def _outbox(self) -> MessageOutbox:
+        """The outbox of the flows' messages, sealed with the history's ledger key."""
+        return MessageOutbox(self._store, self._notifier, ledger_key=self._history.ledger.keys)
 
     def _candidate_for_update(self, store: AccountsStorage, key: str) -> Candidate:
         """The candidate ``key``, read locked, if it is the account its history says
@@ -468,4 +472,4 @@ class FlowBase(DeliversAfterCommit):
         """Write ``message`` to the outbox for ``recipient``, or as a stand-in delivered
         to nobody when there is none (the same reads and writes either way)."""
         slot = None if recipient is not None else stand_in.message(now, message.message_id)
-        MessageOutbox(self._store, self._notifier).write_alike(tx, message, slot)
+        self._outbox().write_alike(tx, message, slot)

@@ -66,7 +66,9 @@ class Erasure(ReportAnchors):
         again, as a new account with a new candidate ID); deletes the password
         hash, the request logs of every address the account held (every account's
         e-mail change requests for it included) and the logs of its own e-mail
-        change requests, whatever the address; replaces
+        change requests, whatever the address (the address's latest-request log
+        with them: it limits nothing, and its key is the address's digest);
+        replaces
         with markers the name and e-mail of every score report it claimed and of
         every unclaimed score report recorded for one of those addresses (found
         through the score reports' address index, whose entries it drops; such a
@@ -138,6 +140,9 @@ class Erasure(ReportAnchors):
                 # every account's requests for it, counted per account and address
                 store.requests.forget_accounts(EMAIL_CHANGE_BY_LOG, email)
             for email in emails:  # its own requests for any address it asked for
+                # the address's latest request (it limits nothing) may be the person's:
+                # its key is the address's digest, whoever asked last
+                store.requests.forget(EMAIL_CHANGE_LOG, email)
                 store.requests.forget_key(
                     store.requests.account_key(EMAIL_CHANGE_BY_LOG, email, key)
                 )

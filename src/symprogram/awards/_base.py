@@ -145,7 +145,8 @@ class FlowBase(DeliversAfterCommit):
     def _send(self, tx: Transaction, subject: str, *messages: Message) -> None:
         """Write ``messages`` about the candidate ``subject`` in the unit of work ``tx``
         (the transactional outbox): the notifier gets them once it committed."""
-        MessageOutbox(self._store, self._notifier).write(tx, messages, subject=subject)
+        outbox = MessageOutbox(self._store, self._notifier, ledger_key=self._history.ledger.keys)
+        outbox.write(tx, messages, subject=subject)
 
     def _read(self, fn: Callable[[Transaction], T]) -> T:
         with self._store.transaction(readonly=True) as tx:

@@ -39,7 +39,10 @@ runs it):
   name is personal data: its difference is reported without the values, and it
   is not compared where the entry predates it (no ``holder_name``) or where the
   disclosure was erased (the erased marker and no recipient, in a record of awards
-  the erasure marked erased);
+  the erasure marked erased). Once the recipient was erased (their erasure), the
+  ``awards_published`` entry's data is dropped and a ``disclosure_recipient_erased``
+  entry says it again with no recipient (the revocations named before it apply);
+  an erased ``awards_published`` entry hides one disclosure and revokes none;
 - **verification codes**: the code index gives each stored disclosure's code
   (its ``code_digest``, itself anchored above) to that disclosure (an entry
   deleted would make a valid disclosure unverifiable);
@@ -92,6 +95,7 @@ from symprogram.awards.events import (
     AwardRevoked,
     AwardsErased,
     AwardsPublished,
+    DisclosureRecipientErased,
     DisclosureRevoked,
     ExamResultRecorded,
     ExpiryReminderSent,
@@ -134,6 +138,8 @@ _REVOKED = AwardRevoked.event_name()
 _REMINDED = ExpiryReminderSent.event_name()
 _PUBLISHED = AwardsPublished.event_name()
 _WITHDRAWN = DisclosureRevoked.event_name()
+_RESTATED = DisclosureRecipientErased.event_name()
+_DISCLOSURE_KINDS = (_PUBLISHED, _WITHDRAWN, _RESTATED)
 _ERASED = AwardsErased.event_name()
 _KIT_STATUS = {
     KitQueued.event_name(): KitStatus.QUEUED,
@@ -175,8 +181,9 @@ def _disclosure_fields(disclosure: Disclosure) -> dict[str, object]:
 
 
 def published_disclosures(entries: SaidEntries) -> set[str]:
-    """The disclosure IDs the history's ``awards_published`` entries still name."""
-    return said_names(entries, (_PUBLISHED,), "disclosure_id")
+    """The disclosure IDs the history's ``awards_published`` entries (and the
+    ``disclosure_recipient_erased`` entries that say one again) still name."""
+    return said_names(entries, (_PUBLISHED, _RESTATED), "disclosure_id")
 
 
 def made_kits(entries: SaidEntries) -> set[str]:
@@ -237,7 +244,10 @@ class _Said:
         self.kits: dict[str, dict[str, object]] = {}
         self.all_results = True  # no result entry was erased
         self.all_grants = True  # no grant entry was erased
-        self.all_disclosures = True  # no disclosure entry was erased
+        self.all_disclosures = True  # no revocation (or restatement) was erased
+        # publications erased and not said again (a recipient's erasure says them again)
+        self.hidden = 0
+        self.withdrawn: set[str] = set()  # the disclosures revocations named
         self.all_kits = True  # no kit entry was erased
         self.erased = False  # the history records the awards erasure
 
@@ -284,26 +294,44 @@ class _Said:
             else:
                 said["revoked"], said["revoked_at"] = True, at
 
+    @property
+    def complete_disclosures(self) -> bool:
+        """Whether the entries name every disclosure and every revocation."""
+        return self.all_disclosures and self.hidden <= 0
+
     def disclosure(self, kind: str, data: Mapping[str, Any] | None) -> None:
         did = None if data is None else data.get("disclosure_id")
         if data is None or not isinstance(did, str):
+            if kind == _PUBLISHED:  # it hides which disclosure it made, revoking none
+                self.hidden += 1
+                return
             self.all_disclosures = False
-            for said in self.disclosures.values():  # which one was revoked is unknown
-                said["revoked"] = UNKNOWN
+            if kind == _WITHDRAWN:
+                for said in self.disclosures.values():  # which one was revoked is unknown
+                    said["revoked"] = UNKNOWN
             return
-        if kind == _PUBLISHED:
-            fields = ("award_ids", "expires_at")
-            # an entry written before the digest was recorded says nothing of the code
-            digest = said_text(data, "code_digest")
-            code = UNKNOWN if digest is None else digest
-            self.disclosures[did] = said_fields(data, fields, revoked=False, code_digest=code)
-            self.disclosed[did] = {
-                field: value
-                for field in _DISCLOSED_TO
-                if (value := said_text(data, field)) is not None
-            }
-        elif did in self.disclosures:
-            self.disclosures[did]["revoked"] = True
+        if kind == _RESTATED and did not in self.disclosures:
+            # the publication its erased entry hid, said again without the recipient
+            self.hidden -= 1
+            self._published(did, data, revoked=did in self.withdrawn)
+            self.disclosed[did]["recipient_hash"] = ""
+        elif kind == _PUBLISHED:
+            self._published(did, data, revoked=False)
+        elif kind == _WITHDRAWN:
+            self.withdrawn.add(did)
+            if did in self.disclosures:
+                self.disclosures[did]["revoked"] = True
+
+    def _published(self, did: str, data: Mapping[str, Any], *, revoked: bool) -> None:
+        """The disclosure ``did`` as the entry ``data`` publishing it says."""
+        fields = ("award_ids", "expires_at")
+        # an entry written before the digest was recorded says nothing of the code
+        digest = said_text(data, "code_digest")
+        code = UNKNOWN if digest is None else digest
+        self.disclosures[did] = said_fields(data, fields, revoked=revoked, code_digest=code)
+        self.disclosed[did] = {
+            field: value for field in _DISCLOSED_TO if (value := said_text(data, field)) is not None
+        }
 
     def kit(self, candidate_id: str, kind: str, data: Mapping[str, Any] | None) -> None:
         kid = said_text(data, "kit_id")
@@ -401,7 +429,7 @@ def awards_differences(
             said.result(data)
         elif kind in (_GRANTED, _RENEWED, _REVOKED, _REMINDED):
             said.grant(kind, data, _at(instants, index))
-        elif kind in (_PUBLISHED, _WITHDRAWN):
+        elif kind in _DISCLOSURE_KINDS:
             said.disclosure(kind, data)
         elif kind in _KIT_STATUS:
             said.kit(candidate_id, kind, data)
@@ -419,7 +447,7 @@ def awards_differences(
             "disclosures",
             said.disclosures,
             listed,
-            complete=said.all_disclosures,
+            complete=said.complete_disclosures,
         )
         found += _compare_own(
             DISCLOSURE_KIND,
@@ -512,8 +540,8 @@ def _disclosed_to(
     the recipient its ``awards_published`` entry says (personal differences: the
     message leaves the values out). A name rewritten would show another person to the
     third party; a recipient hash rewritten would let another address verify it. An
-    erased disclosure of an erased record of awards is not compared (the standalone
-    awards erasure keeps the history's data); one not stored is reported by
+    erased disclosure of an erased record of awards is not compared (an awards
+    erasure of an earlier build kept the entry's data); one not stored is reported by
     :func:`_compare_own`; an entry written before the name was recorded compares
     the recipient only."""
     found: list[AggregateDifference] = []
@@ -592,14 +620,14 @@ def disclosure_anchored(disclosure: Disclosure, entries: SaidEntries) -> bool:
     entries = said_pairs(entries)
     said = _Said()
     for kind, data in entries:
-        if kind in (_PUBLISHED, _WITHDRAWN):
+        if kind in _DISCLOSURE_KINDS:
             said.disclosure(kind, data)
         elif kind == _ERASED and not _erased_disclosure(disclosure):
             return False  # put back from before the erasure: it names the person again
     did = disclosure.disclosure_id
     want = said.disclosures.get(did)
     if want is None:
-        return not said.all_disclosures
+        return not said.complete_disclosures
     return not record_differences(DISCLOSURE_KIND, did, want, _disclosure_fields(disclosure))
 
 

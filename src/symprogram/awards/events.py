@@ -20,6 +20,7 @@ __all__ = [
     "AwardRevoked",
     "AwardsErased",
     "AwardsPublished",
+    "DisclosureRecipientErased",
     "DisclosureRevoked",
     "DisclosureVerified",
     "ExamResultRecorded",
@@ -157,6 +158,24 @@ class AwardsPublished(_DisclosureEvent):
 @attrs.frozen
 class DisclosureRevoked(_DisclosureEvent):
     """A disclosure was revoked by its candidate."""
+
+
+@attrs.frozen
+class DisclosureRecipientErased(_DisclosureEvent):
+    """The disclosure's recipient was erased (their own erasure, not the holder's).
+
+    The disclosure stays the holder's, without the salted hash of the recipient's
+    address (nobody can then verify it as its recipient). The data of its
+    ``awards_published`` entry, which held that hash, is dropped; this entry says
+    again what that entry said of the disclosure otherwise (its awards, expiry,
+    holder name and code digest), so the history's verification still compares
+    the stored disclosure with it.
+    """
+
+    award_ids: tuple[str, ...]
+    expires_at: datetime
+    holder_name: str | None = None
+    code_digest: str | None = None
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ streams it writes are named here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Protocol, runtime_checkable
 
@@ -185,6 +186,10 @@ class AwardsRepository(Protocol):
 
     def disclosure(self, tx: Transaction, disclosure_id: str) -> Disclosure:
         """The disclosure ``disclosure_id`` (NotFound ``disclosure_not_found``)."""
+        ...
+
+    def disclosures(self, tx: Transaction) -> Iterator[Disclosure]:
+        """Every stored disclosure (one that cannot be read left out)."""
         ...
 
     def disclosure_by_code(self, tx: Transaction, code_digest: str) -> Disclosure | None:

@@ -30,14 +30,16 @@ Progress
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import attrs
 
 from symprogram._checks import check_int, shown
+from symprogram._guard import guard_public
 from symprogram.awards import (
     _inputs,
-from symprogram._guard import guard_public
     _rules_anchors,
     _rules_disclosures,
     _rules_kits,
@@ -58,6 +60,12 @@ from symprogram.awards._rules_progress import (
     progress_window,
 )
 from symprogram.awards._rules_reminders import *  # noqa: F403
+from symprogram.awards.events import (
+    AwardRevoked,
+    AwardsPublished,
+    DisclosureRecipientErased,
+    KitShipped,
+)
 from symprogram.awards.models import (
     ERASED_TEXT,
     AwardCatalogue,
@@ -95,6 +103,7 @@ __all__ = [
     "last_change",
     "stamp",
     "missing_leaves",
+    "personal_entry",
     "progress",
     "progress_window",
     "record_result",
@@ -141,6 +150,33 @@ def erased_state(state: CandidateAwards, at: datetime) -> CandidateAwards:
     )
     when = state.erased_at if state.erased_at is not None else at
     return attrs.evolve(state, grants=grants, erased_at=when)
+
+
+_PERSONAL_FIELDS = {
+    AwardRevoked.event_name(): ("reason",),
+    KitShipped.event_name(): ("tracking",),
+    AwardsPublished.event_name(): ("holder_name", "recipient_hash"),
+    DisclosureRecipientErased.event_name(): ("holder_name",),
+}
+"""The awards history entries that can hold personal data, and the fields that hold
+it: a revocation's reason and a kit's tracking text (free text), a disclosure's
+holder name and the salted hash of its recipient's address."""
+
+
+def personal_entry(kind: str, data: Mapping[str, Any] | None) -> bool:
+    """Whether the awards history entry of ``kind`` with ``data`` holds personal data
+    (the entries whose data the awards erasure drops; ``None``: erased already).
+
+    Example:
+        >>> personal_entry("kit_shipped", {"kit_id": "KIT-1", "tracking": "TRK-1"})
+        True
+        >>> personal_entry("kit_shipped", {"kit_id": "KIT-1", "tracking": None})
+        False
+        >>> personal_entry("award_granted", {"grant_id": "G-1", "award_id": "scs"})
+        False
+    """
+    fields = _PERSONAL_FIELDS.get(kind, ())
+    return data is not None and any(data.get(field) not in (None, "") for field in fields)
 
 
 # -- exam results ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ ID. Streams ``award_verifications:<disclosure ID>``: the verification log, and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from symprogram.awards.models import (
@@ -115,6 +116,22 @@ class AwardsStorage:
         """The disclosure a stored ``award_disclosure`` record holds (IntegrityError
         ``record_corrupt``: it cannot be read as its key's)."""
         return self._disclosures(tx).decode(record)
+
+    def disclosures(self, tx: Transaction) -> Iterator[Disclosure]:
+        """Every stored disclosure, in key order (pages of 500; a record that cannot be
+        read is left out: ``verify_all`` reports it)."""
+        repo = self._disclosures(tx)
+        after: str | None = None
+        while True:
+            records = tx.scan(DISCLOSURE_KIND, after=after, limit=500)
+            for record in records:
+                try:
+                    yield repo.decode(record)
+                except IntegrityError:
+                    continue
+            if len(records) < 500:
+                return
+            after = records[-1].key
 
     def disclosure_by_code(self, tx: Transaction, code_digest: str) -> Disclosure | None:
         """The disclosure whose verification code has this digest, if any.

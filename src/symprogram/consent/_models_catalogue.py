@@ -89,6 +89,12 @@ class PolicyCatalogue:
                     self._material.setdefault(purpose, []).append(
                         (self._rank[policy.version], policy.version, policy.effective_at)
                     )
+        # (rank, version, effective_at) of the changes that made the traffic logs personal
+        self._traffic = [
+            (self._rank[policy.version], policy.version, policy.effective_at)
+            for policy in ordered
+            if self._changes[policy.version].traffic_changed
+        ]
         self._known = {p.id for policy in ordered for p in policy.purposes}
 
     # -- construction ------------------------------------------------------------
@@ -226,6 +232,14 @@ class PolicyCatalogue:
         if not found:
             return ()
         return tuple((rank, version) for rank, version, effective in found if effective <= at)
+
+    def traffic_changes(self, at: datetime) -> tuple[tuple[int, str], ...]:
+        """``(rank, version)`` of the changes in effect by ``at`` that made the traffic
+        logs identify visitors or correlated them with personal information
+        (:attr:`PolicyChange.traffic_changed`)."""
+        return tuple(
+            (rank, version) for rank, version, effective in self._traffic if effective <= at
+        )
 
     def site_policy(self, site: str, at: datetime) -> Policy | str:
         """The policy covering ``site`` at ``at``, or the URL of the policy that does.

@@ -565,6 +565,12 @@ class PolicyChange:
         affected: the purposes whose use changed; until notified, a subject may
             not be used for them.
         notice: the prominent notice, for a material change.
+        traffic_changed: the fields of the traffic logging (:class:`TrafficLogging`)
+            whose change makes the logs personal information:
+            ``identifies_you`` and ``correlated_with_personal_information`` turned
+            on, ``items`` logged that were not while the logs identify visitors or
+            are correlated. Material; until notified, a subject's traffic items are
+            still refused as their personal data.
     """
 
     version: str
@@ -581,6 +587,7 @@ class PolicyChange:
     material: bool = False
     affected: tuple[str, ...] = ()
     notice: Notice | None = None
+    traffic_changed: tuple[str, ...] = ()
 
 
 @attrs.frozen

@@ -39,10 +39,12 @@ def audience_entry(state: ConsentState, topic: str) -> dict[str, Any] | None:
     :func:`decide` reads about an opt-in purpose at an instant on or after the
     subject's newest record: the standing choice (``choice``), the instant of the
     newest record in microseconds (``last``, see :func:`micros`), the contact
-    channels opted out of (``off``), the policy versions seen (``seen``) and the
+    channels opted out of (``off``), the policy versions seen (``seen``), the
     ledger position the projection was derived from (``length``: an entry is only
     believed while it is the subject's ledger head; entries written before it was
-    kept have none and are checked through the projection instead).
+    kept have none and are checked through the projection instead) and, only when
+    there are any, the versions of ``seen`` the subject was only sent a notice of
+    (``notices``: such a notice covers its own version's change only).
     """
     if state.erased_at is not None or state.last_at is None:
         return None
@@ -60,7 +62,7 @@ def audience_entry(state: ConsentState, topic: str) -> dict[str, Any] | None:
         ],
         "seen": [s.policy_version for s in state.seen],
         "length": state.length,
-    }
+    } | ({"notices": list(state.notice_only)} if state.notice_only else {})
 
 
 def entry_allows(
@@ -68,7 +70,7 @@ def entry_allows(
     notified_rank: int,
     channel: str | None,
     catalogue: PolicyCatalogue,
-) -> bool:
+) -> bool | None:
     """:func:`decide`'s ``allowed`` for an opt-in purpose, from an audience entry.
 
     Valid only when the policy in effect at the instant declares the purpose as
@@ -76,7 +78,10 @@ def entry_allows(
     describes the subject's state at that instant) and ``notified_rank`` is the
     highest rank of the policy versions whose material change of the purpose took
     effect by then (``-1``: none). Allowed when the standing choice is a grant, the
-    subject saw a version at least that recent, and ``channel`` is not opted out.
+    subject saw a version at least that recent (shown it, not only sent a notice
+    of it), and ``channel`` is not opted out. ``None`` when the entry cannot say:
+    the subject was sent notices (``notices``), and which of the purpose's changes
+    they cover only the projection can tell (the caller asks it).
 
     Raises:
         KeyError, TypeError: the entry is not shaped as :func:`audience_entry` makes it.
@@ -85,9 +90,18 @@ def entry_allows(
         return False
     if channel is not None and channel in entry["off"]:
         return False
-    if notified_rank >= 0:
-        return any(catalogue.rank(version) >= notified_rank for version in entry["seen"])
-    return True
+    if notified_rank < 0:
+        return True
+    notices = entry.get("notices", ())
+    if any(
+        catalogue.rank(version) >= notified_rank
+        for version in entry["seen"]
+        if version not in notices
+    ):
+        return True
+    # a notice covers its own version's change only: which changes of the purpose
+    # it covers is the projection's to say
+    return None if notices else False
 
 
 @functools.lru_cache(maxsize=16)

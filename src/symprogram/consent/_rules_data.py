@@ -8,17 +8,15 @@ from there.
 
 from __future__ import annotations
 
-import functools
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from symprogram._anchors import AggregateDifference
-from symprogram._checks import TextCodes, check_instance, check_text, shown
+from symprogram._checks import TextCodes, check_text, shown
 from symprogram.consent._kinds import (
     CORRECTION_COMPLETED,
     CORRECTION_REQUESTED,
@@ -26,6 +24,15 @@ from symprogram.consent._kinds import (
     SUBJECT_ERASED,
 )
 from symprogram.consent._rules_policy import check_site_covered, check_site_in_scope
+from symprogram.consent._rules_traffic import (
+    TRAFFIC_SYNONYMS,
+    check_not_traffic,
+    check_traffic_noticed,
+    item_spelling,
+    traffic_names,
+)
+from symprogram.consent._rules_traffic import logged_forms as logged_forms
+from symprogram.consent._rules_traffic import logged_forms_plain as logged_forms_plain
 from symprogram.consent.events import (
     CorrectionCompleted,
     CorrectionRequested,
@@ -52,6 +59,9 @@ from symprogram.errors import (
     ValidationError,
 )
 
+if TYPE_CHECKING:
+    from symprogram.consent.catalogue import PolicyCatalogue
+
 __all__ = [
     "MAX_ITEMS",
     "check_erasable",
@@ -60,7 +70,10 @@ __all__ = [
     "check_items",
     "check_known_subject",
     "check_not_traffic",
+    "check_traffic_noticed",
     "item_spelling",
+    "TRAFFIC_SYNONYMS",
+    "traffic_names",
     "collect_data",
     "collect_items",
     "complete_correction",
@@ -206,6 +219,9 @@ def collect_data(
     via: Channel,
     site: str | None,
     at: datetime,
+    *,
+    state: ConsentState | None = None,
+    catalogue: PolicyCatalogue | Callable[[], PolicyCatalogue] | None = None,
 ) -> tuple[DataCollected, SubjectFile]:
     """Gather ``items`` during ``activity`` under ``policy`` (the policy in effect at ``at``).
 
@@ -217,9 +233,22 @@ def collect_data(
         ValidationError: ``unknown_activity`` (the policy declares no such activity),
             ``site_has_own_policy`` (the site is referred to its own policy, e.g.
             veritas.com: details ``policy_url``), ``data_not_declared`` (an item the
-            activity does not gather), ``traffic_not_personal_data`` (an item of the traffic logs).
+            activity does not gather), ``traffic_not_personal_data`` (an item of the
+            traffic logs; with the subject's ``state`` and the ``catalogue``, also one a
+            change correlated with personal information that the subject was not yet
+            notified of: :func:`check_traffic_noticed`).
     """
-    event, updated = collect_items(policy, file, activity, tuple(sorted(items)), via, site, at)
+    event, updated = collect_items(
+        policy,
+        file,
+        activity,
+        tuple(sorted(items)),
+        via,
+        site,
+        at,
+        state=state,
+        catalogue=catalogue,
+    )
     return event, attrs.evolve(updated, data=_with_data(file, items, event.activity, at))
 
 
@@ -233,6 +262,8 @@ def collect_items(
     at: datetime,
     *,
     makes_known: bool = True,
+    state: ConsentState | None = None,
+    catalogue: PolicyCatalogue | Callable[[], PolicyCatalogue] | None = None,
 ) -> tuple[DataCollected, SubjectFile]:
     """Record that the items ``names`` were gathered during ``activity``, without their values.
 
@@ -241,6 +272,10 @@ def collect_items(
     version, the file holds no value. The same checks as :func:`collect_data`.
     With ``makes_known`` false the entry does not make its subject known
     (:func:`~symprogram.consent.rules.makes_known`: a registration awaiting activation).
+    With the subject's ``state`` and the ``catalogue`` (or a function returning it)
+    the traffic logs' items are also refused while the subject was not notified of
+    the change that correlated them with personal information
+    (:func:`check_traffic_noticed`).
 
     Raises:
         ValidationError: as :func:`collect_data`.
@@ -257,6 +292,8 @@ def collect_items(
     # an item of the traffic logs is never personal data, under any activity: said
     # as that, not as an item the activity does not gather
     check_not_traffic(policy, names)
+    if catalogue is not None:
+        check_traffic_noticed(policy, names, at, state, catalogue)
     undeclared = [] if declared.open_ended else sorted(set(names) - set(declared.data))
     if undeclared:
         raise ValidationError(
@@ -399,99 +436,6 @@ def check_erasable(subject: str, state: ConsentState | None, at: datetime) -> Su
     """
     check_known_subject(subject, state, 0)
     return SubjectErased(subject, at)
-
-
-@functools.lru_cache(maxsize=4096)
-def item_spelling(name: str) -> str:
-    """One spelling of an item name for comparing: its NFKC case fold with every
-    character that is not a letter or a digit dropped.
-
-    So full-width and other compatibility forms read as the plain letters
-    (``ＩＰ`` is ``ip``), any case is one case, and words joined any way (by
-    spaces, hyphens, dots, underscores, zero-width characters, or nothing at all)
-    are one spelling.
-
-    Example:
-        >>> names = ("IP address", "ip-address", "IPAddress", "IP_Address", "IPADDRESS")
-        >>> sorted({item_spelling(n) for n in (*names, "\uff29\uff30 address")})
-        ['ipaddress']
-    """
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
-    return "".join(char for char in folded if char.isalnum())
-
-
-@functools.lru_cache(maxsize=4096)
-def _forms(name: str) -> frozenset[str]:
-    """The spellings of ``name`` (:func:`item_spelling`) read as singular or plural:
-    itself and what it is without a plural ending (``-s``, ``-es``, ``-ies`` for ``-y``)."""
-    spelling = item_spelling(name)
-    forms = {spelling}
-    if spelling.endswith("ies"):
-        forms.add(spelling[:-3] + "y")
-    if spelling.endswith("es"):
-        forms.add(spelling[:-2])
-    if spelling.endswith("s"):
-        forms.add(spelling[:-1])
-    forms.discard("")
-    return frozenset(forms)
-
-
-def logged_forms_plain(items: tuple[str, ...]) -> frozenset[str]:
-    """Every form (any case, singular or plural, words joined any way) of the traffic
-    log's ``items``: a name is one of them when one of its own forms is among these."""
-    return frozenset().union(*(_forms(item) for item in items))
-
-
-logged_forms = functools.lru_cache(maxsize=64)(logged_forms_plain)
-""":func:`logged_forms_plain`, remembered per tuple of items (a policy's traffic
-items are the same for every record made under it)."""
-
-
-def _names_not_text() -> ValidationError:
-    return ValidationError(
-        "the names of personal information items must be text", field="data", code="invalid_data"
-    )
-
-
-def check_not_traffic(policy: Policy, names: Iterable[str]) -> None:
-    """Refuse what the web servers log about visitors as a person's data.
-
-    The privacy policy: "While our Web servers may automatically log your IP
-    address, this information does not identify you and you remain anonymous. ...
-    Such information is not correlated with any personal information." An item
-    named as one of the policy's ``traffic.items`` (any case or width, singular or
-    plural, words joined any way: ``IP_Address``, ``IP address``, ``ip-address``,
-    ``IPAddress``, ``ipaddress``, ``IPADDRESS`` and full-width ``ＩＰ address`` are
-    ``ip_addresses``; :func:`item_spelling`) is never gathered
-    with a person's data, under any activity, the open-ended one included. A policy whose traffic
-    logs are correlated with personal information
-    (``correlated_with_personal_information``) does not refuse them.
-
-    Raises:
-        ValidationError: ``traffic_not_personal_data`` (field ``data``, details
-            ``items``: the names refused, as given); ``names`` not an iterable of
-            text (``invalid_data``); a ``policy`` that is not a :class:`Policy`
-            (``invalid_policy``).
-    """
-    policy = check_instance(policy, Policy, "policy", code="invalid_policy")
-    if isinstance(names, str) or not isinstance(names, Iterable):
-        raise _names_not_text()
-    names = tuple(names)
-    if not all(isinstance(name, str) for name in names):
-        raise _names_not_text()
-    traffic = policy.traffic
-    if traffic is None or traffic.correlated_with_personal_information:
-        return
-    logged = logged_forms(traffic.items)
-    refused = sorted(name for name in names if not logged.isdisjoint(_forms(name)))
-    if refused:
-        raise ValidationError(
-            f"policy {policy.version} logs {', '.join(refused)} anonymously, never with "
-            "personal information",
-            field="data",
-            code="traffic_not_personal_data",
-            details={"items": refused},
-        )
 
 
 # -- the file against the ledger ---------------------------------------------------

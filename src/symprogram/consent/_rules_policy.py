@@ -14,12 +14,14 @@ from symprogram.consent._models_policy import site_key
 from symprogram.consent.messages import material_change_notice
 from symprogram.consent.models import (
     BasisChange,
+    Choice,
     CoBrandedSite,
     ConsentState,
     LegalBasis,
     Policy,
     PolicyChange,
     PurposeKind,
+    TrafficLogging,
 )
 from symprogram.errors import (
     CatalogueError,
@@ -44,6 +46,8 @@ __all__ = [
     "notified_of",
     "policy_at",
     "shown_policy",
+    "subject_recipients",
+    "traffic_changed",
 ]
 
 
@@ -69,7 +73,11 @@ def diff_policies(old: Policy | None, new: Policy) -> PolicyChange:
     that names it (added, widened, or a recipient that receives it) affects it;
     its terms did not change with the privacy policy, and a consent to them
     stands. Removals and added data items are listed but are not material
-    (gathering is not use).
+    (gathering is not use). Traffic logs that start to identify visitors or to be
+    correlated with personal information (:func:`traffic_changed`) are material
+    too: like a transfer they name no purpose, so they affect every non-necessary
+    use, and until notified a subject's traffic items are still refused as their
+    personal data (:func:`~symprogram.consent.rules.check_traffic_noticed`).
     """
     if old is None:
         return PolicyChange(version=new.version)
@@ -114,9 +122,15 @@ def diff_policies(old: Policy | None, new: Policy) -> PolicyChange:
     tr_removed = tuple(sorted(set(old_tr) - set(new_tr)))
     if tr_added:
         affected |= non_necessary
-    material = bool(added or any(b.widens for b in basis) or material_recipients or tr_added)
+    traffic = traffic_changed(old.traffic, new.traffic)
+    if traffic:
+        # the logs become personal information: every use of it may now draw on them
+        affected |= non_necessary
+    material = bool(
+        added or any(b.widens for b in basis) or material_recipients or tr_added or traffic
+    )
     affected_t = tuple(sorted(affected & set(new_ids)))
-    notice = material_change_notice(new, affected_t) if material else None
+    notice = material_change_notice(new, affected_t, traffic=traffic) if material else None
     return PolicyChange(
         version=new.version,
         previous=old.version,
@@ -132,6 +146,41 @@ def diff_policies(old: Policy | None, new: Policy) -> PolicyChange:
         material=material,
         affected=affected_t,
         notice=notice,
+        traffic_changed=traffic,
+    )
+
+
+def traffic_changed(old: TrafficLogging | None, new: TrafficLogging | None) -> tuple[str, ...]:
+    """The fields of ``new`` traffic logging that make the logs personal information
+    where ``old`` did not (``PolicyChange.traffic_changed``).
+
+    The privacy policy: "While our Web servers may automatically log your IP
+    address, this information does not identify you and you remain anonymous. ...
+    Such information is not correlated with any personal information." So
+    ``identifies_you`` or ``correlated_with_personal_information`` turned on (or
+    logs that do either where there were none), and ``items`` logged that were not
+    while the new logs identify visitors or are correlated, change the use of
+    personal information. Turning either off, or logging less, does not.
+    """
+    if new is None:
+        return ()
+    before = (False, False, ()) if old is None else _traffic_facts(old)
+    identifies, correlated, items = _traffic_facts(new)
+    changed = []
+    if identifies and not before[0]:
+        changed.append("identifies_you")
+    if correlated and not before[1]:
+        changed.append("correlated_with_personal_information")
+    if (identifies or correlated) and set(items) - set(before[2]):
+        changed.append("items")
+    return tuple(changed)
+
+
+def _traffic_facts(traffic: TrafficLogging) -> tuple[bool, bool, tuple[str, ...]]:
+    return (
+        traffic.identifies_you,
+        traffic.correlated_with_personal_information,
+        traffic.items,
     )
 
 
@@ -347,6 +396,60 @@ def check_site_covered(policy: Policy, site: str | None) -> str | None:
     )
 
 
-def notified_of(state: ConsentState, catalogue: PolicyCatalogue, rank: int) -> bool:
-    """Whether the subject was shown or notified of a version of rank ``rank`` or later."""
-    return any(catalogue.rank(s.policy_version) >= rank for s in state.seen)
+def notified_of(
+    state: ConsentState, catalogue: PolicyCatalogue, rank: int, *, at: datetime | None = None
+) -> bool:
+    """Whether the subject was notified of the material change of the version of rank
+    ``rank`` (by ``at``, when given).
+
+    A version shown when granting or refusing, or the one the subject first gave
+    personal data under, is notice of every change up to it: the person saw the
+    whole policy. A notice of a version (``state.notice_only``) is notice of that
+    version's own change only: its text names only the uses that version changes,
+    with the instructions to opt out of them
+    (:func:`~symprogram.consent.messages.material_change_notice`), so an earlier
+    change it never mentions still waits for its own notice.
+    """
+    policies = catalogue.policies
+    version = policies[rank].version if 0 <= rank < len(policies) else None
+    only = state.notice_only
+    return any(
+        (at is None or s.at <= at)
+        and (
+            s.policy_version == version
+            if s.policy_version in only
+            else catalogue.rank(s.policy_version) >= rank
+        )
+        for s in state.seen
+    )
+
+
+def subject_recipients(policy: Policy, state: ConsentState | None, purpose: str) -> tuple[str, ...]:
+    """The recipients of ``purpose``, with the partners of co-branded sites the subject used.
+
+    Not once the subject said no to partner sharing (their standing refusal,
+    withdrawal or opt-out of a purpose of kind ``sharing``, a Global Privacy
+    Control signal included): "If you prefer that we not provide your
+    information to our business partners, you may let us know" (the privacy
+    policy). The use itself stays the program's to decide; only the partners are
+    dropped. The answer about that sharing purpose still names them (it is denied).
+    """
+    recipients = list(policy.recipients_for(purpose))
+    partners = [
+        partner
+        for site in (() if state is None else state.sites)
+        for partner in getattr(policy.cobranded(site), "partners", ())
+    ]
+    if partners and state is not None and not _partners_refused(policy, state, purpose):
+        recipients.extend(p for p in dict.fromkeys(partners) if p not in recipients)
+    return tuple(recipients)
+
+
+def _partners_refused(policy: Policy, state: ConsentState, purpose: str) -> bool:
+    """Whether the subject's standing choice denies a sharing purpose other than ``purpose``."""
+    for declared in policy.purposes:
+        if declared.kind is PurposeKind.SHARING and declared.id != purpose:
+            item = state.choice(declared.id)
+            if item is not None and item.choice is not Choice.GRANTED:
+                return True
+    return False

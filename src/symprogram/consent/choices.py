@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from symprogram._checks import check_enum, check_text
+import attrs
+
+from symprogram._checks import check_enum, check_instance, check_text
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
 from symprogram.consent.events import ConsentRecorded
@@ -40,8 +42,10 @@ class Choices(ConsentBase):
         at: object,
         policy_version: object = None,
         site: object = None,
+        shown: object = True,
     ) -> ConsentRecord:
         subject = check_subject(subject)
+        seen = check_instance(shown, bool, "shown")
         catalogue = self._policies()
         topic_id = rules.check_topic(topic, catalogue)
         via = check_enum(Channel, channel, "channel")
@@ -54,6 +58,8 @@ class Choices(ConsentBase):
                 subject, instant, topic_id, choice.value, via.value, "", text, where
             )
             event = rules.record_choice(state, catalogue, asked, policy_version, now)
+            if not seen:  # made where no policy is shown: no notice of it
+                event = attrs.evolve(event, shown=False)
             _, entry = self._append(tx, state, event)
         return self._recorded(entry, event)
 
@@ -67,6 +73,7 @@ class Choices(ConsentBase):
         at: datetime | None = None,
         policy_version: str | None = None,
         site: str | None = None,
+        shown: bool = True,
     ) -> ConsentRecord:
         """Record that ``subject`` agreed to a purpose (or opted back in to a channel).
 
@@ -82,6 +89,12 @@ class Choices(ConsentBase):
                 the subject's newest record or the first policy's effective date.
             policy_version: the version shown (default: the one in effect at ``at``).
             site: the site where it was given (co-branded sites share with partners).
+            shown: whether the privacy policy (``policy_version``) was shown where
+                the grant was made (default: yes, a form showing it). ``False`` for a
+                grant made where no policy is shown (an account's notification
+                switch): it is recorded under the version in effect but does not
+                count as notice of it, so a material change keeps waiting for its
+                notice (as a withdrawal or an opt-out does).
 
         Raises:
             ValidationError: ``invalid_subject``, ``unknown_purpose``,
@@ -89,12 +102,20 @@ class Choices(ConsentBase):
                 ``out_of_order``, ``no_policy_in_effect``, ``policy_not_in_effect``,
                 ``invalid_site``, ``site_has_own_policy``, ``invalid_evidence``
                 (not one line of text: a control character or a line break),
-                ``evidence_too_long``.
+                ``evidence_too_long``, ``invalid_shown`` (not a bool).
             NotFound: ``policy_not_found``.
             IllegalTransition: ``subject_erased``.
         """
         return self._choose(
-            subject, purpose_or_scope, Choice.GRANTED, channel, evidence, at, policy_version, site
+            subject,
+            purpose_or_scope,
+            Choice.GRANTED,
+            channel,
+            evidence,
+            at,
+            policy_version,
+            site,
+            shown,
         )
 
     def refuse(

@@ -98,7 +98,25 @@ def _necessary_instructions(titles: list[str]) -> str:
     )
 
 
-def material_change_notice(policy: Policy, affected: Iterable[str]) -> Notice:
+def _traffic_sentence(policy: Policy, changed: Iterable[str]) -> str:
+    """What a change of the traffic logs does (``PolicyChange.traffic_changed``), or ``""``."""
+    traffic = policy.traffic
+    if traffic is None or not tuple(changed):
+        return ""
+    ways = []
+    if traffic.identifies_you:
+        ways.append("identify you")
+    if traffic.correlated_with_personal_information:
+        ways.append("be correlated with your personal information")
+    if not ways:
+        return ""
+    logged = ", ".join(item.replace("_", " ") for item in traffic.items)
+    return f"What our web servers log about your visits ({logged}) will {' and '.join(ways)}. "
+
+
+def material_change_notice(
+    policy: Policy, affected: Iterable[str], *, traffic: Iterable[str] = ()
+) -> Notice:
     """The prominent notice of a material change to ``policy``'s use of ``affected`` purposes.
 
     The privacy policy: "If the change involves the use of your personally
@@ -106,6 +124,13 @@ def material_change_notice(policy: Policy, affected: Iterable[str]) -> Notice:
     opt-out of such use." The instructions name the policy's contact points for
     changing communication preferences (the Customer Profile Form, postal mail,
     the main phone), with their addresses, taken from the policy's data.
+
+    It names the uses ``policy``'s own change affects, nothing earlier: recording
+    it (``record_notice``) is notice of that version's change only
+    (:func:`symprogram.consent.rules.notified_of`), so each version's notice is
+    sent to those who have not had it. ``traffic`` (``PolicyChange.traffic_changed``)
+    says the change makes the web servers' traffic logs identify visitors or
+    correlates them with personal information: the notice says so.
     """
     titles = {p.id: p.title for p in policy.purposes}
     necessary = {p.id for p in policy.purposes if p.basis is LegalBasis.NECESSARY}
@@ -119,7 +144,9 @@ def material_change_notice(policy: Policy, affected: Iterable[str]) -> Notice:
             f"Our privacy policy changes on {policy.effective_at.date().isoformat()}. It "
             "changes how we use your personal information for: "
             + ", ".join(titles[p] for p in uses)
-            + ". Until we have notified you, we will not use your information in the new "
+            + ". "
+            + _traffic_sentence(policy, traffic)
+            + "Until we have notified you, we will not use your information in the new "
             "ways. "
             + _necessary_instructions(needed)
             + (opt_out_instructions(points) if len(needed) < len(uses) else _reach(points))

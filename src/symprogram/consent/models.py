@@ -332,6 +332,16 @@ class ConsentState:
             ``True`` by default, so that a projection stored before this field
             existed reads as it was answered then (``verify`` reports one that
             an opt-out alone made known).
+        notice_only: the versions of ``seen`` the subject was only sent a notice
+            of (``record_notice``), never shown when granting or refusing nor
+            first gave personal data under, sorted: such a notice counts as
+            notice of that version's own material change only, not of earlier
+            ones it never mentions. ``()`` by default, so that a projection
+            stored before this field existed reads as it was answered then.
+        unconfirmed: personal data was gathered while the subject is not known
+            (a registration awaiting activation): the subject first gave
+            personal data then, so the record that later makes them known is
+            not the first (:func:`symprogram.consent.rules.apply`).
     """
 
     subject: str
@@ -343,6 +353,8 @@ class ConsentState:
     erased_at: datetime | None = attrs.field(default=None, converter=_opt_utc)
     version: int = 0
     known: bool = True
+    notice_only: tuple[str, ...] = ()
+    unconfirmed: bool = False
 
     def choice(self, topic: str) -> ChoiceState | None:
         """The standing choice on ``topic``, or ``None`` if never made."""

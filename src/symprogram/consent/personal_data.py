@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from symprogram._anchors import anchored_entries
-from symprogram._checks import check_enum, check_instance
+from symprogram._checks import check_enum, check_instance, reported_as
 from symprogram.clock import read_clock
 from symprogram.consent import rules
 from symprogram.consent._base import ConsentBase
@@ -146,7 +146,16 @@ class PersonalData(ConsentBase):
                 policy = rules.check_record_instant(state, instant, now, catalogue)
                 file = storage.files.find(subject) or SubjectFile(subject)
                 event, updated = rules.collect_items(
-                    policy, file, activity, names, via, where, instant, makes_known=known
+                    policy,
+                    file,
+                    activity,
+                    names,
+                    via,
+                    where,
+                    instant,
+                    makes_known=known,
+                    state=state,
+                    catalogue=catalogue,
                 )
                 _, entry = self._append(buffer, state, event)
                 storage.save_file(updated)
@@ -187,7 +196,16 @@ class PersonalData(ConsentBase):
         with self._recording(subject, at) as unit:
             file = unit.storage.files.find(subject) or SubjectFile(subject)
             event, updated = collect(
-                unit.policy, file, activity, gathered, via, where, unit.instant
+                unit.policy,
+                file,
+                activity,
+                gathered,
+                via,
+                where,
+                unit.instant,
+                state=unit.state,
+                # read only for a traffic item under logs correlated with personal data
+                catalogue=lambda: self._policies_in(unit.tx, None),
             )
             _, entry = self._append(unit.tx, unit.state, event)
             unit.storage.save_file(updated)
@@ -213,11 +231,12 @@ class PersonalData(ConsentBase):
 
         Raises:
             ValidationError: ``data_not_declared`` (an item no activity declares and
-                the file does not record as gathered), ``invalid_data``, and the
-                instant codes of :meth:`grant`.
+                the file does not record as gathered), ``invalid_data`` (field
+                ``changes``), and the instant codes of :meth:`grant`.
         """
         subject = check_subject(subject)
-        items = rules.check_items(changes)
+        with reported_as(data="changes"):
+            items = rules.check_items(changes)
         via = check_enum(Channel, channel, "channel")
         with self._recording(subject, at) as unit:
             file = unit.storage.files.find(subject) or SubjectFile(subject)

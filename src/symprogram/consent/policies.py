@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from symprogram._checks import check_enum
+from symprogram._checks import check_enum, reported_as
 from symprogram._deprecation import deprecated_alias
 from symprogram.clock import read_clock
 from symprogram.consent import _rules_policy_anchors as anchors
@@ -171,10 +171,11 @@ class Policies(ConsentBase):
     policy = deprecated_alias("get_policy", old="policy", since="0.2")
 
     def get_policy_change(self, version: str) -> PolicyChange:
-        """What changed in ``version`` (NotFound ``policy_not_found``)."""
+        """What changed in ``version`` (NotFound ``policy_not_found``, field ``version``)."""
         catalogue = self._policies()
-        rules.known_policy_version(catalogue, version)
-        return catalogue.change(version)
+        with reported_as(policy_version="version"):
+            rules.known_policy_version(catalogue, version)
+            return catalogue.change(version)
 
     policy_change = deprecated_alias("get_policy_change", old="policy_change", since="0.2")
 

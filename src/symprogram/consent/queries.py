@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from symprogram._checks import check_enum
+from symprogram._checks import check_enum, reported_as
 from symprogram._deprecation import deprecated_alias
 from symprogram.clock import ensure_utc
 from symprogram.consent import rules
@@ -245,8 +245,12 @@ class Queries(ConsentBase):
         channel: ContactChannel | str = ContactChannel.EMAIL,
     ) -> Decision:
         """May ``subject`` be contacted about ``category`` (a purpose such as
-        ``"newsletters"`` or ``"special_offers"``) through ``channel`` (default email)?"""
-        return self.may_use(subject, category, channel=channel, at=at)
+        ``"newsletters"`` or ``"special_offers"``) through ``channel`` (default email)?
+
+        Refused as :meth:`may_use`, a refusal of the purpose on field ``category``.
+        """
+        with reported_as(purpose="category"):
+            return self.may_use(subject, category, channel=channel, at=at)
 
     def iter_audience(
         self,

@@ -36,8 +36,10 @@ from symprogram.consent._rules_policy import *  # noqa: F403
 from symprogram.consent._rules_policy import (
     check_site_covered,
     check_site_in_scope,
+    notified_of,
     policy_at,
     shown_policy,
+    subject_recipients,
 )
 from symprogram.consent.events import ConsentRecorded, NoticeRecorded
 from symprogram.consent.models import (
@@ -113,52 +115,66 @@ def apply(
     """Fold one ledger entry into the projection and return the new state.
 
     Entries whose data was erased only advance ``length`` and ``last_at``; the
-    ``subject_erased`` entry clears every choice (and ``known`` takes its default).
-    ``known`` (:func:`makes_known`) is set by the first entry and stays set once an
-    entry made the subject known: an opt-out, a refusal, a withdrawal, a notice
-    or a correction never makes anyone known.
+    ``subject_erased`` entry clears every choice and version seen (``known`` takes
+    its default). ``known`` (:func:`makes_known`) is set by the first entry and
+    stays set once an entry made the subject known: an opt-out, a refusal, a
+    withdrawal, a notice or a correction never makes anyone known.
+
+    ``seen`` gains the versions the person saw: one shown when granting or
+    refusing (``shown``; not a withdrawal, an opt-out or data gathered later), the
+    one they first gave personal data under (their first gathering, confirmed or
+    not, else the entry that made them known: nothing older ever applied to
+    them), and one they were sent a notice of, which counts as notice of that
+    version's own material change only (``notice_only``, :func:`notified_of`).
     """
     first = state.length == 0
     state = attrs.evolve(state, last_at=at, length=position)
     if data is None:
         return state
     if kind == SUBJECT_ERASED:
-        return attrs.evolve(state, choices=(), seen=(), sites=(), erased_at=at, known=True)
+        return ConsentState(
+            state.subject, last_at=at, length=position, erased_at=at, version=state.version
+        )
     joins = makes_known(kind, data) and (first or not state.known)
     known = joins or (state.known and not first)
-    if known is not state.known:
-        state = attrs.evolve(state, known=known)
-    # The versions the person saw: a notice, a choice made on a form showing the
-    # policy, and the version a person joined under (nothing older ever applied to
-    # them); not a withdrawal, an opt-out or data gathered later (shown false).
-    shows = kind == NOTICE_RECORDED or joins or data.get("shown", True) is not False
+    # personal data given before this entry: a gathering while not known, or being known
+    gave = state.unconfirmed or (state.known and not first)
+    unconfirmed = not known and (gave or kind == DATA_COLLECTED)
+    if known is not state.known or unconfirmed is not state.unconfirmed:
+        state = attrs.evolve(state, known=known, unconfirmed=unconfirmed)
     if kind == CONSENT_RECORDED:
         topic = str(data["topic"])
-        version = str(data["policy_version"])
         item = ChoiceState(
             topic=topic,
             choice=Choice(data["choice"]),
             at=at,
             channel=Channel(data["channel"]),
-            policy_version=version,
+            policy_version=str(data["policy_version"]),
             position=position,
         )
         choices = tuple(
             sorted((*(c for c in state.choices if c.topic != topic), item), key=lambda c: c.topic)
         )
-        return attrs.evolve(
-            state,
-            choices=choices,
-            seen=_seen(state, version, at) if shows else state.seen,
-            sites=_site(state, data.get("site")),
-        )
-    if kind in (NOTICE_RECORDED, DATA_COLLECTED):
-        return attrs.evolve(
-            state,
-            seen=_seen(state, str(data["policy_version"]), at) if shows else state.seen,
-            sites=_site(state, data.get("site")),
-        )
-    return state
+        state = attrs.evolve(state, choices=choices)
+    elif kind not in (NOTICE_RECORDED, DATA_COLLECTED):
+        return state
+    first_data = not gave and (joins or kind == DATA_COLLECTED)
+    shows = kind != NOTICE_RECORDED and (first_data or data.get("shown", True) is not False)
+    if kind == NOTICE_RECORDED or shows:
+        state = _saw(state, str(data["policy_version"]), at, notice=not shows)
+    return attrs.evolve(state, sites=_site(state, data.get("site")))
+
+
+def _saw(state: ConsentState, version: str, at: datetime, *, notice: bool) -> ConsentState:
+    """``state`` with ``version`` seen at ``at``: shown (``notice`` false), or only sent
+    a notice of (``notice_only``, unless it was shown before)."""
+    had = any(s.policy_version == version for s in state.seen)
+    noticed = version in state.notice_only
+    if notice:
+        only = state.notice_only if had or noticed else tuple(sorted((*state.notice_only, version)))
+    else:
+        only = tuple(v for v in state.notice_only if v != version) if noticed else state.notice_only
+    return attrs.evolve(state, seen=_seen(state, version, at), notice_only=only)
 
 
 COOKIE_TOPIC_PREFIX = "cookies."
@@ -290,10 +306,6 @@ def _denied(item: ChoiceState) -> Reason:
     )
 
 
-def _notified(state: ConsentState, rank: int, at: datetime, catalogue: PolicyCatalogue) -> bool:
-    return any(seen.at <= at and catalogue.rank(seen.policy_version) >= rank for seen in state.seen)
-
-
 def decide(
     state: ConsentState | None,
     catalogue: PolicyCatalogue,
@@ -369,7 +381,7 @@ def decide(
             details=details,
         )
     if (state is None or not state.known) and declared.kind is PurposeKind.COOKIES:
-        details["recipients"] = _recipients(policy, state, purpose)
+        details["recipients"] = subject_recipients(policy, state, purpose)
         return _visitor_cookies(state, policy, declared, channel, at, details)
     if state is None:
         return Decision.deny(
@@ -377,7 +389,7 @@ def decide(
             at=at,
             details=details,
         )
-    details["recipients"] = _recipients(policy, state, purpose)
+    details["recipients"] = subject_recipients(policy, state, purpose)
     if not state.known:
         decision = _not_known(state, declared, channel, at, details)
         if not decision.allowed:
@@ -413,7 +425,7 @@ def _unnotified(
     """``not_yet_notified_of_material_change`` when a material change of ``purpose``
     took effect by ``at`` and the subject has not been notified of it, else ``None``."""
     for rank, version in catalogue.material_changes(purpose, at):
-        if not _notified(state, rank, at, catalogue):
+        if not notified_of(state, catalogue, rank, at=at):
             return Decision.deny(
                 Reason(
                     "not_yet_notified_of_material_change",
@@ -545,16 +557,6 @@ def _denial(
     return Decision.deny(*reasons, at=at, details=details)
 
 
-def _recipients(policy: Policy, state: ConsentState | None, purpose: str) -> tuple[str, ...]:
-    """The recipients of ``purpose``, with the partners of co-branded sites the subject used."""
-    recipients = list(policy.recipients_for(purpose))
-    for site in () if state is None else state.sites:
-        co = policy.cobranded(site)
-        if co is not None:
-            recipients.extend(p for p in co.partners if p not in recipients)
-    return tuple(recipients)
-
-
 def _standing(
     state: ConsentState, declared: Purpose, channel: str | None
 ) -> tuple[bool, list[Reason]]:
@@ -655,6 +657,12 @@ def record_choice(
     (:func:`shown_policy`), and the returned event carries it. A choice on a
     purpose of kind ``terms`` (express consent to service terms) is returned with
     ``makes_known`` false: it never makes its subject known (:func:`makes_known`).
+    The event's ``shown`` (whether it counts as notice of that version) is true
+    only for a grant or a refusal (:func:`shows_policy`) whose ``choice.shown``
+    is true (a caller recording a choice made where no policy is shown passes
+    false), that is not consent to service terms (the form shows those terms,
+    not the privacy policy) and not made through ``browser_signal`` (a
+    browser's signal shows nothing).
 
     Raises:
         ValidationError: the codes of :func:`check_record_instant` and
@@ -690,10 +698,16 @@ def record_choice(
                 code="necessary_cannot_be_refused",
             )
     terms = not topic.startswith(CHANNEL_PREFIX) and _kind(shown, topic) is PurposeKind.TERMS
+    # Notice of the version only where the privacy policy itself was shown: not
+    # consent to service terms (those terms are what is shown), not a browser's
+    # signal (it shows nothing), not a choice its caller says showed no policy.
     return attrs.evolve(
         choice,
         policy_version=shown.version,
-        shown=shows_policy(choice.choice),
+        shown=choice.shown
+        and shows_policy(choice.choice)
+        and not terms
+        and choice.channel != Channel.BROWSER_SIGNAL.value,
         makes_known=not terms,
     )
 

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import attrs
 
-from symprogram._checks import check_found, check_text, shown
+from symprogram._checks import check_found, check_text, reported_as, shown
 from symprogram.decisions import Decision
 from symprogram.entitlements.models import (
     MAX_TEXT,
@@ -84,7 +84,8 @@ def new_case(
         ValidationError: a bad field (``invalid_severity``, ...).
     """
     # The fields in the model's order: opened at ``at`` by ``by``, the release last.
-    return SupportCase(case_id, customer_id, product, severity, summary, at, by, release)
+    with reported_as(opened_by="by"):
+        return SupportCase(case_id, customer_id, product, severity, summary, at, by, release)
 
 
 def require_support(coverage: Decision, case: SupportCase) -> None:

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from symprogram._anchors import AggregateDifference, AggregateMismatch, AnchorCheck, mismatches
+from symprogram._checks import reported_as
 from symprogram._deprecation import deprecated_alias
 from symprogram._owned import OwnedKind, unnamed
 from symprogram._persistence_records import Record
@@ -46,8 +47,8 @@ class Audit(LedgerReads, _Base):
 
     A subject is a customer id (or ``product:<name>`` for release dates); one that
     is not text of the allowed length is refused (``ValidationError``,
-    ``invalid_customer_id``) before anything is read. ``verify_all`` checks every
-    customer with a stream or stored holdings.
+    ``invalid_customer_id``, field ``subject``) before anything is read.
+    ``verify_all`` checks every customer with a stream or stored holdings.
     """
 
     @property
@@ -59,7 +60,8 @@ class Audit(LedgerReads, _Base):
         return self._store, self._ledger
 
     def _ledger_subject(self, subject: str) -> str:
-        return self._customer(subject)
+        with reported_as(customer_id="subject"):  # the caller's parameter
+            return self._customer(subject)
 
     def _anchor_checks(self) -> Sequence[AnchorCheck]:
         return (_holdings_anchor_check, lifecycle_anchor_check)

@@ -34,6 +34,7 @@ from symprogram._checks import (
     check_int,
     check_text,
     optional,
+    reported_as,
     validator,
 )
 from symprogram._lookup import find_by
@@ -173,8 +174,11 @@ def _to_releases(value: object) -> frozenset[str]:
 
 
 def _names(_: Any, attribute: attrs.Attribute[Any], value: frozenset[object]) -> None:
-    for item in value:
-        check_text(item, attribute.name[:-1], limit=MAX_TEXT)
+    # Each name is checked as one ``product`` (its codes: ``invalid_product``, ...) and
+    # refused on the collection the caller gave (``products``).
+    with reported_as(**{attribute.name[:-1]: attribute.name}):
+        for item in value:
+            check_text(item, attribute.name[:-1], limit=MAX_TEXT)
 
 
 def _non_empty(_: Any, attribute: attrs.Attribute[Any], value: frozenset[object]) -> None:

@@ -67,7 +67,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from symprogram._checks import check_found, check_text, check_transition, shown
+from symprogram._checks import check_found, check_text, check_transition, reported_as, shown
 from symprogram._guard import guard_public
 from symprogram.decisions import Decision, Reason
 from symprogram.entitlements import (
@@ -267,10 +267,13 @@ def add_agreement(
         Conflict: the customer already has this agreement id (``agreement_exists``).
     """
     _check_level(catalogue, level)
-    # The fields in the model's order (id, customer, terms, dates, created at and by).
-    agreement: Agreement = model_or_error(
-        Agreement, agreement_id, holdings.customer_id, level, products, starts_on, ends_on, at, by
-    )
+    # The fields in the model's order (id, customer, terms, dates, created at and by);
+    # a refusal of ``created_by`` is one of the caller's ``by``.
+    customer = holdings.customer_id
+    with reported_as(created_by="by"):
+        agreement: Agreement = model_or_error(
+            Agreement, agreement_id, customer, level, products, starts_on, ends_on, at, by
+        )
     require_new_id(holdings.agreement(agreement_id) is not None, "agreement", agreement_id)
     return attrs.evolve(holdings, agreements=(*holdings.agreements, agreement)), agreement
 
@@ -330,9 +333,11 @@ def add_grant(
     _check_level(catalogue, level)
     new_id, customer = f"grant-{len(holdings.grants) + 1}", holdings.customer_id
     # The fields in the model's order (approved by ``approver``, granted by ``by`` at ``at``).
-    grant: Grant = model_or_error(
-        Grant, new_id, customer, kind, level, products, starts_on, ends_on, reason, approver, by, at
-    )
+    with reported_as(granted_by="by"):
+        grant: Grant = model_or_error(
+            Grant, new_id, customer, kind, level, products, starts_on, ends_on, reason, approver,
+            by, at,
+        )  # fmt: skip
     if grant.approver.strip().casefold() == grant.granted_by.strip().casefold():
         raise ValidationError(
             "a grant must be approved by someone other than the person granting it",
@@ -379,9 +384,10 @@ def add_extension(
         Conflict: the id is taken for this customer (``extension_exists``).
     """
     customer = holdings.customer_id
-    extension: SupportExtension = model_or_error(
-        SupportExtension, extension_id, customer, product, releases, starts_on, ends_on, at, by
-    )
+    with reported_as(created_by="by"):
+        extension: SupportExtension = model_or_error(
+            SupportExtension, extension_id, customer, product, releases, starts_on, ends_on, at, by
+        )
     require_new_id(holdings.extension(extension_id) is not None, "extension", extension_id)
     return attrs.evolve(holdings, extensions=(*holdings.extensions, extension)), extension
 

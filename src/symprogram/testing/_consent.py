@@ -362,6 +362,11 @@ policy_changes = _model(
         "basis_changed": _tuples(basis_changes(), 2),
         "material": st.booleans(),
         "notice": st.none() | notices(kind=models.NoticeKind.MATERIAL_CHANGE, prominent=True),
+        "traffic_changed": _tuples(
+            st.sampled_from(["identifies_you", "correlated_with_personal_information", "items"]),
+            3,
+            unique=True,
+        ),
     },
 )
 published_policies = _model(
@@ -405,6 +410,10 @@ consent_states = _model(
         "erased_at": st.none() | instants(),
         "version": st.integers(0, 10),
         "known": st.booleans(),
+        "notice_only": st.lists(_versions(), max_size=2, unique=True).map(
+            lambda x: tuple(sorted(x))
+        ),
+        "unconfirmed": st.booleans(),
     },
 )
 consent_records = _model(
