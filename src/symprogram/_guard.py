@@ -25,6 +25,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, MutableMapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 from symprogram.errors import SymprogramError, ValidationError
@@ -38,8 +39,13 @@ _MATERIAL = (list, tuple, set, frozenset, str, bytes)
 _ANY = (Any, object)
 
 
+_DEPTH = 3
+"""How many levels into built containers the items are compared."""
+
+
 def _conforms(value: object, hint: Any, depth: int = 0) -> bool:  # one case per kind of annotation
-    """Whether ``value`` is what the annotation ``hint`` says (containers one level in)."""
+    """Whether ``value`` is what the annotation ``hint`` says (built containers a few
+    levels in; a ``datetime`` only if it is aware, as every rule takes instants)."""
     if hint in _ANY or isinstance(hint, TypeVar) or hint is inspect.Parameter.empty:
         return True
     if hint is None or hint is type(None):
@@ -54,27 +60,60 @@ def _conforms(value: object, hint: Any, depth: int = 0) -> bool:  # one case per
     if origin is None:
         if hint is float:
             return isinstance(value, (int, float)) and not isinstance(value, bool)
+        if hint is datetime:
+            return isinstance(value, datetime) and value.tzinfo is not None
         return not isinstance(hint, type) or isinstance(value, hint)
     if origin is collections.abc.Callable:
         return callable(value)
     if not isinstance(origin, type) or not isinstance(value, origin):
         return False
-    return depth > 0 or _items_conform(value, origin, typing.get_args(hint))
+    return depth >= _DEPTH or _items_conform(value, origin, typing.get_args(hint), depth + 1)
 
 
-def _items_conform(value: Any, origin: type, args: tuple[Any, ...]) -> bool:
+def _items_conform(value: Any, origin: type, args: tuple[Any, ...], depth: int) -> bool:
     """Whether the items of an already built container match the annotation's arguments."""
     if not args:
         return True
     if issubclass(origin, collections.abc.Mapping) and isinstance(value, dict) and len(args) == 2:
-        return all(_conforms(k, args[0], 1) and _conforms(v, args[1], 1) for k, v in value.items())
+        return all(
+            _conforms(k, args[0], depth) and _conforms(v, args[1], depth) for k, v in value.items()
+        )
     if not isinstance(value, _MATERIAL):
         return True  # a stream is not read ahead of the function
     if origin is tuple and (len(args) != 2 or args[1] is not Ellipsis):
         return len(value) == len(args) and all(
-            _conforms(item, arg, 1) for item, arg in zip(value, args, strict=True)
+            _conforms(item, arg, depth) for item, arg in zip(value, args, strict=True)
         )
-    return all(_conforms(item, args[0], 1) for item in value)
+    return all(_conforms(item, args[0], depth) for item in value)
+
+
+def _keyword_mismatch(
+    function: Callable[..., Any], given: dict[str, Any], hint: Any
+) -> ValidationError | None:
+    """The error for ``**kwargs: Unpack[SomeTypedDict]``: a required key missing, a key
+    the dictionary does not declare, or a value not of its key's annotation."""
+    args = typing.get_args(hint) if typing.get_origin(hint) is typing.Unpack else ()
+    if len(args) != 1 or not typing.is_typeddict(args[0]):
+        return None
+    declared = typing.get_type_hints(args[0])
+    for key in sorted(args[0].__required_keys__ - set(given)):
+        return _refusal(function, key, f"{key} is required", declared[key])
+    for key, one in given.items():
+        if key not in declared:
+            return _refusal(function, key, f"{key} is not an argument", None)
+        if not _conforms(one, declared[key]):
+            return _refusal(function, key, f"{key} must be {_shown(declared[key])}", declared[key])
+    return None
+
+
+def _refusal(function: Callable[..., Any], field: str, what: str, hint: Any) -> ValidationError:
+    expected = None if hint is None else _shown(hint)
+    return ValidationError(
+        f"{function.__name__}(): {what}",
+        field=field,
+        code="invalid_argument",
+        details={"function": function.__qualname__, "expected": expected},
+    )
 
 
 _UNRESOLVED = (NameError, TypeError, SyntaxError, AttributeError)
@@ -125,23 +164,27 @@ def mismatched_argument(
         bound = signature.bind(*args, **kwargs)
     except TypeError:
         return None  # a call with the wrong arguments: Python's own message says it
-    for name, value in bound.arguments.items():
-        parameter = signature.parameters[name]
+    for name, parameter in signature.parameters.items():
         hint = hints.get(name, inspect.Parameter.empty)
-        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
-            values: Iterable[object] = value
-        elif parameter.kind is inspect.Parameter.VAR_KEYWORD:
-            values = value.values()
-        else:
-            values = (value,)
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            keyword = _keyword_mismatch(function, bound.arguments.get(name, {}), hint)
+            if keyword is not None:
+                return keyword
+            continue
+        if name not in bound.arguments:
+            continue  # a default
+        value = bound.arguments[name]
+        values: Iterable[object] = (
+            value if parameter.kind is inspect.Parameter.VAR_POSITIONAL else (value,)
+        )
         for one in values:
             if not _conforms(one, hint):
-                return ValidationError(
-                    f"{function.__name__}(): {name} must be {_shown(hint)}, "
-                    f"not {type(one).__name__}",
-                    field=name,
-                    code="invalid_argument",
-                    details={"function": function.__qualname__, "expected": _shown(hint)},
+                return _refusal(
+                    function,
+                    name,
+                    f"{name} must be {_shown(hint)}, not {type(one).__name__}"
+                    + (" (a naive datetime)" if isinstance(one, datetime) else ""),
+                    hint,
                 )
     return None
 

@@ -16,7 +16,7 @@ import inspect
 import math
 import warnings
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -144,3 +144,57 @@ def test_annotations_are_read_one_level_into_built_containers(
     )
     found = mismatched_argument(namespace["f"], (value,), {})
     assert (found is None) is conforms
+
+
+NAIVE = datetime(2011, 1, 15)
+AWARE = datetime(2011, 1, 15, tzinfo=UTC)
+
+
+def _call(dotted: str, *args: Any, **kwargs: Any) -> object:
+    module, name = dotted.rsplit(".", 1)
+    return getattr(importlib.import_module(f"symprogram.{module}"), name)(*args, **kwargs)
+
+
+LIMITS = {
+    "account_limit": 5,
+    "account_window": timedelta(minutes=15),
+    "client_limit": 20,
+    "client_window": timedelta(minutes=15),
+}
+
+
+@pytest.mark.parametrize(
+    ("dotted", "args", "kwargs", "field"),
+    [
+        ("consent.rules.replay", ("s", [("k",)]), {}, "entries"),
+        ("accounts.rules.marks_store", ([("x",)],), {}, "pairs"),
+        ("accounts.rules.rate_limit", ([NAIVE], AWARE), {"limit": 3, "window": timedelta(1)}, None),
+        ("accounts.rules.may_send", ([NAIVE], AWARE), {"limit": 3, "window": timedelta(1)}, None),
+        (
+            "accounts.rules.enforce_rate_limit",
+            ([], AWARE),
+            {"limit": -1, "window": timedelta(1), "code": "x"},
+            "limit",
+        ),
+        ("accounts.rules.login_limits", ([], [], AWARE), {}, "account_limit"),
+        ("accounts.rules.login_limits", ([NAIVE], [], AWARE), LIMITS, "account"),
+    ],
+)
+def test_nested_items_naive_instants_and_typed_keywords_are_named(
+    dotted: str, args: tuple[Any, ...], kwargs: dict[str, Any], field: str | None
+) -> None:
+    """Items of nested containers, naive instants and ``**kwargs`` of a TypedDict are
+    compared too: the refusal names the wrong parameter (or keyword)."""
+    with pytest.raises(ValidationError) as caught:
+        _call(dotted, *args, **kwargs)
+    if field is not None:
+        assert caught.value.field == field
+    else:
+        assert caught.value.field == "instants"
+
+
+def test_a_well_typed_login_limits_call_is_not_blamed_on_its_limits() -> None:
+    """All four limits right and a valid history: the answer, not an error."""
+    from symprogram.accounts import rules
+
+    assert rules.login_limits([AWARE], [], AWARE, **LIMITS).allowed

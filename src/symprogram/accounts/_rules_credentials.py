@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
 
 from symprogram._anchors import UNKNOWN
-from symprogram._checks import check_length, optional_instance
+from symprogram._checks import check_int, check_length, optional_instance
 from symprogram.accounts.models import MAX_PASSWORD_LENGTH, AccountStatus, Candidate, ContactDetails
 from symprogram.decisions import Decision, Reason
 from symprogram.errors import LimitExceeded, PermissionDenied, RateLimited, ValidationError
@@ -214,7 +214,11 @@ def rate_limit(
     """Whether one more request is allowed: fewer than ``limit`` in the ``window`` before ``at``.
 
     Reasons: ``within_limit`` or ``rate_limited`` (with the instant it frees up).
+
+    Raises:
+        ValidationError: ``limit`` is not a whole number of at least 1 (``invalid_limit``).
     """
+    check_int(limit, "limit", minimum=1, code="invalid_limit")
     recent = sorted(i for i in instants if at - window < i <= at)
     if len(recent) >= limit:
         free = recent[-limit] + window
