@@ -62,3 +62,24 @@ def test_whatever_was_chosen_about_sharing_the_closure_stops_it(
     program.accounts.close(cid, reason="leaving the program")
     assert not program.consent.may_use(cid, "partner_sharing").allowed
     assert cid not in set(program.consent.iter_audience("partner_sharing"))
+
+
+def test_a_closed_accounts_sharing_stays_stopped_for_good(
+    backend: str, make_program: ProgramFactory
+) -> None:
+    """No later grant lifts the closure's stop of a sharing purpose (as for channels):
+    ``account_closed``, nothing recorded, still in no partner audience."""
+    from symprogram.errors import IllegalTransition
+
+    program = make_program(backend)
+    cid = _active(program, "ada@example.com")
+    program.accounts.close(cid, reason="leaving the program")
+    before = len(program.consent.history(cid))
+    with pytest.raises(IllegalTransition) as caught:
+        program.consent.grant(cid, "partner_sharing", channel="profile_form")
+    assert (caught.value.code, caught.value.details["purpose"]) == (
+        "account_closed",
+        "partner_sharing",
+    )
+    assert len(program.consent.history(cid)) == before
+    assert cid not in set(program.consent.iter_audience("partner_sharing"))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from symprogram._guard import guard_public
-from symprogram.consent import _kinds, _rules_audience, _rules_data, _rules_policy
+from symprogram.consent import _kinds, _rules_audience, _rules_data, _rules_policy, _rules_shown
 from symprogram.consent._kinds import *  # noqa: F403
 from symprogram.consent._kinds import (
     CONSENT_RECORDED,
@@ -41,6 +41,8 @@ from symprogram.consent._rules_policy import (
     shown_policy,
     subject_recipients,
 )
+from symprogram.consent._rules_shown import *  # noqa: F403
+from symprogram.consent._rules_shown import shows_no_policy, shows_policy
 from symprogram.consent.events import ConsentRecorded, NoticeRecorded
 from symprogram.consent.models import (
     CHANNEL_PREFIX,
@@ -75,7 +77,6 @@ __all__ = [
     "makes_known",
     "record_choice",
     "record_notice",
-    "shows_policy",
     "replay",
     "stamped_now",
     # The private modules' names (the ledger entry kinds, the rules), as each declares them.
@@ -83,6 +84,7 @@ __all__ = [
     *_rules_audience.__all__,
     *_rules_data.__all__,
     *_rules_policy.__all__,
+    *_rules_shown.__all__,
 ]
 
 _DENYING = {
@@ -110,7 +112,13 @@ def _site(state: ConsentState, site: object) -> tuple[str, ...]:
 
 
 def apply(
-    state: ConsentState, kind: str, data: Mapping[str, Any] | None, at: datetime, position: int
+    state: ConsentState,
+    kind: str,
+    data: Mapping[str, Any] | None,
+    at: datetime,
+    position: int,
+    *,
+    catalogue: PolicyCatalogue | None = None,
 ) -> ConsentState:
     """Fold one ledger entry into the projection and return the new state.
 
@@ -126,6 +134,8 @@ def apply(
     not, else the entry that made them known: nothing older ever applied to
     them), and one they were sent a notice of, which counts as notice of that
     version's own material change only (``notice_only``, :func:`notified_of`).
+    A choice whose data proves no privacy policy was shown (:func:`shows_no_policy`,
+    a ``terms`` purpose looked up in ``catalogue``) is none, whatever its ``shown``.
     """
     first = state.length == 0
     state = attrs.evolve(state, last_at=at, length=position)
@@ -159,7 +169,9 @@ def apply(
     elif kind not in (NOTICE_RECORDED, DATA_COLLECTED):
         return state
     first_data = not gave and (joins or kind == DATA_COLLECTED)
-    shows = kind != NOTICE_RECORDED and (first_data or data.get("shown", True) is not False)
+    said = data.get("shown", True) is not False
+    said = said and not (kind == CONSENT_RECORDED and shows_no_policy(data, catalogue))
+    shows = kind != NOTICE_RECORDED and (first_data or said)
     if kind == NOTICE_RECORDED or shows:
         state = _saw(state, str(data["policy_version"]), at, notice=not shows)
     return attrs.evolve(state, sites=_site(state, data.get("site")))
@@ -212,18 +224,20 @@ def replay(
     entries: Iterable[tuple[str, Mapping[str, Any] | None, datetime, int]],
     *,
     until: datetime | None = None,
+    catalogue: PolicyCatalogue | None = None,
 ) -> ConsentState | None:
     """Rebuild the projection from ``(kind, data, at, position)`` entries.
 
     With ``until``, entries after that instant are not read at all (the ledger is
     in time order), so the answer at ``until`` never depends on later records.
-    Returns ``None`` when no entry applies.
+    ``catalogue``: see :func:`apply`. Returns ``None`` when no entry applies.
     """
     state: ConsentState | None = None
     for kind, data, at, position in entries:
         if until is not None and at > until:
             break
-        state = apply(state or ConsentState(subject), kind, data, at, position)
+        base = state or ConsentState(subject)
+        state = apply(base, kind, data, at, position, catalogue=catalogue)
     return state
 
 
@@ -719,11 +733,12 @@ def _kind(policy: Policy, topic: str) -> PurposeKind | None:
 
 
 def check_not_stopped(state: ConsentState | None, choice: ConsentRecorded) -> None:
-    """Refuse a choice on a contact channel that an account's closure stopped for good.
+    """Refuse a choice on a contact channel or a sharing purpose that an account's
+    closure stopped for good.
 
-    Closing an account opts it out of every contact channel through
-    :attr:`Channel.ACCOUNT_CLOSURE` ("nothing is mailed ... to a closed account"):
-    no later choice on such a channel is recorded, so no grant (by phone, on a
+    Closing an account opts it out of every contact channel and every sharing
+    purpose through :attr:`Channel.ACCOUNT_CLOSURE` ("nothing is mailed ... to a
+    closed account"): no later choice on such a topic is recorded, so no grant (by phone, on a
     form) lifts the stop, and an account setting, :func:`decide` and the audiences
     agree that the closed account is not contacted, at every instant after it.
     A closure grants nothing: no grant is recorded through that channel.
@@ -736,33 +751,17 @@ def check_not_stopped(state: ConsentState | None, choice: ConsentRecorded) -> No
         raise ValidationError(
             "an account's closure grants nothing", field="channel", code="invalid_channel"
         )
-    channel = choice.topic.startswith(CHANNEL_PREFIX)
-    item = None if state is None or not channel else state.choice(choice.topic)
+    item = None if state is None else state.choice(choice.topic)
     if item is not None and item.channel is Channel.ACCOUNT_CLOSURE:
-        contact = choice.topic[len(CHANNEL_PREFIX) :]
+        channel = choice.topic.startswith(CHANNEL_PREFIX)
+        what = choice.topic[len(CHANNEL_PREFIX) :] if channel else choice.topic
         raise IllegalTransition(
-            f"contact by {contact} was stopped for good when the account closed on "
-            f"{item.at.date().isoformat()}",
+            f"{'contact by ' if channel else ''}{what} was stopped for good when the account "
+            f"closed on {item.at.date().isoformat()}",
             field="purpose",
             code="account_closed",
-            details={"at": item.at.isoformat(), "channel": contact},
+            details={"at": item.at.isoformat(), "channel" if channel else "purpose": what},
         )
-
-
-def shows_policy(choice: object) -> bool:
-    """Whether a choice is made where the policy is shown, and so counts as notice of it.
-
-    A grant or a refusal answers a form that shows the policy (``policy_version``
-    is the version shown). A withdrawal or an opt-out is made without it: an
-    unsubscribe reply, a browser's Global Privacy Control signal. "In the event
-    there is a major change to Symantec's privacy practices, a prominent notice
-    will be posted" (the privacy policy): doing something else is not being told.
-
-    Example:
-        >>> shows_policy("granted"), shows_policy("opted_out")
-        (True, False)
-    """
-    return choice in (Choice.GRANTED.value, Choice.REFUSED.value)
 
 
 def record_notice(
