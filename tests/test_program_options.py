@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from datetime import UTC, date, datetime
 
 import pytest
@@ -164,3 +165,51 @@ def test_a_notifier_that_is_not_one_is_refused_when_the_program_is_built(
     with pytest.raises(ValidationError) as caught:
         Program.in_memory(notifier=notifier)  # type: ignore[arg-type]
     assert ("invalid_notifier", "notifier") == (caught.value.code, caught.value.field)
+
+
+def _options_wrong_together() -> list[tuple[str, dict[str, object], str]]:
+    """Options each right on its own but refused together by the service's constructor."""
+    from symprogram.accounts import TermsCatalogue
+    from symprogram.consent import PolicyCatalogue
+    from symprogram.entitlements import EntitlementCatalogue
+
+    policies, terms = PolicyCatalogue.default(), TermsCatalogue.default()
+    return [
+        (
+            "entitlements",
+            {"settings": {"reading": "login"}, "catalogue": EntitlementCatalogue.default()},
+            "reading_mismatch",
+        ),
+        (
+            "consent",
+            {"catalogue": policies, "settings": {"policy": "opt_in"}},
+            "conflicting_arguments",
+        ),
+        (
+            "consent",
+            {"policies": policies, "settings": {"policy": "opt_in"}},
+            "conflicting_arguments",
+        ),
+        ("consent", {"catalogue": policies, "policies": policies}, "conflicting_arguments"),
+        ("accounts", {"catalogue": terms, "terms": terms}, "conflicting_arguments"),
+        ("awards", {"salt": b"s" * 16, "settings": {"salt": b"t" * 16}}, "conflicting_arguments"),
+        ("awards", {"salt": b"short"}, "invalid_salt"),
+    ]
+
+
+@pytest.mark.parametrize("build", ["open", "in_memory"])
+@pytest.mark.parametrize(("context", "options", "code"), _options_wrong_together())
+def test_options_wrong_together_are_refused_when_the_program_is_built(
+    build: str, context: str, options: dict[str, object], code: str
+) -> None:
+    """A mismatch among a service's options (a settings reading other than the
+    catalogue's, a deprecated keyword with its new name) is refused by
+    ``Program.open``/``Program.in_memory`` themselves, with the code the service's
+    constructor gives, not at the first ``program.<service>``."""
+    make = Program.open if build == "open" else Program.in_memory
+    arguments = ("memory://",) if build == "open" else ()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(ValidationError) as caught:
+            make(*arguments, options={context: options})  # type: ignore[operator]
+    assert code == caught.value.code

@@ -5,7 +5,9 @@ can only ask the browser to forget the cookie, and a copy taken before logging
 out keeps working. Here the session's data lives on the server, in a
 :class:`SessionStore` keyed by a random id; logging out deletes the entry, so
 the old cookie no longer opens anything. Logging in and out also change the id
-(:meth:`ServerSession.regenerate`), so an id planted before a log-in is useless.
+and start the session afresh (:meth:`ServerSession.regenerate`: a new CSRF token,
+nothing kept from before), so an id planted before a log-in is useless, and so is
+the form token read with it.
 
 Sessions end after ``idle_timeout`` seconds unused; anonymous sessions (stored
 only when a page shows a form) are kept apart from logged-in ones and can never
@@ -186,11 +188,13 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.modified = False
 
     def regenerate(self) -> None:
-        """End the current id on the server and use a new one from now on (at log-in
-        and log-out)."""
+        """End the current id on the server and start an empty session under a new id
+        (at log-in, activation and log-out): nothing from before carries over, its
+        CSRF token included, so a token read with a planted id is useless too."""
         if self.sid is not None:
             self.ended.append(self.sid)
         self.sid = None
+        self.clear()
         self.modified = True
 
 

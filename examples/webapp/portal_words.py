@@ -53,6 +53,7 @@ PLAIN_WORDS: dict[str, str] = {
     "bad_request": "The request was not understood.",
     "server_error": "Something went wrong on our side: please try again later.",
     "invalid_action": "Choose one of the buttons on the page.",
+    "purpose_not_offered": "Choose one of the uses listed on the page.",
     "necessary_cannot_be_refused": (
         "This use is necessary for what you asked us to do, so it cannot be refused."
     ),

@@ -9,16 +9,20 @@ Pages:
   activation link;
 * ``/activate?token=...`` — confirms and completes the activation;
 * ``/login``, ``/logout`` — a session for the pages below, kept on the server
-  (:mod:`portal_sessions`: logging out ends it there); failed log-ins are
-  throttled by the SDK per address and per client IP (``RateLimited``);
+  (:mod:`portal_sessions`: logging out ends it there), and every request re-reads
+  the account's status, ending the session of an account suspended or closed since;
+  failed log-ins are throttled by the SDK per address and per client IP
+  (``RateLimited``);
 * ``/handbook`` and ``/handbook/<document>`` — the support documents, served in the
   reader's language from the browser's ``Accept-Language``, or a redirect to the
   local-language site that has the translation when that site answers (else a
-  page offering it and the English version); English is the fallback;
+  page offering it and the English version); English is the fallback; every
+  response negotiated on ``Accept-Language`` sends ``Vary: Accept-Language``;
 * ``/consent`` — the consent centre: what the privacy policy lets us do with the
   person's information now (a new account sees the policy's own defaults: its
   necessary uses, its opt-out uses until they opt out), and one click to agree,
-  opt out or withdraw.
+  opt out or withdraw (Withdraw whenever a grant stands); choices about purposes
+  the page does not offer are refused (``purpose_not_offered``).
 
 Every response carries a content security policy, ``X-Frame-Options: DENY`` and
 ``X-Content-Type-Options: nosniff``; the session cookie is ``HttpOnly`` and
@@ -50,7 +54,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, redirect, render_template, request, session, url_for
+from flask import Flask, g, redirect, render_template, request, session, url_for
 from portal_sessions import ServerSession, ServerSessionInterface, SessionStore
 from portal_sites import SiteProbe
 from portal_words import plain
@@ -58,7 +62,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from symprogram import Outbox, Program
-from symprogram.accounts import AcceptancePath, ContactDetails
+from symprogram.accounts import AcceptancePath, AccountStatus, ContactDetails
 from symprogram.accounts.rules import password_policy
 from symprogram.entitlements import Reader
 from symprogram.errors import (
@@ -111,9 +115,11 @@ CHOICE_KINDS = ("use", "sharing", "cookies")
 #: The channel recorded in the consent ledger for choices made on these pages.
 CONSENT_CHANNEL = "web_form"
 
-#: The purposes the program mails: the centre answers for them as a mailer asks
-#: (by e-mail), so an "unsubscribe from all e-mail" shows as not allowed.
-MAILED = ("newsletters", "special_offers")
+#: The purposes the program mails, with their account notification switch: the
+#: centre answers for them as a mailer asks (by e-mail), so an "unsubscribe from all
+#: e-mail" shows as not allowed; agreeing to one then turns its switch on, which
+#: lifts the e-mail opt-out for that purpose (docs/accounts.md, "Marketing choices").
+MAILED = {"newsletters": "newsletters", "special_offers": "offers"}
 
 #: The consent centre's buttons: action -> (consent service method, notice).
 CONSENT_ACTIONS = {
@@ -299,10 +305,33 @@ def create_app(
             **context,
         ), status
 
+    def accept_language() -> str | None:
+        """The browser's ``Accept-Language``: the response is then negotiated on it and
+        says so (``Vary: Accept-Language``, added by :func:`security_headers`)."""
+        g.negotiated_language = True
+        return request.headers.get("Accept-Language")
+
+    @app.before_request
+    def end_session_of_inactive_account() -> None:
+        """Every request with a session re-reads the account's status (one read): the
+        session of an account suspended, closed or gone since it logged in ends here,
+        before any page reads or writes for it, and the request goes on logged out."""
+        candidate_id = session.get("candidate_id")
+        if candidate_id is None:
+            return
+        try:
+            status = program.accounts.get_account_status(str(candidate_id))
+        except SymprogramError:
+            status = None  # gone, or not as its history says: nothing to vouch for it
+        if status is not AccountStatus.ACTIVE:
+            new_session_id()
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if g.get("negotiated_language"):
+            response.vary.add("Accept-Language")
         return response
 
     @app.errorhandler(SymprogramError)
@@ -470,7 +499,7 @@ def create_app(
 
     @app.get("/handbook")
     def handbooks() -> tuple[str, int]:
-        languages = request.headers.get("Accept-Language")
+        languages = accept_language()
         rows = []
         for doc in program.entitlements.catalogue.documents:
             decision = program.entitlements.decide(reader(), doc.id, languages=languages)
@@ -481,7 +510,7 @@ def create_app(
     @app.get("/handbook/<document_id>")
     def handbook(document_id: str) -> Response | tuple[str, int]:
         # ``?lang=en`` is the reader's "read the English version here instead" link.
-        languages = request.args.get("lang") or request.headers.get("Accept-Language")
+        languages = request.args.get("lang") or accept_language()
         decision = program.entitlements.decide(reader(), document_id, languages=languages)
         document = program.entitlements.catalogue.document(document_id)
         if not decision.allowed:
@@ -499,11 +528,9 @@ def create_app(
                     english=english_link(document_id),
                 )
                 response = app.make_response((body, status))
-            response.headers["Vary"] = "Accept-Language"
             return response
         body, status = render("handbook.html", document=document, decision=decision)
         response = app.make_response((body, status))
-        response.headers["Vary"] = "Accept-Language"
         response.headers["Content-Language"] = str(decision.detail("language"))
         return response
 
@@ -512,15 +539,20 @@ def create_app(
         policy = program.consent.get_policy()
         return [p for p in policy.purposes if str(p.kind) in CHOICE_KINDS]
 
+    def decision_of(subject: str, purpose_id: str) -> Any:
+        """What the centre shows for a purpose: ``may_use`` as its user asks (a mailed
+        purpose by e-mail). Its codes say whether a grant stands (``granted``, which
+        a Withdraw button then undoes) and whether the e-mail channel blocks it."""
+        return program.consent.may_use(
+            subject, purpose_id, "email" if purpose_id in MAILED else None
+        )
+
     @app.get("/consent")
     def consent_centre() -> Response | tuple[str, int]:
         subject = current_candidate()
         if subject is None:
             return redirect(url_for("login_form"))
-        rows = [
-            (p, program.consent.may_use(subject, p.id, "email" if p.id in MAILED else None))
-            for p in purposes()
-        ]
+        rows = [(p, decision_of(subject, p.id)) for p in purposes()]
         verification = program.consent.verify(subject) if program.consent.history(subject) else None
         return render(
             "consent.html",
@@ -542,10 +574,25 @@ def create_app(
         record = CONSENT_ACTIONS.get(action)
         if record is None:
             raise ValidationError("unknown action", field="action", code="invalid_action")
-        getattr(program.consent, record[0])(
-            subject, purpose, channel=CONSENT_CHANNEL, evidence=evidence
-        )
-        session["notice"] = f"{record[1]}: {_title(purposes(), purpose)}."
+        offered = purposes()
+        if purpose not in {p.id for p in offered}:
+            raise ValidationError(
+                "the consent centre offers no choice about this purpose",
+                field="purpose",
+                code="purpose_not_offered",
+            )
+        codes = decision_of(subject, purpose).codes
+        notice = f"{record[1]}: {_title(offered, purpose)}."
+        if action == "grant" and purpose in MAILED and "channel_opted_out" in codes:
+            # the e-mail opt-out would keep a grant from doing anything: the switch
+            # grants the purpose and lifts the opt-out for it alone (docs/accounts.md)
+            program.accounts.set_notification_preference(subject, MAILED[purpose], True)
+            notice = notice[:-1] + ", by e-mail too: it alone is back on after your e-mail opt-out."
+        elif action != "grant" or "granted" not in codes:  # a grant standing: nothing new
+            getattr(program.consent, record[0])(
+                subject, purpose, channel=CONSENT_CHANNEL, evidence=evidence
+            )
+        session["notice"] = notice
         return redirect(url_for("consent_centre"), code=303)
 
     return app

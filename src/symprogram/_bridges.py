@@ -151,11 +151,15 @@ class ConsentMarketing:
         since is never mistaken for the one asked for. Returns whether an entry
         was recorded.
         """
+        # The evidence begins as the consent rules know a switch's choice by
+        # (``rules.SWITCH_EVIDENCE``): no notice of a policy, whatever a release wrote.
+        from symprogram.consent.rules import SWITCH_EVIDENCE
+
         purpose = _MARKETING_PURPOSES.get(category, category)
         entries = self._consent.history(subject)
         when = max(at, entries[-1].at) if entries else at
         standing = self._consent.may_use(subject, purpose, at=when).codes
-        evidence = f"account notification preference {category}: {'on' if enabled else 'off'}"
+        evidence = f"{SWITCH_EVIDENCE}{category}: {'on' if enabled else 'off'}"
         if enabled:
             return self._switched_on(subject, purpose, standing, when, evidence)
         if "granted" in standing:

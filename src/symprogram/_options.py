@@ -7,7 +7,10 @@ option or a value of the wrong type is a
 :class:`~symprogram.errors.ValidationError` at once (``unknown_option``,
 ``invalid_option``), never a ``TypeError`` at the first ``program.accounts``. A
 ``settings`` option may be given as a mapping: it is turned into the service's
-typed settings object, with the same checks.
+typed settings object, with the same checks. Options that are each right but
+wrong together (a deprecated keyword and its new name, or what a service's
+``_options_check`` refuses, such as a settings reading another than the
+catalogue's) are refused then too, by the same code the constructor runs.
 
 Wiring code: it knows the services only through the classes it is handed.
 """
@@ -18,12 +21,13 @@ import contextlib
 import inspect
 import types
 import typing
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from symprogram._deprecation import warn_deprecated
+from symprogram._deprecation import renamed_keyword, warn_deprecated
 from symprogram.errors import SymprogramError, ValidationError
 
 __all__ = ["check_options"]
@@ -81,16 +85,52 @@ def _check_deprecated(
         ValidationError: a value of the wrong type (``invalid_option``).
     """
     hint = hints.get(new, Any)
-    classes = [a for a in typing.get_args(hint) if isinstance(a, type) and attrs.has(a)]
-    if classes and old in attrs.fields_dict(classes[0]):
+    holder = _settings_class(hint)
+    if holder is not None and old in attrs.fields_dict(holder):
         with contextlib.suppress(NameError, TypeError):
-            hint = typing.get_type_hints(classes[0]).get(old, Any)
+            hint = typing.get_type_hints(holder).get(old, Any)
     if not _accepts(value, hint):
         raise ValidationError(
             f"{where} must be {getattr(hint, '__name__', hint)}, not {type(value).__name__}",
             field=where,
             code="invalid_option",
         )
+
+
+def _settings_class(hint: Any) -> type | None:
+    """The settings class (an attrs class) a keyword's type names, if any."""
+    classes = [a for a in typing.get_args(hint) if isinstance(a, type) and attrs.has(a)]
+    return classes[0] if classes else None
+
+
+def _check_together(
+    service: type,
+    options: Mapping[str, Any],
+    deprecated: Mapping[str, str],
+    hints: Mapping[str, Any],
+) -> None:
+    """Refuse options that are each right but wrong together, with the checks the
+    constructor makes: a renamed keyword given with its new name
+    (``conflicting_arguments``, by :func:`renamed_keyword`), then the service's own
+    ``_options_check`` (called with the options, renamed ones under their new name).
+    """
+    together = dict(options)
+    for old, new in deprecated.items():
+        holder = _settings_class(hints.get(new, Any))
+        if old not in together or (holder is not None and old in attrs.fields_dict(holder)):
+            continue  # not given, or moved into the settings (the service's check has it)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # warned at the caller
+            together[new] = renamed_keyword(
+                {old: together.pop(old)},
+                old=old,
+                new=new,
+                value=together.get(new),
+                where=service.__name__,
+            )
+    check = getattr(service, "_options_check", None)
+    if check is not None:
+        check(**together)
 
 
 def _settings(cls: type, value: Mapping[str, Any], where: str) -> object:
@@ -116,8 +156,9 @@ def check_options(service: type, context: str, options: Mapping[str, Any]) -> di
 
     Raises:
         ValidationError: options that are not a mapping, a name the constructor does
-            not take (``unknown_option``), or a value of the wrong type
-            (``invalid_option``).
+            not take (``unknown_option``), a value of the wrong type
+            (``invalid_option``), or options the constructor would refuse together
+            (``conflicting_arguments``, the service's ``_options_check`` codes).
     """
     if not isinstance(options, Mapping):
         raise ValidationError(
@@ -156,9 +197,9 @@ def check_options(service: type, context: str, options: Mapping[str, Any]) -> di
             )
         hint = hints.get(name, Any)
         if name == "settings" and isinstance(value, Mapping):
-            classes = [a for a in typing.get_args(hint) if isinstance(a, type) and attrs.has(a)]
-            if classes:
-                value = _settings(classes[0], value, where)
+            holder = _settings_class(hint)
+            if holder is not None:
+                value = _settings(holder, value, where)
         if not _accepts(value, hint):
             raise ValidationError(
                 f"{where} must be {getattr(hint, '__name__', hint)}, not {type(value).__name__}",
@@ -166,4 +207,5 @@ def check_options(service: type, context: str, options: Mapping[str, Any]) -> di
                 code="invalid_option",
             )
         checked[name] = value
+    _check_together(service, checked, deprecated, hints)
     return checked

@@ -12,7 +12,9 @@ expanding HMAC-SHA-256 under the first key of a random 16-byte nonce; the seal i
 an HMAC-SHA-256 under the second over the key id, the record key, the message ID,
 the subject, the kind, the recipient's digest, the nonce and the ciphertext. A
 record whose seal does not match is refused (:data:`TAMPERED`), never sent; one
-sealed with a key the ring does not hold is ``ledger_key_unknown``.
+sealed with a key the ring does not hold is ``ledger_key_unknown``. After a
+rotation, :func:`reseal` seals a pending record again with the new current key
+(its seal checked first), so that it still opens once the retired key is dropped.
 
 Without a key, and for the records an earlier build wrote (no ``sealed`` field),
 a pending record holds the text in clear, read as before.
@@ -38,16 +40,28 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from typing import Any
 
 from symprogram.errors import IntegrityError, ValidationError
 from symprogram.ledger_keys import LedgerKeys
 from symprogram.notify import Message
-from symprogram.persistence import Record
+from symprogram.persistence import Record, Transaction, load_for_update
 from symprogram.serialization import json_value
 
-__all__ = ["TAMPERED", "Seal", "read", "recipient_digest", "refused_text", "unreadable"]
+__all__ = [
+    "TAMPERED",
+    "Seal",
+    "addressed_to",
+    "marked_keys",
+    "read",
+    "readable",
+    "recipient_digest",
+    "refused_text",
+    "reseal",
+    "unreadable",
+]
 
 TAMPERED = "outbox_message_tampered"
 """The code of a sealed message whose seal does not match its record."""
@@ -56,6 +70,7 @@ _ENCRYPTION_LABEL = b"symprogram outbox encryption v1"
 _SEAL_LABEL = b"symprogram outbox seal v1"
 _NONCE_BYTES = 16
 _SEALED_TEXT = ("to", "title", "body", "data")
+_log = logging.getLogger("symprogram.outbox")
 
 
 def recipient_digest(address: str) -> str:
@@ -82,6 +97,66 @@ def read(record: Record) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise unreadable(record)
     return data
+
+
+def marked_keys(marker: Record) -> list[str]:
+    """The message keys a pending marker names.
+
+    Raises:
+        IntegrityError: the marker cannot be read (``record_corrupt``).
+    """
+    keys = read(marker).get("keys")
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise unreadable(marker)
+    return keys
+
+
+def readable(record: Record) -> dict[str, Any]:
+    """An outbox record's JSON object; an empty one when it cannot be read."""
+    try:
+        return read(record)
+    except IntegrityError:
+        return {}
+
+
+def addressed_to(record: Record, addresses: set[str]) -> bool:
+    """Whether a message record is sent to one of ``addresses`` (in any letter case);
+    one that cannot be read is, when its text holds one of them, as typed or as JSON
+    escapes it (erasure leaves no address behind)."""
+    wanted = {address.lower() for address in addresses}
+    try:
+        data = read(record)
+    except IntegrityError:
+        text = record.data.lower()
+        escaped = {json.dumps(address).strip('"').lower() for address in addresses}
+        digests = {recipient_digest(address) for address in addresses}
+        return any(form in text for form in wanted | escaped | digests)
+    to, digest = data.get("to"), data.get("to_digest")
+    if isinstance(to, str) and to.lower() in wanted:
+        return True
+    return isinstance(digest, str) and digest in {recipient_digest(a) for a in wanted}
+
+
+def reseal(
+    tx: Transaction, seal: Seal, record: Record, refused: list[tuple[Record, IntegrityError]]
+) -> bool:
+    """Seal the message ``record`` again in ``tx`` with the current key if a retired key
+    sealed it (see :meth:`symprogram.outbox.MessageOutbox.reseal`); whether it was.
+    One that does not match its seal or cannot be read is added to ``refused``; one
+    sealed with a key the ring does not hold is logged and left."""
+    try:
+        text = seal.resealed(record)
+    except IntegrityError as error:
+        if error.code != "ledger_key_unknown":
+            refused.append((record, error))
+        else:
+            _log.error("outbox message %s not sealed again: %s", record.key, error)
+        return False
+    current = None if text is None else load_for_update(tx, record.kind, record.key)
+    if text is None or current is None or current.version != record.version:
+        return False  # nothing to do, or delivered or erased since it was read
+    tx.save(record.kind, record.key, text, record.version)
+    return True
 
 
 def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
@@ -225,11 +300,34 @@ class Seal:
         opened = {name: value for name, value in data.items() if name != "sealed"}
         return opened | text
 
+    def resealed(self, record: Record) -> str | None:
+        """The text of the pending message ``record`` sealed again with the ring's
+        current key, when a retired key of the ring sealed it (after a rotation);
+        ``None`` when there is nothing to do: no ring, a record not pending, unsealed
+        (an earlier build's: sealing it would vouch for a row nobody sealed) or
+        sealed with the current key already. The seal is checked first: a changed
+        record is never sealed again.
+
+        Raises:
+            IntegrityError: see :meth:`decode`.
+        """
+        data = read(record)
+        if self.keys is None or data.get("state") != "pending" or "sealed" not in data:
+            return None
+        sealed = data["sealed"]
+        if isinstance(sealed, dict) and sealed.get("key") == self.keys.current_id:
+            return None
+        opened, message = self.decode(record)
+        assert message is not None  # pending
+        return self.encode(record.key, message, str(opened["subject"]), "pending")
+
 
 def refused_text(data: dict[str, Any], code: str) -> str:
     """The text of a message record (its JSON ``data``) refused with ``code``: what a
     delivered one keeps, its state ``refused`` and the code."""
     kept = {name: data.get(name) for name in ("message_id", "subject", "kind", "to_digest")}
+    if kept["to_digest"] is None and isinstance(data.get("to"), str):  # unsealed: its digest
+        kept["to_digest"] = recipient_digest(data["to"])
     return json.dumps({**kept, "state": "refused", "error": code}, sort_keys=True)
 
 

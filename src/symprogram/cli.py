@@ -21,6 +21,10 @@ exits with status 1 (2 for a usage error) and one line on stderr,
 ``error: [code] message``; never a traceback. Commands that only read (``terms``,
 ``candidates show``, ``history show``, ...) never create a database: on a file that
 does not exist they stop with ``error: [database_missing]`` naming the file.
+Every command that opens the database reads the ledger key ring from the
+environment (``SYMPROGRAM_LEDGER_KEY``, hex; never from the command line); on a
+store whose ledgers are keyed, a command without it stops with
+``error: [ledger_key_missing]`` before writing anything.
 
 symprogram never sends e-mail: the CLI prints the messages a host application
 would e-mail (activation tokens, verification codes), which is what makes

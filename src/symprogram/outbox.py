@@ -75,10 +75,12 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from symprogram._outbox_pace import CLAIM_ATTEMPTS, Pace, Progress
-from symprogram._outbox_seal import TAMPERED, Seal, refused_text
+from symprogram._outbox_seal import Seal, refused_text
+from symprogram._outbox_seal import addressed_to as _addressed_to
+from symprogram._outbox_seal import marked_keys as _marked_keys
 from symprogram._outbox_seal import read as _read
-from symprogram._outbox_seal import recipient_digest as _recipient_digest
-from symprogram._outbox_seal import unreadable as _unreadable
+from symprogram._outbox_seal import readable as _readable
+from symprogram._outbox_seal import reseal as _reseal
 from symprogram.errors import (
     ConcurrencyError,
     IntegrityError,
@@ -172,36 +174,6 @@ def _put(tx: Transaction, seal: Seal, key: str, message: Message, subject: str) 
     found = load_for_update(tx, MESSAGE_KIND, key)
     text = seal.encode(key, message, subject, "pending")
     return key, tx.save(MESSAGE_KIND, key, text, 0 if found is None else found.version), message
-
-
-def _marked_keys(marker: Record) -> list[str]:
-    """The message keys a pending marker names.
-
-    Raises:
-        IntegrityError: the marker cannot be read (``record_corrupt``).
-    """
-    keys = _read(marker).get("keys")
-    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
-        raise _unreadable(marker)
-    return keys
-
-
-def _addressed_to(record: Record, addresses: set[str]) -> bool:
-    """Whether a message record is sent to one of ``addresses`` (in any letter case);
-    one that cannot be read is, when its text holds one of them, as typed or as JSON
-    escapes it (erasure leaves no address behind)."""
-    wanted = {address.lower() for address in addresses}
-    try:
-        data = _read(record)
-    except IntegrityError:
-        text = record.data.lower()
-        escaped = {json.dumps(address).strip('"').lower() for address in addresses}
-        digests = {_recipient_digest(address) for address in addresses}
-        return any(form in text for form in wanted | escaped | digests)
-    to, digest = data.get("to"), data.get("to_digest")
-    if isinstance(to, str) and to.lower() in wanted:
-        return True
-    return isinstance(digest, str) and digest in {_recipient_digest(a) for a in wanted}
 
 
 class DeliveringStore:
@@ -505,14 +477,18 @@ class MessageOutbox:
         Args:
             limit: at most about this many (whole units of work; default: all).
 
+        A unit of work whose pending marker cannot be read, or with a message sealed
+        with a key the outbox does not hold, is left pending whole (logged) until the
+        marker is mended or removed, or the key given; the others go out. A message
+        that does not match its seal or cannot be read is refused, logged and never
+        sent; the rest of its unit of work goes out.
+
         Raises:
             ValidationError: a limit that is not a positive integer (``invalid_limit``).
-            IntegrityError: a pending message or marker cannot be read
-                (``record_corrupt``, naming its kind and key), or a message is
-                sealed with a key the outbox does not hold (``ledger_key_unknown``):
-                nothing is delivered from that unit of work until the record is
-                mended or removed, or the key given. (A message whose seal does not
-                match is not an error: it is refused, logged and never sent.)
+            IntegrityError: once the others went out, the first unit of work left
+                pending: its marker cannot be read (``record_corrupt``, naming its
+                kind and key), or a message is sealed with a key the outbox does not
+                hold (``ledger_key_unknown``, naming the message).
         """
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
@@ -522,20 +498,20 @@ class MessageOutbox:
             )
         if self._deferred(lambda outbox: outbox.deliver_pending(limit)):
             return 0
-        delivered = 0
-        after: str | None = None
-        pace = Pace()
-        while limit is None or delivered < limit:
-            found, after = self._pending_page(after)
-            if not found:
+        delivered, after, refused, pace = 0, None, False, Pace()
+        left: list[IntegrityError] = []
+        while not refused and (limit is None or delivered < limit):
+            found, after, unread = self._pending_page(after)
+            left.extend(unread)
+            if after is None:
                 break
             for marker, entries in found:
                 handed, refused = self._deliver(marker, entries, pace)
                 delivered += handed
-                if refused:
-                    return delivered
-                if limit is not None and delivered >= limit:
+                if refused or (limit is not None and delivered >= limit):
                     break
+        if left:
+            raise left[0]
         return delivered
 
     def _deferred(self, work: Callable[[MessageOutbox], object]) -> bool:
@@ -557,48 +533,84 @@ class MessageOutbox:
         defer = getattr(self._store, "on_host_commit", None)
         return defer is not None and bool(defer(run))
 
-    def _pending_page(self, after: str | None) -> tuple[list[tuple[str, list[Entry]]], str | None]:
+    def _pending_page(
+        self, after: str | None
+    ) -> tuple[list[tuple[str, list[Entry]]], str | None, list[IntegrityError]]:
         """The next page of pending markers after ``after``, each with its messages still
         pending (none: erased, or delivered by another caller; :meth:`_deliver` then
-        drops the marker), and the key to read the next page after. A message whose
-        seal does not match is left out and refused (see :meth:`_refuse`)."""
+        drops the marker), and the key to read the next page after (``None``: no more).
+        A message that does not match its seal or cannot be read is left out and
+        refused (see :meth:`_refuse`); and the errors of the units of work
+        :meth:`_entries` cannot read, left pending whole (logged)."""
         found: list[tuple[str, list[Entry]]] = []
+        left: list[IntegrityError] = []
         refused: list[tuple[Record, IntegrityError]] = []
         with self._store.transaction(readonly=True) as tx:
             markers = tx.scan(PENDING_KIND, after=after, limit=_PAGE)
             for marker in markers:
-                keys = _marked_keys(marker)
-                records = _load_all(tx, keys)
-                entries: list[Entry] = []
-                for record in (records[key] for key in keys if key in records):
-                    try:
-                        message = self._seal.decode(record)[1]
-                    except IntegrityError as error:
-                        if error.code != TAMPERED:
-                            raise
-                        refused.append((record, error))
-                        continue
-                    if message is not None:
-                        entries.append((record.key, record.version, message))
-                found.append((marker.key, entries))
+                try:
+                    found.append((marker.key, self._entries(tx, marker, refused)))
+                except IntegrityError as error:
+                    _log.error("outbox unit of work %s left pending: %s", marker.key, error)
+                    left.append(error)
         if refused:
             self._refuse(refused)
-        return found, (markers[-1].key if markers else after)
+        return found, (markers[-1].key if markers else None), left
+
+    def _entries(
+        self, tx: Transaction, marker: Record, refused: list[tuple[Record, IntegrityError]]
+    ) -> list[Entry]:
+        """The messages of ``marker`` still pending, opened; those that do not match
+        their seal or cannot be read are added to ``refused`` instead. Raises
+        ``IntegrityError`` when the marker cannot be read (``record_corrupt``) or a
+        message is sealed with a key the ring does not hold (``ledger_key_unknown``)."""
+        keys = _marked_keys(marker)
+        records = _load_all(tx, keys)
+        entries: list[Entry] = []
+        for record in (records[key] for key in keys if key in records):
+            try:
+                message = self._seal.decode(record)[1]
+            except IntegrityError as error:
+                if error.code == "ledger_key_unknown":
+                    raise
+                refused.append((record, error))
+                continue
+            if message is not None:
+                entries.append((record.key, record.version, message))
+        return entries
 
     def _refuse(self, refused: Sequence[tuple[Record, IntegrityError]]) -> None:
-        """Mark the messages of ``refused`` (their seal does not match: changed in the
-        database) ``refused``, with the error's code and without their text, at the
-        versions they were read at (the delivery leaves them out, and drops them from
-        their marker); log each (logger ``symprogram.outbox``). None is ever handed
-        to the notifier."""
+        """Mark the messages of ``refused`` (changed in the database: their seal does not
+        match, or they cannot be read) ``refused``, with the error's code and without
+        their text, at the versions they were read at (the delivery leaves them out,
+        and drops them from their marker); log each (logger ``symprogram.outbox``).
+        None is ever handed to the notifier."""
         with self._store.transaction() as tx:
             for record, error in refused:
                 current = load_for_update(tx, MESSAGE_KIND, record.key)
                 if current is not None and current.version == record.version:
-                    text = refused_text(_read(current), error.code)
+                    text = refused_text(_readable(current), error.code)
                     tx.save(MESSAGE_KIND, record.key, text, current.version)
         for record, error in refused:
             _log.error("outbox message %s refused, not sent: %s", record.key, error.code)
+
+    def reseal(self) -> int:
+        """Seal every pending message a retired key of the ring sealed again with the
+        current key (:meth:`symprogram.Program.rekey` does, after a rotation), so that
+        it opens once the retired key is dropped; return how many. One that does not
+        match its seal or cannot be read is refused (see :meth:`deliver_pending`), one
+        sealed with a key the ring does not hold left as it is (both logged)."""
+        resealed, after = 0, None
+        while True:
+            refused: list[tuple[Record, IntegrityError]] = []
+            with self._store.transaction() as tx:
+                page = tx.scan(MESSAGE_KIND, after=after, limit=_PAGE)
+                resealed += sum(_reseal(tx, self._seal, record, refused) for record in page)
+            if refused:
+                self._refuse(refused)
+            if len(page) < _PAGE:
+                return resealed
+            after = page[-1].key
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
         """Every message record (pending ones with their text), in key order.

@@ -559,18 +559,26 @@ class Program(Closing):
         made again with the current key, one stream per unit of work. A stream
         that does not verify is refused, so re-keying never launders a forgery.
         Resumable: a stream already on the current key is skipped. Digests taken
-        before still verify while the ring keeps the key they were made with. See
+        before still verify while the ring keeps the key they were made with. Then
+        the outbox's pending messages sealed with a retired key are sealed again
+        with the current key (:meth:`MessageOutbox.reseal
+        <symprogram.outbox.MessageOutbox.reseal>`; not counted), so that they still
+        go out once the retired key is dropped. See
         ``docs/explanation-threat-model.md`` (Rotating keys).
 
         Raises:
             IntegrityError: a stream does not verify (``ledger_rekey_refused``; the
-                streams before it are re-keyed).
+                streams before it are re-keyed, the outbox is not).
             ValidationError: ``digest_key_mismatch``, ``digest_store_mismatch``.
         """
         from symprogram._ledger_upkeep import rekey_ledgers
+        from symprogram.outbox import MessageOutbox
 
         self._all_ledgers()
-        return rekey_ledgers(self.store, self.ledgers, against=against)
+        rekeyed = rekey_ledgers(self.store, self.ledgers, against=against)
+        if self._ledger_key is not None:
+            MessageOutbox(self.store, self.notifier, ledger_key=self._ledger_key).reseal()
+        return rekeyed
 
     def adopt_erasures(
         self, *, against: LedgerDigest | None = None, at: datetime | None = None
@@ -710,10 +718,12 @@ class Program(Closing):
 
         Raises:
             ValidationError: ``invalid_limit`` (not a positive integer).
-            IntegrityError: a pending message record cannot be read (``record_corrupt``)
-                or is sealed with a key the program does not hold (``ledger_key_unknown``).
-                A sealed message changed in the database is not sent (refused and
-                logged; see ``docs/explanation-outbox.md``).
+            IntegrityError: after the other messages went out, the first unit of
+                work left pending because its marker cannot be read
+                (``record_corrupt``) or a message of it is sealed with a key the
+                program does not hold (``ledger_key_unknown``). A message changed in
+                the database (its seal does not match, or it cannot be read) is not
+                sent (refused and logged; see ``docs/explanation-outbox.md``).
         """
         from symprogram.outbox import MessageOutbox
 

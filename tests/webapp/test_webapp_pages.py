@@ -120,7 +120,8 @@ def test_an_activation_link_works_once(client: Any) -> None:
     assert token is not None
     data = {"csrf": csrf_of(page), "token": token.group(1)}
     assert 303 == client.post("/activate", data=data).status_code
-    again = client.post("/activate", data=data)
+    # activation starts a new session, with a new form token (the old one is void)
+    again = client.post("/activate", data={**data, "csrf": csrf_of(client.get("/").text)})
     assert 400 == again.status_code
     assert 'data-code="token_used"' in again.text
 

@@ -6,6 +6,7 @@ import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 WEBAPP = Path(__file__).resolve().parents[2] / "examples" / "webapp"
 if str(WEBAPP) not in sys.path:
@@ -39,3 +40,21 @@ def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match is not None, "no CSRF token on the page"
     return match.group(1)
+
+
+def register_and_activate(client: Any, **overrides: str) -> str:
+    """Register through the portal, follow the activation link (activation logs in) and
+    return the new candidate ID."""
+    csrf = csrf_of(client.get("/register").text)
+    client.post("/register", data={"csrf": csrf, **registration_form(**overrides)})
+    link = re.search(
+        r'id="activation-link" href="http://localhost([^"]+)"', client.get("/check-email").text
+    )
+    assert link is not None, "no activation link on the check-your-email page"
+    page = client.get(link.group(1).replace("&amp;", "&")).text
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    assert token is not None
+    response = client.post("/activate", data={"csrf": csrf_of(page), "token": token.group(1)})
+    assert 303 == response.status_code
+    with client.session_transaction() as session:
+        return str(session["candidate_id"])

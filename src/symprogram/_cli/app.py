@@ -27,6 +27,7 @@ from symprogram._cli.shell import (
     State,
     emit,
     json_option,
+    key_ring,
     log_warnings_on_one_line,
     pass_state,
 )
@@ -78,15 +79,16 @@ def demo(demo_db: Path | None, as_json: bool) -> None:
     from symprogram._cli.demo import run_demo
 
     echo = None if as_json else click.echo
+    ring = key_ring()  # the file is written with the key the other commands read it with
     if demo_db is not None:
         if demo_db.exists():
             raise CliError(
                 "database_exists", f"{demo_db} already exists; the demo needs a new file"
             )
-        summary = run_demo(demo_db, echo)
+        summary = run_demo(demo_db, echo, ring)
     else:
         with tempfile.TemporaryDirectory(prefix="symprogram-demo-") as tmp:
-            summary = run_demo(Path(tmp) / "demo.db", echo)
+            summary = run_demo(Path(tmp) / "demo.db", echo, ring)
             summary["database"] = "(temporary file, deleted)"
     if as_json:
         click.echo(dump_json(summary))

@@ -19,6 +19,7 @@ from symprogram._cli.output import decision_data, explain_decision, when
 from symprogram.accounts import AcceptancePath
 from symprogram.clock import FixedClock, start_of_day
 from symprogram.entitlements import Reader
+from symprogram.ledger_keys import LedgerKeys
 from symprogram.notify import Outbox
 from symprogram.program import Program
 
@@ -46,12 +47,16 @@ _HANDBOOKS = ("essential_support_basic_maintenance_handbook", "business_critical
 Emit = Callable[[str], None]
 
 
-def run_demo(db_path: str | Path, emit: Emit | None = None) -> dict[str, Any]:
+def run_demo(
+    db_path: str | Path, emit: Emit | None = None, ledger_key: LedgerKeys | None = None
+) -> dict[str, Any]:
     """Run the demo on the SQLite file ``db_path`` and return a JSON-friendly summary.
 
     Args:
         db_path: the SQLite file (created if missing; use a fresh one).
         emit: called with each line of the readable account (``None``: silent).
+        ledger_key: the key ring of the ledgers (the CLI's: the environment's), so
+            that the other commands read the file with the key that wrote it.
     """
     say: Emit = emit if emit is not None else (lambda _line: None)
     clock = FixedClock(DEMO_START)
@@ -62,7 +67,9 @@ def run_demo(db_path: str | Path, emit: Emit | None = None) -> dict[str, Any]:
         say("")
         say(f"== {title} ({when(clock.now())}) ==")
 
-    with Program.open(f"sqlite:///{db_path}", clock=clock, notifier=outbox) as program:
+    with Program.open(
+        f"sqlite:///{db_path}", clock=clock, notifier=outbox, ledger_key=ledger_key
+    ) as program:
         accounts = program.accounts
 
         section("1. Terms of Use")

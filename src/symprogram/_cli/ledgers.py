@@ -4,11 +4,11 @@ The ledger key never appears on the command line (where a process list shows it)
 it is read from the environment, in hex: ``SYMPROGRAM_LEDGER_KEY`` (the current
 key), ``SYMPROGRAM_LEDGER_RETIRED_KEYS`` (retired keys, comma-separated) and
 ``SYMPROGRAM_LEDGER_LEGACY_KEY`` (the key of entries written before key ids).
+Every command reads them the same way (:func:`symprogram._cli.shell.key_ring`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,14 +16,17 @@ from typing import Any
 import click
 
 from symprogram import Program
-from symprogram._cli.shell import CliError, FilePath, State, emit, json_command
+from symprogram._cli.shell import (
+    KEY_ENV,
+    RETIRED_ENV,
+    CliError,
+    FilePath,
+    State,
+    emit,
+    json_command,
+)
 from symprogram.digests import LedgerDigest
 from symprogram.ledger import Verification
-from symprogram.ledger_keys import LedgerKeys
-
-KEY_ENV = "SYMPROGRAM_LEDGER_KEY"
-RETIRED_ENV = "SYMPROGRAM_LEDGER_RETIRED_KEYS"
-LEGACY_ENV = "SYMPROGRAM_LEDGER_LEGACY_KEY"
 
 against_option = click.option(
     "--against",
@@ -32,44 +35,13 @@ against_option = click.option(
 )
 
 
-def _key(variable: str, text: str) -> bytes:
-    try:
-        key = bytes.fromhex(text.strip())
-    except ValueError as exc:
-        raise CliError("invalid_key", f"{variable} must be hex digits") from exc
-    if not key:
-        raise CliError("invalid_key", f"{variable} is empty")
-    return key
-
-
-def key_ring() -> LedgerKeys | None:
-    """The key ring the environment names (``None``: no ``SYMPROGRAM_LEDGER_KEY``).
-
-    A variable that is set names a key: set but empty, it is refused
-    (``invalid_key``), never taken for no key. ``SYMPROGRAM_LEDGER_RETIRED_KEYS``
-    may be empty (no retired key), but none of its comma-separated keys may be.
-    """
-    current = os.environ.get(KEY_ENV)
-    if current is None:
-        if os.environ.get(RETIRED_ENV) or os.environ.get(LEGACY_ENV):
-            raise CliError("invalid_key", f"retired or legacy keys given without {KEY_ENV}")
-        return None
-    listed = os.environ.get(RETIRED_ENV, "")
-    retired = [_key(RETIRED_ENV, k) for k in listed.split(",")] if listed.strip() else []
-    legacy = os.environ.get(LEGACY_ENV)
-    return LedgerKeys(
-        _key(KEY_ENV, current),
-        retired=retired,
-        legacy=None if legacy is None else _key(LEGACY_ENV, legacy),
-    )
-
-
 def keyed_program(state: State) -> Program:
-    """The existing database's program, with the environment's key ring."""
-    opened = state.existing_program()
-    return Program(
-        opened.store, clock=opened.clock, notifier=opened.notifier, ledger_key=key_ring()
-    )
+    """The existing database's program, with the environment's key ring.
+
+    The same program as every other command's (:meth:`State.program` reads the key
+    ring); kept for the commands that name the key in their help.
+    """
+    return state.existing_program()
 
 
 def _against(path: Path | None) -> LedgerDigest | None:

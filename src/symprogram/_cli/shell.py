@@ -1,12 +1,20 @@
-"""The click plumbing every command shares: errors, options, the database and clock, output.
+"""The click plumbing every command shares: errors, options, the database, clock and
+ledger key, output.
 
 Private to :mod:`symprogram.cli` (see there for the command itself).
+
+Every command that opens the database opens it through :meth:`State.program`, with
+the ledger key ring the environment names (:func:`key_ring`): a keyed store is
+written and read with its key by every command, never by some only. Without a key,
+a store whose ledgers are keyed is refused (``ledger_key_missing``) before anything
+is written (:func:`refuse_keyless`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -19,6 +27,8 @@ from symprogram._cli.output import dump_json, printable_text
 from symprogram.cli import DEFAULT_DATABASE as DEFAULT_DATABASE
 from symprogram.clock import Clock, FixedClock, SystemClock, ensure_utc
 from symprogram.errors import SymprogramError, ValidationError
+from symprogram.ledger import Ledger
+from symprogram.ledger_keys import LedgerKeys
 from symprogram.notify import Message, Outbox
 from symprogram.program import Program
 
@@ -239,8 +249,75 @@ def sqlite_file(url: str) -> str | None:
     return rest[1:]
 
 
+# -- the ledger key ----------------------------------------------------------------------
+KEY_ENV = "SYMPROGRAM_LEDGER_KEY"
+RETIRED_ENV = "SYMPROGRAM_LEDGER_RETIRED_KEYS"
+LEGACY_ENV = "SYMPROGRAM_LEDGER_LEGACY_KEY"
+_KEYED_SAMPLE = 32
+"""How many stream heads :func:`refuse_keyless` reads (one small query)."""
+
+
+def _key(variable: str, text: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError as exc:
+        raise CliError("invalid_key", f"{variable} must be hex digits") from exc
+    if not key:
+        raise CliError("invalid_key", f"{variable} is empty")
+    return key
+
+
+def key_ring() -> LedgerKeys | None:
+    """The key ring the environment names (``None``: no ``SYMPROGRAM_LEDGER_KEY``).
+
+    A variable that is set names a key: set but empty, it is refused
+    (``invalid_key``), never taken for no key. ``SYMPROGRAM_LEDGER_RETIRED_KEYS``
+    may be empty (no retired key), but none of its comma-separated keys may be.
+    """
+    current = os.environ.get(KEY_ENV)
+    if current is None:
+        if os.environ.get(RETIRED_ENV) or os.environ.get(LEGACY_ENV):
+            raise CliError("invalid_key", f"retired or legacy keys given without {KEY_ENV}")
+        return None
+    listed = os.environ.get(RETIRED_ENV, "")
+    retired = [_key(RETIRED_ENV, k) for k in listed.split(",")] if listed.strip() else []
+    legacy = os.environ.get(LEGACY_ENV)
+    return LedgerKeys(
+        _key(KEY_ENV, current),
+        retired=retired,
+        legacy=None if legacy is None else _key(LEGACY_ENV, legacy),
+    )
+
+
+def refuse_keyless(program: Program) -> None:
+    """Refuse a program without a key over a store whose ledgers are keyed.
+
+    A keyed ledger authenticates each stream head (its ``mac``, with the id of the
+    key that made it, ``key``; heads written before key ids have a ``mac`` alone);
+    a store written without a key has none. The first stream heads are read (one
+    small query): if one is keyed, ``ledger_key_missing`` is raised, before the
+    command writes anything, instead of entries without the key that the host's
+    ``verify_all()`` would then report as tampering.
+    """
+    with program.store.transaction(readonly=True) as tx:
+        heads = tx.scan(Ledger.HEAD_KIND, limit=_KEYED_SAMPLE)
+    for head in heads:
+        try:
+            raw = json.loads(head.data)
+        except ValueError:
+            continue  # an unreadable head: the ledger itself reports it
+        if isinstance(raw, dict) and "mac" in raw:
+            named = f" (key id {raw['key']})" if isinstance(raw.get("key"), str) else ""
+            raise CliError(
+                "ledger_key_missing",
+                f"the ledgers of this database are keyed{named}: set {KEY_ENV} (hex) to the "
+                "program's ledger key; nothing was written",
+            )
+
+
 class State:
-    """What the group options set up for the commands: the database and the clock."""
+    """What the group options set up for the commands: the database, the clock and the
+    ledger key ring (read from the environment by :meth:`program`)."""
 
     def __init__(self, db: str | None, now: str | None) -> None:
         self.url = _database_url(db)
@@ -278,14 +355,36 @@ class State:
         path = sqlite_file(self.url)
         if path is not None and not os.path.exists(path) and self._program is None:
             self._program = Program.open("memory://", clock=self.clock(), notifier=self.outbox)
-        return self.program()
+        if self._program is None:  # it reads no ledger: a keyed store needs no key here
+            self._program = self._open({}, keyless_ok=True)
+        return self._program
 
     def program(self, **options: dict[str, Any]) -> Program:
+        """The program over the database, with the environment's key ring (:func:`key_ring`).
+
+        What every command that opens the database uses. Without a key, a store whose
+        ledgers are keyed is refused (``ledger_key_missing``, :func:`refuse_keyless`).
+        """
         if self._program is None:
-            self._program = Program.open(
-                self.url, clock=self.clock(), notifier=self.outbox, options=options or None
-            )
+            self._program = self._open(options, keyless_ok=False)
         return self._program
+
+    def _open(self, options: dict[str, Any], *, keyless_ok: bool) -> Program:
+        ring = key_ring()
+        program = Program.open(
+            self.url,
+            clock=self.clock(),
+            notifier=self.outbox,
+            ledger_key=ring,
+            options=options or None,
+        )
+        if ring is None and not keyless_ok:
+            try:
+                refuse_keyless(program)
+            except BaseException:
+                program.close()
+                raise
+        return program
 
     def close(self) -> None:
         if self._program is not None:

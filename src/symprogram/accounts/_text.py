@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, rfc_constants, validate_email
 
 from symprogram._checks import _LINE_BREAKS as _LINE_BREAKS
 from symprogram._checks import TextCodes, check_length, check_text, optional_text
+from symprogram._names import name_key
 from symprogram.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -291,9 +292,6 @@ def _territories() -> frozenset[str]:
 
 
 def names_match(a: str, b: str) -> bool:
-    """Whether two personal names are the same, ignoring case, spacing and compatibility forms."""
-
-    def fold(name: str) -> str:
-        return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
-
-    return fold(a) == fold(b)
+    """Whether two personal names are the same, ignoring case, spacing, format
+    characters and compatibility forms (:func:`~symprogram._names.name_key`)."""
+    return name_key(a) == name_key(b)

@@ -113,6 +113,30 @@ class AwardsSettings:
             )
 
 
+def _with_salt(
+    *, settings: AwardsSettings | None = None, salt: bytes | None = None, **_others: object
+) -> AwardsSettings:
+    """The settings with the salt given by its deprecated keyword, ``salt=``, checked
+    as a settings salt; refused together with a settings salt.
+
+    Run by the constructor and, through ``_options_check``, by ``Program`` when it
+    is built (the other options are ignored).
+
+    Raises:
+        ValidationError: ``conflicting_arguments``, ``invalid_salt``.
+    """
+    chosen = settings if settings is not None else AwardsSettings()
+    if salt is None:
+        return chosen
+    if chosen.salt is not None:
+        raise ValidationError(
+            "give settings=AwardsSettings(salt=...) only (salt= is its deprecated name)",
+            field="settings",
+            code="conflicting_arguments",
+        )
+    return attrs.evolve(chosen, salt=salt)
+
+
 _DIRECTORY_METHODS = ("exists", "contact_details", "has_accepted_current_terms")
 """What a candidate directory must offer (``holder_name``, ``kit_recipient``,
 ``kit_notices_to``, ``expiry_reminders_to`` and the others of the protocol are optional)."""
@@ -142,6 +166,10 @@ class AwardsService(
     DEPRECATED_KEYWORDS: ClassVar[dict[str, str]] = {"salt": "settings"}
     """Old keyword -> where its value goes now (read by ``Program``'s option check)."""
 
+    _options_check = staticmethod(_with_salt)
+    """The checks among the options (run by the constructor, and by ``Program``'s
+    option check so that a mismatch is refused when the program is built)."""
+
     kit = deprecated_alias("get_kit", old="kit", since=SINCE)
 
     def __init__(
@@ -161,14 +189,7 @@ class AwardsService(
             warn_deprecated(
                 "AwardsService(salt=...)", "AwardsService(settings=AwardsSettings(salt=...))", SINCE
             )
-            if chosen.salt is not None:
-                raise ValidationError(
-                    "give settings=AwardsSettings(salt=...) only (salt= is its deprecated name)",
-                    field="settings",
-                    code="conflicting_arguments",
-                )
-            chosen = attrs.evolve(chosen, salt=salt)
-        self.settings = chosen
+        self.settings = chosen = _with_salt(settings=chosen, salt=salt)
         self._store = check_port(store, Store, "store")
         self._clock = check_port(clock, Clock, "clock")
         self._history = check_instance(history, AccountHistory, "history")

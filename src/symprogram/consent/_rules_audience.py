@@ -12,14 +12,23 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState
+from symprogram.consent._rules_policy import notified_of
+from symprogram.consent.models import CHANNEL_PREFIX, Choice, ConsentState, PurposeKind
 from symprogram.ledger_keys import LedgerKeys
 from symprogram.serialization import json_value
 
 if TYPE_CHECKING:
     from symprogram.consent.catalogue import PolicyCatalogue
 
-__all__ = ["audience_entry", "entry_allows", "micros", "seal_wrong", "sealed_text", "text_vouched"]
+__all__ = [
+    "audience_entry",
+    "awaits_notice",
+    "entry_allows",
+    "micros",
+    "seal_wrong",
+    "sealed_text",
+    "text_vouched",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -102,6 +111,43 @@ def entry_allows(
     # a notice covers its own version's change only: which changes of the purpose
     # it covers is the projection's to say
     return None if notices else False
+
+
+def awaits_notice(state: ConsentState, catalogue: PolicyCatalogue, rank: int) -> bool:
+    """Whether ``iter_subjects_to_notify`` lists ``state``'s subject for the version of
+    rank ``rank``: not erased, not notified of it (:func:`notified_of`), and either
+    known (:func:`makes_known`) or holding their own standing grant of a purpose,
+    not a cookie category, that the version's material change affects.
+
+    A subject who is not known is allowed only their own grants
+    (:func:`decide`), and of those only a cookie category waits for no notice; the
+    others (express consent to service terms, ``remote_access``) are denied with
+    ``not_yet_notified_of_material_change`` until the notice of each change
+    affecting them is recorded, so such a subject needs that notice as a known one
+    does.
+    """
+    if state.erased_at is not None or notified_of(state, catalogue, rank):
+        return False
+    if state.known:
+        return True
+    policies = catalogue.policies
+    if not 0 <= rank < len(policies):
+        return False
+    policy = policies[rank]
+    change = catalogue.change(policy.version)
+    if not change.material:
+        return False
+    for topic in change.affected:
+        item = state.choice(topic)
+        declared = policy.purpose(topic)
+        if (
+            item is not None
+            and item.choice is Choice.GRANTED
+            and declared is not None
+            and declared.kind is not PurposeKind.COOKIES
+        ):
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=16)

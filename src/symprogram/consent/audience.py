@@ -222,11 +222,16 @@ class Projections:
             yield entry.kind, entry.data, entry.at, entry.position
 
     def as_of(
-        self, tx: Transaction, state: ConsentState | None, instant: datetime
+        self,
+        tx: Transaction,
+        state: ConsentState | None,
+        instant: datetime,
+        catalogue: Any = None,
     ) -> ConsentState | None:
         """``state`` as of ``instant``: replayed from the ledger when it has later records,
         only from entries that end where the stream head says (an anchored read: a
-        deleted entry is ``ledger_tampered``, never an answer about the past).
+        deleted entry is ``ledger_tampered``, never an answer about the past), under
+        ``catalogue`` (the policy catalogue in use: :func:`~symprogram.consent.rules.apply`).
 
         Raises:
             IntegrityError: ``ledger_tampered``, ``ledger_corrupt``, ``ledger_key_unknown``.
@@ -239,21 +244,28 @@ class Projections:
         ):
             entries = anchored_entries(self._ledger, tx, state.subject)
             said = ((e.kind, e.data, e.at, e.position) for e in entries)
-            return rules.replay(state.subject, said, until=instant)
+            return rules.replay(state.subject, said, until=instant, catalogue=catalogue)
         return state
 
     def state_at(
-        self, tx: Transaction, subject: str, instant: datetime
+        self, tx: Transaction, subject: str, instant: datetime, catalogue: Any = None
     ) -> tuple[ConsentState | None, int | None]:
-        """The subject's projection as of ``instant`` and the stored projection's length
-        (scan use: the cache is not filled); ``(None, None)`` without a projection."""
+        """The subject's projection as of ``instant`` (under ``catalogue``, see
+        :meth:`as_of`) and the stored projection's length (scan use: the cache is not
+        filled); ``(None, None)`` without a projection."""
         record = tx.load(STATE_KIND, subject)
         if record is None:
             return None, None
-        return self._served(tx, subject, record.data, record.version, instant)
+        return self._served(tx, subject, record.data, record.version, instant, catalogue)
 
     def _served(
-        self, tx: Transaction, subject: str, data: str, version: int, instant: datetime
+        self,
+        tx: Transaction,
+        subject: str,
+        data: str,
+        version: int,
+        instant: datetime,
+        catalogue: Any = None,
     ) -> tuple[ConsentState | None, int | None]:
         """A stored projection as of ``instant`` for a scan, and its length. One that
         cannot be served (it holds another subject's data, or its ledger does not
@@ -261,13 +273,16 @@ class Projections:
         logger: it is left out of the audience, which goes on for every other subject."""
         try:
             stored = self.peek(subject, data, version)
-            return self.as_of(tx, stored, instant), stored.length
+            return self.as_of(tx, stored, instant, catalogue), stored.length
         except IntegrityError as exc:
             _log.warning("consent projection of %r %s: not served", subject, _UNREAD % exc.code)
             return None, None
 
-    def pages(self, size: int, keep: Keep, instant: datetime) -> Iterator[str]:
-        """Stream every subject whose projection as of ``instant`` ``keep`` accepts.
+    def pages(
+        self, size: int, keep: Keep, instant: datetime, catalogue: Any = None
+    ) -> Iterator[str]:
+        """Stream every subject whose projection as of ``instant`` (under ``catalogue``,
+        see :meth:`as_of`) ``keep`` accepts.
 
         A subject whose projection is not at its ledger head is left out (:meth:`current`).
         """
@@ -278,7 +293,7 @@ class Projections:
                 records = tx.scan(STATE_KIND, after=after, limit=size)
                 for record in records:
                     state, length = self._served(
-                        tx, record.key, record.data, record.version, instant
+                        tx, record.key, record.data, record.version, instant, catalogue
                     )
                     if state is not None and length is not None and keep(tx, state):
                         chosen[record.key] = length
@@ -488,7 +503,7 @@ class AudienceIndex:
                     subject = record.key[len(prefix) :]
                     verdict, length = judge(record.key, record.data)
                     if verdict is None:
-                        state, length = self._projections.state_at(tx, subject, instant)
+                        state, length = self._projections.state_at(tx, subject, instant, catalogue)
                         verdict = state is not None and allowed(tx, state)
                     if verdict:
                         chosen.append(subject)
@@ -500,7 +515,7 @@ class AudienceIndex:
                 # projection when that is not possible here.
                 ready = self.build(size)
                 if not ready:
-                    yield from self._projections.pages(size, allowed, instant)
+                    yield from self._projections.pages(size, allowed, instant, catalogue)
                     return
                 continue
             yield from (subject for subject in chosen if subject in kept)

@@ -135,7 +135,11 @@ class LedgerChecks(ConsentBase):
                 yield kind, data, at, position
 
         try:
-            replayed = rules.replay(subject, entries())
+            catalogue = self._policies()
+        except IntegrityError:  # a forged catalogue: the policies' stream reports it
+            catalogue = self._base
+        try:
+            replayed = rules.replay(subject, entries(), catalogue=catalogue)
             stored = self._projections.load(tx, subject)
         except (IntegrityError, ValidationError, KeyError, ValueError, TypeError):
             problems.append(Problem(result.length, "projection_unreadable", "cannot replay"))
@@ -150,10 +154,6 @@ class LedgerChecks(ConsentBase):
                         "the stored consent state differs from a replay of the ledger",
                     )
                 )
-            try:
-                catalogue = self._policies()
-            except IntegrityError:  # a forged catalogue: the policies' stream reports it
-                catalogue = self._base
             for topic in self._index.problems(tx, subject, stored, granted, catalogue):
                 problems.append(
                     Problem(

@@ -205,13 +205,18 @@ class Policies(ConsentBase):
         return self._recorded(entry, event)
 
     def iter_subjects_to_notify(self, policy_version: str, *, batch: int = 500) -> Iterator[str]:
-        """Stream the known, non-erased subjects not yet notified of ``policy_version``.
+        """Stream the non-erased subjects who still need the notice of ``policy_version``.
 
-        A subject of whom nothing that makes them known was recorded (only an
-        opt-out, a refusal, a withdrawal, a cookie choice or a notice:
-        :func:`symprogram.consent.rules.makes_known`) is not listed: there is no
-        one to notify, as :meth:`may_use` allows them nothing but cookies either
-        (which wait for no notice: :func:`symprogram.consent.rules.decide`).
+        The known subjects not yet notified of it, and those not known who hold
+        their own standing grant of a purpose its material change affects, other
+        than a cookie category: express consent to service terms (``remote_access``)
+        waits for that notice (``not_yet_notified_of_material_change``) and
+        :meth:`record_notice` lets it go on (:func:`symprogram.consent.rules.awaits_notice`).
+        Any other subject of whom nothing that makes them known was recorded (only
+        an opt-out, a refusal, a withdrawal, a cookie choice or a notice:
+        :func:`symprogram.consent.rules.makes_known`) is not listed: :meth:`may_use`
+        allows them nothing that waits for a notice (cookies do not:
+        :func:`symprogram.consent.rules.decide`).
 
         Raises:
             NotFound: ``policy_not_found``.
@@ -223,11 +228,9 @@ class Policies(ConsentBase):
         size = rules.check_batch(batch)
 
         def pending(tx: Transaction, state: ConsentState) -> bool:
-            if state.erased_at is not None or not state.known:
-                return False
-            return not rules.notified_of(state, catalogue, rank)
+            return rules.awaits_notice(state, catalogue, rank)
 
-        return self._projections.pages(size, pending, self._clock.now())
+        return self._projections.pages(size, pending, self._clock.now(), catalogue)
 
     subjects_to_notify = deprecated_alias(
         "iter_subjects_to_notify", old="subjects_to_notify", since="0.2"

@@ -135,7 +135,7 @@ class Queries(ConsentBase):
                 return answer
             state = cached.state
             if state.erased_at is None and state.last_at is not None and state.last_at > instant:
-                state_at = self._projections.as_of(tx, state, instant)
+                state_at = self._projections.as_of(tx, state, instant, catalogue)
                 return rules.decide(state_at, catalogue, purpose_id, instant, contact)
         # The projection is the state as of ``instant``: the answer depends on the
         # instant only through the policy in effect, so it is memoized per policy.
@@ -224,7 +224,7 @@ class Queries(ConsentBase):
         instant = self._instant(at)
         with self._store.transaction(readonly=True) as tx:
             projections = self._projections
-            state = projections.as_of(tx, projections.checked(tx, subject), instant)
+            state = projections.as_of(tx, projections.checked(tx, subject), instant, catalogue)
             if not rules.decide(state, catalogue, purpose_id, instant).allowed or state is None:
                 return None
             item = state.choice(purpose_id)
@@ -291,6 +291,6 @@ class Queries(ConsentBase):
             return iter(())
         if declared.basis is LegalBasis.OPT_IN:
             return self._index.iter_granted(size, allowed, catalogue, purpose_id, contact, instant)
-        return self._projections.pages(size, allowed, instant)
+        return self._projections.pages(size, allowed, instant, catalogue)
 
     audience = deprecated_alias("iter_audience", old="audience", since="0.2")

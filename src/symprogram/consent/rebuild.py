@@ -71,7 +71,7 @@ class Rebuilding(LedgerChecks):
             entries = list(self._projections.entries(tx, checked))
             if record is None:
                 rules.check_known_subject(checked, None, len(entries))
-            replayed = rules.replay(checked, entries)
+            replayed = rules.replay(checked, entries, catalogue=self._policies())
             stored = self._stored(checked, record)
             granted = {
                 str(data.get("topic"))

@@ -105,6 +105,29 @@ class ConsentSettings:
     policy: PolicyReading | None = attrs.field(default=None, converter=_reading)
 
 
+def _check_together(
+    *,
+    catalogue: PolicyCatalogue | None = None,
+    settings: ConsentSettings | None = None,
+    **_others: object,
+) -> None:
+    """Refuse options that are each right but wrong together: a catalogue and a
+    ``settings.policy`` (the reading is only for the default catalogue).
+
+    Run by the constructor and, through ``_options_check``, by ``Program`` when it
+    is built (the other options are ignored).
+
+    Raises:
+        ValidationError: ``conflicting_arguments``.
+    """
+    if catalogue is not None and settings is not None and settings.policy is not None:
+        raise ValidationError(
+            "give either catalogue= or settings.policy, not both",
+            field="settings",
+            code="conflicting_arguments",
+        )
+
+
 class ConsentService(Choices, Queries, Policies, PersonalData, Rebuilding, LedgerChecks, Erasure):
     """Privacy policies, the consent ledger, opt-outs, notices and requests.
 
@@ -137,6 +160,10 @@ class ConsentService(Choices, Queries, Policies, PersonalData, Rebuilding, Ledge
     DEPRECATED_KEYWORDS: ClassVar[dict[str, str]] = {"policies": "catalogue"}
     """Old keyword -> where its value goes now (read by ``Program``'s option check)."""
 
+    _options_check = staticmethod(_check_together)
+    """The checks among the options (run by the constructor, and by ``Program``'s
+    option check so that a mismatch is refused when the program is built)."""
+
     def __init__(
         self,
         store: Store,
@@ -158,12 +185,7 @@ class ConsentService(Choices, Queries, Policies, PersonalData, Rebuilding, Ledge
         )
         optional_instance(catalogue, PolicyCatalogue, "catalogue")
         settings = check_instance(settings, ConsentSettings, "settings", default=ConsentSettings())
-        if catalogue is not None and settings.policy is not None:
-            raise ValidationError(
-                "give either catalogue= or settings.policy, not both",
-                field="settings",
-                code="conflicting_arguments",
-            )
+        _check_together(catalogue=catalogue, settings=settings)
         if catalogue is None:
             catalogue = PolicyCatalogue.default(reading=settings.policy)
         self._subscriptions = optional_instance(subscriptions, Subscriptions, "subscriptions")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -38,6 +37,7 @@ from symprogram._checks import (
     validator,
 )
 from symprogram._lookup import find_by
+from symprogram._names import name_key
 from symprogram.clock import ensure_utc
 from symprogram.decisions import Decision
 
@@ -585,8 +585,9 @@ def release_key(name: str) -> str:
     A release is looked up to decide whether its standard support has ended, so a
     name written another way (surrounding white space, fullwidth digits, a zero-width
     character, another case) must find the same release rather than none, which
-    would read as a current release. The key is the NFKC form without format
-    characters (Unicode category ``Cf``), stripped and casefolded.
+    would read as a current release. The key is the name's
+    :func:`~symprogram._names.name_key`: NFKC, casefolded, without format characters
+    (Unicode category ``Cf``), white space collapsed and stripped.
 
     Each name's key is worked out once and remembered (the last
     4096 names): a lifecycle compares every release it lists on
@@ -608,8 +609,7 @@ _RELEASE_KEYS_KEPT = 4096  # release names whose key release_key remembers
 
 @functools.lru_cache(maxsize=_RELEASE_KEYS_KEPT)
 def _release_key(name: str) -> str:
-    folded = unicodedata.normalize("NFKC", name)
-    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip().casefold()
+    return name_key(name)
 
 
 def _releases(value: Iterable[Release]) -> tuple[Release, ...]:

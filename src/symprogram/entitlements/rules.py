@@ -69,6 +69,7 @@ import attrs
 
 from symprogram._checks import check_found, check_text, check_transition, reported_as, shown
 from symprogram._guard import guard_public
+from symprogram._names import name_key
 from symprogram.decisions import Decision, Reason
 from symprogram.entitlements import (
     _rules_access,
@@ -338,7 +339,7 @@ def add_grant(
             Grant, new_id, customer, kind, level, products, starts_on, ends_on, reason, approver,
             by, at,
         )  # fmt: skip
-    if grant.approver.strip().casefold() == grant.granted_by.strip().casefold():
+    if name_key(grant.approver) == name_key(grant.granted_by):
         raise ValidationError(
             "a grant must be approved by someone other than the person granting it",
             field="approver",

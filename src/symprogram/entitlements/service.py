@@ -104,6 +104,31 @@ class EntitlementsSettings:
     reading: str | None = attrs.field(default=None, validator=_check_reading)
 
 
+def _check_together(
+    *,
+    catalogue: EntitlementCatalogue | None = None,
+    settings: EntitlementsSettings | None = None,
+    **_others: object,
+) -> None:
+    """Refuse options of the service that are each right but wrong together: a
+    ``settings.reading`` other than the reading of the catalogue given.
+
+    Run by the constructor and, through ``_options_check``, by ``Program`` when it
+    is built (the other options are ignored).
+
+    Raises:
+        ValidationError: ``reading_mismatch``.
+    """
+    reading = None if settings is None else settings.reading
+    if catalogue is not None and reading is not None and reading != catalogue.reading:
+        raise ValidationError(
+            f"the catalogue implements the {catalogue.reading!r} reading, "
+            f"the settings ask for {reading!r}",
+            field="settings",
+            code="reading_mismatch",
+        )
+
+
 class EntitlementsService(
     Reading, Agreements, Grants, Extensions, Cases, RemoteAccess, Audit, Erasure
 ):
@@ -138,6 +163,10 @@ class EntitlementsService(
     while the store is unchanged, each for the window of instants it holds over.
     """
 
+    _options_check = staticmethod(_check_together)
+    """The checks among the options (run by the constructor, and by ``Program``'s
+    option check so that a mismatch is refused when the program is built)."""
+
     def __init__(
         self,
         store: Store,
@@ -156,15 +185,9 @@ class EntitlementsService(
         )
         self._store = check_port(store, Store, "store")
         self._clock = check_port(clock, Clock, "clock")
+        _check_together(catalogue=catalogue, settings=settings)
         if catalogue is None:
             catalogue = EntitlementCatalogue.default(reading=settings.reading)
-        elif settings.reading is not None and settings.reading != catalogue.reading:
-            raise ValidationError(
-                f"the catalogue implements the {catalogue.reading!r} reading, "
-                f"the settings ask for {settings.reading!r}",
-                field="settings",
-                code="reading_mismatch",
-            )
         self._catalogue = catalogue
         self._settings = settings
         self._consent = remote_access_consent
