@@ -580,12 +580,15 @@ def disclosure_views(**overrides: Any) -> st.SearchStrategy[models.DisclosureVie
 
 def renewal_advices(**overrides: Any) -> st.SearchStrategy[Any]:
     """Strategy for :class:`~symprogram.awards.rules.RenewalAdvice` (an award that
-    cannot be renewed has no window nor requirement)."""
+    cannot be renewed has no window nor requirement; a retired one cannot be renewed,
+    as :func:`~symprogram.awards.rules.renewal_advice` says)."""
     from symprogram.awards.rules import RenewalAdvice
 
     def fields(pick: Callable[[str, st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
-        renewable = pick("renewable", st.booleans())
+        retired = pick("retired", st.booleans())
+        renewable = pick("renewable", st.just(False) if retired else st.booleans())
         return {
+            "retired": retired,
             "renewable": renewable,
             "opens_at": st.none() | instants(_LO, _HI) if renewable else st.none(),
             "requirement": st.none() | _words if renewable else st.none(),

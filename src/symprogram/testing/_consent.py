@@ -15,6 +15,7 @@ Both are also :class:`hypothesis.errors.InvalidArgument`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -25,7 +26,7 @@ from hypothesis.strategies import SearchStrategy
 
 from symprogram.consent import models
 from symprogram.consent.catalogue import PolicyCatalogue
-from symprogram.testing._base import StrategyArgumentError, check_overrides
+from symprogram.testing._base import StrategyArgumentError, check_overrides, composite
 
 __all__ = [
     "activities",
@@ -73,6 +74,7 @@ MIN_INSTANT = datetime(2005, 7, 1)
 MAX_INSTANT = datetime(2030, 12, 31)
 
 Fields = Callable[[], dict[str, SearchStrategy[Any]]]
+Pick = Callable[[str, SearchStrategy[Any]], Any]
 
 
 def _strategy(value: Any) -> SearchStrategy[Any]:
@@ -113,9 +115,22 @@ def _sorted_by(
     )
 
 
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_LETTERS = _LOWER + _LOWER.upper()
+_DIGITS = "0123456789"
+
+
+def _word(first: str, rest: str, longest: int) -> SearchStrategy[str]:
+    """A character of ``first`` then up to ``longest`` of ``rest`` (the regular expression
+    ``[first][rest]{0,longest}``, drawn without ``st.from_regex``'s cost)."""
+    return st.builds(
+        str.__add__, st.sampled_from(first), st.text(st.sampled_from(rest), max_size=longest)
+    )
+
+
 def identifiers() -> SearchStrategy[str]:
     """Lower-case identifiers valid as purpose, activity, recipient and data item ids."""
-    return st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
+    return _word(_LOWER, _LOWER + _DIGITS + "_", 11)
 
 
 def subjects() -> SearchStrategy[str]:
@@ -140,16 +155,21 @@ def instants(
 
 def sites() -> SearchStrategy[str]:
     """Site names such as ``symantec.com``."""
-    return st.from_regex(r"[a-z][a-z0-9-]{0,10}\.(com|org|net)", fullmatch=True)
+    return st.builds(
+        "{}.{}".format, _word(_LOWER, _LOWER + _DIGITS + "-", 10), st.sampled_from(_TLDS)
+    )
+
+
+_TLDS = ("com", "org", "net")
 
 
 def hashes() -> SearchStrategy[str]:
     """64 hex digits."""
-    return st.from_regex(r"[0-9a-f]{64}", fullmatch=True)
+    return st.text(st.sampled_from("0123456789abcdef"), min_size=64, max_size=64)
 
 
 def _texts() -> SearchStrategy[str]:
-    return st.from_regex(r"[A-Za-z][A-Za-z0-9 ,.'-]{0,29}", fullmatch=True)
+    return _word(_LETTERS, _LETTERS + _DIGITS + " ,.'-", 29)
 
 
 def _versions() -> SearchStrategy[str]:
@@ -259,10 +279,28 @@ def _policy(draw: st.DrawFn, fields: dict[str, SearchStrategy[Any]]) -> models.P
     if "recipients" in fields:
         values["recipients"] = draw(fields["recipients"])
     else:
+        # recipients built once, each given purposes the policy declares
         ids = [p.id for p in values["purposes"]]
-        chosen = _tuples(st.sampled_from(ids), 2, unique=True)
-        values["recipients"] = draw(_tuples(recipients(purposes=chosen), 3, unique_by=_id))
+        values["recipients"] = tuple(
+            attrs.evolve(r, purposes=tuple(i for i in ids if draw(st.booleans()))[:2])
+            for r in draw(_any_recipients())
+        )
     return models.Policy(**values)
+
+
+@functools.cache
+def _any_recipients() -> SearchStrategy[tuple[models.Recipient, ...]]:
+    return _tuples(recipients(), 3, unique_by=_id)
+
+
+@functools.cache
+def _any_policy() -> SearchStrategy[models.Policy]:
+    return policies()
+
+
+@functools.cache
+def _any_instant() -> SearchStrategy[datetime]:
+    return instants()
 
 
 def _id(item: Any) -> Any:
@@ -299,9 +337,11 @@ def policies(**overrides: Any) -> SearchStrategy[models.Policy]:
 @st.composite
 def _catalogue(draw: st.DrawFn, size: SearchStrategy[int]) -> PolicyCatalogue:
     count = draw(size)
-    dates = sorted(draw(st.lists(instants(), min_size=count, max_size=count, unique=True)))
+    dates = sorted(draw(st.lists(_any_instant(), min_size=count, max_size=count, unique=True)))
+    # one policy strategy, built once; each policy takes its version and instant
     return PolicyCatalogue(
-        draw(policies(version=f"v{i + 1}", effective_at=at)) for i, at in enumerate(dates)
+        attrs.evolve(draw(_any_policy()), version=f"v{i + 1}", effective_at=at)
+        for i, at in enumerate(dates)
     )
 
 
@@ -340,9 +380,40 @@ notices = _model(
         "contact_points": _tuples(contact_points(), 2),
     },
 )
-policy_changes = _model(
-    models.PolicyChange,
-    lambda: {
+#: The fields :func:`~symprogram.consent.rules.traffic_changed` names, in its order.
+TRAFFIC_FIELDS = ("identifies_you", "correlated_with_personal_information", "items")
+
+
+def _traffic_changes() -> SearchStrategy[tuple[str, ...]]:
+    """Ordered sub-sequences of :data:`TRAFFIC_FIELDS` (the rule's order)."""
+    flags = st.tuples(*(st.booleans() for _ in TRAFFIC_FIELDS))
+    return flags.map(
+        lambda on: tuple(f for f, kept in zip(TRAFFIC_FIELDS, on, strict=True) if kept)
+    )
+
+
+def policy_changes(**overrides: Any) -> SearchStrategy[models.PolicyChange]:
+    """Valid :class:`PolicyChange` instances (per-field overrides by keyword), as
+    :func:`~symprogram.consent.rules.diff_policies` computes them: ``traffic_changed``
+    lists fields in the rule's order and makes the change ``material``; a material
+    change has a prominent ``notice``, any other none."""
+
+    def fields(pick: Pick) -> dict[str, Any]:
+        traffic = pick("traffic_changed", _traffic_changes())
+        material = pick("material", st.just(True) if traffic else st.booleans())
+        notice = notices(kind=models.NoticeKind.MATERIAL_CHANGE, prominent=True)
+        return {
+            **_change_fields(),
+            "material": material,
+            "notice": notice if material else st.none(),
+            "traffic_changed": traffic,
+        }
+
+    return composite(models.PolicyChange, overrides, fields)
+
+
+def _change_fields() -> dict[str, SearchStrategy[Any]]:
+    return {
         "version": _versions(),
         "previous": st.none() | _versions(),
         **{
@@ -360,20 +431,14 @@ policy_changes = _model(
             )
         },
         "basis_changed": _tuples(basis_changes(), 2),
-        "material": st.booleans(),
-        "notice": st.none() | notices(kind=models.NoticeKind.MATERIAL_CHANGE, prominent=True),
-        "traffic_changed": _tuples(
-            st.sampled_from(["identifies_you", "correlated_with_personal_information", "items"]),
-            3,
-            unique=True,
-        ),
-    },
-)
+    }
+
+
 published_policies = _model(
     models.PublishedPolicy,
     lambda: {
         "sequence": st.integers(1, 1000),
-        "policy": policies(),
+        "policy": _any_policy(),
         "published_at": instants(),
         "version": st.integers(0, 10),
     },
@@ -398,24 +463,69 @@ def _standing() -> dict[str, SearchStrategy[Any]]:
 choice_states = _model(models.ChoiceState, _standing)
 receipt_choices = _model(models.ReceiptChoice, _standing)
 seen_policies = _model(models.SeenPolicy, lambda: {"policy_version": _versions(), "at": instants()})
-consent_states = _model(
-    models.ConsentState,
-    lambda: {
-        "subject": subjects(),
-        "choices": _sorted_by(choice_states(), lambda c: c.topic, 4),
-        "seen": _sorted_by(seen_policies(), lambda s: s.policy_version, 2),
-        "sites": st.lists(sites(), max_size=2, unique=True).map(lambda x: tuple(sorted(x))),
-        "last_at": st.none() | instants(),
-        "length": st.integers(0, 10_000),
-        "erased_at": st.none() | instants(),
-        "version": st.integers(0, 10),
-        "known": st.booleans(),
-        "notice_only": st.lists(_versions(), max_size=2, unique=True).map(
-            lambda x: tuple(sorted(x))
-        ),
-        "unconfirmed": st.booleans(),
-    },
-)
+
+
+def _version(seen: models.SeenPolicy) -> str:
+    return seen.policy_version
+
+
+@st.composite
+def _seen_with(draw: st.DrawFn, versions: tuple[str, ...]) -> tuple[models.SeenPolicy, ...]:
+    """Seen policies, sorted by version, among them every one of ``versions``."""
+    seen = {s.policy_version: s for s in draw(_any_seen())}
+    for version in versions:
+        if version not in seen:
+            seen[version] = models.SeenPolicy(version, draw(_any_instant()))
+    return tuple(sorted(seen.values(), key=_version))
+
+
+@functools.cache
+def _any_seen() -> SearchStrategy[tuple[models.SeenPolicy, ...]]:
+    return _sorted_by(seen_policies(), _version, 2)
+
+
+@st.composite
+def _notice_only(draw: st.DrawFn, seen: tuple[models.SeenPolicy, ...]) -> tuple[str, ...]:
+    """A sorted selection of the versions of ``seen``."""
+    return tuple(sorted({s.policy_version for s in seen if draw(st.booleans())}))
+
+
+def consent_states(**overrides: Any) -> SearchStrategy[models.ConsentState]:
+    """Valid :class:`ConsentState` instances (per-field overrides by keyword), as
+    :func:`~symprogram.consent.rules.apply` keeps them: ``notice_only`` names versions
+    of ``seen`` (``seen`` takes a given ``notice_only``'s versions), and an
+    ``unconfirmed`` subject is not ``known``."""
+
+    def fields(pick: Pick) -> dict[str, Any]:
+        if "notice_only" in overrides:
+            notice_only = pick("notice_only", st.nothing())
+            seen = pick("seen", _seen_with(tuple(notice_only)))
+        else:
+            seen = pick("seen", _seen_with(()))
+            notice_only = pick("notice_only", _notice_only(tuple(seen)))
+        if "unconfirmed" in overrides:
+            unconfirmed = pick("unconfirmed", st.nothing())
+            known = pick("known", st.just(False) if unconfirmed else st.booleans())
+        else:
+            known = pick("known", st.booleans())
+            unconfirmed = pick("unconfirmed", st.just(False) if known else st.booleans())
+        return {
+            "subject": subjects(),
+            "choices": _sorted_by(choice_states(), lambda c: c.topic, 4),
+            "seen": seen,
+            "sites": st.lists(sites(), max_size=2, unique=True).map(lambda x: tuple(sorted(x))),
+            "last_at": st.none() | instants(),
+            "length": st.integers(0, 10_000),
+            "erased_at": st.none() | instants(),
+            "version": st.integers(0, 10),
+            "known": known,
+            "notice_only": notice_only,
+            "unconfirmed": unconfirmed,
+        }
+
+    return composite(models.ConsentState, overrides, fields)
+
+
 consent_records = _model(
     models.ConsentRecord,
     lambda: {
